@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * CKPT_IOC_CHECKPOINT: freeze the target, write its image, let it go.
+ *
+ * Freezing: a task_work queued with TWA_SIGNAL makes the target run
+ * ckpt_park() in its own context on its way back to user space (a sleep in
+ * an interruptible system call is interrupted and will be restarted).  It
+ * parks there, killable, until the checkpoint is written.  A task already
+ * in a job-control stop is read where it stands: our work is queued, so
+ * if a SIGCONT comes it parks before running any user code.  Either way
+ * the checkpointer waits until the target is off-CPU, so its registers and
+ * FPU state are in memory, before reading anything.
+ *
+ * Lock order: none held across the dump but the target's mmap_lock (read)
+ * while its memory is read.
+ */
+#include <linux/file.h>
+#include <linux/pid.h>
+#include <linux/ptrace.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/task_work.h>
+#include <linux/uaccess.h>
+#include <linux/delay.h>
+#include "ckpt.h"
+
+#define CKPT_FREEZE_TIMEOUT	(10 * HZ)
+
+struct ckpt_freezer {
+	struct callback_head work;
+	refcount_t ref;
+	struct completion parked;
+	struct completion release;
+};
+
+static void ckpt_freezer_put(struct ckpt_freezer *fz)
+{
+	if (refcount_dec_and_test(&fz->ref))
+		kfree(fz);
+}
+
+/* Runs in the target, from get_signal(), before any user code. */
+static void ckpt_park(struct callback_head *head)
+{
+	struct ckpt_freezer *fz = container_of(head, struct ckpt_freezer,
+					       work);
+
+	complete(&fz->parked);
+	wait_for_completion_killable(&fz->release);
+	ckpt_freezer_put(fz);
+}
+
+static bool ckpt_off_cpu(struct task_struct *t)
+{
+	/*
+	 * Pairs with the release store that clears on_cpu after the
+	 * switch-out saved the task's registers and FPU state.
+	 */
+	return !smp_load_acquire(&t->on_cpu);
+}
+
+/*
+ * Freeze @t.  On success the caller must call ckpt_thaw() exactly once.
+ */
+static int ckpt_freeze(struct task_struct *t, struct ckpt_freezer **out)
+{
+	struct ckpt_freezer *fz;
+	unsigned long deadline = jiffies + CKPT_FREEZE_TIMEOUT;
+	int err;
+
+	fz = kzalloc(sizeof(*fz), GFP_KERNEL);
+	if (!fz)
+		return -ENOMEM;
+	refcount_set(&fz->ref, 2);	/* ours and the task_work's */
+	init_completion(&fz->parked);
+	init_completion(&fz->release);
+	init_task_work(&fz->work, ckpt_park);
+	err = task_work_add(t, &fz->work, TWA_SIGNAL);
+	if (err) {
+		kfree(fz);
+		return -ESRCH;
+	}
+	*out = fz;
+
+	for (;;) {
+		if (completion_done(&fz->parked) || task_is_stopped(t)) {
+			if (ckpt_off_cpu(t))
+				return 0;
+		} else if (t->flags & PF_EXITING) {
+			err = -ESRCH;
+			break;
+		}
+		if (time_after(jiffies, deadline)) {
+			err = -EBUSY;
+			break;
+		}
+		if (signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
+		if (completion_done(&fz->parked))
+			cpu_relax();
+		else
+			wait_for_completion_interruptible_timeout(&fz->parked,
+								  HZ / 50);
+	}
+	/* Not frozen: let the work run through whenever it runs. */
+	complete_all(&fz->release);
+	ckpt_freezer_put(fz);
+	return err;
+}
+
+static void ckpt_thaw(struct task_struct *t, struct ckpt_freezer *fz,
+		      u32 flags, bool ok)
+{
+	if (ok && (flags & CKPT_CHECKPOINT_KILL))
+		send_sig(SIGKILL, t, 1);
+	else if (ok && (flags & CKPT_CHECKPOINT_LEAVE_STOPPED))
+		send_sig(SIGSTOP, t, 1);
+	complete_all(&fz->release);
+	ckpt_freezer_put(fz);
+}
+
+/* The caller must be allowed to ptrace-attach to @t, as for a debugger. */
+static int ckpt_may_checkpoint(struct task_struct *t)
+{
+	if (same_thread_group(t, current))
+		return -EDEADLK;
+	if (t->flags & PF_KTHREAD)
+		return -EPERM;
+	if (!ckpt_ksyms.ptrace_may_access(t, PTRACE_MODE_ATTACH_REALCREDS))
+		return -EPERM;
+	return 0;
+}
+
+static int ckpt_check_target(struct task_struct *t, struct ckpt_err *e)
+{
+	if (t->flags & PF_EXITING)
+		return -ESRCH;
+	if (get_nr_threads(t) != 1)
+		return ckpt_fail(e, CKPT_OBJ_TASK, -EOPNOTSUPP);
+	if (t->ptrace)
+		return ckpt_fail(e, CKPT_OBJ_TASK, -EBUSY);
+	return 0;
+}
+
+static int ckpt_dump_all(struct ckpt_dump *d)
+{
+	static int (*const steps[])(struct ckpt_dump *d) = {
+		ckpt_dump_task, ckpt_dump_fs, ckpt_dump_sigactions,
+		ckpt_dump_mm, ckpt_dump_files, ckpt_dump_cpu,
+		ckpt_dump_pages,
+	};
+	unsigned int i;
+	int err;
+
+	err = ckpt_write_header(&d->out, ckpt_cpu_xfeatures(),
+				ckpt_cpu_xstate_size());
+	for (i = 0; !err && i < ARRAY_SIZE(steps); i++)
+		err = steps[i](d);
+	if (!err)
+		err = ckpt_write_end(&d->out);
+	return err;
+}
+
+static int ckpt_checkpoint_task(struct ckpt_dump *d, u32 flags)
+{
+	struct task_struct *t = d->task;
+	struct ckpt_freezer *fz;
+	int err;
+
+	err = ckpt_freeze(t, &fz);
+	if (err)
+		return ckpt_fail(&d->err, CKPT_OBJ_TASK, err);
+	err = ckpt_check_target(t, &d->err);
+	if (!err) {
+		d->mm = get_task_mm(t);
+		if (!d->mm)
+			err = -ESRCH;
+	}
+	if (!err)
+		err = ckpt_dump_all(d);
+	if (!err && (t->flags & PF_EXITING))
+		err = -ESRCH;
+	ckpt_thaw(t, fz, flags, !err);
+	if (d->mm)
+		mmput(d->mm);
+	return err;
+}
+
+static int ckpt_checkpoint_args_ok(const struct ckpt_checkpoint_args *a)
+{
+	if (a->flags & ~CKPT_CHECKPOINT_FLAGS_ALL)
+		return -EINVAL;
+	if ((a->flags & CKPT_CHECKPOINT_KILL) &&
+	    (a->flags & CKPT_CHECKPOINT_LEAVE_STOPPED))
+		return -EINVAL;
+	if (a->reserved[0] || a->reserved[1] || a->pid <= 0)
+		return -EINVAL;
+	return 0;
+}
+
+static struct task_struct *ckpt_get_process(pid_t nr)
+{
+	struct task_struct *t;
+	struct pid *pid;
+
+	pid = find_get_pid(nr);
+	if (!pid)
+		return NULL;
+	t = get_pid_task(pid, PIDTYPE_TGID);
+	put_pid(pid);
+	return t;
+}
+
+long ckpt_ioctl_checkpoint(void __user *uarg)
+{
+	struct ckpt_checkpoint_args a;
+	struct ckpt_dump d = {};
+	struct file *out = NULL;
+	u32 usize;
+	int err;
+
+	err = ckpt_copy_args(&a, sizeof(a),
+			     offsetofend(struct ckpt_checkpoint_args, err_addr),
+			     uarg, &usize);
+	if (err)
+		return err;
+	err = ckpt_checkpoint_args_ok(&a);
+	if (err)
+		return err;
+
+	d.task = ckpt_get_process(a.pid);
+	if (!d.task)
+		return -ESRCH;
+	err = ckpt_may_checkpoint(d.task);
+	if (err)
+		goto out_task;
+	out = fget(a.fd);
+	err = -EBADF;
+	if (!out || !(out->f_mode & FMODE_WRITE))
+		goto out_file;
+	err = -ENOMEM;
+	d.scratch = (void *)__get_free_page(GFP_KERNEL);
+	if (!d.scratch)
+		goto out_file;
+	err = ckpt_out_init(&d.out, out);
+	if (err)
+		goto out_scratch;
+
+	err = ckpt_checkpoint_task(&d, a.flags);
+
+	a.bytes_written = d.out.written;
+	if (err && d.out.failed)
+		ckpt_fail(&d.err, CKPT_OBJ_OUTPUT, err);
+	ckpt_out_destroy(&d.out);
+out_scratch:
+	free_page((unsigned long)d.scratch);
+out_file:
+	if (out)
+		fput(out);
+out_task:
+	put_task_struct(d.task);
+	a.err_object = d.err.object;
+	a.err_fd = d.err.fd;
+	a.err_addr = d.err.addr;
+	if (copy_to_user(uarg, &a, min_t(size_t, usize, sizeof(a))))
+		return -EFAULT;
+	return err;
+}

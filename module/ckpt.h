@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ckpt internal interfaces.
+ *
+ * A checkpoint is written by the caller of CKPT_IOC_CHECKPOINT while the
+ * target is parked (checkpoint.c); each kind of state has a dump half and
+ * a restore half in its own file (task.c, mem.c, files.c, cpu.c).  A
+ * restore is prepared by the restart tool (restore.c reads and validates
+ * all metadata into struct ckpt_restore) and carried out by the task that
+ * becomes the restored process, on itself.
+ */
+#ifndef _CKPT_H
+#define _CKPT_H
+
+#include <linux/types.h>
+#include <linux/sched.h>
+#include <linux/completion.h>
+#include <linux/mutex.h>
+#include <linux/ckpt.h>
+
+#define CKPT_PFX "ckpt: "
+
+struct file;
+struct mm_struct;
+
+/* ksyms.c: kernel symbols that are not exported, resolved once at load. */
+struct ckpt_ksyms {
+	bool (*ptrace_may_access)(struct task_struct *task, unsigned int mode);
+	long (*hrtimer_nanosleep_restart)(struct restart_block *rb);
+	long (*do_no_restart_syscall)(struct restart_block *rb);
+	void (*gsbase_write_cpu_inactive)(unsigned long gsbase);
+};
+extern struct ckpt_ksyms ckpt_ksyms;
+int ckpt_ksyms_init(void);
+
+/* Where a failure was: filled in for the tools' messages. */
+struct ckpt_err {
+	u32 object;		/* CKPT_OBJ_* */
+	s32 fd;
+	u64 addr;
+	u32 type;		/* record type (restore) */
+	u64 offset;		/* image offset (restore) */
+};
+
+static inline int ckpt_fail(struct ckpt_err *e, u32 object, int err)
+{
+	if (e->object == CKPT_OBJ_NONE)
+		e->object = object;
+	return err;
+}
+
+/* image.c: the output stream */
+struct ckpt_out {
+	struct file *file;
+	loff_t pos;
+	bool stream;		/* no file position (pipe, socket) */
+	bool failed;		/* writing the fd failed */
+	u64 written;
+	u64 nr_records;
+	u64 nr_pages;
+	void *buf;		/* one record: header + payload */
+	size_t buf_size;
+};
+
+int ckpt_out_init(struct ckpt_out *out, struct file *file);
+void ckpt_out_destroy(struct ckpt_out *out);
+int ckpt_write_header(struct ckpt_out *out, u64 xfeatures, u32 xstate_size);
+int ckpt_write_rec(struct ckpt_out *out, u32 type, const void *data,
+		   size_t len);
+int ckpt_write_rec2(struct ckpt_out *out, u32 type, const void *data,
+		    size_t len, const void *tail, size_t tail_len);
+/* Payload is filled by the caller at out->buf + sizeof(rec_header). */
+void *ckpt_rec_payload(struct ckpt_out *out);
+int ckpt_write_payload(struct ckpt_out *out, u32 type, size_t len);
+int ckpt_write_end(struct ckpt_out *out);
+
+/* image.c: the input stream */
+struct ckpt_in {
+	struct file *file;
+	loff_t pos;
+	bool stream;
+	u64 offset;		/* bytes consumed */
+	u64 nr_records;
+	u64 nr_pages;
+	struct ckpt_rec_header hdr;	/* of the record being read */
+	u64 rec_offset;		/* its offset */
+	bool have_hdr;		/* hdr read, payload not yet */
+	void *buf;		/* payload of the current record */
+	size_t buf_size;
+};
+
+int ckpt_in_init(struct ckpt_in *in, struct file *file);
+void ckpt_in_destroy(struct ckpt_in *in);
+int ckpt_read_header(struct ckpt_in *in, struct ckpt_image_header *h);
+int ckpt_peek_rec(struct ckpt_in *in, struct ckpt_rec_header *hdr);
+int ckpt_read_rec(struct ckpt_in *in, void **payload, u32 *len);
+u32 ckpt_crc32(u32 crc, const void *p, size_t len);
+
+/* checkpoint.c */
+long ckpt_ioctl_checkpoint(void __user *uarg);
+
+/* State read from the target by the dump halves. */
+struct ckpt_dump {
+	struct task_struct *task;
+	struct mm_struct *mm;
+	struct ckpt_out out;
+	struct ckpt_err err;
+	void *scratch;		/* PAGE_SIZE, paths */
+};
+
+/* A task's metadata, read from the image and validated, before the
+ * restoring task changes anything.
+ */
+struct ckpt_restore_vma {
+	struct ckpt_rec_vma rec;
+	char *path;
+};
+
+struct ckpt_restore_file {
+	struct ckpt_rec_file rec;
+	char *path;
+};
+
+struct ckpt_restore {
+	struct mutex lock;	/* serialises state */
+	int state;		/* CKPT_RST_* */
+	struct completion done;
+	int result;
+	struct ckpt_err err;
+
+	struct file *image;
+	struct ckpt_in in;
+	struct ckpt_image_header hdr;
+
+	struct ckpt_rec_task task;
+	u32 *groups;
+	struct ckpt_rec_fs fs;
+	char *cwd;
+	struct ckpt_rec_sigaction sigactions[CKPT_NSIG];
+	struct ckpt_rec_mm mm;
+	char *exe;
+	u64 auxv[CKPT_MAX_AUXV];
+	u32 nr_auxv;
+	struct ckpt_restore_vma *vmas;
+	u32 nr_vmas;
+	struct ckpt_restore_file *files;
+	u32 nr_files;
+	struct ckpt_rec_regs regs;
+	void *xstate;
+	u32 xstate_len;
+	struct ckpt_rec_restart restart;
+	bool have_restart;
+	u32 seen;		/* bit per record type */
+};
+
+enum {
+	CKPT_RST_PREPARED,
+	CKPT_RST_RUNNING,
+	CKPT_RST_DONE,
+};
+
+/* Per open file of /dev/ckpt. */
+struct ckpt_file {
+	struct mutex lock;
+	struct ckpt_restore *rst;
+};
+
+long ckpt_ioctl_restore_prepare(struct ckpt_file *cf, void __user *uarg);
+long ckpt_ioctl_restore_task(struct file *file, void __user *uarg);
+long ckpt_ioctl_restore_wait(struct ckpt_file *cf, void __user *uarg);
+void ckpt_restore_free(struct ckpt_restore *rst);
+
+/* mem.c: path of a file as the checkpointer sees it, in buf (PAGE_SIZE) */
+const char *ckpt_file_path(struct file *f, char *buf);
+
+/* main.c */
+int ckpt_copy_args(void *dst, size_t ksize, size_t min_size,
+		   void __user *src, u32 *usize);
+
+/* Dump halves, in image order. */
+int ckpt_dump_task(struct ckpt_dump *d);
+int ckpt_dump_fs(struct ckpt_dump *d);
+int ckpt_dump_sigactions(struct ckpt_dump *d);
+int ckpt_dump_mm(struct ckpt_dump *d);
+int ckpt_dump_files(struct ckpt_dump *d);
+int ckpt_dump_cpu(struct ckpt_dump *d);
+int ckpt_dump_pages(struct ckpt_dump *d);
+u64 ckpt_cpu_xfeatures(void);
+u32 ckpt_cpu_xstate_size(void);
+
+/* Validation of metadata, at prepare time (no side effects). */
+int ckpt_check_task(struct ckpt_restore *r);
+int ckpt_check_mm(struct ckpt_restore *r);
+int ckpt_check_files(struct ckpt_restore *r);
+int ckpt_check_cpu(struct ckpt_restore *r);
+int ckpt_check_creds(const struct ckpt_rec_task *t, const u32 *groups);
+
+/* Restore halves, run by the restoring task on itself. */
+int ckpt_restore_creds(struct ckpt_restore *r);
+int ckpt_restore_mm(struct ckpt_restore *r);
+int ckpt_restore_pages(struct ckpt_restore *r);
+int ckpt_restore_fs(struct ckpt_restore *r);
+int ckpt_restore_files(struct ckpt_restore *r);
+int ckpt_restore_signals(struct ckpt_restore *r);
+int ckpt_restore_misc(struct ckpt_restore *r);
+int ckpt_restore_cpu(struct ckpt_restore *r);
+int ckpt_vdso_matches(struct ckpt_restore *r);
+const struct ckpt_restore_vma *ckpt_find_vma(const struct ckpt_restore *r,
+					     u32 kind);
+
+#endif /* _CKPT_H */

@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * CPU state: general registers, FS/GS bases, FPU/XSAVE state, and the
+ * interrupted system call.
+ *
+ * Dump reads the regsets as ptrace and core dumps do (the target is off
+ * CPU, so its state is in memory).  A system call interrupted by the
+ * freeze is rewound so that the restored process re-enters it; a sleep
+ * whose restart lives in the kernel's restart_block (nanosleep) is saved
+ * as the time it had left, and rebuilt on restore against the clock of the
+ * restoring machine.
+ *
+ * Restore of the calling task: the XSAVE image goes through
+ * fpu_copy_uabi_to_guest_fpstate(), which validates it like a ptrace
+ * SETREGSET (the regset ->set itself WARNs on current).  General registers
+ * are written by a task_work that runs after the ioctl's return value was
+ * stored in ax, just before the return to user space.
+ */
+#include <linux/regset.h>
+#include <linux/ptrace.h>
+#include <linux/elf.h>
+#include <linux/sched/task_stack.h>
+#include <linux/task_work.h>
+#include <linux/slab.h>
+#include <linux/signal.h>
+#include <linux/timekeeping.h>
+#include <linux/errno.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/xcr.h>
+#include <asm/fpu/types.h>
+#include <asm/fsgsbase.h>
+#include <asm/segment.h>
+#include <asm/unistd.h>
+#include "ckpt.h"
+
+#define CKPT_FLAG_MASK	(X86_EFLAGS_AC | X86_EFLAGS_OF | X86_EFLAGS_DF | \
+			 X86_EFLAGS_TF | X86_EFLAGS_SF | X86_EFLAGS_ZF | \
+			 X86_EFLAGS_AF | X86_EFLAGS_PF | X86_EFLAGS_CF | \
+			 X86_EFLAGS_RF | X86_EFLAGS_ID)
+
+#define CKPT_XSAVE_HDR_OFFSET	512
+
+u64 ckpt_cpu_xfeatures(void)
+{
+	if (boot_cpu_has(X86_FEATURE_OSXSAVE))
+		return xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	return XFEATURE_MASK_FPSSE;
+}
+
+static const struct user_regset *ckpt_regset(struct task_struct *t,
+					     unsigned int note)
+{
+	const struct user_regset_view *view = task_user_regset_view(t);
+	unsigned int i;
+
+	for (i = 0; i < view->n; i++)
+		if (view->regsets[i].core_note_type == note)
+			return &view->regsets[i];
+	return NULL;
+}
+
+static unsigned int ckpt_fpu_note(void)
+{
+	return boot_cpu_has(X86_FEATURE_XSAVE) ? NT_X86_XSTATE : NT_PRFPREG;
+}
+
+u32 ckpt_cpu_xstate_size(void)
+{
+	const struct user_regset *rs = ckpt_regset(current, ckpt_fpu_note());
+
+	return rs ? rs->n * rs->size : 0;
+}
+
+static ktime_t ckpt_clock_now(clockid_t id)
+{
+	switch (id) {
+	case CLOCK_REALTIME:
+		return ktime_get_real();
+	case CLOCK_BOOTTIME:
+		return ktime_get_boottime();
+	case CLOCK_TAI:
+		return ktime_get_clocktai();
+	default:
+		return ktime_get();
+	}
+}
+
+static bool ckpt_clock_ok(s32 id)
+{
+	return id == CLOCK_REALTIME || id == CLOCK_MONOTONIC ||
+	       id == CLOCK_BOOTTIME || id == CLOCK_TAI;
+}
+
+/*
+ * Rewind a system call the freeze interrupted, as the signal code would
+ * have, so the restored process re-enters it.  Returns true when its
+ * restart needs the kernel's restart_block.
+ */
+static bool ckpt_rewind_syscall(struct ckpt_rec_regs *r)
+{
+	if ((long)r->orig_ax < 0)
+		return false;
+	switch ((long)r->ax) {
+	case -ERESTARTSYS:
+	case -ERESTARTNOINTR:
+	case -ERESTARTNOHAND:
+		r->ax = r->orig_ax;
+		r->ip -= 2;
+		return false;
+	case -ERESTART_RESTARTBLOCK:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int ckpt_dump_restart(struct ckpt_dump *d, struct ckpt_rec_regs *r)
+{
+	struct restart_block *rb = &d->task->restart_block;
+	struct ckpt_rec_restart rr = {};
+	s64 left;
+
+	if (rb->fn != ckpt_ksyms.hrtimer_nanosleep_restart ||
+	    !ckpt_clock_ok(rb->nanosleep.clockid) ||
+	    rb->nanosleep.type == TT_COMPAT) {
+		/* No way to resume it: it returns EINTR, as on a signal. */
+		r->ax = -EINTR;
+		return 0;
+	}
+	r->ax = __NR_restart_syscall;
+	r->ip -= 2;
+	left = rb->nanosleep.expires -
+	       ktime_to_ns(ckpt_clock_now(rb->nanosleep.clockid));
+	rr.kind = CKPT_RESTART_NANOSLEEP;
+	rr.clockid = rb->nanosleep.clockid;
+	rr.remaining_ns = max_t(s64, left, 0);
+	if (rb->nanosleep.type == TT_NATIVE)
+		rr.rmtp = (unsigned long)rb->nanosleep.rmtp;
+	return ckpt_write_rec(&d->out, CKPT_REC_RESTART, &rr, sizeof(rr));
+}
+
+static int ckpt_dump_xstate(struct ckpt_dump *d)
+{
+	const struct user_regset *rs = ckpt_regset(d->task, ckpt_fpu_note());
+	unsigned int size;
+	void *buf;
+	int n, err;
+
+	if (!rs)
+		return ckpt_fail(&d->err, CKPT_OBJ_XSTATE, -EOPNOTSUPP);
+	size = rs->n * rs->size;
+	if (size > CKPT_MAX_XSTATE || size != ckpt_cpu_xstate_size())
+		return ckpt_fail(&d->err, CKPT_OBJ_XSTATE, -EOPNOTSUPP);
+	buf = kvzalloc(size, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	n = regset_get(d->task, rs, size, buf);
+	err = n < 0 ? n : ckpt_write_rec(&d->out, CKPT_REC_XSTATE, buf, size);
+	kvfree(buf);
+	return err;
+}
+
+int ckpt_dump_cpu(struct ckpt_dump *d)
+{
+	const struct user_regset *rs = ckpt_regset(d->task, NT_PRSTATUS);
+	struct ckpt_rec_regs r;
+	bool restart;
+	int n, err;
+
+	BUILD_BUG_ON(sizeof(r) != sizeof(struct user_regs_struct));
+	if (!rs)
+		return -EOPNOTSUPP;
+	memset(&r, 0, sizeof(r));
+	n = regset_get(d->task, rs, sizeof(r), &r);
+	if (n < 0)
+		return n;
+	if (r.cs != __USER_CS || r.ss != __USER_DS || r.ds || r.es ||
+	    r.fs || r.gs)
+		return ckpt_fail(&d->err, CKPT_OBJ_TASK, -EOPNOTSUPP);
+	restart = ckpt_rewind_syscall(&r);
+	err = 0;
+	if (restart)
+		err = ckpt_dump_restart(d, &r);
+	if (!err)
+		err = ckpt_write_rec(&d->out, CKPT_REC_REGS, &r, sizeof(r));
+	if (!err)
+		err = ckpt_dump_xstate(d);
+	return err;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Restore                                                                 */
+/* ---------------------------------------------------------------------- */
+
+static bool ckpt_uaddr_ok(u64 a)
+{
+	return a < TASK_SIZE_MAX;
+}
+
+int ckpt_check_cpu(struct ckpt_restore *r)
+{
+	const struct ckpt_rec_regs *g = &r->regs;
+	u64 xfeatures = XFEATURE_MASK_FPSSE;
+
+	if (g->cs != __USER_CS || g->ss != __USER_DS || g->ds || g->es ||
+	    g->fs || g->gs)
+		return -EOPNOTSUPP;
+	if (!ckpt_uaddr_ok(g->ip) || !ckpt_uaddr_ok(g->sp) ||
+	    !ckpt_uaddr_ok(g->fs_base) || !ckpt_uaddr_ok(g->gs_base))
+		return -EBADMSG;
+	if (r->have_restart) {
+		const struct ckpt_rec_restart *rr = &r->restart;
+
+		if (rr->kind != CKPT_RESTART_NANOSLEEP ||
+		    !ckpt_clock_ok(rr->clockid) || rr->remaining_ns < 0 ||
+		    !ckpt_uaddr_ok(rr->rmtp))
+			return -EBADMSG;
+	}
+	if (r->xstate_len < CKPT_XSAVE_HDR_OFFSET ||
+	    r->xstate_len != r->hdr.xstate_size)
+		return -EBADMSG;
+	if (r->xstate_len >= CKPT_XSAVE_HDR_OFFSET + sizeof(u64))
+		memcpy(&xfeatures, r->xstate + CKPT_XSAVE_HDR_OFFSET,
+		       sizeof(xfeatures));
+	if (xfeatures & ~ckpt_cpu_xfeatures()) {
+		r->err.addr = xfeatures & ~ckpt_cpu_xfeatures();
+		return ckpt_fail(&r->err, CKPT_OBJ_XSTATE, -EOPNOTSUPP);
+	}
+	return 0;
+}
+
+struct ckpt_final {
+	struct callback_head work;
+	struct ckpt_rec_regs regs;
+	sigset_t blocked;
+};
+
+static void ckpt_set_fsgs(unsigned long fsbase, unsigned long gsbase)
+{
+	struct thread_struct *th = &current->thread;
+
+	preempt_disable();
+	loadsegment(fs, 0);
+	x86_fsbase_write_cpu(fsbase);
+	th->fsindex = 0;
+	th->fsbase = fsbase;
+	load_gs_index(0);
+	ckpt_ksyms.gsbase_write_cpu_inactive(gsbase);
+	th->gsindex = 0;
+	th->gsbase = gsbase;
+	preempt_enable();
+}
+
+/* Last step, on the way out to user space: become the image's task. */
+static void ckpt_finish(struct callback_head *head)
+{
+	struct ckpt_final *f = container_of(head, struct ckpt_final, work);
+	const struct ckpt_rec_regs *g = &f->regs;
+	struct pt_regs *regs = task_pt_regs(current);
+
+	if (!(current->flags & PF_EXITING)) {
+		regs->r15 = g->r15;
+		regs->r14 = g->r14;
+		regs->r13 = g->r13;
+		regs->r12 = g->r12;
+		regs->bp = g->bp;
+		regs->bx = g->bx;
+		regs->r11 = g->r11;
+		regs->r10 = g->r10;
+		regs->r9 = g->r9;
+		regs->r8 = g->r8;
+		regs->ax = g->ax;
+		regs->cx = g->cx;
+		regs->dx = g->dx;
+		regs->si = g->si;
+		regs->di = g->di;
+		regs->orig_ax = -1;
+		regs->ip = g->ip;
+		regs->sp = g->sp;
+		regs->flags = (regs->flags & ~CKPT_FLAG_MASK) |
+			      (g->flags & CKPT_FLAG_MASK);
+		regs->cs = __USER_CS;
+		regs->ss = __USER_DS;
+		ckpt_set_fsgs(g->fs_base, g->gs_base);
+		sigprocmask(SIG_SETMASK, &f->blocked, NULL);
+	}
+	kfree(f);
+}
+
+static void ckpt_set_restart_block(const struct ckpt_restore *r)
+{
+	struct restart_block *rb = &current->restart_block;
+	const struct ckpt_rec_restart *rr = &r->restart;
+
+	if (!r->have_restart) {
+		rb->fn = ckpt_ksyms.do_no_restart_syscall;
+		return;
+	}
+	rb->fn = ckpt_ksyms.hrtimer_nanosleep_restart;
+	rb->nanosleep.clockid = rr->clockid;
+	rb->nanosleep.type = rr->rmtp ? TT_NATIVE : TT_NONE;
+	rb->nanosleep.rmtp = (struct __kernel_timespec __user *)
+			     (unsigned long)rr->rmtp;
+	rb->nanosleep.expires = ktime_to_ns(ckpt_clock_now(rr->clockid)) +
+				rr->remaining_ns;
+}
+
+static int ckpt_restore_fpu(const struct ckpt_restore *r)
+{
+	struct fpstate *fps = current->thread.fpu.fpstate;
+	size_t size = max_t(size_t, fps->user_size, r->xstate_len);
+	struct fpu_guest g = { .fpstate = fps };
+	void *buf;
+	int err;
+
+	buf = kvzalloc(size, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, r->xstate, r->xstate_len);
+	fpregs_lock();
+	set_thread_flag(TIF_NEED_FPU_LOAD);
+	current->thread.fpu.last_cpu = -1;
+	err = fpu_copy_uabi_to_guest_fpstate(&g, buf, ckpt_cpu_xfeatures(),
+					     &current->thread.pkru);
+	fpregs_unlock();
+	kvfree(buf);
+	return err ? -EOPNOTSUPP : 0;
+}
+
+int ckpt_restore_cpu(struct ckpt_restore *r)
+{
+	struct ckpt_final *f;
+	int err;
+
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	f->regs = r->regs;
+	siginitset(&f->blocked, r->task.blocked &
+		   ~(sigmask(SIGKILL) | sigmask(SIGSTOP)));
+	init_task_work(&f->work, ckpt_finish);
+	err = ckpt_restore_fpu(r);
+	if (err) {
+		kfree(f);
+		return ckpt_fail(&r->err, CKPT_OBJ_XSTATE, err);
+	}
+	ckpt_set_restart_block(r);
+	err = task_work_add(current, &f->work, TWA_RESUME);
+	if (err)
+		kfree(f);
+	return err;
+}

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kernel functions ckpt needs that 6.1 does not export.
+ *
+ * kallsyms_lookup_name() itself is found through a kprobe on it (kprobes
+ * resolve names for us), then used once per symbol at load time.  If any
+ * symbol is missing the module refuses to load rather than run with a
+ * weaker permission check or a wrong restart path.
+ */
+#include <linux/kprobes.h>
+#include <linux/module.h>
+#include "ckpt.h"
+
+struct ckpt_ksyms ckpt_ksyms;
+
+static unsigned long ckpt_lookup_name(const char *name)
+{
+	static unsigned long (*lookup)(const char *name);
+	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
+
+	if (!lookup) {
+		if (register_kprobe(&kp) < 0)
+			return 0;
+		lookup = (void *)kp.addr;
+		unregister_kprobe(&kp);
+	}
+	return lookup ? lookup(name) : 0;
+}
+
+int ckpt_ksyms_init(void)
+{
+	static const struct {
+		const char *name;
+		void **ptr;
+	} syms[] = {
+		{ "ptrace_may_access", (void **)&ckpt_ksyms.ptrace_may_access },
+		{ "hrtimer_nanosleep_restart",
+		  (void **)&ckpt_ksyms.hrtimer_nanosleep_restart },
+		{ "do_no_restart_syscall",
+		  (void **)&ckpt_ksyms.do_no_restart_syscall },
+		{ "x86_gsbase_write_cpu_inactive",
+		  (void **)&ckpt_ksyms.gsbase_write_cpu_inactive },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(syms); i++) {
+		*syms[i].ptr = (void *)ckpt_lookup_name(syms[i].name);
+		if (!*syms[i].ptr) {
+			pr_err(CKPT_PFX "kernel symbol %s not found; this kernel is not supported\n",
+			       syms[i].name);
+			return -ENOENT;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,763 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The address space: mappings, mm fields and page contents.
+ *
+ * Dump: each mapping becomes a VMA record; pages are found by walking the
+ * target's page tables (walk_page_range() is not exported), so pages
+ * never touched, the zero page, and a private file mapping's pages that
+ * still come from the page cache are not written.  They are read with
+ * get_user_pages_remote() and written as runs of up to CKPT_PAGES_MAX.
+ *
+ * Restore, on the restoring task itself: every mapping but the vdso and
+ * vvar (already moved into place by the restart tool) is unmapped, the
+ * image's mappings are created with their final protections, and pages
+ * are written in: copy_to_user() where writable, a forced write through
+ * access_process_vm() where not (mprotect is not exported).
+ *
+ * Locking: the dump holds the target's mmap_lock for reading while it
+ * walks and reads; a page table is walked under its PTE lock and read
+ * after that is dropped.
+ */
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/highmem.h>
+#include <linux/pgtable.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/dcache.h>
+#include <linux/sched/mm.h>
+#include <linux/uaccess.h>
+#include <linux/slab.h>
+#include <linux/hugetlb.h>
+#include <linux/auxvec.h>
+#include "ckpt.h"
+
+/* ---------------------------------------------------------------------- */
+/* Dump: mappings                                                          */
+/* ---------------------------------------------------------------------- */
+
+static int ckpt_vma_kind(struct vm_area_struct *vma)
+{
+	if (vma->vm_ops && vma->vm_ops->name) {
+		const char *name = vma->vm_ops->name(vma);
+
+		if (name && !strcmp(name, "[vdso]"))
+			return CKPT_VMA_VDSO;
+		if (name && !strcmp(name, "[vvar]"))
+			return CKPT_VMA_VVAR;
+		return -EOPNOTSUPP;
+	}
+	if (vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP | VM_MAYSHARE))
+		return -EOPNOTSUPP;
+	if (is_vm_hugetlb_page(vma))
+		return -EOPNOTSUPP;
+	if (vma->vm_file)
+		return CKPT_VMA_FILE_PRIVATE;
+	if (vma_is_anonymous(vma))
+		return CKPT_VMA_ANON;
+	return -EOPNOTSUPP;
+}
+
+static u32 ckpt_vm_prot(unsigned long vm_flags)
+{
+	return ((vm_flags & VM_READ) ? PROT_READ : 0) |
+	       ((vm_flags & VM_WRITE) ? PROT_WRITE : 0) |
+	       ((vm_flags & VM_EXEC) ? PROT_EXEC : 0);
+}
+
+static void ckpt_file_identity(struct file *f, u64 *ino, u64 *dev,
+			       u64 *size, u64 *mtime)
+{
+	struct inode *inode = file_inode(f);
+
+	*ino = inode->i_ino;
+	*dev = new_encode_dev(inode->i_sb->s_dev);
+	*size = i_size_read(inode);
+	*mtime = timespec64_to_ns(&inode->i_mtime);
+}
+
+/*
+ * Path of @f in the checkpointer's view, in @buf (PAGE_SIZE); deleted
+ * files are refused until their contents can be saved.
+ */
+const char *ckpt_file_path(struct file *f, char *buf)
+{
+	char *p;
+
+	if (d_unlinked(f->f_path.dentry))
+		return ERR_PTR(-EOPNOTSUPP);
+	p = d_path(&f->f_path, buf, PAGE_SIZE);
+	if (IS_ERR(p))
+		return p;
+	if (p[0] != '/')
+		return ERR_PTR(-EOPNOTSUPP);
+	return p;
+}
+
+static int ckpt_dump_vma(struct ckpt_dump *d, struct vm_area_struct *vma)
+{
+	struct ckpt_rec_vma v;
+	const char *path = NULL;
+	size_t path_len = 0;
+	int kind = ckpt_vma_kind(vma);
+
+	if (kind < 0) {
+		d->err.addr = vma->vm_start;
+		return ckpt_fail(&d->err, CKPT_OBJ_VMA, kind);
+	}
+	memset(&v, 0, sizeof(v));
+	v.start = vma->vm_start;
+	v.end = vma->vm_end;
+	v.kind = kind;
+	v.prot = ckpt_vm_prot(vma->vm_flags);
+	v.vm_flags = vma->vm_flags;
+	if (vma->vm_flags & VM_GROWSDOWN)
+		v.flags |= CKPT_VMAF_GROWSDOWN;
+	if (vma->vm_start <= d->mm->brk && vma->vm_end >= d->mm->start_brk)
+		v.flags |= CKPT_VMAF_HEAP;
+	if (vma->vm_start <= d->mm->start_stack &&
+	    vma->vm_end >= d->mm->start_stack)
+		v.flags |= CKPT_VMAF_STACK;
+	if (kind == CKPT_VMA_FILE_PRIVATE) {
+		v.pgoff = vma->vm_pgoff;
+		path = ckpt_file_path(vma->vm_file, d->scratch);
+		if (IS_ERR(path)) {
+			d->err.addr = vma->vm_start;
+			return ckpt_fail(&d->err, CKPT_OBJ_VMA, PTR_ERR(path));
+		}
+		path_len = strlen(path) + 1;
+		v.path_len = path_len;
+		ckpt_file_identity(vma->vm_file, &v.ino, &v.dev, &v.size,
+				   &v.mtime_ns);
+	}
+	return ckpt_write_rec2(&d->out, CKPT_REC_VMA, &v, sizeof(v), path,
+			       path_len);
+}
+
+static int ckpt_dump_mm_rec(struct ckpt_dump *d)
+{
+	struct mm_struct *mm = d->mm;
+	struct ckpt_rec_mm m;
+	const char *path = NULL;
+	size_t path_len = 0;
+	struct file *exe;
+	int err;
+
+	memset(&m, 0, sizeof(m));
+	m.start_code = mm->start_code;
+	m.end_code = mm->end_code;
+	m.start_data = mm->start_data;
+	m.end_data = mm->end_data;
+	m.start_brk = mm->start_brk;
+	m.brk = mm->brk;
+	m.start_stack = mm->start_stack;
+	spin_lock(&mm->arg_lock);
+	m.arg_start = mm->arg_start;
+	m.arg_end = mm->arg_end;
+	m.env_start = mm->env_start;
+	m.env_end = mm->env_end;
+	spin_unlock(&mm->arg_lock);
+	m.vdso = (unsigned long)mm->context.vdso;
+
+	rcu_read_lock();
+	exe = rcu_dereference(mm->exe_file);
+	if (exe && !get_file_rcu(exe))
+		exe = NULL;
+	rcu_read_unlock();
+	if (exe) {
+		path = ckpt_file_path(exe, d->scratch);
+		if (IS_ERR(path))
+			path = NULL;
+		fput(exe);
+	}
+	if (path) {
+		path_len = strlen(path) + 1;
+		m.exe_len = path_len;
+	}
+	err = ckpt_write_rec2(&d->out, CKPT_REC_MM, &m, sizeof(m), path,
+			      path_len);
+	return err;
+}
+
+static int ckpt_dump_auxv(struct ckpt_dump *d)
+{
+	const unsigned long *a = d->mm->saved_auxv;
+	u64 auxv[CKPT_MAX_AUXV];
+	unsigned int i, n = 0;
+
+	BUILD_BUG_ON(AT_VECTOR_SIZE > CKPT_MAX_AUXV);
+	for (i = 0; i + 1 < AT_VECTOR_SIZE; i += 2) {
+		auxv[n++] = a[i];
+		auxv[n++] = a[i + 1];
+		if (a[i] == AT_NULL)
+			break;
+	}
+	if (n == 0 || auxv[n - 2] != AT_NULL) {
+		auxv[n++] = AT_NULL;
+		auxv[n++] = 0;
+	}
+	return ckpt_write_rec(&d->out, CKPT_REC_AUXV, auxv, n * sizeof(u64));
+}
+
+int ckpt_dump_mm(struct ckpt_dump *d)
+{
+	struct vm_area_struct *vma;
+	int err;
+
+	if (mmap_read_lock_killable(d->mm))
+		return -EINTR;
+	err = ckpt_dump_mm_rec(d);
+	if (!err)
+		err = ckpt_dump_auxv(d);
+	if (!err) {
+		VMA_ITERATOR(vmi, d->mm, 0);
+
+		for_each_vma(vmi, vma) {
+			err = ckpt_dump_vma(d, vma);
+			if (err)
+				break;
+		}
+	}
+	mmap_read_unlock(d->mm);
+	return err;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Dump: pages                                                             */
+/* ---------------------------------------------------------------------- */
+
+#define CKPT_PMD_PAGES	(PMD_SIZE / PAGE_SIZE)
+
+struct ckpt_run {
+	unsigned long start;
+	unsigned int nr;
+};
+
+static int ckpt_flush_run(struct ckpt_dump *d, struct ckpt_run *run)
+{
+	struct ckpt_rec_pages *rp = ckpt_rec_payload(&d->out);
+	void *data = rp + 1;
+	unsigned int done = 0, i;
+
+	if (!run->nr)
+		return 0;
+	rp->addr = run->start;
+	rp->nr_pages = run->nr;
+	rp->reserved = 0;
+	while (done < run->nr) {
+		struct page *pages[16];
+		long n;
+
+		n = get_user_pages_remote(d->mm, run->start + done * PAGE_SIZE,
+					  min_t(unsigned int, run->nr - done,
+						ARRAY_SIZE(pages)),
+					  FOLL_FORCE, pages, NULL, NULL);
+		if (n <= 0)
+			return n ? n : -EFAULT;
+		for (i = 0; i < n; i++) {
+			void *k = kmap_local_page(pages[i]);
+
+			memcpy(data + (done + i) * PAGE_SIZE, k, PAGE_SIZE);
+			kunmap_local(k);
+			put_page(pages[i]);
+		}
+		done += n;
+	}
+	d->out.nr_pages += run->nr;
+	run->nr = 0;
+	return ckpt_write_payload(&d->out, CKPT_REC_PAGES,
+				  sizeof(*rp) + (size_t)done * PAGE_SIZE);
+}
+
+static int ckpt_add_page(struct ckpt_dump *d, struct ckpt_run *run,
+			 unsigned long addr)
+{
+	int err;
+
+	if (run->nr && addr == run->start + run->nr * PAGE_SIZE &&
+	    run->nr < CKPT_PAGES_MAX) {
+		run->nr++;
+		return 0;
+	}
+	err = ckpt_flush_run(d, run);
+	run->start = addr;
+	run->nr = 1;
+	return err;
+}
+
+/* Find the PMD for @addr, or say where the next populated range may be. */
+static pmd_t *ckpt_find_pmd(struct mm_struct *mm, unsigned long addr,
+			    unsigned long end, unsigned long *next)
+{
+	pgd_t *pgd = pgd_offset(mm, addr);
+	p4d_t *p4d;
+	pud_t *pud;
+
+	if (pgd_none(*pgd) || pgd_bad(*pgd)) {
+		*next = pgd_addr_end(addr, end);
+		return NULL;
+	}
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(*p4d) || p4d_bad(*p4d)) {
+		*next = p4d_addr_end(addr, end);
+		return NULL;
+	}
+	pud = pud_offset(p4d, addr);
+	if (pud_none(*pud) || pud_bad(*pud)) {
+		*next = pud_addr_end(addr, end);
+		return NULL;
+	}
+	*next = pmd_addr_end(addr, end);
+	return pmd_offset(pud, addr);
+}
+
+static bool ckpt_pte_wanted(pte_t pte, bool anon_only)
+{
+	unsigned long pfn;
+
+	if (pte_none(pte))
+		return false;
+	if (!pte_present(pte))
+		return true;	/* swapped out: it was touched */
+	pfn = pte_pfn(pte);
+	if (is_zero_pfn(pfn) || pte_special(pte))
+		return false;
+	if (!anon_only)
+		return true;
+	return pfn_valid(pfn) && PageAnon(pfn_to_page(pfn));
+}
+
+/* Mark in @map the pages of [addr, next) (within one PMD) to save. */
+static void ckpt_scan_pmd(struct mm_struct *mm, pmd_t *pmdp,
+			  unsigned long addr, unsigned long next,
+			  bool anon_only, unsigned long *map)
+{
+	unsigned int i, nr = (next - addr) >> PAGE_SHIFT;
+	pmd_t pmd = READ_ONCE(*pmdp);
+	spinlock_t *ptl;	/* the PTE table's lock */
+	pte_t *pte;
+
+	bitmap_zero(map, CKPT_PMD_PAGES);
+	if (pmd_none(pmd))
+		return;
+	if (pmd_trans_huge(pmd) || pmd_devmap(pmd) || !pmd_present(pmd)) {
+		if (!anon_only || !pmd_present(pmd) ||
+		    PageAnon(pmd_page(pmd)))
+			bitmap_fill(map, nr);
+		return;
+	}
+	pte = pte_offset_map_lock(mm, pmdp, addr, &ptl);
+	for (i = 0; i < nr; i++) {
+		if (ckpt_pte_wanted(pte[i], anon_only))
+			__set_bit(i, map);
+	}
+	pte_unmap_unlock(pte, ptl);
+}
+
+static int ckpt_dump_vma_pages(struct ckpt_dump *d,
+			       struct vm_area_struct *vma,
+			       struct ckpt_run *run)
+{
+	DECLARE_BITMAP(map, CKPT_PMD_PAGES);
+	bool anon_only = !!vma->vm_file;
+	unsigned long addr, next;
+	unsigned int i;
+	int err;
+
+	for (addr = vma->vm_start; addr < vma->vm_end; addr = next) {
+		pmd_t *pmd = ckpt_find_pmd(d->mm, addr, vma->vm_end, &next);
+
+		if (!pmd)
+			continue;
+		ckpt_scan_pmd(d->mm, pmd, addr, next, anon_only, map);
+		for_each_set_bit(i, map, (next - addr) >> PAGE_SHIFT) {
+			err = ckpt_add_page(d, run, addr + i * PAGE_SIZE);
+			if (err)
+				return err;
+		}
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
+	return 0;
+}
+
+int ckpt_dump_pages(struct ckpt_dump *d)
+{
+	VMA_ITERATOR(vmi, d->mm, 0);
+	struct ckpt_run run = {};
+	struct vm_area_struct *vma;
+	int err = 0;
+
+	if (mmap_read_lock_killable(d->mm))
+		return -EINTR;
+	for_each_vma(vmi, vma) {
+		int kind = ckpt_vma_kind(vma);
+
+		if (kind != CKPT_VMA_ANON && kind != CKPT_VMA_FILE_PRIVATE)
+			continue;
+		err = ckpt_dump_vma_pages(d, vma, &run);
+		if (err)
+			break;
+	}
+	if (!err)
+		err = ckpt_flush_run(d, &run);
+	mmap_read_unlock(d->mm);
+	return err;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Restore                                                                 */
+/* ---------------------------------------------------------------------- */
+
+static bool ckpt_addr_ok(u64 a)
+{
+	return a <= TASK_SIZE_MAX;
+}
+
+static int ckpt_check_vma(const struct ckpt_restore_vma *v, u64 prev_end)
+{
+	const struct ckpt_rec_vma *r = &v->rec;
+
+	if (r->start >= r->end || !PAGE_ALIGNED(r->start) ||
+	    !PAGE_ALIGNED(r->end) || !ckpt_addr_ok(r->end) ||
+	    r->start < prev_end)
+		return -EBADMSG;
+	if (r->prot & ~(u32)(PROT_READ | PROT_WRITE | PROT_EXEC))
+		return -EBADMSG;
+	if (r->flags & ~(CKPT_VMAF_GROWSDOWN | CKPT_VMAF_HEAP |
+			 CKPT_VMAF_STACK))
+		return -EBADMSG;
+	switch (r->kind) {
+	case CKPT_VMA_FILE_PRIVATE:
+		if (!v->path || r->pgoff > (ULONG_MAX >> PAGE_SHIFT) -
+				((r->end - r->start) >> PAGE_SHIFT))
+			return -EBADMSG;
+		return 0;
+	case CKPT_VMA_ANON:
+	case CKPT_VMA_VDSO:
+	case CKPT_VMA_VVAR:
+		return v->path ? -EBADMSG : 0;
+	default:
+		return -EBADMSG;
+	}
+}
+
+const struct ckpt_restore_vma *ckpt_find_vma(const struct ckpt_restore *r,
+					     u32 kind)
+{
+	u32 i;
+
+	for (i = 0; i < r->nr_vmas; i++) {
+		if (r->vmas[i].rec.kind == kind)
+			return &r->vmas[i];
+	}
+	return NULL;
+}
+
+static int ckpt_check_mm_fields(const struct ckpt_rec_mm *m)
+{
+	const u64 *f = &m->start_code;
+	unsigned int i;
+
+	for (i = 0; i <= offsetof(struct ckpt_rec_mm, vdso) / sizeof(u64); i++)
+		if (!ckpt_addr_ok(f[i]))
+			return -EBADMSG;
+	if (m->start_code > m->end_code || m->start_data > m->end_data ||
+	    m->start_brk > m->brk || m->arg_start > m->arg_end ||
+	    m->env_start > m->env_end || m->reserved)
+		return -EBADMSG;
+	return 0;
+}
+
+int ckpt_check_mm(struct ckpt_restore *r)
+{
+	const struct ckpt_restore_vma *vdso, *vvar;
+	u64 prev_end = 0;
+	u32 i;
+	int err;
+
+	err = ckpt_check_mm_fields(&r->mm);
+	if (err)
+		return err;
+	if (r->nr_auxv < 2 || r->nr_auxv % 2 ||
+	    r->nr_auxv > AT_VECTOR_SIZE || r->auxv[r->nr_auxv - 2] != AT_NULL)
+		return -EBADMSG;
+	for (i = 0; i < r->nr_vmas; i++) {
+		err = ckpt_check_vma(&r->vmas[i], prev_end);
+		if (err)
+			return err;
+		prev_end = r->vmas[i].rec.end;
+	}
+	vdso = ckpt_find_vma(r, CKPT_VMA_VDSO);
+	vvar = ckpt_find_vma(r, CKPT_VMA_VVAR);
+	if (!vdso || !vvar || vdso->rec.start != r->mm.vdso)
+		return -EOPNOTSUPP;
+	return 0;
+}
+
+static bool ckpt_special_is(struct vm_area_struct *vma, const char *name,
+			    const struct ckpt_restore_vma *v)
+{
+	const char *n;
+
+	if (!vma || !vma->vm_ops || !vma->vm_ops->name)
+		return false;
+	n = vma->vm_ops->name(vma);
+	return n && !strcmp(n, name) && vma->vm_start == v->rec.start &&
+	       vma->vm_end == v->rec.end;
+}
+
+/* Are our vdso and vvar where (and as large as) the image's were? */
+int ckpt_vdso_matches(struct ckpt_restore *r)
+{
+	const struct ckpt_restore_vma *vdso = ckpt_find_vma(r, CKPT_VMA_VDSO);
+	const struct ckpt_restore_vma *vvar = ckpt_find_vma(r, CKPT_VMA_VVAR);
+	struct mm_struct *mm = current->mm;
+	bool ok;
+
+	mmap_read_lock(mm);
+	ok = (unsigned long)mm->context.vdso == r->mm.vdso &&
+	     ckpt_special_is(find_vma(mm, vdso->rec.start), "[vdso]", vdso) &&
+	     ckpt_special_is(find_vma(mm, vvar->rec.start), "[vvar]", vvar);
+	mmap_read_unlock(mm);
+	return ok ? 0 : -EXDEV;
+}
+
+/* Unmap all of the restorer's address space but its vdso and vvar. */
+static int ckpt_unmap_all(void)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	unsigned long *ranges;
+	unsigned int n = 0, max, i;
+	int err = 0;
+
+	mmap_read_lock(mm);
+	max = mm->map_count;
+	ranges = kvmalloc_array(max * 2 + 2, sizeof(*ranges), GFP_KERNEL);
+	if (ranges) {
+		VMA_ITERATOR(vmi, mm, 0);
+
+		for_each_vma(vmi, vma) {
+			if (vma->vm_ops && vma->vm_ops->name)
+				continue;
+			if (n == max)
+				break;
+			ranges[2 * n] = vma->vm_start;
+			ranges[2 * n + 1] = vma->vm_end;
+			n++;
+		}
+	}
+	mmap_read_unlock(mm);
+	if (!ranges)
+		return -ENOMEM;
+	for (i = 0; i < n && !err; i++)
+		err = vm_munmap(ranges[2 * i], ranges[2 * i + 1] - ranges[2 * i]);
+	kvfree(ranges);
+	return err;
+}
+
+/* Open the file behind a private mapping, as the restored process. */
+static struct file *ckpt_open_mapped(const struct ckpt_restore_vma *v)
+{
+	struct file *f;
+	u64 ino, dev, size, mtime;
+
+	f = filp_open(v->path, O_RDONLY | O_LARGEFILE, 0);
+	if (IS_ERR(f))
+		return f;
+	ckpt_file_identity(f, &ino, &dev, &size, &mtime);
+	if (!S_ISREG(file_inode(f)->i_mode) || size != v->rec.size ||
+	    mtime != v->rec.mtime_ns) {
+		fput(f);
+		return ERR_PTR(-ESTALE);
+	}
+	return f;
+}
+
+static int ckpt_map_vma(const struct ckpt_restore_vma *v, struct file **last,
+			const struct ckpt_restore_vma **last_v)
+{
+	const struct ckpt_rec_vma *r = &v->rec;
+	unsigned long flags = MAP_PRIVATE | MAP_FIXED_NOREPLACE;
+	unsigned long addr, off = 0;
+	struct file *f = NULL;
+
+	if (r->flags & CKPT_VMAF_GROWSDOWN)
+		flags |= MAP_GROWSDOWN;
+	if (r->kind == CKPT_VMA_ANON) {
+		flags |= MAP_ANONYMOUS;
+	} else {
+		if (!*last || strcmp((*last_v)->path, v->path)) {
+			if (*last)
+				fput(*last);
+			*last = ckpt_open_mapped(v);
+			if (IS_ERR(*last)) {
+				int err = PTR_ERR(*last);
+
+				*last = NULL;
+				return err;
+			}
+			*last_v = v;
+		}
+		f = *last;
+		off = r->pgoff << PAGE_SHIFT;
+	}
+	addr = vm_mmap(f, r->start, r->end - r->start, r->prot, flags, off);
+	if (IS_ERR_VALUE(addr))
+		return (int)addr;
+	return addr == r->start ? 0 : -EEXIST;
+}
+
+static void ckpt_set_mm_fields(const struct ckpt_restore *r)
+{
+	struct mm_struct *mm = current->mm;
+	const struct ckpt_rec_mm *m = &r->mm;
+	u32 i;
+
+	mmap_write_lock(mm);
+	mm->start_code = m->start_code;
+	mm->end_code = m->end_code;
+	mm->start_data = m->start_data;
+	mm->end_data = m->end_data;
+	mm->start_brk = m->start_brk;
+	mm->brk = m->brk;
+	mm->start_stack = m->start_stack;
+	spin_lock(&mm->arg_lock);
+	mm->arg_start = m->arg_start;
+	mm->arg_end = m->arg_end;
+	mm->env_start = m->env_start;
+	mm->env_end = m->env_end;
+	spin_unlock(&mm->arg_lock);
+	memset(mm->saved_auxv, 0, sizeof(mm->saved_auxv));
+	for (i = 0; i < r->nr_auxv; i++)
+		mm->saved_auxv[i] = r->auxv[i];
+	mmap_write_unlock(mm);
+}
+
+int ckpt_restore_mm(struct ckpt_restore *r)
+{
+	const struct ckpt_restore_vma *last_v = NULL;
+	struct file *last = NULL;
+	u32 i;
+	int err;
+
+	err = ckpt_unmap_all();
+	for (i = 0; !err && i < r->nr_vmas; i++) {
+		const struct ckpt_restore_vma *v = &r->vmas[i];
+
+		if (v->rec.kind == CKPT_VMA_VDSO || v->rec.kind == CKPT_VMA_VVAR)
+			continue;
+		err = ckpt_map_vma(v, &last, &last_v);
+		if (err) {
+			r->err.addr = v->rec.start;
+			ckpt_fail(&r->err, CKPT_OBJ_VMA, err);
+		}
+	}
+	if (last)
+		fput(last);
+	if (!err)
+		ckpt_set_mm_fields(r);
+	return err;
+}
+
+static const struct ckpt_restore_vma *
+ckpt_vma_of(const struct ckpt_restore *r, u64 start, u64 end)
+{
+	u32 lo = 0, hi = r->nr_vmas;
+
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+		const struct ckpt_rec_vma *v = &r->vmas[mid].rec;
+
+		if (start >= v->end) {
+			lo = mid + 1;
+		} else if (start < v->start) {
+			hi = mid;
+		} else {
+			if (end > v->end)
+				return NULL;
+			return &r->vmas[mid];
+		}
+	}
+	return NULL;
+}
+
+static int ckpt_fill_pages(const struct ckpt_restore *r, const void *rec,
+			   u32 len)
+{
+	const struct ckpt_rec_pages *rp = rec;
+	const struct ckpt_restore_vma *v;
+	size_t bytes;
+
+	if (len < sizeof(*rp) || rp->reserved || !rp->nr_pages ||
+	    rp->nr_pages > CKPT_PAGES_MAX || !PAGE_ALIGNED(rp->addr) ||
+	    !ckpt_addr_ok(rp->addr))
+		return -EBADMSG;
+	bytes = (size_t)rp->nr_pages * PAGE_SIZE;
+	if (len != sizeof(*rp) + bytes)
+		return -EBADMSG;
+	v = ckpt_vma_of(r, rp->addr, rp->addr + bytes);
+	if (!v || (v->rec.kind != CKPT_VMA_ANON &&
+		   v->rec.kind != CKPT_VMA_FILE_PRIVATE))
+		return -EBADMSG;
+	if (v->rec.prot & PROT_WRITE) {
+		if (copy_to_user((void __user *)(unsigned long)rp->addr,
+				 rp + 1, bytes))
+			return -EFAULT;
+		return 0;
+	}
+	if (access_process_vm(current, rp->addr, (void *)(rp + 1), bytes,
+			      FOLL_FORCE | FOLL_WRITE) != bytes)
+		return -EFAULT;
+	return 0;
+}
+
+static int ckpt_read_end(struct ckpt_restore *r)
+{
+	struct ckpt_rec_end *end;
+	void *p;
+	u32 len;
+	int err;
+
+	err = ckpt_read_rec(&r->in, &p, &len);
+	if (err)
+		return err;
+	end = p;
+	if (len != sizeof(*end) || end->nr_pages != r->in.nr_pages ||
+	    end->nr_records != r->in.nr_records - 1)
+		return -EBADMSG;
+	return 0;
+}
+
+/* Stream the PAGES records into the new address space, up to END. */
+int ckpt_restore_pages(struct ckpt_restore *r)
+{
+	struct ckpt_rec_header h;
+	void *p;
+	u32 len;
+	int err;
+
+	for (;;) {
+		err = ckpt_peek_rec(&r->in, &h);
+		if (err)
+			break;
+		r->err.type = h.type;
+		r->err.offset = r->in.rec_offset;
+		if (h.type == CKPT_REC_END)
+			return ckpt_read_end(r);
+		if (h.type != CKPT_REC_PAGES)
+			return -EBADMSG;
+		err = ckpt_read_rec(&r->in, &p, &len);
+		if (!err)
+			err = ckpt_fill_pages(r, p, len);
+		if (err)
+			break;
+		r->in.nr_pages += ((struct ckpt_rec_pages *)p)->nr_pages;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
+	return err;
+}

@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Restore: CKPT_IOC_RESTORE_PREPARE, _TASK and _WAIT.
+ *
+ * PREPARE (the restart tool) reads the image header and every metadata
+ * record of the task, checks all of it, and keeps it with the open file.
+ * Nothing is changed.  TASK (the tool's child, created with the image's
+ * PID) turns the caller into the checkpointed process: after its checks
+ * pass there is no way back, and a failure from then on kills the caller;
+ * the original process, if any, is not touched either way.  WAIT tells the
+ * tool how it went.
+ *
+ * Every record is read once into kernel memory, its length bounded by type
+ * before it is read and its checksum verified before it is used.
+ */
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/fs_struct.h>
+#include <linux/fdtable.h>
+#include <linux/slab.h>
+#include <linux/log2.h>
+#include <linux/uaccess.h>
+#include <linux/utsname.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include "ckpt.h"
+
+#define CKPT_REQUIRED	(BIT(CKPT_REC_TASK) | BIT(CKPT_REC_GROUPS) | \
+			 BIT(CKPT_REC_FS) | BIT(CKPT_REC_SIGACTIONS) | \
+			 BIT(CKPT_REC_MM) | BIT(CKPT_REC_AUXV) | \
+			 BIT(CKPT_REC_REGS) | BIT(CKPT_REC_XSTATE))
+
+void ckpt_restore_free(struct ckpt_restore *r)
+{
+	u32 i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->nr_vmas; i++)
+		kfree(r->vmas[i].path);
+	for (i = 0; i < r->nr_files; i++)
+		kfree(r->files[i].path);
+	kvfree(r->vmas);
+	kvfree(r->files);
+	kvfree(r->groups);
+	kvfree(r->xstate);
+	kfree(r->cwd);
+	kfree(r->exe);
+	ckpt_in_destroy(&r->in);
+	if (r->image)
+		fput(r->image);
+	kfree(r);
+}
+
+/* A NUL-terminated absolute path of exactly @len bytes, or none. */
+static int ckpt_take_path(const char *p, u32 avail, u32 len, char **out)
+{
+	*out = NULL;
+	if (len != avail)
+		return -EBADMSG;
+	if (!len)
+		return 0;
+	if (len > CKPT_PATH_MAX || p[0] != '/' || strnlen(p, len) != len - 1)
+		return -EBADMSG;
+	*out = kmemdup(p, len, GFP_KERNEL);
+	return *out ? 0 : -ENOMEM;
+}
+
+/* Room for element @nr of an array grown by doubling from 8. */
+static int ckpt_grow(void **array, u32 nr, size_t elem, u32 max)
+{
+	void *n;
+
+	if (nr >= max)
+		return -EBADMSG;
+	if (nr && (nr < 8 || !is_power_of_2(nr)))
+		return 0;
+	n = kvmalloc_array(nr ? nr * 2 : 8, elem, GFP_KERNEL);
+	if (!n)
+		return -ENOMEM;
+	if (*array)
+		memcpy(n, *array, nr * elem);
+	kvfree(*array);
+	*array = n;
+	return 0;
+}
+
+static int ckpt_take_vma(struct ckpt_restore *r, const void *p, u32 len)
+{
+	struct ckpt_restore_vma *v;
+	int err;
+
+	if (len < sizeof(v->rec))
+		return -EBADMSG;
+	err = ckpt_grow((void **)&r->vmas, r->nr_vmas, sizeof(*v),
+			CKPT_MAX_VMAS);
+	if (err)
+		return err;
+	v = &r->vmas[r->nr_vmas];
+	memcpy(&v->rec, p, sizeof(v->rec));
+	err = ckpt_take_path(p + sizeof(v->rec), len - sizeof(v->rec),
+			     v->rec.path_len, &v->path);
+	if (!err)
+		r->nr_vmas++;
+	return err;
+}
+
+static int ckpt_take_file(struct ckpt_restore *r, const void *p, u32 len)
+{
+	struct ckpt_restore_file *f;
+	int err;
+
+	if (len < sizeof(f->rec))
+		return -EBADMSG;
+	err = ckpt_grow((void **)&r->files, r->nr_files, sizeof(*f),
+			CKPT_MAX_FILES);
+	if (err)
+		return err;
+	f = &r->files[r->nr_files];
+	memcpy(&f->rec, p, sizeof(f->rec));
+	err = ckpt_take_path(p + sizeof(f->rec), len - sizeof(f->rec),
+			     f->rec.path_len, &f->path);
+	if (!err)
+		r->nr_files++;
+	return err;
+}
+
+static int ckpt_take_fixed(void *dst, size_t size, const void *p, u32 len)
+{
+	if (len != size)
+		return -EBADMSG;
+	memcpy(dst, p, size);
+	return 0;
+}
+
+static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
+			 u32 len)
+{
+	if (type != CKPT_REC_VMA && type != CKPT_REC_FILE) {
+		if (r->seen & BIT(type))
+			return -EBADMSG;
+		r->seen |= BIT(type);
+	}
+	if (!(r->seen & BIT(CKPT_REC_TASK)))
+		return -EBADMSG;
+
+	switch (type) {
+	case CKPT_REC_TASK:
+		return ckpt_take_fixed(&r->task, sizeof(r->task), p, len);
+	case CKPT_REC_GROUPS:
+		if (r->task.ngroups > CKPT_MAX_GROUPS ||
+		    len != r->task.ngroups * sizeof(u32))
+			return -EBADMSG;
+		r->groups = kvmalloc(len ? len : 1, GFP_KERNEL);
+		if (!r->groups)
+			return -ENOMEM;
+		memcpy(r->groups, p, len);
+		return 0;
+	case CKPT_REC_FS:
+		if (len < sizeof(r->fs))
+			return -EBADMSG;
+		memcpy(&r->fs, p, sizeof(r->fs));
+		return ckpt_take_path(p + sizeof(r->fs), len - sizeof(r->fs),
+				      r->fs.cwd_len, &r->cwd);
+	case CKPT_REC_SIGACTIONS:
+		return ckpt_take_fixed(r->sigactions, sizeof(r->sigactions),
+				       p, len);
+	case CKPT_REC_MM:
+		if (len < sizeof(r->mm))
+			return -EBADMSG;
+		memcpy(&r->mm, p, sizeof(r->mm));
+		return ckpt_take_path(p + sizeof(r->mm), len - sizeof(r->mm),
+				      r->mm.exe_len, &r->exe);
+	case CKPT_REC_AUXV:
+		if (len % sizeof(u64) || len > sizeof(r->auxv))
+			return -EBADMSG;
+		memcpy(r->auxv, p, len);
+		r->nr_auxv = len / sizeof(u64);
+		return 0;
+	case CKPT_REC_VMA:
+		return ckpt_take_vma(r, p, len);
+	case CKPT_REC_FILE:
+		return ckpt_take_file(r, p, len);
+	case CKPT_REC_REGS:
+		return ckpt_take_fixed(&r->regs, sizeof(r->regs), p, len);
+	case CKPT_REC_XSTATE:
+		if (len > CKPT_MAX_XSTATE)
+			return -EBADMSG;
+		r->xstate = kvmalloc(len ? len : 1, GFP_KERNEL);
+		if (!r->xstate)
+			return -ENOMEM;
+		memcpy(r->xstate, p, len);
+		r->xstate_len = len;
+		return 0;
+	case CKPT_REC_RESTART:
+		r->have_restart = true;
+		return ckpt_take_fixed(&r->restart, sizeof(r->restart), p, len);
+	default:
+		return -EBADMSG;
+	}
+}
+
+/* Read every record up to the first PAGES (or END). */
+static int ckpt_read_meta(struct ckpt_restore *r)
+{
+	struct ckpt_rec_header h;
+	void *p;
+	u32 len;
+	int err;
+
+	for (;;) {
+		err = ckpt_peek_rec(&r->in, &h);
+		r->err.type = r->in.hdr.type;
+		r->err.offset = r->in.rec_offset;
+		if (err)
+			return err;
+		if (h.type == CKPT_REC_PAGES || h.type == CKPT_REC_END)
+			break;
+		err = ckpt_read_rec(&r->in, &p, &len);
+		if (!err)
+			err = ckpt_take_rec(r, h.type, p, len);
+		if (err)
+			return err;
+	}
+	if ((r->seen & CKPT_REQUIRED) != CKPT_REQUIRED)
+		return -EBADMSG;
+	return 0;
+}
+
+static int ckpt_check_header(const struct ckpt_image_header *h)
+{
+	if (h->arch != CKPT_ARCH_X86_64 || h->page_size != PAGE_SIZE)
+		return -EXDEV;
+	/* The vdso must be the one the image's code knows. */
+	if (strncmp(h->release, init_utsname()->release, CKPT_RELEASE_LEN) ||
+	    strncmp(h->build, init_utsname()->version, CKPT_RELEASE_LEN - 1))
+		return -EXDEV;
+	if (h->nr_tasks != 1)
+		return -EOPNOTSUPP;
+	if (h->xstate_size > CKPT_MAX_XSTATE)
+		return -EBADMSG;
+	return 0;
+}
+
+static int ckpt_check_all(struct ckpt_restore *r)
+{
+	static int (*const checks[])(struct ckpt_restore *r) = {
+		ckpt_check_task, ckpt_check_mm, ckpt_check_files,
+		ckpt_check_cpu,
+	};
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; !err && i < ARRAY_SIZE(checks); i++)
+		err = checks[i](r);
+	return err;
+}
+
+static int ckpt_prepare(struct ckpt_restore *r, struct file *image)
+{
+	int err;
+
+	mutex_init(&r->lock);
+	init_completion(&r->done);
+	r->image = get_file(image);
+	r->err.fd = -1;
+	err = ckpt_in_init(&r->in, image);
+	if (err)
+		return err;
+	err = ckpt_read_header(&r->in, &r->hdr);
+	if (!err)
+		err = ckpt_check_header(&r->hdr);
+	if (err)
+		return ckpt_fail(&r->err, CKPT_OBJ_IMAGE, err);
+	err = ckpt_read_meta(r);
+	if (err)
+		return ckpt_fail(&r->err, CKPT_OBJ_IMAGE, err);
+	err = ckpt_check_all(r);
+	if (!err)
+		return 0;
+	if (err == -EPERM)
+		return ckpt_fail(&r->err, CKPT_OBJ_CREDS, err);
+	return ckpt_fail(&r->err, CKPT_OBJ_IMAGE, err);
+}
+
+static void ckpt_prepare_out(struct ckpt_restore_args *a,
+			     const struct ckpt_restore *r, int err)
+{
+	const struct ckpt_restore_vma *v;
+
+	a->err_object = err ? r->err.object : CKPT_OBJ_NONE;
+	a->err_type = err ? r->err.type : 0;
+	a->err_offset = err ? r->err.offset : 0;
+	if (err)
+		return;
+	a->pid = r->task.pid;
+	a->nr_tasks = r->hdr.nr_tasks;
+	v = ckpt_find_vma(r, CKPT_VMA_VVAR);
+	a->vvar_start = v->rec.start;
+	a->vvar_end = v->rec.end;
+	v = ckpt_find_vma(r, CKPT_VMA_VDSO);
+	a->vdso_start = v->rec.start;
+	a->vdso_end = v->rec.end;
+}
+
+long ckpt_ioctl_restore_prepare(struct ckpt_file *cf, void __user *uarg)
+{
+	struct ckpt_restore_args a;
+	struct ckpt_restore *r;
+	struct file *image;
+	u32 usize;
+	int err;
+
+	err = ckpt_copy_args(&a, sizeof(a),
+			     offsetofend(struct ckpt_restore_args, err_offset),
+			     uarg, &usize);
+	if (err)
+		return err;
+	if (a.flags || a.reserved0 || a.reserved[0] || a.reserved[1])
+		return -EINVAL;
+	image = fget(a.fd);
+	if (!image)
+		return -EBADF;
+	err = -EBADF;
+	if (!(image->f_mode & FMODE_READ))
+		goto out_image;
+	err = -ENOMEM;
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		goto out_image;
+
+	mutex_lock(&cf->lock);
+	err = cf->rst ? -EBUSY : ckpt_prepare(r, image);
+	ckpt_prepare_out(&a, r, err);
+	if (!err)
+		cf->rst = r;
+	mutex_unlock(&cf->lock);
+	if (err)
+		ckpt_restore_free(r);
+	if (copy_to_user(uarg, &a, min_t(size_t, usize, sizeof(a))))
+		err = err ?: -EFAULT;
+out_image:
+	fput(image);
+	return err;
+}
+
+/* The restoring task must be alone in everything it is about to replace. */
+static int ckpt_check_restorer(struct ckpt_restore *r)
+{
+	if (task_tgid_vnr(current) != r->task.pid)
+		return -ESRCH;
+	if (get_nr_threads(current) != 1 ||
+	    atomic_read(&current->mm->mm_users) != 1 ||
+	    atomic_read(&current->files->count) != 1 ||
+	    refcount_read(&current->sighand->count) != 1 ||
+	    current->fs->users != 1)
+		return -EBUSY;
+	return ckpt_vdso_matches(r);
+}
+
+static int ckpt_restore_self(struct ckpt_restore *r)
+{
+	static int (*const steps[])(struct ckpt_restore *r) = {
+		ckpt_restore_creds, ckpt_restore_mm, ckpt_restore_pages,
+		ckpt_restore_fs, ckpt_restore_files, ckpt_restore_signals,
+		ckpt_restore_misc, ckpt_restore_cpu,
+	};
+	unsigned int i;
+	int err = 0;
+
+	current->rseq = NULL;
+	for (i = 0; !err && i < ARRAY_SIZE(steps); i++) {
+		err = steps[i](r);
+		if (err && steps[i] == ckpt_restore_pages)
+			ckpt_fail(&r->err, CKPT_OBJ_IMAGE, err);
+	}
+	return err;
+}
+
+static void ckpt_restore_done(struct ckpt_restore *r, int err)
+{
+	mutex_lock(&r->lock);
+	r->result = err;
+	r->state = CKPT_RST_DONE;
+	mutex_unlock(&r->lock);
+	complete_all(&r->done);
+}
+
+long ckpt_ioctl_restore_task(struct file *file, void __user *uarg)
+{
+	struct ckpt_file *cf = file->private_data;
+	struct ckpt_restore_task_args a;
+	struct ckpt_restore *r;
+	sigset_t all;
+	u32 usize;
+	int err;
+
+	err = ckpt_copy_args(&a, sizeof(a),
+			     offsetofend(struct ckpt_restore_task_args,
+					 reserved),
+			     uarg, &usize);
+	if (err)
+		return err;
+	if (a.flags || a.reserved[0] || a.reserved[1])
+		return -EINVAL;
+	mutex_lock(&cf->lock);
+	r = cf->rst;
+	err = !r ? -ENOENT : r->state != CKPT_RST_PREPARED ? -EALREADY : 0;
+	if (!err)
+		r->state = CKPT_RST_RUNNING;
+	mutex_unlock(&cf->lock);
+	if (err)
+		return err;
+
+	/* Our own descriptor for this file goes when the fd table does. */
+	get_file(file);
+	err = ckpt_check_restorer(r);
+	if (err) {
+		ckpt_fail(&r->err, CKPT_OBJ_TASK, err);
+		goto out;
+	}
+	/* Nothing is delivered until the restored mask is set, at the end. */
+	sigfillset(&all);
+	sigdelsetmask(&all, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	/* Point of no return. */
+	err = ckpt_restore_self(r);
+	if (err) {
+		ckpt_fail(&r->err, CKPT_OBJ_TASK, err);
+		force_sig(SIGKILL);
+	}
+out:
+	ckpt_restore_done(r, err);
+	fput(file);
+	return err;
+}
+
+long ckpt_ioctl_restore_wait(struct ckpt_file *cf, void __user *uarg)
+{
+	struct ckpt_restore_wait_args a;
+	struct ckpt_restore *r;
+	long left;
+	u32 usize;
+	int err;
+
+	err = ckpt_copy_args(&a, sizeof(a),
+			     offsetofend(struct ckpt_restore_wait_args,
+					 err_offset),
+			     uarg, &usize);
+	if (err)
+		return err;
+	if (a.flags || a.reserved0 || a.reserved[0] || a.reserved[1] ||
+	    a.reserved1)
+		return -EINVAL;
+	mutex_lock(&cf->lock);
+	r = cf->rst;
+	mutex_unlock(&cf->lock);
+	if (!r)
+		return -ENOENT;
+	if (a.timeout_ms)
+		left = wait_for_completion_interruptible_timeout(&r->done,
+				msecs_to_jiffies(a.timeout_ms));
+	else
+		left = wait_for_completion_interruptible(&r->done) ?: 1;
+	if (left == 0)
+		return -ETIMEDOUT;
+	if (left < 0)
+		return -EINTR;
+	mutex_lock(&r->lock);
+	a.result = r->result;
+	a.err_object = r->result ? r->err.object : CKPT_OBJ_NONE;
+	a.err_type = r->result ? r->err.type : 0;
+	a.err_offset = r->result ? r->err.offset : 0;
+	mutex_unlock(&r->lock);
+	if (copy_to_user(uarg, &a, min_t(size_t, usize, sizeof(a))))
+		return -EFAULT;
+	return 0;
+}

@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-task scalars, credentials and signal dispositions: dump and restore.
+ *
+ * Credentials are never granted: a restore may take the image's ids only
+ * if they are the caller's or the caller holds CAP_SETUID/CAP_SETGID, and
+ * may only keep capabilities the caller has (else EPERM).
+ */
+#include <linux/cred.h>
+#include <linux/capability.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include <linux/signal.h>
+#include <linux/slab.h>
+#include <linux/personality.h>
+#include <linux/rseq.h>
+#include <linux/futex.h>
+#include <linux/coredump.h>
+#include <linux/binfmts.h>
+#include "ckpt.h"
+
+static u64 ckpt_cap_to_u64(kernel_cap_t c)
+{
+	return ((u64)c.cap[1] << 32) | c.cap[0];
+}
+
+static kernel_cap_t ckpt_u64_to_cap(u64 v)
+{
+	kernel_cap_t c = CAP_EMPTY_SET;
+
+	c.cap[0] = (u32)v;
+	c.cap[1] = (u32)(v >> 32);
+	return c;
+}
+
+static void ckpt_dump_creds(struct task_struct *t, struct ckpt_rec_task *r)
+{
+	struct user_namespace *ns = current_user_ns();
+	const struct cred *c = get_task_cred(t);
+
+	r->uid = from_kuid_munged(ns, c->uid);
+	r->euid = from_kuid_munged(ns, c->euid);
+	r->suid = from_kuid_munged(ns, c->suid);
+	r->fsuid = from_kuid_munged(ns, c->fsuid);
+	r->gid = from_kgid_munged(ns, c->gid);
+	r->egid = from_kgid_munged(ns, c->egid);
+	r->sgid = from_kgid_munged(ns, c->sgid);
+	r->fsgid = from_kgid_munged(ns, c->fsgid);
+	r->ngroups = c->group_info->ngroups;
+	r->cap_inheritable = ckpt_cap_to_u64(c->cap_inheritable);
+	r->cap_permitted = ckpt_cap_to_u64(c->cap_permitted);
+	r->cap_effective = ckpt_cap_to_u64(c->cap_effective);
+	r->cap_bset = ckpt_cap_to_u64(c->cap_bset);
+	r->cap_ambient = ckpt_cap_to_u64(c->cap_ambient);
+	put_cred(c);
+}
+
+static int ckpt_dump_groups(struct ckpt_dump *d, u32 ngroups)
+{
+	const struct cred *c = get_task_cred(d->task);
+	struct user_namespace *ns = current_user_ns();
+	u32 *gids;
+	u32 i, n = min_t(u32, ngroups, c->group_info->ngroups);
+	int err;
+
+	gids = kvmalloc_array(n ? n : 1, sizeof(*gids), GFP_KERNEL);
+	if (!gids) {
+		put_cred(c);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		gids[i] = from_kgid_munged(ns, c->group_info->gid[i]);
+	put_cred(c);
+	err = ckpt_write_rec(&d->out, CKPT_REC_GROUPS, gids, n * sizeof(*gids));
+	kvfree(gids);
+	return err;
+}
+
+int ckpt_dump_task(struct ckpt_dump *d)
+{
+	struct task_struct *t = d->task;
+	struct ckpt_rec_task r;
+	int err;
+
+	memset(&r, 0, sizeof(r));
+	r.pid = task_tgid_vnr(t);
+	r.tid = task_pid_vnr(t);
+	rcu_read_lock();
+	r.ppid = task_tgid_vnr(rcu_dereference(t->real_parent));
+	rcu_read_unlock();
+	r.pgid = task_pgrp_vnr(t);
+	r.sid = task_session_vnr(t);
+	if (task_no_new_privs(t))
+		r.flags |= CKPT_TASK_NO_NEW_PRIVS;
+	if (d->mm && get_dumpable(d->mm) == SUID_DUMP_USER)
+		r.flags |= CKPT_TASK_DUMPABLE;
+	get_task_comm(r.comm, t);
+	r.personality = t->personality;
+	r.pdeath_signal = t->pdeath_signal;
+	ckpt_dump_creds(t, &r);
+	r.blocked = t->blocked.sig[0];
+	r.rseq = (unsigned long)t->rseq;
+	r.rseq_len = t->rseq ? sizeof(struct rseq) : 0;
+	r.rseq_sig = t->rseq_sig;
+	r.clear_child_tid = (unsigned long)t->clear_child_tid;
+	r.set_child_tid = (unsigned long)t->set_child_tid;
+	r.robust_list = (unsigned long)t->robust_list;
+	r.robust_list_len = t->robust_list ? sizeof(struct robust_list_head) : 0;
+	r.sas_ss_sp = t->sas_ss_sp;
+	r.sas_ss_size = t->sas_ss_size;
+	r.sas_ss_flags = t->sas_ss_flags;
+
+	err = ckpt_write_rec(&d->out, CKPT_REC_TASK, &r, sizeof(r));
+	if (!err)
+		err = ckpt_dump_groups(d, r.ngroups);
+	return err;
+}
+
+/* lock_task_sighand() is not exported: the same, on a frozen task. */
+static struct sighand_struct *ckpt_lock_sighand(struct task_struct *t)
+{
+	struct sighand_struct *sh;
+
+	for (;;) {
+		rcu_read_lock();
+		sh = rcu_dereference(t->sighand);
+		if (!sh) {
+			rcu_read_unlock();
+			return NULL;
+		}
+		spin_lock_irq(&sh->siglock);
+		if (likely(sh == rcu_access_pointer(t->sighand))) {
+			rcu_read_unlock();
+			return sh;
+		}
+		spin_unlock_irq(&sh->siglock);
+		rcu_read_unlock();
+	}
+}
+
+int ckpt_dump_sigactions(struct ckpt_dump *d)
+{
+	struct ckpt_rec_sigaction *sa = ckpt_rec_payload(&d->out);
+	struct sighand_struct *sh;
+	int i;
+
+	BUILD_BUG_ON(_NSIG != CKPT_NSIG);
+	sh = ckpt_lock_sighand(d->task);
+	if (!sh)
+		return -ESRCH;
+	for (i = 0; i < CKPT_NSIG; i++) {
+		const struct sigaction *k = &sh->action[i].sa;
+
+		sa[i].handler = (unsigned long)k->sa_handler;
+		sa[i].flags = k->sa_flags;
+		sa[i].restorer = (unsigned long)k->sa_restorer;
+		sa[i].mask = k->sa_mask.sig[0];
+	}
+	spin_unlock_irq(&sh->siglock);
+	return ckpt_write_payload(&d->out, CKPT_REC_SIGACTIONS,
+				  CKPT_NSIG * sizeof(*sa));
+}
+
+/* ---------------------------------------------------------------------- */
+/* Restore side                                                            */
+/* ---------------------------------------------------------------------- */
+
+#define CKPT_SA_KNOWN	(SA_NOCLDSTOP | SA_NOCLDWAIT | SA_SIGINFO | \
+			 SA_ONSTACK | SA_RESTART | SA_NODEFER | \
+			 SA_RESETHAND | SA_RESTORER | SA_EXPOSE_TAGBITS | \
+			 SA_UNSUPPORTED | SA_IA32_ABI | SA_X32_ABI)
+
+static bool ckpt_user_ptr_ok(u64 p)
+{
+	return p < TASK_SIZE_MAX;
+}
+
+/* Validate the TASK record (prepare time). */
+int ckpt_check_task(struct ckpt_restore *r)
+{
+	const struct ckpt_rec_task *t = &r->task;
+	int i;
+
+	if (t->pid <= 0 || t->tid != t->pid)
+		return -EBADMSG;
+	if (t->flags & ~(CKPT_TASK_NO_NEW_PRIVS | CKPT_TASK_DUMPABLE))
+		return -EBADMSG;
+	if ((t->personality & PER_MASK) != PER_LINUX)
+		return -EOPNOTSUPP;
+	if (t->pdeath_signal < 0 || !valid_signal(t->pdeath_signal))
+		return -EBADMSG;
+	if (t->ngroups > CKPT_MAX_GROUPS || t->reserved0 || t->reserved1)
+		return -EBADMSG;
+	if (t->rseq && (t->rseq_len != sizeof(struct rseq) ||
+			!IS_ALIGNED(t->rseq, __alignof__(struct rseq)) ||
+			!ckpt_user_ptr_ok(t->rseq)))
+		return -EBADMSG;
+	if (!ckpt_user_ptr_ok(t->clear_child_tid) ||
+	    !ckpt_user_ptr_ok(t->set_child_tid) ||
+	    !ckpt_user_ptr_ok(t->robust_list) ||
+	    !ckpt_user_ptr_ok(t->sas_ss_sp))
+		return -EBADMSG;
+	if (t->sas_ss_flags & ~(SS_AUTODISARM | SS_DISABLE | SS_ONSTACK))
+		return -EBADMSG;
+	for (i = 0; i < CKPT_NSIG; i++) {
+		if (r->sigactions[i].flags & ~(u64)CKPT_SA_KNOWN)
+			return -EBADMSG;
+	}
+	return ckpt_check_creds(t, r->groups);
+}
+
+static bool ckpt_uid_ok(kuid_t k)
+{
+	const struct cred *c = current_cred();
+
+	return uid_eq(k, c->uid) || uid_eq(k, c->euid) || uid_eq(k, c->suid);
+}
+
+static bool ckpt_gid_ok(kgid_t k)
+{
+	const struct cred *c = current_cred();
+
+	return gid_eq(k, c->gid) || gid_eq(k, c->egid) || gid_eq(k, c->sgid);
+}
+
+/*
+ * May the caller become the image's credentials?  Same ids, or
+ * CAP_SETUID/CAP_SETGID; and only capabilities the caller holds.
+ */
+int ckpt_check_creds(const struct ckpt_rec_task *t, const u32 *groups)
+{
+	struct user_namespace *ns = current_user_ns();
+	const struct cred *c = current_cred();
+	u32 uids[] = { t->uid, t->euid, t->suid, t->fsuid };
+	u32 gids[] = { t->gid, t->egid, t->sgid, t->fsgid };
+	u64 perm = ckpt_cap_to_u64(c->cap_permitted);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(uids); i++) {
+		kuid_t k = make_kuid(ns, uids[i]);
+
+		if (!uid_valid(k))
+			return -EINVAL;
+		if (!ckpt_uid_ok(k) && !ns_capable(ns, CAP_SETUID))
+			return -EPERM;
+	}
+	for (i = 0; i < ARRAY_SIZE(gids); i++) {
+		kgid_t k = make_kgid(ns, gids[i]);
+
+		if (!gid_valid(k))
+			return -EINVAL;
+		if (!ckpt_gid_ok(k) && !ns_capable(ns, CAP_SETGID))
+			return -EPERM;
+	}
+	for (i = 0; i < t->ngroups; i++) {
+		kgid_t k = make_kgid(ns, groups[i]);
+
+		if (!gid_valid(k))
+			return -EINVAL;
+		if (!in_group_p(k) && !ns_capable(ns, CAP_SETGID))
+			return -EPERM;
+	}
+	if ((t->cap_permitted | t->cap_effective | t->cap_inheritable |
+	     t->cap_ambient) & ~perm)
+		return -EPERM;
+	if (t->cap_effective & ~t->cap_permitted)
+		return -EINVAL;
+	if (t->cap_bset & ~ckpt_cap_to_u64(c->cap_bset))
+		return -EPERM;
+	return 0;
+}
+
+static struct group_info *ckpt_groups(const struct ckpt_rec_task *t,
+				      const u32 *groups)
+{
+	struct user_namespace *ns = current_user_ns();
+	struct group_info *gi;
+	u32 i;
+
+	gi = groups_alloc(t->ngroups);
+	if (!gi)
+		return NULL;
+	for (i = 0; i < t->ngroups; i++)
+		gi->gid[i] = make_kgid(ns, groups[i]);
+	groups_sort(gi);
+	return gi;
+}
+
+int ckpt_restore_creds(struct ckpt_restore *r)
+{
+	struct user_namespace *ns = current_user_ns();
+	const struct ckpt_rec_task *t = &r->task;
+	struct group_info *gi;
+	struct cred *new;
+	int err;
+
+	err = ckpt_check_creds(t, r->groups);
+	if (err)
+		return ckpt_fail(&r->err, CKPT_OBJ_CREDS, err);
+	new = prepare_creds();
+	if (!new)
+		return -ENOMEM;
+	gi = ckpt_groups(t, r->groups);
+	if (!gi) {
+		abort_creds(new);
+		return -ENOMEM;
+	}
+	set_groups(new, gi);
+	put_group_info(gi);
+	new->uid = make_kuid(ns, t->uid);
+	new->euid = make_kuid(ns, t->euid);
+	new->suid = make_kuid(ns, t->suid);
+	new->fsuid = make_kuid(ns, t->fsuid);
+	new->gid = make_kgid(ns, t->gid);
+	new->egid = make_kgid(ns, t->egid);
+	new->sgid = make_kgid(ns, t->sgid);
+	new->fsgid = make_kgid(ns, t->fsgid);
+	new->cap_inheritable = ckpt_u64_to_cap(t->cap_inheritable);
+	new->cap_permitted = ckpt_u64_to_cap(t->cap_permitted);
+	new->cap_effective = ckpt_u64_to_cap(t->cap_effective);
+	new->cap_bset = ckpt_u64_to_cap(t->cap_bset);
+	new->cap_ambient = ckpt_u64_to_cap(t->cap_ambient);
+	return commit_creds(new);
+}
+
+int ckpt_restore_signals(struct ckpt_restore *r)
+{
+	struct sighand_struct *sh = current->sighand;
+	int i;
+
+	spin_lock_irq(&sh->siglock);
+	for (i = 0; i < CKPT_NSIG; i++) {
+		const struct ckpt_rec_sigaction *s = &r->sigactions[i];
+		struct sigaction *k = &sh->action[i].sa;
+
+		if (sig_kernel_only(i + 1))
+			continue;
+		k->sa_handler = (__sighandler_t)(unsigned long)s->handler;
+		k->sa_flags = s->flags & CKPT_SA_KNOWN;
+		k->sa_restorer = (__sigrestore_t)(unsigned long)s->restorer;
+		k->sa_mask.sig[0] = s->mask;
+		sigdelsetmask(&k->sa_mask, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	}
+	spin_unlock_irq(&sh->siglock);
+	return 0;
+}
+
+/* Per-task scalars; the blocked mask is set last, in cpu.c. */
+int ckpt_restore_misc(struct ckpt_restore *r)
+{
+	const struct ckpt_rec_task *t = &r->task;
+	struct task_struct *me = current;
+
+	task_lock(me);
+	memcpy(me->comm, t->comm, sizeof(me->comm));
+	me->comm[sizeof(me->comm) - 1] = '\0';
+	task_unlock(me);
+	me->personality = t->personality;
+	me->pdeath_signal = t->pdeath_signal;
+	if (t->flags & CKPT_TASK_NO_NEW_PRIVS)
+		task_set_no_new_privs(me);
+	set_mask_bits(&me->mm->flags, MMF_DUMPABLE_MASK,
+		      (t->flags & CKPT_TASK_DUMPABLE) ? SUID_DUMP_USER :
+							 SUID_DUMP_DISABLE);
+	me->clear_child_tid = (int __user *)(unsigned long)t->clear_child_tid;
+	me->set_child_tid = (int __user *)(unsigned long)t->set_child_tid;
+	me->robust_list = (struct robust_list_head __user *)
+			  (unsigned long)t->robust_list;
+	me->sas_ss_sp = t->sas_ss_sp;
+	me->sas_ss_size = t->sas_ss_size;
+	me->sas_ss_flags = t->sas_ss_flags & SS_AUTODISARM;
+	me->rseq = (struct rseq __user *)(unsigned long)t->rseq;
+	me->rseq_sig = t->rseq_sig;
+	rseq_set_notify_resume(me);
+	return 0;
+}

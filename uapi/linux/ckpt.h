@@ -1,0 +1,573 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * ckpt: transparent checkpoint/restart of Linux processes.
+ *
+ * The one header shared by the kernel module (module/) and the tools
+ * (tools/): the /dev/ckpt ioctl ABI and the image format.
+ *
+ * ABI rules (see Documentation/ioctl.rst):
+ *  - every argument struct starts with __u32 size and __u32 flags; the
+ *    kernel copies it with copy_struct_from_user(), so older and newer
+ *    callers keep working; unknown flags and non-zero reserved fields
+ *    give -EINVAL;
+ *  - only fixed-width types, no enums, no bitfields, no pointers (__u64);
+ *  - unknown commands give -ENOTTY.
+ */
+#ifndef _UAPI_LINUX_CKPT_H
+#define _UAPI_LINUX_CKPT_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define CKPT_DEVICE_NAME	"ckpt"
+#define CKPT_ABI_VERSION	1
+
+#define CKPT_IOC_MAGIC		0xC7
+
+/* ------------------------------------------------------------------ */
+/* CKPT_IOC_VERSION: ABI and feature query.                            */
+/* ------------------------------------------------------------------ */
+
+/* Features this module supports (struct ckpt_version.features). */
+#define CKPT_FEAT_CHECKPOINT	(1ULL << 0)	/* single-threaded process */
+#define CKPT_FEAT_RESTORE	(1ULL << 1)	/* single-threaded process */
+#define CKPT_FEAT_XSTATE	(1ULL << 2)	/* full XSAVE state */
+
+/**
+ * struct ckpt_version - answer of CKPT_IOC_VERSION
+ * @size: in: sizeof(struct ckpt_version) as the caller knows it
+ * @flags: in: must be 0
+ * @abi_version: out: CKPT_ABI_VERSION
+ * @image_version: out: CKPT_IMAGE_VERSION the module writes and reads
+ * @features: out: CKPT_FEAT_* bits
+ * @checkpoint_flags: out: CKPT_CHECKPOINT_* flags this module accepts
+ * @restore_flags: out: CKPT_RESTORE_* flags this module accepts
+ * @xfeatures: out: XSAVE features (XCR0) of this CPU, as the image records
+ *
+ * Errors: EINVAL (flags, size below the first version), EFAULT.
+ */
+struct ckpt_version {
+	__u32 size;
+	__u32 flags;
+	__u32 abi_version;
+	__u32 image_version;
+	__u64 features;
+	__u64 checkpoint_flags;
+	__u64 restore_flags;
+	__u64 xfeatures;
+};
+
+/* ------------------------------------------------------------------ */
+/* CKPT_IOC_CHECKPOINT                                                  */
+/* ------------------------------------------------------------------ */
+
+/* What happens to the target after a successful checkpoint. */
+#define CKPT_CHECKPOINT_KILL		(1U << 0)  /* SIGKILL it */
+#define CKPT_CHECKPOINT_LEAVE_STOPPED	(1U << 1)  /* leave it SIGSTOPped */
+/* Neither: leave it running (the default). Both together: EINVAL. */
+#define CKPT_CHECKPOINT_FLAGS_ALL \
+	(CKPT_CHECKPOINT_KILL | CKPT_CHECKPOINT_LEAVE_STOPPED)
+
+/*
+ * Objects named by err_object when a checkpoint or restore is refused,
+ * so the tool can say which fd, mapping or state is at fault.
+ */
+#define CKPT_OBJ_NONE		0
+#define CKPT_OBJ_TASK		1	/* the task itself (threads, state) */
+#define CKPT_OBJ_FD		2	/* err_fd names the descriptor */
+#define CKPT_OBJ_VMA		3	/* err_addr is the mapping's start */
+#define CKPT_OBJ_XSTATE		4	/* CPU state the other CPU lacks */
+#define CKPT_OBJ_IMAGE		5	/* image record at err_offset */
+#define CKPT_OBJ_OUTPUT		6	/* writing the output fd failed */
+#define CKPT_OBJ_CREDS		7	/* credentials not permitted */
+#define CKPT_OBJ_FS		8	/* cwd or root */
+#define CKPT_OBJ_SIGNALS	9	/* signal state */
+
+/**
+ * struct ckpt_checkpoint_args - argument of CKPT_IOC_CHECKPOINT
+ * @size: sizeof(struct ckpt_checkpoint_args)
+ * @flags: CKPT_CHECKPOINT_*
+ * @pid: target process, in the caller's PID namespace
+ * @fd: output descriptor, open for writing; written sequentially from
+ *      its current position (a file, pipe or socket)
+ * @reserved: must be 0
+ * @bytes_written: out: image size in bytes
+ * @err_object: out: CKPT_OBJ_* that caused a failure, or CKPT_OBJ_NONE
+ * @err_fd: out: descriptor at fault when err_object is CKPT_OBJ_FD
+ * @err_addr: out: address at fault when err_object is CKPT_OBJ_VMA
+ *
+ * The target is frozen while it is read and, unless asked otherwise,
+ * resumes afterwards.  A failed checkpoint leaves the target as it was.
+ *
+ * Errors:
+ *  EINVAL     bad size, unknown flags, KILL with LEAVE_STOPPED, non-zero
+ *             reserved fields, pid <= 0
+ *  EFAULT     bad argument pointer
+ *  ESRCH      no such process, or it exited while being checkpointed
+ *  EPERM      the caller may not ptrace-attach to the target
+ *  EDEADLK    the target is the caller itself
+ *  EBADF      fd is not open for writing
+ *  EOPNOTSUPP the target holds state this version cannot checkpoint;
+ *             err_object, err_fd and err_addr say which
+ *  EBUSY      the target did not freeze in time (uninterruptible sleep),
+ *             or is already being checkpointed
+ *  EINTR      the caller was interrupted; the target resumes
+ *  ENOMEM     out of kernel memory
+ *  other      errors of writing fd (EPIPE, ENOSPC, EIO...): err_object is
+ *             CKPT_OBJ_OUTPUT
+ */
+struct ckpt_checkpoint_args {
+	__u32 size;
+	__u32 flags;
+	__s32 pid;
+	__s32 fd;
+	__u64 reserved[2];
+	__u64 bytes_written;
+	__u32 err_object;
+	__s32 err_fd;
+	__u64 err_addr;
+};
+
+/* ------------------------------------------------------------------ */
+/* Restore: CKPT_IOC_RESTORE_PREPARE, _TASK, _WAIT                      */
+/* ------------------------------------------------------------------ */
+
+/**
+ * struct ckpt_restore_args - argument of CKPT_IOC_RESTORE_PREPARE
+ * @size: sizeof(struct ckpt_restore_args)
+ * @flags: must be 0
+ * @fd: image descriptor, open for reading, read sequentially
+ * @reserved: must be 0
+ * @pid: out: PID the image's process had (and must get back)
+ * @nr_tasks: out: tasks in the image
+ * @vvar_start, @vvar_end, @vdso_start, @vdso_end: out: where the image's
+ *	vvar and vdso mappings were; the restoring task must have moved its
+ *	own there (mremap) before CKPT_IOC_RESTORE_TASK
+ * @err_object: out: CKPT_OBJ_* at fault
+ * @err_offset: out: byte offset in the image of the record at fault
+ * @err_type: out: record type at fault (CKPT_REC_*)
+ *
+ * Reads and validates the image header and the task's metadata records,
+ * and keeps them with this open file of /dev/ckpt.  Nothing is changed.
+ *
+ * Errors:
+ *  EINVAL     bad size, flags or reserved fields
+ *  EFAULT     bad argument pointer
+ *  EBADF      fd is not open for reading
+ *  EBUSY      a restore is already prepared on this open file
+ *  ENOEXEC    not an image (bad magic)
+ *  EPROTO     unsupported image version
+ *  EBADMSG    bad checksum, record length or record contents
+ *  ENODATA    the image ends early
+ *  EXDEV      image from another architecture, page size or kernel build
+ *  EOPNOTSUPP the image uses CPU state (xfeatures) this CPU lacks
+ *  EPERM      the image's credentials are not the caller's and the caller
+ *             may not take them (CAP_SETUID/CAP_SETGID)
+ *  ENOMEM     out of kernel memory
+ */
+struct ckpt_restore_args {
+	__u32 size;
+	__u32 flags;
+	__s32 fd;
+	__u32 reserved0;
+	__u64 reserved[2];
+	__s32 pid;
+	__u32 nr_tasks;
+	__u64 vvar_start;
+	__u64 vvar_end;
+	__u64 vdso_start;
+	__u64 vdso_end;
+	__u32 err_object;
+	__u32 err_type;
+	__u64 err_offset;
+};
+
+/**
+ * struct ckpt_restore_task_args - argument of CKPT_IOC_RESTORE_TASK
+ * @size: sizeof(struct ckpt_restore_task_args)
+ * @flags: must be 0
+ * @reserved: must be 0
+ *
+ * Called by the task that is to become the image's process, on the open
+ * file of /dev/ckpt on which the restore was prepared (inherited across
+ * fork).  The caller must be single-threaded, have the image's PID, and
+ * have its vdso and vvar at the image's addresses.  On success it does not
+ * return to its own code: it returns into the restored process.  Before
+ * the point of no return an error is returned and nothing is changed;
+ * after it, the task is killed and CKPT_IOC_RESTORE_WAIT reports why.
+ *
+ * Errors (before the point of no return):
+ *  EINVAL     bad size, flags or reserved fields
+ *  ENOENT     no restore prepared on this open file
+ *  EALREADY   this restore was already run
+ *  ESRCH      the caller's PID is not the image's
+ *  EBUSY      the caller is multi-threaded or shares its mm, files or
+ *             signal handlers
+ *  EXDEV      the caller's vdso/vvar are not at the image's addresses or
+ *             differ in size
+ */
+struct ckpt_restore_task_args {
+	__u32 size;
+	__u32 flags;
+	__u64 reserved[2];
+};
+
+/**
+ * struct ckpt_restore_wait_args - argument of CKPT_IOC_RESTORE_WAIT
+ * @size: sizeof(struct ckpt_restore_wait_args)
+ * @flags: must be 0
+ * @timeout_ms: 0 waits for ever
+ * @reserved0, @reserved: must be 0
+ * @result: out: 0, or the negative errno of the failed restore
+ * @err_object, @err_type, @err_offset: out: as in ckpt_restore_args
+ *
+ * Waits until CKPT_IOC_RESTORE_TASK on this open file finished (or the
+ * restoring task died) and reports the outcome.
+ *
+ * Errors: EINVAL, EFAULT, ENOENT (nothing prepared), ETIMEDOUT,
+ * EINTR (signal; call again).
+ */
+struct ckpt_restore_wait_args {
+	__u32 size;
+	__u32 flags;
+	__u32 timeout_ms;
+	__u32 reserved0;
+	__u64 reserved[2];
+	__s32 result;
+	__u32 err_object;
+	__u32 err_type;
+	__u32 reserved1;
+	__u64 err_offset;
+};
+
+#define CKPT_IOC_VERSION	_IOWR(CKPT_IOC_MAGIC, 0x00, struct ckpt_version)
+#define CKPT_IOC_CHECKPOINT	_IOWR(CKPT_IOC_MAGIC, 0x01, struct ckpt_checkpoint_args)
+#define CKPT_IOC_RESTORE_PREPARE _IOWR(CKPT_IOC_MAGIC, 0x02, struct ckpt_restore_args)
+#define CKPT_IOC_RESTORE_TASK	_IOW(CKPT_IOC_MAGIC, 0x03, struct ckpt_restore_task_args)
+#define CKPT_IOC_RESTORE_WAIT	_IOWR(CKPT_IOC_MAGIC, 0x04, struct ckpt_restore_wait_args)
+
+/* ================================================================== */
+/* Image format (Documentation/image-format.rst)                       */
+/* ================================================================== */
+/*
+ * An image is one sequential stream, little-endian:
+ *
+ *   struct ckpt_image_header
+ *   records: struct ckpt_rec_header, then rec.len payload bytes
+ *
+ * Each record's csum is the CRC-32 (IEEE 802.3, as zlib's crc32()) of its
+ * header with csum set to 0, followed by its payload.  The image header
+ * carries its own CRC the same way.
+ *
+ * Record order for one task:
+ *   TASK, GROUPS, FS, SIGACTIONS, MM, AUXV, VMA..., FILE..., REGS, XSTATE,
+ *   RESTART?, PAGES..., END
+ * All metadata comes before the first PAGES record, so a restore checks
+ * all of it before changing anything.
+ */
+
+#define CKPT_IMAGE_MAGIC	0x31474d4954504b43ULL	/* "CKPTIMG1" */
+#define CKPT_IMAGE_VERSION	1
+#define CKPT_ARCH_X86_64	0xc000003eU		/* AUDIT_ARCH_X86_64 */
+
+#define CKPT_RELEASE_LEN	64
+
+/**
+ * struct ckpt_image_header - first bytes of every image
+ * @magic: CKPT_IMAGE_MAGIC
+ * @version: CKPT_IMAGE_VERSION
+ * @header_size: sizeof(struct ckpt_image_header)
+ * @arch: CKPT_ARCH_X86_64
+ * @page_size: page size of the checkpointed machine
+ * @xfeatures: XSAVE features (XCR0 bits) of the checkpointing CPU; the
+ *	restoring CPU must have them all
+ * @xstate_size: size of each CKPT_REC_XSTATE payload
+ * @nr_tasks: tasks in the image
+ * @flags: 0
+ * @time_ns: CLOCK_REALTIME when the checkpoint was taken
+ * @release: utsname release of the kernel (NUL-padded)
+ * @build: utsname version of the kernel (NUL-padded, truncated)
+ * @csum: CRC-32 of this header with csum = 0
+ * @reserved: 0
+ */
+struct ckpt_image_header {
+	__u64 magic;
+	__u32 version;
+	__u32 header_size;
+	__u32 arch;
+	__u32 page_size;
+	__u64 xfeatures;
+	__u32 xstate_size;
+	__u32 nr_tasks;
+	__u64 flags;
+	__u64 time_ns;
+	char release[CKPT_RELEASE_LEN];
+	char build[CKPT_RELEASE_LEN];
+	__u32 csum;
+	__u32 reserved;
+};
+
+/* Record types. */
+#define CKPT_REC_TASK		1	/* struct ckpt_rec_task */
+#define CKPT_REC_GROUPS		2	/* __u32 gid[], supplementary groups */
+#define CKPT_REC_FS		3	/* struct ckpt_rec_fs + cwd path */
+#define CKPT_REC_SIGACTIONS	4	/* struct ckpt_rec_sigaction[64] */
+#define CKPT_REC_MM		5	/* struct ckpt_rec_mm */
+#define CKPT_REC_AUXV		6	/* __u64 pairs, ending with AT_NULL */
+#define CKPT_REC_VMA		7	/* struct ckpt_rec_vma + path */
+#define CKPT_REC_FILE		8	/* struct ckpt_rec_file + path */
+#define CKPT_REC_REGS		9	/* struct ckpt_rec_regs */
+#define CKPT_REC_XSTATE		10	/* XSAVE area, standard (UABI) format */
+#define CKPT_REC_RESTART	11	/* struct ckpt_rec_restart */
+#define CKPT_REC_PAGES		12	/* struct ckpt_rec_pages + page data */
+#define CKPT_REC_END		13	/* struct ckpt_rec_end */
+#define CKPT_REC_MAX		13
+
+/* Bounds every reader enforces. */
+#define CKPT_REC_MAX_META	65536		/* payload of any non-PAGES record */
+#define CKPT_PAGES_MAX		256		/* pages per PAGES record */
+#define CKPT_MAX_VMAS		65530		/* vm.max_map_count default */
+#define CKPT_MAX_FILES		65536
+#define CKPT_MAX_GROUPS		65536
+#define CKPT_MAX_AUXV		64		/* __u64 words */
+#define CKPT_PATH_MAX		4096		/* including the NUL */
+#define CKPT_MAX_XSTATE		16384
+
+/**
+ * struct ckpt_rec_header - header of every record
+ * @type: CKPT_REC_*
+ * @flags: 0
+ * @len: payload bytes that follow
+ * @csum: CRC-32 of this header (csum = 0) and the payload
+ */
+struct ckpt_rec_header {
+	__u32 type;
+	__u32 flags;
+	__u32 len;
+	__u32 csum;
+};
+
+/* struct ckpt_rec_task.flags */
+#define CKPT_TASK_NO_NEW_PRIVS	(1U << 0)
+#define CKPT_TASK_DUMPABLE	(1U << 1)	/* mm dumpable by its owner */
+
+/**
+ * struct ckpt_rec_task - identity, credentials and per-task scalars
+ * @pid, @tid: PID (thread-group id) and TID, as seen in the checkpointer's
+ *	PID namespace
+ * @ppid, @pgid, @sid: parent, process group and session (informative)
+ * @flags: CKPT_TASK_*
+ * @comm: task name, NUL-padded
+ * @personality: personality(2)
+ * @pdeath_signal: PR_SET_PDEATHSIG
+ * @uid .. @fsgid: credentials
+ * @ngroups: entries in the CKPT_REC_GROUPS record
+ * @cap_*: capability sets (64-bit masks)
+ * @blocked: blocked signal mask (bit n-1 for signal n)
+ * @rseq, @rseq_len, @rseq_sig: rseq(2) registration
+ * @clear_child_tid, @set_child_tid: set_tid_address(2) and CLONE_CHILD_SETTID
+ * @robust_list, @robust_list_len: set_robust_list(2)
+ * @sas_ss_sp, @sas_ss_size, @sas_ss_flags: sigaltstack(2)
+ */
+struct ckpt_rec_task {
+	__s32 pid;
+	__s32 tid;
+	__s32 ppid;
+	__s32 pgid;
+	__s32 sid;
+	__u32 flags;
+	char comm[16];
+	__u32 personality;
+	__s32 pdeath_signal;
+	__u32 uid, euid, suid, fsuid;
+	__u32 gid, egid, sgid, fsgid;
+	__u32 ngroups;
+	__u32 reserved0;
+	__u64 cap_inheritable;
+	__u64 cap_permitted;
+	__u64 cap_effective;
+	__u64 cap_bset;
+	__u64 cap_ambient;
+	__u64 blocked;
+	__u64 rseq;
+	__u32 rseq_len;
+	__u32 rseq_sig;
+	__u64 clear_child_tid;
+	__u64 set_child_tid;
+	__u64 robust_list;
+	__u64 robust_list_len;
+	__u64 sas_ss_sp;
+	__u64 sas_ss_size;
+	__u32 sas_ss_flags;
+	__u32 reserved1;
+};
+
+/**
+ * struct ckpt_rec_fs - filesystem context; the cwd path follows
+ * @umask: umask(2)
+ * @cwd_len: bytes of the cwd path that follow, including its NUL
+ */
+struct ckpt_rec_fs {
+	__u32 umask;
+	__u32 cwd_len;
+};
+
+/**
+ * struct ckpt_rec_sigaction - one of 64 entries of CKPT_REC_SIGACTIONS
+ * (signal n at index n-1), as the kernel's struct sigaction
+ */
+struct ckpt_rec_sigaction {
+	__u64 handler;
+	__u64 flags;
+	__u64 restorer;
+	__u64 mask;
+};
+
+#define CKPT_NSIG	64
+
+/**
+ * struct ckpt_rec_mm - address-space fields (as PR_SET_MM_MAP)
+ * @vdso: address of the vdso (mm->context.vdso)
+ * @exe_len: bytes of the executable's path that follow, including the NUL
+ */
+struct ckpt_rec_mm {
+	__u64 start_code, end_code;
+	__u64 start_data, end_data;
+	__u64 start_brk, brk;
+	__u64 start_stack;
+	__u64 arg_start, arg_end;
+	__u64 env_start, env_end;
+	__u64 vdso;
+	__u32 exe_len;
+	__u32 reserved;
+};
+
+/* struct ckpt_rec_vma.kind */
+#define CKPT_VMA_ANON		1	/* private anonymous */
+#define CKPT_VMA_FILE_PRIVATE	2	/* private mapping of a file */
+#define CKPT_VMA_VDSO		3	/* [vdso]: not restored, moved */
+#define CKPT_VMA_VVAR		4	/* [vvar]: not restored, moved */
+
+/* struct ckpt_rec_vma.prot: PROT_READ/WRITE/EXEC values of mman.h */
+/* struct ckpt_rec_vma.flags */
+#define CKPT_VMAF_GROWSDOWN	(1U << 0)
+#define CKPT_VMAF_HEAP		(1U << 1)	/* informative */
+#define CKPT_VMAF_STACK		(1U << 2)	/* informative */
+
+/**
+ * struct ckpt_rec_vma - one mapping; for files, the path follows
+ * @start, @end: page-aligned, start < end
+ * @pgoff: file offset in pages
+ * @kind: CKPT_VMA_*
+ * @prot: PROT_* bits
+ * @flags: CKPT_VMAF_*
+ * @path_len: bytes of path that follow, including the NUL; 0 for none
+ * @ino, @dev, @size, @mtime_ns: identity of the file when checkpointed;
+ *	a restore refuses a file that changed (ESTALE)
+ * @vm_flags: the kernel's vm_flags (informative)
+ */
+struct ckpt_rec_vma {
+	__u64 start;
+	__u64 end;
+	__u64 pgoff;
+	__u32 kind;
+	__u32 prot;
+	__u32 flags;
+	__u32 path_len;
+	__u64 ino;
+	__u64 dev;
+	__u64 size;
+	__u64 mtime_ns;
+	__u64 vm_flags;
+};
+
+/* struct ckpt_rec_file.kind */
+#define CKPT_FILE_REG		1	/* regular file, reopened by path */
+#define CKPT_FILE_CHR		2	/* whitelisted device (/dev/null...) */
+#define CKPT_FILE_FIFO		3	/* named pipe, reopened by path */
+#define CKPT_FILE_DIR		4	/* directory */
+
+/* struct ckpt_rec_file.fd_flags */
+#define CKPT_FD_CLOEXEC		(1U << 0)
+
+/**
+ * struct ckpt_rec_file - one descriptor; the path follows
+ * @fd: descriptor number
+ * @fd_flags: CKPT_FD_*
+ * @f_flags: open(2) flags (O_ACCMODE, O_APPEND, O_NONBLOCK...)
+ * @kind: CKPT_FILE_*
+ * @pos: file position
+ * @ino, @dev, @size, @mtime_ns: identity when checkpointed (regular files)
+ * @rdev: device number (CKPT_FILE_CHR)
+ * @path_len: bytes of path that follow, including the NUL
+ */
+struct ckpt_rec_file {
+	__s32 fd;
+	__u32 fd_flags;
+	__u32 f_flags;
+	__u32 kind;
+	__s64 pos;
+	__u64 ino;
+	__u64 dev;
+	__u64 size;
+	__u64 mtime_ns;
+	__u64 rdev;
+	__u32 path_len;
+	__u32 reserved;
+};
+
+/**
+ * struct ckpt_rec_regs - general registers, as struct user_regs_struct
+ */
+struct ckpt_rec_regs {
+	__u64 r15, r14, r13, r12, bp, bx, r11, r10;
+	__u64 r9, r8, ax, cx, dx, si, di, orig_ax;
+	__u64 ip, cs, flags, sp, ss;
+	__u64 fs_base, gs_base;
+	__u64 ds, es, fs, gs;
+};
+
+/* struct ckpt_rec_restart.kind */
+#define CKPT_RESTART_NANOSLEEP	1
+
+/**
+ * struct ckpt_rec_restart - an interrupted system call to resume
+ * @kind: CKPT_RESTART_*
+ * @clockid: clock the sleep runs on
+ * @remaining_ns: time left to sleep when checkpointed
+ * @rmtp: user pointer for the remaining time (0 for none)
+ *
+ * Present when the task was in a system call whose restart depends on
+ * kernel state (restart_syscall(2)); the restore rebuilds that state so
+ * the call resumes with what was left, e.g. a nanosleep sleeps only its
+ * remaining time.
+ */
+struct ckpt_rec_restart {
+	__u32 kind;
+	__s32 clockid;
+	__s64 remaining_ns;
+	__u64 rmtp;
+};
+
+/**
+ * struct ckpt_rec_pages - a run of pages; nr_pages * page_size bytes follow
+ * @addr: page-aligned start, inside one CKPT_REC_VMA of the task
+ * @nr_pages: 1..CKPT_PAGES_MAX
+ */
+struct ckpt_rec_pages {
+	__u64 addr;
+	__u32 nr_pages;
+	__u32 reserved;
+};
+
+/**
+ * struct ckpt_rec_end - last record of an image
+ * @nr_records: records before this one
+ * @nr_pages: pages in all PAGES records
+ */
+struct ckpt_rec_end {
+	__u64 nr_records;
+	__u64 nr_pages;
+};
+
+#endif /* _UAPI_LINUX_CKPT_H */
