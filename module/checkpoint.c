@@ -47,7 +47,7 @@ static void ckpt_park(struct callback_head *head)
 	struct ckpt_freezer *fz = container_of(head, struct ckpt_freezer,
 					       work);
 
-	complete(&fz->parked);
+	complete_all(&fz->parked);	/* stays done for completion_done() */
 	wait_for_completion_killable(&fz->release);
 	ckpt_freezer_put(fz);
 }

@@ -114,29 +114,32 @@ static bool ckpt_rewind_syscall(struct ckpt_rec_regs *r)
 	}
 }
 
-static int ckpt_dump_restart(struct ckpt_dump *d, struct ckpt_rec_regs *r)
+/*
+ * A call to be resumed through restart_syscall(2): the sleep left, or, for
+ * kinds we cannot rebuild, EINTR as if a signal had interrupted it.
+ */
+static bool ckpt_save_restart(struct task_struct *t, struct ckpt_rec_regs *r,
+			      struct ckpt_rec_restart *rr)
 {
-	struct restart_block *rb = &d->task->restart_block;
-	struct ckpt_rec_restart rr = {};
+	struct restart_block *rb = &t->restart_block;
 	s64 left;
 
 	if (rb->fn != ckpt_ksyms.hrtimer_nanosleep_restart ||
 	    !ckpt_clock_ok(rb->nanosleep.clockid) ||
 	    rb->nanosleep.type == TT_COMPAT) {
-		/* No way to resume it: it returns EINTR, as on a signal. */
 		r->ax = -EINTR;
-		return 0;
+		return false;
 	}
 	r->ax = __NR_restart_syscall;
 	r->ip -= 2;
 	left = rb->nanosleep.expires -
 	       ktime_to_ns(ckpt_clock_now(rb->nanosleep.clockid));
-	rr.kind = CKPT_RESTART_NANOSLEEP;
-	rr.clockid = rb->nanosleep.clockid;
-	rr.remaining_ns = max_t(s64, left, 0);
+	rr->kind = CKPT_RESTART_NANOSLEEP;
+	rr->clockid = rb->nanosleep.clockid;
+	rr->remaining_ns = max_t(s64, left, 0);
 	if (rb->nanosleep.type == TT_NATIVE)
-		rr.rmtp = (unsigned long)rb->nanosleep.rmtp;
-	return ckpt_write_rec(&d->out, CKPT_REC_RESTART, &rr, sizeof(rr));
+		rr->rmtp = (unsigned long)rb->nanosleep.rmtp;
+	return true;
 }
 
 static int ckpt_dump_xstate(struct ckpt_dump *d)
@@ -163,8 +166,9 @@ static int ckpt_dump_xstate(struct ckpt_dump *d)
 int ckpt_dump_cpu(struct ckpt_dump *d)
 {
 	const struct user_regset *rs = ckpt_regset(d->task, NT_PRSTATUS);
+	struct ckpt_rec_restart rr = {};
 	struct ckpt_rec_regs r;
-	bool restart;
+	bool restart = false;
 	int n, err;
 
 	BUILD_BUG_ON(sizeof(r) != sizeof(struct user_regs_struct));
@@ -177,14 +181,13 @@ int ckpt_dump_cpu(struct ckpt_dump *d)
 	if (r.cs != __USER_CS || r.ss != __USER_DS || r.ds || r.es ||
 	    r.fs || r.gs)
 		return ckpt_fail(&d->err, CKPT_OBJ_TASK, -EOPNOTSUPP);
-	restart = ckpt_rewind_syscall(&r);
-	err = 0;
-	if (restart)
-		err = ckpt_dump_restart(d, &r);
-	if (!err)
-		err = ckpt_write_rec(&d->out, CKPT_REC_REGS, &r, sizeof(r));
+	if (ckpt_rewind_syscall(&r))
+		restart = ckpt_save_restart(d->task, &r, &rr);
+	err = ckpt_write_rec(&d->out, CKPT_REC_REGS, &r, sizeof(r));
 	if (!err)
 		err = ckpt_dump_xstate(d);
+	if (!err && restart)
+		err = ckpt_write_rec(&d->out, CKPT_REC_RESTART, &rr, sizeof(rr));
 	return err;
 }
 
@@ -222,6 +225,11 @@ int ckpt_check_cpu(struct ckpt_restore *r)
 	if (r->xstate_len >= CKPT_XSAVE_HDR_OFFSET + sizeof(u64))
 		memcpy(&xfeatures, r->xstate + CKPT_XSAVE_HDR_OFFSET,
 		       sizeof(xfeatures));
+	/*
+	 * Code may have chosen instructions by what the checkpointing CPU
+	 * had (glibc's ifuncs), not only by the state it holds now.
+	 */
+	xfeatures |= r->hdr.xfeatures;
 	if (xfeatures & ~ckpt_cpu_xfeatures()) {
 		r->err.addr = xfeatures & ~ckpt_cpu_xfeatures();
 		return ckpt_fail(&r->err, CKPT_OBJ_XSTATE, -EOPNOTSUPP);

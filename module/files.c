@@ -121,9 +121,14 @@ int ckpt_dump_files(struct ckpt_dump *d)
 	for (;; fd++) {
 		rcu_read_lock();
 		f = task_lookup_next_fd_rcu(d->task, &fd);
+		/* The lookup takes no reference; a closing file is skipped. */
+		if (f && !get_file_rcu(f))
+			f = ERR_PTR(-EAGAIN);
 		rcu_read_unlock();
 		if (!f)
 			break;
+		if (IS_ERR(f))
+			continue;
 		err = ckpt_dump_file(d, f, fd, ckpt_fd_cloexec(d->task, fd));
 		fput(f);
 		if (err)
@@ -240,7 +245,6 @@ static void ckpt_close_all(void)
 		rcu_read_unlock();
 		if (!f)
 			break;
-		fput(f);
 		close_fd(fd);
 	}
 }

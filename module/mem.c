@@ -396,12 +396,13 @@ int ckpt_dump_pages(struct ckpt_dump *d)
 
 		if (kind != CKPT_VMA_ANON && kind != CKPT_VMA_FILE_PRIVATE)
 			continue;
+		/* A run never crosses into the next mapping. */
 		err = ckpt_dump_vma_pages(d, vma, &run);
+		if (!err)
+			err = ckpt_flush_run(d, &run);
 		if (err)
 			break;
 	}
-	if (!err)
-		err = ckpt_flush_run(d, &run);
 	mmap_read_unlock(d->mm);
 	return err;
 }
