@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: GPL-2.0
+# ckpt: the module (against the Debian kernel the test guest boots), the tools,
+# and the tests. 'make check' is the whole test run; see tests/harness/README.md.
+
+ifeq ($(strip $(KVER)),)
+KVER := $(shell tests/harness/kver.sh 2>/dev/null)
+endif
+KDIR ?= /usr/src/linux-headers-$(KVER)
+export KVER
+
+.PHONY: all modules tools progs deps initramfs check check-guest demo shell \
+	sparse clean distclean
+
+all: modules tools
+
+modules:
+	@if [ ! -d "$(KDIR)" ]; then \
+		echo "no kernel headers at $(KDIR): run 'make deps' (as root)" >&2; exit 1; fi
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+tools:
+	@if [ -f tools/Makefile ]; then $(MAKE) -C tools; \
+	else echo "tools/Makefile not there yet: skipping the tools"; fi
+
+progs:
+	@if [ -f tests/progs/Makefile ]; then $(MAKE) -C tests/progs; \
+	else echo "tests/progs/Makefile not there yet: skipping the test programs"; fi
+
+# Packages (installed if root) and the guest kernel in build/kernel/.
+deps:
+	tests/harness/deps.sh
+
+initramfs:
+	tests/harness/mkinitramfs.sh
+
+# Everything, from a fresh clone: deps, build, unit tests, one guest boot.
+# ONLY=case1,case2 runs only those guest cases; V=1 shows the guest console.
+check:
+	tests/harness/deps.sh
+	$(MAKE) all progs
+	tests/harness/check.sh
+
+# The guest cases alone, without deps and unit tests.
+check-guest: all progs
+	tests/harness/mkinitramfs.sh
+	tests/harness/run-guest.sh check
+
+demo: all progs
+	tests/harness/mkinitramfs.sh
+	tests/harness/run-guest.sh demo
+
+shell: all progs
+	tests/harness/mkinitramfs.sh
+	tests/harness/run-guest.sh shell
+
+sparse:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 modules
+
+clean:
+	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+	@for d in tools tests/progs tests/unit; do \
+		if [ -f $$d/Makefile ]; then $(MAKE) -C $$d clean || exit 1; fi; done
+	rm -rf build/guest build/unit.log
+
+# Also drops the cached guest kernel.
+distclean: clean
+	rm -rf build
