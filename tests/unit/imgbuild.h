@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Builds a valid synthetic image in memory, with hooks that let a test
+ * change the header or any record before it is checksummed (or break the
+ * checksum on purpose).
+ */
+#ifndef CKPT_UNIT_IMGBUILD_H
+#define CKPT_UNIT_IMGBUILD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/ckpt.h>
+
+#define IB_PAYLOAD_MAX	(sizeof(struct ckpt_rec_pages) + \
+			 (CKPT_PAGES_MAX + 1) * 4096)
+#define IB_MAX_RECS	64
+
+/* The record being emitted, as the hook sees it. */
+struct ib_rec {
+	uint32_t type;
+	uint32_t flags;
+	uint32_t len;
+	int nth;		/* index among records of this type */
+	int skip;		/* set to leave the record out */
+	uint32_t csum_xor;	/* non-zero breaks the checksum */
+	unsigned char *payload;	/* IB_PAYLOAD_MAX bytes */
+};
+
+struct ib_ops {
+	void (*header)(struct ckpt_image_header *h, void *ctx);
+	uint32_t hdr_csum_xor;
+	void (*rec)(struct ib_rec *r, void *ctx);
+	void *ctx;
+};
+
+struct ib_image {
+	unsigned char *buf;
+	size_t len;
+	int nr;				/* records emitted */
+	uint64_t off[IB_MAX_RECS];	/* their offsets */
+	uint32_t type[IB_MAX_RECS];	/* before any hook changed it */
+};
+
+/* Build the standard image; ops may be NULL.  Free with ib_free(). */
+void ib_build(struct ib_image *img, const struct ib_ops *ops);
+void ib_free(struct ib_image *img);
+/* Offset of the nth record of @type, or -1. */
+long ib_offset(const struct ib_image *img, uint32_t type, int nth);
+
+/* Write the image to a new file named from @path (>= 32 bytes). */
+const char *ib_write_file(const struct ib_ops *ops, char *path);
+
+/* Addresses of the standard image. */
+#define IB_PID		4242
+#define IB_HEAP		0x600000ULL
+#define IB_VVAR		0x7ffff7fc0000ULL
+#define IB_VDSO		0x7ffff7fc4000ULL
+#define IB_STACK	0x7ffffffde000ULL
+#define IB_STACK_END	0x7ffffffff000ULL
+#define IB_XSTATE_SIZE	832
+#define IB_XFEATURES	0x7ULL
+
+#endif

@@ -1,0 +1,986 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The image reader on synthetic images: a valid image decodes; every kind
+ * of damage is refused with its errno, the offset of the record at fault
+ * and a message that says what is wrong.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "../../tools/image.h"
+#include "../../tools/util.h"
+#include "imgbuild.h"
+#include "unit.h"
+
+struct result {
+	int err;
+	uint64_t offset;
+	uint32_t type;
+	char msg[320];
+	uint64_t nr_records;
+};
+
+static struct result check_buf(const void *buf, size_t len)
+{
+	struct ckpt_image img;
+	struct result r;
+
+	r.err = ckpt_image_open_mem(&img, buf, len);
+	if (!r.err)
+		r.err = ckpt_image_check_all(&img);
+	r.offset = img.error.offset;
+	r.type = img.error.type;
+	r.nr_records = img.nr_records;
+	memcpy(r.msg, img.error.msg, sizeof(r.msg));
+	ckpt_image_close(&img);
+	return r;
+}
+
+static struct result build_check(const struct ib_ops *ops,
+				 struct ib_image *out)
+{
+	struct ib_image img;
+	struct result r;
+
+	ib_build(&img, ops);
+	r = check_buf(img.buf, img.len);
+	if (out)
+		*out = img;
+	else
+		ib_free(&img);
+	return r;
+}
+
+/* A hook that changes the nth record of one type. */
+struct mut {
+	uint32_t type;
+	int nth;
+	void (*fn)(struct ib_rec *r);
+};
+
+static void mut_hook(struct ib_rec *r, void *ctx)
+{
+	const struct mut *m = ctx;
+
+	if (r->type == m->type && r->nth == m->nth)
+		m->fn(r);
+}
+
+static struct result mutate(uint32_t type, int nth, void (*fn)(struct ib_rec *),
+			    long *offset)
+{
+	struct mut m = { type, nth, fn };
+	struct ib_ops ops = { .rec = mut_hook, .ctx = &m };
+	struct ib_image img;
+	struct result r;
+
+	r = build_check(&ops, &img);
+	*offset = ib_offset(&img, type, nth);
+	ib_free(&img);
+	return r;
+}
+
+UNIT_TEST(image_valid_decodes)
+{
+	struct ckpt_image img;
+	struct ib_image b;
+	int err, n = 0, pages = 0;
+
+	ib_build(&b, NULL);
+	err = ckpt_image_open_mem(&img, b.buf, b.len);
+	CHECK_EQ(err, 0);
+	CHECK_EQ(img.hdr.xstate_size, IB_XSTATE_SIZE);
+	while ((err = ckpt_image_next(&img)) > 0) {
+		CHECK_EQ(img.rec_offset, b.off[n]);
+		CHECK_EQ(img.rec.type, b.type[n]);
+		if (img.rec.type == CKPT_REC_PAGES)
+			pages++;
+		n++;
+	}
+	CHECK_EQ(err, 0);
+	CHECK_EQ(n, b.nr);
+	CHECK_EQ(pages, 4);
+	CHECK_EQ(img.nr_vmas, 5);
+	CHECK_EQ(img.nr_files, 3);
+	CHECK_EQ(img.nr_pages, 5);
+	CHECK_EQ(img.offset, b.len);
+	CHECK_EQ(ckpt_image_next(&img), 0);	/* stays at the end */
+	CHECK_EQ(ckpt_image_find_vma(&img, IB_HEAP + 0x1234), 1);
+	CHECK_EQ(ckpt_image_find_vma(&img, 0x500000), -1);
+	ckpt_image_close(&img);
+	ib_free(&b);
+}
+
+UNIT_TEST(image_valid_from_fd)
+{
+	char path[] = "/tmp/ckpt-unit-XXXXXX";
+	struct ckpt_image img;
+	struct ib_image b;
+	int fd, err;
+
+	ib_build(&b, NULL);
+	fd = mkstemp(path);
+	CHECK(fd >= 0);
+	unlink(path);
+	CHECK(write(fd, b.buf, b.len) == (ssize_t)b.len);
+	CHECK(lseek(fd, 0, SEEK_SET) == 0);
+	err = ckpt_image_open_fd(&img, fd);
+	if (!err)
+		err = ckpt_image_check_all(&img);
+	ckpt_image_close(&img);
+	close(fd);
+	ib_free(&b);
+	CHECK_EQ(err, 0);
+}
+
+UNIT_TEST(image_valid_from_pipe)
+{
+	struct ckpt_image img;
+	struct ib_image b;
+	int p[2], err, status;
+	pid_t pid;
+
+	ib_build(&b, NULL);
+	CHECK(pipe(p) == 0);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		_exit(write(p[1], b.buf, b.len) != (ssize_t)b.len);
+	}
+	close(p[1]);
+	err = ckpt_image_open_fd(&img, p[0]);
+	if (!err)
+		err = ckpt_image_check_all(&img);
+	ckpt_image_close(&img);
+	close(p[0]);
+	waitpid(pid, &status, 0);
+	ib_free(&b);
+	CHECK_EQ(err, 0);
+	CHECK_EQ(status, 0);
+}
+
+UNIT_TEST(image_truncated_anywhere)
+{
+	struct ib_image b;
+	struct result r;
+	size_t cut;
+
+	ib_build(&b, NULL);
+	for (cut = 0; cut < b.len; cut += cut < 4096 ? 1 : 509) {
+		r = check_buf(b.buf, cut);
+		if (r.err != -ENODATA)
+			printf("cut at %zu: %s\n", cut, r.msg);
+		CHECK_EQ(r.err, -ENODATA);
+	}
+	r = check_buf(b.buf, b.len - 1);
+	CHECK_EQ(r.err, -ENODATA);
+	CHECK_STR(r.msg, "inside the END record");
+	r = check_buf(b.buf, 0);
+	CHECK_STR(r.msg, "empty");
+	r = check_buf(b.buf, 100);
+	CHECK_STR(r.msg, "inside its 192-byte header");
+	r = check_buf(b.buf, b.off[3]);
+	CHECK_STR(r.msg, "without an END record");
+	r = check_buf(b.buf, b.off[3] + 5);
+	CHECK_STR(r.msg, "inside a record header");
+	ib_free(&b);
+}
+
+UNIT_TEST(image_trailing_data)
+{
+	struct ib_image b;
+	struct result r;
+
+	ib_build(&b, NULL);
+	b.buf = realloc(b.buf, b.len + 1);
+	b.buf[b.len] = 0;
+	r = check_buf(b.buf, b.len + 1);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_EQ(r.offset, b.len);
+	CHECK_STR(r.msg, "trailing data");
+	ib_free(&b);
+}
+
+/* ---- header ------------------------------------------------------- */
+
+static void hdr_magic(struct ckpt_image_header *h, void *ctx)
+{
+	(void)ctx;
+	h->magic ^= 1;
+}
+
+static void hdr_version(struct ckpt_image_header *h, void *ctx)
+{
+	(void)ctx;
+	h->version = 2;
+}
+
+static void hdr_size(struct ckpt_image_header *h, void *ctx)
+{
+	(void)ctx;
+	h->header_size = 256;
+}
+
+static void hdr_arch(struct ckpt_image_header *h, void *ctx)
+{
+	(void)ctx;
+	h->arch = 0xc00000b7;		/* AUDIT_ARCH_AARCH64 */
+}
+
+static void hdr_page_size(struct ckpt_image_header *h, void *ctx)
+{
+	(void)ctx;
+	h->page_size = 65536;
+}
+
+static void hdr_tasks(struct ckpt_image_header *h, void *ctx)
+{
+	(void)ctx;
+	h->nr_tasks = 2;
+}
+
+static void hdr_no_tasks(struct ckpt_image_header *h, void *ctx)
+{
+	(void)ctx;
+	h->nr_tasks = 0;
+}
+
+static void hdr_xfeatures(struct ckpt_image_header *h, void *ctx)
+{
+	(void)ctx;
+	h->xfeatures = 0x7fffffffffffffffULL;
+}
+
+static void hdr_no_sse(struct ckpt_image_header *h, void *ctx)
+{
+	(void)ctx;
+	h->xfeatures = 0x1;
+}
+
+static void hdr_reserved(struct ckpt_image_header *h, void *ctx)
+{
+	(void)ctx;
+	h->reserved = 1;
+}
+
+static void hdr_xstate(struct ckpt_image_header *h, void *ctx)
+{
+	(void)ctx;
+	h->xstate_size = CKPT_MAX_XSTATE + 64;
+}
+
+static struct result header_case(void (*fn)(struct ckpt_image_header *,
+					    void *), uint32_t csum_xor)
+{
+	struct ib_ops ops = { .header = fn, .hdr_csum_xor = csum_xor };
+
+	return build_check(&ops, NULL);
+}
+
+UNIT_TEST(image_bad_magic)
+{
+	struct result r = header_case(hdr_magic, 0);
+
+	CHECK_EQ(r.err, -ENOEXEC);
+	CHECK_EQ(r.offset, 0);
+	CHECK_STR(r.msg, "not a ckpt image");
+	r = check_buf("#!/bin/sh\necho hello\n", 21);
+	CHECK_EQ(r.err, -ENOEXEC);
+}
+
+UNIT_TEST(image_bad_version)
+{
+	struct result r = header_case(hdr_version, 0);
+
+	CHECK_EQ(r.err, -EPROTO);
+	CHECK_STR(r.msg, "version 2 is not supported");
+	r = header_case(hdr_size, 0);
+	CHECK_EQ(r.err, -EPROTO);
+	CHECK_STR(r.msg, "header size 256");
+}
+
+UNIT_TEST(image_bad_header_csum)
+{
+	struct result r = header_case(NULL, 0x100);
+
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_EQ(r.offset, 0);
+	CHECK_STR(r.msg, "bad checksum in the image header");
+	r = header_case(hdr_reserved, 0);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "reserved");
+	r = header_case(hdr_xstate, 0);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "xstate size");
+	r = header_case(hdr_xfeatures, 0);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "xfeatures 0x7fffffffffffffff are not");
+	r = header_case(hdr_no_sse, 0);
+	CHECK_EQ(r.err, -EBADMSG);
+}
+
+UNIT_TEST(image_other_machine)
+{
+	struct result r = header_case(hdr_arch, 0);
+
+	CHECK_EQ(r.err, -EXDEV);
+	CHECK_STR(r.msg, "not x86_64");
+	r = header_case(hdr_page_size, 0);
+	CHECK_EQ(r.err, -EXDEV);
+	CHECK_STR(r.msg, "page size 65536");
+	r = header_case(hdr_tasks, 0);
+	CHECK_EQ(r.err, -EOPNOTSUPP);
+	r = header_case(hdr_no_tasks, 0);
+	CHECK_EQ(r.err, -EOPNOTSUPP);
+	CHECK_STR(r.msg, "holds 0 tasks");
+}
+
+/* ---- record framing ----------------------------------------------- */
+
+static void break_csum(struct ib_rec *r)
+{
+	r->csum_xor = 0x80;
+}
+
+UNIT_TEST(image_bad_record_csum)
+{
+	struct result r;
+	long off;
+
+	r = mutate(CKPT_REC_VMA, 1, break_csum, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_EQ(r.offset, off);
+	CHECK_EQ(r.type, CKPT_REC_VMA);
+	CHECK_STR(r.msg, "bad checksum in VMA record at offset");
+	r = mutate(CKPT_REC_PAGES, 2, break_csum, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_EQ(r.offset, off);
+}
+
+UNIT_TEST(image_payload_bit_flip)
+{
+	struct ib_image b;
+	struct result r;
+	long off;
+
+	ib_build(&b, NULL);
+	off = ib_offset(&b, CKPT_REC_FILE, 1);
+	b.buf[off + sizeof(struct ckpt_rec_header) + 20] ^= 0x10;
+	r = check_buf(b.buf, b.len);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_EQ(r.offset, off);
+	CHECK_STR(r.msg, "bad checksum in FILE record");
+	ib_free(&b);
+}
+
+static void oversize_meta(struct ib_rec *r)
+{
+	r->len = CKPT_REC_MAX_META + 1;
+}
+
+static void oversize_pages(struct ib_rec *r)
+{
+	r->len = sizeof(struct ckpt_rec_pages) + (CKPT_PAGES_MAX + 1) * 4096;
+}
+
+UNIT_TEST(image_oversize_record)
+{
+	struct result r;
+	long off;
+
+	r = mutate(CKPT_REC_FS, 0, oversize_meta, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_EQ(r.offset, off);
+	CHECK_STR(r.msg, "oversize FS record");
+	r = mutate(CKPT_REC_PAGES, 0, oversize_pages, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "oversize PAGES record");
+}
+
+static void type_unknown(struct ib_rec *r)
+{
+	r->type = CKPT_REC_MAX + 1;
+}
+
+static void type_zero(struct ib_rec *r)
+{
+	r->type = 0;
+}
+
+static void rec_flags(struct ib_rec *r)
+{
+	r->flags = 1;
+}
+
+UNIT_TEST(image_unknown_record_type)
+{
+	struct result r;
+	long off;
+
+	r = mutate(CKPT_REC_REGS, 0, type_unknown, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_EQ(r.offset, off);
+	CHECK_STR(r.msg, "unknown record type 14");
+	r = mutate(CKPT_REC_MM, 0, type_zero, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "unknown record type 0");
+	r = mutate(CKPT_REC_MM, 0, rec_flags, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "non-zero flags");
+}
+
+/* ---- order -------------------------------------------------------- */
+
+static void skip(struct ib_rec *r)
+{
+	r->skip = 1;
+}
+
+static void as_vma(struct ib_rec *r)
+{
+	r->type = CKPT_REC_VMA;
+}
+
+static void as_task(struct ib_rec *r)
+{
+	r->type = CKPT_REC_TASK;
+}
+
+UNIT_TEST(image_record_order)
+{
+	struct result r;
+	long off;
+
+	r = mutate(CKPT_REC_GROUPS, 0, skip, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "GROUPS record missing before the FS record");
+	r = mutate(CKPT_REC_XSTATE, 0, skip, &off);
+	CHECK_STR(r.msg, "XSTATE record missing before the RESTART record");
+	r = mutate(CKPT_REC_TASK, 0, skip, &off);
+	CHECK_STR(r.msg, "TASK record missing");
+	r = mutate(CKPT_REC_FILE, 2, as_vma, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_EQ(r.offset, off);
+	CHECK_STR(r.msg, "out of order after a FILE record");
+	r = mutate(CKPT_REC_GROUPS, 0, as_task, &off);
+	CHECK_STR(r.msg, "out of order after a TASK record");
+}
+
+UNIT_TEST(image_optional_records)
+{
+	struct result r;
+	long off;
+
+	r = mutate(CKPT_REC_RESTART, 0, skip, &off);
+	CHECK_EQ(r.err, 0);
+	r = mutate(CKPT_REC_FILE, 0, skip, &off);
+	CHECK_EQ(r.err, 0);
+}
+
+/* ---- contents ----------------------------------------------------- */
+
+static void *pl(struct ib_rec *r)
+{
+	return r->payload;
+}
+
+static void file_path_no_nul(struct ib_rec *r)
+{
+	r->payload[r->len - 1] = 'x';
+}
+
+static void file_path_inner_nul(struct ib_rec *r)
+{
+	r->payload[sizeof(struct ckpt_rec_file) + 2] = 0;
+}
+
+static void file_path_missing(struct ib_rec *r)
+{
+	((struct ckpt_rec_file *)pl(r))->path_len = 0;
+	r->len = sizeof(struct ckpt_rec_file);
+}
+
+static void file_path_len_mismatch(struct ib_rec *r)
+{
+	((struct ckpt_rec_file *)pl(r))->path_len++;
+}
+
+static void file_path_too_long(struct ib_rec *r)
+{
+	struct ckpt_rec_file *f = pl(r);
+
+	f->path_len = CKPT_PATH_MAX + 1;
+	memset(r->payload + sizeof(*f), 'a', f->path_len - 1);
+	r->payload[sizeof(*f) + f->path_len - 1] = 0;
+	r->len = sizeof(*f) + f->path_len;
+}
+
+static void file_path_relative(struct ib_rec *r)
+{
+	r->payload[sizeof(struct ckpt_rec_file)] = 'x';
+}
+
+UNIT_TEST(image_path_checks)
+{
+	struct result r;
+	long off;
+
+	r = mutate(CKPT_REC_FILE, 1, file_path_no_nul, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_EQ(r.offset, off);
+	CHECK_STR(r.msg, "bad FILE record at offset");
+	CHECK_STR(r.msg, "not NUL-terminated");
+	r = mutate(CKPT_REC_FILE, 1, file_path_inner_nul, &off);
+	CHECK_STR(r.msg, "NUL byte inside");
+	r = mutate(CKPT_REC_FILE, 0, file_path_missing, &off);
+	CHECK_STR(r.msg, "path is missing");
+	r = mutate(CKPT_REC_FILE, 0, file_path_len_mismatch, &off);
+	CHECK_STR(r.msg, "does not match a path");
+	r = mutate(CKPT_REC_FILE, 0, file_path_too_long, &off);
+	CHECK_STR(r.msg, "exceeds 4096");
+	r = mutate(CKPT_REC_FILE, 0, file_path_relative, &off);
+	CHECK_STR(r.msg, "the path 'xdev/null' is not absolute");
+	r = mutate(CKPT_REC_FS, 0, file_path_no_nul, &off);
+	CHECK_STR(r.msg, "bad FS record");
+	r = mutate(CKPT_REC_MM, 0, file_path_no_nul, &off);
+	CHECK_STR(r.msg, "bad MM record");
+	r = mutate(CKPT_REC_VMA, 0, file_path_no_nul, &off);
+	CHECK_STR(r.msg, "bad VMA record");
+}
+
+static void vma_empty(struct ib_rec *r)
+{
+	struct ckpt_rec_vma *v = pl(r);
+
+	v->end = v->start;
+}
+
+static void vma_reversed(struct ib_rec *r)
+{
+	struct ckpt_rec_vma *v = pl(r);
+
+	v->end = v->start - 0x1000;
+}
+
+static void vma_unaligned(struct ib_rec *r)
+{
+	((struct ckpt_rec_vma *)pl(r))->start += 0x10;
+}
+
+static void vma_overlap(struct ib_rec *r)
+{
+	((struct ckpt_rec_vma *)pl(r))->start = 0x401000;
+}
+
+static void vma_kind(struct ib_rec *r)
+{
+	((struct ckpt_rec_vma *)pl(r))->kind = 9;
+}
+
+static void vma_second_vdso(struct ib_rec *r)
+{
+	((struct ckpt_rec_vma *)pl(r))->kind = CKPT_VMA_VDSO;
+}
+
+static void vma_huge(struct ib_rec *r)
+{
+	((struct ckpt_rec_vma *)pl(r))->end = 1ULL << 60;
+}
+
+static void vma_anon_path(struct ib_rec *r)
+{
+	struct ckpt_rec_vma *v = pl(r);
+
+	v->path_len = 6;
+	memcpy(r->payload + sizeof(*v), "/heap", 6);
+	r->len = sizeof(*v) + 6;
+}
+
+static void vma_pgoff(struct ib_rec *r)
+{
+	((struct ckpt_rec_vma *)pl(r))->pgoff = ~0ULL >> 12;
+}
+
+static void vdso_skip(struct ib_rec *r)
+{
+	if (((struct ckpt_rec_vma *)pl(r))->kind == CKPT_VMA_VDSO)
+		r->skip = 1;
+}
+
+static void mm_vdso(struct ib_rec *r)
+{
+	((struct ckpt_rec_mm *)pl(r))->vdso += 0x1000;
+}
+
+static void mm_range(struct ib_rec *r)
+{
+	((struct ckpt_rec_mm *)pl(r))->end_code = 0;
+}
+
+UNIT_TEST(image_vdso_required)
+{
+	struct result r;
+	long off;
+
+	r = mutate(CKPT_REC_VMA, 3, vdso_skip, &off);
+	CHECK_EQ(r.err, -EOPNOTSUPP);
+	CHECK_STR(r.msg, "the image has no [vdso] mapping");
+	CHECK_EQ(r.type, CKPT_REC_PAGES);
+	r = mutate(CKPT_REC_MM, 0, mm_vdso, &off);
+	CHECK_EQ(r.err, -EOPNOTSUPP);
+	CHECK_STR(r.msg, "not where the MM record says (0x7ffff7fc5000)");
+	r = mutate(CKPT_REC_MM, 0, mm_range, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "bad MM record");
+}
+
+UNIT_TEST(image_vma_checks)
+{
+	struct result r;
+	long off;
+
+	r = mutate(CKPT_REC_VMA, 1, vma_empty, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_EQ(r.offset, off);
+	CHECK_STR(r.msg, "bad VMA record at offset");
+	CHECK_STR(r.msg, ">= end");
+	r = mutate(CKPT_REC_VMA, 1, vma_reversed, &off);
+	CHECK_STR(r.msg, ">= end");
+	r = mutate(CKPT_REC_VMA, 1, vma_unaligned, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "not page-aligned");
+	r = mutate(CKPT_REC_VMA, 1, vma_overlap, &off);
+	CHECK_STR(r.msg, "overlaps or precedes");
+	r = mutate(CKPT_REC_VMA, 1, vma_kind, &off);
+	CHECK_STR(r.msg, "unknown kind 9");
+	r = mutate(CKPT_REC_VMA, 4, vma_second_vdso, &off);
+	CHECK_STR(r.msg, "second [vdso]");
+	r = mutate(CKPT_REC_VMA, 4, vma_huge, &off);
+	CHECK_STR(r.msg, "beyond user space");
+	r = mutate(CKPT_REC_VMA, 1, vma_anon_path, &off);
+	CHECK_STR(r.msg, "anonymous mapping has a path");
+	r = mutate(CKPT_REC_VMA, 0, vma_pgoff, &off);
+	CHECK_STR(r.msg, "file offset");
+}
+
+static void task_comm(struct ib_rec *r)
+{
+	memset(((struct ckpt_rec_task *)pl(r))->comm, 'a', 16);
+}
+
+static void task_pid(struct ib_rec *r)
+{
+	((struct ckpt_rec_task *)pl(r))->pid = 0;
+}
+
+static void task_len(struct ib_rec *r)
+{
+	r->len -= 8;
+}
+
+static void task_tid(struct ib_rec *r)
+{
+	((struct ckpt_rec_task *)pl(r))->tid++;
+}
+
+static void task_personality(struct ib_rec *r)
+{
+	((struct ckpt_rec_task *)pl(r))->personality = 1;
+}
+
+static void task_rseq(struct ib_rec *r)
+{
+	((struct ckpt_rec_task *)pl(r))->rseq += 8;
+}
+
+static void task_ptr(struct ib_rec *r)
+{
+	((struct ckpt_rec_task *)pl(r))->robust_list = ~0ULL;
+}
+
+static void sa_flags(struct ib_rec *r)
+{
+	((struct ckpt_rec_sigaction *)pl(r))[9].flags = 0x20;
+}
+
+static void groups_len(struct ib_rec *r)
+{
+	r->len = 4;
+}
+
+UNIT_TEST(image_task_checks)
+{
+	struct result r;
+	long off;
+
+	r = mutate(CKPT_REC_TASK, 0, task_comm, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "comm is not NUL-terminated");
+	r = mutate(CKPT_REC_TASK, 0, task_pid, &off);
+	CHECK_STR(r.msg, "not one positive id");
+	r = mutate(CKPT_REC_TASK, 0, task_tid, &off);
+	CHECK_STR(r.msg, "pid 4242 and tid 4243");
+	r = mutate(CKPT_REC_TASK, 0, task_personality, &off);
+	CHECK_EQ(r.err, -EOPNOTSUPP);
+	CHECK_EQ(r.offset, off);
+	CHECK_STR(r.msg, "personality 0x1 is not supported");
+	r = mutate(CKPT_REC_TASK, 0, task_rseq, &off);
+	CHECK_STR(r.msg, "bad rseq area");
+	r = mutate(CKPT_REC_TASK, 0, task_ptr, &off);
+	CHECK_STR(r.msg, "beyond user space");
+	r = mutate(CKPT_REC_SIGACTIONS, 0, sa_flags, &off);
+	CHECK_STR(r.msg, "signal 10 has unknown flags 0x20");
+	r = mutate(CKPT_REC_TASK, 0, task_len, &off);
+	CHECK_STR(r.msg, "length 200, expected 208");
+	r = mutate(CKPT_REC_GROUPS, 0, groups_len, &off);
+	CHECK_STR(r.msg, "TASK record has 2 groups");
+	r = mutate(CKPT_REC_SIGACTIONS, 0, task_len, &off);
+	CHECK_STR(r.msg, "bad SIGACTIONS record");
+	r = mutate(CKPT_REC_REGS, 0, task_len, &off);
+	CHECK_STR(r.msg, "bad REGS record");
+}
+
+static void fd_order(struct ib_rec *r)
+{
+	((struct ckpt_rec_file *)pl(r))->fd = 0;
+}
+
+static void fd_kind(struct ib_rec *r)
+{
+	((struct ckpt_rec_file *)pl(r))->kind = 7;
+}
+
+static void auxv_no_null(struct ib_rec *r)
+{
+	((__u64 *)pl(r))[6] = 5;
+}
+
+static void auxv_odd(struct ib_rec *r)
+{
+	r->len -= 8;
+}
+
+static void xstate_len(struct ib_rec *r)
+{
+	r->len = 576;
+}
+
+static void xstate_bv(struct ib_rec *r)
+{
+	r->payload[512] |= 0x20;
+}
+
+static void restart_kind(struct ib_rec *r)
+{
+	((struct ckpt_rec_restart *)pl(r))->kind = 2;
+}
+
+static void fd_flags(struct ib_rec *r)
+{
+	((struct ckpt_rec_file *)pl(r))->f_flags |= 0100;	/* O_CREAT */
+}
+
+static void fd_chr(struct ib_rec *r)
+{
+	((struct ckpt_rec_file *)pl(r))->rdev = 0x501;	/* /dev/console */
+}
+
+static void fd_pos(struct ib_rec *r)
+{
+	((struct ckpt_rec_file *)pl(r))->pos = -1;
+}
+
+static void regs_cs(struct ib_rec *r)
+{
+	((struct ckpt_rec_regs *)pl(r))->cs = 0x23;
+}
+
+static void regs_ip(struct ib_rec *r)
+{
+	((struct ckpt_rec_regs *)pl(r))->ip = 0xffffffff81000000ULL;
+}
+
+static void restart_clock(struct ib_rec *r)
+{
+	((struct ckpt_rec_restart *)pl(r))->clockid = 2;
+}
+
+static void hdr_small_xstate(struct ckpt_image_header *h, void *ctx)
+{
+	(void)ctx;
+	h->xstate_size = 256;
+}
+
+static void xstate_small(struct ib_rec *r)
+{
+	r->len = 256;
+}
+
+UNIT_TEST(image_kernel_checks)
+{
+	struct ib_ops ops = { .header = hdr_small_xstate };
+	struct mut m = { CKPT_REC_XSTATE, 0, xstate_small };
+	struct result r;
+	long off;
+
+	r = mutate(CKPT_REC_FILE, 1, fd_flags, &off);
+	CHECK_STR(r.msg, "unknown open flags 0100");
+	r = mutate(CKPT_REC_FILE, 0, fd_chr, &off);
+	CHECK_STR(r.msg, "device 5:1 is not one that can be restored");
+	r = mutate(CKPT_REC_FILE, 1, fd_pos, &off);
+	CHECK_STR(r.msg, "negative position");
+	r = mutate(CKPT_REC_REGS, 0, regs_cs, &off);
+	CHECK_EQ(r.err, -EOPNOTSUPP);
+	CHECK_STR(r.msg, "segment registers");
+	r = mutate(CKPT_REC_REGS, 0, regs_ip, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "beyond user space");
+	r = mutate(CKPT_REC_RESTART, 0, restart_clock, &off);
+	CHECK_STR(r.msg, "unsupported clock 2");
+	ops.rec = mut_hook;
+	ops.ctx = &m;
+	r = build_check(&ops, NULL);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "below the 512-byte FXSAVE area");
+}
+
+UNIT_TEST(image_misc_checks)
+{
+	struct result r;
+	long off;
+
+	r = mutate(CKPT_REC_FILE, 1, fd_order, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "fd 0 is not above the previous fd 0");
+	r = mutate(CKPT_REC_FILE, 1, fd_kind, &off);
+	CHECK_STR(r.msg, "unknown kind 7");
+	r = mutate(CKPT_REC_AUXV, 0, auxv_no_null, &off);
+	CHECK_STR(r.msg, "AT_NULL");
+	r = mutate(CKPT_REC_AUXV, 0, auxv_odd, &off);
+	CHECK_STR(r.msg, "pairs");
+	r = mutate(CKPT_REC_XSTATE, 0, xstate_len, &off);
+	CHECK_STR(r.msg, "the header says 832");
+	r = mutate(CKPT_REC_XSTATE, 0, xstate_bv, &off);
+	CHECK_STR(r.msg, "xstate_bv 0x27");
+	r = mutate(CKPT_REC_RESTART, 0, restart_kind, &off);
+	CHECK_STR(r.msg, "bad RESTART record");
+}
+
+static void pages_outside(struct ib_rec *r)
+{
+	((struct ckpt_rec_pages *)pl(r))->addr = 0x500000;
+}
+
+static void pages_straddle(struct ib_rec *r)
+{
+	((struct ckpt_rec_pages *)pl(r))->addr = IB_HEAP + 0xf000;
+}
+
+static void pages_vdso(struct ib_rec *r)
+{
+	((struct ckpt_rec_pages *)pl(r))->addr = IB_VDSO;
+}
+
+static void pages_zero(struct ib_rec *r)
+{
+	((struct ckpt_rec_pages *)pl(r))->nr_pages = 0;
+	r->len = sizeof(struct ckpt_rec_pages);
+}
+
+static void pages_unaligned(struct ib_rec *r)
+{
+	((struct ckpt_rec_pages *)pl(r))->addr += 8;
+}
+
+static void pages_backwards(struct ib_rec *r)
+{
+	((struct ckpt_rec_pages *)pl(r))->addr = IB_HEAP;
+}
+
+static void pages_stack(struct ib_rec *r)
+{
+	((struct ckpt_rec_pages *)pl(r))->addr = IB_STACK;
+}
+
+static void pages_count(struct ib_rec *r)
+{
+	((struct ckpt_rec_pages *)pl(r))->nr_pages = 3;
+}
+
+static void end_count(struct ib_rec *r)
+{
+	((struct ckpt_rec_end *)pl(r))->nr_pages++;
+}
+
+UNIT_TEST(image_pages_checks)
+{
+	struct result r;
+	long off;
+
+	r = mutate(CKPT_REC_PAGES, 1, pages_outside, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_EQ(r.offset, off);
+	CHECK_STR(r.msg, "not inside one VMA");
+	r = mutate(CKPT_REC_PAGES, 0, pages_straddle, &off);
+	CHECK_STR(r.msg, "not inside one VMA");
+	r = mutate(CKPT_REC_PAGES, 1, pages_vdso, &off);
+	CHECK_STR(r.msg, "[vdso] mapping");
+	r = mutate(CKPT_REC_PAGES, 1, pages_zero, &off);
+	CHECK_STR(r.msg, "0 pages");
+	r = mutate(CKPT_REC_PAGES, 1, pages_unaligned, &off);
+	CHECK_STR(r.msg, "not page-aligned");
+	/* As the kernel: PAGES may come in any order, and overlap. */
+	r = mutate(CKPT_REC_PAGES, 1, pages_backwards, &off);
+	CHECK_EQ(r.err, 0);
+	r = mutate(CKPT_REC_PAGES, 1, pages_stack, &off);
+	CHECK_EQ(r.err, 0);
+	r = mutate(CKPT_REC_PAGES, 1, pages_count, &off);
+	CHECK_STR(r.msg, "does not match 3 pages");
+	r = mutate(CKPT_REC_END, 0, end_count, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_EQ(r.offset, off);
+	CHECK_STR(r.msg, "it counts 6 pages, the image has 5");
+}
+
+UNIT_TEST(image_rec_names)
+{
+	CHECK(!strcmp(ckpt_rec_name(CKPT_REC_TASK), "TASK"));
+	CHECK(!strcmp(ckpt_rec_name(CKPT_REC_END), "END"));
+	CHECK(!strcmp(ckpt_rec_name(0), "unknown"));
+	CHECK(!strcmp(ckpt_rec_name(99), "unknown"));
+}
+
+/* Random damage: the reader must answer with one of its errnos, never crash. */
+UNIT_TEST(image_fuzz)
+{
+	static const int ok[] = { 0, -ENODATA, -ENOEXEC, -EPROTO, -EBADMSG,
+				  -EXDEV, -EOPNOTSUPP };
+	struct ib_image b;
+	unsigned char *buf;
+	struct result r;
+	size_t len, k, i;
+	int round, found;
+
+	ib_build(&b, NULL);
+	buf = malloc(b.len);
+	CHECK(buf);
+	srand(42);
+	for (round = 0; round < 3000; round++) {
+		memcpy(buf, b.buf, b.len);
+		len = b.len - (round % 7 == 0 ? rand() % b.len : 0);
+		for (k = 0; k < 1 + (size_t)rand() % 4; k++)
+			buf[rand() % (round % 2 ? 4000 : len)] ^= 1 << (rand() % 8);
+		r = check_buf(buf, len);
+		for (i = 0, found = 0; i < ARRAY_SIZE(ok); i++)
+			found |= r.err == ok[i];
+		if (!found)
+			printf("round %d: %d %s\n", round, r.err, r.msg);
+		CHECK(found);
+		CHECK(r.err == 0 || r.msg[0]);
+	}
+	free(buf);
+	ib_free(&b);
+}

@@ -1,0 +1,887 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The image reader (see image.h).  Checks, in the kernel's order: the
+ * header (magic, version and size, checksum, reserved fields, machine);
+ * then per record its type, flags and length bound before the payload is
+ * read, the checksum, the position in the record order, and last the
+ * contents.  The first failure is kept in img->error and returned again
+ * by every later call.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "crc32.h"
+#include "image.h"
+
+_Static_assert(sizeof(struct ckpt_image_header) == 192, "image header");
+_Static_assert(sizeof(struct ckpt_rec_header) == 16, "record header");
+_Static_assert(sizeof(struct ckpt_rec_sigaction) * CKPT_NSIG == 2048,
+	       "sigactions");
+
+#define PAGES_MAX_LEN	(sizeof(struct ckpt_rec_pages) + \
+			 CKPT_PAGES_MAX * CKPT_IMG_PAGE_SIZE)
+
+struct rec_desc {
+	const char *name;
+	uint32_t size;		/* fixed part of the payload */
+	uint8_t exact;		/* payload is exactly size bytes */
+	uint8_t repeat;		/* may occur several times in a row */
+	uint8_t optional;	/* may be absent */
+	int (*check)(struct ckpt_image *img);
+};
+
+static const struct rec_desc rec_descs[CKPT_REC_MAX + 1];
+
+const char *ckpt_rec_name(uint32_t type)
+{
+	if (type == 0 || type > CKPT_REC_MAX)
+		return "unknown";
+	return rec_descs[type].name;
+}
+
+/* ---- errors ------------------------------------------------------- */
+
+static int img_verror(struct ckpt_image *img, int err, const char *fmt,
+		      va_list ap)
+{
+	vsnprintf(img->error.msg, sizeof(img->error.msg), fmt, ap);
+	img->error.err = err;
+	return err;
+}
+
+__attribute__((format(printf, 5, 6)))
+static int img_error(struct ckpt_image *img, int err, uint64_t offset,
+		     uint32_t type, const char *fmt, ...)
+{
+	va_list ap;
+
+	img->error.offset = offset;
+	img->error.type = type;
+	va_start(ap, fmt);
+	img_verror(img, err, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+/* "bad VMA record at offset N: <why>" (EBADMSG) for the current record. */
+__attribute__((format(printf, 2, 3)))
+static int img_bad(struct ckpt_image *img, const char *fmt, ...)
+{
+	char why[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	return img_error(img, -EBADMSG, img->rec_offset, img->rec.type,
+			 "bad %s record at offset %" PRIu64 ": %s",
+			 ckpt_rec_name(img->rec.type), img->rec_offset, why);
+}
+
+static int img_read_error(struct ckpt_image *img, int err)
+{
+	return img_error(img, err, img->offset, 0,
+			 "cannot read the image at offset %" PRIu64 ": %s",
+			 img->offset, strerror(-err));
+}
+
+/* ---- the source --------------------------------------------------- */
+
+/* Read up to @len bytes; fewer only at the end of the image. */
+static ssize_t img_read(struct ckpt_image *img, void *buf, size_t len)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	if (img->mem) {
+		if (img->offset < img->mem_len)
+			done = img->mem_len - img->offset;
+		if (done > len)
+			done = len;
+		memcpy(buf, img->mem + img->offset, done);
+	}
+	while (!img->mem && done < len) {
+		n = read(img->fd, (char *)buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		done += n;
+	}
+	img->offset += done;
+	return done;
+}
+
+/* ---- header ------------------------------------------------------- */
+
+static int check_header_id(struct ckpt_image *img, ssize_t n)
+{
+	const struct ckpt_image_header *h = &img->hdr;
+
+	if (n >= (ssize_t)sizeof(h->magic) && h->magic != CKPT_IMAGE_MAGIC)
+		return img_error(img, -ENOEXEC, 0, 0,
+				 "bad magic 0x%016" PRIx64
+				 " at offset 0: not a ckpt image",
+				 (uint64_t)h->magic);
+	if (n == 0)
+		return img_error(img, -ENODATA, 0, 0, "the image is empty");
+	if (n < (ssize_t)sizeof(*h))
+		return img_error(img, -ENODATA, n, 0,
+				 "the image ends at offset %zd, inside its %zu-byte header",
+				 n, sizeof(*h));
+	if (h->version != CKPT_IMAGE_VERSION)
+		return img_error(img, -EPROTO, 0, 0,
+				 "image format version %u is not supported (this tool reads version %u)",
+				 h->version, CKPT_IMAGE_VERSION);
+	if (h->header_size != sizeof(*h))
+		return img_error(img, -EPROTO, 0, 0,
+				 "image header size %u is not supported (expected %zu)",
+				 h->header_size, sizeof(*h));
+	return 0;
+}
+
+static int check_header_csum(struct ckpt_image *img)
+{
+	struct ckpt_image_header h = img->hdr;
+	uint32_t crc;
+
+	h.csum = 0;
+	crc = ckpt_crc32(0, &h, sizeof(h));
+	if (crc != img->hdr.csum)
+		return img_error(img, -EBADMSG, 0, 0,
+				 "bad checksum in the image header at offset 0 (stored 0x%08x, computed 0x%08x)",
+				 img->hdr.csum, crc);
+	if (img->hdr.flags || img->hdr.reserved)
+		return img_error(img, -EBADMSG, 0, 0,
+				 "bad image header at offset 0: non-zero flags or reserved field");
+	return 0;
+}
+
+static int check_header_machine(struct ckpt_image *img)
+{
+	const struct ckpt_image_header *h = &img->hdr;
+
+	if (h->arch != CKPT_ARCH_X86_64)
+		return img_error(img, -EXDEV, 0, 0,
+				 "the image is for architecture 0x%08x, not x86_64",
+				 h->arch);
+	if (h->page_size != CKPT_IMG_PAGE_SIZE)
+		return img_error(img, -EXDEV, 0, 0,
+				 "the image has page size %u, not %u",
+				 h->page_size, CKPT_IMG_PAGE_SIZE);
+	if (h->nr_tasks != 1)
+		return img_error(img, -EOPNOTSUPP, 0, 0,
+				 "the image holds %u tasks; only single-task images are supported",
+				 h->nr_tasks);
+	if (h->xstate_size > CKPT_MAX_XSTATE)
+		return img_error(img, -EBADMSG, 0, 0,
+				 "bad image header at offset 0: xstate size %u exceeds %u",
+				 h->xstate_size, CKPT_MAX_XSTATE);
+	if ((h->xfeatures & ~CKPT_IMG_XFEATURES_USER) ||
+	    (h->xfeatures & 3) != 3)
+		return img_error(img, -EBADMSG, 0, 0,
+				 "bad image header at offset 0: xfeatures 0x%llx are not a set of user XSAVE states with x87 and SSE",
+				 h->xfeatures);
+	return 0;
+}
+
+static int read_header(struct ckpt_image *img)
+{
+	ssize_t n;
+	int err;
+
+	n = img_read(img, &img->hdr, sizeof(img->hdr));
+	if (n < 0)
+		return img_read_error(img, n);
+	err = check_header_id(img, n);
+	if (!err)
+		err = check_header_csum(img);
+	if (!err)
+		err = check_header_machine(img);
+	if (err)
+		return err;
+	img->payload_size = PAGES_MAX_LEN;
+	img->payload = malloc(img->payload_size);
+	if (!img->payload)
+		return img_error(img, -ENOMEM, 0, 0,
+				 "cannot allocate a record buffer");
+	return 0;
+}
+
+static void image_init(struct ckpt_image *img)
+{
+	memset(img, 0, sizeof(*img));
+	img->fd = -1;
+	img->last_fd = -1;
+}
+
+int ckpt_image_open_fd(struct ckpt_image *img, int fd)
+{
+	image_init(img);
+	img->fd = fd;
+	return read_header(img);
+}
+
+int ckpt_image_open_mem(struct ckpt_image *img, const void *buf, size_t len)
+{
+	static const unsigned char empty;
+
+	image_init(img);
+	img->mem = buf ? buf : &empty;
+	img->mem_len = len;
+	return read_header(img);
+}
+
+void ckpt_image_close(struct ckpt_image *img)
+{
+	free(img->payload);
+	free(img->vmas);
+	img->payload = NULL;
+	img->vmas = NULL;
+}
+
+/* ---- record contents ---------------------------------------------- */
+
+static int check_path(struct ckpt_image *img, const char *p, uint32_t len,
+		      int required)
+{
+	if (!len)
+		return required ? img_bad(img, "the path is missing") : 0;
+	if (len > CKPT_PATH_MAX)
+		return img_bad(img, "path of %u bytes exceeds %u", len,
+			       CKPT_PATH_MAX);
+	if (p[len - 1])
+		return img_bad(img, "the path is not NUL-terminated");
+	if (strlen(p) != len - 1)
+		return img_bad(img, "the path has a NUL byte inside");
+	if (p[0] != '/')
+		return img_bad(img, "the path '%.64s' is not absolute", p);
+	return 0;
+}
+
+/* A user-space pointer: below the top of user space. */
+static int uptr_ok(uint64_t p)
+{
+	return p < CKPT_IMG_TASK_SIZE_MAX;
+}
+
+/* The payload is a fixed part of @size bytes, then @path_len bytes. */
+static int check_tail(struct ckpt_image *img, uint32_t size,
+		      uint32_t path_len, int required)
+{
+	if ((uint64_t)size + path_len != img->rec.len)
+		return img_bad(img, "length %u does not match a path of %u bytes",
+			       img->rec.len, path_len);
+	return check_path(img, (const char *)img->payload + size, path_len,
+			  required);
+}
+
+static int check_task_ptrs(struct ckpt_image *img,
+			   const struct ckpt_rec_task *t)
+{
+	if (t->rseq && (t->rseq_len != CKPT_IMG_RSEQ_SIZE ||
+			t->rseq % CKPT_IMG_RSEQ_SIZE || !uptr_ok(t->rseq)))
+		return img_bad(img, "bad rseq area 0x%llx (%u bytes)", t->rseq,
+			       t->rseq_len);
+	if (!uptr_ok(t->clear_child_tid) || !uptr_ok(t->set_child_tid) ||
+	    !uptr_ok(t->robust_list) || !uptr_ok(t->sas_ss_sp))
+		return img_bad(img, "a pointer is beyond user space");
+	if (t->sas_ss_flags & ~CKPT_IMG_SS_FLAGS)
+		return img_bad(img, "unknown sigaltstack flags 0x%x",
+			       t->sas_ss_flags);
+	return 0;
+}
+
+static int check_task(struct ckpt_image *img)
+{
+	const struct ckpt_rec_task *t = img->payload;
+
+	if (t->pid <= 0 || t->tid != t->pid)
+		return img_bad(img, "pid %d and tid %d: not one positive id",
+			       t->pid, t->tid);
+	if (t->flags & ~(CKPT_TASK_NO_NEW_PRIVS | CKPT_TASK_DUMPABLE))
+		return img_bad(img, "unknown flags 0x%x", t->flags);
+	if (!memchr(t->comm, 0, sizeof(t->comm)))
+		return img_bad(img, "comm is not NUL-terminated");
+	if (t->pdeath_signal < 0 || t->pdeath_signal > CKPT_NSIG)
+		return img_bad(img, "bad parent-death signal %d",
+			       t->pdeath_signal);
+	if (t->ngroups > CKPT_MAX_GROUPS)
+		return img_bad(img, "%u groups exceed %u", t->ngroups,
+			       CKPT_MAX_GROUPS);
+	if (t->reserved0 || t->reserved1)
+		return img_bad(img, "non-zero reserved field");
+	if (t->personality & 0xff)
+		return img_error(img, -EOPNOTSUPP, img->rec_offset,
+				 img->rec.type,
+				 "TASK record at offset %" PRIu64 ": personality 0x%x is not supported",
+				 img->rec_offset, t->personality);
+	img->task = *t;
+	return check_task_ptrs(img, t);
+}
+
+static int check_groups(struct ckpt_image *img)
+{
+	if (img->rec.len != (uint64_t)img->task.ngroups * sizeof(__u32))
+		return img_bad(img, "length %u, but the TASK record has %u groups",
+			       img->rec.len, img->task.ngroups);
+	return 0;
+}
+
+static int check_fs(struct ckpt_image *img)
+{
+	const struct ckpt_rec_fs *fs = img->payload;
+
+	if (fs->umask & ~0777U)
+		return img_bad(img, "bad umask 0%o", fs->umask);
+	return check_tail(img, sizeof(*fs), fs->cwd_len, 1);
+}
+
+static int check_sigactions(struct ckpt_image *img)
+{
+	const struct ckpt_rec_sigaction *sa = img->payload;
+	int i;
+
+	for (i = 0; i < CKPT_NSIG; i++)
+		if (sa[i].flags & ~CKPT_IMG_SA_KNOWN)
+			return img_bad(img, "signal %d has unknown flags 0x%llx",
+				       i + 1, sa[i].flags);
+	return 0;
+}
+
+static int check_mm(struct ckpt_image *img)
+{
+	const struct ckpt_rec_mm *mm = img->payload;
+	const __u64 *f = &mm->start_code;
+	unsigned int i;
+
+	for (i = 0; &f[i] <= &mm->vdso; i++)
+		if (f[i] > CKPT_IMG_TASK_SIZE_MAX)
+			return img_bad(img, "address 0x%llx is beyond user space",
+				       f[i]);
+	if (mm->start_code > mm->end_code || mm->start_data > mm->end_data ||
+	    mm->start_brk > mm->brk || mm->arg_start > mm->arg_end ||
+	    mm->env_start > mm->env_end)
+		return img_bad(img, "a range starts after its end");
+	if (mm->reserved)
+		return img_bad(img, "non-zero reserved field");
+	img->mm_vdso = mm->vdso;
+	return check_tail(img, sizeof(*mm), mm->exe_len, 0);
+}
+
+static int check_auxv(struct ckpt_image *img)
+{
+	const __u64 *w = img->payload;
+	uint32_t n = img->rec.len / sizeof(*w);
+
+	if (!img->rec.len || img->rec.len % (2 * sizeof(*w)))
+		return img_bad(img, "length %u is not a whole number of (type, value) pairs",
+			       img->rec.len);
+	if (n > CKPT_MAX_AUXV)
+		return img_bad(img, "%u words exceed %u", n, CKPT_MAX_AUXV);
+	if (w[n - 2] != 0)
+		return img_bad(img, "the vector does not end with AT_NULL");
+	return 0;
+}
+
+static int check_vma_range(struct ckpt_image *img,
+			   const struct ckpt_rec_vma *v)
+{
+	const struct ckpt_image_vma *prev;
+
+	if (v->start >= v->end)
+		return img_bad(img, "start 0x%llx >= end 0x%llx", v->start,
+			       v->end);
+	if ((v->start | v->end) & (CKPT_IMG_PAGE_SIZE - 1))
+		return img_bad(img, "start 0x%llx or end 0x%llx is not page-aligned",
+			       v->start, v->end);
+	if (v->end > CKPT_IMG_TASK_SIZE_MAX)
+		return img_bad(img, "end 0x%llx is beyond user space", v->end);
+	if (!img->nr_vmas)
+		return 0;
+	prev = &img->vmas[img->nr_vmas - 1];
+	if (v->start < prev->end)
+		return img_bad(img, "0x%llx-0x%llx overlaps or precedes the previous VMA 0x%" PRIx64 "-0x%" PRIx64,
+			       v->start, v->end, prev->start, prev->end);
+	return 0;
+}
+
+static const struct ckpt_image_vma *find_kind(const struct ckpt_image *img,
+					      uint32_t kind)
+{
+	uint32_t i;
+
+	for (i = 0; i < img->nr_vmas; i++)
+		if (img->vmas[i].kind == kind)
+			return &img->vmas[i];
+	return NULL;
+}
+
+static int add_vma(struct ckpt_image *img, const struct ckpt_rec_vma *v)
+{
+	struct ckpt_image_vma *vmas;
+	uint32_t cap;
+
+	if (img->nr_vmas == img->vmas_cap) {
+		cap = img->vmas_cap ? 2 * img->vmas_cap : 64;
+		vmas = realloc(img->vmas, cap * sizeof(*vmas));
+		if (!vmas)
+			return img_error(img, -ENOMEM, img->rec_offset,
+					 img->rec.type, "out of memory");
+		img->vmas = vmas;
+		img->vmas_cap = cap;
+	}
+	img->vmas[img->nr_vmas++] = (struct ckpt_image_vma){
+		.start = v->start, .end = v->end, .kind = v->kind,
+	};
+	return 0;
+}
+
+static const char *vma_kind_name(uint32_t kind)
+{
+	switch (kind) {
+	case CKPT_VMA_ANON:
+		return "anonymous";
+	case CKPT_VMA_VDSO:
+		return "[vdso]";
+	case CKPT_VMA_VVAR:
+		return "[vvar]";
+	default:
+		return "file";
+	}
+}
+
+static int check_vma(struct ckpt_image *img)
+{
+	const struct ckpt_rec_vma *v = img->payload;
+	int err;
+
+	err = check_vma_range(img, v);
+	if (err)
+		return err;
+	if (v->kind < CKPT_VMA_ANON || v->kind > CKPT_VMA_VVAR)
+		return img_bad(img, "unknown kind %u", v->kind);
+	if ((v->kind == CKPT_VMA_VDSO || v->kind == CKPT_VMA_VVAR) &&
+	    find_kind(img, v->kind))
+		return img_bad(img, "a second %s mapping",
+			       vma_kind_name(v->kind));
+	if (v->prot & ~0x7U)
+		return img_bad(img, "unknown protection bits 0x%x", v->prot);
+	if (v->flags & ~(CKPT_VMAF_GROWSDOWN | CKPT_VMAF_HEAP |
+			 CKPT_VMAF_STACK))
+		return img_bad(img, "unknown flags 0x%x", v->flags);
+	if (img->nr_vmas >= CKPT_MAX_VMAS)
+		return img_bad(img, "more than %u VMAs", CKPT_MAX_VMAS);
+	if (v->kind != CKPT_VMA_FILE_PRIVATE && v->path_len)
+		return img_bad(img, "%s mapping has a path",
+			       vma_kind_name(v->kind));
+	if (v->pgoff > (UINT64_MAX >> 12) - ((v->end - v->start) >> 12))
+		return img_bad(img, "file offset 0x%llx pages is too large",
+			       v->pgoff);
+	err = check_tail(img, sizeof(*v), v->path_len,
+			 v->kind == CKPT_VMA_FILE_PRIVATE);
+	return err ? err : add_vma(img, v);
+}
+
+/* The character devices a restore reopens (new_encode_dev numbers). */
+static int chr_ok(uint64_t rdev)
+{
+	static const uint64_t ok[] = {
+		/* null, zero, full, random, urandom */
+		0x103, 0x105, 0x107, 0x108, 0x109,
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (rdev == ok[i])
+			return 1;
+	return 0;
+}
+
+static int check_file(struct ckpt_image *img)
+{
+	const struct ckpt_rec_file *f = img->payload;
+
+	if (f->fd < 0)
+		return img_bad(img, "negative fd %d", f->fd);
+	if (f->fd <= img->last_fd)
+		return img_bad(img, "fd %d is not above the previous fd %d",
+			       f->fd, img->last_fd);
+	if (f->fd_flags & ~CKPT_FD_CLOEXEC)
+		return img_bad(img, "unknown fd flags 0x%x", f->fd_flags);
+	if (f->fd >= CKPT_MAX_FILES)
+		return img_bad(img, "fd %d is not below %u", f->fd,
+			       CKPT_MAX_FILES);
+	if (f->f_flags & ~CKPT_IMG_F_FLAGS)
+		return img_bad(img, "unknown open flags 0%o",
+			       f->f_flags & ~CKPT_IMG_F_FLAGS);
+	if (f->pos < 0)
+		return img_bad(img, "negative position %lld", f->pos);
+	if (f->kind < CKPT_FILE_REG || f->kind > CKPT_FILE_DIR)
+		return img_bad(img, "unknown kind %u", f->kind);
+	if (f->kind == CKPT_FILE_CHR && !chr_ok(f->rdev))
+		return img_bad(img, "device %llu:%llu is not one that can be restored",
+			       (f->rdev & 0xfff00) >> 8,
+			       (f->rdev & 0xff) | ((f->rdev >> 12) & 0xfff00));
+	if (f->reserved)
+		return img_bad(img, "non-zero reserved field");
+	if (img->nr_files >= CKPT_MAX_FILES)
+		return img_bad(img, "more than %u files", CKPT_MAX_FILES);
+	img->last_fd = f->fd;
+	img->nr_files++;
+	return check_tail(img, sizeof(*f), f->path_len, 1);
+}
+
+static int check_regs(struct ckpt_image *img)
+{
+	const struct ckpt_rec_regs *r = img->payload;
+
+	if (r->cs != CKPT_IMG_USER_CS || r->ss != CKPT_IMG_USER_DS ||
+	    r->ds || r->es || r->fs || r->gs)
+		return img_error(img, -EOPNOTSUPP, img->rec_offset,
+				 img->rec.type,
+				 "REGS record at offset %" PRIu64 ": segment registers cs 0x%llx ss 0x%llx ds/es/fs/gs 0x%llx/0x%llx/0x%llx/0x%llx are not supported",
+				 img->rec_offset, r->cs, r->ss, r->ds, r->es,
+				 r->fs, r->gs);
+	if (!uptr_ok(r->ip) || !uptr_ok(r->sp) || !uptr_ok(r->fs_base) ||
+	    !uptr_ok(r->gs_base))
+		return img_bad(img, "ip, sp, fs_base or gs_base is beyond user space");
+	return 0;
+}
+
+static int check_xstate(struct ckpt_image *img)
+{
+	const unsigned char *x = img->payload;
+	uint64_t bv, comp;
+
+	if (img->rec.len != img->hdr.xstate_size)
+		return img_bad(img, "length %u, but the header says %u",
+			       img->rec.len, img->hdr.xstate_size);
+	if (img->rec.len < CKPT_IMG_FXSAVE_SIZE)
+		return img_bad(img, "length %u is below the %u-byte FXSAVE area",
+			       img->rec.len, CKPT_IMG_FXSAVE_SIZE);
+	if (img->rec.len < CKPT_IMG_FXSAVE_SIZE + CKPT_IMG_XSAVE_HDR_SIZE)
+		return 0;
+	memcpy(&bv, x + CKPT_IMG_FXSAVE_SIZE, sizeof(bv));
+	memcpy(&comp, x + CKPT_IMG_FXSAVE_SIZE + 8, sizeof(comp));
+	if (bv & ~(uint64_t)img->hdr.xfeatures)
+		return img_bad(img, "xstate_bv 0x%" PRIx64 " has features not in the header's 0x%llx",
+			       bv, img->hdr.xfeatures);
+	if (comp & (1ULL << 63))
+		return img_bad(img, "compacted XSAVE format (xcomp_bv 0x%" PRIx64 ")",
+			       comp);
+	return 0;
+}
+
+static int check_restart(struct ckpt_image *img)
+{
+	const struct ckpt_rec_restart *r = img->payload;
+
+	if (r->kind != CKPT_RESTART_NANOSLEEP)
+		return img_bad(img, "unknown kind %u", r->kind);
+	if (r->clockid != CLOCK_REALTIME && r->clockid != CLOCK_MONOTONIC &&
+	    r->clockid != CLOCK_BOOTTIME && r->clockid != CLOCK_TAI)
+		return img_bad(img, "unsupported clock %d", r->clockid);
+	if (r->remaining_ns < 0)
+		return img_bad(img, "negative remaining time %lld",
+			       r->remaining_ns);
+	if (!uptr_ok(r->rmtp))
+		return img_bad(img, "rmtp 0x%llx is beyond user space",
+			       r->rmtp);
+	return 0;
+}
+
+long ckpt_image_find_vma(const struct ckpt_image *img, uint64_t addr)
+{
+	long lo = 0, hi = (long)img->nr_vmas - 1, mid;
+
+	while (lo <= hi) {
+		mid = lo + (hi - lo) / 2;
+		if (addr < img->vmas[mid].start)
+			hi = mid - 1;
+		else if (addr >= img->vmas[mid].end)
+			lo = mid + 1;
+		else
+			return mid;
+	}
+	return -1;
+}
+
+static int check_pages_place(struct ckpt_image *img, uint64_t addr,
+			     uint64_t end)
+{
+	long i = ckpt_image_find_vma(img, addr);
+	uint32_t kind;
+
+	if (i < 0 || end > img->vmas[i].end)
+		return img_bad(img, "pages 0x%" PRIx64 "-0x%" PRIx64 " are not inside one VMA",
+			       addr, end);
+	kind = img->vmas[i].kind;
+	if (kind == CKPT_VMA_VDSO || kind == CKPT_VMA_VVAR)
+		return img_bad(img, "pages at 0x%" PRIx64 " are in the %s mapping, which is not saved",
+			       addr, vma_kind_name(kind));
+	return 0;
+}
+
+static int check_pages(struct ckpt_image *img)
+{
+	const struct ckpt_rec_pages *p = img->payload;
+	uint64_t size;
+	int err;
+
+	if (p->nr_pages < 1 || p->nr_pages > CKPT_PAGES_MAX)
+		return img_bad(img, "%u pages, not 1..%u", p->nr_pages,
+			       CKPT_PAGES_MAX);
+	size = (uint64_t)p->nr_pages * img->hdr.page_size;
+	if (img->rec.len != sizeof(*p) + size)
+		return img_bad(img, "length %u does not match %u pages",
+			       img->rec.len, p->nr_pages);
+	if (p->addr & (img->hdr.page_size - 1))
+		return img_bad(img, "address 0x%llx is not page-aligned",
+			       p->addr);
+	if (p->reserved)
+		return img_bad(img, "non-zero reserved field");
+	err = check_pages_place(img, p->addr, p->addr + size);
+	if (err)
+		return err;
+	img->nr_pages += p->nr_pages;
+	return 0;
+}
+
+static int check_end(struct ckpt_image *img)
+{
+	const struct ckpt_rec_end *e = img->payload;
+
+	if (e->nr_records != img->nr_records)
+		return img_bad(img, "it counts %llu records, the image has %" PRIu64,
+			       e->nr_records, img->nr_records);
+	if (e->nr_pages != img->nr_pages)
+		return img_bad(img, "it counts %llu pages, the image has %" PRIu64,
+			       e->nr_pages, img->nr_pages);
+	img->done = 1;
+	return 0;
+}
+
+static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
+	[CKPT_REC_TASK] = { "TASK", sizeof(struct ckpt_rec_task), 1, 0, 0,
+			    check_task },
+	[CKPT_REC_GROUPS] = { "GROUPS", 0, 0, 0, 0, check_groups },
+	[CKPT_REC_FS] = { "FS", sizeof(struct ckpt_rec_fs), 0, 0, 0,
+			  check_fs },
+	[CKPT_REC_SIGACTIONS] = { "SIGACTIONS",
+				  CKPT_NSIG * sizeof(struct ckpt_rec_sigaction),
+				  1, 0, 0, check_sigactions },
+	[CKPT_REC_MM] = { "MM", sizeof(struct ckpt_rec_mm), 0, 0, 0,
+			  check_mm },
+	[CKPT_REC_AUXV] = { "AUXV", 0, 0, 0, 0, check_auxv },
+	[CKPT_REC_VMA] = { "VMA", sizeof(struct ckpt_rec_vma), 0, 1, 1,
+			   check_vma },
+	[CKPT_REC_FILE] = { "FILE", sizeof(struct ckpt_rec_file), 0, 1, 1,
+			    check_file },
+	[CKPT_REC_REGS] = { "REGS", sizeof(struct ckpt_rec_regs), 1, 0, 0,
+			    check_regs },
+	[CKPT_REC_XSTATE] = { "XSTATE", 0, 0, 0, 0, check_xstate },
+	[CKPT_REC_RESTART] = { "RESTART", sizeof(struct ckpt_rec_restart),
+			       1, 0, 1, check_restart },
+	[CKPT_REC_PAGES] = { "PAGES", sizeof(struct ckpt_rec_pages), 0, 1, 1,
+			     check_pages },
+	[CKPT_REC_END] = { "END", sizeof(struct ckpt_rec_end), 1, 0, 0,
+			   check_end },
+};
+
+/* ---- records ------------------------------------------------------ */
+
+/* At the first PAGES or END record: what a restore needs of the metadata. */
+static int check_meta(struct ckpt_image *img)
+{
+	const struct ckpt_image_vma *vdso = find_kind(img, CKPT_VMA_VDSO);
+
+	if (!vdso || !find_kind(img, CKPT_VMA_VVAR))
+		return img_error(img, -EOPNOTSUPP, img->rec_offset,
+				 img->rec.type,
+				 "the image has no %s mapping (metadata ends at offset %" PRIu64 ")",
+				 vdso ? "[vvar]" : "[vdso]", img->rec_offset);
+	if (vdso->start != img->mm_vdso)
+		return img_error(img, -EOPNOTSUPP, img->rec_offset,
+				 img->rec.type,
+				 "the [vdso] mapping at 0x%" PRIx64 " is not where the MM record says (0x%" PRIx64 ")",
+				 vdso->start, img->mm_vdso);
+	return 0;
+}
+
+/* The header comment's order; record types are numbered in that order. */
+static int check_order(struct ckpt_image *img)
+{
+	uint32_t type = img->rec.type, last = img->last_type, t;
+
+	if (type < last || (type == last && !rec_descs[type].repeat))
+		return img_bad(img, "out of order after a %s record",
+			       ckpt_rec_name(last));
+	for (t = last + 1; t < type; t++)
+		if (!rec_descs[t].optional)
+			return img_error(img, -EBADMSG, img->rec_offset, type,
+					 "%s record missing before the %s record at offset %" PRIu64,
+					 ckpt_rec_name(t), ckpt_rec_name(type),
+					 img->rec_offset);
+	img->last_type = type;
+	if (type >= CKPT_REC_PAGES && last < CKPT_REC_PAGES)
+		return check_meta(img);
+	return 0;
+}
+
+static int check_length(struct ckpt_image *img)
+{
+	const struct rec_desc *d = &rec_descs[img->rec.type];
+
+	if (d->exact && img->rec.len != d->size)
+		return img_bad(img, "length %u, expected %u", img->rec.len,
+			       d->size);
+	if (img->rec.len < d->size)
+		return img_bad(img, "length %u is below %u", img->rec.len,
+			       d->size);
+	return 0;
+}
+
+static int read_rec_header(struct ckpt_image *img)
+{
+	struct ckpt_rec_header *r = &img->rec;
+	uint32_t max;
+	ssize_t n;
+
+	img->rec_offset = img->offset;
+	n = img_read(img, r, sizeof(*r));
+	if (n < 0)
+		return img_read_error(img, n);
+	if (n == 0)
+		return img_error(img, -ENODATA, img->offset, 0,
+				 "the image ends at offset %" PRIu64 " without an END record",
+				 img->offset);
+	if (n < (ssize_t)sizeof(*r))
+		return img_error(img, -ENODATA, img->offset, 0,
+				 "the image ends at offset %" PRIu64 " inside a record header",
+				 img->offset);
+	if (r->type == 0 || r->type > CKPT_REC_MAX)
+		return img_error(img, -EBADMSG, img->rec_offset, r->type,
+				 "unknown record type %u at offset %" PRIu64,
+				 r->type, img->rec_offset);
+	if (r->flags)
+		return img_bad(img, "non-zero flags 0x%x", r->flags);
+	max = r->type == CKPT_REC_PAGES ? PAGES_MAX_LEN : CKPT_REC_MAX_META;
+	if (r->len > max)
+		return img_error(img, -EBADMSG, img->rec_offset, r->type,
+				 "oversize %s record at offset %" PRIu64 ": length %u exceeds %u",
+				 ckpt_rec_name(r->type), img->rec_offset,
+				 r->len, max);
+	return 0;
+}
+
+static int read_rec_payload(struct ckpt_image *img)
+{
+	struct ckpt_rec_header h = img->rec;
+	uint32_t crc;
+	ssize_t n;
+
+	n = img_read(img, img->payload, h.len);
+	if (n < 0)
+		return img_read_error(img, n);
+	if (n < h.len)
+		return img_error(img, -ENODATA, img->offset, h.type,
+				 "the image ends at offset %" PRIu64 " inside the %s record at offset %" PRIu64,
+				 img->offset, ckpt_rec_name(h.type),
+				 img->rec_offset);
+	h.csum = 0;
+	crc = ckpt_crc32(0, &h, sizeof(h));
+	crc = ckpt_crc32(crc, img->payload, h.len);
+	if (crc != img->rec.csum)
+		return img_error(img, -EBADMSG, img->rec_offset, h.type,
+				 "bad checksum in %s record at offset %" PRIu64 " (stored 0x%08x, computed 0x%08x)",
+				 ckpt_rec_name(h.type), img->rec_offset,
+				 img->rec.csum, crc);
+	return 0;
+}
+
+static int check_trailing(struct ckpt_image *img)
+{
+	unsigned char c;
+	ssize_t n;
+
+	n = img_read(img, &c, 1);
+	if (n < 0)
+		return img_read_error(img, n);
+	if (n > 0)
+		return img_error(img, -EBADMSG, img->offset - 1, 0,
+				 "trailing data at offset %" PRIu64 " after the END record",
+				 img->offset - 1);
+	return 0;
+}
+
+int ckpt_image_next(struct ckpt_image *img)
+{
+	const struct rec_desc *d;
+	int err;
+
+	if (img->error.err)
+		return img->error.err;
+	if (img->done)
+		return check_trailing(img);
+	err = read_rec_header(img);
+	if (!err)
+		err = read_rec_payload(img);
+	if (!err)
+		err = check_order(img);
+	if (!err)
+		err = check_length(img);
+	if (err)
+		return err;
+	d = &rec_descs[img->rec.type];
+	err = d->check ? d->check(img) : 0;
+	if (err)
+		return err;
+	img->nr_records++;
+	return 1;
+}
+
+int ckpt_image_check_all(struct ckpt_image *img)
+{
+	int err;
+
+	do
+		err = ckpt_image_next(img);
+	while (err > 0);
+	return err;
+}
+
+const char *ckpt_image_path(const struct ckpt_image *img)
+{
+	const char *p = img->payload;
+	uint32_t size, len;
+
+	switch (img->rec.type) {
+	case CKPT_REC_FS:
+		size = sizeof(struct ckpt_rec_fs);
+		len = ((const struct ckpt_rec_fs *)p)->cwd_len;
+		break;
+	case CKPT_REC_MM:
+		size = sizeof(struct ckpt_rec_mm);
+		len = ((const struct ckpt_rec_mm *)p)->exe_len;
+		break;
+	case CKPT_REC_VMA:
+		size = sizeof(struct ckpt_rec_vma);
+		len = ((const struct ckpt_rec_vma *)p)->path_len;
+		break;
+	case CKPT_REC_FILE:
+		size = sizeof(struct ckpt_rec_file);
+		len = ((const struct ckpt_rec_file *)p)->path_len;
+		break;
+	default:
+		return NULL;
+	}
+	return len ? p + size : NULL;
+}

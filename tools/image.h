@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one image reader of the tools: reads an image sequentially (a file,
+ * a pipe or a buffer), checks every bound, checksum and the record order
+ * the kernel enforces, and hands out one record at a time.
+ *
+ *	struct ckpt_image img;
+ *
+ *	err = ckpt_image_open_fd(&img, fd);
+ *	while (!err && (err = ckpt_image_next(&img)) > 0)
+ *		use img.rec, img.rec_offset, img.payload;
+ *	if (err < 0)
+ *		report img.error.msg;
+ *	ckpt_image_close(&img);
+ *
+ * ckpt_image_next() returns 1 for a record, 0 once the END record has been
+ * returned and nothing follows it, or a negative errno:
+ *	ENODATA  the image ends early
+ *	ENOEXEC  bad magic
+ *	EPROTO   unsupported version or header size
+ *	EBADMSG  bad checksum, length, contents or order
+ *	EXDEV    another architecture or page size
+ *	EOPNOTSUPP  more than one task
+ *	others   reading failed (EIO...), ENOMEM
+ */
+#ifndef CKPT_TOOLS_IMAGE_H
+#define CKPT_TOOLS_IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/ckpt.h>
+
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "ckpt images are little-endian; this reader assumes a little-endian host"
+#endif
+
+#define CKPT_IMG_PAGE_SIZE	4096U
+/* Highest user address of x86_64 with 5-level paging. */
+#define CKPT_IMG_TASK_SIZE_MAX	((1ULL << 56) - CKPT_IMG_PAGE_SIZE)
+#define CKPT_IMG_FXSAVE_SIZE	512U
+#define CKPT_IMG_XSAVE_HDR_SIZE	64U
+/*
+ * XSAVE features that can be user state in XCR0: x87, SSE, AVX, MPX (2),
+ * AVX-512 (3), PKRU, AMX (2), APX.
+ */
+#define CKPT_IMG_XFEATURES_USER	0xe02ffULL
+#define CKPT_IMG_USER_CS	0x33
+#define CKPT_IMG_USER_DS	0x2b
+#define CKPT_IMG_RSEQ_SIZE	32U	/* sizeof(struct rseq) */
+/* SS_ONSTACK, SS_DISABLE, SS_AUTODISARM */
+#define CKPT_IMG_SS_FLAGS	(1U | 2U | (1U << 31))
+/*
+ * The sa_flags a restore accepts (x86_64 values): SA_NOCLDSTOP,
+ * SA_NOCLDWAIT, SA_SIGINFO, SA_UNSUPPORTED, SA_EXPOSE_TAGBITS, SA_X32_ABI,
+ * SA_IA32_ABI, SA_RESTORER, SA_ONSTACK, SA_RESTART, SA_NODEFER,
+ * SA_RESETHAND.
+ */
+#define CKPT_IMG_SA_KNOWN	0xdf000c07ULL
+/*
+ * The open flags a restore accepts (x86_64 values): O_ACCMODE, O_APPEND,
+ * O_NONBLOCK, O_DIRECT, O_NOATIME, O_DSYNC, __O_SYNC, O_LARGEFILE, O_PATH,
+ * O_DIRECTORY, O_NOFOLLOW, FASYNC.
+ */
+#define CKPT_IMG_F_FLAGS	(03U | 02000U | 04000U | 040000U | \
+				 01000000U | 010000U | 04000000U | \
+				 0100000U | 010000000U | 0200000U | \
+				 0400000U | 020000U)
+
+struct ckpt_image_error {
+	int err;		/* negative errno, 0 if none */
+	uint64_t offset;	/* of the header or record at fault */
+	uint32_t type;		/* record type at fault, 0: header */
+	char msg[320];		/* what is wrong, with the offset */
+};
+
+struct ckpt_image_vma {
+	uint64_t start;
+	uint64_t end;
+	uint32_t kind;
+};
+
+struct ckpt_image {
+	/* The source: an fd, or a buffer when mem is set. */
+	int fd;
+	const unsigned char *mem;
+	size_t mem_len;
+	uint64_t offset;		/* bytes consumed */
+
+	struct ckpt_image_header hdr;
+
+	/* The record ckpt_image_next() returned. */
+	struct ckpt_rec_header rec;
+	uint64_t rec_offset;
+	void *payload;			/* rec.len bytes */
+	size_t payload_size;
+
+	/* Validation state. */
+	uint32_t last_type;		/* 0 before the first record */
+	uint64_t nr_records;
+	uint64_t nr_pages;
+	struct ckpt_rec_task task;
+	struct ckpt_image_vma *vmas;
+	uint32_t nr_vmas;
+	uint32_t vmas_cap;
+	uint32_t nr_files;
+	int32_t last_fd;
+	uint64_t mm_vdso;
+	int done;
+
+	struct ckpt_image_error error;
+};
+
+int ckpt_image_open_fd(struct ckpt_image *img, int fd);
+int ckpt_image_open_mem(struct ckpt_image *img, const void *buf,
+			size_t len);
+int ckpt_image_next(struct ckpt_image *img);
+/* Read and check every remaining record. */
+int ckpt_image_check_all(struct ckpt_image *img);
+void ckpt_image_close(struct ckpt_image *img);
+
+const char *ckpt_rec_name(uint32_t type);
+/* Index into img->vmas of the mapping containing @addr, or -1. */
+long ckpt_image_find_vma(const struct ckpt_image *img, uint64_t addr);
+/* The path following a FS, MM, VMA or FILE payload, or NULL. */
+const char *ckpt_image_path(const struct ckpt_image *img);
+
+#endif

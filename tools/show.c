@@ -1,0 +1,543 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ckpt show: decode an image for a human.  Reading and checking is the
+ * shared reader's (image.c); this file only prints.  Consecutive PAGES
+ * records in one VMA are folded into one line unless -v is given.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "ckpt.h"
+#include "image.h"
+#include "util.h"
+
+struct show {
+	struct ckpt_image img;
+	const char *name;
+	int verbose;
+	char **vma_paths;		/* by VMA index, for PAGES lines */
+	/* PAGES records being folded */
+	uint64_t fold_offset, fold_start, fold_end, fold_pages;
+	uint64_t fold_records, fold_bytes;
+	long fold_vma;
+};
+
+struct flag_name {
+	uint64_t bit;
+	const char *name;
+};
+
+/* "A,B,0x40" for the bits of @val; "0" when none. */
+static void print_flags(uint64_t val, const struct flag_name *names,
+			size_t nr)
+{
+	const char *sep = "";
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		if (val & names[i].bit) {
+			printf("%s%s", sep, names[i].name);
+			val &= ~names[i].bit;
+			sep = ",";
+		}
+	}
+	if (val || !*sep)
+		printf("%s0x%" PRIx64, sep, val);
+}
+
+static void print_sigset(uint64_t set)
+{
+	const char *sep = "";
+	char name[16];
+	int sig;
+
+	printf("0x%" PRIx64 " (", set);
+	for (sig = 1; sig <= CKPT_NSIG; sig++) {
+		if (!(set & (1ULL << (sig - 1))))
+			continue;
+		printf("%s%s", sep, ckpt_signame(sig, name, sizeof(name)));
+		sep = ",";
+	}
+	printf("%s)", *sep ? "" : "none");
+}
+
+/* ---- header ------------------------------------------------------- */
+
+static void print_time(uint64_t ns)
+{
+	time_t sec = ns / 1000000000ULL;
+	char buf[64];
+	struct tm tm;
+
+	if (!gmtime_r(&sec, &tm) ||
+	    !strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(buf, sizeof(buf), "%lld", (long long)sec);
+	printf("  time         %s.%09u UTC\n", buf,
+	       (unsigned int)(ns % 1000000000ULL));
+}
+
+static void show_header(const struct show *s)
+{
+	const struct ckpt_image_header *h = &s->img.hdr;
+	char xf[512];
+
+	ckpt_xfeature_names(h->xfeatures, xf, sizeof(xf));
+	printf("image %s\n", s->name);
+	printf("header (%zu bytes)\n", sizeof(*h));
+	printf("  version      %u\n", h->version);
+	printf("  arch         x86_64 (0x%08x)\n", h->arch);
+	printf("  page size    %u\n", h->page_size);
+	printf("  xfeatures    0x%llx (%s)\n",
+	       (unsigned long long)h->xfeatures, xf);
+	printf("  xstate size  %u\n", h->xstate_size);
+	printf("  tasks        %u\n", h->nr_tasks);
+	printf("  kernel       %.*s %.*s\n", (int)sizeof(h->release),
+	       h->release, (int)sizeof(h->build), h->build);
+	print_time(h->time_ns);
+	printf("records\n");
+}
+
+/* ---- metadata records --------------------------------------------- */
+
+static const struct flag_name task_flags[] = {
+	{ CKPT_TASK_NO_NEW_PRIVS, "no_new_privs" },
+	{ CKPT_TASK_DUMPABLE, "dumpable" },
+};
+
+static void show_task(const struct ckpt_rec_task *t)
+{
+	char sig[16];
+
+	printf("  pid %d tid %d ppid %d pgid %d sid %d comm \"%.*s\"\n",
+	       t->pid, t->tid, t->ppid, t->pgid, t->sid,
+	       (int)sizeof(t->comm), t->comm);
+	printf("  uid %u/%u/%u/%u gid %u/%u/%u/%u (real/eff/saved/fs) groups %u\n",
+	       t->uid, t->euid, t->suid, t->fsuid, t->gid, t->egid, t->sgid,
+	       t->fsgid, t->ngroups);
+	printf("  caps inh 0x%llx prm 0x%llx eff 0x%llx bnd 0x%llx amb 0x%llx\n",
+	       t->cap_inheritable, t->cap_permitted, t->cap_effective,
+	       t->cap_bset, t->cap_ambient);
+	printf("  blocked ");
+	print_sigset(t->blocked);
+	printf("\n  flags ");
+	print_flags(t->flags, task_flags, ARRAY_SIZE(task_flags));
+	printf(" personality 0x%x pdeath_signal %s\n", t->personality,
+	       t->pdeath_signal ? ckpt_signame(t->pdeath_signal, sig,
+					       sizeof(sig)) : "none");
+	printf("  rseq 0x%llx len %u sig 0x%x\n", t->rseq, t->rseq_len,
+	       t->rseq_sig);
+	printf("  clear_child_tid 0x%llx set_child_tid 0x%llx robust_list 0x%llx len %llu\n",
+	       t->clear_child_tid, t->set_child_tid, t->robust_list,
+	       t->robust_list_len);
+	printf("  sigaltstack sp 0x%llx size %llu flags 0x%x\n",
+	       t->sas_ss_sp, t->sas_ss_size, t->sas_ss_flags);
+}
+
+static void show_groups(const struct ckpt_image *img)
+{
+	const __u32 *g = img->payload;
+	uint32_t i, n = img->rec.len / sizeof(*g);
+
+	printf("  groups");
+	for (i = 0; i < n; i++)
+		printf(" %u", g[i]);
+	printf("%s\n", n ? "" : " (none)");
+}
+
+static const struct flag_name sa_flags[] = {
+	{ 0x00000001, "SA_NOCLDSTOP" }, { 0x00000002, "SA_NOCLDWAIT" },
+	{ 0x00000004, "SA_SIGINFO" }, { 0x04000000, "SA_RESTORER" },
+	{ 0x08000000, "SA_ONSTACK" }, { 0x10000000, "SA_RESTART" },
+	{ 0x40000000, "SA_NODEFER" }, { 0x80000000, "SA_RESETHAND" },
+};
+
+static void show_sigactions(const struct ckpt_image *img)
+{
+	const struct ckpt_rec_sigaction *sa = img->payload;
+	char name[16];
+	int sig, shown = 0;
+
+	for (sig = 1; sig <= CKPT_NSIG; sig++, sa++) {
+		if (!sa->handler && !sa->flags && !sa->restorer && !sa->mask)
+			continue;
+		printf("  %-9s ", ckpt_signame(sig, name, sizeof(name)));
+		if (sa->handler <= 1)
+			printf("%s", sa->handler ? "SIG_IGN" : "SIG_DFL");
+		else
+			printf("handler 0x%llx", sa->handler);
+		printf(" flags ");
+		print_flags(sa->flags, sa_flags, ARRAY_SIZE(sa_flags));
+		printf(" restorer 0x%llx mask ", sa->restorer);
+		print_sigset(sa->mask);
+		printf("\n");
+		shown++;
+	}
+	if (!shown)
+		printf("  all default\n");
+}
+
+static void show_mm(const struct ckpt_image *img)
+{
+	const struct ckpt_rec_mm *mm = img->payload;
+	const char *exe = ckpt_image_path(img);
+
+	printf("  code 0x%llx-0x%llx data 0x%llx-0x%llx brk 0x%llx-0x%llx\n",
+	       mm->start_code, mm->end_code, mm->start_data, mm->end_data,
+	       mm->start_brk, mm->brk);
+	printf("  stack 0x%llx args 0x%llx-0x%llx env 0x%llx-0x%llx vdso 0x%llx\n",
+	       mm->start_stack, mm->arg_start, mm->arg_end, mm->env_start,
+	       mm->env_end, mm->vdso);
+	printf("  exe %s\n", exe ? exe : "(none)");
+}
+
+static const char *auxv_name(uint64_t type)
+{
+	static const char *const names[] = {
+		[0] = "AT_NULL", [1] = "AT_IGNORE", [2] = "AT_EXECFD",
+		[3] = "AT_PHDR", [4] = "AT_PHENT", [5] = "AT_PHNUM",
+		[6] = "AT_PAGESZ", [7] = "AT_BASE", [8] = "AT_FLAGS",
+		[9] = "AT_ENTRY", [10] = "AT_NOTELF", [11] = "AT_UID",
+		[12] = "AT_EUID", [13] = "AT_GID", [14] = "AT_EGID",
+		[15] = "AT_PLATFORM", [16] = "AT_HWCAP", [17] = "AT_CLKTCK",
+		[23] = "AT_SECURE", [24] = "AT_BASE_PLATFORM",
+		[25] = "AT_RANDOM", [26] = "AT_HWCAP2",
+		[27] = "AT_RSEQ_FEATURE_SIZE", [28] = "AT_RSEQ_ALIGN",
+		[29] = "AT_HWCAP3", [30] = "AT_HWCAP4", [31] = "AT_EXECFN",
+		[33] = "AT_SYSINFO_EHDR", [51] = "AT_MINSIGSTKSZ",
+	};
+
+	if (type < ARRAY_SIZE(names) && names[type])
+		return names[type];
+	return NULL;
+}
+
+static void show_auxv(const struct ckpt_image *img)
+{
+	const __u64 *w = img->payload;
+	uint32_t i, n = img->rec.len / sizeof(*w);
+	const char *name;
+
+	for (i = 0; i + 1 < n && w[i]; i += 2) {
+		name = auxv_name(w[i]);
+		if (name)
+			printf("  %-20s 0x%llx\n", name, w[i + 1]);
+		else
+			printf("  %-20llu 0x%llx\n", w[i], w[i + 1]);
+	}
+}
+
+static const char *vma_kind(uint32_t kind)
+{
+	static const char *const names[] = {
+		[CKPT_VMA_ANON] = "anon", [CKPT_VMA_FILE_PRIVATE] = "file",
+		[CKPT_VMA_VDSO] = "vdso", [CKPT_VMA_VVAR] = "vvar",
+	};
+
+	return kind < ARRAY_SIZE(names) && names[kind] ? names[kind] : "?";
+}
+
+static const struct flag_name vma_flags[] = {
+	{ CKPT_VMAF_GROWSDOWN, "growsdown" }, { CKPT_VMAF_HEAP, "heap" },
+	{ CKPT_VMAF_STACK, "stack" },
+};
+
+static int show_vma(struct show *s)
+{
+	const struct ckpt_rec_vma *v = s->img.payload;
+	const char *path = ckpt_image_path(&s->img);
+	uint32_t i = s->img.nr_vmas - 1;
+	char **p;
+
+	printf("  0x%llx-0x%llx %c%c%c %s flags ", v->start, v->end,
+	       v->prot & 1 ? 'r' : '-', v->prot & 2 ? 'w' : '-',
+	       v->prot & 4 ? 'x' : '-', vma_kind(v->kind));
+	print_flags(v->flags, vma_flags, ARRAY_SIZE(vma_flags));
+	printf(" vm_flags 0x%llx\n", v->vm_flags);
+	if (path)
+		printf("  path %s pgoff 0x%llx ino %llu dev 0x%llx size %llu mtime %lld.%09lld\n",
+		       path, v->pgoff, v->ino, v->dev, v->size,
+		       (long long)(v->mtime_ns / 1000000000ULL),
+		       (long long)(v->mtime_ns % 1000000000ULL));
+	p = realloc(s->vma_paths, (i + 1) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	s->vma_paths = p;
+	p[i] = path ? strdup(path) : NULL;
+	if (path && !p[i])
+		return -ENOMEM;
+	return 0;
+}
+
+static const struct flag_name open_flags[] = {
+	{ O_CREAT, "O_CREAT" }, { O_EXCL, "O_EXCL" },
+	{ O_NOCTTY, "O_NOCTTY" }, { O_TRUNC, "O_TRUNC" },
+	{ O_APPEND, "O_APPEND" }, { O_NONBLOCK, "O_NONBLOCK" },
+	{ O_SYNC, "O_SYNC" }, { O_DSYNC, "O_DSYNC" },
+	{ O_DIRECT, "O_DIRECT" }, { 0100000, "O_LARGEFILE" },
+	{ O_DIRECTORY, "O_DIRECTORY" }, { O_NOFOLLOW, "O_NOFOLLOW" },
+	{ O_NOATIME, "O_NOATIME" }, { O_CLOEXEC, "O_CLOEXEC" },
+	{ O_PATH, "O_PATH" }, { 020000, "FASYNC" },
+};
+
+static void show_file(const struct ckpt_image *img)
+{
+	static const char *const acc[] = { "O_RDONLY", "O_WRONLY", "O_RDWR",
+					   "O_ACCMODE" };
+	static const char *const kinds[] = { "?", "reg", "chr", "fifo",
+					     "dir" };
+	const struct ckpt_rec_file *f = img->payload;
+
+	printf("  fd %d%s %s %s,", f->fd,
+	       f->fd_flags & CKPT_FD_CLOEXEC ? " (cloexec)" : "",
+	       kinds[f->kind], acc[f->f_flags & O_ACCMODE]);
+	print_flags(f->f_flags & ~(uint64_t)O_ACCMODE, open_flags,
+		    ARRAY_SIZE(open_flags));
+	printf(" pos %lld %s\n", f->pos, ckpt_image_path(img));
+	if (f->kind == CKPT_FILE_CHR)
+		printf("  rdev 0x%llx\n", f->rdev);
+	else
+		printf("  ino %llu dev 0x%llx size %llu mtime %lld.%09lld\n",
+		       f->ino, f->dev, f->size,
+		       (long long)(f->mtime_ns / 1000000000ULL),
+		       (long long)(f->mtime_ns % 1000000000ULL));
+}
+
+static void show_regs(const struct ckpt_image *img)
+{
+	static const char *const names[] = {
+		"r15", "r14", "r13", "r12", "bp", "bx", "r11", "r10",
+		"r9", "r8", "ax", "cx", "dx", "si", "di", "orig_ax",
+		"ip", "cs", "flags", "sp", "ss", "fs_base", "gs_base",
+		"ds", "es", "fs", "gs",
+	};
+	const __u64 *r = img->payload;
+	unsigned int i;
+
+	_Static_assert(ARRAY_SIZE(names) * sizeof(__u64) ==
+		       sizeof(struct ckpt_rec_regs), "register names");
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		printf("%s%-7s 0x%016llx%s", i % 3 ? " " : "  ", names[i],
+		       r[i], i % 3 == 2 || i + 1 == ARRAY_SIZE(names) ?
+		       "\n" : "");
+}
+
+static void show_xstate(const struct ckpt_image *img)
+{
+	const unsigned char *x = img->payload;
+	uint64_t bv, comp;
+	char names[512];
+
+	printf("  size %u", img->rec.len);
+	if (img->rec.len < CKPT_IMG_FXSAVE_SIZE + CKPT_IMG_XSAVE_HDR_SIZE) {
+		printf(" (FXSAVE area, no XSAVE header)\n");
+		return;
+	}
+	memcpy(&bv, x + CKPT_IMG_FXSAVE_SIZE, sizeof(bv));
+	memcpy(&comp, x + CKPT_IMG_FXSAVE_SIZE + 8, sizeof(comp));
+	ckpt_xfeature_names(bv, names, sizeof(names));
+	printf(" xstate_bv 0x%" PRIx64 " (%s) xcomp_bv 0x%" PRIx64 "\n", bv,
+	       names, comp);
+}
+
+static const char *clock_name(int id)
+{
+	switch (id) {
+	case CLOCK_REALTIME:
+		return "CLOCK_REALTIME";
+	case CLOCK_MONOTONIC:
+		return "CLOCK_MONOTONIC";
+	case CLOCK_BOOTTIME:
+		return "CLOCK_BOOTTIME";
+	case CLOCK_TAI:
+		return "CLOCK_TAI";
+	default:
+		return "clock";
+	}
+}
+
+static void show_restart(const struct ckpt_image *img)
+{
+	const struct ckpt_rec_restart *r = img->payload;
+
+	printf("  nanosleep on %s (%d), %lld.%09lld s left, rmtp 0x%llx\n",
+	       clock_name(r->clockid), r->clockid,
+	       r->remaining_ns / 1000000000LL, r->remaining_ns % 1000000000LL,
+	       r->rmtp);
+}
+
+/* ---- pages -------------------------------------------------------- */
+
+static void fold_flush(struct show *s)
+{
+	const char *path;
+
+	if (!s->fold_records)
+		return;
+	path = s->fold_vma >= 0 ? s->vma_paths[s->fold_vma] : NULL;
+	if (s->fold_records > 1)
+		printf("@%" PRIu64 " PAGES x%" PRIu64 " (%" PRIu64 " bytes)\n",
+		       s->fold_offset, s->fold_records, s->fold_bytes);
+	else
+		printf("@%" PRIu64 " PAGES (%" PRIu64 " bytes)\n",
+		       s->fold_offset, s->fold_bytes);
+	printf("  0x%" PRIx64 "-0x%" PRIx64 " %" PRIu64 " pages in VMA 0x%" PRIx64 "-0x%" PRIx64 "%s%s\n",
+	       s->fold_start, s->fold_end, s->fold_pages,
+	       s->img.vmas[s->fold_vma].start, s->img.vmas[s->fold_vma].end,
+	       path ? " " : "", path ? path : "");
+	s->fold_records = 0;
+}
+
+static void show_pages(struct show *s)
+{
+	const struct ckpt_rec_pages *p = s->img.payload;
+	long vma = ckpt_image_find_vma(&s->img, p->addr);
+
+	if (s->fold_records && vma != s->fold_vma)
+		fold_flush(s);
+	if (!s->fold_records) {
+		s->fold_offset = s->img.rec_offset;
+		s->fold_start = p->addr;
+		s->fold_vma = vma;
+		s->fold_pages = 0;
+		s->fold_bytes = 0;
+	}
+	s->fold_records++;
+	s->fold_bytes += sizeof(struct ckpt_rec_header) + s->img.rec.len;
+	s->fold_pages += p->nr_pages;
+	s->fold_end = p->addr + (uint64_t)p->nr_pages * s->img.hdr.page_size;
+	if (s->verbose)
+		fold_flush(s);
+}
+
+/* ---- records ------------------------------------------------------ */
+
+static int show_record(struct show *s)
+{
+	const struct ckpt_image *img = &s->img;
+	const void *p = img->payload;
+
+	if (img->rec.type == CKPT_REC_PAGES) {
+		show_pages(s);
+		return 0;
+	}
+	fold_flush(s);
+	printf("@%" PRIu64 " %s (%u bytes)\n", img->rec_offset,
+	       ckpt_rec_name(img->rec.type), img->rec.len);
+	switch (img->rec.type) {
+	case CKPT_REC_TASK:
+		show_task(p);
+		break;
+	case CKPT_REC_GROUPS:
+		show_groups(img);
+		break;
+	case CKPT_REC_FS:
+		printf("  umask 0%03o cwd %s\n",
+		       ((const struct ckpt_rec_fs *)p)->umask,
+		       ckpt_image_path(img));
+		break;
+	case CKPT_REC_SIGACTIONS:
+		show_sigactions(img);
+		break;
+	case CKPT_REC_MM:
+		show_mm(img);
+		break;
+	case CKPT_REC_AUXV:
+		show_auxv(img);
+		break;
+	case CKPT_REC_VMA:
+		return show_vma(s);
+	case CKPT_REC_FILE:
+		show_file(img);
+		break;
+	case CKPT_REC_REGS:
+		show_regs(img);
+		break;
+	case CKPT_REC_XSTATE:
+		show_xstate(img);
+		break;
+	case CKPT_REC_RESTART:
+		show_restart(img);
+		break;
+	case CKPT_REC_END:
+		printf("  %llu records before it, %llu pages, %" PRIu64 " bytes\n",
+		       ((const struct ckpt_rec_end *)p)->nr_records,
+		       ((const struct ckpt_rec_end *)p)->nr_pages,
+		       img->offset);
+		break;
+	}
+	return 0;
+}
+
+static int show_image(struct show *s, int fd)
+{
+	int err;
+
+	err = ckpt_image_open_fd(&s->img, fd);
+	if (!err)
+		show_header(s);
+	while (!err && (err = ckpt_image_next(&s->img)) > 0)
+		err = show_record(s);
+	fold_flush(s);
+	fflush(stdout);
+	if (err == -ENOMEM && !s->img.error.err)
+		snprintf(s->img.error.msg, sizeof(s->img.error.msg),
+			 "out of memory");
+	if (err)
+		ckpt_fail(err, "cannot decode %s: %s", s->name,
+			  s->img.error.msg);
+	return err;
+}
+
+static int show_usage(const char *msg)
+{
+	ckpt_fail(0, "%s", msg);
+	ckpt_hint("usage: ckpt show [-v] [FILE|-]");
+	return CKPT_EXIT_USAGE;
+}
+
+int ckpt_show_main(int argc, char **argv)
+{
+	struct show s = { .name = "stdin", .fold_vma = -1 };
+	const char *path = NULL;
+	int c, fd = STDIN_FILENO, err;
+	uint32_t i;
+
+	while ((c = getopt(argc, argv, "+vh")) != -1) {
+		if (c == 'h') {
+			printf("usage: ckpt show [-v] [FILE|-]\n");
+			return CKPT_EXIT_OK;
+		}
+		if (c != 'v')
+			return show_usage("bad option");
+		s.verbose = 1;
+	}
+	if (optind < argc - 1)
+		return show_usage("too many arguments");
+	if (optind == argc - 1 && strcmp(argv[optind], "-"))
+		path = argv[optind];
+	if (path) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			ckpt_fail(errno, "cannot open %s: %s", path,
+				  strerror(errno));
+			return CKPT_EXIT_FAILED;
+		}
+		s.name = path;
+	} else if (isatty(fd)) {
+		return show_usage("refusing to read an image from a terminal; give a FILE or a pipe");
+	}
+	err = show_image(&s, fd);
+	for (i = 0; s.vma_paths && i < s.img.nr_vmas; i++)
+		free(s.vma_paths[i]);
+	free(s.vma_paths);
+	ckpt_image_close(&s.img);
+	if (path)
+		close(fd);
+	return err ? CKPT_EXIT_FAILED : CKPT_EXIT_OK;
+}

@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers shared by the ckpt tools.  Nothing here prints except
+ * ckpt_fail(), ckpt_hint() and ckpt_dev_report().
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "util.h"
+
+const char *ckpt_prog = "ckpt";
+
+static void ckpt_vmsg(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", ckpt_prog);
+	vfprintf(stderr, fmt, ap);
+}
+
+void ckpt_fail(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ckpt_vmsg(fmt, ap);
+	va_end(ap);
+	if (err)
+		fprintf(stderr, " (%s)", ckpt_errname(err));
+	fputc('\n', stderr);
+}
+
+void ckpt_hint(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ckpt_vmsg(fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+const char *ckpt_errname(int err)
+{
+	static char buf[32];
+	const char *name;
+
+	if (err < 0)
+		err = -err;
+	name = strerrorname_np(err);
+	if (name)
+		return name;
+	snprintf(buf, sizeof(buf), "errno %d", err);
+	return buf;
+}
+
+/* Kernel numbering: 1..31 standard, 32..64 real-time. */
+const char *ckpt_signame(int sig, char *buf, size_t size)
+{
+	const char *abbrev = sig > 0 && sig < 32 ? sigabbrev_np(sig) : NULL;
+
+	if (abbrev)
+		snprintf(buf, size, "SIG%s", abbrev);
+	else
+		snprintf(buf, size, "SIG%d", sig);
+	return buf;
+}
+
+static const char *const xfeature_names[] = {
+	"x87", "sse", "avx", "mpx_bndregs", "mpx_bndcsr",
+	"avx512_opmask", "avx512_zmm_hi256", "avx512_hi16_zmm",
+	"pt", "pkru", "pasid", "cet_user", "cet_supervisor", "hdc",
+	"uintr", "lbr", "hwp", "amx_tilecfg", "amx_tiledata", "apx",
+};
+
+void ckpt_xfeature_names(uint64_t mask, char *buf, size_t size)
+{
+	size_t len = 0;
+	unsigned int bit;
+
+	buf[0] = '\0';
+	for (bit = 0; bit < 64 && len < size; bit++) {
+		if (!(mask & (1ULL << bit)))
+			continue;
+		if (bit < ARRAY_SIZE(xfeature_names))
+			len += snprintf(buf + len, size - len, "%s%s",
+					len ? "," : "", xfeature_names[bit]);
+		else
+			len += snprintf(buf + len, size - len, "%sbit%u",
+					len ? "," : "", bit);
+	}
+	if (!mask)
+		snprintf(buf, size, "none");
+}
+
+/* Read up to @len bytes; fewer only at end of file. */
+ssize_t ckpt_read_full(int fd, void *buf, size_t len)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = read(fd, (char *)buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		done += n;
+	}
+	return done;
+}
+
+int ckpt_write_full(int fd, const void *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		buf = (const char *)buf + n;
+		len -= n;
+	}
+	return 0;
+}
+
+int ckpt_parse_u64(const char *s, uint64_t *val)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end)
+		return -EINVAL;
+	*val = v;
+	return 0;
+}
+
+int ckpt_parse_pid(const char *s, pid_t *pid)
+{
+	unsigned long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v == 0 || v > INT32_MAX)
+		return -EINVAL;
+	*pid = v;
+	return 0;
+}
+
+int ckpt_read_line(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = ckpt_read_full(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return n;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+int ckpt_proc_comm(pid_t pid, char *buf, size_t size)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	return ckpt_read_line(path, buf, size);
+}
+
+int ckpt_proc_fd_name(pid_t pid, int fd, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
+	n = readlink(path, buf, size - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* The path (or [name]) of the mapping of @pid that contains @addr. */
+int ckpt_proc_vma_name(pid_t pid, uint64_t addr, char *buf, size_t size)
+{
+	char path[64], line[4096 + 128];
+	uint64_t start, end;
+	int off, err = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		off = 0;
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %*s %*s %*s %*s %n",
+			   &start, &end, &off) < 2 || !off)
+			continue;
+		if (addr < start || addr >= end)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(buf, size, "%s", line[off] ? line + off : "anonymous");
+		err = 0;
+		break;
+	}
+	fclose(f);
+	return err;
+}
+
+/* The value of a "Field:\tvalue" line of /proc/PID/status. */
+static int status_value(pid_t pid, const char *field, char *val,
+			size_t size)
+{
+	char path[64], line[256];
+	size_t len = strlen(field);
+	int err = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, field, len) || line[len] != ':')
+			continue;
+		snprintf(val, size, "%s", line + len + 1);
+		err = 0;
+		break;
+	}
+	fclose(f);
+	return err;
+}
+
+int ckpt_proc_status_field(pid_t pid, const char *field, long *val)
+{
+	char buf[128];
+	int err = status_value(pid, field, buf, sizeof(buf));
+
+	if (!err)
+		*val = strtol(buf, NULL, 10);
+	return err;
+}
+
+int ckpt_proc_status_hex(pid_t pid, const char *field, uint64_t *val)
+{
+	char buf[128];
+	int err = status_value(pid, field, buf, sizeof(buf));
+
+	if (!err)
+		*val = strtoull(buf, NULL, 16);
+	return err;
+}
+
+int ckpt_dev_open(void)
+{
+	int fd = open(CKPT_DEV_PATH, O_RDWR | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+void ckpt_dev_report(int err)
+{
+	switch (-err) {
+	case ENOENT:
+	case ENODEV:
+	case ENXIO:
+		ckpt_fail(err, "%s not found: is the ckpt module loaded?",
+			  CKPT_DEV_PATH);
+		ckpt_hint("load it with 'modprobe ckpt' or 'insmod ckpt.ko'");
+		break;
+	case EACCES:
+	case EPERM:
+		ckpt_fail(err, "cannot open %s: permission denied",
+			  CKPT_DEV_PATH);
+		ckpt_hint("run as root");
+		break;
+	default:
+		ckpt_fail(err, "cannot open %s: %s", CKPT_DEV_PATH,
+			  strerror(-err));
+	}
+}

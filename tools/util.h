@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the ckpt tools: error reporting, I/O, /proc lookups
+ * and names for errnos, signals and CPU features.
+ *
+ * Functions return 0 or a negative errno; the caller at the top reports
+ * the failure once with ckpt_fail().
+ */
+#ifndef CKPT_TOOLS_UTIL_H
+#define CKPT_TOOLS_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define CKPT_TOOLS_VERSION	"0.1"
+#define CKPT_DEV_PATH		"/dev/ckpt"
+
+/* Exit codes of every tool. */
+#define CKPT_EXIT_OK		0
+#define CKPT_EXIT_FAILED	1
+#define CKPT_EXIT_USAGE		2
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* Name printed before every message: "ckpt" or "restart". */
+extern const char *ckpt_prog;
+
+/* "<prog>: <message> (<ERRNO>)"; no errno suffix when err is 0. */
+void ckpt_fail(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* "<prog>: <message>": the optional second line, what to do. */
+void ckpt_hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+const char *ckpt_errname(int err);
+const char *ckpt_signame(int sig, char *buf, size_t size);
+/* Comma-separated names of the XSAVE features in @mask. */
+void ckpt_xfeature_names(uint64_t mask, char *buf, size_t size);
+
+ssize_t ckpt_read_full(int fd, void *buf, size_t len);
+int ckpt_write_full(int fd, const void *buf, size_t len);
+int ckpt_parse_pid(const char *s, pid_t *pid);
+int ckpt_parse_u64(const char *s, uint64_t *val);
+
+/* First line of a small file, without its newline. */
+int ckpt_read_line(const char *path, char *buf, size_t size);
+int ckpt_proc_comm(pid_t pid, char *buf, size_t size);
+int ckpt_proc_fd_name(pid_t pid, int fd, char *buf, size_t size);
+int ckpt_proc_vma_name(pid_t pid, uint64_t addr, char *buf, size_t size);
+int ckpt_proc_status_field(pid_t pid, const char *field, long *val);
+int ckpt_proc_status_hex(pid_t pid, const char *field, uint64_t *val);
+
+/* Open /dev/ckpt; report a failure with ckpt_dev_report(). */
+int ckpt_dev_open(void);
+void ckpt_dev_report(int err);
+
+#endif
