@@ -1,0 +1,44 @@
+#!/bin/sh
+# 21-err-eperm: an unprivileged user (uid 1000) may not checkpoint a root
+# process: exit 1, one line naming EPERM, and the target keeps running
+# (not stopped, not killed, even with --kill).  The same user may
+# checkpoint its own process (positive control).
+. "$(dirname "$0")/lib.sh"
+require_module
+DUMP_ON_FAIL="err err2 uerr"
+
+spin </dev/null >/dev/null 2>&1 &
+rootpid=$!
+track "$rootpid"
+wait_for 10 proc_alive "$rootpid" || fail "spin did not start"
+
+runas 1000 1000 ckpt "$rootpid" >img 2>err
+st=$?
+[ "$st" -eq 1 ] || fail "uid 1000 checkpointing root's pid $rootpid exited $st, expected 1"
+expect_err EPERM err >/dev/null
+runas 1000 1000 ckpt --kill "$rootpid" >img2 2>err2
+st=$?
+[ "$st" -eq 1 ] || fail "uid 1000 'ckpt --kill' of root's pid exited $st, expected 1"
+expect_err EPERM err2 >/dev/null
+sleep 0.5
+st=$(proc_state "$rootpid")
+case "$st" in
+R|S) ;;
+*) fail "root's process is in state '$st' after the refused checkpoints, expected running" ;;
+esac
+
+# positive control: uid 1000 checkpoints its own process
+runas 1000 1000 spin </dev/null >/dev/null 2>&1 &
+upid=$!
+track "$upid"
+runs_as_user() {
+	grep -qE '^Uid:[[:space:]]+1000[[:space:]]' "/proc/$1/status" 2>/dev/null &&
+		[ "$(cat "/proc/$1/comm" 2>/dev/null)" = spin ]
+}
+wait_for 10 runs_as_user "$upid" || fail "user spin is not running as uid 1000"
+runas 1000 1000 ckpt "$upid" >uimg 2>uerr
+st=$?
+[ "$st" -eq 0 ] || fail "uid 1000 could not checkpoint its own process (exit $st): $(cat uerr)"
+ckpt show uimg >/dev/null 2>ushow.err || fail "ckpt show rejects the user's image: $(cat ushow.err)"
+proc_alive "$upid" || fail "user's process died after a default (leave running) checkpoint"
+pass

@@ -1,0 +1,216 @@
+# lib.sh: helpers for the guest test cases.  Sourced by each case:
+#	. "$(dirname "$0")/lib.sh"
+# not a case itself.  busybox ash compatible (no bash-isms).
+#
+# Cases run as root in a fresh directory ($TESTDIR, also the cwd), with
+# /tests/progs and /bin in PATH.  Exit 0 pass, 77 skip, anything else fail.
+
+: "${TESTDIR:=$(pwd)}"
+CASE=$(basename "$0" .sh)
+
+# Files whose tail is shown when the case fails (set by the case).
+DUMP_ON_FAIL=""
+# PIDs killed (SIGKILL) when the case exits, whatever the outcome.
+_tracked=""
+
+log() {
+	echo "$CASE: $*"
+}
+
+fail() {
+	echo "FAIL: $CASE: $*" >&2
+	for _f in $DUMP_ON_FAIL; do
+		if [ -s "$_f" ]; then
+			echo "--- $_f (last lines) ---" >&2
+			tail -n 15 "$_f" >&2
+		fi
+	done
+	exit 1
+}
+
+skip() {
+	echo "SKIP: $CASE: $*" >&2
+	exit 77
+}
+
+# Patterns of kernel log lines that mean the kernel is unhappy.
+_KBAD='WARNING:|BUG:|Oops|general protection|Call Trace|kernel BUG|UBSAN|KASAN|refcount_t|list_(add|del) corruption'
+_kbase=$(dmesg 2>/dev/null | grep -cE "$_KBAD")
+
+# check_kernel: fail if the kernel logged a warning since the case began.
+check_kernel() {
+	_k=$(dmesg 2>/dev/null | grep -cE "$_KBAD")
+	if [ "$_k" -gt "$_kbase" ]; then
+		dmesg | grep -E -B2 -A8 "$_KBAD" | tail -n 40 >&2
+		fail "kernel warning during this case"
+	fi
+}
+
+pass() {
+	check_kernel
+	log "PASS${1:+: $*}"
+	exit 0
+}
+
+track() {
+	_tracked="$_tracked $*"
+}
+
+_cleanup() {
+	for _p in $_tracked; do
+		kill -9 "$_p" 2>/dev/null
+	done
+}
+trap _cleanup EXIT
+
+require_module() {
+	[ -c /dev/ckpt ] || skip "/dev/ckpt missing (module not loaded)"
+}
+
+# wait_for SECONDS CMD [ARG...]: run CMD every 0.1 s until it succeeds.
+# Returns 1 if it never did within (at least) SECONDS.
+wait_for() {
+	_n=$(($1 * 10))
+	shift
+	while ! "$@"; do
+		_n=$((_n - 1))
+		[ "$_n" -gt 0 ] || return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+# kv FILE KEY: the value of the last KEY=value word in FILE ("" if none).
+kv() {
+	tr ' ' '\n' <"$1" 2>/dev/null | sed -n "s/^$2=//p" | tail -n 1
+}
+
+file_has() {
+	grep -q -- "$2" "$1" 2>/dev/null
+}
+
+# proc_field PID N: field N of /proc/PID/stat (3 = state, 4 = ppid,
+# 22 = start time), "" if the process does not exist.
+proc_field() {
+	_s=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	# drop "pid (comm) ", the comm may hold spaces or parentheses
+	echo "${_s##*) }" | cut -d' ' -f$(($2 - 2))
+}
+
+proc_state() {
+	proc_field "$1" 3
+}
+
+# proc_gone PID: no such process, or only a zombie left.
+proc_gone() {
+	_st=$(proc_state "$1")
+	[ -z "$_st" ] || [ "$_st" = Z ] || [ "$_st" = X ]
+}
+
+proc_alive() {
+	! proc_gone "$1"
+}
+
+# expect_gone PID WHAT: the process must disappear within 10 s.
+expect_gone() {
+	if ! wait_for 10 proc_gone "$1"; then
+		fail "$2: process $1 still exists (state $(proc_state "$1"), comm $(cat /proc/$1/comm 2>/dev/null))"
+	fi
+}
+
+# free_pid: a PID that no process has.
+free_pid() {
+	_max=$(cat /proc/sys/kernel/pid_max)
+	_p=$((_max - 7))
+	while [ -e "/proc/$_p" ]; do
+		_p=$((_p - 1))
+	done
+	echo "$_p"
+}
+
+# err_problem ERRNO_REGEX OUTFILE: print what is wrong with OUTFILE (a
+# command's stderr) as an error report, nothing if it is right: its first
+# line names one of the errnos, e.g. "(ESRCH)" for 'ESRCH' or "(EBADMSG)"
+# for 'ENODATA|EBADMSG'; at most one more line (a hint) may follow.
+err_problem() {
+	_lines=$(wc -l <"$2")
+	if [ "$_lines" -lt 1 ] || [ "$_lines" -gt 2 ]; then
+		echo "expected one line of error (and at most one hint) on stderr, got $_lines: $(head -c 400 "$2" | tr '\n' '|')"
+	elif ! head -n 1 "$2" | grep -qE "\\(($1)\\)"; then
+		echo "expected ($1) in the error, got: $(tr '\n' '|' <"$2")"
+	fi
+}
+
+# expect_err ERRNO_REGEX OUTFILE: fail unless err_problem finds nothing.
+# Prints the errno found.
+expect_err() {
+	_p=$(err_problem "$1" "$2")
+	[ -z "$_p" ] || fail "$_p"
+	head -n 1 "$2" | grep -oE '\(E[A-Z0-9]+\)' | head -n 1
+}
+
+# ---- statekeeper --------------------------------------------------------
+
+# sk_start NAME: start statekeeper with its files in $TESTDIR/NAME and its
+# output in NAME.out / NAME.err; sets SK_PID and waits for its first status.
+sk_start() {
+	mkdir -p "$TESTDIR/$1"
+	statekeeper -d "$TESTDIR/$1" </dev/null >"$TESTDIR/$1.out" 2>"$TESTDIR/$1.err" &
+	SK_PID=$!
+	track "$SK_PID"
+	DUMP_ON_FAIL="$DUMP_ON_FAIL $TESTDIR/$1.err $TESTDIR/$1.out"
+	wait_for 60 test -s "$TESTDIR/$1/status" ||
+		fail "statekeeper wrote no status in 60 s"
+}
+
+sk_counter() {
+	kv "$1/status" counter
+}
+
+counter_ge() {
+	_c=$(sk_counter "$1")
+	[ -n "$_c" ] && [ "$_c" -ge "$2" ]
+}
+
+# sk_wait_counter NAME MIN: wait (60 s) until NAME's status counter >= MIN.
+sk_wait_counter() {
+	wait_for 60 counter_ge "$1" "$2" ||
+		fail "$1: counter stuck at $(sk_counter "$1") (waiting for $2; status: $(cat "$1/status" 2>/dev/null))"
+}
+
+# sk_check_status NAME PID: the status says ok=1 and pid=PID.
+sk_check_status() {
+	[ "$(kv "$1/status" ok)" = 1 ] || fail "$1: status not ok: $(cat "$1/status")"
+	[ "$(kv "$1/status" pid)" = "$2" ] ||
+		fail "$1: status has pid $(kv "$1/status" pid), expected $2"
+}
+
+# sk_check_ymm NAME: with AVX on this CPU, statekeeper must check ymm.
+sk_check_ymm() {
+	if grep -qw avx /proc/cpuinfo; then
+		[ "$(kv "$1/status" ymm)" = 1 ] ||
+			fail "$1: CPU has AVX but statekeeper did not check ymm registers"
+	else
+		log "note: no AVX on this CPU, xmm registers checked instead of ymm"
+	fi
+}
+
+# sk_check_log NAME: the log is "tick 1" .. "tick N", each exactly once.
+sk_check_log() {
+	_bad=$(awk '$0 != "tick " NR { print NR ": " $0; exit }' "$1/log")
+	[ -z "$_bad" ] && return 0
+	_l=${_bad%%:*}
+	_from=$((_l - 2))
+	[ "$_from" -ge 1 ] || _from=1
+	fail "$1: log not continuous at line $_bad (lines $_from..: $(sed -n "$_from,$((_l + 1))p" "$1/log" | tr '\n' '|'))"
+}
+
+# sk_finish NAME PID MIN: ask for the final check (counter >= MIN) and
+# wait for PID, a child of this shell; its exit status must be 0.
+sk_finish() {
+	echo "$3" >"$1/stop"
+	wait "$2"
+	_st=$?
+	[ "$_st" -eq 0 ] || fail "$1: exit status $_st after the final check ($(tail -n 1 "$1.err" 2>/dev/null))"
+	file_has "$1.out" "all checks passed" || fail "$1: no 'all checks passed' in $1.out"
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Small helpers shared by the guest test programs (tests/progs/).
+ *
+ * Header-only on purpose: each program is one .c file plus this header.
+ */
+#ifndef CKPT_TESTPROGS_COMMON_H
+#define CKPT_TESTPROGS_COMMON_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+
+/*
+ * Close every descriptor from 3 up.  The harness may leave pipes or other
+ * descriptors open in the shell that starts us; the checkpointed programs
+ * must hold only what they open themselves.
+ */
+static inline void close_extra_fds(void)
+{
+	if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0)
+		return;
+	for (int fd = 3; fd < 1024; fd++)
+		close(fd);
+}
+
+static inline int64_t clock_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Write all of buf; 0 or -1 with errno. */
+static inline int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Parse a non-negative decimal integer; -1 on error. */
+static inline long long parse_ll(const char *s)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 0);
+	if (errno || end == s || *end || v < 0)
+		return -1;
+	return v;
+}
+
+#endif /* CKPT_TESTPROGS_COMMON_H */

@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * imgedit: look inside and damage checkpoint images, for the tests of
+ * image validation.  It knows only the framing of uapi/linux/ckpt.h (the
+ * image header and the record headers), independently of tools/.
+ *
+ *   imgedit walk FILE
+ *	one line per record: "OFFSET TYPE LEN [details]"; the first line is
+ *	"0 HEADER SIZE", the last "SIZE EOF 0".  Offsets are of the record
+ *	header; its payload starts 16 bytes later.
+ *   imgedit check FILE
+ *	recompute every CRC; print "crc ok" or the first bad one (exit 1)
+ *   imgedit flip FILE OFFSET XORBYTE
+ *	xor one byte in place; CRCs are left as they are
+ *   imgedit set FILE OFFSET WIDTH VALUE
+ *	store VALUE (little-endian, WIDTH 1, 2, 4 or 8 bytes) at OFFSET and
+ *	recompute the CRC of the header or record holding OFFSET, so that
+ *	only the reader's checks of contents can catch it
+ *   imgedit garbage SIZE SEED
+ *	write SIZE pseudo-random bytes to stdout
+ *
+ * Exit 0 ok, 1 failure, 2 usage.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stddef.h>
+#include <sys/stat.h>
+
+#include "common.h"
+#include <linux/ckpt.h>
+
+static const char *const type_names[] = {
+	[CKPT_REC_TASK] = "TASK", [CKPT_REC_GROUPS] = "GROUPS",
+	[CKPT_REC_FS] = "FS", [CKPT_REC_SIGACTIONS] = "SIGACTIONS",
+	[CKPT_REC_MM] = "MM", [CKPT_REC_AUXV] = "AUXV",
+	[CKPT_REC_VMA] = "VMA", [CKPT_REC_FILE] = "FILE",
+	[CKPT_REC_REGS] = "REGS", [CKPT_REC_XSTATE] = "XSTATE",
+	[CKPT_REC_RESTART] = "RESTART", [CKPT_REC_PAGES] = "PAGES",
+	[CKPT_REC_END] = "END",
+};
+
+static uint32_t crc_table[256];
+
+static void crc_init(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? 0xEDB88320U ^ (c >> 1) : c >> 1;
+		crc_table[i] = c;
+	}
+}
+
+/* zlib-compatible: crc32(crc32(0, a), b) chains. */
+static uint32_t crc32_update(uint32_t crc, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	crc = ~crc;
+	while (len--)
+		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}
+
+struct image {
+	uint8_t *data;
+	size_t size;
+};
+
+static int load(const char *path, struct image *img)
+{
+	int fd = open(path, O_RDONLY);
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st)) {
+		perror(path);
+		return -1;
+	}
+	img->size = (size_t)st.st_size;
+	img->data = malloc(img->size + 1);
+	if (!img->data || read(fd, img->data, img->size) != (ssize_t)img->size) {
+		perror(path);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int store(const char *path, const struct image *img)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC);
+
+	if (fd < 0 || write_all(fd, img->data, img->size) || close(fd)) {
+		perror(path);
+		return -1;
+	}
+	return 0;
+}
+
+static size_t header_size(const struct image *img)
+{
+	(void)img;
+	return sizeof(struct ckpt_image_header);
+}
+
+static uint32_t header_crc(const struct image *img)
+{
+	struct ckpt_image_header h;
+
+	memcpy(&h, img->data, sizeof(h));
+	h.csum = 0;
+	return crc32_update(0, &h, sizeof(h));
+}
+
+static uint32_t record_crc(const struct image *img, size_t off)
+{
+	struct ckpt_rec_header rh;
+
+	memcpy(&rh, img->data + off, sizeof(rh));
+	rh.csum = 0;
+	return crc32_update(crc32_update(0, &rh, sizeof(rh)),
+			    img->data + off + sizeof(rh), rh.len);
+}
+
+/*
+ * Call fn for each record that fits in the file; returns the offset where
+ * the walk stopped (the file size if the records tile it exactly).
+ */
+typedef int (*rec_fn)(struct image *img, size_t off,
+		      const struct ckpt_rec_header *rh, void *arg);
+
+static size_t for_each_record(struct image *img, rec_fn fn, void *arg)
+{
+	size_t off = header_size(img);
+
+	while (off + sizeof(struct ckpt_rec_header) <= img->size) {
+		struct ckpt_rec_header rh;
+
+		memcpy(&rh, img->data + off, sizeof(rh));
+		if (rh.len > img->size - off - sizeof(rh))
+			break;
+		if (fn(img, off, &rh, arg))
+			break;
+		off += sizeof(rh) + rh.len;
+	}
+	return off;
+}
+
+static const char *type_name(uint32_t type)
+{
+	if (type < sizeof(type_names) / sizeof(type_names[0]) && type_names[type])
+		return type_names[type];
+	return "UNKNOWN";
+}
+
+static int print_record(struct image *img, size_t off,
+			const struct ckpt_rec_header *rh, void *arg)
+{
+	const uint8_t *payload = img->data + off + sizeof(*rh);
+
+	(void)arg;
+	printf("%zu %s %u", off, type_name(rh->type), rh->len);
+	if (rh->type == CKPT_REC_PAGES && rh->len >= sizeof(struct ckpt_rec_pages)) {
+		struct ckpt_rec_pages p;
+
+		memcpy(&p, payload, sizeof(p));
+		printf(" addr=%#llx nr=%u", (unsigned long long)p.addr, p.nr_pages);
+	} else if (rh->type == CKPT_REC_VMA && rh->len >= sizeof(struct ckpt_rec_vma)) {
+		struct ckpt_rec_vma v;
+
+		memcpy(&v, payload, sizeof(v));
+		printf(" start=%#llx end=%#llx kind=%u prot=%u",
+		       (unsigned long long)v.start, (unsigned long long)v.end,
+		       v.kind, v.prot);
+	} else if (rh->type == CKPT_REC_FILE && rh->len >= sizeof(struct ckpt_rec_file)) {
+		struct ckpt_rec_file f;
+
+		memcpy(&f, payload, sizeof(f));
+		printf(" fd=%d kind=%u", f.fd, f.kind);
+	} else if (rh->type == CKPT_REC_TASK && rh->len >= sizeof(struct ckpt_rec_task)) {
+		struct ckpt_rec_task t;
+
+		memcpy(&t, payload, sizeof(t));
+		printf(" pid=%d", t.pid);
+	}
+	printf("\n");
+	return 0;
+}
+
+static int cmd_walk(struct image *img)
+{
+	size_t end;
+
+	if (img->size < header_size(img)) {
+		printf("0 SHORT %zu\n", img->size);
+		return 1;
+	}
+	printf("0 HEADER %zu\n", header_size(img));
+	end = for_each_record(img, print_record, NULL);
+	if (end != img->size)
+		printf("%zu TRAILING %zu\n", end, img->size - end);
+	printf("%zu EOF 0\n", img->size);
+	return end == img->size ? 0 : 1;
+}
+
+static int check_record(struct image *img, size_t off,
+			const struct ckpt_rec_header *rh, void *arg)
+{
+	int *bad = arg;
+
+	if (record_crc(img, off) != rh->csum) {
+		printf("bad crc: record %s at %zu\n", type_name(rh->type), off);
+		*bad = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static int cmd_check(struct image *img)
+{
+	struct ckpt_image_header h;
+	int bad = 0;
+
+	if (img->size < sizeof(h)) {
+		printf("short image\n");
+		return 1;
+	}
+	memcpy(&h, img->data, sizeof(h));
+	if (header_crc(img) != h.csum) {
+		printf("bad crc: header\n");
+		return 1;
+	}
+	if (for_each_record(img, check_record, &bad) != img->size && !bad) {
+		printf("records do not end at the end of the file\n");
+		return 1;
+	}
+	if (!bad)
+		printf("crc ok\n");
+	return bad;
+}
+
+struct find_arg {
+	size_t target;
+	size_t found;
+};
+
+static int find_record(struct image *img, size_t off,
+		       const struct ckpt_rec_header *rh, void *arg)
+{
+	struct find_arg *fa = arg;
+
+	(void)img;
+	if (fa->target >= off && fa->target < off + sizeof(*rh) + rh->len) {
+		fa->found = off;
+		return 1;
+	}
+	return 0;
+}
+
+static int cmd_set(struct image *img, size_t off, unsigned width, uint64_t val)
+{
+	struct find_arg fa = { off, SIZE_MAX };
+
+	if (off + width > img->size) {
+		fprintf(stderr, "imgedit: offset beyond the end\n");
+		return 1;
+	}
+	memcpy(img->data + off, &val, width);	/* little-endian host */
+
+	if (off < header_size(img)) {
+		uint32_t c = header_crc(img);
+
+		memcpy(img->data + offsetof(struct ckpt_image_header, csum), &c, 4);
+		return 0;
+	}
+	for_each_record(img, find_record, &fa);
+	if (fa.found == SIZE_MAX) {
+		fprintf(stderr, "imgedit: offset %zu is in no record\n", off);
+		return 1;
+	}
+	{
+		uint32_t c = record_crc(img, fa.found);
+
+		memcpy(img->data + fa.found + offsetof(struct ckpt_rec_header, csum),
+		       &c, 4);
+	}
+	return 0;
+}
+
+static int cmd_garbage(long long size, long long seed)
+{
+	uint64_t x = (uint64_t)seed * 0x9E3779B97F4A7C15ULL + 1;
+
+	while (size > 0) {
+		uint64_t buf[512];
+		size_t n = size < (long long)sizeof(buf) ? (size_t)size : sizeof(buf);
+
+		for (size_t i = 0; i < 512; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			buf[i] = x;
+		}
+		if (write_all(1, buf, n))
+			return 1;
+		size -= (long long)n;
+	}
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: imgedit walk|check FILE\n"
+		"       imgedit flip FILE OFFSET XORBYTE\n"
+		"       imgedit set FILE OFFSET WIDTH VALUE\n"
+		"       imgedit garbage SIZE SEED\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	struct image img;
+	long long a, b, c;
+
+	crc_init();
+	if (argc < 3)
+		usage();
+	if (!strcmp(argv[1], "garbage")) {
+		if (argc != 4 || (a = parse_ll(argv[2])) < 0 ||
+		    (b = parse_ll(argv[3])) < 0)
+			usage();
+		return cmd_garbage(a, b);
+	}
+	if (load(argv[2], &img))
+		return 1;
+	if (!strcmp(argv[1], "walk") && argc == 3)
+		return cmd_walk(&img);
+	if (!strcmp(argv[1], "check") && argc == 3)
+		return cmd_check(&img);
+	if (!strcmp(argv[1], "flip") && argc == 5) {
+		if ((a = parse_ll(argv[3])) < 0 || (b = parse_ll(argv[4])) < 0 ||
+		    b > 255)
+			usage();
+		if ((size_t)a >= img.size) {
+			fprintf(stderr, "imgedit: offset beyond the end\n");
+			return 1;
+		}
+		img.data[a] ^= (uint8_t)b;
+		return store(argv[2], &img) ? 1 : 0;
+	}
+	if (!strcmp(argv[1], "set") && argc == 6) {
+		uint64_t v;
+		char *end;
+
+		if ((a = parse_ll(argv[3])) < 0 || (b = parse_ll(argv[4])) < 0 ||
+		    (b != 1 && b != 2 && b != 4 && b != 8))
+			usage();
+		errno = 0;
+		v = strtoull(argv[5], &end, 0);
+		if (errno || *end || end == argv[5])
+			usage();
+		c = cmd_set(&img, (size_t)a, (unsigned)b, v);
+		if (c)
+			return 1;
+		return store(argv[2], &img) ? 1 : 0;
+	}
+	usage();
+}
