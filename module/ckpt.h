@@ -44,7 +44,7 @@ struct ckpt_err {
 
 static inline int ckpt_fail(struct ckpt_err *e, u32 object, int err)
 {
-	if (e->object == CKPT_OBJ_NONE)
+	if (err && e->object == CKPT_OBJ_NONE)
 		e->object = object;
 	return err;
 }
@@ -114,11 +114,13 @@ struct ckpt_dump {
 struct ckpt_restore_vma {
 	struct ckpt_rec_vma rec;
 	char *path;
+	u64 offset;		/* of its record in the image */
 };
 
 struct ckpt_restore_file {
 	struct ckpt_rec_file rec;
 	char *path;
+	u64 offset;
 };
 
 struct ckpt_restore {
@@ -151,7 +153,25 @@ struct ckpt_restore {
 	struct ckpt_rec_restart restart;
 	bool have_restart;
 	u32 seen;		/* bit per record type */
+	u32 last_type;		/* records come in type order */
+	u64 rec_off[CKPT_REC_MAX + 1];	/* offset of each singleton */
 };
+
+/* A record that failed a check at prepare time: name it. */
+static inline int ckpt_bad_rec(struct ckpt_restore *r, u32 type, u64 offset,
+			       int err)
+{
+	if (err && !r->err.type) {
+		r->err.type = type;
+		r->err.offset = offset;
+	}
+	return ckpt_fail(&r->err, CKPT_OBJ_IMAGE, err);
+}
+
+static inline int ckpt_bad(struct ckpt_restore *r, u32 type, int err)
+{
+	return ckpt_bad_rec(r, type, r->rec_off[type], err);
+}
 
 enum {
 	CKPT_RST_PREPARED,

@@ -207,21 +207,21 @@ int ckpt_check_cpu(struct ckpt_restore *r)
 
 	if (g->cs != __USER_CS || g->ss != __USER_DS || g->ds || g->es ||
 	    g->fs || g->gs)
-		return -EOPNOTSUPP;
+		return ckpt_bad(r, CKPT_REC_REGS, -EOPNOTSUPP);
 	if (!ckpt_uaddr_ok(g->ip) || !ckpt_uaddr_ok(g->sp) ||
 	    !ckpt_uaddr_ok(g->fs_base) || !ckpt_uaddr_ok(g->gs_base))
-		return -EBADMSG;
+		return ckpt_bad(r, CKPT_REC_REGS, -EBADMSG);
 	if (r->have_restart) {
 		const struct ckpt_rec_restart *rr = &r->restart;
 
 		if (rr->kind != CKPT_RESTART_NANOSLEEP ||
 		    !ckpt_clock_ok(rr->clockid) || rr->remaining_ns < 0 ||
 		    !ckpt_uaddr_ok(rr->rmtp))
-			return -EBADMSG;
+			return ckpt_bad(r, CKPT_REC_RESTART, -EBADMSG);
 	}
 	if (r->xstate_len < CKPT_XSAVE_HDR_OFFSET ||
 	    r->xstate_len != r->hdr.xstate_size)
-		return -EBADMSG;
+		return ckpt_bad(r, CKPT_REC_XSTATE, -EBADMSG);
 	if (r->xstate_len >= CKPT_XSAVE_HDR_OFFSET + sizeof(u64))
 		memcpy(&xfeatures, r->xstate + CKPT_XSAVE_HDR_OFFSET,
 		       sizeof(xfeatures));
@@ -232,7 +232,8 @@ int ckpt_check_cpu(struct ckpt_restore *r)
 	xfeatures |= r->hdr.xfeatures;
 	if (xfeatures & ~ckpt_cpu_xfeatures()) {
 		r->err.addr = xfeatures & ~ckpt_cpu_xfeatures();
-		return ckpt_fail(&r->err, CKPT_OBJ_XSTATE, -EOPNOTSUPP);
+		ckpt_fail(&r->err, CKPT_OBJ_XSTATE, -EOPNOTSUPP);
+		return ckpt_bad(r, CKPT_REC_XSTATE, -EOPNOTSUPP);
 	}
 	return 0;
 }

@@ -181,20 +181,21 @@ int ckpt_check_files(struct ckpt_restore *r)
 	u32 i;
 
 	if (!r->cwd || r->fs.umask & ~0777)
-		return -EBADMSG;
+		return ckpt_bad(r, CKPT_REC_FS, -EBADMSG);
 	for (i = 0; i < r->nr_files; i++) {
 		const struct ckpt_rec_file *f = &r->files[i].rec;
+		bool bad;
 
-		if (f->fd < 0 || f->fd <= prev || f->fd >= CKPT_MAX_FILES ||
-		    f->fd_flags & ~CKPT_FD_CLOEXEC ||
-		    f->f_flags & ~(u32)CKPT_F_FLAGS || f->pos < 0 ||
-		    f->reserved || !r->files[i].path)
-			return -EBADMSG;
-		if (f->kind < CKPT_FILE_REG || f->kind > CKPT_FILE_DIR)
-			return -EBADMSG;
-		if (f->kind == CKPT_FILE_CHR &&
-		    !ckpt_chr_ok(new_decode_dev(f->rdev)))
-			return -EBADMSG;
+		bad = f->fd < 0 || f->fd <= prev || f->fd >= CKPT_MAX_FILES ||
+		      f->fd_flags & ~CKPT_FD_CLOEXEC ||
+		      f->f_flags & ~(u32)CKPT_F_FLAGS || f->pos < 0 ||
+		      f->reserved || !r->files[i].path ||
+		      f->kind < CKPT_FILE_REG || f->kind > CKPT_FILE_DIR ||
+		      (f->kind == CKPT_FILE_CHR &&
+		       !ckpt_chr_ok(new_decode_dev(f->rdev)));
+		if (bad)
+			return ckpt_bad_rec(r, CKPT_REC_FILE, r->files[i].offset,
+					    -EBADMSG);
 		prev = f->fd;
 	}
 	return 0;

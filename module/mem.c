@@ -480,20 +480,21 @@ int ckpt_check_mm(struct ckpt_restore *r)
 
 	err = ckpt_check_mm_fields(&r->mm);
 	if (err)
-		return err;
+		return ckpt_bad(r, CKPT_REC_MM, err);
 	if (r->nr_auxv < 2 || r->nr_auxv % 2 ||
 	    r->nr_auxv > AT_VECTOR_SIZE || r->auxv[r->nr_auxv - 2] != AT_NULL)
-		return -EBADMSG;
+		return ckpt_bad(r, CKPT_REC_AUXV, -EBADMSG);
 	for (i = 0; i < r->nr_vmas; i++) {
 		err = ckpt_check_vma(&r->vmas[i], prev_end);
 		if (err)
-			return err;
+			return ckpt_bad_rec(r, CKPT_REC_VMA, r->vmas[i].offset,
+					    err);
 		prev_end = r->vmas[i].rec.end;
 	}
 	vdso = ckpt_find_vma(r, CKPT_VMA_VDSO);
 	vvar = ckpt_find_vma(r, CKPT_VMA_VVAR);
 	if (!vdso || !vvar || vdso->rec.start != r->mm.vdso)
-		return -EOPNOTSUPP;
+		return ckpt_bad(r, CKPT_REC_MM, -EOPNOTSUPP);
 	return 0;
 }
 

@@ -99,6 +99,7 @@ static int ckpt_take_vma(struct ckpt_restore *r, const void *p, u32 len)
 		return err;
 	v = &r->vmas[r->nr_vmas];
 	memcpy(&v->rec, p, sizeof(v->rec));
+	v->offset = r->in.rec_offset;
 	err = ckpt_take_path(p + sizeof(v->rec), len - sizeof(v->rec),
 			     v->rec.path_len, &v->path);
 	if (!err)
@@ -119,6 +120,7 @@ static int ckpt_take_file(struct ckpt_restore *r, const void *p, u32 len)
 		return err;
 	f = &r->files[r->nr_files];
 	memcpy(&f->rec, p, sizeof(f->rec));
+	f->offset = r->in.rec_offset;
 	err = ckpt_take_path(p + sizeof(f->rec), len - sizeof(f->rec),
 			     f->rec.path_len, &f->path);
 	if (!err)
@@ -137,13 +139,15 @@ static int ckpt_take_fixed(void *dst, size_t size, const void *p, u32 len)
 static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 			 u32 len)
 {
-	if (type != CKPT_REC_VMA && type != CKPT_REC_FILE) {
-		if (r->seen & BIT(type))
-			return -EBADMSG;
-		r->seen |= BIT(type);
-	}
-	if (!(r->seen & BIT(CKPT_REC_TASK)))
+	bool repeats = type == CKPT_REC_VMA || type == CKPT_REC_FILE;
+
+	/* TASK first, then types in order; only VMA and FILE repeat. */
+	if (type < r->last_type || (type == r->last_type && !repeats) ||
+	    (!r->last_type && type != CKPT_REC_TASK))
 		return -EBADMSG;
+	r->last_type = type;
+	r->seen |= BIT(type);
+	r->rec_off[type] = r->in.rec_offset;
 
 	switch (type) {
 	case CKPT_REC_TASK:
@@ -276,12 +280,10 @@ static int ckpt_prepare(struct ckpt_restore *r, struct file *image)
 	err = ckpt_read_meta(r);
 	if (err)
 		return ckpt_fail(&r->err, CKPT_OBJ_IMAGE, err);
-	err = ckpt_check_all(r);
-	if (!err)
-		return 0;
-	if (err == -EPERM)
-		return ckpt_fail(&r->err, CKPT_OBJ_CREDS, err);
-	return ckpt_fail(&r->err, CKPT_OBJ_IMAGE, err);
+	/* The checks name the record at fault themselves. */
+	r->err.type = 0;
+	r->err.offset = 0;
+	return ckpt_check_all(r);
 }
 
 static void ckpt_prepare_out(struct ckpt_restore_args *a,
@@ -292,6 +294,8 @@ static void ckpt_prepare_out(struct ckpt_restore_args *a,
 	a->err_object = err ? r->err.object : CKPT_OBJ_NONE;
 	a->err_type = err ? r->err.type : 0;
 	a->err_offset = err ? r->err.offset : 0;
+	a->err_fd = err ? r->err.fd : -1;
+	a->err_addr = err ? r->err.addr : 0;
 	if (err)
 		return;
 	a->pid = r->task.pid;
@@ -450,8 +454,7 @@ long ckpt_ioctl_restore_wait(struct ckpt_file *cf, void __user *uarg)
 			     uarg, &usize);
 	if (err)
 		return err;
-	if (a.flags || a.reserved0 || a.reserved[0] || a.reserved[1] ||
-	    a.reserved1)
+	if (a.flags || a.reserved0 || a.reserved[0] || a.reserved[1])
 		return -EINVAL;
 	mutex_lock(&cf->lock);
 	r = cf->rst;
@@ -470,8 +473,11 @@ long ckpt_ioctl_restore_wait(struct ckpt_file *cf, void __user *uarg)
 	mutex_lock(&r->lock);
 	a.result = r->result;
 	a.err_object = r->result ? r->err.object : CKPT_OBJ_NONE;
-	a.err_type = r->result ? r->err.type : 0;
-	a.err_offset = r->result ? r->err.offset : 0;
+	/* A record is named only when the image was at fault. */
+	a.err_type = a.err_object == CKPT_OBJ_IMAGE ? r->err.type : 0;
+	a.err_offset = a.err_object == CKPT_OBJ_IMAGE ? r->err.offset : 0;
+	a.err_fd = r->result ? r->err.fd : -1;
+	a.err_addr = r->result ? r->err.addr : 0;
 	mutex_unlock(&r->lock);
 	if (copy_to_user(uarg, &a, min_t(size_t, usize, sizeof(a))))
 		return -EFAULT;

@@ -176,12 +176,8 @@ static bool ckpt_user_ptr_ok(u64 p)
 	return p < TASK_SIZE_MAX;
 }
 
-/* Validate the TASK record (prepare time). */
-int ckpt_check_task(struct ckpt_restore *r)
+static int ckpt_check_task_rec(const struct ckpt_rec_task *t)
 {
-	const struct ckpt_rec_task *t = &r->task;
-	int i;
-
 	if (t->pid <= 0 || t->tid != t->pid)
 		return -EBADMSG;
 	if (t->flags & ~(CKPT_TASK_NO_NEW_PRIVS | CKPT_TASK_DUMPABLE))
@@ -203,11 +199,25 @@ int ckpt_check_task(struct ckpt_restore *r)
 		return -EBADMSG;
 	if (t->sas_ss_flags & ~(SS_AUTODISARM | SS_DISABLE | SS_ONSTACK))
 		return -EBADMSG;
+	return 0;
+}
+
+/* Validate the TASK, SIGACTIONS and GROUPS records (prepare time). */
+int ckpt_check_task(struct ckpt_restore *r)
+{
+	int i, err;
+
+	err = ckpt_check_task_rec(&r->task);
+	if (err)
+		return ckpt_bad(r, CKPT_REC_TASK, err);
 	for (i = 0; i < CKPT_NSIG; i++) {
 		if (r->sigactions[i].flags & ~(u64)CKPT_SA_KNOWN)
-			return -EBADMSG;
+			return ckpt_bad(r, CKPT_REC_SIGACTIONS, -EBADMSG);
 	}
-	return ckpt_check_creds(t, r->groups);
+	err = ckpt_check_creds(&r->task, r->groups);
+	if (err == -EPERM)
+		ckpt_fail(&r->err, CKPT_OBJ_CREDS, err);
+	return ckpt_bad(r, CKPT_REC_TASK, err);
 }
 
 static bool ckpt_uid_ok(kuid_t k)

@@ -540,9 +540,17 @@ static void report_restore(struct restart *r, int err)
 			  pid, strerror(-err));
 		break;
 	default:
-		ckpt_fail(err, "cannot restore pid %d: %s%s%s", pid,
-			  obj ? obj : "", obj ? " failed: " : "",
-			  restore_why(err));
+		if (r->done.err_object == CKPT_OBJ_FD)
+			ckpt_fail(err, "cannot restore pid %d: fd %d could not be reopened: %s",
+				  pid, r->done.err_fd, restore_why(err));
+		else if (r->done.err_object == CKPT_OBJ_VMA)
+			ckpt_fail(err, "cannot restore pid %d: the mapping at 0x%llx could not be recreated: %s",
+				  pid, (unsigned long long)r->done.err_addr,
+				  restore_why(err));
+		else
+			ckpt_fail(err, "cannot restore pid %d: %s%s%s", pid,
+				  obj ? obj : "", obj ? " failed: " : "",
+				  restore_why(err));
 	}
 }
 

@@ -201,6 +201,7 @@ static int restore_wait(struct ckpt_restore_wait_args *w)
 							 CKPT_OBJ_FD);
 				w->err_type = env_long("FAKE_ERR_TYPE", 0);
 				w->err_offset = env_long("FAKE_ERR_OFFSET", 0);
+				w->err_fd = env_long("FAKE_ERR_FD", -1);
 			}
 			return 0;
 		}

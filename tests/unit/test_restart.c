@@ -256,11 +256,12 @@ UNIT_TEST(restart_fake_failed_after_no_return)
 	CHECK(!fake_init(&f, NULL));
 	fake_env(&f, "FAKE_RESULT_ERR=%d", ESTALE);
 	fake_env(&f, "FAKE_RESULT_OBJ=%d", CKPT_OBJ_FD);
+	fake_env(&f, "FAKE_ERR_FD=%d", 7);
 	r = restart(&f, "--wait");
 	fake_done(&f);
 	CHECK_EQ(r->status, 1);
 	snprintf(want, sizeof(want),
-		 "restart: cannot restore pid %d: restoring a file descriptor failed: a file changed since the checkpoint (ESTALE)\n",
+		 "restart: cannot restore pid %d: fd 7 could not be reopened: a file changed since the checkpoint (ESTALE)\n",
 		 f.pid);
 	CHECK(!strcmp(r->err, want));
 	CHECK(pid_gone(f.pid));

@@ -145,7 +145,10 @@ struct ckpt_checkpoint_args {
  *	own there (mremap) before CKPT_IOC_RESTORE_TASK
  * @err_object: out: CKPT_OBJ_* at fault
  * @err_offset: out: byte offset in the image of the record at fault
- * @err_type: out: record type at fault (CKPT_REC_*)
+ * @err_type: out: record type at fault (CKPT_REC_*), 0 if none
+ * @err_fd: out: descriptor at fault (CKPT_OBJ_FD), else -1
+ * @err_addr: out: mapping start (CKPT_OBJ_VMA), or the XSAVE feature
+ *	bits this CPU lacks (CKPT_OBJ_XSTATE)
  *
  * Reads and validates the image header and the task's metadata records,
  * and keeps them with this open file of /dev/ckpt.  Nothing is changed.
@@ -180,6 +183,9 @@ struct ckpt_restore_args {
 	__u32 err_object;
 	__u32 err_type;
 	__u64 err_offset;
+	__s32 err_fd;
+	__u32 reserved1;
+	__u64 err_addr;
 };
 
 /**
@@ -219,7 +225,8 @@ struct ckpt_restore_task_args {
  * @timeout_ms: 0 waits for ever
  * @reserved0, @reserved: must be 0
  * @result: out: 0, or the negative errno of the failed restore
- * @err_object, @err_type, @err_offset: out: as in ckpt_restore_args
+ * @err_object, @err_type, @err_offset, @err_fd, @err_addr: out: as in
+ *	ckpt_restore_args
  *
  * Waits until CKPT_IOC_RESTORE_TASK on this open file finished (or the
  * restoring task died) and reports the outcome.
@@ -236,8 +243,9 @@ struct ckpt_restore_wait_args {
 	__s32 result;
 	__u32 err_object;
 	__u32 err_type;
-	__u32 reserved1;
+	__s32 err_fd;
 	__u64 err_offset;
+	__u64 err_addr;
 };
 
 #define CKPT_IOC_VERSION	_IOWR(CKPT_IOC_MAGIC, 0x00, struct ckpt_version)
@@ -259,7 +267,8 @@ struct ckpt_restore_wait_args {
  * header with csum set to 0, followed by its payload.  The image header
  * carries its own CRC the same way.
  *
- * Record order for one task:
+ * Record order for one task (enforced: types never decrease, and only VMA
+ * and FILE repeat):
  *   TASK, GROUPS, FS, SIGACTIONS, MM, AUXV, VMA..., FILE..., REGS, XSTATE,
  *   RESTART?, PAGES..., END
  * All metadata comes before the first PAGES record, so a restore checks
