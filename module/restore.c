@@ -86,22 +86,33 @@ static int ckpt_grow(void **array, u32 nr, size_t elem, u32 max)
 	return 0;
 }
 
+/*
+ * A fixed struct followed by a path whose length is a field of the struct
+ * (@path_len points into @rec, which is filled first).
+ */
+static int ckpt_take_with_path(const void *p, u32 len, void *rec,
+			       size_t rec_size, const u32 *path_len,
+			       char **path)
+{
+	if (len < rec_size)
+		return -EBADMSG;
+	memcpy(rec, p, rec_size);
+	return ckpt_take_path(p + rec_size, len - rec_size, *path_len, path);
+}
+
 static int ckpt_take_vma(struct ckpt_restore *r, const void *p, u32 len)
 {
 	struct ckpt_restore_vma *v;
 	int err;
 
-	if (len < sizeof(v->rec))
-		return -EBADMSG;
 	err = ckpt_grow((void **)&r->vmas, r->nr_vmas, sizeof(*v),
 			CKPT_MAX_VMAS);
 	if (err)
 		return err;
 	v = &r->vmas[r->nr_vmas];
-	memcpy(&v->rec, p, sizeof(v->rec));
 	v->offset = r->in.rec_offset;
-	err = ckpt_take_path(p + sizeof(v->rec), len - sizeof(v->rec),
-			     v->rec.path_len, &v->path);
+	err = ckpt_take_with_path(p, len, &v->rec, sizeof(v->rec),
+				  &v->rec.path_len, &v->path);
 	if (!err)
 		r->nr_vmas++;
 	return err;
@@ -112,17 +123,14 @@ static int ckpt_take_file(struct ckpt_restore *r, const void *p, u32 len)
 	struct ckpt_restore_file *f;
 	int err;
 
-	if (len < sizeof(f->rec))
-		return -EBADMSG;
 	err = ckpt_grow((void **)&r->files, r->nr_files, sizeof(*f),
 			CKPT_MAX_FILES);
 	if (err)
 		return err;
 	f = &r->files[r->nr_files];
-	memcpy(&f->rec, p, sizeof(f->rec));
 	f->offset = r->in.rec_offset;
-	err = ckpt_take_path(p + sizeof(f->rec), len - sizeof(f->rec),
-			     f->rec.path_len, &f->path);
+	err = ckpt_take_with_path(p, len, &f->rec, sizeof(f->rec),
+				  &f->rec.path_len, &f->path);
 	if (!err)
 		r->nr_files++;
 	return err;
@@ -162,20 +170,14 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		memcpy(r->groups, p, len);
 		return 0;
 	case CKPT_REC_FS:
-		if (len < sizeof(r->fs))
-			return -EBADMSG;
-		memcpy(&r->fs, p, sizeof(r->fs));
-		return ckpt_take_path(p + sizeof(r->fs), len - sizeof(r->fs),
-				      r->fs.cwd_len, &r->cwd);
+		return ckpt_take_with_path(p, len, &r->fs, sizeof(r->fs),
+					   &r->fs.cwd_len, &r->cwd);
 	case CKPT_REC_SIGACTIONS:
 		return ckpt_take_fixed(r->sigactions, sizeof(r->sigactions),
 				       p, len);
 	case CKPT_REC_MM:
-		if (len < sizeof(r->mm))
-			return -EBADMSG;
-		memcpy(&r->mm, p, sizeof(r->mm));
-		return ckpt_take_path(p + sizeof(r->mm), len - sizeof(r->mm),
-				      r->mm.exe_len, &r->exe);
+		return ckpt_take_with_path(p, len, &r->mm, sizeof(r->mm),
+					   &r->mm.exe_len, &r->exe);
 	case CKPT_REC_AUXV:
 		if (len % sizeof(u64) || len > sizeof(r->auxv))
 			return -EBADMSG;
@@ -357,7 +359,8 @@ static int ckpt_check_restorer(struct ckpt_restore *r)
 	if (get_nr_threads(current) != 1 ||
 	    atomic_read(&current->mm->mm_users) != 1 ||
 	    atomic_read(&current->files->count) != 1 ||
-	    refcount_read(&current->sighand->count) != 1 ||
+	    refcount_read(&rcu_dereference_protected(current->sighand,
+						     true)->count) != 1 ||
 	    current->fs->users != 1)
 		return -EBUSY;
 	return ckpt_vdso_matches(r);

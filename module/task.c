@@ -117,38 +117,27 @@ int ckpt_dump_task(struct ckpt_dump *d)
 	return err;
 }
 
-/* lock_task_sighand() is not exported: the same, on a frozen task. */
-static struct sighand_struct *ckpt_lock_sighand(struct task_struct *t)
-{
-	struct sighand_struct *sh;
-
-	for (;;) {
-		rcu_read_lock();
-		sh = rcu_dereference(t->sighand);
-		if (!sh) {
-			rcu_read_unlock();
-			return NULL;
-		}
-		spin_lock_irq(&sh->siglock);
-		if (likely(sh == rcu_access_pointer(t->sighand))) {
-			rcu_read_unlock();
-			return sh;
-		}
-		spin_unlock_irq(&sh->siglock);
-		rcu_read_unlock();
-	}
-}
-
 int ckpt_dump_sigactions(struct ckpt_dump *d)
 {
 	struct ckpt_rec_sigaction *sa = ckpt_rec_payload(&d->out);
 	struct sighand_struct *sh;
-	int i;
+	int i, err = 0;
 
 	BUILD_BUG_ON(_NSIG != CKPT_NSIG);
-	sh = ckpt_lock_sighand(d->task);
-	if (!sh)
+	/*
+	 * lock_task_sighand() is not exported.  The frozen target cannot
+	 * exec, so its sighand stays; RCU keeps the memory valid while we
+	 * lock it (sighand_cachep is SLAB_TYPESAFE_BY_RCU).
+	 */
+	rcu_read_lock();
+	sh = rcu_dereference(d->task->sighand);
+	if (!sh) {
+		rcu_read_unlock();
 		return -ESRCH;
+	}
+	spin_lock_irq(&sh->siglock);
+	if (sh != rcu_access_pointer(d->task->sighand))
+		err = -ESRCH;
 	for (i = 0; i < CKPT_NSIG; i++) {
 		const struct sigaction *k = &sh->action[i].sa;
 
@@ -158,6 +147,9 @@ int ckpt_dump_sigactions(struct ckpt_dump *d)
 		sa[i].mask = k->sa_mask.sig[0];
 	}
 	spin_unlock_irq(&sh->siglock);
+	rcu_read_unlock();
+	if (err)
+		return err;
 	return ckpt_write_payload(&d->out, CKPT_REC_SIGACTIONS,
 				  CKPT_NSIG * sizeof(*sa));
 }
@@ -336,7 +328,9 @@ int ckpt_restore_creds(struct ckpt_restore *r)
 
 int ckpt_restore_signals(struct ckpt_restore *r)
 {
-	struct sighand_struct *sh = current->sighand;
+	/* Not shared (checked), and only exec would replace it. */
+	struct sighand_struct *sh = rcu_dereference_protected(current->sighand,
+							      true);
 	int i;
 
 	spin_lock_irq(&sh->siglock);
