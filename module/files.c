@@ -8,6 +8,9 @@
  * Anything else makes the checkpoint fail with EOPNOTSUPP naming the fd,
  * never an image that restores a different process.
  *
+ * Descriptors that share one open file (dup, inherited across fork) are
+ * saved once and share it again after restore.
+ *
  * Restore runs on the restoring task, whose file table is private: its
  * own descriptors are closed, then the image's are installed at their
  * numbers in ascending order (replace_fd() is not exported; holes are
@@ -23,6 +26,7 @@
 #include <linux/magic.h>
 #include <linux/kdev_t.h>
 #include <linux/slab.h>
+#include <linux/xarray.h>
 #include <linux/sched/task.h>
 #include "ckpt.h"
 
@@ -63,8 +67,28 @@ static int ckpt_file_kind(struct file *f)
 	}
 }
 
+/*
+ * Open files already saved, by address: a descriptor whose file is there
+ * shares it.  struct file is far larger than 16 bytes, so the address
+ * shifted right by 4 is a unique index.
+ */
+static int ckpt_shared_fd(struct xarray *seen, struct file *f,
+			  unsigned int fd, s32 *shared)
+{
+	unsigned long idx = (unsigned long)f >> 4;
+	void *old;
+
+	old = xa_load(seen, idx);
+	if (old) {
+		*shared = xa_to_value(old);
+		return 0;
+	}
+	*shared = -1;
+	return xa_err(xa_store(seen, idx, xa_mk_value(fd), GFP_KERNEL));
+}
+
 static int ckpt_dump_file(struct ckpt_dump *d, struct file *f,
-			  unsigned int fd, bool cloexec)
+			  unsigned int fd, bool cloexec, s32 shared)
 {
 	struct ckpt_rec_file r;
 	struct inode *inode = file_inode(f);
@@ -80,6 +104,10 @@ static int ckpt_dump_file(struct ckpt_dump *d, struct file *f,
 	memset(&r, 0, sizeof(r));
 	r.fd = fd;
 	r.fd_flags = cloexec ? CKPT_FD_CLOEXEC : 0;
+	if (shared >= 0) {
+		r.fd_flags |= CKPT_FD_SHARED;
+		r.shared_fd = shared;
+	}
 	r.f_flags = f->f_flags & CKPT_F_FLAGS;
 	if (f->f_mode & FMODE_PATH)
 		r.f_flags |= O_PATH;
@@ -114,10 +142,13 @@ static bool ckpt_fd_cloexec(struct task_struct *t, unsigned int fd)
 
 int ckpt_dump_files(struct ckpt_dump *d)
 {
+	struct xarray seen;
 	unsigned int fd = 0;
 	struct file *f;
+	s32 shared;
 	int err = 0;
 
+	xa_init(&seen);
 	for (;; fd++) {
 		rcu_read_lock();
 		f = task_lookup_next_fd_rcu(d->task, &fd);
@@ -129,11 +160,16 @@ int ckpt_dump_files(struct ckpt_dump *d)
 			break;
 		if (IS_ERR(f))
 			continue;
-		err = ckpt_dump_file(d, f, fd, ckpt_fd_cloexec(d->task, fd));
+		err = ckpt_shared_fd(&seen, f, fd, &shared);
+		if (!err)
+			err = ckpt_dump_file(d, f, fd,
+					     ckpt_fd_cloexec(d->task, fd),
+					     shared);
 		fput(f);
 		if (err)
 			break;
 	}
+	xa_destroy(&seen);
 	return err;
 }
 
@@ -175,6 +211,35 @@ int ckpt_dump_fs(struct ckpt_dump *d)
 /* Restore                                                                 */
 /* ---------------------------------------------------------------------- */
 
+/* Index of the record for @fd among the first @n, or -1. */
+static int ckpt_file_index(const struct ckpt_restore *r, u32 n, s32 fd)
+{
+	u32 lo = 0, hi = n;
+
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+
+		if (r->files[mid].rec.fd == fd)
+			return mid;
+		if (r->files[mid].rec.fd < fd)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+static bool ckpt_shared_ok(const struct ckpt_restore *r, u32 i)
+{
+	const struct ckpt_rec_file *f = &r->files[i].rec;
+	int j;
+
+	if (!(f->fd_flags & CKPT_FD_SHARED))
+		return f->shared_fd == 0;
+	j = ckpt_file_index(r, i, f->shared_fd);
+	return j >= 0 && !(r->files[j].rec.fd_flags & CKPT_FD_SHARED);
+}
+
 int ckpt_check_files(struct ckpt_restore *r)
 {
 	s64 prev = -1;
@@ -187,9 +252,9 @@ int ckpt_check_files(struct ckpt_restore *r)
 		bool bad;
 
 		bad = f->fd < 0 || f->fd <= prev || f->fd >= CKPT_MAX_FILES ||
-		      f->fd_flags & ~CKPT_FD_CLOEXEC ||
+		      f->fd_flags & ~(CKPT_FD_CLOEXEC | CKPT_FD_SHARED) ||
 		      f->f_flags & ~(u32)CKPT_F_FLAGS || f->pos < 0 ||
-		      f->reserved || !r->files[i].path ||
+		      !ckpt_shared_ok(r, i) || !r->files[i].path ||
 		      f->kind < CKPT_FILE_REG || f->kind > CKPT_FILE_DIR ||
 		      (f->kind == CKPT_FILE_CHR &&
 		       !ckpt_chr_ok(new_decode_dev(f->rdev)));
@@ -310,38 +375,58 @@ static int ckpt_install_at(struct file *f, int fd, unsigned int oflags,
 	return 0;
 }
 
+/* The open file for record @i: reopened, or the one it shares. */
+static struct file *ckpt_file_for(struct ckpt_restore *r, u32 i,
+				  struct file **opened)
+{
+	const struct ckpt_rec_file *rec = &r->files[i].rec;
+
+	if (rec->fd_flags & CKPT_FD_SHARED)
+		return get_file(opened[ckpt_file_index(r, i, rec->shared_fd)]);
+	return ckpt_reopen(&r->files[i]);
+}
+
 int ckpt_restore_files(struct ckpt_restore *r)
 {
 	unsigned int nholes = 0;
+	struct file **opened;
 	int *holes;
-	u32 i;
+	u32 i, n = 0;
 	int err = 0;
 
+	opened = kvcalloc(r->nr_files ? r->nr_files : 1, sizeof(*opened),
+			  GFP_KERNEL);
 	holes = kvmalloc_array(r->nr_files ?
 			       r->files[r->nr_files - 1].rec.fd + 1 : 1,
 			       sizeof(*holes), GFP_KERNEL);
-	if (!holes)
-		return -ENOMEM;
+	if (!holes || !opened) {
+		err = -ENOMEM;
+		goto out;
+	}
 	ckpt_close_all();
 	for (i = 0; i < r->nr_files && !err; i++) {
-		const struct ckpt_restore_file *rf = &r->files[i];
-		struct file *f = ckpt_reopen(rf);
+		const struct ckpt_rec_file *rec = &r->files[i].rec;
+		struct file *f = ckpt_file_for(r, i, opened);
 
 		if (IS_ERR(f)) {
 			err = PTR_ERR(f);
 		} else {
-			err = ckpt_install_at(f, rf->rec.fd,
-					      (rf->rec.fd_flags & CKPT_FD_CLOEXEC) ?
+			opened[n++] = f;
+			err = ckpt_install_at(f, rec->fd,
+					      (rec->fd_flags & CKPT_FD_CLOEXEC) ?
 					      O_CLOEXEC : 0, holes, &nholes);
-			fput(f);
 		}
 		if (err) {
-			r->err.fd = rf->rec.fd;
+			r->err.fd = rec->fd;
 			ckpt_fail(&r->err, CKPT_OBJ_FD, err);
 		}
 	}
 	while (nholes)
 		put_unused_fd(holes[--nholes]);
+out:
+	while (n)
+		fput(opened[--n]);
+	kvfree(opened);
 	kvfree(holes);
 	return err;
 }

@@ -514,8 +514,12 @@ static int check_file(struct ckpt_image *img)
 	if (f->fd <= img->last_fd)
 		return img_bad(img, "fd %d is not above the previous fd %d",
 			       f->fd, img->last_fd);
-	if (f->fd_flags & ~CKPT_FD_CLOEXEC)
+	if (f->fd_flags & ~(CKPT_FD_CLOEXEC | CKPT_FD_SHARED))
 		return img_bad(img, "unknown fd flags 0x%x", f->fd_flags);
+	if (f->fd_flags & CKPT_FD_SHARED ?
+	    f->shared_fd < 0 || f->shared_fd >= f->fd : f->shared_fd != 0)
+		return img_bad(img, "fd %d cannot share the open file of fd %d",
+			       f->fd, f->shared_fd);
 	if (f->fd >= CKPT_MAX_FILES)
 		return img_bad(img, "fd %d is not below %u", f->fd,
 			       CKPT_MAX_FILES);
@@ -530,8 +534,6 @@ static int check_file(struct ckpt_image *img)
 		return img_bad(img, "device %llu:%llu is not one that can be restored",
 			       (f->rdev & 0xfff00) >> 8,
 			       (f->rdev & 0xff) | ((f->rdev >> 12) & 0xfff00));
-	if (f->reserved)
-		return img_bad(img, "non-zero reserved field");
 	if (img->nr_files >= CKPT_MAX_FILES)
 		return img_bad(img, "more than %u files", CKPT_MAX_FILES);
 	img->last_fd = f->fd;

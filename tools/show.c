@@ -299,6 +299,8 @@ static void show_file(const struct ckpt_image *img)
 	print_flags(f->f_flags & ~(uint64_t)O_ACCMODE, open_flags,
 		    ARRAY_SIZE(open_flags));
 	printf(" pos %lld %s\n", f->pos, ckpt_image_path(img));
+	if (f->fd_flags & CKPT_FD_SHARED)
+		printf("  shares the open file of fd %d\n", f->shared_fd);
 	if (f->kind == CKPT_FILE_CHR)
 		printf("  rdev 0x%llx\n", f->rdev);
 	else

@@ -498,6 +498,7 @@ struct ckpt_rec_vma {
 
 /* struct ckpt_rec_file.fd_flags */
 #define CKPT_FD_CLOEXEC		(1U << 0)
+#define CKPT_FD_SHARED		(1U << 1)	/* open file of shared_fd */
 
 /**
  * struct ckpt_rec_file - one descriptor; the path follows
@@ -509,6 +510,9 @@ struct ckpt_rec_vma {
  * @ino, @dev, @size, @mtime_ns: identity when checkpointed (regular files)
  * @rdev: device number (CKPT_FILE_CHR)
  * @path_len: bytes of path that follow, including the NUL
+ * @shared_fd: with CKPT_FD_SHARED, the lower descriptor whose open file
+ *	this one shares (dup(2), fork): one file, one offset and one set of
+ *	flags for both; 0 otherwise
  */
 struct ckpt_rec_file {
 	__s32 fd;
@@ -522,7 +526,7 @@ struct ckpt_rec_file {
 	__u64 mtime_ns;
 	__u64 rdev;
 	__u32 path_len;
-	__u32 reserved;
+	__s32 shared_fd;
 };
 
 /**
