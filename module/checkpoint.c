@@ -151,7 +151,7 @@ static int ckpt_dump_all(struct ckpt_dump *d)
 	static int (*const steps[])(struct ckpt_dump *d) = {
 		ckpt_dump_task, ckpt_dump_fs, ckpt_dump_sigactions,
 		ckpt_dump_mm, ckpt_dump_files, ckpt_dump_cpu,
-		ckpt_dump_pages,
+		ckpt_dump_rlimits, ckpt_dump_sigpending, ckpt_dump_pages,
 	};
 	unsigned int i;
 	int err;

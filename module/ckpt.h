@@ -29,6 +29,8 @@ struct ckpt_ksyms {
 	long (*hrtimer_nanosleep_restart)(struct restart_block *rb);
 	long (*do_no_restart_syscall)(struct restart_block *rb);
 	void (*gsbase_write_cpu_inactive)(unsigned long gsbase);
+	int (*replace_mm_exe_file)(struct mm_struct *mm, struct file *exe);
+	int (*update_rlimit_cpu)(struct task_struct *task, unsigned long rlim);
 };
 extern struct ckpt_ksyms ckpt_ksyms;
 int ckpt_ksyms_init(void);
@@ -152,7 +154,11 @@ struct ckpt_restore {
 	u32 xstate_len;
 	struct ckpt_rec_restart restart;
 	bool have_restart;
-	u32 seen;		/* bit per record type */
+	struct ckpt_rec_rlimit rlimits[CKPT_NRLIMITS];
+	bool have_rlimits;
+	struct ckpt_rec_sigpending *sigpending;
+	u32 nr_sigpending;
+	u64 seen;		/* bit per record type */
 	u32 last_type;		/* records come in type order */
 	u64 rec_off[CKPT_REC_MAX + 1];	/* offset of each singleton */
 };
@@ -204,6 +210,8 @@ int ckpt_dump_sigactions(struct ckpt_dump *d);
 int ckpt_dump_mm(struct ckpt_dump *d);
 int ckpt_dump_files(struct ckpt_dump *d);
 int ckpt_dump_cpu(struct ckpt_dump *d);
+int ckpt_dump_rlimits(struct ckpt_dump *d);
+int ckpt_dump_sigpending(struct ckpt_dump *d);
 int ckpt_dump_pages(struct ckpt_dump *d);
 u64 ckpt_cpu_xfeatures(void);
 u32 ckpt_cpu_xstate_size(void);
@@ -218,6 +226,7 @@ int ckpt_check_creds(const struct ckpt_rec_task *t, const u32 *groups);
 /* Restore halves, run by the restoring task on itself. */
 int ckpt_restore_creds(struct ckpt_restore *r);
 int ckpt_restore_mm(struct ckpt_restore *r);
+int ckpt_restore_exe(struct ckpt_restore *r);
 int ckpt_restore_pages(struct ckpt_restore *r);
 int ckpt_restore_fs(struct ckpt_restore *r);
 int ckpt_restore_files(struct ckpt_restore *r);
@@ -225,6 +234,7 @@ int ckpt_restore_signals(struct ckpt_restore *r);
 int ckpt_restore_misc(struct ckpt_restore *r);
 int ckpt_restore_cpu(struct ckpt_restore *r);
 int ckpt_vdso_matches(struct ckpt_restore *r);
+void ckpt_queue_sigpending(const struct ckpt_rec_sigpending *sp, u32 n);
 const struct ckpt_restore_vma *ckpt_find_vma(const struct ckpt_restore *r,
 					     u32 kind);
 

@@ -242,6 +242,8 @@ struct ckpt_final {
 	struct callback_head work;
 	struct ckpt_rec_regs regs;
 	sigset_t blocked;
+	u32 nr_sigpending;
+	struct ckpt_rec_sigpending sigpending[];
 };
 
 static void ckpt_set_fsgs(unsigned long fsbase, unsigned long gsbase)
@@ -292,8 +294,9 @@ static void ckpt_finish(struct callback_head *head)
 		regs->ss = __USER_DS;
 		ckpt_set_fsgs(g->fs_base, g->gs_base);
 		sigprocmask(SIG_SETMASK, &f->blocked, NULL);
+		ckpt_queue_sigpending(f->sigpending, f->nr_sigpending);
 	}
-	kfree(f);
+	kvfree(f);
 }
 
 static void ckpt_set_restart_block(const struct ckpt_restore *r)
@@ -341,21 +344,25 @@ int ckpt_restore_cpu(struct ckpt_restore *r)
 	struct ckpt_final *f;
 	int err;
 
-	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	f = kvzalloc(struct_size(f, sigpending, r->nr_sigpending), GFP_KERNEL);
 	if (!f)
 		return -ENOMEM;
 	f->regs = r->regs;
+	f->nr_sigpending = r->nr_sigpending;
+	if (r->nr_sigpending)
+		memcpy(f->sigpending, r->sigpending,
+		       r->nr_sigpending * sizeof(*r->sigpending));
 	siginitset(&f->blocked, r->task.blocked &
 		   ~(sigmask(SIGKILL) | sigmask(SIGSTOP)));
 	init_task_work(&f->work, ckpt_finish);
 	err = ckpt_restore_fpu(r);
 	if (err) {
-		kfree(f);
+		kvfree(f);
 		return ckpt_fail(&r->err, CKPT_OBJ_XSTATE, err);
 	}
 	ckpt_set_restart_block(r);
 	err = task_work_add(current, &f->work, TWA_RESUME);
 	if (err)
-		kfree(f);
+		kvfree(f);
 	return err;
 }

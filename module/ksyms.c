@@ -40,6 +40,9 @@ int ckpt_ksyms_init(void)
 		  (void **)&ckpt_ksyms.do_no_restart_syscall },
 		{ "x86_gsbase_write_cpu_inactive",
 		  (void **)&ckpt_ksyms.gsbase_write_cpu_inactive },
+		{ "replace_mm_exe_file",
+		  (void **)&ckpt_ksyms.replace_mm_exe_file },
+		{ "update_rlimit_cpu", (void **)&ckpt_ksyms.update_rlimit_cpu },
 	};
 	unsigned int i;
 

@@ -664,6 +664,30 @@ int ckpt_restore_mm(struct ckpt_restore *r)
 	return err;
 }
 
+/* /proc/PID/exe: the image's executable, as PR_SET_MM_EXE_FILE would. */
+int ckpt_restore_exe(struct ckpt_restore *r)
+{
+	struct file *f;
+	const struct path *p;
+	int err = -EACCES;
+
+	if (!r->exe)
+		return 0;
+	f = filp_open(r->exe, O_RDONLY | O_LARGEFILE, 0);
+	if (IS_ERR(f))
+		return ckpt_fail(&r->err, CKPT_OBJ_TASK, PTR_ERR(f));
+	p = &f->f_path;
+	if (S_ISREG(file_inode(f)->i_mode) &&
+	    !(p->mnt->mnt_flags & MNT_NOEXEC) &&
+	    !(p->mnt->mnt_sb->s_iflags & SB_I_NOEXEC))
+		err = inode_permission(file_mnt_user_ns(f), file_inode(f),
+				       MAY_EXEC);
+	if (!err)
+		err = ckpt_ksyms.replace_mm_exe_file(current->mm, f);
+	fput(f);
+	return ckpt_fail(&r->err, CKPT_OBJ_TASK, err);
+}
+
 static const struct ckpt_restore_vma *
 ckpt_vma_of(const struct ckpt_restore *r, u64 start, u64 end)
 {

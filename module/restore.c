@@ -26,10 +26,10 @@
 #include <linux/sched/task.h>
 #include "ckpt.h"
 
-#define CKPT_REQUIRED	(BIT(CKPT_REC_TASK) | BIT(CKPT_REC_GROUPS) | \
-			 BIT(CKPT_REC_FS) | BIT(CKPT_REC_SIGACTIONS) | \
-			 BIT(CKPT_REC_MM) | BIT(CKPT_REC_AUXV) | \
-			 BIT(CKPT_REC_REGS) | BIT(CKPT_REC_XSTATE))
+#define CKPT_REQUIRED	(BIT_ULL(CKPT_REC_TASK) | BIT_ULL(CKPT_REC_GROUPS) | \
+			 BIT_ULL(CKPT_REC_FS) | BIT_ULL(CKPT_REC_SIGACTIONS) | \
+			 BIT_ULL(CKPT_REC_MM) | BIT_ULL(CKPT_REC_AUXV) | \
+			 BIT_ULL(CKPT_REC_REGS) | BIT_ULL(CKPT_REC_XSTATE))
 
 void ckpt_restore_free(struct ckpt_restore *r)
 {
@@ -45,6 +45,7 @@ void ckpt_restore_free(struct ckpt_restore *r)
 	kvfree(r->files);
 	kvfree(r->groups);
 	kvfree(r->xstate);
+	kvfree(r->sigpending);
 	kfree(r->cwd);
 	kfree(r->exe);
 	ckpt_in_destroy(&r->in);
@@ -154,7 +155,7 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 	    (!r->last_type && type != CKPT_REC_TASK))
 		return -EBADMSG;
 	r->last_type = type;
-	r->seen |= BIT(type);
+	r->seen |= BIT_ULL(type);
 	r->rec_off[type] = r->in.rec_offset;
 
 	switch (type) {
@@ -202,6 +203,18 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 	case CKPT_REC_RESTART:
 		r->have_restart = true;
 		return ckpt_take_fixed(&r->restart, sizeof(r->restart), p, len);
+	case CKPT_REC_RLIMITS:
+		r->have_rlimits = true;
+		return ckpt_take_fixed(r->rlimits, sizeof(r->rlimits), p, len);
+	case CKPT_REC_SIGPENDING:
+		if (len % sizeof(*r->sigpending) || !len)
+			return -EBADMSG;
+		r->sigpending = kvmalloc(len, GFP_KERNEL);
+		if (!r->sigpending)
+			return -ENOMEM;
+		memcpy(r->sigpending, p, len);
+		r->nr_sigpending = len / sizeof(*r->sigpending);
+		return 0;
 	default:
 		return -EBADMSG;
 	}
@@ -370,7 +383,8 @@ static int ckpt_restore_self(struct ckpt_restore *r)
 {
 	static int (*const steps[])(struct ckpt_restore *r) = {
 		ckpt_restore_creds, ckpt_restore_mm, ckpt_restore_pages,
-		ckpt_restore_fs, ckpt_restore_files, ckpt_restore_signals,
+		ckpt_restore_exe, ckpt_restore_fs, ckpt_restore_files,
+		ckpt_restore_signals,
 		ckpt_restore_misc, ckpt_restore_cpu,
 	};
 	unsigned int i;

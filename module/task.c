@@ -154,6 +154,85 @@ int ckpt_dump_sigactions(struct ckpt_dump *d)
 				  CKPT_NSIG * sizeof(*sa));
 }
 
+int ckpt_dump_rlimits(struct ckpt_dump *d)
+{
+	struct ckpt_rec_rlimit rl[CKPT_NRLIMITS];
+	struct task_struct *leader = d->task->group_leader;
+	int i;
+
+	BUILD_BUG_ON(RLIM_NLIMITS != CKPT_NRLIMITS);
+	task_lock(leader);
+	for (i = 0; i < CKPT_NRLIMITS; i++) {
+		rl[i].cur = d->task->signal->rlim[i].rlim_cur;
+		rl[i].max = d->task->signal->rlim[i].rlim_max;
+	}
+	task_unlock(leader);
+	return ckpt_write_rec(&d->out, CKPT_REC_RLIMITS, rl, sizeof(rl));
+}
+
+static int ckpt_add_pending(struct ckpt_rec_sigpending *sp, u32 *n,
+			    struct sigpending *pend, u32 flags)
+{
+	sigset_t noinfo = pend->signal;
+	struct sigqueue *q;
+	int sig;
+
+	BUILD_BUG_ON(sizeof(kernel_siginfo_t) > CKPT_SIGINFO_SIZE);
+	list_for_each_entry(q, &pend->list, list) {
+		if (*n >= CKPT_MAX_SIGPENDING)
+			return -EOPNOTSUPP;
+		memset(&sp[*n], 0, sizeof(*sp));
+		sp[*n].sig = q->info.si_signo;
+		sp[*n].flags = flags;
+		memcpy(sp[*n].info, &q->info, sizeof(q->info));
+		sigdelset(&noinfo, q->info.si_signo);
+		(*n)++;
+	}
+	/* Pending with no queue entry (out of memory, or kernel-sent). */
+	for (sig = 1; sig <= _NSIG; sig++) {
+		if (!sigismember(&noinfo, sig))
+			continue;
+		if (*n >= CKPT_MAX_SIGPENDING)
+			return -EOPNOTSUPP;
+		memset(&sp[*n], 0, sizeof(*sp));
+		sp[*n].sig = sig;
+		sp[*n].flags = flags | CKPT_SIGP_NOINFO;
+		(*n)++;
+	}
+	return 0;
+}
+
+int ckpt_dump_sigpending(struct ckpt_dump *d)
+{
+	struct ckpt_rec_sigpending *sp = ckpt_rec_payload(&d->out);
+	struct sighand_struct *sh;
+	u32 n = 0;
+	int err = 0;
+
+	rcu_read_lock();
+	sh = rcu_dereference(d->task->sighand);
+	if (!sh) {
+		rcu_read_unlock();
+		return -ESRCH;
+	}
+	spin_lock_irq(&sh->siglock);
+	if (sh != rcu_access_pointer(d->task->sighand))
+		err = -ESRCH;
+	if (!err)
+		err = ckpt_add_pending(sp, &n, &d->task->pending, 0);
+	if (!err)
+		err = ckpt_add_pending(sp, &n, &d->task->signal->shared_pending,
+				       CKPT_SIGP_SHARED);
+	spin_unlock_irq(&sh->siglock);
+	rcu_read_unlock();
+	if (err)
+		return ckpt_fail(&d->err, CKPT_OBJ_SIGNALS, err);
+	if (!n)
+		return 0;
+	return ckpt_write_payload(&d->out, CKPT_REC_SIGPENDING,
+				  n * sizeof(*sp));
+}
+
 /* ---------------------------------------------------------------------- */
 /* Restore side                                                            */
 /* ---------------------------------------------------------------------- */
@@ -194,6 +273,44 @@ static int ckpt_check_task_rec(const struct ckpt_rec_task *t)
 	return 0;
 }
 
+/* Only the superuser raises a hard limit, as setrlimit(2) says. */
+static int ckpt_check_rlimits(const struct ckpt_rec_rlimit *rl)
+{
+	const struct rlimit *mine = current->signal->rlim;
+	int i;
+
+	for (i = 0; i < CKPT_NRLIMITS; i++) {
+		if (rl[i].cur > rl[i].max)
+			return -EBADMSG;
+		if (rl[i].max > mine[i].rlim_max &&
+		    !capable(CAP_SYS_RESOURCE))
+			return -EPERM;
+	}
+	if (rl[RLIMIT_NOFILE].max > INT_MAX)
+		return -EBADMSG;
+	return 0;
+}
+
+static int ckpt_check_sigpending(const struct ckpt_rec_sigpending *sp,
+				 u32 n)
+{
+	static const u8 zero[CKPT_SIGINFO_SIZE];
+	u32 i;
+	s32 signo;
+
+	for (i = 0; i < n; i++) {
+		memcpy(&signo, sp[i].info, sizeof(signo));
+		if (!sp[i].sig || sp[i].sig > _NSIG || sp[i].sig == SIGKILL ||
+		    sp[i].flags & ~(CKPT_SIGP_SHARED | CKPT_SIGP_NOINFO))
+			return -EBADMSG;
+		if (sp[i].flags & CKPT_SIGP_NOINFO ?
+		    memcmp(sp[i].info, zero, sizeof(zero)) :
+		    signo != sp[i].sig)
+			return -EBADMSG;
+	}
+	return 0;
+}
+
 /* Validate the TASK, SIGACTIONS and GROUPS records (prepare time). */
 int ckpt_check_task(struct ckpt_restore *r)
 {
@@ -206,6 +323,14 @@ int ckpt_check_task(struct ckpt_restore *r)
 		if (r->sigactions[i].flags & ~(u64)CKPT_SA_KNOWN)
 			return ckpt_bad(r, CKPT_REC_SIGACTIONS, -EBADMSG);
 	}
+	err = ckpt_check_sigpending(r->sigpending, r->nr_sigpending);
+	if (err)
+		return ckpt_bad(r, CKPT_REC_SIGPENDING, err);
+	err = r->have_rlimits ? ckpt_check_rlimits(r->rlimits) : 0;
+	if (err == -EPERM)
+		ckpt_fail(&r->err, CKPT_OBJ_CREDS, err);
+	if (err)
+		return ckpt_bad(r, CKPT_REC_RLIMITS, err);
 	err = ckpt_check_creds(&r->task, r->groups);
 	if (err == -EPERM)
 		ckpt_fail(&r->err, CKPT_OBJ_CREDS, err);
@@ -350,12 +475,47 @@ int ckpt_restore_signals(struct ckpt_restore *r)
 	return 0;
 }
 
+static void ckpt_restore_rlimits(const struct ckpt_rec_rlimit *rl)
+{
+	struct rlimit *mine = current->signal->rlim;
+	int i;
+
+	task_lock(current->group_leader);
+	for (i = 0; i < CKPT_NRLIMITS; i++) {
+		mine[i].rlim_cur = rl[i].cur;
+		mine[i].rlim_max = rl[i].max;
+	}
+	task_unlock(current->group_leader);
+	/* Arm the CPU-time check, as setrlimit(RLIMIT_CPU) does. */
+	if (rl[RLIMIT_CPU].cur != RLIM_INFINITY)
+		ckpt_ksyms.update_rlimit_cpu(current, rl[RLIMIT_CPU].cur);
+}
+
+/* Queue the image's pending signals; the restored mask is already set. */
+void ckpt_queue_sigpending(const struct ckpt_rec_sigpending *sp, u32 n)
+{
+	kernel_siginfo_t info;
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		if (sp[i].flags & CKPT_SIGP_NOINFO) {
+			send_sig(sp[i].sig, current, 1);
+			continue;
+		}
+		memcpy(&info, sp[i].info, sizeof(info));
+		info.si_signo = sp[i].sig;
+		send_sig_info(sp[i].sig, &info, current);
+	}
+}
+
 /* Per-task scalars; the blocked mask is set last, in cpu.c. */
 int ckpt_restore_misc(struct ckpt_restore *r)
 {
 	const struct ckpt_rec_task *t = &r->task;
 	struct task_struct *me = current;
 
+	if (r->have_rlimits)
+		ckpt_restore_rlimits(r->rlimits);
 	task_lock(me);
 	memcpy(me->comm, t->comm, sizeof(me->comm));
 	me->comm[sizeof(me->comm) - 1] = '\0';

@@ -7,6 +7,7 @@
  * contents.  The first failure is kept in img->error and returned again
  * by every later call.
  */
+#include <signal.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -600,6 +601,45 @@ static int check_restart(struct ckpt_image *img)
 	return 0;
 }
 
+static int check_rlimits(struct ckpt_image *img)
+{
+	const struct ckpt_rec_rlimit *rl = img->payload;
+	unsigned int i;
+
+	for (i = 0; i < CKPT_NRLIMITS; i++)
+		if (rl[i].cur > rl[i].max)
+			return img_bad(img, "limit %u: soft %llu above hard %llu",
+				       i, rl[i].cur, rl[i].max);
+	return 0;
+}
+
+static int check_sigpending(struct ckpt_image *img)
+{
+	const struct ckpt_rec_sigpending *sp = img->payload;
+	static const uint8_t zero[CKPT_SIGINFO_SIZE];
+	uint32_t i, n = img->rec.len / sizeof(*sp);
+	int32_t signo;
+
+	if (!n || img->rec.len % sizeof(*sp))
+		return img_bad(img, "length %u is not a number of entries",
+			       img->rec.len);
+	for (i = 0; i < n; i++) {
+		memcpy(&signo, sp[i].info, sizeof(signo));
+		if (!sp[i].sig || sp[i].sig > CKPT_NSIG || sp[i].sig == SIGKILL)
+			return img_bad(img, "entry %u: bad signal %u", i,
+				       sp[i].sig);
+		if (sp[i].flags & ~(CKPT_SIGP_SHARED | CKPT_SIGP_NOINFO))
+			return img_bad(img, "entry %u: unknown flags 0x%x", i,
+				       sp[i].flags);
+		if (sp[i].flags & CKPT_SIGP_NOINFO ?
+		    memcmp(sp[i].info, zero, sizeof(zero)) != 0 :
+		    signo != (int32_t)sp[i].sig)
+			return img_bad(img, "entry %u: siginfo does not match signal %u",
+				       i, sp[i].sig);
+	}
+	return 0;
+}
+
 long ckpt_image_find_vma(const struct ckpt_image *img, uint64_t addr)
 {
 	long lo = 0, hi = (long)img->nr_vmas - 1, mid;
@@ -692,6 +732,11 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 	[CKPT_REC_XSTATE] = { "XSTATE", 0, 0, 0, 0, check_xstate },
 	[CKPT_REC_RESTART] = { "RESTART", sizeof(struct ckpt_rec_restart),
 			       1, 0, 1, check_restart },
+	[CKPT_REC_RLIMITS] = { "RLIMITS",
+			       CKPT_NRLIMITS * sizeof(struct ckpt_rec_rlimit),
+			       1, 0, 1, check_rlimits },
+	[CKPT_REC_SIGPENDING] = { "SIGPENDING", 0, 0, 0, 1,
+				  check_sigpending },
 	[CKPT_REC_PAGES] = { "PAGES", sizeof(struct ckpt_rec_pages), 0, 1, 1,
 			     check_pages },
 	[CKPT_REC_END] = { "END", sizeof(struct ckpt_rec_end), 1, 0, 0,

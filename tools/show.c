@@ -373,6 +373,47 @@ static void show_restart(const struct ckpt_image *img)
 	       r->rmtp);
 }
 
+static void show_rlimits(const struct ckpt_image *img)
+{
+	static const char *const names[CKPT_NRLIMITS] = {
+		"cpu", "fsize", "data", "stack", "core", "rss", "nproc",
+		"nofile", "memlock", "as", "locks", "sigpending", "msgqueue",
+		"nice", "rtprio", "rttime",
+	};
+	const struct ckpt_rec_rlimit *rl = img->payload;
+	unsigned int i;
+
+	for (i = 0; i < CKPT_NRLIMITS; i++) {
+		printf("  %-10s ", names[i]);
+		if (rl[i].cur == ~0ULL)
+			printf("unlimited");
+		else
+			printf("%llu", rl[i].cur);
+		if (rl[i].max == ~0ULL)
+			printf(" / unlimited\n");
+		else
+			printf(" / %llu\n", rl[i].max);
+	}
+}
+
+static void show_sigpending(const struct ckpt_image *img)
+{
+	const struct ckpt_rec_sigpending *sp = img->payload;
+	uint32_t i, n = img->rec.len / sizeof(*sp);
+	int32_t code;
+	char sig[16];
+
+	for (i = 0; i < n; i++) {
+		memcpy(&code, sp[i].info + 8, sizeof(code));
+		printf("  %s%s", ckpt_signame(sp[i].sig, sig, sizeof(sig)),
+		       sp[i].flags & CKPT_SIGP_SHARED ? " (process)" : "");
+		if (sp[i].flags & CKPT_SIGP_NOINFO)
+			printf(" no siginfo\n");
+		else
+			printf(" si_code %d\n", code);
+	}
+}
+
 /* ---- pages -------------------------------------------------------- */
 
 static void fold_flush(struct show *s)
@@ -465,6 +506,12 @@ static int show_record(struct show *s)
 		break;
 	case CKPT_REC_RESTART:
 		show_restart(img);
+		break;
+	case CKPT_REC_RLIMITS:
+		show_rlimits(img);
+		break;
+	case CKPT_REC_SIGPENDING:
+		show_sigpending(img);
 		break;
 	case CKPT_REC_END:
 		printf("  %llu records before it, %llu pages, %" PRIu64 " bytes\n",

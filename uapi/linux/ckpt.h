@@ -270,7 +270,7 @@ struct ckpt_restore_wait_args {
  * Record order for one task (enforced: types never decrease, and only VMA
  * and FILE repeat):
  *   TASK, GROUPS, FS, SIGACTIONS, MM, AUXV, VMA..., FILE..., REGS, XSTATE,
- *   RESTART?, PAGES..., END
+ *   RESTART?, RLIMITS?, SIGPENDING?, PAGES..., END
  * All metadata comes before the first PAGES record, so a restore checks
  * all of it before changing anything.
  */
@@ -328,9 +328,12 @@ struct ckpt_image_header {
 #define CKPT_REC_REGS		9	/* struct ckpt_rec_regs */
 #define CKPT_REC_XSTATE		10	/* XSAVE area, standard (UABI) format */
 #define CKPT_REC_RESTART	11	/* struct ckpt_rec_restart */
-#define CKPT_REC_PAGES		12	/* struct ckpt_rec_pages + page data */
-#define CKPT_REC_END		13	/* struct ckpt_rec_end */
-#define CKPT_REC_MAX		13
+#define CKPT_REC_RLIMITS	12	/* struct ckpt_rec_rlimit[16] */
+#define CKPT_REC_SIGPENDING	13	/* struct ckpt_rec_sigpending[] */
+/* PAGES and END are always the last two types (new ones go before). */
+#define CKPT_REC_PAGES		14	/* struct ckpt_rec_pages + page data */
+#define CKPT_REC_END		15	/* struct ckpt_rec_end */
+#define CKPT_REC_MAX		15
 
 /* Bounds every reader enforces. */
 #define CKPT_REC_MAX_META	65536		/* payload of any non-PAGES record */
@@ -560,6 +563,41 @@ struct ckpt_rec_restart {
 	__s32 clockid;
 	__s64 remaining_ns;
 	__u64 rmtp;
+};
+
+/**
+ * struct ckpt_rec_rlimit - one of CKPT_NRLIMITS entries of CKPT_REC_RLIMITS
+ * (index = RLIMIT_*), as struct rlimit64; RLIM64_INFINITY is ~0
+ */
+struct ckpt_rec_rlimit {
+	__u64 cur;
+	__u64 max;
+};
+
+#define CKPT_NRLIMITS		16
+
+/* struct ckpt_rec_sigpending.flags */
+#define CKPT_SIGP_SHARED	(1U << 0)	/* process-wide pending */
+#define CKPT_SIGP_NOINFO	(1U << 1)	/* pending without siginfo */
+
+#define CKPT_SIGINFO_SIZE	128
+#define CKPT_MAX_SIGPENDING	(CKPT_REC_MAX_META / \
+				 sizeof(struct ckpt_rec_sigpending))
+
+/**
+ * struct ckpt_rec_sigpending - one pending signal, in queue order
+ * @sig: signal number, 1..64
+ * @flags: CKPT_SIGP_*
+ * @info: its siginfo_t as user space sees it (si_signo == sig), or zero
+ *	with CKPT_SIGP_NOINFO
+ *
+ * CKPT_REC_SIGPENDING holds every queued signal of the task, private and
+ * process-wide; a single-threaded process gets them all back as private.
+ */
+struct ckpt_rec_sigpending {
+	__u32 sig;
+	__u32 flags;
+	__u8 info[CKPT_SIGINFO_SIZE];
 };
 
 /**
