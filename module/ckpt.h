@@ -16,6 +16,7 @@
 #include <linux/sched.h>
 #include <linux/completion.h>
 #include <linux/mutex.h>
+#include <linux/xarray.h>
 #include <linux/ckpt.h>
 
 #define CKPT_PFX "ckpt: "
@@ -31,6 +32,9 @@ struct ckpt_ksyms {
 	void (*gsbase_write_cpu_inactive)(unsigned long gsbase);
 	int (*replace_mm_exe_file)(struct mm_struct *mm, struct file *exe);
 	int (*update_rlimit_cpu)(struct task_struct *task, unsigned long rlim);
+	int (*create_pipe_files)(struct file **res, int flags);
+	long (*pipe_fcntl)(struct file *file, unsigned int cmd,
+			   unsigned long arg);
 };
 extern struct ckpt_ksyms ckpt_ksyms;
 int ckpt_ksyms_init(void);
@@ -108,6 +112,7 @@ struct ckpt_dump {
 	struct ckpt_out out;
 	struct ckpt_err err;
 	void *scratch;		/* PAGE_SIZE, paths */
+	struct xarray pipes;	/* pipes seen, by inode number */
 };
 
 /* A task's metadata, read from the image and validated, before the
@@ -123,6 +128,12 @@ struct ckpt_restore_file {
 	struct ckpt_rec_file rec;
 	char *path;
 	u64 offset;
+};
+
+struct ckpt_restore_pipedata {
+	u64 ino;
+	u32 len;
+	void *data;
 };
 
 struct ckpt_restore {
@@ -158,6 +169,9 @@ struct ckpt_restore {
 	bool have_rlimits;
 	struct ckpt_rec_sigpending *sigpending;
 	u32 nr_sigpending;
+	struct ckpt_restore_pipedata *pipedata;
+	u32 nr_pipedata;
+	u32 pipedata_bytes;
 	u64 seen;		/* bit per record type */
 	u32 last_type;		/* records come in type order */
 	u64 rec_off[CKPT_REC_MAX + 1];	/* offset of each singleton */
@@ -198,6 +212,23 @@ void ckpt_restore_free(struct ckpt_restore *rst);
 
 /* mem.c: path of a file as the checkpointer sees it, in buf (PAGE_SIZE) */
 const char *ckpt_file_path(struct file *f, char *buf);
+
+/* pipes.c */
+struct ckpt_rec_file;
+struct ckpt_pipes;
+void ckpt_pipes_init(struct ckpt_dump *d);
+void ckpt_pipes_destroy(struct ckpt_dump *d);
+int ckpt_note_pipe(struct ckpt_dump *d, struct file *f, int fd,
+		   struct ckpt_rec_file *r);
+int ckpt_dump_pipes(struct ckpt_dump *d);
+int ckpt_take_pipedata(struct ckpt_restore *r, const void *p, u32 len);
+void ckpt_free_pipedata(struct ckpt_restore *r);
+int ckpt_check_pipes(struct ckpt_restore *r);
+struct ckpt_pipes *ckpt_pipes_new(u32 max);
+void ckpt_pipes_free(struct ckpt_pipes *t);
+struct file *ckpt_pipe_end(const struct ckpt_restore *r,
+			   struct ckpt_pipes *t,
+			   const struct ckpt_rec_file *rec);
 
 /* main.c */
 int ckpt_copy_args(void *dst, size_t ksize, size_t min_size,

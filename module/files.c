@@ -60,7 +60,7 @@ static int ckpt_file_kind(struct file *f)
 		return ckpt_chr_ok(inode->i_rdev) ? CKPT_FILE_CHR : -EOPNOTSUPP;
 	case S_IFIFO:
 		if (inode->i_sb->s_magic == PIPEFS_MAGIC)
-			return -EOPNOTSUPP;	/* anonymous pipe */
+			return CKPT_FILE_PIPE;
 		return CKPT_FILE_FIFO;
 	default:
 		return -EOPNOTSUPP;
@@ -87,6 +87,35 @@ static int ckpt_shared_fd(struct xarray *seen, struct file *f,
 	return xa_err(xa_store(seen, idx, xa_mk_value(fd), GFP_KERNEL));
 }
 
+static void ckpt_fd_flags(struct ckpt_rec_file *r, struct file *f,
+			  unsigned int fd, bool cloexec, s32 shared)
+{
+	r->fd = fd;
+	r->fd_flags = cloexec ? CKPT_FD_CLOEXEC : 0;
+	if (shared >= 0) {
+		r->fd_flags |= CKPT_FD_SHARED;
+		r->shared_fd = shared;
+	}
+	r->f_flags = f->f_flags & CKPT_F_FLAGS;
+	if (f->f_mode & FMODE_PATH)
+		r->f_flags |= O_PATH;
+}
+
+/* A pipe end: no path; the pipe is named by its inode (pipes.c). */
+static int ckpt_dump_pipe_file(struct ckpt_dump *d, struct file *f,
+			       unsigned int fd, bool cloexec, s32 shared,
+			       struct ckpt_rec_file *r)
+{
+	int err;
+
+	ckpt_fd_flags(r, f, fd, cloexec, shared);
+	err = ckpt_note_pipe(d, f, fd, r);
+	if (err)
+		return ckpt_fail(&d->err, CKPT_OBJ_FD, err);
+	d->err.fd = -1;
+	return ckpt_write_rec(&d->out, CKPT_REC_FILE, r, sizeof(*r));
+}
+
 static int ckpt_dump_file(struct ckpt_dump *d, struct file *f,
 			  unsigned int fd, bool cloexec, s32 shared)
 {
@@ -98,19 +127,13 @@ static int ckpt_dump_file(struct ckpt_dump *d, struct file *f,
 	d->err.fd = fd;
 	if (kind < 0)
 		return ckpt_fail(&d->err, CKPT_OBJ_FD, kind);
+	memset(&r, 0, sizeof(r));
+	if (kind == CKPT_FILE_PIPE)
+		return ckpt_dump_pipe_file(d, f, fd, cloexec, shared, &r);
 	path = ckpt_file_path(f, d->scratch);
 	if (IS_ERR(path))
 		return ckpt_fail(&d->err, CKPT_OBJ_FD, PTR_ERR(path));
-	memset(&r, 0, sizeof(r));
-	r.fd = fd;
-	r.fd_flags = cloexec ? CKPT_FD_CLOEXEC : 0;
-	if (shared >= 0) {
-		r.fd_flags |= CKPT_FD_SHARED;
-		r.shared_fd = shared;
-	}
-	r.f_flags = f->f_flags & CKPT_F_FLAGS;
-	if (f->f_mode & FMODE_PATH)
-		r.f_flags |= O_PATH;
+	ckpt_fd_flags(&r, f, fd, cloexec, shared);
 	r.kind = kind;
 	r.pos = f->f_pos;
 	r.ino = inode->i_ino;
@@ -254,8 +277,9 @@ int ckpt_check_files(struct ckpt_restore *r)
 		bad = f->fd < 0 || f->fd <= prev || f->fd >= CKPT_MAX_FILES ||
 		      f->fd_flags & ~(CKPT_FD_CLOEXEC | CKPT_FD_SHARED) ||
 		      f->f_flags & ~(u32)CKPT_F_FLAGS || f->pos < 0 ||
-		      !ckpt_shared_ok(r, i) || !r->files[i].path ||
-		      f->kind < CKPT_FILE_REG || f->kind > CKPT_FILE_DIR ||
+		      !ckpt_shared_ok(r, i) ||
+		      !r->files[i].path != (f->kind == CKPT_FILE_PIPE) ||
+		      f->kind < CKPT_FILE_REG || f->kind > CKPT_FILE_PIPE ||
 		      (f->kind == CKPT_FILE_CHR &&
 		       !ckpt_chr_ok(new_decode_dev(f->rdev)));
 		if (bad)
@@ -375,19 +399,22 @@ static int ckpt_install_at(struct file *f, int fd, unsigned int oflags,
 	return 0;
 }
 
-/* The open file for record @i: reopened, or the one it shares. */
+/* The open file for record @i: reopened, shared, or a pipe's end. */
 static struct file *ckpt_file_for(struct ckpt_restore *r, u32 i,
-				  struct file **opened)
+				  struct file **opened, struct ckpt_pipes *pipes)
 {
 	const struct ckpt_rec_file *rec = &r->files[i].rec;
 
 	if (rec->fd_flags & CKPT_FD_SHARED)
 		return get_file(opened[ckpt_file_index(r, i, rec->shared_fd)]);
+	if (rec->kind == CKPT_FILE_PIPE)
+		return ckpt_pipe_end(r, pipes, rec);
 	return ckpt_reopen(&r->files[i]);
 }
 
 int ckpt_restore_files(struct ckpt_restore *r)
 {
+	struct ckpt_pipes *pipes;
 	unsigned int nholes = 0;
 	struct file **opened;
 	int *holes;
@@ -399,14 +426,15 @@ int ckpt_restore_files(struct ckpt_restore *r)
 	holes = kvmalloc_array(r->nr_files ?
 			       r->files[r->nr_files - 1].rec.fd + 1 : 1,
 			       sizeof(*holes), GFP_KERNEL);
-	if (!holes || !opened) {
+	pipes = ckpt_pipes_new(r->nr_files);
+	if (!holes || !opened || !pipes) {
 		err = -ENOMEM;
 		goto out;
 	}
 	ckpt_close_all();
 	for (i = 0; i < r->nr_files && !err; i++) {
 		const struct ckpt_rec_file *rec = &r->files[i].rec;
-		struct file *f = ckpt_file_for(r, i, opened);
+		struct file *f = ckpt_file_for(r, i, opened, pipes);
 
 		if (IS_ERR(f)) {
 			err = PTR_ERR(f);
@@ -426,6 +454,7 @@ int ckpt_restore_files(struct ckpt_restore *r)
 out:
 	while (n)
 		fput(opened[--n]);
+	ckpt_pipes_free(pipes);
 	kvfree(opened);
 	kvfree(holes);
 	return err;

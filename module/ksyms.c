@@ -43,6 +43,8 @@ int ckpt_ksyms_init(void)
 		{ "replace_mm_exe_file",
 		  (void **)&ckpt_ksyms.replace_mm_exe_file },
 		{ "update_rlimit_cpu", (void **)&ckpt_ksyms.update_rlimit_cpu },
+		{ "create_pipe_files", (void **)&ckpt_ksyms.create_pipe_files },
+		{ "pipe_fcntl", (void **)&ckpt_ksyms.pipe_fcntl },
 	};
 	unsigned int i;
 

@@ -46,6 +46,7 @@ void ckpt_restore_free(struct ckpt_restore *r)
 	kvfree(r->groups);
 	kvfree(r->xstate);
 	kvfree(r->sigpending);
+	ckpt_free_pipedata(r);
 	kfree(r->cwd);
 	kfree(r->exe);
 	ckpt_in_destroy(&r->in);
@@ -148,7 +149,8 @@ static int ckpt_take_fixed(void *dst, size_t size, const void *p, u32 len)
 static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 			 u32 len)
 {
-	bool repeats = type == CKPT_REC_VMA || type == CKPT_REC_FILE;
+	bool repeats = type == CKPT_REC_VMA || type == CKPT_REC_FILE ||
+		       type == CKPT_REC_PIPEDATA;
 
 	/* TASK first, then types in order; only VMA and FILE repeat. */
 	if (type < r->last_type || (type == r->last_type && !repeats) ||
@@ -215,6 +217,8 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		memcpy(r->sigpending, p, len);
 		r->nr_sigpending = len / sizeof(*r->sigpending);
 		return 0;
+	case CKPT_REC_PIPEDATA:
+		return ckpt_take_pipedata(r, p, len);
 	default:
 		return -EBADMSG;
 	}
@@ -266,7 +270,7 @@ static int ckpt_check_all(struct ckpt_restore *r)
 {
 	static int (*const checks[])(struct ckpt_restore *r) = {
 		ckpt_check_task, ckpt_check_mm, ckpt_check_files,
-		ckpt_check_cpu,
+		ckpt_check_pipes, ckpt_check_cpu,
 	};
 	unsigned int i;
 	int err = 0;

@@ -529,7 +529,7 @@ static int check_file(struct ckpt_image *img)
 			       f->f_flags & ~CKPT_IMG_F_FLAGS);
 	if (f->pos < 0)
 		return img_bad(img, "negative position %lld", f->pos);
-	if (f->kind < CKPT_FILE_REG || f->kind > CKPT_FILE_DIR)
+	if (f->kind < CKPT_FILE_REG || f->kind > CKPT_FILE_PIPE)
 		return img_bad(img, "unknown kind %u", f->kind);
 	if (f->kind == CKPT_FILE_CHR && !chr_ok(f->rdev))
 		return img_bad(img, "device %llu:%llu is not one that can be restored",
@@ -539,7 +539,26 @@ static int check_file(struct ckpt_image *img)
 		return img_bad(img, "more than %u files", CKPT_MAX_FILES);
 	img->last_fd = f->fd;
 	img->nr_files++;
-	return check_tail(img, sizeof(*f), f->path_len, 1);
+	if (f->kind == CKPT_FILE_PIPE) {
+		if (f->path_len)
+			return img_bad(img, "a pipe has no path");
+		if (f->size < 4096 || f->size > CKPT_PIPE_MAX_DATA)
+			return img_bad(img, "pipe capacity %llu out of range",
+				       f->size);
+	}
+	return check_tail(img, sizeof(*f), f->path_len,
+			  f->kind != CKPT_FILE_PIPE);
+}
+
+static int check_pipedata(struct ckpt_image *img)
+{
+	const struct ckpt_rec_pipedata *pd = img->payload;
+
+	if (pd->reserved)
+		return img_bad(img, "non-zero reserved field");
+	if (img->rec.len == sizeof(*pd))
+		return img_bad(img, "no data");
+	return 0;
 }
 
 static int check_regs(struct ckpt_image *img)
@@ -737,6 +756,8 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 			       1, 0, 1, check_rlimits },
 	[CKPT_REC_SIGPENDING] = { "SIGPENDING", 0, 0, 0, 1,
 				  check_sigpending },
+	[CKPT_REC_PIPEDATA] = { "PIPEDATA", sizeof(struct ckpt_rec_pipedata),
+				0, 1, 1, check_pipedata },
 	[CKPT_REC_PAGES] = { "PAGES", sizeof(struct ckpt_rec_pages), 0, 1, 1,
 			     check_pages },
 	[CKPT_REC_END] = { "END", sizeof(struct ckpt_rec_end), 1, 0, 0,

@@ -290,7 +290,7 @@ static void show_file(const struct ckpt_image *img)
 	static const char *const acc[] = { "O_RDONLY", "O_WRONLY", "O_RDWR",
 					   "O_ACCMODE" };
 	static const char *const kinds[] = { "?", "reg", "chr", "fifo",
-					     "dir" };
+					     "dir", "pipe" };
 	const struct ckpt_rec_file *f = img->payload;
 
 	printf("  fd %d%s %s %s,", f->fd,
@@ -303,6 +303,8 @@ static void show_file(const struct ckpt_image *img)
 		printf("  shares the open file of fd %d\n", f->shared_fd);
 	if (f->kind == CKPT_FILE_CHR)
 		printf("  rdev 0x%llx\n", f->rdev);
+	else if (f->kind == CKPT_FILE_PIPE)
+		printf("  pipe %llu, capacity %llu bytes\n", f->ino, f->size);
 	else
 		printf("  ino %llu dev 0x%llx size %llu mtime %lld.%09lld\n",
 		       f->ino, f->dev, f->size,
@@ -512,6 +514,11 @@ static int show_record(struct show *s)
 		break;
 	case CKPT_REC_SIGPENDING:
 		show_sigpending(img);
+		break;
+	case CKPT_REC_PIPEDATA:
+		printf("  pipe %llu: %zu bytes\n",
+		       ((const struct ckpt_rec_pipedata *)p)->ino,
+		       img->rec.len - sizeof(struct ckpt_rec_pipedata));
 		break;
 	case CKPT_REC_END:
 		printf("  %llu records before it, %llu pages, %" PRIu64 " bytes\n",

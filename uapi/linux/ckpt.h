@@ -267,10 +267,10 @@ struct ckpt_restore_wait_args {
  * header with csum set to 0, followed by its payload.  The image header
  * carries its own CRC the same way.
  *
- * Record order for one task (enforced: types never decrease, and only VMA
- * and FILE repeat):
+ * Record order for one task (enforced: types never decrease, and only VMA,
+ * FILE, PIPEDATA and PAGES repeat):
  *   TASK, GROUPS, FS, SIGACTIONS, MM, AUXV, VMA..., FILE..., REGS, XSTATE,
- *   RESTART?, RLIMITS?, SIGPENDING?, PAGES..., END
+ *   RESTART?, RLIMITS?, SIGPENDING?, PIPEDATA..., PAGES..., END
  * All metadata comes before the first PAGES record, so a restore checks
  * all of it before changing anything.
  */
@@ -330,10 +330,11 @@ struct ckpt_image_header {
 #define CKPT_REC_RESTART	11	/* struct ckpt_rec_restart */
 #define CKPT_REC_RLIMITS	12	/* struct ckpt_rec_rlimit[16] */
 #define CKPT_REC_SIGPENDING	13	/* struct ckpt_rec_sigpending[] */
+#define CKPT_REC_PIPEDATA	14	/* struct ckpt_rec_pipedata + bytes */
 /* PAGES and END are always the last two types (new ones go before). */
-#define CKPT_REC_PAGES		14	/* struct ckpt_rec_pages + page data */
-#define CKPT_REC_END		15	/* struct ckpt_rec_end */
-#define CKPT_REC_MAX		15
+#define CKPT_REC_PAGES		15	/* struct ckpt_rec_pages + page data */
+#define CKPT_REC_END		16	/* struct ckpt_rec_end */
+#define CKPT_REC_MAX		16
 
 /* Bounds every reader enforces. */
 #define CKPT_REC_MAX_META	65536		/* payload of any non-PAGES record */
@@ -498,6 +499,7 @@ struct ckpt_rec_vma {
 #define CKPT_FILE_CHR		2	/* whitelisted device (/dev/null...) */
 #define CKPT_FILE_FIFO		3	/* named pipe, reopened by path */
 #define CKPT_FILE_DIR		4	/* directory */
+#define CKPT_FILE_PIPE		5	/* anonymous pipe, both ends here */
 
 /* struct ckpt_rec_file.fd_flags */
 #define CKPT_FD_CLOEXEC		(1U << 0)
@@ -510,7 +512,9 @@ struct ckpt_rec_vma {
  * @f_flags: open(2) flags (O_ACCMODE, O_APPEND, O_NONBLOCK...)
  * @kind: CKPT_FILE_*
  * @pos: file position
- * @ino, @dev, @size, @mtime_ns: identity when checkpointed (regular files)
+ * @ino, @dev, @size, @mtime_ns: identity when checkpointed (regular files);
+ *	for CKPT_FILE_PIPE, @ino names the pipe (both ends' records carry it)
+ *	and @size is its capacity in bytes (F_GETPIPE_SZ); there is no path
  * @rdev: device number (CKPT_FILE_CHR)
  * @path_len: bytes of path that follow, including the NUL
  * @shared_fd: with CKPT_FD_SHARED, the lower descriptor whose open file
@@ -598,6 +602,22 @@ struct ckpt_rec_sigpending {
 	__u32 sig;
 	__u32 flags;
 	__u8 info[CKPT_SIGINFO_SIZE];
+};
+
+/* Bytes a restore accepts in all PIPEDATA records of an image. */
+#define CKPT_PIPE_MAX_DATA	(16U << 20)
+
+/**
+ * struct ckpt_rec_pipedata - unread bytes of a pipe; they follow
+ * @ino: the pipe, as in its FILE records
+ * @reserved: 0
+ *
+ * A pipe's contents, in order, in one or more records (each within
+ * CKPT_REC_MAX_META); at most the pipe's capacity in all.
+ */
+struct ckpt_rec_pipedata {
+	__u64 ino;
+	__u64 reserved;
 };
 
 /**
