@@ -9,7 +9,7 @@ KDIR ?= /usr/src/linux-headers-$(KVER)
 export KVER
 
 .PHONY: all modules tools progs deps initramfs check check-guest demo shell \
-	sparse clean distclean
+	sparse clean distclean xen check-xen bench-xen
 
 all: modules tools
 
@@ -57,7 +57,8 @@ sparse:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 modules
 
 clean:
-	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; \
+		$(MAKE) -C $(KDIR) M=$(CURDIR)/xen-transport clean; fi
 	@for d in tools tests/progs tests/unit; do \
 		if [ -f $$d/Makefile ]; then $(MAKE) -C $$d clean || exit 1; fi; done
 	rm -rf build/guest build/unit.log
@@ -65,3 +66,17 @@ clean:
 # Also drops the cached guest kernel.
 distclean: clean
 	rm -rf build
+
+# The Xen grant-table vsock transport (xen-transport/): the module, and one
+# boot of Xen + dom0 + two PV domUs running its tests ('make check' runs it
+# too, unless SKIP_XEN=1). See Documentation/xen-transport.rst.
+xen:
+	@if [ ! -d "$(KDIR)" ]; then \
+		echo "no kernel headers at $(KDIR): run 'make deps' (as root)" >&2; exit 1; fi
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/xen-transport modules
+
+check-xen:
+	tests/xen/check.sh
+
+bench-xen:
+	@echo "bench-xen: not implemented yet (see Documentation/xen-transport.rst)" >&2; exit 1

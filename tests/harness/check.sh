@@ -47,6 +47,24 @@ if ((rc != 0 && fail == 0)); then
 	fail=$((fail + 1))
 fi
 
+# The Xen vsock transport: one boot of Xen, dom0 and two PV domUs.
+if [[ -x tests/xen/check.sh && -z ${SKIP_XEN:-} ]]; then
+	echo "== Xen transport tests (tests/xen, log in build/xen.log)"
+	mkdir -p build
+	rc=0
+	tests/xen/check.sh >build/xen.log 2>&1 || rc=$?
+	grep -E '^(PASS|FAIL|SKIP) ' build/xen.log || true
+	counts=$(grep -Eo '^[0-9]+ passed, [0-9]+ failed' build/xen.log | tail -n 1 || true)
+	if [[ -n $counts ]]; then
+		read -r p _ f _ <<<"$counts"
+	else
+		p=0 f=0
+	fi
+	((rc != 0 && f == 0)) && f=1 # the run itself failed
+	pass=$((pass + p)) fail=$((fail + f))
+	((rc != 0)) && echo "FAIL  xen-run  (exit status $rc; see build/xen.log and build/xen/)"
+fi
+
 echo "== done in $((SECONDS - start))s; logs in build/guest/ (serial.log: console and case output)"
 ((skip)) && echo "$skip skipped"
 echo "$pass passed, $fail failed"

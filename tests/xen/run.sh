@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Boot Xen + dom0 under QEMU (TCG); dom0 starts the two domUs that run the
+# tests. Prints one line per test, then "N passed, N failed"; exit 1 on any
+# failure. Logs: build/xen/serial.log (Xen, dom0, and the domUs' consoles
+# prefixed "A| " and "B| "), build/xen/results.txt.
+# Knobs: XVT_TIMEOUT (domU phase, s), XVT_BIG_MB (size of the big transfers),
+# QEMU_ACCEL (default tcg), V=1 (console live).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+out=build/xen
+log=$out/serial.log
+res=$out/results.txt
+timeout_s=${XVT_TIMEOUT:-300}
+big=${XVT_BIG_MB:-256}
+accel=${QEMU_ACCEL:-tcg}
+
+start=$(date +%s)
+qemu=(qemu-system-x86_64 -accel "$accel" -cpu qemu64,+rdrand -m 1280 -smp 2
+	-nographic -no-reboot -nodefaults -serial stdio -monitor none
+	-kernel "$out/hv/xen.elf"
+	-append "console=com1 dom0_mem=512M,max:512M dom0_max_vcpus=1 bootscrub=0 noreboot"
+	-initrd "build/kernel/vmlinuz console=hvc0 panic=-1 XVT_TIMEOUT=$timeout_s XVT_BIG_MB=$big,$out/dom0.img")
+if [[ ${V:-0} == 1 ]]; then
+	timeout $((timeout_s + 120)) "${qemu[@]}" </dev/null 2>&1 | tee "$log"
+else
+	timeout $((timeout_s + 120)) "${qemu[@]}" </dev/null >"$log" 2>&1
+fi
+qrc=$?
+secs=$(($(date +%s) - start))
+tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+
+pass=0
+failn=0
+: >"$res"
+report() { # STATUS NAME DETAIL
+	printf '%-5s %s%s\n' "$1" "$2" "${3:+  ($3)}"
+	echo "$1 $2" >>"$res"
+	if [[ $1 == PASS ]]; then pass=$((pass + 1)); else failn=$((failn + 1)); fi
+}
+
+declare -A seen
+while read -r dom _ _ st name detail; do
+	d=${dom%|}
+	report "$st" "$name" "$d${detail:+: $detail}"
+	seen[$name]=1
+done < <(grep -E '^[AB]\| XVT RESULT (PASS|FAIL) ' "$log")
+
+while read -r name; do
+	[[ -z $name || $name == \#* ]] && continue
+	[[ -n ${seen[$name]:-} ]] || report FAIL "$name" "no result: not run or domain died"
+done <tests/xen/expected
+
+for d in A B; do
+	if grep -q "^$d| XVT DONE" "$log"; then report PASS "domu-$d-done"
+	elif [[ $d == B ]] && grep -q '^XVT0 xvt-b destroyed' "$log"; then report PASS "domu-$d-done" "destroyed by the test"
+	else report FAIL "domu-$d-done" "no XVT DONE"; fi
+done
+if grep -q '^XVT0 END' "$log" && ! grep -q '^XVT0 \(FATAL\|TIMEOUT\)' "$log"; then
+	report PASS dom0
+else
+	report FAIL dom0 "$(grep -m1 '^XVT0 \(FATAL\|TIMEOUT\)' "$log" || echo "no END, qemu exit $qrc")"
+fi
+if problems=$(tests/harness/scan-kernel-log.sh "$log") &&
+	! grep -E '\(XEN\).*(Panic on CPU|FATAL TRAP|Xen BUG|Assertion)' "$log"; then
+	report PASS kernel-log
+else
+	report FAIL kernel-log "kernel problems in $log"
+	echo "$problems" | head -20 | sed 's/^/      /'
+fi
+echo "boot + tests: ${secs}s"
+echo "$pass passed, $failn failed"
+((failn == 0))

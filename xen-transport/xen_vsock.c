@@ -1,0 +1,1026 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * xen_vsock: an AF_VSOCK transport between Xen guests on the same host,
+ * over rings of granted pages and event channels.
+ *
+ * Implementation notes
+ *
+ * The socket protocol (REQUEST/RESPONSE/RW/CREDIT/SHUTDOWN/RST, credit flow
+ * control) is virtio-vsock's, reused from virtio_transport_common exactly as
+ * vsock_loopback does; this file only moves virtio_vsock_hdr + payload
+ * records between two domains. The local CID is the domain ID + 2 (dom0 is
+ * CID 2, VMADDR_CID_HOST); the transport registers in the G2H slot.
+ *
+ * Per peer domain there are two rings, one per direction. Each domain
+ * allocates and grants its own transmit ring (a control page then
+ * ring_pages data pages) to the peer, allocates an unbound event channel
+ * for the peer (its receive port) and publishes "1 NR PORT GREF..." at
+ * /local/domain/ME/data/vsock/PEER; it then asks the peer to do the same
+ * by writing /local/domain/PEER/data/vsock-knock/ME, which the peer
+ * watches. Once the peer's node is there, the domain maps the peer's ring
+ * (its receive ring) and binds to the peer's port (its send port). The two
+ * xenstore directories are made by dom0 (tools/xen-vsock-setup).
+ *
+ * Shared memory is hostile: the control page holds only free-running
+ * counters and wait flags. Each side keeps its own index privately and
+ * reads the other's once (READ_ONCE), bounds it by the ring size, and
+ * checks every record length before use; a violation tears down that one
+ * peer. Barriers: data before the producer index (virt_wmb), consumer index
+ * after the reads of the data (virt_mb), wait flag then index re-check
+ * (virt_mb) on both sides so a notification is never lost.
+ *
+ * All per-peer work runs in one work item (peer->work), on one ordered
+ * workqueue with the teardowns, so the rings and the channel state need no
+ * lock and a peer's successor never races its teardown in xenstore. xvt_peers (an xarray) maps domids to
+ * peers; its lock also orders send_pkt's enqueue against a peer's removal.
+ *
+ * Lock order: xvt_peers.xa_lock -> peer->txq.lock.
+ */
+
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+#include <linux/virtio_vsock.h>
+#include <net/af_vsock.h>
+#include <xen/xen.h>
+#include <xen/xenbus.h>
+#include <xen/grant_table.h>
+#include <xen/events.h>
+#include <xen/page.h>
+#include <xen/interface/event_channel.h>
+#include <asm/xen/hypercall.h>
+
+#define XVT_HDR_LEN	sizeof(struct virtio_vsock_hdr)
+#define XVT_REC_ALIGN	8
+#define XVT_MAX_PAYLOAD	VIRTIO_VSOCK_MAX_PKT_BUF_SIZE
+#define XVT_PROTO	1
+#define XVT_MIN_PAGES	32	/* a ring holds at least one maximal record */
+#define XVT_PUB_MAX	4096	/* xenstore value limit */
+
+static unsigned int ring_pages = 64;
+module_param(ring_pages, uint, 0444);
+MODULE_PARM_DESC(ring_pages, "data pages of each transmit ring (power of 2, 32..max_ring_pages)");
+
+static unsigned int max_ring_pages = 256;
+module_param(max_ring_pages, uint, 0444);
+MODULE_PARM_DESC(max_ring_pages, "largest ring accepted from a peer, in data pages (<= 256)");
+
+static unsigned int max_peers = 64;
+module_param(max_peers, uint, 0444);
+MODULE_PARM_DESC(max_peers, "most peer domains at once");
+
+static unsigned int rendezvous_ms = 5000;
+module_param(rendezvous_ms, uint, 0444);
+MODULE_PARM_DESC(rendezvous_ms, "time a peer has to publish its ring before its packets are reset");
+
+static unsigned int heartbeat_ms = 1000;
+module_param(heartbeat_ms, uint, 0444);
+MODULE_PARM_DESC(heartbeat_ms, "interval of the peer liveness check");
+
+static unsigned int rx_budget = 64;
+module_param(rx_budget, uint, 0444);
+MODULE_PARM_DESC(rx_budget, "records received per work run before yielding");
+
+/* Page 0 of each ring, shared with the peer: nothing here is trusted. */
+struct xvt_ctrl {
+	u32 prod;	/* written by the producer only */
+	u32 prod_wait;	/* producer: notify me when cons moves */
+	u32 cons;	/* written by the consumer only */
+	u32 cons_wait;	/* consumer: notify me when prod moves */
+};
+
+struct xvt_ring {
+	struct page **pages;	/* nr + 1: the control page, then data */
+	unsigned int nr;	/* data pages, a power of two */
+	u32 size;		/* nr * PAGE_SIZE */
+	u32 idx;		/* ours: prod (tx ring) or cons (rx ring) */
+	struct xvt_ctrl *ctrl;
+	grant_ref_t *grefs;	/* tx: granted; rx: the peer's, mapped */
+	grant_handle_t *handles; /* rx only: map handles */
+	unsigned int mapped;	/* rx only: pages mapped */
+};
+
+enum xvt_state { XVT_NEW, XVT_PUBLISHED, XVT_CONNECTED };
+
+enum { XVT_F_EOI, XVT_F_CHECK };
+
+struct xvt_peer {
+	domid_t domid;
+	u64 cid;
+	struct work_struct work;
+	struct work_struct free_work;
+	unsigned long flags;		/* XVT_F_*, atomic bitops */
+
+	/* Protected by txq.lock; filled by send_pkt, drained by work. */
+	struct sk_buff_head txq;
+
+	/* Only touched by work, or by teardown once work is cancelled. */
+	enum xvt_state state;
+	unsigned long deadline;		/* jiffies: rendezvous */
+	bool published;
+	int irq;			/* receive port's irq, or 0 */
+	evtchn_port_t sport;		/* send port, or 0 */
+	struct xvt_ring tx;
+	struct xvt_ring rx;
+};
+
+static struct virtio_transport xvt_transport;
+static DEFINE_XARRAY(xvt_peers);	/* domid -> peer; see lock order */
+static struct workqueue_struct *xvt_wq;
+static unsigned int xvt_domid;
+static u64 xvt_local_cid;
+static char xvt_pub_dir[48];		/* /local/domain/ME/data/vsock */
+static char xvt_knock_dir[48];		/* /local/domain/ME/data/vsock-knock */
+static unsigned int xvt_npeers;		/* Protected by xvt_peers.xa_lock */
+static DEFINE_MUTEX(xvt_reset_lock);
+static u64 xvt_reset_cid;		/* Protected by xvt_reset_lock */
+static void xvt_heartbeat(struct work_struct *work);
+static DECLARE_DELAYED_WORK(xvt_heartbeat_work, xvt_heartbeat);
+
+/* --- ring copies: offsets are free-running, reduced here --- */
+
+static void *xvt_ring_ptr(struct xvt_ring *r, u32 pos, u32 *room)
+{
+	u32 off = pos & (r->size - 1);
+	u32 in = off & ~PAGE_MASK;
+
+	*room = PAGE_SIZE - in;
+	return page_address(r->pages[1 + (off >> PAGE_SHIFT)]) + in;
+}
+
+static void xvt_ring_get(struct xvt_ring *r, u32 pos, void *dst, u32 len)
+{
+	u32 room, n;
+
+	while (len) {
+		void *p = xvt_ring_ptr(r, pos, &room);
+
+		n = min(len, room);
+		memcpy(dst, p, n);
+		dst += n;
+		pos += n;
+		len -= n;
+	}
+}
+
+static void xvt_ring_put(struct xvt_ring *r, u32 pos, const void *src, u32 len)
+{
+	u32 room, n;
+
+	while (len) {
+		void *p = xvt_ring_ptr(r, pos, &room);
+
+		n = min(len, room);
+		memcpy(p, src, n);
+		src += n;
+		pos += n;
+		len -= n;
+	}
+}
+
+static void xvt_ring_put_skb(struct xvt_ring *r, u32 pos, struct sk_buff *skb)
+{
+	u32 room, n, done = 0;
+
+	while (done < skb->len) {
+		void *p = xvt_ring_ptr(r, pos + done, &room);
+
+		n = min(skb->len - done, room);
+		WARN_ON_ONCE(skb_copy_bits(skb, done, p, n));
+		done += n;
+	}
+}
+
+/* --- transmit ring: our pages, granted to the peer --- */
+
+static void xvt_tx_free(struct xvt_peer *p)
+{
+	struct xvt_ring *r = &p->tx;
+	unsigned int i;
+
+	if (!r->pages)
+		return;
+	for (i = 0; i < r->nr + 1; i++) {
+		if (!r->pages[i])
+			continue;
+		if (r->grefs[i] != INVALID_GRANT_REF)
+			gnttab_end_foreign_access(r->grefs[i], r->pages[i]);
+		else
+			__free_page(r->pages[i]);
+	}
+	kfree(r->grefs);
+	kfree(r->pages);
+	r->pages = NULL;
+}
+
+static int xvt_tx_alloc(struct xvt_peer *p)
+{
+	struct xvt_ring *r = &p->tx;
+	unsigned int i;
+	int ref;
+
+	r->nr = ring_pages;
+	r->size = r->nr * PAGE_SIZE;
+	r->pages = kcalloc(r->nr + 1, sizeof(*r->pages), GFP_KERNEL);
+	r->grefs = kcalloc(r->nr + 1, sizeof(*r->grefs), GFP_KERNEL);
+	if (!r->pages || !r->grefs)
+		return -ENOMEM;
+	for (i = 0; i < r->nr + 1; i++) {
+		r->grefs[i] = INVALID_GRANT_REF;
+		r->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!r->pages[i])
+			return -ENOMEM;
+		ref = gnttab_grant_foreign_access(p->domid,
+						  xen_page_to_gfn(r->pages[i]), 0);
+		if (ref < 0)
+			return ref;
+		r->grefs[i] = ref;
+	}
+	r->ctrl = page_address(r->pages[0]);
+	return 0;
+}
+
+/* --- receive ring: the peer's pages, mapped --- */
+
+static void xvt_rx_unmap(struct xvt_peer *p)
+{
+	struct xvt_ring *r = &p->rx;
+	struct gnttab_unmap_grant_ref *ops;
+	struct page **mapped;
+	unsigned int i, n = 0;
+
+	if (!r->pages)
+		goto out;
+	ops = kcalloc(r->nr + 1, sizeof(*ops), GFP_KERNEL | __GFP_NOFAIL);
+	mapped = kcalloc(r->nr + 1, sizeof(*mapped), GFP_KERNEL | __GFP_NOFAIL);
+	for (i = 0; i < r->nr + 1; i++) {
+		if (r->handles[i] == INVALID_GRANT_HANDLE)
+			continue;
+		gnttab_set_unmap_op(&ops[n], (unsigned long)
+				    pfn_to_kaddr(page_to_xen_pfn(r->pages[i])),
+				    GNTMAP_host_map, r->handles[i]);
+		mapped[n++] = r->pages[i];
+	}
+	if (n && gnttab_unmap_refs(ops, NULL, mapped, n))
+		pr_err("xen_vsock: dom%u: unmapping the ring failed\n", p->domid);
+	kfree(mapped);
+	kfree(ops);
+	gnttab_free_pages(r->nr + 1, r->pages);
+	kfree(r->pages);
+	r->pages = NULL;
+out:
+	kfree(r->handles);
+	r->handles = NULL;
+}
+
+static int xvt_rx_map(struct xvt_peer *p)
+{
+	struct xvt_ring *r = &p->rx;
+	struct gnttab_map_grant_ref *ops;
+	unsigned int i;
+	int err;
+
+	r->pages = kcalloc(r->nr + 1, sizeof(*r->pages), GFP_KERNEL);
+	r->handles = kcalloc(r->nr + 1, sizeof(*r->handles), GFP_KERNEL);
+	ops = kcalloc(r->nr + 1, sizeof(*ops), GFP_KERNEL);
+	err = -ENOMEM;
+	if (!r->pages || !r->handles || !ops)
+		goto out;
+	for (i = 0; i < r->nr + 1; i++)
+		r->handles[i] = INVALID_GRANT_HANDLE;
+	err = gnttab_alloc_pages(r->nr + 1, r->pages);
+	if (err) {
+		kfree(r->pages);
+		r->pages = NULL;
+		goto out;
+	}
+	for (i = 0; i < r->nr + 1; i++)
+		gnttab_set_map_op(&ops[i], (unsigned long)
+				  pfn_to_kaddr(page_to_xen_pfn(r->pages[i])),
+				  GNTMAP_host_map, r->grefs[i], p->domid);
+	err = gnttab_map_refs(ops, NULL, r->pages, r->nr + 1);
+	for (i = 0; i < r->nr + 1; i++) {
+		if (ops[i].status == GNTST_okay)
+			r->handles[i] = ops[i].handle;
+		else if (!err)
+			err = -EACCES;
+	}
+	r->ctrl = page_address(r->pages[0]);
+out:
+	kfree(ops);
+	return err;
+}
+
+/* --- event channels --- */
+
+static irqreturn_t xvt_interrupt(int irq, void *data)
+{
+	struct xvt_peer *p = data;
+
+	set_bit(XVT_F_EOI, &p->flags);
+	queue_work(xvt_wq, &p->work);
+	return IRQ_HANDLED;
+}
+
+static void xvt_notify(struct xvt_peer *p)
+{
+	if (p->sport)
+		notify_remote_via_evtchn(p->sport);
+}
+
+static void xvt_evtchn_close(evtchn_port_t port)
+{
+	struct evtchn_close close = { .port = port };
+
+	if (HYPERVISOR_event_channel_op(EVTCHNOP_close, &close))
+		pr_err("xen_vsock: closing event channel %u failed\n", port);
+}
+
+static int xvt_evtchn_alloc(struct xvt_peer *p, evtchn_port_t *port)
+{
+	struct evtchn_alloc_unbound au = {
+		.dom = DOMID_SELF,
+		.remote_dom = p->domid,
+	};
+	int err, irq;
+
+	err = HYPERVISOR_event_channel_op(EVTCHNOP_alloc_unbound, &au);
+	if (err)
+		return err;
+	irq = bind_evtchn_to_irqhandler_lateeoi(au.port, xvt_interrupt, 0,
+						"xen-vsock", p);
+	if (irq < 0) {
+		xvt_evtchn_close(au.port);
+		return irq;
+	}
+	p->irq = irq;
+	*port = au.port;
+	return 0;
+}
+
+/* The send port is interdomain while the peer lives; Xen unbinds it when
+ * the peer closes its end or dies.
+ */
+static bool xvt_peer_alive(struct xvt_peer *p)
+{
+	struct evtchn_status st = { .dom = DOMID_SELF, .port = p->sport };
+
+	if (HYPERVISOR_event_channel_op(EVTCHNOP_status, &st))
+		return false;
+	return st.status == EVTCHNSTAT_interdomain;
+}
+
+/* --- rendezvous --- */
+
+static int xvt_publish(struct xvt_peer *p)
+{
+	evtchn_port_t port;
+	char name[12], *buf;
+	unsigned int i, len;
+	int err;
+
+	err = xvt_tx_alloc(p);
+	if (!err)
+		err = xvt_evtchn_alloc(p, &port);
+	if (err)
+		return err;
+	buf = kmalloc(XVT_PUB_MAX, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	len = scnprintf(buf, XVT_PUB_MAX, "%u %u %u", XVT_PROTO, p->tx.nr, port);
+	for (i = 0; i < p->tx.nr + 1; i++)
+		len += scnprintf(buf + len, XVT_PUB_MAX - len, " %u", p->tx.grefs[i]);
+	snprintf(name, sizeof(name), "%u", p->domid);
+	err = xenbus_write(XBT_NIL, xvt_pub_dir, name, buf);
+	kfree(buf);
+	if (err)
+		return err;
+	p->published = true;
+
+	/* Ask the peer to publish its side; a peer without the module never
+	 * answers and the rendezvous times out.
+	 */
+	snprintf(name, sizeof(name), "%u", xvt_domid);
+	buf = kasprintf(GFP_KERNEL, "/local/domain/%u/data/vsock-knock", p->domid);
+	if (!buf)
+		return -ENOMEM;
+	if (xenbus_write(XBT_NIL, buf, name, "1"))
+		pr_debug("xen_vsock: cannot knock at dom%u\n", p->domid);
+	kfree(buf);
+	return 0;
+}
+
+/* Parse "PROTO NR PORT GREF0 ... GREFNR" from the peer: untrusted. */
+static int xvt_parse_pub(struct xvt_peer *p, char *s, evtchn_port_t *port)
+{
+	struct xvt_ring *r = &p->rx;
+	unsigned int proto, nr, i;
+	char *tok;
+	int n;
+
+	if (sscanf(s, "%u %u %u%n", &proto, &nr, port, &n) != 3)
+		return -EINVAL;
+	if (proto != XVT_PROTO || nr < XVT_MIN_PAGES || nr > max_ring_pages ||
+	    !is_power_of_2(nr) || !*port)
+		return -EINVAL;
+	s += n;
+	r->grefs = kcalloc(nr + 1, sizeof(*r->grefs), GFP_KERNEL);
+	if (!r->grefs)
+		return -ENOMEM;
+	for (i = 0; i < nr + 1; i++) {
+		tok = strsep(&s, " ");
+		while (tok && !*tok)	/* the leading space */
+			tok = strsep(&s, " ");
+		if (!tok || kstrtou32(tok, 10, &r->grefs[i]))
+			goto bad;
+	}
+	if (s && *s)
+		goto bad;
+	r->nr = nr;
+	r->size = nr * PAGE_SIZE;
+	return 0;
+bad:
+	kfree(r->grefs);
+	r->grefs = NULL;
+	return -EINVAL;
+}
+
+static int xvt_bind_peer(struct xvt_peer *p, evtchn_port_t remote_port)
+{
+	struct evtchn_bind_interdomain bind = {
+		.remote_dom = p->domid,
+		.remote_port = remote_port,
+	};
+	int err;
+
+	err = HYPERVISOR_event_channel_op(EVTCHNOP_bind_interdomain, &bind);
+	if (err)
+		return err;
+	p->sport = bind.local_port;
+	return 0;
+}
+
+/* 0: connected; -EAGAIN: the peer has not published yet; else an error. */
+static int xvt_connect(struct xvt_peer *p)
+{
+	evtchn_port_t port;
+	char path[64], *s;
+	int err;
+
+	snprintf(path, sizeof(path), "/local/domain/%u/data/vsock/%u",
+		 p->domid, xvt_domid);
+	s = xenbus_read(XBT_NIL, path, "", NULL);
+	if (IS_ERR(s))
+		return -EAGAIN;
+	err = xvt_parse_pub(p, s, &port);
+	kfree(s);
+	if (err)
+		return err;
+	err = xvt_rx_map(p);
+	if (!err)
+		err = xvt_bind_peer(p, port);
+	return err;
+}
+
+/* --- data path --- */
+
+static void xvt_deliver(struct xvt_peer *p, struct sk_buff *skb)
+{
+	struct virtio_vsock_hdr *hdr = virtio_vsock_hdr(skb);
+
+	/* A peer speaks only for itself and only to us. */
+	if (le64_to_cpu(hdr->src_cid) != p->cid ||
+	    le64_to_cpu(hdr->dst_cid) != xvt_local_cid) {
+		kfree_skb(skb);
+		return;
+	}
+	virtio_transport_deliver_tap_pkt(skb);
+	virtio_transport_recv_pkt(&xvt_transport, skb);
+}
+
+/* Returns < 0 if the peer broke the protocol; *more if work is left. */
+static int xvt_rx(struct xvt_peer *p, bool *more)
+{
+	struct xvt_ring *r = &p->rx;
+	struct virtio_vsock_hdr hdr;
+	unsigned int done = 0;
+	bool moved = false;
+	struct sk_buff *skb;
+	u32 prod, avail, len, need;
+
+	WRITE_ONCE(r->ctrl->cons_wait, 0);
+	for (;;) {
+		prod = READ_ONCE(r->ctrl->prod);
+		virt_rmb();	/* the index, then the data it covers */
+		avail = prod - r->idx;
+		if (avail > r->size)
+			return -EPROTO;
+		if (!avail) {
+			WRITE_ONCE(r->ctrl->cons_wait, 1);
+			virt_mb();	/* flag, then index re-check */
+			if (READ_ONCE(r->ctrl->prod) == r->idx)
+				break;
+			WRITE_ONCE(r->ctrl->cons_wait, 0);
+			continue;
+		}
+		if (done++ == rx_budget) {
+			*more = true;
+			break;
+		}
+		if (avail < XVT_HDR_LEN)
+			return -EPROTO;
+		xvt_ring_get(r, r->idx, &hdr, XVT_HDR_LEN);
+		len = le32_to_cpu(hdr.len);
+		if (len > XVT_MAX_PAYLOAD)
+			return -EPROTO;
+		need = ALIGN(XVT_HDR_LEN + len, XVT_REC_ALIGN);
+		if (need > avail)
+			return -EPROTO;
+		skb = virtio_vsock_alloc_skb(VIRTIO_VSOCK_SKB_HEADROOM + len,
+					     GFP_KERNEL);
+		if (!skb) {
+			*more = true;
+			break;
+		}
+		memcpy(virtio_vsock_hdr(skb), &hdr, XVT_HDR_LEN);
+		xvt_ring_get(r, r->idx + XVT_HDR_LEN, skb_put(skb, len), len);
+		r->idx += need;
+		virt_mb();	/* the data is read before the space is given back */
+		WRITE_ONCE(r->ctrl->cons, r->idx);
+		moved = true;
+		xvt_deliver(p, skb);
+	}
+	if (moved) {
+		virt_mb();	/* cons is visible before we test prod_wait */
+		if (READ_ONCE(r->ctrl->prod_wait))
+			xvt_notify(p);
+	}
+	return 0;
+}
+
+static struct sk_buff *xvt_txq_peek(struct xvt_peer *p)
+{
+	struct sk_buff *skb;
+
+	spin_lock_bh(&p->txq.lock);
+	skb = skb_peek(&p->txq);
+	spin_unlock_bh(&p->txq.lock);
+	return skb;
+}
+
+/* Room in the tx ring, or < 0 if the peer's consumer index is bogus. */
+static s64 xvt_tx_room(struct xvt_ring *r)
+{
+	u32 used = r->idx - READ_ONCE(r->ctrl->cons);
+
+	return used > r->size ? -EPROTO : r->size - used;
+}
+
+static int xvt_tx(struct xvt_peer *p)
+{
+	struct xvt_ring *r = &p->tx;
+	struct sk_buff *skb;
+	bool sent = false;
+	s64 room;
+	u32 need;
+
+	WRITE_ONCE(r->ctrl->prod_wait, 0);
+	while ((skb = xvt_txq_peek(p))) {
+		need = ALIGN(XVT_HDR_LEN + skb->len, XVT_REC_ALIGN);
+		room = xvt_tx_room(r);
+		if (room >= 0 && room < need) {
+			WRITE_ONCE(r->ctrl->prod_wait, 1);
+			virt_mb();	/* flag, then index re-check */
+			room = xvt_tx_room(r);
+		}
+		if (room < 0)
+			return room;
+		if (room < need)
+			break;
+		WRITE_ONCE(r->ctrl->prod_wait, 0);
+		skb = skb_dequeue(&p->txq);
+		xvt_ring_put(r, r->idx, virtio_vsock_hdr(skb), XVT_HDR_LEN);
+		xvt_ring_put_skb(r, r->idx + XVT_HDR_LEN, skb);
+		r->idx += need;
+		virt_wmb();	/* the record, then the index that covers it */
+		WRITE_ONCE(r->ctrl->prod, r->idx);
+		consume_skb(skb);
+		sent = true;
+	}
+	if (sent) {
+		virt_mb();	/* prod is visible before we test cons_wait */
+		if (READ_ONCE(r->ctrl->cons_wait))
+			xvt_notify(p);
+	}
+	return 0;
+}
+
+/* --- peer lifecycle --- */
+
+static void xvt_reset_sock(struct sock *sk)
+{
+	/* Under vsock_table_lock, as virtio_transport's reset does. */
+	if (vsock_sk(sk)->remote_addr.svm_cid != xvt_reset_cid)
+		return;
+	sk->sk_state = TCP_CLOSE;
+	sk->sk_err = ECONNRESET;
+	sk_error_report(sk);
+}
+
+/* A queued packet that will never be sent: answer it with a reset. */
+static void xvt_reply_rst(struct sk_buff *skb)
+{
+	struct virtio_vsock_hdr *h = virtio_vsock_hdr(skb), *r;
+	struct sk_buff *rst;
+
+	if (le16_to_cpu(h->op) == VIRTIO_VSOCK_OP_RST)
+		return;
+	rst = virtio_vsock_alloc_skb(VIRTIO_VSOCK_SKB_HEADROOM, GFP_KERNEL);
+	if (!rst)
+		return;
+	r = virtio_vsock_hdr(rst);
+	memset(r, 0, sizeof(*r));
+	r->src_cid = h->dst_cid;
+	r->src_port = h->dst_port;
+	r->dst_cid = h->src_cid;
+	r->dst_port = h->src_port;
+	r->type = h->type;
+	r->op = cpu_to_le16(VIRTIO_VSOCK_OP_RST);
+	virtio_transport_recv_pkt(&xvt_transport, rst);
+}
+
+/* Undo whatever part of the setup was done; the work must not run. */
+static void xvt_peer_teardown(struct xvt_peer *p)
+{
+	struct sk_buff *skb;
+	char name[12];
+
+	if (p->published) {
+		snprintf(name, sizeof(name), "%u", p->domid);
+		xenbus_rm(XBT_NIL, xvt_pub_dir, name);
+	}
+	if (p->irq > 0)
+		unbind_from_irqhandler(p->irq, p);	/* closes the port */
+	if (p->sport)
+		xvt_evtchn_close(p->sport);
+	xvt_rx_unmap(p);
+	kfree(p->rx.grefs);
+	p->rx.grefs = NULL;
+	xvt_tx_free(p);
+	while ((skb = skb_dequeue(&p->txq))) {
+		xvt_reply_rst(skb);
+		kfree_skb(skb);
+	}
+	mutex_lock(&xvt_reset_lock);
+	xvt_reset_cid = p->cid;
+	vsock_for_each_connected_socket(&xvt_transport.transport,
+					xvt_reset_sock);
+	mutex_unlock(&xvt_reset_lock);
+}
+
+static void xvt_peer_free_work(struct work_struct *work)
+{
+	struct xvt_peer *p = container_of(work, struct xvt_peer, free_work);
+
+	if (p->irq > 0)
+		disable_irq(p->irq);	/* no new work from the peer */
+	cancel_work_sync(&p->work);
+	xvt_peer_teardown(p);
+	kfree(p);
+}
+
+/*
+ * Take the peer out of the table: later packets for its CID start anew.
+ * With QUEUE, its teardown is queued under the table lock, so on the
+ * ordered workqueue it runs before any work of a successor peer.
+ */
+static bool xvt_peer_unlink(struct xvt_peer *p, bool queue)
+{
+	bool unlinked;
+
+	xa_lock_bh(&xvt_peers);
+	unlinked = __xa_cmpxchg(&xvt_peers, p->domid, p, NULL, GFP_ATOMIC) == p;
+	if (unlinked) {
+		xvt_npeers--;
+		if (queue)
+			queue_work(xvt_wq, &p->free_work);
+	}
+	xa_unlock_bh(&xvt_peers);
+	return unlinked;
+}
+
+static void xvt_peer_kill(struct xvt_peer *p, int why)
+{
+	if (why != -ETIMEDOUT)
+		pr_info("xen_vsock: dom%u: channel down (%d)\n", p->domid, why);
+	xvt_peer_unlink(p, true);
+}
+
+static void xvt_peer_eoi(struct xvt_peer *p)
+{
+	if (test_and_clear_bit(XVT_F_EOI, &p->flags))
+		xen_irq_lateeoi(p->irq, 0);
+}
+
+static int xvt_peer_step(struct xvt_peer *p, bool *more)
+{
+	int err;
+
+	switch (p->state) {
+	case XVT_NEW:
+		err = xvt_publish(p);
+		if (err)
+			return err;
+		p->state = XVT_PUBLISHED;
+		fallthrough;
+	case XVT_PUBLISHED:
+		err = xvt_connect(p);
+		if (err == -EAGAIN)
+			return time_after(jiffies, p->deadline) ? -ETIMEDOUT : 0;
+		if (err)
+			return err;
+		p->state = XVT_CONNECTED;
+		pr_info("xen_vsock: dom%u: connected (%u+%u ring pages)\n",
+			p->domid, p->tx.nr, p->rx.nr);
+		xvt_notify(p);
+		fallthrough;
+	case XVT_CONNECTED:
+		if (test_and_clear_bit(XVT_F_CHECK, &p->flags) &&
+		    !xvt_peer_alive(p))
+			return -ENOTCONN;
+		err = xvt_rx(p, more);
+		if (!err)
+			err = xvt_tx(p);
+		return err;
+	}
+	return 0;
+}
+
+static void xvt_peer_work(struct work_struct *work)
+{
+	struct xvt_peer *p = container_of(work, struct xvt_peer, work);
+	bool more = false;
+	int err;
+
+	err = xvt_peer_step(p, &more);
+	xvt_peer_eoi(p);
+	if (err)
+		xvt_peer_kill(p, err);
+	else if (more)
+		queue_work(xvt_wq, &p->work);
+}
+
+/* Find or make the peer for DOMID; xvt_peers.xa_lock held. */
+static struct xvt_peer *__xvt_peer_get(unsigned int domid)
+{
+	struct xvt_peer *p;
+
+	lockdep_assert_held(&xvt_peers.xa_lock);
+	p = xa_load(&xvt_peers, domid);
+	if (p || xvt_npeers >= max_peers)
+		return p;
+	p = kzalloc(sizeof(*p), GFP_ATOMIC);
+	if (!p)
+		return NULL;
+	p->domid = domid;
+	p->cid = (u64)domid + 2;
+	p->deadline = jiffies + msecs_to_jiffies(rendezvous_ms);
+	INIT_WORK(&p->work, xvt_peer_work);
+	INIT_WORK(&p->free_work, xvt_peer_free_work);
+	skb_queue_head_init(&p->txq);
+	if (xa_is_err(__xa_store(&xvt_peers, domid, p, GFP_ATOMIC))) {
+		kfree(p);
+		return NULL;
+	}
+	xvt_npeers++;
+	return p;
+}
+
+static bool xvt_valid_peer(u64 cid)
+{
+	return cid >= VMADDR_CID_HOST && cid != xvt_local_cid &&
+	       cid - 2 < DOMID_FIRST_RESERVED;
+}
+
+static int xvt_send_pkt(struct sk_buff *skb)
+{
+	u64 cid = le64_to_cpu(virtio_vsock_hdr(skb)->dst_cid);
+	int len = skb->len;
+	struct xvt_peer *p;
+
+	if (!xvt_valid_peer(cid)) {
+		kfree_skb(skb);
+		return -EHOSTUNREACH;
+	}
+	xa_lock_bh(&xvt_peers);
+	p = __xvt_peer_get(cid - 2);
+	if (p) {
+		skb_queue_tail(&p->txq, skb);
+		queue_work(xvt_wq, &p->work);
+	}
+	xa_unlock_bh(&xvt_peers);
+	if (!p) {
+		kfree_skb(skb);
+		return -ENOMEM;
+	}
+	return len;
+}
+
+static int xvt_cancel_pkt(struct vsock_sock *vsk)
+{
+	struct xvt_peer *p;
+
+	xa_lock_bh(&xvt_peers);
+	p = xa_load(&xvt_peers, vsk->remote_addr.svm_cid - 2);
+	if (p)
+		virtio_transport_purge_skbs(vsk, &p->txq);
+	xa_unlock_bh(&xvt_peers);
+	return 0;
+}
+
+static void xvt_kick(unsigned int domid)
+{
+	struct xvt_peer *p;
+
+	xa_lock_bh(&xvt_peers);
+	p = __xvt_peer_get(domid);
+	if (p) {
+		set_bit(XVT_F_CHECK, &p->flags);
+		queue_work(xvt_wq, &p->work);
+	}
+	xa_unlock_bh(&xvt_peers);
+}
+
+/* A peer knocked: set up our side (or check the old channel). */
+static void xvt_knock(struct xenbus_watch *w, const char *path,
+		      const char *token)
+{
+	unsigned int domid;
+	char name[12];
+
+	if (sscanf(path + strlen(xvt_knock_dir), "/%u", &domid) != 1)
+		return;
+	snprintf(name, sizeof(name), "%u", domid);
+	if (!xenbus_exists(XBT_NIL, xvt_knock_dir, name))
+		return;		/* our own removal */
+	xenbus_rm(XBT_NIL, xvt_knock_dir, name);
+	if (xvt_valid_peer((u64)domid + 2))
+		xvt_kick(domid);
+}
+
+static struct xenbus_watch xvt_knock_watch = {
+	.node = xvt_knock_dir,
+	.callback = xvt_knock,
+};
+
+static void xvt_heartbeat(struct work_struct *work)
+{
+	struct xvt_peer *p;
+	unsigned long i;
+
+	xa_lock_bh(&xvt_peers);
+	xa_for_each(&xvt_peers, i, p) {
+		set_bit(XVT_F_CHECK, &p->flags);
+		queue_work(xvt_wq, &p->work);
+	}
+	xa_unlock_bh(&xvt_peers);
+	queue_delayed_work(xvt_wq, &xvt_heartbeat_work,
+			   msecs_to_jiffies(heartbeat_ms));
+}
+
+static u32 xvt_get_local_cid(void)
+{
+	return xvt_local_cid;
+}
+
+static bool xvt_seqpacket_allow(u32 remote_cid)
+{
+	return true;
+}
+
+static struct virtio_transport xvt_transport = {
+	.transport = {
+		.module                   = THIS_MODULE,
+
+		.get_local_cid            = xvt_get_local_cid,
+
+		.init                     = virtio_transport_do_socket_init,
+		.destruct                 = virtio_transport_destruct,
+		.release                  = virtio_transport_release,
+		.connect                  = virtio_transport_connect,
+		.shutdown                 = virtio_transport_shutdown,
+		.cancel_pkt               = xvt_cancel_pkt,
+
+		.dgram_bind               = virtio_transport_dgram_bind,
+		.dgram_dequeue            = virtio_transport_dgram_dequeue,
+		.dgram_enqueue            = virtio_transport_dgram_enqueue,
+		.dgram_allow              = virtio_transport_dgram_allow,
+
+		.stream_dequeue           = virtio_transport_stream_dequeue,
+		.stream_enqueue           = virtio_transport_stream_enqueue,
+		.stream_has_data          = virtio_transport_stream_has_data,
+		.stream_has_space         = virtio_transport_stream_has_space,
+		.stream_rcvhiwat          = virtio_transport_stream_rcvhiwat,
+		.stream_is_active         = virtio_transport_stream_is_active,
+		.stream_allow             = virtio_transport_stream_allow,
+
+		.seqpacket_dequeue        = virtio_transport_seqpacket_dequeue,
+		.seqpacket_enqueue        = virtio_transport_seqpacket_enqueue,
+		.seqpacket_allow          = xvt_seqpacket_allow,
+		.seqpacket_has_data       = virtio_transport_seqpacket_has_data,
+
+		.notify_poll_in           = virtio_transport_notify_poll_in,
+		.notify_poll_out          = virtio_transport_notify_poll_out,
+		.notify_recv_init         = virtio_transport_notify_recv_init,
+		.notify_recv_pre_block    = virtio_transport_notify_recv_pre_block,
+		.notify_recv_pre_dequeue  = virtio_transport_notify_recv_pre_dequeue,
+		.notify_recv_post_dequeue = virtio_transport_notify_recv_post_dequeue,
+		.notify_send_init         = virtio_transport_notify_send_init,
+		.notify_send_pre_block    = virtio_transport_notify_send_pre_block,
+		.notify_send_pre_enqueue  = virtio_transport_notify_send_pre_enqueue,
+		.notify_send_post_enqueue = virtio_transport_notify_send_post_enqueue,
+		.notify_buffer_size       = virtio_transport_notify_buffer_size,
+	},
+
+	.send_pkt = xvt_send_pkt,
+};
+
+static int xvt_read_domid(void)
+{
+	int err;
+
+	err = xenbus_scanf(XBT_NIL, "domid", "", "%u", &xvt_domid);
+	if (err != 1)
+		return err < 0 ? err : -EINVAL;
+	if (xvt_domid >= DOMID_FIRST_RESERVED)
+		return -EINVAL;
+	xvt_local_cid = (u64)xvt_domid + 2;
+	snprintf(xvt_pub_dir, sizeof(xvt_pub_dir),
+		 "/local/domain/%u/data/vsock", xvt_domid);
+	snprintf(xvt_knock_dir, sizeof(xvt_knock_dir),
+		 "/local/domain/%u/data/vsock-knock", xvt_domid);
+	return 0;
+}
+
+static void xvt_peers_destroy(void)
+{
+	struct xvt_peer *p;
+	unsigned long i;
+
+	xa_for_each(&xvt_peers, i, p) {
+		if (xvt_peer_unlink(p, false))
+			xvt_peer_free_work(&p->free_work);
+	}
+}
+
+static int __init xvt_init(void)
+{
+	int err;
+
+	if (!xen_domain())
+		return -ENODEV;
+	if (max_ring_pages > 256 || ring_pages < XVT_MIN_PAGES ||
+	    ring_pages > max_ring_pages || !is_power_of_2(ring_pages) ||
+	    !heartbeat_ms || !rx_budget)
+		return -EINVAL;
+	err = xvt_read_domid();
+	if (err)
+		return err;
+	xvt_wq = alloc_ordered_workqueue("xen_vsock", 0);
+	if (!xvt_wq)
+		return -ENOMEM;
+	err = register_xenbus_watch(&xvt_knock_watch);
+	if (err)
+		goto out_wq;
+	err = vsock_core_register(&xvt_transport.transport,
+				  VSOCK_TRANSPORT_F_G2H);
+	if (err)
+		goto out_watch;
+	queue_delayed_work(xvt_wq, &xvt_heartbeat_work,
+			   msecs_to_jiffies(heartbeat_ms));
+	pr_info("xen_vsock: dom%u, CID %llu\n", xvt_domid, xvt_local_cid);
+	return 0;
+
+out_watch:
+	unregister_xenbus_watch(&xvt_knock_watch);
+out_wq:
+	destroy_workqueue(xvt_wq);
+	return err;
+}
+
+static void __exit xvt_exit(void)
+{
+	vsock_core_unregister(&xvt_transport.transport);
+	unregister_xenbus_watch(&xvt_knock_watch);
+	cancel_delayed_work_sync(&xvt_heartbeat_work);
+	flush_workqueue(xvt_wq);	/* pending free_work */
+	xvt_peers_destroy();
+	destroy_workqueue(xvt_wq);
+}
+
+module_init(xvt_init);
+module_exit(xvt_exit);
+MODULE_LICENSE("GPL v2");
+MODULE_DESCRIPTION("AF_VSOCK transport between Xen guests over grant tables and event channels");
+MODULE_ALIAS_NETPROTO(PF_VSOCK);
