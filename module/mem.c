@@ -2,7 +2,8 @@
 /*
  * The address space: mappings, mm fields and page contents.
  *
- * Dump: each mapping becomes a VMA record; pages are found by walking the
+ * Dump: each mapping becomes a VMA record (a shared mapping of a file
+ * saves no pages: its data is the file's); pages are found by walking the
  * target's page tables (walk_page_range() is not exported), so pages
  * never touched, the zero page, and a private file mapping's pages that
  * still come from the page cache are not written.  They are read with
@@ -47,10 +48,20 @@ static int ckpt_vma_kind(struct vm_area_struct *vma)
 			return CKPT_VMA_VVAR;
 		return -EOPNOTSUPP;
 	}
-	if (vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP | VM_MAYSHARE))
+	if (vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP))
 		return -EOPNOTSUPP;
 	if (is_vm_hugetlb_page(vma))
 		return -EOPNOTSUPP;
+	if (vma->vm_flags & VM_MAYSHARE) {
+		/*
+		 * Shared anonymous memory, memfd and SysV shm are backed by
+		 * unlinked files: their path is refused in ckpt_dump_vma().
+		 */
+		if (!vma->vm_file ||
+		    !S_ISREG(file_inode(vma->vm_file)->i_mode))
+			return -EOPNOTSUPP;
+		return CKPT_VMA_FILE_SHARED;
+	}
 	if (vma->vm_file)
 		return CKPT_VMA_FILE_PRIVATE;
 	if (vma_is_anonymous(vma))
@@ -118,7 +129,10 @@ static int ckpt_dump_vma(struct ckpt_dump *d, struct vm_area_struct *vma)
 	if (vma->vm_start <= d->mm->start_stack &&
 	    vma->vm_end >= d->mm->start_stack)
 		v.flags |= CKPT_VMAF_STACK;
-	if (kind == CKPT_VMA_FILE_PRIVATE) {
+	if (kind == CKPT_VMA_FILE_SHARED &&
+	    (vma->vm_file->f_mode & FMODE_WRITE))
+		v.flags |= CKPT_VMAF_WRITABLE_FILE;
+	if (kind == CKPT_VMA_FILE_PRIVATE || kind == CKPT_VMA_FILE_SHARED) {
 		v.pgoff = vma->vm_pgoff;
 		path = ckpt_file_path(vma->vm_file, d->scratch);
 		if (IS_ERR(path)) {
@@ -427,10 +441,14 @@ static int ckpt_check_vma(const struct ckpt_restore_vma *v, u64 prev_end)
 	if (r->prot & ~(u32)(PROT_READ | PROT_WRITE | PROT_EXEC))
 		return -EBADMSG;
 	if (r->flags & ~(CKPT_VMAF_GROWSDOWN | CKPT_VMAF_HEAP |
-			 CKPT_VMAF_STACK))
+			 CKPT_VMAF_STACK | CKPT_VMAF_WRITABLE_FILE))
+		return -EBADMSG;
+	if ((r->flags & CKPT_VMAF_WRITABLE_FILE) &&
+	    r->kind != CKPT_VMA_FILE_SHARED)
 		return -EBADMSG;
 	switch (r->kind) {
 	case CKPT_VMA_FILE_PRIVATE:
+	case CKPT_VMA_FILE_SHARED:
 		if (!v->path || r->pgoff > (ULONG_MAX >> PAGE_SHIFT) -
 				((r->end - r->start) >> PAGE_SHIFT))
 			return -EBADMSG;
@@ -560,18 +578,25 @@ static int ckpt_unmap_all(void)
 	return err;
 }
 
-/* Open the file behind a private mapping, as the restored process. */
+/*
+ * Open the file behind a mapping, as the restored process.  A private
+ * mapping's unsaved pages come from the file: it must not have changed.
+ * A shared mapping's data is the file's own.
+ */
 static struct file *ckpt_open_mapped(const struct ckpt_restore_vma *v)
 {
+	bool shared = v->rec.kind == CKPT_VMA_FILE_SHARED;
+	int flags = (v->rec.flags & CKPT_VMAF_WRITABLE_FILE) ? O_RDWR :
+							       O_RDONLY;
 	struct file *f;
 	u64 ino, dev, size, mtime;
 
-	f = filp_open(v->path, O_RDONLY | O_LARGEFILE, 0);
+	f = filp_open(v->path, flags | O_LARGEFILE, 0);
 	if (IS_ERR(f))
 		return f;
 	ckpt_file_identity(f, &ino, &dev, &size, &mtime);
-	if (!S_ISREG(file_inode(f)->i_mode) || size != v->rec.size ||
-	    mtime != v->rec.mtime_ns) {
+	if (!S_ISREG(file_inode(f)->i_mode) ||
+	    (!shared && (size != v->rec.size || mtime != v->rec.mtime_ns))) {
 		fput(f);
 		return ERR_PTR(-ESTALE);
 	}
@@ -588,10 +613,14 @@ static int ckpt_map_vma(const struct ckpt_restore_vma *v, struct file **last,
 
 	if (r->flags & CKPT_VMAF_GROWSDOWN)
 		flags |= MAP_GROWSDOWN;
+	if (r->kind == CKPT_VMA_FILE_SHARED)
+		flags = MAP_SHARED | MAP_FIXED_NOREPLACE;
 	if (r->kind == CKPT_VMA_ANON) {
 		flags |= MAP_ANONYMOUS;
 	} else {
-		if (!*last || strcmp((*last_v)->path, v->path)) {
+		if (!*last || strcmp((*last_v)->path, v->path) ||
+		    (*last_v)->rec.kind != r->kind ||
+		    (*last_v)->rec.flags != r->flags) {
 			if (*last)
 				fput(*last);
 			*last = ckpt_open_mapped(v);

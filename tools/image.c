@@ -454,6 +454,8 @@ static const char *vma_kind_name(uint32_t kind)
 		return "[vdso]";
 	case CKPT_VMA_VVAR:
 		return "[vvar]";
+	case CKPT_VMA_FILE_SHARED:
+		return "shared file";
 	default:
 		return "file";
 	}
@@ -467,7 +469,7 @@ static int check_vma(struct ckpt_image *img)
 	err = check_vma_range(img, v);
 	if (err)
 		return err;
-	if (v->kind < CKPT_VMA_ANON || v->kind > CKPT_VMA_VVAR)
+	if (v->kind < CKPT_VMA_ANON || v->kind > CKPT_VMA_FILE_SHARED)
 		return img_bad(img, "unknown kind %u", v->kind);
 	if ((v->kind == CKPT_VMA_VDSO || v->kind == CKPT_VMA_VVAR) &&
 	    find_kind(img, v->kind))
@@ -476,18 +478,23 @@ static int check_vma(struct ckpt_image *img)
 	if (v->prot & ~0x7U)
 		return img_bad(img, "unknown protection bits 0x%x", v->prot);
 	if (v->flags & ~(CKPT_VMAF_GROWSDOWN | CKPT_VMAF_HEAP |
-			 CKPT_VMAF_STACK))
+			 CKPT_VMAF_STACK | CKPT_VMAF_WRITABLE_FILE))
 		return img_bad(img, "unknown flags 0x%x", v->flags);
+	if ((v->flags & CKPT_VMAF_WRITABLE_FILE) &&
+	    v->kind != CKPT_VMA_FILE_SHARED)
+		return img_bad(img, "only a shared mapping needs its file writable");
 	if (img->nr_vmas >= CKPT_MAX_VMAS)
 		return img_bad(img, "more than %u VMAs", CKPT_MAX_VMAS);
-	if (v->kind != CKPT_VMA_FILE_PRIVATE && v->path_len)
+	if (v->kind != CKPT_VMA_FILE_PRIVATE &&
+	    v->kind != CKPT_VMA_FILE_SHARED && v->path_len)
 		return img_bad(img, "%s mapping has a path",
 			       vma_kind_name(v->kind));
 	if (v->pgoff > (UINT64_MAX >> 12) - ((v->end - v->start) >> 12))
 		return img_bad(img, "file offset 0x%llx pages is too large",
 			       v->pgoff);
 	err = check_tail(img, sizeof(*v), v->path_len,
-			 v->kind == CKPT_VMA_FILE_PRIVATE);
+			 v->kind == CKPT_VMA_FILE_PRIVATE ||
+			 v->kind == CKPT_VMA_FILE_SHARED);
 	return err ? err : add_vma(img, v);
 }
 
@@ -685,7 +692,8 @@ static int check_pages_place(struct ckpt_image *img, uint64_t addr,
 		return img_bad(img, "pages 0x%" PRIx64 "-0x%" PRIx64 " are not inside one VMA",
 			       addr, end);
 	kind = img->vmas[i].kind;
-	if (kind == CKPT_VMA_VDSO || kind == CKPT_VMA_VVAR)
+	if (kind == CKPT_VMA_VDSO || kind == CKPT_VMA_VVAR ||
+	    kind == CKPT_VMA_FILE_SHARED)
 		return img_bad(img, "pages at 0x%" PRIx64 " are in the %s mapping, which is not saved",
 			       addr, vma_kind_name(kind));
 	return 0;

@@ -237,6 +237,7 @@ static const char *vma_kind(uint32_t kind)
 	static const char *const names[] = {
 		[CKPT_VMA_ANON] = "anon", [CKPT_VMA_FILE_PRIVATE] = "file",
 		[CKPT_VMA_VDSO] = "vdso", [CKPT_VMA_VVAR] = "vvar",
+		[CKPT_VMA_FILE_SHARED] = "shared",
 	};
 
 	return kind < ARRAY_SIZE(names) && names[kind] ? names[kind] : "?";
@@ -245,6 +246,7 @@ static const char *vma_kind(uint32_t kind)
 static const struct flag_name vma_flags[] = {
 	{ CKPT_VMAF_GROWSDOWN, "growsdown" }, { CKPT_VMAF_HEAP, "heap" },
 	{ CKPT_VMAF_STACK, "stack" },
+	{ CKPT_VMAF_WRITABLE_FILE, "writable-file" },
 };
 
 static int show_vma(struct show *s)

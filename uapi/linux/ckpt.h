@@ -460,12 +460,17 @@ struct ckpt_rec_mm {
 #define CKPT_VMA_FILE_PRIVATE	2	/* private mapping of a file */
 #define CKPT_VMA_VDSO		3	/* [vdso]: not restored, moved */
 #define CKPT_VMA_VVAR		4	/* [vvar]: not restored, moved */
+#define CKPT_VMA_FILE_SHARED	5	/* MAP_SHARED of a regular file: the
+					 * data is the file's, none saved */
 
 /* struct ckpt_rec_vma.prot: PROT_READ/WRITE/EXEC values of mman.h */
 /* struct ckpt_rec_vma.flags */
 #define CKPT_VMAF_GROWSDOWN	(1U << 0)
 #define CKPT_VMAF_HEAP		(1U << 1)	/* informative */
 #define CKPT_VMAF_STACK		(1U << 2)	/* informative */
+#define CKPT_VMAF_WRITABLE_FILE	(1U << 3)	/* file open for writing
+						 * (shared: mprotect may add
+						 * PROT_WRITE later) */
 
 /**
  * struct ckpt_rec_vma - one mapping; for files, the path follows
@@ -476,7 +481,8 @@ struct ckpt_rec_mm {
  * @flags: CKPT_VMAF_*
  * @path_len: bytes of path that follow, including the NUL; 0 for none
  * @ino, @dev, @size, @mtime_ns: identity of the file when checkpointed;
- *	a restore refuses a file that changed (ESTALE)
+ *	a restore refuses a privately mapped file that changed (ESTALE); a
+ *	shared mapping's file may change (its contents are the data)
  * @vm_flags: the kernel's vm_flags (informative)
  */
 struct ckpt_rec_vma {
