@@ -24,6 +24,9 @@
 #include <linux/task_work.h>
 #include <linux/uaccess.h>
 #include <linux/delay.h>
+#include <linux/nsproxy.h>
+#include <linux/pid_namespace.h>
+#include <linux/seccomp.h>
 #include "ckpt.h"
 
 #define CKPT_FREEZE_TIMEOUT	(10 * HZ)
@@ -135,14 +138,38 @@ static int ckpt_may_checkpoint(struct task_struct *t)
 	return 0;
 }
 
+/* Does @t see the system through the checkpointer's namespaces? */
+static bool ckpt_same_namespaces(struct task_struct *t)
+{
+	struct nsproxy *mine = current->nsproxy, *its;
+	bool same;
+
+	task_lock(t);
+	its = t->nsproxy;
+	same = its && its->mnt_ns == mine->mnt_ns &&
+	       its->uts_ns == mine->uts_ns && its->ipc_ns == mine->ipc_ns &&
+	       its->net_ns == mine->net_ns;
+	task_unlock(t);
+	rcu_read_lock();
+	same = same && task_active_pid_ns(t) == task_active_pid_ns(current) &&
+	       __task_cred(t)->user_ns == current_user_ns();
+	rcu_read_unlock();
+	return same;
+}
+
+/*
+ * State that is not saved yet and would be lost silently: refuse.  What
+ * is saved is documented in Documentation/overview.rst.
+ */
 static int ckpt_check_target(struct task_struct *t, struct ckpt_err *e)
 {
 	if (t->flags & PF_EXITING)
 		return -ESRCH;
-	if (get_nr_threads(t) != 1)
-		return ckpt_fail(e, CKPT_OBJ_TASK, -EOPNOTSUPP);
 	if (t->ptrace)
 		return ckpt_fail(e, CKPT_OBJ_TASK, -EBUSY);
+	if (get_nr_threads(t) != 1 || t->seccomp.mode != SECCOMP_MODE_DISABLED ||
+	    t->sysvsem.undo_list || !ckpt_same_namespaces(t))
+		return ckpt_fail(e, CKPT_OBJ_TASK, -EOPNOTSUPP);
 	return 0;
 }
 
@@ -152,7 +179,7 @@ static int ckpt_dump_all(struct ckpt_dump *d)
 		ckpt_dump_task, ckpt_dump_fs, ckpt_dump_sigactions,
 		ckpt_dump_mm, ckpt_dump_files, ckpt_dump_cpu,
 		ckpt_dump_rlimits, ckpt_dump_sigpending, ckpt_dump_pipes,
-		ckpt_dump_pages,
+		ckpt_dump_timers, ckpt_dump_pages,
 	};
 	unsigned int i;
 	int err;

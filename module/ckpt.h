@@ -169,6 +169,8 @@ struct ckpt_restore {
 	bool have_rlimits;
 	struct ckpt_rec_sigpending *sigpending;
 	u32 nr_sigpending;
+	struct ckpt_rec_timers timers;
+	bool have_timers;
 	struct ckpt_restore_pipedata *pipedata;
 	u32 nr_pipedata;
 	u32 pipedata_bytes;
@@ -243,6 +245,8 @@ int ckpt_dump_files(struct ckpt_dump *d);
 int ckpt_dump_cpu(struct ckpt_dump *d);
 int ckpt_dump_rlimits(struct ckpt_dump *d);
 int ckpt_dump_sigpending(struct ckpt_dump *d);
+int ckpt_dump_timers(struct ckpt_dump *d);
+void ckpt_arm_timers(const struct ckpt_rec_timers *t);
 int ckpt_dump_pages(struct ckpt_dump *d);
 u64 ckpt_cpu_xfeatures(void);
 u32 ckpt_cpu_xstate_size(void);

@@ -242,6 +242,7 @@ struct ckpt_final {
 	struct callback_head work;
 	struct ckpt_rec_regs regs;
 	sigset_t blocked;
+	struct ckpt_rec_timers timers;
 	u32 nr_sigpending;
 	struct ckpt_rec_sigpending sigpending[];
 };
@@ -295,6 +296,7 @@ static void ckpt_finish(struct callback_head *head)
 		ckpt_set_fsgs(g->fs_base, g->gs_base);
 		sigprocmask(SIG_SETMASK, &f->blocked, NULL);
 		ckpt_queue_sigpending(f->sigpending, f->nr_sigpending);
+		ckpt_arm_timers(&f->timers);
 	}
 	kvfree(f);
 }
@@ -348,6 +350,8 @@ int ckpt_restore_cpu(struct ckpt_restore *r)
 	if (!f)
 		return -ENOMEM;
 	f->regs = r->regs;
+	if (r->have_timers)
+		f->timers = r->timers;
 	f->nr_sigpending = r->nr_sigpending;
 	if (r->nr_sigpending)
 		memcpy(f->sigpending, r->sigpending,

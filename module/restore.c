@@ -219,6 +219,9 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		return 0;
 	case CKPT_REC_PIPEDATA:
 		return ckpt_take_pipedata(r, p, len);
+	case CKPT_REC_TIMERS:
+		r->have_timers = true;
+		return ckpt_take_fixed(&r->timers, sizeof(r->timers), p, len);
 	default:
 		return -EBADMSG;
 	}

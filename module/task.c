@@ -18,6 +18,7 @@
 #include <linux/futex.h>
 #include <linux/coredump.h>
 #include <linux/binfmts.h>
+#include <linux/hrtimer.h>
 #include "ckpt.h"
 
 static u64 ckpt_cap_to_u64(kernel_cap_t c)
@@ -233,6 +234,61 @@ int ckpt_dump_sigpending(struct ckpt_dump *d)
 				  n * sizeof(*sp));
 }
 
+/*
+ * ITIMER_REAL is saved as the time left; CPU-time itimers and POSIX
+ * timers are not saved yet, so a process using them is refused.
+ */
+int ckpt_dump_timers(struct ckpt_dump *d)
+{
+	struct signal_struct *sig = d->task->signal;
+	struct ckpt_rec_timers tm = {};
+	struct sighand_struct *sh;
+	int err = 0;
+
+	rcu_read_lock();
+	sh = rcu_dereference(d->task->sighand);
+	if (!sh) {
+		rcu_read_unlock();
+		return -ESRCH;
+	}
+	spin_lock_irq(&sh->siglock);
+	if (sig->it[0].expires || sig->it[1].expires ||
+	    !list_empty(&sig->posix_timers)) {
+		err = -EOPNOTSUPP;
+	} else if (hrtimer_active(&sig->real_timer)) {
+		tm.real_ns = max_t(s64, __hrtimer_get_remaining(&sig->real_timer,
+								 true),
+				   NSEC_PER_USEC);
+		tm.real_interval_ns = sig->it_real_incr;
+	}
+	spin_unlock_irq(&sh->siglock);
+	rcu_read_unlock();
+	if (err)
+		return ckpt_fail(&d->err, CKPT_OBJ_TASK, err);
+	if (!tm.real_ns)
+		return 0;
+	return ckpt_write_rec(&d->out, CKPT_REC_TIMERS, &tm, sizeof(tm));
+}
+
+/* Arm ITIMER_REAL, as setitimer(2) would (do_setitimer is static). */
+void ckpt_arm_timers(const struct ckpt_rec_timers *t)
+{
+	struct sighand_struct *sh = rcu_dereference_protected(current->sighand,
+							      true);
+	struct signal_struct *sig = current->signal;
+
+	if (!t->real_ns)
+		return;
+	spin_lock_irq(&sh->siglock);
+	/* Not inherited across fork: the restorer's timer is idle. */
+	if (hrtimer_try_to_cancel(&sig->real_timer) >= 0) {
+		sig->it_real_incr = t->real_interval_ns;
+		hrtimer_start(&sig->real_timer, ns_to_ktime(t->real_ns),
+			      HRTIMER_MODE_REL);
+	}
+	spin_unlock_irq(&sh->siglock);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Restore side                                                            */
 /* ---------------------------------------------------------------------- */
@@ -326,6 +382,10 @@ int ckpt_check_task(struct ckpt_restore *r)
 	err = ckpt_check_sigpending(r->sigpending, r->nr_sigpending);
 	if (err)
 		return ckpt_bad(r, CKPT_REC_SIGPENDING, err);
+	if (r->have_timers &&
+	    (r->timers.real_ns <= 0 || r->timers.real_interval_ns < 0 ||
+	     r->timers.reserved[0] || r->timers.reserved[1]))
+		return ckpt_bad(r, CKPT_REC_TIMERS, -EBADMSG);
 	err = r->have_rlimits ? ckpt_check_rlimits(r->rlimits) : 0;
 	if (err == -EPERM)
 		ckpt_fail(&r->err, CKPT_OBJ_CREDS, err);

@@ -557,6 +557,18 @@ static int check_file(struct ckpt_image *img)
 			  f->kind != CKPT_FILE_PIPE);
 }
 
+static int check_timers(struct ckpt_image *img)
+{
+	const struct ckpt_rec_timers *t = img->payload;
+
+	if (t->real_ns <= 0 || t->real_interval_ns < 0)
+		return img_bad(img, "ITIMER_REAL %lld ns, interval %lld ns",
+			       t->real_ns, t->real_interval_ns);
+	if (t->reserved[0] || t->reserved[1])
+		return img_bad(img, "non-zero reserved field");
+	return 0;
+}
+
 static int check_pipedata(struct ckpt_image *img)
 {
 	const struct ckpt_rec_pipedata *pd = img->payload;
@@ -766,6 +778,8 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 				  check_sigpending },
 	[CKPT_REC_PIPEDATA] = { "PIPEDATA", sizeof(struct ckpt_rec_pipedata),
 				0, 1, 1, check_pipedata },
+	[CKPT_REC_TIMERS] = { "TIMERS", sizeof(struct ckpt_rec_timers), 1, 0, 1,
+			      check_timers },
 	[CKPT_REC_PAGES] = { "PAGES", sizeof(struct ckpt_rec_pages), 0, 1, 1,
 			     check_pages },
 	[CKPT_REC_END] = { "END", sizeof(struct ckpt_rec_end), 1, 0, 0,

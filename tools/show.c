@@ -517,6 +517,15 @@ static int show_record(struct show *s)
 	case CKPT_REC_SIGPENDING:
 		show_sigpending(img);
 		break;
+	case CKPT_REC_TIMERS:
+		printf("  ITIMER_REAL %lld.%09lld s left, interval %lld.%09lld s\n",
+		       ((const struct ckpt_rec_timers *)p)->real_ns / 1000000000LL,
+		       ((const struct ckpt_rec_timers *)p)->real_ns % 1000000000LL,
+		       ((const struct ckpt_rec_timers *)p)->real_interval_ns /
+		       1000000000LL,
+		       ((const struct ckpt_rec_timers *)p)->real_interval_ns %
+		       1000000000LL);
+		break;
 	case CKPT_REC_PIPEDATA:
 		printf("  pipe %llu: %zu bytes\n",
 		       ((const struct ckpt_rec_pipedata *)p)->ino,

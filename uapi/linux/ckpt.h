@@ -270,7 +270,7 @@ struct ckpt_restore_wait_args {
  * Record order for one task (enforced: types never decrease, and only VMA,
  * FILE, PIPEDATA and PAGES repeat):
  *   TASK, GROUPS, FS, SIGACTIONS, MM, AUXV, VMA..., FILE..., REGS, XSTATE,
- *   RESTART?, RLIMITS?, SIGPENDING?, PIPEDATA..., PAGES..., END
+ *   RESTART?, RLIMITS?, SIGPENDING?, PIPEDATA..., TIMERS?, PAGES..., END
  * All metadata comes before the first PAGES record, so a restore checks
  * all of it before changing anything.
  */
@@ -331,10 +331,11 @@ struct ckpt_image_header {
 #define CKPT_REC_RLIMITS	12	/* struct ckpt_rec_rlimit[16] */
 #define CKPT_REC_SIGPENDING	13	/* struct ckpt_rec_sigpending[] */
 #define CKPT_REC_PIPEDATA	14	/* struct ckpt_rec_pipedata + bytes */
+#define CKPT_REC_TIMERS		15	/* struct ckpt_rec_timers */
 /* PAGES and END are always the last two types (new ones go before). */
-#define CKPT_REC_PAGES		15	/* struct ckpt_rec_pages + page data */
-#define CKPT_REC_END		16	/* struct ckpt_rec_end */
-#define CKPT_REC_MAX		16
+#define CKPT_REC_PAGES		16	/* struct ckpt_rec_pages + page data */
+#define CKPT_REC_END		17	/* struct ckpt_rec_end */
+#define CKPT_REC_MAX		17
 
 /* Bounds every reader enforces. */
 #define CKPT_REC_MAX_META	65536		/* payload of any non-PAGES record */
@@ -608,6 +609,22 @@ struct ckpt_rec_sigpending {
 	__u32 sig;
 	__u32 flags;
 	__u8 info[CKPT_SIGINFO_SIZE];
+};
+
+/**
+ * struct ckpt_rec_timers - the process's armed interval timer
+ * @real_ns: time left on ITIMER_REAL (setitimer(2), alarm(2)); > 0
+ * @real_interval_ns: its reload value, 0 for a one-shot
+ * @reserved: 0
+ *
+ * Present only when ITIMER_REAL is armed.  It restarts, relative to the
+ * restore, with the time that was left.  CPU-time itimers and POSIX
+ * timers are refused at checkpoint for now.
+ */
+struct ckpt_rec_timers {
+	__s64 real_ns;
+	__s64 real_interval_ns;
+	__u64 reserved[2];
 };
 
 /* Bytes a restore accepts in all PIPEDATA records of an image. */
