@@ -3,7 +3,8 @@
 # and restore it with restart --wait.  The restored process must have the
 # original PID, be a child of restart, continue its counter and its log
 # exactly where they were (no tick lost or repeated), and pass its final
-# self-check of all its state (memory, registers, TLS, signals, files).
+# self-check of all its state (memory, registers, TLS, signals, files, cwd:
+# restart runs from another directory).
 # timeout: 240
 . "$(dirname "$0")/lib.sh"
 require_module
@@ -20,14 +21,15 @@ st=$?
 c0=$(sk_counter sk)
 n0=$(wc -l <sk/log)
 [ -s img ] || fail "ckpt wrote an empty image"
-log "checkpointed pid $pid at counter $c0 ($(wc -c <img) bytes)"
+log "checkpointed pid $pid at counter $c0 ($(wc -c <img) bytes, $(kv sk/status thp_kb) kB in huge pages)"
 ckpt show img >show.out 2>show.err || fail "ckpt show rejects the image: $(cat show.err)"
 
-restart --wait img </dev/null >restart.out 2>restart.err &
+(cd / && exec restart --wait "$TESTDIR/img") </dev/null >restart.out 2>restart.err &
 rpid=$!
 track "$pid" "$rpid"
 sk_wait_counter sk $((c0 + 1))
 sk_check_status sk "$pid"
+proc_alive "$pid" || fail "restored statekeeper is gone: $(cat sk/status)"
 ppid=$(proc_field "$pid" 4)
 [ "$ppid" = "$rpid" ] || fail "restored process has parent $ppid, expected restart ($rpid)"
 log "restored as pid $pid, counter $(sk_counter sk)"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # 22-err-images: restart and "ckpt show" reject damaged images cleanly.
-# From a valid image of a small process (spin, checkpointed with --kill and
-# reaped): garbage, truncations (in the header, in metadata, in page data,
+# From a valid image of a small process (spin with a pending signal,
+# checkpointed with --kill and reaped): garbage, truncations (in the header, in metadata, in page data,
 # right before END), single bit flips (header, metadata records, page
 # data), and changes with the CRC fixed up so that only the readers'
 # checks of contents can catch them (version, architecture, page size,
@@ -15,7 +15,7 @@
 require_module
 DUMP_ON_FAIL="ckpt.err walk.out"
 
-spin </dev/null >/dev/null 2>&1 &
+spin -p </dev/null >/dev/null 2>&1 &
 pid=$!
 track "$pid"
 wait_for 10 proc_alive "$pid" || fail "spin did not start"
@@ -41,6 +41,8 @@ o_regs=$(rec_off REGS)
 o_xstate=$(rec_off XSTATE)
 o_pages=$(rec_off PAGES)
 o_end=$(rec_off END)
+o_rlim=$(rec_off RLIMITS)
+o_sigp=$(rec_off SIGPENDING)
 for v in o_task o_vma o_regs o_pages o_end; do
 	eval "x=\$$v"
 	[ -n "$x" ] || fail "no ${v#o_} record in the image"
@@ -175,6 +177,21 @@ set_fixed $((o_regs + H + 20 * 8)) 8 0x18
 try "REGS ss = kernel data segment" "$ANY"
 set_fixed $((o_regs + H + 21 * 8)) 8 0xffffffff81000000
 try "REGS fs_base at a kernel address" "$ANY"
+if [ -n "$o_rlim" ]; then
+	set_fixed $((o_rlim + H + 7 * 16)) 8 2
+	imgedit set bad.img $((o_rlim + H + 7 * 16 + 8)) 8 1 || fail "imgedit set"
+	try "RLIMIT_NOFILE soft above hard" "$ANY"
+fi
+if [ -n "$o_sigp" ]; then
+	set_fixed $((o_sigp + H)) 4 0
+	try "pending signal 0" EBADMSG
+	set_fixed $((o_sigp + H)) 4 65
+	try "pending signal 65" EBADMSG
+	set_fixed $((o_sigp + H + 8)) 4 9
+	try "pending signal whose siginfo names another" "$ANY"
+else
+	log "note: no SIGPENDING record in the image (spin -p queued SIGUSR2)"
+fi
 if [ -n "$o_xstate" ]; then
 	set_fixed $((o_xstate + H + 520)) 8 0x8000000000000003
 	try "XSTATE in compacted format" "$ANY"

@@ -82,7 +82,7 @@ wait_for() {
 
 # kv FILE KEY: the value of the last KEY=value word in FILE ("" if none).
 kv() {
-	tr ' ' '\n' <"$1" 2>/dev/null | sed -n "s/^$2=//p" | tail -n 1
+	tr ' ' '\n' 2>/dev/null <"$1" | sed -n "s/^$2=//p" | tail -n 1
 }
 
 file_has() {
@@ -172,10 +172,19 @@ counter_ge() {
 	[ -n "$_c" ] && [ "$_c" -ge "$2" ]
 }
 
-# sk_wait_counter NAME MIN: wait (60 s) until NAME's status counter >= MIN.
+# sk_wait_counter NAME MIN: wait (60 s) until NAME's status counter >= MIN;
+# fail at once if statekeeper reports a failed check.
 sk_wait_counter() {
-	wait_for 60 counter_ge "$1" "$2" ||
-		fail "$1: counter stuck at $(sk_counter "$1") (waiting for $2; status: $(cat "$1/status" 2>/dev/null))"
+	_n=600
+	while ! counter_ge "$1" "$2"; do
+		if [ "$(kv "$1/status" ok)" = 0 ]; then
+			fail "$1: statekeeper failed: $(sed -n 's/.*failed=//p' "$1/status")"
+		fi
+		_n=$((_n - 1))
+		[ "$_n" -gt 0 ] ||
+			fail "$1: counter stuck at $(sk_counter "$1") (waiting for $2; status: $(cat "$1/status" 2>/dev/null))"
+		sleep 0.1
+	done
 }
 
 # sk_check_status NAME PID: the status says ok=1 and pid=PID.
@@ -183,6 +192,10 @@ sk_check_status() {
 	[ "$(kv "$1/status" ok)" = 1 ] || fail "$1: status not ok: $(cat "$1/status")"
 	[ "$(kv "$1/status" pid)" = "$2" ] ||
 		fail "$1: status has pid $(kv "$1/status" pid), expected $2"
+	# nothing signals statekeeper while it ticks: a sleep that returned
+	# EINTR means a freeze or restore was not transparent
+	[ "$(kv "$1/status" eintr)" = 0 ] ||
+		fail "$1: $(kv "$1/status" eintr) of its sleeps ended with EINTR"
 }
 
 # sk_check_ymm NAME: with AVX on this CPU, statekeeper must check ymm.

@@ -34,20 +34,27 @@ last=$(tail -n 1 "$out")
 echo "image: $(wc -c <"$img") bytes; the counter is gone ($(ls -d /proc/$pid 2>/dev/null || echo "no /proc/$pid")),"
 echo "its last line was: $last"
 
-say "What the image holds: ckpt show $img (first lines)"
-ckpt show "$img" | head -n 12 | sed 's/^/    /'
+say "What the image holds: ckpt show $img (summary)"
+show=$dir/counter.show
+ckpt show "$img" >"$show" || die "ckpt show failed"
+grep -E '^  pid |nanosleep on|records before it' "$show" | sed 's/^ */    /'
+echo "    $(grep -cE '^@[0-9]+ VMA ' "$show") memory mappings, $(grep -cE '^@[0-9]+ FILE ' "$show") open files, $(grep -cE '^@[0-9]+ PAGES' "$show") runs of pages"
+echo "    (the whole listing: ckpt show $img)"
 
 sleep 2
 echo
 echo "(two seconds later the log has not moved: still $(wc -l <"$out") lines)"
 
-say "Bring it back: restart $img"
-restart "$img" || die "restart failed"
+say "Bring it back: restart --wait $img &"
+restart --wait "$img" &
+rpid=$!
 sleep 3
-echo "PID $pid is back: $(cat /proc/$pid/comm 2>/dev/null || echo MISSING), parent $(cut -d' ' -f4 /proc/$pid/stat 2>/dev/null)"
+echo "PID $pid is back: $(cat /proc/$pid/comm 2>/dev/null || echo MISSING), now a child of restart (parent PID $(cut -d' ' -f4 /proc/$pid/stat 2>/dev/null); restart is $rpid)"
 echo "the lines it printed since, continuing from \"$last\":"
 sed -n "$((lines + 1)),\$p" "$out" | head -n 6 | sed 's/^/    /'
 
 kill "$pid" 2>/dev/null
+wait "$rpid"
+st=$?
 echo
-echo "== Done (counter stopped)."
+echo "== Done: counter stopped with SIGTERM; restart --wait exited with $st (128 + 15)."

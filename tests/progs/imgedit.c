@@ -37,6 +37,12 @@ static const char *const type_names[] = {
 	[CKPT_REC_REGS] = "REGS", [CKPT_REC_XSTATE] = "XSTATE",
 	[CKPT_REC_RESTART] = "RESTART", [CKPT_REC_PAGES] = "PAGES",
 	[CKPT_REC_END] = "END",
+#ifdef CKPT_REC_RLIMITS
+	[CKPT_REC_RLIMITS] = "RLIMITS",
+#endif
+#ifdef CKPT_REC_SIGPENDING
+	[CKPT_REC_SIGPENDING] = "SIGPENDING",
+#endif
 };
 
 static uint32_t crc_table[256];

@@ -3,12 +3,15 @@
  * sleeper: one sleep, to check that a restored sleep resumes with only the
  * time it had left.
  *
- *   sleeper [-m libc|raw|mono] SECONDS OUTFILE
+ *   sleeper [-m libc|raw|mono|abs] SECONDS OUTFILE
  *
  * Writes "pid=P start_ns=T duration_ns=D mode=M" to OUTFILE, sleeps once:
  *   libc  nanosleep(&req, &rem) from libc (clock_nanosleep on REALTIME)
  *   raw   the nanosleep system call itself
  *   mono  clock_nanosleep(CLOCK_MONOTONIC, 0, &req, &rem)
+ *   abs   clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, start + SECONDS):
+ *         restarted with its deadline, so it ends at start + SECONDS
+ *         however long the process was down (if it came back before then)
  * then appends "end_ns=E ret=R pid=P".  Times are CLOCK_REALTIME ns.  No
  * retry on EINTR: a restore must make the sleep resume transparently, so an
  * interrupted sleep is a failure (exit 1, with the time left).
@@ -20,7 +23,7 @@
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: sleeper [-m libc|raw|mono] SECONDS OUTFILE\n");
+	fprintf(stderr, "usage: sleeper [-m libc|raw|mono|abs] SECONDS OUTFILE\n");
 	exit(2);
 }
 
@@ -40,7 +43,8 @@ int main(int argc, char **argv)
 	}
 	if (argc - optind != 2 || (secs = parse_ll(argv[optind])) <= 0)
 		usage();
-	if (strcmp(mode, "libc") && strcmp(mode, "raw") && strcmp(mode, "mono"))
+	if (strcmp(mode, "libc") && strcmp(mode, "raw") && strcmp(mode, "mono") &&
+	    strcmp(mode, "abs"))
 		usage();
 
 	fd = open(argv[optind + 1], O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -59,6 +63,14 @@ int main(int argc, char **argv)
 		err = errno;
 	} else if (!strcmp(mode, "mono")) {
 		err = clock_nanosleep(CLOCK_MONOTONIC, 0, &req, &rem);
+		ret = err ? -1 : 0;
+	} else if (!strcmp(mode, "abs")) {
+		struct timespec dl = {
+			.tv_sec = (time_t)((start + secs * 1000000000LL) / 1000000000LL),
+			.tv_nsec = (long)((start + secs * 1000000000LL) % 1000000000LL),
+		};
+
+		err = clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &dl, NULL);
 		ret = err ? -1 : 0;
 	} else {
 		ret = nanosleep(&req, &rem);

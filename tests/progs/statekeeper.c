@@ -28,7 +28,11 @@
  * word, fs-base TLS, the blocked signal mask, signal dispositions, file
  * positions and open flags, umask, cwd and the task name; at the end also
  * that SIGUSR1's handler runs on the sigaltstack, that the rseq area is
- * still registered, no_new_privs and the parent-death signal.
+ * still registered, no_new_privs, the parent-death signal and the exe link.
+ * Signals kept pending all along (blocked): SIGUSR2 queued process-wide with
+ * a value, and two SIGRTMIN+3 queued to the thread with values 1 and 2;
+ * each tick checks they are pending, the final check takes them with their
+ * siginfo, in order.  Resource limits (RLIMIT_NOFILE, RLIMIT_MSGQUEUE).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -38,8 +42,10 @@
 #include <asm/prctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/rseq.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "common.h"
 
@@ -71,9 +77,16 @@ enum fail_code {
 	F_RSEQ = 32,
 	F_TASK = 33,
 	F_ALTSTACK = 34,
+	F_PENDING = 35,
+	F_RLIMIT = 36,
+	F_EXE = 37,
+	F_THP = 38,
+	F_CMDLINE = 39,
+	F_AFTER = 40,
 };
 
 #define MALLOC_SIZE	(4UL << 20)
+#define THP_SIZE	(2UL << 20)	/* one huge page, MADV_HUGEPAGE */
 #define MMAP_SIZE	(2UL << 20)
 #define MMAP_RO_PAGES	16
 #define NR_SMALL	64
@@ -88,6 +101,10 @@ enum fail_code {
 #define X87CW_VALUE	0x027f		/* default 0x037f, 53-bit precision */
 #define ALTSTACK_SIZE	(64 * 1024)
 #define PDEATH_SIGNAL	SIGHUP		/* ignored, so harmless when it comes */
+#define SIG_RT		(SIGRTMIN + 3)	/* blocked, two queued with values */
+#define USR2_VALUE	0x5eed
+#define NOFILE_CUR	200
+#define MSGQUEUE_CUR	43210
 
 static const int mapfile_changed[] = { 1, 4, 9, 15 };
 
@@ -132,10 +149,12 @@ static struct {
 	pid_t pid;
 	unsigned long long counter;
 	unsigned eintr;
+	long thp_kb;
 	bool have_avx;
 
 	uint64_t *big;			/* malloc */
 	uint8_t *anon;			/* mmap */
+	uint8_t *thp;			/* 2 MiB-aligned, MADV_HUGEPAGE */
 	uint64_t *small[NR_SMALL];
 	uint64_t *stack;
 	uint8_t *altstack;
@@ -147,12 +166,54 @@ static struct {
 
 	uint64_t fsbase;
 	uint64_t *tls_addr;
+	struct rlimit rl_nofile, rl_msgq;
+	char exe[4096];
+	char cmdline[4096], environ[16384];
+	ssize_t cmdline_len, environ_len;
 	char cwd[4096];
 	char comm[16];
 	struct regio rio;
 } S;
 
 static void write_status(int ok, const char *failed);
+
+static ssize_t read_proc_self(const char *name, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n, total = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/%s", name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	while ((size_t)total < len &&
+	       (n = read(fd, buf + total, len - (size_t)total)) > 0)
+		total += n;
+	close(fd);
+	return total;
+}
+
+/* AnonHugePages of the process, in kB (-1 if unknown). */
+static long thp_kb(void)
+{
+	char buf[2048];
+	ssize_t n = read_proc_self("smaps_rollup", buf, sizeof(buf) - 1);
+	char *p;
+
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	p = strstr(buf, "AnonHugePages:");
+	return p ? strtol(p + 14, NULL, 10) : -1;
+}
+
+static void read_exe(char *buf, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+
+	buf[n < 0 ? 0 : n] = 0;
+}
 
 static void __attribute__((format(printf, 2, 3), noreturn))
 fail(int code, const char *fmt, ...)
@@ -214,7 +275,7 @@ static long verify_zero(const void *p, size_t bytes)
 }
 
 enum { R_MALLOC = 1, R_MMAP, R_SMALL, R_STACK, R_BSS, R_MAPA, R_MAPB,
-       R_DATA, R_YMM, R_GPR };
+       R_DATA, R_YMM, R_GPR, R_THP };
 
 /* ---- setup ------------------------------------------------------------ */
 
@@ -239,6 +300,22 @@ static void setup_memory(uint64_t *stackbuf)
 	if (mprotect(S.anon + (npages - MMAP_RO_PAGES) * S.ps,
 		     MMAP_RO_PAGES * S.ps, PROT_READ))
 		fail(F_SETUP, "mprotect: %s", strerror(errno));
+
+	/*
+	 * A huge page where the kernel gives them (THP "always" or "madvise"):
+	 * the checkpoint must read a PMD-mapped page and the restore write one.
+	 */
+	{
+		uint8_t *p = mmap(NULL, 2 * THP_SIZE, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		uintptr_t a = ((uintptr_t)p + THP_SIZE - 1) & ~(THP_SIZE - 1);
+
+		if (p == MAP_FAILED)
+			fail(F_SETUP, "mmap thp: %s", strerror(errno));
+		S.thp = (uint8_t *)a;
+		madvise(S.thp, THP_SIZE, MADV_HUGEPAGE);
+		fill(S.thp, THP_SIZE, region_base(R_THP));
+	}
 
 	for (int i = 0; i < NR_SMALL; i++) {
 		S.small[i] = malloc(SMALL_SIZE);
@@ -355,8 +432,50 @@ static void setup_signals(void)
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIG_RT);
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		fail(F_SETUP, "sigprocmask: %s", strerror(errno));
+}
+
+/* rt_tgsigqueueinfo to ourselves: a private pending signal with a value. */
+static int queue_private(int sig, int value)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	si.si_signo = sig;
+	si.si_code = SI_QUEUE;
+	si.si_pid = getpid();
+	si.si_uid = getuid();
+	si.si_value.sival_int = value;
+	return (int)syscall(SYS_rt_tgsigqueueinfo, getpid(), getpid(), sig, &si);
+}
+
+static void setup_pending(void)
+{
+	union sigval v = { .sival_int = USR2_VALUE };
+
+	if (sigqueue(getpid(), SIGUSR2, v) || queue_private(SIG_RT, 1) ||
+	    queue_private(SIG_RT, 2))
+		fail(F_SETUP, "queueing signals: %s", strerror(errno));
+}
+
+static void setup_rlimits(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		fail(F_SETUP, "getrlimit: %s", strerror(errno));
+	rl.rlim_cur = NOFILE_CUR;
+	if (setrlimit(RLIMIT_NOFILE, &rl) || getrlimit(RLIMIT_NOFILE, &S.rl_nofile))
+		fail(F_SETUP, "setrlimit NOFILE: %s", strerror(errno));
+	if (getrlimit(RLIMIT_MSGQUEUE, &rl))
+		fail(F_SETUP, "getrlimit: %s", strerror(errno));
+	rl.rlim_cur = MSGQUEUE_CUR;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < MSGQUEUE_CUR)
+		rl.rlim_max = MSGQUEUE_CUR;
+	if (setrlimit(RLIMIT_MSGQUEUE, &rl) || getrlimit(RLIMIT_MSGQUEUE, &S.rl_msgq))
+		fail(F_SETUP, "setrlimit MSGQUEUE: %s", strerror(errno));
 }
 
 static uint64_t get_fsbase(void)
@@ -401,6 +520,13 @@ static void setup_task(void)
 		fail(F_SETUP, "getcwd: %s", strerror(errno));
 	prctl(PR_SET_NAME, "statekeeper");
 	prctl(PR_GET_NAME, S.comm);
+	read_exe(S.exe, sizeof(S.exe));
+	S.cmdline_len = read_proc_self("cmdline", S.cmdline, sizeof(S.cmdline));
+	S.environ_len = read_proc_self("environ", S.environ, sizeof(S.environ));
+	if (S.cmdline_len <= 0 || S.environ_len < 0)
+		fail(F_SETUP, "reading /proc/self/cmdline, environ: %s", strerror(errno));
+	if (!S.exe[0])
+		fail(F_SETUP, "readlink /proc/self/exe: %s", strerror(errno));
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
 	    prctl(PR_SET_PDEATHSIG, PDEATH_SIGNAL, 0, 0, 0))
 		fail(F_SETUP, "prctl: %s", strerror(errno));
@@ -540,13 +666,17 @@ static void check_light(void)
 
 	if (sigprocmask(SIG_BLOCK, NULL, &cur))
 		fail(F_SIGMASK, "sigprocmask: %s", strerror(errno));
-	if (!sigismember(&cur, SIGUSR2) || sigismember(&cur, SIGUSR1) ||
-	    sigismember(&cur, SIGHUP))
-		fail(F_SIGMASK, "blocked mask: USR2=%d USR1=%d HUP=%d",
-		     sigismember(&cur, SIGUSR2), sigismember(&cur, SIGUSR1),
-		     sigismember(&cur, SIGHUP));
+	if (!sigismember(&cur, SIGUSR2) || !sigismember(&cur, SIG_RT) ||
+	    sigismember(&cur, SIGUSR1) || sigismember(&cur, SIGHUP))
+		fail(F_SIGMASK, "blocked mask: USR2=%d RTMIN+3=%d USR1=%d HUP=%d",
+		     sigismember(&cur, SIGUSR2), sigismember(&cur, SIG_RT),
+		     sigismember(&cur, SIGUSR1), sigismember(&cur, SIGHUP));
 	if (usr2_count)
 		fail(F_SIGMASK, "blocked SIGUSR2 was delivered");
+	if (sigpending(&cur) || !sigismember(&cur, SIGUSR2) ||
+	    !sigismember(&cur, SIG_RT))
+		fail(F_PENDING, "pending signals lost: USR2=%d RTMIN+3=%d",
+		     sigismember(&cur, SIGUSR2), sigismember(&cur, SIG_RT));
 
 	pos = lseek(S.datafd, 0, SEEK_CUR);
 	if (pos != S.data_pos)
@@ -580,6 +710,10 @@ static void check_memory(void)
 			     pg % 2 && pg < npages - MMAP_RO_PAGES ?
 			     "untouched zero" : "filled");
 	}
+
+	off = verify(S.thp, THP_SIZE, region_base(R_THP));
+	if (off >= 0)
+		fail(F_THP, "huge-page region %p differs at +%#lx", S.thp, off);
 
 	for (int i = 0; i < NR_SMALL; i++) {
 		off = verify(S.small[i], SMALL_SIZE,
@@ -727,6 +861,28 @@ static void check_data_read(void)
 	S.data_pos = pos + sizeof(w);
 }
 
+/* Take one pending signal SIG; it must carry CODE and VALUE from us. */
+static void take_pending(int sig, int code, int value)
+{
+	struct timespec zero = { 0, 0 };
+	siginfo_t si;
+	sigset_t set;
+	int got;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	memset(&si, 0, sizeof(si));
+	got = sigtimedwait(&set, &si, &zero);
+	if (got != sig)
+		fail(F_PENDING, "signal %d not pending (%s)", sig,
+		     got < 0 ? strerror(errno) : "other signal");
+	if (si.si_code != code || si.si_pid != S.pid || si.si_uid != getuid() ||
+	    (code == SI_QUEUE && si.si_value.sival_int != value))
+		fail(F_PENDING, "signal %d siginfo: code %d pid %d uid %d value %d, expected code %d pid %d value %d",
+		     sig, si.si_code, si.si_pid, si.si_uid, si.si_value.sival_int,
+		     code, S.pid, value);
+}
+
 static void check_signals(void)
 {
 	struct sigaction sa;
@@ -750,11 +906,20 @@ static void check_signals(void)
 		fail(F_ALTSTACK, "SIGUSR1 handler ran at %p, not on the sigaltstack %p",
 		     usr1_sp, (void *)S.altstack);
 
+	take_pending(SIGUSR2, SI_QUEUE, USR2_VALUE);
+	take_pending(SIG_RT, SI_QUEUE, 1);
+	take_pending(SIG_RT, SI_QUEUE, 2);
+	if (sigpending(&pend) || sigismember(&pend, SIGUSR2) ||
+	    sigismember(&pend, SIG_RT))
+		fail(F_PENDING, "signals still pending after taking them: USR2=%d RTMIN+3=%d",
+		     sigismember(&pend, SIGUSR2), sigismember(&pend, SIG_RT));
+
 	kill(getpid(), SIGUSR2);
 	if (usr2_count)
 		fail(F_SIGMASK, "SIGUSR2 was delivered though blocked");
 	if (sigpending(&pend) || !sigismember(&pend, SIGUSR2))
 		fail(F_SIGMASK, "SIGUSR2 not pending after kill");
+	take_pending(SIGUSR2, SI_USER, 0);
 }
 
 static void check_altstack(void)
@@ -779,6 +944,33 @@ static void check_task(void)
 		     PDEATH_SIGNAL);
 }
 
+static void check_rlimits(void)
+{
+	struct rlimit a, b;
+
+	if (getrlimit(RLIMIT_NOFILE, &a) || getrlimit(RLIMIT_MSGQUEUE, &b))
+		fail(F_RLIMIT, "getrlimit: %s", strerror(errno));
+	if (a.rlim_cur != S.rl_nofile.rlim_cur || a.rlim_max != S.rl_nofile.rlim_max)
+		fail(F_RLIMIT, "RLIMIT_NOFILE %llu/%llu, expected %llu/%llu",
+		     (unsigned long long)a.rlim_cur, (unsigned long long)a.rlim_max,
+		     (unsigned long long)S.rl_nofile.rlim_cur,
+		     (unsigned long long)S.rl_nofile.rlim_max);
+	if (b.rlim_cur != S.rl_msgq.rlim_cur || b.rlim_max != S.rl_msgq.rlim_max)
+		fail(F_RLIMIT, "RLIMIT_MSGQUEUE %llu/%llu, expected %llu/%llu",
+		     (unsigned long long)b.rlim_cur, (unsigned long long)b.rlim_max,
+		     (unsigned long long)S.rl_msgq.rlim_cur,
+		     (unsigned long long)S.rl_msgq.rlim_max);
+}
+
+static void check_exe(void)
+{
+	char exe[4096];
+
+	read_exe(exe, sizeof(exe));
+	if (strcmp(exe, S.exe))
+		fail(F_EXE, "/proc/self/exe is '%s', expected '%s'", exe, S.exe);
+}
+
 /*
  * glibc registered an rseq area for the thread.  Scribble over the fields
  * the kernel owns and get a signal delivered: a kernel that knows the
@@ -799,6 +991,63 @@ static void check_rseq(void)
 	if (rs->cpu_id_start >= (uint32_t)ncpu || rs->cpu_id >= (uint32_t)ncpu)
 		fail(F_RSEQ, "rseq area not updated by the kernel (cpu_id %u/%u): registration lost",
 		     rs->cpu_id_start, rs->cpu_id);
+}
+
+static void check_cmdline(void)
+{
+	static char buf[16384];
+	ssize_t n;
+
+	n = read_proc_self("cmdline", buf, sizeof(S.cmdline));
+	if (n != S.cmdline_len || memcmp(buf, S.cmdline, (size_t)n))
+		fail(F_CMDLINE, "/proc/self/cmdline changed (%zd bytes, was %zd)",
+		     n, S.cmdline_len);
+	n = read_proc_self("environ", buf, sizeof(S.environ));
+	if (n != S.environ_len || memcmp(buf, S.environ, (size_t)n))
+		fail(F_CMDLINE, "/proc/self/environ changed (%zd bytes, was %zd)",
+		     n, S.environ_len);
+}
+
+/*
+ * The restored process must go on living normally: grow its heap, map
+ * new memory, fork a child that sees its memory, and that child exec.
+ */
+static void check_after(void)
+{
+	void *blocks[100];
+	uint8_t *m;
+	pid_t child;
+	int status;
+
+	for (int i = 0; i < 100; i++) {
+		blocks[i] = malloc(SMALL_SIZE);
+		if (!blocks[i])
+			fail(F_AFTER, "malloc: %s", strerror(errno));
+		memset(blocks[i], i, SMALL_SIZE);
+	}
+	for (int i = 0; i < 100; i++)
+		free(blocks[i]);
+	m = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		fail(F_AFTER, "mmap: %s", strerror(errno));
+	memset(m, 0x5a, 1 << 20);
+	munmap(m, 1 << 20);
+
+	child = fork();
+	if (child < 0)
+		fail(F_AFTER, "fork: %s", strerror(errno));
+	if (child == 0) {
+		if (verify(S.big, MALLOC_SIZE, region_base(R_MALLOC)) >= 0 ||
+		    verify(S.thp, THP_SIZE, region_base(R_THP)) >= 0)
+			_exit(99);
+		execl("/bin/sh", "sh", "-c", "exit 7", (char *)NULL);
+		_exit(98);
+	}
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 7)
+		fail(F_AFTER, "forked child: status %#x (99: memory differs in the child, 98: exec failed)",
+		     status);
 }
 
 static long long read_stop_min(void)
@@ -830,13 +1079,18 @@ static void final_check(void)
 	check_fds();
 	check_fs();
 	check_memory();
+	S.thp_kb = thp_kb();
 	check_prot();
 	check_mapfile_on_disk();
 	check_data_read();
 	check_signals();
 	check_altstack();
 	check_task();
+	check_rlimits();
+	check_exe();
+	check_cmdline();
 	check_rseq();
+	check_after();
 	if ((long long)S.counter < min)
 		fail(F_COUNTER, "counter %llu below the expected minimum %lld",
 		     S.counter, min);
@@ -854,8 +1108,9 @@ static void write_status(int ok, const char *failed)
 	int fd, n;
 
 	n = snprintf(buf, sizeof(buf),
-		     "pid=%d counter=%llu ok=%d ymm=%d eintr=%u usr1=%d%s%s\n",
+		     "pid=%d counter=%llu ok=%d ymm=%d eintr=%u usr1=%d thp_kb=%ld%s%s\n",
 		     S.pid, S.counter, ok, S.have_avx, S.eintr, (int)usr1_count,
+		     S.thp_kb,
 		     failed ? " failed=" : "", failed ? failed : "");
 	fd = open(S.path_tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0 || write_all(fd, buf, (size_t)n) || close(fd) ||
@@ -883,8 +1138,10 @@ static void tick(void)
 		fail(F_DATAFD, "lseek: %s", strerror(errno));
 
 	if (S.counter % (unsigned long long)S.check_every == 0) {
+		S.thp_kb = thp_kb();
 		check_memory();
 		check_fs();
+		check_rlimits();
 	}
 	write_status(1, NULL);
 }
@@ -939,15 +1196,21 @@ int main(int argc, char **argv)
 	setup_mapfile();
 	setup_files();
 	setup_signals();
+	setup_pending();
+	setup_rlimits();
 	setup_cpu();
 
 	check_light();
 	check_fds();
 	check_fs();
 	check_memory();
+	S.thp_kb = thp_kb();
 	check_prot();
 	check_altstack();
 	check_task();
+	check_rlimits();
+	check_exe();
+	check_cmdline();
 	check_rseq();
 	write_status(1, NULL);
 
