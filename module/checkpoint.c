@@ -65,7 +65,8 @@ static bool ckpt_off_cpu(struct task_struct *t)
 }
 
 /*
- * Freeze @t.  On success the caller must call ckpt_thaw() exactly once.
+ * Freeze @t.  On success *@out is set and the caller must call
+ * ckpt_release() on it exactly once; on failure *@out is left alone.
  */
 static int ckpt_freeze(struct task_struct *t, struct ckpt_freezer **out)
 {
@@ -85,12 +86,13 @@ static int ckpt_freeze(struct task_struct *t, struct ckpt_freezer **out)
 		kfree(fz);
 		return -ESRCH;
 	}
-	*out = fz;
 
 	for (;;) {
 		if (completion_done(&fz->parked) || task_is_stopped(t)) {
-			if (ckpt_off_cpu(t))
+			if (ckpt_off_cpu(t)) {
+				*out = fz;
 				return 0;
+			}
 		} else if (t->flags & PF_EXITING) {
 			err = -ESRCH;
 			break;
@@ -115,15 +117,72 @@ static int ckpt_freeze(struct task_struct *t, struct ckpt_freezer **out)
 	return err;
 }
 
-static void ckpt_thaw(struct task_struct *t, struct ckpt_freezer *fz,
-		      u32 flags, bool ok)
+static void ckpt_release(struct ckpt_freezer *fz)
 {
-	if (ok && (flags & CKPT_CHECKPOINT_KILL))
-		send_sig(SIGKILL, t, 1);
-	else if (ok && (flags & CKPT_CHECKPOINT_LEAVE_STOPPED))
-		send_sig(SIGSTOP, t, 1);
 	complete_all(&fz->release);
 	ckpt_freezer_put(fz);
+}
+
+/* Let the group go: killed, stopped (both group-wide) or running. */
+static void ckpt_thaw_group(struct ckpt_dump *d, struct ckpt_freezer **fz,
+			    u32 flags, bool ok)
+{
+	unsigned int i;
+
+	if (ok && (flags & CKPT_CHECKPOINT_KILL))
+		send_sig(SIGKILL, d->task, 1);
+	else if (ok && (flags & CKPT_CHECKPOINT_LEAVE_STOPPED))
+		send_sig(SIGSTOP, d->task, 1);
+	for (i = 0; i < d->nr_threads; i++)
+		if (fz[i])
+			ckpt_release(fz[i]);
+}
+
+static void ckpt_put_group(struct ckpt_dump *d, struct ckpt_freezer **fz)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nr_threads; i++)
+		put_task_struct(d->threads[i]);
+	kfree(d->threads);
+	kfree(fz);
+	d->threads = NULL;
+	d->nr_threads = 0;
+}
+
+/*
+ * Freeze every thread of the target.  A thread born or gone meanwhile
+ * makes it -EAGAIN: the caller thaws and tries again.
+ */
+static int ckpt_freeze_group(struct ckpt_dump *d, struct ckpt_freezer ***out)
+{
+	unsigned int n = get_nr_threads(d->task), i = 0;
+	struct ckpt_freezer **fz;
+	struct task_struct *th;
+	int err = 0;
+
+	if (n > CKPT_MAX_THREADS + 1)
+		return ckpt_fail(&d->err, CKPT_OBJ_TASK, -EOPNOTSUPP);
+	d->threads = kcalloc(n, sizeof(*d->threads), GFP_KERNEL);
+	*out = fz = kcalloc(n, sizeof(*fz), GFP_KERNEL);
+	if (!d->threads || !fz)
+		return -ENOMEM;
+	rcu_read_lock();
+	for_each_thread(d->task, th) {
+		if (i == n)
+			break;
+		d->threads[i++] = get_task_struct(th);
+	}
+	rcu_read_unlock();
+	d->nr_threads = i;
+	for (i = 0; i < d->nr_threads && !err; i++) {
+		err = ckpt_freeze(d->threads[i], &fz[i]);
+		if (err == -ESRCH && d->threads[i] != d->task)
+			err = -EAGAIN;	/* a thread exited */
+	}
+	if (!err && get_nr_threads(d->task) != d->nr_threads)
+		err = -EAGAIN;
+	return err;
 }
 
 /* The caller must be allowed to ptrace-attach to @t, as for a debugger. */
@@ -161,15 +220,29 @@ static bool ckpt_same_namespaces(struct task_struct *t)
  * State that is not saved yet and would be lost silently: refuse.  What
  * is saved is documented in Documentation/overview.rst.
  */
-static int ckpt_check_target(struct task_struct *t, struct ckpt_err *e)
+static int ckpt_check_target(struct ckpt_dump *d, struct ckpt_err *e)
 {
-	if (t->flags & PF_EXITING)
+	unsigned int i;
+
+	if (d->task->flags & PF_EXITING)
 		return -ESRCH;
-	if (t->ptrace)
-		return ckpt_fail(e, CKPT_OBJ_TASK, -EBUSY);
-	if (get_nr_threads(t) != 1 || t->seccomp.mode != SECCOMP_MODE_DISABLED ||
-	    t->sysvsem.undo_list || !ckpt_same_namespaces(t))
+	/*
+	 * sysvsem.undo_list cannot tell: glibc's threads (CLONE_SYSVSEM)
+	 * allocate an empty one, and its contents are private to ipc/sem.c.
+	 * SEM_UNDO adjustments are documented as not saved.
+	 */
+	if (!ckpt_same_namespaces(d->task))
 		return ckpt_fail(e, CKPT_OBJ_TASK, -EOPNOTSUPP);
+	for (i = 0; i < d->nr_threads; i++) {
+		struct task_struct *t = d->threads[i];
+
+		if (t->ptrace)
+			return ckpt_fail(e, CKPT_OBJ_TASK, -EBUSY);
+		if (t->flags & PF_EXITING)
+			return ckpt_fail(e, CKPT_OBJ_TASK, -EBUSY);
+		if (t->seccomp.mode != SECCOMP_MODE_DISABLED)
+			return ckpt_fail(e, CKPT_OBJ_TASK, -EOPNOTSUPP);
+	}
 	return 0;
 }
 
@@ -179,7 +252,7 @@ static int ckpt_dump_all(struct ckpt_dump *d)
 		ckpt_dump_task, ckpt_dump_fs, ckpt_dump_sigactions,
 		ckpt_dump_mm, ckpt_dump_files, ckpt_dump_cpu,
 		ckpt_dump_rlimits, ckpt_dump_sigpending, ckpt_dump_pipes,
-		ckpt_dump_timers, ckpt_dump_pages,
+		ckpt_dump_timers, ckpt_dump_threads, ckpt_dump_pages,
 	};
 	unsigned int i;
 	int err;
@@ -196,13 +269,23 @@ static int ckpt_dump_all(struct ckpt_dump *d)
 static int ckpt_checkpoint_task(struct ckpt_dump *d, u32 flags)
 {
 	struct task_struct *t = d->task;
-	struct ckpt_freezer *fz;
-	int err;
+	struct ckpt_freezer **fz = NULL;
+	int err, tries = 5;
 
-	err = ckpt_freeze(t, &fz);
-	if (err)
-		return ckpt_fail(&d->err, CKPT_OBJ_TASK, err);
-	err = ckpt_check_target(t, &d->err);
+	for (;;) {
+		err = ckpt_freeze_group(d, &fz);
+		if (err != -EAGAIN || !--tries)
+			break;
+		ckpt_thaw_group(d, fz, 0, false);
+		ckpt_put_group(d, fz);
+	}
+	if (err) {
+		ckpt_thaw_group(d, fz, 0, false);
+		ckpt_put_group(d, fz);
+		return ckpt_fail(&d->err, CKPT_OBJ_TASK,
+				 err == -EAGAIN ? -EBUSY : err);
+	}
+	err = ckpt_check_target(d, &d->err);
 	if (!err) {
 		d->mm = get_task_mm(t);
 		if (!d->mm)
@@ -212,7 +295,8 @@ static int ckpt_checkpoint_task(struct ckpt_dump *d, u32 flags)
 		err = ckpt_dump_all(d);
 	if (!err && (t->flags & PF_EXITING))
 		err = -ESRCH;
-	ckpt_thaw(t, fz, flags, !err);
+	ckpt_thaw_group(d, fz, flags, !err);
+	ckpt_put_group(d, fz);
 	if (d->mm)
 		mmput(d->mm);
 	return err;

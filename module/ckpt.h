@@ -14,6 +14,7 @@
 
 #include <linux/types.h>
 #include <linux/sched.h>
+#include <linux/pid.h>
 #include <linux/completion.h>
 #include <linux/mutex.h>
 #include <linux/xarray.h>
@@ -35,6 +36,8 @@ struct ckpt_ksyms {
 	int (*create_pipe_files)(struct file **res, int flags);
 	long (*pipe_fcntl)(struct file *file, unsigned int cmd,
 			   unsigned long arg);
+	int (*group_send_sig_info)(int sig, struct kernel_siginfo *info,
+				   struct task_struct *p, enum pid_type type);
 };
 extern struct ckpt_ksyms ckpt_ksyms;
 int ckpt_ksyms_init(void);
@@ -113,6 +116,8 @@ struct ckpt_dump {
 	struct ckpt_err err;
 	void *scratch;		/* PAGE_SIZE, paths */
 	struct xarray pipes;	/* pipes seen, by inode number */
+	struct task_struct **threads;	/* the frozen thread group */
+	unsigned int nr_threads;
 };
 
 /* A task's metadata, read from the image and validated, before the
@@ -134,6 +139,14 @@ struct ckpt_restore_pipedata {
 	u64 ino;
 	u32 len;
 	void *data;
+};
+
+struct ckpt_restore_thread {
+	struct ckpt_rec_thread rec;
+	void *xstate;
+	struct ckpt_rec_sigpending *sigpending;
+	u64 offset;
+	bool claimed;		/* Protected by ckpt_restore.lock */
 };
 
 struct ckpt_restore {
@@ -171,6 +184,11 @@ struct ckpt_restore {
 	u32 nr_sigpending;
 	struct ckpt_rec_timers timers;
 	bool have_timers;
+	struct ckpt_restore_thread *threads;
+	u32 nr_threads;
+	u32 nr_claimed;		/* Protected by lock */
+	wait_queue_head_t claimed_wq;	/* nr_claimed changed */
+	struct completion go;	/* the process is restored: threads go */
 	struct ckpt_restore_pipedata *pipedata;
 	u32 nr_pipedata;
 	u32 pipedata_bytes;
@@ -210,6 +228,7 @@ struct ckpt_file {
 long ckpt_ioctl_restore_prepare(struct ckpt_file *cf, void __user *uarg);
 long ckpt_ioctl_restore_task(struct file *file, void __user *uarg);
 long ckpt_ioctl_restore_wait(struct ckpt_file *cf, void __user *uarg);
+long ckpt_ioctl_restore_thread(struct file *file, void __user *uarg);
 void ckpt_restore_free(struct ckpt_restore *rst);
 
 /* mem.c: path of a file as the checkpointer sees it, in buf (PAGE_SIZE) */
@@ -246,6 +265,7 @@ int ckpt_dump_cpu(struct ckpt_dump *d);
 int ckpt_dump_rlimits(struct ckpt_dump *d);
 int ckpt_dump_sigpending(struct ckpt_dump *d);
 int ckpt_dump_timers(struct ckpt_dump *d);
+int ckpt_dump_threads(struct ckpt_dump *d);
 void ckpt_arm_timers(const struct ckpt_rec_timers *t);
 int ckpt_dump_pages(struct ckpt_dump *d);
 u64 ckpt_cpu_xfeatures(void);
@@ -268,6 +288,40 @@ int ckpt_restore_files(struct ckpt_restore *r);
 int ckpt_restore_signals(struct ckpt_restore *r);
 int ckpt_restore_misc(struct ckpt_restore *r);
 int ckpt_restore_cpu(struct ckpt_restore *r);
+
+/* The CPU state of one thread to restore (cpu.c). */
+struct ckpt_thread_cpu {
+	const struct ckpt_rec_regs *regs;
+	const struct ckpt_rec_restart *restart;	/* or NULL */
+	const void *xstate;
+	u32 xstate_len;
+	u64 blocked;
+	const struct ckpt_rec_sigpending *sigpending;
+	u32 nr_sigpending;
+	const struct ckpt_rec_timers *timers;	/* or NULL */
+};
+
+int ckpt_restore_thread_cpu(struct ckpt_restore *r,
+			    const struct ckpt_thread_cpu *c);
+int ckpt_check_thread_cpu(struct ckpt_restore *r, u32 type, u64 offset,
+			  const struct ckpt_rec_regs *regs,
+			  const struct ckpt_rec_restart *restart,
+			  const void *xstate, u32 len);
+int ckpt_read_regs(struct task_struct *t, struct ckpt_rec_regs *r,
+		   struct ckpt_rec_restart *rr, bool *restart,
+		   struct ckpt_err *e);
+int ckpt_read_xstate(struct task_struct *t, void *buf, u32 size,
+		     struct ckpt_err *e);
+int ckpt_restore_thread_self(struct ckpt_restore *r,
+			     const struct ckpt_restore_thread *t);
+int ckpt_check_threads(struct ckpt_restore *r);
+int ckpt_take_thread(struct ckpt_restore *r, const void *p, u32 len);
+void ckpt_free_threads(struct ckpt_restore *r);
+int ckpt_check_sigpending(const struct ckpt_rec_sigpending *sp, u32 n);
+int ckpt_add_pending(struct ckpt_rec_sigpending *sp, u32 *n, u32 max,
+		     struct sigpending *pend, u32 flags);
+bool ckpt_user_ptr_ok(u64 p);
+int ckpt_grow(void **array, u32 nr, size_t elem, u32 max);
 int ckpt_vdso_matches(struct ckpt_restore *r);
 void ckpt_queue_sigpending(const struct ckpt_rec_sigpending *sp, u32 n);
 const struct ckpt_restore_vma *ckpt_find_vma(const struct ckpt_restore *r,

@@ -142,50 +142,64 @@ static bool ckpt_save_restart(struct task_struct *t, struct ckpt_rec_regs *r,
 	return true;
 }
 
-static int ckpt_dump_xstate(struct ckpt_dump *d)
+/* The XSAVE area of frozen @t into @buf, ckpt_cpu_xstate_size() bytes. */
+int ckpt_read_xstate(struct task_struct *t, void *buf, u32 size,
+		     struct ckpt_err *e)
 {
-	const struct user_regset *rs = ckpt_regset(d->task, ckpt_fpu_note());
-	unsigned int size;
-	void *buf;
-	int n, err;
+	const struct user_regset *rs = ckpt_regset(t, ckpt_fpu_note());
+	int n;
 
+	if (!rs || rs->n * rs->size != size || size > CKPT_MAX_XSTATE)
+		return ckpt_fail(e, CKPT_OBJ_XSTATE, -EOPNOTSUPP);
+	memset(buf, 0, size);
+	n = regset_get(t, rs, size, buf);
+	return n < 0 ? n : 0;
+}
+
+/*
+ * Registers of frozen @t, an interrupted system call rewound; *restart
+ * says whether @rr describes a sleep to resume.
+ */
+int ckpt_read_regs(struct task_struct *t, struct ckpt_rec_regs *r,
+		   struct ckpt_rec_restart *rr, bool *restart,
+		   struct ckpt_err *e)
+{
+	const struct user_regset *rs = ckpt_regset(t, NT_PRSTATUS);
+	int n;
+
+	BUILD_BUG_ON(sizeof(*r) != sizeof(struct user_regs_struct));
+	*restart = false;
+	memset(rr, 0, sizeof(*rr));
 	if (!rs)
-		return ckpt_fail(&d->err, CKPT_OBJ_XSTATE, -EOPNOTSUPP);
-	size = rs->n * rs->size;
-	if (size > CKPT_MAX_XSTATE || size != ckpt_cpu_xstate_size())
-		return ckpt_fail(&d->err, CKPT_OBJ_XSTATE, -EOPNOTSUPP);
-	buf = kvzalloc(size, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	n = regset_get(d->task, rs, size, buf);
-	err = n < 0 ? n : ckpt_write_rec(&d->out, CKPT_REC_XSTATE, buf, size);
-	kvfree(buf);
-	return err;
+		return -EOPNOTSUPP;
+	memset(r, 0, sizeof(*r));
+	n = regset_get(t, rs, sizeof(*r), r);
+	if (n < 0)
+		return n;
+	if (r->cs != __USER_CS || r->ss != __USER_DS || r->ds || r->es ||
+	    r->fs || r->gs)
+		return ckpt_fail(e, CKPT_OBJ_TASK, -EOPNOTSUPP);
+	if (ckpt_rewind_syscall(r))
+		*restart = ckpt_save_restart(t, r, rr);
+	return 0;
 }
 
 int ckpt_dump_cpu(struct ckpt_dump *d)
 {
-	const struct user_regset *rs = ckpt_regset(d->task, NT_PRSTATUS);
-	struct ckpt_rec_restart rr = {};
+	u32 size = ckpt_cpu_xstate_size();
+	struct ckpt_rec_restart rr;
 	struct ckpt_rec_regs r;
-	bool restart = false;
-	int n, err;
+	bool restart;
+	int err;
 
-	BUILD_BUG_ON(sizeof(r) != sizeof(struct user_regs_struct));
-	if (!rs)
-		return -EOPNOTSUPP;
-	memset(&r, 0, sizeof(r));
-	n = regset_get(d->task, rs, sizeof(r), &r);
-	if (n < 0)
-		return n;
-	if (r.cs != __USER_CS || r.ss != __USER_DS || r.ds || r.es ||
-	    r.fs || r.gs)
-		return ckpt_fail(&d->err, CKPT_OBJ_TASK, -EOPNOTSUPP);
-	if (ckpt_rewind_syscall(&r))
-		restart = ckpt_save_restart(d->task, &r, &rr);
-	err = ckpt_write_rec(&d->out, CKPT_REC_REGS, &r, sizeof(r));
+	err = ckpt_read_regs(d->task, &r, &rr, &restart, &d->err);
 	if (!err)
-		err = ckpt_dump_xstate(d);
+		err = ckpt_write_rec(&d->out, CKPT_REC_REGS, &r, sizeof(r));
+	if (!err)
+		err = ckpt_read_xstate(d->task, ckpt_rec_payload(&d->out),
+				       size, &d->err);
+	if (!err)
+		err = ckpt_write_payload(&d->out, CKPT_REC_XSTATE, size);
 	if (!err && restart)
 		err = ckpt_write_rec(&d->out, CKPT_REC_RESTART, &rr, sizeof(rr));
 	return err;
@@ -200,42 +214,76 @@ static bool ckpt_uaddr_ok(u64 a)
 	return a < TASK_SIZE_MAX;
 }
 
-int ckpt_check_cpu(struct ckpt_restore *r)
+static int ckpt_check_regs(const struct ckpt_rec_regs *g)
 {
-	const struct ckpt_rec_regs *g = &r->regs;
-	u64 xfeatures = XFEATURE_MASK_FPSSE;
-
 	if (g->cs != __USER_CS || g->ss != __USER_DS || g->ds || g->es ||
 	    g->fs || g->gs)
-		return ckpt_bad(r, CKPT_REC_REGS, -EOPNOTSUPP);
+		return -EOPNOTSUPP;
 	if (!ckpt_uaddr_ok(g->ip) || !ckpt_uaddr_ok(g->sp) ||
 	    !ckpt_uaddr_ok(g->fs_base) || !ckpt_uaddr_ok(g->gs_base))
-		return ckpt_bad(r, CKPT_REC_REGS, -EBADMSG);
-	if (r->have_restart) {
-		const struct ckpt_rec_restart *rr = &r->restart;
+		return -EBADMSG;
+	return 0;
+}
 
-		if (rr->kind != CKPT_RESTART_NANOSLEEP ||
-		    !ckpt_clock_ok(rr->clockid) || rr->remaining_ns < 0 ||
-		    !ckpt_uaddr_ok(rr->rmtp))
-			return ckpt_bad(r, CKPT_REC_RESTART, -EBADMSG);
-	}
-	if (r->xstate_len < CKPT_XSAVE_HDR_OFFSET ||
-	    r->xstate_len != r->hdr.xstate_size)
-		return ckpt_bad(r, CKPT_REC_XSTATE, -EBADMSG);
-	if (r->xstate_len >= CKPT_XSAVE_HDR_OFFSET + sizeof(u64))
-		memcpy(&xfeatures, r->xstate + CKPT_XSAVE_HDR_OFFSET,
+static int ckpt_check_restart(const struct ckpt_rec_restart *rr)
+{
+	if (rr->kind != CKPT_RESTART_NANOSLEEP ||
+	    !ckpt_clock_ok(rr->clockid) || rr->remaining_ns < 0 ||
+	    !ckpt_uaddr_ok(rr->rmtp))
+		return -EBADMSG;
+	return 0;
+}
+
+/*
+ * XSAVE features this CPU lacks among those the checkpointing CPU had
+ * (code may have chosen instructions by them: glibc's ifuncs) and those
+ * the saved state uses.
+ */
+static u64 ckpt_missing_xfeatures(const struct ckpt_restore *r,
+				  const void *xstate, u32 len)
+{
+	u64 xfeatures = XFEATURE_MASK_FPSSE;
+
+	if (len >= CKPT_XSAVE_HDR_OFFSET + sizeof(u64))
+		memcpy(&xfeatures, xstate + CKPT_XSAVE_HDR_OFFSET,
 		       sizeof(xfeatures));
-	/*
-	 * Code may have chosen instructions by what the checkpointing CPU
-	 * had (glibc's ifuncs), not only by the state it holds now.
-	 */
-	xfeatures |= r->hdr.xfeatures;
-	if (xfeatures & ~ckpt_cpu_xfeatures()) {
-		r->err.addr = xfeatures & ~ckpt_cpu_xfeatures();
+	return (xfeatures | r->hdr.xfeatures) & ~ckpt_cpu_xfeatures();
+}
+
+/* Registers, restart and XSAVE area of one thread (prepare time). */
+int ckpt_check_thread_cpu(struct ckpt_restore *r, u32 type, u64 offset,
+			  const struct ckpt_rec_regs *regs,
+			  const struct ckpt_rec_restart *restart,
+			  const void *xstate, u32 len)
+{
+	int err = ckpt_check_regs(regs);
+
+	if (!err && restart)
+		err = ckpt_check_restart(restart);
+	if (!err && (len < CKPT_XSAVE_HDR_OFFSET || len != r->hdr.xstate_size))
+		err = -EBADMSG;
+	if (err)
+		return ckpt_bad_rec(r, type, offset, err);
+	r->err.addr = ckpt_missing_xfeatures(r, xstate, len);
+	if (r->err.addr) {
 		ckpt_fail(&r->err, CKPT_OBJ_XSTATE, -EOPNOTSUPP);
-		return ckpt_bad(r, CKPT_REC_XSTATE, -EOPNOTSUPP);
+		return ckpt_bad_rec(r, type, offset, -EOPNOTSUPP);
 	}
 	return 0;
+}
+
+int ckpt_check_cpu(struct ckpt_restore *r)
+{
+	int err;
+
+	err = ckpt_check_regs(&r->regs);
+	if (err)
+		return ckpt_bad(r, CKPT_REC_REGS, err);
+	if (r->have_restart && ckpt_check_restart(&r->restart))
+		return ckpt_bad(r, CKPT_REC_RESTART, -EBADMSG);
+	return ckpt_check_thread_cpu(r, CKPT_REC_XSTATE,
+				     r->rec_off[CKPT_REC_XSTATE], &r->regs,
+				     NULL, r->xstate, r->xstate_len);
 }
 
 struct ckpt_final {
@@ -301,12 +349,11 @@ static void ckpt_finish(struct callback_head *head)
 	kvfree(f);
 }
 
-static void ckpt_set_restart_block(const struct ckpt_restore *r)
+static void ckpt_set_restart_block(const struct ckpt_rec_restart *rr)
 {
 	struct restart_block *rb = &current->restart_block;
-	const struct ckpt_rec_restart *rr = &r->restart;
 
-	if (!r->have_restart) {
+	if (!rr) {
 		rb->fn = ckpt_ksyms.do_no_restart_syscall;
 		return;
 	}
@@ -319,10 +366,10 @@ static void ckpt_set_restart_block(const struct ckpt_restore *r)
 				rr->remaining_ns;
 }
 
-static int ckpt_restore_fpu(const struct ckpt_restore *r)
+static int ckpt_restore_fpu(const void *xstate, u32 len)
 {
 	struct fpstate *fps = current->thread.fpu.fpstate;
-	size_t size = max_t(size_t, fps->user_size, r->xstate_len);
+	size_t size = max_t(size_t, fps->user_size, len);
 	struct fpu_guest g = { .fpstate = fps };
 	void *buf;
 	int err;
@@ -330,7 +377,7 @@ static int ckpt_restore_fpu(const struct ckpt_restore *r)
 	buf = kvzalloc(size, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	memcpy(buf, r->xstate, r->xstate_len);
+	memcpy(buf, xstate, len);
 	fpregs_lock();
 	set_thread_flag(TIF_NEED_FPU_LOAD);
 	current->thread.fpu.last_cpu = -1;
@@ -341,32 +388,53 @@ static int ckpt_restore_fpu(const struct ckpt_restore *r)
 	return err ? -EOPNOTSUPP : 0;
 }
 
-int ckpt_restore_cpu(struct ckpt_restore *r)
+/*
+ * The calling thread's CPU state: FPU now; the restart block; registers,
+ * mask, pending signals and timers on the way out to user space.
+ */
+int ckpt_restore_thread_cpu(struct ckpt_restore *r,
+			    const struct ckpt_thread_cpu *c)
 {
 	struct ckpt_final *f;
 	int err;
 
-	f = kvzalloc(struct_size(f, sigpending, r->nr_sigpending), GFP_KERNEL);
+	f = kvzalloc(struct_size(f, sigpending, c->nr_sigpending), GFP_KERNEL);
 	if (!f)
 		return -ENOMEM;
-	f->regs = r->regs;
-	if (r->have_timers)
-		f->timers = r->timers;
-	f->nr_sigpending = r->nr_sigpending;
-	if (r->nr_sigpending)
-		memcpy(f->sigpending, r->sigpending,
-		       r->nr_sigpending * sizeof(*r->sigpending));
-	siginitset(&f->blocked, r->task.blocked &
+	f->regs = *c->regs;
+	if (c->timers)
+		f->timers = *c->timers;
+	f->nr_sigpending = c->nr_sigpending;
+	if (c->nr_sigpending)
+		memcpy(f->sigpending, c->sigpending,
+		       c->nr_sigpending * sizeof(*c->sigpending));
+	siginitset(&f->blocked, c->blocked &
 		   ~(sigmask(SIGKILL) | sigmask(SIGSTOP)));
 	init_task_work(&f->work, ckpt_finish);
-	err = ckpt_restore_fpu(r);
+	err = ckpt_restore_fpu(c->xstate, c->xstate_len);
 	if (err) {
 		kvfree(f);
 		return ckpt_fail(&r->err, CKPT_OBJ_XSTATE, err);
 	}
-	ckpt_set_restart_block(r);
+	ckpt_set_restart_block(c->restart);
 	err = task_work_add(current, &f->work, TWA_RESUME);
 	if (err)
 		kvfree(f);
 	return err;
+}
+
+int ckpt_restore_cpu(struct ckpt_restore *r)
+{
+	struct ckpt_thread_cpu c = {
+		.regs = &r->regs,
+		.restart = r->have_restart ? &r->restart : NULL,
+		.xstate = r->xstate,
+		.xstate_len = r->xstate_len,
+		.blocked = r->task.blocked,
+		.sigpending = r->sigpending,
+		.nr_sigpending = r->nr_sigpending,
+		.timers = r->have_timers ? &r->timers : NULL,
+	};
+
+	return ckpt_restore_thread_cpu(r, &c);
 }

@@ -45,6 +45,8 @@ int ckpt_ksyms_init(void)
 		{ "update_rlimit_cpu", (void **)&ckpt_ksyms.update_rlimit_cpu },
 		{ "create_pipe_files", (void **)&ckpt_ksyms.create_pipe_files },
 		{ "pipe_fcntl", (void **)&ckpt_ksyms.pipe_fcntl },
+		{ "group_send_sig_info",
+		  (void **)&ckpt_ksyms.group_send_sig_info },
 	};
 	unsigned int i;
 

@@ -62,7 +62,7 @@ static long ckpt_ioctl_version(void __user *uarg)
 	v.abi_version = CKPT_ABI_VERSION;
 	v.image_version = CKPT_IMAGE_VERSION;
 	v.features = CKPT_FEAT_CHECKPOINT | CKPT_FEAT_RESTORE |
-		     CKPT_FEAT_XSTATE;
+		     CKPT_FEAT_XSTATE | CKPT_FEAT_THREADS;
 	v.checkpoint_flags = CKPT_CHECKPOINT_FLAGS_ALL;
 	v.restore_flags = 0;
 	v.xfeatures = ckpt_cpu_xfeatures();
@@ -109,6 +109,8 @@ static long ckpt_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ckpt_ioctl_restore_task(file, uarg);
 	case CKPT_IOC_NOSIZE(CKPT_IOC_RESTORE_WAIT):
 		return ckpt_ioctl_restore_wait(cf, uarg);
+	case CKPT_IOC_NOSIZE(CKPT_IOC_RESTORE_THREAD):
+		return ckpt_ioctl_restore_thread(file, uarg);
 	default:
 		return -ENOTTY;
 	}

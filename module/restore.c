@@ -47,6 +47,7 @@ void ckpt_restore_free(struct ckpt_restore *r)
 	kvfree(r->xstate);
 	kvfree(r->sigpending);
 	ckpt_free_pipedata(r);
+	ckpt_free_threads(r);
 	kfree(r->cwd);
 	kfree(r->exe);
 	ckpt_in_destroy(&r->in);
@@ -70,7 +71,7 @@ static int ckpt_take_path(const char *p, u32 avail, u32 len, char **out)
 }
 
 /* Room for element @nr of an array grown by doubling from 8. */
-static int ckpt_grow(void **array, u32 nr, size_t elem, u32 max)
+int ckpt_grow(void **array, u32 nr, size_t elem, u32 max)
 {
 	void *n;
 
@@ -150,7 +151,7 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 			 u32 len)
 {
 	bool repeats = type == CKPT_REC_VMA || type == CKPT_REC_FILE ||
-		       type == CKPT_REC_PIPEDATA;
+		       type == CKPT_REC_PIPEDATA || type == CKPT_REC_THREAD;
 
 	/* TASK first, then types in order; only VMA and FILE repeat. */
 	if (type < r->last_type || (type == r->last_type && !repeats) ||
@@ -222,6 +223,8 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 	case CKPT_REC_TIMERS:
 		r->have_timers = true;
 		return ckpt_take_fixed(&r->timers, sizeof(r->timers), p, len);
+	case CKPT_REC_THREAD:
+		return ckpt_take_thread(r, p, len);
 	default:
 		return -EBADMSG;
 	}
@@ -273,7 +276,7 @@ static int ckpt_check_all(struct ckpt_restore *r)
 {
 	static int (*const checks[])(struct ckpt_restore *r) = {
 		ckpt_check_task, ckpt_check_mm, ckpt_check_files,
-		ckpt_check_pipes, ckpt_check_cpu,
+		ckpt_check_pipes, ckpt_check_cpu, ckpt_check_threads,
 	};
 	unsigned int i;
 	int err = 0;
@@ -289,6 +292,8 @@ static int ckpt_prepare(struct ckpt_restore *r, struct file *image)
 
 	mutex_init(&r->lock);
 	init_completion(&r->done);
+	init_completion(&r->go);
+	init_waitqueue_head(&r->claimed_wq);
 	r->image = get_file(image);
 	r->err.fd = -1;
 	err = ckpt_in_init(&r->in, image);
@@ -308,6 +313,19 @@ static int ckpt_prepare(struct ckpt_restore *r, struct file *image)
 	return ckpt_check_all(r);
 }
 
+/* Tell the tool which TIDs to create. */
+static int ckpt_copy_tids(const struct ckpt_restore_args *a,
+			  const struct ckpt_restore *r)
+{
+	s32 __user *tids = u64_to_user_ptr(a->tids);
+	u32 i;
+
+	for (i = 0; i < r->nr_threads && i < a->tids_max; i++)
+		if (put_user(r->threads[i].rec.tid, &tids[i]))
+			return -EFAULT;
+	return 0;
+}
+
 static void ckpt_prepare_out(struct ckpt_restore_args *a,
 			     const struct ckpt_restore *r, int err)
 {
@@ -322,6 +340,7 @@ static void ckpt_prepare_out(struct ckpt_restore_args *a,
 		return;
 	a->pid = r->task.pid;
 	a->nr_tasks = r->hdr.nr_tasks;
+	a->nr_threads = r->nr_threads;
 	v = ckpt_find_vma(r, CKPT_VMA_VVAR);
 	a->vvar_start = v->rec.start;
 	a->vvar_end = v->rec.end;
@@ -358,6 +377,8 @@ long ckpt_ioctl_restore_prepare(struct ckpt_file *cf, void __user *uarg)
 
 	mutex_lock(&cf->lock);
 	err = cf->rst ? -EBUSY : ckpt_prepare(r, image);
+	if (!err && a.tids)
+		err = ckpt_copy_tids(&a, r);
 	ckpt_prepare_out(&a, r, err);
 	if (!err)
 		cf->rst = r;
@@ -371,17 +392,32 @@ out_image:
 	return err;
 }
 
-/* The restoring task must be alone in everything it is about to replace. */
+#define CKPT_THREADS_TIMEOUT	(10 * HZ)
+
+/*
+ * The restoring task must share everything it is about to replace with
+ * the image's threads only, all of them waiting in RESTORE_THREAD.
+ */
 static int ckpt_check_restorer(struct ckpt_restore *r)
 {
-	if (task_tgid_vnr(current) != r->task.pid)
+	int n = 1 + r->nr_threads;
+	long left;
+
+	if (task_tgid_vnr(current) != r->task.pid ||
+	    task_pid_vnr(current) != r->task.pid)
 		return -ESRCH;
-	if (get_nr_threads(current) != 1 ||
-	    atomic_read(&current->mm->mm_users) != 1 ||
-	    atomic_read(&current->files->count) != 1 ||
+	left = wait_event_killable_timeout(r->claimed_wq,
+					   READ_ONCE(r->nr_claimed) ==
+					   r->nr_threads,
+					   CKPT_THREADS_TIMEOUT);
+	if (left <= 0)
+		return left ? -EINTR : -EBUSY;
+	if (get_nr_threads(current) != n ||
+	    atomic_read(&current->mm->mm_users) != n ||
+	    atomic_read(&current->files->count) != n ||
 	    refcount_read(&rcu_dereference_protected(current->sighand,
-						     true)->count) != 1 ||
-	    current->fs->users != 1)
+						     true)->count) != n ||
+	    current->fs->users != n)
 		return -EBUSY;
 	return ckpt_vdso_matches(r);
 }
@@ -412,6 +448,7 @@ static void ckpt_restore_done(struct ckpt_restore *r, int err)
 	r->result = err;
 	r->state = CKPT_RST_DONE;
 	mutex_unlock(&r->lock);
+	complete_all(&r->go);		/* the threads go on, or die */
 	complete_all(&r->done);
 }
 
@@ -506,4 +543,72 @@ long ckpt_ioctl_restore_wait(struct ckpt_file *cf, void __user *uarg)
 	if (copy_to_user(uarg, &a, min_t(size_t, usize, sizeof(a))))
 		return -EFAULT;
 	return 0;
+}
+
+/* Claim the THREAD record with the caller's TID. */
+static struct ckpt_restore_thread *ckpt_claim_thread(struct ckpt_restore *r)
+{
+	struct ckpt_restore_thread *t = NULL;
+	pid_t tid = task_pid_vnr(current);
+	u32 i;
+
+	mutex_lock(&r->lock);
+	for (i = 0; i < r->nr_threads; i++)
+		if (r->threads[i].rec.tid == tid)
+			t = &r->threads[i];
+	if (!t || r->state == CKPT_RST_DONE)
+		t = ERR_PTR(-ENOENT);
+	else if (t->claimed)
+		t = ERR_PTR(-EALREADY);
+	else
+		t->claimed = true;
+	if (!IS_ERR(t))
+		WRITE_ONCE(r->nr_claimed, r->nr_claimed + 1);
+	mutex_unlock(&r->lock);
+	if (!IS_ERR(t))
+		wake_up(&r->claimed_wq);
+	return t;
+}
+
+long ckpt_ioctl_restore_thread(struct file *file, void __user *uarg)
+{
+	struct ckpt_file *cf = file->private_data;
+	struct ckpt_restore_thread_args a;
+	struct ckpt_restore_thread *t;
+	struct ckpt_restore *r;
+	sigset_t all;
+	u32 usize;
+	int err;
+
+	err = ckpt_copy_args(&a, sizeof(a),
+			     offsetofend(struct ckpt_restore_thread_args,
+					 reserved),
+			     uarg, &usize);
+	if (err)
+		return err;
+	if (a.flags || a.reserved[0] || a.reserved[1])
+		return -EINVAL;
+	mutex_lock(&cf->lock);
+	r = cf->rst;
+	mutex_unlock(&cf->lock);
+	if (!r)
+		return -ENOENT;
+	if (task_tgid_vnr(current) != r->task.pid ||
+	    thread_group_leader(current))
+		return -ESRCH;
+	t = ckpt_claim_thread(r);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	sigfillset(&all);
+	sigdelsetmask(&all, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	/* The main thread restores the process; its failure kills us all. */
+	if (wait_for_completion_killable(&r->go))
+		return -EINTR;
+	if (READ_ONCE(r->result))
+		return READ_ONCE(r->result);
+	err = ckpt_restore_thread_self(r, t);
+	if (err)
+		force_sig(SIGKILL);
+	return err;
 }

@@ -171,8 +171,9 @@ int ckpt_dump_rlimits(struct ckpt_dump *d)
 	return ckpt_write_rec(&d->out, CKPT_REC_RLIMITS, rl, sizeof(rl));
 }
 
-static int ckpt_add_pending(struct ckpt_rec_sigpending *sp, u32 *n,
-			    struct sigpending *pend, u32 flags)
+/* Append @pend's signals to @sp (holding *@n, at most @max entries). */
+int ckpt_add_pending(struct ckpt_rec_sigpending *sp, u32 *n, u32 max,
+		     struct sigpending *pend, u32 flags)
 {
 	sigset_t noinfo = pend->signal;
 	struct sigqueue *q;
@@ -180,7 +181,7 @@ static int ckpt_add_pending(struct ckpt_rec_sigpending *sp, u32 *n,
 
 	BUILD_BUG_ON(sizeof(kernel_siginfo_t) > CKPT_SIGINFO_SIZE);
 	list_for_each_entry(q, &pend->list, list) {
-		if (*n >= CKPT_MAX_SIGPENDING)
+		if (*n >= max)
 			return -EOPNOTSUPP;
 		memset(&sp[*n], 0, sizeof(*sp));
 		sp[*n].sig = q->info.si_signo;
@@ -193,7 +194,7 @@ static int ckpt_add_pending(struct ckpt_rec_sigpending *sp, u32 *n,
 	for (sig = 1; sig <= _NSIG; sig++) {
 		if (!sigismember(&noinfo, sig))
 			continue;
-		if (*n >= CKPT_MAX_SIGPENDING)
+		if (*n >= max)
 			return -EOPNOTSUPP;
 		memset(&sp[*n], 0, sizeof(*sp));
 		sp[*n].sig = sig;
@@ -220,9 +221,11 @@ int ckpt_dump_sigpending(struct ckpt_dump *d)
 	if (sh != rcu_access_pointer(d->task->sighand))
 		err = -ESRCH;
 	if (!err)
-		err = ckpt_add_pending(sp, &n, &d->task->pending, 0);
+		err = ckpt_add_pending(sp, &n, CKPT_MAX_SIGPENDING,
+				       &d->task->pending, 0);
 	if (!err)
-		err = ckpt_add_pending(sp, &n, &d->task->signal->shared_pending,
+		err = ckpt_add_pending(sp, &n, CKPT_MAX_SIGPENDING,
+				       &d->task->signal->shared_pending,
 				       CKPT_SIGP_SHARED);
 	spin_unlock_irq(&sh->siglock);
 	rcu_read_unlock();
@@ -298,7 +301,7 @@ void ckpt_arm_timers(const struct ckpt_rec_timers *t)
 			 SA_RESETHAND | SA_RESTORER | SA_EXPOSE_TAGBITS | \
 			 SA_UNSUPPORTED | SA_IA32_ABI | SA_X32_ABI)
 
-static bool ckpt_user_ptr_ok(u64 p)
+bool ckpt_user_ptr_ok(u64 p)
 {
 	return p < TASK_SIZE_MAX;
 }
@@ -347,8 +350,7 @@ static int ckpt_check_rlimits(const struct ckpt_rec_rlimit *rl)
 	return 0;
 }
 
-static int ckpt_check_sigpending(const struct ckpt_rec_sigpending *sp,
-				 u32 n)
+int ckpt_check_sigpending(const struct ckpt_rec_sigpending *sp, u32 n)
 {
 	static const u8 zero[CKPT_SIGINFO_SIZE];
 	u32 i;
@@ -551,7 +553,10 @@ static void ckpt_restore_rlimits(const struct ckpt_rec_rlimit *rl)
 		ckpt_ksyms.update_rlimit_cpu(current, rl[RLIMIT_CPU].cur);
 }
 
-/* Queue the image's pending signals; the restored mask is already set. */
+/*
+ * Queue the image's pending signals, private ones to the calling thread
+ * and process-wide ones to the process; the restored mask is already set.
+ */
 void ckpt_queue_sigpending(const struct ckpt_rec_sigpending *sp, u32 n)
 {
 	kernel_siginfo_t info;
@@ -559,12 +564,18 @@ void ckpt_queue_sigpending(const struct ckpt_rec_sigpending *sp, u32 n)
 
 	for (i = 0; i < n; i++) {
 		if (sp[i].flags & CKPT_SIGP_NOINFO) {
-			send_sig(sp[i].sig, current, 1);
-			continue;
+			clear_siginfo(&info);
+			info.si_signo = sp[i].sig;
+			info.si_code = SI_KERNEL;
+		} else {
+			memcpy(&info, sp[i].info, sizeof(info));
+			info.si_signo = sp[i].sig;
 		}
-		memcpy(&info, sp[i].info, sizeof(info));
-		info.si_signo = sp[i].sig;
-		send_sig_info(sp[i].sig, &info, current);
+		if (sp[i].flags & CKPT_SIGP_SHARED)
+			ckpt_ksyms.group_send_sig_info(sp[i].sig, &info, current,
+						       PIDTYPE_TGID);
+		else
+			send_sig_info(sp[i].sig, &info, current);
 	}
 }
 

@@ -190,9 +190,12 @@ static void report_task(const struct ckpt_checkpoint_args *a, int err)
 	long val = 0;
 
 	if (err == -EOPNOTSUPP &&
-	    !ckpt_proc_status_field(a->pid, "Threads", &val) && val > 1) {
-		ckpt_fail(err, "cannot checkpoint %d: it has %ld threads; only single-threaded processes are supported yet",
-			  a->pid, val);
+	    !ckpt_proc_status_field(a->pid, "Seccomp", &val) && val) {
+		ckpt_fail(err, "cannot checkpoint %d: it runs under seccomp, which cannot be saved yet",
+			  a->pid);
+	} else if (err == -EOPNOTSUPP) {
+		ckpt_fail(err, "cannot checkpoint %d: it uses CPU-time interval timers or POSIX timers, or lives in other namespaces than yours, which cannot be saved yet",
+			  a->pid);
 	} else if (err == -EBUSY &&
 		   !ckpt_proc_status_field(a->pid, "TracerPid", &val) && val) {
 		ckpt_fail(err, "cannot checkpoint %d: it is being traced by process %ld",

@@ -569,6 +569,26 @@ static int check_timers(struct ckpt_image *img)
 	return 0;
 }
 
+static int check_thread(struct ckpt_image *img)
+{
+	const struct ckpt_rec_thread *t = img->payload;
+	uint64_t want = sizeof(*t) + (uint64_t)t->xstate_len +
+			(uint64_t)t->nr_sigpending *
+			sizeof(struct ckpt_rec_sigpending);
+
+	if (t->tid <= 0 || t->tid == img->task.pid)
+		return img_bad(img, "bad thread id %d", t->tid);
+	if (t->flags || t->have_restart > 1)
+		return img_bad(img, "unknown flags 0x%x", t->flags);
+	if (t->xstate_len != img->hdr.xstate_size)
+		return img_bad(img, "XSAVE area of %u bytes, the header says %u",
+			       t->xstate_len, img->hdr.xstate_size);
+	if (want != img->rec.len)
+		return img_bad(img, "length %u, expected %" PRIu64,
+			       img->rec.len, want);
+	return 0;
+}
+
 static int check_pipedata(struct ckpt_image *img)
 {
 	const struct ckpt_rec_pipedata *pd = img->payload;
@@ -780,6 +800,8 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 				0, 1, 1, check_pipedata },
 	[CKPT_REC_TIMERS] = { "TIMERS", sizeof(struct ckpt_rec_timers), 1, 0, 1,
 			      check_timers },
+	[CKPT_REC_THREAD] = { "THREAD", sizeof(struct ckpt_rec_thread), 0, 1, 1,
+			      check_thread },
 	[CKPT_REC_PAGES] = { "PAGES", sizeof(struct ckpt_rec_pages), 0, 1, 1,
 			     check_pages },
 	[CKPT_REC_END] = { "END", sizeof(struct ckpt_rec_end), 1, 0, 0,

@@ -56,6 +56,7 @@
 enum {
 	STAGE_VDSO = 1,		/* planning or moving vvar/vdso */
 	STAGE_EXEC,		/* re-executing for another layout */
+	STAGE_THREADS,		/* creating the image's threads */
 	STAGE_TASK,		/* CKPT_IOC_RESTORE_TASK */
 };
 
@@ -74,6 +75,9 @@ struct child_ctx {
 	struct ckpt_vdso_plan plan;
 	char *argv[12];		/* for re-executing */
 	char args[7][24];
+	int32_t *tids;		/* threads to create, besides the main one */
+	uint32_t nr_tids;
+	char *tid_list;		/* the same, "1,2,3", for re-executing */
 };
 
 struct restart {
@@ -87,6 +91,7 @@ struct restart {
 	int pipe[2];
 	pid_t child;
 	struct ckpt_restore_args prep;
+	int32_t *tids;
 	struct ckpt_restore_wait_args done;
 	struct child_msg msg;
 	struct child_ctx ctx;
@@ -159,6 +164,80 @@ static int child_restore_task(int dev)
 	return -EPROTO;	/* a successful restore does not return */
 }
 
+#define THREAD_STACK	(64 * 1024)
+
+/*
+ * A new thread, on its own small stack, sharing the child's TLS: raw
+ * system calls only.  It becomes the image's thread, or exits.
+ */
+static void __attribute__((noreturn, used)) thread_main(long dev)
+{
+	struct ckpt_restore_thread_args a;
+	long ret;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	asm volatile("syscall"
+		     : "=a"(ret)
+		     : "0"((long)SYS_ioctl), "D"(dev),
+		       "S"((long)CKPT_IOC_RESTORE_THREAD), "d"(&a)
+		     : "rcx", "r11", "memory");
+	(void)ret;
+	asm volatile("syscall" : : "a"((long)SYS_exit), "D"(1L)
+		     : "rcx", "r11", "memory");
+	__builtin_unreachable();
+}
+
+/* clone3() a thread that runs thread_main(dev) on args->stack. */
+static long clone3_thread(struct clone_args *args, long dev)
+{
+	register long fn asm("r8") = (long)thread_main;
+	register long arg asm("r9") = dev;
+	long ret;
+
+	asm volatile("syscall\n\t"
+		     "test %%rax, %%rax\n\t"
+		     "jnz 1f\n\t"
+		     "mov %%r9, %%rdi\n\t"
+		     "call *%%r8\n\t"
+		     "ud2\n"
+		     "1:"
+		     : "=a"(ret)
+		     : "0"((long)SYS_clone3), "D"(args), "S"(sizeof(*args)),
+		       "r"(fn), "r"(arg)
+		     : "rcx", "r11", "memory");
+	return ret;
+}
+
+/* Create the image's threads with their TIDs; they wait in the module. */
+static int child_spawn_threads(const struct child_ctx *c)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->nr_tids; i++) {
+		struct clone_args args;
+		pid_t tid = c->tids[i];
+		void *stack;
+		long ret;
+
+		stack = mmap(NULL, THREAD_STACK, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		if (stack == MAP_FAILED)
+			return -errno;
+		memset(&args, 0, sizeof(args));
+		args.flags = CLONE_VM | CLONE_FS | CLONE_FILES |
+			     CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;
+		args.set_tid = (uintptr_t)&tid;
+		args.set_tid_size = 1;
+		args.stack = (uintptr_t)stack;
+		args.stack_size = THREAD_STACK;
+		ret = clone3_thread(&args, c->dev);
+		if (ret < 0)
+			return (int)ret;
+	}
+	return 0;
+}
+
 static int child_reexec(const struct child_ctx *c)
 {
 	if (fcntl(c->dev, F_SETFD, 0) || fcntl(c->pipe_wr, F_SETFD, 0))
@@ -180,6 +259,10 @@ static void __attribute__((noreturn)) child_run(const struct child_ctx *c)
 		msg.err = child_reexec(c);
 	} else if (!msg.err) {
 		msg.err = ckpt_vdso_plan_run(&c->plan);
+		if (!msg.err) {
+			msg.stage = STAGE_THREADS;
+			msg.err = child_spawn_threads(c);
+		}
 		if (!msg.err) {
 			msg.stage = STAGE_TASK;
 			msg.err = child_restore_task(c->dev);
@@ -209,6 +292,42 @@ static void child_set_argv(struct child_ctx *c, const char *argv0,
 		snprintf(c->args[i], sizeof(c->args[i]), "0x%" PRIx64, val[i]);
 		c->argv[2 + i] = c->args[i];
 	}
+	c->argv[2 + i] = c->tid_list ? c->tid_list : "";
+}
+
+/* "1,2,3" for the re-executed child. */
+static int child_tid_list(struct child_ctx *c)
+{
+	size_t len = (size_t)c->nr_tids * 12 + 1, off = 0;
+	uint32_t i;
+
+	c->tid_list = malloc(len);
+	if (!c->tid_list)
+		return -ENOMEM;
+	c->tid_list[0] = '\0';
+	for (i = 0; i < c->nr_tids; i++)
+		off += snprintf(c->tid_list + off, len - off, "%s%d",
+				i ? "," : "", (int)c->tids[i]);
+	return 0;
+}
+
+static int child_parse_tids(struct child_ctx *c, const char *list)
+{
+	const char *p = list;
+	char *end;
+	long v;
+
+	c->tids = calloc(CKPT_MAX_THREADS, sizeof(*c->tids));
+	if (!c->tids)
+		return -ENOMEM;
+	while (*p && c->nr_tids < CKPT_MAX_THREADS) {
+		v = strtol(p, &end, 10);
+		if (end == p || v <= 0 || (*end && *end != ','))
+			return -EINVAL;
+		c->tids[c->nr_tids++] = (int32_t)v;
+		p = *end ? end + 1 : end;
+	}
+	return 0;
 }
 
 /* Plan the vvar/vdso moves for this process; fills c->plan_err. */
@@ -227,7 +346,7 @@ static int child_plan(struct child_ctx *c)
 
 /*
  * restart --restore-child DEV PIPE VVAR_START VVAR_END VDSO_START VDSO_END
- *	   TRIES
+ *	   TRIES TIDS
  */
 static int child_main(int argc, char **argv)
 {
@@ -238,8 +357,11 @@ static int child_main(int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	c.pipe_rd = -1;
 	for (i = 0; i < 7; i++)
-		if (argc != 9 || ckpt_parse_u64(argv[2 + i], &v[i]))
+		if (argc != 10 || ckpt_parse_u64(argv[2 + i], &v[i]))
 			return usage_error("bad arguments for " CHILD_MODE);
+	if (child_parse_tids(&c, argv[9]))
+		return usage_error("bad thread list for " CHILD_MODE);
+	c.tid_list = argv[9];
 	c.dev = v[0];
 	c.pipe_wr = v[1];
 	c.target = (struct ckpt_vdso_target){ v[2], v[3], v[4], v[5] };
@@ -645,6 +767,11 @@ static int prepare(struct restart *r)
 	memset(&r->prep, 0, sizeof(r->prep));
 	r->prep.size = sizeof(r->prep);
 	r->prep.fd = r->img;
+	r->tids = calloc(CKPT_MAX_THREADS, sizeof(*r->tids));
+	if (!r->tids)
+		return -ENOMEM;
+	r->prep.tids = (uintptr_t)r->tids;
+	r->prep.tids_max = CKPT_MAX_THREADS;
 	if (ioctl(r->dev, CKPT_IOC_RESTORE_PREPARE, &r->prep))
 		return -errno;
 	return 0;
@@ -665,6 +792,12 @@ static int setup_child(struct restart *r, const char *argv0)
 		r->prep.vvar_start, r->prep.vvar_end,
 		r->prep.vdso_start, r->prep.vdso_end,
 	};
+	c->tids = r->tids;
+	c->nr_tids = r->prep.nr_threads < CKPT_MAX_THREADS ?
+		     r->prep.nr_threads : CKPT_MAX_THREADS;
+	err = child_tid_list(c);
+	if (err)
+		return err;
 	child_set_argv(c, argv0, &c->target, CHILD_TRIES - 1);
 	err = child_plan(c);
 	if (!err && c->plan_err && c->plan_err != -EADDRINUSE)
@@ -838,6 +971,12 @@ static int child_failed(struct restart *r, int err)
 	case STAGE_EXEC:
 		ckpt_fail(err, "cannot restore pid %d: re-executing /proc/self/exe for another address layout failed: %s",
 			  r->prep.pid, strerror(-err));
+		break;
+	case STAGE_THREADS:
+		ckpt_fail(err, "cannot restore pid %d: creating its %u threads with their TIDs failed: %s",
+			  r->prep.pid, r->prep.nr_threads, strerror(-err));
+		if (err == -EEXIST)
+			ckpt_hint("a TID of the image is in use by another process");
 		break;
 	default:
 		if (wait_slice(r, WAIT_SLICE_MS) || r->done.result != err)

@@ -517,6 +517,18 @@ static int show_record(struct show *s)
 	case CKPT_REC_SIGPENDING:
 		show_sigpending(img);
 		break;
+	case CKPT_REC_THREAD: {
+		const struct ckpt_rec_thread *t = p;
+
+		printf("  tid %d comm \"%.16s\" ip 0x%llx sp 0x%llx fs_base 0x%llx\n",
+		       t->tid, t->comm, t->regs.ip, t->regs.sp,
+		       t->regs.fs_base);
+		printf("  blocked ");
+		print_sigset(t->blocked);
+		printf("\n  %u pending signals%s\n", t->nr_sigpending,
+		       t->have_restart ? ", in nanosleep" : "");
+		break;
+	}
 	case CKPT_REC_TIMERS:
 		printf("  ITIMER_REAL %lld.%09lld s left, interval %lld.%09lld s\n",
 		       ((const struct ckpt_rec_timers *)p)->real_ns / 1000000000LL,

@@ -29,9 +29,10 @@
 /* ------------------------------------------------------------------ */
 
 /* Features this module supports (struct ckpt_version.features). */
-#define CKPT_FEAT_CHECKPOINT	(1ULL << 0)	/* single-threaded process */
-#define CKPT_FEAT_RESTORE	(1ULL << 1)	/* single-threaded process */
+#define CKPT_FEAT_CHECKPOINT	(1ULL << 0)	/* a process */
+#define CKPT_FEAT_RESTORE	(1ULL << 1)	/* a process */
 #define CKPT_FEAT_XSTATE	(1ULL << 2)	/* full XSAVE state */
+#define CKPT_FEAT_THREADS	(1ULL << 3)	/* multi-threaded processes */
 
 /**
  * struct ckpt_version - answer of CKPT_IOC_VERSION
@@ -149,6 +150,11 @@ struct ckpt_checkpoint_args {
  * @err_fd: out: descriptor at fault (CKPT_OBJ_FD), else -1
  * @err_addr: out: mapping start (CKPT_OBJ_VMA), or the XSAVE feature
  *	bits this CPU lacks (CKPT_OBJ_XSTATE)
+ * @tids: in: user pointer to an array of @tids_max __s32, or 0
+ * @tids_max: in: its length
+ * @nr_threads: out: threads besides the main one; their TIDs are written
+ *	to @tids (as many as fit).  Each must be created with its TID in the
+ *	restoring process and call CKPT_IOC_RESTORE_THREAD.
  *
  * Reads and validates the image header and the task's metadata records,
  * and keeps them with this open file of /dev/ckpt.  Nothing is changed.
@@ -186,6 +192,9 @@ struct ckpt_restore_args {
 	__s32 err_fd;
 	__u32 reserved1;
 	__u64 err_addr;
+	__u64 tids;
+	__u32 tids_max;
+	__u32 nr_threads;
 };
 
 /**
@@ -196,8 +205,9 @@ struct ckpt_restore_args {
  *
  * Called by the task that is to become the image's process, on the open
  * file of /dev/ckpt on which the restore was prepared (inherited across
- * fork).  The caller must be single-threaded, have the image's PID, and
- * have its vdso and vvar at the image's addresses.  On success it does not
+ * fork).  The caller must be the main thread, alone but for the image's
+ * other threads (each waiting in CKPT_IOC_RESTORE_THREAD), have the
+ * image's PID, and have its vdso and vvar at the image's addresses.  On success it does not
  * return to its own code: it returns into the restored process.  Before
  * the point of no return an error is returned and nothing is changed;
  * after it, the task is killed and CKPT_IOC_RESTORE_WAIT reports why.
@@ -207,12 +217,37 @@ struct ckpt_restore_args {
  *  ENOENT     no restore prepared on this open file
  *  EALREADY   this restore was already run
  *  ESRCH      the caller's PID is not the image's
- *  EBUSY      the caller is multi-threaded or shares its mm, files or
- *             signal handlers
+ *  EBUSY      the caller shares its mm, files or signal handlers with
+ *             anything but the image's threads, or not all of them called
+ *             CKPT_IOC_RESTORE_THREAD within 10 seconds
  *  EXDEV      the caller's vdso/vvar are not at the image's addresses or
  *             differ in size
  */
 struct ckpt_restore_task_args {
+	__u32 size;
+	__u32 flags;
+	__u64 reserved[2];
+};
+
+/**
+ * struct ckpt_restore_thread_args - argument of CKPT_IOC_RESTORE_THREAD
+ * @size: sizeof(struct ckpt_restore_thread_args)
+ * @flags: must be 0
+ * @reserved: must be 0
+ *
+ * Called by each thread the restart tool created (clone3 with the TID of
+ * a THREAD record, CLONE_VM | CLONE_THREAD | CLONE_SIGHAND | CLONE_FS |
+ * CLONE_FILES, in the process that calls CKPT_IOC_RESTORE_TASK) on the
+ * same open file.  It waits, killable, until the main thread has restored
+ * the process, then becomes its thread: on success it returns into the
+ * restored thread's code.
+ *
+ * Errors: EINVAL, ENOENT (nothing prepared, or the caller's TID is not one
+ * of the image's threads), EALREADY (that thread was claimed), ESRCH (the
+ * caller is not in the process being restored), and any error of the
+ * restore of the process as a whole.
+ */
+struct ckpt_restore_thread_args {
 	__u32 size;
 	__u32 flags;
 	__u64 reserved[2];
@@ -253,6 +288,7 @@ struct ckpt_restore_wait_args {
 #define CKPT_IOC_RESTORE_PREPARE _IOWR(CKPT_IOC_MAGIC, 0x02, struct ckpt_restore_args)
 #define CKPT_IOC_RESTORE_TASK	_IOW(CKPT_IOC_MAGIC, 0x03, struct ckpt_restore_task_args)
 #define CKPT_IOC_RESTORE_WAIT	_IOWR(CKPT_IOC_MAGIC, 0x04, struct ckpt_restore_wait_args)
+#define CKPT_IOC_RESTORE_THREAD	_IOW(CKPT_IOC_MAGIC, 0x05, struct ckpt_restore_thread_args)
 
 /* ================================================================== */
 /* Image format (Documentation/image-format.rst)                       */
@@ -270,7 +306,10 @@ struct ckpt_restore_wait_args {
  * Record order for one task (enforced: types never decrease, and only VMA,
  * FILE, PIPEDATA and PAGES repeat):
  *   TASK, GROUPS, FS, SIGACTIONS, MM, AUXV, VMA..., FILE..., REGS, XSTATE,
- *   RESTART?, RLIMITS?, SIGPENDING?, PIPEDATA..., TIMERS?, PAGES..., END
+ *   RESTART?, RLIMITS?, SIGPENDING?, PIPEDATA..., TIMERS?, THREAD...,
+ *   PAGES..., END
+ * TASK, REGS, XSTATE and RESTART are the main thread's (the thread-group
+ * leader's); each other thread has one THREAD record.
  * All metadata comes before the first PAGES record, so a restore checks
  * all of it before changing anything.
  */
@@ -332,10 +371,11 @@ struct ckpt_image_header {
 #define CKPT_REC_SIGPENDING	13	/* struct ckpt_rec_sigpending[] */
 #define CKPT_REC_PIPEDATA	14	/* struct ckpt_rec_pipedata + bytes */
 #define CKPT_REC_TIMERS		15	/* struct ckpt_rec_timers */
+#define CKPT_REC_THREAD		16	/* struct ckpt_rec_thread + ... */
 /* PAGES and END are always the last two types (new ones go before). */
-#define CKPT_REC_PAGES		16	/* struct ckpt_rec_pages + page data */
-#define CKPT_REC_END		17	/* struct ckpt_rec_end */
-#define CKPT_REC_MAX		17
+#define CKPT_REC_PAGES		17	/* struct ckpt_rec_pages + page data */
+#define CKPT_REC_END		18	/* struct ckpt_rec_end */
+#define CKPT_REC_MAX		18
 
 /* Bounds every reader enforces. */
 #define CKPT_REC_MAX_META	65536		/* payload of any non-PAGES record */
@@ -603,7 +643,7 @@ struct ckpt_rec_rlimit {
  *	with CKPT_SIGP_NOINFO
  *
  * CKPT_REC_SIGPENDING holds every queued signal of the task, private and
- * process-wide; a single-threaded process gets them all back as private.
+ * process-wide, as the main thread's; each comes back on its queue.
  */
 struct ckpt_rec_sigpending {
 	__u32 sig;
@@ -625,6 +665,43 @@ struct ckpt_rec_timers {
 	__s64 real_ns;
 	__s64 real_interval_ns;
 	__u64 reserved[2];
+};
+
+#define CKPT_MAX_THREADS	4096
+
+/**
+ * struct ckpt_rec_thread - one thread other than the main one
+ * @tid: its TID
+ * @flags: 0
+ * @comm: its name
+ * @blocked .. @sas_ss_flags: as in struct ckpt_rec_task
+ * @xstate_len: bytes of XSAVE area that follow (the header's xstate_size)
+ * @nr_sigpending: struct ckpt_rec_sigpending entries that follow the XSAVE
+ *	area: the thread's own pending signals
+ * @have_restart: @restart is valid
+ * @regs: its registers, an interrupted system call rewound
+ * @restart: as CKPT_REC_RESTART, for this thread
+ */
+struct ckpt_rec_thread {
+	__s32 tid;
+	__u32 flags;
+	char comm[16];
+	__u64 blocked;
+	__u64 rseq;
+	__u32 rseq_len;
+	__u32 rseq_sig;
+	__u64 clear_child_tid;
+	__u64 set_child_tid;
+	__u64 robust_list;
+	__u64 robust_list_len;
+	__u64 sas_ss_sp;
+	__u64 sas_ss_size;
+	__u32 sas_ss_flags;
+	__u32 xstate_len;
+	__u32 nr_sigpending;
+	__u32 have_restart;
+	struct ckpt_rec_regs regs;
+	struct ckpt_rec_restart restart;
 };
 
 /* Bytes a restore accepts in all PIPEDATA records of an image. */
