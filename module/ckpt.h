@@ -320,6 +320,13 @@ void ckpt_free_threads(struct ckpt_restore *r);
 int ckpt_check_sigpending(const struct ckpt_rec_sigpending *sp, u32 n);
 int ckpt_add_pending(struct ckpt_rec_sigpending *sp, u32 *n, u32 max,
 		     struct sigpending *pend, u32 flags);
+int ckpt_with_sighand(struct task_struct *t,
+		      int (*fn)(struct task_struct *t,
+				struct sighand_struct *sh, void *arg),
+		      void *arg);
+int ckpt_read_sigpending(struct task_struct *t, struct ckpt_rec_sigpending *sp,
+			 u32 max, bool shared, u32 *n);
+void ckpt_restore_thread_scalars(const struct ckpt_rec_thread *rec);
 bool ckpt_user_ptr_ok(u64 p);
 int ckpt_grow(void **array, u32 nr, size_t elem, u32 max);
 int ckpt_vdso_matches(struct ckpt_restore *r);

@@ -452,15 +452,17 @@ static void ckpt_restore_done(struct ckpt_restore *r, int err)
 	complete_all(&r->done);
 }
 
-long ckpt_ioctl_restore_task(struct file *file, void __user *uarg)
+/*
+ * The argument of RESTORE_TASK and RESTORE_THREAD: only size, flags and
+ * reserved fields, which must be zero.
+ */
+static int ckpt_copy_empty_args(void __user *uarg)
 {
-	struct ckpt_file *cf = file->private_data;
 	struct ckpt_restore_task_args a;
-	struct ckpt_restore *r;
-	sigset_t all;
 	u32 usize;
 	int err;
 
+	BUILD_BUG_ON(sizeof(struct ckpt_restore_thread_args) != sizeof(a));
 	err = ckpt_copy_args(&a, sizeof(a),
 			     offsetofend(struct ckpt_restore_task_args,
 					 reserved),
@@ -469,6 +471,30 @@ long ckpt_ioctl_restore_task(struct file *file, void __user *uarg)
 		return err;
 	if (a.flags || a.reserved[0] || a.reserved[1])
 		return -EINVAL;
+	return 0;
+}
+
+/* The restore prepared on this open file; it lives as long as the file. */
+static struct ckpt_restore *ckpt_prepared(struct ckpt_file *cf)
+{
+	struct ckpt_restore *r;
+
+	mutex_lock(&cf->lock);
+	r = cf->rst;
+	mutex_unlock(&cf->lock);
+	return r;
+}
+
+long ckpt_ioctl_restore_task(struct file *file, void __user *uarg)
+{
+	struct ckpt_file *cf = file->private_data;
+	struct ckpt_restore *r;
+	sigset_t all;
+	int err;
+
+	err = ckpt_copy_empty_args(uarg);
+	if (err)
+		return err;
 	mutex_lock(&cf->lock);
 	r = cf->rst;
 	err = !r ? -ENOENT : r->state != CKPT_RST_PREPARED ? -EALREADY : 0;
@@ -517,9 +543,7 @@ long ckpt_ioctl_restore_wait(struct ckpt_file *cf, void __user *uarg)
 		return err;
 	if (a.flags || a.reserved0 || a.reserved[0] || a.reserved[1])
 		return -EINVAL;
-	mutex_lock(&cf->lock);
-	r = cf->rst;
-	mutex_unlock(&cf->lock);
+	r = ckpt_prepared(cf);
 	if (!r)
 		return -ENOENT;
 	if (a.timeout_ms)
@@ -573,24 +597,15 @@ static struct ckpt_restore_thread *ckpt_claim_thread(struct ckpt_restore *r)
 long ckpt_ioctl_restore_thread(struct file *file, void __user *uarg)
 {
 	struct ckpt_file *cf = file->private_data;
-	struct ckpt_restore_thread_args a;
 	struct ckpt_restore_thread *t;
 	struct ckpt_restore *r;
 	sigset_t all;
-	u32 usize;
 	int err;
 
-	err = ckpt_copy_args(&a, sizeof(a),
-			     offsetofend(struct ckpt_restore_thread_args,
-					 reserved),
-			     uarg, &usize);
+	err = ckpt_copy_empty_args(uarg);
 	if (err)
 		return err;
-	if (a.flags || a.reserved[0] || a.reserved[1])
-		return -EINVAL;
-	mutex_lock(&cf->lock);
-	r = cf->rst;
-	mutex_unlock(&cf->lock);
+	r = ckpt_prepared(cf);
 	if (!r)
 		return -ENOENT;
 	if (task_tgid_vnr(current) != r->task.pid ||

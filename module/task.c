@@ -118,27 +118,38 @@ int ckpt_dump_task(struct ckpt_dump *d)
 	return err;
 }
 
-int ckpt_dump_sigactions(struct ckpt_dump *d)
+/*
+ * Run @fn on frozen @t with its signal handlers locked.  lock_task_sighand()
+ * is not exported: the frozen target cannot exec, so its sighand stays,
+ * and RCU keeps the memory valid while we lock it (sighand_cachep is
+ * SLAB_TYPESAFE_BY_RCU).
+ */
+int ckpt_with_sighand(struct task_struct *t,
+		      int (*fn)(struct task_struct *t,
+				struct sighand_struct *sh, void *arg),
+		      void *arg)
 {
-	struct ckpt_rec_sigaction *sa = ckpt_rec_payload(&d->out);
 	struct sighand_struct *sh;
-	int i, err = 0;
+	int err = -ESRCH;
 
-	BUILD_BUG_ON(_NSIG != CKPT_NSIG);
-	/*
-	 * lock_task_sighand() is not exported.  The frozen target cannot
-	 * exec, so its sighand stays; RCU keeps the memory valid while we
-	 * lock it (sighand_cachep is SLAB_TYPESAFE_BY_RCU).
-	 */
 	rcu_read_lock();
-	sh = rcu_dereference(d->task->sighand);
-	if (!sh) {
-		rcu_read_unlock();
-		return -ESRCH;
+	sh = rcu_dereference(t->sighand);
+	if (sh) {
+		spin_lock_irq(&sh->siglock);
+		if (sh == rcu_access_pointer(t->sighand))
+			err = fn(t, sh, arg);
+		spin_unlock_irq(&sh->siglock);
 	}
-	spin_lock_irq(&sh->siglock);
-	if (sh != rcu_access_pointer(d->task->sighand))
-		err = -ESRCH;
+	rcu_read_unlock();
+	return err;
+}
+
+static int ckpt_read_sigactions(struct task_struct *t,
+				struct sighand_struct *sh, void *arg)
+{
+	struct ckpt_rec_sigaction *sa = arg;
+	int i;
+
 	for (i = 0; i < CKPT_NSIG; i++) {
 		const struct sigaction *k = &sh->action[i].sa;
 
@@ -147,12 +158,20 @@ int ckpt_dump_sigactions(struct ckpt_dump *d)
 		sa[i].restorer = (unsigned long)k->sa_restorer;
 		sa[i].mask = k->sa_mask.sig[0];
 	}
-	spin_unlock_irq(&sh->siglock);
-	rcu_read_unlock();
+	return 0;
+}
+
+int ckpt_dump_sigactions(struct ckpt_dump *d)
+{
+	void *sa = ckpt_rec_payload(&d->out);
+	int err;
+
+	BUILD_BUG_ON(_NSIG != CKPT_NSIG);
+	err = ckpt_with_sighand(d->task, ckpt_read_sigactions, sa);
 	if (err)
 		return err;
 	return ckpt_write_payload(&d->out, CKPT_REC_SIGACTIONS,
-				  CKPT_NSIG * sizeof(*sa));
+				  CKPT_NSIG * sizeof(struct ckpt_rec_sigaction));
 }
 
 int ckpt_dump_rlimits(struct ckpt_dump *d)
@@ -204,31 +223,44 @@ int ckpt_add_pending(struct ckpt_rec_sigpending *sp, u32 *n, u32 max,
 	return 0;
 }
 
+struct ckpt_pending_arg {
+	struct ckpt_rec_sigpending *sp;
+	u32 n, max;
+	bool shared;		/* the process's queue too */
+};
+
+static int ckpt_read_pending(struct task_struct *t,
+			     struct sighand_struct *sh, void *arg)
+{
+	struct ckpt_pending_arg *a = arg;
+	int err;
+
+	err = ckpt_add_pending(a->sp, &a->n, a->max, &t->pending, 0);
+	if (!err && a->shared)
+		err = ckpt_add_pending(a->sp, &a->n, a->max,
+				       &t->signal->shared_pending,
+				       CKPT_SIGP_SHARED);
+	return err;
+}
+
+/* @t's pending signals (and the process's, if @shared) into @sp. */
+int ckpt_read_sigpending(struct task_struct *t, struct ckpt_rec_sigpending *sp,
+			 u32 max, bool shared, u32 *n)
+{
+	struct ckpt_pending_arg a = { .sp = sp, .max = max, .shared = shared };
+	int err = ckpt_with_sighand(t, ckpt_read_pending, &a);
+
+	*n = a.n;
+	return err;
+}
+
 int ckpt_dump_sigpending(struct ckpt_dump *d)
 {
 	struct ckpt_rec_sigpending *sp = ckpt_rec_payload(&d->out);
-	struct sighand_struct *sh;
-	u32 n = 0;
-	int err = 0;
+	u32 n;
+	int err;
 
-	rcu_read_lock();
-	sh = rcu_dereference(d->task->sighand);
-	if (!sh) {
-		rcu_read_unlock();
-		return -ESRCH;
-	}
-	spin_lock_irq(&sh->siglock);
-	if (sh != rcu_access_pointer(d->task->sighand))
-		err = -ESRCH;
-	if (!err)
-		err = ckpt_add_pending(sp, &n, CKPT_MAX_SIGPENDING,
-				       &d->task->pending, 0);
-	if (!err)
-		err = ckpt_add_pending(sp, &n, CKPT_MAX_SIGPENDING,
-				       &d->task->signal->shared_pending,
-				       CKPT_SIGP_SHARED);
-	spin_unlock_irq(&sh->siglock);
-	rcu_read_unlock();
+	err = ckpt_read_sigpending(d->task, sp, CKPT_MAX_SIGPENDING, true, &n);
 	if (err)
 		return ckpt_fail(&d->err, CKPT_OBJ_SIGNALS, err);
 	if (!n)
@@ -241,31 +273,30 @@ int ckpt_dump_sigpending(struct ckpt_dump *d)
  * ITIMER_REAL is saved as the time left; CPU-time itimers and POSIX
  * timers are not saved yet, so a process using them is refused.
  */
+static int ckpt_read_timers(struct task_struct *t, struct sighand_struct *sh,
+			    void *arg)
+{
+	struct signal_struct *sig = t->signal;
+	struct ckpt_rec_timers *tm = arg;
+
+	if (sig->it[0].expires || sig->it[1].expires ||
+	    !list_empty(&sig->posix_timers))
+		return -EOPNOTSUPP;
+	if (hrtimer_active(&sig->real_timer)) {
+		tm->real_ns = max_t(s64, __hrtimer_get_remaining(&sig->real_timer,
+								  true),
+				    NSEC_PER_USEC);
+		tm->real_interval_ns = sig->it_real_incr;
+	}
+	return 0;
+}
+
 int ckpt_dump_timers(struct ckpt_dump *d)
 {
-	struct signal_struct *sig = d->task->signal;
 	struct ckpt_rec_timers tm = {};
-	struct sighand_struct *sh;
-	int err = 0;
+	int err;
 
-	rcu_read_lock();
-	sh = rcu_dereference(d->task->sighand);
-	if (!sh) {
-		rcu_read_unlock();
-		return -ESRCH;
-	}
-	spin_lock_irq(&sh->siglock);
-	if (sig->it[0].expires || sig->it[1].expires ||
-	    !list_empty(&sig->posix_timers)) {
-		err = -EOPNOTSUPP;
-	} else if (hrtimer_active(&sig->real_timer)) {
-		tm.real_ns = max_t(s64, __hrtimer_get_remaining(&sig->real_timer,
-								 true),
-				   NSEC_PER_USEC);
-		tm.real_interval_ns = sig->it_real_incr;
-	}
-	spin_unlock_irq(&sh->siglock);
-	rcu_read_unlock();
+	err = ckpt_with_sighand(d->task, ckpt_read_timers, &tm);
 	if (err)
 		return ckpt_fail(&d->err, CKPT_OBJ_TASK, err);
 	if (!tm.real_ns)
@@ -584,13 +615,22 @@ int ckpt_restore_misc(struct ckpt_restore *r)
 {
 	const struct ckpt_rec_task *t = &r->task;
 	struct task_struct *me = current;
+	struct ckpt_rec_thread th = {
+		.blocked = t->blocked,
+		.rseq = t->rseq,
+		.rseq_sig = t->rseq_sig,
+		.clear_child_tid = t->clear_child_tid,
+		.set_child_tid = t->set_child_tid,
+		.robust_list = t->robust_list,
+		.sas_ss_sp = t->sas_ss_sp,
+		.sas_ss_size = t->sas_ss_size,
+		.sas_ss_flags = t->sas_ss_flags,
+	};
 
 	if (r->have_rlimits)
 		ckpt_restore_rlimits(r->rlimits);
-	task_lock(me);
-	memcpy(me->comm, t->comm, sizeof(me->comm));
-	me->comm[sizeof(me->comm) - 1] = '\0';
-	task_unlock(me);
+	memcpy(th.comm, t->comm, sizeof(th.comm));
+	ckpt_restore_thread_scalars(&th);
 	me->personality = t->personality;
 	me->pdeath_signal = t->pdeath_signal;
 	if (t->flags & CKPT_TASK_NO_NEW_PRIVS)
@@ -598,15 +638,5 @@ int ckpt_restore_misc(struct ckpt_restore *r)
 	set_mask_bits(&me->mm->flags, MMF_DUMPABLE_MASK,
 		      (t->flags & CKPT_TASK_DUMPABLE) ? SUID_DUMP_USER :
 							 SUID_DUMP_DISABLE);
-	me->clear_child_tid = (int __user *)(unsigned long)t->clear_child_tid;
-	me->set_child_tid = (int __user *)(unsigned long)t->set_child_tid;
-	me->robust_list = (struct robust_list_head __user *)
-			  (unsigned long)t->robust_list;
-	me->sas_ss_sp = t->sas_ss_sp;
-	me->sas_ss_size = t->sas_ss_size;
-	me->sas_ss_flags = t->sas_ss_flags & SS_AUTODISARM;
-	me->rseq = (struct rseq __user *)(unsigned long)t->rseq;
-	me->rseq_sig = t->rseq_sig;
-	rseq_set_notify_resume(me);
 	return 0;
 }

@@ -48,27 +48,6 @@ static void ckpt_thread_scalars(struct task_struct *t,
 	rt->sas_ss_flags = t->sas_ss_flags;
 }
 
-static int ckpt_thread_pending(struct task_struct *t,
-			       struct ckpt_rec_sigpending *sp, u32 max,
-			       u32 *n)
-{
-	struct sighand_struct *sh;
-	int err = 0;
-
-	*n = 0;
-	rcu_read_lock();
-	sh = rcu_dereference(t->sighand);
-	if (!sh) {
-		rcu_read_unlock();
-		return -ESRCH;
-	}
-	spin_lock_irq(&sh->siglock);
-	err = ckpt_add_pending(sp, n, max, &t->pending, 0);
-	spin_unlock_irq(&sh->siglock);
-	rcu_read_unlock();
-	return err;
-}
-
 static int ckpt_dump_thread(struct ckpt_dump *d, struct task_struct *t)
 {
 	struct ckpt_rec_thread *rt = ckpt_rec_payload(&d->out);
@@ -85,9 +64,9 @@ static int ckpt_dump_thread(struct ckpt_dump *d, struct task_struct *t)
 	if (!err)
 		err = ckpt_read_xstate(t, xstate, size, &d->err);
 	if (!err)
-		err = ckpt_thread_pending(t, xstate + size,
-					  ckpt_thread_max_pending(size),
-					  &rt->nr_sigpending);
+		err = ckpt_read_sigpending(t, xstate + size,
+					   ckpt_thread_max_pending(size), false,
+					   &rt->nr_sigpending);
 	if (err)
 		return ckpt_fail(&d->err, CKPT_OBJ_SIGNALS, err);
 	return ckpt_write_payload(&d->out, CKPT_REC_THREAD,
@@ -215,14 +194,25 @@ int ckpt_restore_thread_self(struct ckpt_restore *r,
 		.sigpending = t->sigpending,
 		.nr_sigpending = rec->nr_sigpending,
 	};
-	struct task_struct *me = current;
 	int err;
 
-	me->rseq = NULL;
+	current->rseq = NULL;
 	/* Credentials are per thread: take the process's, as it did. */
 	err = ckpt_restore_creds(r);
 	if (err)
 		return err;
+	ckpt_restore_thread_scalars(rec);
+	return ckpt_restore_thread_cpu(r, &c);
+}
+
+/* The calling thread's name, child-tid pointers, robust list,
+ * sigaltstack and rseq registration (the blocked mask comes last, in
+ * cpu.c).
+ */
+void ckpt_restore_thread_scalars(const struct ckpt_rec_thread *rec)
+{
+	struct task_struct *me = current;
+
 	task_lock(me);
 	memcpy(me->comm, rec->comm, sizeof(me->comm));
 	me->comm[sizeof(me->comm) - 1] = '\0';
@@ -237,5 +227,4 @@ int ckpt_restore_thread_self(struct ckpt_restore *r,
 	me->rseq = (struct rseq __user *)(unsigned long)rec->rseq;
 	me->rseq_sig = rec->rseq_sig;
 	rseq_set_notify_resume(me);
-	return ckpt_restore_thread_cpu(r, &c);
 }
