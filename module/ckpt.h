@@ -118,6 +118,8 @@ struct ckpt_dump {
 	struct xarray pipes;	/* pipes seen, by inode number */
 	struct task_struct **threads;	/* the frozen thread group */
 	unsigned int nr_threads;
+	struct xarray ghosts;	/* deleted files, by inode number */
+	u64 ghost_bytes;
 };
 
 /* A task's metadata, read from the image and validated, before the
@@ -137,6 +139,13 @@ struct ckpt_restore_file {
 
 struct ckpt_restore_pipedata {
 	u64 ino;
+	u32 len;
+	void *data;
+};
+
+struct ckpt_restore_ghostdata {
+	u64 ino;
+	u64 offset;
 	u32 len;
 	void *data;
 };
@@ -192,6 +201,9 @@ struct ckpt_restore {
 	struct ckpt_restore_pipedata *pipedata;
 	u32 nr_pipedata;
 	u32 pipedata_bytes;
+	struct ckpt_restore_ghostdata *ghostdata;
+	u32 nr_ghostdata;
+	u32 ghost_bytes;
 	u64 seen;		/* bit per record type */
 	u32 last_type;		/* records come in type order */
 	u64 rec_off[CKPT_REC_MAX + 1];	/* offset of each singleton */
@@ -250,6 +262,21 @@ void ckpt_pipes_free(struct ckpt_pipes *t);
 struct file *ckpt_pipe_end(const struct ckpt_restore *r,
 			   struct ckpt_pipes *t,
 			   const struct ckpt_rec_file *rec);
+
+/* ghosts.c */
+struct ckpt_ghosts;
+const char *ckpt_ghost_path(struct file *f, char *buf);
+int ckpt_note_ghost(struct ckpt_dump *d, struct file *f);
+void ckpt_ghosts_destroy(struct ckpt_dump *d);
+int ckpt_dump_ghosts(struct ckpt_dump *d);
+int ckpt_take_ghostdata(struct ckpt_restore *r, const void *p, u32 len);
+void ckpt_free_ghostdata(struct ckpt_restore *r);
+int ckpt_check_ghosts(struct ckpt_restore *r);
+struct ckpt_ghosts *ckpt_ghosts_new(u32 max);
+void ckpt_ghosts_free(struct ckpt_ghosts *t);
+struct file *ckpt_ghost_file(const struct ckpt_restore *r,
+			     struct ckpt_ghosts *t,
+			     const struct ckpt_restore_file *rf);
 
 /* main.c */
 int ckpt_copy_args(void *dst, size_t ksize, size_t min_size,

@@ -130,7 +130,18 @@ static int ckpt_dump_file(struct ckpt_dump *d, struct file *f,
 	memset(&r, 0, sizeof(r));
 	if (kind == CKPT_FILE_PIPE)
 		return ckpt_dump_pipe_file(d, f, fd, cloexec, shared, &r);
-	path = ckpt_file_path(f, d->scratch);
+	if (kind == CKPT_FILE_REG && d_unlinked(f->f_path.dentry)) {
+		kind = CKPT_FILE_GHOST;
+		path = ckpt_ghost_path(f, d->scratch);
+		if (!IS_ERR(path)) {
+			int err = ckpt_note_ghost(d, f);
+
+			if (err)
+				path = ERR_PTR(err);
+		}
+	} else {
+		path = ckpt_file_path(f, d->scratch);
+	}
 	if (IS_ERR(path))
 		return ckpt_fail(&d->err, CKPT_OBJ_FD, PTR_ERR(path));
 	ckpt_fd_flags(&r, f, fd, cloexec, shared);
@@ -279,7 +290,7 @@ int ckpt_check_files(struct ckpt_restore *r)
 		      f->f_flags & ~(u32)CKPT_F_FLAGS || f->pos < 0 ||
 		      !ckpt_shared_ok(r, i) ||
 		      !r->files[i].path != (f->kind == CKPT_FILE_PIPE) ||
-		      f->kind < CKPT_FILE_REG || f->kind > CKPT_FILE_PIPE ||
+		      f->kind < CKPT_FILE_REG || f->kind > CKPT_FILE_GHOST ||
 		      (f->kind == CKPT_FILE_CHR &&
 		       !ckpt_chr_ok(new_decode_dev(f->rdev)));
 		if (bad)
@@ -399,22 +410,34 @@ static int ckpt_install_at(struct file *f, int fd, unsigned int oflags,
 	return 0;
 }
 
-/* The open file for record @i: reopened, shared, or a pipe's end. */
+struct ckpt_files_made {
+	struct ckpt_pipes *pipes;
+	struct ckpt_ghosts *ghosts;
+};
+
+/* The open file for record @i: reopened, shared, a pipe's end, a ghost. */
 static struct file *ckpt_file_for(struct ckpt_restore *r, u32 i,
-				  struct file **opened, struct ckpt_pipes *pipes)
+				  struct file **opened,
+				  struct ckpt_files_made *made)
 {
 	const struct ckpt_rec_file *rec = &r->files[i].rec;
+	struct file *f;
 
 	if (rec->fd_flags & CKPT_FD_SHARED)
 		return get_file(opened[ckpt_file_index(r, i, rec->shared_fd)]);
 	if (rec->kind == CKPT_FILE_PIPE)
-		return ckpt_pipe_end(r, pipes, rec);
-	return ckpt_reopen(&r->files[i]);
+		return ckpt_pipe_end(r, made->pipes, rec);
+	if (rec->kind != CKPT_FILE_GHOST)
+		return ckpt_reopen(&r->files[i]);
+	f = ckpt_ghost_file(r, made->ghosts, &r->files[i]);
+	if (!IS_ERR(f))
+		f->f_pos = rec->pos;
+	return f;
 }
 
 int ckpt_restore_files(struct ckpt_restore *r)
 {
-	struct ckpt_pipes *pipes;
+	struct ckpt_files_made made;
 	unsigned int nholes = 0;
 	struct file **opened;
 	int *holes;
@@ -426,15 +449,16 @@ int ckpt_restore_files(struct ckpt_restore *r)
 	holes = kvmalloc_array(r->nr_files ?
 			       r->files[r->nr_files - 1].rec.fd + 1 : 1,
 			       sizeof(*holes), GFP_KERNEL);
-	pipes = ckpt_pipes_new(r->nr_files);
-	if (!holes || !opened || !pipes) {
+	made.pipes = ckpt_pipes_new(r->nr_files);
+	made.ghosts = ckpt_ghosts_new(r->nr_files);
+	if (!holes || !opened || !made.pipes || !made.ghosts) {
 		err = -ENOMEM;
 		goto out;
 	}
 	ckpt_close_all();
 	for (i = 0; i < r->nr_files && !err; i++) {
 		const struct ckpt_rec_file *rec = &r->files[i].rec;
-		struct file *f = ckpt_file_for(r, i, opened, pipes);
+		struct file *f = ckpt_file_for(r, i, opened, &made);
 
 		if (IS_ERR(f)) {
 			err = PTR_ERR(f);
@@ -454,7 +478,8 @@ int ckpt_restore_files(struct ckpt_restore *r)
 out:
 	while (n)
 		fput(opened[--n]);
-	ckpt_pipes_free(pipes);
+	ckpt_pipes_free(made.pipes);
+	ckpt_ghosts_free(made.ghosts);
 	kvfree(opened);
 	kvfree(holes);
 	return err;

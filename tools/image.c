@@ -536,7 +536,7 @@ static int check_file(struct ckpt_image *img)
 			       f->f_flags & ~CKPT_IMG_F_FLAGS);
 	if (f->pos < 0)
 		return img_bad(img, "negative position %lld", f->pos);
-	if (f->kind < CKPT_FILE_REG || f->kind > CKPT_FILE_PIPE)
+	if (f->kind < CKPT_FILE_REG || f->kind > CKPT_FILE_GHOST)
 		return img_bad(img, "unknown kind %u", f->kind);
 	if (f->kind == CKPT_FILE_CHR && !chr_ok(f->rdev))
 		return img_bad(img, "device %llu:%llu is not one that can be restored",
@@ -586,6 +586,18 @@ static int check_thread(struct ckpt_image *img)
 	if (want != img->rec.len)
 		return img_bad(img, "length %u, expected %" PRIu64,
 			       img->rec.len, want);
+	return 0;
+}
+
+static int check_ghostdata(struct ckpt_image *img)
+{
+	const struct ckpt_rec_ghostdata *gd = img->payload;
+
+	if (img->rec.len == sizeof(*gd))
+		return img_bad(img, "no data");
+	if (gd->offset > CKPT_GHOST_MAX_DATA)
+		return img_bad(img, "offset %llu beyond %u", gd->offset,
+			       CKPT_GHOST_MAX_DATA);
 	return 0;
 }
 
@@ -802,6 +814,8 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 			      check_timers },
 	[CKPT_REC_THREAD] = { "THREAD", sizeof(struct ckpt_rec_thread), 0, 1, 1,
 			      check_thread },
+	[CKPT_REC_GHOSTDATA] = { "GHOSTDATA", sizeof(struct ckpt_rec_ghostdata),
+				 0, 1, 1, check_ghostdata },
 	[CKPT_REC_PAGES] = { "PAGES", sizeof(struct ckpt_rec_pages), 0, 1, 1,
 			     check_pages },
 	[CKPT_REC_END] = { "END", sizeof(struct ckpt_rec_end), 1, 0, 0,

@@ -292,7 +292,7 @@ static void show_file(const struct ckpt_image *img)
 	static const char *const acc[] = { "O_RDONLY", "O_WRONLY", "O_RDWR",
 					   "O_ACCMODE" };
 	static const char *const kinds[] = { "?", "reg", "chr", "fifo",
-					     "dir", "pipe" };
+					     "dir", "pipe", "deleted" };
 	const struct ckpt_rec_file *f = img->payload;
 
 	printf("  fd %d%s %s %s,", f->fd,
@@ -537,6 +537,12 @@ static int show_record(struct show *s)
 		       1000000000LL,
 		       ((const struct ckpt_rec_timers *)p)->real_interval_ns %
 		       1000000000LL);
+		break;
+	case CKPT_REC_GHOSTDATA:
+		printf("  deleted file %llu: %zu bytes at offset %llu\n",
+		       ((const struct ckpt_rec_ghostdata *)p)->ino,
+		       img->rec.len - sizeof(struct ckpt_rec_ghostdata),
+		       ((const struct ckpt_rec_ghostdata *)p)->offset);
 		break;
 	case CKPT_REC_PIPEDATA:
 		printf("  pipe %llu: %zu bytes\n",

@@ -307,7 +307,7 @@ struct ckpt_restore_wait_args {
  * FILE, PIPEDATA and PAGES repeat):
  *   TASK, GROUPS, FS, SIGACTIONS, MM, AUXV, VMA..., FILE..., REGS, XSTATE,
  *   RESTART?, RLIMITS?, SIGPENDING?, PIPEDATA..., TIMERS?, THREAD...,
- *   PAGES..., END
+ *   GHOSTDATA..., PAGES..., END
  * TASK, REGS, XSTATE and RESTART are the main thread's (the thread-group
  * leader's); each other thread has one THREAD record.
  * All metadata comes before the first PAGES record, so a restore checks
@@ -372,10 +372,11 @@ struct ckpt_image_header {
 #define CKPT_REC_PIPEDATA	14	/* struct ckpt_rec_pipedata + bytes */
 #define CKPT_REC_TIMERS		15	/* struct ckpt_rec_timers */
 #define CKPT_REC_THREAD		16	/* struct ckpt_rec_thread + ... */
+#define CKPT_REC_GHOSTDATA	17	/* struct ckpt_rec_ghostdata + bytes */
 /* PAGES and END are always the last two types (new ones go before). */
-#define CKPT_REC_PAGES		17	/* struct ckpt_rec_pages + page data */
-#define CKPT_REC_END		18	/* struct ckpt_rec_end */
-#define CKPT_REC_MAX		18
+#define CKPT_REC_PAGES		18	/* struct ckpt_rec_pages + page data */
+#define CKPT_REC_END		19	/* struct ckpt_rec_end */
+#define CKPT_REC_MAX		19
 
 /* Bounds every reader enforces. */
 #define CKPT_REC_MAX_META	65536		/* payload of any non-PAGES record */
@@ -547,6 +548,8 @@ struct ckpt_rec_vma {
 #define CKPT_FILE_FIFO		3	/* named pipe, reopened by path */
 #define CKPT_FILE_DIR		4	/* directory */
 #define CKPT_FILE_PIPE		5	/* anonymous pipe, both ends here */
+#define CKPT_FILE_GHOST		6	/* regular file deleted while open:
+					 * contents in GHOSTDATA records */
 
 /* struct ckpt_rec_file.fd_flags */
 #define CKPT_FD_CLOEXEC		(1U << 0)
@@ -561,7 +564,10 @@ struct ckpt_rec_vma {
  * @pos: file position
  * @ino, @dev, @size, @mtime_ns: identity when checkpointed (regular files);
  *	for CKPT_FILE_PIPE, @ino names the pipe (both ends' records carry it)
- *	and @size is its capacity in bytes (F_GETPIPE_SZ); there is no path
+ *	and @size is its capacity in bytes (F_GETPIPE_SZ); there is no path;
+ *	for CKPT_FILE_GHOST, @ino names the file's contents (GHOSTDATA), @size
+ *	is its size, @path where it lived (the restore makes an unlinked file
+ *	in that directory)
  * @rdev: device number (CKPT_FILE_CHR)
  * @path_len: bytes of path that follow, including the NUL
  * @shared_fd: with CKPT_FD_SHARED, the lower descriptor whose open file
@@ -718,6 +724,21 @@ struct ckpt_rec_thread {
 struct ckpt_rec_pipedata {
 	__u64 ino;
 	__u64 reserved;
+};
+
+/* Bytes of deleted files' contents a checkpoint saves in all. */
+#define CKPT_GHOST_MAX_DATA	(64U << 20)
+
+/**
+ * struct ckpt_rec_ghostdata - a piece of a deleted file; the bytes follow
+ * @ino: the file, as in its FILE records (CKPT_FILE_GHOST)
+ * @offset: where the bytes go in the file
+ *
+ * Holes are not saved: a GHOSTDATA-less range reads back as zeros.
+ */
+struct ckpt_rec_ghostdata {
+	__u64 ino;
+	__u64 offset;
 };
 
 /**
