@@ -82,6 +82,18 @@ static unsigned int rx_budget = 64;
 module_param(rx_budget, uint, 0444);
 MODULE_PARM_DESC(rx_budget, "records received per work run before yielding");
 
+/*
+ * Test only (tests/xen, the hostile-peer tests): make this domain act as a
+ * malicious peer once. Writing 1 publishes an out-of-range producer index
+ * in the transmit ring of the next connected peer whose work runs (within
+ * heartbeat_ms), 2 publishes a record whose header claims an oversize
+ * payload. It can only break this domain's own channel, which root here
+ * can do anyway; the peer must survive it.
+ */
+static unsigned int test_corrupt;
+module_param(test_corrupt, uint, 0600);
+MODULE_PARM_DESC(test_corrupt, "test only: corrupt our next transmit ring (1: index, 2: length)");
+
 /* Page 0 of each ring, shared with the peer: nothing here is trusted. */
 struct xvt_ctrl {
 	u32 prod;	/* written by the producer only */
@@ -119,6 +131,10 @@ struct xvt_peer {
 	enum xvt_state state;
 	unsigned long deadline;		/* jiffies: rendezvous */
 	bool published;
+	bool corrupted;			/* test_corrupt hit it: ring unusable */
+	char *rx_pub;			/* the peer's publication we connected to */
+	bool hung_up;			/* we closed first: rx_pub goes stale */
+	bool dead;			/* killed: later work runs do nothing */
 	int irq;			/* receive port's irq, or 0 */
 	evtchn_port_t sport;		/* send port, or 0 */
 	struct xvt_ring tx;
@@ -127,11 +143,26 @@ struct xvt_peer {
 
 static struct virtio_transport xvt_transport;
 static DEFINE_XARRAY(xvt_peers);	/* domid -> peer; see lock order */
+
+/*
+ * When we close a channel first (e.g. the peer broke the protocol), the
+ * peer's publication stays in xenstore until the peer notices (within
+ * heartbeat_ms). A successor of ours must not connect to that dead ring:
+ * domid -> the dead publication, ignored until XVT_STALE_HB heartbeats.
+ * Used by the ordered workqueue only (and at exit).
+ */
+struct xvt_stale {
+	unsigned long until;	/* jiffies */
+	char pub[];
+};
+static DEFINE_XARRAY(xvt_stale);
+#define XVT_STALE_HB	3
 static struct workqueue_struct *xvt_wq;
 static unsigned int xvt_domid;
 static u64 xvt_local_cid;
 static char xvt_pub_dir[48];		/* /local/domain/ME/data/vsock */
 static char xvt_knock_dir[48];		/* /local/domain/ME/data/vsock-knock */
+static bool xvt_exiting;
 static unsigned int xvt_npeers;		/* Protected by xvt_peers.xa_lock */
 static DEFINE_MUTEX(xvt_reset_lock);
 static u64 xvt_reset_cid;		/* Protected by xvt_reset_lock */
@@ -373,6 +404,51 @@ static bool xvt_peer_alive(struct xvt_peer *p)
 
 /* --- rendezvous --- */
 
+/* Ask the peer to publish its side; a peer without the module never
+ * answers and the rendezvous times out.
+ */
+static int xvt_knock_peer(struct xvt_peer *p)
+{
+	char name[12], *buf;
+
+	snprintf(name, sizeof(name), "%u", xvt_domid);
+	buf = kasprintf(GFP_KERNEL, "/local/domain/%u/data/vsock-knock", p->domid);
+	if (!buf)
+		return -ENOMEM;
+	if (xenbus_write(XBT_NIL, buf, name, "1"))
+		pr_debug("xen_vsock: cannot knock at dom%u\n", p->domid);
+	kfree(buf);
+	return 0;
+}
+
+/* Is S the publication of a channel we closed and the peer still shows? */
+static bool xvt_pub_stale(struct xvt_peer *p, const char *s)
+{
+	struct xvt_stale *st = xa_load(&xvt_stale, p->domid);
+
+	if (!st)
+		return false;
+	if (time_before(jiffies, st->until) && !strcmp(st->pub, s))
+		return true;
+	if (!time_before(jiffies, st->until)) {
+		xa_erase(&xvt_stale, p->domid);
+		kfree(st);
+	}
+	return false;
+}
+
+static void xvt_pub_remember(struct xvt_peer *p)
+{
+	size_t len = strlen(p->rx_pub) + 1;
+	struct xvt_stale *st = kmalloc(sizeof(*st) + len, GFP_KERNEL);
+
+	if (!st)
+		return;
+	st->until = jiffies + XVT_STALE_HB * msecs_to_jiffies(heartbeat_ms);
+	memcpy(st->pub, p->rx_pub, len);
+	kfree(xa_store(&xvt_stale, p->domid, st, GFP_KERNEL));
+}
+
 static int xvt_publish(struct xvt_peer *p)
 {
 	evtchn_port_t port;
@@ -397,18 +473,7 @@ static int xvt_publish(struct xvt_peer *p)
 	if (err)
 		return err;
 	p->published = true;
-
-	/* Ask the peer to publish its side; a peer without the module never
-	 * answers and the rendezvous times out.
-	 */
-	snprintf(name, sizeof(name), "%u", xvt_domid);
-	buf = kasprintf(GFP_KERNEL, "/local/domain/%u/data/vsock-knock", p->domid);
-	if (!buf)
-		return -ENOMEM;
-	if (xenbus_write(XBT_NIL, buf, name, "1"))
-		pr_debug("xen_vsock: cannot knock at dom%u\n", p->domid);
-	kfree(buf);
-	return 0;
+	return xvt_knock_peer(p);
 }
 
 /* Parse "PROTO NR PORT GREF0 ... GREFNR" from the peer: untrusted. */
@@ -473,6 +538,14 @@ static int xvt_connect(struct xvt_peer *p)
 	s = xenbus_read(XBT_NIL, path, "", NULL);
 	if (IS_ERR(s))
 		return -EAGAIN;
+	if (xvt_pub_stale(p, s)) {
+		/* The peer has not noticed yet; ask again once it has. */
+		kfree(s);
+		xvt_knock_peer(p);
+		return -EAGAIN;
+	}
+	kfree(p->rx_pub);
+	p->rx_pub = kstrdup(s, GFP_KERNEL);	/* the parser cuts s up */
 	err = xvt_parse_pub(p, s, &port);
 	kfree(s);
 	if (err)
@@ -616,6 +689,30 @@ static int xvt_tx(struct xvt_peer *p)
 	return 0;
 }
 
+/* test_corrupt: break our own transmit ring the way a hostile peer would. */
+static void xvt_corrupt(struct xvt_peer *p, unsigned int how)
+{
+	struct xvt_ring *r = &p->tx;
+	struct virtio_vsock_hdr hdr;
+
+	pr_info("xen_vsock: dom%u: test_corrupt=%u: corrupting our transmit ring\n",
+		p->domid, how);
+	if (how == 2) {
+		memset(&hdr, 0, sizeof(hdr));
+		hdr.src_cid = cpu_to_le64(xvt_local_cid);
+		hdr.dst_cid = cpu_to_le64(p->cid);
+		hdr.len = cpu_to_le32(16 * XVT_MAX_PAYLOAD);
+		hdr.op = cpu_to_le16(VIRTIO_VSOCK_OP_RW);
+		xvt_ring_put(r, r->idx, &hdr, XVT_HDR_LEN);
+		virt_wmb();
+		WRITE_ONCE(r->ctrl->prod, r->idx + ALIGN(XVT_HDR_LEN + 64, XVT_REC_ALIGN));
+	} else {
+		WRITE_ONCE(r->ctrl->prod, r->idx + r->size + PAGE_SIZE);
+	}
+	virt_mb();
+	xvt_notify(p);
+}
+
 /* --- peer lifecycle --- */
 
 static void xvt_reset_sock(struct sock *sk)
@@ -667,6 +764,10 @@ static void xvt_peer_teardown(struct xvt_peer *p)
 	xvt_rx_unmap(p);
 	kfree(p->rx.grefs);
 	p->rx.grefs = NULL;
+	if (p->rx_pub && p->hung_up && !xvt_exiting)
+		xvt_pub_remember(p);
+	kfree(p->rx_pub);
+	p->rx_pub = NULL;
 	xvt_tx_free(p);
 	while ((skb = skb_dequeue(&p->txq))) {
 		xvt_reply_rst(skb);
@@ -712,7 +813,13 @@ static bool xvt_peer_unlink(struct xvt_peer *p, bool queue)
 
 static void xvt_peer_kill(struct xvt_peer *p, int why)
 {
-	if (why != -ETIMEDOUT)
+	p->dead = true;
+	if (why != -ENOTCONN && why != -ETIMEDOUT)
+		p->hung_up = true;	/* the peer still thinks we are there */
+	if (why == -EPROTO)
+		pr_warn_ratelimited("xen_vsock: dom%u: protocol violation by the peer, channel closed\n",
+				    p->domid);
+	else if (why != -ETIMEDOUT)
 		pr_info("xen_vsock: dom%u: channel down (%d)\n", p->domid, why);
 	xvt_peer_unlink(p, true);
 }
@@ -749,6 +856,16 @@ static int xvt_peer_step(struct xvt_peer *p, bool *more)
 		if (test_and_clear_bit(XVT_F_CHECK, &p->flags) &&
 		    !xvt_peer_alive(p))
 			return -ENOTCONN;
+		if (unlikely(READ_ONCE(test_corrupt))) {
+			unsigned int how = xchg(&test_corrupt, 0);
+
+			if (how) {
+				xvt_corrupt(p, how);
+				p->corrupted = true;
+			}
+		}
+		if (unlikely(p->corrupted))
+			return 0;	/* wait for the peer to hang up */
 		err = xvt_rx(p, more);
 		if (!err)
 			err = xvt_tx(p);
@@ -763,6 +880,10 @@ static void xvt_peer_work(struct work_struct *work)
 	bool more = false;
 	int err;
 
+	if (p->dead) {	/* queued again (interrupt) before its teardown */
+		xvt_peer_eoi(p);
+		return;
+	}
 	err = xvt_peer_step(p, &more);
 	xvt_peer_eoi(p);
 	if (err)
@@ -965,13 +1086,18 @@ static int xvt_read_domid(void)
 
 static void xvt_peers_destroy(void)
 {
+	struct xvt_stale *st;
 	struct xvt_peer *p;
 	unsigned long i;
 
+	xvt_exiting = true;
 	xa_for_each(&xvt_peers, i, p) {
 		if (xvt_peer_unlink(p, false))
 			xvt_peer_free_work(&p->free_work);
 	}
+	xa_for_each(&xvt_stale, i, st)
+		kfree(st);
+	xa_destroy(&xvt_stale);
 }
 
 static int __init xvt_init(void)

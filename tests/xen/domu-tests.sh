@@ -2,7 +2,8 @@
 # The transport tests, run in both domUs at once (tests/xen/domu-init).
 # xvt-a is CID $xvt_me=3, xvt-b is CID 4. Each runs an xvtest server on port
 # 5000 and client tests against the other; "flags" (xvtest flag) order the
-# phases: B's module reload after A's first phase, A's peer-death test (dom0
+# phases: A's hostile-peer tests after B's first phase, B's module reload
+# after A's first phase, A's peer-death test (dom0
 # destroys B on "XVT DESTROY-PEER") after B's reload.
 # Output: "XVT RESULT PASS|FAIL NAME DETAIL" lines.
 me=$xvt_me
@@ -41,6 +42,20 @@ unload() {
 	done
 	res PASS $1 "rmmod after $((i / 5))s"
 }
+
+if [ "$xvt_mode" = bench ]; then
+	# make bench-xen: A measures against B's server, then both stop.
+	load || { echo "XVT BENCH-FAIL insmod"; exit 0; }
+	(cd /tmp && xvtest server $port) &
+	if [ "$xvt_role" = a ]; then
+		sleep 1
+		xvtest bench $peer $port || echo "XVT BENCH-FAIL xvtest bench"
+		xvtest flag $peer $port a
+	else
+		wait_flag a 600 || echo "XVT BENCH-FAIL A never finished"
+	fi
+	exit 0
+fi
 
 if load; then res PASS module-load-$xvt_role "CID $(cat /sys/module/xen_vsock/parameters/ring_pages >/dev/null; echo $me)"
 else res FAIL module-load-$xvt_role "insmod failed"; exit 0; fi
@@ -82,6 +97,28 @@ if [ "$xvt_role" = b ]; then
 else
 	xvtest echo echo-a2b $peer $port 65536
 	xvtest send half-close-a2b $peer $port 1
+	# Socket semantics (while B runs its big transfers to us).
+	xvtest nonblock nonblock $peer $port
+	xvtest poll poll-epoll $peer $port
+	xvtest timeo sockopt-timeo $peer $port
+	xvtest peek msg-peek $peer $port
+	xvtest backlog backlog $peer $port
+	xvtest shutwr shut-wr $peer $port
+	# Hostile peer: once B is idle, B's server corrupts B's transmit ring
+	# (xen_vsock test_corrupt); we, the victim, must reset only that
+	# channel, log one message, and connect again.
+	if ! wait_flag b 240; then
+		res FAIL hostile-index "B never finished its first phase"
+		exit 0
+	fi
+	for m in 1 2; do
+		name=hostile-index; [ $m = 2 ] && name=hostile-length
+		n0=$(dmesg | grep -c 'xen_vsock: dom2: protocol violation')
+		xvtest hostile $name $peer $port $m
+		n1=$(dmesg | grep -c 'xen_vsock: dom2: protocol violation')
+		if [ $((n1 - n0)) = 1 ]; then res PASS $name-log "one message"
+		else res FAIL $name-log "$((n1 - n0)) protocol-violation messages, expected 1"; fi
+	done
 	xvtest flag $peer $port a
 	if ! wait_flag r 300; then
 		res FAIL echo-a2b-after-peer-reload "B never reloaded"
