@@ -79,4 +79,4 @@ check-xen:
 	tests/xen/check.sh
 
 bench-xen:
-	@echo "bench-xen: not implemented yet (see Documentation/xen-transport.rst)" >&2; exit 1
+	tests/xen/bench.sh
