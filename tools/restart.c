@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -721,6 +722,67 @@ static int spool_stdin(struct restart *r)
 	return 0;
 }
 
+#define PEEK_LEN	(sizeof(struct ckpt_image_header) + \
+			 sizeof(struct ckpt_rec_header) + sizeof(int32_t))
+#define PEEK_WAIT_MS	5000
+
+/*
+ * Copy the first bytes of a pipe on stdin without consuming them (tee(2)
+ * into a scratch pipe); 1 when @len bytes were there, 0 if not yet.
+ */
+static int peek_pipe(void *buf, size_t len)
+{
+	int p[2], ok = 0;
+	ssize_t n;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	n = tee(STDIN_FILENO, p[1], len, SPLICE_F_NONBLOCK);
+	if (n == (ssize_t)len)
+		ok = read(p[0], buf, len) == (ssize_t)len;
+	close(p[0]);
+	close(p[1]);
+	return ok;
+}
+
+/* The PID in the TASK record at the start of a piped image, or 0. */
+static pid_t peek_pid(int is_socket)
+{
+	const struct timespec pause = { 0, 10 * 1000 * 1000 };
+	unsigned char buf[PEEK_LEN];
+	const struct ckpt_image_header *h = (const void *)buf;
+	const struct ckpt_rec_header *rh = (const void *)(h + 1);
+	int tries = PEEK_WAIT_MS / 10, ok = 0;
+	int32_t pid;
+
+	while (!ok && tries-- > 0) {
+		if (is_socket)
+			ok = recv(STDIN_FILENO, buf, sizeof(buf),
+				  MSG_PEEK | MSG_DONTWAIT) == sizeof(buf);
+		else
+			ok = peek_pipe(buf, sizeof(buf)) == 1;
+		if (!ok)
+			nanosleep(&pause, NULL);
+	}
+	if (!ok || h->magic != CKPT_IMAGE_MAGIC || rh->type != CKPT_REC_TASK)
+		return 0;
+	memcpy(&pid, rh + 1, sizeof(pid));
+	return pid > 0 ? pid : 0;
+}
+
+/*
+ * A streamed image is restored as it arrives, unless its PID is still
+ * taken here: then it is the checkpoint of that very process going on
+ * (ckpt --kill PID | restart), which cannot finish until the stream is
+ * drained, so the image is spooled into memory first.
+ */
+static int stream_ok(const struct stat *st)
+{
+	pid_t pid = peek_pid(S_ISSOCK(st->st_mode));
+
+	return pid && kill(pid, 0) && errno == ESRCH;
+}
+
 static int open_stdin(struct restart *r)
 {
 	struct stat st;
@@ -737,6 +799,13 @@ static int open_stdin(struct restart *r)
 		r->seekable = lseek(r->img, 0, SEEK_CUR) == 0;
 		return 0;
 	}
+	if ((S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) && stream_ok(&st)) {
+		if (r->verbose)
+			ckpt_hint("restoring the image as it arrives");
+		return 0;
+	}
+	if (r->verbose)
+		ckpt_hint("reading the whole image first (its PID is still taken, or it did not start in time)");
 	err = spool_stdin(r);
 	if (err) {
 		ckpt_fail(err, "cannot read the image from stdin: %s",
