@@ -615,6 +615,9 @@ static int ckpt_map_vma(const struct ckpt_restore_vma *v, struct file **last,
 		flags |= MAP_GROWSDOWN;
 	if (r->kind == CKPT_VMA_FILE_SHARED)
 		flags = MAP_SHARED | MAP_FIXED_NOREPLACE;
+	/* A large sparse reservation must not be charged as committed. */
+	if (r->vm_flags & VM_NORESERVE)
+		flags |= MAP_NORESERVE;
 	if (r->kind == CKPT_VMA_ANON) {
 		flags |= MAP_ANONYMOUS;
 	} else {
