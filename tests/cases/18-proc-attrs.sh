@@ -6,26 +6,13 @@
 require_module
 DUMP_ON_FAIL="p.err ckpt.err restart.err show.out"
 
-procattrs "$TESTDIR" </dev/null >p.out 2>p.err &
-pid=$!
-track "$pid"
-wait_for 30 test -e ready || fail "procattrs did not start"
-
-ckpt --kill -o img "$pid" 2>ckpt.err || fail "ckpt --kill failed: $(cat ckpt.err)"
-wait "$pid"
-ckpt show img >show.out 2>&1 || fail "ckpt show rejects the image"
+prog_start procattrs
+pid=$PROG_PID
+prog_checkpoint
 grep -q "^@[0-9]* SIGPENDING" show.out || fail "no SIGPENDING record"
 grep -q "nofile *100 / 200" show.out || fail "RLIMITS record lacks nofile 100/200"
-
-restart --wait img </dev/null >restart.out 2>restart.err &
-rpid=$!
-track "$pid" "$rpid"
-wait_for 30 proc_alive "$pid" || fail "pid $pid did not come back"
+prog_restart
 exe=$(readlink "/proc/$pid/exe")
 [ "$exe" = /tests/progs/procattrs ] || fail "/proc/$pid/exe is '$exe'"
-touch go
-wait "$rpid"
-st=$?
-[ "$st" -eq 0 ] || fail "restored procattrs exited with $st: $(cat p.err)"
-grep -q "all checks passed" p.out || fail "procattrs did not report success"
+prog_finish
 pass

@@ -4,23 +4,12 @@
 # timeout: 120
 . "$(dirname "$0")/lib.sh"
 require_module
-DUMP_ON_FAIL="p.err ckpt.err restart.err"
+DUMP_ON_FAIL="p.err ckpt.err restart.err show.out"
 
-selfpipe "$TESTDIR" </dev/null >p.out 2>p.err &
-pid=$!
-track "$pid"
-wait_for 30 test -e ready || fail "selfpipe did not start"
-ckpt --kill -o img "$pid" 2>ckpt.err || fail "ckpt --kill failed: $(cat ckpt.err)"
-wait "$pid"
-
-cat img | restart -v --wait >restart.out 2>restart.err &
-rpid=$!
-track "$pid" "$rpid"
-wait_for 30 proc_alive "$pid" || fail "pid $pid did not come back"
+prog_start selfpipe
+pid=$PROG_PID
+prog_checkpoint
+prog_restart sh -c "cat img | restart -v --wait"
 grep -q "as it arrives" restart.err || fail "restart did not stream: $(cat restart.err)"
-touch go
-wait "$rpid"
-st=$?
-[ "$st" -eq 0 ] || fail "restored selfpipe exited with $st: $(cat p.err)"
-grep -q "all checks passed" p.out || fail "selfpipe did not report success"
+prog_finish
 pass

@@ -227,3 +227,49 @@ sk_finish() {
 	[ "$_st" -eq 0 ] || fail "$1: exit status $_st after the final check ($(tail -n 1 "$1.err" 2>/dev/null))"
 	file_has "$1.out" "all checks passed" || fail "$1: no 'all checks passed' in $1.out"
 }
+
+# ---- self-checking programs ---------------------------------------------
+# The small programs (dupfds, procattrs, selfpipe, sharedmap, itimer,
+# mthreads, ghost, sparse) take a directory, write DIR/ready once set up,
+# wait for DIR/go, then check their own state and print "all checks passed".
+
+# prog_start PROG: start PROG on $TESTDIR (output in p.out, p.err); sets
+# PROG_PID once it is ready.
+prog_start() {
+	"$1" "$TESTDIR" </dev/null >p.out 2>p.err &
+	PROG_PID=$!
+	track "$PROG_PID"
+	wait_for 30 test -e ready || fail "$1 did not start: $(cat p.err)"
+}
+
+# prog_checkpoint: ckpt --kill it into img, reap it, decode img to show.out.
+prog_checkpoint() {
+	ckpt --kill -o img "$PROG_PID" 2>ckpt.err ||
+		fail "ckpt --kill failed: $(cat ckpt.err)"
+	wait "$PROG_PID"
+	ckpt show img >show.out 2>&1 || fail "ckpt show rejects the image"
+}
+
+# prog_restart [CMD...]: restore it with "restart --wait img" (or CMD, fed
+# nothing on stdin unless CMD reads img itself) in the background; waits
+# for its PID to come back and sets RESTART_PID.
+prog_restart() {
+	if [ $# -eq 0 ]; then
+		restart --wait img </dev/null >restart.out 2>restart.err &
+	else
+		"$@" >restart.out 2>restart.err &
+	fi
+	RESTART_PID=$!
+	track "$PROG_PID" "$RESTART_PID"
+	wait_for 30 proc_alive "$PROG_PID" ||
+		fail "pid $PROG_PID did not come back: $(cat restart.err)"
+}
+
+# prog_finish: let it check itself; it must exit 0 and say so.
+prog_finish() {
+	touch go
+	wait "$RESTART_PID"
+	_st=$?
+	[ "$_st" -eq 0 ] || fail "the restored program exited with $_st: $(cat p.err)"
+	grep -q "all checks passed" p.out || fail "it did not report success"
+}
