@@ -56,6 +56,15 @@ shell: all progs
 sparse:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 modules
 
+# The benchmark (issue 7): ckpt against CRIU and against plain writes, in one
+# guest boot; table in build/bench/results.txt. Documentation/benchmarks.rst.
+.PHONY: bench
+bench:
+	tests/harness/deps.sh
+	$(MAKE) all
+	$(MAKE) -C tests/bench
+	tests/bench/run-bench.sh
+
 clean:
 	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; \
 		$(MAKE) -C $(KDIR) M=$(CURDIR)/xen-transport clean; fi
