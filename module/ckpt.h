@@ -355,6 +355,7 @@ int ckpt_read_sigpending(struct task_struct *t, struct ckpt_rec_sigpending *sp,
 			 u32 max, bool shared, u32 *n);
 void ckpt_restore_thread_scalars(const struct ckpt_rec_thread *rec);
 bool ckpt_user_ptr_ok(u64 p);
+u64 ckpt_blocked(struct task_struct *t);
 int ckpt_grow(void **array, u32 nr, size_t elem, u32 max);
 int ckpt_vdso_matches(struct ckpt_restore *r);
 void ckpt_queue_sigpending(const struct ckpt_rec_sigpending *sp, u32 n);

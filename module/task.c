@@ -57,6 +57,19 @@ static void ckpt_dump_creds(struct task_struct *t, struct ckpt_rec_task *r)
 	put_cred(c);
 }
 
+/*
+ * The mask the task runs with: inside sigsuspend(), ppoll() or pselect()
+ * the blocked mask is the call's temporary one and the real one waits in
+ * saved_sigmask.  The call itself is re-entered after restore, with its
+ * own mask again.
+ */
+u64 ckpt_blocked(struct task_struct *t)
+{
+	if (test_tsk_restore_sigmask(t))
+		return t->saved_sigmask.sig[0];
+	return t->blocked.sig[0];
+}
+
 static int ckpt_dump_groups(struct ckpt_dump *d, u32 ngroups)
 {
 	const struct cred *c = get_task_cred(d->task);
@@ -100,7 +113,7 @@ int ckpt_dump_task(struct ckpt_dump *d)
 	r.personality = t->personality;
 	r.pdeath_signal = t->pdeath_signal;
 	ckpt_dump_creds(t, &r);
-	r.blocked = t->blocked.sig[0];
+	r.blocked = ckpt_blocked(t);
 	r.rseq = (unsigned long)t->rseq;
 	r.rseq_len = t->rseq ? sizeof(struct rseq) : 0;
 	r.rseq_sig = t->rseq_sig;

@@ -34,7 +34,7 @@ static void ckpt_thread_scalars(struct task_struct *t,
 {
 	rt->tid = task_pid_vnr(t);
 	get_task_comm(rt->comm, t);
-	rt->blocked = t->blocked.sig[0];
+	rt->blocked = ckpt_blocked(t);
 	rt->rseq = (unsigned long)t->rseq;
 	rt->rseq_len = t->rseq ? sizeof(struct rseq) : 0;
 	rt->rseq_sig = t->rseq_sig;
