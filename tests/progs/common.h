@@ -74,4 +74,32 @@ static inline long long parse_ll(const char *s)
 	return v;
 }
 
+/*
+ * The handshake of the self-checking programs: write DIR/ready ("pid=N"),
+ * atomically, once set up; then wait for the case to create DIR/go.
+ */
+static inline int announce_ready(const char *dir)
+{
+	char path[4096], tmp[4096];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s/ready.tmp", dir);
+	snprintf(path, sizeof(path), "%s/ready", dir);
+	f = fopen(tmp, "w");
+	if (!f || fprintf(f, "pid=%d\n", getpid()) < 0 || fclose(f) ||
+	    rename(tmp, path))
+		return -1;
+	return 0;
+}
+
+static inline void wait_for_go(const char *dir)
+{
+	const struct timespec tick = { 0, 50 * 1000 * 1000 };
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/go", dir);
+	while (access(path, F_OK))
+		nanosleep(&tick, NULL);
+}
+
 #endif /* CKPT_TESTPROGS_COMMON_H */

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "common.h"
 
 #define PAT	(100 * 1024)
 #define TAIL	(1024 * 1024)
@@ -43,13 +44,11 @@ static int deleted(int fd)
 
 int main(int argc, char **argv)
 {
-	const struct timespec tick = { 0, 50 * 1000 * 1000 };
 	static unsigned char buf[PAT];
-	char path[4096], tmp[4096], c[8];
+	char path[4096], c[8];
 	struct stat st;
 	int fd, t;
 	size_t i;
-	FILE *f;
 
 	if (argc != 2)
 		die("usage: ghost DIR");
@@ -71,15 +70,9 @@ int main(int argc, char **argv)
 	if (t < 0)
 		die("reopen tmpfile");
 
-	snprintf(tmp, sizeof(tmp), "%s/ready.tmp", argv[1]);
-	snprintf(path, sizeof(path), "%s/ready", argv[1]);
-	f = fopen(tmp, "w");
-	if (!f || fprintf(f, "pid=%d\n", getpid()) < 0 || fclose(f) ||
-	    rename(tmp, path))
+	if (announce_ready(argv[1]))
 		die("ready file");
-	snprintf(path, sizeof(path), "%s/go", argv[1]);
-	while (access(path, F_OK))
-		nanosleep(&tick, NULL);
+	wait_for_go(argv[1]);
 
 	if (fstat(fd, &st) || st.st_size != TAIL + 4)
 		die("the deleted file's size changed");

@@ -18,6 +18,7 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+#include "common.h"
 
 static volatile sig_atomic_t ticks;
 
@@ -36,10 +37,8 @@ static void die(const char *what)
 int main(int argc, char **argv)
 {
 	struct itimerval it = { { 0, 400000 }, { 1, 0 } };
-	struct timespec t = { 0, 50 * 1000 * 1000 }, wait;
-	char path[4096], tmp[4096];
+	struct timespec wait;
 	sig_atomic_t before;
-	FILE *f;
 
 	if (argc == 3 && !strcmp(argv[1], "-p")) {
 		struct sigevent ev = { .sigev_notify = SIGEV_NONE };
@@ -57,15 +56,9 @@ int main(int argc, char **argv)
 	signal(SIGALRM, on_alrm);
 	if (setitimer(ITIMER_REAL, &it, NULL))
 		die("setitimer");
-	snprintf(tmp, sizeof(tmp), "%s/ready.tmp", argv[1]);
-	snprintf(path, sizeof(path), "%s/ready", argv[1]);
-	f = fopen(tmp, "w");
-	if (!f || fprintf(f, "pid=%d\n", getpid()) < 0 || fclose(f) ||
-	    rename(tmp, path))
+	if (announce_ready(argv[1]))
 		die("ready file");
-	snprintf(path, sizeof(path), "%s/go", argv[1]);
-	while (access(path, F_OK))
-		nanosleep(&t, NULL);
+	wait_for_go(argv[1]);
 
 	if (getitimer(ITIMER_REAL, &it) || it.it_interval.tv_sec != 0 ||
 	    it.it_interval.tv_usec != 400000)

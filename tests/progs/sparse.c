@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+#include "common.h"
 
 #define SIZE	(16ULL << 30)
 
@@ -27,11 +28,8 @@ static void die(const char *what)
 
 int main(int argc, char **argv)
 {
-	const struct timespec tick = { 0, 50 * 1000 * 1000 };
-	char path[4096], tmp[4096];
 	unsigned char *m;
 	unsigned int i;
-	FILE *f;
 
 	if (argc != 2)
 		die("usage: sparse DIR");
@@ -41,15 +39,9 @@ int main(int argc, char **argv)
 		die("mmap");
 	for (i = 0; i < 4; i++)
 		memset(m + at[i], 0x40 + i, 4096);
-	snprintf(tmp, sizeof(tmp), "%s/ready.tmp", argv[1]);
-	snprintf(path, sizeof(path), "%s/ready", argv[1]);
-	f = fopen(tmp, "w");
-	if (!f || fprintf(f, "pid=%d\n", getpid()) < 0 || fclose(f) ||
-	    rename(tmp, path))
+	if (announce_ready(argv[1]))
 		die("ready file");
-	snprintf(path, sizeof(path), "%s/go", argv[1]);
-	while (access(path, F_OK))
-		nanosleep(&tick, NULL);
+	wait_for_go(argv[1]);
 	for (i = 0; i < 4; i++)
 		if (m[at[i]] != 0x40 + i || m[at[i] + 4095] != 0x40 + i)
 			die("a touched page lost its contents");
