@@ -874,21 +874,36 @@ static int setup_child(struct restart *r, const char *argv0)
 	return err;
 }
 
-/* Is the process holding @pid on its way out (killed, zombie, gone)? */
+/*
+ * Is the process holding @pid on its way out (killed, exiting, zombie,
+ * gone)?  One that has dequeued its SIGKILL and is freeing its memory in
+ * do_exit() shows only PF_EXITING, in the flags field of its stat line.
+ */
 static int pid_leaving(pid_t pid)
 {
 	const uint64_t kill = 1ULL << (SIGKILL - 1);
+	const unsigned long pf_exiting = 0x4;
 	uint64_t shd = 0, pnd = 0;
 	char path[64], buf[512], *p;
+	unsigned long flags = 0;
+	char state = 0;
+	int saved = errno;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (ckpt_read_line(path, buf, sizeof(buf)))
+	if (ckpt_read_line(path, buf, sizeof(buf))) {
+		errno = saved;
 		return 1;
+	}
 	p = strrchr(buf, ')');
-	if (p && (p[2] == 'Z' || p[2] == 'X'))
+	if (p && sscanf(p + 1, " %c %*d %*d %*d %*d %*d %lu", &state,
+			&flags) == 2 &&
+	    (state == 'Z' || state == 'X' || (flags & pf_exiting))) {
+		errno = saved;
 		return 1;
+	}
 	ckpt_proc_status_hex(pid, "ShdPnd", &shd);
 	ckpt_proc_status_hex(pid, "SigPnd", &pnd);
+	errno = saved;
 	return !!((shd | pnd) & kill);
 }
 
@@ -907,17 +922,30 @@ static long clone3_pid(pid_t pid)
 /*
  * Create the child with the image's PID.  A PID whose holder is being
  * killed (as by ckpt --kill) is waited for, a few seconds at most.
+ *
+ * The child starts with every signal blocked: a signal sent to the PID
+ * while it is being restored stays pending and is delivered once the
+ * image's handlers and mask are in place, as it would have been to the
+ * original.
  */
 static int spawn(struct restart *r)
 {
 	const struct timespec pause = { 0, 20 * 1000 * 1000 };
 	int tries = PID_WAIT_MS / 20;
+	sigset_t all, old;
 	long ret;
+	int err = 0;
 
 	fflush(NULL);
+	sigfillset(&all);
 	for (;;) {
+		sigprocmask(SIG_SETMASK, &all, &old);
 		ret = clone3_pid(r->prep.pid);
-		if (ret >= 0 || errno != EEXIST || --tries <= 0 ||
+		if (ret == 0)
+			child_run(&r->ctx);
+		err = ret < 0 ? errno : 0;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (ret >= 0 || err != EEXIST || --tries <= 0 ||
 		    !pid_leaving(r->prep.pid))
 			break;
 		nanosleep(&pause, NULL);
@@ -926,9 +954,7 @@ static int spawn(struct restart *r)
 			r->ctx.plan_err = -EADDRINUSE;
 	}
 	if (ret < 0)
-		return -errno;
-	if (ret == 0)
-		child_run(&r->ctx);
+		return -err;
 	r->child = ret;
 	close(r->pipe[1]);
 	r->pipe[1] = -1;
