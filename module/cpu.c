@@ -5,10 +5,13 @@
  *
  * Dump reads the regsets as ptrace and core dumps do (the target is off
  * CPU, so its state is in memory).  A system call interrupted by the
- * freeze is rewound so that the restored process re-enters it; a sleep
- * whose restart lives in the kernel's restart_block (nanosleep) is saved
- * as the time it had left, and rebuilt on restore against the clock of the
- * restoring machine.
+ * freeze is saved as the kernel left it: ax = -ERESTART*, orig_ax = the
+ * call.  The restored task returns to user space through the signal code,
+ * which then decides as it would have for the original: re-enter the call,
+ * or, if a signal arrives first, run the handler and end the call with
+ * EINTR (pause() and sigsuspend() wake up).  A sleep whose restart lives in
+ * the kernel's restart_block (nanosleep) is saved as the time it had left,
+ * and rebuilt on restore against the clock of the restoring machine.
  *
  * Restore of the calling task: the XSAVE image goes through
  * fpu_copy_uabi_to_guest_fpstate(), which validates it like a ptrace
@@ -91,22 +94,15 @@ static bool ckpt_clock_ok(s32 id)
 	       id == CLOCK_BOOTTIME || id == CLOCK_TAI;
 }
 
-/*
- * Rewind a system call the freeze interrupted, as the signal code would
- * have, so the restored process re-enters it.  Returns true when its
- * restart needs the kernel's restart_block.
- */
-static bool ckpt_rewind_syscall(struct ckpt_rec_regs *r)
+/* Registers of a task stopped with a system call to restart? */
+static bool ckpt_syscall_restarts(const struct ckpt_rec_regs *r)
 {
-	if ((long)r->orig_ax < 0)
+	if ((long)r->orig_ax < 0 || r->orig_ax >= NR_syscalls)
 		return false;
 	switch ((long)r->ax) {
 	case -ERESTARTSYS:
 	case -ERESTARTNOINTR:
 	case -ERESTARTNOHAND:
-		r->ax = r->orig_ax;
-		r->ip -= 2;
-		return false;
 	case -ERESTART_RESTARTBLOCK:
 		return true;
 	default:
@@ -130,8 +126,6 @@ static bool ckpt_save_restart(struct task_struct *t, struct ckpt_rec_regs *r,
 		r->ax = -EINTR;
 		return false;
 	}
-	r->ax = __NR_restart_syscall;
-	r->ip -= 2;
 	left = rb->nanosleep.expires -
 	       ktime_to_ns(ckpt_clock_now(rb->nanosleep.clockid));
 	rr->kind = CKPT_RESTART_NANOSLEEP;
@@ -179,7 +173,7 @@ int ckpt_read_regs(struct task_struct *t, struct ckpt_rec_regs *r,
 	if (r->cs != __USER_CS || r->ss != __USER_DS || r->ds || r->es ||
 	    r->fs || r->gs)
 		return ckpt_fail(e, CKPT_OBJ_TASK, -EOPNOTSUPP);
-	if (ckpt_rewind_syscall(r))
+	if (ckpt_syscall_restarts(r) && (long)r->ax == -ERESTART_RESTARTBLOCK)
 		*restart = ckpt_save_restart(t, r, rr);
 	return 0;
 }
@@ -334,7 +328,7 @@ static void ckpt_finish(struct callback_head *head)
 		regs->dx = g->dx;
 		regs->si = g->si;
 		regs->di = g->di;
-		regs->orig_ax = -1;
+		regs->orig_ax = ckpt_syscall_restarts(g) ? g->orig_ax : -1;
 		regs->ip = g->ip;
 		regs->sp = g->sp;
 		regs->flags = (regs->flags & ~CKPT_FLAG_MASK) |
@@ -417,7 +411,12 @@ int ckpt_restore_thread_cpu(struct ckpt_restore *r,
 		return ckpt_fail(&r->err, CKPT_OBJ_XSTATE, err);
 	}
 	ckpt_set_restart_block(c->restart);
-	err = task_work_add(current, &f->work, TWA_RESUME);
+	/*
+	 * TWA_SIGNAL: the work runs inside get_signal(), so a signal queued
+	 * before or by it is delivered on the image's registers, and a call
+	 * to restart is restarted by the signal code (see the top).
+	 */
+	err = task_work_add(current, &f->work, TWA_SIGNAL);
 	if (err)
 		kvfree(f);
 	return err;
