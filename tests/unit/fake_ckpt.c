@@ -173,8 +173,15 @@ static int restore_task(void)
 	ckpt_maps_free(&m);
 	if (s != (__u64)env_long("FAKE_VDSO", 0))
 		return -EXDEV;
-	if (env_long("FAKE_CRASH", 0))
+	if (env_long("FAKE_CRASH", 0)) {
+		/* restart blocks every signal in the child: as a fault would */
+		sigset_t segv;
+
+		sigemptyset(&segv);
+		sigaddset(&segv, SIGSEGV);
+		sigprocmask(SIG_UNBLOCK, &segv, NULL);
 		raise(SIGSEGV);
+	}
 	write_state(-env_long("FAKE_RESULT_ERR", 0), reexeced());
 	for (fd = 0; fd < 1024; fd++)	/* the image's fd table */
 		close(fd);
