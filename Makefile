@@ -45,6 +45,13 @@ check-guest: all progs
 	tests/harness/mkinitramfs.sh
 	tests/harness/run-guest.sh check
 
+# The two-node scenarios alone (tests/nodes/): boot node a, then node b.
+.PHONY: check-nodes
+check-nodes: all progs
+	tests/harness/mkinitramfs.sh
+	tests/harness/run-guest.sh node-a; a=$$?; \
+	tests/harness/run-guest.sh node-b && [ $$a = 0 ]
+
 demo: all progs
 	tests/harness/mkinitramfs.sh
 	tests/harness/run-guest.sh demo

@@ -47,6 +47,31 @@ if ((rc != 0 && fail == 0)); then
 	fail=$((fail + 1))
 fi
 
+# The two-node scenarios: two more boots, node a then node b, sharing a disk.
+if compgen -G "tests/nodes/[0-9]*.sh" >/dev/null && [[ -z ${SKIP_NODES:-} ]]; then
+	echo "== two-node tests (tests/nodes: boot node a, then node b)"
+	for node in a b; do
+		rc=0
+		tests/harness/run-guest.sh node-$node || rc=$?
+		f=build/guest/node-$node/results.txt
+		n=0
+		if [[ -s $f ]]; then
+			while read -r status _; do
+				n=$((n + 1))
+				case $status in
+				PASS) pass=$((pass + 1)) ;;
+				FAIL) fail=$((fail + 1)) ;;
+				SKIP) skip=$((skip + 1)) ;;
+				esac
+			done <"$f"
+		fi
+		if ((rc != 0 && n == 0)); then
+			echo "FAIL  node-$node-run  (exit status $rc)"
+			fail=$((fail + 1))
+		fi
+	done
+fi
+
 # The Xen vsock transport: one boot of Xen, dom0 and two PV domUs.
 if [[ -x tests/xen/check.sh && -z ${SKIP_XEN:-} ]]; then
 	echo "== Xen transport tests (tests/xen, log in build/xen.log)"

@@ -7,6 +7,10 @@
 # /tests/progs, tests/cases/*.sh in /tests/cases, tests/demo/ in /tests/demo,
 # and the host's glibc runtime for every dynamically linked program copied.
 #
+# The two-node scenarios, tests/nodes/*.sh, go to /tests/nodes, with the
+# virtio block modules (in /lib/modules/virtio/, in load order) for the disk
+# that carries their files from one boot to the next.
+#
 # Overrides (for harness self-tests): CKPT_KO=path/to/a.ko, CKPT_CASES=dir,
 # CKPT_DEMO=dir.
 set -euo pipefail
@@ -20,7 +24,7 @@ demo=${CKPT_DEMO:-tests/demo}
 
 rm -rf "$root"
 mkdir -p "$out" "$root"/{bin,sbin,usr/bin,usr/sbin,etc,dev,proc,sys,tmp,run,root,lib/modules,lib64} \
-	"$root"/tests/{progs,cases,demo}
+	"$root"/tests/{progs,cases,demo,nodes} "$root"/lib/modules/virtio
 
 # busybox: one binary, a symlink per applet.
 cp /bin/busybox "$root/bin/busybox"
@@ -49,6 +53,17 @@ if [[ -d tests/progs/build ]]; then
 fi
 if compgen -G "$cases/*.sh" >/dev/null; then
 	install -m 755 "$cases"/*.sh "$root/tests/cases/"
+fi
+if compgen -G "tests/nodes/*.sh" >/dev/null; then
+	install -m 755 tests/nodes/*.sh "$root/tests/nodes/"
+	kmods=build/kernel/root/lib/modules/$(cat build/kernel/KVER)/kernel
+	i=0
+	for m in drivers/virtio/virtio_ring drivers/virtio/virtio \
+		drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci_modern_dev \
+		drivers/virtio/virtio_pci drivers/block/virtio_blk; do
+		i=$((i + 1))
+		install -m 644 "$kmods/$m.ko" "$root/lib/modules/virtio/$i-$(basename "$m").ko"
+	done
 fi
 if [[ -d $demo ]]; then
 	cp -r "$demo/." "$root/tests/demo/"

@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# run-guest.sh [check|demo|shell]: boot the test guest (build/kernel/ from
-# deps.sh, build/guest/initramfs.cpio from mkinitramfs.sh) once, and report.
+# run-guest.sh [check|demo|shell|node-a|node-b]: boot the test guest
+# (build/kernel/ from deps.sh, build/guest/initramfs.cpio from
+# mkinitramfs.sh) once, and report.
 #
 #   check  run the cases (all, or $ONLY=name1,name2), one line per result
 #   demo   run tests/demo/demo.sh with the guest console live on the terminal
 #   shell  an interactive shell in the guest (Ctrl-A x quits QEMU)
+#   node-a, node-b
+#          the two boots of the two-node scenarios (tests/nodes/*.sh, all or
+#          $NODES_ONLY): node-a starts from an empty disk, build/guest/xfer.img,
+#          and leaves its files there for node-b; logs in build/guest/node-a/
+#          and build/guest/node-b/
 #
 # Logs in build/guest/: serial.log (console: kernel messages and the cases'
 # output, each line prefixed "name| "), results.log (the guest's result port),
@@ -19,10 +25,17 @@ cd "$(dirname "$0")/../.."
 mode=${1:-check}
 out=build/guest
 kdir=build/kernel
-serial=$out/serial.log
-results=$out/results.log
-dmesg=$out/dmesg.log
-summary=$out/results.txt
+logs=$out
+case $mode in
+node-a | node-b)
+	logs=$out/$mode
+	mkdir -p "$logs"
+	;;
+esac
+serial=$logs/serial.log
+results=$logs/results.log
+dmesg=$logs/dmesg.log
+summary=$logs/results.txt
 default_timeout=120
 
 [[ -f $out/initramfs.cpio ]] || { echo "run-guest: no $out/initramfs.cpio (run tests/harness/mkinitramfs.sh)" >&2; exit 1; }
@@ -40,9 +53,27 @@ fi
 # dmesg.log at the end); /init raises the console level. tsc=reliable keeps the
 # TSC clocksource, so clock_gettime stays in the vDSO as on real hardware.
 append="console=ttyS0 tsc=reliable panic=-1 oops=panic quiet harness.mode=$mode"
-if [[ -n ${ONLY:-} ]]; then
-	append+=" harness.only=$ONLY"
-fi
+case $mode in
+node-a | node-b)
+	append="${append/harness.mode=$mode/harness.mode=node} harness.node=${mode#node-}"
+	if [[ -n ${NODES_ONLY:-} ]]; then
+		append+=" harness.only=$NODES_ONLY"
+	fi
+	if [[ $mode == node-a ]]; then
+		rm -f "$out/xfer.img"
+		truncate -s 512M "$out/xfer.img"
+	elif [[ ! -f $out/xfer.img ]]; then
+		echo "run-guest: no $out/xfer.img: run node-a first" >&2
+		exit 1
+	fi
+	qemu+=(-drive "file=$out/xfer.img,format=raw,if=virtio")
+	;;
+*)
+	if [[ -n ${ONLY:-} ]]; then
+		append+=" harness.only=$ONLY"
+	fi
+	;;
+esac
 qemu+=(-initrd "$out/initramfs.cpio" -append "$append")
 
 timeout_of() {
@@ -71,6 +102,21 @@ check)
 demo)
 	f=$out/root/tests/demo/demo.sh
 	[[ -f $f ]] && limit=$((limit + $(timeout_of "$f")))
+	;;
+node-a | node-b)
+	if [[ -n ${NODES_ONLY:-} ]]; then
+		IFS=, read -ra names <<<"$NODES_ONLY"
+	else
+		for f in "$out"/root/tests/nodes/[0-9]*.sh; do
+			[[ -e $f ]] && names+=("$(basename "$f")")
+		done
+	fi
+	for i in "${!names[@]}"; do
+		n=${names[$i]%.sh}
+		names[$i]=$n@${mode#node-}
+		f=$out/root/tests/nodes/$n.sh
+		[[ -f $f ]] && limit=$((limit + $(timeout_of "$f") + 15))
+	done
 	;;
 esac
 
@@ -110,7 +156,7 @@ echo "guest: booting ($mode mode, QEMU ${QEMU_ACCEL:-tcg}, limit ${limit}s); con
 t0=$(usecs)
 rc=0
 case $mode in
-check)
+check | node-a | node-b)
 	tailpid=
 	if [[ -n ${V:-} ]]; then
 		tail -n +1 -F "$serial" 2>/dev/null &
@@ -136,7 +182,7 @@ shell)
 	"${qemu[@]}" -serial mon:stdio -serial "file:$results" -serial "file:$dmesg" || rc=$?
 	;;
 *)
-	echo "run-guest: unknown mode '$mode' (check, demo or shell)" >&2
+	echo "run-guest: unknown mode '$mode' (check, demo, shell, node-a or node-b)" >&2
 	exit 2
 	;;
 esac
@@ -213,7 +259,7 @@ else
 	echo "PASS  kernel-log"
 fi
 
-if [[ $mode == check ]]; then
+if [[ $mode == check || $mode == node-* ]]; then
 	while read -r status name; do
 		case $name in
 		guest | kernel-log) ;;
