@@ -61,7 +61,7 @@ node-a | node-b)
 	fi
 	if [[ $mode == node-a ]]; then
 		rm -f "$out/xfer.img"
-		truncate -s 512M "$out/xfer.img"
+		truncate -s 256M "$out/xfer.img"
 	elif [[ ! -f $out/xfer.img ]]; then
 		echo "run-guest: no $out/xfer.img: run node-a first" >&2
 		exit 1
