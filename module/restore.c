@@ -18,6 +18,7 @@
 #include <linux/fs_struct.h>
 #include <linux/fdtable.h>
 #include <linux/slab.h>
+#include <linux/delay.h>
 #include <linux/log2.h>
 #include <linux/uaccess.h>
 #include <linux/utsname.h>
@@ -352,6 +353,8 @@ static void ckpt_prepare_out(struct ckpt_restore_args *a,
 	v = ckpt_find_vma(r, CKPT_VMA_VDSO);
 	a->vdso_start = v->rec.start;
 	a->vdso_end = v->rec.end;
+	a->monotonic_ns = r->have_timers ? r->timers.monotonic_ns : 0;
+	a->boottime_ns = r->have_timers ? r->timers.boottime_ns : 0;
 }
 
 long ckpt_ioctl_restore_prepare(struct ckpt_file *cf, void __user *uarg)
@@ -367,7 +370,7 @@ long ckpt_ioctl_restore_prepare(struct ckpt_file *cf, void __user *uarg)
 			     uarg, &usize);
 	if (err)
 		return err;
-	if (a.flags || a.reserved0 || a.reserved[0] || a.reserved[1])
+	if (a.flags || a.reserved0)
 		return -EINVAL;
 	image = fget(a.fd);
 	if (!image)
@@ -398,6 +401,18 @@ out_image:
 }
 
 #define CKPT_THREADS_TIMEOUT	(10 * HZ)
+#define CKPT_SHARERS_TRIES	100	/* of 20 ms */
+
+/* Does anything but our @n threads use what the restore replaces? */
+static bool ckpt_shared_with_others(int n)
+{
+	return get_nr_threads(current) != n ||
+	       atomic_read(&current->mm->mm_users) != n ||
+	       atomic_read(&current->files->count) != n ||
+	       refcount_read(&rcu_dereference_protected(current->sighand,
+							true)->count) != n ||
+	       current->fs->users != n;
+}
 
 /*
  * The restoring task must share everything it is about to replace with
@@ -417,13 +432,15 @@ static int ckpt_check_restorer(struct ckpt_restore *r)
 					   CKPT_THREADS_TIMEOUT);
 	if (left <= 0)
 		return left ? -EINTR : -EBUSY;
-	if (get_nr_threads(current) != n ||
-	    atomic_read(&current->mm->mm_users) != n ||
-	    atomic_read(&current->files->count) != n ||
-	    refcount_read(&rcu_dereference_protected(current->sighand,
-						     true)->count) != n ||
-	    current->fs->users != n)
-		return -EBUSY;
+	/*
+	 * Readers of /proc/PID (ps, top, a shell polling for the PID) take
+	 * short-lived references to the mm: wait them out, a while.
+	 */
+	for (left = CKPT_SHARERS_TRIES; ckpt_shared_with_others(n); left--) {
+		if (!left || fatal_signal_pending(current))
+			return -EBUSY;
+		msleep(20);
+	}
 	return ckpt_vdso_matches(r);
 }
 

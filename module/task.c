@@ -19,6 +19,9 @@
 #include <linux/coredump.h>
 #include <linux/binfmts.h>
 #include <linux/hrtimer.h>
+#include <linux/nsproxy.h>
+#include <linux/time_namespace.h>
+#include <linux/timekeeping.h>
 #include "ckpt.h"
 
 static u64 ckpt_cap_to_u64(kernel_cap_t c)
@@ -304,6 +307,23 @@ static int ckpt_read_timers(struct task_struct *t, struct sighand_struct *sh,
 	return 0;
 }
 
+/*
+ * CLOCK_MONOTONIC and CLOCK_BOOTTIME as frozen @t reads them: its time
+ * namespace's offsets (fixed once a task is in it) added.
+ */
+static void ckpt_read_clocks(struct task_struct *t, struct ckpt_rec_timers *tm)
+{
+	struct timens_offsets off = {};
+
+	task_lock(t);
+	if (t->nsproxy)
+		off = t->nsproxy->time_ns->offsets;
+	task_unlock(t);
+	tm->monotonic_ns = ktime_get_ns() + timespec64_to_ns(&off.monotonic);
+	tm->boottime_ns = ktime_get_boottime_ns() +
+			  timespec64_to_ns(&off.boottime);
+}
+
 int ckpt_dump_timers(struct ckpt_dump *d)
 {
 	struct ckpt_rec_timers tm = {};
@@ -312,8 +332,7 @@ int ckpt_dump_timers(struct ckpt_dump *d)
 	err = ckpt_with_sighand(d->task, ckpt_read_timers, &tm);
 	if (err)
 		return ckpt_fail(&d->err, CKPT_OBJ_TASK, err);
-	if (!tm.real_ns)
-		return 0;
+	ckpt_read_clocks(d->task, &tm);
 	return ckpt_write_rec(&d->out, CKPT_REC_TIMERS, &tm, sizeof(tm));
 }
 
@@ -377,6 +396,16 @@ static int ckpt_check_task_rec(const struct ckpt_rec_task *t)
 }
 
 /* Only the superuser raises a hard limit, as setrlimit(2) says. */
+static int ckpt_check_timers(const struct ckpt_rec_timers *tm)
+{
+	if (tm->real_ns < 0 || tm->real_interval_ns < 0 ||
+	    (!tm->real_ns && tm->real_interval_ns))
+		return -EBADMSG;
+	if (tm->monotonic_ns < 0 || tm->boottime_ns < tm->monotonic_ns)
+		return -EBADMSG;
+	return 0;
+}
+
 static int ckpt_check_rlimits(const struct ckpt_rec_rlimit *rl)
 {
 	const struct rlimit *mine = current->signal->rlim;
@@ -428,9 +457,7 @@ int ckpt_check_task(struct ckpt_restore *r)
 	err = ckpt_check_sigpending(r->sigpending, r->nr_sigpending);
 	if (err)
 		return ckpt_bad(r, CKPT_REC_SIGPENDING, err);
-	if (r->have_timers &&
-	    (r->timers.real_ns <= 0 || r->timers.real_interval_ns < 0 ||
-	     r->timers.reserved[0] || r->timers.reserved[1]))
+	if (r->have_timers && ckpt_check_timers(&r->timers))
 		return ckpt_bad(r, CKPT_REC_TIMERS, -EBADMSG);
 	err = r->have_rlimits ? ckpt_check_rlimits(r->rlimits) : 0;
 	if (err == -EPERM)

@@ -561,11 +561,13 @@ static int check_timers(struct ckpt_image *img)
 {
 	const struct ckpt_rec_timers *t = img->payload;
 
-	if (t->real_ns <= 0 || t->real_interval_ns < 0)
+	if (t->real_ns < 0 || t->real_interval_ns < 0 ||
+	    (!t->real_ns && t->real_interval_ns))
 		return img_bad(img, "ITIMER_REAL %lld ns, interval %lld ns",
 			       t->real_ns, t->real_interval_ns);
-	if (t->reserved[0] || t->reserved[1])
-		return img_bad(img, "non-zero reserved field");
+	if (t->monotonic_ns < 0 || t->boottime_ns < t->monotonic_ns)
+		return img_bad(img, "CLOCK_MONOTONIC %lld ns, CLOCK_BOOTTIME %lld ns",
+			       t->monotonic_ns, t->boottime_ns);
 	return 0;
 }
 

@@ -24,6 +24,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1098,6 +1099,101 @@ static int wait_exit(struct restart *r)
 	return WEXITSTATUS(status);
 }
 
+/* ==== clocks ====================================================== */
+
+#define NSEC	1000000000LL
+
+static int64_t clock_now(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * NSEC + ts.tv_nsec;
+}
+
+/* Our time namespace's offsets (0 without one, or without CONFIG_TIME_NS). */
+static void timens_offsets(int64_t *mono, int64_t *boot)
+{
+	char line[128], name[32];
+	long long sec;
+	long nsec;
+	FILE *f;
+
+	*mono = *boot = 0;
+	f = fopen("/proc/self/timens_offsets", "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%31s %lld %ld", name, &sec, &nsec) != 3)
+			continue;
+		if (!strcmp(name, "monotonic"))
+			*mono = sec * NSEC + nsec;
+		else if (!strcmp(name, "boottime"))
+			*boot = sec * NSEC + nsec;
+	}
+	fclose(f);
+}
+
+static void offset_line(char *buf, size_t size, const char *name, int64_t ns)
+{
+	long long sec = ns / NSEC;
+	long nsec = ns % NSEC;
+
+	if (nsec < 0) {
+		nsec += NSEC;
+		sec--;
+	}
+	snprintf(buf, size, "%s %lld %ld\n", name, sec, nsec);
+}
+
+/*
+ * The restored process must not see CLOCK_MONOTONIC or CLOCK_BOOTTIME go
+ * back, which they would on a machine booted later than the checkpoint
+ * was taken.  Then the child is created in a new time namespace whose
+ * offsets add what is missing (boottime at least as much as monotonic, so
+ * it stays >= monotonic).  Failing that (no CAP_SYS_ADMIN, no
+ * CONFIG_TIME_NS), the restore goes on, with a warning.
+ */
+static void keep_clocks(struct restart *r)
+{
+	int64_t add_m, add_b, cur_m, cur_b;
+	char buf[128];
+	size_t len;
+	int fd, err = 0;
+
+	if (!r->prep.monotonic_ns)
+		return;
+	add_m = r->prep.monotonic_ns - clock_now(CLOCK_MONOTONIC);
+	add_b = r->prep.boottime_ns - clock_now(CLOCK_BOOTTIME);
+	add_m = add_m > 0 ? add_m : 0;
+	add_b = add_b > add_m ? add_b : add_m;
+	if (!add_b)
+		return;
+	timens_offsets(&cur_m, &cur_b);
+	offset_line(buf, sizeof(buf), "monotonic", cur_m + add_m);
+	len = strlen(buf);
+	offset_line(buf + len, sizeof(buf) - len, "boottime", cur_b + add_b);
+	if (unshare(CLONE_NEWTIME)) {
+		err = -errno;
+	} else {
+		fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, buf, strlen(buf)) < 0)
+			err = -errno;
+		if (fd >= 0)
+			close(fd);
+	}
+	if (err) {
+		fprintf(stderr, "restart: warning: the clocks of pid %d go back by %.3f s on this machine: cannot create a time namespace: %s (%s)\n",
+			r->prep.pid, (double)add_m / NSEC, strerror(-err),
+			ckpt_errname(err));
+		return;
+	}
+	if (r->verbose)
+		ckpt_hint("pid %d restored in a time namespace: CLOCK_MONOTONIC +%.3f s, CLOCK_BOOTTIME +%.3f s",
+			  r->prep.pid, (double)add_m / NSEC,
+			  (double)add_b / NSEC);
+}
+
 static int restore(struct restart *r, const char *argv0)
 {
 	int err;
@@ -1117,6 +1213,7 @@ static int restore(struct restart *r, const char *argv0)
 		report_vdso(r, err);
 		return CKPT_EXIT_FAILED;
 	}
+	keep_clocks(r);
 	err = spawn(r);
 	if (err) {
 		report_clone(r, err);

@@ -529,15 +529,24 @@ static int show_record(struct show *s)
 		       t->have_restart ? ", in nanosleep" : "");
 		break;
 	}
-	case CKPT_REC_TIMERS:
-		printf("  ITIMER_REAL %lld.%09lld s left, interval %lld.%09lld s\n",
-		       ((const struct ckpt_rec_timers *)p)->real_ns / 1000000000LL,
-		       ((const struct ckpt_rec_timers *)p)->real_ns % 1000000000LL,
-		       ((const struct ckpt_rec_timers *)p)->real_interval_ns /
-		       1000000000LL,
-		       ((const struct ckpt_rec_timers *)p)->real_interval_ns %
-		       1000000000LL);
+	case CKPT_REC_TIMERS: {
+		const struct ckpt_rec_timers *t = p;
+
+		if (t->real_ns)
+			printf("  ITIMER_REAL %lld.%09lld s left, interval %lld.%09lld s\n",
+			       t->real_ns / 1000000000LL,
+			       t->real_ns % 1000000000LL,
+			       t->real_interval_ns / 1000000000LL,
+			       t->real_interval_ns % 1000000000LL);
+		else
+			printf("  ITIMER_REAL not armed\n");
+		printf("  CLOCK_MONOTONIC %lld.%09lld s, CLOCK_BOOTTIME %lld.%09lld s\n",
+		       t->monotonic_ns / 1000000000LL,
+		       t->monotonic_ns % 1000000000LL,
+		       t->boottime_ns / 1000000000LL,
+		       t->boottime_ns % 1000000000LL);
 		break;
+	}
 	case CKPT_REC_GHOSTDATA:
 		printf("  deleted file %llu: %zu bytes at offset %llu\n",
 		       ((const struct ckpt_rec_ghostdata *)p)->ino,

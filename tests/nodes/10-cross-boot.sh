@@ -7,7 +7,10 @@
 # node b restores each and lets it check itself: statekeeper (memory,
 # registers, signals, files, its log continuous), and the self-checking
 # programs (threads with their TIDs, pipes, dup'ed fds, process
-# attributes, deleted files, shared file mappings, ITIMER_REAL).
+# attributes, deleted files, shared file mappings, ITIMER_REAL).  The
+# clocks program is checkpointed last on node a, after 40 s of uptime, and
+# restored first on node b, long before: CLOCK_MONOTONIC and CLOCK_BOOTTIME
+# must not go back for it.
 # timeout: 400
 . /tests/cases/lib.sh
 require_module
@@ -34,7 +37,12 @@ node_a() {
 	log "statekeeper: pid $pid checkpointed at counter $(sk_counter sk)"
 
 	base=6000
-	for p in $PROGS_X; do
+	for p in $PROGS_X clocks; do
+		if [ "$p" = clocks ]; then
+			read -r up _ </proc/uptime
+			up=${up%.*}
+			[ "$up" -lt 40 ] && sleep $((40 - up))
+		fi
 		mkdir "$p"
 		(
 			cd "$p" || exit 1
@@ -57,6 +65,8 @@ node_b() {
 	pid=$(kv sk.info pid)
 	c0=$(kv sk.info counter)
 	[ -e "/proc/$pid" ] && fail "PID $pid is taken on node b by $(cat /proc/$pid/comm)"
+	restore_prog clocks
+	log "clocks: $(grep -o 'CLOCK_MONOTONIC [^ ]*' clocks/p.out) on the restored clock"
 	(cd / && exec restart --wait "$TESTDIR/sk.img") </dev/null >restart.out 2>restart.err &
 	rpid=$!
 	track "$pid" "$rpid"
@@ -69,18 +79,23 @@ node_b() {
 	log "statekeeper: pid $pid restored, counter $c0 -> $(sk_counter sk)"
 
 	for p in $PROGS_X; do
-		(
-			cd "$p" || exit 1
-			TESTDIR=$PWD
-			PROG_PID=$(kv info pid)
-			[ -e "/proc/$PROG_PID" ] &&
-				fail "$p: PID $PROG_PID is taken on node b"
-			prog_restart
-			prog_finish
-		) || fail "$p: restore on node b failed"
-		log "$p: pid $(kv "$p/info" pid) restored, checks passed"
+		restore_prog "$p"
 	done
 	pass
+}
+
+# restore_prog PROG: restore PROG from its directory; it checks itself.
+restore_prog() {
+	(
+		cd "$1" || exit 1
+		TESTDIR=$PWD
+		PROG_PID=$(kv info pid)
+		[ -e "/proc/$PROG_PID" ] &&
+			fail "$1: PID $PROG_PID is taken on node b"
+		prog_restart
+		prog_finish
+	) || fail "$1: restore on node b failed"
+	log "$1: pid $(kv "$1/info" pid) restored, checks passed"
 }
 
 case $NODE in

@@ -216,6 +216,9 @@ static void ib_cpu(struct ib_state *s)
 		.kind = CKPT_RESTART_NANOSLEEP, .clockid = 1,
 		.remaining_ns = 1500000000LL,
 	};
+	struct ckpt_rec_timers tm = {
+		.monotonic_ns = 5000000000LL, .boottime_ns = 6000000000LL,
+	};
 	unsigned char x[IB_XSTATE_SIZE];
 	struct ckpt_rec_regs r;
 	uint64_t bv = IB_XFEATURES;
@@ -232,6 +235,7 @@ static void ib_cpu(struct ib_state *s)
 	memcpy(x + 512, &bv, sizeof(bv));
 	ib_rec(s, CKPT_REC_XSTATE, x, sizeof(x), NULL);
 	ib_rec(s, CKPT_REC_RESTART, &rs, sizeof(rs), NULL);
+	ib_rec(s, CKPT_REC_TIMERS, &tm, sizeof(tm), NULL);
 }
 
 static void ib_pages(struct ib_state *s, uint64_t addr, uint32_t nr)

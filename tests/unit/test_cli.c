@@ -22,6 +22,9 @@
 #error "RESTART_BIN must name the restart binary under test"
 #endif
 
+#define CKPT_STR_(x)	#x
+#define CKPT_STR(x)	CKPT_STR_(x)
+
 static struct run *run(const char *in, char *const argv[])
 {
 	return unit_run(in, argv, NULL);
@@ -37,12 +40,13 @@ UNIT_TEST(cli_show_valid)
 	unlink(path);
 	CHECK_EQ(r->status, 0);
 	CHECK_EQ(strlen(r->err), 0);
-	CHECK_STR(r->out, "version      1");
+	CHECK_STR(r->out, "version      " CKPT_STR(CKPT_IMAGE_VERSION));
 	CHECK_STR(r->out, "xfeatures    0x7 (x87,sse,avx)");
 	CHECK_STR(r->out, "6.1.0-test-amd64");
 	CHECK_STR(r->out, "2023-11-14 22:13:20.123456789 UTC");
 	CHECK_STR(r->out, "@192 TASK (208 bytes)");
 	CHECK_STR(r->out, "comm \"sleeper\"");
+	CHECK_STR(r->out, "CLOCK_MONOTONIC 5.000000000 s, CLOCK_BOOTTIME 6.000000000 s");
 	CHECK_STR(r->out, "blocked 0x200000200 (SIGUSR1,SIG34)");
 	CHECK_STR(r->out, "groups 10 20");
 	CHECK_STR(r->out, "cwd /root");

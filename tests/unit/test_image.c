@@ -215,7 +215,7 @@ static void hdr_magic(struct ckpt_image_header *h, void *ctx)
 static void hdr_version(struct ckpt_image_header *h, void *ctx)
 {
 	(void)ctx;
-	h->version = 2;
+	h->version = CKPT_IMAGE_VERSION + 1;
 }
 
 static void hdr_size(struct ckpt_image_header *h, void *ctx)
@@ -295,8 +295,12 @@ UNIT_TEST(image_bad_version)
 {
 	struct result r = header_case(hdr_version, 0);
 
+	char want[64];
+
 	CHECK_EQ(r.err, -EPROTO);
-	CHECK_STR(r.msg, "version 2 is not supported");
+	snprintf(want, sizeof(want), "version %d is not supported",
+		 CKPT_IMAGE_VERSION + 1);
+	CHECK_STR(r.msg, want);
 	r = header_case(hdr_size, 0);
 	CHECK_EQ(r.err, -EPROTO);
 	CHECK_STR(r.msg, "header size 256");
@@ -853,6 +857,18 @@ UNIT_TEST(image_kernel_checks)
 	CHECK_STR(r.msg, "below the 512-byte FXSAVE area");
 }
 
+/* CLOCK_BOOTTIME before CLOCK_MONOTONIC */
+static void timers_clocks(struct ib_rec *r)
+{
+	((struct ckpt_rec_timers *)pl(r))->monotonic_ns = 7000000000LL;
+}
+
+/* an interval on a disarmed timer */
+static void timers_interval(struct ib_rec *r)
+{
+	((struct ckpt_rec_timers *)pl(r))->real_interval_ns = 5;
+}
+
 UNIT_TEST(image_misc_checks)
 {
 	struct result r;
@@ -873,6 +889,12 @@ UNIT_TEST(image_misc_checks)
 	CHECK_STR(r.msg, "xstate_bv 0x27");
 	r = mutate(CKPT_REC_RESTART, 0, restart_kind, &off);
 	CHECK_STR(r.msg, "bad RESTART record");
+	r = mutate(CKPT_REC_TIMERS, 0, timers_clocks, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "CLOCK_MONOTONIC 7000000000 ns, CLOCK_BOOTTIME 6000000000 ns");
+	r = mutate(CKPT_REC_TIMERS, 0, timers_interval, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "ITIMER_REAL 0 ns, interval 5 ns");
 }
 
 static void pages_outside(struct ib_rec *r)

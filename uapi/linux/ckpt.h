@@ -138,7 +138,10 @@ struct ckpt_checkpoint_args {
  * @size: sizeof(struct ckpt_restore_args)
  * @flags: must be 0
  * @fd: image descriptor, open for reading, read sequentially
- * @reserved: must be 0
+ * @reserved0: must be 0
+ * @monotonic_ns: out: CLOCK_MONOTONIC of the process at the checkpoint,
+ *	0 if the image does not say (see struct ckpt_rec_timers)
+ * @boottime_ns: out: CLOCK_BOOTTIME likewise
  * @pid: out: PID the image's process had (and must get back)
  * @nr_tasks: out: tasks in the image
  * @vvar_start, @vvar_end, @vdso_start, @vdso_end: out: where the image's
@@ -179,7 +182,8 @@ struct ckpt_restore_args {
 	__u32 flags;
 	__s32 fd;
 	__u32 reserved0;
-	__u64 reserved[2];
+	__s64 monotonic_ns;
+	__s64 boottime_ns;
 	__s32 pid;
 	__u32 nr_tasks;
 	__u64 vvar_start;
@@ -315,7 +319,7 @@ struct ckpt_restore_wait_args {
  */
 
 #define CKPT_IMAGE_MAGIC	0x31474d4954504b43ULL	/* "CKPTIMG1" */
-#define CKPT_IMAGE_VERSION	1
+#define CKPT_IMAGE_VERSION	2
 #define CKPT_ARCH_X86_64	0xc000003eU		/* AUDIT_ARCH_X86_64 */
 
 #define CKPT_RELEASE_LEN	64
@@ -658,19 +662,26 @@ struct ckpt_rec_sigpending {
 };
 
 /**
- * struct ckpt_rec_timers - the process's armed interval timer
- * @real_ns: time left on ITIMER_REAL (setitimer(2), alarm(2)); > 0
- * @real_interval_ns: its reload value, 0 for a one-shot
- * @reserved: 0
+ * struct ckpt_rec_timers - the process's interval timer and clocks
+ * @real_ns: time left on ITIMER_REAL (setitimer(2), alarm(2)); 0 if it
+ *	is not armed
+ * @real_interval_ns: its reload value, 0 for a one-shot (and when not
+ *	armed)
+ * @monotonic_ns: CLOCK_MONOTONIC as the process read it at the checkpoint
+ *	(its time namespace's offset included); 0 if unknown
+ * @boottime_ns: CLOCK_BOOTTIME likewise, >= @monotonic_ns
  *
- * Present only when ITIMER_REAL is armed.  It restarts, relative to the
- * restore, with the time that was left.  CPU-time itimers and POSIX
- * timers are refused at checkpoint for now.
+ * Always written.  ITIMER_REAL restarts, relative to the restore, with the
+ * time that was left.  The clocks let restart(1) put the process in a time
+ * namespace whose offsets keep its CLOCK_MONOTONIC and CLOCK_BOOTTIME from
+ * going back on a machine booted later.  CPU-time itimers and POSIX timers
+ * are refused at checkpoint for now.
  */
 struct ckpt_rec_timers {
 	__s64 real_ns;
 	__s64 real_interval_ns;
-	__u64 reserved[2];
+	__s64 monotonic_ns;
+	__s64 boottime_ns;
 };
 
 #define CKPT_MAX_THREADS	4096
