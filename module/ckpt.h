@@ -192,6 +192,7 @@ struct ckpt_restore {
 	struct ckpt_rec_sigpending *sigpending;
 	u32 nr_sigpending;
 	struct ckpt_rec_timers timers;
+	struct ckpt_rec_posix_timer *posix_timers;	/* timers.nr_posix */
 	bool have_timers;
 	struct ckpt_restore_thread *threads;
 	u32 nr_threads;

@@ -47,6 +47,7 @@ void ckpt_restore_free(struct ckpt_restore *r)
 	kvfree(r->groups);
 	kvfree(r->xstate);
 	kvfree(r->sigpending);
+	kvfree(r->posix_timers);
 	ckpt_free_pipedata(r);
 	ckpt_free_ghostdata(r);
 	ckpt_free_threads(r);
@@ -149,6 +150,27 @@ static int ckpt_take_fixed(void *dst, size_t size, const void *p, u32 len)
 	return 0;
 }
 
+static int ckpt_take_timers(struct ckpt_restore *r, const void *p, u32 len)
+{
+	const struct ckpt_rec_timers *tm = p;
+	size_t size;
+
+	if (len < sizeof(*tm) || tm->nr_posix > CKPT_MAX_POSIX_TIMERS)
+		return -EBADMSG;
+	size = tm->nr_posix * sizeof(*r->posix_timers);
+	if (len != sizeof(*tm) + size)
+		return -EBADMSG;
+	r->timers = *tm;
+	r->have_timers = true;
+	if (!size)
+		return 0;
+	r->posix_timers = kvmalloc(size, GFP_KERNEL);
+	if (!r->posix_timers)
+		return -ENOMEM;
+	memcpy(r->posix_timers, tm + 1, size);
+	return 0;
+}
+
 static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 			 u32 len)
 {
@@ -224,8 +246,7 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 	case CKPT_REC_PIPEDATA:
 		return ckpt_take_pipedata(r, p, len);
 	case CKPT_REC_TIMERS:
-		r->have_timers = true;
-		return ckpt_take_fixed(&r->timers, sizeof(r->timers), p, len);
+		return ckpt_take_timers(r, p, len);
 	case CKPT_REC_THREAD:
 		return ckpt_take_thread(r, p, len);
 	case CKPT_REC_GHOSTDATA:
@@ -332,6 +353,26 @@ static int ckpt_copy_tids(const struct ckpt_restore_args *a,
 	return 0;
 }
 
+/*
+ * The image's POSIX timers, for the restoring process to re-create: a
+ * caller that cannot take them all cannot restore this image.
+ */
+static int ckpt_copy_timers(const struct ckpt_restore_args *a, u32 usize,
+			    struct ckpt_restore *r)
+{
+	u32 n = r->have_timers ? r->timers.nr_posix : 0;
+
+	if (!n)
+		return 0;
+	if (usize < offsetofend(struct ckpt_restore_args, nr_timers) ||
+	    !a->timers || a->timers_max < n)
+		return ckpt_fail(&r->err, CKPT_OBJ_TASK, -EOPNOTSUPP);
+	if (copy_to_user(u64_to_user_ptr(a->timers), r->posix_timers,
+			 n * sizeof(*r->posix_timers)))
+		return -EFAULT;
+	return 0;
+}
+
 static void ckpt_prepare_out(struct ckpt_restore_args *a,
 			     const struct ckpt_restore *r, int err)
 {
@@ -353,6 +394,7 @@ static void ckpt_prepare_out(struct ckpt_restore_args *a,
 	v = ckpt_find_vma(r, CKPT_VMA_VDSO);
 	a->vdso_start = v->rec.start;
 	a->vdso_end = v->rec.end;
+	a->nr_timers = r->have_timers ? r->timers.nr_posix : 0;
 	a->monotonic_ns = r->have_timers ? r->timers.monotonic_ns : 0;
 	a->boottime_ns = r->have_timers ? r->timers.boottime_ns : 0;
 }
@@ -387,6 +429,8 @@ long ckpt_ioctl_restore_prepare(struct ckpt_file *cf, void __user *uarg)
 	err = cf->rst ? -EBUSY : ckpt_prepare(r, image);
 	if (!err && a.tids)
 		err = ckpt_copy_tids(&a, r);
+	if (!err)
+		err = ckpt_copy_timers(&a, usize, r);
 	ckpt_prepare_out(&a, r, err);
 	if (!err)
 		cf->rst = r;

@@ -19,6 +19,7 @@
 #include <linux/coredump.h>
 #include <linux/binfmts.h>
 #include <linux/hrtimer.h>
+#include <linux/posix-timers.h>
 #include <linux/nsproxy.h>
 #include <linux/time_namespace.h>
 #include <linux/timekeeping.h>
@@ -285,24 +286,102 @@ int ckpt_dump_sigpending(struct ckpt_dump *d)
 				  n * sizeof(*sp));
 }
 
+static bool ckpt_timer_clock_ok(clockid_t id)
+{
+	return id == CLOCK_REALTIME || id == CLOCK_MONOTONIC ||
+	       id == CLOCK_BOOTTIME || id == CLOCK_TAI;
+}
+
 /*
- * ITIMER_REAL is saved as the time left; CPU-time itimers and POSIX
- * timers are not saved yet, so a process using them is refused.
+ * Time to the next expiry of an hrtimer-based POSIX timer, as
+ * timer_gettime() computes it: a SIGEV_NONE timer is never queued, only
+ * its expiry is set; a periodic timer whose signal is still queued is
+ * re-armed only when the signal is taken, so its next expiry is the next
+ * period after now.  A one-shot timer that expired is disarmed (its
+ * signal, if still pending, is in the image's pending signals).
+ */
+static s64 ckpt_timer_left(struct k_itimer *timr)
+{
+	struct hrtimer *hr = &timr->it.real.timer;
+	s64 left, period = ktime_to_ns(timr->it_interval);
+
+	if (!period && !timr->it_active &&
+	    timr->it_sigev_notify != SIGEV_NONE)
+		return 0;
+	left = ktime_to_ns(ktime_sub(hrtimer_get_expires(hr),
+				     hr->base->get_time()));
+	if (left > 0)
+		return left;
+	if (period <= 0 || !hrtimer_get_expires_tv64(hr))
+		return 0;
+	return period - (-left % period);
+}
+
+static int ckpt_read_posix_timer(struct k_itimer *timr,
+				 struct ckpt_rec_posix_timer *pt)
+{
+	unsigned long flags;
+
+	if (!ckpt_timer_clock_ok(timr->it_clock) ||
+	    timr->it_id < 0 || timr->it_id > CKPT_MAX_TIMER_ID)
+		return -EOPNOTSUPP;
+	memset(pt, 0, sizeof(*pt));
+	spin_lock_irqsave(&timr->it_lock, flags);
+	pt->id = timr->it_id;
+	pt->clockid = timr->it_clock;
+	pt->notify = timr->it_sigev_notify;
+	pt->signo = timr->sigq->info.si_signo;
+	pt->value = (unsigned long)timr->sigq->info.si_value.sival_ptr;
+	if (pt->notify & SIGEV_THREAD_ID)
+		pt->tid = pid_vnr(timr->it_pid);
+	pt->interval_ns = ktime_to_ns(timr->it_interval);
+	pt->value_ns = ckpt_timer_left(timr);
+	spin_unlock_irqrestore(&timr->it_lock, flags);
+	if ((pt->notify != SIGEV_NONE && pt->notify != SIGEV_SIGNAL &&
+	     pt->notify != (SIGEV_SIGNAL | SIGEV_THREAD_ID)) ||
+	    (pt->notify & SIGEV_THREAD_ID && pt->tid <= 0))
+		return -EOPNOTSUPP;
+	if (pt->notify == SIGEV_NONE)
+		pt->signo = 0;
+	return 0;
+}
+
+/*
+ * ITIMER_REAL is saved as the time left, POSIX timers on the ordinary
+ * clocks with their IDs, sorted; CPU-time itimers and timers on other
+ * clocks are not saved yet, so a process using them is refused.
  */
 static int ckpt_read_timers(struct task_struct *t, struct sighand_struct *sh,
 			    void *arg)
 {
 	struct signal_struct *sig = t->signal;
 	struct ckpt_rec_timers *tm = arg;
+	struct ckpt_rec_posix_timer *pt = (void *)(tm + 1), tmp;
+	struct k_itimer *timr;
+	u32 i, j;
+	int err;
 
-	if (sig->it[0].expires || sig->it[1].expires ||
-	    !list_empty(&sig->posix_timers))
+	if (sig->it[0].expires || sig->it[1].expires)
 		return -EOPNOTSUPP;
 	if (hrtimer_active(&sig->real_timer)) {
 		tm->real_ns = max_t(s64, __hrtimer_get_remaining(&sig->real_timer,
 								  true),
 				    NSEC_PER_USEC);
 		tm->real_interval_ns = sig->it_real_incr;
+	}
+	list_for_each_entry(timr, &sig->posix_timers, list) {
+		if (tm->nr_posix >= CKPT_MAX_POSIX_TIMERS)
+			return -EOPNOTSUPP;
+		err = ckpt_read_posix_timer(timr, &pt[tm->nr_posix]);
+		if (err)
+			return err;
+		tm->nr_posix++;
+	}
+	for (i = 1; i < tm->nr_posix; i++) {	/* newest first: sort */
+		tmp = pt[i];
+		for (j = i; j > 0 && pt[j - 1].id > tmp.id; j--)
+			pt[j] = pt[j - 1];
+		pt[j] = tmp;
 	}
 	return 0;
 }
@@ -326,14 +405,24 @@ static void ckpt_read_clocks(struct task_struct *t, struct ckpt_rec_timers *tm)
 
 int ckpt_dump_timers(struct ckpt_dump *d)
 {
-	struct ckpt_rec_timers tm = {};
+	struct ckpt_rec_timers *tm;
+	size_t size = sizeof(*tm) + CKPT_MAX_POSIX_TIMERS *
+				    sizeof(struct ckpt_rec_posix_timer);
 	int err;
 
-	err = ckpt_with_sighand(d->task, ckpt_read_timers, &tm);
-	if (err)
+	tm = kvzalloc(size, GFP_KERNEL);
+	if (!tm)
+		return -ENOMEM;
+	err = ckpt_with_sighand(d->task, ckpt_read_timers, tm);
+	if (err) {
+		kvfree(tm);
 		return ckpt_fail(&d->err, CKPT_OBJ_TASK, err);
-	ckpt_read_clocks(d->task, &tm);
-	return ckpt_write_rec(&d->out, CKPT_REC_TIMERS, &tm, sizeof(tm));
+	}
+	ckpt_read_clocks(d->task, tm);
+	err = ckpt_write_rec(&d->out, CKPT_REC_TIMERS, tm, sizeof(*tm) +
+			     tm->nr_posix * sizeof(struct ckpt_rec_posix_timer));
+	kvfree(tm);
+	return err;
 }
 
 /* Arm ITIMER_REAL, as setitimer(2) would (do_setitimer is static). */
@@ -396,13 +485,55 @@ static int ckpt_check_task_rec(const struct ckpt_rec_task *t)
 }
 
 /* Only the superuser raises a hard limit, as setrlimit(2) says. */
-static int ckpt_check_timers(const struct ckpt_rec_timers *tm)
+static bool ckpt_is_thread(const struct ckpt_restore *r, pid_t tid)
 {
+	u32 i;
+
+	if (tid == r->task.pid)
+		return true;
+	for (i = 0; i < r->nr_threads; i++)
+		if (r->threads[i].rec.tid == tid)
+			return true;
+	return false;
+}
+
+static int ckpt_check_timers(const struct ckpt_restore *r)
+{
+	const struct ckpt_rec_timers *tm = &r->timers;
+	const struct ckpt_rec_posix_timer *pt;
+	u32 i;
+
 	if (tm->real_ns < 0 || tm->real_interval_ns < 0 ||
 	    (!tm->real_ns && tm->real_interval_ns))
 		return -EBADMSG;
-	if (tm->monotonic_ns < 0 || tm->boottime_ns < tm->monotonic_ns)
+	if (tm->monotonic_ns < 0 || tm->boottime_ns < tm->monotonic_ns ||
+	    tm->reserved)
 		return -EBADMSG;
+	for (i = 0; i < tm->nr_posix; i++) {
+		pt = &r->posix_timers[i];
+		if (pt->id < 0 || pt->id > CKPT_MAX_TIMER_ID ||
+		    (i && pt->id <= pt[-1].id) || pt->reserved ||
+		    !ckpt_timer_clock_ok(pt->clockid) ||
+		    pt->value_ns < 0 || pt->interval_ns < 0)
+			return -EBADMSG;
+		switch (pt->notify) {
+		case SIGEV_NONE:
+			if (pt->signo || pt->tid)
+				return -EBADMSG;
+			break;
+		case SIGEV_SIGNAL:
+			if (!valid_signal(pt->signo) || !pt->signo || pt->tid)
+				return -EBADMSG;
+			break;
+		case SIGEV_SIGNAL | SIGEV_THREAD_ID:
+			if (!valid_signal(pt->signo) || !pt->signo ||
+			    !ckpt_is_thread(r, pt->tid))
+				return -EBADMSG;
+			break;
+		default:
+			return -EBADMSG;
+		}
+	}
 	return 0;
 }
 
@@ -457,7 +588,7 @@ int ckpt_check_task(struct ckpt_restore *r)
 	err = ckpt_check_sigpending(r->sigpending, r->nr_sigpending);
 	if (err)
 		return ckpt_bad(r, CKPT_REC_SIGPENDING, err);
-	if (r->have_timers && ckpt_check_timers(&r->timers))
+	if (r->have_timers && ckpt_check_timers(r))
 		return ckpt_bad(r, CKPT_REC_TIMERS, -EBADMSG);
 	err = r->have_rlimits ? ckpt_check_rlimits(r->rlimits) : 0;
 	if (err == -EPERM)

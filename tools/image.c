@@ -557,9 +557,43 @@ static int check_file(struct ckpt_image *img)
 			  f->kind != CKPT_FILE_PIPE);
 }
 
+static int check_posix_timer(struct ckpt_image *img, uint32_t i,
+			     const struct ckpt_rec_posix_timer *pt)
+{
+	if (pt->id < 0 || pt->id > CKPT_MAX_TIMER_ID || (i && pt->id <= pt[-1].id))
+		return img_bad(img, "POSIX timer %u: ID %d not ascending in 0..%d",
+			       i, pt->id, CKPT_MAX_TIMER_ID);
+	if (pt->clockid != CLOCK_REALTIME && pt->clockid != CLOCK_MONOTONIC &&
+	    pt->clockid != CLOCK_BOOTTIME && pt->clockid != CLOCK_TAI)
+		return img_bad(img, "POSIX timer %d: clock %d", pt->id,
+			       pt->clockid);
+	if (pt->value_ns < 0 || pt->interval_ns < 0 || pt->reserved)
+		return img_bad(img, "POSIX timer %d: value %lld ns, interval %lld ns",
+			       pt->id, pt->value_ns, pt->interval_ns);
+	switch (pt->notify) {
+	case SIGEV_NONE:
+		if (!pt->signo && !pt->tid)
+			return 0;
+		break;
+	case SIGEV_SIGNAL:
+		if (pt->signo > 0 && pt->signo <= CKPT_NSIG && !pt->tid)
+			return 0;
+		break;
+	case SIGEV_SIGNAL | SIGEV_THREAD_ID:
+		if (pt->signo > 0 && pt->signo <= CKPT_NSIG && pt->tid > 0)
+			return 0;
+		break;
+	}
+	return img_bad(img, "POSIX timer %d: notify %d, signal %d, thread %d",
+		       pt->id, pt->notify, pt->signo, pt->tid);
+}
+
 static int check_timers(struct ckpt_image *img)
 {
 	const struct ckpt_rec_timers *t = img->payload;
+	const struct ckpt_rec_posix_timer *pt = (const void *)(t + 1);
+	uint32_t i;
+	int err;
 
 	if (t->real_ns < 0 || t->real_interval_ns < 0 ||
 	    (!t->real_ns && t->real_interval_ns))
@@ -568,6 +602,15 @@ static int check_timers(struct ckpt_image *img)
 	if (t->monotonic_ns < 0 || t->boottime_ns < t->monotonic_ns)
 		return img_bad(img, "CLOCK_MONOTONIC %lld ns, CLOCK_BOOTTIME %lld ns",
 			       t->monotonic_ns, t->boottime_ns);
+	if (t->nr_posix > CKPT_MAX_POSIX_TIMERS || t->reserved ||
+	    img->rec.len != sizeof(*t) + (uint64_t)t->nr_posix * sizeof(*pt))
+		return img_bad(img, "%u POSIX timers in %u bytes", t->nr_posix,
+			       img->rec.len);
+	for (i = 0; i < t->nr_posix; i++) {
+		err = check_posix_timer(img, i, &pt[i]);
+		if (err)
+			return err;
+	}
 	return 0;
 }
 
@@ -812,7 +855,7 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 				  check_sigpending },
 	[CKPT_REC_PIPEDATA] = { "PIPEDATA", sizeof(struct ckpt_rec_pipedata),
 				0, 1, 1, check_pipedata },
-	[CKPT_REC_TIMERS] = { "TIMERS", sizeof(struct ckpt_rec_timers), 1, 0, 1,
+	[CKPT_REC_TIMERS] = { "TIMERS", sizeof(struct ckpt_rec_timers), 0, 0, 1,
 			      check_timers },
 	[CKPT_REC_THREAD] = { "THREAD", sizeof(struct ckpt_rec_thread), 0, 1, 1,
 			      check_thread },

@@ -59,6 +59,7 @@ enum {
 	STAGE_VDSO = 1,		/* planning or moving vvar/vdso */
 	STAGE_EXEC,		/* re-executing for another layout */
 	STAGE_THREADS,		/* creating the image's threads */
+	STAGE_TIMERS,		/* re-creating its POSIX timers */
 	STAGE_TASK,		/* CKPT_IOC_RESTORE_TASK */
 };
 
@@ -75,11 +76,14 @@ struct child_ctx {
 	int plan_err;		/* -EADDRINUSE: re-execute */
 	struct ckpt_vdso_target target;
 	struct ckpt_vdso_plan plan;
-	char *argv[12];		/* for re-executing */
-	char args[7][24];
+	char *argv[13];		/* for re-executing */
+	char args[8][24];
 	int32_t *tids;		/* threads to create, besides the main one */
 	uint32_t nr_tids;
 	char *tid_list;		/* the same, "1,2,3", for re-executing */
+	struct ckpt_rec_posix_timer *timers;	/* POSIX timers to re-create */
+	uint32_t nr_timers;
+	int timers_fd;		/* the same in a memfd, for re-executing */
 };
 
 struct restart {
@@ -94,6 +98,7 @@ struct restart {
 	pid_t child;
 	struct ckpt_restore_args prep;
 	int32_t *tids;
+	struct ckpt_rec_posix_timer *timers;
 	struct ckpt_restore_wait_args done;
 	struct child_msg msg;
 	struct child_ctx ctx;
@@ -240,9 +245,54 @@ static int child_spawn_threads(const struct child_ctx *c)
 	return 0;
 }
 
+/*
+ * Re-create the image's POSIX timers with their IDs, in ascending order:
+ * a new process hands out timer IDs 0, 1, 2... so create and delete until
+ * the next one is the ID wanted.  Each is armed with the time it had left;
+ * one firing during the restore leaves its signal pending (every signal
+ * is blocked here) for the restored process.
+ */
+static int child_make_timers(const struct child_ctx *c)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->nr_timers; i++) {
+		const struct ckpt_rec_posix_timer *pt = &c->timers[i];
+		struct itimerspec its;
+		struct sigevent sev;
+		int id = -1;
+
+		memset(&sev, 0, sizeof(sev));
+		sev.sigev_notify = pt->notify;
+		sev.sigev_signo = pt->signo;
+		sev.sigev_value.sival_ptr = (void *)(uintptr_t)pt->value;
+		sev._sigev_un._tid = pt->tid;
+		while (id != pt->id) {
+			if (syscall(SYS_timer_create, pt->clockid, &sev, &id))
+				return -errno;
+			if (id == pt->id)
+				break;
+			syscall(SYS_timer_delete, id);
+			if (id > pt->id)
+				return -EEXIST;
+		}
+		if (!pt->value_ns)
+			continue;
+		its.it_value.tv_sec = pt->value_ns / 1000000000LL;
+		its.it_value.tv_nsec = pt->value_ns % 1000000000LL;
+		its.it_interval.tv_sec = pt->interval_ns / 1000000000LL;
+		its.it_interval.tv_nsec = pt->interval_ns % 1000000000LL;
+		if (syscall(SYS_timer_settime, id, 0, &its, NULL))
+			return -errno;
+	}
+	return 0;
+}
+
 static int child_reexec(const struct child_ctx *c)
 {
 	if (fcntl(c->dev, F_SETFD, 0) || fcntl(c->pipe_wr, F_SETFD, 0))
+		return -errno;
+	if (c->timers_fd >= 0 && fcntl(c->timers_fd, F_SETFD, 0))
 		return -errno;
 	execve("/proc/self/exe", c->argv, environ);
 	return -errno;
@@ -266,6 +316,10 @@ static void __attribute__((noreturn)) child_run(const struct child_ctx *c)
 			msg.err = child_spawn_threads(c);
 		}
 		if (!msg.err) {
+			msg.stage = STAGE_TIMERS;
+			msg.err = child_make_timers(c);
+		}
+		if (!msg.err) {
 			msg.stage = STAGE_TASK;
 			msg.err = child_restore_task(c->dev);
 		}
@@ -282,7 +336,7 @@ static void child_set_argv(struct child_ctx *c, const char *argv0,
 {
 	const uint64_t val[] = { c->dev, c->pipe_wr, t->vvar_start,
 				 t->vvar_end, t->vdso_start, t->vdso_end,
-				 tries };
+				 tries, (uint64_t)(int64_t)c->timers_fd };
 	unsigned int i;
 
 	memset(c->argv, 0, sizeof(c->argv));
@@ -350,20 +404,45 @@ static int child_plan(struct child_ctx *c)
  * restart --restore-child DEV PIPE VVAR_START VVAR_END VDSO_START VDSO_END
  *	   TRIES TIDS
  */
+/* The POSIX timers, from the memfd the parent wrote before re-executing. */
+static int child_read_timers(struct child_ctx *c)
+{
+	struct stat st;
+	ssize_t n;
+
+	if (fstat(c->timers_fd, &st) || st.st_size <= 0 ||
+	    st.st_size % sizeof(*c->timers) ||
+	    st.st_size > (off_t)(CKPT_MAX_POSIX_TIMERS * sizeof(*c->timers)))
+		return -EINVAL;
+	c->timers = malloc(st.st_size);
+	if (!c->timers)
+		return -ENOMEM;
+	n = pread(c->timers_fd, c->timers, st.st_size, 0);
+	if (n != st.st_size)
+		return -EIO;
+	c->nr_timers = st.st_size / sizeof(*c->timers);
+	close(c->timers_fd);
+	c->timers_fd = -1;
+	return 0;
+}
+
 static int child_main(int argc, char **argv)
 {
 	struct child_ctx c;
-	uint64_t v[7];
+	uint64_t v[8];
 	int i, err;
 
 	memset(&c, 0, sizeof(c));
 	c.pipe_rd = -1;
-	for (i = 0; i < 7; i++)
-		if (argc != 10 || ckpt_parse_u64(argv[2 + i], &v[i]))
+	for (i = 0; i < 8; i++)
+		if (argc != 11 || ckpt_parse_u64(argv[2 + i], &v[i]))
 			return usage_error("bad arguments for " CHILD_MODE);
-	if (child_parse_tids(&c, argv[9]))
+	if (child_parse_tids(&c, argv[10]))
 		return usage_error("bad thread list for " CHILD_MODE);
-	c.tid_list = argv[9];
+	c.tid_list = argv[10];
+	c.timers_fd = (int)(int64_t)v[7];
+	if (c.timers_fd >= 0 && child_read_timers(&c))
+		return usage_error("bad timer list for " CHILD_MODE);
 	c.dev = v[0];
 	c.pipe_wr = v[1];
 	c.target = (struct ckpt_vdso_target){ v[2], v[3], v[4], v[5] };
@@ -842,6 +921,11 @@ static int prepare(struct restart *r)
 		return -ENOMEM;
 	r->prep.tids = (uintptr_t)r->tids;
 	r->prep.tids_max = CKPT_MAX_THREADS;
+	r->timers = calloc(CKPT_MAX_POSIX_TIMERS, sizeof(*r->timers));
+	if (!r->timers)
+		return -ENOMEM;
+	r->prep.timers = (uintptr_t)r->timers;
+	r->prep.timers_max = CKPT_MAX_POSIX_TIMERS;
 	if (ioctl(r->dev, CKPT_IOC_RESTORE_PREPARE, &r->prep))
 		return -errno;
 	return 0;
@@ -868,6 +952,17 @@ static int setup_child(struct restart *r, const char *argv0)
 	err = child_tid_list(c);
 	if (err)
 		return err;
+	c->timers = r->timers;
+	c->nr_timers = r->prep.nr_timers;
+	c->timers_fd = -1;
+	if (c->nr_timers) {
+		size_t size = c->nr_timers * sizeof(*c->timers);
+
+		c->timers_fd = memfd_create("ckpt-timers", MFD_CLOEXEC);
+		if (c->timers_fd < 0 ||
+		    ckpt_write_full(c->timers_fd, c->timers, size))
+			return -errno;
+	}
 	child_set_argv(c, argv0, &c->target, CHILD_TRIES - 1);
 	err = child_plan(c);
 	if (!err && c->plan_err && c->plan_err != -EADDRINUSE)
@@ -1073,6 +1168,10 @@ static int child_failed(struct restart *r, int err)
 			  r->prep.pid, r->prep.nr_threads, strerror(-err));
 		if (err == -EEXIST)
 			ckpt_hint("a TID of the image is in use by another process");
+		break;
+	case STAGE_TIMERS:
+		ckpt_fail(err, "cannot restore pid %d: re-creating its %u POSIX timers with their IDs failed: %s",
+			  r->prep.pid, r->prep.nr_timers, strerror(-err));
 		break;
 	default:
 		if (wait_slice(r, WAIT_SLICE_MS) || r->done.result != err)

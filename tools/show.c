@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -400,6 +401,31 @@ static void show_rlimits(const struct ckpt_image *img)
 	}
 }
 
+static void show_posix_timers(const struct ckpt_rec_timers *t)
+{
+	const struct ckpt_rec_posix_timer *pt = (const void *)(t + 1);
+	char sig[16];
+	uint32_t i;
+
+	for (i = 0; i < t->nr_posix; i++) {
+		printf("  POSIX timer %d: clock %d, ", pt[i].id, pt[i].clockid);
+		if (pt[i].notify == SIGEV_NONE)
+			printf("no signal");
+		else if (pt[i].tid)
+			printf("%s to thread %d",
+			       ckpt_signame(pt[i].signo, sig, sizeof(sig)),
+			       pt[i].tid);
+		else
+			printf("%s to the process",
+			       ckpt_signame(pt[i].signo, sig, sizeof(sig)));
+		printf(", value 0x%llx, %lld.%09lld s left, interval %lld.%09lld s\n",
+		       pt[i].value, pt[i].value_ns / 1000000000LL,
+		       pt[i].value_ns % 1000000000LL,
+		       pt[i].interval_ns / 1000000000LL,
+		       pt[i].interval_ns % 1000000000LL);
+	}
+}
+
 static void show_sigpending(const struct ckpt_image *img)
 {
 	const struct ckpt_rec_sigpending *sp = img->payload;
@@ -545,6 +571,7 @@ static int show_record(struct show *s)
 		       t->monotonic_ns % 1000000000LL,
 		       t->boottime_ns / 1000000000LL,
 		       t->boottime_ns % 1000000000LL);
+		show_posix_timers(t);
 		break;
 	}
 	case CKPT_REC_GHOSTDATA:

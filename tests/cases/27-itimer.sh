@@ -1,7 +1,7 @@
 #!/bin/sh
 # 27-itimer: an armed ITIMER_REAL keeps firing after restart, with its
-# interval; a process using a POSIX timer is refused (not yet saved)
-# rather than restored without it.
+# interval; a process using a POSIX timer on a CPU-time clock is refused
+# (not yet saved) rather than restored without it.
 # timeout: 120
 . "$(dirname "$0")/lib.sh"
 require_module
@@ -33,7 +33,7 @@ track "$ppid"
 wait_for 30 test -e p/ready || fail "itimer -p did not start"
 ckpt --kill -o img2 "$ppid" 2>err2
 st=$?
-[ "$st" -eq 1 ] || fail "ckpt of a process with a POSIX timer exited $st, expected 1"
+[ "$st" -eq 1 ] || fail "ckpt of a process with a CPU-time POSIX timer exited $st, expected 1"
 expect_err EOPNOTSUPP err2 >/dev/null
 proc_alive "$ppid" || fail "the refused process did not survive"
 pass

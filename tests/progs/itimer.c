@@ -6,8 +6,9 @@
  * Then: getitimer() shows the 0.4 s interval, and within 2.5 s at least 4
  * more SIGALRMs arrive (none at all if the timer was lost).  Exit 0 or 1.
  *
- * itimer -p DIR: holds a POSIX timer instead (timer_create), writes
- * DIR/ready and sleeps: a checkpoint must refuse it.
+ * itimer -p DIR: holds a POSIX timer on a CPU-time clock instead
+ * (timer_create(CLOCK_PROCESS_CPUTIME_ID)), writes DIR/ready and sleeps: a
+ * checkpoint must refuse it (not saved yet).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -44,7 +45,7 @@ int main(int argc, char **argv)
 		struct sigevent ev = { .sigev_notify = SIGEV_NONE };
 		timer_t id;
 
-		if (timer_create(CLOCK_MONOTONIC, &ev, &id))
+		if (timer_create(CLOCK_PROCESS_CPUTIME_ID, &ev, &id))
 			die("timer_create");
 		argv++;
 		argc--;

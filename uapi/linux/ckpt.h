@@ -158,6 +158,13 @@ struct ckpt_checkpoint_args {
  * @nr_threads: out: threads besides the main one; their TIDs are written
  *	to @tids (as many as fit).  Each must be created with its TID in the
  *	restoring process and call CKPT_IOC_RESTORE_THREAD.
+ * @timers: in: user pointer to an array of @timers_max
+ *	struct ckpt_rec_posix_timer, or 0
+ * @timers_max: in: its length
+ * @nr_timers: out: POSIX timers of the image, written to @timers.  The
+ *	restoring process must create each with its ID, clock and sigevent,
+ *	and arm it, before CKPT_IOC_RESTORE_TASK.  An image with timers is
+ *	refused (EOPNOTSUPP) when @timers cannot hold them all.
  *
  * Reads and validates the image header and the task's metadata records,
  * and keeps them with this open file of /dev/ckpt.  Nothing is changed.
@@ -199,6 +206,9 @@ struct ckpt_restore_args {
 	__u64 tids;
 	__u32 tids_max;
 	__u32 nr_threads;
+	__u64 timers;
+	__u32 timers_max;
+	__u32 nr_timers;
 };
 
 /**
@@ -662,7 +672,7 @@ struct ckpt_rec_sigpending {
 };
 
 /**
- * struct ckpt_rec_timers - the process's interval timer and clocks
+ * struct ckpt_rec_timers - the process's timers and clocks
  * @real_ns: time left on ITIMER_REAL (setitimer(2), alarm(2)); 0 if it
  *	is not armed
  * @real_interval_ns: its reload value, 0 for a one-shot (and when not
@@ -670,18 +680,57 @@ struct ckpt_rec_sigpending {
  * @monotonic_ns: CLOCK_MONOTONIC as the process read it at the checkpoint
  *	(its time namespace's offset included); 0 if unknown
  * @boottime_ns: CLOCK_BOOTTIME likewise, >= @monotonic_ns
+ * @nr_posix: struct ckpt_rec_posix_timer entries that follow, at most
+ *	CKPT_MAX_POSIX_TIMERS, in ascending timer ID order
+ * @reserved: 0
  *
  * Always written.  ITIMER_REAL restarts, relative to the restore, with the
  * time that was left.  The clocks let restart(1) put the process in a time
  * namespace whose offsets keep its CLOCK_MONOTONIC and CLOCK_BOOTTIME from
  * going back on a machine booted later.  CPU-time itimers and POSIX timers
- * are refused at checkpoint for now.
+ * on CPU-time or alarm clocks are refused at checkpoint for now.
  */
 struct ckpt_rec_timers {
 	__s64 real_ns;
 	__s64 real_interval_ns;
 	__s64 monotonic_ns;
 	__s64 boottime_ns;
+	__u32 nr_posix;
+	__u32 reserved;
+};
+
+#define CKPT_MAX_POSIX_TIMERS	1024
+#define CKPT_MAX_TIMER_ID	65535
+
+/**
+ * struct ckpt_rec_posix_timer - one POSIX timer (timer_create(2))
+ * @id: its timer ID, at most CKPT_MAX_TIMER_ID
+ * @clockid: CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME or CLOCK_TAI
+ * @notify: sigev_notify: SIGEV_SIGNAL, SIGEV_NONE or SIGEV_THREAD_ID
+ *	(glibc's SIGEV_THREAD timers are SIGEV_THREAD_ID timers of its helper
+ *	thread)
+ * @signo: sigev_signo (0 with SIGEV_NONE)
+ * @tid: the thread signalled with SIGEV_THREAD_ID, else 0
+ * @reserved: 0
+ * @value: sigev_value, as delivered in si_value
+ * @value_ns: time to its next expiry, relative; 0 if it is disarmed
+ * @interval_ns: its reload value, 0 for a one-shot
+ *
+ * A timer re-created by restart(1) gets its ID back and is armed with the
+ * time left, relative to the restore (an absolute CLOCK_REALTIME expiry
+ * is not kept as such).  Its signal, if pending, is in the SIGPENDING
+ * record.
+ */
+struct ckpt_rec_posix_timer {
+	__s32 id;
+	__s32 clockid;
+	__s32 notify;
+	__s32 signo;
+	__s32 tid;
+	__u32 reserved;
+	__u64 value;
+	__s64 value_ns;
+	__s64 interval_ns;
 };
 
 #define CKPT_MAX_THREADS	4096
