@@ -48,6 +48,7 @@ void ckpt_restore_free(struct ckpt_restore *r)
 	kvfree(r->sigpending);
 	ckpt_free_pipedata(r);
 	ckpt_free_ghostdata(r);
+	ckpt_free_fdstates(r);
 	ckpt_free_threads(r);
 	kfree(r->cwd);
 	kfree(r->exe);
@@ -153,7 +154,7 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 {
 	bool repeats = type == CKPT_REC_VMA || type == CKPT_REC_FILE ||
 		       type == CKPT_REC_PIPEDATA || type == CKPT_REC_THREAD ||
-		       type == CKPT_REC_GHOSTDATA;
+		       type == CKPT_REC_GHOSTDATA || type == CKPT_REC_FDSTATE;
 
 	/* TASK first, then types in order; only VMA and FILE repeat. */
 	if (type < r->last_type || (type == r->last_type && !repeats) ||
@@ -229,6 +230,8 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		return ckpt_take_thread(r, p, len);
 	case CKPT_REC_GHOSTDATA:
 		return ckpt_take_ghostdata(r, p, len);
+	case CKPT_REC_FDSTATE:
+		return ckpt_take_fdstate(r, p, len);
 	default:
 		return -EBADMSG;
 	}
@@ -280,7 +283,7 @@ static int ckpt_check_all(struct ckpt_restore *r)
 {
 	static int (*const checks[])(struct ckpt_restore *r) = {
 		ckpt_check_task, ckpt_check_mm, ckpt_check_files,
-		ckpt_check_pipes, ckpt_check_ghosts, ckpt_check_cpu,
+		ckpt_check_fdstates, ckpt_check_pipes, ckpt_check_ghosts, ckpt_check_cpu,
 		ckpt_check_threads,
 	};
 	unsigned int i;

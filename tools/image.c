@@ -536,7 +536,7 @@ static int check_file(struct ckpt_image *img)
 			       f->f_flags & ~CKPT_IMG_F_FLAGS);
 	if (f->pos < 0)
 		return img_bad(img, "negative position %lld", f->pos);
-	if (f->kind < CKPT_FILE_REG || f->kind > CKPT_FILE_GHOST)
+	if (f->kind < CKPT_FILE_REG || f->kind > CKPT_FILE_KIND_MAX)
 		return img_bad(img, "unknown kind %u", f->kind);
 	if (f->kind == CKPT_FILE_CHR && !chr_ok(f->rdev))
 		return img_bad(img, "device %llu:%llu is not one that can be restored",
@@ -553,8 +553,36 @@ static int check_file(struct ckpt_image *img)
 			return img_bad(img, "pipe capacity %llu out of range",
 				       f->size);
 	}
+	if (f->kind >= CKPT_FILE_EVENTFD && f->path_len)
+		return img_bad(img, "an eventfd, timerfd, signalfd or epoll has no path");
 	return check_tail(img, sizeof(*f), f->path_len,
-			  f->kind != CKPT_FILE_PIPE);
+			  f->kind != CKPT_FILE_PIPE &&
+			  f->kind < CKPT_FILE_EVENTFD);
+}
+
+static int check_fdstate(struct ckpt_image *img)
+{
+	const struct ckpt_rec_fdstate *s = img->payload;
+	uint64_t want = sizeof(*s) +
+			(uint64_t)s->nr_items * sizeof(struct ckpt_rec_epitem);
+
+	if (s->kind < CKPT_FILE_EVENTFD || s->kind > CKPT_FILE_EPOLL)
+		return img_bad(img, "fd %d: kind %u has no state", s->fd,
+			       s->kind);
+	if (s->flags & ~CKPT_FDSTATE_FLAGS || s->reserved0 ||
+	    s->reserved[0] || s->reserved[1])
+		return img_bad(img, "fd %d: unknown flags 0x%x or reserved field",
+			       s->fd, s->flags);
+	if (s->nr_items > CKPT_MAX_EPITEMS ||
+	    (s->nr_items && s->kind != CKPT_FILE_EPOLL))
+		return img_bad(img, "fd %d: %u epoll items", s->fd,
+			       s->nr_items);
+	if (want != img->rec.len)
+		return img_bad(img, "length %u, expected %" PRIu64,
+			       img->rec.len, want);
+	if (s->value_ns < 0 || s->interval_ns < 0 || s->expires_ns < 0)
+		return img_bad(img, "fd %d: negative time", s->fd);
+	return 0;
 }
 
 static int check_timers(struct ckpt_image *img)
@@ -816,6 +844,8 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 			      check_thread },
 	[CKPT_REC_GHOSTDATA] = { "GHOSTDATA", sizeof(struct ckpt_rec_ghostdata),
 				 0, 1, 1, check_ghostdata },
+	[CKPT_REC_FDSTATE] = { "FDSTATE", sizeof(struct ckpt_rec_fdstate),
+			       0, 1, 1, check_fdstate },
 	[CKPT_REC_PAGES] = { "PAGES", sizeof(struct ckpt_rec_pages), 0, 1, 1,
 			     check_pages },
 	[CKPT_REC_END] = { "END", sizeof(struct ckpt_rec_end), 1, 0, 0,

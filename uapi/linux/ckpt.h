@@ -304,10 +304,10 @@ struct ckpt_restore_wait_args {
  * carries its own CRC the same way.
  *
  * Record order for one task (enforced: types never decrease, and only VMA,
- * FILE, PIPEDATA and PAGES repeat):
+ * FILE, PIPEDATA, THREAD, GHOSTDATA, FDSTATE and PAGES repeat):
  *   TASK, GROUPS, FS, SIGACTIONS, MM, AUXV, VMA..., FILE..., REGS, XSTATE,
  *   RESTART?, RLIMITS?, SIGPENDING?, PIPEDATA..., TIMERS?, THREAD...,
- *   GHOSTDATA..., PAGES..., END
+ *   GHOSTDATA..., FDSTATE..., PAGES..., END
  * TASK, REGS, XSTATE and RESTART are the main thread's (the thread-group
  * leader's); each other thread has one THREAD record.
  * All metadata comes before the first PAGES record, so a restore checks
@@ -315,7 +315,7 @@ struct ckpt_restore_wait_args {
  */
 
 #define CKPT_IMAGE_MAGIC	0x31474d4954504b43ULL	/* "CKPTIMG1" */
-#define CKPT_IMAGE_VERSION	1
+#define CKPT_IMAGE_VERSION	2
 #define CKPT_ARCH_X86_64	0xc000003eU		/* AUDIT_ARCH_X86_64 */
 
 #define CKPT_RELEASE_LEN	64
@@ -373,10 +373,11 @@ struct ckpt_image_header {
 #define CKPT_REC_TIMERS		15	/* struct ckpt_rec_timers */
 #define CKPT_REC_THREAD		16	/* struct ckpt_rec_thread + ... */
 #define CKPT_REC_GHOSTDATA	17	/* struct ckpt_rec_ghostdata + bytes */
+#define CKPT_REC_FDSTATE	18	/* struct ckpt_rec_fdstate + ... */
 /* PAGES and END are always the last two types (new ones go before). */
-#define CKPT_REC_PAGES		18	/* struct ckpt_rec_pages + page data */
-#define CKPT_REC_END		19	/* struct ckpt_rec_end */
-#define CKPT_REC_MAX		19
+#define CKPT_REC_PAGES		19	/* struct ckpt_rec_pages + page data */
+#define CKPT_REC_END		20	/* struct ckpt_rec_end */
+#define CKPT_REC_MAX		20
 
 /* Bounds every reader enforces. */
 #define CKPT_REC_MAX_META	65536		/* payload of any non-PAGES record */
@@ -550,6 +551,11 @@ struct ckpt_rec_vma {
 #define CKPT_FILE_PIPE		5	/* anonymous pipe, both ends here */
 #define CKPT_FILE_GHOST		6	/* regular file deleted while open:
 					 * contents in GHOSTDATA records */
+#define CKPT_FILE_EVENTFD	7	/* eventfd: state in FDSTATE */
+#define CKPT_FILE_TIMERFD	8	/* timerfd: state in FDSTATE */
+#define CKPT_FILE_SIGNALFD	9	/* signalfd: state in FDSTATE */
+#define CKPT_FILE_EPOLL		10	/* epoll: interest list in FDSTATE */
+#define CKPT_FILE_KIND_MAX	10
 
 /* struct ckpt_rec_file.fd_flags */
 #define CKPT_FD_CLOEXEC		(1U << 0)
@@ -739,6 +745,64 @@ struct ckpt_rec_pipedata {
 struct ckpt_rec_ghostdata {
 	__u64 ino;
 	__u64 offset;
+};
+
+/* struct ckpt_rec_fdstate.flags */
+#define CKPT_EFD_SEMAPHORE	(1U << 0)	/* eventfd: EFD_SEMAPHORE */
+#define CKPT_TFD_ABSTIME	(1U << 1)	/* timerfd: armed with
+						 * TFD_TIMER_ABSTIME */
+#define CKPT_FDSTATE_FLAGS	(CKPT_EFD_SEMAPHORE | CKPT_TFD_ABSTIME)
+
+/* Watched descriptors of one epoll instance an image may hold. */
+#define CKPT_MAX_EPITEMS	((CKPT_REC_MAX_META - \
+				  sizeof(struct ckpt_rec_fdstate)) / \
+				 sizeof(struct ckpt_rec_epitem))
+
+/**
+ * struct ckpt_rec_epitem - one entry of an epoll interest list
+ * @fd: the watched descriptor (a FILE record of the image)
+ * @events: its event mask (EPOLLIN..., EPOLLET, EPOLLONESHOT...)
+ * @data: its user data (epoll_event.data)
+ */
+struct ckpt_rec_epitem {
+	__s32 fd;
+	__u32 events;
+	__u64 data;
+};
+
+/**
+ * struct ckpt_rec_fdstate - the state of an eventfd, timerfd, signalfd
+ * or epoll file; for epoll, @nr_items struct ckpt_rec_epitem follow
+ * @fd: the FILE record it belongs to (one that is not CKPT_FD_SHARED;
+ *	descriptors sharing the open file share this state)
+ * @kind: CKPT_FILE_EVENTFD, _TIMERFD, _SIGNALFD or _EPOLL, as that record
+ * @flags: CKPT_EFD_SEMAPHORE (eventfd), CKPT_TFD_ABSTIME (timerfd)
+ * @nr_items: epoll: entries that follow, in ascending @fd; 0 otherwise
+ * @clockid: timerfd: its clock (CLOCK_REALTIME, _MONOTONIC, _BOOTTIME,
+ *	_REALTIME_ALARM, _BOOTTIME_ALARM)
+ * @count: eventfd: the counter (< 2^64 - 1); timerfd: expirations not
+ *	yet read
+ * @value_ns: timerfd: time left until it next expires, 0 if disarmed
+ * @interval_ns: timerfd: its period, 0 for a one-shot
+ * @expires_ns: timerfd with CKPT_TFD_ABSTIME on a CLOCK_REALTIME clock:
+ *	the absolute expiry (the restore keeps it, so the timer fires at
+ *	the same wall-clock time); 0 otherwise (relative to the restore)
+ * @sigmask: signalfd: the signals it reads (bit n-1 for signal n)
+ * @reserved: 0
+ */
+struct ckpt_rec_fdstate {
+	__s32 fd;
+	__u32 kind;
+	__u32 flags;
+	__u32 nr_items;
+	__s32 clockid;
+	__u32 reserved0;
+	__u64 count;
+	__s64 value_ns;
+	__s64 interval_ns;
+	__s64 expires_ns;
+	__u64 sigmask;
+	__u64 reserved[2];
 };
 
 /**
