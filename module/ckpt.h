@@ -49,6 +49,10 @@ struct ckpt_ksyms {
 	void *sys_signalfd4;
 	void *sys_epoll_create1;
 	void *sys_epoll_ctl;
+	/* memfd.c */
+	const struct file_operations *shmem_fops;
+	long (*memfd_fcntl)(struct file *file, unsigned int cmd,
+			    unsigned long arg);
 };
 extern struct ckpt_ksyms ckpt_ksyms;
 int ckpt_ksyms_init(void);
@@ -132,6 +136,8 @@ struct ckpt_dump {
 	struct xarray ghosts;	/* deleted files, by inode number */
 	u64 ghost_bytes;
 	struct xarray fdstates;	/* FDSTATE records to write, by fd */
+	struct xarray shmems;	/* memfds, shared anon memory, by inode */
+	u64 shmem_bytes;
 };
 
 /* A task's metadata, read from the image and validated, before the
@@ -166,6 +172,20 @@ struct ckpt_restore_fdstate {
 	struct ckpt_rec_fdstate rec;
 	struct ckpt_rec_epitem *items;	/* rec.nr_items, or NULL */
 	u64 offset;
+};
+
+struct ckpt_restore_shmem {
+	struct ckpt_rec_shmem rec;
+	char *name;		/* memfd name, or NULL */
+	u64 offset;
+	struct file *file;	/* made by ckpt_restore_shmems() */
+};
+
+struct ckpt_restore_shmdata {
+	u64 id;
+	u64 offset;
+	u32 len;
+	void *data;
 };
 
 struct ckpt_restore_thread {
@@ -224,6 +244,11 @@ struct ckpt_restore {
 	u32 ghost_bytes;
 	struct ckpt_restore_fdstate *fdstates;
 	u32 nr_fdstates;
+	struct ckpt_restore_shmem *shmems;
+	u32 nr_shmems;
+	struct ckpt_restore_shmdata *shmdata;
+	u32 nr_shmdata;
+	u32 shm_bytes;
 	u64 seen;		/* bit per record type */
 	u32 last_type;		/* records come in type order */
 	u64 rec_off[CKPT_REC_MAX + 1];	/* offset of each singleton */
@@ -315,6 +340,21 @@ struct file *ckpt_fdkind_file(const struct ckpt_restore *r,
 			      struct ckpt_fdkinds *k,
 			      const struct ckpt_restore_file *rf);
 int ckpt_restore_epolls(struct ckpt_restore *r, struct ckpt_fdkinds *k);
+
+/* memfd.c: memfds and shared anonymous memory */
+u32 ckpt_shmem_kind(struct file *f);
+int ckpt_note_shmem(struct ckpt_dump *d, struct file *f);
+void ckpt_shmems_destroy(struct ckpt_dump *d);
+int ckpt_dump_shmems(struct ckpt_dump *d);
+int ckpt_take_shmem(struct ckpt_restore *r, const void *p, u32 len);
+int ckpt_take_shmdata(struct ckpt_restore *r, const void *p, u32 len);
+void ckpt_free_shmems(struct ckpt_restore *r);
+int ckpt_check_shmems(struct ckpt_restore *r);
+int ckpt_restore_shmems(struct ckpt_restore *r);
+int ckpt_map_shmem(struct ckpt_restore *r, const struct ckpt_restore_vma *v);
+int ckpt_seal_shmems(struct ckpt_restore *r);
+struct file *ckpt_memfd_file(const struct ckpt_restore *r,
+			     const struct ckpt_restore_file *rf);
 
 /* main.c */
 int ckpt_copy_args(void *dst, size_t ksize, size_t min_size,

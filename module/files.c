@@ -53,6 +53,13 @@ static int ckpt_file_kind(struct file *f)
 
 	switch (inode->i_mode & S_IFMT) {
 	case S_IFREG:
+		/* memfd.c; a descriptor of shared anon memory is refused */
+		switch (ckpt_shmem_kind(f)) {
+		case CKPT_SHMEM_MEMFD:
+			return CKPT_FILE_MEMFD;
+		case CKPT_SHMEM_ANON:
+			return -EOPNOTSUPP;
+		}
 		return CKPT_FILE_REG;
 	case S_IFDIR:
 		return CKPT_FILE_DIR;
@@ -71,7 +78,8 @@ static int ckpt_file_kind(struct file *f)
 /* Kinds whose FILE record names a path. */
 static bool ckpt_kind_has_path(u32 kind)
 {
-	return kind != CKPT_FILE_PIPE && !ckpt_is_fdkind(kind);
+	return kind != CKPT_FILE_PIPE && kind != CKPT_FILE_MEMFD &&
+	       !ckpt_is_fdkind(kind);
 }
 
 /*
@@ -137,6 +145,19 @@ static int ckpt_dump_file(struct ckpt_dump *d, struct file *f,
 	memset(&r, 0, sizeof(r));
 	if (kind == CKPT_FILE_PIPE)
 		return ckpt_dump_pipe_file(d, f, fd, cloexec, shared, &r);
+	if (kind == CKPT_FILE_MEMFD) {
+		int err = ckpt_note_shmem(d, f);
+
+		if (err)
+			return ckpt_fail(&d->err, CKPT_OBJ_FD, err);
+		ckpt_fd_flags(&r, f, fd, cloexec, shared);
+		r.kind = kind;
+		r.pos = f->f_pos;
+		r.ino = inode->i_ino;
+		r.size = i_size_read(inode);
+		d->err.fd = -1;
+		return ckpt_write_rec(&d->out, CKPT_REC_FILE, &r, sizeof(r));
+	}
 	if (ckpt_is_fdkind(kind)) {
 		int err = shared >= 0 ? 0 : ckpt_note_fdkind(d, f, fd, kind);
 
@@ -447,6 +468,8 @@ static struct file *ckpt_file_for(struct ckpt_restore *r, u32 i,
 		return ckpt_pipe_end(r, made->pipes, rec);
 	if (ckpt_is_fdkind(rec->kind))
 		return ckpt_fdkind_file(r, made->fdkinds, &r->files[i]);
+	if (rec->kind == CKPT_FILE_MEMFD)
+		return ckpt_memfd_file(r, &r->files[i]);
 	if (rec->kind != CKPT_FILE_GHOST)
 		return ckpt_reopen(&r->files[i]);
 	f = ckpt_ghost_file(r, made->ghosts, &r->files[i]);

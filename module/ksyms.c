@@ -59,6 +59,8 @@ int ckpt_ksyms_init(void)
 		{ "__x64_sys_signalfd4", &ckpt_ksyms.sys_signalfd4 },
 		{ "__x64_sys_epoll_create1", &ckpt_ksyms.sys_epoll_create1 },
 		{ "__x64_sys_epoll_ctl", &ckpt_ksyms.sys_epoll_ctl },
+		{ "shmem_file_operations", (void **)&ckpt_ksyms.shmem_fops },
+		{ "memfd_fcntl", (void **)&ckpt_ksyms.memfd_fcntl },
 	};
 	unsigned int i;
 

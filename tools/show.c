@@ -238,6 +238,7 @@ static const char *vma_kind(uint32_t kind)
 		[CKPT_VMA_ANON] = "anon", [CKPT_VMA_FILE_PRIVATE] = "file",
 		[CKPT_VMA_VDSO] = "vdso", [CKPT_VMA_VVAR] = "vvar",
 		[CKPT_VMA_FILE_SHARED] = "shared",
+		[CKPT_VMA_SHMEM] = "shmem",
 	};
 
 	return kind < ARRAY_SIZE(names) && names[kind] ? names[kind] : "?";
@@ -294,7 +295,7 @@ static void show_file(const struct ckpt_image *img)
 	static const char *const kinds[] = { "?", "reg", "chr", "fifo",
 					     "dir", "pipe", "deleted",
 					     "eventfd", "timerfd", "signalfd",
-					     "epoll" };
+					     "epoll", "memfd" };
 	const struct ckpt_rec_file *f = img->payload;
 
 	printf("  fd %d%s %s %s,", f->fd,
@@ -309,6 +310,8 @@ static void show_file(const struct ckpt_image *img)
 		printf("  rdev 0x%llx\n", f->rdev);
 	else if (f->kind == CKPT_FILE_PIPE)
 		printf("  pipe %llu, capacity %llu bytes\n", f->ino, f->size);
+	else if (f->kind == CKPT_FILE_MEMFD)
+		printf("  memfd %llu, size %llu\n", f->ino, f->size);
 	else if (f->kind < CKPT_FILE_EVENTFD)
 		printf("  ino %llu dev 0x%llx size %llu mtime %lld.%09lld\n",
 		       f->ino, f->dev, f->size,
@@ -594,6 +597,23 @@ static int show_record(struct show *s)
 		break;
 	case CKPT_REC_FDSTATE:
 		show_fdstate(img);
+		break;
+	case CKPT_REC_SHMEM: {
+		const struct ckpt_rec_shmem *s = p;
+
+		if (s->kind == CKPT_SHMEM_MEMFD)
+			printf("  memfd %llu \"%s\" size %llu seals 0x%x\n",
+			       s->id, (const char *)(s + 1), s->size, s->seals);
+		else
+			printf("  shared anonymous memory %llu size %llu\n",
+			       s->id, s->size);
+		break;
+	}
+	case CKPT_REC_SHMDATA:
+		printf("  shared memory %llu: %zu bytes at offset %llu\n",
+		       ((const struct ckpt_rec_shmdata *)p)->id,
+		       img->rec.len - sizeof(struct ckpt_rec_shmdata),
+		       ((const struct ckpt_rec_shmdata *)p)->offset);
 		break;
 	case CKPT_REC_PIPEDATA:
 		printf("  pipe %llu: %zu bytes\n",

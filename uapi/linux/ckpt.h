@@ -304,10 +304,11 @@ struct ckpt_restore_wait_args {
  * carries its own CRC the same way.
  *
  * Record order for one task (enforced: types never decrease, and only VMA,
- * FILE, PIPEDATA, THREAD, GHOSTDATA, FDSTATE and PAGES repeat):
+ * FILE, PIPEDATA, THREAD, GHOSTDATA, FDSTATE, SHMEM, SHMDATA and PAGES
+ * repeat):
  *   TASK, GROUPS, FS, SIGACTIONS, MM, AUXV, VMA..., FILE..., REGS, XSTATE,
  *   RESTART?, RLIMITS?, SIGPENDING?, PIPEDATA..., TIMERS?, THREAD...,
- *   GHOSTDATA..., FDSTATE..., PAGES..., END
+ *   GHOSTDATA..., FDSTATE..., SHMEM..., SHMDATA..., PAGES..., END
  * TASK, REGS, XSTATE and RESTART are the main thread's (the thread-group
  * leader's); each other thread has one THREAD record.
  * All metadata comes before the first PAGES record, so a restore checks
@@ -374,10 +375,12 @@ struct ckpt_image_header {
 #define CKPT_REC_THREAD		16	/* struct ckpt_rec_thread + ... */
 #define CKPT_REC_GHOSTDATA	17	/* struct ckpt_rec_ghostdata + bytes */
 #define CKPT_REC_FDSTATE	18	/* struct ckpt_rec_fdstate + ... */
+#define CKPT_REC_SHMEM		19	/* struct ckpt_rec_shmem + name */
+#define CKPT_REC_SHMDATA	20	/* struct ckpt_rec_shmdata + bytes */
 /* PAGES and END are always the last two types (new ones go before). */
-#define CKPT_REC_PAGES		19	/* struct ckpt_rec_pages + page data */
-#define CKPT_REC_END		20	/* struct ckpt_rec_end */
-#define CKPT_REC_MAX		20
+#define CKPT_REC_PAGES		21	/* struct ckpt_rec_pages + page data */
+#define CKPT_REC_END		22	/* struct ckpt_rec_end */
+#define CKPT_REC_MAX		22
 
 /* Bounds every reader enforces. */
 #define CKPT_REC_MAX_META	65536		/* payload of any non-PAGES record */
@@ -505,6 +508,9 @@ struct ckpt_rec_mm {
 #define CKPT_VMA_VVAR		4	/* [vvar]: not restored, moved */
 #define CKPT_VMA_FILE_SHARED	5	/* MAP_SHARED of a regular file: the
 					 * data is the file's, none saved */
+#define CKPT_VMA_SHMEM		6	/* MAP_SHARED of a memfd or shared
+					 * anonymous memory: @ino names its
+					 * SHMEM record, no pages saved */
 
 /* struct ckpt_rec_vma.prot: PROT_READ/WRITE/EXEC values of mman.h */
 /* struct ckpt_rec_vma.flags */
@@ -555,7 +561,8 @@ struct ckpt_rec_vma {
 #define CKPT_FILE_TIMERFD	8	/* timerfd: state in FDSTATE */
 #define CKPT_FILE_SIGNALFD	9	/* signalfd: state in FDSTATE */
 #define CKPT_FILE_EPOLL		10	/* epoll: interest list in FDSTATE */
-#define CKPT_FILE_KIND_MAX	10
+#define CKPT_FILE_MEMFD		11	/* memfd: @ino names its SHMEM record */
+#define CKPT_FILE_KIND_MAX	11
 
 /* struct ckpt_rec_file.fd_flags */
 #define CKPT_FD_CLOEXEC		(1U << 0)
@@ -803,6 +810,49 @@ struct ckpt_rec_fdstate {
 	__s64 expires_ns;
 	__u64 sigmask;
 	__u64 reserved[2];
+};
+
+/* Bytes of memfd and shared anonymous memory a checkpoint saves in all. */
+#define CKPT_SHMEM_MAX_DATA	(64U << 20)
+/* A memfd's name, without "memfd:", with its NUL (memfd_create(2)). */
+#define CKPT_MEMFD_NAME_MAX	250
+
+/* struct ckpt_rec_shmem.kind */
+#define CKPT_SHMEM_MEMFD	1	/* memfd_create(2) */
+#define CKPT_SHMEM_ANON		2	/* mmap(MAP_SHARED | MAP_ANONYMOUS) */
+
+/**
+ * struct ckpt_rec_shmem - a memfd or a shared anonymous memory object;
+ * for a memfd, its name follows
+ * @id: names it in FILE (CKPT_FILE_MEMFD) and VMA (CKPT_VMA_SHMEM)
+ *	records: its inode number when checkpointed; ascending
+ * @size: its size in bytes
+ * @kind: CKPT_SHMEM_*
+ * @seals: memfd: F_GET_SEALS (F_SEAL_SEAL if sealing was not allowed);
+ *	0 otherwise
+ * @name_len: memfd: bytes of name that follow (without "memfd:"),
+ *	including the NUL, 1..CKPT_MEMFD_NAME_MAX; 0 otherwise
+ * @reserved: 0
+ *
+ * Its contents follow in SHMDATA records; holes read back as zeros.
+ */
+struct ckpt_rec_shmem {
+	__u64 id;
+	__u64 size;
+	__u32 kind;
+	__u32 seals;
+	__u32 name_len;
+	__u32 reserved;
+};
+
+/**
+ * struct ckpt_rec_shmdata - a piece of a SHMEM object; the bytes follow
+ * @id: the object
+ * @offset: where the bytes go, page-aligned
+ */
+struct ckpt_rec_shmdata {
+	__u64 id;
+	__u64 offset;
 };
 
 /**
