@@ -15,6 +15,16 @@
  *  signalfd  masks, flags, signals pending for it (with siginfo)
  *  epoll     the interest list (fds, events, data) over pipes and
  *            eventfds, ready events reported after restart, ET/ONESHOT
+ *  memfd     name, size, contents (with a hole), offset, seals, a
+ *            MAP_SHARED mapping sharing its pages with the fd, a dup
+ *  shmanon   MAP_SHARED|MAP_ANONYMOUS memory mapped twice (mremap of
+ *            size 0): contents, and the two mappings still one object
+ *
+ * MODE refuse-cancel, refuse-nested, refuse-private-memfd: holds state a
+ * checkpoint must refuse (a timerfd with TFD_TIMER_CANCEL_ON_SET, an epoll
+ * watching an epoll, a MAP_PRIVATE mapping of a memfd), writes DIR/ready,
+ * waits for DIR/go and exits 0: the case checks the refusal and that the
+ * process lives on.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,6 +36,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
@@ -471,10 +483,196 @@ static void epoll_mode(const char *dir)
 	CHECK(!(set & (1U << 1)), "drained pipe still ready (0x%x)", set);
 }
 
+/* ---- memfd ------------------------------------------------------------ */
+
+#define PG	4096
+
+static void fill(char *p, size_t len, unsigned int seed)
+{
+	for (size_t i = 0; i < len; i++)
+		p[i] = (char)('a' + (i * 7 + seed) % 26);
+}
+
+static void link_is(int fd, const char *want)
+{
+	char path[64], buf[256];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, buf, sizeof(buf) - 1);
+	buf[n < 0 ? 0 : n] = '\0';
+	CHECK(!strcmp(buf, want), "fd %d is \"%s\", expected \"%s\"", fd, buf,
+	      want);
+}
+
+static void memfd_mode(const char *dir)
+{
+	const off_t size = 3 * PG + 100;
+	static char want[3 * PG + 100], got[3 * PG + 100];
+	int m1, m2, m3, d2, seals;
+	struct stat st;
+	char *map, buf[8];
+
+	m1 = memfd_create("ckpt-test", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	m2 = memfd_create("other", 0);
+	m3 = memfd_create("frozen", MFD_ALLOW_SEALING);
+	if (m1 < 0 || m2 < 0 || m3 < 0)
+		die("memfd_create");
+	memset(want, 0, sizeof(want));
+	fill(want, PG, 1);			/* page 1 stays a hole */
+	fill(want + 2 * PG, PG + 100, 2);
+	if (ftruncate(m1, size) || pwrite(m1, want, PG, 0) != PG ||
+	    pwrite(m1, want + 2 * PG, PG + 100, 2 * PG) != PG + 100)
+		die("fill m1");
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, m1, 0);
+	if (map == MAP_FAILED)
+		die("mmap m1");
+	memcpy(map + 2 * PG + 50, "viamap", 6);	/* written through the map */
+	memcpy(want + 2 * PG + 50, "viamap", 6);
+	if (lseek(m1, 777, SEEK_SET) != 777 ||
+	    fcntl(m1, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW))
+		die("m1 offset/seals");
+	if (write(m2, "abc", 3) != 3 || lseek(m2, 1, SEEK_SET) != 1)
+		die("m2");
+	d2 = dup2(m2, 25);
+	if (write(m3, "frozen", 6) != 6 ||
+	    fcntl(m3, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SEAL))
+		die("m3");
+	if (announce_ready(dir))
+		die("ready file");
+	wait_for_go(dir);
+
+	link_is(m1, "/memfd:ckpt-test (deleted)");
+	link_is(m2, "/memfd:other (deleted)");
+	link_is(d2, "/memfd:other (deleted)");
+	CHECK(!fstat(m1, &st) && st.st_size == size, "m1 size %lld",
+	      (long long)st.st_size);
+	CHECK(lseek(m1, 0, SEEK_CUR) == 777, "m1 offset %lld",
+	      (long long)lseek(m1, 0, SEEK_CUR));
+	CHECK(fd_cloexec(m1) && !fd_cloexec(m2) && !fd_cloexec(d2),
+	      "FD_CLOEXEC of the memfds");
+	seals = fcntl(m1, F_GET_SEALS);
+	CHECK(seals == (F_SEAL_SHRINK | F_SEAL_GROW), "m1 seals 0x%x", seals);
+	seals = fcntl(m2, F_GET_SEALS);
+	CHECK(seals == F_SEAL_SEAL, "m2 (no sealing) seals 0x%x", seals);
+	seals = fcntl(m3, F_GET_SEALS);
+	CHECK(seals == (F_SEAL_WRITE | F_SEAL_SEAL), "m3 seals 0x%x", seals);
+	CHECK(pread(m1, got, size, 0) == size && !memcmp(got, want, size),
+	      "m1 contents differ");
+	CHECK(!memcmp(map, want, size), "m1's mapping differs");
+	/* one object: the mapping and the fd see each other's writes */
+	memcpy(map + 100, "NEW", 3);
+	CHECK(pread(m1, buf, 3, 100) == 3 && !memcmp(buf, "NEW", 3),
+	      "fd does not see a write through the mapping");
+	CHECK(pwrite(m1, "FD", 2, PG + 10) == 2 && !memcmp(map + PG + 10, "FD", 2),
+	      "mapping does not see a write through the fd");
+	/* seals still enforced */
+	CHECK(ftruncate(m1, size + PG) && errno == EPERM, "m1 grew despite F_SEAL_GROW");
+	CHECK(write(m3, "x", 1) < 0 && errno == EPERM, "m3 written despite F_SEAL_WRITE");
+	CHECK(fcntl(m2, F_ADD_SEALS, F_SEAL_GROW) && errno == EPERM,
+	      "m2 accepted a seal");
+	CHECK(pread(m3, buf, 6, 0) == 6 && !memcmp(buf, "frozen", 6),
+	      "m3 contents differ");
+	/* the dup shares the offset */
+	CHECK(read(d2, buf, 2) == 2 && !memcmp(buf, "bc", 2) &&
+	      lseek(m2, 0, SEEK_CUR) == 3, "m2 and its dup do not share the offset");
+}
+
+/* ---- shared anonymous memory ----------------------------------------- */
+
+/* Inode of the mapping that holds @p, from /proc/self/maps. */
+static unsigned long map_ino(const void *p)
+{
+	unsigned long lo, hi, ino = 0, x = (unsigned long)p;
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	if (!f)
+		die("maps");
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %lu", &lo, &hi, &ino) == 3 &&
+		    x >= lo && x < hi)
+			break;
+	fclose(f);
+	return ino;
+}
+
+static void shmanon_mode(const char *dir)
+{
+	static char want[4 * PG];
+	char *a, *b, *c;
+	unsigned long ia, ib, ic;
+
+	a = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	c = mmap(NULL, PG, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (a == MAP_FAILED || c == MAP_FAILED)
+		die("mmap");
+	memset(want, 0, sizeof(want));
+	fill(want, 100, 3);
+	fill(want + PG, PG, 4);			/* page 2 never touched */
+	fill(want + 3 * PG, PG, 5);
+	memcpy(a, want, 100);
+	memcpy(a + PG, want + PG, PG);
+	memcpy(a + 3 * PG, want + 3 * PG, PG);
+	/* a second mapping of the same object */
+	b = mremap(a, 0, 4 * PG, MREMAP_MAYMOVE);
+	if (b == MAP_FAILED)
+		die("mremap");
+	strcpy(c, "second object");
+	ia = map_ino(a);
+	ic = map_ino(c);
+	if (announce_ready(dir))
+		die("ready file");
+	wait_for_go(dir);
+
+	CHECK(!memcmp(a, want, sizeof(want)), "first mapping's contents differ");
+	CHECK(!memcmp(b, want, sizeof(want)), "second mapping's contents differ");
+	CHECK(!strcmp(c, "second object"), "other object holds \"%.20s\"", c);
+	a[2 * PG + 5] = 'Z';
+	b[3 * PG + 9] = 'Y';
+	CHECK(b[2 * PG + 5] == 'Z' && a[3 * PG + 9] == 'Y',
+	      "the two mappings no longer share their pages");
+	CHECK(c[0] == 's', "a write to one object reached another");
+	ib = map_ino(b);
+	CHECK(map_ino(a) == ib && map_ino(c) != ib && ia != ic,
+	      "inodes: a %lu b %lu c %lu", map_ino(a), ib, map_ino(c));
+}
+
+static void refuse_mode(const char *what, const char *dir)
+{
+	if (!strcmp(what, "cancel")) {
+		struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+		int t = timerfd_create(CLOCK_REALTIME, 0);
+
+		its.it_value.tv_sec = time(NULL) + 3600;
+		if (t < 0 || timerfd_settime(t, TFD_TIMER_ABSTIME |
+					     TFD_TIMER_CANCEL_ON_SET, &its, NULL))
+			die("timerfd");
+	} else if (!strcmp(what, "nested")) {
+		int outer = epoll_create1(0), inner = epoll_create1(0);
+
+		if (outer < 0 || inner < 0 || add(outer, inner, EPOLLIN, 1))
+			die("epoll");
+	} else if (!strcmp(what, "private-memfd")) {
+		int m = memfd_create("priv", 0);
+
+		if (m < 0 || ftruncate(m, PG) ||
+		    mmap(NULL, PG, PROT_READ, MAP_PRIVATE, m, 0) == MAP_FAILED)
+			die("memfd");
+	} else {
+		die("unknown refuse mode");
+	}
+	if (announce_ready(dir))
+		die("ready file");
+	wait_for_go(dir);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
-		fprintf(stderr, "usage: fdkinds eventfd|timerfd|signalfd|epoll DIR\n");
+		fprintf(stderr, "usage: fdkinds eventfd|timerfd|signalfd|epoll|memfd|shmanon DIR\n");
 		return 2;
 	}
 	close_extra_fds();
@@ -488,6 +686,12 @@ int main(int argc, char **argv)
 		signalfd_mode(argv[2]);
 	else if (!strcmp(argv[1], "epoll"))
 		epoll_mode(argv[2]);
+	else if (!strcmp(argv[1], "memfd"))
+		memfd_mode(argv[2]);
+	else if (!strcmp(argv[1], "shmanon"))
+		shmanon_mode(argv[2]);
+	else if (!strncmp(argv[1], "refuse-", 7))
+		refuse_mode(argv[1] + 7, argv[2]);
 	else
 		die("unknown mode");
 	if (failed)
