@@ -26,6 +26,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/dcache.h>
+#include <linux/mount.h>
 #include <linux/sched/mm.h>
 #include <linux/uaccess.h>
 #include <linux/slab.h>
@@ -99,6 +100,12 @@ const char *ckpt_file_path(struct file *f, char *buf)
 	char *p;
 
 	if (d_unlinked(f->f_path.dentry))
+		return ERR_PTR(-EOPNOTSUPP);
+	/*
+	 * Files of kernel-internal mounts (memfd, SysV shm) are named by
+	 * no path, whatever d_path() makes up for them.
+	 */
+	if (f->f_path.mnt->mnt_flags & MNT_INTERNAL)
 		return ERR_PTR(-EOPNOTSUPP);
 	p = d_path(&f->f_path, buf, PAGE_SIZE);
 	if (IS_ERR(p))
