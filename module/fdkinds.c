@@ -41,11 +41,13 @@
 
 /* Flags of struct file these kinds may carry: what their syscalls set. */
 #define CKPT_FDK_F_FLAGS	(O_ACCMODE | O_NONBLOCK)
-#define CKPT_EPOLL_EVENTS	(EPOLLIN | EPOLLPRI | EPOLLOUT | EPOLLERR | \
-				 EPOLLHUP | EPOLLNVAL | EPOLLRDNORM | \
-				 EPOLLRDBAND | EPOLLWRNORM | EPOLLWRBAND | \
-				 EPOLLMSG | EPOLLRDHUP | EPOLLEXCLUSIVE | \
-				 EPOLLWAKEUP | EPOLLONESHOT | EPOLLET)
+#define CKPT_EPOLL_EVENTS	((__force u32)(EPOLLIN | EPOLLPRI | EPOLLOUT | \
+				 EPOLLERR | EPOLLHUP | EPOLLNVAL | \
+				 EPOLLRDNORM | EPOLLRDBAND | EPOLLWRNORM | \
+				 EPOLLWRBAND | EPOLLMSG | EPOLLRDHUP | \
+				 EPOLLEXCLUSIVE | EPOLLWAKEUP | EPOLLONESHOT | \
+				 EPOLLET))
+#define CKPT_EPOLLWAKEUP	((__force u32)EPOLLWAKEUP)
 /* Bounds that keep now + value within ktime_t. */
 #define CKPT_TFD_MAX_NS		(KTIME_MAX / 4)
 #define CKPT_FDINFO_MAX		(2U << 20)
@@ -528,7 +530,7 @@ static int ckpt_check_fdstate(struct ckpt_restore *r,
 			/* Nested epoll is not restored (ordering, loops). */
 			if (!f || f->rec.kind == CKPT_FILE_EPOLL)
 				return -EBADMSG;
-			if (it->events & EPOLLWAKEUP &&
+			if (it->events & CKPT_EPOLLWAKEUP &&
 			    !(r->task.cap_effective &
 			      BIT_ULL(CAP_BLOCK_SUSPEND)))
 				return -EPERM;
@@ -771,7 +773,7 @@ int ckpt_restore_epolls(struct ckpt_restore *r, struct ckpt_fdkinds *k)
 
 		for (j = 0; j < e->rec.nr_items; j++) {
 			struct epoll_event ev = {
-				.events = e->items[j].events,
+				.events = (__force __poll_t)e->items[j].events,
 				.data = e->items[j].data,
 			};
 			long arg = ckpt_user_arg(k, &ev, sizeof(ev));
