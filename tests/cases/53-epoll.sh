@@ -1,10 +1,11 @@
 #!/bin/sh
 # 53-epoll: an epoll keeps its interest list (fds, events, data) over pipes and eventfds, and reports ready events after restart.
-# fdkinds checks the state itself after restart (see tests/progs/fdkinds.c).
+# Checkpointed and restored twice; fdkinds then checks the state itself
+# (see tests/progs/fdkinds.c).
 # timeout: 120
 . "$(dirname "$0")/lib.sh"
 require_module
-DUMP_ON_FAIL="p.err ckpt.err restart.err show.out"
+DUMP_ON_FAIL="p.err ckpt.err restart.err ckpt2.err restart2.err show.out"
 
 fdkinds epoll "$TESTDIR" </dev/null >p.out 2>p.err &
 pid=$!
@@ -16,10 +17,17 @@ ckpt show img >show.out 2>&1 || fail "ckpt show rejects the image"
 grep -q "FDSTATE" show.out || fail "no FDSTATE record in the image"
 grep -q " epoll" show.out || fail "ckpt show names no epoll"
 
-restart --wait img </dev/null >restart.out 2>restart.err &
+restart -v --wait img </dev/null >restart.out 2>restart.err &
 rpid=$!
 track "$pid" "$rpid"
-wait_for 30 proc_alive "$pid" || fail "pid $pid did not come back"
+wait_for 30 grep -q "restored pid $pid" restart.err || fail "pid $pid did not come back"
+# a second round: the restored objects are checkpointed and restored too
+ckpt --kill -o img2 "$pid" 2>ckpt2.err || fail "second ckpt --kill failed: $(cat ckpt2.err)"
+wait "$rpid"
+restart --wait img2 </dev/null >restart2.out 2>restart2.err &
+rpid=$!
+track "$rpid"
+wait_for 30 proc_alive "$pid" || fail "pid $pid did not come back from the second image"
 touch go
 wait "$rpid"
 st=$?
