@@ -136,6 +136,7 @@ struct ckpt_dump {
 	struct xarray ghosts;	/* deleted files, by inode number */
 	u64 ghost_bytes;
 	struct xarray fdstates;	/* FDSTATE records to write, by fd */
+	u32 nr_epitems;		/* in all of them */
 	struct xarray shmems;	/* memfds, shared anon memory, by inode */
 	u64 shmem_bytes;
 };
@@ -179,6 +180,7 @@ struct ckpt_restore_shmem {
 	char *name;		/* memfd name, or NULL */
 	u64 offset;
 	struct file *file;	/* made by ckpt_restore_shmems() */
+	bool used;		/* named by a FILE or VMA record */
 };
 
 struct ckpt_restore_shmdata {
@@ -244,6 +246,7 @@ struct ckpt_restore {
 	u32 ghost_bytes;
 	struct ckpt_restore_fdstate *fdstates;
 	u32 nr_fdstates;
+	u32 nr_epitems;
 	struct ckpt_restore_shmem *shmems;
 	u32 nr_shmems;
 	struct ckpt_restore_shmdata *shmdata;

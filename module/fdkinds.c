@@ -273,8 +273,9 @@ static struct ckpt_fdstate_buf *ckpt_note_epoll(struct ckpt_dump *d,
 
 	for (p = info; (p = ckpt_fdinfo_field(p, "tfd:")); n++)
 		;
-	if (n > CKPT_MAX_EPITEMS)
+	if (n > CKPT_MAX_EPITEMS || n > CKPT_MAX_EPITEMS_ALL - d->nr_epitems)
 		return ERR_PTR(-EOPNOTSUPP);
+	d->nr_epitems += n;
 	b = kvzalloc(struct_size(b, items, n), GFP_KERNEL);
 	if (!b)
 		return ERR_PTR(-ENOMEM);
@@ -393,7 +394,8 @@ int ckpt_take_fdstate(struct ckpt_restore *r, const void *p, u32 len)
 	if (len < sizeof(*rec))
 		return -EBADMSG;
 	n = rec->nr_items;
-	if (n > CKPT_MAX_EPITEMS || len != sizeof(*rec) + n * sizeof(e->items[0]))
+	if (n > CKPT_MAX_EPITEMS || n > CKPT_MAX_EPITEMS_ALL - r->nr_epitems ||
+	    len != sizeof(*rec) + n * sizeof(e->items[0]))
 		return -EBADMSG;
 	err = ckpt_grow((void **)&r->fdstates, r->nr_fdstates, sizeof(*e),
 			CKPT_MAX_FILES);
@@ -410,6 +412,7 @@ int ckpt_take_fdstate(struct ckpt_restore *r, const void *p, u32 len)
 		memcpy(e->items, rec + 1, n * sizeof(e->items[0]));
 	}
 	r->nr_fdstates++;
+	r->nr_epitems += n;
 	return 0;
 }
 
@@ -451,14 +454,22 @@ ckpt_owner_file(const struct ckpt_restore *r, s32 fd)
 	return f;
 }
 
+/* By binary search: ckpt_check_fdstates() checks they ascend first. */
 static const struct ckpt_restore_fdstate *
 ckpt_find_fdstate(const struct ckpt_restore *r, s32 fd)
 {
-	u32 i;
+	u32 lo = 0, hi = r->nr_fdstates;
 
-	for (i = 0; i < r->nr_fdstates; i++)
-		if (r->fdstates[i].rec.fd == fd)
-			return &r->fdstates[i];
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+
+		if (r->fdstates[mid].rec.fd == fd)
+			return &r->fdstates[mid];
+		if (r->fdstates[mid].rec.fd < fd)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 

@@ -281,16 +281,18 @@ int ckpt_check_shmems(struct ckpt_restore *r)
 			return ckpt_bad_rec(r, CKPT_REC_SHMEM, e->offset,
 					    -EBADMSG);
 	}
+	/* Pieces in object order, so the restore takes them in one pass. */
 	for (i = 0; i < r->nr_shmdata; i++) {
 		const struct ckpt_restore_shmdata *e = &r->shmdata[i];
 		const struct ckpt_restore_shmem *s = ckpt_find_shmem(r, e->id);
 
-		if (!s || e->offset + e->len > s->rec.size)
+		if (!s || e->offset + e->len > s->rec.size ||
+		    (i && e->id < r->shmdata[i - 1].id))
 			return ckpt_bad(r, CKPT_REC_SHMDATA, -EBADMSG);
 	}
 	for (i = 0; i < r->nr_files; i++) {
 		const struct ckpt_rec_file *f = &r->files[i].rec;
-		const struct ckpt_restore_shmem *s;
+		struct ckpt_restore_shmem *s;
 
 		if (f->kind != CKPT_FILE_MEMFD ||
 		    f->fd_flags & CKPT_FD_SHARED)
@@ -300,14 +302,25 @@ int ckpt_check_shmems(struct ckpt_restore *r)
 		    f->f_flags & (O_PATH | O_DIRECTORY))
 			return ckpt_bad_rec(r, CKPT_REC_FILE, r->files[i].offset,
 					    -EBADMSG);
+		s->used = true;
 	}
 	for (i = 0; i < r->nr_vmas; i++) {
 		const struct ckpt_rec_vma *v = &r->vmas[i].rec;
+		struct ckpt_restore_shmem *s;
 
-		if (v->kind == CKPT_VMA_SHMEM && !ckpt_find_shmem(r, v->ino))
+		if (v->kind != CKPT_VMA_SHMEM)
+			continue;
+		s = ckpt_find_shmem(r, v->ino);
+		if (!s)
 			return ckpt_bad_rec(r, CKPT_REC_VMA, r->vmas[i].offset,
 					    -EBADMSG);
+		s->used = true;
 	}
+	/* Nothing is made that nothing uses. */
+	for (i = 0; i < r->nr_shmems; i++)
+		if (!r->shmems[i].used)
+			return ckpt_bad_rec(r, CKPT_REC_SHMEM,
+					    r->shmems[i].offset, -EBADMSG);
 	return 0;
 }
 
@@ -315,8 +328,10 @@ int ckpt_check_shmems(struct ckpt_restore *r)
 /* Restore: making, mapping, opening, sealing                              */
 /* ---------------------------------------------------------------------- */
 
+/* The object of @e, filled from the pieces from *@next on (its own). */
 static struct file *ckpt_make_shmem(const struct ckpt_restore *r,
-				    const struct ckpt_restore_shmem *e)
+				    const struct ckpt_restore_shmem *e,
+				    u32 *next)
 {
 	struct file *f;
 	char *name;
@@ -337,11 +352,12 @@ static struct file *ckpt_make_shmem(const struct ckpt_restore *r,
 		return f;
 	f->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
 	f->f_flags |= O_LARGEFILE;
-	for (i = 0; i < r->nr_shmdata && n >= 0; i++) {
+	for (i = *next; i < r->nr_shmdata && n >= 0; i++) {
 		const struct ckpt_restore_shmdata *d = &r->shmdata[i];
 
 		if (d->id != e->rec.id)
-			continue;
+			break;
+		*next = i + 1;
 		pos = d->offset;
 		n = kernel_write(f, d->data, d->len, &pos);
 		if (n >= 0 && n != d->len)
@@ -360,11 +376,11 @@ static struct file *ckpt_make_shmem(const struct ckpt_restore *r,
 /* Before the address space is rebuilt: every object, filled. */
 int ckpt_restore_shmems(struct ckpt_restore *r)
 {
-	u32 i;
+	u32 i, next = 0;
 
 	for (i = 0; i < r->nr_shmems; i++) {
 		struct ckpt_restore_shmem *e = &r->shmems[i];
-		struct file *f = ckpt_make_shmem(r, e);
+		struct file *f = ckpt_make_shmem(r, e, &next);
 
 		if (IS_ERR(f)) {
 			r->err.type = CKPT_REC_SHMEM;

@@ -764,6 +764,8 @@ struct ckpt_rec_ghostdata {
 #define CKPT_MAX_EPITEMS	((CKPT_REC_MAX_META - \
 				  sizeof(struct ckpt_rec_fdstate)) / \
 				 sizeof(struct ckpt_rec_epitem))
+/* ... and of all its epoll instances together. */
+#define CKPT_MAX_EPITEMS_ALL	65536
 
 /**
  * struct ckpt_rec_epitem - one entry of an epoll interest list
