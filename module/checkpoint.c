@@ -253,7 +253,7 @@ static int ckpt_dump_all(struct ckpt_dump *d)
 		ckpt_dump_mm, ckpt_dump_files, ckpt_dump_cpu,
 		ckpt_dump_rlimits, ckpt_dump_sigpending, ckpt_dump_pipes,
 		ckpt_dump_timers, ckpt_dump_threads, ckpt_dump_ghosts,
-		ckpt_dump_pages,
+		ckpt_dump_fdstates, ckpt_dump_shmems, ckpt_dump_pages,
 	};
 	unsigned int i;
 	int err;
@@ -365,7 +365,11 @@ long ckpt_ioctl_checkpoint(void __user *uarg)
 
 	ckpt_pipes_init(&d);
 	xa_init(&d.ghosts);
+	xa_init(&d.fdstates);
+	xa_init(&d.shmems);
 	err = ckpt_checkpoint_task(&d, a.flags);
+	ckpt_shmems_destroy(&d);
+	ckpt_fdstates_destroy(&d);
 	ckpt_ghosts_destroy(&d);
 	ckpt_pipes_destroy(&d);
 

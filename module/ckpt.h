@@ -38,6 +38,21 @@ struct ckpt_ksyms {
 			   unsigned long arg);
 	int (*group_send_sig_info)(int sig, struct kernel_siginfo *info,
 				   struct task_struct *p, enum pid_type type);
+	/* fdkinds.c: the file kinds, and the syscalls that make them */
+	const struct file_operations *eventfd_fops;
+	const struct file_operations *timerfd_fops;
+	const struct file_operations *signalfd_fops;
+	const struct file_operations *eventpoll_fops;
+	void *sys_eventfd2;
+	void *sys_timerfd_create;
+	void *sys_timerfd_settime;
+	void *sys_signalfd4;
+	void *sys_epoll_create1;
+	void *sys_epoll_ctl;
+	/* memfd.c */
+	const struct file_operations *shmem_fops;
+	long (*memfd_fcntl)(struct file *file, unsigned int cmd,
+			    unsigned long arg);
 };
 extern struct ckpt_ksyms ckpt_ksyms;
 int ckpt_ksyms_init(void);
@@ -120,6 +135,10 @@ struct ckpt_dump {
 	unsigned int nr_threads;
 	struct xarray ghosts;	/* deleted files, by inode number */
 	u64 ghost_bytes;
+	struct xarray fdstates;	/* FDSTATE records to write, by fd */
+	u32 nr_epitems;		/* in all of them */
+	struct xarray shmems;	/* memfds, shared anon memory, by inode */
+	u64 shmem_bytes;
 };
 
 /* A task's metadata, read from the image and validated, before the
@@ -145,6 +164,27 @@ struct ckpt_restore_pipedata {
 
 struct ckpt_restore_ghostdata {
 	u64 ino;
+	u64 offset;
+	u32 len;
+	void *data;
+};
+
+struct ckpt_restore_fdstate {
+	struct ckpt_rec_fdstate rec;
+	struct ckpt_rec_epitem *items;	/* rec.nr_items, or NULL */
+	u64 offset;
+};
+
+struct ckpt_restore_shmem {
+	struct ckpt_rec_shmem rec;
+	char *name;		/* memfd name, or NULL */
+	u64 offset;
+	struct file *file;	/* made by ckpt_restore_shmems() */
+	bool used;		/* named by a FILE or VMA record */
+};
+
+struct ckpt_restore_shmdata {
+	u64 id;
 	u64 offset;
 	u32 len;
 	void *data;
@@ -205,6 +245,14 @@ struct ckpt_restore {
 	struct ckpt_restore_ghostdata *ghostdata;
 	u32 nr_ghostdata;
 	u32 ghost_bytes;
+	struct ckpt_restore_fdstate *fdstates;
+	u32 nr_fdstates;
+	u32 nr_epitems;
+	struct ckpt_restore_shmem *shmems;
+	u32 nr_shmems;
+	struct ckpt_restore_shmdata *shmdata;
+	u32 nr_shmdata;
+	u32 shm_bytes;
 	u64 seen;		/* bit per record type */
 	u32 last_type;		/* records come in type order */
 	u64 rec_off[CKPT_REC_MAX + 1];	/* offset of each singleton */
@@ -277,6 +325,39 @@ struct ckpt_ghosts *ckpt_ghosts_new(u32 max);
 void ckpt_ghosts_free(struct ckpt_ghosts *t);
 struct file *ckpt_ghost_file(const struct ckpt_restore *r,
 			     struct ckpt_ghosts *t,
+			     const struct ckpt_restore_file *rf);
+
+/* fdkinds.c: eventfd, timerfd, signalfd, epoll */
+struct ckpt_fdkinds;
+bool ckpt_is_fdkind(u32 kind);
+int ckpt_fdkind_of(struct file *f);
+int ckpt_note_fdkind(struct ckpt_dump *d, struct file *f, unsigned int fd,
+		     u32 kind);
+int ckpt_dump_fdstates(struct ckpt_dump *d);
+void ckpt_fdstates_destroy(struct ckpt_dump *d);
+int ckpt_take_fdstate(struct ckpt_restore *r, const void *p, u32 len);
+void ckpt_free_fdstates(struct ckpt_restore *r);
+int ckpt_check_fdstates(struct ckpt_restore *r);
+struct ckpt_fdkinds *ckpt_fdkinds_new(void);
+void ckpt_fdkinds_free(struct ckpt_fdkinds *k);
+struct file *ckpt_fdkind_file(const struct ckpt_restore *r,
+			      struct ckpt_fdkinds *k,
+			      const struct ckpt_restore_file *rf);
+int ckpt_restore_epolls(struct ckpt_restore *r, struct ckpt_fdkinds *k);
+
+/* memfd.c: memfds and shared anonymous memory */
+u32 ckpt_shmem_kind(struct file *f);
+int ckpt_note_shmem(struct ckpt_dump *d, struct file *f);
+void ckpt_shmems_destroy(struct ckpt_dump *d);
+int ckpt_dump_shmems(struct ckpt_dump *d);
+int ckpt_take_shmem(struct ckpt_restore *r, const void *p, u32 len);
+int ckpt_take_shmdata(struct ckpt_restore *r, const void *p, u32 len);
+void ckpt_free_shmems(struct ckpt_restore *r);
+int ckpt_check_shmems(struct ckpt_restore *r);
+int ckpt_restore_shmems(struct ckpt_restore *r);
+int ckpt_map_shmem(struct ckpt_restore *r, const struct ckpt_restore_vma *v);
+int ckpt_seal_shmems(struct ckpt_restore *r);
+struct file *ckpt_memfd_file(const struct ckpt_restore *r,
 			     const struct ckpt_restore_file *rf);
 
 /* main.c */

@@ -53,6 +53,13 @@ static int ckpt_file_kind(struct file *f)
 
 	switch (inode->i_mode & S_IFMT) {
 	case S_IFREG:
+		/* memfd.c; a descriptor of shared anon memory is refused */
+		switch (ckpt_shmem_kind(f)) {
+		case CKPT_SHMEM_MEMFD:
+			return CKPT_FILE_MEMFD;
+		case CKPT_SHMEM_ANON:
+			return -EOPNOTSUPP;
+		}
 		return CKPT_FILE_REG;
 	case S_IFDIR:
 		return CKPT_FILE_DIR;
@@ -63,8 +70,16 @@ static int ckpt_file_kind(struct file *f)
 			return CKPT_FILE_PIPE;
 		return CKPT_FILE_FIFO;
 	default:
-		return -EOPNOTSUPP;
+		/* eventfd, timerfd, signalfd, epoll (fdkinds.c) */
+		return ckpt_fdkind_of(f) ?: -EOPNOTSUPP;
 	}
+}
+
+/* Kinds whose FILE record names a path. */
+static bool ckpt_kind_has_path(u32 kind)
+{
+	return kind != CKPT_FILE_PIPE && kind != CKPT_FILE_MEMFD &&
+	       !ckpt_is_fdkind(kind);
 }
 
 /*
@@ -130,6 +145,29 @@ static int ckpt_dump_file(struct ckpt_dump *d, struct file *f,
 	memset(&r, 0, sizeof(r));
 	if (kind == CKPT_FILE_PIPE)
 		return ckpt_dump_pipe_file(d, f, fd, cloexec, shared, &r);
+	if (kind == CKPT_FILE_MEMFD) {
+		int err = ckpt_note_shmem(d, f);
+
+		if (err)
+			return ckpt_fail(&d->err, CKPT_OBJ_FD, err);
+		ckpt_fd_flags(&r, f, fd, cloexec, shared);
+		r.kind = kind;
+		r.pos = f->f_pos;
+		r.ino = inode->i_ino;
+		r.size = i_size_read(inode);
+		d->err.fd = -1;
+		return ckpt_write_rec(&d->out, CKPT_REC_FILE, &r, sizeof(r));
+	}
+	if (ckpt_is_fdkind(kind)) {
+		int err = shared >= 0 ? 0 : ckpt_note_fdkind(d, f, fd, kind);
+
+		if (err)
+			return ckpt_fail(&d->err, CKPT_OBJ_FD, err);
+		ckpt_fd_flags(&r, f, fd, cloexec, shared);
+		r.kind = kind;
+		d->err.fd = -1;
+		return ckpt_write_rec(&d->out, CKPT_REC_FILE, &r, sizeof(r));
+	}
 	if (kind == CKPT_FILE_REG && d_unlinked(f->f_path.dentry)) {
 		kind = CKPT_FILE_GHOST;
 		path = ckpt_ghost_path(f, d->scratch);
@@ -289,8 +327,8 @@ int ckpt_check_files(struct ckpt_restore *r)
 		      f->fd_flags & ~(CKPT_FD_CLOEXEC | CKPT_FD_SHARED) ||
 		      f->f_flags & ~(u32)CKPT_F_FLAGS || f->pos < 0 ||
 		      !ckpt_shared_ok(r, i) ||
-		      !r->files[i].path != (f->kind == CKPT_FILE_PIPE) ||
-		      f->kind < CKPT_FILE_REG || f->kind > CKPT_FILE_GHOST ||
+		      !r->files[i].path != !ckpt_kind_has_path(f->kind) ||
+		      f->kind < CKPT_FILE_REG || f->kind > CKPT_FILE_KIND_MAX ||
 		      (f->kind == CKPT_FILE_CHR &&
 		       !ckpt_chr_ok(new_decode_dev(f->rdev)));
 		if (bad)
@@ -413,6 +451,7 @@ static int ckpt_install_at(struct file *f, int fd, unsigned int oflags,
 struct ckpt_files_made {
 	struct ckpt_pipes *pipes;
 	struct ckpt_ghosts *ghosts;
+	struct ckpt_fdkinds *fdkinds;
 };
 
 /* The open file for record @i: reopened, shared, a pipe's end, a ghost. */
@@ -427,6 +466,10 @@ static struct file *ckpt_file_for(struct ckpt_restore *r, u32 i,
 		return get_file(opened[ckpt_file_index(r, i, rec->shared_fd)]);
 	if (rec->kind == CKPT_FILE_PIPE)
 		return ckpt_pipe_end(r, made->pipes, rec);
+	if (ckpt_is_fdkind(rec->kind))
+		return ckpt_fdkind_file(r, made->fdkinds, &r->files[i]);
+	if (rec->kind == CKPT_FILE_MEMFD)
+		return ckpt_memfd_file(r, &r->files[i]);
 	if (rec->kind != CKPT_FILE_GHOST)
 		return ckpt_reopen(&r->files[i]);
 	f = ckpt_ghost_file(r, made->ghosts, &r->files[i]);
@@ -451,7 +494,9 @@ int ckpt_restore_files(struct ckpt_restore *r)
 			       sizeof(*holes), GFP_KERNEL);
 	made.pipes = ckpt_pipes_new(r->nr_files);
 	made.ghosts = ckpt_ghosts_new(r->nr_files);
-	if (!holes || !opened || !made.pipes || !made.ghosts) {
+	made.fdkinds = ckpt_fdkinds_new();
+	if (!holes || !opened || !made.pipes || !made.ghosts ||
+	    !made.fdkinds) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -475,11 +520,15 @@ int ckpt_restore_files(struct ckpt_restore *r)
 	}
 	while (nholes)
 		put_unused_fd(holes[--nholes]);
+	/* Epoll interest lists, now that every descriptor is in place. */
+	if (!err)
+		err = ckpt_restore_epolls(r, made.fdkinds);
 out:
 	while (n)
 		fput(opened[--n]);
 	ckpt_pipes_free(made.pipes);
 	ckpt_ghosts_free(made.ghosts);
+	ckpt_fdkinds_free(made.fdkinds);
 	kvfree(opened);
 	kvfree(holes);
 	return err;

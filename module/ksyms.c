@@ -47,6 +47,20 @@ int ckpt_ksyms_init(void)
 		{ "pipe_fcntl", (void **)&ckpt_ksyms.pipe_fcntl },
 		{ "group_send_sig_info",
 		  (void **)&ckpt_ksyms.group_send_sig_info },
+		{ "eventfd_fops", (void **)&ckpt_ksyms.eventfd_fops },
+		{ "timerfd_fops", (void **)&ckpt_ksyms.timerfd_fops },
+		{ "signalfd_fops", (void **)&ckpt_ksyms.signalfd_fops },
+		{ "eventpoll_fops", (void **)&ckpt_ksyms.eventpoll_fops },
+		{ "__x64_sys_eventfd2", &ckpt_ksyms.sys_eventfd2 },
+		{ "__x64_sys_timerfd_create",
+		  &ckpt_ksyms.sys_timerfd_create },
+		{ "__x64_sys_timerfd_settime",
+		  &ckpt_ksyms.sys_timerfd_settime },
+		{ "__x64_sys_signalfd4", &ckpt_ksyms.sys_signalfd4 },
+		{ "__x64_sys_epoll_create1", &ckpt_ksyms.sys_epoll_create1 },
+		{ "__x64_sys_epoll_ctl", &ckpt_ksyms.sys_epoll_ctl },
+		{ "shmem_file_operations", (void **)&ckpt_ksyms.shmem_fops },
+		{ "memfd_fcntl", (void **)&ckpt_ksyms.memfd_fcntl },
 	};
 	unsigned int i;
 

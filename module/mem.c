@@ -26,6 +26,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/dcache.h>
+#include <linux/mount.h>
 #include <linux/sched/mm.h>
 #include <linux/uaccess.h>
 #include <linux/slab.h>
@@ -60,6 +61,9 @@ static int ckpt_vma_kind(struct vm_area_struct *vma)
 		if (!vma->vm_file ||
 		    !S_ISREG(file_inode(vma->vm_file)->i_mode))
 			return -EOPNOTSUPP;
+		/* memfds and shared anonymous memory: memfd.c */
+		if (ckpt_shmem_kind(vma->vm_file))
+			return CKPT_VMA_SHMEM;
 		return CKPT_VMA_FILE_SHARED;
 	}
 	if (vma->vm_file)
@@ -97,6 +101,12 @@ const char *ckpt_file_path(struct file *f, char *buf)
 
 	if (d_unlinked(f->f_path.dentry))
 		return ERR_PTR(-EOPNOTSUPP);
+	/*
+	 * Files of kernel-internal mounts (memfd, SysV shm) are named by
+	 * no path, whatever d_path() makes up for them.
+	 */
+	if (f->f_path.mnt->mnt_flags & MNT_INTERNAL)
+		return ERR_PTR(-EOPNOTSUPP);
 	p = d_path(&f->f_path, buf, PAGE_SIZE);
 	if (IS_ERR(p))
 		return p;
@@ -129,9 +139,20 @@ static int ckpt_dump_vma(struct ckpt_dump *d, struct vm_area_struct *vma)
 	if (vma->vm_start <= d->mm->start_stack &&
 	    vma->vm_end >= d->mm->start_stack)
 		v.flags |= CKPT_VMAF_STACK;
-	if (kind == CKPT_VMA_FILE_SHARED &&
+	if ((kind == CKPT_VMA_FILE_SHARED || kind == CKPT_VMA_SHMEM) &&
 	    (vma->vm_file->f_mode & FMODE_WRITE))
 		v.flags |= CKPT_VMAF_WRITABLE_FILE;
+	if (kind == CKPT_VMA_SHMEM) {
+		int err = ckpt_note_shmem(d, vma->vm_file);
+
+		if (err) {
+			d->err.addr = vma->vm_start;
+			return ckpt_fail(&d->err, CKPT_OBJ_VMA, err);
+		}
+		v.pgoff = vma->vm_pgoff;
+		v.ino = file_inode(vma->vm_file)->i_ino;
+		v.size = i_size_read(file_inode(vma->vm_file));
+	}
 	if (kind == CKPT_VMA_FILE_PRIVATE || kind == CKPT_VMA_FILE_SHARED) {
 		v.pgoff = vma->vm_pgoff;
 		path = ckpt_file_path(vma->vm_file, d->scratch);
@@ -444,9 +465,14 @@ static int ckpt_check_vma(const struct ckpt_restore_vma *v, u64 prev_end)
 			 CKPT_VMAF_STACK | CKPT_VMAF_WRITABLE_FILE))
 		return -EBADMSG;
 	if ((r->flags & CKPT_VMAF_WRITABLE_FILE) &&
-	    r->kind != CKPT_VMA_FILE_SHARED)
+	    r->kind != CKPT_VMA_FILE_SHARED && r->kind != CKPT_VMA_SHMEM)
 		return -EBADMSG;
 	switch (r->kind) {
+	case CKPT_VMA_SHMEM:	/* its object: ckpt_check_shmems() */
+		if (v->path || r->pgoff > (ULONG_MAX >> PAGE_SHIFT) -
+				((r->end - r->start) >> PAGE_SHIFT))
+			return -EBADMSG;
+		return 0;
 	case CKPT_VMA_FILE_PRIVATE:
 	case CKPT_VMA_FILE_SHARED:
 		if (!v->path || r->pgoff > (ULONG_MAX >> PAGE_SHIFT) -
@@ -683,7 +709,10 @@ int ckpt_restore_mm(struct ckpt_restore *r)
 
 		if (v->rec.kind == CKPT_VMA_VDSO || v->rec.kind == CKPT_VMA_VVAR)
 			continue;
-		err = ckpt_map_vma(v, &last, &last_v);
+		if (v->rec.kind == CKPT_VMA_SHMEM)
+			err = ckpt_map_shmem(r, v);
+		else
+			err = ckpt_map_vma(v, &last, &last_v);
 		if (err) {
 			r->err.addr = v->rec.start;
 			ckpt_fail(&r->err, CKPT_OBJ_VMA, err);

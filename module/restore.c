@@ -50,6 +50,8 @@ void ckpt_restore_free(struct ckpt_restore *r)
 	kvfree(r->posix_timers);
 	ckpt_free_pipedata(r);
 	ckpt_free_ghostdata(r);
+	ckpt_free_fdstates(r);
+	ckpt_free_shmems(r);
 	ckpt_free_threads(r);
 	kfree(r->cwd);
 	kfree(r->exe);
@@ -176,7 +178,8 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 {
 	bool repeats = type == CKPT_REC_VMA || type == CKPT_REC_FILE ||
 		       type == CKPT_REC_PIPEDATA || type == CKPT_REC_THREAD ||
-		       type == CKPT_REC_GHOSTDATA;
+		       type == CKPT_REC_GHOSTDATA || type == CKPT_REC_FDSTATE ||
+		       type == CKPT_REC_SHMEM || type == CKPT_REC_SHMDATA;
 
 	/* TASK first, then types in order; only VMA and FILE repeat. */
 	if (type < r->last_type || (type == r->last_type && !repeats) ||
@@ -251,6 +254,12 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		return ckpt_take_thread(r, p, len);
 	case CKPT_REC_GHOSTDATA:
 		return ckpt_take_ghostdata(r, p, len);
+	case CKPT_REC_FDSTATE:
+		return ckpt_take_fdstate(r, p, len);
+	case CKPT_REC_SHMEM:
+		return ckpt_take_shmem(r, p, len);
+	case CKPT_REC_SHMDATA:
+		return ckpt_take_shmdata(r, p, len);
 	default:
 		return -EBADMSG;
 	}
@@ -302,7 +311,7 @@ static int ckpt_check_all(struct ckpt_restore *r)
 {
 	static int (*const checks[])(struct ckpt_restore *r) = {
 		ckpt_check_task, ckpt_check_mm, ckpt_check_files,
-		ckpt_check_pipes, ckpt_check_ghosts, ckpt_check_cpu,
+		ckpt_check_fdstates, ckpt_check_shmems, ckpt_check_pipes, ckpt_check_ghosts, ckpt_check_cpu,
 		ckpt_check_threads,
 	};
 	unsigned int i;
@@ -491,8 +500,8 @@ static int ckpt_check_restorer(struct ckpt_restore *r)
 static int ckpt_restore_self(struct ckpt_restore *r)
 {
 	static int (*const steps[])(struct ckpt_restore *r) = {
-		ckpt_restore_creds, ckpt_restore_mm, ckpt_restore_pages,
-		ckpt_restore_exe, ckpt_restore_fs, ckpt_restore_files,
+		ckpt_restore_creds, ckpt_restore_shmems, ckpt_restore_mm,
+		ckpt_restore_pages, ckpt_seal_shmems, ckpt_restore_exe, ckpt_restore_fs, ckpt_restore_files,
 		ckpt_restore_signals,
 		ckpt_restore_misc, ckpt_restore_cpu,
 	};

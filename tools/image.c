@@ -456,6 +456,8 @@ static const char *vma_kind_name(uint32_t kind)
 		return "[vvar]";
 	case CKPT_VMA_FILE_SHARED:
 		return "shared file";
+	case CKPT_VMA_SHMEM:
+		return "shared memory";
 	default:
 		return "file";
 	}
@@ -469,7 +471,7 @@ static int check_vma(struct ckpt_image *img)
 	err = check_vma_range(img, v);
 	if (err)
 		return err;
-	if (v->kind < CKPT_VMA_ANON || v->kind > CKPT_VMA_FILE_SHARED)
+	if (v->kind < CKPT_VMA_ANON || v->kind > CKPT_VMA_SHMEM)
 		return img_bad(img, "unknown kind %u", v->kind);
 	if ((v->kind == CKPT_VMA_VDSO || v->kind == CKPT_VMA_VVAR) &&
 	    find_kind(img, v->kind))
@@ -481,7 +483,7 @@ static int check_vma(struct ckpt_image *img)
 			 CKPT_VMAF_STACK | CKPT_VMAF_WRITABLE_FILE))
 		return img_bad(img, "unknown flags 0x%x", v->flags);
 	if ((v->flags & CKPT_VMAF_WRITABLE_FILE) &&
-	    v->kind != CKPT_VMA_FILE_SHARED)
+	    v->kind != CKPT_VMA_FILE_SHARED && v->kind != CKPT_VMA_SHMEM)
 		return img_bad(img, "only a shared mapping needs its file writable");
 	if (img->nr_vmas >= CKPT_MAX_VMAS)
 		return img_bad(img, "more than %u VMAs", CKPT_MAX_VMAS);
@@ -536,7 +538,7 @@ static int check_file(struct ckpt_image *img)
 			       f->f_flags & ~CKPT_IMG_F_FLAGS);
 	if (f->pos < 0)
 		return img_bad(img, "negative position %lld", f->pos);
-	if (f->kind < CKPT_FILE_REG || f->kind > CKPT_FILE_GHOST)
+	if (f->kind < CKPT_FILE_REG || f->kind > CKPT_FILE_KIND_MAX)
 		return img_bad(img, "unknown kind %u", f->kind);
 	if (f->kind == CKPT_FILE_CHR && !chr_ok(f->rdev))
 		return img_bad(img, "device %llu:%llu is not one that can be restored",
@@ -553,8 +555,36 @@ static int check_file(struct ckpt_image *img)
 			return img_bad(img, "pipe capacity %llu out of range",
 				       f->size);
 	}
+	if (f->kind >= CKPT_FILE_EVENTFD && f->path_len)
+		return img_bad(img, "an eventfd, timerfd, signalfd, epoll or memfd has no path");
 	return check_tail(img, sizeof(*f), f->path_len,
-			  f->kind != CKPT_FILE_PIPE);
+			  f->kind != CKPT_FILE_PIPE &&
+			  f->kind < CKPT_FILE_EVENTFD);
+}
+
+static int check_fdstate(struct ckpt_image *img)
+{
+	const struct ckpt_rec_fdstate *s = img->payload;
+	uint64_t want = sizeof(*s) +
+			(uint64_t)s->nr_items * sizeof(struct ckpt_rec_epitem);
+
+	if (s->kind < CKPT_FILE_EVENTFD || s->kind > CKPT_FILE_EPOLL)
+		return img_bad(img, "fd %d: kind %u has no state", s->fd,
+			       s->kind);
+	if (s->flags & ~CKPT_FDSTATE_FLAGS || s->reserved0 ||
+	    s->reserved[0] || s->reserved[1])
+		return img_bad(img, "fd %d: unknown flags 0x%x or reserved field",
+			       s->fd, s->flags);
+	if (s->nr_items > CKPT_MAX_EPITEMS ||
+	    (s->nr_items && s->kind != CKPT_FILE_EPOLL))
+		return img_bad(img, "fd %d: %u epoll items", s->fd,
+			       s->nr_items);
+	if (want != img->rec.len)
+		return img_bad(img, "length %u, expected %" PRIu64,
+			       img->rec.len, want);
+	if (s->value_ns < 0 || s->interval_ns < 0 || s->expires_ns < 0)
+		return img_bad(img, "fd %d: negative time", s->fd);
+	return 0;
 }
 
 static int check_posix_timer(struct ckpt_image *img, uint32_t i,
@@ -643,6 +673,37 @@ static int check_ghostdata(struct ckpt_image *img)
 	if (gd->offset > CKPT_GHOST_MAX_DATA)
 		return img_bad(img, "offset %llu beyond %u", gd->offset,
 			       CKPT_GHOST_MAX_DATA);
+	return 0;
+}
+
+static int check_shmem(struct ckpt_image *img)
+{
+	const struct ckpt_rec_shmem *s = img->payload;
+	const char *name = (const char *)(s + 1);
+
+	if (s->kind != CKPT_SHMEM_MEMFD && s->kind != CKPT_SHMEM_ANON)
+		return img_bad(img, "unknown kind %u", s->kind);
+	if (s->reserved)
+		return img_bad(img, "non-zero reserved field");
+	if ((uint64_t)sizeof(*s) + s->name_len != img->rec.len ||
+	    s->name_len > CKPT_MEMFD_NAME_MAX ||
+	    (s->kind == CKPT_SHMEM_MEMFD) != (s->name_len > 0))
+		return img_bad(img, "bad name length %u", s->name_len);
+	if (s->name_len && strnlen(name, s->name_len) != s->name_len - 1)
+		return img_bad(img, "name is not NUL-terminated");
+	if (s->kind == CKPT_SHMEM_ANON && s->seals)
+		return img_bad(img, "seals on shared anonymous memory");
+	return 0;
+}
+
+static int check_shmdata(struct ckpt_image *img)
+{
+	const struct ckpt_rec_shmdata *sd = img->payload;
+
+	if (img->rec.len == sizeof(*sd))
+		return img_bad(img, "no data");
+	if (sd->offset % CKPT_IMG_PAGE_SIZE)
+		return img_bad(img, "offset %llu not page-aligned", sd->offset);
 	return 0;
 }
 
@@ -861,6 +922,12 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 			      check_thread },
 	[CKPT_REC_GHOSTDATA] = { "GHOSTDATA", sizeof(struct ckpt_rec_ghostdata),
 				 0, 1, 1, check_ghostdata },
+	[CKPT_REC_FDSTATE] = { "FDSTATE", sizeof(struct ckpt_rec_fdstate),
+			       0, 1, 1, check_fdstate },
+	[CKPT_REC_SHMEM] = { "SHMEM", sizeof(struct ckpt_rec_shmem), 0, 1, 1,
+			     check_shmem },
+	[CKPT_REC_SHMDATA] = { "SHMDATA", sizeof(struct ckpt_rec_shmdata),
+			       0, 1, 1, check_shmdata },
 	[CKPT_REC_PAGES] = { "PAGES", sizeof(struct ckpt_rec_pages), 0, 1, 1,
 			     check_pages },
 	[CKPT_REC_END] = { "END", sizeof(struct ckpt_rec_end), 1, 0, 0,

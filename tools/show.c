@@ -239,6 +239,7 @@ static const char *vma_kind(uint32_t kind)
 		[CKPT_VMA_ANON] = "anon", [CKPT_VMA_FILE_PRIVATE] = "file",
 		[CKPT_VMA_VDSO] = "vdso", [CKPT_VMA_VVAR] = "vvar",
 		[CKPT_VMA_FILE_SHARED] = "shared",
+		[CKPT_VMA_SHMEM] = "shmem",
 	};
 
 	return kind < ARRAY_SIZE(names) && names[kind] ? names[kind] : "?";
@@ -293,7 +294,9 @@ static void show_file(const struct ckpt_image *img)
 	static const char *const acc[] = { "O_RDONLY", "O_WRONLY", "O_RDWR",
 					   "O_ACCMODE" };
 	static const char *const kinds[] = { "?", "reg", "chr", "fifo",
-					     "dir", "pipe", "deleted" };
+					     "dir", "pipe", "deleted",
+					     "eventfd", "timerfd", "signalfd",
+					     "epoll", "memfd" };
 	const struct ckpt_rec_file *f = img->payload;
 
 	printf("  fd %d%s %s %s,", f->fd,
@@ -308,11 +311,59 @@ static void show_file(const struct ckpt_image *img)
 		printf("  rdev 0x%llx\n", f->rdev);
 	else if (f->kind == CKPT_FILE_PIPE)
 		printf("  pipe %llu, capacity %llu bytes\n", f->ino, f->size);
-	else
+	else if (f->kind == CKPT_FILE_MEMFD)
+		printf("  memfd %llu, size %llu\n", f->ino, f->size);
+	else if (f->kind < CKPT_FILE_EVENTFD)
 		printf("  ino %llu dev 0x%llx size %llu mtime %lld.%09lld\n",
 		       f->ino, f->dev, f->size,
 		       (long long)(f->mtime_ns / 1000000000ULL),
 		       (long long)(f->mtime_ns % 1000000000ULL));
+}
+
+static const char *tfd_clock_name(int clk)
+{
+	static const char *const names[] = {
+		[0] = "CLOCK_REALTIME", [1] = "CLOCK_MONOTONIC",
+		[7] = "CLOCK_BOOTTIME", [8] = "CLOCK_REALTIME_ALARM",
+		[9] = "CLOCK_BOOTTIME_ALARM",
+	};
+
+	if (clk < 0 || clk >= (int)ARRAY_SIZE(names) || !names[clk])
+		return "unknown clock";
+	return names[clk];
+}
+
+static void show_fdstate(const struct ckpt_image *img)
+{
+	const struct ckpt_rec_fdstate *s = img->payload;
+	const struct ckpt_rec_epitem *it = (const void *)(s + 1);
+	uint32_t i;
+
+	switch (s->kind) {
+	case CKPT_FILE_EVENTFD:
+		printf("  fd %d eventfd counter %llu%s\n", s->fd, s->count,
+		       s->flags & CKPT_EFD_SEMAPHORE ? " EFD_SEMAPHORE" : "");
+		break;
+	case CKPT_FILE_TIMERFD:
+		printf("  fd %d timerfd %s, %lld.%09lld s left, interval %lld.%09lld s, %llu expirations unread%s\n",
+		       s->fd, tfd_clock_name(s->clockid),
+		       s->value_ns / 1000000000LL, s->value_ns % 1000000000LL,
+		       s->interval_ns / 1000000000LL,
+		       s->interval_ns % 1000000000LL, s->count,
+		       s->flags & CKPT_TFD_ABSTIME ? " TFD_TIMER_ABSTIME" : "");
+		break;
+	case CKPT_FILE_SIGNALFD:
+		printf("  fd %d signalfd mask ", s->fd);
+		print_sigset(s->sigmask);
+		printf("\n");
+		break;
+	case CKPT_FILE_EPOLL:
+		printf("  fd %d epoll, %u watched\n", s->fd, s->nr_items);
+		for (i = 0; i < s->nr_items; i++)
+			printf("    fd %d events 0x%x data 0x%llx\n", it[i].fd,
+			       it[i].events, it[i].data);
+		break;
+	}
 }
 
 static void show_regs(const struct ckpt_image *img)
@@ -579,6 +630,26 @@ static int show_record(struct show *s)
 		       ((const struct ckpt_rec_ghostdata *)p)->ino,
 		       img->rec.len - sizeof(struct ckpt_rec_ghostdata),
 		       ((const struct ckpt_rec_ghostdata *)p)->offset);
+		break;
+	case CKPT_REC_FDSTATE:
+		show_fdstate(img);
+		break;
+	case CKPT_REC_SHMEM: {
+		const struct ckpt_rec_shmem *s = p;
+
+		if (s->kind == CKPT_SHMEM_MEMFD)
+			printf("  memfd %llu \"%s\" size %llu seals 0x%x\n",
+			       s->id, (const char *)(s + 1), s->size, s->seals);
+		else
+			printf("  shared anonymous memory %llu size %llu\n",
+			       s->id, s->size);
+		break;
+	}
+	case CKPT_REC_SHMDATA:
+		printf("  shared memory %llu: %zu bytes at offset %llu\n",
+		       ((const struct ckpt_rec_shmdata *)p)->id,
+		       img->rec.len - sizeof(struct ckpt_rec_shmdata),
+		       ((const struct ckpt_rec_shmdata *)p)->offset);
 		break;
 	case CKPT_REC_PIPEDATA:
 		printf("  pipe %llu: %zu bytes\n",

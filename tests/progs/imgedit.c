@@ -43,6 +43,12 @@ static const char *const type_names[] = {
 #ifdef CKPT_REC_SIGPENDING
 	[CKPT_REC_SIGPENDING] = "SIGPENDING",
 #endif
+#ifdef CKPT_REC_FDSTATE
+	[CKPT_REC_FDSTATE] = "FDSTATE",
+#endif
+#ifdef CKPT_REC_SHMEM
+	[CKPT_REC_SHMEM] = "SHMEM", [CKPT_REC_SHMDATA] = "SHMDATA",
+#endif
 };
 
 static uint32_t crc_table[256];

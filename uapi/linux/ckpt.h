@@ -318,10 +318,11 @@ struct ckpt_restore_wait_args {
  * carries its own CRC the same way.
  *
  * Record order for one task (enforced: types never decrease, and only VMA,
- * FILE, PIPEDATA and PAGES repeat):
+ * FILE, PIPEDATA, THREAD, GHOSTDATA, FDSTATE, SHMEM, SHMDATA and PAGES
+ * repeat):
  *   TASK, GROUPS, FS, SIGACTIONS, MM, AUXV, VMA..., FILE..., REGS, XSTATE,
  *   RESTART?, RLIMITS?, SIGPENDING?, PIPEDATA..., TIMERS?, THREAD...,
- *   GHOSTDATA..., PAGES..., END
+ *   GHOSTDATA..., FDSTATE..., SHMEM..., SHMDATA..., PAGES..., END
  * TASK, REGS, XSTATE and RESTART are the main thread's (the thread-group
  * leader's); each other thread has one THREAD record.
  * All metadata comes before the first PAGES record, so a restore checks
@@ -387,10 +388,13 @@ struct ckpt_image_header {
 #define CKPT_REC_TIMERS		15	/* struct ckpt_rec_timers */
 #define CKPT_REC_THREAD		16	/* struct ckpt_rec_thread + ... */
 #define CKPT_REC_GHOSTDATA	17	/* struct ckpt_rec_ghostdata + bytes */
+#define CKPT_REC_FDSTATE	18	/* struct ckpt_rec_fdstate + ... */
+#define CKPT_REC_SHMEM		19	/* struct ckpt_rec_shmem + name */
+#define CKPT_REC_SHMDATA	20	/* struct ckpt_rec_shmdata + bytes */
 /* PAGES and END are always the last two types (new ones go before). */
-#define CKPT_REC_PAGES		18	/* struct ckpt_rec_pages + page data */
-#define CKPT_REC_END		19	/* struct ckpt_rec_end */
-#define CKPT_REC_MAX		19
+#define CKPT_REC_PAGES		21	/* struct ckpt_rec_pages + page data */
+#define CKPT_REC_END		22	/* struct ckpt_rec_end */
+#define CKPT_REC_MAX		22
 
 /* Bounds every reader enforces. */
 #define CKPT_REC_MAX_META	65536		/* payload of any non-PAGES record */
@@ -518,6 +522,9 @@ struct ckpt_rec_mm {
 #define CKPT_VMA_VVAR		4	/* [vvar]: not restored, moved */
 #define CKPT_VMA_FILE_SHARED	5	/* MAP_SHARED of a regular file: the
 					 * data is the file's, none saved */
+#define CKPT_VMA_SHMEM		6	/* MAP_SHARED of a memfd or shared
+					 * anonymous memory: @ino names its
+					 * SHMEM record, no pages saved */
 
 /* struct ckpt_rec_vma.prot: PROT_READ/WRITE/EXEC values of mman.h */
 /* struct ckpt_rec_vma.flags */
@@ -564,6 +571,12 @@ struct ckpt_rec_vma {
 #define CKPT_FILE_PIPE		5	/* anonymous pipe, both ends here */
 #define CKPT_FILE_GHOST		6	/* regular file deleted while open:
 					 * contents in GHOSTDATA records */
+#define CKPT_FILE_EVENTFD	7	/* eventfd: state in FDSTATE */
+#define CKPT_FILE_TIMERFD	8	/* timerfd: state in FDSTATE */
+#define CKPT_FILE_SIGNALFD	9	/* signalfd: state in FDSTATE */
+#define CKPT_FILE_EPOLL		10	/* epoll: interest list in FDSTATE */
+#define CKPT_FILE_MEMFD		11	/* memfd: @ino names its SHMEM record */
+#define CKPT_FILE_KIND_MAX	11
 
 /* struct ckpt_rec_file.fd_flags */
 #define CKPT_FD_CLOEXEC		(1U << 0)
@@ -798,6 +811,109 @@ struct ckpt_rec_pipedata {
  */
 struct ckpt_rec_ghostdata {
 	__u64 ino;
+	__u64 offset;
+};
+
+/* struct ckpt_rec_fdstate.flags */
+#define CKPT_EFD_SEMAPHORE	(1U << 0)	/* eventfd: EFD_SEMAPHORE */
+#define CKPT_TFD_ABSTIME	(1U << 1)	/* timerfd: armed with
+						 * TFD_TIMER_ABSTIME */
+#define CKPT_FDSTATE_FLAGS	(CKPT_EFD_SEMAPHORE | CKPT_TFD_ABSTIME)
+
+/* Watched descriptors of one epoll instance an image may hold. */
+#define CKPT_MAX_EPITEMS	((CKPT_REC_MAX_META - \
+				  sizeof(struct ckpt_rec_fdstate)) / \
+				 sizeof(struct ckpt_rec_epitem))
+/* ... and of all its epoll instances together. */
+#define CKPT_MAX_EPITEMS_ALL	65536
+
+/**
+ * struct ckpt_rec_epitem - one entry of an epoll interest list
+ * @fd: the watched descriptor (a FILE record of the image)
+ * @events: its event mask (EPOLLIN..., EPOLLET, EPOLLONESHOT...)
+ * @data: its user data (epoll_event.data)
+ */
+struct ckpt_rec_epitem {
+	__s32 fd;
+	__u32 events;
+	__u64 data;
+};
+
+/**
+ * struct ckpt_rec_fdstate - the state of an eventfd, timerfd, signalfd
+ * or epoll file; for epoll, @nr_items struct ckpt_rec_epitem follow
+ * @fd: the FILE record it belongs to (one that is not CKPT_FD_SHARED;
+ *	descriptors sharing the open file share this state)
+ * @kind: CKPT_FILE_EVENTFD, _TIMERFD, _SIGNALFD or _EPOLL, as that record
+ * @flags: CKPT_EFD_SEMAPHORE (eventfd), CKPT_TFD_ABSTIME (timerfd)
+ * @nr_items: epoll: entries that follow, in ascending @fd; 0 otherwise
+ * @clockid: timerfd: its clock (CLOCK_REALTIME, _MONOTONIC, _BOOTTIME,
+ *	_REALTIME_ALARM, _BOOTTIME_ALARM)
+ * @count: eventfd: the counter (< 2^64 - 1); timerfd: expirations not
+ *	yet read
+ * @value_ns: timerfd: time left until it next expires, 0 if disarmed
+ * @interval_ns: timerfd: its period, 0 for a one-shot
+ * @expires_ns: timerfd with CKPT_TFD_ABSTIME on a CLOCK_REALTIME clock:
+ *	the absolute expiry (the restore keeps it, so the timer fires at
+ *	the same wall-clock time); 0 otherwise (relative to the restore)
+ * @sigmask: signalfd: the signals it reads (bit n-1 for signal n)
+ * @reserved: 0
+ */
+struct ckpt_rec_fdstate {
+	__s32 fd;
+	__u32 kind;
+	__u32 flags;
+	__u32 nr_items;
+	__s32 clockid;
+	__u32 reserved0;
+	__u64 count;
+	__s64 value_ns;
+	__s64 interval_ns;
+	__s64 expires_ns;
+	__u64 sigmask;
+	__u64 reserved[2];
+};
+
+/* Bytes of memfd and shared anonymous memory a checkpoint saves in all. */
+#define CKPT_SHMEM_MAX_DATA	(64U << 20)
+/* A memfd's name, without "memfd:", with its NUL (memfd_create(2)). */
+#define CKPT_MEMFD_NAME_MAX	250
+
+/* struct ckpt_rec_shmem.kind */
+#define CKPT_SHMEM_MEMFD	1	/* memfd_create(2) */
+#define CKPT_SHMEM_ANON		2	/* mmap(MAP_SHARED | MAP_ANONYMOUS) */
+
+/**
+ * struct ckpt_rec_shmem - a memfd or a shared anonymous memory object;
+ * for a memfd, its name follows
+ * @id: names it in FILE (CKPT_FILE_MEMFD) and VMA (CKPT_VMA_SHMEM)
+ *	records: its inode number when checkpointed; ascending
+ * @size: its size in bytes
+ * @kind: CKPT_SHMEM_*
+ * @seals: memfd: F_GET_SEALS (F_SEAL_SEAL if sealing was not allowed);
+ *	0 otherwise
+ * @name_len: memfd: bytes of name that follow (without "memfd:"),
+ *	including the NUL, 1..CKPT_MEMFD_NAME_MAX; 0 otherwise
+ * @reserved: 0
+ *
+ * Its contents follow in SHMDATA records; holes read back as zeros.
+ */
+struct ckpt_rec_shmem {
+	__u64 id;
+	__u64 size;
+	__u32 kind;
+	__u32 seals;
+	__u32 name_len;
+	__u32 reserved;
+};
+
+/**
+ * struct ckpt_rec_shmdata - a piece of a SHMEM object; the bytes follow
+ * @id: the object
+ * @offset: where the bytes go, page-aligned
+ */
+struct ckpt_rec_shmdata {
+	__u64 id;
 	__u64 offset;
 };
 

@@ -1,0 +1,101 @@
+#!/bin/sh
+# 56-fdkinds-refused: what cannot be restored faithfully is refused, and
+# hostile images are rejected.
+# (a) ckpt refuses (exit 1, one line naming EOPNOTSUPP) a timerfd armed
+#     with TFD_TIMER_CANCEL_ON_SET, an epoll watching an epoll and a
+#     MAP_PRIVATE mapping of a memfd; the process lives on.
+# (b) images of eventfd/epoll, timerfd and memfd processes, with one field
+#     of an FDSTATE, SHMEM, SHMDATA or FILE record changed (CRC fixed up):
+#     restart exits 1 naming EBADMSG and leaves no process behind; the
+#     intact image then restores and passes its checks.
+# timeout: 300
+. "$(dirname "$0")/lib.sh"
+require_module
+DUMP_ON_FAIL="p.err ckpt.err walk.out"
+H=16		# sizeof(struct ckpt_rec_header)
+
+for what in cancel nested private-memfd; do
+	mkdir "r-$what"
+	fdkinds "refuse-$what" "$TESTDIR/r-$what" </dev/null >/dev/null 2>p.err &
+	pid=$!
+	track "$pid"
+	wait_for 30 test -e "r-$what/ready" || fail "fdkinds refuse-$what did not start"
+	ckpt --kill -o "r-$what.img" "$pid" 2>"r-$what.err"
+	st=$?
+	[ "$st" -eq 1 ] || fail "ckpt of refuse-$what exited $st, expected 1"
+	expect_err EOPNOTSUPP "r-$what.err" >/dev/null
+	proc_alive "$pid" || fail "refuse-$what: the refused process did not survive"
+	log "refused $what: $(head -n 1 "r-$what.err")"
+	kill -9 "$pid"
+done
+
+# image MODE: a checkpoint of fdkinds MODE in dir MODE/, killed; walk.out
+image() {
+	mkdir -p "$1"
+	fdkinds "$1" "$TESTDIR/$1" </dev/null >"$1.out" 2>p.err &
+	pid=$!
+	track "$pid"
+	wait_for 30 test -e "$1/ready" || fail "fdkinds $1 did not start"
+	ckpt --kill -o "$1.img" "$pid" 2>ckpt.err || fail "ckpt --kill $1 failed: $(cat ckpt.err)"
+	wait "$pid"
+	imgedit walk "$1.img" >walk.out 2>&1 || fail "imgedit walk $1"
+}
+# rec_off TYPE [N]: offset of the Nth record of TYPE
+rec_off() {
+	awk -v t="$1" -v n="${2:-1}" '$2 == t && ++i == n { print $1; exit }' walk.out
+}
+n=0
+# bad IMG WHAT OFFSET WIDTH VALUE: restart refuses IMG with that change
+bad() {
+	n=$((n + 1))
+	[ -n "$3" ] || fail "$2: record not found in the image"
+	cp "$1" bad.img
+	imgedit set bad.img "$3" "$4" "$5" || fail "imgedit set $3 $4 $5"
+	restart bad.img </dev/null >"b$n.out" 2>"b$n.err"
+	st=$?
+	if [ "$st" -ne 1 ]; then
+		[ "$st" -eq 0 ] && kill -9 "$pid" 2>/dev/null
+		fail "$2: restart exited $st, expected 1 ($(head -c 300 "b$n.err"))"
+	fi
+	problem=$(err_problem EBADMSG "b$n.err")
+	[ -z "$problem" ] || fail "$2: $problem"
+	expect_gone "$pid" "$2"
+	log "$2: $(head -n 1 "b$n.err")"
+}
+
+image timerfd
+o=$(rec_off FDSTATE)
+bad timerfd.img "timerfd clock 5 (CLOCK_REALTIME_COARSE)" $((o + H + 16)) 4 5
+bad timerfd.img "timerfd negative time left" $((o + H + 32)) 8 0xffffffffffffffff
+bad timerfd.img "FDSTATE of an fd that is no timerfd" $((o + H)) 4 0
+
+image epoll
+o=$(rec_off FDSTATE)		# the epoll (lowest fd)
+o2=$(rec_off FDSTATE 2)		# an eventfd
+bad epoll.img "epoll item on an fd not in the image" $((o + H + 80)) 4 1000
+bad epoll.img "epoll item with unknown event bits" $((o + H + 84)) 4 0x08000001
+bad epoll.img "epoll state on an eventfd" $((o + H + 4)) 4 7
+bad epoll.img "eventfd counter 2^64-1" $((o2 + H + 24)) 8 0xffffffffffffffff
+bad epoll.img "eventfd reserved field" $((o2 + H + 64)) 8 1
+epid=$pid
+
+image memfd
+o=$(rec_off SHMEM)
+od=$(rec_off SHMDATA)
+of=$(awk '$2 == "FILE" && / kind=11/ { print $1; exit }' walk.out)
+bad memfd.img "memfd name without its NUL" $((o + H + 32 + $(awk -v o="$o" '$1 == o { print $3 - 33 }' walk.out))) 1 0x41
+bad memfd.img "memfd unknown seal" $((o + H + 20)) 4 0x100
+bad memfd.img "shared memory piece beyond its size" $((od + H + 8)) 8 0x10000000000
+bad memfd.img "memfd fd naming no object" $((of + H + 24)) 8 0x7fffffff
+
+# the intact image restores and passes its checks
+restart --wait epoll.img </dev/null >restart.out 2>restart.err &
+rpid=$!
+track "$rpid"
+wait_for 30 proc_alive "$epid" || fail "intact epoll image: pid $epid did not come back ($(cat restart.err))"
+touch epoll/go
+wait "$rpid"
+st=$?
+[ "$st" -eq 0 ] || fail "intact epoll image: exited with $st: $(cat p.err)"
+grep -q "all checks passed" epoll.out || fail "intact epoll image: no success report"
+pass
