@@ -303,6 +303,9 @@ static void show_file(const struct ckpt_image *img)
 	printf(" pos %lld %s\n", f->pos, ckpt_image_path(img));
 	if (f->fd_flags & CKPT_FD_SHARED)
 		printf("  shares the open file of fd %d\n", f->shared_fd);
+	if (f->fd_flags & CKPT_FD_TREE)
+		printf("  shares the open file of fd %d of process %d\n",
+		       f->shared_fd, f->shared_pid);
 	if (f->kind == CKPT_FILE_CHR)
 		printf("  rdev 0x%llx\n", f->rdev);
 	else if (f->kind == CKPT_FILE_PIPE)
@@ -549,6 +552,15 @@ static int show_record(struct show *s)
 		       ((const struct ckpt_rec_pipedata *)p)->ino,
 		       img->rec.len - sizeof(struct ckpt_rec_pipedata));
 		break;
+	case CKPT_REC_TREE: {
+		const struct ckpt_rec_tree_task *t = p;
+		uint32_t i;
+
+		for (i = 0; i < img->hdr.nr_tasks; i++)
+			printf("  process %d ppid %d pgid %d sid %d\n",
+			       t[i].pid, t[i].ppid, t[i].pgid, t[i].sid);
+		break;
+	}
 	case CKPT_REC_END:
 		printf("  %llu records before it, %llu pages, %" PRIu64 " bytes\n",
 		       ((const struct ckpt_rec_end *)p)->nr_records,

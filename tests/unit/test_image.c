@@ -215,7 +215,7 @@ static void hdr_magic(struct ckpt_image_header *h, void *ctx)
 static void hdr_version(struct ckpt_image_header *h, void *ctx)
 {
 	(void)ctx;
-	h->version = 2;
+	h->version = 99;
 }
 
 static void hdr_size(struct ckpt_image_header *h, void *ctx)
@@ -296,7 +296,7 @@ UNIT_TEST(image_bad_version)
 	struct result r = header_case(hdr_version, 0);
 
 	CHECK_EQ(r.err, -EPROTO);
-	CHECK_STR(r.msg, "version 2 is not supported");
+	CHECK_STR(r.msg, "version 99 is not supported");
 	r = header_case(hdr_size, 0);
 	CHECK_EQ(r.err, -EPROTO);
 	CHECK_STR(r.msg, "header size 256");
@@ -331,11 +331,13 @@ UNIT_TEST(image_other_machine)
 	r = header_case(hdr_page_size, 0);
 	CHECK_EQ(r.err, -EXDEV);
 	CHECK_STR(r.msg, "page size 65536");
+	/* several tasks: the image must start with a TREE record */
 	r = header_case(hdr_tasks, 0);
-	CHECK_EQ(r.err, -EOPNOTSUPP);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "must start with a TREE record");
 	r = header_case(hdr_no_tasks, 0);
-	CHECK_EQ(r.err, -EOPNOTSUPP);
-	CHECK_STR(r.msg, "holds 0 tasks");
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "0 tasks, expected 1 to 256");
 }
 
 /* ---- record framing ----------------------------------------------- */
