@@ -1029,6 +1029,8 @@ static int wait_restore(struct restart *r)
 		return CKPT_EXIT_FAILED;
 	}
 	if (r->done.result) {
+		if (r->done.err_pid > 0)	/* a tree's process */
+			r->prep.pid = r->done.err_pid;
 		report_restore(r, r->done.result);
 		reap_child(r, 0);
 		return CKPT_EXIT_FAILED;

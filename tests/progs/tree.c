@@ -8,6 +8,8 @@
  *                     root (for the refusal test); both just sleep
  *   tree sock DIR     a parent and a child holding a socketpair
  *   tree zombie DIR   a parent with an exited child it does not reap
+ *   tree pair DIR     a parent and a child, in the caller's session and
+ *                     process group
  *
  * The pipeline: the root R makes itself a session leader, then
  *
@@ -20,6 +22,8 @@
  * hold unread bytes.  R checks what comes back the same way.  All four
  * also append "NAME SEQ\n" lines through one open file they share from R
  * (one offset: no line may overwrite another).
+ *
+ * C also keeps DIR/c.data open (a restore fails if it is gone).
  *
  * Each process writes DIR/ready.NAME ("pid= ppid= pgid= sid=") once the
  * numbers flow; R writes DIR/ready once 50 came back.  After DIR/go, R
@@ -226,6 +230,9 @@ static int pipeline(void)
 		c = fork();
 		if (c == 0) {
 			name = "C";
+			snprintf(path, sizeof(path), "%s/c.data", dir);
+			if (open(path, O_RDWR | O_CREAT, 0644) < 0)
+				die("open %s: %s", path, strerror(errno));
 			close(p2[0]); close(p3[1]);
 			forward(p3[0], p4[1], 0);
 		}
@@ -297,7 +304,7 @@ int main(int argc, char **argv)
 	pid_t c;
 
 	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: tree [perm|sock|zombie] DIR\n");
+		fprintf(stderr, "usage: tree [perm|sock|zombie|pair] DIR\n");
 		return 2;
 	}
 	dir = argv[argc - 1];
@@ -305,6 +312,9 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(mode, "pipeline"))
 		return pipeline();
+	if (strcmp(mode, "perm") && strcmp(mode, "sock") &&
+	    strcmp(mode, "zombie") && strcmp(mode, "pair"))
+		die("unknown mode %s", mode);
 	if (!strcmp(mode, "sock") && socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
 		die("socketpair: %s", strerror(errno));
 	c = fork();
