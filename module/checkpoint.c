@@ -458,6 +458,10 @@ static int ckpt_checkpoint_members(struct ckpt_dump *d, u32 flags,
 		*at = d->member;
 	}
 	if (!err) {
+		err = ckpt_scan_shanon(d);
+		*at = d->member;
+	}
+	if (!err) {
 		err = ckpt_dump_all(d);
 		*at = d->member;
 	}
@@ -591,7 +595,9 @@ long ckpt_ioctl_checkpoint(void __user *uarg)
 	ckpt_pipes_init(&d);
 	xa_init(&d.files_seen);
 	xa_init(&d.ghosts);
+	xa_init(&d.shanon);
 	err = ckpt_checkpoint_members(&d, a.flags, &at, &at_pid);
+	xa_destroy(&d.shanon);
 	xa_destroy(&d.files_seen);
 	ckpt_pipes_destroy(&d);
 

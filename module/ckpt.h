@@ -135,6 +135,7 @@ struct ckpt_dump {
 	unsigned int nr_threads;
 	struct xarray ghosts;	/* deleted files, by inode number */
 	u64 ghost_bytes;
+	struct xarray shanon;	/* shared anonymous memory saved, by ino */
 };
 
 /* A task's metadata, read from the image and validated, before the
@@ -223,6 +224,8 @@ struct ckpt_restore {
 	struct ckpt_restore_ghostdata *ghostdata;
 	u32 nr_ghostdata;
 	u32 ghost_bytes;
+	struct ckpt_shanon *shanon;	/* shared anonymous memory mapped */
+	u32 nr_shanon;
 	u64 seen;		/* bit per record type */
 	u32 last_type;		/* records come in type order */
 	u64 rec_off[CKPT_REC_MAX + 1];	/* offset of each singleton */
@@ -284,6 +287,15 @@ void ckpt_pipes_free(struct ckpt_pipes *t);
 struct file *ckpt_pipe_end(const struct ckpt_restore *r,
 			   struct ckpt_pipes *t,
 			   const struct ckpt_rec_file *rec);
+
+/* mem.c: shared anonymous memory, one object per ino in a tree */
+struct ckpt_shanon {
+	u64 ino;
+	struct file *file;	/* its shmem file */
+};
+void ckpt_shanon_free(struct ckpt_restore *r);
+int ckpt_scan_shanon(struct ckpt_dump *d);
+struct file *ckpt_tree_shanon(const struct ckpt_restore *r, u64 ino);
 
 /* ghosts.c */
 struct ckpt_ghosts;

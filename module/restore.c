@@ -50,6 +50,7 @@ void ckpt_restore_free(struct ckpt_restore *r)
 	kvfree(r->sigpending);
 	ckpt_free_pipedata(r);
 	ckpt_free_ghostdata(r);
+	ckpt_shanon_free(r);
 	ckpt_free_threads(r);
 	kfree(r->cwd);
 	kfree(r->exe);

@@ -235,6 +235,19 @@ struct file *ckpt_tree_pipe_end(const struct ckpt_restore *r,
 	return f;
 }
 
+/* Shared anonymous memory @ino an earlier process mapped, or NULL. */
+struct file *ckpt_tree_shanon(const struct ckpt_restore *r, u64 ino)
+{
+	struct ckpt_tree *t = r->tree;
+	u32 j, i;
+
+	for (j = 0; t && j < r->member; j++)
+		for (i = 0; i < t->rst[j]->nr_shanon; i++)
+			if (t->rst[j]->shanon[i].ino == ino)
+				return t->rst[j]->shanon[i].file;
+	return NULL;
+}
+
 /* Keep @r's open files and pipes for the later processes. */
 void ckpt_tree_keep_files(struct ckpt_restore *r, struct file **opened,
 			  u32 n, struct ckpt_pipes *pipes)

@@ -209,9 +209,15 @@ static void report_vma(const struct ckpt_checkpoint_args *a, int err)
 
 	if (ckpt_proc_vma_name(at, a->err_addr, name, sizeof(name)))
 		snprintf(name, sizeof(name), "?");
-	ckpt_fail(err, "cannot checkpoint %s: mapping at 0x%llx (%s) %s",
-		  who, (unsigned long long)a->err_addr, name,
-		  why_unsupported(err));
+	if (err == -EOPNOTSUPP && !strncmp(name, "/dev/zero", 9))
+		ckpt_fail(err, "cannot checkpoint %s: mapping at 0x%llx is shared anonymous memory mapped by a process outside the %s too, or only in part, which is not supported yet",
+			  who, (unsigned long long)a->err_addr,
+			  (a->flags & CKPT_CHECKPOINT_TREE) ? "tree" :
+			  "process");
+	else
+		ckpt_fail(err, "cannot checkpoint %s: mapping at 0x%llx (%s) %s",
+			  who, (unsigned long long)a->err_addr, name,
+			  why_unsupported(err));
 }
 
 /* Is @pid a zombie? */

@@ -462,6 +462,8 @@ static const char *vma_kind_name(uint32_t kind)
 		return "[vvar]";
 	case CKPT_VMA_FILE_SHARED:
 		return "shared file";
+	case CKPT_VMA_SHARED_ANON:
+		return "shared anonymous";
 	default:
 		return "file";
 	}
@@ -475,8 +477,13 @@ static int check_vma(struct ckpt_image *img)
 	err = check_vma_range(img, v);
 	if (err)
 		return err;
-	if (v->kind < CKPT_VMA_ANON || v->kind > CKPT_VMA_FILE_SHARED)
+	if (v->kind < CKPT_VMA_ANON || v->kind > CKPT_VMA_SHARED_ANON)
 		return img_bad(img, "unknown kind %u", v->kind);
+	if (v->kind == CKPT_VMA_SHARED_ANON &&
+	    (v->pgoff || !v->size ||
+	     ((v->size + 4095) & ~4095ULL) != v->end - v->start))
+		return img_bad(img, "shared anonymous memory of %llu bytes does not fill its mapping 0x%llx-0x%llx",
+			       v->size, v->start, v->end);
 	if ((v->kind == CKPT_VMA_VDSO || v->kind == CKPT_VMA_VVAR) &&
 	    find_kind(img, v->kind))
 		return img_bad(img, "a second %s mapping",

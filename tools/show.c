@@ -238,6 +238,7 @@ static const char *vma_kind(uint32_t kind)
 		[CKPT_VMA_ANON] = "anon", [CKPT_VMA_FILE_PRIVATE] = "file",
 		[CKPT_VMA_VDSO] = "vdso", [CKPT_VMA_VVAR] = "vvar",
 		[CKPT_VMA_FILE_SHARED] = "shared",
+		[CKPT_VMA_SHARED_ANON] = "shared-anon",
 	};
 
 	return kind < ARRAY_SIZE(names) && names[kind] ? names[kind] : "?";
@@ -261,6 +262,8 @@ static int show_vma(struct show *s)
 	       v->prot & 4 ? 'x' : '-', vma_kind(v->kind));
 	print_flags(v->flags, vma_flags, ARRAY_SIZE(vma_flags));
 	printf(" vm_flags 0x%llx\n", v->vm_flags);
+	if (v->kind == CKPT_VMA_SHARED_ANON)
+		printf("  shared memory %llu, %llu bytes\n", v->ino, v->size);
 	if (path)
 		printf("  path %s pgoff 0x%llx ino %llu dev 0x%llx size %llu mtime %lld.%09lld\n",
 		       path, v->pgoff, v->ino, v->dev, v->size,

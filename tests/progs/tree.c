@@ -10,6 +10,10 @@
  *   tree zombie DIR   a parent with an exited child it does not reap
  *   tree pair DIR     a parent and a child, in the caller's session and
  *                     process group
+ *   tree shm DIR      a parent and a child sharing anonymous memory
+ *                     (MAP_SHARED | MAP_ANONYMOUS, made before the fork):
+ *                     after DIR/go each checks what both wrote before, then
+ *                     they talk through it; "all checks passed", exit 0
  *
  * The pipeline: the root R makes itself a session leader, then
  *
@@ -37,6 +41,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -291,6 +296,100 @@ static int pipeline(void)
 	return 0;
 }
 
+#define SHM_PAGES	8
+#define SHM_HOLE	6	/* never written: must read back as zeros */
+
+struct shm_ctl {
+	volatile int filled;	/* the child wrote its pages */
+	volatile int token;	/* the child, after restart */
+	volatile int answer;	/* the parent, seeing the token */
+};
+
+static uint64_t shm_word(unsigned int page, unsigned int j)
+{
+	return page == SHM_HOLE ? 0 : 0x5ea0000000000000ULL |
+	       (uint64_t)page << 32 | j;
+}
+
+static void shm_fill(uint64_t *mem, unsigned int from, unsigned int to)
+{
+	unsigned int n = 4096 / sizeof(uint64_t), p, j;
+
+	for (p = from; p < to; p++)
+		for (j = 0; j < n && p != SHM_HOLE; j++)
+			mem[p * n + j] = shm_word(p, j);
+}
+
+static void shm_check(const uint64_t *mem)
+{
+	unsigned int n = 4096 / sizeof(uint64_t), p, j;
+
+	for (p = 0; p < SHM_PAGES; p++)
+		for (j = 0; j < n; j++)
+			if (mem[p * n + j] != shm_word(p, j))
+				die("shared page %u word %u: 0x%llx, expected 0x%llx",
+				    p, j, (unsigned long long)mem[p * n + j],
+				    (unsigned long long)shm_word(p, j));
+}
+
+/* Wait (10 s at most) for *@v to become @want. */
+static void shm_wait(volatile int *v, int want, const char *what)
+{
+	const struct timespec tick = { 0, 10 * 1000 * 1000 };
+	int i;
+
+	for (i = 0; i < 1000 && *v != want; i++)
+		nanosleep(&tick, NULL);
+	if (*v != want)
+		die("%s did not show in the shared memory (%d)", what, *v);
+}
+
+static int shm_tree(void)
+{
+	uint64_t *mem = mmap(NULL, SHM_PAGES * 4096, PROT_READ | PROT_WRITE,
+			     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct shm_ctl *ctl = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pid_t c;
+
+	if (mem == MAP_FAILED || ctl == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
+	shm_fill(mem, 0, 4);
+	c = fork();
+	if (c < 0)
+		die("fork: %s", strerror(errno));
+	if (c == 0) {
+		name = "C";
+		shm_fill(mem, 4, SHM_PAGES);
+		ctl->filled = 1;
+		wait_for_go(dir);
+		shm_check(mem);
+		ctl->token = 12345;
+		shm_wait(&ctl->answer, 54321, "the parent's answer");
+		exit(0);
+	}
+	shm_wait(&ctl->filled, 1, "the child's pages");
+	{
+		FILE *f;
+		char path[4096], tmp[4096];
+
+		snprintf(tmp, sizeof(tmp), "%s/ready.tmp", dir);
+		snprintf(path, sizeof(path), "%s/ready", dir);
+		f = fopen(tmp, "w");
+		if (!f || fprintf(f, "pid=%d child=%d\n", getpid(), c) < 0 ||
+		    fclose(f) || rename(tmp, path))
+			die("cannot write the ready file");
+	}
+	wait_for_go(dir);
+	shm_check(mem);
+	shm_wait(&ctl->token, 12345, "the child's token");
+	ctl->answer = 54321;
+	wait_child(c, "the child");
+	printf("all checks passed: %d pages shared with the child\n",
+	       SHM_PAGES);
+	return 0;
+}
+
 static void __attribute__((noreturn)) sleep_forever(void)
 {
 	for (;;)
@@ -304,7 +403,7 @@ int main(int argc, char **argv)
 	pid_t c;
 
 	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: tree [perm|sock|zombie|pair] DIR\n");
+		fprintf(stderr, "usage: tree [perm|sock|zombie|pair|shm] DIR\n");
 		return 2;
 	}
 	dir = argv[argc - 1];
@@ -312,6 +411,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(mode, "pipeline"))
 		return pipeline();
+	if (!strcmp(mode, "shm"))
+		return shm_tree();
 	if (strcmp(mode, "perm") && strcmp(mode, "sock") &&
 	    strcmp(mode, "zombie") && strcmp(mode, "pair"))
 		die("unknown mode %s", mode);

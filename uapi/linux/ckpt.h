@@ -539,6 +539,10 @@ struct ckpt_rec_mm {
 #define CKPT_VMA_VVAR		4	/* [vvar]: not restored, moved */
 #define CKPT_VMA_FILE_SHARED	5	/* MAP_SHARED of a regular file: the
 					 * data is the file's, none saved */
+#define CKPT_VMA_SHARED_ANON	6	/* MAP_SHARED | MAP_ANONYMOUS: ino
+					 * names the memory, size its bytes;
+					 * its pages are saved once, with the
+					 * first process mapping it */
 
 /* struct ckpt_rec_vma.prot: PROT_READ/WRITE/EXEC values of mman.h */
 /* struct ckpt_rec_vma.flags */
@@ -559,7 +563,10 @@ struct ckpt_rec_mm {
  * @path_len: bytes of path that follow, including the NUL; 0 for none
  * @ino, @dev, @size, @mtime_ns: identity of the file when checkpointed;
  *	a restore refuses a privately mapped file that changed (ESTALE); a
- *	shared mapping's file may change (its contents are the data)
+ *	shared mapping's file may change (its contents are the data); for
+ *	CKPT_VMA_SHARED_ANON, @ino names the shared memory (one object for
+ *	every mapping with that @ino, in every process of a tree) and @size
+ *	is its size, which the mapping covers whole (@pgoff 0)
  * @vm_flags: the kernel's vm_flags (informative)
  */
 struct ckpt_rec_vma {
