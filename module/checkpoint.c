@@ -247,6 +247,9 @@ static int ckpt_check_target(struct ckpt_dump *d, struct ckpt_member *m,
 	unsigned int i;
 	int n = m->nr_threads;
 
+	if (m->zombie)
+		return 0;
+
 	if (m->task->flags & PF_EXITING)
 		return -ESRCH;
 	/*
@@ -302,6 +305,10 @@ static int ckpt_dump_tree(struct ckpt_dump *d)
 		struct task_struct *t = d->members[i].task;
 
 		memset(&tt[i], 0, sizeof(tt[i]));
+		if (d->members[i].zombie) {
+			tt[i].flags = CKPT_TREE_ZOMBIE;
+			tt[i].exit_code = READ_ONCE(t->exit_code) & 0xffff;
+		}
 		tt[i].pid = task_tgid_vnr(t);
 		rcu_read_lock();
 		tt[i].ppid = task_tgid_vnr(rcu_dereference(t->real_parent));
@@ -325,6 +332,8 @@ static int ckpt_dump_all(struct ckpt_dump *d)
 	for (i = 0; !err && i < d->nr_members; i++) {
 		struct ckpt_member *m = &d->members[i];
 
+		if (m->zombie)
+			continue;	/* no records: the TREE record says all */
 		d->member = i;
 		d->task = m->task;
 		d->threads = m->threads;
@@ -417,7 +426,16 @@ static int ckpt_freeze_all(struct ckpt_dump *d, unsigned int *at)
 		struct ckpt_member *m = &d->members[i];
 
 		*at = i;
-		if (m->task->exit_state) {	/* a zombie */
+		/*
+		 * A zombie waiting for its parent stays one: it cannot change
+		 * while its parent is frozen.  It cannot be the root, nor has
+		 * it children (they went to a reaper).
+		 */
+		if (m->task->exit_state == EXIT_ZOMBIE && i) {
+			m->zombie = true;
+			continue;
+		}
+		if (m->task->exit_state) {
 			err = ckpt_fail(&d->err, CKPT_OBJ_TASK, -EOPNOTSUPP);
 			break;
 		}

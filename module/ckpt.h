@@ -117,6 +117,7 @@ struct ckpt_member {
 	struct task_struct **threads;	/* referenced */
 	unsigned int nr_threads;
 	struct ckpt_freezer **fz;
+	bool zombie;			/* exited, waiting for its parent */
 };
 
 /* State read from the target by the dump halves. */

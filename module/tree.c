@@ -90,22 +90,42 @@ static int ckpt_tree_index(const struct ckpt_tree *t, pid_t pid, u32 below)
 	return -1;
 }
 
-/* Distinct positive PIDs; each parent but the first's listed before. */
+static bool ckpt_tree_zombie(const struct ckpt_tree *t, u32 i)
+{
+	return t->tasks[i].flags & CKPT_TREE_ZOMBIE;
+}
+
+/*
+ * Distinct positive PIDs; each parent but the first's listed before, and
+ * not a zombie; the first is not a zombie.
+ */
 static bool ckpt_tree_ok(const struct ckpt_tree *t)
 {
 	u32 i;
+	int p;
 
 	for (i = 0; i < t->nr; i++) {
 		const struct ckpt_rec_tree_task *tt = &t->tasks[i];
 
 		if (tt->pid <= 0 || tt->pgid <= 0 || tt->sid <= 0 ||
-		    tt->flags || tt->reserved ||
+		    (tt->flags & ~CKPT_TREE_ZOMBIE) ||
+		    (tt->flags ? tt->exit_code > 0xffff || !i :
+		     tt->exit_code) ||
 		    ckpt_tree_index(t, tt->pid, i) >= 0)
 			return false;
-		if (i && ckpt_tree_index(t, tt->ppid, i) < 0)
+		p = ckpt_tree_index(t, tt->ppid, i);
+		if (i && (p < 0 || ckpt_tree_zombie(t, p)))
 			return false;
 	}
 	return true;
+}
+
+/* The first process at or after @k that is not a zombie, or t->nr. */
+static u32 ckpt_tree_live(const struct ckpt_tree *t, u32 k)
+{
+	while (k < t->nr && ckpt_tree_zombie(t, k))
+		k++;
+	return k;
 }
 
 /* At prepare time, after the header: the TREE record. */
@@ -197,8 +217,8 @@ int ckpt_tree_check_file(const struct ckpt_restore *r,
 	if (!r->tree)
 		return -EBADMSG;
 	j = ckpt_tree_index(r->tree, f->shared_pid, r->member);
-	if (j < 0)
-		return -EBADMSG;
+	if (j < 0 || !r->tree->rst[j])
+		return -EBADMSG;	/* a zombie has no files */
 	o = r->tree->rst[j];
 	i = ckpt_tree_fd_index(o, f->shared_fd);
 	if (i < 0 || o->files[i].rec.kind != f->kind)
@@ -213,7 +233,7 @@ struct file *ckpt_tree_file(const struct ckpt_restore *r,
 	struct ckpt_tree *t = r->tree;
 	int j = ckpt_tree_index(t, rec->shared_pid, r->member), i;
 
-	if (j < 0)
+	if (j < 0 || !t->rst[j])
 		return ERR_PTR(-EBADMSG);
 	i = ckpt_tree_fd_index(t->rst[j], rec->shared_fd);
 	if (i < 0 || i >= t->nr_opened[j])
@@ -242,7 +262,7 @@ struct file *ckpt_tree_shanon(const struct ckpt_restore *r, u64 ino)
 	u32 j, i;
 
 	for (j = 0; t && j < r->member; j++)
-		for (i = 0; i < t->rst[j]->nr_shanon; i++)
+		for (i = 0; t->rst[j] && i < t->rst[j]->nr_shanon; i++)
 			if (t->rst[j]->shanon[i].ino == ino)
 				return t->rst[j]->shanon[i].file;
 	return NULL;
@@ -286,7 +306,7 @@ static void ckpt_tree_done(struct ckpt_tree *t, u32 k)
 	bool last = false;
 
 	mutex_lock(&t->lock);
-	t->turn = k + 1;
+	t->turn = ckpt_tree_live(t, k + 1);
 	if (t->turn == t->nr && !t->over) {
 		t->over = true;
 		t->result = 0;
@@ -303,8 +323,14 @@ static void ckpt_tree_done(struct ckpt_tree *t, u32 k)
 /* Process @k's metadata, from where process @k - 1's records ended. */
 static struct ckpt_restore *ckpt_tree_next(struct ckpt_tree *t, u32 k)
 {
-	struct ckpt_restore *prev = t->rst[k - 1], *r;
+	struct ckpt_restore *prev = NULL, *r;
+	u32 j = k;
 	int err;
+
+	while (!prev && j)		/* the last one with records */
+		prev = t->rst[--j];
+	if (!prev)
+		return ERR_PTR(-EINVAL);
 
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
@@ -411,6 +437,8 @@ long ckpt_tree_restore_task(struct file *file, struct ckpt_restore *r0)
 		return -ESRCH;
 	mutex_lock(&t->lock);
 	k = ckpt_tree_index(t, me, t->nr);
+	if (k >= 0 && ckpt_tree_zombie(t, k))
+		k = -1;			/* it exits, it does not restore */
 	err = k < 0 ? -ESRCH : t->claimed[k] ? -EALREADY :
 	      t->over ? -ECANCELED : 0;
 	if (!err)

@@ -532,7 +532,8 @@ static int tree_earlier(const struct ckpt_image *img, int32_t pid)
 	uint32_t i;
 
 	for (i = 0; img->tree && i < img->task_idx; i++)
-		if (img->tree[i].pid == pid)
+		if (img->tree[i].pid == pid &&
+		    !(img->tree[i].flags & CKPT_TREE_ZOMBIE))
 			return 1;
 	return 0;
 }
@@ -808,6 +809,9 @@ static int check_pages(struct ckpt_image *img)
 static void next_task(struct ckpt_image *img)
 {
 	img->task_idx++;
+	while (img->task_idx < img->hdr.nr_tasks &&
+	       img->tree[img->task_idx].flags & CKPT_TREE_ZOMBIE)
+		img->task_idx++;	/* a zombie has no records */
 	img->last_type = 0;
 	memset(&img->task, 0, sizeof(img->task));
 	img->nr_vmas = 0;
@@ -830,14 +834,17 @@ static int check_tree(struct ckpt_image *img)
 		if (t[i].pid <= 0 || t[i].pgid <= 0 || t[i].sid <= 0)
 			return img_bad(img, "process %u: pid %d, group %d, session %d: not positive",
 				       i, t[i].pid, t[i].pgid, t[i].sid);
-		if (t[i].flags || t[i].reserved)
-			return img_bad(img, "process %u: non-zero flags or reserved field",
-				       i);
+		if ((t[i].flags & ~CKPT_TREE_ZOMBIE) ||
+		    (t[i].flags ? t[i].exit_code > 0xffff || !i :
+		     t[i].exit_code))
+			return img_bad(img, "process %u: bad flags 0x%x or exit status 0x%x",
+				       i, t[i].flags, t[i].exit_code);
 		for (j = 0; j < i; j++) {
 			if (t[j].pid == t[i].pid)
 				return img_bad(img, "pid %d is listed twice",
 					       t[i].pid);
-			parent |= t[j].pid == t[i].ppid;
+			parent |= t[j].pid == t[i].ppid &&
+				  !(t[j].flags & CKPT_TREE_ZOMBIE);
 		}
 		if (!parent)
 			return img_bad(img, "the parent %d of process %d is not listed before it",
@@ -861,9 +868,9 @@ static int check_end(struct ckpt_image *img)
 	if (e->nr_pages != img->nr_pages)
 		return img_bad(img, "it counts %llu pages, the image has %" PRIu64,
 			       e->nr_pages, img->nr_pages);
-	if (img->task_idx + 1 < img->hdr.nr_tasks)
+	if (img->tree)
 		next_task(img);
-	else
+	if (!img->tree || img->task_idx >= img->hdr.nr_tasks)
 		img->done = 1;
 	return 0;
 }

@@ -1145,6 +1145,27 @@ static int tree_read_image(struct restart *r)
 	return err;
 }
 
+static int is_zombie(const struct tree_member *m)
+{
+	return m->t.flags & CKPT_TREE_ZOMBIE;
+}
+
+/*
+ * A zombie is made again by exiting with its status: a plain exit, or a
+ * signal whose default action ends the process (without a core dump).
+ */
+static int tree_zombie_bad(const struct tree_member *m)
+{
+	unsigned int sig = m->t.exit_code & 0x7f;
+
+	if (!is_zombie(m) || !sig)
+		return 0;
+	return (m->t.exit_code & 0x80) || sig >= 65 || sig == SIGSTOP ||
+	       sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU ||
+	       sig == SIGCONT || sig == SIGCHLD || sig == SIGURG ||
+	       sig == SIGWINCH;
+}
+
 /*
  * How each process gets its session and group: inherited from its parent
  * (the root: from us), setsid(), or setpgid() into a group whose leader
@@ -1158,6 +1179,13 @@ static int tree_plan_links(struct restart *r)
 		struct tree_member *m = &tree.m[i];
 		pid_t sid, pgid;
 
+		if (tree_zombie_bad(m)) {
+			ckpt_fail(-EOPNOTSUPP, "cannot restore %s: process %d is a zombie killed by signal %u%s, which cannot be made again",
+				  r->name, m->t.pid, m->t.exit_code & 0x7f,
+				  m->t.exit_code & 0x80 ? " with a core dump" :
+				  "");
+			return -EOPNOTSUPP;
+		}
 		m->parent = -1;
 		for (j = 0; j < i; j++)
 			if (tree.m[j].t.pid == m->t.ppid)
@@ -1220,6 +1248,8 @@ static int tree_setup(struct restart *r, const char *argv0)
 	for (i = 0; i < tree.n; i++) {
 		struct child_ctx *c = &tree.m[i].ctx;
 
+		if (is_zombie(&tree.m[i]))
+			continue;	/* it only exits */
 		err = child_plan(c);
 		if (!err && c->plan_err && c->plan_err != -EADDRINUSE)
 			err = c->plan_err;
@@ -1242,6 +1272,27 @@ static void __attribute__((noreturn)) tree_fail(int stage, int err, pid_t pid)
 	do
 		n = write(tree.msg_wr, &msg, sizeof(msg));
 	while (n < 0 && errno == EINTR);
+	_exit(CKPT_EXIT_FAILED);
+}
+
+/* End as the zombie's process ended; its parent will wait for it. */
+static void __attribute__((noreturn)) tree_exit_as(uint32_t status)
+{
+	int sig = status & 0x7f;
+	struct sigaction sa;
+	sigset_t set;
+
+	if (!sig)
+		_exit((status >> 8) & 0xff);
+	/* No core dump, even to a core_pattern pipe. */
+	prctl(PR_SET_DUMPABLE, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigaction(sig, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	kill(getpid(), sig);
 	_exit(CKPT_EXIT_FAILED);
 }
 
@@ -1316,6 +1367,8 @@ static void __attribute__((noreturn)) tree_member_run(uint32_t i)
 	}
 	while (write(m->ready[1], "r", 1) < 0 && errno == EINTR)
 		;
+	if (is_zombie(m))
+		tree_exit_as(m->t.exit_code);
 	child_run(&m->ctx);
 }
 

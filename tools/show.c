@@ -560,8 +560,9 @@ static int show_record(struct show *s)
 		uint32_t i;
 
 		for (i = 0; i < img->hdr.nr_tasks; i++)
-			printf("  process %d ppid %d pgid %d sid %d\n",
-			       t[i].pid, t[i].ppid, t[i].pgid, t[i].sid);
+			printf("  process %d ppid %d pgid %d sid %d%s\n",
+			       t[i].pid, t[i].ppid, t[i].pgid, t[i].sid,
+			       t[i].flags & CKPT_TREE_ZOMBIE ? " zombie" : "");
 		break;
 	}
 	case CKPT_REC_END:

@@ -7,7 +7,9 @@
  *   tree perm DIR     a parent running as uid 1000 with a child left as
  *                     root (for the refusal test); both just sleep
  *   tree sock DIR     a parent and a child holding a socketpair
- *   tree zombie DIR   a parent with an exited child it does not reap
+ *   tree zombie DIR   a parent with a child that exited with status 7,
+ *                     not reaped; after DIR/go the parent reaps it and
+ *                     checks its status ("all checks passed", exit 0)
  *   tree pair DIR     a parent and a child, in the caller's session and
  *                     process group
  *   tree shm DIR      a parent and a child sharing anonymous memory
@@ -450,6 +452,18 @@ int main(int argc, char **argv)
 		if (!f || fprintf(f, "pid=%d child=%d\n", getpid(), c) < 0 ||
 		    fclose(f) || rename(tmp, path))
 			die("cannot write the ready file");
+	}
+	if (!strcmp(mode, "zombie")) {
+		int st;
+
+		wait_for_go(dir);
+		if (waitpid(c, &st, WNOHANG) != c)
+			die("the child %d is not a zombie any more", c);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 7)
+			die("the child ended with status 0x%x, not exit 7", st);
+		printf("all checks passed: the zombie %d had exit status 7\n",
+		       c);
+		return 0;
 	}
 	sleep_forever();
 }

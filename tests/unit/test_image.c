@@ -1088,7 +1088,8 @@ static struct result tree_case(const struct ckpt_rec_tree_task *tt,
 	tb_put(&t, &h, sizeof(h));
 	tb_rec(&t, CKPT_REC_TREE, tt, n * sizeof(*tt));
 	for (i = 0; i < n; i++)
-		tb_task(&t, &img, i, tt[i].pid, fix);
+		if (!(tt[i].flags & CKPT_TREE_ZOMBIE))
+			tb_task(&t, &img, i, tt[i].pid, fix);
 	r = check_buf(t.buf, t.len - cut);
 	free(t.buf);
 	ib_free(&img);
@@ -1125,6 +1126,17 @@ UNIT_TEST(image_tree_truncated)
 	CHECK_EQ(r.err, -ENODATA);
 }
 
+/* Process 2's first descriptor names the zombie 100's open file. */
+static void fix_zombie_fd(uint32_t idx, uint32_t type, void *p)
+{
+	struct ckpt_rec_file *f = p;
+
+	if (idx == 2 && type == CKPT_REC_FILE && f->fd == 0) {
+		f->fd_flags = CKPT_FD_TREE;
+		f->shared_pid = 100;
+	}
+}
+
 UNIT_TEST(image_tree_bad_links)
 {
 	struct ckpt_rec_tree_task tt[3];
@@ -1147,9 +1159,42 @@ UNIT_TEST(image_tree_bad_links)
 	CHECK_EQ(r.err, -EBADMSG);
 	CHECK_STR(r.msg, "not positive");
 	memcpy(tt, tree3, sizeof(tt));
-	tt[1].reserved = 1;
+	tt[1].exit_code = 1;		/* a status, but not a zombie */
 	r = tree_case(tt, 3, NULL, 0);
 	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "bad flags 0x0 or exit status 0x1");
+	memcpy(tt, tree3, sizeof(tt));
+	tt[1].flags = CKPT_TREE_ZOMBIE;	/* the parent of 102 */
+	r = tree_case(tt, 3, NULL, 0);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "the parent 101 of process 102 is not listed before it");
+	memcpy(tt, tree3, sizeof(tt));
+	tt[0].flags = CKPT_TREE_ZOMBIE;	/* the root */
+	r = tree_case(tt, 3, NULL, 0);
+	CHECK_EQ(r.err, -EBADMSG);
+}
+
+UNIT_TEST(image_tree_zombie)
+{
+	struct ckpt_rec_tree_task tt[3];
+	struct result r;
+
+	/* 102 exited with status 7: listed, but no records of its own */
+	memcpy(tt, tree3, sizeof(tt));
+	tt[2].flags = CKPT_TREE_ZOMBIE;
+	tt[2].exit_code = 7 << 8;
+	r = tree_case(tt, 3, NULL, 0);
+	CHECK_EQ(r.err, 0);
+	/* and 101 may not share a file of a zombie */
+	memcpy(tt, tree3, sizeof(tt));
+	tt[0].pid = 99;
+	tt[1].ppid = 99;
+	tt[2].ppid = 99;
+	tt[1].flags = CKPT_TREE_ZOMBIE;
+	tt[1].pid = 100;
+	r = tree_case(tt, 3, fix_zombie_fd, 0);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "not an earlier process of the tree");
 }
 
 static void fix_task_pid(uint32_t idx, uint32_t type, void *p)

@@ -802,17 +802,24 @@ struct ckpt_rec_pages {
 	__u32 reserved;
 };
 
+/* struct ckpt_rec_tree_task.flags */
+#define CKPT_TREE_ZOMBIE	(1U << 0)	/* exited, not yet reaped */
+
 /**
  * struct ckpt_rec_tree_task - one process of a tree (CKPT_REC_TREE)
  * @pid: its PID
  * @ppid: its parent: for every member but the first (the root), an
  *	earlier member
  * @pgid, @sid: its process group and session
- * @flags, @reserved: 0
+ * @flags: CKPT_TREE_*
+ * @exit_code: with CKPT_TREE_ZOMBIE, its wait status (as waitpid(2)
+ *	reports it: exit status << 8, or the signal); else 0
  *
  * An image of nr_tasks > 1 processes starts with one CKPT_REC_TREE record
  * listing them, parents before children; then each process's records
- * follow in that order, TASK to END, as in a one-process image.
+ * follow in that order, TASK to END, as in a one-process image.  A zombie
+ * (never the first, never a parent) has no records: restart makes it
+ * exit again with its status, to wait for its parent.
  */
 struct ckpt_rec_tree_task {
 	__s32 pid;
@@ -820,7 +827,7 @@ struct ckpt_rec_tree_task {
 	__s32 pgid;
 	__s32 sid;
 	__u32 flags;
-	__u32 reserved;
+	__u32 exit_code;
 };
 
 /**
