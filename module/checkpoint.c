@@ -27,6 +27,8 @@
 #include <linux/nsproxy.h>
 #include <linux/pid_namespace.h>
 #include <linux/seccomp.h>
+#include <linux/fdtable.h>
+#include <linux/fs_struct.h>
 #include "ckpt.h"
 
 #define CKPT_FREEZE_TIMEOUT	(10 * HZ)
@@ -124,63 +126,62 @@ static void ckpt_release(struct ckpt_freezer *fz)
 }
 
 /* Let the group go: killed, stopped (both group-wide) or running. */
-static void ckpt_thaw_group(struct ckpt_dump *d, struct ckpt_freezer **fz,
-			    u32 flags, bool ok)
+static void ckpt_thaw_group(struct ckpt_member *m, u32 flags, bool ok)
 {
 	unsigned int i;
 
 	if (ok && (flags & CKPT_CHECKPOINT_KILL))
-		send_sig(SIGKILL, d->task, 1);
+		send_sig(SIGKILL, m->task, 1);
 	else if (ok && (flags & CKPT_CHECKPOINT_LEAVE_STOPPED))
-		send_sig(SIGSTOP, d->task, 1);
-	for (i = 0; i < d->nr_threads; i++)
-		if (fz[i])
-			ckpt_release(fz[i]);
+		send_sig(SIGSTOP, m->task, 1);
+	for (i = 0; i < m->nr_threads; i++)
+		if (m->fz && m->fz[i])
+			ckpt_release(m->fz[i]);
 }
 
-static void ckpt_put_group(struct ckpt_dump *d, struct ckpt_freezer **fz)
+static void ckpt_put_group(struct ckpt_member *m)
 {
 	unsigned int i;
 
-	for (i = 0; i < d->nr_threads; i++)
-		put_task_struct(d->threads[i]);
-	kfree(d->threads);
-	kfree(fz);
-	d->threads = NULL;
-	d->nr_threads = 0;
+	for (i = 0; i < m->nr_threads; i++)
+		put_task_struct(m->threads[i]);
+	kfree(m->threads);
+	kfree(m->fz);
+	m->threads = NULL;
+	m->fz = NULL;
+	m->nr_threads = 0;
 }
 
 /*
- * Freeze every thread of the target.  A thread born or gone meanwhile
+ * Freeze every thread of the member.  A thread born or gone meanwhile
  * makes it -EAGAIN: the caller thaws and tries again.
  */
-static int ckpt_freeze_group(struct ckpt_dump *d, struct ckpt_freezer ***out)
+static int ckpt_freeze_group(struct ckpt_dump *d, struct ckpt_member *m)
 {
-	unsigned int n = get_nr_threads(d->task), i = 0;
-	struct ckpt_freezer **fz;
+	unsigned int n = get_nr_threads(m->task), i = 0;
 	struct task_struct *th;
 	int err = 0;
 
 	if (n > CKPT_MAX_THREADS + 1)
 		return ckpt_fail(&d->err, CKPT_OBJ_TASK, -EOPNOTSUPP);
-	d->threads = kcalloc(n, sizeof(*d->threads), GFP_KERNEL);
-	*out = fz = kcalloc(n, sizeof(*fz), GFP_KERNEL);
-	if (!d->threads || !fz)
+	m->threads = kcalloc(n, sizeof(*m->threads), GFP_KERNEL);
+	m->fz = kcalloc(n, sizeof(*m->fz), GFP_KERNEL);
+	if (!m->threads || !m->fz)
 		return -ENOMEM;
 	rcu_read_lock();
-	for_each_thread(d->task, th) {
+	for_each_thread(m->task, th) {
 		if (i == n)
 			break;
-		d->threads[i++] = get_task_struct(th);
+		m->threads[i++] = get_task_struct(th);
 	}
 	rcu_read_unlock();
-	d->nr_threads = i;
-	for (i = 0; i < d->nr_threads && !err; i++) {
-		err = ckpt_freeze(d->threads[i], &fz[i]);
-		if (err == -ESRCH && d->threads[i] != d->task)
+	m->nr_threads = i;
+	for (i = 0; i < m->nr_threads && !err; i++) {
+		err = ckpt_freeze(m->threads[i], &m->fz[i]);
+		if (err == -ESRCH && m->threads[i] != m->task)
 			err = -EAGAIN;	/* a thread exited */
 	}
-	if (!err && get_nr_threads(d->task) != d->nr_threads)
+	if (!err && get_nr_threads(m->task) != m->nr_threads)
 		err = -EAGAIN;
 	return err;
 }
@@ -217,24 +218,52 @@ static bool ckpt_same_namespaces(struct task_struct *t)
 }
 
 /*
+ * A file table, fs context or signal handler table shared with another
+ * process (CLONE_FILES, CLONE_FS, CLONE_SIGHAND without CLONE_THREAD)
+ * would come back private: refuse.  Each of the @n threads holds one
+ * reference.
+ */
+static bool ckpt_shares_ok(struct task_struct *t, int n)
+{
+	bool ok;
+
+	task_lock(t);
+	ok = t->files && atomic_read(&t->files->count) <= n &&
+	     t->fs && t->fs->users <= n;
+	task_unlock(t);
+	rcu_read_lock();
+	ok = ok && refcount_read(&rcu_dereference(t->sighand)->count) <= n;
+	rcu_read_unlock();
+	return ok;
+}
+
+/*
  * State that is not saved yet and would be lost silently: refuse.  What
  * is saved is documented in Documentation/overview.rst.
  */
-static int ckpt_check_target(struct ckpt_dump *d, struct ckpt_err *e)
+static int ckpt_check_target(struct ckpt_dump *d, struct ckpt_member *m,
+			     struct ckpt_err *e)
 {
 	unsigned int i;
+	int n = m->nr_threads;
 
-	if (d->task->flags & PF_EXITING)
+	if (m->zombie)
+		return 0;
+
+	if (m->task->flags & PF_EXITING)
 		return -ESRCH;
 	/*
 	 * sysvsem.undo_list cannot tell: glibc's threads (CLONE_SYSVSEM)
 	 * allocate an empty one, and its contents are private to ipc/sem.c.
 	 * SEM_UNDO adjustments are documented as not saved.
 	 */
-	if (!ckpt_same_namespaces(d->task))
+	if (!ckpt_same_namespaces(m->task))
 		return ckpt_fail(e, CKPT_OBJ_TASK, -EOPNOTSUPP);
-	for (i = 0; i < d->nr_threads; i++) {
-		struct task_struct *t = d->threads[i];
+	/* A tree's processes are single-threaded for now. */
+	if (d->nr_members > 1 && n != 1)
+		return ckpt_fail(e, CKPT_OBJ_TASK, -EOPNOTSUPP);
+	for (i = 0; i < m->nr_threads; i++) {
+		struct task_struct *t = m->threads[i];
 
 		if (t->ptrace)
 			return ckpt_fail(e, CKPT_OBJ_TASK, -EBUSY);
@@ -243,10 +272,11 @@ static int ckpt_check_target(struct ckpt_dump *d, struct ckpt_err *e)
 		if (t->seccomp.mode != SECCOMP_MODE_DISABLED)
 			return ckpt_fail(e, CKPT_OBJ_TASK, -EOPNOTSUPP);
 	}
-	return 0;
+	return ckpt_shares_ok(m->task, n) ? 0 :
+	       ckpt_fail(e, CKPT_OBJ_TASK, -EOPNOTSUPP);
 }
 
-static int ckpt_dump_all(struct ckpt_dump *d)
+static int ckpt_dump_one(struct ckpt_dump *d)
 {
 	static int (*const steps[])(struct ckpt_dump *d) = {
 		ckpt_dump_task, ckpt_dump_fs, ckpt_dump_sigactions,
@@ -256,10 +286,8 @@ static int ckpt_dump_all(struct ckpt_dump *d)
 		ckpt_dump_fdstates, ckpt_dump_shmems, ckpt_dump_pages,
 	};
 	unsigned int i;
-	int err;
+	int err = 0;
 
-	err = ckpt_write_header(&d->out, ckpt_cpu_xfeatures(),
-				ckpt_cpu_xstate_size());
 	for (i = 0; !err && i < ARRAY_SIZE(steps); i++)
 		err = steps[i](d);
 	if (!err)
@@ -267,39 +295,202 @@ static int ckpt_dump_all(struct ckpt_dump *d)
 	return err;
 }
 
-static int ckpt_checkpoint_task(struct ckpt_dump *d, u32 flags)
+/* The TREE record: each member's PID, parent, group and session. */
+static int ckpt_dump_tree(struct ckpt_dump *d)
 {
-	struct task_struct *t = d->task;
-	struct ckpt_freezer **fz = NULL;
-	int err, tries = 5;
+	struct ckpt_rec_tree_task *tt = ckpt_rec_payload(&d->out);
+	unsigned int i;
 
-	for (;;) {
-		err = ckpt_freeze_group(d, &fz);
-		if (err != -EAGAIN || !--tries)
+	for (i = 0; i < d->nr_members; i++) {
+		struct task_struct *t = d->members[i].task;
+
+		memset(&tt[i], 0, sizeof(tt[i]));
+		if (d->members[i].zombie) {
+			tt[i].flags = CKPT_TREE_ZOMBIE;
+			tt[i].exit_code = READ_ONCE(t->exit_code) & 0xffff;
+		}
+		tt[i].pid = task_tgid_vnr(t);
+		rcu_read_lock();
+		tt[i].ppid = task_tgid_vnr(rcu_dereference(t->real_parent));
+		rcu_read_unlock();
+		tt[i].pgid = task_pgrp_vnr(t);
+		tt[i].sid = task_session_vnr(t);
+	}
+	return ckpt_write_payload(&d->out, CKPT_REC_TREE,
+				  d->nr_members * sizeof(*tt));
+}
+
+static int ckpt_dump_all(struct ckpt_dump *d)
+{
+	unsigned int i;
+	int err;
+
+	err = ckpt_write_header(&d->out, ckpt_cpu_xfeatures(),
+				ckpt_cpu_xstate_size(), d->nr_members);
+	if (!err && d->nr_members > 1)
+		err = ckpt_dump_tree(d);
+	for (i = 0; !err && i < d->nr_members; i++) {
+		struct ckpt_member *m = &d->members[i];
+
+		if (m->zombie)
+			continue;	/* no records: the TREE record says all */
+		d->member = i;
+		d->task = m->task;
+		d->threads = m->threads;
+		d->nr_threads = m->nr_threads;
+		d->mm = get_task_mm(m->task);
+		if (!d->mm) {
+			err = -ESRCH;
 			break;
-		ckpt_thaw_group(d, fz, 0, false);
-		ckpt_put_group(d, fz);
+		}
+		/* Deleted files, fd states and memfds: saved per process. */
+		xa_init(&d->ghosts);
+		d->ghost_bytes = 0;
+		xa_init(&d->fdstates);
+		d->nr_epitems = 0;
+		xa_init(&d->shmems);
+		d->shmem_bytes = 0;
+		err = ckpt_dump_one(d);
+		ckpt_shmems_destroy(d);
+		ckpt_fdstates_destroy(d);
+		ckpt_ghosts_destroy(d);
+		mmput(d->mm);
+		d->mm = NULL;
+		if (!err && (m->task->flags & PF_EXITING))
+			err = -ESRCH;
+	}
+	return err;
+}
+
+static bool ckpt_is_member(struct ckpt_dump *d, pid_t pid, unsigned int below)
+{
+	unsigned int i;
+
+	for (i = 0; i < below; i++)
+		if (task_tgid_vnr(d->members[i].task) == pid)
+			return true;
+	return false;
+}
+
+/*
+ * The frozen set must be a closed tree, parents first: every member but
+ * the first has an earlier member for parent, and every process whose
+ * parent is a member is a member.  Members cannot fork while frozen.
+ * On failure d->err.addr is the process at fault and *@at its parent.
+ */
+static int ckpt_check_tree(struct ckpt_dump *d, pid_t *at)
+{
+	struct task_struct *p;
+	unsigned int i;
+	pid_t bad = 0;
+
+	rcu_read_lock();
+	for (i = 1; i < d->nr_members && !bad; i++) {
+		struct task_struct *t = d->members[i].task;
+		pid_t ppid = task_tgid_vnr(rcu_dereference(t->real_parent));
+
+		if (!ckpt_is_member(d, ppid, i)) {
+			bad = task_tgid_vnr(t);
+			*at = bad;
+		}
+	}
+	for_each_process(p) {
+		pid_t ppid;
+
+		if (bad)
+			break;
+		ppid = task_tgid_vnr(rcu_dereference(p->real_parent));
+		if (ckpt_is_member(d, ppid, d->nr_members) &&
+		    !ckpt_is_member(d, task_tgid_vnr(p), d->nr_members)) {
+			bad = task_tgid_vnr(p);
+			*at = ppid;
+		}
+	}
+	rcu_read_unlock();
+	if (!bad)
+		return 0;
+	d->err.addr = bad;
+	return ckpt_fail(&d->err, CKPT_OBJ_TREE, -ECHILD);
+}
+
+static void ckpt_thaw_all(struct ckpt_dump *d, u32 flags, bool ok)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nr_members; i++) {
+		ckpt_thaw_group(&d->members[i], flags, ok);
+		ckpt_put_group(&d->members[i]);
+	}
+}
+
+/* Freeze every member; on failure all are thawed and *@at is the member. */
+static int ckpt_freeze_all(struct ckpt_dump *d, unsigned int *at)
+{
+	unsigned int i;
+	int err = 0, tries;
+
+	for (i = 0; i < d->nr_members && !err; i++) {
+		struct ckpt_member *m = &d->members[i];
+
+		*at = i;
+		/*
+		 * A zombie waiting for its parent stays one: it cannot change
+		 * while its parent is frozen.  It cannot be the root, nor has
+		 * it children (they went to a reaper).
+		 */
+		if (m->task->exit_state == EXIT_ZOMBIE && i) {
+			m->zombie = true;
+			continue;
+		}
+		if (m->task->exit_state) {
+			err = ckpt_fail(&d->err, CKPT_OBJ_TASK, -EOPNOTSUPP);
+			break;
+		}
+		for (tries = 5; ; ) {
+			err = ckpt_freeze_group(d, m);
+			if (err != -EAGAIN || !--tries)
+				break;
+			ckpt_thaw_group(m, 0, false);
+			ckpt_put_group(m);
+		}
 	}
 	if (err) {
-		ckpt_thaw_group(d, fz, 0, false);
-		ckpt_put_group(d, fz);
+		ckpt_thaw_all(d, 0, false);
 		return ckpt_fail(&d->err, CKPT_OBJ_TASK,
 				 err == -EAGAIN ? -EBUSY : err);
 	}
-	err = ckpt_check_target(d, &d->err);
-	if (!err) {
-		d->mm = get_task_mm(t);
-		if (!d->mm)
-			err = -ESRCH;
+	return 0;
+}
+
+/* *@at: the index of the member at fault, or the PID with CKPT_OBJ_TREE */
+static int ckpt_checkpoint_members(struct ckpt_dump *d, u32 flags,
+				   unsigned int *at, pid_t *at_pid)
+{
+	unsigned int i;
+	int err;
+
+	err = ckpt_freeze_all(d, at);
+	if (err)
+		return err;
+	for (i = 0; i < d->nr_members && !err; i++) {
+		*at = i;
+		err = ckpt_check_target(d, &d->members[i], &d->err);
 	}
-	if (!err)
+	if (!err && d->nr_members > 1)
+		err = ckpt_check_tree(d, at_pid);
+	if (!err) {
+		err = ckpt_scan_pipes(d);
+		*at = d->member;
+	}
+	if (!err) {
+		err = ckpt_scan_shanon(d);
+		*at = d->member;
+	}
+	if (!err) {
 		err = ckpt_dump_all(d);
-	if (!err && (t->flags & PF_EXITING))
-		err = -ESRCH;
-	ckpt_thaw_group(d, fz, flags, !err);
-	ckpt_put_group(d, fz);
-	if (d->mm)
-		mmput(d->mm);
+		*at = d->member;
+	}
+	ckpt_thaw_all(d, flags, !err);
 	return err;
 }
 
@@ -310,8 +501,14 @@ static int ckpt_checkpoint_args_ok(const struct ckpt_checkpoint_args *a)
 	if ((a->flags & CKPT_CHECKPOINT_KILL) &&
 	    (a->flags & CKPT_CHECKPOINT_LEAVE_STOPPED))
 		return -EINVAL;
-	if (a->reserved[0] || a->reserved[1] || a->pid <= 0)
+	if (a->reserved || a->reserved2 || a->pid <= 0)
 		return -EINVAL;
+	if (a->flags & CKPT_CHECKPOINT_TREE) {
+		if (!a->pids || !a->nr_pids || a->nr_pids > CKPT_MAX_TREE)
+			return -EINVAL;
+	} else if (a->pids || a->nr_pids) {
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -328,11 +525,68 @@ static struct task_struct *ckpt_get_process(pid_t nr)
 	return t;
 }
 
+/*
+ * Look up and check every member: a process (not a thread) in the
+ * caller's namespace, listed once, that the caller may ptrace.  *@at is
+ * the index of the one at fault.
+ */
+static int ckpt_get_members(struct ckpt_dump *d, const pid_t *pids,
+			    unsigned int n, unsigned int *at)
+{
+	unsigned int i, j;
+	int err;
+
+	d->members = kcalloc(n, sizeof(*d->members), GFP_KERNEL);
+	if (!d->members)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		*at = i;
+		if (pids[i] <= 0)
+			return -EINVAL;
+		for (j = 0; j < i; j++)
+			if (pids[j] == pids[i])
+				return -EINVAL;
+		d->members[i].task = ckpt_get_process(pids[i]);
+		if (!d->members[i].task)
+			return -ESRCH;
+		d->nr_members = i + 1;
+		err = ckpt_may_checkpoint(d->members[i].task);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void ckpt_put_members(struct ckpt_dump *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nr_members; i++)
+		put_task_struct(d->members[i].task);
+	kfree(d->members);
+}
+
+static pid_t *ckpt_copy_pids(const struct ckpt_checkpoint_args *a)
+{
+	pid_t *p;
+
+	if (a->flags & CKPT_CHECKPOINT_TREE)
+		return memdup_user(u64_to_user_ptr(a->pids),
+				   a->nr_pids * sizeof(pid_t));
+	p = kmalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return ERR_PTR(-ENOMEM);
+	*p = a->pid;
+	return p;
+}
+
 long ckpt_ioctl_checkpoint(void __user *uarg)
 {
 	struct ckpt_checkpoint_args a;
 	struct ckpt_dump d = {};
 	struct file *out = NULL;
+	unsigned int n, at = 0;
+	pid_t *pids, at_pid = 0;
 	u32 usize;
 	int err;
 
@@ -344,13 +598,13 @@ long ckpt_ioctl_checkpoint(void __user *uarg)
 	err = ckpt_checkpoint_args_ok(&a);
 	if (err)
 		return err;
-
-	d.task = ckpt_get_process(a.pid);
-	if (!d.task)
-		return -ESRCH;
-	err = ckpt_may_checkpoint(d.task);
+	n = (a.flags & CKPT_CHECKPOINT_TREE) ? a.nr_pids : 1;
+	pids = ckpt_copy_pids(&a);
+	if (IS_ERR(pids))
+		return PTR_ERR(pids);
+	err = pids[0] == a.pid ? ckpt_get_members(&d, pids, n, &at) : -EINVAL;
 	if (err)
-		goto out_task;
+		goto out_members;
 	out = fget(a.fd);
 	err = -EBADF;
 	if (!out || !(out->f_mode & FMODE_WRITE))
@@ -364,13 +618,12 @@ long ckpt_ioctl_checkpoint(void __user *uarg)
 		goto out_scratch;
 
 	ckpt_pipes_init(&d);
+	xa_init(&d.files_seen);
 	xa_init(&d.ghosts);
-	xa_init(&d.fdstates);
-	xa_init(&d.shmems);
-	err = ckpt_checkpoint_task(&d, a.flags);
-	ckpt_shmems_destroy(&d);
-	ckpt_fdstates_destroy(&d);
-	ckpt_ghosts_destroy(&d);
+	xa_init(&d.shanon);
+	err = ckpt_checkpoint_members(&d, a.flags, &at, &at_pid);
+	xa_destroy(&d.shanon);
+	xa_destroy(&d.files_seen);
 	ckpt_pipes_destroy(&d);
 
 	a.bytes_written = d.out.written;
@@ -382,8 +635,14 @@ out_scratch:
 out_file:
 	if (out)
 		fput(out);
-out_task:
-	put_task_struct(d.task);
+out_members:
+	a.err_pid = 0;
+	if (err && at_pid)
+		a.err_pid = at_pid;
+	else if (err && at < n)
+		a.err_pid = pids[at];
+	ckpt_put_members(&d);
+	kfree(pids);
 	a.err_object = d.err.object;
 	a.err_fd = d.err.fd;
 	a.err_addr = d.err.addr;

@@ -88,7 +88,8 @@ struct ckpt_out {
 
 int ckpt_out_init(struct ckpt_out *out, struct file *file);
 void ckpt_out_destroy(struct ckpt_out *out);
-int ckpt_write_header(struct ckpt_out *out, u64 xfeatures, u32 xstate_size);
+int ckpt_write_header(struct ckpt_out *out, u64 xfeatures, u32 xstate_size,
+		      u32 nr_tasks);
 int ckpt_write_rec(struct ckpt_out *out, u32 type, const void *data,
 		   size_t len);
 int ckpt_write_rec2(struct ckpt_out *out, u32 type, const void *data,
@@ -123,8 +124,23 @@ u32 ckpt_crc32(u32 crc, const void *p, size_t len);
 /* checkpoint.c */
 long ckpt_ioctl_checkpoint(void __user *uarg);
 
+struct ckpt_freezer;
+
+/* One process of the checkpointed set, its threads frozen. */
+struct ckpt_member {
+	struct task_struct *task;	/* referenced */
+	struct task_struct **threads;	/* referenced */
+	unsigned int nr_threads;
+	struct ckpt_freezer **fz;
+	bool zombie;			/* exited, waiting for its parent */
+};
+
 /* State read from the target by the dump halves. */
 struct ckpt_dump {
+	struct ckpt_member *members;	/* the tree, parents first */
+	unsigned int nr_members;
+	unsigned int member;		/* the one being written */
+	struct xarray files_seen;	/* open files, tree-wide (files.c) */
 	struct task_struct *task;
 	struct mm_struct *mm;
 	struct ckpt_out out;
@@ -139,6 +155,7 @@ struct ckpt_dump {
 	u32 nr_epitems;		/* in all of them */
 	struct xarray shmems;	/* memfds, shared anon memory, by inode */
 	u64 shmem_bytes;
+	struct xarray shanon;	/* shared anonymous memory saved, by ino */
 };
 
 /* A task's metadata, read from the image and validated, before the
@@ -198,7 +215,11 @@ struct ckpt_restore_thread {
 	bool claimed;		/* Protected by ckpt_restore.lock */
 };
 
+struct ckpt_tree;
+
 struct ckpt_restore {
+	struct ckpt_tree *tree;	/* an image of a tree, or NULL */
+	u32 member;		/* this process's index in the tree */
 	struct mutex lock;	/* serialises state */
 	int state;		/* CKPT_RST_* */
 	struct completion done;
@@ -253,6 +274,8 @@ struct ckpt_restore {
 	struct ckpt_restore_shmdata *shmdata;
 	u32 nr_shmdata;
 	u32 shm_bytes;
+	struct ckpt_shanon *shanon;	/* shared anonymous memory mapped */
+	u32 nr_shanon;
 	u64 seen;		/* bit per record type */
 	u32 last_type;		/* records come in type order */
 	u64 rec_off[CKPT_REC_MAX + 1];	/* offset of each singleton */
@@ -300,6 +323,9 @@ struct ckpt_rec_file;
 struct ckpt_pipes;
 void ckpt_pipes_init(struct ckpt_dump *d);
 void ckpt_pipes_destroy(struct ckpt_dump *d);
+int ckpt_scan_pipes(struct ckpt_dump *d);
+struct file *ckpt_pipes_find(struct ckpt_pipes *t,
+			     const struct ckpt_rec_file *rec);
 int ckpt_note_pipe(struct ckpt_dump *d, struct file *f, int fd,
 		   struct ckpt_rec_file *r);
 int ckpt_dump_pipes(struct ckpt_dump *d);
@@ -311,6 +337,15 @@ void ckpt_pipes_free(struct ckpt_pipes *t);
 struct file *ckpt_pipe_end(const struct ckpt_restore *r,
 			   struct ckpt_pipes *t,
 			   const struct ckpt_rec_file *rec);
+
+/* mem.c: shared anonymous memory, one object per ino in a tree */
+struct ckpt_shanon {
+	u64 ino;
+	struct file *file;	/* its shmem file */
+};
+void ckpt_shanon_free(struct ckpt_restore *r);
+int ckpt_scan_shanon(struct ckpt_dump *d);
+struct file *ckpt_tree_shanon(const struct ckpt_restore *r, u64 ino);
 
 /* ghosts.c */
 struct ckpt_ghosts;
@@ -359,6 +394,25 @@ int ckpt_map_shmem(struct ckpt_restore *r, const struct ckpt_restore_vma *v);
 int ckpt_seal_shmems(struct ckpt_restore *r);
 struct file *ckpt_memfd_file(const struct ckpt_restore *r,
 			     const struct ckpt_restore_file *rf);
+/* tree.c: the restore of an image of a process tree */
+int ckpt_tree_prepare(struct ckpt_restore *r);
+int ckpt_tree_check_member(struct ckpt_restore *r);
+void ckpt_tree_free(struct ckpt_tree *tree);
+long ckpt_tree_restore_task(struct file *file, struct ckpt_restore *r0);
+long ckpt_tree_wait(struct ckpt_restore *r0,
+		    struct ckpt_restore_wait_args *a);
+int ckpt_tree_check_file(const struct ckpt_restore *r,
+			 const struct ckpt_rec_file *f);
+struct file *ckpt_tree_file(const struct ckpt_restore *r,
+			    const struct ckpt_rec_file *rec);
+struct file *ckpt_tree_pipe_end(const struct ckpt_restore *r,
+				const struct ckpt_rec_file *rec);
+void ckpt_tree_keep_files(struct ckpt_restore *r, struct file **opened,
+			  u32 n, struct ckpt_pipes *pipes);
+int ckpt_prepare_meta(struct ckpt_restore *r);
+int ckpt_check_restorer(struct ckpt_restore *r);
+int ckpt_restore_self(struct ckpt_restore *r);
+void ckpt_restore_init(struct ckpt_restore *r, struct file *image);
 
 /* main.c */
 int ckpt_copy_args(void *dst, size_t ksize, size_t min_size,

@@ -83,33 +83,54 @@ static bool ckpt_kind_has_path(u32 kind)
 }
 
 /*
- * Open files already saved, by address: a descriptor whose file is there
- * shares it.  struct file is far larger than 16 bytes, so the address
- * shifted right by 4 is a unique index.
+ * Open files already saved, by address, in this process or an earlier
+ * one of the tree: a descriptor whose file is there shares it.  struct
+ * file is far larger than 16 bytes, so the address shifted right by 4 is
+ * a unique index; the value is the member's index and the descriptor.
+ * The frozen processes' tables hold the files, so no address is reused.
  */
-static int ckpt_shared_fd(struct xarray *seen, struct file *f,
-			  unsigned int fd, s32 *shared)
+#define CKPT_SEEN_FD_BITS	20
+
+struct ckpt_shared {
+	s32 fd;			/* -1: not shared */
+	s32 pid;		/* 0: in this process */
+};
+
+static int ckpt_shared_fd(struct ckpt_dump *d, struct file *f,
+			  unsigned int fd, struct ckpt_shared *sh)
 {
-	unsigned long idx = (unsigned long)f >> 4;
+	unsigned long idx = (unsigned long)f >> 4, v;
 	void *old;
 
-	old = xa_load(seen, idx);
+	BUILD_BUG_ON(CKPT_MAX_FILES > (1 << CKPT_SEEN_FD_BITS));
+	old = xa_load(&d->files_seen, idx);
+	sh->pid = 0;
 	if (old) {
-		*shared = xa_to_value(old);
+		unsigned int m;
+
+		v = xa_to_value(old);
+		m = v >> CKPT_SEEN_FD_BITS;
+		sh->fd = v & ((1UL << CKPT_SEEN_FD_BITS) - 1);
+		if (m != d->member)
+			sh->pid = task_tgid_vnr(d->members[m].task);
 		return 0;
 	}
-	*shared = -1;
-	return xa_err(xa_store(seen, idx, xa_mk_value(fd), GFP_KERNEL));
+	sh->fd = -1;
+	v = ((unsigned long)d->member << CKPT_SEEN_FD_BITS) | fd;
+	return xa_err(xa_store(&d->files_seen, idx, xa_mk_value(v),
+			       GFP_KERNEL));
 }
 
 static void ckpt_fd_flags(struct ckpt_rec_file *r, struct file *f,
-			  unsigned int fd, bool cloexec, s32 shared)
+			  unsigned int fd, bool cloexec,
+			  const struct ckpt_shared *sh)
 {
 	r->fd = fd;
 	r->fd_flags = cloexec ? CKPT_FD_CLOEXEC : 0;
-	if (shared >= 0) {
-		r->fd_flags |= CKPT_FD_SHARED;
-		r->shared_fd = shared;
+	if (sh->fd >= 0) {
+		r->fd_flags |= sh->pid ? CKPT_FD_TREE : CKPT_FD_SHARED;
+		r->shared_fd = sh->fd;
+		r->shared_pid = sh->pid;
 	}
 	r->f_flags = f->f_flags & CKPT_F_FLAGS;
 	if (f->f_mode & FMODE_PATH)
@@ -118,7 +139,8 @@ static void ckpt_fd_flags(struct ckpt_rec_file *r, struct file *f,
 
 /* A pipe end: no path; the pipe is named by its inode (pipes.c). */
 static int ckpt_dump_pipe_file(struct ckpt_dump *d, struct file *f,
-			       unsigned int fd, bool cloexec, s32 shared,
+			       unsigned int fd, bool cloexec,
+			       const struct ckpt_shared *shared,
 			       struct ckpt_rec_file *r)
 {
 	int err;
@@ -132,7 +154,8 @@ static int ckpt_dump_pipe_file(struct ckpt_dump *d, struct file *f,
 }
 
 static int ckpt_dump_file(struct ckpt_dump *d, struct file *f,
-			  unsigned int fd, bool cloexec, s32 shared)
+			  unsigned int fd, bool cloexec,
+			  const struct ckpt_shared *shared)
 {
 	struct ckpt_rec_file r;
 	struct inode *inode = file_inode(f);
@@ -171,7 +194,8 @@ static int ckpt_dump_file(struct ckpt_dump *d, struct file *f,
 	if (kind == CKPT_FILE_REG && d_unlinked(f->f_path.dentry)) {
 		kind = CKPT_FILE_GHOST;
 		path = ckpt_ghost_path(f, d->scratch);
-		if (!IS_ERR(path)) {
+		/* An earlier process of the tree saved its contents. */
+		if (!IS_ERR(path) && !shared->pid) {
 			int err = ckpt_note_ghost(d, f);
 
 			if (err)
@@ -214,13 +238,11 @@ static bool ckpt_fd_cloexec(struct task_struct *t, unsigned int fd)
 
 int ckpt_dump_files(struct ckpt_dump *d)
 {
-	struct xarray seen;
+	struct ckpt_shared shared;
 	unsigned int fd = 0;
 	struct file *f;
-	s32 shared;
 	int err = 0;
 
-	xa_init(&seen);
 	for (;; fd++) {
 		rcu_read_lock();
 		f = task_lookup_next_fd_rcu(d->task, &fd);
@@ -232,16 +254,15 @@ int ckpt_dump_files(struct ckpt_dump *d)
 			break;
 		if (IS_ERR(f))
 			continue;
-		err = ckpt_shared_fd(&seen, f, fd, &shared);
+		err = ckpt_shared_fd(d, f, fd, &shared);
 		if (!err)
 			err = ckpt_dump_file(d, f, fd,
 					     ckpt_fd_cloexec(d->task, fd),
-					     shared);
+					     &shared);
 		fput(f);
 		if (err)
 			break;
 	}
-	xa_destroy(&seen);
 	return err;
 }
 
@@ -306,6 +327,11 @@ static bool ckpt_shared_ok(const struct ckpt_restore *r, u32 i)
 	const struct ckpt_rec_file *f = &r->files[i].rec;
 	int j;
 
+	if (f->reserved || (f->shared_pid && !(f->fd_flags & CKPT_FD_TREE)))
+		return false;
+	if (f->fd_flags & CKPT_FD_TREE)
+		return !(f->fd_flags & CKPT_FD_SHARED) &&
+		       !ckpt_tree_check_file(r, f);
 	if (!(f->fd_flags & CKPT_FD_SHARED))
 		return f->shared_fd == 0;
 	j = ckpt_file_index(r, i, f->shared_fd);
@@ -324,7 +350,8 @@ int ckpt_check_files(struct ckpt_restore *r)
 		bool bad;
 
 		bad = f->fd < 0 || f->fd <= prev || f->fd >= CKPT_MAX_FILES ||
-		      f->fd_flags & ~(CKPT_FD_CLOEXEC | CKPT_FD_SHARED) ||
+		      f->fd_flags & ~(CKPT_FD_CLOEXEC | CKPT_FD_SHARED |
+				      CKPT_FD_TREE) ||
 		      f->f_flags & ~(u32)CKPT_F_FLAGS || f->pos < 0 ||
 		      !ckpt_shared_ok(r, i) ||
 		      !r->files[i].path != !ckpt_kind_has_path(f->kind) ||
@@ -464,8 +491,15 @@ static struct file *ckpt_file_for(struct ckpt_restore *r, u32 i,
 
 	if (rec->fd_flags & CKPT_FD_SHARED)
 		return get_file(opened[ckpt_file_index(r, i, rec->shared_fd)]);
-	if (rec->kind == CKPT_FILE_PIPE)
-		return ckpt_pipe_end(r, made->pipes, rec);
+	if (rec->fd_flags & CKPT_FD_TREE)
+		return ckpt_tree_file(r, rec);
+	if (rec->kind == CKPT_FILE_PIPE) {
+		/* Made here already, or by an earlier process of the tree? */
+		f = ckpt_pipes_find(made->pipes, rec);
+		if (!f && r->tree)
+			f = ckpt_tree_pipe_end(r, rec);
+		return f ? f : ckpt_pipe_end(r, made->pipes, rec);
+	}
 	if (ckpt_is_fdkind(rec->kind))
 		return ckpt_fdkind_file(r, made->fdkinds, &r->files[i]);
 	if (rec->kind == CKPT_FILE_MEMFD)
@@ -523,6 +557,13 @@ int ckpt_restore_files(struct ckpt_restore *r)
 	/* Epoll interest lists, now that every descriptor is in place. */
 	if (!err)
 		err = ckpt_restore_epolls(r, made.fdkinds);
+	/* Later processes of the tree share these open files and pipes. */
+	if (!err && r->tree) {
+		ckpt_tree_keep_files(r, opened, n, made.pipes);
+		opened = NULL;
+		made.pipes = NULL;
+		n = 0;
+	}
 out:
 	while (n)
 		fput(opened[--n]);

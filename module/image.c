@@ -77,7 +77,8 @@ static int ckpt_write_all(struct ckpt_out *out, const void *p, size_t len)
 	return 0;
 }
 
-int ckpt_write_header(struct ckpt_out *out, u64 xfeatures, u32 xstate_size)
+int ckpt_write_header(struct ckpt_out *out, u64 xfeatures, u32 xstate_size,
+		      u32 nr_tasks)
 {
 	struct ckpt_image_header h;
 
@@ -89,7 +90,7 @@ int ckpt_write_header(struct ckpt_out *out, u64 xfeatures, u32 xstate_size)
 	h.page_size = PAGE_SIZE;
 	h.xfeatures = xfeatures;
 	h.xstate_size = xstate_size;
-	h.nr_tasks = 1;
+	h.nr_tasks = nr_tasks;
 	h.time_ns = ktime_get_real_ns();
 	strscpy(h.release, init_utsname()->release, sizeof(h.release));
 	strscpy(h.build, init_utsname()->version, sizeof(h.build));

@@ -62,7 +62,7 @@ static long ckpt_ioctl_version(void __user *uarg)
 	v.abi_version = CKPT_ABI_VERSION;
 	v.image_version = CKPT_IMAGE_VERSION;
 	v.features = CKPT_FEAT_CHECKPOINT | CKPT_FEAT_RESTORE |
-		     CKPT_FEAT_XSTATE | CKPT_FEAT_THREADS;
+		     CKPT_FEAT_XSTATE | CKPT_FEAT_THREADS | CKPT_FEAT_TREES;
 	v.checkpoint_flags = CKPT_CHECKPOINT_FLAGS_ALL;
 	v.restore_flags = 0;
 	v.xfeatures = ckpt_cpu_xfeatures();
@@ -142,6 +142,7 @@ static int __init ckpt_init(void)
 	BUILD_BUG_ON(sizeof(struct ckpt_rec_task) % 8);
 	BUILD_BUG_ON(sizeof(struct ckpt_rec_vma) % 8);
 	BUILD_BUG_ON(sizeof(struct ckpt_rec_file) % 8);
+	BUILD_BUG_ON(sizeof(struct ckpt_rec_tree_task) % 8);
 
 	err = ckpt_ksyms_init();
 	if (err)

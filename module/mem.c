@@ -32,11 +32,31 @@
 #include <linux/slab.h>
 #include <linux/hugetlb.h>
 #include <linux/auxvec.h>
+#include <linux/magic.h>
+#include <linux/shmem_fs.h>
 #include "ckpt.h"
 
 /* ---------------------------------------------------------------------- */
 /* Dump: mappings                                                          */
 /* ---------------------------------------------------------------------- */
+
+/*
+ * MAP_SHARED | MAP_ANONYMOUS: the kernel's private tmpfs file that
+ * shmem_zero_setup() made ("dev/zero"; SysV shm and memfd are named
+ * otherwise, and memfd files are not S_PRIVATE).
+ */
+static bool ckpt_is_shared_anon(struct vm_area_struct *vma)
+{
+	struct file *f = vma->vm_file;
+	struct inode *inode;
+
+	if (!f)
+		return false;
+	inode = file_inode(f);
+	return IS_PRIVATE(inode) && inode->i_sb->s_magic == TMPFS_MAGIC &&
+	       S_ISREG(inode->i_mode) &&
+	       !strcmp(f->f_path.dentry->d_name.name, "dev/zero");
+}
 
 static int ckpt_vma_kind(struct vm_area_struct *vma)
 {
@@ -53,6 +73,8 @@ static int ckpt_vma_kind(struct vm_area_struct *vma)
 		return -EOPNOTSUPP;
 	if (is_vm_hugetlb_page(vma))
 		return -EOPNOTSUPP;
+	if ((vma->vm_flags & VM_MAYSHARE) && ckpt_is_shared_anon(vma))
+		return CKPT_VMA_SHARED_ANON;
 	if (vma->vm_flags & VM_MAYSHARE) {
 		/*
 		 * Shared anonymous memory, memfd and SysV shm are backed by
@@ -152,6 +174,17 @@ static int ckpt_dump_vma(struct ckpt_dump *d, struct vm_area_struct *vma)
 		v.pgoff = vma->vm_pgoff;
 		v.ino = file_inode(vma->vm_file)->i_ino;
 		v.size = i_size_read(file_inode(vma->vm_file));
+	}
+	if (kind == CKPT_VMA_SHARED_ANON) {
+		struct inode *inode = file_inode(vma->vm_file);
+
+		/* Only whole objects (no partial munmap or mremap) for now. */
+		v.ino = inode->i_ino;
+		v.size = i_size_read(inode);
+		if (vma->vm_pgoff || PAGE_ALIGN(v.size) != v.end - v.start) {
+			d->err.addr = vma->vm_start;
+			return ckpt_fail(&d->err, CKPT_OBJ_VMA, -EOPNOTSUPP);
+		}
 	}
 	if (kind == CKPT_VMA_FILE_PRIVATE || kind == CKPT_VMA_FILE_SHARED) {
 		v.pgoff = vma->vm_pgoff;
@@ -417,6 +450,112 @@ static int ckpt_dump_vma_pages(struct ckpt_dump *d,
 	return 0;
 }
 
+/*
+ * The pages of shared anonymous memory that hold data (in memory or in
+ * swap), once in the whole checkpoint: read through this mapping of it.
+ */
+static int ckpt_dump_shanon_pages(struct ckpt_dump *d,
+				  struct vm_area_struct *vma,
+				  struct ckpt_run *run)
+{
+	struct address_space *mapping = vma->vm_file->f_mapping;
+	unsigned long ino = file_inode(vma->vm_file)->i_ino;
+	pgoff_t idx, n = vma_pages(vma);
+	int err;
+
+	if (xa_load(&d->shanon, ino))
+		return 0;	/* saved with an earlier mapping */
+	err = xa_err(xa_store(&d->shanon, ino, xa_mk_value(1), GFP_KERNEL));
+	for (idx = 0; !err && idx < n; idx++) {
+		if (!xa_load(&mapping->i_pages, idx))
+			continue;	/* a hole reads as zeros */
+		err = ckpt_add_page(d, run, vma->vm_start + idx * PAGE_SIZE);
+		if (!err && fatal_signal_pending(current))
+			err = -EINTR;
+		cond_resched();
+	}
+	return err;
+}
+
+/* One shared anonymous object met in the processes' mappings. */
+struct ckpt_shanon_seen {
+	struct file *file;	/* not referenced: the mappings hold it */
+	unsigned long vmas;	/* mappings of it in the processes */
+	unsigned long addr;	/* the first one, for the error */
+	unsigned int member;
+};
+
+/*
+ * Before anything is written: shared anonymous memory must be mapped by
+ * the processes alone, or it would be shared no more after restart.
+ * Each mapping holds one reference to the object's file; so must all of
+ * them be ours.  On failure d->member and d->err.addr name the mapping.
+ */
+static int ckpt_scan_shanon_mm(struct mm_struct *mm, struct xarray *seen,
+			       unsigned int member)
+{
+	VMA_ITERATOR(vmi, mm, 0);
+	struct vm_area_struct *vma;
+	struct ckpt_shanon_seen *s;
+	unsigned long ino;
+	int err = 0;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	for_each_vma(vmi, vma) {
+		if (!(vma->vm_flags & VM_MAYSHARE) || !ckpt_is_shared_anon(vma))
+			continue;
+		ino = file_inode(vma->vm_file)->i_ino;
+		s = xa_load(seen, ino);
+		if (!s) {
+			s = kzalloc(sizeof(*s), GFP_KERNEL);
+			err = s ? xa_err(xa_store(seen, ino, s, GFP_KERNEL)) :
+				  -ENOMEM;
+			if (err) {
+				kfree(s);
+				break;
+			}
+			s->file = vma->vm_file;
+			s->addr = vma->vm_start;
+			s->member = member;
+		}
+		s->vmas++;
+	}
+	mmap_read_unlock(mm);
+	return err;
+}
+
+int ckpt_scan_shanon(struct ckpt_dump *d)
+{
+	struct ckpt_shanon_seen *s;
+	struct xarray seen;
+	unsigned long ino;
+	unsigned int i;
+	int err = 0;
+
+	xa_init(&seen);
+	for (i = 0; i < d->nr_members && !err; i++) {
+		struct mm_struct *mm = get_task_mm(d->members[i].task);
+
+		if (!mm)
+			continue;
+		err = ckpt_scan_shanon_mm(mm, &seen, i);
+		mmput(mm);
+	}
+	xa_for_each(&seen, ino, s) {
+		if (!err && file_count(s->file) != s->vmas) {
+			d->member = s->member;
+			d->err.addr = s->addr;
+			err = ckpt_fail(&d->err, CKPT_OBJ_VMA, -EOPNOTSUPP);
+		}
+		kfree(s);
+	}
+	xa_destroy(&seen);
+	if (!err)
+		d->member = 0;
+	return err;
+}
+
 int ckpt_dump_pages(struct ckpt_dump *d)
 {
 	VMA_ITERATOR(vmi, d->mm, 0);
@@ -429,10 +568,14 @@ int ckpt_dump_pages(struct ckpt_dump *d)
 	for_each_vma(vmi, vma) {
 		int kind = ckpt_vma_kind(vma);
 
-		if (kind != CKPT_VMA_ANON && kind != CKPT_VMA_FILE_PRIVATE)
+		if (kind != CKPT_VMA_ANON && kind != CKPT_VMA_FILE_PRIVATE &&
+		    kind != CKPT_VMA_SHARED_ANON)
 			continue;
 		/* A run never crosses into the next mapping. */
-		err = ckpt_dump_vma_pages(d, vma, &run);
+		if (kind == CKPT_VMA_SHARED_ANON)
+			err = ckpt_dump_shanon_pages(d, vma, &run);
+		else
+			err = ckpt_dump_vma_pages(d, vma, &run);
 		if (!err)
 			err = ckpt_flush_run(d, &run);
 		if (err)
@@ -479,6 +622,11 @@ static int ckpt_check_vma(const struct ckpt_restore_vma *v, u64 prev_end)
 				((r->end - r->start) >> PAGE_SHIFT))
 			return -EBADMSG;
 		return 0;
+	case CKPT_VMA_SHARED_ANON:
+		if (r->pgoff || !r->size ||
+		    PAGE_ALIGN(r->size) != r->end - r->start)
+			return -EBADMSG;
+		return v->path ? -EBADMSG : 0;
 	case CKPT_VMA_ANON:
 	case CKPT_VMA_VDSO:
 	case CKPT_VMA_VVAR:
@@ -629,6 +777,69 @@ static struct file *ckpt_open_mapped(const struct ckpt_restore_vma *v)
 	return f;
 }
 
+void ckpt_shanon_free(struct ckpt_restore *r)
+{
+	u32 i;
+
+	for (i = 0; i < r->nr_shanon; i++)
+		fput(r->shanon[i].file);
+	kvfree(r->shanon);
+}
+
+static struct file *ckpt_shanon_of(const struct ckpt_restore *r, u64 ino)
+{
+	u32 i;
+
+	for (i = 0; i < r->nr_shanon; i++)
+		if (r->shanon[i].ino == ino)
+			return r->shanon[i].file;
+	return ckpt_tree_shanon(r, ino);
+}
+
+/*
+ * Shared anonymous memory: mapped again from the object an earlier
+ * mapping (of this process, or of an earlier one of the tree) made, or
+ * made anew; then remembered by its ino.
+ */
+static int ckpt_map_shanon(struct ckpt_restore *r,
+			   const struct ckpt_restore_vma *v)
+{
+	const struct ckpt_rec_vma *rv = &v->rec;
+	unsigned long len = rv->end - rv->start, addr;
+	struct vm_area_struct *vma;
+	struct file *f = ckpt_shanon_of(r, rv->ino);
+	int err;
+
+	if (f) {
+		addr = vm_mmap(f, rv->start, len, rv->prot,
+			       MAP_SHARED | MAP_FIXED_NOREPLACE, 0);
+		if (IS_ERR_VALUE(addr))
+			return (int)addr;
+		return addr == rv->start ? 0 : -EEXIST;
+	}
+	err = ckpt_grow((void **)&r->shanon, r->nr_shanon, sizeof(*r->shanon),
+			CKPT_MAX_VMAS);
+	if (err)
+		return err;
+	addr = vm_mmap(NULL, rv->start, len, rv->prot,
+		       MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, 0);
+	if (IS_ERR_VALUE(addr))
+		return (int)addr;
+	if (addr != rv->start)
+		return -EEXIST;
+	mmap_read_lock(current->mm);
+	vma = find_vma(current->mm, addr);
+	f = vma && vma->vm_start == addr && vma->vm_file ?
+	    get_file(vma->vm_file) : NULL;
+	mmap_read_unlock(current->mm);
+	if (!f)
+		return -ENOMEM;
+	r->shanon[r->nr_shanon].ino = rv->ino;
+	r->shanon[r->nr_shanon].file = f;
+	r->nr_shanon++;
+	return 0;
+}
+
 static int ckpt_map_vma(const struct ckpt_restore_vma *v, struct file **last,
 			const struct ckpt_restore_vma **last_v)
 {
@@ -711,6 +922,8 @@ int ckpt_restore_mm(struct ckpt_restore *r)
 			continue;
 		if (v->rec.kind == CKPT_VMA_SHMEM)
 			err = ckpt_map_shmem(r, v);
+		else if (v->rec.kind == CKPT_VMA_SHARED_ANON)
+			err = ckpt_map_shanon(r, v);
 		else
 			err = ckpt_map_vma(v, &last, &last_v);
 		if (err) {
@@ -786,6 +999,17 @@ static int ckpt_fill_pages(const struct ckpt_restore *r, const void *rec,
 	if (len != sizeof(*rp) + bytes)
 		return -EBADMSG;
 	v = ckpt_vma_of(r, rp->addr, rp->addr + bytes);
+	if (v && v->rec.kind == CKPT_VMA_SHARED_ANON) {
+		/* Through its file: the mapping may be read-only. */
+		struct file *f = ckpt_shanon_of(r, v->rec.ino);
+		loff_t pos = rp->addr - v->rec.start;
+		ssize_t n;
+
+		if (!f)
+			return -EBADMSG;
+		n = kernel_write(f, rp + 1, bytes, &pos);
+		return n == bytes ? 0 : n < 0 ? n : -EIO;
+	}
 	if (!v || (v->rec.kind != CKPT_VMA_ANON &&
 		   v->rec.kind != CKPT_VMA_FILE_PRIVATE))
 		return -EBADMSG;

@@ -17,16 +17,25 @@
 #include <linux/fcntl.h>
 #include <linux/highmem.h>
 #include <linux/pipe_fs_i.h>
+#include <linux/fdtable.h>
+#include <linux/magic.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 #include "ckpt.h"
 
 #define CKPT_PIPE_CHUNK	(CKPT_REC_MAX_META - sizeof(struct ckpt_rec_pipedata))
 
-/* A pipe met while dumping descriptors: its two ends, by direction. */
+/*
+ * A pipe met in the descriptors of the processes: its two ends, by
+ * direction, where each was first seen, and how many descriptors of the
+ * processes refer to each.
+ */
 struct ckpt_pipe_seen {
 	struct file *end[2];	/* [0] read, [1] write; referenced */
 	int fd[2];
+	unsigned int member[2];
+	unsigned long refs[2];
+	bool dumped;
 };
 
 void ckpt_pipes_init(struct ckpt_dump *d)
@@ -49,38 +58,49 @@ void ckpt_pipes_destroy(struct ckpt_dump *d)
 	xa_destroy(&d->pipes);
 }
 
-int ckpt_note_pipe(struct ckpt_dump *d, struct file *f, int fd,
-		   struct ckpt_rec_file *r)
+static struct ckpt_pipe_seen *ckpt_see_pipe(struct ckpt_dump *d,
+					    struct file *f, int fd)
 {
-	struct pipe_inode_info *pipe = f->private_data;
 	unsigned long ino = file_inode(f)->i_ino;
 	int end = (f->f_mode & FMODE_WRITE) ? 1 : 0;
 	struct ckpt_pipe_seen *p;
 	int err;
 
 	if ((f->f_mode & FMODE_READ) && (f->f_mode & FMODE_WRITE))
-		return -EOPNOTSUPP;
+		return ERR_PTR(-EOPNOTSUPP);
 	if (f->f_flags & O_DIRECT)
-		return -EOPNOTSUPP;	/* packet mode */
+		return ERR_PTR(-EOPNOTSUPP);	/* packet mode */
 	p = xa_load(&d->pipes, ino);
 	if (!p) {
 		p = kzalloc(sizeof(*p), GFP_KERNEL);
 		if (!p)
-			return -ENOMEM;
+			return ERR_PTR(-ENOMEM);
 		err = xa_err(xa_store(&d->pipes, ino, p, GFP_KERNEL));
 		if (err) {
 			kfree(p);
-			return err;
+			return ERR_PTR(err);
 		}
 	}
 	if (p->end[end] && p->end[end] != f)
-		return -EOPNOTSUPP;	/* two open files of one end */
+		return ERR_PTR(-EOPNOTSUPP);	/* two open files of one end */
 	if (!p->end[end]) {
 		p->end[end] = get_file(f);
 		p->fd[end] = fd;
+		p->member[end] = d->member;
 	}
+	return p;
+}
+
+int ckpt_note_pipe(struct ckpt_dump *d, struct file *f, int fd,
+		   struct ckpt_rec_file *r)
+{
+	struct pipe_inode_info *pipe = f->private_data;
+	struct ckpt_pipe_seen *p = ckpt_see_pipe(d, f, fd);
+
+	if (IS_ERR(p))
+		return PTR_ERR(p);
 	r->kind = CKPT_FILE_PIPE;
-	r->ino = ino;
+	r->ino = file_inode(f)->i_ino;
 	r->size = (u64)READ_ONCE(pipe->max_usage) << PAGE_SHIFT;
 	return 0;
 }
@@ -128,26 +148,18 @@ static int ckpt_write_pipedata(struct ckpt_dump *d, u64 ino, const void *buf,
 static int ckpt_dump_pipe(struct ckpt_dump *d, unsigned long ino,
 			  struct ckpt_pipe_seen *p)
 {
-	struct pipe_inode_info *pipe;
+	struct pipe_inode_info *pipe = p->end[0]->private_data;
 	size_t max;
 	ssize_t len;
 	void *buf;
 
-	if (!p->end[0] || !p->end[1]) {
-		d->err.fd = p->end[0] ? p->fd[0] : p->fd[1];
-		return ckpt_fail(&d->err, CKPT_OBJ_FD, -EOPNOTSUPP);
-	}
-	pipe = p->end[0]->private_data;
 	max = min_t(size_t, (size_t)READ_ONCE(pipe->max_usage) << PAGE_SHIFT,
 		    CKPT_PIPE_MAX_DATA);
 	buf = kvmalloc(max ? max : 1, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
 	pipe_lock(pipe);
-	if (pipe->readers != 1 || pipe->writers != 1)
-		len = -EOPNOTSUPP;	/* an end is open elsewhere too */
-	else
-		len = ckpt_pipe_copy(pipe, buf, max);
+	len = ckpt_pipe_copy(pipe, buf, max);
 	pipe_unlock(pipe);
 	if (len > 0)
 		len = ckpt_write_pipedata(d, ino, buf, len);
@@ -156,9 +168,11 @@ static int ckpt_dump_pipe(struct ckpt_dump *d, unsigned long ino,
 		d->err.fd = p->fd[0];
 		return ckpt_fail(&d->err, CKPT_OBJ_FD, len);
 	}
+	p->dumped = true;
 	return 0;
 }
 
+/* The bytes of the pipes first seen in this process. */
 int ckpt_dump_pipes(struct ckpt_dump *d)
 {
 	struct ckpt_pipe_seen *p;
@@ -166,11 +180,95 @@ int ckpt_dump_pipes(struct ckpt_dump *d)
 	int err;
 
 	xa_for_each(&d->pipes, ino, p) {
+		if (p->dumped || (p->member[0] != d->member &&
+				  p->member[1] != d->member))
+			continue;
 		err = ckpt_dump_pipe(d, ino, p);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+/*
+ * Both ends of @p are held by the processes and by nobody else: one open
+ * file per end (pipe->readers and ->writers count open files), and every
+ * reference to each (but ours) from a descriptor of the processes.
+ */
+static int ckpt_pipe_closed(struct ckpt_dump *d, struct ckpt_pipe_seen *p)
+{
+	struct pipe_inode_info *pipe;
+	int e = p->end[0] ? 1 : 0;
+	bool ok;
+
+	if (!p->end[0] || !p->end[1]) {
+		d->member = p->member[e];
+		d->err.fd = p->fd[e];
+		return ckpt_fail(&d->err, CKPT_OBJ_FD, -EOPNOTSUPP);
+	}
+	pipe = p->end[0]->private_data;
+	pipe_lock(pipe);
+	ok = pipe->readers == 1 && pipe->writers == 1;
+	pipe_unlock(pipe);
+	for (e = 0; e < 2 && ok; e++)
+		ok = file_count(p->end[e]) == p->refs[e] + 1;
+	if (!ok) {
+		e = e ? e - 1 : 0;
+		d->member = p->member[e];
+		d->err.fd = p->fd[e];
+		return ckpt_fail(&d->err, CKPT_OBJ_FD, -EOPNOTSUPP);
+	}
+	return 0;
+}
+
+/*
+ * Before anything is written: every pipe in the processes' descriptors,
+ * which must be held at both ends by them alone.  On failure d->member
+ * and d->err.fd name the descriptor.
+ */
+int ckpt_scan_pipes(struct ckpt_dump *d)
+{
+	struct ckpt_pipe_seen *p;
+	unsigned long ino;
+	unsigned int i, fd;
+	struct file *f;
+	int err = 0;
+
+	for (i = 0; i < d->nr_members && !err; i++) {
+		d->member = i;
+		for (fd = 0; !err; fd++) {
+			rcu_read_lock();
+			f = task_lookup_next_fd_rcu(d->members[i].task, &fd);
+			if (f && !get_file_rcu(f))
+				f = ERR_PTR(-EAGAIN);
+			rcu_read_unlock();
+			if (!f)
+				break;
+			if (IS_ERR(f))
+				continue;
+			if (S_ISFIFO(file_inode(f)->i_mode) &&
+			    file_inode(f)->i_sb->s_magic == PIPEFS_MAGIC) {
+				p = ckpt_see_pipe(d, f, fd);
+				if (IS_ERR(p)) {
+					d->err.fd = fd;
+					err = ckpt_fail(&d->err, CKPT_OBJ_FD,
+							PTR_ERR(p));
+				} else {
+					p->refs[(f->f_mode & FMODE_WRITE) ?
+						1 : 0]++;
+				}
+			}
+			fput(f);
+		}
+	}
+	xa_for_each(&d->pipes, ino, p) {
+		if (err)
+			break;
+		err = ckpt_pipe_closed(d, p);
+	}
+	if (!err)
+		d->member = 0;
+	return err;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -224,7 +322,7 @@ int ckpt_check_pipes(struct ckpt_restore *r)
 		u64 bytes = 0;
 
 		if (f->kind != CKPT_FILE_PIPE ||
-		    (f->fd_flags & CKPT_FD_SHARED))
+		    (f->fd_flags & (CKPT_FD_SHARED | CKPT_FD_TREE)))
 			continue;
 		if (f->size < PAGE_SIZE || f->size > CKPT_PIPE_MAX_DATA ||
 		    r->files[i].path)
@@ -234,14 +332,18 @@ int ckpt_check_pipes(struct ckpt_restore *r)
 			const struct ckpt_rec_file *g = &r->files[j].rec;
 
 			if (g->kind == CKPT_FILE_PIPE && g->ino == f->ino &&
-			    !(g->fd_flags & CKPT_FD_SHARED))
+			    !(g->fd_flags & (CKPT_FD_SHARED | CKPT_FD_TREE)))
 				ends[(g->f_flags & O_ACCMODE) == O_WRONLY]++;
 		}
 		for (j = 0; j < r->nr_pipedata; j++)
 			if (r->pipedata[j].ino == f->ino)
 				bytes += r->pipedata[j].len;
-		/* one read end, one write end, and the bytes fit */
-		if (ends[0] != 1 || ends[1] != 1 ||
+		/*
+		 * one read end, one write end, and the bytes fit; in a tree
+		 * the other end may be another process's
+		 */
+		if (ends[0] > 1 || ends[1] > 1 ||
+		    (!r->tree && (ends[0] != 1 || ends[1] != 1)) ||
 		    ((f->f_flags & O_ACCMODE) != O_RDONLY &&
 		     (f->f_flags & O_ACCMODE) != O_WRONLY) ||
 		    bytes > f->size)
@@ -335,30 +437,46 @@ static int ckpt_pipe_create(const struct ckpt_restore *r,
 	return err;
 }
 
-/* The end of its pipe that record @rec describes (a new reference). */
-struct file *ckpt_pipe_end(const struct ckpt_restore *r,
-			   struct ckpt_pipes *t,
-			   const struct ckpt_rec_file *rec)
+static struct file *ckpt_pipe_take(const struct ckpt_pipe_open *po,
+				   const struct ckpt_rec_file *rec)
 {
 	int end = (rec->f_flags & O_ACCMODE) == O_WRONLY;
-	struct ckpt_pipe_open *po = NULL;
 	struct file *f;
-	u32 i;
-	int err;
 
-	for (i = 0; i < t->nr; i++)
-		if (t->open[i].ino == rec->ino)
-			po = &t->open[i];
-	if (!po) {
-		po = &t->open[t->nr];
-		err = ckpt_pipe_create(r, rec, po);
-		if (err)
-			return ERR_PTR(err);
-		t->nr++;
-	}
 	f = get_file(po->end[end]);
 	spin_lock(&f->f_lock);
 	f->f_flags = (f->f_flags & ~O_NONBLOCK) | (rec->f_flags & O_NONBLOCK);
 	spin_unlock(&f->f_lock);
 	return f;
+}
+
+/* The end @rec describes of a pipe made already in @t, or NULL. */
+struct file *ckpt_pipes_find(struct ckpt_pipes *t,
+			     const struct ckpt_rec_file *rec)
+{
+	u32 i;
+
+	for (i = 0; i < t->nr; i++)
+		if (t->open[i].ino == rec->ino)
+			return ckpt_pipe_take(&t->open[i], rec);
+	return NULL;
+}
+
+/* The end of its pipe that record @rec describes (a new reference). */
+struct file *ckpt_pipe_end(const struct ckpt_restore *r,
+			   struct ckpt_pipes *t,
+			   const struct ckpt_rec_file *rec)
+{
+	struct ckpt_pipe_open *po;
+	struct file *f = ckpt_pipes_find(t, rec);
+	int err;
+
+	if (f)
+		return f;
+	po = &t->open[t->nr];
+	err = ckpt_pipe_create(r, rec, po);
+	if (err)
+		return ERR_PTR(err);
+	t->nr++;
+	return ckpt_pipe_take(po, rec);
 }

@@ -38,6 +38,8 @@ void ckpt_restore_free(struct ckpt_restore *r)
 
 	if (!r)
 		return;
+	if (r->tree && !r->member)
+		ckpt_tree_free(r->tree);
 	for (i = 0; i < r->nr_vmas; i++)
 		kfree(r->vmas[i].path);
 	for (i = 0; i < r->nr_files; i++)
@@ -52,6 +54,7 @@ void ckpt_restore_free(struct ckpt_restore *r)
 	ckpt_free_ghostdata(r);
 	ckpt_free_fdstates(r);
 	ckpt_free_shmems(r);
+	ckpt_shanon_free(r);
 	ckpt_free_threads(r);
 	kfree(r->cwd);
 	kfree(r->exe);
@@ -300,8 +303,8 @@ static int ckpt_check_header(const struct ckpt_image_header *h)
 	if (strncmp(h->release, init_utsname()->release, CKPT_RELEASE_LEN) ||
 	    strncmp(h->build, init_utsname()->version, CKPT_RELEASE_LEN - 1))
 		return -EXDEV;
-	if (h->nr_tasks != 1)
-		return -EOPNOTSUPP;
+	if (!h->nr_tasks || h->nr_tasks > CKPT_MAX_TREE)
+		return -EBADMSG;
 	if (h->xstate_size > CKPT_MAX_XSTATE)
 		return -EBADMSG;
 	return 0;
@@ -322,31 +325,47 @@ static int ckpt_check_all(struct ckpt_restore *r)
 	return err;
 }
 
-static int ckpt_prepare(struct ckpt_restore *r, struct file *image)
+void ckpt_restore_init(struct ckpt_restore *r, struct file *image)
 {
-	int err;
-
 	mutex_init(&r->lock);
 	init_completion(&r->done);
 	init_completion(&r->go);
 	init_waitqueue_head(&r->claimed_wq);
 	r->image = get_file(image);
 	r->err.fd = -1;
-	err = ckpt_in_init(&r->in, image);
-	if (err)
-		return err;
-	err = ckpt_read_header(&r->in, &r->hdr);
-	if (!err)
-		err = ckpt_check_header(&r->hdr);
-	if (err)
-		return ckpt_fail(&r->err, CKPT_OBJ_IMAGE, err);
+}
+
+/* One process's metadata, from its TASK record on, and its checks. */
+int ckpt_prepare_meta(struct ckpt_restore *r)
+{
+	int err;
+
 	err = ckpt_read_meta(r);
 	if (err)
 		return ckpt_fail(&r->err, CKPT_OBJ_IMAGE, err);
 	/* The checks name the record at fault themselves. */
 	r->err.type = 0;
 	r->err.offset = 0;
-	return ckpt_check_all(r);
+	err = ckpt_check_all(r);
+	return err ? err : ckpt_tree_check_member(r);
+}
+
+static int ckpt_prepare(struct ckpt_restore *r, struct file *image)
+{
+	int err;
+
+	ckpt_restore_init(r, image);
+	err = ckpt_in_init(&r->in, image);
+	if (err)
+		return err;
+	err = ckpt_read_header(&r->in, &r->hdr);
+	if (!err)
+		err = ckpt_check_header(&r->hdr);
+	if (!err && r->hdr.nr_tasks > 1)
+		err = ckpt_tree_prepare(r);
+	if (err)
+		return ckpt_fail(&r->err, CKPT_OBJ_IMAGE, err);
+	return ckpt_prepare_meta(r);
 }
 
 /* Tell the tool which TIDs to create. */
@@ -471,7 +490,7 @@ static bool ckpt_shared_with_others(int n)
  * The restoring task must share everything it is about to replace with
  * the image's threads only, all of them waiting in RESTORE_THREAD.
  */
-static int ckpt_check_restorer(struct ckpt_restore *r)
+int ckpt_check_restorer(struct ckpt_restore *r)
 {
 	int n = 1 + r->nr_threads;
 	long left;
@@ -497,7 +516,7 @@ static int ckpt_check_restorer(struct ckpt_restore *r)
 	return ckpt_vdso_matches(r);
 }
 
-static int ckpt_restore_self(struct ckpt_restore *r)
+int ckpt_restore_self(struct ckpt_restore *r)
 {
 	static int (*const steps[])(struct ckpt_restore *r) = {
 		ckpt_restore_creds, ckpt_restore_shmems, ckpt_restore_mm,
@@ -572,12 +591,15 @@ long ckpt_ioctl_restore_task(struct file *file, void __user *uarg)
 		return err;
 	mutex_lock(&cf->lock);
 	r = cf->rst;
-	err = !r ? -ENOENT : r->state != CKPT_RST_PREPARED ? -EALREADY : 0;
-	if (!err)
+	err = !r ? -ENOENT : r->tree ? 0 :
+	      r->state != CKPT_RST_PREPARED ? -EALREADY : 0;
+	if (!err && !r->tree)
 		r->state = CKPT_RST_RUNNING;
 	mutex_unlock(&cf->lock);
 	if (err)
 		return err;
+	if (r->tree)
+		return ckpt_tree_restore_task(file, r);
 
 	/* Our own descriptor for this file goes when the fd table does. */
 	get_file(file);
@@ -621,6 +643,14 @@ long ckpt_ioctl_restore_wait(struct ckpt_file *cf, void __user *uarg)
 	r = ckpt_prepared(cf);
 	if (!r)
 		return -ENOENT;
+	if (r->tree) {
+		err = ckpt_tree_wait(r, &a);
+		if (err)
+			return err;
+		if (copy_to_user(uarg, &a, min_t(size_t, usize, sizeof(a))))
+			return -EFAULT;
+		return 0;
+	}
 	if (a.timeout_ms)
 		left = wait_for_completion_interruptible_timeout(&r->done,
 				msecs_to_jiffies(a.timeout_ms));
@@ -638,6 +668,7 @@ long ckpt_ioctl_restore_wait(struct ckpt_file *cf, void __user *uarg)
 	a.err_offset = a.err_object == CKPT_OBJ_IMAGE ? r->err.offset : 0;
 	a.err_fd = r->result ? r->err.fd : -1;
 	a.err_addr = r->result ? r->err.addr : 0;
+	a.err_pid = r->result ? r->task.pid : 0;
 	mutex_unlock(&r->lock);
 	if (copy_to_user(uarg, &a, min_t(size_t, usize, sizeof(a))))
 		return -EFAULT;
@@ -683,6 +714,8 @@ long ckpt_ioctl_restore_thread(struct file *file, void __user *uarg)
 	r = ckpt_prepared(cf);
 	if (!r)
 		return -ENOENT;
+	if (r->tree)
+		return -ENOENT;		/* no threads in trees yet */
 	if (task_tgid_vnr(current) != r->task.pid ||
 	    thread_group_leader(current))
 		return -ESRCH;

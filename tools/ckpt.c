@@ -3,11 +3,12 @@
  * ckpt: checkpoint a process to a file or stdout, decode images (show),
  * and report the tool and module versions.
  *
- *	ckpt [-v] [--kill|--stop] [-o FILE] PID
+ *	ckpt [-v] [--tree] [--kill|--stop] [-o FILE] PID
  *	ckpt show [-v] [FILE|-]
  *	ckpt version
  *	ckpt --help
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -29,6 +30,7 @@ struct ckpt_opts {
 	unsigned int flags;		/* CKPT_CHECKPOINT_* */
 	const char *output;		/* NULL or "-": stdout */
 	int verbose;
+	int tree;			/* PID and its descendants */
 };
 
 struct ckpt_out {
@@ -40,7 +42,7 @@ struct ckpt_out {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ckpt [-v] [--kill|--stop] [-o FILE] PID\n"
+		"usage: ckpt [-v] [--tree] [--kill|--stop] [-o FILE] PID\n"
 		"       ckpt show [-v] [FILE|-]\n"
 		"       ckpt version\n"
 		"       ckpt --help\n"
@@ -50,6 +52,9 @@ static void usage(FILE *f)
 		"                     no -o: stdout, which must not be a terminal\n"
 		"  -k, --kill         kill the process after the checkpoint\n"
 		"  -s, --stop         leave the process stopped (SIGSTOP)\n"
+		"  -t, --tree         the process and all its descendants, in one\n"
+		"                     image, frozen together (restart recreates\n"
+		"                     the tree with every PID, group and session)\n"
 		"  -v, --verbose      report the image size and time taken\n"
 		"By default the process keeps running.\n"
 		"\n"
@@ -74,13 +79,14 @@ static int parse_args(int argc, char **argv, struct ckpt_opts *o)
 		{ "output", required_argument, NULL, 'o' },
 		{ "kill", no_argument, NULL, 'k' },
 		{ "stop", no_argument, NULL, 's' },
+		{ "tree", no_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+o:ksvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:kstvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			o->output = optarg;
@@ -94,6 +100,9 @@ static int parse_args(int argc, char **argv, struct ckpt_opts *o)
 		case 'v':
 			o->verbose = 1;
 			break;
+		case 't':
+			o->tree = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(CKPT_EXIT_OK);
@@ -101,7 +110,8 @@ static int parse_args(int argc, char **argv, struct ckpt_opts *o)
 			return usage_error("bad option", NULL);
 		}
 	}
-	if (o->flags == CKPT_CHECKPOINT_FLAGS_ALL)
+	if ((o->flags & CKPT_CHECKPOINT_KILL) &&
+	    (o->flags & CKPT_CHECKPOINT_LEAVE_STOPPED))
 		return usage_error("--kill and --stop exclude each other", NULL);
 	if (optind != argc - 1)
 		return usage_error(optind < argc ? "too many arguments" :
@@ -159,6 +169,19 @@ static int close_output(struct ckpt_out *out, int failed)
 
 /* ---- failures ----------------------------------------------------- */
 
+/* Whom a failure is about: "1234", or "tree 1234: process 1240". */
+static char who[96];
+static pid_t at;		/* the process at fault, for /proc */
+
+static void set_who(const struct ckpt_checkpoint_args *a)
+{
+	at = a->err_pid > 0 ? a->err_pid : a->pid;
+	if (a->flags & CKPT_CHECKPOINT_TREE)
+		snprintf(who, sizeof(who), "tree %d: process %d", a->pid, at);
+	else
+		snprintf(who, sizeof(who), "%d", a->pid);
+}
+
 static const char *why_unsupported(int err)
 {
 	return err == -EOPNOTSUPP ? "is not supported yet" : strerror(-err);
@@ -168,78 +191,110 @@ static void report_fd(const struct ckpt_checkpoint_args *a, int err)
 {
 	char name[512];
 
-	if (ckpt_proc_fd_name(a->pid, a->err_fd, name, sizeof(name)))
+	if (ckpt_proc_fd_name(at, a->err_fd, name, sizeof(name)))
 		snprintf(name, sizeof(name), "?");
-	ckpt_fail(err, "cannot checkpoint %d: fd %d (%s) %s", a->pid,
-		  a->err_fd, name, why_unsupported(err));
+	if (err == -EOPNOTSUPP && !strncmp(name, "pipe:", 5))
+		ckpt_fail(err, "cannot checkpoint %s: fd %d (%s) is a pipe with an end held outside the %s, which is not supported yet",
+			  who, a->err_fd, name,
+			  (a->flags & CKPT_CHECKPOINT_TREE) ? "tree" :
+			  "process");
+	else
+		ckpt_fail(err, "cannot checkpoint %s: fd %d (%s) %s", who,
+			  a->err_fd, name, why_unsupported(err));
 }
 
 static void report_vma(const struct ckpt_checkpoint_args *a, int err)
 {
 	char name[512];
 
-	if (ckpt_proc_vma_name(a->pid, a->err_addr, name, sizeof(name)))
+	if (ckpt_proc_vma_name(at, a->err_addr, name, sizeof(name)))
 		snprintf(name, sizeof(name), "?");
-	ckpt_fail(err, "cannot checkpoint %d: mapping at 0x%llx (%s) %s",
-		  a->pid, (unsigned long long)a->err_addr, name,
-		  why_unsupported(err));
+	if (err == -EOPNOTSUPP && !strncmp(name, "/dev/zero", 9))
+		ckpt_fail(err, "cannot checkpoint %s: mapping at 0x%llx is shared anonymous memory mapped by a process outside the %s too, or only in part, which is not supported yet",
+			  who, (unsigned long long)a->err_addr,
+			  (a->flags & CKPT_CHECKPOINT_TREE) ? "tree" :
+			  "process");
+	else
+		ckpt_fail(err, "cannot checkpoint %s: mapping at 0x%llx (%s) %s",
+			  who, (unsigned long long)a->err_addr, name,
+			  why_unsupported(err));
+}
+
+/* Is @pid a zombie? */
+static int proc_zombie(pid_t pid)
+{
+	char path[64], buf[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (ckpt_read_line(path, buf, sizeof(buf)))
+		return 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'Z';
 }
 
 static void report_task(const struct ckpt_checkpoint_args *a, int err)
 {
 	long val = 0;
 
-	if (err == -EOPNOTSUPP &&
-	    !ckpt_proc_status_field(a->pid, "Seccomp", &val) && val) {
-		ckpt_fail(err, "cannot checkpoint %d: it runs under seccomp, which cannot be saved yet",
-			  a->pid);
+	if (err == -EOPNOTSUPP && proc_zombie(at)) {
+		ckpt_fail(err, "cannot checkpoint %s: it is a zombie (exited, not yet waited for by its parent), which cannot be saved yet",
+			  who);
+		ckpt_hint("let its parent reap it (wait) first");
+	} else if (err == -EOPNOTSUPP && (a->flags & CKPT_CHECKPOINT_TREE) &&
+		   !ckpt_proc_status_field(at, "Threads", &val) && val > 1) {
+		ckpt_fail(err, "cannot checkpoint %s: it has %ld threads; multi-threaded processes in a tree cannot be saved yet",
+			  who, val);
+	} else if (err == -EOPNOTSUPP &&
+	    !ckpt_proc_status_field(at, "Seccomp", &val) && val) {
+		ckpt_fail(err, "cannot checkpoint %s: it runs under seccomp, which cannot be saved yet",
+			  who);
 	} else if (err == -EOPNOTSUPP) {
-		ckpt_fail(err, "cannot checkpoint %d: it uses CPU-time interval timers or POSIX timers, or lives in other namespaces than yours, which cannot be saved yet",
-			  a->pid);
+		ckpt_fail(err, "cannot checkpoint %s: it uses CPU-time interval timers or POSIX timers, shares its file table, fs or signal handlers with another process, or lives in other namespaces than yours, which cannot be saved yet",
+			  who);
 	} else if (err == -EBUSY &&
-		   !ckpt_proc_status_field(a->pid, "TracerPid", &val) && val) {
-		ckpt_fail(err, "cannot checkpoint %d: it is being traced by process %ld",
-			  a->pid, val);
+		   !ckpt_proc_status_field(at, "TracerPid", &val) && val) {
+		ckpt_fail(err, "cannot checkpoint %s: it is being traced by process %ld",
+			  who, val);
 		ckpt_hint("detach the debugger or tracer, then try again");
 	} else if (err == -EBUSY) {
-		ckpt_fail(err, "cannot checkpoint %d: it did not stop in time (uninterruptible sleep?) or is being checkpointed already",
-			  a->pid);
+		ckpt_fail(err, "cannot checkpoint %s: it did not stop in time (uninterruptible sleep?) or is being checkpointed already",
+			  who);
 		ckpt_hint("try again later");
 	} else if (err == -ESRCH) {
-		ckpt_fail(err, "cannot checkpoint %d: it exited", a->pid);
+		ckpt_fail(err, "cannot checkpoint %s: it exited", who);
 	} else if (err == -EINTR) {
-		ckpt_fail(err, "cannot checkpoint %d: interrupted; the process continues",
-			  a->pid);
+		ckpt_fail(err, "cannot checkpoint %s: interrupted; the process continues",
+			  who);
 	} else {
-		ckpt_fail(err, "cannot checkpoint %d: its task state %s",
-			  a->pid, why_unsupported(err));
+		ckpt_fail(err, "cannot checkpoint %s: its task state %s",
+			  who, why_unsupported(err));
 	}
 }
 
-static void report_plain(const struct ckpt_checkpoint_args *a, int err)
+static void report_plain(int err)
 {
 	switch (-err) {
 	case ESRCH:
-		ckpt_fail(err, "cannot checkpoint %d: no such process",
-			  a->pid);
+		ckpt_fail(err, "cannot checkpoint %s: no such process",
+			  who);
 		break;
 	case EPERM:
-		ckpt_fail(err, "cannot checkpoint %d: permission denied (you may not ptrace it)",
-			  a->pid);
+		ckpt_fail(err, "cannot checkpoint %s: permission denied (you may not ptrace it)",
+			  who);
 		ckpt_hint("run as root or as the process's owner; see also /proc/sys/kernel/yama/ptrace_scope");
 		break;
 	case EDEADLK:
-		ckpt_fail(err, "cannot checkpoint %d: a process cannot checkpoint itself",
-			  a->pid);
+		ckpt_fail(err, "cannot checkpoint %s: a process cannot checkpoint itself",
+			  who);
 		break;
 	case EINVAL:
 	case ENOTTY:
-		ckpt_fail(err, "cannot checkpoint %d: the ckpt module rejected the request",
-			  a->pid);
+		ckpt_fail(err, "cannot checkpoint %s: the ckpt module rejected the request",
+			  who);
 		ckpt_hint("the tools and the module may be from different versions: see 'ckpt version'");
 		break;
 	default:
-		ckpt_fail(err, "cannot checkpoint %d: %s", a->pid,
+		ckpt_fail(err, "cannot checkpoint %s: %s", who,
 			  strerror(-err));
 	}
 }
@@ -266,20 +321,27 @@ static void report_checkpoint(const struct ckpt_checkpoint_args *a,
 {
 	const char *obj = object_name(a->err_object);
 
-	if (a->err_object == CKPT_OBJ_FD)
+	set_who(a);
+	if (a->err_object == CKPT_OBJ_TREE && a->err_addr == (uint64_t)at)
+		ckpt_fail(err, "cannot checkpoint tree %d: the parent of process %d is not listed before it (the tree changed while it was listed?)",
+			  a->pid, at);
+	else if (a->err_object == CKPT_OBJ_TREE)
+		ckpt_fail(err, "cannot checkpoint tree %d: process %llu, a child of process %d, is not in the tree (it was born while the tree was listed?)",
+			  a->pid, (unsigned long long)a->err_addr, at);
+	else if (a->err_object == CKPT_OBJ_FD)
 		report_fd(a, err);
 	else if (a->err_object == CKPT_OBJ_VMA)
 		report_vma(a, err);
 	else if (a->err_object == CKPT_OBJ_TASK)
 		report_task(a, err);
 	else if (a->err_object == CKPT_OBJ_OUTPUT)
-		ckpt_fail(err, "cannot checkpoint %d: writing the image to %s failed: %s",
-			  a->pid, out->name, strerror(-err));
+		ckpt_fail(err, "cannot checkpoint %s: writing the image to %s failed: %s",
+			  who, out->name, strerror(-err));
 	else if (obj)
-		ckpt_fail(err, "cannot checkpoint %d: %s %s", a->pid, obj,
+		ckpt_fail(err, "cannot checkpoint %s: %s %s", who, obj,
 			  why_unsupported(err));
 	else
-		report_plain(a, err);
+		report_plain(err);
 }
 
 /* ---- checkpoint --------------------------------------------------- */
@@ -292,11 +354,112 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * Add @pid and its descendants to @pids, parents first (the children of
+ * every thread, from /proc/PID/task/TID/children).
+ */
+static int list_tree(pid_t pid, int32_t *pids, unsigned int *n)
+{
+	char path[64], buf[8192], *p, *end;
+	struct dirent *de;
+	unsigned int first;
+	DIR *dir;
+	int err = 0;
+
+	if (*n >= CKPT_MAX_TREE)
+		return -E2BIG;
+	first = (*n)++;
+	pids[first] = pid;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (!dir && errno == ENOENT && first) {
+		(*n)--;		/* a child that exited meanwhile */
+		return 0;
+	}
+	if (!dir)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (!err && (de = readdir(dir))) {
+		ssize_t len;
+		int fd;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%.16s/children",
+			 (int)pid, de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;	/* the thread is gone */
+		len = ckpt_read_full(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len < 0 || len == sizeof(buf) - 1) {
+			err = len < 0 ? (int)len : -E2BIG;
+			break;
+		}
+		buf[len] = '\0';
+		for (p = buf; !err && *p; p = end) {
+			long c = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			if (c > 0)
+				err = list_tree((pid_t)c, pids, n);
+		}
+	}
+	closedir(dir);
+	return err;
+}
+
+static int checkpoint_ioctl(const struct ckpt_opts *o, int dev, int fd,
+			    struct ckpt_checkpoint_args *a, int32_t *pids,
+			    int *reported)
+{
+	unsigned int n = 0, tries = 3;
+	int err;
+
+	for (;;) {
+		memset(a, 0, sizeof(*a));
+		a->size = sizeof(*a);
+		a->flags = o->flags;
+		a->pid = o->pid;
+		a->fd = fd;
+		if (o->tree) {
+			n = 0;
+			err = list_tree(o->pid, pids, &n);
+			if (err == -E2BIG) {
+				ckpt_fail(err, "cannot checkpoint tree %d: it has more than %d processes",
+					  o->pid, CKPT_MAX_TREE);
+				*reported = 1;
+				return err;
+			}
+			if (err) {
+				ckpt_fail(err, "cannot checkpoint tree %d: %s",
+					  o->pid, err == -ESRCH ?
+					  "no such process" :
+					  "listing its descendants failed");
+				*reported = 1;
+				return err;
+			}
+			a->flags |= CKPT_CHECKPOINT_TREE;
+			a->pids = (uintptr_t)pids;
+			a->nr_pids = n;
+		}
+		err = ioctl(dev, CKPT_IOC_CHECKPOINT, a) ? -errno : 0;
+		/* The tree changed between listing and freezing: again. */
+		if (!o->tree || (err != -ECHILD && err != -ESRCH) ||
+		    a->bytes_written || !--tries)
+			break;
+	}
+	if (err == -ESRCH && o->tree && !a->err_pid)
+		a->err_pid = o->pid;
+	return err;
+}
+
 static int checkpoint(const struct ckpt_opts *o)
 {
 	struct ckpt_checkpoint_args a;
 	struct ckpt_out out = { .fd = -1 };
-	int dev, err, ret;
+	int32_t pids[CKPT_MAX_TREE];
+	int dev, err, ret, reported = 0;
 	double t0;
 
 	ret = open_output(o, &out);
@@ -308,20 +471,16 @@ static int checkpoint(const struct ckpt_opts *o)
 		close_output(&out, 1);
 		return CKPT_EXIT_FAILED;
 	}
-	memset(&a, 0, sizeof(a));
-	a.size = sizeof(a);
-	a.flags = o->flags;
-	a.pid = o->pid;
-	a.fd = out.fd;
 	t0 = now_s();
-	err = ioctl(dev, CKPT_IOC_CHECKPOINT, &a) ? -errno : 0;
-	if (err)
+	err = checkpoint_ioctl(o, dev, out.fd, &a, pids, &reported);
+	if (err && !reported)
 		report_checkpoint(&a, &out, err);
 	close(dev);
 	if (close_output(&out, !!err) || err)
 		return CKPT_EXIT_FAILED;
 	if (o->verbose)
-		ckpt_hint("checkpointed %d: %llu bytes in %.3f s", o->pid,
+		ckpt_hint("checkpointed %s%d: %llu bytes in %.3f s",
+			  o->tree ? "tree " : "", o->pid,
 			  (unsigned long long)a.bytes_written, now_s() - t0);
 	return CKPT_EXIT_OK;
 }
@@ -344,7 +503,7 @@ static int checkpoint_main(int argc, char **argv)
 static void print_features(uint64_t f)
 {
 	static const char *const names[] = { "checkpoint", "restore",
-					     "xstate" };
+					     "xstate", "threads", "trees" };
 	unsigned int i;
 	int first = 1;
 

@@ -177,10 +177,10 @@ static int check_header_machine(struct ckpt_image *img)
 		return img_error(img, -EXDEV, 0, 0,
 				 "the image has page size %u, not %u",
 				 h->page_size, CKPT_IMG_PAGE_SIZE);
-	if (h->nr_tasks != 1)
-		return img_error(img, -EOPNOTSUPP, 0, 0,
-				 "the image holds %u tasks; only single-task images are supported",
-				 h->nr_tasks);
+	if (!h->nr_tasks || h->nr_tasks > CKPT_MAX_TREE)
+		return img_error(img, -EBADMSG, 0, 0,
+				 "bad image header at offset 0: %u tasks, expected 1 to %u",
+				 h->nr_tasks, CKPT_MAX_TREE);
 	if (h->xstate_size > CKPT_MAX_XSTATE)
 		return img_error(img, -EBADMSG, 0, 0,
 				 "bad image header at offset 0: xstate size %u exceeds %u",
@@ -244,8 +244,10 @@ void ckpt_image_close(struct ckpt_image *img)
 {
 	free(img->payload);
 	free(img->vmas);
+	free(img->tree);
 	img->payload = NULL;
 	img->vmas = NULL;
+	img->tree = NULL;
 }
 
 /* ---- record contents ---------------------------------------------- */
@@ -307,6 +309,10 @@ static int check_task(struct ckpt_image *img)
 	if (t->pid <= 0 || t->tid != t->pid)
 		return img_bad(img, "pid %d and tid %d: not one positive id",
 			       t->pid, t->tid);
+	if (img->tree && t->pid != img->tree[img->task_idx].pid)
+		return img_bad(img, "pid %d, but process %u of the TREE record is %d",
+			       t->pid, img->task_idx,
+			       img->tree[img->task_idx].pid);
 	if (t->flags & ~(CKPT_TASK_NO_NEW_PRIVS | CKPT_TASK_DUMPABLE))
 		return img_bad(img, "unknown flags 0x%x", t->flags);
 	if (!memchr(t->comm, 0, sizeof(t->comm)))
@@ -458,6 +464,8 @@ static const char *vma_kind_name(uint32_t kind)
 		return "shared file";
 	case CKPT_VMA_SHMEM:
 		return "shared memory";
+	case CKPT_VMA_SHARED_ANON:
+		return "shared anonymous";
 	default:
 		return "file";
 	}
@@ -471,8 +479,13 @@ static int check_vma(struct ckpt_image *img)
 	err = check_vma_range(img, v);
 	if (err)
 		return err;
-	if (v->kind < CKPT_VMA_ANON || v->kind > CKPT_VMA_SHMEM)
+	if (v->kind < CKPT_VMA_ANON || v->kind > CKPT_VMA_SHARED_ANON)
 		return img_bad(img, "unknown kind %u", v->kind);
+	if (v->kind == CKPT_VMA_SHARED_ANON &&
+	    (v->pgoff || !v->size ||
+	     ((v->size + 4095) & ~4095ULL) != v->end - v->start))
+		return img_bad(img, "shared anonymous memory of %llu bytes does not fill its mapping 0x%llx-0x%llx",
+			       v->size, v->start, v->end);
 	if ((v->kind == CKPT_VMA_VDSO || v->kind == CKPT_VMA_VVAR) &&
 	    find_kind(img, v->kind))
 		return img_bad(img, "a second %s mapping",
@@ -515,6 +528,18 @@ static int chr_ok(uint64_t rdev)
 	return 0;
 }
 
+/* Is @pid a process of the tree listed before the current one? */
+static int tree_earlier(const struct ckpt_image *img, int32_t pid)
+{
+	uint32_t i;
+
+	for (i = 0; img->tree && i < img->task_idx; i++)
+		if (img->tree[i].pid == pid &&
+		    !(img->tree[i].flags & CKPT_TREE_ZOMBIE))
+			return 1;
+	return 0;
+}
+
 static int check_file(struct ckpt_image *img)
 {
 	const struct ckpt_rec_file *f = img->payload;
@@ -524,12 +549,24 @@ static int check_file(struct ckpt_image *img)
 	if (f->fd <= img->last_fd)
 		return img_bad(img, "fd %d is not above the previous fd %d",
 			       f->fd, img->last_fd);
-	if (f->fd_flags & ~(CKPT_FD_CLOEXEC | CKPT_FD_SHARED))
+	if (f->fd_flags & ~(CKPT_FD_CLOEXEC | CKPT_FD_SHARED | CKPT_FD_TREE) ||
+	    (f->fd_flags & CKPT_FD_SHARED && f->fd_flags & CKPT_FD_TREE))
 		return img_bad(img, "unknown fd flags 0x%x", f->fd_flags);
-	if (f->fd_flags & CKPT_FD_SHARED ?
-	    f->shared_fd < 0 || f->shared_fd >= f->fd : f->shared_fd != 0)
+	if (f->reserved)
+		return img_bad(img, "non-zero reserved field");
+	if (f->fd_flags & CKPT_FD_TREE) {
+		if (!tree_earlier(img, f->shared_pid) || f->shared_fd < 0 ||
+		    f->shared_fd >= CKPT_MAX_FILES)
+			return img_bad(img, "fd %d cannot share the open file of fd %d of process %d (not an earlier process of the tree)",
+				       f->fd, f->shared_fd, f->shared_pid);
+	} else if (f->shared_pid) {
+		return img_bad(img, "fd %d names process %d without sharing its file",
+			       f->fd, f->shared_pid);
+	} else if (f->fd_flags & CKPT_FD_SHARED ?
+	    f->shared_fd < 0 || f->shared_fd >= f->fd : f->shared_fd != 0) {
 		return img_bad(img, "fd %d cannot share the open file of fd %d",
 			       f->fd, f->shared_fd);
+	}
 	if (f->fd >= CKPT_MAX_FILES)
 		return img_bad(img, "fd %d is not below %u", f->fd,
 			       CKPT_MAX_FILES);
@@ -874,6 +911,59 @@ static int check_pages(struct ckpt_image *img)
 	return 0;
 }
 
+/* The next process's records begin: forget the last one's. */
+static void next_task(struct ckpt_image *img)
+{
+	img->task_idx++;
+	while (img->task_idx < img->hdr.nr_tasks &&
+	       img->tree[img->task_idx].flags & CKPT_TREE_ZOMBIE)
+		img->task_idx++;	/* a zombie has no records */
+	img->last_type = 0;
+	memset(&img->task, 0, sizeof(img->task));
+	img->nr_vmas = 0;
+	img->nr_files = 0;
+	img->last_fd = -1;
+	img->mm_vdso = 0;
+}
+
+static int check_tree(struct ckpt_image *img)
+{
+	const struct ckpt_rec_tree_task *t = img->payload;
+	uint32_t n = img->hdr.nr_tasks, i, j;
+
+	if (img->rec.len != n * sizeof(*t))
+		return img_bad(img, "length %u, expected %zu for %u processes",
+			       img->rec.len, n * sizeof(*t), n);
+	for (i = 0; i < n; i++) {
+		int parent = i == 0;
+
+		if (t[i].pid <= 0 || t[i].pgid <= 0 || t[i].sid <= 0)
+			return img_bad(img, "process %u: pid %d, group %d, session %d: not positive",
+				       i, t[i].pid, t[i].pgid, t[i].sid);
+		if ((t[i].flags & ~CKPT_TREE_ZOMBIE) ||
+		    (t[i].flags ? t[i].exit_code > 0xffff || !i :
+		     t[i].exit_code))
+			return img_bad(img, "process %u: bad flags 0x%x or exit status 0x%x",
+				       i, t[i].flags, t[i].exit_code);
+		for (j = 0; j < i; j++) {
+			if (t[j].pid == t[i].pid)
+				return img_bad(img, "pid %d is listed twice",
+					       t[i].pid);
+			parent |= t[j].pid == t[i].ppid &&
+				  !(t[j].flags & CKPT_TREE_ZOMBIE);
+		}
+		if (!parent)
+			return img_bad(img, "the parent %d of process %d is not listed before it",
+				       t[i].ppid, t[i].pid);
+	}
+	img->tree = malloc(img->rec.len);
+	if (!img->tree)
+		return img_error(img, -ENOMEM, img->rec_offset, img->rec.type,
+				 "cannot allocate the tree");
+	memcpy(img->tree, t, img->rec.len);
+	return 0;
+}
+
 static int check_end(struct ckpt_image *img)
 {
 	const struct ckpt_rec_end *e = img->payload;
@@ -884,7 +974,10 @@ static int check_end(struct ckpt_image *img)
 	if (e->nr_pages != img->nr_pages)
 		return img_bad(img, "it counts %llu pages, the image has %" PRIu64,
 			       e->nr_pages, img->nr_pages);
-	img->done = 1;
+	if (img->tree)
+		next_task(img);
+	if (!img->tree || img->task_idx >= img->hdr.nr_tasks)
+		img->done = 1;
 	return 0;
 }
 
@@ -932,6 +1025,8 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 			     check_pages },
 	[CKPT_REC_END] = { "END", sizeof(struct ckpt_rec_end), 1, 0, 0,
 			   check_end },
+	[CKPT_REC_TREE] = { "TREE", sizeof(struct ckpt_rec_tree_task), 0, 0, 0,
+			    check_tree },
 };
 
 /* ---- records ------------------------------------------------------ */
@@ -958,6 +1053,15 @@ static int check_meta(struct ckpt_image *img)
 static int check_order(struct ckpt_image *img)
 {
 	uint32_t type = img->rec.type, last = img->last_type, t;
+	int first = !img->nr_records;
+
+	/* A tree's image starts with its TREE record, and only it does. */
+	if ((type == CKPT_REC_TREE) != (first && img->hdr.nr_tasks > 1))
+		return img_bad(img, type == CKPT_REC_TREE ?
+			       "a TREE record is only the first of an image of several processes" :
+			       "an image of several processes must start with a TREE record");
+	if (type == CKPT_REC_TREE)
+		return 0;
 
 	if (type < last || (type == last && !rec_descs[type].repeat))
 		return img_bad(img, "out of order after a %s record",

@@ -20,7 +20,7 @@
  *	EPROTO   unsupported version or header size
  *	EBADMSG  bad checksum, length, contents or order
  *	EXDEV    another architecture or page size
- *	EOPNOTSUPP  more than one task
+ *	EOPNOTSUPP  state a restore cannot take (a personality...)
  *	others   reading failed (EIO...), ENOMEM
  */
 #ifndef CKPT_TOOLS_IMAGE_H
@@ -106,6 +106,10 @@ struct ckpt_image {
 	int32_t last_fd;
 	uint64_t mm_vdso;
 	int done;
+
+	/* An image of a tree: its TREE record, and whose records follow. */
+	struct ckpt_rec_tree_task *tree;	/* hdr.nr_tasks, or NULL */
+	uint32_t task_idx;
 
 	struct ckpt_image_error error;
 };

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -61,11 +62,14 @@ enum {
 	STAGE_THREADS,		/* creating the image's threads */
 	STAGE_TIMERS,		/* re-creating its POSIX timers */
 	STAGE_TASK,		/* CKPT_IOC_RESTORE_TASK */
+	STAGE_TREE,		/* a tree's session or process group */
+	STAGE_CLONE,		/* creating a tree's process with its PID */
 };
 
 struct child_msg {
 	int32_t stage;
 	int32_t err;		/* negative errno */
+	int32_t pid;		/* the process it is about */
 };
 
 /* Everything the child needs, prepared before clone3. */
@@ -92,6 +96,7 @@ struct restart {
 	int seekable;		/* img can be re-read for diagnostics */
 	int wait;
 	int verbose;
+	int kill_on_fail;	/* a tree: its root must be killed */
 	int img;
 	int dev;
 	int pipe[2];
@@ -301,7 +306,8 @@ static int child_reexec(const struct child_ctx *c)
 /* After clone3 or in the re-executed program: system calls only. */
 static void __attribute__((noreturn)) child_run(const struct child_ctx *c)
 {
-	struct child_msg msg = { .stage = STAGE_VDSO, .err = c->plan_err };
+	struct child_msg msg = { .stage = STAGE_VDSO, .err = c->plan_err,
+				 .pid = getpid() };
 	ssize_t n;
 
 	if (c->pipe_rd >= 0)
@@ -1095,7 +1101,7 @@ static void reap_child(struct restart *r, int kill_it)
 	const struct timespec pause = { 0, 20 * 1000 * 1000 };
 	int tries = PID_WAIT_MS / 20;
 
-	if (kill_it)
+	if (kill_it || r->kill_on_fail)
 		kill(r->child, SIGKILL);
 	while (waitpid(r->child, NULL, WNOHANG) == 0 && --tries > 0)
 		nanosleep(&pause, NULL);
@@ -1145,6 +1151,8 @@ static int wait_restore(struct restart *r)
 		return CKPT_EXIT_FAILED;
 	}
 	if (r->done.result) {
+		if (r->done.err_pid > 0)	/* a tree's process */
+			r->prep.pid = r->done.err_pid;
 		report_restore(r, r->done.result);
 		reap_child(r, 0);
 		return CKPT_EXIT_FAILED;
@@ -1293,6 +1301,384 @@ static void keep_clocks(struct restart *r)
 			  (double)add_b / NSEC);
 }
 
+/* ==== process trees ================================================ */
+
+#define TREE_READY_MS	30000	/* for a process to create its subtree */
+
+/* One process of a tree image, and what its restoring process does. */
+struct tree_member {
+	struct ckpt_rec_tree_task t;
+	struct ckpt_vdso_target target;
+	int parent;		/* index of the parent; -1 for the root */
+	int do_setsid;		/* setsid() */
+	int do_setpgid;		/* setpgid(0, t.pgid) */
+	int ready[2];		/* a byte once its subtree is created */
+	struct child_ctx ctx;
+};
+
+/* Planned before the first clone3; the processes only read it. */
+static struct {
+	uint32_t n;
+	struct tree_member *m;
+	int msg_wr;
+} tree;
+
+/* Each process's PID, links and [vvar]/[vdso], from our own reader. */
+static int tree_read_image(struct restart *r)
+{
+	struct ckpt_image img;
+	struct stat st;
+	void *map;
+	int err;
+
+	if (fstat(r->img, &st) || !st.st_size)
+		return -EIO;
+	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, r->img, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	tree.n = r->prep.nr_tasks;
+	tree.m = calloc(tree.n, sizeof(*tree.m));
+	err = tree.m ? ckpt_image_open_mem(&img, map, st.st_size) : -ENOMEM;
+	while (!err && (err = ckpt_image_next(&img)) > 0) {
+		const struct ckpt_rec_vma *v = img.payload;
+		struct tree_member *m = &tree.m[img.task_idx];
+		uint32_t i;
+
+		err = 0;
+		if (img.rec.type == CKPT_REC_TREE) {
+			for (i = 0; i < tree.n; i++)
+				tree.m[i].t = img.tree[i];
+		} else if (img.rec.type == CKPT_REC_VMA &&
+			   v->kind == CKPT_VMA_VDSO) {
+			m->target.vdso_start = v->start;
+			m->target.vdso_end = v->end;
+		} else if (img.rec.type == CKPT_REC_VMA &&
+			   v->kind == CKPT_VMA_VVAR) {
+			m->target.vvar_start = v->start;
+			m->target.vvar_end = v->end;
+		}
+	}
+	if (err < 0)
+		ckpt_fail(err, "image is corrupt: %s", img.error.msg);
+	if (tree.m)
+		ckpt_image_close(&img);
+	munmap(map, st.st_size);
+	return err;
+}
+
+static int is_zombie(const struct tree_member *m)
+{
+	return m->t.flags & CKPT_TREE_ZOMBIE;
+}
+
+/*
+ * A zombie is made again by exiting with its status: a plain exit, or a
+ * signal whose default action ends the process (without a core dump).
+ */
+static int tree_zombie_bad(const struct tree_member *m)
+{
+	unsigned int sig = m->t.exit_code & 0x7f;
+
+	if (!is_zombie(m) || !sig)
+		return 0;
+	return (m->t.exit_code & 0x80) || sig >= 65 || sig == SIGSTOP ||
+	       sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU ||
+	       sig == SIGCONT || sig == SIGCHLD || sig == SIGURG ||
+	       sig == SIGWINCH;
+}
+
+/*
+ * How each process gets its session and group: inherited from its parent
+ * (the root: from us), setsid(), or setpgid() into a group whose leader
+ * was created before it.  Anything else is refused.
+ */
+static int tree_plan_links(struct restart *r)
+{
+	uint32_t i, j;
+
+	for (i = 0; i < tree.n; i++) {
+		struct tree_member *m = &tree.m[i];
+		pid_t sid, pgid;
+
+		if (tree_zombie_bad(m)) {
+			ckpt_fail(-EOPNOTSUPP, "cannot restore %s: process %d is a zombie killed by signal %u%s, which cannot be made again",
+				  r->name, m->t.pid, m->t.exit_code & 0x7f,
+				  m->t.exit_code & 0x80 ? " with a core dump" :
+				  "");
+			return -EOPNOTSUPP;
+		}
+		m->parent = -1;
+		for (j = 0; j < i; j++)
+			if (tree.m[j].t.pid == m->t.ppid)
+				m->parent = j;
+		sid = i ? tree.m[m->parent].t.sid : getsid(0);
+		pgid = i ? tree.m[m->parent].t.pgid : getpgrp();
+		if (m->t.sid == m->t.pid && sid != m->t.pid) {
+			m->do_setsid = 1;
+			sid = pgid = m->t.pid;
+		}
+		if (m->t.sid != sid) {
+			ckpt_fail(-EOPNOTSUPP, "cannot restore %s: process %d is in session %d, whose leader is not in the tree%s",
+				  r->name, m->t.pid, m->t.sid,
+				  i ? " or not its parent's session" :
+				  " (restart runs in another session)");
+			ckpt_hint("checkpoint the tree from its session leader, or restart it from a process in session %d",
+				  m->t.sid);
+			return -EOPNOTSUPP;
+		}
+		if (m->t.pgid == pgid)
+			continue;
+		for (j = 0; j <= i; j++)
+			if (tree.m[j].t.pid == m->t.pgid &&
+			    tree.m[j].t.pgid == m->t.pgid &&
+			    tree.m[j].t.sid == m->t.sid)
+				m->do_setpgid = 1;
+		if (!m->do_setpgid) {
+			ckpt_fail(-EOPNOTSUPP, "cannot restore %s: process %d is in process group %d, whose leader is not in the tree (or created after it)",
+				  r->name, m->t.pid, m->t.pgid);
+			return -EOPNOTSUPP;
+		}
+	}
+	return 0;
+}
+
+/* Pipes and argv for every process, then the vdso plans (no more maps). */
+static int tree_setup(struct restart *r, const char *argv0)
+{
+	int p[2], err;
+	uint32_t i;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	r->pipe[0] = p[0];
+	r->pipe[1] = tree.msg_wr = p[1];
+	for (i = 0; i < tree.n; i++) {
+		struct child_ctx *c = &tree.m[i].ctx;
+
+		if (pipe2(tree.m[i].ready, O_CLOEXEC))
+			return -errno;
+		c->dev = r->dev;
+		c->pipe_rd = p[0];
+		c->pipe_wr = p[1];
+		c->target = tree.m[i].target;
+		err = child_tid_list(c);
+		if (err)
+			return err;
+		child_set_argv(c, argv0, &c->target, CHILD_TRIES - 1);
+	}
+	for (i = 0; i < tree.n; i++) {
+		struct child_ctx *c = &tree.m[i].ctx;
+
+		if (is_zombie(&tree.m[i]))
+			continue;	/* it only exits */
+		err = child_plan(c);
+		if (!err && c->plan_err && c->plan_err != -EADDRINUSE)
+			err = c->plan_err;
+		if (err) {
+			r->prep.pid = tree.m[i].t.pid;
+			r->prep.vdso_start = c->target.vdso_start;
+			r->prep.vvar_start = c->target.vvar_start;
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* After clone3: system calls only. */
+static void __attribute__((noreturn)) tree_fail(int stage, int err, pid_t pid)
+{
+	struct child_msg msg = { .stage = stage, .err = err, .pid = pid };
+	ssize_t n;
+
+	do
+		n = write(tree.msg_wr, &msg, sizeof(msg));
+	while (n < 0 && errno == EINTR);
+	_exit(CKPT_EXIT_FAILED);
+}
+
+/* End as the zombie's process ended; its parent will wait for it. */
+static void __attribute__((noreturn)) tree_exit_as(uint32_t status)
+{
+	int sig = status & 0x7f;
+	struct sigaction sa;
+	sigset_t set;
+
+	if (!sig)
+		_exit((status >> 8) & 0xff);
+	/* No core dump, even to a core_pattern pipe. */
+	prctl(PR_SET_DUMPABLE, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigaction(sig, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	kill(getpid(), sig);
+	_exit(CKPT_EXIT_FAILED);
+}
+
+/* Create process @pid, waiting a little for a dying holder of the PID. */
+static long tree_clone(pid_t pid)
+{
+	const struct timespec pause = { 0, 20 * 1000 * 1000 };
+	int tries = PID_WAIT_MS / 20;
+	long ret;
+
+	for (;;) {
+		ret = clone3_pid(pid);
+		if (ret >= 0 || errno != EEXIST || --tries <= 0 ||
+		    !pid_leaving(pid))
+			break;
+		nanosleep(&pause, NULL);
+	}
+	return ret < 0 ? -errno : ret;
+}
+
+/* Wait for our child, process @i, to say its subtree is there. */
+static int tree_wait_ready(uint32_t i)
+{
+	struct pollfd p = { .fd = tree.m[i].ready[0], .events = POLLIN };
+	int waited = 0;
+	siginfo_t si;
+	char b;
+
+	for (;;) {
+		if (poll(&p, 1, 100) > 0 && read(p.fd, &b, 1) == 1)
+			return 0;
+		memset(&si, 0, sizeof(si));
+		if (!waitid(P_PID, tree.m[i].t.pid, &si,
+			    WEXITED | WNOHANG | WNOWAIT) &&
+		    si.si_pid == tree.m[i].t.pid)
+			return -ECHILD;
+		waited += 100;
+		if (waited > TREE_READY_MS)
+			return -ETIMEDOUT;
+	}
+}
+
+/*
+ * Process @i of the tree, just created with its PID: its session and
+ * group, its children (each with its subtree, in order), then it becomes
+ * the image's process.  It dies with its parent until then.
+ */
+static void __attribute__((noreturn)) tree_member_run(uint32_t i)
+{
+	struct tree_member *m = &tree.m[i];
+	uint32_t c;
+	long ret;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL))
+		tree_fail(STAGE_TREE, -errno, m->t.pid);
+	if (i && getppid() != tree.m[m->parent].t.pid)
+		_exit(CKPT_EXIT_FAILED);	/* the parent died already */
+	if (m->do_setsid && setsid() < 0)
+		tree_fail(STAGE_TREE, -errno, m->t.pid);
+	if (m->do_setpgid && setpgid(0, m->t.pgid))
+		tree_fail(STAGE_TREE, -errno, m->t.pid);
+	for (c = i + 1; c < tree.n; c++) {
+		if (tree.m[c].parent != (int)i)
+			continue;
+		ret = tree_clone(tree.m[c].t.pid);
+		if (ret == 0)
+			tree_member_run(c);
+		if (ret < 0)
+			tree_fail(STAGE_CLONE, (int)ret, tree.m[c].t.pid);
+		if (tree_wait_ready(c))
+			_exit(CKPT_EXIT_FAILED);	/* it said why */
+	}
+	while (write(m->ready[1], "r", 1) < 0 && errno == EINTR)
+		;
+	if (is_zombie(m))
+		tree_exit_as(m->t.exit_code);
+	child_run(&m->ctx);
+}
+
+/* A process of the tree failed before it restored itself. */
+static int tree_child_failed(struct restart *r, int err)
+{
+	uint32_t i;
+
+	r->prep.pid = r->msg.pid;
+	for (i = 0; i < tree.n; i++) {
+		if (tree.m[i].t.pid != r->msg.pid)
+			continue;
+		r->prep.vdso_start = tree.m[i].target.vdso_start;
+		r->prep.vvar_start = tree.m[i].target.vvar_start;
+	}
+	if (r->msg.stage == STAGE_CLONE) {
+		report_clone(r, err);
+		reap_child(r, 1);
+		return CKPT_EXIT_FAILED;
+	}
+	if (r->msg.stage == STAGE_TREE) {
+		ckpt_fail(err, "cannot restore %s: process %d could not take its session or process group: %s",
+			  r->name, r->msg.pid, strerror(-err));
+		reap_child(r, 1);
+		return CKPT_EXIT_FAILED;
+	}
+	if (r->msg.stage == STAGE_TASK &&
+	    !wait_slice(r, WAIT_SLICE_MS) && r->done.result) {
+		/* The module knows better what went wrong, and where. */
+		r->prep.pid = r->done.err_pid ? r->done.err_pid : r->msg.pid;
+		report_restore(r, r->done.result);
+		reap_child(r, 1);
+		return CKPT_EXIT_FAILED;
+	}
+	return child_failed(r, err);
+}
+
+static int restore_tree(struct restart *r, const char *argv0)
+{
+	long ret;
+	int err;
+
+	if (!r->seekable) {
+		ckpt_fail(-EOPNOTSUPP, "cannot restore %s: an image of a tree is read from a file or a spooled stdin only",
+			  r->name);
+		return CKPT_EXIT_FAILED;
+	}
+	r->kill_on_fail = 1;
+	err = tree_read_image(r);
+	if (err)
+		return CKPT_EXIT_FAILED;
+	err = tree_plan_links(r);
+	if (err)
+		return CKPT_EXIT_FAILED;
+	err = tree_setup(r, argv0);
+	if (err) {
+		report_vdso(r, err);
+		return CKPT_EXIT_FAILED;
+	}
+	keep_clocks(r);
+	fflush(NULL);
+	ret = tree_clone(tree.m[0].t.pid);
+	if (ret == 0)
+		tree_member_run(0);
+	if (ret < 0) {
+		report_clone(r, (int)ret);
+		return CKPT_EXIT_FAILED;
+	}
+	r->child = ret;
+	close(r->pipe[1]);
+	r->pipe[1] = -1;
+	err = tree_wait_ready(0);
+	if (err && err != -ECHILD) {
+		ckpt_fail(err, "cannot restore %s: its processes were not created within %d s",
+			  r->name, TREE_READY_MS / 1000);
+		reap_child(r, 1);
+		return CKPT_EXIT_FAILED;
+	}
+	err = read_child_msg(r);
+	if (err)
+		return tree_child_failed(r, err);
+	err = wait_restore(r);
+	if (err)
+		return err;
+	if (r->verbose)
+		ckpt_hint("restored tree %d: %u processes", r->child, tree.n);
+	return r->wait ? wait_exit(r) : CKPT_EXIT_OK;
+}
+
 static int restore(struct restart *r, const char *argv0)
 {
 	int err;
@@ -1302,8 +1688,10 @@ static int restore(struct restart *r, const char *argv0)
 		report_prepare(r, err);
 		return CKPT_EXIT_FAILED;
 	}
+	if (r->prep.nr_tasks > 1)
+		return restore_tree(r, argv0);
 	if (r->prep.nr_tasks != 1 || r->prep.pid <= 0) {
-		ckpt_fail(-EOPNOTSUPP, "cannot restore %s: it holds %u tasks (pid %d); only single-task images are supported",
+		ckpt_fail(-EPROTO, "cannot restore %s: the module says it holds %u tasks (pid %d)",
 			  r->name, r->prep.nr_tasks, r->prep.pid);
 		return CKPT_EXIT_FAILED;
 	}

@@ -240,6 +240,7 @@ static const char *vma_kind(uint32_t kind)
 		[CKPT_VMA_VDSO] = "vdso", [CKPT_VMA_VVAR] = "vvar",
 		[CKPT_VMA_FILE_SHARED] = "shared",
 		[CKPT_VMA_SHMEM] = "shmem",
+		[CKPT_VMA_SHARED_ANON] = "shared-anon",
 	};
 
 	return kind < ARRAY_SIZE(names) && names[kind] ? names[kind] : "?";
@@ -263,6 +264,8 @@ static int show_vma(struct show *s)
 	       v->prot & 4 ? 'x' : '-', vma_kind(v->kind));
 	print_flags(v->flags, vma_flags, ARRAY_SIZE(vma_flags));
 	printf(" vm_flags 0x%llx\n", v->vm_flags);
+	if (v->kind == CKPT_VMA_SHARED_ANON)
+		printf("  shared memory %llu, %llu bytes\n", v->ino, v->size);
 	if (path)
 		printf("  path %s pgoff 0x%llx ino %llu dev 0x%llx size %llu mtime %lld.%09lld\n",
 		       path, v->pgoff, v->ino, v->dev, v->size,
@@ -307,6 +310,9 @@ static void show_file(const struct ckpt_image *img)
 	printf(" pos %lld %s\n", f->pos, ckpt_image_path(img));
 	if (f->fd_flags & CKPT_FD_SHARED)
 		printf("  shares the open file of fd %d\n", f->shared_fd);
+	if (f->fd_flags & CKPT_FD_TREE)
+		printf("  shares the open file of fd %d of process %d\n",
+		       f->shared_fd, f->shared_pid);
 	if (f->kind == CKPT_FILE_CHR)
 		printf("  rdev 0x%llx\n", f->rdev);
 	else if (f->kind == CKPT_FILE_PIPE)
@@ -656,6 +662,16 @@ static int show_record(struct show *s)
 		       ((const struct ckpt_rec_pipedata *)p)->ino,
 		       img->rec.len - sizeof(struct ckpt_rec_pipedata));
 		break;
+	case CKPT_REC_TREE: {
+		const struct ckpt_rec_tree_task *t = p;
+		uint32_t i;
+
+		for (i = 0; i < img->hdr.nr_tasks; i++)
+			printf("  process %d ppid %d pgid %d sid %d%s\n",
+			       t[i].pid, t[i].ppid, t[i].pgid, t[i].sid,
+			       t[i].flags & CKPT_TREE_ZOMBIE ? " zombie" : "");
+		break;
+	}
 	case CKPT_REC_END:
 		printf("  %llu records before it, %llu pages, %" PRIu64 " bytes\n",
 		       ((const struct ckpt_rec_end *)p)->nr_records,

@@ -133,6 +133,8 @@ flip $((o_end + H))
 try "bit flip in END" EBADMSG
 
 # (d) contents changed, CRC fixed up
+set_fixed 8 4 1
+try "image version 1 (before trees)" EPROTO
 set_fixed 8 4 99
 try "image version 99" EPROTO
 set_fixed 16 4 0x40000003
@@ -143,6 +145,8 @@ set_fixed 24 8 0x7fffffffffffffff
 try "xfeatures this CPU lacks" 'EOPNOTSUPP|EBADMSG'
 set_fixed 36 4 0
 try "zero tasks" "$ANY"
+set_fixed 36 4 2
+try "two tasks but no TREE record" EBADMSG
 set_fixed "$o_task" 4 99
 try "unknown record type 99" EBADMSG
 set_fixed $((o_task + 4)) 4 1

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "../../tools/crc32.h"
 #include "../../tools/image.h"
 #include "../../tools/util.h"
 #include "imgbuild.h"
@@ -331,11 +332,13 @@ UNIT_TEST(image_other_machine)
 	r = header_case(hdr_page_size, 0);
 	CHECK_EQ(r.err, -EXDEV);
 	CHECK_STR(r.msg, "page size 65536");
+	/* several tasks: the image must start with a TREE record */
 	r = header_case(hdr_tasks, 0);
-	CHECK_EQ(r.err, -EOPNOTSUPP);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "must start with a TREE record");
 	r = header_case(hdr_no_tasks, 0);
-	CHECK_EQ(r.err, -EOPNOTSUPP);
-	CHECK_STR(r.msg, "holds 0 tasks");
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "0 tasks, expected 1 to 256");
 }
 
 /* ---- record framing ----------------------------------------------- */
@@ -1158,4 +1161,262 @@ UNIT_TEST(image_fdkinds_checks)
 	CHECK(!strcmp(ckpt_rec_name(CKPT_REC_FDSTATE), "FDSTATE") &&
 	      !strcmp(ckpt_rec_name(CKPT_REC_SHMEM), "SHMEM") &&
 	      !strcmp(ckpt_rec_name(CKPT_REC_SHMDATA), "SHMDATA"));
+}
+
+/* ---- images of process trees -------------------------------------- */
+
+struct tree_buf {
+	unsigned char *buf;
+	size_t len, cap;
+	uint64_t nr_records, nr_pages;
+};
+
+static void tb_put(struct tree_buf *t, const void *p, size_t n)
+{
+	if (t->len + n > t->cap) {
+		t->cap = (t->len + n) * 2;
+		t->buf = realloc(t->buf, t->cap);
+		if (!t->buf)
+			abort();
+	}
+	memcpy(t->buf + t->len, p, n);
+	t->len += n;
+}
+
+static void tb_rec(struct tree_buf *t, uint32_t type, const void *p,
+		   uint32_t len)
+{
+	struct ckpt_rec_header h = { .type = type, .len = len };
+
+	h.csum = ckpt_crc32(0, &h, sizeof(h));
+	h.csum = ckpt_crc32(h.csum, p, len);
+	tb_put(t, &h, sizeof(h));
+	tb_put(t, p, len);
+	t->nr_records++;
+}
+
+/* Changes a record of process @idx before it is written. */
+typedef void (*tree_fix)(uint32_t idx, uint32_t type, void *p);
+
+/* The standard image's records again, as process @idx with @pid. */
+static void tb_task(struct tree_buf *t, const struct ib_image *img,
+		    uint32_t idx, int32_t pid, tree_fix fix)
+{
+	size_t off = sizeof(struct ckpt_image_header);
+
+	while (off < img->len) {
+		struct ckpt_rec_header h;
+		unsigned char *p;
+
+		memcpy(&h, img->buf + off, sizeof(h));
+		p = malloc(h.len ? h.len : 1);
+		if (!p)
+			abort();
+		memcpy(p, img->buf + off + sizeof(h), h.len);
+		if (h.type == CKPT_REC_TASK) {
+			((struct ckpt_rec_task *)p)->pid = pid;
+			((struct ckpt_rec_task *)p)->tid = pid;
+		} else if (h.type == CKPT_REC_PAGES) {
+			t->nr_pages += ((struct ckpt_rec_pages *)p)->nr_pages;
+		} else if (h.type == CKPT_REC_END) {
+			((struct ckpt_rec_end *)p)->nr_records = t->nr_records;
+			((struct ckpt_rec_end *)p)->nr_pages = t->nr_pages;
+		}
+		if (fix)
+			fix(idx, h.type, p);
+		tb_rec(t, h.type, p, h.len);
+		free(p);
+		off += sizeof(h) + h.len;
+	}
+}
+
+/* root 100 (session and group leader), its child 101, grandchild 102 */
+static struct ckpt_rec_tree_task tree3[3] = {
+	{ .pid = 100, .ppid = 1, .pgid = 100, .sid = 100 },
+	{ .pid = 101, .ppid = 100, .pgid = 100, .sid = 100 },
+	{ .pid = 102, .ppid = 101, .pgid = 102, .sid = 100 },
+};
+
+/* An image of @n processes (@tt, or tree3), @cut bytes short. */
+static struct result tree_case(const struct ckpt_rec_tree_task *tt,
+			       uint32_t n, tree_fix fix, size_t cut)
+{
+	struct tree_buf t = { 0 };
+	struct ckpt_image_header h;
+	struct ib_image img;
+	struct result r;
+	uint32_t i;
+
+	if (!tt)
+		tt = tree3;
+	ib_build(&img, NULL);
+	memcpy(&h, img.buf, sizeof(h));
+	h.nr_tasks = n;
+	h.csum = 0;
+	h.csum = ckpt_crc32(0, &h, sizeof(h));
+	tb_put(&t, &h, sizeof(h));
+	tb_rec(&t, CKPT_REC_TREE, tt, n * sizeof(*tt));
+	for (i = 0; i < n; i++)
+		if (!(tt[i].flags & CKPT_TREE_ZOMBIE))
+			tb_task(&t, &img, i, tt[i].pid, fix);
+	r = check_buf(t.buf, t.len - cut);
+	free(t.buf);
+	ib_free(&img);
+	return r;
+}
+
+/* Process 1's first descriptor is process 0's open file (fork). */
+static void fix_tree_fd(uint32_t idx, uint32_t type, void *p)
+{
+	struct ckpt_rec_file *f = p;
+
+	if (idx == 1 && type == CKPT_REC_FILE && f->fd == 0) {
+		f->fd_flags = CKPT_FD_TREE;
+		f->shared_pid = 100;
+		f->shared_fd = 0;
+	}
+}
+
+UNIT_TEST(image_tree_valid)
+{
+	struct result r = tree_case(NULL, 3, fix_tree_fd, 0);
+
+	CHECK_EQ(r.err, 0);
+	CHECK_STR(r.msg, "");
+	r = tree_case(NULL, 3, NULL, 0);
+	CHECK_EQ(r.err, 0);
+}
+
+UNIT_TEST(image_tree_truncated)
+{
+	/* ends after the first process's END: two more were announced */
+	struct result r = tree_case(NULL, 3, NULL, 1);
+
+	CHECK_EQ(r.err, -ENODATA);
+}
+
+/* Process 2's first descriptor names the zombie 100's open file. */
+static void fix_zombie_fd(uint32_t idx, uint32_t type, void *p)
+{
+	struct ckpt_rec_file *f = p;
+
+	if (idx == 2 && type == CKPT_REC_FILE && f->fd == 0) {
+		f->fd_flags = CKPT_FD_TREE;
+		f->shared_pid = 100;
+	}
+}
+
+UNIT_TEST(image_tree_bad_links)
+{
+	struct ckpt_rec_tree_task tt[3];
+	struct result r;
+
+	memcpy(tt, tree3, sizeof(tt));
+	tt[2].ppid = 999;
+	r = tree_case(tt, 3, NULL, 0);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_EQ(r.type, CKPT_REC_TREE);
+	CHECK_STR(r.msg, "the parent 999 of process 102 is not listed before it");
+	memcpy(tt, tree3, sizeof(tt));
+	tt[2].pid = 101;
+	r = tree_case(tt, 3, NULL, 0);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "pid 101 is listed twice");
+	memcpy(tt, tree3, sizeof(tt));
+	tt[1].sid = 0;
+	r = tree_case(tt, 3, NULL, 0);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "not positive");
+	memcpy(tt, tree3, sizeof(tt));
+	tt[1].exit_code = 1;		/* a status, but not a zombie */
+	r = tree_case(tt, 3, NULL, 0);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "bad flags 0x0 or exit status 0x1");
+	memcpy(tt, tree3, sizeof(tt));
+	tt[1].flags = CKPT_TREE_ZOMBIE;	/* the parent of 102 */
+	r = tree_case(tt, 3, NULL, 0);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "the parent 101 of process 102 is not listed before it");
+	memcpy(tt, tree3, sizeof(tt));
+	tt[0].flags = CKPT_TREE_ZOMBIE;	/* the root */
+	r = tree_case(tt, 3, NULL, 0);
+	CHECK_EQ(r.err, -EBADMSG);
+}
+
+UNIT_TEST(image_tree_zombie)
+{
+	struct ckpt_rec_tree_task tt[3];
+	struct result r;
+
+	/* 102 exited with status 7: listed, but no records of its own */
+	memcpy(tt, tree3, sizeof(tt));
+	tt[2].flags = CKPT_TREE_ZOMBIE;
+	tt[2].exit_code = 7 << 8;
+	r = tree_case(tt, 3, NULL, 0);
+	CHECK_EQ(r.err, 0);
+	/* and 101 may not share a file of a zombie */
+	memcpy(tt, tree3, sizeof(tt));
+	tt[0].pid = 99;
+	tt[1].ppid = 99;
+	tt[2].ppid = 99;
+	tt[1].flags = CKPT_TREE_ZOMBIE;
+	tt[1].pid = 100;
+	r = tree_case(tt, 3, fix_zombie_fd, 0);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "not an earlier process of the tree");
+}
+
+static void fix_task_pid(uint32_t idx, uint32_t type, void *p)
+{
+	if (idx == 2 && type == CKPT_REC_TASK) {
+		((struct ckpt_rec_task *)p)->pid = 103;
+		((struct ckpt_rec_task *)p)->tid = 103;
+	}
+}
+
+static void fix_fd_later(uint32_t idx, uint32_t type, void *p)
+{
+	struct ckpt_rec_file *f = p;
+
+	if (idx == 1 && type == CKPT_REC_FILE && f->fd == 0) {
+		f->fd_flags = CKPT_FD_TREE;
+		f->shared_pid = 102;	/* comes after it */
+	}
+}
+
+static void fix_fd_pid_only(uint32_t idx, uint32_t type, void *p)
+{
+	struct ckpt_rec_file *f = p;
+
+	if (idx == 1 && type == CKPT_REC_FILE && f->fd == 0)
+		f->shared_pid = 100;
+}
+
+UNIT_TEST(image_tree_bad_records)
+{
+	struct result r = tree_case(NULL, 3, fix_task_pid, 0);
+
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_EQ(r.type, CKPT_REC_TASK);
+	CHECK_STR(r.msg, "pid 103, but process 2 of the TREE record is 102");
+	r = tree_case(NULL, 3, fix_fd_later, 0);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_EQ(r.type, CKPT_REC_FILE);
+	CHECK_STR(r.msg, "not an earlier process of the tree");
+	r = tree_case(NULL, 3, fix_fd_pid_only, 0);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "names process 100 without sharing its file");
+}
+
+
+UNIT_TEST(image_tree_record_placement)
+{
+	struct ckpt_rec_tree_task one = { .pid = IB_PID, .ppid = 1,
+					  .pgid = IB_PID, .sid = IB_PID };
+	/* a TREE record in an image of one process */
+	struct result r = tree_case(&one, 1, NULL, 0);
+
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_EQ(r.type, CKPT_REC_TREE);
+	CHECK_STR(r.msg, "only the first of an image of several processes");
 }

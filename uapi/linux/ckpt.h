@@ -33,6 +33,7 @@
 #define CKPT_FEAT_RESTORE	(1ULL << 1)	/* a process */
 #define CKPT_FEAT_XSTATE	(1ULL << 2)	/* full XSAVE state */
 #define CKPT_FEAT_THREADS	(1ULL << 3)	/* multi-threaded processes */
+#define CKPT_FEAT_TREES		(1ULL << 4)	/* process trees */
 
 /**
  * struct ckpt_version - answer of CKPT_IOC_VERSION
@@ -66,8 +67,13 @@ struct ckpt_version {
 #define CKPT_CHECKPOINT_KILL		(1U << 0)  /* SIGKILL it */
 #define CKPT_CHECKPOINT_LEAVE_STOPPED	(1U << 1)  /* leave it SIGSTOPped */
 /* Neither: leave it running (the default). Both together: EINVAL. */
+#define CKPT_CHECKPOINT_TREE		(1U << 2)  /* pids[]: a process tree */
 #define CKPT_CHECKPOINT_FLAGS_ALL \
-	(CKPT_CHECKPOINT_KILL | CKPT_CHECKPOINT_LEAVE_STOPPED)
+	(CKPT_CHECKPOINT_KILL | CKPT_CHECKPOINT_LEAVE_STOPPED | \
+	 CKPT_CHECKPOINT_TREE)
+
+/* Processes in one tree checkpoint, at most. */
+#define CKPT_MAX_TREE		256
 
 /*
  * Objects named by err_object when a checkpoint or restore is refused,
@@ -83,6 +89,10 @@ struct ckpt_version {
 #define CKPT_OBJ_CREDS		7	/* credentials not permitted */
 #define CKPT_OBJ_FS		8	/* cwd or root */
 #define CKPT_OBJ_SIGNALS	9	/* signal state */
+#define CKPT_OBJ_TREE		10	/* the set is not a closed tree, or a
+					 * member's links (parent, group,
+					 * session) are not the image's:
+					 * err_addr is the PID at fault */
 
 /**
  * struct ckpt_checkpoint_args - argument of CKPT_IOC_CHECKPOINT
@@ -91,21 +101,32 @@ struct ckpt_version {
  * @pid: target process, in the caller's PID namespace
  * @fd: output descriptor, open for writing; written sequentially from
  *      its current position (a file, pipe or socket)
+ * @pids: with CKPT_CHECKPOINT_TREE: user pointer to @nr_pids __s32, the
+ *	process @pid and all its descendants, parents before children
+ *	(@pids[0] == @pid); else 0
+ * @nr_pids: their number, 1..CKPT_MAX_TREE (0 without the flag)
  * @reserved: must be 0
  * @bytes_written: out: image size in bytes
  * @err_object: out: CKPT_OBJ_* that caused a failure, or CKPT_OBJ_NONE
  * @err_fd: out: descriptor at fault when err_object is CKPT_OBJ_FD
- * @err_addr: out: address at fault when err_object is CKPT_OBJ_VMA
+ * @err_addr: out: address at fault when err_object is CKPT_OBJ_VMA; with
+ *	CKPT_OBJ_TREE, the PID that breaks the tree (a child not listed)
+ * @err_pid: out: the process at fault (the member of a tree), or 0
+ * @reserved2: 0
  *
- * The target is frozen while it is read and, unless asked otherwise,
- * resumes afterwards.  A failed checkpoint leaves the target as it was.
+ * The target (every process of the tree) is frozen while it is read and,
+ * unless asked otherwise, resumes afterwards.  A failed checkpoint leaves
+ * the target as it was.
  *
  * Errors:
  *  EINVAL     bad size, unknown flags, KILL with LEAVE_STOPPED, non-zero
  *             reserved fields, pid <= 0
  *  EFAULT     bad argument pointer
  *  ESRCH      no such process, or it exited while being checkpointed
- *  EPERM      the caller may not ptrace-attach to the target
+ *  ECHILD     (tree) the pids are not a closed tree, parents first: a
+ *             member has a child not listed (err_addr), or a member's
+ *             parent is not listed before it
+ *  EPERM      the caller may not ptrace-attach to the target (err_pid)
  *  EDEADLK    the target is the caller itself
  *  EBADF      fd is not open for writing
  *  EOPNOTSUPP the target holds state this version cannot checkpoint;
@@ -122,11 +143,15 @@ struct ckpt_checkpoint_args {
 	__u32 flags;
 	__s32 pid;
 	__s32 fd;
-	__u64 reserved[2];
+	__u64 pids;
+	__u32 nr_pids;
+	__u32 reserved;
 	__u64 bytes_written;
 	__u32 err_object;
 	__s32 err_fd;
 	__u64 err_addr;
+	__s32 err_pid;
+	__u32 reserved2;
 };
 
 /* ------------------------------------------------------------------ */
@@ -276,9 +301,12 @@ struct ckpt_restore_thread_args {
  * @result: out: 0, or the negative errno of the failed restore
  * @err_object, @err_type, @err_offset, @err_fd, @err_addr: out: as in
  *	ckpt_restore_args
+ * @err_pid: out: the process whose restore failed (a tree's member)
+ * @reserved1: 0
  *
  * Waits until CKPT_IOC_RESTORE_TASK on this open file finished (or the
- * restoring task died) and reports the outcome.
+ * restoring task died) and reports the outcome.  For a tree image: until
+ * every member restored (the result is 0), or one failed.
  *
  * Errors: EINVAL, EFAULT, ENOENT (nothing prepared), ETIMEDOUT,
  * EINTR (signal; call again).
@@ -295,6 +323,8 @@ struct ckpt_restore_wait_args {
 	__s32 err_fd;
 	__u64 err_offset;
 	__u64 err_addr;
+	__s32 err_pid;
+	__u32 reserved1;
 };
 
 #define CKPT_IOC_VERSION	_IOWR(CKPT_IOC_MAGIC, 0x00, struct ckpt_version)
@@ -327,6 +357,9 @@ struct ckpt_restore_wait_args {
  * leader's); each other thread has one THREAD record.
  * All metadata comes before the first PAGES record, so a restore checks
  * all of it before changing anything.
+ *
+ * An image of a process tree (nr_tasks > 1) starts with a CKPT_REC_TREE
+ * record; then each process's records, TASK to END, parents first.
  */
 
 #define CKPT_IMAGE_MAGIC	0x31474d4954504b43ULL	/* "CKPTIMG1" */
@@ -394,7 +427,9 @@ struct ckpt_image_header {
 /* PAGES and END are always the last two types (new ones go before). */
 #define CKPT_REC_PAGES		21	/* struct ckpt_rec_pages + page data */
 #define CKPT_REC_END		22	/* struct ckpt_rec_end */
-#define CKPT_REC_MAX		22
+/* Not part of a task's records: first record of an image of a tree. */
+#define CKPT_REC_TREE		23	/* struct ckpt_rec_tree_task[] */
+#define CKPT_REC_MAX		23
 
 /* Bounds every reader enforces. */
 #define CKPT_REC_MAX_META	65536		/* payload of any non-PAGES record */
@@ -522,9 +557,12 @@ struct ckpt_rec_mm {
 #define CKPT_VMA_VVAR		4	/* [vvar]: not restored, moved */
 #define CKPT_VMA_FILE_SHARED	5	/* MAP_SHARED of a regular file: the
 					 * data is the file's, none saved */
-#define CKPT_VMA_SHMEM		6	/* MAP_SHARED of a memfd or shared
-					 * anonymous memory: @ino names its
-					 * SHMEM record, no pages saved */
+#define CKPT_VMA_SHMEM		6	/* MAP_SHARED of a memfd: @ino names
+					 * its SHMEM record, no pages saved */
+#define CKPT_VMA_SHARED_ANON	7	/* MAP_SHARED | MAP_ANONYMOUS: ino
+					 * names the memory, size its bytes;
+					 * its pages are saved once, with the
+					 * first process mapping it */
 
 /* struct ckpt_rec_vma.prot: PROT_READ/WRITE/EXEC values of mman.h */
 /* struct ckpt_rec_vma.flags */
@@ -545,7 +583,10 @@ struct ckpt_rec_mm {
  * @path_len: bytes of path that follow, including the NUL; 0 for none
  * @ino, @dev, @size, @mtime_ns: identity of the file when checkpointed;
  *	a restore refuses a privately mapped file that changed (ESTALE); a
- *	shared mapping's file may change (its contents are the data)
+ *	shared mapping's file may change (its contents are the data); for
+ *	CKPT_VMA_SHARED_ANON, @ino names the shared memory (one object for
+ *	every mapping with that @ino, in every process of a tree) and @size
+ *	is its size, which the mapping covers whole (@pgoff 0)
  * @vm_flags: the kernel's vm_flags (informative)
  */
 struct ckpt_rec_vma {
@@ -581,6 +622,8 @@ struct ckpt_rec_vma {
 /* struct ckpt_rec_file.fd_flags */
 #define CKPT_FD_CLOEXEC		(1U << 0)
 #define CKPT_FD_SHARED		(1U << 1)	/* open file of shared_fd */
+#define CKPT_FD_TREE		(1U << 2)	/* open file of shared_fd of
+						 * tree member shared_pid */
 
 /**
  * struct ckpt_rec_file - one descriptor; the path follows
@@ -599,7 +642,11 @@ struct ckpt_rec_vma {
  * @path_len: bytes of path that follow, including the NUL
  * @shared_fd: with CKPT_FD_SHARED, the lower descriptor whose open file
  *	this one shares (dup(2), fork): one file, one offset and one set of
- *	flags for both; 0 otherwise
+ *	flags for both; with CKPT_FD_TREE, the descriptor of process
+ *	@shared_pid (an earlier member of the tree) whose open file this one
+ *	shares (inherited across fork); 0 otherwise
+ * @shared_pid: with CKPT_FD_TREE, that member's PID; 0 otherwise
+ * @reserved: 0
  */
 struct ckpt_rec_file {
 	__s32 fd;
@@ -614,6 +661,8 @@ struct ckpt_rec_file {
 	__u64 rdev;
 	__u32 path_len;
 	__s32 shared_fd;
+	__s32 shared_pid;
+	__u32 reserved;
 };
 
 /**
@@ -928,10 +977,40 @@ struct ckpt_rec_pages {
 	__u32 reserved;
 };
 
+/* struct ckpt_rec_tree_task.flags */
+#define CKPT_TREE_ZOMBIE	(1U << 0)	/* exited, not yet reaped */
+
+/**
+ * struct ckpt_rec_tree_task - one process of a tree (CKPT_REC_TREE)
+ * @pid: its PID
+ * @ppid: its parent: for every member but the first (the root), an
+ *	earlier member
+ * @pgid, @sid: its process group and session
+ * @flags: CKPT_TREE_*
+ * @exit_code: with CKPT_TREE_ZOMBIE, its wait status (as waitpid(2)
+ *	reports it: exit status << 8, or the signal); else 0
+ *
+ * An image of nr_tasks > 1 processes starts with one CKPT_REC_TREE record
+ * listing them, parents before children; then each process's records
+ * follow in that order, TASK to END, as in a one-process image.  A zombie
+ * (never the first, never a parent) has no records: restart makes it
+ * exit again with its status, to wait for its parent.
+ */
+struct ckpt_rec_tree_task {
+	__s32 pid;
+	__s32 ppid;
+	__s32 pgid;
+	__s32 sid;
+	__u32 flags;
+	__u32 exit_code;
+};
+
 /**
  * struct ckpt_rec_end - last record of an image
- * @nr_records: records before this one
- * @nr_pages: pages in all PAGES records
+ * @nr_records: records before this one (since the image began)
+ * @nr_pages: pages in all PAGES records (since the image began)
+ *
+ * In an image of a tree, END closes each process's records.
  */
 struct ckpt_rec_end {
 	__u64 nr_records;

@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The restore of an image of a process tree.
+ *
+ * The image is one stream: a TREE record (each process's PID, parent,
+ * group and session, parents first), then each process's records, TASK
+ * to END, in that order.  CKPT_IOC_RESTORE_PREPARE (the restart tool)
+ * reads the TREE record and the first process's metadata.  The tool then
+ * creates every process with its PID, parents before children, with its
+ * group and session, and each calls CKPT_IOC_RESTORE_TASK on the one open
+ * file of /dev/ckpt.  The processes take turns in image order, as the
+ * stream does: at its turn a process reads and checks its own metadata,
+ * restores itself from it, and passes the turn on once its END record is
+ * read.  Each then waits until all are restored, and they return to user
+ * space together.  A failure anywhere makes every one of them die, the
+ * restored ones with SIGKILL: nothing is left half-alive.
+ *
+ * Open files shared across fork (the same struct file in two processes)
+ * are saved once, by the first process holding them; a later process's
+ * FILE record with CKPT_FD_TREE names that process and descriptor, and
+ * gets the same open file.  A pipe is made by the first process that holds
+ * an end of it, with its unread bytes; later processes take their ends
+ * from it.  The tree keeps each process's open files and pipes for the
+ * later ones until all are restored.
+ */
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/slab.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include "ckpt.h"
+
+struct ckpt_tree {
+	u32 nr;
+	struct ckpt_rec_tree_task *tasks;
+	struct ckpt_restore **rst;	/* [nr]; [0] is the prepared one */
+	bool *claimed;
+	struct file ***opened;		/* [nr]: open files, by FILE record */
+	u32 *nr_opened;
+	struct ckpt_pipes **pipes;	/* [nr]: pipes each made */
+	struct mutex lock;		/* protects what follows */
+	u32 turn;			/* whose turn it is to restore */
+	bool over;			/* all restored, or one failed */
+	int result;
+	pid_t err_pid;
+	struct ckpt_err err;
+	wait_queue_head_t wq;		/* turn or over changed */
+	struct completion all;		/* over */
+};
+
+static void ckpt_tree_drop_files(struct ckpt_tree *t)
+{
+	u32 i, j;
+
+	for (i = 0; i < t->nr; i++) {
+		for (j = 0; t->opened[i] && j < t->nr_opened[i]; j++)
+			fput(t->opened[i][j]);
+		kvfree(t->opened[i]);
+		t->opened[i] = NULL;
+		t->nr_opened[i] = 0;
+		ckpt_pipes_free(t->pipes[i]);
+		t->pipes[i] = NULL;
+	}
+}
+
+void ckpt_tree_free(struct ckpt_tree *t)
+{
+	u32 i;
+
+	if (t->opened && t->pipes && t->nr_opened)
+		ckpt_tree_drop_files(t);
+	for (i = 1; t->rst && i < t->nr; i++)
+		ckpt_restore_free(t->rst[i]);
+	kfree(t->tasks);
+	kfree(t->rst);
+	kfree(t->claimed);
+	kfree(t->opened);
+	kfree(t->nr_opened);
+	kfree(t->pipes);
+	kfree(t);
+}
+
+static int ckpt_tree_index(const struct ckpt_tree *t, pid_t pid, u32 below)
+{
+	u32 i;
+
+	for (i = 0; i < below; i++)
+		if (t->tasks[i].pid == pid)
+			return i;
+	return -1;
+}
+
+static bool ckpt_tree_zombie(const struct ckpt_tree *t, u32 i)
+{
+	return t->tasks[i].flags & CKPT_TREE_ZOMBIE;
+}
+
+/*
+ * Distinct positive PIDs; each parent but the first's listed before, and
+ * not a zombie; the first is not a zombie.
+ */
+static bool ckpt_tree_ok(const struct ckpt_tree *t)
+{
+	u32 i;
+	int p;
+
+	for (i = 0; i < t->nr; i++) {
+		const struct ckpt_rec_tree_task *tt = &t->tasks[i];
+
+		if (tt->pid <= 0 || tt->pgid <= 0 || tt->sid <= 0 ||
+		    (tt->flags & ~CKPT_TREE_ZOMBIE) ||
+		    (tt->flags ? tt->exit_code > 0xffff || !i :
+		     tt->exit_code) ||
+		    ckpt_tree_index(t, tt->pid, i) >= 0)
+			return false;
+		p = ckpt_tree_index(t, tt->ppid, i);
+		if (i && (p < 0 || ckpt_tree_zombie(t, p)))
+			return false;
+	}
+	return true;
+}
+
+/* The first process at or after @k that is not a zombie, or t->nr. */
+static u32 ckpt_tree_live(const struct ckpt_tree *t, u32 k)
+{
+	while (k < t->nr && ckpt_tree_zombie(t, k))
+		k++;
+	return k;
+}
+
+/* At prepare time, after the header: the TREE record. */
+int ckpt_tree_prepare(struct ckpt_restore *r)
+{
+	u32 n = r->hdr.nr_tasks;
+	struct ckpt_rec_header h;
+	struct ckpt_tree *t;
+	void *p;
+	u32 len;
+	int err;
+
+	err = ckpt_peek_rec(&r->in, &h);
+	r->err.type = r->in.hdr.type;
+	r->err.offset = r->in.rec_offset;
+	if (err)
+		return err;
+	if (h.type != CKPT_REC_TREE)
+		return -EBADMSG;
+	err = ckpt_read_rec(&r->in, &p, &len);
+	if (err)
+		return err;
+	if (len != n * sizeof(*t->tasks))
+		return -EBADMSG;
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	r->tree = t;
+	r->member = 0;
+	t->nr = n;
+	mutex_init(&t->lock);
+	init_waitqueue_head(&t->wq);
+	init_completion(&t->all);
+	t->tasks = kmemdup(p, len, GFP_KERNEL);
+	t->rst = kcalloc(n, sizeof(*t->rst), GFP_KERNEL);
+	t->claimed = kcalloc(n, sizeof(*t->claimed), GFP_KERNEL);
+	t->opened = kcalloc(n, sizeof(*t->opened), GFP_KERNEL);
+	t->nr_opened = kcalloc(n, sizeof(*t->nr_opened), GFP_KERNEL);
+	t->pipes = kcalloc(n, sizeof(*t->pipes), GFP_KERNEL);
+	if (!t->tasks || !t->rst || !t->claimed || !t->opened ||
+	    !t->nr_opened || !t->pipes)
+		return -ENOMEM;
+	t->rst[0] = r;
+	return ckpt_tree_ok(t) ? 0 : -EBADMSG;
+}
+
+/* After a process's metadata: it is the tree's process at its place. */
+int ckpt_tree_check_member(struct ckpt_restore *r)
+{
+	const struct ckpt_rec_tree_task *tt;
+
+	if (!r->tree)
+		return 0;
+	tt = &r->tree->tasks[r->member];
+	if (r->task.pid != tt->pid || r->task.tid != tt->pid)
+		return ckpt_bad(r, CKPT_REC_TASK, -EBADMSG);
+	/* The restart tool does not create threads in trees yet. */
+	if (r->nr_threads)
+		return ckpt_bad_rec(r, CKPT_REC_THREAD, r->threads[0].offset,
+				    -EOPNOTSUPP);
+	/* Nor POSIX timers. */
+	if (r->have_timers && r->timers.nr_posix)
+		return ckpt_bad(r, CKPT_REC_TIMERS, -EOPNOTSUPP);
+	return 0;
+}
+
+/* The record of @fd among @r's FILE records (ascending), or -1. */
+static int ckpt_tree_fd_index(const struct ckpt_restore *r, s32 fd)
+{
+	u32 lo = 0, hi = r->nr_files;
+
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+
+		if (r->files[mid].rec.fd == fd)
+			return mid;
+		if (r->files[mid].rec.fd < fd)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/* A CKPT_FD_TREE record names an earlier process's file of its kind. */
+int ckpt_tree_check_file(const struct ckpt_restore *r,
+			 const struct ckpt_rec_file *f)
+{
+	const struct ckpt_restore *o;
+	int j, i;
+
+	if (!r->tree)
+		return -EBADMSG;
+	j = ckpt_tree_index(r->tree, f->shared_pid, r->member);
+	if (j < 0 || !r->tree->rst[j])
+		return -EBADMSG;	/* a zombie has no files */
+	o = r->tree->rst[j];
+	i = ckpt_tree_fd_index(o, f->shared_fd);
+	if (i < 0 || o->files[i].rec.kind != f->kind)
+		return -EBADMSG;
+	return 0;
+}
+
+/* The open file an earlier process restored for the record's fd. */
+struct file *ckpt_tree_file(const struct ckpt_restore *r,
+			    const struct ckpt_rec_file *rec)
+{
+	struct ckpt_tree *t = r->tree;
+	int j = ckpt_tree_index(t, rec->shared_pid, r->member), i;
+
+	if (j < 0 || !t->rst[j])
+		return ERR_PTR(-EBADMSG);
+	i = ckpt_tree_fd_index(t->rst[j], rec->shared_fd);
+	if (i < 0 || i >= t->nr_opened[j])
+		return ERR_PTR(-EBADMSG);
+	return get_file(t->opened[j][i]);
+}
+
+/* The end of a pipe an earlier process made, or NULL. */
+struct file *ckpt_tree_pipe_end(const struct ckpt_restore *r,
+				const struct ckpt_rec_file *rec)
+{
+	struct ckpt_tree *t = r->tree;
+	struct file *f = NULL;
+	u32 j;
+
+	for (j = 0; j < r->member && !f; j++)
+		if (t->pipes[j])
+			f = ckpt_pipes_find(t->pipes[j], rec);
+	return f;
+}
+
+/* Shared anonymous memory @ino an earlier process mapped, or NULL. */
+struct file *ckpt_tree_shanon(const struct ckpt_restore *r, u64 ino)
+{
+	struct ckpt_tree *t = r->tree;
+	u32 j, i;
+
+	for (j = 0; t && j < r->member; j++)
+		for (i = 0; t->rst[j] && i < t->rst[j]->nr_shanon; i++)
+			if (t->rst[j]->shanon[i].ino == ino)
+				return t->rst[j]->shanon[i].file;
+	return NULL;
+}
+
+/* Keep @r's open files and pipes for the later processes. */
+void ckpt_tree_keep_files(struct ckpt_restore *r, struct file **opened,
+			  u32 n, struct ckpt_pipes *pipes)
+{
+	struct ckpt_tree *t = r->tree;
+
+	t->opened[r->member] = opened;
+	t->nr_opened[r->member] = n;
+	t->pipes[r->member] = pipes;
+}
+
+/* The tree failed: every process waiting in it goes, the restored die. */
+static void ckpt_tree_fail(struct ckpt_tree *t, u32 k,
+			   const struct ckpt_err *e, int err)
+{
+	mutex_lock(&t->lock);
+	if (!t->over) {
+		t->over = true;
+		t->result = err;
+		t->err_pid = t->tasks[k].pid;
+		if (e) {
+			t->err = *e;
+		} else {
+			t->err.object = CKPT_OBJ_TASK;
+			t->err.fd = -1;
+		}
+	}
+	mutex_unlock(&t->lock);
+	wake_up_all(&t->wq);
+	complete_all(&t->all);
+}
+
+/* Process @k is restored: the next one's turn, or all go. */
+static void ckpt_tree_done(struct ckpt_tree *t, u32 k)
+{
+	bool last = false;
+
+	mutex_lock(&t->lock);
+	t->turn = ckpt_tree_live(t, k + 1);
+	if (t->turn == t->nr && !t->over) {
+		t->over = true;
+		t->result = 0;
+		last = true;
+		/* Nobody restores any more: let the files go. */
+		ckpt_tree_drop_files(t);
+	}
+	mutex_unlock(&t->lock);
+	wake_up_all(&t->wq);
+	if (last)
+		complete_all(&t->all);
+}
+
+/* Process @k's metadata, from where process @k - 1's records ended. */
+static struct ckpt_restore *ckpt_tree_next(struct ckpt_tree *t, u32 k)
+{
+	struct ckpt_restore *prev = NULL, *r;
+	u32 j = k;
+	int err;
+
+	while (!prev && j)		/* the last one with records */
+		prev = t->rst[--j];
+	if (!prev)
+		return ERR_PTR(-EINVAL);
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return ERR_PTR(-ENOMEM);
+	ckpt_restore_init(r, prev->image);
+	r->tree = t;
+	r->member = k;
+	r->hdr = prev->hdr;
+	r->in = prev->in;	/* the stream moves on to @r */
+	memset(&prev->in, 0, sizeof(prev->in));
+	mutex_lock(&t->lock);
+	t->rst[k] = r;
+	mutex_unlock(&t->lock);
+	err = ckpt_prepare_meta(r);
+	if (err) {
+		ckpt_fail(&r->err, CKPT_OBJ_IMAGE, err);
+		return ERR_PTR(err);
+	}
+	return r;
+}
+
+/* The caller's parent, group and session are the image's. */
+static int ckpt_tree_check_links(struct ckpt_tree *t, u32 k,
+				 struct ckpt_err *e)
+{
+	const struct ckpt_rec_tree_task *tt = &t->tasks[k];
+	pid_t ppid;
+
+	rcu_read_lock();
+	ppid = task_tgid_vnr(rcu_dereference(current->real_parent));
+	rcu_read_unlock();
+	if ((k && ppid != tt->ppid) || task_pgrp_vnr(current) != tt->pgid ||
+	    task_session_vnr(current) != tt->sid) {
+		e->addr = tt->pid;
+		return ckpt_fail(e, CKPT_OBJ_TREE, -ESRCH);
+	}
+	return 0;
+}
+
+static long ckpt_tree_member(struct ckpt_tree *t, u32 k,
+			     struct ckpt_restore *r0)
+{
+	struct ckpt_restore *r = r0;
+	sigset_t all;
+	int err;
+
+	/* Our turn: the stream is at our records. */
+	err = wait_event_killable(t->wq, READ_ONCE(t->turn) == k ||
+					 READ_ONCE(t->over));
+	if (err) {
+		ckpt_tree_fail(t, k, NULL, -EINTR);
+		return -EINTR;
+	}
+	if (READ_ONCE(t->over))
+		return -ECANCELED;	/* another process failed */
+	if (k) {
+		r = ckpt_tree_next(t, k);
+		if (IS_ERR(r)) {
+			err = PTR_ERR(r);
+			ckpt_tree_fail(t, k, t->rst[k] ? &t->rst[k]->err :
+				       NULL, err);
+			return err;
+		}
+	}
+	err = ckpt_tree_check_links(t, k, &r->err);
+	if (!err)
+		err = ckpt_check_restorer(r);
+	if (err) {
+		ckpt_fail(&r->err, CKPT_OBJ_TASK, err);
+		ckpt_tree_fail(t, k, &r->err, err);
+		return err;
+	}
+	sigfillset(&all);
+	sigdelsetmask(&all, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	/* Point of no return. */
+	err = ckpt_restore_self(r);
+	if (err) {
+		ckpt_fail(&r->err, CKPT_OBJ_TASK, err);
+		ckpt_tree_fail(t, k, &r->err, err);
+		force_sig(SIGKILL);
+		return err;
+	}
+	ckpt_tree_done(t, k);
+	/* All go together, or die together. */
+	if (wait_for_completion_killable(&t->all)) {
+		ckpt_tree_fail(t, k, NULL, -EINTR);
+		return -EINTR;
+	}
+	err = READ_ONCE(t->result);
+	if (err)
+		force_sig(SIGKILL);
+	return err;
+}
+
+long ckpt_tree_restore_task(struct file *file, struct ckpt_restore *r0)
+{
+	struct ckpt_tree *t = r0->tree;
+	pid_t me = task_tgid_vnr(current);
+	long err;
+	int k;
+
+	if (!thread_group_leader(current))
+		return -ESRCH;
+	mutex_lock(&t->lock);
+	k = ckpt_tree_index(t, me, t->nr);
+	if (k >= 0 && ckpt_tree_zombie(t, k))
+		k = -1;			/* it exits, it does not restore */
+	err = k < 0 ? -ESRCH : t->claimed[k] ? -EALREADY :
+	      t->over ? -ECANCELED : 0;
+	if (!err)
+		t->claimed[k] = true;
+	mutex_unlock(&t->lock);
+	if (err)
+		return err;
+	/* The tree lives as long as this file: hold it until we are done. */
+	get_file(file);
+	err = ckpt_tree_member(t, k, r0);
+	fput(file);
+	return err;
+}
+
+long ckpt_tree_wait(struct ckpt_restore *r0, struct ckpt_restore_wait_args *a)
+{
+	struct ckpt_tree *t = r0->tree;
+	long left;
+
+	if (a->timeout_ms)
+		left = wait_for_completion_interruptible_timeout(&t->all,
+				msecs_to_jiffies(a->timeout_ms));
+	else
+		left = wait_for_completion_interruptible(&t->all) ?: 1;
+	if (left == 0)
+		return -ETIMEDOUT;
+	if (left < 0)
+		return -EINTR;
+	mutex_lock(&t->lock);
+	a->result = t->result;
+	a->err_object = t->result ? t->err.object : CKPT_OBJ_NONE;
+	a->err_type = a->err_object == CKPT_OBJ_IMAGE ? t->err.type : 0;
+	a->err_offset = a->err_object == CKPT_OBJ_IMAGE ? t->err.offset : 0;
+	a->err_fd = t->result ? t->err.fd : -1;
+	a->err_addr = t->result ? t->err.addr : 0;
+	a->err_pid = t->result ? t->err_pid : 0;
+	mutex_unlock(&t->lock);
+	return 0;
+}

@@ -1,0 +1,66 @@
+#!/bin/sh
+# 33-tree: 'ckpt --tree' of a session of four processes passing a counter
+# around a ring of pipes (R -> A -> B -> C -> R; A and B are R's children,
+# B leads its own process group, C is B's child), killed, and restarted
+# from the image: every process has its PID, parent, process group and
+# session again (from /proc, and checked by each process itself against
+# what it recorded), the numbers flow on with none lost or repeated, the
+# unread bytes in the pipes are there, and a file the four share from
+# before the forks still has one offset (no line written through it after
+# restart overwrites another).
+# timeout: 240
+. "$(dirname "$0")/lib.sh"
+require_module
+DUMP_ON_FAIL="p.err p.out ckpt.err restart.err show.out"
+
+prog_start tree
+root=$PROG_PID
+for n in R A B C; do
+	wait_for 30 test -e "ready.$n" || fail "process $n did not start: $(cat p.err)"
+done
+members=""
+for n in R A B C; do
+	eval "pid_$n=$(kv ready.$n pid) ppid_$n=$(kv ready.$n ppid)"
+	eval "pgid_$n=$(kv ready.$n pgid) sid_$n=$(kv ready.$n sid)"
+	eval "members=\"\$members \$pid_$n\""
+done
+track $members
+[ "$pid_R" = "$root" ] || fail "R is $pid_R, not $root"
+[ "$sid_A" = "$root" ] && [ "$pgid_B" = "$pid_B" ] && [ "$pgid_C" = "$pid_B" ] ||
+	fail "the tree is not set up as expected: $(cat ready.*)"
+
+ckpt --tree --kill -o img "$root" 2>ckpt.err ||
+	fail "ckpt --tree --kill failed: $(cat ckpt.err)"
+wait "$root"
+for p in $members; do
+	expect_gone "$p" "after ckpt --tree --kill"
+done
+ckpt show img >show.out 2>&1 || fail "ckpt show rejects the image"
+grep -q "tasks *4" show.out || fail "the image header does not say 4 tasks"
+[ "$(grep -c '^@[0-9]* TASK' show.out)" -eq 4 ] || fail "not 4 TASK records"
+[ "$(grep -c '^@[0-9]* END' show.out)" -eq 4 ] || fail "not 4 END records"
+for n in R A B C; do
+	eval "l=\"process \$pid_$n ppid \$ppid_$n pgid \$pgid_$n sid \$sid_$n\""
+	grep -q "$l" show.out || fail "TREE record lacks '$l'"
+done
+grep -q "PIPEDATA" show.out || fail "no unread pipe bytes in the image"
+grep -q "shares the open file of fd [0-9]* of process $root" show.out ||
+	fail "no descriptor shares R's open file"
+
+prog_restart
+for n in R A B C; do
+	eval "p=\$pid_$n pp=\$ppid_$n pg=\$pgid_$n s=\$sid_$n"
+	wait_for 10 proc_alive "$p" || fail "process $n ($p) did not come back"
+	[ "$(proc_field "$p" 5)" = "$pg" ] ||
+		fail "process $n ($p): process group $(proc_field "$p" 5), was $pg"
+	[ "$(proc_field "$p" 6)" = "$s" ] ||
+		fail "process $n ($p): session $(proc_field "$p" 6), was $s"
+	if [ "$n" != R ]; then
+		[ "$(proc_field "$p" 4)" = "$pp" ] ||
+			fail "process $n ($p): parent $(proc_field "$p" 4), was $pp"
+	fi
+done
+[ "$(proc_field "$root" 4)" = "$RESTART_PID" ] ||
+	fail "the root's parent is $(proc_field "$root" 4), not restart ($RESTART_PID)"
+prog_finish
+pass
