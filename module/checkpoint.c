@@ -365,9 +365,12 @@ long ckpt_ioctl_checkpoint(void __user *uarg)
 
 	ckpt_pipes_init(&d);
 	xa_init(&d.ghosts);
+	ckpt_event(CKPT_EV_CHECKPOINT_START, task_tgid_nr(d.task), 0, 0);
 	err = ckpt_checkpoint_task(&d, a.flags);
 	ckpt_ghosts_destroy(&d);
 	ckpt_pipes_destroy(&d);
+	ckpt_event(err ? CKPT_EV_CHECKPOINT_FAIL : CKPT_EV_CHECKPOINT_DONE,
+		   task_tgid_nr(d.task), err, d.out.written);
 
 	a.bytes_written = d.out.written;
 	if (err && d.out.failed)
