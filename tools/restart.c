@@ -96,6 +96,8 @@ struct restart {
 	struct ckpt_restore_wait_args done;
 	struct child_msg msg;
 	struct child_ctx ctx;
+	int claimed;		/* a PID claim is registered */
+	int claim_err;		/* why the claim was refused */
 };
 
 static void usage(FILE *f)
@@ -547,6 +549,52 @@ static void report_prepare(struct restart *r, int err)
 	}
 }
 
+static int status_tgid(pid_t pid, uint64_t *tgid)
+{
+	char path[64], line[128];
+	int err = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %" SCNu64, tgid) == 1) {
+			err = 0;
+			break;
+		}
+	fclose(f);
+	return err;
+}
+
+/* The PID is taken: name its holder (a process, or a tombstone). */
+static void report_eexist(struct restart *r, int err)
+{
+	pid_t pid = r->prep.pid;
+	uint64_t tgid = 0;
+	char comm[64];
+
+	if (ckpt_proc_comm(pid, comm, sizeof(comm)) == 0) {
+		if (status_tgid(pid, &tgid) || (pid_t)tgid == pid)
+			ckpt_fail(err, "PID %d is in use by process %d ('%s'): cannot restore the process with its PID",
+				  pid, pid, comm);
+		else
+			ckpt_fail(err, "PID %d is in use by thread %d ('%s') of process %d: cannot restore the process with its PID",
+				  pid, pid, comm, (int)tgid);
+		ckpt_hint("end that process, or restore where PID %d is free",
+			  pid);
+	} else if (r->claim_err == -EBUSY) {
+		ckpt_fail(err, "PID %d is tombstoned here and its tombstone is still pending: cannot restore the process with its PID",
+			  pid);
+	} else {
+		ckpt_fail(err, "PID %d is taken by no visible process (a tombstone of another node's PID, or a process of another PID namespace view): cannot restore the process with its PID",
+			  pid);
+		ckpt_hint("see 'ckptctl status'; 'ckptctl untombstone %d' if its process is gone",
+			  pid);
+	}
+}
+
 static void report_clone(struct restart *r, int err)
 {
 	pid_t pid = r->prep.pid;
@@ -554,12 +602,7 @@ static void report_clone(struct restart *r, int err)
 
 	switch (-err) {
 	case EEXIST:
-		if (ckpt_proc_comm(pid, buf, sizeof(buf)))
-			snprintf(buf, sizeof(buf), "?");
-		ckpt_fail(err, "PID %d is in use (by '%s'): cannot restore the process with its PID",
-			  pid, buf);
-		ckpt_hint("end that process, or restore where PID %d is free",
-			  pid);
+		report_eexist(r, err);
 		break;
 	case EPERM:
 		ckpt_fail(err, "cannot create a process with PID %d: choosing a PID needs CAP_CHECKPOINT_RESTORE or root",
@@ -878,18 +921,61 @@ static int setup_child(struct restart *r, const char *argv0)
 static int pid_leaving(pid_t pid)
 {
 	const uint64_t kill = 1ULL << (SIGKILL - 1);
+	const unsigned long pf_exiting = 0x4;	/* PF_EXITING */
 	uint64_t shd = 0, pnd = 0;
 	char path[64], buf[512], *p;
+	unsigned long flags = 0;
+	char state;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if (ckpt_read_line(path, buf, sizeof(buf)))
-		return 1;
+		return 1;	/* gone already, or not visible: retry */
 	p = strrchr(buf, ')');
-	if (p && (p[2] == 'Z' || p[2] == 'X'))
+	/* state ppid pgrp session tty_nr tpgid flags */
+	if (!p || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %lu", &state,
+			 &flags) != 2)
+		return 1;
+	if (state == 'Z' || state == 'X' || (flags & pf_exiting))
 		return 1;
 	ckpt_proc_status_hex(pid, "ShdPnd", &shd);
 	ckpt_proc_status_hex(pid, "SigPnd", &pnd);
 	return !!((shd | pnd) & kill);
+}
+
+/*
+ * A PID of this node's range that was tombstoned when its process
+ * emigrated: claim it, so the clone3 below removes the tombstone and gets
+ * the PID in one step.  Anything else (no range here, a foreign PID, no
+ * tombstone) needs no claim.
+ */
+static void claim_pid(struct restart *r)
+{
+	struct ckpt_pid_claim_args a;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.pid = r->prep.pid;
+	if (ioctl(r->dev, CKPT_IOC_PID_CLAIM, &a) == 0) {
+		r->claimed = 1;
+		if (r->verbose)
+			ckpt_hint("PID %d was tombstoned here: claimed it",
+				  r->prep.pid);
+	} else {
+		r->claim_err = -errno;
+	}
+}
+
+static void release_claim(struct restart *r)
+{
+	struct ckpt_pid_claim_args a;
+
+	if (!r->claimed)
+		return;
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.flags = CKPT_PID_CLAIM_RELEASE;
+	ioctl(r->dev, CKPT_IOC_PID_CLAIM, &a);
+	r->claimed = 0;
 }
 
 static long clone3_pid(pid_t pid)
@@ -913,11 +999,15 @@ static int spawn(struct restart *r)
 	const struct timespec pause = { 0, 20 * 1000 * 1000 };
 	int tries = PID_WAIT_MS / 20;
 	long ret;
+	int err;
 
+	claim_pid(r);
 	fflush(NULL);
 	for (;;) {
 		ret = clone3_pid(r->prep.pid);
-		if (ret >= 0 || errno != EEXIST || --tries <= 0 ||
+		/* pid_leaving() and the rest may change errno */
+		err = ret < 0 ? -errno : 0;
+		if (ret >= 0 || err != -EEXIST || --tries <= 0 ||
 		    !pid_leaving(r->prep.pid))
 			break;
 		nanosleep(&pause, NULL);
@@ -925,10 +1015,11 @@ static int spawn(struct restart *r)
 		if (child_plan(&r->ctx))
 			r->ctx.plan_err = -EADDRINUSE;
 	}
-	if (ret < 0)
-		return -errno;
 	if (ret == 0)
 		child_run(&r->ctx);
+	release_claim(r);
+	if (ret < 0)
+		return err;
 	r->child = ret;
 	close(r->pipe[1]);
 	r->pipe[1] = -1;
