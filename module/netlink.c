@@ -196,7 +196,7 @@ static const struct genl_small_ops ckpt_genl_ops[] = {
 };
 
 static const struct genl_multicast_group ckpt_genl_mcgrps[] = {
-	{ .name = CKPT_GENL_MCGRP_EVENTS, .flags = GENL_UNS_ADMIN_PERM },
+	{ .name = CKPT_GENL_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 static struct genl_family ckpt_genl = {

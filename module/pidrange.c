@@ -198,15 +198,7 @@ static int pr_alloc_pre(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
-static struct kprobe pr_kp_cyclic = {
-	.symbol_name = "idr_alloc_cyclic",
-	.pre_handler = pr_cyclic_pre,
-};
-
-static struct kprobe pr_kp_alloc = {
-	.symbol_name = "idr_alloc",
-	.pre_handler = pr_alloc_pre,
-};
+static struct kprobe pr_kp_cyclic, pr_kp_alloc;
 
 static int pr_probes_get(void)
 {
@@ -214,6 +206,13 @@ static int pr_probes_get(void)
 
 	if (pr_probes_on)
 		return 0;
+	/* A kprobe once registered keeps its address and flags: start anew. */
+	memset(&pr_kp_cyclic, 0, sizeof(pr_kp_cyclic));
+	pr_kp_cyclic.symbol_name = "idr_alloc_cyclic";
+	pr_kp_cyclic.pre_handler = pr_cyclic_pre;
+	memset(&pr_kp_alloc, 0, sizeof(pr_kp_alloc));
+	pr_kp_alloc.symbol_name = "idr_alloc";
+	pr_kp_alloc.pre_handler = pr_alloc_pre;
 	err = register_kprobe(&pr_kp_cyclic);
 	if (err) {
 		pr_err(CKPT_PFX "PID ranges: cannot probe idr_alloc_cyclic: %d\n",

@@ -12,12 +12,16 @@
  *	EAGAIN and every child in [LO,HI).  Prints "live=N errno=EAGAIN".
  *   forkrange bench N
  *	time N fork+exit+wait; prints "ns_per_fork=X".
+ *   forkrange settid PID
+ *	clone3 with set_tid = PID (no claim); prints "settid=ok" or
+ *	"settid=ERRNO_NAME" and exits 0 either way.
  *
  * PIDs are as seen in the caller's PID namespace (fork's return value).
  * Exit 0 when every check passed, 1 otherwise (with one line on stderr).
  */
 #include <signal.h>
 #include <sys/wait.h>
+#include <linux/sched.h>
 #include "common.h"
 
 static int avoided(pid_t p, char **avoid, int n)
@@ -148,8 +152,32 @@ static int do_bench(long n)
 	return 0;
 }
 
+static int do_settid(pid_t pid)
+{
+	struct clone_args a;
+	long p;
+
+	memset(&a, 0, sizeof(a));
+	a.exit_signal = SIGCHLD;
+	a.set_tid = (uintptr_t)&pid;
+	a.set_tid_size = 1;
+	p = syscall(SYS_clone3, &a, sizeof(a));
+	if (p == 0)
+		_exit(0);
+	if (p < 0) {
+		printf("settid=%s\n", errno == EEXIST ? "EEXIST" :
+		       errno == EPERM ? "EPERM" : strerror(errno));
+		return 0;
+	}
+	waitpid(p, NULL, 0);
+	printf("settid=ok pid=%ld\n", p);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "settid"))
+		return do_settid(atoi(argv[2]));
 	if (argc >= 5 && !strcmp(argv[1], "range"))
 		return do_range(atol(argv[2]), atol(argv[3]), atol(argv[4]),
 				argv + 5, argc - 5);
@@ -157,6 +185,6 @@ int main(int argc, char **argv)
 		return do_exhaust(atol(argv[2]), atol(argv[3]));
 	if (argc == 3 && !strcmp(argv[1], "bench"))
 		return do_bench(atol(argv[2]));
-	fprintf(stderr, "usage: forkrange range LO HI N [AVOID...] | exhaust LO HI | bench N\n");
+	fprintf(stderr, "usage: forkrange range LO HI N [AVOID...] | exhaust LO HI | bench N | settid PID\n");
 	return 2;
 }
