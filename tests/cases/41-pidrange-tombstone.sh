@@ -6,6 +6,8 @@
 # without a claim fails with EEXIST, and restart claims it: the restored
 # process runs with its PID (it prints getpid() itself) and its counter
 # continues where it stopped.  The counters in 'ckptctl status' follow.
+# Then a genuinely taken PID: EEXIST naming the holder, and restart
+# --pid-ns restores the copy with its PID in a new PID namespace.
 # timeout: 240
 . "$(dirname "$0")/lib.sh"
 require_module
@@ -67,4 +69,29 @@ wait "$rpid"
 [ $? -eq 137 ] || fail "restart --wait did not report the SIGKILL of the restored process"
 ckptctl untombstone "$pid" 2>u.err && fail "untombstone of a claimed PID accepted"
 expect_err ENOENT u.err >/dev/null
-pass "PID $pid tombstoned over $(kv f.out wraps) wraps, then claimed back"
+
+# The fallback: a PID genuinely taken (the original, left stopped, holds
+# it) fails with EEXIST naming it, and restores with --pid-ns into a new
+# PID namespace, where the copy has its PID and continues its count.
+counter -i 100 </dev/null >d.out 2>d.err &
+p2=$!
+track "$p2"
+wait_for 20 grep -q '^tick 3 ' d.out || fail "second counter did not tick"
+ckpt --stop -o img2 "$p2" 2>ckpt.err || fail "ckpt of $p2: $(cat ckpt.err)"
+t2=$(sed -n 's/^tick \([0-9]*\) .*/\1/p' d.out | tail -n 1)
+restart img2 </dev/null >/dev/null 2>ee.err && fail "restore over a live PID succeeded"
+expect_err EEXIST ee.err >/dev/null
+grep -q "PID $p2 is in use by process $p2 ('counter')" ee.err || fail "EEXIST does not name the holder: $(cat ee.err)"
+restart -v --pid-ns --wait img2 </dev/null >rn.out 2>rn.err &
+rn=$!
+track "$rn"
+wait_for 30 grep -q "^tick $((t2 + 2)) " d.out || fail "--pid-ns restore does not tick: $(cat rn.err)"
+sed -n "/^tick $((t2 + 1)) /,\$p" d.out >after2.out
+bad=$(grep -v "pid $p2\$" after2.out | head -n 1)
+[ -z "$bad" ] || fail "the copy in the new namespace prints '$bad', expected pid $p2"
+grep -q "restored pid $p2 in a new PID namespace" rn.err || fail "restart -v: $(cat rn.err)"
+[ "$(proc_state "$p2")" = T ] || fail "the original $p2 is no longer stopped"
+kill -9 "$p2"
+kill -9 $(sed -n 's/.*(pid \([0-9]*\) here).*/\1/p' rn.err)
+wait "$rn"
+pass "PID $pid tombstoned over $(kv f.out wraps) wraps, then claimed back; --pid-ns fallback"
