@@ -72,6 +72,16 @@ bench:
 	$(MAKE) -C tests/bench
 	tests/bench/run-bench.sh
 
+# fork+exit cost with a PID range active against the module not loaded, in
+# one guest boot (not a test); table in build/bench-pidrange.txt.
+# Documentation/pid-ranges.rst.  BENCH_FORKS / BENCH_ROUNDS are not passed
+# to the guest: edit tests/bench/pidrange/50-fork-bench.sh to change them.
+.PHONY: bench-pidrange
+bench-pidrange: all progs
+	CKPT_CASES=tests/bench/pidrange tests/harness/mkinitramfs.sh
+	tests/harness/run-guest.sh check
+	@sed -n 's/^50-fork-bench| //p' build/guest/serial.log | tee build/bench-pidrange.txt
+
 clean:
 	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; \
 		$(MAKE) -C $(KDIR) M=$(CURDIR)/xen-transport clean; fi

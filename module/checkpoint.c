@@ -621,10 +621,14 @@ long ckpt_ioctl_checkpoint(void __user *uarg)
 	xa_init(&d.files_seen);
 	xa_init(&d.ghosts);
 	xa_init(&d.shanon);
+	ckpt_event(CKPT_EV_CHECKPOINT_START, task_tgid_nr(d.members[0].task),
+		   0, 0);
 	err = ckpt_checkpoint_members(&d, a.flags, &at, &at_pid);
 	xa_destroy(&d.shanon);
 	xa_destroy(&d.files_seen);
 	ckpt_pipes_destroy(&d);
+	ckpt_event(err ? CKPT_EV_CHECKPOINT_FAIL : CKPT_EV_CHECKPOINT_DONE,
+		   task_tgid_nr(d.members[0].task), err, d.out.written);
 
 	a.bytes_written = d.out.written;
 	if (err && d.out.failed)

@@ -56,6 +56,31 @@ struct ckpt_ksyms {
 };
 extern struct ckpt_ksyms ckpt_ksyms;
 int ckpt_ksyms_init(void);
+unsigned long ckpt_lookup_name(const char *name);
+
+/* pidrange.c: reserved PID ranges (Documentation/pid-ranges.rst) */
+struct pid_namespace;
+struct ckpt_pr_status {
+	bool active;
+	int lo, hi, pid_max;
+	u32 used, tombs, pending, nr_managed;
+	u64 clamped, drained, claims, failsafes;
+};
+
+int ckpt_pidrange_init(void);
+void ckpt_pidrange_exit(void);
+int ckpt_pr_activate(struct pid_namespace *ns, int lo, int hi);
+int ckpt_pr_deactivate(struct pid_namespace *ns);
+int ckpt_pr_tombstone(struct pid_namespace *ns, int pid, bool *pending);
+int ckpt_pr_untombstone(struct pid_namespace *ns, int pid);
+void ckpt_pr_status(struct pid_namespace *ns, struct ckpt_pr_status *st);
+long ckpt_ioctl_pid_claim(void __user *uarg);
+
+/* netlink.c: the generic netlink family "ckpt" */
+int ckpt_netlink_init(void);
+void ckpt_netlink_exit(void);
+void ckpt_event(u32 event, pid_t pid, int err, u64 bytes);
+void ckpt_event_range(u32 event, int lo, int hi);
 
 /* Where a failure was: filled in for the tools' messages. */
 struct ckpt_err {

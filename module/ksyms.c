@@ -13,7 +13,7 @@
 
 struct ckpt_ksyms ckpt_ksyms;
 
-static unsigned long ckpt_lookup_name(const char *name)
+unsigned long ckpt_lookup_name(const char *name)
 {
 	static unsigned long (*lookup)(const char *name);
 	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };

@@ -62,7 +62,8 @@ static long ckpt_ioctl_version(void __user *uarg)
 	v.abi_version = CKPT_ABI_VERSION;
 	v.image_version = CKPT_IMAGE_VERSION;
 	v.features = CKPT_FEAT_CHECKPOINT | CKPT_FEAT_RESTORE |
-		     CKPT_FEAT_XSTATE | CKPT_FEAT_THREADS | CKPT_FEAT_TREES;
+		     CKPT_FEAT_XSTATE | CKPT_FEAT_THREADS | CKPT_FEAT_TREES |
+		     CKPT_FEAT_PID_RANGES;
 	v.checkpoint_flags = CKPT_CHECKPOINT_FLAGS_ALL;
 	v.restore_flags = 0;
 	v.xfeatures = ckpt_cpu_xfeatures();
@@ -111,6 +112,8 @@ static long ckpt_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ckpt_ioctl_restore_wait(cf, uarg);
 	case CKPT_IOC_NOSIZE(CKPT_IOC_RESTORE_THREAD):
 		return ckpt_ioctl_restore_thread(file, uarg);
+	case CKPT_IOC_NOSIZE(CKPT_IOC_PID_CLAIM):
+		return ckpt_ioctl_pid_claim(uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -147,20 +150,34 @@ static int __init ckpt_init(void)
 	err = ckpt_ksyms_init();
 	if (err)
 		return err;
+	err = ckpt_netlink_init();
+	if (err)
+		return err;
+	err = ckpt_pidrange_init();
+	if (err)
+		goto out_netlink;
 	err = misc_register(&ckpt_misc);
 	if (err) {
 		pr_err(CKPT_PFX "cannot register /dev/%s: %d\n",
 		       CKPT_DEVICE_NAME, err);
-		return err;
+		goto out_pidrange;
 	}
 	pr_info(CKPT_PFX "ready: /dev/%s, ABI %d, image format %d\n",
 		CKPT_DEVICE_NAME, CKPT_ABI_VERSION, CKPT_IMAGE_VERSION);
 	return 0;
+
+out_pidrange:
+	ckpt_pidrange_exit();
+out_netlink:
+	ckpt_netlink_exit();
+	return err;
 }
 
 static void __exit ckpt_exit(void)
 {
 	misc_deregister(&ckpt_misc);
+	ckpt_pidrange_exit();
+	ckpt_netlink_exit();
 }
 
 module_init(ckpt_init);

@@ -544,6 +544,8 @@ static void ckpt_restore_done(struct ckpt_restore *r, int err)
 	mutex_unlock(&r->lock);
 	complete_all(&r->go);		/* the threads go on, or die */
 	complete_all(&r->done);
+	ckpt_event(err ? CKPT_EV_RESTORE_FAIL : CKPT_EV_RESTORE_DONE,
+		   task_tgid_nr(current), err, 0);
 }
 
 /*

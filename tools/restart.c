@@ -107,18 +107,24 @@ struct restart {
 	struct ckpt_restore_wait_args done;
 	struct child_msg msg;
 	struct child_ctx ctx;
+	int pid_ns;		/* --pid-ns: restore in a new PID namespace */
+	pid_t ns_init;		/* its init (PID 1 there), or 0 */
+	int claimed;		/* a PID claim is registered */
+	int claim_err;		/* why the claim was refused */
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: restart [-v] [--wait] [FILE|-]\n"
+		"usage: restart [-v] [--wait] [--pid-ns] [FILE|-]\n"
 		"\n"
 		"Restore the process saved in FILE (or read from stdin, e.g.\n"
 		"'ckpt PID | restart') with its PID, through %s.\n"
 		"  -w, --wait     wait for the restored process and exit with its\n"
 		"                 status (128+N if killed by signal N)\n"
 		"  -v, --verbose  say which PID was restored\n"
+		"  --pid-ns       restore into a new PID namespace (the image's PID\n"
+		"                 there; a fallback when the PID is taken here)\n"
 		"\n"
 		"Exit status: 0 restored, 1 failure, 2 usage error; with --wait\n"
 		"the restored process's status.\n", CKPT_DEV_PATH);
@@ -136,6 +142,7 @@ static int parse_args(int argc, char **argv, struct restart *r)
 	static const struct option longopts[] = {
 		{ "wait", no_argument, NULL, 'w' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "pid-ns", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -148,6 +155,9 @@ static int parse_args(int argc, char **argv, struct restart *r)
 			break;
 		case 'v':
 			r->verbose = 1;
+			break;
+		case 'P':
+			r->pid_ns = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -633,6 +643,52 @@ static void report_prepare(struct restart *r, int err)
 	}
 }
 
+static int status_tgid(pid_t pid, uint64_t *tgid)
+{
+	char path[64], line[128];
+	int err = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %" SCNu64, tgid) == 1) {
+			err = 0;
+			break;
+		}
+	fclose(f);
+	return err;
+}
+
+/* The PID is taken: name its holder (a process, or a tombstone). */
+static void report_eexist(struct restart *r, int err)
+{
+	pid_t pid = r->prep.pid;
+	uint64_t tgid = 0;
+	char comm[64];
+
+	if (ckpt_proc_comm(pid, comm, sizeof(comm)) == 0) {
+		if (status_tgid(pid, &tgid) || (pid_t)tgid == pid)
+			ckpt_fail(err, "PID %d is in use by process %d ('%s'): cannot restore the process with its PID",
+				  pid, pid, comm);
+		else
+			ckpt_fail(err, "PID %d is in use by thread %d ('%s') of process %d: cannot restore the process with its PID",
+				  pid, pid, comm, (int)tgid);
+		ckpt_hint("end that process, or restore where PID %d is free",
+			  pid);
+	} else if (r->claim_err == -EBUSY) {
+		ckpt_fail(err, "PID %d is tombstoned here and its tombstone is still pending: cannot restore the process with its PID",
+			  pid);
+	} else {
+		ckpt_fail(err, "PID %d is taken by no visible process (a tombstone of another node's PID, or a process of another PID namespace view): cannot restore the process with its PID",
+			  pid);
+		ckpt_hint("see 'ckptctl status'; 'ckptctl untombstone %d' if its process is gone",
+			  pid);
+	}
+}
+
 static void report_clone(struct restart *r, int err)
 {
 	pid_t pid = r->prep.pid;
@@ -640,12 +696,7 @@ static void report_clone(struct restart *r, int err)
 
 	switch (-err) {
 	case EEXIST:
-		if (ckpt_proc_comm(pid, buf, sizeof(buf)))
-			snprintf(buf, sizeof(buf), "?");
-		ckpt_fail(err, "PID %d is in use (by '%s'): cannot restore the process with its PID",
-			  pid, buf);
-		ckpt_hint("end that process, or restore where PID %d is free",
-			  pid);
+		report_eexist(r, err);
 		break;
 	case EPERM:
 		ckpt_fail(err, "cannot create a process with PID %d: choosing a PID needs CAP_CHECKPOINT_RESTORE or root",
@@ -1009,6 +1060,94 @@ static int pid_leaving(pid_t pid)
 	return !!((shd | pnd) & kill);
 }
 
+/*
+ * PID 1 of the namespace made by --pid-ns: reaps what is reparented to it
+ * and ends once it is alone (kill(-1, 0) then finds nobody: ESRCH).
+ */
+static void __attribute__((noreturn)) ns_init_main(void)
+{
+	const struct timespec pause = { 0, 200 * 1000 * 1000 };
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+	}
+	syscall(SYS_close_range, 3, ~0U, 0);
+	for (;;) {
+		nanosleep(&pause, NULL);
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		if (kill(-1, 0) < 0 && errno == ESRCH)
+			_exit(0);
+	}
+}
+
+/* --pid-ns: a new PID namespace for our next child, with its init. */
+static int enter_pid_ns(struct restart *r)
+{
+	pid_t init;
+
+	if (r->prep.pid == 1)
+		return -EINVAL;
+	if (unshare(CLONE_NEWPID))
+		return -errno;
+	fflush(NULL);
+	init = fork();
+	if (init < 0)
+		return -errno;
+	if (init == 0)
+		ns_init_main();
+	r->ns_init = init;
+	return 0;
+}
+
+static void end_pid_ns(struct restart *r)
+{
+	if (r->ns_init <= 0)
+		return;
+	kill(r->ns_init, SIGKILL);
+	waitpid(r->ns_init, NULL, 0);
+	r->ns_init = 0;
+}
+
+/*
+ * A PID of this node's range that was tombstoned when its process
+ * emigrated: claim it, so the clone3 below removes the tombstone and gets
+ * the PID in one step.  Anything else (no range here, a foreign PID, no
+ * tombstone) needs no claim.
+ */
+static void claim_pid(struct restart *r)
+{
+	struct ckpt_pid_claim_args a;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.pid = r->prep.pid;
+	if (ioctl(r->dev, CKPT_IOC_PID_CLAIM, &a) == 0) {
+		r->claimed = 1;
+		if (r->verbose)
+			ckpt_hint("PID %d was tombstoned here: claimed it",
+				  r->prep.pid);
+	} else {
+		r->claim_err = -errno;
+	}
+}
+
+static void release_claim(struct restart *r)
+{
+	struct ckpt_pid_claim_args a;
+
+	if (!r->claimed)
+		return;
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.flags = CKPT_PID_CLAIM_RELEASE;
+	ioctl(r->dev, CKPT_IOC_PID_CLAIM, &a);
+	r->claimed = 0;
+}
+
 static long clone3_pid(pid_t pid)
 {
 	struct clone_args args;
@@ -1038,6 +1177,8 @@ static int spawn(struct restart *r)
 	long ret;
 	int err = 0;
 
+	if (!r->pid_ns)
+		claim_pid(r);
 	fflush(NULL);
 	sigfillset(&all);
 	for (;;) {
@@ -1055,6 +1196,7 @@ static int spawn(struct restart *r)
 		if (child_plan(&r->ctx))
 			r->ctx.plan_err = -EADDRINUSE;
 	}
+	release_claim(r);
 	if (ret < 0)
 		return -err;
 	r->child = ret;
@@ -1700,21 +1842,48 @@ static int restore(struct restart *r, const char *argv0)
 		report_vdso(r, err);
 		return CKPT_EXIT_FAILED;
 	}
+	if (r->pid_ns) {
+		err = enter_pid_ns(r);
+		if (err) {
+			if (err == -EINVAL)
+				ckpt_fail(err, "cannot restore %s with --pid-ns: its PID is 1, the new namespace's init",
+					  r->name);
+			else
+				ckpt_fail(err, "cannot make a new PID namespace: %s",
+					  strerror(-err));
+			if (err == -EPERM)
+				ckpt_hint("--pid-ns needs CAP_SYS_ADMIN");
+			return CKPT_EXIT_FAILED;
+		}
+	}
 	keep_clocks(r);
 	err = spawn(r);
 	if (err) {
+		end_pid_ns(r);
 		report_clone(r, err);
 		return CKPT_EXIT_FAILED;
 	}
 	err = read_child_msg(r);
-	if (err)
-		return child_failed(r, err);
-	err = wait_restore(r);
-	if (err)
+	if (err) {
+		err = child_failed(r, err);
+		end_pid_ns(r);
 		return err;
-	if (r->verbose)
+	}
+	err = wait_restore(r);
+	if (err) {
+		end_pid_ns(r);
+		return err;
+	}
+	if (r->verbose && r->pid_ns)
+		ckpt_hint("restored pid %d in a new PID namespace (pid %d here)",
+			  r->prep.pid, r->child);
+	else if (r->verbose)
 		ckpt_hint("restored pid %d", r->child);
-	return r->wait ? wait_exit(r) : CKPT_EXIT_OK;
+	if (!r->wait)
+		return CKPT_EXIT_OK;
+	err = wait_exit(r);
+	end_pid_ns(r);
+	return err;
 }
 
 int main(int argc, char **argv)

@@ -206,8 +206,8 @@ UNIT_TEST(restart_fake_pid_in_use)
 	fake_done(&f);
 	CHECK_EQ(r->status, 1);
 	snprintf(want, sizeof(want),
-		 "restart: PID %d is in use (by 'unit-tests'): cannot restore the process with its PID (EEXIST)\n",
-		 getpid());
+		 "restart: PID %d is in use by process %d ('unit-tests'): cannot restore the process with its PID (EEXIST)\n",
+		 getpid(), getpid());
 	CHECK_STR(r->err, want);
 	CHECK_EQ(unit_count_lines(r->err), 2);
 }

@@ -34,6 +34,7 @@
 #define CKPT_FEAT_XSTATE	(1ULL << 2)	/* full XSAVE state */
 #define CKPT_FEAT_THREADS	(1ULL << 3)	/* multi-threaded processes */
 #define CKPT_FEAT_TREES		(1ULL << 4)	/* process trees */
+#define CKPT_FEAT_PID_RANGES	(1ULL << 5)	/* reserved PID ranges, netlink */
 
 /**
  * struct ckpt_version - answer of CKPT_IOC_VERSION
@@ -327,12 +328,50 @@ struct ckpt_restore_wait_args {
 	__u32 reserved1;
 };
 
+/* ------------------------------------------------------------------ */
+/* CKPT_IOC_PID_CLAIM: get a tombstoned home PID back (pid-ranges.rst)  */
+/* ------------------------------------------------------------------ */
+
+#define CKPT_PID_CLAIM_RELEASE	(1U << 0)	/* drop the caller's claims */
+#define CKPT_PID_CLAIM_FLAGS_ALL CKPT_PID_CLAIM_RELEASE
+
+/**
+ * struct ckpt_pid_claim_args - argument of CKPT_IOC_PID_CLAIM
+ * @size: sizeof(struct ckpt_pid_claim_args)
+ * @flags: 0, or CKPT_PID_CLAIM_RELEASE (then @pid must be 0)
+ * @pid: a tombstoned PID of the PID range of the caller's PID namespace
+ * @reserved0, @reserved: must be 0
+ *
+ * Registers a claim: the next clone3(set_tid = @pid) made by the caller's
+ * process or one of its children, within 30 seconds, removes the
+ * tombstone and gets @pid, atomically (no other fork can take it).  A
+ * claim is used once; unused claims expire.
+ *
+ * Errors:
+ *  EINVAL     bad size, flags or reserved fields, pid <= 0
+ *  ENXIO      no PID range is active in the caller's PID namespace
+ *  ERANGE     @pid is outside that range
+ *  ENOENT     @pid is not tombstoned
+ *  EBUSY      the tombstone is still pending (a process holds @pid), or
+ *             too many claims are outstanding
+ *  EPERM      the caller lacks CAP_CHECKPOINT_RESTORE (or CAP_SYS_ADMIN)
+ *             in the user namespace owning its PID namespace
+ */
+struct ckpt_pid_claim_args {
+	__u32 size;
+	__u32 flags;
+	__s32 pid;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
 #define CKPT_IOC_VERSION	_IOWR(CKPT_IOC_MAGIC, 0x00, struct ckpt_version)
 #define CKPT_IOC_CHECKPOINT	_IOWR(CKPT_IOC_MAGIC, 0x01, struct ckpt_checkpoint_args)
 #define CKPT_IOC_RESTORE_PREPARE _IOWR(CKPT_IOC_MAGIC, 0x02, struct ckpt_restore_args)
 #define CKPT_IOC_RESTORE_TASK	_IOW(CKPT_IOC_MAGIC, 0x03, struct ckpt_restore_task_args)
 #define CKPT_IOC_RESTORE_WAIT	_IOWR(CKPT_IOC_MAGIC, 0x04, struct ckpt_restore_wait_args)
 #define CKPT_IOC_RESTORE_THREAD	_IOW(CKPT_IOC_MAGIC, 0x05, struct ckpt_restore_thread_args)
+#define CKPT_IOC_PID_CLAIM	_IOW(CKPT_IOC_MAGIC, 0x06, struct ckpt_pid_claim_args)
 
 /* ================================================================== */
 /* Image format (Documentation/image-format.rst)                       */
@@ -1016,5 +1055,56 @@ struct ckpt_rec_end {
 	__u64 nr_records;
 	__u64 nr_pages;
 };
+
+/* ================================================================== */
+/* Generic netlink family "ckpt" (Documentation/netlink.rst)           */
+/* ================================================================== */
+
+#define CKPT_GENL_NAME		"ckpt"
+#define CKPT_GENL_VERSION	1
+#define CKPT_GENL_MCGRP_EVENTS	"events"
+
+/* Commands.  The PID namespace acted on is always the caller's. */
+#define CKPT_CMD_UNSPEC			0
+#define CKPT_CMD_STATUS			1 /* anyone: reply with status */
+#define CKPT_CMD_PID_RANGE_SET		2 /* admin: PID_LO, PID_HI */
+#define CKPT_CMD_PID_RANGE_CLEAR	3 /* admin */
+#define CKPT_CMD_TOMBSTONE		4 /* admin: PID */
+#define CKPT_CMD_UNTOMBSTONE		5 /* admin: PID */
+#define CKPT_CMD_EVENT			6 /* multicast on "events" */
+#define CKPT_CMD_MAX			6
+
+/* Attributes */
+#define CKPT_A_UNSPEC		0
+#define CKPT_A_PAD		1
+#define CKPT_A_PID_LO		2	/* u32: first PID of the range */
+#define CKPT_A_PID_HI		3	/* u32: one past the last */
+#define CKPT_A_PID		4	/* u32 */
+#define CKPT_A_PID_MAX		5	/* u32: the kernel's pid_max */
+#define CKPT_A_RANGE_USED	6	/* u32: PIDs of the range in use */
+#define CKPT_A_TOMBSTONES	7	/* u32: tombstones in place */
+#define CKPT_A_TOMBS_PENDING	8	/* u32: queued, PID still held */
+#define CKPT_A_CLAMPED		9	/* u64: allocations clamped */
+#define CKPT_A_DRAINED		10	/* u64: tombstones set by the clamp */
+#define CKPT_A_CLAIMS		11	/* u64: tombstones claimed */
+#define CKPT_A_FAILSAFES	12	/* u64: forks failed to keep a tomb */
+#define CKPT_A_NR_MANAGED	13	/* u32: PID namespaces with a range */
+#define CKPT_A_IN_FLIGHT	14	/* u32: checkpoints running */
+#define CKPT_A_EVENT		15	/* u32: CKPT_EV_* */
+#define CKPT_A_ERRNO		16	/* u32: positive errno, 0 = success */
+#define CKPT_A_BYTES		17	/* u64: image bytes */
+#define CKPT_A_TOMB_PENDING	18	/* flag: tombstone queued */
+#define CKPT_A_MAX		18
+
+/* Events (CKPT_A_EVENT); CKPT_A_PID is in the initial PID namespace. */
+#define CKPT_EV_CHECKPOINT_START	1
+#define CKPT_EV_CHECKPOINT_DONE		2	/* + BYTES */
+#define CKPT_EV_CHECKPOINT_FAIL		3	/* + ERRNO, BYTES */
+#define CKPT_EV_RESTORE_DONE		4
+#define CKPT_EV_RESTORE_FAIL		5	/* + ERRNO */
+#define CKPT_EV_PID_RANGE_SET		6	/* + PID_LO, PID_HI */
+#define CKPT_EV_PID_RANGE_CLEAR		7
+#define CKPT_EV_TOMBSTONE		8
+#define CKPT_EV_UNTOMBSTONE		9
 
 #endif /* _UAPI_LINUX_CKPT_H */

@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generic netlink family "ckpt" (Documentation/netlink.rst): status
+ * and PID range control for the caller's PID namespace, and an "events"
+ * multicast group fed by ckpt_event() from the rest of the module.
+ *
+ * Anyone may ask for the status; changes need CAP_SYS_ADMIN (the family
+ * checks it against the initial user namespace, and the handlers again
+ * against the user namespace owning the caller's PID namespace).
+ * Subscribing to events needs CAP_NET_ADMIN: they name PIDs of all users.
+ */
+#include <linux/module.h>
+#include <linux/pid_namespace.h>
+#include <linux/capability.h>
+#include <net/genetlink.h>
+#include "ckpt.h"
+
+static atomic_t ckpt_in_flight = ATOMIC_INIT(0);
+static struct genl_family ckpt_genl;
+
+static const struct nla_policy ckpt_genl_policy[CKPT_A_MAX + 1] = {
+	[CKPT_A_PID_LO] = NLA_POLICY_MIN(NLA_U32, 2),
+	[CKPT_A_PID_HI] = NLA_POLICY_MIN(NLA_U32, 3),
+	[CKPT_A_PID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+static struct pid_namespace *ckpt_genl_ns(void)
+{
+	return task_active_pid_ns(current);
+}
+
+static int ckpt_genl_may_change(struct genl_info *info)
+{
+	if (!ns_capable(ckpt_genl_ns()->user_ns, CAP_SYS_ADMIN)) {
+		GENL_SET_ERR_MSG(info, "CAP_SYS_ADMIN needed over this PID namespace");
+		return -EPERM;
+	}
+	return 0;
+}
+
+static int ckpt_put_u64(struct sk_buff *skb, int type, u64 v)
+{
+	return nla_put_u64_64bit(skb, type, v, CKPT_A_PAD);
+}
+
+static int ckpt_genl_status(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ckpt_pr_status st;
+	struct sk_buff *msg;
+	void *hdr;
+
+	ckpt_pr_status(ckpt_genl_ns(), &st);
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &ckpt_genl, 0, CKPT_CMD_STATUS);
+	if (!hdr)
+		goto nospace;
+	if (nla_put_u32(msg, CKPT_A_PID_MAX, st.pid_max) ||
+	    nla_put_u32(msg, CKPT_A_NR_MANAGED, st.nr_managed) ||
+	    nla_put_u32(msg, CKPT_A_IN_FLIGHT, atomic_read(&ckpt_in_flight)))
+		goto nospace;
+	if (st.active &&
+	    (nla_put_u32(msg, CKPT_A_PID_LO, st.lo) ||
+	     nla_put_u32(msg, CKPT_A_PID_HI, st.hi) ||
+	     nla_put_u32(msg, CKPT_A_RANGE_USED, st.used) ||
+	     nla_put_u32(msg, CKPT_A_TOMBSTONES, st.tombs) ||
+	     nla_put_u32(msg, CKPT_A_TOMBS_PENDING, st.pending) ||
+	     ckpt_put_u64(msg, CKPT_A_CLAMPED, st.clamped) ||
+	     ckpt_put_u64(msg, CKPT_A_DRAINED, st.drained) ||
+	     ckpt_put_u64(msg, CKPT_A_CLAIMS, st.claims) ||
+	     ckpt_put_u64(msg, CKPT_A_FAILSAFES, st.failsafes)))
+		goto nospace;
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+nospace:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+static int ckpt_genl_range_set(struct sk_buff *skb, struct genl_info *info)
+{
+	u32 lo, hi;
+	int err;
+
+	err = ckpt_genl_may_change(info);
+	if (err)
+		return err;
+	if (!info->attrs[CKPT_A_PID_LO] || !info->attrs[CKPT_A_PID_HI]) {
+		GENL_SET_ERR_MSG(info, "PID_LO and PID_HI are required");
+		return -EINVAL;
+	}
+	lo = nla_get_u32(info->attrs[CKPT_A_PID_LO]);
+	hi = nla_get_u32(info->attrs[CKPT_A_PID_HI]);
+	if (lo > INT_MAX || hi > INT_MAX)
+		return -ERANGE;
+	err = ckpt_pr_activate(ckpt_genl_ns(), lo, hi);
+	if (!err)
+		ckpt_event_range(CKPT_EV_PID_RANGE_SET, lo, hi);
+	return err;
+}
+
+static int ckpt_genl_range_clear(struct sk_buff *skb, struct genl_info *info)
+{
+	int err;
+
+	err = ckpt_genl_may_change(info);
+	if (!err)
+		err = ckpt_pr_deactivate(ckpt_genl_ns());
+	if (!err)
+		ckpt_event_range(CKPT_EV_PID_RANGE_CLEAR, 0, 0);
+	return err;
+}
+
+static int ckpt_genl_pid(struct genl_info *info, int *pid)
+{
+	int err = ckpt_genl_may_change(info);
+
+	if (err)
+		return err;
+	if (!info->attrs[CKPT_A_PID]) {
+		GENL_SET_ERR_MSG(info, "PID is required");
+		return -EINVAL;
+	}
+	if (nla_get_u32(info->attrs[CKPT_A_PID]) > INT_MAX)
+		return -ERANGE;
+	*pid = nla_get_u32(info->attrs[CKPT_A_PID]);
+	return 0;
+}
+
+static int ckpt_genl_tombstone(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	bool pending;
+	void *hdr;
+	int pid, err;
+
+	err = ckpt_genl_pid(info, &pid);
+	if (err)
+		return err;
+	err = ckpt_pr_tombstone(ckpt_genl_ns(), pid, &pending);
+	if (err)
+		return err;
+	ckpt_event(CKPT_EV_TOMBSTONE, pid, 0, 0);
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return 0;	/* done; only the answer is lost */
+	hdr = genlmsg_put_reply(msg, info, &ckpt_genl, 0, CKPT_CMD_TOMBSTONE);
+	if (!hdr || nla_put_u32(msg, CKPT_A_PID, pid) ||
+	    (pending && nla_put_flag(msg, CKPT_A_TOMB_PENDING))) {
+		nlmsg_free(msg);
+		return 0;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int ckpt_genl_untombstone(struct sk_buff *skb, struct genl_info *info)
+{
+	int pid, err;
+
+	err = ckpt_genl_pid(info, &pid);
+	if (!err)
+		err = ckpt_pr_untombstone(ckpt_genl_ns(), pid);
+	if (!err)
+		ckpt_event(CKPT_EV_UNTOMBSTONE, pid, 0, 0);
+	return err;
+}
+
+static const struct genl_small_ops ckpt_genl_ops[] = {
+	{
+		.cmd = CKPT_CMD_STATUS,
+		.doit = ckpt_genl_status,
+	},
+	{
+		.cmd = CKPT_CMD_PID_RANGE_SET,
+		.flags = GENL_ADMIN_PERM,
+		.doit = ckpt_genl_range_set,
+	},
+	{
+		.cmd = CKPT_CMD_PID_RANGE_CLEAR,
+		.flags = GENL_ADMIN_PERM,
+		.doit = ckpt_genl_range_clear,
+	},
+	{
+		.cmd = CKPT_CMD_TOMBSTONE,
+		.flags = GENL_ADMIN_PERM,
+		.doit = ckpt_genl_tombstone,
+	},
+	{
+		.cmd = CKPT_CMD_UNTOMBSTONE,
+		.flags = GENL_ADMIN_PERM,
+		.doit = ckpt_genl_untombstone,
+	},
+};
+
+static const struct genl_multicast_group ckpt_genl_mcgrps[] = {
+	{ .name = CKPT_GENL_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
+};
+
+static struct genl_family ckpt_genl = {
+	.name = CKPT_GENL_NAME,
+	.version = CKPT_GENL_VERSION,
+	.maxattr = CKPT_A_MAX,
+	.policy = ckpt_genl_policy,
+	.module = THIS_MODULE,
+	.small_ops = ckpt_genl_ops,
+	.n_small_ops = ARRAY_SIZE(ckpt_genl_ops),
+	.mcgrps = ckpt_genl_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(ckpt_genl_mcgrps),
+};
+
+static bool ckpt_genl_up;
+
+static void ckpt_event_send(u32 event, pid_t pid, int err, u64 bytes, int lo,
+			    int hi)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!ckpt_genl_up || !genl_has_listeners(&ckpt_genl, &init_net, 0))
+		return;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &ckpt_genl, 0, CKPT_CMD_EVENT);
+	if (!hdr || nla_put_u32(msg, CKPT_A_EVENT, event) ||
+	    (pid && nla_put_u32(msg, CKPT_A_PID, pid)) ||
+	    nla_put_u32(msg, CKPT_A_ERRNO, err < 0 ? -err : err) ||
+	    (bytes && ckpt_put_u64(msg, CKPT_A_BYTES, bytes)) ||
+	    (hi && (nla_put_u32(msg, CKPT_A_PID_LO, lo) ||
+		    nla_put_u32(msg, CKPT_A_PID_HI, hi)))) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast(&ckpt_genl, msg, 0, 0, GFP_KERNEL);
+}
+
+/**
+ * ckpt_event - tell "events" subscribers about an operation
+ * @event: CKPT_EV_*
+ * @pid: the process, in the initial PID namespace (0: none)
+ * @err: 0 or a negative errno
+ * @bytes: image bytes (0: none)
+ *
+ * Process context.  Also counts the checkpoints in flight.
+ */
+void ckpt_event(u32 event, pid_t pid, int err, u64 bytes)
+{
+	if (event == CKPT_EV_CHECKPOINT_START)
+		atomic_inc(&ckpt_in_flight);
+	else if (event == CKPT_EV_CHECKPOINT_DONE ||
+		 event == CKPT_EV_CHECKPOINT_FAIL)
+		atomic_dec(&ckpt_in_flight);
+	ckpt_event_send(event, pid, err, bytes, 0, 0);
+}
+
+void ckpt_event_range(u32 event, int lo, int hi)
+{
+	ckpt_event_send(event, 0, 0, 0, lo, hi);
+}
+
+int ckpt_netlink_init(void)
+{
+	int err = genl_register_family(&ckpt_genl);
+
+	if (err)
+		pr_err(CKPT_PFX "cannot register generic netlink family %s: %d\n",
+		       CKPT_GENL_NAME, err);
+	else
+		ckpt_genl_up = true;
+	return err;
+}
+
+void ckpt_netlink_exit(void)
+{
+	ckpt_genl_up = false;
+	genl_unregister_family(&ckpt_genl);
+}
