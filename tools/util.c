@@ -31,15 +31,9 @@ void ckpt_fail(int err, const char *fmt, ...)
 	ckpt_vmsg(fmt, ap);
 	va_end(ap);
 	if (!ckpt_first_msg[0]) {
-		size_t n;
-
 		va_start(ap, fmt);
 		vsnprintf(ckpt_first_msg, sizeof(ckpt_first_msg), fmt, ap);
 		va_end(ap);
-		n = strlen(ckpt_first_msg);
-		if (err && n < sizeof(ckpt_first_msg))
-			snprintf(ckpt_first_msg + n, sizeof(ckpt_first_msg) - n,
-				 " (%s)", ckpt_errname(err));
 		ckpt_first_err = err < 0 ? -err : err;
 	}
 	if (err)

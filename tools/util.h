@@ -27,8 +27,8 @@
 extern const char *ckpt_prog;
 
 /*
- * The first message ckpt_fail() printed (without the program name) and
- * its positive errno, for 'restart --listen' to send back; clear both to
+ * The first message ckpt_fail() printed (without the program name and the
+ * errno name) and its positive errno, for 'restart --listen' to send back; clear both to
  * catch the next one.
  */
 #define CKPT_MSG_LEN	240

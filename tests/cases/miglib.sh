@@ -29,6 +29,11 @@ rx_start() {
 
 # child_of PID: the first child of PID (fails if none).
 child_of() {
+	if [ -r "/proc/$1/task/$1/children" ]; then
+		_c=$(cut -d' ' -f1 "/proc/$1/task/$1/children")
+		[ -n "$_c" ] && { echo "$_c"; return 0; }
+		return 1
+	fi
 	for _s in /proc/[0-9]*/stat; do
 		_d=${_s%/stat}
 		_d=${_d#/proc/}
