@@ -373,6 +373,7 @@ struct mig {
 	int pidfd;
 	int dev;
 	int out;
+	int was_stopped;	/* by job control, before we came */
 	int64_t t_start;	/* connecting */
 	int64_t t0;		/* freeze (checkpoint start) */
 	int64_t deadline;
@@ -490,6 +491,8 @@ static int mig_left_ms(const struct mig *m)
 /* Let the frozen source run on (it was left stopped by the checkpoint). */
 static void mig_resume(struct mig *m)
 {
+	if (m->was_stopped)
+		return;
 	if (pidfd_send_signal(m->pidfd, SIGCONT, NULL, 0))
 		ckpt_fail(errno, "cannot resume %d after the failed migration: %s",
 			  m->o->pid, strerror(errno));
@@ -718,6 +721,18 @@ static int mig_finish_file(struct mig *m)
 	return mig_remove_source(m) ? CKPT_EXIT_FAILED : CKPT_EXIT_OK;
 }
 
+/* Stopped by job control (state T)?  Then a failure leaves it stopped. */
+static int proc_stopped(pid_t pid)
+{
+	char path[64], buf[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (ckpt_read_line(path, buf, sizeof(buf)))
+		return 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'T';
+}
+
 static int migrate(const struct mig_opts *o)
 {
 	struct mig m = { .o = o, .pidfd = -1, .dev = -1, .out = -1 };
@@ -732,6 +747,7 @@ static int migrate(const struct mig_opts *o)
 			  errno == ESRCH ? "no such process" : strerror(errno));
 		return CKPT_EXIT_FAILED;
 	}
+	m.was_stopped = proc_stopped(o->pid);
 	m.dev = ckpt_dev_open();
 	if (m.dev < 0) {
 		ckpt_dev_report(m.dev);
