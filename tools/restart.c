@@ -121,8 +121,8 @@ static void usage(FILE *f)
 		"  -v, --verbose  say which PID was restored\n"
 		"\n"
 		"With --listen, receive processes sent by 'ckpt migrate PID --to\n"
-		"DEST' and restore each with its PID, one handler per connection,\n"
-		"until SIGTERM.  ADDR is vsock:CID:PORT (vsock:any:PORT) or\n"
+		"DEST' and restore each with its PID, one handler per connection\n"
+		"(at most 16 at once: more are refused with EBUSY), until SIGTERM.  ADDR is vsock:CID:PORT (vsock:any:PORT) or\n"
 		"tcp:HOST:PORT (tcp::PORT for any address).  Each outcome is\n"
 		"sent back to the sender and logged on stderr.\n"
 		"  -d, --daemon   go to the background once listening (prints\n"
@@ -1300,10 +1300,37 @@ static int serve(struct restart *r, int conn, const char *peer,
 	return CKPT_EXIT_FAILED;
 }
 
+#define LISTEN_MAX_HANDLERS	16
+
+static pid_t handlers[LISTEN_MAX_HANDLERS];
+static int nr_handlers;
+
+/* Reap what ended: handlers, and restored processes that exited. */
 static void reap_all(void)
 {
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
+	pid_t pid;
+	int i;
+
+	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
+		for (i = 0; i < nr_handlers; i++) {
+			if (handlers[i] == pid) {
+				handlers[i] = handlers[--nr_handlers];
+				break;
+			}
+		}
+	}
+}
+
+/* Too many migrations at once: say so and hang up. */
+static void refuse_busy(int conn, const char *peer)
+{
+	char msg[96];
+
+	snprintf(msg, sizeof(msg), "the receiver is busy with %d migrations; try again later",
+		 LISTEN_MAX_HANDLERS);
+	fcntl(conn, F_SETFL, O_NONBLOCK);
+	send_verdict(conn, EBUSY, CKPT_MIG_STAGE_HELLO, 0, 0, msg);
+	lnote("%s: refused: %s", peer, msg);
 }
 
 static int listen_main(struct restart *r, const char *argv0)
@@ -1369,6 +1396,12 @@ static int listen_main(struct restart *r, const char *argv0)
 		if (conn < 0)
 			continue;
 		ckpt_peer_format(&ss, peer, sizeof(peer));
+		reap_all();
+		if (nr_handlers >= LISTEN_MAX_HANDLERS) {
+			refuse_busy(conn, peer);
+			close(conn);
+			continue;
+		}
 		fflush(NULL);
 		pid = fork();
 		if (pid == 0) {
@@ -1380,6 +1413,8 @@ static int listen_main(struct restart *r, const char *argv0)
 		if (pid < 0)
 			lnote("%s: cannot fork a handler: %s", peer,
 			      strerror(errno));
+		else
+			handlers[nr_handlers++] = pid;
 		close(conn);
 	}
 	lnote("stopped");
