@@ -141,6 +141,26 @@ elif [ "$xvt_role" = a ]; then
 	else
 		res FAIL migrate-a2b "exit $st: $(cat /tmp/mig.err /tmp/mig.out | tr '\n' '|')"
 	fi
+	# Nothing lost across domains: PID 5001 is now taken on B; a new
+	# process with that PID here is refused there (EEXIST) and runs on.
+	echo 5000 >/proc/sys/kernel/ns_last_pid
+	xmig count 100 </dev/null >/dev/null 2>&1 &
+	dup=$!
+	sleep 1
+	ckpt migrate $dup --to vsock:$peer:$mport >/tmp/mig3.out 2>/tmp/mig3.err
+	st=$?
+	c1=$(cat /proc/$dup/comm 2>/dev/null)
+	sleep 1
+	c2=$(cat /proc/$dup/comm 2>/dev/null)
+	if [ "$dup" != "$cnt" ]; then
+		res FAIL migrate-refused-resumes "got PID $dup, not $cnt again"
+	elif [ $st = 4 ] && grep -q "(EEXIST)" /tmp/mig3.err && grep -q "$dup resumed" /tmp/mig3.err &&
+		[ "${c2#xc }" -gt "${c1#xc }" ] 2>/dev/null; then
+		res PASS migrate-refused-resumes "exit 4, EEXIST from B; '$c1' then '$c2' here"
+	else
+		res FAIL migrate-refused-resumes "exit $st, '$c1' then '$c2': $(cat /tmp/mig3.err | tr '\n' '|')"
+	fi
+	kill -9 $dup 2>/dev/null
 	xvtest flag $peer $port m
 fi
 
