@@ -363,7 +363,13 @@ static void ckpt_set_restart_block(const struct ckpt_rec_restart *rr)
 static int ckpt_restore_fpu(const void *xstate, u32 len)
 {
 	struct fpstate *fps = current->thread.fpu.fpstate;
-	size_t size = max_t(size_t, fps->user_size, len);
+	/*
+	 * Without XSAVE the image holds a 512-byte FXSAVE area, yet the
+	 * kernel still reads an XSAVE header after it: keep one, zeroed.
+	 */
+	size_t size = max3((size_t)fps->user_size, (size_t)len,
+			   sizeof(struct fxregs_state) +
+			   sizeof(struct xstate_header));
 	struct fpu_guest g = { .fpstate = fps };
 	void *buf;
 	int err;

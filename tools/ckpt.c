@@ -4,6 +4,7 @@
  * and report the tool and module versions.
  *
  *	ckpt [-v] [--tree] [--kill|--stop] [-o FILE] PID
+ *	ckpt migrate [-v] [--timeout S] PID --to DEST
  *	ckpt show [-v] [FILE|-]
  *	ckpt version
  *	ckpt --help
@@ -17,12 +18,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/pidfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/ckpt.h>
 #include "ckpt.h"
+#include "migrate.h"
 #include "util.h"
 
 struct ckpt_opts {
@@ -43,6 +49,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ckpt [-v] [--tree] [--kill|--stop] [-o FILE] PID\n"
+		"       ckpt migrate [-v] [--timeout S] PID --to DEST\n"
 		"       ckpt show [-v] [FILE|-]\n"
 		"       ckpt version\n"
 		"       ckpt --help\n"
@@ -58,6 +65,9 @@ static void usage(FILE *f)
 		"  -v, --verbose      report the image size and time taken\n"
 		"By default the process keeps running.\n"
 		"\n"
+		"migrate  move PID to DEST (vsock:CID:PORT, tcp:HOST:PORT, HOST:PORT\n"
+		"         or file:PATH) where 'restart --listen' runs; see\n"
+		"         'ckpt migrate --help'\n"
 		"show     decode an image (FILE, or stdin) for a human;\n"
 		"         -v lists every PAGES record instead of one line per VMA\n"
 		"version  print the tool's version and the loaded module's ABI\n"
@@ -498,6 +508,450 @@ static int checkpoint_main(int argc, char **argv)
 	return checkpoint(&o);
 }
 
+/* ---- migrate ------------------------------------------------------ */
+
+/* Exit codes of 'ckpt migrate' besides 0, 1 (source side) and 2 (usage). */
+#define MIG_EXIT_LINK		3	/* destination unreachable, link broke */
+#define MIG_EXIT_REFUSED	4	/* destination refused or failed */
+#define MIG_EXIT_TIMEOUT	5	/* --timeout passed */
+
+#define MIG_DEFAULT_TIMEOUT	60	/* seconds */
+#define MIG_LATE_VERDICT_MS	2000	/* a refusal explaining a broken send */
+
+struct mig_opts {
+	pid_t pid;
+	const char *dest;
+	struct ckpt_addr addr;
+	char dest_name[4200];
+	int timeout_s;
+	int verbose;
+};
+
+struct mig {
+	const struct mig_opts *o;
+	int pidfd;
+	int dev;
+	int out;
+	int was_stopped;	/* by job control, before we came */
+	int64_t t_start;	/* connecting */
+	int64_t t0;		/* freeze (checkpoint start) */
+	int64_t deadline;
+	struct ckpt_checkpoint_args a;
+	struct ckpt_mig_verdict v;
+};
+
+static volatile sig_atomic_t mig_alarm;
+
+static void mig_on_alarm(int sig)
+{
+	(void)sig;
+	mig_alarm = 1;
+}
+
+static void migrate_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ckpt migrate [-v] [--timeout S] PID --to DEST\n"
+		"\n"
+		"Move process PID to DEST, keeping its PID.  DEST is\n"
+		"  vsock:CID:PORT   'restart --listen vsock:any:PORT' on VM CID\n"
+		"  tcp:HOST:PORT    (or HOST:PORT) 'restart --listen tcp::PORT'\n"
+		"  file:PATH        an image file (the process is removed once\n"
+		"                   the file is written and synced)\n"
+		"The process stays frozen while its image streams to DEST and is\n"
+		"killed only once DEST reports it restored; on any failure it\n"
+		"resumes where it was.\n"
+		"  -t, --timeout S  give up (and resume it) after S seconds\n"
+		"                   (default %d)\n"
+		"  -v, --verbose    progress on stderr\n"
+		"  --live           pre-copy migration: not implemented yet\n"
+		"  --tree           the process and its descendants: not yet\n"
+		"On success prints one line on stdout:\n"
+		"  migrated pid=P to=DEST new_pid=P bytes=N downtime_ms=D total_ms=T\n"
+		"Exit status: 0 migrated; 1 the source side failed (nothing\n"
+		"sent or the checkpoint refused); 2 usage; 3 DEST unreachable or\n"
+		"the connection broke; 4 DEST refused or failed the restore;\n"
+		"5 timeout.  In all failures the process runs on.\n",
+		MIG_DEFAULT_TIMEOUT);
+}
+
+static int migrate_usage_error(const char *msg, const char *arg)
+{
+	ckpt_fail(0, "%s%s%s", msg, arg ? ": " : "", arg ? arg : "");
+	ckpt_hint("try 'ckpt migrate --help'");
+	return CKPT_EXIT_USAGE;
+}
+
+static int migrate_args(int argc, char **argv, struct mig_opts *o)
+{
+	enum { OPT_LIVE = 256, OPT_TREE };
+	static const struct option longopts[] = {
+		{ "to", required_argument, NULL, 'T' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "live", no_argument, NULL, OPT_LIVE },
+		{ "tree", no_argument, NULL, OPT_TREE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *why;
+	uint64_t t;
+	int c;
+
+	o->timeout_s = MIG_DEFAULT_TIMEOUT;
+	while ((c = getopt_long(argc, argv, "T:t:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'T':
+			o->dest = optarg;
+			break;
+		case 't':
+			if (ckpt_parse_u64(optarg, &t) || !t || t > 86400)
+				return migrate_usage_error("bad --timeout, expected 1..86400 seconds",
+							   optarg);
+			o->timeout_s = (int)t;
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case OPT_LIVE:
+			ckpt_fail(-EOPNOTSUPP, "--live (pre-copy) migration is not implemented yet; without --live the process is frozen for the whole transfer");
+			return CKPT_EXIT_USAGE;
+		case OPT_TREE:
+			ckpt_fail(-EOPNOTSUPP, "--tree is not supported yet: only a single process can be migrated");
+			return CKPT_EXIT_USAGE;
+		case 'h':
+			migrate_usage(stdout);
+			exit(CKPT_EXIT_OK);
+		default:
+			return migrate_usage_error("bad option", NULL);
+		}
+	}
+	if (!o->dest)
+		return migrate_usage_error("missing --to DEST", NULL);
+	if (optind != argc - 1)
+		return migrate_usage_error(optind < argc ? "too many arguments" :
+					   "missing PID", NULL);
+	if (ckpt_parse_pid(argv[optind], &o->pid))
+		return migrate_usage_error("bad PID, expected a positive number",
+					   argv[optind]);
+	if (ckpt_addr_parse(o->dest, &o->addr, &why))
+		return migrate_usage_error(why, o->dest);
+	ckpt_addr_format(&o->addr, o->dest_name, sizeof(o->dest_name));
+	return 0;
+}
+
+static int mig_left_ms(const struct mig *m)
+{
+	int64_t left = m->deadline - ckpt_now_ms();
+
+	return left > 0 ? (int)left : 0;
+}
+
+/* Let the frozen source run on (it was left stopped by the checkpoint). */
+static void mig_resume(struct mig *m)
+{
+	if (m->was_stopped)
+		return;
+	if (pidfd_send_signal(m->pidfd, SIGCONT, NULL, 0))
+		ckpt_fail(errno, "cannot resume %d after the failed migration: %s",
+			  m->o->pid, strerror(errno));
+	else if (m->o->verbose)
+		ckpt_hint("%d resumed", m->o->pid);
+}
+
+/* Kill the source and wait until it is gone. */
+static int mig_remove_source(struct mig *m)
+{
+	struct pollfd p = { .fd = m->pidfd, .events = POLLIN };
+
+	if (pidfd_send_signal(m->pidfd, SIGKILL, NULL, 0) && errno != ESRCH) {
+		ckpt_fail(errno, "migrated %d, but cannot kill the original: %s",
+			  m->o->pid, strerror(errno));
+		return -1;
+	}
+	while (poll(&p, 1, 10000) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+
+static void mig_success(struct mig *m, int new_pid)
+{
+	int64_t now = ckpt_now_ms();
+
+	printf("migrated pid=%d to=%s new_pid=%d bytes=%llu downtime_ms=%lld total_ms=%lld\n",
+	       m->o->pid, m->o->dest_name, new_pid,
+	       (unsigned long long)m->a.bytes_written,
+	       (long long)(now - m->t0), (long long)(now - m->t_start));
+	fflush(stdout);
+}
+
+/* Arm SIGALRM for the deadline: it interrupts the checkpoint (EINTR). */
+static void mig_arm(struct mig *m)
+{
+	struct itimerval it = { { 0, 0 }, { 0, 0 } };
+	struct sigaction sa;
+	int left = mig_left_ms(m);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = mig_on_alarm;	/* no SA_RESTART */
+	sigaction(SIGALRM, &sa, NULL);
+	it.it_value.tv_sec = left / 1000;
+	it.it_value.tv_usec = (left % 1000) * 1000 + 1;
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void mig_disarm(void)
+{
+	struct itimerval it = { { 0, 0 }, { 0, 0 } };
+
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static int mig_checkpoint(struct mig *m)
+{
+	memset(&m->a, 0, sizeof(m->a));
+	m->a.size = sizeof(m->a);
+	m->a.flags = CKPT_CHECKPOINT_LEAVE_STOPPED;
+	m->a.pid = m->o->pid;
+	m->a.fd = m->out;
+	m->t0 = ckpt_now_ms();
+	mig_arm(m);
+	if (ioctl(m->dev, CKPT_IOC_CHECKPOINT, &m->a)) {
+		int err = -errno;
+
+		mig_disarm();
+		return err;
+	}
+	mig_disarm();
+	if (m->o->verbose)
+		ckpt_hint("%d frozen and sent: %llu bytes in %lld ms", m->o->pid,
+			  (unsigned long long)m->a.bytes_written,
+			  (long long)(ckpt_now_ms() - m->t0));
+	return 0;
+}
+
+/* The checkpoint failed: the module resumed the source. Say why. */
+static int mig_send_failed(struct mig *m, int err)
+{
+	struct ckpt_out out = { .fd = m->out, .name = m->o->dest_name };
+	int ret;
+
+	if (mig_alarm && err == -EINTR) {
+		ckpt_fail(-ETIMEDOUT, "cannot migrate %d to %s: no progress within %d s while sending the image; %d resumed",
+			  m->o->pid, m->o->dest_name, m->o->timeout_s,
+			  m->o->pid);
+		return MIG_EXIT_TIMEOUT;
+	}
+	if (m->a.err_object != CKPT_OBJ_OUTPUT) {
+		report_checkpoint(&m->a, &out, err);
+		ckpt_hint("nothing was migrated; %d runs on", m->o->pid);
+		return CKPT_EXIT_FAILED;
+	}
+	if (m->o->addr.kind == CKPT_ADDR_FILE) {
+		ckpt_fail(err, "cannot migrate %d to %s: writing the image failed: %s; %d runs on",
+			  m->o->pid, m->o->dest_name, strerror(-err),
+			  m->o->pid);
+		return CKPT_EXIT_FAILED;
+	}
+	/* The receiver may have said why it stopped reading. */
+	ret = ckpt_mig_recv(m->out, &m->v, sizeof(m->v), MIG_LATE_VERDICT_MS);
+	if (!ret && !ckpt_mig_verdict_check(&m->v) && m->v.error) {
+		ckpt_fail(-m->v.error, "cannot migrate %d: %s failed (%s): %s; %d resumed",
+			  m->o->pid, m->o->dest_name,
+			  ckpt_mig_stage_name(m->v.stage), m->v.msg,
+			  m->o->pid);
+		return MIG_EXIT_REFUSED;
+	}
+	ckpt_fail(err, "cannot migrate %d: the connection to %s broke while sending the image (the receiver died or closed it): %s; %d resumed",
+		  m->o->pid, m->o->dest_name, strerror(-err), m->o->pid);
+	return MIG_EXIT_LINK;
+}
+
+/* The source is frozen and its image sent: wait for the verdict. */
+static int mig_finish(struct mig *m)
+{
+	struct ckpt_mig_commit c;
+	int err;
+
+	err = ckpt_mig_recv(m->out, &m->v, sizeof(m->v), mig_left_ms(m));
+	if (!err)
+		err = ckpt_mig_verdict_check(&m->v);
+	if (err == -ETIMEDOUT) {
+		mig_resume(m);
+		ckpt_fail(err, "cannot migrate %d: %s gave no verdict within %d s; %d resumed",
+			  m->o->pid, m->o->dest_name, m->o->timeout_s,
+			  m->o->pid);
+		return MIG_EXIT_TIMEOUT;
+	}
+	if (err) {
+		mig_resume(m);
+		ckpt_fail(err, "cannot migrate %d: %s %s; %d resumed", m->o->pid,
+			  m->o->dest_name, err == -ENODATA ?
+			  "closed the connection without a verdict" :
+			  err == -EBADMSG || err == -EPROTO ?
+			  "sent a bad verdict" : "could not be read",
+			  m->o->pid);
+		return MIG_EXIT_LINK;
+	}
+	if (m->v.error) {
+		mig_resume(m);
+		ckpt_fail(-m->v.error, "cannot migrate %d: %s failed (%s): %s; %d resumed",
+			  m->o->pid, m->o->dest_name,
+			  ckpt_mig_stage_name(m->v.stage), m->v.msg,
+			  m->o->pid);
+		return MIG_EXIT_REFUSED;
+	}
+	memset(&c, 0, sizeof(c));
+	c.what = m->v.pid == m->o->pid ? CKPT_MIG_COMMIT : CKPT_MIG_ABORT;
+	ckpt_mig_commit_seal(&c);
+	err = ckpt_mig_send(m->out, &c, sizeof(c));
+	if (err || c.what != CKPT_MIG_COMMIT) {
+		mig_resume(m);
+		if (err)
+			ckpt_fail(err, "cannot migrate %d: the connection to %s broke before the commit (it removes its copy): %s; %d resumed",
+				  m->o->pid, m->o->dest_name, strerror(-err),
+				  m->o->pid);
+		else
+			ckpt_fail(-EPROTO, "cannot migrate %d: %s restored it as pid %d; aborted; %d resumed",
+				  m->o->pid, m->o->dest_name, m->v.pid,
+				  m->o->pid);
+		return MIG_EXIT_LINK;
+	}
+	mig_success(m, m->v.pid);
+	if (mig_remove_source(m))
+		return CKPT_EXIT_FAILED;
+	return CKPT_EXIT_OK;
+}
+
+static int mig_open_dest(struct mig *m)
+{
+	const struct mig_opts *o = m->o;
+	struct ckpt_mig_hello h;
+	int err;
+
+	if (o->addr.kind == CKPT_ADDR_FILE) {
+		m->out = open(o->addr.path, O_WRONLY | O_CREAT | O_TRUNC |
+			      O_CLOEXEC, 0600);
+		if (m->out < 0) {
+			ckpt_fail(errno, "cannot create %s: %s", o->addr.path,
+				  strerror(errno));
+			return CKPT_EXIT_FAILED;
+		}
+		return 0;
+	}
+	if (o->verbose)
+		ckpt_hint("connecting to %s", o->dest_name);
+	m->out = ckpt_addr_connect(&o->addr, mig_left_ms(m));
+	if (m->out < 0) {
+		ckpt_fail(m->out, "cannot migrate %d: cannot connect to %s: %s; nothing was done",
+			  o->pid, o->dest_name, strerror(-m->out));
+		ckpt_hint("is 'restart --listen' running there?");
+		return m->out == -ETIMEDOUT ? MIG_EXIT_TIMEOUT : MIG_EXIT_LINK;
+	}
+	memset(&h, 0, sizeof(h));
+	h.pid = o->pid;
+	gethostname(h.node, sizeof(h.node) - 1);
+	ckpt_mig_hello_seal(&h);
+	err = ckpt_mig_send(m->out, &h, sizeof(h));
+	if (err) {
+		ckpt_fail(err, "cannot migrate %d: sending the handshake to %s failed: %s; nothing was done",
+			  o->pid, o->dest_name, strerror(-err));
+		return MIG_EXIT_LINK;
+	}
+	return 0;
+}
+
+/* file:PATH: the image is safe once synced; then the source goes. */
+static int mig_finish_file(struct mig *m)
+{
+	if (fsync(m->out) || close(m->out)) {
+		int err = -errno;
+
+		m->out = -1;
+		unlink(m->o->addr.path);
+		mig_resume(m);
+		ckpt_fail(err, "cannot migrate %d to %s: syncing the image failed: %s; %d resumed",
+			  m->o->pid, m->o->dest_name, strerror(-err),
+			  m->o->pid);
+		return CKPT_EXIT_FAILED;
+	}
+	m->out = -1;
+	mig_success(m, m->o->pid);
+	return mig_remove_source(m) ? CKPT_EXIT_FAILED : CKPT_EXIT_OK;
+}
+
+/* Stopped by job control (state T)?  Then a failure leaves it stopped. */
+static int proc_stopped(pid_t pid)
+{
+	char path[64], buf[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (ckpt_read_line(path, buf, sizeof(buf)))
+		return 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'T';
+}
+
+static int migrate(const struct mig_opts *o)
+{
+	struct mig m = { .o = o, .pidfd = -1, .dev = -1, .out = -1 };
+	int ret, err;
+
+	m.t_start = ckpt_now_ms();
+	m.deadline = m.t_start + (int64_t)o->timeout_s * 1000;
+	/* Pin the process: a PID reused meanwhile is never signalled. */
+	m.pidfd = pidfd_open(o->pid, 0);
+	if (m.pidfd < 0) {
+		ckpt_fail(errno, "cannot migrate %d: %s", o->pid,
+			  errno == ESRCH ? "no such process" : strerror(errno));
+		return CKPT_EXIT_FAILED;
+	}
+	m.was_stopped = proc_stopped(o->pid);
+	m.dev = ckpt_dev_open();
+	if (m.dev < 0) {
+		ckpt_dev_report(m.dev);
+		ret = CKPT_EXIT_FAILED;
+		goto out;
+	}
+	ret = mig_open_dest(&m);
+	if (ret)
+		goto out;
+	err = mig_checkpoint(&m);
+	if (err) {
+		ret = mig_send_failed(&m, err);
+		if (o->addr.kind == CKPT_ADDR_FILE) {
+			close(m.out);
+			m.out = -1;
+			unlink(o->addr.path);
+		}
+		goto out;
+	}
+	if (o->addr.kind == CKPT_ADDR_FILE)
+		ret = mig_finish_file(&m);
+	else
+		ret = mig_finish(&m);
+out:
+	if (m.out >= 0)
+		close(m.out);
+	if (m.dev >= 0)
+		close(m.dev);
+	close(m.pidfd);
+	return ret;
+}
+
+static int migrate_main(int argc, char **argv)
+{
+	struct mig_opts o;
+	int ret;
+
+	memset(&o, 0, sizeof(o));
+	ret = migrate_args(argc, argv, &o);
+	if (ret)
+		return ret;
+	signal(SIGPIPE, SIG_IGN);
+	return migrate(&o);
+}
+
 /* ---- version ------------------------------------------------------ */
 
 static void print_features(uint64_t f)
@@ -565,6 +1019,8 @@ int main(int argc, char **argv)
 	ckpt_prog = "ckpt";
 	if (cmd && !strcmp(cmd, "show"))
 		return ckpt_show_main(argc - 1, argv + 1);
+	if (cmd && !strcmp(cmd, "migrate"))
+		return migrate_main(argc - 1, argv + 1);
 	if (cmd && !strcmp(cmd, "version"))
 		return version_main(argc - 1, argv + 1);
 	if (cmd && (!strcmp(cmd, "help") || !strcmp(cmd, "--help") ||

@@ -26,6 +26,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@
 #include <linux/ckpt.h>
 #include <linux/sched.h>
 #include "image.h"
+#include "migrate.h"
 #include "util.h"
 #include "vdso.h"
 
@@ -54,6 +56,7 @@
 #define RESTORE_TIMEOUT_MS	60000
 #define WAIT_SLICE_MS		1000
 #define PID_WAIT_MS		10000	/* for a dying PID holder */
+#define LISTEN_DEFAULT_TIMEOUT	60	/* seconds */
 
 /* What the child tells the parent when it fails. */
 enum {
@@ -111,12 +114,19 @@ struct restart {
 	pid_t ns_init;		/* its init (PID 1 there), or 0 */
 	int claimed;		/* a PID claim is registered */
 	int claim_err;		/* why the claim was refused */
+	/* restart --listen */
+	const char *listen;
+	const char *log;
+	int daemon;
+	int timeout_s;
+	uint32_t stage;		/* CKPT_MIG_STAGE_* reached */
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: restart [-v] [--wait] [--pid-ns] [FILE|-]\n"
+		"       restart --listen ADDR [--daemon [--log FILE]] [--timeout S]\n"
 		"\n"
 		"Restore the process saved in FILE (or read from stdin, e.g.\n"
 		"'ckpt PID | restart') with its PID, through %s.\n"
@@ -125,6 +135,17 @@ static void usage(FILE *f)
 		"  -v, --verbose  say which PID was restored\n"
 		"  --pid-ns       restore into a new PID namespace (the image's PID\n"
 		"                 there; a fallback when the PID is taken here)\n"
+		"\n"
+		"With --listen, receive processes sent by 'ckpt migrate PID --to\n"
+		"DEST' and restore each with its PID, one handler per connection\n"
+		"(at most 16 at once: more are refused with EBUSY), until SIGTERM.  ADDR is vsock:CID:PORT (vsock:any:PORT) or\n"
+		"tcp:HOST:PORT (tcp::PORT for any address).  Each outcome is\n"
+		"sent back to the sender and logged on stderr.\n"
+		"  -d, --daemon   go to the background once listening (prints\n"
+		"                 the daemon's PID); its log goes to --log FILE\n"
+		"  -t, --timeout S  a connection silent for S seconds fails, and a\n"
+		"                 restored process not confirmed by the sender\n"
+		"                 within S seconds is removed (default 60)\n"
 		"\n"
 		"Exit status: 0 restored, 1 failure, 2 usage error; with --wait\n"
 		"the restored process's status.\n", CKPT_DEV_PATH);
@@ -141,15 +162,36 @@ static int parse_args(int argc, char **argv, struct restart *r)
 {
 	static const struct option longopts[] = {
 		{ "wait", no_argument, NULL, 'w' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "daemon", no_argument, NULL, 'd' },
+		{ "log", required_argument, NULL, 'L' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "pid-ns", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	uint64_t t;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+wvh", longopts, NULL)) != -1) {
+	r->timeout_s = LISTEN_DEFAULT_TIMEOUT;
+	while ((c = getopt_long(argc, argv, "+wvhl:dL:t:", longopts,
+				NULL)) != -1) {
 		switch (c) {
+		case 'l':
+			r->listen = optarg;
+			break;
+		case 'd':
+			r->daemon = 1;
+			break;
+		case 'L':
+			r->log = optarg;
+			break;
+		case 't':
+			if (ckpt_parse_u64(optarg, &t) || !t || t > 86400)
+				return usage_error("bad --timeout, expected 1..86400 seconds");
+			r->timeout_s = (int)t;
+			break;
 		case 'w':
 			r->wait = 1;
 			break;
@@ -166,6 +208,10 @@ static int parse_args(int argc, char **argv, struct restart *r)
 			return usage_error("bad option");
 		}
 	}
+	if (r->listen && (optind < argc || r->wait))
+		return usage_error("--listen takes no FILE and no --wait");
+	if (!r->listen && (r->daemon || r->log))
+		return usage_error("--daemon and --log go with --listen");
 	if (optind < argc - 1)
 		return usage_error("too many arguments");
 	if (optind == argc - 1 && strcmp(argv[optind], "-"))
@@ -1825,6 +1871,7 @@ static int restore(struct restart *r, const char *argv0)
 {
 	int err;
 
+	r->stage = CKPT_MIG_STAGE_IMAGE;
 	err = prepare(r);
 	if (err) {
 		report_prepare(r, err);
@@ -1837,6 +1884,7 @@ static int restore(struct restart *r, const char *argv0)
 			  r->name, r->prep.nr_tasks, r->prep.pid);
 		return CKPT_EXIT_FAILED;
 	}
+	r->stage = CKPT_MIG_STAGE_RESTORE;
 	err = setup_child(r, argv0);
 	if (err) {
 		report_vdso(r, err);
@@ -1886,6 +1934,272 @@ static int restore(struct restart *r, const char *argv0)
 	return err;
 }
 
+/* ==== restart --listen ============================================= */
+
+#define DRAIN_MAX		(1ULL << 40)
+
+static volatile sig_atomic_t listen_stop;
+
+static void listen_on_term(int sig)
+{
+	(void)sig;
+	listen_stop = 1;
+}
+
+/* One line in the listener's log (stderr), with the time. */
+static void __attribute__((format(printf, 1, 2))) lnote(const char *fmt, ...)
+{
+	char ts[32];
+	time_t t = time(NULL);
+	struct tm tm;
+	va_list ap;
+
+	strftime(ts, sizeof(ts), "%H:%M:%S", gmtime_r(&t, &tm));
+	fprintf(stderr, "restart[%d] %s: ", (int)getpid(), ts);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static void send_verdict(int conn, int err, uint32_t stage, pid_t pid,
+			 int64_t ms, const char *msg)
+{
+	struct ckpt_mig_verdict v;
+
+	memset(&v, 0, sizeof(v));
+	v.error = err < 0 ? -err : err;
+	v.pid = err ? 0 : pid;
+	v.stage = err ? stage : CKPT_MIG_STAGE_NONE;
+	v.restore_ns = (uint64_t)ms * 1000000;
+	snprintf(v.msg, sizeof(v.msg), "%s", msg);
+	ckpt_mig_verdict_seal(&v);
+	ckpt_mig_send(conn, &v, sizeof(v));
+}
+
+/*
+ * After a refusal, read and drop what the sender still sends, so that it
+ * finishes its checkpoint and reads our verdict instead of a reset
+ * connection.  Bounded by the receive timeout and DRAIN_MAX.
+ */
+static void drain(int conn)
+{
+	static char buf[64 * 1024];
+	uint64_t total = 0;
+	ssize_t n;
+
+	shutdown(conn, SHUT_WR);
+	while (total < DRAIN_MAX) {
+		n = read(conn, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		total += n;
+	}
+}
+
+/* Restore the image arriving on @conn; the handler's exit status. */
+static int serve(struct restart *r, int conn, const char *peer,
+		 const char *argv0)
+{
+	struct timeval tv = { r->timeout_s, 0 };
+	struct ckpt_mig_hello h;
+	struct ckpt_mig_commit c;
+	int64_t t0 = ckpt_now_ms();
+	char name[160];
+	int err, ret;
+
+	/* A silent or stuck sender fails the restore, it does not hang it. */
+	setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(conn, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	ckpt_first_msg[0] = '\0';
+	ckpt_first_err = 0;
+	err = ckpt_mig_recv(conn, &h, sizeof(h), r->timeout_s * 1000);
+	if (!err)
+		err = ckpt_mig_hello_check(&h);
+	if (err) {
+		ckpt_fail(err, "%s: bad handshake: %s", peer, err == -ENODATA ?
+			  "the connection closed" : err == -EPROTO ?
+			  "another protocol version" : err == -EOPNOTSUPP ?
+			  "options this receiver does not support" :
+			  strerror(-err));
+		send_verdict(conn, err, CKPT_MIG_STAGE_HELLO, 0, 0,
+			     ckpt_first_msg);
+		drain(conn);
+		return CKPT_EXIT_FAILED;
+	}
+	lnote("%s (%s): receiving pid %d", peer, h.node, h.pid);
+	snprintf(name, sizeof(name), "pid %d from %s", h.pid, peer);
+	/* A restore is prepared on an open file: one per handler. */
+	r->dev = ckpt_dev_open();
+	if (r->dev < 0) {
+		ckpt_dev_report(r->dev);
+		send_verdict(conn, r->dev, CKPT_MIG_STAGE_RESTORE, 0, 0,
+			     ckpt_first_msg);
+		drain(conn);
+		return CKPT_EXIT_FAILED;
+	}
+	r->name = name;
+	r->img = conn;
+	r->seekable = 0;
+	ret = restore(r, argv0);
+	if (ret == 0 && r->prep.pid != h.pid) {
+		kill(r->child, SIGKILL);
+		reap_child(r, 0);
+		ckpt_fail(-EBADMSG, "the image holds pid %d, the handshake said %d",
+			  r->prep.pid, h.pid);
+		ret = CKPT_EXIT_FAILED;
+	}
+	if (ret) {
+		send_verdict(conn, ckpt_first_err ? ckpt_first_err : EIO,
+			     r->stage, 0, 0, ckpt_first_msg[0] ?
+			     ckpt_first_msg : "restore failed");
+		lnote("%s: pid %d NOT restored: %s", peer, h.pid,
+		      ckpt_first_msg);
+		drain(conn);
+		return CKPT_EXIT_FAILED;
+	}
+	send_verdict(conn, 0, 0, r->child, ckpt_now_ms() - t0, "restored");
+	err = ckpt_mig_recv(conn, &c, sizeof(c), r->timeout_s * 1000);
+	if (!err)
+		err = ckpt_mig_commit_check(&c);
+	if (!err && c.what == CKPT_MIG_COMMIT) {
+		lnote("%s: restored pid %d in %lld ms", peer, r->child,
+		      (long long)(ckpt_now_ms() - t0));
+		return CKPT_EXIT_OK;
+	}
+	/* The source resumed (or may have): our copy must go. */
+	reap_child(r, 1);
+	lnote("%s: pid %d removed again: the sender %s", peer, r->child,
+	      !err ? "aborted" : err == -ETIMEDOUT ? "did not commit in time" :
+	      "went away before committing");
+	return CKPT_EXIT_FAILED;
+}
+
+#define LISTEN_MAX_HANDLERS	16
+
+static pid_t handlers[LISTEN_MAX_HANDLERS];
+static int nr_handlers;
+
+/* Reap what ended: handlers, and restored processes that exited. */
+static void reap_all(void)
+{
+	pid_t pid;
+	int i;
+
+	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
+		for (i = 0; i < nr_handlers; i++) {
+			if (handlers[i] == pid) {
+				handlers[i] = handlers[--nr_handlers];
+				break;
+			}
+		}
+	}
+}
+
+/* Too many migrations at once: say so and hang up. */
+static void refuse_busy(int conn, const char *peer)
+{
+	char msg[96];
+
+	snprintf(msg, sizeof(msg), "the receiver is busy with %d migrations; try again later",
+		 LISTEN_MAX_HANDLERS);
+	fcntl(conn, F_SETFL, O_NONBLOCK);
+	send_verdict(conn, EBUSY, CKPT_MIG_STAGE_HELLO, 0, 0, msg);
+	lnote("%s: refused: %s", peer, msg);
+}
+
+static int listen_main(struct restart *r, const char *argv0)
+{
+	struct ckpt_addr a;
+	struct sigaction sa;
+	char name[300];
+	const char *why;
+	int lfd;
+
+	if (ckpt_addr_parse(r->listen, &a, &why) || a.kind == CKPT_ADDR_FILE) {
+		ckpt_fail(0, "bad --listen address %s: %s", r->listen,
+			  why ? why : "expected vsock:CID:PORT or tcp:HOST:PORT");
+		return CKPT_EXIT_USAGE;
+	}
+	ckpt_addr_format(&a, name, sizeof(name));
+	lfd = ckpt_addr_listen(&a);
+	if (lfd < 0) {
+		ckpt_fail(lfd, "cannot listen on %s: %s", name,
+			  strerror(-lfd));
+		if (lfd == -EAFNOSUPPORT && a.kind == CKPT_ADDR_VSOCK)
+			ckpt_hint("load a vsock transport (vsock_loopback, xen_vsock, vmw_vsock_virtio_transport)");
+		return CKPT_EXIT_FAILED;
+	}
+	if (r->daemon) {
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			ckpt_fail(errno, "cannot fork: %s", strerror(errno));
+			return CKPT_EXIT_FAILED;
+		}
+		if (pid > 0) {
+			printf("restart: listening on %s (pid %d)\n", name,
+			       (int)pid);
+			return CKPT_EXIT_OK;
+		}
+		setsid();
+		if (freopen("/dev/null", "r", stdin) == NULL ||
+		    freopen("/dev/null", "w", stdout) == NULL ||
+		    freopen(r->log ? r->log : "/dev/null", "a", stderr) == NULL)
+			_exit(CKPT_EXIT_FAILED);
+	}
+	/* Restored processes whose handler exited are ours to reap. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = listen_on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	lnote("listening on %s", name);
+	while (!listen_stop) {
+		struct pollfd p = { .fd = lfd, .events = POLLIN };
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		char peer[128];
+		pid_t pid;
+		int conn;
+
+		reap_all();
+		if (poll(&p, 1, 500) <= 0)
+			continue;
+		conn = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
+		if (conn < 0)
+			continue;
+		ckpt_peer_format(&ss, peer, sizeof(peer));
+		reap_all();
+		if (nr_handlers >= LISTEN_MAX_HANDLERS) {
+			refuse_busy(conn, peer);
+			close(conn);
+			continue;
+		}
+		fflush(NULL);
+		pid = fork();
+		if (pid == 0) {
+			close(lfd);
+			signal(SIGTERM, SIG_DFL);
+			signal(SIGINT, SIG_DFL);
+			_exit(serve(r, conn, peer, argv0));
+		}
+		if (pid < 0)
+			lnote("%s: cannot fork a handler: %s", peer,
+			      strerror(errno));
+		else
+			handlers[nr_handlers++] = pid;
+		close(conn);
+	}
+	lnote("stopped");
+	close(lfd);
+	return CKPT_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	struct restart r;
@@ -1899,6 +2213,16 @@ int main(int argc, char **argv)
 	ret = parse_args(argc, argv, &r);
 	if (ret)
 		return ret;
+	if (r.listen) {
+		r.dev = ckpt_dev_open();
+		if (r.dev < 0) {
+			ckpt_dev_report(r.dev);
+			return CKPT_EXIT_FAILED;
+		}
+		close(r.dev);
+		r.dev = -1;
+		return listen_main(&r, argv[0]);
+	}
 	ret = open_image(&r);
 	if (ret)
 		return ret;

@@ -14,6 +14,8 @@
 #include "util.h"
 
 const char *ckpt_prog = "ckpt";
+char ckpt_first_msg[CKPT_MSG_LEN];
+int ckpt_first_err;
 
 static void ckpt_vmsg(const char *fmt, va_list ap)
 {
@@ -28,6 +30,12 @@ void ckpt_fail(int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	ckpt_vmsg(fmt, ap);
 	va_end(ap);
+	if (!ckpt_first_msg[0]) {
+		va_start(ap, fmt);
+		vsnprintf(ckpt_first_msg, sizeof(ckpt_first_msg), fmt, ap);
+		va_end(ap);
+		ckpt_first_err = err < 0 ? -err : err;
+	}
 	if (err)
 		fprintf(stderr, " (%s)", ckpt_errname(err));
 	fputc('\n', stderr);

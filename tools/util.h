@@ -26,6 +26,15 @@
 /* Name printed before every message: "ckpt" or "restart". */
 extern const char *ckpt_prog;
 
+/*
+ * The first message ckpt_fail() printed (without the program name and the
+ * errno name) and its positive errno, for 'restart --listen' to send back; clear both to
+ * catch the next one.
+ */
+#define CKPT_MSG_LEN	240
+extern char ckpt_first_msg[CKPT_MSG_LEN];
+extern int ckpt_first_err;
+
 /* "<prog>: <message> (<ERRNO>)"; no errno suffix when err is 0. */
 void ckpt_fail(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -43,11 +43,21 @@ else
 	echo "mkinitramfs: warning: no $ko (the guest will fail module-load)" >&2
 fi
 
-for t in ckpt restart ckptctl; do
+for t in ckpt restart ckptctl ckpt-evacuate; do
 	if [[ -x tools/$t ]]; then
 		install -m 755 "tools/$t" "$root/bin/$t"
 	fi
 done
+
+# vsock over loopback, for the migration cases (/lib/modules/vsock/).
+kver=$(cat build/kernel/KVER 2>/dev/null || true)
+vs=build/kernel/root/lib/modules/$kver/kernel/net/vmw_vsock
+if [[ -n $kver && -d $vs ]]; then
+	mkdir -p "$root/lib/modules/vsock"
+	for m in vsock vmw_vsock_virtio_transport_common vsock_loopback; do
+		cp "$vs/$m.ko" "$root/lib/modules/vsock/"
+	done
+fi
 if [[ -d tests/progs/build ]]; then
 	find tests/progs/build -maxdepth 1 -type f -perm -u+x -exec install -m 755 -t "$root/tests/progs" {} +
 fi

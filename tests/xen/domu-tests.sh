@@ -62,6 +62,108 @@ else res FAIL module-load-$xvt_role "insmod failed"; exit 0; fi
 (cd /tmp && xvtest server $port) &
 srv=$!
 
+# Migration (ckpt.ko, ckpt migrate, restart --listen) from A to B over
+# xen_vsock, before the transport tests: A runs xmig (a counter in its task
+# name, 4 MiB of checked memory) with a PID past B's (ns_last_pid), notes
+# the count, and migrates it to B, then a "hold" process carrying that
+# count and the PID.  B checks the same PID arrived and counts on from
+# where it was, memory intact.
+mport=6000
+if ! insmod /lib/modules/ckpt.ko 2>/tmp/ckpt-insmod.err; then
+	res FAIL ckpt-load-$xvt_role "$(cat /tmp/ckpt-insmod.err)"
+elif [ "$xvt_role" = b ]; then
+	res PASS ckpt-load-b ""
+	restart --listen vsock:any:$mport --timeout 60 </dev/null >/dev/null 2>/tmp/rx.log &
+	rx=$!
+	i=0
+	while ! grep -q "listening on" /tmp/rx.log && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	xvtest flag $peer $port l
+	if ! wait_flag m 240; then
+		res FAIL migrate-arrived "A never said it migrated: $(tail -n 3 /tmp/rx.log | tr '\n' '|')"
+	else
+		hold="" cnt=""
+		for d in /proc/[0-9]*; do
+			case "$(cat $d/comm 2>/dev/null)" in
+			"xh "*) hold=${d#/proc/} ;;
+			"xc "*) cnt=${d#/proc/} ;;
+			esac
+		done
+		set -- $(cat /proc/$hold/comm 2>/dev/null)
+		n0=$2 apid=$3
+		n1=$(cut -d' ' -f2 /proc/$cnt/comm 2>/dev/null)
+		sleep 2
+		c2=$(cat /proc/$cnt/comm 2>/dev/null)
+		n2=${c2#xc }
+		if [ -z "$hold" ] || [ -z "$cnt" ]; then
+			res FAIL migrate-arrived "processes not here (hold '$hold', counter '$cnt'): $(tail -n 3 /tmp/rx.log | tr '\n' '|')"
+		elif [ "$cnt" != "$apid" ]; then
+			res FAIL migrate-arrived "the counter has PID $cnt here, $apid on A"
+		elif ! [ "$n0" -ge 10 ] 2>/dev/null || [ "$n1" -lt "$n0" ] || [ "$n1" -gt $((n0 + 150)) ]; then
+			res FAIL migrate-arrived "count $n1 on arrival, $n0 on A just before: not where it was"
+		elif [ "$n2" = "$n1" ] || ! [ "$n2" -gt "$n1" ] 2>/dev/null; then
+			res FAIL migrate-arrived "does not count on (or memory bad): '$c2' after '$n1'"
+		else
+			res PASS migrate-arrived "pid $cnt, count $n0 on A, $n1 on arrival, $n2 2 s later, memory checked"
+		fi
+		kill -9 $hold $cnt 2>/dev/null
+	fi
+	kill $rx
+	wait $rx 2>/dev/null
+elif [ "$xvt_role" = a ]; then
+	res PASS ckpt-load-a ""
+	echo 5000 >/proc/sys/kernel/ns_last_pid
+	xmig count 100 </dev/null >/dev/null 2>&1 &
+	cnt=$!
+	i=0
+	while [ $i -lt 300 ]; do
+		n0=$(cut -d' ' -f2 /proc/$cnt/comm)
+		case "$n0" in ''|*[!0-9]*) ;; *) [ "$n0" -ge 10 ] && break ;; esac
+		sleep 0.1; i=$((i + 1))
+	done
+	# wait for B's listener; a failed connection changes nothing anyway
+	wait_flag l 180
+	# the note first (the counter runs on here meanwhile), then the counter
+	n0=$(cut -d' ' -f2 /proc/$cnt/comm)
+	xmig hold "$n0 $cnt" </dev/null >/dev/null 2>&1 &
+	hold=$!
+	sleep 0.2
+	ckpt migrate $hold --to vsock:$peer:$mport >/tmp/mig2.out 2>/tmp/mig2.err ||
+		res FAIL migrate-a2b-note "$(cat /tmp/mig2.err)"
+	i=0
+	while :; do
+		ckpt migrate $cnt --to vsock:$peer:$mport >/tmp/mig.out 2>/tmp/mig.err
+		st=$?
+		grep -q "cannot connect" /tmp/mig.err && [ $i -lt 5 ] || break
+		sleep 1; i=$((i + 1))
+	done
+	if [ $st = 0 ] && grep -q "new_pid=$cnt " /tmp/mig.out && [ ! -e /proc/$cnt/comm ] ; then
+		res PASS migrate-a2b "$(cat /tmp/mig.out)"
+	else
+		res FAIL migrate-a2b "exit $st: $(cat /tmp/mig.err /tmp/mig.out | tr '\n' '|')"
+	fi
+	# Nothing lost across domains: PID 5001 is now taken on B; a new
+	# process with that PID here is refused there (EEXIST) and runs on.
+	echo 5000 >/proc/sys/kernel/ns_last_pid
+	xmig count 100 </dev/null >/dev/null 2>&1 &
+	dup=$!
+	sleep 1
+	ckpt migrate $dup --to vsock:$peer:$mport >/tmp/mig3.out 2>/tmp/mig3.err
+	st=$?
+	c1=$(cat /proc/$dup/comm 2>/dev/null)
+	sleep 1
+	c2=$(cat /proc/$dup/comm 2>/dev/null)
+	if [ "$dup" != "$cnt" ]; then
+		res FAIL migrate-refused-resumes "got PID $dup, not $cnt again"
+	elif [ $st = 4 ] && grep -q "(EEXIST)" /tmp/mig3.err && grep -q "$dup resumed" /tmp/mig3.err &&
+		[ "${c2#xc }" -gt "${c1#xc }" ] 2>/dev/null; then
+		res PASS migrate-refused-resumes "exit 4, EEXIST from B; '$c1' then '$c2' here"
+	else
+		res FAIL migrate-refused-resumes "exit $st, '$c1' then '$c2': $(cat /tmp/mig3.err | tr '\n' '|')"
+	fi
+	kill -9 $dup 2>/dev/null
+	xvtest flag $peer $port m
+fi
+
 if [ "$xvt_role" = b ]; then
 	xvtest echo echo-b2a $peer $port 65536
 	xvtest send big-b2a $peer $port $big

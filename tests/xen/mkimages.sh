@@ -51,6 +51,15 @@ cp "$kmod/net/vmw_vsock/vsock.ko" "$kmod/net/vmw_vsock/vmw_vsock_virtio_transpor
 	"$ur/lib/modules/"
 cp xen-transport/xen_vsock.ko "$ur/lib/modules/"
 cp "$out/xvtest" "$ur/bin/xvtest"
+# ckpt: the module, the tools (with their libraries) and the workload
+if [[ -f module/ckpt.ko ]]; then
+	strip --strip-debug -o "$ur/lib/modules/ckpt.ko" module/ckpt.ko
+fi
+for t in ckpt restart; do
+	[[ -x tools/$t ]] && copy_bin "$ur" "tools/$t" && mv "$ur/tools/$t" "$ur/bin/$t"
+done
+rmdir "$ur/tools" 2>/dev/null || true
+[[ -x $out/xmig ]] && cp "$out/xmig" "$ur/bin/xmig"
 cp tests/xen/domu-init "$ur/init"
 cp tests/xen/domu-tests.sh "$ur/bin/domu-tests.sh"
 chmod +x "$ur/init" "$ur/bin/domu-tests.sh"

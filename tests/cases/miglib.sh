@@ -1,0 +1,84 @@
+# miglib.sh: helpers for the migration cases (45-49), sourced after lib.sh.
+# Not a case itself.  busybox ash compatible.
+#
+# Source and destination share one guest, so the destination runs in a
+# fresh PID namespace (unshare -p -f): the source's PID is still taken
+# here while it is frozen, and is free there.
+
+# rx_start ADDR [TIMEOUT] [NOUNSHARE]: start 'restart --listen ADDR' (in a
+# new PID namespace unless NOUNSHARE is given); sets RX_PID (the listener
+# itself, the namespace's init) and waits until it listens.  Log: rx.log.
+rx_start() {
+	: >rx.log
+	if [ -n "$3" ]; then
+		restart --listen "$1" --timeout "${2:-20}" </dev/null >rx.out 2>rx.log &
+		RX_PID=$!
+	else
+		unshare -p -f restart --listen "$1" --timeout "${2:-20}" </dev/null >rx.out 2>rx.log &
+		_u=$!
+		track "$_u"
+		wait_for 10 child_of "$_u" >/dev/null ||
+			fail "no listener under unshare: $(cat rx.log)"
+		RX_PID=$(child_of "$_u")
+	fi
+	track "$RX_PID"
+	DUMP_ON_FAIL="$DUMP_ON_FAIL rx.log"
+	wait_for 10 file_has rx.log "listening on" ||
+		fail "the receiver did not start: $(cat rx.log)"
+}
+
+# child_of PID: the first child of PID (fails if none).
+child_of() {
+	if [ -r "/proc/$1/task/$1/children" ]; then
+		_c=$(cut -d' ' -f1 "/proc/$1/task/$1/children")
+		[ -n "$_c" ] && { echo "$_c"; return 0; }
+		return 1
+	fi
+	for _s in /proc/[0-9]*/stat; do
+		_d=${_s%/stat}
+		_d=${_d#/proc/}
+		[ "$(proc_field "$_d" 4)" = "$1" ] && { echo "$_d"; return 0; }
+	done
+	return 1
+}
+
+# ns_host_pid NSPID: our PID of the process that has PID NSPID in a child
+# PID namespace ("" if none).
+ns_host_pid() {
+	grep -l "^NSpid:[[:space:]]*[0-9]*[[:space:]]*$1\$" /proc/[0-9]*/status 2>/dev/null |
+		while read -r _f; do
+			_p=${_f#/proc/}
+			_p=${_p%/status}
+			[ "$_p" != "$1" ] && proc_alive "$_p" && echo "$_p"
+		done | head -n 1
+}
+
+ns_has_pid() {
+	[ -n "$(ns_host_pid "$1")" ]
+}
+
+# frozen_check NAME SECONDS: NAME's counter does not move for SECONDS.
+frozen_check() {
+	_c0=$(sk_counter "$1")
+	sleep "$2"
+	[ "$(sk_counter "$1")" = "$_c0" ] ||
+		fail "$1: the source ran while it should be frozen (counter $_c0 -> $(sk_counter "$1"))"
+}
+
+# sk_finish_restored NAME HOSTPID MIN: final check of a statekeeper that is
+# not our child (restored elsewhere): "all checks passed", then gone.
+sk_finish_restored() {
+	echo "$3" >"$1/stop"
+	wait_for 30 file_has "$1.out" "all checks passed" ||
+		fail "$1: no 'all checks passed' after migration ($(tail -n 2 "$1.err" 2>/dev/null | tr '\n' '|'))"
+	expect_gone "$2" "$1 after its final check"
+}
+
+# load_vsock: vsock with the loopback transport (CID 1 is this guest).
+load_vsock() {
+	for _m in vsock vmw_vsock_virtio_transport_common vsock_loopback; do
+		grep -q "^$_m " /proc/modules && continue
+		insmod "/lib/modules/vsock/$_m.ko" 2>insmod.err ||
+			fail "insmod $_m: $(cat insmod.err)"
+	done
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The migration protocol between 'ckpt migrate' (the sender) and
+ * 'restart --listen' (the receiver), and the addresses both take.
+ * Documentation/migration.rst describes it for operators.
+ *
+ * One connection carries one process:
+ *
+ *   sender -> receiver   struct ckpt_mig_hello, then the image as the
+ *                        module writes it (the source is frozen meanwhile)
+ *   receiver -> sender   struct ckpt_mig_verdict: OK and the restored PID,
+ *                        or an errno and a one-line message; sent as soon
+ *                        as the outcome is known (a refusal may come while
+ *                        the image is still arriving: the receiver then
+ *                        reads and drops the rest)
+ *   sender -> receiver   struct ckpt_mig_commit, only after an OK verdict:
+ *                        COMMIT once the source is about to be killed, else
+ *                        ABORT.  A receiver that gets no COMMIT within its
+ *                        timeout kills the process it restored: the source
+ *                        resumed.
+ *
+ * All fields little-endian (x86-64 only), each message with a CRC-32 of
+ * itself with csum = 0; any bad field ends the connection.
+ */
+#ifndef CKPT_TOOLS_MIGRATE_H
+#define CKPT_TOOLS_MIGRATE_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#define CKPT_MIG_HELLO_MAGIC	0x314f4c4c4548474dULL	/* "MGHELLO1" */
+#define CKPT_MIG_VERDICT_MAGIC	0x3154434944524d4dULL	/* "MMRDICT1" */
+#define CKPT_MIG_COMMIT_MAGIC	0x3154494d4d4f434dULL	/* "MCOMMIT1" */
+#define CKPT_MIG_VERSION	1
+
+#define CKPT_MIG_MSG_LEN	256
+#define CKPT_MIG_NODE_LEN	64
+
+/* struct ckpt_mig_hello.flags: none yet (--live, --tree would go here). */
+#define CKPT_MIG_HELLO_FLAGS	0U
+
+struct ckpt_mig_hello {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t size;		/* sizeof(struct ckpt_mig_hello) */
+	uint32_t flags;
+	int32_t pid;		/* the process that follows */
+	uint64_t reserved[2];
+	char node[CKPT_MIG_NODE_LEN];	/* sender's host name, NUL-padded */
+	uint32_t reserved1;
+	uint32_t csum;
+};
+
+/* struct ckpt_mig_verdict.stage: where the receiver failed. */
+#define CKPT_MIG_STAGE_NONE	0	/* success */
+#define CKPT_MIG_STAGE_HELLO	1	/* the handshake */
+#define CKPT_MIG_STAGE_IMAGE	2	/* checking the image (metadata) */
+#define CKPT_MIG_STAGE_RESTORE	3	/* creating or restoring the process */
+#define CKPT_MIG_STAGE_MAX	3
+
+struct ckpt_mig_verdict {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t size;		/* sizeof(struct ckpt_mig_verdict) */
+	int32_t error;		/* 0, or a positive errno */
+	int32_t pid;		/* the restored PID (error == 0) */
+	uint32_t stage;		/* CKPT_MIG_STAGE_* */
+	uint32_t reserved;
+	uint64_t restore_ns;	/* receiver's time from hello to restored */
+	char msg[CKPT_MIG_MSG_LEN];	/* NUL-terminated, one line */
+	uint32_t reserved1;
+	uint32_t csum;
+};
+
+#define CKPT_MIG_COMMIT		1
+#define CKPT_MIG_ABORT		2
+
+struct ckpt_mig_commit {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t size;
+	uint32_t what;		/* CKPT_MIG_COMMIT or CKPT_MIG_ABORT */
+	uint32_t csum;
+};
+
+/* Encode (fills magic, version, size, csum) and check a received one. */
+void ckpt_mig_hello_seal(struct ckpt_mig_hello *h);
+int ckpt_mig_hello_check(struct ckpt_mig_hello *h);
+void ckpt_mig_verdict_seal(struct ckpt_mig_verdict *v);
+int ckpt_mig_verdict_check(struct ckpt_mig_verdict *v);
+void ckpt_mig_commit_seal(struct ckpt_mig_commit *c);
+int ckpt_mig_commit_check(struct ckpt_mig_commit *c);
+const char *ckpt_mig_stage_name(uint32_t stage);
+
+/* Addresses: vsock:CID:PORT, tcp:HOST:PORT, HOST:PORT, file:PATH. */
+#define CKPT_ADDR_VSOCK		1
+#define CKPT_ADDR_TCP		2
+#define CKPT_ADDR_FILE		3
+
+struct ckpt_addr {
+	int kind;
+	char host[256];		/* TCP; "" = any (listen only) */
+	unsigned int cid;	/* vsock; VMADDR_CID_ANY for any */
+	unsigned int port;
+	char path[4096];	/* file */
+};
+
+/* Parse; 0 or -EINVAL with a reason in *why. */
+int ckpt_addr_parse(const char *s, struct ckpt_addr *a, const char **why);
+/* Printable form, e.g. "vsock:4:7000". */
+void ckpt_addr_format(const struct ckpt_addr *a, char *buf, size_t size);
+/*
+ * Connect within timeout_ms; the socket fd or a negative errno.  For TCP
+ * a host name is resolved (*why says so on failure).
+ */
+int ckpt_addr_connect(const struct ckpt_addr *a, int timeout_ms);
+/* A listening socket bound to @a, or a negative errno. */
+int ckpt_addr_listen(const struct ckpt_addr *a);
+/* "tcp:1.2.3.4:5678" or "vsock:3:1234" for a peer. */
+void ckpt_peer_format(const struct sockaddr_storage *ss, char *buf,
+		      size_t size);
+
+/* Send/receive a whole message; negative errno, -ENODATA on EOF. */
+int ckpt_mig_send(int fd, const void *msg, size_t len);
+int ckpt_mig_recv(int fd, void *msg, size_t len, int timeout_ms);
+
+/* Monotonic milliseconds. */
+int64_t ckpt_now_ms(void);
+
+#endif
