@@ -182,7 +182,8 @@ static int ckpt_dump_file(struct ckpt_dump *d, struct file *f,
 		return ckpt_write_rec(&d->out, CKPT_REC_FILE, &r, sizeof(r));
 	}
 	if (ckpt_is_fdkind(kind)) {
-		int err = shared >= 0 ? 0 : ckpt_note_fdkind(d, f, fd, kind);
+		int err = shared->fd >= 0 ? 0 :
+			  ckpt_note_fdkind(d, f, fd, kind);
 
 		if (err)
 			return ckpt_fail(&d->err, CKPT_OBJ_FD, err);

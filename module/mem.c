@@ -784,6 +784,8 @@ void ckpt_shanon_free(struct ckpt_restore *r)
 	for (i = 0; i < r->nr_shanon; i++)
 		fput(r->shanon[i].file);
 	kvfree(r->shanon);
+	r->shanon = NULL;
+	r->nr_shanon = 0;
 }
 
 static struct file *ckpt_shanon_of(const struct ckpt_restore *r, u64 ino)

@@ -620,6 +620,8 @@ long ckpt_ioctl_restore_task(struct file *file, void __user *uarg)
 		ckpt_fail(&r->err, CKPT_OBJ_TASK, err);
 		force_sig(SIGKILL);
 	}
+	/* Its mappings hold the shared memory now, not the restore. */
+	ckpt_shanon_free(r);
 out:
 	ckpt_restore_done(r, err);
 	fput(file);

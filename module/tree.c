@@ -426,6 +426,8 @@ static long ckpt_tree_member(struct ckpt_tree *t, u32 k,
 	err = READ_ONCE(t->result);
 	if (err)
 		force_sig(SIGKILL);
+	/* All are restored: their mappings hold the shared memory now. */
+	ckpt_shanon_free(r);
 	return err;
 }
 

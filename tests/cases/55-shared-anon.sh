@@ -14,7 +14,7 @@ wait_for 30 test -e ready || fail "fdkinds shmanon did not start"
 ckpt --kill -o img "$pid" 2>ckpt.err || fail "ckpt --kill failed: $(cat ckpt.err)"
 wait "$pid"
 ckpt show img >show.out 2>&1 || fail "ckpt show rejects the image"
-grep -q "shared anonymous memory" show.out || fail "ckpt show names no shared anonymous memory"
+grep -q "shared-anon" show.out || fail "ckpt show names no shared anonymous memory"
 
 restart -v --wait img </dev/null >restart.out 2>restart.err &
 rpid=$!
