@@ -38,6 +38,8 @@
  */
 
 #include <linux/module.h>
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
@@ -168,6 +170,45 @@ static DEFINE_MUTEX(xvt_reset_lock);
 static u64 xvt_reset_cid;		/* Protected by xvt_reset_lock */
 static void xvt_heartbeat(struct work_struct *work);
 static DECLARE_DELAYED_WORK(xvt_heartbeat_work, xvt_heartbeat);
+
+/*
+ * Counters of the data path, all peers together, for profiling (make
+ * bench-xen): /sys/kernel/debug/xen_vsock/stats, "name value" lines.
+ */
+enum {
+	XVT_S_TX_PKTS,		/* records written to a transmit ring */
+	XVT_S_TX_BYTES,		/* payload bytes in them */
+	XVT_S_RX_PKTS,		/* records read from a receive ring */
+	XVT_S_RX_BYTES,
+	XVT_S_NOTIFY,		/* events sent to a peer */
+	XVT_S_IRQS,		/* events received from a peer */
+	XVT_S_WORK,		/* runs of a peer's work item */
+	XVT_S_TX_FULL,		/* transmit ring full: waited for the peer */
+	XVT_S_RX_EMPTY,		/* receive ring empty: asked to be notified */
+	XVT_S_NR
+};
+static const char * const xvt_stat_names[XVT_S_NR] = {
+	"tx_pkts", "tx_bytes", "rx_pkts", "rx_bytes", "notify", "irqs",
+	"work_runs", "tx_ring_full", "rx_ring_empty",
+};
+static atomic_long_t xvt_stats[XVT_S_NR];
+static struct dentry *xvt_debugfs;
+
+static inline void xvt_stat_add(unsigned int i, long v)
+{
+	atomic_long_add(v, &xvt_stats[i]);
+}
+
+static int xvt_stats_show(struct seq_file *m, void *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < XVT_S_NR; i++)
+		seq_printf(m, "%s %ld\n", xvt_stat_names[i],
+			   atomic_long_read(&xvt_stats[i]));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(xvt_stats);
 
 /* --- ring copies: offsets are free-running, reduced here --- */
 
@@ -349,6 +390,7 @@ static irqreturn_t xvt_interrupt(int irq, void *data)
 {
 	struct xvt_peer *p = data;
 
+	xvt_stat_add(XVT_S_IRQS, 1);
 	set_bit(XVT_F_EOI, &p->flags);
 	queue_work(xvt_wq, &p->work);
 	return IRQ_HANDLED;
@@ -356,8 +398,10 @@ static irqreturn_t xvt_interrupt(int irq, void *data)
 
 static void xvt_notify(struct xvt_peer *p)
 {
-	if (p->sport)
+	if (p->sport) {
+		xvt_stat_add(XVT_S_NOTIFY, 1);
 		notify_remote_via_evtchn(p->sport);
+	}
 }
 
 static void xvt_evtchn_close(evtchn_port_t port)
@@ -592,8 +636,10 @@ static int xvt_rx(struct xvt_peer *p, bool *more)
 		if (!avail) {
 			WRITE_ONCE(r->ctrl->cons_wait, 1);
 			virt_mb();	/* flag, then index re-check */
-			if (READ_ONCE(r->ctrl->prod) == r->idx)
+			if (READ_ONCE(r->ctrl->prod) == r->idx) {
+				xvt_stat_add(XVT_S_RX_EMPTY, 1);
 				break;
+			}
 			WRITE_ONCE(r->ctrl->cons_wait, 0);
 			continue;
 		}
@@ -622,6 +668,8 @@ static int xvt_rx(struct xvt_peer *p, bool *more)
 		virt_mb();	/* the data is read before the space is given back */
 		WRITE_ONCE(r->ctrl->cons, r->idx);
 		moved = true;
+		xvt_stat_add(XVT_S_RX_PKTS, 1);
+		xvt_stat_add(XVT_S_RX_BYTES, len);
 		xvt_deliver(p, skb);
 	}
 	if (moved) {
@@ -669,8 +717,10 @@ static int xvt_tx(struct xvt_peer *p)
 		}
 		if (room < 0)
 			return room;
-		if (room < need)
+		if (room < need) {
+			xvt_stat_add(XVT_S_TX_FULL, 1);
 			break;
+		}
 		WRITE_ONCE(r->ctrl->prod_wait, 0);
 		skb = skb_dequeue(&p->txq);
 		xvt_ring_put(r, r->idx, virtio_vsock_hdr(skb), XVT_HDR_LEN);
@@ -678,6 +728,8 @@ static int xvt_tx(struct xvt_peer *p)
 		r->idx += need;
 		virt_wmb();	/* the record, then the index that covers it */
 		WRITE_ONCE(r->ctrl->prod, r->idx);
+		xvt_stat_add(XVT_S_TX_PKTS, 1);
+		xvt_stat_add(XVT_S_TX_BYTES, skb->len);
 		consume_skb(skb);
 		sent = true;
 	}
@@ -704,12 +756,12 @@ static void xvt_corrupt(struct xvt_peer *p, unsigned int how)
 		hdr.len = cpu_to_le32(16 * XVT_MAX_PAYLOAD);
 		hdr.op = cpu_to_le16(VIRTIO_VSOCK_OP_RW);
 		xvt_ring_put(r, r->idx, &hdr, XVT_HDR_LEN);
-		virt_wmb();
+		virt_wmb();	/* the record, then the index that covers it */
 		WRITE_ONCE(r->ctrl->prod, r->idx + ALIGN(XVT_HDR_LEN + 64, XVT_REC_ALIGN));
 	} else {
 		WRITE_ONCE(r->ctrl->prod, r->idx + r->size + PAGE_SIZE);
 	}
-	virt_mb();
+	virt_mb();	/* prod is visible before the event */
 	xvt_notify(p);
 }
 
@@ -884,6 +936,7 @@ static void xvt_peer_work(struct work_struct *work)
 		xvt_peer_eoi(p);
 		return;
 	}
+	xvt_stat_add(XVT_S_WORK, 1);
 	err = xvt_peer_step(p, &more);
 	xvt_peer_eoi(p);
 	if (err)
@@ -1125,6 +1178,8 @@ static int __init xvt_init(void)
 		goto out_watch;
 	queue_delayed_work(xvt_wq, &xvt_heartbeat_work,
 			   msecs_to_jiffies(heartbeat_ms));
+	xvt_debugfs = debugfs_create_dir("xen_vsock", NULL);
+	debugfs_create_file("stats", 0400, xvt_debugfs, NULL, &xvt_stats_fops);
 	pr_info("xen_vsock: dom%u, CID %llu\n", xvt_domid, xvt_local_cid);
 	return 0;
 
@@ -1137,6 +1192,7 @@ out_wq:
 
 static void __exit xvt_exit(void)
 {
+	debugfs_remove_recursive(xvt_debugfs);
 	vsock_core_unregister(&xvt_transport.transport);
 	unregister_xenbus_watch(&xvt_knock_watch);
 	cancel_delayed_work_sync(&xvt_heartbeat_work);
