@@ -185,11 +185,12 @@ enum {
 	XVT_S_WORK,		/* runs of a peer's work item */
 	XVT_S_TX_FULL,		/* transmit ring full: waited for the peer */
 	XVT_S_RX_EMPTY,		/* receive ring empty: asked to be notified */
+	XVT_S_CREDIT_DROP,	/* CREDIT_UPDATEs made redundant by a later record */
 	XVT_S_NR
 };
 static const char * const xvt_stat_names[XVT_S_NR] = {
 	"tx_pkts", "tx_bytes", "rx_pkts", "rx_bytes", "notify", "irqs",
-	"work_runs", "tx_ring_full", "rx_ring_empty",
+	"work_runs", "tx_ring_full", "rx_ring_empty", "credit_dropped",
 };
 static atomic_long_t xvt_stats[XVT_S_NR];
 static struct dentry *xvt_debugfs;
@@ -690,6 +691,36 @@ static struct sk_buff *xvt_txq_peek(struct xvt_peer *p)
 	return skb;
 }
 
+/*
+ * SKB (just dequeued) is a CREDIT_UPDATE and a later packet of the same
+ * connection is queued: that one carries newer buf_alloc and fwd_cnt (every
+ * virtio-vsock header does, and the receiver reads them from every packet),
+ * so SKB need not be sent. 6.1's common code sends a CREDIT_UPDATE after
+ * each read that empties the receive queue; a reader that answers at once
+ * (an echo) or reads many times before the work runs queues them in a row.
+ */
+static bool xvt_credit_redundant(struct xvt_peer *p, struct sk_buff *skb)
+{
+	struct virtio_vsock_hdr *h = virtio_vsock_hdr(skb), *n;
+	bool found = false;
+	struct sk_buff *it;
+
+	if (le16_to_cpu(h->op) != VIRTIO_VSOCK_OP_CREDIT_UPDATE)
+		return false;
+	spin_lock_bh(&p->txq.lock);
+	skb_queue_walk(&p->txq, it) {
+		n = virtio_vsock_hdr(it);
+		if (n->src_port == h->src_port && n->dst_port == h->dst_port &&
+		    n->type == h->type && n->src_cid == h->src_cid &&
+		    n->dst_cid == h->dst_cid) {
+			found = true;
+			break;
+		}
+	}
+	spin_unlock_bh(&p->txq.lock);
+	return found;
+}
+
 /* Room in the tx ring, or < 0 if the peer's consumer index is bogus. */
 static s64 xvt_tx_room(struct xvt_ring *r)
 {
@@ -723,6 +754,11 @@ static int xvt_tx(struct xvt_peer *p)
 		}
 		WRITE_ONCE(r->ctrl->prod_wait, 0);
 		skb = skb_dequeue(&p->txq);
+		if (xvt_credit_redundant(p, skb)) {
+			xvt_stat_add(XVT_S_CREDIT_DROP, 1);
+			consume_skb(skb);
+			continue;
+		}
 		xvt_ring_put(r, r->idx, virtio_vsock_hdr(skb), XVT_HDR_LEN);
 		xvt_ring_put_skb(r, r->idx + XVT_HDR_LEN, skb);
 		r->idx += need;
