@@ -30,11 +30,16 @@
  * (virt_mb) on both sides so a notification is never lost.
  *
  * All per-peer work runs in one work item (peer->work), on one ordered
- * workqueue with the teardowns, so the rings and the channel state need no
- * lock and a peer's successor never races its teardown in xenstore. xvt_peers (an xarray) maps domids to
- * peers; its lock also orders send_pkt's enqueue against a peer's removal.
+ * workqueue with the teardowns, so the receive ring and the channel state
+ * need no lock and a peer's successor never races its teardown in
+ * xenstore. xvt_peers (an xarray) maps domids to peers; its lock also
+ * orders send_pkt's enqueue against a peer's removal. The transmit ring is
+ * the exception: once the channel is up (tx_ready), send_pkt writes into it
+ * directly, under the peer's tx_lock and the table lock (so the peer cannot
+ * be torn down meanwhile), instead of waking the work for every packet; the
+ * work writes it under tx_lock too.
  *
- * Lock order: xvt_peers.xa_lock -> peer->txq.lock.
+ * Lock order: xvt_peers.xa_lock -> peer->tx_lock -> peer->txq.lock.
  */
 
 #include <linux/module.h>
@@ -126,8 +131,15 @@ struct xvt_peer {
 	struct work_struct free_work;
 	unsigned long flags;		/* XVT_F_*, atomic bitops */
 
-	/* Protected by txq.lock; filled by send_pkt, drained by work. */
+	/* Protected by txq.lock; filled by send_pkt, drained by xvt_tx. */
 	struct sk_buff_head txq;
+	/*
+	 * Serializes xvt_tx (work, or send_pkt when tx_ready) and anything
+	 * else writing the transmit ring. tx_ready: the channel is up and not
+	 * dead or corrupted, send_pkt may transmit itself.
+	 */
+	spinlock_t tx_lock;
+	bool tx_ready;
 
 	/* Only touched by work, or by teardown once work is cancelled. */
 	enum xvt_state state;
@@ -901,6 +913,9 @@ static bool xvt_peer_unlink(struct xvt_peer *p, bool queue)
 
 static void xvt_peer_kill(struct xvt_peer *p, int why)
 {
+	spin_lock_bh(&p->tx_lock);
+	p->tx_ready = false;
+	spin_unlock_bh(&p->tx_lock);
 	p->dead = true;
 	if (why != -ENOTCONN && why != -ETIMEDOUT)
 		p->hung_up = true;	/* the peer still thinks we are there */
@@ -936,6 +951,9 @@ static int xvt_peer_step(struct xvt_peer *p, bool *more)
 		if (err)
 			return err;
 		p->state = XVT_CONNECTED;
+		spin_lock_bh(&p->tx_lock);
+		p->tx_ready = true;
+		spin_unlock_bh(&p->tx_lock);
 		pr_info("xen_vsock: dom%u: connected (%u+%u ring pages)\n",
 			p->domid, p->tx.nr, p->rx.nr);
 		xvt_notify(p);
@@ -948,15 +966,21 @@ static int xvt_peer_step(struct xvt_peer *p, bool *more)
 			unsigned int how = xchg(&test_corrupt, 0);
 
 			if (how) {
+				spin_lock_bh(&p->tx_lock);
+				p->tx_ready = false;
 				xvt_corrupt(p, how);
+				spin_unlock_bh(&p->tx_lock);
 				p->corrupted = true;
 			}
 		}
 		if (unlikely(p->corrupted))
 			return 0;	/* wait for the peer to hang up */
 		err = xvt_rx(p, more);
-		if (!err)
+		if (!err) {
+			spin_lock_bh(&p->tx_lock);
 			err = xvt_tx(p);
+			spin_unlock_bh(&p->tx_lock);
+		}
 		return err;
 	}
 	return 0;
@@ -999,6 +1023,7 @@ static struct xvt_peer *__xvt_peer_get(unsigned int domid)
 	INIT_WORK(&p->work, xvt_peer_work);
 	INIT_WORK(&p->free_work, xvt_peer_free_work);
 	skb_queue_head_init(&p->txq);
+	spin_lock_init(&p->tx_lock);
 	if (xa_is_err(__xa_store(&xvt_peers, domid, p, GFP_ATOMIC))) {
 		kfree(p);
 		return NULL;
@@ -1026,8 +1051,20 @@ static int xvt_send_pkt(struct sk_buff *skb)
 	xa_lock_bh(&xvt_peers);
 	p = __xvt_peer_get(cid - 2);
 	if (p) {
+		bool sent = false;
+
 		skb_queue_tail(&p->txq, skb);
-		queue_work(xvt_wq, &p->work);
+		/*
+		 * Channel up: into the ring now, no work run per packet. A full
+		 * ring set prod_wait (the peer's event runs the work); any
+		 * error, or a busy tx_lock, is left to the work.
+		 */
+		if (spin_trylock(&p->tx_lock)) {
+			sent = p->tx_ready && !xvt_tx(p);
+			spin_unlock(&p->tx_lock);
+		}
+		if (!sent)
+			queue_work(xvt_wq, &p->work);
 	}
 	xa_unlock_bh(&xvt_peers);
 	if (!p) {
