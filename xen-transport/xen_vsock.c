@@ -30,14 +30,21 @@
  * (virt_mb) on both sides so a notification is never lost.
  *
  * All per-peer work runs in one work item (peer->work), on one ordered
- * workqueue with the teardowns, so the rings and the channel state need no
- * lock and a peer's successor never races its teardown in xenstore. xvt_peers (an xarray) maps domids to
- * peers; its lock also orders send_pkt's enqueue against a peer's removal.
+ * workqueue with the teardowns, so the receive ring and the channel state
+ * need no lock and a peer's successor never races its teardown in
+ * xenstore. xvt_peers (an xarray) maps domids to peers; its lock also
+ * orders send_pkt's enqueue against a peer's removal. The transmit ring is
+ * the exception: once the channel is up (tx_ready), send_pkt writes into it
+ * directly, under the peer's tx_lock and the table lock (so the peer cannot
+ * be torn down meanwhile), instead of waking the work for every packet; the
+ * work writes it under tx_lock too.
  *
- * Lock order: xvt_peers.xa_lock -> peer->txq.lock.
+ * Lock order: xvt_peers.xa_lock -> peer->tx_lock -> peer->txq.lock.
  */
 
 #include <linux/module.h>
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
@@ -124,8 +131,15 @@ struct xvt_peer {
 	struct work_struct free_work;
 	unsigned long flags;		/* XVT_F_*, atomic bitops */
 
-	/* Protected by txq.lock; filled by send_pkt, drained by work. */
+	/* Protected by txq.lock; filled by send_pkt, drained by xvt_tx. */
 	struct sk_buff_head txq;
+	/*
+	 * Serializes xvt_tx (work, or send_pkt when tx_ready) and anything
+	 * else writing the transmit ring. tx_ready: the channel is up and not
+	 * dead or corrupted, send_pkt may transmit itself.
+	 */
+	spinlock_t tx_lock;
+	bool tx_ready;
 
 	/* Only touched by work, or by teardown once work is cancelled. */
 	enum xvt_state state;
@@ -168,6 +182,46 @@ static DEFINE_MUTEX(xvt_reset_lock);
 static u64 xvt_reset_cid;		/* Protected by xvt_reset_lock */
 static void xvt_heartbeat(struct work_struct *work);
 static DECLARE_DELAYED_WORK(xvt_heartbeat_work, xvt_heartbeat);
+
+/*
+ * Counters of the data path, all peers together, for profiling (make
+ * bench-xen): /sys/kernel/debug/xen_vsock/stats, "name value" lines.
+ */
+enum {
+	XVT_S_TX_PKTS,		/* records written to a transmit ring */
+	XVT_S_TX_BYTES,		/* payload bytes in them */
+	XVT_S_RX_PKTS,		/* records read from a receive ring */
+	XVT_S_RX_BYTES,
+	XVT_S_NOTIFY,		/* events sent to a peer */
+	XVT_S_IRQS,		/* events received from a peer */
+	XVT_S_WORK,		/* runs of a peer's work item */
+	XVT_S_TX_FULL,		/* transmit ring full: waited for the peer */
+	XVT_S_RX_EMPTY,		/* receive ring empty: asked to be notified */
+	XVT_S_CREDIT_DROP,	/* CREDIT_UPDATEs made redundant by a later record */
+	XVT_S_NR
+};
+static const char * const xvt_stat_names[XVT_S_NR] = {
+	"tx_pkts", "tx_bytes", "rx_pkts", "rx_bytes", "notify", "irqs",
+	"work_runs", "tx_ring_full", "rx_ring_empty", "credit_dropped",
+};
+static atomic_long_t xvt_stats[XVT_S_NR];
+static struct dentry *xvt_debugfs;
+
+static inline void xvt_stat_add(unsigned int i, long v)
+{
+	atomic_long_add(v, &xvt_stats[i]);
+}
+
+static int xvt_stats_show(struct seq_file *m, void *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < XVT_S_NR; i++)
+		seq_printf(m, "%s %ld\n", xvt_stat_names[i],
+			   atomic_long_read(&xvt_stats[i]));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(xvt_stats);
 
 /* --- ring copies: offsets are free-running, reduced here --- */
 
@@ -349,6 +403,7 @@ static irqreturn_t xvt_interrupt(int irq, void *data)
 {
 	struct xvt_peer *p = data;
 
+	xvt_stat_add(XVT_S_IRQS, 1);
 	set_bit(XVT_F_EOI, &p->flags);
 	queue_work(xvt_wq, &p->work);
 	return IRQ_HANDLED;
@@ -356,8 +411,10 @@ static irqreturn_t xvt_interrupt(int irq, void *data)
 
 static void xvt_notify(struct xvt_peer *p)
 {
-	if (p->sport)
+	if (p->sport) {
+		xvt_stat_add(XVT_S_NOTIFY, 1);
 		notify_remote_via_evtchn(p->sport);
+	}
 }
 
 static void xvt_evtchn_close(evtchn_port_t port)
@@ -592,8 +649,10 @@ static int xvt_rx(struct xvt_peer *p, bool *more)
 		if (!avail) {
 			WRITE_ONCE(r->ctrl->cons_wait, 1);
 			virt_mb();	/* flag, then index re-check */
-			if (READ_ONCE(r->ctrl->prod) == r->idx)
+			if (READ_ONCE(r->ctrl->prod) == r->idx) {
+				xvt_stat_add(XVT_S_RX_EMPTY, 1);
 				break;
+			}
 			WRITE_ONCE(r->ctrl->cons_wait, 0);
 			continue;
 		}
@@ -622,6 +681,8 @@ static int xvt_rx(struct xvt_peer *p, bool *more)
 		virt_mb();	/* the data is read before the space is given back */
 		WRITE_ONCE(r->ctrl->cons, r->idx);
 		moved = true;
+		xvt_stat_add(XVT_S_RX_PKTS, 1);
+		xvt_stat_add(XVT_S_RX_BYTES, len);
 		xvt_deliver(p, skb);
 	}
 	if (moved) {
@@ -640,6 +701,36 @@ static struct sk_buff *xvt_txq_peek(struct xvt_peer *p)
 	skb = skb_peek(&p->txq);
 	spin_unlock_bh(&p->txq.lock);
 	return skb;
+}
+
+/*
+ * SKB (just dequeued) is a CREDIT_UPDATE and a later packet of the same
+ * connection is queued: that one carries newer buf_alloc and fwd_cnt (every
+ * virtio-vsock header does, and the receiver reads them from every packet),
+ * so SKB need not be sent. 6.1's common code sends a CREDIT_UPDATE after
+ * each read that empties the receive queue; a reader that answers at once
+ * (an echo) or reads many times before the work runs queues them in a row.
+ */
+static bool xvt_credit_redundant(struct xvt_peer *p, struct sk_buff *skb)
+{
+	struct virtio_vsock_hdr *h = virtio_vsock_hdr(skb), *n;
+	bool found = false;
+	struct sk_buff *it;
+
+	if (le16_to_cpu(h->op) != VIRTIO_VSOCK_OP_CREDIT_UPDATE)
+		return false;
+	spin_lock_bh(&p->txq.lock);
+	skb_queue_walk(&p->txq, it) {
+		n = virtio_vsock_hdr(it);
+		if (n->src_port == h->src_port && n->dst_port == h->dst_port &&
+		    n->type == h->type && n->src_cid == h->src_cid &&
+		    n->dst_cid == h->dst_cid) {
+			found = true;
+			break;
+		}
+	}
+	spin_unlock_bh(&p->txq.lock);
+	return found;
 }
 
 /* Room in the tx ring, or < 0 if the peer's consumer index is bogus. */
@@ -669,15 +760,24 @@ static int xvt_tx(struct xvt_peer *p)
 		}
 		if (room < 0)
 			return room;
-		if (room < need)
+		if (room < need) {
+			xvt_stat_add(XVT_S_TX_FULL, 1);
 			break;
+		}
 		WRITE_ONCE(r->ctrl->prod_wait, 0);
 		skb = skb_dequeue(&p->txq);
+		if (xvt_credit_redundant(p, skb)) {
+			xvt_stat_add(XVT_S_CREDIT_DROP, 1);
+			consume_skb(skb);
+			continue;
+		}
 		xvt_ring_put(r, r->idx, virtio_vsock_hdr(skb), XVT_HDR_LEN);
 		xvt_ring_put_skb(r, r->idx + XVT_HDR_LEN, skb);
 		r->idx += need;
 		virt_wmb();	/* the record, then the index that covers it */
 		WRITE_ONCE(r->ctrl->prod, r->idx);
+		xvt_stat_add(XVT_S_TX_PKTS, 1);
+		xvt_stat_add(XVT_S_TX_BYTES, skb->len);
 		consume_skb(skb);
 		sent = true;
 	}
@@ -704,12 +804,12 @@ static void xvt_corrupt(struct xvt_peer *p, unsigned int how)
 		hdr.len = cpu_to_le32(16 * XVT_MAX_PAYLOAD);
 		hdr.op = cpu_to_le16(VIRTIO_VSOCK_OP_RW);
 		xvt_ring_put(r, r->idx, &hdr, XVT_HDR_LEN);
-		virt_wmb();
+		virt_wmb();	/* the record, then the index that covers it */
 		WRITE_ONCE(r->ctrl->prod, r->idx + ALIGN(XVT_HDR_LEN + 64, XVT_REC_ALIGN));
 	} else {
 		WRITE_ONCE(r->ctrl->prod, r->idx + r->size + PAGE_SIZE);
 	}
-	virt_mb();
+	virt_mb();	/* prod is visible before the event */
 	xvt_notify(p);
 }
 
@@ -813,6 +913,9 @@ static bool xvt_peer_unlink(struct xvt_peer *p, bool queue)
 
 static void xvt_peer_kill(struct xvt_peer *p, int why)
 {
+	spin_lock_bh(&p->tx_lock);
+	p->tx_ready = false;
+	spin_unlock_bh(&p->tx_lock);
 	p->dead = true;
 	if (why != -ENOTCONN && why != -ETIMEDOUT)
 		p->hung_up = true;	/* the peer still thinks we are there */
@@ -848,6 +951,9 @@ static int xvt_peer_step(struct xvt_peer *p, bool *more)
 		if (err)
 			return err;
 		p->state = XVT_CONNECTED;
+		spin_lock_bh(&p->tx_lock);
+		p->tx_ready = true;
+		spin_unlock_bh(&p->tx_lock);
 		pr_info("xen_vsock: dom%u: connected (%u+%u ring pages)\n",
 			p->domid, p->tx.nr, p->rx.nr);
 		xvt_notify(p);
@@ -860,15 +966,21 @@ static int xvt_peer_step(struct xvt_peer *p, bool *more)
 			unsigned int how = xchg(&test_corrupt, 0);
 
 			if (how) {
+				spin_lock_bh(&p->tx_lock);
+				p->tx_ready = false;
 				xvt_corrupt(p, how);
+				spin_unlock_bh(&p->tx_lock);
 				p->corrupted = true;
 			}
 		}
 		if (unlikely(p->corrupted))
 			return 0;	/* wait for the peer to hang up */
 		err = xvt_rx(p, more);
-		if (!err)
+		if (!err) {
+			spin_lock_bh(&p->tx_lock);
 			err = xvt_tx(p);
+			spin_unlock_bh(&p->tx_lock);
+		}
 		return err;
 	}
 	return 0;
@@ -884,6 +996,7 @@ static void xvt_peer_work(struct work_struct *work)
 		xvt_peer_eoi(p);
 		return;
 	}
+	xvt_stat_add(XVT_S_WORK, 1);
 	err = xvt_peer_step(p, &more);
 	xvt_peer_eoi(p);
 	if (err)
@@ -910,6 +1023,7 @@ static struct xvt_peer *__xvt_peer_get(unsigned int domid)
 	INIT_WORK(&p->work, xvt_peer_work);
 	INIT_WORK(&p->free_work, xvt_peer_free_work);
 	skb_queue_head_init(&p->txq);
+	spin_lock_init(&p->tx_lock);
 	if (xa_is_err(__xa_store(&xvt_peers, domid, p, GFP_ATOMIC))) {
 		kfree(p);
 		return NULL;
@@ -937,8 +1051,20 @@ static int xvt_send_pkt(struct sk_buff *skb)
 	xa_lock_bh(&xvt_peers);
 	p = __xvt_peer_get(cid - 2);
 	if (p) {
+		bool sent = false;
+
 		skb_queue_tail(&p->txq, skb);
-		queue_work(xvt_wq, &p->work);
+		/*
+		 * Channel up: into the ring now, no work run per packet. A full
+		 * ring set prod_wait (the peer's event runs the work); any
+		 * error, or a busy tx_lock, is left to the work.
+		 */
+		if (spin_trylock(&p->tx_lock)) {
+			sent = p->tx_ready && !xvt_tx(p);
+			spin_unlock(&p->tx_lock);
+		}
+		if (!sent)
+			queue_work(xvt_wq, &p->work);
 	}
 	xa_unlock_bh(&xvt_peers);
 	if (!p) {
@@ -1125,6 +1251,8 @@ static int __init xvt_init(void)
 		goto out_watch;
 	queue_delayed_work(xvt_wq, &xvt_heartbeat_work,
 			   msecs_to_jiffies(heartbeat_ms));
+	xvt_debugfs = debugfs_create_dir("xen_vsock", NULL);
+	debugfs_create_file("stats", 0400, xvt_debugfs, NULL, &xvt_stats_fops);
 	pr_info("xen_vsock: dom%u, CID %llu\n", xvt_domid, xvt_local_cid);
 	return 0;
 
@@ -1137,6 +1265,7 @@ out_wq:
 
 static void __exit xvt_exit(void)
 {
+	debugfs_remove_recursive(xvt_debugfs);
 	vsock_core_unregister(&xvt_transport.transport);
 	unregister_xenbus_watch(&xvt_knock_watch);
 	cancel_delayed_work_sync(&xvt_heartbeat_work);

@@ -44,16 +44,31 @@ unload() {
 }
 
 if [ "$xvt_mode" = bench ]; then
-	# make bench-xen: A measures against B's server, then both stop.
+	# make bench-xen: A measures against B's servers (vsock, and TCP over
+	# netfront on the dom0 bridge: 10.77.0.CID/24), then both stop.
 	load || { echo "XVT BENCH-FAIL insmod"; exit 0; }
+	mount -t debugfs debugfs /sys/kernel/debug	# xen_vsock/stats
+	insmod /lib/modules/xen-netfront.ko || echo "XVT BENCH-FAIL insmod xen-netfront"
+	i=0
+	while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
+	ip addr add 10.77.0.$me/24 dev eth0 && ip link set eth0 up ||
+		echo "XVT BENCH-FAIL eth0 setup"
 	(cd /tmp && xvtest server $port) &
+	(cd /tmp && xvtest server $port inet) &
 	if [ "$xvt_role" = a ]; then
-		sleep 1
-		xvtest bench $peer $port || echo "XVT BENCH-FAIL xvtest bench"
+		i=0
+		until ping -c 1 -W 1 10.77.0.$peer >/dev/null 2>&1; do
+			i=$((i + 1))
+			[ $i -gt 60 ] && { echo "XVT BENCH-FAIL no IPv4 route to 10.77.0.$peer"; break; }
+		done
+		xvtest bench $peer $port 10.77.0.$peer || echo "XVT BENCH-FAIL xvtest bench"
 		xvtest flag $peer $port a
 	else
 		wait_flag a 600 || echo "XVT BENCH-FAIL A never finished"
 	fi
+	# For the analysis: TCP's retransmissions, the NIC's drops.
+	grep -E '^(Tcp|TcpExt):' /proc/net/snmp /proc/net/netstat | sed 's/^/XVT NETSTAT /'
+	sed 's/^/XVT NETSTAT /' /proc/net/dev
 	exit 0
 fi
 
@@ -206,6 +221,7 @@ else
 	xvtest peek msg-peek $peer $port
 	xvtest backlog backlog $peer $port
 	xvtest shutwr shut-wr $peer $port
+	xvtest seqpacket seqpacket $peer $port
 	# Hostile peer: once B is idle, B's server corrupts B's transmit ring
 	# (xen_vsock test_corrupt); we, the victim, must reset only that
 	# channel, log one message, and connect again.

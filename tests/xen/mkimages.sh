@@ -50,6 +50,8 @@ base_root "$ur"
 cp "$kmod/net/vmw_vsock/vsock.ko" "$kmod/net/vmw_vsock/vmw_vsock_virtio_transport_common.ko" \
 	"$ur/lib/modules/"
 cp xen-transport/xen_vsock.ko "$ur/lib/modules/"
+# bench network (make bench-xen): netfront, loaded in bench mode only
+cp "$kmod/drivers/net/xen-netfront.ko" "$ur/lib/modules/"
 cp "$out/xvtest" "$ur/bin/xvtest"
 # ckpt: the module, the tools (with their libraries) and the workload
 if [[ -f module/ckpt.ko ]]; then
@@ -86,6 +88,15 @@ for m in drivers/xen/xen-evtchn.ko drivers/xen/xen-gntdev.ko drivers/xen/xen-gnt
 	drivers/xen/xen-privcmd.ko drivers/xen/xenfs/xenfs.ko; do
 	cp "$kmod/$m" "$dr/lib/modules/"
 done
+# bench network (make bench-xen): netback and the bridge, loaded in bench
+# mode only, and our vif hotplug script (xl's vif-bridge needs bash)
+for m in net/llc/llc.ko net/802/stp.ko net/bridge/bridge.ko \
+	drivers/net/xen-netback/xen-netback.ko; do
+	cp "$kmod/$m" "$dr/lib/modules/"
+done
+mkdir -p "$dr/etc/xen/scripts"
+cp tests/xen/vif-xvt "$dr/etc/xen/scripts/vif-xvt"
+chmod +x "$dr/etc/xen/scripts/vif-xvt"
 mkdir -p "$dr/boot"
 cp build/kernel/vmlinux "$dr/boot/vmlinux"
 cp "$out/domu.img" "$dr/boot/domu.img"

@@ -34,24 +34,24 @@ if [[ $mode == bench ]]; then
 	b=$out/bench.txt
 	rows=$(grep -E '^A\| XVT BENCH [0-9]' "$log" | sed 's/^A| XVT BENCH //')
 	{
-		echo "make bench-xen: xen_vsock between two PV domUs (Xen 4.17, QEMU $accel), $(date -u +%F)"
-		echo "Guest clocks under emulation: compare rows of the same run only."
-		echo "Throughput: 1.5 s of back-to-back messages, counted when the peer read them all."
-		echo "Latency: mean round trip of an echo of the message size."
+		echo "make bench-xen: xen_vsock vs TCP (netfront/netback, dom0 bridge) between two"
+		echo "PV domUs (Xen 4.17, QEMU $accel), $(date -u +%F). Same run, same program"
+		echo "(xvtest bench), sizes interleaved: for each size vsock, then TCP."
+		echo "Guest clocks under emulation: only the ratios of one run mean anything."
+		echo "Throughput: 1.5 s of back-to-back writes, counted when the peer read them all."
+		echo "Latency: median round trip of an echo of the message size (TCP_NODELAY)."
+		echo "Host load average (1, 5, 15 min) at the end: $(cut -d" " -f1-3 /proc/loadavg)"
+		echo "tput_x = vsock/TCP throughput (higher is better for vsock),"
+		echo "rtt_x = vsock/TCP round trip (lower is better for vsock)."
 		echo
-		printf '%10s %14s %12s %14s %12s %9s %9s\n' size vsock_MiB/s vsock_rtt_us tcp_MiB/s tcp_rtt_us tput_x rtt_x
-		while read -r sz tp rtt; do
-			printf '%10s %14s %12s %14s %12s %9s %9s\n' "$sz" "$tp" "$rtt" n/a n/a n/a n/a
-		done <<<"$rows"
-		echo
-		echo "TCP baseline: MISSING. The netfront/netback network (xen-netback and a"
-		echo "bridge in dom0, vif hotplug scripts) is not set up by the harness yet, so"
-		echo "no TCP numbers and no ratios; see Documentation/xen-transport.rst."
+		awk -f tests/xen/bench-table.awk <<<"$rows"
 	} >"$b"
 	cat "$b"
 	echo "boot + bench: ${secs}s"
-	if [[ -z $rows ]] || grep -q 'XVT BENCH-FAIL' "$log" || (($(wc -l <<<"$rows") != 8)); then
-		echo "bench-xen: the measurement did not run completely (see $log)" >&2
+	if [[ -z $rows ]] || grep -q 'XVT BENCH-FAIL' "$log" ||
+		(($(wc -l <<<"$rows") != 8)) || awk 'NF != 5 { bad = 1 } END { exit !bad }' <<<"$rows"; then
+		echo "bench-xen: the measurement did not run completely (see $log):" >&2
+		grep -m3 'XVT BENCH-FAIL\|^A| bench ' "$log" >&2
 		exit 1
 	fi
 	exit 0

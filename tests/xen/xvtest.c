@@ -22,13 +22,21 @@
  *   xvtest backlog NAME CID PORT    listen(1) on the peer: extra connections
  *                                   are reset, accepted ones work
  *   xvtest shutwr NAME CID PORT     SHUT_WR: the peer reads EOF and answers
+ *   xvtest seqpacket NAME CID PORT SOCK_SEQPACKET to the server's PORT + 1:
+ *                                   message boundaries kept, MSG_EOR carried,
+ *                                   MSG_TRUNC, EMSGSIZE over the peer's buffer
  *   xvtest hostile NAME CID PORT M  the peer corrupts its ring (xen_vsock
  *                                   test_corrupt=M): our sockets to it get
  *                                   ECONNRESET, a new connection works
  *
- *   xvtest bench CID PORT           throughput and round-trip latency for
- *                                   message sizes 1 B .. 1 MiB: "XVT BENCH" lines
+ *   xvtest bench CID PORT [IPV4]    throughput and round-trip latency for
+ *                                   message sizes 1 B .. 1 MiB: "XVT BENCH" lines;
+ *                                   with IPV4, each size is measured over
+ *                                   vsock and then over TCP to IPV4:PORT
+ *   xvtest server PORT inet         the same server over TCP (IPv4, any address)
  *
+ * The server also echoes SOCK_SEQPACKET messages on PORT + 1 (vsock only),
+ * one message for one, with MSG_EOR as it came.
  * Server commands besides: Z (read nothing until the peer hangs up),
  * L (backlog helper), W (read to EOF, then answer), X (set test_corrupt).
  */
@@ -43,12 +51,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <linux/vm_sockets.h>
 
 static const char *tname = "?";
@@ -131,14 +143,29 @@ static ssize_t readall(int fd, void *b, size_t n)
 	return got;
 }
 
+/*
+ * The TCP baseline of the benchmark (and "server PORT inet") runs the very
+ * same code with the address family switched: when use_inet is set,
+ * connections go to inet_peer:PORT over TCP and servers listen on TCP PORT.
+ */
+static int use_inet;
+static struct in_addr inet_peer;
+
 static int vconnect_once(unsigned int cid, unsigned int port)
 {
 	struct sockaddr_vm a = { .svm_family = AF_VSOCK, .svm_cid = cid, .svm_port = port };
-	int fd = socket(AF_VSOCK, SOCK_STREAM, 0);
+	struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(port),
+				  .sin_addr = inet_peer };
+	int fd = socket(use_inet ? AF_INET : AF_VSOCK, SOCK_STREAM, 0);
+	int rc;
 
 	if (fd < 0)
 		return -1;
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+	if (use_inet)
+		rc = connect(fd, (struct sockaddr *)&in, sizeof(in));
+	else
+		rc = connect(fd, (struct sockaddr *)&a, sizeof(a));
+	if (rc) {
 		int e = errno;
 
 		close(fd);
@@ -169,9 +196,16 @@ static int listen_on(unsigned int port, int backlog)
 {
 	struct sockaddr_vm a = { .svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_ANY,
 				 .svm_port = port };
-	int l = socket(AF_VSOCK, SOCK_STREAM, 0);
+	struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_ANY) };
+	int l = socket(use_inet ? AF_INET : AF_VSOCK, SOCK_STREAM, 0), one = 1, rc = -1;
 
-	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, backlog)) {
+	if (l >= 0 && use_inet)
+		rc = setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+		     bind(l, (struct sockaddr *)&in, sizeof(in));
+	else if (l >= 0)
+		rc = bind(l, (struct sockaddr *)&a, sizeof(a));
+	if (l < 0 || rc || listen(l, backlog)) {
 		perror("xvtest listen");
 		if (l >= 0)
 			close(l);
@@ -222,6 +256,11 @@ static void serve(int fd)
 	if (readall(fd, &cmd, 1) != 1)
 		return;
 	if (cmd == 'E') {
+		int one = 1;
+
+		/* TCP's best latency: no Nagle delay on the echo (vsock has none). */
+		if (use_inet)
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		while ((r = read(fd, buf, sizeof(buf))) > 0)
 			if (writeall(fd, buf, r))
 				return;
@@ -296,6 +335,42 @@ static void serve(int fd)
 	}
 }
 
+/* PORT + 1: echo each SOCK_SEQPACKET message whole, MSG_EOR as received. */
+static void seq_server(unsigned int port)
+{
+	struct sockaddr_vm a = { .svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_ANY,
+				 .svm_port = port + 1 };
+	static unsigned char buf[1 << 18];
+	int l = socket(AF_VSOCK, SOCK_SEQPACKET, 0);
+
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 16)) {
+		perror("xvtest seqpacket listen");
+		return;
+	}
+	for (;;) {
+		int fd = accept(l, NULL, NULL);
+
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			perror("seqpacket accept");
+			return;
+		}
+		if (fork() == 0) {
+			for (;;) {
+				struct iovec iov = { buf, sizeof(buf) };
+				struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+				ssize_t r = recvmsg(fd, &m, 0);
+
+				if (r <= 0 || send(fd, buf, r, m.msg_flags & MSG_EOR) != r)
+					break;
+			}
+			_exit(0);
+		}
+		close(fd);
+	}
+}
+
 static int do_server(unsigned int port)
 {
 	int l = listen_on(port, 128);
@@ -307,6 +382,13 @@ static int do_server(unsigned int port)
 		return 1;
 	printf("XVT server listening on %u\n", port);
 	fflush(stdout);
+	if (!use_inet && fork() == 0) {
+		/* Gone with the server (the tests rmmod after killing it). */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(l);
+		seq_server(port);
+		_exit(1);
+	}
 	for (;;) {
 		int fd = accept(l, NULL, NULL);
 
@@ -805,6 +887,106 @@ static int do_backlog(unsigned int cid, unsigned int port)
 	return 0;
 }
 
+/* One message of SOCK_SEQPACKET: length, flags and bytes as expected. */
+static int seq_recv_check(int fd, const unsigned char *want, size_t len, int eor,
+			  char *why, size_t wl)
+{
+	static unsigned char in[1 << 18];
+	struct iovec iov = { in, sizeof(in) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t r = recvmsg(fd, &m, 0);
+
+	if (r < 0)
+		return snprintf(why, wl, "recvmsg: %s", strerror(errno)), -1;
+	if ((size_t)r != len)
+		return snprintf(why, wl, "message of %zu bytes came as %zd", len, r), -1;
+	if (memcmp(in, want, len))
+		return snprintf(why, wl, "message of %zu bytes: wrong contents", len), -1;
+	if (!!(m.msg_flags & MSG_EOR) != eor || (m.msg_flags & MSG_TRUNC))
+		return snprintf(why, wl, "message of %zu bytes: flags %#x, MSG_EOR expected %d",
+				len, m.msg_flags, eor), -1;
+	return 0;
+}
+
+static int do_seqpacket(unsigned int cid, unsigned int port)
+{
+	/* All queued before any is read back: the total stays below the
+	 * default 256 KiB receive buffer, so the echo never blocks. */
+	static const size_t sizes[] = { 1, 1000, 65536, 65537, 100000, 7 };
+	static unsigned char out[6][100000], big[300000], in[1000];
+	struct sockaddr_vm a = { .svm_family = AF_VSOCK, .svm_cid = cid, .svm_port = port + 1 };
+	double end = now() + 90;
+	char why[160];
+	size_t k;
+	ssize_t r;
+	int fd, big_err;
+
+	for (;;) {	/* the peer's server may still be starting */
+		fd = socket(AF_VSOCK, SOCK_SEQPACKET, 0);
+		if (fd < 0)
+			FAIL("socket(AF_VSOCK, SOCK_SEQPACKET): %s", strerror(errno));
+		if (!connect(fd, (struct sockaddr *)&a, sizeof(a)))
+			break;
+		if ((errno != ECONNRESET && errno != ETIMEDOUT && errno != ECONNREFUSED) ||
+		    now() > end)
+			FAIL("connect: %s", strerror(errno));
+		close(fd);
+		usleep(300000);
+	}
+	/* Boundaries and MSG_EOR: six messages back to back (two of them
+	 * larger than one 64 KiB packet), MSG_EOR on every other one. */
+	for (k = 0; k < 6; k++) {
+		struct gen g = { 1000 + k };
+
+		gen_fill(&g, out[k], sizes[k]);
+		r = send(fd, out[k], sizes[k], (k & 1) ? MSG_EOR : 0);
+		if (r != (ssize_t)sizes[k])
+			FAIL("send of %zu bytes: %zd (%s)", sizes[k], r, strerror(errno));
+	}
+	for (k = 0; k < 6; k++)
+		if (seq_recv_check(fd, out[k], sizes[k], k & 1, why, sizeof(why)))
+			FAIL("%s", why);
+	/* MSG_TRUNC: a short buffer gets the head and the flag, the rest of
+	 * that message is dropped; with MSG_TRUNC in flags, the real length. */
+	if (send(fd, out[1], 1000, 0) != 1000)
+		FAIL("send: %s", strerror(errno));
+	{
+		struct iovec iov = { in, 100 };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+		r = recvmsg(fd, &m, 0);
+		if (r != 100 || !(m.msg_flags & MSG_TRUNC) || memcmp(in, out[1], 100))
+			FAIL("1000-byte message into 100 bytes: %zd, flags %#x, expected 100 and MSG_TRUNC",
+			     r, m.msg_flags);
+	}
+	if (send(fd, out[1], 1000, 0) != 1000)
+		FAIL("send: %s", strerror(errno));
+	r = recv(fd, in, 100, MSG_TRUNC);
+	if (r != 1000)
+		FAIL("recv(100, MSG_TRUNC) of a 1000-byte message: %zd, expected 1000", r);
+	if (send(fd, out[0], 1, 0) != 1 ||
+	    seq_recv_check(fd, out[0], 1, 0, why, sizeof(why)))
+		FAIL("the message after the truncated ones: %s", why);
+	/*
+	 * Larger than the peer's receive buffer: refused whole, nothing sent
+	 * (the next message comes back alone). The transport says EMSGSIZE;
+	 * 6.1's af_vsock reports every enqueue error as ENOMEM (later
+	 * kernels pass EMSGSIZE on).
+	 */
+	r = send(fd, big, sizeof(big), 0);
+	big_err = errno;
+	if (r != -1 || (big_err != EMSGSIZE && big_err != ENOMEM))
+		FAIL("send of %zu bytes: %zd (%s), expected EMSGSIZE (ENOMEM on 6.1)",
+		     sizeof(big), r, r < 0 ? strerror(big_err) : "sent");
+	if (send(fd, out[5], 7, MSG_EOR) != 7 ||
+	    seq_recv_check(fd, out[5], 7, 1, why, sizeof(why)))
+		FAIL("after EMSGSIZE: %s", why);
+	close(fd);
+	result(1, "6 messages (1 B..100000 B) kept whole, MSG_EOR carried, MSG_TRUNC, 300000 B refused (%s)",
+	       strerror(big_err));
+	return 0;
+}
+
 static int do_shutwr(unsigned int cid, unsigned int port)
 {
 	static unsigned char buf[65536], ref[65536];
@@ -900,52 +1082,137 @@ static int roundtrip(int fd, unsigned char *buf, size_t sz)
 	return 0;
 }
 
-static int do_bench(unsigned int cid, unsigned int port)
+/*
+ * xen_vsock's counters (debugfs, when mounted): read before and after each
+ * vsock measurement, printed as differences ("XVT BENCH-STAT" lines), to
+ * see events and work runs per packet.
+ */
+#define NSTAT 16
+struct xstats { int n; char name[NSTAT][32]; long long v[NSTAT]; };
+
+static void stats_read(struct xstats *st)
+{
+	FILE *f = fopen("/sys/kernel/debug/xen_vsock/stats", "r");
+
+	st->n = 0;
+	if (!f)
+		return;
+	while (st->n < NSTAT &&
+	       fscanf(f, "%31s %lld", st->name[st->n], &st->v[st->n]) == 2)
+		st->n++;
+	fclose(f);
+}
+
+static void stats_print(size_t sz, const char *phase, const struct xstats *a,
+			const struct xstats *b)
+{
+	if (!a->n || a->n != b->n)
+		return;
+	printf("XVT BENCH-STAT %zu %s", sz, phase);
+	for (int i = 0; i < a->n; i++)
+		printf(" %s=%lld", a->name[i], b->v[i] - a->v[i]);
+	printf("\n");
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * One size over the current address family: throughput (messages of SZ for
+ * about 1.5 s, counted when the peer has read them all: its "LEN SUM" reply
+ * after EOF) and latency (median round trip of an echo of SZ).
+ */
+static int bench_one(unsigned int cid, unsigned int port, size_t sz, double *tput,
+		     double *rtt)
+{
+	static unsigned char buf[1 << 20];
+	static double rtts[200];
+	unsigned long long sent = 0, n, iters;
+	const char *af = use_inet ? "tcp" : "vsock";
+	char reply[64];
+	double t0, t1;
+	struct xstats st0, st1;
+	int fd = vcmd(cid, port, 'S'), one = 1;
+
+	if (fd < 0)
+		return fprintf(stderr, "bench %s: connect: %s\n", af, strerror(errno)), 1;
+	stats_read(&st0);
+	t0 = now();
+	do {
+		for (int i = 0; i < 16; i++) {
+			if (writeall(fd, buf, sz))
+				return fprintf(stderr, "bench %s: write: %s\n", af,
+					       strerror(errno)), 1;
+			sent += sz;
+		}
+	} while (now() - t0 < 1.5);
+	memset(reply, 0, sizeof(reply));
+	if (shutdown(fd, SHUT_WR) || readall(fd, reply, sizeof(reply) - 1) <= 0 ||
+	    strtoull(reply, NULL, 10) != sent)
+		return fprintf(stderr, "bench %s: sink reply wrong\n", af), 1;
+	*tput = sent / (now() - t0) / (1 << 20);
+	stats_read(&st1);
+	if (!use_inet)
+		stats_print(sz, "tput", &st0, &st1);
+	close(fd);
+
+	fd = vcmd(cid, port, 'E');
+	if (fd < 0)
+		return fprintf(stderr, "bench %s: connect: %s\n", af, strerror(errno)), 1;
+	if (use_inet)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	iters = (2u << 20) / sz;
+	iters = iters < 5 ? 5 : iters > 200 ? 200 : iters;
+	t1 = now();
+	if (roundtrip(fd, buf, sz))	/* warm-up */
+		return fprintf(stderr, "bench %s: echo: %s\n", af, strerror(errno)), 1;
+	stats_read(&st0);
+	/* At most about 3 s once 5 are done (a loaded host is slow). */
+	for (n = 0; n < iters && (n < 5 || now() - t1 < 3); n++) {
+		t0 = now();
+		if (roundtrip(fd, buf, sz))
+			return fprintf(stderr, "bench %s: echo: %s\n", af, strerror(errno)), 1;
+		rtts[n] = now() - t0;
+	}
+	stats_read(&st1);
+	if (!use_inet)
+		stats_print(sz, "rtt", &st0, &st1);
+	/* The median: the host's other load adds stalls of 100s of ms. */
+	qsort(rtts, n, sizeof(rtts[0]), cmp_double);
+	*rtt = rtts[n / 2] * 1e6;
+	close(fd);
+	return 0;
+}
+
+/*
+ * For each size, vsock then (with IP) TCP, so that both see the same load
+ * on the host: "XVT BENCH SIZE VSOCK_MIBS VSOCK_RTT_US [TCP_MIBS TCP_RTT_US]".
+ */
+static int do_bench(unsigned int cid, unsigned int port, const char *ip)
 {
 	static const size_t sizes[] = { 1, 64, 1024, 4096, 16384, 65536, 262144, 1048576 };
-	static unsigned char buf[1 << 20];
-	char reply[64];
 
-	printf("XVT BENCH size MiB/s rtt_us\n");
+	if (ip && inet_pton(AF_INET, ip, &inet_peer) != 1)
+		return fprintf(stderr, "bench: bad IPv4 address '%s'\n", ip), 2;
+	printf("XVT BENCH size vsock_MiB/s vsock_rtt_us%s\n", ip ? " tcp_MiB/s tcp_rtt_us" : "");
 	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
-		size_t sz = sizes[k];
-		unsigned long long sent = 0, n = 0, iters;
-		double t0, t, tput, rtt;
-		int fd = vcmd(cid, port, 'S');
+		double vt, vr, tt = 0, tr = 0;
 
-		if (fd < 0)
-			return fprintf(stderr, "bench: connect: %s\n", strerror(errno)), 1;
-		/* Throughput: messages of SZ for about 1.5 s, counted when the
-		 * peer has read them all (its "LEN SUM" reply after EOF). */
-		t0 = now();
-		do {
-			for (int i = 0; i < 16; i++) {
-				if (writeall(fd, buf, sz))
-					return fprintf(stderr, "bench: write: %s\n", strerror(errno)), 1;
-				sent += sz;
-			}
-		} while (now() - t0 < 1.5);
-		if (shutdown(fd, SHUT_WR) || readall(fd, reply, sizeof(reply) - 1) <= 0 ||
-		    strtoull(reply, NULL, 10) != sent)
-			return fprintf(stderr, "bench: sink reply wrong\n"), 1;
-		t = now() - t0;
-		tput = sent / t / (1 << 20);
-		close(fd);
-		/* Latency: ping-pong of SZ bytes through the echo server. */
-		fd = vcmd(cid, port, 'E');
-		if (fd < 0)
-			return fprintf(stderr, "bench: connect: %s\n", strerror(errno)), 1;
-		iters = (2u << 20) / sz;
-		iters = iters < 5 ? 5 : iters > 200 ? 200 : iters;
-		if (roundtrip(fd, buf, sz))	/* warm-up */
-			return fprintf(stderr, "bench: echo: %s\n", strerror(errno)), 1;
-		t0 = now();
-		for (n = 0; n < iters; n++)
-			if (roundtrip(fd, buf, sz))
-				return fprintf(stderr, "bench: echo: %s\n", strerror(errno)), 1;
-		rtt = (now() - t0) / iters * 1e6;
-		close(fd);
-		printf("XVT BENCH %zu %.3f %.0f\n", sz, tput, rtt);
+		use_inet = 0;
+		if (bench_one(cid, port, sizes[k], &vt, &vr))
+			return 1;
+		if (ip) {
+			use_inet = 1;
+			if (bench_one(cid, port, sizes[k], &tt, &tr))
+				return 1;
+			printf("XVT BENCH %zu %.4g %.0f %.4g %.0f\n", sizes[k], vt, vr, tt, tr);
+		} else {
+			printf("XVT BENCH %zu %.4g %.0f\n", sizes[k], vt, vr);
+		}
 	}
 	return 0;
 }
@@ -953,12 +1220,14 @@ static int do_bench(unsigned int cid, unsigned int port)
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc >= 3 && !strcmp(argv[1], "server"))
+	if (argc >= 3 && !strcmp(argv[1], "server")) {
+		use_inet = argc >= 4 && !strcmp(argv[3], "inet");
 		return do_server(atoi(argv[2]));
+	}
 	if (argc >= 5 && !strcmp(argv[1], "flag"))
 		return do_flag(atoi(argv[2]), atoi(argv[3]), argv[4][0]);
 	if (argc >= 4 && !strcmp(argv[1], "bench"))
-		return do_bench(atoi(argv[2]), atoi(argv[3]));
+		return do_bench(atoi(argv[2]), atoi(argv[3]), argc >= 5 ? argv[4] : NULL);
 	if (argc >= 5 && !strcmp(argv[1], "hold"))
 		return do_hold(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
 	if (argc < 5) {
@@ -990,6 +1259,8 @@ int main(int argc, char **argv)
 		return do_peek(cid, port);
 	if (!strcmp(argv[1], "backlog"))
 		return do_backlog(cid, port);
+	if (!strcmp(argv[1], "seqpacket"))
+		return do_seqpacket(cid, port);
 	if (!strcmp(argv[1], "shutwr"))
 		return do_shutwr(cid, port);
 	if (!strcmp(argv[1], "hostile") && argc >= 6)
