@@ -133,8 +133,8 @@ flip $((o_end + H))
 try "bit flip in END" EBADMSG
 
 # (d) contents changed, CRC fixed up
-set_fixed 8 4 2
-try "image version 2" EPROTO
+set_fixed 8 4 1
+try "image version 1 (CRC-32 checksums)" EPROTO
 set_fixed 16 4 0x40000003
 try "i386 architecture" EXDEV
 set_fixed 20 4 65536

@@ -37,7 +37,7 @@ UNIT_TEST(cli_show_valid)
 	unlink(path);
 	CHECK_EQ(r->status, 0);
 	CHECK_EQ(strlen(r->err), 0);
-	CHECK_STR(r->out, "version      1");
+	CHECK_STR(r->out, "version      2");
 	CHECK_STR(r->out, "xfeatures    0x7 (x87,sse,avx)");
 	CHECK_STR(r->out, "6.1.0-test-amd64");
 	CHECK_STR(r->out, "2023-11-14 22:13:20.123456789 UTC");

@@ -299,9 +299,10 @@ struct ckpt_restore_wait_args {
  *   struct ckpt_image_header
  *   records: struct ckpt_rec_header, then rec.len payload bytes
  *
- * Each record's csum is the CRC-32 (IEEE 802.3, as zlib's crc32()) of its
- * header with csum set to 0, followed by its payload.  The image header
- * carries its own CRC the same way.
+ * Each record's csum is the low 32 bits of the XXH64 (seed 0, as the
+ * kernel's xxh64()) of its header with csum set to 0, followed by its
+ * payload.  The image header carries its own csum the same way.  (Version
+ * 1 images used CRC-32; they are refused.)
  *
  * Record order for one task (enforced: types never decrease, and only VMA,
  * FILE, PIPEDATA and PAGES repeat):
@@ -315,7 +316,7 @@ struct ckpt_restore_wait_args {
  */
 
 #define CKPT_IMAGE_MAGIC	0x31474d4954504b43ULL	/* "CKPTIMG1" */
-#define CKPT_IMAGE_VERSION	1
+#define CKPT_IMAGE_VERSION	2
 #define CKPT_ARCH_X86_64	0xc000003eU		/* AUDIT_ARCH_X86_64 */
 
 #define CKPT_RELEASE_LEN	64
@@ -335,7 +336,7 @@ struct ckpt_restore_wait_args {
  * @time_ns: CLOCK_REALTIME when the checkpoint was taken
  * @release: utsname release of the kernel (NUL-padded)
  * @build: utsname version of the kernel (NUL-padded, truncated)
- * @csum: CRC-32 of this header with csum = 0
+ * @csum: low 32 bits of the XXH64 of this header with csum = 0
  * @reserved: 0
  */
 struct ckpt_image_header {
@@ -393,7 +394,7 @@ struct ckpt_image_header {
  * @type: CKPT_REC_*
  * @flags: 0
  * @len: payload bytes that follow
- * @csum: CRC-32 of this header (csum = 0) and the payload
+ * @csum: low 32 bits of the XXH64 of this header (csum = 0) and the payload
  */
 struct ckpt_rec_header {
 	__u32 type;
