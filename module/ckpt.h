@@ -41,6 +41,8 @@ struct ckpt_ksyms {
 			   unsigned long arg);
 	int (*group_send_sig_info)(int sig, struct kernel_siginfo *info,
 				   struct task_struct *p, enum pid_type type);
+	int (*do_madvise)(struct mm_struct *mm, unsigned long start,
+			  size_t len, int behavior);
 };
 extern struct ckpt_ksyms ckpt_ksyms;
 int ckpt_ksyms_init(void);

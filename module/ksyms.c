@@ -47,6 +47,7 @@ int ckpt_ksyms_init(void)
 		{ "pipe_fcntl", (void **)&ckpt_ksyms.pipe_fcntl },
 		{ "group_send_sig_info",
 		  (void **)&ckpt_ksyms.group_send_sig_info },
+		{ "do_madvise", (void **)&ckpt_ksyms.do_madvise },
 	};
 	unsigned int i;
 

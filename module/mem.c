@@ -446,6 +446,12 @@ static int ckpt_check_vma(const struct ckpt_restore_vma *v, u64 prev_end)
 	if (r->flags & ~(CKPT_VMAF_GROWSDOWN | CKPT_VMAF_HEAP |
 			 CKPT_VMAF_STACK | CKPT_VMAF_WRITABLE_FILE))
 		return -EBADMSG;
+	/* The madvise() hints a restore applies (ckpt_advise_vma()). */
+	if (((r->vm_flags & VM_HUGEPAGE) && (r->vm_flags & VM_NOHUGEPAGE)) ||
+	    ((r->vm_flags & VM_SEQ_READ) && (r->vm_flags & VM_RAND_READ)))
+		return -EBADMSG;
+	if ((r->vm_flags & VM_WIPEONFORK) && r->kind != CKPT_VMA_ANON)
+		return -EBADMSG;
 	if ((r->flags & CKPT_VMAF_WRITABLE_FILE) &&
 	    r->kind != CKPT_VMA_FILE_SHARED)
 		return -EBADMSG;
@@ -647,6 +653,45 @@ static int ckpt_map_vma(const struct ckpt_restore_vma *v, struct file **last,
 	return addr == r->start ? 0 : -EEXIST;
 }
 
+/*
+ * The madvise() hints of a mapping, from its saved vm_flags: transparent
+ * huge pages wanted or not (before any page is filled, so a sparse
+ * NOHUGEPAGE region does not come back as 2 MiB pages), DONTFORK,
+ * WIPEONFORK, DONTDUMP, SEQUENTIAL or RANDOM.  do_madvise() splits a mapping that vm_mmap()
+ * merged with a neighbour.
+ */
+static int ckpt_advise_vma(const struct ckpt_rec_vma *r)
+{
+	static const struct {
+		unsigned long flag;
+		int advice;
+	} hints[] = {
+		{ VM_HUGEPAGE, MADV_HUGEPAGE },
+		{ VM_NOHUGEPAGE, MADV_NOHUGEPAGE },
+		{ VM_DONTCOPY, MADV_DONTFORK },
+		{ VM_WIPEONFORK, MADV_WIPEONFORK },
+		{ VM_DONTDUMP, MADV_DONTDUMP },
+		{ VM_SEQ_READ, MADV_SEQUENTIAL },
+		{ VM_RAND_READ, MADV_RANDOM },
+	};
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(hints); i++) {
+		if (!(r->vm_flags & hints[i].flag))
+			continue;
+		err = ckpt_ksyms.do_madvise(current->mm, r->start,
+					    r->end - r->start, hints[i].advice);
+		/* A kernel without THP takes no huge page hints. */
+		if (err == -EINVAL && (hints[i].flag & (VM_HUGEPAGE |
+							VM_NOHUGEPAGE)))
+			continue;
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static void ckpt_set_mm_fields(const struct ckpt_restore *r)
 {
 	struct mm_struct *mm = current->mm;
@@ -687,6 +732,8 @@ int ckpt_restore_mm(struct ckpt_restore *r)
 		if (v->rec.kind == CKPT_VMA_VDSO || v->rec.kind == CKPT_VMA_VVAR)
 			continue;
 		err = ckpt_map_vma(v, &last, &last_v);
+		if (!err)
+			err = ckpt_advise_vma(&v->rec);
 		if (err) {
 			r->err.addr = v->rec.start;
 			ckpt_fail(&r->err, CKPT_OBJ_VMA, err);

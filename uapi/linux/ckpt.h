@@ -526,7 +526,11 @@ struct ckpt_rec_mm {
  * @ino, @dev, @size, @mtime_ns: identity of the file when checkpointed;
  *	a restore refuses a privately mapped file that changed (ESTALE); a
  *	shared mapping's file may change (its contents are the data)
- * @vm_flags: the kernel's vm_flags (informative)
+ * @vm_flags: the kernel's vm_flags; a restore re-applies the madvise()
+ *	hints among them (VM_HUGEPAGE 0x20000000, VM_NOHUGEPAGE 0x40000000,
+ *	VM_DONTCOPY 0x20000, VM_WIPEONFORK 0x2000000, VM_DONTDUMP
+ *	0x4000000, VM_SEQ_READ 0x8000, VM_RAND_READ 0x10000); the other
+ *	bits are informative
  */
 struct ckpt_rec_vma {
 	__u64 start;
