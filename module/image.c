@@ -377,8 +377,8 @@ int ckpt_read_rec(struct ckpt_in *in, void **payload, u32 *len)
 	if (err)
 		return err;
 	/* Page data is read by ckpt_read_pages_head() and _data(). */
-	if (WARN_ON_ONCE(h.type == CKPT_REC_PAGES))
-		return -EINVAL;
+	if (h.type == CKPT_REC_PAGES)
+		return -EBADMSG;
 	err = ckpt_read_all(in, in->buf, h.len);
 	if (err)
 		return err;
