@@ -885,21 +885,35 @@ static int setup_child(struct restart *r, const char *argv0)
 	return err;
 }
 
-/* Is the process holding @pid on its way out (killed, zombie, gone)? */
+/*
+ * Is the process holding @pid on its way out (killed, exiting, zombie,
+ * gone)?  Keeps errno.
+ */
 static int pid_leaving(pid_t pid)
 {
 	const uint64_t kill = 1ULL << (SIGKILL - 1);
+	const unsigned int pf_exiting = 0x4;	/* PF_EXITING */
 	uint64_t shd = 0, pnd = 0;
-	char path[64], buf[512], *p;
+	char path[64], buf[512], *p, state = 0;
+	unsigned int flags = 0;
+	int saved = errno;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (ckpt_read_line(path, buf, sizeof(buf)))
+	if (ckpt_read_line(path, buf, sizeof(buf))) {
+		errno = saved;
 		return 1;
+	}
 	p = strrchr(buf, ')');
-	if (p && (p[2] == 'Z' || p[2] == 'X'))
+	/* state ppid pgrp session tty_nr tpgid flags */
+	if (p && sscanf(p + 1, " %c %*d %*d %*d %*d %*d %u", &state,
+			&flags) == 2 &&
+	    (state == 'Z' || state == 'X' || (flags & pf_exiting))) {
+		errno = saved;
 		return 1;
+	}
 	ckpt_proc_status_hex(pid, "ShdPnd", &shd);
 	ckpt_proc_status_hex(pid, "SigPnd", &pnd);
+	errno = saved;
 	return !!((shd | pnd) & kill);
 }
 
@@ -924,11 +938,14 @@ static int spawn(struct restart *r)
 	const struct timespec pause = { 0, 20 * 1000 * 1000 };
 	int tries = PID_WAIT_MS / 20;
 	long ret;
+	int err = 0;
 
 	fflush(NULL);
 	for (;;) {
 		ret = clone3_pid(r->prep.pid);
-		if (ret >= 0 || errno != EEXIST || --tries <= 0 ||
+		if (ret < 0)
+			err = -errno;
+		if (ret >= 0 || err != -EEXIST || --tries <= 0 ||
 		    !pid_leaving(r->prep.pid))
 			break;
 		nanosleep(&pause, NULL);
@@ -937,7 +954,7 @@ static int spawn(struct restart *r)
 			r->ctx.plan_err = -EADDRINUSE;
 	}
 	if (ret < 0)
-		return -errno;
+		return err;
 	if (ret == 0)
 		child_run(&r->ctx);
 	r->child = ret;
