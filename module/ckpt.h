@@ -18,12 +18,15 @@
 #include <linux/completion.h>
 #include <linux/mutex.h>
 #include <linux/xarray.h>
+#include <linux/xxhash.h>
 #include <linux/ckpt.h>
 
 #define CKPT_PFX "ckpt: "
 
 struct file;
 struct mm_struct;
+struct page;
+struct bio_vec;
 
 /* ksyms.c: kernel symbols that are not exported, resolved once at load. */
 struct ckpt_ksyms {
@@ -53,6 +56,8 @@ struct ckpt_ksyms {
 	const struct file_operations *shmem_fops;
 	long (*memfd_fcntl)(struct file *file, unsigned int cmd,
 			    unsigned long arg);
+	int (*do_madvise)(struct mm_struct *mm, unsigned long start,
+			  size_t len, int behavior);
 };
 extern struct ckpt_ksyms ckpt_ksyms;
 int ckpt_ksyms_init(void);
@@ -107,8 +112,10 @@ struct ckpt_out {
 	u64 written;
 	u64 nr_records;
 	u64 nr_pages;
-	void *buf;		/* one record: header + payload */
+	void *buf;		/* one metadata record: header + payload */
 	size_t buf_size;
+	void *head;		/* a PAGES record's header (kmalloc) */
+	struct bio_vec *bvec;	/* head and CKPT_PAGES_MAX pages */
 };
 
 int ckpt_out_init(struct ckpt_out *out, struct file *file);
@@ -123,6 +130,8 @@ int ckpt_write_rec2(struct ckpt_out *out, u32 type, const void *data,
 void *ckpt_rec_payload(struct ckpt_out *out);
 int ckpt_write_payload(struct ckpt_out *out, u32 type, size_t len);
 int ckpt_write_end(struct ckpt_out *out);
+int ckpt_write_pages(struct ckpt_out *out, u64 addr, struct page **pages,
+		     unsigned int nr);
 
 /* image.c: the input stream */
 struct ckpt_in {
@@ -137,6 +146,10 @@ struct ckpt_in {
 	bool have_hdr;		/* hdr read, payload not yet */
 	void *buf;		/* payload of the current record */
 	size_t buf_size;
+	struct bio_vec *bvec;	/* CKPT_PAGES_MAX pages being read into */
+	struct xxh64_state csum;	/* of the PAGES record being read */
+	u32 pages_csum;		/* its stored csum */
+	u32 pages_left;		/* its pages not read yet */
 };
 
 int ckpt_in_init(struct ckpt_in *in, struct file *file);
@@ -144,7 +157,10 @@ void ckpt_in_destroy(struct ckpt_in *in);
 int ckpt_read_header(struct ckpt_in *in, struct ckpt_image_header *h);
 int ckpt_peek_rec(struct ckpt_in *in, struct ckpt_rec_header *hdr);
 int ckpt_read_rec(struct ckpt_in *in, void **payload, u32 *len);
-u32 ckpt_crc32(u32 crc, const void *p, size_t len);
+int ckpt_read_pages_head(struct ckpt_in *in, struct ckpt_rec_pages *rp);
+int ckpt_read_pages_data(struct ckpt_in *in, struct page **pages,
+			 unsigned int nr);
+u32 ckpt_csum2(const void *a, size_t alen, const void *b, size_t blen);
 
 /* checkpoint.c */
 long ckpt_ioctl_checkpoint(void __user *uarg);

@@ -1,33 +1,61 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The image stream: a header, then typed, length-prefixed records, each
- * with a CRC-32 over its header (csum = 0) and payload.
+ * with a checksum (the low 32 bits of XXH64) over its header (csum = 0)
+ * and payload.
  *
  * Writing and reading are strictly sequential so the fd may be a pipe or
- * a socket.  The reader fetches every byte once into kernel memory and
- * checks lengths against per-type bounds before reading a payload.
+ * a socket.  The reader fetches every metadata byte once into kernel
+ * memory and checks lengths against per-type bounds before reading a
+ * payload.  Page data is not bounced through a buffer: PAGES records are
+ * written straight from the target's pinned pages and read straight into
+ * the restored process's pinned pages (an iov_iter over their bio_vecs),
+ * and their checksum is verified on the data as it landed.
  */
-#include <linux/crc32.h>
 #include <linux/fs.h>
+#include <linux/bvec.h>
+#include <linux/highmem.h>
+#include <linux/uio.h>
+#include <linux/slab.h>
 #include <linux/utsname.h>
 #include <linux/vmalloc.h>
 #include <linux/timekeeping.h>
 #include <linux/sched/signal.h>
 #include "ckpt.h"
 
-#define CKPT_REC_BUF	(sizeof(struct ckpt_rec_header) + \
-			 sizeof(struct ckpt_rec_pages) + \
-			 CKPT_PAGES_MAX * PAGE_SIZE)
+/* Metadata records only: page data never goes through a buffer. */
+#define CKPT_REC_BUF	(sizeof(struct ckpt_rec_header) + CKPT_REC_MAX_META)
 
-u32 ckpt_crc32(u32 crc, const void *p, size_t len)
+/* The csum of @a then @b: the low 32 bits of their XXH64, seed 0. */
+u32 ckpt_csum2(const void *a, size_t alen, const void *b, size_t blen)
 {
-	return crc32_le(crc, p, len);
+	struct xxh64_state s;
+
+	xxh64_reset(&s, 0);
+	xxh64_update(&s, a, alen);
+	if (blen)
+		xxh64_update(&s, b, blen);
+	return (u32)xxh64_digest(&s);
 }
 
-static u32 ckpt_csum_finish(u32 crc)
+static void ckpt_csum_pages(struct xxh64_state *s, struct page **pages,
+			    unsigned int nr)
 {
-	return ~crc;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		void *k = kmap_local_page(pages[i]);
+
+		xxh64_update(s, k, PAGE_SIZE);
+		kunmap_local(k);
+	}
 }
+
+/* A PAGES record's header and struct ckpt_rec_pages, as in the stream. */
+struct ckpt_pages_head {
+	struct ckpt_rec_header h;
+	struct ckpt_rec_pages rp;
+};
 
 static void ckpt_stream_init(struct file *file, loff_t *pos, bool *stream)
 {
@@ -40,8 +68,13 @@ int ckpt_out_init(struct ckpt_out *out, struct file *file)
 {
 	memset(out, 0, sizeof(*out));
 	out->buf = kvmalloc(CKPT_REC_BUF, GFP_KERNEL);
-	if (!out->buf)
+	out->head = kmalloc(sizeof(struct ckpt_pages_head), GFP_KERNEL);
+	out->bvec = kmalloc_array(CKPT_PAGES_MAX + 1, sizeof(*out->bvec),
+				  GFP_KERNEL);
+	if (!out->buf || !out->head || !out->bvec) {
+		ckpt_out_destroy(out);
 		return -ENOMEM;
+	}
 	out->buf_size = CKPT_REC_BUF;
 	out->file = file;
 	ckpt_stream_init(file, &out->pos, &out->stream);
@@ -52,6 +85,10 @@ void ckpt_out_destroy(struct ckpt_out *out)
 {
 	kvfree(out->buf);
 	out->buf = NULL;
+	kfree(out->head);
+	out->head = NULL;
+	kfree(out->bvec);
+	out->bvec = NULL;
 }
 
 static int ckpt_write_all(struct ckpt_out *out, const void *p, size_t len)
@@ -94,7 +131,7 @@ int ckpt_write_header(struct ckpt_out *out, u64 xfeatures, u32 xstate_size,
 	h.time_ns = ktime_get_real_ns();
 	strscpy(h.release, init_utsname()->release, sizeof(h.release));
 	strscpy(h.build, init_utsname()->version, sizeof(h.build));
-	h.csum = ckpt_csum_finish(ckpt_crc32(~0U, &h, sizeof(h)));
+	h.csum = ckpt_csum2(&h, sizeof(h), NULL, 0);
 	return ckpt_write_all(out, &h, sizeof(h));
 }
 
@@ -115,7 +152,7 @@ int ckpt_write_payload(struct ckpt_out *out, u32 type, size_t len)
 	h->flags = 0;
 	h->len = len;
 	h->csum = 0;
-	h->csum = ckpt_csum_finish(ckpt_crc32(~0U, out->buf, total));
+	h->csum = ckpt_csum2(out->buf, total, NULL, 0);
 	out->nr_records++;
 	return ckpt_write_all(out, out->buf, total);
 }
@@ -149,12 +186,96 @@ int ckpt_write_end(struct ckpt_out *out)
 	return ckpt_write_rec(out, CKPT_REC_END, &end, sizeof(end));
 }
 
+/* Write all of @it (page data, not copied first); like ckpt_write_all(). */
+static int ckpt_write_iter(struct ckpt_out *out, struct iov_iter *it)
+{
+	struct file *file = out->file;
+
+	while (iov_iter_count(it)) {
+		ssize_t n;
+
+		file_start_write(file);
+		n = vfs_iter_write(file, it, out->stream ? NULL : &out->pos, 0);
+		file_end_write(file);
+		if (n <= 0) {
+			out->failed = true;
+			if (n == -ERESTARTSYS)
+				return -EINTR;
+			return n ? n : -EIO;
+		}
+		out->written += n;
+		if (iov_iter_count(it) && fatal_signal_pending(current))
+			return -EINTR;
+	}
+	if (!out->stream)
+		file->f_pos = out->pos;
+	return 0;
+}
+
+/*
+ * Write a PAGES record for @nr (1..CKPT_PAGES_MAX) pages at @addr whose
+ * contents are @pages (held by the caller and not written to meanwhile).
+ * The data goes from the pages to the file in one vfs_iter_write() of
+ * bio_vecs where the file has ->write_iter, page by page otherwise.
+ */
+int ckpt_write_pages(struct ckpt_out *out, u64 addr, struct page **pages,
+		     unsigned int nr)
+{
+	struct ckpt_pages_head *hd = out->head;
+	size_t total = sizeof(*hd) + (size_t)nr * PAGE_SIZE;
+	struct xxh64_state s;
+	unsigned int i;
+	int err;
+
+	if (WARN_ON_ONCE(!nr || nr > CKPT_PAGES_MAX))
+		return -EOVERFLOW;
+	memset(hd, 0, sizeof(*hd));
+	hd->h.type = CKPT_REC_PAGES;
+	hd->h.len = total - sizeof(hd->h);
+	hd->rp.addr = addr;
+	hd->rp.nr_pages = nr;
+	xxh64_reset(&s, 0);
+	xxh64_update(&s, hd, sizeof(*hd));
+	ckpt_csum_pages(&s, pages, nr);
+	hd->h.csum = (u32)xxh64_digest(&s);
+	out->nr_records++;
+	out->nr_pages += nr;
+
+	if (out->file->f_op->write_iter) {
+		struct iov_iter it;
+
+		/* kmalloc()ed and smaller than its size class: one page. */
+		out->bvec[0].bv_page = virt_to_page(hd);
+		out->bvec[0].bv_offset = offset_in_page(hd);
+		out->bvec[0].bv_len = sizeof(*hd);
+		for (i = 0; i < nr; i++) {
+			out->bvec[i + 1].bv_page = pages[i];
+			out->bvec[i + 1].bv_offset = 0;
+			out->bvec[i + 1].bv_len = PAGE_SIZE;
+		}
+		iov_iter_bvec(&it, ITER_SOURCE, out->bvec, nr + 1, total);
+		return ckpt_write_iter(out, &it);
+	}
+	err = ckpt_write_all(out, hd, sizeof(*hd));
+	for (i = 0; !err && i < nr; i++) {
+		void *k = kmap_local_page(pages[i]);
+
+		err = ckpt_write_all(out, k, PAGE_SIZE);
+		kunmap_local(k);
+	}
+	return err;
+}
+
 int ckpt_in_init(struct ckpt_in *in, struct file *file)
 {
 	memset(in, 0, sizeof(*in));
 	in->buf = kvmalloc(CKPT_REC_BUF, GFP_KERNEL);
-	if (!in->buf)
+	in->bvec = kmalloc_array(CKPT_PAGES_MAX, sizeof(*in->bvec),
+				 GFP_KERNEL);
+	if (!in->buf || !in->bvec) {
+		ckpt_in_destroy(in);
 		return -ENOMEM;
+	}
 	in->buf_size = CKPT_REC_BUF;
 	in->file = file;
 	ckpt_stream_init(file, &in->pos, &in->stream);
@@ -165,6 +286,8 @@ void ckpt_in_destroy(struct ckpt_in *in)
 {
 	kvfree(in->buf);
 	in->buf = NULL;
+	kfree(in->bvec);
+	in->bvec = NULL;
 }
 
 /* Read exactly len bytes; a short stream is -ENODATA. */
@@ -204,7 +327,7 @@ int ckpt_read_header(struct ckpt_in *in, struct ckpt_image_header *h)
 		return -EPROTO;
 	csum = h->csum;
 	h->csum = 0;
-	if (ckpt_csum_finish(ckpt_crc32(~0U, h, sizeof(*h))) != csum)
+	if (ckpt_csum2(h, sizeof(*h), NULL, 0) != csum)
 		return -EBADMSG;
 	h->csum = csum;
 	if (h->flags || h->reserved)
@@ -248,24 +371,120 @@ int ckpt_peek_rec(struct ckpt_in *in, struct ckpt_rec_header *hdr)
 int ckpt_read_rec(struct ckpt_in *in, void **payload, u32 *len)
 {
 	struct ckpt_rec_header h;
-	u32 csum, crc;
+	u32 csum;
 	int err;
 
 	err = ckpt_peek_rec(in, &h);
 	if (err)
 		return err;
+	/* Page data is read by ckpt_read_pages_head() and _data(). */
+	if (h.type == CKPT_REC_PAGES)
+		return -EBADMSG;
 	err = ckpt_read_all(in, in->buf, h.len);
 	if (err)
 		return err;
 	in->have_hdr = false;
 	csum = h.csum;
 	h.csum = 0;
-	crc = ckpt_crc32(~0U, &h, sizeof(h));
-	crc = ckpt_csum_finish(ckpt_crc32(crc, in->buf, h.len));
-	if (crc != csum)
+	if (ckpt_csum2(&h, sizeof(h), in->buf, h.len) != csum)
 		return -EBADMSG;
 	in->nr_records++;
 	*payload = in->buf;
 	*len = h.len;
+	return 0;
+}
+
+/*
+ * Start reading the PAGES record whose header ckpt_peek_rec() returned:
+ * its struct ckpt_rec_pages into @rp, unchecked but for the length, which
+ * must be that struct and whole pages.  The data follows with
+ * ckpt_read_pages_data(); the record is not verified until that is done.
+ */
+int ckpt_read_pages_head(struct ckpt_in *in, struct ckpt_rec_pages *rp)
+{
+	struct ckpt_rec_header h;
+	int err;
+
+	err = ckpt_peek_rec(in, &h);
+	if (err)
+		return err;
+	if (h.type != CKPT_REC_PAGES || h.len < sizeof(*rp) ||
+	    (h.len - sizeof(*rp)) % PAGE_SIZE)
+		return -EBADMSG;
+	err = ckpt_read_all(in, rp, sizeof(*rp));
+	if (err)
+		return err;
+	in->have_hdr = false;
+	h.csum = 0;
+	xxh64_reset(&in->csum, 0);
+	xxh64_update(&in->csum, &h, sizeof(h));
+	xxh64_update(&in->csum, rp, sizeof(*rp));
+	in->pages_left = (h.len - sizeof(*rp)) / PAGE_SIZE;
+	in->pages_csum = in->hdr.csum;
+	return 0;
+}
+
+/* Read @len bytes into @it; a short stream is -ENODATA. */
+static int ckpt_read_iter(struct ckpt_in *in, struct iov_iter *it)
+{
+	while (iov_iter_count(it)) {
+		ssize_t n = vfs_iter_read(in->file, it,
+					  in->stream ? NULL : &in->pos, 0);
+
+		if (n < 0)
+			return n == -ERESTARTSYS ? -EINTR : n;
+		if (n == 0)
+			return -ENODATA;
+		in->offset += n;
+		if (iov_iter_count(it) && fatal_signal_pending(current))
+			return -EINTR;
+	}
+	if (!in->stream)
+		in->file->f_pos = in->pos;
+	return 0;
+}
+
+/*
+ * Read the next @nr pages of the current PAGES record straight into
+ * @pages, and once the last one is in, verify the record's checksum over
+ * what landed there (-EBADMSG: the pages hold bad data, the caller must
+ * not let it run).
+ */
+int ckpt_read_pages_data(struct ckpt_in *in, struct page **pages,
+			 unsigned int nr)
+{
+	unsigned int i;
+	int err = 0;
+
+	if (WARN_ON_ONCE(nr > in->pages_left || nr > CKPT_PAGES_MAX))
+		return -EINVAL;
+	if (in->file->f_op->read_iter) {
+		struct iov_iter it;
+
+		for (i = 0; i < nr; i++) {
+			in->bvec[i].bv_page = pages[i];
+			in->bvec[i].bv_offset = 0;
+			in->bvec[i].bv_len = PAGE_SIZE;
+		}
+		iov_iter_bvec(&it, ITER_DEST, in->bvec, nr,
+			      (size_t)nr * PAGE_SIZE);
+		err = ckpt_read_iter(in, &it);
+	} else {
+		for (i = 0; !err && i < nr; i++) {
+			void *k = kmap_local_page(pages[i]);
+
+			err = ckpt_read_all(in, k, PAGE_SIZE);
+			kunmap_local(k);
+		}
+	}
+	if (err)
+		return err;
+	ckpt_csum_pages(&in->csum, pages, nr);
+	in->pages_left -= nr;
+	if (in->pages_left)
+		return 0;
+	if ((u32)xxh64_digest(&in->csum) != in->pages_csum)
+		return -EBADMSG;
+	in->nr_records++;
 	return 0;
 }

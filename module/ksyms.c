@@ -61,6 +61,7 @@ int ckpt_ksyms_init(void)
 		{ "__x64_sys_epoll_ctl", &ckpt_ksyms.sys_epoll_ctl },
 		{ "shmem_file_operations", (void **)&ckpt_ksyms.shmem_fops },
 		{ "memfd_fcntl", (void **)&ckpt_ksyms.memfd_fcntl },
+		{ "do_madvise", (void **)&ckpt_ksyms.do_madvise },
 	};
 	unsigned int i;
 

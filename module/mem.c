@@ -7,13 +7,15 @@
  * target's page tables (walk_page_range() is not exported), so pages
  * never touched, the zero page, and a private file mapping's pages that
  * still come from the page cache are not written.  They are read with
- * get_user_pages_remote() and written as runs of up to CKPT_PAGES_MAX.
+ * get_user_pages_remote(), up to CKPT_PAGES_MAX at a time, and written as
+ * one PAGES record straight from those pages (no copy in between).
  *
  * Restore, on the restoring task itself: every mapping but the vdso and
  * vvar (already moved into place by the restart tool) is unmapped, the
- * image's mappings are created with their final protections, and pages
- * are written in: copy_to_user() where writable, a forced write through
- * access_process_vm() where not (mprotect is not exported).
+ * image's mappings are created with their final protections, and each
+ * PAGES record's destination pages are pinned (faulted in, with a forced
+ * write where the mapping is not writable, as ptrace writes; mprotect is
+ * not exported) and the image data is read straight into them.
  *
  * Locking: the dump holds the target's mmap_lock for reading while it
  * walks and reads; a page table is walked under its PTE lock and read
@@ -299,42 +301,36 @@ int ckpt_dump_mm(struct ckpt_dump *d)
 struct ckpt_run {
 	unsigned long start;
 	unsigned int nr;
+	struct page **pages;	/* CKPT_PAGES_MAX */
 };
 
+/* Write the run as one PAGES record, from the target's pages. */
 static int ckpt_flush_run(struct ckpt_dump *d, struct ckpt_run *run)
 {
-	struct ckpt_rec_pages *rp = ckpt_rec_payload(&d->out);
-	void *data = rp + 1;
-	unsigned int done = 0, i;
+	unsigned int got = 0, i;
+	int err = 0;
 
 	if (!run->nr)
 		return 0;
-	rp->addr = run->start;
-	rp->nr_pages = run->nr;
-	rp->reserved = 0;
-	while (done < run->nr) {
-		struct page *pages[16];
+	while (got < run->nr) {
 		long n;
 
-		n = get_user_pages_remote(d->mm, run->start + done * PAGE_SIZE,
-					  min_t(unsigned int, run->nr - done,
-						ARRAY_SIZE(pages)),
-					  FOLL_FORCE, pages, NULL, NULL);
-		if (n <= 0)
-			return n ? n : -EFAULT;
-		for (i = 0; i < n; i++) {
-			void *k = kmap_local_page(pages[i]);
-
-			memcpy(data + (done + i) * PAGE_SIZE, k, PAGE_SIZE);
-			kunmap_local(k);
-			put_page(pages[i]);
+		n = get_user_pages_remote(d->mm, run->start + got * PAGE_SIZE,
+					  run->nr - got, FOLL_FORCE,
+					  run->pages + got, NULL, NULL);
+		if (n <= 0) {
+			err = n ? n : -EFAULT;
+			break;
 		}
-		done += n;
+		got += n;
 	}
-	d->out.nr_pages += run->nr;
+	if (!err)
+		err = ckpt_write_pages(&d->out, run->start, run->pages,
+				       run->nr);
+	for (i = 0; i < got; i++)
+		put_page(run->pages[i]);
 	run->nr = 0;
-	return ckpt_write_payload(&d->out, CKPT_REC_PAGES,
-				  sizeof(*rp) + (size_t)done * PAGE_SIZE);
+	return err;
 }
 
 static int ckpt_add_page(struct ckpt_dump *d, struct ckpt_run *run,
@@ -563,8 +559,14 @@ int ckpt_dump_pages(struct ckpt_dump *d)
 	struct vm_area_struct *vma;
 	int err = 0;
 
-	if (mmap_read_lock_killable(d->mm))
+	run.pages = kmalloc_array(CKPT_PAGES_MAX, sizeof(*run.pages),
+				  GFP_KERNEL);
+	if (!run.pages)
+		return -ENOMEM;
+	if (mmap_read_lock_killable(d->mm)) {
+		kfree(run.pages);
 		return -EINTR;
+	}
 	for_each_vma(vmi, vma) {
 		int kind = ckpt_vma_kind(vma);
 
@@ -582,6 +584,7 @@ int ckpt_dump_pages(struct ckpt_dump *d)
 			break;
 	}
 	mmap_read_unlock(d->mm);
+	kfree(run.pages);
 	return err;
 }
 
@@ -606,6 +609,12 @@ static int ckpt_check_vma(const struct ckpt_restore_vma *v, u64 prev_end)
 		return -EBADMSG;
 	if (r->flags & ~(CKPT_VMAF_GROWSDOWN | CKPT_VMAF_HEAP |
 			 CKPT_VMAF_STACK | CKPT_VMAF_WRITABLE_FILE))
+		return -EBADMSG;
+	/* The madvise() hints a restore applies (ckpt_advise_vma()). */
+	if (((r->vm_flags & VM_HUGEPAGE) && (r->vm_flags & VM_NOHUGEPAGE)) ||
+	    ((r->vm_flags & VM_SEQ_READ) && (r->vm_flags & VM_RAND_READ)))
+		return -EBADMSG;
+	if ((r->vm_flags & VM_WIPEONFORK) && r->kind != CKPT_VMA_ANON)
 		return -EBADMSG;
 	if ((r->flags & CKPT_VMAF_WRITABLE_FILE) &&
 	    r->kind != CKPT_VMA_FILE_SHARED && r->kind != CKPT_VMA_SHMEM)
@@ -883,6 +892,45 @@ static int ckpt_map_vma(const struct ckpt_restore_vma *v, struct file **last,
 	return addr == r->start ? 0 : -EEXIST;
 }
 
+/*
+ * The madvise() hints of a mapping, from its saved vm_flags: transparent
+ * huge pages wanted or not (before any page is filled, so a sparse
+ * NOHUGEPAGE region does not come back as 2 MiB pages), DONTFORK,
+ * WIPEONFORK, DONTDUMP, SEQUENTIAL or RANDOM.  do_madvise() splits a mapping that vm_mmap()
+ * merged with a neighbour.
+ */
+static int ckpt_advise_vma(const struct ckpt_rec_vma *r)
+{
+	static const struct {
+		unsigned long flag;
+		int advice;
+	} hints[] = {
+		{ VM_HUGEPAGE, MADV_HUGEPAGE },
+		{ VM_NOHUGEPAGE, MADV_NOHUGEPAGE },
+		{ VM_DONTCOPY, MADV_DONTFORK },
+		{ VM_WIPEONFORK, MADV_WIPEONFORK },
+		{ VM_DONTDUMP, MADV_DONTDUMP },
+		{ VM_SEQ_READ, MADV_SEQUENTIAL },
+		{ VM_RAND_READ, MADV_RANDOM },
+	};
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(hints); i++) {
+		if (!(r->vm_flags & hints[i].flag))
+			continue;
+		err = ckpt_ksyms.do_madvise(current->mm, r->start,
+					    r->end - r->start, hints[i].advice);
+		/* A kernel without THP takes no huge page hints. */
+		if (err == -EINVAL && (hints[i].flag & (VM_HUGEPAGE |
+							VM_NOHUGEPAGE)))
+			continue;
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static void ckpt_set_mm_fields(const struct ckpt_restore *r)
 {
 	struct mm_struct *mm = current->mm;
@@ -928,6 +976,8 @@ int ckpt_restore_mm(struct ckpt_restore *r)
 			err = ckpt_map_shanon(r, v);
 		else
 			err = ckpt_map_vma(v, &last, &last_v);
+		if (!err)
+			err = ckpt_advise_vma(&v->rec);
 		if (err) {
 			r->err.addr = v->rec.start;
 			ckpt_fail(&r->err, CKPT_OBJ_VMA, err);
@@ -986,45 +1036,96 @@ ckpt_vma_of(const struct ckpt_restore *r, u64 start, u64 end)
 	return NULL;
 }
 
-static int ckpt_fill_pages(const struct ckpt_restore *r, const void *rec,
+/*
+ * Read the PAGES record whose header was peeked straight into the pages
+ * it names: check where they go, pin them (faulting them in; a forced
+ * write breaks COW where the mapping is read-only), read the data into
+ * them, verify the checksum over what landed.
+ */
+/*
+ * Shared anonymous memory: straight into its file's pages, as the mapping
+ * may be read-only.
+ */
+static int ckpt_fill_shanon(struct ckpt_restore *r,
+			    const struct ckpt_restore_vma *v,
+			    const struct ckpt_rec_pages *rp, struct page **pages)
+{
+	struct file *f = ckpt_shanon_of(r, v->rec.ino);
+	pgoff_t first = (rp->addr - v->rec.start) >> PAGE_SHIFT;
+	unsigned int i, got;
+	int err = 0;
+
+	if (!f)
+		return -EBADMSG;
+	for (got = 0; got < rp->nr_pages; got++) {
+		struct page *p = shmem_read_mapping_page(f->f_mapping,
+							 first + got);
+
+		if (IS_ERR(p)) {
+			err = PTR_ERR(p);
+			break;
+		}
+		pages[got] = p;
+	}
+	if (!err)
+		err = ckpt_read_pages_data(&r->in, pages, rp->nr_pages);
+	for (i = 0; i < got; i++) {
+		if (!err)
+			set_page_dirty_lock(pages[i]);
+		put_page(pages[i]);
+	}
+	if (!err)
+		r->in.nr_pages += rp->nr_pages;
+	return err;
+}
+
+static int ckpt_fill_pages(struct ckpt_restore *r, struct page **pages,
 			   u32 len)
 {
-	const struct ckpt_rec_pages *rp = rec;
+	struct mm_struct *mm = current->mm;
 	const struct ckpt_restore_vma *v;
+	struct ckpt_rec_pages rp;
+	unsigned int got = 0;
 	size_t bytes;
+	int err;
 
-	if (len < sizeof(*rp) || rp->reserved || !rp->nr_pages ||
-	    rp->nr_pages > CKPT_PAGES_MAX || !PAGE_ALIGNED(rp->addr) ||
-	    !ckpt_addr_ok(rp->addr))
+	err = ckpt_read_pages_head(&r->in, &rp);
+	if (err)
+		return err;
+	if (rp.reserved || !rp.nr_pages || rp.nr_pages > CKPT_PAGES_MAX ||
+	    !PAGE_ALIGNED(rp.addr) || !ckpt_addr_ok(rp.addr))
 		return -EBADMSG;
-	bytes = (size_t)rp->nr_pages * PAGE_SIZE;
-	if (len != sizeof(*rp) + bytes)
+	bytes = (size_t)rp.nr_pages * PAGE_SIZE;
+	if (len != sizeof(rp) + bytes)
 		return -EBADMSG;
-	v = ckpt_vma_of(r, rp->addr, rp->addr + bytes);
-	if (v && v->rec.kind == CKPT_VMA_SHARED_ANON) {
-		/* Through its file: the mapping may be read-only. */
-		struct file *f = ckpt_shanon_of(r, v->rec.ino);
-		loff_t pos = rp->addr - v->rec.start;
-		ssize_t n;
-
-		if (!f)
-			return -EBADMSG;
-		n = kernel_write(f, rp + 1, bytes, &pos);
-		return n == bytes ? 0 : n < 0 ? n : -EIO;
-	}
+	v = ckpt_vma_of(r, rp.addr, rp.addr + bytes);
+	if (v && v->rec.kind == CKPT_VMA_SHARED_ANON)
+		return ckpt_fill_shanon(r, v, &rp, pages);
 	if (!v || (v->rec.kind != CKPT_VMA_ANON &&
 		   v->rec.kind != CKPT_VMA_FILE_PRIVATE))
 		return -EBADMSG;
-	if (v->rec.prot & PROT_WRITE) {
-		if (copy_to_user((void __user *)(unsigned long)rp->addr,
-				 rp + 1, bytes))
-			return -EFAULT;
-		return 0;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	while (got < rp.nr_pages) {
+		long n = pin_user_pages(rp.addr + got * PAGE_SIZE,
+					rp.nr_pages - got,
+					FOLL_WRITE | FOLL_FORCE,
+					pages + got, NULL);
+
+		if (n <= 0) {
+			err = n ? n : -EFAULT;
+			break;
+		}
+		got += n;
 	}
-	if (access_process_vm(current, rp->addr, (void *)(rp + 1), bytes,
-			      FOLL_FORCE | FOLL_WRITE) != bytes)
-		return -EFAULT;
-	return 0;
+	mmap_read_unlock(mm);
+	if (!err)
+		err = ckpt_read_pages_data(&r->in, pages, rp.nr_pages);
+	unpin_user_pages_dirty_lock(pages, got, true);
+	if (!err)
+		r->in.nr_pages += rp.nr_pages;
+	return err;
 }
 
 static int ckpt_read_end(struct ckpt_restore *r)
@@ -1044,33 +1145,43 @@ static int ckpt_read_end(struct ckpt_restore *r)
 	return 0;
 }
 
-/* Stream the PAGES records into the new address space, up to END. */
+/*
+ * Stream the PAGES records into the new address space, up to END.  A
+ * record that fails its checksum has already been read into place: the
+ * error kills the restored process (past the point of no return).
+ */
 int ckpt_restore_pages(struct ckpt_restore *r)
 {
 	struct ckpt_rec_header h;
-	void *p;
-	u32 len;
+	struct page **pages;
 	int err;
 
+	pages = kmalloc_array(CKPT_PAGES_MAX, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return -ENOMEM;
 	for (;;) {
 		err = ckpt_peek_rec(&r->in, &h);
 		if (err)
 			break;
 		r->err.type = h.type;
 		r->err.offset = r->in.rec_offset;
-		if (h.type == CKPT_REC_END)
-			return ckpt_read_end(r);
-		if (h.type != CKPT_REC_PAGES)
-			return -EBADMSG;
-		err = ckpt_read_rec(&r->in, &p, &len);
-		if (!err)
-			err = ckpt_fill_pages(r, p, len);
+		if (h.type == CKPT_REC_END) {
+			err = ckpt_read_end(r);
+			break;
+		}
+		if (h.type != CKPT_REC_PAGES) {
+			err = -EBADMSG;
+			break;
+		}
+		err = ckpt_fill_pages(r, pages, h.len);
 		if (err)
 			break;
-		r->in.nr_pages += ((struct ckpt_rec_pages *)p)->nr_pages;
-		if (fatal_signal_pending(current))
-			return -EINTR;
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
 		cond_resched();
 	}
+	kfree(pages);
 	return err;
 }

@@ -146,6 +146,12 @@ static int open_output(const struct ckpt_opts *o, struct ckpt_out *out)
 			ckpt_hint("use -o FILE, or redirect or pipe stdout");
 			return CKPT_EXIT_USAGE;
 		}
+		/*
+		 * A pipe as large as an unprivileged user may make it (1 MiB
+		 * by default): fewer wakeups of the reader.  Best effort.
+		 */
+		if (!fstat(out->fd, &st) && S_ISFIFO(st.st_mode))
+			ckpt_grow_pipe(out->fd);
 		return 0;
 	}
 	out->name = o->output;

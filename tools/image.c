@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "crc32.h"
+#include "csum.h"
 #include "image.h"
 
 _Static_assert(sizeof(struct ckpt_image_header) == 192, "image header");
@@ -154,7 +154,7 @@ static int check_header_csum(struct ckpt_image *img)
 	uint32_t crc;
 
 	h.csum = 0;
-	crc = ckpt_crc32(0, &h, sizeof(h));
+	crc = ckpt_csum2(&h, sizeof(h), NULL, 0);
 	if (crc != img->hdr.csum)
 		return img_error(img, -EBADMSG, 0, 0,
 				 "bad checksum in the image header at offset 0 (stored 0x%08x, computed 0x%08x)",
@@ -1139,8 +1139,7 @@ static int read_rec_payload(struct ckpt_image *img)
 				 img->offset, ckpt_rec_name(h.type),
 				 img->rec_offset);
 	h.csum = 0;
-	crc = ckpt_crc32(0, &h, sizeof(h));
-	crc = ckpt_crc32(crc, img->payload, h.len);
+	crc = ckpt_csum2(&h, sizeof(h), img->payload, h.len);
 	if (crc != img->rec.csum)
 		return img_error(img, -EBADMSG, img->rec_offset, h.type,
 				 "bad checksum in %s record at offset %" PRIu64 " (stored 0x%08x, computed 0x%08x)",

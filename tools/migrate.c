@@ -19,7 +19,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <linux/vm_sockets.h>
-#include "crc32.h"
+#include "csum.h"
 #include "migrate.h"
 
 int64_t ckpt_now_ms(void)
@@ -32,14 +32,18 @@ int64_t ckpt_now_ms(void)
 
 /* ---- messages ----------------------------------------------------- */
 
+/* The low 32 bits of the XXH64 of @msg with its csum field zeroed. */
 static uint32_t msg_crc(const void *msg, size_t len, size_t csum_off)
 {
-	uint32_t zero = 0, crc;
+	struct ckpt_csum s;
+	uint32_t zero = 0;
 
-	crc = ckpt_crc32(0, msg, csum_off);
-	crc = ckpt_crc32(crc, &zero, sizeof(zero));
-	return ckpt_crc32(crc, (const char *)msg + csum_off + sizeof(zero),
-			  len - csum_off - sizeof(zero));
+	ckpt_csum_init(&s);
+	ckpt_csum_update(&s, msg, csum_off);
+	ckpt_csum_update(&s, &zero, sizeof(zero));
+	ckpt_csum_update(&s, (const char *)msg + csum_off + sizeof(zero),
+			 len - csum_off - sizeof(zero));
+	return (uint32_t)ckpt_csum_digest(&s);
 }
 
 #define SEAL(m, type, magic_val) do {					\

@@ -19,8 +19,9 @@
  *                        timeout kills the process it restored: the source
  *                        resumed.
  *
- * All fields little-endian (x86-64 only), each message with a CRC-32 of
- * itself with csum = 0; any bad field ends the connection.
+ * All fields little-endian (x86-64 only), each message with a checksum
+ * of itself with csum = 0 (the image's: the low 32 bits of its XXH64);
+ * any bad field ends the connection.
  */
 #ifndef CKPT_TOOLS_MIGRATE_H
 #define CKPT_TOOLS_MIGRATE_H

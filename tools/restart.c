@@ -890,6 +890,17 @@ static int spool_stdin(struct restart *r)
 	fd = memfd_create("ckpt-image", MFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	/*
+	 * From a pipe, splice(): one copy, from the pipe's pages into the
+	 * memfd's, and no trip through user memory.  Anything else (a
+	 * socket), or a pipe splice refuses, goes through read and write.
+	 */
+	ckpt_grow_pipe(STDIN_FILENO);
+	do
+		n = splice(STDIN_FILENO, NULL, fd, NULL, 1 << 20, 0);
+	while (n > 0 || (n < 0 && errno == EINTR));
+	if (n < 0 && errno != EINVAL)
+		err = -errno;
 	while (!err && (n = ckpt_read_full(STDIN_FILENO, buf,
 					   sizeof(buf))) > 0)
 		err = ckpt_write_full(fd, buf, n);

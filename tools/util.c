@@ -307,3 +307,17 @@ void ckpt_dev_report(int err)
 			  strerror(-err));
 	}
 }
+
+/*
+ * Make @fd, if it is a pipe smaller than 1 MiB, 1 MiB large (what
+ * /proc/sys/fs/pipe-max-size lets anyone ask for by default), for fewer
+ * wakeups when an image streams through it.  Best effort: errors, as
+ * EPERM over a lower limit, are ignored.
+ */
+void ckpt_grow_pipe(int fd)
+{
+	int size = fcntl(fd, F_GETPIPE_SZ);
+
+	if (size >= 0 && size < (1 << 20))
+		fcntl(fd, F_SETPIPE_SZ, 1 << 20);
+}

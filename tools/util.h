@@ -47,6 +47,7 @@ const char *ckpt_signame(int sig, char *buf, size_t size);
 void ckpt_xfeature_names(uint64_t mask, char *buf, size_t size);
 
 ssize_t ckpt_read_full(int fd, void *buf, size_t len);
+void ckpt_grow_pipe(int fd);
 int ckpt_write_full(int fd, const void *buf, size_t len);
 int ckpt_parse_pid(const char *s, pid_t *pid);
 int ckpt_parse_u64(const char *s, uint64_t *val);

@@ -77,37 +77,57 @@ median() {
 	}'
 }
 
-# measure WORKLOAD DEST TOOL REPS MODE ARGS...: run bench, record medians in
-# $DB as "WORKLOAD DEST TOOL ok RUNS CKPT_NS RESTART_NS TOTAL_NS BYTES
-# CKPT_RSS RESTART_RSS" or "WORKLOAD DEST TOOL na REASON...".
-measure() {
-	wl=$1 dest=$2 tool=$3 reps=$4 mode=$5
-	shift 5
-	if [ -n "$maxreps" ] && [ "$reps" -gt "$maxreps" ]; then reps=$maxreps; fi
+# run_once WORKLOAD DEST TOOL MODE ARGS...: one run of bench, appended to
+# $W/acc/WORKLOAD.DEST.TOOL (its stdout), with its time and status.  A
+# measurement that failed or was n/a once is not run again.
+run_once() {
+	wl=$1 dest=$2 tool=$3 mode=$4
+	shift 4
+	a=$W/acc/$wl.$dest.$tool
+	[ -e "$a.rc" ] && [ "$(cat "$a.rc")" != 0 ] && return 1
 	t0=$(uptime_s)
-	bench -r "$reps" -d $W/run "$mode" "$@" >$W/out 2>$W/err
+	bench -r 1 -d $W/run "$mode" "$@" >$W/out 2>$W/err
 	rc=$?
 	t1=$(uptime_s)
-	sed "s/^/ckpt-bench: raw $wl $dest $tool /" $W/out
+	cat $W/out >>"$a"
+	echo $rc >"$a.rc"
+	awk -v a="$t0" -v b="$t1" -v t="$(cat "$a.t" 2>/dev/null || echo 0)" \
+		'BEGIN { printf "%.1f\n", t + b - a }' >"$a.t.new" && mv "$a.t.new" "$a.t"
+	if [ $rc != 0 ]; then
+		cp $W/err "$a.err"
+		return 1
+	fi
+	return 0
+}
+
+# finish WORKLOAD DEST TOOL: record the medians of its runs in $DB as
+# "WORKLOAD DEST TOOL ok RUNS CKPT_NS RESTART_NS TOTAL_NS BYTES CKPT_RSS
+# RESTART_RSS" or "WORKLOAD DEST TOOL na|fail REASON...".
+finish() {
+	wl=$1 dest=$2 tool=$3
+	a=$W/acc/$wl.$dest.$tool
+	[ -e "$a" ] || return 1
+	rc=$(cat "$a.rc")
+	sed "s/^/ckpt-bench: raw $wl $dest $tool /" "$a"
 	# NOTE lines: the first of each kind, and in how many runs it came.
 	awk -v p="$wl $dest $tool" '$1 == "NOTE" { k = $2 " " $3; if (!(k in n)) { o[++m] = k; l[k] = $0 } n[k]++ }
 		END { for (i = 1; i <= m; i++) { t = l[o[i]]; sub(/^NOTE /, "", t); printf "%s: %s (%d of the runs)\n", p, t, n[o[i]] } }' \
-		$W/out >>$W/notes
-	line=$(grep '^REP ' $W/out | median)
-	if [ $rc = 0 ] && [ -n "$line" ]; then
+		"$a" >>$W/notes
+	line=$(grep '^REP ' "$a" | median)
+	if [ "$rc" = 0 ] && [ -n "$line" ]; then
 		echo "$wl $dest $tool ok $line" >>$DB
-		say "$wl $dest $tool: $reps runs in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')s"
+		say "$wl $dest $tool: ${line%% *} runs in $(cat "$a.t")s"
 		return 0
 	fi
-	why=$(grep -E '^(NA|ERROR) ' $W/out | tail -n 1 | cut -d' ' -f2-)
-	[ -n "$why" ] || why="bench exit status $rc: $(tail -n 1 $W/err)"
-	if [ $rc = 3 ]; then
+	why=$(grep -E '^(NA|ERROR) ' "$a" | tail -n 1 | cut -d' ' -f2-)
+	[ -n "$why" ] || why="bench exit status $rc: $(tail -n 1 "$a.err")"
+	if [ "$rc" = 3 ]; then
 		echo "$wl $dest $tool na $why" >>$DB
 		say "$wl $dest $tool: n/a: $why"
 	else
 		echo "$wl $dest $tool fail $why" >>$DB
 		say "$wl $dest $tool: FAILED: $why"
-		sed 's/^/    /' $W/err | tail -n 40
+		sed 's/^/    /' "$a.err" | tail -n 40
 		failed=1
 	fi
 	return 1
@@ -119,29 +139,43 @@ field() {
 		'$1 == w && $2 == d && $3 == t && $4 == "ok" { print $n }' $DB
 }
 
-# workload NAME REPS WORKLOAD-ARGS...: every measurement of one workload.
+# workload NAME REPS WORKLOAD-ARGS...: every measurement of one workload,
+# interleaved: each round runs ckpt, CRIU, ckpt through a pipe and the
+# baselines once, so that a change of load on the host (TCG shares its
+# CPUs) falls on all of them alike and the ratios stay meaningful.
 workload() {
 	name=$1 reps=$2
 	shift 2
 	case $only in "" | *,$name,*) ;; *) return ;; esac
-	mkdir -p $W/run
-	if measure "$name" tmpfs ckpt "$reps" ckpt-file -- workload $W/run "$@"; then
-		bytes=$(field "$name" tmpfs ckpt 9)
-	else
-		bytes=
-	fi
+	if [ -n "$maxreps" ] && [ "$reps" -gt "$maxreps" ]; then reps=$maxreps; fi
+	rm -rf $W/acc
+	mkdir -p $W/run $W/acc
+	bytes=
+	i=0
+	while [ $i -lt "$reps" ]; do
+		i=$((i + 1))
+		run_once "$name" tmpfs ckpt ckpt-file -- workload $W/run "$@"
+		# The baselines move as many bytes as ckpt's (first) image has.
+		[ -n "$bytes" ] || bytes=$(grep -m1 '^REP ' $W/acc/$name.tmpfs.ckpt 2>/dev/null |
+					   awk '{ print $5 }')
+		[ $criu_ok = 1 ] &&
+			run_once "$name" tmpfs criu criu-file -- workload $W/run "$@"
+		run_once "$name" pipe ckpt ckpt-pipe -- workload $W/run "$@"
+		if [ -n "$bytes" ]; then
+			run_once "$name" tmpfs base base-file "$bytes"
+			run_once "$name" pipe base base-pipe "$bytes"
+		fi
+	done
+	finish "$name" tmpfs ckpt
 	if [ $criu_ok = 1 ]; then
-		measure "$name" tmpfs criu "$reps" criu-file -- workload $W/run "$@"
+		finish "$name" tmpfs criu
 	else
 		echo "$name tmpfs criu na $criu_why" >>$DB
 	fi
-	measure "$name" pipe ckpt "$reps" ckpt-pipe -- workload $W/run "$@"
-	# The baselines move as many bytes as ckpt's image has.
-	if [ -n "$bytes" ]; then
-		measure "$name" tmpfs base "$reps" base-file "$bytes"
-		measure "$name" pipe base "$reps" base-pipe "$bytes"
-	fi
-	rm -rf $W/run
+	finish "$name" pipe ckpt
+	finish "$name" tmpfs base
+	finish "$name" pipe base
+	rm -rf $W/run $W/acc
 }
 
 say "start: $(nproc) CPU(s), $(awk '/MemTotal/ { printf "%d MiB", $2 / 1024 }' /proc/meminfo)," \

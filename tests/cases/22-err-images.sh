@@ -134,7 +134,7 @@ try "bit flip in END" EBADMSG
 
 # (d) contents changed, CRC fixed up
 set_fixed 8 4 1
-try "image version 1 (before trees)" EPROTO
+try "image version 1 (CRC-32 checksums, before trees)" EPROTO
 set_fixed 8 4 99
 try "image version 99" EPROTO
 set_fixed 16 4 0x40000003

@@ -9,7 +9,8 @@
  *	"0 HEADER SIZE", the last "SIZE EOF 0".  Offsets are of the record
  *	header; its payload starts 16 bytes later.
  *   imgedit check FILE
- *	recompute every CRC; print "crc ok" or the first bad one (exit 1)
+ *	recompute every checksum (XXH64, low 32 bits); print "crc ok" or the
+ *	first bad one (exit 1)
  *   imgedit flip FILE OFFSET XORBYTE
  *	xor one byte in place; CRCs are left as they are
  *   imgedit set FILE OFFSET WIDTH VALUE
@@ -51,28 +52,76 @@ static const char *const type_names[] = {
 #endif
 };
 
-static uint32_t crc_table[256];
+/* XXH64, seed 0, one buffer (the image checksum is its low 32 bits). */
+#define X1	0x9E3779B185EBCA87ULL
+#define X2	0xC2B2AE3D27D4EB4FULL
+#define X3	0x165667B19E3779F9ULL
+#define X4	0x85EBCA77C2B2AE63ULL
+#define X5	0x27D4EB2F165667C5ULL
 
-static void crc_init(void)
+static uint64_t rotl(uint64_t x, int r)
 {
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-
-		for (int k = 0; k < 8; k++)
-			c = c & 1 ? 0xEDB88320U ^ (c >> 1) : c >> 1;
-		crc_table[i] = c;
-	}
+	return (x << r) | (x >> (64 - r));
 }
 
-/* zlib-compatible: crc32(crc32(0, a), b) chains. */
-static uint32_t crc32_update(uint32_t crc, const void *buf, size_t len)
+static uint64_t get_le(const uint8_t *p, int n)
 {
-	const uint8_t *p = buf;
+	uint64_t v = 0;
 
-	crc = ~crc;
-	while (len--)
-		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
-	return ~crc;
+	memcpy(&v, p, n);
+	return v;
+}
+
+static uint64_t xround(uint64_t acc, uint64_t in)
+{
+	return rotl(acc + in * X2, 31) * X1;
+}
+
+static uint64_t xxh64(const uint8_t *p, size_t len)
+{
+	const uint8_t *end = p + len;
+	uint64_t h, v[4] = { X1 + X2, X2, 0, -X1 };
+
+	if (len >= 32) {
+		for (; p + 32 <= end; p += 32)
+			for (int i = 0; i < 4; i++)
+				v[i] = xround(v[i], get_le(p + 8 * i, 8));
+		h = rotl(v[0], 1) + rotl(v[1], 7) + rotl(v[2], 12) +
+		    rotl(v[3], 18);
+		for (int i = 0; i < 4; i++)
+			h = (h ^ xround(0, v[i])) * X1 + X4;
+	} else {
+		h = X5;
+	}
+	h += len;
+	for (; p + 8 <= end; p += 8)
+		h = rotl(h ^ xround(0, get_le(p, 8)), 27) * X1 + X4;
+	if (p + 4 <= end) {
+		h = rotl(h ^ get_le(p, 4) * X1, 23) * X2 + X3;
+		p += 4;
+	}
+	for (; p < end; p++)
+		h = rotl(h ^ *p * X5, 11) * X1;
+	h = (h ^ (h >> 33)) * X2;
+	h = (h ^ (h >> 29)) * X3;
+	return h ^ (h >> 32);
+}
+
+/* The csum of @len bytes at @p, with its u32 csum field at @csum_off zero. */
+static uint32_t csum_of(const uint8_t *p, size_t len, size_t csum_off)
+{
+	uint8_t *copy = malloc(len);
+	uint32_t c;
+
+	if (!copy) {
+		perror("imgedit");
+		exit(1);
+	}
+	memcpy(copy, p, len);
+	memset(copy + csum_off, 0, 4);
+	c = (uint32_t)xxh64(copy, len);
+	free(copy);
+	return c;
 }
 
 struct image {
@@ -118,11 +167,8 @@ static size_t header_size(const struct image *img)
 
 static uint32_t header_crc(const struct image *img)
 {
-	struct ckpt_image_header h;
-
-	memcpy(&h, img->data, sizeof(h));
-	h.csum = 0;
-	return crc32_update(0, &h, sizeof(h));
+	return csum_of(img->data, sizeof(struct ckpt_image_header),
+		       offsetof(struct ckpt_image_header, csum));
 }
 
 static uint32_t record_crc(const struct image *img, size_t off)
@@ -130,9 +176,8 @@ static uint32_t record_crc(const struct image *img, size_t off)
 	struct ckpt_rec_header rh;
 
 	memcpy(&rh, img->data + off, sizeof(rh));
-	rh.csum = 0;
-	return crc32_update(crc32_update(0, &rh, sizeof(rh)),
-			    img->data + off + sizeof(rh), rh.len);
+	return csum_of(img->data + off, sizeof(rh) + rh.len,
+		       offsetof(struct ckpt_rec_header, csum));
 }
 
 /*
@@ -336,7 +381,6 @@ int main(int argc, char **argv)
 	struct image img;
 	long long a, b, c;
 
-	crc_init();
 	if (argc < 3)
 		usage();
 	if (!strcmp(argv[1], "garbage")) {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
-#include "../../tools/crc32.h"
+#include "../../tools/csum.h"
 #include "imgbuild.h"
 
 struct ib_state {
@@ -54,7 +54,7 @@ static void ib_header(struct ib_state *s)
 	if (s->ops && s->ops->header)
 		s->ops->header(&h, s->ops->ctx);
 	h.csum = 0;
-	h.csum = ckpt_crc32(0, &h, sizeof(h));
+	h.csum = ckpt_csum2(&h, sizeof(h), NULL, 0);
 	if (s->ops)
 		h.csum ^= s->ops->hdr_csum_xor;
 	ib_append(s, &h, sizeof(h));
@@ -81,8 +81,7 @@ static void ib_emit(struct ib_state *s)
 	h.flags = r->flags;
 	h.len = r->len;
 	h.csum = 0;
-	h.csum = ckpt_crc32(0, &h, sizeof(h));
-	h.csum = ckpt_crc32(h.csum, r->payload, r->len) ^ r->csum_xor;
+	h.csum = ckpt_csum2(&h, sizeof(h), r->payload, r->len) ^ r->csum_xor;
 	if (img->nr < IB_MAX_RECS) {
 		img->off[img->nr] = img->len;
 		img->type[img->nr] = type;	/* before the hook */

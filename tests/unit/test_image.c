@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "../../tools/crc32.h"
 #include "../../tools/image.h"
 #include "../../tools/util.h"
+#include "../../tools/csum.h"
 #include "imgbuild.h"
 #include "unit.h"
 
@@ -1188,8 +1188,7 @@ static void tb_rec(struct tree_buf *t, uint32_t type, const void *p,
 {
 	struct ckpt_rec_header h = { .type = type, .len = len };
 
-	h.csum = ckpt_crc32(0, &h, sizeof(h));
-	h.csum = ckpt_crc32(h.csum, p, len);
+	h.csum = ckpt_csum2(&h, sizeof(h), p, len);
 	tb_put(t, &h, sizeof(h));
 	tb_put(t, p, len);
 	t->nr_records++;
@@ -1253,7 +1252,7 @@ static struct result tree_case(const struct ckpt_rec_tree_task *tt,
 	memcpy(&h, img.buf, sizeof(h));
 	h.nr_tasks = n;
 	h.csum = 0;
-	h.csum = ckpt_crc32(0, &h, sizeof(h));
+	h.csum = ckpt_csum2(&h, sizeof(h), NULL, 0);
 	tb_put(&t, &h, sizeof(h));
 	tb_rec(&t, CKPT_REC_TREE, tt, n * sizeof(*tt));
 	for (i = 0; i < n; i++)

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <linux/vm_sockets.h>
-#include "../../tools/crc32.h"
+#include "../../tools/csum.h"
 #include "../../tools/migrate.h"
 #include "unit.h"
 
@@ -123,7 +123,7 @@ UNIT_TEST(migrate_verdict)
 	ckpt_mig_verdict_seal(&v);
 	v.version = 2;
 	v.csum = 0;
-	v.csum = ckpt_crc32(0, &v, sizeof(v));
+	v.csum = ckpt_csum2(&v, sizeof(v), NULL, 0);
 	CHECK_EQ(ckpt_mig_verdict_check(&v), -EPROTO);
 }
 

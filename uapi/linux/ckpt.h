@@ -382,9 +382,10 @@ struct ckpt_pid_claim_args {
  *   struct ckpt_image_header
  *   records: struct ckpt_rec_header, then rec.len payload bytes
  *
- * Each record's csum is the CRC-32 (IEEE 802.3, as zlib's crc32()) of its
- * header with csum set to 0, followed by its payload.  The image header
- * carries its own CRC the same way.
+ * Each record's csum is the low 32 bits of the XXH64 (seed 0, as the
+ * kernel's xxh64()) of its header with csum set to 0, followed by its
+ * payload.  The image header carries its own csum the same way.  (Version
+ * 1 images used CRC-32; they are refused.)
  *
  * Record order for one task (enforced: types never decrease, and only VMA,
  * FILE, PIPEDATA, THREAD, GHOSTDATA, FDSTATE, SHMEM, SHMDATA and PAGES
@@ -422,7 +423,7 @@ struct ckpt_pid_claim_args {
  * @time_ns: CLOCK_REALTIME when the checkpoint was taken
  * @release: utsname release of the kernel (NUL-padded)
  * @build: utsname version of the kernel (NUL-padded, truncated)
- * @csum: CRC-32 of this header with csum = 0
+ * @csum: low 32 bits of the XXH64 of this header with csum = 0
  * @reserved: 0
  */
 struct ckpt_image_header {
@@ -485,7 +486,7 @@ struct ckpt_image_header {
  * @type: CKPT_REC_*
  * @flags: 0
  * @len: payload bytes that follow
- * @csum: CRC-32 of this header (csum = 0) and the payload
+ * @csum: low 32 bits of the XXH64 of this header (csum = 0) and the payload
  */
 struct ckpt_rec_header {
 	__u32 type;
@@ -626,7 +627,11 @@ struct ckpt_rec_mm {
  *	CKPT_VMA_SHARED_ANON, @ino names the shared memory (one object for
  *	every mapping with that @ino, in every process of a tree) and @size
  *	is its size, which the mapping covers whole (@pgoff 0)
- * @vm_flags: the kernel's vm_flags (informative)
+ * @vm_flags: the kernel's vm_flags; a restore re-applies the madvise()
+ *	hints among them (VM_HUGEPAGE 0x20000000, VM_NOHUGEPAGE 0x40000000,
+ *	VM_DONTCOPY 0x20000, VM_WIPEONFORK 0x2000000, VM_DONTDUMP
+ *	0x4000000, VM_SEQ_READ 0x8000, VM_RAND_READ 0x10000); the other
+ *	bits are informative
  */
 struct ckpt_rec_vma {
 	__u64 start;
