@@ -391,6 +391,9 @@ struct file *ckpt_tree_shanon(const struct ckpt_restore *r, u64 ino);
 /* ghosts.c */
 struct ckpt_ghosts;
 const char *ckpt_ghost_path(struct file *f, char *buf);
+int ckpt_note_file_once(struct xarray *files, struct file *f, u64 *bytes,
+			u64 max);
+void ckpt_files_once_destroy(struct xarray *files);
 int ckpt_note_ghost(struct ckpt_dump *d, struct file *f);
 void ckpt_ghosts_destroy(struct ckpt_dump *d);
 int ckpt_dump_ghosts(struct ckpt_dump *d);

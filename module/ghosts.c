@@ -42,34 +42,50 @@ const char *ckpt_ghost_path(struct file *f, char *buf)
 	return p;
 }
 
-int ckpt_note_ghost(struct ckpt_dump *d, struct file *f)
+/*
+ * Keep a reference to @f in @files, once per inode, its size counted in
+ * *@bytes against @max (EOPNOTSUPP beyond): the files whose contents the
+ * image carries (deleted files here, memfds in memfd.c).
+ */
+int ckpt_note_file_once(struct xarray *files, struct file *f, u64 *bytes,
+			u64 max)
 {
 	struct inode *inode = file_inode(f);
 	loff_t size = i_size_read(inode);
 	int err;
 
-	if (xa_load(&d->ghosts, inode->i_ino))
+	if (xa_load(files, inode->i_ino))
 		return 0;
-	if (size > CKPT_GHOST_MAX_DATA - d->ghost_bytes)
+	if (size > max - *bytes)
 		return -EOPNOTSUPP;
-	err = xa_err(xa_store(&d->ghosts, inode->i_ino, get_file(f),
-			      GFP_KERNEL));
+	err = xa_err(xa_store(files, inode->i_ino, get_file(f), GFP_KERNEL));
 	if (err) {
 		fput(f);
 		return err;
 	}
-	d->ghost_bytes += size;
+	*bytes += size;
 	return 0;
 }
 
-void ckpt_ghosts_destroy(struct ckpt_dump *d)
+void ckpt_files_once_destroy(struct xarray *files)
 {
 	struct file *f;
 	unsigned long ino;
 
-	xa_for_each(&d->ghosts, ino, f)
+	xa_for_each(files, ino, f)
 		fput(f);
-	xa_destroy(&d->ghosts);
+	xa_destroy(files);
+}
+
+int ckpt_note_ghost(struct ckpt_dump *d, struct file *f)
+{
+	return ckpt_note_file_once(&d->ghosts, f, &d->ghost_bytes,
+				   CKPT_GHOST_MAX_DATA);
+}
+
+void ckpt_ghosts_destroy(struct ckpt_dump *d)
+{
+	ckpt_files_once_destroy(&d->ghosts);
 }
 
 static int ckpt_dump_ghost(struct ckpt_dump *d, unsigned long ino,

@@ -54,32 +54,13 @@ u32 ckpt_shmem_kind(struct file *f)
 
 int ckpt_note_shmem(struct ckpt_dump *d, struct file *f)
 {
-	struct inode *inode = file_inode(f);
-	loff_t size = i_size_read(inode);
-	int err;
-
-	if (xa_load(&d->shmems, inode->i_ino))
-		return 0;
-	if (size > CKPT_SHMEM_MAX_DATA - d->shmem_bytes)
-		return -EOPNOTSUPP;
-	err = xa_err(xa_store(&d->shmems, inode->i_ino, get_file(f),
-			      GFP_KERNEL));
-	if (err) {
-		fput(f);
-		return err;
-	}
-	d->shmem_bytes += size;
-	return 0;
+	return ckpt_note_file_once(&d->shmems, f, &d->shmem_bytes,
+				   CKPT_SHMEM_MAX_DATA);
 }
 
 void ckpt_shmems_destroy(struct ckpt_dump *d)
 {
-	struct file *f;
-	unsigned long ino;
-
-	xa_for_each(&d->shmems, ino, f)
-		fput(f);
-	xa_destroy(&d->shmems);
+	ckpt_files_once_destroy(&d->shmems);
 }
 
 static int ckpt_dump_shmem_rec(struct ckpt_dump *d, unsigned long ino,

@@ -273,3 +273,43 @@ prog_finish() {
 	[ "$_st" -eq 0 ] || fail "the restored program exited with $_st: $(cat p.err)"
 	grep -q "all checks passed" p.out || fail "it did not report success"
 }
+
+# ---- fdkinds (cases 50-55) ----------------------------------------------
+
+# fdkinds_twice MODE PATTERN...: run "fdkinds MODE", checkpoint it (killed),
+# check that ckpt show's decoding of the image holds every PATTERN, restore
+# it, checkpoint and restore it again (the restored objects are saved
+# too), then let it check its own state: exit 0 and "all checks passed".
+fdkinds_twice() {
+	_mode=$1
+	shift
+	DUMP_ON_FAIL="p.err ckpt.err restart.err ckpt2.err restart2.err show.out"
+	fdkinds "$_mode" "$TESTDIR" </dev/null >p.out 2>p.err &
+	_pid=$!
+	track "$_pid"
+	wait_for 30 test -e ready || fail "fdkinds $_mode did not start"
+	ckpt --kill -o img "$_pid" 2>ckpt.err || fail "ckpt --kill failed: $(cat ckpt.err)"
+	wait "$_pid"
+	ckpt show img >show.out 2>&1 || fail "ckpt show rejects the image"
+	for _p in "$@"; do
+		grep -q -- "$_p" show.out || fail "ckpt show has no '$_p'"
+	done
+	restart -v --wait img </dev/null >restart.out 2>restart.err &
+	_rpid=$!
+	track "$_pid" "$_rpid"
+	wait_for 30 grep -q "restored pid $_pid" restart.err ||
+		fail "pid $_pid did not come back"
+	ckpt --kill -o img2 "$_pid" 2>ckpt2.err ||
+		fail "second ckpt --kill failed: $(cat ckpt2.err)"
+	wait "$_rpid"
+	restart --wait img2 </dev/null >restart2.out 2>restart2.err &
+	_rpid=$!
+	track "$_rpid"
+	wait_for 30 proc_alive "$_pid" ||
+		fail "pid $_pid did not come back from the second image"
+	touch go
+	wait "$_rpid"
+	_st=$?
+	[ "$_st" -eq 0 ] || fail "restored fdkinds $_mode exited with $_st: $(cat p.err)"
+	grep -q "all checks passed" p.out || fail "fdkinds $_mode did not report success"
+}
