@@ -32,6 +32,12 @@ struct bio_vec;
 struct ckpt_ksyms {
 	bool (*ptrace_may_access)(struct task_struct *task, unsigned int mode);
 	long (*hrtimer_nanosleep_restart)(struct restart_block *rb);
+	/* task.c: ITIMER_PROF and ITIMER_VIRTUAL */
+	void (*thread_group_cputime)(struct task_struct *tsk,
+				     struct task_cputime *times);
+	void (*set_process_cpu_timer)(struct task_struct *tsk,
+				      unsigned int clkid, u64 *newval,
+				      u64 *oldval);
 	long (*do_no_restart_syscall)(struct restart_block *rb);
 	void (*gsbase_write_cpu_inactive)(unsigned long gsbase);
 	int (*replace_mm_exe_file)(struct mm_struct *mm, struct file *exe);

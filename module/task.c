@@ -346,10 +346,20 @@ static int ckpt_read_posix_timer(struct k_itimer *timr,
 	return 0;
 }
 
+/* CPU time left on a CPU-time itimer at @now, and its interval. */
+static s64 ckpt_cpu_left(const struct cpu_itimer *it, u64 now, s64 *incr)
+{
+	if (!it->expires)
+		return 0;
+	*incr = it->incr;
+	return it->expires > now ? it->expires - now : 1;
+}
+
 /*
- * ITIMER_REAL is saved as the time left, POSIX timers on the ordinary
- * clocks with their IDs, sorted; CPU-time itimers and timers on other
- * clocks are not saved yet, so a process using them is refused.
+ * ITIMER_REAL is saved as the time left, ITIMER_PROF and ITIMER_VIRTUAL as
+ * the CPU time left, POSIX timers on the ordinary
+ * clocks with their IDs, sorted; timers on other clocks are not saved
+ * yet, so a process using them is refused.
  */
 static int ckpt_read_timers(struct task_struct *t, struct sighand_struct *sh,
 			    void *arg)
@@ -361,8 +371,16 @@ static int ckpt_read_timers(struct task_struct *t, struct sighand_struct *sh,
 	u32 i, j;
 	int err;
 
-	if (sig->it[0].expires || sig->it[1].expires)
-		return -EOPNOTSUPP;
+	if (sig->it[CPUCLOCK_PROF].expires || sig->it[CPUCLOCK_VIRT].expires) {
+		struct task_cputime ct;
+
+		ckpt_ksyms.thread_group_cputime(t, &ct);
+		tm->prof_ns = ckpt_cpu_left(&sig->it[CPUCLOCK_PROF],
+					    ct.utime + ct.stime,
+					    &tm->prof_interval_ns);
+		tm->virt_ns = ckpt_cpu_left(&sig->it[CPUCLOCK_VIRT], ct.utime,
+					    &tm->virt_interval_ns);
+	}
 	if (hrtimer_active(&sig->real_timer)) {
 		tm->real_ns = max_t(s64, __hrtimer_get_remaining(&sig->real_timer,
 								  true),
@@ -430,22 +448,35 @@ int ckpt_dump_timers(struct ckpt_dump *d)
 	return err;
 }
 
-/* Arm ITIMER_REAL, as setitimer(2) would (do_setitimer is static). */
+/* Arm a CPU-time itimer of the calling process, as setitimer(2) would. */
+static void ckpt_arm_cpu_itimer(unsigned int clk, s64 left, s64 incr)
+{
+	struct cpu_itimer *it = &current->signal->it[clk];
+	u64 nval = left;
+
+	if (!left)
+		return;
+	ckpt_ksyms.set_process_cpu_timer(current, clk, &nval, NULL);
+	it->expires = nval;
+	it->incr = incr;
+}
+
+/* Arm the interval timers, as setitimer(2) would (do_setitimer is static). */
 void ckpt_arm_timers(const struct ckpt_rec_timers *t)
 {
 	struct sighand_struct *sh = rcu_dereference_protected(current->sighand,
 							      true);
 	struct signal_struct *sig = current->signal;
 
-	if (!t->real_ns)
-		return;
 	spin_lock_irq(&sh->siglock);
-	/* Not inherited across fork: the restorer's timer is idle. */
-	if (hrtimer_try_to_cancel(&sig->real_timer) >= 0) {
+	/* Not inherited across fork: the restorer's timers are idle. */
+	if (t->real_ns && hrtimer_try_to_cancel(&sig->real_timer) >= 0) {
 		sig->it_real_incr = t->real_interval_ns;
 		hrtimer_start(&sig->real_timer, ns_to_ktime(t->real_ns),
 			      HRTIMER_MODE_REL);
 	}
+	ckpt_arm_cpu_itimer(CPUCLOCK_PROF, t->prof_ns, t->prof_interval_ns);
+	ckpt_arm_cpu_itimer(CPUCLOCK_VIRT, t->virt_ns, t->virt_interval_ns);
 	spin_unlock_irq(&sh->siglock);
 }
 
@@ -509,7 +540,11 @@ static int ckpt_check_timers(const struct ckpt_restore *r)
 	u32 i;
 
 	if (tm->real_ns < 0 || tm->real_interval_ns < 0 ||
-	    (!tm->real_ns && tm->real_interval_ns))
+	    (!tm->real_ns && tm->real_interval_ns) ||
+	    tm->prof_ns < 0 || tm->prof_interval_ns < 0 ||
+	    (!tm->prof_ns && tm->prof_interval_ns) ||
+	    tm->virt_ns < 0 || tm->virt_interval_ns < 0 ||
+	    (!tm->virt_ns && tm->virt_interval_ns))
 		return -EBADMSG;
 	if (tm->monotonic_ns < 0 || tm->boottime_ns < tm->monotonic_ns ||
 	    tm->reserved)

@@ -666,6 +666,14 @@ static int check_timers(struct ckpt_image *img)
 	    (!t->real_ns && t->real_interval_ns))
 		return img_bad(img, "ITIMER_REAL %lld ns, interval %lld ns",
 			       t->real_ns, t->real_interval_ns);
+	if (t->prof_ns < 0 || t->prof_interval_ns < 0 ||
+	    (!t->prof_ns && t->prof_interval_ns))
+		return img_bad(img, "ITIMER_PROF %lld ns, interval %lld ns",
+			       t->prof_ns, t->prof_interval_ns);
+	if (t->virt_ns < 0 || t->virt_interval_ns < 0 ||
+	    (!t->virt_ns && t->virt_interval_ns))
+		return img_bad(img, "ITIMER_VIRTUAL %lld ns, interval %lld ns",
+			       t->virt_ns, t->virt_interval_ns);
 	if (t->monotonic_ns < 0 || t->boottime_ns < t->monotonic_ns)
 		return img_bad(img, "CLOCK_MONOTONIC %lld ns, CLOCK_BOOTTIME %lld ns",
 			       t->monotonic_ns, t->boottime_ns);

@@ -623,6 +623,18 @@ static int show_record(struct show *s)
 			       t->real_interval_ns % 1000000000LL);
 		else
 			printf("  ITIMER_REAL not armed\n");
+		if (t->prof_ns)
+			printf("  ITIMER_PROF %lld.%09lld s of CPU time left, interval %lld.%09lld s\n",
+			       t->prof_ns / 1000000000LL,
+			       t->prof_ns % 1000000000LL,
+			       t->prof_interval_ns / 1000000000LL,
+			       t->prof_interval_ns % 1000000000LL);
+		if (t->virt_ns)
+			printf("  ITIMER_VIRTUAL %lld.%09lld s of user time left, interval %lld.%09lld s\n",
+			       t->virt_ns / 1000000000LL,
+			       t->virt_ns % 1000000000LL,
+			       t->virt_interval_ns / 1000000000LL,
+			       t->virt_interval_ns % 1000000000LL);
 		printf("  CLOCK_MONOTONIC %lld.%09lld s, CLOCK_BOOTTIME %lld.%09lld s\n",
 		       t->monotonic_ns / 1000000000LL,
 		       t->monotonic_ns % 1000000000LL,

@@ -786,21 +786,30 @@ struct ckpt_rec_sigpending {
  * @monotonic_ns: CLOCK_MONOTONIC as the process read it at the checkpoint
  *	(its time namespace's offset included); 0 if unknown
  * @boottime_ns: CLOCK_BOOTTIME likewise, >= @monotonic_ns
+ * @prof_ns: CPU time (user + system) left on ITIMER_PROF, 0 if not armed
+ * @prof_interval_ns: its reload value
+ * @virt_ns: user CPU time left on ITIMER_VIRTUAL, 0 if not armed
+ * @virt_interval_ns: its reload value
  * @nr_posix: struct ckpt_rec_posix_timer entries that follow, at most
  *	CKPT_MAX_POSIX_TIMERS, in ascending timer ID order
  * @reserved: 0
  *
  * Always written.  ITIMER_REAL restarts, relative to the restore, with the
- * time that was left.  The clocks let restart(1) put the process in a time
+ * time that was left, ITIMER_PROF and ITIMER_VIRTUAL with the CPU time
+ * that was left.  The clocks let restart(1) put the process in a time
  * namespace whose offsets keep its CLOCK_MONOTONIC and CLOCK_BOOTTIME from
- * going back on a machine booted later.  CPU-time itimers and POSIX timers
- * on CPU-time or alarm clocks are refused at checkpoint for now.
+ * going back on a machine booted later.  POSIX timers on CPU-time or
+ * alarm clocks are refused at checkpoint for now.
  */
 struct ckpt_rec_timers {
 	__s64 real_ns;
 	__s64 real_interval_ns;
 	__s64 monotonic_ns;
 	__s64 boottime_ns;
+	__s64 prof_ns;
+	__s64 prof_interval_ns;
+	__s64 virt_ns;
+	__s64 virt_interval_ns;
 	__u32 nr_posix;
 	__u32 reserved;
 };
