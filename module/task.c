@@ -113,6 +113,8 @@ int ckpt_dump_task(struct ckpt_dump *d)
 		r.flags |= CKPT_TASK_NO_NEW_PRIVS;
 	if (d->mm && get_dumpable(d->mm) == SUID_DUMP_USER)
 		r.flags |= CKPT_TASK_DUMPABLE;
+	if (t->signal->is_child_subreaper)
+		r.flags |= CKPT_TASK_SUBREAPER;
 	get_task_comm(r.comm, t);
 	r.personality = t->personality;
 	r.pdeath_signal = t->pdeath_signal;
@@ -498,7 +500,8 @@ static int ckpt_check_task_rec(const struct ckpt_rec_task *t)
 {
 	if (t->pid <= 0 || t->tid != t->pid)
 		return -EBADMSG;
-	if (t->flags & ~(CKPT_TASK_NO_NEW_PRIVS | CKPT_TASK_DUMPABLE))
+	if (t->flags & ~(CKPT_TASK_NO_NEW_PRIVS | CKPT_TASK_DUMPABLE |
+			 CKPT_TASK_SUBREAPER))
 		return -EBADMSG;
 	if ((t->personality & PER_MASK) != PER_LINUX)
 		return -EOPNOTSUPP;
@@ -846,6 +849,11 @@ int ckpt_restore_misc(struct ckpt_restore *r)
 	me->pdeath_signal = t->pdeath_signal;
 	if (t->flags & CKPT_TASK_NO_NEW_PRIVS)
 		task_set_no_new_privs(me);
+	/* As prctl(PR_SET_CHILD_SUBREAPER, 1): orphans below come to us. */
+	if (t->flags & CKPT_TASK_SUBREAPER) {
+		me->signal->is_child_subreaper = 1;
+		me->signal->has_child_subreaper = 1;
+	}
 	set_mask_bits(&me->mm->flags, MMF_DUMPABLE_MASK,
 		      (t->flags & CKPT_TASK_DUMPABLE) ? SUID_DUMP_USER :
 							 SUID_DUMP_DISABLE);

@@ -313,7 +313,8 @@ static int check_task(struct ckpt_image *img)
 		return img_bad(img, "pid %d, but process %u of the TREE record is %d",
 			       t->pid, img->task_idx,
 			       img->tree[img->task_idx].pid);
-	if (t->flags & ~(CKPT_TASK_NO_NEW_PRIVS | CKPT_TASK_DUMPABLE))
+	if (t->flags & ~(CKPT_TASK_NO_NEW_PRIVS | CKPT_TASK_DUMPABLE |
+			 CKPT_TASK_SUBREAPER))
 		return img_bad(img, "unknown flags 0x%x", t->flags);
 	if (!memchr(t->comm, 0, sizeof(t->comm)))
 		return img_bad(img, "comm is not NUL-terminated");

@@ -109,6 +109,7 @@ static void show_header(const struct show *s)
 static const struct flag_name task_flags[] = {
 	{ CKPT_TASK_NO_NEW_PRIVS, "no_new_privs" },
 	{ CKPT_TASK_DUMPABLE, "dumpable" },
+	{ CKPT_TASK_SUBREAPER, "child_subreaper" },
 };
 
 static void show_task(const struct ckpt_rec_task *t)

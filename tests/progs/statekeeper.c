@@ -28,7 +28,8 @@
  * word, fs-base TLS, the blocked signal mask, signal dispositions, file
  * positions and open flags, umask, cwd and the task name; at the end also
  * that SIGUSR1's handler runs on the sigaltstack, that the rseq area is
- * still registered, no_new_privs, the parent-death signal and the exe link.
+ * still registered, no_new_privs, the parent-death signal, the child
+ * subreaper flag and the exe link.
  * Signals kept pending all along (blocked): SIGUSR2 queued process-wide with
  * a value, and two SIGRTMIN+3 queued to the thread with values 1 and 2;
  * each tick checks they are pending, the final check takes them with their
@@ -528,7 +529,8 @@ static void setup_task(void)
 	if (!S.exe[0])
 		fail(F_SETUP, "readlink /proc/self/exe: %s", strerror(errno));
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
-	    prctl(PR_SET_PDEATHSIG, PDEATH_SIGNAL, 0, 0, 0))
+	    prctl(PR_SET_PDEATHSIG, PDEATH_SIGNAL, 0, 0, 0) ||
+	    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0))
 		fail(F_SETUP, "prctl: %s", strerror(errno));
 }
 
@@ -942,6 +944,9 @@ static void check_task(void)
 	if (prctl(PR_GET_PDEATHSIG, &sig, 0, 0, 0) || sig != PDEATH_SIGNAL)
 		fail(F_TASK, "parent-death signal %d, expected %d", sig,
 		     PDEATH_SIGNAL);
+	sig = 0;
+	if (prctl(PR_GET_CHILD_SUBREAPER, &sig, 0, 0, 0) || sig != 1)
+		fail(F_TASK, "not a child subreaper any more");
 }
 
 static void check_rlimits(void)

@@ -498,6 +498,7 @@ struct ckpt_rec_header {
 /* struct ckpt_rec_task.flags */
 #define CKPT_TASK_NO_NEW_PRIVS	(1U << 0)
 #define CKPT_TASK_DUMPABLE	(1U << 1)	/* mm dumpable by its owner */
+#define CKPT_TASK_SUBREAPER	(1U << 2)	/* PR_SET_CHILD_SUBREAPER */
 
 /**
  * struct ckpt_rec_task - identity, credentials and per-task scalars
