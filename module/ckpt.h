@@ -32,6 +32,7 @@ struct bio_vec;
 struct ckpt_ksyms {
 	bool (*ptrace_may_access)(struct task_struct *task, unsigned int mode);
 	long (*hrtimer_nanosleep_restart)(struct restart_block *rb);
+	long (*do_restart_poll)(struct restart_block *rb);
 	/* task.c: ITIMER_PROF and ITIMER_VIRTUAL */
 	void (*thread_group_cputime)(struct task_struct *tsk,
 				     struct task_cputime *times);

@@ -111,8 +111,9 @@ static bool ckpt_syscall_restarts(const struct ckpt_rec_regs *r)
 }
 
 /*
- * A call to be resumed through restart_syscall(2): the sleep left, or, for
- * kinds we cannot rebuild, EINTR as if a signal had interrupted it.
+ * A call to be resumed through restart_syscall(2): the sleep or poll
+ * timeout left, or, for kinds we cannot rebuild, EINTR as if a signal had
+ * interrupted it.
  */
 static bool ckpt_save_restart(struct task_struct *t, struct ckpt_rec_regs *r,
 			      struct ckpt_rec_restart *rr)
@@ -120,6 +121,21 @@ static bool ckpt_save_restart(struct task_struct *t, struct ckpt_rec_regs *r,
 	struct restart_block *rb = &t->restart_block;
 	s64 left;
 
+	if (rb->fn == ckpt_ksyms.do_restart_poll) {
+		struct timespec64 end = {
+			.tv_sec = rb->poll.tv_sec, .tv_nsec = rb->poll.tv_nsec,
+		};
+
+		rr->kind = CKPT_RESTART_POLL;
+		rr->clockid = CLOCK_MONOTONIC;
+		rr->ufds = (unsigned long)rb->poll.ufds;
+		rr->nfds = rb->poll.nfds;
+		rr->has_timeout = !!rb->poll.has_timeout;
+		if (rr->has_timeout)
+			rr->remaining_ns = max_t(s64, timespec64_to_ns(&end) -
+						 ktime_get_ns(), 0);
+		return true;
+	}
 	if (rb->fn != ckpt_ksyms.hrtimer_nanosleep_restart ||
 	    !ckpt_clock_ok(rb->nanosleep.clockid) ||
 	    rb->nanosleep.type == TT_COMPAT) {
@@ -221,11 +237,23 @@ static int ckpt_check_regs(const struct ckpt_rec_regs *g)
 
 static int ckpt_check_restart(const struct ckpt_rec_restart *rr)
 {
-	if (rr->kind != CKPT_RESTART_NANOSLEEP ||
-	    !ckpt_clock_ok(rr->clockid) || rr->remaining_ns < 0 ||
-	    !ckpt_uaddr_ok(rr->rmtp))
+	if (rr->remaining_ns < 0)
 		return -EBADMSG;
-	return 0;
+	switch (rr->kind) {
+	case CKPT_RESTART_NANOSLEEP:
+		if (!ckpt_clock_ok(rr->clockid) || !ckpt_uaddr_ok(rr->rmtp) ||
+		    rr->ufds || rr->nfds || rr->has_timeout)
+			return -EBADMSG;
+		return 0;
+	case CKPT_RESTART_POLL:
+		if (rr->clockid != CLOCK_MONOTONIC || rr->rmtp ||
+		    !ckpt_uaddr_ok(rr->ufds) || rr->nfds > CKPT_MAX_POLL_FDS ||
+		    rr->has_timeout > 1 || (!rr->has_timeout && rr->remaining_ns))
+			return -EBADMSG;
+		return 0;
+	default:
+		return -EBADMSG;
+	}
 }
 
 /*
@@ -349,6 +377,18 @@ static void ckpt_set_restart_block(const struct ckpt_rec_restart *rr)
 
 	if (!rr) {
 		rb->fn = ckpt_ksyms.do_no_restart_syscall;
+		return;
+	}
+	if (rr->kind == CKPT_RESTART_POLL) {
+		struct timespec64 end = ns_to_timespec64(ktime_get_ns() +
+							 rr->remaining_ns);
+
+		rb->fn = ckpt_ksyms.do_restart_poll;
+		rb->poll.ufds = (struct pollfd __user *)(unsigned long)rr->ufds;
+		rb->poll.nfds = rr->nfds;
+		rb->poll.has_timeout = rr->has_timeout;
+		rb->poll.tv_sec = end.tv_sec;
+		rb->poll.tv_nsec = end.tv_nsec;
 		return;
 	}
 	rb->fn = ckpt_ksyms.hrtimer_nanosleep_restart;

@@ -34,6 +34,7 @@ int ckpt_ksyms_init(void)
 		void **ptr;
 	} syms[] = {
 		{ "ptrace_may_access", (void **)&ckpt_ksyms.ptrace_may_access },
+		{ "do_restart_poll", (void **)&ckpt_ksyms.do_restart_poll },
 		{ "hrtimer_nanosleep_restart",
 		  (void **)&ckpt_ksyms.hrtimer_nanosleep_restart },
 		{ "do_no_restart_syscall",

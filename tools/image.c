@@ -809,8 +809,20 @@ static int check_restart(struct ckpt_image *img)
 {
 	const struct ckpt_rec_restart *r = img->payload;
 
+	if (r->kind == CKPT_RESTART_POLL) {
+		if (r->clockid != CLOCK_MONOTONIC || r->rmtp ||
+		    !uptr_ok(r->ufds) || r->nfds > CKPT_MAX_POLL_FDS ||
+		    r->has_timeout > 1 || r->remaining_ns < 0 ||
+		    (!r->has_timeout && r->remaining_ns))
+			return img_bad(img, "bad poll restart: %u fds at 0x%llx, timeout %u, %lld ns left",
+				       r->nfds, r->ufds, r->has_timeout,
+				       r->remaining_ns);
+		return 0;
+	}
 	if (r->kind != CKPT_RESTART_NANOSLEEP)
 		return img_bad(img, "unknown kind %u", r->kind);
+	if (r->ufds || r->nfds || r->has_timeout)
+		return img_bad(img, "poll fields in a nanosleep restart");
 	if (r->clockid != CLOCK_REALTIME && r->clockid != CLOCK_MONOTONIC &&
 	    r->clockid != CLOCK_BOOTTIME && r->clockid != CLOCK_TAI)
 		return img_bad(img, "unsupported clock %d", r->clockid);

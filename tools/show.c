@@ -430,6 +430,16 @@ static void show_restart(const struct ckpt_image *img)
 {
 	const struct ckpt_rec_restart *r = img->payload;
 
+	if (r->kind == CKPT_RESTART_POLL) {
+		printf("  poll of %u fds at 0x%llx, ", r->nfds, r->ufds);
+		if (r->has_timeout)
+			printf("%lld.%09lld s left\n",
+			       r->remaining_ns / 1000000000LL,
+			       r->remaining_ns % 1000000000LL);
+		else
+			printf("no timeout\n");
+		return;
+	}
 	printf("  nanosleep on %s (%d), %lld.%09lld s left, rmtp 0x%llx\n",
 	       clock_name(r->clockid), r->clockid,
 	       r->remaining_ns / 1000000000LL, r->remaining_ns % 1000000000LL,

@@ -723,25 +723,35 @@ struct ckpt_rec_regs {
 
 /* struct ckpt_rec_restart.kind */
 #define CKPT_RESTART_NANOSLEEP	1
+#define CKPT_RESTART_POLL	2
 
 /**
  * struct ckpt_rec_restart - an interrupted system call to resume
  * @kind: CKPT_RESTART_*
- * @clockid: clock the sleep runs on
- * @remaining_ns: time left to sleep when checkpointed
- * @rmtp: user pointer for the remaining time (0 for none)
+ * @clockid: clock the sleep runs on (CLOCK_MONOTONIC for poll)
+ * @remaining_ns: time left to sleep (or, for poll, to wait) when
+ *	checkpointed
+ * @rmtp: user pointer for the remaining time (0 for none; 0 for poll)
+ * @ufds: poll: its struct pollfd array (user pointer); else 0
+ * @nfds: poll: its length; else 0
+ * @has_timeout: poll: 1 if it had a timeout (@remaining_ns counts), else 0
  *
  * Present when the task was in a system call whose restart depends on
  * kernel state (restart_syscall(2)); the restore rebuilds that state so
- * the call resumes with what was left, e.g. a nanosleep sleeps only its
- * remaining time.
+ * the call resumes with what was left: a nanosleep sleeps only its
+ * remaining time, a poll waits only what was left of its timeout.
  */
 struct ckpt_rec_restart {
 	__u32 kind;
 	__s32 clockid;
 	__s64 remaining_ns;
 	__u64 rmtp;
+	__u64 ufds;
+	__u32 nfds;
+	__u32 has_timeout;
 };
+
+#define CKPT_MAX_POLL_FDS	(1U << 20)
 
 /**
  * struct ckpt_rec_rlimit - one of CKPT_NRLIMITS entries of CKPT_REC_RLIMITS
