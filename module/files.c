@@ -34,6 +34,19 @@
 			 O_NOATIME | O_DSYNC | __O_SYNC | O_LARGEFILE | \
 			 O_PATH | O_DIRECTORY | O_NOFOLLOW | FASYNC)
 
+/*
+ * Terminals reopened by path: virtual consoles, serial ports, the console
+ * and pseudo-terminal slaves (not /dev/tty, which means the controlling
+ * terminal, nor /dev/ptmx, which would make a new one).
+ */
+static bool ckpt_tty_ok(dev_t rdev)
+{
+	unsigned int major = MAJOR(rdev);
+
+	return major == 4 || rdev == MKDEV(5, 1) ||
+	       (major >= 136 && major <= 143);
+}
+
 static bool ckpt_chr_ok(dev_t rdev)
 {
 	static const dev_t ok[] = {
@@ -44,7 +57,7 @@ static bool ckpt_chr_ok(dev_t rdev)
 	for (i = 0; i < ARRAY_SIZE(ok); i++)
 		if (rdev == ok[i])
 			return true;
-	return false;
+	return ckpt_tty_ok(rdev);
 }
 
 static int ckpt_file_kind(struct file *f)
@@ -425,6 +438,9 @@ static struct file *ckpt_reopen(const struct ckpt_restore_file *rf)
 	/* A FIFO opened for reading must not wait for a writer. */
 	if (r->kind == CKPT_FILE_FIFO)
 		flags |= O_NONBLOCK;
+	/* A terminal comes back as an open file, never as a new ctty. */
+	if (r->kind == CKPT_FILE_CHR)
+		flags |= O_NOCTTY;
 	f = filp_open(rf->path, flags | O_LARGEFILE, 0);
 	if (IS_ERR(f))
 		return f;

@@ -523,10 +523,15 @@ static int chr_ok(uint64_t rdev)
 	};
 	unsigned int i;
 
+	unsigned int major = (rdev & 0xfff00) >> 8;
+	unsigned int minor = (rdev & 0xff) | ((rdev >> 12) & 0xfff00);
+
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
 		if (rdev == ok[i])
 			return 1;
-	return 0;
+	/* terminals: tty/ttyS (4), the console (5, 1), pts (136-143) */
+	return major == 4 || (major == 5 && minor == 1) ||
+	       (major >= 136 && major <= 143);
 }
 
 /* Is @pid a process of the tree listed before the current one? */

@@ -794,7 +794,7 @@ static void fd_flags(struct ib_rec *r)
 
 static void fd_chr(struct ib_rec *r)
 {
-	((struct ckpt_rec_file *)pl(r))->rdev = 0x501;	/* /dev/console */
+	((struct ckpt_rec_file *)pl(r))->rdev = 0x502;	/* /dev/ptmx */
 }
 
 static void fd_pos(struct ib_rec *r)
@@ -838,7 +838,7 @@ UNIT_TEST(image_kernel_checks)
 	r = mutate(CKPT_REC_FILE, 1, fd_flags, &off);
 	CHECK_STR(r.msg, "unknown open flags 0100");
 	r = mutate(CKPT_REC_FILE, 0, fd_chr, &off);
-	CHECK_STR(r.msg, "device 5:1 is not one that can be restored");
+	CHECK_STR(r.msg, "device 5:2 is not one that can be restored");
 	r = mutate(CKPT_REC_FILE, 1, fd_pos, &off);
 	CHECK_STR(r.msg, "negative position");
 	r = mutate(CKPT_REC_REGS, 0, regs_cs, &off);
