@@ -462,7 +462,8 @@ void ckpt_tree_keep_files(struct ckpt_restore *r, struct file **opened,
 			  u32 n, struct ckpt_pipes *pipes);
 int ckpt_prepare_meta(struct ckpt_restore *r);
 int ckpt_check_restorer(struct ckpt_restore *r);
-int ckpt_restore_self(struct ckpt_restore *r);
+int ckpt_become(struct ckpt_restore *r);
+int ckpt_file_index(const struct ckpt_restore *r, u32 n, s32 fd);
 void ckpt_restore_init(struct ckpt_restore *r, struct file *image);
 
 /* main.c */

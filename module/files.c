@@ -319,7 +319,7 @@ int ckpt_dump_fs(struct ckpt_dump *d)
 /* ---------------------------------------------------------------------- */
 
 /* Index of the record for @fd among the first @n, or -1. */
-static int ckpt_file_index(const struct ckpt_restore *r, u32 n, s32 fd)
+int ckpt_file_index(const struct ckpt_restore *r, u32 n, s32 fd)
 {
 	u32 lo = 0, hi = n;
 

@@ -516,7 +516,7 @@ int ckpt_check_restorer(struct ckpt_restore *r)
 	return ckpt_vdso_matches(r);
 }
 
-int ckpt_restore_self(struct ckpt_restore *r)
+static int ckpt_restore_self(struct ckpt_restore *r)
 {
 	static int (*const steps[])(struct ckpt_restore *r) = {
 		ckpt_restore_creds, ckpt_restore_shmems, ckpt_restore_mm,
@@ -532,6 +532,27 @@ int ckpt_restore_self(struct ckpt_restore *r)
 		err = steps[i](r);
 		if (err && steps[i] == ckpt_restore_pages)
 			ckpt_fail(&r->err, CKPT_OBJ_IMAGE, err);
+	}
+	return err;
+}
+
+/*
+ * Past every check, become the image's process: nothing is delivered
+ * until the restored mask is set, at the end; a failure from here on
+ * (the point of no return) kills the task.
+ */
+int ckpt_become(struct ckpt_restore *r)
+{
+	sigset_t all;
+	int err;
+
+	sigfillset(&all);
+	sigdelsetmask(&all, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	err = ckpt_restore_self(r);
+	if (err) {
+		ckpt_fail(&r->err, CKPT_OBJ_TASK, err);
+		force_sig(SIGKILL);
 	}
 	return err;
 }
@@ -585,7 +606,6 @@ long ckpt_ioctl_restore_task(struct file *file, void __user *uarg)
 {
 	struct ckpt_file *cf = file->private_data;
 	struct ckpt_restore *r;
-	sigset_t all;
 	int err;
 
 	err = ckpt_copy_empty_args(uarg);
@@ -610,16 +630,7 @@ long ckpt_ioctl_restore_task(struct file *file, void __user *uarg)
 		ckpt_fail(&r->err, CKPT_OBJ_TASK, err);
 		goto out;
 	}
-	/* Nothing is delivered until the restored mask is set, at the end. */
-	sigfillset(&all);
-	sigdelsetmask(&all, sigmask(SIGKILL) | sigmask(SIGSTOP));
-	sigprocmask(SIG_SETMASK, &all, NULL);
-	/* Point of no return. */
-	err = ckpt_restore_self(r);
-	if (err) {
-		ckpt_fail(&r->err, CKPT_OBJ_TASK, err);
-		force_sig(SIGKILL);
-	}
+	err = ckpt_become(r);
 	/* Its mappings hold the shared memory now, not the restore. */
 	ckpt_shanon_free(r);
 out:

@@ -192,24 +192,6 @@ int ckpt_tree_check_member(struct ckpt_restore *r)
 	return 0;
 }
 
-/* The record of @fd among @r's FILE records (ascending), or -1. */
-static int ckpt_tree_fd_index(const struct ckpt_restore *r, s32 fd)
-{
-	u32 lo = 0, hi = r->nr_files;
-
-	while (lo < hi) {
-		u32 mid = lo + (hi - lo) / 2;
-
-		if (r->files[mid].rec.fd == fd)
-			return mid;
-		if (r->files[mid].rec.fd < fd)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
-}
-
 /* A CKPT_FD_TREE record names an earlier process's file of its kind. */
 int ckpt_tree_check_file(const struct ckpt_restore *r,
 			 const struct ckpt_rec_file *f)
@@ -223,7 +205,7 @@ int ckpt_tree_check_file(const struct ckpt_restore *r,
 	if (j < 0 || !r->tree->rst[j])
 		return -EBADMSG;	/* a zombie has no files */
 	o = r->tree->rst[j];
-	i = ckpt_tree_fd_index(o, f->shared_fd);
+	i = ckpt_file_index(o, o->nr_files, f->shared_fd);
 	if (i < 0 || o->files[i].rec.kind != f->kind)
 		return -EBADMSG;
 	return 0;
@@ -238,7 +220,8 @@ struct file *ckpt_tree_file(const struct ckpt_restore *r,
 
 	if (j < 0 || !t->rst[j])
 		return ERR_PTR(-EBADMSG);
-	i = ckpt_tree_fd_index(t->rst[j], rec->shared_fd);
+	i = ckpt_file_index(t->rst[j], t->rst[j]->nr_files,
+			    rec->shared_fd);
 	if (i < 0 || i >= t->nr_opened[j])
 		return ERR_PTR(-EBADMSG);
 	return get_file(t->opened[j][i]);
@@ -377,7 +360,6 @@ static long ckpt_tree_member(struct ckpt_tree *t, u32 k,
 			     struct ckpt_restore *r0)
 {
 	struct ckpt_restore *r = r0;
-	sigset_t all;
 	int err;
 
 	/* Our turn: the stream is at our records. */
@@ -406,15 +388,9 @@ static long ckpt_tree_member(struct ckpt_tree *t, u32 k,
 		ckpt_tree_fail(t, k, &r->err, err);
 		return err;
 	}
-	sigfillset(&all);
-	sigdelsetmask(&all, sigmask(SIGKILL) | sigmask(SIGSTOP));
-	sigprocmask(SIG_SETMASK, &all, NULL);
-	/* Point of no return. */
-	err = ckpt_restore_self(r);
+	err = ckpt_become(r);
 	if (err) {
-		ckpt_fail(&r->err, CKPT_OBJ_TASK, err);
 		ckpt_tree_fail(t, k, &r->err, err);
-		force_sig(SIGKILL);
 		return err;
 	}
 	ckpt_tree_done(t, k);

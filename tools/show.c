@@ -469,6 +469,15 @@ static void show_rlimits(const struct ckpt_image *img)
 	}
 }
 
+static void show_itimer(const char *name, const char *what, int64_t left,
+			int64_t interval)
+{
+	printf("  %s %lld.%09lld s%s left, interval %lld.%09lld s\n", name,
+	       (long long)(left / 1000000000LL), (long long)(left % 1000000000LL),
+	       what, (long long)(interval / 1000000000LL),
+	       (long long)(interval % 1000000000LL));
+}
+
 static void show_posix_timers(const struct ckpt_rec_timers *t)
 {
 	const struct ckpt_rec_posix_timer *pt = (const void *)(t + 1);
@@ -627,25 +636,16 @@ static int show_record(struct show *s)
 		const struct ckpt_rec_timers *t = p;
 
 		if (t->real_ns)
-			printf("  ITIMER_REAL %lld.%09lld s left, interval %lld.%09lld s\n",
-			       t->real_ns / 1000000000LL,
-			       t->real_ns % 1000000000LL,
-			       t->real_interval_ns / 1000000000LL,
-			       t->real_interval_ns % 1000000000LL);
+			show_itimer("ITIMER_REAL", "", t->real_ns,
+				    t->real_interval_ns);
 		else
 			printf("  ITIMER_REAL not armed\n");
 		if (t->prof_ns)
-			printf("  ITIMER_PROF %lld.%09lld s of CPU time left, interval %lld.%09lld s\n",
-			       t->prof_ns / 1000000000LL,
-			       t->prof_ns % 1000000000LL,
-			       t->prof_interval_ns / 1000000000LL,
-			       t->prof_interval_ns % 1000000000LL);
+			show_itimer("ITIMER_PROF", " of CPU time", t->prof_ns,
+				    t->prof_interval_ns);
 		if (t->virt_ns)
-			printf("  ITIMER_VIRTUAL %lld.%09lld s of user time left, interval %lld.%09lld s\n",
-			       t->virt_ns / 1000000000LL,
-			       t->virt_ns % 1000000000LL,
-			       t->virt_interval_ns / 1000000000LL,
-			       t->virt_interval_ns % 1000000000LL);
+			show_itimer("ITIMER_VIRTUAL", " of user time",
+				    t->virt_ns, t->virt_interval_ns);
 		printf("  CLOCK_MONOTONIC %lld.%09lld s, CLOCK_BOOTTIME %lld.%09lld s\n",
 		       t->monotonic_ns / 1000000000LL,
 		       t->monotonic_ns % 1000000000LL,
