@@ -187,7 +187,7 @@ static int ckpt_freeze_group(struct ckpt_dump *d, struct ckpt_member *m)
 }
 
 /* The caller must be allowed to ptrace-attach to @t, as for a debugger. */
-static int ckpt_may_checkpoint(struct task_struct *t)
+int ckpt_may_checkpoint(struct task_struct *t)
 {
 	if (same_thread_group(t, current))
 		return -EDEADLK;
@@ -512,7 +512,7 @@ static int ckpt_checkpoint_args_ok(const struct ckpt_checkpoint_args *a)
 	return 0;
 }
 
-static struct task_struct *ckpt_get_process(pid_t nr)
+struct task_struct *ckpt_get_process(pid_t nr)
 {
 	struct task_struct *t;
 	struct pid *pid;

@@ -87,6 +87,9 @@ int ckpt_pr_tombstone(struct pid_namespace *ns, int pid, bool *pending);
 int ckpt_pr_untombstone(struct pid_namespace *ns, int pid);
 void ckpt_pr_status(struct pid_namespace *ns, struct ckpt_pr_status *st);
 long ckpt_ioctl_pid_claim(void __user *uarg);
+long ckpt_ioctl_pid_tombstone(void __user *uarg);
+struct task_struct *ckpt_get_process(pid_t nr);
+int ckpt_may_checkpoint(struct task_struct *t);
 
 /* netlink.c: the generic netlink family "ckpt" */
 int ckpt_netlink_init(void);

@@ -114,6 +114,8 @@ static long ckpt_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ckpt_ioctl_restore_thread(file, uarg);
 	case CKPT_IOC_NOSIZE(CKPT_IOC_PID_CLAIM):
 		return ckpt_ioctl_pid_claim(uarg);
+	case CKPT_IOC_NOSIZE(CKPT_IOC_PID_TOMBSTONE):
+		return ckpt_ioctl_pid_tombstone(uarg);
 	default:
 		return -ENOTTY;
 	}

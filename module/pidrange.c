@@ -633,6 +633,44 @@ out:
 	return err;
 }
 
+long ckpt_ioctl_pid_tombstone(void __user *uarg)
+{
+	struct ckpt_pid_tombstone_args a;
+	struct pid_namespace *ns = task_active_pid_ns(current);
+	struct task_struct *t;
+	bool pending = false;
+	u32 usize;
+	int err;
+
+	err = ckpt_copy_args(&a, sizeof(a),
+			     offsetofend(struct ckpt_pid_tombstone_args, reserved),
+			     uarg, &usize);
+	if (err)
+		return err;
+	if (a.flags || a.pending || a.reserved[0] || a.reserved[1] ||
+	    a.pid <= 0)
+		return -EINVAL;
+	if (!checkpoint_restore_ns_capable(ns->user_ns))
+		return -EPERM;
+	/* Only a process the caller could checkpoint, i.e. an emigrant. */
+	t = ckpt_get_process(a.pid);
+	if (!t)
+		return -ESRCH;
+	err = ckpt_may_checkpoint(t);
+	put_task_struct(t);
+	if (err)
+		return err;
+	err = ckpt_pr_tombstone(ns, a.pid, &pending);
+	if (err)
+		return err;
+	ckpt_event(CKPT_EV_TOMBSTONE, a.pid, 0, 0);
+	a.pending = pending;
+	if (copy_to_user(uarg + offsetof(struct ckpt_pid_tombstone_args, pending),
+			 &a.pending, sizeof(a.pending)))
+		return -EFAULT;
+	return 0;
+}
+
 static int pr_parse(const char *s, int *lo, int *hi)
 {
 	char buf[32], *dash;

@@ -691,6 +691,23 @@ static void mig_success(struct mig *m, int new_pid)
 	fflush(stdout);
 }
 
+/*
+ * With reserved PID ranges, the emigrant's PID stays unused here until it
+ * comes home: tombstone it before the original goes (the tombstone waits
+ * for it to end).  A failure loses nothing but the guarantee: say so.
+ */
+static void mig_tombstone(struct mig *m)
+{
+	int err = ckpt_pid_tombstone(m->dev, m->o->pid);
+
+	if (err > 0)
+		printf("tombstoned pid=%d\n", m->o->pid);
+	else if (err < 0)
+		ckpt_fail(err, "migrated %d, but cannot tombstone its PID here: %s; this node may give it to another process",
+			  m->o->pid, strerror(-err));
+	fflush(stdout);
+}
+
 /* Arm SIGALRM for the deadline: it interrupts the checkpoint (EINTR). */
 static void mig_arm(struct mig *m)
 {
@@ -824,6 +841,7 @@ static int mig_finish(struct mig *m)
 		return MIG_EXIT_LINK;
 	}
 	mig_success(m, m->v.pid);
+	mig_tombstone(m);
 	if (mig_remove_source(m))
 		return CKPT_EXIT_FAILED;
 	return CKPT_EXIT_OK;

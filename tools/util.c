@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/ckpt.h>
 #include "util.h"
 
 const char *ckpt_prog = "ckpt";
@@ -306,6 +308,20 @@ void ckpt_dev_report(int err)
 		ckpt_fail(err, "cannot open %s: %s", CKPT_DEV_PATH,
 			  strerror(-err));
 	}
+}
+
+int ckpt_pid_tombstone(int dev, pid_t pid)
+{
+	struct ckpt_pid_tombstone_args a;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.pid = pid;
+	if (!ioctl(dev, CKPT_IOC_PID_TOMBSTONE, &a))
+		return 1;
+	if (errno == ENXIO || errno == ERANGE || errno == ENOTTY)
+		return 0;
+	return -errno;
 }
 
 /*

@@ -64,4 +64,11 @@ int ckpt_proc_status_hex(pid_t pid, const char *field, uint64_t *val);
 int ckpt_dev_open(void);
 void ckpt_dev_report(int err);
 
+/*
+ * Tombstone @pid, an emigrant about to be removed, when this node manages
+ * PIDs in ranges (Documentation/pid-ranges.rst).  1: tombstoned; 0: no
+ * range here, or @pid outside it (nothing to keep); -errno on failure.
+ */
+int ckpt_pid_tombstone(int dev, pid_t pid);
+
 #endif

@@ -15,13 +15,19 @@
  *   forkrange settid PID
  *	clone3 with set_tid = PID (no claim); prints "settid=ok" or
  *	"settid=ERRNO_NAME" and exits 0 either way.
+ *   forkrange tombstone PID [FLAGS [PENDING]]
+ *	CKPT_IOC_PID_TOMBSTONE (with those input fields); prints
+ *	"tombstone=ok pending=N" or "tombstone=ERRNO_NAME", exits 0.
  *
  * PIDs are as seen in the caller's PID namespace (fork's return value).
  * Exit 0 when every check passed, 1 otherwise (with one line on stderr).
  */
 #include <signal.h>
 #include <sys/wait.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
 #include <linux/sched.h>
+#include <linux/ckpt.h>
 #include "common.h"
 
 static int avoided(pid_t p, char **avoid, int n)
@@ -174,6 +180,39 @@ static int do_settid(pid_t pid)
 	return 0;
 }
 
+/* CKPT_IOC_PID_TOMBSTONE on @pid, with @flags and @pending as given. */
+static int do_tombstone(pid_t pid, unsigned int flags, unsigned int pending)
+{
+	static const struct { int e; const char *n; } names[] = {
+		{ EINVAL, "EINVAL" }, { ENXIO, "ENXIO" }, { ERANGE, "ERANGE" },
+		{ EEXIST, "EEXIST" }, { ESRCH, "ESRCH" }, { EPERM, "EPERM" },
+		{ EDEADLK, "EDEADLK" }, { ENOSPC, "ENOSPC" },
+	};
+	struct ckpt_pid_tombstone_args a;
+	unsigned int i;
+	int fd = open("/dev/ckpt", O_RDWR);
+
+	if (fd < 0) {
+		perror("/dev/ckpt");
+		return 1;
+	}
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.flags = flags;
+	a.pid = pid;
+	a.pending = pending;
+	if (!ioctl(fd, CKPT_IOC_PID_TOMBSTONE, &a)) {
+		printf("tombstone=ok pending=%u\n", a.pending);
+		return 0;
+	}
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].e == errno)
+			break;
+	printf("tombstone=%s\n", i < sizeof(names) / sizeof(names[0]) ?
+	       names[i].n : strerror(errno));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "settid"))
@@ -183,8 +222,11 @@ int main(int argc, char **argv)
 				argv + 5, argc - 5);
 	if (argc == 4 && !strcmp(argv[1], "exhaust"))
 		return do_exhaust(atol(argv[2]), atol(argv[3]));
+	if (argc >= 3 && argc <= 5 && !strcmp(argv[1], "tombstone"))
+		return do_tombstone(atoi(argv[2]), argc > 3 ? atoi(argv[3]) : 0,
+				    argc > 4 ? atoi(argv[4]) : 0);
 	if (argc == 3 && !strcmp(argv[1], "bench"))
 		return do_bench(atol(argv[2]));
-	fprintf(stderr, "usage: forkrange range LO HI N [AVOID...] | exhaust LO HI | bench N | settid PID\n");
+	fprintf(stderr, "usage: forkrange range LO HI N [AVOID...] | exhaust LO HI | bench N | settid PID | tombstone PID [FLAGS [PENDING]]\n");
 	return 2;
 }

@@ -179,6 +179,95 @@ elif [ "$xvt_role" = a ]; then
 	xvtest flag $peer $port m
 fi
 
+# Reserved PID ranges across two live nodes: A owns [8000,8100), B
+# [9000,9100) (ckpt.ko's pid_range parameter). A counter born on A
+# migrates to B and its PID is tombstoned on A; 250 forks on A (two and a
+# half turns of its range) never take it; B sends it home, and A's
+# restart claims the tombstone: the same PID again, counting on, its
+# memory checked at every tick.
+pr_load() {
+	rmmod ckpt 2>/tmp/pr.err && insmod /lib/modules/ckpt.ko pid_range=$1 2>>/tmp/pr.err
+}
+# pr_counting PID: "xc N" with N growing over a second, else empty
+pr_counting() {
+	_c1=$(cut -d' ' -f2 /proc/$1/comm 2>/dev/null)
+	sleep 1
+	_c2=$(cut -d' ' -f2 /proc/$1/comm 2>/dev/null)
+	[ "$_c2" -gt "$_c1" ] 2>/dev/null && echo "$_c2"
+}
+if [ "$xvt_role" = b ] && pr_load 9000-9100; then
+	res PASS pidrange-load-b "[9000,9100)"
+	restart --listen vsock:any:6001 --timeout 60 </dev/null >/dev/null 2>/tmp/rx2.log &
+	rx=$!
+	i=0
+	while ! grep -q "listening on" /tmp/rx2.log && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	xvtest flag $peer $port P
+	if ! wait_flag E 240; then
+		res FAIL pid-arrive "A never said it emigrated: $(tail -n 3 /tmp/rx2.log | tr '\n' '|')"
+	else
+		p=""
+		for d in /proc/[0-9]*; do
+			case "$(cat $d/comm 2>/dev/null)" in "xc "*) p=${d#/proc/} ;; esac
+		done
+		n=$(pr_counting "$p")
+		if [ -z "$n" ] || [ "$p" -lt 8000 ] || [ "$p" -ge 8100 ]; then
+			res FAIL pid-arrive "no counter from A's range counting here ('$p': $(cat /proc/$p/comm 2>/dev/null))"
+		else
+			res PASS pid-arrive "pid $p (A's range) counting on here: $n"
+			ckpt migrate "$p" --to vsock:$peer:6002 >/tmp/mig4.out 2>/tmp/mig4.err ||
+				res FAIL pid-sent-home "$(cat /tmp/mig4.err | tr '\n' '|')"
+			grep -q "new_pid=$p " /tmp/mig4.out &&
+				res PASS pid-sent-home "$(cat /tmp/mig4.out | tr '\n' ' ')"
+		fi
+	fi
+	xvtest flag $peer $port H
+	kill $rx
+	wait $rx 2>/dev/null
+elif [ "$xvt_role" = b ]; then
+	res FAIL pidrange-load-b "$(cat /tmp/pr.err)"
+	xvtest flag $peer $port H
+elif [ "$xvt_role" = a ] && pr_load 8000-8100; then
+	res PASS pidrange-load-a "[8000,8100)"
+	xmig count 100 </dev/null >/dev/null 2>&1 &
+	cnt=$!
+	wait_flag P 240
+	if [ "$cnt" -lt 8000 ] || [ "$cnt" -ge 8100 ] || [ -z "$(pr_counting $cnt)" ]; then
+		res FAIL pid-emigrate "the counter got PID $cnt, outside [8000,8100), or does not count"
+	elif ! ckpt migrate $cnt --to vsock:$peer:6001 >/tmp/mig5.out 2>/tmp/mig5.err; then
+		res FAIL pid-emigrate "$(cat /tmp/mig5.err | tr '\n' '|')"
+	elif ! grep -q "^tombstoned pid=$cnt\$" /tmp/mig5.out; then
+		res FAIL pid-emigrate "no tombstone: $(cat /tmp/mig5.out | tr '\n' '|')"
+	else
+		wait $cnt 2>/dev/null	# reap the original: its tombstone takes the PID
+		res PASS pid-emigrate "$(cat /tmp/mig5.out | tr '\n' ' ')"
+		if xmig forks 8000 8100 250 $cnt >/tmp/forks.out 2>&1; then
+			res PASS pid-tombstone-holds "$(cat /tmp/forks.out), never $cnt"
+		else
+			res FAIL pid-tombstone-holds "$(cat /tmp/forks.out)"
+		fi
+	fi
+	restart --listen vsock:any:6002 --timeout 60 </dev/null >/dev/null 2>/tmp/rx3.log &
+	rx=$!
+	i=0
+	while ! grep -q "listening on" /tmp/rx3.log && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	xvtest flag $peer $port E
+	if ! wait_flag H 240; then
+		res FAIL pid-home "B never sent it back"
+	elif n=$(pr_counting $cnt) && [ -n "$n" ] && [ "$(cut -d' ' -f1 /proc/$cnt/comm)" = xc ]; then
+		res PASS pid-home "pid $cnt back home, counting on: $n"
+	else
+		res FAIL pid-home "pid $cnt: '$(cat /proc/$cnt/comm 2>/dev/null)': $(tail -n 3 /tmp/rx3.log | tr '\n' '|')"
+	fi
+	kill -9 $cnt 2>/dev/null
+	kill $rx
+	wait $rx 2>/dev/null
+elif [ "$xvt_role" = a ]; then
+	res FAIL pidrange-load-a "$(cat /tmp/pr.err)"
+	xvtest flag $peer $port E
+fi
+# the transport tests' threads need more than a 100-PID range
+rmmod ckpt 2>/dev/null && insmod /lib/modules/ckpt.ko
+
 if [ "$xvt_role" = b ]; then
 	xvtest echo echo-b2a $peer $port 65536
 	xvtest send big-b2a $peer $port $big

@@ -8,6 +8,10 @@
  *	                exit 1 if the memory changed)
  *	xmig hold TEXT  set the task name to "xh TEXT" and sleep: a note
  *	                carried to the other domain by migrating it
+ *	xmig forks LO HI N AVOID
+ *	                fork (and reap) N children: every PID must be in
+ *	                [LO,HI) and none AVOID; prints "forks N lo L hi H"
+ *	                (the lowest and highest PID seen), exits 1 if not
  *
  * Its only descriptors are /dev/null, so it restores on another domain.
  */
@@ -16,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +29,31 @@
 static uint64_t pattern(uint64_t i, uint64_t gen)
 {
 	return (i * 0x9e3779b97f4a7c15ULL) ^ (gen << 32) ^ 0x5a5a;
+}
+
+static int forks(long lo, long hi, long n, long avoid)
+{
+	long i, min = hi, max = lo;
+	pid_t p;
+
+	for (i = 0; i < n; i++) {
+		p = fork();
+		if (p == 0)
+			_exit(0);
+		if (p < 0 || waitpid(p, NULL, 0) != p) {
+			printf("fork %ld failed\n", i);
+			return 1;
+		}
+		if (p < lo || p >= hi || p == avoid) {
+			printf("fork %ld got PID %d (range [%ld,%ld), not %ld)\n",
+			       i, p, lo, hi, avoid);
+			return 1;
+		}
+		min = p < min ? p : min;
+		max = p > max ? p : max;
+	}
+	printf("forks %ld lo %ld hi %ld\n", n, min, max);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -38,8 +68,11 @@ int main(int argc, char **argv)
 		for (;;)
 			pause();
 	}
+	if (argc == 6 && !strcmp(argv[1], "forks"))
+		return forks(atol(argv[2]), atol(argv[3]), atol(argv[4]),
+			     atol(argv[5]));
 	if (argc != 3 || strcmp(argv[1], "count") || (ms = atol(argv[2])) <= 0) {
-		fprintf(stderr, "usage: xmig count MS | xmig hold TEXT\n");
+		fprintf(stderr, "usage: xmig count MS | xmig hold TEXT | xmig forks LO HI N AVOID\n");
 		return 2;
 	}
 	mem = malloc(WORDS * sizeof(*mem));

@@ -365,6 +365,42 @@ struct ckpt_pid_claim_args {
 	__u64 reserved[2];
 };
 
+/**
+ * struct ckpt_pid_tombstone_args - argument of CKPT_IOC_PID_TOMBSTONE
+ * @size: sizeof(struct ckpt_pid_tombstone_args)
+ * @flags: 0
+ * @pid: a process about to leave this node, in the PID range of the
+ *	caller's PID namespace
+ * @pending: out: 1 while the process still holds @pid (the tombstone
+ *	takes the PID when it ends), 0 once the tombstone is in place
+ * @reserved: must be 0
+ *
+ * The emigrant's side of the PID-range model: `ckpt migrate` calls it
+ * once the destination has restored the process and before it removes
+ * the original, so the PID stays unused here until the process comes
+ * home (CKPT_IOC_PID_CLAIM) or an operator drops the tombstone.  Like
+ * CKPT_CMD_TOMBSTONE over generic netlink, restricted to a process the
+ * caller could checkpoint.
+ *
+ * Errors:
+ *  EINVAL     bad size, flags or reserved fields, pid <= 0
+ *  ENXIO      no PID range is active in the caller's PID namespace
+ *  ERANGE     @pid is outside that range
+ *  EEXIST     @pid is already tombstoned
+ *  ESRCH      no process has @pid in the caller's PID namespace
+ *  EPERM      the caller could not ptrace it, or lacks
+ *             CAP_CHECKPOINT_RESTORE (or CAP_SYS_ADMIN) in the user
+ *             namespace owning its PID namespace
+ *  ENOSPC     no tombstone left
+ */
+struct ckpt_pid_tombstone_args {
+	__u32 size;
+	__u32 flags;
+	__s32 pid;
+	__u32 pending;
+	__u64 reserved[2];
+};
+
 #define CKPT_IOC_VERSION	_IOWR(CKPT_IOC_MAGIC, 0x00, struct ckpt_version)
 #define CKPT_IOC_CHECKPOINT	_IOWR(CKPT_IOC_MAGIC, 0x01, struct ckpt_checkpoint_args)
 #define CKPT_IOC_RESTORE_PREPARE _IOWR(CKPT_IOC_MAGIC, 0x02, struct ckpt_restore_args)
@@ -372,6 +408,7 @@ struct ckpt_pid_claim_args {
 #define CKPT_IOC_RESTORE_WAIT	_IOWR(CKPT_IOC_MAGIC, 0x04, struct ckpt_restore_wait_args)
 #define CKPT_IOC_RESTORE_THREAD	_IOW(CKPT_IOC_MAGIC, 0x05, struct ckpt_restore_thread_args)
 #define CKPT_IOC_PID_CLAIM	_IOW(CKPT_IOC_MAGIC, 0x06, struct ckpt_pid_claim_args)
+#define CKPT_IOC_PID_TOMBSTONE	_IOWR(CKPT_IOC_MAGIC, 0x0d, struct ckpt_pid_tombstone_args)
 
 /* ================================================================== */
 /* Image format (Documentation/image-format.rst)                       */
