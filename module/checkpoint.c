@@ -269,8 +269,9 @@ static int ckpt_check_target(struct ckpt_dump *d, struct ckpt_member *m,
 			return ckpt_fail(e, CKPT_OBJ_TASK, -EBUSY);
 		if (t->flags & PF_EXITING)
 			return ckpt_fail(e, CKPT_OBJ_TASK, -EBUSY);
-		if (t->seccomp.mode != SECCOMP_MODE_DISABLED)
-			return ckpt_fail(e, CKPT_OBJ_TASK, -EOPNOTSUPP);
+		if (t->seccomp.mode == SECCOMP_MODE_FILTER &&
+		    !ckpt_may_read_seccomp())
+			return ckpt_fail(e, CKPT_OBJ_TASK, -EPERM);
 	}
 	return ckpt_shares_ok(m->task, n) ? 0 :
 	       ckpt_fail(e, CKPT_OBJ_TASK, -EOPNOTSUPP);
@@ -283,7 +284,8 @@ static int ckpt_dump_one(struct ckpt_dump *d)
 		ckpt_dump_mm, ckpt_dump_files, ckpt_dump_cpu,
 		ckpt_dump_rlimits, ckpt_dump_sigpending, ckpt_dump_pipes,
 		ckpt_dump_timers, ckpt_dump_threads, ckpt_dump_ghosts,
-		ckpt_dump_fdstates, ckpt_dump_shmems, ckpt_dump_pages,
+		ckpt_dump_fdstates, ckpt_dump_shmems, ckpt_dump_seccomp,
+		ckpt_dump_pages,
 	};
 	unsigned int i;
 	int err = 0;

@@ -65,9 +65,26 @@ struct ckpt_ksyms {
 			    unsigned long arg);
 	int (*do_madvise)(struct mm_struct *mm, unsigned long start,
 			  size_t len, int behavior);
+	/* seccomp.c */
+	long (*seccomp_get_filter)(struct task_struct *task,
+				   unsigned long filter_off, void __user *data);
+	long (*seccomp_get_metadata)(struct task_struct *task,
+				     unsigned long size, void __user *data);
+	void *sys_seccomp;
 };
 extern struct ckpt_ksyms ckpt_ksyms;
 int ckpt_ksyms_init(void);
+
+/* Call a system call's __x64_sys_ entry with these arguments. */
+static inline long ckpt_syscall(void *fn, unsigned long a, unsigned long b,
+				unsigned long c, unsigned long d)
+{
+	struct pt_regs regs = {
+		.di = a, .si = b, .dx = c, .r10 = d,
+	};
+
+	return ((long (*)(const struct pt_regs *regs))fn)(&regs);
+}
 unsigned long ckpt_lookup_name(const char *name);
 
 /* pidrange.c: reserved PID ranges (Documentation/pid-ranges.rst) */
@@ -266,6 +283,12 @@ struct ckpt_restore_thread {
 	bool claimed;		/* Protected by ckpt_restore.lock */
 };
 
+struct ckpt_restore_seccomp {
+	struct ckpt_rec_seccomp rec;
+	struct sock_filter *prog;	/* rec.len instructions */
+	u64 offset;
+};
+
 struct ckpt_tree;
 
 struct ckpt_restore {
@@ -327,6 +350,9 @@ struct ckpt_restore {
 	u32 shm_bytes;
 	struct ckpt_shanon *shanon;	/* shared anonymous memory mapped */
 	u32 nr_shanon;
+	struct ckpt_restore_seccomp *seccomp;	/* in image order */
+	u32 nr_seccomp;
+	u64 seccomp_bytes;
 	u64 seen;		/* bit per record type */
 	u32 last_type;		/* records come in type order */
 	u64 rec_off[CKPT_REC_MAX + 1];	/* offset of each singleton */
@@ -533,6 +559,13 @@ int ckpt_read_xstate(struct task_struct *t, void *buf, u32 size,
 int ckpt_restore_thread_self(struct ckpt_restore *r,
 			     const struct ckpt_restore_thread *t);
 int ckpt_check_threads(struct ckpt_restore *r);
+bool ckpt_may_read_seccomp(void);
+int ckpt_dump_seccomp(struct ckpt_dump *d);
+int ckpt_take_seccomp(struct ckpt_restore *r, const void *p, u32 len);
+void ckpt_free_seccomp(struct ckpt_restore *r);
+int ckpt_check_seccomp(struct ckpt_restore *r);
+int ckpt_restore_seccomp_tid(struct ckpt_restore *r, pid_t tid);
+int ckpt_restore_seccomp(struct ckpt_restore *r);
 int ckpt_take_thread(struct ckpt_restore *r, const void *p, u32 len);
 void ckpt_free_threads(struct ckpt_restore *r);
 int ckpt_check_sigpending(const struct ckpt_rec_sigpending *sp, u32 n);

@@ -631,18 +631,6 @@ static long ckpt_user_arg(struct ckpt_fdkinds *k, const void *p, size_t len)
 	return k->scratch;
 }
 
-typedef long (*ckpt_syscall_t)(const struct pt_regs *regs);
-
-static long ckpt_syscall(void *fn, unsigned long a, unsigned long b,
-			 unsigned long c, unsigned long d)
-{
-	struct pt_regs regs = {
-		.di = a, .si = b, .dx = c, .r10 = d,
-	};
-
-	return ((ckpt_syscall_t)fn)(&regs);
-}
-
 /* The file of descriptor @fd, which is closed; or @fd's error. */
 static struct file *ckpt_take_fd(long fd)
 {

@@ -67,6 +67,11 @@ int ckpt_ksyms_init(void)
 		{ "shmem_file_operations", (void **)&ckpt_ksyms.shmem_fops },
 		{ "memfd_fcntl", (void **)&ckpt_ksyms.memfd_fcntl },
 		{ "do_madvise", (void **)&ckpt_ksyms.do_madvise },
+		{ "seccomp_get_filter",
+		  (void **)&ckpt_ksyms.seccomp_get_filter },
+		{ "seccomp_get_metadata",
+		  (void **)&ckpt_ksyms.seccomp_get_metadata },
+		{ "__x64_sys_seccomp", &ckpt_ksyms.sys_seccomp },
 	};
 	unsigned int i;
 

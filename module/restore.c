@@ -56,6 +56,7 @@ void ckpt_restore_free(struct ckpt_restore *r)
 	ckpt_free_shmems(r);
 	ckpt_shanon_free(r);
 	ckpt_free_threads(r);
+	ckpt_free_seccomp(r);
 	kfree(r->cwd);
 	kfree(r->exe);
 	ckpt_in_destroy(&r->in);
@@ -182,7 +183,8 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 	bool repeats = type == CKPT_REC_VMA || type == CKPT_REC_FILE ||
 		       type == CKPT_REC_PIPEDATA || type == CKPT_REC_THREAD ||
 		       type == CKPT_REC_GHOSTDATA || type == CKPT_REC_FDSTATE ||
-		       type == CKPT_REC_SHMEM || type == CKPT_REC_SHMDATA;
+		       type == CKPT_REC_SHMEM || type == CKPT_REC_SHMDATA ||
+		       type == CKPT_REC_SECCOMP;
 
 	/* TASK first, then types in order; only VMA and FILE repeat. */
 	if (type < r->last_type || (type == r->last_type && !repeats) ||
@@ -263,6 +265,8 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		return ckpt_take_shmem(r, p, len);
 	case CKPT_REC_SHMDATA:
 		return ckpt_take_shmdata(r, p, len);
+	case CKPT_REC_SECCOMP:
+		return ckpt_take_seccomp(r, p, len);
 	default:
 		return -EBADMSG;
 	}
@@ -315,7 +319,7 @@ static int ckpt_check_all(struct ckpt_restore *r)
 	static int (*const checks[])(struct ckpt_restore *r) = {
 		ckpt_check_task, ckpt_check_mm, ckpt_check_files,
 		ckpt_check_fdstates, ckpt_check_shmems, ckpt_check_pipes, ckpt_check_ghosts, ckpt_check_cpu,
-		ckpt_check_threads,
+		ckpt_check_threads, ckpt_check_seccomp,
 	};
 	unsigned int i;
 	int err = 0;
@@ -522,7 +526,7 @@ static int ckpt_restore_self(struct ckpt_restore *r)
 		ckpt_restore_creds, ckpt_restore_shmems, ckpt_restore_mm,
 		ckpt_restore_pages, ckpt_seal_shmems, ckpt_restore_exe, ckpt_restore_fs, ckpt_restore_files,
 		ckpt_restore_signals,
-		ckpt_restore_misc, ckpt_restore_cpu,
+		ckpt_restore_misc, ckpt_restore_cpu, ckpt_restore_seccomp,
 	};
 	unsigned int i;
 	int err = 0;

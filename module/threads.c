@@ -33,6 +33,7 @@ static void ckpt_thread_scalars(struct task_struct *t,
 				struct ckpt_rec_thread *rt)
 {
 	rt->tid = task_pid_vnr(t);
+	rt->flags = task_no_new_privs(t) ? CKPT_THREAD_NO_NEW_PRIVS : 0;
 	get_task_comm(rt->comm, t);
 	rt->blocked = ckpt_blocked(t);
 	rt->rseq = (unsigned long)t->rseq;
@@ -141,7 +142,7 @@ void ckpt_free_threads(struct ckpt_restore *r)
 
 static bool ckpt_thread_rec_ok(const struct ckpt_rec_thread *t)
 {
-	return t->tid > 0 && !t->flags &&
+	return t->tid > 0 && !(t->flags & ~CKPT_THREAD_NO_NEW_PRIVS) &&
 	       (!t->rseq || (t->rseq_len == sizeof(struct rseq) &&
 			     IS_ALIGNED(t->rseq, __alignof__(struct rseq)) &&
 			     ckpt_user_ptr_ok(t->rseq))) &&
@@ -202,7 +203,11 @@ int ckpt_restore_thread_self(struct ckpt_restore *r,
 	if (err)
 		return err;
 	ckpt_restore_thread_scalars(rec);
-	return ckpt_restore_thread_cpu(r, &c);
+	if (rec->flags & CKPT_THREAD_NO_NEW_PRIVS)
+		task_set_no_new_privs(current);
+	err = ckpt_restore_thread_cpu(r, &c);
+	/* Last: the filters must not see the restore's own work. */
+	return err ? err : ckpt_restore_seccomp_tid(r, rec->tid);
 }
 
 /* The calling thread's name, child-tid pointers, robust list,

@@ -260,10 +260,11 @@ static void report_task(const struct ckpt_checkpoint_args *a, int err)
 		   !ckpt_proc_status_field(at, "Threads", &val) && val > 1) {
 		ckpt_fail(err, "cannot checkpoint %s: it has %ld threads; multi-threaded processes in a tree cannot be saved yet",
 			  who, val);
-	} else if (err == -EOPNOTSUPP &&
-	    !ckpt_proc_status_field(at, "Seccomp", &val) && val) {
-		ckpt_fail(err, "cannot checkpoint %s: it runs under seccomp, which cannot be saved yet",
+	} else if (err == -EPERM &&
+		   !ckpt_proc_status_field(at, "Seccomp", &val) && val == 2) {
+		ckpt_fail(err, "cannot checkpoint %s: it runs under seccomp filters, which only a checkpointer with CAP_SYS_ADMIN (and not itself under seccomp) may read",
 			  who);
+		ckpt_hint("run ckpt as root");
 	} else if (err == -EOPNOTSUPP) {
 		ckpt_fail(err, "cannot checkpoint %s: it uses CPU-time interval timers or POSIX timers, shares its file table, fs or signal handlers with another process, or lives in other namespaces than yours, which cannot be saved yet",
 			  who);

@@ -40,7 +40,7 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1];
 
 const char *ckpt_rec_name(uint32_t type)
 {
-	if (type == 0 || type > CKPT_REC_MAX)
+	if (type == 0 || type > CKPT_REC_MAX || !rec_descs[type].name)
 		return "unknown";
 	return rec_descs[type].name;
 }
@@ -704,7 +704,7 @@ static int check_thread(struct ckpt_image *img)
 
 	if (t->tid <= 0 || t->tid == img->task.pid)
 		return img_bad(img, "bad thread id %d", t->tid);
-	if (t->flags || t->have_restart > 1)
+	if ((t->flags & ~CKPT_THREAD_NO_NEW_PRIVS) || t->have_restart > 1)
 		return img_bad(img, "unknown flags 0x%x", t->flags);
 	if (t->xstate_len != img->hdr.xstate_size)
 		return img_bad(img, "XSAVE area of %u bytes, the header says %u",
@@ -755,6 +755,24 @@ static int check_shmdata(struct ckpt_image *img)
 		return img_bad(img, "no data");
 	if (sd->offset % CKPT_IMG_PAGE_SIZE)
 		return img_bad(img, "offset %llu not page-aligned", sd->offset);
+	return 0;
+}
+
+static int check_seccomp(struct ckpt_image *img)
+{
+	const struct ckpt_rec_seccomp *s = img->payload;
+
+	if (s->reserved)
+		return img_bad(img, "non-zero reserved field");
+	if (s->mode != 1 && s->mode != 2)
+		return img_bad(img, "seccomp mode %u", s->mode);
+	if (s->mode == 1 && (s->index || s->flags || s->len))
+		return img_bad(img, "strict mode with a filter");
+	if (s->mode == 2 && (!s->len || s->len > 4096))
+		return img_bad(img, "a filter of %u instructions", s->len);
+	if (img->rec.len != sizeof(*s) + (uint64_t)s->len * 8)
+		return img_bad(img, "length %u for %u instructions",
+			       img->rec.len, s->len);
 	return 0;
 }
 
@@ -1053,6 +1071,8 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 			   check_end },
 	[CKPT_REC_TREE] = { "TREE", sizeof(struct ckpt_rec_tree_task), 0, 0, 0,
 			    check_tree },
+	[CKPT_REC_SECCOMP] = { "SECCOMP", sizeof(struct ckpt_rec_seccomp), 0, 1,
+			       1, check_seccomp },
 };
 
 /* ---- records ------------------------------------------------------ */
@@ -1076,6 +1096,18 @@ static int check_meta(struct ckpt_image *img)
 }
 
 /* The header comment's order; record types are numbered in that order. */
+/*
+ * Where a record type comes in a process's records: TASK to SHMDATA, then
+ * the types added after TREE (metadata too, in increasing order), then
+ * PAGES and END.
+ */
+static uint32_t rec_rank(uint32_t type)
+{
+	if (type > CKPT_REC_TREE)
+		return CKPT_REC_SHMDATA * 64 + type - CKPT_REC_TREE;
+	return type * 64;
+}
+
 static int check_order(struct ckpt_image *img)
 {
 	uint32_t type = img->rec.type, last = img->last_type, t;
@@ -1089,17 +1121,21 @@ static int check_order(struct ckpt_image *img)
 	if (type == CKPT_REC_TREE)
 		return 0;
 
-	if (type < last || (type == last && !rec_descs[type].repeat))
+	if (rec_rank(type) < rec_rank(last) ||
+	    (type == last && !rec_descs[type].repeat))
 		return img_bad(img, "out of order after a %s record",
 			       ckpt_rec_name(last));
-	for (t = last + 1; t < type; t++)
-		if (!rec_descs[t].optional)
+	for (t = 1; t <= CKPT_REC_MAX; t++)
+		if (rec_rank(t) > rec_rank(last) && rec_rank(t) < rec_rank(type) &&
+		    t != CKPT_REC_TREE && rec_descs[t].name &&
+		    !rec_descs[t].optional)
 			return img_error(img, -EBADMSG, img->rec_offset, type,
 					 "%s record missing before the %s record at offset %" PRIu64,
 					 ckpt_rec_name(t), ckpt_rec_name(type),
 					 img->rec_offset);
 	img->last_type = type;
-	if (type >= CKPT_REC_PAGES && last < CKPT_REC_PAGES)
+	if (type >= CKPT_REC_PAGES && type <= CKPT_REC_END &&
+	    (last < CKPT_REC_PAGES || last > CKPT_REC_END))
 		return check_meta(img);
 	return 0;
 }
@@ -1135,7 +1171,7 @@ static int read_rec_header(struct ckpt_image *img)
 		return img_error(img, -ENODATA, img->offset, 0,
 				 "the image ends at offset %" PRIu64 " inside a record header",
 				 img->offset);
-	if (r->type == 0 || r->type > CKPT_REC_MAX)
+	if (r->type == 0 || r->type > CKPT_REC_MAX || !rec_descs[r->type].name)
 		return img_error(img, -EBADMSG, img->rec_offset, r->type,
 				 "unknown record type %u at offset %" PRIu64,
 				 r->type, img->rec_offset);

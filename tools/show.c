@@ -680,6 +680,17 @@ static int show_record(struct show *s)
 		       img->rec.len - sizeof(struct ckpt_rec_shmdata),
 		       ((const struct ckpt_rec_shmdata *)p)->offset);
 		break;
+	case CKPT_REC_SECCOMP: {
+		const struct ckpt_rec_seccomp *s = p;
+
+		if (s->mode == 1)
+			printf("  thread %d: seccomp strict mode\n", s->tid);
+		else
+			printf("  thread %d: seccomp filter %u, %u instructions%s\n",
+			       s->tid, s->index, s->len,
+			       s->flags ? ", SECCOMP_FILTER_FLAG_LOG" : "");
+		break;
+	}
 	case CKPT_REC_PIPEDATA:
 		printf("  pipe %llu: %zu bytes\n",
 		       ((const struct ckpt_rec_pipedata *)p)->ino,

@@ -49,6 +49,7 @@ static const char *const type_names[] = {
 #endif
 #ifdef CKPT_REC_SHMEM
 	[CKPT_REC_SHMEM] = "SHMEM", [CKPT_REC_SHMDATA] = "SHMDATA",
+	[CKPT_REC_SECCOMP] = "SECCOMP",
 #endif
 };
 

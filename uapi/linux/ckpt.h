@@ -35,6 +35,7 @@
 #define CKPT_FEAT_THREADS	(1ULL << 3)	/* multi-threaded processes */
 #define CKPT_FEAT_TREES		(1ULL << 4)	/* process trees */
 #define CKPT_FEAT_PID_RANGES	(1ULL << 5)	/* reserved PID ranges, netlink */
+#define CKPT_FEAT_SECCOMP	(1ULL << 11)	/* seccomp filters, strict mode */
 
 /**
  * struct ckpt_version - answer of CKPT_IOC_VERSION
@@ -506,7 +507,8 @@ struct ckpt_image_header {
 #define CKPT_REC_END		22	/* struct ckpt_rec_end */
 /* Not part of a task's records: first record of an image of a tree. */
 #define CKPT_REC_TREE		23	/* struct ckpt_rec_tree_task[] */
-#define CKPT_REC_MAX		23
+#define CKPT_REC_SECCOMP	38	/* struct ckpt_rec_seccomp + program */
+#define CKPT_REC_MAX		38
 
 /* Bounds every reader enforces. */
 #define CKPT_REC_MAX_META	65536		/* payload of any non-PAGES record */
@@ -911,6 +913,9 @@ struct ckpt_rec_posix_timer {
  * @regs: its registers, an interrupted system call rewound
  * @restart: as CKPT_REC_RESTART, for this thread
  */
+/* struct ckpt_rec_thread.flags */
+#define CKPT_THREAD_NO_NEW_PRIVS	(1U << 0)	/* per thread, as the kernel keeps it */
+
 struct ckpt_rec_thread {
 	__s32 tid;
 	__u32 flags;
@@ -932,6 +937,35 @@ struct ckpt_rec_thread {
 	struct ckpt_rec_regs regs;
 	struct ckpt_rec_restart restart;
 };
+
+/**
+ * struct ckpt_rec_seccomp - a thread's seccomp mode, or one of its filters
+ * @tid: the thread (the process's PID for its main thread)
+ * @mode: SECCOMP_MODE_STRICT (then @index, @flags and @len are 0) or
+ *	SECCOMP_MODE_FILTER
+ * @index: the filter's place in the thread's chain, 0 the oldest; a
+ *	thread's records come in order, without gaps
+ * @flags: SECCOMP_FILTER_FLAG_LOG, or 0
+ * @len: instructions of the classic BPF program (struct sock_filter,
+ *	8 bytes each) that follow, 1 to BPF_MAXINSNS
+ * @reserved: 0
+ *
+ * Written for every thread not in SECCOMP_MODE_DISABLED, after the SHMDATA
+ * records.  The restored thread installs the filters, oldest first, as
+ * the last thing before it returns to user space (so they filter nothing
+ * of the restore itself).
+ */
+struct ckpt_rec_seccomp {
+	__s32 tid;
+	__u32 mode;
+	__u32 index;
+	__u32 flags;
+	__u32 len;
+	__u32 reserved;
+};
+
+/* Bytes of filter programs a restore accepts in all of an image. */
+#define CKPT_SECCOMP_MAX_BYTES	(4U << 20)
 
 /* Bytes a restore accepts in all PIPEDATA records of an image. */
 #define CKPT_PIPE_MAX_DATA	(16U << 20)
