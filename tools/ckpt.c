@@ -521,6 +521,7 @@ static int checkpoint_main(int argc, char **argv)
 #define MIG_EXIT_LINK		3	/* destination unreachable, link broke */
 #define MIG_EXIT_REFUSED	4	/* destination refused or failed */
 #define MIG_EXIT_TIMEOUT	5	/* --timeout passed */
+#define MIG_EXIT_UNDECIDED	6	/* committed, unconfirmed: left stopped */
 
 #define MIG_DEFAULT_TIMEOUT	60	/* seconds */
 #define MIG_LATE_VERDICT_MS	2000	/* a refusal explaining a broken send */
@@ -578,7 +579,9 @@ static void migrate_usage(FILE *f)
 		"Exit status: 0 migrated; 1 the source side failed (nothing\n"
 		"sent or the checkpoint refused); 2 usage; 3 DEST unreachable or\n"
 		"the connection broke; 4 DEST refused or failed the restore;\n"
-		"5 timeout.  In all failures the process runs on.\n",
+		"5 timeout; in all these failures the process runs on.  6 the\n"
+		"commit's confirmation was lost: DEST may or may not have the\n"
+		"process, which is left stopped here (see the message).\n",
 		MIG_DEFAULT_TIMEOUT);
 }
 
@@ -840,6 +843,21 @@ static int mig_finish(struct mig *m)
 				  m->o->pid, m->o->dest_name, m->v.pid,
 				  m->o->pid);
 		return MIG_EXIT_LINK;
+	}
+	err = ckpt_mig_recv(m->out, &c, sizeof(c), mig_left_ms(m));
+	if (!err)
+		err = ckpt_mig_commit_check(&c);
+	if (!err && c.what != CKPT_MIG_COMMITTED)
+		err = -EPROTO;
+	if (err) {
+		/* It may run there, or not: neither resume nor kill it. */
+		ckpt_fail(err, "cannot tell whether %s took over %d: no answer to the commit (%s); %d stays stopped here",
+			  m->o->dest_name, m->o->pid,
+			  err == -ETIMEDOUT ? "timed out" : err == -ENODATA ?
+			  "connection closed" : strerror(-err), m->o->pid);
+		ckpt_hint("if it runs there (its log says 'restored pid %d'), kill this copy: kill -9 %d; else resume it: kill -CONT %d",
+			  m->v.pid, m->o->pid, m->o->pid);
+		return MIG_EXIT_UNDECIDED;
 	}
 	mig_success(m, m->v.pid);
 	mig_tombstone(m);

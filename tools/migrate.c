@@ -113,7 +113,8 @@ void ckpt_mig_commit_seal(struct ckpt_mig_commit *c)
 int ckpt_mig_commit_check(struct ckpt_mig_commit *c)
 {
 	CHECK(c, struct ckpt_mig_commit, CKPT_MIG_COMMIT_MAGIC);
-	if (c->what != CKPT_MIG_COMMIT && c->what != CKPT_MIG_ABORT)
+	if (c->what != CKPT_MIG_COMMIT && c->what != CKPT_MIG_ABORT &&
+	    c->what != CKPT_MIG_COMMITTED)
 		return -EBADMSG;
 	return 0;
 }

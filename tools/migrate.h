@@ -14,10 +14,14 @@
  *                        the image is still arriving: the receiver then
  *                        reads and drops the rest)
  *   sender -> receiver   struct ckpt_mig_commit, only after an OK verdict:
- *                        COMMIT once the source is about to be killed, else
- *                        ABORT.  A receiver that gets no COMMIT within its
- *                        timeout kills the process it restored: the source
- *                        resumed.
+ *                        COMMIT, else ABORT.  A receiver that gets no
+ *                        COMMIT within its timeout kills the process it
+ *                        restored: the source resumed.
+ *   receiver -> sender   struct ckpt_mig_commit, COMMITTED: the receiver
+ *                        keeps its copy.  Only then is the source killed.
+ *                        A sender that gets no COMMITTED cannot tell which
+ *                        side has the process: it leaves the source
+ *                        stopped (never two copies running, never none).
  *
  * All fields little-endian (x86-64 only), each message with a checksum
  * of itself with csum = 0 (the image's: the low 32 bits of its XXH64);
@@ -33,7 +37,7 @@
 #define CKPT_MIG_HELLO_MAGIC	0x314f4c4c4548474dULL	/* "MGHELLO1" */
 #define CKPT_MIG_VERDICT_MAGIC	0x3154434944524d4dULL	/* "MMRDICT1" */
 #define CKPT_MIG_COMMIT_MAGIC	0x3154494d4d4f434dULL	/* "MCOMMIT1" */
-#define CKPT_MIG_VERSION	1
+#define CKPT_MIG_VERSION	2
 
 #define CKPT_MIG_MSG_LEN	256
 #define CKPT_MIG_NODE_LEN	64
@@ -76,12 +80,13 @@ struct ckpt_mig_verdict {
 
 #define CKPT_MIG_COMMIT		1
 #define CKPT_MIG_ABORT		2
+#define CKPT_MIG_COMMITTED	3	/* receiver -> sender */
 
 struct ckpt_mig_commit {
 	uint64_t magic;
 	uint32_t version;
 	uint32_t size;
-	uint32_t what;		/* CKPT_MIG_COMMIT or CKPT_MIG_ABORT */
+	uint32_t what;		/* CKPT_MIG_COMMIT, _ABORT, _COMMITTED */
 	uint32_t csum;
 };
 

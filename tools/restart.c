@@ -2077,6 +2077,13 @@ static int serve(struct restart *r, int conn, const char *peer,
 	if (!err)
 		err = ckpt_mig_commit_check(&c);
 	if (!err && c.what == CKPT_MIG_COMMIT) {
+		/* Ours now; the sender removes its copy once it hears this. */
+		memset(&c, 0, sizeof(c));
+		c.what = CKPT_MIG_COMMITTED;
+		ckpt_mig_commit_seal(&c);
+		if (ckpt_mig_send(conn, &c, sizeof(c)))
+			lnote("%s: pid %d kept, but the sender did not hear it: it leaves its copy stopped",
+			      peer, r->child);
 		lnote("%s: restored pid %d in %lld ms", peer, r->child,
 		      (long long)(ckpt_now_ms() - t0));
 		return CKPT_EXIT_OK;

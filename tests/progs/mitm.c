@@ -7,6 +7,9 @@
  *	mitm LPORT DPORT pause OFFSET   forward OFFSET bytes, then forward
  *	                                nothing more and create ./paused
  *	mitm LPORT DPORT pass 0         forward unchanged
+ *	mitm LPORT DPORT backcut N      forward N bytes of the server's,
+ *	                                then close both sides when more
+ *	                                come (the server's reply is lost)
  *
  * The server's bytes go back unchanged.  It creates ./listening once it
  * listens, and exits when either side closes (closing the other).
@@ -58,7 +61,8 @@ static void touch(const char *path)
 int main(int argc, char **argv)
 {
 	long long lport, dport, offset, done = 0;
-	int lfd, c, s, flip, pause_at, paused = 0;
+	long long back = 0;
+	int lfd, c, s, flip, pause_at, backcut, paused = 0;
 	char buf[65536];
 
 	if (argc != 5)
@@ -68,8 +72,9 @@ int main(int argc, char **argv)
 	offset = parse_ll(argv[4]);
 	flip = !strcmp(argv[3], "flip");
 	pause_at = !strcmp(argv[3], "pause");
+	backcut = !strcmp(argv[3], "backcut");
 	if (lport <= 0 || dport <= 0 || offset < 0 ||
-	    (!flip && !pause_at && strcmp(argv[3], "pass")))
+	    (!flip && !pause_at && !backcut && strcmp(argv[3], "pass")))
 		goto usage;
 	signal(SIGPIPE, SIG_IGN);
 	lfd = tcp_socket((int)lport, 1);
@@ -92,8 +97,16 @@ int main(int argc, char **argv)
 			break;
 		if (p[1].revents) {
 			n = read(s, buf, sizeof(buf));
+			if (n > 0 && backcut && back + n > offset) {
+				n = offset - back;	/* the rest is lost */
+				if (n > 0)
+					write_all(c, buf, (size_t)n);
+				touch("cut");
+				break;
+			}
 			if (n <= 0 || write_all(c, buf, (size_t)n))
 				break;
+			back += n;
 		}
 		if (!paused && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
 			if (pause_at && offset - done < (long long)want)
@@ -115,6 +128,6 @@ int main(int argc, char **argv)
 	printf("forwarded %lld\n", done);
 	return 0;
 usage:
-	fprintf(stderr, "usage: mitm LPORT DPORT flip|pause|pass OFFSET\n");
+	fprintf(stderr, "usage: mitm LPORT DPORT flip|pause|pass|backcut OFFSET\n");
 	return 2;
 }

@@ -121,7 +121,7 @@ UNIT_TEST(migrate_verdict)
 	memset(&v, 0, sizeof(v));
 	v.pid = 7;
 	ckpt_mig_verdict_seal(&v);
-	v.version = 2;
+	v.version = CKPT_MIG_VERSION + 1;
 	v.csum = 0;
 	v.csum = ckpt_csum2(&v, sizeof(v), NULL, 0);
 	CHECK_EQ(ckpt_mig_verdict_check(&v), -EPROTO);
@@ -135,7 +135,10 @@ UNIT_TEST(migrate_commit)
 	c.what = CKPT_MIG_COMMIT;
 	ckpt_mig_commit_seal(&c);
 	CHECK_EQ(ckpt_mig_commit_check(&c), 0);
-	c.what = 3;
+	c.what = CKPT_MIG_COMMITTED;
+	ckpt_mig_commit_seal(&c);
+	CHECK_EQ(ckpt_mig_commit_check(&c), 0);
+	c.what = 4;
 	ckpt_mig_commit_seal(&c);
 	CHECK_EQ(ckpt_mig_commit_check(&c), -EBADMSG);
 	c.what = CKPT_MIG_ABORT;
