@@ -210,6 +210,7 @@ struct ckpt_dump {
 	struct xarray shanon;	/* shared anonymous memory saved, by ino */
 	struct xarray socks;	/* sockets seen, by inode number */
 	u64 sock_bytes;		/* unread socket data saved */
+	u32 sock_records;	/* SOCKDATA records, at most */
 };
 
 /* A task's metadata, read from the image and validated, before the

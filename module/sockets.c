@@ -69,6 +69,7 @@ void ckpt_socks_init(struct ckpt_dump *d)
 {
 	xa_init(&d->socks);
 	d->sock_bytes = 0;
+	d->sock_records = 0;
 }
 
 void ckpt_socks_destroy(struct ckpt_dump *d)
@@ -488,7 +489,10 @@ static int ckpt_sock_copy(struct ckpt_dump *d, struct sock *sk,
 
 	mutex_lock(&u->iolock);
 	err = ckpt_sock_measure(sk, &c->len, &c->nr_msgs);
-	if (!err && c->len > CKPT_SOCK_MAX_DATA - d->sock_bytes)
+	/* each message, and each 64 KiB of a stream, is a record at most */
+	if (!err && (c->len > CKPT_SOCK_MAX_DATA - d->sock_bytes ||
+		     c->nr_msgs + c->len / CKPT_SOCK_CHUNK + 1 >
+		     CKPT_MAX_SOCKDATA - d->sock_records))
 		err = -EFBIG;
 	if (!err) {
 		c->buf = kvmalloc(c->len ? c->len : 1, GFP_KERNEL);
@@ -499,8 +503,10 @@ static int ckpt_sock_copy(struct ckpt_dump *d, struct sock *sk,
 	if (!err)
 		err = ckpt_sock_fill_copy(sk, c);
 	mutex_unlock(&u->iolock);
-	if (!err)
+	if (!err) {
 		d->sock_bytes += c->len;
+		d->sock_records += c->nr_msgs + c->len / CKPT_SOCK_CHUNK + 1;
+	}
 	return err;
 }
 
@@ -612,7 +618,7 @@ int ckpt_take_sockdata(struct ckpt_restore *r, const void *p, u32 len)
 	    n > CKPT_SOCK_MAX_DATA - r->sock_bytes)
 		return -EBADMSG;
 	err = ckpt_grow((void **)&r->sockdata, r->nr_sockdata, sizeof(*e),
-			CKPT_SOCK_MAX_DATA);
+			CKPT_MAX_SOCKDATA);
 	if (err)
 		return err;
 	e = &r->sockdata[r->nr_sockdata];

@@ -1052,6 +1052,8 @@ struct ckpt_rec_shmdata {
 
 /* Bytes of unread socket data a checkpoint saves in all. */
 #define CKPT_SOCK_MAX_DATA	(16U << 20)
+/* SOCKDATA records of one process's records (messages, 64 KiB pieces). */
+#define CKPT_MAX_SOCKDATA	65536
 /* Sockets of one process's records. */
 #define CKPT_MAX_SOCKETS	4096
 /* Largest address (struct sockaddr_un, _in6...) a SOCKET record holds. */
