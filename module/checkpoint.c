@@ -284,7 +284,8 @@ static int ckpt_dump_one(struct ckpt_dump *d)
 		ckpt_dump_mm, ckpt_dump_files, ckpt_dump_cpu,
 		ckpt_dump_rlimits, ckpt_dump_sigpending, ckpt_dump_pipes,
 		ckpt_dump_timers, ckpt_dump_threads, ckpt_dump_ghosts,
-		ckpt_dump_fdstates, ckpt_dump_shmems, ckpt_dump_seccomp,
+		ckpt_dump_fdstates, ckpt_dump_shmems, ckpt_dump_socks,
+		ckpt_dump_seccomp,
 		ckpt_dump_pages,
 	};
 	unsigned int i;
@@ -489,6 +490,10 @@ static int ckpt_checkpoint_members(struct ckpt_dump *d, u32 flags,
 		*at = d->member;
 	}
 	if (!err) {
+		err = ckpt_scan_socks(d);
+		*at = d->member;
+	}
+	if (!err) {
 		err = ckpt_dump_all(d);
 		*at = d->member;
 	}
@@ -620,6 +625,7 @@ long ckpt_ioctl_checkpoint(void __user *uarg)
 		goto out_scratch;
 
 	ckpt_pipes_init(&d);
+	ckpt_socks_init(&d);
 	xa_init(&d.files_seen);
 	xa_init(&d.ghosts);
 	xa_init(&d.shanon);
@@ -629,6 +635,7 @@ long ckpt_ioctl_checkpoint(void __user *uarg)
 	xa_destroy(&d.shanon);
 	xa_destroy(&d.files_seen);
 	ckpt_pipes_destroy(&d);
+	ckpt_socks_destroy(&d);
 	ckpt_event(err ? CKPT_EV_CHECKPOINT_FAIL : CKPT_EV_CHECKPOINT_DONE,
 		   task_tgid_nr(d.members[0].task), err, d.out.written);
 

@@ -20,6 +20,10 @@
 #include <linux/xarray.h>
 #include <linux/xxhash.h>
 #include <linux/ckpt.h>
+#include <linux/socket.h>
+#include <linux/un.h>
+#include <linux/in.h>
+#include <linux/in6.h>
 
 #define CKPT_PFX "ckpt: "
 
@@ -224,6 +228,9 @@ struct ckpt_dump {
 	struct xarray shmems;	/* memfds, shared anon memory, by inode */
 	u64 shmem_bytes;
 	struct xarray shanon;	/* shared anonymous memory saved, by ino */
+	struct xarray socks;	/* sockets seen, by inode number */
+	u64 sock_bytes;		/* unread socket data saved */
+	u32 sock_records;	/* SOCKDATA records, at most */
 };
 
 /* A task's metadata, read from the image and validated, before the
@@ -274,6 +281,27 @@ struct ckpt_restore_shmdata {
 	u32 len;
 	void *data;
 };
+
+struct ckpt_restore_sock {
+	struct ckpt_rec_socket rec;
+	union {
+		struct sockaddr_storage ss;
+		struct sockaddr_un un;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} addr;
+	u64 offset;
+};
+
+struct ckpt_restore_sockdata {
+	u64 id;
+	u32 flags;
+	u32 len;
+	void *data;
+	u64 offset;
+};
+
+struct ckpt_socks;
 
 struct ckpt_restore_thread {
 	struct ckpt_rec_thread rec;
@@ -353,6 +381,12 @@ struct ckpt_restore {
 	struct ckpt_restore_seccomp *seccomp;	/* in image order */
 	u32 nr_seccomp;
 	u64 seccomp_bytes;
+	struct ckpt_restore_sock *socks;
+	u32 nr_socks;
+	struct ckpt_restore_sockdata *sockdata;
+	u32 nr_sockdata;
+	u32 sock_bytes;
+	struct ckpt_socks *socks_made;	/* tree: kept for later processes */
 	u64 seen;		/* bit per record type */
 	u32 last_type;		/* records come in type order */
 	u64 rec_off[CKPT_REC_MAX + 1];	/* offset of each singleton */
@@ -474,6 +508,39 @@ int ckpt_map_shmem(struct ckpt_restore *r, const struct ckpt_restore_vma *v);
 int ckpt_seal_shmems(struct ckpt_restore *r);
 struct file *ckpt_memfd_file(const struct ckpt_restore *r,
 			     const struct ckpt_restore_file *rf);
+/* sockets.c */
+void ckpt_socks_init(struct ckpt_dump *d);
+void ckpt_socks_destroy(struct ckpt_dump *d);
+int ckpt_scan_socks(struct ckpt_dump *d);
+int ckpt_note_sock(struct ckpt_dump *d, struct file *f,
+		   struct ckpt_rec_file *r);
+int ckpt_dump_socks(struct ckpt_dump *d);
+int ckpt_take_socket(struct ckpt_restore *r, const void *p, u32 len);
+int ckpt_take_sockdata(struct ckpt_restore *r, const void *p, u32 len);
+void ckpt_free_socks(struct ckpt_restore *r);
+void ckpt_socks_release(struct ckpt_restore *r);
+int ckpt_check_socks(struct ckpt_restore *r);
+const struct ckpt_restore_sock *ckpt_find_sock(const struct ckpt_restore *r,
+					       u64 id);
+struct ckpt_socks *ckpt_socks_new(u32 max);
+void ckpt_socks_free(struct ckpt_socks *t);
+struct file *ckpt_socks_find(const struct ckpt_socks *t, u64 id);
+struct file *ckpt_sock_file(const struct ckpt_restore *r,
+			    struct ckpt_socks *t,
+			    const struct ckpt_rec_file *rec);
+
+/*
+ * Position of a record type in a task's record order: the types numbered
+ * after TREE come between SHMDATA and PAGES, by number.
+ */
+static inline u32 ckpt_rec_rank(u32 type)
+{
+	/* Types after TREE: metadata between SHMDATA and PAGES, in order. */
+	if (type > CKPT_REC_TREE)
+		return (CKPT_REC_SHMDATA << 8) + type - CKPT_REC_TREE;
+	return type << 8;
+}
+
 /* tree.c: the restore of an image of a process tree */
 int ckpt_tree_prepare(struct ckpt_restore *r);
 int ckpt_tree_check_member(struct ckpt_restore *r);
@@ -487,6 +554,8 @@ struct file *ckpt_tree_file(const struct ckpt_restore *r,
 			    const struct ckpt_rec_file *rec);
 struct file *ckpt_tree_pipe_end(const struct ckpt_restore *r,
 				const struct ckpt_rec_file *rec);
+bool ckpt_tree_has_sock(const struct ckpt_restore *r, u64 id);
+struct file *ckpt_tree_sock(const struct ckpt_restore *r, u64 id);
 void ckpt_tree_keep_files(struct ckpt_restore *r, struct file **opened,
 			  u32 n, struct ckpt_pipes *pipes);
 int ckpt_prepare_meta(struct ckpt_restore *r);

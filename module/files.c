@@ -82,6 +82,9 @@ static int ckpt_file_kind(struct file *f)
 		if (inode->i_sb->s_magic == PIPEFS_MAGIC)
 			return CKPT_FILE_PIPE;
 		return CKPT_FILE_FIFO;
+	case S_IFSOCK:
+		/* sockets.c checked it when the processes were scanned */
+		return CKPT_FILE_SOCKET;
 	default:
 		/* eventfd, timerfd, signalfd, epoll (fdkinds.c) */
 		return ckpt_fdkind_of(f) ?: -EOPNOTSUPP;
@@ -92,7 +95,7 @@ static int ckpt_file_kind(struct file *f)
 static bool ckpt_kind_has_path(u32 kind)
 {
 	return kind != CKPT_FILE_PIPE && kind != CKPT_FILE_MEMFD &&
-	       !ckpt_is_fdkind(kind);
+	       kind != CKPT_FILE_SOCKET && !ckpt_is_fdkind(kind);
 }
 
 /*
@@ -181,6 +184,16 @@ static int ckpt_dump_file(struct ckpt_dump *d, struct file *f,
 	memset(&r, 0, sizeof(r));
 	if (kind == CKPT_FILE_PIPE)
 		return ckpt_dump_pipe_file(d, f, fd, cloexec, shared, &r);
+	if (kind == CKPT_FILE_SOCKET) {
+		int err = ckpt_note_sock(d, f, &r);
+
+		if (err)
+			return ckpt_fail(&d->err, CKPT_OBJ_FD, err);
+		ckpt_fd_flags(&r, f, fd, cloexec, shared);
+		r.f_flags &= ~O_LARGEFILE;
+		d->err.fd = -1;
+		return ckpt_write_rec(&d->out, CKPT_REC_FILE, &r, sizeof(r));
+	}
 	if (kind == CKPT_FILE_MEMFD) {
 		int err = ckpt_note_shmem(d, f);
 
@@ -496,6 +509,7 @@ struct ckpt_files_made {
 	struct ckpt_pipes *pipes;
 	struct ckpt_ghosts *ghosts;
 	struct ckpt_fdkinds *fdkinds;
+	struct ckpt_socks *socks;
 };
 
 /* The open file for record @i: reopened, shared, a pipe's end, a ghost. */
@@ -521,6 +535,8 @@ static struct file *ckpt_file_for(struct ckpt_restore *r, u32 i,
 		return ckpt_fdkind_file(r, made->fdkinds, &r->files[i]);
 	if (rec->kind == CKPT_FILE_MEMFD)
 		return ckpt_memfd_file(r, &r->files[i]);
+	if (rec->kind == CKPT_FILE_SOCKET)
+		return ckpt_sock_file(r, made->socks, rec);
 	if (rec->kind != CKPT_FILE_GHOST)
 		return ckpt_reopen(&r->files[i]);
 	f = ckpt_ghost_file(r, made->ghosts, &r->files[i]);
@@ -546,8 +562,9 @@ int ckpt_restore_files(struct ckpt_restore *r)
 	made.pipes = ckpt_pipes_new(r->nr_files);
 	made.ghosts = ckpt_ghosts_new(r->nr_files);
 	made.fdkinds = ckpt_fdkinds_new();
+	made.socks = ckpt_socks_new(r->nr_socks);
 	if (!holes || !opened || !made.pipes || !made.ghosts ||
-	    !made.fdkinds) {
+	    !made.fdkinds || !made.socks) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -579,6 +596,8 @@ int ckpt_restore_files(struct ckpt_restore *r)
 		ckpt_tree_keep_files(r, opened, n, made.pipes);
 		opened = NULL;
 		made.pipes = NULL;
+		r->socks_made = made.socks;
+		made.socks = NULL;
 		n = 0;
 	}
 out:
@@ -587,6 +606,7 @@ out:
 	ckpt_pipes_free(made.pipes);
 	ckpt_ghosts_free(made.ghosts);
 	ckpt_fdkinds_free(made.fdkinds);
+	ckpt_socks_free(made.socks);
 	kvfree(opened);
 	kvfree(holes);
 	return err;

@@ -54,6 +54,7 @@ void ckpt_restore_free(struct ckpt_restore *r)
 	ckpt_free_ghostdata(r);
 	ckpt_free_fdstates(r);
 	ckpt_free_shmems(r);
+	ckpt_free_socks(r);
 	ckpt_shanon_free(r);
 	ckpt_free_threads(r);
 	ckpt_free_seccomp(r);
@@ -184,10 +185,13 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		       type == CKPT_REC_PIPEDATA || type == CKPT_REC_THREAD ||
 		       type == CKPT_REC_GHOSTDATA || type == CKPT_REC_FDSTATE ||
 		       type == CKPT_REC_SHMEM || type == CKPT_REC_SHMDATA ||
+		       type == CKPT_REC_SOCKET || type == CKPT_REC_SOCKDATA ||
 		       type == CKPT_REC_SECCOMP;
 
-	/* TASK first, then types in order; only VMA and FILE repeat. */
-	if (type < r->last_type || (type == r->last_type && !repeats) ||
+	/* TASK first, then types in order; only some repeat. */
+	if (type > CKPT_REC_MAX || type == CKPT_REC_TREE ||
+	    ckpt_rec_rank(type) < ckpt_rec_rank(r->last_type) ||
+	    (type == r->last_type && !repeats) ||
 	    (!r->last_type && type != CKPT_REC_TASK))
 		return -EBADMSG;
 	r->last_type = type;
@@ -267,6 +271,10 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		return ckpt_take_shmdata(r, p, len);
 	case CKPT_REC_SECCOMP:
 		return ckpt_take_seccomp(r, p, len);
+	case CKPT_REC_SOCKET:
+		return ckpt_take_socket(r, p, len);
+	case CKPT_REC_SOCKDATA:
+		return ckpt_take_sockdata(r, p, len);
 	default:
 		return -EBADMSG;
 	}
@@ -319,6 +327,7 @@ static int ckpt_check_all(struct ckpt_restore *r)
 	static int (*const checks[])(struct ckpt_restore *r) = {
 		ckpt_check_task, ckpt_check_mm, ckpt_check_files,
 		ckpt_check_fdstates, ckpt_check_shmems, ckpt_check_pipes, ckpt_check_ghosts, ckpt_check_cpu,
+		ckpt_check_socks,
 		ckpt_check_threads, ckpt_check_seccomp,
 	};
 	unsigned int i;

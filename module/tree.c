@@ -60,6 +60,8 @@ static void ckpt_tree_drop_files(struct ckpt_tree *t)
 		t->nr_opened[i] = 0;
 		ckpt_pipes_free(t->pipes[i]);
 		t->pipes[i] = NULL;
+		if (t->rst && t->rst[i])
+			ckpt_socks_release(t->rst[i]);
 	}
 }
 
@@ -238,6 +240,31 @@ struct file *ckpt_tree_pipe_end(const struct ckpt_restore *r,
 	for (j = 0; j < r->member && !f; j++)
 		if (t->pipes[j])
 			f = ckpt_pipes_find(t->pipes[j], rec);
+	return f;
+}
+
+/* Does an earlier process's image hold the SOCKET record @id? */
+bool ckpt_tree_has_sock(const struct ckpt_restore *r, u64 id)
+{
+	struct ckpt_tree *t = r->tree;
+	u32 j;
+
+	for (j = 0; t && j < r->member; j++)
+		if (t->rst[j] && ckpt_find_sock(t->rst[j], id))
+			return true;
+	return false;
+}
+
+/* The socket @id an earlier process made, or NULL. */
+struct file *ckpt_tree_sock(const struct ckpt_restore *r, u64 id)
+{
+	struct ckpt_tree *t = r->tree;
+	struct file *f = NULL;
+	u32 j;
+
+	for (j = 0; t && j < r->member && !f; j++)
+		if (t->rst[j])
+			f = ckpt_socks_find(t->rst[j]->socks_made, id);
 	return f;
 }
 

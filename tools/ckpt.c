@@ -26,6 +26,7 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <linux/ckpt.h>
 #include "ckpt.h"
 #include "migrate.h"
@@ -203,13 +204,175 @@ static const char *why_unsupported(int err)
 	return err == -EOPNOTSUPP ? "is not supported yet" : strerror(-err);
 }
 
+/* ---- sockets, described from /proc/net ------------------------------ */
+
+/* "a.b.c.d:port" or "[v6]:port" from /proc/net/tcp's hex "ADDR:PORT". */
+static void inet_hex(const char *hex, char *buf, size_t size)
+{
+	unsigned int w[4], port, n = strchr(hex, ':') ? (unsigned int)(strchr(hex, ':') - hex) : 0;
+	char a[INET6_ADDRSTRLEN] = "?";
+	unsigned char b[16];
+
+	if (n == 8 && sscanf(hex, "%8x:%x", &w[0], &port) == 2) {
+		memcpy(b, &w[0], 4);
+		inet_ntop(AF_INET, b, a, sizeof(a));
+		snprintf(buf, size, "%s:%u", a, port);
+	} else if (n == 32 &&
+		   sscanf(hex, "%8x%8x%8x%8x:%x", &w[0], &w[1], &w[2], &w[3],
+			  &port) == 5) {
+		memcpy(b, w, 16);
+		inet_ntop(AF_INET6, b, a, sizeof(a));
+		snprintf(buf, size, "[%s]:%u", a, port);
+	} else {
+		snprintf(buf, size, "?");
+	}
+}
+
+static const char *const tcp_states[] = {
+	"?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",
+	"TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING",
+};
+
+/* An inet socket of inode @ino in /proc/net/@proto: "TCP a -> b (STATE)" */
+static int sock_inet(const char *proto, unsigned long ino, char *buf,
+		     size_t size, int *listening)
+{
+	char path[64], line[512], local[64], rem[64], l[INET6_ADDRSTRLEN + 8],
+	     r[INET6_ADDRSTRLEN + 8];
+	unsigned long inode;
+	unsigned int st;
+	int found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/net/%s", proto);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " %*u: %63s %63s %x %*s %*s %*s %*u %*u %lu",
+			   local, rem, &st, &inode) != 4 || inode != ino)
+			continue;
+		inet_hex(local, l, sizeof(l));
+		inet_hex(rem, r, sizeof(r));
+		found = 1;
+		*listening = st == 10;
+		if (!strncmp(proto, "tcp", 3) && st != 7 && st != 10)
+			snprintf(buf, size, "a TCP connection %s -> %s (%s)", l,
+				 r, st < ARRAY_SIZE(tcp_states) ?
+				 tcp_states[st] : "?");
+		else if (!strncmp(proto, "tcp", 3))
+			snprintf(buf, size, "a TCP socket %s%s", l,
+				 st == 10 ? " listening" : "");
+		else if (strcmp(r + strlen(r) - 2, ":0"))
+			snprintf(buf, size, "a UDP socket %s connected to %s",
+				 l, r);
+		else
+			snprintf(buf, size, "a UDP socket %s", l);
+	}
+	fclose(f);
+	return found;
+}
+
+/* A UNIX socket of inode @ino in /proc/net/unix. */
+static int sock_unix(unsigned long ino, char *buf, size_t size,
+		     int *listening)
+{
+	char line[4608], path[4096];
+	unsigned long inode;
+	unsigned int flags, type, st;
+	int found = 0, n;
+	FILE *f = fopen("/proc/net/unix", "r");
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f)) {
+		path[0] = '\0';
+		n = sscanf(line, "%*s %*x %*x %x %x %x %lu %4095s", &flags,
+			   &type, &st, &inode, path);
+		if (n < 4 || inode != ino)
+			continue;
+		found = 1;
+		*listening = !!(flags & 0x10000);
+		snprintf(buf, size, "a UNIX %s socket%s%s%s",
+			 type == 1 ? "stream" : type == 2 ? "datagram" :
+			 type == 5 ? "seqpacket" : "?",
+			 path[0] ? " " : "", path,
+			 *listening ? " listening" : "");
+	}
+	fclose(f);
+	return found;
+}
+
+/* What socket:[ino] is, in words, or 0 if /proc/net does not say. */
+static int sock_describe(unsigned long ino, char *buf, size_t size,
+			 int *listening)
+{
+	static const char *const inet[] = { "tcp", "tcp6", "udp", "udp6" };
+	unsigned int i;
+
+	*listening = 0;
+	if (sock_unix(ino, buf, size, listening))
+		return 1;
+	for (i = 0; i < ARRAY_SIZE(inet); i++)
+		if (sock_inet(inet[i], ino, buf, size, listening))
+			return 1;
+	snprintf(buf, size, "a socket");
+	return 0;
+}
+
+static void report_socket(const struct ckpt_checkpoint_args *a, int err,
+			  const char *name)
+{
+	const char *where = (a->flags & CKPT_CHECKPOINT_TREE) ? "tree" :
+			    "process";
+	char desc[600], peer[600] = "";
+	unsigned long ino = strtoul(name + 8, NULL, 10);
+	int listening, dummy;
+
+	sock_describe(ino, desc, sizeof(desc), &listening);
+	switch (-err) {
+	case EISCONN:
+		if (a->err_addr) {
+			sock_describe(a->err_addr, peer, sizeof(peer), &dummy);
+			ckpt_fail(err, "cannot checkpoint %s: fd %d (%s, %s) is connected to socket:[%llu] (%s) outside the %s, which is not supported yet",
+				  who, a->err_fd, name, desc,
+				  (unsigned long long)a->err_addr, peer,
+				  where);
+		} else {
+			ckpt_fail(err, "cannot checkpoint %s: fd %d (%s, %s) is connected to a peer outside the %s, which is not supported yet",
+				  who, a->err_fd, name, desc, where);
+		}
+		break;
+	case EUSERS:
+		ckpt_fail(err, "cannot checkpoint %s: fd %d (%s, %s) is also held outside the %s (by another process, or in flight in a UNIX message), which is not supported yet",
+			  who, a->err_fd, name, desc, where);
+		break;
+	case EBUSY:
+		ckpt_fail(err, "cannot checkpoint %s: fd %d (%s, %s) %s",
+			  who, a->err_fd, name, desc, listening ?
+			  "has connections waiting to be accepted" :
+			  "holds unread data, which only sockets of a pair inside the checkpoint can keep");
+		ckpt_hint("try again when it is idle");
+		break;
+	case ETOOMANYREFS:
+		ckpt_fail(err, "cannot checkpoint %s: fd %d (%s, %s) has unread messages carrying file descriptors (SCM_RIGHTS), which cannot be saved",
+			  who, a->err_fd, name, desc);
+		break;
+	default:
+		ckpt_fail(err, "cannot checkpoint %s: fd %d (%s, %s) %s", who,
+			  a->err_fd, name, desc, why_unsupported(err));
+	}
+}
+
 static void report_fd(const struct ckpt_checkpoint_args *a, int err)
 {
 	char name[512];
 
 	if (ckpt_proc_fd_name(at, a->err_fd, name, sizeof(name)))
 		snprintf(name, sizeof(name), "?");
-	if (err == -EOPNOTSUPP && !strncmp(name, "pipe:", 5))
+	if (!strncmp(name, "socket:[", 8))
+		report_socket(a, err, name);
+	else if (err == -EOPNOTSUPP && !strncmp(name, "pipe:", 5))
 		ckpt_fail(err, "cannot checkpoint %s: fd %d (%s) is a pipe with an end held outside the %s, which is not supported yet",
 			  who, a->err_fd, name,
 			  (a->flags & CKPT_CHECKPOINT_TREE) ? "tree" :

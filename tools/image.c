@@ -16,6 +16,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/socket.h>
 #include "csum.h"
 #include "image.h"
 
@@ -23,6 +25,10 @@ _Static_assert(sizeof(struct ckpt_image_header) == 192, "image header");
 _Static_assert(sizeof(struct ckpt_rec_header) == 16, "record header");
 _Static_assert(sizeof(struct ckpt_rec_sigaction) * CKPT_NSIG == 2048,
 	       "sigactions");
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
 
 #define PAGES_MAX_LEN	(sizeof(struct ckpt_rec_pages) + \
 			 CKPT_PAGES_MAX * CKPT_IMG_PAGE_SIZE)
@@ -599,7 +605,12 @@ static int check_file(struct ckpt_image *img)
 				       f->size);
 	}
 	if (f->kind >= CKPT_FILE_EVENTFD && f->path_len)
-		return img_bad(img, "an eventfd, timerfd, signalfd, epoll or memfd has no path");
+		return img_bad(img, "an eventfd, timerfd, signalfd, epoll, memfd or socket has no path");
+	if (f->kind == CKPT_FILE_SOCKET &&
+	    ((f->f_flags & ~(O_ACCMODE | O_NONBLOCK)) ||
+	     (f->f_flags & O_ACCMODE) != O_RDWR))
+		return img_bad(img, "socket fd %d: open flags 0%o", f->fd,
+			       f->f_flags);
 	return check_tail(img, sizeof(*f), f->path_len,
 			  f->kind != CKPT_FILE_PIPE &&
 			  f->kind < CKPT_FILE_EVENTFD);
@@ -627,6 +638,45 @@ static int check_fdstate(struct ckpt_image *img)
 			       img->rec.len, want);
 	if (s->value_ns < 0 || s->interval_ns < 0 || s->expires_ns < 0)
 		return img_bad(img, "fd %d: negative time", s->fd);
+	return 0;
+}
+
+static int check_socket(struct ckpt_image *img)
+{
+	const struct ckpt_rec_socket *s = img->payload;
+
+	if (img->rec.len != sizeof(*s) + (uint64_t)s->addr_len ||
+	    s->addr_len > CKPT_SOCK_ADDR_MAX)
+		return img_bad(img, "socket %llu: %u address bytes in %u",
+			       s->id, s->addr_len, img->rec.len);
+	if (!s->id || s->reserved || s->flags & ~CKPT_SOCKF_ALL)
+		return img_bad(img, "socket %llu: flags 0x%x or reserved field",
+			       s->id, s->flags);
+	if (s->family != AF_UNIX && s->family != AF_INET &&
+	    s->family != AF_INET6)
+		return img_bad(img, "socket %llu: family %u", s->id,
+			       s->family);
+	if (s->state < CKPT_SOCK_UNBOUND || s->state > CKPT_SOCK_PAIR ||
+	    (s->state == CKPT_SOCK_PAIR) != !!(s->peer || s->flags & CKPT_SOCKF_PEER_GONE))
+		return img_bad(img, "socket %llu: state %u, peer %llu",
+			       s->id, s->state, s->peer);
+	if ((s->state == CKPT_SOCK_BOUND || s->state == CKPT_SOCK_LISTEN) !=
+	    !!s->addr_len)
+		return img_bad(img, "socket %llu: state %u with %u address bytes",
+			       s->id, s->state, s->addr_len);
+	if (s->sndbuf < 0 || s->rcvbuf < 0 || s->shutdown > 3)
+		return img_bad(img, "socket %llu: buffers %d/%d, shutdown %u",
+			       s->id, s->sndbuf, s->rcvbuf, s->shutdown);
+	return 0;
+}
+
+static int check_sockdata(struct ckpt_image *img)
+{
+	const struct ckpt_rec_sockdata *sd = img->payload;
+
+	if (sd->flags & ~CKPT_SOCKDATA_EOR || sd->reserved)
+		return img_bad(img, "socket %llu: flags 0x%x or reserved field",
+			       sd->id, sd->flags);
 	return 0;
 }
 
@@ -1073,7 +1123,35 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 			    check_tree },
 	[CKPT_REC_SECCOMP] = { "SECCOMP", sizeof(struct ckpt_rec_seccomp), 0, 1,
 			       1, check_seccomp },
+	[CKPT_REC_SOCKET] = { "SOCKET", sizeof(struct ckpt_rec_socket), 0, 1, 1,
+			      check_socket },
+	[CKPT_REC_SOCKDATA] = { "SOCKDATA", sizeof(struct ckpt_rec_sockdata),
+				0, 1, 1, check_sockdata },
 };
+
+/*
+ * A task's records in order (uapi/linux/ckpt.h): by number, but the types
+ * numbered after TREE come between SHMDATA and PAGES.
+ */
+static const uint32_t rec_order[] = {
+	0, CKPT_REC_TASK, CKPT_REC_GROUPS, CKPT_REC_FS, CKPT_REC_SIGACTIONS,
+	CKPT_REC_MM, CKPT_REC_AUXV, CKPT_REC_VMA, CKPT_REC_FILE,
+	CKPT_REC_REGS, CKPT_REC_XSTATE, CKPT_REC_RESTART, CKPT_REC_RLIMITS,
+	CKPT_REC_SIGPENDING, CKPT_REC_PIPEDATA, CKPT_REC_TIMERS,
+	CKPT_REC_THREAD, CKPT_REC_GHOSTDATA, CKPT_REC_FDSTATE,
+	CKPT_REC_SHMEM, CKPT_REC_SHMDATA, CKPT_REC_SOCKET, CKPT_REC_SOCKDATA,
+	CKPT_REC_SECCOMP, CKPT_REC_PAGES, CKPT_REC_END,
+};
+
+static uint32_t rec_rank(uint32_t type)
+{
+	uint32_t i;
+
+	for (i = 0; i < ARRAY_SIZE(rec_order); i++)
+		if (rec_order[i] == type)
+			return i;
+	return ARRAY_SIZE(rec_order);
+}
 
 /* ---- records ------------------------------------------------------ */
 
@@ -1096,18 +1174,6 @@ static int check_meta(struct ckpt_image *img)
 }
 
 /* The header comment's order; record types are numbered in that order. */
-/*
- * Where a record type comes in a process's records: TASK to SHMDATA, then
- * the types added after TREE (metadata too, in increasing order), then
- * PAGES and END.
- */
-static uint32_t rec_rank(uint32_t type)
-{
-	if (type > CKPT_REC_TREE)
-		return CKPT_REC_SHMDATA * 64 + type - CKPT_REC_TREE;
-	return type * 64;
-}
-
 static int check_order(struct ckpt_image *img)
 {
 	uint32_t type = img->rec.type, last = img->last_type, t;
@@ -1125,17 +1191,15 @@ static int check_order(struct ckpt_image *img)
 	    (type == last && !rec_descs[type].repeat))
 		return img_bad(img, "out of order after a %s record",
 			       ckpt_rec_name(last));
-	for (t = 1; t <= CKPT_REC_MAX; t++)
-		if (rec_rank(t) > rec_rank(last) && rec_rank(t) < rec_rank(type) &&
-		    t != CKPT_REC_TREE && rec_descs[t].name &&
-		    !rec_descs[t].optional)
+	for (t = rec_rank(last) + 1; t < rec_rank(type); t++)
+		if (!rec_descs[rec_order[t]].optional)
 			return img_error(img, -EBADMSG, img->rec_offset, type,
 					 "%s record missing before the %s record at offset %" PRIu64,
-					 ckpt_rec_name(t), ckpt_rec_name(type),
-					 img->rec_offset);
+					 ckpt_rec_name(rec_order[t]),
+					 ckpt_rec_name(type), img->rec_offset);
 	img->last_type = type;
-	if (type >= CKPT_REC_PAGES && type <= CKPT_REC_END &&
-	    (last < CKPT_REC_PAGES || last > CKPT_REC_END))
+	if (rec_rank(type) >= rec_rank(CKPT_REC_PAGES) &&
+	    rec_rank(last) < rec_rank(CKPT_REC_PAGES))
 		return check_meta(img);
 	return 0;
 }

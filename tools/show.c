@@ -14,6 +14,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include "ckpt.h"
 #include "image.h"
 #include "util.h"
@@ -300,7 +304,7 @@ static void show_file(const struct ckpt_image *img)
 	static const char *const kinds[] = { "?", "reg", "chr", "fifo",
 					     "dir", "pipe", "deleted",
 					     "eventfd", "timerfd", "signalfd",
-					     "epoll", "memfd" };
+					     "epoll", "memfd", "socket" };
 	const struct ckpt_rec_file *f = img->payload;
 
 	printf("  fd %d%s %s %s,", f->fd,
@@ -320,11 +324,104 @@ static void show_file(const struct ckpt_image *img)
 		printf("  pipe %llu, capacity %llu bytes\n", f->ino, f->size);
 	else if (f->kind == CKPT_FILE_MEMFD)
 		printf("  memfd %llu, size %llu\n", f->ino, f->size);
+	else if (f->kind == CKPT_FILE_SOCKET)
+		printf("  socket %llu\n", f->ino);
 	else if (f->kind < CKPT_FILE_EVENTFD)
 		printf("  ino %llu dev 0x%llx size %llu mtime %lld.%09lld\n",
 		       f->ino, f->dev, f->size,
 		       (long long)(f->mtime_ns / 1000000000ULL),
 		       (long long)(f->mtime_ns % 1000000000ULL));
+}
+
+static const struct flag_name sock_flags[] = {
+	{ CKPT_SOCKF_PASSCRED, "SO_PASSCRED" },
+	{ CKPT_SOCKF_REUSEADDR, "SO_REUSEADDR" },
+	{ CKPT_SOCKF_REUSEPORT, "SO_REUSEPORT" },
+	{ CKPT_SOCKF_KEEPALIVE, "SO_KEEPALIVE" },
+	{ CKPT_SOCKF_NODELAY, "TCP_NODELAY" },
+	{ CKPT_SOCKF_V6ONLY, "IPV6_V6ONLY" },
+	{ CKPT_SOCKF_BROADCAST, "SO_BROADCAST" },
+	{ CKPT_SOCKF_SNDBUF, "SO_SNDBUF" },
+	{ CKPT_SOCKF_RCVBUF, "SO_RCVBUF" },
+	{ CKPT_SOCKF_PEER_GONE, "peer-closed" },
+};
+
+/* "tcp 127.0.0.1:80", "unix /run/x.sock", "unix @name" */
+static void print_sockaddr(const struct ckpt_rec_socket *s)
+{
+	const void *a = s + 1;
+	char buf[INET6_ADDRSTRLEN];
+
+	if (!s->addr_len) {
+		printf("unbound");
+		return;
+	}
+	if (s->family == AF_UNIX) {
+		const struct sockaddr_un *un = a;
+		size_t n = s->addr_len - offsetof(struct sockaddr_un, sun_path);
+		size_t i;
+
+		if (n > sizeof(un->sun_path))
+			n = sizeof(un->sun_path);
+		if (un->sun_path[0]) {
+			printf("%.*s", (int)strnlen(un->sun_path, n),
+			       un->sun_path);
+			return;
+		}
+		putchar('@');
+		for (i = 1; i < n; i++)
+			putchar(un->sun_path[i] >= 0x20 &&
+				un->sun_path[i] < 0x7f ? un->sun_path[i] : '?');
+	} else if (s->family == AF_INET &&
+		   s->addr_len == sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *in = a;
+
+		inet_ntop(AF_INET, &in->sin_addr, buf, sizeof(buf));
+		printf("%s:%u", buf, ntohs(in->sin_port));
+	} else if (s->family == AF_INET6 &&
+		   s->addr_len == sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *in6 = a;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, buf, sizeof(buf));
+		printf("[%s]:%u", buf, ntohs(in6->sin6_port));
+	} else {
+		printf("?");
+	}
+}
+
+static void show_socket(const struct ckpt_image *img)
+{
+	static const char *const states[] = { "?", "unbound", "bound",
+					      "listening", "pair" };
+	const struct ckpt_rec_socket *s = img->payload;
+	const char *fam = s->family == AF_UNIX ? "unix" :
+			  s->family == AF_INET ? "inet" :
+			  s->family == AF_INET6 ? "inet6" : "?";
+	const char *type = s->type == SOCK_STREAM ?
+			   (s->family == AF_UNIX ? "stream" : "tcp") :
+			   s->type == SOCK_DGRAM ?
+			   (s->family == AF_UNIX ? "dgram" : "udp") :
+			   s->type == SOCK_SEQPACKET ? "seqpacket" : "?";
+
+	printf("  socket %llu %s %s %s ", s->id, fam, type,
+	       s->state <= CKPT_SOCK_PAIR ? states[s->state] : "?");
+	if (s->state != CKPT_SOCK_PAIR)
+		print_sockaddr(s);
+	else if (s->peer)
+		printf("peer %llu", s->peer);
+	else
+		printf("peer closed");
+	if (s->state == CKPT_SOCK_LISTEN)
+		printf(" backlog %u", s->backlog);
+	if (s->shutdown)
+		printf(" shutdown %s%s", s->shutdown & 1 ? "rd" : "",
+		       s->shutdown & 2 ? "wr" : "");
+	printf("\n  options ");
+	print_flags(s->flags, sock_flags, ARRAY_SIZE(sock_flags));
+	printf(" sndbuf %d rcvbuf %d\n", s->sndbuf, s->rcvbuf);
+	if (s->path_ino)
+		printf("  socket file ino %llu dev 0x%llx mode 0%03o\n",
+		       s->path_ino, s->path_dev, s->path_mode);
 }
 
 static const char *tfd_clock_name(int clk)
@@ -691,6 +788,16 @@ static int show_record(struct show *s)
 			       s->flags ? ", SECCOMP_FILTER_FLAG_LOG" : "");
 		break;
 	}
+	case CKPT_REC_SOCKET:
+		show_socket(img);
+		break;
+	case CKPT_REC_SOCKDATA:
+		printf("  socket %llu: %zu bytes%s\n",
+		       ((const struct ckpt_rec_sockdata *)p)->id,
+		       img->rec.len - sizeof(struct ckpt_rec_sockdata),
+		       ((const struct ckpt_rec_sockdata *)p)->flags &
+		       CKPT_SOCKDATA_EOR ? ", end of message" : "");
+		break;
 	case CKPT_REC_PIPEDATA:
 		printf("  pipe %llu: %zu bytes\n",
 		       ((const struct ckpt_rec_pipedata *)p)->ino,

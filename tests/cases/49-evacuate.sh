@@ -1,5 +1,6 @@
 #!/bin/sh
-# 49-evacuate: ten processes in a cgroup, one of which holds a socket.
+# 49-evacuate: ten processes in a cgroup, one of which holds a TCP
+# connection to a listener outside it (sockets tcpclient).
 # --dry-run names exactly that one as unmovable, with the socket's fd;
 # the evacuation (3 at a time, --json) moves the nine others, each with
 # its PID, counting on from where it was (no tick lost or repeated), and
@@ -27,13 +28,17 @@ for i in 1 2 3 4 5 6 7 8 9; do
 	echo "$p" >"c$i.pid"
 done
 nc -l -p 7149 </dev/null >/dev/null 2>&1 &
+track $!
+sleep 0.5
+mkdir -p tcpc
+sockets tcpclient "$TESTDIR/tcpc" 7149 </dev/null >/dev/null 2>&1 &
 sock=$!
 track "$sock"
 echo "$sock" >"$cg/cgroup.procs"
 for i in 1 2 3 4 5 6 7 8 9; do
 	wait_for 10 file_has "c$i.out" "tick 3 " || fail "counter $i did not start"
 done
-wait_for 10 test -e "/proc/$sock/fd/3" || fail "nc did not start"
+wait_for 10 test -e tcpc/ready || fail "the TCP client did not start"
 [ "$(wc -l <"$cg/cgroup.procs")" -eq 10 ] || fail "expected 10 processes in $cg: $(cat "$cg/cgroup.procs" | tr '\n' ' ')"
 
 # dry run: exactly the socket holder cannot move, and why
@@ -41,7 +46,7 @@ ckpt-evacuate --dry-run --cgroup "$cg" >dry.out 2>dry.err
 st=$?
 [ "$st" -eq 1 ] || { cleanup_cg; fail "dry run exited $st, expected 1"; }
 [ "$(grep -c ' movable ' dry.out)" -eq 9 ] || { cleanup_cg; fail "dry run: expected 9 movable"; }
-grep -E "^$sock +nc +unmovable .*socket:\\[[0-9]+\\].*EOPNOTSUPP" dry.out >/dev/null ||
+grep -E "^$sock +sockets +unmovable .*socket:\\[[0-9]+\\].*EISCONN" dry.out >/dev/null ||
 	{ cleanup_cg; fail "dry run does not name $sock's socket as the reason"; }
 grep -q "dry run: 9 of 10 would move, 1 cannot" dry.out || { cleanup_cg; fail "dry run summary"; }
 for p in $pids; do
@@ -57,7 +62,7 @@ grep -q '^{"dry_run":false,"moved":9,"failed":1,"processes":\[' evac.out ||
 	{ cleanup_cg; fail "JSON header: $(head -c 80 evac.out)"; }
 # the one failure: the socket holder, with its reason
 echo "$(tr '{' '\n' <evac.out | grep "\"pid\":$sock,")" |
-	grep -qE '"status":"failed".*"reason":"cannot checkpoint '"$sock"': fd 3 \(socket:\[[0-9]+\]\) is not supported yet \(EOPNOTSUPP\)"' ||
+	grep -qE '"status":"failed".*"reason":"cannot checkpoint '"$sock"': fd 3 \(socket:\[[0-9]+\], a TCP connection 127.0.0.1:[0-9]+ -> 127.0.0.1:7149 \([A-Z_]+\)\) is connected to a peer outside the process, which is not supported yet \(EISCONN\)"' ||
 	{ cleanup_cg; fail "the failure of $sock is not reported with its reason"; }
 proc_alive "$sock" || { cleanup_cg; fail "the unmovable process $sock did not keep running"; }
 [ "$(tr '{' '\n' <evac.out | grep -c '"status":"moved"')" -eq 9 ] || { cleanup_cg; fail "expected 9 moved"; }

@@ -51,6 +51,9 @@ static const char *const type_names[] = {
 	[CKPT_REC_SHMEM] = "SHMEM", [CKPT_REC_SHMDATA] = "SHMDATA",
 	[CKPT_REC_SECCOMP] = "SECCOMP",
 #endif
+#ifdef CKPT_REC_SOCKET
+	[CKPT_REC_SOCKET] = "SOCKET", [CKPT_REC_SOCKDATA] = "SOCKDATA",
+#endif
 };
 
 /* XXH64, seed 0, one buffer (the image checksum is its low 32 bits). */
@@ -236,6 +239,19 @@ static int print_record(struct image *img, size_t off,
 
 		memcpy(&f, payload, sizeof(f));
 		printf(" fd=%d kind=%u", f.fd, f.kind);
+#ifdef CKPT_REC_SOCKET
+	} else if (rh->type == CKPT_REC_SOCKET && rh->len >= sizeof(struct ckpt_rec_socket)) {
+		struct ckpt_rec_socket s;
+
+		memcpy(&s, payload, sizeof(s));
+		printf(" id=%llu family=%u type=%u state=%u",
+		       (unsigned long long)s.id, s.family, s.type, s.state);
+	} else if (rh->type == CKPT_REC_SOCKDATA && rh->len >= sizeof(struct ckpt_rec_sockdata)) {
+		struct ckpt_rec_sockdata sd;
+
+		memcpy(&sd, payload, sizeof(sd));
+		printf(" id=%llu flags=%u", (unsigned long long)sd.id, sd.flags);
+#endif
 	} else if (rh->type == CKPT_REC_TASK && rh->len >= sizeof(struct ckpt_rec_task)) {
 		struct ckpt_rec_task t;
 

@@ -871,13 +871,15 @@ static void timers_interval(struct ib_rec *r)
 UNIT_TEST(image_misc_checks)
 {
 	struct result r;
+	char want[64];
 	long off;
 
 	r = mutate(CKPT_REC_FILE, 1, fd_order, &off);
 	CHECK_EQ(r.err, -EBADMSG);
 	CHECK_STR(r.msg, "fd 0 is not above the previous fd 0");
 	r = mutate(CKPT_REC_FILE, 1, fd_kind, &off);
-	CHECK_STR(r.msg, "unknown kind 12");
+	snprintf(want, sizeof(want), "unknown kind %d", CKPT_FILE_KIND_MAX + 1);
+	CHECK_STR(r.msg, want);
 	r = mutate(CKPT_REC_AUXV, 0, auxv_no_null, &off);
 	CHECK_STR(r.msg, "AT_NULL");
 	r = mutate(CKPT_REC_AUXV, 0, auxv_odd, &off);

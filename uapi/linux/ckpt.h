@@ -35,6 +35,8 @@
 #define CKPT_FEAT_THREADS	(1ULL << 3)	/* multi-threaded processes */
 #define CKPT_FEAT_TREES		(1ULL << 4)	/* process trees */
 #define CKPT_FEAT_PID_RANGES	(1ULL << 5)	/* reserved PID ranges, netlink */
+#define CKPT_FEAT_SOCKETS	(1ULL << 7)	/* UNIX, TCP and UDP sockets
+						 * (CKPT_FILE_SOCKET) */
 #define CKPT_FEAT_SECCOMP	(1ULL << 11)	/* seccomp filters, strict mode */
 
 /**
@@ -133,6 +135,16 @@ struct ckpt_version {
  *  EBADF      fd is not open for writing
  *  EOPNOTSUPP the target holds state this version cannot checkpoint;
  *             err_object, err_fd and err_addr say which
+ *  EISCONN    (CKPT_OBJ_FD) a socket is connected to a peer outside the
+ *             checkpoint; err_addr is the peer socket's inode number when
+ *             it is a UNIX socket, else 0
+ *  EUSERS     (CKPT_OBJ_FD) a socket is also held outside the checkpoint
+ *             (by another process, or in flight in a UNIX message)
+ *  EBUSY      (CKPT_OBJ_FD) a listening socket has connections not yet
+ *             accepted, or a socket that is not one of a pair holds
+ *             unread data
+ *  ETOOMANYREFS (CKPT_OBJ_FD) unread messages of a UNIX socket carry
+ *             file descriptors (SCM_RIGHTS)
  *  EBUSY      the target did not freeze in time (uninterruptible sleep),
  *             or is already being checkpointed
  *  EINTR      the caller was interrupted; the target resumes
@@ -425,12 +437,16 @@ struct ckpt_pid_tombstone_args {
  * payload.  The image header carries its own csum the same way.  (Version
  * 1 images used CRC-32; they are refused.)
  *
- * Record order for one task (enforced: types never decrease, and only VMA,
- * FILE, PIPEDATA, THREAD, GHOSTDATA, FDSTATE, SHMEM, SHMDATA and PAGES
- * repeat):
+ * Record order for one task (enforced: types never go back in this list,
+ * and only VMA, FILE, PIPEDATA, THREAD, GHOSTDATA, FDSTATE, SHMEM,
+ * SHMDATA, SOCKET, SOCKDATA and PAGES repeat):
  *   TASK, GROUPS, FS, SIGACTIONS, MM, AUXV, VMA..., FILE..., REGS, XSTATE,
  *   RESTART?, RLIMITS?, SIGPENDING?, PIPEDATA..., TIMERS?, THREAD...,
- *   GHOSTDATA..., FDSTATE..., SHMEM..., SHMDATA..., PAGES..., END
+ *   GHOSTDATA..., FDSTATE..., SHMEM..., SHMDATA..., SOCKET...,
+ *   SOCKDATA..., PAGES..., END
+ * SOCKET and SOCKDATA (types 24, 25) are numbered after TREE but come
+ * between SHMDATA and PAGES: readers order types by that list, not by
+ * number.
  * TASK, REGS, XSTATE and RESTART are the main thread's (the thread-group
  * leader's); each other thread has one THREAD record.
  * All metadata comes before the first PAGES record, so a restore checks
@@ -507,6 +523,9 @@ struct ckpt_image_header {
 #define CKPT_REC_END		22	/* struct ckpt_rec_end */
 /* Not part of a task's records: first record of an image of a tree. */
 #define CKPT_REC_TREE		23	/* struct ckpt_rec_tree_task[] */
+/* A task's records again, between SHMDATA and PAGES in the order. */
+#define CKPT_REC_SOCKET		24	/* struct ckpt_rec_socket + address */
+#define CKPT_REC_SOCKDATA	25	/* struct ckpt_rec_sockdata + bytes */
 #define CKPT_REC_SECCOMP	38	/* struct ckpt_rec_seccomp + program */
 #define CKPT_REC_MAX		38
 
@@ -701,7 +720,8 @@ struct ckpt_rec_vma {
 #define CKPT_FILE_SIGNALFD	9	/* signalfd: state in FDSTATE */
 #define CKPT_FILE_EPOLL		10	/* epoll: interest list in FDSTATE */
 #define CKPT_FILE_MEMFD		11	/* memfd: @ino names its SHMEM record */
-#define CKPT_FILE_KIND_MAX	11
+#define CKPT_FILE_SOCKET	12	/* socket: @ino names its SOCKET record */
+#define CKPT_FILE_KIND_MAX	12
 
 /* struct ckpt_rec_file.fd_flags */
 #define CKPT_FD_CLOEXEC		(1U << 0)
@@ -1099,6 +1119,105 @@ struct ckpt_rec_shmem {
 struct ckpt_rec_shmdata {
 	__u64 id;
 	__u64 offset;
+};
+
+/* Bytes of unread socket data a checkpoint saves in all. */
+#define CKPT_SOCK_MAX_DATA	(16U << 20)
+/* SOCKDATA records of one process's records (messages, 64 KiB pieces). */
+#define CKPT_MAX_SOCKDATA	65536
+/* Sockets of one process's records. */
+#define CKPT_MAX_SOCKETS	4096
+/* Largest address (struct sockaddr_un, _in6...) a SOCKET record holds. */
+#define CKPT_SOCK_ADDR_MAX	128
+
+/* struct ckpt_rec_socket.state */
+#define CKPT_SOCK_UNBOUND	1	/* socket(2) only */
+#define CKPT_SOCK_BOUND		2	/* bound, not listening */
+#define CKPT_SOCK_LISTEN	3	/* listening, nothing to accept */
+#define CKPT_SOCK_PAIR		4	/* UNIX: connected to @peer, which is
+					 * in the checkpoint too */
+
+/* struct ckpt_rec_socket.flags */
+#define CKPT_SOCKF_PASSCRED	(1U << 0)	/* SO_PASSCRED */
+#define CKPT_SOCKF_REUSEADDR	(1U << 1)	/* SO_REUSEADDR */
+#define CKPT_SOCKF_REUSEPORT	(1U << 2)	/* SO_REUSEPORT */
+#define CKPT_SOCKF_KEEPALIVE	(1U << 3)	/* SO_KEEPALIVE */
+#define CKPT_SOCKF_NODELAY	(1U << 4)	/* TCP_NODELAY */
+#define CKPT_SOCKF_V6ONLY	(1U << 5)	/* IPV6_V6ONLY */
+#define CKPT_SOCKF_BROADCAST	(1U << 6)	/* SO_BROADCAST */
+#define CKPT_SOCKF_SNDBUF	(1U << 7)	/* SO_SNDBUF was set: @sndbuf */
+#define CKPT_SOCKF_RCVBUF	(1U << 8)	/* SO_RCVBUF was set: @rcvbuf */
+#define CKPT_SOCKF_PEER_GONE	(1U << 9)	/* PAIR whose other end was
+						 * closed: @peer is 0 */
+#define CKPT_SOCKF_ALL		((1U << 10) - 1)
+
+/**
+ * struct ckpt_rec_socket - a socket; its address (getsockname(2), the
+ * sockaddr itself) follows
+ * @id: names it in FILE records (CKPT_FILE_SOCKET): its inode number
+ * @peer: CKPT_SOCK_PAIR: the @id of the other end, whose SOCKET record is
+ *	in the same process's records (a pair is saved with the first
+ *	process of a tree that holds either end); 0 otherwise
+ * @family: AF_UNIX, AF_INET or AF_INET6
+ * @type: SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET (UNIX only)
+ * @protocol: 0 for UNIX; IPPROTO_TCP (SOCK_STREAM) or IPPROTO_UDP
+ *	(SOCK_DGRAM) for AF_INET and AF_INET6
+ * @state: CKPT_SOCK_*; TCP: UNBOUND, BOUND or LISTEN; UDP: UNBOUND or
+ *	BOUND; UNIX: all four
+ * @flags: CKPT_SOCKF_*
+ * @shutdown: PAIR: shutdown(2) state, RCV_SHUTDOWN 1 | SEND_SHUTDOWN 2
+ * @backlog: LISTEN: listen(2)'s backlog
+ * @sndbuf, @rcvbuf: SO_SNDBUF and SO_RCVBUF as getsockopt(2) reads them;
+ *	restored when CKPT_SOCKF_SNDBUF / _RCVBUF say they were set
+ * @addr_len: bytes of address that follow, 0..CKPT_SOCK_ADDR_MAX; 0 for
+ *	an unbound socket, else a struct sockaddr of @family
+ * @path_ino, @path_dev: a UNIX socket bound to a path: the socket file's
+ *	identity; the restore unlinks a socket file at that path only if it
+ *	is still that one, and refuses (EADDRINUSE) another file there
+ * @path_mode: its permission bits
+ * @reserved: 0
+ *
+ * Unread data of a PAIR socket (what its peer sent it) follows in
+ * SOCKDATA records; the other states have none.
+ */
+struct ckpt_rec_socket {
+	__u64 id;
+	__u64 peer;
+	__u16 family;
+	__u16 type;
+	__u16 protocol;
+	__u16 state;
+	__u32 flags;
+	__u32 shutdown;
+	__u32 backlog;
+	__s32 sndbuf;
+	__s32 rcvbuf;
+	__u32 addr_len;
+	__u64 path_ino;
+	__u64 path_dev;
+	__u32 path_mode;
+	__u32 reserved;
+};
+
+/* struct ckpt_rec_sockdata.flags */
+#define CKPT_SOCKDATA_EOR	(1U << 0)	/* last piece of a message
+						 * (SOCK_DGRAM, SOCK_SEQPACKET) */
+
+/**
+ * struct ckpt_rec_sockdata - unread bytes of a socket of a pair; they follow
+ * @id: the socket (a SOCKET record of the same process, CKPT_SOCK_PAIR)
+ * @flags: CKPT_SOCKDATA_EOR ends each message of a datagram or
+ *	seqpacket socket (a message may span records); 0 for a stream
+ * @reserved: 0
+ *
+ * In queue order, as the socket would read them; at most
+ * CKPT_SOCK_MAX_DATA bytes in all.  The restore queues them again, sent
+ * by the other end before the process runs.
+ */
+struct ckpt_rec_sockdata {
+	__u64 id;
+	__u32 flags;
+	__u32 reserved;
 };
 
 /**

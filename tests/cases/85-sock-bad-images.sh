@@ -1,0 +1,75 @@
+#!/bin/sh
+# 85-sock-bad-images: restart refuses images whose SOCKET, SOCKDATA or
+# socket FILE records were changed (checksums fixed up, so only the checks
+# of contents can tell): exit 1, one EBADMSG line, no process made.  The
+# tool's reader catches some, the module the others (a pair whose peer is
+# missing, data for a socket that is no pair, a datagram without its end
+# of message, an inet pair, a socket fd naming no socket).  The intact
+# image restores and passes the program's own checks.
+# timeout: 180
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/socklib.sh"
+require_module
+DUMP_ON_FAIL="p.err walk.out"
+H=16		# sizeof(struct ckpt_rec_header)
+
+sock_start pairs
+pid=$PROG_PID
+ckpt --kill -o good.img "$pid" 2>ckpt.err || fail "ckpt --kill failed: $(cat ckpt.err)"
+wait "$pid"
+imgedit walk good.img >walk.out 2>&1 || fail "imgedit walk"
+
+# rec_off TYPE PATTERN: offset of the first record of TYPE matching PATTERN
+rec_off() {
+	awk -v t="$1" -v p="$2" '$2 == t && $0 ~ p { print $1; exit }' walk.out
+}
+n=0
+# bad WHAT OFFSET WIDTH VALUE: restart refuses good.img with that change
+bad() {
+	n=$((n + 1))
+	[ -n "$2" ] || fail "$1: record not found in the image"
+	cp good.img bad.img
+	imgedit set bad.img "$2" "$3" "$4" || fail "imgedit set $2 $3 $4"
+	restart bad.img </dev/null >"b$n.out" 2>"b$n.err"
+	st=$?
+	if [ "$st" -ne 1 ]; then
+		[ "$st" -eq 0 ] && kill -9 "$pid" 2>/dev/null
+		fail "$1: restart exited $st, expected 1 ($(head -c 300 "b$n.err"))"
+	fi
+	problem=$(err_problem EBADMSG "b$n.err")
+	[ -z "$problem" ] || fail "$1: $problem"
+	expect_gone "$pid" "$1"
+	log "$1: $(head -n 1 "b$n.err")"
+}
+
+ost=$(rec_off SOCKET "type=1 state=4")	# a stream pair's end
+dg=$(rec_off SOCKET "type=2 state=4")	# a datagram pair's end
+sd=$(rec_off SOCKDATA "flags=1")	# a datagram's last piece
+fs=$(awk '$2 == "FILE" && / kind=12/ { print $1; exit }' walk.out)
+dgid=$(awk -v o="$dg" '$1 == o { sub("id=", "", $4); print $4 }' walk.out)
+listen_ok=$(rec_off SOCKET "state=")
+bad "socket state 9" $((ost + H + 22)) 2 9
+bad "socket unknown option bit" $((ost + H + 24)) 4 0x8000
+bad "socket negative SO_SNDBUF" $((ost + H + 36)) 4 0x80000000
+bad "socket reserved field" $((ost + H + 68)) 4 1
+bad "pair whose peer is not in the image" $((ost + H + 8)) 8 0x7fffffff
+bad "pair of the inet family" $((ost + H + 16)) 2 2
+bad "listening datagram socket" $((dg + H + 22)) 2 3
+bad "socket data for no socket" $((sd + H)) 8 0x7fffffff
+bad "datagram without its end of message" $((sd + H + 8)) 4 0
+bad "socket data flags" $((sd + H + 8)) 4 0x10
+bad "socket fd naming no socket" $((fs + H + 24)) 8 0x7fffffff
+bad "socket fd opened read-only" $((fs + H + 8)) 4 0
+[ -n "$dgid" ] && [ -n "$listen_ok" ] || fail "walk.out lacks the sockets"
+
+# the intact image restores and passes its checks
+restart --wait good.img </dev/null >restart.out 2>restart.err &
+rpid=$!
+track "$rpid"
+wait_for 30 proc_alive "$pid" || fail "intact image: pid $pid did not come back ($(cat restart.err))"
+touch go
+wait "$rpid"
+st=$?
+[ "$st" -eq 0 ] || fail "intact image: exited with $st: $(cat p.err)"
+grep -q "all checks passed" p.out || fail "intact image: no success report"
+pass
