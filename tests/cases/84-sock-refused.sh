@@ -33,6 +33,8 @@ refused refuse-scm ETOOMANYREFS "fd [0-9]+ \(socket:\[[0-9]+\], a UNIX datagram 
 refused refuse-pending EBUSY "\(socket:\[[0-9]+\], a UNIX stream socket @ckpt-pending listening\) has connections waiting to be accepted"
 nc -l -p 7184 </dev/null >/dev/null 2>&1 &
 track $!
-sleep 0.5
+# listening (state 0A) on port 7184 (1C10), IPv4 or IPv6, however loaded
+wait_for 20 grep -qE '^ *[0-9]+: [0-9A-F]+:1C10 [0-9A-F]+:0000 0A' /proc/net/tcp /proc/net/tcp6 ||
+	fail "nc does not listen on 7184"
 refused tcpclient EISCONN "fd 3 \(socket:\[[0-9]+\], a TCP connection 127.0.0.1:[0-9]+ -> 127.0.0.1:7184 \([A-Z_]+\)\) is connected to a peer outside the process" 7184
 pass
