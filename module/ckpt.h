@@ -204,6 +204,7 @@ struct ckpt_dump {
 	struct xarray shmems;	/* memfds, shared anon memory, by inode */
 	u64 shmem_bytes;
 	struct xarray shanon;	/* shared anonymous memory saved, by ino */
+	bool dirty_only;	/* CKPT_CHECKPOINT_DIRTY_ONLY */
 };
 
 /* A task's metadata, read from the image and validated, before the

@@ -35,6 +35,7 @@
 #define CKPT_FEAT_THREADS	(1ULL << 3)	/* multi-threaded processes */
 #define CKPT_FEAT_TREES		(1ULL << 4)	/* process trees */
 #define CKPT_FEAT_PID_RANGES	(1ULL << 5)	/* reserved PID ranges, netlink */
+#define CKPT_FEAT_PRECOPY	(1ULL << 6)	/* CKPT_CHECKPOINT_DIRTY_ONLY */
 
 /**
  * struct ckpt_version - answer of CKPT_IOC_VERSION
@@ -69,9 +70,20 @@ struct ckpt_version {
 #define CKPT_CHECKPOINT_LEAVE_STOPPED	(1U << 1)  /* leave it SIGSTOPped */
 /* Neither: leave it running (the default). Both together: EINVAL. */
 #define CKPT_CHECKPOINT_TREE		(1U << 2)  /* pids[]: a process tree */
+/*
+ * Live migration (Documentation/migration.rst): write only the pages the
+ * process dirtied since the last "4" written to /proc/PID/clear_refs (the
+ * soft-dirty bit of the page table entry, or VM_SOFTDIRTY of the mapping,
+ * swapped out pages and shared anonymous memory always count as dirty);
+ * for every other page that a full checkpoint would write, a
+ * CKPT_REC_PRECOPY_CLEAN record names it instead.  Such an image is not a
+ * restorable image by itself: the receiver of a live migration merges the
+ * pre-copied pages into it.  Not with CKPT_CHECKPOINT_TREE.
+ */
+#define CKPT_CHECKPOINT_DIRTY_ONLY	(1U << 6)
 #define CKPT_CHECKPOINT_FLAGS_ALL \
 	(CKPT_CHECKPOINT_KILL | CKPT_CHECKPOINT_LEAVE_STOPPED | \
-	 CKPT_CHECKPOINT_TREE)
+	 CKPT_CHECKPOINT_TREE | CKPT_CHECKPOINT_DIRTY_ONLY)
 
 /* Processes in one tree checkpoint, at most. */
 #define CKPT_MAX_TREE		256
@@ -120,8 +132,8 @@ struct ckpt_version {
  * the target as it was.
  *
  * Errors:
- *  EINVAL     bad size, unknown flags, KILL with LEAVE_STOPPED, non-zero
- *             reserved fields, pid <= 0
+ *  EINVAL     bad size, unknown flags, KILL with LEAVE_STOPPED, TREE with
+ *             DIRTY_ONLY, non-zero reserved fields, pid <= 0
  *  EFAULT     bad argument pointer
  *  ESRCH      no such process, or it exited while being checkpointed
  *  ECHILD     (tree) the pids are not a closed tree, parents first: a
@@ -469,7 +481,17 @@ struct ckpt_image_header {
 #define CKPT_REC_END		22	/* struct ckpt_rec_end */
 /* Not part of a task's records: first record of an image of a tree. */
 #define CKPT_REC_TREE		23	/* struct ckpt_rec_tree_task[] */
-#define CKPT_REC_MAX		23
+/*
+ * Live migration streams only (never in an image a restore reads): a
+ * CKPT_CHECKPOINT_DIRTY_ONLY image has PRECOPY_CLEAN records among its
+ * PAGES records, in address order; pre-copy rounds send PRECOPY records
+ * before the image.
+ */
+#define CKPT_REC_PRECOPY_CLEAN	34	/* struct ckpt_rec_pages, no data:
+					 * pages whose data is that of the
+					 * last pre-copy */
+#define CKPT_REC_PRECOPY	35	/* struct ckpt_rec_pages + page data */
+#define CKPT_REC_MAX		35
 
 /* Bounds every reader enforces. */
 #define CKPT_REC_MAX_META	65536		/* payload of any non-PAGES record */
@@ -1034,6 +1056,10 @@ struct ckpt_rec_shmdata {
  * struct ckpt_rec_pages - a run of pages; nr_pages * page_size bytes follow
  * @addr: page-aligned start, inside one CKPT_REC_VMA of the task
  * @nr_pages: 1..CKPT_PAGES_MAX
+ * @reserved: 0 (CKPT_REC_PRECOPY: the pre-copy round)
+ *
+ * Also the payload of CKPT_REC_PRECOPY_CLEAN (no data follows) and of
+ * CKPT_REC_PRECOPY (the data follows; @nr_pages 0 ends the pre-copy).
  */
 struct ckpt_rec_pages {
 	__u64 addr;
