@@ -40,7 +40,12 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1];
 
 const char *ckpt_rec_name(uint32_t type)
 {
-	if (type == 0 || type > CKPT_REC_MAX)
+	/* Live migration streams only: no image holds them. */
+	if (type == CKPT_REC_PRECOPY_CLEAN)
+		return "PRECOPY_CLEAN";
+	if (type == CKPT_REC_PRECOPY)
+		return "PRECOPY";
+	if (type == 0 || type > CKPT_REC_MAX || !rec_descs[type].name)
 		return "unknown";
 	return rec_descs[type].name;
 }
@@ -1135,7 +1140,7 @@ static int read_rec_header(struct ckpt_image *img)
 		return img_error(img, -ENODATA, img->offset, 0,
 				 "the image ends at offset %" PRIu64 " inside a record header",
 				 img->offset);
-	if (r->type == 0 || r->type > CKPT_REC_MAX)
+	if (r->type == 0 || r->type > CKPT_REC_MAX || !rec_descs[r->type].name)
 		return img_error(img, -EBADMSG, img->rec_offset, r->type,
 				 "unknown record type %u at offset %" PRIu64,
 				 r->type, img->rec_offset);

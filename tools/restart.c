@@ -44,6 +44,7 @@
 #include <linux/sched.h>
 #include "image.h"
 #include "migrate.h"
+#include "precopy.h"
 #include "util.h"
 #include "vdso.h"
 
@@ -2011,6 +2012,36 @@ static void drain(int conn)
 	}
 }
 
+/*
+ * --live (precopy.h): the pre-copied pages, then the dirty-only image,
+ * merged into a complete image in memory that the restore reads instead
+ * of @conn.  On failure the verdict is sent here.
+ */
+static int serve_live(struct restart *r, int conn, const char *peer)
+{
+	char why[320];
+	uint64_t pages;
+	int64_t t0 = ckpt_now_ms();
+	int err, fd;
+
+	r->stage = CKPT_MIG_STAGE_IMAGE;
+	err = precopy_receive(conn, r->timeout_s, &fd, &pages, why,
+			      sizeof(why));
+	if (err) {
+		ckpt_fail(err, "live migration: %s", why);
+		send_verdict(conn, err, CKPT_MIG_STAGE_IMAGE, 0, 0,
+			     ckpt_first_msg);
+		lnote("%s: NOT restored: %s", peer, ckpt_first_msg);
+		drain(conn);
+		return CKPT_EXIT_FAILED;
+	}
+	lnote("%s: %llu pages pre-copied, image merged in %lld ms", peer,
+	      (unsigned long long)pages, (long long)(ckpt_now_ms() - t0));
+	r->img = fd;
+	r->seekable = 1;
+	return 0;
+}
+
 /* Restore the image arriving on @conn; the handler's exit status. */
 static int serve(struct restart *r, int conn, const char *peer,
 		 const char *argv0)
@@ -2055,7 +2086,14 @@ static int serve(struct restart *r, int conn, const char *peer,
 	r->name = name;
 	r->img = conn;
 	r->seekable = 0;
+	if (h.flags & CKPT_MIG_HELLO_LIVE) {
+		ret = serve_live(r, conn, peer);
+		if (ret)
+			return ret;
+	}
 	ret = restore(r, argv0);
+	if (r->img != conn)
+		close(r->img);
 	if (ret == 0 && r->prep.pid != h.pid) {
 		kill(r->child, SIGKILL);
 		reap_child(r, 0);
