@@ -13,11 +13,16 @@
  * "thp" asks for transparent huge pages (MADV_HUGEPAGE) for the big
  * region.  The counters live in the process's own memory: after a
  * migration, on DIR/go, it checks all its memory against them and prints
- * "all checks passed".  DIR/rate (if present when it starts) caps the
+ * "all checks passed".  Memory rolled back as a whole (stale but
+ * consistent) is caught too: every 64 writes it records its write count
+ * in DIR/progress, outside its memory, at an offset that grows with it
+ * (a rolled-back process cannot overwrite the higher counts it recorded
+ * before); its memory must not be behind the highest.  DIR/rate (if present when it starts) caps the
  * hot writes at that many pages per second.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,6 +111,7 @@ static unsigned char *mr_area;		/* 2 * MR_PAGES: the block is in
 static unsigned int mr_half;
 static uint32_t mr_gen[MR_PAGES];
 static uint32_t churn_gen = 1;
+static volatile unsigned long written;	/* hot page writes */
 
 static void churn_setup(void)
 {
@@ -232,8 +238,8 @@ static void churn_check(void)
 
 int main(int argc, char **argv)
 {
-	unsigned long npages, hot, i, step = 0, written = 0;
-	int churn = 0, thp = 0, a;
+	unsigned long npages, hot, i, step = 0, sum, rec = 0;
+	int churn = 0, thp = 0, a, prog;
 	long long mib, hot_kib, rate = 0;
 	struct timespec t0;
 	char path[4096];
@@ -273,6 +279,10 @@ int main(int argc, char **argv)
 	}
 	if (churn)
 		churn_setup();
+	snprintf(path, sizeof(path), "%s/progress", argv[1]);
+	prog = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (prog < 0)
+		die("progress file");
 	if (announce_ready(argv[1]))
 		die("ready file");
 	snprintf(path, sizeof(path), "%s/go", argv[1]);
@@ -283,6 +293,10 @@ int main(int argc, char **argv)
 		written++;
 		if (written % 64)
 			continue;
+		rec = written;
+		if (pwrite(prog, &rec, sizeof(rec),
+			   (off_t)(rec / 64) * sizeof(rec)) != sizeof(rec))
+			die("progress file");
 		if (!access(path, F_OK))
 			break;
 		if (churn && !(written % 256))
@@ -299,12 +313,28 @@ int main(int argc, char **argv)
 			nanosleep(&d, NULL);
 		}
 	}
-	for (i = 0; i < npages; i++)
+	for (i = 0, sum = 0; i < npages; i++) {
 		if (!holds(m + i * PG, 0, i, gen[i]))
 			bad(i < hot ? "hot page" : "cold page", i, gen[i]);
+		sum += gen[i] - 1;
+	}
+	for (i = 0, rec = 0;; i++) {
+		unsigned long v;
+
+		if (pread(prog, &v, sizeof(v), (off_t)i * sizeof(v)) !=
+		    sizeof(v))
+			break;
+		if (v > rec)
+			rec = v;
+	}
+	if (sum != written || written < rec) {
+		fprintf(stderr, "dirtier: its memory went back: %lu writes counted, %lu in its pages, %lu recorded before\n",
+			(unsigned long)written, sum, rec);
+		return 1;
+	}
 	if (churn)
 		churn_check();
 	printf("dirtier: %lu pages, %lu hot, %lu writes, %lu churn steps: all checks passed\n",
-	       npages, hot, written, step);
+	       npages, hot, (unsigned long)written, step);
 	return 0;
 }
