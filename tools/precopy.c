@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <linux/ckpt.h>
 #include "csum.h"
 #include "image.h"
@@ -36,6 +37,9 @@
 #define PM_SOFT_DIRTY	(1ULL << 55)
 #define PM_CHUNK	8192		/* pagemap entries read at once */
 #define PAUSE_WAIT_MS	5000		/* for all threads to stop */
+#define DATA_OFF	(sizeof(struct ckpt_rec_header) + \
+			 sizeof(struct ckpt_rec_pages) + \
+			 CKPT_PAGES_MAX * sizeof(uint32_t))
 
 static void say(char *why, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -55,6 +59,27 @@ static int64_t now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * The checksum of page @data at @addr as a one-page PAGES record (header
+ * and struct ckpt_rec_pages, then the page): what a PRECOPY record
+ * carries for each of its pages, so that the receiver can later write
+ * the page as such a record without hashing it again.
+ */
+static uint32_t page_csum(uint64_t addr, const void *data)
+{
+	struct {
+		struct ckpt_rec_header h;
+		struct ckpt_rec_pages rp;
+	} r;
+
+	memset(&r, 0, sizeof(r));
+	r.h.type = CKPT_REC_PAGES;
+	r.h.len = sizeof(r.rp) + PG;
+	r.rp.addr = addr;
+	r.rp.nr_pages = 1;
+	return ckpt_csum2(&r, sizeof(r), data, PG);
 }
 
 /* ==== sender ======================================================== */
@@ -102,7 +127,9 @@ struct sender {
 	int pagemap;		/* /proc/PID/pagemap */
 	int mem;		/* /proc/PID/mem, for what process_vm_readv
 				 * cannot read (PROT_NONE...) */
-	unsigned char *buf;	/* record header + CKPT_PAGES_MAX pages */
+	unsigned char *buf;	/* record header, struct ckpt_rec_pages,
+				 * CKPT_PAGES_MAX checksums, then as many
+				 * pages at DATA_OFF */
 	uint64_t *pm;		/* PM_CHUNK entries */
 	uint64_t bytes;
 	int link_err;
@@ -286,24 +313,32 @@ static int send_record(struct sender *s, uint64_t addr, uint32_t nr,
 {
 	struct ckpt_rec_header *h = (void *)s->buf;
 	struct ckpt_rec_pages *rp = (void *)(h + 1);
-	size_t len = sizeof(*rp) + (size_t)nr * PG;
+	uint32_t *csums = (void *)(rp + 1), i;
+	size_t meta = sizeof(*rp) + (size_t)nr * sizeof(*csums);
 	int err;
 
 	memset(h, 0, sizeof(*h) + sizeof(*rp));
 	h->type = CKPT_REC_PRECOPY;
-	h->len = len;
+	h->len = meta + (size_t)nr * PG;
 	rp->addr = addr;
 	rp->nr_pages = nr;
 	rp->reserved = round;
-	h->csum = ckpt_csum2(h, sizeof(*h), rp, len);
-	err = ckpt_mig_send(s->sock, s->buf, sizeof(*h) + len);
+	for (i = 0; i < nr; i++)
+		csums[i] = page_csum(addr + i * PG, s->buf + DATA_OFF + i * PG);
+	h->csum = ckpt_csum2(h, sizeof(*h), rp, meta);
+	err = ckpt_mig_send(s->sock, s->buf, sizeof(*h) + meta);
+	if (!err && nr)
+		err = ckpt_mig_send(s->sock, s->buf + DATA_OFF,
+				    (size_t)nr * PG);
 	if (err) {
 		s->link_err = 1;
+		if (err == -EAGAIN)
+			err = -ETIMEDOUT;
 		say(s->why, s->why_len, "the connection broke during pre-copy round %u (the receiver died or closed it): %s",
-		    round, strerror(-err == EAGAIN ? ETIMEDOUT : -err));
-		return err == -EAGAIN ? -ETIMEDOUT : err;
+		    round, strerror(-err));
+		return err;
 	}
-	s->bytes += sizeof(*h) + len;
+	s->bytes += sizeof(*h) + h->len;
 	return 0;
 }
 
@@ -311,8 +346,7 @@ static int send_record(struct sender *s, uint64_t addr, uint32_t nr,
 static int send_runs(struct sender *s, const struct runs *rs, uint32_t round,
 		     uint64_t *sent)
 {
-	unsigned char *data = s->buf + sizeof(struct ckpt_rec_header) +
-			      sizeof(struct ckpt_rec_pages);
+	unsigned char *data = s->buf + DATA_OFF;
 	size_t i;
 	int err;
 
@@ -370,9 +404,7 @@ int precopy_send(pid_t pid, int pidfd, int sock, unsigned int max_rounds,
 	*link_err = 0;
 	if (max_rounds < 1 || max_rounds > PRECOPY_MAX_ROUNDS_LIM)
 		max_rounds = PRECOPY_MAX_ROUNDS;
-	s.buf = malloc(sizeof(struct ckpt_rec_header) +
-		       sizeof(struct ckpt_rec_pages) +
-		       (size_t)CKPT_PAGES_MAX * PG);
+	s.buf = malloc(DATA_OFF + (size_t)CKPT_PAGES_MAX * PG);
 	s.pm = malloc(PM_CHUNK * sizeof(*s.pm));
 	if (!s.buf || !s.pm) {
 		err = -ENOMEM;
@@ -464,9 +496,16 @@ out:
 
 /* ==== receiver ====================================================== */
 
+struct page_rec {
+	struct ckpt_rec_header h;
+	struct ckpt_rec_pages rp;
+};
+
 /* Pre-copied pages, by address: an open-addressing hash into slots. */
 struct store {
 	unsigned char *data;	/* PRECOPY_MAX_BYTES, reserved */
+	struct page_rec *hdr;	/* each slot's page as a one-page PAGES
+				 * record: its header (checksum included) */
 	uint64_t nr;		/* slots used */
 	uint64_t *keys;		/* addr + 1; 0 is empty */
 	uint32_t *slot;
@@ -518,30 +557,32 @@ static int store_grow(struct store *st)
 	return 0;
 }
 
-/* Where the page at @addr goes (a new slot, or its old one). */
-static unsigned char *store_put(struct store *st, uint64_t addr)
+/* The slot of the page at @addr (a new one, or its old one), or -1. */
+static int64_t store_put(struct store *st, uint64_t addr)
 {
 	int64_t s = store_find(st, addr);
 	uint64_t i;
 
 	if (s >= 0)
-		return st->data + (uint64_t)s * PG;
+		return s;
 	if (st->nr >= PRECOPY_MAX_BYTES / PG)
-		return NULL;
+		return -1;
 	if ((st->nr + 1) * 2 > st->cap && store_grow(st))
-		return NULL;
+		return -1;
 	i = hash(addr) & (st->cap - 1);
 	while (st->keys[i])
 		i = (i + 1) & (st->cap - 1);
 	st->keys[i] = addr + 1;
 	st->slot[i] = (uint32_t)st->nr;
-	return st->data + st->nr++ * PG;
+	return (int64_t)st->nr++;
 }
 
 static void store_free(struct store *st)
 {
 	if (st->data && st->data != MAP_FAILED)
 		munmap(st->data, PRECOPY_MAX_BYTES);
+	if (st->hdr && st->hdr != MAP_FAILED)
+		munmap(st->hdr, PRECOPY_MAX_BYTES / PG * sizeof(*st->hdr));
 	free(st->keys);
 	free(st->slot);
 }
@@ -639,42 +680,107 @@ static int check_pages(const struct ckpt_rec_header *h, int with_data)
 	return 0;
 }
 
+/*
+ * PRECOPY records: struct ckpt_rec_pages, a checksum per page, the pages.
+ * The record's own checksum covers its header, struct ckpt_rec_pages and
+ * the page checksums; each page is checked against its own (page_csum())
+ * as it lands in the store.
+ */
 static int receive_rounds(struct merger *m, uint64_t *pages)
 {
 	struct ckpt_rec_header *h = (void *)m->buf;
 	struct ckpt_rec_pages *rp = (void *)(h + 1);
-	uint32_t i;
+	uint32_t *csums = (void *)(rp + 1), i, csum;
+	size_t meta;
 	int err;
 
 	for (;;) {
-		err = read_record(m, "pre-copy");
+		err = rd(m->conn, h, sizeof(*h) + sizeof(*rp));
 		if (err)
-			return err;
-		if (h->type != CKPT_REC_PRECOPY || h->len < sizeof(*rp)) {
-			say(m->why, m->why_len, "pre-copy: a %s record where pre-copied pages were expected",
-			    ckpt_rec_name(h->type));
+			return rd_fail(m, err, "pre-copy");
+		if (h->type != CKPT_REC_PRECOPY || h->flags ||
+		    h->len < sizeof(*rp) || rp->nr_pages > CKPT_PAGES_MAX) {
+			say(m->why, m->why_len, "pre-copy: bad record (type %u, length %u) at offset %" PRIu64,
+			    h->type, h->len, m->offset);
 			return -EBADMSG;
 		}
-		if (!rp->nr_pages && !rp->addr && h->len == sizeof(*rp))
+		meta = sizeof(*rp) + (size_t)rp->nr_pages * sizeof(*csums);
+		if (h->len != meta + (size_t)rp->nr_pages * PG ||
+		    (rp->nr_pages && (rp->addr % PG || rp->addr >
+				      CKPT_IMG_TASK_SIZE_MAX -
+				      (uint64_t)rp->nr_pages * PG)) ||
+		    (!rp->nr_pages && rp->addr)) {
+			say(m->why, m->why_len, "pre-copy: bad PRECOPY record at offset %" PRIu64 " (0x%llx, %u pages)",
+			    m->offset, (unsigned long long)rp->addr,
+			    rp->nr_pages);
+			return -EBADMSG;
+		}
+		err = rd(m->conn, csums, meta - sizeof(*rp));
+		if (err)
+			return rd_fail(m, err, "pre-copy");
+		csum = h->csum;
+		h->csum = 0;
+		if (ckpt_csum2(h, sizeof(*h), rp, meta) != csum) {
+			say(m->why, m->why_len, "pre-copy: bad checksum of the record at offset %" PRIu64,
+			    m->offset);
+			return -EBADMSG;
+		}
+		m->offset += sizeof(*h) + h->len;
+		if (!rp->nr_pages)
 			return 0;	/* the end of the pre-copy */
-		if (check_pages(h, 1)) {
-			say(m->why, m->why_len, "pre-copy: bad PRECOPY record at 0x%llx (%u pages)",
-			    (unsigned long long)rp->addr, rp->nr_pages);
-			return -EBADMSG;
-		}
 		for (i = 0; i < rp->nr_pages; i++) {
-			unsigned char *dst = store_put(&m->st,
-						       rp->addr + i * PG);
+			uint64_t addr = rp->addr + i * PG;
+			int64_t s = store_put(&m->st, addr);
+			unsigned char *dst;
 
-			if (!dst) {
+			if (s < 0) {
 				say(m->why, m->why_len, "pre-copy: more than %llu MiB of distinct pages",
 				    PRECOPY_MAX_BYTES >> 20);
 				return -EFBIG;
 			}
-			memcpy(dst, (unsigned char *)(rp + 1) + i * PG, PG);
+			dst = m->st.data + (uint64_t)s * PG;
+			err = rd(m->conn, dst, PG);
+			if (err)
+				return rd_fail(m, err, "pre-copy");
+			if (page_csum(addr, dst) != csums[i]) {
+				say(m->why, m->why_len, "pre-copy: bad checksum of the page at 0x%llx",
+				    (unsigned long long)addr);
+				return -EBADMSG;
+			}
+			memset(&m->st.hdr[s], 0, sizeof(m->st.hdr[s]));
+			m->st.hdr[s].h.type = CKPT_REC_PAGES;
+			m->st.hdr[s].h.len = sizeof(m->st.hdr[s].rp) + PG;
+			m->st.hdr[s].h.csum = csums[i];
+			m->st.hdr[s].rp.addr = addr;
+			m->st.hdr[s].rp.nr_pages = 1;
 		}
 		*pages += rp->nr_pages;
 	}
+}
+
+static int out_splice(struct merger *m, struct iovec *iov, int n)
+{
+	while (n) {
+		ssize_t w = vmsplice(m->out, iov, n, 0);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			say(m->why, m->why_len, "cannot pass the merged image on: %s",
+			    strerror(errno));
+			return -errno;
+		}
+		while (n && (size_t)w >= iov->iov_len) {
+			w -= iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= w;
+		}
+	}
+	return 0;
 }
 
 static int out_write(struct merger *m, const void *buf, size_t len)
@@ -682,17 +788,22 @@ static int out_write(struct merger *m, const void *buf, size_t len)
 	int err = ckpt_write_full(m->out, buf, len);
 
 	if (err)
-		say(m->why, m->why_len, "cannot keep the merged image in memory: %s",
+		say(m->why, m->why_len, "cannot pass the merged image on: %s",
 		    strerror(-err));
 	return err;
 }
 
-/* A PRECOPY_CLEAN record becomes a PAGES record of pre-copied data. */
+/*
+ * A PRECOPY_CLEAN record becomes one-page PAGES records of pre-copied
+ * data, whose checksums came with the pages: nothing is hashed, nothing
+ * copied here (vmsplice() hands the store's pages to the pipe; they do
+ * not change any more).
+ */
 static int expand_clean(struct merger *m)
 {
 	struct ckpt_rec_header *h = (void *)m->buf;
 	struct ckpt_rec_pages *rp = (void *)(h + 1);
-	unsigned char *data = (unsigned char *)(rp + 1);
+	struct iovec iov[2 * CKPT_PAGES_MAX];
 	uint32_t i;
 
 	if (check_pages(h, 0)) {
@@ -701,22 +812,22 @@ static int expand_clean(struct merger *m)
 		return -EBADMSG;
 	}
 	for (i = 0; i < rp->nr_pages; i++) {
-		int64_t s = store_find(&m->st, rp->addr + i * PG);
+		uint64_t addr = rp->addr + i * PG;
+		int64_t s = store_find(&m->st, addr);
 
 		if (s < 0) {
 			say(m->why, m->why_len, "the page at 0x%llx is clean but was never pre-copied",
-			    (unsigned long long)(rp->addr + i * PG));
+			    (unsigned long long)addr);
 			return -EBADMSG;
 		}
-		memcpy(data + i * PG, m->st.data + (uint64_t)s * PG, PG);
+		iov[2 * i].iov_base = &m->st.hdr[s];
+		iov[2 * i].iov_len = sizeof(m->st.hdr[s]);
+		iov[2 * i + 1].iov_base = m->st.data + (uint64_t)s * PG;
+		iov[2 * i + 1].iov_len = PG;
 	}
-	h->type = CKPT_REC_PAGES;
-	h->len = sizeof(*rp) + rp->nr_pages * PG;
-	h->csum = 0;
-	h->csum = ckpt_csum2(h, sizeof(*h), rp, h->len);
 	m->nr_pages += rp->nr_pages;
-	m->nr_records++;
-	return out_write(m, h, sizeof(*h) + h->len);
+	m->nr_records += rp->nr_pages;
+	return out_splice(m, iov, 2 * rp->nr_pages);
 }
 
 static int merge_image(struct merger *m)
@@ -798,39 +909,118 @@ static int merge_image(struct merger *m)
 	return err;
 }
 
-int precopy_receive(int conn, int timeout_s, int *img_fd,
-		    uint64_t *precopy_pages, char *why, size_t why_len)
+/* What the merger process reports when it is done. */
+struct merge_result {
+	int32_t err;
+	int32_t reserved;
+	int64_t ms;
+	char why[320];
+};
+
+/* The merger process: the final image, merged, into @out. */
+static void __attribute__((noreturn)) merger_main(struct merger *m, int res)
+{
+	struct merge_result r;
+	int64_t t0 = now_us();
+
+	memset(&r, 0, sizeof(r));
+	signal(SIGPIPE, SIG_IGN);
+	m->why = r.why;
+	m->why_len = sizeof(r.why);
+	r.err = merge_image(m);
+	r.ms = (now_us() - t0) / 1000;
+	close(m->out);
+	if (write(res, &r, sizeof(r)) != sizeof(r))
+		_exit(2);
+	_exit(r.err ? 1 : 0);
+}
+
+int precopy_receive(int conn, struct precopy_rx *rx, char *why,
+		    size_t why_len)
 {
 	struct merger m = { .conn = conn, .out = -1, .why = why,
 			    .why_len = why_len };
+	int pfd[2] = { -1, -1 }, res[2] = { -1, -1 };
 	int err;
 
-	(void)timeout_s;	/* SO_RCVTIMEO of @conn bounds every read */
-	*img_fd = -1;
-	*precopy_pages = 0;
+	memset(rx, 0, sizeof(*rx));
+	rx->img_fd = rx->res_fd = -1;
 	m.buf = malloc(rec_buf_size);
 	m.st.data = mmap(NULL, PRECOPY_MAX_BYTES, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	m.out = memfd_create("ckpt-live-image", MFD_CLOEXEC);
-	if (!m.buf || m.st.data == MAP_FAILED || m.out < 0 ||
+	m.st.hdr = mmap(NULL, PRECOPY_MAX_BYTES / PG * sizeof(*m.st.hdr),
+			PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (!m.buf || m.st.data == MAP_FAILED || m.st.hdr == MAP_FAILED ||
 	    store_grow(&m.st)) {
 		err = -ENOMEM;
 		say(why, why_len, "out of memory for the pre-copied pages");
 		goto out;
 	}
-	err = receive_rounds(&m, precopy_pages);
-	if (!err)
-		err = merge_image(&m);
-	if (!err && lseek(m.out, 0, SEEK_SET) < 0)
+	err = receive_rounds(&m, &rx->pages);
+	if (err)
+		goto out;
+	if (pipe2(pfd, O_CLOEXEC) || pipe2(res, O_CLOEXEC)) {
 		err = -errno;
+		say(why, why_len, "cannot make a pipe: %s", strerror(-err));
+		goto out;
+	}
+	ckpt_grow_pipe(pfd[1]);
+	rx->merger = fork();
+	if (rx->merger < 0) {
+		err = -errno;
+		say(why, why_len, "cannot fork the merger: %s", strerror(-err));
+		goto out;
+	}
+	if (rx->merger == 0) {
+		close(pfd[0]);
+		close(res[0]);
+		m.out = pfd[1];
+		merger_main(&m, res[1]);
+	}
+	rx->img_fd = pfd[0];
+	rx->res_fd = res[0];
+	pfd[0] = res[0] = -1;
 out:
+	/* The merger has its own copy of the store. */
 	store_free(&m.st);
 	free(m.buf);
-	if (err) {
-		if (m.out >= 0)
-			close(m.out);
-		return err;
+	if (pfd[0] >= 0)
+		close(pfd[0]);
+	if (pfd[1] >= 0)
+		close(pfd[1]);
+	if (res[0] >= 0)
+		close(res[0]);
+	if (res[1] >= 0)
+		close(res[1]);
+	return err;
+}
+
+int precopy_merged(struct precopy_rx *rx, char *why, size_t why_len)
+{
+	struct merge_result r;
+	int st, err = 0;
+
+	if (rx->img_fd >= 0)
+		close(rx->img_fd);	/* a merger still writing stops */
+	rx->img_fd = -1;
+	if (rx->merger <= 0)
+		return 0;
+	memset(&r, 0, sizeof(r));
+	if (read(rx->res_fd, &r, sizeof(r)) != sizeof(r)) {
+		r.err = -EIO;
+		snprintf(r.why, sizeof(r.why), "the merger died");
 	}
-	*img_fd = m.out;
-	return 0;
+	while (waitpid(rx->merger, &st, 0) < 0 && errno == EINTR)
+		;
+	close(rx->res_fd);
+	rx->res_fd = -1;
+	rx->merger = 0;
+	rx->merge_ms = r.ms;
+	if (r.err || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		err = r.err < 0 ? r.err : -EIO;
+		r.why[sizeof(r.why) - 1] = '\0';
+		snprintf(why, why_len, "%s", r.why[0] ? r.why : "the merger failed");
+	}
+	return err;
 }

@@ -18,8 +18,9 @@
  *
  * Receiver ('restart --listen'): keeps the pre-copied pages by address,
  * then merges the dirty-only image into a complete ordinary image (each
- * PRECOPY_CLEAN record becomes a PAGES record of pre-copied data, END is
- * recounted), every checksum checked, and restores that.
+ * PRECOPY_CLEAN record becomes one-page PAGES records of pre-copied data,
+ * END is recounted), every checksum checked, streamed through a pipe to
+ * the restore as it is merged.
  */
 #ifndef CKPT_TOOLS_PRECOPY_H
 #define CKPT_TOOLS_PRECOPY_H
@@ -59,12 +60,28 @@ int precopy_send(pid_t pid, int pidfd, int sock, unsigned int max_rounds,
 		 int was_stopped, int verbose, struct precopy_stats *st,
 		 int *link_err, char *why, size_t why_len);
 
+/* The receiving side of one live migration. */
+struct precopy_rx {
+	int img_fd;		/* the merged image, to restore from */
+	int res_fd;		/* the merger's result */
+	pid_t merger;		/* the process merging into img_fd */
+	uint64_t pages;		/* pre-copied */
+	int64_t merge_ms;	/* the merger's time, from the freeze on */
+};
+
 /*
- * Receiver: read the pre-copy records from @conn, then the dirty-only
- * image, and return in *@img_fd a memfd holding the merged image (at
- * offset 0).  0 or a negative errno with a one-line reason in @why.
+ * Receiver: read the pre-copy records from @conn, then start a process
+ * that reads the dirty-only image and writes the merged image into a pipe
+ * (rx->img_fd) as it goes, for the restore to read at the same time.
+ * 0 or a negative errno with a one-line reason in @why.
  */
-int precopy_receive(int conn, int timeout_s, int *img_fd,
-		    uint64_t *precopy_pages, char *why, size_t why_len);
+int precopy_receive(int conn, struct precopy_rx *rx, char *why,
+		    size_t why_len);
+/*
+ * After the restore (done or failed): close img_fd, wait for the merger;
+ * 0 if it merged the whole image, else its errno and reason (-EPIPE when
+ * the restore stopped reading first).
+ */
+int precopy_merged(struct precopy_rx *rx, char *why, size_t why_len);
 
 #endif
