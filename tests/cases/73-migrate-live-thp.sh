@@ -25,6 +25,12 @@ log "$(cat mig.out)"
 [ "$(kv mig.out rounds)" = 1 ] || fail "--max-rounds 1 gave $(kv mig.out rounds) rounds: $(cat mig.err)"
 grep -q "round limit" mig.err || fail "the stop reason is not the round limit: $(cat mig.err)"
 [ "$(kv mig.out new_pid)" = "$pid" ] || fail "new PID: $(cat mig.out)"
+# its hot 256 KiB lie in a huge page, which is dirty as a whole
+if [ "${thp:-0}" -ge 2048 ]; then
+	[ "$(kv mig.out bytes)" -ge 2097152 ] ||
+		fail "$(kv mig.out bytes) bytes sent while frozen: the dirty huge page was not sent whole"
+fi
+[ "$(kv mig.out bytes)" -lt 16777216 ] || fail "$(kv mig.out bytes) bytes sent while frozen for 16 MiB"
 wait "$pid" 2>/dev/null
 expect_gone "$pid" "the original after the migration"
 host=$(ns_host_pid "$pid")

@@ -267,11 +267,14 @@ int main(int argc, char **argv)
 	}
 	npages = (unsigned long)mib * 256;
 	hot = (unsigned long)hot_kib / 4;
-	m = mmap(NULL, npages * PG, PROT_READ | PROT_WRITE,
+	/* 2 MiB aligned, so that with thp the hot pages are in a huge one */
+	m = mmap(NULL, npages * PG + (2UL << 20), PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	gen = calloc(npages, sizeof(*gen));
 	if (m == MAP_FAILED || !gen)
 		die("mmap");
+	m = (unsigned char *)(((uintptr_t)m + (2UL << 20) - 1) &
+			      ~((2UL << 20) - 1));
 	madvise(m, npages * PG, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 	for (i = 0; i < npages; i++) {
 		gen[i] = 1;
