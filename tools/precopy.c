@@ -794,23 +794,30 @@ static int out_write(struct merger *m, const void *buf, size_t len)
 }
 
 /*
- * A PRECOPY_CLEAN record becomes one-page PAGES records of pre-copied
- * data, whose checksums came with the pages: nothing is hashed, nothing
- * copied here (vmsplice() hands the store's pages to the pipe; they do
- * not change any more).
+ * A PRECOPY_CLEAN record becomes a PAGES record of pre-copied data.  The
+ * pages themselves are not copied here: vmsplice() hands the store's
+ * pages to the pipe (they do not change any more); only the record's
+ * checksum is computed, in parallel with the restore reading the pipe.
  */
 static int expand_clean(struct merger *m)
 {
 	struct ckpt_rec_header *h = (void *)m->buf;
 	struct ckpt_rec_pages *rp = (void *)(h + 1);
-	struct iovec iov[2 * CKPT_PAGES_MAX];
+	struct iovec iov[CKPT_PAGES_MAX];
+	struct ckpt_csum cs;
 	uint32_t i;
+	int err;
 
 	if (check_pages(h, 0)) {
 		say(m->why, m->why_len, "bad PRECOPY_CLEAN record at offset %" PRIu64,
 		    m->offset - sizeof(*h) - h->len);
 		return -EBADMSG;
 	}
+	h->type = CKPT_REC_PAGES;
+	h->len = sizeof(*rp) + rp->nr_pages * PG;
+	h->csum = 0;
+	ckpt_csum_init(&cs);
+	ckpt_csum_update(&cs, h, sizeof(*h) + sizeof(*rp));
 	for (i = 0; i < rp->nr_pages; i++) {
 		uint64_t addr = rp->addr + i * PG;
 		int64_t s = store_find(&m->st, addr);
@@ -820,14 +827,15 @@ static int expand_clean(struct merger *m)
 			    (unsigned long long)addr);
 			return -EBADMSG;
 		}
-		iov[2 * i].iov_base = &m->st.hdr[s];
-		iov[2 * i].iov_len = sizeof(m->st.hdr[s]);
-		iov[2 * i + 1].iov_base = m->st.data + (uint64_t)s * PG;
-		iov[2 * i + 1].iov_len = PG;
+		iov[i].iov_base = m->st.data + (uint64_t)s * PG;
+		iov[i].iov_len = PG;
+		ckpt_csum_update(&cs, iov[i].iov_base, PG);
 	}
+	h->csum = (uint32_t)ckpt_csum_digest(&cs);
 	m->nr_pages += rp->nr_pages;
-	m->nr_records += rp->nr_pages;
-	return out_splice(m, iov, 2 * rp->nr_pages);
+	m->nr_records++;
+	err = out_write(m, h, sizeof(*h) + sizeof(*rp));
+	return err ? err : out_splice(m, iov, rp->nr_pages);
 }
 
 static int merge_image(struct merger *m)
