@@ -490,7 +490,12 @@ struct ckpt_image_header {
 #define CKPT_REC_PRECOPY_CLEAN	34	/* struct ckpt_rec_pages, no data:
 					 * pages whose data is that of the
 					 * last pre-copy */
-#define CKPT_REC_PRECOPY	35	/* struct ckpt_rec_pages + page data */
+#define CKPT_REC_PRECOPY	35	/* struct ckpt_rec_pages, __u32
+					 * csum[nr_pages], page data: the
+					 * record's csum covers its header,
+					 * the struct and csum[]; csum[i] is
+					 * that of page i as a one-page
+					 * PAGES record at its address */
 #define CKPT_REC_MAX		35
 
 /* Bounds every reader enforces. */
@@ -1058,8 +1063,8 @@ struct ckpt_rec_shmdata {
  * @nr_pages: 1..CKPT_PAGES_MAX
  * @reserved: 0 (CKPT_REC_PRECOPY: the pre-copy round)
  *
- * Also the payload of CKPT_REC_PRECOPY_CLEAN (no data follows) and of
- * CKPT_REC_PRECOPY (the data follows; @nr_pages 0 ends the pre-copy).
+ * Also the payload of CKPT_REC_PRECOPY_CLEAN (no data follows) and the
+ * head of CKPT_REC_PRECOPY (@nr_pages 0 and @addr 0 end the pre-copy).
  */
 struct ckpt_rec_pages {
 	__u64 addr;

@@ -1,5 +1,5 @@
 #!/bin/sh
-# 70-migrate-live: 'ckpt migrate --live' of a process rewriting 1 MiB of
+# 70-live-migrate: 'ckpt migrate --live' of a process rewriting 1 MiB of
 # its 32 MiB continuously (each page stamped with its index and a
 # generation counter): memory is pre-copied in rounds while it runs, the
 # freeze sends only what is still dirty.  It arrives with its PID and

@@ -1,5 +1,5 @@
 #!/bin/sh
-# 73-migrate-live-thp: live migration of memory in transparent huge pages
+# 73-live-thp: live migration of memory in transparent huge pages
 # (MADV_HUGEPAGE; a huge page is dirty or clean as a whole), with
 # --max-rounds 1: exactly one pre-copy round, then the freeze sends what
 # was dirtied since; the process arrives with its PID and checks all its

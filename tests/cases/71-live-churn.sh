@@ -1,5 +1,5 @@
 #!/bin/sh
-# 71-migrate-live-churn: live migration of a process that keeps changing
+# 71-live-churn: live migration of a process that keeps changing
 # its address space while the rounds run: pages dropped with
 # MADV_DONTNEED (must come back as zeros, not as pre-copied data),
 # mappings unmapped and mapped again (half written, half untouched), a

@@ -1,5 +1,5 @@
 #!/bin/sh
-# 74-migrate-live-refused: bad --live command lines are refused (exit 2)
+# 74-live-refused: bad --live command lines are refused (exit 2)
 # before anything is done; a pre-copied page damaged in transit is caught
 # by the receiver (its checksum) before anything is restored: exit 4
 # (EBADMSG), the source never frozen for long, running on with its PID

@@ -1,5 +1,5 @@
 #!/bin/sh
-# 72-migrate-live-rx-killed: the receiver is killed during the pre-copy (a
+# 72-live-rx-killed: the receiver is killed during the pre-copy (a
 # proxy holds the stream after 1 MiB of round 0): ckpt migrate --live
 # exits 3 saying the connection broke, and the source, never frozen for
 # more than a moment, runs on with its PID, not stopped, and all its
