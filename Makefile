@@ -9,7 +9,7 @@ KDIR ?= /usr/src/linux-headers-$(KVER)
 export KVER
 
 .PHONY: all modules tools progs deps initramfs check check-guest demo shell \
-	sparse clean distclean xen check-xen bench-xen
+	sparse clean distclean xen check-xen bench-xen bench-live
 
 all: modules tools
 
@@ -81,6 +81,15 @@ bench-pidrange: all progs
 	CKPT_CASES=tests/bench/pidrange tests/harness/mkinitramfs.sh
 	tests/harness/run-guest.sh check
 	@sed -n 's/^50-fork-bench| //p' build/guest/serial.log | tee build/bench-pidrange.txt
+
+# Live (pre-copy) against stop-and-copy migration, 64 and 256 MiB, in one
+# guest boot (not a test); table in build/bench-live.txt.
+# Documentation/benchmarks.rst and migration.rst.
+.PHONY: bench-live
+bench-live: all progs
+	CKPT_CASES=tests/bench/live tests/harness/mkinitramfs.sh
+	tests/harness/run-guest.sh check
+	@sed -n 's/^70-live-bench| 70-live-bench: //p' build/guest/serial.log | tee build/bench-live.txt
 
 clean:
 	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; \

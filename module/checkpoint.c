@@ -508,6 +508,13 @@ static int ckpt_checkpoint_args_ok(const struct ckpt_checkpoint_args *a)
 	if ((a->flags & CKPT_CHECKPOINT_KILL) &&
 	    (a->flags & CKPT_CHECKPOINT_LEAVE_STOPPED))
 		return -EINVAL;
+	if ((a->flags & CKPT_CHECKPOINT_DIRTY_ONLY) &&
+	    (a->flags & CKPT_CHECKPOINT_TREE))
+		return -EINVAL;
+	/* Without soft-dirty tracking every page would look clean. */
+	if ((a->flags & CKPT_CHECKPOINT_DIRTY_ONLY) &&
+	    !IS_ENABLED(CONFIG_MEM_SOFT_DIRTY))
+		return -EOPNOTSUPP;
 	if (a->reserved || a->reserved2 || a->pid <= 0)
 		return -EINVAL;
 	if (a->flags & CKPT_CHECKPOINT_TREE) {
@@ -629,6 +636,7 @@ long ckpt_ioctl_checkpoint(void __user *uarg)
 	xa_init(&d.files_seen);
 	xa_init(&d.ghosts);
 	xa_init(&d.shanon);
+	d.dirty_only = !!(a.flags & CKPT_CHECKPOINT_DIRTY_ONLY);
 	ckpt_event(CKPT_EV_CHECKPOINT_START, task_tgid_nr(d.members[0].task),
 		   0, 0);
 	err = ckpt_checkpoint_members(&d, a.flags, &at, &at_pid);

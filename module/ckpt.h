@@ -231,6 +231,7 @@ struct ckpt_dump {
 	struct xarray socks;	/* sockets seen, by inode number */
 	u64 sock_bytes;		/* unread socket data saved */
 	u32 sock_records;	/* SOCKDATA records, at most */
+	bool dirty_only;	/* CKPT_CHECKPOINT_DIRTY_ONLY */
 };
 
 /* A task's metadata, read from the image and validated, before the

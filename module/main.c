@@ -65,7 +65,11 @@ static long ckpt_ioctl_version(void __user *uarg)
 		     CKPT_FEAT_XSTATE | CKPT_FEAT_THREADS | CKPT_FEAT_TREES |
 		     CKPT_FEAT_PID_RANGES | CKPT_FEAT_SOCKETS |
 		     CKPT_FEAT_SECCOMP;
+	if (IS_ENABLED(CONFIG_MEM_SOFT_DIRTY))
+		v.features |= CKPT_FEAT_PRECOPY;
 	v.checkpoint_flags = CKPT_CHECKPOINT_FLAGS_ALL;
+	if (!IS_ENABLED(CONFIG_MEM_SOFT_DIRTY))
+		v.checkpoint_flags &= ~(u64)CKPT_CHECKPOINT_DIRTY_ONLY;
 	v.restore_flags = 0;
 	v.xfeatures = ckpt_cpu_xfeatures();
 	if (copy_to_user(uarg, &v, min_t(size_t, usize, sizeof(v))))

@@ -17,6 +17,11 @@
  * write where the mapping is not writable, as ptrace writes; mprotect is
  * not exported) and the image data is read straight into them.
  *
+ * With CKPT_CHECKPOINT_DIRTY_ONLY (live migration), a page whose page
+ * table entry is not soft-dirty, in a mapping without VM_SOFTDIRTY, is
+ * not read: a PRECOPY_CLEAN record names it (its data is that of the last
+ * pre-copy round).  Shared anonymous memory is always written whole.
+ *
  * Locking: the dump holds the target's mmap_lock for reading while it
  * walks and reads; a page table is walked under its PTE lock and read
  * after that is dropped.
@@ -302,6 +307,9 @@ struct ckpt_run {
 	unsigned long start;
 	unsigned int nr;
 	struct page **pages;	/* CKPT_PAGES_MAX */
+	/* CKPT_CHECKPOINT_DIRTY_ONLY: a run of clean pages not yet named */
+	unsigned long clean_start;
+	unsigned int clean_nr;
 };
 
 /* Write the run as one PAGES record, from the target's pages. */
@@ -333,6 +341,27 @@ static int ckpt_flush_run(struct ckpt_dump *d, struct ckpt_run *run)
 	return err;
 }
 
+/* Name the run of clean pages in a PRECOPY_CLEAN record. */
+static int ckpt_flush_clean(struct ckpt_dump *d, struct ckpt_run *run)
+{
+	struct ckpt_rec_pages rp = {};
+
+	if (!run->clean_nr)
+		return 0;
+	rp.addr = run->clean_start;
+	rp.nr_pages = run->clean_nr;
+	run->clean_nr = 0;
+	return ckpt_write_rec(&d->out, CKPT_REC_PRECOPY_CLEAN, &rp, sizeof(rp));
+}
+
+/* Both runs, in address order (only one of them is ever open). */
+static int ckpt_flush_runs(struct ckpt_dump *d, struct ckpt_run *run)
+{
+	int err = ckpt_flush_run(d, run);
+
+	return err ? err : ckpt_flush_clean(d, run);
+}
+
 static int ckpt_add_page(struct ckpt_dump *d, struct ckpt_run *run,
 			 unsigned long addr)
 {
@@ -343,9 +372,26 @@ static int ckpt_add_page(struct ckpt_dump *d, struct ckpt_run *run,
 		run->nr++;
 		return 0;
 	}
-	err = ckpt_flush_run(d, run);
+	err = ckpt_flush_runs(d, run);
 	run->start = addr;
 	run->nr = 1;
+	return err;
+}
+
+static int ckpt_add_clean(struct ckpt_dump *d, struct ckpt_run *run,
+			  unsigned long addr)
+{
+	int err;
+
+	if (run->clean_nr &&
+	    addr == run->clean_start + run->clean_nr * PAGE_SIZE &&
+	    run->clean_nr < CKPT_PAGES_MAX) {
+		run->clean_nr++;
+		return 0;
+	}
+	err = ckpt_flush_runs(d, run);
+	run->clean_start = addr;
+	run->clean_nr = 1;
 	return err;
 }
 
@@ -391,10 +437,24 @@ static bool ckpt_pte_wanted(pte_t pte, bool anon_only)
 	return pfn_valid(pfn) && PageAnon(pfn_to_page(pfn));
 }
 
-/* Mark in @map the pages of [addr, next) (within one PMD) to save. */
+/*
+ * Written since the last clear_refs "4"?  Anything not present (swap and
+ * migration entries, markers) counts as dirty: always written in full.
+ */
+static bool ckpt_pte_dirty(pte_t pte)
+{
+	return !pte_present(pte) || pte_soft_dirty(pte);
+}
+
+/*
+ * Mark in @map the pages of [addr, next) (within one PMD) to save, and in
+ * @dirty (if not NULL) those of them written since the soft-dirty bits
+ * were last cleared.
+ */
 static void ckpt_scan_pmd(struct mm_struct *mm, pmd_t *pmdp,
 			  unsigned long addr, unsigned long next,
-			  bool anon_only, unsigned long *map)
+			  bool anon_only, unsigned long *map,
+			  unsigned long *dirty)
 {
 	unsigned int i, nr = (next - addr) >> PAGE_SHIFT;
 	pmd_t pmd = READ_ONCE(*pmdp);
@@ -402,18 +462,26 @@ static void ckpt_scan_pmd(struct mm_struct *mm, pmd_t *pmdp,
 	pte_t *pte;
 
 	bitmap_zero(map, CKPT_PMD_PAGES);
+	if (dirty)
+		bitmap_zero(dirty, CKPT_PMD_PAGES);
 	if (pmd_none(pmd))
 		return;
 	if (pmd_trans_huge(pmd) || pmd_devmap(pmd) || !pmd_present(pmd)) {
 		if (!anon_only || !pmd_present(pmd) ||
 		    PageAnon(pmd_page(pmd)))
 			bitmap_fill(map, nr);
+		/* A huge page is dirty as a whole. */
+		if (dirty && (!pmd_present(pmd) || pmd_soft_dirty(pmd)))
+			bitmap_fill(dirty, nr);
 		return;
 	}
 	pte = pte_offset_map_lock(mm, pmdp, addr, &ptl);
 	for (i = 0; i < nr; i++) {
-		if (ckpt_pte_wanted(pte[i], anon_only))
-			__set_bit(i, map);
+		if (!ckpt_pte_wanted(pte[i], anon_only))
+			continue;
+		__set_bit(i, map);
+		if (dirty && ckpt_pte_dirty(pte[i]))
+			__set_bit(i, dirty);
 	}
 	pte_unmap_unlock(pte, ptl);
 }
@@ -423,7 +491,10 @@ static int ckpt_dump_vma_pages(struct ckpt_dump *d,
 			       struct ckpt_run *run)
 {
 	DECLARE_BITMAP(map, CKPT_PMD_PAGES);
+	DECLARE_BITMAP(dirty, CKPT_PMD_PAGES);
 	bool anon_only = !!vma->vm_file;
+	/* A mapping made (or touched by mremap) since the clear: all dirty */
+	bool track = d->dirty_only && !(vma->vm_flags & VM_SOFTDIRTY);
 	unsigned long addr, next;
 	unsigned int i;
 	int err;
@@ -433,9 +504,15 @@ static int ckpt_dump_vma_pages(struct ckpt_dump *d,
 
 		if (!pmd)
 			continue;
-		ckpt_scan_pmd(d->mm, pmd, addr, next, anon_only, map);
+		ckpt_scan_pmd(d->mm, pmd, addr, next, anon_only, map,
+			      track ? dirty : NULL);
 		for_each_set_bit(i, map, (next - addr) >> PAGE_SHIFT) {
-			err = ckpt_add_page(d, run, addr + i * PAGE_SIZE);
+			if (track && !test_bit(i, dirty))
+				err = ckpt_add_clean(d, run,
+						     addr + i * PAGE_SIZE);
+			else
+				err = ckpt_add_page(d, run,
+						    addr + i * PAGE_SIZE);
 			if (err)
 				return err;
 		}
@@ -579,7 +656,7 @@ int ckpt_dump_pages(struct ckpt_dump *d)
 		else
 			err = ckpt_dump_vma_pages(d, vma, &run);
 		if (!err)
-			err = ckpt_flush_run(d, &run);
+			err = ckpt_flush_runs(d, &run);
 		if (err)
 			break;
 	}

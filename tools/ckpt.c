@@ -30,6 +30,7 @@
 #include <linux/ckpt.h>
 #include "ckpt.h"
 #include "migrate.h"
+#include "precopy.h"
 #include "util.h"
 
 struct ckpt_opts {
@@ -696,6 +697,8 @@ struct mig_opts {
 	char dest_name[4200];
 	int timeout_s;
 	int verbose;
+	int live;		/* --live: pre-copy rounds (precopy.c) */
+	unsigned int max_rounds;
 };
 
 struct mig {
@@ -709,6 +712,8 @@ struct mig {
 	int64_t deadline;
 	struct ckpt_checkpoint_args a;
 	struct ckpt_mig_verdict v;
+	struct precopy_stats pc;	/* --live */
+	int64_t t_precopy;	/* --live: the rounds began */
 };
 
 static volatile sig_atomic_t mig_alarm;
@@ -722,7 +727,7 @@ static void mig_on_alarm(int sig)
 static void migrate_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ckpt migrate [-v] [--timeout S] PID --to DEST\n"
+		"usage: ckpt migrate [-v] [--timeout S] [--live [--max-rounds N]] PID --to DEST\n"
 		"\n"
 		"Move process PID to DEST, keeping its PID.  DEST is\n"
 		"  vsock:CID:PORT   'restart --listen vsock:any:PORT' on VM CID\n"
@@ -735,17 +740,22 @@ static void migrate_usage(FILE *f)
 		"  -t, --timeout S  give up (and resume it) after S seconds\n"
 		"                   (default %d)\n"
 		"  -v, --verbose    progress on stderr\n"
-		"  --live           pre-copy migration: not implemented yet\n"
+		"  --live           pre-copy: copy memory in rounds while the\n"
+		"                   process runs (tracking the pages it dirties),\n"
+		"                   then freeze it and send only what is dirty\n"
+		"  --max-rounds N   at most N pre-copy rounds (default %d)\n"
 		"  --tree           the process and its descendants: not yet\n"
 		"On success prints one line on stdout:\n"
 		"  migrated pid=P to=DEST new_pid=P bytes=N downtime_ms=D total_ms=T\n"
+		"and with --live: rounds=R precopy_bytes=B (bytes= is then what\n"
+		"was sent while frozen)\n"
 		"Exit status: 0 migrated; 1 the source side failed (nothing\n"
 		"sent or the checkpoint refused); 2 usage; 3 DEST unreachable or\n"
 		"the connection broke; 4 DEST refused or failed the restore;\n"
 		"5 timeout; in all these failures the process runs on.  6 the\n"
 		"commit's confirmation was lost: DEST may or may not have the\n"
 		"process, which is left stopped here (see the message).\n",
-		MIG_DEFAULT_TIMEOUT);
+		MIG_DEFAULT_TIMEOUT, PRECOPY_MAX_ROUNDS);
 }
 
 static int migrate_usage_error(const char *msg, const char *arg)
@@ -757,12 +767,13 @@ static int migrate_usage_error(const char *msg, const char *arg)
 
 static int migrate_args(int argc, char **argv, struct mig_opts *o)
 {
-	enum { OPT_LIVE = 256, OPT_TREE };
+	enum { OPT_LIVE = 256, OPT_TREE, OPT_MAX_ROUNDS };
 	static const struct option longopts[] = {
 		{ "to", required_argument, NULL, 'T' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "live", no_argument, NULL, OPT_LIVE },
+		{ "max-rounds", required_argument, NULL, OPT_MAX_ROUNDS },
 		{ "tree", no_argument, NULL, OPT_TREE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -787,8 +798,15 @@ static int migrate_args(int argc, char **argv, struct mig_opts *o)
 			o->verbose = 1;
 			break;
 		case OPT_LIVE:
-			ckpt_fail(-EOPNOTSUPP, "--live (pre-copy) migration is not implemented yet; without --live the process is frozen for the whole transfer");
-			return CKPT_EXIT_USAGE;
+			o->live = 1;
+			break;
+		case OPT_MAX_ROUNDS:
+			if (ckpt_parse_u64(optarg, &t) || !t ||
+			    t > PRECOPY_MAX_ROUNDS_LIM)
+				return migrate_usage_error("bad --max-rounds, expected 1..64",
+							   optarg);
+			o->max_rounds = (unsigned int)t;
+			break;
 		case OPT_TREE:
 			ckpt_fail(-EOPNOTSUPP, "--tree is not supported yet: only a single process can be migrated");
 			return CKPT_EXIT_USAGE;
@@ -809,6 +827,13 @@ static int migrate_args(int argc, char **argv, struct mig_opts *o)
 					   argv[optind]);
 	if (ckpt_addr_parse(o->dest, &o->addr, &why))
 		return migrate_usage_error(why, o->dest);
+	if (o->max_rounds && !o->live)
+		return migrate_usage_error("--max-rounds goes with --live", NULL);
+	if (o->live && o->addr.kind == CKPT_ADDR_FILE)
+		return migrate_usage_error("--live needs a receiver (vsock: or tcp:), not a file",
+					   o->dest);
+	if (!o->max_rounds)
+		o->max_rounds = PRECOPY_MAX_ROUNDS;
 	ckpt_addr_format(&o->addr, o->dest_name, sizeof(o->dest_name));
 	return 0;
 }
@@ -851,10 +876,14 @@ static void mig_success(struct mig *m, int new_pid)
 {
 	int64_t now = ckpt_now_ms();
 
-	printf("migrated pid=%d to=%s new_pid=%d bytes=%llu downtime_ms=%lld total_ms=%lld\n",
+	printf("migrated pid=%d to=%s new_pid=%d bytes=%llu downtime_ms=%lld total_ms=%lld",
 	       m->o->pid, m->o->dest_name, new_pid,
 	       (unsigned long long)m->a.bytes_written,
 	       (long long)(now - m->t0), (long long)(now - m->t_start));
+	if (m->o->live)
+		printf(" rounds=%u precopy_bytes=%llu", m->pc.rounds,
+		       (unsigned long long)m->pc.bytes);
+	printf("\n");
 	fflush(stdout);
 }
 
@@ -902,6 +931,9 @@ static int mig_checkpoint(struct mig *m)
 	memset(&m->a, 0, sizeof(m->a));
 	m->a.size = sizeof(m->a);
 	m->a.flags = CKPT_CHECKPOINT_LEAVE_STOPPED;
+	/* A broken pause of the rounds: the freeze sends everything. */
+	if (m->o->live && !m->pc.tainted)
+		m->a.flags |= CKPT_CHECKPOINT_DIRTY_ONLY;
 	m->a.pid = m->o->pid;
 	m->a.fd = m->out;
 	m->t0 = ckpt_now_ms();
@@ -1056,6 +1088,8 @@ static int mig_open_dest(struct mig *m)
 	}
 	memset(&h, 0, sizeof(h));
 	h.pid = o->pid;
+	if (o->live)
+		h.flags = CKPT_MIG_HELLO_LIVE;
 	gethostname(h.node, sizeof(h.node) - 1);
 	ckpt_mig_hello_seal(&h);
 	err = ckpt_mig_send(m->out, &h, sizeof(h));
@@ -1084,6 +1118,57 @@ static int mig_finish_file(struct mig *m)
 	m->out = -1;
 	mig_success(m, m->o->pid);
 	return mig_remove_source(m) ? CKPT_EXIT_FAILED : CKPT_EXIT_OK;
+}
+
+/*
+ * --live: the pre-copy rounds, while the process runs.  A failure leaves
+ * it running as it was (it was only ever paused for a moment).
+ */
+static int mig_precopy(struct mig *m)
+{
+	const struct mig_opts *o = m->o;
+	char why[320];
+	int link, err, ret;
+
+	struct timeval tv = { o->timeout_s, 0 }, none = { 0, 0 };
+
+	m->t_precopy = ckpt_now_ms();
+	/* A receiver that stops reading for --timeout S fails the round. */
+	setsockopt(m->out, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	err = precopy_send(o->pid, m->pidfd, m->out, o->max_rounds,
+			   m->was_stopped, o->verbose, &m->pc, &link, why,
+			   sizeof(why));
+	setsockopt(m->out, SOL_SOCKET, SO_SNDTIMEO, &none, sizeof(none));
+	if (!err) {
+		if (o->verbose)
+			ckpt_hint("live: %u rounds, %llu pages (%llu bytes) in %lld ms; stopped: %s (%llu pages dirty); freezing%s",
+				  m->pc.rounds,
+				  (unsigned long long)m->pc.pages,
+				  (unsigned long long)m->pc.bytes,
+				  (long long)(ckpt_now_ms() - m->t_precopy),
+				  m->pc.why ? m->pc.why : "-",
+				  (unsigned long long)m->pc.last_dirty,
+				  m->pc.tainted ? " (it was continued during a round: sending all of its memory)" : "");
+		/* The timeout bounds the freeze, as without --live. */
+		m->deadline = ckpt_now_ms() + (int64_t)o->timeout_s * 1000;
+		return 0;
+	}
+	if (!link) {
+		ckpt_fail(err, "cannot migrate %d live: %s; %d runs on", o->pid,
+			  why, o->pid);
+		return CKPT_EXIT_FAILED;
+	}
+	/* The receiver may have said why it stopped reading. */
+	ret = ckpt_mig_recv(m->out, &m->v, sizeof(m->v), MIG_LATE_VERDICT_MS);
+	if (!ret && !ckpt_mig_verdict_check(&m->v) && m->v.error) {
+		ckpt_fail(-m->v.error, "cannot migrate %d: %s failed (%s): %s; %d runs on",
+			  o->pid, o->dest_name,
+			  ckpt_mig_stage_name(m->v.stage), m->v.msg, o->pid);
+		return MIG_EXIT_REFUSED;
+	}
+	ckpt_fail(err, "cannot migrate %d to %s: %s; %d runs on", o->pid,
+		  o->dest_name, why, o->pid);
+	return err == -ETIMEDOUT ? MIG_EXIT_TIMEOUT : MIG_EXIT_LINK;
 }
 
 /* Stopped by job control (state T)?  Then a failure leaves it stopped. */
@@ -1122,6 +1207,11 @@ static int migrate(const struct mig_opts *o)
 	ret = mig_open_dest(&m);
 	if (ret)
 		goto out;
+	if (o->live) {
+		ret = mig_precopy(&m);
+		if (ret)
+			goto out;
+	}
 	err = mig_checkpoint(&m);
 	if (err) {
 		ret = mig_send_failed(&m, err);

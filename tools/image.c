@@ -46,6 +46,11 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1];
 
 const char *ckpt_rec_name(uint32_t type)
 {
+	/* Live migration streams only: no image holds them. */
+	if (type == CKPT_REC_PRECOPY_CLEAN)
+		return "PRECOPY_CLEAN";
+	if (type == CKPT_REC_PRECOPY)
+		return "PRECOPY";
 	if (type == 0 || type > CKPT_REC_MAX || !rec_descs[type].name)
 		return "unknown";
 	return rec_descs[type].name;

@@ -42,8 +42,12 @@
 #define CKPT_MIG_MSG_LEN	256
 #define CKPT_MIG_NODE_LEN	64
 
-/* struct ckpt_mig_hello.flags: none yet (--live, --tree would go here). */
-#define CKPT_MIG_HELLO_FLAGS	0U
+/*
+ * struct ckpt_mig_hello.flags.  CKPT_MIG_HELLO_LIVE: pre-copy records
+ * and a dirty-only image follow (precopy.h), not an image.
+ */
+#define CKPT_MIG_HELLO_LIVE	(1U << 0)
+#define CKPT_MIG_HELLO_FLAGS	CKPT_MIG_HELLO_LIVE
 
 struct ckpt_mig_hello {
 	uint64_t magic;

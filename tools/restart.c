@@ -44,6 +44,7 @@
 #include <linux/sched.h>
 #include "image.h"
 #include "migrate.h"
+#include "precopy.h"
 #include "util.h"
 #include "vdso.h"
 
@@ -2011,6 +2012,58 @@ static void drain(int conn)
 	}
 }
 
+/*
+ * --live (precopy.h): the pre-copied pages, then the dirty-only image,
+ * merged into a complete image that the restore reads (through a pipe)
+ * instead of @conn.  On failure the verdict is sent here.
+ */
+static int serve_live(struct restart *r, int conn, const char *peer,
+		      struct precopy_rx *rx)
+{
+	char why[320];
+	int64_t t0 = ckpt_now_ms();
+	int err;
+
+	r->stage = CKPT_MIG_STAGE_IMAGE;
+	err = precopy_receive(conn, rx, why, sizeof(why));
+	if (err) {
+		ckpt_fail(err, "live migration: %s", why);
+		send_verdict(conn, err, CKPT_MIG_STAGE_IMAGE, 0, 0,
+			     ckpt_first_msg);
+		lnote("%s: NOT restored: %s", peer, ckpt_first_msg);
+		drain(conn);
+		return CKPT_EXIT_FAILED;
+	}
+	lnote("%s: %llu pages pre-copied in %lld ms", peer,
+	      (unsigned long long)rx->pages, (long long)(ckpt_now_ms() - t0));
+	r->img = rx->img_fd;
+	r->seekable = 0;
+	return 0;
+}
+
+/*
+ * After the restore of a live migration: the merger must have merged the
+ * whole image.  If it failed, its reason is the failure's (the restore
+ * only saw the stream end), and a process restored anyway goes.
+ */
+static int live_done(struct restart *r, struct precopy_rx *rx, int ret)
+{
+	char why[320];
+	int err = precopy_merged(rx, why, sizeof(why));
+
+	if (!err || (ret && err == -EPIPE))
+		return ret;
+	if (!ret) {
+		kill(r->child, SIGKILL);
+		reap_child(r, 0);
+	}
+	ckpt_first_msg[0] = '\0';
+	ckpt_first_err = 0;
+	r->stage = CKPT_MIG_STAGE_IMAGE;
+	ckpt_fail(err, "live migration: %s", why);
+	return CKPT_EXIT_FAILED;
+}
+
 /* Restore the image arriving on @conn; the handler's exit status. */
 static int serve(struct restart *r, int conn, const char *peer,
 		 const char *argv0)
@@ -2018,6 +2071,7 @@ static int serve(struct restart *r, int conn, const char *peer,
 	struct timeval tv = { r->timeout_s, 0 };
 	struct ckpt_mig_hello h;
 	struct ckpt_mig_commit c;
+	struct precopy_rx rx = { .img_fd = -1, .res_fd = -1 };
 	int64_t t0 = ckpt_now_ms();
 	char name[160];
 	int err, ret;
@@ -2055,7 +2109,17 @@ static int serve(struct restart *r, int conn, const char *peer,
 	r->name = name;
 	r->img = conn;
 	r->seekable = 0;
+	if (h.flags & CKPT_MIG_HELLO_LIVE) {
+		ret = serve_live(r, conn, peer, &rx);
+		if (ret)
+			return ret;
+	}
 	ret = restore(r, argv0);
+	if (h.flags & CKPT_MIG_HELLO_LIVE) {
+		ret = live_done(r, &rx, ret);
+		lnote("%s: final image merged in %lld ms", peer,
+		      (long long)rx.merge_ms);
+	}
 	if (ret == 0 && r->prep.pid != h.pid) {
 		kill(r->child, SIGKILL);
 		reap_child(r, 0);

@@ -87,7 +87,7 @@ UNIT_TEST(migrate_hello)
 	ckpt_mig_hello_seal(&c);
 	CHECK_EQ(ckpt_mig_hello_check(&c), -EBADMSG);
 	c = h;
-	c.flags = 1;
+	c.flags = 2;
 	ckpt_mig_hello_seal(&c);
 	CHECK_EQ(ckpt_mig_hello_check(&c), -EOPNOTSUPP);
 }

@@ -35,6 +35,7 @@
 #define CKPT_FEAT_THREADS	(1ULL << 3)	/* multi-threaded processes */
 #define CKPT_FEAT_TREES		(1ULL << 4)	/* process trees */
 #define CKPT_FEAT_PID_RANGES	(1ULL << 5)	/* reserved PID ranges, netlink */
+#define CKPT_FEAT_PRECOPY	(1ULL << 6)	/* CKPT_CHECKPOINT_DIRTY_ONLY */
 #define CKPT_FEAT_SOCKETS	(1ULL << 7)	/* UNIX, TCP and UDP sockets
 						 * (CKPT_FILE_SOCKET) */
 #define CKPT_FEAT_SECCOMP	(1ULL << 11)	/* seccomp filters, strict mode */
@@ -72,9 +73,20 @@ struct ckpt_version {
 #define CKPT_CHECKPOINT_LEAVE_STOPPED	(1U << 1)  /* leave it SIGSTOPped */
 /* Neither: leave it running (the default). Both together: EINVAL. */
 #define CKPT_CHECKPOINT_TREE		(1U << 2)  /* pids[]: a process tree */
+/*
+ * Live migration (Documentation/migration.rst): write only the pages the
+ * process dirtied since the last "4" written to /proc/PID/clear_refs (the
+ * soft-dirty bit of the page table entry, or VM_SOFTDIRTY of the mapping,
+ * swapped out pages and shared anonymous memory always count as dirty);
+ * for every other page that a full checkpoint would write, a
+ * CKPT_REC_PRECOPY_CLEAN record names it instead.  Such an image is not a
+ * restorable image by itself: the receiver of a live migration merges the
+ * pre-copied pages into it.  Not with CKPT_CHECKPOINT_TREE.
+ */
+#define CKPT_CHECKPOINT_DIRTY_ONLY	(1U << 6)
 #define CKPT_CHECKPOINT_FLAGS_ALL \
 	(CKPT_CHECKPOINT_KILL | CKPT_CHECKPOINT_LEAVE_STOPPED | \
-	 CKPT_CHECKPOINT_TREE)
+	 CKPT_CHECKPOINT_TREE | CKPT_CHECKPOINT_DIRTY_ONLY)
 
 /* Processes in one tree checkpoint, at most. */
 #define CKPT_MAX_TREE		256
@@ -123,8 +135,8 @@ struct ckpt_version {
  * the target as it was.
  *
  * Errors:
- *  EINVAL     bad size, unknown flags, KILL with LEAVE_STOPPED, non-zero
- *             reserved fields, pid <= 0
+ *  EINVAL     bad size, unknown flags, KILL with LEAVE_STOPPED, TREE with
+ *             DIRTY_ONLY, non-zero reserved fields, pid <= 0
  *  EFAULT     bad argument pointer
  *  ESRCH      no such process, or it exited while being checkpointed
  *  ECHILD     (tree) the pids are not a closed tree, parents first: a
@@ -526,6 +538,21 @@ struct ckpt_image_header {
 /* A task's records again, between SHMDATA and PAGES in the order. */
 #define CKPT_REC_SOCKET		24	/* struct ckpt_rec_socket + address */
 #define CKPT_REC_SOCKDATA	25	/* struct ckpt_rec_sockdata + bytes */
+/*
+ * Live migration streams only (never in an image a restore reads): a
+ * CKPT_CHECKPOINT_DIRTY_ONLY image has PRECOPY_CLEAN records among its
+ * PAGES records, in address order; pre-copy rounds send PRECOPY records
+ * before the image.
+ */
+#define CKPT_REC_PRECOPY_CLEAN	34	/* struct ckpt_rec_pages, no data:
+					 * pages whose data is that of the
+					 * last pre-copy */
+#define CKPT_REC_PRECOPY	35	/* struct ckpt_rec_pages, __u32
+					 * csum[nr_pages], page data: the
+					 * record's csum covers its header,
+					 * the struct and csum[]; csum[i] is
+					 * that of page i as a one-page
+					 * PAGES record at its address */
 #define CKPT_REC_SECCOMP	38	/* struct ckpt_rec_seccomp + program */
 #define CKPT_REC_MAX		38
 
@@ -1224,6 +1251,10 @@ struct ckpt_rec_sockdata {
  * struct ckpt_rec_pages - a run of pages; nr_pages * page_size bytes follow
  * @addr: page-aligned start, inside one CKPT_REC_VMA of the task
  * @nr_pages: 1..CKPT_PAGES_MAX
+ * @reserved: 0 (CKPT_REC_PRECOPY: the pre-copy round)
+ *
+ * Also the payload of CKPT_REC_PRECOPY_CLEAN (no data follows) and the
+ * head of CKPT_REC_PRECOPY (@nr_pages 0 and @addr 0 end the pre-copy).
  */
 struct ckpt_rec_pages {
 	__u64 addr;

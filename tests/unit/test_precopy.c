@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The receiver of a live migration (tools/precopy.c): pre-copied pages
+ * and a dirty-only image in, a complete image out; hostile streams
+ * refused with EBADMSG before anything could be restored.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include "../../tools/csum.h"
+#include "../../tools/precopy.h"
+#include "imgbuild.h"
+#include "unit.h"
+
+#define PG 4096U
+
+struct buf {
+	unsigned char *p;
+	size_t len, cap;
+};
+
+static void put(struct buf *b, const void *p, size_t len)
+{
+	if (b->len + len > b->cap) {
+		b->cap = (b->len + len) * 2;
+		b->p = realloc(b->p, b->cap);
+		if (!b->p)
+			abort();
+	}
+	memcpy(b->p + b->len, p, len);
+	b->len += len;
+}
+
+static uint32_t one_page_csum(uint64_t addr, const void *data)
+{
+	struct {
+		struct ckpt_rec_header h;
+		struct ckpt_rec_pages rp;
+	} r;
+
+	memset(&r, 0, sizeof(r));
+	r.h.type = CKPT_REC_PAGES;
+	r.h.len = sizeof(r.rp) + PG;
+	r.rp.addr = addr;
+	r.rp.nr_pages = 1;
+	return ckpt_csum2(&r, sizeof(r), data, PG);
+}
+
+/* A PRECOPY record of @nr pages at @addr, each filled with @fill. */
+static void precopy_rec(struct buf *b, uint64_t addr, uint32_t nr, int fill,
+			int bad_page)
+{
+	struct ckpt_rec_header h = { .type = CKPT_REC_PRECOPY };
+	struct ckpt_rec_pages rp = { .addr = addr, .nr_pages = nr };
+	uint32_t csums[4], i;
+	unsigned char page[PG];
+	struct buf meta = { 0 };
+
+	memset(page, fill, sizeof(page));
+	for (i = 0; i < nr; i++)
+		csums[i] = one_page_csum(addr + i * PG, page) ^
+			   (bad_page == (int)i ? 1 : 0);
+	put(&meta, &rp, sizeof(rp));
+	put(&meta, csums, nr * sizeof(uint32_t));
+	h.len = meta.len + nr * PG;
+	h.csum = ckpt_csum2(&h, sizeof(h), meta.p, meta.len);
+	put(b, &h, sizeof(h));
+	put(b, meta.p, meta.len);
+	for (i = 0; i < nr; i++)
+		put(b, page, PG);
+	free(meta.p);
+}
+
+static void rec(struct buf *b, uint32_t type, const void *p, uint32_t len)
+{
+	struct ckpt_rec_header h = { .type = type, .len = len };
+
+	h.csum = ckpt_csum2(&h, sizeof(h), p, len);
+	put(b, &h, sizeof(h));
+	put(b, p, len);
+}
+
+/*
+ * The standard image made dirty-only: its first PAGES record (2 pages at
+ * IB_HEAP) becomes a PRECOPY_CLEAN record, END counts one page less
+ * (unless @keep_end).
+ */
+static void dirty_only(const struct ib_image *img, struct buf *b,
+		       int keep_end)
+{
+	size_t off = sizeof(struct ckpt_image_header);
+	int first = 1;
+
+	put(b, img->buf, off);
+	while (off < img->len) {
+		struct ckpt_rec_header h;
+		unsigned char *p = img->buf + off + sizeof(h);
+
+		memcpy(&h, img->buf + off, sizeof(h));
+		if (h.type == CKPT_REC_PAGES && first) {
+			struct ckpt_rec_pages rp;
+
+			memcpy(&rp, p, sizeof(rp));
+			rec(b, CKPT_REC_PRECOPY_CLEAN, &rp, sizeof(rp));
+			first = 0;
+		} else if (h.type == CKPT_REC_END && !keep_end) {
+			struct ckpt_rec_end e;
+
+			memcpy(&e, p, sizeof(e));
+			e.nr_pages -= 2;
+			rec(b, CKPT_REC_END, &e, sizeof(e));
+		} else {
+			put(b, img->buf + off, sizeof(h) + h.len);
+		}
+		off += sizeof(h) + h.len;
+	}
+}
+
+/* Feed @in to the receiver; 0 and the merged image, or its error. */
+static int receive(const struct buf *in, struct buf *out, char *why,
+		   size_t why_len)
+{
+	struct precopy_rx rx;
+	unsigned char chunk[65536];
+	int sv[2], err, st;
+	pid_t w;
+	ssize_t n;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return -errno;
+	w = fork();
+	if (w == 0) {
+		close(sv[0]);
+		signal(SIGPIPE, SIG_IGN);
+		if (write(sv[1], in->p, in->len) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(sv[1]);
+	err = precopy_receive(sv[0], &rx, why, why_len);
+	if (!err) {
+		while ((n = read(rx.img_fd, chunk, sizeof(chunk))) > 0)
+			put(out, chunk, n);
+		err = precopy_merged(&rx, why, why_len);
+	}
+	close(sv[0]);
+	waitpid(w, &st, 0);
+	return err;
+}
+
+static void end_precopy(struct buf *b)
+{
+	struct ckpt_rec_header h = { .type = CKPT_REC_PRECOPY };
+	struct ckpt_rec_pages rp = { 0 };
+
+	h.len = sizeof(rp);
+	h.csum = ckpt_csum2(&h, sizeof(h), &rp, sizeof(rp));
+	put(b, &h, sizeof(h));
+	put(b, &rp, sizeof(rp));
+}
+
+UNIT_TEST(precopy_merge)
+{
+	struct buf in = { 0 }, out = { 0 };
+	struct ib_image img;
+	char why[320] = "";
+
+	ib_build(&img, NULL);
+	/* stale data first, then the pages as they are at the freeze */
+	precopy_rec(&in, IB_HEAP, 2, 0x5a, -1);
+	precopy_rec(&in, IB_HEAP + 0x10000, 1, 0x77, -1);
+	precopy_rec(&in, IB_HEAP, 2, (int)(IB_HEAP >> 12), -1);
+	end_precopy(&in);
+	dirty_only(&img, &in, 0);
+	CHECK_EQ(receive(&in, &out, why, sizeof(why)), 0);
+	/* the merged image is the full image, byte for byte */
+	CHECK_EQ(out.len, img.len);
+	CHECK(!memcmp(out.p, img.buf, img.len));
+	free(in.p);
+	free(out.p);
+	ib_free(&img);
+}
+
+UNIT_TEST(precopy_refused)
+{
+	struct buf in = { 0 }, out = { 0 };
+	struct ib_image img;
+	char why[320] = "";
+
+	ib_build(&img, NULL);
+	/* a clean page never pre-copied */
+	precopy_rec(&in, IB_HEAP, 1, 1, -1);
+	end_precopy(&in);
+	dirty_only(&img, &in, 0);
+	CHECK_EQ(receive(&in, &out, why, sizeof(why)), -EBADMSG);
+	CHECK_STR(why, "never pre-copied");
+
+	/* a page that does not match its checksum */
+	in.len = out.len = 0;
+	precopy_rec(&in, IB_HEAP, 2, 3, 1);
+	end_precopy(&in);
+	dirty_only(&img, &in, 0);
+	CHECK_EQ(receive(&in, &out, why, sizeof(why)), -EBADMSG);
+	CHECK_STR(why, "bad checksum of the page");
+
+	/* END that does not count what came */
+	in.len = out.len = 0;
+	precopy_rec(&in, IB_HEAP, 2, 3, -1);
+	end_precopy(&in);
+	dirty_only(&img, &in, 1);
+	CHECK_EQ(receive(&in, &out, why, sizeof(why)), -EBADMSG);
+	CHECK_STR(why, "END record");
+
+	/* the stream ends inside the pre-copy */
+	in.len = out.len = 0;
+	precopy_rec(&in, IB_HEAP, 2, 3, -1);
+	in.len -= 100;
+	CHECK_EQ(receive(&in, &out, why, sizeof(why)), -ENODATA);
+	CHECK_STR(why, "ends early");
+
+	/* an image record where pre-copied pages were expected */
+	in.len = out.len = 0;
+	dirty_only(&img, &in, 0);
+	CHECK_EQ(receive(&in, &out, why, sizeof(why)), -EBADMSG);
+	free(in.p);
+	free(out.p);
+	ib_free(&img);
+}

@@ -1,0 +1,1034 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Live migration: the pre-copy rounds of the sender and the merge of the
+ * receiver (precopy.h).  Nothing here prints but the sender's per-round
+ * progress lines (stderr); errors go back as a negative errno and a
+ * one-line reason.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <linux/ckpt.h>
+#include "csum.h"
+#include "image.h"
+#include "migrate.h"
+#include "precopy.h"
+#include "util.h"
+
+#define PG		CKPT_IMG_PAGE_SIZE
+#define PM_PRESENT	(1ULL << 63)
+#define PM_SWAP		(1ULL << 62)
+#define PM_FILE		(1ULL << 61)
+#define PM_SOFT_DIRTY	(1ULL << 55)
+#define PM_CHUNK	8192		/* pagemap entries read at once */
+#define PAUSE_WAIT_MS	5000		/* for all threads to stop */
+#define DATA_OFF	(sizeof(struct ckpt_rec_header) + \
+			 sizeof(struct ckpt_rec_pages) + \
+			 CKPT_PAGES_MAX * sizeof(uint32_t))
+
+static void say(char *why, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void say(char *why, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, len, fmt, ap);
+	va_end(ap);
+}
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * The checksum of page @data at @addr as a one-page PAGES record (header
+ * and struct ckpt_rec_pages, then the page): what a PRECOPY record
+ * carries for each of its pages, so that the receiver can later write
+ * the page as such a record without hashing it again.
+ */
+static uint32_t page_csum(uint64_t addr, const void *data)
+{
+	struct {
+		struct ckpt_rec_header h;
+		struct ckpt_rec_pages rp;
+	} r;
+
+	memset(&r, 0, sizeof(r));
+	r.h.type = CKPT_REC_PAGES;
+	r.h.len = sizeof(r.rp) + PG;
+	r.rp.addr = addr;
+	r.rp.nr_pages = 1;
+	return ckpt_csum2(&r, sizeof(r), data, PG);
+}
+
+/* ==== sender ======================================================== */
+
+struct run {
+	uint64_t addr;
+	uint64_t nr;
+};
+
+struct runs {
+	struct run *v;
+	size_t n, cap;
+	uint64_t pages;
+};
+
+static int runs_add(struct runs *rs, uint64_t addr)
+{
+	struct run *last = rs->n ? &rs->v[rs->n - 1] : NULL;
+
+	rs->pages++;
+	if (last && last->addr + last->nr * PG == addr) {
+		last->nr++;
+		return 0;
+	}
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? rs->cap * 2 : 256;
+		struct run *v = realloc(rs->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		rs->v = v;
+		rs->cap = cap;
+	}
+	rs->v[rs->n].addr = addr;
+	rs->v[rs->n].nr = 1;
+	rs->n++;
+	return 0;
+}
+
+struct sender {
+	pid_t pid;
+	int pidfd;
+	int sock;
+	int was_stopped;
+	int pagemap;		/* /proc/PID/pagemap */
+	int mem;		/* /proc/PID/mem, for what process_vm_readv
+				 * cannot read (PROT_NONE...) */
+	unsigned char *buf;	/* record header, struct ckpt_rec_pages,
+				 * CKPT_PAGES_MAX checksums, then as many
+				 * pages at DATA_OFF */
+	uint64_t *pm;		/* PM_CHUNK entries */
+	uint64_t bytes;
+	int link_err;
+	char *why;
+	size_t why_len;
+};
+
+/* Every thread of the process is stopped (state T or t)? */
+static int all_stopped(pid_t pid)
+{
+	char path[320], buf[512], *p;
+	struct dirent *de;
+	int ok = 1;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while (ok && (de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", (int)pid,
+			 de->d_name);
+		if (ckpt_read_line(path, buf, sizeof(buf)))
+			continue;	/* exited meanwhile */
+		p = strrchr(buf, ')');
+		if (!p || p[1] != ' ' || (p[2] != 'T' && p[2] != 't'))
+			ok = 0;
+	}
+	closedir(dir);
+	return ok;
+}
+
+static int pidfd_signal(int pidfd, int sig)
+{
+	return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) ? -errno : 0;
+}
+
+/* Stop the process for the atomic read-and-reset of its dirty bits. */
+static int pause_proc(struct sender *s)
+{
+	int64_t t0 = now_us();
+	int err, ok;
+
+	if (!s->was_stopped) {
+		err = pidfd_signal(s->pidfd, SIGSTOP);
+		if (err) {
+			say(s->why, s->why_len, "cannot stop it for a pre-copy round: %s",
+			    strerror(-err));
+			return err;
+		}
+	}
+	for (;;) {
+		ok = all_stopped(s->pid);
+		if (ok < 0) {
+			say(s->why, s->why_len, "it is gone: %s", strerror(-ok));
+			return ok;
+		}
+		if (ok)
+			return 0;
+		if (now_us() - t0 > PAUSE_WAIT_MS * 1000LL) {
+			if (!s->was_stopped)
+				pidfd_signal(s->pidfd, SIGCONT);
+			say(s->why, s->why_len, "it did not stop within %d ms for a pre-copy round (uninterruptible sleep?)",
+			    PAUSE_WAIT_MS);
+			return -EBUSY;
+		}
+		usleep(500);
+	}
+}
+
+static void resume_proc(struct sender *s)
+{
+	if (!s->was_stopped)
+		pidfd_signal(s->pidfd, SIGCONT);
+}
+
+static int clear_refs(struct sender *s)
+{
+	char path[64];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/clear_refs", (int)s->pid);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "4", 1) != 1)
+		err = -errno;
+	if (fd >= 0)
+		close(fd);
+	if (err)
+		say(s->why, s->why_len, "cannot reset its soft-dirty bits (%s): %s",
+		    path, strerror(-err));
+	return err;
+}
+
+/*
+ * The pages of its private mappings that a checkpoint would save (present
+ * or swapped, anonymous), all of them or only the soft-dirty ones.
+ */
+static int scan(struct sender *s, int dirty_only, struct runs *rs)
+{
+	char path[64], line[4352];
+	FILE *maps;
+	int err = 0;
+
+	rs->n = 0;
+	rs->pages = 0;
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)s->pid);
+	maps = fopen(path, "re");
+	if (!maps) {
+		err = -errno;
+		say(s->why, s->why_len, "cannot read %s: %s", path,
+		    strerror(-err));
+		return err;
+	}
+	while (!err && fgets(line, sizeof(line), maps)) {
+		unsigned long long start, end, ino;
+		char perms[8], dev[16];
+		int name_at = 0;
+		uint64_t a;
+
+		if (sscanf(line, "%llx-%llx %7s %*x %15s %llu %n", &start, &end,
+			   perms, dev, &ino, &name_at) < 5)
+			continue;
+		if (perms[3] != 'p' || end > CKPT_IMG_TASK_SIZE_MAX)
+			continue;	/* shared: the module saves it all */
+		if (name_at && (!strncmp(line + name_at, "[vvar]", 6) ||
+				!strncmp(line + name_at, "[vdso]", 6)))
+			continue;
+		for (a = start; !err && a < end;) {
+			size_t n = (end - a) / PG, i;
+			ssize_t got;
+
+			if (n > PM_CHUNK)
+				n = PM_CHUNK;
+			got = pread(s->pagemap, s->pm, n * 8, (a / PG) * 8);
+			if (got <= 0) {
+				err = got ? -errno : -ENODATA;
+				say(s->why, s->why_len, "cannot read its pagemap: %s",
+				    strerror(-err));
+				break;
+			}
+			n = got / 8;
+			for (i = 0; !err && i < n; i++) {
+				uint64_t e = s->pm[i];
+
+				if (!(e & (PM_PRESENT | PM_SWAP)))
+					continue;
+				if (ino && (e & PM_FILE))
+					continue; /* the file's own page */
+				if (dirty_only && !(e & PM_SOFT_DIRTY))
+					continue;
+				err = runs_add(rs, a + i * PG);
+			}
+			a += n * PG;
+		}
+	}
+	fclose(maps);
+	return err;
+}
+
+/* Read @nr pages at @addr into @dst; pages that cannot be read: -1. */
+static long read_pages(struct sender *s, uint64_t addr, uint64_t nr,
+		       unsigned char *dst)
+{
+	struct iovec l = { dst, nr * PG };
+	struct iovec r = { (void *)(uintptr_t)addr, nr * PG };
+	ssize_t n = process_vm_readv(s->pid, &l, 1, &r, 1, 0);
+
+	if (n >= (ssize_t)PG)
+		return n / PG;
+	if (n < 0 && errno == ESRCH)
+		return -ESRCH;
+	/* PROT_NONE or unreadable: /proc/PID/mem reads as ptrace does. */
+	n = pread(s->mem, dst, PG, (off_t)addr);
+	return n == (ssize_t)PG ? 1 : -1;
+}
+
+static int send_record(struct sender *s, uint64_t addr, uint32_t nr,
+		       uint32_t round)
+{
+	struct ckpt_rec_header *h = (void *)s->buf;
+	struct ckpt_rec_pages *rp = (void *)(h + 1);
+	uint32_t *csums = (void *)(rp + 1), i;
+	size_t meta = sizeof(*rp) + (size_t)nr * sizeof(*csums);
+	int err;
+
+	memset(h, 0, sizeof(*h) + sizeof(*rp));
+	h->type = CKPT_REC_PRECOPY;
+	h->len = meta + (size_t)nr * PG;
+	rp->addr = addr;
+	rp->nr_pages = nr;
+	rp->reserved = round;
+	for (i = 0; i < nr; i++)
+		csums[i] = page_csum(addr + i * PG, s->buf + DATA_OFF + i * PG);
+	h->csum = ckpt_csum2(h, sizeof(*h), rp, meta);
+	err = ckpt_mig_send(s->sock, s->buf, sizeof(*h) + meta);
+	if (!err && nr)
+		err = ckpt_mig_send(s->sock, s->buf + DATA_OFF,
+				    (size_t)nr * PG);
+	if (err) {
+		s->link_err = 1;
+		if (err == -EAGAIN)
+			err = -ETIMEDOUT;
+		say(s->why, s->why_len, "the connection broke during pre-copy round %u (the receiver died or closed it): %s",
+		    round, strerror(-err));
+		return err;
+	}
+	s->bytes += sizeof(*h) + h->len;
+	return 0;
+}
+
+/* Send the pages of @rs; pages that vanished meanwhile are skipped. */
+static int send_runs(struct sender *s, const struct runs *rs, uint32_t round,
+		     uint64_t *sent)
+{
+	unsigned char *data = s->buf + DATA_OFF;
+	size_t i;
+	int err;
+
+	*sent = 0;
+	for (i = 0; i < rs->n; i++) {
+		uint64_t a = rs->v[i].addr, end = a + rs->v[i].nr * PG;
+
+		while (a < end) {
+			uint64_t nr = (end - a) / PG;
+			long got;
+
+			if (nr > CKPT_PAGES_MAX)
+				nr = CKPT_PAGES_MAX;
+			got = read_pages(s, a, nr, data);
+			if (got == -ESRCH) {
+				say(s->why, s->why_len, "it exited during pre-copy round %u",
+				    round);
+				return -ESRCH;
+			}
+			if (got < 0) {	/* unmapped meanwhile */
+				a += PG;
+				continue;
+			}
+			err = send_record(s, a, (uint32_t)got, round);
+			if (err)
+				return err;
+			*sent += got;
+			a += got * PG;
+		}
+	}
+	return 0;
+}
+
+/* Has the receiver sent something (a refusal) or closed? */
+static int peer_spoke(int sock)
+{
+	struct pollfd p = { .fd = sock, .events = POLLIN };
+
+	return poll(&p, 1, 0) > 0;
+}
+
+int precopy_send(pid_t pid, int pidfd, int sock, unsigned int max_rounds,
+		 int was_stopped, int verbose, struct precopy_stats *st,
+		 int *link_err, char *why, size_t why_len)
+{
+	struct sender s = { .pid = pid, .pidfd = pidfd, .sock = sock,
+			    .was_stopped = was_stopped, .pagemap = -1,
+			    .mem = -1, .why = why, .why_len = why_len };
+	struct runs rs = { 0 };
+	uint64_t prev = 0, sent;
+	char path[64];
+	int err = 0;
+
+	memset(st, 0, sizeof(*st));
+	*link_err = 0;
+	if (max_rounds < 1 || max_rounds > PRECOPY_MAX_ROUNDS_LIM)
+		max_rounds = PRECOPY_MAX_ROUNDS;
+	s.buf = malloc(DATA_OFF + (size_t)CKPT_PAGES_MAX * PG);
+	s.pm = malloc(PM_CHUNK * sizeof(*s.pm));
+	if (!s.buf || !s.pm) {
+		err = -ENOMEM;
+		say(why, why_len, "out of memory");
+		goto out;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
+	s.pagemap = open(path, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	s.mem = open(path, O_RDONLY | O_CLOEXEC);
+	if (s.pagemap < 0 || s.mem < 0) {
+		err = -errno;
+		say(why, why_len, "cannot open %s: %s", path, strerror(-err));
+		goto out;
+	}
+	for (st->rounds = 0;; st->rounds++) {
+		struct precopy_round *r = &st->r[st->rounds];
+		int64_t t0 = now_us(), tp;
+		int ok;
+
+		err = pause_proc(&s);
+		if (err)
+			goto out;
+		tp = now_us();
+		err = scan(&s, st->rounds > 0, &rs);
+		if (err) {
+			resume_proc(&s);
+			goto out;
+		}
+		st->last_dirty = rs.pages;
+		if (st->rounds > 0) {
+			/* Stop here: the freeze sends what is dirty. */
+			st->why = rs.pages <= PRECOPY_MIN_DIRTY ?
+				  "few dirty pages" :
+				  st->rounds >= max_rounds ? "round limit" :
+				  rs.pages * 10 > prev * 9 ? "no progress" :
+				  NULL;
+			if (st->why) {
+				resume_proc(&s);
+				break;
+			}
+		}
+		err = clear_refs(&s);
+		ok = err ? 0 : all_stopped(pid);
+		r->pause_us = now_us() - tp;
+		resume_proc(&s);
+		if (err)
+			goto out;
+		/* Continued by someone meanwhile: a write may be missed. */
+		if (ok != 1 && !was_stopped)
+			st->tainted = 1;
+		err = send_runs(&s, &rs, st->rounds, &sent);
+		if (!err && peer_spoke(sock)) {
+			/* A verdict now is a refusal: stop sending. */
+			s.link_err = 1;
+			err = -ECONNABORTED;
+			say(why, why_len, "the receiver stopped the pre-copy in round %u",
+			    st->rounds);
+		}
+		if (err)
+			goto out;
+		r->pages = sent;
+		r->ms = (now_us() - t0) / 1000;
+		st->pages += sent;
+		prev = rs.pages;
+		if (verbose)
+			fprintf(stderr, "ckpt: live round %u: %" PRIu64 " pages (%" PRIu64 " KiB) in %" PRIu64 " ms, paused %" PRIu64 " us\n",
+				st->rounds, sent, sent * PG / 1024, r->ms,
+				r->pause_us);
+		if (st->rounds + 1 >= PRECOPY_MAX_ROUNDS_LIM) {
+			st->rounds++;
+			st->why = "round limit";
+			break;
+		}
+	}
+	err = send_record(&s, 0, 0, st->rounds);
+out:
+	st->bytes = s.bytes;
+	*link_err = s.link_err;
+	if (s.pagemap >= 0)
+		close(s.pagemap);
+	if (s.mem >= 0)
+		close(s.mem);
+	free(rs.v);
+	free(s.buf);
+	free(s.pm);
+	return err;
+}
+
+/* ==== receiver ====================================================== */
+
+struct page_rec {
+	struct ckpt_rec_header h;
+	struct ckpt_rec_pages rp;
+};
+
+/* Pre-copied pages, by address: an open-addressing hash into slots. */
+struct store {
+	unsigned char *data;	/* PRECOPY_MAX_BYTES, reserved */
+	struct page_rec *hdr;	/* each slot's page as a one-page PAGES
+				 * record: its header (checksum included) */
+	uint64_t nr;		/* slots used */
+	uint64_t *keys;		/* addr + 1; 0 is empty */
+	uint32_t *slot;
+	uint64_t cap;		/* a power of two */
+};
+
+static uint64_t hash(uint64_t addr)
+{
+	return (addr / PG) * 0x9e3779b97f4a7c15ULL;
+}
+
+static int64_t store_find(const struct store *st, uint64_t addr)
+{
+	uint64_t i = hash(addr) & (st->cap - 1);
+
+	while (st->keys[i]) {
+		if (st->keys[i] == addr + 1)
+			return st->slot[i];
+		i = (i + 1) & (st->cap - 1);
+	}
+	return -1;
+}
+
+static int store_grow(struct store *st)
+{
+	uint64_t cap = st->cap ? st->cap * 2 : 65536, i, j;
+	uint64_t *keys = calloc(cap, sizeof(*keys));
+	uint32_t *slot = calloc(cap, sizeof(*slot));
+
+	if (!keys || !slot) {
+		free(keys);
+		free(slot);
+		return -ENOMEM;
+	}
+	for (i = 0; i < st->cap; i++) {
+		if (!st->keys[i])
+			continue;
+		j = hash(st->keys[i] - 1) & (cap - 1);
+		while (keys[j])
+			j = (j + 1) & (cap - 1);
+		keys[j] = st->keys[i];
+		slot[j] = st->slot[i];
+	}
+	free(st->keys);
+	free(st->slot);
+	st->keys = keys;
+	st->slot = slot;
+	st->cap = cap;
+	return 0;
+}
+
+/* The slot of the page at @addr (a new one, or its old one), or -1. */
+static int64_t store_put(struct store *st, uint64_t addr)
+{
+	int64_t s = store_find(st, addr);
+	uint64_t i;
+
+	if (s >= 0)
+		return s;
+	if (st->nr >= PRECOPY_MAX_BYTES / PG)
+		return -1;
+	if ((st->nr + 1) * 2 > st->cap && store_grow(st))
+		return -1;
+	i = hash(addr) & (st->cap - 1);
+	while (st->keys[i])
+		i = (i + 1) & (st->cap - 1);
+	st->keys[i] = addr + 1;
+	st->slot[i] = (uint32_t)st->nr;
+	return (int64_t)st->nr++;
+}
+
+static void store_free(struct store *st)
+{
+	if (st->data && st->data != MAP_FAILED)
+		munmap(st->data, PRECOPY_MAX_BYTES);
+	if (st->hdr && st->hdr != MAP_FAILED)
+		munmap(st->hdr, PRECOPY_MAX_BYTES / PG * sizeof(*st->hdr));
+	free(st->keys);
+	free(st->slot);
+}
+
+/* Read exactly @len bytes; -ENODATA at EOF, -ETIMEDOUT (SO_RCVTIMEO). */
+static int rd(int fd, void *buf, size_t len)
+{
+	unsigned char *p = buf;
+
+	while (len) {
+		ssize_t n = read(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return (errno == EAGAIN || errno == EWOULDBLOCK) ?
+			       -ETIMEDOUT : -errno;
+		if (!n)
+			return -ENODATA;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+struct merger {
+	int conn;
+	int out;
+	struct store st;
+	unsigned char *buf;	/* one record: header, PAGES payload */
+	uint64_t offset;	/* in the dirty-only image */
+	uint64_t nr_records;	/* written to the merged image */
+	uint64_t nr_pages;
+	char *why;
+	size_t why_len;
+};
+
+static const size_t rec_buf_size = sizeof(struct ckpt_rec_header) +
+				   sizeof(struct ckpt_rec_pages) +
+				   (size_t)CKPT_PAGES_MAX * PG;
+
+static int rd_fail(struct merger *m, int err, const char *what)
+{
+	say(m->why, m->why_len, "%s: %s", what, err == -ENODATA ?
+	    "the stream ends early (the sender died or closed it)" :
+	    err == -ETIMEDOUT ? "no data within the timeout" :
+	    strerror(-err));
+	return err;
+}
+
+/* One record into m->buf, its checksum checked; its type's length bound. */
+static int read_record(struct merger *m, const char *what)
+{
+	struct ckpt_rec_header *h = (void *)m->buf;
+	uint32_t csum, max;
+	int err;
+
+	err = rd(m->conn, h, sizeof(*h));
+	if (err)
+		return rd_fail(m, err, what);
+	max = (h->type == CKPT_REC_PAGES || h->type == CKPT_REC_PRECOPY) ?
+	      rec_buf_size - sizeof(*h) : CKPT_REC_MAX_META;
+	if (!h->type || h->type > CKPT_REC_MAX || h->flags || h->len > max) {
+		say(m->why, m->why_len, "%s: bad record header (type %u, length %u) at offset %" PRIu64,
+		    what, h->type, h->len, m->offset);
+		return -EBADMSG;
+	}
+	err = rd(m->conn, h + 1, h->len);
+	if (err)
+		return rd_fail(m, err, what);
+	csum = h->csum;
+	h->csum = 0;
+	if (ckpt_csum2(h, sizeof(*h), h + 1, h->len) != csum) {
+		say(m->why, m->why_len, "%s: bad checksum of a %s record at offset %" PRIu64,
+		    what, ckpt_rec_name(h->type), m->offset);
+		return -EBADMSG;
+	}
+	h->csum = csum;
+	m->offset += sizeof(*h) + h->len;
+	return 0;
+}
+
+static int check_pages(const struct ckpt_rec_header *h, int with_data)
+{
+	const struct ckpt_rec_pages *rp = (const void *)(h + 1);
+
+	if (h->len < sizeof(*rp))
+		return -EBADMSG;
+	if (!rp->nr_pages || rp->nr_pages > CKPT_PAGES_MAX ||
+	    rp->addr % PG || rp->addr > CKPT_IMG_TASK_SIZE_MAX -
+	    (uint64_t)rp->nr_pages * PG)
+		return -EBADMSG;
+	if (h->len != sizeof(*rp) + (with_data ? rp->nr_pages * PG : 0))
+		return -EBADMSG;
+	return 0;
+}
+
+/*
+ * PRECOPY records: struct ckpt_rec_pages, a checksum per page, the pages.
+ * The record's own checksum covers its header, struct ckpt_rec_pages and
+ * the page checksums; each page is checked against its own (page_csum())
+ * as it lands in the store.
+ */
+static int receive_rounds(struct merger *m, uint64_t *pages)
+{
+	struct ckpt_rec_header *h = (void *)m->buf;
+	struct ckpt_rec_pages *rp = (void *)(h + 1);
+	uint32_t *csums = (void *)(rp + 1), i, csum;
+	size_t meta;
+	int err;
+
+	for (;;) {
+		err = rd(m->conn, h, sizeof(*h) + sizeof(*rp));
+		if (err)
+			return rd_fail(m, err, "pre-copy");
+		if (h->type != CKPT_REC_PRECOPY || h->flags ||
+		    h->len < sizeof(*rp) || rp->nr_pages > CKPT_PAGES_MAX) {
+			say(m->why, m->why_len, "pre-copy: bad record (type %u, length %u) at offset %" PRIu64,
+			    h->type, h->len, m->offset);
+			return -EBADMSG;
+		}
+		meta = sizeof(*rp) + (size_t)rp->nr_pages * sizeof(*csums);
+		if (h->len != meta + (size_t)rp->nr_pages * PG ||
+		    (rp->nr_pages && (rp->addr % PG || rp->addr >
+				      CKPT_IMG_TASK_SIZE_MAX -
+				      (uint64_t)rp->nr_pages * PG)) ||
+		    (!rp->nr_pages && rp->addr)) {
+			say(m->why, m->why_len, "pre-copy: bad PRECOPY record at offset %" PRIu64 " (0x%llx, %u pages)",
+			    m->offset, (unsigned long long)rp->addr,
+			    rp->nr_pages);
+			return -EBADMSG;
+		}
+		err = rd(m->conn, csums, meta - sizeof(*rp));
+		if (err)
+			return rd_fail(m, err, "pre-copy");
+		csum = h->csum;
+		h->csum = 0;
+		if (ckpt_csum2(h, sizeof(*h), rp, meta) != csum) {
+			say(m->why, m->why_len, "pre-copy: bad checksum of the record at offset %" PRIu64,
+			    m->offset);
+			return -EBADMSG;
+		}
+		m->offset += sizeof(*h) + h->len;
+		if (!rp->nr_pages)
+			return 0;	/* the end of the pre-copy */
+		for (i = 0; i < rp->nr_pages; i++) {
+			uint64_t addr = rp->addr + i * PG;
+			int64_t s = store_put(&m->st, addr);
+			unsigned char *dst;
+
+			if (s < 0) {
+				say(m->why, m->why_len, "pre-copy: more than %llu MiB of distinct pages",
+				    PRECOPY_MAX_BYTES >> 20);
+				return -EFBIG;
+			}
+			dst = m->st.data + (uint64_t)s * PG;
+			err = rd(m->conn, dst, PG);
+			if (err)
+				return rd_fail(m, err, "pre-copy");
+			if (page_csum(addr, dst) != csums[i]) {
+				say(m->why, m->why_len, "pre-copy: bad checksum of the page at 0x%llx",
+				    (unsigned long long)addr);
+				return -EBADMSG;
+			}
+			memset(&m->st.hdr[s], 0, sizeof(m->st.hdr[s]));
+			m->st.hdr[s].h.type = CKPT_REC_PAGES;
+			m->st.hdr[s].h.len = sizeof(m->st.hdr[s].rp) + PG;
+			m->st.hdr[s].h.csum = csums[i];
+			m->st.hdr[s].rp.addr = addr;
+			m->st.hdr[s].rp.nr_pages = 1;
+		}
+		*pages += rp->nr_pages;
+	}
+}
+
+static int out_splice(struct merger *m, struct iovec *iov, int n)
+{
+	while (n) {
+		ssize_t w = vmsplice(m->out, iov, n, 0);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			say(m->why, m->why_len, "cannot pass the merged image on: %s",
+			    strerror(errno));
+			return -errno;
+		}
+		while (n && (size_t)w >= iov->iov_len) {
+			w -= iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= w;
+		}
+	}
+	return 0;
+}
+
+static int out_write(struct merger *m, const void *buf, size_t len)
+{
+	int err = ckpt_write_full(m->out, buf, len);
+
+	if (err)
+		say(m->why, m->why_len, "cannot pass the merged image on: %s",
+		    strerror(-err));
+	return err;
+}
+
+/*
+ * A PRECOPY_CLEAN record becomes a PAGES record of pre-copied data.  The
+ * pages themselves are not copied here: vmsplice() hands the store's
+ * pages to the pipe (they do not change any more); only the record's
+ * checksum is computed, in parallel with the restore reading the pipe.
+ */
+static int expand_clean(struct merger *m)
+{
+	struct ckpt_rec_header *h = (void *)m->buf;
+	struct ckpt_rec_pages *rp = (void *)(h + 1);
+	struct iovec iov[CKPT_PAGES_MAX];
+	struct ckpt_csum cs;
+	uint32_t i;
+	int err;
+
+	if (check_pages(h, 0)) {
+		say(m->why, m->why_len, "bad PRECOPY_CLEAN record at offset %" PRIu64,
+		    m->offset - sizeof(*h) - h->len);
+		return -EBADMSG;
+	}
+	h->type = CKPT_REC_PAGES;
+	h->len = sizeof(*rp) + rp->nr_pages * PG;
+	h->csum = 0;
+	ckpt_csum_init(&cs);
+	ckpt_csum_update(&cs, h, sizeof(*h) + sizeof(*rp));
+	for (i = 0; i < rp->nr_pages; i++) {
+		uint64_t addr = rp->addr + i * PG;
+		int64_t s = store_find(&m->st, addr);
+
+		if (s < 0) {
+			say(m->why, m->why_len, "the page at 0x%llx is clean but was never pre-copied",
+			    (unsigned long long)addr);
+			return -EBADMSG;
+		}
+		iov[i].iov_base = m->st.data + (uint64_t)s * PG;
+		iov[i].iov_len = PG;
+		ckpt_csum_update(&cs, iov[i].iov_base, PG);
+	}
+	h->csum = (uint32_t)ckpt_csum_digest(&cs);
+	m->nr_pages += rp->nr_pages;
+	m->nr_records++;
+	err = out_write(m, h, sizeof(*h) + sizeof(*rp));
+	return err ? err : out_splice(m, iov, rp->nr_pages);
+}
+
+static int merge_image(struct merger *m)
+{
+	struct ckpt_rec_header *h = (void *)m->buf;
+	struct ckpt_image_header ih;
+	uint64_t in_records = 0, in_pages = 0;
+	uint32_t csum;
+	int err;
+
+	err = rd(m->conn, &ih, sizeof(ih));
+	if (err)
+		return rd_fail(m, err, "image");
+	csum = ih.csum;
+	ih.csum = 0;
+	if (ih.magic != CKPT_IMAGE_MAGIC ||
+	    ckpt_csum2(&ih, sizeof(ih), NULL, 0) != csum) {
+		say(m->why, m->why_len, "image: bad header (magic or checksum)");
+		return -EBADMSG;
+	}
+	ih.csum = csum;
+	if (ih.version != CKPT_IMAGE_VERSION ||
+	    ih.header_size != sizeof(ih)) {
+		say(m->why, m->why_len, "image: version %u, this receiver reads %u",
+		    ih.version, CKPT_IMAGE_VERSION);
+		return -EPROTO;
+	}
+	if (ih.nr_tasks != 1) {
+		say(m->why, m->why_len, "image: live migration of %u processes at once is not supported",
+		    ih.nr_tasks);
+		return -EOPNOTSUPP;
+	}
+	m->offset = sizeof(ih);
+	err = out_write(m, &ih, sizeof(ih));
+	while (!err) {
+		err = read_record(m, "image");
+		if (err)
+			break;
+		if (h->type == CKPT_REC_END) {
+			struct ckpt_rec_end *e = (void *)(h + 1);
+
+			if (h->len != sizeof(*e) || e->nr_records != in_records ||
+			    e->nr_pages != in_pages) {
+				say(m->why, m->why_len, "image: its END record does not match its records (%" PRIu64 " records, %" PRIu64 " pages)",
+				    in_records, in_pages);
+				return -EBADMSG;
+			}
+			e->nr_records = m->nr_records;
+			e->nr_pages = m->nr_pages;
+			h->csum = 0;
+			h->csum = ckpt_csum2(h, sizeof(*h), e, sizeof(*e));
+			return out_write(m, h, sizeof(*h) + sizeof(*e));
+		}
+		in_records++;
+		if (h->type == CKPT_REC_PRECOPY_CLEAN) {
+			err = expand_clean(m);
+			continue;
+		}
+		if (h->type == CKPT_REC_PRECOPY || h->type == CKPT_REC_TREE) {
+			say(m->why, m->why_len, "image: unexpected %s record at offset %" PRIu64,
+			    ckpt_rec_name(h->type), m->offset - sizeof(*h) - h->len);
+			return -EBADMSG;
+		}
+		if (h->type == CKPT_REC_PAGES) {
+			const struct ckpt_rec_pages *rp = (void *)(h + 1);
+
+			if (check_pages(h, 1)) {
+				say(m->why, m->why_len, "image: bad PAGES record at offset %" PRIu64,
+				    m->offset - sizeof(*h) - h->len);
+				return -EBADMSG;
+			}
+			in_pages += rp->nr_pages;
+			m->nr_pages += rp->nr_pages;
+		}
+		/* Everything else is checked again by the module. */
+		m->nr_records++;
+		err = out_write(m, h, sizeof(*h) + h->len);
+	}
+	return err;
+}
+
+/* What the merger process reports when it is done. */
+struct merge_result {
+	int32_t err;
+	int32_t reserved;
+	int64_t ms;
+	char why[320];
+};
+
+/* The merger process: the final image, merged, into @out. */
+static void __attribute__((noreturn)) merger_main(struct merger *m, int res)
+{
+	struct merge_result r;
+	int64_t t0 = now_us();
+
+	memset(&r, 0, sizeof(r));
+	signal(SIGPIPE, SIG_IGN);
+	m->why = r.why;
+	m->why_len = sizeof(r.why);
+	r.err = merge_image(m);
+	r.ms = (now_us() - t0) / 1000;
+	close(m->out);
+	if (write(res, &r, sizeof(r)) != sizeof(r))
+		_exit(2);
+	_exit(r.err ? 1 : 0);
+}
+
+int precopy_receive(int conn, struct precopy_rx *rx, char *why,
+		    size_t why_len)
+{
+	struct merger m = { .conn = conn, .out = -1, .why = why,
+			    .why_len = why_len };
+	int pfd[2] = { -1, -1 }, res[2] = { -1, -1 };
+	int err;
+
+	memset(rx, 0, sizeof(*rx));
+	rx->img_fd = rx->res_fd = -1;
+	m.buf = malloc(rec_buf_size);
+	m.st.data = mmap(NULL, PRECOPY_MAX_BYTES, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	m.st.hdr = mmap(NULL, PRECOPY_MAX_BYTES / PG * sizeof(*m.st.hdr),
+			PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (!m.buf || m.st.data == MAP_FAILED || m.st.hdr == MAP_FAILED ||
+	    store_grow(&m.st)) {
+		err = -ENOMEM;
+		say(why, why_len, "out of memory for the pre-copied pages");
+		goto out;
+	}
+	err = receive_rounds(&m, &rx->pages);
+	if (err)
+		goto out;
+	if (pipe2(pfd, O_CLOEXEC) || pipe2(res, O_CLOEXEC)) {
+		err = -errno;
+		say(why, why_len, "cannot make a pipe: %s", strerror(-err));
+		goto out;
+	}
+	ckpt_grow_pipe(pfd[1]);
+	rx->merger = fork();
+	if (rx->merger < 0) {
+		err = -errno;
+		say(why, why_len, "cannot fork the merger: %s", strerror(-err));
+		goto out;
+	}
+	if (rx->merger == 0) {
+		close(pfd[0]);
+		close(res[0]);
+		m.out = pfd[1];
+		merger_main(&m, res[1]);
+	}
+	rx->img_fd = pfd[0];
+	rx->res_fd = res[0];
+	pfd[0] = res[0] = -1;
+out:
+	/* The merger has its own copy of the store. */
+	store_free(&m.st);
+	free(m.buf);
+	if (pfd[0] >= 0)
+		close(pfd[0]);
+	if (pfd[1] >= 0)
+		close(pfd[1]);
+	if (res[0] >= 0)
+		close(res[0]);
+	if (res[1] >= 0)
+		close(res[1]);
+	return err;
+}
+
+int precopy_merged(struct precopy_rx *rx, char *why, size_t why_len)
+{
+	struct merge_result r;
+	int st, err = 0;
+
+	if (rx->img_fd >= 0)
+		close(rx->img_fd);	/* a merger still writing stops */
+	rx->img_fd = -1;
+	if (rx->merger <= 0)
+		return 0;
+	memset(&r, 0, sizeof(r));
+	if (read(rx->res_fd, &r, sizeof(r)) != sizeof(r)) {
+		r.err = -EIO;
+		snprintf(r.why, sizeof(r.why), "the merger died");
+	}
+	while (waitpid(rx->merger, &st, 0) < 0 && errno == EINTR)
+		;
+	close(rx->res_fd);
+	rx->res_fd = -1;
+	rx->merger = 0;
+	rx->merge_ms = r.ms;
+	if (r.err || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		err = r.err < 0 ? r.err : -EIO;
+		r.why[sizeof(r.why) - 1] = '\0';
+		snprintf(why, why_len, "%s", r.why[0] ? r.why : "the merger failed");
+	}
+	return err;
+}
