@@ -259,9 +259,6 @@ static int ckpt_check_target(struct ckpt_dump *d, struct ckpt_member *m,
 	 */
 	if (!ckpt_same_namespaces(m->task))
 		return ckpt_fail(e, CKPT_OBJ_TASK, -EOPNOTSUPP);
-	/* A tree's processes are single-threaded for now. */
-	if (d->nr_members > 1 && n != 1)
-		return ckpt_fail(e, CKPT_OBJ_TASK, -EOPNOTSUPP);
 	for (i = 0; i < m->nr_threads; i++) {
 		struct task_struct *t = m->threads[i];
 
@@ -283,7 +280,8 @@ static int ckpt_dump_one(struct ckpt_dump *d)
 		ckpt_dump_mm, ckpt_dump_files, ckpt_dump_cpu,
 		ckpt_dump_rlimits, ckpt_dump_sigpending, ckpt_dump_pipes,
 		ckpt_dump_timers, ckpt_dump_threads, ckpt_dump_ghosts,
-		ckpt_dump_fdstates, ckpt_dump_shmems, ckpt_dump_pages,
+		ckpt_dump_fdstates, ckpt_dump_shmems, ckpt_dump_sysvshm,
+		ckpt_dump_pages,
 	};
 	unsigned int i;
 	int err = 0;
@@ -351,6 +349,7 @@ static int ckpt_dump_all(struct ckpt_dump *d)
 		xa_init(&d->shmems);
 		d->shmem_bytes = 0;
 		err = ckpt_dump_one(d);
+		ckpt_sysvshm_destroy(d);
 		ckpt_shmems_destroy(d);
 		ckpt_fdstates_destroy(d);
 		ckpt_ghosts_destroy(d);
@@ -621,10 +620,14 @@ long ckpt_ioctl_checkpoint(void __user *uarg)
 	xa_init(&d.files_seen);
 	xa_init(&d.ghosts);
 	xa_init(&d.shanon);
+	xa_init(&d.sysv_seen);
+	xa_init(&d.sysv_todo);
 	ckpt_event(CKPT_EV_CHECKPOINT_START, task_tgid_nr(d.members[0].task),
 		   0, 0);
 	err = ckpt_checkpoint_members(&d, a.flags, &at, &at_pid);
 	xa_destroy(&d.shanon);
+	xa_destroy(&d.sysv_seen);
+	ckpt_sysvshm_destroy(&d);
 	xa_destroy(&d.files_seen);
 	ckpt_pipes_destroy(&d);
 	ckpt_event(err ? CKPT_EV_CHECKPOINT_FAIL : CKPT_EV_CHECKPOINT_DONE,

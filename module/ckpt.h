@@ -25,6 +25,8 @@
 
 struct file;
 struct mm_struct;
+struct ipc_ids;
+struct kern_ipc_perm;
 struct page;
 struct bio_vec;
 
@@ -65,6 +67,12 @@ struct ckpt_ksyms {
 			    unsigned long arg);
 	int (*do_madvise)(struct mm_struct *mm, unsigned long start,
 			  size_t len, int behavior);
+	/* sysvipc.c: optional (NULL: SysV shared memory is refused) */
+	const struct file_operations *shm_fops;
+	long (*do_shmat)(int shmid, char __user *shmaddr, int shmflg,
+			 unsigned long *raddr, unsigned long shmlba);
+	struct kern_ipc_perm *(*ipc_obtain_object_idr)(struct ipc_ids *ids,
+						      int id);
 };
 extern struct ckpt_ksyms ckpt_ksyms;
 int ckpt_ksyms_init(void);
@@ -204,6 +212,9 @@ struct ckpt_dump {
 	struct xarray shmems;	/* memfds, shared anon memory, by inode */
 	u64 shmem_bytes;
 	struct xarray shanon;	/* shared anonymous memory saved, by ino */
+	struct xarray sysv_seen;	/* SysV segments saved, tree-wide */
+	struct xarray sysv_todo;	/* and to save with this process */
+	u64 sysv_bytes;
 };
 
 /* A task's metadata, read from the image and validated, before the
@@ -324,6 +335,9 @@ struct ckpt_restore {
 	u32 shm_bytes;
 	struct ckpt_shanon *shanon;	/* shared anonymous memory mapped */
 	u32 nr_shanon;
+	struct ckpt_rec_sysvshm *sysvshm;	/* SysV segments */
+	u32 nr_sysvshm;
+	u64 sysv_bytes;
 	u64 seen;		/* bit per record type */
 	u32 last_type;		/* records come in type order */
 	u64 rec_off[CKPT_REC_MAX + 1];	/* offset of each singleton */
@@ -445,11 +459,28 @@ int ckpt_map_shmem(struct ckpt_restore *r, const struct ckpt_restore_vma *v);
 int ckpt_seal_shmems(struct ckpt_restore *r);
 struct file *ckpt_memfd_file(const struct ckpt_restore *r,
 			     const struct ckpt_restore_file *rf);
+/* sysvipc.c: SysV shared memory */
+bool ckpt_is_sysvshm(struct file *f);
+int ckpt_sysvshm_vma(struct ckpt_dump *d, struct vm_area_struct *vma,
+		     struct ckpt_rec_vma *v);
+int ckpt_dump_sysvshm(struct ckpt_dump *d);
+void ckpt_sysvshm_destroy(struct ckpt_dump *d);
+int ckpt_take_sysvshm(struct ckpt_restore *r, const void *p, u32 len);
+int ckpt_take_sysvdata(struct ckpt_restore *r, const void *p, u32 len);
+int ckpt_check_sysvshm(struct ckpt_restore *r);
+int ckpt_sysvshm_present(struct ckpt_restore *r);
+int ckpt_map_sysvshm(struct ckpt_restore *r,
+		     const struct ckpt_restore_vma *v);
+const struct ckpt_rec_sysvshm *ckpt_tree_sysvshm(const struct ckpt_restore *r,
+						 s32 id);
+
 /* tree.c: the restore of an image of a process tree */
 int ckpt_tree_prepare(struct ckpt_restore *r);
 int ckpt_tree_check_member(struct ckpt_restore *r);
 void ckpt_tree_free(struct ckpt_tree *tree);
 long ckpt_tree_restore_task(struct file *file, struct ckpt_restore *r0);
+long ckpt_tree_restore_thread(struct file *file, struct ckpt_restore *r0);
+long ckpt_restore_thread_claimed(struct ckpt_restore *r);
 long ckpt_tree_wait(struct ckpt_restore *r0,
 		    struct ckpt_restore_wait_args *a);
 int ckpt_tree_check_file(const struct ckpt_restore *r,

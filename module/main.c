@@ -64,6 +64,8 @@ static long ckpt_ioctl_version(void __user *uarg)
 	v.features = CKPT_FEAT_CHECKPOINT | CKPT_FEAT_RESTORE |
 		     CKPT_FEAT_XSTATE | CKPT_FEAT_THREADS | CKPT_FEAT_TREES |
 		     CKPT_FEAT_PID_RANGES;
+	if (ckpt_ksyms.shm_fops)
+		v.features |= CKPT_FEAT_SYSV_SHM;
 	v.checkpoint_flags = CKPT_CHECKPOINT_FLAGS_ALL;
 	v.restore_flags = 0;
 	v.xfeatures = ckpt_cpu_xfeatures();

@@ -56,6 +56,7 @@ void ckpt_restore_free(struct ckpt_restore *r)
 	ckpt_free_shmems(r);
 	ckpt_shanon_free(r);
 	ckpt_free_threads(r);
+	kvfree(r->sysvshm);
 	kfree(r->cwd);
 	kfree(r->exe);
 	ckpt_in_destroy(&r->in);
@@ -182,10 +183,13 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 	bool repeats = type == CKPT_REC_VMA || type == CKPT_REC_FILE ||
 		       type == CKPT_REC_PIPEDATA || type == CKPT_REC_THREAD ||
 		       type == CKPT_REC_GHOSTDATA || type == CKPT_REC_FDSTATE ||
-		       type == CKPT_REC_SHMEM || type == CKPT_REC_SHMDATA;
+		       type == CKPT_REC_SHMEM || type == CKPT_REC_SHMDATA ||
+		       type == CKPT_REC_SYSVSHM || type == CKPT_REC_SYSVDATA;
 
-	/* TASK first, then types in order; only VMA and FILE repeat. */
-	if (type < r->last_type || (type == r->last_type && !repeats) ||
+	/* TASK first, then types in order; only some repeat. */
+	if ((r->last_type &&
+	     CKPT_REC_ORDER(type) < CKPT_REC_ORDER(r->last_type)) ||
+	    (type == r->last_type && !repeats) ||
 	    (!r->last_type && type != CKPT_REC_TASK))
 		return -EBADMSG;
 	r->last_type = type;
@@ -263,6 +267,10 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		return ckpt_take_shmem(r, p, len);
 	case CKPT_REC_SHMDATA:
 		return ckpt_take_shmdata(r, p, len);
+	case CKPT_REC_SYSVSHM:
+		return ckpt_take_sysvshm(r, p, len);
+	case CKPT_REC_SYSVDATA:
+		return ckpt_take_sysvdata(r, p, len);
 	default:
 		return -EBADMSG;
 	}
@@ -315,7 +323,7 @@ static int ckpt_check_all(struct ckpt_restore *r)
 	static int (*const checks[])(struct ckpt_restore *r) = {
 		ckpt_check_task, ckpt_check_mm, ckpt_check_files,
 		ckpt_check_fdstates, ckpt_check_shmems, ckpt_check_pipes, ckpt_check_ghosts, ckpt_check_cpu,
-		ckpt_check_threads,
+		ckpt_check_threads, ckpt_check_sysvshm,
 	};
 	unsigned int i;
 	int err = 0;
@@ -513,7 +521,8 @@ int ckpt_check_restorer(struct ckpt_restore *r)
 			return -EBUSY;
 		msleep(20);
 	}
-	return ckpt_vdso_matches(r);
+	left = ckpt_vdso_matches(r);
+	return left ? left : ckpt_sysvshm_present(r);
 }
 
 static int ckpt_restore_self(struct ckpt_restore *r)
@@ -715,22 +724,17 @@ static struct ckpt_restore_thread *ckpt_claim_thread(struct ckpt_restore *r)
 	return t;
 }
 
-long ckpt_ioctl_restore_thread(struct file *file, void __user *uarg)
+/*
+ * The calling thread, of the process @r restores, claims its THREAD
+ * record and waits for the process (the tree) to be restored; then it
+ * restores itself.
+ */
+long ckpt_restore_thread_claimed(struct ckpt_restore *r)
 {
-	struct ckpt_file *cf = file->private_data;
 	struct ckpt_restore_thread *t;
-	struct ckpt_restore *r;
 	sigset_t all;
 	int err;
 
-	err = ckpt_copy_empty_args(uarg);
-	if (err)
-		return err;
-	r = ckpt_prepared(cf);
-	if (!r)
-		return -ENOENT;
-	if (r->tree)
-		return -ENOENT;		/* no threads in trees yet */
 	if (task_tgid_vnr(current) != r->task.pid ||
 	    thread_group_leader(current))
 		return -ESRCH;
@@ -749,4 +753,21 @@ long ckpt_ioctl_restore_thread(struct file *file, void __user *uarg)
 	if (err)
 		force_sig(SIGKILL);
 	return err;
+}
+
+long ckpt_ioctl_restore_thread(struct file *file, void __user *uarg)
+{
+	struct ckpt_file *cf = file->private_data;
+	struct ckpt_restore *r;
+	int err;
+
+	err = ckpt_copy_empty_args(uarg);
+	if (err)
+		return err;
+	r = ckpt_prepared(cf);
+	if (!r)
+		return -ENOENT;
+	if (r->tree)
+		return ckpt_tree_restore_thread(file, r);
+	return ckpt_restore_thread_claimed(r);
 }

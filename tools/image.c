@@ -40,7 +40,7 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1];
 
 const char *ckpt_rec_name(uint32_t type)
 {
-	if (type == 0 || type > CKPT_REC_MAX)
+	if (type == 0 || type > CKPT_REC_MAX || !rec_descs[type].name)
 		return "unknown";
 	return rec_descs[type].name;
 }
@@ -467,6 +467,8 @@ static const char *vma_kind_name(uint32_t kind)
 		return "shared memory";
 	case CKPT_VMA_SHARED_ANON:
 		return "shared anonymous";
+	case CKPT_VMA_SYSVSHM:
+		return "SysV shm";
 	default:
 		return "file";
 	}
@@ -480,8 +482,13 @@ static int check_vma(struct ckpt_image *img)
 	err = check_vma_range(img, v);
 	if (err)
 		return err;
-	if (v->kind < CKPT_VMA_ANON || v->kind > CKPT_VMA_SHARED_ANON)
+	if (v->kind < CKPT_VMA_ANON || v->kind > CKPT_VMA_SYSVSHM)
 		return img_bad(img, "unknown kind %u", v->kind);
+	if (v->kind == CKPT_VMA_SYSVSHM &&
+	    (v->pgoff || !v->size || v->ino > INT32_MAX ||
+	     ((v->size + 4095) & ~4095ULL) != v->end - v->start))
+		return img_bad(img, "SysV segment %llu of %llu bytes does not fill its mapping 0x%llx-0x%llx",
+			       v->ino, v->size, v->start, v->end);
 	if (v->kind == CKPT_VMA_SHARED_ANON &&
 	    (v->pgoff || !v->size ||
 	     ((v->size + 4095) & ~4095ULL) != v->end - v->start))
@@ -755,6 +762,36 @@ static int check_shmdata(struct ckpt_image *img)
 		return img_bad(img, "no data");
 	if (sd->offset % CKPT_IMG_PAGE_SIZE)
 		return img_bad(img, "offset %llu not page-aligned", sd->offset);
+	return 0;
+}
+
+static int check_sysvshm(struct ckpt_image *img)
+{
+	const struct ckpt_rec_sysvshm *s = img->payload;
+
+	if (s->reserved0 || s->reserved)
+		return img_bad(img, "non-zero reserved field");
+	if (s->id < 0 || !s->size || s->size > CKPT_SYSV_MAX_DATA)
+		return img_bad(img, "segment id %d of %llu bytes", s->id,
+			       s->size);
+	if (s->mode & ~(0777U | CKPT_SYSV_DEST))
+		return img_bad(img, "unknown mode bits 0%o", s->mode);
+	if ((s->mode & CKPT_SYSV_DEST) && s->key)
+		return img_bad(img, "removed segment %d with key 0x%x", s->id,
+			       s->key);
+	return 0;
+}
+
+static int check_sysvdata(struct ckpt_image *img)
+{
+	const struct ckpt_rec_sysvdata *sd = img->payload;
+
+	if (sd->reserved)
+		return img_bad(img, "non-zero reserved field");
+	if (img->rec.len == sizeof(*sd))
+		return img_bad(img, "no data");
+	if (sd->offset % CKPT_IMG_PAGE_SIZE || sd->offset > CKPT_SYSV_MAX_DATA)
+		return img_bad(img, "offset %llu", sd->offset);
 	return 0;
 }
 
@@ -1047,6 +1084,10 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 			     check_shmem },
 	[CKPT_REC_SHMDATA] = { "SHMDATA", sizeof(struct ckpt_rec_shmdata),
 			       0, 1, 1, check_shmdata },
+	[CKPT_REC_SYSVSHM] = { "SYSVSHM", sizeof(struct ckpt_rec_sysvshm), 1,
+			       1, 1, check_sysvshm },
+	[CKPT_REC_SYSVDATA] = { "SYSVDATA", sizeof(struct ckpt_rec_sysvdata),
+				0, 1, 1, check_sysvdata },
 	[CKPT_REC_PAGES] = { "PAGES", sizeof(struct ckpt_rec_pages), 0, 1, 1,
 			     check_pages },
 	[CKPT_REC_END] = { "END", sizeof(struct ckpt_rec_end), 1, 0, 0,
@@ -1089,17 +1130,22 @@ static int check_order(struct ckpt_image *img)
 	if (type == CKPT_REC_TREE)
 		return 0;
 
-	if (type < last || (type == last && !rec_descs[type].repeat))
+	if ((last && CKPT_REC_ORDER(type) < CKPT_REC_ORDER(last)) ||
+	    (type == last && !rec_descs[type].repeat))
 		return img_bad(img, "out of order after a %s record",
 			       ckpt_rec_name(last));
-	for (t = last + 1; t < type; t++)
-		if (!rec_descs[t].optional)
+	for (t = 1; t <= CKPT_REC_MAX; t++)
+		if (rec_descs[t].name && t != CKPT_REC_TREE &&
+		    (!last || CKPT_REC_ORDER(t) > CKPT_REC_ORDER(last)) &&
+		    CKPT_REC_ORDER(t) < CKPT_REC_ORDER(type) &&
+		    !rec_descs[t].optional)
 			return img_error(img, -EBADMSG, img->rec_offset, type,
 					 "%s record missing before the %s record at offset %" PRIu64,
 					 ckpt_rec_name(t), ckpt_rec_name(type),
 					 img->rec_offset);
 	img->last_type = type;
-	if (type >= CKPT_REC_PAGES && last < CKPT_REC_PAGES)
+	if (CKPT_REC_ORDER(type) >= CKPT_REC_ORDER(CKPT_REC_PAGES) &&
+	    CKPT_REC_ORDER(last) < CKPT_REC_ORDER(CKPT_REC_PAGES))
 		return check_meta(img);
 	return 0;
 }
@@ -1135,7 +1181,8 @@ static int read_rec_header(struct ckpt_image *img)
 		return img_error(img, -ENODATA, img->offset, 0,
 				 "the image ends at offset %" PRIu64 " inside a record header",
 				 img->offset);
-	if (r->type == 0 || r->type > CKPT_REC_MAX)
+	if (r->type == 0 || r->type > CKPT_REC_MAX ||
+	    !rec_descs[r->type].name)
 		return img_error(img, -EBADMSG, img->rec_offset, r->type,
 				 "unknown record type %u at offset %" PRIu64,
 				 r->type, img->rec_offset);

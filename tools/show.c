@@ -242,6 +242,7 @@ static const char *vma_kind(uint32_t kind)
 		[CKPT_VMA_FILE_SHARED] = "shared",
 		[CKPT_VMA_SHMEM] = "shmem",
 		[CKPT_VMA_SHARED_ANON] = "shared-anon",
+		[CKPT_VMA_SYSVSHM] = "sysv-shm",
 	};
 
 	return kind < ARRAY_SIZE(names) && names[kind] ? names[kind] : "?";
@@ -267,6 +268,8 @@ static int show_vma(struct show *s)
 	printf(" vm_flags 0x%llx\n", v->vm_flags);
 	if (v->kind == CKPT_VMA_SHARED_ANON)
 		printf("  shared memory %llu, %llu bytes\n", v->ino, v->size);
+	if (v->kind == CKPT_VMA_SYSVSHM)
+		printf("  SysV segment %llu, %llu bytes\n", v->ino, v->size);
 	if (path)
 		printf("  path %s pgoff 0x%llx ino %llu dev 0x%llx size %llu mtime %lld.%09lld\n",
 		       path, v->pgoff, v->ino, v->dev, v->size,
@@ -679,6 +682,21 @@ static int show_record(struct show *s)
 		       ((const struct ckpt_rec_shmdata *)p)->id,
 		       img->rec.len - sizeof(struct ckpt_rec_shmdata),
 		       ((const struct ckpt_rec_shmdata *)p)->offset);
+		break;
+	case CKPT_REC_SYSVSHM: {
+		const struct ckpt_rec_sysvshm *sv = p;
+
+		printf("  SysV segment %d key 0x%08x mode 0%o uid %u gid %u cuid %u cgid %u size %llu%s\n",
+		       sv->id, (unsigned int)sv->key, sv->mode & 0777,
+		       sv->uid, sv->gid, sv->cuid, sv->cgid, sv->size,
+		       (sv->mode & CKPT_SYSV_DEST) ? " removed" : "");
+		break;
+	}
+	case CKPT_REC_SYSVDATA:
+		printf("  SysV segment %d: %zu bytes at offset %llu\n",
+		       ((const struct ckpt_rec_sysvdata *)p)->id,
+		       img->rec.len - sizeof(struct ckpt_rec_sysvdata),
+		       ((const struct ckpt_rec_sysvdata *)p)->offset);
 		break;
 	case CKPT_REC_PIPEDATA:
 		printf("  pipe %llu: %zu bytes\n",

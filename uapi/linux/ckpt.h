@@ -35,6 +35,8 @@
 #define CKPT_FEAT_THREADS	(1ULL << 3)	/* multi-threaded processes */
 #define CKPT_FEAT_TREES		(1ULL << 4)	/* process trees */
 #define CKPT_FEAT_PID_RANGES	(1ULL << 5)	/* reserved PID ranges, netlink */
+#define CKPT_FEAT_SYSV_SHM	(1ULL << 9)	/* SysV shared memory, threads
+						 * and POSIX timers in trees */
 
 /**
  * struct ckpt_version - answer of CKPT_IOC_VERSION
@@ -387,12 +389,13 @@ struct ckpt_pid_claim_args {
  * payload.  The image header carries its own csum the same way.  (Version
  * 1 images used CRC-32; they are refused.)
  *
- * Record order for one task (enforced: types never decrease, and only VMA,
- * FILE, PIPEDATA, THREAD, GHOSTDATA, FDSTATE, SHMEM, SHMDATA and PAGES
- * repeat):
+ * Record order for one task (enforced: types never decrease in
+ * CKPT_REC_ORDER, and only VMA, FILE, PIPEDATA, THREAD, GHOSTDATA,
+ * FDSTATE, SHMEM, SHMDATA, SYSVSHM, SYSVDATA and PAGES repeat):
  *   TASK, GROUPS, FS, SIGACTIONS, MM, AUXV, VMA..., FILE..., REGS, XSTATE,
  *   RESTART?, RLIMITS?, SIGPENDING?, PIPEDATA..., TIMERS?, THREAD...,
- *   GHOSTDATA..., FDSTATE..., SHMEM..., SHMDATA..., PAGES..., END
+ *   GHOSTDATA..., FDSTATE..., SHMEM..., SHMDATA..., SYSVSHM...,
+ *   SYSVDATA..., PAGES..., END
  * TASK, REGS, XSTATE and RESTART are the main thread's (the thread-group
  * leader's); each other thread has one THREAD record.
  * All metadata comes before the first PAGES record, so a restore checks
@@ -469,7 +472,22 @@ struct ckpt_image_header {
 #define CKPT_REC_END		22	/* struct ckpt_rec_end */
 /* Not part of a task's records: first record of an image of a tree. */
 #define CKPT_REC_TREE		23	/* struct ckpt_rec_tree_task[] */
-#define CKPT_REC_MAX		23
+/*
+ * SysV IPC.  They come after SHMDATA and before PAGES in a task's records
+ * (their numbers do not give their place: see CKPT_REC_ORDER).
+ */
+#define CKPT_REC_SYSVSHM	30	/* struct ckpt_rec_sysvshm */
+#define CKPT_REC_SYSVDATA	31	/* struct ckpt_rec_sysvdata + bytes */
+#define CKPT_REC_MAX		31
+
+/*
+ * The place of a record type in a task's records: types must come in
+ * ascending order of this, not of their number.
+ */
+#define CKPT_REC_ORDER(type) \
+	((type) == CKPT_REC_SYSVSHM ? CKPT_REC_SHMDATA * 4 + 1 : \
+	 (type) == CKPT_REC_SYSVDATA ? CKPT_REC_SHMDATA * 4 + 2 : \
+	 (type) * 4)
 
 /* Bounds every reader enforces. */
 #define CKPT_REC_MAX_META	65536		/* payload of any non-PAGES record */
@@ -604,6 +622,10 @@ struct ckpt_rec_mm {
 					 * names the memory, size its bytes;
 					 * its pages are saved once, with the
 					 * first process mapping it */
+#define CKPT_VMA_SYSVSHM	8	/* shmat(2) of a SysV segment: @ino is
+					 * its shmid, @size its size; the
+					 * segment is a SYSVSHM record, its
+					 * pages are not saved with the VMA */
 
 /* struct ckpt_rec_vma.prot: PROT_READ/WRITE/EXEC values of mman.h */
 /* struct ckpt_rec_vma.flags */
@@ -1027,6 +1049,56 @@ struct ckpt_rec_shmem {
  */
 struct ckpt_rec_shmdata {
 	__u64 id;
+	__u64 offset;
+};
+
+/* Bytes of SysV shared memory a checkpoint saves in all. */
+#define CKPT_SYSV_MAX_DATA	(256U << 20)
+/* Segments an image may hold. */
+#define CKPT_MAX_SYSVSHM	4096
+
+/* struct ckpt_rec_sysvshm.mode: the permission bits (0777), and */
+#define CKPT_SYSV_DEST		01000	/* SHM_DEST: removed (IPC_RMID), it
+					 * lives on while attached; key 0 */
+
+/**
+ * struct ckpt_rec_sysvshm - a SysV shared memory segment (shmget(2))
+ * @id: its shmid, as the IPC namespace numbers it (>= 0)
+ * @key: its key (IPC_PRIVATE: 0)
+ * @mode: its permission bits and CKPT_SYSV_DEST
+ * @uid, @gid: its owner (IPC_SET can change them)
+ * @cuid, @cgid: its creator (informative: a restore cannot set them)
+ * @size: its size in bytes, as shmget(2) was given it (> 0)
+ * @reserved: 0
+ *
+ * Saved once per image, with the first process that has it attached;
+ * every CKPT_VMA_SYSVSHM mapping of any process names it by @id.  Its
+ * contents follow in SYSVDATA records (runs of zeros left out).
+ * restart(1) creates it again with its id and key before the processes
+ * are restored, and each process attaches it at the same address.
+ */
+struct ckpt_rec_sysvshm {
+	__s32 id;
+	__s32 key;
+	__u32 mode;
+	__u32 uid;
+	__u32 gid;
+	__u32 cuid;
+	__u32 cgid;
+	__u32 reserved0;
+	__u64 size;
+	__u64 reserved;
+};
+
+/**
+ * struct ckpt_rec_sysvdata - a piece of a segment; the bytes follow
+ * @id: the segment (a SYSVSHM record of this process, before this one)
+ * @reserved: 0
+ * @offset: where the bytes go, page-aligned; they end within its size
+ */
+struct ckpt_rec_sysvdata {
+	__s32 id;
+	__u32 reserved;
 	__u64 offset;
 };
 
