@@ -21,6 +21,7 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/pidfd.h>
+#include <sys/sem.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -225,7 +226,10 @@ static void report_vma(const struct ckpt_checkpoint_args *a, int err)
 
 	if (ckpt_proc_vma_name(at, a->err_addr, name, sizeof(name)))
 		snprintf(name, sizeof(name), "?");
-	if (err == -EOPNOTSUPP && !strncmp(name, "/dev/zero", 9))
+	if (err == -EOPNOTSUPP && !strncmp(name, "/SYSV", 5))
+		ckpt_fail(err, "cannot checkpoint %s: mapping at 0x%llx (%s) is a SysV shared memory segment attached in part, with a changed protection, or too large, which is not supported yet",
+			  who, (unsigned long long)a->err_addr, name);
+	else if (err == -EOPNOTSUPP && !strncmp(name, "/dev/zero", 9))
 		ckpt_fail(err, "cannot checkpoint %s: mapping at 0x%llx is shared anonymous memory mapped by a process outside the %s too, or only in part, which is not supported yet",
 			  who, (unsigned long long)a->err_addr,
 			  (a->flags & CKPT_CHECKPOINT_TREE) ? "tree" :
@@ -248,7 +252,7 @@ static int proc_zombie(pid_t pid)
 	return p && p[1] == ' ' && p[2] == 'Z';
 }
 
-static void report_task(const struct ckpt_checkpoint_args *a, int err)
+static void report_task(int err)
 {
 	long val = 0;
 
@@ -256,16 +260,12 @@ static void report_task(const struct ckpt_checkpoint_args *a, int err)
 		ckpt_fail(err, "cannot checkpoint %s: it is a zombie (exited, not yet waited for by its parent), which cannot be saved yet",
 			  who);
 		ckpt_hint("let its parent reap it (wait) first");
-	} else if (err == -EOPNOTSUPP && (a->flags & CKPT_CHECKPOINT_TREE) &&
-		   !ckpt_proc_status_field(at, "Threads", &val) && val > 1) {
-		ckpt_fail(err, "cannot checkpoint %s: it has %ld threads; multi-threaded processes in a tree cannot be saved yet",
-			  who, val);
 	} else if (err == -EOPNOTSUPP &&
 	    !ckpt_proc_status_field(at, "Seccomp", &val) && val) {
 		ckpt_fail(err, "cannot checkpoint %s: it runs under seccomp, which cannot be saved yet",
 			  who);
 	} else if (err == -EOPNOTSUPP) {
-		ckpt_fail(err, "cannot checkpoint %s: it uses CPU-time interval timers or POSIX timers, shares its file table, fs or signal handlers with another process, or lives in other namespaces than yours, which cannot be saved yet",
+		ckpt_fail(err, "cannot checkpoint %s: it uses POSIX timers on CPU-time or alarm clocks, shares its file table, fs or signal handlers with another process, or lives in other namespaces than yours, which cannot be saved yet",
 			  who);
 	} else if (err == -EBUSY &&
 		   !ckpt_proc_status_field(at, "TracerPid", &val) && val) {
@@ -349,7 +349,7 @@ static void report_checkpoint(const struct ckpt_checkpoint_args *a,
 	else if (a->err_object == CKPT_OBJ_VMA)
 		report_vma(a, err);
 	else if (a->err_object == CKPT_OBJ_TASK)
-		report_task(a, err);
+		report_task(err);
 	else if (a->err_object == CKPT_OBJ_OUTPUT)
 		ckpt_fail(err, "cannot checkpoint %s: writing the image to %s failed: %s",
 			  who, out->name, strerror(-err));
@@ -425,6 +425,73 @@ static int list_tree(pid_t pid, int32_t *pids, unsigned int *n)
 	return err;
 }
 
+/* ---- SysV semaphores and message queues ---------------------------- */
+
+static int is_listed(const int32_t *pids, unsigned int n, long pid)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (pids[i] == pid)
+			return 1;
+	return 0;
+}
+
+/*
+ * Semaphores and message queues are not saved, and cannot be traced to
+ * their users in general: refuse when one of the processes is known to
+ * use one (the last to operate on a semaphore, to send or receive on a
+ * queue).  0, or -EOPNOTSUPP once reported.
+ */
+static int sysv_ipc_users(const struct ckpt_opts *o, const int32_t *pids,
+			  unsigned int n)
+{
+	char line[512], what[32] = "";
+	long key, id = 0, a, b, c, lspid, lrpid, user = 0;
+	unsigned int perms;
+	FILE *f;
+	int i;
+
+	f = fopen("/proc/sysvipc/msg", "re");
+	if (f && fgets(line, sizeof(line), f)) {
+		while (!user && fgets(line, sizeof(line), f))
+			if (sscanf(line, "%ld %ld %o %ld %ld %ld %ld", &key, &id,
+				   &perms, &a, &b, &lspid, &lrpid) == 7 &&
+			    (is_listed(pids, n, lspid) ||
+			     is_listed(pids, n, lrpid))) {
+				user = is_listed(pids, n, lspid) ? lspid : lrpid;
+				snprintf(what, sizeof(what), "message queue");
+			}
+	}
+	if (f)
+		fclose(f);
+	f = user ? NULL : fopen("/proc/sysvipc/sem", "re");
+	if (f && fgets(line, sizeof(line), f)) {
+		while (!user && fgets(line, sizeof(line), f)) {
+			if (sscanf(line, "%ld %ld %o %ld", &key, &id, &perms,
+				   &c) != 4)
+				continue;
+			for (i = 0; i < c && !user; i++) {
+				long p = semctl((int)id, i, GETPID);
+
+				if (p > 0 && is_listed(pids, n, p))
+					user = p;
+			}
+			if (user)
+				snprintf(what, sizeof(what), "semaphore set");
+		}
+	}
+	if (f)
+		fclose(f);
+	if (!user)
+		return 0;
+	ckpt_fail(-EOPNOTSUPP, "cannot checkpoint %s%d: process %ld uses SysV %s %ld (key 0x%08lx), which is not saved",
+		  o->tree ? "tree " : "", o->pid, user, what, id,
+		  (unsigned long)key & 0xffffffffUL);
+	ckpt_hint("SysV semaphores and message queues are not saved yet, only shared memory segments");
+	return -EOPNOTSUPP;
+}
+
 static int checkpoint_ioctl(const struct ckpt_opts *o, int dev, int fd,
 			    struct ckpt_checkpoint_args *a, int32_t *pids,
 			    int *reported)
@@ -438,6 +505,8 @@ static int checkpoint_ioctl(const struct ckpt_opts *o, int dev, int fd,
 		a->flags = o->flags;
 		a->pid = o->pid;
 		a->fd = fd;
+		pids[0] = o->pid;
+		n = 1;
 		if (o->tree) {
 			n = 0;
 			err = list_tree(o->pid, pids, &n);
@@ -458,6 +527,11 @@ static int checkpoint_ioctl(const struct ckpt_opts *o, int dev, int fd,
 			a->flags |= CKPT_CHECKPOINT_TREE;
 			a->pids = (uintptr_t)pids;
 			a->nr_pids = n;
+		}
+		err = sysv_ipc_users(o, pids, n);
+		if (err) {
+			*reported = 1;
+			return err;
 		}
 		err = ioctl(dev, CKPT_IOC_CHECKPOINT, a) ? -errno : 0;
 		/* The tree changed between listing and freezing: again. */
@@ -963,14 +1037,16 @@ static int migrate_main(int argc, char **argv)
 static void print_features(uint64_t f)
 {
 	static const char *const names[] = { "checkpoint", "restore",
-					     "xstate", "threads", "trees" };
+					     "xstate", "threads", "trees",
+					     "pid-ranges", NULL, NULL, NULL,
+					     "sysv-shm" };
 	unsigned int i;
 	int first = 1;
 
 	for (i = 0; i < 64; i++) {
 		if (!(f & (1ULL << i)))
 			continue;
-		if (i < ARRAY_SIZE(names))
+		if (i < ARRAY_SIZE(names) && names[i])
 			printf("%s%s", first ? "" : ",", names[i]);
 		else
 			printf("%sbit%u", first ? "" : ",", i);
