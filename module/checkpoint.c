@@ -500,7 +500,9 @@ static int ckpt_checkpoint_args_ok(const struct ckpt_checkpoint_args *a)
 	if ((a->flags & CKPT_CHECKPOINT_KILL) &&
 	    (a->flags & CKPT_CHECKPOINT_LEAVE_STOPPED))
 		return -EINVAL;
-	if (a->reserved || a->reserved2 || a->pid <= 0)
+	if (a->reserved || a->reserved2 || a->reserved3 || a->pid <= 0)
+		return -EINVAL;
+	if (!a->ipc_recs != !a->ipc_len || a->ipc_len > CKPT_SYSV_IPC_MAX)
 		return -EINVAL;
 	if (a->flags & CKPT_CHECKPOINT_TREE) {
 		if (!a->pids || !a->nr_pids || a->nr_pids > CKPT_MAX_TREE)
@@ -615,6 +617,19 @@ long ckpt_ioctl_checkpoint(void __user *uarg)
 	err = ckpt_out_init(&d.out, out);
 	if (err)
 		goto out_scratch;
+	if (a.flags & CKPT_CHECKPOINT_IPC_NS)
+		d.out.hdr_flags |= CKPT_IMAGE_IPC_NS;
+	if (a.ipc_len) {
+		d.ipc_recs = vmemdup_user(u64_to_user_ptr(a.ipc_recs),
+					  a.ipc_len);
+		err = IS_ERR(d.ipc_recs) ? PTR_ERR(d.ipc_recs) :
+		      ckpt_sysv_ipc_check(d.ipc_recs, a.ipc_len);
+		if (IS_ERR(d.ipc_recs))
+			d.ipc_recs = NULL;
+		if (err)
+			goto out_ipc;
+		d.ipc_len = a.ipc_len;
+	}
 
 	ckpt_pipes_init(&d);
 	xa_init(&d.files_seen);
@@ -636,6 +651,8 @@ long ckpt_ioctl_checkpoint(void __user *uarg)
 	a.bytes_written = d.out.written;
 	if (err && d.out.failed)
 		ckpt_fail(&d.err, CKPT_OBJ_OUTPUT, err);
+out_ipc:
+	kvfree(d.ipc_recs);
 	ckpt_out_destroy(&d.out);
 out_scratch:
 	free_page((unsigned long)d.scratch);

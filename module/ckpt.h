@@ -124,6 +124,7 @@ struct ckpt_out {
 	loff_t pos;
 	bool stream;		/* no file position (pipe, socket) */
 	bool failed;		/* writing the fd failed */
+	u64 hdr_flags;		/* CKPT_IMAGE_* */
 	u64 written;
 	u64 nr_records;
 	u64 nr_pages;
@@ -215,6 +216,8 @@ struct ckpt_dump {
 	struct xarray sysv_seen;	/* SysV segments saved, tree-wide */
 	struct xarray sysv_todo;	/* and to save with this process */
 	u64 sysv_bytes;
+	void *ipc_recs;		/* SYSVSEM and SYSVMSG records, checked */
+	u32 ipc_len;
 };
 
 /* A task's metadata, read from the image and validated, before the
@@ -467,6 +470,8 @@ int ckpt_dump_sysvshm(struct ckpt_dump *d);
 void ckpt_sysvshm_destroy(struct ckpt_dump *d);
 int ckpt_take_sysvshm(struct ckpt_restore *r, const void *p, u32 len);
 int ckpt_take_sysvdata(struct ckpt_restore *r, const void *p, u32 len);
+int ckpt_sysv_ipc_rec_ok(u32 type, const void *p, u32 len);
+int ckpt_sysv_ipc_check(const void *buf, u32 len);
 int ckpt_check_sysvshm(struct ckpt_restore *r);
 int ckpt_sysvshm_present(struct ckpt_restore *r);
 int ckpt_map_sysvshm(struct ckpt_restore *r,

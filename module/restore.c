@@ -184,7 +184,8 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		       type == CKPT_REC_PIPEDATA || type == CKPT_REC_THREAD ||
 		       type == CKPT_REC_GHOSTDATA || type == CKPT_REC_FDSTATE ||
 		       type == CKPT_REC_SHMEM || type == CKPT_REC_SHMDATA ||
-		       type == CKPT_REC_SYSVSHM || type == CKPT_REC_SYSVDATA;
+		       type == CKPT_REC_SYSVSHM || type == CKPT_REC_SYSVDATA ||
+		       type == CKPT_REC_SYSVSEM || type == CKPT_REC_SYSVMSG;
 
 	/* TASK first, then types in order; only some repeat. */
 	if ((r->last_type &&
@@ -271,6 +272,11 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		return ckpt_take_sysvshm(r, p, len);
 	case CKPT_REC_SYSVDATA:
 		return ckpt_take_sysvdata(r, p, len);
+	case CKPT_REC_SYSVSEM:
+	case CKPT_REC_SYSVMSG:
+		/* restart(1) makes them; the first process's records only */
+		return r->member ? -EBADMSG :
+		       ckpt_sysv_ipc_rec_ok(type, p, len);
 	default:
 		return -EBADMSG;
 	}
@@ -433,6 +439,7 @@ static void ckpt_prepare_out(struct ckpt_restore_args *a,
 	a->nr_timers = r->have_timers ? r->timers.nr_posix : 0;
 	a->monotonic_ns = r->have_timers ? r->timers.monotonic_ns : 0;
 	a->boottime_ns = r->have_timers ? r->timers.boottime_ns : 0;
+	a->image_flags = r->hdr.flags;
 }
 
 long ckpt_ioctl_restore_prepare(struct ckpt_file *cf, void __user *uarg)

@@ -157,6 +157,76 @@ static int ckpt_dump_sysvdata(struct ckpt_dump *d, unsigned long id,
 	return err;
 }
 
+/*
+ * A SYSVSEM or SYSVMSG payload, as the caller of CKPT_IOC_CHECKPOINT gave
+ * it or a restore reads it: well formed (restart(1) uses the contents).
+ */
+int ckpt_sysv_ipc_rec_ok(u32 type, const void *p, u32 len)
+{
+	const struct ckpt_rec_sysvsem *sem = p;
+	const struct ckpt_rec_sysvmsg *msg = p;
+	const struct ckpt_sysv_msg *m;
+	u32 off, i;
+
+	if (type == CKPT_REC_SYSVSEM)
+		return len >= sizeof(*sem) && sem->id >= 0 &&
+		       !(sem->mode & ~0777) && !sem->reserved &&
+		       sem->nsems && sem->nsems <= CKPT_SYSV_SEMMSL &&
+		       len == sizeof(*sem) + sem->nsems * sizeof(u16) ?
+		       0 : -EBADMSG;
+	if (type != CKPT_REC_SYSVMSG || len < sizeof(*msg) || msg->id < 0 ||
+	    (msg->mode & ~0777) || msg->nr_msgs > len / sizeof(*m))
+		return -EBADMSG;
+	for (off = sizeof(*msg), i = 0; i < msg->nr_msgs; i++) {
+		if (len - off < sizeof(*m))
+			return -EBADMSG;
+		m = p + off;
+		off += sizeof(*m);
+		if (m->mtype <= 0 || m->reserved ||
+		    m->len > len - off || ALIGN(m->len, 8) > len - off)
+			return -EBADMSG;
+		off += ALIGN(m->len, 8);
+	}
+	return off == len ? 0 : -EBADMSG;
+}
+
+/* The records CKPT_IOC_CHECKPOINT was given: SYSVSEM..., SYSVMSG... */
+int ckpt_sysv_ipc_check(const void *buf, u32 len)
+{
+	const struct ckpt_rec_header *h;
+	u32 off = 0, last = CKPT_REC_SYSVSEM;
+
+	while (off < len) {
+		if (len - off < sizeof(*h))
+			return -EINVAL;
+		h = buf + off;
+		off += sizeof(*h);
+		if (h->type < last || h->type > CKPT_REC_SYSVMSG ||
+		    h->flags || h->csum || h->len > CKPT_REC_MAX_META ||
+		    h->len > len - off ||
+		    ckpt_sysv_ipc_rec_ok(h->type, h + 1, h->len))
+			return -EINVAL;
+		last = h->type;
+		off += h->len;
+	}
+	return 0;
+}
+
+/* The semaphore sets and message queues, with the first process. */
+static int ckpt_dump_sysv_ipc(struct ckpt_dump *d)
+{
+	const struct ckpt_rec_header *h;
+	u32 off = 0;
+	int err = 0;
+
+	while (!err && off < d->ipc_len) {
+		h = d->ipc_recs + off;
+		err = ckpt_write_rec(&d->out, h->type, h + 1, h->len);
+		off += sizeof(*h) + h->len;
+	}
+	return err;
+}
+
 /* The segments this process saves: SYSVSHM records, then contents. */
 int ckpt_dump_sysvshm(struct ckpt_dump *d)
 {
@@ -178,6 +248,8 @@ int ckpt_dump_sysvshm(struct ckpt_dump *d)
 		if (err)
 			goto out;
 	}
+	if (!d->member)
+		err = ckpt_dump_sysv_ipc(d);
 out:
 	ckpt_sysvshm_destroy(d);
 	return err;

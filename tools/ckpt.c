@@ -20,8 +20,11 @@
 #include <string.h>
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/msg.h>
 #include <sys/pidfd.h>
 #include <sys/sem.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -38,6 +41,9 @@ struct ckpt_opts {
 	const char *output;		/* NULL or "-": stdout */
 	int verbose;
 	int tree;			/* PID and its descendants */
+	int ipc_ns;			/* they have their own IPC namespace */
+	void *ipc_recs;			/* its semaphores and message queues */
+	uint32_t ipc_len;
 };
 
 struct ckpt_out {
@@ -492,6 +498,275 @@ static int sysv_ipc_users(const struct ckpt_opts *o, const int32_t *pids,
 	return -EOPNOTSUPP;
 }
 
+/* ---- an IPC namespace of their own ---------------------------------- */
+
+#ifndef MSG_COPY
+#define MSG_COPY	040000
+#endif
+#define IPC_MSG_BUF	(1U << 20)
+
+static int ns_ino(pid_t pid, ino_t *ino)
+{
+	char path[64];
+	struct stat st;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/ns/ipc", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/ns/ipc");
+	if (stat(path, &st))
+		return -errno;
+	*ino = st.st_ino;
+	return 0;
+}
+
+static int ipc_add(struct ckpt_opts *o, uint32_t type, const void *p,
+		   uint32_t len, const void *tail, uint32_t tail_len)
+{
+	struct ckpt_rec_header h = { .type = type, .len = len + tail_len };
+	unsigned char *b;
+
+	if (h.len > CKPT_REC_MAX_META ||
+	    o->ipc_len + sizeof(h) + h.len > CKPT_SYSV_IPC_MAX)
+		return -E2BIG;
+	b = realloc(o->ipc_recs, o->ipc_len + sizeof(h) + h.len);
+	if (!b)
+		return -ENOMEM;
+	memcpy(b + o->ipc_len, &h, sizeof(h));
+	memcpy(b + o->ipc_len + sizeof(h), p, len);
+	if (tail_len)
+		memcpy(b + o->ipc_len + sizeof(h) + len, tail, tail_len);
+	o->ipc_recs = b;
+	o->ipc_len += sizeof(h) + h.len;
+	return 0;
+}
+
+static int ipc_read_sems(struct ckpt_opts *o, char *what, size_t wlen)
+{
+	char line[512];
+	long key, id, nsems;
+	unsigned int perms;
+	FILE *f = fopen("/proc/sysvipc/sem", "re");
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	while (!err && fgets(line, sizeof(line), f)) {
+		struct ckpt_rec_sysvsem r;
+		struct semid_ds ds;
+		unsigned short *val;
+
+		if (sscanf(line, "%ld %ld %o %ld", &key, &id, &perms,
+			   &nsems) != 4)
+			continue;
+		snprintf(what, wlen, "semaphore set %ld", id);
+		errno = 0;
+		if (semctl((int)id, 0, IPC_STAT, &ds) ||
+		    !ds.sem_nsems || ds.sem_nsems > CKPT_SYSV_SEMMSL) {
+			err = errno ? -errno : -E2BIG;
+			break;
+		}
+		memset(&r, 0, sizeof(r));
+		r.id = (int32_t)id;
+		r.key = ds.sem_perm.__key;
+		r.mode = ds.sem_perm.mode & 0777;
+		r.uid = ds.sem_perm.uid;
+		r.gid = ds.sem_perm.gid;
+		r.cuid = ds.sem_perm.cuid;
+		r.cgid = ds.sem_perm.cgid;
+		r.nsems = ds.sem_nsems;
+		val = calloc(r.nsems, sizeof(*val));
+		if (!val) {
+			err = -ENOMEM;
+			break;
+		}
+		err = semctl((int)id, 0, GETALL, val) ? -errno :
+		      ipc_add(o, CKPT_REC_SYSVSEM, &r, sizeof(r), val,
+			      r.nsems * sizeof(*val));
+		free(val);
+	}
+	fclose(f);
+	return err;
+}
+
+/* One queue: its messages copied (MSG_COPY), none taken off. */
+static int ipc_read_queue(struct ckpt_opts *o, int id, unsigned char *buf)
+{
+	struct msqid_ds ds;
+	struct ckpt_rec_sysvmsg r;
+	unsigned char *body = NULL, *nb;
+	size_t blen = 0;
+	unsigned long i;
+	int err = 0;
+
+	if (msgctl(id, IPC_STAT, &ds))
+		return -errno;
+	memset(&r, 0, sizeof(r));
+	r.id = id;
+	r.key = ds.msg_perm.__key;
+	r.mode = ds.msg_perm.mode & 0777;
+	r.uid = ds.msg_perm.uid;
+	r.gid = ds.msg_perm.gid;
+	r.cuid = ds.msg_perm.cuid;
+	r.cgid = ds.msg_perm.cgid;
+	r.qbytes = ds.msg_qbytes;
+	r.nr_msgs = ds.msg_qnum;
+	for (i = 0; !err && i < ds.msg_qnum; i++) {
+		struct ckpt_sysv_msg m = { 0 };
+		ssize_t n = msgrcv(id, buf, IPC_MSG_BUF, (long)i,
+				   MSG_COPY | IPC_NOWAIT);
+
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		memcpy(&m.mtype, buf, sizeof(long));
+		m.len = (uint32_t)n;
+		nb = realloc(body, blen + sizeof(m) + ((n + 7) & ~7L));
+		if (!nb) {
+			err = -ENOMEM;
+			break;
+		}
+		body = nb;
+		memset(body + blen, 0, sizeof(m) + ((n + 7) & ~7L));
+		memcpy(body + blen, &m, sizeof(m));
+		memcpy(body + blen + sizeof(m), buf + sizeof(long), n);
+		blen += sizeof(m) + ((n + 7) & ~7L);
+	}
+	if (!err)
+		err = ipc_add(o, CKPT_REC_SYSVMSG, &r, sizeof(r), body, blen);
+	free(body);
+	return err;
+}
+
+static int ipc_read_msgs(struct ckpt_opts *o, char *what, size_t wlen)
+{
+	char line[512];
+	long key, id;
+	unsigned int perms;
+	unsigned char *buf = malloc(sizeof(long) + IPC_MSG_BUF);
+	FILE *f = fopen("/proc/sysvipc/msg", "re");
+	int err = 0;
+
+	if (!f || !buf) {
+		err = f ? -ENOMEM : -errno;
+		goto out;
+	}
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	while (!err && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%ld %ld %o", &key, &id, &perms) != 3)
+			continue;
+		snprintf(what, wlen, "message queue %ld", id);
+		err = ipc_read_queue(o, (int)id, buf);
+	}
+out:
+	if (f)
+		fclose(f);
+	free(buf);
+	return err;
+}
+
+/* SIGSTOP (or SIGCONT) each process; wait until every thread stopped. */
+static int ipc_stop_all(const int32_t *pids, unsigned int n, int sig)
+{
+	unsigned int i, tries;
+	char path[96], buf[512], *p;
+	struct dirent *de;
+	int stopped;
+	DIR *dir;
+
+	for (i = 0; i < n; i++)
+		if (kill(pids[i], sig) && sig == SIGSTOP)
+			return -errno;
+	if (sig != SIGSTOP)
+		return 0;
+	for (tries = 0; tries < 500; tries++) {
+		stopped = 1;
+		for (i = 0; i < n && stopped; i++) {
+			snprintf(path, sizeof(path), "/proc/%d/task", pids[i]);
+			dir = opendir(path);
+			while (dir && stopped && (de = readdir(dir))) {
+				if (de->d_name[0] == '.')
+					continue;
+				snprintf(path, sizeof(path),
+					 "/proc/%d/task/%.16s/stat", pids[i],
+					 de->d_name);
+				if (ckpt_read_line(path, buf, sizeof(buf)))
+					continue;
+				p = strrchr(buf, ')');
+				stopped = p && p[1] == ' ' &&
+					  (p[2] == 'T' || p[2] == 'Z');
+			}
+			if (dir)
+				closedir(dir);
+		}
+		if (stopped)
+			return 0;
+		usleep(10000);
+	}
+	return -EBUSY;
+}
+
+/*
+ * The processes have an IPC namespace of their own: stop them all
+ * (SIGSTOP, so nothing changes), enter it, and read every semaphore set
+ * and message queue there for the image.  1 if it is not so, 0 when the
+ * caller must let them go on (SIGCONT) after the checkpoint, or a
+ * negative errno once reported.
+ */
+static int ipc_ns_prepare(struct ckpt_opts *o, int32_t *pids,
+			  unsigned int *n)
+{
+	char path[64], what[64] = "its objects";
+	ino_t mine, theirs;
+	int fd, err;
+
+	if (ns_ino(0, &mine) || ns_ino(o->pid, &theirs) || mine == theirs)
+		return 1;
+	*n = 0;
+	err = o->tree ? list_tree(o->pid, pids, n) : 0;
+	if (!o->tree) {
+		pids[0] = o->pid;
+		*n = 1;
+	}
+	if (!err)
+		err = ipc_stop_all(pids, *n, SIGSTOP);
+	if (err) {
+		ckpt_fail(err, "cannot checkpoint %s%d: stopping its processes to save their IPC namespace failed: %s",
+			  o->tree ? "tree " : "", o->pid, strerror(-err));
+		return err;
+	}
+	o->ipc_ns = 1;
+	snprintf(path, sizeof(path), "/proc/%d/ns/ipc", (int)o->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	err = fd < 0 || setns(fd, CLONE_NEWIPC) ? -errno : 0;
+	if (fd >= 0)
+		close(fd);
+	if (err) {
+		ckpt_fail(err, "cannot checkpoint %s%d: it has an IPC namespace of its own, and entering it failed: %s",
+			  o->tree ? "tree " : "", o->pid, strerror(-err));
+		if (err == -EPERM)
+			ckpt_hint("saving another IPC namespace needs CAP_SYS_ADMIN");
+		return err;
+	}
+	err = ipc_read_sems(o, what, sizeof(what));
+	if (!err)
+		err = ipc_read_msgs(o, what, sizeof(what));
+	if (err) {
+		ckpt_fail(err == -E2BIG ? -EOPNOTSUPP : err,
+			  "cannot checkpoint %s%d: reading SysV %s of its IPC namespace failed: %s",
+			  o->tree ? "tree " : "", o->pid, what,
+			  err == -E2BIG ? "too large for an image record" :
+			  err == -ENOSYS ? "the kernel lacks MSG_COPY (CONFIG_CHECKPOINT_RESTORE)" :
+			  strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
 static int checkpoint_ioctl(const struct ckpt_opts *o, int dev, int fd,
 			    struct ckpt_checkpoint_args *a, int32_t *pids,
 			    int *reported)
@@ -528,11 +803,15 @@ static int checkpoint_ioctl(const struct ckpt_opts *o, int dev, int fd,
 			a->pids = (uintptr_t)pids;
 			a->nr_pids = n;
 		}
-		err = sysv_ipc_users(o, pids, n);
+		err = o->ipc_ns ? 0 : sysv_ipc_users(o, pids, n);
 		if (err) {
 			*reported = 1;
 			return err;
 		}
+		if (o->ipc_ns)
+			a->flags |= CKPT_CHECKPOINT_IPC_NS;
+		a->ipc_recs = (uintptr_t)o->ipc_recs;
+		a->ipc_len = o->ipc_len;
 		err = ioctl(dev, CKPT_IOC_CHECKPOINT, a) ? -errno : 0;
 		/* The tree changed between listing and freezing: again. */
 		if (!o->tree || (err != -ECHILD && err != -ESRCH) ||
@@ -544,11 +823,12 @@ static int checkpoint_ioctl(const struct ckpt_opts *o, int dev, int fd,
 	return err;
 }
 
-static int checkpoint(const struct ckpt_opts *o)
+static int checkpoint(struct ckpt_opts *o)
 {
 	struct ckpt_checkpoint_args a;
 	struct ckpt_out out = { .fd = -1 };
-	int32_t pids[CKPT_MAX_TREE];
+	int32_t pids[CKPT_MAX_TREE], stopped[CKPT_MAX_TREE];
+	unsigned int nstopped = 0;
 	int dev, err, ret, reported = 0;
 	double t0;
 
@@ -562,9 +842,25 @@ static int checkpoint(const struct ckpt_opts *o)
 		return CKPT_EXIT_FAILED;
 	}
 	t0 = now_s();
-	err = checkpoint_ioctl(o, dev, out.fd, &a, pids, &reported);
+	err = ipc_ns_prepare(o, stopped, &nstopped);
+	if (err > 0)
+		nstopped = 0;
+	else
+		reported = !!err;
+	if (err <= 0 && o->verbose && !err)
+		ckpt_hint("%s%d has its own IPC namespace: saved %u bytes of its semaphores and message queues",
+			  o->tree ? "tree " : "", o->pid, o->ipc_len);
+	if (err > 0)
+		err = 0;
+	if (!err)
+		err = checkpoint_ioctl(o, dev, out.fd, &a, pids, &reported);
 	if (err && !reported)
 		report_checkpoint(&a, &out, err);
+	/* Stopped to read their IPC namespace: they go on as asked. */
+	if (nstopped && (err || !(o->flags & (CKPT_CHECKPOINT_KILL |
+					      CKPT_CHECKPOINT_LEAVE_STOPPED))))
+		ipc_stop_all(stopped, nstopped, SIGCONT);
+	free(o->ipc_recs);
 	close(dev);
 	if (close_output(&out, !!err) || err)
 		return CKPT_EXIT_FAILED;

@@ -159,7 +159,7 @@ static int check_header_csum(struct ckpt_image *img)
 		return img_error(img, -EBADMSG, 0, 0,
 				 "bad checksum in the image header at offset 0 (stored 0x%08x, computed 0x%08x)",
 				 img->hdr.csum, crc);
-	if (img->hdr.flags || img->hdr.reserved)
+	if ((img->hdr.flags & ~CKPT_IMAGE_FLAGS) || img->hdr.reserved)
 		return img_error(img, -EBADMSG, 0, 0,
 				 "bad image header at offset 0: non-zero flags or reserved field");
 	return 0;
@@ -795,6 +795,50 @@ static int check_sysvdata(struct ckpt_image *img)
 	return 0;
 }
 
+static int check_sysvsem(struct ckpt_image *img)
+{
+	const struct ckpt_rec_sysvsem *s = img->payload;
+
+	if (img->task_idx)
+		return img_bad(img, "only the first process's records hold semaphores");
+	if (s->reserved || s->id < 0 || (s->mode & ~0777U))
+		return img_bad(img, "bad id %d, mode 0%o or reserved field",
+			       s->id, s->mode);
+	if (!s->nsems || s->nsems > CKPT_SYSV_SEMMSL ||
+	    img->rec.len != sizeof(*s) + s->nsems * 2ULL)
+		return img_bad(img, "%u semaphores in %u bytes", s->nsems,
+			       img->rec.len);
+	return 0;
+}
+
+static int check_sysvmsg(struct ckpt_image *img)
+{
+	const struct ckpt_rec_sysvmsg *q = img->payload;
+	const unsigned char *p = img->payload;
+	uint32_t len = img->rec.len, off = sizeof(*q), i;
+
+	if (img->task_idx)
+		return img_bad(img, "only the first process's records hold message queues");
+	if (q->id < 0 || (q->mode & ~0777U))
+		return img_bad(img, "bad id %d or mode 0%o", q->id, q->mode);
+	for (i = 0; i < q->nr_msgs; i++) {
+		const struct ckpt_sysv_msg *m = (const void *)(p + off);
+
+		if (len - off < sizeof(*m))
+			return img_bad(img, "message %u is cut off", i);
+		off += sizeof(*m);
+		if (m->mtype <= 0 || m->reserved || m->len > len - off ||
+		    ((m->len + 7ULL) & ~7ULL) > len - off)
+			return img_bad(img, "message %u: type %lld, %u bytes",
+				       i, (long long)m->mtype, m->len);
+		off += (m->len + 7) & ~7U;
+	}
+	if (off != len)
+		return img_bad(img, "%u bytes after the last message",
+			       len - off);
+	return 0;
+}
+
 static int check_pipedata(struct ckpt_image *img)
 {
 	const struct ckpt_rec_pipedata *pd = img->payload;
@@ -1088,6 +1132,10 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 			       1, 1, check_sysvshm },
 	[CKPT_REC_SYSVDATA] = { "SYSVDATA", sizeof(struct ckpt_rec_sysvdata),
 				0, 1, 1, check_sysvdata },
+	[CKPT_REC_SYSVSEM] = { "SYSVSEM", sizeof(struct ckpt_rec_sysvsem), 0,
+			       1, 1, check_sysvsem },
+	[CKPT_REC_SYSVMSG] = { "SYSVMSG", sizeof(struct ckpt_rec_sysvmsg), 0,
+			       1, 1, check_sysvmsg },
 	[CKPT_REC_PAGES] = { "PAGES", sizeof(struct ckpt_rec_pages), 0, 1, 1,
 			     check_pages },
 	[CKPT_REC_END] = { "END", sizeof(struct ckpt_rec_end), 1, 0, 0,

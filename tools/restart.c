@@ -33,6 +33,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -1504,6 +1506,8 @@ static void keep_clocks(struct restart *r)
 /* ==== SysV shared memory ========================================== */
 
 #define SHM_NEXT_ID	"/proc/sys/kernel/shm_next_id"
+#define SEM_NEXT_ID	"/proc/sys/kernel/sem_next_id"
+#define MSG_NEXT_ID	"/proc/sys/kernel/msg_next_id"
 
 /* The image's segments, made again before its processes are restored. */
 struct sysv_seg {
@@ -1518,18 +1522,98 @@ static struct {
 	int done;		/* the restore went through */
 } sysv;
 
-static int set_shm_next_id(int id)
+static int set_next_id(const char *path, int id)
 {
 	char buf[16];
 	int fd, n, err = 0;
 
-	fd = open(SHM_NEXT_ID, O_WRONLY | O_CLOEXEC);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	n = snprintf(buf, sizeof(buf), "%d\n", id);
 	if (write(fd, buf, n) != n)
 		err = -errno;
 	close(fd);
+	return err;
+}
+
+static int set_shm_next_id(int id)
+{
+	return set_next_id(SHM_NEXT_ID, id);
+}
+
+/*
+ * A semaphore set or message queue of the image's own IPC namespace, made
+ * again in the new one with its id, key, mode, owner and contents.
+ */
+static int sysv_make_ipc(struct restart *r, const struct ckpt_image *img)
+{
+	int is_sem = img->rec.type == CKPT_REC_SYSVSEM;
+	const struct ckpt_rec_sysvsem *sem = img->payload;
+	const struct ckpt_rec_sysvmsg *q = img->payload;
+	const char *what = is_sem ? "semaphore set" : "message queue";
+	int32_t want = is_sem ? sem->id : q->id;
+	key_t key = is_sem ? sem->key : q->key;
+	const unsigned char *p = img->payload;
+	unsigned char *buf = NULL;
+	uint32_t off = sizeof(*q), i;
+	int id, err;
+
+	err = set_next_id(is_sem ? SEM_NEXT_ID : MSG_NEXT_ID, want);
+	if (err) {
+		ckpt_fail(err, "cannot restore %s: giving SysV %s %d its id failed: %s",
+			  r->name, what, want, strerror(-err));
+		return err;
+	}
+	id = is_sem ? semget(key, sem->nsems, IPC_CREAT | IPC_EXCL | 0600) :
+		      msgget(key, IPC_CREAT | IPC_EXCL | 0600);
+	err = id < 0 ? -errno : id != want ? -EBUSY : 0;
+	set_next_id(is_sem ? SEM_NEXT_ID : MSG_NEXT_ID, -1);
+	if (!err && is_sem) {
+		struct semid_ds ds;
+
+		err = semctl(id, 0, SETALL, (unsigned short *)(sem + 1)) ||
+		      semctl(id, 0, IPC_STAT, &ds) ? -errno : 0;
+		ds.sem_perm.uid = sem->uid;
+		ds.sem_perm.gid = sem->gid;
+		ds.sem_perm.mode = sem->mode;
+		if (!err && semctl(id, 0, IPC_SET, &ds))
+			err = -errno;
+	} else if (!err) {
+		struct msqid_ds ds;
+
+		err = msgctl(id, IPC_STAT, &ds) ? -errno : 0;
+		ds.msg_qbytes = q->qbytes;
+		if (!err && msgctl(id, IPC_SET, &ds))
+			err = -errno;
+		buf = malloc(sizeof(long) + CKPT_REC_MAX_META);
+		if (!err && !buf)
+			err = -ENOMEM;
+		for (i = 0; !err && i < q->nr_msgs; i++) {
+			const struct ckpt_sysv_msg *m = (const void *)(p + off);
+			long mtype = (long)m->mtype;
+
+			memcpy(buf, &mtype, sizeof(mtype));
+			memcpy(buf + sizeof(long), m + 1, m->len);
+			if (msgsnd(id, buf, m->len, IPC_NOWAIT))
+				err = -errno;
+			off += sizeof(*m) + ((m->len + 7) & ~7U);
+		}
+		ds.msg_perm.uid = q->uid;
+		ds.msg_perm.gid = q->gid;
+		ds.msg_perm.mode = q->mode;
+		if (!err && msgctl(id, IPC_SET, &ds))
+			err = -errno;
+	}
+	free(buf);
+	if (err) {
+		if (id >= 0)
+			is_sem ? semctl(id, 0, IPC_RMID) :
+				 msgctl(id, IPC_RMID, NULL);
+		ckpt_fail(err, "cannot restore %s: making SysV %s %d (key 0x%08x) again failed: %s",
+			  r->name, what, want, (unsigned int)key,
+			  err == -EBUSY ? "the id is taken" : strerror(-err));
+	}
 	return err;
 }
 
@@ -1697,6 +1781,24 @@ static int sysv_setup(struct restart *r)
 	uint32_t i;
 	int err;
 
+	if (r->prep.image_flags & CKPT_IMAGE_IPC_NS) {
+		/* Its own IPC namespace: a new one, which we enter first. */
+		if (!r->seekable) {
+			ckpt_fail(-EOPNOTSUPP, "cannot restore %s: its processes had their own IPC namespace, which is restored from a file or a spooled stdin only",
+				  r->name);
+			return -EOPNOTSUPP;
+		}
+		if (unshare(CLONE_NEWIPC)) {
+			err = -errno;
+			ckpt_fail(err, "cannot restore %s: making a new IPC namespace for its processes failed: %s",
+				  r->name, strerror(-err));
+			if (err == -EPERM)
+				ckpt_hint("that needs CAP_SYS_ADMIN");
+			return err;
+		}
+		if (r->verbose)
+			ckpt_hint("restoring %s in a new IPC namespace", r->name);
+	}
 	if (!r->seekable)
 		return 0;
 	if (fstat(r->img, &st) || !st.st_size)
@@ -1710,6 +1812,9 @@ static int sysv_setup(struct restart *r)
 		if (img.rec.type == CKPT_REC_SYSVSHM ||
 		    img.rec.type == CKPT_REC_SYSVDATA)
 			err = sysv_take(r, &img);
+		else if (img.rec.type == CKPT_REC_SYSVSEM ||
+			 img.rec.type == CKPT_REC_SYSVMSG)
+			err = sysv_make_ipc(r, &img);
 		if (err == -EBADMSG)
 			ckpt_fail(err, "image is corrupt: bad %s record at offset %" PRIu64,
 				  ckpt_rec_name(img.rec.type), img.rec_offset);

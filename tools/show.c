@@ -98,6 +98,8 @@ static void show_header(const struct show *s)
 	       (unsigned long long)h->xfeatures, xf);
 	printf("  xstate size  %u\n", h->xstate_size);
 	printf("  tasks        %u\n", h->nr_tasks);
+	if (h->flags & CKPT_IMAGE_IPC_NS)
+		printf("  ipc          own IPC namespace (restart makes a new one)\n");
 	printf("  kernel       %.*s %.*s\n", (int)sizeof(h->release),
 	       h->release, (int)sizeof(h->build), h->build);
 	print_time(h->time_ns);
@@ -690,6 +692,36 @@ static int show_record(struct show *s)
 		       sv->id, (unsigned int)sv->key, sv->mode & 0777,
 		       sv->uid, sv->gid, sv->cuid, sv->cgid, sv->size,
 		       (sv->mode & CKPT_SYSV_DEST) ? " removed" : "");
+		break;
+	}
+	case CKPT_REC_SYSVSEM: {
+		const struct ckpt_rec_sysvsem *sv = p;
+		const uint16_t *val = (const void *)(sv + 1);
+		uint32_t i;
+
+		printf("  SysV semaphore set %d key 0x%08x mode 0%o uid %u gid %u: %u values",
+		       sv->id, (unsigned int)sv->key, sv->mode, sv->uid,
+		       sv->gid, sv->nsems);
+		for (i = 0; i < sv->nsems && i < 16; i++)
+			printf(" %u", val[i]);
+		printf("%s\n", sv->nsems > 16 ? " ..." : "");
+		break;
+	}
+	case CKPT_REC_SYSVMSG: {
+		const struct ckpt_rec_sysvmsg *q = p;
+		const unsigned char *b = p;
+		uint32_t off = sizeof(*q), i;
+
+		printf("  SysV message queue %d key 0x%08x mode 0%o uid %u gid %u qbytes %llu: %u messages\n",
+		       q->id, (unsigned int)q->key, q->mode, q->uid, q->gid,
+		       q->qbytes, q->nr_msgs);
+		for (i = 0; i < q->nr_msgs; i++) {
+			const struct ckpt_sysv_msg *m = (const void *)(b + off);
+
+			printf("    message %u: type %lld, %u bytes\n", i,
+			       (long long)m->mtype, m->len);
+			off += sizeof(*m) + ((m->len + 7) & ~7U);
+		}
 		break;
 	}
 	case CKPT_REC_SYSVDATA:

@@ -71,9 +71,15 @@ struct ckpt_version {
 #define CKPT_CHECKPOINT_LEAVE_STOPPED	(1U << 1)  /* leave it SIGSTOPped */
 /* Neither: leave it running (the default). Both together: EINVAL. */
 #define CKPT_CHECKPOINT_TREE		(1U << 2)  /* pids[]: a process tree */
+/*
+ * The processes have an IPC namespace of their own, which the caller
+ * entered (setns) to read it: the image says so (CKPT_IMAGE_IPC_NS), and
+ * restart makes a new one.
+ */
+#define CKPT_CHECKPOINT_IPC_NS		(1U << 3)
 #define CKPT_CHECKPOINT_FLAGS_ALL \
 	(CKPT_CHECKPOINT_KILL | CKPT_CHECKPOINT_LEAVE_STOPPED | \
-	 CKPT_CHECKPOINT_TREE)
+	 CKPT_CHECKPOINT_TREE | CKPT_CHECKPOINT_IPC_NS)
 
 /* Processes in one tree checkpoint, at most. */
 #define CKPT_MAX_TREE		256
@@ -116,6 +122,14 @@ struct ckpt_version {
  *	CKPT_OBJ_TREE, the PID that breaks the tree (a child not listed)
  * @err_pid: out: the process at fault (the member of a tree), or 0
  * @reserved2: 0
+ * @ipc_recs: user pointer to @ipc_len bytes of SysV semaphore and message
+ *	queue records (CKPT_REC_SYSVSEM, then CKPT_REC_SYSVMSG; each a
+ *	struct ckpt_rec_header with csum 0, then its payload) that the
+ *	caller read from the processes' IPC namespace while they were
+ *	stopped; the module checks their form and writes them, checksummed,
+ *	with the first process's records; 0 for none
+ * @ipc_len: their size, at most CKPT_SYSV_IPC_MAX (0 without @ipc_recs)
+ * @reserved3: 0
  *
  * The target (every process of the tree) is frozen while it is read and,
  * unless asked otherwise, resumes afterwards.  A failed checkpoint leaves
@@ -155,6 +169,9 @@ struct ckpt_checkpoint_args {
 	__u64 err_addr;
 	__s32 err_pid;
 	__u32 reserved2;
+	__u64 ipc_recs;
+	__u32 ipc_len;
+	__u32 reserved3;
 };
 
 /* ------------------------------------------------------------------ */
@@ -193,6 +210,7 @@ struct ckpt_checkpoint_args {
  *	restoring process must create each with its ID, clock and sigevent,
  *	and arm it, before CKPT_IOC_RESTORE_TASK.  An image with timers is
  *	refused (EOPNOTSUPP) when @timers cannot hold them all.
+ * @image_flags: out: the image header's flags (CKPT_IMAGE_*)
  *
  * Reads and validates the image header and the task's metadata records,
  * and keeps them with this open file of /dev/ckpt.  Nothing is changed.
@@ -237,6 +255,7 @@ struct ckpt_restore_args {
 	__u64 timers;
 	__u32 timers_max;
 	__u32 nr_timers;
+	__u64 image_flags;
 };
 
 /**
@@ -391,11 +410,13 @@ struct ckpt_pid_claim_args {
  *
  * Record order for one task (enforced: types never decrease in
  * CKPT_REC_ORDER, and only VMA, FILE, PIPEDATA, THREAD, GHOSTDATA,
- * FDSTATE, SHMEM, SHMDATA, SYSVSHM, SYSVDATA and PAGES repeat):
+ * FDSTATE, SHMEM, SHMDATA, SYSVSHM, SYSVDATA, SYSVSEM, SYSVMSG and
+ * PAGES repeat):
  *   TASK, GROUPS, FS, SIGACTIONS, MM, AUXV, VMA..., FILE..., REGS, XSTATE,
  *   RESTART?, RLIMITS?, SIGPENDING?, PIPEDATA..., TIMERS?, THREAD...,
  *   GHOSTDATA..., FDSTATE..., SHMEM..., SHMDATA..., SYSVSHM...,
- *   SYSVDATA..., PAGES..., END
+ *   SYSVDATA..., SYSVSEM..., SYSVMSG..., PAGES..., END
+ * (SYSVSEM and SYSVMSG only in the first process's records.)
  * TASK, REGS, XSTATE and RESTART are the main thread's (the thread-group
  * leader's); each other thread has one THREAD record.
  * All metadata comes before the first PAGES record, so a restore checks
@@ -422,7 +443,7 @@ struct ckpt_pid_claim_args {
  *	restoring CPU must have them all
  * @xstate_size: size of each CKPT_REC_XSTATE payload
  * @nr_tasks: tasks in the image
- * @flags: 0
+ * @flags: CKPT_IMAGE_*
  * @time_ns: CLOCK_REALTIME when the checkpoint was taken
  * @release: utsname release of the kernel (NUL-padded)
  * @build: utsname version of the kernel (NUL-padded, truncated)
@@ -445,6 +466,11 @@ struct ckpt_image_header {
 	__u32 csum;
 	__u32 reserved;
 };
+
+/* struct ckpt_image_header.flags */
+#define CKPT_IMAGE_IPC_NS	(1ULL << 0)	/* the processes had an IPC
+						 * namespace of their own */
+#define CKPT_IMAGE_FLAGS	CKPT_IMAGE_IPC_NS
 
 /* Record types. */
 #define CKPT_REC_TASK		1	/* struct ckpt_rec_task */
@@ -478,16 +504,17 @@ struct ckpt_image_header {
  */
 #define CKPT_REC_SYSVSHM	30	/* struct ckpt_rec_sysvshm */
 #define CKPT_REC_SYSVDATA	31	/* struct ckpt_rec_sysvdata + bytes */
-#define CKPT_REC_MAX		31
+#define CKPT_REC_SYSVSEM	32	/* struct ckpt_rec_sysvsem + values */
+#define CKPT_REC_SYSVMSG	33	/* struct ckpt_rec_sysvmsg + messages */
+#define CKPT_REC_MAX		33
 
 /*
  * The place of a record type in a task's records: types must come in
  * ascending order of this, not of their number.
  */
 #define CKPT_REC_ORDER(type) \
-	((type) == CKPT_REC_SYSVSHM ? CKPT_REC_SHMDATA * 4 + 1 : \
-	 (type) == CKPT_REC_SYSVDATA ? CKPT_REC_SHMDATA * 4 + 2 : \
-	 (type) * 4)
+	((type) >= CKPT_REC_SYSVSHM && (type) <= CKPT_REC_SYSVMSG ? \
+	 CKPT_REC_SHMDATA * 4 + (type) - CKPT_REC_SYSVSHM + 1 : (type) * 4)
 
 /* Bounds every reader enforces. */
 #define CKPT_REC_MAX_META	65536		/* payload of any non-PAGES record */
@@ -1088,6 +1115,68 @@ struct ckpt_rec_sysvshm {
 	__u32 reserved0;
 	__u64 size;
 	__u64 reserved;
+};
+
+/* Bytes of SYSVSEM and SYSVMSG records a checkpoint takes in all. */
+#define CKPT_SYSV_IPC_MAX	(4U << 20)
+#define CKPT_SYSV_SEMMSL	32000	/* semaphores in a set, at most */
+
+/**
+ * struct ckpt_rec_sysvsem - a SysV semaphore set; @nsems __u16 values
+ * follow (semctl GETALL)
+ * @id, @key, @mode, @uid, @gid, @cuid, @cgid: as in ckpt_rec_sysvshm
+ *	(@mode: the permission bits only)
+ * @nsems: semaphores in the set, 1..CKPT_SYSV_SEMMSL
+ * @reserved: 0
+ *
+ * Saved when the processes have their own IPC namespace (every set of
+ * it).  SEM_UNDO adjustments, sempid and the times are not saved.
+ */
+struct ckpt_rec_sysvsem {
+	__s32 id;
+	__s32 key;
+	__u32 mode;
+	__u32 uid;
+	__u32 gid;
+	__u32 cuid;
+	__u32 cgid;
+	__u32 nsems;
+	__u64 reserved;
+};
+
+/**
+ * struct ckpt_rec_sysvmsg - a SysV message queue; @nr_msgs messages
+ * follow, in queue order, each a struct ckpt_sysv_msg and its text
+ * padded to 8 bytes
+ * @id, @key, @mode, @uid, @gid, @cuid, @cgid: as in ckpt_rec_sysvsem
+ * @nr_msgs: messages queued
+ * @qbytes: its msg_qbytes (the most bytes it may hold)
+ *
+ * The whole queue is one record: a queue holding more than a record can
+ * carry is refused at checkpoint.
+ */
+struct ckpt_rec_sysvmsg {
+	__s32 id;
+	__s32 key;
+	__u32 mode;
+	__u32 uid;
+	__u32 gid;
+	__u32 cuid;
+	__u32 cgid;
+	__u32 nr_msgs;
+	__u64 qbytes;
+};
+
+/**
+ * struct ckpt_sysv_msg - one queued message; @len bytes of text follow
+ * @mtype: its type (> 0)
+ * @len: its length
+ * @reserved: 0
+ */
+struct ckpt_sysv_msg {
+	__s64 mtype;
+	__u32 len;
+	__u32 reserved;
 };
 
 /**
