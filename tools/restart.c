@@ -1809,6 +1809,10 @@ static int sysv_setup(struct restart *r)
 	err = ckpt_image_open_mem(&img, map, st.st_size);
 	while (!err && (err = ckpt_image_next(&img)) > 0) {
 		err = 0;
+		/* One process: its SysV records all come before its pages. */
+		if (r->prep.nr_tasks == 1 && (img.rec.type == CKPT_REC_PAGES ||
+					      img.rec.type == CKPT_REC_END))
+			break;
 		if (img.rec.type == CKPT_REC_SYSVSHM ||
 		    img.rec.type == CKPT_REC_SYSVDATA)
 			err = sysv_take(r, &img);

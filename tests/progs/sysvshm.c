@@ -10,6 +10,12 @@
  *                      while attached).  Both are filled with a pattern.
  *   sysvshm tree DIR   a session leader and its child, both with segment
  *                      K (attached before the fork) holding the pattern.
+ *   sysvshm msgq DIR   a process that sent a message to a private queue
+ *   sysvshm sem DIR    a process that operated on a private semaphore set
+ *                      (both for the refusal test: DIR/ready says "pid=
+ *                      id="; after DIR/go each checks its object, which
+ *                      the refused checkpoint did not touch, and removes
+ *                      it)
  *   sysvshm rm ID      remove segment ID (the case's ipcrm)
  *   sysvshm squat ID   make a segment with id ID and key 0x0dead000
  *                      (through shm_next_id), for the collision test
@@ -25,6 +31,8 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -213,6 +221,31 @@ static int tree(void)
 	return 0;
 }
 
+/* A queue (msgq) or semaphore set (sem) this process used. */
+static int user(int msgq)
+{
+	struct { long mtype; char text[8]; } m = { 5, "ckpt" };
+	struct sembuf op = { .sem_num = 0, .sem_op = 3 };
+	int id = msgq ? msgget(IPC_PRIVATE, 0600) : semget(IPC_PRIVATE, 1, 0600);
+
+	if (id < 0)
+		die("making the object: %s", strerror(errno));
+	if (msgq ? msgsnd(id, &m, 5, 0) : semop(id, &op, 1))
+		die("using it: %s", strerror(errno));
+	ready("pid=%d id=%d\n", getpid(), id);
+	wait_for_go(dir);
+	memset(&m, 0, sizeof(m));
+	if (msgq && (msgrcv(id, &m, sizeof(m.text), 0, IPC_NOWAIT) != 5 ||
+		     m.mtype != 5 || strcmp(m.text, "ckpt")))
+		die("the message is not there as sent");
+	if (!msgq && semctl(id, 0, GETVAL) != 3)
+		die("the semaphore is %d, not 3", semctl(id, 0, GETVAL));
+	if (msgq ? msgctl(id, IPC_RMID, NULL) : semctl(id, 0, IPC_RMID))
+		die("IPC_RMID: %s", strerror(errno));
+	printf("all checks passed\n");
+	return 0;
+}
+
 static int squat(int want)
 {
 	int fd = open("/proc/sys/kernel/shm_next_id", O_WRONLY), id;
@@ -250,5 +283,7 @@ int main(int argc, char **argv)
 		return one();
 	if (!strcmp(argv[1], "tree"))
 		return tree();
+	if (!strcmp(argv[1], "msgq") || !strcmp(argv[1], "sem"))
+		return user(argv[1][0] == 'm');
 	die("unknown mode %s", argv[1]);
 }
