@@ -35,6 +35,8 @@
 #include "migrate.h"
 #include "util.h"
 
+#define CKPT_MAX_NAMED	64
+
 struct ckpt_opts {
 	pid_t pid;
 	unsigned int flags;		/* CKPT_CHECKPOINT_* */
@@ -44,6 +46,9 @@ struct ckpt_opts {
 	int ipc_ns;			/* they have their own IPC namespace */
 	void *ipc_recs;			/* its semaphores and message queues */
 	uint32_t ipc_len;
+	/* --sysv-ipc: semaphore sets and queues of our namespace to save */
+	int32_t named_sem[CKPT_MAX_NAMED], named_msg[CKPT_MAX_NAMED];
+	unsigned int nr_named_sem, nr_named_msg;
 };
 
 struct ckpt_out {
@@ -70,6 +75,11 @@ static void usage(FILE *f)
 		"                     image, frozen together (restart recreates\n"
 		"                     the tree with every PID, group and session)\n"
 		"  -v, --verbose      report the image size and time taken\n"
+		"  --sysv-ipc sem:ID,msg:ID,...\n"
+		"                     also save these SysV semaphore sets and\n"
+		"                     message queues of your IPC namespace\n"
+		"                     (those of a process's own IPC namespace are\n"
+		"                     all saved anyway)\n"
 		"By default the process keeps running.\n"
 		"\n"
 		"migrate  move PID to DEST (vsock:CID:PORT, tcp:HOST:PORT, HOST:PORT\n"
@@ -90,6 +100,30 @@ static int usage_error(const char *msg, const char *arg)
 	return CKPT_EXIT_USAGE;
 }
 
+/* "sem:3,msg:0": the objects --sysv-ipc names. */
+static int parse_named(const char *list, struct ckpt_opts *o)
+{
+	const char *p = list;
+	char *end;
+	long id;
+
+	while (*p) {
+		int sem = !strncmp(p, "sem:", 4), msg = !strncmp(p, "msg:", 4);
+		unsigned int *n = sem ? &o->nr_named_sem : &o->nr_named_msg;
+
+		if (!sem && !msg)
+			return -1;
+		errno = 0;
+		id = strtol(p + 4, &end, 10);
+		if (errno || end == p + 4 || id < 0 || id > INT32_MAX ||
+		    (*end && *end != ',') || *n >= CKPT_MAX_NAMED)
+			return -1;
+		(sem ? o->named_sem : o->named_msg)[(*n)++] = (int32_t)id;
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct ckpt_opts *o)
 {
 	static const struct option longopts[] = {
@@ -98,6 +132,7 @@ static int parse_args(int argc, char **argv, struct ckpt_opts *o)
 		{ "stop", no_argument, NULL, 's' },
 		{ "tree", no_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "sysv-ipc", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -119,6 +154,11 @@ static int parse_args(int argc, char **argv, struct ckpt_opts *o)
 			break;
 		case 't':
 			o->tree = 1;
+			break;
+		case 'I':
+			if (parse_named(optarg, o))
+				return usage_error("bad --sysv-ipc list, expected sem:ID or msg:ID, comma-separated",
+						   optarg);
 			break;
 		case 'h':
 			usage(stdout);
@@ -449,6 +489,11 @@ static int is_listed(const int32_t *pids, unsigned int n, long pid)
  * use one (the last to operate on a semaphore, to send or receive on a
  * queue).  0, or -EOPNOTSUPP once reported.
  */
+static int is_named(const int32_t *ids, unsigned int n, long id)
+{
+	return is_listed(ids, n, id);
+}
+
 static int sysv_ipc_users(const struct ckpt_opts *o, const int32_t *pids,
 			  unsigned int n)
 {
@@ -463,6 +508,7 @@ static int sysv_ipc_users(const struct ckpt_opts *o, const int32_t *pids,
 		while (!user && fgets(line, sizeof(line), f))
 			if (sscanf(line, "%ld %ld %o %ld %ld %ld %ld", &key, &id,
 				   &perms, &a, &b, &lspid, &lrpid) == 7 &&
+			    !is_named(o->named_msg, o->nr_named_msg, id) &&
 			    (is_listed(pids, n, lspid) ||
 			     is_listed(pids, n, lrpid))) {
 				user = is_listed(pids, n, lspid) ? lspid : lrpid;
@@ -475,7 +521,8 @@ static int sysv_ipc_users(const struct ckpt_opts *o, const int32_t *pids,
 	if (f && fgets(line, sizeof(line), f)) {
 		while (!user && fgets(line, sizeof(line), f)) {
 			if (sscanf(line, "%ld %ld %o %ld", &key, &id, &perms,
-				   &c) != 4)
+				   &c) != 4 ||
+			    is_named(o->named_sem, o->nr_named_sem, id))
 				continue;
 			for (i = 0; i < c && !user; i++) {
 				long p = semctl((int)id, i, GETPID);
@@ -494,7 +541,8 @@ static int sysv_ipc_users(const struct ckpt_opts *o, const int32_t *pids,
 	ckpt_fail(-EOPNOTSUPP, "cannot checkpoint %s%d: process %ld uses SysV %s %ld (key 0x%08lx), which is not saved",
 		  o->tree ? "tree " : "", o->pid, user, what, id,
 		  (unsigned long)key & 0xffffffffUL);
-	ckpt_hint("SysV semaphores and message queues are not saved yet, only shared memory segments");
+	ckpt_hint("name it with --sysv-ipc %s:%ld to save it with the process",
+		  what[0] == 'm' ? "msg" : "sem", id);
 	return -EOPNOTSUPP;
 }
 
@@ -541,6 +589,37 @@ static int ipc_add(struct ckpt_opts *o, uint32_t type, const void *p,
 	return 0;
 }
 
+/* One semaphore set: its values (GETALL). */
+static int ipc_read_sem(struct ckpt_opts *o, int id)
+{
+	struct ckpt_rec_sysvsem r;
+	struct semid_ds ds;
+	unsigned short *val;
+	int err;
+
+	errno = 0;
+	if (semctl(id, 0, IPC_STAT, &ds) || !ds.sem_nsems ||
+	    ds.sem_nsems > CKPT_SYSV_SEMMSL)
+		return errno ? -errno : -E2BIG;
+	memset(&r, 0, sizeof(r));
+	r.id = (int32_t)id;
+	r.key = ds.sem_perm.__key;
+	r.mode = ds.sem_perm.mode & 0777;
+	r.uid = ds.sem_perm.uid;
+	r.gid = ds.sem_perm.gid;
+	r.cuid = ds.sem_perm.cuid;
+	r.cgid = ds.sem_perm.cgid;
+	r.nsems = ds.sem_nsems;
+	val = calloc(r.nsems, sizeof(*val));
+	if (!val)
+		return -ENOMEM;
+	err = semctl(id, 0, GETALL, val) ? -errno :
+	      ipc_add(o, CKPT_REC_SYSVSEM, &r, sizeof(r), val,
+		      r.nsems * sizeof(*val));
+	free(val);
+	return err;
+}
+
 static int ipc_read_sems(struct ckpt_opts *o, char *what, size_t wlen)
 {
 	char line[512];
@@ -554,38 +633,11 @@ static int ipc_read_sems(struct ckpt_opts *o, char *what, size_t wlen)
 	if (!fgets(line, sizeof(line), f))
 		line[0] = '\0';
 	while (!err && fgets(line, sizeof(line), f)) {
-		struct ckpt_rec_sysvsem r;
-		struct semid_ds ds;
-		unsigned short *val;
-
 		if (sscanf(line, "%ld %ld %o %ld", &key, &id, &perms,
 			   &nsems) != 4)
 			continue;
 		snprintf(what, wlen, "semaphore set %ld", id);
-		errno = 0;
-		if (semctl((int)id, 0, IPC_STAT, &ds) ||
-		    !ds.sem_nsems || ds.sem_nsems > CKPT_SYSV_SEMMSL) {
-			err = errno ? -errno : -E2BIG;
-			break;
-		}
-		memset(&r, 0, sizeof(r));
-		r.id = (int32_t)id;
-		r.key = ds.sem_perm.__key;
-		r.mode = ds.sem_perm.mode & 0777;
-		r.uid = ds.sem_perm.uid;
-		r.gid = ds.sem_perm.gid;
-		r.cuid = ds.sem_perm.cuid;
-		r.cgid = ds.sem_perm.cgid;
-		r.nsems = ds.sem_nsems;
-		val = calloc(r.nsems, sizeof(*val));
-		if (!val) {
-			err = -ENOMEM;
-			break;
-		}
-		err = semctl((int)id, 0, GETALL, val) ? -errno :
-		      ipc_add(o, CKPT_REC_SYSVSEM, &r, sizeof(r), val,
-			      r.nsems * sizeof(*val));
-		free(val);
+		err = ipc_read_sem(o, (int)id);
 	}
 	fclose(f);
 	return err;
@@ -711,6 +763,57 @@ static int ipc_stop_all(const int32_t *pids, unsigned int n, int sig)
 }
 
 /*
+ * --sysv-ipc in our own namespace: stop the processes, read the objects
+ * named.  As ipc_ns_prepare().
+ */
+static int ipc_named_prepare(struct ckpt_opts *o, int32_t *pids,
+			     unsigned int *n)
+{
+	unsigned char *buf;
+	unsigned int i;
+	char what[64];
+	int err = 0;
+
+	if (!o->nr_named_sem && !o->nr_named_msg)
+		return 1;
+	*n = 0;
+	err = o->tree ? list_tree(o->pid, pids, n) : 0;
+	if (!o->tree) {
+		pids[0] = o->pid;
+		*n = 1;
+	}
+	if (!err)
+		err = ipc_stop_all(pids, *n, SIGSTOP);
+	if (err) {
+		ckpt_fail(err, "cannot checkpoint %s%d: stopping its processes to save the SysV objects named failed: %s",
+			  o->tree ? "tree " : "", o->pid, strerror(-err));
+		return err;
+	}
+	buf = malloc(sizeof(long) + IPC_MSG_BUF);
+	if (!buf)
+		err = -ENOMEM;
+	for (i = 0; !err && i < o->nr_named_sem; i++) {
+		snprintf(what, sizeof(what), "semaphore set %d",
+			 o->named_sem[i]);
+		err = ipc_read_sem(o, o->named_sem[i]);
+	}
+	for (i = 0; !err && i < o->nr_named_msg; i++) {
+		snprintf(what, sizeof(what), "message queue %d",
+			 o->named_msg[i]);
+		err = ipc_read_queue(o, o->named_msg[i], buf);
+	}
+	free(buf);
+	if (err)
+		ckpt_fail(err == -E2BIG ? -EOPNOTSUPP : err,
+			  "cannot checkpoint %s%d: reading SysV %s failed: %s",
+			  o->tree ? "tree " : "", o->pid, what,
+			  err == -E2BIG ? "too large for an image record" :
+			  err == -ENOSYS ? "the kernel lacks MSG_COPY (CONFIG_CHECKPOINT_RESTORE)" :
+			  strerror(-err));
+	return err;
+}
+
+/*
  * The processes have an IPC namespace of their own: stop them all
  * (SIGSTOP, so nothing changes), enter it, and read every semaphore set
  * and message queue there for the image.  1 if it is not so, 0 when the
@@ -724,8 +827,10 @@ static int ipc_ns_prepare(struct ckpt_opts *o, int32_t *pids,
 	ino_t mine, theirs;
 	int fd, err;
 
-	if (ns_ino(0, &mine) || ns_ino(o->pid, &theirs) || mine == theirs)
+	if (ns_ino(0, &mine) || ns_ino(o->pid, &theirs))
 		return 1;
+	if (mine == theirs)
+		return ipc_named_prepare(o, pids, n);
 	*n = 0;
 	err = o->tree ? list_tree(o->pid, pids, n) : 0;
 	if (!o->tree) {
@@ -847,9 +952,10 @@ static int checkpoint(struct ckpt_opts *o)
 		nstopped = 0;
 	else
 		reported = !!err;
-	if (err <= 0 && o->verbose && !err)
-		ckpt_hint("%s%d has its own IPC namespace: saved %u bytes of its semaphores and message queues",
-			  o->tree ? "tree " : "", o->pid, o->ipc_len);
+	if (!err && o->verbose)
+		ckpt_hint("%s%d: saved %u bytes of SysV semaphores and message queues%s",
+			  o->tree ? "tree " : "", o->pid, o->ipc_len,
+			  o->ipc_ns ? " (its own IPC namespace)" : "");
 	if (err > 0)
 		err = 0;
 	if (!err)

@@ -1516,9 +1516,17 @@ struct sysv_seg {
 	int created;		/* by us: removed again if the restore fails */
 };
 
+/* A semaphore set or message queue we made. */
+struct sysv_obj {
+	int is_sem;
+	int id;
+};
+
 static struct {
 	struct sysv_seg *seg;
 	uint32_t n;
+	struct sysv_obj *obj;
+	uint32_t nr_obj;
 	int done;		/* the restore went through */
 } sysv;
 
@@ -1559,6 +1567,39 @@ static int sysv_make_ipc(struct restart *r, const struct ckpt_image *img)
 	uint32_t off = sizeof(*q), i;
 	int id, err;
 
+	struct sysv_obj *o;
+	struct semid_ds sds;
+	struct msqid_ds qds;
+
+	/* In our namespace (--sysv-ipc): the id or key may be taken. */
+	if (!(r->prep.image_flags & CKPT_IMAGE_IPC_NS) &&
+	    (is_sem ? semctl(want, 0, IPC_STAT, &sds) :
+		      msgctl(want, IPC_STAT, &qds)) == 0) {
+		key_t k = is_sem ? sds.sem_perm.__key : qds.msg_perm.__key;
+
+		if (key != IPC_PRIVATE && k == key &&
+		    (!is_sem || sds.sem_nsems == sem->nsems)) {
+			if (r->verbose)
+				ckpt_hint("SysV %s %d (key 0x%08x) is still there: the process uses it as it is",
+					  what, want, (unsigned int)key);
+			return 0;
+		}
+		ckpt_fail(-EEXIST, "cannot restore %s: SysV %s id %d is taken by another one (key 0x%08x)",
+			  r->name, what, want, (unsigned int)k);
+		return -EEXIST;
+	}
+	if (!(r->prep.image_flags & CKPT_IMAGE_IPC_NS) && key != IPC_PRIVATE) {
+		id = is_sem ? semget(key, 0, 0) : msgget(key, 0);
+		if (id >= 0 || errno == EACCES) {
+			ckpt_fail(-EEXIST, "cannot restore %s: SysV %s key 0x%08x is taken by %d, not the image's %d",
+				  r->name, what, (unsigned int)key, id, want);
+			return -EEXIST;
+		}
+	}
+	o = realloc(sysv.obj, (sysv.nr_obj + 1) * sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	sysv.obj = o;
 	err = set_next_id(is_sem ? SEM_NEXT_ID : MSG_NEXT_ID, want);
 	if (err) {
 		ckpt_fail(err, "cannot restore %s: giving SysV %s %d its id failed: %s",
@@ -1569,6 +1610,8 @@ static int sysv_make_ipc(struct restart *r, const struct ckpt_image *img)
 		      msgget(key, IPC_CREAT | IPC_EXCL | 0600);
 	err = id < 0 ? -errno : id != want ? -EBUSY : 0;
 	set_next_id(is_sem ? SEM_NEXT_ID : MSG_NEXT_ID, -1);
+	if (!err)
+		sysv.obj[sysv.nr_obj++] = (struct sysv_obj){ is_sem, id };
 	if (!err && is_sem) {
 		struct semid_ds ds;
 
@@ -1607,9 +1650,12 @@ static int sysv_make_ipc(struct restart *r, const struct ckpt_image *img)
 	}
 	free(buf);
 	if (err) {
-		if (id >= 0)
-			is_sem ? semctl(id, 0, IPC_RMID) :
-				 msgctl(id, IPC_RMID, NULL);
+		if (id >= 0 && !is_sem)
+			msgctl(id, IPC_RMID, NULL);
+		else if (id >= 0)
+			semctl(id, 0, IPC_RMID);
+		if (id >= 0 && id == want)
+			sysv.nr_obj--;
 		ckpt_fail(err, "cannot restore %s: making SysV %s %d (key 0x%08x) again failed: %s",
 			  r->name, what, want, (unsigned int)key,
 			  err == -EBUSY ? "the id is taken" : strerror(-err));
@@ -1752,6 +1798,13 @@ static void sysv_undo(void)
 		if (sysv.seg[i].created)
 			shmctl(sysv.seg[i].s.id, IPC_RMID, NULL);
 	}
+	for (i = 0; i < sysv.nr_obj && !sysv.done; i++) {
+		if (sysv.obj[i].is_sem)
+			semctl(sysv.obj[i].id, 0, IPC_RMID);
+		else
+			msgctl(sysv.obj[i].id, IPC_RMID, NULL);
+	}
+	free(sysv.obj);
 	free(sysv.seg);
 	memset(&sysv, 0, sizeof(sysv));
 }

@@ -17,6 +17,9 @@
  *                      the refused checkpoint did not touch, and removes
  *                      it)
  *   sysvshm rm ID      remove segment ID (the case's ipcrm)
+ *   sysvshm rmmsg ID   remove message queue ID
+ *   sysvshm rmsem ID   remove semaphore set ID
+ *   sysvshm squatmsg ID, squatsem ID: a queue or set with id ID
  *   sysvshm squat ID   make a segment with id ID and key 0x0dead000
  *                      (through shm_next_id), for the collision test
  *
@@ -246,16 +249,23 @@ static int user(int msgq)
 	return 0;
 }
 
-static int squat(int want)
+static int squat(int want, const char *what)
 {
-	int fd = open("/proc/sys/kernel/shm_next_id", O_WRONLY), id;
-	char buf[16];
+	char buf[16], path[64];
+	int fd, id;
 
+	snprintf(path, sizeof(path), "/proc/sys/kernel/%s_next_id", what);
+	fd = open(path, O_WRONLY);
 	snprintf(buf, sizeof(buf), "%d", want);
 	if (fd < 0 || write(fd, buf, strlen(buf)) < 0)
-		die("shm_next_id: %s", strerror(errno));
+		die("%s: %s", path, strerror(errno));
 	close(fd);
-	id = make_seg(SQUAT_KEY, PAGE, 0600);
+	if (!strcmp(what, "msg"))
+		id = msgget(IPC_PRIVATE, 0600);
+	else if (!strcmp(what, "sem"))
+		id = semget(IPC_PRIVATE, 1, 0600);
+	else
+		id = make_seg(SQUAT_KEY, PAGE, 0600);
 	if (id != want)
 		die("got id %d, not %d", id, want);
 	return 0;
@@ -267,12 +277,19 @@ int main(int argc, char **argv)
 
 	if (argc != 3)
 		die("usage: sysvshm one|tree DIR, or rm|squat ID");
-	if (!strcmp(argv[1], "rm") || !strcmp(argv[1], "squat")) {
+	if (!strcmp(argv[1], "rm") || !strncmp(argv[1], "squat", 5) ||
+	    !strcmp(argv[1], "rmmsg") || !strcmp(argv[1], "rmsem")) {
 		id = parse_ll(argv[2]);
 		if (id < 0)
 			die("bad id %s", argv[2]);
 		if (argv[1][0] == 's')
-			return squat((int)id);
+			return squat((int)id, argv[1][5] ? argv[1] + 5 : "shm");
+		if (!strcmp(argv[1], "rmmsg") && msgctl((int)id, IPC_RMID, NULL))
+			die("IPC_RMID queue %lld: %s", id, strerror(errno));
+		if (!strcmp(argv[1], "rmsem") && semctl((int)id, 0, IPC_RMID))
+			die("IPC_RMID set %lld: %s", id, strerror(errno));
+		if (argv[1][2])
+			return 0;
 		if (shmctl((int)id, IPC_RMID, NULL))
 			die("IPC_RMID %lld: %s", id, strerror(errno));
 		return 0;
