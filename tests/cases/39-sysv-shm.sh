@@ -9,6 +9,9 @@
 # same image again while another segment holds the id: refused with
 # EEXIST naming the id, nothing restored.  A parent and child sharing a
 # segment: same shmid after restart, and they still talk through it.
+# A SYSVDATA record reaching past its segment: refused (EBADMSG, the
+# record named) by restart reading a file and by the module reading a
+# stream.
 # timeout: 240
 . "$(dirname "$0")/lib.sh"
 require_module
@@ -60,6 +63,24 @@ grep -q "id $id is taken by another segment" restart2.err ||
 	fail "the refusal does not name segment $id: $(cat restart2.err)"
 proc_gone "$PROG_PID" || fail "pid $PROG_PID was restored anyway"
 log "collision: refused with $e"
+
+# ---- corrupt SysV records: refused by restart and by the module ----
+# a SYSVDATA record reaching past its segment (CRC fixed): restart reads
+# the file first and refuses it; streamed, the module refuses it
+o=$(imgedit walk img.again | awk '$2 == "SYSVDATA" { print $1; exit }')
+[ -n "$o" ] || fail "imgedit finds no SYSVDATA record"
+cp img.again bad.img
+imgedit set bad.img $((o + 16 + 8)) 8 1048576 || fail "imgedit set"
+restart --wait bad.img </dev/null >bad1.out 2>bad1.err &&
+	fail "restart took a SYSVDATA record past its segment"
+expect_err EBADMSG bad1.err >/dev/null
+grep -q "SYSVDATA" bad1.err || fail "the refusal does not name the record: $(cat bad1.err)"
+cat bad.img | restart --wait >bad2.out 2>bad2.err &&
+	fail "a streamed restore took a SYSVDATA record past its segment"
+expect_err EBADMSG bad2.err >/dev/null
+grep -q "SYSVDATA" bad2.err || fail "the module's refusal does not name the record: $(cat bad2.err)"
+proc_gone "$PROG_PID" || fail "pid $PROG_PID was restored from a corrupt image"
+log "corrupt SYSVDATA: refused by restart and by the module"
 cd .. || fail "cd"
 
 # ---- a tree ----
