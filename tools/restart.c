@@ -1992,6 +1992,11 @@ static int tree_read_image(struct restart *r)
 		} else if (img.rec.type == CKPT_REC_THREAD ||
 			   img.rec.type == CKPT_REC_TIMERS) {
 			err = tree_take_rec(&m->ctx, &img);
+			if (err)
+				snprintf(img.error.msg, sizeof(img.error.msg),
+					 "%s record at offset %" PRIu64 ": %s",
+					 ckpt_rec_name(img.rec.type),
+					 img.rec_offset, strerror(-err));
 		}
 	}
 	if (err < 0)
