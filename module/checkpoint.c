@@ -259,9 +259,6 @@ static int ckpt_check_target(struct ckpt_dump *d, struct ckpt_member *m,
 	 */
 	if (!ckpt_same_namespaces(m->task))
 		return ckpt_fail(e, CKPT_OBJ_TASK, -EOPNOTSUPP);
-	/* A tree's processes are single-threaded for now. */
-	if (d->nr_members > 1 && n != 1)
-		return ckpt_fail(e, CKPT_OBJ_TASK, -EOPNOTSUPP);
 	for (i = 0; i < m->nr_threads; i++) {
 		struct task_struct *t = m->threads[i];
 
@@ -285,7 +282,7 @@ static int ckpt_dump_one(struct ckpt_dump *d)
 		ckpt_dump_rlimits, ckpt_dump_sigpending, ckpt_dump_pipes,
 		ckpt_dump_timers, ckpt_dump_threads, ckpt_dump_ghosts,
 		ckpt_dump_fdstates, ckpt_dump_shmems, ckpt_dump_socks,
-		ckpt_dump_seccomp,
+		ckpt_dump_sysvshm, ckpt_dump_seccomp,
 		ckpt_dump_pages,
 	};
 	unsigned int i;
@@ -354,6 +351,7 @@ static int ckpt_dump_all(struct ckpt_dump *d)
 		xa_init(&d->shmems);
 		d->shmem_bytes = 0;
 		err = ckpt_dump_one(d);
+		ckpt_sysvshm_destroy(d);
 		ckpt_shmems_destroy(d);
 		ckpt_fdstates_destroy(d);
 		ckpt_ghosts_destroy(d);
@@ -515,7 +513,9 @@ static int ckpt_checkpoint_args_ok(const struct ckpt_checkpoint_args *a)
 	if ((a->flags & CKPT_CHECKPOINT_DIRTY_ONLY) &&
 	    !IS_ENABLED(CONFIG_MEM_SOFT_DIRTY))
 		return -EOPNOTSUPP;
-	if (a->reserved || a->reserved2 || a->pid <= 0)
+	if (a->reserved || a->reserved2 || a->reserved3 || a->pid <= 0)
+		return -EINVAL;
+	if (!a->ipc_recs != !a->ipc_len || a->ipc_len > CKPT_SYSV_IPC_MAX)
 		return -EINVAL;
 	if (a->flags & CKPT_CHECKPOINT_TREE) {
 		if (!a->pids || !a->nr_pids || a->nr_pids > CKPT_MAX_TREE)
@@ -630,6 +630,19 @@ long ckpt_ioctl_checkpoint(void __user *uarg)
 	err = ckpt_out_init(&d.out, out);
 	if (err)
 		goto out_scratch;
+	if (a.flags & CKPT_CHECKPOINT_IPC_NS)
+		d.out.hdr_flags |= CKPT_IMAGE_IPC_NS;
+	if (a.ipc_len) {
+		d.ipc_recs = vmemdup_user(u64_to_user_ptr(a.ipc_recs),
+					  a.ipc_len);
+		err = IS_ERR(d.ipc_recs) ? PTR_ERR(d.ipc_recs) :
+		      ckpt_sysv_ipc_check(d.ipc_recs, a.ipc_len);
+		if (IS_ERR(d.ipc_recs))
+			d.ipc_recs = NULL;
+		if (err)
+			goto out_ipc;
+		d.ipc_len = a.ipc_len;
+	}
 
 	ckpt_pipes_init(&d);
 	ckpt_socks_init(&d);
@@ -637,10 +650,14 @@ long ckpt_ioctl_checkpoint(void __user *uarg)
 	xa_init(&d.ghosts);
 	xa_init(&d.shanon);
 	d.dirty_only = !!(a.flags & CKPT_CHECKPOINT_DIRTY_ONLY);
+	xa_init(&d.sysv_seen);
+	xa_init(&d.sysv_todo);
 	ckpt_event(CKPT_EV_CHECKPOINT_START, task_tgid_nr(d.members[0].task),
 		   0, 0);
 	err = ckpt_checkpoint_members(&d, a.flags, &at, &at_pid);
 	xa_destroy(&d.shanon);
+	xa_destroy(&d.sysv_seen);
+	ckpt_sysvshm_destroy(&d);
 	xa_destroy(&d.files_seen);
 	ckpt_pipes_destroy(&d);
 	ckpt_socks_destroy(&d);
@@ -650,6 +667,8 @@ long ckpt_ioctl_checkpoint(void __user *uarg)
 	a.bytes_written = d.out.written;
 	if (err && d.out.failed)
 		ckpt_fail(&d.err, CKPT_OBJ_OUTPUT, err);
+out_ipc:
+	kvfree(d.ipc_recs);
 	ckpt_out_destroy(&d.out);
 out_scratch:
 	free_page((unsigned long)d.scratch);

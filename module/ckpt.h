@@ -29,6 +29,8 @@
 
 struct file;
 struct mm_struct;
+struct ipc_ids;
+struct kern_ipc_perm;
 struct page;
 struct bio_vec;
 
@@ -75,6 +77,12 @@ struct ckpt_ksyms {
 	long (*seccomp_get_metadata)(struct task_struct *task,
 				     unsigned long size, void __user *data);
 	void *sys_seccomp;
+	/* sysvipc.c: optional (NULL: SysV shared memory is refused) */
+	const struct file_operations *shm_fops;
+	long (*do_shmat)(int shmid, char __user *shmaddr, int shmflg,
+			 unsigned long *raddr, unsigned long shmlba);
+	struct kern_ipc_perm *(*ipc_obtain_object_idr)(struct ipc_ids *ids,
+						      int id);
 };
 extern struct ckpt_ksyms ckpt_ksyms;
 int ckpt_ksyms_init(void);
@@ -140,6 +148,7 @@ struct ckpt_out {
 	loff_t pos;
 	bool stream;		/* no file position (pipe, socket) */
 	bool failed;		/* writing the fd failed */
+	u64 hdr_flags;		/* CKPT_IMAGE_* */
 	u64 written;
 	u64 nr_records;
 	u64 nr_pages;
@@ -232,6 +241,11 @@ struct ckpt_dump {
 	u64 sock_bytes;		/* unread socket data saved */
 	u32 sock_records;	/* SOCKDATA records, at most */
 	bool dirty_only;	/* CKPT_CHECKPOINT_DIRTY_ONLY */
+	struct xarray sysv_seen;	/* SysV segments saved, tree-wide */
+	struct xarray sysv_todo;	/* and to save with this process */
+	u64 sysv_bytes;
+	void *ipc_recs;		/* SYSVSEM and SYSVMSG records, checked */
+	u32 ipc_len;
 };
 
 /* A task's metadata, read from the image and validated, before the
@@ -388,6 +402,9 @@ struct ckpt_restore {
 	u32 nr_sockdata;
 	u32 sock_bytes;
 	struct ckpt_socks *socks_made;	/* tree: kept for later processes */
+	struct ckpt_rec_sysvshm *sysvshm;	/* SysV segments */
+	u32 nr_sysvshm;
+	u64 sysv_bytes;
 	u64 seen;		/* bit per record type */
 	u32 last_type;		/* records come in type order */
 	u64 rec_off[CKPT_REC_MAX + 1];	/* offset of each singleton */
@@ -530,23 +547,30 @@ struct file *ckpt_sock_file(const struct ckpt_restore *r,
 			    struct ckpt_socks *t,
 			    const struct ckpt_rec_file *rec);
 
-/*
- * Position of a record type in a task's record order: the types numbered
- * after TREE come between SHMDATA and PAGES, by number.
- */
-static inline u32 ckpt_rec_rank(u32 type)
-{
-	/* Types after TREE: metadata between SHMDATA and PAGES, in order. */
-	if (type > CKPT_REC_TREE)
-		return (CKPT_REC_SHMDATA << 8) + type - CKPT_REC_TREE;
-	return type << 8;
-}
+/* sysvipc.c: SysV shared memory */
+bool ckpt_is_sysvshm(struct file *f);
+int ckpt_sysvshm_vma(struct ckpt_dump *d, struct vm_area_struct *vma,
+		     struct ckpt_rec_vma *v);
+int ckpt_dump_sysvshm(struct ckpt_dump *d);
+void ckpt_sysvshm_destroy(struct ckpt_dump *d);
+int ckpt_take_sysvshm(struct ckpt_restore *r, const void *p, u32 len);
+int ckpt_take_sysvdata(struct ckpt_restore *r, const void *p, u32 len);
+int ckpt_sysv_ipc_rec_ok(u32 type, const void *p, u32 len);
+int ckpt_sysv_ipc_check(const void *buf, u32 len);
+int ckpt_check_sysvshm(struct ckpt_restore *r);
+int ckpt_sysvshm_present(struct ckpt_restore *r);
+int ckpt_map_sysvshm(struct ckpt_restore *r,
+		     const struct ckpt_restore_vma *v);
+const struct ckpt_rec_sysvshm *ckpt_tree_sysvshm(const struct ckpt_restore *r,
+						 s32 id);
 
 /* tree.c: the restore of an image of a process tree */
 int ckpt_tree_prepare(struct ckpt_restore *r);
 int ckpt_tree_check_member(struct ckpt_restore *r);
 void ckpt_tree_free(struct ckpt_tree *tree);
 long ckpt_tree_restore_task(struct file *file, struct ckpt_restore *r0);
+long ckpt_tree_restore_thread(struct file *file, struct ckpt_restore *r0);
+long ckpt_restore_thread_claimed(struct ckpt_restore *r);
 long ckpt_tree_wait(struct ckpt_restore *r0,
 		    struct ckpt_restore_wait_args *a);
 int ckpt_tree_check_file(const struct ckpt_restore *r,

@@ -128,6 +128,7 @@ int ckpt_write_header(struct ckpt_out *out, u64 xfeatures, u32 xstate_size,
 	h.xfeatures = xfeatures;
 	h.xstate_size = xstate_size;
 	h.nr_tasks = nr_tasks;
+	h.flags = out->hdr_flags;
 	h.time_ns = ktime_get_real_ns();
 	strscpy(h.release, init_utsname()->release, sizeof(h.release));
 	strscpy(h.build, init_utsname()->version, sizeof(h.build));
@@ -330,7 +331,7 @@ int ckpt_read_header(struct ckpt_in *in, struct ckpt_image_header *h)
 	if (ckpt_csum2(h, sizeof(*h), NULL, 0) != csum)
 		return -EBADMSG;
 	h->csum = csum;
-	if (h->flags || h->reserved)
+	if ((h->flags & ~CKPT_IMAGE_FLAGS) || h->reserved)
 		return -EBADMSG;
 	return 0;
 }

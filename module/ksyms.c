@@ -75,6 +75,16 @@ int ckpt_ksyms_init(void)
 	};
 	unsigned int i;
 
+	/* SysV shared memory: without these, it is refused as before. */
+	ckpt_ksyms.shm_fops = (void *)ckpt_lookup_name("shm_file_operations");
+	ckpt_ksyms.do_shmat = (void *)ckpt_lookup_name("do_shmat");
+	ckpt_ksyms.ipc_obtain_object_idr =
+		(void *)ckpt_lookup_name("ipc_obtain_object_idr");
+	if (!ckpt_ksyms.shm_fops || !ckpt_ksyms.do_shmat ||
+	    !ckpt_ksyms.ipc_obtain_object_idr) {
+		pr_warn(CKPT_PFX "SysV shared memory symbols not found: segments will be refused\n");
+		ckpt_ksyms.shm_fops = NULL;
+	}
 	for (i = 0; i < ARRAY_SIZE(syms); i++) {
 		*syms[i].ptr = (void *)ckpt_lookup_name(syms[i].name);
 		if (!*syms[i].ptr) {

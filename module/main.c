@@ -67,6 +67,8 @@ static long ckpt_ioctl_version(void __user *uarg)
 		     CKPT_FEAT_SECCOMP;
 	if (IS_ENABLED(CONFIG_MEM_SOFT_DIRTY))
 		v.features |= CKPT_FEAT_PRECOPY;
+	if (ckpt_ksyms.shm_fops)
+		v.features |= CKPT_FEAT_SYSV_SHM;
 	v.checkpoint_flags = CKPT_CHECKPOINT_FLAGS_ALL;
 	if (!IS_ENABLED(CONFIG_MEM_SOFT_DIRTY))
 		v.checkpoint_flags &= ~(u64)CKPT_CHECKPOINT_DIRTY_ONLY;

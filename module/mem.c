@@ -80,6 +80,8 @@ static int ckpt_vma_kind(struct vm_area_struct *vma)
 		return -EOPNOTSUPP;
 	if (is_vm_hugetlb_page(vma))
 		return -EOPNOTSUPP;
+	if (ckpt_is_sysvshm(vma->vm_file))
+		return CKPT_VMA_SYSVSHM;
 	if ((vma->vm_flags & VM_MAYSHARE) && ckpt_is_shared_anon(vma))
 		return CKPT_VMA_SHARED_ANON;
 	if (vma->vm_flags & VM_MAYSHARE) {
@@ -181,6 +183,14 @@ static int ckpt_dump_vma(struct ckpt_dump *d, struct vm_area_struct *vma)
 		v.pgoff = vma->vm_pgoff;
 		v.ino = file_inode(vma->vm_file)->i_ino;
 		v.size = i_size_read(file_inode(vma->vm_file));
+	}
+	if (kind == CKPT_VMA_SYSVSHM) {
+		int err = ckpt_sysvshm_vma(d, vma, &v);
+
+		if (err) {
+			d->err.addr = vma->vm_start;
+			return ckpt_fail(&d->err, CKPT_OBJ_VMA, err);
+		}
 	}
 	if (kind == CKPT_VMA_SHARED_ANON) {
 		struct inode *inode = file_inode(vma->vm_file);
@@ -713,6 +723,8 @@ static int ckpt_check_vma(const struct ckpt_restore_vma *v, u64 prev_end)
 		    PAGE_ALIGN(r->size) != r->end - r->start)
 			return -EBADMSG;
 		return v->path ? -EBADMSG : 0;
+	case CKPT_VMA_SYSVSHM:	/* its segment: ckpt_check_sysvshm() */
+		return v->path ? -EBADMSG : 0;
 	case CKPT_VMA_ANON:
 	case CKPT_VMA_VDSO:
 	case CKPT_VMA_VVAR:
@@ -1051,6 +1063,8 @@ int ckpt_restore_mm(struct ckpt_restore *r)
 			err = ckpt_map_shmem(r, v);
 		else if (v->rec.kind == CKPT_VMA_SHARED_ANON)
 			err = ckpt_map_shanon(r, v);
+		else if (v->rec.kind == CKPT_VMA_SYSVSHM)
+			err = ckpt_map_sysvshm(r, v);
 		else
 			err = ckpt_map_vma(v, &last, &last_v);
 		if (!err)

@@ -58,6 +58,7 @@ void ckpt_restore_free(struct ckpt_restore *r)
 	ckpt_shanon_free(r);
 	ckpt_free_threads(r);
 	ckpt_free_seccomp(r);
+	kvfree(r->sysvshm);
 	kfree(r->cwd);
 	kfree(r->exe);
 	ckpt_in_destroy(&r->in);
@@ -186,11 +187,13 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		       type == CKPT_REC_GHOSTDATA || type == CKPT_REC_FDSTATE ||
 		       type == CKPT_REC_SHMEM || type == CKPT_REC_SHMDATA ||
 		       type == CKPT_REC_SOCKET || type == CKPT_REC_SOCKDATA ||
+		       type == CKPT_REC_SYSVSHM || type == CKPT_REC_SYSVDATA ||
+		       type == CKPT_REC_SYSVSEM || type == CKPT_REC_SYSVMSG ||
 		       type == CKPT_REC_SECCOMP;
 
 	/* TASK first, then types in order; only some repeat. */
 	if (type > CKPT_REC_MAX || type == CKPT_REC_TREE ||
-	    ckpt_rec_rank(type) < ckpt_rec_rank(r->last_type) ||
+	    CKPT_REC_ORDER(type) < CKPT_REC_ORDER(r->last_type) ||
 	    (type == r->last_type && !repeats) ||
 	    (!r->last_type && type != CKPT_REC_TASK))
 		return -EBADMSG;
@@ -275,6 +278,15 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		return ckpt_take_socket(r, p, len);
 	case CKPT_REC_SOCKDATA:
 		return ckpt_take_sockdata(r, p, len);
+	case CKPT_REC_SYSVSHM:
+		return ckpt_take_sysvshm(r, p, len);
+	case CKPT_REC_SYSVDATA:
+		return ckpt_take_sysvdata(r, p, len);
+	case CKPT_REC_SYSVSEM:
+	case CKPT_REC_SYSVMSG:
+		/* restart(1) makes them; the first process's records only */
+		return r->member ? -EBADMSG :
+		       ckpt_sysv_ipc_rec_ok(type, p, len);
 	default:
 		return -EBADMSG;
 	}
@@ -328,7 +340,7 @@ static int ckpt_check_all(struct ckpt_restore *r)
 		ckpt_check_task, ckpt_check_mm, ckpt_check_files,
 		ckpt_check_fdstates, ckpt_check_shmems, ckpt_check_pipes, ckpt_check_ghosts, ckpt_check_cpu,
 		ckpt_check_socks,
-		ckpt_check_threads, ckpt_check_seccomp,
+		ckpt_check_threads, ckpt_check_sysvshm, ckpt_check_seccomp,
 	};
 	unsigned int i;
 	int err = 0;
@@ -438,6 +450,7 @@ static void ckpt_prepare_out(struct ckpt_restore_args *a,
 	a->nr_timers = r->have_timers ? r->timers.nr_posix : 0;
 	a->monotonic_ns = r->have_timers ? r->timers.monotonic_ns : 0;
 	a->boottime_ns = r->have_timers ? r->timers.boottime_ns : 0;
+	a->image_flags = r->hdr.flags;
 }
 
 long ckpt_ioctl_restore_prepare(struct ckpt_file *cf, void __user *uarg)
@@ -526,7 +539,8 @@ int ckpt_check_restorer(struct ckpt_restore *r)
 			return -EBUSY;
 		msleep(20);
 	}
-	return ckpt_vdso_matches(r);
+	left = ckpt_vdso_matches(r);
+	return left ? left : ckpt_sysvshm_present(r);
 }
 
 static int ckpt_restore_self(struct ckpt_restore *r)
@@ -728,22 +742,17 @@ static struct ckpt_restore_thread *ckpt_claim_thread(struct ckpt_restore *r)
 	return t;
 }
 
-long ckpt_ioctl_restore_thread(struct file *file, void __user *uarg)
+/*
+ * The calling thread, of the process @r restores, claims its THREAD
+ * record and waits for the process (the tree) to be restored; then it
+ * restores itself.
+ */
+long ckpt_restore_thread_claimed(struct ckpt_restore *r)
 {
-	struct ckpt_file *cf = file->private_data;
 	struct ckpt_restore_thread *t;
-	struct ckpt_restore *r;
 	sigset_t all;
 	int err;
 
-	err = ckpt_copy_empty_args(uarg);
-	if (err)
-		return err;
-	r = ckpt_prepared(cf);
-	if (!r)
-		return -ENOENT;
-	if (r->tree)
-		return -ENOENT;		/* no threads in trees yet */
 	if (task_tgid_vnr(current) != r->task.pid ||
 	    thread_group_leader(current))
 		return -ESRCH;
@@ -762,4 +771,21 @@ long ckpt_ioctl_restore_thread(struct file *file, void __user *uarg)
 	if (err)
 		force_sig(SIGKILL);
 	return err;
+}
+
+long ckpt_ioctl_restore_thread(struct file *file, void __user *uarg)
+{
+	struct ckpt_file *cf = file->private_data;
+	struct ckpt_restore *r;
+	int err;
+
+	err = ckpt_copy_empty_args(uarg);
+	if (err)
+		return err;
+	r = ckpt_prepared(cf);
+	if (!r)
+		return -ENOENT;
+	if (r->tree)
+		return ckpt_tree_restore_thread(file, r);
+	return ckpt_restore_thread_claimed(r);
 }

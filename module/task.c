@@ -439,11 +439,6 @@ int ckpt_dump_timers(struct ckpt_dump *d)
 		return ckpt_fail(&d->err, CKPT_OBJ_TASK, err);
 	}
 	ckpt_read_clocks(d->task, tm);
-	/* restart re-creates the timers of a single process only, so far */
-	if (tm->nr_posix && d->nr_members > 1) {
-		kvfree(tm);
-		return ckpt_fail(&d->err, CKPT_OBJ_TASK, -EOPNOTSUPP);
-	}
 	err = ckpt_write_rec(&d->out, CKPT_REC_TIMERS, tm, sizeof(*tm) +
 			     tm->nr_posix * sizeof(struct ckpt_rec_posix_timer));
 	kvfree(tm);

@@ -39,6 +39,7 @@ struct ckpt_tree {
 	u32 *nr_opened;
 	struct ckpt_pipes **pipes;	/* [nr]: pipes each made */
 	struct mutex lock;		/* protects what follows */
+	struct ckpt_restore **ready;	/* [nr]: metadata read, for threads */
 	u32 turn;			/* whose turn it is to restore */
 	bool over;			/* all restored, or one failed */
 	int result;
@@ -79,6 +80,7 @@ void ckpt_tree_free(struct ckpt_tree *t)
 	kfree(t->opened);
 	kfree(t->nr_opened);
 	kfree(t->pipes);
+	kfree(t->ready);
 	kfree(t);
 }
 
@@ -167,8 +169,9 @@ int ckpt_tree_prepare(struct ckpt_restore *r)
 	t->opened = kcalloc(n, sizeof(*t->opened), GFP_KERNEL);
 	t->nr_opened = kcalloc(n, sizeof(*t->nr_opened), GFP_KERNEL);
 	t->pipes = kcalloc(n, sizeof(*t->pipes), GFP_KERNEL);
+	t->ready = kcalloc(n, sizeof(*t->ready), GFP_KERNEL);
 	if (!t->tasks || !t->rst || !t->claimed || !t->opened ||
-	    !t->nr_opened || !t->pipes)
+	    !t->nr_opened || !t->pipes || !t->ready)
 		return -ENOMEM;
 	t->rst[0] = r;
 	return ckpt_tree_ok(t) ? 0 : -EBADMSG;
@@ -184,13 +187,6 @@ int ckpt_tree_check_member(struct ckpt_restore *r)
 	tt = &r->tree->tasks[r->member];
 	if (r->task.pid != tt->pid || r->task.tid != tt->pid)
 		return ckpt_bad(r, CKPT_REC_TASK, -EBADMSG);
-	/* The restart tool does not create threads in trees yet. */
-	if (r->nr_threads)
-		return ckpt_bad_rec(r, CKPT_REC_THREAD, r->threads[0].offset,
-				    -EOPNOTSUPP);
-	/* Nor POSIX timers. */
-	if (r->have_timers && r->timers.nr_posix)
-		return ckpt_bad(r, CKPT_REC_TIMERS, -EOPNOTSUPP);
 	return 0;
 }
 
@@ -278,6 +274,20 @@ struct file *ckpt_tree_shanon(const struct ckpt_restore *r, u64 ino)
 		for (i = 0; t->rst[j] && i < t->rst[j]->nr_shanon; i++)
 			if (t->rst[j]->shanon[i].ino == ino)
 				return t->rst[j]->shanon[i].file;
+	return NULL;
+}
+
+/* The SYSVSHM record of segment @id an earlier process saved, or NULL. */
+const struct ckpt_rec_sysvshm *ckpt_tree_sysvshm(const struct ckpt_restore *r,
+						 s32 id)
+{
+	struct ckpt_tree *t = r->tree;
+	u32 j, i;
+
+	for (j = 0; t && j < r->member; j++)
+		for (i = 0; t->rst[j] && i < t->rst[j]->nr_sysvshm; i++)
+			if (t->rst[j]->sysvshm[i].id == id)
+				return &t->rst[j]->sysvshm[i];
 	return NULL;
 }
 
@@ -383,6 +393,28 @@ static int ckpt_tree_check_links(struct ckpt_tree *t, u32 k,
 	return 0;
 }
 
+/*
+ * The threads of process @k wait in CKPT_IOC_RESTORE_THREAD until its
+ * metadata is read (ckpt_tree_publish()), then until it is restored and
+ * the whole tree goes, or fails (ckpt_tree_go()).
+ */
+static void ckpt_tree_publish(struct ckpt_tree *t, u32 k,
+			      struct ckpt_restore *r)
+{
+	mutex_lock(&t->lock);
+	t->ready[k] = r;
+	mutex_unlock(&t->lock);
+	wake_up_all(&t->wq);
+}
+
+static void ckpt_tree_go(struct ckpt_restore *r, int err)
+{
+	mutex_lock(&r->lock);
+	r->result = err;
+	mutex_unlock(&r->lock);
+	complete_all(&r->go);
+}
+
 static long ckpt_tree_member(struct ckpt_tree *t, u32 k,
 			     struct ckpt_restore *r0)
 {
@@ -407,26 +439,31 @@ static long ckpt_tree_member(struct ckpt_tree *t, u32 k,
 			return err;
 		}
 	}
+	ckpt_tree_publish(t, k, r);
 	err = ckpt_tree_check_links(t, k, &r->err);
 	if (!err)
 		err = ckpt_check_restorer(r);
 	if (err) {
 		ckpt_fail(&r->err, CKPT_OBJ_TASK, err);
 		ckpt_tree_fail(t, k, &r->err, err);
+		ckpt_tree_go(r, err);
 		return err;
 	}
 	err = ckpt_become(r);
 	if (err) {
 		ckpt_tree_fail(t, k, &r->err, err);
+		ckpt_tree_go(r, err);
 		return err;
 	}
 	ckpt_tree_done(t, k);
 	/* All go together, or die together. */
 	if (wait_for_completion_killable(&t->all)) {
 		ckpt_tree_fail(t, k, NULL, -EINTR);
+		ckpt_tree_go(r, -EINTR);
 		return -EINTR;
 	}
 	err = READ_ONCE(t->result);
+	ckpt_tree_go(r, err);
 	if (err)
 		force_sig(SIGKILL);
 	/* All are restored: their mappings hold the shared memory now. */
@@ -457,6 +494,36 @@ long ckpt_tree_restore_task(struct file *file, struct ckpt_restore *r0)
 	/* The tree lives as long as this file: hold it until we are done. */
 	get_file(file);
 	err = ckpt_tree_member(t, k, r0);
+	fput(file);
+	return err;
+}
+
+/*
+ * CKPT_IOC_RESTORE_THREAD in a tree: the caller is a thread (created with
+ * its TID) of process @k; it waits until that process's metadata is read,
+ * claims its THREAD record, and becomes it once the tree goes.
+ */
+long ckpt_tree_restore_thread(struct file *file, struct ckpt_restore *r0)
+{
+	struct ckpt_tree *t = r0->tree;
+	struct ckpt_restore *r;
+	int k, err;
+
+	if (thread_group_leader(current))
+		return -ESRCH;
+	k = ckpt_tree_index(t, task_tgid_vnr(current), t->nr);
+	if (k < 0 || ckpt_tree_zombie(t, k))
+		return -ESRCH;
+	get_file(file);
+	err = wait_event_killable(t->wq, READ_ONCE(t->ready[k]) ||
+					 READ_ONCE(t->over));
+	mutex_lock(&t->lock);
+	r = t->ready[k];
+	if (!err && !r)
+		err = -ECANCELED;	/* the tree failed before our turn */
+	mutex_unlock(&t->lock);
+	if (!err)
+		err = ckpt_restore_thread_claimed(r);
 	fput(file);
 	return err;
 }

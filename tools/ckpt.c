@@ -20,7 +20,11 @@
 #include <string.h>
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/msg.h>
 #include <sys/pidfd.h>
+#include <sys/sem.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -33,12 +37,20 @@
 #include "precopy.h"
 #include "util.h"
 
+#define CKPT_MAX_NAMED	64
+
 struct ckpt_opts {
 	pid_t pid;
 	unsigned int flags;		/* CKPT_CHECKPOINT_* */
 	const char *output;		/* NULL or "-": stdout */
 	int verbose;
 	int tree;			/* PID and its descendants */
+	int ipc_ns;			/* they have their own IPC namespace */
+	void *ipc_recs;			/* its semaphores and message queues */
+	uint32_t ipc_len;
+	/* --sysv-ipc: semaphore sets and queues of our namespace to save */
+	int32_t named_sem[CKPT_MAX_NAMED], named_msg[CKPT_MAX_NAMED];
+	unsigned int nr_named_sem, nr_named_msg;
 };
 
 struct ckpt_out {
@@ -65,6 +77,11 @@ static void usage(FILE *f)
 		"                     image, frozen together (restart recreates\n"
 		"                     the tree with every PID, group and session)\n"
 		"  -v, --verbose      report the image size and time taken\n"
+		"  --sysv-ipc sem:ID,msg:ID,...\n"
+		"                     also save these SysV semaphore sets and\n"
+		"                     message queues of your IPC namespace\n"
+		"                     (those of a process's own IPC namespace are\n"
+		"                     all saved anyway)\n"
 		"By default the process keeps running.\n"
 		"\n"
 		"migrate  move PID to DEST (vsock:CID:PORT, tcp:HOST:PORT, HOST:PORT\n"
@@ -85,6 +102,30 @@ static int usage_error(const char *msg, const char *arg)
 	return CKPT_EXIT_USAGE;
 }
 
+/* "sem:3,msg:0": the objects --sysv-ipc names. */
+static int parse_named(const char *list, struct ckpt_opts *o)
+{
+	const char *p = list;
+	char *end;
+	long id;
+
+	while (*p) {
+		int sem = !strncmp(p, "sem:", 4), msg = !strncmp(p, "msg:", 4);
+		unsigned int *n = sem ? &o->nr_named_sem : &o->nr_named_msg;
+
+		if (!sem && !msg)
+			return -1;
+		errno = 0;
+		id = strtol(p + 4, &end, 10);
+		if (errno || end == p + 4 || id < 0 || id > INT32_MAX ||
+		    (*end && *end != ',') || *n >= CKPT_MAX_NAMED)
+			return -1;
+		(sem ? o->named_sem : o->named_msg)[(*n)++] = (int32_t)id;
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct ckpt_opts *o)
 {
 	static const struct option longopts[] = {
@@ -93,6 +134,7 @@ static int parse_args(int argc, char **argv, struct ckpt_opts *o)
 		{ "stop", no_argument, NULL, 's' },
 		{ "tree", no_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "sysv-ipc", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -114,6 +156,11 @@ static int parse_args(int argc, char **argv, struct ckpt_opts *o)
 			break;
 		case 't':
 			o->tree = 1;
+			break;
+		case 'I':
+			if (parse_named(optarg, o))
+				return usage_error("bad --sysv-ipc list, expected sem:ID or msg:ID, comma-separated",
+						   optarg);
 			break;
 		case 'h':
 			usage(stdout);
@@ -389,7 +436,10 @@ static void report_vma(const struct ckpt_checkpoint_args *a, int err)
 
 	if (ckpt_proc_vma_name(at, a->err_addr, name, sizeof(name)))
 		snprintf(name, sizeof(name), "?");
-	if (err == -EOPNOTSUPP && !strncmp(name, "/dev/zero", 9))
+	if (err == -EOPNOTSUPP && !strncmp(name, "/SYSV", 5))
+		ckpt_fail(err, "cannot checkpoint %s: mapping at 0x%llx (%s) is a SysV shared memory segment attached in part, with a changed protection, or too large, which is not supported yet",
+			  who, (unsigned long long)a->err_addr, name);
+	else if (err == -EOPNOTSUPP && !strncmp(name, "/dev/zero", 9))
 		ckpt_fail(err, "cannot checkpoint %s: mapping at 0x%llx is shared anonymous memory mapped by a process outside the %s too, or only in part, which is not supported yet",
 			  who, (unsigned long long)a->err_addr,
 			  (a->flags & CKPT_CHECKPOINT_TREE) ? "tree" :
@@ -412,7 +462,7 @@ static int proc_zombie(pid_t pid)
 	return p && p[1] == ' ' && p[2] == 'Z';
 }
 
-static void report_task(const struct ckpt_checkpoint_args *a, int err)
+static void report_task(int err)
 {
 	long val = 0;
 
@@ -420,17 +470,13 @@ static void report_task(const struct ckpt_checkpoint_args *a, int err)
 		ckpt_fail(err, "cannot checkpoint %s: it is a zombie (exited, not yet waited for by its parent), which cannot be saved yet",
 			  who);
 		ckpt_hint("let its parent reap it (wait) first");
-	} else if (err == -EOPNOTSUPP && (a->flags & CKPT_CHECKPOINT_TREE) &&
-		   !ckpt_proc_status_field(at, "Threads", &val) && val > 1) {
-		ckpt_fail(err, "cannot checkpoint %s: it has %ld threads; multi-threaded processes in a tree cannot be saved yet",
-			  who, val);
 	} else if (err == -EPERM &&
 		   !ckpt_proc_status_field(at, "Seccomp", &val) && val == 2) {
 		ckpt_fail(err, "cannot checkpoint %s: it runs under seccomp filters, which only a checkpointer with CAP_SYS_ADMIN (and not itself under seccomp) may read",
 			  who);
 		ckpt_hint("run ckpt as root");
 	} else if (err == -EOPNOTSUPP) {
-		ckpt_fail(err, "cannot checkpoint %s: it uses CPU-time interval timers or POSIX timers, shares its file table, fs or signal handlers with another process, or lives in other namespaces than yours, which cannot be saved yet",
+		ckpt_fail(err, "cannot checkpoint %s: it uses POSIX timers on CPU-time or alarm clocks, shares its file table, fs or signal handlers with another process, or lives in other namespaces than yours, which cannot be saved yet",
 			  who);
 	} else if (err == -EBUSY &&
 		   !ckpt_proc_status_field(at, "TracerPid", &val) && val) {
@@ -514,7 +560,7 @@ static void report_checkpoint(const struct ckpt_checkpoint_args *a,
 	else if (a->err_object == CKPT_OBJ_VMA)
 		report_vma(a, err);
 	else if (a->err_object == CKPT_OBJ_TASK)
-		report_task(a, err);
+		report_task(err);
 	else if (a->err_object == CKPT_OBJ_OUTPUT)
 		ckpt_fail(err, "cannot checkpoint %s: writing the image to %s failed: %s",
 			  who, out->name, strerror(-err));
@@ -590,6 +636,407 @@ static int list_tree(pid_t pid, int32_t *pids, unsigned int *n)
 	return err;
 }
 
+/* ---- SysV semaphores and message queues ---------------------------- */
+
+static int is_listed(const int32_t *pids, unsigned int n, long pid)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (pids[i] == pid)
+			return 1;
+	return 0;
+}
+
+/*
+ * Semaphores and message queues are not saved, and cannot be traced to
+ * their users in general: refuse when one of the processes is known to
+ * use one (the last to operate on a semaphore, to send or receive on a
+ * queue).  0, or -EOPNOTSUPP once reported.
+ */
+static int is_named(const int32_t *ids, unsigned int n, long id)
+{
+	return is_listed(ids, n, id);
+}
+
+static int sysv_ipc_users(const struct ckpt_opts *o, const int32_t *pids,
+			  unsigned int n)
+{
+	char line[512], what[32] = "";
+	long key, id = 0, a, b, c, lspid, lrpid, user = 0;
+	unsigned int perms;
+	FILE *f;
+	int i;
+
+	f = fopen("/proc/sysvipc/msg", "re");
+	if (f && fgets(line, sizeof(line), f)) {
+		while (!user && fgets(line, sizeof(line), f))
+			if (sscanf(line, "%ld %ld %o %ld %ld %ld %ld", &key, &id,
+				   &perms, &a, &b, &lspid, &lrpid) == 7 &&
+			    !is_named(o->named_msg, o->nr_named_msg, id) &&
+			    (is_listed(pids, n, lspid) ||
+			     is_listed(pids, n, lrpid))) {
+				user = is_listed(pids, n, lspid) ? lspid : lrpid;
+				snprintf(what, sizeof(what), "message queue");
+			}
+	}
+	if (f)
+		fclose(f);
+	f = user ? NULL : fopen("/proc/sysvipc/sem", "re");
+	if (f && fgets(line, sizeof(line), f)) {
+		while (!user && fgets(line, sizeof(line), f)) {
+			if (sscanf(line, "%ld %ld %o %ld", &key, &id, &perms,
+				   &c) != 4 ||
+			    is_named(o->named_sem, o->nr_named_sem, id))
+				continue;
+			for (i = 0; i < c && !user; i++) {
+				long p = semctl((int)id, i, GETPID);
+
+				if (p > 0 && is_listed(pids, n, p))
+					user = p;
+			}
+			if (user)
+				snprintf(what, sizeof(what), "semaphore set");
+		}
+	}
+	if (f)
+		fclose(f);
+	if (!user)
+		return 0;
+	ckpt_fail(-EOPNOTSUPP, "cannot checkpoint %s%d: process %ld uses SysV %s %ld (key 0x%08lx), which is not saved",
+		  o->tree ? "tree " : "", o->pid, user, what, id,
+		  (unsigned long)key & 0xffffffffUL);
+	ckpt_hint("name it with --sysv-ipc %s:%ld to save it with the process",
+		  what[0] == 'm' ? "msg" : "sem", id);
+	return -EOPNOTSUPP;
+}
+
+/* ---- an IPC namespace of their own ---------------------------------- */
+
+#ifndef MSG_COPY
+#define MSG_COPY	040000
+#endif
+#define IPC_MSG_BUF	(1U << 20)
+
+static int ns_ino(pid_t pid, ino_t *ino)
+{
+	char path[64];
+	struct stat st;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/ns/ipc", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/ns/ipc");
+	if (stat(path, &st))
+		return -errno;
+	*ino = st.st_ino;
+	return 0;
+}
+
+static int ipc_add(struct ckpt_opts *o, uint32_t type, const void *p,
+		   uint32_t len, const void *tail, uint32_t tail_len)
+{
+	struct ckpt_rec_header h = { .type = type, .len = len + tail_len };
+	unsigned char *b;
+
+	if (h.len > CKPT_REC_MAX_META ||
+	    o->ipc_len + sizeof(h) + h.len > CKPT_SYSV_IPC_MAX)
+		return -E2BIG;
+	b = realloc(o->ipc_recs, o->ipc_len + sizeof(h) + h.len);
+	if (!b)
+		return -ENOMEM;
+	memcpy(b + o->ipc_len, &h, sizeof(h));
+	memcpy(b + o->ipc_len + sizeof(h), p, len);
+	if (tail_len)
+		memcpy(b + o->ipc_len + sizeof(h) + len, tail, tail_len);
+	o->ipc_recs = b;
+	o->ipc_len += sizeof(h) + h.len;
+	return 0;
+}
+
+/* One semaphore set: its values (GETALL). */
+static int ipc_read_sem(struct ckpt_opts *o, int id)
+{
+	struct ckpt_rec_sysvsem r;
+	struct semid_ds ds;
+	unsigned short *val;
+	int err;
+
+	errno = 0;
+	if (semctl(id, 0, IPC_STAT, &ds) || !ds.sem_nsems ||
+	    ds.sem_nsems > CKPT_SYSV_SEMMSL)
+		return errno ? -errno : -E2BIG;
+	memset(&r, 0, sizeof(r));
+	r.id = (int32_t)id;
+	r.key = ds.sem_perm.__key;
+	r.mode = ds.sem_perm.mode & 0777;
+	r.uid = ds.sem_perm.uid;
+	r.gid = ds.sem_perm.gid;
+	r.cuid = ds.sem_perm.cuid;
+	r.cgid = ds.sem_perm.cgid;
+	r.nsems = ds.sem_nsems;
+	val = calloc(r.nsems, sizeof(*val));
+	if (!val)
+		return -ENOMEM;
+	err = semctl(id, 0, GETALL, val) ? -errno :
+	      ipc_add(o, CKPT_REC_SYSVSEM, &r, sizeof(r), val,
+		      r.nsems * sizeof(*val));
+	free(val);
+	return err;
+}
+
+static int ipc_read_sems(struct ckpt_opts *o, char *what, size_t wlen)
+{
+	char line[512];
+	long key, id, nsems;
+	unsigned int perms;
+	FILE *f = fopen("/proc/sysvipc/sem", "re");
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	while (!err && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%ld %ld %o %ld", &key, &id, &perms,
+			   &nsems) != 4)
+			continue;
+		snprintf(what, wlen, "semaphore set %ld", id);
+		err = ipc_read_sem(o, (int)id);
+	}
+	fclose(f);
+	return err;
+}
+
+/* One queue: its messages copied (MSG_COPY), none taken off. */
+static int ipc_read_queue(struct ckpt_opts *o, int id, unsigned char *buf)
+{
+	struct msqid_ds ds;
+	struct ckpt_rec_sysvmsg r;
+	unsigned char *body = NULL, *nb;
+	size_t blen = 0;
+	unsigned long i;
+	int err = 0;
+
+	if (msgctl(id, IPC_STAT, &ds))
+		return -errno;
+	memset(&r, 0, sizeof(r));
+	r.id = id;
+	r.key = ds.msg_perm.__key;
+	r.mode = ds.msg_perm.mode & 0777;
+	r.uid = ds.msg_perm.uid;
+	r.gid = ds.msg_perm.gid;
+	r.cuid = ds.msg_perm.cuid;
+	r.cgid = ds.msg_perm.cgid;
+	r.qbytes = ds.msg_qbytes;
+	r.nr_msgs = ds.msg_qnum;
+	for (i = 0; !err && i < ds.msg_qnum; i++) {
+		struct ckpt_sysv_msg m = { 0 };
+		ssize_t n = msgrcv(id, buf, IPC_MSG_BUF, (long)i,
+				   MSG_COPY | IPC_NOWAIT);
+
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		memcpy(&m.mtype, buf, sizeof(long));
+		m.len = (uint32_t)n;
+		nb = realloc(body, blen + sizeof(m) + ((n + 7) & ~7L));
+		if (!nb) {
+			err = -ENOMEM;
+			break;
+		}
+		body = nb;
+		memset(body + blen, 0, sizeof(m) + ((n + 7) & ~7L));
+		memcpy(body + blen, &m, sizeof(m));
+		memcpy(body + blen + sizeof(m), buf + sizeof(long), n);
+		blen += sizeof(m) + ((n + 7) & ~7L);
+	}
+	if (!err)
+		err = ipc_add(o, CKPT_REC_SYSVMSG, &r, sizeof(r), body, blen);
+	free(body);
+	return err;
+}
+
+static int ipc_read_msgs(struct ckpt_opts *o, char *what, size_t wlen)
+{
+	char line[512];
+	long key, id;
+	unsigned int perms;
+	unsigned char *buf = malloc(sizeof(long) + IPC_MSG_BUF);
+	FILE *f = fopen("/proc/sysvipc/msg", "re");
+	int err = 0;
+
+	if (!f || !buf) {
+		err = f ? -ENOMEM : -errno;
+		goto out;
+	}
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	while (!err && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%ld %ld %o", &key, &id, &perms) != 3)
+			continue;
+		snprintf(what, wlen, "message queue %ld", id);
+		err = ipc_read_queue(o, (int)id, buf);
+	}
+out:
+	if (f)
+		fclose(f);
+	free(buf);
+	return err;
+}
+
+/* SIGSTOP (or SIGCONT) each process; wait until every thread stopped. */
+static int ipc_stop_all(const int32_t *pids, unsigned int n, int sig)
+{
+	unsigned int i, tries;
+	char path[96], buf[512], *p;
+	struct dirent *de;
+	int stopped;
+	DIR *dir;
+
+	for (i = 0; i < n; i++)
+		if (kill(pids[i], sig) && sig == SIGSTOP)
+			return -errno;
+	if (sig != SIGSTOP)
+		return 0;
+	for (tries = 0; tries < 500; tries++) {
+		stopped = 1;
+		for (i = 0; i < n && stopped; i++) {
+			snprintf(path, sizeof(path), "/proc/%d/task", pids[i]);
+			dir = opendir(path);
+			while (dir && stopped && (de = readdir(dir))) {
+				if (de->d_name[0] == '.')
+					continue;
+				snprintf(path, sizeof(path),
+					 "/proc/%d/task/%.16s/stat", pids[i],
+					 de->d_name);
+				if (ckpt_read_line(path, buf, sizeof(buf)))
+					continue;
+				p = strrchr(buf, ')');
+				stopped = p && p[1] == ' ' &&
+					  (p[2] == 'T' || p[2] == 'Z');
+			}
+			if (dir)
+				closedir(dir);
+		}
+		if (stopped)
+			return 0;
+		usleep(10000);
+	}
+	return -EBUSY;
+}
+
+/*
+ * --sysv-ipc in our own namespace: stop the processes, read the objects
+ * named.  As ipc_ns_prepare().
+ */
+static int ipc_named_prepare(struct ckpt_opts *o, int32_t *pids,
+			     unsigned int *n)
+{
+	unsigned char *buf;
+	unsigned int i;
+	char what[64];
+	int err = 0;
+
+	if (!o->nr_named_sem && !o->nr_named_msg)
+		return 1;
+	*n = 0;
+	err = o->tree ? list_tree(o->pid, pids, n) : 0;
+	if (!o->tree) {
+		pids[0] = o->pid;
+		*n = 1;
+	}
+	if (!err)
+		err = ipc_stop_all(pids, *n, SIGSTOP);
+	if (err) {
+		ckpt_fail(err, "cannot checkpoint %s%d: stopping its processes to save the SysV objects named failed: %s",
+			  o->tree ? "tree " : "", o->pid, strerror(-err));
+		return err;
+	}
+	buf = malloc(sizeof(long) + IPC_MSG_BUF);
+	if (!buf)
+		err = -ENOMEM;
+	for (i = 0; !err && i < o->nr_named_sem; i++) {
+		snprintf(what, sizeof(what), "semaphore set %d",
+			 o->named_sem[i]);
+		err = ipc_read_sem(o, o->named_sem[i]);
+	}
+	for (i = 0; !err && i < o->nr_named_msg; i++) {
+		snprintf(what, sizeof(what), "message queue %d",
+			 o->named_msg[i]);
+		err = ipc_read_queue(o, o->named_msg[i], buf);
+	}
+	free(buf);
+	if (err)
+		ckpt_fail(err == -E2BIG ? -EOPNOTSUPP : err,
+			  "cannot checkpoint %s%d: reading SysV %s failed: %s",
+			  o->tree ? "tree " : "", o->pid, what,
+			  err == -E2BIG ? "too large for an image record" :
+			  err == -ENOSYS ? "the kernel lacks MSG_COPY (CONFIG_CHECKPOINT_RESTORE)" :
+			  strerror(-err));
+	return err;
+}
+
+/*
+ * The processes have an IPC namespace of their own: stop them all
+ * (SIGSTOP, so nothing changes), enter it, and read every semaphore set
+ * and message queue there for the image.  1 if it is not so, 0 when the
+ * caller must let them go on (SIGCONT) after the checkpoint, or a
+ * negative errno once reported.
+ */
+static int ipc_ns_prepare(struct ckpt_opts *o, int32_t *pids,
+			  unsigned int *n)
+{
+	char path[64], what[64] = "its objects";
+	ino_t mine, theirs;
+	int fd, err;
+
+	if (ns_ino(0, &mine) || ns_ino(o->pid, &theirs))
+		return 1;
+	if (mine == theirs)
+		return ipc_named_prepare(o, pids, n);
+	*n = 0;
+	err = o->tree ? list_tree(o->pid, pids, n) : 0;
+	if (!o->tree) {
+		pids[0] = o->pid;
+		*n = 1;
+	}
+	if (!err)
+		err = ipc_stop_all(pids, *n, SIGSTOP);
+	if (err) {
+		ckpt_fail(err, "cannot checkpoint %s%d: stopping its processes to save their IPC namespace failed: %s",
+			  o->tree ? "tree " : "", o->pid, strerror(-err));
+		return err;
+	}
+	o->ipc_ns = 1;
+	snprintf(path, sizeof(path), "/proc/%d/ns/ipc", (int)o->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	err = fd < 0 || setns(fd, CLONE_NEWIPC) ? -errno : 0;
+	if (fd >= 0)
+		close(fd);
+	if (err) {
+		ckpt_fail(err, "cannot checkpoint %s%d: it has an IPC namespace of its own, and entering it failed: %s",
+			  o->tree ? "tree " : "", o->pid, strerror(-err));
+		if (err == -EPERM)
+			ckpt_hint("saving another IPC namespace needs CAP_SYS_ADMIN");
+		return err;
+	}
+	err = ipc_read_sems(o, what, sizeof(what));
+	if (!err)
+		err = ipc_read_msgs(o, what, sizeof(what));
+	if (err) {
+		ckpt_fail(err == -E2BIG ? -EOPNOTSUPP : err,
+			  "cannot checkpoint %s%d: reading SysV %s of its IPC namespace failed: %s",
+			  o->tree ? "tree " : "", o->pid, what,
+			  err == -E2BIG ? "too large for an image record" :
+			  err == -ENOSYS ? "the kernel lacks MSG_COPY (CONFIG_CHECKPOINT_RESTORE)" :
+			  strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
 static int checkpoint_ioctl(const struct ckpt_opts *o, int dev, int fd,
 			    struct ckpt_checkpoint_args *a, int32_t *pids,
 			    int *reported)
@@ -603,6 +1050,8 @@ static int checkpoint_ioctl(const struct ckpt_opts *o, int dev, int fd,
 		a->flags = o->flags;
 		a->pid = o->pid;
 		a->fd = fd;
+		pids[0] = o->pid;
+		n = 1;
 		if (o->tree) {
 			n = 0;
 			err = list_tree(o->pid, pids, &n);
@@ -624,6 +1073,15 @@ static int checkpoint_ioctl(const struct ckpt_opts *o, int dev, int fd,
 			a->pids = (uintptr_t)pids;
 			a->nr_pids = n;
 		}
+		err = o->ipc_ns ? 0 : sysv_ipc_users(o, pids, n);
+		if (err) {
+			*reported = 1;
+			return err;
+		}
+		if (o->ipc_ns)
+			a->flags |= CKPT_CHECKPOINT_IPC_NS;
+		a->ipc_recs = (uintptr_t)o->ipc_recs;
+		a->ipc_len = o->ipc_len;
 		err = ioctl(dev, CKPT_IOC_CHECKPOINT, a) ? -errno : 0;
 		/* The tree changed between listing and freezing: again. */
 		if (!o->tree || (err != -ECHILD && err != -ESRCH) ||
@@ -635,11 +1093,12 @@ static int checkpoint_ioctl(const struct ckpt_opts *o, int dev, int fd,
 	return err;
 }
 
-static int checkpoint(const struct ckpt_opts *o)
+static int checkpoint(struct ckpt_opts *o)
 {
 	struct ckpt_checkpoint_args a;
 	struct ckpt_out out = { .fd = -1 };
-	int32_t pids[CKPT_MAX_TREE];
+	int32_t pids[CKPT_MAX_TREE], stopped[CKPT_MAX_TREE];
+	unsigned int nstopped = 0;
 	int dev, err, ret, reported = 0;
 	double t0;
 
@@ -653,9 +1112,26 @@ static int checkpoint(const struct ckpt_opts *o)
 		return CKPT_EXIT_FAILED;
 	}
 	t0 = now_s();
-	err = checkpoint_ioctl(o, dev, out.fd, &a, pids, &reported);
+	err = ipc_ns_prepare(o, stopped, &nstopped);
+	if (err > 0)
+		nstopped = 0;
+	else
+		reported = !!err;
+	if (!err && o->verbose)
+		ckpt_hint("%s%d: saved %u bytes of SysV semaphores and message queues%s",
+			  o->tree ? "tree " : "", o->pid, o->ipc_len,
+			  o->ipc_ns ? " (its own IPC namespace)" : "");
+	if (err > 0)
+		err = 0;
+	if (!err)
+		err = checkpoint_ioctl(o, dev, out.fd, &a, pids, &reported);
 	if (err && !reported)
 		report_checkpoint(&a, &out, err);
+	/* Stopped to read their IPC namespace: they go on as asked. */
+	if (nstopped && (err || !(o->flags & (CKPT_CHECKPOINT_KILL |
+					      CKPT_CHECKPOINT_LEAVE_STOPPED))))
+		ipc_stop_all(stopped, nstopped, SIGCONT);
+	free(o->ipc_recs);
 	close(dev);
 	if (close_output(&out, !!err) || err)
 		return CKPT_EXIT_FAILED;
@@ -1253,14 +1729,16 @@ static int migrate_main(int argc, char **argv)
 static void print_features(uint64_t f)
 {
 	static const char *const names[] = { "checkpoint", "restore",
-					     "xstate", "threads", "trees" };
+					     "xstate", "threads", "trees",
+					     "pid-ranges", NULL, NULL, NULL,
+					     "sysv-shm" };
 	unsigned int i;
 	int first = 1;
 
 	for (i = 0; i < 64; i++) {
 		if (!(f & (1ULL << i)))
 			continue;
-		if (i < ARRAY_SIZE(names))
+		if (i < ARRAY_SIZE(names) && names[i])
 			printf("%s%s", first ? "" : ",", names[i]);
 		else
 			printf("%sbit%u", first ? "" : ",", i);

@@ -170,7 +170,7 @@ static int check_header_csum(struct ckpt_image *img)
 		return img_error(img, -EBADMSG, 0, 0,
 				 "bad checksum in the image header at offset 0 (stored 0x%08x, computed 0x%08x)",
 				 img->hdr.csum, crc);
-	if (img->hdr.flags || img->hdr.reserved)
+	if ((img->hdr.flags & ~CKPT_IMAGE_FLAGS) || img->hdr.reserved)
 		return img_error(img, -EBADMSG, 0, 0,
 				 "bad image header at offset 0: non-zero flags or reserved field");
 	return 0;
@@ -478,6 +478,8 @@ static const char *vma_kind_name(uint32_t kind)
 		return "shared memory";
 	case CKPT_VMA_SHARED_ANON:
 		return "shared anonymous";
+	case CKPT_VMA_SYSVSHM:
+		return "SysV shm";
 	default:
 		return "file";
 	}
@@ -491,8 +493,13 @@ static int check_vma(struct ckpt_image *img)
 	err = check_vma_range(img, v);
 	if (err)
 		return err;
-	if (v->kind < CKPT_VMA_ANON || v->kind > CKPT_VMA_SHARED_ANON)
+	if (v->kind < CKPT_VMA_ANON || v->kind > CKPT_VMA_SYSVSHM)
 		return img_bad(img, "unknown kind %u", v->kind);
+	if (v->kind == CKPT_VMA_SYSVSHM &&
+	    (v->pgoff || !v->size || v->ino > INT32_MAX ||
+	     ((v->size + 4095) & ~4095ULL) != v->end - v->start))
+		return img_bad(img, "SysV segment %llu of %llu bytes does not fill its mapping 0x%llx-0x%llx",
+			       v->ino, v->size, v->start, v->end);
 	if (v->kind == CKPT_VMA_SHARED_ANON &&
 	    (v->pgoff || !v->size ||
 	     ((v->size + 4095) & ~4095ULL) != v->end - v->start))
@@ -831,6 +838,80 @@ static int check_seccomp(struct ckpt_image *img)
 	return 0;
 }
 
+static int check_sysvshm(struct ckpt_image *img)
+{
+	const struct ckpt_rec_sysvshm *s = img->payload;
+
+	if (s->reserved0 || s->reserved)
+		return img_bad(img, "non-zero reserved field");
+	if (s->id < 0 || !s->size || s->size > CKPT_SYSV_MAX_DATA)
+		return img_bad(img, "segment id %d of %llu bytes", s->id,
+			       s->size);
+	if (s->mode & ~(0777U | CKPT_SYSV_DEST))
+		return img_bad(img, "unknown mode bits 0%o", s->mode);
+	if ((s->mode & CKPT_SYSV_DEST) && s->key)
+		return img_bad(img, "removed segment %d with key 0x%x", s->id,
+			       s->key);
+	return 0;
+}
+
+static int check_sysvdata(struct ckpt_image *img)
+{
+	const struct ckpt_rec_sysvdata *sd = img->payload;
+
+	if (sd->reserved)
+		return img_bad(img, "non-zero reserved field");
+	if (img->rec.len == sizeof(*sd))
+		return img_bad(img, "no data");
+	if (sd->offset % CKPT_IMG_PAGE_SIZE || sd->offset > CKPT_SYSV_MAX_DATA)
+		return img_bad(img, "offset %llu", sd->offset);
+	return 0;
+}
+
+static int check_sysvsem(struct ckpt_image *img)
+{
+	const struct ckpt_rec_sysvsem *s = img->payload;
+
+	if (img->task_idx)
+		return img_bad(img, "only the first process's records hold semaphores");
+	if (s->reserved || s->id < 0 || (s->mode & ~0777U))
+		return img_bad(img, "bad id %d, mode 0%o or reserved field",
+			       s->id, s->mode);
+	if (!s->nsems || s->nsems > CKPT_SYSV_SEMMSL ||
+	    img->rec.len != sizeof(*s) + s->nsems * 2ULL)
+		return img_bad(img, "%u semaphores in %u bytes", s->nsems,
+			       img->rec.len);
+	return 0;
+}
+
+static int check_sysvmsg(struct ckpt_image *img)
+{
+	const struct ckpt_rec_sysvmsg *q = img->payload;
+	const unsigned char *p = img->payload;
+	uint32_t len = img->rec.len, off = sizeof(*q), i;
+
+	if (img->task_idx)
+		return img_bad(img, "only the first process's records hold message queues");
+	if (q->id < 0 || (q->mode & ~0777U))
+		return img_bad(img, "bad id %d or mode 0%o", q->id, q->mode);
+	for (i = 0; i < q->nr_msgs; i++) {
+		const struct ckpt_sysv_msg *m = (const void *)(p + off);
+
+		if (len - off < sizeof(*m))
+			return img_bad(img, "message %u is cut off", i);
+		off += sizeof(*m);
+		if (m->mtype <= 0 || m->reserved || m->len > len - off ||
+		    ((m->len + 7ULL) & ~7ULL) > len - off)
+			return img_bad(img, "message %u: type %lld, %u bytes",
+				       i, (long long)m->mtype, m->len);
+		off += (m->len + 7) & ~7U;
+	}
+	if (off != len)
+		return img_bad(img, "%u bytes after the last message",
+			       len - off);
+	return 0;
+}
+
 static int check_pipedata(struct ckpt_image *img)
 {
 	const struct ckpt_rec_pipedata *pd = img->payload;
@@ -1120,6 +1201,14 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 			     check_shmem },
 	[CKPT_REC_SHMDATA] = { "SHMDATA", sizeof(struct ckpt_rec_shmdata),
 			       0, 1, 1, check_shmdata },
+	[CKPT_REC_SYSVSHM] = { "SYSVSHM", sizeof(struct ckpt_rec_sysvshm), 1,
+			       1, 1, check_sysvshm },
+	[CKPT_REC_SYSVDATA] = { "SYSVDATA", sizeof(struct ckpt_rec_sysvdata),
+				0, 1, 1, check_sysvdata },
+	[CKPT_REC_SYSVSEM] = { "SYSVSEM", sizeof(struct ckpt_rec_sysvsem), 0,
+			       1, 1, check_sysvsem },
+	[CKPT_REC_SYSVMSG] = { "SYSVMSG", sizeof(struct ckpt_rec_sysvmsg), 0,
+			       1, 1, check_sysvmsg },
 	[CKPT_REC_PAGES] = { "PAGES", sizeof(struct ckpt_rec_pages), 0, 1, 1,
 			     check_pages },
 	[CKPT_REC_END] = { "END", sizeof(struct ckpt_rec_end), 1, 0, 0,
@@ -1133,30 +1222,6 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 	[CKPT_REC_SOCKDATA] = { "SOCKDATA", sizeof(struct ckpt_rec_sockdata),
 				0, 1, 1, check_sockdata },
 };
-
-/*
- * A task's records in order (uapi/linux/ckpt.h): by number, but the types
- * numbered after TREE come between SHMDATA and PAGES.
- */
-static const uint32_t rec_order[] = {
-	0, CKPT_REC_TASK, CKPT_REC_GROUPS, CKPT_REC_FS, CKPT_REC_SIGACTIONS,
-	CKPT_REC_MM, CKPT_REC_AUXV, CKPT_REC_VMA, CKPT_REC_FILE,
-	CKPT_REC_REGS, CKPT_REC_XSTATE, CKPT_REC_RESTART, CKPT_REC_RLIMITS,
-	CKPT_REC_SIGPENDING, CKPT_REC_PIPEDATA, CKPT_REC_TIMERS,
-	CKPT_REC_THREAD, CKPT_REC_GHOSTDATA, CKPT_REC_FDSTATE,
-	CKPT_REC_SHMEM, CKPT_REC_SHMDATA, CKPT_REC_SOCKET, CKPT_REC_SOCKDATA,
-	CKPT_REC_SECCOMP, CKPT_REC_PAGES, CKPT_REC_END,
-};
-
-static uint32_t rec_rank(uint32_t type)
-{
-	uint32_t i;
-
-	for (i = 0; i < ARRAY_SIZE(rec_order); i++)
-		if (rec_order[i] == type)
-			return i;
-	return ARRAY_SIZE(rec_order);
-}
 
 /* ---- records ------------------------------------------------------ */
 
@@ -1178,7 +1243,7 @@ static int check_meta(struct ckpt_image *img)
 	return 0;
 }
 
-/* The header comment's order; record types are numbered in that order. */
+/* The order of uapi/linux/ckpt.h's CKPT_REC_ORDER. */
 static int check_order(struct ckpt_image *img)
 {
 	uint32_t type = img->rec.type, last = img->last_type, t;
@@ -1192,19 +1257,22 @@ static int check_order(struct ckpt_image *img)
 	if (type == CKPT_REC_TREE)
 		return 0;
 
-	if (rec_rank(type) < rec_rank(last) ||
+	if ((last && CKPT_REC_ORDER(type) < CKPT_REC_ORDER(last)) ||
 	    (type == last && !rec_descs[type].repeat))
 		return img_bad(img, "out of order after a %s record",
 			       ckpt_rec_name(last));
-	for (t = rec_rank(last) + 1; t < rec_rank(type); t++)
-		if (!rec_descs[rec_order[t]].optional)
+	for (t = 1; t <= CKPT_REC_MAX; t++)
+		if (rec_descs[t].name && t != CKPT_REC_TREE &&
+		    (!last || CKPT_REC_ORDER(t) > CKPT_REC_ORDER(last)) &&
+		    CKPT_REC_ORDER(t) < CKPT_REC_ORDER(type) &&
+		    !rec_descs[t].optional)
 			return img_error(img, -EBADMSG, img->rec_offset, type,
 					 "%s record missing before the %s record at offset %" PRIu64,
-					 ckpt_rec_name(rec_order[t]),
+					 ckpt_rec_name(t),
 					 ckpt_rec_name(type), img->rec_offset);
 	img->last_type = type;
-	if (rec_rank(type) >= rec_rank(CKPT_REC_PAGES) &&
-	    rec_rank(last) < rec_rank(CKPT_REC_PAGES))
+	if (CKPT_REC_ORDER(type) >= CKPT_REC_ORDER(CKPT_REC_PAGES) &&
+	    CKPT_REC_ORDER(last) < CKPT_REC_ORDER(CKPT_REC_PAGES))
 		return check_meta(img);
 	return 0;
 }
@@ -1240,7 +1308,8 @@ static int read_rec_header(struct ckpt_image *img)
 		return img_error(img, -ENODATA, img->offset, 0,
 				 "the image ends at offset %" PRIu64 " inside a record header",
 				 img->offset);
-	if (r->type == 0 || r->type > CKPT_REC_MAX || !rec_descs[r->type].name)
+	if (r->type == 0 || r->type > CKPT_REC_MAX ||
+	    !rec_descs[r->type].name)
 		return img_error(img, -EBADMSG, img->rec_offset, r->type,
 				 "unknown record type %u at offset %" PRIu64,
 				 r->type, img->rec_offset);

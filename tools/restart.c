@@ -33,6 +33,9 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -1501,6 +1504,390 @@ static void keep_clocks(struct restart *r)
 			  (double)add_b / NSEC);
 }
 
+/* ==== SysV shared memory ========================================== */
+
+#define SHM_NEXT_ID	"/proc/sys/kernel/shm_next_id"
+#define SEM_NEXT_ID	"/proc/sys/kernel/sem_next_id"
+#define MSG_NEXT_ID	"/proc/sys/kernel/msg_next_id"
+
+/* The image's segments, made again before its processes are restored. */
+struct sysv_seg {
+	struct ckpt_rec_sysvshm s;
+	void *addr;		/* attached here while it is filled */
+	int created;		/* by us: removed again if the restore fails */
+};
+
+/* A semaphore set or message queue we made. */
+struct sysv_obj {
+	int is_sem;
+	int id;
+};
+
+static struct {
+	struct sysv_seg *seg;
+	uint32_t n;
+	struct sysv_obj *obj;
+	uint32_t nr_obj;
+	int done;		/* the restore went through */
+} sysv;
+
+static int set_next_id(const char *path, int id)
+{
+	char buf[16];
+	int fd, n, err = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%d\n", id);
+	if (write(fd, buf, n) != n)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static int set_shm_next_id(int id)
+{
+	return set_next_id(SHM_NEXT_ID, id);
+}
+
+/*
+ * A semaphore set or message queue of the image's own IPC namespace, made
+ * again in the new one with its id, key, mode, owner and contents.
+ */
+static int sysv_make_ipc(struct restart *r, const struct ckpt_image *img)
+{
+	int is_sem = img->rec.type == CKPT_REC_SYSVSEM;
+	const struct ckpt_rec_sysvsem *sem = img->payload;
+	const struct ckpt_rec_sysvmsg *q = img->payload;
+	const char *what = is_sem ? "semaphore set" : "message queue";
+	int32_t want = is_sem ? sem->id : q->id;
+	key_t key = is_sem ? sem->key : q->key;
+	const unsigned char *p = img->payload;
+	unsigned char *buf = NULL;
+	uint32_t off = sizeof(*q), i;
+	int id, err;
+
+	struct sysv_obj *o;
+	struct semid_ds sds;
+	struct msqid_ds qds;
+
+	/* In our namespace (--sysv-ipc): the id or key may be taken. */
+	if (!(r->prep.image_flags & CKPT_IMAGE_IPC_NS) &&
+	    (is_sem ? semctl(want, 0, IPC_STAT, &sds) :
+		      msgctl(want, IPC_STAT, &qds)) == 0) {
+		key_t k = is_sem ? sds.sem_perm.__key : qds.msg_perm.__key;
+
+		if (key != IPC_PRIVATE && k == key &&
+		    (!is_sem || sds.sem_nsems == sem->nsems)) {
+			if (r->verbose)
+				ckpt_hint("SysV %s %d (key 0x%08x) is still there: the process uses it as it is",
+					  what, want, (unsigned int)key);
+			return 0;
+		}
+		ckpt_fail(-EEXIST, "cannot restore %s: SysV %s id %d is taken by another one (key 0x%08x)",
+			  r->name, what, want, (unsigned int)k);
+		return -EEXIST;
+	}
+	if (!(r->prep.image_flags & CKPT_IMAGE_IPC_NS) && key != IPC_PRIVATE) {
+		id = is_sem ? semget(key, 0, 0) : msgget(key, 0);
+		if (id >= 0 || errno == EACCES) {
+			ckpt_fail(-EEXIST, "cannot restore %s: SysV %s key 0x%08x is taken by %d, not the image's %d",
+				  r->name, what, (unsigned int)key, id, want);
+			return -EEXIST;
+		}
+	}
+	o = realloc(sysv.obj, (sysv.nr_obj + 1) * sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	sysv.obj = o;
+	err = set_next_id(is_sem ? SEM_NEXT_ID : MSG_NEXT_ID, want);
+	if (err) {
+		ckpt_fail(err, "cannot restore %s: giving SysV %s %d its id failed: %s",
+			  r->name, what, want, strerror(-err));
+		return err;
+	}
+	id = is_sem ? semget(key, sem->nsems, IPC_CREAT | IPC_EXCL | 0600) :
+		      msgget(key, IPC_CREAT | IPC_EXCL | 0600);
+	err = id < 0 ? -errno : id != want ? -EBUSY : 0;
+	set_next_id(is_sem ? SEM_NEXT_ID : MSG_NEXT_ID, -1);
+	if (!err)
+		sysv.obj[sysv.nr_obj++] = (struct sysv_obj){ is_sem, id };
+	if (!err && is_sem) {
+		struct semid_ds ds;
+
+		err = semctl(id, 0, SETALL, (unsigned short *)(sem + 1)) ||
+		      semctl(id, 0, IPC_STAT, &ds) ? -errno : 0;
+		ds.sem_perm.uid = sem->uid;
+		ds.sem_perm.gid = sem->gid;
+		ds.sem_perm.mode = sem->mode;
+		if (!err && semctl(id, 0, IPC_SET, &ds))
+			err = -errno;
+	} else if (!err) {
+		struct msqid_ds ds;
+
+		err = msgctl(id, IPC_STAT, &ds) ? -errno : 0;
+		ds.msg_qbytes = q->qbytes;
+		if (!err && msgctl(id, IPC_SET, &ds))
+			err = -errno;
+		buf = malloc(sizeof(long) + CKPT_REC_MAX_META);
+		if (!err && !buf)
+			err = -ENOMEM;
+		for (i = 0; !err && i < q->nr_msgs; i++) {
+			const struct ckpt_sysv_msg *m = (const void *)(p + off);
+			long mtype = (long)m->mtype;
+
+			memcpy(buf, &mtype, sizeof(mtype));
+			memcpy(buf + sizeof(long), m + 1, m->len);
+			if (msgsnd(id, buf, m->len, IPC_NOWAIT))
+				err = -errno;
+			off += sizeof(*m) + ((m->len + 7) & ~7U);
+		}
+		ds.msg_perm.uid = q->uid;
+		ds.msg_perm.gid = q->gid;
+		ds.msg_perm.mode = q->mode;
+		if (!err && msgctl(id, IPC_SET, &ds))
+			err = -errno;
+	}
+	free(buf);
+	if (err) {
+		if (id >= 0 && !is_sem)
+			msgctl(id, IPC_RMID, NULL);
+		else if (id >= 0)
+			semctl(id, 0, IPC_RMID);
+		if (id >= 0 && id == want)
+			sysv.nr_obj--;
+		ckpt_fail(err, "cannot restore %s: making SysV %s %d (key 0x%08x) again failed: %s",
+			  r->name, what, want, (unsigned int)key,
+			  err == -EBUSY ? "the id is taken" : strerror(-err));
+	}
+	return err;
+}
+
+/*
+ * Make segment @g again with its id and key, or find it still there (the
+ * same id, key and size: the segment outlived the process, its contents
+ * are the live ones).  Anything else holding the id or the key is refused.
+ */
+static int sysv_make(struct restart *r, struct sysv_seg *g)
+{
+	const struct ckpt_rec_sysvshm *s = &g->s;
+	struct shmid_ds ds;
+	int id, err;
+
+	if (shmctl(s->id, IPC_STAT, &ds) == 0 || errno == EACCES) {
+		if (errno != EACCES && s->key != IPC_PRIVATE &&
+		    ds.shm_perm.__key == s->key && ds.shm_segsz == s->size) {
+			if (r->verbose)
+				ckpt_hint("SysV segment %d (key 0x%08x) is still there: attaching it as it is",
+					  s->id, (unsigned int)s->key);
+			return 0;
+		}
+		ckpt_fail(-EEXIST, "cannot restore %s: SysV shared memory id %d is taken by another segment (key 0x%08x, %zu bytes, uid %u)",
+			  r->name, s->id, (unsigned int)ds.shm_perm.__key,
+			  (size_t)ds.shm_segsz, (unsigned int)ds.shm_perm.uid);
+		ckpt_hint("the image's segment %d had key 0x%08x and %llu bytes; remove the other one (ipcrm -m %d) or restore elsewhere",
+			  s->id, (unsigned int)s->key, s->size, s->id);
+		return -EEXIST;
+	}
+	if (s->key != IPC_PRIVATE) {
+		id = shmget(s->key, 0, 0);
+		if (id >= 0 || errno == EACCES) {
+			ckpt_fail(-EEXIST, "cannot restore %s: SysV shared memory key 0x%08x is taken by segment %d, not the image's %d",
+				  r->name, (unsigned int)s->key, id, s->id);
+			return -EEXIST;
+		}
+	}
+	err = set_shm_next_id(s->id);
+	if (err) {
+		ckpt_fail(err, "cannot restore %s: giving SysV segment %d its id through %s failed: %s",
+			  r->name, s->id, SHM_NEXT_ID, strerror(-err));
+		return err;
+	}
+	id = shmget(s->key, s->size, IPC_CREAT | IPC_EXCL | 0600);
+	err = id < 0 ? -errno : 0;
+	set_shm_next_id(-1);
+	if (id >= 0 && id != s->id) {
+		shmctl(id, IPC_RMID, NULL);
+		err = -EBUSY;
+	}
+	if (err) {
+		ckpt_fail(err, "cannot restore %s: making SysV segment %d (key 0x%08x, %llu bytes) failed: %s",
+			  r->name, s->id, (unsigned int)s->key, s->size,
+			  strerror(-err));
+		return err;
+	}
+	g->created = 1;
+	g->addr = shmat(id, NULL, 0);
+	if (g->addr == (void *)-1) {
+		g->addr = NULL;
+		err = -errno;
+		ckpt_fail(err, "cannot restore %s: filling SysV segment %d failed: %s",
+			  r->name, s->id, strerror(-err));
+	}
+	return err;
+}
+
+/* Its mode and owner, once filled; its creator stays the caller. */
+static int sysv_finish(struct restart *r, struct sysv_seg *g)
+{
+	struct shmid_ds ds;
+
+	if (g->addr)
+		shmdt(g->addr);
+	g->addr = NULL;
+	if (!g->created)
+		return 0;
+	if (shmctl(g->s.id, IPC_STAT, &ds))
+		return -errno;
+	ds.shm_perm.uid = g->s.uid;
+	ds.shm_perm.gid = g->s.gid;
+	ds.shm_perm.mode = g->s.mode & 0777;
+	if (shmctl(g->s.id, IPC_SET, &ds)) {
+		int err = -errno;
+
+		ckpt_fail(err, "cannot restore %s: giving SysV segment %d its owner %u:%u and mode 0%o failed: %s",
+			  r->name, g->s.id, g->s.uid, g->s.gid,
+			  g->s.mode & 0777, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static int sysv_take(struct restart *r, const struct ckpt_image *img)
+{
+	const struct ckpt_rec_sysvdata *sd = img->payload;
+	struct sysv_seg *g;
+	size_t n;
+	uint32_t i;
+
+	if (img->rec.type == CKPT_REC_SYSVSHM) {
+		g = realloc(sysv.seg, (sysv.n + 1) * sizeof(*g));
+		if (!g)
+			return -ENOMEM;
+		sysv.seg = g;
+		g = &sysv.seg[sysv.n++];
+		memset(g, 0, sizeof(*g));
+		memcpy(&g->s, img->payload, sizeof(g->s));
+		for (i = 0; i + 1 < sysv.n; i++)
+			if (sysv.seg[i].s.id == g->s.id)
+				return -EBADMSG;
+		return sysv_make(r, g);
+	}
+	n = img->rec.len - sizeof(*sd);
+	for (i = 0; i < sysv.n; i++) {
+		g = &sysv.seg[i];
+		if (g->s.id != sd->id)
+			continue;
+		if (sd->offset > g->s.size || n > g->s.size - sd->offset)
+			return -EBADMSG;
+		if (g->addr)	/* a live segment keeps its contents */
+			memcpy((char *)g->addr + sd->offset, sd + 1, n);
+		return 0;
+	}
+	return -EBADMSG;
+}
+
+/* Remove what we made: the restore failed. */
+static void sysv_undo(void)
+{
+	uint32_t i;
+
+	for (i = 0; i < sysv.n && !sysv.done; i++) {
+		if (sysv.seg[i].addr)
+			shmdt(sysv.seg[i].addr);
+		if (sysv.seg[i].created)
+			shmctl(sysv.seg[i].s.id, IPC_RMID, NULL);
+	}
+	for (i = 0; i < sysv.nr_obj && !sysv.done; i++) {
+		if (sysv.obj[i].is_sem)
+			semctl(sysv.obj[i].id, 0, IPC_RMID);
+		else
+			msgctl(sysv.obj[i].id, IPC_RMID, NULL);
+	}
+	free(sysv.obj);
+	free(sysv.seg);
+	memset(&sysv, 0, sizeof(sysv));
+}
+
+/* The restore went through: removed segments are marked so again. */
+static void sysv_restored(void)
+{
+	uint32_t i;
+
+	sysv.done = 1;
+	for (i = 0; i < sysv.n; i++)
+		if (sysv.seg[i].created && (sysv.seg[i].s.mode & CKPT_SYSV_DEST))
+			shmctl(sysv.seg[i].s.id, IPC_RMID, NULL);
+}
+
+/*
+ * The image's SysV segments, made and filled before any process is
+ * created.  A streamed image cannot be read twice: a process attaching a
+ * segment that is not there then fails its restore, before its point of
+ * no return (the module checks).
+ */
+static int sysv_setup(struct restart *r)
+{
+	struct ckpt_image img;
+	struct stat st;
+	void *map;
+	uint32_t i;
+	int err;
+
+	if (r->prep.image_flags & CKPT_IMAGE_IPC_NS) {
+		/* Its own IPC namespace: a new one, which we enter first. */
+		if (!r->seekable) {
+			ckpt_fail(-EOPNOTSUPP, "cannot restore %s: its processes had their own IPC namespace, which is restored from a file or a spooled stdin only",
+				  r->name);
+			return -EOPNOTSUPP;
+		}
+		if (unshare(CLONE_NEWIPC)) {
+			err = -errno;
+			ckpt_fail(err, "cannot restore %s: making a new IPC namespace for its processes failed: %s",
+				  r->name, strerror(-err));
+			if (err == -EPERM)
+				ckpt_hint("that needs CAP_SYS_ADMIN");
+			return err;
+		}
+		if (r->verbose)
+			ckpt_hint("restoring %s in a new IPC namespace", r->name);
+	}
+	if (!r->seekable)
+		return 0;
+	if (fstat(r->img, &st) || !st.st_size)
+		return -EIO;
+	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, r->img, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	err = ckpt_image_open_mem(&img, map, st.st_size);
+	while (!err && (err = ckpt_image_next(&img)) > 0) {
+		err = 0;
+		/* One process: its SysV records all come before its pages. */
+		if (r->prep.nr_tasks == 1 && (img.rec.type == CKPT_REC_PAGES ||
+					      img.rec.type == CKPT_REC_END))
+			break;
+		if (img.rec.type == CKPT_REC_SYSVSHM ||
+		    img.rec.type == CKPT_REC_SYSVDATA)
+			err = sysv_take(r, &img);
+		else if (img.rec.type == CKPT_REC_SYSVSEM ||
+			 img.rec.type == CKPT_REC_SYSVMSG)
+			err = sysv_make_ipc(r, &img);
+		if (err == -EBADMSG)
+			ckpt_fail(err, "image is corrupt: bad %s record at offset %" PRIu64,
+				  ckpt_rec_name(img.rec.type), img.rec_offset);
+	}
+	if (err < 0 && img.error.err)
+		ckpt_fail(err, "image is corrupt: %s", img.error.msg);
+	ckpt_image_close(&img);
+	munmap(map, st.st_size);
+	for (i = 0; !err && i < sysv.n; i++)
+		err = sysv_finish(r, &sysv.seg[i]);
+	if (err)
+		sysv_undo();
+	return err;
+}
+
 /* ==== process trees ================================================ */
 
 #define TREE_READY_MS	30000	/* for a process to create its subtree */
@@ -1522,6 +1909,53 @@ static struct {
 	struct tree_member *m;
 	int msg_wr;
 } tree;
+
+/*
+ * A process's threads (their TIDs) and POSIX timers, which its restoring
+ * process creates before CKPT_IOC_RESTORE_TASK, as for one process.
+ */
+static int tree_take_rec(struct child_ctx *c, const struct ckpt_image *img)
+{
+	const struct ckpt_rec_thread *th = img->payload;
+	const struct ckpt_rec_timers *tm = img->payload;
+
+	if (img->rec.type == CKPT_REC_THREAD) {
+		if (!c->tids) {
+			c->tids = calloc(CKPT_MAX_THREADS, sizeof(*c->tids));
+			if (!c->tids)
+				return -ENOMEM;
+		}
+		if (c->nr_tids >= CKPT_MAX_THREADS)
+			return -EBADMSG;
+		c->tids[c->nr_tids++] = th->tid;
+		return 0;
+	}
+	if (!tm->nr_posix)
+		return 0;
+	if (tm->nr_posix > CKPT_MAX_POSIX_TIMERS ||
+	    img->rec.len != sizeof(*tm) + tm->nr_posix * sizeof(*c->timers))
+		return -EBADMSG;
+	c->timers = malloc(tm->nr_posix * sizeof(*c->timers));
+	if (!c->timers)
+		return -ENOMEM;
+	memcpy(c->timers, tm + 1, tm->nr_posix * sizeof(*c->timers));
+	c->nr_timers = tm->nr_posix;
+	return 0;
+}
+
+/* The POSIX timers in a memfd, for a child that re-executes. */
+static int child_timers_fd(struct child_ctx *c)
+{
+	size_t size = c->nr_timers * sizeof(*c->timers);
+
+	c->timers_fd = -1;
+	if (!c->nr_timers)
+		return 0;
+	c->timers_fd = memfd_create("ckpt-timers", MFD_CLOEXEC);
+	if (c->timers_fd < 0 || ckpt_write_full(c->timers_fd, c->timers, size))
+		return -errno;
+	return 0;
+}
 
 /* Each process's PID, links and [vvar]/[vdso], from our own reader. */
 static int tree_read_image(struct restart *r)
@@ -1556,6 +1990,14 @@ static int tree_read_image(struct restart *r)
 			   v->kind == CKPT_VMA_VVAR) {
 			m->target.vvar_start = v->start;
 			m->target.vvar_end = v->end;
+		} else if (img.rec.type == CKPT_REC_THREAD ||
+			   img.rec.type == CKPT_REC_TIMERS) {
+			err = tree_take_rec(&m->ctx, &img);
+			if (err)
+				snprintf(img.error.msg, sizeof(img.error.msg),
+					 "%s record at offset %" PRIu64 ": %s",
+					 ckpt_rec_name(img.rec.type),
+					 img.rec_offset, strerror(-err));
 		}
 	}
 	if (err < 0)
@@ -1662,6 +2104,8 @@ static int tree_setup(struct restart *r, const char *argv0)
 		c->pipe_wr = p[1];
 		c->target = tree.m[i].target;
 		err = child_tid_list(c);
+		if (!err)
+			err = child_timers_fd(c);
 		if (err)
 			return err;
 		child_set_argv(c, argv0, &c->target, CHILD_TRIES - 1);
@@ -1829,6 +2273,7 @@ static int tree_child_failed(struct restart *r, int err)
 
 static int restore_tree(struct restart *r, const char *argv0)
 {
+	sigset_t all, old;
 	long ret;
 	int err;
 
@@ -1851,9 +2296,16 @@ static int restore_tree(struct restart *r, const char *argv0)
 	}
 	keep_clocks(r);
 	fflush(NULL);
+	/*
+	 * Every process of the tree blocks every signal until it is restored
+	 * (a POSIX timer it re-creates may fire meanwhile), as for one.
+	 */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
 	ret = tree_clone(tree.m[0].t.pid);
 	if (ret == 0)
 		tree_member_run(0);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (ret < 0) {
 		report_clone(r, (int)ret);
 		return CKPT_EXIT_FAILED;
@@ -1874,10 +2326,13 @@ static int restore_tree(struct restart *r, const char *argv0)
 	err = wait_restore(r);
 	if (err)
 		return err;
+	sysv_restored();
 	if (r->verbose)
 		ckpt_hint("restored tree %d: %u processes", r->child, tree.n);
 	return r->wait ? wait_exit(r) : CKPT_EXIT_OK;
 }
+
+static int restore_procs(struct restart *r, const char *argv0);
 
 static int restore(struct restart *r, const char *argv0)
 {
@@ -1889,6 +2344,17 @@ static int restore(struct restart *r, const char *argv0)
 		report_prepare(r, err);
 		return CKPT_EXIT_FAILED;
 	}
+	if (sysv_setup(r))
+		return CKPT_EXIT_FAILED;
+	err = restore_procs(r, argv0);
+	sysv_undo();
+	return err;
+}
+
+static int restore_procs(struct restart *r, const char *argv0)
+{
+	int err;
+
 	if (r->prep.nr_tasks > 1)
 		return restore_tree(r, argv0);
 	if (r->prep.nr_tasks != 1 || r->prep.pid <= 0) {
@@ -1934,6 +2400,7 @@ static int restore(struct restart *r, const char *argv0)
 		end_pid_ns(r);
 		return err;
 	}
+	sysv_restored();
 	if (r->verbose && r->pid_ns)
 		ckpt_hint("restored pid %d in a new PID namespace (pid %d here)",
 			  r->prep.pid, r->child);

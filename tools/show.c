@@ -102,6 +102,8 @@ static void show_header(const struct show *s)
 	       (unsigned long long)h->xfeatures, xf);
 	printf("  xstate size  %u\n", h->xstate_size);
 	printf("  tasks        %u\n", h->nr_tasks);
+	if (h->flags & CKPT_IMAGE_IPC_NS)
+		printf("  ipc          own IPC namespace (restart makes a new one)\n");
 	printf("  kernel       %.*s %.*s\n", (int)sizeof(h->release),
 	       h->release, (int)sizeof(h->build), h->build);
 	print_time(h->time_ns);
@@ -246,6 +248,7 @@ static const char *vma_kind(uint32_t kind)
 		[CKPT_VMA_FILE_SHARED] = "shared",
 		[CKPT_VMA_SHMEM] = "shmem",
 		[CKPT_VMA_SHARED_ANON] = "shared-anon",
+		[CKPT_VMA_SYSVSHM] = "sysv-shm",
 	};
 
 	return kind < ARRAY_SIZE(names) && names[kind] ? names[kind] : "?";
@@ -271,6 +274,8 @@ static int show_vma(struct show *s)
 	printf(" vm_flags 0x%llx\n", v->vm_flags);
 	if (v->kind == CKPT_VMA_SHARED_ANON)
 		printf("  shared memory %llu, %llu bytes\n", v->ino, v->size);
+	if (v->kind == CKPT_VMA_SYSVSHM)
+		printf("  SysV segment %llu, %llu bytes\n", v->ino, v->size);
 	if (path)
 		printf("  path %s pgoff 0x%llx ino %llu dev 0x%llx size %llu mtime %lld.%09lld\n",
 		       path, v->pgoff, v->ino, v->dev, v->size,
@@ -797,6 +802,51 @@ static int show_record(struct show *s)
 		       img->rec.len - sizeof(struct ckpt_rec_sockdata),
 		       ((const struct ckpt_rec_sockdata *)p)->flags &
 		       CKPT_SOCKDATA_EOR ? ", end of message" : "");
+		break;
+	case CKPT_REC_SYSVSHM: {
+		const struct ckpt_rec_sysvshm *sv = p;
+
+		printf("  SysV segment %d key 0x%08x mode 0%o uid %u gid %u cuid %u cgid %u size %llu%s\n",
+		       sv->id, (unsigned int)sv->key, sv->mode & 0777,
+		       sv->uid, sv->gid, sv->cuid, sv->cgid, sv->size,
+		       (sv->mode & CKPT_SYSV_DEST) ? " removed" : "");
+		break;
+	}
+	case CKPT_REC_SYSVSEM: {
+		const struct ckpt_rec_sysvsem *sv = p;
+		const uint16_t *val = (const void *)(sv + 1);
+		uint32_t i;
+
+		printf("  SysV semaphore set %d key 0x%08x mode 0%o uid %u gid %u: %u values",
+		       sv->id, (unsigned int)sv->key, sv->mode, sv->uid,
+		       sv->gid, sv->nsems);
+		for (i = 0; i < sv->nsems && i < 16; i++)
+			printf(" %u", val[i]);
+		printf("%s\n", sv->nsems > 16 ? " ..." : "");
+		break;
+	}
+	case CKPT_REC_SYSVMSG: {
+		const struct ckpt_rec_sysvmsg *q = p;
+		const unsigned char *b = p;
+		uint32_t off = sizeof(*q), i;
+
+		printf("  SysV message queue %d key 0x%08x mode 0%o uid %u gid %u qbytes %llu: %u messages\n",
+		       q->id, (unsigned int)q->key, q->mode, q->uid, q->gid,
+		       q->qbytes, q->nr_msgs);
+		for (i = 0; i < q->nr_msgs; i++) {
+			const struct ckpt_sysv_msg *m = (const void *)(b + off);
+
+			printf("    message %u: type %lld, %u bytes\n", i,
+			       (long long)m->mtype, m->len);
+			off += sizeof(*m) + ((m->len + 7) & ~7U);
+		}
+		break;
+	}
+	case CKPT_REC_SYSVDATA:
+		printf("  SysV segment %d: %zu bytes at offset %llu\n",
+		       ((const struct ckpt_rec_sysvdata *)p)->id,
+		       img->rec.len - sizeof(struct ckpt_rec_sysvdata),
+		       ((const struct ckpt_rec_sysvdata *)p)->offset);
 		break;
 	case CKPT_REC_PIPEDATA:
 		printf("  pipe %llu: %zu bytes\n",

@@ -54,6 +54,10 @@ static const char *const type_names[] = {
 #ifdef CKPT_REC_SOCKET
 	[CKPT_REC_SOCKET] = "SOCKET", [CKPT_REC_SOCKDATA] = "SOCKDATA",
 #endif
+#ifdef CKPT_REC_SYSVSHM
+	[CKPT_REC_SYSVSHM] = "SYSVSHM", [CKPT_REC_SYSVDATA] = "SYSVDATA",
+	[CKPT_REC_SYSVSEM] = "SYSVSEM", [CKPT_REC_SYSVMSG] = "SYSVMSG",
+#endif
 };
 
 /* XXH64, seed 0, one buffer (the image checksum is its low 32 bits). */

@@ -38,6 +38,8 @@
 #define CKPT_FEAT_PRECOPY	(1ULL << 6)	/* CKPT_CHECKPOINT_DIRTY_ONLY */
 #define CKPT_FEAT_SOCKETS	(1ULL << 7)	/* UNIX, TCP and UDP sockets
 						 * (CKPT_FILE_SOCKET) */
+#define CKPT_FEAT_SYSV_SHM	(1ULL << 9)	/* SysV shared memory, threads
+						 * and POSIX timers in trees */
 #define CKPT_FEAT_SECCOMP	(1ULL << 11)	/* seccomp filters, strict mode */
 
 /**
@@ -74,6 +76,12 @@ struct ckpt_version {
 /* Neither: leave it running (the default). Both together: EINVAL. */
 #define CKPT_CHECKPOINT_TREE		(1U << 2)  /* pids[]: a process tree */
 /*
+ * The processes have an IPC namespace of their own, which the caller
+ * entered (setns) to read it: the image says so (CKPT_IMAGE_IPC_NS), and
+ * restart makes a new one.
+ */
+#define CKPT_CHECKPOINT_IPC_NS		(1U << 3)
+/*
  * Live migration (Documentation/migration.rst): write only the pages the
  * process dirtied since the last "4" written to /proc/PID/clear_refs (the
  * soft-dirty bit of the page table entry, or VM_SOFTDIRTY of the mapping,
@@ -86,7 +94,8 @@ struct ckpt_version {
 #define CKPT_CHECKPOINT_DIRTY_ONLY	(1U << 6)
 #define CKPT_CHECKPOINT_FLAGS_ALL \
 	(CKPT_CHECKPOINT_KILL | CKPT_CHECKPOINT_LEAVE_STOPPED | \
-	 CKPT_CHECKPOINT_TREE | CKPT_CHECKPOINT_DIRTY_ONLY)
+	 CKPT_CHECKPOINT_TREE | CKPT_CHECKPOINT_IPC_NS | \
+	 CKPT_CHECKPOINT_DIRTY_ONLY)
 
 /* Processes in one tree checkpoint, at most. */
 #define CKPT_MAX_TREE		256
@@ -129,6 +138,14 @@ struct ckpt_version {
  *	CKPT_OBJ_TREE, the PID that breaks the tree (a child not listed)
  * @err_pid: out: the process at fault (the member of a tree), or 0
  * @reserved2: 0
+ * @ipc_recs: user pointer to @ipc_len bytes of SysV semaphore and message
+ *	queue records (CKPT_REC_SYSVSEM, then CKPT_REC_SYSVMSG; each a
+ *	struct ckpt_rec_header with csum 0, then its payload) that the
+ *	caller read from the processes' IPC namespace while they were
+ *	stopped; the module checks their form and writes them, checksummed,
+ *	with the first process's records; 0 for none
+ * @ipc_len: their size, at most CKPT_SYSV_IPC_MAX (0 without @ipc_recs)
+ * @reserved3: 0
  *
  * The target (every process of the tree) is frozen while it is read and,
  * unless asked otherwise, resumes afterwards.  A failed checkpoint leaves
@@ -178,6 +195,9 @@ struct ckpt_checkpoint_args {
 	__u64 err_addr;
 	__s32 err_pid;
 	__u32 reserved2;
+	__u64 ipc_recs;
+	__u32 ipc_len;
+	__u32 reserved3;
 };
 
 /* ------------------------------------------------------------------ */
@@ -216,6 +236,7 @@ struct ckpt_checkpoint_args {
  *	restoring process must create each with its ID, clock and sigevent,
  *	and arm it, before CKPT_IOC_RESTORE_TASK.  An image with timers is
  *	refused (EOPNOTSUPP) when @timers cannot hold them all.
+ * @image_flags: out: the image header's flags (CKPT_IMAGE_*)
  *
  * Reads and validates the image header and the task's metadata records,
  * and keeps them with this open file of /dev/ckpt.  Nothing is changed.
@@ -260,6 +281,7 @@ struct ckpt_restore_args {
 	__u64 timers;
 	__u32 timers_max;
 	__u32 nr_timers;
+	__u64 image_flags;
 };
 
 /**
@@ -449,16 +471,17 @@ struct ckpt_pid_tombstone_args {
  * payload.  The image header carries its own csum the same way.  (Version
  * 1 images used CRC-32; they are refused.)
  *
- * Record order for one task (enforced: types never go back in this list,
- * and only VMA, FILE, PIPEDATA, THREAD, GHOSTDATA, FDSTATE, SHMEM,
- * SHMDATA, SOCKET, SOCKDATA and PAGES repeat):
+ * Record order for one task (enforced: types never decrease in
+ * CKPT_REC_ORDER, and only VMA, FILE, PIPEDATA, THREAD, GHOSTDATA,
+ * FDSTATE, SHMEM, SHMDATA, SOCKET, SOCKDATA, SYSVSHM, SYSVDATA, SYSVSEM,
+ * SYSVMSG, SECCOMP and PAGES repeat):
  *   TASK, GROUPS, FS, SIGACTIONS, MM, AUXV, VMA..., FILE..., REGS, XSTATE,
  *   RESTART?, RLIMITS?, SIGPENDING?, PIPEDATA..., TIMERS?, THREAD...,
  *   GHOSTDATA..., FDSTATE..., SHMEM..., SHMDATA..., SOCKET...,
- *   SOCKDATA..., PAGES..., END
- * SOCKET and SOCKDATA (types 24, 25) are numbered after TREE but come
- * between SHMDATA and PAGES: readers order types by that list, not by
- * number.
+ *   SOCKDATA..., SYSVSHM..., SYSVDATA..., SYSVSEM..., SYSVMSG...,
+ *   SECCOMP..., PAGES..., END
+ * (SYSVSEM and SYSVMSG only in the first process's records.)  The types
+ * numbered after TREE come between SHMDATA and PAGES, by number.
  * TASK, REGS, XSTATE and RESTART are the main thread's (the thread-group
  * leader's); each other thread has one THREAD record.
  * All metadata comes before the first PAGES record, so a restore checks
@@ -485,7 +508,7 @@ struct ckpt_pid_tombstone_args {
  *	restoring CPU must have them all
  * @xstate_size: size of each CKPT_REC_XSTATE payload
  * @nr_tasks: tasks in the image
- * @flags: 0
+ * @flags: CKPT_IMAGE_*
  * @time_ns: CLOCK_REALTIME when the checkpoint was taken
  * @release: utsname release of the kernel (NUL-padded)
  * @build: utsname version of the kernel (NUL-padded, truncated)
@@ -508,6 +531,11 @@ struct ckpt_image_header {
 	__u32 csum;
 	__u32 reserved;
 };
+
+/* struct ckpt_image_header.flags */
+#define CKPT_IMAGE_IPC_NS	(1ULL << 0)	/* the processes had an IPC
+						 * namespace of their own */
+#define CKPT_IMAGE_FLAGS	CKPT_IMAGE_IPC_NS
 
 /* Record types. */
 #define CKPT_REC_TASK		1	/* struct ckpt_rec_task */
@@ -539,6 +567,14 @@ struct ckpt_image_header {
 #define CKPT_REC_SOCKET		24	/* struct ckpt_rec_socket + address */
 #define CKPT_REC_SOCKDATA	25	/* struct ckpt_rec_sockdata + bytes */
 /*
+ * SysV IPC.  They come after SHMDATA and before PAGES in a task's records
+ * (their numbers do not give their place: see CKPT_REC_ORDER).
+ */
+#define CKPT_REC_SYSVSHM	30	/* struct ckpt_rec_sysvshm */
+#define CKPT_REC_SYSVDATA	31	/* struct ckpt_rec_sysvdata + bytes */
+#define CKPT_REC_SYSVSEM	32	/* struct ckpt_rec_sysvsem + values */
+#define CKPT_REC_SYSVMSG	33	/* struct ckpt_rec_sysvmsg + messages */
+/*
  * Live migration streams only (never in an image a restore reads): a
  * CKPT_CHECKPOINT_DIRTY_ONLY image has PRECOPY_CLEAN records among its
  * PAGES records, in address order; pre-copy rounds send PRECOPY records
@@ -555,6 +591,15 @@ struct ckpt_image_header {
 					 * PAGES record at its address */
 #define CKPT_REC_SECCOMP	38	/* struct ckpt_rec_seccomp + program */
 #define CKPT_REC_MAX		38
+
+/*
+ * The place of a record type in a task's records: types must come in
+ * ascending order of this, not of their number.  Those numbered after
+ * TREE come between SHMDATA and PAGES, by number.
+ */
+#define CKPT_REC_ORDER(type) \
+	((type) > CKPT_REC_TREE ? \
+	 CKPT_REC_SHMDATA * 64 + (type) - CKPT_REC_TREE : (type) * 64)
 
 /* Bounds every reader enforces. */
 #define CKPT_REC_MAX_META	65536		/* payload of any non-PAGES record */
@@ -689,6 +734,10 @@ struct ckpt_rec_mm {
 					 * names the memory, size its bytes;
 					 * its pages are saved once, with the
 					 * first process mapping it */
+#define CKPT_VMA_SYSVSHM	8	/* shmat(2) of a SysV segment: @ino is
+					 * its shmid, @size its size; the
+					 * segment is a SYSVSHM record, its
+					 * pages are not saved with the VMA */
 
 /* struct ckpt_rec_vma.prot: PROT_READ/WRITE/EXEC values of mman.h */
 /* struct ckpt_rec_vma.flags */
@@ -1245,6 +1294,118 @@ struct ckpt_rec_sockdata {
 	__u64 id;
 	__u32 flags;
 	__u32 reserved;
+};
+
+/* Bytes of SysV shared memory a checkpoint saves in all. */
+#define CKPT_SYSV_MAX_DATA	(256U << 20)
+/* Segments an image may hold. */
+#define CKPT_MAX_SYSVSHM	4096
+
+/* struct ckpt_rec_sysvshm.mode: the permission bits (0777), and */
+#define CKPT_SYSV_DEST		01000	/* SHM_DEST: removed (IPC_RMID), it
+					 * lives on while attached; key 0 */
+
+/**
+ * struct ckpt_rec_sysvshm - a SysV shared memory segment (shmget(2))
+ * @id: its shmid, as the IPC namespace numbers it (>= 0)
+ * @key: its key (IPC_PRIVATE: 0)
+ * @mode: its permission bits and CKPT_SYSV_DEST
+ * @uid, @gid: its owner (IPC_SET can change them)
+ * @cuid, @cgid: its creator (informative: a restore cannot set them)
+ * @size: its size in bytes, as shmget(2) was given it (> 0)
+ * @reserved: 0
+ *
+ * Saved once per image, with the first process that has it attached;
+ * every CKPT_VMA_SYSVSHM mapping of any process names it by @id.  Its
+ * contents follow in SYSVDATA records (runs of zeros left out).
+ * restart(1) creates it again with its id and key before the processes
+ * are restored, and each process attaches it at the same address.
+ */
+struct ckpt_rec_sysvshm {
+	__s32 id;
+	__s32 key;
+	__u32 mode;
+	__u32 uid;
+	__u32 gid;
+	__u32 cuid;
+	__u32 cgid;
+	__u32 reserved0;
+	__u64 size;
+	__u64 reserved;
+};
+
+/* Bytes of SYSVSEM and SYSVMSG records a checkpoint takes in all. */
+#define CKPT_SYSV_IPC_MAX	(4U << 20)
+#define CKPT_SYSV_SEMMSL	32000	/* semaphores in a set, at most */
+
+/**
+ * struct ckpt_rec_sysvsem - a SysV semaphore set; @nsems __u16 values
+ * follow (semctl GETALL)
+ * @id, @key, @mode, @uid, @gid, @cuid, @cgid: as in ckpt_rec_sysvshm
+ *	(@mode: the permission bits only)
+ * @nsems: semaphores in the set, 1..CKPT_SYSV_SEMMSL
+ * @reserved: 0
+ *
+ * Saved when the processes have their own IPC namespace (every set of
+ * it).  SEM_UNDO adjustments, sempid and the times are not saved.
+ */
+struct ckpt_rec_sysvsem {
+	__s32 id;
+	__s32 key;
+	__u32 mode;
+	__u32 uid;
+	__u32 gid;
+	__u32 cuid;
+	__u32 cgid;
+	__u32 nsems;
+	__u64 reserved;
+};
+
+/**
+ * struct ckpt_rec_sysvmsg - a SysV message queue; @nr_msgs messages
+ * follow, in queue order, each a struct ckpt_sysv_msg and its text
+ * padded to 8 bytes
+ * @id, @key, @mode, @uid, @gid, @cuid, @cgid: as in ckpt_rec_sysvsem
+ * @nr_msgs: messages queued
+ * @qbytes: its msg_qbytes (the most bytes it may hold)
+ *
+ * The whole queue is one record: a queue holding more than a record can
+ * carry is refused at checkpoint.
+ */
+struct ckpt_rec_sysvmsg {
+	__s32 id;
+	__s32 key;
+	__u32 mode;
+	__u32 uid;
+	__u32 gid;
+	__u32 cuid;
+	__u32 cgid;
+	__u32 nr_msgs;
+	__u64 qbytes;
+};
+
+/**
+ * struct ckpt_sysv_msg - one queued message; @len bytes of text follow
+ * @mtype: its type (> 0)
+ * @len: its length
+ * @reserved: 0
+ */
+struct ckpt_sysv_msg {
+	__s64 mtype;
+	__u32 len;
+	__u32 reserved;
+};
+
+/**
+ * struct ckpt_rec_sysvdata - a piece of a segment; the bytes follow
+ * @id: the segment (a SYSVSHM record of this process, before this one)
+ * @reserved: 0
+ * @offset: where the bytes go, page-aligned; they end within its size
+ */
+struct ckpt_rec_sysvdata {
+	__s32 id;
+	__u32 reserved;
+	__u64 offset;
 };
 
 /**
