@@ -211,6 +211,7 @@ struct ckpt_dump {
 	struct xarray socks;	/* sockets seen, by inode number */
 	u64 sock_bytes;		/* unread socket data saved */
 	u32 sock_records;	/* SOCKDATA records, at most */
+	u32 flags;		/* CKPT_CHECKPOINT_* */
 };
 
 /* A task's metadata, read from the image and validated, before the
@@ -358,6 +359,9 @@ struct ckpt_restore {
 	u32 nr_sockdata;
 	u32 sock_bytes;
 	struct ckpt_socks *socks_made;	/* tree: kept for later processes */
+	struct ckpt_rec_tcpstate *tcpstates;
+	u32 nr_tcpstates;
+	bool net_admin;		/* the restorer may repair TCP connections */
 	u64 seen;		/* bit per record type */
 	u32 last_type;		/* records come in type order */
 	u64 rec_off[CKPT_REC_MAX + 1];	/* offset of each singleton */
@@ -488,6 +492,8 @@ int ckpt_note_sock(struct ckpt_dump *d, struct file *f,
 int ckpt_dump_socks(struct ckpt_dump *d);
 int ckpt_take_socket(struct ckpt_restore *r, const void *p, u32 len);
 int ckpt_take_sockdata(struct ckpt_restore *r, const void *p, u32 len);
+int ckpt_take_tcpstate(struct ckpt_restore *r, const void *p, u32 len);
+void ckpt_socks_detach(struct ckpt_dump *d);
 void ckpt_free_socks(struct ckpt_restore *r);
 void ckpt_socks_release(struct ckpt_restore *r);
 int ckpt_check_socks(struct ckpt_restore *r);
@@ -501,12 +507,12 @@ struct file *ckpt_sock_file(const struct ckpt_restore *r,
 			    const struct ckpt_rec_file *rec);
 
 /*
- * Position of a record type in a task's record order: SOCKET and
- * SOCKDATA are numbered after TREE but come between SHMDATA and PAGES.
+ * Position of a record type in a task's record order: SOCKET, SOCKDATA
+ * and TCPSTATE are numbered after TREE but come between SHMDATA and PAGES.
  */
 static inline u32 ckpt_rec_rank(u32 type)
 {
-	if (type == CKPT_REC_SOCKET || type == CKPT_REC_SOCKDATA)
+	if (type >= CKPT_REC_SOCKET && type <= CKPT_REC_TCPSTATE)
 		return (CKPT_REC_SHMDATA << 4) + 1 + type - CKPT_REC_SOCKET;
 	return type << 4;
 }

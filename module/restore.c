@@ -184,7 +184,8 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		       type == CKPT_REC_PIPEDATA || type == CKPT_REC_THREAD ||
 		       type == CKPT_REC_GHOSTDATA || type == CKPT_REC_FDSTATE ||
 		       type == CKPT_REC_SHMEM || type == CKPT_REC_SHMDATA ||
-		       type == CKPT_REC_SOCKET || type == CKPT_REC_SOCKDATA;
+		       type == CKPT_REC_SOCKET || type == CKPT_REC_SOCKDATA ||
+		       type == CKPT_REC_TCPSTATE;
 
 	/* TASK first, then types in order; only some repeat. */
 	if (type > CKPT_REC_MAX || type == CKPT_REC_TREE ||
@@ -271,6 +272,8 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		return ckpt_take_socket(r, p, len);
 	case CKPT_REC_SOCKDATA:
 		return ckpt_take_sockdata(r, p, len);
+	case CKPT_REC_TCPSTATE:
+		return ckpt_take_tcpstate(r, p, len);
 	default:
 		return -EBADMSG;
 	}
