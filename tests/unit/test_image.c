@@ -877,7 +877,13 @@ UNIT_TEST(image_misc_checks)
 	CHECK_EQ(r.err, -EBADMSG);
 	CHECK_STR(r.msg, "fd 0 is not above the previous fd 0");
 	r = mutate(CKPT_REC_FILE, 1, fd_kind, &off);
-	CHECK_STR(r.msg, "unknown kind 12");
+	{
+		char want[32];
+
+		snprintf(want, sizeof(want), "unknown kind %d",
+			 CKPT_FILE_KIND_MAX + 1);
+		CHECK_STR(r.msg, want);
+	}
 	r = mutate(CKPT_REC_AUXV, 0, auxv_no_null, &off);
 	CHECK_STR(r.msg, "AT_NULL");
 	r = mutate(CKPT_REC_AUXV, 0, auxv_odd, &off);
