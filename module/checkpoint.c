@@ -495,6 +495,9 @@ static int ckpt_checkpoint_members(struct ckpt_dump *d, u32 flags,
 		err = ckpt_dump_all(d);
 		*at = d->member;
 	}
+	/* Killed: its TCP connections close without a word to the peers. */
+	if (!err && (flags & CKPT_CHECKPOINT_KILL))
+		ckpt_socks_detach(d);
 	ckpt_thaw_all(d, flags, !err);
 	return err;
 }
@@ -646,6 +649,7 @@ long ckpt_ioctl_checkpoint(void __user *uarg)
 
 	ckpt_pipes_init(&d);
 	ckpt_socks_init(&d);
+	d.flags = a.flags;
 	xa_init(&d.files_seen);
 	xa_init(&d.ghosts);
 	xa_init(&d.shanon);

@@ -246,6 +246,7 @@ struct ckpt_dump {
 	u64 sysv_bytes;
 	void *ipc_recs;		/* SYSVSEM and SYSVMSG records, checked */
 	u32 ipc_len;
+	u32 flags;		/* CKPT_CHECKPOINT_* */
 };
 
 /* A task's metadata, read from the image and validated, before the
@@ -405,6 +406,9 @@ struct ckpt_restore {
 	struct ckpt_rec_sysvshm *sysvshm;	/* SysV segments */
 	u32 nr_sysvshm;
 	u64 sysv_bytes;
+	struct ckpt_rec_tcpstate *tcpstates;
+	u32 nr_tcpstates;
+	bool net_admin;		/* the restorer may repair TCP connections */
 	u64 seen;		/* bit per record type */
 	u32 last_type;		/* records come in type order */
 	u64 rec_off[CKPT_REC_MAX + 1];	/* offset of each singleton */
@@ -535,6 +539,8 @@ int ckpt_note_sock(struct ckpt_dump *d, struct file *f,
 int ckpt_dump_socks(struct ckpt_dump *d);
 int ckpt_take_socket(struct ckpt_restore *r, const void *p, u32 len);
 int ckpt_take_sockdata(struct ckpt_restore *r, const void *p, u32 len);
+int ckpt_take_tcpstate(struct ckpt_restore *r, const void *p, u32 len);
+void ckpt_socks_detach(struct ckpt_dump *d);
 void ckpt_free_socks(struct ckpt_restore *r);
 void ckpt_socks_release(struct ckpt_restore *r);
 int ckpt_check_socks(struct ckpt_restore *r);

@@ -187,6 +187,7 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		       type == CKPT_REC_GHOSTDATA || type == CKPT_REC_FDSTATE ||
 		       type == CKPT_REC_SHMEM || type == CKPT_REC_SHMDATA ||
 		       type == CKPT_REC_SOCKET || type == CKPT_REC_SOCKDATA ||
+		       type == CKPT_REC_TCPSTATE ||
 		       type == CKPT_REC_SYSVSHM || type == CKPT_REC_SYSVDATA ||
 		       type == CKPT_REC_SYSVSEM || type == CKPT_REC_SYSVMSG ||
 		       type == CKPT_REC_SECCOMP;
@@ -287,6 +288,8 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		/* restart(1) makes them; the first process's records only */
 		return r->member ? -EBADMSG :
 		       ckpt_sysv_ipc_rec_ok(type, p, len);
+	case CKPT_REC_TCPSTATE:
+		return ckpt_take_tcpstate(r, p, len);
 	default:
 		return -EBADMSG;
 	}

@@ -40,6 +40,8 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/security.h>
+#include <linux/cred.h>
+#include <linux/capability.h>
 #include <linux/xarray.h>
 #include <net/sock.h>
 #include <net/af_unix.h>
@@ -63,6 +65,7 @@ struct ckpt_sock_seen {
 	u16 state;		/* CKPT_SOCK_* */
 	bool gone;		/* a pair whose other end was closed */
 	bool dumped;
+	struct ckpt_rec_tcpstate *tcp;	/* ESTABLISHED: read with its data */
 };
 
 void ckpt_socks_init(struct ckpt_dump *d)
@@ -79,6 +82,7 @@ void ckpt_socks_destroy(struct ckpt_dump *d)
 
 	xa_for_each(&d->socks, ino, p) {
 		fput(p->file);
+		kfree(p->tcp);
 		kfree(p);
 	}
 	xa_destroy(&d->socks);
@@ -212,8 +216,8 @@ static int ckpt_unix_check(struct ckpt_dump *d, struct ckpt_sock_seen *p,
 	return err;
 }
 
-static int ckpt_inet_check(struct ckpt_sock_seen *p, struct socket *sock,
-			   struct sock *sk)
+static int ckpt_inet_check(struct ckpt_dump *d, struct ckpt_sock_seen *p,
+			   struct socket *sock, struct sock *sk)
 {
 	if (sk->sk_bound_dev_if || READ_ONCE(sk->sk_err))
 		return -EOPNOTSUPP;
@@ -230,6 +234,17 @@ static int ckpt_inet_check(struct ckpt_sock_seen *p, struct socket *sock,
 				return -EOPNOTSUPP;
 			p->state = inet_sk(sk)->inet_num ? CKPT_SOCK_BOUND :
 				   CKPT_SOCK_UNBOUND;
+			return 0;
+		case TCP_ESTABLISHED:
+			/*
+			 * TCP repair: only when the process is killed (it
+			 * must not answer for the connection any more), by a
+			 * caller who may repair sockets.
+			 */
+			if (!(d->flags & CKPT_CHECKPOINT_KILL) ||
+			    !ns_capable(sock_net(sk)->user_ns, CAP_NET_ADMIN))
+				return -EISCONN;
+			p->state = CKPT_SOCK_ESTABLISHED;
 			return 0;
 		}
 		return -EISCONN;
@@ -266,7 +281,7 @@ static int ckpt_sock_check(struct ckpt_dump *d, struct ckpt_sock_seen *p)
 		return ckpt_unix_check(d, p, sk);
 	case AF_INET:
 	case AF_INET6:
-		return ckpt_inet_check(p, sock, sk);
+		return ckpt_inet_check(d, p, sock, sk);
 	}
 	return -EOPNOTSUPP;
 }
@@ -395,7 +410,8 @@ static int ckpt_write_socket(struct ckpt_dump *d, unsigned long ino,
 		r.shutdown = READ_ONCE(sk->sk_shutdown) & SHUTDOWN_MASK;
 	if (p->state == CKPT_SOCK_LISTEN)
 		r.backlog = READ_ONCE(sk->sk_max_ack_backlog);
-	if (p->state == CKPT_SOCK_BOUND || p->state == CKPT_SOCK_LISTEN) {
+	if (p->state == CKPT_SOCK_BOUND || p->state == CKPT_SOCK_LISTEN ||
+	    p->state == CKPT_SOCK_ESTABLISHED) {
 		len = kernel_getsockname(sock, (struct sockaddr *)&addr);
 		if (len < 0)
 			return len;
@@ -551,6 +567,166 @@ static int ckpt_dump_sockdata(struct ckpt_dump *d, unsigned long ino,
 	return err;
 }
 
+/*
+ * Copy the bytes of @skb numbered [@start, @start + @len) by sequence
+ * into @buf at their place; count them in *@copied.
+ */
+static int ckpt_tcp_skb(struct sk_buff *skb, u32 start, u32 len, void *buf,
+			u32 *copied)
+{
+	u32 seq = TCP_SKB_CB(skb)->seq, off = 0, pos, n;
+
+	if (before(seq, start))
+		off = start - seq;
+	if (off >= skb->len)
+		return 0;
+	pos = seq + off - start;
+	if (pos >= len)
+		return 0;
+	n = min_t(u32, skb->len - off, len - pos);
+	*copied += n;
+	return skb_copy_bits(skb, off, buf + pos, n);
+}
+
+/* An established connection's state and queues (socket locked). */
+static int ckpt_tcp_read(struct ckpt_dump *d, struct sock *sk,
+			 struct ckpt_rec_tcpstate *ts, void *rbuf, void *sbuf)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *skb;
+	u32 rgot = 0, sgot = 0;
+	int err = 0;
+
+	skb_queue_walk(&sk->sk_receive_queue, skb)
+		if (!err)
+			err = ckpt_tcp_skb(skb, ts->rcv_seq, ts->rcv_len, rbuf,
+					   &rgot);
+	skb_rbtree_walk(skb, &sk->tcp_rtx_queue)
+		if (!err)
+			err = ckpt_tcp_skb(skb, ts->snd_una, ts->snd_len, sbuf,
+					   &sgot);
+	skb_queue_walk(&sk->sk_write_queue, skb)
+		if (!err)
+			err = ckpt_tcp_skb(skb, ts->snd_una, ts->snd_len, sbuf,
+					   &sgot);
+	if (!err && (rgot != ts->rcv_len || sgot != ts->snd_len))
+		err = -EAGAIN;		/* a hole: should not happen */
+	ts->mss_clamp = tp->rx_opt.mss_clamp;
+	if (tp->rx_opt.wscale_ok) {
+		ts->flags |= CKPT_TCP_WSCALE;
+		ts->snd_wscale = tp->rx_opt.snd_wscale;
+		ts->rcv_wscale = tp->rx_opt.rcv_wscale;
+	}
+	if (tp->rx_opt.sack_ok)
+		ts->flags |= CKPT_TCP_SACK;
+	if (tp->rx_opt.tstamp_ok) {
+		ts->flags |= CKPT_TCP_TSTAMP;
+		ts->timestamp = tcp_time_stamp_raw() + tp->tsoffset;
+	}
+	ts->snd_wl1 = tp->snd_wl1;
+	ts->snd_wnd = tp->snd_wnd;
+	ts->max_window = tp->max_window;
+	ts->rcv_wnd = tp->rcv_wnd;
+	ts->rcv_wup = tp->rcv_wup;
+	return err;
+}
+
+static int ckpt_write_tcpdata(struct ckpt_dump *d, unsigned long ino,
+			      const void *buf, u32 len, u32 flags)
+{
+	struct ckpt_rec_sockdata sd = { .id = ino, .flags = flags };
+	u32 off, n;
+	int err = 0;
+
+	for (off = 0; off < len && !err; off += n) {
+		n = min_t(u32, len - off, CKPT_SOCK_CHUNK);
+		err = ckpt_write_rec2(&d->out, CKPT_REC_SOCKDATA, &sd,
+				      sizeof(sd), buf + off, n);
+	}
+	return err;
+}
+
+/* An established TCP connection: its queues now, its state kept in @p. */
+static int ckpt_dump_tcp(struct ckpt_dump *d, unsigned long ino,
+			 struct ckpt_sock_seen *p)
+{
+	struct socket *sock = sock_from_file(p->file);
+	struct sock *sk = sock->sk;
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sockaddr_storage peer = {};
+	struct ckpt_rec_tcpstate *ts;
+	void *rbuf = NULL, *sbuf = NULL;
+	u32 recs = 0;
+	int err;
+
+	ts = kzalloc(sizeof(*ts), GFP_KERNEL);
+	if (!ts)
+		return -ENOMEM;
+	p->tcp = ts;
+	ts->id = ino;
+	err = kernel_getpeername(sock, (struct sockaddr *)&peer);
+	if (err < 0)
+		return err;
+	if (err > sizeof(ts->peer))
+		return -EOPNOTSUPP;
+	memcpy(ts->peer, &peer, err);
+	ts->peer_len = err;
+	lock_sock(sk);
+	err = -EOPNOTSUPP;
+	if (sk->sk_state != TCP_ESTABLISHED || tp->urg_data || tp->repair)
+		goto out;
+	ts->snd_una = tp->snd_una;
+	ts->snd_len = tp->write_seq - tp->snd_una;
+	ts->rcv_seq = tp->copied_seq;
+	ts->rcv_len = tp->rcv_nxt - tp->copied_seq;
+	recs = ts->rcv_len / CKPT_SOCK_CHUNK + ts->snd_len / CKPT_SOCK_CHUNK + 2;
+	err = -EFBIG;
+	if ((u64)ts->snd_len + ts->rcv_len > CKPT_SOCK_MAX_DATA - d->sock_bytes ||
+	    recs > CKPT_MAX_SOCKDATA - d->sock_records)
+		goto out;
+	err = -ENOMEM;
+	rbuf = kvmalloc(ts->rcv_len ? ts->rcv_len : 1, GFP_KERNEL);
+	sbuf = kvmalloc(ts->snd_len ? ts->snd_len : 1, GFP_KERNEL);
+	if (rbuf && sbuf)
+		err = ckpt_tcp_read(d, sk, ts, rbuf, sbuf);
+out:
+	release_sock(sk);
+	if (!err) {
+		d->sock_bytes += ts->snd_len + ts->rcv_len;
+		d->sock_records += recs;
+		err = ckpt_write_tcpdata(d, ino, rbuf, ts->rcv_len, 0);
+	}
+	if (!err)
+		err = ckpt_write_tcpdata(d, ino, sbuf, ts->snd_len,
+					 CKPT_SOCKDATA_SEND);
+	kvfree(rbuf);
+	kvfree(sbuf);
+	return err;
+}
+
+/*
+ * After a checkpoint with CKPT_CHECKPOINT_KILL: put the established
+ * connections in repair mode, so that closing them with the process sends
+ * neither FIN nor RST; the restored process takes them over.
+ */
+void ckpt_socks_detach(struct ckpt_dump *d)
+{
+	struct ckpt_sock_seen *p;
+	unsigned long ino;
+
+	xa_for_each(&d->socks, ino, p) {
+		struct sock *sk;
+
+		if (p->state != CKPT_SOCK_ESTABLISHED)
+			continue;
+		sk = sock_from_file(p->file)->sk;
+		lock_sock(sk);
+		tcp_sk(sk)->repair = 1;
+		tcp_sk(sk)->repair_queue = TCP_NO_QUEUE;
+		release_sock(sk);
+	}
+}
+
 /* The sockets (and pairs' unread data) this process's records hold. */
 int ckpt_dump_socks(struct ckpt_dump *d)
 {
@@ -558,14 +734,19 @@ int ckpt_dump_socks(struct ckpt_dump *d)
 	unsigned long ino;
 	int err = 0, pass;
 
-	for (pass = 0; pass < 2 && !err; pass++) {
+	for (pass = 0; pass < 3 && !err; pass++) {
 		xa_for_each(&d->socks, ino, p) {
 			if (p->owner != d->member || p->dumped)
 				continue;
 			if (pass == 0)
 				err = ckpt_write_socket(d, ino, p);
-			else if (p->state == CKPT_SOCK_PAIR)
+			else if (pass == 1 && p->state == CKPT_SOCK_PAIR)
 				err = ckpt_dump_sockdata(d, ino, p);
+			else if (pass == 1 && p->state == CKPT_SOCK_ESTABLISHED)
+				err = ckpt_dump_tcp(d, ino, p);
+			else if (pass == 2 && p->tcp)
+				err = ckpt_write_rec(&d->out, CKPT_REC_TCPSTATE,
+						     p->tcp, sizeof(*p->tcp));
 			if (err) {
 				d->err.fd = p->member == d->member ? p->fd : -1;
 				if (!d->out.failed)
@@ -573,7 +754,7 @@ int ckpt_dump_socks(struct ckpt_dump *d)
 							err);
 				break;
 			}
-			if (pass == 1)
+			if (pass == 2)
 				p->dumped = true;
 		}
 	}
@@ -614,7 +795,7 @@ int ckpt_take_sockdata(struct ckpt_restore *r, const void *p, u32 len)
 	int err;
 
 	if (len < sizeof(*sd) || sd->reserved ||
-	    sd->flags & ~CKPT_SOCKDATA_EOR ||
+	    sd->flags & ~(CKPT_SOCKDATA_EOR | CKPT_SOCKDATA_SEND) ||
 	    n > CKPT_SOCK_MAX_DATA - r->sock_bytes)
 		return -EBADMSG;
 	err = ckpt_grow((void **)&r->sockdata, r->nr_sockdata, sizeof(*e),
@@ -636,6 +817,31 @@ int ckpt_take_sockdata(struct ckpt_restore *r, const void *p, u32 len)
 	r->nr_sockdata++;
 	r->sock_bytes += n;
 	return 0;
+}
+
+int ckpt_take_tcpstate(struct ckpt_restore *r, const void *p, u32 len)
+{
+	int err;
+
+	if (len != sizeof(struct ckpt_rec_tcpstate))
+		return -EBADMSG;
+	err = ckpt_grow((void **)&r->tcpstates, r->nr_tcpstates,
+			sizeof(*r->tcpstates), CKPT_MAX_SOCKETS);
+	if (err)
+		return err;
+	memcpy(&r->tcpstates[r->nr_tcpstates++], p, len);
+	return 0;
+}
+
+static const struct ckpt_rec_tcpstate *
+ckpt_find_tcpstate(const struct ckpt_restore *r, u64 id)
+{
+	u32 i;
+
+	for (i = 0; i < r->nr_tcpstates; i++)
+		if (r->tcpstates[i].id == id)
+			return &r->tcpstates[i];
+	return NULL;
 }
 
 struct ckpt_sock_made {
@@ -670,6 +876,7 @@ void ckpt_free_socks(struct ckpt_restore *r)
 		kvfree(r->sockdata[i].data);
 	kvfree(r->sockdata);
 	kvfree(r->socks);
+	kvfree(r->tcpstates);
 }
 
 const struct ckpt_restore_sock *ckpt_find_sock(const struct ckpt_restore *r,
@@ -731,14 +938,17 @@ static bool ckpt_sock_kind_ok(const struct ckpt_rec_socket *s)
 		else if (s->type != SOCK_DGRAM || s->protocol != IPPROTO_UDP ||
 			 s->state == CKPT_SOCK_LISTEN)
 			return false;
-		if (s->state == CKPT_SOCK_PAIR)
+		if (s->state == CKPT_SOCK_PAIR ||
+		    (s->state == CKPT_SOCK_ESTABLISHED &&
+		     s->protocol != IPPROTO_TCP))
 			return false;
 		break;
 	default:
 		return false;
 	}
 	if (s->flags & ~opt || s->state < CKPT_SOCK_UNBOUND ||
-	    s->state > CKPT_SOCK_PAIR)
+	    s->state > CKPT_SOCK_ESTABLISHED ||
+	    (s->family == AF_UNIX && s->state == CKPT_SOCK_ESTABLISHED))
 		return false;
 	if ((s->flags & CKPT_SOCKF_PEER_GONE) &&
 	    (s->state != CKPT_SOCK_PAIR || s->type == SOCK_DGRAM || s->peer))
@@ -769,6 +979,8 @@ static bool ckpt_sock_ok(const struct ckpt_restore *r,
 	case CKPT_SOCK_BOUND:
 	case CKPT_SOCK_LISTEN:
 		return ckpt_sock_addr_ok(e);
+	case CKPT_SOCK_ESTABLISHED:
+		return ckpt_sock_addr_ok(e) && ckpt_find_tcpstate(r, s->id);
 	}
 	/* a pair */
 	if (s->addr_len || s->path_ino || s->path_dev || s->path_mode)
@@ -780,7 +992,44 @@ static bool ckpt_sock_ok(const struct ckpt_restore *r,
 	       q->rec.peer == s->id && q->rec.type == s->type;
 }
 
-/* Every SOCKET, SOCKDATA, and FILE of a socket. */
+/* A TCPSTATE: of an ESTABLISHED socket, once, its data all there. */
+static bool ckpt_tcpstate_ok(const struct ckpt_restore *r,
+			     const struct ckpt_rec_tcpstate *ts)
+{
+	const struct ckpt_restore_sock *s = ckpt_find_sock(r, ts->id);
+	u64 bytes[2] = { 0, 0 };
+	bool send_seen = false;
+	u16 fam;
+	u32 i;
+
+	if (!s || s->rec.state != CKPT_SOCK_ESTABLISHED ||
+	    ckpt_find_tcpstate(r, ts->id) != ts || ts->reserved ||
+	    ts->flags & ~CKPT_TCP_FLAGS || ts->snd_wscale > TCP_MAX_WSCALE ||
+	    ts->rcv_wscale > TCP_MAX_WSCALE || ts->mss_clamp < TCP_MIN_MSS ||
+	    ts->mss_clamp > U16_MAX || ts->peer_len > sizeof(ts->peer))
+		return false;
+	memcpy(&fam, ts->peer, sizeof(fam));
+	if (fam != s->rec.family ||
+	    ts->peer_len != (fam == AF_INET ? sizeof(struct sockaddr_in) :
+			     sizeof(struct sockaddr_in6)))
+		return false;
+	for (i = 0; i < r->nr_sockdata; i++) {
+		const struct ckpt_restore_sockdata *e = &r->sockdata[i];
+		bool send = e->flags & CKPT_SOCKDATA_SEND;
+
+		if (e->id != ts->id)
+			continue;
+		/* receive queue first; no empty records, no messages */
+		if ((send_seen && !send) || !e->len ||
+		    (e->flags & CKPT_SOCKDATA_EOR))
+			return false;
+		send_seen |= send;
+		bytes[send] += e->len;
+	}
+	return bytes[0] == ts->rcv_len && bytes[1] == ts->snd_len;
+}
+
+/* Every SOCKET, SOCKDATA, TCPSTATE, and FILE of a socket. */
 int ckpt_check_socks(struct ckpt_restore *r)
 {
 	const struct ckpt_restore_sock *s;
@@ -790,6 +1039,9 @@ int ckpt_check_socks(struct ckpt_restore *r)
 		if (!ckpt_sock_ok(r, &r->socks[i]))
 			return ckpt_bad_rec(r, CKPT_REC_SOCKET,
 					    r->socks[i].offset, -EBADMSG);
+	for (i = 0; i < r->nr_tcpstates; i++)
+		if (!ckpt_tcpstate_ok(r, &r->tcpstates[i]))
+			return ckpt_bad(r, CKPT_REC_TCPSTATE, -EBADMSG);
 	for (i = 0; i < r->nr_sockdata; i++) {
 		const struct ckpt_restore_sockdata *e = &r->sockdata[i];
 		bool last = true;
@@ -797,14 +1049,20 @@ int ckpt_check_socks(struct ckpt_restore *r)
 		s = ckpt_find_sock(r, e->id);
 		for (j = i + 1; j < r->nr_sockdata && last; j++)
 			last = r->sockdata[j].id != e->id;
+		if (s && s->rec.state == CKPT_SOCK_ESTABLISHED)
+			continue;	/* checked with its TCPSTATE */
 		/* a stream has no messages; a datagram's last piece ends one */
 		if (!s || s->rec.state != CKPT_SOCK_PAIR ||
 		    (s->rec.type == SOCK_STREAM ?
 		     e->flags || !e->len :
-		     last && !(e->flags & CKPT_SOCKDATA_EOR)))
+		     e->flags & ~CKPT_SOCKDATA_EOR ||
+		     (last && !(e->flags & CKPT_SOCKDATA_EOR))))
 			return ckpt_bad_rec(r, CKPT_REC_SOCKDATA, e->offset,
 					    -EBADMSG);
 	}
+	/* Connections are repaired with the restorer's CAP_NET_ADMIN. */
+	r->net_admin = ns_capable(current->nsproxy->net_ns->user_ns,
+				  CAP_NET_ADMIN);
 	for (i = 0; i < r->nr_files; i++) {
 		const struct ckpt_rec_file *f = &r->files[i].rec;
 
@@ -1151,6 +1409,165 @@ static int ckpt_make_sock(const struct ckpt_restore_sock *s,
 	return ckpt_socks_add(t, rec->id, f);
 }
 
+/* Queue a connection's saved bytes again, in repair mode. */
+static int ckpt_tcp_refill(const struct ckpt_restore *r, struct socket *sock,
+			   u64 id, bool send)
+{
+	struct sock *sk = sock->sk;
+	int err = 0;
+	u32 i;
+
+	err = ckpt_set_int(sock, SOL_TCP, TCP_REPAIR_QUEUE,
+			   send ? TCP_SEND_QUEUE : TCP_RECV_QUEUE);
+	for (i = 0; i < r->nr_sockdata && !err; i++) {
+		const struct ckpt_restore_sockdata *e = &r->sockdata[i];
+		struct kvec vec = { .iov_base = e->data, .iov_len = e->len };
+
+		if (e->id != id || !!(e->flags & CKPT_SOCKDATA_SEND) != send)
+			continue;
+		WRITE_ONCE(sk->sk_sndbuf, INT_MAX / 2);
+		WRITE_ONCE(sk->sk_rcvbuf, INT_MAX / 2);
+		err = ckpt_send_all(sock, &vec, 1, e->len);
+	}
+	return err;
+}
+
+/* TCP_REPAIR_WINDOW, once the receive queue is back (rcv_nxt). */
+static int ckpt_tcp_window(struct socket *sock,
+			   const struct ckpt_rec_tcpstate *ts)
+{
+	struct tcp_repair_window w = {
+		.snd_wl1 = ts->snd_wl1, .snd_wnd = ts->snd_wnd,
+		.max_window = ts->max_window, .rcv_wnd = ts->rcv_wnd,
+		.rcv_wup = ts->rcv_wup,
+	};
+
+	return sock->ops->setsockopt(sock, SOL_TCP, TCP_REPAIR_WINDOW,
+				     KERNEL_SOCKPTR(&w), sizeof(w));
+}
+
+/* TCP_REPAIR_OPTIONS and TCP_TIMESTAMP of @ts. */
+static int ckpt_tcp_options(struct socket *sock,
+			    const struct ckpt_rec_tcpstate *ts)
+{
+	struct tcp_repair_opt opt[4];
+	unsigned int n = 0;
+	int err;
+
+	opt[n].opt_code = TCPOPT_MSS;
+	opt[n++].opt_val = ts->mss_clamp;
+	if (ts->flags & CKPT_TCP_WSCALE) {
+		opt[n].opt_code = TCPOPT_WINDOW;
+		opt[n++].opt_val = ts->snd_wscale | (ts->rcv_wscale << 16);
+	}
+	if (ts->flags & CKPT_TCP_SACK) {
+		opt[n].opt_code = TCPOPT_SACK_PERM;
+		opt[n++].opt_val = 0;
+	}
+	if (ts->flags & CKPT_TCP_TSTAMP) {
+		opt[n].opt_code = TCPOPT_TIMESTAMP;
+		opt[n++].opt_val = 0;
+	}
+	err = sock->ops->setsockopt(sock, SOL_TCP, TCP_REPAIR_OPTIONS,
+				    KERNEL_SOCKPTR(opt), n * sizeof(opt[0]));
+	if (!err && (ts->flags & CKPT_TCP_TSTAMP))
+		err = ckpt_set_int(sock, SOL_TCP, TCP_TIMESTAMP, ts->timestamp);
+	return err;
+}
+
+/* The steps of TCP repair, CRIU's order. */
+static int ckpt_tcp_repair(const struct ckpt_restore *r, struct socket *sock,
+			   const struct ckpt_restore_sock *s,
+			   const struct ckpt_rec_tcpstate *ts)
+{
+	struct sock *sk = sock->sk;
+	int sndbuf, rcvbuf, err;
+
+	err = ckpt_set_int(sock, SOL_TCP, TCP_REPAIR, TCP_REPAIR_ON);
+	if (!err)
+		err = ckpt_sock_pre_bind(sock, &s->rec);
+	if (!err)
+		err = kernel_bind(sock, (struct sockaddr *)&s->addr,
+				  s->rec.addr_len);
+	if (!err)
+		err = ckpt_set_int(sock, SOL_TCP, TCP_REPAIR_QUEUE,
+				   TCP_RECV_QUEUE);
+	if (!err)
+		err = ckpt_set_int(sock, SOL_TCP, TCP_QUEUE_SEQ, ts->rcv_seq);
+	if (!err)
+		err = ckpt_set_int(sock, SOL_TCP, TCP_REPAIR_QUEUE,
+				   TCP_SEND_QUEUE);
+	if (!err)
+		err = ckpt_set_int(sock, SOL_TCP, TCP_QUEUE_SEQ, ts->snd_una);
+	if (!err)
+		err = kernel_connect(sock, (struct sockaddr *)ts->peer,
+				     ts->peer_len, 0);
+	if (!err)
+		err = ckpt_tcp_options(sock, ts);
+	sndbuf = READ_ONCE(sk->sk_sndbuf);
+	rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+	if (!err)
+		err = ckpt_tcp_refill(r, sock, ts->id, false);
+	if (!err)
+		err = ckpt_tcp_window(sock, ts);
+	/* queued as sent already: any retransmission has the options */
+	if (!err)
+		err = ckpt_tcp_refill(r, sock, ts->id, true);
+	WRITE_ONCE(sk->sk_sndbuf, sndbuf);
+	WRITE_ONCE(sk->sk_rcvbuf, rcvbuf);
+	if (!err)
+		err = ckpt_set_int(sock, SOL_TCP, TCP_REPAIR_QUEUE,
+				   TCP_NO_QUEUE);
+	if (!err)
+		err = ckpt_sock_post(sock, &s->rec);
+	if (!err)
+		err = ckpt_set_int(sock, SOL_TCP, TCP_REPAIR, TCP_REPAIR_OFF);
+	return err;
+}
+
+/*
+ * An established connection, by TCP repair.  Its setsockopt()s need
+ * CAP_NET_ADMIN: the restorer's (checked at prepare), lent to the
+ * restoring task for these calls only.
+ */
+static int ckpt_make_tcp(const struct ckpt_restore *r,
+			 const struct ckpt_restore_sock *s,
+			 struct ckpt_socks *t)
+{
+	const struct ckpt_rec_tcpstate *ts = ckpt_find_tcpstate(r, s->rec.id);
+	const struct cred *old;
+	struct socket *sock;
+	struct cred *cred;
+	struct file *f;
+	int err;
+
+	if (!ts)
+		return -EBADMSG;
+	if (!r->net_admin)
+		return -EPERM;
+	err = sock_create(s->rec.family, SOCK_STREAM, IPPROTO_TCP, &sock);
+	if (err)
+		return err;
+	cred = prepare_creds();
+	if (!cred) {
+		sock_release(sock);
+		return -ENOMEM;
+	}
+	cap_raise(cred->cap_effective, CAP_NET_ADMIN);
+	old = override_creds(cred);
+	err = ckpt_tcp_repair(r, sock, s, ts);
+	revert_creds(old);
+	put_cred(cred);
+	if (err) {
+		sock_release(sock);
+		return err;
+	}
+	f = sock_alloc_file(sock, 0, NULL);
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	return ckpt_socks_add(t, s->rec.id, f);
+}
+
 static struct file *ckpt_sock_take(struct file *f, const struct ckpt_rec_file *rec)
 {
 	get_file(f);
@@ -1177,8 +1594,12 @@ struct file *ckpt_sock_file(const struct ckpt_restore *r,
 	s = ckpt_find_sock(r, rec->ino);
 	if (!s)
 		return ERR_PTR(-EBADMSG);
-	err = s->rec.state == CKPT_SOCK_PAIR ? ckpt_make_pair(r, s, t) :
-	      ckpt_make_sock(s, t);
+	if (s->rec.state == CKPT_SOCK_PAIR)
+		err = ckpt_make_pair(r, s, t);
+	else if (s->rec.state == CKPT_SOCK_ESTABLISHED)
+		err = ckpt_make_tcp(r, s, t);
+	else
+		err = ckpt_make_sock(s, t);
 	if (err)
 		return ERR_PTR(err);
 	f = ckpt_socks_find(t, rec->ino);

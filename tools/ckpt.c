@@ -389,6 +389,8 @@ static void report_socket(const struct ckpt_checkpoint_args *a, int err,
 		} else {
 			ckpt_fail(err, "cannot checkpoint %s: fd %d (%s, %s) is connected to a peer outside the %s, which is not supported yet",
 				  who, a->err_fd, name, desc, where);
+			if (strstr(desc, "(ESTABLISHED)"))
+				ckpt_hint("an established TCP connection is saved only with --kill, by a caller with CAP_NET_ADMIN (TCP repair)");
 		}
 		break;
 	case EUSERS:

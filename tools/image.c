@@ -668,12 +668,12 @@ static int check_socket(struct ckpt_image *img)
 	    s->family != AF_INET6)
 		return img_bad(img, "socket %llu: family %u", s->id,
 			       s->family);
-	if (s->state < CKPT_SOCK_UNBOUND || s->state > CKPT_SOCK_PAIR ||
+	if (s->state < CKPT_SOCK_UNBOUND || s->state > CKPT_SOCK_ESTABLISHED ||
 	    (s->state == CKPT_SOCK_PAIR) != !!(s->peer || s->flags & CKPT_SOCKF_PEER_GONE))
 		return img_bad(img, "socket %llu: state %u, peer %llu",
 			       s->id, s->state, s->peer);
-	if ((s->state == CKPT_SOCK_BOUND || s->state == CKPT_SOCK_LISTEN) !=
-	    !!s->addr_len)
+	if ((s->state == CKPT_SOCK_BOUND || s->state == CKPT_SOCK_LISTEN ||
+	     s->state == CKPT_SOCK_ESTABLISHED) != !!s->addr_len)
 		return img_bad(img, "socket %llu: state %u with %u address bytes",
 			       s->id, s->state, s->addr_len);
 	if (s->sndbuf < 0 || s->rcvbuf < 0 || s->shutdown > 3)
@@ -686,9 +686,27 @@ static int check_sockdata(struct ckpt_image *img)
 {
 	const struct ckpt_rec_sockdata *sd = img->payload;
 
-	if (sd->flags & ~CKPT_SOCKDATA_EOR || sd->reserved)
+	if (sd->flags & ~(CKPT_SOCKDATA_EOR | CKPT_SOCKDATA_SEND) ||
+	    sd->reserved ||
+	    (sd->flags & CKPT_SOCKDATA_EOR && sd->flags & CKPT_SOCKDATA_SEND))
 		return img_bad(img, "socket %llu: flags 0x%x or reserved field",
 			       sd->id, sd->flags);
+	return 0;
+}
+
+static int check_tcpstate(struct ckpt_image *img)
+{
+	const struct ckpt_rec_tcpstate *t = img->payload;
+
+	if (t->flags & ~CKPT_TCP_FLAGS || t->reserved ||
+	    t->snd_wscale > 14 || t->rcv_wscale > 14 ||
+	    t->peer_len > sizeof(t->peer))
+		return img_bad(img, "TCP connection %llu: flags 0x%x, window scales %u/%u, peer address of %u bytes",
+			       t->id, t->flags, t->snd_wscale, t->rcv_wscale,
+			       t->peer_len);
+	if ((uint64_t)t->snd_len + t->rcv_len > CKPT_SOCK_MAX_DATA)
+		return img_bad(img, "TCP connection %llu: %u + %u queued bytes",
+			       t->id, t->snd_len, t->rcv_len);
 	return 0;
 }
 
@@ -1221,6 +1239,8 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 			      check_socket },
 	[CKPT_REC_SOCKDATA] = { "SOCKDATA", sizeof(struct ckpt_rec_sockdata),
 				0, 1, 1, check_sockdata },
+	[CKPT_REC_TCPSTATE] = { "TCPSTATE", sizeof(struct ckpt_rec_tcpstate),
+				1, 1, 1, check_tcpstate },
 };
 
 /* ---- records ------------------------------------------------------ */

@@ -397,7 +397,8 @@ static void print_sockaddr(const struct ckpt_rec_socket *s)
 static void show_socket(const struct ckpt_image *img)
 {
 	static const char *const states[] = { "?", "unbound", "bound",
-					      "listening", "pair" };
+					      "listening", "pair",
+					      "established" };
 	const struct ckpt_rec_socket *s = img->payload;
 	const char *fam = s->family == AF_UNIX ? "unix" :
 			  s->family == AF_INET ? "inet" :
@@ -409,7 +410,7 @@ static void show_socket(const struct ckpt_image *img)
 			   s->type == SOCK_SEQPACKET ? "seqpacket" : "?";
 
 	printf("  socket %llu %s %s %s ", s->id, fam, type,
-	       s->state <= CKPT_SOCK_PAIR ? states[s->state] : "?");
+	       s->state <= CKPT_SOCK_ESTABLISHED ? states[s->state] : "?");
 	if (s->state != CKPT_SOCK_PAIR)
 		print_sockaddr(s);
 	else if (s->peer)
@@ -427,6 +428,28 @@ static void show_socket(const struct ckpt_image *img)
 	if (s->path_ino)
 		printf("  socket file ino %llu dev 0x%llx mode 0%03o\n",
 		       s->path_ino, s->path_dev, s->path_mode);
+}
+
+static void show_tcpstate(const struct ckpt_image *img)
+{
+	const struct ckpt_rec_tcpstate *t = img->payload;
+	struct ckpt_rec_socket s = { .family = 0 };
+	char buf[sizeof(s) + sizeof(t->peer)];
+
+	memcpy(&s.family, t->peer, sizeof(s.family));
+	s.addr_len = t->peer_len;
+	memcpy(buf, &s, sizeof(s));
+	memcpy(buf + sizeof(s), t->peer, sizeof(t->peer));
+	printf("  TCP connection %llu to ", t->id);
+	print_sockaddr((const struct ckpt_rec_socket *)buf);
+	printf(": send queue %u bytes from seq %u, receive queue %u bytes from seq %u\n",
+	       t->snd_len, t->snd_una, t->rcv_len, t->rcv_seq);
+	printf("  mss %u wscale %u/%u%s%s%s window snd %u (wl1 %u, max %u) rcv %u (wup %u)\n",
+	       t->mss_clamp, t->snd_wscale, t->rcv_wscale,
+	       t->flags & CKPT_TCP_WSCALE ? " wscale" : "",
+	       t->flags & CKPT_TCP_SACK ? " sack" : "",
+	       t->flags & CKPT_TCP_TSTAMP ? " timestamps" : "",
+	       t->snd_wnd, t->snd_wl1, t->max_window, t->rcv_wnd, t->rcv_wup);
 }
 
 static const char *tfd_clock_name(int clk)
@@ -797,11 +820,16 @@ static int show_record(struct show *s)
 		show_socket(img);
 		break;
 	case CKPT_REC_SOCKDATA:
-		printf("  socket %llu: %zu bytes%s\n",
+		printf("  socket %llu: %zu bytes%s%s\n",
 		       ((const struct ckpt_rec_sockdata *)p)->id,
 		       img->rec.len - sizeof(struct ckpt_rec_sockdata),
 		       ((const struct ckpt_rec_sockdata *)p)->flags &
-		       CKPT_SOCKDATA_EOR ? ", end of message" : "");
+		       CKPT_SOCKDATA_EOR ? ", end of message" : "",
+		       ((const struct ckpt_rec_sockdata *)p)->flags &
+		       CKPT_SOCKDATA_SEND ? ", send queue" : "");
+		break;
+	case CKPT_REC_TCPSTATE:
+		show_tcpstate(img);
 		break;
 	case CKPT_REC_SYSVSHM: {
 		const struct ckpt_rec_sysvshm *sv = p;

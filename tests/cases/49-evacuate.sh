@@ -27,10 +27,10 @@ for i in 1 2 3 4 5 6 7 8 9; do
 	pids="$pids $p"
 	echo "$p" >"c$i.pid"
 done
-nc -l -p 7149 </dev/null >/dev/null 2>&1 &
+mkdir -p tcpp tcpc
+sockets tcppeer "$TESTDIR/tcpp" 7149 </dev/null >/dev/null 2>&1 &
 track $!
-sleep 0.5
-mkdir -p tcpc
+wait_for 30 test -e tcpp/ready || fail "the TCP listener did not start"
 sockets tcpclient "$TESTDIR/tcpc" 7149 </dev/null >/dev/null 2>&1 &
 sock=$!
 track "$sock"

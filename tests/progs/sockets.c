@@ -29,6 +29,15 @@
  *            names and options, connects, datagrams; then prints
  *            "serving" and answers one connection to PORT: "pong LINE"
  *
+ * sockets tcppeer DIR PORT: the peer of tcpconn, not checkpointed: listens
+ *            on 127.0.0.1:PORT with a small receive buffer, accepts one
+ *            connection, sends 3000 bytes, waits for DIR/go, then reads
+ *            to EOF checking the pattern, prints "received N", answers
+ *            "bye" and checks that it got no more
+ * sockets tcpconn DIR PORT: connects to tcppeer, leaves its 3000 bytes
+ *            unread, fills its send queue (the peer does not read), prints
+ *            "sent N"; after the restart checks the 3000 bytes, sends 1000
+ *            more, shuts down, and reads "bye" then EOF
  * sockets client DIR PORT LINE: connect to 127.0.0.1:PORT, send LINE,
  * print the answer (DIR is not used).
  *
@@ -669,6 +678,110 @@ static void serve(void)
 	close(s);
 }
 
+/* ---- an established TCP connection ------------------------------------ */
+
+static int tcppeer(void)
+{
+	struct sockaddr_in a4;
+	unsigned char *buf = malloc(1 << 16);
+	size_t total = 0;
+	ssize_t n;
+	int l, s;
+
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	setint(l, SOL_SOCKET, SO_REUSEADDR, 1);
+	setint(l, SOL_SOCKET, SO_RCVBUF, 4096);
+	in4(&a4, port);
+	if (bind(l, (void *)&a4, sizeof(a4)) || listen(l, 1))
+		die("tcppeer listen");
+	if (announce_ready(dir))
+		die("ready");
+	s = accept(l, NULL, NULL);
+	if (s < 0)
+		die("accept");
+	send_msg(s, 3000, 42);
+	wait_for_go(dir);
+	while ((n = recv(s, buf, 1 << 16, 0)) > 0) {
+		size_t i;
+
+		/* the stream is pattern(seed 7) over all it carries */
+		for (i = 0; i < (size_t)n; i++) {
+			unsigned char want = (unsigned char)((total + i) * 31 +
+					     7 + ((total + i) >> 8));
+
+			if (buf[i] != want) {
+				fprintf(stderr, "sockets: tcppeer: byte %zu is %u, expected %u\n",
+					total + i, buf[i], want);
+				return 1;
+			}
+		}
+		total += n;
+	}
+	CHECK(n == 0, "tcppeer: EOF");
+	printf("received %zu\n", total);
+	CHECK(send(s, "bye", 3, 0) == 3, "tcppeer: bye");
+	shutdown(s, SHUT_WR);
+	CHECK(recv(s, buf, 16, 0) == 0, "tcppeer: nothing after EOF");
+	if (failed)
+		return 1;
+	printf("all checks passed\n");
+	return 0;
+}
+
+/* Send pattern(seed 7) bytes from stream offset *@off, @n of them. */
+static ssize_t send_stream(int fd, size_t *off, size_t n, int flags)
+{
+	unsigned char *b = malloc(n);
+	ssize_t r;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		b[i] = (unsigned char)((*off + i) * 31 + 7 + ((*off + i) >> 8));
+	r = send(fd, b, n, flags);
+	if (r > 0)
+		*off += r;
+	free(b);
+	return r;
+}
+
+static int tcpconn(void)
+{
+	struct pollfd p;
+	struct sockaddr_in a4;
+	size_t sent = 0, target;
+	char buf[16];
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	in4(&a4, port);
+	if (connect(fd, (void *)&a4, sizeof(a4)))
+		die("connect");
+	fd = move_fd(fd, 7, 0);
+	p.fd = fd;
+	p.events = POLLIN;
+	if (poll(&p, 1, 5000) != 1)
+		die("the peer's bytes did not come");
+	usleep(200000);
+	/* fill what the peer's window and our send buffer take */
+	while (send_stream(fd, &sent, 4096, MSG_DONTWAIT) > 0)
+		;
+	printf("sent %zu\n", sent);
+	if (announce_ready(dir))
+		die("ready");
+	wait_for_go(dir);
+	check_stream(fd, 3000, 42, 0, "tcpconn: the peer's bytes");
+	check_empty(fd, 0, "tcpconn: nothing more from the peer yet");
+	fcntl(fd, F_SETFL, 0);
+	target = sent + 1000;
+	while (sent < target)
+		if (send_stream(fd, &sent, target - sent, 0) <= 0)
+			break;
+	printf("sent %zu\n", sent);
+	CHECK(!shutdown(fd, SHUT_WR), "tcpconn: shutdown");
+	CHECK(recv(fd, buf, sizeof(buf), MSG_WAITALL) == 3 &&
+	      !memcmp(buf, "bye", 3), "tcpconn: bye");
+	return failed;
+}
+
 /* ---- refusals -------------------------------------------------------- */
 
 static int refuse(const char *mode)
@@ -781,7 +894,14 @@ int main(int argc, char **argv)
 		inet_setup();
 	else if (!strcmp(mode, "treepair"))
 		treepair();
-	else
+	else if (!strcmp(mode, "tcppeer"))
+		return tcppeer();
+	else if (!strcmp(mode, "tcpconn")) {
+		if (tcpconn())
+			return 1;
+		printf("all checks passed\n");
+		return 0;
+	} else
 		return refuse(mode);
 	if (strcmp(mode, "treepair") && announce_ready(dir))
 		die("ready");

@@ -473,13 +473,13 @@ struct ckpt_pid_tombstone_args {
  *
  * Record order for one task (enforced: types never decrease in
  * CKPT_REC_ORDER, and only VMA, FILE, PIPEDATA, THREAD, GHOSTDATA,
- * FDSTATE, SHMEM, SHMDATA, SOCKET, SOCKDATA, SYSVSHM, SYSVDATA, SYSVSEM,
- * SYSVMSG, SECCOMP and PAGES repeat):
+ * FDSTATE, SHMEM, SHMDATA, SOCKET, SOCKDATA, TCPSTATE, SYSVSHM, SYSVDATA,
+ * SYSVSEM, SYSVMSG, SECCOMP and PAGES repeat):
  *   TASK, GROUPS, FS, SIGACTIONS, MM, AUXV, VMA..., FILE..., REGS, XSTATE,
  *   RESTART?, RLIMITS?, SIGPENDING?, PIPEDATA..., TIMERS?, THREAD...,
  *   GHOSTDATA..., FDSTATE..., SHMEM..., SHMDATA..., SOCKET...,
- *   SOCKDATA..., SYSVSHM..., SYSVDATA..., SYSVSEM..., SYSVMSG...,
- *   SECCOMP..., PAGES..., END
+ *   SOCKDATA..., TCPSTATE..., SYSVSHM..., SYSVDATA..., SYSVSEM...,
+ *   SYSVMSG..., SECCOMP..., PAGES..., END
  * (SYSVSEM and SYSVMSG only in the first process's records.)  The types
  * numbered after TREE come between SHMDATA and PAGES, by number.
  * TASK, REGS, XSTATE and RESTART are the main thread's (the thread-group
@@ -566,6 +566,7 @@ struct ckpt_image_header {
 /* A task's records again, between SHMDATA and PAGES in the order. */
 #define CKPT_REC_SOCKET		24	/* struct ckpt_rec_socket + address */
 #define CKPT_REC_SOCKDATA	25	/* struct ckpt_rec_sockdata + bytes */
+#define CKPT_REC_TCPSTATE	26	/* struct ckpt_rec_tcpstate */
 /*
  * SysV IPC.  They come after SHMDATA and before PAGES in a task's records
  * (their numbers do not give their place: see CKPT_REC_ORDER).
@@ -1212,6 +1213,8 @@ struct ckpt_rec_shmdata {
 #define CKPT_SOCK_LISTEN	3	/* listening, nothing to accept */
 #define CKPT_SOCK_PAIR		4	/* UNIX: connected to @peer, which is
 					 * in the checkpoint too */
+#define CKPT_SOCK_ESTABLISHED	5	/* TCP: a connection, restored with
+					 * TCP repair (CKPT_REC_TCPSTATE) */
 
 /* struct ckpt_rec_socket.flags */
 #define CKPT_SOCKF_PASSCRED	(1U << 0)	/* SO_PASSCRED */
@@ -1238,8 +1241,8 @@ struct ckpt_rec_shmdata {
  * @type: SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET (UNIX only)
  * @protocol: 0 for UNIX; IPPROTO_TCP (SOCK_STREAM) or IPPROTO_UDP
  *	(SOCK_DGRAM) for AF_INET and AF_INET6
- * @state: CKPT_SOCK_*; TCP: UNBOUND, BOUND or LISTEN; UDP: UNBOUND or
- *	BOUND; UNIX: all four
+ * @state: CKPT_SOCK_*; TCP: UNBOUND, BOUND, LISTEN or ESTABLISHED; UDP:
+ *	UNBOUND or BOUND; UNIX: UNBOUND, BOUND, LISTEN or PAIR
  * @flags: CKPT_SOCKF_*
  * @shutdown: PAIR: shutdown(2) state, RCV_SHUTDOWN 1 | SEND_SHUTDOWN 2
  * @backlog: LISTEN: listen(2)'s backlog
@@ -1254,7 +1257,8 @@ struct ckpt_rec_shmdata {
  * @reserved: 0
  *
  * Unread data of a PAIR socket (what its peer sent it) follows in
- * SOCKDATA records; the other states have none.
+ * SOCKDATA records, and an ESTABLISHED socket's unread and unacknowledged
+ * bytes, with its TCPSTATE record; the other states have none.
  */
 struct ckpt_rec_socket {
 	__u64 id;
@@ -1278,12 +1282,17 @@ struct ckpt_rec_socket {
 /* struct ckpt_rec_sockdata.flags */
 #define CKPT_SOCKDATA_EOR	(1U << 0)	/* last piece of a message
 						 * (SOCK_DGRAM, SOCK_SEQPACKET) */
+#define CKPT_SOCKDATA_SEND	(1U << 1)	/* TCP: bytes of the send queue
+						 * (sent but not acknowledged,
+						 * or not sent yet) */
 
 /**
  * struct ckpt_rec_sockdata - unread bytes of a socket of a pair; they follow
  * @id: the socket (a SOCKET record of the same process, CKPT_SOCK_PAIR)
  * @flags: CKPT_SOCKDATA_EOR ends each message of a datagram or
- *	seqpacket socket (a message may span records); 0 for a stream
+ *	seqpacket socket (a message may span records); 0 for a stream;
+ *	CKPT_SOCKDATA_SEND for a TCP connection's send queue (its receive
+ *	queue's records come first, without it)
  * @reserved: 0
  *
  * In queue order, as the socket would read them; at most
@@ -1406,6 +1415,53 @@ struct ckpt_rec_sysvdata {
 	__s32 id;
 	__u32 reserved;
 	__u64 offset;
+};
+
+/* struct ckpt_rec_tcpstate.flags: options the connection negotiated */
+#define CKPT_TCP_WSCALE		(1U << 0)	/* window scaling */
+#define CKPT_TCP_SACK		(1U << 1)	/* SACK permitted */
+#define CKPT_TCP_TSTAMP		(1U << 2)	/* timestamps */
+#define CKPT_TCP_FLAGS		(CKPT_TCP_WSCALE | CKPT_TCP_SACK | \
+				 CKPT_TCP_TSTAMP)
+
+/**
+ * struct ckpt_rec_tcpstate - an established TCP connection (TCP repair)
+ * @id: its SOCKET record (CKPT_SOCK_ESTABLISHED)
+ * @snd_una: sequence number of the first byte of the send queue (the
+ *	first not acknowledged); @snd_len bytes follow it, in SOCKDATA
+ *	records with CKPT_SOCKDATA_SEND
+ * @rcv_seq: sequence number of the first unread byte; @rcv_len unread
+ *	bytes follow, in SOCKDATA records without it
+ * @mss_clamp: the MSS the peer announced
+ * @snd_wscale, @rcv_wscale: window scales (with CKPT_TCP_WSCALE), 0..14
+ * @flags: CKPT_TCP_*
+ * @timestamp: TCP_TIMESTAMP at the checkpoint (with CKPT_TCP_TSTAMP)
+ * @snd_wl1, @snd_wnd, @max_window, @rcv_wnd, @rcv_wup: as
+ *	TCP_REPAIR_WINDOW
+ * @peer_len: bytes of @peer: a struct sockaddr_in or sockaddr_in6 of the
+ *	SOCKET's family
+ * @peer: the remote address (getpeername(2))
+ * @reserved: 0
+ */
+struct ckpt_rec_tcpstate {
+	__u64 id;
+	__u32 snd_una;
+	__u32 snd_len;
+	__u32 rcv_seq;
+	__u32 rcv_len;
+	__u32 mss_clamp;
+	__u16 snd_wscale;
+	__u16 rcv_wscale;
+	__u32 flags;
+	__u32 timestamp;
+	__u32 snd_wl1;
+	__u32 snd_wnd;
+	__u32 max_window;
+	__u32 rcv_wnd;
+	__u32 rcv_wup;
+	__u32 peer_len;
+	__u8 peer[28];
+	__u32 reserved;
 };
 
 /**

@@ -1,0 +1,58 @@
+#!/bin/sh
+# 86-sock-tcp-established: an established TCP connection on loopback, its
+# peer (another process, not checkpointed) alive all along.  The
+# connection holds unread bytes from the peer and a full send queue (the
+# peer does not read).  Without --kill the checkpoint is refused
+# (EISCONN, with a hint) and the connection goes on; with --kill it is
+# saved (TCP repair), closed silently, and restarted: the program reads
+# the peer's 3000 bytes, sends more and shuts down; the peer reads every
+# byte in order (the pattern checked, the count equal to what was sent),
+# answers, and sees EOF.
+# timeout: 180
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/socklib.sh"
+require_module
+DUMP_ON_FAIL="peer.out peer.err c.out c.err err img.ckpt.err img.restart.err img.show"
+
+port=7286
+mkdir -p peer c
+sockets tcppeer "$TESTDIR/peer" "$port" </dev/null >peer.out 2>peer.err &
+peer=$!
+track "$peer"
+wait_for 30 test -e peer/ready || fail "the peer did not start: $(cat peer.err)"
+sockets tcpconn "$TESTDIR/c" "$port" </dev/null >c.out 2>c.err &
+PROG_PID=$!
+track "$PROG_PID"
+wait_for 30 test -e c/ready || fail "tcpconn did not start: $(cat c.err)"
+sent0=$(awk '/^sent/ { print $2; exit }' c.out)
+[ "${sent0:-0}" -gt 3000 ] || fail "tcpconn did not fill its send queue: $(cat c.out)"
+
+# not killed: refused, the connection untouched
+ckpt -o img0 "$PROG_PID" 2>err
+st=$?
+[ "$st" -eq 1 ] || fail "ckpt without --kill of a TCP connection exited $st, expected 1"
+expect_err EISCONN err >/dev/null
+grep -q "a TCP connection 127.0.0.1:[0-9]* -> 127.0.0.1:$port (ESTABLISHED)" err ||
+	fail "the refusal does not name the connection: $(cat err)"
+grep -q "only with --kill, by a caller with CAP_NET_ADMIN" err || fail "no hint: $(cat err)"
+
+RESTART_PID=
+sock_cycle img
+show_has img "inet tcp established 127.0.0.1:[0-9]+" "TCPSTATE" \
+	"TCP connection [0-9]+ to 127.0.0.1:$port: send queue [1-9][0-9]* bytes from seq [0-9]+, receive queue 3000 bytes" \
+	"send queue$"
+proc_alive "$peer" || fail "the peer died across the checkpoint: $(cat peer.err)"
+touch c/go peer/go
+wait "$RESTART_PID"
+st=$?
+[ "$st" -eq 0 ] || fail "the restored tcpconn exited with $st: $(cat c.err)"
+grep -q "all checks passed" c.out || fail "tcpconn did not report success: $(cat c.err)"
+wait "$peer"
+st=$?
+[ "$st" -eq 0 ] || fail "the peer exited with $st: $(cat peer.err)"
+grep -q "all checks passed" peer.out || fail "the peer did not report success: $(cat peer.err)"
+sent=$(awk '/^sent/ { n = $2 } END { print n }' c.out)
+got=$(awk '/^received/ { print $2 }' peer.out)
+[ "$sent" = "$got" ] || fail "tcpconn sent $sent bytes in all, the peer received $got"
+log "sent $sent0 before the checkpoint, $sent in all; the peer got $got"
+pass
