@@ -4,7 +4,7 @@
  * and report the tool and module versions.
  *
  *	ckpt [-v] [--tree] [--kill|--stop] [-o FILE] PID
- *	ckpt migrate [-v] [--timeout S] PID --to DEST
+ *	ckpt migrate [-v] [--timeout S] [--tree] [--key FILE] PID --to DEST
  *	ckpt show [-v] [FILE|-]
  *	ckpt version
  *	ckpt --help
@@ -52,7 +52,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ckpt [-v] [--tree] [--kill|--stop] [-o FILE] PID\n"
-		"       ckpt migrate [-v] [--timeout S] PID --to DEST\n"
+		"       ckpt migrate [-v] [--timeout S] [--tree] [--key FILE] PID --to DEST\n"
 		"       ckpt show [-v] [FILE|-]\n"
 		"       ckpt version\n"
 		"       ckpt --help\n"

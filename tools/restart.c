@@ -165,8 +165,9 @@ static void usage(FILE *f)
 		"  --user NAME    restore as NAME (its uid, gid and groups; only\n"
 		"                 CAP_CHECKPOINT_RESTORE kept): images of other\n"
 		"                 users, or with capabilities, are refused (EPERM)\n"
-		"  --insecure     a TCP listener with neither --allow nor --key\n"
-		"                 restores whatever anyone sends: only with this\n"
+		"  --insecure     start a TCP listener with neither --allow nor\n"
+		"                 --key (it restores whatever anyone sends);\n"
+		"                 without this it refuses to start\n"
 		"\n"
 		"Exit status: 0 restored, 1 failure, 2 usage error; with --wait\n"
 		"the restored process's status.\n", CKPT_DEV_PATH);
