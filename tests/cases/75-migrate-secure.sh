@@ -6,9 +6,13 @@
 #  - a sender without the key, or with the wrong key, is refused
 #    (EACCES, exit 4; the wrong key is caught before anything is sent);
 #  - with the right key the process migrates (its PID, its state);
-#  - --user: a root process is refused by the module (EPERM, exit 4,
-#    reported to the sender after its image was sent), while a process
-#    of that user migrates and keeps its uid.
+#  - --user: a root process, and a process of that very user that holds
+#    CAP_CHECKPOINT_RESTORE (which the receiver keeps, and the module
+#    would hand on), are refused by the receiver's capability check; a
+#    process of another user (no capabilities) is refused by the module's
+#    credential check; each with EPERM, exit 4, reported to the sender,
+#    the source resumed; a process of that user migrates, keeps its uid
+#    and has no capability.
 # timeout: 240
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/miglib.sh"
@@ -26,12 +30,14 @@ pid=$SK_PID
 start=$(proc_field "$pid" 22)
 sk_wait_counter src 3
 
+# running: PID $1 is (soon) running or sleeping again, not stopped
+running() {
+	wait_for 5 sh -c "grep -q '^State:[[:space:]]*[RS]' /proc/$1/status"
+}
+
 resumed() {
 	[ "$(proc_field "$pid" 22)" = "$start" ] || fail "$1: PID $pid is no longer the original"
-	case "$(proc_state "$pid")" in
-	R|S) ;;
-	*) fail "$1: the source is in state $(proc_state "$pid")" ;;
-	esac
+	running "$pid" || fail "$1: the source is in state $(proc_state "$pid")"
 	_c=$(sk_counter src)
 	sk_wait_counter src $((_c + 2))
 	sk_check_status src "$pid"
@@ -114,14 +120,47 @@ ckpt migrate "$pid2" --to tcp:127.0.0.1:7275 >mig.out 2>mig.err
 st=$?
 [ "$st" -eq 4 ] || fail "--user, root process: ckpt migrate exited $st, expected 4: $(cat mig.err)"
 expect_err EPERM mig.err >/dev/null
+grep -q "asks for capabilities" mig.err || fail "--user, root process: $(cat mig.err)"
 grep -q "$pid2 resumed" mig.err || fail "--user: $(cat mig.err)"
-[ "$(proc_state "$pid2")" = S ] || [ "$(proc_state "$pid2")" = R ] || fail "--user: $pid2 not resumed"
+running "$pid2" || fail "--user: $pid2 not resumed (state $(proc_state "$pid2"))"
 c2=$(sk_counter src2)
 sk_wait_counter src2 $((c2 + 2))
 sk_check_status src2 "$pid2"
 [ -n "$(ns_host_pid "$pid2")" ] && fail "--user: a copy of $pid2 was left at the receiver"
 sk_finish src2 "$pid2" $((c2 + 2))
 sk_check_log src2
+
+# another user, no capabilities: the module's check
+runas 1001 1001 sleep 1000 </dev/null >/dev/null 2>&1 &
+opid=$!
+track "$opid"
+wait_for 10 sh -c "[ \"\$(awk '/^Uid:/ { print \$2 }' /proc/$opid/status)\" = 1001 ]" ||
+	fail "runas 1001 did not start"
+ckpt migrate "$opid" --to tcp:127.0.0.1:7275 >mig.out 2>mig.err
+st=$?
+[ "$st" -eq 4 ] || fail "--user, another user's process: ckpt migrate exited $st, expected 4: $(cat mig.err)"
+expect_err EPERM mig.err >/dev/null
+grep -q "asks for capabilities" mig.err && fail "--user, another user's process: refused by the wrong check: $(cat mig.err)"
+grep -q "$opid resumed" mig.err || fail "--user, another user: $(cat mig.err)"
+running "$opid" || fail "--user, another user: $opid in state $(proc_state "$opid")"
+[ -n "$(ns_host_pid "$opid")" ] && fail "--user: a copy of $opid was left at the receiver"
+kill "$opid"
+
+# that user, but holding CAP_CHECKPOINT_RESTORE (40): refused
+capkeep "$TEST_UID" "$TEST_GID" 40 sleep 1000 </dev/null >/dev/null 2>&1 &
+cpid=$!
+track "$cpid"
+wait_for 10 sh -c "grep -q '^CapEff:.*0000010000000000' /proc/$cpid/status && [ \"\$(cat /proc/$cpid/comm)\" = sleep ]" ||
+	fail "capkeep did not start (uid $TEST_UID with CAP_CHECKPOINT_RESTORE)"
+ckpt migrate "$cpid" --to tcp:127.0.0.1:7275 >mig.out 2>mig.err
+st=$?
+[ "$st" -eq 4 ] || fail "--user, the user with a capability: ckpt migrate exited $st, expected 4: $(cat mig.err)"
+expect_err EPERM mig.err >/dev/null
+grep -q "asks for capabilities (permitted 0x10000000000" mig.err || fail "--user, capability: $(cat mig.err)"
+running "$cpid" || fail "--user, capability: $cpid in state $(proc_state "$cpid")"
+[ -n "$(ns_host_pid "$cpid")" ] && fail "--user: a copy of $cpid was left at the receiver"
+kill "$cpid"
+rm -f mig.out
 
 runas "$TEST_UID" "$TEST_GID" sh -c 'exec counter -i 100 </dev/null >c.out 2>c.err' &
 upid=$!

@@ -37,10 +37,8 @@ expect_err EEXIST mig.err >/dev/null
 grep -q "$root resumed" mig.err || fail "the message does not say the tree resumed: $(cat mig.err)"
 [ -s mig.out ] && fail "a summary was printed for a failed migration"
 for p in $members; do
-	case "$(proc_state "$p")" in
-	R|S) ;;
-	*) fail "member $p is in state $(proc_state "$p") after the failed migration" ;;
-	esac
+	wait_for 5 sh -c "grep -q '^State:[[:space:]]*[RS]' /proc/$p/status" ||
+		fail "member $p is in state $(proc_state "$p") after the failed migration"
 done
 wait_for 20 sh -c "[ \$(wc -l <shared.log) -ge $((l0 + 20)) ]" ||
 	fail "the ring does not go on after the failed migration ($(wc -l <shared.log) lines, were $l0)"
