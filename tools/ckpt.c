@@ -561,7 +561,6 @@ struct mig {
 	unsigned int n;
 	/* events on the module's netlink family (mig_events.h) */
 	int ev;
-	int exit_code;
 };
 
 static volatile sig_atomic_t mig_alarm;

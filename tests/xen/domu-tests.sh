@@ -73,7 +73,7 @@ if [ "$xvt_mode" = demo ]; then
 		fi
 		n1=$(cut -d' ' -f2 /proc/$cnt/comm)
 		d "domU B: $(grep -o 'restored pid.*' /tmp/rx.log | tail -n 1)"
-		d "domU B: the service runs here as PID $cnt, count $n1"
+		d "domU B: the service runs here as PID $cnt, counting on: $n1"
 		sleep 2
 		n2=$(cut -d' ' -f2 /proc/$cnt/comm)
 		d "domU B: 2 s later, PID $cnt counts $n2 (its 4 MiB of memory checked at every tick)"
