@@ -126,6 +126,24 @@ void ckpt_netlink_exit(void);
 void ckpt_event(u32 event, pid_t pid, int err, u64 bytes);
 void ckpt_event_range(u32 event, int lo, int hi);
 
+/* A migration event (CKPT_EV_MIGRATE_*), netlink.c. */
+#define CKPT_MIG_MAX_ROUNDS	10000		/* fits the policy's s16 */
+#define CKPT_MIG_MAX_BYTES	(1ULL << 50)		/* 1 PiB */
+#define CKPT_MIG_MAX_MS		(30ULL * 24 * 3600 * 1000)	/* 30 days */
+
+struct ckpt_mig_event {
+	u32 event;
+	pid_t pid;		/* initial PID namespace */
+	u32 err;		/* positive errno */
+	u32 round;
+	u64 bytes;
+	u64 downtime_ms;
+	u64 elapsed_ms;
+	u64 dirty_pages;
+};
+
+int ckpt_event_mig(const struct ckpt_mig_event *ev);
+
 /* Where a failure was: filled in for the tools' messages. */
 struct ckpt_err {
 	u32 object;		/* CKPT_OBJ_* */

@@ -22,6 +22,14 @@ static const struct nla_policy ckpt_genl_policy[CKPT_A_MAX + 1] = {
 	[CKPT_A_PID_LO] = NLA_POLICY_MIN(NLA_U32, 2),
 	[CKPT_A_PID_HI] = NLA_POLICY_MIN(NLA_U32, 3),
 	[CKPT_A_PID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[CKPT_A_EVENT] = NLA_POLICY_RANGE(NLA_U32, CKPT_EV_MIGRATE_FIRST,
+					  CKPT_EV_MIGRATE_LAST),
+	[CKPT_A_ERRNO] = NLA_POLICY_MAX(NLA_U32, 4095),
+	[CKPT_A_BYTES] = { .type = NLA_U64 },
+	[CKPT_A_DOWNTIME_MS] = { .type = NLA_U64 },
+	[CKPT_A_ELAPSED_MS] = { .type = NLA_U64 },
+	[CKPT_A_ROUND] = NLA_POLICY_RANGE(NLA_U32, 1, CKPT_MIG_MAX_ROUNDS),
+	[CKPT_A_DIRTY_PAGES] = { .type = NLA_U64 },
 };
 
 static struct pid_namespace *ckpt_genl_ns(void)
@@ -168,6 +176,68 @@ static int ckpt_genl_untombstone(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+static u64 ckpt_genl_u64(struct genl_info *info, int type)
+{
+	return info->attrs[type] ? nla_get_u64(info->attrs[type]) : 0;
+}
+
+/*
+ * A migration event from 'ckpt migrate' (userspace cannot multicast on
+ * our family itself): checked, bounded, and sent on "events" with the
+ * PID translated from the reporter's namespace to the initial one.
+ */
+static int ckpt_genl_mig_report(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ckpt_mig_event ev = { };
+	struct pid *pid;
+	u32 nr;
+	int err;
+
+	err = ckpt_genl_may_change(info);
+	if (err)
+		return err;
+	if (!info->attrs[CKPT_A_EVENT] || !info->attrs[CKPT_A_PID]) {
+		GENL_SET_ERR_MSG(info, "EVENT and PID are required");
+		return -EINVAL;
+	}
+	nr = nla_get_u32(info->attrs[CKPT_A_PID]);
+	if (nr > INT_MAX)
+		return -ERANGE;
+	ev.event = nla_get_u32(info->attrs[CKPT_A_EVENT]);
+	ev.bytes = ckpt_genl_u64(info, CKPT_A_BYTES);
+	ev.downtime_ms = ckpt_genl_u64(info, CKPT_A_DOWNTIME_MS);
+	ev.elapsed_ms = ckpt_genl_u64(info, CKPT_A_ELAPSED_MS);
+	ev.dirty_pages = ckpt_genl_u64(info, CKPT_A_DIRTY_PAGES);
+	if (info->attrs[CKPT_A_ROUND])
+		ev.round = nla_get_u32(info->attrs[CKPT_A_ROUND]);
+	if (info->attrs[CKPT_A_ERRNO])
+		ev.err = nla_get_u32(info->attrs[CKPT_A_ERRNO]);
+	if (ev.bytes > CKPT_MIG_MAX_BYTES ||
+	    ev.downtime_ms > CKPT_MIG_MAX_MS ||
+	    ev.elapsed_ms > CKPT_MIG_MAX_MS ||
+	    ev.dirty_pages > CKPT_MIG_MAX_BYTES >> PAGE_SHIFT) {
+		GENL_SET_ERR_MSG(info, "value out of range");
+		return -ERANGE;
+	}
+	if (ev.round && ev.event != CKPT_EV_MIGRATE_ROUND) {
+		GENL_SET_ERR_MSG(info, "ROUND goes with MIGRATE_ROUND only");
+		return -EINVAL;
+	}
+	if (ev.err && ev.event != CKPT_EV_MIGRATE_FAIL) {
+		GENL_SET_ERR_MSG(info, "ERRNO goes with MIGRATE_FAIL only");
+		return -EINVAL;
+	}
+	rcu_read_lock();
+	pid = find_vpid(nr);
+	ev.pid = pid ? pid_nr(pid) : 0;
+	rcu_read_unlock();
+	if (!ev.pid) {
+		GENL_SET_ERR_MSG(info, "no such process in the caller's PID namespace");
+		return -ESRCH;
+	}
+	return ckpt_event_mig(&ev);
+}
+
 static const struct genl_small_ops ckpt_genl_ops[] = {
 	{
 		.cmd = CKPT_CMD_STATUS,
@@ -192,6 +262,11 @@ static const struct genl_small_ops ckpt_genl_ops[] = {
 		.cmd = CKPT_CMD_UNTOMBSTONE,
 		.flags = GENL_ADMIN_PERM,
 		.doit = ckpt_genl_untombstone,
+	},
+	{
+		.cmd = CKPT_CMD_MIG_REPORT,
+		.flags = GENL_ADMIN_PERM,
+		.doit = ckpt_genl_mig_report,
 	},
 };
 
@@ -255,6 +330,41 @@ void ckpt_event(u32 event, pid_t pid, int err, u64 bytes)
 		 event == CKPT_EV_CHECKPOINT_FAIL)
 		atomic_dec(&ckpt_in_flight);
 	ckpt_event_send(event, pid, err, bytes, 0, 0);
+}
+
+/**
+ * ckpt_event_mig - multicast a migration event
+ * @ev: the event; @ev->pid in the initial PID namespace
+ *
+ * Process context.  0 also when nobody listens; -ENOMEM or -EMSGSIZE.
+ */
+int ckpt_event_mig(const struct ckpt_mig_event *ev)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!ckpt_genl_up || !genl_has_listeners(&ckpt_genl, &init_net, 0))
+		return 0;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put(msg, 0, 0, &ckpt_genl, 0, CKPT_CMD_EVENT);
+	if (!hdr || nla_put_u32(msg, CKPT_A_EVENT, ev->event) ||
+	    nla_put_u32(msg, CKPT_A_PID, ev->pid) ||
+	    nla_put_u32(msg, CKPT_A_ERRNO, ev->err) ||
+	    ckpt_put_u64(msg, CKPT_A_BYTES, ev->bytes) ||
+	    ckpt_put_u64(msg, CKPT_A_ELAPSED_MS, ev->elapsed_ms) ||
+	    (ev->event == CKPT_EV_MIGRATE_DONE &&
+	     ckpt_put_u64(msg, CKPT_A_DOWNTIME_MS, ev->downtime_ms)) ||
+	    (ev->event == CKPT_EV_MIGRATE_ROUND &&
+	     (nla_put_u32(msg, CKPT_A_ROUND, ev->round) ||
+	      ckpt_put_u64(msg, CKPT_A_DIRTY_PAGES, ev->dirty_pages)))) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast(&ckpt_genl, msg, 0, 0, GFP_KERNEL);
+	return 0;
 }
 
 void ckpt_event_range(u32 event, int lo, int hi)

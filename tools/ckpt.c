@@ -4,7 +4,7 @@
  * and report the tool and module versions.
  *
  *	ckpt [-v] [--tree] [--kill|--stop] [-o FILE] PID
- *	ckpt migrate [-v] [--timeout S] PID --to DEST
+ *	ckpt migrate [-v] [--timeout S] [--tree] [--key FILE] PID --to DEST
  *	ckpt show [-v] [FILE|-]
  *	ckpt version
  *	ckpt --help
@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/msg.h>
 #include <sys/pidfd.h>
@@ -33,6 +34,8 @@
 #include <arpa/inet.h>
 #include <linux/ckpt.h>
 #include "ckpt.h"
+#include "hmac.h"
+#include "mig_events.h"
 #include "migrate.h"
 #include "precopy.h"
 #include "util.h"
@@ -63,7 +66,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ckpt [-v] [--tree] [--kill|--stop] [-o FILE] PID\n"
-		"       ckpt migrate [-v] [--timeout S] PID --to DEST\n"
+		"       ckpt migrate [-v] [--timeout S] [--tree] [--key FILE] PID --to DEST\n"
 		"       ckpt show [-v] [FILE|-]\n"
 		"       ckpt version\n"
 		"       ckpt --help\n"
@@ -1177,6 +1180,10 @@ struct mig_opts {
 	int verbose;
 	int live;		/* --live: pre-copy rounds (precopy.c) */
 	unsigned int max_rounds;
+	int tree;		/* --tree: PID and its descendants */
+	const char *key_path;	/* --key FILE */
+	int no_events;		/* --no-events */
+	int progress;		/* --progress / a terminal on stderr */
 };
 
 struct mig {
@@ -1192,6 +1199,16 @@ struct mig {
 	struct ckpt_mig_verdict v;
 	struct precopy_stats pc;	/* --live */
 	int64_t t_precopy;	/* --live: the rounds began */
+	/* --key */
+	unsigned char key[CKPT_MIG_KEY_MAX];
+	int key_len;
+	/* --tree: the members frozen together, parents first */
+	int32_t pids[CKPT_MAX_TREE];
+	int pidfds[CKPT_MAX_TREE];
+	char stopped[CKPT_MAX_TREE];
+	unsigned int n;
+	/* events on the module's netlink family (mig_events.h) */
+	int ev;
 };
 
 static volatile sig_atomic_t mig_alarm;
@@ -1205,7 +1222,8 @@ static void mig_on_alarm(int sig)
 static void migrate_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ckpt migrate [-v] [--timeout S] [--live [--max-rounds N]] PID --to DEST\n"
+		"usage: ckpt migrate [-v] [--timeout S] [--live [--max-rounds N]] [--tree]\n"
+		"                    [--key FILE] PID --to DEST\n"
 		"\n"
 		"Move process PID to DEST, keeping its PID.  DEST is\n"
 		"  vsock:CID:PORT   'restart --listen vsock:any:PORT' on VM CID\n"
@@ -1217,12 +1235,20 @@ static void migrate_usage(FILE *f)
 		"resumes where it was.\n"
 		"  -t, --timeout S  give up (and resume it) after S seconds\n"
 		"                   (default %d)\n"
-		"  -v, --verbose    progress on stderr\n"
+		"  -v, --verbose    steps on stderr\n"
+		"  --progress       bytes sent and rate on stderr (the default\n"
+		"                   when stderr is a terminal); --no-progress\n"
+		"  --tree           PID and all its descendants, frozen together,\n"
+		"                   all resumed on failure, all removed on success\n"
+		"  --key FILE       prove to DEST that we hold this shared key, and\n"
+		"                   check that it does too ('restart --key')\n"
+		"  --no-events      send no migration events to the ckpt module's\n"
+		"                   netlink group (ckptctl monitor)\n"
 		"  --live           pre-copy: copy memory in rounds while the\n"
 		"                   process runs (tracking the pages it dirties),\n"
 		"                   then freeze it and send only what is dirty\n"
+		"                   (one process, not with --tree)\n"
 		"  --max-rounds N   at most N pre-copy rounds (default %d)\n"
-		"  --tree           the process and its descendants: not yet\n"
 		"On success prints one line on stdout:\n"
 		"  migrated pid=P to=DEST new_pid=P bytes=N downtime_ms=D total_ms=T\n"
 		"and with --live: rounds=R precopy_bytes=B (bytes= is then what\n"
@@ -1245,7 +1271,8 @@ static int migrate_usage_error(const char *msg, const char *arg)
 
 static int migrate_args(int argc, char **argv, struct mig_opts *o)
 {
-	enum { OPT_LIVE = 256, OPT_TREE, OPT_MAX_ROUNDS };
+	enum { OPT_LIVE = 256, OPT_TREE, OPT_MAX_ROUNDS, OPT_KEY, OPT_NO_EVENTS,
+	       OPT_PROGRESS, OPT_NO_PROGRESS };
 	static const struct option longopts[] = {
 		{ "to", required_argument, NULL, 'T' },
 		{ "timeout", required_argument, NULL, 't' },
@@ -1253,6 +1280,10 @@ static int migrate_args(int argc, char **argv, struct mig_opts *o)
 		{ "live", no_argument, NULL, OPT_LIVE },
 		{ "max-rounds", required_argument, NULL, OPT_MAX_ROUNDS },
 		{ "tree", no_argument, NULL, OPT_TREE },
+		{ "key", required_argument, NULL, OPT_KEY },
+		{ "no-events", no_argument, NULL, OPT_NO_EVENTS },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1261,6 +1292,7 @@ static int migrate_args(int argc, char **argv, struct mig_opts *o)
 	int c;
 
 	o->timeout_s = MIG_DEFAULT_TIMEOUT;
+	o->progress = -1;
 	while ((c = getopt_long(argc, argv, "T:t:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'T':
@@ -1286,8 +1318,20 @@ static int migrate_args(int argc, char **argv, struct mig_opts *o)
 			o->max_rounds = (unsigned int)t;
 			break;
 		case OPT_TREE:
-			ckpt_fail(-EOPNOTSUPP, "--tree is not supported yet: only a single process can be migrated");
-			return CKPT_EXIT_USAGE;
+			o->tree = 1;
+			break;
+		case OPT_KEY:
+			o->key_path = optarg;
+			break;
+		case OPT_NO_EVENTS:
+			o->no_events = 1;
+			break;
+		case OPT_PROGRESS:
+			o->progress = 1;
+			break;
+		case OPT_NO_PROGRESS:
+			o->progress = 0;
+			break;
 		case 'h':
 			migrate_usage(stdout);
 			exit(CKPT_EXIT_OK);
@@ -1312,8 +1356,319 @@ static int migrate_args(int argc, char **argv, struct mig_opts *o)
 					   o->dest);
 	if (!o->max_rounds)
 		o->max_rounds = PRECOPY_MAX_ROUNDS;
+	if (o->live && o->tree)
+		return migrate_usage_error("--live goes with one process, not --tree",
+					   NULL);
+	if (o->key_path && o->addr.kind == CKPT_ADDR_FILE)
+		return migrate_usage_error("--key goes with a vsock or TCP destination",
+					   NULL);
+	if (o->progress < 0)
+		o->progress = isatty(STDERR_FILENO);
 	ckpt_addr_format(&o->addr, o->dest_name, sizeof(o->dest_name));
 	return 0;
+}
+
+static int mig_left_ms(const struct mig *m);
+static void mig_arm(struct mig *m);
+static void mig_disarm(void);
+static int proc_stopped(pid_t pid);
+static int mig_ioctl_progress(struct mig *m);
+
+/* ---- migrate --tree ------------------------------------------------ */
+
+/* Let every member run on, except those job control had stopped. */
+static void mig_tree_resume(struct mig *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->n; i++) {
+		if (m->stopped[i] || m->pidfds[i] < 0)
+			continue;
+		if (pidfd_send_signal(m->pidfds[i], SIGCONT, NULL, 0) &&
+		    errno != ESRCH)
+			ckpt_fail(errno, "cannot resume %d (of tree %d) after the failed migration: %s",
+				  m->pids[i], m->o->pid, strerror(errno));
+	}
+	if (m->o->verbose)
+		ckpt_hint("tree %d resumed: %u processes", m->o->pid, m->n);
+}
+
+/* Kill every member and wait until each is gone (or a zombie). */
+static int mig_tree_remove(struct mig *m)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < m->n; i++)
+		if (pidfd_send_signal(m->pidfds[i], SIGKILL, NULL, 0) &&
+		    errno != ESRCH) {
+			ckpt_fail(errno, "migrated tree %d, but cannot kill its process %d: %s",
+				  m->o->pid, m->pids[i], strerror(errno));
+			ret = -1;
+		}
+	for (i = 0; i < m->n; i++) {
+		struct pollfd p = { .fd = m->pidfds[i], .events = POLLIN };
+
+		while (poll(&p, 1, 10000) < 0 && errno == EINTR)
+			;
+	}
+	return ret;
+}
+
+static void mig_tree_close(struct mig *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->n; i++)
+		if (m->pidfds[i] >= 0)
+			close(m->pidfds[i]);
+	m->n = 0;
+}
+
+/*
+ * List the tree and pin each member with a pidfd (so that only these very
+ * processes are ever signalled); -ESRCH/-ECHILD when it changed meanwhile.
+ */
+static int mig_tree_list(struct mig *m)
+{
+	unsigned int i, n = 0;
+	int err;
+
+	mig_tree_close(m);
+	err = list_tree(m->o->pid, m->pids, &n);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++) {
+		m->pidfds[i] = pidfd_open(m->pids[i], 0);
+		if (m->pidfds[i] < 0) {
+			err = -errno;
+			m->n = i;
+			mig_tree_close(m);
+			return err == -ESRCH ? -ECHILD : err;
+		}
+		m->stopped[i] = (char)proc_stopped(m->pids[i]);
+	}
+	m->n = n;
+	return 0;
+}
+
+/*
+ * Freeze the whole tree and stream its image; the module resumes it all
+ * when the checkpoint fails.  A tree that changed between listing and
+ * freezing is listed again (nothing was sent yet).
+ */
+static int mig_tree_checkpoint(struct mig *m)
+{
+	unsigned int tries = 3;
+	int err;
+
+	m->t0 = ckpt_now_ms();
+	for (;;) {
+		err = mig_tree_list(m);
+		if (err == -E2BIG) {
+			ckpt_fail(err, "cannot migrate tree %d: it has more than %d processes; nothing was done",
+				  m->o->pid, CKPT_MAX_TREE);
+			return err;
+		}
+		if (!err) {
+			memset(&m->a, 0, sizeof(m->a));
+			m->a.size = sizeof(m->a);
+			m->a.flags = CKPT_CHECKPOINT_LEAVE_STOPPED |
+				     CKPT_CHECKPOINT_TREE;
+			m->a.pid = m->o->pid;
+			m->a.fd = m->out;
+			m->a.pids = (uintptr_t)m->pids;
+			m->a.nr_pids = m->n;
+			m->t0 = ckpt_now_ms();
+			mig_arm(m);
+			err = mig_ioctl_progress(m) ? -errno : 0;
+			mig_disarm();
+		}
+		if ((err != -ECHILD && err != -ESRCH) || m->a.bytes_written ||
+		    !--tries)
+			break;
+	}
+	if (err == -ESRCH && !m->a.err_pid)
+		m->a.err_pid = m->o->pid;
+	if (!err && m->o->verbose)
+		ckpt_hint("tree %d (%u processes) frozen and sent: %llu bytes in %lld ms",
+			  m->o->pid, m->n, (unsigned long long)m->a.bytes_written,
+			  (long long)(ckpt_now_ms() - m->t0));
+	return err;
+}
+
+/* ---- migrate --key: the challenge-response (migrate.h) -------------- */
+
+static int mig_auth(struct mig *m, const struct ckpt_mig_hello *h)
+{
+	const struct mig_opts *o = m->o;
+	struct ckpt_mig_auth s, rx, p;
+	unsigned char mac[CKPT_MIG_MAC_LEN];
+	int err;
+
+	memset(&s, 0, sizeof(s));
+	err = ckpt_random(s.nonce, sizeof(s.nonce));
+	if (err) {
+		ckpt_fail(err, "cannot migrate %d: no random numbers: %s; nothing was done",
+			  o->pid, strerror(-err));
+		return CKPT_EXIT_FAILED;
+	}
+	ckpt_mig_auth_seal(&s, CKPT_MIG_AUTH_S_MAGIC);
+	err = ckpt_mig_send(m->out, &s, sizeof(s));
+	/* The answer, or a refusal (a verdict): both start with a magic. */
+	if (!err)
+		err = ckpt_mig_recv(m->out, &rx.magic, sizeof(rx.magic),
+				    mig_left_ms(m));
+	if (!err && rx.magic == CKPT_MIG_VERDICT_MAGIC) {
+		m->v.magic = rx.magic;
+		err = ckpt_mig_recv(m->out, (char *)&m->v + sizeof(m->v.magic),
+				    sizeof(m->v) - sizeof(m->v.magic),
+				    mig_left_ms(m));
+		if (!err)
+			err = ckpt_mig_verdict_check(&m->v);
+		if (!err && m->v.error) {
+			ckpt_fail(-m->v.error, "cannot migrate %d: %s refused (%s): %s; nothing was done",
+				  o->pid, o->dest_name,
+				  ckpt_mig_stage_name(m->v.stage), m->v.msg);
+			return MIG_EXIT_REFUSED;
+		}
+		err = -EBADMSG;
+	} else if (!err) {
+		err = ckpt_mig_recv(m->out, (char *)&rx + sizeof(rx.magic),
+				    sizeof(rx) - sizeof(rx.magic),
+				    mig_left_ms(m));
+		if (!err)
+			err = ckpt_mig_auth_check(&rx, CKPT_MIG_AUTH_R_MAGIC);
+	}
+	if (err) {
+		ckpt_fail(err, "cannot migrate %d: the key exchange with %s failed: %s; nothing was done",
+			  o->pid, o->dest_name, err == -ENODATA ?
+			  "it closed the connection" : strerror(-err));
+		return err == -ETIMEDOUT ? MIG_EXIT_TIMEOUT : MIG_EXIT_LINK;
+	}
+	ckpt_mig_auth_mac(m->key, m->key_len, "ckpt-mig-rx", h, s.nonce,
+			  rx.nonce, mac);
+	if (ckpt_mac_differ(mac, rx.mac, sizeof(mac))) {
+		ckpt_fail(-EACCES, "cannot migrate %d: %s does not hold our key (wrong --key there?): nothing was sent; nothing was done",
+			  o->pid, o->dest_name);
+		return MIG_EXIT_REFUSED;
+	}
+	memset(&p, 0, sizeof(p));
+	ckpt_mig_auth_mac(m->key, m->key_len, "ckpt-mig-tx", h, s.nonce,
+			  rx.nonce, p.mac);
+	ckpt_mig_auth_seal(&p, CKPT_MIG_AUTH_P_MAGIC);
+	err = ckpt_mig_send(m->out, &p, sizeof(p));
+	if (err) {
+		ckpt_fail(err, "cannot migrate %d: the key exchange with %s failed: %s; nothing was done",
+			  o->pid, o->dest_name, strerror(-err));
+		return MIG_EXIT_LINK;
+	}
+	if (o->verbose)
+		ckpt_hint("%s proved it holds the key", o->dest_name);
+	return 0;
+}
+
+/* ---- progress: bytes and rate while the image streams ---------------- */
+
+struct mig_progress {
+	struct mig *m;
+	pid_t tid;		/* the thread in the checkpoint ioctl */
+	uint64_t base;		/* its wchar before */
+	volatile int stop;
+	int printed;
+};
+
+/* Bytes the thread wrote so far (the module writes as that thread). */
+static uint64_t mig_wchar(pid_t tid)
+{
+	char path[64], buf[512], *p;
+	uint64_t v = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/io", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strstr(buf, "wchar: ");
+	if (p)
+		v = strtoull(p + 7, NULL, 10);
+	return v;
+}
+
+static void *mig_progress_main(void *arg)
+{
+	const struct timespec tick = { 0, 250 * 1000 * 1000 };
+	struct mig_progress *pr = arg;
+	struct mig *m = pr->m;
+	int64_t last_ev = ckpt_now_ms();
+
+	while (!pr->stop) {
+		int64_t now, ms;
+		uint64_t b;
+
+		nanosleep(&tick, NULL);
+		if (pr->stop)
+			break;
+		now = ckpt_now_ms();
+		ms = now - m->t0;
+		b = mig_wchar(pr->tid) - pr->base;
+		if (m->o->progress && ms >= 500) {
+			fprintf(stderr, "\rckpt: migrating %s%d to %s: %.1f MiB sent, %.1f MiB/s, %.1f s   ",
+				m->o->tree ? "tree " : "", m->o->pid,
+				m->o->dest_name, b / 1048576.0,
+				b / 1048576.0 / (ms / 1000.0), ms / 1000.0);
+			pr->printed = 1;
+		}
+		if (now - last_ev >= 1000) {
+			ckpt_mig_event(m->ev, CKPT_EV_MIGRATE_PROGRESS,
+				       m->o->pid, 0, b, 0, now - m->t_start);
+			last_ev = now;
+		}
+	}
+	return NULL;
+}
+
+/* The checkpoint ioctl, with a progress thread when wanted. */
+static int mig_ioctl_progress(struct mig *m)
+{
+	struct mig_progress pr = { .m = m };
+	sigset_t all, old;
+	pthread_t th;
+	int ret, err, started;
+
+	if (!m->o->progress && m->ev < 0)
+		return ioctl(m->dev, CKPT_IOC_CHECKPOINT, &m->a);
+	pr.tid = gettid();
+	pr.base = mig_wchar(pr.tid);
+	/* SIGALRM (the deadline) must interrupt the ioctl, not the thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	started = !pthread_create(&th, NULL, mig_progress_main, &pr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	ret = ioctl(m->dev, CKPT_IOC_CHECKPOINT, &m->a);
+	err = errno;
+	if (started) {
+		pr.stop = 1;
+		pthread_join(th, NULL);
+	}
+	if (m->o->progress) {
+		int64_t ms = ckpt_now_ms() - m->t0;
+		double mib = m->a.bytes_written / 1048576.0;
+
+		fprintf(stderr, "%sckpt: migrating %s%d to %s: %.1f MiB sent, %.1f MiB/s, %.1f s%s\n",
+			pr.printed ? "\r" : "", m->o->tree ? "tree " : "",
+			m->o->pid, m->o->dest_name, mib,
+			ms > 0 ? mib / (ms / 1000.0) : 0.0, ms / 1000.0,
+			ret ? " (failed)" : "");
+	}
+	errno = err;
+	return ret;
 }
 
 static int mig_left_ms(const struct mig *m)
@@ -1326,6 +1681,10 @@ static int mig_left_ms(const struct mig *m)
 /* Let the frozen source run on (it was left stopped by the checkpoint). */
 static void mig_resume(struct mig *m)
 {
+	if (m->o->tree) {
+		mig_tree_resume(m);
+		return;
+	}
 	if (m->was_stopped)
 		return;
 	if (pidfd_send_signal(m->pidfd, SIGCONT, NULL, 0))
@@ -1340,6 +1699,8 @@ static int mig_remove_source(struct mig *m)
 {
 	struct pollfd p = { .fd = m->pidfd, .events = POLLIN };
 
+	if (m->o->tree)
+		return mig_tree_remove(m);
 	if (pidfd_send_signal(m->pidfd, SIGKILL, NULL, 0) && errno != ESRCH) {
 		ckpt_fail(errno, "migrated %d, but cannot kill the original: %s",
 			  m->o->pid, strerror(errno));
@@ -1361,8 +1722,12 @@ static void mig_success(struct mig *m, int new_pid)
 	if (m->o->live)
 		printf(" rounds=%u precopy_bytes=%llu", m->pc.rounds,
 		       (unsigned long long)m->pc.bytes);
+	if (m->o->tree)
+		printf(" procs=%u", m->n);
 	printf("\n");
 	fflush(stdout);
+	ckpt_mig_event(m->ev, CKPT_EV_MIGRATE_DONE, m->o->pid, 0,
+		       m->a.bytes_written, now - m->t0, now - m->t_start);
 }
 
 /*
@@ -1370,15 +1735,25 @@ static void mig_success(struct mig *m, int new_pid)
  * comes home: tombstone it before the original goes (the tombstone waits
  * for it to end).  A failure loses nothing but the guarantee: say so.
  */
-static void mig_tombstone(struct mig *m)
+static void mig_tombstone_one(struct mig *m, pid_t pid)
 {
-	int err = ckpt_pid_tombstone(m->dev, m->o->pid);
+	int err = ckpt_pid_tombstone(m->dev, pid);
 
 	if (err > 0)
-		printf("tombstoned pid=%d\n", m->o->pid);
+		printf("tombstoned pid=%d\n", pid);
 	else if (err < 0)
 		ckpt_fail(err, "migrated %d, but cannot tombstone its PID here: %s; this node may give it to another process",
-			  m->o->pid, strerror(-err));
+			  pid, strerror(-err));
+}
+
+static void mig_tombstone(struct mig *m)
+{
+	unsigned int i;
+
+	if (!m->o->tree)
+		mig_tombstone_one(m, m->o->pid);
+	for (i = 0; m->o->tree && i < m->n; i++)
+		mig_tombstone_one(m, m->pids[i]);
 	fflush(stdout);
 }
 
@@ -1406,6 +1781,8 @@ static void mig_disarm(void)
 
 static int mig_checkpoint(struct mig *m)
 {
+	if (m->o->tree)
+		return mig_tree_checkpoint(m);
 	memset(&m->a, 0, sizeof(m->a));
 	m->a.size = sizeof(m->a);
 	m->a.flags = CKPT_CHECKPOINT_LEAVE_STOPPED;
@@ -1416,7 +1793,7 @@ static int mig_checkpoint(struct mig *m)
 	m->a.fd = m->out;
 	m->t0 = ckpt_now_ms();
 	mig_arm(m);
-	if (ioctl(m->dev, CKPT_IOC_CHECKPOINT, &m->a)) {
+	if (mig_ioctl_progress(m)) {
 		int err = -errno;
 
 		mig_disarm();
@@ -1567,7 +1944,11 @@ static int mig_open_dest(struct mig *m)
 	memset(&h, 0, sizeof(h));
 	h.pid = o->pid;
 	if (o->live)
-		h.flags = CKPT_MIG_HELLO_LIVE;
+		h.flags |= CKPT_MIG_HELLO_LIVE;
+	if (o->tree)
+		h.flags |= CKPT_MIG_HELLO_TREE;
+	if (m->key_len)
+		h.flags |= CKPT_MIG_HELLO_AUTH;
 	gethostname(h.node, sizeof(h.node) - 1);
 	ckpt_mig_hello_seal(&h);
 	err = ckpt_mig_send(m->out, &h, sizeof(h));
@@ -1576,7 +1957,7 @@ static int mig_open_dest(struct mig *m)
 			  o->pid, o->dest_name, strerror(-err));
 		return MIG_EXIT_LINK;
 	}
-	return 0;
+	return m->key_len ? mig_auth(m, &h) : 0;
 }
 
 /* file:PATH: the image is safe once synced; then the source goes. */
@@ -1676,6 +2057,21 @@ static int migrate(const struct mig_opts *o)
 		return CKPT_EXIT_FAILED;
 	}
 	m.was_stopped = proc_stopped(o->pid);
+	m.ev = -1;
+	if (o->key_path) {
+		const char *why;
+
+		m.key_len = ckpt_mig_key_load(o->key_path, m.key, &why);
+		if (m.key_len < 0) {
+			ckpt_fail(m.key_len, "cannot migrate %d: cannot use the key file %s: %s; nothing was done",
+				  o->pid, o->key_path, why ? why :
+				  strerror(-m.key_len));
+			ret = CKPT_EXIT_FAILED;
+			goto out;
+		}
+	}
+	if (!o->no_events)
+		m.ev = ckpt_mig_events_open();
 	m.dev = ckpt_dev_open();
 	if (m.dev < 0) {
 		ckpt_dev_report(m.dev);
@@ -1685,6 +2081,7 @@ static int migrate(const struct mig_opts *o)
 	ret = mig_open_dest(&m);
 	if (ret)
 		goto out;
+	ckpt_mig_event(m.ev, CKPT_EV_MIGRATE_START, o->pid, 0, 0, 0, 0);
 	if (o->live) {
 		ret = mig_precopy(&m);
 		if (ret)
@@ -1705,10 +2102,18 @@ static int migrate(const struct mig_opts *o)
 	else
 		ret = mig_finish(&m);
 out:
+	if (ret && ret != CKPT_EXIT_USAGE)
+		ckpt_mig_event(m.ev, CKPT_EV_MIGRATE_FAIL, o->pid,
+			       ckpt_first_err ? ckpt_first_err : EIO,
+			       m.a.bytes_written, 0,
+			       ckpt_now_ms() - m.t_start);
+	if (m.ev >= 0)
+		close(m.ev);
 	if (m.out >= 0)
 		close(m.out);
 	if (m.dev >= 0)
 		close(m.dev);
+	mig_tree_close(&m);
 	close(m.pidfd);
 	return ret;
 }

@@ -61,6 +61,10 @@ static const struct nla_policy policy[CKPT_A_MAX + 1] = {
 	[CKPT_A_ERRNO] = { .type = NLA_U32 },
 	[CKPT_A_BYTES] = { .type = NLA_U64 },
 	[CKPT_A_TOMB_PENDING] = { .type = NLA_FLAG },
+	[CKPT_A_DOWNTIME_MS] = { .type = NLA_U64 },
+	[CKPT_A_ELAPSED_MS] = { .type = NLA_U64 },
+	[CKPT_A_ROUND] = { .type = NLA_U32 },
+	[CKPT_A_DIRTY_PAGES] = { .type = NLA_U64 },
 };
 
 static int open_family(struct ctl *c)
@@ -346,6 +350,11 @@ static const char *event_name(uint32_t ev)
 		[CKPT_EV_PID_RANGE_CLEAR] = "pid-range-clear",
 		[CKPT_EV_TOMBSTONE] = "tombstone",
 		[CKPT_EV_UNTOMBSTONE] = "untombstone",
+		[CKPT_EV_MIGRATE_START] = "migrate-start",
+		[CKPT_EV_MIGRATE_PROGRESS] = "migrate-progress",
+		[CKPT_EV_MIGRATE_ROUND] = "migrate-round",
+		[CKPT_EV_MIGRATE_DONE] = "migrate-done",
+		[CKPT_EV_MIGRATE_FAIL] = "migrate-fail",
 	};
 
 	return ev < ARRAY_SIZE(names) && names[ev] ? names[ev] : "unknown";
@@ -367,8 +376,19 @@ static int on_event(struct nl_msg *msg, void *arg)
 	if (tb[CKPT_A_PID_HI])
 		printf(" range=%u-%u", nla_get_u32(tb[CKPT_A_PID_LO]),
 		       nla_get_u32(tb[CKPT_A_PID_HI]));
+	if (tb[CKPT_A_ROUND])
+		printf(" round=%u", nla_get_u32(tb[CKPT_A_ROUND]));
 	if (tb[CKPT_A_BYTES])
 		printf(" bytes=%" PRIu64, nla_get_u64(tb[CKPT_A_BYTES]));
+	if (tb[CKPT_A_DIRTY_PAGES])
+		printf(" dirty_pages=%" PRIu64,
+		       nla_get_u64(tb[CKPT_A_DIRTY_PAGES]));
+	if (tb[CKPT_A_DOWNTIME_MS])
+		printf(" downtime_ms=%" PRIu64,
+		       nla_get_u64(tb[CKPT_A_DOWNTIME_MS]));
+	if (tb[CKPT_A_ELAPSED_MS])
+		printf(" elapsed_ms=%" PRIu64,
+		       nla_get_u64(tb[CKPT_A_ELAPSED_MS]));
 	e = tb[CKPT_A_ERRNO] ? nla_get_u32(tb[CKPT_A_ERRNO]) : 0;
 	if (e)
 		printf(" error=%s", ckpt_errname(-(int)e));

@@ -127,6 +127,22 @@ static ssize_t img_read(struct ckpt_image *img, void *buf, size_t len)
 			break;
 		done += n;
 	}
+	if (img->copy_fd >= 0 && done) {
+		const char *p = buf;
+		size_t left = done;
+
+		if (img->offset + done > img->copy_max)
+			return -EFBIG;
+		while (left) {
+			n = write(img->copy_fd, p, left);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				return -errno;
+			p += n;
+			left -= n;
+		}
+	}
 	img->offset += done;
 	return done;
 }
@@ -231,6 +247,7 @@ static void image_init(struct ckpt_image *img)
 {
 	memset(img, 0, sizeof(*img));
 	img->fd = -1;
+	img->copy_fd = -1;
 	img->last_fd = -1;
 }
 
@@ -238,6 +255,16 @@ int ckpt_image_open_fd(struct ckpt_image *img, int fd)
 {
 	image_init(img);
 	img->fd = fd;
+	return read_header(img);
+}
+
+int ckpt_image_open_copy(struct ckpt_image *img, int fd, int copy_fd,
+			 uint64_t max)
+{
+	image_init(img);
+	img->fd = fd;
+	img->copy_fd = copy_fd;
+	img->copy_max = max;
 	return read_header(img);
 }
 
@@ -1373,6 +1400,9 @@ static int check_trailing(struct ckpt_image *img)
 	unsigned char c;
 	ssize_t n;
 
+	/* A spooled stream goes on with the protocol: nothing to check. */
+	if (img->copy_fd >= 0)
+		return 0;
 	n = img_read(img, &c, 1);
 	if (n < 0)
 		return img_read_error(img, n);

@@ -85,6 +85,8 @@ struct ckpt_image {
 	const unsigned char *mem;
 	size_t mem_len;
 	uint64_t offset;		/* bytes consumed */
+	int copy_fd;			/* >= 0: what is read is written here */
+	uint64_t copy_max;		/* at most this much, else -EFBIG */
 
 	struct ckpt_image_header hdr;
 
@@ -115,6 +117,12 @@ struct ckpt_image {
 };
 
 int ckpt_image_open_fd(struct ckpt_image *img, int fd);
+/*
+ * As ckpt_image_open_fd, and every byte read is also written to @copy_fd
+ * (spooling a stream while checking it), at most @max bytes.
+ */
+int ckpt_image_open_copy(struct ckpt_image *img, int fd, int copy_fd,
+			 uint64_t max);
 int ckpt_image_open_mem(struct ckpt_image *img, const void *buf,
 			size_t len);
 int ckpt_image_next(struct ckpt_image *img);

@@ -17,9 +17,12 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <linux/vm_sockets.h>
 #include "csum.h"
+#include "hmac.h"
 #include "migrate.h"
 
 int64_t ckpt_now_ms(void)
@@ -116,6 +119,94 @@ int ckpt_mig_commit_check(struct ckpt_mig_commit *c)
 	if (c->what != CKPT_MIG_COMMIT && c->what != CKPT_MIG_ABORT &&
 	    c->what != CKPT_MIG_COMMITTED)
 		return -EBADMSG;
+	return 0;
+}
+
+void ckpt_mig_auth_seal(struct ckpt_mig_auth *a, uint64_t magic)
+{
+	SEAL(a, struct ckpt_mig_auth, magic);
+}
+
+int ckpt_mig_auth_check(struct ckpt_mig_auth *a, uint64_t magic)
+{
+	CHECK(a, struct ckpt_mig_auth, magic);
+	if (a->reserved)
+		return -EBADMSG;
+	return 0;
+}
+
+int ckpt_mig_key_load(const char *path, unsigned char *key, const char **why)
+{
+	struct stat st;
+	ssize_t n;
+	int fd, err;
+
+	*why = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		goto out;
+	}
+	err = -EINVAL;
+	if (!S_ISREG(st.st_mode)) {
+		*why = "not a regular file";
+		goto out;
+	}
+	if (st.st_mode & 077) {
+		*why = "group or others may access it (chmod 600 it)";
+		err = -EPERM;
+		goto out;
+	}
+	if (st.st_size < CKPT_MIG_KEY_MIN || st.st_size > CKPT_MIG_KEY_MAX) {
+		*why = "a key file holds 16 to 4096 bytes (e.g. head -c 32 /dev/urandom)";
+		goto out;
+	}
+	n = read(fd, key, CKPT_MIG_KEY_MAX);
+	if (n < 0) {
+		err = -errno;
+		goto out;
+	}
+	if (n < CKPT_MIG_KEY_MIN) {
+		*why = "the key is shorter than 16 bytes";
+		goto out;
+	}
+	err = (int)n;
+out:
+	close(fd);
+	return err;
+}
+
+void ckpt_mig_auth_mac(const unsigned char *key, size_t key_len,
+		       const char *role, const struct ckpt_mig_hello *h,
+		       const unsigned char *nonce_s,
+		       const unsigned char *nonce_r, unsigned char *mac)
+{
+	struct ckpt_hmac m;
+
+	ckpt_hmac_init(&m, key, key_len);
+	ckpt_hmac_update(&m, role, strlen(role));
+	ckpt_hmac_update(&m, h, sizeof(*h));
+	ckpt_hmac_update(&m, nonce_s, CKPT_MIG_NONCE_LEN);
+	ckpt_hmac_update(&m, nonce_r, CKPT_MIG_NONCE_LEN);
+	ckpt_hmac_final(&m, mac);
+}
+
+int ckpt_random(void *buf, size_t len)
+{
+	char *p = buf;
+	ssize_t n;
+
+	while (len) {
+		n = getrandom(p, len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= n;
+	}
 	return 0;
 }
 
@@ -400,6 +491,100 @@ int ckpt_addr_listen(const struct ckpt_addr *a)
 		return err;
 	}
 	return fd;
+}
+
+/* ---- allow-lists ------------------------------------------------- */
+
+int ckpt_allow_parse(const char *s, int kind, struct ckpt_allow *a,
+		     const char **why)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *slash;
+	unsigned int max;
+	size_t len;
+
+	memset(a, 0, sizeof(*a));
+	if (kind == CKPT_ADDR_VSOCK) {
+		if (!strncmp(s, "vsock:", 6))
+			s += 6;
+		a->family = AF_VSOCK;
+		if (parse_uint(s, UINT_MAX - 1, &a->cid)) {
+			*why = "a vsock listener allows CIDs (numbers)";
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (!strncmp(s, "tcp:", 4))
+		s += 4;
+	slash = strchr(s, '/');
+	len = slash ? (size_t)(slash - s) : strlen(s);
+	if (!len || len >= sizeof(host)) {
+		*why = "expected an IPv4 or IPv6 address, optionally /BITS";
+		return -EINVAL;
+	}
+	memcpy(host, s, len);
+	host[len] = '\0';
+	if (inet_pton(AF_INET, host, a->addr) == 1) {
+		a->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, host, a->addr) == 1) {
+		a->family = AF_INET6;
+		max = 128;
+	} else {
+		*why = "expected an IPv4 or IPv6 address, optionally /BITS (no host names)";
+		return -EINVAL;
+	}
+	a->bits = max;
+	if (slash && parse_uint(slash + 1, max, &a->bits)) {
+		*why = "bad prefix length after /";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int prefix_match(const unsigned char *x, const unsigned char *y,
+			unsigned int bits)
+{
+	unsigned int bytes = bits / 8, rest = bits % 8;
+
+	if (memcmp(x, y, bytes))
+		return 0;
+	if (!rest)
+		return 1;
+	return !((x[bytes] ^ y[bytes]) & (0xff << (8 - rest)));
+}
+
+int ckpt_allow_match(const struct ckpt_allow *list, unsigned int n,
+		     const struct sockaddr_storage *ss)
+{
+	static const unsigned char mapped[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+	};
+	const unsigned char *addr = NULL;
+	unsigned int cid = 0, i;
+	int family = ss->ss_family;
+
+	if (family == AF_VSOCK) {
+		cid = ((const struct sockaddr_vm *)ss)->svm_cid;
+	} else if (family == AF_INET) {
+		addr = (const void *)&((const struct sockaddr_in *)ss)->sin_addr;
+	} else if (family == AF_INET6) {
+		addr = ((const struct sockaddr_in6 *)ss)->sin6_addr.s6_addr;
+		if (!memcmp(addr, mapped, sizeof(mapped))) {
+			family = AF_INET;
+			addr += sizeof(mapped);
+		}
+	} else {
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (list[i].family != family)
+			continue;
+		if (family == AF_VSOCK ? list[i].cid == cid :
+		    prefix_match(list[i].addr, addr, list[i].bits))
+			return 1;
+	}
+	return 0;
 }
 
 /* ---- I/O ---------------------------------------------------------- */

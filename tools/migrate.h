@@ -47,7 +47,10 @@
  * and a dirty-only image follow (precopy.h), not an image.
  */
 #define CKPT_MIG_HELLO_LIVE	(1U << 0)
-#define CKPT_MIG_HELLO_FLAGS	CKPT_MIG_HELLO_LIVE
+#define CKPT_MIG_HELLO_TREE	(1U << 8)	/* an image of a process tree */
+#define CKPT_MIG_HELLO_AUTH	(1U << 9)	/* the key exchange follows */
+#define CKPT_MIG_HELLO_FLAGS	(CKPT_MIG_HELLO_LIVE | CKPT_MIG_HELLO_TREE | \
+				 CKPT_MIG_HELLO_AUTH)
 
 struct ckpt_mig_hello {
 	uint64_t magic;
@@ -82,6 +85,39 @@ struct ckpt_mig_verdict {
 	uint32_t csum;
 };
 
+/*
+ * Shared-key challenge-response (hello flag AUTH; restart --key and ckpt
+ * migrate --key), right after the hello, before the image:
+ *
+ *   sender -> receiver   MGAUTHS1: nonce_s (32 random bytes), mac 0
+ *   receiver -> sender   MGAUTHR1: nonce_r, mac = HMAC-SHA256(key,
+ *                        "ckpt-mig-rx" hello nonce_s nonce_r)
+ *   sender -> receiver   MGAUTHP1: nonce 0, mac = HMAC-SHA256(key,
+ *                        "ckpt-mig-tx" hello nonce_s nonce_r)
+ *
+ * Each side checks the other's MAC before going on: the sender sends no
+ * image to a receiver without the key, the receiver restores nothing from
+ * a sender without it.  A receiver may answer with a verdict instead of
+ * MGAUTHR1 (a refusal); both start with the 8-byte magic.
+ */
+#define CKPT_MIG_AUTH_S_MAGIC	0x315348545541474dULL	/* "MGAUTHS1" */
+#define CKPT_MIG_AUTH_R_MAGIC	0x315248545541474dULL	/* "MGAUTHR1" */
+#define CKPT_MIG_AUTH_P_MAGIC	0x315048545541474dULL	/* "MGAUTHP1" */
+#define CKPT_MIG_NONCE_LEN	32
+#define CKPT_MIG_MAC_LEN	32
+#define CKPT_MIG_KEY_MIN	16	/* bytes in a key file */
+#define CKPT_MIG_KEY_MAX	4096
+
+struct ckpt_mig_auth {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t size;		/* sizeof(struct ckpt_mig_auth) */
+	unsigned char nonce[CKPT_MIG_NONCE_LEN];
+	unsigned char mac[CKPT_MIG_MAC_LEN];
+	uint32_t reserved;
+	uint32_t csum;
+};
+
 #define CKPT_MIG_COMMIT		1
 #define CKPT_MIG_ABORT		2
 #define CKPT_MIG_COMMITTED	3	/* receiver -> sender */
@@ -102,6 +138,40 @@ int ckpt_mig_verdict_check(struct ckpt_mig_verdict *v);
 void ckpt_mig_commit_seal(struct ckpt_mig_commit *c);
 int ckpt_mig_commit_check(struct ckpt_mig_commit *c);
 const char *ckpt_mig_stage_name(uint32_t stage);
+void ckpt_mig_auth_seal(struct ckpt_mig_auth *a, uint64_t magic);
+int ckpt_mig_auth_check(struct ckpt_mig_auth *a, uint64_t magic);
+
+/*
+ * Read a shared key file: a regular file of CKPT_MIG_KEY_MIN..MAX bytes
+ * that only its owner may read.  The key's length, or a negative errno
+ * with the reason in *why.
+ */
+int ckpt_mig_key_load(const char *path, unsigned char *key, const char **why);
+/* The MAC of one side ("ckpt-mig-rx" or "ckpt-mig-tx"). */
+void ckpt_mig_auth_mac(const unsigned char *key, size_t key_len,
+		       const char *role, const struct ckpt_mig_hello *h,
+		       const unsigned char *nonce_s,
+		       const unsigned char *nonce_r, unsigned char *mac);
+/* Fill @buf with random bytes; 0 or a negative errno. */
+int ckpt_random(void *buf, size_t len);
+
+/*
+ * A listener's allow-list entry: an IPv4 or IPv6 network (ADDR or
+ * ADDR/BITS) for TCP, a CID for vsock.
+ */
+struct ckpt_allow {
+	int family;		/* AF_INET, AF_INET6 or AF_VSOCK */
+	unsigned char addr[16];
+	unsigned int bits;
+	unsigned int cid;
+};
+
+/* Parse one entry for a listener of @kind (CKPT_ADDR_*); 0 or -EINVAL. */
+int ckpt_allow_parse(const char *s, int kind, struct ckpt_allow *a,
+		     const char **why);
+/* Is the peer @ss on the list?  IPv4-mapped IPv6 peers count as IPv4. */
+int ckpt_allow_match(const struct ckpt_allow *list, unsigned int n,
+		     const struct sockaddr_storage *ss);
 
 /* Addresses: vsock:CID:PORT, tcp:HOST:PORT, HOST:PORT, file:PATH. */
 #define CKPT_ADDR_VSOCK		1

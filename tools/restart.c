@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -43,8 +44,10 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <linux/ckpt.h>
 #include <linux/sched.h>
+#include "hmac.h"
 #include "image.h"
 #include "migrate.h"
 #include "precopy.h"
@@ -61,6 +64,7 @@
 #define WAIT_SLICE_MS		1000
 #define PID_WAIT_MS		10000	/* for a dying PID holder */
 #define LISTEN_DEFAULT_TIMEOUT	60	/* seconds */
+#define LISTEN_MAX_ALLOW	64	/* --allow options, and entries */
 
 /* What the child tells the parent when it fails. */
 enum {
@@ -124,6 +128,12 @@ struct restart {
 	int daemon;
 	int timeout_s;
 	uint32_t stage;		/* CKPT_MIG_STAGE_* reached */
+	/* restart --listen: who may send, and as whom to restore */
+	const char *allow_arg[LISTEN_MAX_ALLOW];
+	unsigned int nr_allow_arg;
+	const char *key_path;
+	const char *user;
+	int insecure;
 };
 
 static void usage(FILE *f)
@@ -131,6 +141,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: restart [-v] [--wait] [--pid-ns] [FILE|-]\n"
 		"       restart --listen ADDR [--daemon [--log FILE]] [--timeout S]\n"
+		"               [--allow NETS|CIDS] [--key FILE] [--user NAME] [--insecure]\n"
 		"\n"
 		"Restore the process saved in FILE (or read from stdin, e.g.\n"
 		"'ckpt PID | restart') with its PID, through %s.\n"
@@ -150,6 +161,17 @@ static void usage(FILE *f)
 		"  -t, --timeout S  a connection silent for S seconds fails, and a\n"
 		"                 restored process not confirmed by the sender\n"
 		"                 within S seconds is removed (default 60)\n"
+		"  --allow LIST   accept only these peers: comma-separated IPv4/IPv6\n"
+		"                 addresses or networks (10.0.0.0/24) for TCP, CIDs\n"
+		"                 for vsock; repeatable.  Others are refused (EACCES)\n"
+		"  --key FILE     senders must prove they hold this shared key (and\n"
+		"                 the receiver proves it too): 'ckpt migrate --key'\n"
+		"  --user NAME    restore as NAME (its uid, gid and groups; only\n"
+		"                 CAP_CHECKPOINT_RESTORE kept): images of other\n"
+		"                 users, or with capabilities, are refused (EPERM)\n"
+		"  --insecure     start a TCP listener with neither --allow nor\n"
+		"                 --key (it restores whatever anyone sends);\n"
+		"                 without this it refuses to start\n"
 		"\n"
 		"Exit status: 0 restored, 1 failure, 2 usage error; with --wait\n"
 		"the restored process's status.\n", CKPT_DEV_PATH);
@@ -172,6 +194,10 @@ static int parse_args(int argc, char **argv, struct restart *r)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "pid-ns", no_argument, NULL, 'P' },
+		{ "allow", required_argument, NULL, 'A' },
+		{ "key", required_argument, NULL, 'K' },
+		{ "user", required_argument, NULL, 'U' },
+		{ "insecure", no_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -205,6 +231,20 @@ static int parse_args(int argc, char **argv, struct restart *r)
 		case 'P':
 			r->pid_ns = 1;
 			break;
+		case 'A':
+			if (r->nr_allow_arg >= LISTEN_MAX_ALLOW)
+				return usage_error("too many --allow options");
+			r->allow_arg[r->nr_allow_arg++] = optarg;
+			break;
+		case 'K':
+			r->key_path = optarg;
+			break;
+		case 'U':
+			r->user = optarg;
+			break;
+		case 'I':
+			r->insecure = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(CKPT_EXIT_OK);
@@ -214,8 +254,9 @@ static int parse_args(int argc, char **argv, struct restart *r)
 	}
 	if (r->listen && (optind < argc || r->wait))
 		return usage_error("--listen takes no FILE and no --wait");
-	if (!r->listen && (r->daemon || r->log))
-		return usage_error("--daemon and --log go with --listen");
+	if (!r->listen && (r->daemon || r->log || r->nr_allow_arg ||
+			   r->key_path || r->user || r->insecure))
+		return usage_error("--daemon, --log, --allow, --key, --user and --insecure go with --listen");
 	if (optind < argc - 1)
 		return usage_error("too many arguments");
 	if (optind == argc - 1 && strcmp(argv[optind], "-"))
@@ -2508,6 +2549,127 @@ static int serve_live(struct restart *r, int conn, const char *peer,
 	return 0;
 }
 
+/* ---- listener security: --allow, --key, --user ------------------- */
+
+#define LISTEN_MAX_GROUPS	64
+#define SPOOL_MAX		(64ULL << 30)	/* a tree image in memory */
+
+static struct {
+	struct ckpt_allow allow[LISTEN_MAX_ALLOW];
+	unsigned int nr_allow;
+	unsigned char key[CKPT_MIG_KEY_MAX];
+	int key_len;		/* 0: no --key */
+	int has_user;
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[LISTEN_MAX_GROUPS];
+	int ngroups;
+} lsec;
+
+static int parse_allow(struct restart *r, const struct ckpt_addr *a)
+{
+	char buf[1024], *tok, *save;
+	const char *why = NULL;
+	unsigned int i;
+
+	for (i = 0; i < r->nr_allow_arg; i++) {
+		if (strlen(r->allow_arg[i]) >= sizeof(buf))
+			return usage_error("--allow list too long");
+		strcpy(buf, r->allow_arg[i]);
+		for (tok = strtok_r(buf, ",", &save); tok;
+		     tok = strtok_r(NULL, ",", &save)) {
+			if (lsec.nr_allow >= LISTEN_MAX_ALLOW)
+				return usage_error("more than 64 --allow entries");
+			if (ckpt_allow_parse(tok, a->kind,
+					     &lsec.allow[lsec.nr_allow], &why)) {
+				ckpt_fail(0, "bad --allow entry '%s': %s", tok,
+					  why);
+				return CKPT_EXIT_USAGE;
+			}
+			lsec.nr_allow++;
+		}
+	}
+	if (r->nr_allow_arg && !lsec.nr_allow)
+		return usage_error("--allow needs at least one address or CID");
+	return 0;
+}
+
+/* The numeric field @idx (0-based) of a colon-separated line. */
+static int colon_field(const char *line, int idx, unsigned long *v)
+{
+	const char *p = line;
+	char *end;
+
+	while (idx-- > 0) {
+		p = strchr(p, ':');
+		if (!p)
+			return -1;
+		p++;
+	}
+	if (*p < '0' || *p > '9')
+		return -1;
+	errno = 0;
+	*v = strtoul(p, &end, 10);
+	return errno || *end != ':' || *v >= 0xffffffffUL ? -1 : 0;
+}
+
+/* --user NAME: its ids from /etc/passwd, its groups from /etc/group. */
+static int resolve_user(const char *name)
+{
+	size_t nlen = strlen(name);
+	char line[4096], *members, *tok, *save;
+	unsigned long v;
+	FILE *f;
+	int found = 0;
+
+	f = fopen("/etc/passwd", "re");
+	if (!f) {
+		ckpt_fail(errno, "--user %s: cannot read /etc/passwd: %s", name,
+			  strerror(errno));
+		return CKPT_EXIT_FAILED;
+	}
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, name, nlen) || line[nlen] != ':')
+			continue;
+		if (colon_field(line, 2, &v))
+			break;
+		lsec.uid = (uid_t)v;
+		if (colon_field(line, 3, &v))
+			break;
+		lsec.gid = (gid_t)v;
+		found = 1;
+	}
+	fclose(f);
+	if (!found) {
+		ckpt_fail(-ENOENT, "--user %s: no such user in /etc/passwd",
+			  name);
+		return CKPT_EXIT_USAGE;
+	}
+	if (lsec.uid == 0) {
+		ckpt_fail(-EINVAL, "--user %s: that is root; give an unprivileged user",
+			  name);
+		return CKPT_EXIT_USAGE;
+	}
+	lsec.groups[lsec.ngroups++] = lsec.gid;
+	f = fopen("/etc/group", "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		members = strrchr(line, ':');
+		if (!members || colon_field(line, 2, &v))
+			continue;
+		members[strcspn(members, "\n")] = '\0';
+		for (tok = strtok_r(members + 1, ",", &save); tok;
+		     tok = strtok_r(NULL, ",", &save))
+			if (!strcmp(tok, name) &&
+			    lsec.ngroups < LISTEN_MAX_GROUPS &&
+			    (gid_t)v != lsec.gid)
+				lsec.groups[lsec.ngroups++] = (gid_t)v;
+	}
+	if (f)
+		fclose(f);
+	lsec.has_user = 1;
+	return 0;
+}
+
 /*
  * After the restore of a live migration: the merger must have merged the
  * whole image.  If it failed, its reason is the failure's (the restore
@@ -2529,6 +2691,236 @@ static int live_done(struct restart *r, struct precopy_rx *rx, int ret)
 	r->stage = CKPT_MIG_STAGE_IMAGE;
 	ckpt_fail(err, "live migration: %s", why);
 	return CKPT_EXIT_FAILED;
+}
+
+/*
+ * Everything the listener needs to decide who may send and as whom it
+ * restores; refuse a TCP listener open to anyone unless --insecure.
+ */
+static int listen_security_setup(struct restart *r, const struct ckpt_addr *a,
+				 const char *name)
+{
+	const char *why;
+	int ret;
+
+	ret = parse_allow(r, a);
+	if (ret)
+		return ret;
+	if (r->key_path) {
+		lsec.key_len = ckpt_mig_key_load(r->key_path, lsec.key, &why);
+		if (lsec.key_len < 0) {
+			ckpt_fail(lsec.key_len, "cannot use the key file %s: %s",
+				  r->key_path, why ? why :
+				  strerror(-lsec.key_len));
+			return CKPT_EXIT_FAILED;
+		}
+	}
+	if (r->user) {
+		ret = resolve_user(r->user);
+		if (ret)
+			return ret;
+	}
+	if (a->kind == CKPT_ADDR_TCP && !lsec.nr_allow && !lsec.key_len &&
+	    !r->insecure) {
+		ckpt_fail(-EACCES, "refusing to listen on %s with neither --allow nor --key: anyone who can connect would have a process restored here with whatever credentials its image names",
+			  name);
+		ckpt_hint("add --allow ADDR[/BITS], --key FILE (and --user NAME), or --insecure on a trusted network");
+		return CKPT_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* A peer not on the allow-list: say so and hang up (no handler). */
+static void refuse_peer(int conn, const char *peer)
+{
+	char msg[200];
+
+	snprintf(msg, sizeof(msg), "%s is not allowed to migrate to this receiver (restart --allow)",
+		 peer);
+	fcntl(conn, F_SETFL, O_NONBLOCK);
+	send_verdict(conn, EACCES, CKPT_MIG_STAGE_HELLO, 0, 0, msg);
+	lnote("%s: refused: not on the allow-list", peer);
+}
+
+/*
+ * The shared-key challenge-response (migrate.h) after the hello; 0, or
+ * the verdict was sent and the connection must be drained.
+ */
+static int serve_auth(int conn, const struct ckpt_mig_hello *h,
+		      const char *peer, int timeout_ms)
+{
+	struct ckpt_mig_auth s, rx, p;
+	unsigned char mac[CKPT_MIG_MAC_LEN];
+	const char *msg;
+	int err;
+
+	if (!lsec.key_len && !(h->flags & CKPT_MIG_HELLO_AUTH))
+		return 0;
+	if (!lsec.key_len) {
+		msg = "this receiver has no shared key (restart --key): run ckpt migrate without --key";
+		err = -EOPNOTSUPP;
+		goto refuse;
+	}
+	if (!(h->flags & CKPT_MIG_HELLO_AUTH)) {
+		msg = "this receiver requires a shared key: ckpt migrate --key FILE";
+		err = -EACCES;
+		goto refuse;
+	}
+	err = ckpt_mig_recv(conn, &s, sizeof(s), timeout_ms);
+	if (!err)
+		err = ckpt_mig_auth_check(&s, CKPT_MIG_AUTH_S_MAGIC);
+	if (err) {
+		msg = "bad or missing key exchange";
+		goto refuse;
+	}
+	memset(&rx, 0, sizeof(rx));
+	err = ckpt_random(rx.nonce, sizeof(rx.nonce));
+	if (err) {
+		msg = "no random numbers for the key exchange";
+		goto refuse;
+	}
+	ckpt_mig_auth_mac(lsec.key, lsec.key_len, "ckpt-mig-rx", h, s.nonce,
+			  rx.nonce, rx.mac);
+	ckpt_mig_auth_seal(&rx, CKPT_MIG_AUTH_R_MAGIC);
+	err = ckpt_mig_send(conn, &rx, sizeof(rx));
+	if (!err)
+		err = ckpt_mig_recv(conn, &p, sizeof(p), timeout_ms);
+	if (err == -ENODATA || err == -ECONNRESET || err == -EPIPE) {
+		lnote("%s: refused: the sender hung up during the key exchange (it does not hold our key?)",
+		      peer);
+		return -EACCES;
+	}
+	if (!err)
+		err = ckpt_mig_auth_check(&p, CKPT_MIG_AUTH_P_MAGIC);
+	if (err) {
+		msg = "bad or missing key exchange";
+		goto refuse;
+	}
+	ckpt_mig_auth_mac(lsec.key, lsec.key_len, "ckpt-mig-tx", h, s.nonce,
+			  rx.nonce, mac);
+	if (ckpt_mac_differ(mac, p.mac, sizeof(mac))) {
+		msg = "authentication failed: the sender does not hold this receiver's key";
+		err = -EACCES;
+		goto refuse;
+	}
+	return 0;
+refuse:
+	ckpt_fail(err, "%s: %s", peer, msg);
+	lnote("%s: refused: %s", peer, msg);
+	send_verdict(conn, err, CKPT_MIG_STAGE_HELLO, 0, 0, msg);
+	return err;
+}
+
+static int cap_restore_only(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2];
+
+	memset(d, 0, sizeof(d));
+	d[CAP_TO_INDEX(CAP_CHECKPOINT_RESTORE)].permitted =
+		CAP_TO_MASK(CAP_CHECKPOINT_RESTORE);
+	d[CAP_TO_INDEX(CAP_CHECKPOINT_RESTORE)].effective =
+		CAP_TO_MASK(CAP_CHECKPOINT_RESTORE);
+	d[CAP_TO_INDEX(CAP_CHECKPOINT_RESTORE)].inheritable =
+		CAP_TO_MASK(CAP_CHECKPOINT_RESTORE);
+	if (syscall(SYS_capset, &hdr, d))
+		return -errno;
+	/* The restore child re-executes itself: keep it across execve. */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE,
+		  CAP_CHECKPOINT_RESTORE, 0, 0))
+		return -errno;
+	return 0;
+}
+
+/*
+ * --user: become the user, keeping only CAP_CHECKPOINT_RESTORE (to give
+ * the process its PID).  The module then restores only images whose
+ * credentials the user already holds: others fail with EPERM.
+ */
+static int drop_to_user(void)
+{
+	int err;
+
+	if (!lsec.has_user)
+		return 0;
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) ||
+	    setgroups(lsec.ngroups, lsec.groups) ||
+	    setresgid(lsec.gid, lsec.gid, lsec.gid) ||
+	    setresuid(lsec.uid, lsec.uid, lsec.uid))
+		err = -errno;
+	else
+		err = cap_restore_only();
+	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+	if (err)
+		ckpt_fail(err, "cannot become user %u with CAP_CHECKPOINT_RESTORE: %s",
+			  (unsigned int)lsec.uid, strerror(-err));
+	return err;
+}
+
+/*
+ * --user: the handler keeps CAP_CHECKPOINT_RESTORE, which the module would
+ * let an image name for its process; the sender must not gain it.  So a
+ * process asking for any capability is refused here.
+ */
+static int check_no_caps(const struct ckpt_image *img)
+{
+	const struct ckpt_rec_task *t = img->payload;
+
+	if (!lsec.has_user || img->rec.type != CKPT_REC_TASK)
+		return 0;
+	if (!(t->cap_permitted | t->cap_effective | t->cap_inheritable |
+	      t->cap_ambient))
+		return 0;
+	ckpt_fail(-EPERM, "the image of pid %d asks for capabilities (permitted 0x%llx, effective 0x%llx): this receiver restores as user %u, with none",
+		  t->pid, (unsigned long long)t->cap_permitted,
+		  (unsigned long long)t->cap_effective,
+		  (unsigned int)lsec.uid);
+	return -EPERM;
+}
+
+/*
+ * A tree is restored from a seekable image, and --user checks every TASK
+ * record first: read the stream into memory (a memfd) up to its last
+ * record, checking every record on the way.
+ */
+static int spool_tree(struct restart *r, int conn)
+{
+	struct ckpt_image img;
+	int fd, err;
+
+	fd = memfd_create("ckpt-image", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	err = ckpt_image_open_copy(&img, conn, fd, SPOOL_MAX);
+	while (!err && (err = ckpt_image_next(&img)) > 0)
+		err = check_no_caps(&img);
+	if (err < 0 && err != -EPERM)
+		ckpt_fail(err, "image is corrupt: %s", img.error.msg);
+	ckpt_image_close(&img);
+	if (err < 0) {
+		close(fd);
+		return err;
+	}
+	if (lseek(fd, 0, SEEK_SET)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	r->img = fd;
+	r->seekable = 1;
+	return 0;
+}
+
+/* Kill every process of a restored tree (the sender did not commit). */
+static void kill_tree(void)
+{
+	uint32_t i;
+
+	for (i = 0; i < tree.n && tree.m; i++)
+		if (tree.m[i].t.pid > 0)
+			kill(tree.m[i].t.pid, SIGKILL);
 }
 
 /* Restore the image arriving on @conn; the handler's exit status. */
@@ -2562,14 +2954,21 @@ static int serve(struct restart *r, int conn, const char *peer,
 		drain(conn);
 		return CKPT_EXIT_FAILED;
 	}
-	lnote("%s (%s): receiving pid %d", peer, h.node, h.pid);
-	snprintf(name, sizeof(name), "pid %d from %s", h.pid, peer);
+	lnote("%s (%s): receiving %s %d", peer, h.node,
+	      h.flags & CKPT_MIG_HELLO_TREE ? "tree" : "pid", h.pid);
+	snprintf(name, sizeof(name), "%s %d from %s",
+		 h.flags & CKPT_MIG_HELLO_TREE ? "tree" : "pid", h.pid, peer);
+	if (serve_auth(conn, &h, peer, r->timeout_s * 1000)) {
+		drain(conn);
+		return CKPT_EXIT_FAILED;
+	}
 	/* A restore is prepared on an open file: one per handler. */
 	r->dev = ckpt_dev_open();
-	if (r->dev < 0) {
-		ckpt_dev_report(r->dev);
-		send_verdict(conn, r->dev, CKPT_MIG_STAGE_RESTORE, 0, 0,
-			     ckpt_first_msg);
+	if (r->dev < 0 || drop_to_user()) {
+		if (r->dev < 0)
+			ckpt_dev_report(r->dev);
+		send_verdict(conn, ckpt_first_err ? ckpt_first_err : EPERM,
+			     CKPT_MIG_STAGE_RESTORE, 0, 0, ckpt_first_msg);
 		drain(conn);
 		return CKPT_EXIT_FAILED;
 	}
@@ -2581,6 +2980,22 @@ static int serve(struct restart *r, int conn, const char *peer,
 		if (ret)
 			return ret;
 	}
+	if ((h.flags & CKPT_MIG_HELLO_TREE) || lsec.has_user) {
+		r->stage = CKPT_MIG_STAGE_IMAGE;
+		/* the stream, or the merged image of a live migration */
+		err = spool_tree(r, r->img);
+		if (err) {
+			if (!ckpt_first_err)
+				ckpt_fail(err, "cannot read the image: %s",
+					  strerror(-err));
+			send_verdict(conn, ckpt_first_err, r->stage, 0, 0,
+				     ckpt_first_msg);
+			lnote("%s: %d NOT restored: %s", peer, h.pid,
+			      ckpt_first_msg);
+			drain(conn);
+			return CKPT_EXIT_FAILED;
+		}
+	}
 	ret = restore(r, argv0);
 	if (h.flags & CKPT_MIG_HELLO_LIVE) {
 		ret = live_done(r, &rx, ret);
@@ -2588,6 +3003,7 @@ static int serve(struct restart *r, int conn, const char *peer,
 		      (long long)rx.merge_ms);
 	}
 	if (ret == 0 && r->prep.pid != h.pid) {
+		kill_tree();
 		kill(r->child, SIGKILL);
 		reap_child(r, 0);
 		ckpt_fail(-EBADMSG, "the image holds pid %d, the handshake said %d",
@@ -2620,6 +3036,7 @@ static int serve(struct restart *r, int conn, const char *peer,
 		return CKPT_EXIT_OK;
 	}
 	/* The source resumed (or may have): our copy must go. */
+	kill_tree();
 	reap_child(r, 1);
 	lnote("%s: pid %d removed again: the sender %s", peer, r->child,
 	      !err ? "aborted" : err == -ETIMEDOUT ? "did not commit in time" :
@@ -2666,7 +3083,7 @@ static int listen_main(struct restart *r, const char *argv0)
 	struct sigaction sa;
 	char name[300];
 	const char *why;
-	int lfd;
+	int lfd, ret;
 
 	if (ckpt_addr_parse(r->listen, &a, &why) || a.kind == CKPT_ADDR_FILE) {
 		ckpt_fail(0, "bad --listen address %s: %s", r->listen,
@@ -2674,6 +3091,9 @@ static int listen_main(struct restart *r, const char *argv0)
 		return CKPT_EXIT_USAGE;
 	}
 	ckpt_addr_format(&a, name, sizeof(name));
+	ret = listen_security_setup(r, &a, name);
+	if (ret)
+		return ret;
 	lfd = ckpt_addr_listen(&a);
 	if (lfd < 0) {
 		ckpt_fail(lfd, "cannot listen on %s: %s", name,
@@ -2707,7 +3127,13 @@ static int listen_main(struct restart *r, const char *argv0)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	lnote("listening on %s", name);
+	lnote("listening on %s%s%s%s%s", name,
+	      lsec.nr_allow ? ", allow-list" : "",
+	      lsec.key_len ? ", shared key" : "",
+	      lsec.has_user ? ", restoring as " : "",
+	      lsec.has_user ? r->user : "");
+	if (!lsec.nr_allow && !lsec.key_len)
+		lnote("warning: no --allow and no --key: any peer that can connect may send a process");
 	while (!listen_stop) {
 		struct pollfd p = { .fd = lfd, .events = POLLIN };
 		struct sockaddr_storage ss;
@@ -2723,6 +3149,12 @@ static int listen_main(struct restart *r, const char *argv0)
 		if (conn < 0)
 			continue;
 		ckpt_peer_format(&ss, peer, sizeof(peer));
+		if (lsec.nr_allow &&
+		    !ckpt_allow_match(lsec.allow, lsec.nr_allow, &ss)) {
+			refuse_peer(conn, peer);
+			close(conn);
+			continue;
+		}
 		reap_all();
 		if (nr_handlers >= LISTEN_MAX_HANDLERS) {
 			refuse_busy(conn, peer);

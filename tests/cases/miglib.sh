@@ -8,13 +8,21 @@
 # rx_start ADDR [TIMEOUT] [NOUNSHARE]: start 'restart --listen ADDR' (in a
 # new PID namespace unless NOUNSHARE is given); sets RX_PID (the listener
 # itself, the namespace's init) and waits until it listens.  Log: rx.log.
+# Options in RX_OPTS are added; a TCP listener gets "--allow 127.0.0.1"
+# unless RX_OPTS is set (a TCP listener open to anyone refuses to start).
 rx_start() {
 	: >rx.log
+	case "$1" in
+	vsock:*) _rxo=${RX_OPTS-} ;;
+	*) _rxo=${RX_OPTS---allow 127.0.0.1} ;;
+	esac
 	if [ -n "$3" ]; then
-		restart --listen "$1" --timeout "${2:-20}" </dev/null >rx.out 2>rx.log &
+		# shellcheck disable=SC2086
+		restart --listen "$1" --timeout "${2:-20}" $_rxo </dev/null >rx.out 2>rx.log &
 		RX_PID=$!
 	else
-		unshare -p -f restart --listen "$1" --timeout "${2:-20}" </dev/null >rx.out 2>rx.log &
+		# shellcheck disable=SC2086
+		unshare -p -f restart --listen "$1" --timeout "${2:-20}" $_rxo </dev/null >rx.out 2>rx.log &
 		_u=$!
 		track "$_u"
 		wait_for 10 child_of "$_u" >/dev/null ||

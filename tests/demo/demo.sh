@@ -65,7 +65,7 @@ echo "The receiver, 'restart --listen tcp:127.0.0.1:7000', runs in its own PID"
 echo "namespace here: it stands for a second machine, where the PID is free."
 mout=$dir/migrated.log
 rm -f "$mout"
-unshare -p -f restart --listen tcp:127.0.0.1:7000 </dev/null >/dev/null 2>"$dir/rx.log" &
+unshare -p -f restart --listen tcp:127.0.0.1:7000 --allow 127.0.0.1 </dev/null >/dev/null 2>"$dir/rx.log" &
 upid=$!
 counter -i 200 </dev/null >"$mout" 2>&1 &
 pid=$!

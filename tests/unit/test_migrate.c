@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <linux/vm_sockets.h>
 #include "../../tools/csum.h"
 #include "../../tools/migrate.h"
@@ -145,4 +147,47 @@ UNIT_TEST(migrate_commit)
 	ckpt_mig_commit_seal(&c);
 	c.magic ^= 1;
 	CHECK_EQ(ckpt_mig_commit_check(&c), -EBADMSG);
+}
+
+UNIT_TEST(migrate_allow_list)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *in = (void *)&ss;
+	struct sockaddr_in6 *in6 = (void *)&ss;
+	struct sockaddr_vm *vm = (void *)&ss;
+	struct ckpt_allow l[3];
+	const char *why;
+
+	CHECK_EQ(ckpt_allow_parse("10.1.0.0/16", CKPT_ADDR_TCP, &l[0], &why), 0);
+	CHECK_EQ(ckpt_allow_parse("127.0.0.1", CKPT_ADDR_TCP, &l[1], &why), 0);
+	CHECK_EQ(ckpt_allow_parse("fd00::/8", CKPT_ADDR_TCP, &l[2], &why), 0);
+	CHECK_EQ(ckpt_allow_parse("node2", CKPT_ADDR_TCP, &l[2], &why), -EINVAL);
+	CHECK_EQ(ckpt_allow_parse("10.0.0.0/33", CKPT_ADDR_TCP, &l[2], &why), -EINVAL);
+	CHECK_EQ(ckpt_allow_parse("1.2.3.4", CKPT_ADDR_VSOCK, &l[2], &why), -EINVAL);
+	CHECK_EQ(ckpt_allow_parse("fd00::/8", CKPT_ADDR_TCP, &l[2], &why), 0);
+	memset(&ss, 0, sizeof(ss));
+	in->sin_family = AF_INET;
+	inet_pton(AF_INET, "10.1.200.3", &in->sin_addr);
+	CHECK(ckpt_allow_match(l, 3, &ss));
+	inet_pton(AF_INET, "10.2.0.1", &in->sin_addr);
+	CHECK(!ckpt_allow_match(l, 3, &ss));
+	inet_pton(AF_INET, "127.0.0.2", &in->sin_addr);
+	CHECK(!ckpt_allow_match(l, 3, &ss));
+	inet_pton(AF_INET, "127.0.0.1", &in->sin_addr);
+	CHECK(ckpt_allow_match(l, 3, &ss));
+	memset(&ss, 0, sizeof(ss));
+	in6->sin6_family = AF_INET6;
+	inet_pton(AF_INET6, "::ffff:127.0.0.1", &in6->sin6_addr);
+	CHECK(ckpt_allow_match(l, 3, &ss));
+	inet_pton(AF_INET6, "fd12::1", &in6->sin6_addr);
+	CHECK(ckpt_allow_match(l, 3, &ss));
+	inet_pton(AF_INET6, "fe80::1", &in6->sin6_addr);
+	CHECK(!ckpt_allow_match(l, 3, &ss));
+	CHECK_EQ(ckpt_allow_parse("4", CKPT_ADDR_VSOCK, &l[0], &why), 0);
+	memset(&ss, 0, sizeof(ss));
+	vm->svm_family = AF_VSOCK;
+	vm->svm_cid = 4;
+	CHECK(ckpt_allow_match(l, 1, &ss));
+	vm->svm_cid = 5;
+	CHECK(!ckpt_allow_match(l, 1, &ss));
 }

@@ -43,6 +43,76 @@ unload() {
 	res PASS $1 "rmmod after $((i / 5))s"
 }
 
+if [ "$xvt_mode" = demo ]; then
+	# make demo: a service on A (xmig count: a counter in its task name,
+	# 4 MiB of memory it checks) migrated to B over xen_vsock, same PID.
+	# "XVT DEMO ..." lines are shown by tests/xen/run.sh.
+	d() { echo "XVT DEMO $*"; }
+	opts=$(echo "${xvt_migopts:-}" | tr ',' ' ')
+	mport=6000
+	load || { echo "XVT DEMO-FAIL insmod xen_vsock"; exit 0; }
+	insmod /lib/modules/ckpt.ko || { echo "XVT DEMO-FAIL insmod ckpt.ko"; exit 0; }
+	(cd /tmp && xvtest server $port) &
+	if [ "$xvt_role" = b ]; then
+		restart --listen vsock:any:$mport --allow $peer --timeout 60 </dev/null >/dev/null 2>/tmp/rx.log &
+		i=0
+		while ! grep -q "listening on" /tmp/rx.log && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+		d "domU B (CID $me): 'restart --listen vsock:any:$mport --allow $peer' is waiting"
+		xvtest flag $peer $port l
+		if ! wait_flag m 240; then
+			echo "XVT DEMO-FAIL A never migrated: $(tail -n 2 /tmp/rx.log | tr '\n' '|')"
+			exit 0
+		fi
+		cnt=""
+		for p in /proc/[0-9]*; do
+			case "$(cat $p/comm 2>/dev/null)" in "xc "*) cnt=${p#/proc/} ;; esac
+		done
+		if [ -z "$cnt" ]; then
+			echo "XVT DEMO-FAIL the service is not on B: $(tail -n 2 /tmp/rx.log | tr '\n' '|')"
+			exit 0
+		fi
+		n1=$(cut -d' ' -f2 /proc/$cnt/comm)
+		d "domU B: $(grep -o 'restored pid.*' /tmp/rx.log | tail -n 1)"
+		d "domU B: the service runs here as PID $cnt, counting on: $n1"
+		sleep 2
+		n2=$(cut -d' ' -f2 /proc/$cnt/comm)
+		d "domU B: 2 s later, PID $cnt counts $n2 (its 4 MiB of memory checked at every tick)"
+		if [ "$n2" -gt "$n1" ] 2>/dev/null; then
+			echo "XVT DEMO-OK pid $cnt counts on on B"
+		else
+			echo "XVT DEMO-FAIL PID $cnt does not count on ($n1 then $n2)"
+		fi
+		kill -9 "$cnt"
+		xvtest flag $peer $port d
+	else
+		echo 5000 >/proc/sys/kernel/ns_last_pid
+		xmig count 100 </dev/null >/dev/null 2>&1 &
+		cnt=$!
+		i=0
+		until [ "$(cut -d' ' -f2 /proc/$cnt/comm)" -ge 10 ] 2>/dev/null || [ $i -gt 300 ]; do
+			sleep 0.1; i=$((i + 1))
+		done
+		d "domU A (CID $me): the service, PID $cnt, counts $(cut -d' ' -f2 /proc/$cnt/comm) (its count in its task name, 4 MiB of memory it checks)"
+		wait_flag l 180 || { echo "XVT DEMO-FAIL B's receiver never came up"; exit 0; }
+		d "domU A: PID $cnt at count $(cut -d' ' -f2 /proc/$cnt/comm): ckpt migrate ${opts:+$opts }$cnt --to vsock:$peer:$mport"
+		t0=$(cut -d' ' -f1 /proc/uptime)
+		ckpt migrate $opts "$cnt" --to vsock:$peer:$mport >/tmp/mig.out 2>/tmp/mig.err
+		st=$?
+		t1=$(cut -d' ' -f1 /proc/uptime)
+		if [ $st = 0 ]; then
+			d "domU A: $(cat /tmp/mig.out)"
+			set -- $(tr ' ' '\n' </tmp/mig.out | sed -n 's/^\(bytes\|downtime_ms\|total_ms\)=//p')
+			d "domU A: $1 bytes over xen_vsock; frozen for $2 ms; $3 ms in all ($(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s with the tool's start)"
+			[ -e /proc/$cnt ] && d "domU A: PID $cnt is still here?!" || d "domU A: PID $cnt is gone from A"
+		else
+			echo "XVT DEMO-FAIL ckpt migrate exited $st: $(cat /tmp/mig.err | tr '\n' '|')"
+		fi
+		xvtest flag $peer $port m
+		wait_flag d 120
+	fi
+	exit 0
+fi
+
 if [ "$xvt_mode" = bench ]; then
 	# make bench-xen: A measures against B's servers (vsock, and TCP over
 	# netfront on the dom0 bridge: 10.77.0.CID/24), then both stop.

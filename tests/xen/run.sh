@@ -13,14 +13,39 @@ res=$out/results.txt
 timeout_s=${XVT_TIMEOUT:-300}
 big=${XVT_BIG_MB:-256}
 accel=${QEMU_ACCEL:-tcg}
-mode=${XVT_MODE:-test}	# test, or bench (make bench-xen)
+mode=${XVT_MODE:-test}	# test, bench (make bench-xen) or demo (make demo)
+# make demo: options for its 'ckpt migrate' (MIGRATE_OPTS), commas for
+# spaces on the kernel command lines
+migopts=$(tr ' ' ',' <<<"${XVT_MIGOPTS:-}")
 
 start=$(date +%s)
 qemu=(qemu-system-x86_64 -accel "$accel" -cpu qemu64,+rdrand -m 1280 -smp 2
 	-nographic -no-reboot -nodefaults -serial stdio -monitor none
 	-kernel "$out/hv/xen.elf"
 	-append "console=com1 dom0_mem=512M,max:512M dom0_max_vcpus=1 bootscrub=0 noreboot"
-	-initrd "build/kernel/vmlinuz console=hvc0 panic=-1 XVT_TIMEOUT=$timeout_s XVT_BIG_MB=$big XVT_MODE=$mode,$out/dom0.img")
+	-initrd "build/kernel/vmlinuz console=hvc0 panic=-1 XVT_TIMEOUT=$timeout_s XVT_BIG_MB=$big XVT_MODE=$mode XVT_MIGOPTS=$migopts,$out/dom0.img")
+if [[ $mode == demo ]]; then
+	# The story as it happens: each domU's "XVT DEMO" lines, with the time.
+	timeout $((timeout_s + 120)) "${qemu[@]}" </dev/null 2>&1 | tee "$log" |
+		while IFS= read -r line; do
+			line=${line//$'\r'/}
+			case $line in
+			XVT0\ toolstack\ up) printf '%4ss  dom0: Xen toolstack up\n' $(($(date +%s) - start)) ;;
+			XVT0\ domUs\ started) printf '%4ss  dom0: domU A (CID 3) and domU B (CID 4) started\n' $(($(date +%s) - start)) ;;
+			[AB]\|\ XVT\ DEMO\ *) printf '%4ss  %s\n' $(($(date +%s) - start)) "${line#*XVT DEMO }" ;;
+			[AB]\|\ XVT\ DEMO-*) printf '%4ss  %s\n' $(($(date +%s) - start)) "${line#*XVT }" ;;
+			esac
+		done
+	tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+	echo "boot + demo: $(($(date +%s) - start))s (Xen, dom0 and two domUs under QEMU $accel); log: $log"
+	if grep -q '^B| XVT DEMO-OK' "$log" && ! grep -q 'XVT DEMO-FAIL' "$log" &&
+		problems=$(tests/harness/scan-kernel-log.sh "$log"); then
+		exit 0
+	fi
+	echo "demo: FAILED (see $log)" >&2
+	echo "${problems:-}" | head -5 >&2
+	exit 1
+fi
 if [[ ${V:-0} == 1 ]]; then
 	timeout $((timeout_s + 120)) "${qemu[@]}" </dev/null 2>&1 | tee "$log"
 else

@@ -1535,7 +1535,8 @@ struct ckpt_rec_end {
 #define CKPT_CMD_TOMBSTONE		4 /* admin: PID */
 #define CKPT_CMD_UNTOMBSTONE		5 /* admin: PID */
 #define CKPT_CMD_EVENT			6 /* multicast on "events" */
-#define CKPT_CMD_MAX			6
+#define CKPT_CMD_MIG_REPORT		7 /* admin: a migration event, re-sent */
+#define CKPT_CMD_MAX			7
 
 /* Attributes */
 #define CKPT_A_UNSPEC		0
@@ -1557,7 +1558,11 @@ struct ckpt_rec_end {
 #define CKPT_A_ERRNO		16	/* u32: positive errno, 0 = success */
 #define CKPT_A_BYTES		17	/* u64: image bytes */
 #define CKPT_A_TOMB_PENDING	18	/* flag: tombstone queued */
-#define CKPT_A_MAX		18
+#define CKPT_A_DOWNTIME_MS	19	/* u64: the process was frozen */
+#define CKPT_A_ELAPSED_MS	20	/* u64: since the migration began */
+#define CKPT_A_ROUND		21	/* u32: pre-copy round, from 1 */
+#define CKPT_A_DIRTY_PAGES	22	/* u64: pages left dirty */
+#define CKPT_A_MAX		22
 
 /* Events (CKPT_A_EVENT); CKPT_A_PID is in the initial PID namespace. */
 #define CKPT_EV_CHECKPOINT_START	1
@@ -1569,5 +1574,19 @@ struct ckpt_rec_end {
 #define CKPT_EV_PID_RANGE_CLEAR		7
 #define CKPT_EV_TOMBSTONE		8
 #define CKPT_EV_UNTOMBSTONE		9
+/*
+ * Migration events, reported by 'ckpt migrate' (CKPT_CMD_MIG_REPORT) and
+ * multicast by the module; CKPT_A_PID is the source process (the root of
+ * a tree), translated from the reporter's PID namespace.
+ */
+#define CKPT_EV_MIGRATE_START		10
+#define CKPT_EV_MIGRATE_PROGRESS	11	/* + BYTES, ELAPSED_MS */
+#define CKPT_EV_MIGRATE_ROUND		12	/* + ROUND, BYTES, DIRTY_PAGES,
+						 *   ELAPSED_MS (live) */
+#define CKPT_EV_MIGRATE_DONE		13	/* + BYTES, DOWNTIME_MS,
+						 *   ELAPSED_MS */
+#define CKPT_EV_MIGRATE_FAIL		14	/* + ERRNO, BYTES, ELAPSED_MS */
+#define CKPT_EV_MIGRATE_FIRST		CKPT_EV_MIGRATE_START
+#define CKPT_EV_MIGRATE_LAST		CKPT_EV_MIGRATE_FAIL
 
 #endif /* _UAPI_LINUX_CKPT_H */

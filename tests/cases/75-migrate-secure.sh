@@ -1,0 +1,186 @@
+#!/bin/sh
+# 75-migrate-secure: the receiver's gates, each leaving the sender's
+# process running on (same process, counting, state intact):
+#  - a TCP listener with neither --allow nor --key refuses to start;
+#  - a peer not on --allow is refused (EACCES, exit 4);
+#  - a sender without the key, or with the wrong key, is refused
+#    (EACCES, exit 4; the wrong key is caught before anything is sent);
+#  - with the right key the process migrates (its PID, its state);
+#  - --user: a root process, and a process of that very user that holds
+#    CAP_CHECKPOINT_RESTORE (which the receiver keeps, and the module
+#    would hand on), are refused by the receiver's capability check; a
+#    process of another user (no capabilities) is refused by the module's
+#    credential check; each with EPERM, exit 4, reported to the sender,
+#    the source resumed; a process of that user migrates, keeps its uid
+#    and has no capability.
+# timeout: 240
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/miglib.sh"
+require_module
+DUMP_ON_FAIL="mig.err mig.out"
+
+head -c 32 /dev/urandom >k1
+head -c 32 /dev/urandom >k2
+chmod 600 k1 k2
+cp k1 k1.open
+chmod 644 k1.open
+
+sk_start src
+pid=$SK_PID
+start=$(proc_field "$pid" 22)
+sk_wait_counter src 3
+
+# running: PID $1 is (soon) running or sleeping again, not stopped
+running() {
+	wait_for 5 sh -c "grep -q '^State:[[:space:]]*[RS]' /proc/$1/status"
+}
+
+resumed() {
+	[ "$(proc_field "$pid" 22)" = "$start" ] || fail "$1: PID $pid is no longer the original"
+	running "$pid" || fail "$1: the source is in state $(proc_state "$pid")"
+	_c=$(sk_counter src)
+	sk_wait_counter src $((_c + 2))
+	sk_check_status src "$pid"
+	[ -s mig.out ] && fail "$1: a summary was printed for a refused migration: $(cat mig.out)"
+	return 0
+}
+
+stop_rx() {
+	kill "$RX_PID" 2>/dev/null
+	wait_for 10 proc_gone "$RX_PID" || fail "the receiver did not stop"
+}
+
+# 0. open to anyone: refused at start, unless --insecure
+restart --listen tcp:127.0.0.1:7075 </dev/null >open.out 2>open.err
+st=$?
+[ "$st" -eq 2 ] || fail "a TCP listener without --allow/--key exited $st, expected 2: $(cat open.err)"
+grep -q "refusing to listen on tcp:127.0.0.1:7075 with neither --allow nor --key" open.err ||
+	fail "no clear refusal: $(cat open.err)"
+restart --listen tcp:127.0.0.1:7075 --key k1.open </dev/null >open.out 2>open.err
+[ $? -eq 1 ] && grep -q "group or others may access it" open.err ||
+	fail "a world-readable key file was accepted: $(cat open.err)"
+
+# 1. not on the allow-list
+RX_OPTS="--allow 10.9.9.0/24,192.168.0.1"
+rx_start tcp:127.0.0.1:7075
+ckpt migrate "$pid" --to tcp:127.0.0.1:7075 >mig.out 2>mig.err
+st=$?
+[ "$st" -eq 4 ] || fail "unlisted peer: ckpt migrate exited $st, expected 4: $(cat mig.err)"
+expect_err EACCES mig.err >/dev/null
+grep -q "is not allowed to migrate to this receiver" mig.err || fail "unlisted peer: $(cat mig.err)"
+file_has rx.log "refused: not on the allow-list" || fail "receiver log: $(cat rx.log)"
+resumed "unlisted peer"
+stop_rx
+
+# 2. keys
+RX_OPTS="--allow 127.0.0.1 --key k1"
+rx_start tcp:127.0.0.1:7175
+ckpt migrate "$pid" --to tcp:127.0.0.1:7175 >mig.out 2>mig.err
+st=$?
+[ "$st" -eq 4 ] || fail "no key: ckpt migrate exited $st, expected 4: $(cat mig.err)"
+expect_err EACCES mig.err >/dev/null
+grep -q "requires a shared key" mig.err || fail "no key: $(cat mig.err)"
+resumed "no key"
+
+ckpt migrate --key k2 "$pid" --to tcp:127.0.0.1:7175 >mig.out 2>mig.err
+st=$?
+[ "$st" -eq 4 ] || fail "wrong key: ckpt migrate exited $st, expected 4: $(cat mig.err)"
+expect_err EACCES mig.err >/dev/null
+grep -q "does not hold our key" mig.err || fail "wrong key: $(cat mig.err)"
+grep -q "refused" rx.log || fail "wrong key: the receiver did not log a refusal: $(cat rx.log)"
+grep -q "receiving pid $pid" rx.log && ! grep -q "restored pid" rx.log ||
+	fail "wrong key: receiver log: $(cat rx.log)"
+resumed "wrong key"
+
+c0=$(sk_counter src)
+ckpt migrate --key k1 "$pid" --to tcp:127.0.0.1:7175 >mig.out 2>mig.err
+st=$?
+[ "$st" -eq 0 ] || fail "right key: ckpt migrate exited $st: $(cat mig.err)"
+grep -qE "^migrated pid=$pid to=tcp:127.0.0.1:7175 new_pid=$pid " mig.out ||
+	fail "right key: $(cat mig.out)"
+wait "$pid" 2>/dev/null
+expect_gone "$pid" "the original after the migration with the key"
+host=$(ns_host_pid "$pid")
+[ -n "$host" ] || fail "right key: no PID $pid at the receiver"
+sk_wait_counter src $((c0 + 3))
+sk_check_status src "$pid"
+sk_finish_restored src "$host" $((c0 + 3))
+sk_check_log src
+stop_rx
+rm -f mig.out
+
+# 3. --user: the module refuses what the user could not become
+sk_start src2
+pid2=$SK_PID
+sk_wait_counter src2 3
+RX_OPTS="--allow 127.0.0.1 --user $TEST_USER"
+rx_start tcp:127.0.0.1:7275
+file_has rx.log "restoring as $TEST_USER" || fail "receiver log: $(cat rx.log)"
+ckpt migrate "$pid2" --to tcp:127.0.0.1:7275 >mig.out 2>mig.err
+st=$?
+[ "$st" -eq 4 ] || fail "--user, root process: ckpt migrate exited $st, expected 4: $(cat mig.err)"
+expect_err EPERM mig.err >/dev/null
+grep -q "asks for capabilities" mig.err || fail "--user, root process: $(cat mig.err)"
+grep -q "$pid2 resumed" mig.err || fail "--user: $(cat mig.err)"
+running "$pid2" || fail "--user: $pid2 not resumed (state $(proc_state "$pid2"))"
+c2=$(sk_counter src2)
+sk_wait_counter src2 $((c2 + 2))
+sk_check_status src2 "$pid2"
+[ -n "$(ns_host_pid "$pid2")" ] && fail "--user: a copy of $pid2 was left at the receiver"
+sk_finish src2 "$pid2" $((c2 + 2))
+sk_check_log src2
+
+# another user, no capabilities: the module's check
+runas 1001 1001 sleep 1000 </dev/null >/dev/null 2>&1 &
+opid=$!
+track "$opid"
+wait_for 10 sh -c "[ \"\$(awk '/^Uid:/ { print \$2 }' /proc/$opid/status)\" = 1001 ]" ||
+	fail "runas 1001 did not start"
+ckpt migrate "$opid" --to tcp:127.0.0.1:7275 >mig.out 2>mig.err
+st=$?
+[ "$st" -eq 4 ] || fail "--user, another user's process: ckpt migrate exited $st, expected 4: $(cat mig.err)"
+expect_err EPERM mig.err >/dev/null
+grep -q "asks for capabilities" mig.err && fail "--user, another user's process: refused by the wrong check: $(cat mig.err)"
+grep -q "$opid resumed" mig.err || fail "--user, another user: $(cat mig.err)"
+running "$opid" || fail "--user, another user: $opid in state $(proc_state "$opid")"
+[ -n "$(ns_host_pid "$opid")" ] && fail "--user: a copy of $opid was left at the receiver"
+kill "$opid"
+
+# that user, but holding CAP_CHECKPOINT_RESTORE (40): refused
+capkeep "$TEST_UID" "$TEST_GID" 40 sleep 1000 </dev/null >/dev/null 2>&1 &
+cpid=$!
+track "$cpid"
+wait_for 10 sh -c "grep -q '^CapEff:.*0000010000000000' /proc/$cpid/status && [ \"\$(cat /proc/$cpid/comm)\" = sleep ]" ||
+	fail "capkeep did not start (uid $TEST_UID with CAP_CHECKPOINT_RESTORE)"
+ckpt migrate "$cpid" --to tcp:127.0.0.1:7275 >mig.out 2>mig.err
+st=$?
+[ "$st" -eq 4 ] || fail "--user, the user with a capability: ckpt migrate exited $st, expected 4: $(cat mig.err)"
+expect_err EPERM mig.err >/dev/null
+grep -q "asks for capabilities (permitted 0x10000000000" mig.err || fail "--user, capability: $(cat mig.err)"
+running "$cpid" || fail "--user, capability: $cpid in state $(proc_state "$cpid")"
+[ -n "$(ns_host_pid "$cpid")" ] && fail "--user: a copy of $cpid was left at the receiver"
+kill "$cpid"
+rm -f mig.out
+
+runas "$TEST_UID" "$TEST_GID" sh -c 'exec counter -i 100 </dev/null >c.out 2>c.err' &
+upid=$!
+track "$upid"
+wait_for 10 file_has c.out "tick 3 " || fail "the user's counter did not start: $(cat c.err)"
+ckpt migrate "$upid" --to tcp:127.0.0.1:7275 >mig.out 2>mig.err
+st=$?
+[ "$st" -eq 0 ] || fail "--user, the user's process: ckpt migrate exited $st: $(cat mig.err)"
+wait "$upid" 2>/dev/null
+host=$(ns_host_pid "$upid")
+[ -n "$host" ] || fail "--user: no PID $upid at the receiver"
+track "$host"
+[ "$(awk '/^Uid:/ { print $2 $3 $4 $5 }' "/proc/$host/status")" = "$TEST_UID$TEST_UID$TEST_UID$TEST_UID" ] ||
+	fail "--user: the restored process has $(grep ^Uid: "/proc/$host/status")"
+[ "$(awk '/^CapEff:/ { print $2 }' "/proc/$host/status")" = 0000000000000000 ] ||
+	fail "--user: the restored process has capabilities: $(grep ^Cap "/proc/$host/status" | tr '\n' ' ')"
+n0=$(tail -n 1 c.out | awk '{ print $2 }')
+wait_for 10 sh -c "[ \$(tail -n 1 c.out | awk '{ print \$2 }') -ge $((n0 + 3)) ]" ||
+	fail "--user: the user's counter does not count on (at $n0)"
+bad=$(awk -v p="$upid" '$1 != "tick" || $2 != NR || $4 != p { print NR ": " $0; exit }' c.out)
+[ -z "$bad" ] || fail "--user: output not continuous: $bad"
+kill -9 "$host"
+pass
