@@ -1,5 +1,5 @@
 #!/bin/sh
-# 65-many-files-readahead: restore reads a file image's metadata ahead in
+# 65-many-files: restore reads a file image's metadata ahead in
 # 64 KiB blocks.  A process with 1,200 open files (their FILE records are
 # well over 64 KiB, so records straddle refills) is checkpointed, restored
 # from the file by path, checkpointed again and restored from the image on
