@@ -554,16 +554,21 @@ int ckpt_restore_files(struct ckpt_restore *r)
 	}
 	ckpt_close_all();
 	/*
-	 * The restorer's RLIMIT_NOFILE is restart's, not the image's (that
-	 * comes with the other limits, later): let the image's descriptors
-	 * in, as the original held them, whatever the two limits are.
+	 * The restorer's RLIMIT_NOFILE is restart's soft limit, not the
+	 * image's (that comes with the other limits, later): let the image's
+	 * descriptors in, as the original held them, up to the hard limit
+	 * (setrlimit(2)'s rule: only CAP_SYS_RESOURCE goes past it).
 	 */
 	if (r->nr_files) {
+		struct rlimit *rl = &current->signal->rlim[RLIMIT_NOFILE];
+		unsigned long want = r->files[r->nr_files - 1].rec.fd + 1;
+		bool past_max = capable(CAP_SYS_RESOURCE);
+
 		task_lock(current->group_leader);
-		nofile = current->signal->rlim[RLIMIT_NOFILE].rlim_cur;
-		current->signal->rlim[RLIMIT_NOFILE].rlim_cur =
-			max_t(unsigned long, nofile,
-			      r->files[r->nr_files - 1].rec.fd + 1);
+		nofile = rl->rlim_cur;
+		if (!past_max)
+			want = min(want, rl->rlim_max);
+		rl->rlim_cur = max(nofile, want);
 		task_unlock(current->group_leader);
 	}
 	for (i = 0; i < r->nr_files && !err; i++) {
