@@ -208,6 +208,8 @@ struct ckpt_in {
 	struct xxh64_state csum;	/* of the PAGES record being read */
 	u32 pages_csum;		/* its stored csum */
 	u32 pages_left;		/* its pages not read yet */
+	void *ra;		/* read-ahead of a seekable image's metadata */
+	size_t ra_len, ra_off;	/* bytes in it, bytes consumed */
 };
 
 int ckpt_in_init(struct ckpt_in *in, struct file *file);

@@ -548,6 +548,7 @@ static struct file *ckpt_file_for(struct ckpt_restore *r, u32 i,
 int ckpt_restore_files(struct ckpt_restore *r)
 {
 	struct ckpt_files_made made;
+	unsigned long nofile = 0;
 	unsigned int nholes = 0;
 	struct file **opened;
 	int *holes;
@@ -569,6 +570,24 @@ int ckpt_restore_files(struct ckpt_restore *r)
 		goto out;
 	}
 	ckpt_close_all();
+	/*
+	 * The restorer's RLIMIT_NOFILE is restart's soft limit, not the
+	 * image's (that comes with the other limits, later): let the image's
+	 * descriptors in, as the original held them, up to the hard limit
+	 * (setrlimit(2)'s rule: only CAP_SYS_RESOURCE goes past it).
+	 */
+	if (r->nr_files) {
+		struct rlimit *rl = &current->signal->rlim[RLIMIT_NOFILE];
+		unsigned long want = r->files[r->nr_files - 1].rec.fd + 1;
+		bool past_max = capable(CAP_SYS_RESOURCE);
+
+		task_lock(current->group_leader);
+		nofile = rl->rlim_cur;
+		if (!past_max)
+			want = min(want, rl->rlim_max);
+		rl->rlim_cur = max(nofile, want);
+		task_unlock(current->group_leader);
+	}
 	for (i = 0; i < r->nr_files && !err; i++) {
 		const struct ckpt_rec_file *rec = &r->files[i].rec;
 		struct file *f = ckpt_file_for(r, i, opened, &made);
@@ -588,6 +607,11 @@ int ckpt_restore_files(struct ckpt_restore *r)
 	}
 	while (nholes)
 		put_unused_fd(holes[--nholes]);
+	if (r->nr_files) {
+		task_lock(current->group_leader);
+		current->signal->rlim[RLIMIT_NOFILE].rlim_cur = nofile;
+		task_unlock(current->group_leader);
+	}
 	/* Epoll interest lists, now that every descriptor is in place. */
 	if (!err)
 		err = ckpt_restore_epolls(r, made.fdkinds);

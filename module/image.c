@@ -25,6 +25,7 @@
 
 /* Metadata records only: page data never goes through a buffer. */
 #define CKPT_REC_BUF	(sizeof(struct ckpt_rec_header) + CKPT_REC_MAX_META)
+#define CKPT_READ_AHEAD	(64 << 10)	/* of a file image's metadata */
 
 /* The csum of @a then @b: the low 32 bits of their XXH64, seed 0. */
 u32 ckpt_csum2(const void *a, size_t alen, const void *b, size_t blen)
@@ -280,36 +281,78 @@ int ckpt_in_init(struct ckpt_in *in, struct file *file)
 	in->buf_size = CKPT_REC_BUF;
 	in->file = file;
 	ckpt_stream_init(file, &in->pos, &in->stream);
+	/*
+	 * A file is read ahead while its metadata is: one read for many small
+	 * records instead of two for each.  A stream is not: what follows
+	 * the image (a migration's trailer) must stay unread.
+	 */
+	if (!in->stream)
+		in->ra = kvmalloc(CKPT_READ_AHEAD, GFP_KERNEL);
 	return 0;
 }
 
 void ckpt_in_destroy(struct ckpt_in *in)
 {
+	kvfree(in->ra);
+	in->ra = NULL;
 	kvfree(in->buf);
 	in->buf = NULL;
 	kfree(in->bvec);
 	in->bvec = NULL;
 }
 
+/* The file position is where the image was consumed up to. */
+static void ckpt_in_sync_pos(struct ckpt_in *in)
+{
+	if (!in->stream)
+		in->file->f_pos = in->pos - (in->ra_len - in->ra_off);
+}
+
+/* Refill the read-ahead buffer; an empty one at the end of the file. */
+static int ckpt_ra_fill(struct ckpt_in *in)
+{
+	ssize_t n = kernel_read(in->file, in->ra, CKPT_READ_AHEAD, &in->pos);
+
+	if (n < 0)
+		return n == -ERESTARTSYS ? -EINTR : n;
+	in->ra_len = n;
+	in->ra_off = 0;
+	return 0;
+}
+
 /* Read exactly len bytes; a short stream is -ENODATA. */
 static int ckpt_read_all(struct ckpt_in *in, void *p, size_t len)
 {
-	while (len) {
-		ssize_t n = kernel_read(in->file, p, len,
-					in->stream ? NULL : &in->pos);
+	int err;
 
-		if (n < 0)
-			return n == -ERESTARTSYS ? -EINTR : n;
-		if (n == 0)
-			return -ENODATA;
+	while (len) {
+		ssize_t n;
+
+		if (in->ra && in->ra_off == in->ra_len &&
+		    len < CKPT_READ_AHEAD) {
+			err = ckpt_ra_fill(in);
+			if (err)
+				return err;
+		}
+		if (in->ra_off < in->ra_len) {
+			n = min_t(size_t, len, in->ra_len - in->ra_off);
+			memcpy(p, in->ra + in->ra_off, n);
+			in->ra_off += n;
+		} else {
+			n = kernel_read(in->file, p, len,
+					in->stream ? NULL : &in->pos);
+			if (n < 0)
+				return n == -ERESTARTSYS ? -EINTR : n;
+			if (n == 0)
+				return -ENODATA;
+		}
 		p += n;
 		len -= n;
 		in->offset += n;
 		if (len && fatal_signal_pending(current))
 			return -EINTR;
 	}
-	if (!in->stream)
-		in->file->f_pos = in->pos;
+	ckpt_in_sync_pos(in);
 	return 0;
 }
 
@@ -428,6 +471,24 @@ int ckpt_read_pages_head(struct ckpt_in *in, struct ckpt_rec_pages *rp)
 /* Read @len bytes into @it; a short stream is -ENODATA. */
 static int ckpt_read_iter(struct ckpt_in *in, struct iov_iter *it)
 {
+	/*
+	 * Page data: what was read ahead first, then straight from the file,
+	 * no more read-ahead (it would copy page data twice).
+	 */
+	if (in->ra) {
+		size_t n = copy_to_iter(in->ra + in->ra_off,
+					min(iov_iter_count(it),
+					    in->ra_len - in->ra_off), it);
+
+		in->ra_off += n;
+		in->offset += n;
+		if (in->ra_off == in->ra_len) {
+			kvfree(in->ra);
+			in->ra = NULL;
+			in->ra_len = 0;
+			in->ra_off = 0;
+		}
+	}
 	while (iov_iter_count(it)) {
 		ssize_t n = vfs_iter_read(in->file, it,
 					  in->stream ? NULL : &in->pos, 0);
@@ -440,8 +501,7 @@ static int ckpt_read_iter(struct ckpt_in *in, struct iov_iter *it)
 		if (iov_iter_count(it) && fatal_signal_pending(current))
 			return -EINTR;
 	}
-	if (!in->stream)
-		in->file->f_pos = in->pos;
+	ckpt_in_sync_pos(in);
 	return 0;
 }
 

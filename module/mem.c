@@ -816,13 +816,18 @@ int ckpt_vdso_matches(struct ckpt_restore *r)
 	return ok ? 0 : -EXDEV;
 }
 
-/* Unmap all of the restorer's address space but its vdso and vvar. */
+/*
+ * Unmap all of the restorer's address space but its vdso and vvar: one
+ * munmap() for each run of mappings between special ones (holes and all),
+ * not one for each mapping.
+ */
 static int ckpt_unmap_all(void)
 {
 	struct mm_struct *mm = current->mm;
 	struct vm_area_struct *vma;
 	unsigned long *ranges;
 	unsigned int n = 0, max, i;
+	bool open = false;
 	int err = 0;
 
 	mmap_read_lock(mm);
@@ -832,13 +837,20 @@ static int ckpt_unmap_all(void)
 		VMA_ITERATOR(vmi, mm, 0);
 
 		for_each_vma(vmi, vma) {
-			if (vma->vm_ops && vma->vm_ops->name)
+			if (vma->vm_ops && vma->vm_ops->name) {
+				open = false;
 				continue;
+			}
+			if (open) {
+				ranges[2 * n - 1] = vma->vm_end;
+				continue;
+			}
 			if (n == max)
 				break;
 			ranges[2 * n] = vma->vm_start;
 			ranges[2 * n + 1] = vma->vm_end;
 			n++;
+			open = true;
 		}
 	}
 	mmap_read_unlock(mm);

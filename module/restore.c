@@ -20,6 +20,8 @@
 #include <linux/slab.h>
 #include <linux/delay.h>
 #include <linux/log2.h>
+#include <linux/moduleparam.h>
+#include <linux/ktime.h>
 #include <linux/uaccess.h>
 #include <linux/utsname.h>
 #include <linux/sched/signal.h>
@@ -31,6 +33,23 @@
 			 BIT_ULL(CKPT_REC_FS) | BIT_ULL(CKPT_REC_SIGACTIONS) | \
 			 BIT_ULL(CKPT_REC_MM) | BIT_ULL(CKPT_REC_AUXV) | \
 			 BIT_ULL(CKPT_REC_REGS) | BIT_ULL(CKPT_REC_XSTATE))
+
+/* ckpt.timing=1 (or /sys/module/ckpt/parameters/timing): log the steps. */
+static bool timing;
+module_param(timing, bool, 0644);
+MODULE_PARM_DESC(timing, "log how long each step of a restore takes (debug)");
+
+static void ckpt_time_step(void *fn, ktime_t *t)
+{
+	ktime_t now;
+
+	if (!READ_ONCE(timing))
+		return;
+	now = ktime_get();
+	pr_info("restore pid %d: %ps %lld us\n", task_pid_nr(current), fn,
+		ktime_us_delta(now, *t));
+	*t = now;
+}
 
 void ckpt_restore_free(struct ckpt_restore *r)
 {
@@ -461,6 +480,7 @@ long ckpt_ioctl_restore_prepare(struct ckpt_file *cf, void __user *uarg)
 	struct ckpt_restore_args a;
 	struct ckpt_restore *r;
 	struct file *image;
+	ktime_t t;
 	u32 usize;
 	int err;
 
@@ -483,7 +503,9 @@ long ckpt_ioctl_restore_prepare(struct ckpt_file *cf, void __user *uarg)
 		goto out_image;
 
 	mutex_lock(&cf->lock);
+	t = ktime_get();
 	err = cf->rst ? -EBUSY : ckpt_prepare(r, image);
+	ckpt_time_step(ckpt_prepare, &t);
 	if (!err && a.tids)
 		err = ckpt_copy_tids(&a, r);
 	if (!err)
@@ -554,12 +576,14 @@ static int ckpt_restore_self(struct ckpt_restore *r)
 		ckpt_restore_signals,
 		ckpt_restore_misc, ckpt_restore_cpu, ckpt_restore_seccomp,
 	};
+	ktime_t t = ktime_get();
 	unsigned int i;
 	int err = 0;
 
 	current->rseq = NULL;
 	for (i = 0; !err && i < ARRAY_SIZE(steps); i++) {
 		err = steps[i](r);
+		ckpt_time_step(steps[i], &t);
 		if (err && steps[i] == ckpt_restore_pages)
 			ckpt_fail(&r->err, CKPT_OBJ_IMAGE, err);
 	}
@@ -636,6 +660,7 @@ long ckpt_ioctl_restore_task(struct file *file, void __user *uarg)
 {
 	struct ckpt_file *cf = file->private_data;
 	struct ckpt_restore *r;
+	ktime_t t;
 	int err;
 
 	err = ckpt_copy_empty_args(uarg);
@@ -655,7 +680,9 @@ long ckpt_ioctl_restore_task(struct file *file, void __user *uarg)
 
 	/* Our own descriptor for this file goes when the fd table does. */
 	get_file(file);
+	t = ktime_get();
 	err = ckpt_check_restorer(r);
+	ckpt_time_step(ckpt_check_restorer, &t);
 	if (err) {
 		ckpt_fail(&r->err, CKPT_OBJ_TASK, err);
 		goto out;

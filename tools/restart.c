@@ -562,6 +562,26 @@ static int child_main(int argc, char **argv)
 	child_run(&c);
 }
 
+/* ==== timing (CKPT_TIMING=1 in the environment) =================== */
+
+static int timing;
+static struct timespec timing_t0;
+
+/* With CKPT_TIMING set: "restart: timing: +N.NNN ms WHAT" on stderr. */
+static void tmark(const char *what)
+{
+	struct timespec t;
+
+	if (!timing)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	if (!timing_t0.tv_sec && !timing_t0.tv_nsec)
+		timing_t0 = t;
+	fprintf(stderr, "restart: timing: +%.3f ms %s\n",
+		(t.tv_sec - timing_t0.tv_sec) * 1e3 +
+		(t.tv_nsec - timing_t0.tv_nsec) / 1e6, what);
+}
+
 /* ==== reporting ==================================================== */
 
 /*
@@ -1013,7 +1033,10 @@ static pid_t peek_pid(int is_socket)
  * A streamed image is restored as it arrives, unless its PID is still
  * taken here: then it is the checkpoint of that very process going on
  * (ckpt --kill PID | restart), which cannot finish until the stream is
- * drained, so the image is spooled into memory first.
+ * drained, so the image is spooled into memory first.  A tree's image
+ * (its first record is TREE, not TASK) is always spooled: planning each
+ * process's vvar/vdso move needs all of its VMA records before the first
+ * clone3 (tree_read_image()).
  */
 static int stream_ok(const struct stat *st)
 {
@@ -2380,7 +2403,9 @@ static int restore(struct restart *r, const char *argv0)
 	int err;
 
 	r->stage = CKPT_MIG_STAGE_IMAGE;
+	tmark("opened");
 	err = prepare(r);
+	tmark("RESTORE_PREPARE");
 	if (err) {
 		report_prepare(r, err);
 		return CKPT_EXIT_FAILED;
@@ -2405,6 +2430,7 @@ static int restore_procs(struct restart *r, const char *argv0)
 	}
 	r->stage = CKPT_MIG_STAGE_RESTORE;
 	err = setup_child(r, argv0);
+	tmark("child planned");
 	if (err) {
 		report_vdso(r, err);
 		return CKPT_EXIT_FAILED;
@@ -2424,19 +2450,23 @@ static int restore_procs(struct restart *r, const char *argv0)
 		}
 	}
 	keep_clocks(r);
+	tmark("clocks");
 	err = spawn(r);
+	tmark("clone3");
 	if (err) {
 		end_pid_ns(r);
 		report_clone(r, err);
 		return CKPT_EXIT_FAILED;
 	}
 	err = read_child_msg(r);
+	tmark("child's pipe closed");
 	if (err) {
 		err = child_failed(r, err);
 		end_pid_ns(r);
 		return err;
 	}
 	err = wait_restore(r);
+	tmark("RESTORE_WAIT");
 	if (err) {
 		end_pid_ns(r);
 		return err;
@@ -3189,6 +3219,8 @@ int main(int argc, char **argv)
 	ckpt_prog = "restart";
 	if (argc > 1 && !strcmp(argv[1], CHILD_MODE))
 		return child_main(argc, argv);
+	timing = getenv("CKPT_TIMING") != NULL;
+	tmark("main");
 	memset(&r, 0, sizeof(r));
 	r.img = r.dev = r.pipe[0] = r.pipe[1] = -1;
 	ret = parse_args(argc, argv, &r);

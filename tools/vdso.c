@@ -33,26 +33,82 @@ struct pieces {
 	unsigned int nr;
 };
 
-static int map_kind(const char *path)
+/* A hex number at *p, up to @stop; moves *p past it. */
+static int parse_hex(const char **p, const char *end, char stop,
+		     uint64_t *val)
 {
-	if (!strcmp(path, "[vvar]") || !strcmp(path, "[vvar_vclock]"))
-		return CKPT_MAP_VVAR;
-	if (!strcmp(path, "[vdso]"))
-		return CKPT_MAP_VDSO;
-	return CKPT_MAP_OTHER;
+	const char *s = *p;
+	uint64_t v = 0;
+	int digits = 0;
+
+	for (; s < end && *s != stop; s++, digits++) {
+		int d;
+
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if (*s >= 'a' && *s <= 'f')
+			d = *s - 'a' + 10;
+		else
+			return -EINVAL;
+		if (digits == 16)
+			return -EINVAL;
+		v = v << 4 | d;
+	}
+	if (!digits || s == end)
+		return -EINVAL;
+	*p = s + 1;
+	*val = v;
+	return 0;
 }
 
-static int maps_add(struct ckpt_maps *maps, const char *line, size_t *cap)
+/* Skip @n space-separated fields and the spaces after; NULL if fewer. */
+static const char *skip_fields(const char *p, const char *end, int n)
 {
-	struct ckpt_map *m;
-	uint64_t start, end;
-	char path[32] = "";
-	int off = 0;
+	while (n--) {
+		while (p < end && *p == ' ')
+			p++;
+		if (p == end)
+			return NULL;
+		while (p < end && *p != ' ')
+			p++;
+	}
+	while (p < end && *p == ' ')
+		p++;
+	return p;
+}
 
-	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %*s %*s %*s %*s %n",
-		   &start, &end, &off) < 2 || !off || start >= end)
+/*
+ * One line "START-END PERMS OFFSET DEV INODE [PATH]", by hand: this runs
+ * at every restart, and sscanf() costs more than the whole rest of the
+ * plan.
+ */
+static int maps_add(struct ckpt_maps *maps, const char *line,
+		    const char *end, size_t *cap)
+{
+	static const char *const names[] = {
+		"[vvar]", "[vvar_vclock]", "[vdso]",
+	};
+	static const int kinds[] = {
+		CKPT_MAP_VVAR, CKPT_MAP_VVAR, CKPT_MAP_VDSO,
+	};
+	const char *p = line, *path;
+	int kind = CKPT_MAP_OTHER;
+	struct ckpt_map *m;
+	uint64_t start, stop;
+	size_t i, plen;
+
+	if (parse_hex(&p, end, '-', &start) ||
+	    parse_hex(&p, end, ' ', &stop) || start >= stop)
 		return -EINVAL;
-	sscanf(line + off, "%31s", path);
+	path = skip_fields(p, end, 4);
+	if (!path)
+		return -EINVAL;
+	plen = end - path;
+	while (plen && path[plen - 1] == ' ')
+		plen--;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (plen == strlen(names[i]) && !memcmp(path, names[i], plen))
+			kind = kinds[i];
 	if (maps->nr == *cap) {
 		*cap = *cap ? 2 * *cap : 64;
 		m = realloc(maps->map, *cap * sizeof(*m));
@@ -61,14 +117,13 @@ static int maps_add(struct ckpt_maps *maps, const char *line, size_t *cap)
 		maps->map = m;
 	}
 	maps->map[maps->nr++] = (struct ckpt_map){
-		.start = start, .end = end, .kind = map_kind(path),
+		.start = start, .end = stop, .kind = kind,
 	};
 	return 0;
 }
 
 int ckpt_maps_parse(const char *text, struct ckpt_maps *maps)
 {
-	char line[512];
 	size_t cap = 0, len;
 	const char *nl;
 	int err = 0;
@@ -80,8 +135,7 @@ int ckpt_maps_parse(const char *text, struct ckpt_maps *maps)
 		len = nl ? (size_t)(nl - text) : strlen(text);
 		if (!len)
 			continue;
-		snprintf(line, sizeof(line), "%.*s", (int)len, text);
-		err = maps_add(maps, line, &cap);
+		err = maps_add(maps, text, text + len, &cap);
 	}
 	if (err)
 		ckpt_maps_free(maps);

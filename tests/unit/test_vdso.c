@@ -234,6 +234,21 @@ UNIT_TEST(vdso_maps_parse)
 	CHECK_EQ(maps.map[5].end, 0xffffffffff601000ULL);
 	ckpt_maps_free(&maps);
 	CHECK_EQ(ckpt_maps_parse("garbage\n", &maps), -EINVAL);
+	/* Too few fields, no end, a reversed range, 17 hex digits. */
+	CHECK_EQ(ckpt_maps_parse("1000-2000 r-xp 0 fe:00\n", &maps), -EINVAL);
+	CHECK_EQ(ckpt_maps_parse("1000-", &maps), -EINVAL);
+	CHECK_EQ(ckpt_maps_parse("2000-1000 r-xp 0 fe:00 0\n", &maps),
+		 -EINVAL);
+	CHECK_EQ(ckpt_maps_parse("10000000000000000-1 r-xp 0 0:0 0\n",
+				 &maps), -EINVAL);
+	/* No path, and a path that only starts like [vdso]. */
+	CHECK_EQ(ckpt_maps_parse("1000-2000 rw-p 0 00:00 0\n"
+				 "2000-3000 r-xp 0 00:00 0 [vdso]x\n", &maps), 0);
+	CHECK_EQ(maps.nr, 2);
+	CHECK_EQ(maps.map[0].kind, CKPT_MAP_OTHER);
+	CHECK_EQ(maps.map[0].end, 0x2000ULL);
+	CHECK_EQ(maps.map[1].kind, CKPT_MAP_OTHER);
+	ckpt_maps_free(&maps);
 }
 
 /* ---- live: move this process's own vvar/vdso (in a child) --------- */
