@@ -283,7 +283,8 @@ static int ckpt_dump_one(struct ckpt_dump *d)
 		ckpt_dump_mm, ckpt_dump_files, ckpt_dump_cpu,
 		ckpt_dump_rlimits, ckpt_dump_sigpending, ckpt_dump_pipes,
 		ckpt_dump_timers, ckpt_dump_threads, ckpt_dump_ghosts,
-		ckpt_dump_fdstates, ckpt_dump_shmems, ckpt_dump_pages,
+		ckpt_dump_fdstates, ckpt_dump_shmems, ckpt_dump_attrs,
+		ckpt_dump_pages,
 	};
 	unsigned int i;
 	int err = 0;
@@ -354,6 +355,7 @@ static int ckpt_dump_all(struct ckpt_dump *d)
 		ckpt_shmems_destroy(d);
 		ckpt_fdstates_destroy(d);
 		ckpt_ghosts_destroy(d);
+		ckpt_attrs_reset(d);
 		mmput(d->mm);
 		d->mm = NULL;
 		if (!err && (m->task->flags & PF_EXITING))
@@ -501,7 +503,8 @@ static int ckpt_checkpoint_args_ok(const struct ckpt_checkpoint_args *a)
 	if ((a->flags & CKPT_CHECKPOINT_KILL) &&
 	    (a->flags & CKPT_CHECKPOINT_LEAVE_STOPPED))
 		return -EINVAL;
-	if (a->reserved || a->reserved2 || a->pid <= 0)
+	if (a->reserved || a->reserved2 || a->pid <= 0 ||
+	    a->skip & ~CKPT_SKIP_ALL)
 		return -EINVAL;
 	if (a->flags & CKPT_CHECKPOINT_TREE) {
 		if (!a->pids || !a->nr_pids || a->nr_pids > CKPT_MAX_TREE)
@@ -617,6 +620,7 @@ long ckpt_ioctl_checkpoint(void __user *uarg)
 	if (err)
 		goto out_scratch;
 
+	d.skip = a.skip;
 	ckpt_pipes_init(&d);
 	xa_init(&d.files_seen);
 	xa_init(&d.ghosts);
@@ -631,6 +635,7 @@ long ckpt_ioctl_checkpoint(void __user *uarg)
 		   task_tgid_nr(d.members[0].task), err, d.out.written);
 
 	a.bytes_written = d.out.written;
+	a.nr_skipped = d.nr_skipped_all;
 	if (err && d.out.failed)
 		ckpt_fail(&d.err, CKPT_OBJ_OUTPUT, err);
 	ckpt_out_destroy(&d.out);

@@ -65,6 +65,11 @@ struct ckpt_ksyms {
 			    unsigned long arg);
 	int (*do_madvise)(struct mm_struct *mm, unsigned long start,
 			  size_t len, int behavior);
+	/* attrs.c */
+	void *sys_mlock2;
+	void *sys_mlockall;
+	void *sys_prctl;
+	void *sys_setsid;
 };
 extern struct ckpt_ksyms ckpt_ksyms;
 int ckpt_ksyms_init(void);
@@ -204,6 +209,12 @@ struct ckpt_dump {
 	struct xarray shmems;	/* memfds, shared anon memory, by inode */
 	u64 shmem_bytes;
 	struct xarray shanon;	/* shared anonymous memory saved, by ino */
+	u32 skip;		/* CKPT_SKIP_*: losses accepted */
+	u32 nr_skipped_all;	/* in all processes */
+	struct ckpt_rec_tty *ttys;	/* this process's terminals */
+	u32 nr_ttys;
+	u32 nr_skipped;
+	struct ckpt_rec_skipped *skipped;	/* left out of this process */
 };
 
 /* A task's metadata, read from the image and validated, before the
@@ -324,6 +335,13 @@ struct ckpt_restore {
 	u32 shm_bytes;
 	struct ckpt_shanon *shanon;	/* shared anonymous memory mapped */
 	u32 nr_shanon;
+	struct ckpt_rec_attrs attrs;
+	bool have_attrs;
+	bool mlock_override;	/* the caller's CAP_IPC_LOCK is needed */
+	u64 mlock_bytes;	/* locked memory of the image */
+	struct ckpt_rec_tty *ttys;	/* attrs.nr_ttys */
+	struct ckpt_rec_skipped *skipped;
+	u32 nr_skipped;
 	u64 seen;		/* bit per record type */
 	u32 last_type;		/* records come in type order */
 	u64 rec_off[CKPT_REC_MAX + 1];	/* offset of each singleton */
@@ -549,5 +567,23 @@ int ckpt_vdso_matches(struct ckpt_restore *r);
 void ckpt_queue_sigpending(const struct ckpt_rec_sigpending *sp, u32 n);
 const struct ckpt_restore_vma *ckpt_find_vma(const struct ckpt_restore *r,
 					     u32 kind);
+
+/* attrs.c: mlock, securebits, prctl state, terminals, --skip */
+struct vm_area_struct;
+struct cred;
+long ckpt_syscall(void *fn, unsigned long a, unsigned long b,
+		  unsigned long c, unsigned long d);
+bool ckpt_is_tty_rdev(dev_t rdev);
+int ckpt_note_tty(struct ckpt_dump *d, struct file *f, unsigned int fd);
+int ckpt_skip_fd(struct ckpt_dump *d, struct file *f, unsigned int fd);
+bool ckpt_skip_vma(struct ckpt_dump *d, struct vm_area_struct *vma);
+void ckpt_attrs_reset(struct ckpt_dump *d);
+int ckpt_dump_attrs(struct ckpt_dump *d);
+int ckpt_take_attrs(struct ckpt_restore *r, const void *p, u32 len);
+int ckpt_take_skipped(struct ckpt_restore *r, const void *p, u32 len);
+void ckpt_free_attrs(struct ckpt_restore *r);
+int ckpt_check_attrs(struct ckpt_restore *r);
+void ckpt_restore_securebits(const struct ckpt_restore *r, struct cred *new);
+int ckpt_restore_attrs(struct ckpt_restore *r);
 
 #endif /* _CKPT_H */

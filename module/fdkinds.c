@@ -633,7 +633,8 @@ static long ckpt_user_arg(struct ckpt_fdkinds *k, const void *p, size_t len)
 
 typedef long (*ckpt_syscall_t)(const struct pt_regs *regs);
 
-static long ckpt_syscall(void *fn, unsigned long a, unsigned long b,
+/* A system call's implementation, run by the calling task on itself. */
+long ckpt_syscall(void *fn, unsigned long a, unsigned long b,
 			 unsigned long c, unsigned long d)
 {
 	struct pt_regs regs = {

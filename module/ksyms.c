@@ -67,6 +67,10 @@ int ckpt_ksyms_init(void)
 		{ "shmem_file_operations", (void **)&ckpt_ksyms.shmem_fops },
 		{ "memfd_fcntl", (void **)&ckpt_ksyms.memfd_fcntl },
 		{ "do_madvise", (void **)&ckpt_ksyms.do_madvise },
+		{ "__x64_sys_mlock2", &ckpt_ksyms.sys_mlock2 },
+		{ "__x64_sys_mlockall", &ckpt_ksyms.sys_mlockall },
+		{ "__x64_sys_prctl", &ckpt_ksyms.sys_prctl },
+		{ "__x64_sys_setsid", &ckpt_ksyms.sys_setsid },
 	};
 	unsigned int i;
 

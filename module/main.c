@@ -63,7 +63,7 @@ static long ckpt_ioctl_version(void __user *uarg)
 	v.image_version = CKPT_IMAGE_VERSION;
 	v.features = CKPT_FEAT_CHECKPOINT | CKPT_FEAT_RESTORE |
 		     CKPT_FEAT_XSTATE | CKPT_FEAT_THREADS | CKPT_FEAT_TREES |
-		     CKPT_FEAT_PID_RANGES;
+		     CKPT_FEAT_PID_RANGES | CKPT_FEAT_ATTRS;
 	v.checkpoint_flags = CKPT_CHECKPOINT_FLAGS_ALL;
 	v.restore_flags = 0;
 	v.xfeatures = ckpt_cpu_xfeatures();

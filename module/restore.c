@@ -56,6 +56,7 @@ void ckpt_restore_free(struct ckpt_restore *r)
 	ckpt_free_shmems(r);
 	ckpt_shanon_free(r);
 	ckpt_free_threads(r);
+	ckpt_free_attrs(r);
 	kfree(r->cwd);
 	kfree(r->exe);
 	ckpt_in_destroy(&r->in);
@@ -185,7 +186,8 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		       type == CKPT_REC_SHMEM || type == CKPT_REC_SHMDATA;
 
 	/* TASK first, then types in order; only VMA and FILE repeat. */
-	if (type < r->last_type || (type == r->last_type && !repeats) ||
+	if (CKPT_REC_RANK(type) < CKPT_REC_RANK(r->last_type) ||
+	    (type == r->last_type && !repeats) ||
 	    (!r->last_type && type != CKPT_REC_TASK))
 		return -EBADMSG;
 	r->last_type = type;
@@ -263,6 +265,10 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		return ckpt_take_shmem(r, p, len);
 	case CKPT_REC_SHMDATA:
 		return ckpt_take_shmdata(r, p, len);
+	case CKPT_REC_ATTRS:
+		return ckpt_take_attrs(r, p, len);
+	case CKPT_REC_SKIPPED:
+		return ckpt_take_skipped(r, p, len);
 	default:
 		return -EBADMSG;
 	}
@@ -315,7 +321,7 @@ static int ckpt_check_all(struct ckpt_restore *r)
 	static int (*const checks[])(struct ckpt_restore *r) = {
 		ckpt_check_task, ckpt_check_mm, ckpt_check_files,
 		ckpt_check_fdstates, ckpt_check_shmems, ckpt_check_pipes, ckpt_check_ghosts, ckpt_check_cpu,
-		ckpt_check_threads,
+		ckpt_check_threads, ckpt_check_attrs,
 	};
 	unsigned int i;
 	int err = 0;
@@ -401,6 +407,22 @@ static int ckpt_copy_timers(const struct ckpt_restore_args *a, u32 usize,
 	return 0;
 }
 
+/* What the checkpoint left out (--skip), for the tool to tell. */
+static int ckpt_copy_skipped(struct ckpt_restore_args *a, u32 usize,
+			     const struct ckpt_restore *r)
+{
+	if (usize < offsetofend(struct ckpt_restore_args, nr_skipped))
+		return 0;
+	a->nr_skipped = r->nr_skipped;
+	if (!a->skipped || !r->nr_skipped)
+		return 0;
+	if (copy_to_user(u64_to_user_ptr(a->skipped), r->skipped,
+			 min(a->skipped_max, r->nr_skipped) *
+			 sizeof(*r->skipped)))
+		return -EFAULT;
+	return 0;
+}
+
 static void ckpt_prepare_out(struct ckpt_restore_args *a,
 			     const struct ckpt_restore *r, int err)
 {
@@ -459,6 +481,8 @@ long ckpt_ioctl_restore_prepare(struct ckpt_file *cf, void __user *uarg)
 		err = ckpt_copy_tids(&a, r);
 	if (!err)
 		err = ckpt_copy_timers(&a, usize, r);
+	if (!err)
+		err = ckpt_copy_skipped(&a, usize, r);
 	ckpt_prepare_out(&a, r, err);
 	if (!err)
 		cf->rst = r;
@@ -522,7 +546,7 @@ static int ckpt_restore_self(struct ckpt_restore *r)
 		ckpt_restore_creds, ckpt_restore_shmems, ckpt_restore_mm,
 		ckpt_restore_pages, ckpt_seal_shmems, ckpt_restore_exe, ckpt_restore_fs, ckpt_restore_files,
 		ckpt_restore_signals,
-		ckpt_restore_misc, ckpt_restore_cpu,
+		ckpt_restore_misc, ckpt_restore_attrs, ckpt_restore_cpu,
 	};
 	unsigned int i;
 	int err = 0;

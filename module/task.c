@@ -755,6 +755,7 @@ int ckpt_restore_creds(struct ckpt_restore *r)
 	new->cap_effective = ckpt_u64_to_cap(t->cap_effective);
 	new->cap_bset = ckpt_u64_to_cap(t->cap_bset);
 	new->cap_ambient = ckpt_u64_to_cap(t->cap_ambient);
+	ckpt_restore_securebits(r, new);
 	return commit_creds(new);
 }
 

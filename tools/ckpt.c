@@ -3,7 +3,7 @@
  * ckpt: checkpoint a process to a file or stdout, decode images (show),
  * and report the tool and module versions.
  *
- *	ckpt [-v] [--tree] [--kill|--stop] [-o FILE] PID
+ *	ckpt [-v] [--tree] [--kill|--stop] [--skip=CLASS,...] [-o FILE] PID
  *	ckpt migrate [-v] [--timeout S] PID --to DEST
  *	ckpt show [-v] [FILE|-]
  *	ckpt version
@@ -37,6 +37,7 @@ struct ckpt_opts {
 	const char *output;		/* NULL or "-": stdout */
 	int verbose;
 	int tree;			/* PID and its descendants */
+	unsigned int skip;		/* CKPT_SKIP_* */
 };
 
 struct ckpt_out {
@@ -48,7 +49,7 @@ struct ckpt_out {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ckpt [-v] [--tree] [--kill|--stop] [-o FILE] PID\n"
+		"usage: ckpt [-v] [--tree] [--kill|--stop] [--skip=CLASS,...] [-o FILE] PID\n"
 		"       ckpt migrate [-v] [--timeout S] PID --to DEST\n"
 		"       ckpt show [-v] [FILE|-]\n"
 		"       ckpt version\n"
@@ -62,6 +63,13 @@ static void usage(FILE *f)
 		"  -t, --tree         the process and all its descendants, in one\n"
 		"                     image, frozen together (restart recreates\n"
 		"                     the tree with every PID, group and session)\n"
+		"  --skip=CLASS,...   accept losing what CLASS names instead of a\n"
+		"                     refusal; 'ckpt show' and restart list it:\n"
+		"                     fds      descriptors of unsupported kinds\n"
+		"                              (sockets, io_uring, inotify, /dev/tty\n"
+		"                              ...): closed after restart\n"
+		"                     devmaps  device mappings: unmapped after\n"
+		"                              restart\n"
 		"  -v, --verbose      report the image size and time taken\n"
 		"By default the process keeps running.\n"
 		"\n"
@@ -83,6 +91,35 @@ static int usage_error(const char *msg, const char *arg)
 	return CKPT_EXIT_USAGE;
 }
 
+/* "fds,devmaps" into CKPT_SKIP_* bits. */
+static int parse_skip(const char *arg, unsigned int *skip)
+{
+	static const struct {
+		const char *name;
+		unsigned int bit;
+	} classes[] = {
+		{ "fds", CKPT_SKIP_FDS },
+		{ "devmaps", CKPT_SKIP_DEVMAPS },
+	};
+	const char *p = arg;
+	size_t len, i;
+
+	while (*p) {
+		len = strcspn(p, ",");
+		for (i = 0; i < ARRAY_SIZE(classes); i++)
+			if (len == strlen(classes[i].name) &&
+			    !strncmp(p, classes[i].name, len))
+				break;
+		if (i == ARRAY_SIZE(classes))
+			return -1;
+		*skip |= classes[i].bit;
+		p += len;
+		if (*p == ',' && *++p == 0)
+			return -1;
+	}
+	return *skip ? 0 : -1;
+}
+
 static int parse_args(int argc, char **argv, struct ckpt_opts *o)
 {
 	static const struct option longopts[] = {
@@ -91,6 +128,7 @@ static int parse_args(int argc, char **argv, struct ckpt_opts *o)
 		{ "stop", no_argument, NULL, 's' },
 		{ "tree", no_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "skip", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -98,6 +136,11 @@ static int parse_args(int argc, char **argv, struct ckpt_opts *o)
 
 	while ((c = getopt_long(argc, argv, "+o:kstvh", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'S':
+			if (parse_skip(optarg, &o->skip))
+				return usage_error("bad --skip class, expected fds or devmaps",
+						   optarg);
+			break;
 		case 'o':
 			o->output = optarg;
 			break;
@@ -214,9 +257,12 @@ static void report_fd(const struct ckpt_checkpoint_args *a, int err)
 			  who, a->err_fd, name,
 			  (a->flags & CKPT_CHECKPOINT_TREE) ? "tree" :
 			  "process");
-	else
+	else {
 		ckpt_fail(err, "cannot checkpoint %s: fd %d (%s) %s", who,
 			  a->err_fd, name, why_unsupported(err));
+		if (err == -EOPNOTSUPP && !(a->skip & CKPT_SKIP_FDS))
+			ckpt_hint("--skip=fds would leave such descriptors out (closed after restart)");
+	}
 }
 
 static void report_vma(const struct ckpt_checkpoint_args *a, int err)
@@ -438,6 +484,7 @@ static int checkpoint_ioctl(const struct ckpt_opts *o, int dev, int fd,
 		a->flags = o->flags;
 		a->pid = o->pid;
 		a->fd = fd;
+		a->skip = o->skip;
 		if (o->tree) {
 			n = 0;
 			err = list_tree(o->pid, pids, &n);
@@ -494,6 +541,9 @@ static int checkpoint(const struct ckpt_opts *o)
 	close(dev);
 	if (close_output(&out, !!err) || err)
 		return CKPT_EXIT_FAILED;
+	if (a.nr_skipped)
+		ckpt_hint("left out %u object%s as --skip allows: see 'ckpt show'",
+			  a.nr_skipped, a.nr_skipped == 1 ? "" : "s");
 	if (o->verbose)
 		ckpt_hint("checkpointed %s%d: %llu bytes in %.3f s",
 			  o->tree ? "tree " : "", o->pid,

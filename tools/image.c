@@ -695,6 +695,42 @@ static int check_timers(struct ckpt_image *img)
 	return 0;
 }
 
+static int check_attrs(struct ckpt_image *img)
+{
+	const struct ckpt_rec_attrs *a = img->payload;
+	const struct ckpt_rec_tty *t = (const void *)(a + 1);
+	uint32_t i;
+
+	if (a->flags & ~CKPT_ATTR_FLAGS_ALL || a->reserved[0] || a->reserved[1])
+		return img_bad(img, "flags 0x%x", a->flags);
+	if (a->nr_ttys > CKPT_MAX_TTYS ||
+	    img->rec.len != sizeof(*a) + (uint64_t)a->nr_ttys * sizeof(*t))
+		return img_bad(img, "%u terminals in %u bytes", a->nr_ttys,
+			       img->rec.len);
+	for (i = 0; i < a->nr_ttys; i++)
+		if ((i && t[i].fd <= t[i - 1].fd) || t[i].fd < 0 ||
+		    t[i].flags & ~CKPT_TTY_CTTY || t[i].reserved)
+			return img_bad(img, "terminal %u: fd %d flags 0x%x", i,
+				       t[i].fd, t[i].flags);
+	return 0;
+}
+
+static int check_skipped(struct ckpt_image *img)
+{
+	const struct ckpt_rec_skipped *s = img->payload;
+	uint32_t i, n = img->rec.len / sizeof(*s);
+
+	if (!n || img->rec.len % sizeof(*s) || n > CKPT_MAX_SKIPPED)
+		return img_bad(img, "length %u", img->rec.len);
+	for (i = 0; i < n; i++)
+		if ((s[i].class != CKPT_SKIPPED_FD &&
+		     s[i].class != CKPT_SKIPPED_VMA) ||
+		    !memchr(s[i].what, 0, sizeof(s[i].what)))
+			return img_bad(img, "entry %u: class %u", i,
+				       s[i].class);
+	return 0;
+}
+
 static int check_thread(struct ckpt_image *img)
 {
 	const struct ckpt_rec_thread *t = img->payload;
@@ -1053,6 +1089,10 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 			   check_end },
 	[CKPT_REC_TREE] = { "TREE", sizeof(struct ckpt_rec_tree_task), 0, 0, 0,
 			    check_tree },
+	[CKPT_REC_ATTRS] = { "ATTRS", sizeof(struct ckpt_rec_attrs), 0, 0, 1,
+			     check_attrs },
+	[CKPT_REC_SKIPPED] = { "SKIPPED", sizeof(struct ckpt_rec_skipped),
+			       0, 0, 1, check_skipped },
 };
 
 /* ---- records ------------------------------------------------------ */
@@ -1089,17 +1129,23 @@ static int check_order(struct ckpt_image *img)
 	if (type == CKPT_REC_TREE)
 		return 0;
 
-	if (type < last || (type == last && !rec_descs[type].repeat))
+	if (CKPT_REC_RANK(type) < CKPT_REC_RANK(last) ||
+	    (type == last && !rec_descs[type].repeat))
 		return img_bad(img, "out of order after a %s record",
 			       ckpt_rec_name(last));
-	for (t = last + 1; t < type; t++)
-		if (!rec_descs[t].optional)
+	/* Types between the two, in the record order (CKPT_REC_RANK). */
+	for (t = 1; t <= CKPT_REC_MAX; t++)
+		if (rec_descs[t].name && t != CKPT_REC_TREE &&
+		    CKPT_REC_RANK(t) > CKPT_REC_RANK(last) &&
+		    CKPT_REC_RANK(t) < CKPT_REC_RANK(type) &&
+		    !rec_descs[t].optional)
 			return img_error(img, -EBADMSG, img->rec_offset, type,
 					 "%s record missing before the %s record at offset %" PRIu64,
 					 ckpt_rec_name(t), ckpt_rec_name(type),
 					 img->rec_offset);
 	img->last_type = type;
-	if (type >= CKPT_REC_PAGES && last < CKPT_REC_PAGES)
+	if (CKPT_REC_RANK(type) >= CKPT_REC_RANK(CKPT_REC_PAGES) &&
+	    CKPT_REC_RANK(last) < CKPT_REC_RANK(CKPT_REC_PAGES))
 		return check_meta(img);
 	return 0;
 }

@@ -35,6 +35,9 @@
 #define CKPT_FEAT_THREADS	(1ULL << 3)	/* multi-threaded processes */
 #define CKPT_FEAT_TREES		(1ULL << 4)	/* process trees */
 #define CKPT_FEAT_PID_RANGES	(1ULL << 5)	/* reserved PID ranges, netlink */
+#define CKPT_FEAT_ATTRS		(1ULL << 8)	/* mlock, securebits, prctl
+						 * state, terminal settings,
+						 * CKPT_SKIP_* */
 
 /**
  * struct ckpt_version - answer of CKPT_IOC_VERSION
@@ -72,6 +75,19 @@ struct ckpt_version {
 #define CKPT_CHECKPOINT_FLAGS_ALL \
 	(CKPT_CHECKPOINT_KILL | CKPT_CHECKPOINT_LEAVE_STOPPED | \
 	 CKPT_CHECKPOINT_TREE)
+
+/*
+ * struct ckpt_checkpoint_args.skip: losses the caller accepts instead of a
+ * refusal (ckpt --skip=CLASS).  What is left out is listed in the image's
+ * SKIPPED record.
+ */
+#define CKPT_SKIP_FDS		(1U << 0)  /* descriptors of kinds not
+					    * supported: left out, closed
+					    * after restart */
+#define CKPT_SKIP_DEVMAPS	(1U << 1)  /* mappings of devices (VM_IO,
+					    * VM_PFNMAP): left out, the range
+					    * unmapped after restart */
+#define CKPT_SKIP_ALL		(CKPT_SKIP_FDS | CKPT_SKIP_DEVMAPS)
 
 /* Processes in one tree checkpoint, at most. */
 #define CKPT_MAX_TREE		256
@@ -114,6 +130,8 @@ struct ckpt_version {
  *	CKPT_OBJ_TREE, the PID that breaks the tree (a child not listed)
  * @err_pid: out: the process at fault (the member of a tree), or 0
  * @reserved2: 0
+ * @skip: CKPT_SKIP_* (appended; a shorter struct means 0)
+ * @nr_skipped: out: objects left out under @skip (in all processes)
  *
  * The target (every process of the tree) is frozen while it is read and,
  * unless asked otherwise, resumes afterwards.  A failed checkpoint leaves
@@ -153,6 +171,8 @@ struct ckpt_checkpoint_args {
 	__u64 err_addr;
 	__s32 err_pid;
 	__u32 reserved2;
+	__u32 skip;
+	__u32 nr_skipped;
 };
 
 /* ------------------------------------------------------------------ */
@@ -191,6 +211,11 @@ struct ckpt_checkpoint_args {
  *	restoring process must create each with its ID, clock and sigevent,
  *	and arm it, before CKPT_IOC_RESTORE_TASK.  An image with timers is
  *	refused (EOPNOTSUPP) when @timers cannot hold them all.
+ * @skipped: in: user pointer to an array of @skipped_max
+ *	struct ckpt_rec_skipped, or 0 (appended fields)
+ * @skipped_max: in: its length
+ * @nr_skipped: out: objects the checkpoint left out (the image's SKIPPED
+ *	record), as many as fit written to @skipped
  *
  * Reads and validates the image header and the task's metadata records,
  * and keeps them with this open file of /dev/ckpt.  Nothing is changed.
@@ -235,6 +260,9 @@ struct ckpt_restore_args {
 	__u64 timers;
 	__u32 timers_max;
 	__u32 nr_timers;
+	__u64 skipped;
+	__u32 skipped_max;
+	__u32 nr_skipped;
 };
 
 /**
@@ -392,7 +420,10 @@ struct ckpt_pid_claim_args {
  * repeat):
  *   TASK, GROUPS, FS, SIGACTIONS, MM, AUXV, VMA..., FILE..., REGS, XSTATE,
  *   RESTART?, RLIMITS?, SIGPENDING?, PIPEDATA..., TIMERS?, THREAD...,
- *   GHOSTDATA..., FDSTATE..., SHMEM..., SHMDATA..., PAGES..., END
+ *   GHOSTDATA..., FDSTATE..., SHMEM..., SHMDATA..., ATTRS?, SKIPPED?,
+ *   PAGES..., END
+ * (record types are numbered in that order but for ATTRS and SKIPPED,
+ * numbered after TREE: CKPT_REC_RANK() gives the order)
  * TASK, REGS, XSTATE and RESTART are the main thread's (the thread-group
  * leader's); each other thread has one THREAD record.
  * All metadata comes before the first PAGES record, so a restore checks
@@ -469,7 +500,18 @@ struct ckpt_image_header {
 #define CKPT_REC_END		22	/* struct ckpt_rec_end */
 /* Not part of a task's records: first record of an image of a tree. */
 #define CKPT_REC_TREE		23	/* struct ckpt_rec_tree_task[] */
-#define CKPT_REC_MAX		23
+/* Task records numbered after TREE: they come after SHMDATA, before PAGES. */
+#define CKPT_REC_ATTRS		28	/* struct ckpt_rec_attrs + ttys */
+#define CKPT_REC_SKIPPED	29	/* struct ckpt_rec_skipped[] */
+#define CKPT_REC_MAX		29
+
+/*
+ * Position of a task's record type in the record order: types up to
+ * SHMDATA in their numbers' order, then those numbered after TREE, then
+ * PAGES and END.  (TREE is no task's record.)
+ */
+#define CKPT_REC_RANK(t)	((t) <= CKPT_REC_SHMDATA ? (t) : \
+				 (t) > CKPT_REC_TREE ? (t) + 64 : (t) + 128)
 
 /* Bounds every reader enforces. */
 #define CKPT_REC_MAX_META	65536		/* payload of any non-PAGES record */
@@ -1067,6 +1109,104 @@ struct ckpt_rec_tree_task {
 	__s32 sid;
 	__u32 flags;
 	__u32 exit_code;
+};
+
+/* struct ckpt_rec_attrs.flags */
+#define CKPT_ATTR_MCL_FUTURE	(1U << 0)	/* mlockall(MCL_FUTURE) */
+#define CKPT_ATTR_MCL_ONFAULT	(1U << 1)	/* ... | MCL_ONFAULT */
+#define CKPT_ATTR_THP_DISABLE	(1U << 2)	/* PR_SET_THP_DISABLE */
+#define CKPT_ATTR_TSC_SIGSEGV	(1U << 3)	/* PR_SET_TSC PR_TSC_SIGSEGV */
+#define CKPT_ATTR_IO_FLUSHER	(1U << 4)	/* PR_SET_IO_FLUSHER */
+#define CKPT_ATTR_MCE_KILL	(1U << 5)	/* PR_MCE_KILL_SET: a policy */
+#define CKPT_ATTR_MCE_EARLY	(1U << 6)	/* ... PR_MCE_KILL_EARLY */
+#define CKPT_ATTR_FLAGS_ALL	0x7fU
+
+/* Terminals whose settings an image may hold. */
+#define CKPT_MAX_TTYS		64
+
+/**
+ * struct ckpt_rec_attrs - process attributes beyond the TASK record;
+ * @nr_ttys struct ckpt_rec_tty follow
+ * @flags: CKPT_ATTR_*
+ * @securebits: the main thread's securebits (SECBIT_* and their locks)
+ * @timer_slack_ns: the main thread's timer slack (PR_GET_TIMERSLACK)
+ * @default_timer_slack_ns: what PR_SET_TIMERSLACK 0 goes back to
+ * @coredump_filter: /proc/PID/coredump_filter bits
+ * @nr_ttys: terminals whose settings follow, in ascending fd
+ * @reserved: 0
+ *
+ * Written for every process.  Memory locks themselves are VMA flags
+ * (VM_LOCKED 0x2000, VM_LOCKONFAULT 0x8000000 in struct ckpt_rec_vma
+ * vm_flags); the restore locks them again after filling the pages.
+ */
+struct ckpt_rec_attrs {
+	__u32 flags;
+	__u32 securebits;
+	__u64 timer_slack_ns;
+	__u64 default_timer_slack_ns;
+	__u32 coredump_filter;
+	__u32 nr_ttys;
+	__u64 reserved[2];
+};
+
+/* struct ckpt_rec_tty.flags */
+#define CKPT_TTY_CTTY		(1U << 0)	/* the session's controlling
+						 * terminal, and the process
+						 * leads the session */
+
+#define CKPT_TTY_NCCS		19
+
+/**
+ * struct ckpt_rec_tty - settings of a terminal a FILE record reopens
+ * @fd: the FILE record (CKPT_FILE_CHR, a terminal; not CKPT_FD_SHARED)
+ * @flags: CKPT_TTY_*
+ * @iflag, @oflag, @cflag, @lflag, @line, @cc, @ispeed, @ospeed: its
+ *	termios, as struct termios2 (TCGETS2)
+ * @row, @col, @xpixel, @ypixel: its window size (TIOCGWINSZ)
+ * @reserved: 0
+ */
+struct ckpt_rec_tty {
+	__s32 fd;
+	__u32 flags;
+	__u32 iflag;
+	__u32 oflag;
+	__u32 cflag;
+	__u32 lflag;
+	__u8 line;
+	__u8 cc[CKPT_TTY_NCCS];
+	__u32 ispeed;
+	__u32 ospeed;
+	__u16 row;
+	__u16 col;
+	__u16 xpixel;
+	__u16 ypixel;
+	__u32 reserved;
+};
+
+/* struct ckpt_rec_skipped.class */
+#define CKPT_SKIPPED_FD		1	/* @fd, a descriptor (CKPT_SKIP_FDS) */
+#define CKPT_SKIPPED_VMA	2	/* @start..@end (CKPT_SKIP_DEVMAPS) */
+
+#define CKPT_SKIPPED_WHAT	64
+#define CKPT_MAX_SKIPPED	512	/* one record */
+
+/**
+ * struct ckpt_rec_skipped - one object a checkpoint left out (--skip)
+ * @class: CKPT_SKIPPED_*
+ * @fd: the descriptor (CKPT_SKIPPED_FD), else -1
+ * @start, @end: the mapping (CKPT_SKIPPED_VMA), else 0
+ * @what: what it was, for people (a path, "anon_inode:inotify",
+ *	"socket:[1234]"), NUL-terminated
+ *
+ * CKPT_REC_SKIPPED lists them all; a restore leaves each out (the fd
+ * closed, the range unmapped) and tells the tool.
+ */
+struct ckpt_rec_skipped {
+	__u32 class;
+	__s32 fd;
+	__u64 start;
+	__u64 end;
+	char what[CKPT_SKIPPED_WHAT];
 };
 
 /**
