@@ -27,6 +27,8 @@ struct file;
 struct mm_struct;
 struct page;
 struct bio_vec;
+struct k_itimer;
+struct itimerspec64;
 
 /* ksyms.c: kernel symbols that are not exported, resolved once at load. */
 struct ckpt_ksyms {
@@ -70,6 +72,10 @@ struct ckpt_ksyms {
 	void *sys_mlockall;
 	void *sys_prctl;
 	void *sys_setsid;
+	/* task.c: POSIX CPU-time timers, armed at the end of a restore */
+	int (*posix_cpu_timer_set)(struct k_itimer *timer, int flags,
+				   struct itimerspec64 *new,
+				   struct itimerspec64 *old);
 };
 extern struct ckpt_ksyms ckpt_ksyms;
 int ckpt_ksyms_init(void);
@@ -521,6 +527,7 @@ int ckpt_restore_files(struct ckpt_restore *r);
 int ckpt_restore_signals(struct ckpt_restore *r);
 int ckpt_restore_misc(struct ckpt_restore *r);
 int ckpt_restore_cpu(struct ckpt_restore *r);
+int ckpt_arm_cpu_posix_timers(struct ckpt_restore *r);
 
 /* The CPU state of one thread to restore (cpu.c). */
 struct ckpt_thread_cpu {

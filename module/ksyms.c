@@ -71,6 +71,8 @@ int ckpt_ksyms_init(void)
 		{ "__x64_sys_mlockall", &ckpt_ksyms.sys_mlockall },
 		{ "__x64_sys_prctl", &ckpt_ksyms.sys_prctl },
 		{ "__x64_sys_setsid", &ckpt_ksyms.sys_setsid },
+		{ "posix_cpu_timer_set",
+		  (void **)&ckpt_ksyms.posix_cpu_timer_set },
 	};
 	unsigned int i;
 

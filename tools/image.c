@@ -630,6 +630,14 @@ static int check_fdstate(struct ckpt_image *img)
 	return 0;
 }
 
+/* A CPU-time clock: the process's own (pid 0) or a thread's (its TID). */
+static int ckpt_cpu_clock_ok(int32_t id)
+{
+	int32_t pid = ~(id >> 3);
+
+	return id < 0 && (id & 3) < 3 && ((id & 4) ? pid > 0 : pid == 0);
+}
+
 static int check_posix_timer(struct ckpt_image *img, uint32_t i,
 			     const struct ckpt_rec_posix_timer *pt)
 {
@@ -637,7 +645,10 @@ static int check_posix_timer(struct ckpt_image *img, uint32_t i,
 		return img_bad(img, "POSIX timer %u: ID %d not ascending in 0..%d",
 			       i, pt->id, CKPT_MAX_TIMER_ID);
 	if (pt->clockid != CLOCK_REALTIME && pt->clockid != CLOCK_MONOTONIC &&
-	    pt->clockid != CLOCK_BOOTTIME && pt->clockid != CLOCK_TAI)
+	    pt->clockid != CLOCK_BOOTTIME && pt->clockid != CLOCK_TAI &&
+	    pt->clockid != CLOCK_REALTIME_ALARM &&
+	    pt->clockid != CLOCK_BOOTTIME_ALARM &&
+	    !ckpt_cpu_clock_ok(pt->clockid))
 		return img_bad(img, "POSIX timer %d: clock %d", pt->id,
 			       pt->clockid);
 	if (pt->value_ns < 0 || pt->interval_ns < 0 || pt->reserved)

@@ -338,7 +338,8 @@ static int child_make_timers(const struct child_ctx *c)
 			if (id > pt->id)
 				return -EEXIST;
 		}
-		if (!pt->value_ns)
+		/* CPU-time clocks: the module arms them once restored. */
+		if (!pt->value_ns || pt->clockid < 0)
 			continue;
 		its.it_value.tv_sec = pt->value_ns / 1000000000LL;
 		its.it_value.tv_nsec = pt->value_ns % 1000000000LL;

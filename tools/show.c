@@ -480,12 +480,26 @@ static void show_itimer(const char *name, const char *what, int64_t left,
 
 static void show_posix_timers(const struct ckpt_rec_timers *t)
 {
+	static const char *const cpu_kind[] = { "user+system", "user",
+						"scheduler", "?" };
 	const struct ckpt_rec_posix_timer *pt = (const void *)(t + 1);
 	char sig[16];
 	uint32_t i;
 
 	for (i = 0; i < t->nr_posix; i++) {
-		printf("  POSIX timer %d: clock %d, ", pt[i].id, pt[i].clockid);
+		printf("  POSIX timer %d: clock %d", pt[i].id, pt[i].clockid);
+		if (pt[i].clockid < 0 && (pt[i].clockid & 4))
+			printf(" (%s CPU time of thread %d)",
+			       cpu_kind[pt[i].clockid & 3],
+			       (int)~(pt[i].clockid >> 3));
+		else if (pt[i].clockid < 0)
+			printf(" (%s CPU time of the process)",
+			       cpu_kind[pt[i].clockid & 3]);
+		else if (pt[i].clockid == CLOCK_REALTIME_ALARM)
+			printf(" (CLOCK_REALTIME_ALARM)");
+		else if (pt[i].clockid == CLOCK_BOOTTIME_ALARM)
+			printf(" (CLOCK_BOOTTIME_ALARM)");
+		printf(", ");
 		if (pt[i].notify == SIGEV_NONE)
 			printf("no signal");
 		else if (pt[i].tid)

@@ -209,7 +209,9 @@ struct ckpt_checkpoint_args {
  * @timers_max: in: its length
  * @nr_timers: out: POSIX timers of the image, written to @timers.  The
  *	restoring process must create each with its ID, clock and sigevent,
- *	and arm it, before CKPT_IOC_RESTORE_TASK.  An image with timers is
+ *	and arm it, before CKPT_IOC_RESTORE_TASK; a timer on a CPU-time clock
+ *	(@clockid < 0) is created disarmed: the module arms it at the end
+ *	of the restore, so the restore's own CPU time is not charged to it.  An image with timers is
  *	refused (EOPNOTSUPP) when @timers cannot hold them all.
  * @skipped: in: user pointer to an array of @skipped_max
  *	struct ckpt_rec_skipped, or 0 (appended fields)
@@ -851,8 +853,7 @@ struct ckpt_rec_sigpending {
  * time that was left, ITIMER_PROF and ITIMER_VIRTUAL with the CPU time
  * that was left.  The clocks let restart(1) put the process in a time
  * namespace whose offsets keep its CLOCK_MONOTONIC and CLOCK_BOOTTIME from
- * going back on a machine booted later.  POSIX timers on CPU-time or
- * alarm clocks are refused at checkpoint for now.
+ * going back on a machine booted later.
  */
 struct ckpt_rec_timers {
 	__s64 real_ns;
@@ -873,7 +874,13 @@ struct ckpt_rec_timers {
 /**
  * struct ckpt_rec_posix_timer - one POSIX timer (timer_create(2))
  * @id: its timer ID, at most CKPT_MAX_TIMER_ID
- * @clockid: CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME or CLOCK_TAI
+ * @clockid: CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_TAI,
+ *	CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM (CAP_WAKE_ALARM needed in
+ *	the image's credentials), or a CPU-time clock as clock_getcpuclockid
+ *	encodes it: the process's own (pid 0: ((~0) << 3) | which, i.e.
+ *	CLOCK_PROCESS_CPUTIME_ID's -6 for the scheduler clock) or one of its
+ *	threads' (((~tid) << 3) | 4 | which); which is 0 user+system, 1 user,
+ *	2 scheduler time
  * @notify: sigev_notify: SIGEV_SIGNAL, SIGEV_NONE or SIGEV_THREAD_ID
  *	(glibc's SIGEV_THREAD timers are SIGEV_THREAD_ID timers of its helper
  *	thread)
@@ -881,7 +888,8 @@ struct ckpt_rec_timers {
  * @tid: the thread signalled with SIGEV_THREAD_ID, else 0
  * @reserved: 0
  * @value: sigev_value, as delivered in si_value
- * @value_ns: time to its next expiry, relative; 0 if it is disarmed
+ * @value_ns: time to its next expiry, relative (CPU time on a CPU-time
+ *	clock); 0 if it is disarmed
  * @interval_ns: its reload value, 0 for a one-shot
  *
  * A timer re-created by restart(1) gets its ID back and is armed with the
