@@ -257,7 +257,17 @@ static void report_fd(const struct ckpt_checkpoint_args *a, int err)
 			  who, a->err_fd, name,
 			  (a->flags & CKPT_CHECKPOINT_TREE) ? "tree" :
 			  "process");
-	else {
+	else if (err == -EOPNOTSUPP && !strcmp(name, "/dev/tty")) {
+		ckpt_fail(err, "cannot checkpoint %s: fd %d is /dev/tty, the controlling terminal by its alias, which restart does not reopen",
+			  who, a->err_fd);
+		ckpt_hint("open the terminal by its own path (/dev/pts/N), or --skip=fds to leave fd %d out (closed after restart)",
+			  a->err_fd);
+	} else if (err == -EOPNOTSUPP && (!strcmp(name, "/dev/ptmx") ||
+					  !strcmp(name, "/dev/pts/ptmx"))) {
+		ckpt_fail(err, "cannot checkpoint %s: fd %d (%s) is a pseudo-terminal master: pty pairs are not restored (only a slave whose master another process holds)",
+			  who, a->err_fd, name);
+		ckpt_hint("--skip=fds leaves it out (closed after restart)");
+	} else {
 		ckpt_fail(err, "cannot checkpoint %s: fd %d (%s) %s", who,
 			  a->err_fd, name, why_unsupported(err));
 		if (err == -EOPNOTSUPP && !(a->skip & CKPT_SKIP_FDS))
