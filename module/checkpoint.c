@@ -282,7 +282,7 @@ static int ckpt_dump_one(struct ckpt_dump *d)
 		ckpt_dump_rlimits, ckpt_dump_sigpending, ckpt_dump_pipes,
 		ckpt_dump_timers, ckpt_dump_threads, ckpt_dump_ghosts,
 		ckpt_dump_fdstates, ckpt_dump_shmems, ckpt_dump_socks,
-		ckpt_dump_sysvshm, ckpt_dump_seccomp,
+		ckpt_dump_attrs, ckpt_dump_sysvshm, ckpt_dump_seccomp,
 		ckpt_dump_pages,
 	};
 	unsigned int i;
@@ -355,6 +355,7 @@ static int ckpt_dump_all(struct ckpt_dump *d)
 		ckpt_shmems_destroy(d);
 		ckpt_fdstates_destroy(d);
 		ckpt_ghosts_destroy(d);
+		ckpt_attrs_reset(d);
 		mmput(d->mm);
 		d->mm = NULL;
 		if (!err && (m->task->flags & PF_EXITING))
@@ -516,7 +517,8 @@ static int ckpt_checkpoint_args_ok(const struct ckpt_checkpoint_args *a)
 	if ((a->flags & CKPT_CHECKPOINT_DIRTY_ONLY) &&
 	    !IS_ENABLED(CONFIG_MEM_SOFT_DIRTY))
 		return -EOPNOTSUPP;
-	if (a->reserved || a->reserved2 || a->reserved3 || a->pid <= 0)
+	if (a->reserved || a->reserved2 || a->reserved3 || a->pid <= 0 ||
+	    a->skip & ~CKPT_SKIP_ALL)
 		return -EINVAL;
 	if (!a->ipc_recs != !a->ipc_len || a->ipc_len > CKPT_SYSV_IPC_MAX)
 		return -EINVAL;
@@ -647,6 +649,7 @@ long ckpt_ioctl_checkpoint(void __user *uarg)
 		d.ipc_len = a.ipc_len;
 	}
 
+	d.skip = a.skip;
 	ckpt_pipes_init(&d);
 	ckpt_socks_init(&d);
 	d.flags = a.flags;
@@ -669,6 +672,7 @@ long ckpt_ioctl_checkpoint(void __user *uarg)
 		   task_tgid_nr(d.members[0].task), err, d.out.written);
 
 	a.bytes_written = d.out.written;
+	a.nr_skipped = d.nr_skipped_all;
 	if (err && d.out.failed)
 		ckpt_fail(&d.err, CKPT_OBJ_OUTPUT, err);
 out_ipc:

@@ -33,6 +33,8 @@ struct ipc_ids;
 struct kern_ipc_perm;
 struct page;
 struct bio_vec;
+struct k_itimer;
+struct itimerspec64;
 
 /* ksyms.c: kernel symbols that are not exported, resolved once at load. */
 struct ckpt_ksyms {
@@ -83,6 +85,15 @@ struct ckpt_ksyms {
 			 unsigned long *raddr, unsigned long shmlba);
 	struct kern_ipc_perm *(*ipc_obtain_object_idr)(struct ipc_ids *ids,
 						      int id);
+	/* attrs.c */
+	void *sys_mlock2;
+	void *sys_mlockall;
+	void *sys_prctl;
+	void *sys_setsid;
+	/* task.c: POSIX CPU-time timers, armed at the end of a restore */
+	int (*posix_cpu_timer_set)(struct k_itimer *timer, int flags,
+				   struct itimerspec64 *new,
+				   struct itimerspec64 *old);
 };
 extern struct ckpt_ksyms ckpt_ksyms;
 int ckpt_ksyms_init(void);
@@ -267,6 +278,12 @@ struct ckpt_dump {
 	void *ipc_recs;		/* SYSVSEM and SYSVMSG records, checked */
 	u32 ipc_len;
 	u32 flags;		/* CKPT_CHECKPOINT_* */
+	u32 skip;		/* CKPT_SKIP_*: losses accepted */
+	u32 nr_skipped_all;	/* in all processes */
+	struct ckpt_rec_tty *ttys;	/* this process's terminals */
+	u32 nr_ttys;
+	u32 nr_skipped;
+	struct ckpt_rec_skipped *skipped;	/* left out of this process */
 };
 
 /* A task's metadata, read from the image and validated, before the
@@ -429,6 +446,13 @@ struct ckpt_restore {
 	struct ckpt_rec_tcpstate *tcpstates;
 	u32 nr_tcpstates;
 	bool net_admin;		/* the restorer may repair TCP connections */
+	struct ckpt_rec_attrs attrs;
+	bool have_attrs;
+	bool mlock_override;	/* the caller's CAP_IPC_LOCK is needed */
+	u64 mlock_bytes;	/* locked memory of the image */
+	struct ckpt_rec_tty *ttys;	/* attrs.nr_ttys */
+	struct ckpt_rec_skipped *skipped;
+	u32 nr_skipped;
 	u64 seen;		/* bit per record type */
 	u32 last_type;		/* records come in type order */
 	u64 rec_off[CKPT_REC_MAX + 1];	/* offset of each singleton */
@@ -652,6 +676,7 @@ int ckpt_restore_files(struct ckpt_restore *r);
 int ckpt_restore_signals(struct ckpt_restore *r);
 int ckpt_restore_misc(struct ckpt_restore *r);
 int ckpt_restore_cpu(struct ckpt_restore *r);
+int ckpt_arm_cpu_posix_timers(struct ckpt_restore *r);
 
 /* The CPU state of one thread to restore (cpu.c). */
 struct ckpt_thread_cpu {
@@ -705,5 +730,21 @@ int ckpt_vdso_matches(struct ckpt_restore *r);
 void ckpt_queue_sigpending(const struct ckpt_rec_sigpending *sp, u32 n);
 const struct ckpt_restore_vma *ckpt_find_vma(const struct ckpt_restore *r,
 					     u32 kind);
+
+/* attrs.c: mlock, securebits, prctl state, terminals, --skip */
+struct vm_area_struct;
+struct cred;
+bool ckpt_is_tty_rdev(dev_t rdev);
+int ckpt_note_tty(struct ckpt_dump *d, struct file *f, unsigned int fd);
+int ckpt_skip_fd(struct ckpt_dump *d, struct file *f, unsigned int fd);
+bool ckpt_skip_vma(struct ckpt_dump *d, struct vm_area_struct *vma);
+void ckpt_attrs_reset(struct ckpt_dump *d);
+int ckpt_dump_attrs(struct ckpt_dump *d);
+int ckpt_take_attrs(struct ckpt_restore *r, const void *p, u32 len);
+int ckpt_take_skipped(struct ckpt_restore *r, const void *p, u32 len);
+void ckpt_free_attrs(struct ckpt_restore *r);
+int ckpt_check_attrs(struct ckpt_restore *r);
+void ckpt_restore_securebits(const struct ckpt_restore *r, struct cred *new);
+int ckpt_restore_attrs(struct ckpt_restore *r);
 
 #endif /* _CKPT_H */

@@ -39,7 +39,7 @@
  * and pseudo-terminal slaves (not /dev/tty, which means the controlling
  * terminal, nor /dev/ptmx, which would make a new one).
  */
-static bool ckpt_tty_ok(dev_t rdev)
+bool ckpt_is_tty_rdev(dev_t rdev)
 {
 	unsigned int major = MAJOR(rdev);
 
@@ -57,7 +57,7 @@ static bool ckpt_chr_ok(dev_t rdev)
 	for (i = 0; i < ARRAY_SIZE(ok); i++)
 		if (rdev == ok[i])
 			return true;
-	return ckpt_tty_ok(rdev);
+	return ckpt_is_tty_rdev(rdev);
 }
 
 static int ckpt_file_kind(struct file *f)
@@ -218,6 +218,14 @@ static int ckpt_dump_file(struct ckpt_dump *d, struct file *f,
 		d->err.fd = -1;
 		return ckpt_write_rec(&d->out, CKPT_REC_FILE, &r, sizeof(r));
 	}
+	/* A terminal's settings (attrs.c), once per open file. */
+	if (kind == CKPT_FILE_CHR && shared->fd < 0 &&
+	    ckpt_is_tty_rdev(inode->i_rdev)) {
+		int err = ckpt_note_tty(d, f, fd);
+
+		if (err)
+			return ckpt_fail(&d->err, CKPT_OBJ_FD, err);
+	}
 	if (kind == CKPT_FILE_REG && d_unlinked(f->f_path.dentry)) {
 		kind = CKPT_FILE_GHOST;
 		path = ckpt_ghost_path(f, d->scratch);
@@ -281,6 +289,14 @@ int ckpt_dump_files(struct ckpt_dump *d)
 			break;
 		if (IS_ERR(f))
 			continue;
+		/* --skip=fds: a kind not supported is left out (attrs.c). */
+		if ((d->skip & CKPT_SKIP_FDS) && ckpt_file_kind(f) < 0) {
+			err = ckpt_skip_fd(d, f, fd);
+			fput(f);
+			if (err)
+				break;
+			continue;
+		}
 		err = ckpt_shared_fd(d, f, fd, &shared);
 		if (!err)
 			err = ckpt_dump_file(d, f, fd,

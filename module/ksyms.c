@@ -72,6 +72,12 @@ int ckpt_ksyms_init(void)
 		{ "seccomp_get_metadata",
 		  (void **)&ckpt_ksyms.seccomp_get_metadata },
 		{ "__x64_sys_seccomp", &ckpt_ksyms.sys_seccomp },
+		{ "__x64_sys_mlock2", &ckpt_ksyms.sys_mlock2 },
+		{ "__x64_sys_mlockall", &ckpt_ksyms.sys_mlockall },
+		{ "__x64_sys_prctl", &ckpt_ksyms.sys_prctl },
+		{ "__x64_sys_setsid", &ckpt_ksyms.sys_setsid },
+		{ "posix_cpu_timer_set",
+		  (void **)&ckpt_ksyms.posix_cpu_timer_set },
 	};
 	unsigned int i;
 

@@ -153,6 +153,9 @@ static int ckpt_dump_vma(struct ckpt_dump *d, struct vm_area_struct *vma)
 	size_t path_len = 0;
 	int kind = ckpt_vma_kind(vma);
 
+	/* --skip=devmaps: a device mapping is left out (attrs.c). */
+	if (kind < 0 && ckpt_skip_vma(d, vma))
+		return 0;
 	if (kind < 0) {
 		d->err.addr = vma->vm_start;
 		return ckpt_fail(&d->err, CKPT_OBJ_VMA, kind);

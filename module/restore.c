@@ -78,6 +78,7 @@ void ckpt_restore_free(struct ckpt_restore *r)
 	ckpt_free_threads(r);
 	ckpt_free_seccomp(r);
 	kvfree(r->sysvshm);
+	ckpt_free_attrs(r);
 	kfree(r->cwd);
 	kfree(r->exe);
 	ckpt_in_destroy(&r->in);
@@ -309,6 +310,10 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		       ckpt_sysv_ipc_rec_ok(type, p, len);
 	case CKPT_REC_TCPSTATE:
 		return ckpt_take_tcpstate(r, p, len);
+	case CKPT_REC_ATTRS:
+		return ckpt_take_attrs(r, p, len);
+	case CKPT_REC_SKIPPED:
+		return ckpt_take_skipped(r, p, len);
 	default:
 		return -EBADMSG;
 	}
@@ -362,7 +367,8 @@ static int ckpt_check_all(struct ckpt_restore *r)
 		ckpt_check_task, ckpt_check_mm, ckpt_check_files,
 		ckpt_check_fdstates, ckpt_check_shmems, ckpt_check_pipes, ckpt_check_ghosts, ckpt_check_cpu,
 		ckpt_check_socks,
-		ckpt_check_threads, ckpt_check_sysvshm, ckpt_check_seccomp,
+		ckpt_check_threads, ckpt_check_attrs, ckpt_check_sysvshm,
+		ckpt_check_seccomp,
 	};
 	unsigned int i;
 	int err = 0;
@@ -448,6 +454,22 @@ static int ckpt_copy_timers(const struct ckpt_restore_args *a, u32 usize,
 	return 0;
 }
 
+/* What the checkpoint left out (--skip), for the tool to tell. */
+static int ckpt_copy_skipped(struct ckpt_restore_args *a, u32 usize,
+			     const struct ckpt_restore *r)
+{
+	if (usize < offsetofend(struct ckpt_restore_args, nr_skipped))
+		return 0;
+	a->nr_skipped = r->nr_skipped;
+	if (!a->skipped || !r->nr_skipped)
+		return 0;
+	if (copy_to_user(u64_to_user_ptr(a->skipped), r->skipped,
+			 min(a->skipped_max, r->nr_skipped) *
+			 sizeof(*r->skipped)))
+		return -EFAULT;
+	return 0;
+}
+
 static void ckpt_prepare_out(struct ckpt_restore_args *a,
 			     const struct ckpt_restore *r, int err)
 {
@@ -510,6 +532,8 @@ long ckpt_ioctl_restore_prepare(struct ckpt_file *cf, void __user *uarg)
 		err = ckpt_copy_tids(&a, r);
 	if (!err)
 		err = ckpt_copy_timers(&a, usize, r);
+	if (!err)
+		err = ckpt_copy_skipped(&a, usize, r);
 	ckpt_prepare_out(&a, r, err);
 	if (!err)
 		cf->rst = r;
@@ -574,7 +598,9 @@ static int ckpt_restore_self(struct ckpt_restore *r)
 		ckpt_restore_creds, ckpt_restore_shmems, ckpt_restore_mm,
 		ckpt_restore_pages, ckpt_seal_shmems, ckpt_restore_exe, ckpt_restore_fs, ckpt_restore_files,
 		ckpt_restore_signals,
-		ckpt_restore_misc, ckpt_restore_cpu, ckpt_restore_seccomp,
+		ckpt_restore_misc, ckpt_restore_attrs,
+		ckpt_arm_cpu_posix_timers, ckpt_restore_cpu,
+		ckpt_restore_seccomp,
 	};
 	ktime_t t = ktime_get();
 	unsigned int i;

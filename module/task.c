@@ -20,6 +20,7 @@
 #include <linux/binfmts.h>
 #include <linux/hrtimer.h>
 #include <linux/posix-timers.h>
+#include <linux/alarmtimer.h>
 #include <linux/nsproxy.h>
 #include <linux/time_namespace.h>
 #include <linux/timekeeping.h>
@@ -294,6 +295,92 @@ static bool ckpt_timer_clock_ok(clockid_t id)
 	       id == CLOCK_BOOTTIME || id == CLOCK_TAI;
 }
 
+static bool ckpt_alarm_clock(clockid_t id)
+{
+	return id == CLOCK_REALTIME_ALARM || id == CLOCK_BOOTTIME_ALARM;
+}
+
+/* A CPU-time clock: of the process (pid 0) or of one of its threads. */
+static bool ckpt_cpu_clock_ok(clockid_t id)
+{
+	return id < 0 && CPUCLOCK_WHICH(id) < CPUCLOCK_MAX &&
+	       (CPUCLOCK_PERTHREAD(id) ? CPUCLOCK_PID(id) > 0 :
+					  CPUCLOCK_PID(id) == 0);
+}
+
+/*
+ * Time to the next expiry given its absolute @expires (0: disarmed) on a
+ * clock that reads @now: past it, a periodic timer whose signal is still
+ * queued is re-armed only when the signal is taken, so it next expires at
+ * the next period; a one-shot one is disarmed.
+ */
+static s64 ckpt_left_from(u64 expires, u64 now, s64 period)
+{
+	if (!expires)
+		return 0;
+	if (expires > now)
+		return expires - now;
+	if (period <= 0)
+		return 1;
+	return period - ((now - expires) % period);
+}
+
+/*
+ * A POSIX CPU-time timer: the CPU time left on its clock, sampled from
+ * the frozen target; saved on the process's own clock (pid 0) or on the
+ * clock of the thread it watches (by TID).  A timer on another process's
+ * clock is refused.
+ */
+static int ckpt_read_cpu_timer(struct task_struct *t, struct k_itimer *timr,
+			       struct ckpt_rec_posix_timer *pt)
+{
+	clockid_t clk = timr->it_clock;
+	unsigned int which = CPUCLOCK_WHICH(clk);
+	struct pid *pid = timr->it.cpu.pid;
+	struct task_struct *p;
+	u64 now;
+
+	if (which >= CPUCLOCK_MAX || !pid)
+		return -EOPNOTSUPP;
+	if (CPUCLOCK_PERTHREAD(clk)) {
+		p = pid_task(pid, PIDTYPE_PID);
+		if (!p || !same_thread_group(p, t))
+			return -EOPNOTSUPP;
+		now = which == CPUCLOCK_SCHED ? p->se.sum_exec_runtime :
+		      which == CPUCLOCK_VIRT ? p->utime : p->utime + p->stime;
+		pt->clockid = make_thread_cpuclock(pid_vnr(pid), which);
+	} else {
+		struct task_cputime ct;
+
+		if (pid_task(pid, PIDTYPE_TGID) != t->group_leader)
+			return -EOPNOTSUPP;
+		ckpt_ksyms.thread_group_cputime(t, &ct);
+		now = which == CPUCLOCK_SCHED ? ct.sum_exec_runtime :
+		      which == CPUCLOCK_VIRT ? ct.utime : ct.utime + ct.stime;
+		pt->clockid = make_process_cpuclock(0, which);
+	}
+	pt->value_ns = ckpt_left_from(cpu_timer_getexpires(&timr->it.cpu), now,
+				      pt->interval_ns);
+	return 0;
+}
+
+/* An alarm-clock timer (CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM). */
+static s64 ckpt_alarm_left(struct k_itimer *timr)
+{
+	struct alarm *a = &timr->it.alarm.alarmtimer;
+	s64 period = ktime_to_ns(timr->it_interval), left;
+
+	if (!period && !timr->it_active &&
+	    timr->it_sigev_notify != SIGEV_NONE)
+		return 0;
+	left = ktime_to_ns(alarm_expires_remaining(a));
+	if (left > 0)
+		return left;
+	if (period <= 0 || !a->node.expires)
+		return 0;
+	return period - (-left % period);
+}
+
 /*
  * Time to the next expiry of an hrtimer-based POSIX timer, as
  * timer_gettime() computes it: a SIGEV_NONE timer is never queued, only
@@ -319,12 +406,14 @@ static s64 ckpt_timer_left(struct k_itimer *timr)
 	return period - (-left % period);
 }
 
-static int ckpt_read_posix_timer(struct k_itimer *timr,
+static int ckpt_read_posix_timer(struct task_struct *t, struct k_itimer *timr,
 				 struct ckpt_rec_posix_timer *pt)
 {
 	unsigned long flags;
+	int err = 0;
 
-	if (!ckpt_timer_clock_ok(timr->it_clock) ||
+	if ((!ckpt_timer_clock_ok(timr->it_clock) &&
+	     !ckpt_alarm_clock(timr->it_clock) && timr->it_clock >= 0) ||
 	    timr->it_id < 0 || timr->it_id > CKPT_MAX_TIMER_ID)
 		return -EOPNOTSUPP;
 	memset(pt, 0, sizeof(*pt));
@@ -337,8 +426,15 @@ static int ckpt_read_posix_timer(struct k_itimer *timr,
 	if (pt->notify & SIGEV_THREAD_ID)
 		pt->tid = pid_vnr(timr->it_pid);
 	pt->interval_ns = ktime_to_ns(timr->it_interval);
-	pt->value_ns = ckpt_timer_left(timr);
+	if (timr->it_clock < 0)
+		err = ckpt_read_cpu_timer(t, timr, pt);
+	else if (ckpt_alarm_clock(timr->it_clock))
+		pt->value_ns = ckpt_alarm_left(timr);
+	else
+		pt->value_ns = ckpt_timer_left(timr);
 	spin_unlock_irqrestore(&timr->it_lock, flags);
+	if (err)
+		return err;
 	if ((pt->notify != SIGEV_NONE && pt->notify != SIGEV_SIGNAL &&
 	     pt->notify != (SIGEV_SIGNAL | SIGEV_THREAD_ID)) ||
 	    (pt->notify & SIGEV_THREAD_ID && pt->tid <= 0))
@@ -392,7 +488,7 @@ static int ckpt_read_timers(struct task_struct *t, struct sighand_struct *sh,
 	list_for_each_entry(timr, &sig->posix_timers, list) {
 		if (tm->nr_posix >= CKPT_MAX_POSIX_TIMERS)
 			return -EOPNOTSUPP;
-		err = ckpt_read_posix_timer(timr, &pt[tm->nr_posix]);
+		err = ckpt_read_posix_timer(t, timr, &pt[tm->nr_posix]);
 		if (err)
 			return err;
 		tm->nr_posix++;
@@ -456,6 +552,46 @@ static void ckpt_arm_cpu_itimer(unsigned int clk, s64 left, s64 incr)
 	ckpt_ksyms.set_process_cpu_timer(current, clk, &nval, NULL);
 	it->expires = nval;
 	it->incr = incr;
+}
+
+/*
+ * POSIX timers on CPU-time clocks: restart(1) created them (disarmed, so
+ * the restore's own work is not charged to them); arm each with the CPU
+ * time it had left, as timer_settime(2) would.  Only this thread runs in
+ * the process (the others wait in RESTORE_THREAD), so its timer list is
+ * stable without the siglock, which posix_cpu_timer_set() takes itself.
+ */
+int ckpt_arm_cpu_posix_timers(struct ckpt_restore *r)
+{
+	struct k_itimer *timr;
+	u32 i;
+	int err;
+
+	for (i = 0; r->have_timers && i < r->timers.nr_posix; i++) {
+		const struct ckpt_rec_posix_timer *pt = &r->posix_timers[i];
+		struct itimerspec64 its = {};
+		unsigned long flags;
+		bool found = false;
+
+		if (pt->clockid >= 0 || !pt->value_ns)
+			continue;
+		its.it_value = ns_to_timespec64(pt->value_ns);
+		its.it_interval = ns_to_timespec64(pt->interval_ns);
+		list_for_each_entry(timr, &current->signal->posix_timers, list) {
+			if (timr->it_id != pt->id || timr->it_clock != pt->clockid)
+				continue;
+			found = true;
+			spin_lock_irqsave(&timr->it_lock, flags);
+			err = ckpt_ksyms.posix_cpu_timer_set(timr, 0, &its, NULL);
+			spin_unlock_irqrestore(&timr->it_lock, flags);
+			if (err)
+				return ckpt_fail(&r->err, CKPT_OBJ_TASK, err);
+			break;
+		}
+		if (!found)
+			return ckpt_fail(&r->err, CKPT_OBJ_TASK, -ENOENT);
+	}
+	return 0;
 }
 
 /* Arm the interval timers, as setitimer(2) would (do_setitimer is static). */
@@ -551,8 +687,13 @@ static int ckpt_check_timers(const struct ckpt_restore *r)
 		pt = &r->posix_timers[i];
 		if (pt->id < 0 || pt->id > CKPT_MAX_TIMER_ID ||
 		    (i && pt->id <= pt[-1].id) || pt->reserved ||
-		    !ckpt_timer_clock_ok(pt->clockid) ||
 		    pt->value_ns < 0 || pt->interval_ns < 0)
+			return -EBADMSG;
+		if (!ckpt_timer_clock_ok(pt->clockid) &&
+		    !ckpt_alarm_clock(pt->clockid) &&
+		    !(ckpt_cpu_clock_ok(pt->clockid) &&
+		      (!CPUCLOCK_PERTHREAD(pt->clockid) ||
+		       ckpt_is_thread(r, CPUCLOCK_PID(pt->clockid)))))
 			return -EBADMSG;
 		switch (pt->notify) {
 		case SIGEV_NONE:
@@ -573,6 +714,19 @@ static int ckpt_check_timers(const struct ckpt_restore *r)
 		}
 	}
 	return 0;
+}
+
+/* Alarm-clock timers need CAP_WAKE_ALARM, as timer_create(2) says. */
+static bool ckpt_alarm_timers_denied(const struct ckpt_restore *r)
+{
+	u32 i;
+
+	if (r->task.cap_effective & BIT_ULL(CAP_WAKE_ALARM))
+		return false;
+	for (i = 0; i < r->timers.nr_posix; i++)
+		if (ckpt_alarm_clock(r->posix_timers[i].clockid))
+			return true;
+	return false;
 }
 
 static int ckpt_check_rlimits(const struct ckpt_rec_rlimit *rl)
@@ -628,6 +782,10 @@ int ckpt_check_task(struct ckpt_restore *r)
 		return ckpt_bad(r, CKPT_REC_SIGPENDING, err);
 	if (r->have_timers && ckpt_check_timers(r))
 		return ckpt_bad(r, CKPT_REC_TIMERS, -EBADMSG);
+	if (r->have_timers && ckpt_alarm_timers_denied(r)) {
+		ckpt_fail(&r->err, CKPT_OBJ_CREDS, -EPERM);
+		return ckpt_bad(r, CKPT_REC_TIMERS, -EPERM);
+	}
 	err = r->have_rlimits ? ckpt_check_rlimits(r->rlimits) : 0;
 	if (err == -EPERM)
 		ckpt_fail(&r->err, CKPT_OBJ_CREDS, err);
@@ -750,6 +908,7 @@ int ckpt_restore_creds(struct ckpt_restore *r)
 	new->cap_effective = ckpt_u64_to_cap(t->cap_effective);
 	new->cap_bset = ckpt_u64_to_cap(t->cap_bset);
 	new->cap_ambient = ckpt_u64_to_cap(t->cap_ambient);
+	ckpt_restore_securebits(r, new);
 	return commit_creds(new);
 }
 

@@ -3,7 +3,7 @@
  * ckpt: checkpoint a process to a file or stdout, decode images (show),
  * and report the tool and module versions.
  *
- *	ckpt [-v] [--tree] [--kill|--stop] [-o FILE] PID
+ *	ckpt [-v] [--tree] [--kill|--stop] [--skip=CLASS,...] [-o FILE] PID
  *	ckpt migrate [-v] [--timeout S] [--tree] [--key FILE] PID --to DEST
  *	ckpt show [-v] [FILE|-]
  *	ckpt version
@@ -54,6 +54,7 @@ struct ckpt_opts {
 	/* --sysv-ipc: semaphore sets and queues of our namespace to save */
 	int32_t named_sem[CKPT_MAX_NAMED], named_msg[CKPT_MAX_NAMED];
 	unsigned int nr_named_sem, nr_named_msg;
+	unsigned int skip;		/* CKPT_SKIP_* */
 };
 
 struct ckpt_out {
@@ -65,7 +66,7 @@ struct ckpt_out {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ckpt [-v] [--tree] [--kill|--stop] [-o FILE] PID\n"
+		"usage: ckpt [-v] [--tree] [--kill|--stop] [--skip=CLASS,...] [-o FILE] PID\n"
 		"       ckpt migrate [-v] [--timeout S] [--tree] [--key FILE] PID --to DEST\n"
 		"       ckpt show [-v] [FILE|-]\n"
 		"       ckpt version\n"
@@ -79,6 +80,13 @@ static void usage(FILE *f)
 		"  -t, --tree         the process and all its descendants, in one\n"
 		"                     image, frozen together (restart recreates\n"
 		"                     the tree with every PID, group and session)\n"
+		"  --skip=CLASS,...   accept losing what CLASS names instead of a\n"
+		"                     refusal; 'ckpt show' and restart list it:\n"
+		"                     fds      descriptors of unsupported kinds\n"
+		"                              (sockets, io_uring, inotify, /dev/tty\n"
+		"                              ...): closed after restart\n"
+		"                     devmaps  device mappings: unmapped after\n"
+		"                              restart\n"
 		"  -v, --verbose      report the image size and time taken\n"
 		"  --sysv-ipc sem:ID,msg:ID,...\n"
 		"                     also save these SysV semaphore sets and\n"
@@ -129,6 +137,35 @@ static int parse_named(const char *list, struct ckpt_opts *o)
 	return 0;
 }
 
+/* "fds,devmaps" into CKPT_SKIP_* bits. */
+static int parse_skip(const char *arg, unsigned int *skip)
+{
+	static const struct {
+		const char *name;
+		unsigned int bit;
+	} classes[] = {
+		{ "fds", CKPT_SKIP_FDS },
+		{ "devmaps", CKPT_SKIP_DEVMAPS },
+	};
+	const char *p = arg;
+	size_t len, i;
+
+	while (*p) {
+		len = strcspn(p, ",");
+		for (i = 0; i < ARRAY_SIZE(classes); i++)
+			if (len == strlen(classes[i].name) &&
+			    !strncmp(p, classes[i].name, len))
+				break;
+		if (i == ARRAY_SIZE(classes))
+			return -1;
+		*skip |= classes[i].bit;
+		p += len;
+		if (*p == ',' && *++p == 0)
+			return -1;
+	}
+	return *skip ? 0 : -1;
+}
+
 static int parse_args(int argc, char **argv, struct ckpt_opts *o)
 {
 	static const struct option longopts[] = {
@@ -138,6 +175,7 @@ static int parse_args(int argc, char **argv, struct ckpt_opts *o)
 		{ "tree", no_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "sysv-ipc", required_argument, NULL, 'I' },
+		{ "skip", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -145,6 +183,11 @@ static int parse_args(int argc, char **argv, struct ckpt_opts *o)
 
 	while ((c = getopt_long(argc, argv, "+o:kstvh", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'S':
+			if (parse_skip(optarg, &o->skip))
+				return usage_error("bad --skip class, expected fds or devmaps",
+						   optarg);
+			break;
 		case 'o':
 			o->output = optarg;
 			break;
@@ -430,9 +473,22 @@ static void report_fd(const struct ckpt_checkpoint_args *a, int err)
 			  who, a->err_fd, name,
 			  (a->flags & CKPT_CHECKPOINT_TREE) ? "tree" :
 			  "process");
-	else
+	else if (err == -EOPNOTSUPP && !strcmp(name, "/dev/tty")) {
+		ckpt_fail(err, "cannot checkpoint %s: fd %d is /dev/tty, the controlling terminal by its alias, which restart does not reopen",
+			  who, a->err_fd);
+		ckpt_hint("open the terminal by its own path (/dev/pts/N), or --skip=fds to leave fd %d out (closed after restart)",
+			  a->err_fd);
+	} else if (err == -EOPNOTSUPP && (!strcmp(name, "/dev/ptmx") ||
+					  !strcmp(name, "/dev/pts/ptmx"))) {
+		ckpt_fail(err, "cannot checkpoint %s: fd %d (%s) is a pseudo-terminal master: pty pairs are not restored (only a slave whose master another process holds)",
+			  who, a->err_fd, name);
+		ckpt_hint("--skip=fds leaves it out (closed after restart)");
+	} else {
 		ckpt_fail(err, "cannot checkpoint %s: fd %d (%s) %s", who,
 			  a->err_fd, name, why_unsupported(err));
+		if (err == -EOPNOTSUPP && !(a->skip & CKPT_SKIP_FDS))
+			ckpt_hint("--skip=fds would leave such descriptors out (closed after restart)");
+	}
 }
 
 static void report_vma(const struct ckpt_checkpoint_args *a, int err)
@@ -1057,6 +1113,7 @@ static int checkpoint_ioctl(const struct ckpt_opts *o, int dev, int fd,
 		a->fd = fd;
 		pids[0] = o->pid;
 		n = 1;
+		a->skip = o->skip;
 		if (o->tree) {
 			n = 0;
 			err = list_tree(o->pid, pids, &n);
@@ -1140,6 +1197,9 @@ static int checkpoint(struct ckpt_opts *o)
 	close(dev);
 	if (close_output(&out, !!err) || err)
 		return CKPT_EXIT_FAILED;
+	if (a.nr_skipped)
+		ckpt_hint("left out %u object%s as --skip allows: see 'ckpt show'",
+			  a.nr_skipped, a.nr_skipped == 1 ? "" : "s");
 	if (o->verbose)
 		ckpt_hint("checkpointed %s%d: %llu bytes in %.3f s",
 			  o->tree ? "tree " : "", o->pid,

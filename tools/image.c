@@ -737,6 +737,14 @@ static int check_tcpstate(struct ckpt_image *img)
 	return 0;
 }
 
+/* A CPU-time clock: the process's own (pid 0) or a thread's (its TID). */
+static int ckpt_cpu_clock_ok(int32_t id)
+{
+	int32_t pid = ~(id >> 3);
+
+	return id < 0 && (id & 3) < 3 && ((id & 4) ? pid > 0 : pid == 0);
+}
+
 static int check_posix_timer(struct ckpt_image *img, uint32_t i,
 			     const struct ckpt_rec_posix_timer *pt)
 {
@@ -744,7 +752,10 @@ static int check_posix_timer(struct ckpt_image *img, uint32_t i,
 		return img_bad(img, "POSIX timer %u: ID %d not ascending in 0..%d",
 			       i, pt->id, CKPT_MAX_TIMER_ID);
 	if (pt->clockid != CLOCK_REALTIME && pt->clockid != CLOCK_MONOTONIC &&
-	    pt->clockid != CLOCK_BOOTTIME && pt->clockid != CLOCK_TAI)
+	    pt->clockid != CLOCK_BOOTTIME && pt->clockid != CLOCK_TAI &&
+	    pt->clockid != CLOCK_REALTIME_ALARM &&
+	    pt->clockid != CLOCK_BOOTTIME_ALARM &&
+	    !ckpt_cpu_clock_ok(pt->clockid))
 		return img_bad(img, "POSIX timer %d: clock %d", pt->id,
 			       pt->clockid);
 	if (pt->value_ns < 0 || pt->interval_ns < 0 || pt->reserved)
@@ -799,6 +810,42 @@ static int check_timers(struct ckpt_image *img)
 		if (err)
 			return err;
 	}
+	return 0;
+}
+
+static int check_attrs(struct ckpt_image *img)
+{
+	const struct ckpt_rec_attrs *a = img->payload;
+	const struct ckpt_rec_tty *t = (const void *)(a + 1);
+	uint32_t i;
+
+	if (a->flags & ~CKPT_ATTR_FLAGS_ALL || a->reserved[0] || a->reserved[1])
+		return img_bad(img, "flags 0x%x", a->flags);
+	if (a->nr_ttys > CKPT_MAX_TTYS ||
+	    img->rec.len != sizeof(*a) + (uint64_t)a->nr_ttys * sizeof(*t))
+		return img_bad(img, "%u terminals in %u bytes", a->nr_ttys,
+			       img->rec.len);
+	for (i = 0; i < a->nr_ttys; i++)
+		if ((i && t[i].fd <= t[i - 1].fd) || t[i].fd < 0 ||
+		    t[i].flags & ~CKPT_TTY_CTTY || t[i].reserved)
+			return img_bad(img, "terminal %u: fd %d flags 0x%x", i,
+				       t[i].fd, t[i].flags);
+	return 0;
+}
+
+static int check_skipped(struct ckpt_image *img)
+{
+	const struct ckpt_rec_skipped *s = img->payload;
+	uint32_t i, n = img->rec.len / sizeof(*s);
+
+	if (!n || img->rec.len % sizeof(*s) || n > CKPT_MAX_SKIPPED)
+		return img_bad(img, "length %u", img->rec.len);
+	for (i = 0; i < n; i++)
+		if ((s[i].class != CKPT_SKIPPED_FD &&
+		     s[i].class != CKPT_SKIPPED_VMA) ||
+		    !memchr(s[i].what, 0, sizeof(s[i].what)))
+			return img_bad(img, "entry %u: class %u", i,
+				       s[i].class);
 	return 0;
 }
 
@@ -1268,6 +1315,10 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 				0, 1, 1, check_sockdata },
 	[CKPT_REC_TCPSTATE] = { "TCPSTATE", sizeof(struct ckpt_rec_tcpstate),
 				1, 1, 1, check_tcpstate },
+	[CKPT_REC_ATTRS] = { "ATTRS", sizeof(struct ckpt_rec_attrs), 0, 0, 1,
+			     check_attrs },
+	[CKPT_REC_SKIPPED] = { "SKIPPED", sizeof(struct ckpt_rec_skipped),
+			       0, 0, 1, check_skipped },
 };
 
 /* ---- records ------------------------------------------------------ */

@@ -115,6 +115,7 @@ struct restart {
 	struct ckpt_restore_args prep;
 	int32_t *tids;
 	struct ckpt_rec_posix_timer *timers;
+	struct ckpt_rec_skipped *skipped;	/* left out (ckpt --skip) */
 	struct ckpt_restore_wait_args done;
 	struct child_msg msg;
 	struct child_ctx ctx;
@@ -382,7 +383,8 @@ static int child_make_timers(const struct child_ctx *c)
 			if (id > pt->id)
 				return -EEXIST;
 		}
-		if (!pt->value_ns)
+		/* CPU-time clocks: the module arms them once restored. */
+		if (!pt->value_ns || pt->clockid < 0)
 			continue;
 		its.it_value.tv_sec = pt->value_ns / 1000000000LL;
 		its.it_value.tv_nsec = pt->value_ns % 1000000000LL;
@@ -655,6 +657,14 @@ static void report_xfeatures(struct restart *r, int err)
 	struct ckpt_image img;
 	char names[512];
 
+	/* The module names the XSAVE features this CPU lacks. */
+	if (r->prep.err_addr) {
+		ckpt_xfeature_names(r->prep.err_addr, names, sizeof(names));
+		ckpt_fail(err, "cannot restore %s: the image uses CPU features (XSAVE state) this CPU lacks: %s",
+			  r->name, names);
+		ckpt_hint("restore it on a CPU with these features (see 'ckpt show' for the image's, /proc/cpuinfo for this CPU's)");
+		return;
+	}
 	ckpt_fail(err, "cannot restore %s: the image uses CPU features (XSAVE state) this CPU lacks",
 		  r->name);
 	if (!r->seekable || lseek(r->img, 0, SEEK_SET) ||
@@ -738,6 +748,20 @@ static void report_prepare(struct restart *r, int err)
 			  restore_why(err));
 		break;
 	case EPERM:
+		if (r->prep.err_type == CKPT_REC_ATTRS &&
+		    r->prep.err_object == CKPT_OBJ_VMA) {
+			ckpt_fail(err, "cannot restore %s: it locks memory (mlock, at 0x%llx and maybe more) beyond its RLIMIT_MEMLOCK, and you lack CAP_IPC_LOCK",
+				  r->name,
+				  (unsigned long long)r->prep.err_addr);
+			ckpt_hint("raise RLIMIT_MEMLOCK (ulimit -l) before the checkpoint, or run restart with CAP_IPC_LOCK");
+			break;
+		}
+		if (r->prep.err_type == CKPT_REC_ATTRS) {
+			ckpt_fail(err, "cannot restore %s: its securebits or PR_SET_IO_FLUSHER setting are not yours to give it",
+				  r->name);
+			ckpt_hint("run restart with CAP_SETPCAP (securebits) and CAP_SYS_RESOURCE (IO flusher)");
+			break;
+		}
 		ckpt_fail(err, "cannot restore %s: its credentials are not yours and you may not take them",
 			  r->name);
 		ckpt_hint("run restart as root (CAP_SETUID and CAP_SETGID)");
@@ -1093,6 +1117,26 @@ static int open_image(struct restart *r)
 	return 0;
 }
 
+/* What the checkpoint left out under --skip: the loss, said again. */
+static void report_skipped(const struct restart *r)
+{
+	uint32_t i, n = r->prep.nr_skipped;
+
+	for (i = 0; i < n && i < CKPT_MAX_SKIPPED; i++) {
+		const struct ckpt_rec_skipped *s = &r->skipped[i];
+
+		if (s->class == CKPT_SKIPPED_FD)
+			ckpt_hint("pid %d: fd %d (%.*s) was left out by ckpt --skip: it is closed",
+				  r->prep.pid, s->fd, (int)sizeof(s->what),
+				  s->what);
+		else
+			ckpt_hint("pid %d: mapping 0x%llx-0x%llx (%.*s) was left out by ckpt --skip: it is unmapped",
+				  r->prep.pid, (unsigned long long)s->start,
+				  (unsigned long long)s->end,
+				  (int)sizeof(s->what), s->what);
+	}
+}
+
 static int prepare(struct restart *r)
 {
 	memset(&r->prep, 0, sizeof(r->prep));
@@ -1108,8 +1152,15 @@ static int prepare(struct restart *r)
 		return -ENOMEM;
 	r->prep.timers = (uintptr_t)r->timers;
 	r->prep.timers_max = CKPT_MAX_POSIX_TIMERS;
+	if (!r->skipped)
+		r->skipped = calloc(CKPT_MAX_SKIPPED, sizeof(*r->skipped));
+	if (!r->skipped)
+		return -ENOMEM;
+	r->prep.skipped = (uintptr_t)r->skipped;
+	r->prep.skipped_max = CKPT_MAX_SKIPPED;
 	if (ioctl(r->dev, CKPT_IOC_RESTORE_PREPARE, &r->prep))
 		return -errno;
+	report_skipped(r);
 	return 0;
 }
 

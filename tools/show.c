@@ -605,12 +605,26 @@ static void show_itimer(const char *name, const char *what, int64_t left,
 
 static void show_posix_timers(const struct ckpt_rec_timers *t)
 {
+	static const char *const cpu_kind[] = { "user+system", "user",
+						"scheduler", "?" };
 	const struct ckpt_rec_posix_timer *pt = (const void *)(t + 1);
 	char sig[16];
 	uint32_t i;
 
 	for (i = 0; i < t->nr_posix; i++) {
-		printf("  POSIX timer %d: clock %d, ", pt[i].id, pt[i].clockid);
+		printf("  POSIX timer %d: clock %d", pt[i].id, pt[i].clockid);
+		if (pt[i].clockid < 0 && (pt[i].clockid & 4))
+			printf(" (%s CPU time of thread %d)",
+			       cpu_kind[pt[i].clockid & 3],
+			       (int)~(pt[i].clockid >> 3));
+		else if (pt[i].clockid < 0)
+			printf(" (%s CPU time of the process)",
+			       cpu_kind[pt[i].clockid & 3]);
+		else if (pt[i].clockid == CLOCK_REALTIME_ALARM)
+			printf(" (CLOCK_REALTIME_ALARM)");
+		else if (pt[i].clockid == CLOCK_BOOTTIME_ALARM)
+			printf(" (CLOCK_BOOTTIME_ALARM)");
+		printf(", ");
 		if (pt[i].notify == SIGEV_NONE)
 			printf("no signal");
 		else if (pt[i].tid)
@@ -691,6 +705,49 @@ static void show_pages(struct show *s)
 }
 
 /* ---- records ------------------------------------------------------ */
+
+static void show_attrs(const struct ckpt_image *img)
+{
+	static const struct flag_name attr_flags[] = {
+		{ CKPT_ATTR_MCL_FUTURE, "MCL_FUTURE" },
+		{ CKPT_ATTR_MCL_ONFAULT, "MCL_ONFAULT" },
+		{ CKPT_ATTR_THP_DISABLE, "THP_DISABLE" },
+		{ CKPT_ATTR_TSC_SIGSEGV, "TSC_SIGSEGV" },
+		{ CKPT_ATTR_IO_FLUSHER, "IO_FLUSHER" },
+		{ CKPT_ATTR_MCE_KILL, "MCE_KILL" },
+		{ CKPT_ATTR_MCE_EARLY, "MCE_KILL_EARLY" },
+	};
+	const struct ckpt_rec_attrs *a = img->payload;
+	const struct ckpt_rec_tty *t = (const void *)(a + 1);
+	uint32_t i;
+
+	printf("  flags ");
+	print_flags(a->flags, attr_flags, ARRAY_SIZE(attr_flags));
+	printf(" securebits 0x%x timer_slack %llu ns (default %llu ns) coredump_filter 0x%x\n",
+	       a->securebits, a->timer_slack_ns, a->default_timer_slack_ns,
+	       a->coredump_filter);
+	for (i = 0; i < a->nr_ttys; i++)
+		printf("  terminal fd %d%s: iflag 0%o oflag 0%o cflag 0%o lflag 0%o speed %u/%u window %ux%u\n",
+		       t[i].fd, t[i].flags & CKPT_TTY_CTTY ?
+		       " (controlling terminal)" : "", t[i].iflag, t[i].oflag,
+		       t[i].cflag, t[i].lflag, t[i].ispeed, t[i].ospeed,
+		       t[i].row, t[i].col);
+}
+
+static void show_skipped(const struct ckpt_image *img)
+{
+	const struct ckpt_rec_skipped *s = img->payload;
+	uint32_t i, n = img->rec.len / sizeof(*s);
+
+	for (i = 0; i < n; i++) {
+		if (s[i].class == CKPT_SKIPPED_FD)
+			printf("  skipped fd %d: %s (closed after restart)\n",
+			       s[i].fd, s[i].what);
+		else
+			printf("  skipped mapping 0x%llx-0x%llx: %s (unmapped after restart)\n",
+			       s[i].start, s[i].end, s[i].what);
+	}
+}
 
 static int show_record(struct show *s)
 {
@@ -891,6 +948,12 @@ static int show_record(struct show *s)
 			       t[i].flags & CKPT_TREE_ZOMBIE ? " zombie" : "");
 		break;
 	}
+	case CKPT_REC_ATTRS:
+		show_attrs(img);
+		break;
+	case CKPT_REC_SKIPPED:
+		show_skipped(img);
+		break;
 	case CKPT_REC_END:
 		printf("  %llu records before it, %llu pages, %" PRIu64 " bytes\n",
 		       ((const struct ckpt_rec_end *)p)->nr_records,

@@ -33,7 +33,7 @@ track "$ppid"
 wait_for 30 test -e p/ready || fail "itimer -p did not start"
 ckpt --kill -o img2 "$ppid" 2>err2
 st=$?
-[ "$st" -eq 1 ] || fail "ckpt of a process with a CPU-time POSIX timer exited $st, expected 1"
+[ "$st" -eq 1 ] || fail "ckpt of a process with a POSIX timer on another process's CPU clock exited $st, expected 1"
 expect_err EOPNOTSUPP err2 >/dev/null
 proc_alive "$ppid" || fail "the refused process did not survive"
 pass

@@ -1,7 +1,10 @@
 #!/bin/sh
 # 62-cpu-itimers: ITIMER_PROF and ITIMER_VIRTUAL are saved with the CPU
 # time they had left and their intervals (ckpt show lists them), and keep
-# firing as the restored process uses CPU time.
+# firing as the restored process uses CPU time.  Then POSIX timers on
+# CPU-time clocks (the process's, the main thread's, another thread's) and
+# on CLOCK_BOOTTIME_ALARM: same IDs and time left, each runs down with its
+# own clock only, the process one keeps firing (cputimers checks).
 # timeout: 180
 . "$(dirname "$0")/lib.sh"
 require_module
@@ -14,6 +17,18 @@ grep -q "ITIMER_PROF .* interval 0.050000000 s" show.out ||
 	fail "the image has no ITIMER_PROF every 50 ms"
 grep -q "ITIMER_VIRTUAL .* interval 0.050000000 s" show.out ||
 	fail "the image has no ITIMER_VIRTUAL every 50 ms"
+prog_restart
+prog_finish
+log "$(cat p.out)"
+
+mkdir posix && cd posix || fail "mkdir"
+TESTDIR=$(pwd)
+prog_start cputimers
+prog_checkpoint
+grep -q "(scheduler CPU time of the process), SIGRTMIN\|(scheduler CPU time of the process), SIG" show.out ||
+	fail "ckpt show has no timer on the process's CPU time"
+grep -q "(scheduler CPU time of thread [0-9]*)" show.out ||
+	fail "ckpt show has no timer on a thread's CPU time"
 prog_restart
 prog_finish
 log "$(cat p.out)"

@@ -6,9 +6,10 @@
  * Then: getitimer() shows the 0.4 s interval, and within 2.5 s at least 4
  * more SIGALRMs arrive (none at all if the timer was lost).  Exit 0 or 1.
  *
- * itimer -p DIR: holds a POSIX timer on a CPU-time clock instead
- * (timer_create(CLOCK_PROCESS_CPUTIME_ID)), writes DIR/ready and sleeps: a
- * checkpoint must refuse it (not saved yet).
+ * itimer -p DIR: holds a POSIX timer on another process's CPU-time clock
+ * instead (its parent's: clock_getcpuclockid(getppid())), writes
+ * DIR/ready and sleeps: a checkpoint must refuse it (it would watch
+ * whatever process has that PID after restart).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -43,9 +44,11 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "-p")) {
 		struct sigevent ev = { .sigev_notify = SIGEV_NONE };
+		clockid_t clk;
 		timer_t id;
 
-		if (timer_create(CLOCK_PROCESS_CPUTIME_ID, &ev, &id))
+		if (clock_getcpuclockid(getppid(), &clk) ||
+		    timer_create(clk, &ev, &id))
 			die("timer_create");
 		argv++;
 		argc--;

@@ -1421,3 +1421,56 @@ UNIT_TEST(image_tree_record_placement)
 	CHECK_EQ(r.type, CKPT_REC_TREE);
 	CHECK_STR(r.msg, "only the first of an image of several processes");
 }
+
+/* ATTRS (28) and SKIPPED (29): after SHMDATA, before PAGES, by rank. */
+static void to_attrs(struct ib_rec *r)
+{
+	struct ckpt_rec_attrs a = { .securebits = 0x10,
+				    .timer_slack_ns = 50000, .nr_ttys = 1 };
+	struct ckpt_rec_tty t = { .fd = 0, .row = 24, .col = 80 };
+
+	r->type = CKPT_REC_ATTRS;
+	r->len = sizeof(a) + sizeof(t);
+	memcpy(r->payload, &a, sizeof(a));
+	memcpy(r->payload + sizeof(a), &t, sizeof(t));
+}
+
+static void to_skipped(struct ib_rec *r)
+{
+	struct ckpt_rec_skipped s = { .class = CKPT_SKIPPED_FD, .fd = 7 };
+
+	strcpy(s.what, "anon_inode:inotify");
+	r->type = CKPT_REC_SKIPPED;
+	r->len = sizeof(s);
+	memcpy(r->payload, &s, sizeof(s));
+}
+
+static void to_skipped_bad(struct ib_rec *r)
+{
+	to_skipped(r);
+	((struct ckpt_rec_skipped *)r->payload)->class = 9;
+}
+
+UNIT_TEST(image_attrs_order)
+{
+	long off;
+	struct result r;
+
+	/* in place of TIMERS (optional): decodes */
+	r = mutate(CKPT_REC_TIMERS, 0, to_attrs, &off);
+	CHECK_EQ(r.err, 0);
+	r = mutate(CKPT_REC_TIMERS, 0, to_skipped, &off);
+	CHECK_EQ(r.err, 0);
+	r = mutate(CKPT_REC_TIMERS, 0, to_skipped_bad, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_EQ(r.type, CKPT_REC_SKIPPED);
+	/* in place of RESTART, with TIMERS after it: out of order */
+	r = mutate(CKPT_REC_RESTART, 0, to_attrs, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_EQ(r.type, CKPT_REC_TIMERS);
+	CHECK_STR(r.msg, "out of order after a ATTRS record");
+	CHECK_EQ(CKPT_REC_ORDER(CKPT_REC_SHMDATA) < CKPT_REC_ORDER(CKPT_REC_ATTRS),
+		 1);
+	CHECK_EQ(CKPT_REC_ORDER(CKPT_REC_SKIPPED) < CKPT_REC_ORDER(CKPT_REC_PAGES),
+		 1);
+}

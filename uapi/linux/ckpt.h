@@ -38,6 +38,9 @@
 #define CKPT_FEAT_PRECOPY	(1ULL << 6)	/* CKPT_CHECKPOINT_DIRTY_ONLY */
 #define CKPT_FEAT_SOCKETS	(1ULL << 7)	/* UNIX, TCP and UDP sockets
 						 * (CKPT_FILE_SOCKET) */
+#define CKPT_FEAT_ATTRS		(1ULL << 8)	/* mlock, securebits, prctl
+						 * state, terminal settings,
+						 * CKPT_SKIP_* */
 #define CKPT_FEAT_SYSV_SHM	(1ULL << 9)	/* SysV shared memory, threads
 						 * and POSIX timers in trees */
 #define CKPT_FEAT_SECCOMP	(1ULL << 11)	/* seccomp filters, strict mode */
@@ -97,6 +100,19 @@ struct ckpt_version {
 	 CKPT_CHECKPOINT_TREE | CKPT_CHECKPOINT_IPC_NS | \
 	 CKPT_CHECKPOINT_DIRTY_ONLY)
 
+/*
+ * struct ckpt_checkpoint_args.skip: losses the caller accepts instead of a
+ * refusal (ckpt --skip=CLASS).  What is left out is listed in the image's
+ * SKIPPED record.
+ */
+#define CKPT_SKIP_FDS		(1U << 0)  /* descriptors of kinds not
+					    * supported: left out, closed
+					    * after restart */
+#define CKPT_SKIP_DEVMAPS	(1U << 1)  /* mappings of devices (VM_IO,
+					    * VM_PFNMAP): left out, the range
+					    * unmapped after restart */
+#define CKPT_SKIP_ALL		(CKPT_SKIP_FDS | CKPT_SKIP_DEVMAPS)
+
 /* Processes in one tree checkpoint, at most. */
 #define CKPT_MAX_TREE		256
 
@@ -146,6 +162,8 @@ struct ckpt_version {
  *	with the first process's records; 0 for none
  * @ipc_len: their size, at most CKPT_SYSV_IPC_MAX (0 without @ipc_recs)
  * @reserved3: 0
+ * @skip: CKPT_SKIP_* (appended; a shorter struct means 0)
+ * @nr_skipped: out: objects left out under @skip (in all processes)
  *
  * The target (every process of the tree) is frozen while it is read and,
  * unless asked otherwise, resumes afterwards.  A failed checkpoint leaves
@@ -198,6 +216,8 @@ struct ckpt_checkpoint_args {
 	__u64 ipc_recs;
 	__u32 ipc_len;
 	__u32 reserved3;
+	__u32 skip;
+	__u32 nr_skipped;
 };
 
 /* ------------------------------------------------------------------ */
@@ -234,9 +254,16 @@ struct ckpt_checkpoint_args {
  * @timers_max: in: its length
  * @nr_timers: out: POSIX timers of the image, written to @timers.  The
  *	restoring process must create each with its ID, clock and sigevent,
- *	and arm it, before CKPT_IOC_RESTORE_TASK.  An image with timers is
+ *	and arm it, before CKPT_IOC_RESTORE_TASK; a timer on a CPU-time clock
+ *	(@clockid < 0) is created disarmed: the module arms it at the end
+ *	of the restore, so the restore's own CPU time is not charged to it.  An image with timers is
  *	refused (EOPNOTSUPP) when @timers cannot hold them all.
  * @image_flags: out: the image header's flags (CKPT_IMAGE_*)
+ * @skipped: in: user pointer to an array of @skipped_max
+ *	struct ckpt_rec_skipped, or 0 (appended fields)
+ * @skipped_max: in: its length
+ * @nr_skipped: out: objects the checkpoint left out (the image's SKIPPED
+ *	record), as many as fit written to @skipped
  *
  * Reads and validates the image header and the task's metadata records,
  * and keeps them with this open file of /dev/ckpt.  Nothing is changed.
@@ -282,6 +309,9 @@ struct ckpt_restore_args {
 	__u32 timers_max;
 	__u32 nr_timers;
 	__u64 image_flags;
+	__u64 skipped;
+	__u32 skipped_max;
+	__u32 nr_skipped;
 };
 
 /**
@@ -478,8 +508,8 @@ struct ckpt_pid_tombstone_args {
  *   TASK, GROUPS, FS, SIGACTIONS, MM, AUXV, VMA..., FILE..., REGS, XSTATE,
  *   RESTART?, RLIMITS?, SIGPENDING?, PIPEDATA..., TIMERS?, THREAD...,
  *   GHOSTDATA..., FDSTATE..., SHMEM..., SHMDATA..., SOCKET...,
- *   SOCKDATA..., TCPSTATE..., SYSVSHM..., SYSVDATA..., SYSVSEM...,
- *   SYSVMSG..., SECCOMP..., PAGES..., END
+ *   SOCKDATA..., TCPSTATE..., ATTRS?, SKIPPED?, SYSVSHM..., SYSVDATA...,
+ *   SYSVSEM..., SYSVMSG..., SECCOMP..., PAGES..., END
  * (SYSVSEM and SYSVMSG only in the first process's records.)  The types
  * numbered after TREE come between SHMDATA and PAGES, by number.
  * TASK, REGS, XSTATE and RESTART are the main thread's (the thread-group
@@ -567,6 +597,8 @@ struct ckpt_image_header {
 #define CKPT_REC_SOCKET		24	/* struct ckpt_rec_socket + address */
 #define CKPT_REC_SOCKDATA	25	/* struct ckpt_rec_sockdata + bytes */
 #define CKPT_REC_TCPSTATE	26	/* struct ckpt_rec_tcpstate */
+#define CKPT_REC_ATTRS		28	/* struct ckpt_rec_attrs + ttys */
+#define CKPT_REC_SKIPPED	29	/* struct ckpt_rec_skipped[] */
 /*
  * SysV IPC.  They come after SHMDATA and before PAGES in a task's records
  * (their numbers do not give their place: see CKPT_REC_ORDER).
@@ -945,8 +977,7 @@ struct ckpt_rec_sigpending {
  * time that was left, ITIMER_PROF and ITIMER_VIRTUAL with the CPU time
  * that was left.  The clocks let restart(1) put the process in a time
  * namespace whose offsets keep its CLOCK_MONOTONIC and CLOCK_BOOTTIME from
- * going back on a machine booted later.  POSIX timers on CPU-time or
- * alarm clocks are refused at checkpoint for now.
+ * going back on a machine booted later.
  */
 struct ckpt_rec_timers {
 	__s64 real_ns;
@@ -967,7 +998,13 @@ struct ckpt_rec_timers {
 /**
  * struct ckpt_rec_posix_timer - one POSIX timer (timer_create(2))
  * @id: its timer ID, at most CKPT_MAX_TIMER_ID
- * @clockid: CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME or CLOCK_TAI
+ * @clockid: CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_TAI,
+ *	CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM (CAP_WAKE_ALARM needed in
+ *	the image's credentials), or a CPU-time clock as clock_getcpuclockid
+ *	encodes it: the process's own (pid 0: ((~0) << 3) | which, i.e.
+ *	CLOCK_PROCESS_CPUTIME_ID's -6 for the scheduler clock) or one of its
+ *	threads' (((~tid) << 3) | 4 | which); which is 0 user+system, 1 user,
+ *	2 scheduler time
  * @notify: sigev_notify: SIGEV_SIGNAL, SIGEV_NONE or SIGEV_THREAD_ID
  *	(glibc's SIGEV_THREAD timers are SIGEV_THREAD_ID timers of its helper
  *	thread)
@@ -975,7 +1012,8 @@ struct ckpt_rec_timers {
  * @tid: the thread signalled with SIGEV_THREAD_ID, else 0
  * @reserved: 0
  * @value: sigev_value, as delivered in si_value
- * @value_ns: time to its next expiry, relative; 0 if it is disarmed
+ * @value_ns: time to its next expiry, relative (CPU time on a CPU-time
+ *	clock); 0 if it is disarmed
  * @interval_ns: its reload value, 0 for a one-shot
  *
  * A timer re-created by restart(1) gets its ID back and is armed with the
@@ -1505,6 +1543,104 @@ struct ckpt_rec_tree_task {
 	__s32 sid;
 	__u32 flags;
 	__u32 exit_code;
+};
+
+/* struct ckpt_rec_attrs.flags */
+#define CKPT_ATTR_MCL_FUTURE	(1U << 0)	/* mlockall(MCL_FUTURE) */
+#define CKPT_ATTR_MCL_ONFAULT	(1U << 1)	/* ... | MCL_ONFAULT */
+#define CKPT_ATTR_THP_DISABLE	(1U << 2)	/* PR_SET_THP_DISABLE */
+#define CKPT_ATTR_TSC_SIGSEGV	(1U << 3)	/* PR_SET_TSC PR_TSC_SIGSEGV */
+#define CKPT_ATTR_IO_FLUSHER	(1U << 4)	/* PR_SET_IO_FLUSHER */
+#define CKPT_ATTR_MCE_KILL	(1U << 5)	/* PR_MCE_KILL_SET: a policy */
+#define CKPT_ATTR_MCE_EARLY	(1U << 6)	/* ... PR_MCE_KILL_EARLY */
+#define CKPT_ATTR_FLAGS_ALL	0x7fU
+
+/* Terminals whose settings an image may hold. */
+#define CKPT_MAX_TTYS		64
+
+/**
+ * struct ckpt_rec_attrs - process attributes beyond the TASK record;
+ * @nr_ttys struct ckpt_rec_tty follow
+ * @flags: CKPT_ATTR_*
+ * @securebits: the main thread's securebits (SECBIT_* and their locks)
+ * @timer_slack_ns: the main thread's timer slack (PR_GET_TIMERSLACK)
+ * @default_timer_slack_ns: what PR_SET_TIMERSLACK 0 goes back to
+ * @coredump_filter: /proc/PID/coredump_filter bits
+ * @nr_ttys: terminals whose settings follow, in ascending fd
+ * @reserved: 0
+ *
+ * Written for every process.  Memory locks themselves are VMA flags
+ * (VM_LOCKED 0x2000, VM_LOCKONFAULT 0x8000000 in struct ckpt_rec_vma
+ * vm_flags); the restore locks them again after filling the pages.
+ */
+struct ckpt_rec_attrs {
+	__u32 flags;
+	__u32 securebits;
+	__u64 timer_slack_ns;
+	__u64 default_timer_slack_ns;
+	__u32 coredump_filter;
+	__u32 nr_ttys;
+	__u64 reserved[2];
+};
+
+/* struct ckpt_rec_tty.flags */
+#define CKPT_TTY_CTTY		(1U << 0)	/* the session's controlling
+						 * terminal, and the process
+						 * leads the session */
+
+#define CKPT_TTY_NCCS		19
+
+/**
+ * struct ckpt_rec_tty - settings of a terminal a FILE record reopens
+ * @fd: the FILE record (CKPT_FILE_CHR, a terminal; not CKPT_FD_SHARED)
+ * @flags: CKPT_TTY_*
+ * @iflag, @oflag, @cflag, @lflag, @line, @cc, @ispeed, @ospeed: its
+ *	termios, as struct termios2 (TCGETS2)
+ * @row, @col, @xpixel, @ypixel: its window size (TIOCGWINSZ)
+ * @reserved: 0
+ */
+struct ckpt_rec_tty {
+	__s32 fd;
+	__u32 flags;
+	__u32 iflag;
+	__u32 oflag;
+	__u32 cflag;
+	__u32 lflag;
+	__u8 line;
+	__u8 cc[CKPT_TTY_NCCS];
+	__u32 ispeed;
+	__u32 ospeed;
+	__u16 row;
+	__u16 col;
+	__u16 xpixel;
+	__u16 ypixel;
+	__u32 reserved;
+};
+
+/* struct ckpt_rec_skipped.class */
+#define CKPT_SKIPPED_FD		1	/* @fd, a descriptor (CKPT_SKIP_FDS) */
+#define CKPT_SKIPPED_VMA	2	/* @start..@end (CKPT_SKIP_DEVMAPS) */
+
+#define CKPT_SKIPPED_WHAT	64
+#define CKPT_MAX_SKIPPED	512	/* one record */
+
+/**
+ * struct ckpt_rec_skipped - one object a checkpoint left out (--skip)
+ * @class: CKPT_SKIPPED_*
+ * @fd: the descriptor (CKPT_SKIPPED_FD), else -1
+ * @start, @end: the mapping (CKPT_SKIPPED_VMA), else 0
+ * @what: what it was, for people (a path, "anon_inode:inotify",
+ *	"socket:[1234]"), NUL-terminated
+ *
+ * CKPT_REC_SKIPPED lists them all; a restore leaves each out (the fd
+ * closed, the range unmapped) and tells the tool.
+ */
+struct ckpt_rec_skipped {
+	__u32 class;
+	__s32 fd;
+	__u64 start;
+	__u64 end;
+	char what[CKPT_SKIPPED_WHAT];
 };
 
 /**

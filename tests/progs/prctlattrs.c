@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * prctlattrs DIR [user]: prctl state that must survive restart.
+ *
+ * As root: securebits SECBIT_NOROOT|SECBIT_NOROOT_LOCKED|SECBIT_KEEP_CAPS|
+ * SECBIT_NO_CAP_AMBIENT_RAISE, timer slack 123457 ns, PR_SET_THP_DISABLE,
+ * PR_SET_TSC PR_TSC_SIGSEGV, PR_MCE_KILL_EARLY, PR_SET_IO_FLUSHER and
+ * coredump_filter 0x7b.  With "user": securebits SECBIT_NOROOT only, then
+ * it becomes uid/gid 1000 (a restore by uid 1000, who may not set that
+ * bit, must be refused), and no IO flusher.
+ * Then DIR/ready, wait for DIR/go, and check every one of them.  Prints
+ * "all checks passed" (exit 0), or exits 1 naming the check.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <grp.h>
+#include <sys/prctl.h>
+#include <linux/securebits.h>
+#include "common.h"
+
+#ifndef PR_SET_IO_FLUSHER
+#define PR_SET_IO_FLUSHER	57
+#define PR_GET_IO_FLUSHER	58
+#endif
+
+#define SLACK	123457UL
+
+static void die(const char *what)
+{
+	fprintf(stderr, "prctlattrs: %s (errno %d)\n", what, errno);
+	exit(1);
+}
+
+static void expect(long got, long want, const char *what)
+{
+	if (got != want) {
+		fprintf(stderr, "prctlattrs: %s is %ld (0x%lx), expected %ld (0x%lx)\n",
+			what, got, got, want, want);
+		exit(1);
+	}
+}
+
+static long coredump_filter(void)
+{
+	char buf[32] = "";
+	int fd = open("/proc/self/coredump_filter", O_RDONLY);
+
+	if (fd < 0 || read(fd, buf, sizeof(buf) - 1) <= 0)
+		die("read coredump_filter");
+	close(fd);
+	return strtol(buf, NULL, 16);
+}
+
+int main(int argc, char **argv)
+{
+	int user = argc > 2 && !strcmp(argv[2], "user");
+	long bits = user ? SECBIT_NOROOT :
+		    SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_KEEP_CAPS |
+		    SECBIT_NO_CAP_AMBIENT_RAISE;
+	int tsc, fd;
+
+	if (argc < 2)
+		return 2;
+	close_extra_fds();
+	if (prctl(PR_SET_SECUREBITS, bits, 0, 0, 0))
+		die("PR_SET_SECUREBITS");
+	if (prctl(PR_SET_TIMERSLACK, SLACK, 0, 0, 0))
+		die("PR_SET_TIMERSLACK");
+	if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0))
+		die("PR_SET_THP_DISABLE");
+	if (prctl(PR_MCE_KILL, PR_MCE_KILL_SET, PR_MCE_KILL_EARLY, 0, 0))
+		die("PR_MCE_KILL");
+	if (!user && prctl(PR_SET_IO_FLUSHER, 1, 0, 0, 0))
+		die("PR_SET_IO_FLUSHER");
+	fd = open("/proc/self/coredump_filter", O_WRONLY);
+	if (fd < 0 || write(fd, "0x7b", 4) != 4)
+		die("write coredump_filter");
+	close(fd);
+	if (user && (setgroups(0, NULL) || setresgid(1000, 1000, 1000) ||
+		     setresuid(1000, 1000, 1000)))
+		die("become uid 1000");
+	/* rdtsc now faults: only system calls until it is enabled again */
+	if (prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0))
+		die("PR_SET_TSC");
+	if (announce_ready(argv[1]))
+		die("announce_ready");
+	wait_for_go(argv[1]);
+
+	if (prctl(PR_GET_TSC, &tsc, 0, 0, 0))
+		die("PR_GET_TSC");
+	if (prctl(PR_SET_TSC, PR_TSC_ENABLE, 0, 0, 0))
+		die("PR_SET_TSC enable");
+	expect(tsc, PR_TSC_SIGSEGV, "PR_GET_TSC");
+	expect(prctl(PR_GET_SECUREBITS, 0, 0, 0, 0), bits, "securebits");
+	expect(prctl(PR_GET_KEEPCAPS, 0, 0, 0, 0), !user, "PR_GET_KEEPCAPS");
+	expect(prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0), SLACK, "timer slack");
+	expect(prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0), 1, "PR_GET_THP_DISABLE");
+	expect(prctl(PR_MCE_KILL_GET, 0, 0, 0, 0), PR_MCE_KILL_EARLY,
+	       "PR_MCE_KILL_GET");
+	if (!user)	/* reading it needs CAP_SYS_RESOURCE too */
+		expect(prctl(PR_GET_IO_FLUSHER, 0, 0, 0, 0), 1,
+		       "PR_GET_IO_FLUSHER");
+	expect(coredump_filter(), 0x7b, "coredump_filter");
+	/* the default slack is what PR_SET_TIMERSLACK 0 returns to */
+	if (prctl(PR_SET_TIMERSLACK, 0, 0, 0, 0))
+		die("PR_SET_TIMERSLACK 0");
+	expect(prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0), 50000,
+	       "the default timer slack");
+	printf("prctlattrs: all checks passed\n");
+	return 0;
+}
