@@ -54,10 +54,10 @@ check-nodes: all progs
 
 # make demo: a service migrated between two co-located Xen domUs over the
 # xen_vsock transport, same PID, with timings (Xen + dom0 + two PV domUs
-# under QEMU; tests/xen).  MIGRATE_OPTS are added to its 'ckpt migrate',
-# e.g. make demo MIGRATE_OPTS=--live.  make demo-guest: the single-guest
+# under QEMU; tests/xen).  MIGRATE_OPTS (default --live: pre-copy) go to
+# its 'ckpt migrate', e.g. make demo MIGRATE_OPTS= for stop-and-copy.  make demo-guest: the single-guest
 # demo (checkpoint/restart, then a migration over TCP).
-MIGRATE_OPTS ?=
+MIGRATE_OPTS ?= --live
 demo:
 	XVT_MODE=demo XVT_MIGOPTS="$(MIGRATE_OPTS)" tests/xen/check.sh
 

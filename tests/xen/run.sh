@@ -15,8 +15,10 @@ big=${XVT_BIG_MB:-256}
 accel=${QEMU_ACCEL:-tcg}
 mode=${XVT_MODE:-test}	# test, bench (make bench-xen) or demo (make demo)
 # make demo: options for its 'ckpt migrate' (MIGRATE_OPTS), commas for
-# spaces on the kernel command lines
+# spaces on the kernel command lines; -initrd separates its modules with
+# commas, so they are doubled there (QEMU's escape)
 migopts=$(tr ' ' ',' <<<"${XVT_MIGOPTS:-}")
+migopts=${migopts//,/,,}
 
 start=$(date +%s)
 qemu=(qemu-system-x86_64 -accel "$accel" -cpu qemu64,+rdrand -m 1280 -smp 2
