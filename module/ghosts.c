@@ -88,40 +88,6 @@ void ckpt_ghosts_destroy(struct ckpt_dump *d)
 	ckpt_files_once_destroy(&d->ghosts);
 }
 
-static int ckpt_dump_ghost(struct ckpt_dump *d, unsigned long ino,
-			   struct file *f)
-{
-	struct ckpt_rec_ghostdata *gd = ckpt_rec_payload(&d->out);
-	void *buf = gd + 1;
-	loff_t size = i_size_read(file_inode(f)), pos = 0;
-	struct file *rf;
-	ssize_t n = 0;
-	int err = 0;
-
-	/* A reader of our own: the process's file may be write-only. */
-	rf = dentry_open(&f->f_path, O_RDONLY | O_LARGEFILE, current_cred());
-	if (IS_ERR(rf))
-		return PTR_ERR(rf);
-	while (pos < size && !err) {
-		loff_t at = pos;
-
-		n = kernel_read(rf, buf, min_t(loff_t, size - pos,
-					      CKPT_GHOST_CHUNK), &pos);
-		if (n <= 0) {
-			err = n;
-			break;
-		}
-		if (!memchr_inv(buf, 0, n))
-			continue;	/* a hole, or zeros: read back as such */
-		gd->ino = ino;
-		gd->offset = at;
-		err = ckpt_write_payload(&d->out, CKPT_REC_GHOSTDATA,
-					 sizeof(*gd) + n);
-	}
-	fput(rf);
-	return err;
-}
-
 int ckpt_dump_ghosts(struct ckpt_dump *d)
 {
 	struct file *f;
@@ -129,7 +95,8 @@ int ckpt_dump_ghosts(struct ckpt_dump *d)
 	int err;
 
 	xa_for_each(&d->ghosts, ino, f) {
-		err = ckpt_dump_ghost(d, ino, f);
+		err = ckpt_write_file_data(&d->out, CKPT_REC_GHOSTDATA, ino, f,
+					   CKPT_GHOST_CHUNK);
 		if (err)
 			return ckpt_fail(&d->err, CKPT_OBJ_FD, err);
 	}

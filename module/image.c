@@ -13,6 +13,7 @@
  * and their checksum is verified on the data as it landed.
  */
 #include <linux/fs.h>
+#include <linux/file.h>
 #include <linux/bvec.h>
 #include <linux/highmem.h>
 #include <linux/uio.h>
@@ -157,6 +158,55 @@ int ckpt_write_payload(struct ckpt_out *out, u32 type, size_t len)
 	h->csum = ckpt_csum2(out->buf, total, NULL, 0);
 	out->nr_records++;
 	return ckpt_write_all(out, out->buf, total);
+}
+
+/*
+ * Write @f's contents as records of @type: each a 16-byte head laid out
+ * as struct ckpt_rec_shmdata (@id, then the piece's offset; for SYSVDATA
+ * an id of 32 bits and a zero reserved field, the same bytes) and a piece
+ * of at most @chunk bytes.  Pieces of zeros are left out (a hole, or
+ * zeros: they read back as such).  Read through a file of our own: the
+ * process's may be write-only.
+ */
+int ckpt_write_file_data(struct ckpt_out *out, u32 type, u64 id,
+			 struct file *f, size_t chunk)
+{
+	struct ckpt_rec_shmdata *sd = ckpt_rec_payload(out);
+	void *buf = sd + 1;
+	loff_t size = i_size_read(file_inode(f)), pos = 0;
+	struct file *rf;
+	int err = 0;
+
+	BUILD_BUG_ON(sizeof(struct ckpt_rec_ghostdata) != sizeof(*sd) ||
+		     sizeof(struct ckpt_rec_sysvdata) != sizeof(*sd) ||
+		     offsetof(struct ckpt_rec_ghostdata, offset) !=
+		     offsetof(struct ckpt_rec_shmdata, offset) ||
+		     offsetof(struct ckpt_rec_sysvdata, offset) !=
+		     offsetof(struct ckpt_rec_shmdata, offset));
+	if (WARN_ON_ONCE(sizeof(*sd) + chunk > CKPT_REC_MAX_META))
+		return -EINVAL;
+	rf = dentry_open(&f->f_path, O_RDONLY | O_LARGEFILE, current_cred());
+	if (IS_ERR(rf))
+		return PTR_ERR(rf);
+	while (pos < size && !err) {
+		loff_t at = pos;
+		ssize_t n = kernel_read(rf, buf, min_t(loff_t, size - pos,
+						       chunk), &pos);
+
+		if (n <= 0) {
+			err = n;	/* 0: it shrank meanwhile */
+			break;
+		}
+		if (!memchr_inv(buf, 0, n))
+			continue;
+		sd->id = id;
+		sd->offset = at;
+		err = ckpt_write_payload(out, type, sizeof(*sd) + n);
+		if (!err && fatal_signal_pending(current))
+			err = -EINTR;
+	}
+	fput(rf);
+	return err;
 }
 
 int ckpt_write_rec2(struct ckpt_out *out, u32 type, const void *data,

@@ -88,41 +88,6 @@ static int ckpt_dump_shmem_rec(struct ckpt_dump *d, unsigned long ino,
 			       s.name_len);
 }
 
-static int ckpt_dump_shmem_data(struct ckpt_dump *d, unsigned long ino,
-				struct file *f)
-{
-	struct ckpt_rec_shmdata *sd = ckpt_rec_payload(&d->out);
-	void *buf = sd + 1;
-	loff_t size = i_size_read(file_inode(f)), pos = 0;
-	struct file *rf;
-	int err = 0;
-
-	/* A reader of our own: the process's may be write-only or none. */
-	rf = dentry_open(&f->f_path, O_RDONLY | O_LARGEFILE, current_cred());
-	if (IS_ERR(rf))
-		return PTR_ERR(rf);
-	while (pos < size && !err) {
-		loff_t at = pos;
-		ssize_t n = kernel_read(rf, buf, min_t(loff_t, size - pos,
-						       CKPT_SHM_CHUNK), &pos);
-
-		if (n <= 0) {
-			err = n ? n : -EIO;
-			break;
-		}
-		if (!memchr_inv(buf, 0, n))
-			continue;
-		sd->id = ino;
-		sd->offset = at;
-		err = ckpt_write_payload(&d->out, CKPT_REC_SHMDATA,
-					 sizeof(*sd) + n);
-		if (!err && fatal_signal_pending(current))
-			err = -EINTR;
-	}
-	fput(rf);
-	return err;
-}
-
 /* All SHMEM records (ascending id), then every object's contents. */
 int ckpt_dump_shmems(struct ckpt_dump *d)
 {
@@ -136,7 +101,8 @@ int ckpt_dump_shmems(struct ckpt_dump *d)
 			return err;
 	}
 	xa_for_each(&d->shmems, ino, f) {
-		err = ckpt_dump_shmem_data(d, ino, f);
+		err = ckpt_write_file_data(&d->out, CKPT_REC_SHMDATA, ino, f,
+					   CKPT_SHM_CHUNK);
 		if (err)
 			return err;
 	}

@@ -121,42 +121,6 @@ static int ckpt_sysvshm_rec(unsigned long id, struct file *f,
 	return err;
 }
 
-static int ckpt_dump_sysvdata(struct ckpt_dump *d, unsigned long id,
-			      struct file *f)
-{
-	struct ckpt_rec_sysvdata *sd = ckpt_rec_payload(&d->out);
-	void *buf = sd + 1;
-	loff_t size = i_size_read(file_inode(f)), pos = 0;
-	struct file *rf;
-	int err = 0;
-
-	/* A reader of our own, on the segment's tmpfs file. */
-	rf = dentry_open(&f->f_path, O_RDONLY | O_LARGEFILE, current_cred());
-	if (IS_ERR(rf))
-		return PTR_ERR(rf);
-	while (pos < size && !err) {
-		loff_t at = pos;
-		ssize_t n = kernel_read(rf, buf, min_t(loff_t, size - pos,
-						       CKPT_SYSV_CHUNK), &pos);
-
-		if (n <= 0) {
-			err = n ? n : -EIO;
-			break;
-		}
-		if (!memchr_inv(buf, 0, n))
-			continue;
-		memset(sd, 0, sizeof(*sd));
-		sd->id = id;
-		sd->offset = at;
-		err = ckpt_write_payload(&d->out, CKPT_REC_SYSVDATA,
-					 sizeof(*sd) + n);
-		if (!err && fatal_signal_pending(current))
-			err = -EINTR;
-	}
-	fput(rf);
-	return err;
-}
-
 /*
  * A SYSVSEM or SYSVMSG payload, as the caller of CKPT_IOC_CHECKPOINT gave
  * it or a restore reads it: well formed (restart(1) uses the contents).
@@ -244,7 +208,8 @@ int ckpt_dump_sysvshm(struct ckpt_dump *d)
 			goto out;
 	}
 	xa_for_each(&d->sysv_todo, id, f) {
-		err = ckpt_dump_sysvdata(d, id, f);
+		err = ckpt_write_file_data(&d->out, CKPT_REC_SYSVDATA, id, f,
+					   CKPT_SYSV_CHUNK);
 		if (err)
 			goto out;
 	}
