@@ -161,6 +161,24 @@ int ckpt_write_payload(struct ckpt_out *out, u32 type, size_t len)
 }
 
 /*
+ * Write @len bytes of @buf as records of @type, each @head (@head_len
+ * bytes) and a piece of at most @chunk bytes.
+ */
+int ckpt_write_pieces(struct ckpt_out *out, u32 type, const void *head,
+		      size_t head_len, const void *buf, size_t len,
+		      size_t chunk)
+{
+	size_t off, n;
+	int err = 0;
+
+	for (off = 0; off < len && !err; off += n) {
+		n = min(len - off, chunk);
+		err = ckpt_write_rec2(out, type, head, head_len, buf + off, n);
+	}
+	return err;
+}
+
+/*
  * Write @f's contents as records of @type: each a 16-byte head laid out
  * as struct ckpt_rec_shmdata (@id, then the piece's offset; for SYSVDATA
  * an id of 32 bits and a zero reserved field, the same bytes) and a piece

@@ -134,15 +134,9 @@ static int ckpt_write_pipedata(struct ckpt_dump *d, u64 ino, const void *buf,
 			       size_t len)
 {
 	struct ckpt_rec_pipedata pd = { .ino = ino };
-	size_t off, n;
-	int err = 0;
 
-	for (off = 0; off < len && !err; off += n) {
-		n = min_t(size_t, len - off, CKPT_PIPE_CHUNK);
-		err = ckpt_write_rec2(&d->out, CKPT_REC_PIPEDATA, &pd,
-				      sizeof(pd), buf + off, n);
-	}
-	return err;
+	return ckpt_write_pieces(&d->out, CKPT_REC_PIPEDATA, &pd, sizeof(pd),
+				 buf, len, CKPT_PIPE_CHUNK);
 }
 
 static int ckpt_dump_pipe(struct ckpt_dump *d, unsigned long ino,

@@ -635,15 +635,9 @@ static int ckpt_write_tcpdata(struct ckpt_dump *d, unsigned long ino,
 			      const void *buf, u32 len, u32 flags)
 {
 	struct ckpt_rec_sockdata sd = { .id = ino, .flags = flags };
-	u32 off, n;
-	int err = 0;
 
-	for (off = 0; off < len && !err; off += n) {
-		n = min_t(u32, len - off, CKPT_SOCK_CHUNK);
-		err = ckpt_write_rec2(&d->out, CKPT_REC_SOCKDATA, &sd,
-				      sizeof(sd), buf + off, n);
-	}
-	return err;
+	return ckpt_write_pieces(&d->out, CKPT_REC_SOCKDATA, &sd, sizeof(sd),
+				 buf, len, CKPT_SOCK_CHUNK);
 }
 
 /* An established TCP connection: its queues now, its state kept in @p. */

@@ -988,6 +988,26 @@ static int ipc_stop_all(const int32_t *pids, unsigned int n, int sig)
 	return -EBUSY;
 }
 
+/* The process, or the tree's members, into @pids; all SIGSTOPped. */
+static int ipc_stop_members(struct ckpt_opts *o, int32_t *pids,
+			    unsigned int *n, const char *why)
+{
+	int err;
+
+	*n = 0;
+	err = o->tree ? list_tree(o->pid, pids, n) : 0;
+	if (!o->tree) {
+		pids[0] = o->pid;
+		*n = 1;
+	}
+	if (!err)
+		err = ipc_stop_all(pids, *n, SIGSTOP);
+	if (err)
+		ckpt_fail(err, "cannot checkpoint %s%d: stopping its processes to save %s failed: %s",
+			  o->tree ? "tree " : "", o->pid, why, strerror(-err));
+	return err;
+}
+
 /*
  * --sysv-ipc in our own namespace: stop the processes, read the objects
  * named.  As ipc_ns_prepare().
@@ -1002,19 +1022,9 @@ static int ipc_named_prepare(struct ckpt_opts *o, int32_t *pids,
 
 	if (!o->nr_named_sem && !o->nr_named_msg)
 		return 1;
-	*n = 0;
-	err = o->tree ? list_tree(o->pid, pids, n) : 0;
-	if (!o->tree) {
-		pids[0] = o->pid;
-		*n = 1;
-	}
-	if (!err)
-		err = ipc_stop_all(pids, *n, SIGSTOP);
-	if (err) {
-		ckpt_fail(err, "cannot checkpoint %s%d: stopping its processes to save the SysV objects named failed: %s",
-			  o->tree ? "tree " : "", o->pid, strerror(-err));
+	err = ipc_stop_members(o, pids, n, "the SysV objects named");
+	if (err)
 		return err;
-	}
 	buf = malloc(sizeof(long) + IPC_MSG_BUF);
 	if (!buf)
 		err = -ENOMEM;
@@ -1057,19 +1067,9 @@ static int ipc_ns_prepare(struct ckpt_opts *o, int32_t *pids,
 		return 1;
 	if (mine == theirs)
 		return ipc_named_prepare(o, pids, n);
-	*n = 0;
-	err = o->tree ? list_tree(o->pid, pids, n) : 0;
-	if (!o->tree) {
-		pids[0] = o->pid;
-		*n = 1;
-	}
-	if (!err)
-		err = ipc_stop_all(pids, *n, SIGSTOP);
-	if (err) {
-		ckpt_fail(err, "cannot checkpoint %s%d: stopping its processes to save their IPC namespace failed: %s",
-			  o->tree ? "tree " : "", o->pid, strerror(-err));
+	err = ipc_stop_members(o, pids, n, "their IPC namespace");
+	if (err)
 		return err;
-	}
 	o->ipc_ns = 1;
 	snprintf(path, sizeof(path), "/proc/%d/ns/ipc", (int)o->pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
