@@ -26,7 +26,12 @@ restart --wait img </dev/null >restart.out 2>restart.err &
 R=$!
 track "$R"
 wait_for 30 proc_alive "$P" || fail "the parent $P did not come back: $(cat restart.err)"
-[ "$(proc_state "$C")" = Z ] || fail "the child $C is not a zombie after restart: '$(proc_state "$C")'"
+# the parent is made first, then its children: wait for the zombie
+is_zombie() {
+	[ "$(proc_state "$1")" = Z ]
+}
+wait_for 30 is_zombie "$C" ||
+	fail "the child $C is not a zombie after restart: '$(proc_state "$C")'"
 [ "$(proc_field "$C" 4)" = "$P" ] || fail "the zombie's parent is $(proc_field "$C" 4), not $P"
 touch go
 wait "$R"

@@ -30,7 +30,11 @@ wait_for 10 proc_alive "$sp" || fail "spin did not start"
 ckpt -o img "$sp" 2>ckpt.err || fail "ckpt: $(cat ckpt.err)"
 size=$(wc -c <img)
 ckpt -o /dev/full "$sp" 2>full.err && fail "checkpoint to /dev/full succeeded"
-wait_for 90 test "$(wc -l <mon.out)" -ge 9 || fail "monitor saw $(($(wc -l <mon.out) - 1)) events, expected 8: $(tr '\n' '|' <mon.out)"
+# (a function: wait_for must count the lines again each time)
+mon_lines_ge() {
+	[ "$(wc -l <mon.out)" -ge "$1" ]
+}
+wait_for 90 mon_lines_ge 9 || fail "monitor saw $(($(wc -l <mon.out) - 1)) events, expected 8: $(tr '\n' '|' <mon.out)"
 wait "$mon" || fail "monitor -n 8 exited $?"
 sed -n '2,$p' mon.out >ev.out
 log "events: $(tr '\n' '|' <ev.out)"
