@@ -198,6 +198,7 @@ int ckpt_write_rec2(struct ckpt_out *out, u32 type, const void *data,
 /* Payload is filled by the caller at out->buf + sizeof(rec_header). */
 void *ckpt_rec_payload(struct ckpt_out *out);
 int ckpt_write_payload(struct ckpt_out *out, u32 type, size_t len);
+struct file *ckpt_next_file(struct task_struct *t, unsigned int *fd);
 int ckpt_write_pieces(struct ckpt_out *out, u32 type, const void *head,
 		      size_t head_len, const void *buf, size_t len,
 		      size_t chunk);

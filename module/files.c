@@ -271,24 +271,34 @@ static bool ckpt_fd_cloexec(struct task_struct *t, unsigned int fd)
 	return ret;
 }
 
-int ckpt_dump_files(struct ckpt_dump *d)
+/*
+ * The open file of @t at the lowest fd from *@fd on, with a reference,
+ * and that fd in *@fd; NULL past the last.  The lookup takes no reference
+ * itself: a file being closed meanwhile is skipped.
+ */
+struct file *ckpt_next_file(struct task_struct *t, unsigned int *fd)
 {
-	struct ckpt_shared shared;
-	unsigned int fd = 0;
 	struct file *f;
-	int err = 0;
 
-	for (;; fd++) {
+	for (;; (*fd)++) {
 		rcu_read_lock();
-		f = task_lookup_next_fd_rcu(d->task, &fd);
-		/* The lookup takes no reference; a closing file is skipped. */
+		f = task_lookup_next_fd_rcu(t, fd);
 		if (f && !get_file_rcu(f))
 			f = ERR_PTR(-EAGAIN);
 		rcu_read_unlock();
-		if (!f)
-			break;
-		if (IS_ERR(f))
-			continue;
+		if (!IS_ERR(f))
+			return f;
+	}
+}
+
+int ckpt_dump_files(struct ckpt_dump *d)
+{
+	struct ckpt_shared shared;
+	unsigned int fd;
+	struct file *f;
+	int err = 0;
+
+	for (fd = 0; (f = ckpt_next_file(d->task, &fd)); fd++) {
 		/* --skip=fds: a kind not supported is left out (attrs.c). */
 		if ((d->skip & CKPT_SKIP_FDS) && ckpt_file_kind(f) < 0) {
 			err = ckpt_skip_fd(d, f, fd);

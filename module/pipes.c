@@ -230,16 +230,8 @@ int ckpt_scan_pipes(struct ckpt_dump *d)
 
 	for (i = 0; i < d->nr_members && !err; i++) {
 		d->member = i;
-		for (fd = 0; !err; fd++) {
-			rcu_read_lock();
-			f = task_lookup_next_fd_rcu(d->members[i].task, &fd);
-			if (f && !get_file_rcu(f))
-				f = ERR_PTR(-EAGAIN);
-			rcu_read_unlock();
-			if (!f)
-				break;
-			if (IS_ERR(f))
-				continue;
+		for (fd = 0; !err &&
+		     (f = ckpt_next_file(d->members[i].task, &fd)); fd++) {
 			if (S_ISFIFO(file_inode(f)->i_mode) &&
 			    file_inode(f)->i_sb->s_magic == PIPEFS_MAGIC) {
 				p = ckpt_see_pipe(d, f, fd);

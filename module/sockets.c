@@ -302,16 +302,8 @@ int ckpt_scan_socks(struct ckpt_dump *d)
 		d->member = i;
 		if (d->members[i].zombie)
 			continue;
-		for (fd = 0; !err; fd++) {
-			rcu_read_lock();
-			f = task_lookup_next_fd_rcu(d->members[i].task, &fd);
-			if (f && !get_file_rcu(f))
-				f = ERR_PTR(-EAGAIN);
-			rcu_read_unlock();
-			if (!f)
-				break;
-			if (IS_ERR(f))
-				continue;
+		for (fd = 0; !err &&
+		     (f = ckpt_next_file(d->members[i].task, &fd)); fd++) {
 			if (S_ISSOCK(file_inode(f)->i_mode)) {
 				err = ckpt_see_sock(d, f, fd);
 				if (err) {
