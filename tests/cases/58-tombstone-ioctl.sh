@@ -1,5 +1,5 @@
 #!/bin/sh
-# 58-pidrange-tombstone-ioctl: CKPT_IOC_PID_TOMBSTONE, what 'ckpt migrate'
+# 58-tombstone-ioctl: CKPT_IOC_PID_TOMBSTONE, what 'ckpt migrate'
 # calls on the source node to keep an emigrant's PID.  Without a range:
 # ENXIO.  In a PID namespace with the range [600,700): a live process's
 # PID is tombstoned (pending while it lives), a second time is EEXIST;
