@@ -509,13 +509,19 @@ static int ckpt_read_timers(struct task_struct *t, struct sighand_struct *sh,
 static void ckpt_read_clocks(struct task_struct *t, struct ckpt_rec_timers *tm)
 {
 	struct timens_offsets off = {};
+	u64 mono = ktime_get_ns(), raw = ktime_get_raw_ns();
+	/*
+	 * A time namespace offsets CLOCK_MONOTONIC_RAW by the monotonic
+	 * offset too: the later of the two, so that neither goes back.
+	 */
+	u64 ahead = raw > mono ? raw - mono : 0;
 
 	task_lock(t);
 	if (t->nsproxy)
 		off = t->nsproxy->time_ns->offsets;
 	task_unlock(t);
-	tm->monotonic_ns = ktime_get_ns() + timespec64_to_ns(&off.monotonic);
-	tm->boottime_ns = ktime_get_boottime_ns() +
+	tm->monotonic_ns = mono + ahead + timespec64_to_ns(&off.monotonic);
+	tm->boottime_ns = ktime_get_boottime_ns() + ahead +
 			  timespec64_to_ns(&off.boottime);
 }
 

@@ -1581,14 +1581,17 @@ static void offset_line(char *buf, size_t size, const char *name, int64_t ns)
  */
 static void keep_clocks(struct restart *r)
 {
-	int64_t add_m, add_b, cur_m, cur_b;
+	int64_t add_m, add_b, cur_m, cur_b, now_m, now_r;
 	char buf[128];
 	size_t len;
 	int fd, err = 0;
 
 	if (!r->prep.monotonic_ns)
 		return;
-	add_m = r->prep.monotonic_ns - clock_now(CLOCK_MONOTONIC);
+	/* The image has the later of its MONOTONIC and MONOTONIC_RAW. */
+	now_m = clock_now(CLOCK_MONOTONIC);
+	now_r = clock_now(CLOCK_MONOTONIC_RAW);
+	add_m = r->prep.monotonic_ns - (now_r < now_m ? now_r : now_m);
 	add_b = r->prep.boottime_ns - clock_now(CLOCK_BOOTTIME);
 	add_m = add_m > 0 ? add_m : 0;
 	add_b = add_b > add_m ? add_b : add_m;

@@ -963,8 +963,10 @@ struct ckpt_rec_sigpending {
  * @real_interval_ns: its reload value, 0 for a one-shot (and when not
  *	armed)
  * @monotonic_ns: CLOCK_MONOTONIC as the process read it at the checkpoint
- *	(its time namespace's offset included); 0 if unknown
- * @boottime_ns: CLOCK_BOOTTIME likewise, >= @monotonic_ns
+ *	(its time namespace's offset included), or CLOCK_MONOTONIC_RAW if
+ *	that was later (a time namespace offsets both alike); 0 if unknown
+ * @boottime_ns: CLOCK_BOOTTIME likewise (moved on as much), >=
+ *	@monotonic_ns
  * @prof_ns: CPU time (user + system) left on ITIMER_PROF, 0 if not armed
  * @prof_interval_ns: its reload value
  * @virt_ns: user CPU time left on ITIMER_VIRTUAL, 0 if not armed
