@@ -266,6 +266,11 @@ if [[ $mode == check || $mode == node-* ]]; then
 		*)
 			if [[ $status == FAIL && (-n ${started[$name]:-} || $name == module-*) ]]; then
 				echo "      $name: output in $serial (lines '$name| ')"
+				# the case's own words, so that a CI log that shows
+				# only this output still says why
+				grep -a -F -- "$name| " "$serial" | tr -d '\r' |
+					awk '/\| FAIL: /{p=1} p' | head -n 15 |
+					sed 's/^/        /' || true
 			fi
 			;;
 		esac
