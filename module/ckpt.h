@@ -591,6 +591,16 @@ int ckpt_take_socket(struct ckpt_restore *r, const void *p, u32 len);
 int ckpt_take_sockdata(struct ckpt_restore *r, const void *p, u32 len);
 int ckpt_take_tcpstate(struct ckpt_restore *r, const void *p, u32 len);
 void ckpt_socks_detach(struct ckpt_dump *d);
+
+/* tcplock.c */
+struct ckpt_tcplock;
+struct sock;
+struct ckpt_tcplock *ckpt_tcplock_take(struct sock *sk);
+void ckpt_tcplock_sync(void);
+void ckpt_tcplock_drop(struct ckpt_tcplock *l);
+void ckpt_tcplock_keep(struct ckpt_tcplock *l);
+void ckpt_tcplock_release(struct sock *sk);
+void ckpt_tcplock_exit(void);
 void ckpt_free_socks(struct ckpt_restore *r);
 void ckpt_socks_release(struct ckpt_restore *r);
 int ckpt_check_socks(struct ckpt_restore *r);

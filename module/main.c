@@ -185,6 +185,7 @@ out_netlink:
 static void __exit ckpt_exit(void)
 {
 	misc_deregister(&ckpt_misc);
+	ckpt_tcplock_exit();
 	ckpt_pidrange_exit();
 	ckpt_netlink_exit();
 }

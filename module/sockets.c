@@ -66,6 +66,7 @@ struct ckpt_sock_seen {
 	bool gone;		/* a pair whose other end was closed */
 	bool dumped;
 	struct ckpt_rec_tcpstate *tcp;	/* ESTABLISHED: read with its data */
+	struct ckpt_tcplock *lock;	/* ESTABLISHED: its peer held off */
 };
 
 void ckpt_socks_init(struct ckpt_dump *d)
@@ -81,6 +82,8 @@ void ckpt_socks_destroy(struct ckpt_dump *d)
 	unsigned long ino;
 
 	xa_for_each(&d->socks, ino, p) {
+		if (p->lock)	/* not killed: the connection goes on */
+			ckpt_tcplock_drop(p->lock);
 		fput(p->file);
 		kfree(p->tcp);
 		kfree(p);
@@ -287,6 +290,37 @@ static int ckpt_sock_check(struct ckpt_dump *d, struct ckpt_sock_seen *p)
 }
 
 /*
+ * Established connections are read and then closed with their killed
+ * process: from now until a restore takes them, their peers' segments
+ * are dropped on arrival (tcplock.c), so that nothing is acknowledged
+ * that the image does not hold.
+ */
+static int ckpt_lock_tcp(struct ckpt_dump *d)
+{
+	struct ckpt_sock_seen *p;
+	unsigned long ino;
+	bool taken = false;
+
+	xa_for_each(&d->socks, ino, p) {
+		struct ckpt_tcplock *l;
+
+		if (p->state != CKPT_SOCK_ESTABLISHED)
+			continue;
+		l = ckpt_tcplock_take(sock_from_file(p->file)->sk);
+		if (IS_ERR(l)) {
+			d->member = p->member;
+			d->err.fd = p->fd;
+			return ckpt_fail(&d->err, CKPT_OBJ_FD, PTR_ERR(l));
+		}
+		p->lock = l;
+		taken = true;
+	}
+	if (taken)
+		ckpt_tcplock_sync();
+	return 0;
+}
+
+/*
  * Before anything is written: every socket in the processes' descriptors.
  * On failure d->member and d->err.fd name the descriptor.
  */
@@ -335,6 +369,8 @@ int ckpt_scan_socks(struct ckpt_dump *d)
 		if (q && q->member < p->owner)
 			p->owner = q->member;
 	}
+	if (!err)
+		err = ckpt_lock_tcp(d);
 	if (!err) {
 		d->member = 0;
 		d->err.addr = 0;
@@ -658,6 +694,8 @@ static int ckpt_dump_tcp(struct ckpt_dump *d, unsigned long ino,
 	memcpy(ts->peer, &peer, err);
 	ts->peer_len = err;
 	lock_sock(sk);
+	/* segments that came in before the lock: into the queues now */
+	sk_flush_backlog(sk);
 	err = -EOPNOTSUPP;
 	if (sk->sk_state != TCP_ESTABLISHED || tp->urg_data || tp->repair)
 		goto out;
@@ -710,6 +748,9 @@ void ckpt_socks_detach(struct ckpt_dump *d)
 		tcp_sk(sk)->repair = 1;
 		tcp_sk(sk)->repair_queue = TCP_NO_QUEUE;
 		release_sock(sk);
+		if (p->lock)
+			ckpt_tcplock_keep(p->lock);
+		p->lock = NULL;
 	}
 }
 
@@ -1506,6 +1547,9 @@ static int ckpt_tcp_repair(const struct ckpt_restore *r, struct socket *sock,
 				   TCP_NO_QUEUE);
 	if (!err)
 		err = ckpt_sock_post(sock, &s->rec);
+	/* repaired: the window probe of TCP_REPAIR_OFF must get through */
+	if (!err)
+		ckpt_tcplock_release(sk);
 	if (!err)
 		err = ckpt_set_int(sock, SOL_TCP, TCP_REPAIR, TCP_REPAIR_OFF);
 	return err;

@@ -38,6 +38,13 @@
  *            unread, fills its send queue (the peer does not read), prints
  *            "sent N"; after the restart checks the 3000 bytes, sends 1000
  *            more, shuts down, and reads "bye" then EOF
+ * sockets tcpsource DIR PORT: streams to one connection on 127.0.0.1:PORT
+ *            a counting stream (u32 offset/4, little-endian), 4 KiB a
+ *            millisecond, until DIR/stop; prints "streamed N"; any send
+ *            error fails it
+ * sockets tcpsink DIR PORT: connects to tcpsource and checks every byte
+ *            of the stream to EOF ("got N" every 64 KiB, DIR/ready after
+ *            the first); prints "received N"
  * sockets client DIR PORT LINE: connect to 127.0.0.1:PORT, send LINE,
  * print the answer (DIR is not used).
  *
@@ -782,6 +789,104 @@ static int tcpconn(void)
 	return failed;
 }
 
+/* ---- a connection with bytes in flight -------------------------------- */
+
+/* Byte @i of the counting stream: little-endian u32 i / 4. */
+static unsigned char count_byte(size_t i)
+{
+	return (unsigned char)((uint32_t)(i / 4) >> (8 * (i % 4)));
+}
+
+static int stop_asked(void)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/stop", dir);
+	return !access(path, F_OK);
+}
+
+/*
+ * The peer, not checkpointed: streams the counting stream to the one
+ * connection it accepts, 4 KiB a millisecond, until DIR/stop; then
+ * shuts down and waits for EOF.  Any error (a reset) fails it.
+ */
+static int tcpsource(void)
+{
+	const struct timespec ms = { 0, 1000 * 1000 };
+	unsigned char b[4096];
+	struct sockaddr_in a4;
+	size_t off = 0, i;
+	int l, s;
+
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	setint(l, SOL_SOCKET, SO_REUSEADDR, 1);
+	in4(&a4, port);
+	if (bind(l, (void *)&a4, sizeof(a4)) || listen(l, 1))
+		die("tcpsource listen");
+	if (announce_ready(dir))
+		die("ready");
+	s = accept(l, NULL, NULL);
+	if (s < 0)
+		die("accept");
+	while (!stop_asked()) {
+		ssize_t r;
+
+		for (i = 0; i < sizeof(b); i++)
+			b[i] = count_byte(off + i);
+		r = send(s, b, sizeof(b), 0);
+		if (r < 0) {
+			fprintf(stderr, "sockets: tcpsource: send after %zu bytes: %s\n",
+				off, strerror(errno));
+			return 1;
+		}
+		off += r;
+		nanosleep(&ms, NULL);
+	}
+	printf("streamed %zu\n", off);
+	CHECK(!shutdown(s, SHUT_WR), "tcpsource: shutdown");
+	CHECK(recv(s, b, sizeof(b), 0) == 0, "tcpsource: EOF from the sink");
+	return failed;
+}
+
+/*
+ * Checkpointed while its peer streams: reads the counting stream (64 KiB
+ * receive buffer), checking every byte, printing "got N" every 64 KiB,
+ * until EOF; prints "received N".  A byte lost or repeated shows as a
+ * wrong byte at its offset.
+ */
+static int tcpsink(void)
+{
+	unsigned char b[4096];
+	struct sockaddr_in a4;
+	size_t off = 0, next = 1 << 16, i;
+	ssize_t n;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	setint(fd, SOL_SOCKET, SO_RCVBUF, 1 << 16);
+	in4(&a4, port);
+	if (connect(fd, (void *)&a4, sizeof(a4)))
+		die("connect");
+	while ((n = recv(fd, b, sizeof(b), 0)) > 0) {
+		for (i = 0; i < (size_t)n; i++) {
+			if (b[i] != count_byte(off + i)) {
+				fprintf(stderr, "sockets: tcpsink: byte %zu is %u, expected %u (a gap or a repeat)\n",
+					off + i, b[i], count_byte(off + i));
+				return 1;
+			}
+		}
+		off += n;
+		if (off >= next) {
+			printf("got %zu\n", off);
+			if (next == 1 << 16 && announce_ready(dir))
+				die("ready");
+			next += 1 << 16;
+		}
+	}
+	CHECK(n == 0, "tcpsink: EOF");
+	printf("received %zu\n", off);
+	return failed;
+}
+
 /* ---- refusals -------------------------------------------------------- */
 
 static int refuse(const char *mode)
@@ -896,6 +1001,14 @@ int main(int argc, char **argv)
 		treepair();
 	else if (!strcmp(mode, "tcppeer"))
 		return tcppeer();
+	else if (!strcmp(mode, "tcpsource"))
+		return tcpsource();
+	else if (!strcmp(mode, "tcpsink")) {
+		if (tcpsink())
+			return 1;
+		printf("all checks passed\n");
+		return 0;
+	}
 	else if (!strcmp(mode, "tcpconn")) {
 		if (tcpconn())
 			return 1;
