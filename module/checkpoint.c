@@ -53,7 +53,8 @@ static void ckpt_park(struct callback_head *head)
 					       work);
 
 	complete_all(&fz->parked);	/* stays done for completion_done() */
-	wait_for_completion_killable(&fz->release);
+	/* killable; and not counted in the load average while held */
+	wait_for_completion_state(&fz->release, TASK_KILLABLE | TASK_NOLOAD);
 	ckpt_freezer_put(fz);
 }
 
@@ -90,7 +91,8 @@ static int ckpt_freeze(struct task_struct *t, struct ckpt_freezer **out)
 	}
 
 	for (;;) {
-		if (completion_done(&fz->parked) || task_is_stopped(t)) {
+		if (completion_done(&fz->parked) || task_is_stopped(t) ||
+		    ckpt_freeze_holds(t)) {
 			if (ckpt_off_cpu(t)) {
 				*out = fz;
 				return 0;
@@ -119,6 +121,18 @@ static int ckpt_freeze(struct task_struct *t, struct ckpt_freezer **out)
 	return err;
 }
 
+/* Is @t one of @m's threads, parked by its freeze? */
+bool ckpt_member_parked(struct ckpt_member *m, struct task_struct *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nr_threads; i++)
+		if (m->threads[i] == t)
+			return m->fz && m->fz[i] &&
+			       completion_done(&m->fz[i]->parked);
+	return false;
+}
+
 static void ckpt_release(struct ckpt_freezer *fz)
 {
 	complete_all(&fz->release);
@@ -126,7 +140,7 @@ static void ckpt_release(struct ckpt_freezer *fz)
 }
 
 /* Let the group go: killed, stopped (both group-wide) or running. */
-static void ckpt_thaw_group(struct ckpt_member *m, u32 flags, bool ok)
+void ckpt_thaw_group(struct ckpt_member *m, u32 flags, bool ok)
 {
 	unsigned int i;
 
@@ -139,7 +153,7 @@ static void ckpt_thaw_group(struct ckpt_member *m, u32 flags, bool ok)
 			ckpt_release(m->fz[i]);
 }
 
-static void ckpt_put_group(struct ckpt_member *m)
+void ckpt_put_group(struct ckpt_member *m)
 {
 	unsigned int i;
 
@@ -154,16 +168,17 @@ static void ckpt_put_group(struct ckpt_member *m)
 
 /*
  * Freeze every thread of the member.  A thread born or gone meanwhile
- * makes it -EAGAIN: the caller thaws and tries again.
+ * makes it -EAGAIN: the caller thaws and tries again.  Too many threads:
+ * -E2BIG.
  */
-static int ckpt_freeze_group(struct ckpt_dump *d, struct ckpt_member *m)
+static int ckpt_freeze_group(struct ckpt_member *m)
 {
 	unsigned int n = get_nr_threads(m->task), i = 0;
 	struct task_struct *th;
 	int err = 0;
 
 	if (n > CKPT_MAX_THREADS + 1)
-		return ckpt_fail(&d->err, CKPT_OBJ_TASK, -EOPNOTSUPP);
+		return -E2BIG;
 	m->threads = kcalloc(n, sizeof(*m->threads), GFP_KERNEL);
 	m->fz = kcalloc(n, sizeof(*m->fz), GFP_KERNEL);
 	if (!m->threads || !m->fz)
@@ -184,6 +199,27 @@ static int ckpt_freeze_group(struct ckpt_dump *d, struct ckpt_member *m)
 	if (!err && get_nr_threads(m->task) != m->nr_threads)
 		err = -EAGAIN;
 	return err;
+}
+
+/*
+ * Freeze every thread of @m (m->task referenced), trying again while
+ * threads come and go.  On failure nothing of @m is left frozen or
+ * referenced but m->task.
+ */
+int ckpt_hold_member(struct ckpt_member *m)
+{
+	int err, tries = 5;
+
+	for (;;) {
+		err = ckpt_freeze_group(m);
+		if (!err)
+			return 0;
+		ckpt_thaw_group(m, 0, false);
+		ckpt_put_group(m);
+		if (err != -EAGAIN || !--tries)
+			break;
+	}
+	return err == -EAGAIN ? -EBUSY : err;
 }
 
 /* The caller must be allowed to ptrace-attach to @t, as for a debugger. */
@@ -429,7 +465,7 @@ static void ckpt_thaw_all(struct ckpt_dump *d, u32 flags, bool ok)
 static int ckpt_freeze_all(struct ckpt_dump *d, unsigned int *at)
 {
 	unsigned int i;
-	int err = 0, tries;
+	int err = 0;
 
 	for (i = 0; i < d->nr_members && !err; i++) {
 		struct ckpt_member *m = &d->members[i];
@@ -448,18 +484,12 @@ static int ckpt_freeze_all(struct ckpt_dump *d, unsigned int *at)
 			err = ckpt_fail(&d->err, CKPT_OBJ_TASK, -EOPNOTSUPP);
 			break;
 		}
-		for (tries = 5; ; ) {
-			err = ckpt_freeze_group(d, m);
-			if (err != -EAGAIN || !--tries)
-				break;
-			ckpt_thaw_group(m, 0, false);
-			ckpt_put_group(m);
-		}
+		err = ckpt_hold_member(m);
 	}
 	if (err) {
 		ckpt_thaw_all(d, 0, false);
 		return ckpt_fail(&d->err, CKPT_OBJ_TASK,
-				 err == -EAGAIN ? -EBUSY : err);
+				 err == -E2BIG ? -EOPNOTSUPP : err);
 	}
 	return 0;
 }

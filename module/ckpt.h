@@ -130,6 +130,13 @@ long ckpt_ioctl_pid_claim(void __user *uarg);
 long ckpt_ioctl_pid_tombstone(void __user *uarg);
 struct task_struct *ckpt_get_process(pid_t nr);
 int ckpt_may_checkpoint(struct task_struct *t);
+struct ckpt_member;
+int ckpt_hold_member(struct ckpt_member *m);
+void ckpt_thaw_group(struct ckpt_member *m, u32 flags, bool ok);
+void ckpt_put_group(struct ckpt_member *m);
+long ckpt_ioctl_freeze(void __user *uarg);
+bool ckpt_freeze_holds(struct task_struct *t);
+bool ckpt_member_parked(struct ckpt_member *m, struct task_struct *t);
 
 /* netlink.c: the generic netlink family "ckpt" */
 int ckpt_netlink_init(void);

@@ -123,6 +123,8 @@ static long ckpt_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ckpt_ioctl_pid_claim(uarg);
 	case CKPT_IOC_NOSIZE(CKPT_IOC_PID_TOMBSTONE):
 		return ckpt_ioctl_pid_tombstone(uarg);
+	case CKPT_IOC_NOSIZE(CKPT_IOC_FREEZE):
+		return ckpt_ioctl_freeze(uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -478,6 +478,44 @@ struct ckpt_pid_tombstone_args {
 	__u64 reserved[2];
 };
 
+/**
+ * struct ckpt_freeze_args - argument of CKPT_IOC_FREEZE
+ * @size: sizeof(struct ckpt_freeze_args)
+ * @flags: 0
+ * @pid: the process to hold, all its threads
+ * @fd: out: a descriptor (close-on-exec); the process stays frozen until
+ *	the last copy of it is closed
+ * @reserved: must be 0
+ *
+ * Holds a process as a checkpoint does (each thread parked in the kernel
+ * before any more user code runs, its registers saved), without a
+ * signal: unlike SIGSTOP and SIGCONT, nothing of it is visible to the
+ * process, its parent or a job-control shell (no stop or continue
+ * notification, no SIGCONT handler run).  `ckpt migrate --live` holds
+ * the process this way for each pre-copy round's read-and-reset of its
+ * dirty bits.  A CKPT_IOC_CHECKPOINT of a held process fails with EBUSY
+ * after its freeze timeout (10 s): close the descriptor first.  SIGKILL
+ * still ends a held process.  Restricted to a process the caller could
+ * checkpoint.
+ *
+ * Errors:
+ *  EINVAL     bad size, flags or reserved fields, pid <= 0
+ *  ESRCH      no such process in the caller's PID namespace, or it exited
+ *  EPERM      the caller could not ptrace it
+ *  EDEADLK    the caller's own process
+ *  EBUSY      it could not be frozen within 10 s (uninterruptible sleep)
+ *             or its threads kept changing
+ *  EOPNOTSUPP more than CKPT_MAX_THREADS + 1 threads
+ *  EMFILE     no descriptor left
+ */
+struct ckpt_freeze_args {
+	__u32 size;
+	__u32 flags;
+	__s32 pid;
+	__s32 fd;
+	__u64 reserved[2];
+};
+
 #define CKPT_IOC_VERSION	_IOWR(CKPT_IOC_MAGIC, 0x00, struct ckpt_version)
 #define CKPT_IOC_CHECKPOINT	_IOWR(CKPT_IOC_MAGIC, 0x01, struct ckpt_checkpoint_args)
 #define CKPT_IOC_RESTORE_PREPARE _IOWR(CKPT_IOC_MAGIC, 0x02, struct ckpt_restore_args)
@@ -486,6 +524,7 @@ struct ckpt_pid_tombstone_args {
 #define CKPT_IOC_RESTORE_THREAD	_IOW(CKPT_IOC_MAGIC, 0x05, struct ckpt_restore_thread_args)
 #define CKPT_IOC_PID_CLAIM	_IOW(CKPT_IOC_MAGIC, 0x06, struct ckpt_pid_claim_args)
 #define CKPT_IOC_PID_TOMBSTONE	_IOWR(CKPT_IOC_MAGIC, 0x0d, struct ckpt_pid_tombstone_args)
+#define CKPT_IOC_FREEZE		_IOWR(CKPT_IOC_MAGIC, 0x0e, struct ckpt_freeze_args)
 
 /* ================================================================== */
 /* Image format (Documentation/image-format.rst)                       */
