@@ -1250,6 +1250,8 @@ struct mig {
 	const struct mig_opts *o;
 	int pidfd;
 	int dev;
+	int hold;		/* CKPT_IOC_FREEZE's descriptor, or -1 */
+	int stop_sent;		/* SIGSTOP pending behind the hold */
 	int out;
 	int was_stopped;	/* by job control, before we came */
 	int64_t t_start;	/* connecting */
@@ -1745,6 +1747,18 @@ static void mig_resume(struct mig *m)
 		mig_tree_resume(m);
 		return;
 	}
+	if (m->hold >= 0) {
+		/* held, never stopped: it just goes on */
+		if (m->stop_sent && !m->was_stopped &&
+		    pidfd_send_signal(m->pidfd, SIGCONT, NULL, 0))
+			ckpt_fail(errno, "cannot resume %d after the failed migration: %s",
+				  m->o->pid, strerror(errno));
+		close(m->hold);
+		m->hold = -1;
+		if (m->o->verbose)
+			ckpt_hint("%d resumed", m->o->pid);
+		return;
+	}
 	if (m->was_stopped)
 		return;
 	if (pidfd_send_signal(m->pidfd, SIGCONT, NULL, 0))
@@ -1752,6 +1766,21 @@ static void mig_resume(struct mig *m)
 			  m->o->pid, strerror(errno));
 	else if (m->o->verbose)
 		ckpt_hint("%d resumed", m->o->pid);
+}
+
+/*
+ * From the commit on, the source must stay stopped whatever happens to
+ * this process (its hold ends with it): a SIGSTOP, pending while it is
+ * held.  Killed on success, it never acts on it.
+ */
+static void mig_stop_behind_hold(struct mig *m)
+{
+	if (m->hold < 0 || m->stop_sent)
+		return;
+	if (pidfd_send_signal(m->pidfd, SIGSTOP, NULL, 0))
+		ckpt_fail(errno, "cannot stop %d: %s", m->o->pid,
+			  strerror(errno));
+	m->stop_sent = 1;
 }
 
 /* Kill the source and wait until it is gone. */
@@ -1839,15 +1868,30 @@ static void mig_disarm(void)
 	setitimer(ITIMER_REAL, &it, NULL);
 }
 
+/*
+ * Hold the source from the checkpoint to the verdict with the module's
+ * freeze (CKPT_IOC_FREEZE), which nothing sees, rather than leaving it
+ * SIGSTOPped, which its parent or shell would see (and a SIGCONT handler
+ * after a failed migration).  0, or -1: use CKPT_CHECKPOINT_LEAVE_STOPPED.
+ */
+static int mig_hold(struct mig *m)
+{
+	struct ckpt_freeze_args a = { .size = sizeof(a), .pid = m->o->pid };
+
+	if (ioctl(m->dev, CKPT_IOC_FREEZE, &a))
+		return -1;
+	m->hold = a.fd;
+	return 0;
+}
+
 static int mig_checkpoint(struct mig *m)
 {
 	if (m->o->tree)
 		return mig_tree_checkpoint(m);
 	memset(&m->a, 0, sizeof(m->a));
 	m->a.size = sizeof(m->a);
-	m->a.flags = CKPT_CHECKPOINT_LEAVE_STOPPED;
-	/* A broken pause of the rounds: the freeze sends everything. */
-	if (m->o->live && !m->pc.tainted)
+	m->a.flags = mig_hold(m) ? CKPT_CHECKPOINT_LEAVE_STOPPED : 0;
+	if (m->o->live)
 		m->a.flags |= CKPT_CHECKPOINT_DIRTY_ONLY;
 	m->a.pid = m->o->pid;
 	m->a.fd = m->out;
@@ -1940,6 +1984,8 @@ static int mig_finish(struct mig *m)
 	}
 	memset(&c, 0, sizeof(c));
 	c.what = m->v.pid == m->o->pid ? CKPT_MIG_COMMIT : CKPT_MIG_ABORT;
+	if (c.what == CKPT_MIG_COMMIT)
+		mig_stop_behind_hold(m);
 	ckpt_mig_commit_seal(&c);
 	err = ckpt_mig_send(m->out, &c, sizeof(c));
 	if (err || c.what != CKPT_MIG_COMMIT) {
@@ -2055,19 +2101,17 @@ static int mig_precopy(struct mig *m)
 	/* A receiver that stops reading for --timeout S fails the round. */
 	setsockopt(m->out, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	err = precopy_send(o->pid, m->pidfd, m->out, o->max_rounds,
-			   m->was_stopped, o->verbose, &m->pc, &link, why,
-			   sizeof(why));
+			   o->verbose, &m->pc, &link, why, sizeof(why));
 	setsockopt(m->out, SOL_SOCKET, SO_SNDTIMEO, &none, sizeof(none));
 	if (!err) {
 		if (o->verbose)
-			ckpt_hint("live: %u rounds, %llu pages (%llu bytes) in %lld ms; stopped: %s (%llu pages dirty); freezing%s",
+			ckpt_hint("live: %u rounds, %llu pages (%llu bytes) in %lld ms; stopped: %s (%llu pages dirty); freezing",
 				  m->pc.rounds,
 				  (unsigned long long)m->pc.pages,
 				  (unsigned long long)m->pc.bytes,
 				  (long long)(ckpt_now_ms() - m->t_precopy),
 				  m->pc.why ? m->pc.why : "-",
-				  (unsigned long long)m->pc.last_dirty,
-				  m->pc.tainted ? " (it was continued during a round: sending all of its memory)" : "");
+				  (unsigned long long)m->pc.last_dirty);
 		/* The timeout bounds the freeze, as without --live. */
 		m->deadline = ckpt_now_ms() + (int64_t)o->timeout_s * 1000;
 		return 0;
@@ -2104,7 +2148,8 @@ static int proc_stopped(pid_t pid)
 
 static int migrate(const struct mig_opts *o)
 {
-	struct mig m = { .o = o, .pidfd = -1, .dev = -1, .out = -1 };
+	struct mig m = { .o = o, .pidfd = -1, .dev = -1, .hold = -1,
+			 .out = -1 };
 	int ret, err;
 
 	m.t_start = ckpt_now_ms();
@@ -2171,6 +2216,8 @@ out:
 		close(m.ev);
 	if (m.out >= 0)
 		close(m.out);
+	if (m.hold >= 0)	/* killed, or resumed by the module */
+		close(m.hold);
 	if (m.dev >= 0)
 		close(m.dev);
 	mig_tree_close(&m);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -36,7 +37,6 @@
 #define PM_FILE		(1ULL << 61)
 #define PM_SOFT_DIRTY	(1ULL << 55)
 #define PM_CHUNK	8192		/* pagemap entries read at once */
-#define PAUSE_WAIT_MS	5000		/* for all threads to stop */
 #define DATA_OFF	(sizeof(struct ckpt_rec_header) + \
 			 sizeof(struct ckpt_rec_pages) + \
 			 CKPT_PAGES_MAX * sizeof(uint32_t))
@@ -123,7 +123,8 @@ struct sender {
 	pid_t pid;
 	int pidfd;
 	int sock;
-	int was_stopped;
+	int dev;		/* /dev/ckpt */
+	int hold;		/* CKPT_IOC_FREEZE's descriptor, or -1 */
 	int pagemap;		/* /proc/PID/pagemap */
 	int mem;		/* /proc/PID/mem, for what process_vm_readv
 				 * cannot read (PROT_NONE...) */
@@ -137,75 +138,30 @@ struct sender {
 	size_t why_len;
 };
 
-/* Every thread of the process is stopped (state T or t)? */
-static int all_stopped(pid_t pid)
-{
-	char path[320], buf[512], *p;
-	struct dirent *de;
-	int ok = 1;
-	DIR *dir;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	dir = opendir(path);
-	if (!dir)
-		return -errno;
-	while (ok && (de = readdir(dir))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", (int)pid,
-			 de->d_name);
-		if (ckpt_read_line(path, buf, sizeof(buf)))
-			continue;	/* exited meanwhile */
-		p = strrchr(buf, ')');
-		if (!p || p[1] != ' ' || (p[2] != 'T' && p[2] != 't'))
-			ok = 0;
-	}
-	closedir(dir);
-	return ok;
-}
-
-static int pidfd_signal(int pidfd, int sig)
-{
-	return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) ? -errno : 0;
-}
-
-/* Stop the process for the atomic read-and-reset of its dirty bits. */
+/*
+ * Hold the process for the atomic read-and-reset of its dirty bits: the
+ * module's freeze (CKPT_IOC_FREEZE), not SIGSTOP, so that nothing shows
+ * to it, its parent or a shell, and nobody can continue it meanwhile.
+ */
 static int pause_proc(struct sender *s)
 {
-	int64_t t0 = now_us();
-	int err, ok;
+	struct ckpt_freeze_args a = { .size = sizeof(a), .pid = s->pid };
 
-	if (!s->was_stopped) {
-		err = pidfd_signal(s->pidfd, SIGSTOP);
-		if (err) {
-			say(s->why, s->why_len, "cannot stop it for a pre-copy round: %s",
-			    strerror(-err));
-			return err;
-		}
+	if (ioctl(s->dev, CKPT_IOC_FREEZE, &a)) {
+		int err = -errno;
+
+		say(s->why, s->why_len, "cannot hold it for a pre-copy round: %s",
+		    strerror(-err));
+		return err;
 	}
-	for (;;) {
-		ok = all_stopped(s->pid);
-		if (ok < 0) {
-			say(s->why, s->why_len, "it is gone: %s", strerror(-ok));
-			return ok;
-		}
-		if (ok)
-			return 0;
-		if (now_us() - t0 > PAUSE_WAIT_MS * 1000LL) {
-			if (!s->was_stopped)
-				pidfd_signal(s->pidfd, SIGCONT);
-			say(s->why, s->why_len, "it did not stop within %d ms for a pre-copy round (uninterruptible sleep?)",
-			    PAUSE_WAIT_MS);
-			return -EBUSY;
-		}
-		usleep(500);
-	}
+	s->hold = a.fd;
+	return 0;
 }
 
 static void resume_proc(struct sender *s)
 {
-	if (!s->was_stopped)
-		pidfd_signal(s->pidfd, SIGCONT);
+	close(s->hold);
+	s->hold = -1;
 }
 
 static int clear_refs(struct sender *s)
@@ -389,11 +345,11 @@ static int peer_spoke(int sock)
 }
 
 int precopy_send(pid_t pid, int pidfd, int sock, unsigned int max_rounds,
-		 int was_stopped, int verbose, struct precopy_stats *st,
+		 int verbose, struct precopy_stats *st,
 		 int *link_err, char *why, size_t why_len)
 {
 	struct sender s = { .pid = pid, .pidfd = pidfd, .sock = sock,
-			    .was_stopped = was_stopped, .pagemap = -1,
+			    .dev = -1, .hold = -1, .pagemap = -1,
 			    .mem = -1, .why = why, .why_len = why_len };
 	struct runs rs = { 0 };
 	uint64_t prev = 0, sent;
@@ -411,6 +367,13 @@ int precopy_send(pid_t pid, int pidfd, int sock, unsigned int max_rounds,
 		say(why, why_len, "out of memory");
 		goto out;
 	}
+	s.dev = ckpt_dev_open();
+	if (s.dev < 0) {
+		err = s.dev;
+		say(why, why_len, "cannot open %s: %s", CKPT_DEV_PATH,
+		    strerror(-err));
+		goto out;
+	}
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
 	s.pagemap = open(path, O_RDONLY | O_CLOEXEC);
 	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
@@ -423,7 +386,6 @@ int precopy_send(pid_t pid, int pidfd, int sock, unsigned int max_rounds,
 	for (st->rounds = 0;; st->rounds++) {
 		struct precopy_round *r = &st->r[st->rounds];
 		int64_t t0 = now_us(), tp;
-		int ok;
 
 		err = pause_proc(&s);
 		if (err)
@@ -448,14 +410,10 @@ int precopy_send(pid_t pid, int pidfd, int sock, unsigned int max_rounds,
 			}
 		}
 		err = clear_refs(&s);
-		ok = err ? 0 : all_stopped(pid);
 		r->pause_us = now_us() - tp;
 		resume_proc(&s);
 		if (err)
 			goto out;
-		/* Continued by someone meanwhile: a write may be missed. */
-		if (ok != 1 && !was_stopped)
-			st->tainted = 1;
 		err = send_runs(&s, &rs, st->rounds, &sent);
 		if (!err && peer_spoke(sock)) {
 			/* A verdict now is a refusal: stop sending. */
@@ -488,6 +446,8 @@ out:
 		close(s.pagemap);
 	if (s.mem >= 0)
 		close(s.mem);
+	if (s.dev >= 0)
+		close(s.dev);
 	free(rs.v);
 	free(s.buf);
 	free(s.pm);

@@ -37,7 +37,7 @@
 struct precopy_round {
 	uint64_t pages;		/* sent */
 	uint64_t ms;		/* stop, scan and send */
-	uint64_t pause_us;	/* the process was stopped for this */
+	uint64_t pause_us;	/* the process was held for this */
 };
 
 struct precopy_stats {
@@ -46,18 +46,17 @@ struct precopy_stats {
 	uint64_t bytes;		/* on the wire, in all rounds */
 	uint64_t last_dirty;	/* pages dirty when the rounds stopped */
 	const char *why;	/* why they stopped */
-	int tainted;		/* a pause was broken: freeze copies all */
 	struct precopy_round r[PRECOPY_MAX_ROUNDS_LIM];
 };
 
 /*
  * Sender: the pre-copy rounds of @pid into @sock, then the end record.
  * 0, or a negative errno with a one-line reason in @why (who failed:
- * *@link_err is set when it was the connection).  @was_stopped: stopped
- * by job control before (then it is never continued).
+ * *@link_err is set when it was the connection).  Each round holds the
+ * process with CKPT_IOC_FREEZE for the read-and-reset of its dirty bits.
  */
 int precopy_send(pid_t pid, int pidfd, int sock, unsigned int max_rounds,
-		 int was_stopped, int verbose, struct precopy_stats *st,
+		 int verbose, struct precopy_stats *st,
 		 int *link_err, char *why, size_t why_len);
 
 /* The receiving side of one live migration. */

@@ -18,7 +18,8 @@
  * in DIR/progress, outside its memory, at an offset that grows with it
  * (a rolled-back process cannot overwrite the higher counts it recorded
  * before); its memory must not be behind the highest.  DIR/rate (if present when it starts) caps the
- * hot writes at that many pages per second.
+ * hot writes at that many pages per second.  A SIGCONT (a stop and
+ * continue it was not asked for) fails the final check.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,6 +27,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -112,6 +114,13 @@ static unsigned int mr_half;
 static uint32_t mr_gen[MR_PAGES];
 static uint32_t churn_gen = 1;
 static volatile unsigned long written;	/* hot page writes */
+static volatile sig_atomic_t conts;	/* SIGCONTs received */
+
+static void on_cont(int sig)
+{
+	(void)sig;
+	conts++;
+}
 
 static void churn_setup(void)
 {
@@ -258,6 +267,7 @@ int main(int argc, char **argv)
 		thp |= !strcmp(argv[a], "thp");
 	}
 	close_extra_fds();
+	signal(SIGCONT, on_cont);
 	snprintf(path, sizeof(path), "%s/rate", argv[1]);
 	f = fopen(path, "r");
 	if (f) {
@@ -337,6 +347,12 @@ int main(int argc, char **argv)
 	}
 	if (churn)
 		churn_check();
+	/* nothing stopped and continued it (pre-copy rounds hold it unseen) */
+	if (conts) {
+		fprintf(stderr, "dirtier: SIGCONT came %d times: it was stopped and continued\n",
+			(int)conts);
+		return 1;
+	}
 	printf("dirtier: %lu pages, %lu hot, %lu writes, %lu churn steps: all checks passed\n",
 	       npages, hot, (unsigned long)written, step);
 	return 0;
