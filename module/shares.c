@@ -98,8 +98,9 @@ static bool ckpt_sh_member(const struct ckpt_dump *d, struct task_struct *t)
 }
 
 /*
- * A task outside the checkpoint using @o: its PID in our namespace in
- * *@pid (0 if it has none there).  False if there is none.
+ * A live task outside the checkpoint using @o: its PID in our namespace
+ * in *@pid (0 if it has none there).  False if there is none.  A zombie
+ * keeps its signal handlers until it is reaped, but never runs again.
  */
 static bool ckpt_sh_outsider(const struct ckpt_dump *d, void *o, int k,
 			     pid_t *pid)
@@ -109,7 +110,8 @@ static bool ckpt_sh_outsider(const struct ckpt_dump *d, void *o, int k,
 
 	rcu_read_lock();
 	for_each_process_thread(p, t) {
-		if (ckpt_sh_obj(t, k) != o || ckpt_sh_member(d, t))
+		if (ckpt_sh_obj(t, k) != o || t->exit_state ||
+		    ckpt_sh_member(d, t))
 			continue;
 		*pid = task_tgid_vnr(t);
 		found = true;
@@ -237,8 +239,12 @@ int ckpt_check_shares(struct ckpt_dump *d, unsigned int *at)
 			if (ckpt_sh_outsider(d, o, k, &other))
 				return ckpt_sh_fail(d, i, k, other, -EUSERS,
 						    at);
-			/* Only the address space has passing users. */
-			if (k != CKPT_SH_VM)
+			/*
+			 * The address space has passing users (readers of
+			 * /proc), the signal handlers dead ones (zombies);
+			 * a file table or fs context is held by tasks only.
+			 */
+			if (k == CKPT_SH_FILES || k == CKPT_SH_FS)
 				return ckpt_sh_fail(d, i, k, 0, -EUSERS, at);
 		}
 	}
