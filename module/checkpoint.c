@@ -254,26 +254,6 @@ static bool ckpt_same_namespaces(struct task_struct *t)
 }
 
 /*
- * A file table, fs context or signal handler table shared with another
- * process (CLONE_FILES, CLONE_FS, CLONE_SIGHAND without CLONE_THREAD)
- * would come back private: refuse.  Each of the @n threads holds one
- * reference.
- */
-static bool ckpt_shares_ok(struct task_struct *t, int n)
-{
-	bool ok;
-
-	task_lock(t);
-	ok = t->files && atomic_read(&t->files->count) <= n &&
-	     t->fs && t->fs->users <= n;
-	task_unlock(t);
-	rcu_read_lock();
-	ok = ok && refcount_read(&rcu_dereference(t->sighand)->count) <= n;
-	rcu_read_unlock();
-	return ok;
-}
-
-/*
  * State that is not saved yet and would be lost silently: refuse.  What
  * is saved is documented in Documentation/overview.rst.
  */
@@ -281,7 +261,6 @@ static int ckpt_check_target(struct ckpt_dump *d, struct ckpt_member *m,
 			     struct ckpt_err *e)
 {
 	unsigned int i;
-	int n = m->nr_threads;
 
 	if (m->zombie)
 		return 0;
@@ -306,8 +285,8 @@ static int ckpt_check_target(struct ckpt_dump *d, struct ckpt_member *m,
 		    !ckpt_may_read_seccomp())
 			return ckpt_fail(e, CKPT_OBJ_TASK, -EPERM);
 	}
-	return ckpt_shares_ok(m->task, n) ? 0 :
-	       ckpt_fail(e, CKPT_OBJ_TASK, -EOPNOTSUPP);
+	/* What it shares with other processes: ckpt_check_shares(). */
+	return 0;
 }
 
 static int ckpt_dump_one(struct ckpt_dump *d)
@@ -319,7 +298,7 @@ static int ckpt_dump_one(struct ckpt_dump *d)
 		ckpt_dump_timers, ckpt_dump_threads, ckpt_dump_ghosts,
 		ckpt_dump_fdstates, ckpt_dump_shmems, ckpt_dump_socks,
 		ckpt_dump_attrs, ckpt_dump_sysvshm, ckpt_dump_seccomp,
-		ckpt_dump_pages,
+		ckpt_dump_shares, ckpt_dump_pages,
 	};
 	unsigned int i;
 	int err = 0;
@@ -510,6 +489,8 @@ static int ckpt_checkpoint_members(struct ckpt_dump *d, u32 flags,
 	}
 	if (!err && d->nr_members > 1)
 		err = ckpt_check_tree(d, at_pid);
+	if (!err)
+		err = ckpt_check_shares(d, at);
 	if (!err) {
 		err = ckpt_scan_pipes(d);
 		*at = d->member;

@@ -35,6 +35,8 @@ struct page;
 struct bio_vec;
 struct k_itimer;
 struct itimerspec64;
+struct files_struct;
+struct fs_struct;
 
 /* ksyms.c: kernel symbols that are not exported, resolved once at load. */
 struct ckpt_ksyms {
@@ -94,6 +96,9 @@ struct ckpt_ksyms {
 	int (*posix_cpu_timer_set)(struct k_itimer *timer, int flags,
 				   struct itimerspec64 *new,
 				   struct itimerspec64 *old);
+	/* shares.c: file tables and fs contexts shared in a tree */
+	void (*put_files_struct)(struct files_struct *files);
+	void (*free_fs_struct)(struct fs_struct *fs);
 };
 extern struct ckpt_ksyms ckpt_ksyms;
 int ckpt_ksyms_init(void);
@@ -258,7 +263,13 @@ struct ckpt_member {
 	unsigned int nr_threads;
 	struct ckpt_freezer **fz;
 	bool zombie;			/* exited, waiting for its parent */
+	/* shares.c: the first member using its file table, fs context */
+	unsigned int files_with;
+	unsigned int fs_with;
 };
+
+/* Does member @i hold its file table (not an earlier member's)? */
+#define ckpt_files_holder(d, i)	((d)->members[i].files_with == (i))
 
 /* State read from the target by the dump halves. */
 struct ckpt_dump {
@@ -466,6 +477,7 @@ struct ckpt_restore {
 	struct ckpt_rec_tty *ttys;	/* attrs.nr_ttys */
 	struct ckpt_rec_skipped *skipped;
 	u32 nr_skipped;
+	struct ckpt_rec_shares shares;	/* shares.c; zero: none */
 	u64 seen;		/* bit per record type */
 	u32 last_type;		/* records come in type order */
 	u64 rec_off[CKPT_REC_MAX + 1];	/* offset of each singleton */
@@ -769,5 +781,21 @@ void ckpt_free_attrs(struct ckpt_restore *r);
 int ckpt_check_attrs(struct ckpt_restore *r);
 void ckpt_restore_securebits(const struct ckpt_restore *r, struct cred *new);
 int ckpt_restore_attrs(struct ckpt_restore *r);
+
+/* shares.c: file tables and fs contexts shared in a tree */
+int ckpt_check_shares(struct ckpt_dump *d, unsigned int *at);
+int ckpt_dump_shares(struct ckpt_dump *d);
+int ckpt_take_shares(struct ckpt_restore *r, const void *p, u32 len);
+int ckpt_check_shares_rec(struct ckpt_restore *r);
+void ckpt_adopt_files(struct files_struct *files);
+void ckpt_get_fs(struct fs_struct *fs);
+void ckpt_put_fs(struct fs_struct *fs);
+void ckpt_adopt_fs(struct fs_struct *fs);
+int ckpt_adopt_leader_shares(struct ckpt_restore *r);
+const struct ckpt_restore *ckpt_tree_member_rst(const struct ckpt_restore *r,
+						pid_t pid);
+struct files_struct *ckpt_tree_files_of(const struct ckpt_restore *r,
+					pid_t pid);
+struct fs_struct *ckpt_tree_fs_of(const struct ckpt_restore *r, pid_t pid);
 
 #endif /* _CKPT_H */

@@ -298,6 +298,9 @@ int ckpt_dump_files(struct ckpt_dump *d)
 	struct file *f;
 	int err = 0;
 
+	/* An earlier member's records hold a shared table (shares.c). */
+	if (!ckpt_files_holder(d, d->member))
+		return 0;
 	for (fd = 0; (f = ckpt_next_file(d->task, &fd)); fd++) {
 		/* --skip=fds: a kind not supported is left out (attrs.c). */
 		if ((d->skip & CKPT_SKIP_FDS) && ckpt_file_kind(f) < 0) {
@@ -439,6 +442,15 @@ int ckpt_restore_fs(struct ckpt_restore *r)
 	struct path path;
 	int err;
 
+	/* An earlier member's context, restored already (shares.c). */
+	if (r->shares.fs_pid) {
+		struct fs_struct *fs = ckpt_tree_fs_of(r, r->shares.fs_pid);
+
+		if (!fs)
+			return ckpt_fail(&r->err, CKPT_OBJ_FS, -ESRCH);
+		ckpt_adopt_fs(fs);
+		return 0;
+	}
 	err = kern_path(r->cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &path);
 	if (err)
 		return ckpt_fail(&r->err, CKPT_OBJ_FS, err);
@@ -581,6 +593,16 @@ int ckpt_restore_files(struct ckpt_restore *r)
 	u32 i, n = 0;
 	int err = 0;
 
+	/* An earlier member's table, restored already (shares.c). */
+	if (r->shares.files_pid) {
+		struct files_struct *files;
+
+		files = ckpt_tree_files_of(r, r->shares.files_pid);
+		if (!files)
+			return ckpt_fail(&r->err, CKPT_OBJ_FD, -ESRCH);
+		ckpt_adopt_files(files);
+		return 0;
+	}
 	opened = kvcalloc(r->nr_files ? r->nr_files : 1, sizeof(*opened),
 			  GFP_KERNEL);
 	holes = kvmalloc_array(r->nr_files ?

@@ -78,6 +78,8 @@ int ckpt_ksyms_init(void)
 		{ "__x64_sys_setsid", &ckpt_ksyms.sys_setsid },
 		{ "posix_cpu_timer_set",
 		  (void **)&ckpt_ksyms.posix_cpu_timer_set },
+		{ "put_files_struct", (void **)&ckpt_ksyms.put_files_struct },
+		{ "free_fs_struct", (void **)&ckpt_ksyms.free_fs_struct },
 	};
 	unsigned int i;
 

@@ -230,6 +230,8 @@ int ckpt_scan_pipes(struct ckpt_dump *d)
 
 	for (i = 0; i < d->nr_members && !err; i++) {
 		d->member = i;
+		if (!ckpt_files_holder(d, i))
+			continue;	/* an earlier member's table */
 		for (fd = 0; !err &&
 		     (f = ckpt_next_file(d->members[i].task, &fd)); fd++) {
 			if (S_ISFIFO(file_inode(f)->i_mode) &&

@@ -314,6 +314,8 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		return ckpt_take_attrs(r, p, len);
 	case CKPT_REC_SKIPPED:
 		return ckpt_take_skipped(r, p, len);
+	case CKPT_REC_SHARES:
+		return ckpt_take_shares(r, p, len);
 	default:
 		return -EBADMSG;
 	}
@@ -368,7 +370,7 @@ static int ckpt_check_all(struct ckpt_restore *r)
 		ckpt_check_fdstates, ckpt_check_shmems, ckpt_check_pipes, ckpt_check_ghosts, ckpt_check_cpu,
 		ckpt_check_socks,
 		ckpt_check_threads, ckpt_check_attrs, ckpt_check_sysvshm,
-		ckpt_check_seccomp,
+		ckpt_check_seccomp, ckpt_check_shares_rec,
 	};
 	unsigned int i;
 	int err = 0;

@@ -334,7 +334,7 @@ int ckpt_scan_socks(struct ckpt_dump *d)
 
 	for (i = 0; i < d->nr_members && !err; i++) {
 		d->member = i;
-		if (d->members[i].zombie)
+		if (d->members[i].zombie || !ckpt_files_holder(d, i))
 			continue;
 		for (fd = 0; !err &&
 		     (f = ckpt_next_file(d->members[i].task, &fd)); fd++) {

@@ -198,6 +198,10 @@ int ckpt_restore_thread_self(struct ckpt_restore *r,
 	int err;
 
 	current->rseq = NULL;
+	/* A table or context shared with an earlier member, as ours is. */
+	err = ckpt_adopt_leader_shares(r);
+	if (err)
+		return err;
 	/* Credentials are per thread: take the process's, as it did. */
 	err = ckpt_restore_creds(r);
 	if (err)

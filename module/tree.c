@@ -23,8 +23,10 @@
  * from it.  The tree keeps each process's open files and pipes for the
  * later ones until all are restored.
  */
+#include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/fs_struct.h>
 #include <linux/slab.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
@@ -38,6 +40,9 @@ struct ckpt_tree {
 	struct file ***opened;		/* [nr]: open files, by FILE record */
 	u32 *nr_opened;
 	struct ckpt_pipes **pipes;	/* [nr]: pipes each made */
+	/* [nr]: each restored process's file table and fs context, held */
+	struct files_struct **files;
+	struct fs_struct **fs;
 	struct mutex lock;		/* protects what follows */
 	struct ckpt_restore **ready;	/* [nr]: metadata read, for threads */
 	u32 turn;			/* whose turn it is to restore */
@@ -63,6 +68,14 @@ static void ckpt_tree_drop_files(struct ckpt_tree *t)
 		t->pipes[i] = NULL;
 		if (t->rst && t->rst[i])
 			ckpt_socks_release(t->rst[i]);
+		if (t->files && t->files[i])
+			ckpt_ksyms.put_files_struct(t->files[i]);
+		if (t->fs && t->fs[i])
+			ckpt_put_fs(t->fs[i]);
+		if (t->files)
+			t->files[i] = NULL;
+		if (t->fs)
+			t->fs[i] = NULL;
 	}
 }
 
@@ -80,6 +93,8 @@ void ckpt_tree_free(struct ckpt_tree *t)
 	kfree(t->opened);
 	kfree(t->nr_opened);
 	kfree(t->pipes);
+	kfree(t->files);
+	kfree(t->fs);
 	kfree(t->ready);
 	kfree(t);
 }
@@ -170,8 +185,10 @@ int ckpt_tree_prepare(struct ckpt_restore *r)
 	t->nr_opened = kcalloc(n, sizeof(*t->nr_opened), GFP_KERNEL);
 	t->pipes = kcalloc(n, sizeof(*t->pipes), GFP_KERNEL);
 	t->ready = kcalloc(n, sizeof(*t->ready), GFP_KERNEL);
+	t->files = kcalloc(n, sizeof(*t->files), GFP_KERNEL);
+	t->fs = kcalloc(n, sizeof(*t->fs), GFP_KERNEL);
 	if (!t->tasks || !t->rst || !t->claimed || !t->opened ||
-	    !t->nr_opened || !t->pipes || !t->ready)
+	    !t->nr_opened || !t->pipes || !t->ready || !t->files || !t->fs)
 		return -ENOMEM;
 	t->rst[0] = r;
 	return ckpt_tree_ok(t) ? 0 : -EBADMSG;
@@ -207,6 +224,69 @@ int ckpt_tree_check_file(const struct ckpt_restore *r,
 	if (i < 0 || o->files[i].rec.kind != f->kind)
 		return -EBADMSG;
 	return 0;
+}
+
+/* The metadata of the earlier process @pid (not a zombie), or NULL. */
+const struct ckpt_restore *ckpt_tree_member_rst(const struct ckpt_restore *r,
+						pid_t pid)
+{
+	int j;
+
+	if (!r->tree)
+		return NULL;
+	j = ckpt_tree_index(r->tree, pid, r->member);
+	return j < 0 ? NULL : r->tree->rst[j];
+}
+
+/*
+ * The file table and fs context the earlier process @pid restored (held
+ * by the tree until all are restored), or NULL.
+ */
+struct files_struct *ckpt_tree_files_of(const struct ckpt_restore *r,
+					pid_t pid)
+{
+	struct ckpt_tree *t = r->tree;
+	struct files_struct *files;
+	int j = ckpt_tree_index(t, pid, r->member);
+
+	if (j < 0)
+		return NULL;
+	mutex_lock(&t->lock);
+	files = t->files[j];
+	mutex_unlock(&t->lock);
+	return files;
+}
+
+struct fs_struct *ckpt_tree_fs_of(const struct ckpt_restore *r, pid_t pid)
+{
+	struct ckpt_tree *t = r->tree;
+	struct fs_struct *fs;
+	int j = ckpt_tree_index(t, pid, r->member);
+
+	if (j < 0)
+		return NULL;
+	mutex_lock(&t->lock);
+	fs = t->fs[j];
+	mutex_unlock(&t->lock);
+	return fs;
+}
+
+/* Process @k restored itself: hold its table and context for later ones. */
+static void ckpt_tree_hold_shares(struct ckpt_tree *t, u32 k)
+{
+	struct files_struct *files;
+	struct fs_struct *fs;
+
+	task_lock(current);
+	files = current->files;
+	fs = current->fs;
+	atomic_inc(&files->count);
+	ckpt_get_fs(fs);
+	task_unlock(current);
+	mutex_lock(&t->lock);
+	t->files[k] = files;
+	t->fs[k] = fs;
+	mutex_unlock(&t->lock);
 }
 
 /* The open file an earlier process restored for the record's fd. */
@@ -455,6 +535,7 @@ static long ckpt_tree_member(struct ckpt_tree *t, u32 k,
 		ckpt_tree_go(r, err);
 		return err;
 	}
+	ckpt_tree_hold_shares(t, k);
 	ckpt_tree_done(t, k);
 	/* All go together, or die together. */
 	if (wait_for_completion_killable(&t->all)) {

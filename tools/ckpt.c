@@ -511,6 +511,54 @@ static void report_vma(const struct ckpt_checkpoint_args *a, int err)
 			  why_unsupported(err));
 }
 
+/* A file table, fs context, signal handlers or memory shared (err_fd). */
+static void report_shared(const struct ckpt_checkpoint_args *a, int err)
+{
+	const char *what, *flag;
+	char other[64];
+
+	switch (a->err_fd) {
+	case CLONE_FILES:
+		what = "file table";
+		flag = "CLONE_FILES";
+		break;
+	case CLONE_FS:
+		what = "fs context (cwd, root, umask)";
+		flag = "CLONE_FS";
+		break;
+	case CLONE_SIGHAND:
+		what = "signal handlers and memory";
+		flag = "CLONE_SIGHAND|CLONE_VM";
+		break;
+	case CLONE_VM:
+		what = "address space";
+		flag = "CLONE_VM";
+		break;
+	default:
+		what = "state";
+		flag = "clone flags";
+	}
+	if (a->err_addr)
+		snprintf(other, sizeof(other), "process %llu",
+			 (unsigned long long)a->err_addr);
+	else
+		snprintf(other, sizeof(other), "a process");
+	if (err == -EUSERS) {
+		ckpt_fail(err, "cannot checkpoint %s: it shares its %s (%s) with %s outside the %s, which a restore cannot share again",
+			  who, what, flag, other,
+			  (a->flags & CKPT_CHECKPOINT_TREE) ? "tree" :
+			  "checkpoint");
+		if (a->err_fd == CLONE_FILES || a->err_fd == CLONE_FS)
+			ckpt_hint("checkpoint a tree that holds both (ckpt --tree on a common ancestor)");
+	} else if (a->err_addr) {
+		ckpt_fail(err, "cannot checkpoint %s: it shares its %s (%s without CLONE_THREAD) with %s, which %s",
+			  who, what, flag, other, why_unsupported(err));
+	} else {
+		ckpt_fail(err, "cannot checkpoint %s: one of its threads has a %s of its own (unshare(%s)), which %s",
+			  who, what, flag, why_unsupported(err));
+	}
+}
+
 /* Is @pid a zombie? */
 static int proc_zombie(pid_t pid)
 {
@@ -537,7 +585,7 @@ static void report_task(int err)
 			  who);
 		ckpt_hint("run ckpt as root");
 	} else if (err == -EOPNOTSUPP) {
-		ckpt_fail(err, "cannot checkpoint %s: it uses POSIX timers on CPU-time or alarm clocks, shares its file table, fs or signal handlers with another process, or lives in other namespaces than yours, which cannot be saved yet",
+		ckpt_fail(err, "cannot checkpoint %s: it uses POSIX timers on CPU-time or alarm clocks, or lives in other namespaces than yours, which cannot be saved yet",
 			  who);
 	} else if (err == -EBUSY &&
 		   !ckpt_proc_status_field(at, "TracerPid", &val) && val) {
@@ -622,6 +670,8 @@ static void report_checkpoint(const struct ckpt_checkpoint_args *a,
 		report_vma(a, err);
 	else if (a->err_object == CKPT_OBJ_TASK)
 		report_task(err);
+	else if (a->err_object == CKPT_OBJ_SHARED)
+		report_shared(a, err);
 	else if (a->err_object == CKPT_OBJ_OUTPUT)
 		ckpt_fail(err, "cannot checkpoint %s: writing the image to %s failed: %s",
 			  who, out->name, strerror(-err));

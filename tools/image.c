@@ -930,6 +930,26 @@ static int check_seccomp(struct ckpt_image *img)
 	return 0;
 }
 
+static int check_shares(struct ckpt_image *img)
+{
+	const struct ckpt_rec_shares *s = img->payload;
+
+	if (s->reserved[0] || s->reserved[1])
+		return img_bad(img, "non-zero reserved field");
+	if (!s->files_pid && !s->fs_pid)
+		return img_bad(img, "shares nothing");
+	if (s->files_pid && !tree_earlier(img, s->files_pid))
+		return img_bad(img, "the file table of process %d, not an earlier process of the tree",
+			       s->files_pid);
+	if (s->fs_pid && !tree_earlier(img, s->fs_pid))
+		return img_bad(img, "the fs context of process %d, not an earlier process of the tree",
+			       s->fs_pid);
+	if (s->files_pid && img->nr_files)
+		return img_bad(img, "a shared file table, and %u FILE records of its own",
+			       img->nr_files);
+	return 0;
+}
+
 static int check_sysvshm(struct ckpt_image *img)
 {
 	const struct ckpt_rec_sysvshm *s = img->payload;
@@ -1319,6 +1339,8 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 			     check_attrs },
 	[CKPT_REC_SKIPPED] = { "SKIPPED", sizeof(struct ckpt_rec_skipped),
 			       0, 0, 1, check_skipped },
+	[CKPT_REC_SHARES] = { "SHARES", sizeof(struct ckpt_rec_shares), 1, 0, 1,
+			      check_shares },
 };
 
 /* ---- records ------------------------------------------------------ */

@@ -873,6 +873,17 @@ static int show_record(struct show *s)
 			       s->flags ? ", SECCOMP_FILTER_FLAG_LOG" : "");
 		break;
 	}
+	case CKPT_REC_SHARES: {
+		const struct ckpt_rec_shares *s = p;
+
+		if (s->files_pid)
+			printf("  shares the file table of process %d (CLONE_FILES)\n",
+			       s->files_pid);
+		if (s->fs_pid)
+			printf("  shares the fs context (cwd, root, umask) of process %d (CLONE_FS)\n",
+			       s->fs_pid);
+		break;
+	}
 	case CKPT_REC_SOCKET:
 		show_socket(img);
 		break;

@@ -58,6 +58,9 @@ static const char *const type_names[] = {
 	[CKPT_REC_SYSVSHM] = "SYSVSHM", [CKPT_REC_SYSVDATA] = "SYSVDATA",
 	[CKPT_REC_SYSVSEM] = "SYSVSEM", [CKPT_REC_SYSVMSG] = "SYSVMSG",
 #endif
+#ifdef CKPT_REC_SHARES
+	[CKPT_REC_SHARES] = "SHARES",
+#endif
 };
 
 /* XXH64, seed 0, one buffer (the image checksum is its low 32 bits). */

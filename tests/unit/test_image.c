@@ -1199,17 +1199,35 @@ static void tb_rec(struct tree_buf *t, uint32_t type, const void *p,
 /* Changes a record of process @idx before it is written. */
 typedef void (*tree_fix)(uint32_t idx, uint32_t type, void *p);
 
+/*
+ * Per process of a tree image: a SHARES record written before its first
+ * PAGES (or END), and whether its FILE records are left out.
+ */
+static const struct ckpt_rec_shares *tb_shares[3];
+static int tb_no_files[3];
+
 /* The standard image's records again, as process @idx with @pid. */
 static void tb_task(struct tree_buf *t, const struct ib_image *img,
 		    uint32_t idx, int32_t pid, tree_fix fix)
 {
 	size_t off = sizeof(struct ckpt_image_header);
+	int shares_done = 0;
 
 	while (off < img->len) {
 		struct ckpt_rec_header h;
 		unsigned char *p;
 
 		memcpy(&h, img->buf + off, sizeof(h));
+		if (idx < 3 && tb_no_files[idx] && h.type == CKPT_REC_FILE) {
+			off += sizeof(h) + h.len;
+			continue;
+		}
+		if (idx < 3 && tb_shares[idx] && !shares_done &&
+		    (h.type == CKPT_REC_PAGES || h.type == CKPT_REC_END)) {
+			tb_rec(t, CKPT_REC_SHARES, tb_shares[idx],
+			       sizeof(*tb_shares[idx]));
+			shares_done = 1;
+		}
 		p = malloc(h.len ? h.len : 1);
 		if (!p)
 			abort();
@@ -1409,6 +1427,62 @@ UNIT_TEST(image_tree_bad_records)
 	CHECK_STR(r.msg, "names process 100 without sharing its file");
 }
 
+/* @s in process 1 (101, child of 100), its FILE records left out or not. */
+static struct result shares_case(const struct ckpt_rec_shares *s, int no_files)
+{
+	struct result r;
+
+	tb_shares[1] = s;
+	tb_no_files[1] = no_files;
+	r = tree_case(NULL, 3, NULL, 0);
+	tb_shares[1] = NULL;
+	tb_no_files[1] = 0;
+	return r;
+}
+
+UNIT_TEST(image_tree_shares)
+{
+	struct ckpt_rec_shares s = { .files_pid = 100, .fs_pid = 100 };
+	struct result r;
+
+	/* 101 uses 100's file table and fs context: no FILE records */
+	r = shares_case(&s, 1);
+	CHECK_EQ(r.err, 0);
+	CHECK_STR(r.msg, "");
+	s.files_pid = 0;		/* the fs context only: FILE records */
+	r = shares_case(&s, 0);
+	CHECK_EQ(r.err, 0);
+	/* a shared table, and records of its own */
+	s.files_pid = 100;
+	r = shares_case(&s, 0);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_EQ(r.type, CKPT_REC_SHARES);
+	CHECK_STR(r.msg, "a shared file table, and");
+	/* a later process, itself, one not in the tree */
+	s.files_pid = 102;
+	r = shares_case(&s, 1);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "the file table of process 102, not an earlier process of the tree");
+	s.files_pid = 101;
+	r = shares_case(&s, 1);
+	CHECK_EQ(r.err, -EBADMSG);
+	s.files_pid = 100;
+	s.fs_pid = 1;
+	r = shares_case(&s, 1);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "the fs context of process 1, not an earlier process of the tree");
+	/* nothing, or reserved bits */
+	s.files_pid = 0;
+	s.fs_pid = 0;
+	r = shares_case(&s, 0);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "shares nothing");
+	s.fs_pid = 100;
+	s.reserved[1] = 1;
+	r = shares_case(&s, 0);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "non-zero reserved field");
+}
 
 UNIT_TEST(image_tree_record_placement)
 {

@@ -44,6 +44,9 @@
 #define CKPT_FEAT_SYSV_SHM	(1ULL << 9)	/* SysV shared memory, threads
 						 * and POSIX timers in trees */
 #define CKPT_FEAT_SECCOMP	(1ULL << 11)	/* seccomp filters, strict mode */
+#define CKPT_FEAT_SHARES	(1ULL << 12)	/* file tables and fs contexts
+						 * shared between processes of
+						 * a tree (CKPT_REC_SHARES) */
 
 /**
  * struct ckpt_version - answer of CKPT_IOC_VERSION
@@ -134,6 +137,14 @@ struct ckpt_version {
 					 * member's links (parent, group,
 					 * session) are not the image's:
 					 * err_addr is the PID at fault */
+#define CKPT_OBJ_SHARED		11	/* a file table, fs context, signal
+					 * handler table or address space
+					 * shared with another process:
+					 * err_addr is that process's PID (0
+					 * if unknown), err_fd the CLONE_*
+					 * flag that shares it (CLONE_VM,
+					 * CLONE_FS, CLONE_FILES or
+					 * CLONE_SIGHAND) */
 
 /**
  * struct ckpt_checkpoint_args - argument of CKPT_IOC_CHECKPOINT
@@ -181,7 +192,16 @@ struct ckpt_version {
  *  EDEADLK    the target is the caller itself
  *  EBADF      fd is not open for writing
  *  EOPNOTSUPP the target holds state this version cannot checkpoint;
- *             err_object, err_fd and err_addr say which
+ *             err_object, err_fd and err_addr say which; with
+ *             CKPT_OBJ_SHARED, two members share signal handlers or an
+ *             address space (CLONE_SIGHAND, CLONE_VM without
+ *             CLONE_THREAD), or a thread does not share its process's
+ *             file table or fs context (err_addr 0)
+ *  EUSERS     (CKPT_OBJ_SHARED) a member shares its file table, fs
+ *             context, signal handlers or address space with a process
+ *             outside the checkpoint: err_pid is the member, err_addr the
+ *             other process (0 if none could be named), err_fd the CLONE_*
+ *             flag
  *  EISCONN    (CKPT_OBJ_FD) a socket is connected to a peer outside the
  *             checkpoint; err_addr is the peer socket's inode number when
  *             it is a UNIX socket, else 0
@@ -548,7 +568,7 @@ struct ckpt_freeze_args {
  *   RESTART?, RLIMITS?, SIGPENDING?, PIPEDATA..., TIMERS?, THREAD...,
  *   GHOSTDATA..., FDSTATE..., SHMEM..., SHMDATA..., SOCKET...,
  *   SOCKDATA..., TCPSTATE..., ATTRS?, SKIPPED?, SYSVSHM..., SYSVDATA...,
- *   SYSVSEM..., SYSVMSG..., SECCOMP..., PAGES..., END
+ *   SYSVSEM..., SYSVMSG..., SECCOMP..., SHARES?, PAGES..., END
  * (SYSVSEM and SYSVMSG only in the first process's records.)  The types
  * numbered after TREE come between SHMDATA and PAGES, by number.
  * TASK, REGS, XSTATE and RESTART are the main thread's (the thread-group
@@ -662,7 +682,8 @@ struct ckpt_image_header {
 					 * that of page i as a one-page
 					 * PAGES record at its address */
 #define CKPT_REC_SECCOMP	38	/* struct ckpt_rec_seccomp + program */
-#define CKPT_REC_MAX		38
+#define CKPT_REC_SHARES		39	/* struct ckpt_rec_shares */
+#define CKPT_REC_MAX		39
 
 /*
  * The place of a record type in a task's records: types must come in
@@ -1584,6 +1605,28 @@ struct ckpt_rec_tree_task {
 	__s32 sid;
 	__u32 flags;
 	__u32 exit_code;
+};
+
+/**
+ * struct ckpt_rec_shares - what a process of a tree shares with an earlier
+ * one (clone(2) with CLONE_FILES, CLONE_FS)
+ * @files_pid: the earlier member whose file table this process uses (the
+ *	same table, not a copy: a descriptor one opens, the other has), or 0;
+ *	that member's records hold the table's FILE records (and it shares
+ *	its own with nobody earlier), this process has none
+ * @fs_pid: the earlier member whose fs context (cwd, root, umask) this
+ *	process uses, or 0; this process's FS record is that context too
+ * @reserved: 0
+ *
+ * Written, after the SECCOMP records, only by a process that shares one of
+ * them; not in an image of one process.  Each names the first member (in
+ * image order) holding the object.  The restore gives the process that
+ * member's restored table or context, and its threads with it.
+ */
+struct ckpt_rec_shares {
+	__s32 files_pid;
+	__s32 fs_pid;
+	__u64 reserved[2];
 };
 
 /* struct ckpt_rec_attrs.flags */

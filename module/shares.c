@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * File tables and fs contexts shared between the processes of a tree
+ * (clone(2) with CLONE_FILES, CLONE_FS, without CLONE_THREAD).
+ *
+ * Checkpoint: each member's files_struct and fs_struct are compared with
+ * the earlier members'.  A member using the same object as an earlier one
+ * writes a SHARES record naming the first member that holds it, and no
+ * FILE records of its own (the holder's records are the table); its FS
+ * record is the shared context.  Sharing with a task outside the
+ * checkpoint cannot be restored: refused with EUSERS, naming the other
+ * process.  Signal handlers or an address space shared between processes
+ * (CLONE_SIGHAND, CLONE_VM without CLONE_THREAD) are refused with
+ * EOPNOTSUPP, naming both; so is a thread that unshared its file table or
+ * fs context from its process.
+ *
+ * Restore: the members restore in image order.  Once a member has
+ * restored itself it publishes its files_struct and fs_struct (a
+ * reference to each) in the tree; a later member whose SHARES record
+ * names it drops its own table or context and takes the holder's, as
+ * clone(2) would have given it, and so do its threads when they restore.
+ * The tree's references go when every member is restored, or the restore
+ * failed.
+ */
+#include <linux/fdtable.h>
+#include <linux/fs_struct.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include "ckpt.h"
+
+/* ---------------------------------------------------------------------- */
+/* Checkpoint                                                              */
+/* ---------------------------------------------------------------------- */
+
+enum { CKPT_SH_FILES, CKPT_SH_FS, CKPT_SH_SIGHAND, CKPT_SH_VM, CKPT_SH_NR };
+
+static const int ckpt_sh_flag[CKPT_SH_NR] = {
+	[CKPT_SH_FILES] = CLONE_FILES,
+	[CKPT_SH_FS] = CLONE_FS,
+	[CKPT_SH_SIGHAND] = CLONE_SIGHAND,
+	[CKPT_SH_VM] = CLONE_VM,
+};
+
+/*
+ * The object of kind @k that @t uses, for comparison only (never
+ * dereferenced): a frozen member's cannot change; another task's is read
+ * once, racily, which is all a scan can do.
+ */
+static void *ckpt_sh_obj(struct task_struct *t, int k)
+{
+	void *o = NULL;
+
+	switch (k) {
+	case CKPT_SH_FILES:
+		o = READ_ONCE(t->files);
+		break;
+	case CKPT_SH_FS:
+		o = READ_ONCE(t->fs);
+		break;
+	case CKPT_SH_SIGHAND:
+		rcu_read_lock();
+		o = rcu_dereference(t->sighand);
+		rcu_read_unlock();
+		break;
+	case CKPT_SH_VM:
+		o = READ_ONCE(t->mm);
+		break;
+	}
+	return o;
+}
+
+/* Tasks using object @o of kind @k, as its counter says. */
+static long ckpt_sh_users(void *o, int k)
+{
+	switch (k) {
+	case CKPT_SH_FILES:
+		return atomic_read(&((struct files_struct *)o)->count);
+	case CKPT_SH_FS:
+		return READ_ONCE(((struct fs_struct *)o)->users);
+	case CKPT_SH_SIGHAND:
+		return refcount_read(&((struct sighand_struct *)o)->count);
+	default:
+		/* mm_users: readers of /proc take short-lived references */
+		return atomic_read(&((struct mm_struct *)o)->mm_users);
+	}
+}
+
+static bool ckpt_sh_member(const struct ckpt_dump *d, struct task_struct *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nr_members; i++)
+		if (same_thread_group(t, d->members[i].task))
+			return true;
+	return false;
+}
+
+/*
+ * A live task outside the checkpoint using @o: its PID in our namespace
+ * in *@pid (0 if it has none there).  False if there is none.  A zombie
+ * keeps its signal handlers until it is reaped, but never runs again.
+ */
+static bool ckpt_sh_outsider(const struct ckpt_dump *d, void *o, int k,
+			     pid_t *pid)
+{
+	struct task_struct *p, *t;
+	bool found = false;
+
+	rcu_read_lock();
+	for_each_process_thread(p, t) {
+		if (ckpt_sh_obj(t, k) != o || t->exit_state ||
+		    ckpt_sh_member(d, t))
+			continue;
+		*pid = task_tgid_vnr(t);
+		found = true;
+		break;
+	}
+	rcu_read_unlock();
+	return found;
+}
+
+static int ckpt_sh_fail(struct ckpt_dump *d, unsigned int i, int k,
+			pid_t other, int err, unsigned int *at)
+{
+	*at = i;
+	d->err.fd = ckpt_sh_flag[k];
+	d->err.addr = other > 0 ? other : 0;
+	return ckpt_fail(&d->err, CKPT_OBJ_SHARED, err);
+}
+
+/* Every thread of member @i uses its process's file table and fs. */
+static int ckpt_sh_threads(struct ckpt_dump *d, unsigned int i,
+			   unsigned int *at)
+{
+	struct ckpt_member *m = &d->members[i];
+	unsigned int j;
+	int k;
+
+	for (j = 0; j < m->nr_threads; j++)
+		for (k = CKPT_SH_FILES; k <= CKPT_SH_FS; k++)
+			if (ckpt_sh_obj(m->threads[j], k) !=
+			    ckpt_sh_obj(m->task, k))
+				return ckpt_sh_fail(d, i, k, 0, -EOPNOTSUPP,
+						    at);
+	return 0;
+}
+
+/*
+ * Member @i against the earlier ones: which of them holds its table and
+ * context first; shared signal handlers or memory are refused.
+ */
+static int ckpt_sh_pair(struct ckpt_dump *d, unsigned int i,
+			unsigned int *at)
+{
+	struct ckpt_member *m = &d->members[i];
+	unsigned int j;
+
+	m->files_with = i;
+	m->fs_with = i;
+	for (j = 0; j < i; j++) {
+		struct task_struct *o = d->members[j].task;
+		pid_t opid = task_tgid_vnr(o);
+
+		if (d->members[j].zombie)
+			continue;
+		if (ckpt_sh_obj(o, CKPT_SH_SIGHAND) ==
+		    ckpt_sh_obj(m->task, CKPT_SH_SIGHAND))
+			return ckpt_sh_fail(d, i, CKPT_SH_SIGHAND, opid,
+					    -EOPNOTSUPP, at);
+		if (ckpt_sh_obj(o, CKPT_SH_VM) == ckpt_sh_obj(m->task, CKPT_SH_VM))
+			return ckpt_sh_fail(d, i, CKPT_SH_VM, opid,
+					    -EOPNOTSUPP, at);
+		if (m->files_with == i && ckpt_sh_obj(o, CKPT_SH_FILES) ==
+		    ckpt_sh_obj(m->task, CKPT_SH_FILES))
+			m->files_with = j;
+		if (m->fs_with == i && ckpt_sh_obj(o, CKPT_SH_FS) ==
+		    ckpt_sh_obj(m->task, CKPT_SH_FS))
+			m->fs_with = j;
+	}
+	return 0;
+}
+
+/* Threads of the members using the object of kind @k member @i holds. */
+static long ckpt_sh_inside(const struct ckpt_dump *d, unsigned int i, int k)
+{
+	long n = 0;
+	unsigned int j;
+
+	for (j = i; j < d->nr_members; j++) {
+		const struct ckpt_member *m = &d->members[j];
+
+		if (m->zombie)
+			continue;
+		if (j == i || (k == CKPT_SH_FILES && m->files_with == i) ||
+		    (k == CKPT_SH_FS && m->fs_with == i))
+			n += m->nr_threads;
+	}
+	return n;
+}
+
+/*
+ * Before anything is written, every member frozen: what it shares, and
+ * with whom.  On failure *@at is the member at fault.
+ */
+int ckpt_check_shares(struct ckpt_dump *d, unsigned int *at)
+{
+	unsigned int i;
+	int err, k;
+
+	for (i = 0; i < d->nr_members; i++) {
+		struct ckpt_member *m = &d->members[i];
+
+		m->files_with = i;
+		m->fs_with = i;
+		if (m->zombie)
+			continue;
+		err = ckpt_sh_threads(d, i, at);
+		if (!err)
+			err = ckpt_sh_pair(d, i, at);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < d->nr_members; i++) {
+		struct ckpt_member *m = &d->members[i];
+
+		if (m->zombie)
+			continue;
+		for (k = 0; k < CKPT_SH_NR; k++) {
+			void *o = ckpt_sh_obj(m->task, k);
+			pid_t other = 0;
+
+			if ((k == CKPT_SH_FILES && m->files_with != i) ||
+			    (k == CKPT_SH_FS && m->fs_with != i))
+				continue;	/* the holder counts them */
+			if (!o || ckpt_sh_users(o, k) <= ckpt_sh_inside(d, i, k))
+				continue;
+			if (ckpt_sh_outsider(d, o, k, &other))
+				return ckpt_sh_fail(d, i, k, other, -EUSERS,
+						    at);
+			/*
+			 * The address space has passing users (readers of
+			 * /proc), the signal handlers dead ones (zombies);
+			 * a file table or fs context is held by tasks only.
+			 */
+			if (k == CKPT_SH_FILES || k == CKPT_SH_FS)
+				return ckpt_sh_fail(d, i, k, 0, -EUSERS, at);
+		}
+	}
+	return 0;
+}
+
+/* The SHARES record of a member that uses an earlier one's objects. */
+int ckpt_dump_shares(struct ckpt_dump *d)
+{
+	const struct ckpt_member *m = &d->members[d->member];
+	struct ckpt_rec_shares r = {};
+
+	if (m->files_with != d->member)
+		r.files_pid = task_tgid_vnr(d->members[m->files_with].task);
+	if (m->fs_with != d->member)
+		r.fs_pid = task_tgid_vnr(d->members[m->fs_with].task);
+	if (!r.files_pid && !r.fs_pid)
+		return 0;
+	return ckpt_write_rec(&d->out, CKPT_REC_SHARES, &r, sizeof(r));
+}
+
+/* ---------------------------------------------------------------------- */
+/* Restore                                                                 */
+/* ---------------------------------------------------------------------- */
+
+int ckpt_take_shares(struct ckpt_restore *r, const void *p, u32 len)
+{
+	const struct ckpt_rec_shares *s = p;
+
+	if (len != sizeof(*s) || s->reserved[0] || s->reserved[1] ||
+	    (!s->files_pid && !s->fs_pid))
+		return -EBADMSG;
+	r->shares = *s;
+	return 0;
+}
+
+/*
+ * At prepare time: a SHARES record names earlier members of the tree (not
+ * zombies) that hold the object themselves; a process sharing a file
+ * table has no descriptors of its own.
+ */
+int ckpt_check_shares_rec(struct ckpt_restore *r)
+{
+	const struct ckpt_rec_shares *s = &r->shares;
+	const struct ckpt_restore *o;
+
+	if (!s->files_pid && !s->fs_pid)
+		return 0;
+	if (!r->tree)
+		return ckpt_bad(r, CKPT_REC_SHARES, -EBADMSG);
+	if (s->files_pid) {
+		o = ckpt_tree_member_rst(r, s->files_pid);
+		if (!o || o->shares.files_pid || r->nr_files)
+			return ckpt_bad(r, CKPT_REC_SHARES, -EBADMSG);
+	}
+	if (s->fs_pid) {
+		o = ckpt_tree_member_rst(r, s->fs_pid);
+		if (!o || o->shares.fs_pid)
+			return ckpt_bad(r, CKPT_REC_SHARES, -EBADMSG);
+	}
+	return 0;
+}
+
+/* Make @files the caller's file table, as clone(CLONE_FILES) would. */
+void ckpt_adopt_files(struct files_struct *files)
+{
+	struct files_struct *old;
+
+	atomic_inc(&files->count);
+	task_lock(current);
+	old = current->files;
+	current->files = files;
+	task_unlock(current);
+	if (old)
+		ckpt_ksyms.put_files_struct(old);
+}
+
+/* Drop a reference to @fs taken with ckpt_get_fs(). */
+void ckpt_put_fs(struct fs_struct *fs)
+{
+	bool kill;
+
+	spin_lock(&fs->lock);
+	kill = !--fs->users;
+	spin_unlock(&fs->lock);
+	if (kill)
+		ckpt_ksyms.free_fs_struct(fs);
+}
+
+void ckpt_get_fs(struct fs_struct *fs)
+{
+	spin_lock(&fs->lock);
+	fs->users++;
+	spin_unlock(&fs->lock);
+}
+
+/* Make @fs the caller's fs context, as clone(CLONE_FS) would. */
+void ckpt_adopt_fs(struct fs_struct *fs)
+{
+	struct fs_struct *old;
+
+	ckpt_get_fs(fs);
+	task_lock(current);
+	old = current->fs;
+	current->fs = fs;
+	task_unlock(current);
+	if (old)
+		ckpt_put_fs(old);
+}
+
+/*
+ * A thread of a restored process that shares an earlier member's table or
+ * context: it takes its process's, as its main thread did.
+ */
+int ckpt_adopt_leader_shares(struct ckpt_restore *r)
+{
+	struct task_struct *leader = current->group_leader;
+	struct files_struct *files = NULL;
+	struct fs_struct *fs = NULL;
+
+	if (!r->shares.files_pid && !r->shares.fs_pid)
+		return 0;
+	task_lock(leader);
+	if (r->shares.files_pid) {
+		files = leader->files;
+		if (files)
+			atomic_inc(&files->count);
+	}
+	if (r->shares.fs_pid) {
+		fs = leader->fs;
+		if (fs)
+			ckpt_get_fs(fs);
+	}
+	task_unlock(leader);
+	if ((r->shares.files_pid && !files) || (r->shares.fs_pid && !fs)) {
+		if (files)
+			ckpt_ksyms.put_files_struct(files);
+		if (fs)
+			ckpt_put_fs(fs);
+		return -ESRCH;		/* the main thread died */
+	}
+	if (files) {
+		ckpt_adopt_files(files);
+		ckpt_ksyms.put_files_struct(files);
+	}
+	if (fs) {
+		ckpt_adopt_fs(fs);
+		ckpt_put_fs(fs);
+	}
+	return 0;
+}
