@@ -74,7 +74,7 @@ node-a | node-b)
 	fi
 	;;
 esac
-qemu+=(-initrd "$out/initramfs.cpio" -append "$append")
+qemu+=(-initrd "$out/initramfs.cpio" -append "$append" -pidfile "$logs/qemu.pid")
 
 timeout_of() {
 	local t
@@ -133,24 +133,51 @@ show() {
 }
 
 # follow: copy the guest's result port to $results, reporting as it goes.
+# A case whose result does not come within its timeout + HANG_GRACE
+# seconds (the guest's own watchdog ends it at its timeout) means the
+# guest itself hung: stop QEMU then, rather than at the whole run's limit.
+HANG_GRACE=${HANG_GRACE:-120}
 follow() {
-	local line t0=$1 booted=0
-	while IFS= read -r line; do
-		line=${line%$'\r'}
+	local line t0=$1 booted=0 tag name lim deadline=0 now rd part=
+	while :; do
+		rd=0
+		IFS= read -r -t 5 line || rd=$?
+		if ((rd > 128)); then	# timed out: keep a partial line
+			part+=$line
+			now=${EPOCHREALTIME%.*}
+			if ((deadline && now > deadline)); then
+				echo "guest: no result for $name within ${lim}s + ${HANG_GRACE}s: the guest hung; stopping it"
+				echo "$name" >"$logs/hung"
+				kill "$(cat "$logs/qemu.pid" 2>/dev/null)" 2>/dev/null || true
+				deadline=0
+			fi
+			continue
+		fi
+		((rd == 0)) || break	# EOF: QEMU is gone
+		line=$part${line%$'\r'}
+		part=
 		printf '%s\n' "$line" >>"$results"
 		if ((!booted)); then
 			booted=1
 			echo "guest: booted, first result after $(since "$t0")s"
 		fi
 		case $line in
-		"RESULT "*) show "$line" ;;
-		"BEGIN "*) if [[ -n ${V:-} ]]; then echo "RUN   ${line#BEGIN }"; fi ;;
+		"RESULT "*)
+			show "$line"
+			deadline=0
+			;;
+		"BEGIN "*)
+			if [[ -n ${V:-} ]]; then echo "RUN   ${line#BEGIN }"; fi
+			read -r tag name lim <<<"$line"
+			[[ $lim =~ ^[0-9]+$ ]] || lim=$default_timeout
+			deadline=$((${EPOCHREALTIME%.*} + lim + HANG_GRACE))
+			;;
 		esac
 	done
 	return 0
 }
 
-rm -f "$serial" "$results" "$dmesg" "$summary"
+rm -f "$serial" "$results" "$dmesg" "$summary" "$logs/hung"
 touch "$serial" "$results" "$dmesg"
 echo "guest: booting ($mode mode, QEMU ${QEMU_ACCEL:-tcg}, limit ${limit}s); console log: $serial"
 t0=$(usecs)
@@ -224,7 +251,9 @@ if ((!done_seen)); then
 		printf 'FAIL  %s  (not run: the guest stopped before it)\n' "$n"
 	done
 	record FAIL guest
-	if ((rc == 124 || rc == 137)); then
+	if [[ -s $logs/hung ]]; then
+		why="hung in $(cat "$logs/hung"): no output, stopped by the harness"
+	elif ((rc == 124 || rc == 137)); then
 		why="timed out after ${limit}s"
 	else
 		why="stopped before the end (crash or panic?)"
