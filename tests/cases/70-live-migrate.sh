@@ -12,10 +12,7 @@ require_module
 DUMP_ON_FAIL="mig.err mig.out p.err rx.log"
 MEM=$((32 * 1024 * 1024))
 
-dirtier "$TESTDIR" 32 1024 </dev/null >p.out 2>p.err &
-pid=$!
-track "$pid"
-wait_for 60 test -e ready || fail "dirtier did not start: $(cat p.err)"
+dirtier_start 32 1024
 rx_start tcp:127.0.0.1:7070 60
 
 ckpt migrate -v --live "$pid" --to tcp:127.0.0.1:7070 >mig.out 2>mig.err

@@ -11,10 +11,7 @@
 require_module
 DUMP_ON_FAIL="mig.err mig.out p.err rx.log"
 
-dirtier "$TESTDIR" 16 512 churn </dev/null >p.out 2>p.err &
-pid=$!
-track "$pid"
-wait_for 60 test -e ready || fail "dirtier did not start: $(cat p.err)"
+dirtier_start 16 512 churn
 rx_start tcp:127.0.0.1:7071 60
 
 ckpt migrate -v --live "$pid" --to tcp:127.0.0.1:7071 >mig.out 2>mig.err

@@ -10,10 +10,7 @@
 require_module
 DUMP_ON_FAIL="mig.err mig.out mitm.err p.err"
 
-dirtier "$TESTDIR" 16 512 </dev/null >p.out 2>p.err &
-pid=$!
-track "$pid"
-wait_for 60 test -e ready || fail "dirtier did not start: $(cat p.err)"
+dirtier_start 16 512
 start=$(proc_field "$pid" 22)
 rx_start tcp:127.0.0.1:7072 60
 mitm 7172 7072 pause 1048576 >mitm.out 2>mitm.err &

@@ -10,10 +10,7 @@
 require_module
 DUMP_ON_FAIL="mig.err mig.out p.err rx.log"
 
-dirtier "$TESTDIR" 16 256 thp </dev/null >p.out 2>p.err &
-pid=$!
-track "$pid"
-wait_for 60 test -e ready || fail "dirtier did not start: $(cat p.err)"
+dirtier_start 16 256 thp
 thp=$(sed -n 's/^AnonHugePages: *\([0-9]*\) kB/\1/p' "/proc/$pid/smaps_rollup")
 log "AnonHugePages before: ${thp:-?} kB ($(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null))"
 rx_start tcp:127.0.0.1:7073 60

@@ -10,10 +10,7 @@
 require_module
 DUMP_ON_FAIL="mig.err mig.out mitm.err p.err rx.log"
 
-dirtier "$TESTDIR" 16 256 </dev/null >p.out 2>p.err &
-pid=$!
-track "$pid"
-wait_for 60 test -e ready || fail "dirtier did not start: $(cat p.err)"
+dirtier_start 16 256
 start=$(proc_field "$pid" 22)
 
 # usage errors

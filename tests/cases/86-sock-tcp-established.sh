@@ -15,15 +15,10 @@ require_module
 DUMP_ON_FAIL="peer.out peer.err c.out c.err err img.ckpt.err img.restart.err img.show"
 
 port=7286
-mkdir -p peer c
-sockets tcppeer "$TESTDIR/peer" "$port" </dev/null >peer.out 2>peer.err &
-peer=$!
-track "$peer"
-wait_for 30 test -e peer/ready || fail "the peer did not start: $(cat peer.err)"
-sockets tcpconn "$TESTDIR/c" "$port" </dev/null >c.out 2>c.err &
-PROG_PID=$!
-track "$PROG_PID"
-wait_for 30 test -e c/ready || fail "tcpconn did not start: $(cat c.err)"
+sock_in tcppeer peer "$port"
+peer=$SOCK_PID
+sock_in tcpconn c "$port"
+PROG_PID=$SOCK_PID
 sent0=$(awk '/^sent/ { print $2; exit }' c.out)
 [ "${sent0:-0}" -gt 3000 ] || fail "tcpconn did not fill its send queue: $(cat c.out)"
 

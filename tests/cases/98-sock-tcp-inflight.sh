@@ -18,15 +18,10 @@ require_module
 DUMP_ON_FAIL="src.out src.err p.out p.err img.ckpt.err img.restart.err err"
 
 port=7298
-mkdir -p src
-sockets tcpsource "$TESTDIR/src" "$port" </dev/null >src.out 2>src.err &
-src=$!
-track "$src"
-wait_for 30 test -e src/ready || fail "the source did not start: $(cat src.err)"
-sockets tcpsink "$TESTDIR" "$port" </dev/null >p.out 2>p.err &
-PROG_PID=$!
-track "$PROG_PID"
-wait_for 30 test -e ready || fail "tcpsink did not start: $(cat p.err)"
+sock_in tcpsource src "$port"
+src=$SOCK_PID
+sock_in tcpsink p "$port"
+PROG_PID=$SOCK_PID
 
 got() { awk '/^got/ { n = $2 } END { print n + 0 }' p.out; }
 

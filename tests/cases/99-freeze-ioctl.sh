@@ -13,10 +13,7 @@
 require_module
 DUMP_ON_FAIL="p.err h.out h.err ck.err"
 
-dirtier "$TESTDIR" 4 64 </dev/null >p.out 2>p.err &
-pid=$!
-track "$pid"
-wait_for 60 test -e ready || fail "dirtier did not start: $(cat p.err)"
+dirtier_start 4 64
 size() { stat -c %s progress; }
 grows() { _s=$(size); sleep 0.3; [ "$(size)" -gt "$_s" ]; }
 

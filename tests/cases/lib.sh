@@ -233,6 +233,16 @@ sk_finish() {
 # mthreads, ghost, sparse) take a directory, write DIR/ready once set up,
 # wait for DIR/go, then check their own state and print "all checks passed".
 
+# dirtier_start MIB HOT_KIB [churn] [thp]: start dirtier (memory that
+# keeps changing; output in p.out, p.err) and wait until it is ready;
+# sets pid.
+dirtier_start() {
+	dirtier "$TESTDIR" "$@" </dev/null >p.out 2>p.err &
+	pid=$!
+	track "$pid"
+	wait_for 60 test -e ready || fail "dirtier did not start: $(cat p.err)"
+}
+
 # prog_start PROG: start PROG on $TESTDIR (output in p.out, p.err); sets
 # PROG_PID once it is ready.
 prog_start() {

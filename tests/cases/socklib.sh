@@ -12,6 +12,16 @@ sock_start() {
 	wait_for 30 test -e ready || fail "sockets $_m did not start: $(cat p.err)"
 }
 
+# sock_in MODE NAME PORT: run "sockets MODE $TESTDIR/NAME PORT" (output in
+# NAME.out, NAME.err) and wait for NAME/ready; sets SOCK_PID.
+sock_in() {
+	mkdir -p "$TESTDIR/$2"
+	sockets "$1" "$TESTDIR/$2" "$3" </dev/null >"$2.out" 2>"$2.err" &
+	SOCK_PID=$!
+	track "$SOCK_PID"
+	wait_for 30 test -e "$2/ready" || fail "sockets $1 did not start: $(cat "$2.err")"
+}
+
 # sock_cycle IMG [--tree]: ckpt --kill PROG_PID into IMG, reap it, restart
 # IMG in the background (RESTART_PID) and wait for the PID to come back.
 sock_cycle() {
