@@ -1317,8 +1317,10 @@ struct mig {
 	/* --tree: the members frozen together, parents first */
 	int32_t pids[CKPT_MAX_TREE];
 	int pidfds[CKPT_MAX_TREE];
+	int holds[CKPT_MAX_TREE];	/* CKPT_IOC_FREEZE's, or -1 */
 	char stopped[CKPT_MAX_TREE];
 	unsigned int n;
+	int held;		/* every live member held */
 	/* events on the module's netlink family (mig_events.h) */
 	int ev;
 };
@@ -1489,10 +1491,57 @@ static int mig_ioctl_progress(struct mig *m);
 /* ---- migrate --tree ------------------------------------------------ */
 
 /* Let every member run on, except those job control had stopped. */
+static void mig_tree_close_holds(struct mig *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->n; i++)
+		if (m->holds[i] >= 0) {
+			close(m->holds[i]);
+			m->holds[i] = -1;
+		}
+	m->held = 0;
+}
+
+/*
+ * Hold every member with CKPT_IOC_FREEZE (unseen by them, their parents
+ * and shells), as mig_hold() holds a single process.  A member that
+ * exited or is a zombie needs none.  Any other failure: no holds, and
+ * the checkpoint leaves the tree SIGSTOPped instead.
+ */
+static void mig_tree_hold(struct mig *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->n; i++) {
+		struct ckpt_freeze_args a = { .size = sizeof(a),
+					      .pid = m->pids[i] };
+
+		if (!ioctl(m->dev, CKPT_IOC_FREEZE, &a))
+			m->holds[i] = a.fd;
+		else if (errno != ESRCH)
+			break;
+	}
+	m->held = i == m->n;
+	if (!m->held)
+		mig_tree_close_holds(m);
+}
+
 static void mig_tree_resume(struct mig *m)
 {
 	unsigned int i;
 
+	if (m->held) {
+		/* held, never stopped: closing the holds lets them go */
+		for (i = 0; i < m->n; i++)
+			if (m->stop_sent && !m->stopped[i])
+				pidfd_send_signal(m->pidfds[i], SIGCONT, NULL, 0);
+		mig_tree_close_holds(m);
+		if (m->o->verbose)
+			ckpt_hint("tree %d resumed: %u processes", m->o->pid,
+				  m->n);
+		return;
+	}
 	for (i = 0; i < m->n; i++) {
 		if (m->stopped[i] || m->pidfds[i] < 0)
 			continue;
@@ -1531,6 +1580,7 @@ static void mig_tree_close(struct mig *m)
 {
 	unsigned int i;
 
+	mig_tree_close_holds(m);
 	for (i = 0; i < m->n; i++)
 		if (m->pidfds[i] >= 0)
 			close(m->pidfds[i]);
@@ -1558,9 +1608,11 @@ static int mig_tree_list(struct mig *m)
 			mig_tree_close(m);
 			return err == -ESRCH ? -ECHILD : err;
 		}
+		m->holds[i] = -1;
 		m->stopped[i] = (char)proc_stopped(m->pids[i]);
 	}
 	m->n = n;
+	mig_tree_hold(m);
 	return 0;
 }
 
@@ -1585,8 +1637,9 @@ static int mig_tree_checkpoint(struct mig *m)
 		if (!err) {
 			memset(&m->a, 0, sizeof(m->a));
 			m->a.size = sizeof(m->a);
-			m->a.flags = CKPT_CHECKPOINT_LEAVE_STOPPED |
-				     CKPT_CHECKPOINT_TREE;
+			m->a.flags = CKPT_CHECKPOINT_TREE;
+			if (!m->held)
+				m->a.flags |= CKPT_CHECKPOINT_LEAVE_STOPPED;
 			m->a.pid = m->o->pid;
 			m->a.fd = m->out;
 			m->a.pids = (uintptr_t)m->pids;
@@ -1825,6 +1878,14 @@ static void mig_resume(struct mig *m)
  */
 static void mig_stop_behind_hold(struct mig *m)
 {
+	unsigned int i;
+
+	if (m->o->tree && m->held && !m->stop_sent) {
+		for (i = 0; i < m->n; i++)
+			pidfd_send_signal(m->pidfds[i], SIGSTOP, NULL, 0);
+		m->stop_sent = 1;
+		return;
+	}
 	if (m->hold < 0 || m->stop_sent)
 		return;
 	if (pidfd_send_signal(m->pidfd, SIGSTOP, NULL, 0))

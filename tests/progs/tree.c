@@ -30,7 +30,8 @@
  * also append "NAME SEQ\n" lines through one open file they share from R
  * (one offset: no line may overwrite another).
  *
- * C also keeps DIR/c.data open (a restore fails if it is gone).
+ * C also keeps DIR/c.data open (a restore fails if it is gone).  A
+ * SIGCONT (a stop and continue nobody asked for) fails any of the four.
  *
  * Each process writes DIR/ready.NAME ("pid= ppid= pgid= sid=") once the
  * numbers flow; R writes DIR/ready once 50 came back.  After DIR/go, R
@@ -58,6 +59,13 @@
 
 static const char *dir;
 static const char *name = "R";
+static volatile sig_atomic_t conts;	/* SIGCONTs received */
+
+static void on_cont(int sig)
+{
+	(void)sig;
+	conts++;
+}
 static int logfd = -1;
 static pid_t my_pid, my_ppid, my_pgid, my_sid;
 
@@ -127,6 +135,10 @@ static void record_ids(void)
 
 static void check_ids(bool parent_too)
 {
+	/* a failed migration lets it go unseen: no stop, no continue */
+	if (conts)
+		die("SIGCONT came %d times: it was stopped and continued",
+		    (int)conts);
 	if (getpid() != my_pid)
 		die("pid %d, was %d", getpid(), my_pid);
 	if (parent_too && getppid() != my_ppid)
@@ -217,6 +229,7 @@ static int pipeline(void)
 
 	if (setsid() < 0)
 		die("setsid: %s", strerror(errno));
+	signal(SIGCONT, on_cont);	/* inherited by A, B and C */
 	snprintf(path, sizeof(path), "%s/shared.log", dir);
 	logfd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (logfd < 0 || pipe(p1) || pipe(p2) || pipe(p3) || pipe(p4))
