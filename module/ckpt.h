@@ -141,6 +141,7 @@ void ckpt_thaw_group(struct ckpt_member *m, u32 flags, bool ok);
 void ckpt_put_group(struct ckpt_member *m);
 long ckpt_ioctl_freeze(void __user *uarg);
 bool ckpt_freeze_holds(struct task_struct *t);
+unsigned int ckpt_freeze_count(void);
 bool ckpt_member_parked(struct ckpt_member *m, struct task_struct *t);
 
 /* netlink.c: the generic netlink family "ckpt" */
@@ -620,6 +621,7 @@ void ckpt_tcplock_drop(struct ckpt_tcplock *l);
 void ckpt_tcplock_keep(struct ckpt_tcplock *l);
 void ckpt_tcplock_release(struct sock *sk);
 void ckpt_tcplock_exit(void);
+unsigned int ckpt_tcplock_count(void);
 void ckpt_free_socks(struct ckpt_restore *r);
 void ckpt_socks_release(struct ckpt_restore *r);
 int ckpt_check_socks(struct ckpt_restore *r);

@@ -44,6 +44,19 @@ bool ckpt_freeze_holds(struct task_struct *t)
 	return held;
 }
 
+/* Processes held now (ckptctl status). */
+unsigned int ckpt_freeze_count(void)
+{
+	struct ckpt_hold *h;
+	unsigned int n = 0;
+
+	spin_lock(&ckpt_holds_lock);
+	list_for_each_entry(h, &ckpt_holds, list)
+		n++;
+	spin_unlock(&ckpt_holds_lock);
+	return n;
+}
+
 static int ckpt_freeze_release(struct inode *inode, struct file *file)
 {
 	struct ckpt_hold *h = file->private_data;

@@ -66,7 +66,9 @@ static int ckpt_genl_status(struct sk_buff *skb, struct genl_info *info)
 		goto nospace;
 	if (nla_put_u32(msg, CKPT_A_PID_MAX, st.pid_max) ||
 	    nla_put_u32(msg, CKPT_A_NR_MANAGED, st.nr_managed) ||
-	    nla_put_u32(msg, CKPT_A_IN_FLIGHT, atomic_read(&ckpt_in_flight)))
+	    nla_put_u32(msg, CKPT_A_IN_FLIGHT, atomic_read(&ckpt_in_flight)) ||
+	    nla_put_u32(msg, CKPT_A_TCP_LOCKS, ckpt_tcplock_count()) ||
+	    nla_put_u32(msg, CKPT_A_HELD, ckpt_freeze_count()))
 		goto nospace;
 	if (st.active &&
 	    (nla_put_u32(msg, CKPT_A_PID_LO, st.lo) ||

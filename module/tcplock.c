@@ -291,6 +291,18 @@ void ckpt_tcplock_release(struct sock *sk)
 	spin_unlock_bh(&ckpt_tcplock_lock);
 }
 
+/* Connections locked now, expired ones reaped (ckptctl status). */
+unsigned int ckpt_tcplock_count(void)
+{
+	unsigned int n;
+
+	spin_lock_bh(&ckpt_tcplock_lock);
+	ckpt_tcplock_reap();
+	n = ckpt_nr_tcplocks;
+	spin_unlock_bh(&ckpt_tcplock_lock);
+	return n;
+}
+
 void ckpt_tcplock_exit(void)
 {
 	struct ckpt_tcplock *l;

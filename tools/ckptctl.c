@@ -65,6 +65,8 @@ static const struct nla_policy policy[CKPT_A_MAX + 1] = {
 	[CKPT_A_ELAPSED_MS] = { .type = NLA_U64 },
 	[CKPT_A_ROUND] = { .type = NLA_U32 },
 	[CKPT_A_DIRTY_PAGES] = { .type = NLA_U64 },
+	[CKPT_A_TCP_LOCKS] = { .type = NLA_U32 },
+	[CKPT_A_HELD] = { .type = NLA_U32 },
 };
 
 static int open_family(struct ctl *c)
@@ -194,6 +196,8 @@ static int do_status(struct ctl *c)
 	printf("pid_max: %u\n", u32_of(c, CKPT_A_PID_MAX));
 	printf("managed_namespaces: %u\n", u32_of(c, CKPT_A_NR_MANAGED));
 	printf("checkpoints_in_flight: %u\n", u32_of(c, CKPT_A_IN_FLIGHT));
+	printf("processes_held: %u\n", u32_of(c, CKPT_A_HELD));
+	printf("tcp_locks: %u\n", u32_of(c, CKPT_A_TCP_LOCKS));
 	if (!c->tb[CKPT_A_PID_LO]) {
 		printf("range: none\n");
 		return CKPT_EXIT_OK;

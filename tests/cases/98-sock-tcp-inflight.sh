@@ -10,11 +10,13 @@
 # the peer's EOF, and receives exactly what the peer says it sent; the
 # peer never sees an error.  Before that, checkpoints that fail (refused
 # without --kill; with --kill but no room for the image) leave the stream
-# flowing: a failed checkpoint's lock is gone with it.
+# flowing: a failed checkpoint's lock is gone with it.  'ckptctl status'
+# counts the lock while the process is dead, none before or after.
 # timeout: 180
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/socklib.sh"
 require_module
+command -v ckptctl >/dev/null || fail "ckptctl not installed"
 DUMP_ON_FAIL="src.out src.err p.out p.err img.ckpt.err img.restart.err err"
 
 port=7298
@@ -44,6 +46,12 @@ proc_alive "$PROG_PID" || fail "tcpsink died with a failed checkpoint: $(cat p.e
 wait_for 20 more_than $((g0 + 262144)) ||
 	fail "the stream stalled after a failed checkpoint (at $(got), was $g0): a lock left behind?"
 
+locks() { ckptctl status | sed -n 's/^tcp_locks: //p'; }
+[ "$(locks)" = 0 ] || fail "ckptctl status: tcp_locks $(locks) after the failed checkpoints"
+between() {
+	[ "$(locks)" = 1 ] || fail "ckptctl status: tcp_locks $(locks) while the process is dead"
+}
+SOCK_BETWEEN=between
 RESTART_PID=
 g1=$(got)
 sock_cycle img
@@ -53,6 +61,7 @@ proc_alive "$src" || fail "the source died across the checkpoint: $(cat src.err)
 wait_for 60 more_than $((g1 + 524288)) ||
 	fail "the restored sink got no more of the stream (at $(got), checkpoint at $g1)"
 proc_alive "$src" || fail "the source died: $(cat src.err)"
+[ "$(locks)" = 0 ] || fail "ckptctl status: tcp_locks $(locks) after the restore"
 touch src/stop
 wait "$src"
 st=$?

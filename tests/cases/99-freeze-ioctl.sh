@@ -5,7 +5,7 @@
 # user's process EPERM, and none of them touches the process.  Held: it
 # makes no progress and is not in a stopped state (T/t); the descriptor
 # is close-on-exec; a checkpoint takes it at once and leaves it held;
-# closed: it goes on.  It never saw a SIGCONT (its own
+# closed: it goes on; 'ckptctl status' counts it held (processes_held).  It never saw a SIGCONT (its own
 # final check), so neither it nor its parent saw a stop.  A held process
 # still dies of SIGKILL.
 # timeout: 120
@@ -39,6 +39,8 @@ holder=$!
 track "$holder"
 wait_for 30 test -e h/held || fail "no hold: $(cat h.out h.err)"
 grep -q "^freeze=ok fd=[0-9]* cloexec=1$" h.out || fail "hold: $(cat h.out)"
+held() { ckptctl status | sed -n 's/^processes_held: //p'; }
+[ "$(held)" = 1 ] || fail "ckptctl status: processes_held $(held) while one is held"
 st=$(proc_state "$pid")
 case $st in
 T|t) fail "held, it is in the stopped state $st" ;;
@@ -56,6 +58,7 @@ sleep 0.5
 [ "$(size)" = "$s0" ] || fail "after the checkpoint it runs although still held"
 touch h/release
 wait "$holder" || fail "the holder failed: $(cat h.err)"
+[ "$(held)" = 0 ] || fail "ckptctl status: processes_held $(held) after the release"
 wait_for 10 grows || fail "released, it makes no progress"
 log "held 1 s in state $st, no progress; released, it runs"
 

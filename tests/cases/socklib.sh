@@ -24,6 +24,7 @@ sock_in() {
 
 # sock_cycle IMG [--tree]: ckpt --kill PROG_PID into IMG, reap it, restart
 # IMG in the background (RESTART_PID) and wait for the PID to come back.
+# $SOCK_BETWEEN, if set, is run between the checkpoint and the restart.
 sock_cycle() {
 	_img=$1
 	shift
@@ -32,6 +33,7 @@ sock_cycle() {
 	wait "$PROG_PID" 2>/dev/null
 	ckpt show "$_img" >"$_img.show" 2>&1 ||
 		fail "ckpt show rejects $_img: $(tail -n 3 "$_img.show")"
+	[ -z "${SOCK_BETWEEN:-}" ] || $SOCK_BETWEEN
 	[ -n "$RESTART_PID" ] && wait "$RESTART_PID" 2>/dev/null
 	restart -v --wait "$_img" </dev/null >"$_img.restart.out" 2>"$_img.restart.err" &
 	RESTART_PID=$!

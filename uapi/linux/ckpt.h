@@ -1782,7 +1782,11 @@ struct ckpt_rec_end {
 #define CKPT_A_ELAPSED_MS	20	/* u64: since the migration began */
 #define CKPT_A_ROUND		21	/* u32: pre-copy round, from 1 */
 #define CKPT_A_DIRTY_PAGES	22	/* u64: pages left dirty */
-#define CKPT_A_MAX		22
+#define CKPT_A_TCP_LOCKS	23	/* u32: TCP connections locked (their
+					 * peers' segments dropped) */
+#define CKPT_A_HELD		24	/* u32: processes held by
+					 * CKPT_IOC_FREEZE descriptors */
+#define CKPT_A_MAX		24
 
 /* Events (CKPT_A_EVENT); CKPT_A_PID is in the initial PID namespace. */
 #define CKPT_EV_CHECKPOINT_START	1
