@@ -2534,7 +2534,7 @@ static int restore_tree(struct restart *r, const char *argv0)
 
 static int restore_procs(struct restart *r, const char *argv0);
 
-static int restore(struct restart *r, const char *argv0)
+static int restore_image(struct restart *r, const char *argv0)
 {
 	int err;
 
@@ -2551,6 +2551,15 @@ static int restore(struct restart *r, const char *argv0)
 	tmark("System V IPC");
 	err = restore_procs(r, argv0);
 	sysv_undo();
+	return err;
+}
+
+/* Restore the image on r->img; CKPT_TIMING's marks printed at the end. */
+static int restore(struct restart *r, const char *argv0)
+{
+	int err = restore_image(r, argv0);
+
+	tprint();
 	return err;
 }
 
@@ -3381,7 +3390,5 @@ int main(int argc, char **argv)
 		ckpt_dev_report(r.dev);
 		return CKPT_EXIT_FAILED;
 	}
-	ret = restore(&r, argv[0]);
-	tprint();
-	return ret;
+	return restore(&r, argv[0]);
 }
