@@ -265,6 +265,45 @@ static int parse_args(int argc, char **argv, struct restart *r)
 	return 0;
 }
 
+/* ==== timing (CKPT_TIMING=1 in the environment) =================== */
+
+static int timing;
+
+#define TMARKS_MAX	32
+
+static struct {
+	const char *what;
+	struct timespec t;
+} tmarks[TMARKS_MAX];
+static unsigned int nr_tmarks;
+
+/*
+ * With CKPT_TIMING set: note the time of @what.  The marks are printed
+ * by tprint(), at the end, so that formatting and writing them (the first
+ * printf of a static binary faults in much of libc) is not counted in the
+ * phases measured.
+ */
+static void tmark(const char *what)
+{
+	if (!timing || nr_tmarks == TMARKS_MAX)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &tmarks[nr_tmarks].t);
+	tmarks[nr_tmarks++].what = what;
+}
+
+/* "restart: timing: +N.NNN ms WHAT" on stderr for each mark. */
+static void tprint(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_tmarks; i++)
+		fprintf(stderr, "restart: timing: +%.3f ms %s\n",
+			(tmarks[i].t.tv_sec - tmarks[0].t.tv_sec) * 1e3 +
+			(tmarks[i].t.tv_nsec - tmarks[0].t.tv_nsec) / 1e6,
+			tmarks[i].what);
+	nr_tmarks = 0;
+}
+
 /* ==== the child ==================================================== */
 
 static int child_restore_task(int dev)
@@ -439,6 +478,27 @@ static void __attribute__((noreturn)) child_run(const struct child_ctx *c)
 	_exit(CKPT_EXIT_FAILED);
 }
 
+/*
+ * "0x..." of @v into @buf (at least 19 bytes).  By hand: every restart
+ * prepares these arguments, and the first snprintf() of the process costs
+ * more than the rest of the plan.
+ */
+static void hex_arg(char *buf, uint64_t v)
+{
+	char tmp[16];
+	int n = 0;
+
+	do {
+		tmp[n++] = "0123456789abcdef"[v & 0xf];
+		v >>= 4;
+	} while (v);
+	*buf++ = '0';
+	*buf++ = 'x';
+	while (n)
+		*buf++ = tmp[--n];
+	*buf = '\0';
+}
+
 /* argv to re-execute in child mode with @tries layouts left. */
 static void child_set_argv(struct child_ctx *c, const char *argv0,
 			   const struct ckpt_vdso_target *t, int tries)
@@ -454,7 +514,7 @@ static void child_set_argv(struct child_ctx *c, const char *argv0,
 	c->argv[0] = (char *)argv0;
 	c->argv[1] = CHILD_MODE;
 	for (i = 0; i < ARRAY_SIZE(val); i++) {
-		snprintf(c->args[i], sizeof(c->args[i]), "0x%" PRIx64, val[i]);
+		hex_arg(c->args[i], val[i]);
 		c->argv[2 + i] = c->args[i];
 	}
 	c->argv[2 + i] = c->tid_list ? c->tid_list : "";
@@ -502,6 +562,7 @@ static int child_plan(struct child_ctx *c)
 	int err;
 
 	err = ckpt_maps_read_self(&maps);
+	tmark("/proc/self/maps read");
 	if (err)
 		return err;
 	c->plan_err = ckpt_vdso_plan(&maps, &c->target, &c->plan);
@@ -562,26 +623,6 @@ static int child_main(int argc, char **argv)
 	if (err)
 		c.plan_err = err;
 	child_run(&c);
-}
-
-/* ==== timing (CKPT_TIMING=1 in the environment) =================== */
-
-static int timing;
-static struct timespec timing_t0;
-
-/* With CKPT_TIMING set: "restart: timing: +N.NNN ms WHAT" on stderr. */
-static void tmark(const char *what)
-{
-	struct timespec t;
-
-	if (!timing)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	if (!timing_t0.tv_sec && !timing_t0.tv_nsec)
-		timing_t0 = t;
-	fprintf(stderr, "restart: timing: +%.3f ms %s\n",
-		(t.tv_sec - timing_t0.tv_sec) * 1e3 +
-		(t.tv_nsec - timing_t0.tv_nsec) / 1e6, what);
 }
 
 /* ==== reporting ==================================================== */
@@ -1197,6 +1238,7 @@ static int setup_child(struct restart *r, const char *argv0)
 			return -errno;
 	}
 	child_set_argv(c, argv0, &c->target, CHILD_TRIES - 1);
+	tmark("child's pipe and args");
 	err = child_plan(c);
 	if (!err && c->plan_err && c->plan_err != -EADDRINUSE)
 		err = c->plan_err;
@@ -1940,6 +1982,42 @@ static void sysv_restored(void)
 }
 
 /*
+ * Could a one-process image hold SysV IPC records?  Its records up to the
+ * first PAGES (where they all are) are walked by their headers alone:
+ * the full parse below checks each record's checksum and contents, which
+ * for an image of 1,000 open files costs more than the module's whole
+ * PREPARE.  The module has checked the same records already; anything
+ * odd here (a length past the end) says "maybe", and the full parse
+ * reports it.
+ */
+static int sysv_maybe(const void *map, size_t size)
+{
+	const struct ckpt_image_header *ih = map;
+	struct ckpt_rec_header h;
+	size_t off;
+
+	if (size < sizeof(*ih) || ih->header_size != sizeof(*ih))
+		return 1;
+	for (off = sizeof(*ih); size - off >= sizeof(h);
+	     off += sizeof(h) + h.len) {
+		memcpy(&h, (const char *)map + off, sizeof(h));
+		if (h.len > size - off - sizeof(h))
+			return 1;
+		switch (h.type) {
+		case CKPT_REC_SYSVSHM:
+		case CKPT_REC_SYSVDATA:
+		case CKPT_REC_SYSVSEM:
+		case CKPT_REC_SYSVMSG:
+			return 1;
+		case CKPT_REC_PAGES:
+		case CKPT_REC_END:
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/*
  * The image's SysV segments, made and filled before any process is
  * created.  A streamed image cannot be read twice: a process attaching a
  * segment that is not there then fails its restore, before its point of
@@ -1978,6 +2056,10 @@ static int sysv_setup(struct restart *r)
 	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, r->img, 0);
 	if (map == MAP_FAILED)
 		return -errno;
+	if (r->prep.nr_tasks == 1 && !sysv_maybe(map, st.st_size)) {
+		munmap(map, st.st_size);
+		return 0;
+	}
 	err = ckpt_image_open_mem(&img, map, st.st_size);
 	while (!err && (err = ckpt_image_next(&img)) > 0) {
 		err = 0;
@@ -2452,7 +2534,7 @@ static int restore_tree(struct restart *r, const char *argv0)
 
 static int restore_procs(struct restart *r, const char *argv0);
 
-static int restore(struct restart *r, const char *argv0)
+static int restore_image(struct restart *r, const char *argv0)
 {
 	int err;
 
@@ -2466,8 +2548,18 @@ static int restore(struct restart *r, const char *argv0)
 	}
 	if (sysv_setup(r))
 		return CKPT_EXIT_FAILED;
+	tmark("System V IPC");
 	err = restore_procs(r, argv0);
 	sysv_undo();
+	return err;
+}
+
+/* Restore the image on r->img; CKPT_TIMING's marks printed at the end. */
+static int restore(struct restart *r, const char *argv0)
+{
+	int err = restore_image(r, argv0);
+
+	tprint();
 	return err;
 }
 

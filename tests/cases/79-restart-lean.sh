@@ -1,0 +1,87 @@
+#!/bin/sh
+# 79-restart-lean: what issue 7's restart work changed, checked.
+#  - ckpt and restart are static executables at a fixed address (ELF
+#    type EXEC, no interpreter): a PIE's text moves at every run and QEMU
+#    TCG translates it again, most of a small restart's cost.
+#  - A process with 1 MiB of anonymous memory, a region with every other
+#    page never written and a read-only region (mapfill) is checkpointed
+#    and restored with CKPT_TIMING=1: same PID; every word of its memory
+#    as written, the unwritten pages zero, and still anonymous memory
+#    (its own writes stick, a fork's writes stay the child's,
+#    MADV_DONTNEED reads zeros again); restart's phases are printed after
+#    the restore, all of them, in order, their times never going back.
+#  - The restored process fills its memory anew and is checkpointed
+#    again; the first image is deleted, the second restored with
+#    --wait: the new contents come back, the program exits 0.
+#  - restart skips its user-space parse of SysV records when a
+#    one-process image has none: 39-sysv-shm and 97-sysv-ipc-named cover
+#    the images that do.
+# timeout: 180
+. "$(dirname "$0")/lib.sh"
+require_module
+DUMP_ON_FAIL="p.err p.out ckpt.err restart.err ckpt2.err restart2.err"
+
+# ELF type (bytes 16-17, little-endian) 2 = EXEC, no PT_INTERP.
+for t in ckpt restart; do
+	p=$(command -v $t) || fail "$t is not in PATH"
+	type=$(od -An -tu2 -j16 -N2 "$p" | tr -d ' ')
+	[ "$type" = 2 ] || fail "$p: ELF type $type, expected 2 (EXEC: static, fixed address)"
+	if grep -q "/lib64/ld-linux-x86-64.so.2" "$p"; then
+		fail "$p names the dynamic loader as its interpreter: not static"
+	fi
+done
+
+mapfill "$TESTDIR" 1024 </dev/null >p.out 2>p.err &
+PROG_PID=$!
+track "$PROG_PID"
+wait_for 30 test -e ready || fail "mapfill did not start: $(cat p.err)"
+[ "$(kv ready pid)" = "$PROG_PID" ] || fail "ready says $(cat ready), not pid $PROG_PID"
+ckpt --kill -o img "$PROG_PID" 2>ckpt.err || fail "ckpt --kill failed: $(cat ckpt.err)"
+wait "$PROG_PID"
+rm -f ready
+CKPT_TIMING=1 restart --wait img </dev/null >restart.out 2>restart.err &
+RESTART_PID=$!
+track "$RESTART_PID"
+wait_for 30 proc_alive "$PROG_PID" ||
+	fail "pid $PROG_PID did not come back: $(cat restart.err)"
+
+# First check of the restored memory, then a new pattern and ready again.
+ready_or_gone() {
+	test -e ready || proc_gone "$PROG_PID"
+}
+touch again go
+wait_for 60 ready_or_gone
+test -e ready || fail "the restored process did not pass its checks: $(cat p.err)"
+[ "$(kv ready pid)" = "$PROG_PID" ] || fail "after restart ready says $(cat ready)"
+proc_alive "$PROG_PID" || fail "the restored process is gone: $(cat p.err)"
+
+ckpt --kill -o img2 "$PROG_PID" 2>ckpt2.err ||
+	fail "second ckpt --kill failed: $(cat ckpt2.err)"
+wait "$RESTART_PID"
+# restart --wait ends with the process's own end: SIGKILL from ckpt --kill.
+st=$?
+[ "$st" = 137 ] || fail "first restart --wait exited $st, expected 137 (SIGKILL)"
+
+# The phases, printed once the restore is over: every mark, in order.
+want="main|opened|RESTORE_PREPARE|System V IPC|child's pipe and args|/proc/self/maps read|child planned|clocks|clone3|child's pipe closed|RESTORE_WAIT"
+got=$(sed -n 's/^restart: timing: +[0-9.]* ms //p' restart.err | tr '\n' '|')
+[ "$got" = "$want|" ] || fail "timing marks: '$got', expected '$want|'"
+sed -n 's/^restart: timing: +\([0-9.]*\) ms .*/\1/p' restart.err |
+	awk 'NR > 1 && $1 < last { bad = 1 } { last = $1 } END { exit bad }' ||
+	fail "timing marks go back in time: $(tr '\n' '|' <restart.err)"
+[ "$(wc -l <restart.err)" = 11 ] ||
+	fail "restart printed more than its timing: $(tr '\n' '|' <restart.err)"
+
+# Generation 2 from the second image, the first one gone.
+rm -f img go again
+restart --wait img2 </dev/null >restart2.out 2>restart2.err &
+RESTART_PID=$!
+track "$RESTART_PID"
+wait_for 30 proc_alive "$PROG_PID" ||
+	fail "pid $PROG_PID did not come back from img2: $(cat restart2.err)"
+touch go
+wait "$RESTART_PID"
+st=$?
+[ "$st" = 0 ] || fail "the twice restored program exited with $st: $(cat p.err)"
+grep -q "all checks passed (1024 KiB)" p.out || fail "it did not report success: $(cat p.out)"
+pass "1 MiB, holes and a read-only region back twice, still anonymous memory; 11 timing marks in order"
