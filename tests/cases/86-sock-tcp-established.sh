@@ -38,14 +38,8 @@ show_has img "inet tcp established 127.0.0.1:[0-9]+" "TCPSTATE" \
 	"send queue$"
 proc_alive "$peer" || fail "the peer died across the checkpoint: $(cat peer.err)"
 touch c/go peer/go
-wait "$RESTART_PID"
-st=$?
-[ "$st" -eq 0 ] || fail "the restored tcpconn exited with $st: $(cat c.err)"
-grep -q "all checks passed" c.out || fail "tcpconn did not report success: $(cat c.err)"
-wait "$peer"
-st=$?
-[ "$st" -eq 0 ] || fail "the peer exited with $st: $(cat peer.err)"
-grep -q "all checks passed" peer.out || fail "the peer did not report success: $(cat peer.err)"
+reap_passed "$RESTART_PID" c "the restored tcpconn"
+reap_passed "$peer" peer "the peer"
 sent=$(awk '/^sent/ { n = $2 } END { print n }' c.out)
 got=$(awk '/^received/ { print $2 }' peer.out)
 [ "$sent" = "$got" ] || fail "tcpconn sent $sent bytes in all, the peer received $got"

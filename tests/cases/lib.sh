@@ -233,6 +233,16 @@ sk_finish() {
 # mthreads, ghost, sparse) take a directory, write DIR/ready once set up,
 # wait for DIR/go, then check their own state and print "all checks passed".
 
+# reap_passed PID NAME WHAT: wait for PID (a child of this shell); it must
+# exit 0 and say "all checks passed" in NAME.out (NAME.err shown if not).
+reap_passed() {
+	wait "$1"
+	_st=$?
+	[ "$_st" -eq 0 ] || fail "$3 exited with $_st: $(cat "$2.err")"
+	grep -q "all checks passed" "$2.out" ||
+		fail "$3 did not report success: $(cat "$2.err")"
+}
+
 # dirtier_start MIB HOT_KIB [churn] [thp]: start dirtier (memory that
 # keeps changing; output in p.out, p.err) and wait until it is ready;
 # sets pid.
