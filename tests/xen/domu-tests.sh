@@ -152,14 +152,20 @@ if [ "$xvt_mode" = bench ]; then
 	exit 0
 fi
 
-# C's heartbeat is 30 s: its channels are not polled, so a lost wakeup of a
-# sender waiting for credit shows as a write blocked for seconds (multi-c2b).
+# B and C send lazy CREDIT_UPDATEs (lazy_credit=1; A the default, eager:
+# both kinds meet in the tests). C's heartbeat is 30 s: its channels are
+# not polled, so a lost wakeup of C's sender waiting for credit from B shows
+# as a write blocked for seconds (multi-c2b).
 hb=
-[ "$xvt_role" = c ] && hb=heartbeat_ms=30000
+[ "$xvt_role" = b ] && hb=lazy_credit=1
+[ "$xvt_role" = c ] && hb="heartbeat_ms=30000 lazy_credit=1"
 if load $hb; then res PASS module-load-$xvt_role "CID $(cat /sys/module/xen_vsock/parameters/ring_pages >/dev/null; echo $me)"
 else res FAIL module-load-$xvt_role "insmod failed"; exit 0; fi
 (cd /tmp && xvtest server $port) &
 srv=$!
+# xen_vsock's counters, for the analysis of a slow or failed run
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+stats() { echo "XVT STATS $1 $(tr '\n' ' ' </sys/kernel/debug/xen_vsock/stats)"; }
 
 # Domain C (CID 5): checks that the CIDs are domain ID + 2 as seen from
 # both ends, then, when A says so (flag g), streams to A and B while A and
@@ -181,6 +187,22 @@ if [ "$xvt_role" = c ]; then
 	xvtest parallel multi-par-c2b 4 $port 16 16384 &
 	p4=$!
 	wait $p1 $p2 $p3 $p4
+	# Lazy credit alone: C streams to B with nothing else flowing to C. B
+	# sends its CREDIT_UPDATEs without events; C must run out of credit
+	# (credit_wait), read them itself, and never block long (C's heartbeat
+	# is 30 s).
+	wait_flag d 300		# A's streams to us are done
+	cw0=$(sed -n 's/^credit_wait //p' /sys/kernel/debug/xen_vsock/stats)
+	xvtest send lazy-credit-c2b-stream 4 $port 8 10 >/tmp/lazy.out
+	cw1=$(sed -n 's/^credit_wait //p' /sys/kernel/debug/xen_vsock/stats)
+	ck=$(sed -n 's/^credit_kick //p' /sys/kernel/debug/xen_vsock/stats)
+	if ! grep -q 'RESULT PASS' /tmp/lazy.out; then
+		res FAIL lazy-credit-c2b "$(sed 's/.*lazy-credit-c2b-stream //' /tmp/lazy.out)"
+	elif [ -z "$cw0" ] || [ -z "$cw1" ] || [ "$cw1" -le "$cw0" ]; then
+		res FAIL lazy-credit-c2b "the sender never ran out of credit (credit_wait $cw0 -> $cw1): nothing tested"
+	else
+		res PASS lazy-credit-c2b "$(sed 's/.*lazy-credit-c2b-stream //' /tmp/lazy.out); out of credit $((cw1 - cw0)) times (credit_kick $ck in all)"
+	fi
 	# cut short by the destroy: their results (if any) are not ours
 	xvtest death cut-c2a 3 $port /tmp/cut-a >/dev/null 2>&1 &
 	xvtest death cut-c2b 4 $port /tmp/cut-b >/dev/null 2>&1 &
@@ -389,6 +411,7 @@ if [ "$xvt_role" = b ]; then
 	xvtest echo echo-b2a $peer $port 65536
 	xvtest send big-b2a $peer $port $big
 	xvtest recv big-a2b $peer $port $big
+	stats after-big
 	xvtest parallel parallel-64 $peer $port 64 16384
 	xvtest refused refused $peer 5999
 	xvtest flag $peer $port b
@@ -449,6 +472,7 @@ else
 	xvtest backlog backlog $peer $port
 	xvtest shutwr shut-wr $peer $port
 	xvtest seqpacket seqpacket $peer $port
+	stats after-semantics
 	# Hostile peer: once B is idle, B's server corrupts B's transmit ring
 	# (xen_vsock test_corrupt); we, the victim, must reset only that
 	# channel, log one message, and connect again.
@@ -475,6 +499,7 @@ else
 	xvtest send multi-a2c 5 $port $mmb &
 	p3=$!
 	wait $p1 $p2 $p3
+	xvtest flag 5 $port d
 	# C destroyed mid-transfer: our stream to C and B's are reset, our
 	# stream to B goes on to the end, checksum intact, and only the channel
 	# to C (dom3) goes down.

@@ -72,6 +72,13 @@ if [[ $mode == bench ]]; then
 		echo "rtt_x = vsock/TCP round trip (lower is better for vsock)."
 		echo
 		awk -f tests/xen/bench-table.awk <<<"$rows"
+		echo
+		echo "xen_vsock's lazy CREDIT_UPDATEs: vsock above is lazy_credit=0 (the default:"
+		echo "an event for each update to a waiting peer); measured right after it, same"
+		echo "run, with lazy_credit=1:"
+		echo
+		grep -E '^A\| XVT BENCH-LAZY [0-9]' "$log" | sed 's/^A| XVT BENCH-LAZY //' |
+			awk -v rows="$rows" -f tests/xen/bench-lazy.awk
 	} >"$b"
 	cat "$b"
 	echo "boot + bench: ${secs}s"

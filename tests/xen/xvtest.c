@@ -51,7 +51,8 @@
  * one message for one, with MSG_EOR as it came.
  * Server commands besides: Z (read nothing until the peer hangs up),
  * L (backlog helper), W (read to EOF, then answer), X (set test_corrupt),
- * I (answer "peer=CID local=CID" as accept() and getsockname() see them).
+ * I (answer "peer=CID local=CID" as accept() and getsockname() see them),
+ * K (set xen_vsock's lazy_credit to the next byte, '0' or '1').
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -232,6 +233,18 @@ static int listen_on(unsigned int port, int backlog)
 
 static unsigned int srv_port;
 
+/* xen_vsock's lazy_credit parameter here: MODE '0' or '1'; 0 if done. */
+static int set_lazy_local(char mode)
+{
+	char v[2] = { mode, '\n' };
+	int p = open("/sys/module/xen_vsock/parameters/lazy_credit", O_WRONLY);
+	int bad = p < 0 || write(p, v, 2) != 2;
+
+	if (p >= 0)
+		close(p);
+	return bad;
+}
+
 /*
  * L: listen with backlog 1 on srv_port + 100 and say 'k'; on 'a' accept
  * (non-blocking) what is queued, send the count; then accept one more
@@ -339,6 +352,12 @@ static void serve(int fd)
 			perror("xvtest: test_corrupt");
 		close(p);
 		writeall(fd, "k", 1);	/* triggers the corruption */
+	} else if (cmd == 'K') {
+		char mode;
+
+		if (readall(fd, &mode, 1) != 1)
+			return;
+		writeall(fd, set_lazy_local(mode) ? "e" : "k", 1);
 	} else if (cmd == 'I') {
 		struct sockaddr_vm pa = { 0 }, la = { 0 };
 		socklen_t pl = sizeof(pa), ll = sizeof(la);
@@ -1246,12 +1265,14 @@ static void stats_read(struct xstats *st)
 	fclose(f);
 }
 
+static const char *stat_sfx = "";	/* "-lazy" while lazy_credit is 1 */
+
 static void stats_print(size_t sz, const char *phase, const struct xstats *a,
 			const struct xstats *b)
 {
 	if (!a->n || a->n != b->n)
 		return;
-	printf("XVT BENCH-STAT %zu %s", sz, phase);
+	printf("XVT BENCH-STAT %zu %s%s", sz, phase, stat_sfx);
 	for (int i = 0; i < a->n; i++)
 		printf(" %s=%lld", a->name[i], b->v[i] - a->v[i]);
 	printf("\n");
@@ -1331,9 +1352,26 @@ static int bench_one(unsigned int cid, unsigned int port, size_t sz, double *tpu
 	return 0;
 }
 
+/* lazy_credit MODE ('0' or '1') here and in the peer (server command K). */
+static int set_lazy(unsigned int cid, unsigned int port, char mode)
+{
+	int fd = vcmd(cid, port, 'K');
+	char k = 0;
+
+	if (set_lazy_local(mode) || fd < 0 || writeall(fd, &mode, 1) ||
+	    readall(fd, &k, 1) != 1 || k != 'k')
+		return fprintf(stderr, "bench: cannot set lazy_credit=%c\n", mode), 1;
+	close(fd);
+	stat_sfx = mode == '1' ? "-lazy" : "";
+	return 0;
+}
+
 /*
- * For each size, vsock then (with IP) TCP, so that both see the same load
- * on the host: "XVT BENCH SIZE VSOCK_MIBS VSOCK_RTT_US [TCP_MIBS TCP_RTT_US]".
+ * For each size, vsock (xen_vsock's default lazy_credit=0 on both sides),
+ * vsock with lazy CREDIT_UPDATEs (lazy_credit=1), then (with IP) TCP, so
+ * that all see the same load on the host:
+ * "XVT BENCH-LAZY SIZE MIBS RTT_US", then
+ * "XVT BENCH SIZE VSOCK_MIBS VSOCK_RTT_US [TCP_MIBS TCP_RTT_US]".
  */
 static int do_bench(unsigned int cid, unsigned int port, const char *ip)
 {
@@ -1343,11 +1381,14 @@ static int do_bench(unsigned int cid, unsigned int port, const char *ip)
 		return fprintf(stderr, "bench: bad IPv4 address '%s'\n", ip), 2;
 	printf("XVT BENCH size vsock_MiB/s vsock_rtt_us%s\n", ip ? " tcp_MiB/s tcp_rtt_us" : "");
 	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
-		double vt, vr, tt = 0, tr = 0;
+		double vt, vr, tt = 0, tr = 0, lt, lr;
 
 		use_inet = 0;
-		if (bench_one(cid, port, sizes[k], &vt, &vr))
+		if (set_lazy(cid, port, '0') || bench_one(cid, port, sizes[k], &vt, &vr) ||
+		    set_lazy(cid, port, '1') || bench_one(cid, port, sizes[k], &lt, &lr) ||
+		    set_lazy(cid, port, '0'))
 			return 1;
+		printf("XVT BENCH-LAZY %zu %.4g %.0f\n", sizes[k], lt, lr);
 		if (ip) {
 			use_inet = 1;
 			if (bench_one(cid, port, sizes[k], &tt, &tr))
