@@ -155,7 +155,7 @@ fi
 # B and C send lazy CREDIT_UPDATEs (lazy_credit=1; A the default, eager:
 # both kinds meet in the tests). C's heartbeat is 30 s: its channels are
 # not polled, so a lost wakeup of C's sender waiting for credit from B shows
-# as a write blocked for seconds (multi-c2b).
+# as a write blocked for seconds (multi-c2b, lazy-credit-c2b).
 hb=
 [ "$xvt_role" = b ] && hb=lazy_credit=1
 [ "$xvt_role" = c ] && hb="heartbeat_ms=30000 lazy_credit=1"
@@ -169,8 +169,9 @@ stats() { echo "XVT STATS $1 $(tr '\n' ' ' </sys/kernel/debug/xen_vsock/stats)";
 
 # Domain C (CID 5): checks that the CIDs are domain ID + 2 as seen from
 # both ends, then, when A says so (flag g), streams to A and B while A and
-# B stream to it and to each other (checksums); then it keeps streams to A
-# and B open until dom0 destroys it (A's multi-death-a2c).
+# B stream to it and to each other (checksums); then streams to B alone
+# (lazy-credit-c2b); then it keeps streams to A and B open until dom0
+# destroys it (A's multi-death-a2c).
 if [ "$xvt_role" = c ]; then
 	xvtest cid cid-c2a 3 $port $me
 	xvtest cid cid-c2b 4 $port $me
