@@ -1,21 +1,31 @@
 #!/bin/sh
-# The transport tests, run in both domUs at once (tests/xen/domu-init).
-# xvt-a is CID $xvt_me=3, xvt-b is CID 4. Each runs an xvtest server on port
-# 5000 and client tests against the other; "flags" (xvtest flag) order the
-# phases: A's hostile-peer tests after B's first phase, B's module reload
-# after A's first phase, A's peer-death test (dom0
-# destroys B on "XVT DESTROY-PEER") after B's reload.
+# The transport tests, run in all domUs at once (tests/xen/domu-init).
+# xvt-a is CID $xvt_me=3 (domain 1), xvt-b is CID 4 (domain 2), xvt-c (test
+# mode only) is CID 5 (domain 3). Each runs an xvtest server on port 5000
+# and client tests against the others; "flags" (xvtest flag) order the
+# phases: A's hostile-peer tests after B's first phase, then the
+# multi-domain phase (A, B and C stream to each other at once, then dom0
+# destroys C mid-transfer on A's "XVT DESTROY-PEER 5"), B's module reload
+# after that, A's peer-death test (dom0 destroys B on "XVT DESTROY-PEER 4")
+# after B's reload.
 # Output: "XVT RESULT PASS|FAIL NAME DETAIL" lines.
 me=$xvt_me
 peer=$xvt_peer
 big=${xvt_big_mb:-256}
 port=5000
+# the multi-domain streams, MiB each: six at once
+mmb=$((big / 8))
+[ $mmb -lt 4 ] && mmb=4
 res() { echo "XVT RESULT $1 $2 $3"; }
 
+# dmesg_count PATTERN
+dmesg_count() { dmesg | grep -c "$1"; }
+
+# load [PARAMS...]
 load() {
 	insmod /lib/modules/vsock.ko 2>/dev/null
 	insmod /lib/modules/vmw_vsock_virtio_transport_common.ko 2>/dev/null
-	insmod /lib/modules/xen_vsock.ko
+	insmod /lib/modules/xen_vsock.ko "$@"
 }
 
 # wait_flag TAG SECS
@@ -142,10 +152,66 @@ if [ "$xvt_mode" = bench ]; then
 	exit 0
 fi
 
-if load; then res PASS module-load-$xvt_role "CID $(cat /sys/module/xen_vsock/parameters/ring_pages >/dev/null; echo $me)"
+# B and C send lazy CREDIT_UPDATEs (lazy_credit=1; A the default, eager:
+# both kinds meet in the tests). C's heartbeat is 30 s: its channels are
+# not polled, so a lost wakeup of C's sender waiting for credit from B shows
+# as a write blocked for seconds (multi-c2b, lazy-credit-c2b).
+hb=
+[ "$xvt_role" = b ] && hb=lazy_credit=1
+[ "$xvt_role" = c ] && hb="heartbeat_ms=30000 lazy_credit=1"
+if load $hb; then res PASS module-load-$xvt_role "CID $(cat /sys/module/xen_vsock/parameters/ring_pages >/dev/null; echo $me)"
 else res FAIL module-load-$xvt_role "insmod failed"; exit 0; fi
 (cd /tmp && xvtest server $port) &
 srv=$!
+# xen_vsock's counters, for the analysis of a slow or failed run
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+stats() { echo "XVT STATS $1 $(tr '\n' ' ' </sys/kernel/debug/xen_vsock/stats)"; }
+
+# Domain C (CID 5): checks that the CIDs are domain ID + 2 as seen from
+# both ends, then, when A says so (flag g), streams to A and B while A and
+# B stream to it and to each other (checksums); then streams to B alone
+# (lazy-credit-c2b); then it keeps streams to A and B open until dom0
+# destroys it (A's multi-death-a2c).
+if [ "$xvt_role" = c ]; then
+	xvtest cid cid-c2a 3 $port $me
+	xvtest cid cid-c2b 4 $port $me
+	if ! wait_flag g 400; then
+		res FAIL multi-c2b "A never started the multi-domain phase"
+		exit 0
+	fi
+	xvtest send multi-c2b 4 $port $mmb 15 &
+	p1=$!
+	xvtest recv multi-b2c 4 $port $mmb &
+	p2=$!
+	xvtest send multi-c2a 3 $port $mmb &
+	p3=$!
+	xvtest parallel multi-par-c2b 4 $port 16 16384 &
+	p4=$!
+	wait $p1 $p2 $p3 $p4
+	# Lazy credit alone: C streams to B with nothing else flowing to C. B
+	# sends its CREDIT_UPDATEs without events; C must run out of credit
+	# (credit_wait), read them itself, and never block long (C's heartbeat
+	# is 30 s).
+	wait_flag d 300		# A's streams to us are done
+	cw0=$(sed -n 's/^credit_wait //p' /sys/kernel/debug/xen_vsock/stats)
+	xvtest send lazy-credit-c2b-stream 4 $port 8 10 >/tmp/lazy.out
+	cw1=$(sed -n 's/^credit_wait //p' /sys/kernel/debug/xen_vsock/stats)
+	ck=$(sed -n 's/^credit_kick //p' /sys/kernel/debug/xen_vsock/stats)
+	if ! grep -q 'RESULT PASS' /tmp/lazy.out; then
+		res FAIL lazy-credit-c2b "$(sed 's/.*lazy-credit-c2b-stream //' /tmp/lazy.out)"
+	elif [ -z "$cw0" ] || [ -z "$cw1" ] || [ "$cw1" -le "$cw0" ]; then
+		res FAIL lazy-credit-c2b "the sender never ran out of credit (credit_wait $cw0 -> $cw1): nothing tested"
+	else
+		res PASS lazy-credit-c2b "$(sed 's/.*lazy-credit-c2b-stream //' /tmp/lazy.out); out of credit $((cw1 - cw0)) times (credit_kick $ck in all)"
+	fi
+	# cut short by the destroy: their results (if any) are not ours
+	xvtest death cut-c2a 3 $port /tmp/cut-a >/dev/null 2>&1 &
+	xvtest death cut-c2b 4 $port /tmp/cut-b >/dev/null 2>&1 &
+	xvtest flag 3 $port h
+	sleep 300
+	res FAIL multi-death-a2c "C still alive 300 s after its streams"
+	exit 0
+fi
 
 # Migration (ckpt.ko, ckpt migrate, restart --listen) from A to B over
 # xen_vsock, before the transport tests: A runs xmig (a counter in its task
@@ -231,7 +297,11 @@ elif [ "$xvt_role" = a ]; then
 	echo 5000 >/proc/sys/kernel/ns_last_pid
 	xmig count 100 </dev/null >/dev/null 2>&1 &
 	dup=$!
-	sleep 1
+	# counting (its comm is "xc N") before the attempt, even on a slow host
+	i=0
+	until [ "$(cut -d' ' -f2 /proc/$dup/comm)" -ge 1 ] 2>/dev/null || [ $i -gt 300 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
 	ckpt migrate $dup --to vsock:$peer:$mport >/tmp/mig3.out 2>/tmp/mig3.err
 	st=$?
 	c1=$(cat /proc/$dup/comm 2>/dev/null)
@@ -342,10 +412,32 @@ if [ "$xvt_role" = b ]; then
 	xvtest echo echo-b2a $peer $port 65536
 	xvtest send big-b2a $peer $port $big
 	xvtest recv big-a2b $peer $port $big
+	stats after-big
 	xvtest parallel parallel-64 $peer $port 64 16384
 	xvtest refused refused $peer 5999
 	xvtest flag $peer $port b
-	if ! wait_flag a 240; then
+	# Multi-domain phase: a stream to C (CID 5) open when dom0 destroys C
+	# must be reset; our channel to A (domain 1) must stay up.
+	if wait_flag c 400; then
+		n1=$(dmesg_count 'xen_vsock: dom1: channel down')
+		n3=$(dmesg_count 'xen_vsock: dom3: channel down')
+		xvtest death multi-death-b2c 5 $port /tmp/cut-on &
+		cw=$!
+		i=0
+		while [ ! -e /tmp/cut-on ] && [ $i -lt 300 ]; do sleep 0.2; i=$((i + 1)); done
+		xvtest flag $peer $port s
+		wait $cw
+		m1=$(dmesg_count 'xen_vsock: dom1: channel down')
+		m3=$(dmesg_count 'xen_vsock: dom3: channel down')
+		if [ $m3 -gt $n3 ] && [ $m1 = $n1 ]; then
+			res PASS multi-isolated-b "channel to C (dom3) closed, to A (dom1) untouched"
+		else
+			res FAIL multi-isolated-b "channel-down messages: dom3 $n3 -> $m3, dom1 $n1 -> $m1"
+		fi
+	else
+		res FAIL multi-death-b2c "A never started the multi-domain phase"
+	fi
+	if ! wait_flag a 300; then
 		res FAIL unload-busy "A never finished its first phase"
 		exit 0
 	fi
@@ -381,6 +473,7 @@ else
 	xvtest backlog backlog $peer $port
 	xvtest shutwr shut-wr $peer $port
 	xvtest seqpacket seqpacket $peer $port
+	stats after-semantics
 	# Hostile peer: once B is idle, B's server corrupts B's transmit ring
 	# (xen_vsock test_corrupt); we, the victim, must reset only that
 	# channel, log one message, and connect again.
@@ -396,6 +489,44 @@ else
 		if [ $((n1 - n0)) = 1 ]; then res PASS $name-log "one message"
 		else res FAIL $name-log "$((n1 - n0)) protocol-violation messages, expected 1"; fi
 	done
+	# Several domains at once: A, B and C (CID 5) stream to each other
+	# concurrently, checksummed (C's side starts on flag g).
+	xvtest cid cid-a2c 5 $port $me
+	xvtest flag 5 $port g
+	xvtest send multi-a2b $peer $port $mmb &
+	p1=$!
+	xvtest recv multi-b2a $peer $port $mmb &
+	p2=$!
+	xvtest send multi-a2c 5 $port $mmb &
+	p3=$!
+	wait $p1 $p2 $p3
+	xvtest flag 5 $port d
+	# C destroyed mid-transfer: our stream to C and B's are reset, our
+	# stream to B goes on to the end, checksum intact, and only the channel
+	# to C (dom3) goes down.
+	if wait_flag h 300; then
+		n2=$(dmesg_count 'xen_vsock: dom2: channel down')
+		n3=$(dmesg_count 'xen_vsock: dom3: channel down')
+		xvtest flag $peer $port c
+		wait_flag s 120 || res FAIL multi-death-b2c "B's stream to C did not start"
+		xvtest survive multi-survives $peer $port /tmp/surv-on /tmp/c-dead 8 &
+		sv=$!
+		i=0
+		while [ ! -e /tmp/surv-on ] && [ $i -lt 300 ]; do sleep 0.2; i=$((i + 1)); done
+		xvtest death multi-death-a2c 5 $port
+		touch /tmp/c-dead
+		wait $sv
+		m2=$(dmesg_count 'xen_vsock: dom2: channel down')
+		m3=$(dmesg_count 'xen_vsock: dom3: channel down')
+		if [ $m3 -gt $n3 ] && [ $m2 = $n2 ]; then
+			res PASS multi-isolated-a "channel to C (dom3) closed, to B (dom2) untouched"
+		else
+			res FAIL multi-isolated-a "channel-down messages: dom3 $n3 -> $m3, dom2 $n2 -> $m2"
+		fi
+	else
+		res FAIL multi-death-a2c "C never finished its streams"
+		xvtest flag $peer $port c
+	fi
 	xvtest flag $peer $port a
 	if ! wait_flag r 300; then
 		res FAIL echo-a2b-after-peer-reload "B never reloaded"

@@ -12,8 +12,20 @@
  *   xvtest refused NAME CID PORT    expect ECONNRESET/ECONNREFUSED
  *   xvtest flag CID PORT TAG        create /tmp/flag-TAG in the server
  *   xvtest hold CID PORT SECS       keep an echo connection open
- *   xvtest death NAME CID PORT      stream until the peer dies: the error
- *                                   must come (ECONNRESET...) and not hang
+ *   xvtest send NAME CID PORT MB MAXS  the same; FAIL if one write() blocked
+ *                                   longer than MAXS seconds (a lost wakeup)
+ *   xvtest death NAME CID PORT [ON] stream until the peer dies: the error
+ *                                   must come (ECONNRESET...) and not hang.
+ *                                   After 1 MiB: without ON, print "XVT
+ *                                   DESTROY-PEER CID" (dom0 destroys that
+ *                                   domain); with ON, create the file ON
+ *   xvtest survive NAME CID PORT ON FLAG MB  stream to the sink; after 1 MiB
+ *                                   create ON; once FLAG exists, MB MiB more,
+ *                                   then check the peer's LEN SUM: this
+ *                                   connection must not be disturbed
+ *   xvtest cid NAME CID PORT ME     our local CID (IOCTL_VM_SOCKETS_GET_LOCAL_CID)
+ *                                   is ME, the connection's addresses are ME
+ *                                   and CID on both ends (server command I)
  *   xvtest nonblock NAME CID PORT   O_NONBLOCK connect (EINPROGRESS), read and
  *                                   write (EAGAIN)
  *   xvtest poll NAME CID PORT       epoll/poll readiness for read and write
@@ -38,7 +50,9 @@
  * The server also echoes SOCK_SEQPACKET messages on PORT + 1 (vsock only),
  * one message for one, with MSG_EOR as it came.
  * Server commands besides: Z (read nothing until the peer hangs up),
- * L (backlog helper), W (read to EOF, then answer), X (set test_corrupt).
+ * L (backlog helper), W (read to EOF, then answer), X (set test_corrupt),
+ * I (answer "peer=CID local=CID" as accept() and getsockname() see them),
+ * K (set xen_vsock's lazy_credit to the next byte, '0' or '1').
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -62,6 +76,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <linux/vm_sockets.h>
+#include <sys/ioctl.h>
 
 static const char *tname = "?";
 
@@ -79,6 +94,8 @@ static void result(int ok, const char *fmt, ...)
 	printf("XVT RESULT %s %s %s\n", ok ? "PASS" : "FAIL", tname, buf);
 	fflush(stdout);
 }
+
+#define FAIL(...) do { result(0, __VA_ARGS__); return 1; } while (0)
 
 static double now(void)
 {
@@ -216,6 +233,18 @@ static int listen_on(unsigned int port, int backlog)
 
 static unsigned int srv_port;
 
+/* xen_vsock's lazy_credit parameter here: MODE '0' or '1'; 0 if done. */
+static int set_lazy_local(char mode)
+{
+	char v[2] = { mode, '\n' };
+	int p = open("/sys/module/xen_vsock/parameters/lazy_credit", O_WRONLY);
+	int bad = p < 0 || write(p, v, 2) != 2;
+
+	if (p >= 0)
+		close(p);
+	return bad;
+}
+
 /*
  * L: listen with backlog 1 on srv_port + 100 and say 'k'; on 'a' accept
  * (non-blocking) what is queued, send the count; then accept one more
@@ -323,6 +352,22 @@ static void serve(int fd)
 			perror("xvtest: test_corrupt");
 		close(p);
 		writeall(fd, "k", 1);	/* triggers the corruption */
+	} else if (cmd == 'K') {
+		char mode;
+
+		if (readall(fd, &mode, 1) != 1)
+			return;
+		writeall(fd, set_lazy_local(mode) ? "e" : "k", 1);
+	} else if (cmd == 'I') {
+		struct sockaddr_vm pa = { 0 }, la = { 0 };
+		socklen_t pl = sizeof(pa), ll = sizeof(la);
+		char out[64];
+
+		if (getpeername(fd, (struct sockaddr *)&pa, &pl) ||
+		    getsockname(fd, (struct sockaddr *)&la, &ll))
+			return;
+		snprintf(out, sizeof(out), "peer=%u local=%u\n", pa.svm_cid, la.svm_cid);
+		writeall(fd, out, strlen(out));
 	} else if (cmd == 'F') {
 		char path[64];
 		unsigned char tag;
@@ -456,13 +501,13 @@ static int do_echo(unsigned int cid, unsigned int port, size_t size)
 	return !ok;
 }
 
-static int do_send(unsigned int cid, unsigned int port, uint64_t mb)
+static int do_send(unsigned int cid, unsigned int port, uint64_t mb, double maxblock)
 {
 	static unsigned char buf[65536];
 	struct gen g = { 777 };
 	uint64_t len = mb << 20, h = FNV0, rn = 0, rh = 0;
-	char reply[64] = "";
-	double t;
+	char reply[64] = "", blk[64] = "";
+	double t, w, longest = 0;
 	ssize_t r;
 	int fd = vconnect(cid, port);
 
@@ -474,8 +519,12 @@ static int do_send(unsigned int cid, unsigned int port, uint64_t mb)
 	for (uint64_t left = len; left; left -= sizeof(buf)) {
 		gen_fill(&g, buf, sizeof(buf));
 		h = fnv(h, buf, sizeof(buf));
+		w = now();
 		if (writeall(fd, buf, sizeof(buf)))
 			goto err;
+		w = now() - w;
+		if (w > longest)
+			longest = w;
 	}
 	/* Half-close: we can still read the verdict after SHUT_WR. */
 	if (shutdown(fd, SHUT_WR))
@@ -491,8 +540,16 @@ static int do_send(unsigned int cid, unsigned int port, uint64_t mb)
 		return 1;
 	}
 	t = now() - t;
-	result(1, "%llu MiB to CID %u, checksum ok, %.1f MiB/s", (unsigned long long)mb, cid,
-	       mb / t);
+	if (maxblock > 0) {
+		if (longest > maxblock) {
+			result(0, "%llu MiB to CID %u, checksum ok, but one write blocked %.1fs (> %.0fs)",
+			       (unsigned long long)mb, cid, longest, maxblock);
+			return 1;
+		}
+		snprintf(blk, sizeof(blk), ", longest write %.2fs", longest);
+	}
+	result(1, "%llu MiB to CID %u, checksum ok, %.1f MiB/s%s", (unsigned long long)mb, cid,
+	       mb / t, blk);
 	close(fd);
 	return 0;
 err:
@@ -619,7 +676,15 @@ static int do_hold(unsigned int cid, unsigned int port, int secs)
 	return 0;
 }
 
-static int do_death(unsigned int cid, unsigned int port)
+static void touch(const char *path)
+{
+	int fd = open(path, O_CREAT | O_WRONLY, 0644);
+
+	if (fd >= 0)
+		close(fd);
+}
+
+static int do_death(unsigned int cid, unsigned int port, const char *on)
 {
 	static unsigned char buf[65536];
 	struct timeval tv = { .tv_sec = 60 };
@@ -644,24 +709,121 @@ static int do_death(unsigned int cid, unsigned int port)
 			if (e == EAGAIN || e == ETIMEDOUT)
 				return result(0, "write blocked for 60 s after the peer died"), 1;
 			result(e == ECONNRESET || e == EPIPE || e == ENOTCONN,
-			       "write failed with %s %.1fs after the destroy request, %llu MiB sent",
-			       strerror(e), now() - t0, (unsigned long long)(sent >> 20));
+			       "write to CID %u failed with %s %.1fs after the first MiB, %llu MiB sent",
+			       cid, strerror(e), now() - t0, (unsigned long long)(sent >> 20));
 			return !(e == ECONNRESET || e == EPIPE || e == ENOTCONN);
 		}
 		sent += r;
 		if (!t0 && sent >= (1 << 20)) {
 			t0 = now();
-			printf("XVT DESTROY-PEER\n");
-			fflush(stdout);
+			if (on) {
+				touch(on);
+			} else {
+				printf("XVT DESTROY-PEER %u\n", cid);
+				fflush(stdout);
+			}
 		}
 		if (t0 && now() - t0 > 120)
 			return result(0, "peer still accepting data 120 s after the destroy request"), 1;
 	}
 }
 
+/*
+ * A stream to the sink that must not be disturbed while another domain dies:
+ * after 1 MiB create ON; once FLAG exists (the other domain is gone), MB_AFTER
+ * MiB more, then the peer's length and checksum must match.
+ */
+static int do_survive(unsigned int cid, unsigned int port, const char *on,
+		      const char *flag, uint64_t mb_after)
+{
+	static unsigned char buf[65536];
+	struct gen g = { 4242 };
+	uint64_t sent = 0, before = 0, h = FNV0, rn = 0, rh = 0;
+	char reply[64] = "";
+	double t = now(), tf = 0;
+	ssize_t r;
+	int fd = vconnect(cid, port);
+
+	if (fd < 0)
+		FAIL("connect: %s", strerror(errno));
+	signal(SIGPIPE, SIG_IGN);
+	if (writeall(fd, "S", 1))
+		FAIL("first write: %s", strerror(errno));
+	for (;;) {
+		if (!before && !access(flag, F_OK)) {
+			before = sent;
+			tf = now();
+		}
+		if (before && sent >= before + (mb_after << 20))
+			break;
+		if (!before && now() - t > 240)
+			FAIL("%s never appeared (%llu MiB sent)", flag,
+			     (unsigned long long)(sent >> 20));
+		gen_fill(&g, buf, sizeof(buf));
+		h = fnv(h, buf, sizeof(buf));
+		if (writeall(fd, buf, sizeof(buf)))
+			FAIL("write after %llu MiB%s: %s", (unsigned long long)(sent >> 20),
+			     before ? " (after the other domain died)" : "", strerror(errno));
+		sent += sizeof(buf);
+		if (sent == (1 << 20))
+			touch(on);
+	}
+	if (shutdown(fd, SHUT_WR))
+		FAIL("shutdown: %s", strerror(errno));
+	r = readall(fd, reply, sizeof(reply) - 1);
+	if (r <= 0)
+		FAIL("no verdict from the peer: %s", r < 0 ? strerror(errno) : "EOF");
+	reply[r] = 0;
+	if (sscanf(reply, "%llu %llx", (unsigned long long *)&rn, (unsigned long long *)&rh) != 2 ||
+	    rn != sent || rh != h)
+		FAIL("peer saw '%.40s', expected %llu %llx", reply, (unsigned long long)sent,
+		     (unsigned long long)h);
+	close(fd);
+	result(1, "to CID %u: %llu MiB before the other domain died, %llu MiB in %.1fs after, checksum ok",
+	       cid, (unsigned long long)(before >> 20),
+	       (unsigned long long)((sent - before) >> 20), now() - tf);
+	return 0;
+}
+
+/* Local CID (the ioctl), and both ends' view of one connection. */
+static int do_cid(unsigned int cid, unsigned int port, unsigned int me)
+{
+	struct sockaddr_vm la = { 0 }, pa = { 0 };
+	socklen_t ll = sizeof(la), pl = sizeof(pa);
+	unsigned int local = 0, speer = 0, slocal = 0;
+	char reply[64] = "";
+	int dev = open("/dev/vsock", O_RDONLY), fd;
+	ssize_t r;
+
+	if (dev < 0 || ioctl(dev, IOCTL_VM_SOCKETS_GET_LOCAL_CID, &local))
+		FAIL("IOCTL_VM_SOCKETS_GET_LOCAL_CID: %s", strerror(errno));
+	close(dev);
+	if (local != me)
+		FAIL("local CID %u, expected %u (domain ID + 2)", local, me);
+	fd = vconnect(cid, port);
+	if (fd < 0)
+		FAIL("connect: %s", strerror(errno));
+	/* A client's own address stays what connect() bound: VMADDR_CID_ANY. */
+	if (getsockname(fd, (struct sockaddr *)&la, &ll) ||
+	    getpeername(fd, (struct sockaddr *)&pa, &pl))
+		FAIL("getsockname/getpeername: %s", strerror(errno));
+	if (la.svm_cid == VMADDR_CID_ANY)
+		la.svm_cid = me;
+	if (writeall(fd, "I", 1) || (r = readall(fd, reply, sizeof(reply) - 1)) <= 0)
+		FAIL("asking the peer: %s", strerror(errno));
+	reply[r] = 0;
+	close(fd);
+	if (sscanf(reply, "peer=%u local=%u", &speer, &slocal) != 2)
+		FAIL("peer answered '%.40s'", reply);
+	if (la.svm_cid != me || pa.svm_cid != cid || speer != me || slocal != cid)
+		FAIL("here %u -> %u, the peer sees %u -> %u; expected %u -> %u", la.svm_cid,
+		     pa.svm_cid, speer, slocal, me, cid);
+	result(1, "local CID %u; CID %u sees our connection come from CID %u", local, cid, speer);
+	return 0;
+}
+
 /* --- socket semantics --- */
 
-#define FAIL(...) do { result(0, __VA_ARGS__); return 1; } while (0)
 
 /* Connect and send the one-byte server command. */
 static int vcmd(unsigned int cid, unsigned int port, char cmd)
@@ -1103,12 +1265,14 @@ static void stats_read(struct xstats *st)
 	fclose(f);
 }
 
+static const char *stat_sfx = "";	/* "-lazy" while lazy_credit is 1 */
+
 static void stats_print(size_t sz, const char *phase, const struct xstats *a,
 			const struct xstats *b)
 {
 	if (!a->n || a->n != b->n)
 		return;
-	printf("XVT BENCH-STAT %zu %s", sz, phase);
+	printf("XVT BENCH-STAT %zu %s%s", sz, phase, stat_sfx);
 	for (int i = 0; i < a->n; i++)
 		printf(" %s=%lld", a->name[i], b->v[i] - a->v[i]);
 	printf("\n");
@@ -1188,9 +1352,26 @@ static int bench_one(unsigned int cid, unsigned int port, size_t sz, double *tpu
 	return 0;
 }
 
+/* lazy_credit MODE ('0' or '1') here and in the peer (server command K). */
+static int set_lazy(unsigned int cid, unsigned int port, char mode)
+{
+	int fd = vcmd(cid, port, 'K');
+	char k = 0;
+
+	if (set_lazy_local(mode) || fd < 0 || writeall(fd, &mode, 1) ||
+	    readall(fd, &k, 1) != 1 || k != 'k')
+		return fprintf(stderr, "bench: cannot set lazy_credit=%c\n", mode), 1;
+	close(fd);
+	stat_sfx = mode == '1' ? "-lazy" : "";
+	return 0;
+}
+
 /*
- * For each size, vsock then (with IP) TCP, so that both see the same load
- * on the host: "XVT BENCH SIZE VSOCK_MIBS VSOCK_RTT_US [TCP_MIBS TCP_RTT_US]".
+ * For each size, vsock (xen_vsock's default lazy_credit=0 on both sides),
+ * vsock with lazy CREDIT_UPDATEs (lazy_credit=1), then (with IP) TCP, so
+ * that all see the same load on the host:
+ * "XVT BENCH-LAZY SIZE MIBS RTT_US", then
+ * "XVT BENCH SIZE VSOCK_MIBS VSOCK_RTT_US [TCP_MIBS TCP_RTT_US]".
  */
 static int do_bench(unsigned int cid, unsigned int port, const char *ip)
 {
@@ -1200,11 +1381,14 @@ static int do_bench(unsigned int cid, unsigned int port, const char *ip)
 		return fprintf(stderr, "bench: bad IPv4 address '%s'\n", ip), 2;
 	printf("XVT BENCH size vsock_MiB/s vsock_rtt_us%s\n", ip ? " tcp_MiB/s tcp_rtt_us" : "");
 	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
-		double vt, vr, tt = 0, tr = 0;
+		double vt, vr, tt = 0, tr = 0, lt, lr;
 
 		use_inet = 0;
-		if (bench_one(cid, port, sizes[k], &vt, &vr))
+		if (set_lazy(cid, port, '0') || bench_one(cid, port, sizes[k], &vt, &vr) ||
+		    set_lazy(cid, port, '1') || bench_one(cid, port, sizes[k], &lt, &lr) ||
+		    set_lazy(cid, port, '0'))
 			return 1;
+		printf("XVT BENCH-LAZY %zu %.4g %.0f\n", sizes[k], lt, lr);
 		if (ip) {
 			use_inet = 1;
 			if (bench_one(cid, port, sizes[k], &tt, &tr))
@@ -1240,7 +1424,8 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "echo") && argc >= 6)
 		return do_echo(cid, port, strtoul(argv[5], NULL, 0));
 	if (!strcmp(argv[1], "send") && argc >= 6)
-		return do_send(cid, port, strtoull(argv[5], NULL, 0));
+		return do_send(cid, port, strtoull(argv[5], NULL, 0),
+			       argc >= 7 ? atof(argv[6]) : 0);
 	if (!strcmp(argv[1], "recv") && argc >= 6)
 		return do_recv(cid, port, strtoull(argv[5], NULL, 0));
 	if (!strcmp(argv[1], "parallel") && argc >= 7)
@@ -1248,7 +1433,11 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "refused"))
 		return do_refused(cid, port);
 	if (!strcmp(argv[1], "death"))
-		return do_death(cid, port);
+		return do_death(cid, port, argc >= 6 ? argv[5] : NULL);
+	if (!strcmp(argv[1], "survive") && argc >= 8)
+		return do_survive(cid, port, argv[5], argv[6], strtoull(argv[7], NULL, 0));
+	if (!strcmp(argv[1], "cid") && argc >= 6)
+		return do_cid(cid, port, atoi(argv[5]));
 	if (!strcmp(argv[1], "nonblock"))
 		return do_nonblock(cid, port);
 	if (!strcmp(argv[1], "poll"))
