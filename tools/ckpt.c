@@ -997,73 +997,66 @@ out:
 	return err;
 }
 
-/* SIGSTOP (or SIGCONT) each process; wait until every thread stopped. */
-static int ipc_stop_all(const int32_t *pids, unsigned int n, int sig)
-{
-	unsigned int i, tries;
-	char path[96], buf[512], *p;
-	struct dirent *de;
-	int stopped;
-	DIR *dir;
+/* The processes held while their SysV objects are read. */
+struct ipc_hold {
+	int dev;
+	int fds[CKPT_MAX_TREE];	/* CKPT_IOC_FREEZE's, or -1 */
+	unsigned int n;
+};
 
-	for (i = 0; i < n; i++)
-		if (kill(pids[i], sig) && sig == SIGSTOP)
-			return -errno;
-	if (sig != SIGSTOP)
-		return 0;
-	for (tries = 0; tries < 500; tries++) {
-		stopped = 1;
-		for (i = 0; i < n && stopped; i++) {
-			snprintf(path, sizeof(path), "/proc/%d/task", pids[i]);
-			dir = opendir(path);
-			while (dir && stopped && (de = readdir(dir))) {
-				if (de->d_name[0] == '.')
-					continue;
-				snprintf(path, sizeof(path),
-					 "/proc/%d/task/%.16s/stat", pids[i],
-					 de->d_name);
-				if (ckpt_read_line(path, buf, sizeof(buf)))
-					continue;
-				p = strrchr(buf, ')');
-				stopped = p && p[1] == ' ' &&
-					  (p[2] == 'T' || p[2] == 'Z');
-			}
-			if (dir)
-				closedir(dir);
-		}
-		if (stopped)
-			return 0;
-		usleep(10000);
-	}
-	return -EBUSY;
+static void ipc_release(struct ipc_hold *h)
+{
+	unsigned int i;
+
+	for (i = 0; i < h->n; i++)
+		if (h->fds[i] >= 0)
+			close(h->fds[i]);
+	h->n = 0;
 }
 
-/* The process, or the tree's members, into @pids; all SIGSTOPped. */
-static int ipc_stop_members(struct ckpt_opts *o, int32_t *pids,
-			    unsigned int *n, const char *why)
+/*
+ * Hold the process, or the tree's members, with CKPT_IOC_FREEZE: nothing
+ * of theirs changes while their objects are read, and nothing shows to
+ * them or their parents (no stop, no continue).  The checkpoint takes
+ * them as frozen; ipc_release() lets them go.  A member gone or a
+ * zombie needs no hold.
+ */
+static int ipc_hold_members(struct ckpt_opts *o, struct ipc_hold *h,
+			    const char *why)
 {
+	int32_t pids[CKPT_MAX_TREE];
+	unsigned int n = 0, i;
 	int err;
 
-	*n = 0;
-	err = o->tree ? list_tree(o->pid, pids, n) : 0;
+	err = o->tree ? list_tree(o->pid, pids, &n) : 0;
 	if (!o->tree) {
 		pids[0] = o->pid;
-		*n = 1;
+		n = 1;
 	}
-	if (!err)
-		err = ipc_stop_all(pids, *n, SIGSTOP);
-	if (err)
-		ckpt_fail(err, "cannot checkpoint %s%d: stopping its processes to save %s failed: %s",
+	for (i = 0; !err && i < n; i++) {
+		struct ckpt_freeze_args a = { .size = sizeof(a),
+					      .pid = pids[i] };
+
+		h->fds[i] = -1;
+		h->n = i + 1;
+		if (!ioctl(h->dev, CKPT_IOC_FREEZE, &a))
+			h->fds[i] = a.fd;
+		else if (errno != ESRCH || !i)
+			err = -errno;
+	}
+	if (err) {
+		ipc_release(h);
+		ckpt_fail(err, "cannot checkpoint %s%d: holding its processes to save %s failed: %s",
 			  o->tree ? "tree " : "", o->pid, why, strerror(-err));
+	}
 	return err;
 }
 
 /*
- * --sysv-ipc in our own namespace: stop the processes, read the objects
+ * --sysv-ipc in our own namespace: hold the processes, read the objects
  * named.  As ipc_ns_prepare().
  */
-static int ipc_named_prepare(struct ckpt_opts *o, int32_t *pids,
-			     unsigned int *n)
+static int ipc_named_prepare(struct ckpt_opts *o, struct ipc_hold *h)
 {
 	unsigned char *buf;
 	unsigned int i;
@@ -1072,7 +1065,7 @@ static int ipc_named_prepare(struct ckpt_opts *o, int32_t *pids,
 
 	if (!o->nr_named_sem && !o->nr_named_msg)
 		return 1;
-	err = ipc_stop_members(o, pids, n, "the SysV objects named");
+	err = ipc_hold_members(o, h, "the SysV objects named");
 	if (err)
 		return err;
 	buf = malloc(sizeof(long) + IPC_MSG_BUF);
@@ -1100,14 +1093,13 @@ static int ipc_named_prepare(struct ckpt_opts *o, int32_t *pids,
 }
 
 /*
- * The processes have an IPC namespace of their own: stop them all
- * (SIGSTOP, so nothing changes), enter it, and read every semaphore set
- * and message queue there for the image.  1 if it is not so, 0 when the
- * caller must let them go on (SIGCONT) after the checkpoint, or a
- * negative errno once reported.
+ * The processes have an IPC namespace of their own: hold them all (so
+ * nothing changes), enter it, and read every semaphore set and message
+ * queue there for the image.  1 if it is not so, 0 when they are held
+ * (the caller releases them after the checkpoint), or a negative errno
+ * once reported (nothing held).
  */
-static int ipc_ns_prepare(struct ckpt_opts *o, int32_t *pids,
-			  unsigned int *n)
+static int ipc_ns_prepare(struct ckpt_opts *o, struct ipc_hold *h)
 {
 	char path[64], what[64] = "its objects";
 	ino_t mine, theirs;
@@ -1116,8 +1108,8 @@ static int ipc_ns_prepare(struct ckpt_opts *o, int32_t *pids,
 	if (ns_ino(0, &mine) || ns_ino(o->pid, &theirs))
 		return 1;
 	if (mine == theirs)
-		return ipc_named_prepare(o, pids, n);
-	err = ipc_stop_members(o, pids, n, "their IPC namespace");
+		return ipc_named_prepare(o, h);
+	err = ipc_hold_members(o, h, "their IPC namespace");
 	if (err)
 		return err;
 	o->ipc_ns = 1;
@@ -1209,8 +1201,8 @@ static int checkpoint(struct ckpt_opts *o)
 {
 	struct ckpt_checkpoint_args a;
 	struct ckpt_out out = { .fd = -1 };
-	int32_t pids[CKPT_MAX_TREE], stopped[CKPT_MAX_TREE];
-	unsigned int nstopped = 0;
+	int32_t pids[CKPT_MAX_TREE];
+	struct ipc_hold hold = { .n = 0 };
 	int dev, err, ret, reported = 0;
 	double t0;
 
@@ -1224,10 +1216,9 @@ static int checkpoint(struct ckpt_opts *o)
 		return CKPT_EXIT_FAILED;
 	}
 	t0 = now_s();
-	err = ipc_ns_prepare(o, stopped, &nstopped);
-	if (err > 0)
-		nstopped = 0;
-	else
+	hold.dev = dev;
+	err = ipc_ns_prepare(o, &hold);
+	if (err <= 0)
 		reported = !!err;
 	if (!err && o->verbose)
 		ckpt_hint("%s%d: saved %u bytes of SysV semaphores and message queues%s",
@@ -1239,10 +1230,8 @@ static int checkpoint(struct ckpt_opts *o)
 		err = checkpoint_ioctl(o, dev, out.fd, &a, pids, &reported);
 	if (err && !reported)
 		report_checkpoint(&a, &out, err);
-	/* Stopped to read their IPC namespace: they go on as asked. */
-	if (nstopped && (err || !(o->flags & (CKPT_CHECKPOINT_KILL |
-					      CKPT_CHECKPOINT_LEAVE_STOPPED))))
-		ipc_stop_all(stopped, nstopped, SIGCONT);
+	/* Held to read their SysV objects: now killed, stopped or let go. */
+	ipc_release(&hold);
 	free(o->ipc_recs);
 	close(dev);
 	if (close_output(&out, !!err) || err)

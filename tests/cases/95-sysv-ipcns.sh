@@ -6,7 +6,9 @@
 # each checks there (sysvns.c) that the objects have their ids, keys and
 # modes, the semaphore values, every message with its type and text in
 # queue order, the segment's contents; the child's semop() goes on and
-# wakes when the root raises the semaphore.
+# wakes when the root raises the semaphore.  Before that a checkpoint
+# without --kill holds them while their namespace is read, unseen: a
+# SIGCONT would fail them.
 # timeout: 240
 . "$(dirname "$0")/lib.sh"
 require_module
@@ -22,6 +24,10 @@ mine=$(readlink /proc/self/ns/ipc)
 [ "$(readlink /proc/$root/ns/ipc)" != "$mine" ] ||
 	fail "sysvns did not get an IPC namespace of its own"
 
+# a checkpoint that leaves them running: they are held while their
+# namespace is read, not stopped (each fails on a SIGCONT)
+ckpt --tree -o img0 "$root" 2>ckpt0.err || fail "ckpt --tree failed: $(cat ckpt0.err)"
+proc_alive "$root" && proc_alive "$child" || fail "the tree did not survive a plain checkpoint"
 ckpt -v --tree --kill -o img "$root" 2>ckpt.err ||
 	fail "ckpt --tree --kill failed: $(cat ckpt.err)"
 wait "$root"

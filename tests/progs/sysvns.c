@@ -17,7 +17,8 @@
  * their types and texts (it takes them), mode 0620; M has its pattern.
  * It raises semaphore 1; the child wakes up, checks that Q is empty now
  * and semaphore 1 is back to 0, and exits 0.  The root waits for it,
- * prints "all checks passed" and exits 0.
+ * prints "all checks passed" and exits 0.  A SIGCONT (a stop and continue
+ * nobody asked for) fails either.
  */
 #define _GNU_SOURCE
 #include <sched.h>
@@ -27,7 +28,16 @@
 #include <sys/shm.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <signal.h>
 #include "common.h"
+
+static volatile sig_atomic_t conts;	/* SIGCONTs received */
+
+static void on_cont(int sig)
+{
+	(void)sig;
+	conts++;
+}
 
 #define S_KEY	0x5e3a0001
 #define Q_KEY	0x5e3a0002
@@ -113,6 +123,7 @@ int main(int argc, char **argv)
 		die("unshare(CLONE_NEWIPC): %s", strerror(errno));
 	if (setsid() < 0)
 		die("setsid: %s", strerror(errno));
+	signal(SIGCONT, on_cont);	/* the child's too */
 	s = semget(S_KEY, 3, IPC_CREAT | IPC_EXCL | 0640);
 	q = msgget(Q_KEY, IPC_CREAT | IPC_EXCL | 0620);
 	shm = shmget(M_KEY, 4096, IPC_CREAT | IPC_EXCL | 0600);
@@ -141,6 +152,8 @@ int main(int argc, char **argv)
 			    (unsigned long)qds.msg_qnum);
 		if (semctl(s, 1, GETVAL) != 0)
 			die("child: semaphore 1 is %d", semctl(s, 1, GETVAL));
+		if (conts)
+			die("child: SIGCONT came: it was stopped and continued");
 		_exit(0);
 	}
 	while (semctl(s, 0, GETVAL) != 3)
@@ -163,6 +176,8 @@ int main(int argc, char **argv)
 	usleep(200000);
 	wait_for_go(argv[1]);
 
+	if (conts)
+		die("SIGCONT came: it was stopped and continued");
 	if (semget(S_KEY, 0, 0) != s || msgget(Q_KEY, 0) != q ||
 	    shmget(M_KEY, 0, 0) != shm)
 		die("ids by key: %d %d %d, expected %d %d %d",
