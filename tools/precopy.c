@@ -61,13 +61,8 @@ static int64_t now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/*
- * The checksum of page @data at @addr as a one-page PAGES record (header
- * and struct ckpt_rec_pages, then the page): what a PRECOPY record
- * carries for each of its pages, so that the receiver can later write
- * the page as such a record without hashing it again.
- */
-static uint32_t page_csum(uint64_t addr, const void *data)
+/* A page's checksum as its own PAGES record would carry it (precopy.h). */
+uint32_t precopy_page_csum(uint64_t addr, const void *data)
 {
 	struct {
 		struct ckpt_rec_header h;
@@ -280,7 +275,7 @@ static int send_record(struct sender *s, uint64_t addr, uint32_t nr,
 	rp->nr_pages = nr;
 	rp->reserved = round;
 	for (i = 0; i < nr; i++)
-		csums[i] = page_csum(addr + i * PG, s->buf + DATA_OFF + i * PG);
+		csums[i] = precopy_page_csum(addr + i * PG, s->buf + DATA_OFF + i * PG);
 	h->csum = ckpt_csum2(h, sizeof(*h), rp, meta);
 	err = ckpt_mig_send(s->sock, s->buf, sizeof(*h) + meta);
 	if (!err && nr)
@@ -643,7 +638,7 @@ static int check_pages(const struct ckpt_rec_header *h, int with_data)
 /*
  * PRECOPY records: struct ckpt_rec_pages, a checksum per page, the pages.
  * The record's own checksum covers its header, struct ckpt_rec_pages and
- * the page checksums; each page is checked against its own (page_csum())
+ * the page checksums; each page is checked against its own (precopy_page_csum())
  * as it lands in the store.
  */
 static int receive_rounds(struct merger *m, uint64_t *pages)
@@ -702,7 +697,7 @@ static int receive_rounds(struct merger *m, uint64_t *pages)
 			err = rd(m->conn, dst, PG);
 			if (err)
 				return rd_fail(m, err, "pre-copy");
-			if (page_csum(addr, dst) != csums[i]) {
+			if (precopy_page_csum(addr, dst) != csums[i]) {
 				say(m->why, m->why_len, "pre-copy: bad checksum of the page at 0x%llx",
 				    (unsigned long long)addr);
 				return -EBADMSG;

@@ -50,6 +50,14 @@ struct precopy_stats {
 };
 
 /*
+ * The checksum of page @data at @addr as a one-page PAGES record (header
+ * and struct ckpt_rec_pages, then the page): what a PRECOPY record
+ * carries for each of its pages, so that the receiver can later write
+ * the page as such a record without hashing it again.
+ */
+uint32_t precopy_page_csum(uint64_t addr, const void *data);
+
+/*
  * Sender: the pre-copy rounds of @pid into @sock, then the end record.
  * 0, or a negative errno with a one-line reason in @why (who failed:
  * *@link_err is set when it was the connection).  Each round holds the

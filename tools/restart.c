@@ -2017,6 +2017,25 @@ static int sysv_maybe(const void *map, size_t size)
 	return 1;
 }
 
+/* The whole image (a file or a spooled stream), read-only; NULL, errno. */
+static void *image_map(const struct restart *r, size_t *len)
+{
+	struct stat st;
+	void *map;
+
+	if (fstat(r->img, &st))
+		return NULL;
+	if (!st.st_size) {
+		errno = EIO;
+		return NULL;
+	}
+	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, r->img, 0);
+	if (map == MAP_FAILED)
+		return NULL;
+	*len = st.st_size;
+	return map;
+}
+
 /*
  * The image's SysV segments, made and filled before any process is
  * created.  A streamed image cannot be read twice: a process attaching a
@@ -2026,7 +2045,7 @@ static int sysv_maybe(const void *map, size_t size)
 static int sysv_setup(struct restart *r)
 {
 	struct ckpt_image img;
-	struct stat st;
+	size_t len;
 	void *map;
 	uint32_t i;
 	int err;
@@ -2051,16 +2070,14 @@ static int sysv_setup(struct restart *r)
 	}
 	if (!r->seekable)
 		return 0;
-	if (fstat(r->img, &st) || !st.st_size)
-		return -EIO;
-	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, r->img, 0);
-	if (map == MAP_FAILED)
+	map = image_map(r, &len);
+	if (!map)
 		return -errno;
-	if (r->prep.nr_tasks == 1 && !sysv_maybe(map, st.st_size)) {
-		munmap(map, st.st_size);
+	if (r->prep.nr_tasks == 1 && !sysv_maybe(map, len)) {
+		munmap(map, len);
 		return 0;
 	}
-	err = ckpt_image_open_mem(&img, map, st.st_size);
+	err = ckpt_image_open_mem(&img, map, len);
 	while (!err && (err = ckpt_image_next(&img)) > 0) {
 		err = 0;
 		/* One process: its SysV records all come before its pages. */
@@ -2080,7 +2097,7 @@ static int sysv_setup(struct restart *r)
 	if (err < 0 && img.error.err)
 		ckpt_fail(err, "image is corrupt: %s", img.error.msg);
 	ckpt_image_close(&img);
-	munmap(map, st.st_size);
+	munmap(map, len);
 	for (i = 0; !err && i < sysv.n; i++)
 		err = sysv_finish(r, &sysv.seg[i]);
 	if (err)
@@ -2161,18 +2178,16 @@ static int child_timers_fd(struct child_ctx *c)
 static int tree_read_image(struct restart *r)
 {
 	struct ckpt_image img;
-	struct stat st;
+	size_t len;
 	void *map;
 	int err;
 
-	if (fstat(r->img, &st) || !st.st_size)
-		return -EIO;
-	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, r->img, 0);
-	if (map == MAP_FAILED)
+	map = image_map(r, &len);
+	if (!map)
 		return -errno;
 	tree.n = r->prep.nr_tasks;
 	tree.m = calloc(tree.n, sizeof(*tree.m));
-	err = tree.m ? ckpt_image_open_mem(&img, map, st.st_size) : -ENOMEM;
+	err = tree.m ? ckpt_image_open_mem(&img, map, len) : -ENOMEM;
 	while (!err && (err = ckpt_image_next(&img)) > 0) {
 		const struct ckpt_rec_vma *v = img.payload;
 		struct tree_member *m = &tree.m[img.task_idx];
@@ -2204,7 +2219,7 @@ static int tree_read_image(struct restart *r)
 		ckpt_fail(err, "image is corrupt: %s", img.error.msg);
 	if (tree.m)
 		ckpt_image_close(&img);
-	munmap(map, st.st_size);
+	munmap(map, len);
 	return err;
 }
 

@@ -13,18 +13,7 @@
 require_module
 DUMP_ON_FAIL="p.err p.out ckpt.err restart.err show.out"
 
-prog_start tree
-root=$PROG_PID
-for n in R A B C; do
-	wait_for 30 test -e "ready.$n" || fail "process $n did not start: $(cat p.err)"
-done
-members=""
-for n in R A B C; do
-	eval "pid_$n=$(kv ready.$n pid) ppid_$n=$(kv ready.$n ppid)"
-	eval "pgid_$n=$(kv ready.$n pgid) sid_$n=$(kv ready.$n sid)"
-	eval "members=\"\$members \$pid_$n\""
-done
-track $members
+tree_start tree "R A B C" "ppid pgid sid"
 [ "$pid_R" = "$root" ] || fail "R is $pid_R, not $root"
 [ "$sid_A" = "$root" ] && [ "$pgid_B" = "$pid_B" ] && [ "$pgid_C" = "$pid_B" ] ||
 	fail "the tree is not set up as expected: $(cat ready.*)"

@@ -12,15 +12,7 @@
 require_module
 DUMP_ON_FAIL="p.err ckpt.err restart.err err"
 
-prog_start tree
-root=$PROG_PID
-members=""
-for n in R A B C; do
-	wait_for 30 test -e "ready.$n" || fail "process $n did not start: $(cat p.err)"
-	members="$members $(kv ready.$n pid)"
-done
-track $members
-pid_C=$(kv ready.C pid)
+tree_start tree "R A B C"
 ckpt --tree --kill -o img "$root" 2>ckpt.err ||
 	fail "ckpt --tree --kill failed: $(cat ckpt.err)"
 wait "$root"

@@ -12,15 +12,7 @@
 require_module
 DUMP_ON_FAIL="p.err p.out ckpt.err restart.err show.out"
 
-prog_start mttree
-root=$PROG_PID
-members=""
-for n in R A B; do
-	wait_for 30 test -e "ready.$n" || fail "process $n did not start: $(cat p.err)"
-	eval "pid_$n=$(kv ready.$n pid) tids_$n=$(kv ready.$n tids)"
-	eval "members=\"\$members \$pid_$n\""
-done
-track $members
+tree_start mttree "R A B" tids
 [ "$pid_R" = "$root" ] || fail "R is $pid_R, not $root"
 
 ckpt --tree --kill -o img "$root" 2>ckpt.err ||

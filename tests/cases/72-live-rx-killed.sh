@@ -30,14 +30,5 @@ grep -q "$pid runs on" mig.err || fail "the message does not say $pid runs on: $
 [ -s mig.out ] && fail "a summary was printed for a failed migration: $(cat mig.out)"
 log "$(cat mig.err | tail -n 1)"
 
-[ "$(proc_field "$pid" 22)" = "$start" ] || fail "PID $pid is no longer the original process"
-case "$(proc_state "$pid")" in
-R|S) ;;
-*) fail "the source is in state $(proc_state "$pid") after the failure" ;;
-esac
-touch go
-wait "$pid"
-st=$?
-[ "$st" -eq 0 ] || fail "the source failed its memory check (exit $st): $(cat p.err)"
-grep -q "all checks passed" p.out || fail "the source did not report success: $(cat p.out)"
+source_intact "$pid" "$start"
 pass

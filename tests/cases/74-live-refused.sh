@@ -43,14 +43,5 @@ log "$(cat mig.err)"
 wait_for 10 file_has rx.log "NOT restored" || fail "receiver log: $(cat rx.log)"
 ns_has_pid "$pid" && fail "a process with PID $pid is left in the receiver's namespace"
 
-[ "$(proc_field "$pid" 22)" = "$start" ] || fail "PID $pid is no longer the original process"
-case "$(proc_state "$pid")" in
-R|S) ;;
-*) fail "the source is in state $(proc_state "$pid") after the failure" ;;
-esac
-touch go
-wait "$pid"
-st=$?
-[ "$st" -eq 0 ] || fail "the source failed its memory check (exit $st): $(cat p.err)"
-grep -q "all checks passed" p.out || fail "the source did not report success: $(cat p.out)"
+source_intact "$pid" "$start"
 pass

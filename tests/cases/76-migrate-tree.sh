@@ -14,18 +14,7 @@
 require_module
 DUMP_ON_FAIL="p.err p.out mig.err mig.out"
 
-prog_start tree
-root=$PROG_PID
-for n in R A B C; do
-	wait_for 30 test -e "ready.$n" || fail "process $n did not start: $(cat p.err)"
-done
-members=""
-for n in R A B C; do
-	eval "pid_$n=$(kv ready.$n pid) ppid_$n=$(kv ready.$n ppid)"
-	eval "pgid_$n=$(kv ready.$n pgid) sid_$n=$(kv ready.$n sid)"
-	eval "members=\"\$members \$pid_$n\""
-done
-track $members
+tree_start tree "R A B C" "ppid pgid sid"
 
 # 1. the PIDs are taken there: refused, and all resume
 rx_start tcp:127.0.0.1:7176 20 nounshare

@@ -243,6 +243,28 @@ reap_passed() {
 		fail "$3 did not report success: $(cat "$2.err")"
 }
 
+# tree_start PROG "NAMES" ["KEYS"]: start a tree program (prog_start),
+# wait for each process's ready.NAME, then set pid_NAME and, for each KEY
+# (ppid, pgid, sid, tids...), KEY_NAME from ready.NAME; root is the
+# program's PID, members the processes' PIDs (all tracked).
+tree_start() {
+	prog_start "$1"
+	root=$PROG_PID
+	for _n in $2; do
+		wait_for 30 test -e "ready.$_n" ||
+			fail "process $_n did not start: $(cat p.err)"
+	done
+	members=""
+	for _n in $2; do
+		for _k in pid $3; do
+			eval "${_k}_$_n=\$(kv ready.$_n $_k)"
+		done
+		eval "members=\"\$members \$pid_$_n\""
+	done
+	# shellcheck disable=SC2086
+	track $members
+}
+
 # dirtier_start MIB HOT_KIB [churn] [thp]: start dirtier (memory that
 # keeps changing; output in p.out, p.err) and wait until it is ready;
 # sets pid.

@@ -90,3 +90,16 @@ load_vsock() {
 			fail "insmod $_m: $(cat insmod.err)"
 	done
 }
+
+# source_intact PID START: after a failed migration, PID is still the
+# original process (its start time START), running, not stopped; on
+# DIR/go it passes its own memory check (dirtier: p.out, p.err).
+source_intact() {
+	[ "$(proc_field "$1" 22)" = "$2" ] || fail "PID $1 is no longer the original process"
+	case "$(proc_state "$1")" in
+	R|S) ;;
+	*) fail "the source is in state $(proc_state "$1") after the failure" ;;
+	esac
+	touch go
+	reap_passed "$1" p "the source's memory check"
+}

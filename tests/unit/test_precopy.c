@@ -36,21 +36,6 @@ static void put(struct buf *b, const void *p, size_t len)
 	b->len += len;
 }
 
-static uint32_t one_page_csum(uint64_t addr, const void *data)
-{
-	struct {
-		struct ckpt_rec_header h;
-		struct ckpt_rec_pages rp;
-	} r;
-
-	memset(&r, 0, sizeof(r));
-	r.h.type = CKPT_REC_PAGES;
-	r.h.len = sizeof(r.rp) + PG;
-	r.rp.addr = addr;
-	r.rp.nr_pages = 1;
-	return ckpt_csum2(&r, sizeof(r), data, PG);
-}
-
 /* A PRECOPY record of @nr pages at @addr, each filled with @fill. */
 static void precopy_rec(struct buf *b, uint64_t addr, uint32_t nr, int fill,
 			int bad_page)
@@ -63,7 +48,7 @@ static void precopy_rec(struct buf *b, uint64_t addr, uint32_t nr, int fill,
 
 	memset(page, fill, sizeof(page));
 	for (i = 0; i < nr; i++)
-		csums[i] = one_page_csum(addr + i * PG, page) ^
+		csums[i] = precopy_page_csum(addr + i * PG, page) ^
 			   (bad_page == (int)i ? 1 : 0);
 	put(&meta, &rp, sizeof(rp));
 	put(&meta, csums, nr * sizeof(uint32_t));
