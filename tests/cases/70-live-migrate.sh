@@ -30,14 +30,9 @@ grep -q "live round 1:" mig.err || fail "no report of round 1: $(cat mig.err)"
 [ "$bytes" -lt "$MEM" ] || fail "$bytes bytes sent while frozen, not less than its $MEM bytes of memory"
 [ "$pre" -ge "$MEM" ] || fail "only $pre bytes pre-copied for $MEM bytes of memory"
 
-wait "$pid" 2>/dev/null
-expect_gone "$pid" "the original after the migration"
-host=$(ns_host_pid "$pid")
-[ -n "$host" ] || fail "no process with PID $pid in the receiver's namespace"
+migrated_away "$pid"
 file_has rx.log "pre-copied" || fail "receiver log: $(cat rx.log)"
 log "$(grep -E 'pre-copied|restored' rx.log | cut -d' ' -f3- | tr '\n' ' ')"
-touch go
-wait_for 60 file_has p.out "all checks passed" ||
-	fail "the migrated process did not pass its memory check: $(cat p.err)"
+migrated_passed
 expect_gone "$host" "the migrated dirtier after its check"
 pass

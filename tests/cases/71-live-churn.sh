@@ -20,13 +20,8 @@ st=$?
 log "$(cat mig.out)"
 [ "$(kv mig.out rounds)" -ge 2 ] || fail "fewer than 2 rounds: $(cat mig.err)"
 [ "$(kv mig.out new_pid)" = "$pid" ] || fail "new PID: $(cat mig.out)"
-wait "$pid" 2>/dev/null
-expect_gone "$pid" "the original after the migration"
-host=$(ns_host_pid "$pid")
-[ -n "$host" ] || fail "no process with PID $pid in the receiver's namespace"
-touch go
-wait_for 60 file_has p.out "all checks passed" ||
-	fail "the migrated process did not pass its memory check: $(cat p.err)"
+migrated_away "$pid"
+migrated_passed
 log "$(cat p.out)"
 steps=$(sed -n 's/.* \([0-9]*\) churn steps.*/\1/p' p.out)
 [ "${steps:-0}" -ge 3 ] || fail "it changed its mappings only ${steps:-0} times"

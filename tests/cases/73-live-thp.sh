@@ -28,11 +28,6 @@ if [ "${thp:-0}" -ge 2048 ]; then
 		fail "$(kv mig.out bytes) bytes sent while frozen: the dirty huge page was not sent whole"
 fi
 [ "$(kv mig.out bytes)" -lt 16777216 ] || fail "$(kv mig.out bytes) bytes sent while frozen for 16 MiB"
-wait "$pid" 2>/dev/null
-expect_gone "$pid" "the original after the migration"
-host=$(ns_host_pid "$pid")
-[ -n "$host" ] || fail "no process with PID $pid in the receiver's namespace"
-touch go
-wait_for 60 file_has p.out "all checks passed" ||
-	fail "the migrated process did not pass its memory check: $(cat p.err)"
+migrated_away "$pid"
+migrated_passed
 pass

@@ -103,3 +103,19 @@ source_intact() {
 	touch go
 	reap_passed "$1" p "the source's memory check"
 }
+
+# migrated_away PID: the original (a child of this shell) is gone, and a
+# process with PID lives in the receiver's namespace: its host PID in host.
+migrated_away() {
+	wait "$1" 2>/dev/null
+	expect_gone "$1" "the original after the migration"
+	host=$(ns_host_pid "$1")
+	[ -n "$host" ] || fail "no process with PID $1 in the receiver's namespace"
+}
+
+# migrated_passed: on DIR/go the migrated dirtier passes its memory check.
+migrated_passed() {
+	touch go
+	wait_for 60 file_has p.out "all checks passed" ||
+		fail "the migrated process did not pass its memory check: $(cat p.err)"
+}
