@@ -1006,11 +1006,7 @@ struct ipc_hold {
 
 static void ipc_release(struct ipc_hold *h)
 {
-	unsigned int i;
-
-	for (i = 0; i < h->n; i++)
-		if (h->fds[i] >= 0)
-			close(h->fds[i]);
+	ckpt_release_all(h->fds, h->n);
 	h->n = 0;
 }
 
@@ -1025,7 +1021,7 @@ static int ipc_hold_members(struct ckpt_opts *o, struct ipc_hold *h,
 			    const char *why)
 {
 	int32_t pids[CKPT_MAX_TREE];
-	unsigned int n = 0, i;
+	unsigned int n = 0;
 	int err;
 
 	err = o->tree ? list_tree(o->pid, pids, &n) : 0;
@@ -1033,19 +1029,10 @@ static int ipc_hold_members(struct ckpt_opts *o, struct ipc_hold *h,
 		pids[0] = o->pid;
 		n = 1;
 	}
-	for (i = 0; !err && i < n; i++) {
-		struct ckpt_freeze_args a = { .size = sizeof(a),
-					      .pid = pids[i] };
-
-		h->fds[i] = -1;
-		h->n = i + 1;
-		if (!ioctl(h->dev, CKPT_IOC_FREEZE, &a))
-			h->fds[i] = a.fd;
-		else if (errno != ESRCH || !i)
-			err = -errno;
-	}
+	if (!err)
+		err = ckpt_hold_all(h->dev, pids, n, h->fds);
+	h->n = err ? 0 : n;
 	if (err) {
-		ipc_release(h);
 		ckpt_fail(err, "cannot checkpoint %s%d: holding its processes to save %s failed: %s",
 			  o->tree ? "tree " : "", o->pid, why, strerror(-err));
 	}
@@ -1479,16 +1466,9 @@ static int mig_ioctl_progress(struct mig *m);
 
 /* ---- migrate --tree ------------------------------------------------ */
 
-/* Let every member run on, except those job control had stopped. */
 static void mig_tree_close_holds(struct mig *m)
 {
-	unsigned int i;
-
-	for (i = 0; i < m->n; i++)
-		if (m->holds[i] >= 0) {
-			close(m->holds[i]);
-			m->holds[i] = -1;
-		}
+	ckpt_release_all(m->holds, m->n);
 	m->held = 0;
 }
 
@@ -1500,22 +1480,10 @@ static void mig_tree_close_holds(struct mig *m)
  */
 static void mig_tree_hold(struct mig *m)
 {
-	unsigned int i;
-
-	for (i = 0; i < m->n; i++) {
-		struct ckpt_freeze_args a = { .size = sizeof(a),
-					      .pid = m->pids[i] };
-
-		if (!ioctl(m->dev, CKPT_IOC_FREEZE, &a))
-			m->holds[i] = a.fd;
-		else if (errno != ESRCH)
-			break;
-	}
-	m->held = i == m->n;
-	if (!m->held)
-		mig_tree_close_holds(m);
+	m->held = !ckpt_hold_all(m->dev, m->pids, m->n, m->holds);
 }
 
+/* Let every member run on, except those job control had stopped. */
 static void mig_tree_resume(struct mig *m)
 {
 	unsigned int i;
@@ -1976,11 +1944,11 @@ static void mig_disarm(void)
  */
 static int mig_hold(struct mig *m)
 {
-	struct ckpt_freeze_args a = { .size = sizeof(a), .pid = m->o->pid };
+	int fd = ckpt_hold(m->dev, m->o->pid);
 
-	if (ioctl(m->dev, CKPT_IOC_FREEZE, &a))
+	if (fd < 0)
 		return -1;
-	m->hold = a.fd;
+	m->hold = fd;
 	return 0;
 }
 

@@ -18,7 +18,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -140,17 +139,12 @@ struct sender {
  */
 static int pause_proc(struct sender *s)
 {
-	struct ckpt_freeze_args a = { .size = sizeof(a), .pid = s->pid };
-
-	if (ioctl(s->dev, CKPT_IOC_FREEZE, &a)) {
-		int err = -errno;
-
-		say(s->why, s->why_len, "cannot hold it for a pre-copy round: %s",
-		    strerror(-err));
-		return err;
-	}
-	s->hold = a.fd;
-	return 0;
+	s->hold = ckpt_hold(s->dev, s->pid);
+	if (s->hold >= 0)
+		return 0;
+	say(s->why, s->why_len, "cannot hold it for a pre-copy round: %s",
+	    strerror(-s->hold));
+	return s->hold;
 }
 
 static void resume_proc(struct sender *s)

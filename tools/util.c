@@ -281,6 +281,40 @@ int ckpt_proc_status_hex(pid_t pid, const char *field, uint64_t *val)
 	return err;
 }
 
+int ckpt_hold(int dev, pid_t pid)
+{
+	struct ckpt_freeze_args a = { .size = sizeof(a), .pid = pid };
+
+	return ioctl(dev, CKPT_IOC_FREEZE, &a) ? -errno : a.fd;
+}
+
+void ckpt_release_all(int *fds, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (fds[i] >= 0) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+}
+
+int ckpt_hold_all(int dev, const int32_t *pids, unsigned int n, int *fds)
+{
+	unsigned int i;
+	int fd;
+
+	for (i = 0; i < n; i++) {
+		fd = ckpt_hold(dev, pids[i]);
+		fds[i] = fd < 0 ? -1 : fd;
+		if (fd < 0 && (fd != -ESRCH || !i)) {
+			ckpt_release_all(fds, i);
+			return fd;
+		}
+	}
+	return 0;
+}
+
 int ckpt_dev_open(void)
 {
 	int fd = open(CKPT_DEV_PATH, O_RDWR | O_CLOEXEC);

@@ -60,6 +60,19 @@ int ckpt_proc_vma_name(pid_t pid, uint64_t addr, char *buf, size_t size);
 int ckpt_proc_status_field(pid_t pid, const char *field, long *val);
 int ckpt_proc_status_hex(pid_t pid, const char *field, uint64_t *val);
 
+/*
+ * Hold @pid with CKPT_IOC_FREEZE (Documentation/ioctl.rst): frozen,
+ * unseen, until the returned descriptor is closed; -errno on failure.
+ */
+int ckpt_hold(int dev, pid_t pid);
+/*
+ * Hold each of @pids into @fds; one gone or a zombie (ESRCH) gets -1,
+ * but for the first.  0, or -errno with nothing held.
+ */
+int ckpt_hold_all(int dev, const int32_t *pids, unsigned int n, int *fds);
+/* Close the holds in @fds (those >= 0), setting them to -1. */
+void ckpt_release_all(int *fds, unsigned int n);
+
 /* Open /dev/ckpt; report a failure with ckpt_dev_report(). */
 int ckpt_dev_open(void);
 void ckpt_dev_report(int err);
