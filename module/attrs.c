@@ -546,15 +546,18 @@ int ckpt_restore_attrs(struct ckpt_restore *r)
 	mmap_write_unlock(mm);
 	set_mask_bits(&mm->flags, MMF_DUMP_FILTER_MASK,
 		      (unsigned long)a->coredump_filter << MMF_DUMP_FILTER_SHIFT);
+	/*
+	 * A session leader leads a session again, a process group leader a
+	 * group in restart's session (restart made it in its own; a tree's
+	 * leaders already are).  Neither can fail here: the restored PID is
+	 * new to every group and session.
+	 */
+	if (r->task.sid == r->task.pid && !me->signal->leader)
+		ckpt_syscall(ckpt_ksyms.sys_setsid, 0, 0, 0, 0);
+	else if (r->task.pgid == r->task.pid &&
+		 task_pgrp_vnr(me) != task_tgid_vnr(me))
+		ckpt_syscall(ckpt_ksyms.sys_setpgid, 0, 0, 0, 0);
 	for (i = 0; i < a->nr_ttys; i++) {
-		/*
-		 * A session leader with a controlling terminal leads a
-		 * session again (restart made it in its own); a tree's
-		 * leaders already do.
-		 */
-		if ((r->ttys[i].flags & CKPT_TTY_CTTY) &&
-		    r->task.sid == r->task.pid && !me->signal->leader)
-			ckpt_syscall(ckpt_ksyms.sys_setsid, 0, 0, 0, 0);
 		err = ckpt_restore_tty(r, &r->ttys[i]);
 		if (err) {
 			r->err.fd = r->ttys[i].fd;

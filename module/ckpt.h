@@ -92,6 +92,7 @@ struct ckpt_ksyms {
 	void *sys_mlockall;
 	void *sys_prctl;
 	void *sys_setsid;
+	void *sys_setpgid;
 	/* task.c: POSIX CPU-time timers, armed at the end of a restore */
 	int (*posix_cpu_timer_set)(struct k_itimer *timer, int flags,
 				   struct itimerspec64 *new,

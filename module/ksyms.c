@@ -76,6 +76,7 @@ int ckpt_ksyms_init(void)
 		{ "__x64_sys_mlockall", &ckpt_ksyms.sys_mlockall },
 		{ "__x64_sys_prctl", &ckpt_ksyms.sys_prctl },
 		{ "__x64_sys_setsid", &ckpt_ksyms.sys_setsid },
+		{ "__x64_sys_setpgid", &ckpt_ksyms.sys_setpgid },
 		{ "posix_cpu_timer_set",
 		  (void **)&ckpt_ksyms.posix_cpu_timer_set },
 		{ "put_files_struct", (void **)&ckpt_ksyms.put_files_struct },

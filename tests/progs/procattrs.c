@@ -8,6 +8,10 @@
  * notes /proc/self/exe; then writes DIR/ready and waits for DIR/go.  After
  * that, it checks the limits, the pending set, the exe link, then unblocks
  * and checks each handler ran with its siginfo, RT signals in order.
+ * With PROCATTRS_LEAD=session it first leads a session of its own
+ * (setsid), with PROCATTRS_LEAD=group a process group in its session
+ * (setpgid; the session is restart's after restart), and checks after
+ * restart that it still does.
  * Exit 0, or 1 naming the failed check.
  */
 #define _GNU_SOURCE
@@ -79,8 +83,14 @@ int main(int argc, char **argv)
 	ssize_t n;
 	FILE *f;
 
+	const char *lead = getenv("PROCATTRS_LEAD");
+
 	if (argc != 2)
 		die("usage: procattrs DIR");
+	if (lead && !strcmp(lead, "session") && setsid() != me)
+		die("setsid");
+	if (lead && !strcmp(lead, "group") && setpgid(0, 0))
+		die("setpgid");
 	limit(RLIMIT_NOFILE, 100, 200);
 	limit(RLIMIT_CORE, 4096, RLIM_INFINITY);
 	limit(RLIMIT_CPU, 3600, RLIM_INFINITY);
@@ -116,6 +126,12 @@ int main(int argc, char **argv)
 	while (access(path, F_OK))
 		nanosleep(&tick, NULL);
 
+	if (lead && getpgrp() != me)
+		die("no longer leads its process group");
+	if (lead && !strcmp(lead, "session") && getsid(0) != me)
+		die("no longer leads its session");
+	if (lead && !strcmp(lead, "group") && getsid(0) == me)
+		die("leads a session it did not lead");
 	check_limit(RLIMIT_NOFILE, 100, 200, "NOFILE");
 	check_limit(RLIMIT_CORE, 4096, RLIM_INFINITY, "CORE");
 	check_limit(RLIMIT_CPU, 3600, RLIM_INFINITY, "CPU");
