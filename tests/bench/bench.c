@@ -4,8 +4,14 @@
  * clock_gettime(CLOCK_MONOTONIC) around fork/exec/wait4 (peak RSS from
  * wait4's rusage).  Driven by run.sh.
  *
- *	bench [-r REPS] -d DIR ckpt-file|ckpt-pipe|criu-file -- WORKLOAD ARGS...
+ *	bench [-r REPS] [-t] -d DIR ckpt-file|ckpt-pipe|criu-file -- WORKLOAD ARGS...
  *	bench [-r REPS] -d DIR base-file|base-pipe BYTES
+ *
+ * -t: the workload is a process tree ('ckpt --tree'; CRIU dumps the tree
+ * under the PID anyway).  The workload leads its own process group, so
+ * the original and the restored process are killed with their whole
+ * group, and the members that the killed root leaves to us (a child
+ * subreaper) are reaped before the next restore needs their PIDs.
  *
  * ckpt-file   workload; time 'ckpt --kill -o DIR/img PID'; reap it; time
  *             'restart DIR/img' (returns once the process runs); check it.
@@ -58,6 +64,7 @@
 static const char *dir;
 static char **workload;
 static int is_criu;
+static int tree;			/* -t */
 static volatile sig_atomic_t alarmed;
 /* Processes to kill if we give up: the workload (its own session), tools. */
 static pid_t victims[4];
@@ -83,6 +90,8 @@ quit(int na, const char *fmt, ...)
 	printf("\n");
 	fflush(stdout);
 	/* Leave nothing behind: the workload (or its restored self), tools. */
+	if (victims[0] > 0)
+		kill(-victims[0], SIGKILL);	/* the workload's group */
 	for (size_t i = 0; i < sizeof(victims) / sizeof(victims[0]); i++)
 		if (victims[i] > 0)
 			kill(victims[i], SIGKILL);
@@ -233,6 +242,23 @@ static pid_t start_workload(void)
 	return pid;
 }
 
+/*
+ * Reap what is left of process group @pgid (ours by then: we are the
+ * subreaper) until nothing of it exists, zombies included.
+ */
+static void reap_group(pid_t pgid)
+{
+	int64_t end = now_ns() + 60 * 1000000000LL;
+
+	while (!kill(-pgid, 0)) {
+		if (waitpid(-1, NULL, WNOHANG) > 0)
+			continue;
+		if (now_ns() > end)
+			fail("process group %d did not go away", pgid);
+		sleep_ms(1);
+	}
+}
+
 /* What a stuck process is doing, on stderr (the guest console). */
 static void show_proc(pid_t pid)
 {
@@ -301,9 +327,10 @@ static void check_restored(pid_t pid)
 	if (sent > 1)
 		printf("NOTE lost wakeup: restored process %d began its check"
 		       " only after SIGUSR1 #%d\n", pid, sent);
-	kill(pid, SIGKILL);
+	kill(-pid, SIGKILL);	/* the workload leads its group */
 	if (wait_for(pid, 60, &st, NULL))
 		fail("cannot reap restored process %d: %s", pid, strerror(errno));
+	reap_group(pid);
 	victims[0] = 0;
 }
 
@@ -399,15 +426,20 @@ static void ckpt_file(struct sample *s)
 {
 	char pidbuf[16];
 	char *img = path_in("img");
-	char *dump[] = { "ckpt", "--kill", "-o", img, pidbuf, NULL };
+	char *dump[] = { "ckpt", "--kill", "-o", img, pidbuf, NULL, NULL };
 	char *rst[] = { "restart", img, NULL };
 	pid_t pid = start_workload();
 	struct stat st;
 
 	snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
+	if (tree) {
+		dump[4] = "--tree";
+		dump[5] = pidbuf;
+	}
 	unlink(img);
 	timed(dump, path_in("ckpt.log"), &s->ckpt, &s->ckpt_rss);
 	reap_original(pid, "ckpt --kill");
+	reap_group(pid);
 	if (stat(img, &st))
 		fail("no image %s: %s", img, strerror(errno));
 	s->bytes = st.st_size;
@@ -435,6 +467,7 @@ static void criu_file(struct sample *s)
 	snprintf(log, sizeof(log), "%s/dump.log", img);
 	timed(dump, log, &s->ckpt, &s->ckpt_rss);
 	reap_original(pid, "criu dump");
+	reap_group(pid);
 	s->bytes = dir_bytes(img);
 	snprintf(log, sizeof(log), "%s/restore.log", img);
 	timed(rst, log, &s->restart, &s->restart_rss);
@@ -447,7 +480,7 @@ static void criu_file(struct sample *s)
 static void ckpt_pipe(struct sample *s)
 {
 	char pidbuf[16];
-	char *dump[] = { "ckpt", "--kill", pidbuf, NULL };
+	char *dump[] = { "ckpt", "--kill", pidbuf, NULL, NULL };
 	char *rst[] = { "restart", NULL };
 	pid_t pid = start_workload(), cpid, rpid;
 	int p[2], clog, rlog, left = 3, st, orig_st = 0;
@@ -455,6 +488,10 @@ static void ckpt_pipe(struct sample *s)
 	struct rusage ru;
 
 	snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
+	if (tree) {
+		dump[2] = "--tree";
+		dump[3] = pidbuf;
+	}
 	clog = open(path_in("ckpt.log"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	rlog = open(path_in("restart.log"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (clog < 0 || rlog < 0 || pipe(p))
@@ -494,7 +531,7 @@ static void ckpt_pipe(struct sample *s)
 		} else if (r == pid) {
 			orig_st = st;
 		} else {
-			continue;	/* not one of ours */
+			continue;	/* not one of ours (a tree's member) */
 		}
 		left--;
 	}
@@ -659,7 +696,7 @@ static void base_pipe(struct sample *s, size_t len)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: bench [-r REPS] -d DIR ckpt-file|ckpt-pipe|criu-file -- WORKLOAD ARGS...\n"
+		"usage: bench [-r REPS] [-t] -d DIR ckpt-file|ckpt-pipe|criu-file -- WORKLOAD ARGS...\n"
 		"       bench [-r REPS] -d DIR base-file|base-pipe BYTES\n");
 	exit(2);
 }
@@ -671,8 +708,11 @@ int main(int argc, char **argv)
 	long long len = 0;
 	int reps = 1, c;
 
-	while ((c = getopt(argc, argv, "+r:d:")) != -1) {
+	while ((c = getopt(argc, argv, "+r:d:t")) != -1) {
 		switch (c) {
+		case 't':
+			tree = 1;
+			break;
 		case 'r':
 			reps = atoi(optarg);
 			break;

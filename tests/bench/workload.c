@@ -10,6 +10,15 @@
  *	                                 over it
  *	workload DIR files N             N regular files open (DIR/files/N),
  *	                                 fd i at offset i % 4096
+ *	workload DIR threads N MIB       N threads (the main one included),
+ *	                                 each with MIB / N of its own memory
+ *	                                 and a thread-local value, waiting on
+ *	                                 a condition variable
+ *	workload DIR tree N MIB          N processes (this one and N - 1
+ *	                                 descendants, process k forked by
+ *	                                 (k - 1) / 4: three generations for
+ *	                                 20), each with MIB / N of its own
+ *	                                 memory, one pipe to report on
  *
  * It becomes a session leader (so CRIU needs no --shell-job), builds its
  * state, writes "PID RSS_KIB" to DIR/ready (atomically, by rename) and then sleeps
@@ -23,6 +32,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,6 +42,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CHUNK		(64UL << 10)	/* sparse: touched run length */
@@ -64,6 +76,12 @@ static void die(const char *what)
 {
 	fprintf(stderr, "workload: %s: %s\n", what, strerror(errno));
 	exit(1);
+}
+
+static void usage_error(const char *what)
+{
+	fprintf(stderr, "workload: %s\n", what);
+	exit(2);
 }
 
 static void fill(struct region *r, uint64_t id)
@@ -163,6 +181,256 @@ static void setup_files(int n)
 	setup_anon(1);
 }
 
+/* ---- threads N MIB ---------------------------------------------------- */
+
+static int nthreads;		/* threads: N, the main one (number 0) included */
+static pthread_mutex_t th_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t th_go = PTHREAD_COND_INITIALIZER;	/* to the workers */
+static pthread_cond_t th_back = PTHREAD_COND_INITIALIZER;	/* to main */
+static unsigned int th_gen, th_ready, th_done;	/* under th_lock */
+static const char *th_bad;
+static uint64_t th_sum;
+static pid_t *th_tids;		/* each thread's TID, as it was created */
+static __thread int th_self = -1;
+
+/* Thread @k's own state: its thread-local value, TID and memory. */
+static const char *thread_check(int k, uint64_t *sum)
+{
+	if (th_self != k)
+		return "thread-local value";
+	if (gettid() != th_tids[k])
+		return "thread ID";
+	if (check(&regions[k], k, sum))
+		return "thread memory";
+	return NULL;
+}
+
+static void *worker(void *arg)
+{
+	int k = (int)(intptr_t)arg;
+	unsigned int seen;
+
+	th_self = k;
+	fill(&regions[k], k);
+	pthread_mutex_lock(&th_lock);
+	th_tids[k] = gettid();
+	seen = th_gen;
+	th_ready++;
+	pthread_cond_broadcast(&th_back);
+	for (;;) {
+		const char *bad;
+		uint64_t sum = 0;
+
+		while (th_gen == seen)
+			pthread_cond_wait(&th_go, &th_lock);
+		seen = th_gen;
+		pthread_mutex_unlock(&th_lock);
+		bad = thread_check(k, &sum);
+		pthread_mutex_lock(&th_lock);
+		if (bad && !th_bad)
+			th_bad = bad;
+		th_sum += sum;
+		th_done++;
+		pthread_cond_broadcast(&th_back);
+	}
+	return NULL;
+}
+
+static void setup_threads(int n, size_t mib)
+{
+	size_t len = ((mib << 20) / n) & ~4095UL;
+
+	if (n < 1 || !len)
+		usage_error("threads: N >= 1 and MIB / N >= 4 KiB");
+	nthreads = n;
+	nregions = n;
+	regions = calloc(n, sizeof(*regions));
+	th_tids = calloc(n, sizeof(*th_tids));
+	for (int k = 0; k < n; k++) {
+		regions[k].len = len;
+		regions[k].p = map(len, 0);
+	}
+	th_self = 0;
+	th_tids[0] = gettid();
+	fill(&regions[0], 0);
+	for (int k = 1; k < n; k++) {
+		pthread_t t;
+
+		errno = pthread_create(&t, NULL, worker, (void *)(intptr_t)k);
+		if (errno)
+			die("pthread_create");
+	}
+	pthread_mutex_lock(&th_lock);
+	while (th_ready < (unsigned int)n - 1)
+		pthread_cond_wait(&th_back, &th_lock);
+	pthread_mutex_unlock(&th_lock);
+}
+
+/* Every thread checks itself; NULL if all passed. */
+static const char *threads_verify(uint64_t *sum)
+{
+	const char *bad = thread_check(0, sum);
+	struct timespec end;
+	int err = 0;
+
+	clock_gettime(CLOCK_REALTIME, &end);
+	end.tv_sec += 60;
+	pthread_mutex_lock(&th_lock);
+	th_done = 0;
+	th_bad = NULL;
+	th_sum = 0;
+	th_gen++;
+	pthread_cond_broadcast(&th_go);
+	while (th_done < (unsigned int)nthreads - 1 && err != ETIMEDOUT)
+		err = pthread_cond_timedwait(&th_back, &th_lock, &end);
+	if (!bad)
+		bad = th_done < (unsigned int)nthreads - 1 ?
+		      "threads did not answer" : th_bad;
+	*sum += th_sum;
+	pthread_mutex_unlock(&th_lock);
+	return bad;
+}
+
+/* ---- tree N MIB ------------------------------------------------------- */
+
+struct tree_report {
+	int32_t k;		/* which process */
+	int32_t pid;		/* its getpid() */
+	int32_t ok;		/* 1 passed, 0 failed, 2 ready (at setup) */
+	int32_t pad;
+	uint64_t sum;
+};
+
+static int tree_n, tree_k;	/* processes, and which one this is */
+static pid_t tree_pid, tree_ppid;	/* ours and our parent's, at creation */
+static int tree_pipe[2];	/* the others report to process 0 */
+static pid_t *tree_pids;	/* process 0: every process's PID */
+static sigset_t wait_mask;	/* the mask to wait for SIGUSR1 with */
+
+static void tree_send(struct tree_report *r)
+{
+	if (write(tree_pipe[1], r, sizeof(*r)) != (ssize_t)sizeof(*r))
+		die("write report");
+}
+
+/* Process k > 0: wait for SIGUSR1, check ourselves, report; for ever. */
+static void __attribute__((noreturn)) tree_member(void)
+{
+	struct tree_report r = { .k = tree_k, .pid = getpid(), .ok = 2 };
+
+	tree_send(&r);
+	for (;;) {
+		sigsuspend(&wait_mask);
+		if (!check_requested)
+			continue;
+		check_requested = 0;
+		r.sum = 0;
+		r.pid = getpid();
+		r.ok = r.pid == tree_pid && getppid() == tree_ppid &&
+		       !check(&regions[0], tree_k, &r.sum);
+		tree_send(&r);
+	}
+}
+
+/* Process @k forks its children, 4k + 1 .. 4k + 4, then takes its memory. */
+static void tree_grow(int k, size_t len)
+{
+	for (int c = 4 * k + 1; c <= 4 * k + 4 && c < tree_n; c++) {
+		pid_t parent = getpid();
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			tree_k = c;
+			tree_pid = getpid();
+			tree_ppid = parent;
+			close(tree_pipe[0]);
+			tree_grow(c, len);
+			tree_member();
+		}
+	}
+	nregions = 1;
+	regions = calloc(1, sizeof(*regions));
+	regions[0].len = len;
+	regions[0].p = map(len, 0);
+	fill(&regions[0], k);
+}
+
+/* Read one report within @ms; 1, 0 on timeout. */
+static int tree_read(struct tree_report *r, int ms)
+{
+	struct pollfd p = { .fd = tree_pipe[0], .events = POLLIN };
+	int n = poll(&p, 1, ms);
+
+	if (n < 0 && errno != EINTR)
+		die("poll");
+	if (n <= 0)
+		return 0;
+	if (read(tree_pipe[0], r, sizeof(*r)) != (ssize_t)sizeof(*r))
+		die("read report");
+	if (r->k <= 0 || r->k >= tree_n)
+		die("report from nowhere");
+	return 1;
+}
+
+static void setup_tree(int n, size_t mib)
+{
+	size_t len = ((mib << 20) / n) & ~4095UL;
+	struct tree_report r;
+
+	if (n < 1 || !len)
+		usage_error("tree: N >= 1 and MIB / N >= 4 KiB");
+	tree_n = n;
+	tree_pid = getpid();
+	tree_ppid = getppid();
+	tree_pids = calloc(n, sizeof(*tree_pids));
+	tree_pids[0] = tree_pid;
+	if (pipe(tree_pipe))
+		die("pipe");
+	tree_grow(0, len);
+	for (int got = 1; got < n; got++) {
+		if (!tree_read(&r, 60000))
+			die("tree: a process did not start");
+		if (r.ok != 2 || tree_pids[r.k])
+			die("tree: bad ready report");
+		tree_pids[r.k] = r.pid;
+	}
+}
+
+/* Every process checks itself (asked again after 1 s); NULL if all passed. */
+static const char *tree_verify(uint64_t *sum)
+{
+	char *answered = calloc(tree_n, 1);
+	struct tree_report r;
+	const char *bad = NULL;
+	int left = tree_n - 1;
+
+	if (getpid() != tree_pid || getppid() != tree_ppid)
+		bad = "tree root PID or parent";
+	else if (check(&regions[0], 0, sum))
+		bad = "tree root memory";
+	for (int tries = 0; !bad && left && tries < 60; tries++) {
+		for (int k = 1; k < tree_n; k++)
+			if (!answered[k] && kill(tree_pids[k], SIGUSR1))
+				bad = "a tree process is gone";
+		while (!bad && left && tree_read(&r, 1000)) {
+			if (r.ok == 2)
+				continue;	/* a late ready: cannot be */
+			if (answered[r.k]++)
+				continue;	/* asked twice, answered twice */
+			left--;
+			if (r.pid != tree_pids[r.k] || r.ok != 1)
+				bad = "tree process PID, parent or memory";
+			*sum += r.sum;
+		}
+	}
+	if (!bad && left)
+		bad = "tree processes did not answer";
+	free(answered);
+	return bad;
+}
+
 /* Write @text to DIR/@name atomically. */
 static void report(const char *name, const char *text)
 {
@@ -202,7 +470,11 @@ static void verify(void)
 	const char *bad = NULL;
 
 	report("checking", "\n");
-	for (size_t i = 0; i < nregions && !bad; i++)
+	if (nthreads)
+		bad = threads_verify(&sum);
+	else if (tree_n)
+		bad = tree_verify(&sum);
+	for (size_t i = 0; i < nregions && !bad && !nthreads && !tree_n; i++)
 		if (check(&regions[i], nregions > 1 ? i : 0, &sum))
 			bad = "memory";
 	for (int i = 0; i < nfds && !bad; i++) {
@@ -237,7 +509,8 @@ static void on_usr1(int sig)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: workload DIR anon MIB | sparse GIB MIB | files N\n");
+	fprintf(stderr, "usage: workload DIR anon MIB | sparse GIB MIB | files N"
+		" | threads N MIB | tree N MIB\n");
 	exit(2);
 }
 
@@ -245,7 +518,7 @@ int main(int argc, char **argv)
 {
 	struct sigaction sa;
 	char text[64];
-	sigset_t set, old;
+	sigset_t set;
 
 	if (argc < 4)
 		usage();
@@ -259,7 +532,7 @@ int main(int argc, char **argv)
 		die("sigaction");
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &set, &old);
+	sigprocmask(SIG_BLOCK, &set, &wait_mask);
 
 	if (!strcmp(argv[2], "anon") && argc == 4)
 		setup_anon(strtoul(argv[3], NULL, 0));
@@ -267,13 +540,17 @@ int main(int argc, char **argv)
 		setup_sparse(strtoul(argv[3], NULL, 0), strtoul(argv[4], NULL, 0));
 	else if (!strcmp(argv[2], "files") && argc == 4)
 		setup_files(atoi(argv[3]));
+	else if (!strcmp(argv[2], "threads") && argc == 5)
+		setup_threads(atoi(argv[3]), strtoul(argv[4], NULL, 0));
+	else if (!strcmp(argv[2], "tree") && argc == 5)
+		setup_tree(atoi(argv[3]), strtoul(argv[4], NULL, 0));
 	else
 		usage();
 
 	snprintf(text, sizeof(text), "%d %ld\n", (int)getpid(), rss_kib());
 	report("ready", text);
 	for (;;) {
-		sigsuspend(&old);
+		sigsuspend(&wait_mask);
 		if (check_requested) {
 			check_requested = 0;
 			verify();
