@@ -408,8 +408,11 @@ static int ckpt_add_clean(struct ckpt_dump *d, struct ckpt_run *run,
 	return err;
 }
 
-/* Find the PMD for @addr, or say where the next populated range may be. */
-static pmd_t *ckpt_find_pmd(struct mm_struct *mm, unsigned long addr,
+/*
+ * Find the PUD entry for @addr, or say where the next populated range may
+ * be: one descent from the top per PMD table, not per PMD.
+ */
+static pud_t *ckpt_find_pud(struct mm_struct *mm, unsigned long addr,
 			    unsigned long end, unsigned long *next)
 {
 	pgd_t *pgd = pgd_offset(mm, addr);
@@ -426,12 +429,10 @@ static pmd_t *ckpt_find_pmd(struct mm_struct *mm, unsigned long addr,
 		return NULL;
 	}
 	pud = pud_offset(p4d, addr);
-	if (pud_none(*pud) || pud_bad(*pud)) {
-		*next = pud_addr_end(addr, end);
+	*next = pud_addr_end(addr, end);
+	if (pud_none(*pud) || pud_bad(*pud))
 		return NULL;
-	}
-	*next = pmd_addr_end(addr, end);
-	return pmd_offset(pud, addr);
+	return pud;
 }
 
 static bool ckpt_pte_wanted(pte_t pte, bool anon_only)
@@ -508,30 +509,37 @@ static int ckpt_dump_vma_pages(struct ckpt_dump *d,
 	bool anon_only = !!vma->vm_file;
 	/* A mapping made (or touched by mremap) since the clear: all dirty */
 	bool track = d->dirty_only && !(vma->vm_flags & VM_SOFTDIRTY);
-	unsigned long addr, next;
+	unsigned long addr, next, pud_end;
 	unsigned int i;
 	int err;
 
-	for (addr = vma->vm_start; addr < vma->vm_end; addr = next) {
-		pmd_t *pmd = ckpt_find_pmd(d->mm, addr, vma->vm_end, &next);
+	for (addr = vma->vm_start; addr < vma->vm_end; addr = pud_end) {
+		pud_t *pud = ckpt_find_pud(d->mm, addr, vma->vm_end, &pud_end);
+		pmd_t *pmd;
 
-		if (!pmd)
+		if (!pud)
 			continue;
-		ckpt_scan_pmd(d->mm, pmd, addr, next, anon_only, map,
-			      track ? dirty : NULL);
-		for_each_set_bit(i, map, (next - addr) >> PAGE_SHIFT) {
-			if (track && !test_bit(i, dirty))
-				err = ckpt_add_clean(d, run,
-						     addr + i * PAGE_SIZE);
-			else
-				err = ckpt_add_page(d, run,
-						    addr + i * PAGE_SIZE);
-			if (err)
-				return err;
+		pmd = pmd_offset(pud, addr);
+		for (; addr < pud_end; addr = next, pmd++) {
+			next = pmd_addr_end(addr, pud_end);
+			if (pmd_none(READ_ONCE(*pmd)))
+				continue;	/* most of a sparse mapping */
+			ckpt_scan_pmd(d->mm, pmd, addr, next, anon_only, map,
+				      track ? dirty : NULL);
+			for_each_set_bit(i, map, (next - addr) >> PAGE_SHIFT) {
+				unsigned long a = addr + i * PAGE_SIZE;
+
+				if (track && !test_bit(i, dirty))
+					err = ckpt_add_clean(d, run, a);
+				else
+					err = ckpt_add_page(d, run, a);
+				if (err)
+					return err;
+			}
+			if (fatal_signal_pending(current))
+				return -EINTR;
+			cond_resched();
 		}
-		if (fatal_signal_pending(current))
-			return -EINTR;
-		cond_resched();
 	}
 	return 0;
 }
