@@ -1444,12 +1444,36 @@ static int read_rec_header(struct ckpt_image *img)
 	return 0;
 }
 
+/* skip_page_data: a PAGES record's header only; the data is passed over. */
+static int skip_page_data(struct ckpt_image *img)
+{
+	size_t head = sizeof(struct ckpt_rec_pages);
+	uint64_t left = img->offset < img->mem_len ?
+			img->mem_len - img->offset : 0;
+
+	if (img->rec.len < head)
+		return 0;	/* check_length() says so */
+	if (left < img->rec.len)
+		return img_error(img, -ENODATA, img->mem_len, img->rec.type,
+				 "the image ends at offset %zu inside the %s record at offset %" PRIu64,
+				 img->mem_len, ckpt_rec_name(img->rec.type),
+				 img->rec_offset);
+	memcpy(img->payload, img->mem + img->offset, head);
+	img->offset += img->rec.len;
+	return 1;
+}
+
 static int read_rec_payload(struct ckpt_image *img)
 {
 	struct ckpt_rec_header h = img->rec;
 	uint32_t crc;
 	ssize_t n;
 
+	if (img->skip_page_data && img->mem && h.type == CKPT_REC_PAGES) {
+		n = skip_page_data(img);
+		if (n)
+			return n < 0 ? n : 0;
+	}
 	n = img_read(img, img->payload, h.len);
 	if (n < 0)
 		return img_read_error(img, n);

@@ -87,6 +87,13 @@ struct ckpt_image {
 	uint64_t offset;		/* bytes consumed */
 	int copy_fd;			/* >= 0: what is read is written here */
 	uint64_t copy_max;		/* at most this much, else -EFBIG */
+	/*
+	 * A buffer only: PAGES records' page data is neither copied nor
+	 * checksummed (their header still is checked).  For a pass over
+	 * the metadata before a restore: the module checks every PAGES
+	 * record's checksum as it restores the pages.
+	 */
+	int skip_page_data;
 
 	struct ckpt_image_header hdr;
 

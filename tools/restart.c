@@ -2078,6 +2078,7 @@ static int sysv_setup(struct restart *r)
 		return 0;
 	}
 	err = ckpt_image_open_mem(&img, map, len);
+	img.skip_page_data = 1;	/* never touched: the module checks it */
 	while (!err && (err = ckpt_image_next(&img)) > 0) {
 		err = 0;
 		/* One process: its SysV records all come before its pages. */
@@ -2188,6 +2189,7 @@ static int tree_read_image(struct restart *r)
 	tree.n = r->prep.nr_tasks;
 	tree.m = calloc(tree.n, sizeof(*tree.m));
 	err = tree.m ? ckpt_image_open_mem(&img, map, len) : -ENOMEM;
+	img.skip_page_data = 1;	/* never touched: the module checks it */
 	while (!err && (err = ckpt_image_next(&img)) > 0) {
 		const struct ckpt_rec_vma *v = img.payload;
 		struct tree_member *m = &tree.m[img.task_idx];
