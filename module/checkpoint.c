@@ -68,35 +68,45 @@ static bool ckpt_off_cpu(struct task_struct *t)
 }
 
 /*
- * Freeze @t.  On success *@out is set and the caller must call
- * ckpt_release() on it exactly once; on failure *@out is left alone.
+ * Ask @t to park: queue the work that parks it.  NULL if @t is exiting
+ * (task_work_add() refuses) or on allocation failure (*@err says which).
  */
-static int ckpt_freeze(struct task_struct *t, struct ckpt_freezer **out)
+static struct ckpt_freezer *ckpt_freeze_start(struct task_struct *t,
+					      int *err)
 {
-	struct ckpt_freezer *fz;
-	unsigned long deadline = jiffies + CKPT_FREEZE_TIMEOUT;
-	int err;
+	struct ckpt_freezer *fz = kzalloc(sizeof(*fz), GFP_KERNEL);
 
-	fz = kzalloc(sizeof(*fz), GFP_KERNEL);
+	*err = -ENOMEM;
 	if (!fz)
-		return -ENOMEM;
+		return NULL;
 	refcount_set(&fz->ref, 2);	/* ours and the task_work's */
 	init_completion(&fz->parked);
 	init_completion(&fz->release);
 	init_task_work(&fz->work, ckpt_park);
-	err = task_work_add(t, &fz->work, TWA_SIGNAL);
-	if (err) {
+	*err = -ESRCH;
+	if (task_work_add(t, &fz->work, TWA_SIGNAL)) {
 		kfree(fz);
-		return -ESRCH;
+		return NULL;
 	}
+	*err = 0;
+	return fz;
+}
+
+/*
+ * Wait until @t, asked to park by @fz, is frozen: parked (or stopped, or
+ * held by CKPT_IOC_FREEZE) and off-CPU.  On failure @fz is released (the
+ * work runs through whenever it runs) and must not be used again.
+ */
+static int ckpt_freeze_wait(struct task_struct *t, struct ckpt_freezer *fz,
+			    unsigned long deadline)
+{
+	int err;
 
 	for (;;) {
 		if (completion_done(&fz->parked) || task_is_stopped(t) ||
 		    ckpt_freeze_holds(t)) {
-			if (ckpt_off_cpu(t)) {
-				*out = fz;
+			if (ckpt_off_cpu(t))
 				return 0;
-			}
 		} else if (t->flags & PF_EXITING) {
 			err = -ESRCH;
 			break;
@@ -173,6 +183,7 @@ void ckpt_put_group(struct ckpt_member *m)
  */
 static int ckpt_freeze_group(struct ckpt_member *m)
 {
+	unsigned long deadline = jiffies + CKPT_FREEZE_TIMEOUT;
 	unsigned int n = get_nr_threads(m->task), i = 0;
 	struct task_struct *th;
 	int err = 0;
@@ -191,11 +202,23 @@ static int ckpt_freeze_group(struct ckpt_member *m)
 	}
 	rcu_read_unlock();
 	m->nr_threads = i;
+	/*
+	 * Every thread is asked first, then waited for: they park side by
+	 * side, not one after the other.  A thread asked but not frozen is
+	 * let go by ckpt_thaw_group() (its m->fz entry is set).
+	 */
 	for (i = 0; i < m->nr_threads && !err; i++) {
-		err = ckpt_freeze(m->threads[i], &m->fz[i]);
-		if (err == -ESRCH && m->threads[i] != m->task)
-			err = -EAGAIN;	/* a thread exited */
+		m->fz[i] = ckpt_freeze_start(m->threads[i], &err);
+		th = m->threads[i];
 	}
+	for (i = 0; i < m->nr_threads && !err; i++) {
+		err = ckpt_freeze_wait(m->threads[i], m->fz[i], deadline);
+		th = m->threads[i];
+		if (err)
+			m->fz[i] = NULL;	/* released by the wait */
+	}
+	if (err == -ESRCH && th != m->task)
+		err = -EAGAIN;	/* a thread exited */
 	if (!err && get_nr_threads(m->task) != m->nr_threads)
 		err = -EAGAIN;
 	return err;
