@@ -2,7 +2,8 @@
 # 40-pidrange-clamp: in a fresh PID namespace with the PID range [500,700)
 # active, 2000 forks (10 wraps of the range) all get PIDs inside it; with
 # the range full, fork fails with EAGAIN after exactly the free PIDs; the
-# self-test refuses bad ranges; ckptctl status shows the range and counts.
+# self-test refuses bad ranges; ckptctl status shows the range and counts;
+# debugfs ckpt/pid_probe_cost measures the probes only while a range is in.
 # timeout: 240
 . "$(dirname "$0")/lib.sh"
 require_module
@@ -28,9 +29,14 @@ unshare -p -f --mount-proc sh -c '
 	forkrange range 500 700 2000 >range.out || exit 12
 	forkrange exhaust 500 700 >exhaust.out || exit 13
 	ckptctl status >status.out || exit 14
+	# the probes cost measurement (debugfs), then forks still clamp
+	cat /sys/kernel/debug/ckpt/pid_probe_cost >cost.out || exit 17
+	forkrange range 500 700 300 >range2.out || exit 18
 	# the range goes with the namespace: cleared here explicitly
 	ckptctl pid-range off || exit 15
 	ckptctl status >status2.out || exit 16
+	cat /sys/kernel/debug/ckpt/pid_probe_cost >nocost.out 2>nocost.err && exit 19
+	exit 0
 ' >ns.out 2>ns.err
 st=$?
 [ "$st" -eq 0 ] || fail "namespace script failed at step $st: $(cat ns.err)"
@@ -45,4 +51,12 @@ cl=$(sed -n 's/^clamped: //p' status.out)
 [ "$cl" -ge 2199 ] || fail "status counts $cl clamped allocations, expected >= 2199"
 grep -q '^failsafes: 0$' status.out || fail "failsafes: $(cat status.out)"
 grep -q '^range: none$' status2.out || fail "range not cleared: $(cat status2.out)"
+# ckpt/pid_probe_cost: three measurements in ns, only while a range is in
+for k in unprobed_ns probed_other_ns probed_managed_ns; do
+	v=$(sed -n "s/^$k //p" cost.out)
+	[ -n "$v" ] && [ "$v" -gt 0 ] || fail "pid_probe_cost has no $k: $(cat cost.out)"
+done
+log "pid_probe_cost: $(tr '\n' ' ' <cost.out)"
+[ "$(kv range2.out forks)" = 300 ] || fail "forks after the measurement: $(cat range2.out)"
+grep -q "No data" nocost.err || fail "pid_probe_cost without a range: $(cat nocost.out nocost.err)"
 pass
