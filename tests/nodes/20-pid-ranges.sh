@@ -7,12 +7,16 @@
 # range) never take them.  On b, the image restores with every PID, PPID,
 # PGID and SID unchanged (foreign PIDs on b: free, no claim), the pipeline
 # goes on without loss and each process checks itself; b's own forks stay
-# in b's range and never take the tree's PIDs.
+# in b's range and never take the tree's PIDs.  A counter from a whose PID
+# a process on b holds (made with clone3(set_tid), as a process migrated
+# in from elsewhere would be): its restore fails with EEXIST naming the
+# holder, and restart --pid-ns restores it with its PID in a new PID
+# namespace, counting on.
 # timeout: 400
 . /tests/cases/lib.sh
 require_module
 command -v ckptctl >/dev/null || fail "ckptctl not installed"
-DUMP_ON_FAIL="ckpt.err restart.err p.err node.range"
+DUMP_ON_FAIL="ckpt.err restart.err p.err node.range ee.err rn.err hold.out"
 
 # start_node LO HI: this node's managed PID namespace, its init setting
 # the range; sets NS (that init's PID here).
@@ -65,6 +69,13 @@ node_a() {
 		fail "forks on a after the emigration: $(cat f2.err)"
 	log "node a: tree$members checkpointed and tombstoned; $(cat f2.out)"
 	echo "$members" >members
+	# A counter for the collision on b.
+	on counter -i 100 </dev/null >d.out 2>d.err &
+	track $!
+	wait_for 20 grep -q '^tick 3 ' d.out || fail "the counter did not tick on a: $(cat d.err)"
+	p2=$(sed -n 's/.* pid \([0-9]*\)$/\1/p' d.out | tail -n 1)
+	on ckpt --kill -o img2 "$p2" 2>ckpt.err || fail "ckpt --kill of the counter on a: $(cat ckpt.err)"
+	echo "$p2" >counter.pid
 	tar -cf "$XFER/files.tar" . || fail "cannot save the files for node b"
 	pass
 }
@@ -98,7 +109,26 @@ node_b() {
 	st=$?
 	[ "$st" -eq 0 ] || fail "the restored tree exited with $st: $(tail -n 3 p.err)"
 	grep -q "all checks passed" p.out || fail "the tree did not report success"
-	pass "tree$members restored on b; b's forks: $(cat f2.out)"
+	# The counter's PID genuinely taken on b: EEXIST, then --pid-ns.
+	p2=$(cat counter.pid)
+	t2=$(sed -n 's/^tick \([0-9]*\) .*/\1/p' d.out | tail -n 1)
+	on forkrange hold "$p2" >hold.out 2>&1 || fail "forkrange hold: $(cat hold.out)"
+	[ "$(kv hold.out held)" = "$p2" ] || fail "cannot hold PID $p2 on b: $(cat hold.out)"
+	on restart img2 </dev/null >/dev/null 2>ee.err &&
+		fail "the counter was restored over PID $p2, held on b"
+	expect_err EEXIST ee.err >/dev/null
+	grep -q "PID $p2 is in use by process $p2 ('forkrange')" ee.err ||
+		fail "EEXIST does not name the holder: $(cat ee.err)"
+	on restart -v --pid-ns --wait img2 </dev/null >rn.out 2>rn.err &
+	track $!
+	wait_for 30 grep -q "^tick $((t2 + 2)) " d.out ||
+		fail "the --pid-ns restore on b does not tick: $(cat rn.err)"
+	bad=$(sed -n "/^tick $((t2 + 1)) /,\$p" d.out | grep -v "pid $p2\$" | head -n 1)
+	[ -z "$bad" ] || fail "the copy in a new namespace prints '$bad', expected pid $p2"
+	copy=$(sed -n 's/.*(pid \([0-9]*\) here).*/\1/p' rn.err)
+	[ -n "$copy" ] || fail "restart -v does not say where the copy is: $(cat rn.err)"
+	on kill -9 "$copy" "$p2"
+	pass "tree$members restored on b; b's forks: $(cat f2.out); counter $p2: EEXIST, then --pid-ns"
 }
 
 case $NODE in

@@ -15,6 +15,9 @@
  *   forkrange settid PID
  *	clone3 with set_tid = PID (no claim); prints "settid=ok" or
  *	"settid=ERRNO_NAME" and exits 0 either way.
+ *   forkrange hold PID
+ *	the same, but the child stays (pause()) until killed, holding PID;
+ *	prints "held=PID" or "held=ERRNO_NAME" and exits 0 either way.
  *   forkrange tombstone PID [FLAGS [PENDING]]
  *	CKPT_IOC_PID_TOMBSTONE (with those input fields); prints
  *	"tombstone=ok pending=N" or "tombstone=ERRNO_NAME", exits 0.
@@ -158,8 +161,10 @@ static int do_bench(long n)
 	return 0;
 }
 
-static int do_settid(pid_t pid)
+/* settid: the child exits at once; hold: it stays until killed. */
+static int do_settid(pid_t pid, int hold)
 {
+	const char *what = hold ? "held" : "settid";
 	struct clone_args a;
 	long p;
 
@@ -167,12 +172,20 @@ static int do_settid(pid_t pid)
 	a.exit_signal = SIGCHLD;
 	a.set_tid = (uintptr_t)&pid;
 	a.set_tid_size = 1;
+	fflush(stdout);
 	p = syscall(SYS_clone3, &a, sizeof(a));
-	if (p == 0)
+	if (p == 0) {
+		while (hold)
+			pause();
 		_exit(0);
+	}
 	if (p < 0) {
-		printf("settid=%s\n", errno == EEXIST ? "EEXIST" :
+		printf("%s=%s\n", what, errno == EEXIST ? "EEXIST" :
 		       errno == EPERM ? "EPERM" : strerror(errno));
+		return 0;
+	}
+	if (hold) {
+		printf("held=%ld\n", p);
 		return 0;
 	}
 	waitpid(p, NULL, 0);
@@ -216,7 +229,9 @@ static int do_tombstone(pid_t pid, unsigned int flags, unsigned int pending)
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "settid"))
-		return do_settid(atoi(argv[2]));
+		return do_settid(atoi(argv[2]), 0);
+	if (argc == 3 && !strcmp(argv[1], "hold"))
+		return do_settid(atoi(argv[2]), 1);
 	if (argc >= 5 && !strcmp(argv[1], "range"))
 		return do_range(atol(argv[2]), atol(argv[3]), atol(argv[4]),
 				argv + 5, argc - 5);
@@ -227,6 +242,6 @@ int main(int argc, char **argv)
 				    argc > 4 ? atoi(argv[4]) : 0);
 	if (argc == 3 && !strcmp(argv[1], "bench"))
 		return do_bench(atol(argv[2]));
-	fprintf(stderr, "usage: forkrange range LO HI N [AVOID...] | exhaust LO HI | bench N | settid PID | tombstone PID [FLAGS [PENDING]]\n");
+	fprintf(stderr, "usage: forkrange range LO HI N [AVOID...] | exhaust LO HI | bench N | settid PID | hold PID | tombstone PID [FLAGS [PENDING]]\n");
 	return 2;
 }
