@@ -1375,6 +1375,9 @@ static int check_meta(struct ckpt_image *img)
 		if ((img->seen & vm) || img->rec.type != CKPT_REC_END)
 			return img_bad(img, "records of an address space, and the address space of process %d",
 				       img->shares.vm_pid);
+		if (img->seen & (1ULL << CKPT_REC_THREAD))
+			return img_bad(img, "threads of its own, and the address space of process %d",
+				       img->shares.vm_pid);
 		return 0;
 	}
 	if ((img->seen & mm_auxv) != mm_auxv)
