@@ -10,10 +10,12 @@
 # offset; S's and V's counters move in P's memory and they echo a token
 # P writes; a handler S installs with sigaction() is P's and runs in P on
 # SIGUSR1, V keeps its own; a page S maps after the restart P and V read.
+# Then a chain: Q with a thread, B (CLONE_VM), B's child C (CLONE_VM |
+# CLONE_SIGHAND, on B's handlers, not Q's), checked the same way.
 # timeout: 300
 . "$(dirname "$0")/lib.sh"
 require_module
-DUMP_ON_FAIL="p.err p.out ckpt.err ckpt2.err restart.err show.out show2.out"
+DUMP_ON_FAIL="p.err p.out ckpt.err ckpt2.err restart.err show.out show2.out c.err c.out ckpt3.err restart3.err show3.out"
 
 prog_start vmshare
 P=$PROG_PID
@@ -58,4 +60,43 @@ ckpt show img2 >show2.out 2>&1 || fail "ckpt show rejects the second image"
 	fail "the restored tree does not share as the original did: $(grep -A2 SHARES show2.out | tr '\n' '|')"
 
 prog_finish
+
+# The chain: Q (with a thread T) --CLONE_VM--> B --CLONE_VM|CLONE_SIGHAND--> C:
+# one address space (Q's), C on B's handlers; a handler C installs is B's
+# and not Q's, T still counts, C's new page is Q's and B's.
+mkdir -p chain
+vmshare chain "$TESTDIR/chain" </dev/null >c.out 2>c.err &
+Q=$!
+track "$Q"
+wait_for 30 test -e chain/ready || fail "vmshare chain did not start: $(cat c.err)"
+B=$(kv chain/ready b)
+C=$(kv chain/ready c)
+T=$(kv chain/ready t)
+track "$B" "$C"
+[ -n "$B" ] && [ -n "$C" ] && [ -n "$T" ] || fail "bad ready file: $(cat chain/ready)"
+ckpt --tree --kill -o chain.img "$Q" 2>ckpt3.err ||
+	fail "ckpt --tree --kill of the chain failed: $(cat ckpt3.err)"
+wait "$Q"
+for p in $Q $B $C; do
+	expect_gone "$p" "after ckpt --tree --kill of the chain"
+done
+ckpt show chain.img >show3.out 2>&1 || fail "ckpt show rejects the chain's image"
+[ "$(grep -c "shares the address space of process $Q (CLONE_VM)" show3.out)" -eq 2 ] &&
+	[ "$(grep -c "shares the signal handlers of process $B (CLONE_SIGHAND)" show3.out)" -eq 1 ] &&
+	[ "$(grep -c "shares the signal handlers" show3.out)" -eq 1 ] ||
+	fail "the chain's image does not say that B and C share Q's address space, C B's handlers: $(grep -A2 SHARES show3.out | tr '\n' '|')"
+restart --wait chain.img </dev/null >restart3.out 2>restart3.err &
+R=$!
+track "$R"
+for p in $Q $B $C; do
+	wait_for 30 proc_alive "$p" || fail "process $p of the chain did not come back: $(cat restart3.err)"
+done
+[ "$(proc_field "$B" 4)" = "$Q" ] && [ "$(proc_field "$C" 4)" = "$B" ] ||
+	fail "parents after restart: B's $(proc_field "$B" 4), C's $(proc_field "$C" 4)"
+[ -d "/proc/$Q/task/$T" ] || fail "Q's thread $T is not back"
+touch chain/go
+wait "$R"
+st=$?
+[ "$st" -eq 0 ] || fail "the restored chain exited with $st: $(cat c.err)"
+grep -q "all checks passed" c.out || fail "the chain did not report success: $(cat c.err)"
 pass

@@ -10,6 +10,11 @@
  *   vmshare outside DIR  P forks A; A clones B with CLONE_VM |
  *                        CLONE_SIGHAND | CLONE_PARENT (B is P's child)
  *   vmshare threads DIR  P clones S with CLONE_VM; S has a second thread
+ *   vmshare chain DIR    P (with a thread T) clones B with CLONE_VM, B
+ *                        clones C with CLONE_VM | CLONE_SIGHAND: one
+ *                        address space, P's handlers, B's and C's; the
+ *                        same checks, with C's handler B's (not P's), and
+ *                        T still counting
  *
  * The last three write DIR/ready ("pid= a= b= c= s=") and sleep, for the
  * refusal tests.
@@ -63,6 +68,7 @@ static struct {
 	volatile char *mapped;		/* S's page, after the restart */
 	volatile int result[NPROC];	/* 1 ok, -1 failed */
 	volatile int seen_map;		/* V read S's page */
+	volatile long tcnt;		/* P's thread T (chain) */
 	char why[NPROC][256];
 	pid_t pid[NPROC];
 	sigset_t mask[NPROC];
@@ -70,7 +76,17 @@ static struct {
 	int fd[NPROC];
 } sh;
 
-static const char *const names[NPROC] = { "P", "S", "V" };
+/*
+ * The tree's shape.  Default: P, S (installs the handler, maps the page),
+ * V (keeps its own handler).  Chain: P with a thread T, B (CLONE_VM, its
+ * own handlers), B's child C (CLONE_VM | CLONE_SIGHAND from B: installs
+ * a handler that is B's, not P's; maps the page).
+ */
+static bool chain;
+static int inst = 1, own = 2;
+static const char *const tree_names[NPROC] = { "P", "S", "V" };
+static const char *const chain_names[NPROC] = { "P", "B", "C" };
+static const char *const *names = tree_names;
 
 static pid_t my_pid(void)
 {
@@ -193,7 +209,32 @@ static void fail_child(int i, const char *what)
 	sh.result[i] = -1;
 }
 
-/* S and V: count, and answer P's stages after the restart. */
+static int child(void *arg);
+
+/* Clone process @i on a stack of its own; no stdio (B makes C). */
+static pid_t spawn_raw(int i, int flags)
+{
+	char *stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+
+	if (stack == MAP_FAILED)
+		return -1;
+	return clone(child, stack + STACK_SIZE, flags | SIGCHLD,
+		     (void *)(long)i);
+}
+
+/* P's thread T (chain): count. */
+static int counter_thread(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		sh.tcnt++;
+		nap_ms(2);
+	}
+	return 0;
+}
+
+/* S and V (B and C): count, and answer P's stages after the restart. */
 static int child(void *arg)
 {
 	int i = (int)(long)arg, done = 0;
@@ -203,8 +244,12 @@ static int child(void *arg)
 		fail_child(i, "setup failed");
 		return 1;
 	}
-	if (i == 2)
+	if (i == own)
 		on(SIGUSR1, h_v);
+	if (chain && i == 1 && spawn_raw(2, CLONE_VM | CLONE_SIGHAND) < 0) {
+		fail_child(i, "clone of C failed");
+		return 1;
+	}
 	for (;;) {
 		int st = sh.stage;
 
@@ -215,16 +260,18 @@ static int child(void *arg)
 		} else if (st == 2 && done < 2) {
 			sh.echo[i] = sh.token;
 			done = 2;
-		} else if (st == 3 && i == 1 && done < 3) {
+		} else if (st == 3 && i == inst && done < 3) {
 			on(SIGUSR1, h_shared);
 			sh.stage = 4;
 			done = 3;
-		} else if (st == 5 && i == 2 && done < 5) {
+		} else if (st == 5 && i == own && done < 5) {
 			sigaction(SIGUSR1, NULL, &sa);
-			if (sa.sa_handler != h_v)
-				fail_child(i, "V's SIGUSR1 handler changed");
+			if (sa.sa_handler != (chain ? h_shared : h_v))
+				fail_child(i, chain ?
+					   "B's SIGUSR1 handler is not the one C installed" :
+					   "V's SIGUSR1 handler changed");
 			done = 5;
-		} else if (st == 6 && i == 1 && done < 6) {
+		} else if (st == 6 && i == inst && done < 6) {
 			char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
@@ -236,11 +283,18 @@ static int child(void *arg)
 				sh.mapped = p;
 			}
 			done = 6;
-		} else if (st == 6 && i == 2 && done < 6 && sh.mapped) {
+		} else if (st == 6 && i == own && done < 6 && sh.mapped) {
 			sh.seen_map = sh.mapped[4095] == 'S' &&
 				      sh.mapped[0] == 0x5a ? 1 : -1;
 			done = 6;
 		} else if (st == 99) {
+			int cst = 0;
+
+			/* B reaps its child C. */
+			if (chain && i == 1 &&
+			    (waitpid(sh.pid[2], &cst, 0) != sh.pid[2] ||
+			     !WIFEXITED(cst) || WEXITSTATUS(cst)))
+				return 1;
 			return sh.result[i] == 1 ? 0 : 1;
 		}
 		nap_ms(2);
@@ -306,7 +360,8 @@ static int run_tree(void)
 {
 	char text[128], path[PATH_MAX];
 	struct sigaction sa;
-	long s0, v0, token;
+	long s0, v0, t0, token;
+	pid_t tid = 0;
 	int i, st, bad = 0;
 
 	if (setsid() < 0)
@@ -314,15 +369,31 @@ static int run_tree(void)
 	on(SIGUSR1, h_before);
 	if (setup(0))
 		die("setup: %s", strerror(errno));
-	spawn(1, CLONE_VM | CLONE_SIGHAND);
-	spawn(2, CLONE_VM);
+	if (chain) {
+		static char tstack[STACK_SIZE] __attribute__((aligned(16)));
+
+		tid = clone(counter_thread, tstack + STACK_SIZE,
+			    CLONE_VM | CLONE_THREAD | CLONE_SIGHAND |
+			    CLONE_FILES | CLONE_FS | CLONE_SYSVSEM, NULL);
+		if (tid < 0)
+			die("clone of T: %s", strerror(errno));
+		spawn(1, CLONE_VM);
+	} else {
+		spawn(1, CLONE_VM | CLONE_SIGHAND);
+		spawn(2, CLONE_VM);
+	}
 	for (i = 1; i < NPROC; i++)
 		if (!wait_long(&sh.cnt[i], 0))
 			die("%s did not start", names[i]);
 	if (!sh.pid[1] || !sh.pid[2])
-		die("S or V failed to set up: %s %s", sh.why[1], sh.why[2]);
-	snprintf(text, sizeof(text), "pid=%d s=%d v=%d", my_pid(), sh.pid[1],
-		 sh.pid[2]);
+		die("%s or %s failed to set up: %s %s", names[1], names[2],
+		    sh.why[1], sh.why[2]);
+	if (chain)
+		snprintf(text, sizeof(text), "pid=%d b=%d c=%d t=%d", my_pid(),
+			 sh.pid[1], sh.pid[2], tid);
+	else
+		snprintf(text, sizeof(text), "pid=%d s=%d v=%d", my_pid(),
+			 sh.pid[1], sh.pid[2]);
 	write_ready(text);
 
 	/* Count until the restart is done. */
@@ -352,10 +423,12 @@ static int run_tree(void)
 	}
 	s0 = sh.cnt[1];
 	v0 = sh.cnt[2];
+	t0 = sh.tcnt;
 	nap_ms(200);
 	CHECK(sh.cnt[1] > s0 && sh.cnt[2] > v0,
-	      "the counters of S (%ld, then %ld) and V (%ld, then %ld) do not move in P's memory",
-	      s0, sh.cnt[1], v0, sh.cnt[2]);
+	      "the counters of %s (%ld, then %ld) and %s (%ld, then %ld) do not move in P's memory",
+	      names[1], s0, sh.cnt[1], names[2], v0, sh.cnt[2]);
+	CHECK(!chain || sh.tcnt > t0, "P's thread T does not count");
 
 	token = ((long)my_pid() << 20) ^ (long)clock_ns(CLOCK_MONOTONIC);
 	token = token ? token : 1;
@@ -369,7 +442,27 @@ static int run_tree(void)
 	sh.stage = 3;
 	for (i = 0; i < WAIT_MS && sh.stage != 4; i += 2)
 		nap_ms(2);
-	CHECK(sh.stage == 4, "S did not install its handler");
+	CHECK(sh.stage == 4, "%s did not install its handler", names[inst]);
+	if (chain) {
+		/* C's handler is B's (C shares B's), not P's. */
+		sigaction(SIGUSR1, NULL, &sa);
+		CHECK(sa.sa_handler == h_before,
+		      "P's SIGUSR1 handler changed when C installed one");
+		kill(sh.pid[1], SIGUSR1);
+		for (i = 0; i < WAIT_MS && !sh.nfired; i += 2)
+			nap_ms(2);
+		CHECK(sh.nfired == 1 && sh.fired == sh.pid[1],
+		      "C's handler did not run in B on SIGUSR1 (ran %d times, in %d)",
+		      sh.nfired, sh.fired);
+		syscall(SYS_kill, my_pid(), SIGUSR1);
+		nap_ms(100);
+		CHECK(sh.nfired == 1, "C's handler ran in P");
+		sh.stage = 5;
+		for (i = 0; i < 200; i += 2)
+			nap_ms(2);
+		CHECK(sh.result[1] == 1, "B: %s", sh.why[1]);
+		goto mapping;
+	}
 	sigaction(SIGUSR1, NULL, &sa);
 	CHECK(sa.sa_handler == h_shared,
 	      "P's SIGUSR1 handler is not the one S installed");
@@ -389,19 +482,21 @@ static int run_tree(void)
 	CHECK(sh.result[2] == 1, "V: %s", sh.why[2]);
 
 	/* A mapping S makes is P's and V's. */
+mapping:
 	sh.stage = 6;
-	for (i = 0; i < WAIT_MS && !sh.mapped && sh.result[1] == 1; i += 2)
+	for (i = 0; i < WAIT_MS && !sh.mapped && sh.result[inst] == 1; i += 2)
 		nap_ms(2);
-	CHECK(sh.mapped, "S did not map its page: %s", sh.why[1]);
+	CHECK(sh.mapped, "%s did not map its page: %s", names[inst],
+	      sh.why[inst]);
 	CHECK(sh.mapped[0] == 0x5a && sh.mapped[4095] == 'S',
-	      "P does not see S's new mapping's data");
+	      "P does not see %s's new mapping's data", names[inst]);
 	CHECK(wait_int(&sh.seen_map) && sh.seen_map == 1,
-	      "V does not see S's new mapping");
+	      "%s does not see %s's new mapping", names[own], names[inst]);
 out:
 	sh.result[1] = bad ? -1 : sh.result[1];
 	sh.result[2] = bad ? -1 : sh.result[2];
 	sh.stage = 99;
-	for (i = 1; i < NPROC; i++) {
+	for (i = 1; i < (chain ? 2 : NPROC); i++) {
 		if (waitpid(sh.pid[i], &st, 0) != sh.pid[i] ||
 		    !WIFEXITED(st) || WEXITSTATUS(st)) {
 			if (!bad)
@@ -551,6 +646,13 @@ int main(int argc, char **argv)
 	strcpy(dir, d);
 	close_extra_fds();
 	setvbuf(stdout, NULL, _IONBF, 0);
+	if (argc == 3 && !strcmp(argv[1], "chain")) {
+		chain = true;
+		inst = 2;
+		own = 1;
+		names = chain_names;
+		return run_tree();
+	}
 	if (argc == 3)
 		return refusal(argv[1]);
 	return run_tree();
