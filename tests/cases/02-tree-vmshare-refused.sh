@@ -10,7 +10,9 @@
 #    outside the tree (clone(CLONE_VM | CLONE_SIGHAND | CLONE_PARENT)):
 #    EUSERS, naming the outsider;
 #  - a process on another's address space with threads of its own:
-#    EOPNOTSUPP, naming both.
+#    EOPNOTSUPP, naming both;
+#  - a member the caller may not ptrace (root, on the address space of a
+#    process of uid 1000): EPERM for uid 1000, root may.
 # timeout: 180
 . "$(dirname "$0")/lib.sh"
 require_module
@@ -91,6 +93,27 @@ S=$(kv threads/ready s)
 track "$S"
 [ "$(ls "/proc/$S/task" | wc -l)" -eq 2 ] || fail "S does not have 2 threads"
 refused EOPNOTSUPP img4 "tree $P: process $S" "address space of process $P" "threads of its own" -- --tree --kill "$P"
+alive "$P" "$S"
+kill -9 "$P" "$S"
+
+# Every member must be ptrace-able: P runs as uid 1000 (dumpable), S, on
+# its address space and handlers, as root; uid 1000 may not take the tree.
+mkdir -p perm
+chmod 777 perm
+start perm
+S=$(kv perm/ready s)
+track "$S"
+grep -qE '^Uid:[[:space:]]+1000[[:space:]]' "/proc/$P/status" &&
+	grep -qE '^Uid:[[:space:]]+0[[:space:]]' "/proc/$S/status" ||
+	fail "P is not uid 1000 or S not root"
+runas 1000 1000 ckpt --tree --kill "$P" >img5 2>err
+st=$?
+[ "$st" -eq 1 ] || fail "uid 1000 checkpointing a tree with a root member exited $st, expected 1: $(cat err)"
+expect_err EPERM err >/dev/null
+head -n 1 err | grep -q "process $S" || fail "the message does not name $S: $(cat err)"
+alive "$P" "$S"
+# positive control: root may
+ckpt --tree -o img6 "$P" 2>err || fail "root could not checkpoint the tree: $(cat err)"
 alive "$P" "$S"
 kill -9 "$P" "$S"
 pass

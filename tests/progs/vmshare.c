@@ -10,6 +10,8 @@
  *   vmshare outside DIR  P forks A; A clones B with CLONE_VM |
  *                        CLONE_SIGHAND | CLONE_PARENT (B is P's child)
  *   vmshare threads DIR  P clones S with CLONE_VM; S has a second thread
+ *   vmshare perm DIR     P clones S with CLONE_VM | CLONE_SIGHAND, then P
+ *                        alone becomes uid 1000 (dumpable); S stays root
  *   vmshare chain DIR    P (with a thread T) clones B with CLONE_VM, B
  *                        clones C with CLONE_VM | CLONE_SIGHAND: one
  *                        address space, P's handlers, B's and C's; the
@@ -45,6 +47,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -520,6 +523,14 @@ static int __attribute__((noreturn)) sleeper(void *arg)
 		nap_ms(1000);
 }
 
+/* S of "perm": root, on uid 1000's address space. */
+static int perm_child(void *arg)
+{
+	(void)arg;
+	sh.pid[1] = my_pid();
+	return sleeper(NULL);
+}
+
 /* S of "threads": a second thread (on its own stack), then sleep. */
 static int threaded(void *arg)
 {
@@ -618,6 +629,24 @@ static int refusal(const char *mode)
 			write_ready(text);
 			sleeper(NULL);
 		}
+		return sleeper(NULL);
+	}
+	if (!strcmp(mode, "perm")) {
+		int i;
+
+		s = spawn_fn(perm_child, CLONE_VM | CLONE_SIGHAND, 1);
+		for (i = 0; i < WAIT_MS && !sh.pid[1]; i += 2)
+			nap_ms(2);
+		if (!sh.pid[1])
+			die("S did not start");
+		/* P alone (raw system calls: not S, which stays root). */
+		if (syscall(SYS_setgroups, 0, NULL) ||
+		    syscall(SYS_setresgid, 1000, 1000, 1000) ||
+		    syscall(SYS_setresuid, 1000, 1000, 1000) ||
+		    prctl(PR_SET_DUMPABLE, 1))
+			die("cannot become uid 1000: %s", strerror(errno));
+		snprintf(text, sizeof(text), "pid=%d s=%d", my_pid(), s);
+		write_ready(text);
 		return sleeper(NULL);
 	}
 	if (!strcmp(mode, "threads")) {
