@@ -93,7 +93,8 @@ for p in $Q $B $C; do
 done
 [ "$(proc_field "$B" 4)" = "$Q" ] && [ "$(proc_field "$C" 4)" = "$B" ] ||
 	fail "parents after restart: B's $(proc_field "$B" 4), C's $(proc_field "$C" 4)"
-[ -d "/proc/$Q/task/$T" ] || fail "Q's thread $T is not back"
+# (its threads are made by the restoring process, after its PID)
+wait_for 10 test -d "/proc/$Q/task/$T" || fail "Q's thread $T is not back"
 touch chain/go
 wait "$R"
 st=$?
