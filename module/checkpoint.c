@@ -503,7 +503,9 @@ static int ckpt_checkpoint_members(struct ckpt_dump *d, u32 flags,
 	unsigned int i;
 	int err;
 
-	err = ckpt_freeze_all(d, at);
+	err = ckpt_check_vfork(d, at);
+	if (!err)
+		err = ckpt_freeze_all(d, at);
 	if (err)
 		return err;
 	for (i = 0; i < d->nr_members && !err; i++) {

@@ -37,6 +37,7 @@ struct k_itimer;
 struct itimerspec64;
 struct files_struct;
 struct fs_struct;
+struct sighand_struct;
 
 /* ksyms.c: kernel symbols that are not exported, resolved once at load. */
 struct ckpt_ksyms {
@@ -100,6 +101,13 @@ struct ckpt_ksyms {
 	/* shares.c: file tables and fs contexts shared in a tree */
 	void (*put_files_struct)(struct files_struct *files);
 	void (*free_fs_struct)(struct fs_struct *fs);
+	/* shares.c: address spaces and signal handlers shared in a tree */
+	void (*switch_mm)(struct mm_struct *prev, struct mm_struct *next,
+			  struct task_struct *tsk);
+	void (*sync_mm_rss)(struct mm_struct *mm);
+	void (*cleanup_sighand)(struct sighand_struct *sighand);
+	rwlock_t *tasklist_lock;
+	void (*mm_update_next_owner)(struct mm_struct *mm);	/* or NULL */
 };
 extern struct ckpt_ksyms ckpt_ksyms;
 int ckpt_ksyms_init(void);
@@ -265,10 +273,19 @@ struct ckpt_member {
 	unsigned int nr_threads;
 	struct ckpt_freezer **fz;
 	bool zombie;			/* exited, waiting for its parent */
-	/* shares.c: the first member using its file table, fs context */
+	/*
+	 * shares.c: the first member using its file table, fs context,
+	 * address space, signal handlers
+	 */
 	unsigned int files_with;
 	unsigned int fs_with;
+	unsigned int vm_with;
+	unsigned int sighand_with;
 };
+
+/* Does member @i hold its address space, its handlers (not an earlier's)? */
+#define ckpt_vm_holder(d, i)	((d)->members[i].vm_with == (i))
+#define ckpt_sighand_holder(d, i)	((d)->members[i].sighand_with == (i))
 
 /* Does member @i hold its file table (not an earlier member's)? */
 #define ckpt_files_holder(d, i)	((d)->members[i].files_with == (i))
@@ -787,6 +804,7 @@ int ckpt_restore_attrs(struct ckpt_restore *r);
 
 /* shares.c: file tables and fs contexts shared in a tree */
 int ckpt_check_shares(struct ckpt_dump *d, unsigned int *at);
+int ckpt_check_vfork(struct ckpt_dump *d, unsigned int *at);
 int ckpt_dump_shares(struct ckpt_dump *d);
 int ckpt_take_shares(struct ckpt_restore *r, const void *p, u32 len);
 int ckpt_check_shares_rec(struct ckpt_restore *r);
@@ -800,5 +818,10 @@ const struct ckpt_restore *ckpt_tree_member_rst(const struct ckpt_restore *r,
 struct files_struct *ckpt_tree_files_of(const struct ckpt_restore *r,
 					pid_t pid);
 struct fs_struct *ckpt_tree_fs_of(const struct ckpt_restore *r, pid_t pid);
+struct mm_struct *ckpt_tree_mm_of(const struct ckpt_restore *r, pid_t pid);
+struct sighand_struct *ckpt_tree_sighand_of(const struct ckpt_restore *r,
+					    pid_t pid);
+int ckpt_adopt_vm(struct ckpt_restore *r);
+int ckpt_adopt_sighand(struct ckpt_restore *r);
 
 #endif /* _CKPT_H */

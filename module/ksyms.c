@@ -81,6 +81,10 @@ int ckpt_ksyms_init(void)
 		  (void **)&ckpt_ksyms.posix_cpu_timer_set },
 		{ "put_files_struct", (void **)&ckpt_ksyms.put_files_struct },
 		{ "free_fs_struct", (void **)&ckpt_ksyms.free_fs_struct },
+		{ "switch_mm", (void **)&ckpt_ksyms.switch_mm },
+		{ "sync_mm_rss", (void **)&ckpt_ksyms.sync_mm_rss },
+		{ "__cleanup_sighand", (void **)&ckpt_ksyms.cleanup_sighand },
+		{ "tasklist_lock", (void **)&ckpt_ksyms.tasklist_lock },
 	};
 	unsigned int i;
 
@@ -94,6 +98,9 @@ int ckpt_ksyms_init(void)
 		pr_warn(CKPT_PFX "SysV shared memory symbols not found: segments will be refused\n");
 		ckpt_ksyms.shm_fops = NULL;
 	}
+	/* Only with CONFIG_MEMCG: the owner of an mm a task leaves. */
+	ckpt_ksyms.mm_update_next_owner =
+		(void *)ckpt_lookup_name("mm_update_next_owner");
 	for (i = 0; i < ARRAY_SIZE(syms); i++) {
 		*syms[i].ptr = (void *)ckpt_lookup_name(syms[i].name);
 		if (!*syms[i].ptr) {

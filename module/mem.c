@@ -292,6 +292,9 @@ int ckpt_dump_mm(struct ckpt_dump *d)
 	struct vm_area_struct *vma;
 	int err;
 
+	/* An earlier member's address space: saved with it (shares.c). */
+	if (!ckpt_vm_holder(d, d->member))
+		return 0;
 	if (mmap_read_lock_killable(d->mm))
 		return -EINTR;
 	err = ckpt_dump_mm_rec(d);
@@ -629,8 +632,12 @@ int ckpt_scan_shanon(struct ckpt_dump *d)
 
 	xa_init(&seen);
 	for (i = 0; i < d->nr_members && !err; i++) {
-		struct mm_struct *mm = get_task_mm(d->members[i].task);
+		struct mm_struct *mm;
 
+		/* An address space shared by members: its holder scans it. */
+		if (!ckpt_vm_holder(d, i))
+			continue;
+		mm = get_task_mm(d->members[i].task);
 		if (!mm)
 			continue;
 		err = ckpt_scan_shanon_mm(mm, &seen, i);
@@ -657,6 +664,8 @@ int ckpt_dump_pages(struct ckpt_dump *d)
 	struct vm_area_struct *vma;
 	int err = 0;
 
+	if (!ckpt_vm_holder(d, d->member))
+		return 0;
 	run.pages = kmalloc_array(CKPT_PAGES_MAX, sizeof(*run.pages),
 				  GFP_KERNEL);
 	if (!run.pages)
@@ -779,6 +788,9 @@ int ckpt_check_mm(struct ckpt_restore *r)
 	u32 i;
 	int err;
 
+	/* On an earlier process's address space: no records of it here. */
+	if (r->shares.vm_pid)
+		return r->nr_vmas ? ckpt_bad(r, CKPT_REC_SHARES, -EBADMSG) : 0;
 	err = ckpt_check_mm_fields(&r->mm);
 	if (err)
 		return ckpt_bad(r, CKPT_REC_MM, err);
@@ -1076,6 +1088,8 @@ int ckpt_restore_mm(struct ckpt_restore *r)
 	u32 i;
 	int err;
 
+	if (r->shares.vm_pid)
+		return ckpt_adopt_vm(r);
 	err = ckpt_unmap_all();
 	for (i = 0; !err && i < r->nr_vmas; i++) {
 		const struct ckpt_restore_vma *v = &r->vmas[i];

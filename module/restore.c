@@ -321,6 +321,37 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 	}
 }
 
+/*
+ * Every record a restore needs is there.  A process on another's address
+ * space has none of it (no MM, AUXV, VMA, and no PAGES: its END record
+ * is next), one on another's signal handlers no SIGACTIONS.
+ */
+static int ckpt_meta_complete(struct ckpt_restore *r,
+			      const struct ckpt_rec_header *next)
+{
+	u64 required = CKPT_REQUIRED;
+	u64 vm = BIT_ULL(CKPT_REC_MM) | BIT_ULL(CKPT_REC_AUXV) |
+		 BIT_ULL(CKPT_REC_VMA);
+
+	if (r->shares.vm_pid) {
+		r->err.type = CKPT_REC_SHARES;
+		r->err.offset = r->rec_off[CKPT_REC_SHARES];
+		if ((r->seen & vm) || next->type != CKPT_REC_END)
+			return -EBADMSG;
+		required &= ~vm;
+	}
+	if (r->shares.sighand_pid) {
+		r->err.type = CKPT_REC_SHARES;
+		r->err.offset = r->rec_off[CKPT_REC_SHARES];
+		if (r->seen & BIT_ULL(CKPT_REC_SIGACTIONS))
+			return -EBADMSG;
+		required &= ~BIT_ULL(CKPT_REC_SIGACTIONS);
+	}
+	if ((r->seen & required) != required)
+		return -EBADMSG;
+	return 0;
+}
+
 /* Read every record up to the first PAGES (or END). */
 static int ckpt_read_meta(struct ckpt_restore *r)
 {
@@ -343,9 +374,7 @@ static int ckpt_read_meta(struct ckpt_restore *r)
 		if (err)
 			return err;
 	}
-	if ((r->seen & CKPT_REQUIRED) != CKPT_REQUIRED)
-		return -EBADMSG;
-	return 0;
+	return ckpt_meta_complete(r, &h);
 }
 
 static int ckpt_check_header(const struct ckpt_image_header *h)
@@ -590,7 +619,8 @@ int ckpt_check_restorer(struct ckpt_restore *r)
 			return -EBUSY;
 		msleep(20);
 	}
-	left = ckpt_vdso_matches(r);
+	/* On another's address space: its own goes, vdso and all. */
+	left = r->shares.vm_pid ? 0 : ckpt_vdso_matches(r);
 	return left ? left : ckpt_sysvshm_present(r);
 }
 

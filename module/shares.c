@@ -1,29 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * File tables and fs contexts shared between the processes of a tree
- * (clone(2) with CLONE_FILES, CLONE_FS, without CLONE_THREAD).
+ * File tables, fs contexts, address spaces and signal handlers shared
+ * between the processes of a tree (clone(2) with CLONE_FILES, CLONE_FS,
+ * CLONE_VM, CLONE_SIGHAND, without CLONE_THREAD).
  *
- * Checkpoint: each member's files_struct and fs_struct are compared with
- * the earlier members'.  A member using the same object as an earlier one
- * writes a SHARES record naming the first member that holds it, and no
- * FILE records of its own (the holder's records are the table); its FS
- * record is the shared context.  Sharing with a task outside the
- * checkpoint cannot be restored: refused with EUSERS, naming the other
- * process.  Signal handlers or an address space shared between processes
- * (CLONE_SIGHAND, CLONE_VM without CLONE_THREAD) are refused with
- * EOPNOTSUPP, naming both; so is a thread that unshared its file table or
- * fs context from its process.
+ * Checkpoint: each member's files_struct, fs_struct, mm_struct and
+ * sighand_struct are compared with the earlier members'.  A member using
+ * the same object as an earlier one writes a SHARES record naming the
+ * first member that holds it, and no records of the object of its own:
+ * no FILE records (the holder's records are the table), no MM, AUXV, VMA
+ * or PAGES records (the holder saved the address space once), no
+ * SIGACTIONS record; its FS record is the shared context.  Sharing with a
+ * task outside the checkpoint cannot be restored: refused with EUSERS,
+ * naming the other process.  Refused with EOPNOTSUPP: a thread that
+ * unshared its file table or fs context from its process, a process on
+ * another's address space that has threads, and a vfork() child that has
+ * not exec'ed yet (its parent waits in the kernel for it).
  *
  * Restore: the members restore in image order.  Once a member has
- * restored itself it publishes its files_struct and fs_struct (a
- * reference to each) in the tree; a later member whose SHARES record
- * names it drops its own table or context and takes the holder's, as
- * clone(2) would have given it, and so do its threads when they restore.
- * The tree's references go when every member is restored, or the restore
- * failed.
+ * restored itself it publishes its files_struct, fs_struct, mm_struct and
+ * sighand_struct (a reference to each) in the tree; a later member whose
+ * SHARES record names it drops its own table, context, address space or
+ * handlers and takes the holder's, as clone(2) would have given it, and
+ * so do its threads when they restore (file table and fs context; a
+ * member on another's address space has no threads).  The tree's
+ * references go when every member is restored, or the restore failed.
  */
 #include <linux/fdtable.h>
 #include <linux/fs_struct.h>
+#include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
@@ -121,13 +126,87 @@ static bool ckpt_sh_outsider(const struct ckpt_dump *d, void *o, int k,
 	return found;
 }
 
+/*
+ * Member @i at fault: err.fd says what with clone(2) flags, err.addr the
+ * other process (0: a thread of its own, or unknown).
+ */
+static int ckpt_sh_fail_flags(struct ckpt_dump *d, unsigned int i, int flags,
+			      pid_t other, int err, unsigned int *at)
+{
+	*at = i;
+	d->err.fd = flags;
+	d->err.addr = other > 0 ? other : 0;
+	return ckpt_fail(&d->err, CKPT_OBJ_SHARED, err);
+}
+
 static int ckpt_sh_fail(struct ckpt_dump *d, unsigned int i, int k,
 			pid_t other, int err, unsigned int *at)
 {
-	*at = i;
-	d->err.fd = ckpt_sh_flag[k];
-	d->err.addr = other > 0 ? other : 0;
-	return ckpt_fail(&d->err, CKPT_OBJ_SHARED, err);
+	return ckpt_sh_fail_flags(d, i, ckpt_sh_flag[k], other, err, at);
+}
+
+/*
+ * A vfork() child that has not exec'ed nor exited yet: its parent waits in
+ * the kernel (vfork_done) for it, on their one address space.  Refused.
+ */
+static bool ckpt_sh_vforked(struct task_struct *t)
+{
+	bool v;
+
+	task_lock(t);
+	v = t->vfork_done;
+	task_unlock(t);
+	return v;
+}
+
+/*
+ * Before anything is frozen (the parent of a vfork() child cannot be: it
+ * waits in the kernel until the child execs or exits): a member that is
+ * a vfork() child not yet gone its way (err.addr: the parent), or that
+ * waits in vfork() for one (err.addr: the child).  Refused, EOPNOTSUPP.
+ */
+int ckpt_check_vfork(struct ckpt_dump *d, unsigned int *at)
+{
+	struct task_struct *th, *c;
+	unsigned int i;
+	pid_t other;
+
+	for (i = 0; i < d->nr_members; i++) {
+		struct task_struct *t = d->members[i].task;
+		int flags = 0;
+
+		if (t->exit_state)
+			continue;
+		rcu_read_lock();
+		for_each_thread(t, th) {
+			if (READ_ONCE(th->vfork_done)) {
+				flags = CLONE_VFORK;
+				other = task_tgid_vnr(rcu_dereference(th->real_parent));
+				break;
+			}
+		}
+		rcu_read_unlock();
+		if (flags)
+			return ckpt_sh_fail_flags(d, i, flags, other,
+						  -EOPNOTSUPP, at);
+		read_lock(ckpt_ksyms.tasklist_lock);
+		for_each_thread(t, th) {
+			list_for_each_entry(c, &th->children, sibling) {
+				if (READ_ONCE(c->vfork_done) && !c->exit_state) {
+					flags = CLONE_VFORK | CLONE_VM;
+					other = task_tgid_vnr(c);
+					break;
+				}
+			}
+			if (flags)
+				break;
+		}
+		read_unlock(ckpt_ksyms.tasklist_lock);
+		if (flags)
+			return ckpt_sh_fail_flags(d, i, flags, other,
+						  -EOPNOTSUPP, at);
+	}
+	return 0;
 }
 
 /* Every thread of member @i uses its process's file table and fs. */
@@ -148,37 +227,53 @@ static int ckpt_sh_threads(struct ckpt_dump *d, unsigned int i,
 }
 
 /*
- * Member @i against the earlier ones: which of them holds its table and
- * context first; shared signal handlers or memory are refused.
+ * Member @i against the earlier ones: which of them holds its table,
+ * context, address space and signal handlers first.
  */
 static int ckpt_sh_pair(struct ckpt_dump *d, unsigned int i,
 			unsigned int *at)
 {
 	struct ckpt_member *m = &d->members[i];
 	unsigned int j;
+	int k;
 
-	m->files_with = i;
-	m->fs_with = i;
 	for (j = 0; j < i; j++) {
-		struct task_struct *o = d->members[j].task;
-		pid_t opid = task_tgid_vnr(o);
+		struct ckpt_member *o = &d->members[j];
+		unsigned int *with[CKPT_SH_NR] = {
+			[CKPT_SH_FILES] = &m->files_with,
+			[CKPT_SH_FS] = &m->fs_with,
+			[CKPT_SH_SIGHAND] = &m->sighand_with,
+			[CKPT_SH_VM] = &m->vm_with,
+		};
 
-		if (d->members[j].zombie)
+		if (o->zombie)
 			continue;
-		if (ckpt_sh_obj(o, CKPT_SH_SIGHAND) ==
-		    ckpt_sh_obj(m->task, CKPT_SH_SIGHAND))
-			return ckpt_sh_fail(d, i, CKPT_SH_SIGHAND, opid,
-					    -EOPNOTSUPP, at);
-		if (ckpt_sh_obj(o, CKPT_SH_VM) == ckpt_sh_obj(m->task, CKPT_SH_VM))
-			return ckpt_sh_fail(d, i, CKPT_SH_VM, opid,
-					    -EOPNOTSUPP, at);
-		if (m->files_with == i && ckpt_sh_obj(o, CKPT_SH_FILES) ==
-		    ckpt_sh_obj(m->task, CKPT_SH_FILES))
-			m->files_with = j;
-		if (m->fs_with == i && ckpt_sh_obj(o, CKPT_SH_FS) ==
-		    ckpt_sh_obj(m->task, CKPT_SH_FS))
-			m->fs_with = j;
+		for (k = 0; k < CKPT_SH_NR; k++)
+			if (*with[k] == i && ckpt_sh_obj(o->task, k) ==
+			    ckpt_sh_obj(m->task, k))
+				*with[k] = j;
 	}
+	if (ckpt_sh_vforked(m->task)) {
+		/* Its parent waits in vfork() for it: name the parent. */
+		pid_t ppid;
+
+		rcu_read_lock();
+		ppid = task_tgid_vnr(rcu_dereference(m->task->real_parent));
+		rcu_read_unlock();
+		return ckpt_sh_fail_flags(d, i, CLONE_VFORK, ppid, -EOPNOTSUPP,
+					  at);
+	}
+	/* clone(2) allows CLONE_SIGHAND only with CLONE_VM. */
+	if (m->sighand_with != i &&
+	    d->members[m->sighand_with].vm_with != m->vm_with)
+		return ckpt_sh_fail(d, i, CKPT_SH_SIGHAND,
+				    task_tgid_vnr(d->members[m->sighand_with].task),
+				    -EOPNOTSUPP, at);
+	/* A process on another's address space is restored single-threaded. */
+	if (m->vm_with != i && m->nr_threads > 1)
+		return ckpt_sh_fail_flags(d, i, CLONE_VM | CLONE_THREAD,
+					  task_tgid_vnr(d->members[m->vm_with].task),
+					  -EOPNOTSUPP, at);
 	return 0;
 }
 
@@ -194,7 +289,9 @@ static long ckpt_sh_inside(const struct ckpt_dump *d, unsigned int i, int k)
 		if (m->zombie)
 			continue;
 		if (j == i || (k == CKPT_SH_FILES && m->files_with == i) ||
-		    (k == CKPT_SH_FS && m->fs_with == i))
+		    (k == CKPT_SH_FS && m->fs_with == i) ||
+		    (k == CKPT_SH_SIGHAND && m->sighand_with == i) ||
+		    (k == CKPT_SH_VM && m->vm_with == i))
 			n += m->nr_threads;
 	}
 	return n;
@@ -214,6 +311,8 @@ int ckpt_check_shares(struct ckpt_dump *d, unsigned int *at)
 
 		m->files_with = i;
 		m->fs_with = i;
+		m->vm_with = i;
+		m->sighand_with = i;
 		if (m->zombie)
 			continue;
 		err = ckpt_sh_threads(d, i, at);
@@ -232,7 +331,9 @@ int ckpt_check_shares(struct ckpt_dump *d, unsigned int *at)
 			pid_t other = 0;
 
 			if ((k == CKPT_SH_FILES && m->files_with != i) ||
-			    (k == CKPT_SH_FS && m->fs_with != i))
+			    (k == CKPT_SH_FS && m->fs_with != i) ||
+			    (k == CKPT_SH_SIGHAND && m->sighand_with != i) ||
+			    (k == CKPT_SH_VM && m->vm_with != i))
 				continue;	/* the holder counts them */
 			if (!o || ckpt_sh_users(o, k) <= ckpt_sh_inside(d, i, k))
 				continue;
@@ -261,7 +362,12 @@ int ckpt_dump_shares(struct ckpt_dump *d)
 		r.files_pid = task_tgid_vnr(d->members[m->files_with].task);
 	if (m->fs_with != d->member)
 		r.fs_pid = task_tgid_vnr(d->members[m->fs_with].task);
-	if (!r.files_pid && !r.fs_pid)
+	if (m->vm_with != d->member)
+		r.vm_pid = task_tgid_vnr(d->members[m->vm_with].task);
+	if (m->sighand_with != d->member)
+		r.sighand_pid =
+			task_tgid_vnr(d->members[m->sighand_with].task);
+	if (!r.files_pid && !r.fs_pid && !r.vm_pid && !r.sighand_pid)
 		return 0;
 	return ckpt_write_rec(&d->out, CKPT_REC_SHARES, &r, sizeof(r));
 }
@@ -274,8 +380,8 @@ int ckpt_take_shares(struct ckpt_restore *r, const void *p, u32 len)
 {
 	const struct ckpt_rec_shares *s = p;
 
-	if (len != sizeof(*s) || s->reserved[0] || s->reserved[1] ||
-	    (!s->files_pid && !s->fs_pid))
+	if (len != sizeof(*s) || s->reserved[0] ||
+	    (!s->files_pid && !s->fs_pid && !s->vm_pid && !s->sighand_pid))
 		return -EBADMSG;
 	r->shares = *s;
 	return 0;
@@ -291,10 +397,28 @@ int ckpt_check_shares_rec(struct ckpt_restore *r)
 	const struct ckpt_rec_shares *s = &r->shares;
 	const struct ckpt_restore *o;
 
-	if (!s->files_pid && !s->fs_pid)
+	if (!s->files_pid && !s->fs_pid && !s->vm_pid && !s->sighand_pid)
 		return 0;
 	if (!r->tree)
 		return ckpt_bad(r, CKPT_REC_SHARES, -EBADMSG);
+	/*
+	 * An address space: of an earlier member that saved it (its own,
+	 * not shared with one before it); taken by a process without
+	 * threads.  Handlers: only with an address space (clone(2) wants
+	 * CLONE_VM with CLONE_SIGHAND), of an earlier member that holds
+	 * its own and is on the same address space.
+	 */
+	if (s->vm_pid) {
+		o = ckpt_tree_member_rst(r, s->vm_pid);
+		if (!o || o->shares.vm_pid || r->nr_threads)
+			return ckpt_bad(r, CKPT_REC_SHARES, -EBADMSG);
+	}
+	if (s->sighand_pid) {
+		o = ckpt_tree_member_rst(r, s->sighand_pid);
+		if (!s->vm_pid || !o || o->shares.sighand_pid ||
+		    (o->task.pid != s->vm_pid && o->shares.vm_pid != s->vm_pid))
+			return ckpt_bad(r, CKPT_REC_SHARES, -EBADMSG);
+	}
 	if (s->files_pid) {
 		o = ckpt_tree_member_rst(r, s->files_pid);
 		if (!o || o->shares.files_pid || r->nr_files)
@@ -394,5 +518,89 @@ int ckpt_adopt_leader_shares(struct ckpt_restore *r)
 		ckpt_adopt_fs(fs);
 		ckpt_put_fs(fs);
 	}
+	return 0;
+}
+
+/*
+ * Take the restored address space @mm of an earlier member as the caller's
+ * own, as clone(CLONE_VM) would have given it (the steps of exec_mmap()
+ * for an mm that already has users): the caller's own, which nothing else
+ * uses (ckpt_check_restorer()), goes.
+ */
+static int ckpt_switch_mm(struct mm_struct *mm)
+{
+	struct task_struct *me = current;
+	struct mm_struct *old = me->mm, *active;
+	int err;
+
+	if (!old || old == mm)
+		return -EINVAL;
+	mmget(mm);
+	ckpt_ksyms.sync_mm_rss(old);
+	err = down_write_killable(&me->signal->exec_update_lock);
+	if (err)
+		goto out_put;
+	err = mmap_read_lock_killable(old);
+	if (err) {
+		up_write(&me->signal->exec_update_lock);
+		goto out_put;
+	}
+	task_lock(me);
+	local_irq_disable();
+	active = me->active_mm;
+	me->active_mm = mm;
+	me->mm = mm;
+	local_irq_enable();
+	/* The mm is live: a paravirt guest has it pinned already. */
+	ckpt_ksyms.switch_mm(active, mm, NULL);
+	task_unlock(me);
+	mmap_read_unlock(old);
+	up_write(&me->signal->exec_update_lock);
+	/* As copy_oom_score_adj() marks an mm shared by processes. */
+	set_bit(MMF_MULTIPROCESS, &mm->flags);
+	if (ckpt_ksyms.mm_update_next_owner)
+		ckpt_ksyms.mm_update_next_owner(old);
+	mmput(old);
+	return 0;
+out_put:
+	mmput(mm);
+	return err;
+}
+
+/* The restore of a member whose SHARES record names an address space. */
+int ckpt_adopt_vm(struct ckpt_restore *r)
+{
+	struct mm_struct *mm = ckpt_tree_mm_of(r, r->shares.vm_pid);
+	int err;
+
+	if (!mm)
+		return ckpt_fail(&r->err, CKPT_OBJ_TASK, -ESRCH);
+	err = ckpt_switch_mm(mm);
+	return ckpt_fail(&r->err, CKPT_OBJ_TASK, err);
+}
+
+/*
+ * Take an earlier member's signal handlers, as clone(CLONE_SIGHAND) would
+ * have given them; the caller's own, which nothing else uses, go (as in
+ * de_thread()).  The caller has no other threads (checked).
+ */
+int ckpt_adopt_sighand(struct ckpt_restore *r)
+{
+	struct sighand_struct *sh = ckpt_tree_sighand_of(r,
+							 r->shares.sighand_pid);
+	struct sighand_struct *old;
+
+	if (!sh)
+		return ckpt_fail(&r->err, CKPT_OBJ_TASK, -ESRCH);
+	if (!thread_group_empty(current))
+		return ckpt_fail(&r->err, CKPT_OBJ_TASK, -EBUSY);
+	refcount_inc(&sh->count);
+	write_lock_irq(ckpt_ksyms.tasklist_lock);
+	old = rcu_dereference_protected(current->sighand, true);
+	spin_lock(&old->siglock);
+	rcu_assign_pointer(current->sighand, sh);
+	spin_unlock(&old->siglock);
+	write_unlock_irq(ckpt_ksyms.tasklist_lock);
+	ckpt_ksyms.cleanup_sighand(old);
 	return 0;
 }

@@ -187,6 +187,9 @@ int ckpt_dump_sigactions(struct ckpt_dump *d)
 	int err;
 
 	BUILD_BUG_ON(_NSIG != CKPT_NSIG);
+	/* An earlier member's handlers: saved with it (shares.c). */
+	if (!ckpt_sighand_holder(d, d->member))
+		return 0;
 	err = ckpt_with_sighand(d->task, ckpt_read_sigactions, sa);
 	if (err)
 		return err;
@@ -920,11 +923,16 @@ int ckpt_restore_creds(struct ckpt_restore *r)
 
 int ckpt_restore_signals(struct ckpt_restore *r)
 {
-	/* Not shared (checked), and only exec would replace it. */
+	/*
+	 * Not shared (checked), and only exec would replace it; or an
+	 * earlier process's, which the image names.
+	 */
 	struct sighand_struct *sh = rcu_dereference_protected(current->sighand,
 							      true);
 	int i;
 
+	if (r->shares.sighand_pid)
+		return ckpt_adopt_sighand(r);
 	spin_lock_irq(&sh->siglock);
 	for (i = 0; i < CKPT_NSIG; i++) {
 		const struct ckpt_rec_sigaction *s = &r->sigactions[i];

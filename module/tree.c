@@ -28,6 +28,7 @@
 #include <linux/fs.h>
 #include <linux/fs_struct.h>
 #include <linux/slab.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include "ckpt.h"
@@ -43,6 +44,9 @@ struct ckpt_tree {
 	/* [nr]: each restored process's file table and fs context, held */
 	struct files_struct **files;
 	struct fs_struct **fs;
+	/* [nr]: and its address space and signal handlers, held */
+	struct mm_struct **mm;
+	struct sighand_struct **sighand;
 	struct mutex lock;		/* protects what follows */
 	struct ckpt_restore **ready;	/* [nr]: metadata read, for threads */
 	u32 turn;			/* whose turn it is to restore */
@@ -76,6 +80,14 @@ static void ckpt_tree_drop_files(struct ckpt_tree *t)
 			t->files[i] = NULL;
 		if (t->fs)
 			t->fs[i] = NULL;
+		if (t->mm && t->mm[i])
+			mmput(t->mm[i]);
+		if (t->sighand && t->sighand[i])
+			ckpt_ksyms.cleanup_sighand(t->sighand[i]);
+		if (t->mm)
+			t->mm[i] = NULL;
+		if (t->sighand)
+			t->sighand[i] = NULL;
 	}
 }
 
@@ -95,6 +107,8 @@ void ckpt_tree_free(struct ckpt_tree *t)
 	kfree(t->pipes);
 	kfree(t->files);
 	kfree(t->fs);
+	kfree(t->mm);
+	kfree(t->sighand);
 	kfree(t->ready);
 	kfree(t);
 }
@@ -187,8 +201,11 @@ int ckpt_tree_prepare(struct ckpt_restore *r)
 	t->ready = kcalloc(n, sizeof(*t->ready), GFP_KERNEL);
 	t->files = kcalloc(n, sizeof(*t->files), GFP_KERNEL);
 	t->fs = kcalloc(n, sizeof(*t->fs), GFP_KERNEL);
+	t->mm = kcalloc(n, sizeof(*t->mm), GFP_KERNEL);
+	t->sighand = kcalloc(n, sizeof(*t->sighand), GFP_KERNEL);
 	if (!t->tasks || !t->rst || !t->claimed || !t->opened ||
-	    !t->nr_opened || !t->pipes || !t->ready || !t->files || !t->fs)
+	    !t->nr_opened || !t->pipes || !t->ready || !t->files || !t->fs ||
+	    !t->mm || !t->sighand)
 		return -ENOMEM;
 	t->rst[0] = r;
 	return ckpt_tree_ok(t) ? 0 : -EBADMSG;
@@ -271,21 +288,63 @@ struct fs_struct *ckpt_tree_fs_of(const struct ckpt_restore *r, pid_t pid)
 	return fs;
 }
 
-/* Process @k restored itself: hold its table and context for later ones. */
+/* The address space the earlier process @pid restored, or NULL. */
+struct mm_struct *ckpt_tree_mm_of(const struct ckpt_restore *r, pid_t pid)
+{
+	struct ckpt_tree *t = r->tree;
+	struct mm_struct *mm;
+	int j = ckpt_tree_index(t, pid, r->member);
+
+	if (j < 0)
+		return NULL;
+	mutex_lock(&t->lock);
+	mm = t->mm[j];
+	mutex_unlock(&t->lock);
+	return mm;
+}
+
+struct sighand_struct *ckpt_tree_sighand_of(const struct ckpt_restore *r,
+					    pid_t pid)
+{
+	struct ckpt_tree *t = r->tree;
+	struct sighand_struct *sh;
+	int j = ckpt_tree_index(t, pid, r->member);
+
+	if (j < 0)
+		return NULL;
+	mutex_lock(&t->lock);
+	sh = t->sighand[j];
+	mutex_unlock(&t->lock);
+	return sh;
+}
+
+/*
+ * Process @k restored itself: hold its table, context, address space and
+ * handlers for later ones.
+ */
 static void ckpt_tree_hold_shares(struct ckpt_tree *t, u32 k)
 {
 	struct files_struct *files;
 	struct fs_struct *fs;
+	struct sighand_struct *sh;
+	struct mm_struct *mm;
 
 	task_lock(current);
 	files = current->files;
 	fs = current->fs;
+	mm = current->mm;
 	atomic_inc(&files->count);
 	ckpt_get_fs(fs);
+	mmget(mm);
 	task_unlock(current);
+	/* Only exec or exit replace our own: neither is running. */
+	sh = rcu_dereference_protected(current->sighand, true);
+	refcount_inc(&sh->count);
 	mutex_lock(&t->lock);
 	t->files[k] = files;
 	t->fs[k] = fs;
+	t->mm[k] = mm;
+	t->sighand[k] = sh;
 	mutex_unlock(&t->lock);
 }
 

@@ -517,6 +517,23 @@ static void report_shared(const struct ckpt_checkpoint_args *a, int err)
 	const char *what, *flag;
 	char other[64];
 
+	if (a->err_fd == CLONE_VFORK) {
+		ckpt_fail(err, "cannot checkpoint %s: it is a vfork() child that has not called exec or _exit yet, and its parent, process %llu, waits in vfork() for it on their one address space, which is not supported",
+			  who, (unsigned long long)a->err_addr);
+		ckpt_hint("checkpoint once the child has called exec or _exit");
+		return;
+	}
+	if (a->err_fd == (CLONE_VFORK | CLONE_VM)) {
+		ckpt_fail(err, "cannot checkpoint %s: it waits in vfork() for its child, process %llu, which has not called exec or _exit yet, which is not supported",
+			  who, (unsigned long long)a->err_addr);
+		ckpt_hint("checkpoint once the child has called exec or _exit");
+		return;
+	}
+	if (a->err_fd == (CLONE_VM | CLONE_THREAD)) {
+		ckpt_fail(err, "cannot checkpoint %s: it shares the address space of process %llu (CLONE_VM without CLONE_THREAD) and has threads of its own, which is not supported",
+			  who, (unsigned long long)a->err_addr);
+		return;
+	}
 	switch (a->err_fd) {
 	case CLONE_FILES:
 		what = "file table";
@@ -527,8 +544,8 @@ static void report_shared(const struct ckpt_checkpoint_args *a, int err)
 		flag = "CLONE_FS";
 		break;
 	case CLONE_SIGHAND:
-		what = "signal handlers and memory";
-		flag = "CLONE_SIGHAND|CLONE_VM";
+		what = "signal handlers";
+		flag = "CLONE_SIGHAND";
 		break;
 	case CLONE_VM:
 		what = "address space";

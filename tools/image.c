@@ -934,10 +934,18 @@ static int check_shares(struct ckpt_image *img)
 {
 	const struct ckpt_rec_shares *s = img->payload;
 
-	if (s->reserved[0] || s->reserved[1])
+	if (s->reserved[0])
 		return img_bad(img, "non-zero reserved field");
-	if (!s->files_pid && !s->fs_pid)
+	if (!s->files_pid && !s->fs_pid && !s->vm_pid && !s->sighand_pid)
 		return img_bad(img, "shares nothing");
+	if (s->vm_pid && !tree_earlier(img, s->vm_pid))
+		return img_bad(img, "the address space of process %d, not an earlier process of the tree",
+			       s->vm_pid);
+	if (s->sighand_pid && (!s->vm_pid ||
+			       !tree_earlier(img, s->sighand_pid)))
+		return img_bad(img, "the signal handlers of process %d, not an earlier process of the tree on the same address space",
+			       s->sighand_pid);
+	img->shares = *s;
 	if (s->files_pid && !tree_earlier(img, s->files_pid))
 		return img_bad(img, "the file table of process %d, not an earlier process of the tree",
 			       s->files_pid);
@@ -1216,6 +1224,8 @@ static void next_task(struct ckpt_image *img)
 	img->nr_files = 0;
 	img->last_fd = -1;
 	img->mm_vdso = 0;
+	img->seen = 0;
+	memset(&img->shares, 0, sizeof(img->shares));
 }
 
 static int check_tree(struct ckpt_image *img)
@@ -1349,6 +1359,30 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 static int check_meta(struct ckpt_image *img)
 {
 	const struct ckpt_image_vma *vdso = find_kind(img, CKPT_VMA_VDSO);
+	const uint64_t vm = (1ULL << CKPT_REC_MM) | (1ULL << CKPT_REC_AUXV) |
+			    (1ULL << CKPT_REC_VMA);
+	const uint64_t sa = 1ULL << CKPT_REC_SIGACTIONS;
+	const uint64_t mm_auxv = (1ULL << CKPT_REC_MM) |
+				 (1ULL << CKPT_REC_AUXV);
+
+	if (img->shares.sighand_pid ? (img->seen & sa) : !(img->seen & sa))
+		return img_bad(img, img->shares.sighand_pid ?
+			       "a SIGACTIONS record, and the signal handlers of process %d" :
+			       "no SIGACTIONS record (process %d)",
+			       img->shares.sighand_pid ? img->shares.sighand_pid :
+			       img->task.pid);
+	if (img->shares.vm_pid) {
+		if ((img->seen & vm) || img->rec.type != CKPT_REC_END)
+			return img_bad(img, "records of an address space, and the address space of process %d",
+				       img->shares.vm_pid);
+		if (img->seen & (1ULL << CKPT_REC_THREAD))
+			return img_bad(img, "threads of its own, and the address space of process %d",
+				       img->shares.vm_pid);
+		return 0;
+	}
+	if ((img->seen & mm_auxv) != mm_auxv)
+		return img_bad(img, "no MM or AUXV record (process %d)",
+			       img->task.pid);
 
 	if (!vdso || !find_kind(img, CKPT_VMA_VVAR))
 		return img_error(img, -EOPNOTSUPP, img->rec_offset,
@@ -1361,6 +1395,18 @@ static int check_meta(struct ckpt_image *img)
 				 "the [vdso] mapping at 0x%" PRIx64 " is not where the MM record says (0x%" PRIx64 ")",
 				 vdso->start, img->mm_vdso);
 	return 0;
+}
+
+/*
+ * Records a later process of a tree leaves to the earlier one it shares
+ * the object with (its SHARES record, which comes later, says which):
+ * checked at the end of its metadata, by check_meta().
+ */
+static int shared_away(const struct ckpt_image *img, uint32_t t)
+{
+	return img->tree && img->task_idx &&
+	       (t == CKPT_REC_SIGACTIONS || t == CKPT_REC_MM ||
+		t == CKPT_REC_AUXV);
 }
 
 /* The order of uapi/linux/ckpt.h's CKPT_REC_ORDER. */
@@ -1385,12 +1431,13 @@ static int check_order(struct ckpt_image *img)
 		if (rec_descs[t].name && t != CKPT_REC_TREE &&
 		    (!last || CKPT_REC_ORDER(t) > CKPT_REC_ORDER(last)) &&
 		    CKPT_REC_ORDER(t) < CKPT_REC_ORDER(type) &&
-		    !rec_descs[t].optional)
+		    !rec_descs[t].optional && !shared_away(img, t))
 			return img_error(img, -EBADMSG, img->rec_offset, type,
 					 "%s record missing before the %s record at offset %" PRIu64,
 					 ckpt_rec_name(t),
 					 ckpt_rec_name(type), img->rec_offset);
 	img->last_type = type;
+	img->seen |= 1ULL << type;
 	if (CKPT_REC_ORDER(type) >= CKPT_REC_ORDER(CKPT_REC_PAGES) &&
 	    CKPT_REC_ORDER(last) < CKPT_REC_ORDER(CKPT_REC_PAGES))
 		return check_meta(img);

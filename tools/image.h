@@ -114,6 +114,8 @@ struct ckpt_image {
 	uint32_t nr_files;
 	int32_t last_fd;
 	uint64_t mm_vdso;
+	uint64_t seen;			/* this process's record types */
+	struct ckpt_rec_shares shares;	/* its SHARES record, or zeros */
 	int done;
 
 	/* An image of a tree: its TREE record, and whose records follow. */

@@ -2118,6 +2118,7 @@ struct tree_member {
 	int do_setsid;		/* setsid() */
 	int do_setpgid;		/* setpgid(0, t.pgid) */
 	int ready[2];		/* a byte once its subtree is created */
+	int32_t vm_pid;		/* on this process's address space, or 0 */
 	struct child_ctx ctx;
 };
 
@@ -2175,6 +2176,21 @@ static int child_timers_fd(struct child_ctx *c)
 	return 0;
 }
 
+/*
+ * A process on an earlier one's address space has no [vvar] and [vdso] of
+ * its own in the image: the module replaces its address space with the
+ * restored one.  Until then it moves them where the other's go, as any.
+ */
+static void tree_vm_targets(void)
+{
+	uint32_t i, j;
+
+	for (i = 0; tree.m && i < tree.n; i++)
+		for (j = 0; tree.m[i].vm_pid && j < i; j++)
+			if (tree.m[j].t.pid == tree.m[i].vm_pid)
+				tree.m[i].target = tree.m[j].target;
+}
+
 /* Each process's PID, links and [vvar]/[vdso], from our own reader. */
 static int tree_read_image(struct restart *r)
 {
@@ -2207,6 +2223,10 @@ static int tree_read_image(struct restart *r)
 			   v->kind == CKPT_VMA_VVAR) {
 			m->target.vvar_start = v->start;
 			m->target.vvar_end = v->end;
+		} else if (img.rec.type == CKPT_REC_SHARES) {
+			const struct ckpt_rec_shares *s = img.payload;
+
+			m->vm_pid = s->vm_pid;
 		} else if (img.rec.type == CKPT_REC_THREAD ||
 			   img.rec.type == CKPT_REC_TIMERS) {
 			err = tree_take_rec(&m->ctx, &img);
@@ -2219,6 +2239,7 @@ static int tree_read_image(struct restart *r)
 	}
 	if (err < 0)
 		ckpt_fail(err, "image is corrupt: %s", img.error.msg);
+	tree_vm_targets();
 	if (tree.m)
 		ckpt_image_close(&img);
 	munmap(map, len);

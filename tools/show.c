@@ -882,6 +882,12 @@ static int show_record(struct show *s)
 		if (s->fs_pid)
 			printf("  shares the fs context (cwd, root, umask) of process %d (CLONE_FS)\n",
 			       s->fs_pid);
+		if (s->vm_pid)
+			printf("  shares the address space of process %d (CLONE_VM)\n",
+			       s->vm_pid);
+		if (s->sighand_pid)
+			printf("  shares the signal handlers of process %d (CLONE_SIGHAND)\n",
+			       s->sighand_pid);
 		break;
 	}
 	case CKPT_REC_SOCKET:

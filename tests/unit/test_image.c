@@ -1265,6 +1265,7 @@ typedef void (*tree_fix)(uint32_t idx, uint32_t type, void *p);
  */
 static const struct ckpt_rec_shares *tb_shares[3];
 static int tb_no_files[3];
+static uint64_t tb_skip[3];	/* record types left out (1 << type) */
 
 /* The standard image's records again, as process @idx with @pid. */
 static void tb_task(struct tree_buf *t, const struct ib_image *img,
@@ -1278,7 +1279,8 @@ static void tb_task(struct tree_buf *t, const struct ib_image *img,
 		unsigned char *p;
 
 		memcpy(&h, img->buf + off, sizeof(h));
-		if (idx < 3 && tb_no_files[idx] && h.type == CKPT_REC_FILE) {
+		if (idx < 3 && ((tb_no_files[idx] && h.type == CKPT_REC_FILE) ||
+				(tb_skip[idx] & (1ULL << h.type)))) {
 			off += sizeof(h) + h.len;
 			continue;
 		}
@@ -1538,10 +1540,79 @@ UNIT_TEST(image_tree_shares)
 	CHECK_EQ(r.err, -EBADMSG);
 	CHECK_STR(r.msg, "shares nothing");
 	s.fs_pid = 100;
-	s.reserved[1] = 1;
+	s.reserved[0] = 1;
 	r = shares_case(&s, 0);
 	CHECK_EQ(r.err, -EBADMSG);
 	CHECK_STR(r.msg, "non-zero reserved field");
+}
+
+#define TB_VM	((1ULL << CKPT_REC_MM) | (1ULL << CKPT_REC_AUXV) | \
+		 (1ULL << CKPT_REC_VMA) | (1ULL << CKPT_REC_PAGES))
+#define TB_SA	(1ULL << CKPT_REC_SIGACTIONS)
+
+/* @s in process 1 (101), the record types @skip left out. */
+static struct result vmshare_case(const struct ckpt_rec_shares *s,
+				  uint64_t skip)
+{
+	struct result r;
+
+	tb_skip[1] = skip;
+	r = shares_case(s, 0);
+	tb_skip[1] = 0;
+	return r;
+}
+
+UNIT_TEST(image_tree_vmshare)
+{
+	struct ckpt_rec_shares s = { .vm_pid = 100, .sighand_pid = 100 };
+	struct result r;
+
+	/* 101 on 100's address space and handlers: none of its own */
+	r = vmshare_case(&s, TB_VM | TB_SA);
+	CHECK_EQ(r.err, 0);
+	CHECK_STR(r.msg, "");
+	s.sighand_pid = 0;		/* CLONE_VM alone: its own handlers */
+	r = vmshare_case(&s, TB_VM);
+	CHECK_EQ(r.err, 0);
+	/* its own handlers missing */
+	r = vmshare_case(&s, TB_VM | TB_SA);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "no SIGACTIONS record");
+	/* an address space of its own too */
+	r = vmshare_case(&s, 0);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_EQ(r.type, CKPT_REC_PAGES);	/* where its metadata ends */
+	CHECK_STR(r.msg, "records of an address space, and the address space of process 100");
+	/* pages without mappings */
+	r = vmshare_case(&s, TB_VM & ~(1ULL << CKPT_REC_PAGES));
+	CHECK_EQ(r.err, -EBADMSG);
+	/* handlers of its own, and shared */
+	s.sighand_pid = 100;
+	r = vmshare_case(&s, TB_VM);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "a SIGACTIONS record, and the signal handlers of process 100");
+	/* a later process, itself, one not in the tree */
+	s.vm_pid = 102;
+	r = vmshare_case(&s, TB_VM | TB_SA);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "the address space of process 102, not an earlier process of the tree");
+	s.vm_pid = 101;
+	r = vmshare_case(&s, TB_VM | TB_SA);
+	CHECK_EQ(r.err, -EBADMSG);
+	s.vm_pid = 1;
+	r = vmshare_case(&s, TB_VM | TB_SA);
+	CHECK_EQ(r.err, -EBADMSG);
+	/* handlers without an address space */
+	s.vm_pid = 0;
+	r = vmshare_case(&s, TB_SA);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "the signal handlers of process 100, not an earlier process of the tree on the same address space");
+	/* no address space record, sharing none */
+	s.sighand_pid = 0;
+	s.fs_pid = 100;
+	r = vmshare_case(&s, TB_VM);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "no MM or AUXV record (process 101)");
 }
 
 UNIT_TEST(image_tree_record_placement)

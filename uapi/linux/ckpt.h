@@ -47,6 +47,9 @@
 #define CKPT_FEAT_SHARES	(1ULL << 12)	/* file tables and fs contexts
 						 * shared between processes of
 						 * a tree (CKPT_REC_SHARES) */
+#define CKPT_FEAT_VMSHARE	(1ULL << 13)	/* address spaces and signal
+						 * handlers shared between
+						 * processes of a tree */
 
 /**
  * struct ckpt_version - answer of CKPT_IOC_VERSION
@@ -1609,24 +1612,37 @@ struct ckpt_rec_tree_task {
 
 /**
  * struct ckpt_rec_shares - what a process of a tree shares with an earlier
- * one (clone(2) with CLONE_FILES, CLONE_FS)
+ * one (clone(2) with CLONE_FILES, CLONE_FS, CLONE_VM, CLONE_SIGHAND)
  * @files_pid: the earlier member whose file table this process uses (the
  *	same table, not a copy: a descriptor one opens, the other has), or 0;
  *	that member's records hold the table's FILE records (and it shares
  *	its own with nobody earlier), this process has none
  * @fs_pid: the earlier member whose fs context (cwd, root, umask) this
  *	process uses, or 0; this process's FS record is that context too
+ * @vm_pid: the earlier member whose address space this process uses
+ *	(CLONE_VM without CLONE_THREAD), or 0; that member's records hold the
+ *	MM, AUXV, VMA and PAGES records of it (and it shares its own with
+ *	nobody earlier); this process has none of them, no threads, and its
+ *	END record follows its metadata
+ * @sighand_pid: the earlier member whose signal handlers this process
+ *	uses (CLONE_SIGHAND), or 0; only with @vm_pid, naming @vm_pid or a
+ *	member that shares @vm_pid's address space and holds its own
+ *	handlers; this process has no SIGACTIONS record
  * @reserved: 0
  *
  * Written, after the SECCOMP records, only by a process that shares one of
  * them; not in an image of one process.  Each names the first member (in
  * image order) holding the object.  The restore gives the process that
- * member's restored table or context, and its threads with it.
+ * member's restored table, context, address space or handlers, and its
+ * threads with it.  (@vm_pid and @sighand_pid were reserved, zero, before
+ * CKPT_FEAT_VMSHARE.)
  */
 struct ckpt_rec_shares {
 	__s32 files_pid;
 	__s32 fs_pid;
-	__u64 reserved[2];
+	__s32 vm_pid;
+	__s32 sighand_pid;
+	__u64 reserved[1];
 };
 
 /* struct ckpt_rec_attrs.flags */
