@@ -103,13 +103,18 @@ static int ckpt_freeze_wait(struct task_struct *t, struct ckpt_freezer *fz,
 	int err;
 
 	for (;;) {
+		/*
+		 * Exiting: it may even have parked, from exit_task_work() in
+		 * do_exit().  Either way it is leaving, not frozen.
+		 */
+		if (t->flags & PF_EXITING) {
+			err = -ESRCH;
+			break;
+		}
 		if (completion_done(&fz->parked) || task_is_stopped(t) ||
 		    ckpt_freeze_holds(t)) {
 			if (ckpt_off_cpu(t))
 				return 0;
-		} else if (t->flags & PF_EXITING) {
-			err = -ESRCH;
-			break;
 		}
 		if (time_after(jiffies, deadline)) {
 			err = -EBUSY;
@@ -169,80 +174,135 @@ void ckpt_put_group(struct ckpt_member *m)
 
 	for (i = 0; i < m->nr_threads; i++)
 		put_task_struct(m->threads[i]);
-	kfree(m->threads);
-	kfree(m->fz);
+	kvfree(m->threads);
+	kvfree(m->fz);
 	m->threads = NULL;
 	m->fz = NULL;
 	m->nr_threads = 0;
 }
 
+static bool ckpt_group_has(const struct ckpt_member *m,
+			   const struct task_struct *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nr_threads; i++)
+		if (m->threads[i] == t)
+			return true;
+	return false;
+}
+
 /*
- * Freeze every thread of the member.  A thread born or gone meanwhile
- * makes it -EAGAIN: the caller thaws and tries again.  Too many threads:
- * -E2BIG.
+ * Wait until @t, a thread that exited before it could park, has left its
+ * group (its last writes to memory, clear_child_tid, are done by then).
+ */
+static int ckpt_wait_gone(struct task_struct *t, unsigned long deadline)
+{
+	while (pid_alive(t)) {
+		if (time_after(jiffies, deadline))
+			return -EBUSY;
+		if (signal_pending(current))
+			return -EINTR;
+		schedule_timeout_interruptible(1);
+	}
+	return 0;
+}
+
+/*
+ * Freeze every thread of the member.  Passes: each asks the threads not
+ * seen yet to park, then waits for them; threads keep being born until
+ * every thread that could create one is parked, so the next pass takes
+ * those born meanwhile, until a pass finds none and the group's count is
+ * ours.  A thread (never the main one) that exits before it parks is
+ * waited out and dropped.  Too many threads: -E2BIG.
  */
 static int ckpt_freeze_group(struct ckpt_member *m)
 {
 	unsigned long deadline = jiffies + CKPT_FREEZE_TIMEOUT;
-	unsigned int n = get_nr_threads(m->task), i = 0;
+	const unsigned int cap = CKPT_MAX_THREADS + 1;
 	struct task_struct *th;
+	unsigned int i, j, first;
 	int err = 0;
 
-	if (n > CKPT_MAX_THREADS + 1)
-		return -E2BIG;
-	m->threads = kcalloc(n, sizeof(*m->threads), GFP_KERNEL);
-	m->fz = kcalloc(n, sizeof(*m->fz), GFP_KERNEL);
+	m->threads = kvcalloc(cap, sizeof(*m->threads), GFP_KERNEL);
+	m->fz = kvcalloc(cap, sizeof(*m->fz), GFP_KERNEL);
 	if (!m->threads || !m->fz)
 		return -ENOMEM;
-	rcu_read_lock();
-	for_each_thread(m->task, th) {
-		if (i == n)
-			break;
-		m->threads[i++] = get_task_struct(th);
-	}
-	rcu_read_unlock();
-	m->nr_threads = i;
-	/*
-	 * Every thread is asked first, then waited for: they park side by
-	 * side, not one after the other.  A thread asked but not frozen is
-	 * let go by ckpt_thaw_group() (its m->fz entry is set).
-	 */
-	for (i = 0; i < m->nr_threads && !err; i++) {
-		m->fz[i] = ckpt_freeze_start(m->threads[i], &err);
-		th = m->threads[i];
-	}
-	for (i = 0; i < m->nr_threads && !err; i++) {
-		err = ckpt_freeze_wait(m->threads[i], m->fz[i], deadline);
-		th = m->threads[i];
+	m->nr_threads = 0;
+	for (;;) {
+		first = m->nr_threads;
+		rcu_read_lock();
+		for_each_thread(m->task, th) {
+			if (ckpt_group_has(m, th))
+				continue;
+			if (m->nr_threads == cap) {
+				err = -E2BIG;
+				break;
+			}
+			m->threads[m->nr_threads++] = get_task_struct(th);
+		}
+		rcu_read_unlock();
 		if (err)
-			m->fz[i] = NULL;	/* released by the wait */
+			return err;
+		if (first == m->nr_threads &&
+		    get_nr_threads(m->task) == m->nr_threads)
+			return 0;
+		if (time_after(jiffies, deadline))
+			return -EBUSY;
+		/*
+		 * Every new thread is asked first, then waited for: they park
+		 * side by side.  One asked but not frozen is let go by
+		 * ckpt_thaw_group() (its m->fz entry is set).
+		 */
+		for (i = first; i < m->nr_threads && !err; i++) {
+			m->fz[i] = ckpt_freeze_start(m->threads[i], &err);
+			if (err == -ESRCH && m->threads[i] != m->task)
+				err = 0;	/* exiting: dropped below */
+		}
+		for (i = first; i < m->nr_threads && !err; i++) {
+			if (!m->fz[i])
+				continue;
+			err = ckpt_freeze_wait(m->threads[i], m->fz[i], deadline);
+			if (err)
+				m->fz[i] = NULL;	/* released by the wait */
+			if (err == -ESRCH && m->threads[i] != m->task)
+				err = 0;
+		}
+		/* Drop the threads that exited instead of parking. */
+		for (i = j = first; i < m->nr_threads; i++) {
+			th = m->threads[i];
+			if (!m->fz[i] && !err)
+				err = ckpt_wait_gone(th, deadline);
+			if (m->fz[i]) {
+				m->threads[j] = th;
+				m->fz[j++] = m->fz[i];
+			} else {
+				put_task_struct(th);
+			}
+		}
+		for (i = j; i < m->nr_threads; i++) {
+			m->threads[i] = NULL;
+			m->fz[i] = NULL;
+		}
+		m->nr_threads = j;
+		if (err)
+			return err;
 	}
-	if (err == -ESRCH && th != m->task)
-		err = -EAGAIN;	/* a thread exited */
-	if (!err && get_nr_threads(m->task) != m->nr_threads)
-		err = -EAGAIN;
-	return err;
 }
 
 /*
- * Freeze every thread of @m (m->task referenced), trying again while
- * threads come and go.  On failure nothing of @m is left frozen or
- * referenced but m->task.
+ * Freeze every thread of @m (m->task referenced).  On failure nothing of
+ * @m is left frozen or referenced but m->task.
  */
 int ckpt_hold_member(struct ckpt_member *m)
 {
-	int err, tries = 5;
+	int err = ckpt_freeze_group(m);
 
-	for (;;) {
-		err = ckpt_freeze_group(m);
-		if (!err)
-			return 0;
+	if (err) {
 		ckpt_thaw_group(m, 0, false);
 		ckpt_put_group(m);
-		if (err != -EAGAIN || !--tries)
-			break;
 	}
-	return err == -EAGAIN ? -EBUSY : err;
+	return err;
 }
 
 /* The caller must be allowed to ptrace-attach to @t, as for a debugger. */
