@@ -23,36 +23,16 @@ wait "$P"
 for p in $P $X $Y; do
 	expect_gone "$p" "after ckpt --tree --kill"
 done
-imgedit walk good.img >walk.out 2>&1 || fail "imgedit walk failed"
-offs=$(awk '$2 == "SHARES" { print $1 }' walk.out)
-[ "$(echo "$offs" | wc -w)" -eq 2 ] || fail "not 2 SHARES records: $(cat walk.out)"
+SHARES_PIDS="$P $X $Y"
+shares_offsets good.img
 # the first SHARES record (files_pid at +16, fs_pid at +20), the second
-f1=$(echo "$offs" | head -n 1)
-f2=$(echo "$offs" | tail -n 1)
+f1=$(head -n 1 shares.off)
+f2=$(tail -n 1 shares.off)
 
-# bad WHAT OFFSET VALUE...: the image with each 4 bytes at OFFSET set to
-# VALUE (checksum made right again) is refused
-bad() {
-	_what=$1
-	shift
-	cp good.img bad.img
-	while [ $# -ge 2 ]; do
-		imgedit set bad.img "$1" 4 "$2" || fail "imgedit set $1"
-		shift 2
-	done
-	imgedit check bad.img >/dev/null || fail "imgedit set left a bad CRC"
-	restart --wait bad.img </dev/null >/dev/null 2>err
-	_st=$?
-	[ "$_st" -ne 0 ] || fail "restart of an image whose SHARES record names $_what succeeded"
-	expect_err EBADMSG err >/dev/null
-	for _p in $P $X $Y; do
-		wait_for 5 proc_gone "$_p" || fail "process $_p runs after a refused restore ($_what)"
-	done
-}
-bad "process 1 (not in the tree)" $((f1 + 16)) 1
-bad "the process itself" $((f1 + 16)) "$X" $((f2 + 16)) "$Y"
-bad "a later process" $((f1 + 20)) "$Y"
-bad "nothing" $((f2 + 16)) 0 $((f2 + 20)) 0
+bad_shares "process 1 (not in the tree)" $((f1 + 16)) 1
+bad_shares "the process itself" $((f1 + 16)) "$X" $((f2 + 16)) "$Y"
+bad_shares "a later process" $((f1 + 20)) "$Y"
+bad_shares "nothing" $((f2 + 16)) 0 $((f2 + 20)) 0
 
 restart --wait good.img </dev/null >/dev/null 2>restart.err &
 R=$!

@@ -355,3 +355,35 @@ fdkinds_twice() {
 	[ "$_st" -eq 0 ] || fail "restored fdkinds $_mode exited with $_st: $(cat p.err)"
 	grep -q "all checks passed" p.out || fail "fdkinds $_mode did not report success"
 }
+
+# ---- SHARES records (cases 03, 69) -----------------------------------------
+
+# shares_offsets IMG: the offsets of IMG's two SHARES records in
+# shares.off, one per line (imgedit's walk in walk.out); fails unless
+# there are exactly two.
+shares_offsets() {
+	imgedit walk "$1" >walk.out 2>&1 || fail "imgedit walk failed"
+	awk '$2 == "SHARES" { print $1 }' walk.out >shares.off
+	[ "$(wc -l <shares.off)" -eq 2 ] || fail "not 2 SHARES records: $(cat walk.out)"
+}
+
+# bad_shares WHAT OFFSET VALUE...: good.img with each 4 bytes at OFFSET
+# set to VALUE (checksum made right again) must be refused (EBADMSG) with
+# none of $SHARES_PIDS left running.
+bad_shares() {
+	_what=$1
+	shift
+	cp good.img bad.img
+	while [ $# -ge 2 ]; do
+		imgedit set bad.img "$1" 4 "$2" || fail "imgedit set $1"
+		shift 2
+	done
+	imgedit check bad.img >/dev/null || fail "imgedit set left a bad CRC"
+	restart --wait bad.img </dev/null >/dev/null 2>err
+	_st=$?
+	[ "$_st" -ne 0 ] || fail "restart of an image whose SHARES record names $_what succeeded"
+	expect_err EBADMSG err >/dev/null
+	for _p in $SHARES_PIDS; do
+		wait_for 5 proc_gone "$_p" || fail "process $_p runs after a refused restore ($_what)"
+	done
+}
