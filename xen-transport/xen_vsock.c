@@ -39,7 +39,15 @@
  * be torn down meanwhile), instead of waking the work for every packet; the
  * work writes it under tx_lock too.
  *
- * Lock order: xvt_peers.xa_lock -> peer->tx_lock -> peer->txq.lock.
+ * Events: a side notifies only a consumer that said it waits (cons_wait),
+ * once per wait; a CREDIT_UPDATE only one whose sender waits for credit
+ * (credit_wait, lazy_credit). A batch (one sendmsg of several records, or
+ * what one receive run makes the socket layer send) owes its event until
+ * its end (tx_batch; batch_task, owe). A receive run drains the ring and
+ * delivers the records together.
+ *
+ * Lock order: xvt_peers.xa_lock -> peer->tx_lock -> peer->txq.lock;
+ * xvt_reset_lock -> vsock_table_lock (vsock_for_each_connected_socket).
  */
 
 #include <linux/module.h>
@@ -98,6 +106,18 @@ MODULE_PARM_DESC(rx_budget, "records received per work run before yielding (a ru
 static bool tx_batch = true;
 module_param(tx_batch, bool, 0644);
 MODULE_PARM_DESC(tx_batch, "one event per batch of records from one sendmsg or one receive run (default 1)");
+
+/*
+ * A socket's receive buffer (buf_alloc: the credit its peer's sender gets)
+ * is af_vsock's default, 256 KiB, unless the program set it. A sender gets
+ * at most that much ahead of the reader per round trip of credit, so it
+ * bounds the records per wakeup. sock_buf_kb raises the default for our
+ * sockets (not what a program set, unless it set exactly the defaults).
+ */
+#define XVT_DEF_BUF	(256 * 1024)	/* af_vsock's VSOCK_DEFAULT_BUFFER_SIZE */
+static unsigned int sock_buf_kb = 256;
+module_param(sock_buf_kb, uint, 0644);
+MODULE_PARM_DESC(sock_buf_kb, "default receive buffer of xen_vsock sockets, KiB (256..16384, default 256: af_vsock's)");
 
 /*
  * Only a sender out of credit needs a CREDIT_UPDATE at once: the others go
@@ -1417,6 +1437,18 @@ static s64 xvt_stream_has_space(struct vsock_sock *vsk)
 	return space;
 }
 
+static int xvt_socket_init(struct vsock_sock *vsk, struct vsock_sock *psk)
+{
+	u64 buf = (u64)clamp(READ_ONCE(sock_buf_kb), 256U, 16384U) * 1024;
+
+	/* Still af_vsock's defaults (a child has its listener's). */
+	if (vsk->buffer_size == XVT_DEF_BUF && vsk->buffer_max_size == XVT_DEF_BUF) {
+		vsk->buffer_size = buf;
+		vsk->buffer_max_size = buf;
+	}
+	return virtio_transport_do_socket_init(vsk, psk);
+}
+
 static int xvt_cancel_pkt(struct vsock_sock *vsk)
 {
 	struct xvt_peer *p;
@@ -1495,7 +1527,7 @@ static struct virtio_transport xvt_transport = {
 
 		.get_local_cid            = xvt_get_local_cid,
 
-		.init                     = virtio_transport_do_socket_init,
+		.init                     = xvt_socket_init,
 		.destruct                 = virtio_transport_destruct,
 		.release                  = virtio_transport_release,
 		.connect                  = virtio_transport_connect,

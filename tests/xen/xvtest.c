@@ -37,6 +37,9 @@
  *   xvtest seqpacket NAME CID PORT SOCK_SEQPACKET to the server's PORT + 1:
  *                                   message boundaries kept, MSG_EOR carried,
  *                                   MSG_TRUNC, EMSGSIZE over the peer's buffer
+ *   xvtest bufsize NAME CID PORT KB  xen_vsock's sock_buf_kb is KB: the
+ *                                   default buffer of our sockets, not
+ *                                   one the program set
  *   xvtest hostile NAME CID PORT M  the peer corrupts its ring (xen_vsock
  *                                   test_corrupt=M): our sockets to it get
  *                                   ECONNRESET, a new connection works
@@ -807,6 +810,38 @@ static int do_survive(unsigned int cid, unsigned int port, const char *on,
 }
 
 /* Local CID (the ioctl), and both ends' view of one connection. */
+/*
+ * xen_vsock's sock_buf_kb (KB here): a socket connected with af_vsock's
+ * default buffer gets KB KiB; one whose program set 100000 bytes before
+ * connect keeps it; a later setsockopt still works.
+ */
+static int do_bufsize(unsigned int cid, unsigned int port, unsigned long kb)
+{
+	struct sockaddr_vm a = { .svm_family = AF_VSOCK, .svm_cid = cid, .svm_port = port };
+	unsigned long long v1 = 0, v2 = 0, v3 = 0, set = 100000, later = 200000;
+	socklen_t l = sizeof(v1);
+	int fd = vconnect(cid, port), fd2;
+
+	if (fd < 0)
+		return result(0, "connect: %s", strerror(errno)), 1;
+	if (getsockopt(fd, AF_VSOCK, SO_VM_SOCKETS_BUFFER_SIZE, &v1, &l))
+		return result(0, "getsockopt: %s", strerror(errno)), 1;
+	fd2 = socket(AF_VSOCK, SOCK_STREAM, 0);
+	if (fd2 < 0 || setsockopt(fd2, AF_VSOCK, SO_VM_SOCKETS_BUFFER_SIZE, &set, sizeof(set)) ||
+	    connect(fd2, (struct sockaddr *)&a, sizeof(a)) ||
+	    getsockopt(fd2, AF_VSOCK, SO_VM_SOCKETS_BUFFER_SIZE, &v2, &l) ||
+	    setsockopt(fd, AF_VSOCK, SO_VM_SOCKETS_BUFFER_SIZE, &later, sizeof(later)) ||
+	    getsockopt(fd, AF_VSOCK, SO_VM_SOCKETS_BUFFER_SIZE, &v3, &l))
+		return result(0, "second socket: %s", strerror(errno)), 1;
+	close(fd);
+	close(fd2);
+	if (v1 != kb * 1024 || v2 != set || v3 != later)
+		return result(0, "buffer %llu (expected %lu), set before connect %llu (expected %llu), set after %llu (expected %llu)",
+			      v1, kb * 1024, v2, set, v3, later), 1;
+	return result(1, "default buffer %llu, set before connect kept %llu, set after %llu",
+		      v1, v2, v3), 0;
+}
+
 static int do_cid(unsigned int cid, unsigned int port, unsigned int me)
 {
 	struct sockaddr_vm la = { 0 }, pa = { 0 };
@@ -1503,6 +1538,8 @@ int main(int argc, char **argv)
 		return do_death(cid, port, argc >= 6 ? argv[5] : NULL);
 	if (!strcmp(argv[1], "survive") && argc >= 8)
 		return do_survive(cid, port, argv[5], argv[6], strtoull(argv[7], NULL, 0));
+	if (!strcmp(argv[1], "bufsize") && argc >= 6)
+		return do_bufsize(cid, port, strtoul(argv[5], NULL, 0));
 	if (!strcmp(argv[1], "cid") && argc >= 6)
 		return do_cid(cid, port, atoi(argv[5]));
 	if (!strcmp(argv[1], "nonblock"))
