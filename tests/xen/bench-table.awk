@@ -5,7 +5,8 @@
 # ratios per round at the two sizes of the aims, vsock against vsock-off,
 # and the verdict on each aim: MET or MISSED, or NOT JUDGEABLE when TCP's
 # own figures are not consistent (TCP is the yardstick: if it collapsed or
-# hit retransmission timeouts in this run, a ratio against it means nothing).
+# hit retransmission timeouts in this run, a ratio against it means nothing),
+# or a figure is 0 (the guest's clock stood still under the host's load).
 # -v maxspread (default 2): largest max/min over the rounds for a judgeable
 # TCP figure.
 function ratio(a, b) { return (b > 0) ? sprintf("%.2f", a / b) : "n/a" }
@@ -28,6 +29,7 @@ function spread(s, n, i, v, lo, hi) {
 	}
 	return (lo > 0) ? hi / lo : 999
 }
+function fsp(x) { return (x >= 999) ? "inf" : sprintf("%.2f", x) }
 function add(arr, key, val) { arr[key] = (key in arr) ? arr[key] " " val : val }
 BEGIN { if (maxspread == "") maxspread = 2 }
 NF >= 6 {
@@ -37,6 +39,8 @@ NF >= 6 {
 	add(T, k, $4); add(R, k, $5)
 	tr[sz, $3, $2] = $4; rr[sz, $3, $2] = $5
 	if ($3 == "tcp" && $6 > 0) to[sz] += $6
+	if ($4 <= 0) zt[sz, $3]++	# a guest clock that stood still
+	if ($5 <= 0) zr[sz, $3]++
 	if ($3 == "tcp") havetcp = 1
 }
 END {
@@ -60,22 +64,28 @@ END {
 	for (i = 1; i <= nsz; i++) {
 		sz = order[i]
 		st[sz] = spread(T[sz, "tcp"]); sr[sz] = spread(R[sz, "tcp"])
-		printf "%8s %12.2f %12s %12.2f %12s %9s\n", sz, spread(T[sz, "vsock"]),
-			havetcp ? sprintf("%.2f", st[sz]) : "n/a", spread(R[sz, "vsock"]),
-			havetcp ? sprintf("%.2f", sr[sz]) : "n/a", havetcp ? to[sz] + 0 : "n/a"
+		printf "%8s %12s %12s %12s %12s %9s\n", sz, fsp(spread(T[sz, "vsock"])),
+			havetcp ? fsp(st[sz]) : "n/a", fsp(spread(R[sz, "vsock"])),
+			havetcp ? fsp(sr[sz]) : "n/a", havetcp ? to[sz] + 0 : "n/a"
 	}
 	if (havetcp) {
 		printf "\nPer round (vsock/TCP of the same round):\n"
 		line = "  64 KiB tput_x:"; met64 = 0
 		for (r = 1; r <= rounds; r++) {
-			x = (tr[65536, "tcp", r] > 0) ? tr[65536, "vsock", r] / tr[65536, "tcp", r] : 0
-			line = line sprintf(" %.2f", x); if (x >= 5) met64++
+			if (tr[65536, "tcp", r] > 0) {
+				x = tr[65536, "vsock", r] / tr[65536, "tcp", r]
+				line = line sprintf(" %.2f", x); if (x >= 5) met64++
+			} else
+				line = line " n/a"
 		}
 		print line
 		line = "  1 B rtt_x:   "; met1 = 0
 		for (r = 1; r <= rounds; r++) {
-			x = (rr[1, "tcp", r] > 0) ? rr[1, "vsock", r] / rr[1, "tcp", r] : 99
-			line = line sprintf(" %.2f", x); if (x <= 0.30) met1++
+			if (rr[1, "tcp", r] > 0 && rr[1, "vsock", r] > 0) {
+				x = rr[1, "vsock", r] / rr[1, "tcp", r]
+				line = line sprintf(" %.2f", x); if (x <= 0.30) met1++
+			} else
+				line = line " n/a"
 		}
 		print line
 	}
@@ -95,10 +105,12 @@ END {
 		exit
 	}
 	why = ""
-	if (st[65536] > maxspread)
-		why = why sprintf("; TCP's 64 KiB throughput varies %.1fx between rounds", st[65536])
+	if (st[65536] > maxspread && st[65536] < 999)
+		why = why "; TCP's 64 KiB throughput varies " fsp(st[65536]) "x between rounds"
 	if (to[65536] > 0)
 		why = why sprintf("; TCP had %d retransmission timeouts at 64 KiB", to[65536])
+	if (zt[65536, "tcp"] || zt[65536, "vsock"])
+		why = why "; a throughput of 0 at 64 KiB in a round (the guest clock stood still)"
 	if (4096 in seen && tt[65536] < tt[4096] / 2)
 		why = why sprintf("; TCP collapsed: %.3g MiB/s at 64 KiB against %.3g at 4 KiB", tt[65536], tt[4096])
 	x = (tt[65536] > 0) ? vt[65536] / tt[65536] : 0
@@ -108,10 +120,12 @@ END {
 		printf "Aim: throughput at 64 KiB >= 5x TCP: %.2fx, %s (%d of %d rounds >= 5x)\n", x,
 			(x >= 5) ? "MET" : "MISSED", met64, rounds
 	why = ""
-	if (sr[1] > maxspread)
-		why = why sprintf("; TCP's 1 B round trip varies %.1fx between rounds", sr[1])
+	if (sr[1] > maxspread && sr[1] < 999)
+		why = why "; TCP's 1 B round trip varies " fsp(sr[1]) "x between rounds"
 	if (to[1] > 0)
 		why = why sprintf("; TCP had %d retransmission timeouts at 1 B", to[1])
+	if (zr[1, "tcp"] || zr[1, "vsock"])
+		why = why "; a round trip of 0 at 1 B in a round (the guest clock stood still)"
 	x = (trr[1] > 0) ? vr[1] / trr[1] : 99
 	if (why != "")
 		printf "Aim: latency at 1 B <= 30%% of TCP: %.0f%%, NOT JUDGEABLE (%s)\n", x * 100, substr(why, 3)

@@ -19,13 +19,16 @@ mode=${XVT_MODE:-test}	# test, bench (make bench-xen) or demo (make demo)
 # commas, so they are doubled there (QEMU's escape)
 migopts=$(tr ' ' ',' <<<"${XVT_MIGOPTS:-}")
 migopts=${migopts//,/,,}
+# make bench-xen: xen_vsock parameters for both domUs (XVT_MODPARAMS="a=1 b=2")
+modparams=$(tr ' ' ',' <<<"${XVT_MODPARAMS:-}")
+modparams=${modparams//,/,,}
 
 start=$(date +%s)
 qemu=(qemu-system-x86_64 -accel "$accel" -cpu qemu64,+rdrand -m 1280 -smp 2
 	-nographic -no-reboot -nodefaults -serial stdio -monitor none
 	-kernel "$out/hv/xen.elf"
 	-append "console=com1 dom0_mem=512M,max:512M dom0_max_vcpus=1 bootscrub=0 noreboot"
-	-initrd "build/kernel/vmlinuz console=hvc0 panic=-1 XVT_TIMEOUT=$timeout_s XVT_BIG_MB=$big XVT_MODE=$mode XVT_ROUNDS=${XVT_ROUNDS:-3} XVT_MIGOPTS=$migopts,$out/dom0.img")
+	-initrd "build/kernel/vmlinuz console=hvc0 panic=-1 XVT_TIMEOUT=$timeout_s XVT_BIG_MB=$big XVT_MODE=$mode XVT_ROUNDS=${XVT_ROUNDS:-3} XVT_MODPARAMS=$modparams XVT_MIGOPTS=$migopts,$out/dom0.img")
 if [[ $mode == demo ]]; then
 	# The story as it happens: each domU's "XVT DEMO" lines, with the time.
 	timeout $((timeout_s + 120)) "${qemu[@]}" </dev/null 2>&1 | tee "$log" |
@@ -52,7 +55,11 @@ if [[ $mode == bench ]]; then
 	# the host's load during the run, for the table (other engineers' guests)
 	load0=$(cut -d" " -f1-3 /proc/loadavg)
 	: >"$out/load.txt"
-	while sleep 5; do cut -d" " -f1 /proc/loadavg >>"$out/load.txt"; done &
+	# (it also ends by itself with this script)
+	me=$$
+	while sleep 5 && kill -0 "$me" 2>/dev/null; do
+		cut -d" " -f1 /proc/loadavg >>"$out/load.txt"
+	done &
 	loadmon=$!
 fi
 if [[ ${V:-0} == 1 ]]; then
@@ -75,6 +82,7 @@ if [[ $mode == bench ]]; then
 		echo "PV domUs (Xen 4.17, QEMU $accel), $(date -u '+%F %H:%M') UTC. Same run, same program"
 		echo "(xvtest bench). For each size, ${nr:-?} rounds of vsock, TCP and vsock-off"
 		echo "(lazy_credit=0 tx_batch=0), the order rotating from round to round."
+		echo "xen_vsock in A: $(sed -n 's/^A| XVT BENCH-PARAMS //p' "$log" | head -1)"
 		echo "Guest clocks under emulation: only the ratios of one run mean anything."
 		echo "Throughput: 1 s of back-to-back writes, counted when the peer read them all."
 		echo "Latency: median round trip of an echo of the message size (TCP_NODELAY)."
