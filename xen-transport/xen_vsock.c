@@ -191,6 +191,7 @@ struct xvt_peer {
 	 */
 	struct task_struct *batch_task;
 	struct sock *batch_sk;
+	unsigned long batch_since;	/* jiffies */
 	u8 owe;
 	/*
 	 * Protected by tx_lock. A socket to this peer found no credit and
@@ -1212,6 +1213,15 @@ static int xvt_peer_step(struct xvt_peer *p, bool *more)
 		 * end, unless a sender's batch holds the slot.
 		 */
 		spin_lock_bh(&p->tx_lock);
+		/*
+		 * A sendmsg that failed between two records leaves its batch
+		 * open; after a heartbeat, take the slot back (what it owes
+		 * is sent below anyway).
+		 */
+		if (p->batch_task && p->batch_sk &&
+		    time_after(jiffies, p->batch_since +
+			       msecs_to_jiffies(heartbeat_ms)))
+			p->batch_task = NULL;
 		if (!p->batch_task && READ_ONCE(tx_batch)) {
 			p->batch_task = current;
 			p->batch_sk = NULL;
@@ -1382,6 +1392,7 @@ static void xvt_batch(struct vsock_sock *vsk, bool begin)
 			if (!p->batch_task && READ_ONCE(tx_batch)) {
 				p->batch_task = current;
 				p->batch_sk = sk;
+				p->batch_since = jiffies;
 			}
 		} else if (p->batch_task == current && p->batch_sk == sk) {
 			p->batch_task = NULL;
