@@ -39,7 +39,15 @@
  * be torn down meanwhile), instead of waking the work for every packet; the
  * work writes it under tx_lock too.
  *
- * Lock order: xvt_peers.xa_lock -> peer->tx_lock -> peer->txq.lock.
+ * Events: a side notifies only a consumer that said it waits (cons_wait),
+ * once per wait; a CREDIT_UPDATE only one whose sender waits for credit
+ * (credit_wait, lazy_credit). A batch (one sendmsg of several records, or
+ * what one receive run makes the socket layer send) owes its event until
+ * its end (tx_batch; batch_task, owe). A receive run drains the ring and
+ * delivers the records together.
+ *
+ * Lock order: xvt_peers.xa_lock -> peer->tx_lock -> peer->txq.lock;
+ * xvt_reset_lock -> vsock_table_lock (vsock_for_each_connected_socket).
  */
 
 #include <linux/module.h>
@@ -85,17 +93,39 @@ static unsigned int heartbeat_ms = 1000;
 module_param(heartbeat_ms, uint, 0444);
 MODULE_PARM_DESC(heartbeat_ms, "interval of the peer liveness check");
 
-static unsigned int rx_budget = 64;
+static unsigned int rx_budget = 4096;
 module_param(rx_budget, uint, 0444);
-MODULE_PARM_DESC(rx_budget, "records received per work run before yielding");
+MODULE_PARM_DESC(rx_budget, "records received per work run before yielding (a run also stops after one ring's worth of bytes)");
 
 /*
- * Off by default: in make bench-xen (QEMU TCG, loaded host) it measured
- * slower for small messages than eager updates, for reasons not understood.
+ * Sender batching: the records of one sendmsg (a write larger than one
+ * record), and the replies sent while the work delivers a batch of
+ * received records, go out with one event at the end instead of one per
+ * record.
  */
-static bool lazy_credit;
+static bool tx_batch = true;
+module_param(tx_batch, bool, 0644);
+MODULE_PARM_DESC(tx_batch, "one event per batch of records from one sendmsg or one receive run (default 1)");
+
+/*
+ * A socket's receive buffer (buf_alloc: the credit its peer's sender gets)
+ * is af_vsock's default, 256 KiB, unless the program set it. A sender gets
+ * at most that much ahead of the reader per round trip of credit, so it
+ * bounds the records per wakeup. sock_buf_kb raises the default for our
+ * sockets (not what a program set, unless it set exactly the defaults).
+ */
+#define XVT_DEF_BUF	(256 * 1024)	/* af_vsock's VSOCK_DEFAULT_BUFFER_SIZE */
+static unsigned int sock_buf_kb = 256;
+module_param(sock_buf_kb, uint, 0644);
+MODULE_PARM_DESC(sock_buf_kb, "default receive buffer of xen_vsock sockets, KiB (256..16384, default 256: af_vsock's)");
+
+/*
+ * Only a sender out of credit needs a CREDIT_UPDATE at once: the others go
+ * into the ring without an event (see xvt_lazy, xvt_want_credit).
+ */
+static bool lazy_credit = true;
 module_param(lazy_credit, bool, 0644);
-MODULE_PARM_DESC(lazy_credit, "send CREDIT_UPDATEs without an event unless the peer waits for credit (default 0)");
+MODULE_PARM_DESC(lazy_credit, "send CREDIT_UPDATEs without an event unless the peer waits for credit (default 1)");
 
 /*
  * Test only (tests/xen, the hostile-peer tests): make this domain act as a
@@ -153,6 +183,22 @@ struct xvt_peer {
 	 */
 	spinlock_t tx_lock;
 	bool tx_ready;
+	/*
+	 * Protected by tx_lock. A batch in progress: records that
+	 * batch_task writes (for batch_sk only, unless NULL: the work's
+	 * replies) leave their event to the batch's end; owe says what kind
+	 * of event is owed (XVT_OWE_*). Never dereferenced, only compared.
+	 */
+	struct task_struct *batch_task;
+	struct sock *batch_sk;
+	unsigned long batch_since;	/* jiffies */
+	u8 owe;
+	/*
+	 * Protected by tx_lock. A socket to this peer found no credit and
+	 * set credit_wait in the receive ring; the work re-arms credit_wait
+	 * while any still has none (xvt_credit_rearm).
+	 */
+	bool credit_waiting;
 
 	/* Only touched by work, or by teardown once work is cancelled. */
 	enum xvt_state state;
@@ -214,12 +260,16 @@ enum {
 	XVT_S_CREDIT_LAZY,	/* CREDIT_UPDATE batches left without an event */
 	XVT_S_CREDIT_WAIT,	/* a sender found no credit: credit_wait set */
 	XVT_S_CREDIT_KICK,	/* ... and records were waiting: work queued */
+	XVT_S_TX_DEFER,		/* records written with the event left to the batch's end */
+	XVT_S_CREDIT_COAL,	/* received CREDIT_UPDATEs superseded in the same run */
+	XVT_S_RX_RUNS,		/* receive runs that found records */
 	XVT_S_NR
 };
 static const char * const xvt_stat_names[XVT_S_NR] = {
 	"tx_pkts", "tx_bytes", "rx_pkts", "rx_bytes", "notify", "irqs",
 	"work_runs", "tx_ring_full", "rx_ring_empty", "credit_dropped",
-	"credit_lazy", "credit_wait", "credit_kick",
+	"credit_lazy", "credit_wait", "credit_kick", "tx_deferred",
+	"credit_coalesced", "rx_runs",
 };
 static atomic_long_t xvt_stats[XVT_S_NR];
 static struct dentry *xvt_debugfs;
@@ -646,23 +696,75 @@ static void xvt_deliver(struct xvt_peer *p, struct sk_buff *skb)
 	virtio_transport_recv_pkt(&xvt_transport, skb);
 }
 
-/* Returns < 0 if the peer broke the protocol; *more if work is left. */
+/* Do A and B belong to the same connection? */
+static bool xvt_same_conn(const struct virtio_vsock_hdr *a,
+			  const struct virtio_vsock_hdr *b)
+{
+	return a->src_port == b->src_port && a->dst_port == b->dst_port &&
+	       a->type == b->type && a->src_cid == b->src_cid &&
+	       a->dst_cid == b->dst_cid;
+}
+
+#define XVT_COAL_KEYS	16
+
+/*
+ * Deliver one run's records in order, except a CREDIT_UPDATE followed in
+ * the same run by a record of the same connection: every header carries
+ * buf_alloc and fwd_cnt, and the common code updates the credit (and wakes
+ * the writer) from every packet, so the later one supersedes it. Looked up
+ * among the last XVT_COAL_KEYS connections seen, walking backwards.
+ */
+static void xvt_rx_deliver(struct xvt_peer *p, struct sk_buff_head *batch)
+{
+	const struct virtio_vsock_hdr *keys[XVT_COAL_KEYS], *h;
+	unsigned int nk = 0, i;
+	struct sk_buff *skb, *tmp;
+
+	skb_queue_reverse_walk_safe(batch, skb, tmp) {
+		h = virtio_vsock_hdr(skb);
+		for (i = 0; i < min_t(unsigned int, nk, XVT_COAL_KEYS); i++)
+			if (xvt_same_conn(keys[i], h))
+				break;
+		if (i < min_t(unsigned int, nk, XVT_COAL_KEYS)) {
+			if (le16_to_cpu(h->op) == VIRTIO_VSOCK_OP_CREDIT_UPDATE) {
+				__skb_unlink(skb, batch);
+				consume_skb(skb);
+				xvt_stat_add(XVT_S_CREDIT_COAL, 1);
+			}
+			continue;
+		}
+		keys[nk++ % XVT_COAL_KEYS] = h;
+	}
+	while ((skb = __skb_dequeue(batch)))
+		xvt_deliver(p, skb);
+}
+
+/*
+ * Drain the receive ring: everything the producer has published, up to
+ * rx_budget records or one ring's worth of bytes per run (then *more).
+ * The records are copied out and the space given back first, then they
+ * are delivered together. Returns < 0 if the peer broke the protocol.
+ */
 static int xvt_rx(struct xvt_peer *p, bool *more)
 {
 	struct xvt_ring *r = &p->rx;
 	struct virtio_vsock_hdr hdr;
+	struct sk_buff_head batch;
 	unsigned int done = 0;
-	bool moved = false;
 	struct sk_buff *skb;
-	u32 prod, avail, len, need;
+	u32 prod, avail, len, need, taken = 0;
+	int err = 0;
 
+	__skb_queue_head_init(&batch);
 	WRITE_ONCE(r->ctrl->cons_wait, 0);
 	for (;;) {
 		prod = READ_ONCE(r->ctrl->prod);
 		virt_rmb();	/* the index, then the data it covers */
 		avail = prod - r->idx;
-		if (avail > r->size)
-			return -EPROTO;
+		if (avail > r->size) {
+			err = -EPROTO;
+			break;
+		}
 		if (!avail) {
 			WRITE_ONCE(r->ctrl->cons_wait, 1);
 			virt_mb();	/* flag, then index re-check */
@@ -673,19 +775,21 @@ static int xvt_rx(struct xvt_peer *p, bool *more)
 			WRITE_ONCE(r->ctrl->cons_wait, 0);
 			continue;
 		}
-		if (done++ == rx_budget) {
+		if (done++ == rx_budget || taken >= r->size) {
 			*more = true;
 			break;
 		}
-		if (avail < XVT_HDR_LEN)
-			return -EPROTO;
+		if (avail < XVT_HDR_LEN) {
+			err = -EPROTO;
+			break;
+		}
 		xvt_ring_get(r, r->idx, &hdr, XVT_HDR_LEN);
 		len = le32_to_cpu(hdr.len);
-		if (len > XVT_MAX_PAYLOAD)
-			return -EPROTO;
 		need = ALIGN(XVT_HDR_LEN + len, XVT_REC_ALIGN);
-		if (need > avail)
-			return -EPROTO;
+		if (len > XVT_MAX_PAYLOAD || need > avail) {
+			err = -EPROTO;
+			break;
+		}
 		skb = virtio_vsock_alloc_skb(VIRTIO_VSOCK_SKB_HEADROOM + len,
 					     GFP_KERNEL);
 		if (!skb) {
@@ -697,18 +801,24 @@ static int xvt_rx(struct xvt_peer *p, bool *more)
 		WRITE_ONCE(r->idx, r->idx + need);	/* xvt_want_credit reads it */
 		virt_mb();	/* the data is read before the space is given back */
 		WRITE_ONCE(r->ctrl->cons, r->idx);
-		moved = true;
+		taken += need;
 		xvt_stat_add(XVT_S_RX_PKTS, 1);
 		xvt_stat_add(XVT_S_RX_BYTES, len);
-		xvt_deliver(p, skb);
+		__skb_queue_tail(&batch, skb);
 	}
-	if (moved) {
+	if (err) {
+		__skb_queue_purge(&batch);
+		return err;
+	}
+	if (taken) {
+		xvt_stat_add(XVT_S_RX_RUNS, 1);
 		virt_mb();	/* cons is visible before we test prod_wait */
 		if (READ_ONCE(r->ctrl->prod_wait)) {
 			WRITE_ONCE(r->ctrl->prod_wait, 0);
 			xvt_notify(p);
 		}
 	}
+	xvt_rx_deliver(p, &batch);
 	return 0;
 }
 
@@ -741,9 +851,7 @@ static bool xvt_credit_redundant(struct xvt_peer *p, struct sk_buff *skb)
 	spin_lock_bh(&p->txq.lock);
 	skb_queue_walk(&p->txq, it) {
 		n = virtio_vsock_hdr(it);
-		if (n->src_port == h->src_port && n->dst_port == h->dst_port &&
-		    n->type == h->type && n->src_cid == h->src_cid &&
-		    n->dst_cid == h->dst_cid) {
+		if (xvt_same_conn(n, h)) {
 			found = true;
 			break;
 		}
@@ -796,11 +904,22 @@ static void xvt_tx_kick(struct xvt_peer *p, bool eager)
 	xvt_notify(p);
 }
 
-static int xvt_tx(struct xvt_peer *p)
+#define XVT_OWE_LAZY	1	/* records were written, only lazy ones */
+#define XVT_OWE_EAGER	2	/* ... at least one that needs the event */
+
+/*
+ * Write the queued packets into the transmit ring; tx_lock held. Then
+ * notify the consumer if it waits (xvt_tx_kick), unless DEFER: the event
+ * is owed (p->owe) and left to the end of the batch (the next xvt_tx
+ * without DEFER). A full ring notifies at once: the consumer must drain it.
+ */
+static int xvt_tx(struct xvt_peer *p, bool defer)
 {
 	struct xvt_ring *r = &p->tx;
-	bool sent = false, eager = false;
+	unsigned int n = 0;
+	bool full = false;
 	struct sk_buff *skb;
+	u8 owe = 0;
 	s64 room;
 	u32 need;
 
@@ -818,7 +937,7 @@ static int xvt_tx(struct xvt_peer *p)
 		if (room < need) {
 			/* the consumer may sleep on records sent lazily */
 			xvt_stat_add(XVT_S_TX_FULL, 1);
-			eager = true;
+			full = true;
 			break;
 		}
 		WRITE_ONCE(r->ctrl->prod_wait, 0);
@@ -835,13 +954,27 @@ static int xvt_tx(struct xvt_peer *p)
 		WRITE_ONCE(r->ctrl->prod, r->idx);
 		xvt_stat_add(XVT_S_TX_PKTS, 1);
 		xvt_stat_add(XVT_S_TX_BYTES, skb->len);
-		eager |= !xvt_lazy(skb);
+		owe |= xvt_lazy(skb) ? XVT_OWE_LAZY : XVT_OWE_EAGER;
 		consume_skb(skb);
-		sent = true;
+		n++;
 	}
-	if (sent || eager)
-		xvt_tx_kick(p, eager);
+	p->owe |= owe;
+	if (full)
+		p->owe |= XVT_OWE_EAGER;
+	if (p->owe && (!defer || full)) {
+		xvt_tx_kick(p, p->owe & XVT_OWE_EAGER);
+		p->owe = 0;
+	} else if (n) {
+		xvt_stat_add(XVT_S_TX_DEFER, n);
+	}
 	return 0;
+}
+
+/* Is a packet of SK, sent by the current task, part of a batch? */
+static bool xvt_batched(struct xvt_peer *p, struct sock *sk)
+{
+	lockdep_assert_held(&p->tx_lock);
+	return p->batch_task == current && (!p->batch_sk || p->batch_sk == sk);
 }
 
 /* test_corrupt: break our own transmit ring the way a hostile peer would. */
@@ -982,6 +1115,49 @@ static void xvt_peer_kill(struct xvt_peer *p, int why)
 	xvt_peer_unlink(p, true);
 }
 
+static bool xvt_scan_found;		/* Protected by xvt_reset_lock */
+
+static void xvt_scan_sock(struct sock *sk)
+{
+	struct vsock_sock *vsk = vsock_sk(sk);
+
+	/* Under vsock_table_lock; the connected table holds a reference. */
+	if (vsk->remote_addr.svm_cid == xvt_reset_cid &&
+	    sk->sk_state == TCP_ESTABLISHED && vsk->trans &&
+	    virtio_transport_stream_has_space(vsk) <= 0)
+		xvt_scan_found = true;
+}
+
+/*
+ * The peer clears credit_wait when it sends an event for a CREDIT_UPDATE,
+ * but credit_wait is per channel: another socket of ours may still wait for
+ * its own update, and its sender will not ask again until woken. So after
+ * a run, while a socket to this peer has no credit, set credit_wait again
+ * (and read what came meanwhile), the same handshake as xvt_want_credit.
+ */
+static void xvt_credit_rearm(struct xvt_peer *p, bool *more)
+{
+	struct xvt_ring *r = &p->rx;
+	bool found;
+
+	mutex_lock(&xvt_reset_lock);
+	xvt_reset_cid = p->cid;
+	xvt_scan_found = false;
+	vsock_for_each_connected_socket(&xvt_transport.transport,
+					xvt_scan_sock);
+	found = xvt_scan_found;
+	mutex_unlock(&xvt_reset_lock);
+	if (!found)
+		return;
+	spin_lock_bh(&p->tx_lock);
+	p->credit_waiting = true;
+	WRITE_ONCE(r->ctrl->credit_wait, 1);
+	spin_unlock_bh(&p->tx_lock);
+	virt_mb();	/* flag, then index re-check */
+	if (READ_ONCE(r->ctrl->prod) != r->idx)
+		*more = true;
+}
+
 static void xvt_peer_eoi(struct xvt_peer *p)
 {
 	if (test_and_clear_bit(XVT_F_EOI, &p->flags))
@@ -990,6 +1166,7 @@ static void xvt_peer_eoi(struct xvt_peer *p)
 
 static int xvt_peer_step(struct xvt_peer *p, bool *more)
 {
+	bool mine = false, rearm;
 	int err;
 
 	switch (p->state) {
@@ -1030,12 +1207,38 @@ static int xvt_peer_step(struct xvt_peer *p, bool *more)
 		}
 		if (unlikely(p->corrupted))
 			return 0;	/* wait for the peer to hang up */
-		err = xvt_rx(p, more);
-		if (!err) {
-			spin_lock_bh(&p->tx_lock);
-			err = xvt_tx(p);
-			spin_unlock_bh(&p->tx_lock);
+		/*
+		 * What delivering the records makes the socket layer send
+		 * (replies, CREDIT_UPDATEs) goes out with one event at the
+		 * end, unless a sender's batch holds the slot.
+		 */
+		spin_lock_bh(&p->tx_lock);
+		/*
+		 * A sendmsg that failed between two records leaves its batch
+		 * open; after a heartbeat, take the slot back (what it owes
+		 * is sent below anyway).
+		 */
+		if (p->batch_task && p->batch_sk &&
+		    time_after(jiffies, p->batch_since +
+			       msecs_to_jiffies(heartbeat_ms)))
+			p->batch_task = NULL;
+		if (!p->batch_task && READ_ONCE(tx_batch)) {
+			p->batch_task = current;
+			p->batch_sk = NULL;
+			mine = true;
 		}
+		spin_unlock_bh(&p->tx_lock);
+		err = xvt_rx(p, more);
+		spin_lock_bh(&p->tx_lock);
+		if (mine && p->batch_task == current)
+			p->batch_task = NULL;
+		if (!err)	/* also sends what any batch still owes */
+			err = xvt_tx(p, false);
+		rearm = !err && p->credit_waiting;
+		p->credit_waiting = false;
+		spin_unlock_bh(&p->tx_lock);
+		if (rearm)
+			xvt_credit_rearm(p, more);
 		return err;
 	}
 	return 0;
@@ -1096,6 +1299,7 @@ static bool xvt_valid_peer(u64 cid)
 static int xvt_send_pkt(struct sk_buff *skb)
 {
 	u64 cid = le64_to_cpu(virtio_vsock_hdr(skb)->dst_cid);
+	struct sock *sk = skb->sk;	/* compared only: SKB may go at once */
 	int len = skb->len;
 	struct xvt_peer *p;
 
@@ -1115,7 +1319,7 @@ static int xvt_send_pkt(struct sk_buff *skb)
 		 * error, or a busy tx_lock, is left to the work.
 		 */
 		if (spin_trylock(&p->tx_lock)) {
-			sent = p->tx_ready && !xvt_tx(p);
+			sent = p->tx_ready && !xvt_tx(p, xvt_batched(p, sk));
 			spin_unlock(&p->tx_lock);
 		}
 		if (!sent)
@@ -1150,6 +1354,7 @@ static void xvt_want_credit(struct vsock_sock *vsk)
 		if (p->tx_ready) {	/* the receive ring is mapped */
 			r = &p->rx;
 			xvt_stat_add(XVT_S_CREDIT_WAIT, 1);
+			p->credit_waiting = true;
 			WRITE_ONCE(r->ctrl->credit_wait, 1);
 			virt_mb();	/* flag, then index re-check */
 			if (READ_ONCE(r->ctrl->prod) != READ_ONCE(r->idx)) {
@@ -1162,13 +1367,97 @@ static void xvt_want_credit(struct vsock_sock *vsk)
 	xa_unlock_bh(&xvt_peers);
 }
 
+/*
+ * Begin (BEGIN) or end a batch of VSK's records by the current task: the
+ * records written meanwhile leave their event to the end. Only one batch
+ * per peer at a time; a sender that does not get the slot notifies per
+ * record as usual. The end writes whatever is queued and sends the event
+ * owed; the work also sends it on every run (at least every heartbeat_ms),
+ * so a batch left open (a sendmsg that failed between two records) delays
+ * an event by at most that.
+ */
+static void xvt_batch(struct vsock_sock *vsk, bool begin)
+{
+	u64 cid = vsk->remote_addr.svm_cid;
+	struct sock *sk = sk_vsock(vsk);
+	struct xvt_peer *p;
+
+	if (!xvt_valid_peer(cid))
+		return;
+	xa_lock_bh(&xvt_peers);
+	p = xa_load(&xvt_peers, cid - 2);
+	if (p) {
+		spin_lock(&p->tx_lock);
+		if (begin) {
+			if (!p->batch_task && READ_ONCE(tx_batch)) {
+				p->batch_task = current;
+				p->batch_sk = sk;
+				p->batch_since = jiffies;
+			}
+		} else if (p->batch_task == current && p->batch_sk == sk) {
+			p->batch_task = NULL;
+			p->batch_sk = NULL;
+			if (p->tx_ready && xvt_tx(p, false))
+				queue_work(xvt_wq, &p->work);
+		}
+		spin_unlock(&p->tx_lock);
+	}
+	xa_unlock_bh(&xvt_peers);
+}
+
+/*
+ * af_vsock's sendmsg calls this once per record with LEN the bytes still
+ * to send; a record carries at most XVT_MAX_PAYLOAD. More than that: more
+ * records follow in this sendmsg, a batch. It ends with the last record,
+ * an error, or (xvt_stream_has_space) when the sender must wait for credit.
+ */
+static ssize_t xvt_stream_enqueue(struct vsock_sock *vsk, struct msghdr *msg,
+				  size_t len)
+{
+	ssize_t written;
+
+	if (len > XVT_MAX_PAYLOAD)
+		xvt_batch(vsk, true);
+	written = virtio_transport_stream_enqueue(vsk, msg, len);
+	if (written <= 0 || written >= len)
+		xvt_batch(vsk, false);
+	return written;
+}
+
+static int xvt_seqpacket_enqueue(struct vsock_sock *vsk, struct msghdr *msg,
+				 size_t len)
+{
+	int written;
+
+	if (len > XVT_MAX_PAYLOAD)
+		xvt_batch(vsk, true);
+	written = virtio_transport_seqpacket_enqueue(vsk, msg, len);
+	if (written <= 0 || written >= len)
+		xvt_batch(vsk, false);
+	return written;
+}
+
 static s64 xvt_stream_has_space(struct vsock_sock *vsk)
 {
 	s64 space = virtio_transport_stream_has_space(vsk);
 
-	if (space <= 0)
+	if (space <= 0) {
+		xvt_batch(vsk, false);	/* about to wait: send the batch */
 		xvt_want_credit(vsk);
+	}
 	return space;
+}
+
+static int xvt_socket_init(struct vsock_sock *vsk, struct vsock_sock *psk)
+{
+	u64 buf = (u64)clamp(READ_ONCE(sock_buf_kb), 256U, 16384U) * 1024;
+
+	/* Still af_vsock's defaults (a child has its listener's). */
+	if (vsk->buffer_size == XVT_DEF_BUF && vsk->buffer_max_size == XVT_DEF_BUF) {
+		vsk->buffer_size = buf;
+		vsk->buffer_max_size = buf;
+	}
+	return virtio_transport_do_socket_init(vsk, psk);
 }
 
 static int xvt_cancel_pkt(struct vsock_sock *vsk)
@@ -1249,7 +1538,7 @@ static struct virtio_transport xvt_transport = {
 
 		.get_local_cid            = xvt_get_local_cid,
 
-		.init                     = virtio_transport_do_socket_init,
+		.init                     = xvt_socket_init,
 		.destruct                 = virtio_transport_destruct,
 		.release                  = virtio_transport_release,
 		.connect                  = virtio_transport_connect,
@@ -1262,7 +1551,7 @@ static struct virtio_transport xvt_transport = {
 		.dgram_allow              = virtio_transport_dgram_allow,
 
 		.stream_dequeue           = virtio_transport_stream_dequeue,
-		.stream_enqueue           = virtio_transport_stream_enqueue,
+		.stream_enqueue           = xvt_stream_enqueue,
 		.stream_has_data          = virtio_transport_stream_has_data,
 		.stream_has_space         = xvt_stream_has_space,
 		.stream_rcvhiwat          = virtio_transport_stream_rcvhiwat,
@@ -1270,7 +1559,7 @@ static struct virtio_transport xvt_transport = {
 		.stream_allow             = virtio_transport_stream_allow,
 
 		.seqpacket_dequeue        = virtio_transport_seqpacket_dequeue,
-		.seqpacket_enqueue        = virtio_transport_seqpacket_enqueue,
+		.seqpacket_enqueue        = xvt_seqpacket_enqueue,
 		.seqpacket_allow          = xvt_seqpacket_allow,
 		.seqpacket_has_data       = virtio_transport_seqpacket_has_data,
 

@@ -126,7 +126,9 @@ fi
 if [ "$xvt_mode" = bench ]; then
 	# make bench-xen: A measures against B's servers (vsock, and TCP over
 	# netfront on the dom0 bridge: 10.77.0.CID/24), then both stop.
-	load || { echo "XVT BENCH-FAIL insmod"; exit 0; }
+	# shellcheck disable=SC2046
+	load $(echo "${xvt_modparams:-}" | tr ',' ' ') || { echo "XVT BENCH-FAIL insmod"; exit 0; }
+	echo "XVT BENCH-PARAMS $(cd /sys/module/xen_vsock/parameters && grep . ring_pages sock_buf_kb lazy_credit tx_batch | tr '\n' ' ')"
 	mount -t debugfs debugfs /sys/kernel/debug	# xen_vsock/stats
 	insmod /lib/modules/xen-netfront.ko || echo "XVT BENCH-FAIL insmod xen-netfront"
 	i=0
@@ -141,7 +143,7 @@ if [ "$xvt_mode" = bench ]; then
 			i=$((i + 1))
 			[ $i -gt 60 ] && { echo "XVT BENCH-FAIL no IPv4 route to 10.77.0.$peer"; break; }
 		done
-		xvtest bench $peer $port 10.77.0.$peer || echo "XVT BENCH-FAIL xvtest bench"
+		xvtest bench $peer $port 10.77.0.$peer "${xvt_rounds:-3}" || echo "XVT BENCH-FAIL xvtest bench"
 		xvtest flag $peer $port a
 	else
 		wait_flag a 600 || echo "XVT BENCH-FAIL A never finished"
@@ -152,13 +154,14 @@ if [ "$xvt_mode" = bench ]; then
 	exit 0
 fi
 
-# B and C send lazy CREDIT_UPDATEs (lazy_credit=1; A the default, eager:
-# both kinds meet in the tests). C's heartbeat is 30 s: its channels are
-# not polled, so a lost wakeup of C's sender waiting for credit from B shows
-# as a write blocked for seconds (multi-c2b, lazy-credit-c2b).
+# B and C send lazy CREDIT_UPDATEs (lazy_credit=1, the default; A eager,
+# lazy_credit=0: both kinds meet in the tests). C's heartbeat is 30 s: its
+# channels are not polled, so a lost wakeup of C's sender waiting for credit
+# from B shows as a write blocked for seconds (multi-c2b, lazy-credit-c2b,
+# credit-rearm-c2b).
 hb=
-[ "$xvt_role" = b ] && hb=lazy_credit=1
-[ "$xvt_role" = c ] && hb="heartbeat_ms=30000 lazy_credit=1"
+[ "$xvt_role" = a ] && hb=lazy_credit=0
+[ "$xvt_role" = c ] && hb="heartbeat_ms=30000 sock_buf_kb=1024"
 if load $hb; then res PASS module-load-$xvt_role "CID $(cat /sys/module/xen_vsock/parameters/ring_pages >/dev/null; echo $me)"
 else res FAIL module-load-$xvt_role "insmod failed"; exit 0; fi
 (cd /tmp && xvtest server $port) &
@@ -175,6 +178,7 @@ stats() { echo "XVT STATS $1 $(tr '\n' ' ' </sys/kernel/debug/xen_vsock/stats)";
 if [ "$xvt_role" = c ]; then
 	xvtest cid cid-c2a 3 $port $me
 	xvtest cid cid-c2b 4 $port $me
+	xvtest bufsize sock-buf-c 4 $port 1024
 	if ! wait_flag g 400; then
 		res FAIL multi-c2b "A never started the multi-domain phase"
 		exit 0
@@ -203,6 +207,37 @@ if [ "$xvt_role" = c ]; then
 		res FAIL lazy-credit-c2b "the sender never ran out of credit (credit_wait $cw0 -> $cw1): nothing tested"
 	else
 		res PASS lazy-credit-c2b "$(sed 's/.*lazy-credit-c2b-stream //' /tmp/lazy.out); out of credit $((cw1 - cw0)) times (credit_kick $ck in all)"
+	fi
+	# Two sockets out of credit at once on one channel (credit_wait is per
+	# channel): 256 KiB writes, 4 and 12 MiB, so the second goes on alone.
+	# B clears credit_wait with the event for the first one's update; C
+	# must set it again for the other (else its write waits for C's
+	# heartbeat, 30 s).
+	XVT_WSIZE=262144 xvtest send credit-rearm-c2b-1 4 $port 4 10 >/tmp/cr1.out &
+	q1=$!
+	XVT_WSIZE=262144 xvtest send credit-rearm-c2b-2 4 $port 12 10 >/tmp/cr2.out
+	wait $q1
+	if grep -q 'RESULT PASS' /tmp/cr1.out && grep -q 'RESULT PASS' /tmp/cr2.out; then
+		res PASS credit-rearm-c2b "$(sed 's/.*RESULT PASS credit-rearm-c2b-. //' /tmp/cr1.out | tr '\n' ' ')and $(sed 's/.*RESULT PASS credit-rearm-c2b-. //' /tmp/cr2.out)"
+	else
+		res FAIL credit-rearm-c2b "$(grep -h RESULT /tmp/cr1.out /tmp/cr2.out | tr '\n' ' ')"
+	fi
+	# Sender batching: 1 MiB writes (16 records each). The bytes arrive
+	# intact; most records went out with their event left to the end of
+	# their batch (tx_deferred over half the records), and C sent fewer
+	# events than records. (A batch also ends when the sender runs out of
+	# credit, 256 KiB, which B returns 64 KiB at a time.)
+	s0=$(cat /sys/kernel/debug/xen_vsock/stats)
+	XVT_WSIZE=1048576 xvtest send tx-batch-c2b-stream 4 $port 8 10 >/tmp/batch.out
+	s1=$(cat /sys/kernel/debug/xen_vsock/stats)
+	dst() { echo $(($(echo "$s1" | sed -n "s/^$1 //p") - $(echo "$s0" | sed -n "s/^$1 //p"))); }
+	dp=$(dst tx_pkts) dn=$(dst notify) dd=$(dst tx_deferred)
+	if ! grep -q 'RESULT PASS' /tmp/batch.out; then
+		res FAIL tx-batch-c2b "$(sed 's/.*tx-batch-c2b-stream //' /tmp/batch.out)"
+	elif [ $((dd * 2)) -le "$dp" ] || [ "$dn" -ge "$dp" ]; then
+		res FAIL tx-batch-c2b "not batched: $dp records, $dn events, $dd deferred"
+	else
+		res PASS tx-batch-c2b "$(sed 's/.*tx-batch-c2b-stream //' /tmp/batch.out); $dp records, $dn events, $dd deferred"
 	fi
 	# cut short by the destroy: their results (if any) are not ours
 	xvtest death cut-c2a 3 $port /tmp/cut-a >/dev/null 2>&1 &

@@ -19,13 +19,16 @@ mode=${XVT_MODE:-test}	# test, bench (make bench-xen) or demo (make demo)
 # commas, so they are doubled there (QEMU's escape)
 migopts=$(tr ' ' ',' <<<"${XVT_MIGOPTS:-}")
 migopts=${migopts//,/,,}
+# make bench-xen: xen_vsock parameters for both domUs (XVT_MODPARAMS="a=1 b=2")
+modparams=$(tr ' ' ',' <<<"${XVT_MODPARAMS:-}")
+modparams=${modparams//,/,,}
 
 start=$(date +%s)
 qemu=(qemu-system-x86_64 -accel "$accel" -cpu qemu64,+rdrand -m 1280 -smp 2
 	-nographic -no-reboot -nodefaults -serial stdio -monitor none
 	-kernel "$out/hv/xen.elf"
 	-append "console=com1 dom0_mem=512M,max:512M dom0_max_vcpus=1 bootscrub=0 noreboot"
-	-initrd "build/kernel/vmlinuz console=hvc0 panic=-1 XVT_TIMEOUT=$timeout_s XVT_BIG_MB=$big XVT_MODE=$mode XVT_MIGOPTS=$migopts,$out/dom0.img")
+	-initrd "build/kernel/vmlinuz console=hvc0 panic=-1 XVT_TIMEOUT=$timeout_s XVT_BIG_MB=$big XVT_MODE=$mode XVT_ROUNDS=${XVT_ROUNDS:-3} XVT_MODPARAMS=$modparams XVT_MIGOPTS=$migopts,$out/dom0.img")
 if [[ $mode == demo ]]; then
 	# The story as it happens: each domU's "XVT DEMO" lines, with the time.
 	timeout $((timeout_s + 120)) "${qemu[@]}" </dev/null 2>&1 | tee "$log" |
@@ -48,6 +51,17 @@ if [[ $mode == demo ]]; then
 	echo "${problems:-}" | head -5 >&2
 	exit 1
 fi
+if [[ $mode == bench ]]; then
+	# the host's load during the run, for the table (other engineers' guests)
+	load0=$(cut -d" " -f1-3 /proc/loadavg)
+	: >"$out/load.txt"
+	# (it also ends by itself with this script)
+	me=$$
+	while sleep 5 && kill -0 "$me" 2>/dev/null; do
+		cut -d" " -f1 /proc/loadavg >>"$out/load.txt"
+	done &
+	loadmon=$!
+fi
 if [[ ${V:-0} == 1 ]]; then
 	timeout $((timeout_s + 120)) "${qemu[@]}" </dev/null 2>&1 | tee "$log"
 else
@@ -58,32 +72,33 @@ secs=$(($(date +%s) - start))
 tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
 
 if [[ $mode == bench ]]; then
+	kill "$loadmon" 2>/dev/null
+	wait "$loadmon" 2>/dev/null
 	b=$out/bench.txt
-	rows=$(grep -E '^A\| XVT BENCH [0-9]' "$log" | sed 's/^A| XVT BENCH //')
+	rows=$(grep -E '^A\| XVT BENCH-R [0-9]' "$log" | sed 's/^A| XVT BENCH-R //')
+	nr=$(sed -n 's/^A| XVT BENCH-ROUNDS \([0-9]*\)$/\1/p' "$log" | head -1)
 	{
 		echo "make bench-xen: xen_vsock vs TCP (netfront/netback, dom0 bridge) between two"
-		echo "PV domUs (Xen 4.17, QEMU $accel), $(date -u +%F). Same run, same program"
-		echo "(xvtest bench), sizes interleaved: for each size vsock, then TCP."
+		echo "PV domUs (Xen 4.17, QEMU $accel), $(date -u '+%F %H:%M') UTC. Same run, same program"
+		echo "(xvtest bench). For each size, ${nr:-?} rounds of vsock, TCP and vsock-off"
+		echo "(lazy_credit=0 tx_batch=0), the order rotating from round to round."
+		echo "xen_vsock in A: $(sed -n 's/^A| XVT BENCH-PARAMS //p' "$log" | head -1)"
 		echo "Guest clocks under emulation: only the ratios of one run mean anything."
-		echo "Throughput: 1.5 s of back-to-back writes, counted when the peer read them all."
+		echo "Throughput: 1 s of back-to-back writes, counted when the peer read them all."
 		echo "Latency: median round trip of an echo of the message size (TCP_NODELAY)."
-		echo "Host load average (1, 5, 15 min) at the end: $(cut -d" " -f1-3 /proc/loadavg)"
+		echo "Host load average (1 min) every 5 s during the run: $(awk 'NR == 1 { lo = hi = $1 }
+			{ if ($1 < lo) lo = $1; if ($1 > hi) hi = $1; last = $1; s += $1 }
+			END { if (NR) printf "min %s, mean %.1f, max %s, at the end %s (%d samples)", lo, s / NR, hi, last, NR }' "$out/load.txt")"
+		echo "Host load average (1, 5, 15 min) at the start: $load0; at the end: $(cut -d" " -f1-3 /proc/loadavg)"
 		echo "tput_x = vsock/TCP throughput (higher is better for vsock),"
 		echo "rtt_x = vsock/TCP round trip (lower is better for vsock)."
 		echo
 		awk -f tests/xen/bench-table.awk <<<"$rows"
-		echo
-		echo "xen_vsock's lazy CREDIT_UPDATEs: vsock above is lazy_credit=0 (the default:"
-		echo "an event for each update to a waiting peer); measured right after it, same"
-		echo "run, with lazy_credit=1:"
-		echo
-		grep -E '^A\| XVT BENCH-LAZY [0-9]' "$log" | sed 's/^A| XVT BENCH-LAZY //' |
-			awk -v rows="$rows" -f tests/xen/bench-lazy.awk
 	} >"$b"
 	cat "$b"
 	echo "boot + bench: ${secs}s"
-	if [[ -z $rows ]] || grep -q 'XVT BENCH-FAIL' "$log" ||
-		(($(wc -l <<<"$rows") != 8)) || awk 'NF != 5 { bad = 1 } END { exit !bad }' <<<"$rows"; then
+	if [[ -z $rows ]] || grep -q 'XVT BENCH-FAIL' "$log" || [[ -z $nr ]] ||
+		(($(wc -l <<<"$rows") != 8 * 3 * nr)) || awk 'NF != 6 { bad = 1 } END { exit !bad }' <<<"$rows"; then
 		echo "bench-xen: the measurement did not run completely (see $log):" >&2
 		grep -m3 'XVT BENCH-FAIL\|^A| bench ' "$log" >&2
 		exit 1

@@ -37,14 +37,20 @@
  *   xvtest seqpacket NAME CID PORT SOCK_SEQPACKET to the server's PORT + 1:
  *                                   message boundaries kept, MSG_EOR carried,
  *                                   MSG_TRUNC, EMSGSIZE over the peer's buffer
+ *   xvtest bufsize NAME CID PORT KB  xen_vsock's sock_buf_kb is KB: the
+ *                                   default buffer of our sockets, not
+ *                                   one the program set
  *   xvtest hostile NAME CID PORT M  the peer corrupts its ring (xen_vsock
  *                                   test_corrupt=M): our sockets to it get
  *                                   ECONNRESET, a new connection works
  *
- *   xvtest bench CID PORT [IPV4]    throughput and round-trip latency for
- *                                   message sizes 1 B .. 1 MiB: "XVT BENCH" lines;
- *                                   with IPV4, each size is measured over
- *                                   vsock and then over TCP to IPV4:PORT
+ *   xvtest bench CID PORT [IPV4|- [ROUNDS]]
+ *                                   throughput and round-trip latency for
+ *                                   message sizes 1 B .. 1 MiB, ROUNDS (3)
+ *                                   rounds per size of: vsock, TCP to
+ *                                   IPV4:PORT, vsock with lazy_credit and
+ *                                   tx_batch off, in rotating order;
+ *                                   "XVT BENCH-R" lines
  *   xvtest server PORT inet         the same server over TCP (IPv4, any address)
  *
  * The server also echoes SOCK_SEQPACKET messages on PORT + 1 (vsock only),
@@ -52,7 +58,7 @@
  * Server commands besides: Z (read nothing until the peer hangs up),
  * L (backlog helper), W (read to EOF, then answer), X (set test_corrupt),
  * I (answer "peer=CID local=CID" as accept() and getsockname() see them),
- * K (set xen_vsock's lazy_credit to the next byte, '0' or '1').
+ * K (set xen_vsock's lazy_credit and tx_batch to the next byte, '0' or '1').
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -233,15 +239,27 @@ static int listen_on(unsigned int port, int backlog)
 
 static unsigned int srv_port;
 
-/* xen_vsock's lazy_credit parameter here: MODE '0' or '1'; 0 if done. */
+/*
+ * xen_vsock's lazy_credit and tx_batch parameters here: MODE '1' (both on,
+ * the defaults) or '0' (both off: the data path before batching, for the
+ * comparison in make bench-xen); 0 if done.
+ */
 static int set_lazy_local(char mode)
 {
+	static const char *const par[] = {
+		"/sys/module/xen_vsock/parameters/lazy_credit",
+		"/sys/module/xen_vsock/parameters/tx_batch",
+	};
 	char v[2] = { mode, '\n' };
-	int p = open("/sys/module/xen_vsock/parameters/lazy_credit", O_WRONLY);
-	int bad = p < 0 || write(p, v, 2) != 2;
+	int bad = 0;
 
-	if (p >= 0)
-		close(p);
+	for (int i = 0; i < 2; i++) {
+		int p = open(par[i], O_WRONLY);
+
+		bad |= p < 0 || write(p, v, 2) != 2;
+		if (p >= 0)
+			close(p);
+	}
 	return bad;
 }
 
@@ -503,24 +521,30 @@ static int do_echo(unsigned int cid, unsigned int port, size_t size)
 
 static int do_send(unsigned int cid, unsigned int port, uint64_t mb, double maxblock)
 {
-	static unsigned char buf[65536];
+	static unsigned char buf[1 << 20];
 	struct gen g = { 777 };
 	uint64_t len = mb << 20, h = FNV0, rn = 0, rh = 0;
+	/* XVT_WSIZE: bytes per write(), a power of two, 4 KiB .. 1 MiB */
+	const char *ws = getenv("XVT_WSIZE");
+	size_t wsize = ws ? strtoul(ws, NULL, 0) : 65536;
 	char reply[64] = "", blk[64] = "";
 	double t, w, longest = 0;
 	ssize_t r;
-	int fd = vconnect(cid, port);
+	int fd;
 
+	if (wsize < 4096 || wsize > sizeof(buf) || (wsize & (wsize - 1)))
+		return result(0, "bad XVT_WSIZE '%s'", ws), 1;
+	fd = vconnect(cid, port);
 	if (fd < 0)
 		return result(0, "connect: %s", strerror(errno)), 1;
 	t = now();
 	if (writeall(fd, "S", 1))
 		goto err;
-	for (uint64_t left = len; left; left -= sizeof(buf)) {
-		gen_fill(&g, buf, sizeof(buf));
-		h = fnv(h, buf, sizeof(buf));
+	for (uint64_t left = len; left; left -= wsize) {
+		gen_fill(&g, buf, wsize);
+		h = fnv(h, buf, wsize);
 		w = now();
-		if (writeall(fd, buf, sizeof(buf)))
+		if (writeall(fd, buf, wsize))
 			goto err;
 		w = now() - w;
 		if (w > longest)
@@ -786,6 +810,38 @@ static int do_survive(unsigned int cid, unsigned int port, const char *on,
 }
 
 /* Local CID (the ioctl), and both ends' view of one connection. */
+/*
+ * xen_vsock's sock_buf_kb (KB here): a socket connected with af_vsock's
+ * default buffer gets KB KiB; one whose program set 100000 bytes before
+ * connect keeps it; a later setsockopt still works.
+ */
+static int do_bufsize(unsigned int cid, unsigned int port, unsigned long kb)
+{
+	struct sockaddr_vm a = { .svm_family = AF_VSOCK, .svm_cid = cid, .svm_port = port };
+	unsigned long long v1 = 0, v2 = 0, v3 = 0, set = 100000, later = 200000;
+	socklen_t l = sizeof(v1);
+	int fd = vconnect(cid, port), fd2;
+
+	if (fd < 0)
+		return result(0, "connect: %s", strerror(errno)), 1;
+	if (getsockopt(fd, AF_VSOCK, SO_VM_SOCKETS_BUFFER_SIZE, &v1, &l))
+		return result(0, "getsockopt: %s", strerror(errno)), 1;
+	fd2 = socket(AF_VSOCK, SOCK_STREAM, 0);
+	if (fd2 < 0 || setsockopt(fd2, AF_VSOCK, SO_VM_SOCKETS_BUFFER_SIZE, &set, sizeof(set)) ||
+	    connect(fd2, (struct sockaddr *)&a, sizeof(a)) ||
+	    getsockopt(fd2, AF_VSOCK, SO_VM_SOCKETS_BUFFER_SIZE, &v2, &l) ||
+	    setsockopt(fd, AF_VSOCK, SO_VM_SOCKETS_BUFFER_SIZE, &later, sizeof(later)) ||
+	    getsockopt(fd, AF_VSOCK, SO_VM_SOCKETS_BUFFER_SIZE, &v3, &l))
+		return result(0, "second socket: %s", strerror(errno)), 1;
+	close(fd);
+	close(fd2);
+	if (v1 != kb * 1024 || v2 != set || v3 != later)
+		return result(0, "buffer %llu (expected %lu), set before connect %llu (expected %llu), set after %llu (expected %llu)",
+			      v1, kb * 1024, v2, set, v3, later), 1;
+	return result(1, "default buffer %llu, set before connect kept %llu, set after %llu",
+		      v1, v2, v3), 0;
+}
+
 static int do_cid(unsigned int cid, unsigned int port, unsigned int me)
 {
 	struct sockaddr_vm la = { 0 }, pa = { 0 };
@@ -1285,16 +1341,43 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* TcpExt's TCPTimeouts (retransmission timer expiries) in this domain */
+static long long tcp_timeouts(void)
+{
+	static char names[4096], vals[4096];
+	FILE *f = fopen("/proc/net/netstat", "r");
+	long long v = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(names, sizeof(names), f) && fgets(vals, sizeof(vals), f)) {
+		char *sn, *sv, *n, *x;
+
+		if (strncmp(names, "TcpExt:", 7))
+			continue;
+		n = strtok_r(names, " \n", &sn);
+		x = strtok_r(vals, " \n", &sv);
+		while (n && x) {
+			if (!strcmp(n, "TCPTimeouts"))
+				v = atoll(x);
+			n = strtok_r(NULL, " \n", &sn);
+			x = strtok_r(NULL, " \n", &sv);
+		}
+	}
+	fclose(f);
+	return v;
+}
+
 /*
  * One size over the current address family: throughput (messages of SZ for
- * about 1.5 s, counted when the peer has read them all: its "LEN SUM" reply
+ * about 1 s, counted when the peer has read them all: its "LEN SUM" reply
  * after EOF) and latency (median round trip of an echo of SZ).
  */
 static int bench_one(unsigned int cid, unsigned int port, size_t sz, double *tput,
 		     double *rtt)
 {
 	static unsigned char buf[1 << 20];
-	static double rtts[200];
+	static double rtts[100];
 	unsigned long long sent = 0, n, iters;
 	const char *af = use_inet ? "tcp" : "vsock";
 	char reply[64];
@@ -1313,7 +1396,7 @@ static int bench_one(unsigned int cid, unsigned int port, size_t sz, double *tpu
 					       strerror(errno)), 1;
 			sent += sz;
 		}
-	} while (now() - t0 < 1.5);
+	} while (now() - t0 < 1.0);
 	memset(reply, 0, sizeof(reply));
 	if (shutdown(fd, SHUT_WR) || readall(fd, reply, sizeof(reply) - 1) <= 0 ||
 	    strtoull(reply, NULL, 10) != sent)
@@ -1330,13 +1413,13 @@ static int bench_one(unsigned int cid, unsigned int port, size_t sz, double *tpu
 	if (use_inet)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	iters = (2u << 20) / sz;
-	iters = iters < 5 ? 5 : iters > 200 ? 200 : iters;
+	iters = iters < 5 ? 5 : iters > 100 ? 100 : iters;
 	t1 = now();
 	if (roundtrip(fd, buf, sz))	/* warm-up */
 		return fprintf(stderr, "bench %s: echo: %s\n", af, strerror(errno)), 1;
 	stats_read(&st0);
-	/* At most about 3 s once 5 are done (a loaded host is slow). */
-	for (n = 0; n < iters && (n < 5 || now() - t1 < 3); n++) {
+	/* At most about 1.5 s once 5 are done (a loaded host is slow). */
+	for (n = 0; n < iters && (n < 5 || now() - t1 < 1.5); n++) {
 		t0 = now();
 		if (roundtrip(fd, buf, sz))
 			return fprintf(stderr, "bench %s: echo: %s\n", af, strerror(errno)), 1;
@@ -1352,7 +1435,7 @@ static int bench_one(unsigned int cid, unsigned int port, size_t sz, double *tpu
 	return 0;
 }
 
-/* lazy_credit MODE ('0' or '1') here and in the peer (server command K). */
+/* lazy_credit and tx_batch MODE ('0' or '1') here and in the peer (K). */
 static int set_lazy(unsigned int cid, unsigned int port, char mode)
 {
 	int fd = vcmd(cid, port, 'K');
@@ -1360,45 +1443,62 @@ static int set_lazy(unsigned int cid, unsigned int port, char mode)
 
 	if (set_lazy_local(mode) || fd < 0 || writeall(fd, &mode, 1) ||
 	    readall(fd, &k, 1) != 1 || k != 'k')
-		return fprintf(stderr, "bench: cannot set lazy_credit=%c\n", mode), 1;
+		return fprintf(stderr, "bench: cannot set lazy_credit/tx_batch=%c\n", mode), 1;
 	close(fd);
-	stat_sfx = mode == '1' ? "-lazy" : "";
+	stat_sfx = mode == '0' ? "-off" : "";
+	return 0;
+}
+
+/* One measurement: "XVT BENCH-R SIZE ROUND KIND MIBS RTT_US TCP_TIMEOUTS" */
+static int bench_kind(unsigned int cid, unsigned int port, size_t sz, int round,
+		      const char *kind)
+{
+	long long to0, to1;
+	double t, r;
+
+	use_inet = !strcmp(kind, "tcp");
+	if (!use_inet && set_lazy(cid, port, strcmp(kind, "vsock") ? '0' : '1'))
+		return 1;
+	to0 = tcp_timeouts();
+	if (bench_one(cid, port, sz, &t, &r))
+		return 1;
+	to1 = tcp_timeouts();
+	printf("XVT BENCH-R %zu %d %s %.4g %.0f %lld\n", sz, round, kind, t, r,
+	       to0 < 0 || to1 < 0 ? -1 : to1 - to0);
 	return 0;
 }
 
 /*
- * For each size, vsock (xen_vsock's default lazy_credit=0 on both sides),
- * vsock with lazy CREDIT_UPDATEs (lazy_credit=1), then (with IP) TCP, so
- * that all see the same load on the host:
- * "XVT BENCH-LAZY SIZE MIBS RTT_US", then
- * "XVT BENCH SIZE VSOCK_MIBS VSOCK_RTT_US [TCP_MIBS TCP_RTT_US]".
+ * For each size, ROUNDS rounds of: vsock (xen_vsock's defaults: lazy
+ * CREDIT_UPDATEs, sender batching), TCP (with IP), and vsock-off (both
+ * off: the data path as it was before batching). The order rotates from
+ * round to round, so that every column sees the same conditions; the host
+ * (run.sh, bench-table.awk) takes the medians and judges the spread.
  */
-static int do_bench(unsigned int cid, unsigned int port, const char *ip)
+static int do_bench(unsigned int cid, unsigned int port, const char *ip, int rounds)
 {
 	static const size_t sizes[] = { 1, 64, 1024, 4096, 16384, 65536, 262144, 1048576 };
+	static const char *const kinds[] = { "vsock", "tcp", "vsock-off" };
+	int nk = ip ? 3 : 2;
 
 	if (ip && inet_pton(AF_INET, ip, &inet_peer) != 1)
 		return fprintf(stderr, "bench: bad IPv4 address '%s'\n", ip), 2;
-	printf("XVT BENCH size vsock_MiB/s vsock_rtt_us%s\n", ip ? " tcp_MiB/s tcp_rtt_us" : "");
+	if (rounds < 1 || rounds > 9)
+		return fprintf(stderr, "bench: rounds must be 1..9\n"), 2;
+	printf("XVT BENCH-ROUNDS %d\n", rounds);
 	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
-		double vt, vr, tt = 0, tr = 0, lt, lr;
+		for (int r = 0; r < rounds; r++) {
+			for (int j = 0; j < nk; j++) {
+				const char *kind = kinds[(r + j) % nk];
 
-		use_inet = 0;
-		if (set_lazy(cid, port, '0') || bench_one(cid, port, sizes[k], &vt, &vr) ||
-		    set_lazy(cid, port, '1') || bench_one(cid, port, sizes[k], &lt, &lr) ||
-		    set_lazy(cid, port, '0'))
-			return 1;
-		printf("XVT BENCH-LAZY %zu %.4g %.0f\n", sizes[k], lt, lr);
-		if (ip) {
-			use_inet = 1;
-			if (bench_one(cid, port, sizes[k], &tt, &tr))
-				return 1;
-			printf("XVT BENCH %zu %.4g %.0f %.4g %.0f\n", sizes[k], vt, vr, tt, tr);
-		} else {
-			printf("XVT BENCH %zu %.4g %.0f\n", sizes[k], vt, vr);
+				if (!ip && !strcmp(kind, "tcp"))
+					kind = "vsock-off";
+				if (bench_kind(cid, port, sizes[k], r + 1, kind))
+					return 1;
+			}
 		}
 	}
-	return 0;
+	return set_lazy(cid, port, '1');
 }
 
 int main(int argc, char **argv)
@@ -1411,7 +1511,9 @@ int main(int argc, char **argv)
 	if (argc >= 5 && !strcmp(argv[1], "flag"))
 		return do_flag(atoi(argv[2]), atoi(argv[3]), argv[4][0]);
 	if (argc >= 4 && !strcmp(argv[1], "bench"))
-		return do_bench(atoi(argv[2]), atoi(argv[3]), argc >= 5 ? argv[4] : NULL);
+		return do_bench(atoi(argv[2]), atoi(argv[3]),
+				argc >= 5 && strcmp(argv[4], "-") ? argv[4] : NULL,
+				argc >= 6 ? atoi(argv[5]) : 3);
 	if (argc >= 5 && !strcmp(argv[1], "hold"))
 		return do_hold(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
 	if (argc < 5) {
@@ -1436,6 +1538,8 @@ int main(int argc, char **argv)
 		return do_death(cid, port, argc >= 6 ? argv[5] : NULL);
 	if (!strcmp(argv[1], "survive") && argc >= 8)
 		return do_survive(cid, port, argv[5], argv[6], strtoull(argv[7], NULL, 0));
+	if (!strcmp(argv[1], "bufsize") && argc >= 6)
+		return do_bufsize(cid, port, strtoul(argv[5], NULL, 0));
 	if (!strcmp(argv[1], "cid") && argc >= 6)
 		return do_cid(cid, port, atoi(argv[5]));
 	if (!strcmp(argv[1], "nonblock"))
