@@ -805,6 +805,7 @@ int ckpt_restore_attrs(struct ckpt_restore *r);
 /* shares.c: file tables and fs contexts shared in a tree */
 int ckpt_check_shares(struct ckpt_dump *d, unsigned int *at);
 int ckpt_check_vfork(struct ckpt_dump *d, unsigned int *at);
+pid_t ckpt_vfork_waits(struct task_struct *t);
 int ckpt_dump_shares(struct ckpt_dump *d);
 int ckpt_take_shares(struct ckpt_restore *r, const void *p, u32 len);
 int ckpt_check_shares_rec(struct ckpt_restore *r);

@@ -110,6 +110,10 @@ long ckpt_ioctl_freeze(void __user *uarg)
 	err = -ESRCH;
 	if (t->exit_state || (t->flags & PF_EXITING))
 		goto out_member;
+	/* In vfork(), waiting for its child: not before the child goes. */
+	err = -EOPNOTSUPP;
+	if (ckpt_vfork_waits(t))
+		goto out_member;
 	err = ckpt_hold_member(m);
 	if (err)
 		goto out_member;

@@ -160,6 +160,30 @@ static bool ckpt_sh_vforked(struct task_struct *t)
 }
 
 /*
+ * The vfork() child @t waits for (in the kernel, where it cannot be
+ * frozen) until the child execs or exits: its PID, or 0.
+ */
+pid_t ckpt_vfork_waits(struct task_struct *t)
+{
+	struct task_struct *th, *c;
+	pid_t child = 0;
+
+	read_lock(ckpt_ksyms.tasklist_lock);
+	for_each_thread(t, th) {
+		list_for_each_entry(c, &th->children, sibling) {
+			if (READ_ONCE(c->vfork_done) && !c->exit_state) {
+				child = task_tgid_vnr(c);
+				break;
+			}
+		}
+		if (child)
+			break;
+	}
+	read_unlock(ckpt_ksyms.tasklist_lock);
+	return child;
+}
+
+/*
  * Before anything is frozen (the parent of a vfork() child cannot be: it
  * waits in the kernel until the child execs or exits): a member that is
  * a vfork() child not yet gone its way (err.addr: the parent), or that
@@ -167,7 +191,7 @@ static bool ckpt_sh_vforked(struct task_struct *t)
  */
 int ckpt_check_vfork(struct ckpt_dump *d, unsigned int *at)
 {
-	struct task_struct *th, *c;
+	struct task_struct *th;
 	unsigned int i;
 	pid_t other;
 
@@ -189,22 +213,10 @@ int ckpt_check_vfork(struct ckpt_dump *d, unsigned int *at)
 		if (flags)
 			return ckpt_sh_fail_flags(d, i, flags, other,
 						  -EOPNOTSUPP, at);
-		read_lock(ckpt_ksyms.tasklist_lock);
-		for_each_thread(t, th) {
-			list_for_each_entry(c, &th->children, sibling) {
-				if (READ_ONCE(c->vfork_done) && !c->exit_state) {
-					flags = CLONE_VFORK | CLONE_VM;
-					other = task_tgid_vnr(c);
-					break;
-				}
-			}
-			if (flags)
-				break;
-		}
-		read_unlock(ckpt_ksyms.tasklist_lock);
-		if (flags)
-			return ckpt_sh_fail_flags(d, i, flags, other,
-						  -EOPNOTSUPP, at);
+		other = ckpt_vfork_waits(t);
+		if (other)
+			return ckpt_sh_fail_flags(d, i, CLONE_VFORK | CLONE_VM,
+						  other, -EOPNOTSUPP, at);
 	}
 	return 0;
 }

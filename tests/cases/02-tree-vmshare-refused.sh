@@ -73,6 +73,12 @@ refused EOPNOTSUPP img2 "checkpoint $P:" "waits in vfork() for its child, proces
 alive "$P" "$C"
 refused EOPNOTSUPP img2 "checkpoint $C:" "vfork() child" "its parent, process $P" -- --kill "$C"
 alive "$P" "$C"
+# CKPT_IOC_FREEZE (the tools' hold) says so at once too, not EBUSY in 10 s
+freezer try "$P" >fz.out 2>&1
+grep -q "^freeze=EOPNOTSUPP" fz.out || fail "CKPT_IOC_FREEZE of the vfork parent: $(cat fz.out)"
+freezer try "$C" >fz.out 2>&1
+grep -q "^freeze=ok" fz.out || fail "CKPT_IOC_FREEZE of the vfork child: $(cat fz.out)"
+alive "$P" "$C"
 [ ! -e vfork/resumed ] || fail "the vfork parent resumed before its child went"
 touch vfork/release
 wait_for 10 test -e vfork/resumed || fail "the vfork parent did not resume once its child exited"

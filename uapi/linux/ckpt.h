@@ -526,9 +526,10 @@ struct ckpt_pid_tombstone_args {
  *  ESRCH      no such process in the caller's PID namespace, or it exited
  *  EPERM      the caller could not ptrace it
  *  EDEADLK    the caller's own process
- *  EBUSY      it could not be frozen within 10 s (uninterruptible sleep)
- *             or its threads kept changing
- *  EOPNOTSUPP more than CKPT_MAX_THREADS + 1 threads
+ *  EBUSY      it could not be frozen within 10 s (uninterruptible sleep,
+ *             or threads born faster than they park)
+ *  EOPNOTSUPP more than CKPT_MAX_THREADS + 1 threads, or it waits in
+ *             vfork() for a child that has not exec'ed or exited
  *  EMFILE     no descriptor left
  */
 struct ckpt_freeze_args {
