@@ -161,7 +161,7 @@ fi
 # credit-rearm-c2b).
 hb=
 [ "$xvt_role" = a ] && hb=lazy_credit=0
-[ "$xvt_role" = c ] && hb="heartbeat_ms=30000 sock_buf_kb=1024"
+[ "$xvt_role" = c ] && hb="heartbeat_ms=30000 sock_buf_kb=2048"
 if load $hb; then res PASS module-load-$xvt_role "CID $(cat /sys/module/xen_vsock/parameters/ring_pages >/dev/null; echo $me)"
 else res FAIL module-load-$xvt_role "insmod failed"; exit 0; fi
 (cd /tmp && xvtest server $port) &
@@ -178,7 +178,7 @@ stats() { echo "XVT STATS $1 $(tr '\n' ' ' </sys/kernel/debug/xen_vsock/stats)";
 if [ "$xvt_role" = c ]; then
 	xvtest cid cid-c2a 3 $port $me
 	xvtest cid cid-c2b 4 $port $me
-	xvtest bufsize sock-buf-c 4 $port 1024
+	xvtest bufsize sock-buf-c 4 $port 2048
 	if ! wait_flag g 400; then
 		res FAIL multi-c2b "A never started the multi-domain phase"
 		exit 0
@@ -226,7 +226,7 @@ if [ "$xvt_role" = c ]; then
 	# intact; most records went out with their event left to the end of
 	# their batch (tx_deferred over half the records), and C sent fewer
 	# events than records. (A batch also ends when the sender runs out of
-	# credit, 256 KiB, which B returns 64 KiB at a time.)
+	# credit, B's 1 MiB buffer, which B returns 64 KiB at a time.)
 	s0=$(cat /sys/kernel/debug/xen_vsock/stats)
 	XVT_WSIZE=1048576 xvtest send tx-batch-c2b-stream 4 $port 8 10 >/tmp/batch.out
 	s1=$(cat /sys/kernel/debug/xen_vsock/stats)
