@@ -383,11 +383,14 @@ static int ckpt_dump_one(struct ckpt_dump *d)
 		ckpt_dump_attrs, ckpt_dump_sysvshm, ckpt_dump_seccomp,
 		ckpt_dump_shares, ckpt_dump_pages,
 	};
+	ktime_t t = ktime_get();
 	unsigned int i;
 	int err = 0;
 
-	for (i = 0; !err && i < ARRAY_SIZE(steps); i++)
+	for (i = 0; !err && i < ARRAY_SIZE(steps); i++) {
 		err = steps[i](d);
+		ckpt_time_step("checkpoint", steps[i], &t);
+	}
 	if (!err)
 		err = ckpt_write_end(&d->out);
 	return err;
@@ -560,12 +563,14 @@ static int ckpt_freeze_all(struct ckpt_dump *d, unsigned int *at)
 static int ckpt_checkpoint_members(struct ckpt_dump *d, u32 flags,
 				   unsigned int *at, pid_t *at_pid)
 {
+	ktime_t t = ktime_get();
 	unsigned int i;
 	int err;
 
 	err = ckpt_check_vfork(d, at);
 	if (!err)
 		err = ckpt_freeze_all(d, at);
+	ckpt_time_step("checkpoint", ckpt_freeze_all, &t);
 	if (err)
 		return err;
 	for (i = 0; i < d->nr_members && !err; i++) {
@@ -588,14 +593,17 @@ static int ckpt_checkpoint_members(struct ckpt_dump *d, u32 flags,
 		err = ckpt_scan_socks(d);
 		*at = d->member;
 	}
+	ckpt_time_step("checkpoint", ckpt_scan_socks, &t);
 	if (!err) {
 		err = ckpt_dump_all(d);
 		*at = d->member;
 	}
+	t = ktime_get();
 	/* Killed: its TCP connections close without a word to the peers. */
 	if (!err && (flags & CKPT_CHECKPOINT_KILL))
 		ckpt_socks_detach(d);
 	ckpt_thaw_all(d, flags, !err);
+	ckpt_time_step("checkpoint", ckpt_thaw_all, &t);
 	return err;
 }
 

@@ -143,6 +143,7 @@ void ckpt_pr_status(struct pid_namespace *ns, struct ckpt_pr_status *st);
 long ckpt_ioctl_pid_claim(void __user *uarg);
 long ckpt_ioctl_pid_tombstone(void __user *uarg);
 struct task_struct *ckpt_get_process(pid_t nr);
+void ckpt_time_step(const char *what, void *fn, ktime_t *t);
 int ckpt_may_checkpoint(struct task_struct *t);
 struct ckpt_member;
 int ckpt_hold_member(struct ckpt_member *m);

@@ -37,16 +37,18 @@
 /* ckpt.timing=1 (or /sys/module/ckpt/parameters/timing): log the steps. */
 static bool timing;
 module_param(timing, bool, 0644);
-MODULE_PARM_DESC(timing, "log how long each step of a restore takes (debug)");
+MODULE_PARM_DESC(timing,
+		 "log how long each step of a checkpoint or restore takes (debug)");
 
-static void ckpt_time_step(void *fn, ktime_t *t)
+/* With ckpt.timing: log the time since *@t as @fn's, then restart *@t. */
+void ckpt_time_step(const char *what, void *fn, ktime_t *t)
 {
 	ktime_t now;
 
 	if (!READ_ONCE(timing))
 		return;
 	now = ktime_get();
-	pr_info("restore pid %d: %ps %lld us\n", task_pid_nr(current), fn,
+	pr_info("%s pid %d: %ps %lld us\n", what, task_pid_nr(current), fn,
 		ktime_us_delta(now, *t));
 	*t = now;
 }
@@ -558,7 +560,7 @@ long ckpt_ioctl_restore_prepare(struct ckpt_file *cf, void __user *uarg)
 	mutex_lock(&cf->lock);
 	t = ktime_get();
 	err = cf->rst ? -EBUSY : ckpt_prepare(r, image);
-	ckpt_time_step(ckpt_prepare, &t);
+	ckpt_time_step("restore", ckpt_prepare, &t);
 	if (!err && a.tids)
 		err = ckpt_copy_tids(&a, r);
 	if (!err)
@@ -641,7 +643,7 @@ static int ckpt_restore_self(struct ckpt_restore *r)
 	current->rseq = NULL;
 	for (i = 0; !err && i < ARRAY_SIZE(steps); i++) {
 		err = steps[i](r);
-		ckpt_time_step(steps[i], &t);
+		ckpt_time_step("restore", steps[i], &t);
 		if (err && steps[i] == ckpt_restore_pages)
 			ckpt_fail(&r->err, CKPT_OBJ_IMAGE, err);
 	}
@@ -740,7 +742,7 @@ long ckpt_ioctl_restore_task(struct file *file, void __user *uarg)
 	get_file(file);
 	t = ktime_get();
 	err = ckpt_check_restorer(r);
-	ckpt_time_step(ckpt_check_restorer, &t);
+	ckpt_time_step("restore", ckpt_check_restorer, &t);
 	if (err) {
 		ckpt_fail(&r->err, CKPT_OBJ_TASK, err);
 		goto out;

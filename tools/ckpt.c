@@ -1190,7 +1190,9 @@ static int checkpoint_ioctl(const struct ckpt_opts *o, int dev, int fd,
 			a->flags |= CKPT_CHECKPOINT_IPC_NS;
 		a->ipc_recs = (uintptr_t)o->ipc_recs;
 		a->ipc_len = o->ipc_len;
+		tmark("SysV users looked for");
 		err = ioctl(dev, CKPT_IOC_CHECKPOINT, a) ? -errno : 0;
+		tmark("CHECKPOINT");
 		/* The tree changed between listing and freezing: again. */
 		if (!o->tree || (err != -ECHILD && err != -ESRCH) ||
 		    a->bytes_written || !--tries)
@@ -1213,6 +1215,7 @@ static int checkpoint(struct ckpt_opts *o)
 	ret = open_output(o, &out);
 	if (ret)
 		return ret;
+	tmark("output opened");
 	dev = ckpt_dev_open();
 	if (dev < 0) {
 		ckpt_dev_report(dev);
@@ -1220,8 +1223,10 @@ static int checkpoint(struct ckpt_opts *o)
 		return CKPT_EXIT_FAILED;
 	}
 	t0 = now_s();
+	tmark("/dev/ckpt opened");
 	hold.dev = dev;
 	err = ipc_ns_prepare(o, &hold);
+	tmark("IPC namespace looked at");
 	if (err <= 0)
 		reported = !!err;
 	if (!err && o->verbose)
@@ -1238,7 +1243,10 @@ static int checkpoint(struct ckpt_opts *o)
 	ipc_release(&hold);
 	free(o->ipc_recs);
 	close(dev);
-	if (close_output(&out, !!err) || err)
+	ret = close_output(&out, !!err);
+	tmark("output closed");
+	tprint();
+	if (ret || err)
 		return CKPT_EXIT_FAILED;
 	if (a.nr_skipped)
 		ckpt_hint("left out %u object%s as --skip allows: see 'ckpt show'",
@@ -2390,6 +2398,7 @@ int main(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
 	ckpt_prog = "ckpt";
+	timing_init();
 	if (cmd && !strcmp(cmd, "show"))
 		return ckpt_show_main(argc - 1, argv + 1);
 	if (cmd && !strcmp(cmd, "migrate"))

@@ -265,45 +265,6 @@ static int parse_args(int argc, char **argv, struct restart *r)
 	return 0;
 }
 
-/* ==== timing (CKPT_TIMING=1 in the environment) =================== */
-
-static int timing;
-
-#define TMARKS_MAX	32
-
-static struct {
-	const char *what;
-	struct timespec t;
-} tmarks[TMARKS_MAX];
-static unsigned int nr_tmarks;
-
-/*
- * With CKPT_TIMING set: note the time of @what.  The marks are printed
- * by tprint(), at the end, so that formatting and writing them (the first
- * printf of a static binary faults in much of libc) is not counted in the
- * phases measured.
- */
-static void tmark(const char *what)
-{
-	if (!timing || nr_tmarks == TMARKS_MAX)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &tmarks[nr_tmarks].t);
-	tmarks[nr_tmarks++].what = what;
-}
-
-/* "restart: timing: +N.NNN ms WHAT" on stderr for each mark. */
-static void tprint(void)
-{
-	unsigned int i;
-
-	for (i = 0; i < nr_tmarks; i++)
-		fprintf(stderr, "restart: timing: +%.3f ms %s\n",
-			(tmarks[i].t.tv_sec - tmarks[0].t.tv_sec) * 1e3 +
-			(tmarks[i].t.tv_nsec - tmarks[0].t.tv_nsec) / 1e6,
-			tmarks[i].what);
-	nr_tmarks = 0;
-}
-
 /* ==== the child ==================================================== */
 
 static int child_restore_task(int dev)
@@ -3403,8 +3364,7 @@ int main(int argc, char **argv)
 	ckpt_prog = "restart";
 	if (argc > 1 && !strcmp(argv[1], CHILD_MODE))
 		return child_main(argc, argv);
-	timing = getenv("CKPT_TIMING") != NULL;
-	tmark("main");
+	timing_init();
 	memset(&r, 0, sizeof(r));
 	r.img = r.dev = r.pipe[0] = r.pipe[1] = -1;
 	ret = parse_args(argc, argv, &r);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <linux/ckpt.h>
@@ -370,4 +371,49 @@ void ckpt_grow_pipe(int fd)
 
 	if (size >= 0 && size < (1 << 20))
 		fcntl(fd, F_SETPIPE_SZ, 1 << 20);
+}
+
+/* ---- timing (CKPT_TIMING=1 in the environment) -------------------- */
+
+#define TMARKS_MAX	32
+
+static int timing;
+static struct {
+	const char *what;
+	struct timespec t;
+} tmarks[TMARKS_MAX];
+static unsigned int nr_tmarks;
+
+/* Marks are noted only with CKPT_TIMING set; the first is "main". */
+void timing_init(void)
+{
+	timing = getenv("CKPT_TIMING") != NULL;
+	tmark("main");
+}
+
+/*
+ * With CKPT_TIMING set: note the time of @what.  The marks are printed
+ * by tprint(), at the end, so that formatting and writing them (the first
+ * printf of a static binary faults in much of libc) is not counted in the
+ * phases measured.
+ */
+void tmark(const char *what)
+{
+	if (!timing || nr_tmarks == TMARKS_MAX)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &tmarks[nr_tmarks].t);
+	tmarks[nr_tmarks++].what = what;
+}
+
+/* "PROG: timing: +N.NNN ms WHAT" on stderr for each mark. */
+void tprint(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_tmarks; i++)
+		fprintf(stderr, "%s: timing: +%.3f ms %s\n", ckpt_prog,
+			(tmarks[i].t.tv_sec - tmarks[0].t.tv_sec) * 1e3 +
+			(tmarks[i].t.tv_nsec - tmarks[0].t.tv_nsec) / 1e6,
+			tmarks[i].what);
+	nr_tmarks = 0;
 }

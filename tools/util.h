@@ -84,4 +84,9 @@ void ckpt_dev_report(int err);
  */
 int ckpt_pid_tombstone(int dev, pid_t pid);
 
+/* CKPT_TIMING=1: phases noted as they pass, printed at the end */
+void timing_init(void);
+void tmark(const char *what);
+void tprint(void);
+
 #endif
