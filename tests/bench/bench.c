@@ -6,6 +6,7 @@
  *
  *	bench [-r REPS] [-t] -d DIR ckpt-file|ckpt-pipe|criu-file -- WORKLOAD ARGS...
  *	bench [-r REPS] -d DIR base-file|base-pipe BYTES
+ *	bench [-r REPS] -d DIR exec-floor PROGRAM
  *
  * -t: the workload is a process tree ('ckpt --tree'; CRIU dumps the tree
  * under the PID anyway).  The workload leads its own process group, so
@@ -27,6 +28,9 @@
  *             from a memfd into fresh memory ("restart": what is left to
  *             do after the last byte for a restore that must buffer the
  *             stream, as restart does).
+ * exec-floor  PROGRAM (an empty main(), linked as the tools are) run as
+ *             the tools are run, twice ("checkpoint", "restart"): what
+ *             fork, exec, exit and wait4 cost before a tool does anything.
  *
  * A check: the restored process (our orphan: we are a child subreaper) is
  * sent SIGUSR1 and must answer "ok PID SUM" in DIR/verify after checking
@@ -693,11 +697,22 @@ static void base_pipe(struct sample *s, size_t len)
 	s->bytes = len;
 }
 
+static void exec_floor(struct sample *s, char *prog)
+{
+	char *argv[] = { prog, "floor", NULL };
+
+	timed(argv, path_in("floor.log"), &s->ckpt, &s->ckpt_rss);
+	timed(argv, path_in("floor.log"), &s->restart, &s->restart_rss);
+	s->total = s->ckpt + s->restart;
+	s->bytes = 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: bench [-r REPS] [-t] -d DIR ckpt-file|ckpt-pipe|criu-file -- WORKLOAD ARGS...\n"
-		"       bench [-r REPS] -d DIR base-file|base-pipe BYTES\n");
+		"       bench [-r REPS] -d DIR base-file|base-pipe BYTES\n"
+		"       bench [-r REPS] -d DIR exec-floor PROGRAM\n");
 	exit(2);
 }
 
@@ -726,7 +741,11 @@ int main(int argc, char **argv)
 	if (!dir || optind >= argc || reps < 1)
 		usage();
 	mode = argv[optind++];
-	if (!strncmp(mode, "base-", 5)) {
+	if (!strcmp(mode, "exec-floor")) {
+		if (optind != argc - 1)
+			usage();
+		workload = argv + optind;
+	} else if (!strncmp(mode, "base-", 5)) {
 		if (optind != argc - 1)
 			usage();
 		len = strtoll(argv[optind], NULL, 0);
@@ -764,6 +783,8 @@ int main(int argc, char **argv)
 			base_file(&s, len);
 		else if (!strcmp(mode, "base-pipe"))
 			base_pipe(&s, len);
+		else if (!strcmp(mode, "exec-floor"))
+			exec_floor(&s, workload[0]);
 		else
 			usage();
 		printf("REP %lld %lld %lld %lld %ld %ld\n", (long long)s.ckpt,

@@ -48,7 +48,7 @@ echo "bench: $("$criu" --version | head -n 1 | sed 's/Version: /criu /')"
 
 # ---- initramfs ----------------------------------------------------------
 [[ -f module/ckpt.ko ]] || { echo "bench: no module/ckpt.ko (make all)" >&2; exit 1; }
-for f in tools/ckpt tools/restart tests/bench/build/bench tests/bench/build/workload; do
+for f in tools/ckpt tools/restart tests/bench/build/bench tests/bench/build/workload tests/bench/build/empty; do
 	[[ -x $f ]] || { echo "bench: no $f (make all bench-progs)" >&2; exit 1; }
 done
 
@@ -67,7 +67,7 @@ base=$tree/build/guest
 rm -rf "$overlay"
 mkdir -p "$overlay/tests/bench" "$overlay/usr/sbin"
 install -m 755 tests/bench/run.sh tests/bench/build/bench tests/bench/build/workload \
-	"$overlay/tests/bench/"
+	tests/bench/build/empty "$overlay/tests/bench/"
 install -m 755 "$criu" "$overlay/usr/sbin/criu"
 while read -r lib; do
 	[[ -e $base/root$lib ]] && continue

@@ -10,6 +10,9 @@
 #   bench.reps=N     at most N runs per measurement (default: see below)
 #   bench.max=MIB    skip anonymous-memory workloads larger than MIB
 #   bench.only=a,b   only these workloads (names as in the table)
+#   bench.profile=1  profile ckpt's runs: CKPT_TIMING=1 for the tools and
+#                    the module's timing=1; each run's marks and the
+#                    module's steps printed as "ckpt-bench: profile" lines
 # Exit status: 0 when every ckpt measurement and baseline ran (CRIU may be
 # n/a), 1 otherwise.  Never fails on a ratio.
 # timeout: 1800
@@ -22,12 +25,14 @@ export PATH=$B:/sbin:/bin:/usr/sbin:/usr/bin
 maxreps=
 maxmib=
 only=
+profile=
 read -r cmdline </proc/cmdline
 for arg in $cmdline; do
 	case $arg in
 	bench.reps=*) maxreps=${arg#*=} ;;
 	bench.max=*) maxmib=${arg#*=} ;;
 	bench.only=*) only=,${arg#*=}, ;;
+	bench.profile=1) profile=1 ;;
 	esac
 done
 
@@ -87,9 +92,17 @@ run_once() {
 	a=$W/acc/$wl.$dest.$tool
 	[ -e "$a.rc" ] && [ "$(cat "$a.rc")" != 0 ] && return 1
 	t0=$(uptime_s)
+	[ -z "$profile" ] || dmesg -c >/dev/null
 	bench -r 1 $bopt -d $W/run "$mode" "$@" >$W/out 2>$W/err
 	rc=$?
 	t1=$(uptime_s)
+	if [ -n "$profile" ] && [ "$tool" = ckpt ]; then
+		{
+			grep -h 'timing:' $W/run/ckpt.log $W/run/restart.log 2>/dev/null
+			dmesg -c | grep -E '(checkpoint|restore) pid [0-9]+: '
+			grep '^REP ' $W/out
+		} | sed "s/^/ckpt-bench: profile $wl $dest: /"
+	fi
 	cat $W/out >>"$a"
 	echo $rc >"$a.rc"
 	awk -v a="$t0" -v b="$t1" -v t="$(cat "$a.t" 2>/dev/null || echo 0)" \
@@ -166,6 +179,10 @@ workload() {
 			run_once "$name" tmpfs base base-file "$bytes"
 			run_once "$name" pipe base base-pipe "$bytes"
 		fi
+		# The exec floor, in the smallest workload's rounds.
+		if [ "$name" = anon-1M ]; then
+			run_once "$name" tmpfs floor exec-floor $B/empty
+		fi
 	done
 	finish "$name" tmpfs ckpt
 	if [ $criu_ok = 1 ]; then
@@ -176,9 +193,17 @@ workload() {
 	finish "$name" pipe ckpt
 	finish "$name" tmpfs base
 	finish "$name" pipe base
+	if [ "$name" = anon-1M ]; then finish "$name" tmpfs floor; fi
 	rm -rf $W/run $W/acc
 }
 
+if [ -n "$profile" ]; then
+	echo 1 >/sys/module/ckpt/parameters/timing
+	export CKPT_TIMING=1
+	# the module's lines to the log buffer only: printing each on the
+	# serial console costs more than most of the steps it times
+	dmesg -n 1
+fi
 say "start: $(nproc) CPU(s), $(awk '/MemTotal/ { printf "%d MiB", $2 / 1024 }' /proc/meminfo)," \
 	"$(criu --version 2>/dev/null | sed -n 's/Version: /criu /p')"
 start=$(uptime_s)
@@ -264,6 +289,17 @@ END {
 			has(w, "tmpfs", "criu") ? sprintf("%.1f", v[w, "tmpfs", "criu", 10] / 1024) : "n/a",
 			has(w, "tmpfs", "criu") ? sprintf("%.1f", v[w, "tmpfs", "criu", 11] / 1024) : "n/a"
 	}
+	print ""
+	print "Exec floor: fork + exec + exit + wait4 of an empty program linked as ckpt and restart are"
+	print "(static, fixed address), in anon-1M'"'"'s rounds; what a tool costs before it does anything:"
+	if (has("anon-1M", "tmpfs", "floor") && has("anon-1M", "tmpfs", "ckpt"))
+		printf "  %s ms (median of %d); anon-1M tmpfs: checkpoint %s ms, restart %s ms (%s and %s the floor)\n",
+			ms(v["anon-1M", "tmpfs", "floor", 7]), v["anon-1M", "tmpfs", "floor", 5],
+			ms(v["anon-1M", "tmpfs", "ckpt", 6]), ms(v["anon-1M", "tmpfs", "ckpt", 7]),
+			ratio(v["anon-1M", "tmpfs", "ckpt", 6], v["anon-1M", "tmpfs", "floor", 7]),
+			ratio(v["anon-1M", "tmpfs", "ckpt", 7], v["anon-1M", "tmpfs", "floor", 7])
+	else
+		print "  - (anon-1M did not run)"
 	print ""
 	print "Sparse process (32 GiB reserved, 16 MiB touched) against anon-16M (16 MiB touched), ckpt, tmpfs:"
 	if (has("sparse-32G", "tmpfs", "ckpt") && has("anon-16M", "tmpfs", "ckpt"))
