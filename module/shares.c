@@ -537,7 +537,11 @@ int ckpt_adopt_leader_shares(struct ckpt_restore *r)
  * Take the restored address space @mm of an earlier member as the caller's
  * own, as clone(CLONE_VM) would have given it (the steps of exec_mmap()
  * for an mm that already has users): the caller's own, which nothing else
- * uses (ckpt_check_restorer()), goes.
+ * uses (ckpt_check_restorer()), goes.  Not repeated from exec_mmap():
+ * lru_gen_add_mm() (@mm is on its memcg's list since it was made) and
+ * membarrier_exec_mmap(), which resets a new mm's membarrier state: @mm
+ * keeps its own, and the runqueue's copy follows at the next context
+ * switch (membarrier_switch_mm()).
  */
 static int ckpt_switch_mm(struct mm_struct *mm)
 {
@@ -566,6 +570,8 @@ static int ckpt_switch_mm(struct mm_struct *mm)
 	/* The mm is live: a paravirt guest has it pinned already. */
 	ckpt_ksyms.switch_mm(active, mm, NULL);
 	task_unlock(me);
+	/* As exec_mmap(): page reclaim may walk its page tables again. */
+	lru_gen_use_mm(mm);
 	mmap_read_unlock(old);
 	up_write(&me->signal->exec_update_lock);
 	/* As copy_oom_score_adj() marks an mm shared by processes. */
