@@ -270,13 +270,14 @@ enum {
 	XVT_S_TX_DEFER,		/* records written with the event left to the batch's end */
 	XVT_S_CREDIT_COAL,	/* received CREDIT_UPDATEs superseded in the same run */
 	XVT_S_RX_RUNS,		/* receive runs that found records */
+	XVT_S_RX_FORGED,	/* records dropped: not from the peer, or not to us */
 	XVT_S_NR
 };
 static const char * const xvt_stat_names[XVT_S_NR] = {
 	"tx_pkts", "tx_bytes", "rx_pkts", "rx_bytes", "notify", "irqs",
 	"work_runs", "tx_ring_full", "rx_ring_empty", "credit_dropped",
 	"credit_lazy", "credit_wait", "credit_kick", "tx_deferred",
-	"credit_coalesced", "rx_runs",
+	"credit_coalesced", "rx_runs", "rx_forged",
 };
 static atomic_long_t xvt_stats[XVT_S_NR];
 static struct dentry *xvt_debugfs;
@@ -696,6 +697,10 @@ static void xvt_deliver(struct xvt_peer *p, struct sk_buff *skb)
 	/* A peer speaks only for itself and only to us. */
 	if (le64_to_cpu(hdr->src_cid) != p->cid ||
 	    le64_to_cpu(hdr->dst_cid) != xvt_local_cid) {
+		xvt_stat_add(XVT_S_RX_FORGED, 1);
+		pr_warn_ratelimited("xen_vsock: dom%u: dropped a record from CID %llu to CID %llu: dom%u is CID %llu\n",
+				    p->domid, le64_to_cpu(hdr->src_cid),
+				    le64_to_cpu(hdr->dst_cid), p->domid, p->cid);
 		kfree_skb(skb);
 		return;
 	}
@@ -1339,6 +1344,46 @@ static int xvt_send_pkt(struct sk_buff *skb)
 	}
 	return len;
 }
+
+/*
+ * Test only (tests/xen, hostile-forged): "DST:SRC:SPORT:DPORT" sends the
+ * peer with CID DST one RST record that claims to come from CID SRC, port
+ * SPORT, to port DPORT: a domain impersonating another to reset its
+ * connections.  The receiver must drop it (rx_forged).  Root only; it
+ * sends no more than root here could send through the ring anyway.
+ */
+static int xvt_test_forge(const char *val, const struct kernel_param *kp)
+{
+	unsigned long long dst, src;
+	unsigned int sport, dport;
+	struct virtio_vsock_hdr *h;
+	struct sk_buff *skb;
+	int err;
+
+	if (sscanf(val, "%llu:%llu:%u:%u", &dst, &src, &sport, &dport) != 4)
+		return -EINVAL;
+	skb = virtio_vsock_alloc_skb(VIRTIO_VSOCK_SKB_HEADROOM, GFP_KERNEL);
+	if (!skb)
+		return -ENOMEM;
+	h = virtio_vsock_hdr(skb);
+	memset(h, 0, sizeof(*h));
+	h->src_cid = cpu_to_le64(src);
+	h->src_port = cpu_to_le32(sport);
+	h->dst_cid = cpu_to_le64(dst);
+	h->dst_port = cpu_to_le32(dport);
+	h->type = cpu_to_le16(VIRTIO_VSOCK_TYPE_STREAM);
+	h->op = cpu_to_le16(VIRTIO_VSOCK_OP_RST);
+	pr_info("xen_vsock: test_forge: RST to CID %llu port %u as CID %llu port %u\n",
+		dst, dport, src, sport);
+	err = xvt_send_pkt(skb);
+	return err < 0 ? err : 0;
+}
+
+static const struct kernel_param_ops xvt_test_forge_ops = {
+	.set = xvt_test_forge,
+};
+module_param_cb(test_forge, &xvt_test_forge_ops, NULL, 0200);
+MODULE_PARM_DESC(test_forge, "test only: DST:SRC:SPORT:DPORT sends CID DST a RST forged as from CID SRC");
 
 /*
  * VSK's sender has no credit (sendmsg is about to block or return EAGAIN,

@@ -527,6 +527,9 @@ else
 	# Several domains at once: A, B and C (CID 5) stream to each other
 	# concurrently, checksummed (C's side starts on flag g).
 	xvtest cid cid-a2c 5 $port $me
+	# Impersonation: B sends us a RST forged as from C (CID 5) for our
+	# connection to C; we must drop it (rx_forged) and keep the connection.
+	xvtest forge hostile-forged $peer $port 5
 	xvtest flag 5 $port g
 	xvtest send multi-a2b $peer $port $mmb &
 	p1=$!

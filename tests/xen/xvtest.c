@@ -43,6 +43,11 @@
  *   xvtest hostile NAME CID PORT M  the peer corrupts its ring (xen_vsock
  *                                   test_corrupt=M): our sockets to it get
  *                                   ECONNRESET, a new connection works
+ *   xvtest forge NAME CID PORT CID2 the peer CID sends us a RST forged as
+ *                                   from CID2 for our connection to CID2
+ *                                   (xen_vsock test_forge): dropped and
+ *                                   counted (rx_forged), the connection
+ *                                   still echoes
  *
  *   xvtest bench CID PORT [IPV4|- [ROUNDS]]
  *                                   throughput and round-trip latency for
@@ -58,6 +63,8 @@
  * Server commands besides: Z (read nothing until the peer hangs up),
  * L (backlog helper), W (read to EOF, then answer), X (set test_corrupt),
  * I (answer "peer=CID local=CID" as accept() and getsockname() see them),
+ * V (read "SRC SPORT DPORT\n", set test_forge to send the client's CID a
+ * RST forged as from CID SRC, port SPORT, to its port DPORT),
  * K (set xen_vsock's lazy_credit and tx_batch to the next byte, '0' or '1').
  */
 #define _GNU_SOURCE
@@ -386,6 +393,28 @@ static void serve(int fd)
 			return;
 		snprintf(out, sizeof(out), "peer=%u local=%u\n", pa.svm_cid, la.svm_cid);
 		writeall(fd, out, strlen(out));
+	} else if (cmd == 'V') {
+		struct sockaddr_vm pa = { 0 };
+		socklen_t pl = sizeof(pa);
+		unsigned int src, sport, dport;
+		char in[64] = "", out[80];
+		size_t n = 0;
+		int p, bad;
+
+		while (n < sizeof(in) - 1 && readall(fd, in + n, 1) == 1 && in[n] != '\n')
+			n++;
+		in[n] = 0;
+		if (sscanf(in, "%u %u %u", &src, &sport, &dport) != 3 ||
+		    getpeername(fd, (struct sockaddr *)&pa, &pl))
+			return;
+		snprintf(out, sizeof(out), "%u:%u:%u:%u\n", pa.svm_cid, src, sport, dport);
+		p = open("/sys/module/xen_vsock/parameters/test_forge", O_WRONLY);
+		bad = p < 0 || write(p, out, strlen(out)) != (ssize_t)strlen(out);
+		if (bad)
+			perror("xvtest: test_forge");
+		if (p >= 0)
+			close(p);
+		writeall(fd, bad ? "e" : "k", 1);
 	} else if (cmd == 'F') {
 		char path[64];
 		unsigned char tag;
@@ -1268,6 +1297,68 @@ static int do_hostile(unsigned int cid, unsigned int port, int mode)
 	return 0;
 }
 
+/* rx_forged in xen_vsock's debugfs counters, or -1 */
+static long rx_forged(void)
+{
+	FILE *f = fopen("/sys/kernel/debug/xen_vsock/stats", "r");
+	char name[32];
+	long v, r = -1;
+
+	while (f && fscanf(f, "%31s %ld", name, &v) == 2)
+		if (!strcmp(name, "rx_forged"))
+			r = v;
+	if (f)
+		fclose(f);
+	return r;
+}
+
+/*
+ * A domain impersonating another: we hold a connection to CID2; the peer
+ * CID (asked with V) sends us a RST claiming to come from CID2's end of
+ * it.  The RST must be dropped (rx_forged grows) and the connection to
+ * CID2 must still echo.
+ */
+static int do_forge(unsigned int cid, unsigned int port, unsigned int cid2)
+{
+	struct sockaddr_vm la = { 0 }, pa = { 0 };
+	socklen_t ll = sizeof(la), pl = sizeof(pa);
+	struct timeval tv = { .tv_sec = 10 };
+	int held = vcmd(cid2, port, 'E'), ctl;
+	long f0, f1 = -1;
+	char c, line[64];
+	double end;
+
+	if (held < 0 || writeall(held, "x", 1) || readall(held, &c, 1) != 1 ||
+	    getsockname(held, (struct sockaddr *)&la, &ll) ||
+	    getpeername(held, (struct sockaddr *)&pa, &pl))
+		FAIL("connection to CID %u: %s", cid2, strerror(errno));
+	f0 = rx_forged();
+	if (f0 < 0)
+		FAIL("no rx_forged in /sys/kernel/debug/xen_vsock/stats");
+	ctl = vcmd(cid, port, 'V');
+	snprintf(line, sizeof(line), "%u %u %u\n", cid2, pa.svm_port, la.svm_port);
+	if (ctl < 0 || writeall(ctl, line, strlen(line)) || readall(ctl, &c, 1) != 1 || c != 'k')
+		FAIL("asking CID %u to forge a RST: %s", cid, ctl < 0 ? strerror(errno) : "refused");
+	close(ctl);
+	/* Wait for the forged record to arrive. */
+	for (end = now() + 10; now() < end; usleep(50000)) {
+		f1 = rx_forged();
+		if (f1 > f0)
+			break;
+	}
+	if (f1 <= f0)
+		FAIL("no forged record arrived in 10 s (rx_forged %ld): nothing tested", f0);
+	setsockopt(held, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	errno = 0;
+	if (writeall(held, "y", 1) || readall(held, &c, 1) != 1 || c != 'y')
+		FAIL("connection to CID %u after the forged RST: %s", cid2,
+		     errno ? strerror(errno) : "EOF");
+	close(held);
+	result(1, "RST forged by CID %u as CID %u port %u dropped (rx_forged %ld -> %ld), connection still echoes",
+	       cid, cid2, pa.svm_port, f0, f1);
+	return 0;
+}
+
 /* --- benchmark --- */
 
 /* Send SZ bytes and read SZ back at once (an echo larger than the socket
@@ -1559,6 +1650,8 @@ int main(int argc, char **argv)
 		return do_shutwr(cid, port);
 	if (!strcmp(argv[1], "hostile") && argc >= 6)
 		return do_hostile(cid, port, atoi(argv[5]));
+	if (!strcmp(argv[1], "forge") && argc == 6)
+		return do_forge(cid, port, atoi(argv[5]));
 	fprintf(stderr, "xvtest: bad command\n");
 	return 2;
 }
