@@ -507,6 +507,7 @@ else
 	xvtest peek msg-peek $peer $port
 	xvtest backlog backlog $peer $port
 	xvtest shutwr shut-wr $peer $port
+	xvtest shutrd shut-rd $peer $port
 	xvtest seqpacket seqpacket $peer $port
 	stats after-semantics
 	# Hostile peer: once B is idle, B's server corrupts B's transmit ring

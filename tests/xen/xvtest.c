@@ -34,6 +34,9 @@
  *   xvtest backlog NAME CID PORT    listen(1) on the peer: extra connections
  *                                   are reset, accepted ones work
  *   xvtest shutwr NAME CID PORT     SHUT_WR: the peer reads EOF and answers
+ *   xvtest shutrd NAME CID PORT     SHUT_RD: our reads give EOF at once, our
+ *                                   writes still go, the peer's writes
+ *                                   fail with EPIPE (it tells us: flag u)
  *   xvtest seqpacket NAME CID PORT SOCK_SEQPACKET to the server's PORT + 1:
  *                                   message boundaries kept, MSG_EOR carried,
  *                                   MSG_TRUNC, EMSGSIZE over the peer's buffer
@@ -63,6 +66,9 @@
  * Server commands besides: Z (read nothing until the peer hangs up),
  * L (backlog helper), W (read to EOF, then answer), X (set test_corrupt),
  * I (answer "peer=CID local=CID" as accept() and getsockname() see them),
+ * R (read a byte, then write one: the client shut its reading side, so
+ * EPIPE is expected; say how it went with flag u (EPIPE) or U (not) on
+ * the client's server),
  * V (read "SRC SPORT DPORT\n", set test_forge to send the client's CID a
  * RST forged as from CID SRC, port SPORT, to its port DPORT),
  * K (set xen_vsock's lazy_credit and tx_batch to the next byte, '0' or '1').
@@ -301,6 +307,31 @@ out:
 		close(l);
 }
 
+static int vcmd(unsigned int cid, unsigned int port, char cmd);
+
+/* R: the client shut its reading side; our write must fail with EPIPE. */
+static void shutrd_helper(int fd)
+{
+	struct sockaddr_vm pa = { 0 };
+	socklen_t pl = sizeof(pa);
+	char c, tag;
+	int rc, e, f;
+
+	if (readall(fd, &c, 1) != 1 || getpeername(fd, (struct sockaddr *)&pa, &pl))
+		return;
+	rc = write(fd, "z", 1);
+	e = errno;
+	tag = rc == -1 && e == EPIPE ? 'u' : 'U';
+	if (tag == 'U')
+		fprintf(stderr, "xvtest: write after the peer's SHUT_RD: %d (%s)\n",
+			rc, rc < 0 ? strerror(e) : "sent");
+	f = vcmd(pa.svm_cid, srv_port, 'F');
+	if (f >= 0 && !writeall(f, &tag, 1))
+		readall(f, &c, 1);
+	if (f >= 0)
+		close(f);
+}
+
 static void serve(int fd)
 {
 	static unsigned char buf[65536];
@@ -393,6 +424,8 @@ static void serve(int fd)
 			return;
 		snprintf(out, sizeof(out), "peer=%u local=%u\n", pa.svm_cid, la.svm_cid);
 		writeall(fd, out, strlen(out));
+	} else if (cmd == 'R') {
+		shutrd_helper(fd);
 	} else if (cmd == 'V') {
 		struct sockaddr_vm pa = { 0 };
 		socklen_t pl = sizeof(pa);
@@ -1269,6 +1302,46 @@ static int do_shutwr(unsigned int cid, unsigned int port)
 	return 0;
 }
 
+/*
+ * SHUT_RD: reads give EOF at once, writes still go; the peer's writes
+ * fail with EPIPE (its R handler tells our server: flag u; flag r is
+ * taken).
+ */
+static int do_shutrd(unsigned int cid, unsigned int port)
+{
+	struct timeval tv = { .tv_sec = 5 };
+	int fd, rc, e;
+	double end;
+	char c;
+
+	unlink("/tmp/flag-u");
+	unlink("/tmp/flag-U");
+	fd = vcmd(cid, port, 'R');
+	if (fd < 0)
+		FAIL("connect: %s", strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (shutdown(fd, SHUT_RD))
+		FAIL("shutdown(SHUT_RD): %s", strerror(errno));
+	rc = read(fd, &c, 1);
+	e = errno;
+	if (rc != 0)
+		FAIL("read after SHUT_RD: %d (%s), expected 0 (EOF) at once",
+		     rc, rc < 0 ? strerror(e) : "data");
+	if (writeall(fd, "x", 1))
+		FAIL("write after SHUT_RD: %s", strerror(errno));
+	for (end = now() + 15; now() < end; usleep(50000)) {
+		if (!access("/tmp/flag-U", F_OK))
+			FAIL("the peer's write after our SHUT_RD did not fail with EPIPE");
+		if (!access("/tmp/flag-u", F_OK))
+			break;
+	}
+	if (access("/tmp/flag-u", F_OK))
+		FAIL("no word from the peer in 15 s");
+	close(fd);
+	result(1, "read after SHUT_RD: EOF at once; our write went; the peer's write: EPIPE");
+	return 0;
+}
+
 static int do_hostile(unsigned int cid, unsigned int port, int mode)
 {
 	struct timeval tv = { .tv_sec = 30 };
@@ -1648,6 +1721,8 @@ int main(int argc, char **argv)
 		return do_seqpacket(cid, port);
 	if (!strcmp(argv[1], "shutwr"))
 		return do_shutwr(cid, port);
+	if (!strcmp(argv[1], "shutrd"))
+		return do_shutrd(cid, port);
 	if (!strcmp(argv[1], "hostile") && argc >= 6)
 		return do_hostile(cid, port, atoi(argv[5]));
 	if (!strcmp(argv[1], "forge") && argc == 6)
