@@ -1463,30 +1463,31 @@ static void xvt_batch(struct vsock_sock *vsk, bool begin)
  * records follow in this sendmsg, a batch. It ends with the last record,
  * an error, or (xvt_stream_has_space) when the sender must wait for credit.
  */
-static ssize_t xvt_stream_enqueue(struct vsock_sock *vsk, struct msghdr *msg,
-				  size_t len)
+static ssize_t xvt_enqueue(struct vsock_sock *vsk, struct msghdr *msg,
+			   size_t len, bool seqpacket)
 {
 	ssize_t written;
 
 	if (len > XVT_MAX_PAYLOAD)
 		xvt_batch(vsk, true);
-	written = virtio_transport_stream_enqueue(vsk, msg, len);
+	written = seqpacket ?
+		  virtio_transport_seqpacket_enqueue(vsk, msg, len) :
+		  virtio_transport_stream_enqueue(vsk, msg, len);
 	if (written <= 0 || written >= len)
 		xvt_batch(vsk, false);
 	return written;
 }
 
+static ssize_t xvt_stream_enqueue(struct vsock_sock *vsk, struct msghdr *msg,
+				  size_t len)
+{
+	return xvt_enqueue(vsk, msg, len, false);
+}
+
 static int xvt_seqpacket_enqueue(struct vsock_sock *vsk, struct msghdr *msg,
 				 size_t len)
 {
-	int written;
-
-	if (len > XVT_MAX_PAYLOAD)
-		xvt_batch(vsk, true);
-	written = virtio_transport_seqpacket_enqueue(vsk, msg, len);
-	if (written <= 0 || written >= len)
-		xvt_batch(vsk, false);
-	return written;
+	return xvt_enqueue(vsk, msg, len, true);
 }
 
 static s64 xvt_stream_has_space(struct vsock_sock *vsk)
