@@ -102,4 +102,27 @@ static inline void wait_for_go(const char *dir)
 		nanosleep(&tick, NULL);
 }
 
+#ifdef _GNU_SOURCE	/* clone() is a GNU extension */
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+
+#define CLONE_STACK_SIZE	(256 * 1024)
+
+/*
+ * clone(@fn, @arg) with @flags and SIGCHLD, on a fresh stack of its own
+ * (never freed: the child may outlive our use of it).  The child's PID,
+ * or -1 with errno.  No stdio here: callers that use it flush first.
+ */
+static inline pid_t clone_on_stack(int (*fn)(void *), int flags, void *arg)
+{
+	char *stack = mmap(NULL, CLONE_STACK_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+
+	if (stack == MAP_FAILED)
+		return -1;
+	return clone(fn, stack + CLONE_STACK_SIZE, flags | SIGCHLD, arg);
+}
+#endif
+
 #endif /* CKPT_TESTPROGS_COMMON_H */

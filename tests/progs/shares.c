@@ -48,7 +48,6 @@
 #include <sys/wait.h>
 #include "common.h"
 
-#define STACK_SIZE	(256 * 1024)
 #define FD40		40
 
 static char dir[PATH_MAX / 2];
@@ -195,14 +194,10 @@ static void wait_child(pid_t pid, const char *who)
 
 static pid_t spawn(int (*fn)(void *), int flags)
 {
-	char *stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	pid_t pid;
 
-	if (stack == MAP_FAILED)
-		die("mmap: %s", strerror(errno));
 	fflush(NULL);
-	pid = clone(fn, stack + STACK_SIZE, flags | SIGCHLD, NULL);
+	pid = clone_on_stack(fn, flags, NULL);
 	if (pid < 0)
 		die("clone(0x%x): %s", flags, strerror(errno));
 	return pid;

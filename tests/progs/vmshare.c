@@ -53,7 +53,6 @@
 #include <sys/wait.h>
 #include "common.h"
 
-#define STACK_SIZE	(256 * 1024)
 #define NPROC		3	/* P, S, V */
 #define WAIT_MS		10000
 
@@ -217,13 +216,7 @@ static int child(void *arg);
 /* Clone process @i on a stack of its own; no stdio (B makes C). */
 static pid_t spawn_raw(int i, int flags)
 {
-	char *stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-
-	if (stack == MAP_FAILED)
-		return -1;
-	return clone(child, stack + STACK_SIZE, flags | SIGCHLD,
-		     (void *)(long)i);
+	return clone_on_stack(child, flags, (void *)(long)i);
 }
 
 /* P's thread T (chain): count. */
@@ -306,14 +299,10 @@ static int child(void *arg)
 
 static pid_t spawn_fn(int (*fn)(void *), int flags, int i)
 {
-	char *stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	pid_t pid;
 
-	if (stack == MAP_FAILED)
-		die("mmap: %s", strerror(errno));
 	fflush(NULL);
-	pid = clone(fn, stack + STACK_SIZE, flags | SIGCHLD, (void *)(long)i);
+	pid = clone_on_stack(fn, flags, (void *)(long)i);
 	if (pid < 0)
 		die("clone(0x%x): %s", flags, strerror(errno));
 	return pid;
@@ -373,9 +362,9 @@ static int run_tree(void)
 	if (setup(0))
 		die("setup: %s", strerror(errno));
 	if (chain) {
-		static char tstack[STACK_SIZE] __attribute__((aligned(16)));
+		static char tstack[CLONE_STACK_SIZE] __attribute__((aligned(16)));
 
-		tid = clone(counter_thread, tstack + STACK_SIZE,
+		tid = clone(counter_thread, tstack + CLONE_STACK_SIZE,
 			    CLONE_VM | CLONE_THREAD | CLONE_SIGHAND |
 			    CLONE_FILES | CLONE_FS | CLONE_SYSVSEM, NULL);
 		if (tid < 0)
@@ -534,10 +523,10 @@ static int perm_child(void *arg)
 /* S of "threads": a second thread (on its own stack), then sleep. */
 static int threaded(void *arg)
 {
-	static char stack[STACK_SIZE] __attribute__((aligned(16)));
+	static char stack[CLONE_STACK_SIZE] __attribute__((aligned(16)));
 
 	(void)arg;
-	if (clone(sleeper, stack + STACK_SIZE,
+	if (clone(sleeper, stack + CLONE_STACK_SIZE,
 		  CLONE_VM | CLONE_THREAD | CLONE_SIGHAND | CLONE_FILES |
 		  CLONE_FS | CLONE_SYSVSEM, NULL) < 0)
 		return 1;
@@ -612,16 +601,8 @@ static int refusal(const char *mode)
 		if (a < 0)
 			die("fork: %s", strerror(errno));
 		if (a == 0) {
-			char *stack = mmap(NULL, STACK_SIZE,
-					   PROT_READ | PROT_WRITE,
-					   MAP_PRIVATE | MAP_ANONYMOUS |
-					   MAP_STACK, -1, 0);
-
-			if (stack == MAP_FAILED)
-				_exit(1);
-			b = clone(sleeper, stack + STACK_SIZE,
-				  CLONE_VM | CLONE_SIGHAND | CLONE_PARENT |
-				  SIGCHLD, NULL);
+			b = clone_on_stack(sleeper, CLONE_VM | CLONE_SIGHAND |
+					   CLONE_PARENT, NULL);
 			if (b < 0)
 				_exit(1);
 			snprintf(text, sizeof(text), "pid=%d a=%d b=%d",
