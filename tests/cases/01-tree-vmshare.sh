@@ -25,12 +25,7 @@ V=$(kv ready v)
 	fail "bad ready file: $(cat ready)"
 track "$S" "$V"
 
-ckpt --tree --kill -o img "$P" 2>ckpt.err ||
-	fail "ckpt --tree --kill of processes sharing an address space failed: $(cat ckpt.err)"
-wait "$P"
-for p in $P $S $V; do
-	expect_gone "$p" "after ckpt --tree --kill"
-done
+tree_ckpt_kill ckpt.err img "$P" " of processes sharing an address space" $P $S $V
 ckpt show img >show.out 2>&1 || fail "ckpt show rejects the image"
 [ "$(grep -c "shares the address space of process $P (CLONE_VM)" show.out)" -eq 2 ] ||
 	fail "the image does not say that S and V share P's address space"
@@ -74,12 +69,7 @@ C=$(kv chain/ready c)
 T=$(kv chain/ready t)
 track "$B" "$C"
 [ -n "$B" ] && [ -n "$C" ] && [ -n "$T" ] || fail "bad ready file: $(cat chain/ready)"
-ckpt --tree --kill -o chain.img "$Q" 2>ckpt3.err ||
-	fail "ckpt --tree --kill of the chain failed: $(cat ckpt3.err)"
-wait "$Q"
-for p in $Q $B $C; do
-	expect_gone "$p" "after ckpt --tree --kill of the chain"
-done
+tree_ckpt_kill ckpt3.err chain.img "$Q" " of the chain" $Q $B $C
 ckpt show chain.img >show3.out 2>&1 || fail "ckpt show rejects the chain's image"
 [ "$(grep -c "shares the address space of process $Q (CLONE_VM)" show3.out)" -eq 2 ] &&
 	[ "$(grep -c "shares the signal handlers of process $B (CLONE_SIGHAND)" show3.out)" -eq 1 ] &&

@@ -20,11 +20,8 @@ DUMP_ON_FAIL="err p.err"
 
 # start MODE: run "vmshare MODE" in a fresh directory; sets P
 start() {
-	mkdir -p "$1"
-	vmshare "$1" "$TESTDIR/$1" </dev/null >/dev/null 2>p.err &
-	P=$!
-	track "$P"
-	wait_for 20 test -e "$1/ready" || fail "vmshare $1 did not start: $(cat p.err)"
+	prog_start vmshare "$1"
+	P=$PROG_PID
 }
 
 # refused ERRNO IMG PATTERN... -- CKPT-ARGS...: ckpt exits 1 with one line

@@ -17,11 +17,7 @@ P=$PROG_PID
 S=$(kv ready s)
 V=$(kv ready v)
 track "$S" "$V"
-ckpt --tree --kill -o good.img "$P" 2>err || fail "ckpt --tree --kill failed: $(cat err)"
-wait "$P"
-for p in $P $S $V; do
-	expect_gone "$p" "after ckpt --tree --kill"
-done
+tree_ckpt_kill err good.img "$P" "" $P $S $V
 SHARES_PIDS="$P $S $V"
 shares_offsets good.img
 # S's SHARES record, V's: files_pid +16, fs_pid +20, vm_pid +24,

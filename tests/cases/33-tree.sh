@@ -18,12 +18,7 @@ tree_start tree "R A B C" "ppid pgid sid"
 [ "$sid_A" = "$root" ] && [ "$pgid_B" = "$pid_B" ] && [ "$pgid_C" = "$pid_B" ] ||
 	fail "the tree is not set up as expected: $(cat ready.*)"
 
-ckpt --tree --kill -o img "$root" 2>ckpt.err ||
-	fail "ckpt --tree --kill failed: $(cat ckpt.err)"
-wait "$root"
-for p in $members; do
-	expect_gone "$p" "after ckpt --tree --kill"
-done
+tree_ckpt_kill ckpt.err img "$root" "" $members
 ckpt show img >show.out 2>&1 || fail "ckpt show rejects the image"
 grep -q "tasks *4" show.out || fail "the image header does not say 4 tasks"
 [ "$(grep -c '^@[0-9]* TASK' show.out)" -eq 4 ] || fail "not 4 TASK records"

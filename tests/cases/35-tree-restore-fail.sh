@@ -13,12 +13,7 @@ require_module
 DUMP_ON_FAIL="p.err ckpt.err restart.err err"
 
 tree_start tree "R A B C"
-ckpt --tree --kill -o img "$root" 2>ckpt.err ||
-	fail "ckpt --tree --kill failed: $(cat ckpt.err)"
-wait "$root"
-for p in $members; do
-	expect_gone "$p" "after ckpt --tree --kill"
-done
+tree_ckpt_kill ckpt.err img "$root" "" $members
 rm c.data
 restart --wait img >restart.out 2>restart.err </dev/null
 st=$?

@@ -15,12 +15,7 @@ DUMP_ON_FAIL="p.err p.out ckpt.err restart.err show.out"
 tree_start mttree "R A B" tids
 [ "$pid_R" = "$root" ] || fail "R is $pid_R, not $root"
 
-ckpt --tree --kill -o img "$root" 2>ckpt.err ||
-	fail "ckpt --tree --kill failed: $(cat ckpt.err)"
-wait "$root"
-for p in $members; do
-	expect_gone "$p" "after ckpt --tree --kill"
-done
+tree_ckpt_kill ckpt.err img "$root" "" $members
 ckpt show img >show.out 2>&1 || fail "ckpt show rejects the image"
 [ "$(grep -c '^@[0-9]* TASK' show.out)" -eq 3 ] || fail "not 3 TASK records"
 [ "$(grep -c '^@[0-9]* THREAD' show.out)" -eq 5 ] || fail "not 5 THREAD records"

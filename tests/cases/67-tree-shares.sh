@@ -23,12 +23,7 @@ C=$(kv ready c)
 	fail "bad ready file: $(cat ready)"
 track "$A" "$B" "$C"
 
-ckpt --tree --kill -o img "$P" 2>ckpt.err ||
-	fail "ckpt --tree --kill of a tree sharing a file table and fs contexts failed: $(cat ckpt.err)"
-wait "$P"
-for p in $P $A $B $C; do
-	expect_gone "$p" "after ckpt --tree --kill"
-done
+tree_ckpt_kill ckpt.err img "$P" " of a tree sharing a file table and fs contexts" $P $A $B $C
 ckpt show img >show.out 2>&1 || fail "ckpt show rejects the image"
 [ "$(grep -c "shares the file table of process $P (CLONE_FILES)" show.out)" -eq 2 ] ||
 	fail "the image does not say that A and C share P's file table"

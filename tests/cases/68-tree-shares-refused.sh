@@ -14,11 +14,8 @@ DUMP_ON_FAIL="err p.err"
 
 # start MODE: run "shares MODE" in a fresh directory; sets P
 start() {
-	mkdir -p "$1"
-	shares "$1" "$TESTDIR/$1" </dev/null >/dev/null 2>p.err &
-	P=$!
-	track "$P"
-	wait_for 20 test -e "$1/ready" || fail "shares $1 did not start: $(cat p.err)"
+	prog_start shares "$1"
+	P=$PROG_PID
 }
 
 # refused ERRNO IMG WHO FLAG OTHER CKPT-ARGS...: ckpt exits 1 with one

@@ -18,11 +18,7 @@ wait_for 20 test -e leaf/ready || fail "shares leaf did not start: $(cat p.err)"
 X=$(kv leaf/ready files)
 Y=$(kv leaf/ready fs)
 track "$X" "$Y"
-ckpt --tree --kill -o good.img "$P" 2>err || fail "ckpt --tree --kill failed: $(cat err)"
-wait "$P"
-for p in $P $X $Y; do
-	expect_gone "$p" "after ckpt --tree --kill"
-done
+tree_ckpt_kill err good.img "$P" "" $P $X $Y
 SHARES_PIDS="$P $X $Y"
 shares_offsets good.img
 # the first SHARES record (files_pid at +16, fs_pid at +20), the second

@@ -243,6 +243,21 @@ reap_passed() {
 		fail "$3 did not report success: $(cat "$2.err")"
 }
 
+# tree_ckpt_kill ERRFILE IMG ROOT WHAT PID...: 'ckpt --tree --kill' of the
+# tree under ROOT into IMG (stderr in ERRFILE), reap ROOT, and check that
+# every PID is gone.  WHAT ("" or " of the chain") names the tree in the
+# messages.
+tree_ckpt_kill() {
+	_err=$1 _img=$2 _root=$3 _what=$4
+	shift 4
+	ckpt --tree --kill -o "$_img" "$_root" 2>"$_err" ||
+		fail "ckpt --tree --kill$_what failed: $(cat "$_err")"
+	wait "$_root"
+	for _p in "$@"; do
+		expect_gone "$_p" "after ckpt --tree --kill$_what"
+	done
+}
+
 # tree_start PROG "NAMES" ["KEYS"]: start a tree program (prog_start),
 # wait for each process's ready.NAME, then set pid_NAME and, for each KEY
 # (ppid, pgid, sid, tids...), KEY_NAME from ready.NAME; root is the
@@ -275,13 +290,18 @@ dirtier_start() {
 	wait_for 60 test -e ready || fail "dirtier did not start: $(cat p.err)"
 }
 
-# prog_start PROG: start PROG on $TESTDIR (output in p.out, p.err); sets
-# PROG_PID once it is ready.
+# prog_start PROG [MODE]: run PROG on $TESTDIR (or "PROG MODE" on a fresh
+# $TESTDIR/MODE) until it writes its ready file there; sets PROG_PID.
 prog_start() {
-	"$1" "$TESTDIR" </dev/null >p.out 2>p.err &
+	if [ $# -gt 1 ]; then
+		mkdir -p "$2"
+		"$1" "$2" "$TESTDIR/$2" </dev/null >p.out 2>p.err &
+	else
+		"$1" "$TESTDIR" </dev/null >p.out 2>p.err &
+	fi
 	PROG_PID=$!
 	track "$PROG_PID"
-	wait_for 30 test -e ready || fail "$1 did not start: $(cat p.err)"
+	wait_for 30 test -e "${2:-.}/ready" || fail "$1 ${2:+$2 }did not start: $(cat p.err)"
 }
 
 # prog_checkpoint: ckpt --kill it into img, reap it, decode img to show.out.
