@@ -54,6 +54,7 @@
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <linux/virtio_vsock.h>
@@ -157,6 +158,8 @@ struct xvt_ctrl {
 	u32 cons;	/* written by the consumer only */
 	u32 cons_wait;	/* consumer: notify me when prod moves */
 	u32 credit_wait; /* consumer: ... even for a CREDIT_UPDATE */
+	u32 ping;	/* this ring's producer: answer with pong (debugfs ping) */
+	u32 pong;	/* this ring's producer: the peer's last ping */
 };
 
 struct xvt_ring {
@@ -217,6 +220,14 @@ struct xvt_peer {
 	bool dead;			/* killed: later work runs do nothing */
 	int irq;			/* receive port's irq, or 0 */
 	evtchn_port_t sport;		/* send port, or 0 */
+	/*
+	 * Set (release) once both rings and the send port are up; never
+	 * cleared: the teardown unbinds the irq before it unmaps anything.
+	 * The interrupt handler (xvt_pong) touches the rings only then.
+	 */
+	bool rings_up;
+	u32 ping_seen;			/* interrupt handler only */
+	u32 ping_seq;			/* the ping work only */
 	struct xvt_ring tx;
 	struct xvt_ring rx;
 };
@@ -474,22 +485,52 @@ out:
 
 /* --- event channels --- */
 
-static irqreturn_t xvt_interrupt(int irq, void *data)
-{
-	struct xvt_peer *p = data;
-
-	xvt_stat_add(XVT_S_IRQS, 1);
-	set_bit(XVT_F_EOI, &p->flags);
-	queue_work(xvt_wq, &p->work);
-	return IRQ_HANDLED;
-}
-
 static void xvt_notify(struct xvt_peer *p)
 {
 	if (p->sport) {
 		xvt_stat_add(XVT_S_NOTIFY, 1);
 		notify_remote_via_evtchn(p->sport);
 	}
+}
+
+/*
+ * The event round trip (debugfs "ping", make bench-xen's floor): a peer
+ * that changed ping in its control page gets the value back as pong in
+ * ours, with an event sent from here: no work item, no socket, one event
+ * out for each event in. The values are only copied and compared.
+ */
+static struct xvt_peer *xvt_ping_peer;	/* the peer being pinged, or NULL */
+static u32 xvt_ping_want;
+static DECLARE_COMPLETION(xvt_ping_done);
+
+static void xvt_pong(struct xvt_peer *p)
+{
+	u32 v;
+
+	/* pairs with the release in xvt_peer_step: the rings are mapped */
+	if (!smp_load_acquire(&p->rings_up))
+		return;
+	v = READ_ONCE(p->rx.ctrl->ping);
+	if (v != p->ping_seen) {
+		p->ping_seen = v;
+		WRITE_ONCE(p->tx.ctrl->pong, v);
+		virt_wmb();	/* pong, then the event */
+		xvt_notify(p);
+	}
+	if (p == READ_ONCE(xvt_ping_peer) &&
+	    READ_ONCE(p->rx.ctrl->pong) == READ_ONCE(xvt_ping_want))
+		complete(&xvt_ping_done);
+}
+
+static irqreturn_t xvt_interrupt(int irq, void *data)
+{
+	struct xvt_peer *p = data;
+
+	xvt_stat_add(XVT_S_IRQS, 1);
+	set_bit(XVT_F_EOI, &p->flags);	/* before a pinger may wake */
+	xvt_pong(p);
+	queue_work(xvt_wq, &p->work);
+	return IRQ_HANDLED;
 }
 
 static void xvt_evtchn_close(evtchn_port_t port)
@@ -1198,6 +1239,8 @@ static int xvt_peer_step(struct xvt_peer *p, bool *more)
 		spin_lock_bh(&p->tx_lock);
 		p->tx_ready = true;
 		spin_unlock_bh(&p->tx_lock);
+		/* for xvt_pong in the interrupt handler: rings mapped */
+		smp_store_release(&p->rings_up, true);
 		pr_info("xen_vsock: dom%u: connected (%u+%u ring pages)\n",
 			p->domid, p->tx.nr, p->rx.nr);
 		xvt_notify(p);
@@ -1274,6 +1317,131 @@ static void xvt_peer_work(struct work_struct *work)
 	else if (more)
 		queue_work(xvt_wq, &p->work);
 }
+
+/*
+ * debugfs "ping" (root): write "DOMID COUNT", read back the round trips
+ * of one event each way with that connected peer, answered from its
+ * interrupt handler (xvt_pong): the floor under any socket round trip of
+ * this transport, for make bench-xen. The work runs on xvt_wq, which
+ * alone kills and frees peers, so the peer outlives it; the peer's own
+ * work waits meanwhile, so this also ends the interrupt (late EOI).
+ */
+#define XVT_PING_MAX		1000
+#define XVT_PING_WAIT_MS	200
+
+static struct xvt_ping {
+	struct work_struct work;
+	unsigned int domid, count, done;
+	int err;
+	u64 ns[XVT_PING_MAX];
+	char res[160];
+} xvt_ping;
+static DEFINE_MUTEX(xvt_ping_lock);	/* xvt_ping */
+
+static void xvt_ping_work(struct work_struct *work)
+{
+	struct xvt_ping *q = container_of(work, struct xvt_ping, work);
+	struct xvt_peer *p;
+	unsigned long left;
+	u64 t;
+	u32 seq;
+
+	xa_lock_bh(&xvt_peers);
+	p = xa_load(&xvt_peers, q->domid);
+	xa_unlock_bh(&xvt_peers);
+	if (!p || p->dead || p->corrupted || p->state != XVT_CONNECTED) {
+		q->err = -ENOTCONN;
+		return;
+	}
+	WRITE_ONCE(xvt_ping_peer, p);
+	while (q->done < q->count) {
+		seq = ++p->ping_seq ? : ++p->ping_seq;
+		reinit_completion(&xvt_ping_done);
+		WRITE_ONCE(xvt_ping_want, seq);
+		smp_mb();	/* what to complete on, then the ping */
+		WRITE_ONCE(p->tx.ctrl->ping, seq);
+		virt_wmb();	/* ping, then the event */
+		t = ktime_get_ns();
+		xvt_notify(p);
+		left = wait_for_completion_timeout(&xvt_ping_done,
+						   msecs_to_jiffies(XVT_PING_WAIT_MS));
+		t = ktime_get_ns() - t;
+		xvt_peer_eoi(p);
+		if (!left) {
+			q->err = -ETIMEDOUT;
+			break;
+		}
+		q->ns[q->done++] = t;
+	}
+	WRITE_ONCE(xvt_ping_peer, NULL);
+}
+
+static int xvt_u64_cmp(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static ssize_t xvt_ping_write(struct file *file, const char __user *ubuf,
+			      size_t len, loff_t *ppos)
+{
+	struct xvt_ping *q = &xvt_ping;
+	unsigned int domid, count;
+	char buf[32];
+	int err;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = 0;
+	if (sscanf(buf, "%u %u", &domid, &count) != 2 ||
+	    domid >= DOMID_FIRST_RESERVED || domid == xvt_domid ||
+	    !count || count > XVT_PING_MAX)
+		return -EINVAL;
+	if (mutex_lock_interruptible(&xvt_ping_lock))
+		return -EINTR;
+	q->domid = domid;
+	q->count = count;
+	q->done = 0;
+	q->err = 0;
+	INIT_WORK(&q->work, xvt_ping_work);
+	queue_work(xvt_wq, &q->work);
+	flush_work(&q->work);
+	err = q->err;
+	if (q->done) {
+		sort(q->ns, q->done, sizeof(q->ns[0]), xvt_u64_cmp, NULL);
+		snprintf(q->res, sizeof(q->res),
+			 "dom%u rounds %u min_ns %llu median_ns %llu max_ns %llu%s\n",
+			 domid, q->done, q->ns[0], q->ns[(q->done - 1) / 2],
+			 q->ns[q->done - 1], err ? " incomplete" : "");
+	} else {
+		snprintf(q->res, sizeof(q->res), "dom%u error %d\n", domid, err);
+	}
+	mutex_unlock(&xvt_ping_lock);
+	return err ? err : len;
+}
+
+static ssize_t xvt_ping_read(struct file *file, char __user *ubuf,
+			     size_t len, loff_t *ppos)
+{
+	ssize_t ret;
+
+	if (mutex_lock_interruptible(&xvt_ping_lock))
+		return -EINTR;
+	ret = simple_read_from_buffer(ubuf, len, ppos, xvt_ping.res,
+				      strlen(xvt_ping.res));
+	mutex_unlock(&xvt_ping_lock);
+	return ret;
+}
+
+static const struct file_operations xvt_ping_fops = {
+	.owner	= THIS_MODULE,
+	.write	= xvt_ping_write,
+	.read	= xvt_ping_read,
+	.llseek	= default_llseek,
+};
 
 /* Find or make the peer for DOMID; xvt_peers.xa_lock held. */
 static struct xvt_peer *__xvt_peer_get(unsigned int domid)
@@ -1692,6 +1860,7 @@ static int __init xvt_init(void)
 			   msecs_to_jiffies(heartbeat_ms));
 	xvt_debugfs = debugfs_create_dir("xen_vsock", NULL);
 	debugfs_create_file("stats", 0400, xvt_debugfs, NULL, &xvt_stats_fops);
+	debugfs_create_file("ping", 0600, xvt_debugfs, NULL, &xvt_ping_fops);
 	pr_info("xen_vsock: dom%u, CID %llu\n", xvt_domid, xvt_local_cid);
 	return 0;
 

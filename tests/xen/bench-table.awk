@@ -1,6 +1,9 @@
 # make bench-xen: the tables of tests/xen/run.sh from xvtest bench's rows
 # "SIZE ROUND KIND MIBS RTT_US TCP_TIMEOUTS" (KIND vsock, tcp or vsock-off;
-# several rounds per size, in rotating order). Prints the medians with the
+# several rounds per size, in rotating order; KIND local is the same
+# program over a UNIX socket pair in A; at size 1 also KIND evtchn, the
+# event round trip, round trip only; at 65536 KIND copy, one pwrite() copy
+# of the bytes in A, throughput only). Prints the medians with the
 # ratios vsock/TCP, the spread of each column over the rounds (max/min), the
 # ratios per round at the two sizes of the aims, vsock against vsock-off,
 # and the verdict on each aim: MET or MISSED, or NOT JUDGEABLE when TCP's
@@ -98,6 +101,35 @@ END {
 		ot = median(T[sz, "vsock-off"]); orr = median(R[sz, "vsock-off"])
 		printf "%8s %12.4g %12.4g %12.0f %12.0f %7s %7s\n", sz, vt[sz], ot,
 			vr[sz], orr, ratio(vt[sz], ot), ratio(vr[sz], orr)
+	}
+	if ((1, "local") in R) {
+		printf "\nFloors, same rounds: local = the same program between two processes of A\n"
+		printf "over a UNIX socket pair (every copy, system call and wakeup, no domain\n"
+		printf "crossing); evtchn = one event each way between the kernels of A and B,\n"
+		printf "answered in B's interrupt handler (no socket, no work item).\n\n"
+		printf "%8s %12s %12s %12s %12s %7s %7s\n", "size", "vsock_MiB/s", "local_MiB/s",
+			"vsock_rtt_us", "local_rtt_us", "tput_x", "rtt_x"
+		for (i = 1; i <= nsz; i++) {
+			sz = order[i]
+			lt[sz] = median(T[sz, "local"]); lr[sz] = median(R[sz, "local"])
+			printf "%8s %12.4g %12.4g %12.0f %12.0f %7s %7s\n", sz, vt[sz], lt[sz],
+				vr[sz], lr[sz], ratio(vt[sz], lt[sz]), ratio(vr[sz], lr[sz])
+		}
+		printf "    tput_x = vsock/local throughput, rtt_x = vsock/local round trip\n"
+		if ((1, "evtchn") in R) {
+			fe = median(R[1, "evtchn"])
+			printf "\n  evtchn round trip: %.0f us (spread %s)\n", fe, fsp(spread(R[1, "evtchn"]))
+			if (havetcp && trr[1] > 0)
+				printf "  evtchn + local 1 B round trip: %.0f us = %.0f%% of TCP's 1 B round trip;\n    vsock's is %.0f us above that\n",
+					fe + lr[1], (fe + lr[1]) / trr[1] * 100, vr[1] - fe - lr[1]
+		}
+		if (havetcp && (65536 in seen)) {
+			printf "  5x TCP's 64 KiB throughput: %.4g MiB/s; local moves 64 KiB writes at %.4g;\n",
+				5 * tt[65536], lt[65536]
+			if ((65536, "copy") in T)
+				printf "    one copy of them (pwrite() into a memfd, one CPU of A): %.4g MiB/s (spread %s)\n",
+					median(T[65536, "copy"]), fsp(spread(T[65536, "copy"]))
+		}
 	}
 	print ""
 	if (!havetcp || !(65536 in seen) || !(1 in seen)) {

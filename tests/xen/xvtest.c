@@ -57,13 +57,17 @@
  *                                   message sizes 1 B .. 1 MiB, ROUNDS (3)
  *                                   rounds per size of: vsock, TCP to
  *                                   IPV4:PORT, vsock with lazy_credit and
- *                                   tx_batch off, in rotating order;
- *                                   "XVT BENCH-R" lines
+ *                                   tx_batch off, and the same program
+ *                                   over a UNIX socket pair here (local),
+ *                                   in rotating order; at 1 B also the
+ *                                   event round trip (xen_vsock's debugfs
+ *                                   ping, root); "XVT BENCH-R" lines
  *   xvtest server PORT inet         the same server over TCP (IPv4, any address)
  *
  * The server also echoes SOCK_SEQPACKET messages on PORT + 1 (vsock only),
  * one message for one, with MSG_EOR as it came.
- * Server commands besides: Z (read nothing until the peer hangs up),
+ * Server commands besides: N (as S, but counting only: bench's sink),
+ * Z (read nothing until the peer hangs up),
  * L (backlog helper), W (read to EOF, then answer), X (set test_corrupt),
  * I (answer "peer=CID local=CID" as accept() and getsockname() see them),
  * R (read a byte, then write one: the client shut its reading side, so
@@ -84,6 +88,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -332,6 +337,17 @@ static void shutrd_helper(int fd)
 		close(f);
 }
 
+/* The echo server's loop (also bench's local floor) */
+static void serve_echo(int fd)
+{
+	static unsigned char buf[65536];
+	ssize_t r;
+
+	while ((r = read(fd, buf, sizeof(buf))) > 0)
+		if (writeall(fd, buf, r))
+			return;
+}
+
 static void serve(int fd)
 {
 	static unsigned char buf[65536];
@@ -346,15 +362,15 @@ static void serve(int fd)
 		/* TCP's best latency: no Nagle delay on the echo (vsock has none). */
 		if (use_inet)
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		while ((r = read(fd, buf, sizeof(buf))) > 0)
-			if (writeall(fd, buf, r))
-				return;
-	} else if (cmd == 'S') {
+		serve_echo(fd);
+	} else if (cmd == 'S' || cmd == 'N') {
 		uint64_t h = FNV0, n = 0;
 		char out[64];
 
+		/* N: count only (bench: a byte-wise hash would be the limit) */
 		while ((r = read(fd, buf, sizeof(buf))) > 0) {
-			h = fnv(h, buf, r);
+			if (cmd == 'S')
+				h = fnv(h, buf, r);
 			n += r;
 		}
 		if (r < 0)
@@ -1534,6 +1550,43 @@ static long long tcp_timeouts(void)
 }
 
 /*
+ * bench's connection for CMD: to the peer's server, or with use_local to
+ * serve() in a child of ours over a UNIX socket pair (the "local" kind:
+ * the same program without the domain crossing).
+ */
+static int use_local;
+
+static int bench_conn(unsigned int cid, unsigned int port, char cmd)
+{
+	int sv[2];
+	pid_t pid;
+
+	if (!use_local)
+		return vcmd(cid, port, cmd);
+	while (waitpid(-1, NULL, WNOHANG) > 0)	/* earlier ones */
+		;
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (!pid) {
+		close(sv[0]);
+		serve(sv[1]);
+		_exit(0);
+	}
+	close(sv[1]);
+	if (writeall(sv[0], &cmd, 1)) {
+		close(sv[0]);
+		return -1;
+	}
+	return sv[0];
+}
+
+/*
  * One size over the current address family: throughput (messages of SZ for
  * about 1 s, counted when the peer has read them all: its "LEN SUM" reply
  * after EOF) and latency (median round trip of an echo of SZ).
@@ -1544,11 +1597,11 @@ static int bench_one(unsigned int cid, unsigned int port, size_t sz, double *tpu
 	static unsigned char buf[1 << 20];
 	static double rtts[100];
 	unsigned long long sent = 0, n, iters;
-	const char *af = use_inet ? "tcp" : "vsock";
+	const char *af = use_inet ? "tcp" : use_local ? "local" : "vsock";
 	char reply[64];
 	double t0, t1;
 	struct xstats st0, st1;
-	int fd = vcmd(cid, port, 'S'), one = 1;
+	int fd = bench_conn(cid, port, 'N'), one = 1;
 
 	if (fd < 0)
 		return fprintf(stderr, "bench %s: connect: %s\n", af, strerror(errno)), 1;
@@ -1568,11 +1621,11 @@ static int bench_one(unsigned int cid, unsigned int port, size_t sz, double *tpu
 		return fprintf(stderr, "bench %s: sink reply wrong\n", af), 1;
 	*tput = sent / (now() - t0) / (1 << 20);
 	stats_read(&st1);
-	if (!use_inet)
+	if (!use_inet && !use_local)
 		stats_print(sz, "tput", &st0, &st1);
 	close(fd);
 
-	fd = vcmd(cid, port, 'E');
+	fd = bench_conn(cid, port, 'E');
 	if (fd < 0)
 		return fprintf(stderr, "bench %s: connect: %s\n", af, strerror(errno)), 1;
 	if (use_inet)
@@ -1591,7 +1644,7 @@ static int bench_one(unsigned int cid, unsigned int port, size_t sz, double *tpu
 		rtts[n] = now() - t0;
 	}
 	stats_read(&st1);
-	if (!use_inet)
+	if (!use_inet && !use_local)
 		stats_print(sz, "rtt", &st0, &st1);
 	/* The median: the host's other load adds stalls of 100s of ms. */
 	qsort(rtts, n, sizeof(rtts[0]), cmp_double);
@@ -1622,7 +1675,9 @@ static int bench_kind(unsigned int cid, unsigned int port, size_t sz, int round,
 	double t, r;
 
 	use_inet = !strcmp(kind, "tcp");
-	if (!use_inet && set_lazy(cid, port, strcmp(kind, "vsock") ? '0' : '1'))
+	use_local = !strcmp(kind, "local");
+	if (!use_inet && !use_local &&
+	    set_lazy(cid, port, strcmp(kind, "vsock") ? '0' : '1'))
 		return 1;
 	to0 = tcp_timeouts();
 	if (bench_one(cid, port, sz, &t, &r))
@@ -1634,17 +1689,72 @@ static int bench_kind(unsigned int cid, unsigned int port, size_t sz, int round,
 }
 
 /*
+ * The floor under vsock's 1 B round trip, in the same rounds: "evtchn",
+ * one event each way between the two kernels, answered in B's interrupt
+ * handler (xen_vsock's debugfs ping: no socket, no work item). A row as
+ * bench_kind's, throughput 0. 0 if done.
+ */
+static int bench_floor(unsigned int cid, int round)
+{
+	const char *path = "/sys/kernel/debug/xen_vsock/ping";
+	unsigned long long ns = 0;
+	char res[200], *m;
+	int fd = open(path, O_RDWR);
+	ssize_t r = -1;
+
+	if (fd >= 0 && dprintf(fd, "%u 100", cid - 2) > 0 && !lseek(fd, 0, SEEK_SET))
+		r = read(fd, res, sizeof(res) - 1);
+	if (r <= 0)
+		return fprintf(stderr, "bench: %s: %s\n", path, strerror(errno)), 1;
+	close(fd);
+	res[r] = 0;
+	m = strstr(res, "median_ns ");
+	if (!m || sscanf(m, "median_ns %llu", &ns) != 1)
+		return fprintf(stderr, "bench: %s: %s", path, res), 1;
+	printf("XVT BENCH-R 1 %d evtchn 0 %.0f 0\n", round, ns / 1e3);
+	return 0;
+}
+
+/*
+ * The other floor, under any transport that copies out of the writer's
+ * buffer: one copy per byte on one CPU of this domain, SZ-byte pwrite()s
+ * over the same SZ bytes of a memfd for 1 s ("copy", throughput only).
+ */
+static int bench_copy(size_t sz, int round)
+{
+	static unsigned char buf[1 << 20];
+	unsigned long long n = 0;
+	int fd = memfd_create("xvt-copy", 0);
+	double t0;
+
+	if (fd < 0 || pwrite(fd, buf, sz, 0) != (ssize_t)sz)
+		return perror("bench: memfd"), 1;
+	t0 = now();
+	do {
+		for (int i = 0; i < 16; i++, n += sz)
+			if (pwrite(fd, buf, sz, 0) != (ssize_t)sz)
+				return perror("bench: memfd"), 1;
+	} while (now() - t0 < 1.0);
+	printf("XVT BENCH-R %zu %d copy %.4g 0 0\n", sz, round,
+	       n / (now() - t0) / (1 << 20));
+	close(fd);
+	return 0;
+}
+
+/*
  * For each size, ROUNDS rounds of: vsock (xen_vsock's defaults: lazy
- * CREDIT_UPDATEs, sender batching), TCP (with IP), and vsock-off (both
- * off: the data path as it was before batching). The order rotates from
+ * CREDIT_UPDATEs, sender batching), TCP (with IP), vsock-off (both off:
+ * the data path as it was before batching) and local (a UNIX socket pair
+ * in this domain); at 1 B also evtchn (bench_floor), at 64 KiB copy
+ * (bench_copy). The order rotates from
  * round to round, so that every column sees the same conditions; the host
  * (run.sh, bench-table.awk) takes the medians and judges the spread.
  */
 static int do_bench(unsigned int cid, unsigned int port, const char *ip, int rounds)
 {
 	static const size_t sizes[] = { 1, 64, 1024, 4096, 16384, 65536, 262144, 1048576 };
-	static const char *const kinds[] = { "vsock", "tcp", "vsock-off" };
-	int nk = ip ? 3 : 2;
+	static const char *const kinds[] = { "vsock", "tcp", "vsock-off", "local" };
+	int nk = 4;
 
 	if (ip && inet_pton(AF_INET, ip, &inet_peer) != 1)
 		return fprintf(stderr, "bench: bad IPv4 address '%s'\n", ip), 2;
@@ -1657,10 +1767,14 @@ static int do_bench(unsigned int cid, unsigned int port, const char *ip, int rou
 				const char *kind = kinds[(r + j) % nk];
 
 				if (!ip && !strcmp(kind, "tcp"))
-					kind = "vsock-off";
+					continue;
 				if (bench_kind(cid, port, sizes[k], r + 1, kind))
 					return 1;
 			}
+			if (sizes[k] == 1 && bench_floor(cid, r + 1))
+				return 1;
+			if (sizes[k] == 65536 && bench_copy(sizes[k], r + 1))
+				return 1;
 		}
 	}
 	return set_lazy(cid, port, '1');
