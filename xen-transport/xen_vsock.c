@@ -913,12 +913,18 @@ static bool xvt_credit_redundant(struct xvt_peer *p, struct sk_buff *skb)
 	return found;
 }
 
-/* Room in the tx ring, or < 0 if the peer's consumer index is bogus. */
+/*
+ * Room in the tx ring, or -EPROTO if the peer's consumer index is bogus.
+ * (Not one conditional expression: its type would be u32, and -EPROTO
+ * a huge room; hostile-gntdev found that.)
+ */
 static s64 xvt_tx_room(struct xvt_ring *r)
 {
 	u32 used = r->idx - READ_ONCE(r->ctrl->cons);
 
-	return used > r->size ? -EPROTO : r->size - used;
+	if (used > r->size)
+		return -EPROTO;
+	return r->size - used;
 }
 
 /*
