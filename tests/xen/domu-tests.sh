@@ -164,6 +164,8 @@ hb=
 [ "$xvt_role" = c ] && hb="heartbeat_ms=30000 sock_buf_kb=2048"
 if load $hb; then res PASS module-load-$xvt_role "CID $(cat /sys/module/xen_vsock/parameters/ring_pages >/dev/null; echo $me)"
 else res FAIL module-load-$xvt_role "insmod failed"; exit 0; fi
+# B's server maps A's ring through gntdev for hostile-gntdev
+[ "$xvt_role" = b ] && { insmod /lib/modules/xen-gntdev.ko || echo "XVT xen-gntdev: insmod failed"; }
 (cd /tmp && xvtest server $port) &
 srv=$!
 # xen_vsock's counters, for the analysis of a slow or failed run
@@ -511,14 +513,17 @@ else
 	xvtest seqpacket seqpacket $peer $port
 	stats after-semantics
 	# Hostile peer: once B is idle, B's server corrupts B's transmit ring
-	# (xen_vsock test_corrupt); we, the victim, must reset only that
-	# channel, log one message, and connect again.
+	# (xen_vsock test_corrupt), then, as any root of B could without a
+	# module, maps our transmit ring through /dev/xen/gntdev and writes a
+	# bogus consumer index; we, the victim, must reset only that channel,
+	# log one message, and connect again.
 	if ! wait_flag b 240; then
 		res FAIL hostile-index "B never finished its first phase"
 		exit 0
 	fi
-	for m in 1 2; do
+	for m in 1 2 3; do
 		name=hostile-index; [ $m = 2 ] && name=hostile-length
+		[ $m = 3 ] && name=hostile-gntdev
 		n0=$(dmesg | grep -c 'xen_vsock: dom2: protocol violation')
 		xvtest hostile $name $peer $port $m
 		n1=$(dmesg | grep -c 'xen_vsock: dom2: protocol violation')

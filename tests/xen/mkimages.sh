@@ -52,6 +52,8 @@ cp "$kmod/net/vmw_vsock/vsock.ko" "$kmod/net/vmw_vsock/vmw_vsock_virtio_transpor
 cp xen-transport/xen_vsock.ko "$ur/lib/modules/"
 # bench network (make bench-xen): netfront, loaded in bench mode only
 cp "$kmod/drivers/net/xen-netfront.ko" "$ur/lib/modules/"
+# hostile-gntdev: B's root maps A's ring through /dev/xen/gntdev
+cp "$kmod/drivers/xen/xen-gntdev.ko" "$ur/lib/modules/"
 cp "$out/xvtest" "$ur/bin/xvtest"
 # ckpt: the module, the tools (with their libraries) and the workload
 if [[ -f module/ckpt.ko ]]; then

@@ -44,7 +44,10 @@
  *                                   default buffer of our sockets, not
  *                                   one the program set
  *   xvtest hostile NAME CID PORT M  the peer corrupts its ring (xen_vsock
- *                                   test_corrupt=M): our sockets to it get
+ *                                   test_corrupt=M), or with M = 3 its
+ *                                   root maps our ring through gntdev and
+ *                                   corrupts its consumer index (server
+ *                                   command M): our sockets to it get
  *                                   ECONNRESET, a new connection works
  *   xvtest forge NAME CID PORT CID2 the peer CID sends us a RST forged as
  *                                   from CID2 for our connection to CID2
@@ -67,6 +70,7 @@
  * The server also echoes SOCK_SEQPACKET messages on PORT + 1 (vsock only),
  * one message for one, with MSG_EOR as it came.
  * Server commands besides: N (as S, but counting only: bench's sink),
+ * M (map the client's ring through gntdev, corrupt it: scribble_cons),
  * Z (read nothing until the peer hangs up),
  * L (backlog helper), W (read to EOF, then answer), X (set test_corrupt),
  * I (answer "peer=CID local=CID" as accept() and getsockname() see them),
@@ -82,6 +86,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -100,6 +105,11 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <linux/vm_sockets.h>
+/* xen/gntdev.h (linux-libc-dev) uses these without defining them */
+typedef uint32_t grant_ref_t;
+typedef uint16_t domid_t;
+#include <xen/gntdev.h>
+#include <xen/io/xs_wire.h>
 #include <sys/ioctl.h>
 
 static const char *tname = "?";
@@ -337,6 +347,113 @@ static void shutrd_helper(int fd)
 		close(f);
 }
 
+/* A xenstore node through /dev/xen/xenbus, NUL-terminated in BUF; 0 if read. */
+static int xs_read(const char *path, char *buf, size_t size)
+{
+	struct xsd_sockmsg m = { .type = XS_READ, .req_id = 1,
+				 .len = strlen(path) + 1 };
+	int fd = open("/dev/xen/xenbus", O_RDWR), err = -1;
+
+	if (fd < 0)
+		return -1;
+	if (!writeall(fd, &m, sizeof(m)) && !writeall(fd, path, m.len) &&
+	    readall(fd, &m, sizeof(m)) == sizeof(m) && m.type == XS_READ &&
+	    m.len < size && readall(fd, buf, m.len) == (ssize_t)m.len) {
+		buf[m.len] = 0;
+		err = 0;
+	}
+	close(fd);
+	return err;
+}
+
+/*
+ * M: what a hostile peer's root can do without any module: map the
+ * client's transmit ring to us (its control page, the first grant of its
+ * publication) through /dev/xen/gntdev and write a consumer index far out
+ * of range into it. Answers 'm' (mapped) or 'M' (could not), then keeps
+ * the bogus index there for 3 s (our kernel rewrites it when it consumes)
+ * so that the client's next transmission meets it.
+ */
+static void scribble_cons(int fd)
+{
+	struct ioctl_gntdev_map_grant_ref map = { .count = 1 };
+	struct ioctl_gntdev_unmap_grant_ref unmap = { .count = 1 };
+	struct sockaddr_vm pa = { 0 }, la = { 0 };
+	socklen_t pl = sizeof(pa), ll = sizeof(la);
+	volatile uint32_t *ctrl = MAP_FAILED;
+	unsigned int proto, nr, port, gref;
+	static char pub[4096];
+	char path[64], old_rt[32], tag = 'M';
+	int g = -1, rt = -1;
+	ssize_t n = 0;
+	double end;
+
+	if (getpeername(fd, (struct sockaddr *)&pa, &pl) ||
+	    getsockname(fd, (struct sockaddr *)&la, &ll))
+		goto out;
+	snprintf(path, sizeof(path), "/local/domain/%u/data/vsock/%u",
+		 pa.svm_cid - 2, la.svm_cid - 2);
+	if (xs_read(path, pub, sizeof(pub)) ||
+	    sscanf(pub, "%u %u %u %u", &proto, &nr, &port, &gref) != 4) {
+		fprintf(stderr, "xvtest: scribble: cannot read %s\n", path);
+		goto out;
+	}
+	g = open("/dev/xen/gntdev", O_RDWR);
+	map.refs[0].domid = pa.svm_cid - 2;
+	map.refs[0].ref = gref;
+	if (g < 0 || ioctl(g, IOCTL_GNTDEV_MAP_GRANT_REF, &map)) {
+		perror("xvtest: scribble: gntdev map");
+		goto out;
+	}
+	ctrl = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, g, map.index);
+	if (ctrl == MAP_FAILED) {
+		perror("xvtest: scribble: mmap");
+		goto out;
+	}
+	tag = 'm';
+	printf("XVT scribble: dom%u's ring (gref %u): prod %u cons %u\n",
+	       pa.svm_cid - 2, gref, ctrl[0], ctrl[2]);
+	ctrl[2] = ctrl[0] + 0x40000000u;	/* cons: 1 GiB past prod */
+	writeall(fd, &tag, 1);
+	/*
+	 * Our own kernel rewrites cons whenever it consumes a record of the
+	 * client's: keep the CPU from it (this domain has one) while the
+	 * client's next record meets the bogus index.
+	 */
+	rt = open("/proc/sys/kernel/sched_rt_runtime_us", O_RDWR);
+	if (rt >= 0 && (n = read(rt, old_rt, sizeof(old_rt) - 1)) > 0) {
+		old_rt[n] = 0;
+		if (pwrite(rt, "-1\n", 3, 0) != 3)
+			perror("xvtest: scribble: sched_rt_runtime_us");
+	}
+	if (sched_setscheduler(0, SCHED_FIFO, &(struct sched_param){ .sched_priority = 1 }))
+		perror("xvtest: scribble: SCHED_FIFO");
+	end = now() + 2;
+	while (now() < end) {
+		uint32_t p0 = ctrl[0], c0 = ctrl[2];
+
+		if (c0 != p0 + 0x40000000u)
+			printf("XVT scribble: at %.3f: prod %u cons %u (p0 %u)\n", 2 - (end - now()), ctrl[0], c0, p0);
+		ctrl[2] = ctrl[0] + 0x40000000u;
+	}
+	sched_setscheduler(0, SCHED_OTHER, &(struct sched_param){ .sched_priority = 0 });
+	if (rt >= 0 && n > 0 && pwrite(rt, old_rt, strlen(old_rt), 0) < 0)
+		perror("xvtest: scribble: sched_rt_runtime_us");
+	printf("XVT scribble: after 2 s: prod %u cons %u\n", ctrl[0], ctrl[2]);
+out:
+	if (rt >= 0)
+		close(rt);
+	if (ctrl != MAP_FAILED)
+		munmap((void *)ctrl, 4096);
+	if (g >= 0) {
+		unmap.index = map.index;
+		ioctl(g, IOCTL_GNTDEV_UNMAP_GRANT_REF, &unmap);
+		close(g);
+	}
+	if (tag == 'M')
+		writeall(fd, &tag, 1);
+}
+
 /* The echo server's loop (also bench's local floor) */
 static void serve_echo(int fd)
 {
@@ -424,6 +541,8 @@ static void serve(int fd)
 			perror("xvtest: test_corrupt");
 		close(p);
 		writeall(fd, "k", 1);	/* triggers the corruption */
+	} else if (cmd == 'M') {
+		scribble_cons(fd);
 	} else if (cmd == 'K') {
 		char mode;
 
@@ -1368,8 +1487,24 @@ static int do_hostile(unsigned int cid, unsigned int port, int mode)
 	if (held < 0 || writeall(held, "x", 1) || readall(held, &c, 1) != 1)
 		FAIL("setup: %s", strerror(errno));
 	ctl = vconnect(cid, port);
-	if (ctl < 0 || writeall(ctl, "X", 1) || writeall(ctl, &(char){ (char)mode }, 1))
+	if (mode == 3) {
+		/* The peer's root corrupts the consumer index of our ring. */
+		if (ctl < 0 || writeall(ctl, "M", 1))
+			FAIL("asking the peer to map our ring: %s", strerror(errno));
+		setsockopt(ctl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		rc = read(ctl, &c, 1);
+		e = errno;
+		if (rc == 1 && c != 'm')
+			FAIL("the peer could not map our ring through gntdev (see its log)");
+		printf("XVT hostile-gntdev: the peer answered %s\n",
+		       rc == 1 ? "m" : rc ? strerror(e) : "EOF");
+		/* our next record meets the bogus index (or the reset came) */
+		if (write(held, "y", 1) < 0 && errno != ECONNRESET && errno != EPIPE)
+			FAIL("write after the corruption: %s", strerror(errno));
+	} else if (ctl < 0 || writeall(ctl, "X", 1) ||
+		   writeall(ctl, &(char){ (char)mode }, 1)) {
 		FAIL("asking the peer to corrupt its ring: %s", strerror(errno));
+	}
 	t = now();
 	setsockopt(held, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	rc = read(held, &c, 1);
