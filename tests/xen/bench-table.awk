@@ -34,6 +34,17 @@ function spread(s, n, i, v, lo, hi) {
 }
 function fsp(x) { return (x >= 999) ? "inf" : sprintf("%.2f", x) }
 function add(arr, key, val) { arr[key] = (key in arr) ? arr[key] " " val : val }
+# The medians of vsock against KIND (column names NAME_MiB/s, NAME_rtt_us)
+function against(kind, name, i, sz, ot, orr) {
+	printf "%8s %12s %12s %12s %12s %7s %7s\n", "size", "vsock_MiB/s", name "_MiB/s",
+		"vsock_rtt_us", name "_rtt_us", "tput_x", "rtt_x"
+	for (i = 1; i <= nsz; i++) {
+		sz = order[i]
+		ot = median(T[sz, kind]); orr = median(R[sz, kind])
+		printf "%8s %12.4g %12.4g %12.0f %12.0f %7s %7s\n", sz, vt[sz], ot,
+			vr[sz], orr, ratio(vt[sz], ot), ratio(vr[sz], orr)
+	}
+}
 BEGIN { if (maxspread == "") maxspread = 2 }
 NF >= 6 {
 	sz = $1; k = sz SUBSEP $3
@@ -94,26 +105,15 @@ END {
 	}
 	printf "\nvsock (lazy_credit=1 tx_batch=1, the defaults) against vsock-off (both 0),\n"
 	printf "same rounds:\n\n"
-	printf "%8s %12s %12s %12s %12s %7s %7s\n", "size", "vsock_MiB/s", "off_MiB/s",
-		"vsock_rtt_us", "off_rtt_us", "tput_x", "rtt_x"
-	for (i = 1; i <= nsz; i++) {
-		sz = order[i]
-		ot = median(T[sz, "vsock-off"]); orr = median(R[sz, "vsock-off"])
-		printf "%8s %12.4g %12.4g %12.0f %12.0f %7s %7s\n", sz, vt[sz], ot,
-			vr[sz], orr, ratio(vt[sz], ot), ratio(vr[sz], orr)
-	}
+	against("vsock-off", "off")
 	if ((1, "local") in R) {
 		printf "\nFloors, same rounds: local = the same program between two processes of A\n"
 		printf "over a UNIX socket pair (every copy, system call and wakeup, no domain\n"
 		printf "crossing); evtchn = one event each way between the kernels of A and B,\n"
 		printf "answered in B's interrupt handler (no socket, no work item).\n\n"
-		printf "%8s %12s %12s %12s %12s %7s %7s\n", "size", "vsock_MiB/s", "local_MiB/s",
-			"vsock_rtt_us", "local_rtt_us", "tput_x", "rtt_x"
+		against("local", "local")
 		for (i = 1; i <= nsz; i++) {
-			sz = order[i]
-			lt[sz] = median(T[sz, "local"]); lr[sz] = median(R[sz, "local"])
-			printf "%8s %12.4g %12.4g %12.0f %12.0f %7s %7s\n", sz, vt[sz], lt[sz],
-				vr[sz], lr[sz], ratio(vt[sz], lt[sz]), ratio(vr[sz], lr[sz])
+			lt[order[i]] = median(T[order[i], "local"]); lr[order[i]] = median(R[order[i], "local"])
 		}
 		printf "    tput_x = vsock/local throughput, rtt_x = vsock/local round trip\n"
 		if ((1, "evtchn") in R) {
@@ -124,8 +124,8 @@ END {
 					fe + lr[1], (fe + lr[1]) / trr[1] * 100, vr[1] - fe - lr[1]
 		}
 		if (havetcp && (65536 in seen)) {
-			printf "  5x TCP's 64 KiB throughput: %.4g MiB/s; local moves 64 KiB writes at %.4g;\n",
-				5 * tt[65536], lt[65536]
+			printf "  5x TCP's 64 KiB throughput: %.4g MiB/s; local moves 64 KiB writes at %.4g%s\n",
+				5 * tt[65536], lt[65536], ((65536, "copy") in T) ? ";" : ""
 			if ((65536, "copy") in T)
 				printf "    one copy of them (pwrite() into a memfd, one CPU of A): %.4g MiB/s (spread %s)\n",
 					median(T[65536, "copy"]), fsp(spread(T[65536, "copy"]))
