@@ -164,4 +164,8 @@ END {
 	else
 		printf "Aim: latency at 1 B <= 30%% of TCP: %.0f%%, %s (%d of %d rounds <= 30%%)\n", x * 100,
 			(x <= 0.30) ? "MET" : "MISSED", met1, rounds
+	# Is the aim within this host's reach at all?
+	if (((1, "evtchn") in R) && ((1, "local") in R) && trr[1] > 0 && (fe + lr[1]) / trr[1] > 0.30)
+		printf "  (the aim is below this host's floor: event round trip + local echo = %.0f%% of TCP's)\n",
+			(fe + lr[1]) / trr[1] * 100
 }
