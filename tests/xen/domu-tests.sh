@@ -511,6 +511,7 @@ else
 	xvtest shutwr shut-wr $peer $port
 	xvtest shutrd shut-rd $peer $port
 	xvtest seqpacket seqpacket $peer $port
+	xvtest ping ping-debugfs $peer $port
 	stats after-semantics
 	# Hostile peer: once B is idle, B's server corrupts B's transmit ring
 	# (xen_vsock test_corrupt), then, as any root of B could without a

@@ -49,6 +49,8 @@
  *                                   corrupts its consumer index (server
  *                                   command M): our sockets to it get
  *                                   ECONNRESET, a new connection works
+ *   xvtest ping NAME CID PORT       xen_vsock's debugfs ping: bad requests
+ *                                   refused, 20 event round trips with CID
  *   xvtest forge NAME CID PORT CID2 the peer CID sends us a RST forged as
  *                                   from CID2 for our connection to CID2
  *                                   (xen_vsock test_forge): dropped and
@@ -1521,6 +1523,68 @@ static int do_hostile(unsigned int cid, unsigned int port, int mode)
 	return 0;
 }
 
+/* One write to xen_vsock's debugfs ping: 0 or the errno. */
+static int ping_write(const char *what)
+{
+	int fd = open("/sys/kernel/debug/xen_vsock/ping", O_WRONLY), e = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, what, strlen(what)) < 0)
+		e = errno;
+	close(fd);
+	return e;
+}
+
+/*
+ * debugfs ping (the event round trip of make bench-xen): bad requests get
+ * EINVAL, a domain without a channel ENOTCONN, and 20 round trips with
+ * the peer give 20 ordered, nonzero times.
+ */
+static int do_ping(unsigned int cid, unsigned int port)
+{
+	/* %u: the peer's domain */
+	static const struct { const char *fmt; int err; } bad[] = {
+		{ "%u", EINVAL }, { "x 5", EINVAL }, { "%u 0", EINVAL },
+		{ "%u 1001", EINVAL }, { "32752 5", EINVAL }, { "4000 5", ENOTCONN },
+	};
+	unsigned long long lo, med, hi;
+	unsigned int dom, n;
+	char in[32], res[200];
+	int fd, e, held = vcmd(cid, port, 'E');
+	ssize_t r;
+	char c;
+
+	if (held < 0 || writeall(held, "x", 1) || readall(held, &c, 1) != 1)
+		FAIL("setup: %s", strerror(errno));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(in, sizeof(in), bad[i].fmt, cid - 2);
+		e = ping_write(in);
+		if (e != bad[i].err)
+			FAIL("ping \"%s\": %s, expected %s", in, e ? strerror(e) : "accepted",
+			     strerror(bad[i].err));
+	}
+	snprintf(in, sizeof(in), "%u 20", cid - 2);
+	e = ping_write(in);
+	if (e)
+		FAIL("ping \"%s\": %s", in, strerror(e));
+	fd = open("/sys/kernel/debug/xen_vsock/ping", O_RDONLY);
+	r = fd < 0 ? -1 : read(fd, res, sizeof(res) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (r <= 0)
+		FAIL("reading ping: %s", strerror(errno));
+	res[r] = 0;
+	if (sscanf(res, "dom%u rounds %u min_ns %llu median_ns %llu max_ns %llu",
+		   &dom, &n, &lo, &med, &hi) != 5 || dom != cid - 2 || n != 20 ||
+	    !lo || lo > med || med > hi || strstr(res, "incomplete"))
+		FAIL("ping answered: %s", res);
+	close(held);
+	result(1, "bad requests refused (EINVAL, ENOTCONN); 20 event round trips with dom%u, median %llu us",
+	       dom, med / 1000);
+	return 0;
+}
+
 /* rx_forged in xen_vsock's debugfs counters, or -1 */
 static long rx_forged(void)
 {
@@ -1974,6 +2038,8 @@ int main(int argc, char **argv)
 		return do_shutrd(cid, port);
 	if (!strcmp(argv[1], "hostile") && argc >= 6)
 		return do_hostile(cid, port, atoi(argv[5]));
+	if (!strcmp(argv[1], "ping"))
+		return do_ping(cid, port);
 	if (!strcmp(argv[1], "forge") && argc == 6)
 		return do_forge(cid, port, atoi(argv[5]));
 	fprintf(stderr, "xvtest: bad command\n");
