@@ -529,6 +529,13 @@ static irqreturn_t xvt_interrupt(int irq, void *data)
 	xvt_stat_add(XVT_S_IRQS, 1);
 	set_bit(XVT_F_EOI, &p->flags);	/* before a pinger may wake */
 	xvt_pong(p);
+	/*
+	 * While we ping this peer its work cannot run: end the interrupt
+	 * here, or an event for records would hold back the answer.
+	 */
+	if (p == READ_ONCE(xvt_ping_peer) &&
+	    test_and_clear_bit(XVT_F_EOI, &p->flags))
+		xen_irq_lateeoi(irq, 0);
 	queue_work(xvt_wq, &p->work);
 	return IRQ_HANDLED;
 }
@@ -1330,10 +1337,12 @@ static void xvt_peer_work(struct work_struct *work)
  * interrupt handler (xvt_pong): the floor under any socket round trip of
  * this transport, for make bench-xen. The work runs on xvt_wq, which
  * alone kills and frees peers, so the peer outlives it; the peer's own
- * work waits meanwhile, so this also ends the interrupt (late EOI).
+ * work waits meanwhile (queued again by each interrupt), so this ends the
+ * interrupts (late EOI) itself.
  */
 #define XVT_PING_MAX		1000
-#define XVT_PING_WAIT_MS	200
+#define XVT_PING_WAIT_MS	1000	/* per round trip: a loaded host stalls */
+#define XVT_PING_BUDGET_MS	10000	/* in all: the peer's work waits */
 
 static struct xvt_ping {
 	struct work_struct work;
@@ -1347,9 +1356,9 @@ static DEFINE_MUTEX(xvt_ping_lock);	/* xvt_ping */
 static void xvt_ping_work(struct work_struct *work)
 {
 	struct xvt_ping *q = container_of(work, struct xvt_ping, work);
+	u64 t, start = ktime_get_ns();
 	struct xvt_peer *p;
 	unsigned long left;
-	u64 t;
 	u32 seq;
 
 	xa_lock_bh(&xvt_peers);
@@ -1360,7 +1369,14 @@ static void xvt_ping_work(struct work_struct *work)
 		return;
 	}
 	WRITE_ONCE(xvt_ping_peer, p);
-	while (q->done < q->count) {
+	while (q->done < q->count &&
+	       ktime_get_ns() - start < XVT_PING_BUDGET_MS * NSEC_PER_MSEC) {
+		/*
+		 * The peer's work cannot run meanwhile: end any interrupt
+		 * still waiting for its late EOI (records the peer sent), or
+		 * the answer would stay pending behind it.
+		 */
+		xvt_peer_eoi(p);
 		seq = ++p->ping_seq ? : ++p->ping_seq;
 		reinit_completion(&xvt_ping_done);
 		WRITE_ONCE(xvt_ping_want, seq);
@@ -1421,7 +1437,8 @@ static ssize_t xvt_ping_write(struct file *file, const char __user *ubuf,
 		snprintf(q->res, sizeof(q->res),
 			 "dom%u rounds %u min_ns %llu median_ns %llu max_ns %llu%s\n",
 			 domid, q->done, q->ns[0], q->ns[(q->done - 1) / 2],
-			 q->ns[q->done - 1], err ? " incomplete" : "");
+			 q->ns[q->done - 1],
+			 q->done < count ? " incomplete" : "");
 	} else {
 		snprintf(q->res, sizeof(q->res), "dom%u error %d\n", domid, err);
 	}
