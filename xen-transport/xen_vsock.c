@@ -527,7 +527,8 @@ static irqreturn_t xvt_interrupt(int irq, void *data)
 	struct xvt_peer *p = data;
 
 	xvt_stat_add(XVT_S_IRQS, 1);
-	set_bit(XVT_F_EOI, &p->flags);	/* before a pinger may wake */
+	set_bit(XVT_F_EOI, &p->flags);
+	smp_mb__after_atomic();	/* the bit, then xvt_ping_peer: xvt_ping_work */
 	xvt_pong(p);
 	/*
 	 * While we ping this peer its work cannot run: end the interrupt
@@ -1337,8 +1338,8 @@ static void xvt_peer_work(struct work_struct *work)
  * interrupt handler (xvt_pong): the floor under any socket round trip of
  * this transport, for make bench-xen. The work runs on xvt_wq, which
  * alone kills and frees peers, so the peer outlives it; the peer's own
- * work waits meanwhile (queued again by each interrupt), so this ends the
- * interrupts (late EOI) itself.
+ * work waits meanwhile, so the interrupt handler ends the peer's
+ * interrupts (late EOI) while xvt_ping_peer names it.
  */
 #define XVT_PING_MAX		1000
 #define XVT_PING_WAIT_MS	1000	/* per round trip: a loaded host stalls */
@@ -1369,14 +1370,14 @@ static void xvt_ping_work(struct work_struct *work)
 		return;
 	}
 	WRITE_ONCE(xvt_ping_peer, p);
+	/*
+	 * From here the interrupt handler ends the peer's interrupts; end
+	 * one it left for the work before it saw xvt_ping_peer.
+	 */
+	smp_mb();	/* xvt_ping_peer, then the bit: xvt_interrupt */
+	xvt_peer_eoi(p);
 	while (q->done < q->count &&
 	       ktime_get_ns() - start < XVT_PING_BUDGET_MS * NSEC_PER_MSEC) {
-		/*
-		 * The peer's work cannot run meanwhile: end any interrupt
-		 * still waiting for its late EOI (records the peer sent), or
-		 * the answer would stay pending behind it.
-		 */
-		xvt_peer_eoi(p);
 		seq = ++p->ping_seq ? : ++p->ping_seq;
 		reinit_completion(&xvt_ping_done);
 		WRITE_ONCE(xvt_ping_want, seq);
@@ -1388,7 +1389,6 @@ static void xvt_ping_work(struct work_struct *work)
 		left = wait_for_completion_timeout(&xvt_ping_done,
 						   msecs_to_jiffies(XVT_PING_WAIT_MS));
 		t = ktime_get_ns() - t;
-		xvt_peer_eoi(p);
 		if (!left) {
 			q->err = -ETIMEDOUT;
 			break;
