@@ -136,6 +136,15 @@ module_param(lazy_credit, bool, 0644);
 MODULE_PARM_DESC(lazy_credit, "send CREDIT_UPDATEs without an event unless the peer waits for credit (default 1)");
 
 /*
+ * A stream's data goes from the sender's buffer straight into the
+ * transmit ring (xvt_stream_direct), one copy, instead of into a 64 KiB
+ * skb first. 0: every record takes the skb path (make bench-xen compares).
+ */
+static bool tx_direct = true;
+module_param(tx_direct, bool, 0644);
+MODULE_PARM_DESC(tx_direct, "copy stream data from the sender straight into the ring (default 1)");
+
+/*
  * Test only (tests/xen, the hostile-peer tests): make this domain act as a
  * malicious peer once. Writing 1 publishes an out-of-range producer index
  * in the transmit ring of the next connected peer whose work runs (within
@@ -282,13 +291,16 @@ enum {
 	XVT_S_CREDIT_COAL,	/* received CREDIT_UPDATEs superseded in the same run */
 	XVT_S_RX_RUNS,		/* receive runs that found records */
 	XVT_S_RX_FORGED,	/* records dropped: not from the peer, or not to us */
+	XVT_S_TX_DIRECT,	/* records copied from the sender straight into a ring */
+	XVT_S_TX_DIRECT_FAULT,	/* ... retried: the sender's page was not resident */
 	XVT_S_NR
 };
 static const char * const xvt_stat_names[XVT_S_NR] = {
 	"tx_pkts", "tx_bytes", "rx_pkts", "rx_bytes", "notify", "irqs",
 	"work_runs", "tx_ring_full", "rx_ring_empty", "credit_dropped",
 	"credit_lazy", "credit_wait", "credit_kick", "tx_deferred",
-	"credit_coalesced", "rx_runs", "rx_forged",
+	"credit_coalesced", "rx_runs", "rx_forged", "tx_direct",
+	"tx_direct_fault",
 };
 static atomic_long_t xvt_stats[XVT_S_NR];
 static struct dentry *xvt_debugfs;
@@ -361,6 +373,28 @@ static void xvt_ring_put_skb(struct xvt_ring *r, u32 pos, struct sk_buff *skb)
 		WARN_ON_ONCE(skb_copy_bits(skb, done, p, n));
 		done += n;
 	}
+}
+
+/*
+ * Copy LEN bytes from ITER into the ring at POS; the bytes copied (fewer
+ * if the source faulted with page faults disabled).
+ */
+static size_t xvt_ring_put_iter(struct xvt_ring *r, u32 pos,
+				struct iov_iter *iter, u32 len)
+{
+	size_t done = 0, n, got;
+	u32 room;
+
+	while (done < len) {
+		void *p = xvt_ring_ptr(r, pos + done, &room);
+
+		n = min_t(size_t, len - done, room);
+		got = copy_from_iter(p, n, iter);
+		done += got;
+		if (got < n)
+			break;
+	}
+	return done;
 }
 
 /* --- transmit ring: our pages, granted to the peer --- */
@@ -975,6 +1009,21 @@ static void xvt_tx_kick(struct xvt_peer *p, bool eager)
 #define XVT_OWE_EAGER	2	/* ... at least one that needs the event */
 
 /*
+ * N records were written, owing an event of kind OWE: send it if the
+ * consumer waits, unless DEFER (a batch's end sends it); tx_lock held.
+ */
+static void xvt_tx_end(struct xvt_peer *p, unsigned int n, u8 owe, bool defer)
+{
+	p->owe |= owe;
+	if (p->owe && !defer) {
+		xvt_tx_kick(p, p->owe & XVT_OWE_EAGER);
+		p->owe = 0;
+	} else if (n) {
+		xvt_stat_add(XVT_S_TX_DEFER, n);
+	}
+}
+
+/*
  * Write the queued packets into the transmit ring; tx_lock held. Then
  * notify the consumer if it waits (xvt_tx_kick), unless DEFER: the event
  * is owed (p->owe) and left to the end of the batch (the next xvt_tx
@@ -1025,15 +1074,7 @@ static int xvt_tx(struct xvt_peer *p, bool defer)
 		consume_skb(skb);
 		n++;
 	}
-	p->owe |= owe;
-	if (full)
-		p->owe |= XVT_OWE_EAGER;
-	if (p->owe && (!defer || full)) {
-		xvt_tx_kick(p, p->owe & XVT_OWE_EAGER);
-		p->owe = 0;
-	} else if (n) {
-		xvt_stat_add(XVT_S_TX_DEFER, n);
-	}
+	xvt_tx_end(p, n, full ? owe | XVT_OWE_EAGER : owe, defer && !full);
 	return 0;
 }
 
@@ -1649,6 +1690,107 @@ static void xvt_batch(struct vsock_sock *vsk, bool begin)
 }
 
 /*
+ * Write one RW record of HDR (its len included) from MSG into P's
+ * transmit ring; tx_lock held. 0: not now (the channel is not up, other
+ * records are queued before it, or the ring has no room), the skb path
+ * must take it; -EFAULT: the sender's buffer faulted, nothing published
+ * and MSG as it was; else the bytes sent.
+ */
+static ssize_t xvt_tx_direct(struct xvt_peer *p, struct sock *sk,
+			     struct virtio_vsock_hdr *hdr, struct msghdr *msg)
+{
+	u32 len = le32_to_cpu(hdr->len);
+	u32 need = ALIGN(XVT_HDR_LEN + len, XVT_REC_ALIGN);
+	struct xvt_ring *r = &p->tx;
+	size_t copied;
+
+	lockdep_assert_held(&p->tx_lock);
+	/* A full or bogus ring, too: xvt_tx waits for room or reports it. */
+	if (!p->tx_ready || !skb_queue_empty_lockless(&p->txq) ||
+	    xvt_tx_room(r) < need)
+		return 0;
+	xvt_ring_put(r, r->idx, hdr, XVT_HDR_LEN);
+	pagefault_disable();
+	copied = xvt_ring_put_iter(r, r->idx + XVT_HDR_LEN, &msg->msg_iter, len);
+	pagefault_enable();
+	if (copied < len) {
+		iov_iter_revert(&msg->msg_iter, copied);
+		return -EFAULT;
+	}
+	r->idx += need;
+	virt_wmb();	/* the record, then the index that covers it */
+	WRITE_ONCE(r->ctrl->prod, r->idx);
+	xvt_stat_add(XVT_S_TX_PKTS, 1);
+	xvt_stat_add(XVT_S_TX_BYTES, len);
+	xvt_stat_add(XVT_S_TX_DIRECT, 1);
+	xvt_tx_end(p, 1, XVT_OWE_EAGER, xvt_batched(p, sk));
+	return len;
+}
+
+/*
+ * One record of a stream's data, copied once: from the sender's buffer
+ * into the ring under tx_lock, where virtio_transport_stream_enqueue
+ * copies it into a new 64 KiB skb that xvt_tx copies into the ring. The
+ * record is what virtio_transport_send_pkt_info would build (credit
+ * taken, fwd_cnt and buf_alloc as virtio_transport_inc_tx_pkt sets them,
+ * which takes an skb). The copy runs with page faults disabled (we hold
+ * spinlocks): a page not resident ends it before anything is published,
+ * the page is faulted in with no lock held, and the record is written
+ * again. 0: the skb path must send it (credit given back, MSG as it was).
+ */
+static ssize_t xvt_stream_direct(struct vsock_sock *vsk, struct msghdr *msg,
+				 size_t len)
+{
+	struct virtio_vsock_sock *vvs = vsk->trans;
+	u64 cid = vsk->remote_addr.svm_cid;
+	struct virtio_vsock_hdr hdr;
+	struct xvt_peer *p;
+	ssize_t ret = 0;
+	int tries;
+	u32 n;
+
+	if (!READ_ONCE(tx_direct) || !xvt_valid_peer(cid))
+		return 0;
+	n = virtio_transport_get_credit(vvs, min_t(size_t, len, XVT_MAX_PAYLOAD));
+	if (!n)
+		return 0;
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.type = cpu_to_le16(VIRTIO_VSOCK_TYPE_STREAM);
+	hdr.op = cpu_to_le16(VIRTIO_VSOCK_OP_RW);
+	hdr.src_cid = cpu_to_le64(xvt_local_cid);
+	hdr.dst_cid = cpu_to_le64(cid);
+	hdr.src_port = cpu_to_le32(vsk->local_addr.svm_port);
+	hdr.dst_port = cpu_to_le32(vsk->remote_addr.svm_port);
+	hdr.len = cpu_to_le32(n);
+	spin_lock_bh(&vvs->rx_lock);
+	vvs->last_fwd_cnt = vvs->fwd_cnt;
+	hdr.fwd_cnt = cpu_to_le32(vvs->fwd_cnt);
+	hdr.buf_alloc = cpu_to_le32(vvs->buf_alloc);
+	spin_unlock_bh(&vvs->rx_lock);
+
+	for (tries = 0; tries < 4; tries++) {
+		xa_lock_bh(&xvt_peers);
+		p = xa_load(&xvt_peers, cid - 2);
+		if (p) {
+			spin_lock(&p->tx_lock);
+			ret = xvt_tx_direct(p, sk_vsock(vsk), &hdr, msg);
+			spin_unlock(&p->tx_lock);
+		}
+		xa_unlock_bh(&xvt_peers);
+		if (ret != -EFAULT)
+			break;
+		ret = 0;
+		xvt_stat_add(XVT_S_TX_DIRECT_FAULT, 1);
+		/* Nothing could be faulted in: the skb path reports EFAULT. */
+		if (fault_in_iov_iter_readable(&msg->msg_iter, n) == n)
+			break;
+	}
+	if (ret <= 0)
+		virtio_transport_put_credit(vvs, n);
+	return ret;
+}
+
+/*
  * af_vsock's sendmsg calls this once per record with LEN the bytes still
  * to send; a record carries at most XVT_MAX_PAYLOAD. More than that: more
  * records follow in this sendmsg, a batch. It ends with the last record,
@@ -1661,9 +1803,11 @@ static ssize_t xvt_enqueue(struct vsock_sock *vsk, struct msghdr *msg,
 
 	if (len > XVT_MAX_PAYLOAD)
 		xvt_batch(vsk, true);
-	written = seqpacket ?
-		  virtio_transport_seqpacket_enqueue(vsk, msg, len) :
-		  virtio_transport_stream_enqueue(vsk, msg, len);
+	if (seqpacket)
+		written = virtio_transport_seqpacket_enqueue(vsk, msg, len);
+	else
+		written = xvt_stream_direct(vsk, msg, len) ? :
+			  virtio_transport_stream_enqueue(vsk, msg, len);
 	if (written <= 0 || written >= len)
 		xvt_batch(vsk, false);
 	return written;

@@ -171,6 +171,7 @@ srv=$!
 # xen_vsock's counters, for the analysis of a slow or failed run
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 stats() { echo "XVT STATS $1 $(tr '\n' ' ' </sys/kernel/debug/xen_vsock/stats)"; }
+statv() { sed -n "s/^$1 //p" /sys/kernel/debug/xen_vsock/stats; }
 
 # Domain C (CID 5): checks that the CIDs are domain ID + 2 as seen from
 # both ends, then, when A says so (flag g), streams to A and B while A and
@@ -502,6 +503,23 @@ if [ "$xvt_role" = b ]; then
 else
 	xvtest echo echo-a2b $peer $port 65536
 	xvtest send half-close-a2b $peer $port 1
+	# One copy on the sender (tx_direct): a stream's records go from the
+	# writer's buffer straight into the ring, with page faults disabled.
+	# From a buffer none of whose pages is mapped yet (XVT_FRESH), every
+	# 64 KiB write's copy must fault, fault the pages in with no lock
+	# held, and write the record again; the bytes must arrive intact.
+	# (A write finding the ring full, or records queued, takes the skb
+	# path: B streams at us meanwhile, so not all 64 need come this way.)
+	d0=$(statv tx_direct) f0=$(statv tx_direct_fault)
+	XVT_FRESH=1 xvtest send tx-direct-fault-stream $peer $port 4 >/tmp/fresh.out
+	d1=$(statv tx_direct) f1=$(statv tx_direct_fault)
+	if ! grep -q 'RESULT PASS' /tmp/fresh.out; then
+		res FAIL tx-direct-fault "$(sed 's/.*tx-direct-fault-stream //' /tmp/fresh.out)"
+	elif [ $((d1 - d0)) -lt 1 ] || [ $((f1 - f0)) -lt 1 ]; then
+		res FAIL tx-direct-fault "64 writes from unmapped pages: $((d1 - d0)) records written directly, $((f1 - f0)) retried after a fault: the path was not taken"
+	else
+		res PASS tx-direct-fault "$(sed 's/.*tx-direct-fault-stream //' /tmp/fresh.out); $((d1 - d0)) records direct, $((f1 - f0)) retried after a fault"
+	fi
 	# Socket semantics (while B runs its big transfers to us).
 	xvtest nonblock nonblock $peer $port
 	xvtest poll poll-epoll $peer $port

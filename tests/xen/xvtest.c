@@ -721,13 +721,22 @@ static int do_send(unsigned int cid, unsigned int port, uint64_t mb, double maxb
 	/* XVT_WSIZE: bytes per write(), a power of two, 4 KiB .. 1 MiB */
 	const char *ws = getenv("XVT_WSIZE");
 	size_t wsize = ws ? strtoul(ws, NULL, 0) : 65536;
+	/*
+	 * XVT_FRESH: each write() is from a new mapping of a memfd holding
+	 * the data, so none of its pages is mapped yet: a sender's copy that
+	 * cannot take page faults meets a fault on every page.
+	 */
+	int mfd = getenv("XVT_FRESH") ? memfd_create("xvt-fresh", 0) : -1;
 	char reply[64] = "", blk[64] = "";
 	double t, w, longest = 0;
+	unsigned char *src;
 	ssize_t r;
 	int fd;
 
 	if (wsize < 4096 || wsize > sizeof(buf) || (wsize & (wsize - 1)))
 		return result(0, "bad XVT_WSIZE '%s'", ws), 1;
+	if (getenv("XVT_FRESH") && mfd < 0)
+		return result(0, "memfd_create: %s", strerror(errno)), 1;
 	fd = vconnect(cid, port);
 	if (fd < 0)
 		return result(0, "connect: %s", strerror(errno)), 1;
@@ -737,10 +746,21 @@ static int do_send(unsigned int cid, unsigned int port, uint64_t mb, double maxb
 	for (uint64_t left = len; left; left -= wsize) {
 		gen_fill(&g, buf, wsize);
 		h = fnv(h, buf, wsize);
+		src = buf;
+		if (mfd >= 0) {
+			if (pwrite(mfd, buf, wsize, 0) != (ssize_t)wsize)
+				goto err;
+			src = mmap(NULL, wsize, PROT_READ, MAP_SHARED, mfd, 0);
+			if (src == MAP_FAILED)
+				goto err;
+		}
 		w = now();
-		if (writeall(fd, buf, wsize))
-			goto err;
+		r = writeall(fd, src, wsize);
 		w = now() - w;
+		if (mfd >= 0)
+			munmap(src, wsize);
+		if (r)
+			goto err;
 		if (w > longest)
 			longest = w;
 	}
