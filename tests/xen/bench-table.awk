@@ -1,5 +1,7 @@
 # make bench-xen: the tables of tests/xen/run.sh from xvtest bench's rows
-# "SIZE ROUND KIND MIBS RTT_US TCP_TIMEOUTS" (KIND vsock, tcp or vsock-off;
+# "SIZE ROUND KIND MIBS RTT_US TCP_TIMEOUTS A_CPU B_CPU" (KIND vsock, tcp or
+# vsock-off; A_CPU, B_CPU: busy ms per MiB in the writer's and reader's
+# domains during the throughput run, -1 unknown;
 # several rounds per size, in rotating order; KIND local is the same
 # program over a UNIX socket pair in A; at size 1 also KIND evtchn, the
 # event round trip, round trip only; at 65536 KIND copy, one pwrite() copy
@@ -56,6 +58,12 @@ NF >= 6 {
 	if ($4 <= 0) zt[sz, $3]++	# a guest clock that stood still
 	if ($5 <= 0) zr[sz, $3]++
 	if ($3 == "tcp") havetcp = 1
+	if (NF >= 8 && $7 >= 0) { add(CA, k, $7); hcpu = 1 }
+	if (NF >= 8 && $8 >= 0) add(CB, k, $8)
+}
+# Median busy CPU ms per MiB of ARR at SZ, KIND; "-" if none
+function cpu(arr, sz, kind) {
+	return ((sz, kind) in arr) ? sprintf("%.1f", median(arr[sz, kind])) : "-"
 }
 END {
 	printf "Medians over %d rounds:\n\n", rounds
@@ -103,7 +111,8 @@ END {
 		}
 		print line
 	}
-	printf "\nvsock (lazy_credit=1 tx_batch=1, the defaults) against vsock-off (both 0),\n"
+	printf "\nvsock (lazy_credit=1 tx_batch=1 tx_direct=1, the defaults) against vsock-off\n"
+	printf "(all 0: no lazy credit updates, no sender batching, two copies in the sender),\n"
 	printf "same rounds:\n\n"
 	against("vsock-off", "off")
 	if ((1, "local") in R) {
@@ -130,6 +139,26 @@ END {
 				printf "    one copy of them (pwrite() into a memfd, one CPU of A): %.4g MiB/s (spread %s)\n",
 					median(T[65536, "copy"]), fsp(spread(T[65536, "copy"]))
 		}
+	}
+	if (hcpu) {
+		printf "\nCPU time per MiB moved in the throughput runs (ms busy per MiB, medians;\n"
+		printf "A = the writer's domain, B = the reader's, from their /proc/stat; local:\n"
+		printf "both ends in A; dom0's share of TCP, netback and the bridge, not counted):\n\n"
+		printf "%8s %8s %8s %8s %8s %8s %8s %8s\n", "size", "vsock_A", "vsock_B",
+			"tcp_A", "tcp_B", "off_A", "off_B", "local"
+		for (i = 1; i <= nsz; i++) {
+			sz = order[i]
+			if (sz < 4096)	# a few KiB moved: ticks of 10 ms are too coarse
+				continue
+			printf "%8s %8s %8s %8s %8s %8s %8s %8s\n", sz, cpu(CA, sz, "vsock"),
+				cpu(CB, sz, "vsock"), cpu(CA, sz, "tcp"), cpu(CB, sz, "tcp"),
+				cpu(CA, sz, "vsock-off"), cpu(CB, sz, "vsock-off"), cpu(CA, sz, "local")
+		}
+		if (((65536, "vsock") in CA) && ((65536, "vsock-off") in CA) &&
+		    ((65536, "vsock") in CB))
+			printf "  at 64 KiB: the writer's CPU per MiB %s of vsock-off's; the reader's\n  %s of the writer's\n",
+				ratio(median(CA[65536, "vsock"]), median(CA[65536, "vsock-off"])) "x",
+				ratio(median(CB[65536, "vsock"]), median(CA[65536, "vsock"])) "x"
 	}
 	print ""
 	if (!havetcp || !(65536 in seen) || !(1 in seen)) {

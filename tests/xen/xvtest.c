@@ -61,9 +61,10 @@
  *                                   throughput and round-trip latency for
  *                                   message sizes 1 B .. 1 MiB, ROUNDS (3)
  *                                   rounds per size of: vsock, TCP to
- *                                   IPV4:PORT, vsock with lazy_credit and
- *                                   tx_batch off, and the same program
- *                                   over a UNIX socket pair here (local),
+ *                                   IPV4:PORT, vsock with lazy_credit,
+ *                                   tx_batch and tx_direct off, and the
+ *                                   same program over a UNIX socket pair
+ *                                   here (local),
  *                                   in rotating order; at 1 B also the
  *                                   event round trip (xen_vsock's debugfs
  *                                   ping, root); "XVT BENCH-R" lines
@@ -81,7 +82,8 @@
  * the client's server),
  * V (read "SRC SPORT DPORT\n", set test_forge to send the client's CID a
  * RST forged as from CID SRC, port SPORT, to its port DPORT),
- * K (set xen_vsock's lazy_credit and tx_batch to the next byte, '0' or '1').
+ * K (set xen_vsock's lazy_credit, tx_batch and tx_direct to the next byte,
+ * '0' or '1').
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -270,20 +272,21 @@ static int listen_on(unsigned int port, int backlog)
 static unsigned int srv_port;
 
 /*
- * xen_vsock's lazy_credit and tx_batch parameters here: MODE '1' (both on,
- * the defaults) or '0' (both off: the data path before batching, for the
- * comparison in make bench-xen); 0 if done.
+ * xen_vsock's lazy_credit, tx_batch and tx_direct parameters here: MODE
+ * '1' (all on, the defaults) or '0' (all off: the data path before
+ * them, for the comparison in make bench-xen); 0 if done.
  */
 static int set_lazy_local(char mode)
 {
 	static const char *const par[] = {
 		"/sys/module/xen_vsock/parameters/lazy_credit",
 		"/sys/module/xen_vsock/parameters/tx_batch",
+		"/sys/module/xen_vsock/parameters/tx_direct",
 	};
 	char v[2] = { mode, '\n' };
 	int bad = 0;
 
-	for (int i = 0; i < 2; i++) {
+	for (size_t i = 0; i < sizeof(par) / sizeof(par[0]); i++) {
 		int p = open(par[i], O_WRONLY);
 
 		bad |= p < 0 || write(p, v, 2) != 2;
@@ -452,6 +455,44 @@ out:
 }
 
 /* The echo server's loop (also bench's local floor) */
+/*
+ * This domain's CPU time so far, all its CPUs, in ms, from /proc/stat:
+ * busy (user, nice, system, irq, softirq), idle (with iowait), and stolen
+ * (runnable, but Xen ran another vCPU). 0, or -1 if unreadable.
+ */
+struct cpu_ms {
+	double busy, idle, steal;
+};
+
+static int cpu_read(struct cpu_ms *c)
+{
+	unsigned long long u, ni, sy, id, io, irq, sirq, st;
+	double hz = sysconf(_SC_CLK_TCK) / 1000.0;
+	FILE *f = fopen("/proc/stat", "r");
+	int n;
+
+	if (!f)
+		return -1;
+	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &u, &ni,
+		   &sy, &id, &io, &irq, &sirq, &st);
+	fclose(f);
+	if (n != 8)
+		return -1;
+	c->busy = (u + ni + sy + irq + sirq) / hz;
+	c->idle = (id + io) / hz;
+	c->steal = st / hz;
+	return 0;
+}
+
+/* B - A into D; -1 in each if either is unknown */
+static void cpu_diff(struct cpu_ms *d, const struct cpu_ms *a, int ea,
+		     const struct cpu_ms *b, int eb)
+{
+	d->busy = ea || eb ? -1 : b->busy - a->busy;
+	d->idle = ea || eb ? -1 : b->idle - a->idle;
+	d->steal = ea || eb ? -1 : b->steal - a->steal;
+}
+
 static void serve_echo(int fd)
 {
 	static unsigned char buf[65536];
@@ -478,8 +519,10 @@ static void serve(int fd)
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		serve_echo(fd);
 	} else if (cmd == 'S' || cmd == 'N') {
+		struct cpu_ms c0, c1, d;
+		int e0 = cpu_read(&c0);
 		uint64_t h = FNV0, n = 0;
-		char out[64];
+		char out[128];
 
 		/* N: count only (bench: a byte-wise hash would be the limit) */
 		while ((r = read(fd, buf, sizeof(buf))) > 0) {
@@ -489,8 +532,11 @@ static void serve(int fd)
 		}
 		if (r < 0)
 			return;
-		snprintf(out, sizeof(out), "%llu %llx\n", (unsigned long long)n,
-			 (unsigned long long)h);
+		/* LEN SUM, and this domain's CPU time meanwhile (ms) */
+		cpu_diff(&d, &c0, e0, &c1, cpu_read(&c1));
+		snprintf(out, sizeof(out), "%llu %llx %.0f %.0f %.0f\n",
+			 (unsigned long long)n, (unsigned long long)h, d.busy,
+			 d.idle, d.steal);
 		writeall(fd, out, strlen(out));
 	} else if (cmd == 'G') {
 		uint64_t len;
@@ -1827,21 +1873,29 @@ static int bench_conn(unsigned int cid, unsigned int port, char cmd)
  * about 1 s, counted when the peer has read them all: its "LEN SUM" reply
  * after EOF) and latency (median round trip of an echo of SZ).
  */
+/*
+ * TPUT (MiB/s) and RTT (us) at SZ; ACPU and BCPU: the busy CPU time of
+ * this domain and of the peer's during the throughput run, ms per MiB
+ * moved (-1: not known; local's peer is this domain, all in ACPU).
+ */
 static int bench_one(unsigned int cid, unsigned int port, size_t sz, double *tput,
-		     double *rtt)
+		     double *rtt, double *acpu, double *bcpu)
 {
 	static unsigned char buf[1 << 20];
 	static double rtts[100];
 	unsigned long long sent = 0, n, iters;
 	const char *af = use_inet ? "tcp" : use_local ? "local" : "vsock";
 	char reply[64];
-	double t0, t1;
+	struct cpu_ms c0, c1, a, b = { -1, -1, -1 };
+	double t0, t1, mib;
+	int e0;
 	struct xstats st0, st1;
 	int fd = bench_conn(cid, port, 'N'), one = 1;
 
 	if (fd < 0)
 		return fprintf(stderr, "bench %s: connect: %s\n", af, strerror(errno)), 1;
 	stats_read(&st0);
+	e0 = cpu_read(&c0);
 	t0 = now();
 	do {
 		for (int i = 0; i < 16; i++) {
@@ -1856,6 +1910,17 @@ static int bench_one(unsigned int cid, unsigned int port, size_t sz, double *tpu
 	    strtoull(reply, NULL, 10) != sent)
 		return fprintf(stderr, "bench %s: sink reply wrong\n", af), 1;
 	*tput = sent / (now() - t0) / (1 << 20);
+	cpu_diff(&a, &c0, e0, &c1, cpu_read(&c1));
+	if (use_local || sscanf(reply, "%*u %*x %lf %lf %lf", &b.busy, &b.idle,
+				&b.steal) != 3)
+		b.busy = b.idle = b.steal = -1;
+	mib = sent / (double)(1 << 20);
+	*acpu = a.busy < 0 ? -1 : a.busy / mib;
+	*bcpu = b.busy < 0 ? -1 : b.busy / mib;
+	/* For the analysis: where each domain's time went (ms) */
+	printf("XVT BENCH-CPU %zu %s%s A busy %.0f idle %.0f steal %.0f B busy %.0f idle %.0f steal %.0f wall %.0f\n",
+	       sz, af, use_inet || use_local ? "" : stat_sfx, a.busy, a.idle, a.steal, b.busy, b.idle,
+	       b.steal, (now() - t0) * 1e3);
 	stats_read(&st1);
 	if (!use_inet && !use_local)
 		stats_print(sz, "tput", &st0, &st1);
@@ -1889,7 +1954,7 @@ static int bench_one(unsigned int cid, unsigned int port, size_t sz, double *tpu
 	return 0;
 }
 
-/* lazy_credit and tx_batch MODE ('0' or '1') here and in the peer (K). */
+/* lazy_credit, tx_batch, tx_direct MODE ('0' or '1') here and in the peer (K). */
 static int set_lazy(unsigned int cid, unsigned int port, char mode)
 {
 	int fd = vcmd(cid, port, 'K');
@@ -1897,18 +1962,21 @@ static int set_lazy(unsigned int cid, unsigned int port, char mode)
 
 	if (set_lazy_local(mode) || fd < 0 || writeall(fd, &mode, 1) ||
 	    readall(fd, &k, 1) != 1 || k != 'k')
-		return fprintf(stderr, "bench: cannot set lazy_credit/tx_batch=%c\n", mode), 1;
+		return fprintf(stderr, "bench: cannot set lazy_credit/tx_batch/tx_direct=%c\n", mode), 1;
 	close(fd);
 	stat_sfx = mode == '0' ? "-off" : "";
 	return 0;
 }
 
-/* One measurement: "XVT BENCH-R SIZE ROUND KIND MIBS RTT_US TCP_TIMEOUTS" */
+/*
+ * One measurement: "XVT BENCH-R SIZE ROUND KIND MIBS RTT_US TCP_TIMEOUTS
+ * A_CPU B_CPU" (bench_one's ACPU, BCPU; the other kinds print -1 -1).
+ */
 static int bench_kind(unsigned int cid, unsigned int port, size_t sz, int round,
 		      const char *kind)
 {
+	double t, r, ac, bc;
 	long long to0, to1;
-	double t, r;
 
 	use_inet = !strcmp(kind, "tcp");
 	use_local = !strcmp(kind, "local");
@@ -1916,11 +1984,11 @@ static int bench_kind(unsigned int cid, unsigned int port, size_t sz, int round,
 	    set_lazy(cid, port, strcmp(kind, "vsock") ? '0' : '1'))
 		return 1;
 	to0 = tcp_timeouts();
-	if (bench_one(cid, port, sz, &t, &r))
+	if (bench_one(cid, port, sz, &t, &r, &ac, &bc))
 		return 1;
 	to1 = tcp_timeouts();
-	printf("XVT BENCH-R %zu %d %s %.4g %.0f %lld\n", sz, round, kind, t, r,
-	       to0 < 0 || to1 < 0 ? -1 : to1 - to0);
+	printf("XVT BENCH-R %zu %d %s %.4g %.0f %lld %.3g %.3g\n", sz, round, kind,
+	       t, r, to0 < 0 || to1 < 0 ? -1 : to1 - to0, ac, bc);
 	return 0;
 }
 
@@ -1941,7 +2009,7 @@ static int bench_floor(unsigned int cid, int round)
 	m = strstr(res, "median_ns ");
 	if (!m || sscanf(m, "median_ns %llu", &ns) != 1)
 		return fprintf(stderr, "bench: %s: %s", PING_PATH, res), 1;
-	printf("XVT BENCH-R 1 %d evtchn 0 %.0f 0\n", round, ns / 1e3);
+	printf("XVT BENCH-R 1 %d evtchn 0 %.0f 0 -1 -1\n", round, ns / 1e3);
 	return 0;
 }
 
@@ -1965,7 +2033,7 @@ static int bench_copy(size_t sz, int round)
 			if (pwrite(fd, buf, sz, 0) != (ssize_t)sz)
 				return perror("bench: memfd"), 1;
 	} while (now() - t0 < 1.0);
-	printf("XVT BENCH-R %zu %d copy %.4g 0 0\n", sz, round,
+	printf("XVT BENCH-R %zu %d copy %.4g 0 0 -1 -1\n", sz, round,
 	       n / (now() - t0) / (1 << 20));
 	close(fd);
 	return 0;
@@ -1973,8 +2041,9 @@ static int bench_copy(size_t sz, int round)
 
 /*
  * For each size, ROUNDS rounds of: vsock (xen_vsock's defaults: lazy
- * CREDIT_UPDATEs, sender batching), TCP (with IP), vsock-off (both off:
- * the data path as it was before batching) and local (a UNIX socket pair
+ * CREDIT_UPDATEs, sender batching, one copy on the sender), TCP (with
+ * IP), vsock-off (all three off: the data path as it was before them)
+ * and local (a UNIX socket pair
  * in this domain); at 1 B also evtchn (bench_floor), at 64 KiB copy
  * (bench_copy). The order rotates from
  * round to round, so that every column sees the same conditions; the host
