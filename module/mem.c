@@ -6,9 +6,11 @@
  * saves no pages: its data is the file's); pages are found by walking the
  * target's page tables (walk_page_range() is not exported), so pages
  * never touched, the zero page, and a private file mapping's pages that
- * still come from the page cache are not written.  They are read with
- * get_user_pages_remote(), up to CKPT_PAGES_MAX at a time, and written as
- * one PAGES record straight from those pages (no copy in between).
+ * still come from the page cache are not written, nor (but in a dirty-only
+ * checkpoint) are anonymous pages that hold only zeros: they read the
+ * same never touched.  They are read with get_user_pages_remote(), up to
+ * CKPT_PAGES_MAX at a time, and written as PAGES records straight from
+ * those pages (no copy in between).
  *
  * Restore, on the restoring task itself: every mapping but the vdso and
  * vvar (already moved into place by the restart tool) is unmapped, the
@@ -322,13 +324,58 @@ int ckpt_dump_mm(struct ckpt_dump *d)
 struct ckpt_run {
 	unsigned long start;
 	unsigned int nr;
+	/* the pages of the run that hold only zeros are left out */
+	bool skip_zero;
 	struct page **pages;	/* CKPT_PAGES_MAX */
 	/* CKPT_CHECKPOINT_DIRTY_ONLY: a run of clean pages not yet named */
 	unsigned long clean_start;
 	unsigned int clean_nr;
 };
 
-/* Write the run as one PAGES record, from the target's pages. */
+/*
+ * Does @page hold only zeros?  A page of data is told apart at its first
+ * nonzero byte, so the check costs a full read only of zero pages.
+ */
+static bool ckpt_page_zero(struct page *page)
+{
+	void *p = kmap_local_page(page);
+	bool zero = !memchr_inv(p, 0, PAGE_SIZE);
+
+	kunmap_local(p);
+	return zero;
+}
+
+/*
+ * Write the run's pages as PAGES records, one per stretch of them that
+ * are not all zeros when the run skips zero pages (private anonymous
+ * memory, not in a dirty-only checkpoint: there a page left out would
+ * keep its pre-copied data).  A zero page left out reads the same after
+ * the restore: a page never touched.
+ */
+static int ckpt_write_run(struct ckpt_dump *d, struct ckpt_run *run)
+{
+	unsigned int i, from = 0;
+	int err;
+
+	if (!run->skip_zero)
+		return ckpt_write_pages(&d->out, run->start, run->pages,
+					run->nr);
+	for (i = 0; i <= run->nr; i++) {
+		if (i < run->nr && !ckpt_page_zero(run->pages[i]))
+			continue;
+		if (i > from) {
+			err = ckpt_write_pages(&d->out,
+					       run->start + from * PAGE_SIZE,
+					       run->pages + from, i - from);
+			if (err)
+				return err;
+		}
+		from = i + 1;
+	}
+	return 0;
+}
+
+/* Write the run as PAGES records, from the target's pages. */
 static int ckpt_flush_run(struct ckpt_dump *d, struct ckpt_run *run)
 {
 	unsigned int got = 0, i;
@@ -349,8 +396,7 @@ static int ckpt_flush_run(struct ckpt_dump *d, struct ckpt_run *run)
 		got += n;
 	}
 	if (!err)
-		err = ckpt_write_pages(&d->out, run->start, run->pages,
-				       run->nr);
+		err = ckpt_write_run(d, run);
 	for (i = 0; i < got; i++)
 		put_page(run->pages[i]);
 	run->nr = 0;
@@ -516,6 +562,9 @@ static int ckpt_dump_vma_pages(struct ckpt_dump *d,
 	unsigned int i;
 	int err;
 
+	/* A file's page left out would read the file's data, not zeros. */
+	run->skip_zero = !vma->vm_file && !d->dirty_only;
+
 	for (addr = vma->vm_start; addr < vma->vm_end; addr = pud_end) {
 		pud_t *pud = ckpt_find_pud(d->mm, addr, vma->vm_end, &pud_end);
 		pmd_t *pmd;
@@ -562,6 +611,7 @@ static int ckpt_dump_shanon_pages(struct ckpt_dump *d,
 
 	if (xa_load(&d->shanon, ino))
 		return 0;	/* saved with an earlier mapping */
+	run->skip_zero = !d->dirty_only;	/* a hole reads as zeros too */
 	err = xa_err(xa_store(&d->shanon, ino, xa_mk_value(1), GFP_KERNEL));
 	for (idx = 0; !err && idx < n; idx++) {
 		if (!xa_load(&mapping->i_pages, idx))

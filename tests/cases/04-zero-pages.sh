@@ -1,0 +1,18 @@
+#!/bin/sh
+# 04-zero-pages: touched anonymous pages that hold only zeros are left out
+# of the image (16 MiB of them: the image stays under 2 MiB) and come back
+# as never-touched memory, reading zeros; pages with a single nonzero
+# byte, private file pages rewritten with zeros (their file's bytes are
+# not zero) and shared anonymous memory come back exactly (zeros.c).
+# timeout: 120
+. "$(dirname "$0")/lib.sh"
+require_module
+DUMP_ON_FAIL="p.err p.out ckpt.err restart.err show.out"
+
+prog_start zeros
+prog_checkpoint
+size=$(wc -c <img)
+[ "$size" -lt 2097152 ] || fail "image of $size bytes: the 16 MiB of zero pages were written"
+prog_restart
+prog_finish
+pass
