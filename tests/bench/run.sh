@@ -220,6 +220,8 @@ for spec in 1:5 16:5 64:5 256:3 1024:1; do
 	workload "$name" "$reps" anon "$mib"
 done
 workload sparse-32G 5 sparse 32 16
+# 64 MiB written, 63 MiB of it with zeros: a heap mostly cleared.
+workload zeros-64M 5 zeros 64 1
 workload files-1000 5 files 1000
 # 32 threads, 1 MiB of memory each; 20 processes (three generations,
 # 'ckpt --tree'), 1 MiB each.
@@ -311,6 +313,17 @@ END {
 			ratio(v["sparse-32G", "tmpfs", "ckpt", 6], v["anon-16M", "tmpfs", "ckpt", 6]),
 			ratio(v["sparse-32G", "tmpfs", "ckpt", 7], v["anon-16M", "tmpfs", "ckpt", 7]),
 			ratio(v["sparse-32G", "tmpfs", "ckpt", 9], v["anon-16M", "tmpfs", "ckpt", 9])
+	else
+		print "  - (one of them did not run)"
+	print ""
+	print "Zero pages (64 MiB written, 63 MiB of it zeros) against anon-1M (1 MiB of data), tmpfs:"
+	if (has("zeros-64M", "tmpfs", "ckpt") && has("anon-1M", "tmpfs", "ckpt"))
+		printf "  ckpt: checkpoint %s, restart %s, image %s of anon-1M'"'"'s; image %s of CRIU'"'"'s (%s MiB)\n",
+			ratio(v["zeros-64M", "tmpfs", "ckpt", 6], v["anon-1M", "tmpfs", "ckpt", 6]),
+			ratio(v["zeros-64M", "tmpfs", "ckpt", 7], v["anon-1M", "tmpfs", "ckpt", 7]),
+			ratio(v["zeros-64M", "tmpfs", "ckpt", 9], v["anon-1M", "tmpfs", "ckpt", 9]),
+			ratio(val("zeros-64M", "tmpfs", "ckpt", 9), val("zeros-64M", "tmpfs", "criu", 9)),
+			mib(val("zeros-64M", "tmpfs", "criu", 9))
 	else
 		print "  - (one of them did not run)"
 	print ""

@@ -8,6 +8,11 @@
  *	                                 MAP_NORESERVE, MADV_NOHUGEPAGE), MIB
  *	                                 touched in 64 KiB chunks spread evenly
  *	                                 over it
+ *	workload DIR zeros MIB DMIB      MIB of anonymous memory, every byte
+ *	                                 written, with zeros but for DMIB in
+ *	                                 64 KiB chunks spread evenly over it
+ *	                                 (pseudo-random; MADV_NOHUGEPAGE): a
+ *	                                 heap mostly cleared
  *	workload DIR files N             N regular files open (DIR/files/N),
  *	                                 fd i at offset i % 4096
  *	workload DIR threads N MIB       N threads (the main one included),
@@ -69,8 +74,9 @@ static struct region *regions;
 static size_t nregions;
 static int *fds;
 static int nfds;
-static char *sparse_base;	/* sparse: the whole reservation */
+static char *sparse_base;	/* sparse, zeros: the whole mapping */
 static size_t sparse_len;
+static int zeros;		/* zeros: the gaps were written (with 0) */
 
 static void die(const char *what)
 {
@@ -127,18 +133,25 @@ static void setup_anon(size_t mib)
 	fill(&regions[0], 0);
 }
 
-static void setup_sparse(size_t gib, size_t mib)
+/*
+ * LEN bytes (NORESERVE: reserved only) with MIB of data in chunks spread
+ * evenly over them; with ZERO, every other byte written with 0 first.
+ */
+static void setup_sparse(size_t len, size_t mib, int zero)
 {
 	size_t stride;
 
-	sparse_len = gib << 30;
-	sparse_base = map(sparse_len, MAP_NORESERVE);
+	sparse_len = len;
+	sparse_base = map(sparse_len, zero ? 0 : MAP_NORESERVE);
+	zeros = zero;
 	/*
 	 * Touched means these bytes: without this, transparent huge pages
 	 * would make each 64 KiB chunk 2 MiB resident (512 MiB in all).
 	 */
 	if (madvise(sparse_base, sparse_len, MADV_NOHUGEPAGE))
 		die("madvise");
+	if (zero)
+		memset(sparse_base, 0, sparse_len);
 	nregions = (mib << 20) / CHUNK;
 	stride = sparse_len / nregions;
 	regions = calloc(nregions, sizeof(*regions));
@@ -484,14 +497,21 @@ static void verify(void)
 		    lseek(fds[i], 0, SEEK_CUR) != (off_t)(i % 4096))
 			bad = "file descriptor";
 	}
-	/* Untouched parts of the sparse reservation must still read 0. */
+	/*
+	 * Untouched parts of the sparse reservation must still read 0, and
+	 * every byte of the zeros workload's gaps.
+	 */
 	if (sparse_base && !bad) {
 		size_t stride = sparse_len / nregions;
 
-		for (size_t i = 0; i < nregions && !bad; i++)
-			if (sparse_base[i * stride + CHUNK] ||
-			    sparse_base[i * stride + stride / 2])
+		for (size_t i = 0; i < nregions && !bad; i++) {
+			const char *gap = sparse_base + i * stride + CHUNK;
+
+			if (zeros && (*gap || memcmp(gap, gap + 1, stride - CHUNK - 1)))
+				bad = "zeros gap";
+			if (gap[0] || gap[stride / 2 - CHUNK])
 				bad = "sparse hole";
+		}
 	}
 	if (bad)
 		snprintf(text, sizeof(text), "bad %d %s\n", (int)getpid(), bad);
@@ -509,7 +529,7 @@ static void on_usr1(int sig)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: workload DIR anon MIB | sparse GIB MIB | files N"
+	fprintf(stderr, "usage: workload DIR anon MIB | sparse GIB MIB | zeros MIB MIB | files N"
 		" | threads N MIB | tree N MIB\n");
 	exit(2);
 }
@@ -537,7 +557,11 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[2], "anon") && argc == 4)
 		setup_anon(strtoul(argv[3], NULL, 0));
 	else if (!strcmp(argv[2], "sparse") && argc == 5)
-		setup_sparse(strtoul(argv[3], NULL, 0), strtoul(argv[4], NULL, 0));
+		setup_sparse(strtoul(argv[3], NULL, 0) << 30,
+			     strtoul(argv[4], NULL, 0), 0);
+	else if (!strcmp(argv[2], "zeros") && argc == 5)
+		setup_sparse(strtoul(argv[3], NULL, 0) << 20,
+			     strtoul(argv[4], NULL, 0), 1);
 	else if (!strcmp(argv[2], "files") && argc == 4)
 		setup_files(atoi(argv[3]));
 	else if (!strcmp(argv[2], "threads") && argc == 5)
