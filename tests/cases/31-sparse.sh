@@ -12,8 +12,7 @@ pid=$PROG_PID
 prog_checkpoint
 # Four touched pages; with transparent huge pages each may have become a
 # 2 MiB page, so anything under 32 MiB is the touched memory only.
-size=$(wc -c <img)
-[ "$size" -lt 33554432 ] || fail "image of $size bytes for 4 touched pages"
+image_under 33554432 "too large for 4 touched pages"
 prog_restart
 prog_finish
 pass

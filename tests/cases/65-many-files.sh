@@ -25,7 +25,8 @@ meta=$(sed -n 's/^@\([0-9]*\) PAGES.*/\1/p' show.out | head -n 1)
 log "image: $nfile FILE records, metadata $meta bytes"
 
 prog_restart
-# restart's own limit is lower: the module lets the fds in, then sets this.
+# restart's own limit is lower: the module lets the fds in, then sets this
+# (prog_restart returns once the restore is over).
 lim1=$(grep "Max open files" /proc/$PROG_PID/limits)
 [ "$lim1" = "$lim0" ] || fail "RLIMIT_NOFILE after restart: '$lim1', was '$lim0'"
 ckpt --kill -o img2 "$PROG_PID" 2>ckpt2.err || fail "second ckpt --kill failed: $(cat ckpt2.err)"

@@ -312,12 +312,21 @@ prog_checkpoint() {
 	ckpt show img >show.out 2>&1 || fail "ckpt show rejects the image"
 }
 
-# prog_restart [CMD...]: restore it with "restart --wait img" (or CMD, fed
+# image_under BYTES WHAT: img must be smaller than BYTES, else fail with
+# "image of N bytes: WHAT".
+image_under() {
+	_size=$(wc -c <img)
+	[ "$_size" -lt "$1" ] || fail "image of $_size bytes: $2"
+}
+
+# prog_restart [CMD...]: restore it with "restart -v --wait img" (or CMD, fed
 # nothing on stdin unless CMD reads img itself) in the background; waits
-# for its PID to come back and sets RESTART_PID.
+# for its PID to come back and sets RESTART_PID.  Without CMD, also waits
+# until restart says the restore is over: the PID exists from clone3 on,
+# while the module is still restoring (limits, threads, files...).
 prog_restart() {
 	if [ $# -eq 0 ]; then
-		restart --wait img </dev/null >restart.out 2>restart.err &
+		restart -v --wait img </dev/null >restart.out 2>restart.err &
 	else
 		"$@" >restart.out 2>restart.err &
 	fi
@@ -325,6 +334,9 @@ prog_restart() {
 	track "$PROG_PID" "$RESTART_PID"
 	wait_for 30 proc_alive "$PROG_PID" ||
 		fail "pid $PROG_PID did not come back: $(cat restart.err)"
+	[ $# -gt 0 ] ||
+		wait_for 30 grep -qE "restored (pid|tree) $PROG_PID" restart.err ||
+		fail "restart never said pid $PROG_PID was restored: $(cat restart.err)"
 }
 
 # prog_finish: let it check itself; it must exit 0 and say so.
