@@ -777,6 +777,8 @@ long ckpt_ioctl_checkpoint(void __user *uarg)
 
 	a.bytes_written = d.out.written;
 	a.nr_skipped = d.nr_skipped_all;
+	a.nr_pages = d.out.nr_pages;
+	a.nr_zero_pages = d.nr_zero_pages;
 	if (err && d.out.failed)
 		ckpt_fail(&d.err, CKPT_OBJ_OUTPUT, err);
 out_ipc:

@@ -324,6 +324,7 @@ struct ckpt_dump {
 	u32 flags;		/* CKPT_CHECKPOINT_* */
 	u32 skip;		/* CKPT_SKIP_*: losses accepted */
 	u32 nr_skipped_all;	/* in all processes */
+	u64 nr_zero_pages;	/* left out: they held only zeros (mem.c) */
 	struct ckpt_rec_tty *ttys;	/* this process's terminals */
 	u32 nr_ttys;
 	u32 nr_skipped;

@@ -370,6 +370,8 @@ static int ckpt_write_run(struct ckpt_dump *d, struct ckpt_run *run)
 			if (err)
 				return err;
 		}
+		if (i < run->nr)
+			d->nr_zero_pages++;
 		from = i + 1;
 	}
 	return 0;

@@ -1251,7 +1251,13 @@ static int checkpoint(struct ckpt_opts *o)
 	if (a.nr_skipped)
 		ckpt_hint("left out %u object%s as --skip allows: see 'ckpt show'",
 			  a.nr_skipped, a.nr_skipped == 1 ? "" : "s");
-	if (o->verbose)
+	if (o->verbose && a.nr_pages + a.nr_zero_pages)
+		ckpt_hint("checkpointed %s%d: %llu bytes in %.3f s; %llu pages of memory, %llu more of only zeros left out",
+			  o->tree ? "tree " : "", o->pid,
+			  (unsigned long long)a.bytes_written, now_s() - t0,
+			  (unsigned long long)a.nr_pages,
+			  (unsigned long long)a.nr_zero_pages);
+	else if (o->verbose)	/* a module that does not count them */
 		ckpt_hint("checkpointed %s%d: %llu bytes in %.3f s",
 			  o->tree ? "tree " : "", o->pid,
 			  (unsigned long long)a.bytes_written, now_s() - t0);
@@ -2337,8 +2343,10 @@ static void print_features(uint64_t f)
 {
 	static const char *const names[] = { "checkpoint", "restore",
 					     "xstate", "threads", "trees",
-					     "pid-ranges", NULL, NULL, NULL,
-					     "sysv-shm" };
+					     "pid-ranges", "precopy",
+					     "sockets", "attrs", "sysv-shm",
+					     NULL, "seccomp", "shares",
+					     "vmshare", "zero-pages" };
 	unsigned int i;
 	int first = 1;
 

@@ -304,9 +304,10 @@ prog_start() {
 	wait_for 30 test -e "${2:-.}/ready" || fail "$1 ${2:+$2 }did not start: $(cat p.err)"
 }
 
-# prog_checkpoint: ckpt --kill it into img, reap it, decode img to show.out.
+# prog_checkpoint [OPTION...]: ckpt [OPTION...] --kill it into img, reap
+# it, decode img to show.out.
 prog_checkpoint() {
-	ckpt --kill -o img "$PROG_PID" 2>ckpt.err ||
+	ckpt "$@" --kill -o img "$PROG_PID" 2>ckpt.err ||
 		fail "ckpt --kill failed: $(cat ckpt.err)"
 	wait "$PROG_PID"
 	ckpt show img >show.out 2>&1 || fail "ckpt show rejects the image"

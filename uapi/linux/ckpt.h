@@ -50,6 +50,11 @@
 #define CKPT_FEAT_VMSHARE	(1ULL << 13)	/* address spaces and signal
 						 * handlers shared between
 						 * processes of a tree */
+/*
+ * Anonymous pages of zeros are left out of images; struct
+ * ckpt_checkpoint_args reports nr_pages and nr_zero_pages.
+ */
+#define CKPT_FEAT_ZERO_PAGES	(1ULL << 14)
 
 /**
  * struct ckpt_version - answer of CKPT_IOC_VERSION
@@ -178,6 +183,10 @@ struct ckpt_version {
  * @reserved3: 0
  * @skip: CKPT_SKIP_* (appended; a shorter struct means 0)
  * @nr_skipped: out: objects left out under @skip (in all processes)
+ * @nr_pages: out: pages of memory written in PAGES records, all
+ *	processes (appended, as is the next)
+ * @nr_zero_pages: out: pages of anonymous memory left out because they
+ *	held only zeros: they read the same never touched
  *
  * The target (every process of the tree) is frozen while it is read and,
  * unless asked otherwise, resumes afterwards.  A failed checkpoint leaves
@@ -241,6 +250,8 @@ struct ckpt_checkpoint_args {
 	__u32 reserved3;
 	__u32 skip;
 	__u32 nr_skipped;
+	__u64 nr_pages;
+	__u64 nr_zero_pages;
 };
 
 /* ------------------------------------------------------------------ */
