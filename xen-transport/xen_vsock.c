@@ -184,6 +184,8 @@ struct xvt_ring {
 
 enum xvt_state { XVT_NEW, XVT_PUBLISHED, XVT_CONNECTED };
 
+#define XVT_MAX_REQS	128	/* unanswered connection requests per peer */
+
 enum { XVT_F_EOI, XVT_F_CHECK };
 
 struct xvt_peer {
@@ -218,6 +220,18 @@ struct xvt_peer {
 	 * while any still has none (xvt_credit_rearm).
 	 */
 	bool credit_waiting;
+	/*
+	 * Protected by tx_lock. Connection REQUESTs written into the ring
+	 * and not answered yet (no RESPONSE or RST from the peer): if the
+	 * peer dies, the teardown resets these connecting sockets, which
+	 * are not in af_vsock's connected table. Past XVT_MAX_REQS at once,
+	 * the others end with vsock's connect timeout instead.
+	 */
+	struct xvt_req {
+		u32 src_port, dst_port;	/* ours, the peer's */
+		u16 type;
+	} reqs[XVT_MAX_REQS];
+	unsigned int nreqs;
 
 	/* Only touched by work, or by teardown once work is cancelled. */
 	enum xvt_state state;
@@ -773,6 +787,38 @@ static int xvt_connect(struct xvt_peer *p)
 
 /* --- data path --- */
 
+/* A REQUEST of ours went into the ring: note it; tx_lock held. */
+static void xvt_req_note(struct xvt_peer *p, const struct virtio_vsock_hdr *h)
+{
+	struct xvt_req *q;
+
+	lockdep_assert_held(&p->tx_lock);
+	if (p->nreqs >= XVT_MAX_REQS)
+		return;
+	q = &p->reqs[p->nreqs++];
+	q->src_port = le32_to_cpu(h->src_port);
+	q->dst_port = le32_to_cpu(h->dst_port);
+	q->type = le16_to_cpu(h->type);
+}
+
+/* The peer answered a REQUEST of ours (RESPONSE or RST in H): forget it. */
+static void xvt_req_answered(struct xvt_peer *p,
+			     const struct virtio_vsock_hdr *h)
+{
+	u32 ours = le32_to_cpu(h->dst_port), theirs = le32_to_cpu(h->src_port);
+	unsigned int i;
+
+	spin_lock_bh(&p->tx_lock);
+	for (i = 0; i < p->nreqs; i++) {
+		if (p->reqs[i].src_port == ours &&
+		    p->reqs[i].dst_port == theirs) {
+			p->reqs[i] = p->reqs[--p->nreqs];
+			break;
+		}
+	}
+	spin_unlock_bh(&p->tx_lock);
+}
+
 static void xvt_deliver(struct xvt_peer *p, struct sk_buff *skb)
 {
 	struct virtio_vsock_hdr *hdr = virtio_vsock_hdr(skb);
@@ -787,6 +833,9 @@ static void xvt_deliver(struct xvt_peer *p, struct sk_buff *skb)
 		kfree_skb(skb);
 		return;
 	}
+	if (le16_to_cpu(hdr->op) == VIRTIO_VSOCK_OP_RESPONSE ||
+	    le16_to_cpu(hdr->op) == VIRTIO_VSOCK_OP_RST)
+		xvt_req_answered(p, hdr);
 	virtio_transport_deliver_tap_pkt(skb);
 	virtio_transport_recv_pkt(&xvt_transport, skb);
 }
@@ -1071,6 +1120,9 @@ static int xvt_tx(struct xvt_peer *p, bool defer)
 		xvt_stat_add(XVT_S_TX_PKTS, 1);
 		xvt_stat_add(XVT_S_TX_BYTES, skb->len);
 		owe |= xvt_lazy(skb) ? XVT_OWE_LAZY : XVT_OWE_EAGER;
+		if (le16_to_cpu(virtio_vsock_hdr(skb)->op) ==
+		    VIRTIO_VSOCK_OP_REQUEST)
+			xvt_req_note(p, virtio_vsock_hdr(skb));
 		consume_skb(skb);
 		n++;
 	}
@@ -1121,32 +1173,42 @@ static void xvt_reset_sock(struct sock *sk)
 	sk_error_report(sk);
 }
 
-/* A queued packet that will never be sent: answer it with a reset. */
-static void xvt_reply_rst(struct sk_buff *skb)
+/* Deliver to ourselves a RST from CID:SPORT (the peer) to our port DPORT. */
+static void xvt_inject_rst(u64 cid, u32 sport, u32 dport, u16 type)
 {
-	struct virtio_vsock_hdr *h = virtio_vsock_hdr(skb), *r;
+	struct virtio_vsock_hdr *r;
 	struct sk_buff *rst;
 
-	if (le16_to_cpu(h->op) == VIRTIO_VSOCK_OP_RST)
-		return;
 	rst = virtio_vsock_alloc_skb(VIRTIO_VSOCK_SKB_HEADROOM, GFP_KERNEL);
 	if (!rst)
 		return;
 	r = virtio_vsock_hdr(rst);
 	memset(r, 0, sizeof(*r));
-	r->src_cid = h->dst_cid;
-	r->src_port = h->dst_port;
-	r->dst_cid = h->src_cid;
-	r->dst_port = h->src_port;
-	r->type = h->type;
+	r->src_cid = cpu_to_le64(cid);
+	r->src_port = cpu_to_le32(sport);
+	r->dst_cid = cpu_to_le64(xvt_local_cid);
+	r->dst_port = cpu_to_le32(dport);
+	r->type = cpu_to_le16(type);
 	r->op = cpu_to_le16(VIRTIO_VSOCK_OP_RST);
 	virtio_transport_recv_pkt(&xvt_transport, rst);
+}
+
+/* A queued packet that will never be sent: answer it with a reset. */
+static void xvt_reply_rst(struct sk_buff *skb)
+{
+	struct virtio_vsock_hdr *h = virtio_vsock_hdr(skb);
+
+	if (le16_to_cpu(h->op) == VIRTIO_VSOCK_OP_RST)
+		return;
+	xvt_inject_rst(le64_to_cpu(h->dst_cid), le32_to_cpu(h->dst_port),
+		       le32_to_cpu(h->src_port), le16_to_cpu(h->type));
 }
 
 /* Undo whatever part of the setup was done; the work must not run. */
 static void xvt_peer_teardown(struct xvt_peer *p)
 {
 	struct sk_buff *skb;
+	unsigned int i;
 	char name[12];
 
 	if (p->published) {
@@ -1169,6 +1231,14 @@ static void xvt_peer_teardown(struct xvt_peer *p)
 		xvt_reply_rst(skb);
 		kfree_skb(skb);
 	}
+	/*
+	 * Connecting sockets whose REQUEST the peer got but never answered:
+	 * a RST ends their connect (ECONNRESET) now, not at its timeout.
+	 */
+	for (i = 0; i < p->nreqs; i++)
+		xvt_inject_rst(p->cid, p->reqs[i].dst_port,
+			       p->reqs[i].src_port, p->reqs[i].type);
+	p->nreqs = 0;
 	mutex_lock(&xvt_reset_lock);
 	xvt_reset_cid = p->cid;
 	vsock_for_each_connected_socket(&xvt_transport.transport,

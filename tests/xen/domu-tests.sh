@@ -596,7 +596,14 @@ else
 		exit 0
 	fi
 	xvtest echo echo-a2b-after-peer-reload $peer $port 65536
-	xvtest death peer-death $peer $port
+	# B dies with a stream from us open and a connect of ours pending:
+	# synsent has dom0 pause B, connects (B never answers), then has dom0
+	# destroy B; the stream and the connect must both be reset.
+	xvtest death peer-death $peer $port /tmp/flag-dying &
+	dp=$!
+	wait_flag dying 60
+	xvtest synsent peer-death-connecting $peer $port
+	wait $dp
 	kill $srv
 	wait $srv 2>/dev/null
 	unload unload-after-peer-death

@@ -49,6 +49,10 @@
  *                                   corrupts its consumer index (server
  *                                   command M): our sockets to it get
  *                                   ECONNRESET, a new connection works
+ *   xvtest synsent NAME CID PORT    dom0 pauses CID (XVT PAUSE-PEER), a
+ *                                   connect to it stays pending, dom0
+ *                                   destroys it: the connect must end
+ *                                   with ECONNRESET, not its timeout
  *   xvtest ping NAME CID PORT       xen_vsock's debugfs ping: bad requests
  *                                   refused, 20 event round trips with CID
  *   xvtest forge NAME CID PORT CID2 the peer CID sends us a RST forged as
@@ -1010,6 +1014,56 @@ static int do_death(unsigned int cid, unsigned int port, const char *on)
 		if (t0 && now() - t0 > 120)
 			return result(0, "peer still accepting data 120 s after the destroy request"), 1;
 	}
+}
+
+/*
+ * A connecting socket whose REQUEST the peer got but never answered must
+ * be reset when the peer dies, not wait for its connect timeout (15 s
+ * here, then ETIMEDOUT): "XVT PAUSE-PEER CID" (dom0 pauses it; we see
+ * that when our event pings time out), a non-blocking connect (its
+ * REQUEST sits in the paused peer's ring), 1 s without an answer, then
+ * "XVT DESTROY-PEER CID": the connect must end with ECONNRESET. (af_vsock
+ * holds a non-blocking connect's socket, and so the transport module,
+ * until that timeout: a longer one would keep xen_vsock from unloading
+ * in the test after this one.)
+ */
+static int ping_run(unsigned int dom, unsigned int count, char *res, size_t size);
+
+static int do_synsent(unsigned int cid, unsigned int port)
+{
+	struct sockaddr_vm a = { .svm_family = AF_VSOCK, .svm_cid = cid, .svm_port = port };
+	struct timeval tmo = { .tv_sec = 15 };
+	struct pollfd pfd = { .events = POLLOUT };
+	socklen_t len = sizeof(int);
+	double t0 = now(), t;
+	char res[200];
+	int fd, err = 0;
+
+	printf("XVT PAUSE-PEER %u\n", cid);
+	fflush(stdout);
+	while (!ping_run(cid - 2, 1, res, sizeof(res)))
+		if (now() - t0 > 60)
+			return result(0, "CID %u still answers pings 60 s after the pause request", cid), 1;
+	fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (fd < 0 || setsockopt(fd, AF_VSOCK, SO_VM_SOCKETS_CONNECT_TIMEOUT,
+				 &tmo, sizeof(tmo)))
+		return result(0, "socket: %s", strerror(errno)), 1;
+	if (!connect(fd, (struct sockaddr *)&a, sizeof(a)) || errno != EINPROGRESS)
+		return result(0, "connect to the paused CID %u: %s, not EINPROGRESS",
+			      cid, strerror(errno)), 1;
+	pfd.fd = fd;
+	if (poll(&pfd, 1, 1000) != 0)
+		return result(0, "the paused CID %u answered the connect", cid), 1;
+	printf("XVT DESTROY-PEER %u\n", cid);
+	fflush(stdout);
+	t = now();
+	if (poll(&pfd, 1, 30000) != 1)
+		return result(0, "still connecting 30 s after the destroy request"), 1;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len))
+		return result(0, "SO_ERROR: %s", strerror(errno)), 1;
+	close(fd);
+	return result(err == ECONNRESET, "the connect ended with %s %.1fs after the destroy request",
+		      err ? strerror(err) : "success", now() - t), err != ECONNRESET;
 }
 
 /*
@@ -2114,6 +2168,8 @@ int main(int argc, char **argv)
 		return do_refused(cid, port);
 	if (!strcmp(argv[1], "death"))
 		return do_death(cid, port, argc >= 6 ? argv[5] : NULL);
+	if (!strcmp(argv[1], "synsent"))
+		return do_synsent(cid, port);
 	if (!strcmp(argv[1], "survive") && argc >= 8)
 		return do_survive(cid, port, argv[5], argv[6], strtoull(argv[7], NULL, 0));
 	if (!strcmp(argv[1], "bufsize") && argc >= 6)
