@@ -347,10 +347,10 @@ static bool ckpt_page_zero(struct page *page)
 
 /*
  * Write the run's pages as PAGES records, one per stretch of them that
- * are not all zeros when the run skips zero pages (private anonymous
- * memory, not in a dirty-only checkpoint: there a page left out would
- * keep its pre-copied data).  A zero page left out reads the same after
- * the restore: a page never touched.
+ * are not all zeros when the run skips zero pages (anonymous memory,
+ * private or shared, not in a dirty-only checkpoint: there a page left
+ * out would keep its pre-copied data).  A zero page left out reads the
+ * same after the restore: a page never touched, or a hole.
  */
 static int ckpt_write_run(struct ckpt_dump *d, struct ckpt_run *run)
 {

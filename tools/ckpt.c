@@ -1251,16 +1251,20 @@ static int checkpoint(struct ckpt_opts *o)
 	if (a.nr_skipped)
 		ckpt_hint("left out %u object%s as --skip allows: see 'ckpt show'",
 			  a.nr_skipped, a.nr_skipped == 1 ? "" : "s");
-	if (o->verbose && a.nr_pages + a.nr_zero_pages)
-		ckpt_hint("checkpointed %s%d: %llu bytes in %.3f s; %llu pages of memory, %llu more of only zeros left out",
+	if (o->verbose) {
+		char pages[96] = "";
+
+		/* (an older module does not count them) */
+		if (a.nr_pages + a.nr_zero_pages)
+			snprintf(pages, sizeof(pages),
+				 "; %llu pages of memory, %llu more of only zeros left out",
+				 (unsigned long long)a.nr_pages,
+				 (unsigned long long)a.nr_zero_pages);
+		ckpt_hint("checkpointed %s%d: %llu bytes in %.3f s%s",
 			  o->tree ? "tree " : "", o->pid,
 			  (unsigned long long)a.bytes_written, now_s() - t0,
-			  (unsigned long long)a.nr_pages,
-			  (unsigned long long)a.nr_zero_pages);
-	else if (o->verbose)	/* a module that does not count them */
-		ckpt_hint("checkpointed %s%d: %llu bytes in %.3f s",
-			  o->tree ? "tree " : "", o->pid,
-			  (unsigned long long)a.bytes_written, now_s() - t0);
+			  pages);
+	}
 	return CKPT_EXIT_OK;
 }
 

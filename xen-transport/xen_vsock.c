@@ -223,13 +223,13 @@ struct xvt_peer {
 	/*
 	 * Protected by tx_lock. Connection REQUESTs written into the ring
 	 * and not answered yet (no RESPONSE or RST from the peer): if the
-	 * peer dies, the teardown resets these connecting sockets, which
-	 * are not in af_vsock's connected table. Past XVT_MAX_REQS at once,
-	 * the others end with vsock's connect timeout instead.
+	 * peer dies, the teardown resets those of these sockets that still
+	 * wait for it (xvt_reset_connecting): they are not in af_vsock's
+	 * connected table. Past XVT_MAX_REQS at once, the others end with
+	 * vsock's connect timeout instead.
 	 */
 	struct xvt_req {
 		u32 src_port, dst_port;	/* ours, the peer's */
-		u16 type;
 	} reqs[XVT_MAX_REQS];
 	unsigned int nreqs;
 
@@ -787,6 +787,20 @@ static int xvt_connect(struct xvt_peer *p)
 
 /* --- data path --- */
 
+/* H all zero but its addresses, TYPE and OP (host order here). */
+static void xvt_hdr_init(struct virtio_vsock_hdr *h, u64 src_cid,
+			 u32 src_port, u64 dst_cid, u32 dst_port, u16 type,
+			 u16 op)
+{
+	memset(h, 0, sizeof(*h));
+	h->src_cid = cpu_to_le64(src_cid);
+	h->src_port = cpu_to_le32(src_port);
+	h->dst_cid = cpu_to_le64(dst_cid);
+	h->dst_port = cpu_to_le32(dst_port);
+	h->type = cpu_to_le16(type);
+	h->op = cpu_to_le16(op);
+}
+
 /* A REQUEST of ours went into the ring: note it; tx_lock held. */
 static void xvt_req_note(struct xvt_peer *p, const struct virtio_vsock_hdr *h)
 {
@@ -798,7 +812,6 @@ static void xvt_req_note(struct xvt_peer *p, const struct virtio_vsock_hdr *h)
 	q = &p->reqs[p->nreqs++];
 	q->src_port = le32_to_cpu(h->src_port);
 	q->dst_port = le32_to_cpu(h->dst_port);
-	q->type = le16_to_cpu(h->type);
 }
 
 /* The peer answered a REQUEST of ours (RESPONSE or RST in H): forget it. */
@@ -1163,45 +1176,64 @@ static void xvt_corrupt(struct xvt_peer *p, unsigned int how)
 
 /* --- peer lifecycle --- */
 
-static void xvt_reset_sock(struct sock *sk)
+/* End SK with ECONNRESET, as virtio_transport's reset does. */
+static void xvt_sock_reset(struct sock *sk)
 {
-	/* Under vsock_table_lock, as virtio_transport's reset does. */
-	if (vsock_sk(sk)->remote_addr.svm_cid != xvt_reset_cid)
-		return;
 	sk->sk_state = TCP_CLOSE;
 	sk->sk_err = ECONNRESET;
 	sk_error_report(sk);
 }
 
-/* Deliver to ourselves a RST from CID:SPORT (the peer) to our port DPORT. */
-static void xvt_inject_rst(u64 cid, u32 sport, u32 dport, u16 type)
+static void xvt_reset_sock(struct sock *sk)
 {
-	struct virtio_vsock_hdr *r;
-	struct sk_buff *rst;
+	/* Under vsock_table_lock, as virtio_transport's reset does. */
+	if (vsock_sk(sk)->remote_addr.svm_cid == xvt_reset_cid)
+		xvt_sock_reset(sk);
+}
 
-	rst = virtio_vsock_alloc_skb(VIRTIO_VSOCK_SKB_HEADROOM, GFP_KERNEL);
-	if (!rst)
+/*
+ * Our socket that sent P the REQUEST Q, if it still waits for the answer
+ * (a connecting socket is only in af_vsock's bound table): reset it. The
+ * check is made under the socket's lock, so a later socket that reuses
+ * the port, for another peer, is left alone.
+ */
+static void xvt_reset_connecting(struct xvt_peer *p, const struct xvt_req *q)
+{
+	struct sockaddr_vm addr;
+	struct vsock_sock *vsk;
+	struct sock *sk;
+
+	vsock_addr_init(&addr, xvt_local_cid, q->src_port);
+	sk = vsock_find_bound_socket(&addr);
+	if (!sk)
 		return;
-	r = virtio_vsock_hdr(rst);
-	memset(r, 0, sizeof(*r));
-	r->src_cid = cpu_to_le64(cid);
-	r->src_port = cpu_to_le32(sport);
-	r->dst_cid = cpu_to_le64(xvt_local_cid);
-	r->dst_port = cpu_to_le32(dport);
-	r->type = cpu_to_le16(type);
-	r->op = cpu_to_le16(VIRTIO_VSOCK_OP_RST);
-	virtio_transport_recv_pkt(&xvt_transport, rst);
+	vsk = vsock_sk(sk);
+	lock_sock(sk);
+	if (sk->sk_state == TCP_SYN_SENT &&
+	    vsk->transport == &xvt_transport.transport &&
+	    vsk->remote_addr.svm_cid == p->cid &&
+	    vsk->remote_addr.svm_port == q->dst_port)
+		xvt_sock_reset(sk);
+	release_sock(sk);
+	sock_put(sk);
 }
 
 /* A queued packet that will never be sent: answer it with a reset. */
 static void xvt_reply_rst(struct sk_buff *skb)
 {
 	struct virtio_vsock_hdr *h = virtio_vsock_hdr(skb);
+	struct sk_buff *rst;
 
 	if (le16_to_cpu(h->op) == VIRTIO_VSOCK_OP_RST)
 		return;
-	xvt_inject_rst(le64_to_cpu(h->dst_cid), le32_to_cpu(h->dst_port),
-		       le32_to_cpu(h->src_port), le16_to_cpu(h->type));
+	rst = virtio_vsock_alloc_skb(VIRTIO_VSOCK_SKB_HEADROOM, GFP_KERNEL);
+	if (!rst)
+		return;
+	xvt_hdr_init(virtio_vsock_hdr(rst), le64_to_cpu(h->dst_cid),
+		     le32_to_cpu(h->dst_port), le64_to_cpu(h->src_cid),
+		     le32_to_cpu(h->src_port), le16_to_cpu(h->type),
+		     VIRTIO_VSOCK_OP_RST);
+	virtio_transport_recv_pkt(&xvt_transport, rst);
 }
 
 /* Undo whatever part of the setup was done; the work must not run. */
@@ -1233,11 +1265,10 @@ static void xvt_peer_teardown(struct xvt_peer *p)
 	}
 	/*
 	 * Connecting sockets whose REQUEST the peer got but never answered:
-	 * a RST ends their connect (ECONNRESET) now, not at its timeout.
+	 * their connect ends with ECONNRESET now, not at its timeout.
 	 */
 	for (i = 0; i < p->nreqs; i++)
-		xvt_inject_rst(p->cid, p->reqs[i].dst_port,
-			       p->reqs[i].src_port, p->reqs[i].type);
+		xvt_reset_connecting(p, &p->reqs[i]);
 	p->nreqs = 0;
 	mutex_lock(&xvt_reset_lock);
 	xvt_reset_cid = p->cid;
@@ -1658,7 +1689,6 @@ static int xvt_test_forge(const char *val, const struct kernel_param *kp)
 {
 	unsigned long long dst, src;
 	unsigned int sport, dport;
-	struct virtio_vsock_hdr *h;
 	struct sk_buff *skb;
 	int err;
 
@@ -1667,14 +1697,8 @@ static int xvt_test_forge(const char *val, const struct kernel_param *kp)
 	skb = virtio_vsock_alloc_skb(VIRTIO_VSOCK_SKB_HEADROOM, GFP_KERNEL);
 	if (!skb)
 		return -ENOMEM;
-	h = virtio_vsock_hdr(skb);
-	memset(h, 0, sizeof(*h));
-	h->src_cid = cpu_to_le64(src);
-	h->src_port = cpu_to_le32(sport);
-	h->dst_cid = cpu_to_le64(dst);
-	h->dst_port = cpu_to_le32(dport);
-	h->type = cpu_to_le16(VIRTIO_VSOCK_TYPE_STREAM);
-	h->op = cpu_to_le16(VIRTIO_VSOCK_OP_RST);
+	xvt_hdr_init(virtio_vsock_hdr(skb), src, sport, dst, dport,
+		     VIRTIO_VSOCK_TYPE_STREAM, VIRTIO_VSOCK_OP_RST);
 	pr_info("xen_vsock: test_forge: RST to CID %llu port %u as CID %llu port %u\n",
 		dst, dport, src, sport);
 	err = xvt_send_pkt(skb);
@@ -1824,13 +1848,9 @@ static ssize_t xvt_stream_direct(struct vsock_sock *vsk, struct msghdr *msg,
 	n = virtio_transport_get_credit(vvs, min_t(size_t, len, XVT_MAX_PAYLOAD));
 	if (!n)
 		return 0;
-	memset(&hdr, 0, sizeof(hdr));
-	hdr.type = cpu_to_le16(VIRTIO_VSOCK_TYPE_STREAM);
-	hdr.op = cpu_to_le16(VIRTIO_VSOCK_OP_RW);
-	hdr.src_cid = cpu_to_le64(xvt_local_cid);
-	hdr.dst_cid = cpu_to_le64(cid);
-	hdr.src_port = cpu_to_le32(vsk->local_addr.svm_port);
-	hdr.dst_port = cpu_to_le32(vsk->remote_addr.svm_port);
+	xvt_hdr_init(&hdr, xvt_local_cid, vsk->local_addr.svm_port, cid,
+		     vsk->remote_addr.svm_port, VIRTIO_VSOCK_TYPE_STREAM,
+		     VIRTIO_VSOCK_OP_RW);
 	hdr.len = cpu_to_le32(n);
 	spin_lock_bh(&vvs->rx_lock);
 	vvs->last_fwd_cnt = vvs->fwd_cnt;
