@@ -46,8 +46,23 @@
  * its end (tx_batch; batch_task, owe). A receive run drains the ring and
  * delivers the records together.
  *
+ * Copies: a stream's data is copied once on each side. The sender copies
+ * from the writer's buffer into the ring (tx_direct, xvt_stream_direct).
+ * The receiver leaves a stream record of 1 KiB or more in the ring, "lent"
+ * to its reader (rx_direct): the work delivers an skb that has the header
+ * and room for the payload, and the reader copies the payload from the
+ * ring (xvt_stream_dequeue, which replaces the common stream dequeue).
+ * The ring's space is given back in order, so the consumer index stops at
+ * the oldest loan still out. A loan whose skb the socket dropped ends at
+ * the next receive run; the others "settle" (their payload is copied into
+ * their skb after all) for MSG_PEEK, when the producer waits for room and
+ * no reader has read for a tick (xvt_reclaim: an idle reader must not
+ * stall the peer's other connections), and at teardown, before the ring
+ * is unmapped.
+ *
  * Lock order: xvt_peers.xa_lock -> peer->tx_lock -> peer->txq.lock;
- * xvt_reset_lock -> vsock_table_lock (vsock_for_each_connected_socket).
+ * xvt_reset_lock -> vsock_table_lock (vsock_for_each_connected_socket);
+ * a socket's rx_lock -> xvt_loan_lock.
  */
 
 #include <linux/module.h>
@@ -143,6 +158,15 @@ MODULE_PARM_DESC(lazy_credit, "send CREDIT_UPDATEs without an event unless the p
 static bool tx_direct = true;
 module_param(tx_direct, bool, 0644);
 MODULE_PARM_DESC(tx_direct, "copy stream data from the sender straight into the ring (default 1)");
+
+/*
+ * A stream record of XVT_LEND_MIN bytes or more stays in the receive ring
+ * until its reader copies it out (xvt_read_loan): one copy, instead of
+ * ring to skb, then skb to the reader. 0: every record is copied out.
+ */
+static bool rx_direct = true;
+module_param(rx_direct, bool, 0644);
+MODULE_PARM_DESC(rx_direct, "readers copy stream data straight from the ring (default 1)");
 
 /*
  * Test only (tests/xen, the hostile-peer tests): make this domain act as a
@@ -253,7 +277,51 @@ struct xvt_peer {
 	u32 ping_seq;			/* the ping work only */
 	struct xvt_ring tx;
 	struct xvt_ring rx;
+
+	/*
+	 * Records lent to readers (rx_direct), in ring order, and what the
+	 * receive ring's consumer index last gave back: up to the oldest
+	 * loan still out. Protected by xvt_loan_lock.
+	 */
+	struct list_head loans;
+	u32 given;
+	unsigned long loan_active;	/* jiffies: a loan made or read */
+	struct delayed_work reclaim;	/* xvt_reclaim */
 };
+
+/*
+ * A stream record left in the receive ring for its reader: its skb holds
+ * the header and room for the payload, not the payload, until the reader
+ * copies it from the ring to its buffer (or something copies it into the
+ * skb: the loan "settles", xvt_loan_settle). Until then the ring's space
+ * from the record on is not given back. Protected by xvt_loan_lock; a
+ * busy loan (a reader copies from it, with the lock dropped) is left
+ * alone by everyone else.
+ */
+struct xvt_loan {
+	struct list_head node;		/* peer->loans */
+	struct xvt_peer *peer;
+	struct sk_buff *skb;		/* our reference; NULL once ended */
+	u32 start;			/* ring position of the record */
+	u32 data;			/* ... of its first byte still lent */
+	u32 lent;			/* payload bytes still in the ring */
+	bool busy;
+};
+
+/* skb->cb of a received skb: the common code's, then ours. */
+struct xvt_cb {
+	struct virtio_vsock_skb_cb common;
+	struct xvt_loan *loan;		/* Protected by xvt_loan_lock */
+};
+
+#define XVT_CB(skb)	((struct xvt_cb *)(skb)->cb)
+#define XVT_LEND_MIN	1024
+
+/*
+ * Taken inside a socket's rx_lock, never around it; held only for short
+ * bookkeeping, never across a copy to user space.
+ */
+static DEFINE_SPINLOCK(xvt_loan_lock);
 
 static struct virtio_transport xvt_transport;
 static DEFINE_XARRAY(xvt_peers);	/* domid -> peer; see lock order */
@@ -307,6 +375,9 @@ enum {
 	XVT_S_RX_FORGED,	/* records dropped: not from the peer, or not to us */
 	XVT_S_TX_DIRECT,	/* records copied from the sender straight into a ring */
 	XVT_S_TX_DIRECT_FAULT,	/* ... retried: the sender's page was not resident */
+	XVT_S_RX_LENT,		/* records left in the ring for their reader */
+	XVT_S_RX_LENT_FAULT,	/* ... copy retried: the reader's page was not resident */
+	XVT_S_RX_SETTLED,	/* ... copied into their skb after all */
 	XVT_S_NR
 };
 static const char * const xvt_stat_names[XVT_S_NR] = {
@@ -314,7 +385,7 @@ static const char * const xvt_stat_names[XVT_S_NR] = {
 	"work_runs", "tx_ring_full", "rx_ring_empty", "credit_dropped",
 	"credit_lazy", "credit_wait", "credit_kick", "tx_deferred",
 	"credit_coalesced", "rx_runs", "rx_forged", "tx_direct",
-	"tx_direct_fault",
+	"tx_direct_fault", "rx_lent", "rx_lent_fault", "rx_settled",
 };
 static atomic_long_t xvt_stats[XVT_S_NR];
 static struct dentry *xvt_debugfs;
@@ -404,6 +475,28 @@ static size_t xvt_ring_put_iter(struct xvt_ring *r, u32 pos,
 
 		n = min_t(size_t, len - done, room);
 		got = copy_from_iter(p, n, iter);
+		done += got;
+		if (got < n)
+			break;
+	}
+	return done;
+}
+
+/*
+ * Copy LEN bytes from the ring at POS to ITER; the bytes copied (fewer if
+ * the destination faulted with page faults disabled).
+ */
+static size_t xvt_ring_get_iter(struct xvt_ring *r, u32 pos,
+				struct iov_iter *iter, u32 len)
+{
+	size_t done = 0, n, got;
+	u32 room;
+
+	while (done < len) {
+		void *p = xvt_ring_ptr(r, pos + done, &room);
+
+		n = min_t(size_t, len - done, room);
+		got = copy_to_iter(p, n, iter);
 		done += got;
 		if (got < n)
 			break;
@@ -896,11 +989,306 @@ static void xvt_rx_deliver(struct xvt_peer *p, struct sk_buff_head *batch)
 		xvt_deliver(p, skb);
 }
 
+/* --- loans: stream records read by their reader straight from the ring --- */
+
+/*
+ * Give the ring's space back up to the oldest loan still out, or all that
+ * was read; xvt_loan_lock held. True if the consumer index moved.
+ */
+static bool xvt_give_back(struct xvt_peer *p)
+{
+	struct xvt_ring *r = &p->rx;
+	struct xvt_loan *l;
+	u32 cons = r->idx;
+
+	lockdep_assert_held(&xvt_loan_lock);
+	while ((l = list_first_entry_or_null(&p->loans, struct xvt_loan,
+					     node))) {
+		if (l->skb) {
+			cons = l->start;
+			break;
+		}
+		list_del(&l->node);
+		kfree(l);
+	}
+	if (cons == p->given)
+		return false;
+	p->given = cons;
+	virt_mb();	/* the data is read before the space is given back */
+	WRITE_ONCE(r->ctrl->cons, cons);
+	return true;
+}
+
+/* The consumer index moved: wake the producer if it waits for room. */
+static void xvt_wake_producer(struct xvt_peer *p)
+{
+	struct xvt_ctrl *c = p->rx.ctrl;
+
+	virt_mb();	/* cons is visible before we test prod_wait */
+	if (READ_ONCE(c->prod_wait)) {
+		WRITE_ONCE(c->prod_wait, 0);
+		xvt_notify(p);
+	}
+}
+
+/*
+ * End loan L (not busy), copying what is still lent into its skb first
+ * if SETTLE; xvt_loan_lock held. The skb's data then is all there, an
+ * ordinary skb. Returns our reference to the skb, for the caller to drop
+ * after the lock (it may be the last one: see xvt_loans_reap).
+ */
+static struct sk_buff *xvt_loan_end(struct xvt_loan *l, bool settle)
+{
+	struct sk_buff *skb = l->skb;
+
+	lockdep_assert_held(&xvt_loan_lock);
+	if (settle && l->lent) {
+		xvt_ring_get(&l->peer->rx, l->data, skb->data, l->lent);
+		xvt_stat_add(XVT_S_RX_SETTLED, 1);
+	}
+	XVT_CB(skb)->loan = NULL;
+	l->skb = NULL;
+	l->lent = 0;
+	return skb;
+}
+
+/*
+ * End P's loans whose skb only we still hold (the socket dropped it:
+ * closed, reset, or over its buffer) and, with SETTLE, all others that
+ * are not busy, copying their data into their skbs. Returns true if a
+ * busy one was left. The skbs go to FREE, to be dropped after the lock.
+ */
+static bool xvt_loans_reap(struct xvt_peer *p, bool settle,
+			   struct sk_buff_head *free)
+{
+	struct xvt_loan *l;
+	bool busy = false;
+
+	lockdep_assert_held(&xvt_loan_lock);
+	list_for_each_entry(l, &p->loans, node) {
+		if (!l->skb)
+			continue;
+		if (l->busy) {
+			busy = true;
+			continue;
+		}
+		if (refcount_read(&l->skb->users) == 1)
+			__skb_queue_tail(free, xvt_loan_end(l, false));
+		else if (settle)
+			consume_skb(xvt_loan_end(l, true));
+	}
+	return busy;
+}
+
+/*
+ * Reap P's dropped loans and give their space back; with SETTLE settle
+ * the others too, waiting for busy ones (a reader's copy, page faults
+ * disabled, is short): the teardown, before the ring is unmapped.
+ */
+static void xvt_loans_end(struct xvt_peer *p, bool settle)
+{
+	struct sk_buff_head free;
+	bool busy, moved;
+
+	__skb_queue_head_init(&free);
+	for (;;) {
+		spin_lock_bh(&xvt_loan_lock);
+		busy = xvt_loans_reap(p, settle, &free);
+		moved = p->rx.ctrl && xvt_give_back(p);
+		spin_unlock_bh(&xvt_loan_lock);
+		if (moved && !settle)
+			xvt_wake_producer(p);
+		__skb_queue_purge(&free);
+		if (!busy || !settle)
+			break;
+		usleep_range(100, 200);
+	}
+}
+
+/*
+ * Loans hold the ring's space while the producer waits for room: if no
+ * reader of this peer has read from a loan for a tick, settle them all,
+ * or one connection's idle reader would stall the others (the ring is
+ * shared). Queued by xvt_rx; runs on xvt_wq, cancelled before teardown.
+ */
+static void xvt_reclaim(struct work_struct *work)
+{
+	struct xvt_peer *p = container_of(to_delayed_work(work),
+					  struct xvt_peer, reclaim);
+	struct sk_buff_head free;
+	bool idle, again, moved;
+
+	__skb_queue_head_init(&free);
+	spin_lock_bh(&xvt_loan_lock);
+	idle = time_after(jiffies, p->loan_active + 1);
+	xvt_loans_reap(p, idle && READ_ONCE(p->rx.ctrl->prod_wait), &free);
+	moved = xvt_give_back(p);
+	again = !list_empty(&p->loans);
+	spin_unlock_bh(&xvt_loan_lock);
+	__skb_queue_purge(&free);
+	if (moved)
+		xvt_wake_producer(p);
+	else if (again && READ_ONCE(p->rx.ctrl->prod_wait))
+		queue_delayed_work(xvt_wq, &p->reclaim, 1);
+}
+
+/*
+ * Copy up to LEN bytes of the lent head skb SKB to MSG, straight from the
+ * ring; the caller holds the socket's lock, not its rx_lock. Returns the
+ * bytes copied, 0 if SKB is not lent (any more: read it as any skb), or
+ * -EFAULT if the first byte faulted (page faults are disabled: the caller
+ * faults the buffer in and retries).
+ */
+static ssize_t xvt_read_loan(struct virtio_vsock_sock *vvs,
+			     struct sk_buff *skb, struct msghdr *msg,
+			     size_t len)
+{
+	struct xvt_loan *l;
+	size_t got = 0;
+	u32 pos, n;
+
+	spin_lock_bh(&xvt_loan_lock);
+	l = XVT_CB(skb)->loan;
+	if (!l) {
+		spin_unlock_bh(&xvt_loan_lock);
+		return 0;
+	}
+	l->busy = true;
+	pos = l->data;
+	n = min_t(size_t, len, l->lent);
+	spin_unlock_bh(&xvt_loan_lock);
+
+	pagefault_disable();
+	got = xvt_ring_get_iter(&l->peer->rx, pos, &msg->msg_iter, n);
+	pagefault_enable();
+
+	spin_lock_bh(&vvs->rx_lock);
+	spin_lock(&xvt_loan_lock);
+	l->busy = false;
+	l->data += got;
+	l->lent -= got;
+	skb_pull(skb, got);
+	if (got)
+		l->peer->loan_active = jiffies;
+	if (!l->lent) {
+		struct xvt_peer *p = l->peer;
+
+		/* the socket's queue still holds the skb: never the last */
+		consume_skb(xvt_loan_end(l, false));
+		if (xvt_give_back(p))
+			xvt_wake_producer(p);
+	}
+	spin_unlock(&xvt_loan_lock);
+	spin_unlock_bh(&vvs->rx_lock);
+	return got ? got : -EFAULT;
+}
+
+/* Settle the loans among SKB and the skbs after it in VVS, up to LEN bytes. */
+static void xvt_settle_queue(struct virtio_vsock_sock *vvs,
+			     struct sk_buff *skb, size_t len)
+{
+	size_t seen = 0;
+
+	spin_lock_bh(&vvs->rx_lock);
+	if (!skb)
+		skb = skb_peek(&vvs->rx_queue);
+	for (; skb && seen < len; skb = skb_peek_next(skb, &vvs->rx_queue)) {
+		spin_lock(&xvt_loan_lock);
+		if (XVT_CB(skb)->loan)
+			consume_skb(xvt_loan_end(XVT_CB(skb)->loan, true));
+		spin_unlock(&xvt_loan_lock);
+		seen += skb->len;
+	}
+	spin_unlock_bh(&vvs->rx_lock);
+}
+
+#define XVT_RX_FAULT_TRIES	4
+
+/*
+ * virtio_transport_common's stream dequeue, but lent skbs are read from
+ * the ring (xvt_read_loan). A reader whose buffer keeps faulting settles
+ * the loan and reads from the skb, where faults may sleep.
+ */
+static ssize_t xvt_stream_do_dequeue(struct vsock_sock *vsk,
+				     struct msghdr *msg, size_t len)
+{
+	struct virtio_vsock_sock *vvs = vsk->trans;
+	unsigned int tries = 0;
+	struct sk_buff *skb;
+	size_t total = 0, bytes;
+	ssize_t n;
+	u32 pkt_len;
+
+	while (total < len) {
+		spin_lock_bh(&vvs->rx_lock);
+		skb = skb_peek(&vvs->rx_queue);
+		spin_unlock_bh(&vvs->rx_lock);
+		if (!skb)
+			break;
+		n = 0;
+		if (READ_ONCE(XVT_CB(skb)->loan))
+			n = xvt_read_loan(vvs, skb, msg, len - total);
+		if (n == -EFAULT) {
+			xvt_stat_add(XVT_S_RX_LENT_FAULT, 1);
+			if (++tries >= XVT_RX_FAULT_TRIES ||
+			    fault_in_iov_iter_writeable(&msg->msg_iter,
+							len - total) ==
+			    len - total)
+				xvt_settle_queue(vvs, skb, 1);
+			continue;
+		}
+		if (!n) {
+			/* sk_lock is held: no one else dequeues */
+			bytes = min_t(size_t, len - total, skb->len);
+			if (memcpy_to_msg(msg, skb->data, bytes))
+				return total ? total : -EFAULT;
+			spin_lock_bh(&vvs->rx_lock);
+			skb_pull(skb, bytes);
+			spin_unlock_bh(&vvs->rx_lock);
+			n = bytes;
+		}
+		total += n;
+		spin_lock_bh(&vvs->rx_lock);
+		if (!skb->len) {
+			pkt_len = le32_to_cpu(virtio_vsock_hdr(skb)->len);
+			/* virtio_transport_dec_rx_pkt */
+			vvs->rx_bytes -= pkt_len;
+			vvs->fwd_cnt += pkt_len;
+			__skb_unlink(skb, &vvs->rx_queue);
+			consume_skb(skb);
+		}
+		spin_unlock_bh(&vvs->rx_lock);
+	}
+	/* The common code's CREDIT_UPDATE, if the reads call for one. */
+	virtio_transport_stream_dequeue(vsk, msg, 0, 0);
+	return total;
+}
+
+static ssize_t xvt_stream_dequeue(struct vsock_sock *vsk, struct msghdr *msg,
+				  size_t len, int flags)
+{
+	if (!(flags & MSG_PEEK))
+		return xvt_stream_do_dequeue(vsk, msg, len);
+	xvt_settle_queue(vsk->trans, NULL, len);
+	return virtio_transport_stream_dequeue(vsk, msg, len, flags);
+}
+
+/* Should the record with header H stay in the ring for its reader? */
+static bool xvt_lend(const struct virtio_vsock_hdr *h)
+{
+	return READ_ONCE(rx_direct) &&
+	       le32_to_cpu(h->len) >= XVT_LEND_MIN &&
+	       le16_to_cpu(h->op) == VIRTIO_VSOCK_OP_RW &&
+	       le16_to_cpu(h->type) == VIRTIO_VSOCK_TYPE_STREAM;
+}
+
 /*
  * Drain the receive ring: everything the producer has published, up to
  * rx_budget records or one ring's worth of bytes per run (then *more).
- * The records are copied out and the space given back first, then they
- * are delivered together. Returns < 0 if the peer broke the protocol.
+ * The records are copied out, or lent (xvt_lend: their space is given
+ * back when their reader has read them), and the space given back first,
+ * then they are delivered together. Returns < 0 if the peer broke the
+ * protocol.
  */
 static int xvt_rx(struct xvt_peer *p, bool *more)
 {
@@ -908,11 +1296,15 @@ static int xvt_rx(struct xvt_peer *p, bool *more)
 	struct virtio_vsock_hdr hdr;
 	struct sk_buff_head batch;
 	unsigned int done = 0;
+	struct sk_buff_head free;
+	struct xvt_loan *loan;
 	struct sk_buff *skb;
 	u32 prod, avail, len, need, taken = 0;
+	bool moved = false;
 	int err = 0;
 
 	__skb_queue_head_init(&batch);
+	__skb_queue_head_init(&free);
 	WRITE_ONCE(r->ctrl->cons_wait, 0);
 	for (;;) {
 		prod = READ_ONCE(r->ctrl->prod);
@@ -954,10 +1346,33 @@ static int xvt_rx(struct xvt_peer *p, bool *more)
 			break;
 		}
 		memcpy(virtio_vsock_hdr(skb), &hdr, XVT_HDR_LEN);
-		xvt_ring_get(r, r->idx + XVT_HDR_LEN, skb_put(skb, len), len);
+		loan = xvt_lend(&hdr) ? kmalloc(sizeof(*loan), GFP_KERNEL) :
+					NULL;
+		if (loan) {
+			/* room for the payload, left unwritten meanwhile */
+			skb_put(skb, len);
+			/* the tap would copy the room, not the payload */
+			virtio_vsock_skb_set_tap_delivered(skb);
+			loan->peer = p;
+			loan->skb = skb_get(skb);
+			loan->start = r->idx;
+			loan->data = r->idx + XVT_HDR_LEN;
+			loan->lent = len;
+			loan->busy = false;
+			XVT_CB(skb)->loan = loan;
+			xvt_stat_add(XVT_S_RX_LENT, 1);
+		} else {
+			xvt_ring_get(r, r->idx + XVT_HDR_LEN, skb_put(skb, len),
+				     len);
+		}
+		spin_lock_bh(&xvt_loan_lock);
+		if (loan) {
+			list_add_tail(&loan->node, &p->loans);
+			p->loan_active = jiffies;
+		}
 		WRITE_ONCE(r->idx, r->idx + need);	/* xvt_want_credit reads it */
-		virt_mb();	/* the data is read before the space is given back */
-		WRITE_ONCE(r->ctrl->cons, r->idx);
+		moved |= xvt_give_back(p);
+		spin_unlock_bh(&xvt_loan_lock);
 		taken += need;
 		xvt_stat_add(XVT_S_RX_PKTS, 1);
 		xvt_stat_add(XVT_S_RX_BYTES, len);
@@ -967,15 +1382,23 @@ static int xvt_rx(struct xvt_peer *p, bool *more)
 		__skb_queue_purge(&batch);
 		return err;
 	}
-	if (taken) {
+	if (taken)
 		xvt_stat_add(XVT_S_RX_RUNS, 1);
-		virt_mb();	/* cons is visible before we test prod_wait */
-		if (READ_ONCE(r->ctrl->prod_wait)) {
-			WRITE_ONCE(r->ctrl->prod_wait, 0);
-			xvt_notify(p);
-		}
-	}
+	if (moved)
+		xvt_wake_producer(p);
 	xvt_rx_deliver(p, &batch);
+
+	/* Loans the sockets dropped (delivery may drop some) end here. */
+	spin_lock_bh(&xvt_loan_lock);
+	xvt_loans_reap(p, false, &free);
+	moved = xvt_give_back(p);
+	loan = list_first_entry_or_null(&p->loans, struct xvt_loan, node);
+	spin_unlock_bh(&xvt_loan_lock);
+	__skb_queue_purge(&free);
+	if (moved)
+		xvt_wake_producer(p);
+	else if (loan && READ_ONCE(r->ctrl->prod_wait))
+		queue_delayed_work(xvt_wq, &p->reclaim, 1);
 	return 0;
 }
 
@@ -1243,6 +1666,8 @@ static void xvt_peer_teardown(struct xvt_peer *p)
 	unsigned int i;
 	char name[12];
 
+	/* Before the ring goes, and the port a reader may notify. */
+	xvt_loans_end(p, true);
 	if (p->published) {
 		snprintf(name, sizeof(name), "%u", p->domid);
 		xenbus_rm(XBT_NIL, xvt_pub_dir, name);
@@ -1284,6 +1709,7 @@ static void xvt_peer_free_work(struct work_struct *work)
 	if (p->irq > 0)
 		disable_irq(p->irq);	/* no new work from the peer */
 	cancel_work_sync(&p->work);
+	cancel_delayed_work_sync(&p->reclaim);
 	xvt_peer_teardown(p);
 	kfree(p);
 }
@@ -1625,6 +2051,8 @@ static struct xvt_peer *__xvt_peer_get(unsigned int domid)
 	p->deadline = jiffies + msecs_to_jiffies(rendezvous_ms);
 	INIT_WORK(&p->work, xvt_peer_work);
 	INIT_WORK(&p->free_work, xvt_peer_free_work);
+	INIT_DELAYED_WORK(&p->reclaim, xvt_reclaim);
+	INIT_LIST_HEAD(&p->loans);
 	skb_queue_head_init(&p->txq);
 	spin_lock_init(&p->tx_lock);
 	if (xa_is_err(__xa_store(&xvt_peers, domid, p, GFP_ATOMIC))) {
@@ -2028,7 +2456,7 @@ static struct virtio_transport xvt_transport = {
 		.dgram_enqueue            = virtio_transport_dgram_enqueue,
 		.dgram_allow              = virtio_transport_dgram_allow,
 
-		.stream_dequeue           = virtio_transport_stream_dequeue,
+		.stream_dequeue           = xvt_stream_dequeue,
 		.stream_enqueue           = xvt_stream_enqueue,
 		.stream_has_data          = virtio_transport_stream_has_data,
 		.stream_has_space         = xvt_stream_has_space,
@@ -2094,6 +2522,8 @@ static int __init xvt_init(void)
 {
 	int err;
 
+	BUILD_BUG_ON(sizeof(struct xvt_cb) >
+		     sizeof_field(struct sk_buff, cb));
 	if (!xen_domain())
 		return -ENODEV;
 	if (max_ring_pages > 256 || ring_pages < XVT_MIN_PAGES ||
