@@ -111,8 +111,9 @@ END {
 		}
 		print line
 	}
-	printf "\nvsock (lazy_credit=1 tx_batch=1 tx_direct=1, the defaults) against vsock-off\n"
-	printf "(all 0: no lazy credit updates, no sender batching, two copies in the sender),\n"
+	printf "\nvsock (lazy_credit=1 tx_batch=1 tx_direct=1 rx_direct=1, the defaults) against\n"
+	printf "vsock-off (all 0: no lazy credit updates, no sender batching, two copies in the\n"
+	printf "sender and two in the receiver),\n"
 	printf "same rounds:\n\n"
 	against("vsock-off", "off")
 	if ((1, "local") in R) {

@@ -128,7 +128,7 @@ if [ "$xvt_mode" = bench ]; then
 	# netfront on the dom0 bridge: 10.77.0.CID/24), then both stop.
 	# shellcheck disable=SC2046
 	load $(echo "${xvt_modparams:-}" | tr ',' ' ') || { echo "XVT BENCH-FAIL insmod"; exit 0; }
-	echo "XVT BENCH-PARAMS $(cd /sys/module/xen_vsock/parameters && grep . ring_pages sock_buf_kb lazy_credit tx_batch tx_direct | tr '\n' ' ')"
+	echo "XVT BENCH-PARAMS $(cd /sys/module/xen_vsock/parameters && grep . ring_pages sock_buf_kb lazy_credit tx_batch tx_direct rx_direct | tr '\n' ' ')"
 	mount -t debugfs debugfs /sys/kernel/debug	# xen_vsock/stats
 	insmod /lib/modules/xen-netfront.ko || echo "XVT BENCH-FAIL insmod xen-netfront"
 	i=0
@@ -519,6 +519,53 @@ else
 		res FAIL tx-direct-fault "64 writes from unmapped pages: $((d1 - d0)) records written directly, $((f1 - f0)) retried after a fault: the path was not taken"
 	else
 		res PASS tx-direct-fault "$(sed 's/.*tx-direct-fault-stream //' /tmp/fresh.out); $((d1 - d0)) records direct, $((f1 - f0)) retried after a fault"
+	fi
+	# One copy in the receiver (rx_direct): a stream's records of 1 KiB
+	# or more stay in the receive ring until their reader copies them
+	# out, with page faults disabled. Read in 1000-byte pieces (a record
+	# in many reads); then with a MSG_PEEK before each read (a peek
+	# copies the loans into their skbs first: "settled"); then into
+	# pages not mapped yet (every copy faults, is faulted in with no
+	# lock held and retried); then one connection left unread must not
+	# stall another (its loans are settled once the ring is full and no
+	# reader reads). All checked byte for byte, while B streams to us.
+	l0=$(statv rx_lent) f0=$(statv rx_lent_fault) s0=$(statv rx_settled)
+	XVT_RSIZE=1000 xvtest recv rx-direct-pieces $peer $port 4
+	l1=$(statv rx_lent)
+	if [ $((l1 - l0)) -ge 1 ]; then
+		res PASS rx-direct-lent "$((l1 - l0)) records lent"
+	else
+		res FAIL rx-direct-lent "4 MiB received, but no record was lent: the path was not taken"
+	fi
+	s1=$(statv rx_settled)
+	XVT_RSIZE=3000 XVT_PEEK=1 xvtest recv rx-direct-peek-stream $peer $port 2 >/tmp/rpeek.out
+	s2=$(statv rx_settled)
+	if ! grep -q 'RESULT PASS' /tmp/rpeek.out; then
+		res FAIL rx-direct-peek "$(sed 's/.*rx-direct-peek-stream //' /tmp/rpeek.out)"
+	elif [ $((s2 - s1)) -lt 1 ]; then
+		res FAIL rx-direct-peek "2 MiB peeked and read, but no loan was settled for MSG_PEEK"
+	else
+		res PASS rx-direct-peek "$(sed 's/.*rx-direct-peek-stream //' /tmp/rpeek.out); $((s2 - s1)) loans settled"
+	fi
+	f1=$(statv rx_lent_fault)
+	XVT_FRESH=1 xvtest recv rx-direct-fault-stream $peer $port 4 >/tmp/rfresh.out
+	f2=$(statv rx_lent_fault)
+	if ! grep -q 'RESULT PASS' /tmp/rfresh.out; then
+		res FAIL rx-direct-fault "$(sed 's/.*rx-direct-fault-stream //' /tmp/rfresh.out)"
+	elif [ $((f2 - f1)) -lt 1 ]; then
+		res FAIL rx-direct-fault "64 reads into unmapped pages, none retried after a fault: the path was not taken"
+	else
+		res PASS rx-direct-fault "$(sed 's/.*rx-direct-fault-stream //' /tmp/rfresh.out); $((f2 - f1)) copies retried after a fault"
+	fi
+	s3=$(statv rx_settled)
+	xvtest idle rx-idle-stream $peer $port >/tmp/ridle.out
+	s4=$(statv rx_settled)
+	if ! grep -q 'RESULT PASS' /tmp/ridle.out; then
+		res FAIL rx-idle-reader "$(sed 's/.*rx-idle-stream //' /tmp/ridle.out)"
+	elif [ $((s4 - s3)) -lt 1 ]; then
+		res FAIL rx-idle-reader "no loan of the idle connection was settled: how did the other go on?"
+	else
+		res PASS rx-idle-reader "$(sed 's/.*rx-idle-stream //' /tmp/ridle.out); $((s4 - s3)) loans settled"
 	fi
 	# Socket semantics (while B runs its big transfers to us).
 	xvtest nonblock nonblock $peer $port

@@ -7,7 +7,10 @@
  *                                   G generate (8-byte length), F flag
  *   xvtest echo NAME CID PORT SIZE
  *   xvtest send NAME CID PORT MB    stream MB, half-close, check LEN SUM
- *   xvtest recv NAME CID PORT MB    ask for MB, read to EOF, check
+ *   xvtest recv NAME CID PORT MB    ask for MB, read to EOF, check (XVT_RSIZE,
+ *                                   XVT_FRESH, XVT_PEEK: see read_gen)
+ *   xvtest idle NAME CID PORT       one connection's data left unread must
+ *                                   not stall another's (do_idle)
  *   xvtest parallel NAME CID PORT N SIZE
  *   xvtest refused NAME CID PORT    expect ECONNRESET/ECONNREFUSED
  *   xvtest flag CID PORT TAG        create /tmp/flag-TAG in the server
@@ -66,7 +69,7 @@
  *                                   message sizes 1 B .. 1 MiB, ROUNDS (3)
  *                                   rounds per size of: vsock, TCP to
  *                                   IPV4:PORT, vsock with lazy_credit,
- *                                   tx_batch and tx_direct off, and the
+ *                                   tx_batch, tx_direct and rx_direct off, and the
  *                                   same program over a UNIX socket pair
  *                                   here (local),
  *                                   in rotating order; at 1 B also the
@@ -86,7 +89,7 @@
  * the client's server),
  * V (read "SRC SPORT DPORT\n", set test_forge to send the client's CID a
  * RST forged as from CID SRC, port SPORT, to its port DPORT),
- * K (set xen_vsock's lazy_credit, tx_batch and tx_direct to the next byte,
+ * K (set xen_vsock's lazy_credit, tx_batch, tx_direct and rx_direct to the next byte,
  * '0' or '1').
  */
 #define _GNU_SOURCE
@@ -276,7 +279,7 @@ static int listen_on(unsigned int port, int backlog)
 static unsigned int srv_port;
 
 /*
- * xen_vsock's lazy_credit, tx_batch and tx_direct parameters here: MODE
+ * xen_vsock's lazy_credit, tx_batch, tx_direct and rx_direct parameters here: MODE
  * '1' (all on, the defaults) or '0' (all off: the data path before
  * them, for the comparison in make bench-xen); 0 if done.
  */
@@ -286,6 +289,7 @@ static int set_lazy_local(char mode)
 		"/sys/module/xen_vsock/parameters/lazy_credit",
 		"/sys/module/xen_vsock/parameters/tx_batch",
 		"/sys/module/xen_vsock/parameters/tx_direct",
+		"/sys/module/xen_vsock/parameters/rx_direct",
 	};
 	char v[2] = { mode, '\n' };
 	int bad = 0;
@@ -845,46 +849,156 @@ err:
 	return 1;
 }
 
-static int do_recv(unsigned int cid, unsigned int port, uint64_t mb)
+/*
+ * The server's G stream: gen_fill() in 64 KiB calls (its output depends
+ * on how it is cut), handed out in pieces of any size.
+ */
+struct gen_stream { struct gen g; unsigned char blk[65536]; size_t off, n; };
+
+static void gen_take(struct gen_stream *gs, unsigned char *b, size_t n)
 {
-	static unsigned char buf[65536], ref[65536];
-	struct gen g = { 0x12345678 };
-	uint64_t len = mb << 20, got = 0;
-	double t;
+	while (n) {
+		size_t k;
+
+		if (gs->off == gs->n) {
+			gen_fill(&gs->g, gs->blk, sizeof(gs->blk));
+			gs->off = 0;
+			gs->n = sizeof(gs->blk);
+		}
+		k = gs->n - gs->off < n ? gs->n - gs->off : n;
+		memcpy(b, gs->blk + gs->off, k);
+		gs->off += k;
+		b += k;
+		n -= k;
+	}
+}
+
+/*
+ * Read what the server's G sends on FD (LEN bytes, then EOF) and check it
+ * against the generator; 0, or 1 with WHY set. Environment:
+ * XVT_RSIZE  bytes per read() (1 .. 65536; default 65536)
+ * XVT_FRESH  each read() into a new mapping of a memfd, so none of its
+ *            pages is mapped yet: a copy to it that cannot take page
+ *            faults meets one on every page
+ * XVT_PEEK   before each read(), MSG_PEEK up to 3000 bytes: they must be
+ *            the bytes the read() then returns
+ */
+static int read_gen(int fd, uint64_t len, char *why, size_t wn)
+{
+	static unsigned char buf[65536], ref[65536], pk[3000];
+	const char *rs = getenv("XVT_RSIZE");
+	size_t rsize = rs ? strtoul(rs, NULL, 0) : sizeof(buf);
+	int mfd = getenv("XVT_FRESH") ? memfd_create("xvt-fresh", 0) : -1;
+	int peek = getenv("XVT_PEEK") != NULL;
+	static struct gen_stream gs;
+	uint64_t got = 0;
+	unsigned char *dst = buf;
+	ssize_t r, p = 0;
+
+	gs.g.s = 0x12345678;
+	gs.off = gs.n = 0;
+	if (!rsize || rsize > sizeof(buf))
+		return snprintf(why, wn, "bad XVT_RSIZE '%s'", rs), 1;
+	if (getenv("XVT_FRESH") && (mfd < 0 || ftruncate(mfd, rsize)))
+		return snprintf(why, wn, "memfd: %s", strerror(errno)), 1;
+	for (;;) {
+		if (peek) {
+			p = recv(fd, pk, rsize < sizeof(pk) ? rsize : sizeof(pk),
+				 MSG_PEEK);
+			if (p < 0)
+				return snprintf(why, wn, "MSG_PEEK: %s", strerror(errno)), 1;
+		}
+		if (mfd >= 0) {
+			dst = mmap(NULL, rsize, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+			if (dst == MAP_FAILED)
+				return snprintf(why, wn, "mmap: %s", strerror(errno)), 1;
+		}
+		r = readall(fd, dst, rsize);
+		if (r > 0) {
+			gen_take(&gs, ref, r);
+			if (memcmp(dst, ref, r))
+				return snprintf(why, wn, "data differs near byte %llu",
+						(unsigned long long)got), 1;
+			if (peek && (p > r || memcmp(pk, ref, p)))
+				return snprintf(why, wn, "MSG_PEEK of %zd bytes at byte %llu differs from the read",
+						p, (unsigned long long)got), 1;
+		}
+		if (mfd >= 0)
+			munmap(dst, rsize);
+		if (r < 0)
+			return snprintf(why, wn, "i/o: %s", strerror(errno)), 1;
+		got += r;
+		if (r < (ssize_t)rsize)
+			break;
+	}
+	if (mfd >= 0)
+		close(mfd);
+	if (got != len)
+		return snprintf(why, wn, "got %llu bytes of %llu", (unsigned long long)got,
+				(unsigned long long)len), 1;
+	return 0;
+}
+
+/* Ask the server to generate LEN bytes on a new connection. */
+static int gen_conn(unsigned int cid, unsigned int port, uint64_t len)
+{
 	int fd = vconnect(cid, port);
 
-	if (fd < 0)
-		return result(0, "connect: %s", strerror(errno)), 1;
-	t = now();
-	if (writeall(fd, "G", 1) || writeall(fd, &len, 8))
-		goto err;
-	for (;;) {
-		ssize_t r = readall(fd, buf, sizeof(buf));
+	if (fd >= 0 && (writeall(fd, "G", 1) || writeall(fd, &len, 8))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
 
-		if (r < 0)
-			goto err;
-		if (r == 0)
-			break;
-		gen_fill(&g, ref, r);
-		if (memcmp(buf, ref, r)) {
-			result(0, "data differs near byte %llu", (unsigned long long)got);
-			return 1;
-		}
-		got += r;
-		if (r < (ssize_t)sizeof(buf))
-			break;
-	}
-	if (got != len) {
-		result(0, "got %llu bytes of %llu", (unsigned long long)got, (unsigned long long)len);
-		return 1;
-	}
+static int do_recv(unsigned int cid, unsigned int port, uint64_t mb)
+{
+	char why[128];
+	double t = now();
+	int fd = gen_conn(cid, port, mb << 20);
+
+	if (fd < 0)
+		FAIL("connect: %s", strerror(errno));
+	if (read_gen(fd, mb << 20, why, sizeof(why)))
+		FAIL("%s", why);
+	close(fd);
 	t = now() - t;
 	result(1, "%llu MiB from CID %u verified, %.1f MiB/s", (unsigned long long)mb, cid, mb / t);
-	close(fd);
 	return 0;
-err:
-	result(0, "i/o: %s", strerror(errno));
-	return 1;
+}
+
+/*
+ * An idle reader must not stall the other connections from the same
+ * peer: X asks for 4 MiB and reads none of it for a while, so its
+ * records fill our receive ring (with rx_direct they stay there until
+ * read), and Y then reads 16 MiB; only then is X read, and both are
+ * checked.
+ */
+static int do_idle(unsigned int cid, unsigned int port)
+{
+	struct timeval tv = { .tv_sec = 30 };
+	char why[128];
+	double t;
+	int x = gen_conn(cid, port, 4 << 20), y;
+
+	if (x < 0)
+		FAIL("connect X: %s", strerror(errno));
+	sleep(2);
+	t = now();
+	y = gen_conn(cid, port, 16 << 20);
+	if (y < 0)
+		FAIL("connect Y: %s", strerror(errno));
+	/* a stall fails, it does not hang the run */
+	setsockopt(y, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (read_gen(y, 16 << 20, why, sizeof(why)))
+		FAIL("Y, while X was not read: %s", why);
+	t = now() - t;
+	if (read_gen(x, 4 << 20, why, sizeof(why)))
+		FAIL("X, read after Y: %s", why);
+	close(x);
+	close(y);
+	result(1, "16 MiB on Y in %.1fs while X's data sat unread, then X's 4 MiB, both verified", t);
+	return 0;
 }
 
 struct par { unsigned int cid, port; size_t size; int rc; char why[128]; };
@@ -2008,7 +2122,7 @@ static int bench_one(unsigned int cid, unsigned int port, size_t sz, double *tpu
 	return 0;
 }
 
-/* lazy_credit, tx_batch, tx_direct MODE ('0' or '1') here and in the peer (K). */
+/* lazy_credit, tx_batch, tx_direct, rx_direct MODE ('0' or '1') here and in the peer (K). */
 static int set_lazy(unsigned int cid, unsigned int port, char mode)
 {
 	int fd = vcmd(cid, port, 'K');
@@ -2016,7 +2130,7 @@ static int set_lazy(unsigned int cid, unsigned int port, char mode)
 
 	if (set_lazy_local(mode) || fd < 0 || writeall(fd, &mode, 1) ||
 	    readall(fd, &k, 1) != 1 || k != 'k')
-		return fprintf(stderr, "bench: cannot set lazy_credit/tx_batch/tx_direct=%c\n", mode), 1;
+		return fprintf(stderr, "bench: cannot set lazy_credit/tx_batch/tx_direct/rx_direct=%c\n", mode), 1;
 	close(fd);
 	stat_sfx = mode == '0' ? "-off" : "";
 	return 0;
@@ -2162,6 +2276,8 @@ int main(int argc, char **argv)
 			       argc >= 7 ? atof(argv[6]) : 0);
 	if (!strcmp(argv[1], "recv") && argc >= 6)
 		return do_recv(cid, port, strtoull(argv[5], NULL, 0));
+	if (!strcmp(argv[1], "idle"))
+		return do_idle(cid, port);
 	if (!strcmp(argv[1], "parallel") && argc >= 7)
 		return do_parallel(cid, port, atoi(argv[5]), strtoul(argv[6], NULL, 0));
 	if (!strcmp(argv[1], "refused"))
