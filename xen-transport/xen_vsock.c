@@ -290,21 +290,25 @@ struct xvt_peer {
 };
 
 /*
- * A stream record left in the receive ring for its reader: its skb holds
- * the header and room for the payload, not the payload, until the reader
- * copies it from the ring to its buffer (or something copies it into the
- * skb: the loan "settles", xvt_loan_settle). Until then the ring's space
- * from the record on is not given back. Protected by xvt_loan_lock; a
- * busy loan (a reader copies from it, with the lock dropped) is left
- * alone by everyone else.
+ * A stream record left in the receive ring for its reader ("lent"): its
+ * skb holds the header and no payload (skb->len counts only bytes of
+ * later small records the common code appends to it), and the reader
+ * copies the payload from the ring to its buffer, then the skb's own
+ * bytes. Until then the ring's space from the record on is not given
+ * back. A loan "settles" when its payload is copied out of the ring into
+ * a buffer of its own (buf), where its reader finds it (xvt_settle).
+ * Protected by xvt_loan_lock; a busy loan (its reader copies from the
+ * ring, with the lock dropped) is left alone by everyone else.
  */
 struct xvt_loan {
-	struct list_head node;		/* peer->loans */
-	struct xvt_peer *peer;
-	struct sk_buff *skb;		/* our reference; NULL once ended */
+	struct list_head node;		/* peer->loans, or xvt_settled */
+	struct xvt_peer *peer;		/* NULL once settled */
+	struct sk_buff *skb;		/* our reference */
 	u32 start;			/* ring position of the record */
 	u32 data;			/* ... of its first byte still lent */
-	u32 lent;			/* payload bytes still in the ring */
+	u32 lent;			/* payload bytes not read yet */
+	void *buf;			/* settled: the payload, blen bytes */
+	u32 blen;
 	bool busy;
 };
 
@@ -317,10 +321,7 @@ struct xvt_cb {
 #define XVT_CB(skb)	((struct xvt_cb *)(skb)->cb)
 #define XVT_LEND_MIN	1024
 
-/*
- * Taken inside a socket's rx_lock, never around it; held only for short
- * bookkeeping, never across a copy to user space.
- */
+/* Held only for bookkeeping, never across a copy to user space. */
 static DEFINE_SPINLOCK(xvt_loan_lock);
 
 static struct virtio_transport xvt_transport;
@@ -992,8 +993,14 @@ static void xvt_rx_deliver(struct xvt_peer *p, struct sk_buff_head *batch)
 /* --- loans: stream records read by their reader straight from the ring --- */
 
 /*
- * Give the ring's space back up to the oldest loan still out, or all that
- * was read; xvt_loan_lock held. True if the consumer index moved.
+ * Loans settled out of their peer's ring, until their reader has read
+ * them or their socket drops them. Protected by xvt_loan_lock.
+ */
+static LIST_HEAD(xvt_settled);
+
+/*
+ * Give the ring's space back up to the oldest loan still in it, or all
+ * that was read; xvt_loan_lock held. True if the consumer index moved.
  */
 static bool xvt_give_back(struct xvt_peer *p)
 {
@@ -1002,15 +1009,9 @@ static bool xvt_give_back(struct xvt_peer *p)
 	u32 cons = r->idx;
 
 	lockdep_assert_held(&xvt_loan_lock);
-	while ((l = list_first_entry_or_null(&p->loans, struct xvt_loan,
-					     node))) {
-		if (l->skb) {
-			cons = l->start;
-			break;
-		}
-		list_del(&l->node);
-		kfree(l);
-	}
+	l = list_first_entry_or_null(&p->loans, struct xvt_loan, node);
+	if (l)
+		cons = l->start;
 	if (cons == p->given)
 		return false;
 	p->given = cons;
@@ -1032,75 +1033,124 @@ static void xvt_wake_producer(struct xvt_peer *p)
 }
 
 /*
- * End loan L (not busy), copying what is still lent into its skb first
- * if SETTLE; xvt_loan_lock held. The skb's data then is all there, an
- * ordinary skb. Returns our reference to the skb, for the caller to drop
- * after the lock (it may be the last one: see xvt_loans_reap).
+ * End loan L (not busy), xvt_loan_lock held: it leaves its list for DEAD,
+ * to be freed once the lock is dropped (xvt_loans_free: our skb reference
+ * may be the last, and take the socket with it).
  */
-static struct sk_buff *xvt_loan_end(struct xvt_loan *l, bool settle)
+static void xvt_loan_end(struct xvt_loan *l, struct list_head *dead)
 {
-	struct sk_buff *skb = l->skb;
-
 	lockdep_assert_held(&xvt_loan_lock);
-	if (settle && l->lent) {
-		xvt_ring_get(&l->peer->rx, l->data, skb->data, l->lent);
-		xvt_stat_add(XVT_S_RX_SETTLED, 1);
+	XVT_CB(l->skb)->loan = NULL;
+	list_move_tail(&l->node, dead);
+}
+
+static void xvt_loans_free(struct list_head *dead)
+{
+	struct xvt_loan *l, *tmp;
+
+	list_for_each_entry_safe(l, tmp, dead, node) {
+		kvfree(l->buf);
+		consume_skb(l->skb);
+		kfree(l);
 	}
-	XVT_CB(skb)->loan = NULL;
-	l->skb = NULL;
-	l->lent = 0;
-	return skb;
 }
 
 /*
- * End P's loans whose skb only we still hold (the socket dropped it:
- * closed, reset, or over its buffer) and, with SETTLE, all others that
- * are not busy, copying their data into their skbs. Returns true if a
- * busy one was left. The skbs go to FREE, to be dropped after the lock.
+ * End the loans of LIST whose skb only we still hold (the socket dropped
+ * it: closed, reset, or over its buffer); xvt_loan_lock held.
  */
-static bool xvt_loans_reap(struct xvt_peer *p, bool settle,
-			   struct sk_buff_head *free)
+static void xvt_loans_reap(struct list_head *list, struct list_head *dead)
+{
+	struct xvt_loan *l, *tmp;
+
+	lockdep_assert_held(&xvt_loan_lock);
+	list_for_each_entry_safe(l, tmp, list, node)
+		if (!l->busy && refcount_read(&l->skb->users) == 1)
+			xvt_loan_end(l, dead);
+}
+
+/* The oldest loan of P still in its ring and not busy, or NULL. */
+static struct xvt_loan *xvt_oldest_idle(struct xvt_peer *p)
 {
 	struct xvt_loan *l;
-	bool busy = false;
 
-	lockdep_assert_held(&xvt_loan_lock);
-	list_for_each_entry(l, &p->loans, node) {
-		if (!l->skb)
-			continue;
-		if (l->busy) {
-			busy = true;
-			continue;
-		}
-		if (refcount_read(&l->skb->users) == 1)
-			__skb_queue_tail(free, xvt_loan_end(l, false));
-		else if (settle)
-			consume_skb(xvt_loan_end(l, true));
-	}
-	return busy;
+	list_for_each_entry(l, &p->loans, node)
+		if (!l->busy)
+			return l;
+	return NULL;
 }
 
 /*
- * Reap P's dropped loans and give their space back; with SETTLE settle
- * the others too, waiting for busy ones (a reader's copy, page faults
- * disabled, is short): the teardown, before the ring is unmapped.
+ * Settle the loan of SKB (with SKB NULL, P's oldest loan that is not
+ * busy): copy what it still holds out of the ring into a buffer of its
+ * own, where its reader finds it, and give the ring's space back.
+ * Returns 0, 1 if there was no such loan in a ring, or -ENOMEM.
  */
-static void xvt_loans_end(struct xvt_peer *p, bool settle)
+static int xvt_settle(struct xvt_peer *p, struct sk_buff *skb)
 {
-	struct sk_buff_head free;
-	bool busy, moved;
+	struct xvt_loan *l;
+	void *buf = NULL;
+	u32 room = 0;
+	bool moved;
 
-	__skb_queue_head_init(&free);
 	for (;;) {
 		spin_lock_bh(&xvt_loan_lock);
-		busy = xvt_loans_reap(p, settle, &free);
-		moved = p->rx.ctrl && xvt_give_back(p);
-		spin_unlock_bh(&xvt_loan_lock);
-		if (moved && !settle)
-			xvt_wake_producer(p);
-		__skb_queue_purge(&free);
-		if (!busy || !settle)
+		l = skb ? XVT_CB(skb)->loan : xvt_oldest_idle(p);
+		if (!l || l->buf || l->busy)
 			break;
+		if (buf && room >= l->lent) {
+			p = l->peer;
+			xvt_ring_get(&p->rx, l->data, buf, l->lent);
+			l->buf = buf;
+			l->blen = l->lent;
+			l->peer = NULL;
+			list_move_tail(&l->node, &xvt_settled);
+			moved = xvt_give_back(p);
+			spin_unlock_bh(&xvt_loan_lock);
+			xvt_stat_add(XVT_S_RX_SETTLED, 1);
+			if (moved)
+				xvt_wake_producer(p);
+			return 0;
+		}
+		room = l->lent;
+		spin_unlock_bh(&xvt_loan_lock);
+		kvfree(buf);
+		buf = kvmalloc(room, GFP_KERNEL);
+		if (!buf)
+			return -ENOMEM;
+	}
+	spin_unlock_bh(&xvt_loan_lock);
+	kvfree(buf);
+	return 1;
+}
+
+/*
+ * Teardown, before the ring is unmapped: settle every loan of P, waiting
+ * for busy ones (a reader's copy from the ring, page faults disabled, is
+ * short). Without memory for that, what they held is lost: the teardown
+ * resets their sockets anyway.
+ */
+static void xvt_loans_settle_all(struct xvt_peer *p)
+{
+	struct xvt_loan *l, *tmp;
+	LIST_HEAD(dead);
+	bool busy;
+	int err;
+
+	for (;;) {
+		err = xvt_settle(p, NULL);
+		if (!err)
+			continue;
+		spin_lock_bh(&xvt_loan_lock);
+		if (err < 0)
+			list_for_each_entry_safe(l, tmp, &p->loans, node)
+				if (!l->busy)
+					xvt_loan_end(l, &dead);
+		busy = !list_empty(&p->loans);
+		spin_unlock_bh(&xvt_loan_lock);
+		xvt_loans_free(&dead);
+		if (!busy)
+			return;
 		usleep_range(100, 200);
 	}
 }
@@ -1115,37 +1165,35 @@ static void xvt_reclaim(struct work_struct *work)
 {
 	struct xvt_peer *p = container_of(to_delayed_work(work),
 					  struct xvt_peer, reclaim);
-	struct sk_buff_head free;
-	bool idle, again, moved;
+	bool idle, waits;
 
-	__skb_queue_head_init(&free);
 	spin_lock_bh(&xvt_loan_lock);
 	idle = time_after(jiffies, p->loan_active + 1);
-	xvt_loans_reap(p, idle && READ_ONCE(p->rx.ctrl->prod_wait), &free);
-	moved = xvt_give_back(p);
-	again = !list_empty(&p->loans);
 	spin_unlock_bh(&xvt_loan_lock);
-	__skb_queue_purge(&free);
-	if (moved)
-		xvt_wake_producer(p);
-	else if (again && READ_ONCE(p->rx.ctrl->prod_wait))
+	waits = READ_ONCE(p->rx.ctrl->prod_wait);
+	if (idle && waits)
+		while (!xvt_settle(p, NULL))
+			;
+	else if (waits)
 		queue_delayed_work(xvt_wq, &p->reclaim, 1);
 }
 
 /*
- * Copy up to LEN bytes of the lent head skb SKB to MSG, straight from the
- * ring; the caller holds the socket's lock, not its rx_lock. Returns the
- * bytes copied, 0 if SKB is not lent (any more: read it as any skb), or
- * -EFAULT if the first byte faulted (page faults are disabled: the caller
- * faults the buffer in and retries).
+ * Copy up to LEN bytes of SKB's loan to MSG; the caller holds the socket's
+ * lock. From the ring, page faults are disabled (a busy loan holds the
+ * teardown); from a settled loan's own buffer, they are not. Returns the
+ * bytes copied, 0 if SKB has no loan (any more), -EAGAIN if the first
+ * byte faulted with page faults disabled, -EFAULT if it faulted anyway.
  */
-static ssize_t xvt_read_loan(struct virtio_vsock_sock *vvs,
-			     struct sk_buff *skb, struct msghdr *msg,
+static ssize_t xvt_read_loan(struct sk_buff *skb, struct msghdr *msg,
 			     size_t len)
 {
+	struct xvt_peer *p;
 	struct xvt_loan *l;
-	size_t got = 0;
-	u32 pos, n;
+	bool moved = false, ring;
+	LIST_HEAD(dead);
+	size_t got;
+	u32 n;
 
 	spin_lock_bh(&xvt_loan_lock);
 	l = XVT_CB(skb)->loan;
@@ -1153,61 +1201,107 @@ static ssize_t xvt_read_loan(struct virtio_vsock_sock *vvs,
 		spin_unlock_bh(&xvt_loan_lock);
 		return 0;
 	}
-	l->busy = true;
-	pos = l->data;
 	n = min_t(size_t, len, l->lent);
-	spin_unlock_bh(&xvt_loan_lock);
-
-	pagefault_disable();
-	got = xvt_ring_get_iter(&l->peer->rx, pos, &msg->msg_iter, n);
-	pagefault_enable();
-
-	spin_lock_bh(&vvs->rx_lock);
-	spin_lock(&xvt_loan_lock);
-	l->busy = false;
-	l->data += got;
-	l->lent -= got;
-	skb_pull(skb, got);
-	if (got)
-		l->peer->loan_active = jiffies;
-	if (!l->lent) {
-		struct xvt_peer *p = l->peer;
-
-		/* the socket's queue still holds the skb: never the last */
-		consume_skb(xvt_loan_end(l, false));
-		if (xvt_give_back(p))
-			xvt_wake_producer(p);
+	p = l->peer;
+	ring = !l->buf;
+	if (!ring) {
+		/* settled: only we, under the socket's lock, end it */
+		spin_unlock_bh(&xvt_loan_lock);
+		got = copy_to_iter(l->buf + l->blen - l->lent, n,
+				   &msg->msg_iter);
+		spin_lock_bh(&xvt_loan_lock);
+	} else {
+		l->busy = true;
+		spin_unlock_bh(&xvt_loan_lock);
+		pagefault_disable();
+		got = xvt_ring_get_iter(&p->rx, l->data, &msg->msg_iter, n);
+		pagefault_enable();
+		spin_lock_bh(&xvt_loan_lock);
+		l->busy = false;
+		l->data += got;
+		if (got)
+			p->loan_active = jiffies;
 	}
-	spin_unlock(&xvt_loan_lock);
-	spin_unlock_bh(&vvs->rx_lock);
-	return got ? got : -EFAULT;
+	l->lent -= got;
+	if (!l->lent) {
+		xvt_loan_end(l, &dead);
+		if (p)
+			moved = xvt_give_back(p);
+	}
+	spin_unlock_bh(&xvt_loan_lock);
+	if (moved)
+		xvt_wake_producer(p);
+	xvt_loans_free(&dead);
+	if (got)
+		return got;
+	return ring ? -EAGAIN : -EFAULT;
 }
 
-/* Settle the loans among SKB and the skbs after it in VVS, up to LEN bytes. */
-static void xvt_settle_queue(struct virtio_vsock_sock *vvs,
-			     struct sk_buff *skb, size_t len)
+/* Payload bytes of SKB still lent (in the ring or settled). */
+static u32 xvt_skb_lent(struct sk_buff *skb)
 {
-	size_t seen = 0;
+	u32 lent = 0;
 
+	spin_lock_bh(&xvt_loan_lock);
+	if (XVT_CB(skb)->loan)
+		lent = XVT_CB(skb)->loan->lent;
+	spin_unlock_bh(&xvt_loan_lock);
+	return lent;
+}
+
+/*
+ * MSG_PEEK: the loans among the first LEN bytes are settled first, then
+ * everything is copied as virtio_transport_stream_do_peek does, each skb's
+ * lent bytes (now in its loan's buffer) before its own.
+ */
+static ssize_t xvt_stream_peek(struct vsock_sock *vsk, struct msghdr *msg,
+			       size_t len)
+{
+	struct virtio_vsock_sock *vvs = vsk->trans;
+	struct sk_buff *skb, *next;
+	size_t total = 0, n;
+	struct xvt_loan *l;
+	u32 lent;
+	int err;
+
+	/* sk_lock is held: the queue only grows meanwhile */
 	spin_lock_bh(&vvs->rx_lock);
-	if (!skb)
-		skb = skb_peek(&vvs->rx_queue);
-	for (; skb && seen < len; skb = skb_peek_next(skb, &vvs->rx_queue)) {
-		spin_lock(&xvt_loan_lock);
-		if (XVT_CB(skb)->loan)
-			consume_skb(xvt_loan_end(XVT_CB(skb)->loan, true));
-		spin_unlock(&xvt_loan_lock);
-		seen += skb->len;
-	}
+	skb = skb_peek(&vvs->rx_queue);
 	spin_unlock_bh(&vvs->rx_lock);
+	while (skb && total < len) {
+		err = xvt_settle(NULL, skb);
+		if (err < 0)
+			return total ? total : err;
+		lent = xvt_skb_lent(skb);
+		n = min_t(size_t, len - total, lent);
+		if (n) {
+			/* settled, and only we end it: no lock */
+			l = READ_ONCE(XVT_CB(skb)->loan);
+			if (memcpy_to_msg(msg, l->buf + l->blen - lent, n))
+				return total ? total : -EFAULT;
+			total += n;
+		}
+		n = min_t(size_t, len - total, skb->len);
+		if (n) {
+			if (memcpy_to_msg(msg, skb->data, n))
+				return total ? total : -EFAULT;
+			total += n;
+		}
+		spin_lock_bh(&vvs->rx_lock);
+		next = skb_peek_next(skb, &vvs->rx_queue);
+		spin_unlock_bh(&vvs->rx_lock);
+		skb = next;
+	}
+	return total;
 }
 
 #define XVT_RX_FAULT_TRIES	4
 
 /*
- * virtio_transport_common's stream dequeue, but lent skbs are read from
- * the ring (xvt_read_loan). A reader whose buffer keeps faulting settles
- * the loan and reads from the skb, where faults may sleep.
+ * virtio_transport_common's stream dequeue, but an skb's lent bytes come
+ * first, from the ring or its loan's buffer (xvt_read_loan). A reader
+ * whose buffer keeps faulting settles the loan, and reads it with page
+ * faults allowed.
  */
 static ssize_t xvt_stream_do_dequeue(struct vsock_sock *vsk,
 				     struct msghdr *msg, size_t len)
@@ -1215,43 +1309,51 @@ static ssize_t xvt_stream_do_dequeue(struct vsock_sock *vsk,
 	struct virtio_vsock_sock *vvs = vsk->trans;
 	unsigned int tries = 0;
 	struct sk_buff *skb;
-	size_t total = 0, bytes;
-	ssize_t n;
+	size_t total = 0;
+	bool linear;
 	u32 pkt_len;
+	ssize_t got;
+	int err;
 
 	while (total < len) {
+		/* sk_lock is held: no one else dequeues */
 		spin_lock_bh(&vvs->rx_lock);
 		skb = skb_peek(&vvs->rx_queue);
 		spin_unlock_bh(&vvs->rx_lock);
 		if (!skb)
 			break;
-		n = 0;
+		got = 0;
+		linear = false;
 		if (READ_ONCE(XVT_CB(skb)->loan))
-			n = xvt_read_loan(vvs, skb, msg, len - total);
-		if (n == -EFAULT) {
+			got = xvt_read_loan(skb, msg, len - total);
+		if (got == -EAGAIN) {
+			/* the ring, page faults disabled: fault in, retry */
 			xvt_stat_add(XVT_S_RX_LENT_FAULT, 1);
 			if (++tries >= XVT_RX_FAULT_TRIES ||
 			    fault_in_iov_iter_writeable(&msg->msg_iter,
 							len - total) ==
-			    len - total)
-				xvt_settle_queue(vvs, skb, 1);
+			    len - total) {
+				err = xvt_settle(NULL, skb);
+				if (err < 0)
+					return total ? total : err;
+			}
 			continue;
 		}
-		if (!n) {
-			/* sk_lock is held: no one else dequeues */
-			bytes = min_t(size_t, len - total, skb->len);
-			if (memcpy_to_msg(msg, skb->data, bytes))
+		if (got < 0)
+			return total ? total : got;
+		if (!got) {
+			got = min_t(size_t, len - total, skb->len);
+			if (got && memcpy_to_msg(msg, skb->data, got))
 				return total ? total : -EFAULT;
-			spin_lock_bh(&vvs->rx_lock);
-			skb_pull(skb, bytes);
-			spin_unlock_bh(&vvs->rx_lock);
-			n = bytes;
+			linear = true;
 		}
-		total += n;
+		total += got;
 		spin_lock_bh(&vvs->rx_lock);
-		if (!skb->len) {
+		if (linear)
+			skb_pull(skb, got);
+		if (!skb->len && !READ_ONCE(XVT_CB(skb)->loan)) {
 			pkt_len = le32_to_cpu(virtio_vsock_hdr(skb)->len);
-			/* virtio_transport_dec_rx_pkt */
+			/* virtio_transport_dec_rx_pkt() */
 			vvs->rx_bytes -= pkt_len;
 			vvs->fwd_cnt += pkt_len;
 			__skb_unlink(skb, &vvs->rx_queue);
@@ -1267,10 +1369,9 @@ static ssize_t xvt_stream_do_dequeue(struct vsock_sock *vsk,
 static ssize_t xvt_stream_dequeue(struct vsock_sock *vsk, struct msghdr *msg,
 				  size_t len, int flags)
 {
-	if (!(flags & MSG_PEEK))
-		return xvt_stream_do_dequeue(vsk, msg, len);
-	xvt_settle_queue(vsk->trans, NULL, len);
-	return virtio_transport_stream_dequeue(vsk, msg, len, flags);
+	if (flags & MSG_PEEK)
+		return xvt_stream_peek(vsk, msg, len);
+	return xvt_stream_do_dequeue(vsk, msg, len);
 }
 
 /* Should the record with header H stay in the ring for its reader? */
@@ -1296,15 +1397,14 @@ static int xvt_rx(struct xvt_peer *p, bool *more)
 	struct virtio_vsock_hdr hdr;
 	struct sk_buff_head batch;
 	unsigned int done = 0;
-	struct sk_buff_head free;
 	struct xvt_loan *loan;
 	struct sk_buff *skb;
 	u32 prod, avail, len, need, taken = 0;
 	bool moved = false;
+	LIST_HEAD(dead);
 	int err = 0;
 
 	__skb_queue_head_init(&batch);
-	__skb_queue_head_init(&free);
 	WRITE_ONCE(r->ctrl->cons_wait, 0);
 	for (;;) {
 		prod = READ_ONCE(r->ctrl->prod);
@@ -1339,26 +1439,24 @@ static int xvt_rx(struct xvt_peer *p, bool *more)
 			err = -EPROTO;
 			break;
 		}
-		skb = virtio_vsock_alloc_skb(VIRTIO_VSOCK_SKB_HEADROOM + len,
-					     GFP_KERNEL);
+		loan = xvt_lend(&hdr) ? kmalloc(sizeof(*loan), GFP_KERNEL) :
+					NULL;
+		skb = virtio_vsock_alloc_skb(VIRTIO_VSOCK_SKB_HEADROOM +
+					     (loan ? 0 : len), GFP_KERNEL);
 		if (!skb) {
+			kfree(loan);
 			*more = true;
 			break;
 		}
 		memcpy(virtio_vsock_hdr(skb), &hdr, XVT_HDR_LEN);
-		loan = xvt_lend(&hdr) ? kmalloc(sizeof(*loan), GFP_KERNEL) :
-					NULL;
 		if (loan) {
-			/* room for the payload, left unwritten meanwhile */
-			skb_put(skb, len);
-			/* the tap would copy the room, not the payload */
-			virtio_vsock_skb_set_tap_delivered(skb);
-			loan->peer = p;
-			loan->skb = skb_get(skb);
-			loan->start = r->idx;
-			loan->data = r->idx + XVT_HDR_LEN;
-			loan->lent = len;
-			loan->busy = false;
+			*loan = (struct xvt_loan){
+				.peer = p,
+				.skb = skb_get(skb),
+				.start = r->idx,
+				.data = r->idx + XVT_HDR_LEN,
+				.lent = len,
+			};
 			XVT_CB(skb)->loan = loan;
 			xvt_stat_add(XVT_S_RX_LENT, 1);
 		} else {
@@ -1390,11 +1488,12 @@ static int xvt_rx(struct xvt_peer *p, bool *more)
 
 	/* Loans the sockets dropped (delivery may drop some) end here. */
 	spin_lock_bh(&xvt_loan_lock);
-	xvt_loans_reap(p, false, &free);
+	xvt_loans_reap(&p->loans, &dead);
+	xvt_loans_reap(&xvt_settled, &dead);
 	moved = xvt_give_back(p);
 	loan = list_first_entry_or_null(&p->loans, struct xvt_loan, node);
 	spin_unlock_bh(&xvt_loan_lock);
-	__skb_queue_purge(&free);
+	xvt_loans_free(&dead);
 	if (moved)
 		xvt_wake_producer(p);
 	else if (loan && READ_ONCE(r->ctrl->prod_wait))
@@ -1667,7 +1766,7 @@ static void xvt_peer_teardown(struct xvt_peer *p)
 	char name[12];
 
 	/* Before the ring goes, and the port a reader may notify. */
-	xvt_loans_end(p, true);
+	xvt_loans_settle_all(p);
 	if (p->published) {
 		snprintf(name, sizeof(name), "%u", p->domid);
 		xenbus_rm(XBT_NIL, xvt_pub_dir, name);
@@ -2417,7 +2516,13 @@ static void xvt_heartbeat(struct work_struct *work)
 {
 	struct xvt_peer *p;
 	unsigned long i;
+	LIST_HEAD(dead);
 
+	/* settled loans whose socket dropped them, peer or not */
+	spin_lock_bh(&xvt_loan_lock);
+	xvt_loans_reap(&xvt_settled, &dead);
+	spin_unlock_bh(&xvt_loan_lock);
+	xvt_loans_free(&dead);
 	xa_lock_bh(&xvt_peers);
 	xa_for_each(&xvt_peers, i, p) {
 		set_bit(XVT_F_CHECK, &p->flags);
