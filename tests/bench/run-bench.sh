@@ -100,7 +100,7 @@ echo "bench: $out/initramfs.cpio ($(du -h "$out/initramfs.cpio" | cut -f1)," \
 
 # ---- boot ---------------------------------------------------------------
 [[ -f $kdir/vmlinuz ]] || { echo "bench: no kernel in $kdir/ (make deps)" >&2; exit 1; }
-qemu=(qemu-system-x86_64 -accel "${QEMU_ACCEL:-tcg}" -cpu max -smp "${BENCH_SMP:-2}" -m "${BENCH_MEM:-4096}"
+qemu=(qemu-system-x86_64 -accel "${QEMU_ACCEL:-tcg}" -cpu "${QEMU_CPU:-max}" -smp "${BENCH_SMP:-2}" -m "${BENCH_MEM:-4096}"
 	-nodefaults -display none -no-reboot)
 if [[ -f $kdir/vmlinux && -f /usr/share/qemu/qboot.rom ]]; then
 	qemu+=(-M pc -bios /usr/share/qemu/qboot.rom -kernel "$kdir/vmlinux")
