@@ -128,6 +128,8 @@ if [ "$xvt_mode" = bench ]; then
 	# netfront on the dom0 bridge: 10.77.0.CID/24), then both stop.
 	# shellcheck disable=SC2046
 	load $(echo "${xvt_modparams:-}" | tr ',' ' ') || { echo "XVT BENCH-FAIL insmod"; exit 0; }
+	# rx_direct=0 holds for the vsock column too (xvtest set_lazy_local)
+	case ",${xvt_modparams:-}," in *,rx_direct=0,*) export XVT_RX_DIRECT=0 ;; esac
 	echo "XVT BENCH-PARAMS $(cd /sys/module/xen_vsock/parameters && grep . ring_pages sock_buf_kb lazy_credit tx_batch tx_direct rx_direct | tr '\n' ' ')"
 	mount -t debugfs debugfs /sys/kernel/debug	# xen_vsock/stats
 	insmod /lib/modules/xen-netfront.ko || echo "XVT BENCH-FAIL insmod xen-netfront"

@@ -281,7 +281,9 @@ static unsigned int srv_port;
 /*
  * xen_vsock's lazy_credit, tx_batch, tx_direct and rx_direct parameters here: MODE
  * '1' (all on, the defaults) or '0' (all off: the data path before
- * them, for the comparison in make bench-xen); 0 if done.
+ * them, for the comparison in make bench-xen); 0 if done. With
+ * XVT_RX_DIRECT=0 in the environment, rx_direct stays 0 (make bench-xen
+ * XVT_MODPARAMS=rx_direct=0: the vsock column without it).
  */
 static int set_lazy_local(char mode)
 {
@@ -291,12 +293,14 @@ static int set_lazy_local(char mode)
 		"/sys/module/xen_vsock/parameters/tx_direct",
 		"/sys/module/xen_vsock/parameters/rx_direct",
 	};
+	const char *rx = getenv("XVT_RX_DIRECT");
 	char v[2] = { mode, '\n' };
 	int bad = 0;
 
 	for (size_t i = 0; i < sizeof(par) / sizeof(par[0]); i++) {
 		int p = open(par[i], O_WRONLY);
 
+		v[0] = strstr(par[i], "rx_direct") && rx && *rx == '0' ? '0' : mode;
 		bad |= p < 0 || write(p, v, 2) != 2;
 		if (p >= 0)
 			close(p);
