@@ -462,11 +462,12 @@ static void xvt_ring_put_skb(struct xvt_ring *r, u32 pos, struct sk_buff *skb)
 }
 
 /*
- * Copy LEN bytes from ITER into the ring at POS; the bytes copied (fewer
- * if the source faulted with page faults disabled).
+ * Copy LEN bytes between the ring at POS and ITER: into the ring if
+ * TO_RING, else out of it. Returns the bytes copied, fewer if the user
+ * side faulted with page faults disabled.
  */
-static size_t xvt_ring_put_iter(struct xvt_ring *r, u32 pos,
-				struct iov_iter *iter, u32 len)
+static size_t xvt_ring_iter(struct xvt_ring *r, u32 pos, struct iov_iter *iter,
+			    u32 len, bool to_ring)
 {
 	size_t done = 0, n, got;
 	u32 room;
@@ -475,29 +476,8 @@ static size_t xvt_ring_put_iter(struct xvt_ring *r, u32 pos,
 		void *p = xvt_ring_ptr(r, pos + done, &room);
 
 		n = min_t(size_t, len - done, room);
-		got = copy_from_iter(p, n, iter);
-		done += got;
-		if (got < n)
-			break;
-	}
-	return done;
-}
-
-/*
- * Copy LEN bytes from the ring at POS to ITER; the bytes copied (fewer if
- * the destination faulted with page faults disabled).
- */
-static size_t xvt_ring_get_iter(struct xvt_ring *r, u32 pos,
-				struct iov_iter *iter, u32 len)
-{
-	size_t done = 0, n, got;
-	u32 room;
-
-	while (done < len) {
-		void *p = xvt_ring_ptr(r, pos + done, &room);
-
-		n = min_t(size_t, len - done, room);
-		got = copy_to_iter(p, n, iter);
+		got = to_ring ? copy_from_iter(p, n, iter) :
+				copy_to_iter(p, n, iter);
 		done += got;
 		if (got < n)
 			break;
@@ -1165,12 +1145,13 @@ static void xvt_reclaim(struct work_struct *work)
 {
 	struct xvt_peer *p = container_of(to_delayed_work(work),
 					  struct xvt_peer, reclaim);
-	bool idle, waits;
+	bool idle, lent, waits;
 
 	spin_lock_bh(&xvt_loan_lock);
 	idle = time_after(jiffies, p->loan_active + 1);
+	lent = !list_empty(&p->loans);
 	spin_unlock_bh(&xvt_loan_lock);
-	waits = READ_ONCE(p->rx.ctrl->prod_wait);
+	waits = lent && READ_ONCE(p->rx.ctrl->prod_wait);
 	if (idle && waits)
 		while (!xvt_settle(p, NULL))
 			;
@@ -1214,7 +1195,7 @@ static ssize_t xvt_read_loan(struct sk_buff *skb, struct msghdr *msg,
 		l->busy = true;
 		spin_unlock_bh(&xvt_loan_lock);
 		pagefault_disable();
-		got = xvt_ring_get_iter(&p->rx, l->data, &msg->msg_iter, n);
+		got = xvt_ring_iter(&p->rx, l->data, &msg->msg_iter, n, false);
 		pagefault_enable();
 		spin_lock_bh(&xvt_loan_lock);
 		l->busy = false;
@@ -2332,7 +2313,8 @@ static ssize_t xvt_tx_direct(struct xvt_peer *p, struct sock *sk,
 		return 0;
 	xvt_ring_put(r, r->idx, hdr, XVT_HDR_LEN);
 	pagefault_disable();
-	copied = xvt_ring_put_iter(r, r->idx + XVT_HDR_LEN, &msg->msg_iter, len);
+	copied = xvt_ring_iter(r, r->idx + XVT_HDR_LEN, &msg->msg_iter, len,
+			       true);
 	pagefault_enable();
 	if (copied < len) {
 		iov_iter_revert(&msg->msg_iter, copied);
