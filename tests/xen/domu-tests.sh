@@ -174,6 +174,25 @@ srv=$!
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 stats() { echo "XVT STATS $1 $(tr '\n' ' ' </sys/kernel/debug/xen_vsock/stats)"; }
 statv() { sed -n "s/^$1 //p" /sys/kernel/debug/xen_vsock/stats; }
+# grows NAME COUNTER WHAT NOPATH CMD...: run CMD, an xvtest client test;
+# NAME passes if it passed and xen_vsock's COUNTER grew meanwhile (WHAT
+# names the count), else fails with CMD's detail or NOPATH (the path
+# under test was not taken).
+grows() {
+	g_name=$1 g_stat=$2 g_what=$3 g_nopath=$4
+	shift 4
+	g0=$(statv "$g_stat")
+	"$@" >/tmp/grows.out
+	g1=$(statv "$g_stat")
+	g_detail=$(sed -n 's/^XVT RESULT [A-Z]* [^ ]* //p' /tmp/grows.out)
+	if ! grep -q 'RESULT PASS' /tmp/grows.out; then
+		res FAIL "$g_name" "$g_detail"
+	elif [ $((g1 - g0)) -lt 1 ]; then
+		res FAIL "$g_name" "$g_nopath"
+	else
+		res PASS "$g_name" "$g_detail; $((g1 - g0)) $g_what"
+	fi
+}
 
 # Domain C (CID 5): checks that the CIDs are domain ID + 2 as seen from
 # both ends, then, when A says so (flag g), streams to A and B while A and
@@ -512,26 +531,19 @@ else
 	# held, and write the record again; the bytes must arrive intact.
 	# (A write finding the ring full, or records queued, takes the skb
 	# path: B streams at us meanwhile, so not all 64 need come this way.)
-	d0=$(statv tx_direct) f0=$(statv tx_direct_fault)
-	XVT_FRESH=1 xvtest send tx-direct-fault-stream $peer $port 4 >/tmp/fresh.out
-	d1=$(statv tx_direct) f1=$(statv tx_direct_fault)
-	if ! grep -q 'RESULT PASS' /tmp/fresh.out; then
-		res FAIL tx-direct-fault "$(sed 's/.*tx-direct-fault-stream //' /tmp/fresh.out)"
-	elif [ $((d1 - d0)) -lt 1 ] || [ $((f1 - f0)) -lt 1 ]; then
-		res FAIL tx-direct-fault "64 writes from unmapped pages: $((d1 - d0)) records written directly, $((f1 - f0)) retried after a fault: the path was not taken"
-	else
-		res PASS tx-direct-fault "$(sed 's/.*tx-direct-fault-stream //' /tmp/fresh.out); $((d1 - d0)) records direct, $((f1 - f0)) retried after a fault"
-	fi
+	grows tx-direct-fault tx_direct_fault "records retried after a fault" \
+		"64 writes from unmapped pages, none retried after a fault: the path was not taken" \
+		env XVT_FRESH=1 xvtest send tx-direct-fault-stream $peer $port 4
 	# One copy in the receiver (rx_direct): a stream's records of 1 KiB
 	# or more stay in the receive ring until their reader copies them
 	# out, with page faults disabled. Read in 1000-byte pieces (a record
 	# in many reads); then with a MSG_PEEK before each read (a peek
-	# copies the loans into their skbs first: "settled"); then into
+	# first copies the loans out of the ring: "settled"); then into
 	# pages not mapped yet (every copy faults, is faulted in with no
 	# lock held and retried); then one connection left unread must not
 	# stall another (its loans are settled once the ring is full and no
 	# reader reads). All checked byte for byte, while B streams to us.
-	l0=$(statv rx_lent) f0=$(statv rx_lent_fault) s0=$(statv rx_settled)
+	l0=$(statv rx_lent)
 	XVT_RSIZE=1000 xvtest recv rx-direct-pieces $peer $port 4
 	l1=$(statv rx_lent)
 	if [ $((l1 - l0)) -ge 1 ]; then
@@ -539,36 +551,15 @@ else
 	else
 		res FAIL rx-direct-lent "4 MiB received, but no record was lent: the path was not taken"
 	fi
-	s1=$(statv rx_settled)
-	XVT_RSIZE=3000 XVT_PEEK=1 xvtest recv rx-direct-peek-stream $peer $port 2 >/tmp/rpeek.out
-	s2=$(statv rx_settled)
-	if ! grep -q 'RESULT PASS' /tmp/rpeek.out; then
-		res FAIL rx-direct-peek "$(sed 's/.*rx-direct-peek-stream //' /tmp/rpeek.out)"
-	elif [ $((s2 - s1)) -lt 1 ]; then
-		res FAIL rx-direct-peek "2 MiB peeked and read, but no loan was settled for MSG_PEEK"
-	else
-		res PASS rx-direct-peek "$(sed 's/.*rx-direct-peek-stream //' /tmp/rpeek.out); $((s2 - s1)) loans settled"
-	fi
-	f1=$(statv rx_lent_fault)
-	XVT_FRESH=1 xvtest recv rx-direct-fault-stream $peer $port 4 >/tmp/rfresh.out
-	f2=$(statv rx_lent_fault)
-	if ! grep -q 'RESULT PASS' /tmp/rfresh.out; then
-		res FAIL rx-direct-fault "$(sed 's/.*rx-direct-fault-stream //' /tmp/rfresh.out)"
-	elif [ $((f2 - f1)) -lt 1 ]; then
-		res FAIL rx-direct-fault "64 reads into unmapped pages, none retried after a fault: the path was not taken"
-	else
-		res PASS rx-direct-fault "$(sed 's/.*rx-direct-fault-stream //' /tmp/rfresh.out); $((f2 - f1)) copies retried after a fault"
-	fi
-	s3=$(statv rx_settled)
-	xvtest idle rx-idle-stream $peer $port >/tmp/ridle.out
-	s4=$(statv rx_settled)
-	if ! grep -q 'RESULT PASS' /tmp/ridle.out; then
-		res FAIL rx-idle-reader "$(sed 's/.*rx-idle-stream //' /tmp/ridle.out)"
-	elif [ $((s4 - s3)) -lt 1 ]; then
-		res FAIL rx-idle-reader "no loan of the idle connection was settled: how did the other go on?"
-	else
-		res PASS rx-idle-reader "$(sed 's/.*rx-idle-stream //' /tmp/ridle.out); $((s4 - s3)) loans settled"
-	fi
+	grows rx-direct-peek rx_settled "loans settled" \
+		"2 MiB peeked and read, but no loan was settled for MSG_PEEK" \
+		env XVT_RSIZE=3000 XVT_PEEK=1 xvtest recv rx-direct-peek-stream $peer $port 2
+	grows rx-direct-fault rx_lent_fault "copies retried after a fault" \
+		"64 reads into unmapped pages, none retried after a fault: the path was not taken" \
+		env XVT_FRESH=1 xvtest recv rx-direct-fault-stream $peer $port 4
+	grows rx-idle-reader rx_settled "loans settled" \
+		"no loan of the idle connection was settled: how did the other go on?" \
+		xvtest idle rx-idle-stream $peer $port
 	# Socket semantics (while B runs its big transfers to us).
 	xvtest nonblock nonblock $peer $port
 	xvtest poll poll-epoll $peer $port
