@@ -49,20 +49,21 @@
  * Copies: a stream's data is copied once on each side. The sender copies
  * from the writer's buffer into the ring (tx_direct, xvt_stream_direct).
  * The receiver leaves a stream record of 1 KiB or more in the ring, "lent"
- * to its reader (rx_direct): the work delivers an skb that has the header
- * and room for the payload, and the reader copies the payload from the
- * ring (xvt_stream_dequeue, which replaces the common stream dequeue).
- * The ring's space is given back in order, so the consumer index stops at
- * the oldest loan still out. A loan whose skb the socket dropped ends at
- * the next receive run; the others "settle" (their payload is copied into
- * their skb after all) for MSG_PEEK, when the producer waits for room and
- * no reader has read for a tick (xvt_reclaim: an idle reader must not
+ * to its reader (rx_direct): the work delivers an skb that has only the
+ * header, and the reader copies the payload from the ring
+ * (xvt_stream_dequeue, which replaces the common stream dequeue). The
+ * ring's space is given back in order, so the consumer index stops at
+ * the oldest loan still in the ring. A loan whose skb the socket dropped
+ * ends at the next receive run; the others "settle" (their payload is
+ * copied out of the ring into a buffer of their own) for MSG_PEEK, for a
+ * reader whose buffer keeps faulting, when the producer waits for room
+ * and no reader has read for a tick (xvt_reclaim: an idle reader must not
  * stall the peer's other connections), and at teardown, before the ring
  * is unmapped.
  *
  * Lock order: xvt_peers.xa_lock -> peer->tx_lock -> peer->txq.lock;
- * xvt_reset_lock -> vsock_table_lock (vsock_for_each_connected_socket);
- * a socket's rx_lock -> xvt_loan_lock.
+ * xvt_reset_lock -> vsock_table_lock (vsock_for_each_connected_socket).
+ * xvt_loan_lock is taken with no other lock held and takes none.
  */
 
 #include <linux/module.h>
@@ -378,7 +379,7 @@ enum {
 	XVT_S_TX_DIRECT_FAULT,	/* ... retried: the sender's page was not resident */
 	XVT_S_RX_LENT,		/* records left in the ring for their reader */
 	XVT_S_RX_LENT_FAULT,	/* ... copy retried: the reader's page was not resident */
-	XVT_S_RX_SETTLED,	/* ... copied into their skb after all */
+	XVT_S_RX_SETTLED,	/* ... copied out of the ring after all */
 	XVT_S_NR
 };
 static const char * const xvt_stat_names[XVT_S_NR] = {
