@@ -639,11 +639,19 @@ else
 	# B dies with a stream from us open and a connect of ours pending:
 	# synsent has dom0 pause B, connects (B never answers), then has dom0
 	# destroy B; the stream and the connect must both be reset.
+	# And with 512 KiB from B lent to a reader of ours that never reads
+	# it (rx_direct): the teardown settles it out of B's ring before
+	# unmapping it, the socket is reset, and the module unloads after.
+	grows peer-death-unread rx_settled "loans settled" \
+		"B died with records of ours lent in its ring, and none was settled" \
+		xvtest unread peer-death-unread-conn $peer $port &
+	du=$!
+	sleep 2
 	xvtest death peer-death $peer $port /tmp/flag-dying &
 	dp=$!
 	wait_flag dying 60
 	xvtest synsent peer-death-connecting $peer $port
-	wait $dp
+	wait $dp $du
 	kill $srv
 	wait $srv 2>/dev/null
 	unload unload-after-peer-death

@@ -4,13 +4,16 @@
  * Prints one "XVT RESULT PASS|FAIL NAME detail" line per client test.
  *
  *   xvtest server PORT              serve: E echo, S sink (reply "LEN SUM"),
- *                                   G generate (8-byte length), F flag
+ *                                   G generate (8-byte length), H (G, then
+ *                                   hold the connection open), F flag
  *   xvtest echo NAME CID PORT SIZE
  *   xvtest send NAME CID PORT MB    stream MB, half-close, check LEN SUM
  *   xvtest recv NAME CID PORT MB    ask for MB, read to EOF, check (XVT_RSIZE,
  *                                   XVT_FRESH, XVT_PEEK: see read_gen)
  *   xvtest idle NAME CID PORT       one connection's data left unread must
  *                                   not stall another's (do_idle)
+ *   xvtest unread NAME CID PORT     512 KiB left unread until the peer dies:
+ *                                   then a read fails at once (do_unread)
  *   xvtest parallel NAME CID PORT N SIZE
  *   xvtest refused NAME CID PORT    expect ECONNRESET/ECONNREFUSED
  *   xvtest flag CID PORT TAG        create /tmp/flag-TAG in the server
@@ -550,9 +553,10 @@ static void serve(int fd)
 			 (unsigned long long)n, (unsigned long long)h, d.busy,
 			 d.idle, d.steal);
 		writeall(fd, out, strlen(out));
-	} else if (cmd == 'G') {
+	} else if (cmd == 'G' || cmd == 'H') {
 		uint64_t len;
 		struct gen g = { 0x12345678 };
+		struct pollfd pf = { .fd = fd, .events = POLLRDHUP };
 
 		if (readall(fd, &len, 8) != 8)
 			return;
@@ -564,6 +568,9 @@ static void serve(int fd)
 				return;
 			len -= n;
 		}
+		/* H: then keep the connection until the client hangs up */
+		if (cmd == 'H')
+			poll(&pf, 1, 300000);
 	} else if (cmd == 'Z') {
 		/* Read nothing: the client fills our buffer. Until it hangs up. */
 		struct pollfd pf = { .fd = fd, .events = POLLRDHUP };
@@ -943,12 +950,15 @@ static int read_gen(int fd, uint64_t len, char *why, size_t wn)
 	return 0;
 }
 
-/* Ask the server to generate LEN bytes on a new connection. */
-static int gen_conn(unsigned int cid, unsigned int port, uint64_t len)
+/*
+ * Ask the server to generate LEN bytes on a new connection (CMD G: then
+ * close it; H: then keep it open).
+ */
+static int gen_conn(unsigned int cid, unsigned int port, uint64_t len, const char *cmd)
 {
 	int fd = vconnect(cid, port);
 
-	if (fd >= 0 && (writeall(fd, "G", 1) || writeall(fd, &len, 8))) {
+	if (fd >= 0 && (writeall(fd, cmd, 1) || writeall(fd, &len, 8))) {
 		close(fd);
 		return -1;
 	}
@@ -959,7 +969,7 @@ static int do_recv(unsigned int cid, unsigned int port, uint64_t mb)
 {
 	char why[128];
 	double t = now();
-	int fd = gen_conn(cid, port, mb << 20);
+	int fd = gen_conn(cid, port, mb << 20, "G");
 
 	if (fd < 0)
 		FAIL("connect: %s", strerror(errno));
@@ -983,13 +993,13 @@ static int do_idle(unsigned int cid, unsigned int port)
 	struct timeval tv = { .tv_sec = 30 };
 	char why[128];
 	double t;
-	int x = gen_conn(cid, port, 4 << 20), y;
+	int x = gen_conn(cid, port, 4 << 20, "G"), y;
 
 	if (x < 0)
 		FAIL("connect X: %s", strerror(errno));
 	sleep(2);
 	t = now();
-	y = gen_conn(cid, port, 16 << 20);
+	y = gen_conn(cid, port, 16 << 20, "G");
 	if (y < 0)
 		FAIL("connect Y: %s", strerror(errno));
 	/* a stall fails, it does not hang the run */
@@ -1132,6 +1142,38 @@ static int do_death(unsigned int cid, unsigned int port, const char *on)
 		if (t0 && now() - t0 > 120)
 			return result(0, "peer still accepting data 120 s after the destroy request"), 1;
 	}
+}
+
+/*
+ * Data that sits unread when the peer dies: ask for 512 KiB (it fits in
+ * the ring, so with rx_direct its records stay lent there, the producer
+ * never waiting for room) and read nothing until the connection is
+ * reset; then a read must fail at once, not hang or return data.
+ */
+static int do_unread(unsigned int cid, unsigned int port)
+{
+	struct timeval tv = { .tv_sec = 30 };
+	struct pollfd pf;
+	char b[4096];
+	ssize_t r;
+	int fd = gen_conn(cid, port, 512 << 10, "H");
+
+	if (fd < 0)
+		FAIL("connect: %s", strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	pf.fd = fd;
+	pf.events = POLLRDHUP;	/* data does not wake us, a reset does */
+	if (poll(&pf, 1, 300000) <= 0)
+		FAIL("no reset in 300 s: the peer never died?");
+	r = read(fd, b, sizeof(b));
+	if (r > 0)
+		FAIL("read %zd bytes after the reset", r);
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		FAIL("a read after the reset waited 30 s");
+	close(fd);
+	result(1, "512 KiB left unread; after the peer died (poll: 0x%x) a read returned %zd (%s)",
+	       pf.revents, r, r < 0 ? strerror(errno) : "EOF");
+	return 0;
 }
 
 /*
@@ -2280,6 +2322,8 @@ int main(int argc, char **argv)
 			       argc >= 7 ? atof(argv[6]) : 0);
 	if (!strcmp(argv[1], "recv") && argc >= 6)
 		return do_recv(cid, port, strtoull(argv[5], NULL, 0));
+	if (!strcmp(argv[1], "unread"))
+		return do_unread(cid, port);
 	if (!strcmp(argv[1], "idle"))
 		return do_idle(cid, port);
 	if (!strcmp(argv[1], "parallel") && argc >= 7)
