@@ -1468,10 +1468,12 @@ static int xvt_rx(struct xvt_peer *p, bool *more)
 		xvt_wake_producer(p);
 	xvt_rx_deliver(p, &batch);
 
-	/* Loans the sockets dropped (delivery may drop some) end here. */
+	/*
+	 * Loans in the ring whose socket dropped them (delivery may drop
+	 * some) end here; settled ones, in no ring, at the heartbeat.
+	 */
 	spin_lock_bh(&xvt_loan_lock);
 	xvt_loans_reap(&p->loans, &dead);
-	xvt_loans_reap(&xvt_settled, &dead);
 	moved = xvt_give_back(p);
 	loan = list_first_entry_or_null(&p->loans, struct xvt_loan, node);
 	spin_unlock_bh(&xvt_loan_lock);

@@ -297,13 +297,15 @@ static int set_lazy_local(char mode)
 		"/sys/module/xen_vsock/parameters/rx_direct",
 	};
 	const char *rx = getenv("XVT_RX_DIRECT");
+	size_t n = sizeof(par) / sizeof(par[0]);
 	char v[2] = { mode, '\n' };
 	int bad = 0;
 
-	for (size_t i = 0; i < sizeof(par) / sizeof(par[0]); i++) {
+	if (rx && *rx == '0')
+		n--;	/* rx_direct, last: left as loaded */
+	for (size_t i = 0; i < n; i++) {
 		int p = open(par[i], O_WRONLY);
 
-		v[0] = strstr(par[i], "rx_direct") && rx && *rx == '0' ? '0' : mode;
 		bad |= p < 0 || write(p, v, 2) != 2;
 		if (p >= 0)
 			close(p);
