@@ -128,8 +128,15 @@ if [ "$xvt_mode" = bench ]; then
 	# netfront on the dom0 bridge: 10.77.0.CID/24), then both stop.
 	# shellcheck disable=SC2046
 	load $(echo "${xvt_modparams:-}" | tr ',' ' ') || { echo "XVT BENCH-FAIL insmod"; exit 0; }
-	# rx_direct=0 holds for the vsock column too (xvtest set_lazy_local)
-	case ",${xvt_modparams:-}," in *,rx_direct=0,*) export XVT_RX_DIRECT=0 ;; esac
+	# the on/off parameters given here hold for the vsock column too
+	# (xvtest set_lazy_local leaves those named in XVT_KEEP as loaded)
+	XVT_KEEP=
+	for kv in $(echo "${xvt_modparams:-}" | tr ',' ' '); do
+		case ${kv%%=*} in
+		lazy_credit | tx_batch | tx_direct | rx_direct) XVT_KEEP="$XVT_KEEP${kv%%=*} " ;;
+		esac
+	done
+	export XVT_KEEP
 	echo "XVT BENCH-PARAMS $(cd /sys/module/xen_vsock/parameters && grep . ring_pages sock_buf_kb lazy_credit tx_batch tx_direct rx_direct | tr '\n' ' ')"
 	mount -t debugfs debugfs /sys/kernel/debug	# xen_vsock/stats
 	insmod /lib/modules/xen-netfront.ko || echo "XVT BENCH-FAIL insmod xen-netfront"

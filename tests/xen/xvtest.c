@@ -284,9 +284,10 @@ static unsigned int srv_port;
 /*
  * xen_vsock's lazy_credit, tx_batch, tx_direct and rx_direct parameters here: MODE
  * '1' (all on, the defaults) or '0' (all off: the data path before
- * them, for the comparison in make bench-xen); 0 if done. With
- * XVT_RX_DIRECT=0 in the environment, rx_direct stays 0 (make bench-xen
- * XVT_MODPARAMS=rx_direct=0: the vsock column without it).
+ * them, for the comparison in make bench-xen); 0 if done. Those named
+ * in XVT_KEEP (space-terminated; make bench-xen XVT_MODPARAMS=... sets
+ * them at load) are not turned back on: the vsock column runs with them
+ * as loaded.
  */
 static int set_lazy_local(char mode)
 {
@@ -296,16 +297,19 @@ static int set_lazy_local(char mode)
 		"/sys/module/xen_vsock/parameters/tx_direct",
 		"/sys/module/xen_vsock/parameters/rx_direct",
 	};
-	const char *rx = getenv("XVT_RX_DIRECT");
-	size_t n = sizeof(par) / sizeof(par[0]);
+	const char *keep = getenv("XVT_KEEP");
 	char v[2] = { mode, '\n' };
 	int bad = 0;
 
-	if (rx && *rx == '0')
-		n--;	/* rx_direct, last: left as loaded */
-	for (size_t i = 0; i < n; i++) {
-		int p = open(par[i], O_WRONLY);
+	for (size_t i = 0; i < sizeof(par) / sizeof(par[0]); i++) {
+		const char *name = strrchr(par[i], '/') + 1;
+		const char *k = keep ? strstr(keep, name) : NULL;
+		int p;
 
+		/* set by XVT_MODPARAMS: the vsock column keeps it as loaded */
+		if (mode == '1' && k && k[strlen(name)] == ' ')
+			continue;
+		p = open(par[i], O_WRONLY);
 		bad |= p < 0 || write(p, v, 2) != 2;
 		if (p >= 0)
 			close(p);
