@@ -63,7 +63,8 @@
  *
  * Lock order: xvt_peers.xa_lock -> peer->tx_lock -> peer->txq.lock;
  * xvt_reset_lock -> vsock_table_lock (vsock_for_each_connected_socket).
- * xvt_loan_lock is taken with no other lock held and takes none.
+ * xvt_loan_lock is taken with no other lock held and takes no other;
+ * events are sent under it.
  */
 
 #include <linux/module.h>
@@ -1072,7 +1073,6 @@ static int xvt_settle(struct xvt_peer *p, struct sk_buff *skb)
 	struct xvt_loan *l;
 	void *buf = NULL;
 	u32 room = 0;
-	bool moved;
 
 	for (;;) {
 		spin_lock_bh(&xvt_loan_lock);
@@ -1086,11 +1086,11 @@ static int xvt_settle(struct xvt_peer *p, struct sk_buff *skb)
 			l->blen = l->lent;
 			l->peer = NULL;
 			list_move_tail(&l->node, &xvt_settled);
-			moved = xvt_give_back(p);
+			/* under the lock: the teardown may free P after it */
+			if (xvt_give_back(p))
+				xvt_wake_producer(p);
 			spin_unlock_bh(&xvt_loan_lock);
 			xvt_stat_add(XVT_S_RX_SETTLED, 1);
-			if (moved)
-				xvt_wake_producer(p);
 			return 0;
 		}
 		room = l->lent;
@@ -1172,8 +1172,8 @@ static ssize_t xvt_read_loan(struct sk_buff *skb, struct msghdr *msg,
 {
 	struct xvt_peer *p;
 	struct xvt_loan *l;
-	bool moved = false, ring;
 	LIST_HEAD(dead);
+	bool ring;
 	size_t got;
 	u32 n;
 
@@ -1205,14 +1205,13 @@ static ssize_t xvt_read_loan(struct sk_buff *skb, struct msghdr *msg,
 			p->loan_active = jiffies;
 	}
 	l->lent -= got;
+	/* the producer woken under the lock: the teardown may free P after it */
 	if (!l->lent) {
 		xvt_loan_end(l, &dead);
-		if (p)
-			moved = xvt_give_back(p);
+		if (p && xvt_give_back(p))
+			xvt_wake_producer(p);
 	}
 	spin_unlock_bh(&xvt_loan_lock);
-	if (moved)
-		xvt_wake_producer(p);
 	xvt_loans_free(&dead);
 	if (got)
 		return got;
