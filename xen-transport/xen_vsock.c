@@ -59,12 +59,15 @@
  * reader whose buffer keeps faulting, when the producer waits for room
  * and no reader has read for a tick (xvt_reclaim: an idle reader must not
  * stall the peer's other connections), and at teardown, before the ring
- * is unmapped.
+ * is unmapped. While at least rx_defer records are lent to a reader that
+ * reads, a receive run that empties the ring asks for no event: that
+ * reader queues the work when it brings them below rx_defer, or
+ * xvt_reclaim does a tick later (xvt_rx_defer, xvt_loan_out).
  *
  * Lock order: xvt_peers.xa_lock -> peer->tx_lock -> peer->txq.lock;
  * xvt_reset_lock -> vsock_table_lock (vsock_for_each_connected_socket).
- * xvt_loan_lock is taken with no other lock held and takes no other;
- * events are sent under it.
+ * xvt_loan_lock is taken with no other lock held; under it, only the
+ * workqueue's own locks are taken (queue_work) and events sent.
  */
 
 #include <linux/module.h>
@@ -169,6 +172,17 @@ MODULE_PARM_DESC(tx_direct, "copy stream data from the sender straight into the 
 static bool rx_direct = true;
 module_param(rx_direct, bool, 0644);
 MODULE_PARM_DESC(rx_direct, "readers copy stream data straight from the ring (default 1)");
+
+/*
+ * A receive run that leaves at least rx_defer records lent to readers
+ * (one of whom read within the last tick) ends without asking the peer
+ * for an event: the reader that brings the loans below that queues the
+ * work itself, a wakeup inside this domain instead of an event from the
+ * peer per record. 0: every run that empties the ring asks for an event.
+ */
+static unsigned int rx_defer = 4;
+module_param(rx_defer, uint, 0644);
+MODULE_PARM_DESC(rx_defer, "records lent to an active reader at which a receive run asks for no event; that reader wakes the work (0: off, default 4)");
 
 /*
  * Test only (tests/xen, the hostile-peer tests): make this domain act as a
@@ -289,6 +303,16 @@ struct xvt_peer {
 	u32 given;
 	unsigned long loan_active;	/* jiffies: a loan made or read */
 	struct delayed_work reclaim;	/* xvt_reclaim */
+	/*
+	 * Also under xvt_loan_lock: the loans on that list; a receive run
+	 * asked for no event (rx_defer) until they fall below defer_at,
+	 * when the reader of the last one queues the work (xvt_loan_out);
+	 * no_kick, from the teardown on: nobody queues the work any more.
+	 */
+	unsigned int nlent;
+	unsigned int defer_at;
+	bool rx_deferred;
+	bool no_kick;
 };
 
 /*
@@ -381,6 +405,9 @@ enum {
 	XVT_S_RX_LENT,		/* records left in the ring for their reader */
 	XVT_S_RX_LENT_FAULT,	/* ... copy retried: the reader's page was not resident */
 	XVT_S_RX_SETTLED,	/* ... copied out of the ring after all */
+	XVT_S_RX_DEFER,		/* receive runs ended without asking for an event */
+	XVT_S_RX_KICK,		/* ... then the work queued by a reader */
+	XVT_S_RX_DEFER_TICK,	/* ... or by xvt_reclaim, a tick later */
 	XVT_S_NR
 };
 static const char * const xvt_stat_names[XVT_S_NR] = {
@@ -389,6 +416,7 @@ static const char * const xvt_stat_names[XVT_S_NR] = {
 	"credit_lazy", "credit_wait", "credit_kick", "tx_deferred",
 	"credit_coalesced", "rx_runs", "rx_forged", "tx_direct",
 	"tx_direct_fault", "rx_lent", "rx_lent_fault", "rx_settled",
+	"rx_deferred", "rx_kicks", "rx_defer_ticks",
 };
 static atomic_long_t xvt_stats[XVT_S_NR];
 static struct dentry *xvt_debugfs;
@@ -1015,6 +1043,23 @@ static void xvt_wake_producer(struct xvt_peer *p)
 }
 
 /*
+ * A loan left P's ring (read, settled or dropped); xvt_loan_lock held.
+ * If a receive run asked for no event, the last of the loans it counted
+ * on queues the work: the peer may have written more meanwhile. Under the
+ * lock, so the teardown (no_kick, then its cancel) cannot miss it.
+ */
+static void xvt_loan_out(struct xvt_peer *p)
+{
+	lockdep_assert_held(&xvt_loan_lock);
+	p->nlent--;
+	if (p->rx_deferred && p->nlent < p->defer_at && !p->no_kick) {
+		p->rx_deferred = false;
+		queue_work(xvt_wq, &p->work);
+		xvt_stat_add(XVT_S_RX_KICK, 1);
+	}
+}
+
+/*
  * End loan L (not busy), xvt_loan_lock held: it leaves its list for DEAD,
  * to be freed once the lock is dropped (xvt_loans_free: our skb reference
  * may be the last, and take the socket with it).
@@ -1022,6 +1067,8 @@ static void xvt_wake_producer(struct xvt_peer *p)
 static void xvt_loan_end(struct xvt_loan *l, struct list_head *dead)
 {
 	lockdep_assert_held(&xvt_loan_lock);
+	if (l->peer)	/* still in its ring, not settled */
+		xvt_loan_out(l->peer);
 	XVT_CB(l->skb)->loan = NULL;
 	list_move_tail(&l->node, dead);
 }
@@ -1086,6 +1133,7 @@ static int xvt_settle(struct xvt_peer *p, struct sk_buff *skb)
 			l->blen = l->lent;
 			l->peer = NULL;
 			list_move_tail(&l->node, &xvt_settled);
+			xvt_loan_out(p);
 			/* under the lock: the teardown may free P after it */
 			if (xvt_give_back(p))
 				xvt_wake_producer(p);
@@ -1146,12 +1194,19 @@ static void xvt_reclaim(struct work_struct *work)
 {
 	struct xvt_peer *p = container_of(to_delayed_work(work),
 					  struct xvt_peer, reclaim);
-	bool idle, lent, waits;
+	bool idle, lent, waits, kick;
 
 	spin_lock_bh(&xvt_loan_lock);
 	idle = time_after(jiffies, p->loan_active + 1);
 	lent = !list_empty(&p->loans);
+	kick = p->rx_deferred;
+	p->rx_deferred = false;
 	spin_unlock_bh(&xvt_loan_lock);
+	/* a run asked for no event a tick ago: look at the ring anyway */
+	if (kick) {
+		xvt_stat_add(XVT_S_RX_DEFER_TICK, 1);
+		queue_work(xvt_wq, &p->work);
+	}
 	waits = lent && READ_ONCE(p->rx.ctrl->prod_wait);
 	if (idle && waits)
 		while (!xvt_settle(p, NULL))
@@ -1365,6 +1420,32 @@ static bool xvt_lend(const struct virtio_vsock_hdr *h)
 }
 
 /*
+ * The receive ring is empty: end the run without asking for an event
+ * (rx_defer)? Only while at least rx_defer records are lent and one was
+ * made or read within the last tick (a reader that does not read leaves
+ * the peer's events on). Then the reader of the loan that brings them
+ * below rx_defer queues the work (xvt_loan_out), and xvt_reclaim does
+ * after a tick (records of the peer's other connections wait no longer).
+ */
+static bool xvt_rx_defer(struct xvt_peer *p)
+{
+	unsigned int at = READ_ONCE(rx_defer);
+	bool defer;
+
+	spin_lock_bh(&xvt_loan_lock);
+	defer = at && p->nlent >= at && !p->no_kick &&
+		!time_after(jiffies, p->loan_active + 1);
+	p->rx_deferred = defer;
+	p->defer_at = at;
+	spin_unlock_bh(&xvt_loan_lock);
+	if (defer) {
+		xvt_stat_add(XVT_S_RX_DEFER, 1);
+		queue_delayed_work(xvt_wq, &p->reclaim, 1);
+	}
+	return defer;
+}
+
+/*
  * Drain the receive ring: everything the producer has published, up to
  * rx_budget records or one ring's worth of bytes per run (then *more).
  * The records are copied out, or lent (xvt_lend: their space is given
@@ -1396,6 +1477,8 @@ static int xvt_rx(struct xvt_peer *p, bool *more)
 			break;
 		}
 		if (!avail) {
+			if (xvt_rx_defer(p))
+				break;
 			WRITE_ONCE(r->ctrl->cons_wait, 1);
 			virt_mb();	/* flag, then index re-check */
 			if (READ_ONCE(r->ctrl->prod) == r->idx) {
@@ -1447,6 +1530,7 @@ static int xvt_rx(struct xvt_peer *p, bool *more)
 		spin_lock_bh(&xvt_loan_lock);
 		if (loan) {
 			list_add_tail(&loan->node, &p->loans);
+			p->nlent++;
 			p->loan_active = jiffies;
 		}
 		WRITE_ONCE(r->idx, r->idx + need);	/* xvt_want_credit reads it */
@@ -1790,6 +1874,9 @@ static void xvt_peer_free_work(struct work_struct *work)
 
 	if (p->irq > 0)
 		disable_irq(p->irq);	/* no new work from the peer */
+	spin_lock_bh(&xvt_loan_lock);
+	p->no_kick = true;		/* ... nor from its readers */
+	spin_unlock_bh(&xvt_loan_lock);
 	cancel_work_sync(&p->work);
 	cancel_delayed_work_sync(&p->reclaim);
 	xvt_peer_teardown(p);

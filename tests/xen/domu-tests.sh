@@ -562,6 +562,17 @@ else
 	grows rx-idle-reader rx_settled "loans settled" \
 		"no loan of the idle connection was settled: how did the other go on?" \
 		xvtest idle rx-idle-stream $peer $port
+	# Fewer events (rx_defer): while 4 or more records are lent to a
+	# reader that reads, a receive run asks B for no event; the reader
+	# queues the work when it gets below that (a 16 MiB stream), or a
+	# tick later the work runs anyway, so another connection is not held
+	# up by a slow reader (echoes on Y while X is read 64 KiB per 300 ms).
+	grows rx-defer-kick rx_kicks "receive runs queued by a reader" \
+		"16 MiB received, but no reader queued the work: the path was not taken" \
+		xvtest recv rx-defer-stream $peer $port 16
+	grows rx-defer-slow-reader rx_defer_ticks "receive runs queued a tick after asking for no event" \
+		"no receive run was queued by the tick: the slow reader's records came with events" \
+		xvtest slowread rx-defer-slow-stream $peer $port
 	# Socket semantics (while B runs its big transfers to us).
 	xvtest nonblock nonblock $peer $port
 	xvtest poll poll-epoll $peer $port

@@ -12,6 +12,7 @@
  *                                   XVT_FRESH, XVT_PEEK: see read_gen)
  *   xvtest idle NAME CID PORT       one connection's data left unread must
  *                                   not stall another's (do_idle)
+ *   xvtest slowread NAME CID PORT   nor one read slowly (do_slowread)
  *   xvtest unread NAME CID PORT     512 KiB left unread until the peer dies:
  *                                   then a read fails at once (do_unread)
  *   xvtest parallel NAME CID PORT N SIZE
@@ -1018,6 +1019,67 @@ static int do_idle(unsigned int cid, unsigned int port)
 	close(x);
 	close(y);
 	result(1, "16 MiB on Y in %.1fs while X's data sat unread, then X's 4 MiB, both verified", t);
+	return 0;
+}
+
+/*
+ * A reader that reads, but slowly, must not hold up the other connections
+ * from the same peer (rx_defer): X asks for 4 MiB and reads 64 KiB every
+ * 300 ms, so its records stay lent in our ring and receive runs ask for
+ * no event while it has 4 or more; meanwhile Y runs an echo of 100 bytes
+ * after each of X's reads, each within 3 s (SO_RCVTIMEO). Then X is read
+ * to its end. Both checked byte for byte.
+ */
+static int do_slowread(unsigned int cid, unsigned int port)
+{
+	static unsigned char buf[65536], ref[65536];
+	static struct gen_stream gs;
+	struct timeval tv = { .tv_sec = 3 };
+	unsigned char out[100], in[100];
+	double t, worst = 0;
+	uint64_t got = 0;
+	int x = gen_conn(cid, port, 4 << 20, "G"), y;
+	ssize_t r;
+
+	if (x < 0)
+		FAIL("connect X: %s", strerror(errno));
+	y = vcmd(cid, port, 'E');
+	if (y < 0)
+		FAIL("connect Y: %s", strerror(errno));
+	setsockopt(y, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	gs.g.s = 0x12345678;
+	gs.off = gs.n = 0;
+	for (;;) {
+		r = readall(x, buf, sizeof(buf));
+		if (r < 0)
+			FAIL("X: read: %s", strerror(errno));
+		gen_take(&gs, ref, r);
+		if (memcmp(buf, ref, r))
+			FAIL("X: data differs near byte %llu", (unsigned long long)got);
+		got += r;
+		if (r < (ssize_t)sizeof(buf))
+			break;
+		if (got > (1 << 20))
+			continue;	/* the rest at full speed */
+		usleep(300000);
+		memset(out, (int)(got >> 16), sizeof(out));
+		t = now();
+		errno = 0;
+		if (writeall(y, out, sizeof(out)) ||
+		    readall(y, in, sizeof(in)) != (ssize_t)sizeof(in))
+			FAIL("Y: echo after %llu bytes of X: %s", (unsigned long long)got,
+			     errno ? strerror(errno) : "short read");
+		if (memcmp(in, out, sizeof(in)))
+			FAIL("Y: echo after %llu bytes of X differs", (unsigned long long)got);
+		if (now() - t > worst)
+			worst = now() - t;
+	}
+	close(y);
+	close(x);
+	if (got != 4 << 20)
+		FAIL("X: got %llu bytes of %u", (unsigned long long)got, 4 << 20);
+	result(1, "16 echoes on Y while X was read 64 KiB per 300 ms (slowest %.0f ms), then X's 4 MiB, all verified",
+	       worst * 1e3);
 	return 0;
 }
 
@@ -2332,6 +2394,8 @@ int main(int argc, char **argv)
 		return do_unread(cid, port);
 	if (!strcmp(argv[1], "idle"))
 		return do_idle(cid, port);
+	if (!strcmp(argv[1], "slowread"))
+		return do_slowread(cid, port);
 	if (!strcmp(argv[1], "parallel") && argc >= 7)
 		return do_parallel(cid, port, atoi(argv[5]), strtoul(argv[6], NULL, 0));
 	if (!strcmp(argv[1], "refused"))
