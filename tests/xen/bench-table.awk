@@ -111,9 +111,10 @@ END {
 		}
 		print line
 	}
-	printf "\nvsock (lazy_credit=1 tx_batch=1 tx_direct=1 rx_direct=1, the defaults) against\n"
-	printf "vsock-off (all 0: no lazy credit updates, no sender batching, two copies in the\n"
-	printf "sender and two in the receiver),\n"
+	printf "\nvsock (the data path parameters as loaded: the line \"xen_vsock in A\" above) against\n"
+	printf "vsock-off (lazy_credit, tx_batch, tx_direct, rx_direct and rx_defer 0: no lazy credit\n"
+	printf "updates, no sender batching, two copies in the sender and two in the receiver, an\n"
+	printf "event for every record that finds the receive ring empty),\n"
 	printf "same rounds:\n\n"
 	against("vsock-off", "off")
 	if ((1, "local") in R) {

@@ -128,16 +128,11 @@ if [ "$xvt_mode" = bench ]; then
 	# netfront on the dom0 bridge: 10.77.0.CID/24), then both stop.
 	# shellcheck disable=SC2046
 	load $(echo "${xvt_modparams:-}" | tr ',' ' ') || { echo "XVT BENCH-FAIL insmod"; exit 0; }
-	# the on/off parameters given here hold for the vsock column too
-	# (xvtest set_lazy_local leaves those named in XVT_KEEP as loaded)
-	XVT_KEEP=
-	for kv in $(echo "${xvt_modparams:-}" | tr ',' ' '); do
-		case ${kv%%=*} in
-		lazy_credit | tx_batch | tx_direct | rx_direct) XVT_KEEP="$XVT_KEEP${kv%%=*} " ;;
-		esac
-	done
-	export XVT_KEEP
-	echo "XVT BENCH-PARAMS $(cd /sys/module/xen_vsock/parameters && grep . ring_pages sock_buf_kb lazy_credit tx_batch tx_direct rx_direct | tr '\n' ' ')"
+	# The data path parameters as loaded: the vsock column's (xvtest
+	# set_lazy_local turns them off for vsock-off and back to these).
+	XVT_ON=$(cd /sys/module/xen_vsock/parameters && for p in lazy_credit tx_batch tx_direct rx_direct rx_defer; do printf '%s=%s ' $p "$(cat $p)"; done)
+	export XVT_ON
+	echo "XVT BENCH-PARAMS $(cd /sys/module/xen_vsock/parameters && grep . ring_pages sock_buf_kb lazy_credit tx_batch tx_direct rx_direct rx_defer | tr '\n' ' ')"
 	mount -t debugfs debugfs /sys/kernel/debug	# xen_vsock/stats
 	insmod /lib/modules/xen-netfront.ko || echo "XVT BENCH-FAIL insmod xen-netfront"
 	i=0

@@ -81,7 +81,7 @@ if [[ $mode == bench ]]; then
 		echo "make bench-xen: xen_vsock vs TCP (netfront/netback, dom0 bridge) between two"
 		echo "PV domUs (Xen 4.17, QEMU $accel), $(date -u '+%F %H:%M') UTC. Same run, same program"
 		echo "(xvtest bench). For each size, ${nr:-?} rounds of vsock, TCP, vsock-off"
-		echo "(lazy_credit=0 tx_batch=0 tx_direct=0 rx_direct=0) and local (a UNIX socket pair in A), the order"
+		echo "(lazy_credit=0 tx_batch=0 tx_direct=0 rx_direct=0 rx_defer=0) and local (a UNIX socket pair in A), the order"
 		echo "rotating from round to round."
 		echo "xen_vsock in A: $(sed -n 's/^A| XVT BENCH-PARAMS //p' "$log" | head -1)"
 		echo "Guest clocks under emulation: only the ratios of one run mean anything."

@@ -283,35 +283,35 @@ static int listen_on(unsigned int port, int backlog)
 static unsigned int srv_port;
 
 /*
- * xen_vsock's lazy_credit, tx_batch, tx_direct and rx_direct parameters here: MODE
- * '1' (all on, the defaults) or '0' (all off: the data path before
- * them, for the comparison in make bench-xen); 0 if done. Those named
- * in XVT_KEEP (space-terminated; make bench-xen XVT_MODPARAMS=... sets
- * them at load) are not turned back on: the vsock column runs with them
- * as loaded.
+ * xen_vsock's data path parameters here: MODE '1' (as loaded: the
+ * defaults, or what make bench-xen's XVT_MODPARAMS set) or '0' (all off:
+ * the data path before them, for the comparison in make bench-xen); 0 if
+ * done. XVT_ON has their values as loaded, "name=value " each
+ * (domu-tests.sh reads them after the load).
  */
 static int set_lazy_local(char mode)
 {
 	static const char *const par[] = {
-		"/sys/module/xen_vsock/parameters/lazy_credit",
-		"/sys/module/xen_vsock/parameters/tx_batch",
-		"/sys/module/xen_vsock/parameters/tx_direct",
-		"/sys/module/xen_vsock/parameters/rx_direct",
+		"lazy_credit", "tx_batch", "tx_direct", "rx_direct", "rx_defer",
 	};
-	const char *keep = getenv("XVT_KEEP");
-	char v[2] = { mode, '\n' };
+	const char *on = getenv("XVT_ON");
+	char path[96], v[16];
 	int bad = 0;
 
 	for (size_t i = 0; i < sizeof(par) / sizeof(par[0]); i++) {
-		const char *name = strrchr(par[i], '/') + 1;
-		const char *k = keep ? strstr(keep, name) : NULL;
+		const char *k = on ? strstr(on, par[i]) : NULL;
+		size_t n = strlen(par[i]);
 		int p;
 
-		/* set by XVT_MODPARAMS: the vsock column keeps it as loaded */
-		if (mode == '1' && k && k[strlen(name)] == ' ')
-			continue;
-		p = open(par[i], O_WRONLY);
-		bad |= p < 0 || write(p, v, 2) != 2;
+		strcpy(v, "0\n");
+		if (mode == '1') {
+			if (!k || k[n] != '=' || sscanf(k + n + 1, "%14s", v) != 1)
+				return 1;
+			strcat(v, "\n");
+		}
+		snprintf(path, sizeof(path), "/sys/module/xen_vsock/parameters/%s", par[i]);
+		p = open(path, O_WRONLY);
+		bad |= p < 0 || write(p, v, strlen(v)) != (ssize_t)strlen(v);
 		if (p >= 0)
 			close(p);
 	}
@@ -2236,7 +2236,7 @@ static int bench_one(unsigned int cid, unsigned int port, size_t sz, double *tpu
 	return 0;
 }
 
-/* lazy_credit, tx_batch, tx_direct, rx_direct MODE ('0' or '1') here and in the peer (K). */
+/* The data path parameters off ('0') or as loaded ('1') here and in the peer (K). */
 static int set_lazy(unsigned int cid, unsigned int port, char mode)
 {
 	int fd = vcmd(cid, port, 'K');
@@ -2244,7 +2244,8 @@ static int set_lazy(unsigned int cid, unsigned int port, char mode)
 
 	if (set_lazy_local(mode) || fd < 0 || writeall(fd, &mode, 1) ||
 	    readall(fd, &k, 1) != 1 || k != 'k')
-		return fprintf(stderr, "bench: cannot set lazy_credit/tx_batch/tx_direct/rx_direct=%c\n", mode), 1;
+		return fprintf(stderr, "bench: cannot set the data path parameters %s\n",
+			       mode == '0' ? "off" : "back as loaded"), 1;
 	close(fd);
 	stat_sfx = mode == '0' ? "-off" : "";
 	return 0;
