@@ -90,7 +90,7 @@
 #define XVT_HDR_LEN	sizeof(struct virtio_vsock_hdr)
 #define XVT_REC_ALIGN	8
 #define XVT_MAX_PAYLOAD	VIRTIO_VSOCK_MAX_PKT_BUF_SIZE
-#define XVT_PROTO	2	/* 2: credit_wait in the control page */
+#define XVT_PROTO	3	/* 2: credit_wait in the control page; 3: data_wait */
 #define XVT_MIN_PAGES	32	/* a ring holds at least one maximal record */
 #define XVT_PUB_MAX	4096	/* xenstore value limit */
 
@@ -209,6 +209,7 @@ struct xvt_ctrl {
 	u32 credit_wait; /* consumer: ... even for a CREDIT_UPDATE */
 	u32 ping;	/* this ring's producer: answer with pong (debugfs ping) */
 	u32 pong;	/* this ring's producer: the peer's last ping */
+	u32 data_wait;	/* consumer: a reader sleeps: ... a CREDIT_UPDATE too */
 };
 
 struct xvt_ring {
@@ -408,6 +409,8 @@ enum {
 	XVT_S_RX_DEFER,		/* receive runs ended without asking for an event */
 	XVT_S_RX_KICK,		/* ... then the work queued by a reader */
 	XVT_S_RX_DEFER_TICK,	/* ... or by xvt_reclaim, a tick later */
+	XVT_S_DATA_WAIT,	/* a reader blocked: data_wait set */
+	XVT_S_CREDIT_WAKE,	/* CREDIT_UPDATE batches sent with an event for it */
 	XVT_S_NR
 };
 static const char * const xvt_stat_names[XVT_S_NR] = {
@@ -416,7 +419,8 @@ static const char * const xvt_stat_names[XVT_S_NR] = {
 	"credit_lazy", "credit_wait", "credit_kick", "tx_deferred",
 	"credit_coalesced", "rx_runs", "rx_forged", "tx_direct",
 	"tx_direct_fault", "rx_lent", "rx_lent_fault", "rx_settled",
-	"rx_deferred", "rx_kicks", "rx_defer_ticks",
+	"rx_deferred", "rx_kicks", "rx_defer_ticks", "data_wait",
+	"credit_wake",
 };
 static atomic_long_t xvt_stats[XVT_S_NR];
 static struct dentry *xvt_debugfs;
@@ -1648,10 +1652,14 @@ static void xvt_tx_kick(struct xvt_peer *p, bool eager)
 	if (!READ_ONCE(c->cons_wait))
 		return;		/* the consumer runs and will see prod */
 	if (!eager && !READ_ONCE(c->credit_wait)) {
-		xvt_stat_add(XVT_S_CREDIT_LAZY, 1);
-		return;
+		if (!READ_ONCE(c->data_wait)) {
+			xvt_stat_add(XVT_S_CREDIT_LAZY, 1);
+			return;
+		}
+		xvt_stat_add(XVT_S_CREDIT_WAKE, 1);
 	}
 	WRITE_ONCE(c->credit_wait, 0);
+	WRITE_ONCE(c->data_wait, 0);
 	WRITE_ONCE(c->cons_wait, 0);
 	xvt_notify(p);
 }
@@ -2343,6 +2351,57 @@ static void xvt_want_credit(struct vsock_sock *vsk)
 }
 
 /*
+ * A reader of VSK may sleep for data: set data_wait, so that the peer
+ * sends even a CREDIT_UPDATE with an event. Its reader has then just read
+ * what we sent, and its reply, if one comes, finds this domain awake (a
+ * vCPU that Xen must wake takes long under emulation). Only a hint, set
+ * once until the peer clears it with the event, so no re-check.
+ */
+static void xvt_want_data(struct vsock_sock *vsk)
+{
+	u64 cid = vsk->remote_addr.svm_cid;
+	struct xvt_peer *p;
+
+	if (!xvt_valid_peer(cid))
+		return;
+	xa_lock_bh(&xvt_peers);
+	p = xa_load(&xvt_peers, cid - 2);
+	if (p) {
+		spin_lock(&p->tx_lock);
+		if (p->tx_ready && !READ_ONCE(p->rx.ctrl->data_wait)) {
+			xvt_stat_add(XVT_S_DATA_WAIT, 1);
+			WRITE_ONCE(p->rx.ctrl->data_wait, 1);
+		}
+		spin_unlock(&p->tx_lock);
+	}
+	xa_unlock_bh(&xvt_peers);
+}
+
+/* recvmsg is about to sleep for data. */
+static int xvt_recv_pre_block(struct vsock_sock *vsk, size_t target,
+			      struct vsock_transport_recv_notify_data *data)
+{
+	xvt_want_data(vsk);
+	return 0;
+}
+
+/*
+ * poll finds no data: the poller may sleep for some, or only wait to
+ * write. A socket that never had data from the peer (one way, a writer)
+ * leaves data_wait alone: its CREDIT_UPDATEs stay without events.
+ */
+static int xvt_notify_poll_in(struct vsock_sock *vsk, size_t target,
+			      bool *ready)
+{
+	struct virtio_vsock_sock *vvs = vsk->trans;
+	int err = virtio_transport_notify_poll_in(vsk, target, ready);
+
+	if (!err && !*ready && READ_ONCE(vvs->fwd_cnt))
+		xvt_want_data(vsk);
+	return err;
+}
+
+/*
  * Begin (BEGIN) or end a batch of VSK's records by the current task: the
  * records written meanwhile leave their event to the end. Only one batch
  * per peer at a time; a sender that does not get the slot notifies per
@@ -2645,10 +2704,10 @@ static struct virtio_transport xvt_transport = {
 		.seqpacket_allow          = xvt_seqpacket_allow,
 		.seqpacket_has_data       = virtio_transport_seqpacket_has_data,
 
-		.notify_poll_in           = virtio_transport_notify_poll_in,
+		.notify_poll_in           = xvt_notify_poll_in,
 		.notify_poll_out          = virtio_transport_notify_poll_out,
 		.notify_recv_init         = virtio_transport_notify_recv_init,
-		.notify_recv_pre_block    = virtio_transport_notify_recv_pre_block,
+		.notify_recv_pre_block    = xvt_recv_pre_block,
 		.notify_recv_pre_dequeue  = virtio_transport_notify_recv_pre_dequeue,
 		.notify_recv_post_dequeue = virtio_transport_notify_recv_post_dequeue,
 		.notify_send_init         = virtio_transport_notify_send_init,

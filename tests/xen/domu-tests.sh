@@ -470,7 +470,12 @@ fi
 rmmod ckpt 2>/dev/null && insmod /lib/modules/ckpt.ko
 
 if [ "$xvt_role" = b ]; then
-	xvtest echo echo-b2a $peer $port 65536
+	# B sends CREDIT_UPDATEs lazily; A's echo server sleeps in read() for
+	# each next piece (data_wait), so B's update after reading the echo
+	# wakes A at once.
+	grows echo-b2a credit_wake "CREDIT_UPDATEs sent with an event for a waiting reader" \
+		"A's reader slept for every piece, but no CREDIT_UPDATE went with an event for it" \
+		xvtest echo echo-b2a $peer $port 65536
 	xvtest send big-b2a $peer $port $big
 	xvtest recv big-a2b $peer $port $big
 	stats after-big
