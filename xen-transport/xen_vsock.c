@@ -149,7 +149,7 @@ MODULE_PARM_DESC(sock_buf_kb, "default receive buffer of xen_vsock sockets, KiB 
 
 /*
  * Only a sender out of credit needs a CREDIT_UPDATE at once: the others go
- * into the ring without an event (see xvt_lazy, xvt_want_credit).
+ * into the ring without an event (see xvt_lazy, xvt_credit_wait).
  */
 static bool lazy_credit = true;
 module_param(lazy_credit, bool, 0644);
@@ -1537,7 +1537,7 @@ static int xvt_rx(struct xvt_peer *p, bool *more)
 			p->nlent++;
 			p->loan_active = jiffies;
 		}
-		WRITE_ONCE(r->idx, r->idx + need);	/* xvt_want_credit reads it */
+		WRITE_ONCE(r->idx, r->idx + need);	/* xvt_credit_wait reads it */
 		moved |= xvt_give_back(p);
 		spin_unlock_bh(&xvt_loan_lock);
 		taken += need;
@@ -1627,7 +1627,7 @@ static s64 xvt_tx_room(struct xvt_ring *r)
 /*
  * Only a sender that found no credit needs a CREDIT_UPDATE (6.1 sends one
  * after every read that empties the receive queue), and such a sender sets
- * credit_wait (xvt_want_credit). So a CREDIT_UPDATE is written without an
+ * credit_wait (xvt_credit_wait). So a CREDIT_UPDATE is written without an
  * event unless the peer's consumer waits with credit_wait set; the peer
  * reads it with the next record that comes with an event, or when its
  * sender runs out of credit.
@@ -1945,7 +1945,7 @@ static void xvt_scan_sock(struct sock *sk)
  * but credit_wait is per channel: another socket of ours may still wait for
  * its own update, and its sender will not ask again until woken. So after
  * a run, while a socket to this peer has no credit, set credit_wait again
- * (and read what came meanwhile), the same handshake as xvt_want_credit.
+ * (and read what came meanwhile), the same handshake as xvt_credit_wait.
  */
 static void xvt_credit_rearm(struct xvt_peer *p, bool *more)
 {
@@ -2317,16 +2317,14 @@ module_param_cb(test_forge, &xvt_test_forge_ops, NULL, 0200);
 MODULE_PARM_DESC(test_forge, "test only: DST:SRC:SPORT:DPORT sends CID DST a RST forged as from CID SRC");
 
 /*
- * VSK's sender has no credit (sendmsg is about to block or return EAGAIN,
- * or poll reports no POLLOUT): it needs the peer's next CREDIT_UPDATE, so
- * ask the peer to notify for it (credit_wait), and read at once what the
- * ring already holds, which may be that update (sent without an event).
+ * Run FN on the peer of VSK with its tx_lock held, if its channel is up
+ * (tx_ready: the receive ring is mapped); the table lock keeps the peer
+ * from being unlinked meanwhile.
  */
-static void xvt_want_credit(struct vsock_sock *vsk)
+static void xvt_on_peer(struct vsock_sock *vsk, void (*fn)(struct xvt_peer *p))
 {
 	u64 cid = vsk->remote_addr.svm_cid;
 	struct xvt_peer *p;
-	struct xvt_ring *r;
 
 	if (!xvt_valid_peer(cid))
 		return;
@@ -2334,54 +2332,53 @@ static void xvt_want_credit(struct vsock_sock *vsk)
 	p = xa_load(&xvt_peers, cid - 2);
 	if (p) {
 		spin_lock(&p->tx_lock);
-		if (p->tx_ready) {	/* the receive ring is mapped */
-			r = &p->rx;
-			xvt_stat_add(XVT_S_CREDIT_WAIT, 1);
-			p->credit_waiting = true;
-			WRITE_ONCE(r->ctrl->credit_wait, 1);
-			virt_mb();	/* flag, then index re-check */
-			if (READ_ONCE(r->ctrl->prod) != READ_ONCE(r->idx)) {
-				xvt_stat_add(XVT_S_CREDIT_KICK, 1);
-				queue_work(xvt_wq, &p->work);
-			}
-		}
+		if (p->tx_ready)
+			fn(p);
 		spin_unlock(&p->tx_lock);
 	}
 	xa_unlock_bh(&xvt_peers);
 }
 
 /*
- * A reader of VSK may sleep for data: set data_wait, so that the peer
+ * A sender to P has no credit (sendmsg is about to block or return EAGAIN,
+ * or poll reports no POLLOUT): it needs the peer's next CREDIT_UPDATE, so
+ * ask the peer to notify for it (credit_wait), and read at once what the
+ * ring already holds, which may be that update (sent without an event).
+ */
+static void xvt_credit_wait(struct xvt_peer *p)
+{
+	struct xvt_ring *r = &p->rx;
+
+	xvt_stat_add(XVT_S_CREDIT_WAIT, 1);
+	p->credit_waiting = true;
+	WRITE_ONCE(r->ctrl->credit_wait, 1);
+	virt_mb();	/* flag, then index re-check */
+	if (READ_ONCE(r->ctrl->prod) != READ_ONCE(r->idx)) {
+		xvt_stat_add(XVT_S_CREDIT_KICK, 1);
+		queue_work(xvt_wq, &p->work);
+	}
+}
+
+/*
+ * A reader of P may sleep for data: set data_wait, so that the peer
  * sends even a CREDIT_UPDATE with an event. Its reader has then just read
  * what we sent, and its reply, if one comes, finds this domain awake (a
  * vCPU that Xen must wake takes long under emulation). Only a hint, set
  * once until the peer clears it with the event, so no re-check.
  */
-static void xvt_want_data(struct vsock_sock *vsk)
+static void xvt_data_wait(struct xvt_peer *p)
 {
-	u64 cid = vsk->remote_addr.svm_cid;
-	struct xvt_peer *p;
-
-	if (!xvt_valid_peer(cid))
-		return;
-	xa_lock_bh(&xvt_peers);
-	p = xa_load(&xvt_peers, cid - 2);
-	if (p) {
-		spin_lock(&p->tx_lock);
-		if (p->tx_ready && !READ_ONCE(p->rx.ctrl->data_wait)) {
-			xvt_stat_add(XVT_S_DATA_WAIT, 1);
-			WRITE_ONCE(p->rx.ctrl->data_wait, 1);
-		}
-		spin_unlock(&p->tx_lock);
+	if (!READ_ONCE(p->rx.ctrl->data_wait)) {
+		xvt_stat_add(XVT_S_DATA_WAIT, 1);
+		WRITE_ONCE(p->rx.ctrl->data_wait, 1);
 	}
-	xa_unlock_bh(&xvt_peers);
 }
 
 /* recvmsg is about to sleep for data. */
 static int xvt_recv_pre_block(struct vsock_sock *vsk, size_t target,
 			      struct vsock_transport_recv_notify_data *data)
 {
-	xvt_want_data(vsk);
+	xvt_on_peer(vsk, xvt_data_wait);
 	return 0;
 }
 
@@ -2397,7 +2394,7 @@ static int xvt_notify_poll_in(struct vsock_sock *vsk, size_t target,
 	int err = virtio_transport_notify_poll_in(vsk, target, ready);
 
 	if (!err && !*ready && READ_ONCE(vvs->fwd_cnt))
-		xvt_want_data(vsk);
+		xvt_on_peer(vsk, xvt_data_wait);
 	return err;
 }
 
@@ -2578,7 +2575,7 @@ static s64 xvt_stream_has_space(struct vsock_sock *vsk)
 
 	if (space <= 0) {
 		xvt_batch(vsk, false);	/* about to wait: send the batch */
-		xvt_want_credit(vsk);
+		xvt_on_peer(vsk, xvt_credit_wait);
 	}
 	return space;
 }
