@@ -132,7 +132,7 @@ if [ "$xvt_mode" = bench ]; then
 	# set_lazy_local turns them off for vsock-off and back to these).
 	XVT_ON=$(cd /sys/module/xen_vsock/parameters && for p in lazy_credit tx_batch tx_direct rx_direct rx_defer; do printf '%s=%s ' $p "$(cat $p)"; done)
 	export XVT_ON
-	echo "XVT BENCH-PARAMS $(cd /sys/module/xen_vsock/parameters && grep . ring_pages sock_buf_kb lazy_credit tx_batch tx_direct rx_direct rx_defer | tr '\n' ' ')"
+	echo "XVT BENCH-PARAMS ring_pages:$(cat /sys/module/xen_vsock/parameters/ring_pages) sock_buf_kb:$(cat /sys/module/xen_vsock/parameters/sock_buf_kb) $XVT_ON"
 	mount -t debugfs debugfs /sys/kernel/debug	# xen_vsock/stats
 	insmod /lib/modules/xen-netfront.ko || echo "XVT BENCH-FAIL insmod xen-netfront"
 	i=0

@@ -155,6 +155,7 @@ static double now(void)
 }
 
 struct gen { uint64_t s; };
+#define GEN_G_SEED	0x12345678	/* the server's G stream (read_gen) */
 static void gen_fill(struct gen *g, unsigned char *b, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -286,32 +287,23 @@ static unsigned int srv_port;
  * xen_vsock's data path parameters here: MODE '1' (as loaded: the
  * defaults, or what make bench-xen's XVT_MODPARAMS set) or '0' (all off:
  * the data path before them, for the comparison in make bench-xen); 0 if
- * done. XVT_ON has their values as loaded, "name=value " each
+ * done. XVT_ON names them with their values as loaded, "name=value ..."
  * (domu-tests.sh reads them after the load).
  */
 static int set_lazy_local(char mode)
 {
-	static const char *const par[] = {
-		"lazy_credit", "tx_batch", "tx_direct", "rx_direct", "rx_defer",
-	};
 	const char *on = getenv("XVT_ON");
-	char path[96], v[16];
-	int bad = 0;
+	char name[32], val[16], path[96];
+	int bad = !on || !*on, len;
 
-	for (size_t i = 0; i < sizeof(par) / sizeof(par[0]); i++) {
-		const char *k = on ? strstr(on, par[i]) : NULL;
-		size_t n = strlen(par[i]);
+	for (; on && sscanf(on, " %31[^= ]=%15s%n", name, val, &len) == 2; on += len) {
 		int p;
 
-		strcpy(v, "0\n");
-		if (mode == '1') {
-			if (!k || k[n] != '=' || sscanf(k + n + 1, "%14s", v) != 1)
-				return 1;
-			strcat(v, "\n");
-		}
-		snprintf(path, sizeof(path), "/sys/module/xen_vsock/parameters/%s", par[i]);
+		if (mode == '0')
+			strcpy(val, "0");
+		snprintf(path, sizeof(path), "/sys/module/xen_vsock/parameters/%s", name);
 		p = open(path, O_WRONLY);
-		bad |= p < 0 || write(p, v, strlen(v)) != (ssize_t)strlen(v);
+		bad |= p < 0 || write(p, val, strlen(val)) != (ssize_t)strlen(val);
 		if (p >= 0)
 			close(p);
 	}
@@ -562,7 +554,7 @@ static void serve(int fd)
 		writeall(fd, out, strlen(out));
 	} else if (cmd == 'G' || cmd == 'H') {
 		uint64_t len;
-		struct gen g = { 0x12345678 };
+		struct gen g = { GEN_G_SEED };
 		struct pollfd pf = { .fd = fd, .events = POLLRDHUP };
 
 		if (readall(fd, &len, 8) != 8)
@@ -873,6 +865,13 @@ err:
  */
 struct gen_stream { struct gen g; unsigned char blk[65536]; size_t off, n; };
 
+/* GS at the start of a G stream. */
+static void gen_stream_start(struct gen_stream *gs)
+{
+	gs->g.s = GEN_G_SEED;
+	gs->off = gs->n = 0;
+}
+
 static void gen_take(struct gen_stream *gs, unsigned char *b, size_t n)
 {
 	while (n) {
@@ -913,8 +912,7 @@ static int read_gen(int fd, uint64_t len, char *why, size_t wn)
 	unsigned char *dst = buf;
 	ssize_t r, p = 0;
 
-	gs.g.s = 0x12345678;
-	gs.off = gs.n = 0;
+	gen_stream_start(&gs);
 	if (!rsize || rsize > sizeof(buf))
 		return snprintf(why, wn, "bad XVT_RSIZE '%s'", rs), 1;
 	if (getenv("XVT_FRESH") && (mfd < 0 || ftruncate(mfd, rsize)))
@@ -1047,8 +1045,7 @@ static int do_slowread(unsigned int cid, unsigned int port)
 	if (y < 0)
 		FAIL("connect Y: %s", strerror(errno));
 	setsockopt(y, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	gs.g.s = 0x12345678;
-	gs.off = gs.n = 0;
+	gen_stream_start(&gs);
 	for (;;) {
 		r = readall(x, buf, sizeof(buf));
 		if (r < 0)
