@@ -82,6 +82,15 @@ struct ckpt_ksyms {
 	long (*seccomp_get_metadata)(struct task_struct *task,
 				     unsigned long size, void __user *data);
 	void *sys_seccomp;
+	/* sched.c: the functions of sched_setattr(2), sched_setaffinity(2)
+	 * and ioprio_set(2), with their checks
+	 */
+	int (*sched_setattr)(struct task_struct *p,
+			     const struct sched_attr *attr);
+	long (*sched_setaffinity)(pid_t pid, const struct cpumask *in_mask);
+	int (*ioprio_check_cap)(int ioprio);
+	void (*cpuset_cpus_allowed)(struct task_struct *p,
+				    struct cpumask *mask);
 	/* sysvipc.c: optional (NULL: SysV shared memory is refused) */
 	const struct file_operations *shm_fops;
 	long (*do_shmat)(int shmid, char __user *shmaddr, int shmflg,
@@ -415,6 +424,11 @@ struct ckpt_restore_seccomp {
 	u64 offset;
 };
 
+struct ckpt_restore_sched {
+	struct ckpt_rec_sched rec;
+	u64 offset;
+};
+
 struct ckpt_tree;
 
 struct ckpt_restore {
@@ -479,6 +493,8 @@ struct ckpt_restore {
 	struct ckpt_restore_seccomp *seccomp;	/* in image order */
 	u32 nr_seccomp;
 	u64 seccomp_bytes;
+	struct ckpt_restore_sched *sched;	/* main thread's, then THREADs' */
+	u32 nr_sched;
 	struct ckpt_restore_sock *socks;
 	u32 nr_socks;
 	struct ckpt_restore_sockdata *sockdata;
@@ -768,6 +784,13 @@ void ckpt_free_seccomp(struct ckpt_restore *r);
 int ckpt_check_seccomp(struct ckpt_restore *r);
 int ckpt_restore_seccomp_tid(struct ckpt_restore *r, pid_t tid);
 int ckpt_restore_seccomp(struct ckpt_restore *r);
+
+/* sched.c */
+int ckpt_dump_sched(struct ckpt_dump *d);
+int ckpt_take_sched(struct ckpt_restore *r, const void *p, u32 len);
+void ckpt_free_sched(struct ckpt_restore *r);
+int ckpt_check_sched(struct ckpt_restore *r);
+int ckpt_restore_sched(struct ckpt_restore *r);
 int ckpt_take_thread(struct ckpt_restore *r, const void *p, u32 len);
 void ckpt_free_threads(struct ckpt_restore *r);
 int ckpt_check_sigpending(const struct ckpt_rec_sigpending *sp, u32 n);

@@ -66,7 +66,7 @@ static long ckpt_ioctl_version(void __user *uarg)
 		     CKPT_FEAT_PID_RANGES | CKPT_FEAT_SOCKETS |
 		     CKPT_FEAT_ATTRS | CKPT_FEAT_SECCOMP |
 		     CKPT_FEAT_SHARES | CKPT_FEAT_VMSHARE |
-		     CKPT_FEAT_ZERO_PAGES;
+		     CKPT_FEAT_ZERO_PAGES | CKPT_FEAT_SCHED;
 	if (IS_ENABLED(CONFIG_MEM_SOFT_DIRTY))
 		v.features |= CKPT_FEAT_PRECOPY;
 	if (ckpt_ksyms.shm_fops)

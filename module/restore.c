@@ -79,6 +79,7 @@ void ckpt_restore_free(struct ckpt_restore *r)
 	ckpt_shanon_free(r);
 	ckpt_free_threads(r);
 	ckpt_free_seccomp(r);
+	ckpt_free_sched(r);
 	kvfree(r->sysvshm);
 	ckpt_free_attrs(r);
 	kfree(r->cwd);
@@ -212,7 +213,7 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		       type == CKPT_REC_TCPSTATE ||
 		       type == CKPT_REC_SYSVSHM || type == CKPT_REC_SYSVDATA ||
 		       type == CKPT_REC_SYSVSEM || type == CKPT_REC_SYSVMSG ||
-		       type == CKPT_REC_SECCOMP;
+		       type == CKPT_REC_SECCOMP || type == CKPT_REC_SCHED;
 
 	/* TASK first, then types in order; only some repeat. */
 	if (type > CKPT_REC_MAX || type == CKPT_REC_TREE ||
@@ -318,6 +319,8 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		return ckpt_take_skipped(r, p, len);
 	case CKPT_REC_SHARES:
 		return ckpt_take_shares(r, p, len);
+	case CKPT_REC_SCHED:
+		return ckpt_take_sched(r, p, len);
 	default:
 		return -EBADMSG;
 	}
@@ -401,7 +404,7 @@ static int ckpt_check_all(struct ckpt_restore *r)
 		ckpt_check_fdstates, ckpt_check_shmems, ckpt_check_pipes, ckpt_check_ghosts, ckpt_check_cpu,
 		ckpt_check_socks,
 		ckpt_check_threads, ckpt_check_attrs, ckpt_check_sysvshm,
-		ckpt_check_seccomp, ckpt_check_shares_rec,
+		ckpt_check_seccomp, ckpt_check_shares_rec, ckpt_check_sched,
 	};
 	unsigned int i;
 	int err = 0;
@@ -623,7 +626,10 @@ int ckpt_check_restorer(struct ckpt_restore *r)
 	}
 	/* On another's address space: its own goes, vdso and all. */
 	left = r->shares.vm_pid ? 0 : ckpt_vdso_matches(r);
-	return left ? left : ckpt_sysvshm_present(r);
+	if (!left)
+		left = ckpt_sysvshm_present(r);
+	/* Last check, first change: the threads' scheduling attributes. */
+	return left ? left : ckpt_restore_sched(r);
 }
 
 static int ckpt_restore_self(struct ckpt_restore *r)

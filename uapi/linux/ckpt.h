@@ -55,6 +55,12 @@
  * ckpt_checkpoint_args reports nr_pages and nr_zero_pages.
  */
 #define CKPT_FEAT_ZERO_PAGES	(1ULL << 14)
+/*
+ * Each thread's scheduling policy, priority, nice value, I/O priority and
+ * CPU affinity are saved (CKPT_REC_SCHED) and set again at restore, with
+ * the kernel's own permission checks (CKPT_OBJ_SCHED when refused).
+ */
+#define CKPT_FEAT_SCHED		(1ULL << 15)
 
 /**
  * struct ckpt_version - answer of CKPT_IOC_VERSION
@@ -153,6 +159,11 @@ struct ckpt_version {
 					 * flag that shares it (CLONE_VM,
 					 * CLONE_FS, CLONE_FILES or
 					 * CLONE_SIGHAND) */
+#define CKPT_OBJ_SCHED		12	/* a thread's scheduling policy, nice
+					 * value, I/O priority or CPU
+					 * affinity could not be set: err_addr
+					 * is its TID, err_fd which one
+					 * (CKPT_SCHED_ATTR_*) */
 
 /**
  * struct ckpt_checkpoint_args - argument of CKPT_IOC_CHECKPOINT
@@ -578,12 +589,12 @@ struct ckpt_freeze_args {
  * Record order for one task (enforced: types never decrease in
  * CKPT_REC_ORDER, and only VMA, FILE, PIPEDATA, THREAD, GHOSTDATA,
  * FDSTATE, SHMEM, SHMDATA, SOCKET, SOCKDATA, TCPSTATE, SYSVSHM, SYSVDATA,
- * SYSVSEM, SYSVMSG, SECCOMP and PAGES repeat):
+ * SYSVSEM, SYSVMSG, SECCOMP, SCHED and PAGES repeat):
  *   TASK, GROUPS, FS, SIGACTIONS, MM, AUXV, VMA..., FILE..., REGS, XSTATE,
  *   RESTART?, RLIMITS?, SIGPENDING?, PIPEDATA..., TIMERS?, THREAD...,
  *   GHOSTDATA..., FDSTATE..., SHMEM..., SHMDATA..., SOCKET...,
  *   SOCKDATA..., TCPSTATE..., ATTRS?, SKIPPED?, SYSVSHM..., SYSVDATA...,
- *   SYSVSEM..., SYSVMSG..., SECCOMP..., SHARES?, PAGES..., END
+ *   SYSVSEM..., SYSVMSG..., SECCOMP..., SHARES?, SCHED..., PAGES..., END
  * (SYSVSEM and SYSVMSG only in the first process's records.)  The types
  * numbered after TREE come between SHMDATA and PAGES, by number.
  * TASK, REGS, XSTATE and RESTART are the main thread's (the thread-group
@@ -698,7 +709,8 @@ struct ckpt_image_header {
 					 * PAGES record at its address */
 #define CKPT_REC_SECCOMP	38	/* struct ckpt_rec_seccomp + program */
 #define CKPT_REC_SHARES		39	/* struct ckpt_rec_shares */
-#define CKPT_REC_MAX		39
+#define CKPT_REC_SCHED		40	/* struct ckpt_rec_sched, one a thread */
+#define CKPT_REC_MAX		40
 
 /*
  * The place of a record type in a task's records: types must come in
@@ -1666,6 +1678,58 @@ struct ckpt_rec_shares {
 #define CKPT_ATTR_MCE_KILL	(1U << 5)	/* PR_MCE_KILL_SET: a policy */
 #define CKPT_ATTR_MCE_EARLY	(1U << 6)	/* ... PR_MCE_KILL_EARLY */
 #define CKPT_ATTR_FLAGS_ALL	0x7fU
+
+/* Scheduling attributes (CKPT_REC_SCHED). */
+#define CKPT_SCHED_CPUS		1024	/* CPUs an affinity can name */
+
+/* struct ckpt_rec_sched.flags */
+#define CKPT_SCHED_RESET_ON_FORK (1U << 0)	/* SCHED_RESET_ON_FORK */
+#define CKPT_SCHED_ALL_CPUS	(1U << 1)	/* affinity: every CPU there is
+						 * (cpus[] is 0); restored as
+						 * every CPU of the node */
+#define CKPT_SCHED_FLAGS_ALL	0x3U
+
+/* What could not be set (err_fd with CKPT_OBJ_SCHED). */
+#define CKPT_SCHED_ATTR_AFFINITY 1
+#define CKPT_SCHED_ATTR_POLICY	2	/* policy, priority, nice value */
+#define CKPT_SCHED_ATTR_IOPRIO	3
+
+/**
+ * struct ckpt_rec_sched - one thread's scheduling attributes
+ * @tid: the thread (the TASK record's pid for the main thread)
+ * @flags: CKPT_SCHED_*
+ * @policy: SCHED_NORMAL (0), SCHED_FIFO, SCHED_RR, SCHED_BATCH, SCHED_IDLE
+ *	or SCHED_DEADLINE (6)
+ * @nice: -20 to 19 (kept for every policy)
+ * @rt_priority: 1 to 99 for SCHED_FIFO and SCHED_RR, else 0
+ * @ioprio: the thread's I/O priority (ioprio_set(2) value); 0 when it
+ *	has none of its own (IOPRIO_CLASS_NONE: it follows the nice value)
+ * @dl_runtime, @dl_deadline, @dl_period: SCHED_DEADLINE's, in ns; 0
+ *	for the other policies
+ * @cpus: the CPU affinity, CPU n as bit n % 64 of word n / 64, unless
+ *	CKPT_SCHED_ALL_CPUS
+ *
+ * One per thread, the main thread's first then in THREAD record order,
+ * or none at all (an image of an older module: the restored threads
+ * keep the restoring process's attributes).  The restore sets each
+ * thread's affinity, then its policy and nice value, then its I/O
+ * priority, before the point of no return and with the kernel's checks
+ * of sched_setaffinity(2), sched_setattr(2) and ioprio_set(2) for the
+ * caller: a lower nice value, a real-time policy or the real-time I/O
+ * class needs what they need (CAP_SYS_NICE, RLIMIT_NICE, RLIMIT_RTPRIO).
+ */
+struct ckpt_rec_sched {
+	__s32 tid;
+	__u32 flags;
+	__u32 policy;
+	__s32 nice;
+	__u32 rt_priority;
+	__u32 ioprio;
+	__u64 dl_runtime;
+	__u64 dl_deadline;
+	__u64 dl_period;
+	__u64 cpus[CKPT_SCHED_CPUS / 64];
+};
 
 /* Terminals whose settings an image may hold. */
 #define CKPT_MAX_TTYS		64
