@@ -930,6 +930,36 @@ static int check_seccomp(struct ckpt_image *img)
 	return 0;
 }
 
+static int check_sched(struct ckpt_image *img)
+{
+	const struct ckpt_rec_sched *s = img->payload;
+	int rt = s->policy == 1 || s->policy == 2, dl = s->policy == 6;
+	uint64_t any = 0;
+	unsigned int i;
+
+	if (s->flags & ~CKPT_SCHED_FLAGS_ALL)
+		return img_bad(img, "unknown flags 0x%x", s->flags);
+	if (s->policy > 6 || s->policy == 4)
+		return img_bad(img, "scheduling policy %u", s->policy);
+	if (s->nice < -20 || s->nice > 19)
+		return img_bad(img, "nice value %d", s->nice);
+	if (rt ? s->rt_priority < 1 || s->rt_priority > 99 : s->rt_priority)
+		return img_bad(img, "real-time priority %u with policy %u",
+			       s->rt_priority, s->policy);
+	if (dl ? !s->dl_runtime || !s->dl_deadline :
+	    s->dl_runtime || s->dl_deadline || s->dl_period)
+		return img_bad(img, "SCHED_DEADLINE parameters with policy %u",
+			       s->policy);
+	if (s->ioprio > 0xffff || (s->ioprio >> 13) > 3)
+		return img_bad(img, "I/O priority 0x%x", s->ioprio);
+	for (i = 0; i < CKPT_SCHED_CPUS / 64; i++)
+		any |= s->cpus[i];
+	if (!(s->flags & CKPT_SCHED_ALL_CPUS) != !!any)
+		return img_bad(img, any ? "a CPU list and every CPU" :
+			       "an empty CPU affinity");
+	return 0;
+}
+
 static int check_shares(struct ckpt_image *img)
 {
 	const struct ckpt_rec_shares *s = img->payload;
@@ -1351,6 +1381,8 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 			       0, 0, 1, check_skipped },
 	[CKPT_REC_SHARES] = { "SHARES", sizeof(struct ckpt_rec_shares), 1, 0, 1,
 			      check_shares },
+	[CKPT_REC_SCHED] = { "SCHED", sizeof(struct ckpt_rec_sched), 1, 1, 1,
+			     check_sched },
 };
 
 /* ---- records ------------------------------------------------------ */

@@ -915,6 +915,29 @@ static void report_restore_image(struct restart *r, int err)
 			  why, restore_why(err));
 }
 
+/* A thread's scheduling attributes the kernel refused (CKPT_OBJ_SCHED). */
+static void report_sched(struct restart *r, int err)
+{
+	static const char *const what[] = {
+		[CKPT_SCHED_ATTR_AFFINITY] = "CPU affinity",
+		[CKPT_SCHED_ATTR_POLICY] = "scheduling policy and nice value",
+		[CKPT_SCHED_ATTR_IOPRIO] = "I/O priority",
+	};
+	int attr = r->done.err_fd;
+
+	if (attr < CKPT_SCHED_ATTR_AFFINITY || attr > CKPT_SCHED_ATTR_IOPRIO)
+		attr = CKPT_SCHED_ATTR_POLICY;
+	ckpt_fail(err, "cannot restore pid %d: setting the %s of its thread %llu failed: %s",
+		  r->prep.pid, what[attr], (unsigned long long)r->done.err_addr,
+		  strerror(-err));
+	if (err == -EPERM && attr == CKPT_SCHED_ATTR_POLICY)
+		ckpt_hint("a nice value below the restoring process's, or a real-time or deadline policy, needs CAP_SYS_NICE (or room in RLIMIT_NICE, RLIMIT_RTPRIO); 'ckpt show' lists the image's");
+	else if (err == -EPERM && attr == CKPT_SCHED_ATTR_IOPRIO)
+		ckpt_hint("the real-time I/O class needs CAP_SYS_NICE or CAP_SYS_ADMIN");
+	else if (err == -EINVAL && attr == CKPT_SCHED_ATTR_AFFINITY)
+		ckpt_hint("none of the CPUs it was bound to is online here and in the restoring process's cpuset; 'ckpt show' lists them");
+}
+
 /* A failed CKPT_IOC_RESTORE_TASK, with RESTORE_WAIT's details if any. */
 static void report_restore(struct restart *r, int err)
 {
@@ -923,6 +946,10 @@ static void report_restore(struct restart *r, int err)
 
 	if (r->done.err_object == CKPT_OBJ_IMAGE) {
 		report_restore_image(r, err);
+		return;
+	}
+	if (r->done.err_object == CKPT_OBJ_SCHED) {
+		report_sched(r, err);
 		return;
 	}
 	switch (-err) {

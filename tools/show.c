@@ -72,6 +72,64 @@ static void print_sigset(uint64_t set)
 	printf("%s)", *sep ? "" : "none");
 }
 
+/* ---- scheduling attributes ---------------------------------------- */
+
+static void print_cpus(const struct ckpt_rec_sched *s)
+{
+	const char *sep = "";
+	unsigned int cpu, end;
+
+	if (s->flags & CKPT_SCHED_ALL_CPUS) {
+		printf("all");
+		return;
+	}
+#define CPU_IN(c) ((c) < CKPT_SCHED_CPUS && \
+		   (s->cpus[(c) / 64] >> ((c) % 64) & 1))
+	for (cpu = 0; cpu < CKPT_SCHED_CPUS; cpu = end + 1) {
+		if (!CPU_IN(cpu)) {
+			end = cpu;
+			continue;
+		}
+		for (end = cpu; CPU_IN(end + 1); end++)
+			;
+		if (end == cpu)
+			printf("%s%u", sep, cpu);
+		else
+			printf("%s%u-%u", sep, cpu, end);
+		sep = ",";
+	}
+#undef CPU_IN
+}
+
+static void show_sched(const struct ckpt_rec_sched *s)
+{
+	static const char *const policies[] = {
+		"SCHED_OTHER", "SCHED_FIFO", "SCHED_RR", "SCHED_BATCH",
+		"?", "SCHED_IDLE", "SCHED_DEADLINE",
+	};
+	static const char *const ioclasses[] = { "none", "rt", "be", "idle" };
+
+	printf("  thread %d: %s", s->tid,
+	       s->policy < 7 ? policies[s->policy] : "?");
+	if (s->rt_priority)
+		printf(" priority %u", s->rt_priority);
+	if (s->policy == 6)
+		printf(" runtime %llu deadline %llu period %llu ns",
+		       (unsigned long long)s->dl_runtime,
+		       (unsigned long long)s->dl_deadline,
+		       (unsigned long long)s->dl_period);
+	printf(" nice %d%s, I/O ", s->nice,
+	       s->flags & CKPT_SCHED_RESET_ON_FORK ? " reset-on-fork" : "");
+	if (s->ioprio)
+		printf("%s/%u", ioclasses[(s->ioprio >> 13) & 3],
+		       s->ioprio & 7);
+	else
+		printf("none");
+	printf(", CPUs ");
+	print_cpus(s);
+	printf("\n");
+}
+
 /* ---- header ------------------------------------------------------- */
 
 static void print_time(uint64_t ns)
@@ -892,6 +950,9 @@ static int show_record(struct show *s)
 	}
 	case CKPT_REC_SOCKET:
 		show_socket(img);
+		break;
+	case CKPT_REC_SCHED:
+		show_sched(p);
 		break;
 	case CKPT_REC_SOCKDATA:
 		printf("  socket %llu: %zu bytes%s%s\n",
