@@ -61,6 +61,9 @@ static const char *const type_names[] = {
 #ifdef CKPT_REC_SHARES
 	[CKPT_REC_SHARES] = "SHARES",
 #endif
+#ifdef CKPT_REC_SCHED
+	[CKPT_REC_SCHED] = "SCHED",
+#endif
 };
 
 /* XXH64, seed 0, one buffer (the image checksum is its low 32 bits). */
