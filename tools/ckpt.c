@@ -2350,7 +2350,7 @@ static void print_features(uint64_t f)
 					     "pid-ranges", "precopy",
 					     "sockets", "attrs", "sysv-shm",
 					     NULL, "seccomp", "shares",
-					     "vmshare", "zero-pages" };
+					     "vmshare", "zero-pages", "sched" };
 	unsigned int i;
 	int first = 1;
 

@@ -7,7 +7,9 @@
 # what it recorded), the numbers flow on with none lost or repeated, the
 # unread bytes in the pipes are there, and a file the four share from
 # before the forks still has one offset (no line written through it after
-# restart overwrites another).
+# restart overwrites another).  Each process's nice value, I/O priority
+# and CPU affinity, set from outside (renice, ionice, taskset), are its
+# own again.
 # timeout: 240
 . "$(dirname "$0")/lib.sh"
 require_module
@@ -18,6 +20,16 @@ tree_start tree "R A B C" "ppid pgid sid"
 [ "$sid_A" = "$root" ] && [ "$pgid_B" = "$pid_B" ] && [ "$pgid_C" = "$pid_B" ] ||
 	fail "the tree is not set up as expected: $(cat ready.*)"
 
+renice -n 4 -p "$pid_A" >/dev/null && renice -n 11 -p "$pid_C" >/dev/null &&
+	ionice -c 3 -p "$pid_C" && taskset -p 2 "$pid_B" >/dev/null ||
+	fail "renice, ionice or taskset failed"
+sched_of() {	# nice value, I/O priority, affinity of process $1
+	echo "$(proc_field "$1" 19) $(ionice -p "$1") $(taskset -p "$1" | sed 's/.*: //')"
+}
+for n in R A B C; do
+	eval "sched_$n=\"\$(sched_of \$pid_$n)\""
+done
+[ "$(proc_field "$pid_C" 19)" = 11 ] || fail "renice C did not take: $sched_C"
 tree_ckpt_kill ckpt.err img "$root" "" $members
 ckpt show img >show.out 2>&1 || fail "ckpt show rejects the image"
 grep -q "tasks *4" show.out || fail "the image header does not say 4 tasks"
@@ -39,6 +51,9 @@ for n in R A B C; do
 		fail "process $n ($p): process group $(proc_field "$p" 5), was $pg"
 	[ "$(proc_field "$p" 6)" = "$s" ] ||
 		fail "process $n ($p): session $(proc_field "$p" 6), was $s"
+	eval "was=\$sched_$n"
+	[ "$(sched_of "$p")" = "$was" ] ||
+		fail "process $n ($p): nice, I/O priority, affinity $(sched_of "$p"), was $was"
 	if [ "$n" != R ]; then
 		[ "$(proc_field "$p" 4)" = "$pp" ] ||
 			fail "process $n ($p): parent $(proc_field "$p" 4), was $pp"
