@@ -11,7 +11,7 @@
 # timeout: 150
 . "$(dirname "$0")/lib.sh"
 require_module
-DUMP_ON_FAIL="p.err ckpt.err restart.err uerr show.out walk.out cpu.err bad.err"
+DUMP_ON_FAIL="p.err ckpt.err restart.err u.err show.out walk.out cpu.err bad.err"
 
 mkdir root && cd root || fail "mkdir"
 TESTDIR=$(pwd)
@@ -32,50 +32,24 @@ o=$(awk '$2 == "SCHED" { print $1; exit }' walk.out)
 # The main thread's affinity: CPU 5 alone (this guest has two).
 cp img cpu.img
 imgedit set cpu.img $((o + 16 + 48)) 8 32 || fail "imgedit set cpus"
-restart cpu.img </dev/null >cpu.out 2>cpu.err
-st=$?
-[ "$st" -eq 1 ] || fail "restart of a CPU 5 affinity exited $st: $(cat cpu.err)"
-expect_err EINVAL cpu.err >/dev/null
-grep -q "CPU affinity" cpu.err || fail "the refusal does not name the affinity: $(cat cpu.err)"
-proc_gone "$PROG_PID" || fail "pid $PROG_PID exists after the refused restart"
+refused EINVAL "CPU affinity" cpu restart cpu.img
 
 # nice 40: refused as a corrupt record before anything is made.
 cp img bad.img
 imgedit set bad.img $((o + 16 + 12)) 4 40 || fail "imgedit set nice"
-restart bad.img </dev/null >bad.out 2>bad.err
-st=$?
-[ "$st" -eq 1 ] || fail "restart of nice 40 exited $st: $(cat bad.err)"
-expect_err EBADMSG bad.err >/dev/null
-grep -q "SCHED record" bad.err || fail "the refusal does not name the SCHED record: $(cat bad.err)"
-proc_gone "$PROG_PID" || fail "pid $PROG_PID exists after the refused restart"
+refused EBADMSG "SCHED record" bad restart bad.img
 
 prog_restart
 prog_finish
 cd ..
 
-mkdir user && cd user || fail "mkdir"
-TESTDIR=$(pwd)
-chmod 777 .
-: >p.out
-: >p.err
-chmod 666 p.out p.err
-schedattrs "$TESTDIR" user </dev/null >p.out 2>p.err &
-PROG_PID=$!
-track "$PROG_PID"
-wait_for 30 test -e ready || fail "schedattrs user did not start: $(cat p.err)"
+prog_start_user schedattrs
 prog_checkpoint
 grep -qF "SCHED_OTHER nice -5, I/O none, CPUs all" show.out ||
 	fail "ckpt show has no 'nice -5'"
 chmod 644 img
 # CAP_CHECKPOINT_RESTORE (40) to choose the PID, not CAP_SYS_NICE
-capkeep 1000 1000 40 restart img </dev/null >uout 2>uerr
-st=$?
-[ "$st" -eq 1 ] || fail "uid 1000 restart exited $st, expected 1 (refused): $(cat uerr)"
-# Without CAP_SYS_ADMIN it also warns that it cannot keep the clocks.
-grep -v "^restart: warning: the clocks" uerr >uerr.1
-expect_err EPERM uerr.1 >/dev/null
-grep -q "nice value" uerr.1 || fail "the refusal does not name the nice value: $(cat uerr)"
-proc_gone "$PROG_PID" || fail "pid $PROG_PID exists after the refused restart"
+refused EPERM "nice value" u capkeep 1000 1000 40 restart img
 prog_restart
 prog_finish
 pass

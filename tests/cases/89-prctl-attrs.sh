@@ -8,7 +8,7 @@
 # timeout: 120
 . "$(dirname "$0")/lib.sh"
 require_module
-DUMP_ON_FAIL="p.err ckpt.err restart.err uerr show.out"
+DUMP_ON_FAIL="p.err ckpt.err restart.err u.err show.out"
 
 mkdir root && cd root || fail "mkdir"
 TESTDIR=$(pwd)
@@ -20,24 +20,10 @@ prog_restart
 prog_finish
 cd ..
 
-mkdir user && cd user || fail "mkdir"
-TESTDIR=$(pwd)
-chmod 777 .
-: >p.out
-: >p.err
-chmod 666 p.out p.err
-prctlattrs "$TESTDIR" user </dev/null >p.out 2>p.err &
-PROG_PID=$!
-track "$PROG_PID"
-wait_for 30 test -e ready || fail "prctlattrs user did not start: $(cat p.err)"
+prog_start_user prctlattrs
 prog_checkpoint
 chmod 644 img
-runas 1000 1000 restart img </dev/null >uout 2>uerr
-st=$?
-[ "$st" -eq 1 ] || fail "uid 1000 restart exited $st, expected 1 (refused): $(cat uerr)"
-expect_err EPERM uerr >/dev/null
-grep -q "securebits" uerr || fail "the refusal does not name securebits: $(cat uerr)"
-proc_gone "$PROG_PID" || fail "pid $PROG_PID exists after the refused restart"
+refused EPERM securebits u runas 1000 1000 restart img
 prog_restart
 prog_finish
 pass

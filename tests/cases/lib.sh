@@ -304,6 +304,40 @@ prog_start() {
 	wait_for 30 test -e "${2:-.}/ready" || fail "$1 ${2:+$2 }did not start: $(cat p.err)"
 }
 
+# prog_start_user PROG: in a fresh world-writable $TESTDIR/user (now the
+# current directory and $TESTDIR), start "PROG DIR user", which becomes
+# uid 1000 itself; its output files stay writable by it after a restore.
+prog_start_user() {
+	mkdir user && cd user || fail "mkdir user"
+	TESTDIR=$(pwd)
+	chmod 777 .
+	: >p.out
+	: >p.err
+	chmod 666 p.out p.err
+	"$1" "$TESTDIR" user </dev/null >p.out 2>p.err &
+	PROG_PID=$!
+	track "$PROG_PID"
+	wait_for 30 test -e ready || fail "$1 user did not start: $(cat p.err)"
+}
+
+# refused ERRNO WHAT NAME CMD...: CMD (a restart) must exit 1 with (ERRNO)
+# and WHAT in its error (its warnings aside; NAME.err has all of it), and
+# leave no $PROG_PID behind.
+refused() {
+	_errno=$1 _what=$2 _name=$3
+	shift 3
+	"$@" </dev/null >"$_name.out" 2>"$_name.err"
+	_st=$?
+	[ "$_st" -eq 1 ] ||
+		fail "$* exited $_st, expected 1 (refused): $(cat "$_name.err")"
+	grep -v "^[a-z-]*: warning: " "$_name.err" >"$_name.msg"
+	expect_err "$_errno" "$_name.msg" >/dev/null
+	grep -q "$_what" "$_name.msg" ||
+		fail "the refusal does not name $_what: $(cat "$_name.msg")"
+	proc_gone "$PROG_PID" ||
+		fail "pid $PROG_PID exists after the refused restart"
+}
+
 # prog_checkpoint [OPTION...]: ckpt [OPTION...] --kill it into img, reap
 # it, decode img to show.out.
 prog_checkpoint() {
