@@ -1,8 +1,8 @@
 #!/bin/sh
 # 05-sched-attrs: each thread's scheduling policy, real-time priority, nice
 # value, SCHED_RESET_ON_FORK, I/O priority and CPU affinity survive restart
-# (schedattrs: five threads, SCHED_BATCH, IDLE, FIFO, RR and OTHER, each
-# reads its own back and compares).  Refused, each with nothing left
+# (schedattrs: six threads, SCHED_BATCH, IDLE, FIFO, RR, OTHER and
+# DEADLINE, each reads its own back and compares).  Refused, each with nothing left
 # running: uid 1000 restoring its own process whose nice value root had
 # lowered to -5 (EPERM, naming the nice value), an affinity naming only a
 # CPU this guest lacks (EINVAL), a nice value of 40 (EBADMSG, the SCHED
@@ -21,13 +21,14 @@ for pat in "SCHED_BATCH nice 5 reset-on-fork, I/O be/6, CPUs 1" \
 	   "SCHED_IDLE nice 3, I/O idle/0, CPUs 0" \
 	   "SCHED_FIFO priority 7 nice -2, I/O rt/2, CPUs all" \
 	   "SCHED_RR priority 3 nice 0, I/O none, CPUs 1" \
-	   "SCHED_OTHER nice -4, I/O be/0, CPUs 0"; do
+	   "SCHED_OTHER nice -4, I/O be/0, CPUs 0" \
+	   "SCHED_DEADLINE runtime 1000000 deadline 10000000 period 10000000 ns nice 0, I/O none, CPUs all"; do
 	grep -qF "$pat" show.out || fail "ckpt show has no '$pat'"
 done
 imgedit walk img >walk.out 2>&1 || fail "imgedit walk failed"
 o=$(awk '$2 == "SCHED" { print $1; exit }' walk.out)
 [ -n "$o" ] || fail "no SCHED record in the image"
-[ "$(grep -c ' SCHED ' walk.out)" -eq 5 ] || fail "not 5 SCHED records"
+[ "$(grep -c ' SCHED ' walk.out)" -eq 6 ] || fail "not 6 SCHED records"
 
 # The main thread's affinity: CPU 5 alone (this guest has two).
 cp img cpu.img

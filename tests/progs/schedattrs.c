@@ -8,6 +8,7 @@
  *   2     SCHED_FIFO 7, nice -2, every CPU, I/O rt/2
  *   3     SCHED_RR 3, CPU 1, no I/O priority of its own
  *   4     SCHED_OTHER, nice -4, CPU 0, I/O be/0
+ *   5     SCHED_DEADLINE 1 ms every 10 ms, every CPU
  * With "user": only the main thread, nice -5 (set as root), then it
  * becomes uid/gid 1000, who may not lower a nice value: a restore by uid
  * 1000 must be refused.
@@ -23,7 +24,8 @@
 #include <sys/resource.h>
 #include "common.h"
 
-#define NT		5
+#define NT		6
+#define MS		1000000ULL
 #define RESET_ON_FORK	0x01	/* SCHED_FLAG_RESET_ON_FORK */
 #define IOPRIO(c, l)	((c) << 13 | (l))
 #define IO_RT		1
@@ -41,18 +43,20 @@ struct attr {			/* struct sched_attr, VER0 */
 
 struct spec {
 	int policy, prio, nice, flags, cpus, ioprio;	/* cpus: bit n = CPU n */
+	uint64_t runtime, period;			/* SCHED_DEADLINE */
 };
 
 static const struct spec specs[NT] = {
-	{ SCHED_BATCH, 0, 5, RESET_ON_FORK, 2, IOPRIO(IO_BE, 6) },
-	{ SCHED_IDLE, 0, 3, 0, 1, IOPRIO(IO_IDLE, 0) },
-	{ SCHED_FIFO, 7, -2, 0, 3, IOPRIO(IO_RT, 2) },
-	{ SCHED_RR, 3, 0, 0, 2, -1 },
-	{ SCHED_OTHER, 0, -4, 0, 1, IOPRIO(IO_BE, 0) },
+	{ SCHED_BATCH, 0, 5, RESET_ON_FORK, 2, IOPRIO(IO_BE, 6), 0, 0 },
+	{ SCHED_IDLE, 0, 3, 0, 1, IOPRIO(IO_IDLE, 0), 0, 0 },
+	{ SCHED_FIFO, 7, -2, 0, 3, IOPRIO(IO_RT, 2), 0, 0 },
+	{ SCHED_RR, 3, 0, 0, 2, -1, 0, 0 },
+	{ SCHED_OTHER, 0, -4, 0, 1, IOPRIO(IO_BE, 0), 0, 0 },
+	{ SCHED_DEADLINE, 0, 0, 0, 3, -1, 1 * MS, 10 * MS },
 };
 
 /* "user": the main thread only, nice -5 */
-static const struct spec user_spec = { SCHED_OTHER, 0, -5, 0, 3, -1 };
+static const struct spec user_spec = { SCHED_OTHER, 0, -5, 0, 3, -1, 0, 0 };
 static const struct spec *want = specs;
 
 struct state {
@@ -77,11 +81,13 @@ static void die(const char *what)
 	exit(1);
 }
 
-static int set_attr(int policy, int prio, int nice, int flags)
+static int set_attr(int policy, int prio, int nice, int flags,
+		    uint64_t runtime, uint64_t period)
 {
 	struct attr a = { .size = sizeof(a), .policy = (uint32_t)policy,
 			  .flags = (uint64_t)flags, .nice = nice,
-			  .priority = (uint32_t)prio };
+			  .priority = (uint32_t)prio, .runtime = runtime,
+			  .deadline = period, .period = period };
 
 	return (int)syscall(SYS_sched_setattr, 0, &a, 0);
 }
@@ -98,9 +104,10 @@ static int apply(const struct spec *s)
 	if (sched_setaffinity(0, sizeof(set), &set))
 		return -1;
 	/* Only SCHED_OTHER and SCHED_BATCH take a nice value. */
-	if (set_attr(SCHED_OTHER, 0, s->nice, 0))
+	if (set_attr(SCHED_OTHER, 0, s->nice, 0, 0, 0))
 		return -1;
-	if (set_attr(s->policy, s->prio, s->nice, s->flags))
+	if (set_attr(s->policy, s->prio, s->nice, s->flags, s->runtime,
+		     s->period))
 		return -1;
 	if (s->ioprio >= 0 && syscall(SYS_ioprio_set, 1, 0, s->ioprio))
 		return -1;
@@ -147,6 +154,9 @@ static void compare(int i)
 	CHECK(i, now.nice == b->nice, "nice value");
 	CHECK(i, now.nice == want[i].nice, "nice value as set");
 	CHECK(i, now.a.priority == b->a.priority, "real-time priority");
+	CHECK(i, now.a.runtime == b->a.runtime &&
+	      now.a.deadline == b->a.deadline && now.a.period == b->a.period,
+	      "SCHED_DEADLINE parameters");
 	CHECK(i, CPU_EQUAL(&now.cpus, &b->cpus), "CPU affinity");
 	CHECK(i, now.ioprio == b->ioprio, "I/O priority");
 }
@@ -196,7 +206,7 @@ int main(int argc, char **argv)
 	pthread_mutex_unlock(&mu);
 	if (user) {
 		want = &user_spec;
-		if (set_attr(SCHED_OTHER, 0, -5, 0))
+		if (set_attr(SCHED_OTHER, 0, -5, 0, 0, 0))
 			die("nice -5");
 		if (setgroups(0, NULL) || setresgid(1000, 1000, 1000) ||
 		    setresuid(1000, 1000, 1000))
