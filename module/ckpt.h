@@ -495,6 +495,7 @@ struct ckpt_restore {
 	u64 seccomp_bytes;
 	struct ckpt_restore_sched *sched;	/* main thread's, then THREADs' */
 	u32 nr_sched;
+	bool any_cpu;		/* CKPT_RESTORE_ANY_CPU: no affinities */
 	struct ckpt_restore_sock *socks;
 	u32 nr_socks;
 	struct ckpt_restore_sockdata *sockdata;

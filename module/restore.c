@@ -547,7 +547,7 @@ long ckpt_ioctl_restore_prepare(struct ckpt_file *cf, void __user *uarg)
 			     uarg, &usize);
 	if (err)
 		return err;
-	if (a.flags || a.reserved0)
+	if ((a.flags & ~CKPT_RESTORE_ANY_CPU) || a.reserved0)
 		return -EINVAL;
 	image = fget(a.fd);
 	if (!image)
@@ -559,6 +559,7 @@ long ckpt_ioctl_restore_prepare(struct ckpt_file *cf, void __user *uarg)
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
 		goto out_image;
+	r->any_cpu = a.flags & CKPT_RESTORE_ANY_CPU;
 
 	mutex_lock(&cf->lock);
 	t = ktime_get();

@@ -17,6 +17,7 @@
  * the CPUs of the caller's cpuset, the security modules' hooks.  A refusal
  * fails the restore (CKPT_OBJ_SCHED) with nothing of the image applied
  * but these attributes of the threads that are about to be killed.
+ * CKPT_RESTORE_ANY_CPU leaves the affinities out.
  */
 #include <linux/cpumask.h>
 #include <linux/iocontext.h>
@@ -265,6 +266,8 @@ static int ckpt_sched_set(struct ckpt_restore *r, struct task_struct *t,
 	int err;
 
 	for (i = 0; i < ARRAY_SIZE(steps); i++) {
+		if (r->any_cpu && i + 1 == CKPT_SCHED_ATTR_AFFINITY)
+			continue;
 		err = steps[i](t, s);
 		if (err && err != -ENOMEM && r->err.object == CKPT_OBJ_NONE) {
 			r->err.fd = i + 1;

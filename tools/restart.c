@@ -120,6 +120,7 @@ struct restart {
 	struct child_msg msg;
 	struct child_ctx ctx;
 	int pid_ns;		/* --pid-ns: restore in a new PID namespace */
+	int any_cpu;		/* --any-cpu: CKPT_RESTORE_ANY_CPU */
 	pid_t ns_init;		/* its init (PID 1 there), or 0 */
 	int claimed;		/* a PID claim is registered */
 	int claim_err;		/* why the claim was refused */
@@ -140,9 +141,10 @@ struct restart {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: restart [-v] [--wait] [--pid-ns] [FILE|-]\n"
+		"usage: restart [-v] [--wait] [--pid-ns] [--any-cpu] [FILE|-]\n"
 		"       restart --listen ADDR [--daemon [--log FILE]] [--timeout S]\n"
 		"               [--allow NETS|CIDS] [--key FILE] [--user NAME] [--insecure]\n"
+		"               [--any-cpu]\n"
 		"\n"
 		"Restore the process saved in FILE (or read from stdin, e.g.\n"
 		"'ckpt PID | restart') with its PID, through %s.\n"
@@ -151,6 +153,9 @@ static void usage(FILE *f)
 		"  -v, --verbose  say which PID was restored\n"
 		"  --pid-ns       restore into a new PID namespace (the image's PID\n"
 		"                 there; a fallback when the PID is taken here)\n"
+		"  --any-cpu      do not give threads the CPU affinity they had\n"
+		"                 (for a node whose CPUs differ): they may run\n"
+		"                 where restart may\n"
 		"\n"
 		"With --listen, receive processes sent by 'ckpt migrate PID --to\n"
 		"DEST' and restore each with its PID, one handler per connection\n"
@@ -195,6 +200,7 @@ static int parse_args(int argc, char **argv, struct restart *r)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "pid-ns", no_argument, NULL, 'P' },
+		{ "any-cpu", no_argument, NULL, 'C' },
 		{ "allow", required_argument, NULL, 'A' },
 		{ "key", required_argument, NULL, 'K' },
 		{ "user", required_argument, NULL, 'U' },
@@ -231,6 +237,9 @@ static int parse_args(int argc, char **argv, struct restart *r)
 			break;
 		case 'P':
 			r->pid_ns = 1;
+			break;
+		case 'C':
+			r->any_cpu = 1;
 			break;
 		case 'A':
 			if (r->nr_allow_arg >= LISTEN_MAX_ALLOW)
@@ -935,7 +944,7 @@ static void report_sched(struct restart *r, int err)
 	else if (err == -EPERM && attr == CKPT_SCHED_ATTR_IOPRIO)
 		ckpt_hint("the real-time I/O class needs CAP_SYS_NICE or CAP_SYS_ADMIN");
 	else if (err == -EINVAL && attr == CKPT_SCHED_ATTR_AFFINITY)
-		ckpt_hint("none of the CPUs it was bound to is online here and in the restoring process's cpuset; 'ckpt show' lists them");
+		ckpt_hint("none of the CPUs it was bound to is online here and in the restoring process's cpuset ('ckpt show' lists them); restart --any-cpu leaves affinities out");
 }
 
 /* A failed CKPT_IOC_RESTORE_TASK, with RESTORE_WAIT's details if any. */
@@ -1170,6 +1179,7 @@ static int prepare(struct restart *r)
 {
 	memset(&r->prep, 0, sizeof(r->prep));
 	r->prep.size = sizeof(r->prep);
+	r->prep.flags = r->any_cpu ? CKPT_RESTORE_ANY_CPU : 0;
 	r->prep.fd = r->img;
 	r->tids = calloc(CKPT_MAX_THREADS, sizeof(*r->tids));
 	if (!r->tids)

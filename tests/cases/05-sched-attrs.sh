@@ -2,12 +2,13 @@
 # 05-sched-attrs: each thread's scheduling policy, real-time priority, nice
 # value, SCHED_RESET_ON_FORK, I/O priority and CPU affinity survive restart
 # (schedattrs: six threads, SCHED_BATCH, IDLE, FIFO, RR, OTHER and
-# DEADLINE, each reads its own back and compares).  Refused, each with nothing left
-# running: uid 1000 restoring its own process whose nice value root had
-# lowered to -5 (EPERM, naming the nice value), an affinity naming only a
-# CPU this guest lacks (EINVAL), a nice value of 40 (EBADMSG, the SCHED
-# record).  Root then restores the uid 1000 process with its nice -5.
-# (uid 1000 restores with CAP_CHECKPOINT_RESTORE, to choose the PID.)
+# DEADLINE, each reads its own back and compares).  Refused, each with
+# nothing left running: uid 1000 (with CAP_CHECKPOINT_RESTORE, to choose
+# the PID) restoring its own process whose nice value root had lowered to
+# -5 (EPERM, naming the nice value), an affinity naming only a CPU this
+# guest lacks (EINVAL; restart --any-cpu restores it on every CPU, nice 5
+# still), a nice value of 40 (EBADMSG, the SCHED record).  Root then
+# restores the uid 1000 process with its nice -5.
 # timeout: 150
 . "$(dirname "$0")/lib.sh"
 require_module
@@ -34,6 +35,16 @@ o=$(awk '$2 == "SCHED" { print $1; exit }' walk.out)
 cp img cpu.img
 imgedit set cpu.img $((o + 16 + 48)) 8 32 || fail "imgedit set cpus"
 refused EINVAL "CPU affinity" cpu restart cpu.img
+# restart --any-cpu leaves the affinities out, and only them.
+prog_restart restart -v --wait --any-cpu cpu.img
+wait_for 10 grep -q "restored pid $PROG_PID" restart.err ||
+	fail "restart --any-cpu did not restore it: $(cat restart.err)"
+[ "$(taskset -p "$PROG_PID" | sed 's/.*: //')" = 3 ] ||
+	fail "after --any-cpu: $(taskset -p "$PROG_PID")"
+[ "$(proc_field "$PROG_PID" 19)" = 5 ] ||
+	fail "after --any-cpu: nice $(proc_field "$PROG_PID" 19), not 5"
+kill -9 "$PROG_PID"
+wait "$RESTART_PID"
 
 # nice 40: refused as a corrupt record before anything is made.
 cp img bad.img

@@ -272,7 +272,7 @@ struct ckpt_checkpoint_args {
 /**
  * struct ckpt_restore_args - argument of CKPT_IOC_RESTORE_PREPARE
  * @size: sizeof(struct ckpt_restore_args)
- * @flags: must be 0
+ * @flags: CKPT_RESTORE_ANY_CPU, or 0
  * @fd: image descriptor, open for reading, read sequentially
  * @reserved0: must be 0
  * @monotonic_ns: out: CLOCK_MONOTONIC of the process at the checkpoint,
@@ -328,6 +328,13 @@ struct ckpt_checkpoint_args {
  *             may not take them (CAP_SETUID/CAP_SETGID)
  *  ENOMEM     out of kernel memory
  */
+/*
+ * struct ckpt_restore_args.flags: the image's CPU affinities are not set
+ * (every other scheduling attribute is); its threads keep the restoring
+ * process's, for a node whose CPUs differ.
+ */
+#define CKPT_RESTORE_ANY_CPU	(1U << 0)
+
 struct ckpt_restore_args {
 	__u32 size;
 	__u32 flags;
