@@ -496,6 +496,7 @@ struct ckpt_restore {
 	struct ckpt_restore_sched *sched;	/* main thread's, then THREADs' */
 	u32 nr_sched;
 	bool any_cpu;		/* CKPT_RESTORE_ANY_CPU: no affinities */
+	bool sched_deferred;	/* sched[0]'s policy: at the end */
 	struct ckpt_restore_sock *socks;
 	u32 nr_socks;
 	struct ckpt_restore_sockdata *sockdata;
@@ -785,13 +786,14 @@ void ckpt_free_seccomp(struct ckpt_restore *r);
 int ckpt_check_seccomp(struct ckpt_restore *r);
 int ckpt_restore_seccomp_tid(struct ckpt_restore *r, pid_t tid);
 int ckpt_restore_seccomp(struct ckpt_restore *r);
-
 /* sched.c */
 int ckpt_dump_sched(struct ckpt_dump *d);
 int ckpt_take_sched(struct ckpt_restore *r, const void *p, u32 len);
 void ckpt_free_sched(struct ckpt_restore *r);
 int ckpt_check_sched(struct ckpt_restore *r);
 int ckpt_restore_sched(struct ckpt_restore *r);
+int ckpt_restore_sched_self(struct ckpt_restore *r);
+/* threads.c */
 int ckpt_take_thread(struct ckpt_restore *r, const void *p, u32 len);
 void ckpt_free_threads(struct ckpt_restore *r);
 int ckpt_check_sigpending(const struct ckpt_rec_sigpending *sp, u32 n);

@@ -639,7 +639,7 @@ static int ckpt_restore_self(struct ckpt_restore *r)
 		ckpt_restore_creds, ckpt_restore_shmems, ckpt_restore_mm,
 		ckpt_restore_pages, ckpt_seal_shmems, ckpt_restore_exe, ckpt_restore_fs, ckpt_restore_files,
 		ckpt_restore_signals,
-		ckpt_restore_misc, ckpt_restore_attrs,
+		ckpt_restore_misc, ckpt_restore_sched_self, ckpt_restore_attrs,
 		ckpt_arm_cpu_posix_timers, ckpt_restore_cpu,
 		ckpt_restore_seccomp,
 	};

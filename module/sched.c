@@ -16,7 +16,9 @@
  * lower nice value, RLIMIT_RTPRIO or CAP_SYS_NICE for a real-time policy,
  * the CPUs of the caller's cpuset, the security modules' hooks.  A refusal
  * fails the restore (CKPT_OBJ_SCHED) with nothing of the image applied
- * but these attributes of the threads that are about to be killed.
+ * but these attributes of the threads that are about to be killed.  The
+ * main thread's own policy and nice value, once allowed, wait for the
+ * end of its restore (ckpt_restore_sched_self()).
  * CKPT_RESTORE_ANY_CPU leaves the affinities out.
  */
 #include <linux/cpumask.h>
@@ -207,8 +209,13 @@ static int ckpt_sched_set_affinity(struct task_struct *t,
 	return err;
 }
 
-static int ckpt_sched_set_policy(struct task_struct *t,
-				 const struct ckpt_rec_sched *s)
+typedef int (*ckpt_setattr_fn)(struct task_struct *p,
+			       const struct sched_attr *attr);
+
+/* @s's policy, priority, nice value and flags for @t, through @set. */
+static int ckpt_sched_policy_with(struct task_struct *t,
+				  const struct ckpt_rec_sched *s,
+				  ckpt_setattr_fn set)
 {
 	struct sched_attr a = {
 		.size = sizeof(a),
@@ -232,11 +239,34 @@ static int ckpt_sched_set_policy(struct task_struct *t,
 			.sched_nice = s->nice,
 		};
 
-		err = ckpt_ksyms.sched_setattr(t, &n);
+		err = set(t, &n);
 		if (err)
 			return err;
 	}
-	return ckpt_ksyms.sched_setattr(t, &a);
+	return set(t, &a);
+}
+
+static int ckpt_sched_set_policy(struct task_struct *t,
+				 const struct ckpt_rec_sched *s)
+{
+	return ckpt_sched_policy_with(t, s, ckpt_ksyms.sched_setattr);
+}
+
+/* What @t has now, as a record ckpt_sched_policy_with() can set again. */
+static void ckpt_sched_policy_of(struct task_struct *t,
+				 struct ckpt_rec_sched *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->policy = t->policy;
+	s->nice = task_nice(t);
+	s->rt_priority = t->rt_priority;
+	if (t->sched_reset_on_fork)
+		s->flags |= CKPT_SCHED_RESET_ON_FORK;
+	if (s->policy == SCHED_DEADLINE) {
+		s->dl_runtime = t->dl.dl_runtime;
+		s->dl_deadline = t->dl.dl_deadline;
+		s->dl_period = t->dl.dl_period;
+	}
 }
 
 static int ckpt_sched_set_ioprio(struct task_struct *t,
@@ -283,12 +313,18 @@ static int ckpt_sched_set(struct ckpt_restore *r, struct task_struct *t,
 /*
  * The caller, the restored process's main thread, sets its own and its
  * threads' attributes; they have all checked in (ckpt_check_restorer()).
+ * Its own policy and nice value, once the kernel has allowed them, go
+ * back to what it had until the end of its restore: a SCHED_IDLE or
+ * nice 19 process restored on a busy node would take its time filling
+ * its memory, and restart(1) gives up after a minute.
  */
 int ckpt_restore_sched(struct ckpt_restore *r)
 {
+	struct ckpt_rec_sched mine;
 	int err = 0;
 	u32 i;
 
+	ckpt_sched_policy_of(current, &mine);
 	for (i = 0; !err && i < r->nr_sched; i++) {
 		const struct ckpt_rec_sched *s = &r->sched[i].rec;
 		struct task_struct *t;
@@ -305,5 +341,18 @@ int ckpt_restore_sched(struct ckpt_restore *r)
 		err = ckpt_sched_set(r, t, s);
 		put_task_struct(t);
 	}
-	return err;
+	if (err || !r->nr_sched)
+		return err;
+	r->sched_deferred = true;
+	return ckpt_sched_policy_with(current, &mine, sched_setattr_nocheck);
+}
+
+/* Near the end of the restore: the main thread's own, allowed before. */
+int ckpt_restore_sched_self(struct ckpt_restore *r)
+{
+	if (!r->sched_deferred)
+		return 0;
+	r->sched_deferred = false;
+	return ckpt_sched_policy_with(current, &r->sched[0].rec,
+				      sched_setattr_nocheck);
 }

@@ -1724,6 +1724,8 @@ struct ckpt_rec_shares {
  * of sched_setaffinity(2), sched_setattr(2) and ioprio_set(2) for the
  * caller: a lower nice value, a real-time policy or the real-time I/O
  * class needs what they need (CAP_SYS_NICE, RLIMIT_NICE, RLIMIT_RTPRIO).
+ * The main thread, once allowed its policy and nice value, restores its
+ * memory under the restoring process's and takes its own at the end.
  */
 struct ckpt_rec_sched {
 	__s32 tid;
