@@ -60,17 +60,15 @@ static int ckpt_sched_affinity(struct task_struct *t, struct ckpt_rec_sched *s)
 	return 0;
 }
 
-static int ckpt_dump_sched_one(struct ckpt_dump *d, struct task_struct *t)
+/* @t's policy, priorities, nice value and SCHED_RESET_ON_FORK now. */
+static void ckpt_sched_policy_of(struct task_struct *t,
+				 struct ckpt_rec_sched *s)
 {
-	struct ckpt_rec_sched *s = ckpt_rec_payload(&d->out);
-	int err;
-
 	memset(s, 0, sizeof(*s));
-	s->tid = task_pid_vnr(t);
-	s->policy = READ_ONCE(t->policy);
+	s->policy = t->policy;
 	s->nice = task_nice(t);
 	if (s->policy == SCHED_FIFO || s->policy == SCHED_RR)
-		s->rt_priority = READ_ONCE(t->rt_priority);
+		s->rt_priority = t->rt_priority;
 	if (t->sched_reset_on_fork)
 		s->flags |= CKPT_SCHED_RESET_ON_FORK;
 	if (s->policy == SCHED_DEADLINE) {
@@ -78,6 +76,15 @@ static int ckpt_dump_sched_one(struct ckpt_dump *d, struct task_struct *t)
 		s->dl_deadline = t->dl.dl_deadline;
 		s->dl_period = t->dl.dl_period;
 	}
+}
+
+static int ckpt_dump_sched_one(struct ckpt_dump *d, struct task_struct *t)
+{
+	struct ckpt_rec_sched *s = ckpt_rec_payload(&d->out);
+	int err;
+
+	ckpt_sched_policy_of(t, s);
+	s->tid = task_pid_vnr(t);
 	task_lock(t);
 	s->ioprio = t->io_context ? t->io_context->ioprio : 0;
 	task_unlock(t);
@@ -250,23 +257,6 @@ static int ckpt_sched_set_policy(struct task_struct *t,
 				 const struct ckpt_rec_sched *s)
 {
 	return ckpt_sched_policy_with(t, s, ckpt_ksyms.sched_setattr);
-}
-
-/* What @t has now, as a record ckpt_sched_policy_with() can set again. */
-static void ckpt_sched_policy_of(struct task_struct *t,
-				 struct ckpt_rec_sched *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->policy = t->policy;
-	s->nice = task_nice(t);
-	s->rt_priority = t->rt_priority;
-	if (t->sched_reset_on_fork)
-		s->flags |= CKPT_SCHED_RESET_ON_FORK;
-	if (s->policy == SCHED_DEADLINE) {
-		s->dl_runtime = t->dl.dl_runtime;
-		s->dl_deadline = t->dl.dl_deadline;
-		s->dl_period = t->dl.dl_period;
-	}
 }
 
 static int ckpt_sched_set_ioprio(struct task_struct *t,
