@@ -54,10 +54,13 @@ wait_for 10 grep -q "got a" s/out || fail "no echo before the checkpoint"
 ckpt --kill -o s.img "$spid" 2>ckpt.err || fail "ckpt of a strict-mode process: $(cat ckpt.err)"
 wait "$spid"
 ckpt show s.img | grep -q 'seccomp strict mode' || fail "strict mode not in the image"
-restart --wait s.img </dev/null >sr.out 2>sr.err &
+restart -v --wait s.img </dev/null >sr.out 2>sr.err &
 rpid=$!
 track "$rpid"
 wait_for 30 proc_alive "$spid" || fail "strict process not back: $(cat sr.err)"
+# The PID exists from clone3 on; strict mode is the restore's last step.
+wait_for 30 grep -q "restored pid $spid" sr.err ||
+	fail "restart never said pid $spid was restored: $(cat sr.err)"
 mode=$(sed -n 's/^Seccomp:[[:space:]]*//p' "/proc/$spid/status")
 [ "$mode" = 1 ] || fail "Seccomp: $mode after the restart, expected 1 (strict)"
 printf b >s/in
