@@ -91,6 +91,9 @@ struct ckpt_ksyms {
 	int (*ioprio_check_cap)(int ioprio);
 	void (*cpuset_cpus_allowed)(struct task_struct *p,
 				    struct cpumask *mask);
+	/* flocks.c */
+	void *sys_flock;
+	void *sys_fcntl;
 	/* sysvipc.c: optional (NULL: SysV shared memory is refused) */
 	const struct file_operations *shm_fops;
 	long (*do_shmat)(int shmid, char __user *shmaddr, int shmflg,
@@ -497,6 +500,8 @@ struct ckpt_restore {
 	u32 nr_sched;
 	bool any_cpu;		/* CKPT_RESTORE_ANY_CPU: no affinities */
 	bool sched_deferred;	/* sched[0]'s policy: at the end */
+	struct ckpt_rec_flock *flocks;
+	u32 nr_flocks;
 	struct ckpt_restore_sock *socks;
 	u32 nr_socks;
 	struct ckpt_restore_sockdata *sockdata;
@@ -793,6 +798,12 @@ void ckpt_free_sched(struct ckpt_restore *r);
 int ckpt_check_sched(struct ckpt_restore *r);
 int ckpt_restore_sched(struct ckpt_restore *r);
 int ckpt_restore_sched_self(struct ckpt_restore *r);
+/* flocks.c */
+int ckpt_dump_flocks(struct ckpt_dump *d);
+int ckpt_take_flock(struct ckpt_restore *r, const void *p, u32 len);
+void ckpt_free_flocks(struct ckpt_restore *r);
+int ckpt_check_flocks(struct ckpt_restore *r);
+int ckpt_restore_flocks(struct ckpt_restore *r);
 /* threads.c */
 int ckpt_take_thread(struct ckpt_restore *r, const void *p, u32 len);
 void ckpt_free_threads(struct ckpt_restore *r);

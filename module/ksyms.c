@@ -77,6 +77,8 @@ int ckpt_ksyms_init(void)
 		{ "ioprio_check_cap", (void **)&ckpt_ksyms.ioprio_check_cap },
 		{ "cpuset_cpus_allowed",
 		  (void **)&ckpt_ksyms.cpuset_cpus_allowed },
+		{ "__x64_sys_flock", &ckpt_ksyms.sys_flock },
+		{ "__x64_sys_fcntl", &ckpt_ksyms.sys_fcntl },
 		{ "__x64_sys_mlock2", &ckpt_ksyms.sys_mlock2 },
 		{ "__x64_sys_mlockall", &ckpt_ksyms.sys_mlockall },
 		{ "__x64_sys_prctl", &ckpt_ksyms.sys_prctl },

@@ -80,6 +80,7 @@ void ckpt_restore_free(struct ckpt_restore *r)
 	ckpt_free_threads(r);
 	ckpt_free_seccomp(r);
 	ckpt_free_sched(r);
+	ckpt_free_flocks(r);
 	kvfree(r->sysvshm);
 	ckpt_free_attrs(r);
 	kfree(r->cwd);
@@ -213,7 +214,8 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		       type == CKPT_REC_TCPSTATE ||
 		       type == CKPT_REC_SYSVSHM || type == CKPT_REC_SYSVDATA ||
 		       type == CKPT_REC_SYSVSEM || type == CKPT_REC_SYSVMSG ||
-		       type == CKPT_REC_SECCOMP || type == CKPT_REC_SCHED;
+		       type == CKPT_REC_SECCOMP || type == CKPT_REC_SCHED ||
+		       type == CKPT_REC_FLOCK;
 
 	/* TASK first, then types in order; only some repeat. */
 	if (type > CKPT_REC_MAX || type == CKPT_REC_TREE ||
@@ -321,6 +323,8 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		return ckpt_take_shares(r, p, len);
 	case CKPT_REC_SCHED:
 		return ckpt_take_sched(r, p, len);
+	case CKPT_REC_FLOCK:
+		return ckpt_take_flock(r, p, len);
 	default:
 		return -EBADMSG;
 	}
@@ -405,6 +409,7 @@ static int ckpt_check_all(struct ckpt_restore *r)
 		ckpt_check_socks,
 		ckpt_check_threads, ckpt_check_attrs, ckpt_check_sysvshm,
 		ckpt_check_seccomp, ckpt_check_shares_rec, ckpt_check_sched,
+		ckpt_check_flocks,
 	};
 	unsigned int i;
 	int err = 0;
@@ -638,6 +643,7 @@ static int ckpt_restore_self(struct ckpt_restore *r)
 	static int (*const steps[])(struct ckpt_restore *r) = {
 		ckpt_restore_creds, ckpt_restore_shmems, ckpt_restore_mm,
 		ckpt_restore_pages, ckpt_seal_shmems, ckpt_restore_exe, ckpt_restore_fs, ckpt_restore_files,
+		ckpt_restore_flocks,
 		ckpt_restore_signals,
 		ckpt_restore_misc, ckpt_restore_sched_self, ckpt_restore_attrs,
 		ckpt_arm_cpu_posix_timers, ckpt_restore_cpu,

@@ -61,6 +61,11 @@
  * the kernel's own permission checks (CKPT_OBJ_SCHED when refused).
  */
 #define CKPT_FEAT_SCHED		(1ULL << 15)
+/*
+ * File locks the process holds, flock(2), POSIX (F_SETLK) and open file
+ * description (F_OFD_SETLK), are saved (CKPT_REC_FLOCK) and taken again.
+ */
+#define CKPT_FEAT_FLOCKS	(1ULL << 16)
 
 /**
  * struct ckpt_version - answer of CKPT_IOC_VERSION
@@ -596,12 +601,13 @@ struct ckpt_freeze_args {
  * Record order for one task (enforced: types never decrease in
  * CKPT_REC_ORDER, and only VMA, FILE, PIPEDATA, THREAD, GHOSTDATA,
  * FDSTATE, SHMEM, SHMDATA, SOCKET, SOCKDATA, TCPSTATE, SYSVSHM, SYSVDATA,
- * SYSVSEM, SYSVMSG, SECCOMP, SCHED and PAGES repeat):
+ * SYSVSEM, SYSVMSG, SECCOMP, SCHED, FLOCK and PAGES repeat):
  *   TASK, GROUPS, FS, SIGACTIONS, MM, AUXV, VMA..., FILE..., REGS, XSTATE,
  *   RESTART?, RLIMITS?, SIGPENDING?, PIPEDATA..., TIMERS?, THREAD...,
  *   GHOSTDATA..., FDSTATE..., SHMEM..., SHMDATA..., SOCKET...,
  *   SOCKDATA..., TCPSTATE..., ATTRS?, SKIPPED?, SYSVSHM..., SYSVDATA...,
- *   SYSVSEM..., SYSVMSG..., SECCOMP..., SHARES?, SCHED..., PAGES..., END
+ *   SYSVSEM..., SYSVMSG..., SECCOMP..., SHARES?, SCHED..., FLOCK...,
+ *   PAGES..., END
  * (SYSVSEM and SYSVMSG only in the first process's records.)  The types
  * numbered after TREE come between SHMDATA and PAGES, by number.
  * TASK, REGS, XSTATE and RESTART are the main thread's (the thread-group
@@ -717,7 +723,8 @@ struct ckpt_image_header {
 #define CKPT_REC_SECCOMP	38	/* struct ckpt_rec_seccomp + program */
 #define CKPT_REC_SHARES		39	/* struct ckpt_rec_shares */
 #define CKPT_REC_SCHED		40	/* struct ckpt_rec_sched, one a thread */
-#define CKPT_REC_MAX		40
+#define CKPT_REC_FLOCK		41	/* struct ckpt_rec_flock, one a lock */
+#define CKPT_REC_MAX		41
 
 /*
  * The place of a record type in a task's records: types must come in
@@ -1738,6 +1745,39 @@ struct ckpt_rec_sched {
 	__u64 dl_deadline;
 	__u64 dl_period;
 	__u64 cpus[CKPT_SCHED_CPUS / 64];
+};
+
+/* File locks (CKPT_REC_FLOCK). */
+#define CKPT_MAX_FLOCKS		65536
+
+/* struct ckpt_rec_flock.kind */
+#define CKPT_FLOCK_FLOCK	1	/* flock(2): the open file's */
+#define CKPT_FLOCK_POSIX	2	/* fcntl(F_SETLK): the process's */
+#define CKPT_FLOCK_OFD		3	/* fcntl(F_OFD_SETLK): the open file's */
+
+/**
+ * struct ckpt_rec_flock - a file lock the process holds
+ * @fd: a descriptor of the locked file (a FILE record): for flock and OFD
+ *	locks one of the open file that holds the lock; for POSIX locks one
+ *	open for what the lock needs (reading for F_RDLCK, writing for
+ *	F_WRLCK)
+ * @kind: CKPT_FLOCK_*
+ * @type: F_RDLCK (0, flock's LOCK_SH) or F_WRLCK (1, LOCK_EX)
+ * @reserved: 0
+ * @start: first byte (0 for flock)
+ * @len: bytes, 0 for "to the end of the file and beyond" (0 for flock)
+ *
+ * Taken again by the restored process once its descriptors are back,
+ * with flock(2) or fcntl(2) and their checks; one another process holds
+ * meanwhile fails the restore (EAGAIN on that fd).  Leases are refused.
+ */
+struct ckpt_rec_flock {
+	__s32 fd;
+	__u32 kind;
+	__u32 type;
+	__u32 reserved;
+	__s64 start;
+	__s64 len;
 };
 
 /* Terminals whose settings an image may hold. */
