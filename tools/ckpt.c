@@ -2350,7 +2350,8 @@ static void print_features(uint64_t f)
 					     "pid-ranges", "precopy",
 					     "sockets", "attrs", "sysv-shm",
 					     NULL, "seccomp", "shares",
-					     "vmshare", "zero-pages", "sched" };
+					     "vmshare", "zero-pages", "sched",
+					     "flocks" };
 	unsigned int i;
 	int first = 1;
 

@@ -960,6 +960,23 @@ static int check_sched(struct ckpt_image *img)
 	return 0;
 }
 
+static int check_flock(struct ckpt_image *img)
+{
+	const struct ckpt_rec_flock *l = img->payload;
+
+	if (l->reserved)
+		return img_bad(img, "non-zero reserved field");
+	if (l->fd < 0 || l->kind < CKPT_FLOCK_FLOCK || l->kind > CKPT_FLOCK_OFD)
+		return img_bad(img, "fd %d, lock kind %u", l->fd, l->kind);
+	if (l->type != F_RDLCK && l->type != F_WRLCK)
+		return img_bad(img, "lock type %u", l->type);
+	if (l->start < 0 || l->len < 0 || l->start > INT64_MAX - l->len ||
+	    (l->kind == CKPT_FLOCK_FLOCK && (l->start || l->len)))
+		return img_bad(img, "lock range %" PRId64 "+%" PRId64,
+			       (int64_t)l->start, (int64_t)l->len);
+	return 0;
+}
+
 static int check_shares(struct ckpt_image *img)
 {
 	const struct ckpt_rec_shares *s = img->payload;
@@ -1383,6 +1400,8 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 			      check_shares },
 	[CKPT_REC_SCHED] = { "SCHED", sizeof(struct ckpt_rec_sched), 1, 1, 1,
 			     check_sched },
+	[CKPT_REC_FLOCK] = { "FLOCK", sizeof(struct ckpt_rec_flock), 1, 1, 1,
+			     check_flock },
 };
 
 /* ---- records ------------------------------------------------------ */

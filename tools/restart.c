@@ -973,7 +973,10 @@ static void report_restore(struct restart *r, int err)
 			  pid, strerror(-err));
 		break;
 	default:
-		if (r->done.err_object == CKPT_OBJ_FD)
+		if (r->done.err_object == CKPT_OBJ_FD && err == -EAGAIN)
+			ckpt_fail(err, "cannot restore pid %d: a lock it held on the file of fd %d is held by another process",
+				  pid, r->done.err_fd);
+		else if (r->done.err_object == CKPT_OBJ_FD)
 			ckpt_fail(err, "cannot restore pid %d: fd %d could not be reopened: %s",
 				  pid, r->done.err_fd, restore_why(err));
 		else if (r->done.err_object == CKPT_OBJ_VMA)

@@ -954,6 +954,21 @@ static int show_record(struct show *s)
 	case CKPT_REC_SCHED:
 		show_sched(p);
 		break;
+	case CKPT_REC_FLOCK: {
+		const struct ckpt_rec_flock *l = p;
+		static const char *const kinds[] = { "?", "flock", "POSIX",
+						     "OFD" };
+
+		printf("  fd %d: %s %s lock", l->fd, kinds[l->kind & 3],
+		       l->type == 1 ? "write" : "read");
+		if (l->kind != CKPT_FLOCK_FLOCK && l->len)
+			printf(", bytes %lld+%lld", (long long)l->start,
+			       (long long)l->len);
+		else if (l->kind != CKPT_FLOCK_FLOCK)
+			printf(", bytes %lld to the end", (long long)l->start);
+		printf("\n");
+		break;
+	}
 	case CKPT_REC_SOCKDATA:
 		printf("  socket %llu: %zu bytes%s%s\n",
 		       ((const struct ckpt_rec_sockdata *)p)->id,

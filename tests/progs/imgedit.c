@@ -64,6 +64,9 @@ static const char *const type_names[] = {
 #ifdef CKPT_REC_SCHED
 	[CKPT_REC_SCHED] = "SCHED",
 #endif
+#ifdef CKPT_REC_FLOCK
+	[CKPT_REC_FLOCK] = "FLOCK",
+#endif
 };
 
 /* XXH64, seed 0, one buffer (the image checksum is its low 32 bits). */
