@@ -19,6 +19,7 @@
 #include <linux/kdev_t.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/oom.h>
 #include <linux/prctl.h>
 #include <linux/securebits.h>
 #include <linux/sched/coredump.h>
@@ -172,6 +173,9 @@ int ckpt_dump_attrs(struct ckpt_dump *d)
 		a->flags |= CKPT_ATTR_MCE_KILL;
 	if (t->flags & PF_MCE_EARLY)
 		a->flags |= CKPT_ATTR_MCE_EARLY;
+	a->flags |= CKPT_ATTR_OOM_ADJ;
+	a->oom_score_adj = READ_ONCE(t->signal->oom_score_adj);
+	a->oom_score_adj_min = READ_ONCE(t->signal->oom_score_adj_min);
 	if (d->mm) {
 		if (d->mm->def_flags & VM_LOCKED)
 			a->flags |= CKPT_ATTR_MCL_FUTURE;
@@ -384,8 +388,13 @@ int ckpt_check_attrs(struct ckpt_restore *r)
 		return ckpt_bad(r, CKPT_REC_SKIPPED, -EBADMSG);
 	if (!r->have_attrs)
 		return 0;
-	if (a->flags & ~CKPT_ATTR_FLAGS_ALL || a->reserved[0] ||
-	    a->reserved[1] ||
+	if (a->flags & ~CKPT_ATTR_FLAGS_ALL || a->reserved0 || a->reserved ||
+	    (a->flags & CKPT_ATTR_OOM_ADJ ?
+	     a->oom_score_adj < OOM_SCORE_ADJ_MIN ||
+	     a->oom_score_adj > OOM_SCORE_ADJ_MAX ||
+	     a->oom_score_adj_min < OOM_SCORE_ADJ_MIN ||
+	     a->oom_score_adj_min > a->oom_score_adj :
+	     a->oom_score_adj || a->oom_score_adj_min) ||
 	    ((a->flags & CKPT_ATTR_MCL_ONFAULT) &&
 	     !(a->flags & CKPT_ATTR_MCL_FUTURE)) ||
 	    ((a->flags & CKPT_ATTR_MCE_EARLY) &&
@@ -396,8 +405,19 @@ int ckpt_check_attrs(struct ckpt_restore *r)
 		return ckpt_bad(r, CKPT_REC_ATTRS, -EBADMSG);
 	err = ckpt_check_securebits(a->securebits);
 	if (!err && (a->flags & CKPT_ATTR_IO_FLUSHER) &&
-	    !capable(CAP_SYS_RESOURCE))
+	    !capable(CAP_SYS_RESOURCE)) {
+		r->err.addr = CKPT_ATTR_IO_FLUSHER;
 		err = -EPERM;
+	}
+	/* As a write to /proc/PID/oom_score_adj (__set_oom_adj()). */
+	if (!err && (a->flags & CKPT_ATTR_OOM_ADJ) &&
+	    a->oom_score_adj < current->signal->oom_score_adj_min &&
+	    !capable(CAP_SYS_RESOURCE)) {
+		r->err.addr = CKPT_ATTR_OOM_ADJ;
+		err = -EPERM;
+	}
+	/* The minimum goes with the right to lower it, the restorer's. */
+	r->oom_min_ok = capable(CAP_SYS_RESOURCE);
 	if (err == -EPERM)
 		ckpt_fail(&r->err, CKPT_OBJ_CREDS, err);
 	if (!err)
@@ -533,6 +553,13 @@ int ckpt_restore_attrs(struct ckpt_restore *r)
 		me->flags |= PF_MCE_PROCESS;
 	if (a->flags & CKPT_ATTR_MCE_EARLY)
 		me->flags |= PF_MCE_EARLY;
+	if (a->flags & CKPT_ATTR_OOM_ADJ) {
+		/* Checked at prepare; the restored mm is its own. */
+		WRITE_ONCE(me->signal->oom_score_adj, a->oom_score_adj);
+		if (r->oom_min_ok)
+			WRITE_ONCE(me->signal->oom_score_adj_min,
+				   a->oom_score_adj_min);
+	}
 	err = ckpt_syscall(ckpt_ksyms.sys_prctl, PR_SET_TSC,
 			   (a->flags & CKPT_ATTR_TSC_SIGSEGV) ?
 			   PR_TSC_SIGSEGV : PR_TSC_ENABLE, 0, 0);

@@ -516,6 +516,7 @@ struct ckpt_restore {
 	bool net_admin;		/* the restorer may repair TCP connections */
 	struct ckpt_rec_attrs attrs;
 	bool have_attrs;
+	bool oom_min_ok;	/* the restorer had CAP_SYS_RESOURCE */
 	bool mlock_override;	/* the caller's CAP_IPC_LOCK is needed */
 	u64 mlock_bytes;	/* locked memory of the image */
 	struct ckpt_rec_tty *ttys;	/* attrs.nr_ttys */

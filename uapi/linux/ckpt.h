@@ -1691,7 +1691,9 @@ struct ckpt_rec_shares {
 #define CKPT_ATTR_IO_FLUSHER	(1U << 4)	/* PR_SET_IO_FLUSHER */
 #define CKPT_ATTR_MCE_KILL	(1U << 5)	/* PR_MCE_KILL_SET: a policy */
 #define CKPT_ATTR_MCE_EARLY	(1U << 6)	/* ... PR_MCE_KILL_EARLY */
-#define CKPT_ATTR_FLAGS_ALL	0x7fU
+#define CKPT_ATTR_OOM_ADJ	(1U << 7)	/* oom_score_adj and its
+						 * minimum are set */
+#define CKPT_ATTR_FLAGS_ALL	0xffU
 
 /* Scheduling attributes (CKPT_REC_SCHED). */
 #define CKPT_SCHED_CPUS		1024	/* CPUs an affinity can name */
@@ -1792,7 +1794,13 @@ struct ckpt_rec_flock {
  * @default_timer_slack_ns: what PR_SET_TIMERSLACK 0 goes back to
  * @coredump_filter: /proc/PID/coredump_filter bits
  * @nr_ttys: terminals whose settings follow, in ascending fd
- * @reserved: 0
+ * @oom_score_adj: /proc/PID/oom_score_adj (-1000 to 1000), with
+ *	CKPT_ATTR_OOM_ADJ; below the restoring process's minimum it needs
+ *	CAP_SYS_RESOURCE, as writing it does
+ * @oom_score_adj_min: the lowest an unprivileged write may set it to
+ *	(the last value written with CAP_SYS_RESOURCE); restored only by a
+ *	caller with CAP_SYS_RESOURCE, else the restoring process's stays
+ * @reserved0, @reserved: 0
  *
  * Written for every process.  Memory locks themselves are VMA flags
  * (VM_LOCKED 0x2000, VM_LOCKONFAULT 0x8000000 in struct ckpt_rec_vma
@@ -1805,7 +1813,10 @@ struct ckpt_rec_attrs {
 	__u64 default_timer_slack_ns;
 	__u32 coredump_filter;
 	__u32 nr_ttys;
-	__u64 reserved[2];
+	__s16 oom_score_adj;
+	__s16 oom_score_adj_min;
+	__u32 reserved0;
+	__u64 reserved;
 };
 
 /* struct ckpt_rec_tty.flags */
