@@ -819,8 +819,15 @@ static int check_attrs(struct ckpt_image *img)
 	const struct ckpt_rec_tty *t = (const void *)(a + 1);
 	uint32_t i;
 
-	if (a->flags & ~CKPT_ATTR_FLAGS_ALL || a->reserved[0] || a->reserved[1])
+	if (a->flags & ~CKPT_ATTR_FLAGS_ALL || a->reserved0 || a->reserved)
 		return img_bad(img, "flags 0x%x", a->flags);
+	if ((a->flags & CKPT_ATTR_OOM_ADJ) ?
+	    a->oom_score_adj < -1000 || a->oom_score_adj > 1000 ||
+	    a->oom_score_adj_min < -1000 ||
+	    a->oom_score_adj_min > a->oom_score_adj :
+	    a->oom_score_adj || a->oom_score_adj_min)
+		return img_bad(img, "oom_score_adj %d, minimum %d",
+			       a->oom_score_adj, a->oom_score_adj_min);
 	if (a->nr_ttys > CKPT_MAX_TTYS ||
 	    img->rec.len != sizeof(*a) + (uint64_t)a->nr_ttys * sizeof(*t))
 		return img_bad(img, "%u terminals in %u bytes", a->nr_ttys,

@@ -767,6 +767,13 @@ static void report_prepare(struct restart *r, int err)
 			ckpt_hint("raise RLIMIT_MEMLOCK (ulimit -l) before the checkpoint, or run restart with CAP_IPC_LOCK");
 			break;
 		}
+		if (r->prep.err_type == CKPT_REC_ATTRS &&
+		    r->prep.err_addr == CKPT_ATTR_OOM_ADJ) {
+			ckpt_fail(err, "cannot restore %s: its oom_score_adj is below the lowest yours lets you set",
+				  r->name);
+			ckpt_hint("run restart with CAP_SYS_RESOURCE; 'ckpt show' prints the image's");
+			break;
+		}
 		if (r->prep.err_type == CKPT_REC_ATTRS) {
 			ckpt_fail(err, "cannot restore %s: its securebits or PR_SET_IO_FLUSHER setting are not yours to give it",
 				  r->name);

@@ -774,6 +774,7 @@ static void show_attrs(const struct ckpt_image *img)
 		{ CKPT_ATTR_IO_FLUSHER, "IO_FLUSHER" },
 		{ CKPT_ATTR_MCE_KILL, "MCE_KILL" },
 		{ CKPT_ATTR_MCE_EARLY, "MCE_KILL_EARLY" },
+		{ CKPT_ATTR_OOM_ADJ, "OOM_ADJ" },
 	};
 	const struct ckpt_rec_attrs *a = img->payload;
 	const struct ckpt_rec_tty *t = (const void *)(a + 1);
@@ -784,6 +785,9 @@ static void show_attrs(const struct ckpt_image *img)
 	printf(" securebits 0x%x timer_slack %llu ns (default %llu ns) coredump_filter 0x%x\n",
 	       a->securebits, a->timer_slack_ns, a->default_timer_slack_ns,
 	       a->coredump_filter);
+	if (a->flags & CKPT_ATTR_OOM_ADJ)
+		printf("  oom_score_adj %d (minimum %d)\n", a->oom_score_adj,
+		       a->oom_score_adj_min);
 	for (i = 0; i < a->nr_ttys; i++)
 		printf("  terminal fd %d%s: iflag 0%o oflag 0%o cflag 0%o lflag 0%o speed %u/%u window %ux%u\n",
 		       t[i].fd, t[i].flags & CKPT_TTY_CTTY ?
