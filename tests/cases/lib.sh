@@ -304,20 +304,22 @@ prog_start() {
 	wait_for 30 test -e "${2:-.}/ready" || fail "$1 ${2:+$2 }did not start: $(cat p.err)"
 }
 
-# prog_start_user PROG: in a fresh world-writable $TESTDIR/user (now the
-# current directory and $TESTDIR), start "PROG DIR user", which becomes
-# uid 1000 itself; its output files stay writable by it after a restore.
+# prog_start_user PROG [MODE]: in a fresh world-writable $TESTDIR/MODE
+# (now the current directory and $TESTDIR), start "PROG DIR MODE" (MODE
+# "user" unless given), which becomes uid 1000 itself; its output files
+# stay writable by it after a restore.
 prog_start_user() {
-	mkdir user && cd user || fail "mkdir user"
+	_mode=${2:-user}
+	mkdir "$_mode" && cd "$_mode" || fail "mkdir $_mode"
 	TESTDIR=$(pwd)
 	chmod 777 .
 	: >p.out
 	: >p.err
 	chmod 666 p.out p.err
-	"$1" "$TESTDIR" user </dev/null >p.out 2>p.err &
+	"$1" "$TESTDIR" "$_mode" </dev/null >p.out 2>p.err &
 	PROG_PID=$!
 	track "$PROG_PID"
-	wait_for 30 test -e ready || fail "$1 user did not start: $(cat p.err)"
+	wait_for 30 test -e ready || fail "$1 $_mode did not start: $(cat p.err)"
 }
 
 # refused ERRNO WHAT NAME CMD...: CMD (a restart) must exit 1 with (ERRNO)

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * prctlattrs DIR [user]: prctl state that must survive restart.
+ * prctlattrs DIR [user|oom]: prctl state that must survive restart.
  *
  * As root: securebits SECBIT_NOROOT|SECBIT_NOROOT_LOCKED|SECBIT_KEEP_CAPS|
  * SECBIT_NO_CAP_AMBIENT_RAISE, timer slack 123457 ns, PR_SET_THP_DISABLE,
  * PR_SET_TSC PR_TSC_SIGSEGV, PR_MCE_KILL_EARLY, PR_SET_IO_FLUSHER and
  * coredump_filter 0x7b.  With "user": securebits SECBIT_NOROOT only, then
  * it becomes uid/gid 1000 (a restore by uid 1000, who may not set that
- * bit, must be refused), and no IO flusher.
+ * bit, must be refused), and no IO flusher.  With "oom": no securebits
+ * and no IO flusher, oom_score_adj -17 (set as root, so its minimum is
+ * -17 too), then uid/gid 1000 (a restore by uid 1000, whose minimum is 0,
+ * must be refused).  As root and with "oom" the oom_score_adj (321 as
+ * root) is checked too.
  * Then DIR/ready, wait for DIR/go, and check every one of them.  Prints
  * "all checks passed" (exit 0), or exits 1 naming the check.
  */
@@ -40,23 +44,44 @@ static void expect(long got, long want, const char *what)
 	}
 }
 
+static long proc_self_long(const char *name, int base)
+{
+	char path[64], buf[32] = "";
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/%s", name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || read(fd, buf, sizeof(buf) - 1) <= 0)
+		die(path);
+	close(fd);
+	return strtol(buf, NULL, base);
+}
+
 static long coredump_filter(void)
 {
-	char buf[32] = "";
-	int fd = open("/proc/self/coredump_filter", O_RDONLY);
+	return proc_self_long("coredump_filter", 16);
+}
 
-	if (fd < 0 || read(fd, buf, sizeof(buf) - 1) <= 0)
-		die("read coredump_filter");
-	close(fd);
-	return strtol(buf, NULL, 16);
+static int set_oom_score_adj(long adj)
+{
+	char buf[16];
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY), n, ret;
+
+	n = snprintf(buf, sizeof(buf), "%ld", adj);
+	ret = fd < 0 || write(fd, buf, n) != n ? -1 : 0;
+	if (fd >= 0)
+		close(fd);
+	return ret;
 }
 
 int main(int argc, char **argv)
 {
 	int user = argc > 2 && !strcmp(argv[2], "user");
-	long bits = user ? SECBIT_NOROOT :
+	int oom = argc > 2 && !strcmp(argv[2], "oom");
+	long bits = user ? SECBIT_NOROOT : oom ? 0 :
 		    SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_KEEP_CAPS |
 		    SECBIT_NO_CAP_AMBIENT_RAISE;
+	long adj = oom ? -17 : 321;
 	int tsc, fd;
 
 	if (argc < 2)
@@ -70,14 +95,17 @@ int main(int argc, char **argv)
 		die("PR_SET_THP_DISABLE");
 	if (prctl(PR_MCE_KILL, PR_MCE_KILL_SET, PR_MCE_KILL_EARLY, 0, 0))
 		die("PR_MCE_KILL");
-	if (!user && prctl(PR_SET_IO_FLUSHER, 1, 0, 0, 0))
+	if (!user && !oom && prctl(PR_SET_IO_FLUSHER, 1, 0, 0, 0))
 		die("PR_SET_IO_FLUSHER");
+	if (!user && set_oom_score_adj(adj))
+		die("write oom_score_adj");
 	fd = open("/proc/self/coredump_filter", O_WRONLY);
 	if (fd < 0 || write(fd, "0x7b", 4) != 4)
 		die("write coredump_filter");
 	close(fd);
-	if (user && (setgroups(0, NULL) || setresgid(1000, 1000, 1000) ||
-		     setresuid(1000, 1000, 1000)))
+	if ((user || oom) &&
+	    (setgroups(0, NULL) || setresgid(1000, 1000, 1000) ||
+	     setresuid(1000, 1000, 1000)))
 		die("become uid 1000");
 	/* rdtsc now faults: only system calls until it is enabled again */
 	if (prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0))
@@ -92,15 +120,19 @@ int main(int argc, char **argv)
 		die("PR_SET_TSC enable");
 	expect(tsc, PR_TSC_SIGSEGV, "PR_GET_TSC");
 	expect(prctl(PR_GET_SECUREBITS, 0, 0, 0, 0), bits, "securebits");
-	expect(prctl(PR_GET_KEEPCAPS, 0, 0, 0, 0), !user, "PR_GET_KEEPCAPS");
+	expect(prctl(PR_GET_KEEPCAPS, 0, 0, 0, 0), !!(bits & SECBIT_KEEP_CAPS),
+	       "PR_GET_KEEPCAPS");
 	expect(prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0), SLACK, "timer slack");
 	expect(prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0), 1, "PR_GET_THP_DISABLE");
 	expect(prctl(PR_MCE_KILL_GET, 0, 0, 0, 0), PR_MCE_KILL_EARLY,
 	       "PR_MCE_KILL_GET");
-	if (!user)	/* reading it needs CAP_SYS_RESOURCE too */
+	if (!user && !oom)	/* reading it needs CAP_SYS_RESOURCE too */
 		expect(prctl(PR_GET_IO_FLUSHER, 0, 0, 0, 0), 1,
 		       "PR_GET_IO_FLUSHER");
 	expect(coredump_filter(), 0x7b, "coredump_filter");
+	if (!user)
+		expect(proc_self_long("oom_score_adj", 10), adj,
+		       "oom_score_adj");
 	/* the default slack is what PR_SET_TIMERSLACK 0 returns to */
 	if (prctl(PR_SET_TIMERSLACK, 0, 0, 0, 0))
 		die("PR_SET_TIMERSLACK 0");
