@@ -13,6 +13,8 @@
  * anything changes.
  */
 #include <linux/capability.h>
+#include <linux/cgroup.h>
+#include <linux/nsproxy.h>
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fdtable.h>
@@ -195,6 +197,32 @@ int ckpt_dump_attrs(struct ckpt_dump *d)
 		return err;
 	return ckpt_write_rec(&d->out, CKPT_REC_SKIPPED, d->skipped,
 			      d->nr_skipped * sizeof(*d->skipped));
+}
+
+/*
+ * The main thread's cgroup v2 path, as the checkpointer's cgroup namespace
+ * sees it (/proc/PID/cgroup's "0::" line).  Only reported at restore.
+ */
+int ckpt_dump_cgroup(struct ckpt_dump *d)
+{
+	struct ckpt_rec_cgroup c = {};
+	struct cgroup *cgrp;
+	int len;
+
+	rcu_read_lock();
+	cgrp = task_dfl_cgroup(d->task);
+	cgroup_get(cgrp);
+	rcu_read_unlock();
+	len = cgroup_path_ns(cgrp, d->scratch, PAGE_SIZE,
+			     current->nsproxy->cgroup_ns);
+	cgroup_put(cgrp);
+	if (len < 0)
+		return ckpt_fail(&d->err, CKPT_OBJ_TASK, len);
+	if (len >= PAGE_SIZE)
+		return ckpt_fail(&d->err, CKPT_OBJ_TASK, -ENAMETOOLONG);
+	c.path_len = len + 1;
+	return ckpt_write_rec2(&d->out, CKPT_REC_CGROUP, &c, sizeof(c),
+			       d->scratch, c.path_len);
 }
 
 /* ---------------------------------------------------------------------- */

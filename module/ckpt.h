@@ -91,7 +91,7 @@ struct ckpt_ksyms {
 	int (*ioprio_check_cap)(int ioprio);
 	void (*cpuset_cpus_allowed)(struct task_struct *p,
 				    struct cpumask *mask);
-	/* flocks.c */
+		/* flocks.c */
 	void *sys_flock;
 	void *sys_fcntl;
 	/* sysvipc.c: optional (NULL: SysV shared memory is refused) */
@@ -517,6 +517,8 @@ struct ckpt_restore {
 	struct ckpt_rec_attrs attrs;
 	bool have_attrs;
 	bool oom_min_ok;	/* the restorer had CAP_SYS_RESOURCE */
+	struct ckpt_rec_cgroup cgroup_rec;
+	char *cgroup;		/* its path, or NULL */
 	bool mlock_override;	/* the caller's CAP_IPC_LOCK is needed */
 	u64 mlock_bytes;	/* locked memory of the image */
 	struct ckpt_rec_tty *ttys;	/* attrs.nr_ttys */
@@ -799,6 +801,7 @@ void ckpt_free_sched(struct ckpt_restore *r);
 int ckpt_check_sched(struct ckpt_restore *r);
 int ckpt_restore_sched(struct ckpt_restore *r);
 int ckpt_restore_sched_self(struct ckpt_restore *r);
+int ckpt_dump_cgroup(struct ckpt_dump *d);	/* attrs.c */
 /* flocks.c */
 int ckpt_dump_flocks(struct ckpt_dump *d);
 int ckpt_take_flock(struct ckpt_restore *r, const void *p, u32 len);

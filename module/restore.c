@@ -81,6 +81,7 @@ void ckpt_restore_free(struct ckpt_restore *r)
 	ckpt_free_seccomp(r);
 	ckpt_free_sched(r);
 	ckpt_free_flocks(r);
+	kfree(r->cgroup);
 	kvfree(r->sysvshm);
 	ckpt_free_attrs(r);
 	kfree(r->cwd);
@@ -325,6 +326,12 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		return ckpt_take_sched(r, p, len);
 	case CKPT_REC_FLOCK:
 		return ckpt_take_flock(r, p, len);
+	case CKPT_REC_CGROUP:
+		if (ckpt_take_with_path(p, len, &r->cgroup_rec,
+					sizeof(r->cgroup_rec),
+					&r->cgroup_rec.path_len, &r->cgroup))
+			return -EBADMSG;
+		return r->cgroup_rec.flags || !r->cgroup ? -EBADMSG : 0;
 	default:
 		return -EBADMSG;
 	}
@@ -511,6 +518,20 @@ static int ckpt_copy_skipped(struct ckpt_restore_args *a, u32 usize,
 	return 0;
 }
 
+/* The process's cgroup path, when the caller asked and it fits. */
+static int ckpt_copy_cgroup(struct ckpt_restore_args *a, u32 usize,
+			    const struct ckpt_restore *r)
+{
+	if (usize < offsetofend(struct ckpt_restore_args, cgroup_len))
+		return 0;
+	a->cgroup_len = r->cgroup ? r->cgroup_rec.path_len : 0;
+	if (!a->cgroup || !a->cgroup_len || a->cgroup_len > a->cgroup_max)
+		return 0;
+	if (copy_to_user(u64_to_user_ptr(a->cgroup), r->cgroup, a->cgroup_len))
+		return -EFAULT;
+	return 0;
+}
+
 static void ckpt_prepare_out(struct ckpt_restore_args *a,
 			     const struct ckpt_restore *r, int err)
 {
@@ -576,6 +597,8 @@ long ckpt_ioctl_restore_prepare(struct ckpt_file *cf, void __user *uarg)
 		err = ckpt_copy_timers(&a, usize, r);
 	if (!err)
 		err = ckpt_copy_skipped(&a, usize, r);
+	if (!err)
+		err = ckpt_copy_cgroup(&a, usize, r);
 	ckpt_prepare_out(&a, r, err);
 	if (!err)
 		cf->rst = r;

@@ -66,6 +66,11 @@
  * description (F_OFD_SETLK), are saved (CKPT_REC_FLOCK) and taken again.
  */
 #define CKPT_FEAT_FLOCKS	(1ULL << 16)
+/*
+ * The process's cgroup (v2) is saved (CKPT_REC_CGROUP) and reported by
+ * CKPT_IOC_RESTORE_PREPARE (@cgroup); the restore does not move it.
+ */
+#define CKPT_FEAT_CGROUP	(1ULL << 17)
 
 /**
  * struct ckpt_version - answer of CKPT_IOC_VERSION
@@ -314,6 +319,12 @@ struct ckpt_checkpoint_args {
  * @skipped_max: in: its length
  * @nr_skipped: out: objects the checkpoint left out (the image's SKIPPED
  *	record), as many as fit written to @skipped
+ * @cgroup: in: user pointer to a buffer of @cgroup_max bytes, or 0
+ *	(appended fields)
+ * @cgroup_max: in: its size
+ * @cgroup_len: out: bytes of the process's cgroup path (CKPT_REC_CGROUP),
+ *	NUL included, written to @cgroup when they fit; 0 if the image
+ *	has none
  *
  * Reads and validates the image header and the task's metadata records,
  * and keeps them with this open file of /dev/ckpt.  Nothing is changed.
@@ -369,6 +380,9 @@ struct ckpt_restore_args {
 	__u64 skipped;
 	__u32 skipped_max;
 	__u32 nr_skipped;
+	__u64 cgroup;
+	__u32 cgroup_max;
+	__u32 cgroup_len;
 };
 
 /**
@@ -607,7 +621,7 @@ struct ckpt_freeze_args {
  *   GHOSTDATA..., FDSTATE..., SHMEM..., SHMDATA..., SOCKET...,
  *   SOCKDATA..., TCPSTATE..., ATTRS?, SKIPPED?, SYSVSHM..., SYSVDATA...,
  *   SYSVSEM..., SYSVMSG..., SECCOMP..., SHARES?, SCHED..., FLOCK...,
- *   PAGES..., END
+ *   CGROUP?, PAGES..., END
  * (SYSVSEM and SYSVMSG only in the first process's records.)  The types
  * numbered after TREE come between SHMDATA and PAGES, by number.
  * TASK, REGS, XSTATE and RESTART are the main thread's (the thread-group
@@ -724,7 +738,8 @@ struct ckpt_image_header {
 #define CKPT_REC_SHARES		39	/* struct ckpt_rec_shares */
 #define CKPT_REC_SCHED		40	/* struct ckpt_rec_sched, one a thread */
 #define CKPT_REC_FLOCK		41	/* struct ckpt_rec_flock, one a lock */
-#define CKPT_REC_MAX		41
+#define CKPT_REC_CGROUP		42	/* struct ckpt_rec_cgroup + path */
+#define CKPT_REC_MAX		42
 
 /*
  * The place of a record type in a task's records: types must come in
@@ -1780,6 +1795,21 @@ struct ckpt_rec_flock {
 	__u32 reserved;
 	__s64 start;
 	__s64 len;
+};
+
+/**
+ * struct ckpt_rec_cgroup - the process's cgroup; its path follows
+ * @flags: 0
+ * @path_len: bytes of the path that follow, including its NUL
+ *
+ * The main thread's cgroup in the version 2 hierarchy, as
+ * /proc/PID/cgroup's "0::" line gives it to the checkpointer (relative
+ * to its cgroup namespace).  Informative: the restored process runs in
+ * the restoring process's cgroup.
+ */
+struct ckpt_rec_cgroup {
+	__u32 flags;
+	__u32 path_len;
 };
 
 /* Terminals whose settings an image may hold. */
