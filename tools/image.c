@@ -390,6 +390,15 @@ static int check_fs(struct ckpt_image *img)
 	return check_tail(img, sizeof(*fs), fs->cwd_len, 1);
 }
 
+static int check_cgroup(struct ckpt_image *img)
+{
+	const struct ckpt_rec_cgroup *c = img->payload;
+
+	if (c->flags)
+		return img_bad(img, "flags 0x%x", c->flags);
+	return check_tail(img, sizeof(*c), c->path_len, 1);
+}
+
 static int check_sigactions(struct ckpt_image *img)
 {
 	const struct ckpt_rec_sigaction *sa = img->payload;
@@ -1409,6 +1418,8 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 			     check_sched },
 	[CKPT_REC_FLOCK] = { "FLOCK", sizeof(struct ckpt_rec_flock), 1, 1, 1,
 			     check_flock },
+	[CKPT_REC_CGROUP] = { "CGROUP", sizeof(struct ckpt_rec_cgroup), 0, 0,
+			      1, check_cgroup },
 };
 
 /* ---- records ------------------------------------------------------ */
@@ -1672,6 +1683,10 @@ const char *ckpt_image_path(const struct ckpt_image *img)
 	case CKPT_REC_FILE:
 		size = sizeof(struct ckpt_rec_file);
 		len = ((const struct ckpt_rec_file *)p)->path_len;
+		break;
+	case CKPT_REC_CGROUP:
+		size = sizeof(struct ckpt_rec_cgroup);
+		len = ((const struct ckpt_rec_cgroup *)p)->path_len;
 		break;
 	default:
 		return NULL;

@@ -116,6 +116,7 @@ struct restart {
 	int32_t *tids;
 	struct ckpt_rec_posix_timer *timers;
 	struct ckpt_rec_skipped *skipped;	/* left out (ckpt --skip) */
+	char cgroup[CKPT_PATH_MAX];	/* the image's cgroup */
 	struct ckpt_restore_wait_args done;
 	struct child_msg msg;
 	struct child_ctx ctx;
@@ -1185,6 +1186,39 @@ static void report_skipped(const struct restart *r)
 	}
 }
 
+/*
+ * The image's process ran in another cgroup than ours: it will run in
+ * ours (the module does not move it), so say so.
+ */
+static void report_cgroup(struct restart *r)
+{
+	char mine[CKPT_PATH_MAX + 8];
+	const char *path;
+	size_t n;
+	FILE *f;
+	int found = 0;
+
+	if (!r->prep.cgroup_len || r->prep.cgroup_len > sizeof(r->cgroup))
+		return;
+	f = fopen("/proc/self/cgroup", "re");
+	while (f && fgets(mine, sizeof(mine), f))
+		if (!strncmp(mine, "0::", 3)) {
+			found = 1;
+			break;
+		}
+	if (f)
+		fclose(f);
+	if (!found)
+		return;
+	path = mine + 3;
+	n = strcspn(path, "\n");
+	mine[3 + n] = '\0';
+	if (!strcmp(path, r->cgroup))
+		return;
+	fprintf(stderr, "restart: warning: pid %d ran in cgroup %s; it will run in restart's, %s (the old one's limits do not apply)\n",
+		r->prep.pid, r->cgroup, path);
+}
+
 static int prepare(struct restart *r)
 {
 	memset(&r->prep, 0, sizeof(r->prep));
@@ -1207,9 +1241,12 @@ static int prepare(struct restart *r)
 		return -ENOMEM;
 	r->prep.skipped = (uintptr_t)r->skipped;
 	r->prep.skipped_max = CKPT_MAX_SKIPPED;
+	r->prep.cgroup = (uintptr_t)r->cgroup;
+	r->prep.cgroup_max = sizeof(r->cgroup);
 	if (ioctl(r->dev, CKPT_IOC_RESTORE_PREPARE, &r->prep))
 		return -errno;
 	report_skipped(r);
+	report_cgroup(r);
 	return 0;
 }
 

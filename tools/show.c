@@ -958,6 +958,9 @@ static int show_record(struct show *s)
 	case CKPT_REC_SCHED:
 		show_sched(p);
 		break;
+	case CKPT_REC_CGROUP:
+		printf("  cgroup %s\n", ckpt_image_path(img));
+		break;
 	case CKPT_REC_FLOCK: {
 		const struct ckpt_rec_flock *l = p;
 		static const char *const kinds[] = { "?", "flock", "POSIX",
