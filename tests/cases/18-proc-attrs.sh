@@ -1,18 +1,31 @@
 #!/bin/sh
 # 18-proc-attrs: rlimits, pending signals with their siginfo (standard and
 # real-time, in queue order) and the /proc/PID/exe link survive restart.
+# The program runs in its own cgroup: the image names it, and restart,
+# run from another, warns that the process will run in restart's.
 # timeout: 120
 . "$(dirname "$0")/lib.sh"
 require_module
 DUMP_ON_FAIL="p.err ckpt.err restart.err show.out"
 
+mine=$(sed -n 's/^0:://p' /proc/self/cgroup)
+cg=/sys/fs/cgroup/ckpt-18-$$
+mkdir "$cg" || fail "cannot make cgroup $cg"
+echo $$ >"$cg/cgroup.procs" || fail "cannot enter $cg"
 prog_start procattrs
+echo $$ >"/sys/fs/cgroup$mine/cgroup.procs" || fail "cannot go back to $mine"
 pid=$PROG_PID
 prog_checkpoint
 grep -q "^@[0-9]* SIGPENDING" show.out || fail "no SIGPENDING record"
 grep -q "nofile *100 / 200" show.out || fail "RLIMITS record lacks nofile 100/200"
+grep -q "cgroup /ckpt-18-$$\$" show.out || fail "the image does not name cgroup /ckpt-18-$$"
 prog_restart
+grep -q "warning: pid $pid ran in cgroup /ckpt-18-$$; it will run in restart's, $mine " restart.err ||
+	fail "restart did not warn of the cgroup: $(cat restart.err)"
+[ "$(sed -n 's/^0:://p' "/proc/$pid/cgroup")" = "$mine" ] ||
+	fail "the restored process is in cgroup $(cat "/proc/$pid/cgroup")"
 exe=$(readlink "/proc/$pid/exe")
 [ "$exe" = /tests/progs/procattrs ] || fail "/proc/$pid/exe is '$exe'"
 prog_finish
+rmdir "$cg" || fail "cannot remove $cg"
 pass
