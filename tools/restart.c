@@ -39,6 +39,7 @@
 #include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -46,6 +47,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include <linux/ckpt.h>
+#include <linux/magic.h>
 #include <linux/sched.h>
 #include "hmac.h"
 #include "image.h"
@@ -122,6 +124,7 @@ struct restart {
 	struct child_ctx ctx;
 	int pid_ns;		/* --pid-ns: restore in a new PID namespace */
 	int any_cpu;		/* --any-cpu: CKPT_RESTORE_ANY_CPU */
+	int cgroup_move;	/* --cgroup: restore in the image's cgroup */
 	pid_t ns_init;		/* its init (PID 1 there), or 0 */
 	int claimed;		/* a PID claim is registered */
 	int claim_err;		/* why the claim was refused */
@@ -142,10 +145,11 @@ struct restart {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: restart [-v] [--wait] [--pid-ns] [--any-cpu] [FILE|-]\n"
+		"usage: restart [-v] [--wait] [--pid-ns] [--any-cpu] [--cgroup]\n"
+		"               [FILE|-]\n"
 		"       restart --listen ADDR [--daemon [--log FILE]] [--timeout S]\n"
 		"               [--allow NETS|CIDS] [--key FILE] [--user NAME] [--insecure]\n"
-		"               [--any-cpu]\n"
+		"               [--any-cpu] [--cgroup]\n"
 		"\n"
 		"Restore the process saved in FILE (or read from stdin, e.g.\n"
 		"'ckpt PID | restart') with its PID, through %s.\n"
@@ -157,6 +161,9 @@ static void usage(FILE *f)
 		"  --any-cpu      do not give threads the CPU affinity they had\n"
 		"                 (for a node whose CPUs differ): they may run\n"
 		"                 where restart may\n"
+		"  --cgroup       restore it in the cgroup it ran in (cgroup v2,\n"
+		"                 under /sys/fs/cgroup; it must exist): restart\n"
+		"                 enters it first, as any process may if allowed\n"
 		"\n"
 		"With --listen, receive processes sent by 'ckpt migrate PID --to\n"
 		"DEST' and restore each with its PID, one handler per connection\n"
@@ -202,6 +209,7 @@ static int parse_args(int argc, char **argv, struct restart *r)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "pid-ns", no_argument, NULL, 'P' },
 		{ "any-cpu", no_argument, NULL, 'C' },
+		{ "cgroup", no_argument, NULL, 'G' },
 		{ "allow", required_argument, NULL, 'A' },
 		{ "key", required_argument, NULL, 'K' },
 		{ "user", required_argument, NULL, 'U' },
@@ -241,6 +249,9 @@ static int parse_args(int argc, char **argv, struct restart *r)
 			break;
 		case 'C':
 			r->any_cpu = 1;
+			break;
+		case 'G':
+			r->cgroup_move = 1;
 			break;
 		case 'A':
 			if (r->nr_allow_arg >= LISTEN_MAX_ALLOW)
@@ -1192,31 +1203,77 @@ static void report_skipped(const struct restart *r)
  */
 static void report_cgroup(struct restart *r)
 {
-	char mine[CKPT_PATH_MAX + 8];
-	const char *path;
-	size_t n;
-	FILE *f;
-	int found = 0;
+	char mine[CKPT_PATH_MAX + 64];
+	char *path, *end;
+	ssize_t n;
+	int fd;
 
-	if (!r->prep.cgroup_len || r->prep.cgroup_len > sizeof(r->cgroup))
+	if (r->cgroup_move || !r->prep.cgroup_len ||
+	    r->prep.cgroup_len > sizeof(r->cgroup))
 		return;
-	f = fopen("/proc/self/cgroup", "re");
-	while (f && fgets(mine, sizeof(mine), f))
-		if (!strncmp(mine, "0::", 3)) {
-			found = 1;
-			break;
-		}
-	if (f)
-		fclose(f);
-	if (!found)
+	/* One line, "0::PATH", on a system with cgroup v2 only. */
+	fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return;
-	path = mine + 3;
-	n = strcspn(path, "\n");
-	mine[3 + n] = '\0';
+	n = read(fd, mine, sizeof(mine) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	mine[n] = '\0';
+	path = strstr(mine, "0::");
+	if (!path || (path != mine && path[-1] != '\n'))
+		return;
+	path += 3;
+	end = strchr(path, '\n');
+	if (end)
+		*end = '\0';
 	if (!strcmp(path, r->cgroup))
 		return;
 	fprintf(stderr, "restart: warning: pid %d ran in cgroup %s; it will run in restart's, %s (the old one's limits do not apply)\n",
 		r->prep.pid, r->cgroup, path);
+}
+
+#define CGROUP_ROOT	"/sys/fs/cgroup"
+
+/*
+ * restart --cgroup: enter the image's cgroup, so that the process is
+ * created there (a tree's too), with the kernel's checks of a write to
+ * its cgroup.procs.
+ */
+static int enter_cgroup(struct restart *r)
+{
+	char path[sizeof(r->cgroup) + sizeof(CGROUP_ROOT "/cgroup.procs")];
+	struct statfs sf;
+	int fd, err = 0;
+
+	if (!r->cgroup_move)
+		return 0;
+	if (!r->prep.cgroup_len || r->prep.cgroup_len > sizeof(r->cgroup)) {
+		ckpt_fail(-ENODATA, "cannot restore pid %d in its cgroup: the image does not name one",
+			  r->prep.pid);
+		return -ENODATA;
+	}
+	if (statfs(CGROUP_ROOT, &sf) || sf.f_type != CGROUP2_SUPER_MAGIC) {
+		ckpt_fail(-EOPNOTSUPP, "cannot restore pid %d in cgroup %s: cgroup v2 is not mounted at %s",
+			  r->prep.pid, r->cgroup, CGROUP_ROOT);
+		return -EOPNOTSUPP;
+	}
+	snprintf(path, sizeof(path), "%s%s/cgroup.procs", CGROUP_ROOT,
+		 strcmp(r->cgroup, "/") ? r->cgroup : "");
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "0", 1) != 1)
+		err = -errno;
+	if (fd >= 0)
+		close(fd);
+	if (err) {
+		ckpt_fail(err, "cannot restore pid %d in cgroup %s: entering it (%s) failed: %s",
+			  r->prep.pid, r->cgroup, path, strerror(-err));
+		if (err == -ENOENT)
+			ckpt_hint("make the cgroup first, or restore without --cgroup (in restart's)");
+		else if (err == -EBUSY)
+			ckpt_hint("the cgroup gives its controllers to children (cgroup.subtree_control): processes cannot join it");
+	}
+	return err;
 }
 
 static int prepare(struct restart *r)
@@ -2632,6 +2689,10 @@ static int restore_image(struct restart *r, const char *argv0)
 	if (sysv_setup(r))
 		return CKPT_EXIT_FAILED;
 	tmark("System V IPC");
+	if (enter_cgroup(r)) {
+		sysv_undo();
+		return CKPT_EXIT_FAILED;
+	}
 	err = restore_procs(r, argv0);
 	sysv_undo();
 	return err;

@@ -1804,8 +1804,9 @@ struct ckpt_rec_flock {
  *
  * The main thread's cgroup in the version 2 hierarchy, as
  * /proc/PID/cgroup's "0::" line gives it to the checkpointer (relative
- * to its cgroup namespace).  Informative: the restored process runs in
- * the restoring process's cgroup.
+ * to its cgroup namespace).  The module does not move the restored
+ * process: it runs in the restoring process's cgroup, which restart
+ * --cgroup makes this one by entering it first.
  */
 struct ckpt_rec_cgroup {
 	__u32 flags;
