@@ -129,6 +129,20 @@ int ckpt_grow(void **array, u32 nr, size_t elem, u32 max)
  * A fixed struct followed by a path whose length is a field of the struct
  * (@path_len points into @rec, which is filled first).
  */
+/* An absolute path without empty, "." or ".." components. */
+static bool ckpt_path_plain(const char *p)
+{
+	while (*p == '/') {
+		size_t n = strcspn(++p, "/");
+
+		if ((!n && *p) || (n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		p += n;
+	}
+	return !*p;
+}
+
 static int ckpt_take_with_path(const void *p, u32 len, void *rec,
 			       size_t rec_size, const u32 *path_len,
 			       char **path)
@@ -331,7 +345,9 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 					sizeof(r->cgroup_rec),
 					&r->cgroup_rec.path_len, &r->cgroup))
 			return -EBADMSG;
-		return r->cgroup_rec.flags || !r->cgroup ? -EBADMSG : 0;
+		/* restart --cgroup opens it under /sys/fs/cgroup: no way out. */
+		return r->cgroup_rec.flags || !r->cgroup ||
+		       !ckpt_path_plain(r->cgroup) ? -EBADMSG : 0;
 	default:
 		return -EBADMSG;
 	}

@@ -394,9 +394,23 @@ static int check_cgroup(struct ckpt_image *img)
 {
 	const struct ckpt_rec_cgroup *c = img->payload;
 
+	const char *path = (const char *)(c + 1), *p;
+	size_t n;
+	int err;
+
 	if (c->flags)
 		return img_bad(img, "flags 0x%x", c->flags);
-	return check_tail(img, sizeof(*c), c->path_len, 1);
+	err = check_tail(img, sizeof(*c), c->path_len, 1);
+	if (err)
+		return err;
+	for (p = path; *p == '/'; p += n) {
+		n = strcspn(++p, "/");
+		if ((!n && *p) || (n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			return img_bad(img, "cgroup path '%.64s' has an empty, '.' or '..' component",
+				       path);
+	}
+	return 0;
 }
 
 static int check_sigactions(struct ckpt_image *img)

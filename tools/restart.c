@@ -1260,9 +1260,14 @@ static int enter_cgroup(struct restart *r)
 	}
 	snprintf(path, sizeof(path), "%s%s/cgroup.procs", CGROUP_ROOT,
 		 strcmp(r->cgroup, "/") ? r->cgroup : "");
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, "0", 1) != 1)
+	/* The module refused "." and ".." in it; be sure of the target too. */
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
 		err = -errno;
+	else if (fstatfs(fd, &sf) || sf.f_type != CGROUP2_SUPER_MAGIC)
+		err = -EXDEV;
+	else if ((errno = 0, write(fd, "0", 1) != 1))
+		err = errno ? -errno : -EIO;
 	if (fd >= 0)
 		close(fd);
 	if (err) {

@@ -67,6 +67,9 @@ static const char *const type_names[] = {
 #ifdef CKPT_REC_FLOCK
 	[CKPT_REC_FLOCK] = "FLOCK",
 #endif
+#ifdef CKPT_REC_CGROUP
+	[CKPT_REC_CGROUP] = "CGROUP",
+#endif
 };
 
 /* XXH64, seed 0, one buffer (the image checksum is its low 32 bits). */
