@@ -122,10 +122,8 @@ static int ckpt_dump_fd_flocks(struct ckpt_dump *d, struct file *f,
 			return err;
 		if (++*count > CKPT_MAX_FLOCKS)
 			return -E2BIG;
-		memcpy(ckpt_rec_payload(&d->out), &scan[i].rec,
-		       sizeof(scan[i].rec));
-		err = ckpt_write_payload(&d->out, CKPT_REC_FLOCK,
-					 sizeof(scan[i].rec));
+		err = ckpt_write_rec(&d->out, CKPT_REC_FLOCK, &scan[i].rec,
+				     sizeof(scan[i].rec));
 		if (err)
 			return err;
 	}
@@ -199,23 +197,13 @@ void ckpt_free_flocks(struct ckpt_restore *r)
 	r->nr_flocks = 0;
 }
 
-static bool ckpt_file_rec_fd(const struct ckpt_restore *r, s32 fd)
-{
-	u32 i;
-
-	for (i = 0; i < r->nr_files; i++)
-		if (r->files[i].rec.fd == fd)
-			return true;
-	return false;
-}
-
 /* Each names a descriptor a FILE record of the image restores. */
 int ckpt_check_flocks(struct ckpt_restore *r)
 {
 	u32 i;
 
 	for (i = 0; i < r->nr_flocks; i++)
-		if (!ckpt_file_rec_fd(r, r->flocks[i].fd))
+		if (ckpt_file_index(r, r->nr_files, r->flocks[i].fd) < 0)
 			return ckpt_bad(r, CKPT_REC_FLOCK, -EBADMSG);
 	return 0;
 }

@@ -42,16 +42,17 @@ static int ckpt_sched_affinity(struct task_struct *t, struct ckpt_rec_sched *s)
 {
 	cpumask_var_t allowed;
 	unsigned int cpu;
+	bool all;
 
 	if (!alloc_cpumask_var(&allowed, GFP_KERNEL))
 		return -ENOMEM;
 	ckpt_ksyms.cpuset_cpus_allowed(t, allowed);
-	if (cpumask_subset(allowed, &t->cpus_mask)) {
+	all = cpumask_subset(allowed, &t->cpus_mask);
+	free_cpumask_var(allowed);
+	if (all) {
 		s->flags |= CKPT_SCHED_ALL_CPUS;
-		free_cpumask_var(allowed);
 		return 0;
 	}
-	free_cpumask_var(allowed);
 	for_each_cpu(cpu, &t->cpus_mask) {
 		if (cpu >= CKPT_SCHED_CPUS)
 			return -EOPNOTSUPP;
