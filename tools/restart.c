@@ -765,8 +765,20 @@ static void report_prepare(struct restart *r, int err)
 	case EOPNOTSUPP:
 		report_unsupported(r, err, why);
 		break;
-	case ESTALE:
 	case ENOENT:
+		if (r->prep.err_object == CKPT_OBJ_VMA) {
+			ckpt_fail(err, "cannot restore %s: %s (the mapping at 0x%llx)",
+				  r->name, restore_why(err),
+				  (unsigned long long)r->prep.err_addr);
+			break;
+		}
+		if (r->prep.err_object == CKPT_OBJ_FD) {
+			ckpt_fail(err, "cannot restore %s: %s (fd %d)", r->name,
+				  restore_why(err), r->prep.err_fd);
+			break;
+		}
+		/* fall through */
+	case ESTALE:
 		ckpt_fail(err, "cannot restore %s: %s", r->name,
 			  restore_why(err));
 		break;
