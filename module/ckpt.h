@@ -53,6 +53,7 @@ struct ckpt_ksyms {
 	long (*do_no_restart_syscall)(struct restart_block *rb);
 	void (*gsbase_write_cpu_inactive)(unsigned long gsbase);
 	int (*replace_mm_exe_file)(struct mm_struct *mm, struct file *exe);
+	void (*task_work_run)(void);
 	int (*update_rlimit_cpu)(struct task_struct *task, unsigned long rlim);
 	int (*create_pipe_files)(struct file **res, int flags);
 	long (*pipe_fcntl)(struct file *file, unsigned int cmd,
@@ -319,6 +320,7 @@ struct ckpt_dump {
 	unsigned int nr_threads;
 	struct xarray ghosts;	/* deleted files, by inode number */
 	u64 ghost_bytes;
+	struct inode *exe_inode;	/* the executable's, to compare only */
 	struct xarray fdstates;	/* FDSTATE records to write, by fd */
 	u32 nr_epitems;		/* in all of them */
 	struct xarray shmems;	/* memfds, shared anon memory, by inode */
@@ -483,6 +485,7 @@ struct ckpt_restore {
 	struct ckpt_restore_ghostdata *ghostdata;
 	u32 nr_ghostdata;
 	u32 ghost_bytes;
+	struct ckpt_ghosts *ghosts;	/* deleted files made again */
 	struct ckpt_restore_fdstate *fdstates;
 	u32 nr_fdstates;
 	u32 nr_epitems;
@@ -602,17 +605,18 @@ const char *ckpt_ghost_path(struct file *f, char *buf);
 int ckpt_note_file_once(struct xarray *files, struct file *f, u64 *bytes,
 			u64 max);
 void ckpt_files_once_destroy(struct xarray *files);
+bool ckpt_is_ghost(struct file *f);
 int ckpt_note_ghost(struct ckpt_dump *d, struct file *f);
 void ckpt_ghosts_destroy(struct ckpt_dump *d);
 int ckpt_dump_ghosts(struct ckpt_dump *d);
 int ckpt_take_ghostdata(struct ckpt_restore *r, const void *p, u32 len);
 void ckpt_free_ghostdata(struct ckpt_restore *r);
 int ckpt_check_ghosts(struct ckpt_restore *r);
-struct ckpt_ghosts *ckpt_ghosts_new(u32 max);
 void ckpt_ghosts_free(struct ckpt_ghosts *t);
-struct file *ckpt_ghost_file(const struct ckpt_restore *r,
-			     struct ckpt_ghosts *t,
+struct file *ckpt_ghost_file(struct ckpt_restore *r,
 			     const struct ckpt_restore_file *rf);
+struct file *ckpt_ghost_map_file(struct ckpt_restore *r,
+				 const struct ckpt_restore_vma *v, int flags);
 
 /* fdkinds.c: eventfd, timerfd, signalfd, epoll */
 struct ckpt_fdkinds;

@@ -545,7 +545,6 @@ static int ckpt_install_at(struct file *f, int fd, unsigned int oflags,
 
 struct ckpt_files_made {
 	struct ckpt_pipes *pipes;
-	struct ckpt_ghosts *ghosts;
 	struct ckpt_fdkinds *fdkinds;
 	struct ckpt_socks *socks;
 };
@@ -577,7 +576,7 @@ static struct file *ckpt_file_for(struct ckpt_restore *r, u32 i,
 		return ckpt_sock_file(r, made->socks, rec);
 	if (rec->kind != CKPT_FILE_GHOST)
 		return ckpt_reopen(&r->files[i]);
-	f = ckpt_ghost_file(r, made->ghosts, &r->files[i]);
+	f = ckpt_ghost_file(r, &r->files[i]);
 	if (!IS_ERR(f))
 		f->f_pos = rec->pos;
 	return f;
@@ -609,11 +608,10 @@ int ckpt_restore_files(struct ckpt_restore *r)
 			       r->files[r->nr_files - 1].rec.fd + 1 : 1,
 			       sizeof(*holes), GFP_KERNEL);
 	made.pipes = ckpt_pipes_new(r->nr_files);
-	made.ghosts = ckpt_ghosts_new(r->nr_files);
 	made.fdkinds = ckpt_fdkinds_new();
 	made.socks = ckpt_socks_new(r->nr_socks);
-	if (!holes || !opened || !made.pipes || !made.ghosts ||
-	    !made.fdkinds || !made.socks) {
+	if (!holes || !opened || !made.pipes || !made.fdkinds ||
+	    !made.socks) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -676,7 +674,6 @@ out:
 	while (n)
 		fput(opened[--n]);
 	ckpt_pipes_free(made.pipes);
-	ckpt_ghosts_free(made.ghosts);
 	ckpt_fdkinds_free(made.fdkinds);
 	ckpt_socks_free(made.socks);
 	kvfree(opened);

@@ -1,17 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Regular files deleted while open ("ghosts": tmpfile(3), O_TMPFILE, an
- * unlinked temporary): their contents go into the image, and the restore
- * recreates them as unlinked files in the directory they lived in, so the
- * process finds the same bytes and the same "(deleted)" name.
+ * Regular files deleted while open or mapped ("ghosts": tmpfile(3),
+ * O_TMPFILE, an unlinked temporary, a library or executable replaced by an
+ * upgrade): their contents go into the image, and the restore recreates
+ * them as unlinked files in the directory they lived in, so the process
+ * finds the same bytes and the same "(deleted)" name (PATH.ckpt-ghost
+ * when another file now holds PATH: ckpt_ghost_new()).
  *
- * Dump: files.c calls ckpt_note_ghost() for each such descriptor; after
- * the threads, ckpt_dump_ghosts() writes each file's contents once, as
- * GHOSTDATA records, leaving out all-zero chunks (holes read back as
- * zeros).  At most CKPT_GHOST_MAX_DATA bytes in all, else EOPNOTSUPP.
- * Restore: ckpt_ghost_file() makes the unlinked file (O_TMPFILE, with the
- * restored credentials) at its first descriptor and opens every
- * descriptor of it on that one inode.
+ * Dump: files.c calls ckpt_note_ghost() for each such descriptor, mem.c
+ * for each such mapping; after the threads, ckpt_dump_ghosts() writes each
+ * file's contents once, as GHOSTDATA records, leaving out all-zero chunks
+ * (holes read back as zeros).  At most CKPT_GHOST_MAX_DATA bytes in all,
+ * else EOPNOTSUPP.
+ * Restore: the first descriptor or mapping of a ghost makes the unlinked
+ * file (with the restored credentials), kept in r->ghosts; every
+ * descriptor and mapping of it opens that one inode.
  */
 #include <linux/fs.h>
 #include <linux/file.h>
@@ -23,6 +26,14 @@
 
 #define CKPT_GHOST_CHUNK	(CKPT_REC_MAX_META - \
 				 sizeof(struct ckpt_rec_ghostdata))
+
+/* A regular file of a real mount, deleted: its contents are saved. */
+bool ckpt_is_ghost(struct file *f)
+{
+	return S_ISREG(file_inode(f)->i_mode) &&
+	       !(f->f_path.mnt->mnt_flags & MNT_INTERNAL) &&
+	       d_unlinked(f->f_path.dentry);
+}
 
 /* " (deleted)" as d_path() appends it. */
 static const char ckpt_deleted[] = " (deleted)";
@@ -52,10 +63,12 @@ int ckpt_note_file_once(struct xarray *files, struct file *f, u64 *bytes,
 {
 	struct inode *inode = file_inode(f);
 	loff_t size = i_size_read(inode);
+	struct file *seen = xa_load(files, inode->i_ino);
 	int err;
 
-	if (xa_load(files, inode->i_ino))
-		return 0;
+	/* The image names them by inode number: two with one cannot be. */
+	if (seen)
+		return file_inode(seen) == inode ? 0 : -EOPNOTSUPP;
 	if (size > max - *bytes)
 		return -EOPNOTSUPP;
 	err = xa_err(xa_store(files, inode->i_ino, get_file(f), GFP_KERNEL));
@@ -144,37 +157,96 @@ void ckpt_free_ghostdata(struct ckpt_restore *r)
 	kfree(r->ghostdata);
 }
 
-static const struct ckpt_restore_file *
-ckpt_ghost_rec(const struct ckpt_restore *r, u64 ino)
+/* The size of ghost @ino, as its FILE or VMA records say; -1 if none. */
+static s64 ckpt_ghost_size(const struct ckpt_restore *r, u64 ino)
 {
 	u32 i;
 
 	for (i = 0; i < r->nr_files; i++)
 		if (r->files[i].rec.kind == CKPT_FILE_GHOST &&
 		    r->files[i].rec.ino == ino)
-			return &r->files[i];
-	return NULL;
+			return r->files[i].rec.size;
+	for (i = 0; i < r->nr_vmas; i++)
+		if ((r->vmas[i].rec.flags & CKPT_VMAF_GHOST) &&
+		    r->vmas[i].rec.ino == ino)
+			return r->vmas[i].rec.size;
+	return -1;
 }
 
-/* Every piece belongs to a ghost and fits in its size. */
+/*
+ * The directory a ghost is made in is there (checked before the point of
+ * no return: a ghost made later can still fail, as a file can).
+ */
+static int ckpt_ghost_dir_ok(const char *path)
+{
+	char *dir = kstrdup(path, GFP_KERNEL), *slash;
+	struct path p;
+	int err;
+
+	if (!dir)
+		return -ENOMEM;
+	slash = strrchr(dir, '/');
+	slash[slash == dir ? 1 : 0] = '\0';
+	err = kern_path(dir, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p);
+	kfree(dir);
+	if (!err)
+		path_put(&p);
+	return err;
+}
+
+/*
+ * Every ghost fits in CKPT_GHOST_MAX_DATA, all records of one agree on
+ * its size, and every piece belongs to a ghost and fits in that size;
+ * then each ghost's directory is there (ENOENT, naming the mapping or
+ * the fd; mappings first, as they are restored first).
+ */
 int ckpt_check_ghosts(struct ckpt_restore *r)
 {
+	int err;
 	u32 i;
 
 	for (i = 0; i < r->nr_files; i++) {
 		const struct ckpt_rec_file *f = &r->files[i].rec;
 
 		if (f->kind == CKPT_FILE_GHOST &&
-		    f->size > CKPT_GHOST_MAX_DATA)
+		    (f->size > CKPT_GHOST_MAX_DATA ||
+		     ckpt_ghost_size(r, f->ino) != f->size))
 			return ckpt_bad_rec(r, CKPT_REC_FILE, r->files[i].offset,
+					    -EBADMSG);
+	}
+	for (i = 0; i < r->nr_vmas; i++) {
+		const struct ckpt_rec_vma *v = &r->vmas[i].rec;
+
+		if ((v->flags & CKPT_VMAF_GHOST) &&
+		    (v->size > CKPT_GHOST_MAX_DATA ||
+		     ckpt_ghost_size(r, v->ino) != v->size))
+			return ckpt_bad_rec(r, CKPT_REC_VMA, r->vmas[i].offset,
 					    -EBADMSG);
 	}
 	for (i = 0; i < r->nr_ghostdata; i++) {
 		const struct ckpt_restore_ghostdata *e = &r->ghostdata[i];
-		const struct ckpt_restore_file *f = ckpt_ghost_rec(r, e->ino);
+		s64 size = ckpt_ghost_size(r, e->ino);
 
-		if (!f || e->offset + e->len > f->rec.size)
+		if (size < 0 || e->offset + e->len > size)
 			return ckpt_bad(r, CKPT_REC_GHOSTDATA, -EBADMSG);
+	}
+	for (i = 0; i < r->nr_vmas; i++) {
+		if (!(r->vmas[i].rec.flags & CKPT_VMAF_GHOST))
+			continue;
+		err = ckpt_ghost_dir_ok(r->vmas[i].path);
+		if (err) {
+			r->err.addr = r->vmas[i].rec.start;
+			return ckpt_fail(&r->err, CKPT_OBJ_VMA, err);
+		}
+	}
+	for (i = 0; i < r->nr_files; i++) {
+		if (r->files[i].rec.kind != CKPT_FILE_GHOST)
+			continue;
+		err = ckpt_ghost_dir_ok(r->files[i].path);
+		if (err) {
+			r->err.fd = r->files[i].rec.fd;
+			return ckpt_fail(&r->err, CKPT_OBJ_FD, err);
+		}
 	}
 	return 0;
 }
@@ -186,14 +258,9 @@ struct ckpt_ghost_open {
 
 struct ckpt_ghosts {
 	u32 nr;
+	u32 max;
 	struct ckpt_ghost_open open[];
 };
-
-struct ckpt_ghosts *ckpt_ghosts_new(u32 max)
-{
-	return kvzalloc(struct_size_t(struct ckpt_ghosts, open, max),
-			GFP_KERNEL);
-}
 
 void ckpt_ghosts_free(struct ckpt_ghosts *t)
 {
@@ -206,63 +273,177 @@ void ckpt_ghosts_free(struct ckpt_ghosts *t)
 	kvfree(t);
 }
 
-/* An unlinked file in @path's directory, holding the saved bytes. */
-static struct file *ckpt_ghost_create(const struct ckpt_restore *r,
-				      const struct ckpt_restore_file *rf)
+/* Is ghost @ino the executable?  Then it must be executable again. */
+static bool ckpt_ghost_is_exe(const struct ckpt_restore *r, u64 ino)
 {
-	char *dir = kstrdup(rf->path, GFP_KERNEL), *slash;
-	struct file *f;
+	u32 i;
+
+	for (i = 0; i < r->nr_vmas; i++)
+		if ((r->vmas[i].rec.flags & CKPT_VMAF_EXE) &&
+		    (r->vmas[i].rec.flags & CKPT_VMAF_GHOST) &&
+		    r->vmas[i].rec.ino == ino)
+			return true;
+	return false;
+}
+
+/* Unlink @f's name, just made (O_EXCL) by us. */
+static int ckpt_unlink_made(struct file *f)
+{
+	struct dentry *dentry = f->f_path.dentry, *parent;
+	struct inode *dir;
+	int err = mnt_want_write(f->f_path.mnt);
+
+	if (err)
+		return err;
+	/*
+	 * A reference of our own, as a lookup would hold: d_delete() would
+	 * turn a dentry only the open file holds negative.
+	 */
+	dget(dentry);
+	parent = dget_parent(dentry);
+	dir = d_inode(parent);
+	inode_lock_nested(dir, I_MUTEX_PARENT);
+	err = -ENOENT;
+	if (dentry->d_parent == parent && !d_unhashed(dentry) &&
+	    d_is_positive(dentry))
+		err = vfs_unlink(file_mnt_user_ns(f), dir, dentry, NULL);
+	inode_unlock(dir);
+	dput(parent);
+	dput(dentry);
+	mnt_drop_write(f->f_path.mnt);
+	return err;
+}
+
+/* A new file at @path (not one that is there), unlinked at once. */
+static struct file *ckpt_ghost_named(const char *path, umode_t mode)
+{
+	struct file *f = filp_open(path, O_CREAT | O_EXCL | O_NOFOLLOW |
+				   O_RDWR | O_LARGEFILE, mode);
+	int err;
+
+	if (IS_ERR(f))
+		return f;
+	err = ckpt_unlink_made(f);
+	if (err) {
+		fput(f);
+		return ERR_PTR(err);
+	}
+	return f;
+}
+
+/*
+ * An unlinked file named as the deleted one was, so that /proc shows
+ * "PATH (deleted)" again; if another file holds PATH (what replaced it),
+ * "PATH.ckpt-ghost (deleted)"; if that is taken too, an O_TMPFILE in the
+ * directory ("#INO (deleted)").
+ */
+static struct file *ckpt_ghost_new(const char *path, umode_t mode)
+{
+	struct file *f = ckpt_ghost_named(path, mode);
+	char *alt, *slash;
+
+	if (PTR_ERR(f) != -EEXIST)
+		return f;
+	alt = kasprintf(GFP_KERNEL, "%s.ckpt-ghost", path);
+	if (!alt)
+		return ERR_PTR(-ENOMEM);
+	f = ckpt_ghost_named(alt, mode);
+	if (PTR_ERR(f) == -EEXIST || PTR_ERR(f) == -ENAMETOOLONG) {
+		slash = strrchr(alt, '/');
+		slash[slash == alt ? 1 : 0] = '\0';
+		f = filp_open(alt, O_TMPFILE | O_RDWR | O_LARGEFILE, mode);
+	}
+	kfree(alt);
+	return f;
+}
+
+/* A deleted file again, holding the saved bytes of ghost @ino. */
+static struct file *ckpt_ghost_create(const struct ckpt_restore *r,
+				      const char *path, u64 ino, u64 size)
+{
+	umode_t mode = ckpt_ghost_is_exe(r, ino) ? 0700 : 0600;
+	struct file *f, *ro;
 	loff_t pos;
 	ssize_t n;
 	u32 i;
 
-	if (!dir)
-		return ERR_PTR(-ENOMEM);
-	slash = strrchr(dir, '/');
-	slash[slash == dir ? 1 : 0] = '\0';
-	f = filp_open(dir, O_TMPFILE | O_RDWR | O_LARGEFILE, 0600);
-	kfree(dir);
+	f = ckpt_ghost_new(path, mode);
 	if (IS_ERR(f))
 		return f;
-	n = vfs_truncate(&f->f_path, rf->rec.size);
+	n = vfs_truncate(&f->f_path, size);
 	for (i = 0; i < r->nr_ghostdata && n >= 0; i++) {
 		const struct ckpt_restore_ghostdata *e = &r->ghostdata[i];
 
-		if (e->ino != rf->rec.ino)
+		if (e->ino != ino)
 			continue;
 		pos = e->offset;
 		n = kernel_write(f, e->data, e->len, &pos);
 		if (n >= 0 && n != e->len)
 			n = -EIO;
 	}
-	if (n < 0) {
-		fput(f);
-		return ERR_PTR(n);
+	/*
+	 * Kept read-only: an executable denies writers (its writable
+	 * descriptors are reopened from this one).
+	 */
+	ro = n < 0 ? ERR_PTR(n) :
+	     dentry_open(&f->f_path, O_RDONLY | O_LARGEFILE, current_cred());
+	fput(f);
+	return ro;
+}
+
+/* Ghost @ino, made at its first use (not a new reference). */
+static struct file *ckpt_ghost_get(struct ckpt_restore *r, const char *path,
+				   u64 ino, u64 size)
+{
+	struct ckpt_ghosts *t = r->ghosts;
+	struct file *f;
+	u32 i;
+
+	if (!t) {
+		u32 max = r->nr_files + r->nr_vmas;
+
+		t = kvzalloc(struct_size(t, open, max), GFP_KERNEL);
+		if (!t)
+			return ERR_PTR(-ENOMEM);
+		t->max = max;
+		r->ghosts = t;
 	}
+	for (i = 0; i < t->nr; i++)
+		if (t->open[i].ino == ino)
+			return t->open[i].file;
+	/* One ghost per record at most. */
+	if (WARN_ON_ONCE(t->nr == t->max))
+		return ERR_PTR(-EINVAL);
+	f = ckpt_ghost_create(r, path, ino, size);
+	if (IS_ERR(f))
+		return f;
+	t->open[t->nr].ino = ino;
+	t->open[t->nr].file = f;
+	t->nr++;
 	return f;
 }
 
-/* A new open file, with the record's flags, of its ghost (made once). */
-struct file *ckpt_ghost_file(const struct ckpt_restore *r,
-			     struct ckpt_ghosts *t,
+/* A new open file, with the record's flags, of its ghost. */
+struct file *ckpt_ghost_file(struct ckpt_restore *r,
 			     const struct ckpt_restore_file *rf)
 {
-	struct ckpt_ghost_open *go = NULL;
-	u32 i;
+	struct file *g = ckpt_ghost_get(r, rf->path, rf->rec.ino,
+					 rf->rec.size);
 
-	for (i = 0; i < t->nr; i++)
-		if (t->open[i].ino == rf->rec.ino)
-			go = &t->open[i];
-	if (!go) {
-		struct file *f = ckpt_ghost_create(r, rf);
-
-		if (IS_ERR(f))
-			return f;
-		go = &t->open[t->nr++];
-		go->ino = rf->rec.ino;
-		go->file = f;
-	}
-	return dentry_open(&go->file->f_path,
+	if (IS_ERR(g))
+		return g;
+	return dentry_open(&g->f_path,
 			   (rf->rec.f_flags & ~O_PATH) | O_LARGEFILE,
 			   current_cred());
+}
+
+/* A new open file (@flags O_RDONLY or O_RDWR) of a mapping's ghost. */
+struct file *ckpt_ghost_map_file(struct ckpt_restore *r,
+				 const struct ckpt_restore_vma *v, int flags)
+{
+	struct file *g = ckpt_ghost_get(r, v->path, v->rec.ino, v->rec.size);
+
+	if (IS_ERR(g))
+		return g;
+	return dentry_open(&g->f_path, flags | O_LARGEFILE, current_cred());
 }

@@ -92,6 +92,7 @@ int ckpt_ksyms_init(void)
 		{ "sync_mm_rss", (void **)&ckpt_ksyms.sync_mm_rss },
 		{ "__cleanup_sighand", (void **)&ckpt_ksyms.cleanup_sighand },
 		{ "tasklist_lock", (void **)&ckpt_ksyms.tasklist_lock },
+		{ "task_work_run", (void **)&ckpt_ksyms.task_work_run },
 	};
 	unsigned int i;
 

@@ -126,7 +126,7 @@ static void ckpt_file_identity(struct file *f, u64 *ino, u64 *dev,
 
 /*
  * Path of @f in the checkpointer's view, in @buf (PAGE_SIZE); deleted
- * files are refused until their contents can be saved.
+ * files have none (a mapping of one is a ghost, see ckpt_dump_vma()).
  */
 const char *ckpt_file_path(struct file *f, char *buf)
 {
@@ -146,6 +146,34 @@ const char *ckpt_file_path(struct file *f, char *buf)
 	if (p[0] != '/')
 		return ERR_PTR(-EOPNOTSUPP);
 	return p;
+}
+
+/*
+ * The path of a file mapping, in d->scratch, and its flags.  A deleted
+ * file's contents are saved (ghosts.c), but not for a shared mapping in a
+ * tree: each process would get a file of its own.
+ */
+static int ckpt_vma_path(struct ckpt_dump *d, struct vm_area_struct *vma,
+			 struct ckpt_rec_vma *v, const char **path)
+{
+	struct file *f = vma->vm_file;
+	int err = 0;
+
+	v->pgoff = vma->vm_pgoff;
+	if (file_inode(f) == d->exe_inode)
+		v->flags |= CKPT_VMAF_EXE;
+	if (!ckpt_is_ghost(f)) {
+		*path = ckpt_file_path(f, d->scratch);
+		return PTR_ERR_OR_ZERO(*path);
+	}
+	if ((vma->vm_flags & VM_MAYSHARE) && d->nr_members > 1)
+		return -EOPNOTSUPP;
+	v->flags |= CKPT_VMAF_GHOST;
+	*path = ckpt_ghost_path(f, d->scratch);
+	if (IS_ERR(*path))
+		return PTR_ERR(*path);
+	err = ckpt_note_ghost(d, f);
+	return err;
 }
 
 static int ckpt_dump_vma(struct ckpt_dump *d, struct vm_area_struct *vma)
@@ -209,11 +237,11 @@ static int ckpt_dump_vma(struct ckpt_dump *d, struct vm_area_struct *vma)
 		}
 	}
 	if (kind == CKPT_VMA_FILE_PRIVATE || kind == CKPT_VMA_FILE_SHARED) {
-		v.pgoff = vma->vm_pgoff;
-		path = ckpt_file_path(vma->vm_file, d->scratch);
-		if (IS_ERR(path)) {
+		int err = ckpt_vma_path(d, vma, &v, &path);
+
+		if (err) {
 			d->err.addr = vma->vm_start;
-			return ckpt_fail(&d->err, CKPT_OBJ_VMA, PTR_ERR(path));
+			return ckpt_fail(&d->err, CKPT_OBJ_VMA, err);
 		}
 		path_len = strlen(path) + 1;
 		v.path_len = path_len;
@@ -254,7 +282,10 @@ static int ckpt_dump_mm_rec(struct ckpt_dump *d)
 	if (exe && !get_file_rcu(exe))
 		exe = NULL;
 	rcu_read_unlock();
+	d->exe_inode = NULL;
 	if (exe) {
+		/* A deleted one: its mappings say CKPT_VMAF_EXE. */
+		d->exe_inode = file_inode(exe);
 		path = ckpt_file_path(exe, d->scratch);
 		if (IS_ERR(path))
 			path = NULL;
@@ -767,7 +798,12 @@ static int ckpt_check_vma(const struct ckpt_restore_vma *v, u64 prev_end)
 	if (r->prot & ~(u32)(PROT_READ | PROT_WRITE | PROT_EXEC))
 		return -EBADMSG;
 	if (r->flags & ~(CKPT_VMAF_GROWSDOWN | CKPT_VMAF_HEAP |
-			 CKPT_VMAF_STACK | CKPT_VMAF_WRITABLE_FILE))
+			 CKPT_VMAF_STACK | CKPT_VMAF_WRITABLE_FILE |
+			 CKPT_VMAF_GHOST | CKPT_VMAF_EXE))
+		return -EBADMSG;
+	/* A ghost's size and contents: ckpt_check_ghosts(). */
+	if ((r->flags & (CKPT_VMAF_GHOST | CKPT_VMAF_EXE)) &&
+	    r->kind != CKPT_VMA_FILE_PRIVATE && r->kind != CKPT_VMA_FILE_SHARED)
 		return -EBADMSG;
 	/* The madvise() hints a restore applies (ckpt_advise_vma()). */
 	if (((r->vm_flags & VM_HUGEPAGE) && (r->vm_flags & VM_NOHUGEPAGE)) ||
@@ -942,7 +978,8 @@ static int ckpt_unmap_all(void)
  * mapping's unsaved pages come from the file: it must not have changed.
  * A shared mapping's data is the file's own.
  */
-static struct file *ckpt_open_mapped(const struct ckpt_restore_vma *v)
+static struct file *ckpt_open_mapped(struct ckpt_restore *r,
+				     const struct ckpt_restore_vma *v)
 {
 	bool shared = v->rec.kind == CKPT_VMA_FILE_SHARED;
 	int flags = (v->rec.flags & CKPT_VMAF_WRITABLE_FILE) ? O_RDWR :
@@ -950,6 +987,9 @@ static struct file *ckpt_open_mapped(const struct ckpt_restore_vma *v)
 	struct file *f;
 	u64 ino, dev, size, mtime;
 
+	/* A deleted file: made again from the image (ghosts.c). */
+	if (v->rec.flags & CKPT_VMAF_GHOST)
+		return ckpt_ghost_map_file(r, v, flags);
 	f = filp_open(v->path, flags | O_LARGEFILE, 0);
 	if (IS_ERR(f))
 		return f;
@@ -1027,7 +1067,8 @@ static int ckpt_map_shanon(struct ckpt_restore *r,
 	return 0;
 }
 
-static int ckpt_map_vma(const struct ckpt_restore_vma *v, struct file **last,
+static int ckpt_map_vma(struct ckpt_restore *rs,
+			const struct ckpt_restore_vma *v, struct file **last,
 			const struct ckpt_restore_vma **last_v)
 {
 	const struct ckpt_rec_vma *r = &v->rec;
@@ -1047,10 +1088,11 @@ static int ckpt_map_vma(const struct ckpt_restore_vma *v, struct file **last,
 	} else {
 		if (!*last || strcmp((*last_v)->path, v->path) ||
 		    (*last_v)->rec.kind != r->kind ||
-		    (*last_v)->rec.flags != r->flags) {
+		    (*last_v)->rec.flags != r->flags ||
+		    (*last_v)->rec.ino != r->ino) {
 			if (*last)
 				fput(*last);
-			*last = ckpt_open_mapped(v);
+			*last = ckpt_open_mapped(rs, v);
 			if (IS_ERR(*last)) {
 				int err = PTR_ERR(*last);
 
@@ -1155,7 +1197,7 @@ int ckpt_restore_mm(struct ckpt_restore *r)
 		else if (v->rec.kind == CKPT_VMA_SYSVSHM)
 			err = ckpt_map_sysvshm(r, v);
 		else
-			err = ckpt_map_vma(v, &last, &last_v);
+			err = ckpt_map_vma(r, v, &last, &last_v);
 		if (!err)
 			err = ckpt_advise_vma(&v->rec);
 		if (err) {
@@ -1170,16 +1212,38 @@ int ckpt_restore_mm(struct ckpt_restore *r)
 	return err;
 }
 
-/* /proc/PID/exe: the image's executable, as PR_SET_MM_EXE_FILE would. */
+/* A mapping of the executable, if that was deleted (made again, then). */
+static const struct ckpt_restore_vma *
+ckpt_exe_ghost(const struct ckpt_restore *r)
+{
+	u32 i;
+
+	if (r->exe)
+		return NULL;
+	for (i = 0; i < r->nr_vmas; i++)
+		if ((r->vmas[i].rec.flags & CKPT_VMAF_GHOST) &&
+		    (r->vmas[i].rec.flags & CKPT_VMAF_EXE))
+			return &r->vmas[i];
+	return NULL;
+}
+
+/*
+ * /proc/PID/exe: the image's executable, as PR_SET_MM_EXE_FILE would; a
+ * deleted one is the file its mappings were made from again.
+ */
 int ckpt_restore_exe(struct ckpt_restore *r)
 {
+	const struct ckpt_restore_vma *v = ckpt_exe_ghost(r);
 	struct file *f;
 	const struct path *p;
 	int err = -EACCES;
 
-	if (!r->exe)
+	if (v)
+		f = ckpt_ghost_map_file(r, v, O_RDONLY);
+	else if (r->exe)
+		f = filp_open(r->exe, O_RDONLY | O_LARGEFILE, 0);
+	else
 		return 0;
-	f = filp_open(r->exe, O_RDONLY | O_LARGEFILE, 0);
 	if (IS_ERR(f))
 		return ckpt_fail(&r->err, CKPT_OBJ_TASK, PTR_ERR(f));
 	p = &f->f_path;
@@ -1188,6 +1252,12 @@ int ckpt_restore_exe(struct ckpt_restore *r)
 	    !(p->mnt->mnt_sb->s_iflags & SB_I_NOEXEC))
 		err = inode_permission(file_mnt_user_ns(f), file_inode(f),
 				       MAY_EXEC);
+	/*
+	 * The ghost's writer (ghosts.c) is released by a deferred fput:
+	 * run it now, or the executable could not deny writers.
+	 */
+	if (!err && v)
+		ckpt_ksyms.task_work_run();
 	if (!err)
 		err = ckpt_ksyms.replace_mm_exe_file(current->mm, f);
 	fput(f);

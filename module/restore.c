@@ -73,6 +73,7 @@ void ckpt_restore_free(struct ckpt_restore *r)
 	kvfree(r->posix_timers);
 	ckpt_free_pipedata(r);
 	ckpt_free_ghostdata(r);
+	ckpt_ghosts_free(r->ghosts);
 	ckpt_free_fdstates(r);
 	ckpt_free_shmems(r);
 	ckpt_free_socks(r);

@@ -2351,7 +2351,8 @@ static void print_features(uint64_t f)
 					     "sockets", "attrs", "sysv-shm",
 					     NULL, "seccomp", "shares",
 					     "vmshare", "zero-pages", "sched",
-					     "flocks", "cgroup" };
+					     "flocks", "cgroup",
+					     "ghost-maps" };
 	unsigned int i;
 	int first = 1;
 

@@ -562,8 +562,17 @@ static int check_vma(struct ckpt_image *img)
 	if (v->prot & ~0x7U)
 		return img_bad(img, "unknown protection bits 0x%x", v->prot);
 	if (v->flags & ~(CKPT_VMAF_GROWSDOWN | CKPT_VMAF_HEAP |
-			 CKPT_VMAF_STACK | CKPT_VMAF_WRITABLE_FILE))
+			 CKPT_VMAF_STACK | CKPT_VMAF_WRITABLE_FILE |
+			 CKPT_VMAF_GHOST | CKPT_VMAF_EXE))
 		return img_bad(img, "unknown flags 0x%x", v->flags);
+	if ((v->flags & (CKPT_VMAF_GHOST | CKPT_VMAF_EXE)) &&
+	    v->kind != CKPT_VMA_FILE_PRIVATE && v->kind != CKPT_VMA_FILE_SHARED)
+		return img_bad(img, "%s mapping marked as a file's",
+			       vma_kind_name(v->kind));
+	if ((v->flags & CKPT_VMAF_GHOST) && v->size > CKPT_GHOST_MAX_DATA)
+		return img_bad(img, "deleted file of %llu bytes, more than %u",
+			       (unsigned long long)v->size,
+			       CKPT_GHOST_MAX_DATA);
 	if ((v->flags & CKPT_VMAF_WRITABLE_FILE) &&
 	    v->kind != CKPT_VMA_FILE_SHARED && v->kind != CKPT_VMA_SHMEM)
 		return img_bad(img, "only a shared mapping needs its file writable");

@@ -316,6 +316,7 @@ static const struct flag_name vma_flags[] = {
 	{ CKPT_VMAF_GROWSDOWN, "growsdown" }, { CKPT_VMAF_HEAP, "heap" },
 	{ CKPT_VMAF_STACK, "stack" },
 	{ CKPT_VMAF_WRITABLE_FILE, "writable-file" },
+	{ CKPT_VMAF_GHOST, "deleted" }, { CKPT_VMAF_EXE, "exe" },
 };
 
 static int show_vma(struct show *s)

@@ -71,6 +71,13 @@
  * CKPT_IOC_RESTORE_PREPARE (@cgroup); the restore does not move it.
  */
 #define CKPT_FEAT_CGROUP	(1ULL << 17)
+/*
+ * Mappings of deleted files (a library or executable replaced by an
+ * upgrade, a mapped temporary) are saved: their contents go into the image
+ * as for deleted open files (CKPT_VMAF_GHOST), and /proc/PID/exe is kept
+ * when the executable was deleted (CKPT_VMAF_EXE).
+ */
+#define CKPT_FEAT_GHOST_MAPS	(1ULL << 18)
 
 /**
  * struct ckpt_version - answer of CKPT_IOC_VERSION
@@ -856,7 +863,9 @@ struct ckpt_rec_sigaction {
 /**
  * struct ckpt_rec_mm - address-space fields (as PR_SET_MM_MAP)
  * @vdso: address of the vdso (mm->context.vdso)
- * @exe_len: bytes of the executable's path that follow, including the NUL
+ * @exe_len: bytes of the executable's path that follow, including the NUL;
+ *	0 when there is none, or when it was deleted: then the mappings of
+ *	it have CKPT_VMAF_GHOST | CKPT_VMAF_EXE
  */
 struct ckpt_rec_mm {
 	__u64 start_code, end_code;
@@ -896,6 +905,12 @@ struct ckpt_rec_mm {
 #define CKPT_VMAF_WRITABLE_FILE	(1U << 3)	/* file open for writing
 						 * (shared: mprotect may add
 						 * PROT_WRITE later) */
+#define CKPT_VMAF_GHOST		(1U << 4)	/* the file was deleted:
+						 * @path is where it was, @ino
+						 * names its contents
+						 * (GHOSTDATA), @size bytes */
+#define CKPT_VMAF_EXE		(1U << 5)	/* the file is the process's
+						 * executable (/proc/PID/exe) */
 
 /**
  * struct ckpt_rec_vma - one mapping; for files, the path follows
@@ -1241,7 +1256,8 @@ struct ckpt_rec_pipedata {
 
 /**
  * struct ckpt_rec_ghostdata - a piece of a deleted file; the bytes follow
- * @ino: the file, as in its FILE records (CKPT_FILE_GHOST)
+ * @ino: the file, as in its FILE records (CKPT_FILE_GHOST) or its VMA
+ *	records (CKPT_VMAF_GHOST)
  * @offset: where the bytes go in the file
  *
  * Holes are not saved: a GHOSTDATA-less range reads back as zeros.
