@@ -1,16 +1,99 @@
 #!/bin/sh
 # 29-deleted-files: files deleted while open (an unlinked file with a hole,
 # an O_TMPFILE) come back with their contents, size, offsets and the
-# "(deleted)" name.
-# timeout: 120
+# "(deleted)" name.  So do mappings of deleted files, as an upgrade leaves
+# them: a process whose executable and a mapped library were replaced
+# (renamed over) and that maps a deleted file shared, also open (ghostmap,
+# which checks /proc/self/exe, its text, every byte and the sharing
+# itself); an image whose mappings of one deleted file disagree on its
+# size is refused (EBADMSG), and so is a restore where the deleted files'
+# directory is gone (ENOENT).  A tree whose two processes run the deleted
+# executable and map the deleted library comes back, each checking
+# itself.  A deleted mapped file of more than 64 MiB, and a shared
+# mapping of a deleted file in a tree, are refused and the processes run
+# on.
+# timeout: 180
 . "$(dirname "$0")/lib.sh"
 require_module
-DUMP_ON_FAIL="p.err ckpt.err restart.err show.out"
+DUMP_ON_FAIL="p.err ckpt.err restart.err show.out map/p.err map/ckpt.err map/restart.err map/show.out map/gone.err forked.err big.err tree.err"
 
 prog_start ghost
-pid=$PROG_PID
 prog_checkpoint
 grep -q "GHOSTDATA" show.out || fail "no deleted-file data in the image"
 prog_restart
 prog_finish
+
+# Mappings of deleted files: restored from the image, not from the files
+# now at their paths.
+top=$TESTDIR
+mkdir map && cd map || fail "mkdir map"
+TESTDIR=$top/map
+prog_start ghostmap
+prog_checkpoint
+grep -q "deleted,exe" show.out ||
+	fail "no mapping of the deleted executable in the image"
+grep -q "^  path $TESTDIR/lib " show.out ||
+	fail "the deleted library's mapping does not name its path"
+
+# A mapping of the deleted executable whose size disagrees with the
+# others' (a hostile image): refused as corrupt before anything is made.
+imgedit walk img >walk.out 2>&1 || fail "imgedit walk failed"
+gv=
+for o in $(awk '$2 == "VMA" { print $1 }' walk.out); do
+	fl=$(od -A n -t u4 -j $((o + 16 + 32)) -N 4 img | tr -d ' ')
+	if [ $((fl & 48)) -eq 48 ]; then
+		gv=$o
+		break
+	fi
+done
+[ -n "$gv" ] || fail "no VMA record with CKPT_VMAF_GHOST and CKPT_VMAF_EXE"
+cp img bad.img
+imgedit set bad.img $((gv + 16 + 56)) 8 4096 || fail "imgedit set size"
+refused EBADMSG "VMA record" bad restart bad.img
+
+# The deleted files' directory gone: refused before anything is made.
+mv "$top/map" "$top/map.away" || fail "mv map"
+refused ENOENT "the mapping at 0x" gone restart img
+mv "$top/map.away" "$top/map" || fail "mv map back"
+
+prog_restart
+prog_finish
+cd "$top" && TESTDIR=$top
+
+# A tree: a parent and its child both run the deleted executable and map
+# the deleted library (a daemon and its worker after an upgrade).
+prog_start ghostmap forked
+ckpt --tree --kill -o forked.img "$PROG_PID" 2>forked.err ||
+	fail "ckpt --tree --kill failed: $(cat forked.err)"
+wait "$PROG_PID"
+prog_restart restart -v --wait forked.img
+wait_for 30 grep -q "restored tree $PROG_PID" restart.err ||
+	fail "restart never said tree $PROG_PID was restored: $(cat restart.err)"
+touch forked/go
+wait "$RESTART_PID"
+st=$?
+[ "$st" -eq 0 ] || fail "the restored tree exited with $st: $(cat p.err)"
+grep -q "all checks passed" p.out || fail "ghostmap forked did not report success"
+
+# More than the image holds of deleted files: refused, runs on.
+prog_start ghostmap big
+ckpt --kill -o big.img "$PROG_PID" 2>big.err
+st=$?
+[ "$st" -eq 1 ] || fail "ckpt of a 65 MiB deleted mapping exited $st, expected 1"
+expect_err EOPNOTSUPP big.err >/dev/null
+grep -q "0x" big.err || fail "the refusal does not name the mapping: $(cat big.err)"
+proc_alive "$PROG_PID" || fail "the refused process is gone"
+touch big/go
+reap_passed "$PROG_PID" p "ghostmap big"
+
+# A deleted file mapped shared by two processes of a tree: each would get
+# a file of its own, so refused.
+prog_start ghostmap tree
+ckpt --tree --kill -o tree.img "$PROG_PID" 2>tree.err
+st=$?
+[ "$st" -eq 1 ] || fail "ckpt --tree of a shared deleted mapping exited $st, expected 1"
+expect_err EOPNOTSUPP tree.err >/dev/null
+proc_alive "$PROG_PID" || fail "the refused tree's root is gone"
+touch tree/go
+reap_passed "$PROG_PID" p "ghostmap tree"
 pass

@@ -6,7 +6,8 @@
  * kept open read-write at offset 5000 (and dup'ed to fd 40).  An O_TMPFILE
  * in DIR holding "tmp", open write-only and appending.  Writes DIR/ready, waits for
  * DIR/go.  Then: the contents, the hole, the size and the offset are
- * back; fd 40 shares the offset; both fds still say "(deleted)"; writing
+ * back; fd 40 shares the offset; both fds still say "DIR/g (deleted)",
+ * the O_TMPFILE its "DIR/#INO (deleted)" as before; writing
  * to the O_TMPFILE works and reads back.  Exit 0 or 1 with a reason.
  */
 #define _GNU_SOURCE
@@ -29,23 +30,30 @@ static void die(const char *what)
 	exit(1);
 }
 
-static int deleted(int fd)
+/* /proc/self/fd/@fd's target in @target (4096 bytes), or "". */
+static void fd_link(int fd, char *target)
 {
-	char link[64], target[4096];
+	char link[64];
 	ssize_t n;
 
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, target, sizeof(target) - 1);
-	if (n <= 0)
-		return 0;
-	target[n] = '\0';
-	return strstr(target, "(deleted)") != NULL;
+	n = readlink(link, target, 4095);
+	target[n > 0 ? n : 0] = '\0';
+}
+
+/* "PATH (deleted)", as @before said. */
+static int deleted(int fd, const char *before)
+{
+	char target[4096];
+
+	fd_link(fd, target);
+	return strstr(target, "(deleted)") != NULL && !strcmp(target, before);
 }
 
 int main(int argc, char **argv)
 {
 	static unsigned char buf[PAT];
-	char path[4096], c[8];
+	char path[4096], c[8], g_link[4096], t_link[4096];
 	struct stat st;
 	int fd, t;
 	size_t i;
@@ -70,6 +78,8 @@ int main(int argc, char **argv)
 	if (t < 0)
 		die("reopen tmpfile");
 
+	fd_link(fd, g_link);
+	fd_link(t, t_link);
 	if (announce_ready(argv[1]))
 		die("ready file");
 	wait_for_go(argv[1]);
@@ -91,8 +101,8 @@ int main(int argc, char **argv)
 			die("the hole does not read as zeros");
 	if (pread(fd, c, 4, TAIL) != 4 || memcmp(c, "tail", 4))
 		die("the data after the hole is lost");
-	if (!deleted(fd) || !deleted(40) || !deleted(t))
-		die("a restored file is not shown as deleted");
+	if (!deleted(fd, g_link) || !deleted(40, g_link) || !deleted(t, t_link))
+		die("a restored file is not shown as deleted, by its name");
 	if (write(40, "X", 1) != 1 || lseek(fd, 0, SEEK_CUR) != 5001)
 		die("fd 40 does not share the offset");
 	if (write(t, "++", 2) != 2 || fstat(t, &st) || st.st_size != 5)
