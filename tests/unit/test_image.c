@@ -673,6 +673,19 @@ static void vma_pgoff(struct ib_rec *r)
 	((struct ckpt_rec_vma *)pl(r))->pgoff = ~0ULL >> 12;
 }
 
+static void vma_ghost_anon(struct ib_rec *r)
+{
+	((struct ckpt_rec_vma *)pl(r))->flags |= CKPT_VMAF_GHOST;
+}
+
+static void vma_ghost_big(struct ib_rec *r)
+{
+	struct ckpt_rec_vma *v = pl(r);
+
+	v->flags |= CKPT_VMAF_GHOST | CKPT_VMAF_EXE;
+	v->size = CKPT_GHOST_MAX_DATA + 1ULL;
+}
+
 static void vdso_skip(struct ib_rec *r)
 {
 	if (((struct ckpt_rec_vma *)pl(r))->kind == CKPT_VMA_VDSO)
@@ -733,6 +746,12 @@ UNIT_TEST(image_vma_checks)
 	CHECK_STR(r.msg, "anonymous mapping has a path");
 	r = mutate(CKPT_REC_VMA, 0, vma_pgoff, &off);
 	CHECK_STR(r.msg, "file offset");
+	r = mutate(CKPT_REC_VMA, 1, vma_ghost_anon, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "anonymous mapping marked as a file's");
+	r = mutate(CKPT_REC_VMA, 0, vma_ghost_big, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "deleted file of 67108865 bytes");
 }
 
 static void task_comm(struct ib_rec *r)
