@@ -396,6 +396,7 @@ struct ckpt_restore_shmdata {
 
 struct ckpt_restore_sock {
 	struct ckpt_rec_socket rec;
+	const struct ckpt_rec_sockopt *opt;	/* its options, or NULL */
 	union {
 		struct sockaddr_storage ss;
 		struct sockaddr_un un;
@@ -516,6 +517,8 @@ struct ckpt_restore {
 	u64 sysv_bytes;
 	struct ckpt_rec_tcpstate *tcpstates;
 	u32 nr_tcpstates;
+	struct ckpt_rec_sockopt *sockopts;
+	u32 nr_sockopts;
 	bool net_admin;		/* the restorer may repair TCP connections */
 	struct ckpt_rec_attrs attrs;
 	bool have_attrs;
@@ -675,6 +678,14 @@ unsigned int ckpt_tcplock_count(void);
 void ckpt_free_socks(struct ckpt_restore *r);
 void ckpt_socks_release(struct ckpt_restore *r);
 int ckpt_check_socks(struct ckpt_restore *r);
+int ckpt_dump_sockopts(struct ckpt_dump *d);
+
+/* sockopts.c: socket options beyond CKPT_SOCKF_* */
+bool ckpt_sockopt_read(struct sock *sk, struct ckpt_rec_sockopt *o);
+int ckpt_take_sockopt(struct ckpt_restore *r, const void *p, u32 len);
+void ckpt_free_sockopts(struct ckpt_restore *r);
+int ckpt_check_sockopts(struct ckpt_restore *r);
+int ckpt_sockopts_apply(struct socket *sock, const struct ckpt_rec_sockopt *o);
 const struct ckpt_restore_sock *ckpt_find_sock(const struct ckpt_restore *r,
 					       u64 id);
 struct ckpt_socks *ckpt_socks_new(u32 max);

@@ -788,6 +788,26 @@ int ckpt_dump_socks(struct ckpt_dump *d)
 	return err;
 }
 
+/* SOCKOPT records of this process's sockets, after its CGROUP record. */
+int ckpt_dump_sockopts(struct ckpt_dump *d)
+{
+	struct ckpt_rec_sockopt o;
+	struct ckpt_sock_seen *p;
+	unsigned long ino;
+	int err;
+
+	xa_for_each(&d->socks, ino, p) {
+		if (p->owner != d->member || !p->dumped ||
+		    !ckpt_sockopt_read(sock_from_file(p->file)->sk, &o))
+			continue;
+		o.id = ino;
+		err = ckpt_write_rec(&d->out, CKPT_REC_SOCKOPT, &o, sizeof(o));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Restore                                                                 */
 /* ---------------------------------------------------------------------- */
@@ -1176,8 +1196,9 @@ static int ckpt_sock_pre_bind(struct socket *sock,
 
 /* The others, and the buffer sizes, once bound or filled. */
 static int ckpt_sock_post(struct socket *sock,
-			  const struct ckpt_rec_socket *s)
+			  const struct ckpt_restore_sock *rs)
 {
+	const struct ckpt_rec_socket *s = &rs->rec;
 	struct sock *sk = sock->sk;
 	int err = 0;
 
@@ -1195,6 +1216,8 @@ static int ckpt_sock_post(struct socket *sock,
 	if (!err && (s->flags & CKPT_SOCKF_RCVBUF))
 		err = ckpt_set_buf(sock, SO_RCVBUF, SO_RCVBUFFORCE,
 				   &sk->sk_rcvbuf, s->rcvbuf);
+	if (!err)
+		err = ckpt_sockopts_apply(sock, rs->opt);
 	return err;
 }
 
@@ -1308,9 +1331,9 @@ static int ckpt_make_pair(const struct ckpt_restore *r,
 	if (!err && b)
 		err = ckpt_sock_refill(r, b, sa);
 	if (!err)
-		err = ckpt_sock_post(sa, &a->rec);
+		err = ckpt_sock_post(sa, a);
 	if (!err && b)
-		err = ckpt_sock_post(sb, &b->rec);
+		err = ckpt_sock_post(sb, b);
 	if (!err && b)
 		err = ckpt_sock_shutdown(sa, a->rec.shutdown);
 	if (!err && b)
@@ -1420,7 +1443,7 @@ static int ckpt_make_sock(const struct ckpt_restore_sock *s,
 	if (!err && rec->state != CKPT_SOCK_UNBOUND)
 		err = ckpt_sock_bind(sock, s);
 	if (!err)
-		err = ckpt_sock_post(sock, rec);
+		err = ckpt_sock_post(sock, s);
 	if (!err && rec->state == CKPT_SOCK_LISTEN) {
 		backlog = min_t(int, rec->backlog,
 				READ_ONCE(sock_net(sock->sk)->core.sysctl_somaxconn));
@@ -1546,7 +1569,7 @@ static int ckpt_tcp_repair(const struct ckpt_restore *r, struct socket *sock,
 		err = ckpt_set_int(sock, SOL_TCP, TCP_REPAIR_QUEUE,
 				   TCP_NO_QUEUE);
 	if (!err)
-		err = ckpt_sock_post(sock, &s->rec);
+		err = ckpt_sock_post(sock, s);
 	/* repaired: the window probe of TCP_REPAIR_OFF must get through */
 	if (!err)
 		ckpt_tcplock_release(sk);

@@ -2352,7 +2352,7 @@ static void print_features(uint64_t f)
 					     NULL, "seccomp", "shares",
 					     "vmshare", "zero-pages", "sched",
 					     "flocks", "cgroup",
-					     "ghost-maps" };
+					     "ghost-maps", "sockopts" };
 	unsigned int i;
 	int first = 1;
 

@@ -1016,6 +1016,51 @@ static int check_flock(struct ckpt_image *img)
 	return 0;
 }
 
+static int check_sockopt(struct ckpt_image *img)
+{
+	const struct ckpt_rec_sockopt *o = img->payload;
+	static const struct {
+		uint32_t bit;
+		size_t off;
+		uint64_t min, max;
+		int wide;
+		const char *name;
+	} f[] = {
+#define F(bit, field, lo, hi) { CKPT_SOCKOPT_##bit, \
+		offsetof(struct ckpt_rec_sockopt, field), lo, hi, \
+		sizeof(((struct ckpt_rec_sockopt *)0)->field) == 8, #field }
+		F(RCVTIMEO, rcvtimeo_us, 1, (1ULL << 40) - 1),
+		F(SNDTIMEO, sndtimeo_us, 1, (1ULL << 40) - 1),
+		F(LINGER, linger_s, 0, INT32_MAX),
+		F(PRIORITY, priority, 1, UINT32_MAX),
+		F(MARK, mark, 1, UINT32_MAX),
+		F(RCVLOWAT, rcvlowat, 0, INT32_MAX),
+		F(TOS, tos, 1, 255),
+		F(KEEPIDLE, keepidle, 1, 32767),
+		F(KEEPINTVL, keepintvl, 1, 32767),
+		F(KEEPCNT, keepcnt, 1, 127),
+		F(USER_TIMEOUT, user_timeout, 1, INT32_MAX),
+#undef F
+	};
+	unsigned int i;
+
+	if (!o->mask || (o->mask & ~CKPT_SOCKOPT_ALL))
+		return img_bad(img, "socket %llu: option mask 0x%x",
+			       (unsigned long long)o->id, o->mask);
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		const unsigned char *p = (const unsigned char *)o + f[i].off;
+		uint64_t v = f[i].wide ? *(const uint64_t *)p :
+					 *(const uint32_t *)p;
+
+		if (!(o->mask & f[i].bit) ? v != 0 :
+		    v < f[i].min || v > f[i].max)
+			return img_bad(img, "socket %llu: %s %llu",
+				       (unsigned long long)o->id, f[i].name,
+				       (unsigned long long)v);
+	}
+	return 0;
+}
+
 static int check_shares(struct ckpt_image *img)
 {
 	const struct ckpt_rec_shares *s = img->payload;
@@ -1443,6 +1488,8 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 			     check_flock },
 	[CKPT_REC_CGROUP] = { "CGROUP", sizeof(struct ckpt_rec_cgroup), 0, 0,
 			      1, check_cgroup },
+	[CKPT_REC_SOCKOPT] = { "SOCKOPT", sizeof(struct ckpt_rec_sockopt), 1,
+			       1, 1, check_sockopt },
 };
 
 /* ---- records ------------------------------------------------------ */

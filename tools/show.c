@@ -101,6 +101,36 @@ static void print_cpus(const struct ckpt_rec_sched *s)
 #undef CPU_IN
 }
 
+static void show_sockopt(const struct ckpt_rec_sockopt *o)
+{
+	const char *sep = "";
+
+	printf("  socket %llu options:", (unsigned long long)o->id);
+#define OPT(bit, fmt, ...) do { \
+	if (o->mask & CKPT_SOCKOPT_##bit) { \
+		printf("%s " fmt, sep, __VA_ARGS__); \
+		sep = ","; \
+	} \
+} while (0)
+	OPT(RCVTIMEO, "SO_RCVTIMEO %llu.%06llu s",
+	    (unsigned long long)(o->rcvtimeo_us / 1000000),
+	    (unsigned long long)(o->rcvtimeo_us % 1000000));
+	OPT(SNDTIMEO, "SO_SNDTIMEO %llu.%06llu s",
+	    (unsigned long long)(o->sndtimeo_us / 1000000),
+	    (unsigned long long)(o->sndtimeo_us % 1000000));
+	OPT(LINGER, "SO_LINGER %u s", o->linger_s);
+	OPT(PRIORITY, "SO_PRIORITY %u", o->priority);
+	OPT(MARK, "SO_MARK %u", o->mark);
+	OPT(RCVLOWAT, "SO_RCVLOWAT %d", o->rcvlowat);
+	OPT(TOS, "TOS 0x%x", o->tos);
+	OPT(KEEPIDLE, "TCP_KEEPIDLE %u s", o->keepidle);
+	OPT(KEEPINTVL, "TCP_KEEPINTVL %u s", o->keepintvl);
+	OPT(KEEPCNT, "TCP_KEEPCNT %u", o->keepcnt);
+	OPT(USER_TIMEOUT, "TCP_USER_TIMEOUT %u ms", o->user_timeout);
+#undef OPT
+	printf("\n");
+}
+
 static void show_sched(const struct ckpt_rec_sched *s)
 {
 	static const char *const policies[] = {
@@ -961,6 +991,9 @@ static int show_record(struct show *s)
 		break;
 	case CKPT_REC_CGROUP:
 		printf("  cgroup %s\n", ckpt_image_path(img));
+		break;
+	case CKPT_REC_SOCKOPT:
+		show_sockopt(p);
 		break;
 	case CKPT_REC_FLOCK: {
 		const struct ckpt_rec_flock *l = p;

@@ -78,6 +78,12 @@
  * when the executable was deleted (CKPT_VMAF_EXE).
  */
 #define CKPT_FEAT_GHOST_MAPS	(1ULL << 18)
+/*
+ * Socket options beyond CKPT_SOCKF_* are saved (CKPT_REC_SOCKOPT): the
+ * timeouts, SO_LINGER, SO_PRIORITY, SO_MARK, SO_RCVLOWAT, IP_TOS or
+ * IPV6_TCLASS, TCP keepalive timing and TCP_USER_TIMEOUT.
+ */
+#define CKPT_FEAT_SOCKOPTS	(1ULL << 19)
 
 /**
  * struct ckpt_version - answer of CKPT_IOC_VERSION
@@ -622,13 +628,13 @@ struct ckpt_freeze_args {
  * Record order for one task (enforced: types never decrease in
  * CKPT_REC_ORDER, and only VMA, FILE, PIPEDATA, THREAD, GHOSTDATA,
  * FDSTATE, SHMEM, SHMDATA, SOCKET, SOCKDATA, TCPSTATE, SYSVSHM, SYSVDATA,
- * SYSVSEM, SYSVMSG, SECCOMP, SCHED, FLOCK and PAGES repeat):
+ * SYSVSEM, SYSVMSG, SECCOMP, SCHED, FLOCK, SOCKOPT and PAGES repeat):
  *   TASK, GROUPS, FS, SIGACTIONS, MM, AUXV, VMA..., FILE..., REGS, XSTATE,
  *   RESTART?, RLIMITS?, SIGPENDING?, PIPEDATA..., TIMERS?, THREAD...,
  *   GHOSTDATA..., FDSTATE..., SHMEM..., SHMDATA..., SOCKET...,
  *   SOCKDATA..., TCPSTATE..., ATTRS?, SKIPPED?, SYSVSHM..., SYSVDATA...,
  *   SYSVSEM..., SYSVMSG..., SECCOMP..., SHARES?, SCHED..., FLOCK...,
- *   CGROUP?, PAGES..., END
+ *   CGROUP?, SOCKOPT..., PAGES..., END
  * (SYSVSEM and SYSVMSG only in the first process's records.)  The types
  * numbered after TREE come between SHMDATA and PAGES, by number.
  * TASK, REGS, XSTATE and RESTART are the main thread's (the thread-group
@@ -746,7 +752,9 @@ struct ckpt_image_header {
 #define CKPT_REC_SCHED		40	/* struct ckpt_rec_sched, one a thread */
 #define CKPT_REC_FLOCK		41	/* struct ckpt_rec_flock, one a lock */
 #define CKPT_REC_CGROUP		42	/* struct ckpt_rec_cgroup + path */
-#define CKPT_REC_MAX		42
+#define CKPT_REC_SOCKOPT	43	/* struct ckpt_rec_sockopt, one a
+					 * socket with options to set */
+#define CKPT_REC_MAX		43
 
 /*
  * The place of a record type in a task's records: types must come in
@@ -1811,6 +1819,57 @@ struct ckpt_rec_flock {
 	__u32 reserved;
 	__s64 start;
 	__s64 len;
+};
+
+/* struct ckpt_rec_sockopt.mask: the options it holds */
+#define CKPT_SOCKOPT_RCVTIMEO	(1U << 0)	/* SO_RCVTIMEO */
+#define CKPT_SOCKOPT_SNDTIMEO	(1U << 1)	/* SO_SNDTIMEO */
+#define CKPT_SOCKOPT_LINGER	(1U << 2)	/* SO_LINGER on */
+#define CKPT_SOCKOPT_PRIORITY	(1U << 3)	/* SO_PRIORITY */
+#define CKPT_SOCKOPT_MARK	(1U << 4)	/* SO_MARK */
+#define CKPT_SOCKOPT_RCVLOWAT	(1U << 5)	/* SO_RCVLOWAT */
+#define CKPT_SOCKOPT_TOS	(1U << 6)	/* IP_TOS, IPV6_TCLASS */
+#define CKPT_SOCKOPT_KEEPIDLE	(1U << 7)	/* TCP_KEEPIDLE */
+#define CKPT_SOCKOPT_KEEPINTVL	(1U << 8)	/* TCP_KEEPINTVL */
+#define CKPT_SOCKOPT_KEEPCNT	(1U << 9)	/* TCP_KEEPCNT */
+#define CKPT_SOCKOPT_USER_TIMEOUT (1U << 10)	/* TCP_USER_TIMEOUT */
+#define CKPT_SOCKOPT_ALL	((1U << 11) - 1)
+
+/**
+ * struct ckpt_rec_sockopt - options of a socket that differ from a new
+ * socket's; after the CGROUP record, one for each such socket of the
+ * process's SOCKET records
+ * @id: the socket, as its SOCKET record's @id
+ * @mask: CKPT_SOCKOPT_*, not 0; a field whose bit is clear is 0
+ * @linger_s: SO_LINGER's l_linger (seconds), with l_onoff 1
+ * @rcvtimeo_us, @sndtimeo_us: SO_RCVTIMEO, SO_SNDTIMEO (microseconds,
+ *	less than 2^40)
+ * @priority: SO_PRIORITY
+ * @mark: SO_MARK
+ * @rcvlowat: SO_RCVLOWAT, 0..INT_MAX
+ * @tos: IP_TOS (AF_INET) or IPV6_TCLASS (AF_INET6), 0..255
+ * @keepidle, @keepintvl: TCP_KEEPIDLE, TCP_KEEPINTVL (seconds, 1..32767)
+ * @keepcnt: TCP_KEEPCNT, 1..127
+ * @user_timeout: TCP_USER_TIMEOUT (milliseconds), 0..INT_MAX
+ *
+ * Set again with setsockopt(2)'s checks, as the restored process (SO_MARK
+ * and SO_PRIORITY above 6 need CAP_NET_ADMIN); the TCP ones only on TCP
+ * sockets, TOS only on IP ones.
+ */
+struct ckpt_rec_sockopt {
+	__u64 id;
+	__u32 mask;
+	__u32 linger_s;
+	__u64 rcvtimeo_us;
+	__u64 sndtimeo_us;
+	__u32 priority;
+	__u32 mark;
+	__s32 rcvlowat;
+	__u32 tos;
+	__u32 keepidle;
+	__u32 keepintvl;
+	__u32 keepcnt;
+	__u32 user_timeout;
 };
 
 /**

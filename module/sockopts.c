@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Socket options beyond the flags of a SOCKET record (CKPT_SOCKF_*): the
+ * receive and send timeouts, SO_LINGER, SO_PRIORITY, SO_MARK,
+ * SO_RCVLOWAT, IP_TOS / IPV6_TCLASS, TCP keepalive timing and
+ * TCP_USER_TIMEOUT.  Lost, they change what the restored process sees
+ * without a word: a blocking read that timed out would wait forever, a
+ * connection kept alive by the minute would be probed after two hours.
+ *
+ * Dump: ckpt_sockopt_read() fills a SOCKOPT record for each socket whose
+ * options differ from a new socket's (sockets.c writes them, after the
+ * CGROUP record).  Restore: ckpt_take_sockopt() keeps them,
+ * ckpt_check_sockopts() checks each against its SOCKET record, and
+ * ckpt_sockopts_apply() sets them with setsockopt()'s own checks, as the
+ * restored process, once the socket is made.
+ */
+#include <linux/net.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/tcp.h>
+#include <linux/time.h>
+#include <linux/jiffies.h>
+#include <net/sock.h>
+#include <net/inet_sock.h>
+#include <net/inet_connection_sock.h>
+#include <net/tcp.h>
+#include <net/ipv6.h>
+#include "ckpt.h"
+
+#define CKPT_SOCKOPT_TCP	(CKPT_SOCKOPT_KEEPIDLE | \
+				 CKPT_SOCKOPT_KEEPINTVL | \
+				 CKPT_SOCKOPT_KEEPCNT | \
+				 CKPT_SOCKOPT_USER_TIMEOUT)
+#define CKPT_TIMEO_US_MAX	((1ULL << 40) - 1)
+
+static bool ckpt_sk_is_tcp(const struct sock *sk)
+{
+	return (sk->sk_family == AF_INET || sk->sk_family == AF_INET6) &&
+	       sk->sk_protocol == IPPROTO_TCP && sk->sk_type == SOCK_STREAM;
+}
+
+/* A timeout in jiffies, as microseconds; none (false) if not set. */
+static bool ckpt_timeo_us(long t, u64 *us)
+{
+	if (t == MAX_SCHEDULE_TIMEOUT || t <= 0)
+		return false;
+	*us = min_t(u64, jiffies64_to_nsecs(t) / NSEC_PER_USEC,
+		    CKPT_TIMEO_US_MAX);
+	return true;
+}
+
+/* @sk's options that a new socket would not have, in @o; any at all? */
+bool ckpt_sockopt_read(struct sock *sk, struct ckpt_rec_sockopt *o)
+{
+	int lowat = READ_ONCE(sk->sk_rcvlowat);
+
+	memset(o, 0, sizeof(*o));
+	if (ckpt_timeo_us(READ_ONCE(sk->sk_rcvtimeo), &o->rcvtimeo_us))
+		o->mask |= CKPT_SOCKOPT_RCVTIMEO;
+	if (ckpt_timeo_us(READ_ONCE(sk->sk_sndtimeo), &o->sndtimeo_us))
+		o->mask |= CKPT_SOCKOPT_SNDTIMEO;
+	if (sock_flag(sk, SOCK_LINGER)) {
+		o->mask |= CKPT_SOCKOPT_LINGER;
+		o->linger_s = min_t(unsigned long,
+				    READ_ONCE(sk->sk_lingertime) / HZ, INT_MAX);
+	}
+	o->priority = READ_ONCE(sk->sk_priority);
+	if (o->priority)
+		o->mask |= CKPT_SOCKOPT_PRIORITY;
+	o->mark = READ_ONCE(sk->sk_mark);
+	if (o->mark)
+		o->mask |= CKPT_SOCKOPT_MARK;
+	if (lowat != 1) {
+		o->mask |= CKPT_SOCKOPT_RCVLOWAT;
+		o->rcvlowat = max(lowat, 0);
+	}
+	if (sk->sk_family == AF_INET)
+		o->tos = READ_ONCE(inet_sk(sk)->tos);
+	else if (sk->sk_family == AF_INET6)
+		o->tos = READ_ONCE(inet6_sk(sk)->tclass);
+	if (o->tos)
+		o->mask |= CKPT_SOCKOPT_TOS;
+	if (ckpt_sk_is_tcp(sk)) {
+		const struct tcp_sock *tp = tcp_sk(sk);
+
+		o->keepidle = READ_ONCE(tp->keepalive_time) / HZ;
+		o->keepintvl = READ_ONCE(tp->keepalive_intvl) / HZ;
+		o->keepcnt = READ_ONCE(tp->keepalive_probes);
+		o->user_timeout = READ_ONCE(inet_csk(sk)->icsk_user_timeout);
+		o->mask |= (o->keepidle ? CKPT_SOCKOPT_KEEPIDLE : 0) |
+			   (o->keepintvl ? CKPT_SOCKOPT_KEEPINTVL : 0) |
+			   (o->keepcnt ? CKPT_SOCKOPT_KEEPCNT : 0) |
+			   (o->user_timeout ? CKPT_SOCKOPT_USER_TIMEOUT : 0);
+	}
+	return o->mask;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Restore                                                                 */
+/* ---------------------------------------------------------------------- */
+
+int ckpt_take_sockopt(struct ckpt_restore *r, const void *p, u32 len)
+{
+	int err;
+
+	if (len != sizeof(struct ckpt_rec_sockopt))
+		return -EBADMSG;
+	err = ckpt_grow((void **)&r->sockopts, r->nr_sockopts,
+			sizeof(*r->sockopts), CKPT_MAX_SOCKETS);
+	if (err)
+		return err;
+	memcpy(&r->sockopts[r->nr_sockopts++], p, len);
+	return 0;
+}
+
+void ckpt_free_sockopts(struct ckpt_restore *r)
+{
+	kvfree(r->sockopts);
+}
+
+/* Each field is in range, and 0 where its bit is clear. */
+static bool ckpt_sockopt_values_ok(const struct ckpt_rec_sockopt *o)
+{
+	static const struct {
+		u32 bit;
+		size_t off;
+		u64 min, max;
+		bool wide;
+	} f[] = {
+#define F(bit, field, lo, hi) { CKPT_SOCKOPT_##bit, \
+		offsetof(struct ckpt_rec_sockopt, field), lo, hi, \
+		sizeof(((struct ckpt_rec_sockopt *)0)->field) == 8 }
+		F(RCVTIMEO, rcvtimeo_us, 1, CKPT_TIMEO_US_MAX),
+		F(SNDTIMEO, sndtimeo_us, 1, CKPT_TIMEO_US_MAX),
+		F(LINGER, linger_s, 0, INT_MAX),
+		F(PRIORITY, priority, 1, U32_MAX),
+		F(MARK, mark, 1, U32_MAX),
+		F(RCVLOWAT, rcvlowat, 0, INT_MAX),
+		F(TOS, tos, 1, 255),
+		F(KEEPIDLE, keepidle, 1, MAX_TCP_KEEPIDLE),
+		F(KEEPINTVL, keepintvl, 1, MAX_TCP_KEEPINTVL),
+		F(KEEPCNT, keepcnt, 1, MAX_TCP_KEEPCNT),
+		F(USER_TIMEOUT, user_timeout, 1, INT_MAX),
+#undef F
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(f); i++) {
+		const void *p = (const u8 *)o + f[i].off;
+		u64 v = f[i].wide ? *(const u64 *)p : *(const u32 *)p;
+
+		if (!(o->mask & f[i].bit) ? v != 0 :
+		    v < f[i].min || v > f[i].max)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * One SOCKOPT record a socket, for a SOCKET record of this process, with
+ * options that socket can have; each one's socket points at it.
+ */
+int ckpt_check_sockopts(struct ckpt_restore *r)
+{
+	u32 i, j;
+
+	for (i = 0; i < r->nr_sockopts; i++) {
+		const struct ckpt_rec_sockopt *o = &r->sockopts[i];
+		struct ckpt_restore_sock *s = NULL;
+		bool ip, tcp;
+
+		for (j = 0; j < r->nr_socks; j++)
+			if (r->socks[j].rec.id == o->id)
+				s = &r->socks[j];
+		if (!s || s->opt || !o->mask || (o->mask & ~CKPT_SOCKOPT_ALL) ||
+		    !ckpt_sockopt_values_ok(o))
+			return ckpt_bad(r, CKPT_REC_SOCKOPT, -EBADMSG);
+		ip = s->rec.family == AF_INET || s->rec.family == AF_INET6;
+		tcp = ip && s->rec.protocol == IPPROTO_TCP;
+		if (((o->mask & CKPT_SOCKOPT_TOS) && !ip) ||
+		    ((o->mask & CKPT_SOCKOPT_TCP) && !tcp))
+			return ckpt_bad(r, CKPT_REC_SOCKOPT, -EBADMSG);
+		s->opt = o;
+	}
+	return 0;
+}
+
+static int ckpt_setsockopt(struct socket *sock, int level, int opt,
+			   const void *val, unsigned int len)
+{
+	sockptr_t p = KERNEL_SOCKPTR((void *)val);
+
+	if (level == SOL_SOCKET)
+		return sock_setsockopt(sock, level, opt, p, len);
+	return sock->ops->setsockopt(sock, level, opt, p, len);
+}
+
+static int ckpt_setsockopt_int(struct socket *sock, int level, int opt,
+			       int val)
+{
+	return ckpt_setsockopt(sock, level, opt, &val, sizeof(val));
+}
+
+static int ckpt_set_timeo(struct socket *sock, int opt, u64 us)
+{
+	struct __kernel_sock_timeval tv;
+	u32 rem;
+
+	tv.tv_sec = div_u64_rem(us, USEC_PER_SEC, &rem);
+	tv.tv_usec = rem;
+	return ckpt_setsockopt(sock, SOL_SOCKET, opt, &tv, sizeof(tv));
+}
+
+/* The options of @o (checked) on the new socket @sock. */
+int ckpt_sockopts_apply(struct socket *sock, const struct ckpt_rec_sockopt *o)
+{
+	static const struct {
+		u32 bit;
+		int level, opt;
+		size_t off;
+	} ints[] = {
+		{ CKPT_SOCKOPT_PRIORITY, SOL_SOCKET, SO_PRIORITY,
+		  offsetof(struct ckpt_rec_sockopt, priority) },
+		{ CKPT_SOCKOPT_MARK, SOL_SOCKET, SO_MARK,
+		  offsetof(struct ckpt_rec_sockopt, mark) },
+		{ CKPT_SOCKOPT_RCVLOWAT, SOL_SOCKET, SO_RCVLOWAT,
+		  offsetof(struct ckpt_rec_sockopt, rcvlowat) },
+		{ CKPT_SOCKOPT_KEEPIDLE, SOL_TCP, TCP_KEEPIDLE,
+		  offsetof(struct ckpt_rec_sockopt, keepidle) },
+		{ CKPT_SOCKOPT_KEEPINTVL, SOL_TCP, TCP_KEEPINTVL,
+		  offsetof(struct ckpt_rec_sockopt, keepintvl) },
+		{ CKPT_SOCKOPT_KEEPCNT, SOL_TCP, TCP_KEEPCNT,
+		  offsetof(struct ckpt_rec_sockopt, keepcnt) },
+		{ CKPT_SOCKOPT_USER_TIMEOUT, SOL_TCP, TCP_USER_TIMEOUT,
+		  offsetof(struct ckpt_rec_sockopt, user_timeout) },
+	};
+	struct linger l = { .l_onoff = 1 };
+	unsigned int i;
+	int err = 0;
+
+	if (!o)
+		return 0;
+	if (o->mask & CKPT_SOCKOPT_RCVTIMEO)
+		err = ckpt_set_timeo(sock, SO_RCVTIMEO_NEW, o->rcvtimeo_us);
+	if (!err && (o->mask & CKPT_SOCKOPT_SNDTIMEO))
+		err = ckpt_set_timeo(sock, SO_SNDTIMEO_NEW, o->sndtimeo_us);
+	if (!err && (o->mask & CKPT_SOCKOPT_LINGER)) {
+		l.l_linger = o->linger_s;
+		err = ckpt_setsockopt(sock, SOL_SOCKET, SO_LINGER, &l,
+				      sizeof(l));
+	}
+	/* IP_TOS sets the priority too: SO_PRIORITY (below) after it. */
+	if (!err && (o->mask & CKPT_SOCKOPT_TOS))
+		err = sock->sk->sk_family == AF_INET ?
+		      ckpt_setsockopt_int(sock, SOL_IP, IP_TOS, o->tos) :
+		      ckpt_setsockopt_int(sock, SOL_IPV6, IPV6_TCLASS, o->tos);
+	for (i = 0; !err && i < ARRAY_SIZE(ints); i++)
+		if (o->mask & ints[i].bit)
+			err = ckpt_setsockopt_int(sock, ints[i].level,
+						  ints[i].opt,
+						  *(const u32 *)((const u8 *)o +
+								 ints[i].off));
+	return err;
+}
