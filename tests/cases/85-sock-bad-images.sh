@@ -1,10 +1,11 @@
 #!/bin/sh
-# 85-sock-bad-images: restart refuses images whose SOCKET, SOCKDATA or
-# socket FILE records were changed (checksums fixed up, so only the checks
-# of contents can tell): exit 1, one EBADMSG line, no process made.  The
-# tool's reader catches some, the module the others (a pair whose peer is
-# missing, data for a socket that is no pair, a datagram without its end
-# of message, an inet pair, a socket fd naming no socket).  The intact
+# 85-sock-bad-images: restart refuses images whose SOCKET, SOCKDATA,
+# SOCKOPT or socket FILE records were changed (checksums fixed up, so only
+# the checks of contents can tell): exit 1, one EBADMSG line, no process
+# made.  The tool's reader catches some, the module the others (a pair
+# whose peer is missing, data for a socket that is no pair, a datagram
+# without its end of message, an inet pair, a socket fd naming no socket,
+# options for no socket, a TCP option on a UNIX socket).  The intact
 # image restores and passes the program's own checks.
 # timeout: 180
 . "$(dirname "$0")/lib.sh"
@@ -58,6 +59,15 @@ bad "listening datagram socket" $((dg + H + 22)) 2 3
 bad "socket data for no socket" $((sd + H)) 8 0x7fffffff
 bad "datagram without its end of message" $((sd + H + 8)) 4 0
 bad "socket data flags" $((sd + H + 8)) 4 0x10
+so=$(rec_off SOCKOPT "")
+bad "socket options for no socket" $((so + H)) 8 0x7fffffff
+bad "socket option mask 0" $((so + H + 8)) 4 0
+bad "socket option field without its bit" $((so + H + 48)) 4 6
+# a TCP option on a UNIX socket: the mask and the value, both in range
+cp good.img tcpopt.img
+imgedit set tcpopt.img $((so + H + 8)) 4 $((0x89)) || fail "imgedit set mask"
+imgedit set tcpopt.img $((so + H + 48)) 4 60 || fail "imgedit set keepidle"
+refused EBADMSG "SOCKOPT" tcpopt restart tcpopt.img
 bad "socket fd naming no socket" $((fs + H + 24)) 8 0x7fffffff
 bad "socket fd opened read-only" $((fs + H + 8)) 4 0
 [ -n "$dgid" ] && [ -n "$listen_ok" ] || fail "walk.out lacks the sockets"

@@ -4,8 +4,10 @@
 # connection holds unread bytes from the peer and a full send queue (the
 # peer does not read).  Without --kill the checkpoint is refused
 # (EISCONN, with a hint) and the connection goes on; with --kill it is
-# saved (TCP repair), closed silently, and restarted: the program reads
-# the peer's 3000 bytes, sends more and shuts down; the peer reads every
+# saved (TCP repair), closed silently, and restarted: the program checks
+# its options (timeouts, SO_LINGER, IP_TOS, SO_PRIORITY, SO_KEEPALIVE and
+# its timing, TCP_USER_TIMEOUT), reads the peer's 3000 bytes, sends more
+# and shuts down; the peer reads every
 # byte in order (the pattern checked, the count equal to what was sent),
 # answers, and sees EOF.
 # timeout: 180

@@ -70,6 +70,9 @@ static const char *const type_names[] = {
 #ifdef CKPT_REC_CGROUP
 	[CKPT_REC_CGROUP] = "CGROUP",
 #endif
+#ifdef CKPT_REC_SOCKOPT
+	[CKPT_REC_SOCKOPT] = "SOCKOPT",
+#endif
 };
 
 /* XXH64, seed 0, one buffer (the image checksum is its low 32 bits). */

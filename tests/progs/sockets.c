@@ -11,7 +11,8 @@
  *            with unread data both ways (a stream partly read, datagrams
  *            of 0, 1, 1000 and 70000 bytes), shutdown states, a stream
  *            whose other end was closed, O_NONBLOCK, CLOEXEC, a dup,
- *            SO_PASSCRED, SO_SNDBUF/SO_RCVBUF; checks the bytes and
+ *            SO_PASSCRED, SO_SNDBUF/SO_RCVBUF, SO_RCVTIMEO and SO_PRIORITY
+ *            on one end; checks the bytes and
  *            message boundaries read back, EOF where due, EPIPE, flags,
  *            options, SO_PEERCRED, and that each pair still carries data
  *  treepair  a parent and a child each holding one end of a stream and a
@@ -22,10 +23,13 @@
  *            path, an unbound socket; checks names, mode, SO_ACCEPTCONN,
  *            the backlog (connects until EAGAIN), connects and datagrams
  *  inet      PORT: TCP on 127.0.0.1:PORT (listening, SO_REUSEADDR,
- *            SO_KEEPALIVE, TCP_NODELAY, SO_RCVBUF, O_NONBLOCK) and
+ *            SO_KEEPALIVE, TCP_NODELAY, SO_RCVBUF, O_NONBLOCK, the
+ *            timeouts, SO_LINGER, IP_TOS, SO_PRIORITY, TCP keepalive
+ *            timing, TCP_USER_TIMEOUT) and
  *            [::1]:PORT+1 (listening, IPV6_V6ONLY, SO_REUSEPORT), UDP on
  *            127.0.0.1:PORT+2 (SO_BROADCAST) and [::]:PORT+3 (dual
- *            stack), a TCP socket bound to PORT+4, an unbound one; checks
+ *            stack, IPV6_TCLASS, SO_MARK), a TCP socket bound to PORT+4
+ *            (SO_RCVLOWAT), an unbound one; checks
  *            names and options, connects, datagrams; then prints
  *            "serving" and answers one connection to PORT: "pong LINE"
  *
@@ -36,7 +40,8 @@
  *            "bye" and checks that it got no more
  * sockets tcpconn DIR PORT: connects to tcppeer, leaves its 3000 bytes
  *            unread, fills its send queue (the peer does not read), prints
- *            "sent N"; after the restart checks the 3000 bytes, sends 1000
+ *            "sent N"; after the restart checks its options (as tcp4's in
+ *            inet mode, and SO_KEEPALIVE) and the 3000 bytes, sends 1000
  *            more, shuts down, and reads "bye" then EOF
  * sockets tcpsource DIR PORT: streams to one connection on 127.0.0.1:PORT
  *            a counting stream (u32 offset/4, little-endian), 4 KiB a
@@ -117,6 +122,96 @@ static void setint(int fd, int level, int opt, int v)
 {
 	if (setsockopt(fd, level, opt, &v, sizeof(v)))
 		die("setsockopt");
+}
+
+static void settimeo(int fd, int opt, long sec, long usec)
+{
+	struct timeval tv = { sec, usec };
+
+	if (setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv)))
+		die("setsockopt timeout");
+}
+
+/* SO_RCVTIMEO/SO_SNDTIMEO in microseconds, -1 if unreadable. */
+static long long gettimeo(int fd, int opt)
+{
+	struct timeval tv;
+	socklen_t len = sizeof(tv);
+
+	if (getsockopt(fd, SOL_SOCKET, opt, &tv, &len))
+		return -1;
+	return tv.tv_sec * 1000000LL + tv.tv_usec;
+}
+
+/* SO_LINGER: l_linger if on, -1 if off, -2 if unreadable. */
+static int getlinger(int fd)
+{
+	struct linger l;
+	socklen_t len = sizeof(l);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &len))
+		return -2;
+	return l.l_onoff ? l.l_linger : -1;
+}
+
+/*
+ * The options of a SOCKOPT record on a TCP socket: timeouts, linger,
+ * priority, TCP keepalive timing, TCP_USER_TIMEOUT; TOS unless @v6.
+ */
+static void set_more_opts(int fd, int v6)
+{
+	struct linger l = { 1, 7 };
+
+	/* multiples of 4 ms: whole jiffies at HZ 250 */
+	settimeo(fd, SO_RCVTIMEO, 2, 500000);
+	settimeo(fd, SO_SNDTIMEO, 1, 200000);
+	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)))
+		die("SO_LINGER");
+	/* IP_TOS sets the priority too (0x10: 6): SO_PRIORITY after it */
+	if (!v6)
+		setint(fd, IPPROTO_IP, IP_TOS, 0x10);
+	setint(fd, SOL_SOCKET, SO_PRIORITY, 3);
+	setint(fd, IPPROTO_TCP, TCP_KEEPIDLE, 600);
+	setint(fd, IPPROTO_TCP, TCP_KEEPINTVL, 30);
+	setint(fd, IPPROTO_TCP, TCP_KEEPCNT, 4);
+	setint(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, 12345);
+}
+
+static void check_more_opts(int fd, int v6, const char *what)
+{
+	CHECK(gettimeo(fd, SO_RCVTIMEO) == 2500000, "%s: SO_RCVTIMEO %lld us",
+	      what, gettimeo(fd, SO_RCVTIMEO));
+	CHECK(gettimeo(fd, SO_SNDTIMEO) == 1200000, "%s: SO_SNDTIMEO %lld us",
+	      what, gettimeo(fd, SO_SNDTIMEO));
+	CHECK(getlinger(fd) == 7, "%s: SO_LINGER %d", what, getlinger(fd));
+	CHECK(getint(fd, SOL_SOCKET, SO_PRIORITY) == 3, "%s: SO_PRIORITY %d",
+	      what, getint(fd, SOL_SOCKET, SO_PRIORITY));
+	CHECK(getint(fd, IPPROTO_TCP, TCP_KEEPIDLE) == 600,
+	      "%s: TCP_KEEPIDLE %d", what, getint(fd, IPPROTO_TCP, TCP_KEEPIDLE));
+	CHECK(getint(fd, IPPROTO_TCP, TCP_KEEPINTVL) == 30,
+	      "%s: TCP_KEEPINTVL %d", what,
+	      getint(fd, IPPROTO_TCP, TCP_KEEPINTVL));
+	CHECK(getint(fd, IPPROTO_TCP, TCP_KEEPCNT) == 4, "%s: TCP_KEEPCNT %d",
+	      what, getint(fd, IPPROTO_TCP, TCP_KEEPCNT));
+	CHECK(getint(fd, IPPROTO_TCP, TCP_USER_TIMEOUT) == 12345,
+	      "%s: TCP_USER_TIMEOUT %d", what,
+	      getint(fd, IPPROTO_TCP, TCP_USER_TIMEOUT));
+	if (!v6)
+		CHECK(getint(fd, IPPROTO_IP, IP_TOS) == 0x10, "%s: IP_TOS %d",
+		      what, getint(fd, IPPROTO_IP, IP_TOS));
+}
+
+/* A new socket's: no timeouts, no linger, priority 0, mark 0. */
+static void check_default_opts(int fd, const char *what)
+{
+	CHECK(gettimeo(fd, SO_RCVTIMEO) == 0 && gettimeo(fd, SO_SNDTIMEO) == 0,
+	      "%s: timeouts %lld %lld us", what, gettimeo(fd, SO_RCVTIMEO),
+	      gettimeo(fd, SO_SNDTIMEO));
+	CHECK(getlinger(fd) == -1, "%s: SO_LINGER %d", what, getlinger(fd));
+	CHECK(getint(fd, SOL_SOCKET, SO_PRIORITY) == 0 &&
+	      getint(fd, SOL_SOCKET, SO_MARK) == 0 &&
+	      getint(fd, SOL_SOCKET, SO_RCVLOWAT) == 1,
+	      "%s: priority, mark or lowat set", what);
 }
 
 static int nonblock(int fd)
@@ -257,6 +352,8 @@ static void pairs_setup(void)
 		die("socketpair seqpacket");
 	move_fd(sv[0], SQ_A, 0);
 	move_fd(sv[1], SQ_B, 0);
+	settimeo(SQ_B, SO_RCVTIMEO, 3, 0);
+	setint(SQ_B, SOL_SOCKET, SO_PRIORITY, 2);
 	send_msg(SQ_A, 3, 8);
 	send_msg(SQ_A, 5000, 9);
 	send_msg(SQ_B, 11, 10);
@@ -283,6 +380,11 @@ static void pairs_check(void)
 	      "SO_RCVBUF %d", getint(ST_B, SOL_SOCKET, SO_RCVBUF));
 	CHECK(getint(DG_B, SOL_SOCKET, SO_PASSCRED) == 1 &&
 	      getint(DG_A, SOL_SOCKET, SO_PASSCRED) == 0, "SO_PASSCRED");
+	CHECK(gettimeo(SQ_B, SO_RCVTIMEO) == 3000000 &&
+	      getint(SQ_B, SOL_SOCKET, SO_PRIORITY) == 2,
+	      "seqpacket: SO_RCVTIMEO %lld us, SO_PRIORITY %d",
+	      gettimeo(SQ_B, SO_RCVTIMEO), getint(SQ_B, SOL_SOCKET, SO_PRIORITY));
+	check_default_opts(SQ_A, "seqpacket's other end");
 	CHECK(getint(SQ_A, SOL_SOCKET, SO_TYPE) == SOCK_SEQPACKET &&
 	      getint(DG_A, SOL_SOCKET, SO_TYPE) == SOCK_DGRAM &&
 	      getint(ST_A, SOL_SOCKET, SO_TYPE) == SOCK_STREAM, "SO_TYPE");
@@ -532,6 +634,7 @@ static void inet_setup(void)
 	setint(fd, SOL_SOCKET, SO_KEEPALIVE, 1);
 	setint(fd, IPPROTO_TCP, TCP_NODELAY, 1);
 	setint(fd, SOL_SOCKET, SO_RCVBUF, 50000);
+	set_more_opts(fd, 0);
 	in4(&a4, port);
 	if (bind(fd, (void *)&a4, sizeof(a4)) || listen(fd, 5))
 		die("tcp4 listener");
@@ -554,12 +657,15 @@ static void inet_setup(void)
 
 	fd = socket(AF_INET6, SOCK_DGRAM, 0);
 	setint(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0);
+	setint(fd, IPPROTO_IPV6, IPV6_TCLASS, 0x20);
+	setint(fd, SOL_SOCKET, SO_MARK, 42);
 	in6(&a6, port + 3, 1);
 	if (bind(fd, (void *)&a6, sizeof(a6)))
 		die("udp6");
 	move_fd(fd, IN_U6, 0);
 
 	fd = socket(AF_INET, SOCK_STREAM, 0);
+	setint(fd, SOL_SOCKET, SO_RCVLOWAT, 5);
 	in4(&a4, port + 4);
 	if (bind(fd, (void *)&a4, sizeof(a4)))
 		die("tcp bound");
@@ -625,6 +731,7 @@ static void inet_check(void)
 	CHECK(getint(IN_T4, SOL_SOCKET, SO_REUSEPORT) == 0, "no SO_REUSEPORT");
 	CHECK(getint(IN_T4, SOL_SOCKET, SO_ACCEPTCONN) == 1, "listening");
 	CHECK(nonblock(IN_T4), "tcp4 O_NONBLOCK");
+	check_more_opts(IN_T4, 0, "tcp4");
 	tcp_talk(IN_T4, &a4, sizeof(a4), AF_INET, "tcp4");
 
 	in6(&a6, port + 1, 0);
@@ -633,6 +740,7 @@ static void inet_check(void)
 	CHECK(getint(IN_T6, SOL_SOCKET, SO_REUSEPORT) == 1, "SO_REUSEPORT");
 	CHECK(getint(IN_T6, SOL_SOCKET, SO_KEEPALIVE) == 0, "no SO_KEEPALIVE");
 	CHECK(getint(IN_T6, IPPROTO_TCP, TCP_NODELAY) == 0, "no TCP_NODELAY");
+	check_default_opts(IN_T6, "tcp6");
 	tcp_talk(IN_T6, &a6, sizeof(a6), AF_INET6, "tcp6");
 
 	in4(&a4, port + 2);
@@ -643,12 +751,18 @@ static void inet_check(void)
 	in6(&a6, port + 3, 1);
 	check_inet_name(IN_U6, &a6, sizeof(a6), "udp6");
 	CHECK(getint(IN_U6, IPPROTO_IPV6, IPV6_V6ONLY) == 0, "dual stack");
+	CHECK(getint(IN_U6, IPPROTO_IPV6, IPV6_TCLASS) == 0x20,
+	      "IPV6_TCLASS %d", getint(IN_U6, IPPROTO_IPV6, IPV6_TCLASS));
+	CHECK(getint(IN_U6, SOL_SOCKET, SO_MARK) == 42, "SO_MARK %d",
+	      getint(IN_U6, SOL_SOCKET, SO_MARK));
 	in4(&b4, port + 3);
 	udp_talk(IN_U6, &b4, sizeof(b4), AF_INET, "udp6 from IPv4");
 
 	in4(&a4, port + 4);
 	check_inet_name(IN_TB, &a4, sizeof(a4), "tcp bound");
 	CHECK(getint(IN_TB, SOL_SOCKET, SO_ACCEPTCONN) == 0, "bound only");
+	CHECK(getint(IN_TB, SOL_SOCKET, SO_RCVLOWAT) == 5, "SO_RCVLOWAT %d",
+	      getint(IN_TB, SOL_SOCKET, SO_RCVLOWAT));
 	len = sizeof(a6);
 	CHECK(!getsockname(IN_TU, (void *)&a6, &len) && !a6.sin6_port,
 	      "unbound tcp6");
@@ -763,6 +877,8 @@ static int tcpconn(void)
 	if (connect(fd, (void *)&a4, sizeof(a4)))
 		die("connect");
 	fd = move_fd(fd, 7, 0);
+	set_more_opts(fd, 0);
+	setint(fd, SOL_SOCKET, SO_KEEPALIVE, 1);
 	p.fd = fd;
 	p.events = POLLIN;
 	if (poll(&p, 1, 5000) != 1)
@@ -775,6 +891,11 @@ static int tcpconn(void)
 	if (announce_ready(dir))
 		die("ready");
 	wait_for_go(dir);
+	check_more_opts(fd, 0, "tcpconn");
+	CHECK(getint(fd, SOL_SOCKET, SO_KEEPALIVE) == 1, "tcpconn: SO_KEEPALIVE");
+	/* no timeouts for the rest: TCG may be slow */
+	settimeo(fd, SO_RCVTIMEO, 0, 0);
+	settimeo(fd, SO_SNDTIMEO, 0, 0);
 	check_stream(fd, 3000, 42, 0, "tcpconn: the peer's bytes");
 	check_empty(fd, 0, "tcpconn: nothing more from the peer yet");
 	fcntl(fd, F_SETFL, 0);
