@@ -1114,8 +1114,8 @@ static int ckpt_map_vma(struct ckpt_restore *rs,
  * The madvise() hints of a mapping, from its saved vm_flags: transparent
  * huge pages wanted or not (before any page is filled, so a sparse
  * NOHUGEPAGE region does not come back as 2 MiB pages), DONTFORK,
- * WIPEONFORK, DONTDUMP, SEQUENTIAL or RANDOM.  do_madvise() splits a mapping that vm_mmap()
- * merged with a neighbour.
+ * WIPEONFORK, DONTDUMP, SEQUENTIAL, RANDOM or MERGEABLE (KSM).
+ * do_madvise() splits a mapping that vm_mmap() merged with a neighbour.
  */
 static int ckpt_advise_vma(const struct ckpt_rec_vma *r)
 {
@@ -1130,6 +1130,7 @@ static int ckpt_advise_vma(const struct ckpt_rec_vma *r)
 		{ VM_DONTDUMP, MADV_DONTDUMP },
 		{ VM_SEQ_READ, MADV_SEQUENTIAL },
 		{ VM_RAND_READ, MADV_RANDOM },
+		{ VM_MERGEABLE, MADV_MERGEABLE },
 	};
 	unsigned int i;
 	int err;

@@ -9,10 +9,11 @@
  *   ddump   1 MiB  MADV_DONTDUMP
  *   seq     1 MiB  MADV_SEQUENTIAL
  *   rand    1 MiB  MADV_RANDOM
+ *   merge   1 MiB  MADV_MERGEABLE (KSM)
  *   plain   1 MiB  no hint
  * (a restore maps them one after another, so they merge unless the hints
  * are re-applied).  After the restart it checks each region's contents,
- * its VmFlags in /proc/self/smaps (nh, hg, dc, wf, dd, sr, rr), that the nohuge
+ * its VmFlags in /proc/self/smaps (nh, hg, dc, wf, dd, sr, rr, mg), that the nohuge
  * region holds no huge page (Rss, when THP is "always"), and what a fork
  * sees: no dfork mapping, a zeroed wipe region, the others intact.
  */
@@ -36,6 +37,7 @@ static const struct region {
 	{ "ddump", MIB, MADV_DONTDUMP, "dd" },
 	{ "seq", MIB, MADV_SEQUENTIAL, "sr" },
 	{ "rand", MIB, MADV_RANDOM, "rr" },
+	{ "merge", MIB, MADV_MERGEABLE, "mg" },
 	{ "plain", MIB, -1, NULL },
 };
 #define NR	(sizeof(regions) / sizeof(regions[0]))

@@ -937,8 +937,8 @@ struct ckpt_rec_mm {
  * @vm_flags: the kernel's vm_flags; a restore re-applies the madvise()
  *	hints among them (VM_HUGEPAGE 0x20000000, VM_NOHUGEPAGE 0x40000000,
  *	VM_DONTCOPY 0x20000, VM_WIPEONFORK 0x2000000, VM_DONTDUMP
- *	0x4000000, VM_SEQ_READ 0x8000, VM_RAND_READ 0x10000); the other
- *	bits are informative
+ *	0x4000000, VM_SEQ_READ 0x8000, VM_RAND_READ 0x10000, VM_MERGEABLE
+ *	0x80000000); the other bits are informative
  */
 struct ckpt_rec_vma {
 	__u64 start;
