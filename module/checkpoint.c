@@ -456,7 +456,7 @@ static int ckpt_dump_all(struct ckpt_dump *d)
 		ckpt_sysvshm_destroy(d);
 		ckpt_shmems_destroy(d);
 		ckpt_fdstates_destroy(d);
-		ckpt_ghosts_destroy(d);
+		ckpt_ghosts_done(d);
 		ckpt_attrs_reset(d);
 		mmput(d->mm);
 		d->mm = NULL;
@@ -760,6 +760,7 @@ long ckpt_ioctl_checkpoint(void __user *uarg)
 	d.flags = a.flags;
 	xa_init(&d.files_seen);
 	xa_init(&d.ghosts);
+	xa_init(&d.ghosts_saved);
 	xa_init(&d.shanon);
 	d.dirty_only = !!(a.flags & CKPT_CHECKPOINT_DIRTY_ONLY);
 	xa_init(&d.sysv_seen);
@@ -771,6 +772,7 @@ long ckpt_ioctl_checkpoint(void __user *uarg)
 	xa_destroy(&d.sysv_seen);
 	ckpt_sysvshm_destroy(&d);
 	xa_destroy(&d.files_seen);
+	ckpt_ghosts_destroy(&d);
 	ckpt_pipes_destroy(&d);
 	ckpt_socks_destroy(&d);
 	ckpt_event(err ? CKPT_EV_CHECKPOINT_FAIL : CKPT_EV_CHECKPOINT_DONE,

@@ -320,6 +320,7 @@ struct ckpt_dump {
 	unsigned int nr_threads;
 	struct xarray ghosts;	/* deleted files, by inode number */
 	u64 ghost_bytes;
+	struct xarray ghosts_saved;	/* by earlier processes of the tree */
 	struct inode *exe_inode;	/* the executable's, to compare only */
 	struct xarray fdstates;	/* FDSTATE records to write, by fd */
 	u32 nr_epitems;		/* in all of them */
@@ -601,6 +602,7 @@ struct ckpt_shanon {
 void ckpt_shanon_free(struct ckpt_restore *r);
 int ckpt_scan_shanon(struct ckpt_dump *d);
 struct file *ckpt_tree_shanon(const struct ckpt_restore *r, u64 ino);
+struct file *ckpt_tree_ghost(const struct ckpt_restore *r, u64 ino);
 
 /* ghosts.c */
 struct ckpt_ghosts;
@@ -610,7 +612,9 @@ int ckpt_note_file_once(struct xarray *files, struct file *f, u64 *bytes,
 void ckpt_files_once_destroy(struct xarray *files);
 bool ckpt_is_ghost(struct file *f);
 int ckpt_note_ghost(struct ckpt_dump *d, struct file *f);
+void ckpt_ghosts_done(struct ckpt_dump *d);
 void ckpt_ghosts_destroy(struct ckpt_dump *d);
+struct file *ckpt_ghosts_find(const struct ckpt_ghosts *t, u64 ino);
 int ckpt_dump_ghosts(struct ckpt_dump *d);
 int ckpt_take_ghostdata(struct ckpt_restore *r, const void *p, u32 len);
 void ckpt_free_ghostdata(struct ckpt_restore *r);

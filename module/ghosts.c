@@ -90,15 +90,36 @@ void ckpt_files_once_destroy(struct xarray *files)
 	xa_destroy(files);
 }
 
+/*
+ * A deleted file of this process: its bytes are saved with it, unless an
+ * earlier process of the tree saved them (the restore shares that one).
+ */
 int ckpt_note_ghost(struct ckpt_dump *d, struct file *f)
 {
+	struct file *saved = xa_load(&d->ghosts_saved, file_inode(f)->i_ino);
+
+	if (saved)
+		return file_inode(saved) == file_inode(f) ? 0 : -EOPNOTSUPP;
 	return ckpt_note_file_once(&d->ghosts, f, &d->ghost_bytes,
 				   CKPT_GHOST_MAX_DATA);
+}
+
+/* After a process's records: its ghosts are the tree's saved ones. */
+void ckpt_ghosts_done(struct ckpt_dump *d)
+{
+	struct file *f;
+	unsigned long ino;
+
+	xa_for_each(&d->ghosts, ino, f)
+		if (xa_err(xa_store(&d->ghosts_saved, ino, f, GFP_KERNEL)))
+			fput(f);
+	xa_destroy(&d->ghosts);
 }
 
 void ckpt_ghosts_destroy(struct ckpt_dump *d)
 {
 	ckpt_files_once_destroy(&d->ghosts);
+	ckpt_files_once_destroy(&d->ghosts_saved);
 }
 
 int ckpt_dump_ghosts(struct ckpt_dump *d)
@@ -391,7 +412,21 @@ static struct file *ckpt_ghost_create(const struct ckpt_restore *r,
 	return ro;
 }
 
-/* Ghost @ino, made at its first use (not a new reference). */
+/* Ghost @ino of table @t, or NULL. */
+struct file *ckpt_ghosts_find(const struct ckpt_ghosts *t, u64 ino)
+{
+	u32 i;
+
+	for (i = 0; t && i < t->nr; i++)
+		if (t->open[i].ino == ino)
+			return t->open[i].file;
+	return NULL;
+}
+
+/*
+ * Ghost @ino, made at its first use in the process or the tree (not a
+ * new reference).
+ */
 static struct file *ckpt_ghost_get(struct ckpt_restore *r, const char *path,
 				   u64 ino, u64 size)
 {
@@ -411,6 +446,10 @@ static struct file *ckpt_ghost_get(struct ckpt_restore *r, const char *path,
 	for (i = 0; i < t->nr; i++)
 		if (t->open[i].ino == ino)
 			return t->open[i].file;
+	/* Made by an earlier process of the tree (its bytes are there). */
+	f = ckpt_tree_ghost(r, ino);
+	if (f)
+		return f;
 	/* One ghost per record at most. */
 	if (WARN_ON_ONCE(t->nr == t->max))
 		return ERR_PTR(-EINVAL);

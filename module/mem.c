@@ -150,14 +150,12 @@ const char *ckpt_file_path(struct file *f, char *buf)
 
 /*
  * The path of a file mapping, in d->scratch, and its flags.  A deleted
- * file's contents are saved (ghosts.c), but not for a shared mapping in a
- * tree: each process would get a file of its own.
+ * file's contents are saved (ghosts.c), once in a tree.
  */
 static int ckpt_vma_path(struct ckpt_dump *d, struct vm_area_struct *vma,
 			 struct ckpt_rec_vma *v, const char **path)
 {
 	struct file *f = vma->vm_file;
-	int err = 0;
 
 	v->pgoff = vma->vm_pgoff;
 	if (file_inode(f) == d->exe_inode)
@@ -166,14 +164,11 @@ static int ckpt_vma_path(struct ckpt_dump *d, struct vm_area_struct *vma,
 		*path = ckpt_file_path(f, d->scratch);
 		return PTR_ERR_OR_ZERO(*path);
 	}
-	if ((vma->vm_flags & VM_MAYSHARE) && d->nr_members > 1)
-		return -EOPNOTSUPP;
 	v->flags |= CKPT_VMAF_GHOST;
 	*path = ckpt_ghost_path(f, d->scratch);
 	if (IS_ERR(*path))
 		return PTR_ERR(*path);
-	err = ckpt_note_ghost(d, f);
-	return err;
+	return ckpt_note_ghost(d, f);
 }
 
 static int ckpt_dump_vma(struct ckpt_dump *d, struct vm_area_struct *vma)
@@ -1248,11 +1243,16 @@ int ckpt_restore_exe(struct ckpt_restore *r)
 	if (IS_ERR(f))
 		return ckpt_fail(&r->err, CKPT_OBJ_TASK, PTR_ERR(f));
 	p = &f->f_path;
+	/*
+	 * A ghost's permission bits are ours (made by the tree's first
+	 * process that maps it, maybe as another user), not the deleted
+	 * file's, which the process did execute: only noexec applies.
+	 */
 	if (S_ISREG(file_inode(f)->i_mode) &&
 	    !(p->mnt->mnt_flags & MNT_NOEXEC) &&
 	    !(p->mnt->mnt_sb->s_iflags & SB_I_NOEXEC))
-		err = inode_permission(file_mnt_user_ns(f), file_inode(f),
-				       MAY_EXEC);
+		err = v ? 0 : inode_permission(file_mnt_user_ns(f),
+					       file_inode(f), MAY_EXEC);
 	/*
 	 * The ghost's writer (ghosts.c) is released by a deferred fput:
 	 * run it now, or the executable could not deny writers.

@@ -416,6 +416,19 @@ struct file *ckpt_tree_shanon(const struct ckpt_restore *r, u64 ino)
 	return NULL;
 }
 
+/* Deleted file @ino as an earlier process made it again, or NULL. */
+struct file *ckpt_tree_ghost(const struct ckpt_restore *r, u64 ino)
+{
+	struct ckpt_tree *t = r->tree;
+	struct file *f = NULL;
+	u32 j;
+
+	for (j = 0; t && !f && j < r->member; j++)
+		if (t->rst[j])
+			f = ckpt_ghosts_find(t->rst[j]->ghosts, ino);
+	return f;
+}
+
 /* The SYSVSHM record of segment @id an earlier process saved, or NULL. */
 const struct ckpt_rec_sysvshm *ckpt_tree_sysvshm(const struct ckpt_restore *r,
 						 s32 id)

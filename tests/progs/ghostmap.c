@@ -20,13 +20,14 @@
  * the files now at DIR/bin and DIR/lib were not touched.
  *
  * ghostmap forked DIR: the same without the shared mapping, and a child
- * (forked after the setup) that makes the same checks: a daemon and its
- * worker after an upgrade.
+ * (forked after the setup, then uid 1000) that makes the same checks: a
+ * daemon and its worker after an upgrade.
  *
  * ghostmap big DIR: a private mapping of a deleted 65 MiB (sparse) file,
  * more than a checkpoint saves.  ghostmap tree DIR: a shared mapping of a
- * deleted file, and a child sharing it.  Both wait for DIR/go, then check
- * the mapping and exit 0 ("all checks passed").
+ * deleted file, and a child sharing it, which writes to it once DIR/go is
+ * there; the parent then checks that it sees the write.  Both wait for
+ * DIR/go, then check the mapping and exit 0 ("all checks passed").
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -205,6 +206,9 @@ static void run_exec(int forked)
 		if (child < 0)
 			die("fork");
 		if (child == 0) {
+			/* a worker of another user, as a daemon's are */
+			if (setgid(1000) || setuid(1000))
+				die("become uid 1000");
 			wait_for_go(dir);
 			check_all();
 			_exit(0);
