@@ -415,7 +415,16 @@ struct ckpt_restore_sockdata {
 	u64 offset;
 };
 
-struct ckpt_socks;
+/* Open files by id (files.c): the ghosts and the sockets a restore made */
+struct ckpt_idfiles {
+	u32 nr;
+	u32 max;
+	struct {
+		u64 id;
+		struct file *file;	/* referenced */
+	} e[];
+};
+
 
 struct ckpt_restore_thread {
 	struct ckpt_rec_thread rec;
@@ -487,7 +496,7 @@ struct ckpt_restore {
 	struct ckpt_restore_ghostdata *ghostdata;
 	u32 nr_ghostdata;
 	u32 ghost_bytes;
-	struct ckpt_ghosts *ghosts;	/* deleted files made again */
+	struct ckpt_idfiles *ghosts;	/* deleted files made again */
 	struct ckpt_restore_fdstate *fdstates;
 	u32 nr_fdstates;
 	u32 nr_epitems;
@@ -512,7 +521,7 @@ struct ckpt_restore {
 	struct ckpt_restore_sockdata *sockdata;
 	u32 nr_sockdata;
 	u32 sock_bytes;
-	struct ckpt_socks *socks_made;	/* tree: kept for later processes */
+	struct ckpt_idfiles *socks_made;	/* tree: kept for later processes */
 	struct ckpt_rec_sysvshm *sysvshm;	/* SysV segments */
 	u32 nr_sysvshm;
 	u64 sysv_bytes;
@@ -605,7 +614,6 @@ struct file *ckpt_tree_shanon(const struct ckpt_restore *r, u64 ino);
 struct file *ckpt_tree_ghost(const struct ckpt_restore *r, u64 ino);
 
 /* ghosts.c */
-struct ckpt_ghosts;
 const char *ckpt_ghost_path(struct file *f, char *buf);
 int ckpt_note_file_once(struct xarray *files, struct file *f, u64 *bytes,
 			u64 max);
@@ -614,12 +622,10 @@ bool ckpt_is_ghost(struct file *f);
 int ckpt_note_ghost(struct ckpt_dump *d, struct file *f);
 void ckpt_ghosts_done(struct ckpt_dump *d);
 void ckpt_ghosts_destroy(struct ckpt_dump *d);
-struct file *ckpt_ghosts_find(const struct ckpt_ghosts *t, u64 ino);
 int ckpt_dump_ghosts(struct ckpt_dump *d);
 int ckpt_take_ghostdata(struct ckpt_restore *r, const void *p, u32 len);
 void ckpt_free_ghostdata(struct ckpt_restore *r);
 int ckpt_check_ghosts(struct ckpt_restore *r);
-void ckpt_ghosts_free(struct ckpt_ghosts *t);
 struct file *ckpt_ghost_file(struct ckpt_restore *r,
 			     const struct ckpt_restore_file *rf);
 struct file *ckpt_ghost_map_file(struct ckpt_restore *r,
@@ -686,17 +692,13 @@ int ckpt_dump_sockopts(struct ckpt_dump *d);
 
 /* sockopts.c: socket options beyond CKPT_SOCKF_* */
 bool ckpt_sockopt_read(struct sock *sk, struct ckpt_rec_sockopt *o);
-int ckpt_take_sockopt(struct ckpt_restore *r, const void *p, u32 len);
 void ckpt_free_sockopts(struct ckpt_restore *r);
 int ckpt_check_sockopts(struct ckpt_restore *r);
 int ckpt_sockopts_apply(struct socket *sock, const struct ckpt_rec_sockopt *o);
 const struct ckpt_restore_sock *ckpt_find_sock(const struct ckpt_restore *r,
 					       u64 id);
-struct ckpt_socks *ckpt_socks_new(u32 max);
-void ckpt_socks_free(struct ckpt_socks *t);
-struct file *ckpt_socks_find(const struct ckpt_socks *t, u64 id);
 struct file *ckpt_sock_file(const struct ckpt_restore *r,
-			    struct ckpt_socks *t,
+			    struct ckpt_idfiles *t,
 			    const struct ckpt_rec_file *rec);
 
 /* sysvipc.c: SysV shared memory */
@@ -775,6 +777,10 @@ int ckpt_restore_exe(struct ckpt_restore *r);
 int ckpt_restore_pages(struct ckpt_restore *r);
 int ckpt_restore_fs(struct ckpt_restore *r);
 int ckpt_restore_files(struct ckpt_restore *r);
+struct ckpt_idfiles *ckpt_idfiles_new(u32 max);
+void ckpt_idfiles_free(struct ckpt_idfiles *t);
+struct file *ckpt_idfiles_find(const struct ckpt_idfiles *t, u64 id);
+int ckpt_idfiles_add(struct ckpt_idfiles *t, u64 id, struct file *f);
 int ckpt_restore_signals(struct ckpt_restore *r);
 int ckpt_restore_misc(struct ckpt_restore *r);
 int ckpt_restore_cpu(struct ckpt_restore *r);
@@ -843,6 +849,8 @@ void ckpt_restore_thread_scalars(const struct ckpt_rec_thread *rec);
 bool ckpt_user_ptr_ok(u64 p);
 u64 ckpt_blocked(struct task_struct *t);
 int ckpt_grow(void **array, u32 nr, size_t elem, u32 max);
+int ckpt_take_elem(void **array, u32 *nr, size_t elem, u32 max,
+		   const void *p, u32 len);
 int ckpt_vdso_matches(struct ckpt_restore *r);
 void ckpt_queue_sigpending(const struct ckpt_rec_sigpending *sp, u32 n);
 const struct ckpt_restore_vma *ckpt_find_vma(const struct ckpt_restore *r,

@@ -543,10 +543,60 @@ static int ckpt_install_at(struct file *f, int fd, unsigned int oflags,
 	return 0;
 }
 
+/* ---------------------------------------------------------------------- */
+/* Open files by id (an inode number): ghosts made, sockets made          */
+/* ---------------------------------------------------------------------- */
+
+struct ckpt_idfiles *ckpt_idfiles_new(u32 max)
+{
+	struct ckpt_idfiles *t;
+
+	max = max ? max : 1;
+	t = kvzalloc(struct_size(t, e, max), GFP_KERNEL);
+	if (t)
+		t->max = max;
+	return t;
+}
+
+void ckpt_idfiles_free(struct ckpt_idfiles *t)
+{
+	u32 i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->nr; i++)
+		fput(t->e[i].file);
+	kvfree(t);
+}
+
+/* File @id of table @t (not a new reference), or NULL. */
+struct file *ckpt_idfiles_find(const struct ckpt_idfiles *t, u64 id)
+{
+	u32 i;
+
+	for (i = 0; t && i < t->nr; i++)
+		if (t->e[i].id == id)
+			return t->e[i].file;
+	return NULL;
+}
+
+/* Keep @f (the caller's reference) as @id; a table has room for all. */
+int ckpt_idfiles_add(struct ckpt_idfiles *t, u64 id, struct file *f)
+{
+	if (WARN_ON_ONCE(t->nr == t->max)) {
+		fput(f);
+		return -EINVAL;
+	}
+	t->e[t->nr].id = id;
+	t->e[t->nr].file = f;
+	t->nr++;
+	return 0;
+}
+
 struct ckpt_files_made {
 	struct ckpt_pipes *pipes;
 	struct ckpt_fdkinds *fdkinds;
-	struct ckpt_socks *socks;
+	struct ckpt_idfiles *socks;	/* sockets made */
 };
 
 /* The open file for record @i: reopened, shared, a pipe's end, a ghost. */
@@ -609,7 +659,7 @@ int ckpt_restore_files(struct ckpt_restore *r)
 			       sizeof(*holes), GFP_KERNEL);
 	made.pipes = ckpt_pipes_new(r->nr_files);
 	made.fdkinds = ckpt_fdkinds_new();
-	made.socks = ckpt_socks_new(r->nr_socks);
+	made.socks = ckpt_idfiles_new(r->nr_socks);
 	if (!holes || !opened || !made.pipes || !made.fdkinds ||
 	    !made.socks) {
 		err = -ENOMEM;
@@ -675,7 +725,7 @@ out:
 		fput(opened[--n]);
 	ckpt_pipes_free(made.pipes);
 	ckpt_fdkinds_free(made.fdkinds);
-	ckpt_socks_free(made.socks);
+	ckpt_idfiles_free(made.socks);
 	kvfree(opened);
 	kvfree(holes);
 	return err;

@@ -272,28 +272,6 @@ int ckpt_check_ghosts(struct ckpt_restore *r)
 	return 0;
 }
 
-struct ckpt_ghost_open {
-	u64 ino;
-	struct file *file;	/* the unlinked file, read-write */
-};
-
-struct ckpt_ghosts {
-	u32 nr;
-	u32 max;
-	struct ckpt_ghost_open open[];
-};
-
-void ckpt_ghosts_free(struct ckpt_ghosts *t)
-{
-	u32 i;
-
-	if (!t)
-		return;
-	for (i = 0; i < t->nr; i++)
-		fput(t->open[i].file);
-	kvfree(t);
-}
-
 /* Is ghost @ino the executable?  Then it must be executable again. */
 static bool ckpt_ghost_is_exe(const struct ckpt_restore *r, u64 ino)
 {
@@ -412,17 +390,6 @@ static struct file *ckpt_ghost_create(const struct ckpt_restore *r,
 	return ro;
 }
 
-/* Ghost @ino of table @t, or NULL. */
-struct file *ckpt_ghosts_find(const struct ckpt_ghosts *t, u64 ino)
-{
-	u32 i;
-
-	for (i = 0; t && i < t->nr; i++)
-		if (t->open[i].ino == ino)
-			return t->open[i].file;
-	return NULL;
-}
-
 /*
  * Ghost @ino, made at its first use in the process or the tree (not a
  * new reference).
@@ -430,36 +397,25 @@ struct file *ckpt_ghosts_find(const struct ckpt_ghosts *t, u64 ino)
 static struct file *ckpt_ghost_get(struct ckpt_restore *r, const char *path,
 				   u64 ino, u64 size)
 {
-	struct ckpt_ghosts *t = r->ghosts;
 	struct file *f;
-	u32 i;
+	int err;
 
-	if (!t) {
-		u32 max = r->nr_files + r->nr_vmas;
-
-		t = kvzalloc(struct_size(t, open, max), GFP_KERNEL);
-		if (!t)
-			return ERR_PTR(-ENOMEM);
-		t->max = max;
-		r->ghosts = t;
-	}
-	for (i = 0; i < t->nr; i++)
-		if (t->open[i].ino == ino)
-			return t->open[i].file;
-	/* Made by an earlier process of the tree (its bytes are there). */
-	f = ckpt_tree_ghost(r, ino);
+	/* At most one ghost a record. */
+	if (!r->ghosts)
+		r->ghosts = ckpt_idfiles_new(r->nr_files + r->nr_vmas);
+	if (!r->ghosts)
+		return ERR_PTR(-ENOMEM);
+	f = ckpt_idfiles_find(r->ghosts, ino);
+	/* Made by an earlier process of the tree (its bytes are there)? */
+	if (!f)
+		f = ckpt_tree_ghost(r, ino);
 	if (f)
 		return f;
-	/* One ghost per record at most. */
-	if (WARN_ON_ONCE(t->nr == t->max))
-		return ERR_PTR(-EINVAL);
 	f = ckpt_ghost_create(r, path, ino, size);
 	if (IS_ERR(f))
 		return f;
-	t->open[t->nr].ino = ino;
-	t->open[t->nr].file = f;
-	t->nr++;
-	return f;
+	err = ckpt_idfiles_add(r->ghosts, ino, f);
+	return err ? ERR_PTR(err) : f;
 }
 
 /* A new open file, with the record's flags, of its ghost. */

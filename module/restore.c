@@ -73,7 +73,7 @@ void ckpt_restore_free(struct ckpt_restore *r)
 	kvfree(r->posix_timers);
 	ckpt_free_pipedata(r);
 	ckpt_free_ghostdata(r);
-	ckpt_ghosts_free(r->ghosts);
+	ckpt_idfiles_free(r->ghosts);
 	ckpt_free_fdstates(r);
 	ckpt_free_shmems(r);
 	ckpt_free_socks(r);
@@ -124,6 +124,21 @@ int ckpt_grow(void **array, u32 nr, size_t elem, u32 max)
 		memcpy(n, *array, nr * elem);
 	kvfree(*array);
 	*array = n;
+	return 0;
+}
+
+/* A record of exactly @elem bytes, appended to an array ckpt_grow() grows. */
+int ckpt_take_elem(void **array, u32 *nr, size_t elem, u32 max,
+		   const void *p, u32 len)
+{
+	int err;
+
+	if (len != elem)
+		return -EBADMSG;
+	err = ckpt_grow(array, *nr, elem, max);
+	if (err)
+		return err;
+	memcpy((u8 *)*array + (size_t)(*nr)++ * elem, p, len);
 	return 0;
 }
 
@@ -343,7 +358,9 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 	case CKPT_REC_FLOCK:
 		return ckpt_take_flock(r, p, len);
 	case CKPT_REC_SOCKOPT:
-		return ckpt_take_sockopt(r, p, len);
+		return ckpt_take_elem((void **)&r->sockopts, &r->nr_sockopts,
+				      sizeof(*r->sockopts), CKPT_MAX_SOCKETS,
+				      p, len);
 	case CKPT_REC_CGROUP:
 		if (ckpt_take_with_path(p, len, &r->cgroup_rec,
 					sizeof(r->cgroup_rec),

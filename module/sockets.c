@@ -868,16 +868,8 @@ int ckpt_take_sockdata(struct ckpt_restore *r, const void *p, u32 len)
 
 int ckpt_take_tcpstate(struct ckpt_restore *r, const void *p, u32 len)
 {
-	int err;
-
-	if (len != sizeof(struct ckpt_rec_tcpstate))
-		return -EBADMSG;
-	err = ckpt_grow((void **)&r->tcpstates, r->nr_tcpstates,
-			sizeof(*r->tcpstates), CKPT_MAX_SOCKETS);
-	if (err)
-		return err;
-	memcpy(&r->tcpstates[r->nr_tcpstates++], p, len);
-	return 0;
+	return ckpt_take_elem((void **)&r->tcpstates, &r->nr_tcpstates,
+			      sizeof(*r->tcpstates), CKPT_MAX_SOCKETS, p, len);
 }
 
 static const struct ckpt_rec_tcpstate *
@@ -891,26 +883,9 @@ ckpt_find_tcpstate(const struct ckpt_restore *r, u64 id)
 	return NULL;
 }
 
-struct ckpt_sock_made {
-	u64 id;
-	struct file *file;
-};
-
-struct ckpt_socks {
-	u32 nr;
-	struct ckpt_sock_made s[];
-};
-
 void ckpt_socks_release(struct ckpt_restore *r)
 {
-	struct ckpt_socks *t = r->socks_made;
-	u32 i;
-
-	if (!t)
-		return;
-	for (i = 0; i < t->nr; i++)
-		fput(t->s[i].file);
-	kvfree(t);
+	ckpt_idfiles_free(r->socks_made);
 	r->socks_made = NULL;
 }
 
@@ -1126,34 +1101,6 @@ int ckpt_check_socks(struct ckpt_restore *r)
 	return 0;
 }
 
-struct ckpt_socks *ckpt_socks_new(u32 max)
-{
-	return kvzalloc(struct_size_t(struct ckpt_socks, s, max ? max : 1),
-			GFP_KERNEL);
-}
-
-void ckpt_socks_free(struct ckpt_socks *t)
-{
-	u32 i;
-
-	if (!t)
-		return;
-	for (i = 0; i < t->nr; i++)
-		fput(t->s[i].file);
-	kvfree(t);
-}
-
-/* The socket @id made already by this process, or NULL. */
-struct file *ckpt_socks_find(const struct ckpt_socks *t, u64 id)
-{
-	u32 i;
-
-	for (i = 0; t && i < t->nr; i++)
-		if (t->s[i].id == id)
-			return t->s[i].file;
-	return NULL;
-}
-
 static int ckpt_set_int(struct socket *sock, int level, int opt, int val)
 {
 	sockptr_t p = KERNEL_SOCKPTR(&val);
@@ -1282,17 +1229,10 @@ static int ckpt_sock_shutdown(struct socket *sock, u32 how)
 				    how == RCV_SHUTDOWN ? SHUT_RD : SHUT_WR);
 }
 
-static int ckpt_socks_add(struct ckpt_socks *t, u64 id, struct file *f)
-{
-	t->s[t->nr].id = id;
-	t->s[t->nr].file = f;
-	t->nr++;
-	return 0;
-}
 
 static int ckpt_make_pair(const struct ckpt_restore *r,
 			  const struct ckpt_restore_sock *a,
-			  struct ckpt_socks *t)
+			  struct ckpt_idfiles *t)
 {
 	const struct ckpt_restore_sock *b = NULL;
 	struct socket *sa, *sb;
@@ -1345,10 +1285,10 @@ static int ckpt_make_pair(const struct ckpt_restore *r,
 			fput(fa);
 			return err;
 		}
-		return ckpt_socks_add(t, a->rec.id, fa);
+		return ckpt_idfiles_add(t, a->rec.id, fa);
 	}
-	ckpt_socks_add(t, a->rec.id, fa);
-	return ckpt_socks_add(t, b->rec.id, fb);
+	ckpt_idfiles_add(t, a->rec.id, fa);
+	return ckpt_idfiles_add(t, b->rec.id, fb);
 }
 
 /*
@@ -1429,7 +1369,7 @@ static int ckpt_sock_bind(struct socket *sock, const struct ckpt_restore_sock *s
 }
 
 static int ckpt_make_sock(const struct ckpt_restore_sock *s,
-			  struct ckpt_socks *t)
+			  struct ckpt_idfiles *t)
 {
 	const struct ckpt_rec_socket *rec = &s->rec;
 	struct socket *sock;
@@ -1456,7 +1396,7 @@ static int ckpt_make_sock(const struct ckpt_restore_sock *s,
 	f = sock_alloc_file(sock, 0, NULL);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
-	return ckpt_socks_add(t, rec->id, f);
+	return ckpt_idfiles_add(t, rec->id, f);
 }
 
 /* Queue a connection's saved bytes again, in repair mode. */
@@ -1585,7 +1525,7 @@ static int ckpt_tcp_repair(const struct ckpt_restore *r, struct socket *sock,
  */
 static int ckpt_make_tcp(const struct ckpt_restore *r,
 			 const struct ckpt_restore_sock *s,
-			 struct ckpt_socks *t)
+			 struct ckpt_idfiles *t)
 {
 	const struct ckpt_rec_tcpstate *ts = ckpt_find_tcpstate(r, s->rec.id);
 	const struct cred *old;
@@ -1618,7 +1558,7 @@ static int ckpt_make_tcp(const struct ckpt_restore *r,
 	f = sock_alloc_file(sock, 0, NULL);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
-	return ckpt_socks_add(t, s->rec.id, f);
+	return ckpt_idfiles_add(t, s->rec.id, f);
 }
 
 static struct file *ckpt_sock_take(struct file *f, const struct ckpt_rec_file *rec)
@@ -1632,14 +1572,14 @@ static struct file *ckpt_sock_take(struct file *f, const struct ckpt_rec_file *r
 
 /* The socket the FILE record @rec names (a new reference). */
 struct file *ckpt_sock_file(const struct ckpt_restore *r,
-			    struct ckpt_socks *t,
+			    struct ckpt_idfiles *t,
 			    const struct ckpt_rec_file *rec)
 {
 	const struct ckpt_restore_sock *s;
 	struct file *f;
 	int err;
 
-	f = ckpt_socks_find(t, rec->ino);
+	f = ckpt_idfiles_find(t, rec->ino);
 	if (!f && r->tree)
 		f = ckpt_tree_sock(r, rec->ino);
 	if (f)
@@ -1655,6 +1595,6 @@ struct file *ckpt_sock_file(const struct ckpt_restore *r,
 		err = ckpt_make_sock(s, t);
 	if (err)
 		return ERR_PTR(err);
-	f = ckpt_socks_find(t, rec->ino);
+	f = ckpt_idfiles_find(t, rec->ino);
 	return f ? ckpt_sock_take(f, rec) : ERR_PTR(-EBADMSG);
 }

@@ -9,7 +9,7 @@
  *
  * Dump: ckpt_sockopt_read() fills a SOCKOPT record for each socket whose
  * options differ from a new socket's (sockets.c writes them, after the
- * CGROUP record).  Restore: ckpt_take_sockopt() keeps them,
+ * CGROUP record).  Restore: restore.c keeps them (ckpt_take_elem()),
  * ckpt_check_sockopts() checks each against its SOCKET record, and
  * ckpt_sockopts_apply() sets them with setsockopt()'s own checks, as the
  * restored process, once the socket is made.
@@ -98,20 +98,6 @@ bool ckpt_sockopt_read(struct sock *sk, struct ckpt_rec_sockopt *o)
 /* ---------------------------------------------------------------------- */
 /* Restore                                                                 */
 /* ---------------------------------------------------------------------- */
-
-int ckpt_take_sockopt(struct ckpt_restore *r, const void *p, u32 len)
-{
-	int err;
-
-	if (len != sizeof(struct ckpt_rec_sockopt))
-		return -EBADMSG;
-	err = ckpt_grow((void **)&r->sockopts, r->nr_sockopts,
-			sizeof(*r->sockopts), CKPT_MAX_SOCKETS);
-	if (err)
-		return err;
-	memcpy(&r->sockopts[r->nr_sockopts++], p, len);
-	return 0;
-}
 
 void ckpt_free_sockopts(struct ckpt_restore *r)
 {

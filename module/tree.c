@@ -399,7 +399,7 @@ struct file *ckpt_tree_sock(const struct ckpt_restore *r, u64 id)
 
 	for (j = 0; t && j < r->member && !f; j++)
 		if (t->rst[j])
-			f = ckpt_socks_find(t->rst[j]->socks_made, id);
+			f = ckpt_idfiles_find(t->rst[j]->socks_made, id);
 	return f;
 }
 
@@ -425,7 +425,7 @@ struct file *ckpt_tree_ghost(const struct ckpt_restore *r, u64 ino)
 
 	for (j = 0; t && !f && j < r->member; j++)
 		if (t->rst[j])
-			f = ckpt_ghosts_find(t->rst[j]->ghosts, ino);
+			f = ckpt_idfiles_find(t->rst[j]->ghosts, ino);
 	return f;
 }
 
