@@ -61,25 +61,33 @@ prog_restart
 prog_finish
 cd "$top" && TESTDIR=$top
 
+# tree_cycle MODE: checkpoint the tree of "ghostmap MODE" (killed) into
+# MODE.img, check that no piece of a deleted file is saved twice, restore
+# it, let it check itself (MODE/go) and wait for its success.
+tree_cycle() {
+	ckpt --tree --kill -o "$1.img" "$PROG_PID" 2>"$1.err" ||
+		fail "ckpt --tree --kill of $1 failed: $(cat "$1.err")"
+	wait "$PROG_PID"
+	ckpt show "$1.img" >"$1.show" 2>&1 || fail "ckpt show $1.img"
+	# The deleted files' bytes are saved once, with the first process.
+	grep -q "deleted file" "$1.show" ||
+		fail "no deleted-file data in the image of $1"
+	_dup=$(grep "deleted file" "$1.show" | sort | uniq -d | head -n 1)
+	[ -z "$_dup" ] || fail "the image of $1 holds a piece twice: $_dup"
+	prog_restart restart -v --wait "$1.img"
+	wait_for 30 grep -q "restored tree $PROG_PID" restart.err ||
+		fail "restart never said tree $PROG_PID was restored: $(cat restart.err)"
+	touch "$1/go"
+	wait "$RESTART_PID"
+	_st=$?
+	[ "$_st" -eq 0 ] || fail "the restored $1 tree exited with $_st: $(cat p.err)"
+	grep -q "all checks passed" p.out || fail "ghostmap $1 did not report success"
+}
+
 # A tree: a parent and its child both run the deleted executable and map
 # the deleted library (a daemon and its worker after an upgrade).
 prog_start ghostmap forked
-ckpt --tree --kill -o forked.img "$PROG_PID" 2>forked.err ||
-	fail "ckpt --tree --kill failed: $(cat forked.err)"
-wait "$PROG_PID"
-ckpt show forked.img >forked.show 2>&1 || fail "ckpt show forked.img"
-# The deleted files' bytes are saved once, with the first process.
-grep -q "deleted file" forked.show || fail "no deleted-file data in the tree's image"
-dup=$(grep "deleted file" forked.show | sort | uniq -d | head -n 1)
-[ -z "$dup" ] || fail "the tree's image holds a piece twice: $dup"
-prog_restart restart -v --wait forked.img
-wait_for 30 grep -q "restored tree $PROG_PID" restart.err ||
-	fail "restart never said tree $PROG_PID was restored: $(cat restart.err)"
-touch forked/go
-wait "$RESTART_PID"
-st=$?
-[ "$st" -eq 0 ] || fail "the restored tree exited with $st: $(cat p.err)"
-grep -q "all checks passed" p.out || fail "ghostmap forked did not report success"
+tree_cycle forked
 
 # More than the image holds of deleted files: refused, runs on.
 prog_start ghostmap big
@@ -95,15 +103,5 @@ reap_passed "$PROG_PID" p "ghostmap big"
 # A deleted file mapped shared by two processes of a tree: one file again,
 # the child's write seen by the parent.
 prog_start ghostmap tree
-ckpt --tree --kill -o tree.img "$PROG_PID" 2>tree.err ||
-	fail "ckpt --tree --kill failed: $(cat tree.err)"
-wait "$PROG_PID"
-prog_restart restart -v --wait tree.img
-wait_for 30 grep -q "restored tree $PROG_PID" restart.err ||
-	fail "restart never said tree $PROG_PID was restored: $(cat restart.err)"
-touch tree/go
-wait "$RESTART_PID"
-st=$?
-[ "$st" -eq 0 ] || fail "the restored tree exited with $st: $(cat p.err)"
-grep -q "all checks passed" p.out || fail "ghostmap tree did not report success"
+tree_cycle tree
 pass
