@@ -381,12 +381,15 @@ static struct file *ckpt_ghost_create(const struct ckpt_restore *r,
 			n = -EIO;
 	}
 	/*
-	 * Kept read-only: an executable denies writers (its writable
-	 * descriptors are reopened from this one).
+	 * Kept read-only, and the writer released now (its fput would wait
+	 * for the return to user space, task work): an executable denies
+	 * writers, for this process or a later one of the tree.  Writable
+	 * descriptors and mappings are opened anew from this one.
 	 */
 	ro = n < 0 ? ERR_PTR(n) :
 	     dentry_open(&f->f_path, O_RDONLY | O_LARGEFILE, current_cred());
 	fput(f);
+	ckpt_ksyms.task_work_run();
 	return ro;
 }
 

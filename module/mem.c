@@ -1253,12 +1253,6 @@ int ckpt_restore_exe(struct ckpt_restore *r)
 	    !(p->mnt->mnt_sb->s_iflags & SB_I_NOEXEC))
 		err = v ? 0 : inode_permission(file_mnt_user_ns(f),
 					       file_inode(f), MAY_EXEC);
-	/*
-	 * The ghost's writer (ghosts.c) is released by a deferred fput:
-	 * run it now, or the executable could not deny writers.
-	 */
-	if (!err && v)
-		ckpt_ksyms.task_work_run();
 	if (!err)
 		err = ckpt_ksyms.replace_mm_exe_file(current->mm, f);
 	fput(f);
