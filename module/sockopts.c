@@ -11,8 +11,9 @@
  * options differ from a new socket's (sockets.c writes them, after the
  * CGROUP record).  Restore: restore.c keeps them (ckpt_take_elem()),
  * ckpt_check_sockopts() checks each against its SOCKET record, and
- * ckpt_sockopts_apply() sets them with setsockopt()'s own checks, as the
- * restored process, once the socket is made.
+ * ckpt_sockopts_apply() sets them once the socket is made: with
+ * setsockopt()'s own checks, as the restored process, but SO_MARK and
+ * SO_PRIORITY, which the restorer's CAP_NET_ADMIN allows.
  */
 #include <linux/net.h>
 #include <linux/in.h>
@@ -142,9 +143,35 @@ static bool ckpt_sockopt_values_ok(const struct ckpt_rec_sockopt *o)
 	return true;
 }
 
+/* Options setsockopt() allows only with CAP_NET_ADMIN. */
+static bool ckpt_sockopt_admin(const struct ckpt_rec_sockopt *o)
+{
+	return (o->mask & CKPT_SOCKOPT_MARK) ||
+	       ((o->mask & CKPT_SOCKOPT_PRIORITY) && o->priority > 6);
+}
+
+/* EPERM, naming a descriptor of socket @id. */
+static int ckpt_sockopt_eperm(struct ckpt_restore *r, u64 id)
+{
+	u32 i;
+
+	r->err.fd = -1;
+	for (i = 0; i < r->nr_files; i++)
+		if (r->files[i].rec.kind == CKPT_FILE_SOCKET &&
+		    r->files[i].rec.ino == id) {
+			r->err.fd = r->files[i].rec.fd;
+			break;
+		}
+	r->err.type = CKPT_REC_SOCKOPT;
+	return ckpt_fail(&r->err, CKPT_OBJ_FD, -EPERM);
+}
+
 /*
  * One SOCKOPT record a socket, for a SOCKET record of this process, with
- * options that socket can have; each one's socket points at it.
+ * options that socket can have; each one's socket points at it.  SO_MARK
+ * and SO_PRIORITY above 6 need the restorer's CAP_NET_ADMIN (checked
+ * here, before anything changes): the restored process may have dropped
+ * the privilege it set them with, as a daemon does.
  */
 int ckpt_check_sockopts(struct ckpt_restore *r)
 {
@@ -166,6 +193,8 @@ int ckpt_check_sockopts(struct ckpt_restore *r)
 		if (((o->mask & CKPT_SOCKOPT_TOS) && !ip) ||
 		    ((o->mask & CKPT_SOCKOPT_TCP) && !tcp))
 			return ckpt_bad(r, CKPT_REC_SOCKOPT, -EBADMSG);
+		if (ckpt_sockopt_admin(o) && !r->net_admin)
+			return ckpt_sockopt_eperm(r, o->id);
 		s->opt = o;
 	}
 	return 0;
@@ -205,10 +234,6 @@ int ckpt_sockopts_apply(struct socket *sock, const struct ckpt_rec_sockopt *o)
 		int level, opt;
 		size_t off;
 	} ints[] = {
-		{ CKPT_SOCKOPT_PRIORITY, SOL_SOCKET, SO_PRIORITY,
-		  offsetof(struct ckpt_rec_sockopt, priority) },
-		{ CKPT_SOCKOPT_MARK, SOL_SOCKET, SO_MARK,
-		  offsetof(struct ckpt_rec_sockopt, mark) },
 		{ CKPT_SOCKOPT_RCVLOWAT, SOL_SOCKET, SO_RCVLOWAT,
 		  offsetof(struct ckpt_rec_sockopt, rcvlowat) },
 		{ CKPT_SOCKOPT_KEEPIDLE, SOL_TCP, TCP_KEEPIDLE,
@@ -240,6 +265,14 @@ int ckpt_sockopts_apply(struct socket *sock, const struct ckpt_rec_sockopt *o)
 		err = sock->sk->sk_family == AF_INET ?
 		      ckpt_setsockopt_int(sock, SOL_IP, IP_TOS, o->tos) :
 		      ckpt_setsockopt_int(sock, SOL_IPV6, IPV6_TCLASS, o->tos);
+	/*
+	 * Above 6 (and SO_MARK) by the restorer's CAP_NET_ADMIN
+	 * (ckpt_check_sockopts()); after TOS, even when 0.
+	 */
+	if (!err && (o->mask & (CKPT_SOCKOPT_PRIORITY | CKPT_SOCKOPT_TOS)))
+		sock_set_priority(sock->sk, o->priority);
+	if (!err && (o->mask & CKPT_SOCKOPT_MARK))
+		sock_set_mark(sock->sk, o->mark);
 	for (i = 0; !err && i < ARRAY_SIZE(ints); i++)
 		if (o->mask & ints[i].bit)
 			err = ckpt_setsockopt_int(sock, ints[i].level,

@@ -798,6 +798,12 @@ static void report_prepare(struct restart *r, int err)
 			ckpt_hint("run restart with CAP_SYS_RESOURCE; 'ckpt show' prints the image's");
 			break;
 		}
+		if (r->prep.err_type == CKPT_REC_SOCKOPT) {
+			ckpt_fail(err, "cannot restore %s: the socket of fd %d has SO_MARK or SO_PRIORITY above 6, which need CAP_NET_ADMIN",
+				  r->name, r->prep.err_fd);
+			ckpt_hint("run restart with CAP_NET_ADMIN");
+			break;
+		}
 		if (r->prep.err_type == CKPT_REC_ATTRS) {
 			ckpt_fail(err, "cannot restore %s: its securebits or PR_SET_IO_FLUSHER setting are not yours to give it",
 				  r->name);

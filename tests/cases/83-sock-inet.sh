@@ -8,12 +8,14 @@
 # SO_MARK, SO_RCVLOWAT, IP_TOS, IPV6_TCLASS, TCP keepalive timing and
 # TCP_USER_TIMEOUT), checked by the program with getsockname/getsockopt
 # and new connections (and a new socket's defaults where none were set);
-# then it serves a client from this script.
+# then it serves a client from this script.  A daemon's socket with SO_MARK
+# and SO_PRIORITY 7 (set as root before it became uid 1000) is refused to
+# a restorer without CAP_NET_ADMIN (EPERM) and restored by root.
 # timeout: 180
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/socklib.sh"
 require_module
-DUMP_ON_FAIL="p.err p.out img.ckpt.err img.restart.err img.show client.out"
+DUMP_ON_FAIL="p.err p.out img.ckpt.err img.restart.err img.show client.out d.err d.restart.err dperm.err"
 
 port=7183
 sock_start inet "$port"
@@ -33,4 +35,31 @@ grep -qx "pong hello" client.out || fail "the server answered '$(cat client.out)
 wait "$RESTART_PID"
 st=$?
 [ "$st" -eq 0 ] || fail "the restored server exited with $st: $(cat p.err)"
+
+# A daemon's socket: SO_MARK and SO_PRIORITY 7 set as root, then uid 1000.
+# restart as uid 1000 lacks CAP_NET_ADMIN for them: refused before
+# anything is made (EPERM, naming the fd); as root it comes back with both.
+mkdir dropped && chmod 777 dropped || fail "mkdir dropped"
+: >d.out
+: >d.err
+chmod 666 d.out d.err
+sockets dropped "$TESTDIR/dropped" </dev/null >d.out 2>d.err &
+PROG_PID=$!
+track "$PROG_PID"
+wait_for 30 test -e dropped/ready || fail "sockets dropped did not start: $(cat d.err)"
+ckpt --kill -o d.img "$PROG_PID" 2>d.ckpt.err || fail "ckpt --kill failed: $(cat d.ckpt.err)"
+wait "$PROG_PID"
+chmod 644 d.img
+refused EPERM "fd 32 has SO_MARK or SO_PRIORITY above 6" dperm \
+	runas 1000 1000 restart d.img
+restart -v --wait d.img </dev/null >d.restart.out 2>d.restart.err &
+RESTART_PID=$!
+track "$PROG_PID" "$RESTART_PID"
+wait_for 30 grep -q "restored pid $PROG_PID" d.restart.err ||
+	fail "pid $PROG_PID did not come back: $(cat d.restart.err)"
+touch dropped/go
+wait "$RESTART_PID"
+st=$?
+[ "$st" -eq 0 ] || fail "the restored daemon exited with $st: $(cat d.err)"
+grep -q "all checks passed" d.out || fail "sockets dropped did not report success"
 pass

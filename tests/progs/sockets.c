@@ -50,6 +50,9 @@
  * sockets tcpsink DIR PORT: connects to tcpsource and checks every byte
  *            of the stream to EOF ("got N" every 64 KiB, DIR/ready after
  *            the first); prints "received N"
+ * sockets dropped DIR: a UDP socket with SO_MARK 77 and SO_PRIORITY 7 set
+ *            as root, then uid 1000 (a daemon); checks both and the uid
+ *            (DIR must be writable by uid 1000)
  * sockets client DIR PORT LINE: connect to 127.0.0.1:PORT, send LINE,
  * print the answer (DIR is not used).
  *
@@ -63,6 +66,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <stddef.h>
 #include <signal.h>
@@ -769,6 +773,30 @@ static void inet_check(void)
 	CHECK(getint(IN_TU, IPPROTO_TCP, TCP_NODELAY) == 1, "unbound NODELAY");
 }
 
+/*
+ * dropped: what a daemon does, options set as root (SO_MARK, SO_PRIORITY
+ * 7: CAP_NET_ADMIN's), then uid and gid 1000.
+ */
+static void dropped_setup(void)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	setint(fd, SOL_SOCKET, SO_MARK, 77);
+	setint(fd, SOL_SOCKET, SO_PRIORITY, 7);
+	move_fd(fd, IN_U4, 0);
+	if (setgroups(0, NULL) || setgid(1000) || setuid(1000))
+		die("drop to uid 1000");
+}
+
+static void dropped_check(void)
+{
+	CHECK(getuid() == 1000 && geteuid() == 1000, "uid %d", (int)getuid());
+	CHECK(getint(IN_U4, SOL_SOCKET, SO_MARK) == 77, "SO_MARK %d",
+	      getint(IN_U4, SOL_SOCKET, SO_MARK));
+	CHECK(getint(IN_U4, SOL_SOCKET, SO_PRIORITY) == 7, "SO_PRIORITY %d",
+	      getint(IN_U4, SOL_SOCKET, SO_PRIORITY));
+}
+
 /* Answer one connection to the TCP listener: "pong LINE". */
 static void serve(void)
 {
@@ -1135,7 +1163,9 @@ int main(int argc, char **argv)
 			return 1;
 		printf("all checks passed\n");
 		return 0;
-	} else
+	} else if (!strcmp(mode, "dropped"))
+		dropped_setup();
+	else
 		return refuse(mode);
 	if (strcmp(mode, "treepair") && announce_ready(dir))
 		die("ready");
@@ -1147,6 +1177,8 @@ int main(int argc, char **argv)
 		unix_check();
 	else if (!strcmp(mode, "inet"))
 		inet_check();
+	else if (!strcmp(mode, "dropped"))
+		dropped_check();
 	if (failed)
 		return 1;
 	printf("all checks passed\n");
