@@ -1852,9 +1852,11 @@ struct ckpt_rec_flock {
  * @keepcnt: TCP_KEEPCNT, 1..127
  * @user_timeout: TCP_USER_TIMEOUT (milliseconds), 0..INT_MAX
  *
- * Set again with setsockopt(2)'s checks, as the restored process (SO_MARK
- * and SO_PRIORITY above 6 need CAP_NET_ADMIN); the TCP ones only on TCP
- * sockets, TOS only on IP ones.
+ * Set again with setsockopt(2)'s checks, as the restored process, but
+ * SO_MARK and SO_PRIORITY above 6, which need the restorer's CAP_NET_ADMIN
+ * (EPERM at CKPT_IOC_RESTORE_PREPARE, err_type CKPT_REC_SOCKOPT, err_fd
+ * the socket's; the process may have set them before it dropped the
+ * privilege); the TCP ones only on TCP sockets, TOS only on IP ones.
  */
 struct ckpt_rec_sockopt {
 	__u64 id;
