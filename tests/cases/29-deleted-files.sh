@@ -11,12 +11,14 @@
 # of another user) run the deleted executable and map the deleted library
 # comes back, each checking itself, with the files' bytes saved once; a
 # tree whose two processes share a mapping of a deleted file shares it
-# again.  A deleted mapped file of more than 64 MiB is refused and the
-# process runs on.
+# again.  The first process also migrates live and checks itself.  A
+# deleted mapped file of more than 64 MiB is refused and the process runs
+# on.
 # timeout: 180
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/miglib.sh"
 require_module
-DUMP_ON_FAIL="p.err ckpt.err restart.err show.out map/p.err map/ckpt.err map/restart.err map/show.out map/gone.err forked.err big.err tree.err"
+DUMP_ON_FAIL="p.err ckpt.err restart.err show.out map/p.err map/ckpt.err map/restart.err map/show.out map/gone.err live/mig.err live/p.err forked.err big.err tree.err"
 
 prog_start ghost
 prog_checkpoint
@@ -88,6 +90,22 @@ tree_cycle() {
 # the deleted library (a daemon and its worker after an upgrade).
 prog_start ghostmap forked
 tree_cycle forked
+
+# The same process migrated live (an upgraded daemon leaving its node), to
+# a receiver in another PID namespace: it checks itself there.
+mkdir live || fail "mkdir live"
+cd live && TESTDIR=$top/live || fail "cd live"
+prog_start ghostmap
+rx_start tcp:127.0.0.1:7029
+ckpt migrate --live "$PROG_PID" --to tcp:127.0.0.1:7029 >mig.out 2>mig.err ||
+	fail "ckpt migrate --live failed: $(cat mig.err)"
+wait "$PROG_PID" 2>/dev/null
+[ -n "$(ns_host_pid "$PROG_PID")" ] ||
+	fail "pid $PROG_PID is not in the receiver's namespace: $(cat rx.log)"
+touch go
+wait_for 30 grep -q "all checks passed" p.out ||
+	fail "the migrated ghostmap did not report success: $(cat p.err)"
+cd "$top" && TESTDIR=$top
 
 # More than the image holds of deleted files: refused, runs on.
 prog_start ghostmap big
