@@ -142,10 +142,6 @@ int ckpt_take_elem(void **array, u32 *nr, size_t elem, u32 max,
 	return 0;
 }
 
-/*
- * A fixed struct followed by a path whose length is a field of the struct
- * (@path_len points into @rec, which is filled first).
- */
 /* An absolute path without empty, "." or ".." components. */
 static bool ckpt_path_plain(const char *p)
 {
@@ -160,6 +156,10 @@ static bool ckpt_path_plain(const char *p)
 	return !*p;
 }
 
+/*
+ * A fixed struct followed by a path whose length is a field of the struct
+ * (@path_len points into @rec, which is filled first).
+ */
 static int ckpt_take_with_path(const void *p, u32 len, void *rec,
 			       size_t rec_size, const u32 *path_len,
 			       char **path)
