@@ -614,7 +614,10 @@ struct file *ckpt_tree_shanon(const struct ckpt_restore *r, u64 ino);
 struct file *ckpt_tree_ghost(const struct ckpt_restore *r, u64 ino);
 
 /* ghosts.c */
+struct path;
 const char *ckpt_ghost_path(struct file *f, char *buf);
+const char *ckpt_deleted_path(const struct path *path, char *buf);
+int ckpt_ghost_dir_ok(const char *path);
 int ckpt_note_file_once(struct xarray *files, struct file *f, u64 *bytes,
 			u64 max);
 void ckpt_files_once_destroy(struct xarray *files);

@@ -346,8 +346,13 @@ int ckpt_dump_fs(struct ckpt_dump *d)
 
 	err = -EOPNOTSUPP;
 	path = ERR_PTR(err);
-	if (same_root && !d_unlinked(pwd.dentry))
+	if (same_root && !d_unlinked(pwd.dentry)) {
 		path = d_path(&pwd, d->scratch, PAGE_SIZE);
+	} else if (same_root) {
+		/* removed: made again and removed at restore */
+		path = ckpt_deleted_path(&pwd, d->scratch);
+		r.flags |= CKPT_FS_CWD_DELETED;
+	}
 	path_put(&pwd);
 	if (IS_ERR(path))
 		return ckpt_fail(&d->err, CKPT_OBJ_FS, PTR_ERR(path));
@@ -399,8 +404,16 @@ int ckpt_check_files(struct ckpt_restore *r)
 	s64 prev = -1;
 	u32 i;
 
-	if (!r->cwd || r->fs.umask & ~0777)
+	if (!r->cwd || r->fs.umask & ~0777 ||
+	    r->fs.flags & ~CKPT_FS_CWD_DELETED || r->fs.reserved)
 		return ckpt_bad(r, CKPT_REC_FS, -EBADMSG);
+	/* A removed cwd is made again in its parent: that must be there. */
+	if (!r->shares.fs_pid && (r->fs.flags & CKPT_FS_CWD_DELETED)) {
+		int err = ckpt_ghost_dir_ok(r->cwd);
+
+		if (err)
+			return ckpt_fail(&r->err, CKPT_OBJ_FS, err);
+	}
 	for (i = 0; i < r->nr_files; i++) {
 		const struct ckpt_rec_file *f = &r->files[i].rec;
 		bool bad;
@@ -437,6 +450,52 @@ static void ckpt_set_pwd(const struct path *path)
 	path_put(&old);
 }
 
+/* An empty directory made at @name and removed at once, in @out. */
+static int ckpt_mkdir_removed(const char *name, struct path *out)
+{
+	struct dentry *dentry;
+	struct path parent;
+	struct inode *dir;
+	int err;
+
+	dentry = kern_path_create(AT_FDCWD, name, &parent, LOOKUP_DIRECTORY);
+	if (IS_ERR(dentry))
+		return PTR_ERR(dentry);
+	dir = d_inode(parent.dentry);
+	err = vfs_mkdir(mnt_user_ns(parent.mnt), dir, dentry, 0700);
+	/* (a filesystem may leave the dentry negative: none to enter) */
+	if (!err && d_is_negative(dentry))
+		err = -EOPNOTSUPP;
+	if (!err) {
+		out->mnt = mntget(parent.mnt);
+		out->dentry = dget(dentry);
+		err = vfs_rmdir(mnt_user_ns(parent.mnt), dir, dentry);
+		if (err)
+			path_put(out);
+	}
+	done_path_create(&parent, dentry);
+	return err;
+}
+
+/*
+ * A removed cwd again: an empty directory at @name, or at
+ * @name.ckpt-ghost if another file holds @name, entered and removed.
+ */
+static int ckpt_removed_dir(const char *name, struct path *out)
+{
+	char *alt;
+	int err = ckpt_mkdir_removed(name, out);
+
+	if (err != -EEXIST)
+		return err;
+	alt = kasprintf(GFP_KERNEL, "%s.ckpt-ghost", name);
+	if (!alt)
+		return -ENOMEM;
+	err = ckpt_mkdir_removed(alt, out);
+	kfree(alt);
+	return err;
+}
+
 int ckpt_restore_fs(struct ckpt_restore *r)
 {
 	struct path path;
@@ -451,7 +510,10 @@ int ckpt_restore_fs(struct ckpt_restore *r)
 		ckpt_adopt_fs(fs);
 		return 0;
 	}
-	err = kern_path(r->cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &path);
+	if (r->fs.flags & CKPT_FS_CWD_DELETED)
+		err = ckpt_removed_dir(r->cwd, &path);
+	else
+		err = kern_path(r->cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &path);
 	if (err)
 		return ckpt_fail(&r->err, CKPT_OBJ_FS, err);
 	err = inode_permission(mnt_user_ns(path.mnt), d_inode(path.dentry),

@@ -41,8 +41,14 @@ static const char ckpt_deleted[] = " (deleted)";
 /* The path @f had, without d_path()'s " (deleted)", in @buf. */
 const char *ckpt_ghost_path(struct file *f, char *buf)
 {
+	return ckpt_deleted_path(&f->f_path, buf);
+}
+
+/* The path of removed @path, without d_path()'s " (deleted)", in @buf. */
+const char *ckpt_deleted_path(const struct path *path, char *buf)
+{
 	size_t n = sizeof(ckpt_deleted) - 1, len;
-	char *p = d_path(&f->f_path, buf, PAGE_SIZE);
+	char *p = d_path(path, buf, PAGE_SIZE);
 
 	if (IS_ERR(p))
 		return p;
@@ -198,7 +204,7 @@ static s64 ckpt_ghost_size(const struct ckpt_restore *r, u64 ino)
  * The directory a ghost is made in is there (checked before the point of
  * no return: a ghost made later can still fail, as a file can).
  */
-static int ckpt_ghost_dir_ok(const char *path)
+int ckpt_ghost_dir_ok(const char *path)
 {
 	char *dir = kstrdup(path, GFP_KERNEL), *slash;
 	struct path p;

@@ -387,6 +387,8 @@ static int check_fs(struct ckpt_image *img)
 
 	if (fs->umask & ~0777U)
 		return img_bad(img, "bad umask 0%o", fs->umask);
+	if (fs->flags & ~CKPT_FS_CWD_DELETED || fs->reserved)
+		return img_bad(img, "flags 0x%x or reserved field", fs->flags);
 	return check_tail(img, sizeof(*fs), fs->cwd_len, 1);
 }
 

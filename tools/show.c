@@ -862,9 +862,11 @@ static int show_record(struct show *s)
 		show_groups(img);
 		break;
 	case CKPT_REC_FS:
-		printf("  umask 0%03o cwd %s\n",
+		printf("  umask 0%03o cwd %s%s\n",
 		       ((const struct ckpt_rec_fs *)p)->umask,
-		       ckpt_image_path(img));
+		       ckpt_image_path(img),
+		       ((const struct ckpt_rec_fs *)p)->flags &
+		       CKPT_FS_CWD_DELETED ? " (removed)" : "");
 		break;
 	case CKPT_REC_SIGACTIONS:
 		show_sigactions(img);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # 29-deleted-files: files deleted while open (an unlinked file with a hole,
 # an O_TMPFILE) come back with their contents, size, offsets and the
-# "(deleted)" name.  So do mappings of deleted files, as an upgrade leaves
+# "(deleted)" name, and a removed cwd comes back removed.  So do mappings of deleted files, as an upgrade leaves
 # them: a process whose executable and a mapped library were replaced
 # (renamed over) and that maps a deleted file shared, also open (ghostmap,
 # which checks /proc/self/exe, its text, every byte and the sharing
@@ -23,6 +23,7 @@ DUMP_ON_FAIL="p.err ckpt.err restart.err show.out map/p.err map/ckpt.err map/res
 prog_start ghost
 prog_checkpoint
 grep -q "GHOSTDATA" show.out || fail "no deleted-file data in the image"
+grep -q "cwd $TESTDIR/wd (removed)" show.out || fail "the removed cwd is not in the image"
 prog_restart
 prog_finish
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ghost DIR: files deleted while open come back with their contents.
+ * ghost DIR: files deleted while open come back with their contents, and
+ * a removed cwd comes back removed.
  *
  * DIR/g: 100 KiB of pattern, a hole, "tail" at 1 MiB, then unlinked,
  * kept open read-write at offset 5000 (and dup'ed to fd 40).  An O_TMPFILE
@@ -53,7 +54,9 @@ static int deleted(int fd, const char *before)
 int main(int argc, char **argv)
 {
 	static unsigned char buf[PAT];
-	char path[4096], c[8], g_link[4096], t_link[4096];
+	char path[4096], c[8], g_link[4096], t_link[4096], wd_link[4200];
+	char cwd[4200];
+	ssize_t n;
 	struct stat st;
 	int fd, t;
 	size_t i;
@@ -80,6 +83,11 @@ int main(int argc, char **argv)
 
 	fd_link(fd, g_link);
 	fd_link(t, t_link);
+	/* A cwd removed under us: DIR/wd. */
+	snprintf(path, sizeof(path), "%s/wd", argv[1]);
+	if (mkdir(path, 0755) || chdir(path) || rmdir(path))
+		die("setup the removed cwd");
+	snprintf(wd_link, sizeof(wd_link), "%s (deleted)", path);
 	if (announce_ready(argv[1]))
 		die("ready file");
 	wait_for_go(argv[1]);
@@ -107,6 +115,18 @@ int main(int argc, char **argv)
 		die("fd 40 does not share the offset");
 	if (write(t, "++", 2) != 2 || fstat(t, &st) || st.st_size != 5)
 		die("the O_TMPFILE lost its contents or is not writable");
+	n = readlink("/proc/self/cwd", cwd, sizeof(cwd) - 1);
+	cwd[n > 0 ? n : 0] = '\0';
+	if (strcmp(cwd, wd_link)) {
+		fprintf(stderr, "ghost: cwd is \"%s\", expected \"%s\"\n", cwd,
+			wd_link);
+		exit(1);
+	}
+	if (stat(".", &st) || !S_ISDIR(st.st_mode) || st.st_nlink)
+		die("the cwd is not a removed directory");
+	errno = 0;
+	if (open("new", O_CREAT | O_WRONLY, 0600) >= 0 || errno != ENOENT)
+		die("a file could be made in the removed cwd");
 	printf("ghost: all checks passed\n");
 	return 0;
 }

@@ -845,14 +845,29 @@ struct ckpt_rec_task {
 	__u32 reserved1;
 };
 
+/* struct ckpt_rec_fs.flags */
+#define CKPT_FS_CWD_DELETED	(1U << 0)	/* the cwd was removed (rmdir):
+						 * the path is where it was */
+
 /**
  * struct ckpt_rec_fs - filesystem context; the cwd path follows
  * @umask: umask(2)
  * @cwd_len: bytes of the cwd path that follow, including its NUL
+ * @flags: CKPT_FS_*
+ * @reserved: 0
+ *
+ * A removed cwd (a release directory pruned under a running service) is
+ * an empty directory made again at its path (PATH.ckpt-ghost if another
+ * holds PATH), entered and removed, so that /proc/PID/cwd says
+ * "PATH (deleted)" again and nothing can be created in it.  Its parent
+ * must exist (ENOENT before the point of no return).  (The record grew
+ * from 8 bytes with @flags: an earlier module's images are refused.)
  */
 struct ckpt_rec_fs {
 	__u32 umask;
 	__u32 cwd_len;
+	__u32 flags;
+	__u32 reserved;
 };
 
 /**
