@@ -54,6 +54,9 @@ struct ckpt_ksyms {
 	void (*gsbase_write_cpu_inactive)(unsigned long gsbase);
 	int (*replace_mm_exe_file)(struct mm_struct *mm, struct file *exe);
 	void (*task_work_run)(void);
+	struct tcp_congestion_ops *(*tcp_ca_find)(const char *name);
+	int (*tcp_set_congestion_control)(struct sock *sk, const char *name,
+					  bool load, bool cap_net_admin);
 	int (*update_rlimit_cpu)(struct task_struct *task, unsigned long rlim);
 	int (*create_pipe_files)(struct file **res, int flags);
 	long (*pipe_fcntl)(struct file *file, unsigned int cmd,

@@ -93,6 +93,9 @@ int ckpt_ksyms_init(void)
 		{ "__cleanup_sighand", (void **)&ckpt_ksyms.cleanup_sighand },
 		{ "tasklist_lock", (void **)&ckpt_ksyms.tasklist_lock },
 		{ "task_work_run", (void **)&ckpt_ksyms.task_work_run },
+		{ "tcp_ca_find", (void **)&ckpt_ksyms.tcp_ca_find },
+		{ "tcp_set_congestion_control",
+		  (void **)&ckpt_ksyms.tcp_set_congestion_control },
 	};
 	unsigned int i;
 

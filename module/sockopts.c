@@ -2,8 +2,8 @@
 /*
  * Socket options beyond the flags of a SOCKET record (CKPT_SOCKF_*): the
  * receive and send timeouts, SO_LINGER, SO_PRIORITY, SO_MARK,
- * SO_RCVLOWAT, IP_TOS / IPV6_TCLASS, TCP keepalive timing and
- * TCP_USER_TIMEOUT.  Lost, they change what the restored process sees
+ * SO_RCVLOWAT, IP_TOS / IPV6_TCLASS, TCP keepalive timing,
+ * TCP_USER_TIMEOUT, TCP_NOTSENT_LOWAT and TCP_CONGESTION.  Lost, they change what the restored process sees
  * without a word: a blocking read that timed out would wait forever, a
  * connection kept alive by the minute would be probed after two hours.
  *
@@ -15,6 +15,8 @@
  * setsockopt()'s own checks, as the restored process, but SO_MARK and
  * SO_PRIORITY, which the restorer's CAP_NET_ADMIN allows.
  */
+#include <linux/ctype.h>
+#include <linux/kmod.h>
 #include <linux/net.h>
 #include <linux/in.h>
 #include <linux/in6.h>
@@ -31,7 +33,9 @@
 #define CKPT_SOCKOPT_TCP	(CKPT_SOCKOPT_KEEPIDLE | \
 				 CKPT_SOCKOPT_KEEPINTVL | \
 				 CKPT_SOCKOPT_KEEPCNT | \
-				 CKPT_SOCKOPT_USER_TIMEOUT)
+				 CKPT_SOCKOPT_USER_TIMEOUT | \
+				 CKPT_SOCKOPT_NOTSENT_LOWAT | \
+				 CKPT_SOCKOPT_CONGESTION)
 #define CKPT_TIMEO_US_MAX	((1ULL << 40) - 1)
 
 static bool ckpt_sk_is_tcp(const struct sock *sk)
@@ -88,10 +92,19 @@ bool ckpt_sockopt_read(struct sock *sk, struct ckpt_rec_sockopt *o)
 		o->keepintvl = READ_ONCE(tp->keepalive_intvl) / HZ;
 		o->keepcnt = READ_ONCE(tp->keepalive_probes);
 		o->user_timeout = READ_ONCE(inet_csk(sk)->icsk_user_timeout);
+		o->notsent_lowat = READ_ONCE(tp->notsent_lowat);
 		o->mask |= (o->keepidle ? CKPT_SOCKOPT_KEEPIDLE : 0) |
 			   (o->keepintvl ? CKPT_SOCKOPT_KEEPINTVL : 0) |
 			   (o->keepcnt ? CKPT_SOCKOPT_KEEPCNT : 0) |
-			   (o->user_timeout ? CKPT_SOCKOPT_USER_TIMEOUT : 0);
+			   (o->user_timeout ? CKPT_SOCKOPT_USER_TIMEOUT : 0) |
+			   (o->notsent_lowat ? CKPT_SOCKOPT_NOTSENT_LOWAT : 0);
+		/* the process's choice, not the default it started with */
+		if (inet_csk(sk)->icsk_ca_setsockopt &&
+		    inet_csk(sk)->icsk_ca_ops) {
+			strscpy(o->congestion, inet_csk(sk)->icsk_ca_ops->name,
+				sizeof(o->congestion));
+			o->mask |= CKPT_SOCKOPT_CONGESTION;
+		}
 	}
 	return o->mask;
 }
@@ -103,6 +116,49 @@ bool ckpt_sockopt_read(struct sock *sk, struct ckpt_rec_sockopt *o)
 void ckpt_free_sockopts(struct ckpt_restore *r)
 {
 	kvfree(r->sockopts);
+}
+
+/* A congestion control's name: [a-z0-9_], NUL-terminated, zeros after. */
+static bool ckpt_ca_name_ok(const struct ckpt_rec_sockopt *o)
+{
+	size_t n = strnlen(o->congestion, sizeof(o->congestion)), i;
+
+	if (!(o->mask & CKPT_SOCKOPT_CONGESTION))
+		return !memchr_inv(o->congestion, 0, sizeof(o->congestion));
+	if (!n || n == sizeof(o->congestion) ||
+	    memchr_inv(o->congestion + n, 0, sizeof(o->congestion) - n))
+		return false;
+	for (i = 0; i < n; i++)
+		if (!islower(o->congestion[i]) && !isdigit(o->congestion[i]) &&
+		    o->congestion[i] != '_')
+			return false;
+	return true;
+}
+
+/*
+ * The congestion control of @o is on this kernel (its module loaded if
+ * the restorer may: CAP_NET_ADMIN), and the restorer may give it: ENOENT
+ * or EPERM otherwise.
+ */
+static int ckpt_ca_ok(const struct ckpt_restore *r,
+		      const struct ckpt_rec_sockopt *o)
+{
+	const struct tcp_congestion_ops *ca;
+	int err = 0;
+
+	rcu_read_lock();
+	ca = ckpt_ksyms.tcp_ca_find(o->congestion);
+	rcu_read_unlock();
+	if (!ca && r->net_admin)
+		request_module("tcp_%s", o->congestion);
+	rcu_read_lock();
+	ca = ckpt_ksyms.tcp_ca_find(o->congestion);
+	if (!ca)
+		err = -ENOENT;
+	else if (!(ca->flags & TCP_CONG_NON_RESTRICTED) && !r->net_admin)
+		err = -EPERM;
+	rcu_read_unlock();
+	return err;
 }
 
 /* Each field is in range, and 0 where its bit is clear. */
@@ -128,6 +184,7 @@ static bool ckpt_sockopt_values_ok(const struct ckpt_rec_sockopt *o)
 		F(KEEPINTVL, keepintvl, 1, MAX_TCP_KEEPINTVL),
 		F(KEEPCNT, keepcnt, 1, MAX_TCP_KEEPCNT),
 		F(USER_TIMEOUT, user_timeout, 1, INT_MAX),
+		F(NOTSENT_LOWAT, notsent_lowat, 1, INT_MAX),
 #undef F
 	};
 	unsigned int i;
@@ -140,7 +197,7 @@ static bool ckpt_sockopt_values_ok(const struct ckpt_rec_sockopt *o)
 		    v < f[i].min || v > f[i].max)
 			return false;
 	}
-	return true;
+	return !o->reserved && ckpt_ca_name_ok(o);
 }
 
 /* Options setsockopt() allows only with CAP_NET_ADMIN. */
@@ -150,8 +207,8 @@ static bool ckpt_sockopt_admin(const struct ckpt_rec_sockopt *o)
 	       ((o->mask & CKPT_SOCKOPT_PRIORITY) && o->priority > 6);
 }
 
-/* EPERM, naming a descriptor of socket @id. */
-static int ckpt_sockopt_eperm(struct ckpt_restore *r, u64 id)
+/* @err (EPERM, ENOENT), naming a descriptor of socket @id. */
+static int ckpt_sockopt_fail(struct ckpt_restore *r, u64 id, int err)
 {
 	u32 i;
 
@@ -163,7 +220,7 @@ static int ckpt_sockopt_eperm(struct ckpt_restore *r, u64 id)
 			break;
 		}
 	r->err.type = CKPT_REC_SOCKOPT;
-	return ckpt_fail(&r->err, CKPT_OBJ_FD, -EPERM);
+	return ckpt_fail(&r->err, CKPT_OBJ_FD, err);
 }
 
 /*
@@ -171,7 +228,8 @@ static int ckpt_sockopt_eperm(struct ckpt_restore *r, u64 id)
  * options that socket can have; each one's socket points at it.  SO_MARK
  * and SO_PRIORITY above 6 need the restorer's CAP_NET_ADMIN (checked
  * here, before anything changes): the restored process may have dropped
- * the privilege it set them with, as a daemon does.
+ * the privilege it set them with, as a daemon does.  So does a restricted
+ * congestion control, which must be on this kernel too.
  */
 int ckpt_check_sockopts(struct ckpt_restore *r)
 {
@@ -194,7 +252,13 @@ int ckpt_check_sockopts(struct ckpt_restore *r)
 		    ((o->mask & CKPT_SOCKOPT_TCP) && !tcp))
 			return ckpt_bad(r, CKPT_REC_SOCKOPT, -EBADMSG);
 		if (ckpt_sockopt_admin(o) && !r->net_admin)
-			return ckpt_sockopt_eperm(r, o->id);
+			return ckpt_sockopt_fail(r, o->id, -EPERM);
+		if (o->mask & CKPT_SOCKOPT_CONGESTION) {
+			int err = ckpt_ca_ok(r, o);
+
+			if (err)
+				return ckpt_sockopt_fail(r, o->id, err);
+		}
 		s->opt = o;
 	}
 	return 0;
@@ -244,6 +308,8 @@ int ckpt_sockopts_apply(struct socket *sock, const struct ckpt_rec_sockopt *o)
 		  offsetof(struct ckpt_rec_sockopt, keepcnt) },
 		{ CKPT_SOCKOPT_USER_TIMEOUT, SOL_TCP, TCP_USER_TIMEOUT,
 		  offsetof(struct ckpt_rec_sockopt, user_timeout) },
+		{ CKPT_SOCKOPT_NOTSENT_LOWAT, SOL_TCP, TCP_NOTSENT_LOWAT,
+		  offsetof(struct ckpt_rec_sockopt, notsent_lowat) },
 	};
 	struct linger l = { .l_onoff = 1 };
 	unsigned int i;
@@ -279,5 +345,13 @@ int ckpt_sockopts_apply(struct socket *sock, const struct ckpt_rec_sockopt *o)
 						  ints[i].opt,
 						  *(const u32 *)((const u8 *)o +
 								 ints[i].off));
+	/* Found, and allowed to the restorer, by ckpt_check_sockopts(). */
+	if (!err && (o->mask & CKPT_SOCKOPT_CONGESTION)) {
+		lock_sock(sock->sk);
+		err = ckpt_ksyms.tcp_set_congestion_control(sock->sk,
+							     o->congestion,
+							     false, true);
+		release_sock(sock->sk);
+	}
 	return err;
 }

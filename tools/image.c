@@ -1042,8 +1042,10 @@ static int check_sockopt(struct ckpt_image *img)
 		F(KEEPINTVL, keepintvl, 1, 32767),
 		F(KEEPCNT, keepcnt, 1, 127),
 		F(USER_TIMEOUT, user_timeout, 1, INT32_MAX),
+		F(NOTSENT_LOWAT, notsent_lowat, 1, INT32_MAX),
 #undef F
 	};
+	size_t n = strnlen(o->congestion, sizeof(o->congestion));
 	unsigned int i;
 
 	if (!o->mask || (o->mask & ~CKPT_SOCKOPT_ALL))
@@ -1060,6 +1062,19 @@ static int check_sockopt(struct ckpt_image *img)
 				       (unsigned long long)o->id, f[i].name,
 				       (unsigned long long)v);
 	}
+	if (o->reserved)
+		return img_bad(img, "non-zero reserved field");
+	for (i = 0; i < sizeof(o->congestion); i++) {
+		char c = o->congestion[i];
+
+		if (i < n ? !((c >= 'a' && c <= 'z') ||
+			      (c >= '0' && c <= '9') || c == '_') : c != 0)
+			break;
+	}
+	if (i < sizeof(o->congestion) || n == sizeof(o->congestion) ||
+	    !n != !(o->mask & CKPT_SOCKOPT_CONGESTION))
+		return img_bad(img, "socket %llu: bad congestion control name",
+			       (unsigned long long)o->id);
 	return 0;
 }
 

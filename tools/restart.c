@@ -766,6 +766,12 @@ static void report_prepare(struct restart *r, int err)
 		report_unsupported(r, err, why);
 		break;
 	case ENOENT:
+		if (r->prep.err_type == CKPT_REC_SOCKOPT) {
+			ckpt_fail(err, "cannot restore %s: the socket of fd %d uses a TCP congestion control this kernel does not have",
+				  r->name, r->prep.err_fd);
+			ckpt_hint("'ckpt show' names it; load its module (tcp_NAME) or run restart with CAP_NET_ADMIN");
+			break;
+		}
 		if (r->prep.err_object == CKPT_OBJ_VMA) {
 			ckpt_fail(err, "cannot restore %s: %s (the mapping at 0x%llx)",
 				  r->name, restore_why(err),
@@ -799,7 +805,7 @@ static void report_prepare(struct restart *r, int err)
 			break;
 		}
 		if (r->prep.err_type == CKPT_REC_SOCKOPT) {
-			ckpt_fail(err, "cannot restore %s: the socket of fd %d has SO_MARK or SO_PRIORITY above 6, which need CAP_NET_ADMIN",
+			ckpt_fail(err, "cannot restore %s: the socket of fd %d has SO_MARK, SO_PRIORITY above 6 or a restricted TCP congestion control, which need CAP_NET_ADMIN",
 				  r->name, r->prep.err_fd);
 			ckpt_hint("run restart with CAP_NET_ADMIN");
 			break;

@@ -127,6 +127,9 @@ static void show_sockopt(const struct ckpt_rec_sockopt *o)
 	OPT(KEEPINTVL, "TCP_KEEPINTVL %u s", o->keepintvl);
 	OPT(KEEPCNT, "TCP_KEEPCNT %u", o->keepcnt);
 	OPT(USER_TIMEOUT, "TCP_USER_TIMEOUT %u ms", o->user_timeout);
+	OPT(NOTSENT_LOWAT, "TCP_NOTSENT_LOWAT %u", o->notsent_lowat);
+	OPT(CONGESTION, "TCP_CONGESTION %.*s", (int)sizeof(o->congestion),
+	    o->congestion);
 #undef OPT
 	printf("\n");
 }

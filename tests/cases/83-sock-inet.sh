@@ -8,7 +8,8 @@
 # SO_MARK, SO_RCVLOWAT, IP_TOS, IPV6_TCLASS, TCP keepalive timing and
 # TCP_USER_TIMEOUT), checked by the program with getsockname/getsockopt
 # and new connections (and a new socket's defaults where none were set);
-# then it serves a client from this script.  A daemon's socket with SO_MARK
+# then it serves a client from this script.  Its image with an unknown
+# congestion control is refused (ENOENT).  A daemon's socket with SO_MARK
 # and SO_PRIORITY 7 (set as root before it became uid 1000) is refused to
 # a restorer without CAP_NET_ADMIN (EPERM) and restored by root.
 # timeout: 180
@@ -25,7 +26,7 @@ show_has img "inet tcp listening 127.0.0.1:$port backlog 5" \
 	"inet udp bound 127.0.0.1:$((port + 2))" "inet6 udp bound \[::\]:$((port + 3))" \
 	"inet tcp bound 127.0.0.1:$((port + 4))" "inet6 tcp unbound" \
 	"SO_REUSEADDR,SO_KEEPALIVE,TCP_NODELAY,SO_RCVBUF" "SO_REUSEPORT,IPV6_V6ONLY" \
-	"options: SO_RCVTIMEO 2.500000 s, SO_SNDTIMEO 1.200000 s, SO_LINGER 7 s, SO_PRIORITY 3, TOS 0x10, TCP_KEEPIDLE 600 s, TCP_KEEPINTVL 30 s, TCP_KEEPCNT 4, TCP_USER_TIMEOUT 12345 ms" \
+	"options: SO_RCVTIMEO 2.500000 s, SO_SNDTIMEO 1.200000 s, SO_LINGER 7 s, SO_PRIORITY 3, TOS 0x10, TCP_KEEPIDLE 600 s, TCP_KEEPINTVL 30 s, TCP_KEEPCNT 4, TCP_USER_TIMEOUT 12345 ms, TCP_NOTSENT_LOWAT 16384, TCP_CONGESTION reno" \
 	"options: SO_MARK 42, TOS 0x20" "options: SO_RCVLOWAT 5"
 touch go
 wait_for 30 grep -q serving p.out || fail "the restored server did not start serving: $(cat p.err)"
@@ -35,6 +36,18 @@ grep -qx "pong hello" client.out || fail "the server answered '$(cat client.out)
 wait "$RESTART_PID"
 st=$?
 [ "$st" -eq 0 ] || fail "the restored server exited with $st: $(cat p.err)"
+
+# A congestion control this kernel lacks: refused before anything is made.
+o=$(imgedit walk img | awk '$2 == "SOCKOPT" { print $1 }' | while read -r o; do
+	m=$(od -A n -t u4 -j $((o + 16 + 8)) -N 4 img | tr -d ' ')
+	[ $((m & 4096)) -ne 0 ] && { echo "$o"; break; }
+done)
+[ -n "$o" ] || fail "no SOCKOPT record with TCP_CONGESTION"
+cp img noca.img
+imgedit set noca.img $((o + 16 + 72)) 8 $((0x7a7a7a7a7a7a7a7a)) || fail "imgedit set name"
+restart noca.img </dev/null >noca.out 2>noca.err && fail "restart of noca.img succeeded"
+grep -q "uses a TCP congestion control this kernel does not have (ENOENT)" noca.err ||
+	fail "noca.img: $(cat noca.err)"
 
 # A daemon's socket: SO_MARK and SO_PRIORITY 7 set as root, then uid 1000.
 # restart as uid 1000 lacks CAP_NET_ADMIN for them: refused before
@@ -50,7 +63,7 @@ wait_for 30 test -e dropped/ready || fail "sockets dropped did not start: $(cat 
 ckpt --kill -o d.img "$PROG_PID" 2>d.ckpt.err || fail "ckpt --kill failed: $(cat d.ckpt.err)"
 wait "$PROG_PID"
 chmod 644 d.img
-refused EPERM "fd 32 has SO_MARK or SO_PRIORITY above 6" dperm \
+refused EPERM "fd 32 has SO_MARK, SO_PRIORITY above 6" dperm \
 	runas 1000 1000 restart d.img
 restart -v --wait d.img </dev/null >d.restart.out 2>d.restart.err &
 RESTART_PID=$!

@@ -25,7 +25,8 @@
  *  inet      PORT: TCP on 127.0.0.1:PORT (listening, SO_REUSEADDR,
  *            SO_KEEPALIVE, TCP_NODELAY, SO_RCVBUF, O_NONBLOCK, the
  *            timeouts, SO_LINGER, IP_TOS, SO_PRIORITY, TCP keepalive
- *            timing, TCP_USER_TIMEOUT) and
+ *            timing, TCP_USER_TIMEOUT, TCP_NOTSENT_LOWAT, TCP_CONGESTION
+ *            reno) and
  *            [::1]:PORT+1 (listening, IPV6_V6ONLY, SO_REUSEPORT), UDP on
  *            127.0.0.1:PORT+2 (SO_BROADCAST) and [::]:PORT+3 (dual
  *            stack, IPV6_TCLASS, SO_MARK), a TCP socket bound to PORT+4
@@ -128,6 +129,8 @@ static void setint(int fd, int level, int opt, int v)
 		die("setsockopt");
 }
 
+static const char *getca(int fd);
+
 static void settimeo(int fd, int opt, long sec, long usec)
 {
 	struct timeval tv = { sec, usec };
@@ -179,6 +182,10 @@ static void set_more_opts(int fd, int v6)
 	setint(fd, IPPROTO_TCP, TCP_KEEPINTVL, 30);
 	setint(fd, IPPROTO_TCP, TCP_KEEPCNT, 4);
 	setint(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, 12345);
+	setint(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, 16384);
+	/* reno: built in, and not cubic, the default */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, "reno", 4))
+		die("TCP_CONGESTION");
 }
 
 static void check_more_opts(int fd, int v6, const char *what)
@@ -203,6 +210,23 @@ static void check_more_opts(int fd, int v6, const char *what)
 	if (!v6)
 		CHECK(getint(fd, IPPROTO_IP, IP_TOS) == 0x10, "%s: IP_TOS %d",
 		      what, getint(fd, IPPROTO_IP, IP_TOS));
+	CHECK(getint(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT) == 16384,
+	      "%s: TCP_NOTSENT_LOWAT %d", what,
+	      getint(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT));
+	CHECK(!strcmp(getca(fd), "reno"), "%s: TCP_CONGESTION %s", what,
+	      getca(fd));
+}
+
+/* TCP_CONGESTION, or "?". */
+static const char *getca(int fd)
+{
+	static char name[16];
+	socklen_t len = sizeof(name) - 1;
+
+	memset(name, 0, sizeof(name));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name, &len))
+		return "?";
+	return name;
 }
 
 /* A new socket's: no timeouts, no linger, priority 0, mark 0. */

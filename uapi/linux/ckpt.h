@@ -81,7 +81,8 @@
 /*
  * Socket options beyond CKPT_SOCKF_* are saved (CKPT_REC_SOCKOPT): the
  * timeouts, SO_LINGER, SO_PRIORITY, SO_MARK, SO_RCVLOWAT, IP_TOS or
- * IPV6_TCLASS, TCP keepalive timing and TCP_USER_TIMEOUT.
+ * IPV6_TCLASS, TCP keepalive timing, TCP_USER_TIMEOUT, TCP_NOTSENT_LOWAT
+ * and TCP_CONGESTION.
  */
 #define CKPT_FEAT_SOCKOPTS	(1ULL << 19)
 
@@ -1848,7 +1849,11 @@ struct ckpt_rec_flock {
 #define CKPT_SOCKOPT_KEEPINTVL	(1U << 8)	/* TCP_KEEPINTVL */
 #define CKPT_SOCKOPT_KEEPCNT	(1U << 9)	/* TCP_KEEPCNT */
 #define CKPT_SOCKOPT_USER_TIMEOUT (1U << 10)	/* TCP_USER_TIMEOUT */
-#define CKPT_SOCKOPT_ALL	((1U << 11) - 1)
+#define CKPT_SOCKOPT_NOTSENT_LOWAT (1U << 11)	/* TCP_NOTSENT_LOWAT */
+#define CKPT_SOCKOPT_CONGESTION	(1U << 12)	/* TCP_CONGESTION, set */
+#define CKPT_SOCKOPT_ALL	((1U << 13) - 1)
+
+#define CKPT_SOCKOPT_CA_MAX	16	/* TCP_CA_NAME_MAX */
 
 /**
  * struct ckpt_rec_sockopt - options of a socket that differ from a new
@@ -1866,6 +1871,13 @@ struct ckpt_rec_flock {
  * @keepidle, @keepintvl: TCP_KEEPIDLE, TCP_KEEPINTVL (seconds, 1..32767)
  * @keepcnt: TCP_KEEPCNT, 1..127
  * @user_timeout: TCP_USER_TIMEOUT (milliseconds), 0..INT_MAX
+ * @notsent_lowat: TCP_NOTSENT_LOWAT (bytes), 1..INT_MAX
+ * @reserved: 0
+ * @congestion: TCP_CONGESTION as the process set it: a name of [a-z0-9_],
+ *	NUL-terminated, zeros after; the restore refuses one this kernel
+ *	does not have (ENOENT; a module is loaded first if the restorer
+ *	has CAP_NET_ADMIN) or a restricted one without the restorer's
+ *	CAP_NET_ADMIN (EPERM), before the point of no return
  *
  * Set again with setsockopt(2)'s checks, as the restored process, but
  * SO_MARK and SO_PRIORITY above 6, which need the restorer's CAP_NET_ADMIN
@@ -1887,6 +1899,9 @@ struct ckpt_rec_sockopt {
 	__u32 keepintvl;
 	__u32 keepcnt;
 	__u32 user_timeout;
+	__u32 notsent_lowat;
+	__u32 reserved;
+	char congestion[CKPT_SOCKOPT_CA_MAX];
 };
 
 /**
