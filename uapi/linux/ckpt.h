@@ -648,7 +648,7 @@ struct ckpt_freeze_args {
  */
 
 #define CKPT_IMAGE_MAGIC	0x31474d4954504b43ULL	/* "CKPTIMG1" */
-#define CKPT_IMAGE_VERSION	2
+#define CKPT_IMAGE_VERSION	3
 #define CKPT_ARCH_X86_64	0xc000003eU		/* AUDIT_ARCH_X86_64 */
 
 #define CKPT_RELEASE_LEN	64
@@ -861,8 +861,8 @@ struct ckpt_rec_task {
  * an empty directory made again at its path (PATH.ckpt-ghost if another
  * holds PATH), entered and removed, so that /proc/PID/cwd says
  * "PATH (deleted)" again and nothing can be created in it.  Its parent
- * must exist (ENOENT before the point of no return).  (The record grew
- * from 8 bytes with @flags: an earlier module's images are refused.)
+ * must exist (ENOENT before the point of no return).  (8 bytes, without
+ * @flags and @reserved, before image version 3.)
  */
 struct ckpt_rec_fs {
 	__u32 umask;
