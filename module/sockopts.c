@@ -3,7 +3,8 @@
  * Socket options beyond the flags of a SOCKET record (CKPT_SOCKF_*): the
  * receive and send timeouts, SO_LINGER, SO_PRIORITY, SO_MARK,
  * SO_RCVLOWAT, IP_TOS / IPV6_TCLASS, TCP keepalive timing,
- * TCP_USER_TIMEOUT, TCP_NOTSENT_LOWAT and TCP_CONGESTION.  Lost, they change what the restored process sees
+ * TCP_USER_TIMEOUT, TCP_NOTSENT_LOWAT, TCP_CONGESTION, and a listener's
+ * TCP_DEFER_ACCEPT and TCP_FASTOPEN.  Lost, they change what the restored process sees
  * without a word: a blocking read that timed out would wait forever, a
  * connection kept alive by the minute would be probed after two hours.
  *
@@ -35,7 +36,9 @@
 				 CKPT_SOCKOPT_KEEPCNT | \
 				 CKPT_SOCKOPT_USER_TIMEOUT | \
 				 CKPT_SOCKOPT_NOTSENT_LOWAT | \
-				 CKPT_SOCKOPT_CONGESTION)
+				 CKPT_SOCKOPT_CONGESTION | \
+				 CKPT_SOCKOPT_DEFER_ACCEPT | \
+				 CKPT_SOCKOPT_FASTOPEN)
 #define CKPT_TIMEO_US_MAX	((1ULL << 40) - 1)
 
 static bool ckpt_sk_is_tcp(const struct sock *sk)
@@ -52,6 +55,26 @@ static bool ckpt_timeo_us(long t, u64 *us)
 	*us = min_t(u64, jiffies64_to_nsecs(t) / NSEC_PER_USEC,
 		    CKPT_TIMEO_US_MAX);
 	return true;
+}
+
+/*
+ * TCP_DEFER_ACCEPT in seconds, from the retransmissions the kernel keeps
+ * (as getsockopt(2) reads it: tcp.c's retrans_to_secs()).
+ */
+static u32 ckpt_defer_secs(u8 retrans)
+{
+	int timeout = TCP_TIMEOUT_INIT / HZ, period = 0;
+
+	if (retrans > 0) {
+		period = timeout;
+		while (--retrans) {
+			timeout <<= 1;
+			if (timeout > TCP_RTO_MAX / HZ)
+				timeout = TCP_RTO_MAX / HZ;
+			period += timeout;
+		}
+	}
+	return period;
 }
 
 /* @sk's options that a new socket would not have, in @o; any at all? */
@@ -87,6 +110,7 @@ bool ckpt_sockopt_read(struct sock *sk, struct ckpt_rec_sockopt *o)
 		o->mask |= CKPT_SOCKOPT_TOS;
 	if (ckpt_sk_is_tcp(sk)) {
 		const struct tcp_sock *tp = tcp_sk(sk);
+		struct request_sock_queue *q = &inet_csk(sk)->icsk_accept_queue;
 
 		o->keepidle = READ_ONCE(tp->keepalive_time) / HZ;
 		o->keepintvl = READ_ONCE(tp->keepalive_intvl) / HZ;
@@ -98,6 +122,15 @@ bool ckpt_sockopt_read(struct sock *sk, struct ckpt_rec_sockopt *o)
 			   (o->keepcnt ? CKPT_SOCKOPT_KEEPCNT : 0) |
 			   (o->user_timeout ? CKPT_SOCKOPT_USER_TIMEOUT : 0) |
 			   (o->notsent_lowat ? CKPT_SOCKOPT_NOTSENT_LOWAT : 0);
+		o->defer_accept =
+			ckpt_defer_secs(READ_ONCE(q->rskq_defer_accept));
+		if (o->defer_accept)
+			o->mask |= CKPT_SOCKOPT_DEFER_ACCEPT;
+		/* settable only before a connection is made */
+		if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
+			o->fastopen = READ_ONCE(q->fastopenq.max_qlen);
+		if (o->fastopen)
+			o->mask |= CKPT_SOCKOPT_FASTOPEN;
 		/* the process's choice, not the default it started with */
 		if (inet_csk(sk)->icsk_ca_setsockopt &&
 		    inet_csk(sk)->icsk_ca_ops) {
@@ -185,6 +218,8 @@ static bool ckpt_sockopt_values_ok(const struct ckpt_rec_sockopt *o)
 		F(KEEPCNT, keepcnt, 1, MAX_TCP_KEEPCNT),
 		F(USER_TIMEOUT, user_timeout, 1, INT_MAX),
 		F(NOTSENT_LOWAT, notsent_lowat, 1, INT_MAX),
+		F(DEFER_ACCEPT, defer_accept, 1, INT_MAX),
+		F(FASTOPEN, fastopen, 1, INT_MAX),
 #undef F
 	};
 	unsigned int i;
@@ -249,7 +284,9 @@ int ckpt_check_sockopts(struct ckpt_restore *r)
 		ip = s->rec.family == AF_INET || s->rec.family == AF_INET6;
 		tcp = ip && s->rec.protocol == IPPROTO_TCP;
 		if (((o->mask & CKPT_SOCKOPT_TOS) && !ip) ||
-		    ((o->mask & CKPT_SOCKOPT_TCP) && !tcp))
+		    ((o->mask & CKPT_SOCKOPT_TCP) && !tcp) ||
+		    ((o->mask & CKPT_SOCKOPT_FASTOPEN) &&
+		     s->rec.state == CKPT_SOCK_ESTABLISHED))
 			return ckpt_bad(r, CKPT_REC_SOCKOPT, -EBADMSG);
 		if (ckpt_sockopt_admin(o) && !r->net_admin)
 			return ckpt_sockopt_fail(r, o->id, -EPERM);
@@ -310,6 +347,10 @@ int ckpt_sockopts_apply(struct socket *sock, const struct ckpt_rec_sockopt *o)
 		  offsetof(struct ckpt_rec_sockopt, user_timeout) },
 		{ CKPT_SOCKOPT_NOTSENT_LOWAT, SOL_TCP, TCP_NOTSENT_LOWAT,
 		  offsetof(struct ckpt_rec_sockopt, notsent_lowat) },
+		{ CKPT_SOCKOPT_DEFER_ACCEPT, SOL_TCP, TCP_DEFER_ACCEPT,
+		  offsetof(struct ckpt_rec_sockopt, defer_accept) },
+		{ CKPT_SOCKOPT_FASTOPEN, SOL_TCP, TCP_FASTOPEN,
+		  offsetof(struct ckpt_rec_sockopt, fastopen) },
 	};
 	struct linger l = { .l_onoff = 1 };
 	unsigned int i;

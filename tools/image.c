@@ -1043,6 +1043,8 @@ static int check_sockopt(struct ckpt_image *img)
 		F(KEEPCNT, keepcnt, 1, 127),
 		F(USER_TIMEOUT, user_timeout, 1, INT32_MAX),
 		F(NOTSENT_LOWAT, notsent_lowat, 1, INT32_MAX),
+		F(DEFER_ACCEPT, defer_accept, 1, INT32_MAX),
+		F(FASTOPEN, fastopen, 1, INT32_MAX),
 #undef F
 	};
 	size_t n = strnlen(o->congestion, sizeof(o->congestion));

@@ -130,6 +130,8 @@ static void show_sockopt(const struct ckpt_rec_sockopt *o)
 	OPT(NOTSENT_LOWAT, "TCP_NOTSENT_LOWAT %u", o->notsent_lowat);
 	OPT(CONGESTION, "TCP_CONGESTION %.*s", (int)sizeof(o->congestion),
 	    o->congestion);
+	OPT(DEFER_ACCEPT, "TCP_DEFER_ACCEPT %u s", o->defer_accept);
+	OPT(FASTOPEN, "TCP_FASTOPEN %u", o->fastopen);
 #undef OPT
 	printf("\n");
 }

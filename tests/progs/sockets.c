@@ -30,7 +30,8 @@
  *            [::1]:PORT+1 (listening, IPV6_V6ONLY, SO_REUSEPORT), UDP on
  *            127.0.0.1:PORT+2 (SO_BROADCAST) and [::]:PORT+3 (dual
  *            stack, IPV6_TCLASS, SO_MARK), a TCP socket bound to PORT+4
- *            (SO_RCVLOWAT), an unbound one; checks
+ *            (SO_RCVLOWAT, TCP_DEFER_ACCEPT, TCP_FASTOPEN), an unbound
+ *            one; checks
  *            names and options, connects, datagrams; then prints
  *            "serving" and answers one connection to PORT: "pong LINE"
  *
@@ -626,6 +627,8 @@ static void unix_check(void)
 
 /* ---- inet ------------------------------------------------------------ */
 
+static int defer_secs;	/* TCP_DEFER_ACCEPT of IN_TB as set */
+
 #define IN_T4	30
 #define IN_T6	31
 #define IN_U4	32
@@ -694,10 +697,15 @@ static void inet_setup(void)
 
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	setint(fd, SOL_SOCKET, SO_RCVLOWAT, 5);
+	/* a listener's options, before it listens */
+	setint(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, 5);
+	setint(fd, IPPROTO_TCP, TCP_FASTOPEN, 16);
 	in4(&a4, port + 4);
 	if (bind(fd, (void *)&a4, sizeof(a4)))
 		die("tcp bound");
 	move_fd(fd, IN_TB, 0);
+	/* kept as retransmissions: read back rounded */
+	defer_secs = getint(IN_TB, IPPROTO_TCP, TCP_DEFER_ACCEPT);
 
 	fd = socket(AF_INET6, SOCK_STREAM, 0);
 	setint(fd, IPPROTO_TCP, TCP_NODELAY, 1);
@@ -791,6 +799,12 @@ static void inet_check(void)
 	CHECK(getint(IN_TB, SOL_SOCKET, SO_ACCEPTCONN) == 0, "bound only");
 	CHECK(getint(IN_TB, SOL_SOCKET, SO_RCVLOWAT) == 5, "SO_RCVLOWAT %d",
 	      getint(IN_TB, SOL_SOCKET, SO_RCVLOWAT));
+	CHECK(defer_secs >= 5 &&
+	      getint(IN_TB, IPPROTO_TCP, TCP_DEFER_ACCEPT) == defer_secs,
+	      "TCP_DEFER_ACCEPT %d, was %d",
+	      getint(IN_TB, IPPROTO_TCP, TCP_DEFER_ACCEPT), defer_secs);
+	CHECK(getint(IN_TB, IPPROTO_TCP, TCP_FASTOPEN) == 16,
+	      "TCP_FASTOPEN %d", getint(IN_TB, IPPROTO_TCP, TCP_FASTOPEN));
 	len = sizeof(a6);
 	CHECK(!getsockname(IN_TU, (void *)&a6, &len) && !a6.sin6_port,
 	      "unbound tcp6");

@@ -81,8 +81,8 @@
 /*
  * Socket options beyond CKPT_SOCKF_* are saved (CKPT_REC_SOCKOPT): the
  * timeouts, SO_LINGER, SO_PRIORITY, SO_MARK, SO_RCVLOWAT, IP_TOS or
- * IPV6_TCLASS, TCP keepalive timing, TCP_USER_TIMEOUT, TCP_NOTSENT_LOWAT
- * and TCP_CONGESTION.
+ * IPV6_TCLASS, TCP keepalive timing, TCP_USER_TIMEOUT, TCP_NOTSENT_LOWAT,
+ * TCP_CONGESTION, TCP_DEFER_ACCEPT and TCP_FASTOPEN.
  */
 #define CKPT_FEAT_SOCKOPTS	(1ULL << 19)
 
@@ -1851,7 +1851,9 @@ struct ckpt_rec_flock {
 #define CKPT_SOCKOPT_USER_TIMEOUT (1U << 10)	/* TCP_USER_TIMEOUT */
 #define CKPT_SOCKOPT_NOTSENT_LOWAT (1U << 11)	/* TCP_NOTSENT_LOWAT */
 #define CKPT_SOCKOPT_CONGESTION	(1U << 12)	/* TCP_CONGESTION, set */
-#define CKPT_SOCKOPT_ALL	((1U << 13) - 1)
+#define CKPT_SOCKOPT_DEFER_ACCEPT (1U << 13)	/* TCP_DEFER_ACCEPT */
+#define CKPT_SOCKOPT_FASTOPEN	(1U << 14)	/* TCP_FASTOPEN */
+#define CKPT_SOCKOPT_ALL	((1U << 15) - 1)
 
 #define CKPT_SOCKOPT_CA_MAX	16	/* TCP_CA_NAME_MAX */
 
@@ -1878,6 +1880,10 @@ struct ckpt_rec_flock {
  *	does not have (ENOENT; a module is loaded first if the restorer
  *	has CAP_NET_ADMIN) or a restricted one without the restorer's
  *	CAP_NET_ADMIN (EPERM), before the point of no return
+ * @defer_accept: TCP_DEFER_ACCEPT as getsockopt(2) reads it (seconds,
+ *	1..INT_MAX)
+ * @fastopen: TCP_FASTOPEN's queue length (1..INT_MAX), not for an
+ *	established connection
  *
  * Set again with setsockopt(2)'s checks, as the restored process, but
  * SO_MARK and SO_PRIORITY above 6, which need the restorer's CAP_NET_ADMIN
@@ -1902,6 +1908,8 @@ struct ckpt_rec_sockopt {
 	__u32 notsent_lowat;
 	__u32 reserved;
 	char congestion[CKPT_SOCKOPT_CA_MAX];
+	__u32 defer_accept;
+	__u32 fastopen;
 };
 
 /**
