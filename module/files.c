@@ -488,7 +488,7 @@ static int ckpt_removed_dir(const char *name, struct path *out)
 
 	if (err != -EEXIST)
 		return err;
-	alt = kasprintf(GFP_KERNEL, "%s.ckpt-ghost", name);
+	alt = ckpt_ghost_alt_name(name);
 	if (!alt)
 		return -ENOMEM;
 	err = ckpt_mkdir_removed(alt, out);

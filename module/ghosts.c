@@ -337,6 +337,15 @@ static struct file *ckpt_ghost_named(const char *path, umode_t mode)
 }
 
 /*
+ * The name a deleted file or directory is made under when another file
+ * now holds its @path (what replaced it): "@path.ckpt-ghost".
+ */
+char *ckpt_ghost_alt_name(const char *path)
+{
+	return kasprintf(GFP_KERNEL, "%s.ckpt-ghost", path);
+}
+
+/*
  * An unlinked file named as the deleted one was, so that /proc shows
  * "PATH (deleted)" again; if another file holds PATH (what replaced it),
  * "PATH.ckpt-ghost (deleted)"; if that is taken too, an O_TMPFILE in the
@@ -349,7 +358,7 @@ static struct file *ckpt_ghost_new(const char *path, umode_t mode)
 
 	if (PTR_ERR(f) != -EEXIST)
 		return f;
-	alt = kasprintf(GFP_KERNEL, "%s.ckpt-ghost", path);
+	alt = ckpt_ghost_alt_name(path);
 	if (!alt)
 		return ERR_PTR(-ENOMEM);
 	f = ckpt_ghost_named(alt, mode);

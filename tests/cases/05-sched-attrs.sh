@@ -14,8 +14,7 @@
 require_module
 DUMP_ON_FAIL="p.err ckpt.err restart.err u.err show.out walk.out cpu.err bad.err"
 
-mkdir root && cd root || fail "mkdir"
-TESTDIR=$(pwd)
+subdir root
 prog_start schedattrs
 prog_checkpoint
 for pat in "SCHED_BATCH nice 5 reset-on-fork, I/O be/6, CPUs 1" \

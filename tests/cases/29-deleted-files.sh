@@ -30,8 +30,7 @@ prog_finish
 # Mappings of deleted files: restored from the image, not from the files
 # now at their paths.
 top=$TESTDIR
-mkdir map && cd map || fail "mkdir map"
-TESTDIR=$top/map
+subdir map
 prog_start ghostmap
 prog_checkpoint
 grep -q "deleted,exe" show.out ||
@@ -94,8 +93,7 @@ tree_cycle forked
 
 # The same process migrated live (an upgraded daemon leaving its node), to
 # a receiver in another PID namespace: it checks itself there.
-mkdir live || fail "mkdir live"
-cd live && TESTDIR=$top/live || fail "cd live"
+subdir live
 prog_start ghostmap
 rx_start tcp:127.0.0.1:7029
 ckpt migrate --live "$PROG_PID" --to tcp:127.0.0.1:7029 >mig.out 2>mig.err ||

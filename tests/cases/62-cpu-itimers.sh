@@ -21,8 +21,7 @@ prog_restart
 prog_finish
 log "$(cat p.out)"
 
-mkdir posix && cd posix || fail "mkdir"
-TESTDIR=$(pwd)
+subdir posix
 prog_start cputimers
 prog_checkpoint
 grep -q "(scheduler CPU time of the process), SIGRTMIN\|(scheduler CPU time of the process), SIG" show.out ||

@@ -12,8 +12,7 @@
 require_module
 DUMP_ON_FAIL="p.err ckpt.err restart.err u.err show.out"
 
-mkdir root && cd root || fail "mkdir"
-TESTDIR=$(pwd)
+subdir root
 prog_start prctlattrs
 prog_checkpoint
 grep -q "oom_score_adj 321 (minimum 321)" show.out ||

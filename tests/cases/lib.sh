@@ -304,14 +304,20 @@ prog_start() {
 	wait_for 30 test -e "${2:-.}/ready" || fail "$1 ${2:+$2 }did not start: $(cat p.err)"
 }
 
+# subdir NAME: make NAME in the current directory, enter it and make it
+# $TESTDIR (a case's second program keeps its files apart).
+subdir() {
+	mkdir "$1" && cd "$1" || fail "mkdir $1"
+	TESTDIR=$(pwd)
+}
+
 # prog_start_user PROG [MODE]: in a fresh world-writable $TESTDIR/MODE
 # (now the current directory and $TESTDIR), start "PROG DIR MODE" (MODE
 # "user" unless given), which becomes uid 1000 itself; its output files
 # stay writable by it after a restore.
 prog_start_user() {
 	_mode=${2:-user}
-	mkdir "$_mode" && cd "$_mode" || fail "mkdir $_mode"
-	TESTDIR=$(pwd)
+	subdir "$_mode"
 	chmod 777 .
 	: >p.out
 	: >p.err
