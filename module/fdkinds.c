@@ -428,19 +428,9 @@ void ckpt_free_fdstates(struct ckpt_restore *r)
 static const struct ckpt_restore_file *
 ckpt_find_file(const struct ckpt_restore *r, s32 fd)
 {
-	u32 lo = 0, hi = r->nr_files;
+	int i = ckpt_file_index(r, r->nr_files, fd);
 
-	while (lo < hi) {
-		u32 mid = lo + (hi - lo) / 2;
-
-		if (r->files[mid].rec.fd == fd)
-			return &r->files[mid];
-		if (r->files[mid].rec.fd < fd)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return i < 0 ? NULL : &r->files[i];
 }
 
 /* The record that owns the open file of descriptor @fd (not shared). */
