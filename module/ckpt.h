@@ -74,6 +74,9 @@ struct ckpt_ksyms {
 	void *sys_signalfd4;
 	void *sys_epoll_create1;
 	void *sys_epoll_ctl;
+	const struct file_operations *inotify_fops;
+	void *sys_inotify_init1;
+	void *sys_inotify_add_watch;
 	/* memfd.c */
 	const struct file_operations *shmem_fops;
 	long (*memfd_fcntl)(struct file *file, unsigned int cmd,
@@ -327,6 +330,8 @@ struct ckpt_dump {
 	struct inode *exe_inode;	/* the executable's, to compare only */
 	struct xarray fdstates;	/* FDSTATE records to write, by fd */
 	u32 nr_epitems;		/* in all of them */
+	u32 nr_inwatches;	/* inotify watches, in all of them */
+	u32 inwatch_bytes;	/* and their paths' */
 	struct xarray shmems;	/* memfds, shared anon memory, by inode */
 	u64 shmem_bytes;
 	struct xarray shanon;	/* shared anonymous memory saved, by ino */
@@ -380,6 +385,12 @@ struct ckpt_restore_ghostdata {
 struct ckpt_restore_fdstate {
 	struct ckpt_rec_fdstate rec;
 	struct ckpt_rec_epitem *items;	/* rec.nr_items, or NULL */
+	u64 offset;
+};
+
+struct ckpt_restore_inwatch {
+	struct ckpt_rec_inwatch rec;
+	char *path;		/* NUL-terminated */
 	u64 offset;
 };
 
@@ -503,6 +514,9 @@ struct ckpt_restore {
 	struct ckpt_restore_fdstate *fdstates;
 	u32 nr_fdstates;
 	u32 nr_epitems;
+	struct ckpt_restore_inwatch *inwatches;	/* by (fd, wd) */
+	u32 nr_inwatches;
+	u32 inwatch_bytes;
 	struct ckpt_restore_shmem *shmems;
 	u32 nr_shmems;
 	struct ckpt_restore_shmdata *shmdata;
@@ -638,9 +652,26 @@ struct file *ckpt_ghost_file(struct ckpt_restore *r,
 struct file *ckpt_ghost_map_file(struct ckpt_restore *r,
 				 const struct ckpt_restore_vma *v, int flags);
 
-/* fdkinds.c: eventfd, timerfd, signalfd, epoll */
+/* fdkinds.c: eventfd, timerfd, signalfd, epoll, inotify */
 struct ckpt_fdkinds;
+struct ckpt_inwatch_buf;
+
+/* One FDSTATE record, kept until it is written after the GHOSTDATA. */
+struct ckpt_fdstate_buf {
+	u32 len;
+	struct ckpt_inwatch_buf *watches;	/* inotify: INWATCH records */
+	u32 nr_watches;
+	struct ckpt_rec_fdstate rec;
+	struct ckpt_rec_epitem items[];
+};
+
 bool ckpt_is_fdkind(u32 kind);
+char *ckpt_fdinfo(struct file *f);
+const char *ckpt_fdinfo_field(const char *text, const char *key);
+long ckpt_user_arg(struct ckpt_fdkinds *k, const void *p, size_t len);
+struct file *ckpt_take_fd(long fd);
+const struct ckpt_restore_fdstate *
+ckpt_find_fdstate(const struct ckpt_restore *r, s32 fd);
 int ckpt_fdkind_of(struct file *f);
 int ckpt_note_fdkind(struct ckpt_dump *d, struct file *f, unsigned int fd,
 		     u32 kind);
@@ -655,6 +686,16 @@ struct file *ckpt_fdkind_file(const struct ckpt_restore *r,
 			      struct ckpt_fdkinds *k,
 			      const struct ckpt_restore_file *rf);
 int ckpt_restore_epolls(struct ckpt_restore *r, struct ckpt_fdkinds *k);
+
+/* inotify.c: inotify watches */
+int ckpt_note_inotify(struct ckpt_dump *d, struct file *f, const char *info,
+		      struct ckpt_fdstate_buf *b);
+void ckpt_inwatches_free(struct ckpt_fdstate_buf *b);
+int ckpt_dump_inwatches(struct ckpt_dump *d);
+int ckpt_take_inwatch(struct ckpt_restore *r, const void *p, u32 len);
+void ckpt_free_inwatches(struct ckpt_restore *r);
+int ckpt_check_inwatches(struct ckpt_restore *r);
+int ckpt_restore_inwatches(struct ckpt_restore *r, struct ckpt_fdkinds *k);
 
 /* memfd.c: memfds and shared anonymous memory */
 u32 ckpt_shmem_kind(struct file *f);
@@ -856,6 +897,8 @@ void ckpt_restore_thread_scalars(const struct ckpt_rec_thread *rec);
 bool ckpt_user_ptr_ok(u64 p);
 u64 ckpt_blocked(struct task_struct *t);
 int ckpt_grow(void **array, u32 nr, size_t elem, u32 max);
+int ckpt_take_with_path(const void *p, u32 len, void *rec, size_t rec_size,
+			const u32 *path_len, char **path);
 int ckpt_take_elem(void **array, u32 *nr, size_t elem, u32 max,
 		   const void *p, u32 len);
 int ckpt_vdso_matches(struct ckpt_restore *r);

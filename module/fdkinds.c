@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Descriptors of the kernel's own file kinds: eventfd, timerfd, signalfd
- * and epoll.
+ * and epoll; inotify's watches are inotify.c's.
  *
  * Dump: files.c writes a path-less FILE record for such a descriptor and
  * calls ckpt_note_fdkind(), which reads the state while the target is
@@ -54,7 +54,14 @@
 
 bool ckpt_is_fdkind(u32 kind)
 {
-	return kind >= CKPT_FILE_EVENTFD && kind <= CKPT_FILE_EPOLL;
+	return (kind >= CKPT_FILE_EVENTFD && kind <= CKPT_FILE_EPOLL) ||
+	       kind == CKPT_FILE_INOTIFY;
+}
+
+/* The access mode of these kinds' files: inotify's are read-only. */
+static u32 ckpt_fdkind_accmode(u32 kind)
+{
+	return kind == CKPT_FILE_INOTIFY ? O_RDONLY : O_RDWR;
 }
 
 int ckpt_fdkind_of(struct file *f)
@@ -67,6 +74,8 @@ int ckpt_fdkind_of(struct file *f)
 		return CKPT_FILE_SIGNALFD;
 	if (f->f_op == ckpt_ksyms.eventpoll_fops)
 		return CKPT_FILE_EPOLL;
+	if (f->f_op == ckpt_ksyms.inotify_fops)
+		return CKPT_FILE_INOTIFY;
 	return 0;
 }
 
@@ -74,15 +83,8 @@ int ckpt_fdkind_of(struct file *f)
 /* Dump                                                                    */
 /* ---------------------------------------------------------------------- */
 
-/* One FDSTATE record, kept until it is written after the GHOSTDATA. */
-struct ckpt_fdstate_buf {
-	u32 len;
-	struct ckpt_rec_fdstate rec;
-	struct ckpt_rec_epitem items[];
-};
-
 /* The fdinfo text of @f, NUL-terminated, in a kvmalloc'ed buffer. */
-static char *ckpt_fdinfo(struct file *f)
+char *ckpt_fdinfo(struct file *f)
 {
 	struct seq_file m;
 	size_t size = PAGE_SIZE;
@@ -108,7 +110,7 @@ static char *ckpt_fdinfo(struct file *f)
 }
 
 /* The value after "@key" at the start of a line of @text, or NULL. */
-static const char *ckpt_fdinfo_field(const char *text, const char *key)
+const char *ckpt_fdinfo_field(const char *text, const char *key)
 {
 	size_t n = strlen(key);
 	const char *p = text;
@@ -324,7 +326,7 @@ int ckpt_note_fdkind(struct ckpt_dump *d, struct file *f, unsigned int fd,
 	int err;
 
 	if ((f->f_flags & CKPT_FDK_F_FLAGS) != (f->f_flags & ~O_LARGEFILE) ||
-	    (f->f_flags & O_ACCMODE) != O_RDWR)
+	    (f->f_flags & O_ACCMODE) != ckpt_fdkind_accmode(kind))
 		return -EOPNOTSUPP;
 	info = ckpt_fdinfo(f);
 	if (IS_ERR(info))
@@ -344,6 +346,8 @@ int ckpt_note_fdkind(struct ckpt_dump *d, struct file *f, unsigned int fd,
 			err = ckpt_note_timerfd(info, &b->rec);
 		else if (kind == CKPT_FILE_SIGNALFD)
 			err = ckpt_note_signalfd(info, &b->rec);
+		else if (kind == CKPT_FILE_INOTIFY)
+			err = ckpt_note_inotify(d, f, info, b);
 	}
 	kvfree(info);
 	if (!err) {
@@ -375,8 +379,10 @@ void ckpt_fdstates_destroy(struct ckpt_dump *d)
 	struct ckpt_fdstate_buf *b;
 	unsigned long fd;
 
-	xa_for_each(&d->fdstates, fd, b)
+	xa_for_each(&d->fdstates, fd, b) {
+		ckpt_inwatches_free(b);
 		kvfree(b);
+	}
 	xa_destroy(&d->fdstates);
 }
 
@@ -445,7 +451,7 @@ ckpt_owner_file(const struct ckpt_restore *r, s32 fd)
 }
 
 /* By binary search: ckpt_check_fdstates() checks they ascend first. */
-static const struct ckpt_restore_fdstate *
+const struct ckpt_restore_fdstate *
 ckpt_find_fdstate(const struct ckpt_restore *r, s32 fd)
 {
 	u32 lo = 0, hi = r->nr_fdstates;
@@ -516,6 +522,13 @@ static int ckpt_check_fdstate(struct ckpt_restore *r,
 		    s->sigmask & (BIT_ULL(SIGKILL - 1) | BIT_ULL(SIGSTOP - 1)))
 			return -EBADMSG;
 		return 0;
+	case CKPT_FILE_INOTIFY:
+		/* count: the cursor of watch descriptors */
+		if (s->flags || !s->count || s->count > INT_MAX ||
+		    s->clockid || s->value_ns || s->interval_ns ||
+		    s->expires_ns || s->sigmask)
+			return -EBADMSG;
+		return 0;
 	case CKPT_FILE_EPOLL:
 		if (s->flags || s->count || s->clockid || s->value_ns ||
 		    s->interval_ns || s->expires_ns || s->sigmask)
@@ -573,7 +586,7 @@ int ckpt_check_fdstates(struct ckpt_restore *r)
 		if (!ckpt_is_fdkind(f->kind))
 			continue;
 		if (f->pos || (f->f_flags & CKPT_FDK_F_FLAGS) != f->f_flags ||
-		    (f->f_flags & O_ACCMODE) != O_RDWR ||
+		    (f->f_flags & O_ACCMODE) != ckpt_fdkind_accmode(f->kind) ||
 		    (!(f->fd_flags & CKPT_FD_SHARED) &&
 		     !ckpt_find_fdstate(r, f->fd)))
 			return ckpt_bad_rec(r, CKPT_REC_FILE, r->files[i].offset,
@@ -605,7 +618,7 @@ void ckpt_fdkinds_free(struct ckpt_fdkinds *k)
 }
 
 /* A user-space copy of @p, for a system call's pointer argument. */
-static long ckpt_user_arg(struct ckpt_fdkinds *k, const void *p, size_t len)
+long ckpt_user_arg(struct ckpt_fdkinds *k, const void *p, size_t len)
 {
 	if (!k->scratch) {
 		unsigned long a = vm_mmap(NULL, 0, PAGE_SIZE,
@@ -622,7 +635,7 @@ static long ckpt_user_arg(struct ckpt_fdkinds *k, const void *p, size_t len)
 }
 
 /* The file of descriptor @fd, which is closed; or @fd's error. */
-static struct file *ckpt_take_fd(long fd)
+struct file *ckpt_take_fd(long fd)
 {
 	struct file *f;
 
@@ -744,6 +757,10 @@ struct file *ckpt_fdkind_file(const struct ckpt_restore *r,
 			spin_unlock(&f->f_lock);
 		}
 		return f;
+	case CKPT_FILE_INOTIFY:
+		return ckpt_take_fd(ckpt_syscall(ckpt_ksyms.sys_inotify_init1,
+						 rf->rec.f_flags & O_NONBLOCK,
+						 0, 0, 0));
 	default:
 		return ERR_PTR(-EBADMSG);
 	}

@@ -773,6 +773,9 @@ int ckpt_restore_files(struct ckpt_restore *r)
 	/* Epoll interest lists, now that every descriptor is in place. */
 	if (!err)
 		err = ckpt_restore_epolls(r, made.fdkinds);
+	/* inotify watches, by paths the restored credentials may read. */
+	if (!err)
+		err = ckpt_restore_inwatches(r, made.fdkinds);
 	/* Later processes of the tree share these open files and pipes. */
 	if (!err && r->tree) {
 		ckpt_tree_keep_files(r, opened, n, made.pipes);

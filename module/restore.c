@@ -75,6 +75,7 @@ void ckpt_restore_free(struct ckpt_restore *r)
 	ckpt_free_ghostdata(r);
 	ckpt_idfiles_free(r->ghosts);
 	ckpt_free_fdstates(r);
+	ckpt_free_inwatches(r);
 	ckpt_free_shmems(r);
 	ckpt_free_socks(r);
 	ckpt_free_sockopts(r);
@@ -160,9 +161,8 @@ static bool ckpt_path_plain(const char *p)
  * A fixed struct followed by a path whose length is a field of the struct
  * (@path_len points into @rec, which is filled first).
  */
-static int ckpt_take_with_path(const void *p, u32 len, void *rec,
-			       size_t rec_size, const u32 *path_len,
-			       char **path)
+int ckpt_take_with_path(const void *p, u32 len, void *rec, size_t rec_size,
+			const u32 *path_len, char **path)
 {
 	if (len < rec_size)
 		return -EBADMSG;
@@ -247,7 +247,8 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		       type == CKPT_REC_SYSVSHM || type == CKPT_REC_SYSVDATA ||
 		       type == CKPT_REC_SYSVSEM || type == CKPT_REC_SYSVMSG ||
 		       type == CKPT_REC_SECCOMP || type == CKPT_REC_SCHED ||
-		       type == CKPT_REC_FLOCK || type == CKPT_REC_SOCKOPT;
+		       type == CKPT_REC_FLOCK || type == CKPT_REC_SOCKOPT ||
+		       type == CKPT_REC_INWATCH;
 
 	/* TASK first, then types in order; only some repeat. */
 	if (type > CKPT_REC_MAX || type == CKPT_REC_TREE ||
@@ -357,6 +358,8 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		return ckpt_take_sched(r, p, len);
 	case CKPT_REC_FLOCK:
 		return ckpt_take_flock(r, p, len);
+	case CKPT_REC_INWATCH:
+		return ckpt_take_inwatch(r, p, len);
 	case CKPT_REC_SOCKOPT:
 		return ckpt_take_elem((void **)&r->sockopts, &r->nr_sockopts,
 				      sizeof(*r->sockopts), CKPT_MAX_SOCKETS,
@@ -449,7 +452,7 @@ static int ckpt_check_all(struct ckpt_restore *r)
 {
 	static int (*const checks[])(struct ckpt_restore *r) = {
 		ckpt_check_task, ckpt_check_mm, ckpt_check_files,
-		ckpt_check_fdstates, ckpt_check_shmems, ckpt_check_pipes, ckpt_check_ghosts, ckpt_check_cpu,
+		ckpt_check_fdstates, ckpt_check_inwatches, ckpt_check_shmems, ckpt_check_pipes, ckpt_check_ghosts, ckpt_check_cpu,
 		ckpt_check_socks, ckpt_check_sockopts,
 		ckpt_check_threads, ckpt_check_attrs, ckpt_check_sysvshm,
 		ckpt_check_seccomp, ckpt_check_shares_rec, ckpt_check_sched,

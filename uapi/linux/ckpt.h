@@ -85,6 +85,12 @@
  * TCP_CONGESTION, TCP_DEFER_ACCEPT and TCP_FASTOPEN.
  */
 #define CKPT_FEAT_SOCKOPTS	(1ULL << 19)
+/*
+ * inotify instances are saved (CKPT_FILE_INOTIFY): each watch with its
+ * descriptor, mask and the path of the watched inode (CKPT_REC_INWATCH),
+ * added again at restore under the same watch descriptors.
+ */
+#define CKPT_FEAT_INOTIFY	(1ULL << 20)
 
 /**
  * struct ckpt_version - answer of CKPT_IOC_VERSION
@@ -755,7 +761,9 @@ struct ckpt_image_header {
 #define CKPT_REC_CGROUP		42	/* struct ckpt_rec_cgroup + path */
 #define CKPT_REC_SOCKOPT	43	/* struct ckpt_rec_sockopt, one a
 					 * socket with options to set */
-#define CKPT_REC_MAX		43
+#define CKPT_REC_INWATCH	44	/* struct ckpt_rec_inwatch + path, one
+					 * an inotify watch */
+#define CKPT_REC_MAX		44
 
 /*
  * The place of a record type in a task's records: types must come in
@@ -985,7 +993,8 @@ struct ckpt_rec_vma {
 #define CKPT_FILE_EPOLL		10	/* epoll: interest list in FDSTATE */
 #define CKPT_FILE_MEMFD		11	/* memfd: @ino names its SHMEM record */
 #define CKPT_FILE_SOCKET	12	/* socket: @ino names its SOCKET record */
-#define CKPT_FILE_KIND_MAX	12
+#define CKPT_FILE_INOTIFY	13	/* inotify: FDSTATE, watches in INWATCH */
+#define CKPT_FILE_KIND_MAX	13
 
 /* struct ckpt_rec_file.fd_flags */
 #define CKPT_FD_CLOEXEC		(1U << 0)
@@ -1317,17 +1326,19 @@ struct ckpt_rec_epitem {
 };
 
 /**
- * struct ckpt_rec_fdstate - the state of an eventfd, timerfd, signalfd
- * or epoll file; for epoll, @nr_items struct ckpt_rec_epitem follow
+ * struct ckpt_rec_fdstate - the state of an eventfd, timerfd, signalfd,
+ * epoll or inotify file; for epoll, @nr_items struct ckpt_rec_epitem follow
  * @fd: the FILE record it belongs to (one that is not CKPT_FD_SHARED;
  *	descriptors sharing the open file share this state)
- * @kind: CKPT_FILE_EVENTFD, _TIMERFD, _SIGNALFD or _EPOLL, as that record
+ * @kind: CKPT_FILE_EVENTFD, _TIMERFD, _SIGNALFD, _EPOLL or _INOTIFY, as
+ *	that record
  * @flags: CKPT_EFD_SEMAPHORE (eventfd), CKPT_TFD_ABSTIME (timerfd)
  * @nr_items: epoll: entries that follow, in ascending @fd; 0 otherwise
  * @clockid: timerfd: its clock (CLOCK_REALTIME, _MONOTONIC, _BOOTTIME,
  *	_REALTIME_ALARM, _BOOTTIME_ALARM)
  * @count: eventfd: the counter (< 2^64 - 1); timerfd: expirations not
- *	yet read
+ *	yet read; inotify: the watch descriptor the next new watch would
+ *	get, 1..INT_MAX (its watches are INWATCH records)
  * @value_ns: timerfd: time left until it next expires, 0 if disarmed
  * @interval_ns: timerfd: its period, 0 for a one-shot
  * @expires_ns: timerfd with CKPT_TFD_ABSTIME on a CLOCK_REALTIME clock:
@@ -1349,6 +1360,41 @@ struct ckpt_rec_fdstate {
 	__s64 expires_ns;
 	__u64 sigmask;
 	__u64 reserved[2];
+};
+
+/* inotify watches an image may hold, in all its instances. */
+#define CKPT_MAX_INWATCHES	8192
+/* inotify_add_watch(2) masks an image may hold: events and two flags. */
+#define CKPT_INWATCH_MASK	0x00000fffU	/* IN_ALL_EVENTS */
+#define CKPT_INWATCH_FLAGS	(0x04000000U | 0x80000000U)
+					/* IN_EXCL_UNLINK, IN_ONESHOT */
+
+/**
+ * struct ckpt_rec_inwatch - one watch of an inotify instance; the absolute
+ * path of the watched inode follows (@path_len bytes with its NUL)
+ * @fd: the instance's FILE record (CKPT_FILE_INOTIFY, not CKPT_FD_SHARED)
+ * @wd: its watch descriptor, >= 1; records come in ascending (@fd, @wd)
+ * @mask: the events (some of CKPT_INWATCH_MASK, at least one) and the
+ *	flags IN_EXCL_UNLINK and IN_ONESHOT, as inotify_add_watch(2) took
+ *	them
+ * @dev: the watched inode's device (new_encode_dev) at checkpoint
+ * @ino: its inode number at checkpoint
+ * @path_len: the path's length with its NUL, 2..CKPT_PATH_MAX
+ * @reserved: 0
+ *
+ * The restore adds the watch to the path again (IN_DONT_FOLLOW: the path
+ * names the watched inode itself) under the same descriptor.  Like a file
+ * reopened by path, the inode found there is not checked against
+ * @dev/@ino, which ``ckpt show`` prints.
+ */
+struct ckpt_rec_inwatch {
+	__s32 fd;
+	__s32 wd;
+	__u32 mask;
+	__u32 dev;
+	__u64 ino;
+	__u32 path_len;
+	__u32 reserved;
 };
 
 /* Bytes of memfd and shared anonymous memory a checkpoint saves in all. */

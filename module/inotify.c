@@ -1,0 +1,558 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * inotify instances (CKPT_FILE_INOTIFY): an FDSTATE record for the file
+ * and one INWATCH record for each of its watches.
+ *
+ * Dump: the watches are read from the file's fdinfo (descriptor, inode
+ * number, device and mask: what /proc/PID/fdinfo shows), the watched
+ * inodes from the group's marks, matched by device and inode number.  A
+ * watch is saved with an absolute path to its inode: a name of the inode
+ * (d_find_alias()) under a mount of its filesystem listed in the
+ * checkpointer's mountinfo (the target's mount namespace is the
+ * checkpointer's), checked by looking the path up again.  Refused, naming
+ * the descriptor: unread events (EBUSY: nothing is lost, try again), an
+ * inode with no name, or only names not reachable from the checkpointer's
+ * root, more than CKPT_MAX_INWATCHES watches (EOPNOTSUPP).
+ *
+ * Restore: inotify_init1() and inotify_add_watch() (IN_DONT_FOLLOW: the
+ * path names the watched inode), run by the restoring task with the
+ * restored credentials once every descriptor is in place, so the kernel
+ * checks the read permission on each watched inode and charges the
+ * watches to the restored user.  Before each watch the instance's cursor
+ * of watch descriptors (that of the idr inotify_add_watch() allocates
+ * from, cyclically) is set to the watch's, so it gets the same one; at
+ * the end the cursor is put where the original's was.  Every path is
+ * looked up before the point of no return.
+ */
+#include <linux/fs.h>
+#include <linux/file.h>
+#include <linux/fsnotify_backend.h>
+#include <linux/idr.h>
+#include <linux/inotify.h>
+#include <linux/namei.h>
+#include <linux/dcache.h>
+#include <linux/mount.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/bsearch.h>
+#include <linux/kdev_t.h>
+#include "ckpt.h"
+
+/* The checkpointer's mountinfo, read once per inotify file, at most. */
+#define CKPT_MOUNTINFO_MAX	(4U << 20)
+/* Path bytes of all the watches of one process's image. */
+#define CKPT_INWATCH_BYTES	(4U << 20)
+
+static_assert(CKPT_INWATCH_MASK == IN_ALL_EVENTS);
+static_assert(CKPT_INWATCH_FLAGS == (IN_EXCL_UNLINK | IN_ONESHOT));
+
+/* ---------------------------------------------------------------------- */
+/* Dump                                                                    */
+/* ---------------------------------------------------------------------- */
+
+/* A watched inode of the group, held, by device and inode number. */
+struct ckpt_inmark {
+	dev_t dev;
+	unsigned long ino;
+	struct inode *inode;
+};
+
+static int ckpt_inmark_cmp(const void *a, const void *b)
+{
+	const struct ckpt_inmark *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+/*
+ * Up to @max inodes the group watches, held, sorted; -EBUSY when there are
+ * more (a watch added meanwhile).  Attached marks of the group keep their
+ * inodes while the group's lock is held.
+ */
+static int ckpt_inmarks(struct fsnotify_group *group, struct ckpt_inmark *m,
+			u32 max, u32 *nr)
+{
+	struct fsnotify_mark *mark;
+	u32 n = 0;
+	int err = 0;
+
+	fsnotify_group_lock(group);
+	list_for_each_entry(mark, &group->marks_list, g_list) {
+		struct fsnotify_mark_connector *conn = mark->connector;
+		struct inode *inode;
+
+		if (!(mark->flags & FSNOTIFY_MARK_FLAG_ATTACHED) || !conn ||
+		    conn->type != FSNOTIFY_OBJ_TYPE_INODE)
+			continue;
+		if (n == max) {
+			err = -EBUSY;
+			break;
+		}
+		inode = igrab(container_of(conn->obj, struct inode,
+					   i_fsnotify_marks));
+		if (!inode)
+			continue;
+		m[n].dev = inode->i_sb->s_dev;
+		m[n].ino = inode->i_ino;
+		m[n].inode = inode;
+		n++;
+	}
+	fsnotify_group_unlock(group);
+	*nr = n;
+	if (!err)
+		sort(m, n, sizeof(*m), ckpt_inmark_cmp, NULL);
+	return err;
+}
+
+/* The checkpointer's /proc/self/mountinfo, NUL-terminated. */
+static char *ckpt_mountinfo(void)
+{
+	size_t size = PAGE_SIZE * 4, len = 0;
+	struct file *f;
+	char *buf = NULL;
+	loff_t pos = 0;
+	ssize_t n;
+
+	f = filp_open("/proc/self/mountinfo", O_RDONLY, 0);
+	if (IS_ERR(f))
+		return ERR_CAST(f);
+	for (;;) {
+		if (!buf || len + 1 >= size) {
+			char *nbuf;
+
+			if (buf)
+				size *= 2;
+			if (size > CKPT_MOUNTINFO_MAX) {
+				n = -EOPNOTSUPP;
+				break;
+			}
+			nbuf = kvmalloc(size, GFP_KERNEL);
+			if (!nbuf) {
+				n = -ENOMEM;
+				break;
+			}
+			if (buf)
+				memcpy(nbuf, buf, len);
+			kvfree(buf);
+			buf = nbuf;
+		}
+		n = kernel_read(f, buf + len, size - 1 - len, &pos);
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	fput(f);
+	if (n < 0) {
+		kvfree(buf);
+		return ERR_PTR(n);
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+/* Undo mountinfo's octal escapes (\040 for a space...) in place. */
+static void ckpt_unescape(char *s)
+{
+	char *d = s;
+
+	while (*s) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
+		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*d++ = (s[1] - '0') << 6 | (s[2] - '0') << 3 |
+			       (s[3] - '0');
+			s += 4;
+		} else {
+			*d++ = *s++;
+		}
+	}
+	*d = '\0';
+}
+
+/* Does @p, looked up again, lead to @inode itself? */
+static bool ckpt_path_is(const char *p, struct inode *inode)
+{
+	struct path chk;
+	bool same;
+
+	if (kern_path(p, 0, &chk))
+		return false;
+	same = d_backing_inode(chk.dentry) == inode;
+	path_put(&chk);
+	return same;
+}
+
+/* A mount listed in mountinfo: its filesystem's device, its mount point. */
+struct ckpt_mnt {
+	dev_t dev;
+	const char *point;
+};
+
+/*
+ * The mounts of mountinfo text @mi (lines of fields: id, parent,
+ * major:minor, root, mount point...), whose lines are cut up in place.
+ */
+static struct ckpt_mnt *ckpt_mounts(char *mi, u32 *nr)
+{
+	struct ckpt_mnt *mnts;
+	u32 n = 0, max = 1;
+	char *line, *p;
+
+	for (p = mi; *p; p++)
+		max += *p == '\n';
+	mnts = kvcalloc(max, sizeof(*mnts), GFP_KERNEL);
+	if (!mnts)
+		return NULL;
+	while ((line = strsep(&mi, "\n")) && n < max) {
+		unsigned int major, minor;
+		char *field[5];
+		int i;
+
+		for (i = 0; i < 5; i++) {
+			field[i] = strsep(&line, " ");
+			if (!field[i] || !line)
+				break;
+		}
+		if (i < 5 ||
+		    sscanf(field[2], "%u:%u", &major, &minor) != 2)
+			continue;
+		ckpt_unescape(field[4]);
+		mnts[n].dev = MKDEV(major, minor);
+		mnts[n].point = field[4];
+		n++;
+	}
+	*nr = n;
+	return mnts;
+}
+
+/*
+ * An absolute path to @inode into @buf (PATH_MAX), through a mount of its
+ * filesystem among @mnts; ERR_PTR(-ENOENT) if there is none.
+ */
+static char *ckpt_inode_path(struct inode *inode, const struct ckpt_mnt *mnts,
+			     u32 nr, char *buf)
+{
+	struct dentry *dentry = d_find_alias(inode);
+	char *ret = ERR_PTR(-ENOENT);
+	u32 i;
+
+	if (!dentry)
+		return ret;
+	for (i = 0; i < nr && IS_ERR(ret); i++) {
+		struct path at;
+
+		if (mnts[i].dev != inode->i_sb->s_dev ||
+		    kern_path(mnts[i].point, 0, &at))
+			continue;
+		if (at.mnt->mnt_sb == inode->i_sb &&
+		    is_subdir(dentry, at.mnt->mnt_root)) {
+			struct path p = { .mnt = at.mnt, .dentry = dentry };
+			char *s = d_path(&p, buf, PATH_MAX);
+
+			if (!IS_ERR(s) && *s == '/' && ckpt_path_is(s, inode))
+				ret = s;
+		}
+		path_put(&at);
+	}
+	dput(dentry);
+	return ret;
+}
+
+struct ckpt_inwatch_buf {
+	struct ckpt_rec_inwatch rec;
+	char *path;
+};
+
+static int ckpt_inwatch_cmp(const void *a, const void *b)
+{
+	const struct ckpt_inwatch_buf *x = a, *y = b;
+
+	return x->rec.wd < y->rec.wd ? -1 : x->rec.wd > y->rec.wd;
+}
+
+/* One fdinfo line: "inotify wd:%x ino:%lx sdev:%x mask:%x ..." */
+static int ckpt_inwatch_parse(const char *p, struct ckpt_inwatch_buf *w,
+			      unsigned long *ino, dev_t *dev)
+{
+	unsigned int wd, sdev, mask;
+
+	if (sscanf(p, " wd:%x ino:%lx sdev:%x mask:%x", &wd, ino, &sdev,
+		   &mask) != 4 || !wd || wd > INT_MAX || !(mask & IN_ALL_EVENTS) ||
+	    mask & ~(CKPT_INWATCH_MASK | CKPT_INWATCH_FLAGS))
+		return -EOPNOTSUPP;
+	*dev = sdev;
+	w->rec.wd = wd;
+	w->rec.mask = mask;
+	w->rec.ino = *ino;
+	w->rec.dev = new_encode_dev(sdev);
+	return 0;
+}
+
+/*
+ * The watches of inotify file @f (fdinfo text @info), for @b's INWATCH
+ * records; @b->rec.count gets the cursor of watch descriptors.
+ */
+int ckpt_note_inotify(struct ckpt_dump *d, struct file *f, const char *info,
+		      struct ckpt_fdstate_buf *b)
+{
+	struct fsnotify_group *group = f->private_data;
+	struct ckpt_inwatch_buf *w = NULL;
+	struct ckpt_inmark *m = NULL;
+	struct ckpt_mnt *mnts = NULL;
+	char *mi = NULL, *pathbuf = NULL;
+	const char *p;
+	u32 n = 0, nm = 0, nmnt = 0, i;
+	unsigned int q_len;
+	int err = 0;
+
+	spin_lock(&group->notification_lock);
+	q_len = group->q_len;
+	spin_unlock(&group->notification_lock);
+	if (q_len)
+		return -EBUSY;		/* unread events: try again */
+	spin_lock(&group->inotify_data.idr_lock);
+	b->rec.count = idr_get_cursor(&group->inotify_data.idr);
+	spin_unlock(&group->inotify_data.idr_lock);
+	b->rec.count = clamp_t(u64, b->rec.count, 1, INT_MAX);
+
+	for (p = info; (p = ckpt_fdinfo_field(p, "inotify")); n++)
+		;
+	if (n > CKPT_MAX_INWATCHES - d->nr_inwatches)
+		return -EOPNOTSUPP;
+	if (!n)
+		return 0;
+	w = kvcalloc(n, sizeof(*w), GFP_KERNEL);
+	m = kvcalloc(n, sizeof(*m), GFP_KERNEL);
+	pathbuf = kmalloc(PATH_MAX, GFP_KERNEL);
+	mi = ckpt_mountinfo();
+	if (IS_ERR(mi)) {
+		err = PTR_ERR(mi);
+		mi = NULL;
+		goto out;
+	}
+	mnts = ckpt_mounts(mi, &nmnt);
+	if (!w || !m || !pathbuf || !mnts) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = ckpt_inmarks(group, m, n, &nm);
+	for (p = info, i = 0; !err && i < n; i++) {
+		struct ckpt_inmark key = {}, *hit;
+		char *s;
+
+		p = ckpt_fdinfo_field(p, "inotify");
+		err = p ? ckpt_inwatch_parse(p, &w[i], &key.ino, &key.dev) :
+			  -EOPNOTSUPP;
+		if (err)
+			break;
+		hit = bsearch(&key, m, nm, sizeof(*m), ckpt_inmark_cmp);
+		if (!hit) {
+			err = -EBUSY;	/* the watch went away meanwhile */
+			break;
+		}
+		s = ckpt_inode_path(hit->inode, mnts, nmnt, pathbuf);
+		if (IS_ERR(s) || strlen(s) >= CKPT_INWATCH_BYTES -
+		    d->inwatch_bytes) {
+			err = -EOPNOTSUPP;	/* no name we can reach */
+			break;
+		}
+		w[i].rec.path_len = strlen(s) + 1;
+		w[i].path = kstrdup(s, GFP_KERNEL);
+		if (!w[i].path) {
+			err = -ENOMEM;
+			break;
+		}
+		d->inwatch_bytes += w[i].rec.path_len;
+	}
+	if (!err) {
+		sort(w, n, sizeof(*w), ckpt_inwatch_cmp, NULL);
+		for (i = 1; i < n && !err; i++)
+			if (w[i].rec.wd == w[i - 1].rec.wd)
+				err = -EOPNOTSUPP;
+	}
+out:
+	for (i = 0; i < nm; i++)
+		iput(m[i].inode);
+	kvfree(m);
+	kvfree(mnts);
+	kvfree(mi);
+	kfree(pathbuf);
+	if (err) {
+		for (i = 0; w && i < n; i++)
+			kfree(w[i].path);
+		kvfree(w);
+		return err;
+	}
+	b->watches = w;
+	b->nr_watches = n;
+	d->nr_inwatches += n;
+	return 0;
+}
+
+void ckpt_inwatches_free(struct ckpt_fdstate_buf *b)
+{
+	u32 i;
+
+	for (i = 0; i < b->nr_watches; i++)
+		kfree(b->watches[i].path);
+	kvfree(b->watches);
+	b->watches = NULL;
+	b->nr_watches = 0;
+}
+
+int ckpt_dump_inwatches(struct ckpt_dump *d)
+{
+	struct ckpt_fdstate_buf *b;
+	unsigned long fd;
+	u32 i;
+	int err;
+
+	xa_for_each(&d->fdstates, fd, b) {
+		for (i = 0; i < b->nr_watches; i++) {
+			struct ckpt_inwatch_buf *w = &b->watches[i];
+
+			w->rec.fd = fd;
+			err = ckpt_write_rec2(&d->out, CKPT_REC_INWATCH,
+					      &w->rec, sizeof(w->rec), w->path,
+					      w->rec.path_len);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Restore                                                                 */
+/* ---------------------------------------------------------------------- */
+
+int ckpt_take_inwatch(struct ckpt_restore *r, const void *p, u32 len)
+{
+	struct ckpt_restore_inwatch *e;
+	int err;
+
+	err = ckpt_grow((void **)&r->inwatches, r->nr_inwatches, sizeof(*e),
+			CKPT_MAX_INWATCHES);
+	if (err)
+		return err;
+	e = &r->inwatches[r->nr_inwatches];
+	e->offset = r->in.rec_offset;
+	err = ckpt_take_with_path(p, len, &e->rec, sizeof(e->rec),
+				  &e->rec.path_len, &e->path);
+	if (!err && (!e->path ||
+		     e->rec.path_len > CKPT_INWATCH_BYTES - r->inwatch_bytes))
+		err = -EBADMSG;
+	if (err) {
+		kfree(e->path);
+		return err;
+	}
+	r->nr_inwatches++;
+	r->inwatch_bytes += e->rec.path_len;
+	return 0;
+}
+
+void ckpt_free_inwatches(struct ckpt_restore *r)
+{
+	u32 i;
+
+	for (i = 0; i < r->nr_inwatches; i++)
+		kfree(r->inwatches[i].path);
+	kvfree(r->inwatches);
+}
+
+/*
+ * Before the point of no return: the records' form, each for an inotify
+ * file's FDSTATE, in order; every path leads somewhere (ENOENT names the
+ * descriptor).
+ */
+int ckpt_check_inwatches(struct ckpt_restore *r)
+{
+	u32 i;
+
+	for (i = 0; i < r->nr_inwatches; i++) {
+		const struct ckpt_restore_inwatch *e = &r->inwatches[i];
+		const struct ckpt_rec_inwatch *w = &e->rec;
+		const struct ckpt_restore_inwatch *prev = i ? e - 1 : NULL;
+		const struct ckpt_restore_fdstate *s = ckpt_find_fdstate(r, w->fd);
+		struct path p;
+
+		if (!s || s->rec.kind != CKPT_FILE_INOTIFY || w->wd <= 0 ||
+		    w->reserved || !(w->mask & CKPT_INWATCH_MASK) ||
+		    w->mask & ~(CKPT_INWATCH_MASK | CKPT_INWATCH_FLAGS) ||
+		    !e->path ||
+		    (prev && (w->fd < prev->rec.fd ||
+			      (w->fd == prev->rec.fd && w->wd <= prev->rec.wd))))
+			return ckpt_bad_rec(r, CKPT_REC_INWATCH, e->offset,
+					    -EBADMSG);
+		if (kern_path(e->path, 0, &p)) {
+			r->err.fd = w->fd;
+			r->err.type = CKPT_REC_INWATCH;
+			r->err.offset = e->offset;
+			return ckpt_fail(&r->err, CKPT_OBJ_FD, -ENOENT);
+		}
+		path_put(&p);
+	}
+	return 0;
+}
+
+/* Set the cursor of @fd's watch descriptors: the next one it gives. */
+static int ckpt_inotify_cursor(int fd, int wd)
+{
+	struct fsnotify_group *group;
+	struct file *f = fget(fd);
+
+	if (!f)
+		return -EBADF;
+	if (f->f_op != ckpt_ksyms.inotify_fops) {
+		fput(f);
+		return -EBADF;
+	}
+	group = f->private_data;
+	spin_lock(&group->inotify_data.idr_lock);
+	idr_set_cursor(&group->inotify_data.idr, wd);
+	spin_unlock(&group->inotify_data.idr_lock);
+	fput(f);
+	return 0;
+}
+
+/*
+ * Every watch, once every descriptor is in place, then each instance's
+ * cursor as the original's was.  On failure @r->err.fd names the inotify
+ * descriptor: EEXIST when a watch got another descriptor (two of the
+ * paths now lead to one inode).
+ */
+int ckpt_restore_inwatches(struct ckpt_restore *r, struct ckpt_fdkinds *k)
+{
+	long arg, err = 0;
+	u32 i, j;
+
+	for (i = 0; i < r->nr_inwatches && !err; i++) {
+		const struct ckpt_restore_inwatch *e = &r->inwatches[i];
+		const struct ckpt_rec_inwatch *w = &e->rec;
+
+		err = ckpt_inotify_cursor(w->fd, w->wd);
+		arg = err ?: ckpt_user_arg(k, e->path, w->path_len);
+		err = arg;
+		if (!IS_ERR_VALUE(arg))
+			err = ckpt_syscall(ckpt_ksyms.sys_inotify_add_watch,
+					   w->fd, arg, w->mask | IN_DONT_FOLLOW,
+					   0);
+		if (err >= 0)
+			err = err == w->wd ? 0 : -EEXIST;
+		if (err) {
+			r->err.fd = w->fd;
+			r->err.type = CKPT_REC_INWATCH;
+			r->err.offset = e->offset;
+		}
+	}
+	for (j = 0; j < r->nr_fdstates && !err; j++) {
+		const struct ckpt_rec_fdstate *s = &r->fdstates[j].rec;
+
+		if (s->kind == CKPT_FILE_INOTIFY)
+			err = ckpt_inotify_cursor(s->fd, s->count);
+		if (err)
+			r->err.fd = s->fd;
+	}
+	return ckpt_fail(&r->err, CKPT_OBJ_FD, err);
+}
