@@ -478,6 +478,18 @@ static void report_fd(const struct ckpt_checkpoint_args *a, int err)
 			  who, a->err_fd);
 		ckpt_hint("open the terminal by its own path (/dev/pts/N), or --skip=fds to leave fd %d out (closed after restart)",
 			  a->err_fd);
+	} else if (!strcmp(name, "anon_inode:inotify") &&
+		   (err == -EBUSY || err == -EOPNOTSUPP)) {
+		if (err == -EBUSY) {
+			ckpt_fail(err, "cannot checkpoint %s: fd %d (inotify) has events its process has not read yet (or its watches changed while they were read); nothing was lost",
+				  who, a->err_fd);
+			ckpt_hint("try again when it is idle");
+		} else {
+			ckpt_fail(err, "cannot checkpoint %s: fd %d (inotify) watches a file with no path you can reach (deleted, or not under your root and mounts), or holds more than %u watches",
+				  who, a->err_fd, CKPT_MAX_INWATCHES);
+			ckpt_hint("/proc/%d/fdinfo/%d lists its watches, by inode number",
+				  (int)at, a->err_fd);
+		}
 	} else if (err == -EOPNOTSUPP && (!strcmp(name, "/dev/ptmx") ||
 					  !strcmp(name, "/dev/pts/ptmx"))) {
 		ckpt_fail(err, "cannot checkpoint %s: fd %d (%s) is a pseudo-terminal master: pty pairs are not restored (only a slave whose master another process holds)",

@@ -695,9 +695,13 @@ static int check_fdstate(struct ckpt_image *img)
 	uint64_t want = sizeof(*s) +
 			(uint64_t)s->nr_items * sizeof(struct ckpt_rec_epitem);
 
-	if (s->kind < CKPT_FILE_EVENTFD || s->kind > CKPT_FILE_EPOLL)
+	if ((s->kind < CKPT_FILE_EVENTFD || s->kind > CKPT_FILE_EPOLL) &&
+	    s->kind != CKPT_FILE_INOTIFY)
 		return img_bad(img, "fd %d: kind %u has no state", s->fd,
 			       s->kind);
+	if (s->kind == CKPT_FILE_INOTIFY && (!s->count || s->count > INT32_MAX))
+		return img_bad(img, "fd %d: inotify's next watch descriptor %llu",
+			       s->fd, (unsigned long long)s->count);
 	if (s->flags & ~CKPT_FDSTATE_FLAGS || s->reserved0 ||
 	    s->reserved[0] || s->reserved[1])
 		return img_bad(img, "fd %d: unknown flags 0x%x or reserved field",
@@ -712,6 +716,20 @@ static int check_fdstate(struct ckpt_image *img)
 	if (s->value_ns < 0 || s->interval_ns < 0 || s->expires_ns < 0)
 		return img_bad(img, "fd %d: negative time", s->fd);
 	return 0;
+}
+
+static int check_inwatch(struct ckpt_image *img)
+{
+	const struct ckpt_rec_inwatch *w = img->payload;
+
+	if (w->wd <= 0 || w->reserved)
+		return img_bad(img, "fd %d: watch descriptor %d or reserved field",
+			       w->fd, w->wd);
+	if (!(w->mask & CKPT_INWATCH_MASK) ||
+	    (w->mask & ~(CKPT_INWATCH_MASK | CKPT_INWATCH_FLAGS)))
+		return img_bad(img, "fd %d: watch %d has mask 0x%x", w->fd,
+			       w->wd, w->mask);
+	return check_tail(img, sizeof(*w), w->path_len, 1);
 }
 
 static int check_socket(struct ckpt_image *img)
@@ -1509,6 +1527,8 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 			      1, check_cgroup },
 	[CKPT_REC_SOCKOPT] = { "SOCKOPT", sizeof(struct ckpt_rec_sockopt), 1,
 			       1, 1, check_sockopt },
+	[CKPT_REC_INWATCH] = { "INWATCH", sizeof(struct ckpt_rec_inwatch), 0,
+			       1, 1, check_inwatch },
 };
 
 /* ---- records ------------------------------------------------------ */
@@ -1776,6 +1796,10 @@ const char *ckpt_image_path(const struct ckpt_image *img)
 	case CKPT_REC_CGROUP:
 		size = sizeof(struct ckpt_rec_cgroup);
 		len = ((const struct ckpt_rec_cgroup *)p)->path_len;
+		break;
+	case CKPT_REC_INWATCH:
+		size = sizeof(struct ckpt_rec_inwatch);
+		len = ((const struct ckpt_rec_inwatch *)p)->path_len;
 		break;
 	default:
 		return NULL;

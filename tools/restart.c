@@ -778,6 +778,15 @@ static void report_prepare(struct restart *r, int err)
 				  (unsigned long long)r->prep.err_addr);
 			break;
 		}
+		if (r->prep.err_object == CKPT_OBJ_FD &&
+		    r->prep.err_type == CKPT_REC_INWATCH) {
+			describe_record(r, r->prep.err_type,
+					r->prep.err_offset, why, sizeof(why));
+			ckpt_fail(err, "cannot restore %s: fd %d is an inotify instance whose watched file no longer exists: %s",
+				  r->name, r->prep.err_fd, why);
+			ckpt_hint("'ckpt show' lists the watches and their paths");
+			break;
+		}
 		if (r->prep.err_object == CKPT_OBJ_FD) {
 			ckpt_fail(err, "cannot restore %s: %s (fd %d)", r->name,
 				  restore_why(err), r->prep.err_fd);

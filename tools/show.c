@@ -403,7 +403,8 @@ static void show_file(const struct ckpt_image *img)
 	static const char *const kinds[] = { "?", "reg", "chr", "fifo",
 					     "dir", "pipe", "deleted",
 					     "eventfd", "timerfd", "signalfd",
-					     "epoll", "memfd", "socket" };
+					     "epoll", "memfd", "socket",
+					     "inotify" };
 	const struct ckpt_rec_file *f = img->payload;
 
 	printf("  fd %d%s %s %s,", f->fd,
@@ -582,6 +583,10 @@ static void show_fdstate(const struct ckpt_image *img)
 		printf("  fd %d signalfd mask ", s->fd);
 		print_sigset(s->sigmask);
 		printf("\n");
+		break;
+	case CKPT_FILE_INOTIFY:
+		printf("  fd %d inotify, next watch descriptor %llu\n", s->fd,
+		       s->count);
 		break;
 	case CKPT_FILE_EPOLL:
 		printf("  fd %d epoll, %u watched\n", s->fd, s->nr_items);
@@ -1002,6 +1007,15 @@ static int show_record(struct show *s)
 	case CKPT_REC_SOCKOPT:
 		show_sockopt(p);
 		break;
+	case CKPT_REC_INWATCH: {
+		const struct ckpt_rec_inwatch *w = p;
+
+		printf("  fd %d: watch %d mask 0x%x on %s (inode %llu, device %u:%u)\n",
+		       w->fd, w->wd, w->mask, ckpt_image_path(img),
+		       (unsigned long long)w->ino, (w->dev & 0xfff00) >> 8,
+		       (w->dev & 0xff) | ((w->dev >> 12) & 0xfff00));
+		break;
+	}
 	case CKPT_REC_FLOCK: {
 		const struct ckpt_rec_flock *l = p;
 		static const char *const kinds[] = { "?", "flock", "POSIX",
