@@ -1,8 +1,8 @@
 #!/bin/sh
 # 34-tree-refused: 'ckpt --tree' refuses, with one line naming the process
 # and what is at fault, a tree with a member the caller may not ptrace (a
-# child left as root under a uid-1000 parent: EPERM), a member holding an
-# inotify descriptor (EOPNOTSUPP, naming the fd; sockets between members
+# child left as root under a uid-1000 parent: EPERM), a member holding a
+# fanotify descriptor (EOPNOTSUPP, naming the fd; sockets between members
 # are saved now, case 81); with --kill too, every process runs on
 # afterwards and no image is left.
 # timeout: 120
@@ -41,13 +41,13 @@ runas 1000 1000 ckpt -o "$TESTDIR/img1" "$P" 2>err ||
 	fail "uid 1000 cannot checkpoint its own process $P: $(cat err)"
 kill -9 "$P" "$C"
 
-start_tree inotify
+start_tree fanotify
 ckpt --tree --kill -o img2 "$P" 2>err
 st=$?
-[ "$st" -eq 1 ] || fail "a tree holding an inotify fd: ckpt exited $st, expected 1"
+[ "$st" -eq 1 ] || fail "a tree holding a fanotify fd: ckpt exited $st, expected 1"
 expect_err EOPNOTSUPP err >/dev/null
-grep -q "process $P: fd [0-9]* (anon_inode:inotify" err ||
-	fail "the message does not name process $P and its inotify fd: $(cat err)"
+grep -q "process $P: fd [0-9]* (anon_inode:\[fanotify\]" err ||
+	fail "the message does not name process $P and its fanotify fd: $(cat err)"
 [ ! -e img2 ] || fail "a refused checkpoint left its image"
 sleep 0.3
 for p in $P $C; do

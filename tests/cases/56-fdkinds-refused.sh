@@ -2,13 +2,17 @@
 # 56-fdkinds-refused: what cannot be restored faithfully is refused, and
 # hostile images are rejected.
 # (a) ckpt refuses (exit 1, one line naming EOPNOTSUPP) a timerfd armed
-#     with TFD_TIMER_CANCEL_ON_SET, an epoll watching an epoll and a
-#     MAP_PRIVATE mapping of a memfd; the process lives on.
-# (b) images of eventfd/epoll, timerfd and memfd processes, with one field
-#     of an FDSTATE, SHMEM, SHMDATA or FILE record changed (CRC fixed up):
-#     restart exits 1 naming EBADMSG and leaves no process behind; the
+#     with TFD_TIMER_CANCEL_ON_SET, an epoll watching an epoll, a
+#     MAP_PRIVATE mapping of a memfd and an inotify watch whose directory
+#     has no reachable path (its tmpfs covered by another mount), and
+#     (EBUSY) an inotify instance with an event not read; the process
+#     lives on.
+# (b) images of eventfd/epoll, timerfd, memfd and inotify processes, with
+#     one field of an FDSTATE, SHMEM, SHMDATA, FILE or INWATCH record
+#     changed (CRC fixed up): restart exits 1 naming EBADMSG (ENOENT for a
+#     watched path that is not there) and leaves no process behind; the
 #     intact image then restores and passes its checks.
-# timeout: 300
+# timeout: 360
 . "$(dirname "$0")/lib.sh"
 require_module
 DUMP_ON_FAIL="p.err ckpt.err walk.out"
@@ -28,6 +32,29 @@ for what in cancel nested private-memfd; do
 	log "refused $what: $(head -n 1 "r-$what.err")"
 	kill -9 "$pid"
 done
+
+# refuse_inotify WHAT ERRNO: as above, for fdkinds refuse-WHAT (inotify)
+refuse_inotify() {
+	fdkinds "refuse-$1" "$TESTDIR/r-$1" </dev/null >/dev/null 2>p.err &
+	pid=$!
+	track "$pid"
+	wait_for 30 test -e "r-$1/ready" || fail "fdkinds refuse-$1 did not start"
+	[ "$1" = hidden ] && { mount -t tmpfs over "r-$1/hidden" || fail "mount over r-$1/hidden"; }
+	ckpt --kill -o "r-$1.img" "$pid" 2>"r-$1.err"
+	st=$?
+	[ "$st" -eq 1 ] || fail "ckpt of refuse-$1 exited $st, expected 1"
+	expect_err "$2" "r-$1.err" >/dev/null
+	grep -q "fd 3 (inotify)" "r-$1.err" || fail "refuse-$1: the message does not name fd 3 (inotify): $(cat "r-$1.err")"
+	proc_alive "$pid" || fail "refuse-$1: the refused process did not survive"
+	log "refused $1: $(head -n 1 "r-$1.err")"
+	kill -9 "$pid"
+	wait "$pid" 2>/dev/null
+}
+mkdir r-unread r-hidden r-hidden/hidden
+mount -t tmpfs under r-hidden/hidden || fail "mount r-hidden/hidden"
+refuse_inotify unread EBUSY
+refuse_inotify hidden EOPNOTSUPP
+umount r-hidden/hidden && umount r-hidden/hidden || fail "umount r-hidden/hidden"
 
 # image MODE: a checkpoint of fdkinds MODE in dir MODE/, killed; walk.out
 image() {
@@ -87,6 +114,29 @@ bad memfd.img "memfd name without its NUL" $((o + H + 32 + $(awk -v o="$o" '$1 =
 bad memfd.img "memfd unknown seal" $((o + H + 20)) 4 0x100
 bad memfd.img "shared memory piece beyond its size" $((od + H + 8)) 8 0x10000000000
 bad memfd.img "memfd fd naming no object" $((of + H + 24)) 8 0x7fffffff
+
+mkdir -p "inotify/mnt point"
+image inotify
+o=$(rec_off INWATCH)		# fd 3's watch 1: TESTDIR/inotify/w/d
+os=$(rec_off FDSTATE)		# fd 3's FDSTATE
+ol=$(awk -v o="$o" '$1 == o { print $3 }' walk.out)
+bad inotify.img "watch descriptor 0" $((o + H + 4)) 4 0
+bad inotify.img "watch mask with an unknown bit" $((o + H + 8)) 4 0x08000100
+bad inotify.img "watch of fd 0, no inotify" $((o + H)) 4 0
+bad inotify.img "watch path without its NUL" $((o + H + ol - 1)) 1 0x41
+bad inotify.img "inotify next descriptor 0" $((os + H + 24)) 8 0
+# a watched path that is not there: ENOENT before anything changes
+cp inotify.img gone.img
+imgedit set gone.img $((o + H + ol - 2)) 1 0x71 || fail "imgedit set (path)"
+restart gone.img </dev/null >gone.out 2>gone.err
+st=$?
+[ "$st" -eq 1 ] || fail "a watch of a missing path: restart exited $st, expected 1"
+problem=$(err_problem ENOENT gone.err)
+[ -z "$problem" ] || fail "a watch of a missing path: $problem"
+grep -q "fd 3 is an inotify instance.*/inotify/w/q" gone.err ||
+	fail "a watch of a missing path: the message does not name fd 3 and the path: $(cat gone.err)"
+expect_gone "$pid" "a watch of a missing path"
+log "watch of a missing path: $(head -n 1 gone.err)"
 
 # the intact image restores and passes its checks
 restart --wait epoll.img </dev/null >restart.out 2>restart.err &

@@ -1,5 +1,5 @@
 #!/bin/sh
-# 91-skip-fds: a process holding an inotify fd (7) and an io_uring (8) is
+# 91-skip-fds: a process holding a fanotify fd (7) and an io_uring (8) is
 # refused by ckpt (EOPNOTSUPP, the fd named, a hint at --skip) and runs
 # on; with --skip=fds it is checkpointed, ckpt show and restart name the
 # fds left out, and after restart fds 7 and 8 are closed while the rest
@@ -24,11 +24,11 @@ ckpt --skip=fds --kill -o img "$PROG_PID" 2>ckpt.err ||
 grep -q "left out 2 objects" ckpt.err || fail "ckpt does not say it left 2 objects out: $(cat ckpt.err)"
 wait "$PROG_PID"
 ckpt show img >show.out 2>&1 || fail "ckpt show rejects the image"
-grep -q "skipped fd 7: anon_inode:inotify" show.out ||
-	fail "ckpt show does not list fd 7 (inotify) as skipped"
+grep -q "skipped fd 7: anon_inode:\[fanotify\]" show.out ||
+	fail "ckpt show does not list fd 7 (fanotify) as skipped"
 grep -q "skipped fd 8: " show.out || fail "ckpt show does not list fd 8 as skipped"
 prog_restart
-wait_for 10 grep -q "fd 7 (anon_inode:inotify) was left out" restart.err ||
+wait_for 10 grep -q "fd 7 (anon_inode:\[fanotify\]) was left out" restart.err ||
 	fail "restart does not say fd 7 was left out: $(cat restart.err)"
 prog_finish
 pass

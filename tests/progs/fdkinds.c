@@ -19,10 +19,19 @@
  *            MAP_SHARED mapping sharing its pages with the fd, a dup
  *  shmanon   MAP_SHARED|MAP_ANONYMOUS memory mapped twice (mremap of
  *            size 0): contents, and the two mappings still one object
+ *  inotify   two instances (flags, a chosen fd number, a dup): watch
+ *            descriptors, masks and inodes as fdinfo shows them, one watch
+ *            removed (its descriptor not given again), IN_ONESHOT, a watch
+ *            under DIR/"mnt point" (the case mounts a tmpfs there) and one
+ *            on the root filesystem; events after restart come under the
+ *            old descriptors
  *
- * MODE refuse-cancel, refuse-nested, refuse-private-memfd: holds state a
- * checkpoint must refuse (a timerfd with TFD_TIMER_CANCEL_ON_SET, an epoll
- * watching an epoll, a MAP_PRIVATE mapping of a memfd), writes DIR/ready,
+ * MODE refuse-cancel, refuse-nested, refuse-private-memfd, refuse-unread,
+ * refuse-hidden: holds state a checkpoint must refuse (a timerfd with
+ * TFD_TIMER_CANCEL_ON_SET, an epoll watching an epoll, a MAP_PRIVATE
+ * mapping of a memfd, an inotify instance with an event not read, one
+ * watching a directory under DIR/hidden, where the case then mounts
+ * another tmpfs over the tmpfs it mounted first), writes DIR/ready,
  * waits for DIR/go and exits 0: the case checks the refusal and that the
  * process lives on.
  */
@@ -36,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/eventfd.h>
@@ -492,6 +502,182 @@ static void epoll_mode(const char *dir)
 	CHECK(!(set & (1U << 1)), "drained pipe still ready (0x%x)", set);
 }
 
+/* ---- inotify ---------------------------------------------------------- */
+
+/* The "inotify wd:..." lines of @fd's fdinfo, as one string. */
+static void watches(int fd, char *buf, size_t size)
+{
+	char path[64], line[512];
+	size_t off = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		die("fdinfo");
+	buf[0] = '\0';
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "inotify ", 8) && off < size)
+			off += snprintf(buf + off, size - off, "%s", line);
+	fclose(f);
+}
+
+struct inev {
+	int wd;
+	uint32_t mask;
+	char name[64];
+};
+
+/* The events @in has within 2 s (one read), at most @max; -1 on none. */
+static int events(int in, struct inev *ev, int max)
+{
+	char buf[4096] __attribute__((aligned(8)));
+	struct pollfd p = { .fd = in, .events = POLLIN };
+	ssize_t len, off = 0;
+	int n = 0;
+
+	if (poll(&p, 1, 2000) != 1)
+		return -1;
+	len = read(in, buf, sizeof(buf));
+	while (len > 0 && off < len && n < max) {
+		const struct inotify_event *e = (const void *)(buf + off);
+
+		ev[n].wd = e->wd;
+		ev[n].mask = e->mask;
+		snprintf(ev[n].name, sizeof(ev[n].name), "%s",
+			 e->len ? e->name : "");
+		n++;
+		off += sizeof(*e) + e->len;
+	}
+	return len > 0 ? n : -1;
+}
+
+/* Is there an event (@wd, @mask, @name) among @ev? */
+static int has_event(const struct inev *ev, int n, int wd, uint32_t mask,
+		     const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (ev[i].wd == wd && (ev[i].mask & mask) == mask &&
+		    !strcmp(ev[i].name, name))
+			return 1;
+	return 0;
+}
+
+static int make_file(const char *path)
+{
+	int fd = open(path, O_CREAT | O_WRONLY, 0600);
+
+	if (fd < 0)
+		return -1;
+	return close(fd);
+}
+
+static void inotify_mode(const char *dir)
+{
+	char before[2048], after[2048], before2[1024], after2[1024];
+	int in, in2, dup2nd, wd_dir, wd_gone, wd_file, wd_mnt, wd_last;
+	int wd_root, wd_d2, n;
+	struct inev ev[32];
+
+	if (mkdir("w", 0700) || mkdir("w/d", 0700) ||
+	    mkdir("mnt point/sub", 0700) || make_file("w/file"))
+		die("mkdir w, w/d, mnt point/sub or w/file");
+	in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	in2 = inotify_init1(0);
+	if (in < 0 || in2 < 0)
+		die("inotify_init1");
+	in2 = move_fd(in2, 40);
+	dup2nd = dup(in2);
+	wd_dir = inotify_add_watch(in, "w/d", IN_CREATE | IN_DELETE);
+	wd_gone = inotify_add_watch(in, "w", IN_ATTRIB);
+	wd_file = inotify_add_watch(in, "w/file", IN_MODIFY | IN_ONESHOT);
+	wd_mnt = inotify_add_watch(in, "mnt point/sub",
+				   IN_ALL_EVENTS | IN_EXCL_UNLINK);
+	wd_last = inotify_add_watch(in, "/tests", IN_CREATE);
+	wd_root = inotify_add_watch(in2, "/tests/progs", IN_CREATE);
+	wd_d2 = inotify_add_watch(in2, "w/d", IN_DELETE);
+	if (wd_dir < 0 || wd_gone < 0 || wd_file < 0 || wd_mnt < 0 ||
+	    wd_last < 0 || wd_root < 0 || wd_d2 < 0 || dup2nd < 0)
+		die("inotify_add_watch");
+	CHECK(wd_dir == 1 && wd_gone == 2 && wd_file == 3 && wd_mnt == 4 &&
+	      wd_last == 5, "watch descriptors %d %d %d %d %d, expected 1 to 5",
+	      wd_dir, wd_gone, wd_file, wd_mnt, wd_last);
+	/*
+	 * Two removed watches, their IN_IGNORED read: a hole (2) and the
+	 * last one (5), so the restore's last watch is 4 and only the
+	 * instance's own cursor says the next is 6.
+	 */
+	if (inotify_rm_watch(in, wd_gone) || inotify_rm_watch(in, wd_last))
+		die("inotify_rm_watch");
+	n = events(in, ev, 32);
+	CHECK(n == 2 && has_event(ev, n, wd_gone, IN_IGNORED, "") &&
+	      has_event(ev, n, wd_last, IN_IGNORED, ""),
+	      "after inotify_rm_watch: %d events, the first wd %d mask 0x%x",
+	      n, n > 0 ? ev[0].wd : 0, n > 0 ? ev[0].mask : 0);
+	watches(in, before, sizeof(before));
+	watches(in2, before2, sizeof(before2));
+	CHECK(strstr(before, "wd:4 ") && !strstr(before, "wd:2 ") &&
+	      !strstr(before, "wd:5 "), "fdinfo before: \"%s\"", before);
+	if (announce_ready(dir))
+		die("ready file");
+	wait_for_go(dir);
+
+	watches(in, after, sizeof(after));
+	watches(in2, after2, sizeof(after2));
+	CHECK(!strcmp(before, after), "watches \"%s\", expected \"%s\"",
+	      after, before);
+	CHECK(!strcmp(before2, after2), "second instance's watches \"%s\", expected \"%s\"",
+	      after2, before2);
+	watches(dup2nd, after2, sizeof(after2));
+	CHECK(!strcmp(before2, after2), "the dup's watches \"%s\", expected \"%s\"",
+	      after2, before2);
+	CHECK(fd_cloexec(in) && fd_nonblock(in),
+	      "first instance: cloexec %d, nonblock %d", fd_cloexec(in),
+	      fd_nonblock(in));
+	CHECK(!fd_cloexec(in2) && !fd_nonblock(in2),
+	      "second instance: cloexec %d, nonblock %d", fd_cloexec(in2),
+	      fd_nonblock(in2));
+	{
+		char b[64];
+
+		errno = 0;
+		CHECK(read(in, b, sizeof(b)) < 0 && errno == EAGAIN,
+		      "an event was waiting after restart (%s)",
+		      strerror(errno));
+	}
+	/* Events come under the old descriptors. */
+	if (make_file("w/d/new") || make_file("mnt point/sub/x"))
+		die("create");
+	n = events(in, ev, 32);
+	CHECK(n > 0 && has_event(ev, n, wd_dir, IN_CREATE, "new") &&
+	      has_event(ev, n, wd_mnt, IN_CREATE, "x"),
+	      "creating w/d/new and mnt point/sub/x: %d events, the first wd %d mask 0x%x \"%s\"",
+	      n, n > 0 ? ev[0].wd : 0, n > 0 ? ev[0].mask : 0,
+	      n > 0 ? ev[0].name : "");
+	{
+		int fd = open("w/file", O_WRONLY);
+
+		if (fd < 0 || write(fd, "a", 1) != 1 || write(fd, "b", 1) != 1)
+			die("write w/file");
+		close(fd);
+	}
+	n = events(in, ev, 32);
+	CHECK(n == 2 && ev[0].wd == wd_file && ev[0].mask == IN_MODIFY &&
+	      ev[1].wd == wd_file && ev[1].mask == IN_IGNORED,
+	      "two writes to the IN_ONESHOT w/file: %d events, the first wd %d mask 0x%x",
+	      n, n > 0 ? ev[0].wd : 0, n > 0 ? ev[0].mask : 0);
+	if (unlink("w/d/new"))
+		die("unlink");
+	n = events(in2, ev, 32);
+	CHECK(n == 1 && ev[0].wd == wd_d2 && ev[0].mask == IN_DELETE &&
+	      !strcmp(ev[0].name, "new"),
+	      "second instance, unlink w/d/new: %d events, the first wd %d mask 0x%x",
+	      n, n > 0 ? ev[0].wd : 0, n > 0 ? ev[0].mask : 0);
+	/* The next watch gets the number the original would have given. */
+	n = inotify_add_watch(in, "w", IN_ATTRIB);
+	CHECK(n == 6, "a new watch got descriptor %d, expected 6", n);
+}
+
 /* ---- memfd ------------------------------------------------------------ */
 
 #define PG	4096
@@ -664,6 +850,19 @@ static void refuse_mode(const char *what, const char *dir)
 
 		if (outer < 0 || inner < 0 || add(outer, inner, EPOLLIN, 1))
 			die("epoll");
+	} else if (!strcmp(what, "unread")) {
+		int in = inotify_init1(0);
+
+		if (mkdir("u", 0700) || in < 0 ||
+		    inotify_add_watch(in, "u", IN_CREATE) != 1 ||
+		    make_file("u/f"))
+			die("inotify");
+	} else if (!strcmp(what, "hidden")) {
+		int in = inotify_init1(0);
+
+		if (mkdir("hidden/d", 0700) || in < 0 ||
+		    inotify_add_watch(in, "hidden/d", IN_CREATE) != 1)
+			die("inotify");
 	} else if (!strcmp(what, "private-memfd")) {
 		int m = memfd_create("priv", 0);
 
@@ -681,7 +880,7 @@ static void refuse_mode(const char *what, const char *dir)
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
-		fprintf(stderr, "usage: fdkinds eventfd|timerfd|signalfd|epoll|memfd|shmanon DIR\n");
+		fprintf(stderr, "usage: fdkinds eventfd|timerfd|signalfd|epoll|memfd|shmanon|inotify DIR\n");
 		return 2;
 	}
 	close_extra_fds();
@@ -699,6 +898,8 @@ int main(int argc, char **argv)
 		memfd_mode(argv[2]);
 	else if (!strcmp(argv[1], "shmanon"))
 		shmanon_mode(argv[2]);
+	else if (!strcmp(argv[1], "inotify"))
+		inotify_mode(argv[2]);
 	else if (!strncmp(argv[1], "refuse-", 7))
 		refuse_mode(argv[1] + 7, argv[2]);
 	else

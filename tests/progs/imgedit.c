@@ -73,6 +73,9 @@ static const char *const type_names[] = {
 #ifdef CKPT_REC_SOCKOPT
 	[CKPT_REC_SOCKOPT] = "SOCKOPT",
 #endif
+#ifdef CKPT_REC_INWATCH
+	[CKPT_REC_INWATCH] = "INWATCH",
+#endif
 };
 
 /* XXH64, seed 0, one buffer (the image checksum is its low 32 bits). */

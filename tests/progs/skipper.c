@@ -2,16 +2,17 @@
 /*
  * skipper DIR [devmap]: a process with descriptors no checkpoint can keep,
  * for ckpt --skip=fds (and with "devmap" a read-only mapping of /dev/mem,
- * for --skip=devmaps: after restart its range must be unmapped).  fd 5: DIR/data, read 3 bytes in (offset 3); fd 7: an
- * inotify instance; fd 8: an io_uring (if the kernel allows one, else a
- * second inotify); 64 KiB of memory with a pattern.  DIR/ready, wait for
+ * for --skip=devmaps: after restart its range must be unmapped).  fd 5:
+ * DIR/data, read 3 bytes in (offset 3); fd 7: a fanotify instance; fd 8:
+ * an io_uring (if the kernel allows one, else a second fanotify); 64 KiB
+ * of memory with a pattern.  DIR/ready, wait for
  * DIR/go, then checks: fds 7 and 8 are closed (EBADF), fd 5 is DIR/data
  * at offset 3 and reads "def", the memory is intact.  Prints "all checks
  * passed" (exit 0), or exits 1 naming the check.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
-#include <sys/inotify.h>
+#include <sys/fanotify.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include "common.h"
@@ -44,14 +45,15 @@ int main(int argc, char **argv)
 	    lseek(fd, 3, SEEK_SET) != 3 || dup2(fd, 5) != 5)
 		die("data file as fd 5");
 	close(fd);
-	fd = inotify_init1(0);
-	if (fd < 0 || inotify_add_watch(fd, argv[1], IN_CREATE) < 0 ||
+	fd = fanotify_init(FAN_CLASS_NOTIF, O_RDONLY);
+	if (fd < 0 || fanotify_mark(fd, FAN_MARK_ADD, FAN_OPEN | FAN_ONDIR,
+				    AT_FDCWD, argv[1]) < 0 ||
 	    dup2(fd, 7) != 7)
-		die("inotify as fd 7");
+		die("fanotify as fd 7");
 	close(fd);
 	fd = syscall(SYS_io_uring_setup, 4, params);
 	if (fd < 0)
-		fd = inotify_init1(0);
+		fd = fanotify_init(FAN_CLASS_NOTIF, O_RDONLY);
 	if (fd < 0 || dup2(fd, 8) != 8)
 		die("io_uring as fd 8");
 	close(fd);

@@ -7,7 +7,7 @@
  *   tree perm DIR     a parent running as uid 1000 with a child left as
  *                     root (for the refusal test); both just sleep
  *   tree sock DIR     a parent and a child holding a socketpair
- *   tree inotify DIR  a parent and a child holding an inotify descriptor
+ *   tree fanotify DIR  a parent and a child holding a fanotify descriptor
  *   tree zombie DIR   a parent with a child that exited with status 7,
  *                     not reaped; after DIR/go the parent reaps it and
  *                     checks its status ("all checks passed", exit 0)
@@ -47,7 +47,7 @@
 #include <stdbool.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/inotify.h>
+#include <sys/fanotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -420,7 +420,7 @@ int main(int argc, char **argv)
 	pid_t c;
 
 	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: tree [perm|sock|inotify|zombie|pair|shm] DIR\n");
+		fprintf(stderr, "usage: tree [perm|sock|fanotify|zombie|pair|shm] DIR\n");
 		return 2;
 	}
 	dir = argv[argc - 1];
@@ -431,13 +431,14 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "shm"))
 		return shm_tree();
 	if (strcmp(mode, "perm") && strcmp(mode, "sock") &&
-	    strcmp(mode, "inotify") &&
+	    strcmp(mode, "fanotify") &&
 	    strcmp(mode, "zombie") && strcmp(mode, "pair"))
 		die("unknown mode %s", mode);
 	if (!strcmp(mode, "sock") && socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
 		die("socketpair: %s", strerror(errno));
-	if (!strcmp(mode, "inotify") && inotify_init1(0) < 0)
-		die("inotify_init1: %s", strerror(errno));
+	if (!strcmp(mode, "fanotify") &&
+	    fanotify_init(FAN_CLASS_NOTIF, O_RDONLY) < 0)
+		die("fanotify_init: %s", strerror(errno));
 	c = fork();
 	if (c < 0)
 		die("fork: %s", strerror(errno));

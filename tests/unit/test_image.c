@@ -1154,6 +1154,58 @@ static void fdstate_negative(struct ib_rec *r)
 	((struct ckpt_rec_fdstate *)pl(r))->value_ns = -1;
 }
 
+static void fdstate_inotify_cursor0(struct ib_rec *r)
+{
+	as_fdstate(r, CKPT_FILE_INOTIFY, 0);	/* count 0: no next wd */
+}
+
+static void fdstate_inotify(struct ib_rec *r)
+{
+	as_fdstate(r, CKPT_FILE_INOTIFY, 0);
+	((struct ckpt_rec_fdstate *)pl(r))->count = 6;
+}
+
+/* An INWATCH record: watch @wd, mask @mask, path "/srv/w" (+ NUL). */
+static void as_inwatch(struct ib_rec *r, int32_t wd, uint32_t mask)
+{
+	struct ckpt_rec_inwatch *w = pl(r);
+
+	r->type = CKPT_REC_INWATCH;
+	r->len = sizeof(*w) + 7;
+	memset(w, 0, sizeof(*w));
+	w->fd = 3;
+	w->wd = wd;
+	w->mask = mask;
+	w->path_len = 7;
+	memcpy(w + 1, "/srv/w", 7);
+}
+
+static void inwatch_ok(struct ib_rec *r)
+{
+	as_inwatch(r, 1, 0x100 | 0x80000000U);	/* IN_CREATE | IN_ONESHOT */
+}
+
+static void inwatch_wd0(struct ib_rec *r)
+{
+	as_inwatch(r, 0, 0x100);
+}
+
+static void inwatch_mask(struct ib_rec *r)
+{
+	as_inwatch(r, 1, 0x100 | 0x08000000U);	/* not a watch's flag */
+}
+
+static void inwatch_no_events(struct ib_rec *r)
+{
+	as_inwatch(r, 1, 0x04000000U);		/* IN_EXCL_UNLINK alone */
+}
+
+static void inwatch_no_nul(struct ib_rec *r)
+{
+	as_inwatch(r, 1, 0x100);
+	((char *)pl(r))[sizeof(struct ckpt_rec_inwatch) + 6] = 'x';
+}
+
 static void as_shmem(struct ib_rec *r, uint32_t kind, const char *name,
 		     uint32_t name_len)
 {
@@ -1225,6 +1277,25 @@ UNIT_TEST(image_fdkinds_checks)
 	r = mutate(CKPT_REC_TIMERS, 0, fdstate_negative, &off);
 	CHECK_EQ(r.err, -EBADMSG);
 	CHECK_STR(r.msg, "negative time");
+	r = mutate(CKPT_REC_TIMERS, 0, fdstate_inotify, &off);
+	CHECK_EQ(r.err, 0);
+	r = mutate(CKPT_REC_TIMERS, 0, fdstate_inotify_cursor0, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "next watch descriptor 0");
+	r = mutate(CKPT_REC_TIMERS, 0, inwatch_ok, &off);
+	CHECK_EQ(r.err, 0);
+	r = mutate(CKPT_REC_TIMERS, 0, inwatch_wd0, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "watch descriptor 0");
+	r = mutate(CKPT_REC_TIMERS, 0, inwatch_mask, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "mask 0x8000100");
+	r = mutate(CKPT_REC_TIMERS, 0, inwatch_no_events, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "mask 0x4000000");
+	r = mutate(CKPT_REC_TIMERS, 0, inwatch_no_nul, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "NUL");
 	r = mutate(CKPT_REC_TIMERS, 0, shmem_memfd, &off);
 	CHECK_EQ(r.err, 0);
 	r = mutate(CKPT_REC_TIMERS, 0, shmem_no_nul, &off);
