@@ -2364,7 +2364,7 @@ static void print_features(uint64_t f)
 					     NULL, "seccomp", "shares",
 					     "vmshare", "zero-pages", "sched",
 					     "flocks", "cgroup",
-					     "ghost-maps", "sockopts" };
+					     "ghost-maps", "sockopts", "inotify" };
 	unsigned int i;
 	int first = 1;
 
