@@ -556,7 +556,8 @@ static int ckpt_check_fdstate(struct ckpt_restore *r,
 }
 
 /*
- * Every FILE record of these kinds that owns its open file has exactly one
+ * Every FILE record of these kinds that owns its open file (neither SHARED
+ * with an earlier fd nor TREE, an earlier process's) has exactly one
  * FDSTATE record of the same kind, and every FDSTATE record one such file.
  */
 int ckpt_check_fdstates(struct ckpt_restore *r)
@@ -570,7 +571,7 @@ int ckpt_check_fdstates(struct ckpt_restore *r)
 
 		err = -EBADMSG;
 		if ((!i || e->rec.fd > r->fdstates[i - 1].rec.fd) && f &&
-		    !(f->rec.fd_flags & CKPT_FD_SHARED) &&
+		    !(f->rec.fd_flags & (CKPT_FD_SHARED | CKPT_FD_TREE)) &&
 		    f->rec.kind == e->rec.kind)
 			err = ckpt_check_fdstate(r, e);
 		if (err == -EPERM) {
@@ -587,7 +588,7 @@ int ckpt_check_fdstates(struct ckpt_restore *r)
 			continue;
 		if (f->pos || (f->f_flags & CKPT_FDK_F_FLAGS) != f->f_flags ||
 		    (f->f_flags & O_ACCMODE) != ckpt_fdkind_accmode(f->kind) ||
-		    (!(f->fd_flags & CKPT_FD_SHARED) &&
+		    (!(f->fd_flags & (CKPT_FD_SHARED | CKPT_FD_TREE)) &&
 		     !ckpt_find_fdstate(r, f->fd)))
 			return ckpt_bad_rec(r, CKPT_REC_FILE, r->files[i].offset,
 					    -EBADMSG);
