@@ -4,8 +4,11 @@
 # and a control page), 'ckpt --tree --kill', restart: the image holds the
 # pages once; both see what each wrote before (and zeros in the hole), and
 # what one writes after the restart the other reads (a token and its
-# answer), so the memory is still one.  The parent alone is refused: its
-# shared memory is mapped by a process left out.
+# answer), so the memory is still one.  The two also share an inotify
+# instance watching DIR/iw, saved once with the parent: after restart the
+# parent reads the event of the file the child creates there, under the
+# watch's descriptor.  The parent alone is refused: its shared memory is
+# mapped by a process left out.
 # timeout: 180
 . "$(dirname "$0")/lib.sh"
 require_module
@@ -42,6 +45,8 @@ shpages=$(awk '/^@[0-9]* TASK/ { seg++ }
 	END { print n[1] + 0, n[2] + 0 }' show.out)
 [ "$shpages" = "8 0" ] ||
 	fail "shared pages saved (parent, child): $shpages, expected 8 0"
+[ "$(grep -c ": watch 1 mask 0x100 on $TESTDIR/iw " show.out)" -eq 1 ] ||
+	fail "the image does not hold the inotify watch on $TESTDIR/iw once"
 restart --wait img </dev/null >restart.out 2>restart.err &
 R=$!
 track "$R"

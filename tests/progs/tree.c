@@ -14,9 +14,12 @@
  *   tree pair DIR     a parent and a child, in the caller's session and
  *                     process group
  *   tree shm DIR      a parent and a child sharing anonymous memory
- *                     (MAP_SHARED | MAP_ANONYMOUS, made before the fork):
- *                     after DIR/go each checks what both wrote before, then
- *                     they talk through it; "all checks passed", exit 0
+ *                     (MAP_SHARED | MAP_ANONYMOUS, made before the fork)
+ *                     and an inotify instance watching DIR/iw: after
+ *                     DIR/go each checks what both wrote before, then they
+ *                     talk through it; the child creates DIR/iw/c and the
+ *                     parent reads its event (watch 1); "all checks
+ *                     passed", exit 0
  *
  * The pipeline: the root R makes itself a session leader, then
  *
@@ -43,11 +46,13 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/fanotify.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -367,10 +372,15 @@ static int shm_tree(void)
 			     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	struct shm_ctl *ctl = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	char iw[4096];
+	int in = inotify_init1(IN_NONBLOCK);
 	pid_t c;
 
 	if (mem == MAP_FAILED || ctl == MAP_FAILED)
 		die("mmap: %s", strerror(errno));
+	snprintf(iw, sizeof(iw), "%s/iw", dir);
+	if (in < 0 || mkdir(iw, 0700) || inotify_add_watch(in, iw, IN_CREATE) != 1)
+		die("inotify on %s: %s", iw, strerror(errno));
 	shm_fill(mem, 0, 4);
 	c = fork();
 	if (c < 0)
@@ -381,6 +391,9 @@ static int shm_tree(void)
 		ctl->filled = 1;
 		wait_for_go(dir);
 		shm_check(mem);
+		strncat(iw, "/c", sizeof(iw) - strlen(iw) - 1);
+		if (close(open(iw, O_CREAT | O_WRONLY, 0600)))
+			die("create %s: %s", iw, strerror(errno));
 		ctl->token = 12345;
 		shm_wait(&ctl->answer, 54321, "the parent's answer");
 		exit(0);
@@ -400,6 +413,17 @@ static int shm_tree(void)
 	wait_for_go(dir);
 	shm_check(mem);
 	shm_wait(&ctl->token, 12345, "the child's token");
+	{
+		char ev[4096] __attribute__((aligned(8)));
+		const struct inotify_event *e = (const void *)ev;
+		struct pollfd p = { .fd = in, .events = POLLIN };
+
+		if (poll(&p, 1, 2000) != 1 || read(in, ev, sizeof(ev)) <= 0 ||
+		    e->wd != 1 || e->mask != IN_CREATE || !e->len ||
+		    strcmp(e->name, "c"))
+			die("the inotify shared with the child: no IN_CREATE of c under watch 1 (%s)",
+			    strerror(errno));
+	}
 	ctl->answer = 54321;
 	wait_child(c, "the child");
 	printf("all checks passed: %d pages shared with the child\n",
