@@ -382,7 +382,7 @@ static int ckpt_dump_one(struct ckpt_dump *d)
 		ckpt_dump_fdstates, ckpt_dump_shmems, ckpt_dump_socks,
 		ckpt_dump_attrs, ckpt_dump_sysvshm, ckpt_dump_seccomp,
 		ckpt_dump_shares, ckpt_dump_sched, ckpt_dump_flocks,
-		ckpt_dump_cgroup, ckpt_dump_sockopts, ckpt_dump_inwatches,
+		ckpt_dump_cgroup, ckpt_dump_sockopts, ckpt_dump_inotify,
 		ckpt_dump_pages,
 	};
 	ktime_t t = ktime_get();
@@ -453,6 +453,7 @@ static int ckpt_dump_all(struct ckpt_dump *d)
 		d->nr_epitems = 0;
 		d->nr_inwatches = 0;
 		d->inwatch_bytes = 0;
+		d->inevent_bytes = 0;
 		xa_init(&d->shmems);
 		d->shmem_bytes = 0;
 		err = ckpt_dump_one(d);

@@ -38,6 +38,8 @@ struct itimerspec64;
 struct files_struct;
 struct fs_struct;
 struct sighand_struct;
+struct fsnotify_group;
+struct fsnotify_event;
 
 /* ksyms.c: kernel symbols that are not exported, resolved once at load. */
 struct ckpt_ksyms {
@@ -77,6 +79,12 @@ struct ckpt_ksyms {
 	const struct file_operations *inotify_fops;
 	void *sys_inotify_init1;
 	void *sys_inotify_add_watch;
+	int (*fsnotify_insert_event)(struct fsnotify_group *group,
+				     struct fsnotify_event *event,
+				     int (*merge)(struct fsnotify_group *,
+						  struct fsnotify_event *),
+				     void (*insert)(struct fsnotify_group *,
+						    struct fsnotify_event *));
 	/* memfd.c */
 	const struct file_operations *shmem_fops;
 	long (*memfd_fcntl)(struct file *file, unsigned int cmd,
@@ -332,6 +340,7 @@ struct ckpt_dump {
 	u32 nr_epitems;		/* in all of them */
 	u32 nr_inwatches;	/* inotify watches, in all of them */
 	u32 inwatch_bytes;	/* and their paths' */
+	u32 inevent_bytes;	/* unread inotify events saved */
 	struct xarray shmems;	/* memfds, shared anon memory, by inode */
 	u64 shmem_bytes;
 	struct xarray shanon;	/* shared anonymous memory saved, by ino */
@@ -391,6 +400,11 @@ struct ckpt_restore_fdstate {
 struct ckpt_restore_inwatch {
 	struct ckpt_rec_inwatch rec;
 	char *path;		/* NUL-terminated */
+	u64 offset;
+};
+
+struct ckpt_restore_inevents {
+	struct ckpt_rec_inevents *rec;	/* and its events, a copy */
 	u64 offset;
 };
 
@@ -517,6 +531,9 @@ struct ckpt_restore {
 	struct ckpt_restore_inwatch *inwatches;	/* by (fd, wd) */
 	u32 nr_inwatches;
 	u32 inwatch_bytes;
+	struct ckpt_restore_inevents *inevents;	/* by fd */
+	u32 nr_inevents;
+	u32 inevent_bytes;
 	struct ckpt_restore_shmem *shmems;
 	u32 nr_shmems;
 	struct ckpt_restore_shmdata *shmdata;
@@ -661,6 +678,7 @@ struct ckpt_fdstate_buf {
 	u32 len;
 	struct ckpt_inwatch_buf *watches;	/* inotify: INWATCH records */
 	u32 nr_watches;
+	struct ckpt_rec_inevents *events;	/* inotify: INEVENTS, or NULL */
 	struct ckpt_rec_fdstate rec;
 	struct ckpt_rec_epitem items[];
 };
@@ -691,8 +709,9 @@ int ckpt_restore_epolls(struct ckpt_restore *r, struct ckpt_fdkinds *k);
 int ckpt_note_inotify(struct ckpt_dump *d, struct file *f, const char *info,
 		      struct ckpt_fdstate_buf *b);
 void ckpt_inwatches_free(struct ckpt_fdstate_buf *b);
-int ckpt_dump_inwatches(struct ckpt_dump *d);
+int ckpt_dump_inotify(struct ckpt_dump *d);
 int ckpt_take_inwatch(struct ckpt_restore *r, const void *p, u32 len);
+int ckpt_take_inevents(struct ckpt_restore *r, const void *p, u32 len);
 void ckpt_free_inwatches(struct ckpt_restore *r);
 int ckpt_check_inwatches(struct ckpt_restore *r);
 int ckpt_restore_inwatches(struct ckpt_restore *r, struct ckpt_fdkinds *k);

@@ -10,9 +10,13 @@
  * (d_find_alias()) under a mount of its filesystem listed in the
  * checkpointer's mountinfo (the target's mount namespace is the
  * checkpointer's), checked by looking the path up again.  Refused, naming
- * the descriptor: unread events (EBUSY: nothing is lost, try again), an
- * inode with no name, or only names not reachable from the checkpointer's
- * root, more than CKPT_MAX_INWATCHES watches (EOPNOTSUPP).
+ * the descriptor: an inode with no name, or only names not reachable from
+ * the checkpointer's root, more than CKPT_MAX_INWATCHES watches
+ * (EOPNOTSUPP).  The events not yet read are saved as read(2) would
+ * return them (an INEVENTS record), from the group's queue: each is a
+ * struct inotify_event_info of fs/notify/inotify/inotify.h, whose 6.1
+ * layout is mirrored here; more than one record holds is EBUSY (nothing
+ * lost: try again once the process has read them).
  *
  * Restore: inotify_init1() and inotify_add_watch() (IN_DONT_FOLLOW: the
  * path names the watched inode), run by the restoring task with the
@@ -21,8 +25,10 @@
  * watches to the restored user.  Before each watch the instance's cursor
  * of watch descriptors (that of the idr inotify_add_watch() allocates
  * from, cyclically) is set to the watch's, so it gets the same one; at
- * the end the cursor is put where the original's was.  Every path is
- * looked up before the point of no return.
+ * the end the cursor is put where the original's was.  Then the unread
+ * events are queued again in order (fsnotify_insert_event(), as inotify
+ * queues them; the overflow event is the group's own).  Every path is
+ * looked up, and every record checked, before the point of no return.
  */
 #include <linux/fs.h>
 #include <linux/file.h>
@@ -44,6 +50,26 @@
 #define CKPT_INWATCH_BYTES	(4U << 20)
 
 static_assert(CKPT_INWATCH_MASK == IN_ALL_EVENTS);
+static_assert(CKPT_INEVENT_MASK == (IN_ALL_EVENTS | IN_ISDIR | IN_UNMOUNT |
+				    IN_IGNORED | IN_Q_OVERFLOW));
+static_assert(NAME_MAX + 1 == CKPT_INEVENT_NAME_MAX);
+
+/* struct inotify_event_info of fs/notify/inotify/inotify.h (6.1). */
+struct ckpt_inotify_event_info {
+	struct fsnotify_event fse;
+	u32 mask;
+	int wd;
+	u32 sync_cookie;
+	int name_len;
+	char name[];
+};
+
+/* Bytes of @name_len's padded name in a struct inotify_event. */
+static u32 ckpt_inevent_name_room(int name_len)
+{
+	return name_len ? roundup(name_len + 1, sizeof(struct inotify_event)) :
+			  0;
+}
 static_assert(CKPT_INWATCH_FLAGS == (IN_EXCL_UNLINK | IN_ONESHOT));
 
 /* ---------------------------------------------------------------------- */
@@ -271,6 +297,75 @@ static int ckpt_inwatch_cmp(const void *a, const void *b)
 	return x->rec.wd < y->rec.wd ? -1 : x->rec.wd > y->rec.wd;
 }
 
+/*
+ * Copy the @q_len events of @group's queue, as read(2) would return them,
+ * into @b->events for an INEVENTS record.  EBUSY: more than a record, or
+ * the process's share, holds, or the queue changed meanwhile.
+ */
+static int ckpt_note_inevents(struct ckpt_dump *d,
+			      struct fsnotify_group *group, unsigned int q_len,
+			      struct ckpt_fdstate_buf *b)
+{
+	size_t room = min_t(size_t, CKPT_REC_MAX_META -
+			    sizeof(struct ckpt_rec_inevents),
+			    CKPT_INEVENTS_MAX - d->inevent_bytes);
+	struct ckpt_rec_inevents *rec;
+	struct fsnotify_event *fse;
+	u32 off = 0, n = 0;
+	char *p;
+	int err = 0;
+
+	room = min_t(size_t, room, (size_t)q_len * (sizeof(struct inotify_event) +
+						    CKPT_INEVENT_NAME_MAX));
+	rec = kvzalloc(sizeof(*rec) + room, GFP_KERNEL);
+	if (!rec)
+		return -ENOMEM;
+	p = (char *)(rec + 1);
+	spin_lock(&group->notification_lock);
+	if (group->q_len != q_len)
+		err = -EBUSY;
+	list_for_each_entry(fse, &group->notification_list, list) {
+		const struct ckpt_inotify_event_info *e =
+			container_of(fse, struct ckpt_inotify_event_info, fse);
+		struct inotify_event ie = {
+			.wd = e->wd,
+			.mask = e->mask & CKPT_INEVENT_MASK,
+			.cookie = e->sync_cookie,
+		};
+
+		if (err)
+			break;
+		if (e->name_len < 0 || e->name_len >= CKPT_INEVENT_NAME_MAX ||
+		    (e->name_len && strnlen(e->name, e->name_len + 1) !=
+				    e->name_len)) {
+			err = -EOPNOTSUPP;	/* not the layout we know */
+			break;
+		}
+		ie.len = ckpt_inevent_name_room(e->name_len);
+		if (sizeof(ie) + ie.len > room - off) {
+			err = -EBUSY;	/* more than a record holds */
+			break;
+		}
+		memcpy(p + off, &ie, sizeof(ie));
+		if (e->name_len)
+			memcpy(p + off + sizeof(ie), e->name, e->name_len);
+		off += sizeof(ie) + ie.len;
+		n++;
+	}
+	spin_unlock(&group->notification_lock);
+	if (!err && n != q_len)
+		err = -EBUSY;
+	if (err) {
+		kvfree(rec);
+		return err;
+	}
+	rec->nr_events = n;
+	rec->len = off;
+	b->events = rec;
+	d->inevent_bytes += off;
+	return 0;
+}
+
 /* One fdinfo line: "inotify wd:%x ino:%lx sdev:%x mask:%x ..." */
 static int ckpt_inwatch_parse(const char *p, struct ckpt_inwatch_buf *w,
 			      unsigned long *ino, dev_t *dev)
@@ -309,8 +404,11 @@ int ckpt_note_inotify(struct ckpt_dump *d, struct file *f, const char *info,
 	spin_lock(&group->notification_lock);
 	q_len = group->q_len;
 	spin_unlock(&group->notification_lock);
-	if (q_len)
-		return -EBUSY;		/* unread events: try again */
+	if (q_len) {
+		err = ckpt_note_inevents(d, group, q_len, b);
+		if (err)
+			return err;
+	}
 	spin_lock(&group->inotify_data.idr_lock);
 	b->rec.count = idr_get_cursor(&group->inotify_data.idr);
 	spin_unlock(&group->inotify_data.idr_lock);
@@ -394,6 +492,8 @@ void ckpt_inwatches_free(struct ckpt_fdstate_buf *b)
 {
 	u32 i;
 
+	kvfree(b->events);
+	b->events = NULL;
 	for (i = 0; i < b->nr_watches; i++)
 		kfree(b->watches[i].path);
 	kvfree(b->watches);
@@ -401,7 +501,8 @@ void ckpt_inwatches_free(struct ckpt_fdstate_buf *b)
 	b->nr_watches = 0;
 }
 
-int ckpt_dump_inwatches(struct ckpt_dump *d)
+/* The INWATCH records of every instance, then the INEVENTS records. */
+int ckpt_dump_inotify(struct ckpt_dump *d)
 {
 	struct ckpt_fdstate_buf *b;
 	unsigned long fd;
@@ -419,6 +520,15 @@ int ckpt_dump_inwatches(struct ckpt_dump *d)
 			if (err)
 				return err;
 		}
+	}
+	xa_for_each(&d->fdstates, fd, b) {
+		if (!b->events)
+			continue;
+		b->events->fd = fd;
+		err = ckpt_write_rec(&d->out, CKPT_REC_INEVENTS, b->events,
+				     sizeof(*b->events) + b->events->len);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -452,6 +562,35 @@ int ckpt_take_inwatch(struct ckpt_restore *r, const void *p, u32 len)
 	return 0;
 }
 
+int ckpt_take_inevents(struct ckpt_restore *r, const void *p, u32 len)
+{
+	const struct ckpt_rec_inevents *rec = p;
+	struct ckpt_restore_inevents *e;
+	int err;
+
+	if (len < sizeof(*rec) || len - sizeof(*rec) > CKPT_INEVENTS_MAX -
+	    r->inevent_bytes)
+		return -EBADMSG;
+	err = ckpt_grow((void **)&r->inevents, r->nr_inevents, sizeof(*e),
+			CKPT_MAX_FILES);
+	if (err)
+		return err;
+	e = &r->inevents[r->nr_inevents];
+	e->offset = r->in.rec_offset;
+	e->rec = kvmalloc(len, GFP_KERNEL);
+	if (!e->rec)
+		return -ENOMEM;
+	memcpy(e->rec, p, len);
+	/* read once: the copy's len is what the record's length says */
+	if (e->rec->len != len - sizeof(*rec)) {
+		kvfree(e->rec);
+		return -EBADMSG;
+	}
+	r->nr_inevents++;
+	r->inevent_bytes += e->rec->len;
+	return 0;
+}
+
 void ckpt_free_inwatches(struct ckpt_restore *r)
 {
 	u32 i;
@@ -459,6 +598,49 @@ void ckpt_free_inwatches(struct ckpt_restore *r)
 	for (i = 0; i < r->nr_inwatches; i++)
 		kfree(r->inwatches[i].path);
 	kvfree(r->inwatches);
+	for (i = 0; i < r->nr_inevents; i++)
+		kvfree(r->inevents[i].rec);
+	kvfree(r->inevents);
+}
+
+/*
+ * The events of @e: @nr_events struct inotify_event, each with a name of
+ * its len (0, or a multiple of 16 up to 256, NUL-terminated and padded),
+ * a wd >= 1 but for the overflow event (wd -1, the last).
+ */
+static bool ckpt_inevents_ok(const struct ckpt_rec_inevents *e)
+{
+	const char *p = (const char *)(e + 1);
+	u32 off = 0, n = 0;
+
+	if (!e->nr_events || e->reserved)
+		return false;
+	while (off < e->len) {
+		struct inotify_event ie;
+		const char *name;
+
+		if (e->len - off < sizeof(ie) || n == e->nr_events)
+			return false;
+		memcpy(&ie, p + off, sizeof(ie));
+		off += sizeof(ie);
+		if (ie.mask & ~CKPT_INEVENT_MASK || !ie.mask ||
+		    ie.len > CKPT_INEVENT_NAME_MAX ||
+		    ie.len % sizeof(struct inotify_event) || ie.len > e->len - off)
+			return false;
+		name = p + off;
+		if (ie.len && (!name[0] || !memchr(name, '\0', ie.len) ||
+			       memchr_inv(name + strlen(name), 0,
+					  ie.len - strlen(name))))
+			return false;
+		if (ie.mask & IN_Q_OVERFLOW ?
+		    ie.mask != IN_Q_OVERFLOW || ie.wd != -1 || ie.len ||
+		    off + ie.len != e->len :
+		    ie.wd < 1)
+			return false;
+		off += ie.len;
+		n++;
+	}
+	return n == e->nr_events;
 }
 
 /*
@@ -493,6 +675,17 @@ int ckpt_check_inwatches(struct ckpt_restore *r)
 		}
 		path_put(&p);
 	}
+	for (i = 0; i < r->nr_inevents; i++) {
+		const struct ckpt_restore_inevents *e = &r->inevents[i];
+		const struct ckpt_restore_fdstate *s =
+			ckpt_find_fdstate(r, e->rec->fd);
+
+		if (!s || s->rec.kind != CKPT_FILE_INOTIFY ||
+		    (i && e->rec->fd <= e[-1].rec->fd) ||
+		    !ckpt_inevents_ok(e->rec))
+			return ckpt_bad_rec(r, CKPT_REC_INEVENTS, e->offset,
+					    -EBADMSG);
+	}
 	return 0;
 }
 
@@ -514,6 +707,64 @@ static int ckpt_inotify_cursor(int fd, int wd)
 	spin_unlock(&group->inotify_data.idr_lock);
 	fput(f);
 	return 0;
+}
+
+/*
+ * Queue @e's events again on its instance, in order, as inotify queues an
+ * event (checked by ckpt_inevents_ok()).  When the restorer's
+ * max_queued_events is lower than the original's, the kernel queues its
+ * overflow event instead of the rest, as it would have.
+ */
+static int ckpt_queue_inevents(const struct ckpt_rec_inevents *e)
+{
+	const char *p = (const char *)(e + 1);
+	struct fsnotify_group *group;
+	struct file *f = fget(e->fd);
+	u32 off = 0;
+	int err = 0;
+
+	if (!f)
+		return -EBADF;
+	if (f->f_op != ckpt_ksyms.inotify_fops) {
+		fput(f);
+		return -EBADF;
+	}
+	group = f->private_data;
+	while (off < e->len && !err) {
+		struct ckpt_inotify_event_info *ev;
+		struct inotify_event ie;
+		size_t name_len;
+
+		memcpy(&ie, p + off, sizeof(ie));
+		off += sizeof(ie);
+		if (ie.mask & IN_Q_OVERFLOW) {
+			ckpt_ksyms.fsnotify_insert_event(group,
+							 group->overflow_event,
+							 NULL, NULL);
+			break;
+		}
+		name_len = ie.len ? strlen(p + off) : 0;
+		ev = kmalloc(struct_size(ev, name, name_len + 1),
+			     GFP_KERNEL_ACCOUNT);
+		if (!ev) {
+			err = -ENOMEM;
+			break;
+		}
+		fsnotify_init_event(&ev->fse);
+		ev->mask = ie.mask;
+		ev->wd = ie.wd;
+		ev->sync_cookie = ie.cookie;
+		ev->name_len = name_len;
+		memcpy(ev->name, p + off, name_len);
+		ev->name[name_len] = '\0';
+		off += ie.len;
+		/* not queued (overflow): inotify would free it too */
+		if (ckpt_ksyms.fsnotify_insert_event(group, &ev->fse, NULL,
+						     NULL))
+			kfree(ev);
+	}
+	fput(f);
+	return err;
 }
 
 /*
@@ -553,6 +804,11 @@ int ckpt_restore_inwatches(struct ckpt_restore *r, struct ckpt_fdkinds *k)
 			err = ckpt_inotify_cursor(s->fd, s->count);
 		if (err)
 			r->err.fd = s->fd;
+	}
+	for (j = 0; j < r->nr_inevents && !err; j++) {
+		err = ckpt_queue_inevents(r->inevents[j].rec);
+		if (err)
+			r->err.fd = r->inevents[j].rec->fd;
 	}
 	return ckpt_fail(&r->err, CKPT_OBJ_FD, err);
 }

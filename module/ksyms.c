@@ -68,6 +68,8 @@ int ckpt_ksyms_init(void)
 		{ "__x64_sys_inotify_init1", &ckpt_ksyms.sys_inotify_init1 },
 		{ "__x64_sys_inotify_add_watch",
 		  &ckpt_ksyms.sys_inotify_add_watch },
+		{ "fsnotify_insert_event",
+		  (void **)&ckpt_ksyms.fsnotify_insert_event },
 		{ "shmem_file_operations", (void **)&ckpt_ksyms.shmem_fops },
 		{ "memfd_fcntl", (void **)&ckpt_ksyms.memfd_fcntl },
 		{ "do_madvise", (void **)&ckpt_ksyms.do_madvise },

@@ -248,7 +248,7 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		       type == CKPT_REC_SYSVSEM || type == CKPT_REC_SYSVMSG ||
 		       type == CKPT_REC_SECCOMP || type == CKPT_REC_SCHED ||
 		       type == CKPT_REC_FLOCK || type == CKPT_REC_SOCKOPT ||
-		       type == CKPT_REC_INWATCH;
+		       type == CKPT_REC_INWATCH || type == CKPT_REC_INEVENTS;
 
 	/* TASK first, then types in order; only some repeat. */
 	if (type > CKPT_REC_MAX || type == CKPT_REC_TREE ||
@@ -360,6 +360,8 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		return ckpt_take_flock(r, p, len);
 	case CKPT_REC_INWATCH:
 		return ckpt_take_inwatch(r, p, len);
+	case CKPT_REC_INEVENTS:
+		return ckpt_take_inevents(r, p, len);
 	case CKPT_REC_SOCKOPT:
 		return ckpt_take_elem((void **)&r->sockopts, &r->nr_sockopts,
 				      sizeof(*r->sockopts), CKPT_MAX_SOCKETS,

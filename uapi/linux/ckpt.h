@@ -88,7 +88,8 @@
 /*
  * inotify instances are saved (CKPT_FILE_INOTIFY): each watch with its
  * descriptor, mask and the path of the watched inode (CKPT_REC_INWATCH),
- * added again at restore under the same watch descriptors.
+ * added again at restore under the same watch descriptors, and the events
+ * not yet read (CKPT_REC_INEVENTS), queued again.
  */
 #define CKPT_FEAT_INOTIFY	(1ULL << 20)
 
@@ -763,7 +764,9 @@ struct ckpt_image_header {
 					 * socket with options to set */
 #define CKPT_REC_INWATCH	44	/* struct ckpt_rec_inwatch + path, one
 					 * an inotify watch */
-#define CKPT_REC_MAX		44
+#define CKPT_REC_INEVENTS	45	/* struct ckpt_rec_inevents + events,
+					 * an inotify's unread events */
+#define CKPT_REC_MAX		45
 
 /*
  * The place of a record type in a task's records: types must come in
@@ -1394,6 +1397,39 @@ struct ckpt_rec_inwatch {
 	__u32 dev;
 	__u64 ino;
 	__u32 path_len;
+	__u32 reserved;
+};
+
+/* inotify events (struct inotify_event) an INEVENTS record may carry. */
+#define CKPT_INEVENT_MASK	(0x00000fffU | 0x00002000U | 0x00004000U | \
+				 0x00008000U | 0x40000000U)
+				/* IN_ALL_EVENTS, IN_UNMOUNT, IN_Q_OVERFLOW,
+				 * IN_IGNORED, IN_ISDIR */
+#define CKPT_INEVENT_NAME_MAX	256	/* an event's len: NAME_MAX + 1 */
+/* Bytes of unread inotify events a process's image holds, in all. */
+#define CKPT_INEVENTS_MAX	(1U << 20)
+
+/**
+ * struct ckpt_rec_inevents - the events an inotify instance had queued
+ * and not read; @len bytes of events follow, each a struct inotify_event
+ * as read(2) returns it: wd, mask, cookie, len, then len bytes of name
+ * padded with NULs (len 0, or a multiple of 16 up to
+ * CKPT_INEVENT_NAME_MAX, the name NUL-terminated in it)
+ * @fd: the instance's FILE record (CKPT_FILE_INOTIFY, not CKPT_FD_SHARED);
+ *	one record an instance at most, in ascending @fd
+ * @nr_events: how many events follow, >= 1, in queue order
+ * @len: their bytes
+ * @reserved: 0
+ *
+ * A wd >= 1 names a watch (it may be gone: its IN_IGNORED is among the
+ * events); the queue's overflow event (IN_Q_OVERFLOW, wd -1, no name)
+ * can only be the last.  The restore queues them again, in order, once
+ * the instance's watches are added, so a read returns the same bytes.
+ */
+struct ckpt_rec_inevents {
+	__s32 fd;
+	__u32 nr_events;
+	__u32 len;
 	__u32 reserved;
 };
 
