@@ -481,9 +481,9 @@ static void report_fd(const struct ckpt_checkpoint_args *a, int err)
 	} else if (!strcmp(name, "anon_inode:inotify") &&
 		   (err == -EBUSY || err == -EOPNOTSUPP)) {
 		if (err == -EBUSY) {
-			ckpt_fail(err, "cannot checkpoint %s: fd %d (inotify) has events its process has not read yet (or its watches changed while they were read); nothing was lost",
+			ckpt_fail(err, "cannot checkpoint %s: fd %d (inotify) has more unread events than an image keeps (64 KiB of them), or its events or watches changed while they were read; nothing was lost",
 				  who, a->err_fd);
-			ckpt_hint("try again when it is idle");
+			ckpt_hint("try again once it has read its events");
 		} else {
 			ckpt_fail(err, "cannot checkpoint %s: fd %d (inotify) watches a file with no path you can reach (deleted, or not under your root and mounts), or holds more than %u watches",
 				  who, a->err_fd, CKPT_MAX_INWATCHES);

@@ -732,6 +732,64 @@ static int check_inwatch(struct ckpt_image *img)
 	return check_tail(img, sizeof(*w), w->path_len, 1);
 }
 
+#define IN_IMG_Q_OVERFLOW	0x00004000U
+
+/* struct inotify_event, as read(2) returns it and INEVENTS holds it */
+struct img_inevent {
+	int32_t wd;
+	uint32_t mask;
+	uint32_t cookie;
+	uint32_t len;
+};
+
+static int check_inevents(struct ckpt_image *img)
+{
+	const struct ckpt_rec_inevents *e = img->payload;
+	const char *p = (const char *)(e + 1);
+	uint32_t off = 0, n = 0;
+
+	if (e->len != img->rec.len - sizeof(*e) || !e->nr_events ||
+	    e->reserved)
+		return img_bad(img, "fd %d: %u events in %u bytes, or reserved field",
+			       e->fd, e->nr_events, e->len);
+	while (off < e->len) {
+		struct img_inevent ie;
+		const char *name;
+
+		if (e->len - off < sizeof(ie) || n == e->nr_events)
+			return img_bad(img, "fd %d: event %u runs past the record, or more than %u",
+				       e->fd, n, e->nr_events);
+		memcpy(&ie, p + off, sizeof(ie));
+		off += sizeof(ie);
+		if (!ie.mask || (ie.mask & ~CKPT_INEVENT_MASK))
+			return img_bad(img, "fd %d: event %u has mask 0x%x",
+				       e->fd, n, ie.mask);
+		if (ie.len > CKPT_INEVENT_NAME_MAX || ie.len % sizeof(ie) ||
+		    ie.len > e->len - off)
+			return img_bad(img, "fd %d: event %u has a name of %u bytes",
+				       e->fd, n, ie.len);
+		name = p + off;
+		if (ie.len && (!name[0] || !memchr(name, '\0', ie.len)))
+			return img_bad(img, "fd %d: event %u: the name is empty or not NUL-terminated",
+				       e->fd, n);
+		for (uint32_t i = ie.len ? strlen(name) : 0; i < ie.len; i++)
+			if (name[i])
+				return img_bad(img, "fd %d: event %u: bytes after the name's NUL",
+					       e->fd, n);
+		if ((ie.mask & IN_IMG_Q_OVERFLOW) ?
+		    (ie.mask != IN_IMG_Q_OVERFLOW || ie.wd != -1 || ie.len ||
+		     off != e->len) : ie.wd < 1)
+			return img_bad(img, "fd %d: event %u: watch %d with mask 0x%x",
+				       e->fd, n, ie.wd, ie.mask);
+		off += ie.len;
+		n++;
+	}
+	if (n != e->nr_events)
+		return img_bad(img, "fd %d: %u events, not %u", e->fd, n,
+			       e->nr_events);
+	return 0;
+}
+
 static int check_socket(struct ckpt_image *img)
 {
 	const struct ckpt_rec_socket *s = img->payload;
@@ -1529,6 +1587,8 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 			       1, 1, check_sockopt },
 	[CKPT_REC_INWATCH] = { "INWATCH", sizeof(struct ckpt_rec_inwatch), 0,
 			       1, 1, check_inwatch },
+	[CKPT_REC_INEVENTS] = { "INEVENTS", sizeof(struct ckpt_rec_inevents),
+				0, 1, 1, check_inevents },
 };
 
 /* ---- records ------------------------------------------------------ */

@@ -1007,6 +1007,31 @@ static int show_record(struct show *s)
 	case CKPT_REC_SOCKOPT:
 		show_sockopt(p);
 		break;
+	case CKPT_REC_INEVENTS: {
+		const struct ckpt_rec_inevents *e = p;
+		const unsigned char *q = (const void *)(e + 1);
+		uint32_t off = 0;
+
+		printf("  fd %d: %u events not read\n", e->fd, e->nr_events);
+		while (off + 16 <= e->len) {
+			int32_t wd;
+			uint32_t mask, cookie, len;
+
+			memcpy(&wd, q + off, 4);
+			memcpy(&mask, q + off + 4, 4);
+			memcpy(&cookie, q + off + 8, 4);
+			memcpy(&len, q + off + 12, 4);
+			printf("    watch %d mask 0x%x", wd, mask);
+			if (cookie)
+				printf(" cookie %u", cookie);
+			if (len && len <= e->len - off - 16)
+				printf(" \"%.*s\"", (int)len,
+				       (const char *)q + off + 16);
+			printf("\n");
+			off += 16 + len;
+		}
+		break;
+	}
 	case CKPT_REC_INWATCH: {
 		const struct ckpt_rec_inwatch *w = p;
 

@@ -5,8 +5,8 @@
 #     with TFD_TIMER_CANCEL_ON_SET, an epoll watching an epoll, a
 #     MAP_PRIVATE mapping of a memfd and an inotify watch whose directory
 #     has no reachable path (its tmpfs covered by another mount), and
-#     (EBUSY) an inotify instance with an event not read; the process
-#     lives on.
+#     (EBUSY) an inotify instance with more unread events than an image
+#     keeps (1500, 72000 bytes); the process lives on.
 # (b) images of eventfd/epoll, timerfd, memfd and inotify processes, with
 #     one field of an FDSTATE, SHMEM, SHMDATA, FILE or INWATCH record
 #     changed (CRC fixed up): restart exits 1 naming EBADMSG (ENOENT for a
@@ -125,6 +125,12 @@ bad inotify.img "watch mask with an unknown bit" $((o + H + 8)) 4 0x08000100
 bad inotify.img "watch of fd 0, no inotify" $((o + H)) 4 0
 bad inotify.img "watch path without its NUL" $((o + H + ol - 1)) 1 0x41
 bad inotify.img "inotify next descriptor 0" $((os + H + 24)) 8 0
+oe=$(rec_off INEVENTS)		# fd 3's 4 unread events, the first "p1"
+bad inotify.img "unread events: count 5 for 4" $((oe + H + 4)) 4 5
+bad inotify.img "unread event of watch 0" $((oe + H + 16)) 4 0
+bad inotify.img "unread event with an unknown mask bit" $((oe + H + 20)) 4 0x08000100
+bad inotify.img "overflow event first, with a watch" $((oe + H + 20)) 4 0x4000
+bad inotify.img "unread event's name padded with junk" $((oe + H + 47)) 1 0x41
 # a watched path that is not there: ENOENT before anything changes
 cp inotify.img gone.img
 imgedit set gone.img $((o + H + ol - 2)) 1 0x71 || fail "imgedit set (path)"

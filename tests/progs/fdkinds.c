@@ -23,13 +23,16 @@
  *            descriptors, masks and inodes as fdinfo shows them, one watch
  *            removed (its descriptor not given again), IN_ONESHOT, a watch
  *            under DIR/"mnt point" (the case mounts a tmpfs there) and one
- *            on the root filesystem; events after restart come under the
- *            old descriptors
+ *            on the root filesystem; events not read at the checkpoint
+ *            (a create, a rename's pair with its cookie, a delete) read
+ *            after restart, byte for byte; new events come under the old
+ *            descriptors
  *
  * MODE refuse-cancel, refuse-nested, refuse-private-memfd, refuse-unread,
  * refuse-hidden: holds state a checkpoint must refuse (a timerfd with
  * TFD_TIMER_CANCEL_ON_SET, an epoll watching an epoll, a MAP_PRIVATE
- * mapping of a memfd, an inotify instance with an event not read, one
+ * mapping of a memfd, an inotify instance with more unread events than
+ * an image keeps, one
  * watching a directory under DIR/hidden, where the case then mounts
  * another tmpfs over the tmpfs it mounted first), writes DIR/ready,
  * waits for DIR/go and exits 0: the case checks the refusal and that the
@@ -46,6 +49,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/eventfd.h>
@@ -525,6 +529,7 @@ static void watches(int fd, char *buf, size_t size)
 struct inev {
 	int wd;
 	uint32_t mask;
+	uint32_t cookie;
 	char name[64];
 };
 
@@ -544,6 +549,7 @@ static int events(int in, struct inev *ev, int max)
 
 		ev[n].wd = e->wd;
 		ev[n].mask = e->mask;
+		ev[n].cookie = e->cookie;
 		snprintf(ev[n].name, sizeof(ev[n].name), "%s",
 			 e->len ? e->name : "");
 		n++;
@@ -588,7 +594,8 @@ static void inotify_mode(const char *dir)
 		die("inotify_init1");
 	in2 = move_fd(in2, 40);
 	dup2nd = dup(in2);
-	wd_dir = inotify_add_watch(in, "w/d", IN_CREATE | IN_DELETE);
+	wd_dir = inotify_add_watch(in, "w/d", IN_CREATE | IN_DELETE |
+				   IN_MOVED_FROM | IN_MOVED_TO);
 	wd_gone = inotify_add_watch(in, "w", IN_ATTRIB);
 	wd_file = inotify_add_watch(in, "w/file", IN_MODIFY | IN_ONESHOT);
 	wd_mnt = inotify_add_watch(in, "mnt point/sub",
@@ -614,6 +621,10 @@ static void inotify_mode(const char *dir)
 	      has_event(ev, n, wd_last, IN_IGNORED, ""),
 	      "after inotify_rm_watch: %d events, the first wd %d mask 0x%x",
 	      n, n > 0 ? ev[0].wd : 0, n > 0 ? ev[0].mask : 0);
+	/* Events left unread over the checkpoint: 4 in @in, 1 in @in2. */
+	if (make_file("w/d/p1") || rename("w/d/p1", "w/d/p2") ||
+	    unlink("w/d/p2"))
+		die("create, rename, unlink in w/d");
 	watches(in, before, sizeof(before));
 	watches(in2, before2, sizeof(before2));
 	CHECK(strstr(before, "wd:4 ") && !strstr(before, "wd:2 ") &&
@@ -638,11 +649,33 @@ static void inotify_mode(const char *dir)
 	      "second instance: cloexec %d, nonblock %d", fd_cloexec(in2),
 	      fd_nonblock(in2));
 	{
+		int q = -1;
+
+		CHECK(!ioctl(in, FIONREAD, &q) && q == 4 * 32,
+		      "FIONREAD says %d bytes of events after restart, expected 128",
+		      q);
+	}
+	n = events(in, ev, 32);
+	CHECK(n == 4 && ev[0].wd == wd_dir && ev[0].mask == IN_CREATE &&
+	      !strcmp(ev[0].name, "p1") && ev[1].mask == IN_MOVED_FROM &&
+	      !strcmp(ev[1].name, "p1") && ev[2].mask == IN_MOVED_TO &&
+	      !strcmp(ev[2].name, "p2") && ev[3].mask == IN_DELETE &&
+	      !strcmp(ev[3].name, "p2") && ev[1].cookie &&
+	      ev[1].cookie == ev[2].cookie && !ev[0].cookie,
+	      "the events not read at the checkpoint: %d, the first wd %d mask 0x%x \"%s\"",
+	      n, n > 0 ? ev[0].wd : 0, n > 0 ? ev[0].mask : 0,
+	      n > 0 ? ev[0].name : "");
+	n = events(in2, ev, 32);
+	CHECK(n == 1 && ev[0].wd == wd_d2 && ev[0].mask == IN_DELETE &&
+	      !strcmp(ev[0].name, "p2"),
+	      "the second instance's event not read: %d, the first wd %d mask 0x%x",
+	      n, n > 0 ? ev[0].wd : 0, n > 0 ? ev[0].mask : 0);
+	{
 		char b[64];
 
 		errno = 0;
 		CHECK(read(in, b, sizeof(b)) < 0 && errno == EAGAIN,
-		      "an event was waiting after restart (%s)",
+		      "more events were waiting after restart (%s)",
 		      strerror(errno));
 	}
 	/* Events come under the old descriptors. */
@@ -851,12 +884,18 @@ static void refuse_mode(const char *what, const char *dir)
 		if (outer < 0 || inner < 0 || add(outer, inner, EPOLLIN, 1))
 			die("epoll");
 	} else if (!strcmp(what, "unread")) {
+		/* 1500 events of 48 bytes: more than a record's 64 KiB */
 		int in = inotify_init1(0);
+		char name[64];
 
 		if (mkdir("u", 0700) || in < 0 ||
-		    inotify_add_watch(in, "u", IN_CREATE) != 1 ||
-		    make_file("u/f"))
+		    inotify_add_watch(in, "u", IN_CREATE) != 1)
 			die("inotify");
+		for (int i = 0; i < 1500; i++) {
+			snprintf(name, sizeof(name), "u/pending-file-%05d", i);
+			if (make_file(name))
+				die("create");
+		}
 	} else if (!strcmp(what, "hidden")) {
 		int in = inotify_init1(0);
 

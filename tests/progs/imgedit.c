@@ -76,6 +76,9 @@ static const char *const type_names[] = {
 #ifdef CKPT_REC_INWATCH
 	[CKPT_REC_INWATCH] = "INWATCH",
 #endif
+#ifdef CKPT_REC_INEVENTS
+	[CKPT_REC_INEVENTS] = "INEVENTS",
+#endif
 };
 
 /* XXH64, seed 0, one buffer (the image checksum is its low 32 bits). */

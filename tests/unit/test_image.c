@@ -1206,6 +1206,47 @@ static void inwatch_no_nul(struct ib_rec *r)
 	((char *)pl(r))[sizeof(struct ckpt_rec_inwatch) + 6] = 'x';
 }
 
+/* An INEVENTS record: IN_CREATE "a" on watch 1, then the overflow. */
+static void as_inevents(struct ib_rec *r)
+{
+	struct ckpt_rec_inevents *e = pl(r);
+	int32_t ev[8] = { 1, 0x100, 0, 16, 0, 0, 0, 0 };
+	int32_t of[4] = { -1, 0x4000, 0, 0 };
+
+	r->type = CKPT_REC_INEVENTS;
+	r->len = sizeof(*e) + 32 + 16;
+	memset(e, 0, sizeof(*e));
+	e->fd = 3;
+	e->nr_events = 2;
+	e->len = 48;
+	memcpy(e + 1, ev, 32);
+	((char *)(e + 1))[16] = 'a';
+	memcpy((char *)(e + 1) + 32, of, 16);
+}
+
+static void inevents_ok(struct ib_rec *r)
+{
+	as_inevents(r);
+}
+
+static void inevents_count(struct ib_rec *r)
+{
+	as_inevents(r);
+	((struct ckpt_rec_inevents *)pl(r))->nr_events = 3;
+}
+
+static void inevents_padding(struct ib_rec *r)
+{
+	as_inevents(r);
+	((char *)pl(r))[sizeof(struct ckpt_rec_inevents) + 31] = 'x';
+}
+
+static void inevents_overflow_first(struct ib_rec *r)
+{
+	as_inevents(r);
+	((uint32_t *)pl(r))[4 + 1] = 0x4000;	/* first event's mask */
+}
+
 static void as_shmem(struct ib_rec *r, uint32_t kind, const char *name,
 		     uint32_t name_len)
 {
@@ -1296,6 +1337,17 @@ UNIT_TEST(image_fdkinds_checks)
 	r = mutate(CKPT_REC_TIMERS, 0, inwatch_no_nul, &off);
 	CHECK_EQ(r.err, -EBADMSG);
 	CHECK_STR(r.msg, "NUL");
+	r = mutate(CKPT_REC_TIMERS, 0, inevents_ok, &off);
+	CHECK_EQ(r.err, 0);
+	r = mutate(CKPT_REC_TIMERS, 0, inevents_count, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "2 events, not 3");
+	r = mutate(CKPT_REC_TIMERS, 0, inevents_padding, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "after the name's NUL");
+	r = mutate(CKPT_REC_TIMERS, 0, inevents_overflow_first, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "watch 1 with mask 0x4000");
 	r = mutate(CKPT_REC_TIMERS, 0, shmem_memfd, &off);
 	CHECK_EQ(r.err, 0);
 	r = mutate(CKPT_REC_TIMERS, 0, shmem_no_nul, &off);
