@@ -355,8 +355,10 @@ int ckpt_note_fdkind(struct ckpt_dump *d, struct file *f, unsigned int fd,
 		b->rec.kind = kind;
 		err = xa_err(xa_store(&d->fdstates, fd, b, GFP_KERNEL));
 	}
-	if (err && !IS_ERR_OR_NULL(b))
+	if (err && !IS_ERR_OR_NULL(b)) {
+		ckpt_inwatches_free(b);
 		kvfree(b);
+	}
 	return err;
 }
 

@@ -425,7 +425,8 @@ int ckpt_note_inotify(struct ckpt_dump *d, struct file *f, const char *info,
 	pathbuf = kmalloc(PATH_MAX, GFP_KERNEL);
 	mi = ckpt_mountinfo();
 	if (IS_ERR(mi)) {
-		err = PTR_ERR(mi);
+		/* no /proc, or a mount table past 4 MiB: no path to find */
+		err = PTR_ERR(mi) == -ENOMEM ? -ENOMEM : -EOPNOTSUPP;
 		mi = NULL;
 		goto out;
 	}
@@ -689,18 +690,26 @@ int ckpt_check_inwatches(struct ckpt_restore *r)
 	return 0;
 }
 
+/* The inotify file at @fd of the restored task, or ERR_PTR(-EBADF). */
+static struct file *ckpt_inotify_fget(int fd)
+{
+	struct file *f = fget(fd);
+
+	if (f && f->f_op == ckpt_ksyms.inotify_fops)
+		return f;
+	if (f)
+		fput(f);
+	return ERR_PTR(-EBADF);
+}
+
 /* Set the cursor of @fd's watch descriptors: the next one it gives. */
 static int ckpt_inotify_cursor(int fd, int wd)
 {
 	struct fsnotify_group *group;
-	struct file *f = fget(fd);
+	struct file *f = ckpt_inotify_fget(fd);
 
-	if (!f)
-		return -EBADF;
-	if (f->f_op != ckpt_ksyms.inotify_fops) {
-		fput(f);
-		return -EBADF;
-	}
+	if (IS_ERR(f))
+		return PTR_ERR(f);
 	group = f->private_data;
 	spin_lock(&group->inotify_data.idr_lock);
 	idr_set_cursor(&group->inotify_data.idr, wd);
@@ -719,16 +728,12 @@ static int ckpt_queue_inevents(const struct ckpt_rec_inevents *e)
 {
 	const char *p = (const char *)(e + 1);
 	struct fsnotify_group *group;
-	struct file *f = fget(e->fd);
+	struct file *f = ckpt_inotify_fget(e->fd);
 	u32 off = 0;
 	int err = 0;
 
-	if (!f)
-		return -EBADF;
-	if (f->f_op != ckpt_ksyms.inotify_fops) {
-		fput(f);
-		return -EBADF;
-	}
+	if (IS_ERR(f))
+		return PTR_ERR(f);
 	group = f->private_data;
 	while (off < e->len && !err) {
 		struct ckpt_inotify_event_info *ev;
