@@ -759,6 +759,8 @@ long ckpt_ioctl_checkpoint(void __user *uarg)
 	}
 
 	d.skip = a.skip;
+	d.ghost_limit = a.ghost_limit && a.ghost_limit < CKPT_GHOST_MAX_DATA ?
+			a.ghost_limit : CKPT_GHOST_MAX_DATA;
 	ckpt_pipes_init(&d);
 	ckpt_socks_init(&d);
 	d.flags = a.flags;

@@ -334,6 +334,7 @@ struct ckpt_dump {
 	unsigned int nr_threads;
 	struct xarray ghosts;	/* deleted files, by inode number */
 	u64 ghost_bytes;
+	u64 ghost_limit;	/* of ghost_bytes: CKPT_GHOST_MAX_DATA or less */
 	struct xarray ghosts_saved;	/* by earlier processes of the tree */
 	struct inode *exe_inode;	/* the executable's, to compare only */
 	struct xarray fdstates;	/* FDSTATE records to write, by fd */

@@ -10,8 +10,8 @@
  * Dump: files.c calls ckpt_note_ghost() for each such descriptor, mem.c
  * for each such mapping; after the threads, ckpt_dump_ghosts() writes each
  * file's contents once, as GHOSTDATA records, leaving out all-zero chunks
- * (holes read back as zeros).  At most CKPT_GHOST_MAX_DATA bytes in all,
- * else EOPNOTSUPP.
+ * (holes read back as zeros).  At most d->ghost_limit bytes a process
+ * (CKPT_GHOST_MAX_DATA, or less as the caller asked), else EFBIG.
  * Restore: the first descriptor or mapping of a ghost makes the unlinked
  * file (with the restored credentials), kept in r->ghosts; every
  * descriptor and mapping of it opens that one inode.
@@ -106,8 +106,12 @@ int ckpt_note_ghost(struct ckpt_dump *d, struct file *f)
 
 	if (saved)
 		return file_inode(saved) == file_inode(f) ? 0 : -EOPNOTSUPP;
+	/* Past the caller's limit (ckpt --ghost-limit): EFBIG. */
+	if (!xa_load(&d->ghosts, file_inode(f)->i_ino) &&
+	    i_size_read(file_inode(f)) > d->ghost_limit - d->ghost_bytes)
+		return -EFBIG;
 	return ckpt_note_file_once(&d->ghosts, f, &d->ghost_bytes,
-				   CKPT_GHOST_MAX_DATA);
+				   d->ghost_limit);
 }
 
 /* After a process's records: its ghosts are the tree's saved ones. */

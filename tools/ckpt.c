@@ -3,7 +3,8 @@
  * ckpt: checkpoint a process to a file or stdout, decode images (show),
  * and report the tool and module versions.
  *
- *	ckpt [-v] [--tree] [--kill|--stop] [--skip=CLASS,...] [-o FILE] PID
+ *	ckpt [-v] [--tree] [--kill|--stop] [--skip=CLASS,...]
+ *	     [--ghost-limit SIZE] [-o FILE] PID
  *	ckpt migrate [-v] [--timeout S] [--tree] [--key FILE] PID --to DEST
  *	ckpt show [-v] [FILE|-]
  *	ckpt version
@@ -55,6 +56,7 @@ struct ckpt_opts {
 	int32_t named_sem[CKPT_MAX_NAMED], named_msg[CKPT_MAX_NAMED];
 	unsigned int nr_named_sem, nr_named_msg;
 	unsigned int skip;		/* CKPT_SKIP_* */
+	uint64_t ghost_limit;		/* --ghost-limit, 0: the module's */
 };
 
 struct ckpt_out {
@@ -66,7 +68,8 @@ struct ckpt_out {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ckpt [-v] [--tree] [--kill|--stop] [--skip=CLASS,...] [-o FILE] PID\n"
+		"usage: ckpt [-v] [--tree] [--kill|--stop] [--skip=CLASS,...]\n"
+		"            [--ghost-limit SIZE] [-o FILE] PID\n"
 		"       ckpt migrate [-v] [--timeout S] [--tree] [--key FILE] PID --to DEST\n"
 		"       ckpt show [-v] [FILE|-]\n"
 		"       ckpt version\n"
@@ -83,10 +86,14 @@ static void usage(FILE *f)
 		"  --skip=CLASS,...   accept losing what CLASS names instead of a\n"
 		"                     refusal; 'ckpt show' and restart list it:\n"
 		"                     fds      descriptors of unsupported kinds\n"
-		"                              (sockets, io_uring, inotify, /dev/tty\n"
+		"                              (fanotify, io_uring, /dev/tty\n"
 		"                              ...): closed after restart\n"
 		"                     devmaps  device mappings: unmapped after\n"
 		"                              restart\n"
+		"  --ghost-limit SIZE save at most SIZE bytes (K, M, G: KiB...) of\n"
+		"                     deleted files, open or mapped, a process;\n"
+		"                     past it the checkpoint is refused (EFBIG);\n"
+		"                     default and most: 64M\n"
 		"  -v, --verbose      report the image size and time taken\n"
 		"  --sysv-ipc sem:ID,msg:ID,...\n"
 		"                     also save these SysV semaphore sets and\n"
@@ -138,6 +145,31 @@ static int parse_named(const char *list, struct ckpt_opts *o)
 }
 
 /* "fds,devmaps" into CKPT_SKIP_* bits. */
+/* "4096", "64K", "1M": a size of 1 to CKPT_GHOST_MAX_DATA bytes. */
+static int parse_size(const char *arg, uint64_t *size)
+{
+	unsigned long long v;
+	char *end;
+	int shift = 0;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (errno || end == arg || arg[0] == '-')
+		return -1;
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	if (shift)
+		end++;
+	if (*end || !v || v > (CKPT_GHOST_MAX_DATA >> shift))
+		return -1;
+	*size = (uint64_t)v << shift;
+	return 0;
+}
+
 static int parse_skip(const char *arg, unsigned int *skip)
 {
 	static const struct {
@@ -176,6 +208,7 @@ static int parse_args(int argc, char **argv, struct ckpt_opts *o)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "sysv-ipc", required_argument, NULL, 'I' },
 		{ "skip", required_argument, NULL, 'S' },
+		{ "ghost-limit", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -186,6 +219,11 @@ static int parse_args(int argc, char **argv, struct ckpt_opts *o)
 		case 'S':
 			if (parse_skip(optarg, &o->skip))
 				return usage_error("bad --skip class, expected fds or devmaps",
+						   optarg);
+			break;
+		case 'G':
+			if (parse_size(optarg, &o->ghost_limit))
+				return usage_error("bad --ghost-limit, expected a size from 1 to 64M (K, M, G suffixes)",
 						   optarg);
 			break;
 		case 'o':
@@ -460,20 +498,37 @@ static void report_socket(const struct ckpt_checkpoint_args *a, int err,
 	}
 }
 
+/* A deleted file past --ghost-limit (EFBIG): @what names it. */
+static void report_ghost_limit(const struct ckpt_checkpoint_args *a,
+			       const char *what)
+{
+	uint64_t lim = a->ghost_limit ? a->ghost_limit : CKPT_GHOST_MAX_DATA;
+
+	ckpt_fail(-EFBIG, "cannot checkpoint %s: %s is a deleted file, and the deleted files' contents would pass the limit of %llu bytes a process",
+		  who, what, (unsigned long long)lim);
+	if (lim < CKPT_GHOST_MAX_DATA)
+		ckpt_hint("--ghost-limit raises it, up to 64M");
+}
+
 static void report_fd(const struct ckpt_checkpoint_args *a, int err)
 {
 	char name[512];
 
 	if (ckpt_proc_fd_name(at, a->err_fd, name, sizeof(name)))
 		snprintf(name, sizeof(name), "?");
-	if (!strncmp(name, "socket:[", 8))
+	if (!strncmp(name, "socket:[", 8)) {
 		report_socket(a, err, name);
-	else if (err == -EOPNOTSUPP && !strncmp(name, "pipe:", 5))
+	} else if (err == -EFBIG) {
+		char what[600];
+
+		snprintf(what, sizeof(what), "fd %d (%s)", a->err_fd, name);
+		report_ghost_limit(a, what);
+	} else if (err == -EOPNOTSUPP && !strncmp(name, "pipe:", 5)) {
 		ckpt_fail(err, "cannot checkpoint %s: fd %d (%s) is a pipe with an end held outside the %s, which is not supported yet",
 			  who, a->err_fd, name,
 			  (a->flags & CKPT_CHECKPOINT_TREE) ? "tree" :
 			  "process");
-	else if (err == -EOPNOTSUPP && !strcmp(name, "/dev/tty")) {
+	} else if (err == -EOPNOTSUPP && !strcmp(name, "/dev/tty")) {
 		ckpt_fail(err, "cannot checkpoint %s: fd %d is /dev/tty, the controlling terminal by its alias, which restart does not reopen",
 			  who, a->err_fd);
 		ckpt_hint("open the terminal by its own path (/dev/pts/N), or --skip=fds to leave fd %d out (closed after restart)",
@@ -505,10 +560,16 @@ static void report_fd(const struct ckpt_checkpoint_args *a, int err)
 
 static void report_vma(const struct ckpt_checkpoint_args *a, int err)
 {
-	char name[512];
+	char name[512], what[600];
 
 	if (ckpt_proc_vma_name(at, a->err_addr, name, sizeof(name)))
 		snprintf(name, sizeof(name), "?");
+	if (err == -EFBIG) {
+		snprintf(what, sizeof(what), "mapping at 0x%llx (%s)",
+			 (unsigned long long)a->err_addr, name);
+		report_ghost_limit(a, what);
+		return;
+	}
 	if (err == -EOPNOTSUPP && !strncmp(name, "/SYSV", 5))
 		ckpt_fail(err, "cannot checkpoint %s: mapping at 0x%llx (%s) is a SysV shared memory segment attached in part, with a changed protection, or too large, which is not supported yet",
 			  who, (unsigned long long)a->err_addr, name);
@@ -1172,6 +1233,7 @@ static int checkpoint_ioctl(const struct ckpt_opts *o, int dev, int fd,
 		pids[0] = o->pid;
 		n = 1;
 		a->skip = o->skip;
+		a->ghost_limit = o->ghost_limit;
 		if (o->tree) {
 			n = 0;
 			err = list_tree(o->pid, pids, &n);

@@ -229,6 +229,11 @@ struct ckpt_version {
  *	processes (appended, as is the next)
  * @nr_zero_pages: out: pages of anonymous memory left out because they
  *	held only zeros: they read the same never touched
+ * @ghost_limit: bytes of the contents of deleted files (open or mapped)
+ *	that a process's records may hold (appended; a shorter struct, or
+ *	0, means CKPT_GHOST_MAX_DATA, which is also the most it can be):
+ *	a deleted file past it is refused with EFBIG, naming the fd or
+ *	the mapping (ckpt --ghost-limit)
  *
  * The target (every process of the tree) is frozen while it is read and,
  * unless asked otherwise, resumes afterwards.  A failed checkpoint leaves
@@ -294,6 +299,7 @@ struct ckpt_checkpoint_args {
 	__u32 nr_skipped;
 	__u64 nr_pages;
 	__u64 nr_zero_pages;
+	__u64 ghost_limit;
 };
 
 /* ------------------------------------------------------------------ */
