@@ -12,13 +12,13 @@
 # comes back, each checking itself, with the files' bytes saved once; a
 # tree whose two processes share a mapping of a deleted file shares it
 # again.  The first process also migrates live and checks itself.  A
-# deleted mapped file of more than 64 MiB is refused and the process runs
-# on.
+# deleted mapped file of more than 64 MiB is refused (EFBIG) and the
+# process runs on, as is one past a smaller ckpt --ghost-limit.
 # timeout: 180
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/miglib.sh"
 require_module
-DUMP_ON_FAIL="p.err ckpt.err restart.err show.out map/p.err map/ckpt.err map/restart.err map/show.out map/gone.err live/mig.err live/p.err forked.err big.err tree.err"
+DUMP_ON_FAIL="p.err ckpt.err restart.err show.out map/lim.err map/p.err map/ckpt.err map/restart.err map/show.out map/gone.err live/mig.err live/p.err forked.err big.err tree.err"
 
 prog_start ghost
 prog_checkpoint
@@ -32,6 +32,19 @@ prog_finish
 top=$TESTDIR
 subdir map
 prog_start ghostmap
+# Past the caller's --ghost-limit (the deleted executable alone is larger):
+# EFBIG naming a mapping, no image, the process runs on; a bad size is a
+# usage error.
+ckpt --ghost-limit 8K -o lim.img "$PROG_PID" 2>lim.err
+st=$?
+[ "$st" -eq 1 ] || fail "ckpt --ghost-limit 8K exited $st, expected 1"
+expect_err EFBIG lim.err >/dev/null
+grep -q "mapping at 0x.*limit of 8192 bytes" lim.err ||
+	fail "the refusal does not name the mapping and the limit: $(cat lim.err)"
+[ ! -e lim.img ] || fail "a refused checkpoint left its image"
+proc_alive "$PROG_PID" || fail "the process did not survive the refusal"
+ckpt --ghost-limit 65M -o lim.img "$PROG_PID" 2>lim2.err
+[ $? -eq 2 ] || fail "ckpt --ghost-limit 65M is not a usage error"
 prog_checkpoint
 grep -q "deleted,exe" show.out ||
 	fail "no mapping of the deleted executable in the image"
@@ -111,7 +124,7 @@ prog_start ghostmap big
 ckpt --kill -o big.img "$PROG_PID" 2>big.err
 st=$?
 [ "$st" -eq 1 ] || fail "ckpt of a 65 MiB deleted mapping exited $st, expected 1"
-expect_err EOPNOTSUPP big.err >/dev/null
+expect_err EFBIG big.err >/dev/null
 grep -q "0x" big.err || fail "the refusal does not name the mapping: $(cat big.err)"
 proc_alive "$PROG_PID" || fail "the refused process is gone"
 touch big/go

@@ -148,6 +148,15 @@ UNIT_TEST(cli_usage_errors)
 	CHECK_STR(r->err, "exclude each other");
 	r = run(NULL, (char *[]){ CKPT_BIN, "--bogus", "1", NULL });
 	CHECK_EQ(r->status, 2);
+	r = run(NULL, (char *[]){ CKPT_BIN, "--ghost-limit", "65M", "1", NULL });
+	CHECK_EQ(r->status, 2);
+	CHECK_STR(r->err, "bad --ghost-limit");
+	r = run(NULL, (char *[]){ CKPT_BIN, "--ghost-limit", "0", "1", NULL });
+	CHECK_EQ(r->status, 2);
+	r = run(NULL, (char *[]){ CKPT_BIN, "--ghost-limit", "8Kb", "1", NULL });
+	CHECK_EQ(r->status, 2);
+	r = run(NULL, (char *[]){ CKPT_BIN, "--ghost-limit", "-1", "1", NULL });
+	CHECK_EQ(r->status, 2);
 	r = run(NULL, (char *[]){ CKPT_BIN, "show", "a", "b", NULL });
 	CHECK_EQ(r->status, 2);
 	r = run(NULL, (char *[]){ CKPT_BIN, "--help", NULL });
