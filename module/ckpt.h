@@ -685,10 +685,8 @@ struct ckpt_fdstate_buf {
 };
 
 bool ckpt_is_fdkind(u32 kind);
-char *ckpt_fdinfo(struct file *f);
 const char *ckpt_fdinfo_field(const char *text, const char *key);
 long ckpt_user_arg(struct ckpt_fdkinds *k, const void *p, size_t len);
-struct file *ckpt_take_fd(long fd);
 const struct ckpt_restore_fdstate *
 ckpt_find_fdstate(const struct ckpt_restore *r, s32 fd);
 int ckpt_fdkind_of(struct file *f);

@@ -84,7 +84,7 @@ int ckpt_fdkind_of(struct file *f)
 /* ---------------------------------------------------------------------- */
 
 /* The fdinfo text of @f, NUL-terminated, in a kvmalloc'ed buffer. */
-char *ckpt_fdinfo(struct file *f)
+static char *ckpt_fdinfo(struct file *f)
 {
 	struct seq_file m;
 	size_t size = PAGE_SIZE;
@@ -638,7 +638,7 @@ long ckpt_user_arg(struct ckpt_fdkinds *k, const void *p, size_t len)
 }
 
 /* The file of descriptor @fd, which is closed; or @fd's error. */
-struct file *ckpt_take_fd(long fd)
+static struct file *ckpt_take_fd(long fd)
 {
 	struct file *f;
 
