@@ -144,7 +144,6 @@ static int parse_named(const char *list, struct ckpt_opts *o)
 	return 0;
 }
 
-/* "fds,devmaps" into CKPT_SKIP_* bits. */
 /* "4096", "64K", "1M": a size of 1 to CKPT_GHOST_MAX_DATA bytes. */
 static int parse_size(const char *arg, uint64_t *size)
 {
@@ -170,6 +169,7 @@ static int parse_size(const char *arg, uint64_t *size)
 	return 0;
 }
 
+/* "fds,devmaps" into CKPT_SKIP_* bits. */
 static int parse_skip(const char *arg, unsigned int *skip)
 {
 	static const struct {
