@@ -4,9 +4,10 @@
  * receive and send timeouts, SO_LINGER, SO_PRIORITY, SO_MARK,
  * SO_RCVLOWAT, IP_TOS / IPV6_TCLASS, TCP keepalive timing,
  * TCP_USER_TIMEOUT, TCP_NOTSENT_LOWAT, TCP_CONGESTION, and a listener's
- * TCP_DEFER_ACCEPT and TCP_FASTOPEN.  Lost, they change what the restored process sees
- * without a word: a blocking read that timed out would wait forever, a
- * connection kept alive by the minute would be probed after two hours.
+ * TCP_DEFER_ACCEPT and TCP_FASTOPEN, and TCP_CORK.  Lost, they change what
+ * the restored process sees without a word: a blocking read that timed
+ * out would wait forever, a connection kept alive by the minute would be
+ * probed after two hours.
  *
  * Dump: ckpt_sockopt_read() fills a SOCKOPT record for each socket whose
  * options differ from a new socket's (sockets.c writes them, after the
@@ -38,7 +39,7 @@
 				 CKPT_SOCKOPT_NOTSENT_LOWAT | \
 				 CKPT_SOCKOPT_CONGESTION | \
 				 CKPT_SOCKOPT_DEFER_ACCEPT | \
-				 CKPT_SOCKOPT_FASTOPEN)
+				 CKPT_SOCKOPT_FASTOPEN | CKPT_SOCKOPT_CORK)
 #define CKPT_TIMEO_US_MAX	((1ULL << 40) - 1)
 
 static bool ckpt_sk_is_tcp(const struct sock *sk)
@@ -122,6 +123,9 @@ bool ckpt_sockopt_read(struct sock *sk, struct ckpt_rec_sockopt *o)
 			   (o->keepcnt ? CKPT_SOCKOPT_KEEPCNT : 0) |
 			   (o->user_timeout ? CKPT_SOCKOPT_USER_TIMEOUT : 0) |
 			   (o->notsent_lowat ? CKPT_SOCKOPT_NOTSENT_LOWAT : 0);
+		/* a bit-field, written under the socket's lock */
+		if (tp->nonagle & TCP_NAGLE_CORK)
+			o->mask |= CKPT_SOCKOPT_CORK;
 		o->defer_accept =
 			ckpt_defer_secs(READ_ONCE(q->rskq_defer_accept));
 		if (o->defer_accept)
@@ -386,6 +390,8 @@ int ckpt_sockopts_apply(struct socket *sock, const struct ckpt_rec_sockopt *o)
 						  ints[i].opt,
 						  *(const u32 *)((const u8 *)o +
 								 ints[i].off));
+	if (!err && (o->mask & CKPT_SOCKOPT_CORK))
+		tcp_sock_set_cork(sock->sk, true);
 	/* Found, and allowed to the restorer, by ckpt_check_sockopts(). */
 	if (!err && (o->mask & CKPT_SOCKOPT_CONGESTION)) {
 		lock_sock(sock->sk);

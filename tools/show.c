@@ -132,6 +132,7 @@ static void show_sockopt(const struct ckpt_rec_sockopt *o)
 	    o->congestion);
 	OPT(DEFER_ACCEPT, "TCP_DEFER_ACCEPT %u s", o->defer_accept);
 	OPT(FASTOPEN, "TCP_FASTOPEN %u", o->fastopen);
+	OPT(CORK, "%s", "TCP_CORK");
 #undef OPT
 	printf("\n");
 }

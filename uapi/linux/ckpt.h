@@ -82,7 +82,8 @@
  * Socket options beyond CKPT_SOCKF_* are saved (CKPT_REC_SOCKOPT): the
  * timeouts, SO_LINGER, SO_PRIORITY, SO_MARK, SO_RCVLOWAT, IP_TOS or
  * IPV6_TCLASS, TCP keepalive timing, TCP_USER_TIMEOUT, TCP_NOTSENT_LOWAT,
- * TCP_CONGESTION, TCP_DEFER_ACCEPT and TCP_FASTOPEN.
+ * TCP_CONGESTION, TCP_DEFER_ACCEPT, TCP_FASTOPEN and (CKPT_SOCKOPT_CORK,
+ * within this feature) TCP_CORK.
  */
 #define CKPT_FEAT_SOCKOPTS	(1ULL << 19)
 /*
@@ -1941,7 +1942,8 @@ struct ckpt_rec_flock {
 #define CKPT_SOCKOPT_CONGESTION	(1U << 12)	/* TCP_CONGESTION, set */
 #define CKPT_SOCKOPT_DEFER_ACCEPT (1U << 13)	/* TCP_DEFER_ACCEPT */
 #define CKPT_SOCKOPT_FASTOPEN	(1U << 14)	/* TCP_FASTOPEN */
-#define CKPT_SOCKOPT_ALL	((1U << 15) - 1)
+#define CKPT_SOCKOPT_CORK	(1U << 15)	/* TCP_CORK on (no field) */
+#define CKPT_SOCKOPT_ALL	((1U << 16) - 1)
 
 #define CKPT_SOCKOPT_CA_MAX	16	/* TCP_CA_NAME_MAX */
 
