@@ -28,7 +28,7 @@ show_has img "inet tcp listening 127.0.0.1:$port backlog 5" \
 	"SO_REUSEADDR,SO_KEEPALIVE,TCP_NODELAY,SO_RCVBUF" "SO_REUSEPORT,IPV6_V6ONLY" \
 	"options: SO_RCVTIMEO 2.500000 s, SO_SNDTIMEO 1.200000 s, SO_LINGER 7 s, SO_PRIORITY 3, TOS 0x10, TCP_KEEPIDLE 600 s, TCP_KEEPINTVL 30 s, TCP_KEEPCNT 4, TCP_USER_TIMEOUT 12345 ms, TCP_NOTSENT_LOWAT 16384, TCP_CONGESTION reno" \
 	"options: SO_MARK 42, TOS 0x20" \
-	"options: SO_RCVLOWAT 5, TCP_DEFER_ACCEPT [0-9]+ s, TCP_FASTOPEN 16"
+	"options: SO_RCVLOWAT 5, TCP_DEFER_ACCEPT [0-9]+ s, TCP_FASTOPEN 16, TCP_CORK"
 touch go
 wait_for 30 grep -q serving p.out || fail "the restored server did not start serving: $(cat p.err)"
 grep -q "all checks passed" p.out || fail "the restored server's checks failed: $(cat p.err)"

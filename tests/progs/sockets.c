@@ -700,6 +700,7 @@ static void inet_setup(void)
 	/* a listener's options, before it listens */
 	setint(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, 5);
 	setint(fd, IPPROTO_TCP, TCP_FASTOPEN, 16);
+	setint(fd, IPPROTO_TCP, TCP_CORK, 1);
 	in4(&a4, port + 4);
 	if (bind(fd, (void *)&a4, sizeof(a4)))
 		die("tcp bound");
@@ -805,6 +806,8 @@ static void inet_check(void)
 	      getint(IN_TB, IPPROTO_TCP, TCP_DEFER_ACCEPT), defer_secs);
 	CHECK(getint(IN_TB, IPPROTO_TCP, TCP_FASTOPEN) == 16,
 	      "TCP_FASTOPEN %d", getint(IN_TB, IPPROTO_TCP, TCP_FASTOPEN));
+	CHECK(getint(IN_TB, IPPROTO_TCP, TCP_CORK) == 1, "TCP_CORK %d",
+	      getint(IN_TB, IPPROTO_TCP, TCP_CORK));
 	len = sizeof(a6);
 	CHECK(!getsockname(IN_TU, (void *)&a6, &len) && !a6.sin6_port,
 	      "unbound tcp6");
