@@ -94,17 +94,27 @@ static int fd_nonblock(int fd)
 	return !!(fcntl(fd, F_GETFL) & O_NONBLOCK);
 }
 
-/* Line KEY of /proc/self/fdinfo/FD (without the key), in buf. */
-static const char *fdinfo(int fd, const char *key, char *buf, size_t size)
+/* /proc/self/fdinfo/FD, open for reading. */
+static FILE *fdinfo_open(int fd)
 {
-	char path[64], line[512];
-	const char *ret = NULL;
+	char path[64];
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
 	f = fopen(path, "r");
 	if (!f)
 		die("fdinfo");
+	return f;
+}
+
+/* Line KEY of /proc/self/fdinfo/FD (without the key), in buf. */
+static const char *fdinfo(int fd, const char *key, char *buf, size_t size)
+{
+	char line[512];
+	const char *ret = NULL;
+	FILE *f;
+
+	f = fdinfo_open(fd);
 	while (fgets(line, sizeof(line), f)) {
 		if (!strncmp(line, key, strlen(key))) {
 			snprintf(buf, size, "%s", line + strlen(key));
@@ -401,15 +411,12 @@ static int item_cmp(const void *a, const void *b)
 static void interest(int ep, char *out, size_t size)
 {
 	struct item it[16];
-	char path[64], line[512];
+	char line[512];
 	size_t len = 0;
 	int n = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", ep);
-	f = fopen(path, "r");
-	if (!f)
-		die("fdinfo");
+	f = fdinfo_open(ep);
 	while (n < 16 && fgets(line, sizeof(line), f))
 		if (sscanf(line, "tfd: %d events: %x data: %llx", &it[n].tfd,
 			   &it[n].events, &it[n].data) == 3)
@@ -511,14 +518,11 @@ static void epoll_mode(const char *dir)
 /* The "inotify wd:..." lines of @fd's fdinfo, as one string. */
 static void watches(int fd, char *buf, size_t size)
 {
-	char path[64], line[512];
+	char line[512];
 	size_t off = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	if (!f)
-		die("fdinfo");
+	f = fdinfo_open(fd);
 	buf[0] = '\0';
 	while (fgets(line, sizeof(line), f))
 		if (!strncmp(line, "inotify ", 8) && off < size)
