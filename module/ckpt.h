@@ -424,9 +424,16 @@ struct ckpt_restore_shmdata {
 	void *data;
 };
 
+struct ckpt_restore_mcast {
+	struct ckpt_rec_mcast rec;
+	struct ckpt_rec_mcast_group groups[CKPT_MCAST_MAX_GROUPS];
+	u64 offset;
+};
+
 struct ckpt_restore_sock {
 	struct ckpt_rec_socket rec;
 	const struct ckpt_rec_sockopt *opt;	/* its options, or NULL */
+	const struct ckpt_restore_mcast *mcast;	/* its multicast, or NULL */
 	union {
 		struct sockaddr_storage ss;
 		struct sockaddr_un un;
@@ -564,6 +571,8 @@ struct ckpt_restore {
 	u32 nr_tcpstates;
 	struct ckpt_rec_sockopt *sockopts;
 	u32 nr_sockopts;
+	struct ckpt_restore_mcast *mcasts;
+	u32 nr_mcasts;
 	bool net_admin;		/* the restorer may repair TCP connections */
 	struct ckpt_rec_attrs attrs;
 	bool have_attrs;
@@ -761,6 +770,18 @@ bool ckpt_sockopt_read(struct sock *sk, struct ckpt_rec_sockopt *o);
 void ckpt_free_sockopts(struct ckpt_restore *r);
 int ckpt_check_sockopts(struct ckpt_restore *r);
 int ckpt_sockopts_apply(struct socket *sock, const struct ckpt_rec_sockopt *o);
+s32 ckpt_sock_fd(const struct ckpt_restore *r, u64 id);
+int ckpt_setsockopt(struct socket *sock, int level, int opt,
+		    const void *val, unsigned int len);
+int ckpt_setsockopt_int(struct socket *sock, int level, int opt, int val);
+/* mcast.c: a UDP socket's multicast groups and options */
+int ckpt_mcast_check(struct sock *sk);
+bool ckpt_mcast_read(struct sock *sk, struct ckpt_rec_mcast *m,
+		     struct ckpt_rec_mcast_group *g);
+int ckpt_dump_mcasts(struct ckpt_dump *d);
+int ckpt_take_mcast(struct ckpt_restore *r, const void *p, u32 len);
+int ckpt_check_mcasts(struct ckpt_restore *r);
+int ckpt_mcast_apply(struct socket *sock, const struct ckpt_restore_mcast *m);
 const struct ckpt_restore_sock *ckpt_find_sock(const struct ckpt_restore *r,
 					       u64 id);
 struct file *ckpt_sock_file(const struct ckpt_restore *r,

@@ -79,6 +79,7 @@ void ckpt_restore_free(struct ckpt_restore *r)
 	ckpt_free_shmems(r);
 	ckpt_free_socks(r);
 	ckpt_free_sockopts(r);
+	kvfree(r->mcasts);
 	ckpt_shanon_free(r);
 	ckpt_free_threads(r);
 	ckpt_free_seccomp(r);
@@ -248,7 +249,8 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		       type == CKPT_REC_SYSVSEM || type == CKPT_REC_SYSVMSG ||
 		       type == CKPT_REC_SECCOMP || type == CKPT_REC_SCHED ||
 		       type == CKPT_REC_FLOCK || type == CKPT_REC_SOCKOPT ||
-		       type == CKPT_REC_INWATCH || type == CKPT_REC_INEVENTS;
+		       type == CKPT_REC_INWATCH || type == CKPT_REC_INEVENTS ||
+		       type == CKPT_REC_MCAST;
 
 	/* TASK first, then types in order; only some repeat. */
 	if (type > CKPT_REC_MAX || type == CKPT_REC_TREE ||
@@ -362,6 +364,8 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		return ckpt_take_inwatch(r, p, len);
 	case CKPT_REC_INEVENTS:
 		return ckpt_take_inevents(r, p, len);
+	case CKPT_REC_MCAST:
+		return ckpt_take_mcast(r, p, len);
 	case CKPT_REC_SOCKOPT:
 		return ckpt_take_elem((void **)&r->sockopts, &r->nr_sockopts,
 				      sizeof(*r->sockopts), CKPT_MAX_SOCKETS,
@@ -455,7 +459,7 @@ static int ckpt_check_all(struct ckpt_restore *r)
 	static int (*const checks[])(struct ckpt_restore *r) = {
 		ckpt_check_task, ckpt_check_mm, ckpt_check_files,
 		ckpt_check_fdstates, ckpt_check_inwatches, ckpt_check_shmems, ckpt_check_pipes, ckpt_check_ghosts, ckpt_check_cpu,
-		ckpt_check_socks, ckpt_check_sockopts,
+		ckpt_check_socks, ckpt_check_sockopts, ckpt_check_mcasts,
 		ckpt_check_threads, ckpt_check_attrs, ckpt_check_sysvshm,
 		ckpt_check_seccomp, ckpt_check_shares_rec, ckpt_check_sched,
 		ckpt_check_flocks,

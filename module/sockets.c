@@ -261,7 +261,7 @@ static int ckpt_inet_check(struct ckpt_dump *d, struct ckpt_sock_seen *p,
 			return -EBUSY;
 		p->state = inet_sk(sk)->inet_num ? CKPT_SOCK_BOUND :
 			   CKPT_SOCK_UNBOUND;
-		return 0;
+		return ckpt_mcast_check(sk);	/* source filters... */
 	}
 	return -EOPNOTSUPP;
 }
@@ -808,6 +808,31 @@ int ckpt_dump_sockopts(struct ckpt_dump *d)
 	return 0;
 }
 
+/* MCAST records of this process's UDP sockets, after its INEVENTS. */
+int ckpt_dump_mcasts(struct ckpt_dump *d)
+{
+	struct {
+		struct ckpt_rec_mcast m;
+		struct ckpt_rec_mcast_group g[CKPT_MCAST_MAX_GROUPS];
+	} *b = d->scratch;
+	struct ckpt_sock_seen *p;
+	unsigned long ino;
+	int err;
+
+	BUILD_BUG_ON(sizeof(*b) > PAGE_SIZE);
+	xa_for_each(&d->socks, ino, p) {
+		if (p->owner != d->member || !p->dumped ||
+		    !ckpt_mcast_read(sock_from_file(p->file)->sk, &b->m, b->g))
+			continue;
+		b->m.id = ino;
+		err = ckpt_write_rec(&d->out, CKPT_REC_MCAST, b, sizeof(b->m) +
+				     b->m.nr_groups * sizeof(b->g[0]));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Restore                                                                 */
 /* ---------------------------------------------------------------------- */
@@ -1165,6 +1190,8 @@ static int ckpt_sock_post(struct socket *sock,
 				   &sk->sk_rcvbuf, s->rcvbuf);
 	if (!err)
 		err = ckpt_sockopts_apply(sock, rs->opt);
+	if (!err && rs->mcast)
+		err = ckpt_mcast_apply(sock, rs->mcast);
 	return err;
 }
 

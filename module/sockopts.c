@@ -247,17 +247,21 @@ static bool ckpt_sockopt_admin(const struct ckpt_rec_sockopt *o)
 }
 
 /* @err (EPERM, ENOENT), naming a descriptor of socket @id. */
-static int ckpt_sockopt_fail(struct ckpt_restore *r, u64 id, int err)
+/* The first descriptor of socket @id (its SOCKET record's), or -1. */
+s32 ckpt_sock_fd(const struct ckpt_restore *r, u64 id)
 {
 	u32 i;
 
-	r->err.fd = -1;
 	for (i = 0; i < r->nr_files; i++)
 		if (r->files[i].rec.kind == CKPT_FILE_SOCKET &&
-		    r->files[i].rec.ino == id) {
-			r->err.fd = r->files[i].rec.fd;
-			break;
-		}
+		    r->files[i].rec.ino == id)
+			return r->files[i].rec.fd;
+	return -1;
+}
+
+static int ckpt_sockopt_fail(struct ckpt_restore *r, u64 id, int err)
+{
+	r->err.fd = ckpt_sock_fd(r, id);
 	r->err.type = CKPT_REC_SOCKOPT;
 	return ckpt_fail(&r->err, CKPT_OBJ_FD, err);
 }
@@ -305,8 +309,8 @@ int ckpt_check_sockopts(struct ckpt_restore *r)
 	return 0;
 }
 
-static int ckpt_setsockopt(struct socket *sock, int level, int opt,
-			   const void *val, unsigned int len)
+int ckpt_setsockopt(struct socket *sock, int level, int opt,
+		    const void *val, unsigned int len)
 {
 	sockptr_t p = KERNEL_SOCKPTR((void *)val);
 
@@ -315,8 +319,7 @@ static int ckpt_setsockopt(struct socket *sock, int level, int opt,
 	return sock->ops->setsockopt(sock, level, opt, p, len);
 }
 
-static int ckpt_setsockopt_int(struct socket *sock, int level, int opt,
-			       int val)
+int ckpt_setsockopt_int(struct socket *sock, int level, int opt, int val)
 {
 	return ckpt_setsockopt(sock, level, opt, &val, sizeof(val));
 }

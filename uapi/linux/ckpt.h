@@ -93,6 +93,12 @@
  * not yet read (CKPT_REC_INEVENTS), queued again.
  */
 #define CKPT_FEAT_INOTIFY	(1ULL << 20)
+/*
+ * A UDP socket's multicast groups (IP_ADD_MEMBERSHIP, IPV6_ADD_MEMBERSHIP,
+ * without source filters) and IP_MULTICAST_TTL/LOOP/IF or their IPv6
+ * equivalents are saved (CKPT_REC_MCAST) and set again.
+ */
+#define CKPT_FEAT_MCAST		(1ULL << 21)
 
 /**
  * struct ckpt_version - answer of CKPT_IOC_VERSION
@@ -773,7 +779,9 @@ struct ckpt_image_header {
 					 * an inotify watch */
 #define CKPT_REC_INEVENTS	45	/* struct ckpt_rec_inevents + events,
 					 * an inotify's unread events */
-#define CKPT_REC_MAX		45
+#define CKPT_REC_MCAST		46	/* struct ckpt_rec_mcast + groups, a
+					 * UDP socket's multicast state */
+#define CKPT_REC_MAX		46
 
 /*
  * The place of a record type in a task's records: types must come in
@@ -1404,6 +1412,52 @@ struct ckpt_rec_inwatch {
 	__u32 dev;
 	__u64 ino;
 	__u32 path_len;
+	__u32 reserved;
+};
+
+/* Groups one MCAST record holds (IP's igmp_max_memberships default). */
+#define CKPT_MCAST_MAX_GROUPS	20
+/* struct ckpt_rec_mcast.flags */
+#define CKPT_MCAST_NO_LOOP	(1U << 0)	/* IP(V6)_MULTICAST_LOOP 0 */
+
+/**
+ * struct ckpt_rec_mcast_group - one multicast group a socket joined
+ * @addr: the group: an IPv4 address in the first 4 bytes (the rest 0)
+ *	for an AF_INET socket, else an IPv6 one
+ * @ifindex: the device it was joined on (0: the kernel's choice)
+ * @if_addr: IPv4: the local address it was joined by (imr_address,
+ *	network order), or 0; IPv6: 0
+ */
+struct ckpt_rec_mcast_group {
+	__u8 addr[16];
+	__s32 ifindex;
+	__u32 if_addr;
+};
+
+/**
+ * struct ckpt_rec_mcast - a UDP socket's multicast state, when it is not a
+ * new socket's; @nr_groups struct ckpt_rec_mcast_group follow
+ * @id: the socket (its SOCKET record's id); one record a socket at most
+ * @nr_groups: 0..CKPT_MCAST_MAX_GROUPS, in the order they were joined
+ * @flags: CKPT_MCAST_NO_LOOP
+ * @hops: IP_MULTICAST_TTL (0..255; a new socket's is 1), or
+ *	IPV6_MULTICAST_HOPS (-1, the route's default, ..255)
+ * @ifindex: IP_MULTICAST_IF's or IPV6_MULTICAST_IF's device, or 0
+ * @if_addr: IPv4: IP_MULTICAST_IF's local address (network order), or 0
+ * @reserved: 0
+ *
+ * The restore sets the options, then joins each group as
+ * IP_ADD_MEMBERSHIP / IPV6_ADD_MEMBERSHIP would, as the restored process:
+ * every device must exist, in the restorer's network namespace, before
+ * the point of no return (ENODEV, naming the fd).
+ */
+struct ckpt_rec_mcast {
+	__u64 id;
+	__u32 nr_groups;
+	__u32 flags;
+	__s32 hops;
+	__s32 ifindex;
+	__u32 if_addr;
 	__u32 reserved;
 };
 
