@@ -2426,7 +2426,8 @@ static void print_features(uint64_t f)
 					     NULL, "seccomp", "shares",
 					     "vmshare", "zero-pages", "sched",
 					     "flocks", "cgroup",
-					     "ghost-maps", "sockopts", "inotify" };
+					     "ghost-maps", "sockopts", "inotify",
+					     "mcast" };
 	unsigned int i;
 	int first = 1;
 

@@ -790,6 +790,29 @@ static int check_inevents(struct ckpt_image *img)
 	return 0;
 }
 
+static int check_mcast(struct ckpt_image *img)
+{
+	const struct ckpt_rec_mcast *m = img->payload;
+	const struct ckpt_rec_mcast_group *g = (const void *)(m + 1);
+
+	if (m->nr_groups > CKPT_MCAST_MAX_GROUPS ||
+	    img->rec.len != sizeof(*m) + m->nr_groups * sizeof(*g))
+		return img_bad(img, "socket %llu: %u multicast groups in %u bytes",
+			       (unsigned long long)m->id, m->nr_groups,
+			       img->rec.len);
+	if ((m->flags & ~CKPT_MCAST_NO_LOOP) || m->reserved ||
+	    m->hops < -1 || m->hops > 255 || m->ifindex < 0)
+		return img_bad(img, "socket %llu: multicast flags 0x%x, hops %d or device %d",
+			       (unsigned long long)m->id, m->flags, m->hops,
+			       m->ifindex);
+	for (uint32_t i = 0; i < m->nr_groups; i++)
+		if (g[i].ifindex < 0)
+			return img_bad(img, "socket %llu: group %u on device %d",
+				       (unsigned long long)m->id, i,
+				       g[i].ifindex);
+	return 0;
+}
+
 static int check_socket(struct ckpt_image *img)
 {
 	const struct ckpt_rec_socket *s = img->payload;
@@ -1589,6 +1612,8 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 			       1, 1, check_inwatch },
 	[CKPT_REC_INEVENTS] = { "INEVENTS", sizeof(struct ckpt_rec_inevents),
 				0, 1, 1, check_inevents },
+	[CKPT_REC_MCAST] = { "MCAST", sizeof(struct ckpt_rec_mcast), 0, 1, 1,
+			     check_mcast },
 };
 
 /* ---- records ------------------------------------------------------ */

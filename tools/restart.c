@@ -765,6 +765,16 @@ static void report_prepare(struct restart *r, int err)
 	case EOPNOTSUPP:
 		report_unsupported(r, err, why);
 		break;
+	case ENODEV:
+		if (r->prep.err_object == CKPT_OBJ_FD) {
+			ckpt_fail(err, "cannot restore %s: fd %d is a UDP socket in a multicast group, or sending to one, on a network device this host does not have (by its index)",
+				  r->name, r->prep.err_fd);
+			ckpt_hint("'ckpt show' lists the groups and their devices");
+			break;
+		}
+		ckpt_fail(err, "cannot restore %s: %s", r->name,
+			  strerror(-err));
+		break;
 	case ENOENT:
 		if (r->prep.err_type == CKPT_REC_SOCKOPT) {
 			ckpt_fail(err, "cannot restore %s: the socket of fd %d uses a TCP congestion control this kernel does not have",

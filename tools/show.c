@@ -1008,6 +1008,26 @@ static int show_record(struct show *s)
 	case CKPT_REC_SOCKOPT:
 		show_sockopt(p);
 		break;
+	case CKPT_REC_MCAST: {
+		const struct ckpt_rec_mcast *m = p;
+		const struct ckpt_rec_mcast_group *g = (const void *)(m + 1);
+		char a[INET6_ADDRSTRLEN];
+
+		printf("  socket %llu multicast: hops %d%s, device %d, %u groups\n",
+		       (unsigned long long)m->id, m->hops,
+		       m->flags & CKPT_MCAST_NO_LOOP ? ", no loop" : "",
+		       m->ifindex, m->nr_groups);
+		for (uint32_t i = 0; i < m->nr_groups; i++) {
+			int v4 = !memcmp(g[i].addr + 4,
+					 "\0\0\0\0\0\0\0\0\0\0\0\0", 12);
+
+			if (!inet_ntop(v4 ? AF_INET : AF_INET6, g[i].addr, a,
+				       sizeof(a)))
+				snprintf(a, sizeof(a), "?");
+			printf("    group %s on device %d\n", a, g[i].ifindex);
+		}
+		break;
+	}
 	case CKPT_REC_INEVENTS: {
 		const struct ckpt_rec_inevents *e = p;
 		const unsigned char *q = (const void *)(e + 1);
