@@ -5,11 +5,13 @@
 # with the same addresses, ports and options (SO_REUSEADDR, SO_REUSEPORT,
 # SO_KEEPALIVE, TCP_NODELAY, SO_RCVBUF, IPV6_V6ONLY, SO_BROADCAST,
 # O_NONBLOCK; in SOCKOPT records the timeouts, SO_LINGER, SO_PRIORITY,
-# SO_MARK, SO_RCVLOWAT, IP_TOS, IPV6_TCLASS, TCP keepalive timing and
-# TCP_USER_TIMEOUT), checked by the program with getsockname/getsockopt
+# SO_MARK, SO_RCVLOWAT, IP_TOS, IPV6_TCLASS, TCP keepalive timing,
+# TCP_USER_TIMEOUT and TCP_CORK; in an MCAST record two multicast groups
+# and IP_MULTICAST_TTL/LOOP), checked by the program with getsockname/getsockopt
 # and new connections (and a new socket's defaults where none were set);
 # then it serves a client from this script.  Its image with an unknown
-# congestion control is refused (ENOENT).  A daemon's socket with SO_MARK
+# congestion control is refused (ENOENT), and so are its MCAST record with
+# a unicast group (EBADMSG) or a device this host lacks (ENODEV).  A daemon's socket with SO_MARK
 # and SO_PRIORITY 7 (set as root before it became uid 1000) is refused to
 # a restorer without CAP_NET_ADMIN (EPERM) and restored by root.
 # timeout: 180
@@ -28,7 +30,8 @@ show_has img "inet tcp listening 127.0.0.1:$port backlog 5" \
 	"SO_REUSEADDR,SO_KEEPALIVE,TCP_NODELAY,SO_RCVBUF" "SO_REUSEPORT,IPV6_V6ONLY" \
 	"options: SO_RCVTIMEO 2.500000 s, SO_SNDTIMEO 1.200000 s, SO_LINGER 7 s, SO_PRIORITY 3, TOS 0x10, TCP_KEEPIDLE 600 s, TCP_KEEPINTVL 30 s, TCP_KEEPCNT 4, TCP_USER_TIMEOUT 12345 ms, TCP_NOTSENT_LOWAT 16384, TCP_CONGESTION reno" \
 	"options: SO_MARK 42, TOS 0x20" \
-	"options: SO_RCVLOWAT 5, TCP_DEFER_ACCEPT [0-9]+ s, TCP_FASTOPEN 16, TCP_CORK"
+	"options: SO_RCVLOWAT 5, TCP_DEFER_ACCEPT [0-9]+ s, TCP_FASTOPEN 16, TCP_CORK" \
+	"multicast: hops 4, no loop, device 0, 2 groups" "group 239.1.2.4 on device 1"
 touch go
 wait_for 30 grep -q serving p.out || fail "the restored server did not start serving: $(cat p.err)"
 grep -q "all checks passed" p.out || fail "the restored server's checks failed: $(cat p.err)"
@@ -49,6 +52,18 @@ imgedit set noca.img $((o + 16 + 72)) 8 $((0x7a7a7a7a7a7a7a7a)) || fail "imgedit
 restart noca.img </dev/null >noca.out 2>noca.err && fail "restart of noca.img succeeded"
 grep -q "uses a TCP congestion control this kernel does not have (ENOENT)" noca.err ||
 	fail "noca.img: $(cat noca.err)"
+
+# The UDP socket's MCAST record with a group made unicast (EBADMSG), or on
+# a device this host lacks (ENODEV, naming the fd): refused before
+# anything is made.
+om=$(imgedit walk img | awk '$2 == "MCAST" { print $1; exit }')
+[ -n "$om" ] || fail "no MCAST record in the image"
+cp img mc1.img
+imgedit set mc1.img $((om + 16 + 32)) 4 $((0x0100007f)) || fail "imgedit set group"
+refused EBADMSG "MCAST" mc1 restart mc1.img
+cp img mc2.img
+imgedit set mc2.img $((om + 16 + 48)) 4 999 || fail "imgedit set ifindex"
+refused ENODEV "multicast group" mc2 restart mc2.img
 
 # A daemon's socket: SO_MARK and SO_PRIORITY 7 set as root, then uid 1000.
 # restart as uid 1000 lacks CAP_NET_ADMIN for them: refused before

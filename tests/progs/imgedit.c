@@ -79,6 +79,9 @@ static const char *const type_names[] = {
 #ifdef CKPT_REC_INEVENTS
 	[CKPT_REC_INEVENTS] = "INEVENTS",
 #endif
+#ifdef CKPT_REC_MCAST
+	[CKPT_REC_MCAST] = "MCAST",
+#endif
 };
 
 /* XXH64, seed 0, one buffer (the image checksum is its low 32 bits). */

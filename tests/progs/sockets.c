@@ -28,9 +28,12 @@
  *            timing, TCP_USER_TIMEOUT, TCP_NOTSENT_LOWAT, TCP_CONGESTION
  *            reno) and
  *            [::1]:PORT+1 (listening, IPV6_V6ONLY, SO_REUSEPORT), UDP on
- *            127.0.0.1:PORT+2 (SO_BROADCAST) and [::]:PORT+3 (dual
+ *            127.0.0.1:PORT+2 (SO_BROADCAST, groups 239.1.2.3 and .4
+ *            joined on lo, IP_MULTICAST_TTL 4, IP_MULTICAST_LOOP 0:
+ *            still joined after restart, once) and [::]:PORT+3 (dual
  *            stack, IPV6_TCLASS, SO_MARK), a TCP socket bound to PORT+4
- *            (SO_RCVLOWAT, TCP_DEFER_ACCEPT, TCP_FASTOPEN), an unbound
+ *            (SO_RCVLOWAT, TCP_DEFER_ACCEPT, TCP_FASTOPEN, TCP_CORK), an
+ *            unbound
  *            one; checks
  *            names and options, connects, datagrams; then prints
  *            "serving" and answers one connection to PORT: "pong LINE"
@@ -122,6 +125,16 @@ static int getint(int fd, int level, int opt)
 	if (getsockopt(fd, level, opt, &v, &len))
 		return -1000;
 	return v;
+}
+
+/* IP_ADD_MEMBERSHIP or IP_DROP_MEMBERSHIP of @group on lo: 0 or errno. */
+static int mcast_op(int fd, int op, const char *group)
+{
+	struct ip_mreqn mr = { .imr_ifindex = 1 };
+
+	if (inet_pton(AF_INET, group, &mr.imr_multiaddr) != 1)
+		return EINVAL;
+	return setsockopt(fd, IPPROTO_IP, op, &mr, sizeof(mr)) ? errno : 0;
 }
 
 static void setint(int fd, int level, int opt, int v)
@@ -684,6 +697,12 @@ static void inet_setup(void)
 	in4(&a4, port + 2);
 	if (bind(fd, (void *)&a4, sizeof(a4)))
 		die("udp4");
+	/* two multicast groups on lo, TTL 4, no loop */
+	if (mcast_op(fd, IP_ADD_MEMBERSHIP, "239.1.2.3") ||
+	    mcast_op(fd, IP_ADD_MEMBERSHIP, "239.1.2.4"))
+		die("IP_ADD_MEMBERSHIP");
+	setint(fd, IPPROTO_IP, IP_MULTICAST_TTL, 4);
+	setint(fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0);
 	move_fd(fd, IN_U4, 0);
 
 	fd = socket(AF_INET6, SOCK_DGRAM, 0);
@@ -783,6 +802,17 @@ static void inet_check(void)
 	in4(&a4, port + 2);
 	check_inet_name(IN_U4, &a4, sizeof(a4), "udp4");
 	CHECK(getint(IN_U4, SOL_SOCKET, SO_BROADCAST) == 1, "SO_BROADCAST");
+	CHECK(getint(IN_U4, IPPROTO_IP, IP_MULTICAST_TTL) == 4,
+	      "IP_MULTICAST_TTL %d", getint(IN_U4, IPPROTO_IP, IP_MULTICAST_TTL));
+	CHECK(getint(IN_U4, IPPROTO_IP, IP_MULTICAST_LOOP) == 0,
+	      "IP_MULTICAST_LOOP %d",
+	      getint(IN_U4, IPPROTO_IP, IP_MULTICAST_LOOP));
+	/* still a member of both: joining again is EADDRINUSE */
+	CHECK(mcast_op(IN_U4, IP_ADD_MEMBERSHIP, "239.1.2.3") == EADDRINUSE,
+	      "239.1.2.3 is not joined after restart");
+	CHECK(mcast_op(IN_U4, IP_DROP_MEMBERSHIP, "239.1.2.4") == 0 &&
+	      mcast_op(IN_U4, IP_DROP_MEMBERSHIP, "239.1.2.4") == EADDRNOTAVAIL,
+	      "239.1.2.4 was not joined once after restart");
 	udp_talk(IN_U4, &a4, sizeof(a4), AF_INET, "udp4");
 
 	in6(&a6, port + 3, 1);
