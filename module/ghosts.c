@@ -61,8 +61,8 @@ const char *ckpt_deleted_path(const struct path *path, char *buf)
 
 /*
  * Keep a reference to @f in @files, once per inode, its size counted in
- * *@bytes against @max (EOPNOTSUPP beyond): the files whose contents the
- * image carries (deleted files here, memfds in memfd.c).
+ * *@bytes against @max (EFBIG beyond): the files whose contents the image
+ * carries (deleted files here, memfds in memfd.c, SysV segments).
  */
 int ckpt_note_file_once(struct xarray *files, struct file *f, u64 *bytes,
 			u64 max)
@@ -76,7 +76,7 @@ int ckpt_note_file_once(struct xarray *files, struct file *f, u64 *bytes,
 	if (seen)
 		return file_inode(seen) == inode ? 0 : -EOPNOTSUPP;
 	if (size > max - *bytes)
-		return -EOPNOTSUPP;
+		return -EFBIG;
 	err = xa_err(xa_store(files, inode->i_ino, get_file(f), GFP_KERNEL));
 	if (err) {
 		fput(f);
@@ -106,10 +106,7 @@ int ckpt_note_ghost(struct ckpt_dump *d, struct file *f)
 
 	if (saved)
 		return file_inode(saved) == file_inode(f) ? 0 : -EOPNOTSUPP;
-	/* Past the caller's limit (ckpt --ghost-limit): EFBIG. */
-	if (!xa_load(&d->ghosts, file_inode(f)->i_ino) &&
-	    i_size_read(file_inode(f)) > d->ghost_limit - d->ghost_bytes)
-		return -EFBIG;
+	/* EFBIG past the caller's limit (ckpt --ghost-limit) */
 	return ckpt_note_file_once(&d->ghosts, f, &d->ghost_bytes,
 				   d->ghost_limit);
 }

@@ -6,7 +6,7 @@
  * left out), whatever number of descriptors (CKPT_FILE_MEMFD) and
  * MAP_SHARED mappings (CKPT_VMA_SHMEM) refer to it, so they share it again
  * after restore.  At most CKPT_SHMEM_MAX_DATA bytes in all, else the
- * checkpoint is refused (EOPNOTSUPP).  Not handled here: MAP_PRIVATE
+ * checkpoint is refused (EFBIG).  Not handled here: MAP_PRIVATE
  * mappings of a memfd, hugetlbfs memfds and SysV shared memory (refused by
  * mem.c), a descriptor of shared anonymous memory (refused).
  *

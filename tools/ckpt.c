@@ -498,12 +498,26 @@ static void report_socket(const struct ckpt_checkpoint_args *a, int err,
 	}
 }
 
-/* A deleted file past --ghost-limit (EFBIG): @what names it. */
-static void report_ghost_limit(const struct ckpt_checkpoint_args *a,
-			       const char *what)
+/*
+ * EFBIG: the file @name (at @what) would take the contents an image
+ * carries of its kind past their limit: memfds and shared anonymous
+ * memory, SysV segments, or deleted files (--ghost-limit).
+ */
+static void report_too_big(const struct ckpt_checkpoint_args *a,
+			   const char *what, const char *name)
 {
 	uint64_t lim = a->ghost_limit ? a->ghost_limit : CKPT_GHOST_MAX_DATA;
 
+	if (!strncmp(name, "/memfd:", 7) || !strncmp(name, "/dev/zero", 9)) {
+		ckpt_fail(-EFBIG, "cannot checkpoint %s: %s is a memfd or shared memory, and their contents would pass the %u bytes an image holds a process",
+			  who, what, CKPT_SHMEM_MAX_DATA);
+		return;
+	}
+	if (!strncmp(name, "/SYSV", 5)) {
+		ckpt_fail(-EFBIG, "cannot checkpoint %s: %s is a SysV shared memory segment, and the segments' contents would pass the %u bytes an image holds",
+			  who, what, CKPT_SYSV_MAX_DATA);
+		return;
+	}
 	ckpt_fail(-EFBIG, "cannot checkpoint %s: %s is a deleted file, and the deleted files' contents would pass the limit of %llu bytes a process",
 		  who, what, (unsigned long long)lim);
 	if (lim < CKPT_GHOST_MAX_DATA)
@@ -522,7 +536,7 @@ static void report_fd(const struct ckpt_checkpoint_args *a, int err)
 		char what[600];
 
 		snprintf(what, sizeof(what), "fd %d (%s)", a->err_fd, name);
-		report_ghost_limit(a, what);
+		report_too_big(a, what, name);
 	} else if (err == -EOPNOTSUPP && !strncmp(name, "pipe:", 5)) {
 		ckpt_fail(err, "cannot checkpoint %s: fd %d (%s) is a pipe with an end held outside the %s, which is not supported yet",
 			  who, a->err_fd, name,
@@ -567,7 +581,7 @@ static void report_vma(const struct ckpt_checkpoint_args *a, int err)
 	if (err == -EFBIG) {
 		snprintf(what, sizeof(what), "mapping at 0x%llx (%s)",
 			 (unsigned long long)a->err_addr, name);
-		report_ghost_limit(a, what);
+		report_too_big(a, what, name);
 		return;
 	}
 	if (err == -EOPNOTSUPP && !strncmp(name, "/SYSV", 5))
