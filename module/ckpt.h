@@ -358,6 +358,7 @@ struct ckpt_dump {
 	u32 skip;		/* CKPT_SKIP_*: losses accepted */
 	u32 nr_skipped_all;	/* in all processes */
 	u64 nr_zero_pages;	/* left out: they held only zeros (mem.c) */
+	struct ckpt_rec_clocks clocks;	/* read with the TIMERS record */
 	struct ckpt_rec_tty *ttys;	/* this process's terminals */
 	u32 nr_ttys;
 	u32 nr_skipped;
@@ -521,6 +522,8 @@ struct ckpt_restore {
 	struct ckpt_rec_timers timers;
 	struct ckpt_rec_posix_timer *posix_timers;	/* timers.nr_posix */
 	bool have_timers;
+	struct ckpt_rec_clocks clocks;
+	bool have_clocks;
 	struct ckpt_restore_thread *threads;
 	u32 nr_threads;
 	u32 nr_claimed;		/* Protected by lock */
@@ -844,6 +847,7 @@ int ckpt_dump_cpu(struct ckpt_dump *d);
 int ckpt_dump_rlimits(struct ckpt_dump *d);
 int ckpt_dump_sigpending(struct ckpt_dump *d);
 int ckpt_dump_timers(struct ckpt_dump *d);
+int ckpt_dump_clocks(struct ckpt_dump *d);
 int ckpt_dump_threads(struct ckpt_dump *d);
 void ckpt_arm_timers(const struct ckpt_rec_timers *t);
 int ckpt_dump_pages(struct ckpt_dump *d);

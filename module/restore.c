@@ -366,6 +366,14 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		return ckpt_take_inevents(r, p, len);
 	case CKPT_REC_MCAST:
 		return ckpt_take_mcast(r, p, len);
+	case CKPT_REC_CLOCKS:
+		if (ckpt_take_fixed(&r->clocks, sizeof(r->clocks), p, len) ||
+		    r->clocks.monotonic_ns < 0 ||
+		    r->clocks.monotonic_raw_ns < 0 ||
+		    r->clocks.boottime_ns < r->clocks.monotonic_ns)
+			return -EBADMSG;
+		r->have_clocks = true;
+		return 0;
 	case CKPT_REC_SOCKOPT:
 		return ckpt_take_elem((void **)&r->sockopts, &r->nr_sockopts,
 				      sizeof(*r->sockopts), CKPT_MAX_SOCKETS,
@@ -564,6 +572,21 @@ static int ckpt_copy_skipped(struct ckpt_restore_args *a, u32 usize,
 	return 0;
 }
 
+/*
+ * Each clock apart, for a caller that knows @monotonic_raw_ns; others get
+ * the later of MONOTONIC and MONOTONIC_RAW (ckpt_prepare_out()) as before.
+ */
+static void ckpt_copy_clocks(struct ckpt_restore_args *a, u32 usize,
+			     const struct ckpt_restore *r)
+{
+	if (usize < offsetofend(struct ckpt_restore_args, monotonic_raw_ns) ||
+	    !r->have_clocks)
+		return;
+	a->monotonic_ns = r->clocks.monotonic_ns;
+	a->monotonic_raw_ns = r->clocks.monotonic_raw_ns;
+	a->boottime_ns = r->clocks.boottime_ns;
+}
+
 /* The process's cgroup path, when the caller asked and it fits. */
 static int ckpt_copy_cgroup(struct ckpt_restore_args *a, u32 usize,
 			    const struct ckpt_restore *r)
@@ -646,8 +669,10 @@ long ckpt_ioctl_restore_prepare(struct ckpt_file *cf, void __user *uarg)
 	if (!err)
 		err = ckpt_copy_cgroup(&a, usize, r);
 	ckpt_prepare_out(&a, r, err);
-	if (!err)
+	if (!err) {
+		ckpt_copy_clocks(&a, usize, r);
 		cf->rst = r;
+	}
 	mutex_unlock(&cf->lock);
 	if (err)
 		ckpt_restore_free(r);

@@ -506,26 +506,34 @@ static int ckpt_read_timers(struct task_struct *t, struct sighand_struct *sh,
 }
 
 /*
- * CLOCK_MONOTONIC and CLOCK_BOOTTIME as frozen @t reads them: its time
- * namespace's offsets (fixed once a task is in it) added.
+ * The clocks as frozen @t reads them, its time namespace's offsets (fixed
+ * once a task is in it) added: each apart in @c, and in @tm the later of
+ * MONOTONIC and MONOTONIC_RAW (what images without CLOCKS carried).
  */
-static void ckpt_read_clocks(struct task_struct *t, struct ckpt_rec_timers *tm)
+static void ckpt_read_clocks(struct task_struct *t, struct ckpt_rec_timers *tm,
+			     struct ckpt_rec_clocks *c)
 {
 	struct timens_offsets off = {};
-	u64 mono = ktime_get_ns(), raw = ktime_get_raw_ns();
+	s64 mono = ktime_get_ns(), raw = ktime_get_raw_ns();
+	s64 boot = ktime_get_boottime_ns(), m_off, b_off;
 	/*
 	 * A time namespace offsets CLOCK_MONOTONIC_RAW by the monotonic
 	 * offset too: the later of the two, so that neither goes back.
 	 */
-	u64 ahead = raw > mono ? raw - mono : 0;
+	s64 ahead = raw > mono ? raw - mono : 0;
 
 	task_lock(t);
 	if (t->nsproxy)
 		off = t->nsproxy->time_ns->offsets;
 	task_unlock(t);
-	tm->monotonic_ns = mono + ahead + timespec64_to_ns(&off.monotonic);
-	tm->boottime_ns = ktime_get_boottime_ns() + ahead +
-			  timespec64_to_ns(&off.boottime);
+	m_off = timespec64_to_ns(&off.monotonic);
+	b_off = timespec64_to_ns(&off.boottime);
+	tm->monotonic_ns = mono + ahead + m_off;
+	tm->boottime_ns = boot + ahead + b_off;
+	c->monotonic_ns = mono + m_off;
+	/* Never below 0, which only makes restart(1) the more careful. */
+	c->monotonic_raw_ns = max_t(s64, raw + m_off, 0);
+	c->boottime_ns = boot + b_off;
 }
 
 int ckpt_dump_timers(struct ckpt_dump *d)
@@ -543,11 +551,18 @@ int ckpt_dump_timers(struct ckpt_dump *d)
 		kvfree(tm);
 		return ckpt_fail(&d->err, CKPT_OBJ_TASK, err);
 	}
-	ckpt_read_clocks(d->task, tm);
+	ckpt_read_clocks(d->task, tm, &d->clocks);
 	err = ckpt_write_rec(&d->out, CKPT_REC_TIMERS, tm, sizeof(*tm) +
 			     tm->nr_posix * sizeof(struct ckpt_rec_posix_timer));
 	kvfree(tm);
 	return err;
+}
+
+/* The clocks ckpt_dump_timers() read, each apart. */
+int ckpt_dump_clocks(struct ckpt_dump *d)
+{
+	return ckpt_write_rec(&d->out, CKPT_REC_CLOCKS, &d->clocks,
+			      sizeof(d->clocks));
 }
 
 /* Arm a CPU-time itimer of the calling process, as setitimer(2) would. */

@@ -2441,7 +2441,7 @@ static void print_features(uint64_t f)
 					     "vmshare", "zero-pages", "sched",
 					     "flocks", "cgroup",
 					     "ghost-maps", "sockopts", "inotify",
-					     "mcast" };
+					     "mcast", "clocks" };
 	unsigned int i;
 	int first = 1;
 

@@ -813,6 +813,19 @@ static int check_mcast(struct ckpt_image *img)
 	return 0;
 }
 
+static int check_clocks(struct ckpt_image *img)
+{
+	const struct ckpt_rec_clocks *c = img->payload;
+
+	if (c->monotonic_ns < 0 || c->monotonic_raw_ns < 0 ||
+	    c->boottime_ns < c->monotonic_ns)
+		return img_bad(img, "CLOCK_MONOTONIC %lld ns, CLOCK_MONOTONIC_RAW %lld ns, CLOCK_BOOTTIME %lld ns",
+			       (long long)c->monotonic_ns,
+			       (long long)c->monotonic_raw_ns,
+			       (long long)c->boottime_ns);
+	return 0;
+}
+
 static int check_socket(struct ckpt_image *img)
 {
 	const struct ckpt_rec_socket *s = img->payload;
@@ -1614,6 +1627,8 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 				0, 1, 1, check_inevents },
 	[CKPT_REC_MCAST] = { "MCAST", sizeof(struct ckpt_rec_mcast), 0, 1, 1,
 			     check_mcast },
+	[CKPT_REC_CLOCKS] = { "CLOCKS", sizeof(struct ckpt_rec_clocks), 1, 0,
+			      1, check_clocks },
 };
 
 /* ---- records ------------------------------------------------------ */

@@ -1763,10 +1763,30 @@ static void offset_line(char *buf, size_t size, const char *name, int64_t ns)
 	snprintf(buf, size, "%s %lld %ld\n", name, sec, nsec);
 }
 
+/* Children made after this are in a new time namespace with these offsets. */
+static int enter_timens(int64_t mono, int64_t boot)
+{
+	char buf[128];
+	size_t len;
+	int fd, err = 0;
+
+	offset_line(buf, sizeof(buf), "monotonic", mono);
+	len = strlen(buf);
+	offset_line(buf + len, sizeof(buf) - len, "boottime", boot);
+	if (unshare(CLONE_NEWTIME))
+		return -errno;
+	fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, buf, strlen(buf)) < 0)
+		err = -errno;
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
 /*
- * The restored process must not see CLOCK_MONOTONIC or CLOCK_BOOTTIME go
- * back, which they would on a machine booted later than the checkpoint
- * was taken.  Then the child is created in a new time namespace whose
+ * The restored process must not see CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW
+ * or CLOCK_BOOTTIME go back, which they would on a machine booted later
+ * than the checkpoint was taken (never on the same boot).  Then the child is created in a new time namespace whose
  * offsets add what is missing (boottime at least as much as monotonic, so
  * it stays >= monotonic).  Failing that (no CAP_SYS_ADMIN, no
  * CONFIG_TIME_NS), the restore goes on, with a warning.
@@ -1774,37 +1794,35 @@ static void offset_line(char *buf, size_t size, const char *name, int64_t ns)
 static void keep_clocks(struct restart *r)
 {
 	int64_t add_m, add_b, cur_m, cur_b, now_m, now_r;
-	char buf[128];
-	size_t len;
-	int fd, err = 0;
+	int err;
 
 	if (!r->prep.monotonic_ns)
 		return;
-	/* The image has the later of its MONOTONIC and MONOTONIC_RAW. */
 	now_m = clock_now(CLOCK_MONOTONIC);
 	now_r = clock_now(CLOCK_MONOTONIC_RAW);
-	add_m = r->prep.monotonic_ns - (now_r < now_m ? now_r : now_m);
+	if (r->prep.monotonic_raw_ns) {
+		/* Each clock against ours (the offset moves both alike). */
+		add_m = r->prep.monotonic_ns - now_m;
+		if (r->prep.monotonic_raw_ns - now_r > add_m)
+			add_m = r->prep.monotonic_raw_ns - now_r;
+	} else {
+		/* An older image: the later of MONOTONIC and _RAW. */
+		add_m = r->prep.monotonic_ns - (now_r < now_m ? now_r : now_m);
+	}
 	add_b = r->prep.boottime_ns - clock_now(CLOCK_BOOTTIME);
 	add_m = add_m > 0 ? add_m : 0;
 	add_b = add_b > add_m ? add_b : add_m;
 	if (!add_b)
 		return;
 	timens_offsets(&cur_m, &cur_b);
-	offset_line(buf, sizeof(buf), "monotonic", cur_m + add_m);
-	len = strlen(buf);
-	offset_line(buf + len, sizeof(buf) - len, "boottime", cur_b + add_b);
-	if (unshare(CLONE_NEWTIME)) {
-		err = -errno;
-	} else {
-		fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
-		if (fd < 0 || write(fd, buf, strlen(buf)) < 0)
-			err = -errno;
-		if (fd >= 0)
-			close(fd);
-	}
+	if (__builtin_add_overflow(cur_m, add_m, &cur_m) ||
+	    __builtin_add_overflow(cur_b, add_b, &cur_b))
+		err = -ERANGE;	/* a hostile image's clocks */
+	else
+		err = enter_timens(cur_m, cur_b);
 	if (err) {
 		fprintf(stderr, "restart: warning: the clocks of pid %d go back by %.3f s on this machine: cannot create a time namespace: %s (%s)\n",
-			r->prep.pid, (double)add_m / NSEC, strerror(-err),
+			r->prep.pid, (double)add_b / NSEC, strerror(-err),
 			ckpt_errname(err));
 		return;
 	}

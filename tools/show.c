@@ -1008,6 +1008,18 @@ static int show_record(struct show *s)
 	case CKPT_REC_SOCKOPT:
 		show_sockopt(p);
 		break;
+	case CKPT_REC_CLOCKS: {
+		const struct ckpt_rec_clocks *c = p;
+
+		printf("  CLOCK_MONOTONIC %lld.%09lld s, CLOCK_MONOTONIC_RAW %lld.%09lld s, CLOCK_BOOTTIME %lld.%09lld s\n",
+		       (long long)(c->monotonic_ns / 1000000000LL),
+		       (long long)(c->monotonic_ns % 1000000000LL),
+		       (long long)(c->monotonic_raw_ns / 1000000000LL),
+		       (long long)(c->monotonic_raw_ns % 1000000000LL),
+		       (long long)(c->boottime_ns / 1000000000LL),
+		       (long long)(c->boottime_ns % 1000000000LL));
+		break;
+	}
 	case CKPT_REC_MCAST: {
 		const struct ckpt_rec_mcast *m = p;
 		const struct ckpt_rec_mcast_group *g = (const void *)(m + 1);

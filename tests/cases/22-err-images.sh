@@ -6,7 +6,7 @@
 # data), and changes with the CRC fixed up so that only the readers'
 # checks of contents can catch them (version, architecture, page size,
 # unknown record type, bad VMA and PAGES fields, kernel addresses and
-# selectors in the registers, bad xstate header).  For each: restart exits
+# selectors in the registers, bad xstate header, clocks out of order).  For each: restart exits
 # 1 with one line naming the errno, no process with the image's PID is
 # left, "ckpt show" exits 1.  A last restart of the intact image succeeds
 # (so the rejections above are not for some other reason).
@@ -202,6 +202,12 @@ if [ -n "$o_xstate" ]; then
 	set_fixed $((o_xstate + H + 512)) 8 0x4000000000000003
 	try "XSTATE with a reserved feature bit" "$ANY"
 fi
+o_clk=$(rec_off CLOCKS)
+[ -n "$o_clk" ] || fail "no CLOCKS record in the image"
+set_fixed $((o_clk + H + 16)) 8 0
+try "CLOCKS with BOOTTIME before MONOTONIC" EBADMSG
+set_fixed $((o_clk + H + 8)) 8 -1
+try "CLOCKS with a negative MONOTONIC_RAW" EBADMSG
 set_fixed $((o_end + H)) 8 1
 try "END with a wrong record count" EBADMSG
 

@@ -16,6 +16,11 @@
 #  - restart skips its user-space parse of SysV records when a
 #    one-process image has none: 39-sysv-shm and 97-sysv-ipc-named cover
 #    the images that do.
+#  - A restore on the boot of its checkpoint makes no time namespace
+#    (the clocks cannot have gone back): clocks, restored with -v, is in
+#    restart's own time namespace and finds CLOCK_MONOTONIC, _RAW and
+#    BOOTTIME where they were or later (tests/nodes/10-cross-boot has the
+#    later boot, which does get one).
 # timeout: 180
 . "$(dirname "$0")/lib.sh"
 require_module
@@ -84,4 +89,15 @@ wait "$RESTART_PID"
 st=$?
 [ "$st" = 0 ] || fail "the twice restored program exited with $st: $(cat p.err)"
 grep -q "all checks passed (1024 KiB)" p.out || fail "it did not report success: $(cat p.out)"
-pass "1 MiB, holes and a read-only region back twice, still anonymous memory; 11 timing marks in order"
+
+# Same boot: no time namespace, no clock back.
+subdir clk
+prog_start clocks
+prog_checkpoint
+prog_restart
+[ "$(readlink /proc/$PROG_PID/ns/time)" = "$(readlink /proc/self/ns/time)" ] ||
+	fail "restored on the same boot in another time namespace: $(cat /proc/$PROG_PID/timens_offsets)"
+grep -q "time namespace" restart.err &&
+	fail "restart made a time namespace on the same boot: $(cat restart.err)"
+prog_finish
+pass "1 MiB, holes and a read-only region back twice, still anonymous memory; 11 timing marks in order; no time namespace on the same boot"

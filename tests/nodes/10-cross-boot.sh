@@ -9,8 +9,8 @@
 # programs (threads with their TIDs, pipes, dup'ed fds, process
 # attributes, deleted files, shared file mappings, ITIMER_REAL).  The
 # clocks program is checkpointed last on node a, after 40 s of uptime, and
-# restored first on node b, long before: CLOCK_MONOTONIC and CLOCK_BOOTTIME
-# must not go back for it.
+# restored first on node b, long before: CLOCK_MONOTONIC, _RAW and
+# CLOCK_BOOTTIME must not go back for it (restart makes a time namespace).
 # timeout: 400
 . /tests/cases/lib.sh
 require_module
@@ -66,6 +66,8 @@ node_b() {
 	c0=$(kv sk.info counter)
 	[ -e "/proc/$pid" ] && fail "PID $pid is taken on node b by $(cat /proc/$pid/comm)"
 	restore_prog clocks
+	grep -q "restored in a time namespace" clocks/restart.err ||
+		fail "clocks: restored on a later boot without a time namespace: $(cat clocks/restart.err)"
 	log "clocks: $(grep -o 'CLOCK_MONOTONIC [^ ]*' clocks/p.out) on the restored clock"
 	(cd / && exec restart --wait "$TESTDIR/sk.img") </dev/null >restart.out 2>restart.err &
 	rpid=$!

@@ -82,6 +82,9 @@ static const char *const type_names[] = {
 #ifdef CKPT_REC_MCAST
 	[CKPT_REC_MCAST] = "MCAST",
 #endif
+#ifdef CKPT_REC_CLOCKS
+	[CKPT_REC_CLOCKS] = "CLOCKS",
+#endif
 };
 
 /* XXH64, seed 0, one buffer (the image checksum is its low 32 bits). */

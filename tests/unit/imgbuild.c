@@ -237,6 +237,16 @@ static void ib_cpu(struct ib_state *s)
 	ib_rec(s, CKPT_REC_TIMERS, &tm, sizeof(tm), NULL);
 }
 
+static void ib_clocks(struct ib_state *s)
+{
+	struct ckpt_rec_clocks c = {
+		.monotonic_ns = 4000000000LL, .monotonic_raw_ns = 4500000000LL,
+		.boottime_ns = 6000000000LL,
+	};
+
+	ib_rec(s, CKPT_REC_CLOCKS, &c, sizeof(c), NULL);
+}
+
 static void ib_pages(struct ib_state *s, uint64_t addr, uint32_t nr)
 {
 	struct ckpt_rec_pages p = { .addr = addr, .nr_pages = nr };
@@ -276,6 +286,7 @@ void ib_build(struct ib_image *img, const struct ib_ops *ops)
 	ib_file(&s, 1, CKPT_FILE_REG, 01 | 02000, "/tmp/out.txt");
 	ib_file(&s, 3, CKPT_FILE_DIR, 0200000, "/etc");
 	ib_cpu(&s);
+	ib_clocks(&s);
 	ib_pages(&s, IB_HEAP, 2);
 	ib_pages(&s, IB_HEAP + 0x3000, 1);
 	ib_pages(&s, IB_STACK_END - 0x2000, 1);

@@ -47,6 +47,7 @@ UNIT_TEST(cli_show_valid)
 	CHECK_STR(r->out, "@192 TASK (208 bytes)");
 	CHECK_STR(r->out, "comm \"sleeper\"");
 	CHECK_STR(r->out, "CLOCK_MONOTONIC 5.000000000 s, CLOCK_BOOTTIME 6.000000000 s");
+	CHECK_STR(r->out, "CLOCK_MONOTONIC 4.000000000 s, CLOCK_MONOTONIC_RAW 4.500000000 s, CLOCK_BOOTTIME 6.000000000 s");
 	CHECK_STR(r->out, "blocked 0x200000200 (SIGUSR1,SIG34)");
 	CHECK_STR(r->out, "groups 10 20");
 	CHECK_STR(r->out, "cwd /root");

@@ -947,6 +947,17 @@ static void timers_interval(struct ib_rec *r)
 	((struct ckpt_rec_timers *)pl(r))->real_interval_ns = 5;
 }
 
+/* CLOCKS: CLOCK_BOOTTIME before CLOCK_MONOTONIC, a negative raw clock */
+static void clocks_boot(struct ib_rec *r)
+{
+	((struct ckpt_rec_clocks *)pl(r))->boottime_ns = 3000000000LL;
+}
+
+static void clocks_raw(struct ib_rec *r)
+{
+	((struct ckpt_rec_clocks *)pl(r))->monotonic_raw_ns = -1;
+}
+
 UNIT_TEST(image_misc_checks)
 {
 	struct result r;
@@ -975,6 +986,12 @@ UNIT_TEST(image_misc_checks)
 	r = mutate(CKPT_REC_TIMERS, 0, timers_interval, &off);
 	CHECK_EQ(r.err, -EBADMSG);
 	CHECK_STR(r.msg, "ITIMER_REAL 0 ns, interval 5 ns");
+	r = mutate(CKPT_REC_CLOCKS, 0, clocks_boot, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "CLOCK_MONOTONIC 4000000000 ns, CLOCK_MONOTONIC_RAW 4500000000 ns, CLOCK_BOOTTIME 3000000000 ns");
+	r = mutate(CKPT_REC_CLOCKS, 0, clocks_raw, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "CLOCK_MONOTONIC_RAW -1 ns");
 }
 
 static void pages_outside(struct ib_rec *r)
@@ -1427,7 +1444,7 @@ static void tb_task(struct tree_buf *t, const struct ib_image *img,
 			continue;
 		}
 		if (idx < 3 && tb_shares[idx] && !shares_done &&
-		    (h.type == CKPT_REC_PAGES || h.type == CKPT_REC_END)) {
+		    CKPT_REC_ORDER(h.type) > CKPT_REC_ORDER(CKPT_REC_SHARES)) {
 			tb_rec(t, CKPT_REC_SHARES, tb_shares[idx],
 			       sizeof(*tb_shares[idx]));
 			shares_done = 1;

@@ -99,6 +99,12 @@
  * equivalents are saved (CKPT_REC_MCAST) and set again.
  */
 #define CKPT_FEAT_MCAST		(1ULL << 21)
+/*
+ * Each process's CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW and CLOCK_BOOTTIME
+ * are saved apart (CKPT_REC_CLOCKS) and RESTORE_PREPARE reports them
+ * (@monotonic_raw_ns): a restore on the same boot needs no time namespace.
+ */
+#define CKPT_FEAT_CLOCKS	(1ULL << 22)
 
 /**
  * struct ckpt_version - answer of CKPT_IOC_VERSION
@@ -359,6 +365,11 @@ struct ckpt_checkpoint_args {
  * @cgroup_len: out: bytes of the process's cgroup path (CKPT_REC_CGROUP),
  *	NUL included, written to @cgroup when they fit; 0 if the image
  *	has none
+ * @monotonic_raw_ns: out: CLOCK_MONOTONIC_RAW of the process at the
+ *	checkpoint (CKPT_REC_CLOCKS; appended field).  0 if the image does
+ *	not say: @monotonic_ns and @boottime_ns are then the later of
+ *	MONOTONIC and MONOTONIC_RAW (struct ckpt_rec_timers); otherwise
+ *	they are those clocks themselves
  *
  * Reads and validates the image header and the task's metadata records,
  * and keeps them with this open file of /dev/ckpt.  Nothing is changed.
@@ -417,6 +428,7 @@ struct ckpt_restore_args {
 	__u64 cgroup;
 	__u32 cgroup_max;
 	__u32 cgroup_len;
+	__s64 monotonic_raw_ns;
 };
 
 /**
@@ -649,13 +661,15 @@ struct ckpt_freeze_args {
  * Record order for one task (enforced: types never decrease in
  * CKPT_REC_ORDER, and only VMA, FILE, PIPEDATA, THREAD, GHOSTDATA,
  * FDSTATE, SHMEM, SHMDATA, SOCKET, SOCKDATA, TCPSTATE, SYSVSHM, SYSVDATA,
- * SYSVSEM, SYSVMSG, SECCOMP, SCHED, FLOCK, SOCKOPT and PAGES repeat):
+ * SYSVSEM, SYSVMSG, SECCOMP, SCHED, FLOCK, SOCKOPT, INWATCH, INEVENTS,
+ * MCAST and PAGES repeat):
  *   TASK, GROUPS, FS, SIGACTIONS, MM, AUXV, VMA..., FILE..., REGS, XSTATE,
  *   RESTART?, RLIMITS?, SIGPENDING?, PIPEDATA..., TIMERS?, THREAD...,
  *   GHOSTDATA..., FDSTATE..., SHMEM..., SHMDATA..., SOCKET...,
  *   SOCKDATA..., TCPSTATE..., ATTRS?, SKIPPED?, SYSVSHM..., SYSVDATA...,
  *   SYSVSEM..., SYSVMSG..., SECCOMP..., SHARES?, SCHED..., FLOCK...,
- *   CGROUP?, SOCKOPT..., PAGES..., END
+ *   CGROUP?, SOCKOPT..., INWATCH..., INEVENTS..., MCAST..., CLOCKS?,
+ *   PAGES..., END
  * (SYSVSEM and SYSVMSG only in the first process's records.)  The types
  * numbered after TREE come between SHMDATA and PAGES, by number.
  * TASK, REGS, XSTATE and RESTART are the main thread's (the thread-group
@@ -781,7 +795,8 @@ struct ckpt_image_header {
 					 * an inotify's unread events */
 #define CKPT_REC_MCAST		46	/* struct ckpt_rec_mcast + groups, a
 					 * UDP socket's multicast state */
-#define CKPT_REC_MAX		46
+#define CKPT_REC_CLOCKS		47	/* struct ckpt_rec_clocks */
+#define CKPT_REC_MAX		47
 
 /*
  * The place of a record type in a task's records: types must come in
@@ -1174,6 +1189,27 @@ struct ckpt_rec_timers {
 	__s64 virt_interval_ns;
 	__u32 nr_posix;
 	__u32 reserved;
+};
+
+/**
+ * struct ckpt_rec_clocks - the process's clocks at the checkpoint
+ * @monotonic_ns: CLOCK_MONOTONIC as the process read it (its time
+ *	namespace's offset included), >= 0
+ * @monotonic_raw_ns: CLOCK_MONOTONIC_RAW likewise (a time namespace
+ *	offsets it by the monotonic offset), >= 0
+ * @boottime_ns: CLOCK_BOOTTIME likewise, >= @monotonic_ns
+ *
+ * Written for every process since CKPT_FEAT_CLOCKS (images without it
+ * have only ckpt_rec_timers' @monotonic_ns, the later of MONOTONIC and
+ * MONOTONIC_RAW).  restart(1) compares each clock with its own: a
+ * process restored on the same boot needs no time namespace, one on a
+ * machine booted later gets the offset that keeps all three from going
+ * back.
+ */
+struct ckpt_rec_clocks {
+	__s64 monotonic_ns;
+	__s64 monotonic_raw_ns;
+	__s64 boottime_ns;
 };
 
 #define CKPT_MAX_POSIX_TIMERS	1024
