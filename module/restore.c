@@ -601,6 +601,10 @@ static int ckpt_copy_cgroup(struct ckpt_restore_args *a, u32 usize,
 	return 0;
 }
 
+static const u64 ckpt_sysv_recs = BIT_ULL(CKPT_REC_SYSVSHM) |
+				  BIT_ULL(CKPT_REC_SYSVSEM) |
+				  BIT_ULL(CKPT_REC_SYSVMSG);
+
 static void ckpt_prepare_out(struct ckpt_restore_args *a,
 			     const struct ckpt_restore *r, int err)
 {
@@ -626,6 +630,8 @@ static void ckpt_prepare_out(struct ckpt_restore_args *a,
 	a->monotonic_ns = r->have_timers ? r->timers.monotonic_ns : 0;
 	a->boottime_ns = r->have_timers ? r->timers.boottime_ns : 0;
 	a->image_flags = r->hdr.flags;
+	a->prepared = r->hdr.nr_tasks == 1 && !(r->seen & ckpt_sysv_recs) ?
+		      CKPT_PREPARED_NO_SYSV : 0;
 }
 
 long ckpt_ioctl_restore_prepare(struct ckpt_file *cf, void __user *uarg)
@@ -642,7 +648,7 @@ long ckpt_ioctl_restore_prepare(struct ckpt_file *cf, void __user *uarg)
 			     uarg, &usize);
 	if (err)
 		return err;
-	if ((a.flags & ~CKPT_RESTORE_ANY_CPU) || a.reserved0)
+	if ((a.flags & ~CKPT_RESTORE_ANY_CPU) || a.reserved0 || a.reserved2)
 		return -EINVAL;
 	image = fget(a.fd);
 	if (!image)

@@ -2236,7 +2236,7 @@ static int sysv_setup(struct restart *r)
 		if (r->verbose)
 			ckpt_hint("restoring %s in a new IPC namespace", r->name);
 	}
-	if (!r->seekable)
+	if (!r->seekable || (r->prep.prepared & CKPT_PREPARED_NO_SYSV))
 		return 0;
 	map = image_map(r, &len);
 	if (!map)

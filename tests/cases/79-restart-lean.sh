@@ -14,8 +14,9 @@
 #    again; the first image is deleted, the second restored with
 #    --wait: the new contents come back, the program exits 0.
 #  - restart skips its user-space parse of SysV records when a
-#    one-process image has none: 39-sysv-shm and 97-sysv-ipc-named cover
-#    the images that do.
+#    one-process image has none (RESTORE_PREPARE says so,
+#    CKPT_PREPARED_NO_SYSV): 39-sysv-shm and 97-sysv-ipc-named cover the
+#    images that do (and fail if the module says none for them).
 #  - A restore on the boot of its checkpoint makes no time namespace
 #    (the clocks cannot have gone back): clocks, restored with -v, is in
 #    restart's own time namespace and finds CLOCK_MONOTONIC, _RAW and

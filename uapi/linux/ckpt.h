@@ -370,6 +370,8 @@ struct ckpt_checkpoint_args {
  *	not say: @monotonic_ns and @boottime_ns are then the later of
  *	MONOTONIC and MONOTONIC_RAW (struct ckpt_rec_timers); otherwise
  *	they are those clocks themselves
+ * @prepared: out: CKPT_PREPARED_* bits (appended field)
+ * @reserved2: must be 0
  *
  * Reads and validates the image header and the task's metadata records,
  * and keeps them with this open file of /dev/ckpt.  Nothing is changed.
@@ -389,6 +391,12 @@ struct ckpt_checkpoint_args {
  *             may not take them (CAP_SETUID/CAP_SETGID)
  *  ENOMEM     out of kernel memory
  */
+/*
+ * struct ckpt_restore_args.prepared: a one-process image without SYSVSHM,
+ * SYSVSEM or SYSVMSG records (restart(1) has no System V object to make).
+ */
+#define CKPT_PREPARED_NO_SYSV	(1U << 0)
+
 /*
  * struct ckpt_restore_args.flags: the image's CPU affinities are not set
  * (every other scheduling attribute is); its threads keep the restoring
@@ -429,6 +437,8 @@ struct ckpt_restore_args {
 	__u32 cgroup_max;
 	__u32 cgroup_len;
 	__s64 monotonic_raw_ns;
+	__u32 prepared;
+	__u32 reserved2;
 };
 
 /**
