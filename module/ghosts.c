@@ -63,6 +63,7 @@ const char *ckpt_deleted_path(const struct path *path, char *buf)
  * Keep a reference to @f in @files, once per inode, its size counted in
  * *@bytes against @max (EFBIG beyond): the files whose contents the image
  * carries (deleted files here, memfds in memfd.c, SysV segments).
+ * EACCES if neither @f nor the caller may read them.
  */
 int ckpt_note_file_once(struct xarray *files, struct file *f, u64 *bytes,
 			u64 max)
@@ -75,6 +76,16 @@ int ckpt_note_file_once(struct xarray *files, struct file *f, u64 *bytes,
 	/* The image names them by inode number: two with one cannot be. */
 	if (seen)
 		return file_inode(seen) == inode ? 0 : -EOPNOTSUPP;
+	/*
+	 * The contents go into the image: the process could read them
+	 * through this file, or the caller may (not so through an O_PATH
+	 * or write-only descriptor of another user's file).
+	 */
+	if (!(f->f_mode & FMODE_READ)) {
+		err = inode_permission(file_mnt_user_ns(f), inode, MAY_READ);
+		if (err)
+			return err;
+	}
 	if (size > max - *bytes)
 		return -EFBIG;
 	err = xa_err(xa_store(files, inode->i_ino, get_file(f), GFP_KERNEL));

@@ -537,6 +537,9 @@ static void report_fd(const struct ckpt_checkpoint_args *a, int err)
 
 		snprintf(what, sizeof(what), "fd %d (%s)", a->err_fd, name);
 		report_too_big(a, what, name);
+	} else if (err == -EACCES) {
+		ckpt_fail(err, "cannot checkpoint %s: fd %d (%s) is a deleted file or a memfd whose contents the image would carry, and neither that descriptor (O_PATH or write-only) nor you may read them",
+			  who, a->err_fd, name);
 	} else if (err == -EOPNOTSUPP && !strncmp(name, "pipe:", 5)) {
 		ckpt_fail(err, "cannot checkpoint %s: fd %d (%s) is a pipe with an end held outside the %s, which is not supported yet",
 			  who, a->err_fd, name,

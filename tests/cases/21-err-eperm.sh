@@ -3,6 +3,9 @@
 # process: exit 1, one line naming EPERM, and the target keeps running
 # (not stopped, not killed, even with --kill).  The same user may
 # checkpoint its own process (positive control).
+# A deleted file's contents go into the image: uid 1000 may not save those
+# of a file it holds only write-only and may not read (mode 0200): EACCES,
+# the process runs on; root may (it can read any file).
 . "$(dirname "$0")/lib.sh"
 require_module
 DUMP_ON_FAIL="err err2 uerr"
@@ -41,4 +44,20 @@ st=$?
 [ "$st" -eq 0 ] || fail "uid 1000 could not checkpoint its own process (exit $st): $(cat uerr)"
 ckpt show uimg >/dev/null 2>ushow.err || fail "ckpt show rejects the user's image: $(cat ushow.err)"
 proc_alive "$upid" || fail "user's process died after a default (leave running) checkpoint"
+
+mkdir -m 777 wo
+runas 1000 1000 sh -c 'cd wo && exec 3>secret && echo hidden >&3 &&
+	chmod 200 secret && rm secret && exec spin -k' </dev/null >/dev/null 2>&1 &
+wpid=$!
+track "$wpid"
+wait_for 10 runs_as_user "$wpid" || fail "user spin with a write-only deleted file is not running"
+ls -l "/proc/$wpid/fd/3" | grep -q "(deleted)" || fail "fd 3 of pid $wpid is not the deleted file"
+runas 1000 1000 ckpt "$wpid" >wimg 2>werr
+st=$?
+[ "$st" -eq 1 ] || fail "uid 1000 saved the contents of a deleted file it may not read (exit $st)"
+expect_err EACCES werr >/dev/null
+grep -q "fd 3" werr || fail "the refusal does not name fd 3: $(cat werr)"
+proc_alive "$wpid" || fail "the refused process died"
+ckpt "$wpid" >rimg 2>rerr || fail "root could not checkpoint it: $(cat rerr)"
+ckpt show rimg | grep -q "deleted" || fail "root's image has no deleted file"
 pass

@@ -3,11 +3,12 @@
  * spin: a long-running process that does nothing but sleep, for the error
  * cases.
  *
- *   spin [-p] [SECONDS]
+ *   spin [-p] [-k] [SECONDS]
  *
  * Sleeps 100 ms at a time until SECONDS (default: for ever) have passed,
  * then exits 0.  With -p it first blocks SIGUSR2 and queues one to itself,
- * so that its images carry a pending signal.
+ * so that its images carry a pending signal.  Descriptors above 2 it
+ * inherits are closed, but with -k (kept, for the test's own files).
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -16,7 +17,7 @@
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: spin [-p] [SECONDS]\n");
+	fprintf(stderr, "usage: spin [-p] [-k] [SECONDS]\n");
 	exit(2);
 }
 
@@ -24,13 +25,16 @@ int main(int argc, char **argv)
 {
 	long long secs = -1;
 	int64_t end;
-	int c;
+	int c, keep = 0;
 
-	close_extra_fds();
-	while ((c = getopt(argc, argv, "p")) != -1) {
+	while ((c = getopt(argc, argv, "pk")) != -1) {
 		sigset_t set;
 		union sigval v = { .sival_int = 42 };
 
+		if (c == 'k') {
+			keep = 1;
+			continue;
+		}
 		if (c != 'p')
 			usage();
 		sigemptyset(&set);
@@ -41,6 +45,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (!keep)
+		close_extra_fds();
 	if (argc - optind > 1 ||
 	    (argc - optind == 1 && (secs = parse_ll(argv[optind])) < 0))
 		usage();
