@@ -580,7 +580,15 @@ static int ckpt_checkpoint_members(struct ckpt_dump *d, u32 flags,
 		return err;
 	for (i = 0; i < d->nr_members && !err; i++) {
 		*at = i;
-		err = ckpt_check_target(d, &d->members[i], &d->err);
+		/*
+		 * Again, now that it cannot run: an exec of a set-user-ID
+		 * program between the first check and the freeze shows here.
+		 */
+		err = ckpt_may_checkpoint(d->members[i].task);
+		if (err)
+			err = ckpt_fail(&d->err, CKPT_OBJ_TASK, err);
+		else
+			err = ckpt_check_target(d, &d->members[i], &d->err);
 	}
 	if (!err && d->nr_members > 1)
 		err = ckpt_check_tree(d, at_pid);

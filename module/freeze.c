@@ -117,6 +117,10 @@ long ckpt_ioctl_freeze(void __user *uarg)
 	err = ckpt_hold_member(m);
 	if (err)
 		goto out_member;
+	/* Again, frozen: an exec since the first check shows here. */
+	err = ckpt_may_checkpoint(t);
+	if (err)
+		goto out_thaw;
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	err = fd;
 	if (fd < 0)
