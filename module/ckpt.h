@@ -493,6 +493,14 @@ struct ckpt_restore {
 	int result;
 	struct ckpt_err err;
 
+	/*
+	 * Who prepared it: the checks of RESTORE_PREPARE were made with its
+	 * privileges, so only a task with at least them may restore.
+	 */
+	const struct cred *prep_cred;
+	struct net *prep_net;
+	unsigned long prep_rlim_max[CKPT_NRLIMITS];
+
 	struct file *image;
 	struct ckpt_in in;
 	struct ckpt_image_header hdr;

@@ -13,6 +13,7 @@
  * Every record is read once into kernel memory, its length bounded by type
  * before it is read and its checksum verified before it is used.
  */
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/fs_struct.h>
@@ -27,6 +28,8 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
+#include <linux/nsproxy.h>
+#include <net/net_namespace.h>
 #include "ckpt.h"
 
 #define CKPT_REQUIRED	(BIT_ULL(CKPT_REC_TASK) | BIT_ULL(CKPT_REC_GROUPS) | \
@@ -61,6 +64,9 @@ void ckpt_restore_free(struct ckpt_restore *r)
 		return;
 	if (r->tree && !r->member)
 		ckpt_tree_free(r->tree);
+	put_cred(r->prep_cred);
+	if (r->prep_net)
+		put_net(r->prep_net);
 	for (i = 0; i < r->nr_vmas; i++)
 		kfree(r->vmas[i].path);
 	for (i = 0; i < r->nr_files; i++)
@@ -634,6 +640,48 @@ static void ckpt_prepare_out(struct ckpt_restore_args *a,
 		      CKPT_PREPARED_NO_SYSV : 0;
 }
 
+/* The caller's privileges, which RESTORE_PREPARE's checks rely on. */
+static void ckpt_note_preparer(struct ckpt_restore *r)
+{
+	int i;
+
+	r->prep_cred = get_current_cred();
+	r->prep_net = get_net(current->nsproxy->net_ns);
+	task_lock(current->group_leader);
+	for (i = 0; i < CKPT_NRLIMITS; i++)
+		r->prep_rlim_max[i] = current->signal->rlim[i].rlim_max;
+	task_unlock(current->group_leader);
+}
+
+/*
+ * May the caller restore what @r's preparer checked?  It must hold what
+ * the checks of RESTORE_PREPARE relied on (capabilities in the same user
+ * namespace, the same IDs, the network namespace, hard limits no lower),
+ * or a process given the descriptor could take privileges it does not
+ * have: a seccomp filter without no_new_privs, securebits, TCP repair.
+ * restart's child, a fork of the preparer, always does.
+ */
+static bool ckpt_may_restore(const struct ckpt_restore *r)
+{
+	const struct cred *p = r->prep_cred, *c = current_cred();
+	bool ok;
+	int i;
+
+	ok = c->user_ns == p->user_ns &&
+	     current->nsproxy->net_ns == r->prep_net &&
+	     uid_eq(c->uid, p->uid) && uid_eq(c->euid, p->euid) &&
+	     uid_eq(c->suid, p->suid) && uid_eq(c->fsuid, p->fsuid) &&
+	     gid_eq(c->gid, p->gid) && gid_eq(c->egid, p->egid) &&
+	     gid_eq(c->sgid, p->sgid) && gid_eq(c->fsgid, p->fsgid) &&
+	     cap_issubset(p->cap_effective, c->cap_effective) &&
+	     cap_issubset(p->cap_permitted, c->cap_permitted);
+	task_lock(current->group_leader);
+	for (i = 0; ok && i < CKPT_NRLIMITS; i++)
+		ok = current->signal->rlim[i].rlim_max >= r->prep_rlim_max[i];
+	task_unlock(current->group_leader);
+	return ok;
+}
+
 long ckpt_ioctl_restore_prepare(struct ckpt_file *cf, void __user *uarg)
 {
 	struct ckpt_restore_args a;
@@ -661,6 +709,7 @@ long ckpt_ioctl_restore_prepare(struct ckpt_file *cf, void __user *uarg)
 	if (!r)
 		goto out_image;
 	r->any_cpu = a.flags & CKPT_RESTORE_ANY_CPU;
+	ckpt_note_preparer(r);
 
 	mutex_lock(&cf->lock);
 	t = ktime_get();
@@ -841,7 +890,7 @@ long ckpt_ioctl_restore_task(struct file *file, void __user *uarg)
 		return err;
 	mutex_lock(&cf->lock);
 	r = cf->rst;
-	err = !r ? -ENOENT : r->tree ? 0 :
+	err = !r ? -ENOENT : !ckpt_may_restore(r) ? -EPERM : r->tree ? 0 :
 	      r->state != CKPT_RST_PREPARED ? -EALREADY : 0;
 	if (!err && !r->tree)
 		r->state = CKPT_RST_RUNNING;
@@ -988,6 +1037,8 @@ long ckpt_ioctl_restore_thread(struct file *file, void __user *uarg)
 	r = ckpt_prepared(cf);
 	if (!r)
 		return -ENOENT;
+	if (!ckpt_may_restore(r))
+		return -EPERM;
 	if (r->tree)
 		return ckpt_tree_restore_thread(file, r);
 	return ckpt_restore_thread_claimed(r);

@@ -6,6 +6,11 @@
 # A deleted file's contents go into the image: uid 1000 may not save those
 # of a file it holds only write-only and may not read (mode 0200): EACCES,
 # the process runs on; root may (it can read any file).
+# A restore prepared by root and handed to a process of uid 1000 (the
+# descriptor inherited): RESTORE_TASK and RESTORE_THREAD refuse it with
+# EPERM (root's checks do not hold for it) and change nothing: a process
+# with root's credentials then gets past that check (ESRCH: not the
+# image's PID).
 . "$(dirname "$0")/lib.sh"
 require_module
 DUMP_ON_FAIL="err err2 uerr"
@@ -60,4 +65,9 @@ grep -q "fd 3" werr || fail "the refusal does not name fd 3: $(cat werr)"
 proc_alive "$wpid" || fail "the refused process died"
 ckpt "$wpid" >rimg 2>rerr || fail "root could not checkpoint it: $(cat rerr)"
 ckpt show rimg | grep -q "deleted" || fail "root's image has no deleted file"
+
+handoff uimg 1000 1000 >handoff.out 2>handoff.err ||
+	fail "handoff could not run: $(cat handoff.err)"
+grep -qx "user_task=EPERM user_thread=EPERM own_task=ESRCH" handoff.out ||
+	fail "a restore prepared by root, run by uid 1000: $(cat handoff.out)"
 pass

@@ -459,6 +459,11 @@ struct ckpt_restore_args {
  * Errors (before the point of no return):
  *  EINVAL     bad size, flags or reserved fields
  *  ENOENT     no restore prepared on this open file
+ *  EPERM      the caller lacks what the checks of RESTORE_PREPARE relied
+ *             on: the preparer's user and group IDs, its capabilities in
+ *             its user namespace, its network namespace, hard limits no
+ *             lower than its own (the descriptor handed to another
+ *             process); nothing is changed
  *  EALREADY   this restore was already run
  *  ESRCH      the caller's PID is not the image's
  *  EBUSY      the caller shares its mm, files or signal handlers with
@@ -487,7 +492,8 @@ struct ckpt_restore_task_args {
  * restored thread's code.
  *
  * Errors: EINVAL, ENOENT (nothing prepared, or the caller's TID is not one
- * of the image's threads), EALREADY (that thread was claimed), ESRCH (the
+ * of the image's threads), EPERM (as for CKPT_IOC_RESTORE_TASK: not the
+ * preparer's privileges), EALREADY (that thread was claimed), ESRCH (the
  * caller is not in the process being restored), and any error of the
  * restore of the process as a whole.
  */
