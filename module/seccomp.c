@@ -244,21 +244,41 @@ static bool ckpt_seccomp_prog_ok(const struct ckpt_restore_seccomp *s)
 	return true;
 }
 
+/* no_new_privs of the image's thread @tid: its own, as it is per task. */
+static bool ckpt_tid_no_new_privs(const struct ckpt_restore *r, pid_t tid)
+{
+	u32 i;
+
+	if (tid == r->task.pid)
+		return r->task.flags & CKPT_TASK_NO_NEW_PRIVS;
+	for (i = 0; i < r->nr_threads; i++)
+		if (r->threads[i].rec.tid == tid)
+			return r->threads[i].rec.flags &
+			       CKPT_THREAD_NO_NEW_PRIVS;
+	return false;
+}
+
 int ckpt_check_seccomp(struct ckpt_restore *r)
 {
-	bool filters = false;
+	bool unprivileged = false;
 	u32 i;
 
 	for (i = 0; i < r->nr_seccomp; i++) {
+		const struct ckpt_restore_seccomp *s = &r->seccomp[i];
+
 		if (!ckpt_seccomp_rec_ok(r, i) ||
-		    (r->seccomp[i].prog && !ckpt_seccomp_prog_ok(&r->seccomp[i])))
-			return ckpt_bad_rec(r, CKPT_REC_SECCOMP,
-					    r->seccomp[i].offset, -EBADMSG);
-		filters |= r->seccomp[i].rec.mode == SECCOMP_MODE_FILTER;
+		    (s->prog && !ckpt_seccomp_prog_ok(s)))
+			return ckpt_bad_rec(r, CKPT_REC_SECCOMP, s->offset,
+					    -EBADMSG);
+		if (s->rec.mode == SECCOMP_MODE_FILTER &&
+		    !ckpt_tid_no_new_privs(r, s->rec.tid))
+			unprivileged = true;
 	}
-	/* What seccomp() itself asks of whoever installs a filter. */
-	if (filters && !(r->task.flags & CKPT_TASK_NO_NEW_PRIVS) &&
-	    !ns_capable(current_user_ns(), CAP_SYS_ADMIN))
+	/*
+	 * What seccomp() itself asks of whoever installs a filter in a
+	 * thread without no_new_privs.
+	 */
+	if (unprivileged && !ns_capable(current_user_ns(), CAP_SYS_ADMIN))
 		return ckpt_fail(&r->err, CKPT_OBJ_CREDS, -EPERM);
 	return 0;
 }

@@ -7,7 +7,10 @@
 # read() resumes it, echoes, and is still killed by a forbidden call.
 # Refusals: a checkpointer without CAP_SYS_ADMIN cannot read filters
 # (EPERM, the process runs on); an image with a broken filter program or
-# a gap in a chain is rejected (EBADMSG) before anything runs.
+# a gap in a chain is rejected (EBADMSG) before anything runs; a restorer
+# without CAP_SYS_ADMIN (uid 1000 with CAP_CHECKPOINT_RESTORE) restores
+# its own image, but not one whose filtered second thread lacks
+# no_new_privs (EPERM: no_new_privs is per thread).
 # timeout: 180
 . "$(dirname "$0")/lib.sh"
 require_module
@@ -84,4 +87,32 @@ grep -q "seccomp filters" u-ckpt.err || fail "the message does not name seccomp:
 [ "$(proc_state "$upid")" = S ] || fail "after the refusal, the process is in state $(proc_state "$upid")"
 touch u/go
 wait "$upid" || fail "the process checked after the refused checkpoint failed: $(cat u.err)"
+
+# --- a restorer without CAP_SYS_ADMIN (uid 1000, CAP_CHECKPOINT_RESTORE) ---
+# no_new_privs is per thread: an image whose second thread has a filter
+# but not no_new_privs (forged) needs CAP_SYS_ADMIN, as seccomp() would.
+rm -rf v && mkdir v && chmod 777 v
+: >v.out && : >v.err && chmod 666 v.out v.err
+runas 1000 1000 seccomper filter "$TESTDIR/v" </dev/null >v.out 2>v.err &
+vpid=$!
+track "$vpid"
+wait_for 30 test -e v/ready || fail "seccomper as user 1000 did not start: $(cat v.err)"
+ckpt --kill -o v.img "$vpid" 2>v-ckpt.err || fail "root's ckpt of user 1000's seccomper: $(cat v-ckpt.err)"
+wait "$vpid"
+chmod 644 v.img
+thr=$(imgedit walk v.img | awk '$2 == "THREAD" { print $1; exit }')
+[ -n "$thr" ] || fail "no THREAD record in user 1000's image"
+cp v.img vbad.img
+imgedit set vbad.img $((thr + 16 + 4)) 4 0 || fail "imgedit set"
+capkeep 1000 1000 40 restart vbad.img </dev/null >vbad.out 2>vbad.err &&
+	fail "a thread with a filter and without no_new_privs was restored without CAP_SYS_ADMIN"
+expect_err EPERM vbad.err >/dev/null
+proc_gone "$vpid" || fail "pid $vpid exists after the refused restore"
+capkeep 1000 1000 40 restart --wait v.img </dev/null >vr.out 2>vr.err &
+rpid=$!
+track "$vpid" "$rpid"
+wait_for 30 proc_alive "$vpid" || fail "user 1000 could not restore its own image: $(cat vr.err)"
+touch v/go
+wait "$rpid" || fail "user 1000's restored seccomper failed: $(cat v.err) $(cat vr.err)"
+grep -q "all checks passed" v.out || fail "user 1000's restored seccomper did not pass: $(cat v.out)"
 pass

@@ -85,6 +85,7 @@ static const char *const type_names[] = {
 #ifdef CKPT_REC_CLOCKS
 	[CKPT_REC_CLOCKS] = "CLOCKS",
 #endif
+	[CKPT_REC_TIMERS] = "TIMERS", [CKPT_REC_THREAD] = "THREAD",
 };
 
 /* XXH64, seed 0, one buffer (the image checksum is its low 32 bits). */
