@@ -372,7 +372,7 @@ static unsigned int xvt_domid;
 static u64 xvt_local_cid;
 static char xvt_pub_dir[48];		/* /local/domain/ME/data/vsock */
 static char xvt_knock_dir[48];		/* /local/domain/ME/data/vsock-knock */
-static bool xvt_exiting;
+static bool xvt_exiting;	/* Protected by xvt_peers.xa_lock when set */
 static unsigned int xvt_npeers;		/* Protected by xvt_peers.xa_lock */
 static DEFINE_MUTEX(xvt_reset_lock);
 static u64 xvt_reset_cid;		/* Protected by xvt_reset_lock */
@@ -527,7 +527,7 @@ static void xvt_tx_free(struct xvt_peer *p)
 	unsigned int i;
 
 	if (!r->pages)
-		return;
+		goto out;
 	for (i = 0; i < r->nr + 1; i++) {
 		if (!r->pages[i])
 			continue;
@@ -536,9 +536,11 @@ static void xvt_tx_free(struct xvt_peer *p)
 		else
 			__free_page(r->pages[i]);
 	}
-	kfree(r->grefs);
 	kfree(r->pages);
 	r->pages = NULL;
+out:
+	kfree(r->grefs);
+	r->grefs = NULL;
 }
 
 static int xvt_tx_alloc(struct xvt_peer *p)
@@ -613,15 +615,12 @@ static int xvt_rx_map(struct xvt_peer *p)
 	ops = kcalloc(r->nr + 1, sizeof(*ops), GFP_KERNEL);
 	err = -ENOMEM;
 	if (!r->pages || !r->handles || !ops)
-		goto out;
+		goto out_pages;
 	for (i = 0; i < r->nr + 1; i++)
 		r->handles[i] = INVALID_GRANT_HANDLE;
 	err = gnttab_alloc_pages(r->nr + 1, r->pages);
-	if (err) {
-		kfree(r->pages);
-		r->pages = NULL;
-		goto out;
-	}
+	if (err)
+		goto out_pages;
 	for (i = 0; i < r->nr + 1; i++)
 		gnttab_set_map_op(&ops[i], (unsigned long)
 				  pfn_to_kaddr(page_to_xen_pfn(r->pages[i])),
@@ -634,7 +633,13 @@ static int xvt_rx_map(struct xvt_peer *p)
 			err = -EACCES;
 	}
 	r->ctrl = page_address(r->pages[0]);
-out:
+	kfree(ops);
+	return err;
+
+out_pages:
+	/* Nothing mapped: xvt_rx_unmap() then frees only the handles. */
+	kfree(r->pages);
+	r->pages = NULL;
 	kfree(ops);
 	return err;
 }
@@ -778,12 +783,17 @@ static void xvt_pub_remember(struct xvt_peer *p)
 {
 	size_t len = strlen(p->rx_pub) + 1;
 	struct xvt_stale *st = kmalloc(sizeof(*st) + len, GFP_KERNEL);
+	void *old;
 
 	if (!st)
 		return;
 	st->until = jiffies + XVT_STALE_HB * msecs_to_jiffies(heartbeat_ms);
 	memcpy(st->pub, p->rx_pub, len);
-	kfree(xa_store(&xvt_stale, p->domid, st, GFP_KERNEL));
+	old = xa_store(&xvt_stale, p->domid, st, GFP_KERNEL);
+	if (xa_is_err(old))
+		kfree(st);
+	else
+		kfree(old);
 }
 
 static int xvt_publish(struct xvt_peer *p)
@@ -1853,7 +1863,7 @@ static void xvt_peer_teardown(struct xvt_peer *p)
 	xvt_rx_unmap(p);
 	kfree(p->rx.grefs);
 	p->rx.grefs = NULL;
-	if (p->rx_pub && p->hung_up && !xvt_exiting)
+	if (p->rx_pub && p->hung_up && !READ_ONCE(xvt_exiting))
 		xvt_pub_remember(p);
 	kfree(p->rx_pub);
 	p->rx_pub = NULL;
@@ -2218,7 +2228,8 @@ static struct xvt_peer *__xvt_peer_get(unsigned int domid)
 
 	lockdep_assert_held(&xvt_peers.xa_lock);
 	p = xa_load(&xvt_peers, domid);
-	if (p || xvt_npeers >= max_peers)
+	/* None made once the module is going (xvt_exit()). */
+	if (p || xvt_exiting || xvt_npeers >= max_peers)
 		return p;
 	p = kzalloc(sizeof(*p), GFP_ATOMIC);
 	if (!p)
@@ -2598,8 +2609,12 @@ static int xvt_cancel_pkt(struct vsock_sock *vsk)
 
 	xa_lock_bh(&xvt_peers);
 	p = xa_load(&xvt_peers, vsk->remote_addr.svm_cid - 2);
-	if (p)
+	if (p) {
+		/* xvt_tx() looks at the queue's head, then takes it. */
+		spin_lock(&p->tx_lock);
 		virtio_transport_purge_skbs(vsk, &p->txq);
+		spin_unlock(&p->tx_lock);
+	}
 	xa_unlock_bh(&xvt_peers);
 	return 0;
 }
@@ -2740,7 +2755,6 @@ static void xvt_peers_destroy(void)
 	struct xvt_peer *p;
 	unsigned long i;
 
-	xvt_exiting = true;
 	xa_for_each(&xvt_peers, i, p) {
 		if (xvt_peer_unlink(p, false))
 			xvt_peer_free_work(&p->free_work);
@@ -2792,6 +2806,13 @@ out_wq:
 
 static void __exit xvt_exit(void)
 {
+	/*
+	 * First: a work item still running (an event of a peer) must not
+	 * make a new peer that xvt_peers_destroy() would not see.
+	 */
+	xa_lock_bh(&xvt_peers);
+	xvt_exiting = true;
+	xa_unlock_bh(&xvt_peers);
 	debugfs_remove_recursive(xvt_debugfs);
 	vsock_core_unregister(&xvt_transport.transport);
 	unregister_xenbus_watch(&xvt_knock_watch);
