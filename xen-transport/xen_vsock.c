@@ -185,6 +185,17 @@ module_param(rx_defer, uint, 0644);
 MODULE_PARM_DESC(rx_defer, "records lent to an active reader at which a receive run asks for no event; that reader wakes the work (0: off, default 4)");
 
 /*
+ * What reading a peer's records makes us send back (a RST for a closed
+ * port, a RESPONSE, a CREDIT_UPDATE for a CREDIT_REQUEST) waits in its
+ * transmit queue while the peer does not take our records.  Past this
+ * many, its ring is not read until the peer has taken some: a peer
+ * that writes and never reads stalls itself, not our memory.
+ */
+static unsigned int rx_replies = 256;
+module_param(rx_replies, uint, 0644);
+MODULE_PARM_DESC(rx_replies, "answers to a peer's records queued for it at which its ring is no longer read until it takes some (default 256)");
+
+/*
  * Test only (tests/xen, the hostile-peer tests): make this domain act as a
  * malicious peer once. Writing 1 publishes an out-of-range producer index
  * in the transmit ring of the next connected peer whose work runs (within
@@ -238,6 +249,15 @@ struct xvt_peer {
 
 	/* Protected by txq.lock; filled by send_pkt, drained by xvt_tx. */
 	struct sk_buff_head txq;
+	/*
+	 * Packets in txq made by reading this peer's records (marked with
+	 * virtio_vsock_skb_set_reply), at most about rx_replies: past it
+	 * the work reads no more of them (rx_paused) until xvt_tx sends
+	 * some.  rx_task: the work, while it delivers them.
+	 */
+	atomic_t replies;
+	bool rx_paused;
+	struct task_struct *rx_task;	/* only compared with current */
 	/*
 	 * Serializes xvt_tx (work, or send_pkt when tx_ready) and anything
 	 * else writing the transmit ring. tx_ready: the channel is up and not
@@ -411,6 +431,7 @@ enum {
 	XVT_S_RX_DEFER_TICK,	/* ... or by xvt_reclaim, a tick later */
 	XVT_S_DATA_WAIT,	/* a reader blocked: data_wait set */
 	XVT_S_CREDIT_WAKE,	/* CREDIT_UPDATE batches sent with an event for it */
+	XVT_S_RX_PAUSED,	/* receive runs skipped: rx_replies answers queued */
 	XVT_S_NR
 };
 static const char * const xvt_stat_names[XVT_S_NR] = {
@@ -420,7 +441,7 @@ static const char * const xvt_stat_names[XVT_S_NR] = {
 	"credit_coalesced", "rx_runs", "rx_forged", "tx_direct",
 	"tx_direct_fault", "rx_lent", "rx_lent_fault", "rx_settled",
 	"rx_deferred", "rx_kicks", "rx_defer_ticks", "data_wait",
-	"credit_wake",
+	"credit_wake", "rx_paused",
 };
 static atomic_long_t xvt_stats[XVT_S_NR];
 static struct dentry *xvt_debugfs;
@@ -1480,6 +1501,13 @@ static int xvt_rx(struct xvt_peer *p, bool *more)
 	LIST_HEAD(dead);
 	int err = 0;
 
+	if (atomic_read(&p->replies) >= READ_ONCE(rx_replies)) {
+		/* It does not take our answers: xvt_tx() resumes us. */
+		WRITE_ONCE(p->rx_paused, true);
+		xvt_stat_add(XVT_S_RX_PAUSED, 1);
+		return 0;
+	}
+	WRITE_ONCE(p->rx_paused, false);
 	__skb_queue_head_init(&batch);
 	WRITE_ONCE(r->ctrl->cons_wait, 0);
 	for (;;) {
@@ -1727,6 +1755,8 @@ static int xvt_tx(struct xvt_peer *p, bool defer)
 		}
 		WRITE_ONCE(r->ctrl->prod_wait, 0);
 		skb = skb_dequeue(&p->txq);
+		if (virtio_vsock_skb_reply(skb))
+			atomic_dec(&p->replies);
 		if (xvt_credit_redundant(p, skb)) {
 			xvt_stat_add(XVT_S_CREDIT_DROP, 1);
 			consume_skb(skb);
@@ -1747,6 +1777,10 @@ static int xvt_tx(struct xvt_peer *p, bool defer)
 		n++;
 	}
 	xvt_tx_end(p, n, full ? owe | XVT_OWE_EAGER : owe, defer && !full);
+	/* Room for answers again: read the peer's ring again. */
+	if (n && READ_ONCE(p->rx_paused) &&
+	    atomic_read(&p->replies) < READ_ONCE(rx_replies))
+		queue_work(xvt_wq, &p->work);
 	return 0;
 }
 
@@ -2052,7 +2086,9 @@ static int xvt_peer_step(struct xvt_peer *p, bool *more)
 			mine = true;
 		}
 		spin_unlock_bh(&p->tx_lock);
+		WRITE_ONCE(p->rx_task, current);
 		err = xvt_rx(p, more);
+		WRITE_ONCE(p->rx_task, NULL);
 		spin_lock_bh(&p->tx_lock);
 		if (mine && p->batch_task == current)
 			p->batch_task = NULL;
@@ -2273,6 +2309,12 @@ static int xvt_send_pkt(struct sk_buff *skb)
 	if (p) {
 		bool sent = false;
 
+		/* An answer to its records (xvt_rx): counted, rx_replies. */
+		if (virtio_vsock_skb_reply(skb) ||
+		    READ_ONCE(p->rx_task) == current) {
+			virtio_vsock_skb_set_reply(skb);
+			atomic_inc(&p->replies);
+		}
 		skb_queue_tail(&p->txq, skb);
 		/*
 		 * Channel up: into the ring now, no work run per packet. A full
@@ -2612,7 +2654,8 @@ static int xvt_cancel_pkt(struct vsock_sock *vsk)
 	if (p) {
 		/* xvt_tx() looks at the queue's head, then takes it. */
 		spin_lock(&p->tx_lock);
-		virtio_transport_purge_skbs(vsk, &p->txq);
+		atomic_sub(virtio_transport_purge_skbs(vsk, &p->txq),
+			   &p->replies);
 		spin_unlock(&p->tx_lock);
 	}
 	xa_unlock_bh(&xvt_peers);
@@ -2774,7 +2817,7 @@ static int __init xvt_init(void)
 		return -ENODEV;
 	if (max_ring_pages > 256 || ring_pages < XVT_MIN_PAGES ||
 	    ring_pages > max_ring_pages || !is_power_of_2(ring_pages) ||
-	    !heartbeat_ms || !rx_budget)
+	    !heartbeat_ms || !rx_budget || !rx_replies)
 		return -EINVAL;
 	err = xvt_read_domid();
 	if (err)
