@@ -551,10 +551,12 @@ static struct file *ckpt_reopen(const struct ckpt_restore_file *rf)
 	/* A FIFO opened for reading must not wait for a writer. */
 	if (r->kind == CKPT_FILE_FIFO)
 		flags |= O_NONBLOCK;
-	/* A terminal comes back as an open file, never as a new ctty. */
-	if (r->kind == CKPT_FILE_CHR)
-		flags |= O_NOCTTY;
-	f = filp_open(rf->path, flags | O_LARGEFILE, 0);
+	/*
+	 * A terminal comes back as an open file, never as a new ctty: nor
+	 * does one a hostile record calls another kind (the kind is checked
+	 * only once it is open).
+	 */
+	f = filp_open(rf->path, flags | O_LARGEFILE | O_NOCTTY, 0);
 	if (IS_ERR(f))
 		return f;
 	if (ckpt_file_kind(f) != r->kind) {

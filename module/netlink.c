@@ -4,9 +4,9 @@
  * and PID range control for the caller's PID namespace, and an "events"
  * multicast group fed by ckpt_event() from the rest of the module.
  *
- * Anyone may ask for the status; changes need CAP_SYS_ADMIN (the family
- * checks it against the initial user namespace, and the handlers again
- * against the user namespace owning the caller's PID namespace).
+ * Anyone may ask for the status; changes need CAP_NET_ADMIN in the
+ * initial user namespace (the family's GENL_ADMIN_PERM) and CAP_SYS_ADMIN
+ * in the user namespace owning the caller's PID namespace (the handlers).
  * Subscribing to events needs CAP_NET_ADMIN: they name PIDs of all users.
  */
 #include <linux/module.h>

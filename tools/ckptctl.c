@@ -39,7 +39,7 @@ static void usage(FILE *f)
 		"       ckptctl monitor [-n N]      print events (N of them)\n"
 		"\n"
 		"Acts on the caller's PID namespace, through the generic netlink\n"
-		"family \"%s\" of the ckpt module.  Changes need CAP_SYS_ADMIN.\n",
+		"family \"%s\" of the ckpt module.  Changes need CAP_NET_ADMIN and CAP_SYS_ADMIN.\n",
 		CKPT_GENL_NAME);
 }
 
@@ -237,7 +237,7 @@ static void report_change(int err, const char *what)
 {
 	switch (-err) {
 	case EPERM:
-		ckpt_fail(err, "%s: permission denied: CAP_SYS_ADMIN needed",
+		ckpt_fail(err, "%s: permission denied: CAP_NET_ADMIN and CAP_SYS_ADMIN needed",
 			  what);
 		break;
 	case ENXIO:
