@@ -2697,17 +2697,27 @@ static struct xenbus_watch xvt_knock_watch = {
 	.callback = xvt_knock,
 };
 
-static void xvt_heartbeat(struct work_struct *work)
+/*
+ * Settled loans whose socket dropped them, peer or not: at each heartbeat,
+ * and at unload (where no socket is left to hold one: each holds a
+ * reference to this module).
+ */
+static void xvt_settled_free(void)
 {
-	struct xvt_peer *p;
-	unsigned long i;
 	LIST_HEAD(dead);
 
-	/* settled loans whose socket dropped them, peer or not */
 	spin_lock_bh(&xvt_loan_lock);
 	xvt_loans_reap(&xvt_settled, &dead);
 	spin_unlock_bh(&xvt_loan_lock);
 	xvt_loans_free(&dead);
+}
+
+static void xvt_heartbeat(struct work_struct *work)
+{
+	struct xvt_peer *p;
+	unsigned long i;
+
+	xvt_settled_free();
 	xa_lock_bh(&xvt_peers);
 	xa_for_each(&xvt_peers, i, p) {
 		set_bit(XVT_F_CHECK, &p->flags);
@@ -2863,6 +2873,7 @@ static void __exit xvt_exit(void)
 	flush_workqueue(xvt_wq);	/* pending free_work */
 	xvt_peers_destroy();
 	destroy_workqueue(xvt_wq);
+	xvt_settled_free();
 }
 
 module_init(xvt_init);
