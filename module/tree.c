@@ -620,8 +620,11 @@ static long ckpt_tree_member(struct ckpt_tree *t, u32 k,
 	ckpt_tree_go(r, err);
 	if (err)
 		force_sig(SIGKILL);
-	/* All are restored: their mappings hold the shared memory now. */
-	ckpt_shanon_free(r);
+	/*
+	 * Our shared anonymous memory stays with the tree until it is freed
+	 * (ckpt_restore_free()): after a failure, a later member may still
+	 * be looking it up (ckpt_tree_shanon()) while we return.
+	 */
 	return err;
 }
 
