@@ -159,21 +159,24 @@ int ckpt_dump_ghosts(struct ckpt_dump *d)
 /* Restore                                                                 */
 /* ---------------------------------------------------------------------- */
 
+/* Records of deleted files' data: one a page at most, and one a file. */
+#define CKPT_MAX_GHOSTDATA	(CKPT_MAX_FILES + CKPT_MAX_VMAS + \
+				 CKPT_GHOST_MAX_DATA / PAGE_SIZE)
+
 int ckpt_take_ghostdata(struct ckpt_restore *r, const void *p, u32 len)
 {
 	const struct ckpt_rec_ghostdata *gd = p;
 	struct ckpt_restore_ghostdata *e;
 	u32 n = len - sizeof(*gd);
-	void *grown;
+	int err;
 
 	if (len <= sizeof(*gd) || n > CKPT_GHOST_MAX_DATA - r->ghost_bytes ||
 	    gd->offset > CKPT_GHOST_MAX_DATA)
 		return -EBADMSG;
-	grown = krealloc_array(r->ghostdata, r->nr_ghostdata + 1,
-			       sizeof(*r->ghostdata), GFP_KERNEL);
-	if (!grown)
-		return -ENOMEM;
-	r->ghostdata = grown;
+	err = ckpt_grow((void **)&r->ghostdata, r->nr_ghostdata,
+			sizeof(*r->ghostdata), CKPT_MAX_GHOSTDATA);
+	if (err)
+		return err;
 	e = &r->ghostdata[r->nr_ghostdata];
 	e->data = kvmalloc(n, GFP_KERNEL);
 	if (!e->data)
@@ -193,7 +196,7 @@ void ckpt_free_ghostdata(struct ckpt_restore *r)
 
 	for (i = 0; i < r->nr_ghostdata; i++)
 		kvfree(r->ghostdata[i].data);
-	kfree(r->ghostdata);
+	kvfree(r->ghostdata);
 }
 
 /* The size of ghost @ino, as its FILE or VMA records say; -1 if none. */
@@ -244,9 +247,11 @@ int ckpt_check_ghosts(struct ckpt_restore *r)
 	int err;
 	u32 i;
 
+	/* Each ckpt_ghost_size() walks the files and mappings. */
 	for (i = 0; i < r->nr_files; i++) {
 		const struct ckpt_rec_file *f = &r->files[i].rec;
 
+		cond_resched();
 		if (f->kind == CKPT_FILE_GHOST &&
 		    (f->size > CKPT_GHOST_MAX_DATA ||
 		     ckpt_ghost_size(r, f->ino) != f->size))
@@ -256,6 +261,7 @@ int ckpt_check_ghosts(struct ckpt_restore *r)
 	for (i = 0; i < r->nr_vmas; i++) {
 		const struct ckpt_rec_vma *v = &r->vmas[i].rec;
 
+		cond_resched();
 		if ((v->flags & CKPT_VMAF_GHOST) &&
 		    (v->size > CKPT_GHOST_MAX_DATA ||
 		     ckpt_ghost_size(r, v->ino) != v->size))
@@ -264,8 +270,10 @@ int ckpt_check_ghosts(struct ckpt_restore *r)
 	}
 	for (i = 0; i < r->nr_ghostdata; i++) {
 		const struct ckpt_restore_ghostdata *e = &r->ghostdata[i];
-		s64 size = ckpt_ghost_size(r, e->ino);
+		s64 size;
 
+		cond_resched();
+		size = ckpt_ghost_size(r, e->ino);
 		if (size < 0 || e->offset + e->len > size)
 			return ckpt_bad(r, CKPT_REC_GHOSTDATA, -EBADMSG);
 	}

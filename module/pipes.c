@@ -263,21 +263,23 @@ int ckpt_scan_pipes(struct ckpt_dump *d)
 /* Restore                                                                 */
 /* ---------------------------------------------------------------------- */
 
+/* Records of pipe data: a pipe's pages at most, and one more per pipe. */
+#define CKPT_MAX_PIPEDATA	(CKPT_MAX_FILES + CKPT_PIPE_MAX_DATA / PAGE_SIZE)
+
 int ckpt_take_pipedata(struct ckpt_restore *r, const void *p, u32 len)
 {
 	const struct ckpt_rec_pipedata *pd = p;
 	struct ckpt_restore_pipedata *e;
 	u32 n = len - sizeof(*pd);
-	void *grown;
+	int err;
 
 	if (len <= sizeof(*pd) || pd->reserved ||
 	    n > CKPT_PIPE_MAX_DATA - r->pipedata_bytes)
 		return -EBADMSG;
-	grown = krealloc_array(r->pipedata, r->nr_pipedata + 1,
-			       sizeof(*r->pipedata), GFP_KERNEL);
-	if (!grown)
-		return -ENOMEM;
-	r->pipedata = grown;
+	err = ckpt_grow((void **)&r->pipedata, r->nr_pipedata,
+			sizeof(*r->pipedata), CKPT_MAX_PIPEDATA);
+	if (err)
+		return err;
 	e = &r->pipedata[r->nr_pipedata];
 	e->data = kvmalloc(n, GFP_KERNEL);
 	if (!e->data)
@@ -296,7 +298,7 @@ void ckpt_free_pipedata(struct ckpt_restore *r)
 
 	for (i = 0; i < r->nr_pipedata; i++)
 		kvfree(r->pipedata[i].data);
-	kfree(r->pipedata);
+	kvfree(r->pipedata);
 }
 
 /* Each pipe: one read and one write record of its own; data fits. */
@@ -312,6 +314,7 @@ int ckpt_check_pipes(struct ckpt_restore *r)
 		if (f->kind != CKPT_FILE_PIPE ||
 		    (f->fd_flags & (CKPT_FD_SHARED | CKPT_FD_TREE)))
 			continue;
+		cond_resched();	/* files x files, at worst */
 		if (f->size < PAGE_SIZE || f->size > CKPT_PIPE_MAX_DATA ||
 		    r->files[i].path)
 			return ckpt_bad_rec(r, CKPT_REC_FILE, r->files[i].offset,

@@ -1086,13 +1086,16 @@ int ckpt_check_socks(struct ckpt_restore *r)
 		if (!ckpt_sock_ok(r, &r->socks[i]))
 			return ckpt_bad_rec(r, CKPT_REC_SOCKET,
 					    r->socks[i].offset, -EBADMSG);
-	for (i = 0; i < r->nr_tcpstates; i++)
+	for (i = 0; i < r->nr_tcpstates; i++) {
+		cond_resched();	/* each looks at the SOCKDATA records */
 		if (!ckpt_tcpstate_ok(r, &r->tcpstates[i]))
 			return ckpt_bad(r, CKPT_REC_TCPSTATE, -EBADMSG);
+	}
 	for (i = 0; i < r->nr_sockdata; i++) {
 		const struct ckpt_restore_sockdata *e = &r->sockdata[i];
 		bool last = true;
 
+		cond_resched();	/* SOCKDATA x SOCKDATA, at worst */
 		s = ckpt_find_sock(r, e->id);
 		for (j = i + 1; j < r->nr_sockdata && last; j++)
 			last = r->sockdata[j].id != e->id;
