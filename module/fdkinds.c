@@ -711,7 +711,10 @@ static struct file *ckpt_make_timerfd(struct ckpt_fdkinds *k,
 	/* Expirations not read: settime cleared them, put them back. */
 	arg = ckpt_user_arg(k, &s->count, sizeof(s->count));
 	err = arg;
-	if (!IS_ERR_VALUE(arg))
+	/* A kernel without CONFIG_CHECKPOINT_RESTORE has no timerfd ioctl. */
+	if (!f->f_op->unlocked_ioctl)
+		err = -EOPNOTSUPP;
+	else if (!IS_ERR_VALUE(arg))
 		err = f->f_op->unlocked_ioctl(f, TFD_IOC_SET_TICKS, arg);
 	if (err < 0) {
 		fput(f);

@@ -211,13 +211,14 @@ int ckpt_check_flocks(struct ckpt_restore *r)
 static long ckpt_take_lock(const struct ckpt_rec_flock *l,
 			   struct flock __user *u)
 {
-	struct flock fl = {
-		.l_type = l->type,
-		.l_whence = SEEK_SET,
-		.l_start = l->start,
-		.l_len = l->len,
-	};
+	struct flock fl;
 
+	/* Copied to the process: its padding too, so zeroed first. */
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = l->type;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = l->start;
+	fl.l_len = l->len;
 	if (l->kind == CKPT_FLOCK_FLOCK)
 		return ckpt_syscall(ckpt_ksyms.sys_flock, l->fd,
 				    (l->type == F_WRLCK ? LOCK_EX : LOCK_SH) |

@@ -466,11 +466,11 @@ int ckpt_peek_rec(struct ckpt_in *in, struct ckpt_rec_header *hdr)
 		if (err)
 			return err;
 		in->have_hdr = true;
-		if (in->hdr.type == 0 || in->hdr.type > CKPT_REC_MAX ||
-		    in->hdr.flags ||
-		    in->hdr.len > ckpt_rec_max_len(in->hdr.type))
-			return -EBADMSG;
 	}
+	/* Checked at every call: a bad header stays bad. */
+	if (in->hdr.type == 0 || in->hdr.type > CKPT_REC_MAX ||
+	    in->hdr.flags || in->hdr.len > ckpt_rec_max_len(in->hdr.type))
+		return -EBADMSG;
 	*hdr = in->hdr;
 	return 0;
 }

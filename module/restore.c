@@ -257,6 +257,7 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		       type == CKPT_REC_FLOCK || type == CKPT_REC_SOCKOPT ||
 		       type == CKPT_REC_INWATCH || type == CKPT_REC_INEVENTS ||
 		       type == CKPT_REC_MCAST;
+	int err;
 
 	/* TASK first, then types in order; only some repeat. */
 	if (type > CKPT_REC_MAX || type == CKPT_REC_TREE ||
@@ -385,10 +386,11 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 				      sizeof(*r->sockopts), CKPT_MAX_SOCKETS,
 				      p, len);
 	case CKPT_REC_CGROUP:
-		if (ckpt_take_with_path(p, len, &r->cgroup_rec,
-					sizeof(r->cgroup_rec),
-					&r->cgroup_rec.path_len, &r->cgroup))
-			return -EBADMSG;
+		err = ckpt_take_with_path(p, len, &r->cgroup_rec,
+					  sizeof(r->cgroup_rec),
+					  &r->cgroup_rec.path_len, &r->cgroup);
+		if (err)
+			return err;	/* EBADMSG, or ENOMEM */
 		/* restart --cgroup opens it under /sys/fs/cgroup: no way out. */
 		return r->cgroup_rec.flags || !r->cgroup ||
 		       !ckpt_path_plain(r->cgroup) ? -EBADMSG : 0;

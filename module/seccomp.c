@@ -288,11 +288,12 @@ static int ckpt_install_filter(const struct ckpt_restore_seccomp *s,
 			       unsigned long ubuf)
 {
 	size_t prog_len = (size_t)s->rec.len * sizeof(struct sock_filter);
-	struct sock_fprog fp = {
-		.len = s->rec.len,
-		.filter = (struct sock_filter __user *)(ubuf + sizeof(fp)),
-	};
+	struct sock_fprog fp;
 
+	/* Copied to the process: its padding too, so zeroed first. */
+	memset(&fp, 0, sizeof(fp));
+	fp.len = s->rec.len;
+	fp.filter = (struct sock_filter __user *)(ubuf + sizeof(fp));
 	if (copy_to_user((void __user *)ubuf, &fp, sizeof(fp)) ||
 	    copy_to_user(fp.filter, s->prog, prog_len))
 		return -EFAULT;
