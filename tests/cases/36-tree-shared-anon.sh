@@ -7,8 +7,10 @@
 # answer), so the memory is still one.  The two also share an inotify
 # instance watching DIR/iw, saved once with the parent: after restart the
 # parent reads the event of the file the child creates there, under the
-# watch's descriptor.  The parent alone is refused: its shared memory is
-# mapped by a process left out.
+# watch's descriptor.  They share a memfd's open file too: the child's
+# writes after the restart (at offset 100, and at the shared offset) are
+# what the parent reads.  The parent alone is refused: its shared memory
+# is mapped by a process left out.
 # timeout: 180
 . "$(dirname "$0")/lib.sh"
 require_module

@@ -18,7 +18,10 @@
  *                     and an inotify instance watching DIR/iw: after
  *                     DIR/go each checks what both wrote before, then they
  *                     talk through it; the child creates DIR/iw/c and the
- *                     parent reads its event (watch 1); "all checks
+ *                     parent reads its event (watch 1); they also share a
+ *                     memfd's open file (written "parent" before): the
+ *                     child writes "child" at 100 and one byte at the
+ *                     shared offset, the parent reads both; "all checks
  *                     passed", exit 0
  *
  * The pipeline: the root R makes itself a session leader, then
@@ -372,8 +375,9 @@ static int shm_tree(void)
 			     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	struct shm_ctl *ctl = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	char iw[4096];
+	char iw[4096], buf[8];
 	int in = inotify_init1(IN_NONBLOCK);
+	int mf = memfd_create("tree-shared", 0);
 	pid_t c;
 
 	if (mem == MAP_FAILED || ctl == MAP_FAILED)
@@ -381,6 +385,8 @@ static int shm_tree(void)
 	snprintf(iw, sizeof(iw), "%s/iw", dir);
 	if (in < 0 || mkdir(iw, 0700) || inotify_add_watch(in, iw, IN_CREATE) != 1)
 		die("inotify on %s: %s", iw, strerror(errno));
+	if (mf < 0 || write(mf, "parent", 6) != 6)
+		die("memfd: %s", strerror(errno));
 	shm_fill(mem, 0, 4);
 	c = fork();
 	if (c < 0)
@@ -394,6 +400,8 @@ static int shm_tree(void)
 		strncat(iw, "/c", sizeof(iw) - strlen(iw) - 1);
 		if (close(open(iw, O_CREAT | O_WRONLY, 0600)))
 			die("create %s: %s", iw, strerror(errno));
+		if (pwrite(mf, "child", 5, 100) != 5 || write(mf, "X", 1) != 1)
+			die("write the shared memfd: %s", strerror(errno));
 		ctl->token = 12345;
 		shm_wait(&ctl->answer, 54321, "the parent's answer");
 		exit(0);
@@ -424,6 +432,10 @@ static int shm_tree(void)
 			die("the inotify shared with the child: no IN_CREATE of c under watch 1 (%s)",
 			    strerror(errno));
 	}
+	if (pread(mf, buf, 5, 100) != 5 || memcmp(buf, "child", 5) ||
+	    pread(mf, buf, 7, 0) != 7 || memcmp(buf, "parentX", 7) ||
+	    lseek(mf, 0, SEEK_CUR) != 7)
+		die("the memfd shared with the child: not its writes, or not its offset");
 	ctl->answer = 54321;
 	wait_child(c, "the child");
 	printf("all checks passed: %d pages shared with the child\n",
