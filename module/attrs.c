@@ -243,7 +243,7 @@ int ckpt_take_attrs(struct ckpt_restore *r, const void *p, u32 len)
 	r->have_attrs = true;
 	if (!size)
 		return 0;
-	r->ttys = kmemdup(a + 1, size, GFP_KERNEL);
+	r->ttys = kmemdup(a + 1, size, GFP_KERNEL_ACCOUNT);
 	return r->ttys ? 0 : -ENOMEM;
 }
 
@@ -252,7 +252,7 @@ int ckpt_take_skipped(struct ckpt_restore *r, const void *p, u32 len)
 	if (!len || len % sizeof(*r->skipped) ||
 	    len / sizeof(*r->skipped) > CKPT_MAX_SKIPPED)
 		return -EBADMSG;
-	r->skipped = kvmalloc(len, GFP_KERNEL);
+	r->skipped = kvmalloc(len, GFP_KERNEL_ACCOUNT);
 	if (!r->skipped)
 		return -ENOMEM;
 	memcpy(r->skipped, p, len);

@@ -178,7 +178,7 @@ int ckpt_take_ghostdata(struct ckpt_restore *r, const void *p, u32 len)
 	if (err)
 		return err;
 	e = &r->ghostdata[r->nr_ghostdata];
-	e->data = kvmalloc(n, GFP_KERNEL);
+	e->data = kvmalloc(n, GFP_KERNEL_ACCOUNT);
 	if (!e->data)
 		return -ENOMEM;
 	memcpy(e->data, gd + 1, n);

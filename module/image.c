@@ -339,7 +339,7 @@ int ckpt_write_pages(struct ckpt_out *out, u64 addr, struct page **pages,
 int ckpt_in_init(struct ckpt_in *in, struct file *file)
 {
 	memset(in, 0, sizeof(*in));
-	in->buf = kvmalloc(CKPT_REC_BUF, GFP_KERNEL);
+	in->buf = kvmalloc(CKPT_REC_BUF, GFP_KERNEL_ACCOUNT);
 	in->bvec = kmalloc_array(CKPT_PAGES_MAX, sizeof(*in->bvec),
 				 GFP_KERNEL);
 	if (!in->buf || !in->bvec) {

@@ -578,7 +578,7 @@ int ckpt_take_inevents(struct ckpt_restore *r, const void *p, u32 len)
 		return err;
 	e = &r->inevents[r->nr_inevents];
 	e->offset = r->in.rec_offset;
-	e->rec = kvmalloc(len, GFP_KERNEL);
+	e->rec = kvmalloc(len, GFP_KERNEL_ACCOUNT);
 	if (!e->rec)
 		return -ENOMEM;
 	memcpy(e->rec, p, len);

@@ -135,7 +135,7 @@ int ckpt_take_shmem(struct ckpt_restore *r, const void *p, u32 len)
 
 		if (strnlen(name, s->name_len) != s->name_len - 1)
 			return -EBADMSG;
-		e->name = kmemdup(name, s->name_len, GFP_KERNEL);
+		e->name = kmemdup(name, s->name_len, GFP_KERNEL_ACCOUNT);
 		if (!e->name)
 			return -ENOMEM;
 	}
@@ -158,7 +158,7 @@ int ckpt_take_shmdata(struct ckpt_restore *r, const void *p, u32 len)
 	if (err)
 		return err;
 	e = &r->shmdata[r->nr_shmdata];
-	e->data = kvmalloc(n, GFP_KERNEL);
+	e->data = kvmalloc(n, GFP_KERNEL_ACCOUNT);
 	if (!e->data)
 		return -ENOMEM;
 	memcpy(e->data, sd + 1, n);

@@ -281,7 +281,7 @@ int ckpt_take_pipedata(struct ckpt_restore *r, const void *p, u32 len)
 	if (err)
 		return err;
 	e = &r->pipedata[r->nr_pipedata];
-	e->data = kvmalloc(n, GFP_KERNEL);
+	e->data = kvmalloc(n, GFP_KERNEL_ACCOUNT);
 	if (!e->data)
 		return -ENOMEM;
 	memcpy(e->data, pd + 1, n);

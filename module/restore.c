@@ -112,7 +112,7 @@ static int ckpt_take_path(const char *p, u32 avail, u32 len, char **out)
 		return 0;
 	if (len > CKPT_PATH_MAX || p[0] != '/' || strnlen(p, len) != len - 1)
 		return -EBADMSG;
-	*out = kmemdup(p, len, GFP_KERNEL);
+	*out = kmemdup(p, len, GFP_KERNEL_ACCOUNT);
 	return *out ? 0 : -ENOMEM;
 }
 
@@ -125,7 +125,7 @@ int ckpt_grow(void **array, u32 nr, size_t elem, u32 max)
 		return -EBADMSG;
 	if (nr && (nr < 8 || !is_power_of_2(nr)))
 		return 0;
-	n = kvmalloc_array(nr ? nr * 2 : 8, elem, GFP_KERNEL);
+	n = kvmalloc_array(nr ? nr * 2 : 8, elem, GFP_KERNEL_ACCOUNT);
 	if (!n)
 		return -ENOMEM;
 	if (*array)
@@ -235,7 +235,7 @@ static int ckpt_take_timers(struct ckpt_restore *r, const void *p, u32 len)
 	r->have_timers = true;
 	if (!size)
 		return 0;
-	r->posix_timers = kvmalloc(size, GFP_KERNEL);
+	r->posix_timers = kvmalloc(size, GFP_KERNEL_ACCOUNT);
 	if (!r->posix_timers)
 		return -ENOMEM;
 	memcpy(r->posix_timers, tm + 1, size);
@@ -276,7 +276,7 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		if (r->task.ngroups > CKPT_MAX_GROUPS ||
 		    len != r->task.ngroups * sizeof(u32))
 			return -EBADMSG;
-		r->groups = kvmalloc(len ? len : 1, GFP_KERNEL);
+		r->groups = kvmalloc(len ? len : 1, GFP_KERNEL_ACCOUNT);
 		if (!r->groups)
 			return -ENOMEM;
 		memcpy(r->groups, p, len);
@@ -305,7 +305,7 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 	case CKPT_REC_XSTATE:
 		if (len > CKPT_MAX_XSTATE)
 			return -EBADMSG;
-		r->xstate = kvmalloc(len ? len : 1, GFP_KERNEL);
+		r->xstate = kvmalloc(len ? len : 1, GFP_KERNEL_ACCOUNT);
 		if (!r->xstate)
 			return -ENOMEM;
 		memcpy(r->xstate, p, len);
@@ -320,7 +320,7 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 	case CKPT_REC_SIGPENDING:
 		if (len % sizeof(*r->sigpending) || !len)
 			return -EBADMSG;
-		r->sigpending = kvmalloc(len, GFP_KERNEL);
+		r->sigpending = kvmalloc(len, GFP_KERNEL_ACCOUNT);
 		if (!r->sigpending)
 			return -ENOMEM;
 		memcpy(r->sigpending, p, len);
@@ -707,7 +707,7 @@ long ckpt_ioctl_restore_prepare(struct ckpt_file *cf, void __user *uarg)
 	if (!(image->f_mode & FMODE_READ))
 		goto out_image;
 	err = -ENOMEM;
-	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
 		goto out_image;
 	r->any_cpu = a.flags & CKPT_RESTORE_ANY_CPU;

@@ -168,7 +168,7 @@ int ckpt_take_seccomp(struct ckpt_restore *r, const void *p, u32 len)
 	s->offset = r->in.rec_offset;
 	s->prog = NULL;
 	if (prog_len) {
-		s->prog = kvmalloc(prog_len, GFP_KERNEL);
+		s->prog = kvmalloc(prog_len, GFP_KERNEL_ACCOUNT);
 		if (!s->prog)
 			return -ENOMEM;
 		memcpy(s->prog, rec + 1, prog_len);

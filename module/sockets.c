@@ -881,7 +881,7 @@ int ckpt_take_sockdata(struct ckpt_restore *r, const void *p, u32 len)
 	e->offset = r->in.rec_offset;
 	e->data = NULL;
 	if (n) {
-		e->data = kvmalloc(n, GFP_KERNEL);
+		e->data = kvmalloc(n, GFP_KERNEL_ACCOUNT);
 		if (!e->data)
 			return -ENOMEM;
 		memcpy(e->data, sd + 1, n);

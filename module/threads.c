@@ -116,8 +116,8 @@ int ckpt_take_thread(struct ckpt_restore *r, const void *p, u32 len)
 	memset(t, 0, sizeof(*t));
 	t->rec = *rec;
 	t->offset = r->in.rec_offset;
-	t->xstate = kvmalloc(rec->xstate_len, GFP_KERNEL);
-	t->sigpending = kvmalloc(sp_len ? sp_len : 1, GFP_KERNEL);
+	t->xstate = kvmalloc(rec->xstate_len, GFP_KERNEL_ACCOUNT);
+	t->sigpending = kvmalloc(sp_len ? sp_len : 1, GFP_KERNEL_ACCOUNT);
 	if (!t->xstate || !t->sigpending) {
 		kvfree(t->xstate);
 		kvfree(t->sigpending);

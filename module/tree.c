@@ -507,7 +507,7 @@ static struct ckpt_restore *ckpt_tree_next(struct ckpt_tree *t, u32 k)
 	if (!prev)
 		return ERR_PTR(-EINVAL);
 
-	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return ERR_PTR(-ENOMEM);
 	ckpt_restore_init(r, prev->image);
