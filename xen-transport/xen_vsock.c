@@ -208,6 +208,15 @@ module_param(test_corrupt, uint, 0600);
 MODULE_PARM_DESC(test_corrupt, "test only: corrupt our next transmit ring (1: index, 2: length)");
 
 /*
+ * Test only (tests/xen, flood-a2c): N makes this domain stop reading the
+ * ring of domain N - 1, as a peer that writes and never reads would (the
+ * peer must bound what it queues for us: rx_replies); 0 reads again.
+ */
+static unsigned int test_mute;
+module_param(test_mute, uint, 0600);
+MODULE_PARM_DESC(test_mute, "test only: N stops reading the ring of domain N - 1 (0: none)");
+
+/*
  * Page 0 of each ring, shared with the peer: nothing here is trusted. The
  * wait flags are set by the side that waits and cleared by the side that
  * notifies (one event per wait).
@@ -1501,6 +1510,8 @@ static int xvt_rx(struct xvt_peer *p, bool *more)
 	LIST_HEAD(dead);
 	int err = 0;
 
+	if (unlikely(READ_ONCE(test_mute) == p->domid + 1U))
+		return 0;
 	if (atomic_read(&p->replies) >= READ_ONCE(rx_replies)) {
 		/* It does not take our answers: xvt_tx() resumes us. */
 		WRITE_ONCE(p->rx_paused, true);

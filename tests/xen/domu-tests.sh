@@ -209,6 +209,14 @@ if [ "$xvt_role" = c ]; then
 		res FAIL multi-c2b "A never started the multi-domain phase"
 		exit 0
 	fi
+	# A flooded us with requests while it did not read our answers
+	# (flood-a2c): we stopped reading its ring with rx_replies queued.
+	pz=$(statv rx_paused)
+	if [ -n "$pz" ] && [ "$pz" -gt 0 ]; then
+		res PASS flood-paused-c "A's ring left unread in $pz runs, answers queued $(cat /sys/module/xen_vsock/parameters/rx_replies) at most"
+	else
+		res FAIL flood-paused-c "rx_paused is '$pz': C never stopped reading a peer that took none of its answers"
+	fi
 	xvtest send multi-c2b 4 $port $mmb 15 &
 	p1=$!
 	xvtest recv multi-b2c 4 $port $mmb &
@@ -605,6 +613,18 @@ else
 	# Several domains at once: A, B and C (CID 5) stream to each other
 	# concurrently, checksummed (C's side starts on flag g).
 	xvtest cid cid-a2c 5 $port $me
+	# A peer that writes and never reads: we stop reading C's ring
+	# (test_mute) and send it 24000 connection requests to a closed
+	# port. C answers each with a RST: its ring to us fills (1 MiB,
+	# 21845 of them), then it must stop reading ours (rx_replies, which
+	# C checks on flag g: flood-paused-c) rather than queue answers
+	# without end. Then we read again and the channel works.
+	echo 4 >/sys/module/xen_vsock/parameters/test_mute
+	xvtest flood flood-a2c 5 9999 24000
+	sleep 3
+	echo 0 >/sys/module/xen_vsock/parameters/test_mute
+	sleep 2
+	xvtest echo flood-recovers-a2c 5 $port 65536
 	# Impersonation: B sends us a RST forged as from C (CID 5) for our
 	# connection to C; we must drop it (rx_forged) and keep the connection.
 	xvtest forge hostile-forged $peer $port 5

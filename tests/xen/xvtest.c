@@ -47,6 +47,10 @@
  *   xvtest seqpacket NAME CID PORT SOCK_SEQPACKET to the server's PORT + 1:
  *                                   message boundaries kept, MSG_EOR carried,
  *                                   MSG_TRUNC, EMSGSIZE over the peer's buffer
+ *   xvtest flood NAME CID PORT N    N non-blocking connects to PORT (where
+ *                                   nothing listens), each closed at once:
+ *                                   every one a REQUEST the peer answers
+ *                                   with a RST (for flood-a2c)
  *   xvtest bufsize NAME CID PORT KB  xen_vsock's sock_buf_kb is KB: the
  *                                   default buffer of our sockets, not
  *                                   one the program set
@@ -1962,6 +1966,30 @@ static long rx_forged(void)
 	return r;
 }
 
+/* N connection requests to a port where nothing listens, left at once. */
+static int do_flood(unsigned int cid, unsigned int port, long n)
+{
+	struct sockaddr_vm a = {
+		.svm_family = AF_VSOCK, .svm_cid = cid, .svm_port = port,
+	};
+	double t0 = now();
+	long i;
+
+	for (i = 0; i < n; i++) {
+		int fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+		if (fd < 0)
+			FAIL("socket %ld of %ld: %s", i, n, strerror(errno));
+		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) &&
+		    errno != EINPROGRESS && errno != ECONNRESET &&
+		    errno != ECONNREFUSED)
+			FAIL("connect %ld of %ld: %s", i, n, strerror(errno));
+		close(fd);
+	}
+	result(1, "%ld connection requests in %.1f s", n, now() - t0);
+	return 0;
+}
+
 /*
  * A domain impersonating another: we hold a connection to CID2; the peer
  * CID (asked with V) sends us a RST claiming to come from CID2's end of
@@ -2430,6 +2458,8 @@ int main(int argc, char **argv)
 		return do_ping(cid, port);
 	if (!strcmp(argv[1], "forge") && argc == 6)
 		return do_forge(cid, port, atoi(argv[5]));
+	if (!strcmp(argv[1], "flood") && argc == 6)
+		return do_flood(cid, port, atol(argv[5]));
 	fprintf(stderr, "xvtest: bad command\n");
 	return 2;
 }
