@@ -164,7 +164,8 @@ int ckpt_pidrange_init(void);
 void ckpt_pidrange_exit(void);
 int ckpt_pr_activate(struct pid_namespace *ns, int lo, int hi);
 int ckpt_pr_deactivate(struct pid_namespace *ns);
-int ckpt_pr_tombstone(struct pid_namespace *ns, int pid, bool *pending);
+int ckpt_pr_tombstone(struct pid_namespace *ns, int pid, struct pid *holder,
+		      bool *pending);
 int ckpt_pr_untombstone(struct pid_namespace *ns, int pid);
 void ckpt_pr_status(struct pid_namespace *ns, struct ckpt_pr_status *st);
 long ckpt_ioctl_pid_claim(void __user *uarg);

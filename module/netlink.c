@@ -149,7 +149,7 @@ static int ckpt_genl_tombstone(struct sk_buff *skb, struct genl_info *info)
 	err = ckpt_genl_pid(info, &pid);
 	if (err)
 		return err;
-	err = ckpt_pr_tombstone(ckpt_genl_ns(), pid, &pending);
+	err = ckpt_pr_tombstone(ckpt_genl_ns(), pid, NULL, &pending);
 	if (err)
 		return err;
 	ckpt_event(CKPT_EV_TOMBSTONE, pid, 0, 0);

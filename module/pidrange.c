@@ -461,7 +461,13 @@ static void pr_gc(struct work_struct *w)
 	mutex_unlock(&pr_mutex);
 }
 
-int ckpt_pr_tombstone(struct pid_namespace *ns, int pid, bool *pending)
+/*
+ * Tombstone @pid in @ns.  @holder, if not NULL: the PID the caller checked
+ * (its process may have gone since, but its number must not be another's
+ * now: ESRCH).
+ */
+int ckpt_pr_tombstone(struct pid_namespace *ns, int pid, struct pid *holder,
+		      bool *pending)
 {
 	struct pr_tomb *t = NULL;
 	struct pr_ns *n;
@@ -487,6 +493,16 @@ int ckpt_pr_tombstone(struct pid_namespace *ns, int pid, bool *pending)
 		goto out;
 	idr_preload(GFP_KERNEL);
 	spin_lock_irq(pr_pidmap_lock);
+	if (holder) {
+		struct pid *now = idr_find(&ns->idr, pid);
+
+		if (now && now != holder) {
+			spin_unlock_irq(pr_pidmap_lock);
+			idr_preload_end();
+			err = -ESRCH;
+			goto out;
+		}
+	}
 	t->pid = pid;
 	t->state = PR_T_PENDING;
 	n->nr_tombs++;
@@ -641,6 +657,7 @@ long ckpt_ioctl_pid_tombstone(void __user *uarg)
 	struct ckpt_pid_tombstone_args a;
 	struct pid_namespace *ns = task_active_pid_ns(current);
 	struct task_struct *t;
+	struct pid *holder;
 	bool pending = false;
 	u32 usize;
 	int err;
@@ -660,10 +677,12 @@ long ckpt_ioctl_pid_tombstone(void __user *uarg)
 	if (!t)
 		return -ESRCH;
 	err = ckpt_may_checkpoint(t);
+	holder = get_task_pid(t, PIDTYPE_PID);
 	put_task_struct(t);
-	if (err)
-		return err;
-	err = ckpt_pr_tombstone(ns, a.pid, &pending);
+	/* The PID checked, not whatever holds its number by now. */
+	if (!err)
+		err = ckpt_pr_tombstone(ns, a.pid, holder, &pending);
+	put_pid(holder);
 	if (err)
 		return err;
 	ckpt_event(CKPT_EV_TOMBSTONE, a.pid, 0, 0);

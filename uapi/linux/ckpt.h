@@ -597,7 +597,8 @@ struct ckpt_pid_claim_args {
  *  ENXIO      no PID range is active in the caller's PID namespace
  *  ERANGE     @pid is outside that range
  *  EEXIST     @pid is already tombstoned
- *  ESRCH      no process has @pid in the caller's PID namespace
+ *  ESRCH      no process has @pid in the caller's PID namespace, or
+ *             another process took its number since it was checked
  *  EPERM      the caller could not ptrace it, or lacks
  *             CAP_CHECKPOINT_RESTORE (or CAP_SYS_ADMIN) in the user
  *             namespace owning its PID namespace
