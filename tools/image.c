@@ -17,7 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include "csum.h"
 #include "image.h"
 
@@ -841,6 +843,11 @@ static int check_socket(struct ckpt_image *img)
 	    s->family != AF_INET6)
 		return img_bad(img, "socket %llu: family %u", s->id,
 			       s->family);
+	/* A UNIX socket's name has its family and at least one byte. */
+	if (s->family == AF_UNIX && s->addr_len &&
+	    s->addr_len <= offsetof(struct sockaddr_un, sun_path))
+		return img_bad(img, "socket %llu: a UNIX address of %u bytes",
+			       s->id, s->addr_len);
 	if (s->state < CKPT_SOCK_UNBOUND || s->state > CKPT_SOCK_ESTABLISHED ||
 	    (s->state == CKPT_SOCK_PAIR) != !!(s->peer || s->flags & CKPT_SOCKF_PEER_GONE))
 		return img_bad(img, "socket %llu: state %u, peer %llu",

@@ -413,7 +413,8 @@ static void show_file(const struct ckpt_image *img)
 	       kinds[f->kind], acc[f->f_flags & O_ACCMODE]);
 	print_flags(f->f_flags & ~(uint64_t)O_ACCMODE, open_flags,
 		    ARRAY_SIZE(open_flags));
-	printf(" pos %lld %s\n", f->pos, ckpt_image_path(img));
+	printf(" pos %lld %s\n", f->pos,
+	       ckpt_image_path(img) ? ckpt_image_path(img) : "");
 	if (f->fd_flags & CKPT_FD_SHARED)
 		printf("  shares the open file of fd %d\n", f->shared_fd);
 	if (f->fd_flags & CKPT_FD_TREE)
@@ -457,7 +458,10 @@ static void print_sockaddr(const struct ckpt_rec_socket *s)
 		printf("unbound");
 		return;
 	}
-	if (s->family == AF_UNIX) {
+	if (s->family == AF_UNIX &&
+	    s->addr_len <= offsetof(struct sockaddr_un, sun_path)) {
+		printf("?");	/* no name in it */
+	} else if (s->family == AF_UNIX) {
 		const struct sockaddr_un *un = a;
 		size_t n = s->addr_len - offsetof(struct sockaddr_un, sun_path);
 		size_t i;
