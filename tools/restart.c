@@ -2239,8 +2239,12 @@ static int sysv_setup(struct restart *r)
 	if (!r->seekable || (r->prep.prepared & CKPT_PREPARED_NO_SYSV))
 		return 0;
 	map = image_map(r, &len);
-	if (!map)
-		return -errno;
+	if (!map) {
+		err = -errno;
+		ckpt_fail(err, "cannot read %s again for its System V IPC objects: %s",
+			  r->name, strerror(-err));
+		return err;
+	}
 	if (r->prep.nr_tasks == 1 && !sysv_maybe(map, len)) {
 		munmap(map, len);
 		return 0;
@@ -2368,11 +2372,23 @@ static int tree_read_image(struct restart *r)
 	int err;
 
 	map = image_map(r, &len);
-	if (!map)
-		return -errno;
+	if (!map) {
+		err = -errno;
+		ckpt_fail(err, "cannot read %s again to plan its processes: %s",
+			  r->name, strerror(-err));
+		return err;
+	}
+	memset(&img, 0, sizeof(img));
 	tree.n = r->prep.nr_tasks;
 	tree.m = calloc(tree.n, sizeof(*tree.m));
 	err = tree.m ? ckpt_image_open_mem(&img, map, len) : -ENOMEM;
+	/* The file read again must be the one the module read. */
+	if (!err && img.hdr.nr_tasks != tree.n) {
+		err = -ESTALE;
+		snprintf(img.error.msg, sizeof(img.error.msg),
+			 "it changed since the module read it (%u processes, then %u)",
+			 tree.n, img.hdr.nr_tasks);
+	}
 	img.skip_page_data = 1;	/* never touched: the module checks it */
 	while (!err && (err = ckpt_image_next(&img)) > 0) {
 		const struct ckpt_rec_vma *v = img.payload;
