@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/random.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -459,16 +460,29 @@ struct store {
 	uint64_t *keys;		/* addr + 1; 0 is empty */
 	uint32_t *slot;
 	uint64_t cap;		/* a power of two */
+	uint64_t seed;		/* of hash(), random */
 };
 
-static uint64_t hash(uint64_t addr)
+/*
+ * The page number, seeded at random and mixed (splitmix64's finalizer)
+ * so that every bit of it reaches the low bits the table uses: a sender
+ * cannot choose addresses that all fall into one probe chain (with a
+ * multiplication alone, page numbers that are multiples of 2^21 did).
+ */
+static uint64_t hash(const struct store *st, uint64_t addr)
 {
-	return (addr / PG) * 0x9e3779b97f4a7c15ULL;
+	uint64_t x = addr / PG ^ st->seed;
+
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	return x ^ x >> 31;
 }
 
 static int64_t store_find(const struct store *st, uint64_t addr)
 {
-	uint64_t i = hash(addr) & (st->cap - 1);
+	uint64_t i = hash(st, addr) & (st->cap - 1);
 
 	while (st->keys[i]) {
 		if (st->keys[i] == addr + 1)
@@ -489,10 +503,14 @@ static int store_grow(struct store *st)
 		free(slot);
 		return -ENOMEM;
 	}
+	/* The first table, still empty: any seed will do. */
+	if (!st->cap &&
+	    getrandom(&st->seed, sizeof(st->seed), 0) != sizeof(st->seed))
+		st->seed = (uint64_t)ckpt_now_ms() * 0x9e3779b97f4a7c15ULL;
 	for (i = 0; i < st->cap; i++) {
 		if (!st->keys[i])
 			continue;
-		j = hash(st->keys[i] - 1) & (cap - 1);
+		j = hash(st, st->keys[i] - 1) & (cap - 1);
 		while (keys[j])
 			j = (j + 1) & (cap - 1);
 		keys[j] = st->keys[i];
@@ -518,7 +536,7 @@ static int64_t store_put(struct store *st, uint64_t addr)
 		return -1;
 	if ((st->nr + 1) * 2 > st->cap && store_grow(st))
 		return -1;
-	i = hash(addr) & (st->cap - 1);
+	i = hash(st, addr) & (st->cap - 1);
 	while (st->keys[i])
 		i = (i + 1) & (st->cap - 1);
 	st->keys[i] = addr + 1;

@@ -2901,18 +2901,20 @@ static void send_verdict(int conn, int err, uint32_t stage, pid_t pid,
 }
 
 /*
- * After a refusal, read and drop what the sender still sends, so that it
- * finishes its checkpoint and reads our verdict instead of a reset
- * connection.  Bounded by the receive timeout and DRAIN_MAX.
+ * After a refusal, read and drop what an authenticated sender still
+ * sends, so that it finishes its checkpoint and reads our verdict instead
+ * of a reset connection.  Bounded by DRAIN_MAX and by @secs in all (a
+ * sender trickling bytes does not hold the handler).
  */
-static void drain(int conn)
+static void drain(int conn, int secs)
 {
 	static char buf[64 * 1024];
+	int64_t end = ckpt_now_ms() + (int64_t)secs * 1000;
 	uint64_t total = 0;
 	ssize_t n;
 
 	shutdown(conn, SHUT_WR);
-	while (total < DRAIN_MAX) {
+	while (total < DRAIN_MAX && ckpt_now_ms() < end) {
 		n = read(conn, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -2941,7 +2943,7 @@ static int serve_live(struct restart *r, int conn, const char *peer,
 		send_verdict(conn, err, CKPT_MIG_STAGE_IMAGE, 0, 0,
 			     ckpt_first_msg);
 		lnote("%s: NOT restored: %s", peer, ckpt_first_msg);
-		drain(conn);
+		drain(conn, r->timeout_s);
 		return CKPT_EXIT_FAILED;
 	}
 	lnote("%s: %llu pages pre-copied in %lld ms", peer,
@@ -3353,17 +3355,14 @@ static int serve(struct restart *r, int conn, const char *peer,
 			  strerror(-err));
 		send_verdict(conn, err, CKPT_MIG_STAGE_HELLO, 0, 0,
 			     ckpt_first_msg);
-		drain(conn);
-		return CKPT_EXIT_FAILED;
+		return CKPT_EXIT_FAILED;	/* not drained: no one we know */
 	}
 	lnote("%s (%s): receiving %s %d", peer, h.node,
 	      h.flags & CKPT_MIG_HELLO_TREE ? "tree" : "pid", h.pid);
 	snprintf(name, sizeof(name), "%s %d from %s",
 		 h.flags & CKPT_MIG_HELLO_TREE ? "tree" : "pid", h.pid, peer);
-	if (serve_auth(conn, &h, peer, r->timeout_s * 1000)) {
-		drain(conn);
-		return CKPT_EXIT_FAILED;
-	}
+	if (serve_auth(conn, &h, peer, r->timeout_s * 1000))
+		return CKPT_EXIT_FAILED;	/* not drained: not authenticated */
 	/* A restore is prepared on an open file: one per handler. */
 	r->dev = ckpt_dev_open();
 	if (r->dev < 0 || drop_to_user()) {
@@ -3371,7 +3370,7 @@ static int serve(struct restart *r, int conn, const char *peer,
 			ckpt_dev_report(r->dev);
 		send_verdict(conn, ckpt_first_err ? ckpt_first_err : EPERM,
 			     CKPT_MIG_STAGE_RESTORE, 0, 0, ckpt_first_msg);
-		drain(conn);
+		drain(conn, r->timeout_s);
 		return CKPT_EXIT_FAILED;
 	}
 	r->name = name;
@@ -3394,7 +3393,7 @@ static int serve(struct restart *r, int conn, const char *peer,
 				     ckpt_first_msg);
 			lnote("%s: %d NOT restored: %s", peer, h.pid,
 			      ckpt_first_msg);
-			drain(conn);
+			drain(conn, r->timeout_s);
 			return CKPT_EXIT_FAILED;
 		}
 	}
@@ -3418,7 +3417,7 @@ static int serve(struct restart *r, int conn, const char *peer,
 			     ckpt_first_msg : "restore failed");
 		lnote("%s: pid %d NOT restored: %s", peer, h.pid,
 		      ckpt_first_msg);
-		drain(conn);
+		drain(conn, r->timeout_s);
 		return CKPT_EXIT_FAILED;
 	}
 	send_verdict(conn, 0, 0, r->child, ckpt_now_ms() - t0, "restored");
