@@ -3336,7 +3336,7 @@ static int serve(struct restart *r, int conn, const char *peer,
 	struct ckpt_mig_commit c;
 	struct precopy_rx rx = { .img_fd = -1, .res_fd = -1 };
 	int64_t t0 = ckpt_now_ms();
-	char name[160];
+	char name[160], node[sizeof(h.node)];
 	int err, ret;
 
 	/* A silent or stuck sender fails the restore, it does not hang it. */
@@ -3357,7 +3357,12 @@ static int serve(struct restart *r, int conn, const char *peer,
 			     ckpt_first_msg);
 		return CKPT_EXIT_FAILED;	/* not drained: no one we know */
 	}
-	lnote("%s (%s): receiving %s %d", peer, h.node,
+	/* Logged before authentication: printable characters only. */
+	snprintf(node, sizeof(node), "%s", h.node);
+	for (char *q = node; *q; q++)
+		if (*q < 0x20 || *q > 0x7e)
+			*q = '?';
+	lnote("%s (%s): receiving %s %d", peer, node,
 	      h.flags & CKPT_MIG_HELLO_TREE ? "tree" : "pid", h.pid);
 	snprintf(name, sizeof(name), "%s %d from %s",
 		 h.flags & CKPT_MIG_HELLO_TREE ? "tree" : "pid", h.pid, peer);
