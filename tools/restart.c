@@ -1131,7 +1131,10 @@ static int peek_pipe(void *buf, size_t len)
 	return ok;
 }
 
-/* The PID in the TASK record at the start of a piped image, or 0. */
+/*
+ * The PID in the TASK record at the start of a piped image; 0 if unknown
+ * (too few bytes yet, or a tree), -1 if the bytes are no image at all.
+ */
 static pid_t peek_pid(int is_socket)
 {
 	const struct timespec pause = { 0, 10 * 1000 * 1000 };
@@ -1150,7 +1153,9 @@ static pid_t peek_pid(int is_socket)
 		if (!ok)
 			nanosleep(&pause, NULL);
 	}
-	if (!ok || h->magic != CKPT_IMAGE_MAGIC || rh->type != CKPT_REC_TASK)
+	if (ok && h->magic != CKPT_IMAGE_MAGIC)
+		return -1;	/* not an image: nothing to spool */
+	if (!ok || rh->type != CKPT_REC_TASK)
 		return 0;
 	memcpy(&pid, rh + 1, sizeof(pid));
 	return pid > 0 ? pid : 0;
@@ -1169,6 +1174,8 @@ static int stream_ok(const struct stat *st)
 {
 	pid_t pid = peek_pid(S_ISSOCK(st->st_mode));
 
+	if (pid < 0)
+		return -ENOEXEC;
 	return pid && kill(pid, 0) && errno == ESRCH;
 }
 
@@ -1188,7 +1195,12 @@ static int open_stdin(struct restart *r)
 		r->seekable = lseek(r->img, 0, SEEK_CUR) == 0;
 		return 0;
 	}
-	if ((S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) && stream_ok(&st)) {
+	err = S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ? stream_ok(&st) : 0;
+	if (err < 0) {
+		ckpt_fail(err, "the data on stdin is not a checkpoint image (no image magic): nothing was read into memory");
+		return CKPT_EXIT_FAILED;
+	}
+	if (err) {
 		if (r->verbose)
 			ckpt_hint("restoring the image as it arrives");
 		return 0;

@@ -91,6 +91,13 @@ ANY='E[A-Z0-9]+'
 # (a) not an image at all
 imgedit garbage 65536 1 >bad.img
 try "64 KiB of garbage" ENOEXEC
+# through a pipe: refused as soon as its first bytes are seen, not spooled
+imgedit garbage 1048576 2 | restart >pipe.out 2>pipe.err
+st=$?
+[ "$st" -eq 1 ] || fail "1 MiB of garbage through a pipe: restart exited $st, expected 1"
+expect_err ENOEXEC pipe.err >/dev/null
+grep -q "nothing was read into memory" pipe.err ||
+	fail "garbage through a pipe: $(cat pipe.err)"
 : >bad.img
 try "empty file" 'ENODATA|ENOEXEC'
 
