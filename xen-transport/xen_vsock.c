@@ -1234,6 +1234,18 @@ static void xvt_loans_settle_all(struct xvt_peer *p)
  * or one connection's idle reader would stall the others (the ring is
  * shared). Queued by xvt_rx; runs on xvt_wq, cancelled before teardown.
  */
+/*
+ * xvt_reclaim() a tick from now, unless the teardown began: under the
+ * lock, so that its no_kick, then its cancel, cannot miss one queued.
+ */
+static void xvt_reclaim_later(struct xvt_peer *p)
+{
+	spin_lock_bh(&xvt_loan_lock);
+	if (!p->no_kick)
+		queue_delayed_work(xvt_wq, &p->reclaim, 1);
+	spin_unlock_bh(&xvt_loan_lock);
+}
+
 static void xvt_reclaim(struct work_struct *work)
 {
 	struct xvt_peer *p = container_of(to_delayed_work(work),
@@ -1243,20 +1255,24 @@ static void xvt_reclaim(struct work_struct *work)
 	spin_lock_bh(&xvt_loan_lock);
 	idle = time_after(jiffies, p->loan_active + 1);
 	lent = !list_empty(&p->loans);
-	kick = p->rx_deferred;
+	/*
+	 * A run asked for no event a tick ago: look at the ring anyway.
+	 * Queued under the lock, as in xvt_loan_out(): the teardown sets
+	 * no_kick, then cancels the work, and must not miss it.
+	 */
+	kick = p->rx_deferred && !p->no_kick;
 	p->rx_deferred = false;
-	spin_unlock_bh(&xvt_loan_lock);
-	/* a run asked for no event a tick ago: look at the ring anyway */
-	if (kick) {
-		xvt_stat_add(XVT_S_RX_DEFER_TICK, 1);
+	if (kick)
 		queue_work(xvt_wq, &p->work);
-	}
+	spin_unlock_bh(&xvt_loan_lock);
+	if (kick)
+		xvt_stat_add(XVT_S_RX_DEFER_TICK, 1);
 	waits = lent && READ_ONCE(p->rx.ctrl->prod_wait);
 	if (idle && waits)
 		while (!xvt_settle(p, NULL))
 			;
 	else if (waits)
-		queue_delayed_work(xvt_wq, &p->reclaim, 1);
+		xvt_reclaim_later(p);
 }
 
 /*
@@ -1484,7 +1500,7 @@ static bool xvt_rx_defer(struct xvt_peer *p)
 	spin_unlock_bh(&xvt_loan_lock);
 	if (defer) {
 		xvt_stat_add(XVT_S_RX_DEFER, 1);
-		queue_delayed_work(xvt_wq, &p->reclaim, 1);
+		xvt_reclaim_later(p);
 	}
 	return defer;
 }
@@ -1617,7 +1633,7 @@ static int xvt_rx(struct xvt_peer *p, bool *more)
 	if (moved)
 		xvt_wake_producer(p);
 	else if (loan && READ_ONCE(r->ctrl->prod_wait))
-		queue_delayed_work(xvt_wq, &p->reclaim, 1);
+		xvt_reclaim_later(p);
 	return 0;
 }
 
