@@ -201,7 +201,11 @@ int ckpt_addr_listen(const struct ckpt_addr *a);
 void ckpt_peer_format(const struct sockaddr_storage *ss, char *buf,
 		      size_t size);
 
-/* Send/receive a whole message; negative errno, -ENODATA on EOF. */
+/*
+ * Send/receive a whole message; negative errno, -ENODATA on EOF.  The
+ * receive waits @timeout_ms at most, but reads what has already come even
+ * at 0 or less (-ETIMEDOUT only when nothing more is there).
+ */
 int ckpt_mig_send(int fd, const void *msg, size_t len);
 int ckpt_mig_recv(int fd, void *msg, size_t len, int timeout_ms);
 
