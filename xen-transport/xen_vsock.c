@@ -188,12 +188,14 @@ MODULE_PARM_DESC(rx_defer, "records lent to an active reader at which a receive 
  * What reading a peer's records makes us send back (a RST for a closed
  * port, a RESPONSE, a CREDIT_UPDATE for a CREDIT_REQUEST) waits in its
  * transmit queue while the peer does not take our records.  Past this
- * many, its ring is not read until the peer has taken some: a peer
- * that writes and never reads stalls itself, not our memory.
+ * many waiting, further answers are dropped (as a full network would):
+ * a peer that writes and never reads cannot make us queue them without
+ * end.  Its ring is still read, so two peers both past it cannot stop
+ * each other.
  */
 static unsigned int rx_replies = 256;
 module_param(rx_replies, uint, 0644);
-MODULE_PARM_DESC(rx_replies, "answers to a peer's records queued for it at which its ring is no longer read until it takes some (default 256)");
+MODULE_PARM_DESC(rx_replies, "answers to a peer's records queued for it past which further ones are dropped (default 256)");
 
 /*
  * Test only (tests/xen, the hostile-peer tests): make this domain act as a
@@ -260,12 +262,10 @@ struct xvt_peer {
 	struct sk_buff_head txq;
 	/*
 	 * Packets in txq made by reading this peer's records (marked with
-	 * virtio_vsock_skb_set_reply), at most about rx_replies: past it
-	 * the work reads no more of them (rx_paused) until xvt_tx sends
-	 * some.  rx_task: the work, while it delivers them.
+	 * virtio_vsock_skb_set_reply), at most rx_replies: more are
+	 * dropped.  rx_task: the work, while it delivers the records.
 	 */
 	atomic_t replies;
-	bool rx_paused;
 	struct task_struct *rx_task;	/* only compared with current */
 	/*
 	 * Serializes xvt_tx (work, or send_pkt when tx_ready) and anything
@@ -440,7 +440,7 @@ enum {
 	XVT_S_RX_DEFER_TICK,	/* ... or by xvt_reclaim, a tick later */
 	XVT_S_DATA_WAIT,	/* a reader blocked: data_wait set */
 	XVT_S_CREDIT_WAKE,	/* CREDIT_UPDATE batches sent with an event for it */
-	XVT_S_RX_PAUSED,	/* receive runs skipped: rx_replies answers queued */
+	XVT_S_REPLY_DROP,	/* answers dropped: rx_replies were queued */
 	XVT_S_NR
 };
 static const char * const xvt_stat_names[XVT_S_NR] = {
@@ -450,7 +450,7 @@ static const char * const xvt_stat_names[XVT_S_NR] = {
 	"credit_coalesced", "rx_runs", "rx_forged", "tx_direct",
 	"tx_direct_fault", "rx_lent", "rx_lent_fault", "rx_settled",
 	"rx_deferred", "rx_kicks", "rx_defer_ticks", "data_wait",
-	"credit_wake", "rx_paused",
+	"credit_wake", "replies_dropped",
 };
 static atomic_long_t xvt_stats[XVT_S_NR];
 static struct dentry *xvt_debugfs;
@@ -1528,13 +1528,6 @@ static int xvt_rx(struct xvt_peer *p, bool *more)
 
 	if (unlikely(READ_ONCE(test_mute) == p->domid + 1U))
 		return 0;
-	if (atomic_read(&p->replies) >= READ_ONCE(rx_replies)) {
-		/* It does not take our answers: xvt_tx() resumes us. */
-		WRITE_ONCE(p->rx_paused, true);
-		xvt_stat_add(XVT_S_RX_PAUSED, 1);
-		return 0;
-	}
-	WRITE_ONCE(p->rx_paused, false);
 	__skb_queue_head_init(&batch);
 	WRITE_ONCE(r->ctrl->cons_wait, 0);
 	for (;;) {
@@ -1804,10 +1797,6 @@ static int xvt_tx(struct xvt_peer *p, bool defer)
 		n++;
 	}
 	xvt_tx_end(p, n, full ? owe | XVT_OWE_EAGER : owe, defer && !full);
-	/* Room for answers again: read the peer's ring again. */
-	if (n && READ_ONCE(p->rx_paused) &&
-	    atomic_read(&p->replies) < READ_ONCE(rx_replies))
-		queue_work(xvt_wq, &p->work);
 	return 0;
 }
 
@@ -2336,9 +2325,15 @@ static int xvt_send_pkt(struct sk_buff *skb)
 	if (p) {
 		bool sent = false;
 
-		/* An answer to its records (xvt_rx): counted, rx_replies. */
+		/* An answer to its records (xvt_rx): rx_replies at most. */
 		if (virtio_vsock_skb_reply(skb) ||
 		    READ_ONCE(p->rx_task) == current) {
+			if (atomic_read(&p->replies) >= READ_ONCE(rx_replies)) {
+				xa_unlock_bh(&xvt_peers);
+				xvt_stat_add(XVT_S_REPLY_DROP, 1);
+				kfree_skb(skb);
+				return -ENOBUFS;
+			}
 			virtio_vsock_skb_set_reply(skb);
 			atomic_inc(&p->replies);
 		}
@@ -2854,7 +2849,7 @@ static int __init xvt_init(void)
 		return -ENODEV;
 	if (max_ring_pages > 256 || ring_pages < XVT_MIN_PAGES ||
 	    ring_pages > max_ring_pages || !is_power_of_2(ring_pages) ||
-	    !heartbeat_ms || !rx_budget || !rx_replies)
+	    !heartbeat_ms || !rx_budget)
 		return -EINVAL;
 	err = xvt_read_domid();
 	if (err)
