@@ -679,6 +679,8 @@ long ckpt_ioctl_pid_tombstone(void __user *uarg)
 	err = ckpt_may_checkpoint(t);
 	holder = get_task_pid(t, PIDTYPE_PID);
 	put_task_struct(t);
+	if (!err && !holder)
+		err = -ESRCH;	/* reaped since */
 	/* The PID checked, not whatever holds its number by now. */
 	if (!err)
 		err = ckpt_pr_tombstone(ns, a.pid, holder, &pending);

@@ -638,6 +638,7 @@ static void ckpt_prepare_out(struct ckpt_restore_args *a,
 	a->monotonic_ns = r->have_timers ? r->timers.monotonic_ns : 0;
 	a->boottime_ns = r->have_timers ? r->timers.boottime_ns : 0;
 	a->image_flags = r->hdr.flags;
+	a->monotonic_raw_ns = 0;	/* ckpt_copy_clocks() sets it */
 	a->prepared = r->hdr.nr_tasks == 1 && !(r->seen & ckpt_sysv_recs) ?
 		      CKPT_PREPARED_NO_SYSV : 0;
 }
