@@ -252,10 +252,9 @@ int ckpt_take_skipped(struct ckpt_restore *r, const void *p, u32 len)
 	if (!len || len % sizeof(*r->skipped) ||
 	    len / sizeof(*r->skipped) > CKPT_MAX_SKIPPED)
 		return -EBADMSG;
-	r->skipped = kvmalloc(len, GFP_KERNEL_ACCOUNT);
+	r->skipped = ckpt_dup(p, len);
 	if (!r->skipped)
 		return -ENOMEM;
-	memcpy(r->skipped, p, len);
 	r->nr_skipped = len / sizeof(*r->skipped);
 	return 0;
 }

@@ -948,6 +948,7 @@ int ckpt_read_sigpending(struct task_struct *t, struct ckpt_rec_sigpending *sp,
 void ckpt_restore_thread_scalars(const struct ckpt_rec_thread *rec);
 bool ckpt_user_ptr_ok(u64 p);
 u64 ckpt_blocked(struct task_struct *t);
+void *ckpt_dup(const void *p, size_t len);
 int ckpt_grow(void **array, u32 nr, size_t elem, u32 max);
 int ckpt_take_with_path(const void *p, u32 len, void *rec, size_t rec_size,
 			const u32 *path_len, char **path);

@@ -178,10 +178,9 @@ int ckpt_take_ghostdata(struct ckpt_restore *r, const void *p, u32 len)
 	if (err)
 		return err;
 	e = &r->ghostdata[r->nr_ghostdata];
-	e->data = kvmalloc(n, GFP_KERNEL_ACCOUNT);
+	e->data = ckpt_dup(gd + 1, n);
 	if (!e->data)
 		return -ENOMEM;
-	memcpy(e->data, gd + 1, n);
 	e->ino = gd->ino;
 	e->offset = gd->offset;
 	e->len = n;

@@ -578,10 +578,9 @@ int ckpt_take_inevents(struct ckpt_restore *r, const void *p, u32 len)
 		return err;
 	e = &r->inevents[r->nr_inevents];
 	e->offset = r->in.rec_offset;
-	e->rec = kvmalloc(len, GFP_KERNEL_ACCOUNT);
+	e->rec = ckpt_dup(p, len);
 	if (!e->rec)
 		return -ENOMEM;
-	memcpy(e->rec, p, len);
 	/* read once: the copy's len is what the record's length says */
 	if (e->rec->len != len - sizeof(*rec)) {
 		kvfree(e->rec);

@@ -158,10 +158,9 @@ int ckpt_take_shmdata(struct ckpt_restore *r, const void *p, u32 len)
 	if (err)
 		return err;
 	e = &r->shmdata[r->nr_shmdata];
-	e->data = kvmalloc(n, GFP_KERNEL_ACCOUNT);
+	e->data = ckpt_dup(sd + 1, n);
 	if (!e->data)
 		return -ENOMEM;
-	memcpy(e->data, sd + 1, n);
 	e->id = sd->id;
 	e->offset = sd->offset;
 	e->len = n;

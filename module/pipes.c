@@ -281,10 +281,9 @@ int ckpt_take_pipedata(struct ckpt_restore *r, const void *p, u32 len)
 	if (err)
 		return err;
 	e = &r->pipedata[r->nr_pipedata];
-	e->data = kvmalloc(n, GFP_KERNEL_ACCOUNT);
+	e->data = ckpt_dup(pd + 1, n);
 	if (!e->data)
 		return -ENOMEM;
-	memcpy(e->data, pd + 1, n);
 	e->ino = pd->ino;
 	e->len = n;
 	r->nr_pipedata++;

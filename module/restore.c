@@ -116,6 +116,21 @@ static int ckpt_take_path(const char *p, u32 avail, u32 len, char **out)
 	return *out ? 0 : -ENOMEM;
 }
 
+/*
+ * A copy of @len bytes of a record, kept with the prepared restore: in
+ * kernel memory charged to the caller's memory cgroup (a hostile image
+ * can ask for much of it).  At least one byte, so an empty one is not
+ * NULL.
+ */
+void *ckpt_dup(const void *p, size_t len)
+{
+	void *copy = kvmalloc(len ? len : 1, GFP_KERNEL_ACCOUNT);
+
+	if (copy)
+		memcpy(copy, p, len);
+	return copy;
+}
+
 /* Room for element @nr of an array grown by doubling from 8. */
 int ckpt_grow(void **array, u32 nr, size_t elem, u32 max)
 {
@@ -235,10 +250,9 @@ static int ckpt_take_timers(struct ckpt_restore *r, const void *p, u32 len)
 	r->have_timers = true;
 	if (!size)
 		return 0;
-	r->posix_timers = kvmalloc(size, GFP_KERNEL_ACCOUNT);
+	r->posix_timers = ckpt_dup(tm + 1, size);
 	if (!r->posix_timers)
 		return -ENOMEM;
-	memcpy(r->posix_timers, tm + 1, size);
 	return 0;
 }
 
@@ -276,10 +290,9 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		if (r->task.ngroups > CKPT_MAX_GROUPS ||
 		    len != r->task.ngroups * sizeof(u32))
 			return -EBADMSG;
-		r->groups = kvmalloc(len ? len : 1, GFP_KERNEL_ACCOUNT);
+		r->groups = ckpt_dup(p, len);
 		if (!r->groups)
 			return -ENOMEM;
-		memcpy(r->groups, p, len);
 		return 0;
 	case CKPT_REC_FS:
 		return ckpt_take_with_path(p, len, &r->fs, sizeof(r->fs),
@@ -305,10 +318,9 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 	case CKPT_REC_XSTATE:
 		if (len > CKPT_MAX_XSTATE)
 			return -EBADMSG;
-		r->xstate = kvmalloc(len ? len : 1, GFP_KERNEL_ACCOUNT);
+		r->xstate = ckpt_dup(p, len);
 		if (!r->xstate)
 			return -ENOMEM;
-		memcpy(r->xstate, p, len);
 		r->xstate_len = len;
 		return 0;
 	case CKPT_REC_RESTART:
@@ -320,10 +332,9 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 	case CKPT_REC_SIGPENDING:
 		if (len % sizeof(*r->sigpending) || !len)
 			return -EBADMSG;
-		r->sigpending = kvmalloc(len, GFP_KERNEL_ACCOUNT);
+		r->sigpending = ckpt_dup(p, len);
 		if (!r->sigpending)
 			return -ENOMEM;
-		memcpy(r->sigpending, p, len);
 		r->nr_sigpending = len / sizeof(*r->sigpending);
 		return 0;
 	case CKPT_REC_PIPEDATA:

@@ -168,10 +168,9 @@ int ckpt_take_seccomp(struct ckpt_restore *r, const void *p, u32 len)
 	s->offset = r->in.rec_offset;
 	s->prog = NULL;
 	if (prog_len) {
-		s->prog = kvmalloc(prog_len, GFP_KERNEL_ACCOUNT);
+		s->prog = ckpt_dup(rec + 1, prog_len);
 		if (!s->prog)
 			return -ENOMEM;
-		memcpy(s->prog, rec + 1, prog_len);
 	}
 	r->seccomp_bytes += prog_len;
 	r->nr_seccomp++;

@@ -881,10 +881,9 @@ int ckpt_take_sockdata(struct ckpt_restore *r, const void *p, u32 len)
 	e->offset = r->in.rec_offset;
 	e->data = NULL;
 	if (n) {
-		e->data = kvmalloc(n, GFP_KERNEL_ACCOUNT);
+		e->data = ckpt_dup(sd + 1, n);
 		if (!e->data)
 			return -ENOMEM;
-		memcpy(e->data, sd + 1, n);
 	}
 	r->nr_sockdata++;
 	r->sock_bytes += n;

@@ -116,15 +116,13 @@ int ckpt_take_thread(struct ckpt_restore *r, const void *p, u32 len)
 	memset(t, 0, sizeof(*t));
 	t->rec = *rec;
 	t->offset = r->in.rec_offset;
-	t->xstate = kvmalloc(rec->xstate_len, GFP_KERNEL_ACCOUNT);
-	t->sigpending = kvmalloc(sp_len ? sp_len : 1, GFP_KERNEL_ACCOUNT);
+	t->xstate = ckpt_dup(rec + 1, rec->xstate_len);
+	t->sigpending = ckpt_dup(p + sizeof(*rec) + rec->xstate_len, sp_len);
 	if (!t->xstate || !t->sigpending) {
 		kvfree(t->xstate);
 		kvfree(t->sigpending);
 		return -ENOMEM;
 	}
-	memcpy(t->xstate, rec + 1, rec->xstate_len);
-	memcpy(t->sigpending, p + sizeof(*rec) + rec->xstate_len, sp_len);
 	r->nr_threads++;
 	return 0;
 }
