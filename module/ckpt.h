@@ -172,6 +172,7 @@ long ckpt_ioctl_pid_claim(void __user *uarg);
 long ckpt_ioctl_pid_tombstone(void __user *uarg);
 struct task_struct *ckpt_get_process(pid_t nr);
 void ckpt_time_step(const char *what, void *fn, ktime_t *t);
+bool ckpt_timing_on(void);
 int ckpt_may_checkpoint(struct task_struct *t);
 struct ckpt_member;
 int ckpt_hold_member(struct ckpt_member *m);
@@ -288,6 +289,31 @@ int ckpt_read_rec(struct ckpt_in *in, void **payload, u32 *len);
 int ckpt_read_pages_head(struct ckpt_in *in, struct ckpt_rec_pages *rp);
 int ckpt_read_pages_data(struct ckpt_in *in, struct page **pages,
 			 unsigned int nr);
+
+/* A PAGES record whose data is read later, by position (fill.c). */
+struct ckpt_pages_at {
+	struct ckpt_rec_header h;
+	struct ckpt_rec_pages rp;
+	loff_t pos;		/* of its data in the file */
+	u64 offset;		/* of the record in the image */
+};
+
+bool ckpt_in_positional(const struct ckpt_in *in);
+int ckpt_skip_pages_data(struct ckpt_in *in, const struct ckpt_rec_pages *rp,
+			 struct ckpt_pages_at *at);
+int ckpt_pread_pages(struct file *file, const struct ckpt_pages_at *at,
+		     struct page **pages, struct bio_vec *bv);
+
+/* fill.c: a file image's page data, on several CPUs */
+struct ckpt_fill;
+struct ckpt_restore;
+struct ckpt_fill *ckpt_fill_new(struct ckpt_restore *r);
+void ckpt_fill_free(struct ckpt_fill *f);
+bool ckpt_fill_fits(const struct ckpt_fill *f, const struct ckpt_rec_pages *rp);
+int ckpt_fill_add(struct ckpt_fill *f, struct ckpt_in *in,
+		  const struct ckpt_rec_pages *rp);
+int ckpt_fill_flush(struct ckpt_fill *f, struct ckpt_restore *r,
+		    struct page **pages);
 u32 ckpt_csum2(const void *a, size_t alen, const void *b, size_t blen);
 
 /* checkpoint.c */

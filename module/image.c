@@ -536,6 +536,77 @@ int ckpt_read_pages_head(struct ckpt_in *in, struct ckpt_rec_pages *rp)
 	return 0;
 }
 
+/*
+ * Can PAGES data be left where it is and read later by position?  A
+ * seekable file with read_iter, once nothing of it is read ahead.
+ */
+bool ckpt_in_positional(const struct ckpt_in *in)
+{
+	return !in->stream && !in->ra && in->file->f_op->read_iter;
+}
+
+/*
+ * The PAGES record whose head ckpt_read_pages_head() just read into @rp:
+ * note where its data is in @at and move past it unread, to be read later
+ * with ckpt_pread_pages().  Only where ckpt_in_positional().
+ */
+int ckpt_skip_pages_data(struct ckpt_in *in, const struct ckpt_rec_pages *rp,
+			 struct ckpt_pages_at *at)
+{
+	u64 bytes = (u64)in->pages_left * PAGE_SIZE;
+
+	if (WARN_ON_ONCE(!ckpt_in_positional(in) ||
+			 in->pages_left != rp->nr_pages))
+		return -EINVAL;
+	at->h = in->hdr;
+	at->h.csum = in->pages_csum;
+	at->rp = *rp;
+	at->offset = in->rec_offset;
+	at->pos = in->pos;
+	in->pos += bytes;
+	in->offset += bytes;
+	in->pages_left = 0;
+	in->nr_records++;
+	ckpt_in_sync_pos(in);
+	return 0;
+}
+
+/*
+ * Read the data of the PAGES record @at by position straight into @pages
+ * (@bv: room for as many bio_vecs) and verify the record's checksum over
+ * what landed there.  Safe from any task, several at a time.
+ */
+int ckpt_pread_pages(struct file *file, const struct ckpt_pages_at *at,
+		     struct page **pages, struct bio_vec *bv)
+{
+	unsigned int i, nr = at->rp.nr_pages;
+	struct ckpt_rec_header h = at->h;
+	struct xxh64_state s;
+	struct iov_iter it;
+	loff_t pos = at->pos;
+
+	for (i = 0; i < nr; i++) {
+		bv[i].bv_page = pages[i];
+		bv[i].bv_offset = 0;
+		bv[i].bv_len = PAGE_SIZE;
+	}
+	iov_iter_bvec(&it, ITER_DEST, bv, nr, (size_t)nr * PAGE_SIZE);
+	while (iov_iter_count(&it)) {
+		ssize_t n = vfs_iter_read(file, &it, &pos, 0);
+
+		if (n < 0)
+			return n == -ERESTARTSYS ? -EINTR : n;
+		if (n == 0)
+			return -ENODATA;
+	}
+	h.csum = 0;
+	xxh64_reset(&s, 0);
+	xxh64_update(&s, &h, sizeof(h));
+	xxh64_update(&s, &at->rp, sizeof(at->rp));
+	ckpt_csum_pages(&s, pages, nr);
+	return (u32)xxh64_digest(&s) == at->h.csum ? 0 : -EBADMSG;
+}
+
 /* Read @len bytes into @it; a short stream is -ENODATA. */
 static int ckpt_read_iter(struct ckpt_in *in, struct iov_iter *it)
 {

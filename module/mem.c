@@ -1282,14 +1282,11 @@ ckpt_vma_of(const struct ckpt_restore *r, u64 start, u64 end)
 }
 
 /*
- * Read the PAGES record whose header was peeked straight into the pages
- * it names: check where they go, pin them (faulting them in; a forced
- * write breaks COW where the mapping is read-only), read the data into
- * them, verify the checksum over what landed.
- */
-/*
- * Shared anonymous memory: straight into its file's pages, as the mapping
- * may be read-only.
+ * A PAGES record is read straight into the pages it names: they are
+ * checked against the VMAs, pinned (faulted in; a forced write breaks COW
+ * where the mapping is read-only), filled, and the checksum is verified
+ * over what landed.  Shared anonymous memory: straight into its file's
+ * pages, as the mapping may be read-only.
  */
 static int ckpt_fill_shanon(struct ckpt_restore *r,
 			    const struct ckpt_restore_vma *v,
@@ -1324,31 +1321,61 @@ static int ckpt_fill_shanon(struct ckpt_restore *r,
 	return err;
 }
 
-static int ckpt_fill_pages(struct ckpt_restore *r, struct page **pages,
-			   u32 len)
+/* Where the PAGES record @rp (@len bytes) goes: its VMA, or NULL. */
+static const struct ckpt_restore_vma *
+ckpt_pages_vma(const struct ckpt_restore *r, const struct ckpt_rec_pages *rp,
+	       u32 len)
+{
+	const struct ckpt_restore_vma *v;
+	size_t bytes;
+
+	if (rp->reserved || !rp->nr_pages || rp->nr_pages > CKPT_PAGES_MAX ||
+	    !PAGE_ALIGNED(rp->addr) || !ckpt_addr_ok(rp->addr))
+		return NULL;
+	bytes = (size_t)rp->nr_pages * PAGE_SIZE;
+	if (len != sizeof(*rp) + bytes)
+		return NULL;
+	v = ckpt_vma_of(r, rp->addr, rp->addr + bytes);
+	if (!v || (v->rec.kind != CKPT_VMA_SHARED_ANON &&
+		   v->rec.kind != CKPT_VMA_ANON &&
+		   v->rec.kind != CKPT_VMA_FILE_PRIVATE))
+		return NULL;
+	return v;
+}
+
+/*
+ * One PAGES record: private memory of a file image joins the batch @f
+ * (fill.c), filled later on several CPUs; the rest is filled now.
+ */
+static int ckpt_fill_pages(struct ckpt_restore *r, struct ckpt_fill *f,
+			   struct page **pages, u32 len)
 {
 	struct mm_struct *mm = current->mm;
 	const struct ckpt_restore_vma *v;
 	struct ckpt_rec_pages rp;
 	unsigned int got = 0;
-	size_t bytes;
 	int err;
 
 	err = ckpt_read_pages_head(&r->in, &rp);
 	if (err)
 		return err;
-	if (rp.reserved || !rp.nr_pages || rp.nr_pages > CKPT_PAGES_MAX ||
-	    !PAGE_ALIGNED(rp.addr) || !ckpt_addr_ok(rp.addr))
+	v = ckpt_pages_vma(r, &rp, len);
+	if (!v)
 		return -EBADMSG;
-	bytes = (size_t)rp.nr_pages * PAGE_SIZE;
-	if (len != sizeof(rp) + bytes)
-		return -EBADMSG;
-	v = ckpt_vma_of(r, rp.addr, rp.addr + bytes);
-	if (v && v->rec.kind == CKPT_VMA_SHARED_ANON)
+	if (v->rec.kind == CKPT_VMA_SHARED_ANON)
 		return ckpt_fill_shanon(r, v, &rp, pages);
-	if (!v || (v->rec.kind != CKPT_VMA_ANON &&
-		   v->rec.kind != CKPT_VMA_FILE_PRIVATE))
-		return -EBADMSG;
+	if (f && ckpt_in_positional(&r->in)) {
+		if (!ckpt_fill_fits(f, &rp)) {
+			err = ckpt_fill_flush(f, r, pages);
+			if (err)
+				return err;
+		}
+		return ckpt_fill_add(f, &r->in, &rp);
+	}
+	/* In image order: what is batched goes first. */
+	err = ckpt_fill_flush(f, r, pages);
+	if (err)
+		return err;
 
 	if (mmap_read_lock_killable(mm))
 		return -EINTR;
@@ -1391,34 +1418,31 @@ static int ckpt_read_end(struct ckpt_restore *r)
 }
 
 /*
- * Stream the PAGES records into the new address space, up to END.  A
- * record that fails its checksum has already been read into place: the
- * error kills the restored process (past the point of no return).
+ * Stream the PAGES records into the new address space, up to END (a
+ * file image's in batches, on several CPUs: fill.c).  A record that
+ * fails its checksum has already been read into place: the error kills
+ * the restored process (past the point of no return).
  */
 int ckpt_restore_pages(struct ckpt_restore *r)
 {
-	struct ckpt_rec_header h;
+	struct ckpt_rec_header h = {};
+	struct ckpt_fill *f;
 	struct page **pages;
-	int err;
+	int err, ferr;
 
 	pages = kmalloc_array(CKPT_PAGES_MAX, sizeof(*pages), GFP_KERNEL);
 	if (!pages)
 		return -ENOMEM;
+	f = ckpt_fill_new(r);		/* NULL: one record at a time */
 	for (;;) {
 		err = ckpt_peek_rec(&r->in, &h);
 		if (err)
 			break;
 		r->err.type = h.type;
 		r->err.offset = r->in.rec_offset;
-		if (h.type == CKPT_REC_END) {
-			err = ckpt_read_end(r);
+		if (h.type != CKPT_REC_PAGES)
 			break;
-		}
-		if (h.type != CKPT_REC_PAGES) {
-			err = -EBADMSG;
-			break;
-		}
-		err = ckpt_fill_pages(r, pages, h.len);
+		err = ckpt_fill_pages(r, f, pages, h.len);
 		if (err)
 			break;
 		if (fatal_signal_pending(current)) {
@@ -1427,6 +1451,13 @@ int ckpt_restore_pages(struct ckpt_restore *r)
 		}
 		cond_resched();
 	}
+	/* The batched records come first in the image: so do their errors. */
+	ferr = ckpt_fill_flush(f, r, pages);
+	if (ferr)
+		err = ferr;
+	else if (!err)
+		err = h.type == CKPT_REC_END ? ckpt_read_end(r) : -EBADMSG;
+	ckpt_fill_free(f);
 	kfree(pages);
 	return err;
 }

@@ -43,6 +43,11 @@ module_param(timing, bool, 0644);
 MODULE_PARM_DESC(timing,
 		 "log how long each step of a checkpoint or restore takes (debug)");
 
+bool ckpt_timing_on(void)
+{
+	return READ_ONCE(timing);
+}
+
 /* With ckpt.timing: log the time since *@t as @fn's, then restart *@t. */
 void ckpt_time_step(const char *what, void *fn, ktime_t *t)
 {

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The page data of a file image, filled on several CPUs.
+ *
+ * A PAGES record's data can be read by its position in a seekable image,
+ * so a restore need not copy the records one after the other: the
+ * restoring task reads the records' heads, a batch at a time, and steps
+ * over their data; then the task and up to fill_threads - 1 workers
+ * (system_unbound_wq) take the batch's records one by one, each pinning
+ * the record's pages in the new address space, reading its data straight
+ * into them and verifying its checksum, as the one-at-a-time path does.
+ * The task waits until every worker has returned before it goes on, so
+ * what they use (the batch, the file, the address space) outlives them.
+ *
+ * Filling a batch this way leaves the process as filling its records in
+ * image order would: a batch holds only records of private memory (shared
+ * anonymous memory is written through its file, in turn) at rising
+ * addresses, so no two of them overlap (a record below the end of the
+ * batch so far starts a new batch); the error reported is that of the
+ * first failing record in image order.  The workers read the image with
+ * the task's credentials and charge what they bring into memory to the
+ * task's memory cgroup, as the task would.
+ *
+ * A batch smaller than fill_min_kb is filled by the task alone (waking
+ * another CPU costs more than it saves), as is every batch with
+ * fill_threads=1.
+ */
+#include <linux/bvec.h>
+#include <linux/cred.h>
+#include <linux/memcontrol.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+#include "ckpt.h"
+
+#define CKPT_FILL_BATCH		64	/* records (up to 64 MiB) a batch */
+#define CKPT_FILL_THREADS	8	/* CPUs, the task's included */
+
+static unsigned int fill_threads;
+module_param(fill_threads, uint, 0644);
+MODULE_PARM_DESC(fill_threads,
+		 "CPUs filling a file image's pages in a restore (0: all online, up to 8; 1: the restoring task alone)");
+
+static unsigned int fill_min_kb = 4096;
+module_param(fill_min_kb, uint, 0644);
+MODULE_PARM_DESC(fill_min_kb,
+		 "smallest batch of page data (KiB) filled on several CPUs");
+
+struct ckpt_fill;
+
+struct ckpt_filler {
+	struct work_struct work;
+	struct ckpt_fill *f;
+	struct page **pages;		/* CKPT_PAGES_MAX */
+	struct bio_vec *bv;		/* CKPT_PAGES_MAX */
+};
+
+struct ckpt_fill {
+	struct file *file;
+	struct mm_struct *mm;		/* the restoring task's */
+	struct task_struct *task;
+	const struct cred *cred;	/* while workers run */
+	struct mem_cgroup *memcg;	/* while workers run */
+	u32 nr;				/* records in the batch */
+	u64 end;			/* where the last one ends */
+	u64 nr_pages;
+	atomic_t next;			/* the next record to take */
+	bool failed;
+	spinlock_t lock;		/* protects err, err_idx */
+	int err;
+	u32 err_idx;			/* of the first failing record */
+	struct ckpt_filler fillers[CKPT_FILL_THREADS];	/* [0]: unused */
+	struct ckpt_pages_at recs[CKPT_FILL_BATCH];
+};
+
+/* NULL: the image is read one record at a time. */
+struct ckpt_fill *ckpt_fill_new(struct ckpt_restore *r)
+{
+	struct ckpt_fill *f;
+
+	if (r->in.stream || !r->in.file->f_op->read_iter)
+		return NULL;
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return NULL;
+	f->file = r->in.file;
+	f->mm = current->mm;
+	f->task = current;
+	spin_lock_init(&f->lock);
+	return f;
+}
+
+void ckpt_fill_free(struct ckpt_fill *f)
+{
+	unsigned int i;
+
+	if (!f)
+		return;
+	for (i = 1; i < CKPT_FILL_THREADS; i++) {
+		kfree(f->fillers[i].pages);
+		kfree(f->fillers[i].bv);
+	}
+	kfree(f);
+}
+
+/* May the PAGES record @rp join the batch (or must the batch go first)? */
+bool ckpt_fill_fits(const struct ckpt_fill *f, const struct ckpt_rec_pages *rp)
+{
+	return f->nr < CKPT_FILL_BATCH && rp->addr >= f->end;
+}
+
+/* Add the PAGES record whose head was just read, its data unread. */
+int ckpt_fill_add(struct ckpt_fill *f, struct ckpt_in *in,
+		  const struct ckpt_rec_pages *rp)
+{
+	int err;
+
+	if (WARN_ON_ONCE(!ckpt_fill_fits(f, rp)))
+		return -EINVAL;
+	err = ckpt_skip_pages_data(in, rp, &f->recs[f->nr]);
+	if (err)
+		return err;
+	f->nr++;
+	f->end = rp->addr + (u64)rp->nr_pages * PAGE_SIZE;
+	f->nr_pages += rp->nr_pages;
+	return 0;
+}
+
+static int ckpt_fill_one(struct ckpt_fill *f, const struct ckpt_pages_at *at,
+			 struct page **pages, struct bio_vec *bv)
+{
+	unsigned int nr = at->rp.nr_pages, got = 0;
+	int err = 0;
+
+	mmap_read_lock(f->mm);
+	while (got < nr) {
+		long n = pin_user_pages_remote(f->mm,
+					       at->rp.addr + (u64)got * PAGE_SIZE,
+					       nr - got,
+					       FOLL_WRITE | FOLL_FORCE,
+					       pages + got, NULL, NULL);
+
+		if (n <= 0) {
+			err = n ? n : -EFAULT;
+			break;
+		}
+		got += n;
+	}
+	mmap_read_unlock(f->mm);
+	if (!err)
+		err = ckpt_pread_pages(f->file, at, pages, bv);
+	unpin_user_pages_dirty_lock(pages, got, true);
+	return err;
+}
+
+/* Take the batch's records one by one until none is left or one failed. */
+static void ckpt_fill_some(struct ckpt_fill *f, struct page **pages,
+			   struct bio_vec *bv)
+{
+	for (;;) {
+		unsigned int i = atomic_inc_return(&f->next) - 1;
+		int err;
+
+		if (i >= f->nr || READ_ONCE(f->failed))
+			return;
+		if (fatal_signal_pending(f->task))
+			err = -EINTR;
+		else
+			err = ckpt_fill_one(f, &f->recs[i], pages, bv);
+		if (err) {
+			/* Records are taken in order: all before @i were. */
+			spin_lock(&f->lock);
+			if (i < f->err_idx) {
+				f->err_idx = i;
+				f->err = err;
+			}
+			WRITE_ONCE(f->failed, true);
+			spin_unlock(&f->lock);
+		}
+		cond_resched();
+	}
+}
+
+static void ckpt_fill_work(struct work_struct *work)
+{
+	struct ckpt_filler *w = container_of(work, struct ckpt_filler, work);
+	struct ckpt_fill *f = w->f;
+	const struct cred *old_cred = override_creds(f->cred);
+	struct mem_cgroup *old_memcg = set_active_memcg(f->memcg);
+
+	ckpt_fill_some(f, w->pages, w->bv);
+	set_active_memcg(old_memcg);
+	revert_creds(old_cred);
+}
+
+/* How many CPUs fill the batch, the task's included; workers made ready. */
+static unsigned int ckpt_fill_cpus(struct ckpt_fill *f)
+{
+	unsigned int n = READ_ONCE(fill_threads), i;
+
+	if (f->nr_pages * PAGE_SIZE < (u64)READ_ONCE(fill_min_kb) * SZ_1K)
+		return 1;
+	if (!n)
+		n = num_online_cpus();
+	n = min3(n, (unsigned int)CKPT_FILL_THREADS, f->nr);
+	for (i = 1; i < n; i++) {
+		struct ckpt_filler *w = &f->fillers[i];
+
+		if (w->pages)
+			continue;
+		w->pages = kmalloc_array(CKPT_PAGES_MAX, sizeof(*w->pages),
+					 GFP_KERNEL);
+		w->bv = kmalloc_array(CKPT_PAGES_MAX, sizeof(*w->bv),
+				      GFP_KERNEL);
+		if (!w->pages || !w->bv) {
+			kfree(w->pages);
+			kfree(w->bv);
+			w->pages = NULL;
+			w->bv = NULL;
+			break;		/* fewer CPUs, that is all */
+		}
+		w->f = f;
+		INIT_WORK(&w->work, ckpt_fill_work);
+	}
+	return max(i, 1U);
+}
+
+/*
+ * Fill the batch (@pages: the task's room for a record's pages) and empty
+ * it.  On failure, @r's error names the first record that failed; the
+ * pages are the process's, which the caller kills.
+ */
+int ckpt_fill_flush(struct ckpt_fill *f, struct ckpt_restore *r,
+		    struct page **pages)
+{
+	ktime_t t0 = ktime_get();
+	unsigned int n, i;
+	int err;
+
+	if (!f || !f->nr)
+		return 0;
+	n = ckpt_fill_cpus(f);
+	atomic_set(&f->next, 0);
+	f->failed = false;
+	f->err = 0;
+	f->err_idx = f->nr;
+	if (n > 1) {
+		f->cred = get_current_cred();
+		f->memcg = get_mem_cgroup_from_mm(f->mm);
+		for (i = 1; i < n; i++)
+			queue_work(system_unbound_wq, &f->fillers[i].work);
+	}
+	ckpt_fill_some(f, pages, r->in.bvec);
+	if (n > 1) {
+		for (i = 1; i < n; i++)
+			flush_work(&f->fillers[i].work);
+		mem_cgroup_put(f->memcg);
+		put_cred(f->cred);
+		f->memcg = NULL;
+		f->cred = NULL;
+	}
+	err = f->err;
+	if (err) {
+		r->err.type = CKPT_REC_PAGES;
+		r->err.offset = f->recs[f->err_idx].offset;
+	} else {
+		r->in.nr_pages += f->nr_pages;
+	}
+	if (ckpt_timing_on())
+		pr_info("restore pid %d: %u PAGES records, %llu KiB, %u CPUs, %lld us\n",
+			task_pid_nr(current), f->nr, f->nr_pages * PAGE_SIZE >> 10,
+			n, ktime_us_delta(ktime_get(), t0));
+	f->nr = 0;
+	f->end = 0;
+	f->nr_pages = 0;
+	return err;
+}
