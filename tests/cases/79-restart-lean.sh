@@ -22,7 +22,13 @@
 #    restart's own time namespace and finds CLOCK_MONOTONIC, _RAW and
 #    BOOTTIME where they were or later (tests/nodes/10-cross-boot has the
 #    later boot, which does get one).
-# timeout: 180
+#  - A file image's page data is filled on several CPUs (module/fill.c):
+#    24 MiB of mapfill, restored with fill_min_kb=1024 and timing=1, is
+#    logged as batches on 2 CPUs and every word comes back; with
+#    fill_threads=1 the same image is logged on 1 CPU and comes back too;
+#    a bit flipped in the page data of the 20th record of 1 MiB fails the
+#    restore on 2 CPUs with EBADMSG, and no process is left.
+# timeout: 300
 . "$(dirname "$0")/lib.sh"
 require_module
 DUMP_ON_FAIL="p.err p.out ckpt.err restart.err ckpt2.err restart2.err"
@@ -101,4 +107,75 @@ prog_restart
 grep -q "time namespace" restart.err &&
 	fail "restart made a time namespace on the same boot: $(cat restart.err)"
 prog_finish
-pass "1 MiB, holes and a read-only region back twice, still anonymous memory; 11 timing marks in order; no time namespace on the same boot"
+cd ..
+TESTDIR=$(pwd)
+
+# Page data on several CPUs.  Parameters back to their defaults however
+# the case ends.
+P=/sys/module/ckpt/parameters
+[ -w $P/fill_threads ] && [ -w $P/fill_min_kb ] ||
+	fail "the module has no fill_threads/fill_min_kb parameters"
+[ "$(nproc)" -ge 2 ] || fail "the guest has $(nproc) CPU; this case needs 2"
+fill_defaults() {
+	echo 0 >$P/fill_threads
+	echo 4096 >$P/fill_min_kb
+	echo 0 >$P/timing
+}
+trap 'fill_defaults; _cleanup' EXIT
+echo 1024 >$P/fill_min_kb
+echo 1 >$P/timing
+subdir fill
+mapfill "$TESTDIR" 24576 </dev/null >p.out 2>p.err &
+PROG_PID=$!
+track "$PROG_PID"
+wait_for 30 test -e ready || fail "mapfill 24576 did not start: $(cat p.err)"
+touch again
+prog_checkpoint
+cp img img.keep
+# fill_log CPUS...: the kernel log since $klines says this restore's
+# batches of page data went on these numbers of CPUs (sorted, each once;
+# a last batch under fill_min_kb goes on 1).
+fill_log() {
+	dmesg | tail -n +$((klines + 1)) | grep "restore pid $PROG_PID: " >batches.out
+	sed -n "s/.* PAGES records, [0-9]* KiB, \([0-9]*\) CPUs.*/\1/p" batches.out |
+		sort -u | tr '\n' ' ' >cpus.out
+	[ "$(cat cpus.out)" = "$* " ] ||
+		fail "expected page batches on $* CPUs, the log says: $(tr '\n' '|' <batches.out)"
+}
+klines=$(dmesg | wc -l)
+rm -f ready
+prog_restart
+fill_log 1 2
+touch go
+wait_for 120 ready_or_gone
+test -e ready || fail "24 MiB filled on 2 CPUs did not pass its checks: $(cat p.err)"
+kill -9 "$PROG_PID"
+wait "$RESTART_PID"
+
+echo 1 >$P/fill_threads
+cp img.keep img
+rm -f ready go again
+: >p.out
+klines=$(dmesg | wc -l)
+prog_restart
+fill_log 1
+prog_finish
+grep -q "all checks passed (24576 KiB)" p.out ||
+	fail "mapfill did not report its 24 MiB checked with fill_threads=1: $(cat p.out)"
+echo 0 >$P/fill_threads
+
+# One bit flipped in the data of the 20th PAGES record of 1 MiB, which
+# any of the two CPUs may fill.
+imgedit walk img.keep >walk.out 2>&1 || fail "imgedit walk: $(tail -n 3 walk.out)"
+o20=$(awk '$2 == "PAGES" && $3 > 1048576 && ++i == 20 { print $1; exit }' walk.out)
+[ -n "$o20" ] || fail "the 24 MiB image has fewer than 20 PAGES records of 1 MiB"
+cp img.keep img
+imgedit flip img $((o20 + 32 + 5000)) 1 || fail "imgedit flip"
+restart img </dev/null >bad.out 2>bad.err
+st=$?
+[ "$st" = 1 ] || fail "restart of a flipped page exited $st, expected 1: $(cat bad.err)"
+problem=$(err_problem EBADMSG bad.err)
+[ -z "$problem" ] || fail "flipped page on 2 CPUs: restart: $problem"
+expect_gone "$PROG_PID" "flipped page on 2 CPUs"
+fill_defaults
+pass "1 MiB, holes and a read-only region back twice, still anonymous memory; 11 timing marks in order; no time namespace on the same boot; 24 MiB filled on 2 CPUs and on 1, a bad page on 2 refused"

@@ -41,7 +41,7 @@ default_timeout=120
 [[ -f $out/initramfs.cpio ]] || { echo "run-guest: no $out/initramfs.cpio (run tests/harness/mkinitramfs.sh)" >&2; exit 1; }
 [[ -f $kdir/vmlinuz ]] || { echo "run-guest: no kernel in $kdir/ (run 'make deps')" >&2; exit 1; }
 
-qemu=(qemu-system-x86_64 -accel "${QEMU_ACCEL:-tcg}" -cpu max -smp 2 -m 2048
+qemu=(qemu-system-x86_64 -accel "${QEMU_ACCEL:-tcg}" -cpu "${QEMU_CPU:-max}" -smp 2 -m 2048
 	-nodefaults -display none -no-reboot)
 if [[ -f $kdir/vmlinux && -f /usr/share/qemu/qboot.rom ]]; then
 	# PVH direct boot of the uncompressed kernel: about twice as fast.
