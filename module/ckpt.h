@@ -307,6 +307,8 @@ int ckpt_pread_pages(struct file *file, const struct ckpt_pages_at *at,
 /* fill.c: a file image's page data, on several CPUs */
 struct ckpt_fill;
 struct ckpt_restore;
+int ckpt_fill_init(void);
+void ckpt_fill_exit(void);
 struct ckpt_fill *ckpt_fill_new(struct ckpt_restore *r);
 void ckpt_fill_free(struct ckpt_fill *f);
 bool ckpt_fill_fits(const struct ckpt_fill *f, const struct ckpt_rec_pages *rp);

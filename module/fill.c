@@ -5,12 +5,20 @@
  * A PAGES record's data can be read by its position in a seekable image,
  * so a restore need not copy the records one after the other: the
  * restoring task reads the records' heads, a batch at a time, and steps
- * over their data; then the task and up to fill_threads - 1 workers
- * (system_unbound_wq) take the batch's records one by one, each pinning
- * the record's pages in the new address space, reading its data straight
- * into them and verifying its checksum, as the one-at-a-time path does.
- * The task waits until every worker has returned before it goes on, so
- * what they use (the batch, the file, the address space) outlives them.
+ * over their data; then the task and up to fill_threads - 1 workers take
+ * the batch's records one by one, each pinning the record's pages in the
+ * new address space, reading its data straight into them and verifying
+ * its checksum, as the one-at-a-time path does.  The task waits until
+ * every worker has returned before it goes on, so what they use (the
+ * batch, the file, the address space) outlives them.
+ *
+ * Workers are used only where that wait is short and the task's limits
+ * hold: for an image in shared memory (tmpfs, a memfd: a read never
+ * waits on a device, a network or a FUSE daemon, any of which could
+ * hold a worker, and the task with it, where no signal reaches them),
+ * and each on a CPU the task may run on (its affinity and cpuset), from
+ * a workqueue of the module's own (ckpt_fill).  Their CPU time is not
+ * charged to the task's cgroup.  Other images are filled by the task.
  *
  * Filling a batch this way leaves the process as filling its records in
  * image order would: a batch holds only records of private memory (shared
@@ -25,14 +33,19 @@
  * another CPU costs more than it saves), as is every batch with
  * fill_threads=1.
  */
+#include <linux/atomic.h>
 #include <linux/bvec.h>
+#include <linux/cpumask.h>
 #include <linux/cred.h>
+#include <linux/ktime.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/shmem_fs.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include "ckpt.h"
 
@@ -49,6 +62,8 @@ module_param(fill_min_kb, uint, 0644);
 MODULE_PARM_DESC(fill_min_kb,
 		 "smallest batch of page data (KiB) filled on several CPUs");
 
+static struct workqueue_struct *ckpt_fill_wq;
+
 struct ckpt_fill;
 
 struct ckpt_filler {
@@ -56,6 +71,7 @@ struct ckpt_filler {
 	struct ckpt_fill *f;
 	struct page **pages;		/* CKPT_PAGES_MAX */
 	struct bio_vec *bv;		/* CKPT_PAGES_MAX */
+	unsigned int cpu;		/* where it runs, this batch */
 };
 
 struct ckpt_fill {
@@ -83,7 +99,7 @@ struct ckpt_fill *ckpt_fill_new(struct ckpt_restore *r)
 
 	if (r->in.stream || !r->in.file->f_op->read_iter)
 		return NULL;
-	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	f = kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
 	if (!f)
 		return NULL;
 	f->file = r->in.file;
@@ -161,17 +177,24 @@ static void ckpt_fill_some(struct ckpt_fill *f, struct page **pages,
 			   struct bio_vec *bv)
 {
 	for (;;) {
-		unsigned int i = atomic_inc_return(&f->next) - 1;
+		unsigned int i;
 		int err;
 
-		if (i >= f->nr || READ_ONCE(f->failed))
+		/* Nothing new once one failed; what is taken is filled. */
+		if (READ_ONCE(f->failed))
+			return;
+		i = atomic_inc_return(&f->next) - 1;
+		if (i >= f->nr)
 			return;
 		if (fatal_signal_pending(f->task))
 			err = -EINTR;
 		else
 			err = ckpt_fill_one(f, &f->recs[i], pages, bv);
 		if (err) {
-			/* Records are taken in order: all before @i were. */
+			/*
+			 * Records are taken in order and filled once taken:
+			 * all before @i were, the first failure is kept.
+			 */
 			spin_lock(&f->lock);
 			if (i < f->err_idx) {
 				f->err_idx = i;
@@ -196,25 +219,39 @@ static void ckpt_fill_work(struct work_struct *work)
 	revert_creds(old_cred);
 }
 
-/* How many CPUs fill the batch, the task's included; workers made ready. */
+/*
+ * How many CPUs fill the batch, the task's included: workers made ready,
+ * each with a CPU the task may use other than the one it is on.
+ */
 static unsigned int ckpt_fill_cpus(struct ckpt_fill *f)
 {
-	unsigned int n = READ_ONCE(fill_threads), i;
+	unsigned int n = READ_ONCE(fill_threads), i, cpu, self;
 
-	if (f->nr_pages * PAGE_SIZE < (u64)READ_ONCE(fill_min_kb) * SZ_1K)
+	if (f->nr_pages * PAGE_SIZE < (u64)READ_ONCE(fill_min_kb) * SZ_1K ||
+	    !shmem_file(f->file) || !ckpt_fill_wq)
 		return 1;
 	if (!n)
 		n = num_online_cpus();
 	n = min3(n, (unsigned int)CKPT_FILL_THREADS, f->nr);
+	self = raw_smp_processor_id();
+	cpu = self;
 	for (i = 1; i < n; i++) {
 		struct ckpt_filler *w = &f->fillers[i];
 
+		/* The task's CPUs after its own, round to it. */
+		cpu = cpumask_next_and(cpu, current->cpus_ptr, cpu_online_mask);
+		if (cpu >= nr_cpu_ids)
+			cpu = cpumask_first_and(current->cpus_ptr,
+						cpu_online_mask);
+		if (cpu >= nr_cpu_ids || cpu == self)
+			break;		/* no other CPU for us */
+		w->cpu = cpu;
 		if (w->pages)
 			continue;
 		w->pages = kmalloc_array(CKPT_PAGES_MAX, sizeof(*w->pages),
-					 GFP_KERNEL);
+					 GFP_KERNEL_ACCOUNT);
 		w->bv = kmalloc_array(CKPT_PAGES_MAX, sizeof(*w->bv),
-				      GFP_KERNEL);
+				      GFP_KERNEL_ACCOUNT);
 		if (!w->pages || !w->bv) {
 			kfree(w->pages);
 			kfree(w->bv);
@@ -251,7 +288,8 @@ int ckpt_fill_flush(struct ckpt_fill *f, struct ckpt_restore *r,
 		f->cred = get_current_cred();
 		f->memcg = get_mem_cgroup_from_mm(f->mm);
 		for (i = 1; i < n; i++)
-			queue_work(system_unbound_wq, &f->fillers[i].work);
+			queue_work_on(f->fillers[i].cpu, ckpt_fill_wq,
+				      &f->fillers[i].work);
 	}
 	ckpt_fill_some(f, pages, r->in.bvec);
 	if (n > 1) {
@@ -277,4 +315,17 @@ int ckpt_fill_flush(struct ckpt_fill *f, struct ckpt_restore *r,
 	f->end = 0;
 	f->nr_pages = 0;
 	return err;
+}
+
+/* A CPU-intensive per-CPU workqueue: each worker on a CPU the task may use. */
+int ckpt_fill_init(void)
+{
+	ckpt_fill_wq = alloc_workqueue("ckpt_fill", WQ_CPU_INTENSIVE, 0);
+	return ckpt_fill_wq ? 0 : -ENOMEM;
+}
+
+void ckpt_fill_exit(void)
+{
+	destroy_workqueue(ckpt_fill_wq);
+	ckpt_fill_wq = NULL;
 }

@@ -173,16 +173,21 @@ static int __init ckpt_init(void)
 	err = ckpt_pidrange_init();
 	if (err)
 		goto out_netlink;
+	err = ckpt_fill_init();
+	if (err)
+		goto out_pidrange;
 	err = misc_register(&ckpt_misc);
 	if (err) {
 		pr_err(CKPT_PFX "cannot register /dev/%s: %d\n",
 		       CKPT_DEVICE_NAME, err);
-		goto out_pidrange;
+		goto out_fill;
 	}
 	pr_info(CKPT_PFX "ready: /dev/%s, ABI %d, image format %d\n",
 		CKPT_DEVICE_NAME, CKPT_ABI_VERSION, CKPT_IMAGE_VERSION);
 	return 0;
 
+out_fill:
+	ckpt_fill_exit();
 out_pidrange:
 	ckpt_pidrange_exit();
 out_netlink:
@@ -193,6 +198,7 @@ out_netlink:
 static void __exit ckpt_exit(void)
 {
 	misc_deregister(&ckpt_misc);
+	ckpt_fill_exit();
 	ckpt_tcplock_exit();
 	ckpt_pidrange_exit();
 	ckpt_netlink_exit();

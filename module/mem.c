@@ -1372,7 +1372,11 @@ static int ckpt_fill_pages(struct ckpt_restore *r, struct ckpt_fill *f,
 		}
 		return ckpt_fill_add(f, &r->in, &rp);
 	}
-	/* In image order: what is batched goes first. */
+	/*
+	 * In image order, what is batched goes first (never anything today:
+	 * nothing is batched before the image is positional, which it then
+	 * stays).
+	 */
 	err = ckpt_fill_flush(f, r, pages);
 	if (err)
 		return err;

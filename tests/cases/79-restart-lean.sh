@@ -26,6 +26,8 @@
 #    24 MiB of mapfill, restored with fill_min_kb=1024 and timing=1, is
 #    logged as batches on 2 CPUs and every word comes back; with
 #    fill_threads=1 the same image is logged on 1 CPU and comes back too;
+#    so does it from a ramfs (workers only for an image in shared memory)
+#    and under "taskset 1" (workers only on the task's CPUs);
 #    a bit flipped in the page data of the 20th record of 1 MiB fails the
 #    restore on 2 CPUs with EBADMSG, and no process is left.
 # timeout: 300
@@ -135,8 +137,12 @@ cp img img.keep
 # fill_log CPUS...: the kernel log since $klines says this restore's
 # batches of page data went on these numbers of CPUs (sorted, each once;
 # a last batch under fill_min_kb goes on 1).
+pages_logged() {
+	dmesg | tail -n +$((klines + 1)) | grep -q "restore pid $PROG_PID: ckpt_restore_pages "
+}
 fill_log() {
-	dmesg | tail -n +$((klines + 1)) | grep "restore pid $PROG_PID: " >batches.out
+	wait_for 60 pages_logged || fail "no ckpt_restore_pages line in the kernel log"
+	dmesg | tail -n +$((klines + 1)) | grep "restore pid $PROG_PID: .* PAGES records" >batches.out
 	sed -n "s/.* PAGES records, [0-9]* KiB, \([0-9]*\) CPUs.*/\1/p" batches.out |
 		sort -u | tr '\n' ' ' >cpus.out
 	[ "$(cat cpus.out)" = "$* " ] ||
@@ -164,6 +170,35 @@ grep -q "all checks passed (24576 KiB)" p.out ||
 	fail "mapfill did not report its 24 MiB checked with fill_threads=1: $(cat p.out)"
 echo 0 >$P/fill_threads
 
+# Workers only where the task's limits hold and reads cannot hang: not
+# for an image on ramfs (not shared memory), not beyond the CPUs the
+# task may use (a process pinned to CPU 0 by taskset is restored pinned,
+# from the start of its restore).
+mkdir ram && mount -t ramfs none ram || fail "cannot mount a ramfs"
+cp img.keep ram/img
+rm -f ready go again
+: >p.out
+klines=$(dmesg | wc -l)
+prog_restart restart --wait ram/img
+fill_log 1
+prog_finish
+umount ram
+rm -f ready go again img
+: >p.out
+taskset 1 mapfill "$TESTDIR" 24576 </dev/null >p.out 2>p.err &
+PROG_PID=$!
+track "$PROG_PID"
+wait_for 30 test -e ready || fail "taskset 1 mapfill 24576 did not start: $(cat p.err)"
+prog_checkpoint
+klines=$(dmesg | wc -l)
+prog_restart
+fill_log 1
+aff=$(taskset -p "$PROG_PID" | sed 's/.*: //')
+[ "$aff" = 1 ] || fail "restored with affinity mask $aff, expected 1"
+prog_finish
+grep -q "all checks passed (24576 KiB)" p.out ||
+	fail "mapfill did not report its 24 MiB checked after the pinned restore: $(cat p.out)"
+
 # One bit flipped in the data of the 20th PAGES record of 1 MiB, which
 # any of the two CPUs may fill.
 imgedit walk img.keep >walk.out 2>&1 || fail "imgedit walk: $(tail -n 3 walk.out)"
@@ -178,4 +213,4 @@ problem=$(err_problem EBADMSG bad.err)
 [ -z "$problem" ] || fail "flipped page on 2 CPUs: restart: $problem"
 expect_gone "$PROG_PID" "flipped page on 2 CPUs"
 fill_defaults
-pass "1 MiB, holes and a read-only region back twice, still anonymous memory; 11 timing marks in order; no time namespace on the same boot; 24 MiB filled on 2 CPUs and on 1, a bad page on 2 refused"
+pass "1 MiB, holes and a read-only region back twice, still anonymous memory; 11 timing marks in order; no time namespace on the same boot; 24 MiB filled on 2 CPUs and on 1 (fill_threads=1, ramfs, taskset), a bad page on 2 refused"
