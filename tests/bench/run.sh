@@ -13,6 +13,9 @@
 #   bench.profile=1  profile ckpt's runs: CKPT_TIMING=1 for the tools and
 #                    the module's timing=1; each run's marks and the
 #                    module's steps printed as "ckpt-bench: profile" lines
+#   bench.param.NAME=VALUE  set the ckpt module's parameter NAME first
+#                    (e.g. bench.param.fill_threads=1: page data filled
+#                    by the restoring task alone, for an A/B run)
 # Exit status: 0 when every ckpt measurement and baseline ran (CRIU may be
 # n/a), 1 otherwise.  Never fails on a ratio.
 # timeout: 1800
@@ -26,6 +29,7 @@ maxreps=
 maxmib=
 only=
 profile=
+params=
 read -r cmdline </proc/cmdline
 for arg in $cmdline; do
 	case $arg in
@@ -33,6 +37,7 @@ for arg in $cmdline; do
 	bench.max=*) maxmib=${arg#*=} ;;
 	bench.only=*) only=,${arg#*=}, ;;
 	bench.profile=1) profile=1 ;;
+	bench.param.*=*) params="$params ${arg#bench.param.}" ;;
 	esac
 done
 
@@ -200,6 +205,14 @@ workload() {
 	rm -rf $W/run $W/acc
 }
 
+for p in $params; do
+	if echo "${p#*=}" >"/sys/module/ckpt/parameters/${p%%=*}"; then
+		say "module parameter ${p%%=*}=${p#*=}"
+	else
+		say "cannot set module parameter ${p%%=*}"
+		failed=1
+	fi
+done
 if [ -n "$profile" ]; then
 	echo 1 >/sys/module/ckpt/parameters/timing
 	export CKPT_TIMING=1
@@ -209,7 +222,7 @@ if [ -n "$profile" ]; then
 	dmesg -n 1
 fi
 say "start: $(nproc) CPU(s), $(awk '/MemTotal/ { printf "%d MiB", $2 / 1024 }' /proc/meminfo)," \
-	"$(criu --version 2>/dev/null | sed -n 's/Version: /criu /p')"
+	"$(criu --version 2>/dev/null | sed -n 's/Version: /criu /p')${params:+; ckpt module:$params}"
 start=$(uptime_s)
 
 # Runs per size: TCG makes the big ones slow (see Documentation/benchmarks.rst).
