@@ -246,7 +246,7 @@ bopt=
 say "measurements done in $(awk -v a="$start" -v b="$(uptime_s)" 'BEGIN { printf "%.0f", b - a }')s"
 
 # ---- the table ------------------------------------------------------------
-hdr="$(uname -r), QEMU TCG guest with $(nproc) vCPU(s) and $(awk '/MemTotal/ { printf "%d MiB", $2 / 1024 }' /proc/meminfo); $(criu --version 2>/dev/null | sed -n 's/Version: /criu /p')"
+hdr="$(uname -r), QEMU TCG guest with $(nproc) vCPU(s) and $(awk '/MemTotal/ { printf "%d MiB", $2 / 1024 }' /proc/meminfo); $(criu --version 2>/dev/null | sed -n 's/Version: /criu /p')${params:+; ckpt module:$params}"
 say "table begin"
 awk -v hdr="$hdr" -v notes="$W/notes" '
 function ms(ns) { return sprintf("%.1f", ns / 1e6) }
