@@ -311,11 +311,12 @@ int ckpt_fill_init(void);
 void ckpt_fill_exit(void);
 struct ckpt_fill *ckpt_fill_new(struct ckpt_restore *r);
 void ckpt_fill_free(struct ckpt_fill *f);
+bool ckpt_fill_pending(const struct ckpt_fill *f);
 bool ckpt_fill_fits(const struct ckpt_fill *f, const struct ckpt_rec_pages *rp);
 int ckpt_fill_add(struct ckpt_fill *f, struct ckpt_in *in,
 		  const struct ckpt_rec_pages *rp);
-int ckpt_fill_flush(struct ckpt_fill *f, struct ckpt_restore *r,
-		    struct page **pages);
+int ckpt_fill_flush(struct ckpt_fill *f, struct ckpt_restore *r);
+int ckpt_fill_later(struct ckpt_restore *r);
 u32 ckpt_csum2(const void *a, size_t alen, const void *b, size_t blen);
 
 /* checkpoint.c */
@@ -515,6 +516,7 @@ struct ckpt_tree;
 
 struct ckpt_restore {
 	struct ckpt_tree *tree;	/* an image of a tree, or NULL */
+	struct ckpt_fill *fill_later;	/* a tree member's last page batch */
 	u32 member;		/* this process's index in the tree */
 	struct mutex lock;	/* serialises state */
 	int state;		/* CKPT_RST_* */

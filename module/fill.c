@@ -88,9 +88,24 @@ struct ckpt_fill {
 	spinlock_t lock;		/* protects err, err_idx */
 	int err;
 	u32 err_idx;			/* of the first failing record */
-	struct ckpt_filler fillers[CKPT_FILL_THREADS];	/* [0]: unused */
+	struct ckpt_filler fillers[CKPT_FILL_THREADS];	/* [0]: the task's */
 	struct ckpt_pages_at recs[CKPT_FILL_BATCH];
 };
+
+static int ckpt_filler_alloc(struct ckpt_filler *w)
+{
+	w->pages = kmalloc_array(CKPT_PAGES_MAX, sizeof(*w->pages),
+				 GFP_KERNEL_ACCOUNT);
+	w->bv = kmalloc_array(CKPT_PAGES_MAX, sizeof(*w->bv),
+			      GFP_KERNEL_ACCOUNT);
+	if (w->pages && w->bv)
+		return 0;
+	kfree(w->pages);
+	kfree(w->bv);
+	w->pages = NULL;
+	w->bv = NULL;
+	return -ENOMEM;
+}
 
 /* NULL: the image is read one record at a time. */
 struct ckpt_fill *ckpt_fill_new(struct ckpt_restore *r)
@@ -102,6 +117,10 @@ struct ckpt_fill *ckpt_fill_new(struct ckpt_restore *r)
 	f = kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
 	if (!f)
 		return NULL;
+	if (ckpt_filler_alloc(&f->fillers[0])) {
+		kfree(f);
+		return NULL;
+	}
 	f->file = r->in.file;
 	f->mm = current->mm;
 	f->task = current;
@@ -115,11 +134,16 @@ void ckpt_fill_free(struct ckpt_fill *f)
 
 	if (!f)
 		return;
-	for (i = 1; i < CKPT_FILL_THREADS; i++) {
+	for (i = 0; i < CKPT_FILL_THREADS; i++) {
 		kfree(f->fillers[i].pages);
 		kfree(f->fillers[i].bv);
 	}
 	kfree(f);
+}
+
+bool ckpt_fill_pending(const struct ckpt_fill *f)
+{
+	return f && f->nr;
 }
 
 /* May the PAGES record @rp join the batch (or must the batch go first)? */
@@ -142,6 +166,7 @@ int ckpt_fill_add(struct ckpt_fill *f, struct ckpt_in *in,
 	f->nr++;
 	f->end = rp->addr + (u64)rp->nr_pages * PAGE_SIZE;
 	f->nr_pages += rp->nr_pages;
+	in->nr_pages += rp->nr_pages;	/* as END counts them: read or not */
 	return 0;
 }
 
@@ -248,17 +273,8 @@ static unsigned int ckpt_fill_cpus(struct ckpt_fill *f)
 		w->cpu = cpu;
 		if (w->pages)
 			continue;
-		w->pages = kmalloc_array(CKPT_PAGES_MAX, sizeof(*w->pages),
-					 GFP_KERNEL_ACCOUNT);
-		w->bv = kmalloc_array(CKPT_PAGES_MAX, sizeof(*w->bv),
-				      GFP_KERNEL_ACCOUNT);
-		if (!w->pages || !w->bv) {
-			kfree(w->pages);
-			kfree(w->bv);
-			w->pages = NULL;
-			w->bv = NULL;
+		if (ckpt_filler_alloc(w))
 			break;		/* fewer CPUs, that is all */
-		}
 		w->f = f;
 		INIT_WORK(&w->work, ckpt_fill_work);
 	}
@@ -266,12 +282,11 @@ static unsigned int ckpt_fill_cpus(struct ckpt_fill *f)
 }
 
 /*
- * Fill the batch (@pages: the task's room for a record's pages) and empty
- * it.  On failure, @r's error names the first record that failed; the
- * pages are the process's, which the caller kills.
+ * Fill the batch and empty it.  On failure, @r's error names the first
+ * record that failed; the pages are the process's, which the caller
+ * kills.
  */
-int ckpt_fill_flush(struct ckpt_fill *f, struct ckpt_restore *r,
-		    struct page **pages)
+int ckpt_fill_flush(struct ckpt_fill *f, struct ckpt_restore *r)
 {
 	ktime_t t0 = ktime_get();
 	unsigned int n, i;
@@ -291,7 +306,7 @@ int ckpt_fill_flush(struct ckpt_fill *f, struct ckpt_restore *r,
 			queue_work_on(f->fillers[i].cpu, ckpt_fill_wq,
 				      &f->fillers[i].work);
 	}
-	ckpt_fill_some(f, pages, r->in.bvec);
+	ckpt_fill_some(f, f->fillers[0].pages, f->fillers[0].bv);
 	if (n > 1) {
 		for (i = 1; i < n; i++)
 			flush_work(&f->fillers[i].work);
@@ -304,8 +319,6 @@ int ckpt_fill_flush(struct ckpt_fill *f, struct ckpt_restore *r,
 	if (err) {
 		r->err.type = CKPT_REC_PAGES;
 		r->err.offset = f->recs[f->err_idx].offset;
-	} else {
-		r->in.nr_pages += f->nr_pages;
 	}
 	if (ckpt_timing_on())
 		pr_info("restore pid %d: %u PAGES records, %llu KiB, %u CPUs, %lld us\n",
@@ -315,6 +328,26 @@ int ckpt_fill_flush(struct ckpt_fill *f, struct ckpt_restore *r,
 	f->end = 0;
 	f->nr_pages = 0;
 	return err;
+}
+
+/*
+ * The last batch of a process of a tree, left by ckpt_restore_pages() for
+ * after its turn: fill it, then arm the CPU-time timers (held back until
+ * now so that the fill does not count against them).
+ */
+int ckpt_fill_later(struct ckpt_restore *r)
+{
+	struct ckpt_fill *f = r->fill_later;
+	int err;
+
+	if (!f)
+		return 0;
+	err = ckpt_fill_flush(f, r);
+	r->fill_later = NULL;
+	ckpt_fill_free(f);
+	if (err)
+		return ckpt_fail(&r->err, CKPT_OBJ_IMAGE, err);
+	return ckpt_arm_cpu_posix_timers(r);
 }
 
 /* A CPU-intensive per-CPU workqueue: each worker on a CPU the task may use. */

@@ -1366,7 +1366,7 @@ static int ckpt_fill_pages(struct ckpt_restore *r, struct ckpt_fill *f,
 		return ckpt_fill_shanon(r, v, &rp, pages);
 	if (f && ckpt_in_positional(&r->in)) {
 		if (!ckpt_fill_fits(f, &rp)) {
-			err = ckpt_fill_flush(f, r, pages);
+			err = ckpt_fill_flush(f, r);
 			if (err)
 				return err;
 		}
@@ -1377,7 +1377,7 @@ static int ckpt_fill_pages(struct ckpt_restore *r, struct ckpt_fill *f,
 	 * nothing is batched before the image is positional, which it then
 	 * stays).
 	 */
-	err = ckpt_fill_flush(f, r, pages);
+	err = ckpt_fill_flush(f, r);
 	if (err)
 		return err;
 
@@ -1455,8 +1455,21 @@ int ckpt_restore_pages(struct ckpt_restore *r)
 		}
 		cond_resched();
 	}
+	if (!err && h.type == CKPT_REC_END && r->tree && ckpt_fill_pending(f)) {
+		/*
+		 * A process of a tree fills its last batch once it has passed
+		 * the turn on (ckpt_fill_later()): the next one reads its
+		 * records meanwhile.  END counts the batch's pages already.
+		 */
+		err = ckpt_read_end(r);
+		if (!err) {
+			r->fill_later = f;
+			kfree(pages);
+			return 0;
+		}
+	}
 	/* The batched records come first in the image: so do their errors. */
-	ferr = ckpt_fill_flush(f, r, pages);
+	ferr = ckpt_fill_flush(f, r);
 	if (ferr)
 		err = ferr;
 	else if (!err)

@@ -101,6 +101,7 @@ void ckpt_restore_free(struct ckpt_restore *r)
 	ckpt_free_attrs(r);
 	kfree(r->cwd);
 	kfree(r->exe);
+	ckpt_fill_free(r->fill_later);
 	ckpt_in_destroy(&r->in);
 	if (r->image)
 		fput(r->image);
@@ -823,6 +824,9 @@ static int ckpt_restore_self(struct ckpt_restore *r)
 
 	current->rseq = NULL;
 	for (i = 0; !err && i < ARRAY_SIZE(steps); i++) {
+		/* With pages still to fill: after them (ckpt_fill_later()). */
+		if (steps[i] == ckpt_arm_cpu_posix_timers && r->fill_later)
+			continue;
 		err = steps[i](r);
 		ckpt_time_step("restore", steps[i], &t);
 		if (err && steps[i] == ckpt_restore_pages)

@@ -50,6 +50,7 @@ struct ckpt_tree {
 	struct mutex lock;		/* protects what follows */
 	struct ckpt_restore **ready;	/* [nr]: metadata read, for threads */
 	u32 turn;			/* whose turn it is to restore */
+	u32 unfilled;			/* past their turn, pages to fill */
 	bool over;			/* all restored, or one failed */
 	int result;
 	pid_t err_pid;
@@ -475,24 +476,49 @@ static void ckpt_tree_fail(struct ckpt_tree *t, u32 k,
 	complete_all(&t->all);
 }
 
-/* Process @k is restored: the next one's turn, or all go. */
-static void ckpt_tree_done(struct ckpt_tree *t, u32 k)
+/*
+ * Process @k is restored (but for its last pages if @unfilled): the next
+ * one's turn, or all go once every page is in.
+ */
+static void ckpt_tree_done(struct ckpt_tree *t, u32 k, bool unfilled)
 {
 	bool last = false;
 
 	mutex_lock(&t->lock);
 	t->turn = ckpt_tree_live(t, k + 1);
+	if (unfilled)
+		t->unfilled++;
 	if (t->turn == t->nr && !t->over) {
-		t->over = true;
-		t->result = 0;
-		last = true;
 		/* Nobody restores any more: let the files go. */
 		ckpt_tree_drop_files(t);
+		if (!t->unfilled) {
+			t->over = true;
+			t->result = 0;
+			last = true;
+		}
 	}
 	mutex_unlock(&t->lock);
 	wake_up_all(&t->wq);
 	if (last)
 		complete_all(&t->all);
+}
+
+/* A process past its turn has filled its last pages: all go if last. */
+static void ckpt_tree_filled(struct ckpt_tree *t)
+{
+	bool last = false;
+
+	mutex_lock(&t->lock);
+	if (!--t->unfilled && t->turn == t->nr && !t->over) {
+		t->over = true;
+		t->result = 0;
+		last = true;
+	}
+	mutex_unlock(&t->lock);
+	if (last) {
+		wake_up_all(&t->wq);
+		complete_all(&t->all);
+	}
 }
 
 /* Process @k's metadata, from where process @k - 1's records ended. */
@@ -609,7 +635,18 @@ static long ckpt_tree_member(struct ckpt_tree *t, u32 k,
 		return err;
 	}
 	ckpt_tree_hold_shares(t, k);
-	ckpt_tree_done(t, k);
+	ckpt_tree_done(t, k, r->fill_later != NULL);
+	if (r->fill_later) {
+		/* The next process reads its records while we fill ours. */
+		err = ckpt_fill_later(r);
+		if (err) {
+			ckpt_tree_fail(t, k, &r->err, err);
+			ckpt_tree_go(r, err);
+			force_sig(SIGKILL);
+			return err;
+		}
+		ckpt_tree_filled(t);
+	}
 	/* All go together, or die together. */
 	if (wait_for_completion_killable(&t->all)) {
 		ckpt_tree_fail(t, k, NULL, -EINTR);

@@ -1,6 +1,9 @@
 #!/bin/sh
 # 35-tree-restore-fail: a tree comes back whole or not at all.  The ring of
-# 33-tree is checkpointed and killed; the file its last process (C) keeps
+# 33-tree is checkpointed and killed.  A bit flipped in the page data of
+# its second process (A), which fills its last pages after passing the
+# turn on: restart exits 1 (EBADMSG), none of the four PIDs is left.  The
+# file its last process (C) keeps
 # open is removed, so C's restore fails after R, A and B restored
 # themselves: restart exits 1 naming C's descriptor (ENOENT), and none of
 # the four PIDs is left alive.  Then a tree whose session leader is not in
@@ -14,6 +17,23 @@ DUMP_ON_FAIL="p.err ckpt.err restart.err err"
 
 tree_start tree "R A B C"
 tree_ckpt_kill ckpt.err img "$root" "" $members
+
+# A bit flipped in the page data of A, the second process: A fills its
+# last pages once it has passed the turn on, B and C restoring meanwhile;
+# the tree still fails whole (EBADMSG) and no process is left.
+imgedit walk img >walk.out 2>&1 || fail "imgedit walk: $(tail -n 3 walk.out)"
+oA=$(awk -v p="pid=$pid_A" '$2 == "TASK" { cur = ($NF == p) } cur && $2 == "PAGES" && $3 > 4096 { print $1; exit }' walk.out)
+[ -n "$oA" ] || fail "no PAGES record of process A ($pid_A) in the image"
+cp img img.flip
+imgedit flip img.flip $((oA + 32 + 100)) 1 || fail "imgedit flip"
+restart --wait img.flip >restart.out 2>restart.err </dev/null
+st=$?
+[ "$st" -eq 1 ] || fail "restart of a tree with a bad page in A exited $st, expected 1"
+expect_err EBADMSG restart.err >/dev/null
+for p in $members; do
+	expect_gone "$p" "after the failed restore of a tree with a bad page"
+done
+
 rm c.data
 restart --wait img >restart.out 2>restart.err </dev/null
 st=$?
