@@ -851,6 +851,7 @@ const struct ckpt_rec_sysvshm *ckpt_tree_sysvshm(const struct ckpt_restore *r,
 int ckpt_tree_prepare(struct ckpt_restore *r);
 int ckpt_tree_check_member(struct ckpt_restore *r);
 void ckpt_tree_free(struct ckpt_tree *tree);
+bool ckpt_tree_failed(const struct ckpt_tree *t);
 long ckpt_tree_restore_task(struct file *file, struct ckpt_restore *r0);
 long ckpt_tree_restore_thread(struct file *file, struct ckpt_restore *r0);
 long ckpt_restore_thread_claimed(struct ckpt_restore *r);

@@ -316,7 +316,7 @@ int ckpt_fill_flush(struct ckpt_fill *f, struct ckpt_restore *r)
 		f->cred = NULL;
 	}
 	err = f->err;
-	if (err) {
+	if (err && err != -EINTR) {	/* killed: not the image's fault */
 		r->err.type = CKPT_REC_PAGES;
 		r->err.offset = f->recs[f->err_idx].offset;
 	}
@@ -333,7 +333,8 @@ int ckpt_fill_flush(struct ckpt_fill *f, struct ckpt_restore *r)
 /*
  * The last batch of a process of a tree, left by ckpt_restore_pages() for
  * after its turn: fill it, then arm the CPU-time timers (held back until
- * now so that the fill does not count against them).
+ * now so that the fill does not count against them) and set the CPU
+ * state (whose task work would leave a signal pending during the fill).
  */
 int ckpt_fill_later(struct ckpt_restore *r)
 {
@@ -346,8 +347,11 @@ int ckpt_fill_later(struct ckpt_restore *r)
 	r->fill_later = NULL;
 	ckpt_fill_free(f);
 	if (err)
-		return ckpt_fail(&r->err, CKPT_OBJ_IMAGE, err);
-	return ckpt_arm_cpu_posix_timers(r);
+		return ckpt_fail(&r->err, err == -EINTR ? CKPT_OBJ_TASK :
+				 CKPT_OBJ_IMAGE, err);
+	/* The steps ckpt_restore_self() left for after the fill. */
+	err = ckpt_arm_cpu_posix_timers(r);
+	return err ? err : ckpt_restore_cpu(r);
 }
 
 /* A CPU-intensive per-CPU workqueue: each worker on a CPU the task may use. */

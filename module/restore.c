@@ -824,9 +824,19 @@ static int ckpt_restore_self(struct ckpt_restore *r)
 
 	current->rseq = NULL;
 	for (i = 0; !err && i < ARRAY_SIZE(steps); i++) {
-		/* With pages still to fill: after them (ckpt_fill_later()). */
-		if (steps[i] == ckpt_arm_cpu_posix_timers && r->fill_later)
+		/*
+		 * With pages still to fill, after them (ckpt_fill_later()):
+		 * the CPU-time timers, and the CPU state, whose task work
+		 * leaves a signal pending that would interrupt the fill.
+		 */
+		if ((steps[i] == ckpt_arm_cpu_posix_timers ||
+		     steps[i] == ckpt_restore_cpu) && r->fill_later)
 			continue;
+		/* Another process of the tree failed: stop here. */
+		if (r->tree && ckpt_tree_failed(r->tree)) {
+			err = -ECANCELED;
+			break;
+		}
 		err = steps[i](r);
 		ckpt_time_step("restore", steps[i], &t);
 		if (err && steps[i] == ckpt_restore_pages)

@@ -11,8 +11,10 @@
  * file of /dev/ckpt.  The processes take turns in image order, as the
  * stream does: at its turn a process reads and checks its own metadata,
  * restores itself from it, and passes the turn on once its END record is
- * read.  Each then waits until all are restored, and they return to user
- * space together.  A failure anywhere makes every one of them die, the
+ * read and the rest of it restored, but for its last batch of page data
+ * when there is one (fill.c): that it fills after passing the turn on,
+ * while the next process restores.  Each then waits until all are
+ * restored and filled, and they return to user space together.  A failure anywhere makes every one of them die, the
  * restored ones with SIGKILL: nothing is left half-alive.
  *
  * Open files shared across fork (the same struct file in two processes)
@@ -503,6 +505,12 @@ static void ckpt_tree_done(struct ckpt_tree *t, u32 k, bool unfilled)
 		complete_all(&t->all);
 }
 
+/* Has the tree failed (another process, while this one restores)? */
+bool ckpt_tree_failed(const struct ckpt_tree *t)
+{
+	return READ_ONCE(t->over);
+}
+
 /* A process past its turn has filled its last pages: all go if last. */
 static void ckpt_tree_filled(struct ckpt_tree *t)
 {
@@ -640,9 +648,10 @@ static long ckpt_tree_member(struct ckpt_tree *t, u32 k,
 		/* The next process reads its records while we fill ours. */
 		err = ckpt_fill_later(r);
 		if (err) {
+			/* Killed before our threads may go on, as below. */
+			force_sig(SIGKILL);
 			ckpt_tree_fail(t, k, &r->err, err);
 			ckpt_tree_go(r, err);
-			force_sig(SIGKILL);
 			return err;
 		}
 		ckpt_tree_filled(t);
@@ -654,9 +663,9 @@ static long ckpt_tree_member(struct ckpt_tree *t, u32 k,
 		return -EINTR;
 	}
 	err = READ_ONCE(t->result);
-	ckpt_tree_go(r, err);
 	if (err)
-		force_sig(SIGKILL);
+		force_sig(SIGKILL);	/* before our threads may go on */
+	ckpt_tree_go(r, err);
 	/*
 	 * Our shared anonymous memory stays with the tree until it is freed
 	 * (ckpt_restore_free()): after a failure, a later member may still

@@ -4,7 +4,9 @@
 # firing as the restored process uses CPU time.  Then POSIX timers on
 # CPU-time clocks (the process's, the main thread's, another thread's) and
 # on CLOCK_BOOTTIME_ALARM: same IDs and time left, each runs down with its
-# own clock only, the process one keeps firing (cputimers checks).
+# own clock only, the process one keeps firing (cputimers checks); and
+# again in a tree (under a shell, ckpt --tree), whose process arms them
+# after filling its last pages.
 # timeout: 180
 . "$(dirname "$0")/lib.sh"
 require_module
@@ -31,4 +33,17 @@ grep -q "(scheduler CPU time of thread [0-9]*)" show.out ||
 prog_restart
 prog_finish
 log "$(cat p.out)"
+
+# The same in a tree (ckpt --tree of a shell waiting for cputimers): a
+# process of a tree fills its last pages after its turn and arms its
+# CPU-time timers after that.
+cd .. && subdir tree
+sh -c 'cputimers "$0" & wait $!' "$TESTDIR" </dev/null >p.out 2>p.err &
+PROG_PID=$!
+track "$PROG_PID"
+wait_for 30 test -e ready || fail "cputimers under sh did not start: $(cat p.err)"
+prog_checkpoint --tree
+prog_restart
+prog_finish
+log "tree: $(cat p.out)"
 pass
