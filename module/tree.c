@@ -14,8 +14,9 @@
  * read and the rest of it restored, but for its last batch of page data
  * when there is one (fill.c): that it fills after passing the turn on,
  * while the next process restores.  Each then waits until all are
- * restored and filled, and they return to user space together.  A failure anywhere makes every one of them die, the
- * restored ones with SIGKILL: nothing is left half-alive.
+ * restored and filled, and they return to user space together.  A
+ * failure anywhere makes every one of them die, the restored ones with
+ * SIGKILL: nothing is left half-alive.
  *
  * Open files shared across fork (the same struct file in two processes)
  * are saved once, by the first process holding them; a later process's
