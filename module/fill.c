@@ -16,9 +16,11 @@
  * hold: for an image in shared memory (tmpfs, a memfd: a read never
  * waits on a device, a network or a FUSE daemon, any of which could
  * hold a worker, and the task with it, where no signal reaches them),
- * and each on a CPU the task may run on (its affinity and cpuset), from
- * a workqueue of the module's own (ckpt_fill).  Their CPU time is not
- * charged to the task's cgroup.  Other images are filled by the task.
+ * and each queued to a CPU the task may run on (its affinity and
+ * cpuset) on a workqueue of the module's own (ckpt_fill; a CPU that goes
+ * offline meanwhile has its work run elsewhere, as workqueues do).
+ * Their CPU time is not charged to the task's cgroup.  Other images are
+ * filled by the task.
  *
  * Filling a batch this way leaves the process as filling its records in
  * image order would: a batch holds only records of private memory (shared
@@ -64,8 +66,6 @@ MODULE_PARM_DESC(fill_min_kb,
 
 static struct workqueue_struct *ckpt_fill_wq;
 
-struct ckpt_fill;
-
 struct ckpt_filler {
 	struct work_struct work;
 	struct ckpt_fill *f;
@@ -78,6 +78,7 @@ struct ckpt_fill {
 	struct file *file;
 	struct mm_struct *mm;		/* the restoring task's */
 	struct task_struct *task;
+	const struct ckpt_tree *tree;	/* the task's, or NULL */
 	const struct cred *cred;	/* while workers run */
 	struct mem_cgroup *memcg;	/* while workers run */
 	u32 nr;				/* records in the batch */
@@ -124,6 +125,7 @@ struct ckpt_fill *ckpt_fill_new(struct ckpt_restore *r)
 	f->file = r->in.file;
 	f->mm = current->mm;
 	f->task = current;
+	f->tree = r->tree;
 	spin_lock_init(&f->lock);
 	return f;
 }
@@ -176,7 +178,10 @@ static int ckpt_fill_one(struct ckpt_fill *f, const struct ckpt_pages_at *at,
 	unsigned int nr = at->rp.nr_pages, got = 0;
 	int err = 0;
 
-	mmap_read_lock(f->mm);
+	if (current->mm != f->mm)
+		mmap_read_lock(f->mm);		/* a worker: no signals */
+	else if (mmap_read_lock_killable(f->mm))
+		return -EINTR;
 	while (got < nr) {
 		long n = pin_user_pages_remote(f->mm,
 					       at->rp.addr + (u64)got * PAGE_SIZE,
@@ -213,6 +218,8 @@ static void ckpt_fill_some(struct ckpt_fill *f, struct page **pages,
 			return;
 		if (fatal_signal_pending(f->task))
 			err = -EINTR;
+		else if (f->tree && ckpt_tree_failed(f->tree))
+			err = -ECANCELED;	/* the tree dies anyway */
 		else
 			err = ckpt_fill_one(f, &f->recs[i], pages, bv);
 		if (err) {
@@ -253,7 +260,7 @@ static unsigned int ckpt_fill_cpus(struct ckpt_fill *f)
 	unsigned int n = READ_ONCE(fill_threads), i, cpu, self;
 
 	if (f->nr_pages * PAGE_SIZE < (u64)READ_ONCE(fill_min_kb) * SZ_1K ||
-	    !shmem_file(f->file) || !ckpt_fill_wq)
+	    !shmem_file(f->file))
 		return 1;
 	if (!n)
 		n = num_online_cpus();
@@ -282,9 +289,11 @@ static unsigned int ckpt_fill_cpus(struct ckpt_fill *f)
 }
 
 /*
- * Fill the batch and empty it.  On failure, @r's error names the first
+ * Fill the batch and empty it.  On failure (but for -EINTR, the task
+ * killed, and -ECANCELED, its tree failed), @r's error names the first
  * record that failed; the pages are the process's, which the caller
- * kills.
+ * kills.  The wait for the workers is not killable: they read shared
+ * memory only and stop at a fatal signal to the task, between records.
  */
 int ckpt_fill_flush(struct ckpt_fill *f, struct ckpt_restore *r)
 {
@@ -316,7 +325,8 @@ int ckpt_fill_flush(struct ckpt_fill *f, struct ckpt_restore *r)
 		f->cred = NULL;
 	}
 	err = f->err;
-	if (err && err != -EINTR) {	/* killed: not the image's fault */
+	/* Killed, or the tree failed: not the image's fault. */
+	if (err && err != -EINTR && err != -ECANCELED) {
 		r->err.type = CKPT_REC_PAGES;
 		r->err.offset = f->recs[f->err_idx].offset;
 	}
@@ -343,15 +353,19 @@ int ckpt_fill_later(struct ckpt_restore *r)
 
 	if (!f)
 		return 0;
-	err = ckpt_fill_flush(f, r);
+	err = ckpt_tree_failed(r->tree) ? -ECANCELED : ckpt_fill_flush(f, r);
 	r->fill_later = NULL;
 	ckpt_fill_free(f);
 	if (err)
-		return ckpt_fail(&r->err, err == -EINTR ? CKPT_OBJ_TASK :
-				 CKPT_OBJ_IMAGE, err);
+		return ckpt_fail(&r->err, err == -EINTR || err == -ECANCELED ?
+				 CKPT_OBJ_TASK : CKPT_OBJ_IMAGE, err);
 	/* The steps ckpt_restore_self() left for after the fill. */
-	err = ckpt_arm_cpu_posix_timers(r);
-	return err ? err : ckpt_restore_cpu(r);
+	err = ckpt_restore_sched_self(r);
+	if (!err)
+		err = ckpt_arm_cpu_posix_timers(r);
+	if (!err)
+		err = ckpt_restore_cpu(r);
+	return ckpt_fail(&r->err, CKPT_OBJ_TASK, err);
 }
 
 /* A CPU-intensive per-CPU workqueue: each worker on a CPU the task may use. */

@@ -826,10 +826,13 @@ static int ckpt_restore_self(struct ckpt_restore *r)
 	for (i = 0; !err && i < ARRAY_SIZE(steps); i++) {
 		/*
 		 * With pages still to fill, after them (ckpt_fill_later()):
-		 * the CPU-time timers, and the CPU state, whose task work
-		 * leaves a signal pending that would interrupt the fill.
+		 * the main thread's scheduling policy and nice value (held
+		 * back so as not to slow the fill), the CPU-time timers, and
+		 * the CPU state, whose task work leaves a signal pending that
+		 * would interrupt the fill.
 		 */
-		if ((steps[i] == ckpt_arm_cpu_posix_timers ||
+		if ((steps[i] == ckpt_restore_sched_self ||
+		     steps[i] == ckpt_arm_cpu_posix_timers ||
 		     steps[i] == ckpt_restore_cpu) && r->fill_later)
 			continue;
 		/* Another process of the tree failed: stop here. */

@@ -464,7 +464,7 @@ static void ckpt_tree_fail(struct ckpt_tree *t, u32 k,
 {
 	mutex_lock(&t->lock);
 	if (!t->over) {
-		t->over = true;
+		WRITE_ONCE(t->over, true);
 		t->result = err;
 		t->err_pid = t->tasks[k].pid;
 		if (e) {
@@ -495,7 +495,7 @@ static void ckpt_tree_done(struct ckpt_tree *t, u32 k, bool unfilled)
 		/* Nobody restores any more: let the files go. */
 		ckpt_tree_drop_files(t);
 		if (!t->unfilled) {
-			t->over = true;
+			WRITE_ONCE(t->over, true);
 			t->result = 0;
 			last = true;
 		}
@@ -519,7 +519,7 @@ static void ckpt_tree_filled(struct ckpt_tree *t)
 
 	mutex_lock(&t->lock);
 	if (!--t->unfilled && t->turn == t->nr && !t->over) {
-		t->over = true;
+		WRITE_ONCE(t->over, true);
 		t->result = 0;
 		last = true;
 	}

@@ -7,8 +7,9 @@
 # the PID) restoring its own process whose nice value root had lowered to
 # -5 (EPERM, naming the nice value), an affinity naming only a CPU this
 # guest lacks (EINVAL; restart --any-cpu restores it on every CPU, nice 5
-# still), a nice value of 40 (EBADMSG, the SCHED record).  Root then
-# restores the uid 1000 process with its nice -5.
+# still), a nice value of 40 (EBADMSG, the SCHED record).  The same
+# under a shell as a tree (the main thread's attributes set after its
+# last pages).  Root then restores the uid 1000 process with its nice -5.
 # timeout: 150
 . "$(dirname "$0")/lib.sh"
 require_module
@@ -50,6 +51,18 @@ cp img bad.img
 imgedit set bad.img $((o + 16 + 12)) 4 40 || fail "imgedit set nice"
 refused EBADMSG "SCHED record" bad restart bad.img
 
+prog_restart
+prog_finish
+cd ..
+
+# The same in a tree (under a shell, ckpt --tree): the main thread's
+# policy and nice value are set once its last pages are filled.
+subdir tree
+sh -c 'schedattrs "$0" & wait $!' "$TESTDIR" </dev/null >p.out 2>p.err &
+PROG_PID=$!
+track "$PROG_PID"
+wait_for 30 test -e ready || fail "schedattrs under sh did not start: $(cat p.err)"
+prog_checkpoint --tree
 prog_restart
 prog_finish
 cd ..
