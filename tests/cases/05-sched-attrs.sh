@@ -58,10 +58,7 @@ cd ..
 # The same in a tree (under a shell, ckpt --tree): the main thread's
 # policy and nice value are set once its last pages are filled.
 subdir tree
-sh -c 'schedattrs "$0" & wait $!' "$TESTDIR" </dev/null >p.out 2>p.err &
-PROG_PID=$!
-track "$PROG_PID"
-wait_for 30 test -e ready || fail "schedattrs under sh did not start: $(cat p.err)"
+prog_start_in_tree schedattrs
 prog_checkpoint --tree
 prog_restart
 prog_finish

@@ -38,10 +38,7 @@ log "$(cat p.out)"
 # process of a tree fills its last pages after its turn and arms its
 # CPU-time timers after that.
 cd .. && subdir tree
-sh -c 'cputimers "$0" & wait $!' "$TESTDIR" </dev/null >p.out 2>p.err &
-PROG_PID=$!
-track "$PROG_PID"
-wait_for 30 test -e ready || fail "cputimers under sh did not start: $(cat p.err)"
+prog_start_in_tree cputimers
 prog_checkpoint --tree
 prog_restart
 prog_finish

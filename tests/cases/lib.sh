@@ -304,6 +304,16 @@ prog_start() {
 	wait_for 30 test -e "${2:-.}/ready" || fail "$1 ${2:+$2 }did not start: $(cat p.err)"
 }
 
+# prog_start_in_tree PROG: start "PROG $TESTDIR" as the child of a shell
+# that waits for it and exits with its status (a tree of two, for ckpt
+# --tree); PROG_PID is the shell's.
+prog_start_in_tree() {
+	sh -c '"$1" "$0" & wait $!' "$TESTDIR" "$1" </dev/null >p.out 2>p.err &
+	PROG_PID=$!
+	track "$PROG_PID"
+	wait_for 30 test -e ready || fail "$1 under sh did not start: $(cat p.err)"
+}
+
 # subdir NAME: make NAME in the current directory, enter it and make it
 # $TESTDIR (a case's second program keeps its files apart).
 subdir() {
