@@ -317,6 +317,7 @@ int ckpt_fill_add(struct ckpt_fill *f, struct ckpt_in *in,
 		  const struct ckpt_rec_pages *rp);
 int ckpt_fill_flush(struct ckpt_fill *f, struct ckpt_restore *r);
 int ckpt_fill_later(struct ckpt_restore *r);
+int ckpt_restore_finish(struct ckpt_restore *r);
 u32 ckpt_csum2(const void *a, size_t alen, const void *b, size_t blen);
 
 /* checkpoint.c */
@@ -906,6 +907,8 @@ int ckpt_restore_creds(struct ckpt_restore *r);
 int ckpt_restore_mm(struct ckpt_restore *r);
 int ckpt_restore_exe(struct ckpt_restore *r);
 int ckpt_restore_pages(struct ckpt_restore *r);
+int ckpt_pin_pages(struct mm_struct *mm, u64 addr, unsigned int nr,
+		   struct page **pages, unsigned int *got);
 int ckpt_restore_fs(struct ckpt_restore *r);
 int ckpt_restore_files(struct ckpt_restore *r);
 struct ckpt_idfiles *ckpt_idfiles_new(u32 max);

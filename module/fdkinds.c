@@ -414,10 +414,9 @@ int ckpt_take_fdstate(struct ckpt_restore *r, const void *p, u32 len)
 	e->offset = r->in.rec_offset;
 	e->items = NULL;
 	if (n) {
-		e->items = kvmalloc_array(n, sizeof(e->items[0]), GFP_KERNEL_ACCOUNT);
+		e->items = ckpt_dup(rec + 1, n * sizeof(e->items[0]));
 		if (!e->items)
 			return -ENOMEM;
-		memcpy(e->items, rec + 1, n * sizeof(e->items[0]));
 	}
 	r->nr_fdstates++;
 	r->nr_epitems += n;

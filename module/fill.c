@@ -175,27 +175,10 @@ int ckpt_fill_add(struct ckpt_fill *f, struct ckpt_in *in,
 static int ckpt_fill_one(struct ckpt_fill *f, const struct ckpt_pages_at *at,
 			 struct page **pages, struct bio_vec *bv)
 {
-	unsigned int nr = at->rp.nr_pages, got = 0;
-	int err = 0;
+	unsigned int got;
+	int err;
 
-	if (current->mm != f->mm)
-		mmap_read_lock(f->mm);		/* a worker: no signals */
-	else if (mmap_read_lock_killable(f->mm))
-		return -EINTR;
-	while (got < nr) {
-		long n = pin_user_pages_remote(f->mm,
-					       at->rp.addr + (u64)got * PAGE_SIZE,
-					       nr - got,
-					       FOLL_WRITE | FOLL_FORCE,
-					       pages + got, NULL, NULL);
-
-		if (n <= 0) {
-			err = n ? n : -EFAULT;
-			break;
-		}
-		got += n;
-	}
-	mmap_read_unlock(f->mm);
+	err = ckpt_pin_pages(f->mm, at->rp.addr, at->rp.nr_pages, pages, &got);
 	if (!err)
 		err = ckpt_pread_pages(f->file, at, pages, bv);
 	unpin_user_pages_dirty_lock(pages, got, true);
@@ -342,9 +325,8 @@ int ckpt_fill_flush(struct ckpt_fill *f, struct ckpt_restore *r)
 
 /*
  * The last batch of a process of a tree, left by ckpt_restore_pages() for
- * after its turn: fill it, then arm the CPU-time timers (held back until
- * now so that the fill does not count against them) and set the CPU
- * state (whose task work would leave a signal pending during the fill).
+ * after its turn: fill it, then take the restore's last steps, which
+ * ckpt_restore_self() left for after the fill (ckpt_restore_finish()).
  */
 int ckpt_fill_later(struct ckpt_restore *r)
 {
@@ -353,19 +335,13 @@ int ckpt_fill_later(struct ckpt_restore *r)
 
 	if (!f)
 		return 0;
-	err = ckpt_tree_failed(r->tree) ? -ECANCELED : ckpt_fill_flush(f, r);
+	err = ckpt_fill_flush(f, r);
 	r->fill_later = NULL;
 	ckpt_fill_free(f);
 	if (err)
 		return ckpt_fail(&r->err, err == -EINTR || err == -ECANCELED ?
 				 CKPT_OBJ_TASK : CKPT_OBJ_IMAGE, err);
-	/* The steps ckpt_restore_self() left for after the fill. */
-	err = ckpt_restore_sched_self(r);
-	if (!err)
-		err = ckpt_arm_cpu_posix_timers(r);
-	if (!err)
-		err = ckpt_restore_cpu(r);
-	return ckpt_fail(&r->err, CKPT_OBJ_TASK, err);
+	return ckpt_fail(&r->err, CKPT_OBJ_TASK, ckpt_restore_finish(r));
 }
 
 /* A CPU-intensive per-CPU workqueue: each worker on a CPU the task may use. */

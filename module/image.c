@@ -53,6 +53,32 @@ static void ckpt_csum_pages(struct xxh64_state *s, struct page **pages,
 	}
 }
 
+/* @bv over the whole of each of @nr @pages. */
+static void ckpt_bvec_pages(struct bio_vec *bv, struct page **pages,
+			    unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		bv[i].bv_page = pages[i];
+		bv[i].bv_offset = 0;
+		bv[i].bv_len = PAGE_SIZE;
+	}
+}
+
+/* Start a PAGES record's checksum: its header (csum 0), then @rp. */
+static void ckpt_pages_csum_start(struct xxh64_state *s,
+				  const struct ckpt_rec_header *hdr,
+				  const struct ckpt_rec_pages *rp)
+{
+	struct ckpt_rec_header h = *hdr;
+
+	h.csum = 0;
+	xxh64_reset(s, 0);
+	xxh64_update(s, &h, sizeof(h));
+	xxh64_update(s, rp, sizeof(*rp));
+}
+
 /* A PAGES record's header and struct ckpt_rec_pages, as in the stream. */
 struct ckpt_pages_head {
 	struct ckpt_rec_header h;
@@ -318,11 +344,7 @@ int ckpt_write_pages(struct ckpt_out *out, u64 addr, struct page **pages,
 		out->bvec[0].bv_page = virt_to_page(hd);
 		out->bvec[0].bv_offset = offset_in_page(hd);
 		out->bvec[0].bv_len = sizeof(*hd);
-		for (i = 0; i < nr; i++) {
-			out->bvec[i + 1].bv_page = pages[i];
-			out->bvec[i + 1].bv_offset = 0;
-			out->bvec[i + 1].bv_len = PAGE_SIZE;
-		}
+		ckpt_bvec_pages(out->bvec + 1, pages, nr);
 		iov_iter_bvec(&it, ITER_SOURCE, out->bvec, nr + 1, total);
 		return ckpt_write_iter(out, &it);
 	}
@@ -527,10 +549,7 @@ int ckpt_read_pages_head(struct ckpt_in *in, struct ckpt_rec_pages *rp)
 	if (err)
 		return err;
 	in->have_hdr = false;
-	h.csum = 0;
-	xxh64_reset(&in->csum, 0);
-	xxh64_update(&in->csum, &h, sizeof(h));
-	xxh64_update(&in->csum, rp, sizeof(*rp));
+	ckpt_pages_csum_start(&in->csum, &h, rp);
 	in->pages_left = (h.len - sizeof(*rp)) / PAGE_SIZE;
 	in->pages_csum = in->hdr.csum;
 	return 0;
@@ -579,17 +598,12 @@ int ckpt_skip_pages_data(struct ckpt_in *in, const struct ckpt_rec_pages *rp,
 int ckpt_pread_pages(struct file *file, const struct ckpt_pages_at *at,
 		     struct page **pages, struct bio_vec *bv)
 {
-	unsigned int i, nr = at->rp.nr_pages;
-	struct ckpt_rec_header h = at->h;
+	unsigned int nr = at->rp.nr_pages;
 	struct xxh64_state s;
 	struct iov_iter it;
 	loff_t pos = at->pos;
 
-	for (i = 0; i < nr; i++) {
-		bv[i].bv_page = pages[i];
-		bv[i].bv_offset = 0;
-		bv[i].bv_len = PAGE_SIZE;
-	}
+	ckpt_bvec_pages(bv, pages, nr);
 	iov_iter_bvec(&it, ITER_DEST, bv, nr, (size_t)nr * PAGE_SIZE);
 	while (iov_iter_count(&it)) {
 		ssize_t n = vfs_iter_read(file, &it, &pos, 0);
@@ -599,10 +613,7 @@ int ckpt_pread_pages(struct file *file, const struct ckpt_pages_at *at,
 		if (n == 0)
 			return -ENODATA;
 	}
-	h.csum = 0;
-	xxh64_reset(&s, 0);
-	xxh64_update(&s, &h, sizeof(h));
-	xxh64_update(&s, &at->rp, sizeof(at->rp));
+	ckpt_pages_csum_start(&s, &at->h, &at->rp);
 	ckpt_csum_pages(&s, pages, nr);
 	return (u32)xxh64_digest(&s) == at->h.csum ? 0 : -EBADMSG;
 }
@@ -661,11 +672,7 @@ int ckpt_read_pages_data(struct ckpt_in *in, struct page **pages,
 	if (in->file->f_op->read_iter) {
 		struct iov_iter it;
 
-		for (i = 0; i < nr; i++) {
-			in->bvec[i].bv_page = pages[i];
-			in->bvec[i].bv_offset = 0;
-			in->bvec[i].bv_len = PAGE_SIZE;
-		}
+		ckpt_bvec_pages(in->bvec, pages, nr);
 		iov_iter_bvec(&it, ITER_DEST, in->bvec, nr,
 			      (size_t)nr * PAGE_SIZE);
 		err = ckpt_read_iter(in, &it);

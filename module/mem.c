@@ -1321,6 +1321,37 @@ static int ckpt_fill_shanon(struct ckpt_restore *r,
 	return err;
 }
 
+/*
+ * Pin @nr pages of @mm from @addr for writing into them (faulted in; a
+ * forced write breaks COW where the mapping is read-only).  *@got are
+ * pinned, even on failure, for unpin_user_pages_dirty_lock().
+ */
+int ckpt_pin_pages(struct mm_struct *mm, u64 addr, unsigned int nr,
+		   struct page **pages, unsigned int *got)
+{
+	int err = 0;
+
+	*got = 0;
+	if (mm != current->mm)
+		mmap_read_lock(mm);		/* a worker: no signals */
+	else if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	while (*got < nr) {
+		long n = pin_user_pages_remote(mm, addr + (u64)*got * PAGE_SIZE,
+					       nr - *got,
+					       FOLL_WRITE | FOLL_FORCE,
+					       pages + *got, NULL, NULL);
+
+		if (n <= 0) {
+			err = n ? n : -EFAULT;
+			break;
+		}
+		*got += n;
+	}
+	mmap_read_unlock(mm);
+	return err;
+}
+
 /* Where the PAGES record @rp (@len bytes) goes: its VMA, or NULL. */
 static const struct ckpt_restore_vma *
 ckpt_pages_vma(const struct ckpt_restore *r, const struct ckpt_rec_pages *rp,
@@ -1350,10 +1381,9 @@ ckpt_pages_vma(const struct ckpt_restore *r, const struct ckpt_rec_pages *rp,
 static int ckpt_fill_pages(struct ckpt_restore *r, struct ckpt_fill *f,
 			   struct page **pages, u32 len)
 {
-	struct mm_struct *mm = current->mm;
 	const struct ckpt_restore_vma *v;
 	struct ckpt_rec_pages rp;
-	unsigned int got = 0;
+	unsigned int got;
 	int err;
 
 	err = ckpt_read_pages_head(&r->in, &rp);
@@ -1381,21 +1411,7 @@ static int ckpt_fill_pages(struct ckpt_restore *r, struct ckpt_fill *f,
 	if (err)
 		return err;
 
-	if (mmap_read_lock_killable(mm))
-		return -EINTR;
-	while (got < rp.nr_pages) {
-		long n = pin_user_pages(rp.addr + got * PAGE_SIZE,
-					rp.nr_pages - got,
-					FOLL_WRITE | FOLL_FORCE,
-					pages + got, NULL);
-
-		if (n <= 0) {
-			err = n ? n : -EFAULT;
-			break;
-		}
-		got += n;
-	}
-	mmap_read_unlock(mm);
+	err = ckpt_pin_pages(current->mm, rp.addr, rp.nr_pages, pages, &got);
 	if (!err)
 		err = ckpt_read_pages_data(&r->in, pages, rp.nr_pages);
 	unpin_user_pages_dirty_lock(pages, got, true);

@@ -807,45 +807,61 @@ int ckpt_check_restorer(struct ckpt_restore *r)
 	return left ? left : ckpt_restore_sched(r);
 }
 
-static int ckpt_restore_self(struct ckpt_restore *r)
+/* Run @n steps of the restore in order, until one fails. */
+static int ckpt_run_steps(struct ckpt_restore *r,
+			  int (*const *steps)(struct ckpt_restore *r),
+			  unsigned int n)
 {
-	static int (*const steps[])(struct ckpt_restore *r) = {
-		ckpt_restore_creds, ckpt_restore_shmems, ckpt_restore_mm,
-		ckpt_restore_pages, ckpt_seal_shmems, ckpt_restore_exe, ckpt_restore_fs, ckpt_restore_files,
-		ckpt_restore_flocks,
-		ckpt_restore_signals,
-		ckpt_restore_misc, ckpt_restore_sched_self, ckpt_restore_attrs,
-		ckpt_arm_cpu_posix_timers, ckpt_restore_cpu,
-		ckpt_restore_seccomp,
-	};
 	ktime_t t = ktime_get();
 	unsigned int i;
 	int err = 0;
 
-	current->rseq = NULL;
-	for (i = 0; !err && i < ARRAY_SIZE(steps); i++) {
-		/*
-		 * With pages still to fill, after them (ckpt_fill_later()):
-		 * the main thread's scheduling policy and nice value (held
-		 * back so as not to slow the fill), the CPU-time timers, and
-		 * the CPU state, whose task work leaves a signal pending that
-		 * would interrupt the fill.
-		 */
-		if ((steps[i] == ckpt_restore_sched_self ||
-		     steps[i] == ckpt_arm_cpu_posix_timers ||
-		     steps[i] == ckpt_restore_cpu) && r->fill_later)
-			continue;
+	for (i = 0; !err && i < n; i++) {
 		/* Another process of the tree failed: stop here. */
-		if (r->tree && ckpt_tree_failed(r->tree)) {
-			err = -ECANCELED;
-			break;
-		}
+		if (r->tree && ckpt_tree_failed(r->tree))
+			return -ECANCELED;
 		err = steps[i](r);
 		ckpt_time_step("restore", steps[i], &t);
 		if (err && steps[i] == ckpt_restore_pages)
 			ckpt_fail(&r->err, CKPT_OBJ_IMAGE, err);
 	}
 	return err;
+}
+
+/*
+ * The last steps, once every page is in: the main thread's scheduling
+ * policy and nice value (held back so as not to slow the fill), the
+ * CPU-time timers (the fill does not count against them), the CPU state
+ * (its task work leaves a signal pending that would interrupt a fill).
+ * A tree's process whose last pages are filled after its turn
+ * (ckpt_fill_later()) takes them then.
+ */
+int ckpt_restore_finish(struct ckpt_restore *r)
+{
+	static int (*const steps[])(struct ckpt_restore *r) = {
+		ckpt_restore_sched_self, ckpt_arm_cpu_posix_timers,
+		ckpt_restore_cpu,
+	};
+
+	return ckpt_run_steps(r, steps, ARRAY_SIZE(steps));
+}
+
+static int ckpt_restore_self(struct ckpt_restore *r)
+{
+	static int (*const steps[])(struct ckpt_restore *r) = {
+		ckpt_restore_creds, ckpt_restore_shmems, ckpt_restore_mm,
+		ckpt_restore_pages, ckpt_seal_shmems, ckpt_restore_exe,
+		ckpt_restore_fs, ckpt_restore_files, ckpt_restore_flocks,
+		ckpt_restore_signals, ckpt_restore_misc, ckpt_restore_attrs,
+		ckpt_restore_seccomp,
+	};
+	int err;
+
+	current->rseq = NULL;
+	err = ckpt_run_steps(r, steps, ARRAY_SIZE(steps));
+	if (err || r->fill_later)
+		return err;
+	return ckpt_restore_finish(r);
 }
 
 /*
