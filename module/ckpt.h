@@ -13,6 +13,7 @@
 #define _CKPT_H
 
 #include <linux/types.h>
+#include <linux/bvec.h>
 #include <linux/sched.h>
 #include <linux/pid.h>
 #include <linux/completion.h>
@@ -909,6 +910,24 @@ int ckpt_restore_exe(struct ckpt_restore *r);
 int ckpt_restore_pages(struct ckpt_restore *r);
 int ckpt_pin_pages(struct mm_struct *mm, u64 addr, unsigned int nr,
 		   struct page **pages, unsigned int *got);
+
+/* fresh.c: room to fill one PAGES record, and the fill */
+struct ckpt_pagebuf {
+	struct page *pages[CKPT_PAGES_MAX];	/* pinned */
+	struct page *fresh[CKPT_PAGES_MAX];	/* allocated, not yet mapped */
+	unsigned long src[CKPT_PAGES_MAX];	/* struct migrate_vma's */
+	unsigned long dst[CKPT_PAGES_MAX];
+	struct bio_vec bv[CKPT_PAGES_MAX];
+	u64 nr_fresh;				/* pages mapped fresh */
+};
+
+/* Read a PAGES record's data into @pages and verify it. */
+typedef int (*ckpt_read_pages_t)(void *arg, struct page **pages,
+				 struct bio_vec *bv);
+struct ckpt_pagebuf *ckpt_pagebuf_new(void);
+void ckpt_pagebuf_free(struct ckpt_pagebuf *b);
+int ckpt_fill_record(struct mm_struct *mm, const struct ckpt_rec_pages *rp,
+		     struct ckpt_pagebuf *b, ckpt_read_pages_t read, void *arg);
 int ckpt_restore_fs(struct ckpt_restore *r);
 int ckpt_restore_files(struct ckpt_restore *r);
 struct ckpt_idfiles *ckpt_idfiles_new(u32 max);

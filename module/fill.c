@@ -6,9 +6,9 @@
  * so a restore need not copy the records one after the other: the
  * restoring task reads the records' heads, a batch at a time, and steps
  * over their data; then the task and up to fill_threads - 1 workers take
- * the batch's records one by one, each pinning the record's pages in the
- * new address space, reading its data straight into them and verifying
- * its checksum, as the one-at-a-time path does.  The task waits until
+ * the batch's records one by one, each filling the record's pages in the
+ * new address space with ckpt_fill_record() (fresh.c), as the
+ * one-at-a-time path does.  The task waits until
  * every worker has returned before it goes on, so what they use (the
  * batch, the file, the address space) outlives them.
  *
@@ -69,8 +69,7 @@ static struct workqueue_struct *ckpt_fill_wq;
 struct ckpt_filler {
 	struct work_struct work;
 	struct ckpt_fill *f;
-	struct page **pages;		/* CKPT_PAGES_MAX */
-	struct bio_vec *bv;		/* CKPT_PAGES_MAX */
+	struct ckpt_pagebuf *buf;
 	unsigned int cpu;		/* where it runs, this batch */
 };
 
@@ -95,17 +94,8 @@ struct ckpt_fill {
 
 static int ckpt_filler_alloc(struct ckpt_filler *w)
 {
-	w->pages = kmalloc_array(CKPT_PAGES_MAX, sizeof(*w->pages),
-				 GFP_KERNEL_ACCOUNT);
-	w->bv = kmalloc_array(CKPT_PAGES_MAX, sizeof(*w->bv),
-			      GFP_KERNEL_ACCOUNT);
-	if (w->pages && w->bv)
-		return 0;
-	kfree(w->pages);
-	kfree(w->bv);
-	w->pages = NULL;
-	w->bv = NULL;
-	return -ENOMEM;
+	w->buf = ckpt_pagebuf_new();
+	return w->buf ? 0 : -ENOMEM;
 }
 
 /* NULL: the image is read one record at a time. */
@@ -136,10 +126,8 @@ void ckpt_fill_free(struct ckpt_fill *f)
 
 	if (!f)
 		return;
-	for (i = 0; i < CKPT_FILL_THREADS; i++) {
-		kfree(f->fillers[i].pages);
-		kfree(f->fillers[i].bv);
-	}
+	for (i = 0; i < CKPT_FILL_THREADS; i++)
+		ckpt_pagebuf_free(f->fillers[i].buf);
 	kfree(f);
 }
 
@@ -172,22 +160,28 @@ int ckpt_fill_add(struct ckpt_fill *f, struct ckpt_in *in,
 	return 0;
 }
 
-static int ckpt_fill_one(struct ckpt_fill *f, const struct ckpt_pages_at *at,
-			 struct page **pages, struct bio_vec *bv)
-{
-	unsigned int got;
-	int err;
+struct ckpt_fill_read {
+	struct file *file;
+	const struct ckpt_pages_at *at;
+};
 
-	err = ckpt_pin_pages(f->mm, at->rp.addr, at->rp.nr_pages, pages, &got);
-	if (!err)
-		err = ckpt_pread_pages(f->file, at, pages, bv);
-	unpin_user_pages_dirty_lock(pages, got, true);
-	return err;
+static int ckpt_fill_read(void *arg, struct page **pages, struct bio_vec *bv)
+{
+	const struct ckpt_fill_read *fr = arg;
+
+	return ckpt_pread_pages(fr->file, fr->at, pages, bv);
+}
+
+static int ckpt_fill_one(struct ckpt_fill *f, const struct ckpt_pages_at *at,
+			 struct ckpt_pagebuf *b)
+{
+	struct ckpt_fill_read fr = { .file = f->file, .at = at };
+
+	return ckpt_fill_record(f->mm, &at->rp, b, ckpt_fill_read, &fr);
 }
 
 /* Take the batch's records one by one until none is left or one failed. */
-static void ckpt_fill_some(struct ckpt_fill *f, struct page **pages,
-			   struct bio_vec *bv)
+static void ckpt_fill_some(struct ckpt_fill *f, struct ckpt_pagebuf *b)
 {
 	for (;;) {
 		unsigned int i;
@@ -204,7 +198,7 @@ static void ckpt_fill_some(struct ckpt_fill *f, struct page **pages,
 		else if (f->tree && ckpt_tree_failed(f->tree))
 			err = -ECANCELED;	/* the tree dies anyway */
 		else
-			err = ckpt_fill_one(f, &f->recs[i], pages, bv);
+			err = ckpt_fill_one(f, &f->recs[i], b);
 		if (err) {
 			/*
 			 * Records are taken in order and filled once taken:
@@ -229,7 +223,7 @@ static void ckpt_fill_work(struct work_struct *work)
 	const struct cred *old_cred = override_creds(f->cred);
 	struct mem_cgroup *old_memcg = set_active_memcg(f->memcg);
 
-	ckpt_fill_some(f, w->pages, w->bv);
+	ckpt_fill_some(f, w->buf);
 	set_active_memcg(old_memcg);
 	revert_creds(old_cred);
 }
@@ -261,7 +255,7 @@ static unsigned int ckpt_fill_cpus(struct ckpt_fill *f)
 		if (cpu >= nr_cpu_ids || cpu == self)
 			break;		/* no other CPU for us */
 		w->cpu = cpu;
-		if (w->pages)
+		if (w->buf)
 			continue;
 		if (ckpt_filler_alloc(w))
 			break;		/* fewer CPUs, that is all */
@@ -298,7 +292,7 @@ int ckpt_fill_flush(struct ckpt_fill *f, struct ckpt_restore *r)
 			queue_work_on(f->fillers[i].cpu, ckpt_fill_wq,
 				      &f->fillers[i].work);
 	}
-	ckpt_fill_some(f, f->fillers[0].pages, f->fillers[0].bv);
+	ckpt_fill_some(f, f->fillers[0].buf);
 	if (n > 1) {
 		for (i = 1; i < n; i++)
 			flush_work(&f->fillers[i].work);
@@ -313,10 +307,18 @@ int ckpt_fill_flush(struct ckpt_fill *f, struct ckpt_restore *r)
 		r->err.type = CKPT_REC_PAGES;
 		r->err.offset = f->recs[f->err_idx].offset;
 	}
-	if (ckpt_timing_on())
-		pr_info("restore pid %d: %u PAGES records, %llu KiB, %u CPUs, %lld us\n",
+	if (ckpt_timing_on()) {
+		u64 fresh = 0;
+
+		for (i = 0; i < n; i++) {
+			fresh += f->fillers[i].buf->nr_fresh;
+			f->fillers[i].buf->nr_fresh = 0;
+		}
+		pr_info("restore pid %d: %u PAGES records, %llu KiB (%llu KiB mapped fresh), %u CPUs, %lld us\n",
 			task_pid_nr(current), f->nr, f->nr_pages * PAGE_SIZE >> 10,
-			n, ktime_us_delta(ktime_get(), t0));
+			fresh * PAGE_SIZE >> 10, n,
+			ktime_us_delta(ktime_get(), t0));
+	}
 	f->nr = 0;
 	f->end = 0;
 	f->nr_pages = 0;

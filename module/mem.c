@@ -15,9 +15,11 @@
  * Restore, on the restoring task itself: every mapping but the vdso and
  * vvar (already moved into place by the restart tool) is unmapped, the
  * image's mappings are created with their final protections, and each
- * PAGES record's destination pages are pinned (faulted in, with a forced
- * write where the mapping is not writable, as ptrace writes; mprotect is
- * not exported) and the image data is read straight into them.
+ * PAGES record's data is read straight into its destination pages: into
+ * pages mapped only once filled and verified, where nothing is mapped yet
+ * in private anonymous memory (fresh.c), else into the pages pinned
+ * (faulted in, with a forced write where the mapping is not writable, as
+ * ptrace writes; mprotect is not exported).
  *
  * With CKPT_CHECKPOINT_DIRTY_ONLY (live migration), a page whose page
  * table entry is not soft-dirty, in a mapping without VM_SOFTDIRTY, is
@@ -1374,16 +1376,23 @@ ckpt_pages_vma(const struct ckpt_restore *r, const struct ckpt_rec_pages *rp,
 	return v;
 }
 
+static int ckpt_read_in_order(void *arg, struct page **pages,
+			      struct bio_vec *bv)
+{
+	struct ckpt_in *in = arg;
+
+	return ckpt_read_pages_data(in, pages, in->pages_left);
+}
+
 /*
  * One PAGES record: private memory of a file image joins the batch @f
  * (fill.c), filled later on several CPUs; the rest is filled now.
  */
 static int ckpt_fill_pages(struct ckpt_restore *r, struct ckpt_fill *f,
-			   struct page **pages, u32 len)
+			   struct ckpt_pagebuf *b, u32 len)
 {
 	const struct ckpt_restore_vma *v;
 	struct ckpt_rec_pages rp;
-	unsigned int got;
 	int err;
 
 	err = ckpt_read_pages_head(&r->in, &rp);
@@ -1393,7 +1402,7 @@ static int ckpt_fill_pages(struct ckpt_restore *r, struct ckpt_fill *f,
 	if (!v)
 		return -EBADMSG;
 	if (v->rec.kind == CKPT_VMA_SHARED_ANON)
-		return ckpt_fill_shanon(r, v, &rp, pages);
+		return ckpt_fill_shanon(r, v, &rp, b->pages);
 	if (f && ckpt_in_positional(&r->in)) {
 		if (!ckpt_fill_fits(f, &rp)) {
 			err = ckpt_fill_flush(f, r);
@@ -1410,11 +1419,8 @@ static int ckpt_fill_pages(struct ckpt_restore *r, struct ckpt_fill *f,
 	err = ckpt_fill_flush(f, r);
 	if (err)
 		return err;
-
-	err = ckpt_pin_pages(current->mm, rp.addr, rp.nr_pages, pages, &got);
-	if (!err)
-		err = ckpt_read_pages_data(&r->in, pages, rp.nr_pages);
-	unpin_user_pages_dirty_lock(pages, got, true);
+	err = ckpt_fill_record(current->mm, &rp, b, ckpt_read_in_order,
+			       &r->in);
 	if (!err)
 		r->in.nr_pages += rp.nr_pages;
 	return err;
@@ -1440,18 +1446,19 @@ static int ckpt_read_end(struct ckpt_restore *r)
 /*
  * Stream the PAGES records into the new address space, up to END (a
  * file image's in batches, on several CPUs: fill.c).  A record that
- * fails its checksum has already been read into place: the error kills
- * the restored process (past the point of no return).
+ * fails its checksum may have been read into place (where its pages were
+ * pinned rather than mapped fresh): the error kills the restored process
+ * (past the point of no return).
  */
 int ckpt_restore_pages(struct ckpt_restore *r)
 {
 	struct ckpt_rec_header h = {};
+	struct ckpt_pagebuf *b;
 	struct ckpt_fill *f;
-	struct page **pages;
 	int err, ferr;
 
-	pages = kmalloc_array(CKPT_PAGES_MAX, sizeof(*pages), GFP_KERNEL);
-	if (!pages)
+	b = ckpt_pagebuf_new();
+	if (!b)
 		return -ENOMEM;
 	f = ckpt_fill_new(r);		/* NULL: one record at a time */
 	for (;;) {
@@ -1462,7 +1469,7 @@ int ckpt_restore_pages(struct ckpt_restore *r)
 		r->err.offset = r->in.rec_offset;
 		if (h.type != CKPT_REC_PAGES)
 			break;
-		err = ckpt_fill_pages(r, f, pages, h.len);
+		err = ckpt_fill_pages(r, f, b, h.len);
 		if (err)
 			break;
 		if (fatal_signal_pending(current)) {
@@ -1480,7 +1487,7 @@ int ckpt_restore_pages(struct ckpt_restore *r)
 		err = ckpt_read_end(r);
 		if (!err) {
 			r->fill_later = f;
-			kfree(pages);
+			ckpt_pagebuf_free(b);
 			return 0;
 		}
 	}
@@ -1491,6 +1498,9 @@ int ckpt_restore_pages(struct ckpt_restore *r)
 	else if (!err)
 		err = h.type == CKPT_REC_END ? ckpt_read_end(r) : -EBADMSG;
 	ckpt_fill_free(f);
-	kfree(pages);
+	if (ckpt_timing_on() && b->nr_fresh)
+		pr_info("restore pid %d: %llu KiB mapped fresh in image order\n",
+			task_pid_nr(current), b->nr_fresh * PAGE_SIZE >> 10);
+	ckpt_pagebuf_free(b);
 	return err;
 }

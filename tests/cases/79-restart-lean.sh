@@ -29,7 +29,10 @@
 #    so does it from a ramfs (workers only for an image in shared memory)
 #    and under "taskset 1" (workers only on the task's CPUs);
 #    a bit flipped in the page data of the 20th record of 1 MiB fails the
-#    restore on 2 CPUs with EBADMSG, and no process is left.
+#    restore on 2 CPUs with EBADMSG, and no process is left; its huge
+#    pages come back as huge pages (left to the fault path).
+#  - Private anonymous memory is filled with pages mapped once filled
+#    (module/fresh.c): see "Fresh pages" below.
 # timeout: 300
 . "$(dirname "$0")/lib.sh"
 require_module
@@ -119,6 +122,7 @@ P=/sys/module/ckpt/parameters
 	fail "the module has no fill_threads/fill_min_kb parameters"
 [ "$(nproc)" -ge 2 ] || fail "the guest has $(nproc) CPU; this case needs 2"
 fill_defaults() {
+	echo 1 >$P/fill_fresh
 	echo 0 >$P/fill_threads
 	echo 4096 >$P/fill_min_kb
 	echo 0 >$P/timing
@@ -132,6 +136,7 @@ PROG_PID=$!
 track "$PROG_PID"
 wait_for 30 test -e ready || fail "mapfill 24576 did not start: $(cat p.err)"
 touch again
+thp0=$(sed -n 's/^AnonHugePages:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$PROG_PID/smaps_rollup)
 prog_checkpoint
 cp img img.keep
 # fill_log CPUS...: the kernel log since $klines says this restore's
@@ -143,7 +148,7 @@ pages_logged() {
 fill_log() {
 	wait_for 60 pages_logged || fail "no ckpt_restore_pages line in the kernel log"
 	dmesg | tail -n +$((klines + 1)) | grep "restore pid $PROG_PID: .* PAGES records" >batches.out
-	sed -n "s/.* PAGES records, [0-9]* KiB, \([0-9]*\) CPUs.*/\1/p" batches.out |
+	sed -n "s/.* PAGES records, [0-9]* KiB ([0-9]* KiB mapped fresh), \([0-9]*\) CPUs.*/\1/p" batches.out |
 		sort -u | tr '\n' ' ' >cpus.out
 	[ "$(cat cpus.out)" = "$* " ] ||
 		fail "expected page batches on $* CPUs, the log says: $(tr '\n' '|' <batches.out)"
@@ -152,6 +157,12 @@ klines=$(dmesg | wc -l)
 rm -f ready
 prog_restart
 fill_log 1 2
+# Memory where a fault takes a huge page is left to the fault path.
+thp1=$(sed -n 's/^AnonHugePages:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$PROG_PID/smaps_rollup)
+[ "${thp0:-0}" -ge 2048 ] ||
+	fail "24 MiB of mapfill has ${thp0:-no} KiB in huge pages before its checkpoint ($(cat /sys/kernel/mm/transparent_hugepage/enabled)): this case needs some"
+[ "${thp1:-0}" -ge 2048 ] ||
+	fail "24 MiB of mapfill had $thp0 KiB in huge pages, restored ${thp1:-no} KiB"
 touch go
 wait_for 120 ready_or_gone
 test -e ready || fail "24 MiB filled on 2 CPUs did not pass its checks: $(cat p.err)"
@@ -212,5 +223,95 @@ st=$?
 problem=$(err_problem EBADMSG bad.err)
 [ -z "$problem" ] || fail "flipped page on 2 CPUs: restart: $problem"
 expect_gone "$PROG_PID" "flipped page on 2 CPUs"
+
+# Fresh pages (module/fresh.c): mapfill's 1 MiB, its holes and its
+# read-only region, restored in a memory cgroup of its own with
+# timing=1.  The log says at least 1024 KiB were mapped fresh; the
+# process's anonymous RSS is what it was; the cgroup is charged with at
+# least that; mapfill's checks pass (contents, still anonymous memory).
+# With fill_fresh=0 the same image restores with nothing mapped fresh.
+subdir fresh
+[ -w $P/fill_fresh ] || fail "the module has no fill_fresh parameter"
+rss_anon() {
+	sed -n 's/^RssAnon:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$PROG_PID/status
+}
+# fresh_kib: KiB mapped fresh for $PROG_PID, logged since $klines.
+fresh_kib() {
+	wait_for 60 pages_logged || fail "no ckpt_restore_pages line in the kernel log"
+	dmesg | tail -n +$((klines + 1)) | grep "restore pid $PROG_PID: " |
+		sed -n 's/.*[ (]\([0-9]*\) KiB mapped fresh.*/\1/p' |
+		awk '{ s += $1 } END { print s + 0 }'
+}
+mapfill "$TESTDIR" 1024 </dev/null >p.out 2>p.err &
+PROG_PID=$!
+track "$PROG_PID"
+wait_for 30 test -e ready || fail "mapfill 1024 did not start: $(cat p.err)"
+rss0=$(rss_anon)
+prog_checkpoint
+cp img img.keep
+cg=/sys/fs/cgroup/ckpt-79-$$
+mine=$(sed -n 's/^0:://p' /proc/self/cgroup)
+grep -qw memory /sys/fs/cgroup/cgroup.subtree_control ||
+	echo +memory >/sys/fs/cgroup/cgroup.subtree_control ||
+	fail "cannot enable the memory controller"
+mkdir "$cg" || fail "cannot make cgroup $cg"
+rm -f ready
+klines=$(dmesg | wc -l)
+echo $$ >"$cg/cgroup.procs" || fail "cannot enter $cg"
+prog_restart
+echo $$ >"/sys/fs/cgroup$mine/cgroup.procs" || fail "cannot go back to $mine"
+kib=$(fresh_kib)
+[ "$kib" -ge 1024 ] || fail "$kib KiB mapped fresh, expected 1024 or more: $(dmesg | tail -n +$((klines + 1)) | grep "restore pid $PROG_PID: .*fresh" | tr '\n' '|')"
+rss1=$(rss_anon)
+[ "$rss1" -ge "$rss0" ] ||
+	fail "RssAnon $rss1 kB after the restore, $rss0 kB before"
+cgkib=$(($(sed -n 's/^anon //p' "$cg/memory.stat") / 1024))
+[ "$cgkib" -ge "$rss1" ] ||
+	fail "cgroup charged with $cgkib KiB of anonymous memory, the process has $rss1"
+prog_finish
+rmdir "$cg"
+echo 0 >$P/fill_fresh
+cp img.keep img
+rm -f ready go
+: >p.out
+klines=$(dmesg | wc -l)
+prog_restart
+kib=$(fresh_kib)
+[ "$kib" = 0 ] || fail "$kib KiB mapped fresh with fill_fresh=0"
+prog_finish
+echo 1 >$P/fill_fresh
+
+# Two records for one page (a forged image: the 2nd of the holes'
+# one-page records moved onto the 1st): the page is there already, so the
+# second record's data is copied into it; the page it left reads zeros.
+# mapfill's first failure is then holes page 0 holding page 2's words,
+# not page 2 reading zeros.
+imgedit walk img.keep >walk.out 2>&1 || fail "imgedit walk: $(tail -n 3 walk.out)"
+# The holes: the first run of 8 one-page records, each 8 KiB after the last.
+set -- $(grep " PAGES .* nr=1\$" walk.out | {
+	run=0
+	while read -r off _ _ a _; do
+		addr=$((${a#addr=}))
+		if [ "$run" -gt 0 ] && [ "$addr" = $((last + 8192)) ]; then
+			run=$((run + 1))
+		else
+			run=1 first=$off firstaddr=$addr
+		fi
+		[ "$run" = 2 ] && second=$off
+		last=$addr
+		[ "$run" = 8 ] && { echo "$first $second $firstaddr"; break; }
+	done
+})
+[ $# = 3 ] || fail "no run of 8 one-page PAGES records 8 KiB apart: $(grep PAGES walk.out | head -n 5 | tr '\n' '|')"
+cp img.keep img
+imgedit set img $(($2 + 16)) 8 "$3" || fail "imgedit set"
+rm -f ready go
+: >p.out
+: >p.err
+prog_restart
+touch go
+wait "$RESTART_PID"
+grep -q "holes: word 0 is 0x" p.err ||
+	fail "a page written by two records: expected the second's data in it, mapfill says: $(cat p.err)"
 fill_defaults
-pass "1 MiB, holes and a read-only region back twice, still anonymous memory; 11 timing marks in order; no time namespace on the same boot; 24 MiB filled on 2 CPUs and on 1 (fill_threads=1, ramfs, taskset), a bad page on 2 refused"
+pass "1 MiB, holes and a read-only region back twice, still anonymous memory; 11 timing marks in order; no time namespace on the same boot; 24 MiB filled on 2 CPUs and on 1 (fill_threads=1, ramfs, taskset), a bad page on 2 refused, huge pages kept; 1 MiB mapped fresh, in RssAnon and charged to the cgroup, none with fill_fresh=0; a page of two records holds the second's data"
