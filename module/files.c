@@ -542,7 +542,69 @@ static void ckpt_close_all(void)
 	}
 }
 
-static struct file *ckpt_reopen(const struct ckpt_restore_file *rf)
+/*
+ * The directory of the last file reopened by path: the next file in it is
+ * opened from there, a walk of its name alone instead of the whole path
+ * (a thousand files in one directory, a thousand walks of it saved).
+ */
+struct ckpt_dircache {
+	struct path dir;		/* .mnt NULL: none */
+	const char *name;		/* its path: a record's, up to the '/' */
+	size_t len;
+};
+
+static void ckpt_dircache_put(struct ckpt_dircache *dc)
+{
+	if (dc->dir.mnt)
+		path_put(&dc->dir);
+	dc->dir.mnt = NULL;
+}
+
+/*
+ * Open @path as filp_open() does.  From the cached directory only where
+ * that cannot differ: an absolute path whose last name is a plain one (not
+ * "." or ".."), and not a symbolic link (O_NOFOLLOW: a link, which
+ * file_open_root() would resolve inside the directory, is opened by the
+ * whole path), nor for O_PATH (which opens a link itself).  The lookup of
+ * the name checks search permission on the directory, as the walk of the
+ * whole path does.
+ */
+static struct file *ckpt_open_path(struct ckpt_dircache *dc, const char *path,
+				   int flags)
+{
+	const char *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : NULL;
+	struct file *f;
+	size_t len;
+
+	if (!dc || path[0] != '/' || slash == path || !*name ||
+	    !strcmp(name, ".") || !strcmp(name, "..") || (flags & O_PATH))
+		return filp_open(path, flags, 0);
+	len = slash - path;
+	if (!dc->dir.mnt || dc->len != len || memcmp(dc->name, path, len)) {
+		char *dir = kmemdup_nul(path, len, GFP_KERNEL);
+		int err = -ENOMEM;
+
+		ckpt_dircache_put(dc);
+		if (dir)
+			err = kern_path(dir, LOOKUP_FOLLOW | LOOKUP_DIRECTORY,
+					&dc->dir);
+		kfree(dir);
+		if (err) {
+			dc->dir.mnt = NULL;
+			return filp_open(path, flags, 0);
+		}
+		dc->name = path;
+		dc->len = len;
+	}
+	f = file_open_root(&dc->dir, name, flags | O_NOFOLLOW, 0);
+	if (f == ERR_PTR(-ELOOP))
+		return filp_open(path, flags, 0);
+	return f;
+}
+
+static struct file *ckpt_reopen(const struct ckpt_restore_file *rf,
+				struct ckpt_dircache *dc)
 {
 	const struct ckpt_rec_file *r = &rf->rec;
 	int flags = r->f_flags;
@@ -556,7 +618,7 @@ static struct file *ckpt_reopen(const struct ckpt_restore_file *rf)
 	 * does one a hostile record calls another kind (the kind is checked
 	 * only once it is open).
 	 */
-	f = filp_open(rf->path, flags | O_LARGEFILE | O_NOCTTY, 0);
+	f = ckpt_open_path(dc, rf->path, flags | O_LARGEFILE | O_NOCTTY);
 	if (IS_ERR(f))
 		return f;
 	if (ckpt_file_kind(f) != r->kind) {
@@ -658,6 +720,7 @@ int ckpt_idfiles_add(struct ckpt_idfiles *t, u64 id, struct file *f)
 }
 
 struct ckpt_files_made {
+	struct ckpt_dircache dir;	/* of the last file reopened */
 	struct ckpt_pipes *pipes;
 	struct ckpt_fdkinds *fdkinds;
 	struct ckpt_idfiles *socks;	/* sockets made */
@@ -689,7 +752,7 @@ static struct file *ckpt_file_for(struct ckpt_restore *r, u32 i,
 	if (rec->kind == CKPT_FILE_SOCKET)
 		return ckpt_sock_file(r, made->socks, rec);
 	if (rec->kind != CKPT_FILE_GHOST)
-		return ckpt_reopen(&r->files[i]);
+		return ckpt_reopen(&r->files[i], &made->dir);
 	f = ckpt_ghost_file(r, &r->files[i]);
 	if (!IS_ERR(f))
 		f->f_pos = rec->pos;
@@ -716,6 +779,7 @@ int ckpt_restore_files(struct ckpt_restore *r)
 		ckpt_adopt_files(files);
 		return 0;
 	}
+	made.dir.dir.mnt = NULL;
 	opened = kvcalloc(r->nr_files ? r->nr_files : 1, sizeof(*opened),
 			  GFP_KERNEL);
 	holes = kvmalloc_array(r->nr_files ?
@@ -788,6 +852,7 @@ int ckpt_restore_files(struct ckpt_restore *r)
 		n = 0;
 	}
 out:
+	ckpt_dircache_put(&made.dir);
 	while (n)
 		fput(opened[--n]);
 	ckpt_pipes_free(made.pipes);

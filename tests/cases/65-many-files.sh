@@ -38,4 +38,28 @@ wait_for 30 proc_alive "$PROG_PID" ||
 	fail "pid $PROG_PID did not come back from stdin: $(cat restart2.err)"
 prog_finish
 grep -q "all checks passed (1200 files)" p.out || fail "wrong count: $(cat p.out)"
-pass "1200 files, restored from a path and from stdin"
+
+# Files of one directory are reopened from it, the walk of one name each
+# (module/files.c, ckpt_open_path()), but never differently from a walk
+# of the whole path: file 500 replaced by an absolute symbolic link to
+# file 7 (which a walk from the directory would resolve inside it), and
+# file 501 by a relative one to file 8, are reopened as their targets.
+# The process is killed (its own check would find the wrong files).
+cp img img3
+fd500=$(sed -n 's/^  fd \([0-9]*\) .* \/.*\/files\/500$/\1/p' show.out)
+fd501=$(sed -n 's/^  fd \([0-9]*\) .* \/.*\/files\/501$/\1/p' show.out)
+[ -n "$fd500" ] && [ -n "$fd501" ] ||
+	fail "no FILE records for files/500 and files/501: $(grep 'files/50[01]$' show.out)"
+mv files/500 files/500.orig && ln -s "$TESTDIR/files/7" files/500 &&
+	mv files/501 files/501.orig && ln -s 8 files/501 ||
+	fail "cannot replace files 500 and 501 by links"
+rm -f go
+prog_restart restart --wait img3
+t500=$(readlink /proc/$PROG_PID/fd/$fd500)
+t501=$(readlink /proc/$PROG_PID/fd/$fd501)
+[ "$t500" = "$TESTDIR/files/7" ] && [ "$t501" = "$TESTDIR/files/8" ] ||
+	fail "fds $fd500 and $fd501 reopened on '$t500' and '$t501', expected files 7 and 8 (links followed)"
+kill -9 "$PROG_PID"
+wait "$RESTART_PID"
+mv files/500.orig files/500 && mv files/501.orig files/501
+pass "1200 files, restored from a path and from stdin; files replaced by links reopened as the links' targets"
