@@ -510,6 +510,26 @@ static int ckpt_restore_mlock(struct ckpt_restore *r)
 	return err;
 }
 
+
+/*
+ * PR_SET_THP_DISABLE, as the image says: set before the pages are filled
+ * too (ckpt_restore_mm()), so that none is filled into a huge page the
+ * original could not have had.
+ */
+void ckpt_restore_thp_disable(const struct ckpt_restore *r)
+{
+	struct mm_struct *mm = current->mm;
+
+	if (!r->have_attrs)
+		return;
+	mmap_write_lock(mm);
+	if (r->attrs.flags & CKPT_ATTR_THP_DISABLE)
+		set_bit(MMF_DISABLE_THP, &mm->flags);
+	else
+		clear_bit(MMF_DISABLE_THP, &mm->flags);
+	mmap_write_unlock(mm);
+}
+
 /*
  * A terminal's termios and window size, and, for a session leader that
  * had it as its controlling terminal, that relation (as TIOCSCTTY; not
@@ -592,12 +612,7 @@ int ckpt_restore_attrs(struct ckpt_restore *r)
 			   PR_TSC_SIGSEGV : PR_TSC_ENABLE, 0, 0);
 	if (err)
 		return err;
-	mmap_write_lock(mm);
-	if (a->flags & CKPT_ATTR_THP_DISABLE)
-		set_bit(MMF_DISABLE_THP, &mm->flags);
-	else
-		clear_bit(MMF_DISABLE_THP, &mm->flags);
-	mmap_write_unlock(mm);
+	ckpt_restore_thp_disable(r);
 	set_mask_bits(&mm->flags, MMF_DUMP_FILTER_MASK,
 		      (unsigned long)a->coredump_filter << MMF_DUMP_FILTER_SHIFT);
 	/*

@@ -906,10 +906,13 @@ int ckpt_check_creds(const struct ckpt_rec_task *t, const u32 *groups);
 /* Restore halves, run by the restoring task on itself. */
 int ckpt_restore_creds(struct ckpt_restore *r);
 int ckpt_restore_mm(struct ckpt_restore *r);
+void ckpt_restore_thp_disable(const struct ckpt_restore *r);
 int ckpt_restore_exe(struct ckpt_restore *r);
 int ckpt_restore_pages(struct ckpt_restore *r);
 int ckpt_pin_pages(struct mm_struct *mm, u64 addr, unsigned int nr,
 		   struct page **pages, unsigned int *got);
+pud_t *ckpt_find_pud(struct mm_struct *mm, unsigned long addr,
+		     unsigned long end, unsigned long *next);
 
 /* fresh.c: room to fill one PAGES record, and the fill */
 struct ckpt_pagebuf {

@@ -3,24 +3,30 @@
  * A PAGES record's data into memory that nothing is mapped at yet.
  *
  * The plain way to fill a restored page is to fault it in (the kernel
- * allocates it and clears it) and then read the image data over it: the
- * page is written twice.  Where the page does not exist yet, in private
- * anonymous memory, this file allocates pages that are not cleared, reads
- * the record's data into them, verifies the record's checksum and only
- * then maps them, with the kernel's own way of populating anonymous
- * memory that nothing is mapped at (migrate_vma_setup() and
- * migrate_vma_pages(), which HMM drivers use; with no MIGRATE_VMA_SELECT_*
- * flag, only empty page table entries are taken, never a page already
- * there).  The page is charged to the process's memory cgroup and added to
- * its RSS and LRU as a fault would.  So each page is written once, no page
+ * allocates it, cleared, maps it) and then read the image data over it.
+ * Where the page does not exist yet, in private anonymous memory, this
+ * file allocates the pages as a fault would (vma_alloc_folio(): the
+ * mapping's and the task's memory policy), reads the record's data into
+ * them, verifies the record's checksum and only then maps them, with the
+ * kernel's own way of populating anonymous memory that nothing is mapped
+ * at (migrate_vma_setup() and migrate_vma_pages(), which HMM drivers use;
+ * with no MIGRATE_VMA_SELECT_* flag, only empty page table entries are
+ * taken, never a page already there).  The page is charged to the
+ * process's memory cgroup (reclaiming, or the cgroup's OOM killer, as for
+ * a fault) and added to its RSS and LRU as a fault would.  So no page
  * fault is taken, and a record with bad data never reaches the process.
+ * The pages are not cleared first unless the kernel clears every page it
+ * allocates (init_on_alloc, which Debian's kernel turns on by default).
+ * While their data is read they are charged to no cgroup: at most one
+ * record (1 MiB) per CPU filling.
  *
  * Left to the fault path (ckpt_pin_pages()): memory where a fault could
  * take a transparent huge page (a 2 MiB block of the mapping, aligned and
  * whole, unless THP is off for it), which the original most likely had
- * too; mappings that are not private anonymous memory; and any page that
- * could not be mapped this way (one there already, a memory cgroup at its
- * limit, a userfaultfd): its data, already read and verified, is copied
+ * too; mappings that are not private anonymous memory or are mlocked
+ * (populated when mapped); and any page that could not be mapped this way
+ * (a page there already, a huge page in the record's range, a userfaultfd,
+ * a charge that failed): its data, already read and verified, is copied
  * into the page the fault path gives.
  */
 #include <linux/highmem.h>
@@ -28,6 +34,7 @@
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/pagemap.h>
+#include <linux/pgtable.h>
 #include <linux/sched/coredump.h>
 #include <linux/slab.h>
 #include "ckpt.h"
@@ -92,10 +99,33 @@ static int ckpt_lock_mm(struct mm_struct *mm)
 	return mmap_read_lock_killable(mm) ? -EINTR : 0;
 }
 
+/* Is a huge page mapped at a PMD (or anything but a page table) in [@addr, @end)? */
+static bool ckpt_huge_in(struct mm_struct *mm, u64 addr, u64 end)
+{
+	unsigned long next;
+
+	while (addr < end) {
+		pud_t *pud = ckpt_find_pud(mm, addr, end, &next);
+
+		if (pud) {
+			pmd_t pmd = READ_ONCE(*pmd_offset(pud, addr));
+
+			if (!pmd_none(pmd) && (pmd_trans_huge(pmd) ||
+					       pmd_devmap(pmd) ||
+					       !pmd_present(pmd)))
+				return true;
+			next = pmd_addr_end(addr, end);
+		}
+		addr = next;
+	}
+	return false;
+}
+
 /*
- * Map the @nr pages of @b->fresh at @addr, where nothing is mapped: those
- * mapped leave @b->fresh (the page tables hold them now); those left are
- * for the caller to copy in.
+ * Map each of the @nr pages of @b->fresh at @addr where nothing is mapped
+ * (never where a huge page is: migrate_vma_setup() would split it).  A
+ * page mapped leaves @b->fresh (the page table holds it now); the others
+ * are left for the caller to copy in.
  */
 static int ckpt_map_fresh(struct mm_struct *mm, u64 addr, unsigned int nr,
 			  struct ckpt_pagebuf *b)
@@ -106,27 +136,30 @@ static int ckpt_map_fresh(struct mm_struct *mm, u64 addr, unsigned int nr,
 		.src = b->src,
 		.dst = b->dst,
 	};
-	unsigned int i;
+	unsigned long i;
 
+	if (!IS_ENABLED(CONFIG_DEVICE_MIGRATION))
+		return 0;
 	if (ckpt_lock_mm(mm))
 		return -EINTR;
 	m.vma = ckpt_fresh_vma(mm, m.start, m.end);
-	if (!m.vma || migrate_vma_setup(&m))
+	if (!m.vma || ckpt_huge_in(mm, m.start, m.end) ||
+	    migrate_vma_setup(&m))
 		goto out;
-	if (m.npages == nr && m.cpages == nr) {
-		for (i = 0; i < nr; i++) {
-			lock_page(b->fresh[i]);
-			b->dst[i] = migrate_pfn(page_to_pfn(b->fresh[i]));
-		}
-		migrate_vma_pages(&m);
-		for (i = 0; i < nr; i++) {
-			if (b->src[i] & MIGRATE_PFN_MIGRATE) {
-				b->fresh[i] = NULL;	/* finalize puts it */
-				b->nr_fresh++;
-			} else {
-				unlock_page(b->fresh[i]);
-				b->dst[i] = 0;		/* still ours */
-			}
+	/* Entries not empty are not taken (no MIGRATE_VMA_SELECT_*). */
+	for (i = 0; i < m.npages; i++) {
+		if (!(b->src[i] & MIGRATE_PFN_MIGRATE))
+			continue;
+		get_page(b->fresh[i]);		/* finalize puts this one */
+		lock_page(b->fresh[i]);
+		b->dst[i] = migrate_pfn(page_to_pfn(b->fresh[i]));
+	}
+	migrate_vma_pages(&m);
+	for (i = 0; i < m.npages; i++) {
+		if (b->src[i] & MIGRATE_PFN_MIGRATE) {	/* mapped */
+			put_page(b->fresh[i]);
+			b->fresh[i] = NULL;
+			b->nr_fresh++;
 		}
 	}
 	migrate_vma_finalize(&m);
@@ -139,18 +172,23 @@ out:
 static int ckpt_copy_fresh(struct mm_struct *mm, u64 addr, unsigned int nr,
 			   struct ckpt_pagebuf *b)
 {
-	unsigned int i, got;
-	int err;
+	unsigned int i = 0, j, k, got;
+	int err = 0;
 
-	for (i = 0; i < nr && !b->fresh[i]; i++)
-		;
-	if (i == nr)
-		return 0;
-	err = ckpt_pin_pages(mm, addr, nr, b->pages, &got);
-	for (i = 0; !err && i < nr; i++)
-		if (b->fresh[i])
-			copy_highpage(b->pages[i], b->fresh[i]);
-	unpin_user_pages_dirty_lock(b->pages, got, true);
+	while (!err && i < nr) {
+		if (!b->fresh[i]) {
+			i++;
+			continue;
+		}
+		for (j = i + 1; j < nr && b->fresh[j]; j++)
+			;
+		err = ckpt_pin_pages(mm, addr + (u64)i * PAGE_SIZE, j - i,
+				     b->pages, &got);
+		for (k = 0; !err && k < j - i; k++)
+			copy_highpage(b->pages[k], b->fresh[i + k]);
+		unpin_user_pages_dirty_lock(b->pages, got, true);
+		i = j;
+	}
 	return err;
 }
 
@@ -163,8 +201,8 @@ int ckpt_fill_record(struct mm_struct *mm, const struct ckpt_rec_pages *rp,
 		     struct ckpt_pagebuf *b, ckpt_read_pages_t read, void *arg)
 {
 	u64 end = rp->addr + (u64)rp->nr_pages * PAGE_SIZE;
-	unsigned int nr = rp->nr_pages, i, got;
-	bool fresh;
+	unsigned int nr = rp->nr_pages, i = 0, got;
+	struct vm_area_struct *vma;
 	int err;
 
 	if (WARN_ON_ONCE(!nr || nr > CKPT_PAGES_MAX))
@@ -173,12 +211,20 @@ int ckpt_fill_record(struct mm_struct *mm, const struct ckpt_rec_pages *rp,
 	err = ckpt_lock_mm(mm);
 	if (err)
 		return err;
-	fresh = ckpt_fresh_vma(mm, rp->addr, end);
+	/* Allocated as a fault would: the mapping's and the task's policy. */
+	vma = IS_ENABLED(CONFIG_DEVICE_MIGRATION) ?
+	      ckpt_fresh_vma(mm, rp->addr, end) : NULL;
+	for (; vma && i < nr; i++) {
+		struct folio *folio;
+
+		folio = vma_alloc_folio(GFP_HIGHUSER_MOVABLE, 0, vma,
+					rp->addr + (u64)i * PAGE_SIZE, false);
+		if (!folio)
+			break;		/* the fault path, which can reclaim */
+		b->fresh[i] = &folio->page;
+	}
 	mmap_read_unlock(mm);
-	if (fresh && alloc_pages_bulk_array(GFP_HIGHUSER_MOVABLE, nr,
-					    b->fresh) < nr)
-		fresh = false;		/* the fault path, which can reclaim */
-	if (fresh) {
+	if (vma && i == nr) {
 		err = read(arg, b->fresh, b->bv);
 		if (!err)
 			err = ckpt_map_fresh(mm, rp->addr, nr, b);

@@ -491,8 +491,8 @@ static int ckpt_add_clean(struct ckpt_dump *d, struct ckpt_run *run,
  * Find the PUD entry for @addr, or say where the next populated range may
  * be: one descent from the top per PMD table, not per PMD.
  */
-static pud_t *ckpt_find_pud(struct mm_struct *mm, unsigned long addr,
-			    unsigned long end, unsigned long *next)
+pud_t *ckpt_find_pud(struct mm_struct *mm, unsigned long addr,
+		     unsigned long end, unsigned long *next)
 {
 	pgd_t *pgd = pgd_offset(mm, addr);
 	p4d_t *p4d;
@@ -1182,6 +1182,7 @@ int ckpt_restore_mm(struct ckpt_restore *r)
 
 	if (r->shares.vm_pid)
 		return ckpt_adopt_vm(r);
+	ckpt_restore_thp_disable(r);
 	err = ckpt_unmap_all();
 	for (i = 0; !err && i < r->nr_vmas; i++) {
 		const struct ckpt_restore_vma *v = &r->vmas[i];

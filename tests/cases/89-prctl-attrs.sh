@@ -1,7 +1,9 @@
 #!/bin/sh
 # 89-prctl-attrs: securebits (with a lock), timer slack, THP disabled,
 # TSC access (PR_TSC_SIGSEGV), MCE kill policy, IO flusher, the coredump
-# filter and oom_score_adj survive restart (prctlattrs reads each back).
+# filter and oom_score_adj survive restart (prctlattrs reads each back);
+# its 8 MiB, written with THP disabled, are in no huge page after the
+# restore either (THP is disabled before the pages are filled).
 # A process of uid 1000 with SECBIT_NOROOT set by root: its restore by
 # uid 1000 (who may not set securebits) is refused, EPERM, naming
 # securebits, before anything changes; root restores it with the bit.

@@ -5,7 +5,8 @@
  * As root: securebits SECBIT_NOROOT|SECBIT_NOROOT_LOCKED|SECBIT_KEEP_CAPS|
  * SECBIT_NO_CAP_AMBIENT_RAISE, timer slack 123457 ns, PR_SET_THP_DISABLE,
  * PR_SET_TSC PR_TSC_SIGSEGV, PR_MCE_KILL_EARLY, PR_SET_IO_FLUSHER and
- * coredump_filter 0x7b.  With "user": securebits SECBIT_NOROOT only, then
+ * coredump_filter 0x7b, and 8 MiB of anonymous memory written (with THP
+ * disabled, in no huge page: nor may it be after the restore).  With "user": securebits SECBIT_NOROOT only, then
  * it becomes uid/gid 1000 (a restore by uid 1000, who may not set that
  * bit, must be refused), and no IO flusher.  With "oom": no securebits
  * and no IO flusher, oom_score_adj -17 (set as root, so its minimum is
@@ -62,6 +63,22 @@ static long coredump_filter(void)
 	return proc_self_long("coredump_filter", 16);
 }
 
+/* AnonHugePages of /proc/self/smaps_rollup, in kB. */
+static long anon_huge_kb(void)
+{
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+	char line[256];
+	long kb = -1;
+
+	if (!f)
+		die("/proc/self/smaps_rollup");
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
 static int set_oom_score_adj(long adj)
 {
 	char buf[16];
@@ -82,7 +99,9 @@ int main(int argc, char **argv)
 		    SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_KEEP_CAPS |
 		    SECBIT_NO_CAP_AMBIENT_RAISE;
 	long adj = oom ? -17 : 321;
+	size_t big = 8 << 20;
 	int tsc, fd;
+	char *mem;
 
 	if (argc < 2)
 		return 2;
@@ -93,6 +112,12 @@ int main(int argc, char **argv)
 		die("PR_SET_TIMERSLACK");
 	if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0))
 		die("PR_SET_THP_DISABLE");
+	mem = mmap(NULL, big, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		die("mmap");
+	memset(mem, 0x5a, big);
+	expect(anon_huge_kb(), 0, "AnonHugePages with THP disabled");
 	if (prctl(PR_MCE_KILL, PR_MCE_KILL_SET, PR_MCE_KILL_EARLY, 0, 0))
 		die("PR_MCE_KILL");
 	if (!user && !oom && prctl(PR_SET_IO_FLUSHER, 1, 0, 0, 0))
@@ -124,6 +149,9 @@ int main(int argc, char **argv)
 	       "PR_GET_KEEPCAPS");
 	expect(prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0), SLACK, "timer slack");
 	expect(prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0), 1, "PR_GET_THP_DISABLE");
+	expect(anon_huge_kb(), 0, "AnonHugePages after the restore");
+	for (size_t i = 0; i < big; i += 4096)
+		expect(mem[i], 0x5a, "a byte of the 8 MiB");
 	expect(prctl(PR_MCE_KILL_GET, 0, 0, 0, 0), PR_MCE_KILL_EARLY,
 	       "PR_MCE_KILL_GET");
 	if (!user && !oom)	/* reading it needs CAP_SYS_RESOURCE too */
