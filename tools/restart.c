@@ -2162,15 +2162,16 @@ static void sysv_restored(void)
 }
 
 /*
- * Could a one-process image hold SysV IPC records?  Its records up to the
- * first PAGES (where they all are) are walked by their headers alone:
- * the full parse below checks each record's checksum and contents, which
- * for an image of 1,000 open files costs more than the module's whole
- * PREPARE.  The module has checked the same records already; anything
- * odd here (a length past the end) says "maybe", and the full parse
+ * Could the image hold SysV IPC records?  Its records are walked by their
+ * headers alone: the full parse below checks each record's checksum and
+ * contents, which for an image of 1,000 open files costs more than the
+ * module's whole PREPARE, and for a tree of 20 processes as much as
+ * planning them.  A one-process image's are all before its first PAGES;
+ * a tree's are walked to the end.  Anything odd here (a length past the
+ * end, bytes after the last record) says "maybe", and the full parse
  * reports it.
  */
-static int sysv_maybe(const void *map, size_t size)
+static int sysv_maybe(const void *map, size_t size, uint32_t nr_tasks)
 {
 	const struct ckpt_image_header *ih = map;
 	struct ckpt_rec_header h;
@@ -2191,10 +2192,11 @@ static int sysv_maybe(const void *map, size_t size)
 			return 1;
 		case CKPT_REC_PAGES:
 		case CKPT_REC_END:
-			return 0;
+			if (nr_tasks == 1)
+				return 0;
 		}
 	}
-	return 1;
+	return off != size;
 }
 
 /* The whole image (a file or a spooled stream), read-only; NULL, errno. */
@@ -2257,7 +2259,7 @@ static int sysv_setup(struct restart *r)
 			  r->name, strerror(-err));
 		return err;
 	}
-	if (r->prep.nr_tasks == 1 && !sysv_maybe(map, len)) {
+	if (!sysv_maybe(map, len, r->prep.nr_tasks)) {
 		munmap(map, len);
 		return 0;
 	}
