@@ -550,7 +550,8 @@ static void ckpt_close_all(void)
 struct ckpt_dircache {
 	struct path dir;		/* .mnt NULL: none */
 	const char *name;		/* its path: a record's, up to the '/' */
-	size_t len;
+	size_t len;			/* 0: none */
+	bool bad;			/* its lookup failed */
 };
 
 static void ckpt_dircache_put(struct ckpt_dircache *dc)
@@ -562,12 +563,18 @@ static void ckpt_dircache_put(struct ckpt_dircache *dc)
 
 /*
  * Open @path as filp_open() does.  From the cached directory only where
- * that cannot differ: an absolute path whose last name is a plain one (not
- * "." or ".."), and not a symbolic link (O_NOFOLLOW: a link, which
- * file_open_root() would resolve inside the directory, is opened by the
- * whole path), nor for O_PATH (which opens a link itself).  The lookup of
- * the name checks search permission on the directory, as the walk of the
- * whole path does.
+ * the result cannot differ: an absolute path whose last name is a plain
+ * one (not "." or ".."), not for O_PATH (which opens a link itself) nor
+ * O_DIRECTORY (which would fail ENOTDIR on a link before O_NOFOLLOW's
+ * ELOOP), and not a symbolic link: the name is opened with O_NOFOLLOW
+ * (file_open_root() would resolve a link inside the directory) and a link
+ * is opened by the whole path.  O_NOFOLLOW, which open(2) leaves in
+ * f_flags, is taken out again unless asked for.  The lookup of the name
+ * checks search permission on the directory as a walk of the whole path
+ * does.  Two differences remain: the directory is looked up once for the
+ * files in it (a directory renamed or mounted over meanwhile is not seen
+ * until the next one), and an audit record names the file by its last
+ * name.
  */
 static struct file *ckpt_open_path(struct ckpt_dircache *dc, const char *path,
 				   int flags)
@@ -578,10 +585,11 @@ static struct file *ckpt_open_path(struct ckpt_dircache *dc, const char *path,
 	size_t len;
 
 	if (!dc || path[0] != '/' || slash == path || !*name ||
-	    !strcmp(name, ".") || !strcmp(name, "..") || (flags & O_PATH))
+	    !strcmp(name, ".") || !strcmp(name, "..") ||
+	    (flags & (O_PATH | O_DIRECTORY)))
 		return filp_open(path, flags, 0);
 	len = slash - path;
-	if (!dc->dir.mnt || dc->len != len || memcmp(dc->name, path, len)) {
+	if (dc->len != len || memcmp(dc->name, path, len)) {
 		char *dir = kmemdup_nul(path, len, GFP_KERNEL);
 		int err = -ENOMEM;
 
@@ -590,16 +598,22 @@ static struct file *ckpt_open_path(struct ckpt_dircache *dc, const char *path,
 			err = kern_path(dir, LOOKUP_FOLLOW | LOOKUP_DIRECTORY,
 					&dc->dir);
 		kfree(dir);
-		if (err) {
+		if (err)
 			dc->dir.mnt = NULL;
-			return filp_open(path, flags, 0);
-		}
+		dc->bad = err != 0;	/* the whole path reports it */
 		dc->name = path;
 		dc->len = len;
 	}
+	if (dc->bad)
+		return filp_open(path, flags, 0);
 	f = file_open_root(&dc->dir, name, flags | O_NOFOLLOW, 0);
 	if (f == ERR_PTR(-ELOOP))
 		return filp_open(path, flags, 0);
+	if (!IS_ERR(f) && !(flags & O_NOFOLLOW)) {
+		spin_lock(&f->f_lock);
+		f->f_flags &= ~O_NOFOLLOW;
+		spin_unlock(&f->f_lock);
+	}
 	return f;
 }
 
@@ -780,6 +794,7 @@ int ckpt_restore_files(struct ckpt_restore *r)
 		return 0;
 	}
 	made.dir.dir.mnt = NULL;
+	made.dir.len = 0;
 	opened = kvcalloc(r->nr_files ? r->nr_files : 1, sizeof(*opened),
 			  GFP_KERNEL);
 	holes = kvmalloc_array(r->nr_files ?
@@ -831,6 +846,7 @@ int ckpt_restore_files(struct ckpt_restore *r)
 	}
 	while (nholes)
 		put_unused_fd(holes[--nholes]);
+	ckpt_dircache_put(&made.dir);
 	if (r->nr_files) {
 		task_lock(current->group_leader);
 		current->signal->rlim[RLIMIT_NOFILE].rlim_cur = nofile;

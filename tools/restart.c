@@ -2177,7 +2177,8 @@ static int sysv_maybe(const void *map, size_t size, uint32_t nr_tasks)
 	struct ckpt_rec_header h;
 	size_t off;
 
-	if (size < sizeof(*ih) || ih->header_size != sizeof(*ih))
+	if (size < sizeof(*ih) || ih->header_size != sizeof(*ih) ||
+	    ih->nr_tasks != nr_tasks)
 		return 1;
 	for (off = sizeof(*ih); size - off >= sizeof(h);
 	     off += sizeof(h) + h.len) {

@@ -25,6 +25,12 @@ meta=$(sed -n 's/^@\([0-9]*\) PAGES.*/\1/p' show.out | head -n 1)
 log "image: $nfile FILE records, metadata $meta bytes"
 
 prog_restart
+# Files reopened from their directory (module/files.c, ckpt_open_path(),
+# opens the last name with O_NOFOLLOW) carry no O_NOFOLLOW the process
+# did not ask for (0400000: the 6th octal digit from the right).
+nofollow=$(grep -lE '^flags:[[:space:]]+[0-7]*[4-7][0-7]{5}$' /proc/$PROG_PID/fdinfo/* | head -n 3)
+[ -z "$nofollow" ] ||
+	fail "reopened with O_NOFOLLOW: $(for f in $nofollow; do echo "$f: $(grep flags: $f)"; done | tr '\n' '|')"
 # restart's own limit is lower: the module lets the fds in, then sets this
 # (prog_restart returns once the restore is over).
 lim1=$(grep "Max open files" /proc/$PROG_PID/limits)
@@ -62,4 +68,4 @@ t501=$(readlink /proc/$PROG_PID/fd/$fd501)
 kill -9 "$PROG_PID"
 wait "$RESTART_PID"
 mv files/500.orig files/500 && mv files/501.orig files/501
-pass "1200 files, restored from a path and from stdin; files replaced by links reopened as the links' targets"
+pass "1200 files, restored from a path and from stdin, none with an O_NOFOLLOW of its own; files replaced by links reopened as the links' targets"
