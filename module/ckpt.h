@@ -238,6 +238,8 @@ struct ckpt_out {
 	size_t buf_size;
 	void *head;		/* a PAGES record's header (kmalloc) */
 	struct bio_vec *bvec;	/* head and CKPT_PAGES_MAX pages */
+	struct ckpt_csum_aside *aside;	/* hashing on another CPU */
+	u64 nr_aside;		/* PAGES records hashed there */
 };
 
 int ckpt_out_init(struct ckpt_out *out, struct file *file);
@@ -310,6 +312,8 @@ struct ckpt_fill;
 struct ckpt_restore;
 int ckpt_fill_init(void);
 void ckpt_fill_exit(void);
+int ckpt_other_cpu(void);
+void ckpt_work_on(int cpu, struct work_struct *work);
 struct ckpt_fill *ckpt_fill_new(struct ckpt_restore *r);
 void ckpt_fill_free(struct ckpt_fill *f);
 bool ckpt_fill_pending(const struct ckpt_fill *f);

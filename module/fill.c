@@ -346,6 +346,26 @@ int ckpt_fill_later(struct ckpt_restore *r)
 	return ckpt_fail(&r->err, CKPT_OBJ_TASK, ckpt_restore_finish(r));
 }
 
+/*
+ * Another CPU the current task may run on, or -1: for work done on its
+ * behalf beside it (image.c hashes page data there).
+ */
+int ckpt_other_cpu(void)
+{
+	unsigned int self = raw_smp_processor_id(), cpu;
+
+	cpu = cpumask_next_and(self, current->cpus_ptr, cpu_online_mask);
+	if (cpu >= nr_cpu_ids)
+		cpu = cpumask_first_and(current->cpus_ptr, cpu_online_mask);
+	return cpu < nr_cpu_ids && cpu != self ? cpu : -1;
+}
+
+/* Queue @work on @cpu, on the module's own CPU-intensive workqueue. */
+void ckpt_work_on(int cpu, struct work_struct *work)
+{
+	queue_work_on(cpu, ckpt_fill_wq, work);
+}
+
 /* A CPU-intensive per-CPU workqueue: each worker on a CPU the task may use. */
 int ckpt_fill_init(void)
 {

@@ -22,7 +22,25 @@
 #include <linux/vmalloc.h>
 #include <linux/timekeeping.h>
 #include <linux/sched/signal.h>
+#include <linux/moduleparam.h>
+#include <linux/workqueue.h>
 #include "ckpt.h"
+
+static bool dump_hash_aside = true;
+module_param(dump_hash_aside, bool, 0644);
+MODULE_PARM_DESC(dump_hash_aside,
+		 "hash a checkpoint's full PAGES records (1 MiB) on another CPU while they are written to a regular file");
+
+/*
+ * The checksum of a PAGES record's data, computed on another CPU while the
+ * record is written (ckpt_write_pages()).
+ */
+struct ckpt_csum_aside {
+	struct work_struct work;
+	struct xxh64_state s;		/* the header's, then the pages' */
+	struct page **pages;
+	unsigned int nr;
+};
 
 /* Metadata records only: page data never goes through a buffer. */
 #define CKPT_REC_BUF	(sizeof(struct ckpt_rec_header) + CKPT_REC_MAX_META)
@@ -111,6 +129,8 @@ int ckpt_out_init(struct ckpt_out *out, struct file *file)
 
 void ckpt_out_destroy(struct ckpt_out *out)
 {
+	kfree(out->aside);		/* never queued by now */
+	out->aside = NULL;
 	kvfree(out->buf);
 	out->buf = NULL;
 	kfree(out->head);
@@ -308,11 +328,80 @@ static int ckpt_write_iter(struct ckpt_out *out, struct iov_iter *it)
 	return 0;
 }
 
+static void ckpt_csum_aside_work(struct work_struct *work)
+{
+	struct ckpt_csum_aside *a = container_of(work, struct ckpt_csum_aside,
+						 work);
+
+	ckpt_csum_pages(&a->s, a->pages, a->nr);
+}
+
+/*
+ * Where a full PAGES record's data may be hashed on another CPU while it
+ * is written (and the checksum written into its header after): a regular
+ * file written by position (not O_APPEND, which would append the
+ * checksum), with a CPU to spare in the task's mask.  The CPU, or -1.
+ */
+static int ckpt_csum_aside_cpu(struct ckpt_out *out, unsigned int nr)
+{
+	struct file *file = out->file;
+
+	if (nr != CKPT_PAGES_MAX || !READ_ONCE(dump_hash_aside) ||
+	    out->stream || !S_ISREG(file_inode(file)->i_mode) ||
+	    !(file->f_mode & FMODE_PWRITE) || (file->f_flags & O_APPEND) ||
+	    !file->f_op->write_iter)
+		return -1;
+	if (!out->aside) {
+		out->aside = kzalloc(sizeof(*out->aside), GFP_KERNEL);
+		if (!out->aside)
+			return -1;
+		INIT_WORK(&out->aside->work, ckpt_csum_aside_work);
+	}
+	return ckpt_other_cpu();
+}
+
+/* The PAGES record in out->head and its @nr @pages, as one iterator. */
+static void ckpt_pages_iter(struct ckpt_out *out, struct iov_iter *it,
+			    struct page **pages, unsigned int nr)
+{
+	struct ckpt_pages_head *hd = out->head;
+
+	/* kmalloc()ed and smaller than its size class: one page. */
+	out->bvec[0].bv_page = virt_to_page(hd);
+	out->bvec[0].bv_offset = offset_in_page(hd);
+	out->bvec[0].bv_len = sizeof(*hd);
+	ckpt_bvec_pages(out->bvec + 1, pages, nr);
+	iov_iter_bvec(it, ITER_SOURCE, out->bvec, nr + 1,
+		      sizeof(*hd) + (size_t)nr * PAGE_SIZE);
+}
+
+/* Write @len bytes at @pos, not moving the stream on (a checksum). */
+static int ckpt_write_at(struct ckpt_out *out, const void *p, size_t len,
+			 loff_t pos)
+{
+	while (len) {
+		ssize_t n = kernel_write(out->file, p, len, &pos);
+
+		if (n <= 0) {
+			out->failed = true;
+			if (n == -ERESTARTSYS)
+				return -EINTR;
+			return n ? n : -EIO;
+		}
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
 /*
  * Write a PAGES record for @nr (1..CKPT_PAGES_MAX) pages at @addr whose
  * contents are @pages (held by the caller and not written to meanwhile).
  * The data goes from the pages to the file in one vfs_iter_write() of
- * bio_vecs where the file has ->write_iter, page by page otherwise.
+ * bio_vecs where the file has ->write_iter, page by page otherwise.  A
+ * full record to a regular file is hashed on another CPU meanwhile, its
+ * checksum written into its header once both are done: the copy and the
+ * hash, each a pass over the data, go side by side.
  */
 int ckpt_write_pages(struct ckpt_out *out, u64 addr, struct page **pages,
 		     unsigned int nr)
@@ -321,7 +410,7 @@ int ckpt_write_pages(struct ckpt_out *out, u64 addr, struct page **pages,
 	size_t total = sizeof(*hd) + (size_t)nr * PAGE_SIZE;
 	struct xxh64_state s;
 	unsigned int i;
-	int err;
+	int err, cpu;
 
 	if (WARN_ON_ONCE(!nr || nr > CKPT_PAGES_MAX))
 		return -EOVERFLOW;
@@ -332,20 +421,38 @@ int ckpt_write_pages(struct ckpt_out *out, u64 addr, struct page **pages,
 	hd->rp.nr_pages = nr;
 	xxh64_reset(&s, 0);
 	xxh64_update(&s, hd, sizeof(*hd));
-	ckpt_csum_pages(&s, pages, nr);
-	hd->h.csum = (u32)xxh64_digest(&s);
+	cpu = ckpt_csum_aside_cpu(out, nr);
+	if (cpu < 0) {
+		ckpt_csum_pages(&s, pages, nr);
+		hd->h.csum = (u32)xxh64_digest(&s);
+	}
 	out->nr_records++;
 	out->nr_pages += nr;
 
+	if (cpu >= 0) {
+		struct ckpt_csum_aside *a = out->aside;
+		loff_t at = out->pos + offsetof(struct ckpt_rec_header, csum);
+		struct iov_iter it;
+		u32 csum;
+
+		a->s = s;
+		a->pages = pages;
+		a->nr = nr;
+		ckpt_work_on(cpu, &a->work);
+		ckpt_pages_iter(out, &it, pages, nr);
+		err = ckpt_write_iter(out, &it);
+		/* The pages are the caller's again only once it is done. */
+		flush_work(&a->work);
+		if (err)
+			return err;
+		out->nr_aside++;
+		csum = (u32)xxh64_digest(&a->s);
+		return ckpt_write_at(out, &csum, sizeof(csum), at);
+	}
 	if (out->file->f_op->write_iter) {
 		struct iov_iter it;
 
-		/* kmalloc()ed and smaller than its size class: one page. */
-		out->bvec[0].bv_page = virt_to_page(hd);
-		out->bvec[0].bv_offset = offset_in_page(hd);
-		out->bvec[0].bv_len = sizeof(*hd);
-		ckpt_bvec_pages(out->bvec + 1, pages, nr);
-		iov_iter_bvec(&it, ITER_SOURCE, out->bvec, nr + 1, total);
+		ckpt_pages_iter(out, &it, pages, nr);
 		return ckpt_write_iter(out, &it);
 	}
 	err = ckpt_write_all(out, hd, sizeof(*hd));

@@ -30,7 +30,10 @@
 #    and under "taskset 1" (workers only on the task's CPUs);
 #    a bit flipped in the page data of the 20th record of 1 MiB fails the
 #    restore on 2 CPUs with EBADMSG, and no process is left; its huge
-#    pages come back as huge pages (left to the fault path).
+#    pages come back as huge pages (left to the fault path).  Its
+#    checkpoint hashed 20 or more of its 1 MiB records on another CPU
+#    while writing them (module/image.c); one to an O_APPEND descriptor
+#    hashed none that way and restores.
 #  - Private anonymous memory is filled with pages mapped once filled
 #    (module/fresh.c): see "Fresh pages" below.
 # timeout: 300
@@ -137,8 +140,19 @@ track "$PROG_PID"
 wait_for 30 test -e ready || fail "mapfill 24576 did not start: $(cat p.err)"
 touch again
 thp0=$(sed -n 's/^AnonHugePages:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$PROG_PID/smaps_rollup)
+klines=$(dmesg | wc -l)
 prog_checkpoint
 cp img img.keep
+# aside_log: how many PAGES records the checkpoint logged since $klines
+# as hashed on another CPU while written (module/image.c), or 0.
+aside_log() {
+	dmesg | tail -n +$((klines + 1)) |
+		sed -n 's/.*checkpoint pid [0-9]*: \([0-9]*\) of [0-9]* PAGES records hashed on another CPU/\1/p' |
+		awk '{ s += $1 } END { print s + 0 }'
+}
+aside=$(aside_log)
+[ "$aside" -ge 20 ] ||
+	fail "$aside PAGES records of the 24 MiB checkpoint hashed on another CPU, expected 20 or more"
 # fill_log CPUS...: the kernel log since $klines says this restore's
 # batches of page data went on these numbers of CPUs (sorted, each once;
 # a last batch under fill_min_kb goes on 1).
@@ -223,6 +237,25 @@ st=$?
 problem=$(err_problem EBADMSG bad.err)
 [ -z "$problem" ] || fail "flipped page on 2 CPUs: restart: $problem"
 expect_gone "$PROG_PID" "flipped page on 2 CPUs"
+
+# An image written to an O_APPEND descriptor is hashed in turn (a
+# checksum written at its record's place would be appended instead).
+rm -f ready go again
+: >p.out
+mapfill "$TESTDIR" 24576 </dev/null >p.out 2>p.err &
+PROG_PID=$!
+track "$PROG_PID"
+wait_for 30 test -e ready || fail "mapfill 24576 did not start again: $(cat p.err)"
+: >img
+klines=$(dmesg | wc -l)
+ckpt --kill "$PROG_PID" >>img 2>ckpt.err || fail "ckpt --kill >>img failed: $(cat ckpt.err)"
+wait "$PROG_PID"
+aside=$(aside_log)
+[ "$aside" = 0 ] || fail "$aside PAGES records hashed aside for an O_APPEND image"
+prog_restart
+prog_finish
+grep -q "all checks passed (24576 KiB)" p.out ||
+	fail "mapfill did not report its 24 MiB checked from an O_APPEND image: $(cat p.out)"
 
 # Fresh pages (module/fresh.c): mapfill's 1 MiB, its holes and its
 # read-only region, restored in a memory cgroup of its own with
@@ -314,4 +347,4 @@ wait "$RESTART_PID"
 grep -q "holes: word 0 is 0x" p.err ||
 	fail "a page written by two records: expected the second's data in it, mapfill says: $(cat p.err)"
 fill_defaults
-pass "1 MiB, holes and a read-only region back twice, still anonymous memory; 11 timing marks in order; no time namespace on the same boot; 24 MiB filled on 2 CPUs and on 1 (fill_threads=1, ramfs, taskset), a bad page on 2 refused, huge pages kept; 1 MiB mapped fresh, in RssAnon and charged to the cgroup, none with fill_fresh=0; a page of two records holds the second's data"
+pass "1 MiB, holes and a read-only region back twice, still anonymous memory; 11 timing marks in order; no time namespace on the same boot; 24 MiB filled on 2 CPUs and on 1 (fill_threads=1, ramfs, taskset), a bad page on 2 refused, huge pages kept, records hashed aside (none for O_APPEND); 1 MiB mapped fresh, in RssAnon and charged to the cgroup, none with fill_fresh=0; a page of two records holds the second's data"
