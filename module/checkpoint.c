@@ -611,16 +611,15 @@ static int ckpt_checkpoint_members(struct ckpt_dump *d, u32 flags,
 		err = ckpt_dump_all(d);
 		*at = d->member;
 	}
-	if (ckpt_timing_on() && d->out.nr_aside)
-		pr_info("checkpoint pid %d: %llu of %llu PAGES records hashed on another CPU\n",
-			task_pid_nr(current), d->out.nr_aside,
-			d->out.nr_records);
 	t = ktime_get();
 	/* Killed: its TCP connections close without a word to the peers. */
 	if (!err && (flags & CKPT_CHECKPOINT_KILL))
 		ckpt_socks_detach(d);
 	ckpt_thaw_all(d, flags, !err);
 	ckpt_time_step("checkpoint", ckpt_thaw_all, &t);
+	if (ckpt_timing_on() && d->out.nr_aside)
+		pr_info("checkpoint pid %d: %llu PAGES records hashed on another CPU\n",
+			task_pid_nr(current), d->out.nr_aside);
 	return err;
 }
 

@@ -340,7 +340,8 @@ static void ckpt_csum_aside_work(struct work_struct *work)
  * Where a full PAGES record's data may be hashed on another CPU while it
  * is written (and the checksum written into its header after): a regular
  * file written by position (not O_APPEND, which would append the
- * checksum), with a CPU to spare in the task's mask.  The CPU, or -1.
+ * checksum; nor O_DIRECT), with a CPU to spare in the task's mask.  The
+ * CPU, or -1.  The worker's CPU time is not charged to the task's cgroup.
  */
 static int ckpt_csum_aside_cpu(struct ckpt_out *out, unsigned int nr)
 {
@@ -348,7 +349,8 @@ static int ckpt_csum_aside_cpu(struct ckpt_out *out, unsigned int nr)
 
 	if (nr != CKPT_PAGES_MAX || !READ_ONCE(dump_hash_aside) ||
 	    out->stream || !S_ISREG(file_inode(file)->i_mode) ||
-	    !(file->f_mode & FMODE_PWRITE) || (file->f_flags & O_APPEND) ||
+	    !(file->f_mode & FMODE_PWRITE) ||
+	    (file->f_flags & (O_APPEND | O_DIRECT)) ||
 	    !file->f_op->write_iter)
 		return -1;
 	if (!out->aside) {
@@ -375,13 +377,20 @@ static void ckpt_pages_iter(struct ckpt_out *out, struct iov_iter *it,
 		      sizeof(*hd) + (size_t)nr * PAGE_SIZE);
 }
 
-/* Write @len bytes at @pos, not moving the stream on (a checksum). */
+/*
+ * Write @len bytes at @pos, not moving the stream on (a checksum).  They
+ * must land there: O_APPEND set meanwhile through another descriptor of
+ * the same open file would put them at the end (-EIO, not a bad image).
+ */
 static int ckpt_write_at(struct ckpt_out *out, const void *p, size_t len,
 			 loff_t pos)
 {
 	while (len) {
+		loff_t at = pos;
 		ssize_t n = kernel_write(out->file, p, len, &pos);
 
+		if (n > 0 && pos != at + n)
+			n = -EIO;
 		if (n <= 0) {
 			out->failed = true;
 			if (n == -ERESTARTSYS)
@@ -441,8 +450,12 @@ int ckpt_write_pages(struct ckpt_out *out, u64 addr, struct page **pages,
 		ckpt_work_on(cpu, &a->work);
 		ckpt_pages_iter(out, &it, pages, nr);
 		err = ckpt_write_iter(out, &it);
-		/* The pages are the caller's again only once it is done. */
-		flush_work(&a->work);
+		/*
+		 * The pages are the caller's again only once the work is
+		 * done; work not started yet (its CPU busy) is done here.
+		 */
+		if (cancel_work_sync(&a->work))
+			ckpt_csum_pages(&a->s, pages, nr);
 		if (err)
 			return err;
 		out->nr_aside++;

@@ -147,7 +147,7 @@ cp img img.keep
 # as hashed on another CPU while written (module/image.c), or 0.
 aside_log() {
 	dmesg | tail -n +$((klines + 1)) |
-		sed -n 's/.*checkpoint pid [0-9]*: \([0-9]*\) of [0-9]* PAGES records hashed on another CPU/\1/p' |
+		sed -n 's/.*checkpoint pid [0-9]*: \([0-9]*\) PAGES records hashed on another CPU/\1/p' |
 		awk '{ s += $1 } END { print s + 0 }'
 }
 aside=$(aside_log)
