@@ -139,18 +139,25 @@ void ckpt_out_destroy(struct ckpt_out *out)
 	out->bvec = NULL;
 }
 
+/* What a write to the image returned: bytes written, or the error. */
+static ssize_t ckpt_written(struct ckpt_out *out, ssize_t n)
+{
+	if (n > 0)
+		return n;
+	out->failed = true;
+	if (n == -ERESTARTSYS)
+		return -EINTR;
+	return n ? n : -EIO;
+}
+
 static int ckpt_write_all(struct ckpt_out *out, const void *p, size_t len)
 {
 	while (len) {
-		ssize_t n = kernel_write(out->file, p, len,
-					 out->stream ? NULL : &out->pos);
+		ssize_t n = ckpt_written(out, kernel_write(out->file, p, len,
+					 out->stream ? NULL : &out->pos));
 
-		if (n <= 0) {
-			out->failed = true;
-			if (n == -ERESTARTSYS)
-				return -EINTR;
-			return n ? n : -EIO;
-		}
+		if (n < 0)
+			return n;
 		p += n;
 		len -= n;
 		out->written += n;
@@ -313,12 +320,9 @@ static int ckpt_write_iter(struct ckpt_out *out, struct iov_iter *it)
 		file_start_write(file);
 		n = vfs_iter_write(file, it, out->stream ? NULL : &out->pos, 0);
 		file_end_write(file);
-		if (n <= 0) {
-			out->failed = true;
-			if (n == -ERESTARTSYS)
-				return -EINTR;
-			return n ? n : -EIO;
-		}
+		n = ckpt_written(out, n);
+		if (n < 0)
+			return n;
 		out->written += n;
 		if (iov_iter_count(it) && fatal_signal_pending(current))
 			return -EINTR;
@@ -391,12 +395,9 @@ static int ckpt_write_at(struct ckpt_out *out, const void *p, size_t len,
 
 		if (n > 0 && pos != at + n)
 			n = -EIO;
-		if (n <= 0) {
-			out->failed = true;
-			if (n == -ERESTARTSYS)
-				return -EINTR;
-			return n ? n : -EIO;
-		}
+		n = ckpt_written(out, n);
+		if (n < 0)
+			return n;
 		p += n;
 		len -= n;
 	}
