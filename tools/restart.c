@@ -635,7 +635,7 @@ static void describe_record(struct restart *r, uint32_t type,
 		path = ckpt_image_path(&img);
 	if (path)
 		snprintf(buf, size, "%s record at offset %" PRIu64 " (%s)",
-			 ckpt_rec_name(type), offset, path);
+			 ckpt_rec_name(type), offset, ckpt_esc(path, SIZE_MAX));
 	ckpt_image_close(&img);
 }
 

@@ -128,8 +128,8 @@ static void show_sockopt(const struct ckpt_rec_sockopt *o)
 	OPT(KEEPCNT, "TCP_KEEPCNT %u", o->keepcnt);
 	OPT(USER_TIMEOUT, "TCP_USER_TIMEOUT %u ms", o->user_timeout);
 	OPT(NOTSENT_LOWAT, "TCP_NOTSENT_LOWAT %u", o->notsent_lowat);
-	OPT(CONGESTION, "TCP_CONGESTION %.*s", (int)sizeof(o->congestion),
-	    o->congestion);
+	OPT(CONGESTION, "TCP_CONGESTION %s",
+	    ckpt_esc(o->congestion, sizeof(o->congestion)));
 	OPT(DEFER_ACCEPT, "TCP_DEFER_ACCEPT %u s", o->defer_accept);
 	OPT(FASTOPEN, "TCP_FASTOPEN %u", o->fastopen);
 	OPT(CORK, "%s", "TCP_CORK");
@@ -198,8 +198,8 @@ static void show_header(const struct show *s)
 	printf("  tasks        %u\n", h->nr_tasks);
 	if (h->flags & CKPT_IMAGE_IPC_NS)
 		printf("  ipc          own IPC namespace (restart makes a new one)\n");
-	printf("  kernel       %.*s %.*s\n", (int)sizeof(h->release),
-	       h->release, (int)sizeof(h->build), h->build);
+	printf("  kernel       %s %s\n", ckpt_esc(h->release, sizeof(h->release)),
+	       ckpt_esc(h->build, sizeof(h->build)));
 	print_time(h->time_ns);
 	printf("records\n");
 }
@@ -216,9 +216,9 @@ static void show_task(const struct ckpt_rec_task *t)
 {
 	char sig[16];
 
-	printf("  pid %d tid %d ppid %d pgid %d sid %d comm \"%.*s\"\n",
+	printf("  pid %d tid %d ppid %d pgid %d sid %d comm \"%s\"\n",
 	       t->pid, t->tid, t->ppid, t->pgid, t->sid,
-	       (int)sizeof(t->comm), t->comm);
+	       ckpt_esc(t->comm, sizeof(t->comm)));
 	printf("  uid %u/%u/%u/%u gid %u/%u/%u/%u (real/eff/saved/fs) groups %u\n",
 	       t->uid, t->euid, t->suid, t->fsuid, t->gid, t->egid, t->sgid,
 	       t->fsgid, t->ngroups);
@@ -295,7 +295,7 @@ static void show_mm(const struct ckpt_image *img)
 	printf("  stack 0x%llx args 0x%llx-0x%llx env 0x%llx-0x%llx vdso 0x%llx\n",
 	       mm->start_stack, mm->arg_start, mm->arg_end, mm->env_start,
 	       mm->env_end, mm->vdso);
-	printf("  exe %s\n", exe ? exe : "(none)");
+	printf("  exe %s\n", exe ? ckpt_esc(exe, SIZE_MAX) : "(none)");
 }
 
 static const char *auxv_name(uint64_t type)
@@ -373,7 +373,8 @@ static int show_vma(struct show *s)
 		printf("  SysV segment %llu, %llu bytes\n", v->ino, v->size);
 	if (path)
 		printf("  path %s pgoff 0x%llx ino %llu dev 0x%llx size %llu mtime %lld.%09lld\n",
-		       path, v->pgoff, v->ino, v->dev, v->size,
+		       ckpt_esc(path, SIZE_MAX), v->pgoff, v->ino, v->dev,
+		       v->size,
 		       (long long)(v->mtime_ns / 1000000000ULL),
 		       (long long)(v->mtime_ns % 1000000000ULL));
 	p = realloc(s->vma_paths, (i + 1) * sizeof(*p));
@@ -414,7 +415,8 @@ static void show_file(const struct ckpt_image *img)
 	print_flags(f->f_flags & ~(uint64_t)O_ACCMODE, open_flags,
 		    ARRAY_SIZE(open_flags));
 	printf(" pos %lld %s\n", f->pos,
-	       ckpt_image_path(img) ? ckpt_image_path(img) : "");
+	       ckpt_image_path(img) ? ckpt_esc(ckpt_image_path(img), SIZE_MAX) :
+	       "");
 	if (f->fd_flags & CKPT_FD_SHARED)
 		printf("  shares the open file of fd %d\n", f->shared_fd);
 	if (f->fd_flags & CKPT_FD_TREE)
@@ -469,8 +471,7 @@ static void print_sockaddr(const struct ckpt_rec_socket *s)
 		if (n > sizeof(un->sun_path))
 			n = sizeof(un->sun_path);
 		if (un->sun_path[0]) {
-			printf("%.*s", (int)strnlen(un->sun_path, n),
-			       un->sun_path);
+			printf("%s", ckpt_esc(un->sun_path, n));
 			return;
 		}
 		putchar('@');
@@ -879,7 +880,7 @@ static int show_record(struct show *s)
 	case CKPT_REC_FS:
 		printf("  umask 0%03o cwd %s%s\n",
 		       ((const struct ckpt_rec_fs *)p)->umask,
-		       ckpt_image_path(img),
+		       ckpt_esc(ckpt_image_path(img), SIZE_MAX),
 		       ((const struct ckpt_rec_fs *)p)->flags &
 		       CKPT_FS_CWD_DELETED ? " (removed)" : "");
 		break;
@@ -960,7 +961,8 @@ static int show_record(struct show *s)
 
 		if (s->kind == CKPT_SHMEM_MEMFD)
 			printf("  memfd %llu \"%s\" size %llu seals 0x%x\n",
-			       s->id, (const char *)(s + 1), s->size, s->seals);
+			       s->id, ckpt_esc((const char *)(s + 1), SIZE_MAX),
+			       s->size, s->seals);
 		else
 			printf("  shared anonymous memory %llu size %llu\n",
 			       s->id, s->size);
@@ -1007,7 +1009,7 @@ static int show_record(struct show *s)
 		show_sched(p);
 		break;
 	case CKPT_REC_CGROUP:
-		printf("  cgroup %s\n", ckpt_image_path(img));
+		printf("  cgroup %s\n", ckpt_esc(ckpt_image_path(img), SIZE_MAX));
 		break;
 	case CKPT_REC_SOCKOPT:
 		show_sockopt(p);
@@ -1062,8 +1064,9 @@ static int show_record(struct show *s)
 			if (cookie)
 				printf(" cookie %u", cookie);
 			if (len && len <= e->len - off - 16)
-				printf(" \"%.*s\"", (int)len,
-				       (const char *)q + off + 16);
+				printf(" \"%s\"",
+				       ckpt_esc((const char *)q + off + 16,
+						len));
 			printf("\n");
 			off += 16 + len;
 		}
@@ -1073,7 +1076,8 @@ static int show_record(struct show *s)
 		const struct ckpt_rec_inwatch *w = p;
 
 		printf("  fd %d: watch %d mask 0x%x on %s (inode %llu, device %u:%u)\n",
-		       w->fd, w->wd, w->mask, ckpt_image_path(img),
+		       w->fd, w->wd, w->mask,
+		       ckpt_esc(ckpt_image_path(img), SIZE_MAX),
 		       (unsigned long long)w->ino, (w->dev & 0xfff00) >> 8,
 		       (w->dev & 0xff) | ((w->dev >> 12) & 0xfff00));
 		break;

@@ -69,6 +69,32 @@ const char *ckpt_errname(int err)
 }
 
 /* Kernel numbering: 1..31 standard, 32..64 real-time. */
+/*
+ * An image's string (@len bytes at most, or to its NUL), fit for a
+ * terminal or a log: control characters and backslashes become \xNN, so
+ * a name in a hostile image cannot move the cursor, recolour the
+ * terminal or start a line of its own.  One of four rotating buffers:
+ * valid until the fourth call after.
+ */
+const char *ckpt_esc(const char *s, size_t len)
+{
+	static char bufs[4][4 * CKPT_ESC_MAX + 1];
+	static unsigned int next;
+	char *out = bufs[next++ % 4], *o = out;
+	size_t i;
+
+	for (i = 0; i < len && i < CKPT_ESC_MAX && s[i]; i++) {
+		unsigned char c = s[i];
+
+		if (c < 0x20 || c == 0x7f || c == '\\')
+			o += sprintf(o, "\\x%02x", c);
+		else
+			*o++ = c;
+	}
+	*o = '\0';
+	return out;
+}
+
 const char *ckpt_signame(int sig, char *buf, size_t size)
 {
 	const char *abbrev = sig > 0 && sig < 32 ? sigabbrev_np(sig) : NULL;

@@ -42,6 +42,9 @@ void ckpt_fail(int err, const char *fmt, ...)
 void ckpt_hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 const char *ckpt_errname(int err);
+/* An image's string, escaped for printing (util.c); SIZE_MAX: to its NUL. */
+#define CKPT_ESC_MAX	4096
+const char *ckpt_esc(const char *s, size_t len);
 const char *ckpt_signame(int sig, char *buf, size_t size);
 /* Comma-separated names of the XSAVE features in @mask. */
 void ckpt_xfeature_names(uint64_t mask, char *buf, size_t size);

@@ -9,7 +9,8 @@
 # selectors in the registers, bad xstate header, clocks out of order).  For each: restart exits
 # 1 with one line naming the errno, no process with the image's PID is
 # left, "ckpt show" exits 1.  A last restart of the intact image succeeds
-# (so the rejections above are not for some other reason).
+# (so the rejections above are not for some other reason).  A file name
+# with an ESC, a newline and a backslash is printed escaped by "ckpt show".
 # timeout: 900
 . "$(dirname "$0")/lib.sh"
 require_module
@@ -224,4 +225,20 @@ track "$pid"
 proc_alive "$pid" || fail "the intact image's process is not running"
 kill -9 "$pid"
 expect_gone "$pid" "killing the control"
-pass "$n damaged images rejected"
+
+# A name is hostile too: "ckpt show" prints an open file's path with its
+# control characters (ESC, a newline) and backslashes escaped as \xNN,
+# so an image cannot drive the terminal or fake a line of its own.
+weird=$(printf 'esc\033[31mred\nline\\x')
+: >"$weird" || fail "cannot make a file with control characters in its name"
+sleep 1000 </dev/null >/dev/null 2>&1 3<"$weird" &
+pid=$!
+track "$pid"
+wait_for 10 proc_alive "$pid" || fail "sleep did not start"
+ckpt -o weird.img "$pid" 2>ckpt.err || fail "ckpt of the weird name failed: $(cat ckpt.err)"
+kill -9 "$pid"
+ckpt show weird.img >weird.out 2>&1 || fail "ckpt show weird.img: $(tail -n 3 weird.out)"
+grep -q "$(printf '\033')" weird.out && fail "ckpt show printed a raw ESC"
+grep -qF 'esc\x1b[31mred\x0aline\x5cx' weird.out ||
+	fail "ckpt show did not print the name escaped: $(grep -a 'esc' weird.out | head -n 3)"
+pass "$n damaged images rejected; names printed escaped"
