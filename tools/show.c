@@ -27,6 +27,7 @@ struct show {
 	const char *name;
 	int verbose;
 	char **vma_paths;		/* by VMA index, for PAGES lines */
+	uint32_t nr_vma_paths;		/* entries (a tree's largest process) */
 	/* PAGES records being folded */
 	uint64_t fold_offset, fold_start, fold_end, fold_pages;
 	uint64_t fold_records, fold_bytes;
@@ -377,12 +378,18 @@ static int show_vma(struct show *s)
 		       v->size,
 		       (long long)(v->mtime_ns / 1000000000ULL),
 		       (long long)(v->mtime_ns % 1000000000ULL));
-	p = realloc(s->vma_paths, (i + 1) * sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	s->vma_paths = p;
-	p[i] = path ? strdup(path) : NULL;
-	if (path && !p[i])
+	if (i >= s->nr_vma_paths) {
+		p = realloc(s->vma_paths, (i + 1) * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		s->vma_paths = p;
+		p[i] = NULL;
+		s->nr_vma_paths = i + 1;
+	}
+	/* A tree's next process numbers its VMAs from 0 again. */
+	free(s->vma_paths[i]);
+	s->vma_paths[i] = path ? strdup(path) : NULL;
+	if (path && !s->vma_paths[i])
 		return -ENOMEM;
 	return 0;
 }
@@ -783,7 +790,7 @@ static void fold_flush(struct show *s)
 	printf("  0x%" PRIx64 "-0x%" PRIx64 " %" PRIu64 " pages in VMA 0x%" PRIx64 "-0x%" PRIx64 "%s%s\n",
 	       s->fold_start, s->fold_end, s->fold_pages,
 	       s->img.vmas[s->fold_vma].start, s->img.vmas[s->fold_vma].end,
-	       path ? " " : "", path ? path : "");
+	       path ? " " : "", path ? ckpt_esc(path, SIZE_MAX) : "");
 	s->fold_records = 0;
 }
 
@@ -1244,7 +1251,7 @@ int ckpt_show_main(int argc, char **argv)
 		return show_usage("refusing to read an image from a terminal; give a FILE or a pipe");
 	}
 	err = show_image(&s, fd);
-	for (i = 0; s.vma_paths && i < s.img.nr_vmas; i++)
+	for (i = 0; i < s.nr_vma_paths; i++)
 		free(s.vma_paths[i]);
 	free(s.vma_paths);
 	ckpt_image_close(&s.img);
