@@ -913,6 +913,7 @@ int ckpt_restore_mm(struct ckpt_restore *r);
 void ckpt_restore_thp_disable(const struct ckpt_restore *r);
 int ckpt_restore_exe(struct ckpt_restore *r);
 int ckpt_restore_pages(struct ckpt_restore *r);
+int ckpt_lock_mm(struct mm_struct *mm);
 int ckpt_pin_pages(struct mm_struct *mm, u64 addr, unsigned int nr,
 		   struct page **pages, unsigned int *got);
 pud_t *ckpt_find_pud(struct mm_struct *mm, unsigned long addr,

@@ -229,6 +229,18 @@ static void ckpt_fill_work(struct work_struct *work)
 }
 
 /*
+ * The current task's next online CPU after @cpu, round to its first;
+ * nr_cpu_ids if it has none.
+ */
+static unsigned int ckpt_next_cpu(unsigned int cpu)
+{
+	cpu = cpumask_next_and(cpu, current->cpus_ptr, cpu_online_mask);
+	if (cpu >= nr_cpu_ids)
+		cpu = cpumask_first_and(current->cpus_ptr, cpu_online_mask);
+	return cpu;
+}
+
+/*
  * How many CPUs fill the batch, the task's included: workers made ready,
  * each with a CPU the task may use other than the one it is on.
  */
@@ -248,10 +260,7 @@ static unsigned int ckpt_fill_cpus(struct ckpt_fill *f)
 		struct ckpt_filler *w = &f->fillers[i];
 
 		/* The task's CPUs after its own, round to it. */
-		cpu = cpumask_next_and(cpu, current->cpus_ptr, cpu_online_mask);
-		if (cpu >= nr_cpu_ids)
-			cpu = cpumask_first_and(current->cpus_ptr,
-						cpu_online_mask);
+		cpu = ckpt_next_cpu(cpu);
 		if (cpu >= nr_cpu_ids || cpu == self)
 			break;		/* no other CPU for us */
 		w->cpu = cpu;
@@ -352,11 +361,9 @@ int ckpt_fill_later(struct ckpt_restore *r)
  */
 int ckpt_other_cpu(void)
 {
-	unsigned int self = raw_smp_processor_id(), cpu;
+	unsigned int self = raw_smp_processor_id(),
+		     cpu = ckpt_next_cpu(self);
 
-	cpu = cpumask_next_and(self, current->cpus_ptr, cpu_online_mask);
-	if (cpu >= nr_cpu_ids)
-		cpu = cpumask_first_and(current->cpus_ptr, cpu_online_mask);
 	return cpu < nr_cpu_ids && cpu != self ? cpu : -1;
 }
 

@@ -90,15 +90,6 @@ static struct vm_area_struct *ckpt_fresh_vma(struct mm_struct *mm, u64 addr,
 	return vma;
 }
 
-static int ckpt_lock_mm(struct mm_struct *mm)
-{
-	if (mm != current->mm) {
-		mmap_read_lock(mm);		/* a worker: no signals */
-		return 0;
-	}
-	return mmap_read_lock_killable(mm) ? -EINTR : 0;
-}
-
 /* Is a huge page mapped at a PMD (or anything but a page table) in [@addr, @end)? */
 static bool ckpt_huge_in(struct mm_struct *mm, u64 addr, u64 end)
 {

@@ -405,6 +405,40 @@ static int ckpt_write_at(struct ckpt_out *out, const void *p, size_t len,
 }
 
 /*
+ * The PAGES record in out->head, its checksum state @s so far (the header),
+ * hashed on @cpu while it is written; then the checksum into its header.
+ */
+static int ckpt_write_pages_aside(struct ckpt_out *out,
+				  const struct xxh64_state *s,
+				  struct page **pages, unsigned int nr,
+				  int cpu)
+{
+	struct ckpt_csum_aside *a = out->aside;
+	loff_t at = out->pos + offsetof(struct ckpt_rec_header, csum);
+	struct iov_iter it;
+	u32 csum;
+	int err;
+
+	a->s = *s;
+	a->pages = pages;
+	a->nr = nr;
+	ckpt_work_on(cpu, &a->work);
+	ckpt_pages_iter(out, &it, pages, nr);
+	err = ckpt_write_iter(out, &it);
+	/*
+	 * The pages are the caller's again only once the work is done; work
+	 * not started yet (its CPU busy) is done here.
+	 */
+	if (cancel_work_sync(&a->work))
+		ckpt_csum_pages(&a->s, pages, nr);
+	if (err)
+		return err;
+	out->nr_aside++;
+	csum = (u32)xxh64_digest(&a->s);
+	return ckpt_write_at(out, &csum, sizeof(csum), at);
+}
+
+/*
  * Write a PAGES record for @nr (1..CKPT_PAGES_MAX) pages at @addr whose
  * contents are @pages (held by the caller and not written to meanwhile).
  * The data goes from the pages to the file in one vfs_iter_write() of
@@ -431,38 +465,13 @@ int ckpt_write_pages(struct ckpt_out *out, u64 addr, struct page **pages,
 	hd->rp.nr_pages = nr;
 	xxh64_reset(&s, 0);
 	xxh64_update(&s, hd, sizeof(*hd));
-	cpu = ckpt_csum_aside_cpu(out, nr);
-	if (cpu < 0) {
-		ckpt_csum_pages(&s, pages, nr);
-		hd->h.csum = (u32)xxh64_digest(&s);
-	}
 	out->nr_records++;
 	out->nr_pages += nr;
-
-	if (cpu >= 0) {
-		struct ckpt_csum_aside *a = out->aside;
-		loff_t at = out->pos + offsetof(struct ckpt_rec_header, csum);
-		struct iov_iter it;
-		u32 csum;
-
-		a->s = s;
-		a->pages = pages;
-		a->nr = nr;
-		ckpt_work_on(cpu, &a->work);
-		ckpt_pages_iter(out, &it, pages, nr);
-		err = ckpt_write_iter(out, &it);
-		/*
-		 * The pages are the caller's again only once the work is
-		 * done; work not started yet (its CPU busy) is done here.
-		 */
-		if (cancel_work_sync(&a->work))
-			ckpt_csum_pages(&a->s, pages, nr);
-		if (err)
-			return err;
-		out->nr_aside++;
-		csum = (u32)xxh64_digest(&a->s);
-		return ckpt_write_at(out, &csum, sizeof(csum), at);
-	}
+	cpu = ckpt_csum_aside_cpu(out, nr);
+	if (cpu >= 0)
+		return ckpt_write_pages_aside(out, &s, pages, nr, cpu);
+	ckpt_csum_pages(&s, pages, nr);
+	hd->h.csum = (u32)xxh64_digest(&s);
 	if (out->file->f_op->write_iter) {
 		struct iov_iter it;
 

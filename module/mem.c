@@ -1325,6 +1325,19 @@ static int ckpt_fill_shanon(struct ckpt_restore *r,
 }
 
 /*
+ * Read-lock @mm: the restoring task's own (killable), or a worker's for
+ * it (which no signal reaches).
+ */
+int ckpt_lock_mm(struct mm_struct *mm)
+{
+	if (mm != current->mm) {
+		mmap_read_lock(mm);
+		return 0;
+	}
+	return mmap_read_lock_killable(mm) ? -EINTR : 0;
+}
+
+/*
  * Pin @nr pages of @mm from @addr for writing into them (faulted in; a
  * forced write breaks COW where the mapping is read-only).  *@got are
  * pinned, even on failure, for unpin_user_pages_dirty_lock().
@@ -1332,13 +1345,12 @@ static int ckpt_fill_shanon(struct ckpt_restore *r,
 int ckpt_pin_pages(struct mm_struct *mm, u64 addr, unsigned int nr,
 		   struct page **pages, unsigned int *got)
 {
-	int err = 0;
+	int err;
 
 	*got = 0;
-	if (mm != current->mm)
-		mmap_read_lock(mm);		/* a worker: no signals */
-	else if (mmap_read_lock_killable(mm))
-		return -EINTR;
+	err = ckpt_lock_mm(mm);
+	if (err)
+		return err;
 	while (*got < nr) {
 		long n = pin_user_pages_remote(mm, addr + (u64)*got * PAGE_SIZE,
 					       nr - *got,

@@ -480,26 +480,34 @@ static void ckpt_tree_fail(struct ckpt_tree *t, u32 k,
 }
 
 /*
+ * Under t->lock: every process restored and filled?  Then the tree is
+ * over, and all go (true).
+ */
+static bool ckpt_tree_complete(struct ckpt_tree *t)
+{
+	if (t->turn != t->nr || t->unfilled || t->over)
+		return false;
+	WRITE_ONCE(t->over, true);
+	t->result = 0;
+	return true;
+}
+
+/*
  * Process @k is restored (but for its last pages if @unfilled): the next
  * one's turn, or all go once every page is in.
  */
 static void ckpt_tree_done(struct ckpt_tree *t, u32 k, bool unfilled)
 {
-	bool last = false;
+	bool last;
 
 	mutex_lock(&t->lock);
 	t->turn = ckpt_tree_live(t, k + 1);
 	if (unfilled)
 		t->unfilled++;
-	if (t->turn == t->nr && !t->over) {
-		/* Nobody restores any more: let the files go. */
+	/* Nobody restores any more: let the files go. */
+	if (t->turn == t->nr && !t->over)
 		ckpt_tree_drop_files(t);
-		if (!t->unfilled) {
-			WRITE_ONCE(t->over, true);
-			t->result = 0;
-			last = true;
-		}
-	}
+	last = ckpt_tree_complete(t);
 	mutex_unlock(&t->lock);
 	wake_up_all(&t->wq);
 	if (last)
@@ -515,14 +523,11 @@ bool ckpt_tree_failed(const struct ckpt_tree *t)
 /* A process past its turn has filled its last pages: all go if last. */
 static void ckpt_tree_filled(struct ckpt_tree *t)
 {
-	bool last = false;
+	bool last;
 
 	mutex_lock(&t->lock);
-	if (!--t->unfilled && t->turn == t->nr && !t->over) {
-		WRITE_ONCE(t->over, true);
-		t->result = 0;
-		last = true;
-	}
+	t->unfilled--;
+	last = ckpt_tree_complete(t);
 	mutex_unlock(&t->lock);
 	if (last) {
 		wake_up_all(&t->wq);

@@ -8,6 +8,7 @@
 #define CKPT_TESTPROGS_COMMON_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -59,6 +60,22 @@ static inline int write_all(int fd, const void *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+/* AnonHugePages of this process (smaps_rollup), in kB; -1 if unknown. */
+static inline long anon_huge_kb(void)
+{
+	char buf[4096], *p;
+	int fd = open("/proc/self/smaps_rollup", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	p = strstr(buf, "AnonHugePages:");
+	return p ? strtol(p + 14, NULL, 10) : -1;
 }
 
 /* Parse a non-negative decimal integer; -1 on error. */

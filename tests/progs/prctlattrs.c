@@ -63,22 +63,6 @@ static long coredump_filter(void)
 	return proc_self_long("coredump_filter", 16);
 }
 
-/* AnonHugePages of /proc/self/smaps_rollup, in kB. */
-static long anon_huge_kb(void)
-{
-	FILE *f = fopen("/proc/self/smaps_rollup", "r");
-	char line[256];
-	long kb = -1;
-
-	if (!f)
-		die("/proc/self/smaps_rollup");
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 static int set_oom_score_adj(long adj)
 {
 	char buf[16];

@@ -195,20 +195,6 @@ static ssize_t read_proc_self(const char *name, char *buf, size_t len)
 	return total;
 }
 
-/* AnonHugePages of the process, in kB (-1 if unknown). */
-static long thp_kb(void)
-{
-	char buf[2048];
-	ssize_t n = read_proc_self("smaps_rollup", buf, sizeof(buf) - 1);
-	char *p;
-
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	p = strstr(buf, "AnonHugePages:");
-	return p ? strtol(p + 14, NULL, 10) : -1;
-}
-
 static void read_exe(char *buf, size_t len)
 {
 	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
@@ -1084,7 +1070,7 @@ static void final_check(void)
 	check_fds();
 	check_fs();
 	check_memory();
-	S.thp_kb = thp_kb();
+	S.thp_kb = anon_huge_kb();
 	check_prot();
 	check_mapfile_on_disk();
 	check_data_read();
@@ -1143,7 +1129,7 @@ static void tick(void)
 		fail(F_DATAFD, "lseek: %s", strerror(errno));
 
 	if (S.counter % (unsigned long long)S.check_every == 0) {
-		S.thp_kb = thp_kb();
+		S.thp_kb = anon_huge_kb();
 		check_memory();
 		check_fs();
 		check_rlimits();
@@ -1209,7 +1195,7 @@ int main(int argc, char **argv)
 	check_fds();
 	check_fs();
 	check_memory();
-	S.thp_kb = thp_kb();
+	S.thp_kb = anon_huge_kb();
 	check_prot();
 	check_altstack();
 	check_task();
