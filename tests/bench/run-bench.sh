@@ -11,13 +11,18 @@
 #    Debian kernel package.  The kernel unpacks both archives.
 # 3. Boots the guest once (harness.mode=bench: /init runs /tests/bench/run.sh)
 #    like the test guest (-cpu max, $BENCH_SMP vCPUs, default 2) but with
-#    $BENCH_MEM MiB (default 4096), the console live on the terminal.
+#    $BENCH_MEM MiB (default 4096), the console live on the terminal, and the
+#    guest's memory backed by the host before it boots (-mem-prealloc): QEMU
+#    maps guest RAM lazily, so without it the first measurement to use a
+#    guest page pays the host's page fault for it (ckpt's checkpoint, which
+#    comes first in each round: 1 GiB of fresh image took 2 s more; see
+#    Documentation/benchmarks.rst).  BENCH_PREALLOC=0 leaves it out.
 # 4. Saves the results table to build/bench/results.txt and fails if the run
 #    did not complete or the kernel logged a problem (never on a ratio).
 #
 # Logs in build/bench/: serial.log (console), results.log (the guest's result
 # port), dmesg.log (whole kernel log), raw.txt (every repetition).
-# Env: BENCH_MEM (MiB), BENCH_SMP (vCPUs), BENCH_ARGS (extra 'bench.*=' guest parameters, see
+# Env: BENCH_MEM (MiB), BENCH_SMP (vCPUs), BENCH_PREALLOC (0: guest RAM mapped lazily), BENCH_ARGS (extra 'bench.*=' guest parameters, see
 # run.sh), GUEST_TIMEOUT (seconds; default run.sh's timeout + 300),
 # QEMU_ACCEL (default tcg).
 set -euo pipefail
@@ -102,6 +107,7 @@ echo "bench: $out/initramfs.cpio ($(du -h "$out/initramfs.cpio" | cut -f1)," \
 [[ -f $kdir/vmlinuz ]] || { echo "bench: no kernel in $kdir/ (make deps)" >&2; exit 1; }
 qemu=(qemu-system-x86_64 -accel "${QEMU_ACCEL:-tcg}" -cpu "${QEMU_CPU:-max}" -smp "${BENCH_SMP:-2}" -m "${BENCH_MEM:-4096}"
 	-nodefaults -display none -no-reboot)
+[[ ${BENCH_PREALLOC:-1} == 0 ]] || qemu+=(-mem-prealloc)
 if [[ -f $kdir/vmlinux && -f /usr/share/qemu/qboot.rom ]]; then
 	qemu+=(-M pc -bios /usr/share/qemu/qboot.rom -kernel "$kdir/vmlinux")
 else
