@@ -1336,26 +1336,37 @@ static int enter_cgroup(struct restart *r)
 	return err;
 }
 
+/*
+ * Zeroed memory for @n elements of @size that costs nothing until used:
+ * the module fills in only what the image has (one TID, no timers, most
+ * often), where calloc() would clear every page of the largest case.
+ */
+static void *zmap(size_t n, size_t size)
+{
+	void *p = mmap(NULL, n * size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
 static int prepare(struct restart *r)
 {
 	memset(&r->prep, 0, sizeof(r->prep));
 	r->prep.size = sizeof(r->prep);
 	r->prep.flags = r->any_cpu ? CKPT_RESTORE_ANY_CPU : 0;
 	r->prep.fd = r->img;
-	r->tids = calloc(CKPT_MAX_THREADS, sizeof(*r->tids));
 	if (!r->tids)
+		r->tids = zmap(CKPT_MAX_THREADS, sizeof(*r->tids));
+	if (!r->timers)
+		r->timers = zmap(CKPT_MAX_POSIX_TIMERS, sizeof(*r->timers));
+	if (!r->skipped)
+		r->skipped = zmap(CKPT_MAX_SKIPPED, sizeof(*r->skipped));
+	if (!r->tids || !r->timers || !r->skipped)
 		return -ENOMEM;
 	r->prep.tids = (uintptr_t)r->tids;
 	r->prep.tids_max = CKPT_MAX_THREADS;
-	r->timers = calloc(CKPT_MAX_POSIX_TIMERS, sizeof(*r->timers));
-	if (!r->timers)
-		return -ENOMEM;
 	r->prep.timers = (uintptr_t)r->timers;
 	r->prep.timers_max = CKPT_MAX_POSIX_TIMERS;
-	if (!r->skipped)
-		r->skipped = calloc(CKPT_MAX_SKIPPED, sizeof(*r->skipped));
-	if (!r->skipped)
-		return -ENOMEM;
 	r->prep.skipped = (uintptr_t)r->skipped;
 	r->prep.skipped_max = CKPT_MAX_SKIPPED;
 	r->prep.cgroup = (uintptr_t)r->cgroup;
