@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include "csum.h"
 #include "image.h"
@@ -118,8 +119,13 @@ static ssize_t img_read(struct ckpt_image *img, void *buf, size_t len)
 		if (done > len)
 			done = len;
 		memcpy(buf, img->mem + img->offset, done);
+	} else if (img->positional) {
+		n = ckpt_at_read(&img->at, buf, len, img->offset);
+		if (n < 0)
+			return n;
+		done = n;
 	}
-	while (!img->mem && done < len) {
+	while (!img->mem && !img->positional && done < len) {
 		n = read(img->fd, (char *)buf + done, len - done);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -270,6 +276,20 @@ int ckpt_image_open_copy(struct ckpt_image *img, int fd, int copy_fd,
 	return read_header(img);
 }
 
+int ckpt_image_open_at(struct ckpt_image *img, int fd)
+{
+	struct stat st;
+
+	image_init(img);
+	img->fd = fd;
+	img->positional = 1;
+	img->at.fd = fd;
+	if (fstat(fd, &st))
+		return img_read_error(img, -errno);
+	img->at_size = st.st_size;
+	return read_header(img);
+}
+
 int ckpt_image_open_mem(struct ckpt_image *img, const void *buf, size_t len)
 {
 	static const unsigned char empty;
@@ -282,6 +302,7 @@ int ckpt_image_open_mem(struct ckpt_image *img, const void *buf, size_t len)
 
 void ckpt_image_close(struct ckpt_image *img)
 {
+	ckpt_at_free(&img->at);
 	free(img->payload);
 	free(img->vmas);
 	free(img->tree);
@@ -1780,17 +1801,27 @@ static int read_rec_header(struct ckpt_image *img)
 static int skip_page_data(struct ckpt_image *img)
 {
 	size_t head = sizeof(struct ckpt_rec_pages);
-	uint64_t left = img->offset < img->mem_len ?
-			img->mem_len - img->offset : 0;
+	uint64_t size = img->mem ? img->mem_len : img->at_size;
+	uint64_t left = img->offset < size ? size - img->offset : 0;
+	ssize_t n;
 
 	if (img->rec.len < head)
 		return 0;	/* check_length() says so */
 	if (left < img->rec.len)
-		return img_error(img, -ENODATA, img->mem_len, img->rec.type,
-				 "the image ends at offset %zu inside the %s record at offset %" PRIu64,
-				 img->mem_len, ckpt_rec_name(img->rec.type),
+		return img_error(img, -ENODATA, size, img->rec.type,
+				 "the image ends at offset %" PRIu64 " inside the %s record at offset %" PRIu64,
+				 size, ckpt_rec_name(img->rec.type),
 				 img->rec_offset);
-	memcpy(img->payload, img->mem + img->offset, head);
+	if (img->mem) {
+		memcpy(img->payload, img->mem + img->offset, head);
+	} else {
+		/* The file may have shrunk since: then it reads short. */
+		n = ckpt_at_read(&img->at, img->payload, head, img->offset);
+		if (n < 0)
+			return img_read_error(img, n);
+		if ((size_t)n < head)
+			return 0;	/* read_rec_payload() says where */
+	}
 	img->offset += img->rec.len;
 	return 1;
 }
@@ -1801,7 +1832,8 @@ static int read_rec_payload(struct ckpt_image *img)
 	uint32_t crc;
 	ssize_t n;
 
-	if (img->skip_page_data && img->mem && h.type == CKPT_REC_PAGES) {
+	if (img->skip_page_data && (img->mem || img->positional) &&
+	    h.type == CKPT_REC_PAGES) {
 		n = skip_page_data(img);
 		if (n)
 			return n < 0 ? n : 0;

@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/ckpt.h>
+#include "util.h"
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "ckpt images are little-endian; this reader assumes a little-endian host"
@@ -87,11 +88,16 @@ struct ckpt_image {
 	uint64_t offset;		/* bytes consumed */
 	int copy_fd;			/* >= 0: what is read is written here */
 	uint64_t copy_max;		/* at most this much, else -EFBIG */
+	/* ckpt_image_open_at(): fd read by position, of this size then. */
+	int positional;
+	struct ckpt_at at;
+	uint64_t at_size;
 	/*
-	 * A buffer only: PAGES records' page data is neither copied nor
-	 * checksummed (their header still is checked).  For a pass over
-	 * the metadata before a restore: the module checks every PAGES
-	 * record's checksum as it restores the pages.
+	 * A buffer or ckpt_image_open_at() only: PAGES records' page data
+	 * is neither copied nor checksummed (their header still is
+	 * checked).  For a pass over the metadata before a restore: the
+	 * module checks every PAGES record's checksum as it restores the
+	 * pages.
 	 */
 	int skip_page_data;
 
@@ -134,6 +140,12 @@ int ckpt_image_open_copy(struct ckpt_image *img, int fd, int copy_fd,
 			 uint64_t max);
 int ckpt_image_open_mem(struct ckpt_image *img, const void *buf,
 			size_t len);
+/*
+ * A regular file (or a memfd), from offset 0, with pread(): never mapped,
+ * so a file that shrinks while it is read ends the image (-ENODATA, "the
+ * image ends at offset ...") where a mapping would raise SIGBUS.
+ */
+int ckpt_image_open_at(struct ckpt_image *img, int fd);
 int ckpt_image_next(struct ckpt_image *img);
 /* Read and check every remaining record. */
 int ckpt_image_check_all(struct ckpt_image *img);

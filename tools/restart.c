@@ -2182,52 +2182,44 @@ static void sysv_restored(void)
  * end, bytes after the last record) says "maybe", and the full parse
  * reports it.
  */
-static int sysv_maybe(const void *map, size_t size, uint32_t nr_tasks)
+static int sysv_maybe(int fd, uint32_t nr_tasks)
 {
-	const struct ckpt_image_header *ih = map;
+	struct ckpt_at at = { .fd = fd };
+	struct ckpt_image_header ih;
 	struct ckpt_rec_header h;
-	size_t off;
+	uint64_t off, size;
+	struct stat st;
+	int maybe = 1;
 
-	if (size < sizeof(*ih) || ih->header_size != sizeof(*ih) ||
-	    ih->nr_tasks != nr_tasks)
-		return 1;
-	for (off = sizeof(*ih); size - off >= sizeof(h);
+	if (fstat(fd, &st) || st.st_size < (off_t)sizeof(ih) ||
+	    ckpt_at_read(&at, &ih, sizeof(ih), 0) != sizeof(ih) ||
+	    ih.header_size != sizeof(ih) || ih.nr_tasks != nr_tasks)
+		goto out;
+	size = st.st_size;
+	for (off = sizeof(ih); size - off >= sizeof(h);
 	     off += sizeof(h) + h.len) {
-		memcpy(&h, (const char *)map + off, sizeof(h));
-		if (h.len > size - off - sizeof(h))
-			return 1;
+		/* Short: the file shrank since; the full parse says so. */
+		if (ckpt_at_read(&at, &h, sizeof(h), off) != sizeof(h) ||
+		    h.len > size - off - sizeof(h))
+			goto out;
 		switch (h.type) {
 		case CKPT_REC_SYSVSHM:
 		case CKPT_REC_SYSVDATA:
 		case CKPT_REC_SYSVSEM:
 		case CKPT_REC_SYSVMSG:
-			return 1;
+			goto out;
 		case CKPT_REC_PAGES:
 		case CKPT_REC_END:
-			if (nr_tasks == 1)
-				return 0;
+			if (nr_tasks == 1) {
+				maybe = 0;
+				goto out;
+			}
 		}
 	}
-	return off != size;
-}
-
-/* The whole image (a file or a spooled stream), read-only; NULL, errno. */
-static void *image_map(const struct restart *r, size_t *len)
-{
-	struct stat st;
-	void *map;
-
-	if (fstat(r->img, &st))
-		return NULL;
-	if (!st.st_size) {
-		errno = EIO;
-		return NULL;
-	}
-	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, r->img, 0);
-	if (map == MAP_FAILED)
-		return NULL;
-	*len = st.st_size;
-	return map;
+	maybe = off != size;
+out:
+	ckpt_at_free(&at);
+	return maybe;
 }
 
 /*
@@ -2239,8 +2231,6 @@ static void *image_map(const struct restart *r, size_t *len)
 static int sysv_setup(struct restart *r)
 {
 	struct ckpt_image img;
-	size_t len;
-	void *map;
 	uint32_t i;
 	int err;
 
@@ -2264,18 +2254,9 @@ static int sysv_setup(struct restart *r)
 	}
 	if (!r->seekable || (r->prep.prepared & CKPT_PREPARED_NO_SYSV))
 		return 0;
-	map = image_map(r, &len);
-	if (!map) {
-		err = -errno;
-		ckpt_fail(err, "cannot read %s again for its System V IPC objects: %s",
-			  r->name, strerror(-err));
-		return err;
-	}
-	if (!sysv_maybe(map, len, r->prep.nr_tasks)) {
-		munmap(map, len);
+	if (!sysv_maybe(r->img, r->prep.nr_tasks))
 		return 0;
-	}
-	err = ckpt_image_open_mem(&img, map, len);
+	err = ckpt_image_open_at(&img, r->img);
 	img.skip_page_data = 1;	/* never touched: the module checks it */
 	while (!err && (err = ckpt_image_next(&img)) > 0) {
 		err = 0;
@@ -2296,7 +2277,6 @@ static int sysv_setup(struct restart *r)
 	if (err < 0 && img.error.err)
 		ckpt_fail(err, "image is corrupt: %s", img.error.msg);
 	ckpt_image_close(&img);
-	munmap(map, len);
 	for (i = 0; !err && i < sysv.n; i++)
 		err = sysv_finish(r, &sysv.seg[i]);
 	if (err)
@@ -2393,21 +2373,12 @@ static void tree_vm_targets(void)
 static int tree_read_image(struct restart *r)
 {
 	struct ckpt_image img;
-	size_t len;
-	void *map;
 	int err;
 
-	map = image_map(r, &len);
-	if (!map) {
-		err = -errno;
-		ckpt_fail(err, "cannot read %s again to plan its processes: %s",
-			  r->name, strerror(-err));
-		return err;
-	}
 	memset(&img, 0, sizeof(img));
 	tree.n = r->prep.nr_tasks;
 	tree.m = calloc(tree.n, sizeof(*tree.m));
-	err = tree.m ? ckpt_image_open_mem(&img, map, len) : -ENOMEM;
+	err = tree.m ? ckpt_image_open_at(&img, r->img) : -ENOMEM;
 	/* The file read again must be the one the module read. */
 	if (!err && img.hdr.nr_tasks != tree.n) {
 		err = -ESTALE;
@@ -2452,7 +2423,6 @@ static int tree_read_image(struct restart *r)
 	tree_vm_targets();
 	if (tree.m)
 		ckpt_image_close(&img);
-	munmap(map, len);
 	return err;
 }
 

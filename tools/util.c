@@ -152,6 +152,75 @@ ssize_t ckpt_read_full(int fd, void *buf, size_t len)
 	return done;
 }
 
+static ssize_t at_pread(int fd, void *buf, size_t len, uint64_t pos)
+{
+	ssize_t n;
+
+	do
+		n = pread(fd, buf, len, pos);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+ssize_t ckpt_at_read(struct ckpt_at *at, void *buf, size_t len, uint64_t pos)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	if (!at->buf) {
+		at->buf = malloc(CKPT_AT_BUF);
+		if (!at->buf)
+			return -ENOMEM;
+		at->len = 0;
+	}
+	while (done < len) {
+		uint64_t p = pos + done;
+		size_t k;
+
+		if (p < at->off || p >= at->off + at->len) {
+			/* What the buffer cannot hold goes straight in. */
+			if (len - done >= CKPT_AT_BUF) {
+				n = at_pread(at->fd, (char *)buf + done,
+					     len - done, p);
+				if (n <= 0)
+					return n < 0 ? n : (ssize_t)done;
+				done += n;
+				continue;
+			}
+			/*
+			 * Read ahead as the kernel does: a little after a
+			 * jump (a walk of record headers steps over page
+			 * data), twice as much each time the reads follow on.
+			 */
+			if (at->len && p == at->off + at->len)
+				at->ra = at->ra * 2 < CKPT_AT_BUF ?
+					 at->ra * 2 : CKPT_AT_BUF;
+			else
+				at->ra = CKPT_AT_MIN;
+			n = at_pread(at->fd, at->buf, at->ra, p);
+			if (n < 0)
+				return n;
+			at->off = p;
+			at->len = n;
+			if (!n)
+				break;
+		}
+		k = at->off + at->len - p;
+		if (k > len - done)
+			k = len - done;
+		memcpy((char *)buf + done, at->buf + (p - at->off), k);
+		done += k;
+	}
+	return done;
+}
+
+void ckpt_at_free(struct ckpt_at *at)
+{
+	free(at->buf);
+	at->buf = NULL;
+	at->len = 0;
+}
+
 int ckpt_write_full(int fd, const void *buf, size_t len)
 {
 	ssize_t n;

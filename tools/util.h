@@ -50,6 +50,25 @@ const char *ckpt_signame(int sig, char *buf, size_t size);
 void ckpt_xfeature_names(uint64_t mask, char *buf, size_t size);
 
 ssize_t ckpt_read_full(int fd, void *buf, size_t len);
+
+/*
+ * A file read by position through a buffer of its own (pread(), never
+ * mmap(): a file that shrinks under us reads short, where a mapping of it
+ * would raise SIGBUS).  Zeroed, then .fd set; ckpt_at_free() drops the
+ * buffer (at the end, or to read the file afresh).
+ */
+#define CKPT_AT_BUF	(64 * 1024)
+#define CKPT_AT_MIN	256
+struct ckpt_at {
+	int fd;
+	unsigned char *buf;	/* CKPT_AT_BUF bytes, allocated on first use */
+	uint64_t off;		/* file offset of buf[0] */
+	size_t len;		/* bytes of the file in buf */
+	size_t ra;		/* the last read's size */
+};
+/* Up to @len bytes at @pos; fewer at the end of the file; -errno. */
+ssize_t ckpt_at_read(struct ckpt_at *at, void *buf, size_t len, uint64_t pos);
+void ckpt_at_free(struct ckpt_at *at);
 void ckpt_grow_pipe(int fd);
 int ckpt_write_full(int fd, const void *buf, size_t len);
 int ckpt_parse_pid(const char *s, pid_t *pid);

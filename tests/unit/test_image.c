@@ -6,7 +6,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "../../tools/image.h"
@@ -23,12 +26,27 @@ struct result {
 	uint64_t nr_records;
 };
 
-static struct result check_buf(const void *buf, size_t len)
+static struct result check_mode(const void *buf, size_t len, int skip,
+				int positional)
 {
 	struct ckpt_image img;
 	struct result r;
+	int fd = -1;
 
-	r.err = ckpt_image_open_mem(&img, buf, len);
+	if (positional) {
+		/* The same bytes in a file, read with pread(). */
+		fd = memfd_create("ckpt-unit", MFD_CLOEXEC);
+		if (fd < 0 || (len && write(fd, buf, len) != (ssize_t)len)) {
+			unit_fail(__FILE__, __LINE__, "memfd: %s",
+				  strerror(errno));
+			r.err = -EIO;
+			return r;
+		}
+		r.err = ckpt_image_open_at(&img, fd);
+	} else {
+		r.err = ckpt_image_open_mem(&img, buf, len);
+	}
+	img.skip_page_data = skip;
 	if (!r.err)
 		r.err = ckpt_image_check_all(&img);
 	r.offset = img.error.offset;
@@ -36,7 +54,32 @@ static struct result check_buf(const void *buf, size_t len)
 	r.nr_records = img.nr_records;
 	memcpy(r.msg, img.error.msg, sizeof(r.msg));
 	ckpt_image_close(&img);
+	if (fd >= 0)
+		close(fd);
 	return r;
+}
+
+/*
+ * Check @len bytes at @buf as an image, from memory and from a file read
+ * by position (ckpt_image_open_at()): both must find the same.
+ */
+static struct result check_image(const void *buf, size_t len, int skip)
+{
+	struct result m = check_mode(buf, len, skip, 0);
+	struct result f = check_mode(buf, len, skip, 1);
+
+	if (m.err != f.err || m.offset != f.offset || m.type != f.type ||
+	    m.nr_records != f.nr_records || strcmp(m.msg, f.msg))
+		unit_fail(__FILE__, __LINE__,
+			  "from memory: %d at %llu '%s'; by position: %d at %llu '%s'",
+			  m.err, (unsigned long long)m.offset, m.msg, f.err,
+			  (unsigned long long)f.offset, f.msg);
+	return m;
+}
+
+static struct result check_buf(const void *buf, size_t len)
+{
+	return check_image(buf, len, 0);
 }
 
 static struct result build_check(const struct ib_ops *ops,
@@ -386,18 +429,7 @@ UNIT_TEST(image_payload_bit_flip)
  */
 static struct result check_skipping(const void *buf, size_t len)
 {
-	struct ckpt_image img;
-	struct result r;
-
-	r.err = ckpt_image_open_mem(&img, buf, len);
-	img.skip_page_data = 1;
-	if (!r.err)
-		r.err = ckpt_image_check_all(&img);
-	r.offset = img.error.offset;
-	r.nr_records = img.nr_records;
-	memcpy(r.msg, img.error.msg, sizeof(r.msg));
-	ckpt_image_close(&img);
-	return r;
+	return check_image(buf, len, 1);
 }
 
 UNIT_TEST(image_skip_page_data)
@@ -436,6 +468,74 @@ UNIT_TEST(image_skip_page_data)
 	r = check_skipping(b.buf, off + head + 10);
 	CHECK_EQ(r.err, -ENODATA);
 	CHECK_STR(r.msg, "inside the PAGES record");
+	ib_free(&b);
+}
+
+/*
+ * A file that shrinks while it is read: restart reads an image again to
+ * plan its processes, and whoever owns the file may truncate it
+ * meanwhile.  Mapped (as restart did), the next access past the new end
+ * raises SIGBUS and the tool dies of it; read by position, the image
+ * just ends, with the message a short image gets.
+ */
+static int read_shrinking(struct ckpt_image *img, int fd, uint64_t cut,
+			  int positional)
+{
+	int err = 0;
+
+	/* To the first PAGES record; then the file is cut at @cut. */
+	while (!err && (err = ckpt_image_next(img)) > 0) {
+		err = 0;
+		if (img->rec.type == CKPT_REC_PAGES)
+			break;
+	}
+	if (err || ftruncate(fd, cut))
+		return err ? err : -errno;
+	if (positional)
+		ckpt_at_free(&img->at);	/* nothing read ahead either */
+	return ckpt_image_check_all(img);
+}
+
+UNIT_TEST(image_file_shrinks)
+{
+	struct ckpt_image img;
+	struct ib_image b;
+	int fd, status, err;
+	uint64_t cut;
+	pid_t pid;
+	void *map;
+
+	ib_build(&b, NULL);
+	cut = ib_offset(&b, CKPT_REC_PAGES, 2) + 10;
+	fd = memfd_create("ckpt-unit", MFD_CLOEXEC);
+	CHECK(fd >= 0);
+	CHECK(write(fd, b.buf, b.len) == (ssize_t)b.len);
+	err = ckpt_image_open_at(&img, fd);
+	CHECK_EQ(err, 0);
+	img.skip_page_data = 1;
+	err = read_shrinking(&img, fd, cut, 1);
+	CHECK_EQ(err, -ENODATA);
+	CHECK_STR(img.error.msg, "the image ends at offset");
+	CHECK_STR(img.error.msg, "inside a record header");
+	ckpt_image_close(&img);
+
+	/* The same through a mapping: SIGBUS (what the test guards). */
+	CHECK(ftruncate(fd, 0) == 0);
+	CHECK(pwrite(fd, b.buf, b.len, 0) == (ssize_t)b.len);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		map = mmap(NULL, b.len, PROT_READ, MAP_SHARED, fd, 0);
+		if (map == MAP_FAILED || ckpt_image_open_mem(&img, map, b.len))
+			_exit(2);
+		img.skip_page_data = 1;
+		read_shrinking(&img, fd, 4096, 0);
+		_exit(0);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFSIGNALED(status));
+	CHECK_EQ(WTERMSIG(status), SIGBUS);
+	close(fd);
 	ib_free(&b);
 }
 
