@@ -25,6 +25,7 @@
 #include <linux/namei.h>
 #include <linux/magic.h>
 #include <linux/kdev_t.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 #include <linux/sched/task.h>
@@ -450,26 +451,37 @@ static void ckpt_set_pwd(const struct path *path)
 	path_put(&old);
 }
 
-/* An empty directory made at @name and removed at once, in @out. */
+/*
+ * An empty directory made at @name and removed at once, in @out.  Both
+ * pass the LSM path hooks, as mkdir(2) and rmdir(2) would for the task
+ * (AppArmor, TOMOYO, Landlock: DAC alone is vfs_mkdir()'s); a directory
+ * made whose removal is refused goes all the same, and the refusal is
+ * the error: a failed restore leaves nothing behind.
+ */
 static int ckpt_mkdir_removed(const char *name, struct path *out)
 {
 	struct dentry *dentry;
 	struct path parent;
 	struct inode *dir;
-	int err;
+	int err, denied;
 
 	dentry = kern_path_create(AT_FDCWD, name, &parent, LOOKUP_DIRECTORY);
 	if (IS_ERR(dentry))
 		return PTR_ERR(dentry);
 	dir = d_inode(parent.dentry);
-	err = vfs_mkdir(mnt_user_ns(parent.mnt), dir, dentry, 0700);
+	err = security_path_mkdir(&parent, dentry, 0700);
+	if (!err)
+		err = vfs_mkdir(mnt_user_ns(parent.mnt), dir, dentry, 0700);
 	/* (a filesystem may leave the dentry negative: none to enter) */
 	if (!err && d_is_negative(dentry))
 		err = -EOPNOTSUPP;
 	if (!err) {
 		out->mnt = mntget(parent.mnt);
 		out->dentry = dget(dentry);
+		denied = ckpt_ksyms.security_path_rmdir(&parent, dentry);
 		err = vfs_rmdir(mnt_user_ns(parent.mnt), dir, dentry);
+		if (!err)
+			err = denied;
 		if (err)
 			path_put(out);
 	}

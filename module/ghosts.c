@@ -20,6 +20,7 @@
 #include <linux/file.h>
 #include <linux/fcntl.h>
 #include <linux/namei.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 #include "ckpt.h"
@@ -310,12 +311,17 @@ static bool ckpt_ghost_is_exe(const struct ckpt_restore *r, u64 ino)
 	return false;
 }
 
-/* Unlink @f's name, just made (O_EXCL) by us. */
+/*
+ * Unlink @f's name, just made (O_EXCL) by us.  The unlink passes the LSM
+ * path hook as unlink(2) would for the task; refused, the name goes all
+ * the same (it is ours) and the refusal is the error.
+ */
 static int ckpt_unlink_made(struct file *f)
 {
 	struct dentry *dentry = f->f_path.dentry, *parent;
+	struct path dir_path;
 	struct inode *dir;
-	int err = mnt_want_write(f->f_path.mnt);
+	int err = mnt_want_write(f->f_path.mnt), denied;
 
 	if (err)
 		return err;
@@ -326,11 +332,17 @@ static int ckpt_unlink_made(struct file *f)
 	dget(dentry);
 	parent = dget_parent(dentry);
 	dir = d_inode(parent);
+	dir_path.mnt = f->f_path.mnt;
+	dir_path.dentry = parent;
 	inode_lock_nested(dir, I_MUTEX_PARENT);
 	err = -ENOENT;
 	if (dentry->d_parent == parent && !d_unhashed(dentry) &&
-	    d_is_positive(dentry))
+	    d_is_positive(dentry)) {
+		denied = security_path_unlink(&dir_path, dentry);
 		err = vfs_unlink(file_mnt_user_ns(f), dir, dentry, NULL);
+		if (!err)
+			err = denied;
+	}
 	inode_unlock(dir);
 	dput(parent);
 	dput(dentry);

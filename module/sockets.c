@@ -1364,7 +1364,9 @@ static int ckpt_unlink_stale(const struct ckpt_restore_sock *s)
 		     new_encode_dev(inode->i_sb->s_dev) != s->rec.path_dev))
 			err = -EADDRINUSE;
 		else if (d_is_positive(de))
-			err = vfs_unlink(mnt_user_ns(parent.mnt),
+			/* checked as unlink(2) would be for the task */
+			err = security_path_unlink(&parent, de) ?:
+			      vfs_unlink(mnt_user_ns(parent.mnt),
 					 d_inode(parent.dentry), de, NULL);
 		dput(de);
 	}

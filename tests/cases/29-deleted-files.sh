@@ -13,17 +13,39 @@
 # tree whose two processes share a mapping of a deleted file shares it
 # again.  The first process also migrates live and checks itself.  A
 # deleted mapped file of more than 64 MiB is refused (EFBIG) and the
-# process runs on, as is one past a smaller ckpt --ghost-limit.
+# process runs on, as is one past a smaller ckpt --ghost-limit.  Restored
+# in a Landlock sandbox that forbids mkdir, or rmdir, or unlink, the first
+# image is refused (EACCES), with nothing left behind.
 # timeout: 180
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/miglib.sh"
 require_module
-DUMP_ON_FAIL="p.err ckpt.err restart.err show.out map/lim.err map/p.err map/ckpt.err map/restart.err map/show.out map/gone.err live/mig.err live/p.err forked.err big.err tree.err"
+DUMP_ON_FAIL="p.err ckpt.err restart.err ll.err show.out map/lim.err map/p.err map/ckpt.err map/restart.err map/show.out map/gone.err live/mig.err live/p.err forked.err big.err tree.err"
 
 prog_start ghost
 prog_checkpoint
 grep -q "GHOSTDATA" show.out || fail "no deleted-file data in the image"
 grep -q "cwd $TESTDIR/wd (removed)" show.out || fail "the removed cwd is not in the image"
+# What the module makes and removes again for it (the cwd, the deleted
+# files) passes the restoring task's LSM path hooks as mkdir(2), rmdir(2)
+# and unlink(2) would: in a Landlock sandbox that refuses one of them,
+# the restore fails with EACCES and leaves the directory as it was
+# (what was made before a refused removal is removed all the same); out
+# of it, the same image restores.
+: >ll.out; : >ll.err; : >after.ls
+ls -a "$TESTDIR" >before.ls
+for deny in mkdir rmdir unlink; do
+	landlocked --deny=$deny restart img </dev/null >ll.out 2>ll.err
+	st=$?
+	[ "$st" = 1 ] || fail "restart in a Landlock sandbox without $deny exited $st, expected 1: $(tr '\n' '|' <ll.err)"
+	problem=$(err_problem EACCES ll.err)
+	[ -z "$problem" ] || fail "restart in a Landlock sandbox without $deny: $problem"
+	expect_gone "$PROG_PID" "restart in a Landlock sandbox without $deny"
+	ls -a "$TESTDIR" >after.ls
+	cmp -s before.ls after.ls ||
+		fail "the restore refused $deny changed $TESTDIR: $(diff before.ls after.ls | tr '\n' '|')"
+	log "no $deny: $(head -n 1 ll.err)"
+done
 prog_restart
 prog_finish
 

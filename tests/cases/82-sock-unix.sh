@@ -3,13 +3,15 @@
 # seqpacket listener, a datagram socket bound to a path and an unbound one
 # survive restart: the stale socket files are unlinked and bound again,
 # names, mode, backlog and options are checked by the program, which then
-# accepts connections and datagrams.  A socket path taken by another file
-# in between makes the restore fail (EADDRINUSE), that file untouched.
+# accepts connections and datagrams.  Restored in a Landlock sandbox that
+# refuses unlink(2), the stale file stays and the restore fails (EACCES).
+# A socket path taken by another file in between makes the restore fail
+# (EADDRINUSE), that file untouched.
 # timeout: 180
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/socklib.sh"
 require_module
-DUMP_ON_FAIL="p.err img.ckpt.err img.restart.err img.show bad.err"
+DUMP_ON_FAIL="p.err img.ckpt.err img.restart.err img.show bad.err ll.err"
 
 sock_start unix
 ino=$(stat -c %i srv.sock)
@@ -23,6 +25,15 @@ show_has img "unix stream listening $TESTDIR/srv.sock backlog 2" \
 # the path is taken by another file: refused, the file left alone
 ckpt --kill -o img2 "$PROG_PID" 2>img2.ckpt.err || fail "second ckpt failed: $(cat img2.ckpt.err)"
 wait "$RESTART_PID"
+# The stale socket file's unlink passes the LSM path hook as unlink(2)
+# would: refused in a Landlock sandbox (EACCES), the file left alone.
+ino=$(stat -c %i srv.sock)
+landlocked --deny=unlink restart --wait img2 </dev/null >ll.out 2>ll.err
+st=$?
+[ "$st" = 1 ] || fail "restart in a Landlock sandbox without unlink exited $st: $(tr '\n' '|' <ll.err)"
+problem=$(err_problem EACCES ll.err)
+[ -z "$problem" ] || fail "restart in a Landlock sandbox without unlink: $problem"
+[ "$(stat -c %i srv.sock)" = "$ino" ] || fail "srv.sock was replaced by the refused restore"
 rm -f srv.sock
 echo keep >srv.sock
 restart --wait img2 </dev/null >bad.out 2>bad.err
