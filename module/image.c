@@ -452,9 +452,8 @@ static int ckpt_write_pages_aside(struct ckpt_out *out,
  * The data goes from the pages to the file in one vfs_iter_write() of
  * bio_vecs where the file has ->write_iter, page by page otherwise.  A
  * record of 64 KiB or more to a regular file is hashed on another CPU
- * meanwhile, its
- * checksum written into its header once both are done: the copy and the
- * hash, each a pass over the data, go side by side.
+ * meanwhile, its checksum written into its header once both are done:
+ * the copy and the hash, each a pass over the data, go side by side.
  */
 int ckpt_write_pages(struct ckpt_out *out, u64 addr, struct page **pages,
 		     unsigned int nr)

@@ -100,6 +100,7 @@ static int img_bad(struct ckpt_image *img, const char *fmt, ...)
 
 static int img_read_error(struct ckpt_image *img, int err)
 {
+	img->error.unreadable = 1;
 	return img_error(img, err, img->offset, 0,
 			 "cannot read the image at offset %" PRIu64 ": %s",
 			 img->offset, strerror(-err));
@@ -1815,12 +1816,23 @@ static int skip_page_data(struct ckpt_image *img)
 	if (img->mem) {
 		memcpy(img->payload, img->mem + img->offset, head);
 	} else {
-		/* The file may have shrunk since: then it reads short. */
+		unsigned char last;
+
+		/*
+		 * The file may have shrunk since it was opened: the head and
+		 * the data's last byte must still be there, or the record is
+		 * read in full and found short where it is.
+		 */
 		n = ckpt_at_read(&img->at, img->payload, head, img->offset);
+		if (n >= 0 && (size_t)n == head)
+			n = ckpt_at_read(&img->at, &last, 1,
+					 img->offset + img->rec.len - 1);
+		else if (n >= 0)
+			n = 0;
 		if (n < 0)
 			return img_read_error(img, n);
-		if ((size_t)n < head)
-			return 0;	/* read_rec_payload() says where */
+		if (n != 1)
+			return 0;	/* short: read in full, it says where */
 	}
 	img->offset += img->rec.len;
 	return 1;

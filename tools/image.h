@@ -71,6 +71,7 @@ struct ckpt_image_error {
 	int err;		/* negative errno, 0 if none */
 	uint64_t offset;	/* of the header or record at fault */
 	uint32_t type;		/* record type at fault, 0: header */
+	int unreadable;		/* the source failed a read: not a bad image */
 	char msg[320];		/* what is wrong, with the offset */
 };
 

@@ -1228,7 +1228,8 @@ static int open_image(struct restart *r)
 			  strerror(errno));
 		return CKPT_EXIT_FAILED;
 	}
-	r->seekable = 1;
+	/* A FIFO or a character device is a stream, as a pipe on stdin. */
+	r->seekable = lseek(r->img, 0, SEEK_CUR) == 0;
 	return 0;
 }
 
@@ -2275,7 +2276,9 @@ static int sysv_setup(struct restart *r)
 				  ckpt_rec_name(img.rec.type), img.rec_offset);
 	}
 	if (err < 0 && img.error.err)
-		ckpt_fail(err, "image is corrupt: %s", img.error.msg);
+		ckpt_fail(err, "%s%s", img.error.unreadable ?
+			  "cannot read the image again for its System V IPC objects: " :
+			  "image is corrupt: ", img.error.msg);
 	ckpt_image_close(&img);
 	for (i = 0; !err && i < sysv.n; i++)
 		err = sysv_finish(r, &sysv.seg[i]);
@@ -2419,7 +2422,9 @@ static int tree_read_image(struct restart *r)
 		}
 	}
 	if (err < 0)
-		ckpt_fail(err, "image is corrupt: %s", img.error.msg);
+		ckpt_fail(err, "%s%s", img.error.unreadable ?
+			  "cannot read the image again to plan its processes: " :
+			  "image is corrupt: ", img.error.msg);
 	tree_vm_targets();
 	if (tree.m)
 		ckpt_image_close(&img);

@@ -197,6 +197,8 @@ ssize_t ckpt_at_read(struct ckpt_at *at, void *buf, size_t len, uint64_t pos)
 					 at->ra * 2 : CKPT_AT_BUF;
 			else
 				at->ra = CKPT_AT_MIN;
+			if (at->ra < len - done)
+				at->ra = len - done;	/* < CKPT_AT_BUF */
 			n = at_pread(at->fd, at->buf, at->ra, p);
 			if (n < 0)
 				return n;

@@ -9,11 +9,12 @@
 # before the forks still has one offset (no line written through it after
 # restart overwrites another).  Each process's nice value, I/O priority
 # and CPU affinity, set from outside (renice, ionice, taskset), are its
-# own again.
+# own again.  The image's path as a FIFO is refused (EOPNOTSUPP: a tree
+# is read from a file or a spooled stdin).
 # timeout: 240
 . "$(dirname "$0")/lib.sh"
 require_module
-DUMP_ON_FAIL="p.err p.out ckpt.err restart.err show.out"
+DUMP_ON_FAIL="p.err p.out ckpt.err restart.err show.out fifo.err"
 
 tree_start tree "R A B C" "ppid pgid sid"
 [ "$pid_R" = "$root" ] || fail "R is $pid_R, not $root"
@@ -42,6 +43,19 @@ done
 grep -q "PIPEDATA" show.out || fail "no unread pipe bytes in the image"
 grep -q "shares the open file of fd [0-9]* of process $root" show.out ||
 	fail "no descriptor shares R's open file"
+
+# A tree's image is read twice (restart plans the processes from it): a
+# FIFO's path is refused as a pipe on stdin would be, saying so.
+mkfifo img.fifo
+cat img >img.fifo 2>/dev/null &
+restart img.fifo </dev/null >fifo.out 2>fifo.err
+st=$?
+kill $! 2>/dev/null
+[ "$st" = 1 ] || fail "restart of a tree from a FIFO exited $st, expected 1: $(tr '\n' '|' <fifo.err)"
+problem=$(err_problem EOPNOTSUPP fifo.err)
+[ -z "$problem" ] || fail "restart of a tree from a FIFO: $problem"
+grep -q "read from a file or a spooled stdin only" fifo.err ||
+	fail "restart of a tree from a FIFO: $(cat fifo.err)"
 
 prog_restart
 for n in R A B C; do

@@ -30,7 +30,7 @@ static struct result check_mode(const void *buf, size_t len, int skip,
 				int positional)
 {
 	struct ckpt_image img;
-	struct result r;
+	struct result r = { 0 };
 	int fd = -1;
 
 	if (positional) {
@@ -500,24 +500,29 @@ UNIT_TEST(image_file_shrinks)
 {
 	struct ckpt_image img;
 	struct ib_image b;
-	int fd, status, err;
+	int fd, status, err, i;
 	uint64_t cut;
 	pid_t pid;
 	void *map;
 
 	ib_build(&b, NULL);
-	cut = ib_offset(&b, CKPT_REC_PAGES, 2) + 10;
 	fd = memfd_create("ckpt-unit", MFD_CLOEXEC);
 	CHECK(fd >= 0);
-	CHECK(write(fd, b.buf, b.len) == (ssize_t)b.len);
-	err = ckpt_image_open_at(&img, fd);
-	CHECK_EQ(err, 0);
-	img.skip_page_data = 1;
-	err = read_shrinking(&img, fd, cut, 1);
-	CHECK_EQ(err, -ENODATA);
-	CHECK_STR(img.error.msg, "the image ends at offset");
-	CHECK_STR(img.error.msg, "inside a record header");
-	ckpt_image_close(&img);
+	/* Cut in the third PAGES record's header, then in its data. */
+	for (i = 0; i < 2; i++) {
+		cut = ib_offset(&b, CKPT_REC_PAGES, 2) + (i ? 16 + 16 + 100 : 10);
+		CHECK(ftruncate(fd, 0) == 0);
+		CHECK(pwrite(fd, b.buf, b.len, 0) == (ssize_t)b.len);
+		err = ckpt_image_open_at(&img, fd);
+		CHECK_EQ(err, 0);
+		img.skip_page_data = 1;
+		err = read_shrinking(&img, fd, cut, 1);
+		CHECK_EQ(err, -ENODATA);
+		CHECK_STR(img.error.msg, i ? "inside the PAGES record" :
+				      "inside a record header");
+		CHECK_EQ(img.error.unreadable, 0);
+		ckpt_image_close(&img);
+	}
 
 	/* The same through a mapping: SIGBUS (what the test guards). */
 	CHECK(ftruncate(fd, 0) == 0);
