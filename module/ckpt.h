@@ -90,7 +90,7 @@ struct ckpt_ksyms {
 	const struct file_operations *shmem_fops;
 	long (*memfd_fcntl)(struct file *file, unsigned int cmd,
 			    unsigned long arg);
-	/* files.c: rmdir(2)'s LSM path hook, not exported */
+	/* files.c: rmdir(2)'s LSM path hook, not exported (if SECURITY_PATH) */
 	int (*security_path_rmdir)(const struct path *dir,
 				   struct dentry *dentry);
 	int (*do_madvise)(struct mm_struct *mm, unsigned long start,

@@ -451,12 +451,22 @@ static void ckpt_set_pwd(const struct path *path)
 	path_put(&old);
 }
 
+/* rmdir(2)'s LSM path hook (none without CONFIG_SECURITY_PATH). */
+static int ckpt_path_rmdir_ok(const struct path *dir, struct dentry *dentry)
+{
+#ifdef CONFIG_SECURITY_PATH
+	return ckpt_ksyms.security_path_rmdir(dir, dentry);
+#else
+	return 0;
+#endif
+}
+
 /*
  * An empty directory made at @name and removed at once, in @out.  Both
  * pass the LSM path hooks, as mkdir(2) and rmdir(2) would for the task
  * (AppArmor, TOMOYO, Landlock: DAC alone is vfs_mkdir()'s); a directory
- * made whose removal is refused goes all the same, and the refusal is
- * the error: a failed restore leaves nothing behind.
+ * made whose removal is refused is removed all the same (it is ours),
+ * and the refusal is the error.
  */
 static int ckpt_mkdir_removed(const char *name, struct path *out)
 {
@@ -478,7 +488,7 @@ static int ckpt_mkdir_removed(const char *name, struct path *out)
 	if (!err) {
 		out->mnt = mntget(parent.mnt);
 		out->dentry = dget(dentry);
-		denied = ckpt_ksyms.security_path_rmdir(&parent, dentry);
+		denied = ckpt_path_rmdir_ok(&parent, dentry);
 		err = vfs_rmdir(mnt_user_ns(parent.mnt), dir, dentry);
 		if (!err)
 			err = denied;

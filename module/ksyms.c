@@ -73,8 +73,10 @@ int ckpt_ksyms_init(void)
 		{ "shmem_file_operations", (void **)&ckpt_ksyms.shmem_fops },
 		{ "memfd_fcntl", (void **)&ckpt_ksyms.memfd_fcntl },
 		{ "do_madvise", (void **)&ckpt_ksyms.do_madvise },
+#ifdef CONFIG_SECURITY_PATH
 		{ "security_path_rmdir",
 		  (void **)&ckpt_ksyms.security_path_rmdir },
+#endif
 		{ "seccomp_get_filter",
 		  (void **)&ckpt_ksyms.seccomp_get_filter },
 		{ "seccomp_get_metadata",

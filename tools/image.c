@@ -279,15 +279,15 @@ int ckpt_image_open_copy(struct ckpt_image *img, int fd, int copy_fd,
 
 int ckpt_image_open_at(struct ckpt_image *img, int fd)
 {
-	struct stat st;
+	int err;
 
 	image_init(img);
 	img->fd = fd;
 	img->positional = 1;
 	img->at.fd = fd;
-	if (fstat(fd, &st))
-		return img_read_error(img, -errno);
-	img->at_size = st.st_size;
+	err = ckpt_fd_size(fd, &img->at_size);
+	if (err)
+		return img_read_error(img, err);
 	return read_header(img);
 }
 

@@ -2174,6 +2174,23 @@ static void sysv_restored(void)
 }
 
 /*
+ * What went wrong reading the image again (@why: "to plan its
+ * processes"): the file, memory, or the image itself.
+ */
+static void report_reread(const struct restart *r, int err,
+			  const struct ckpt_image *img, const char *why)
+{
+	if (img->error.unreadable)
+		ckpt_fail(err, "cannot restore %s: reading it again %s: %s",
+			  r->name, why, img->error.msg);
+	else if (err == -ENOMEM || !img->error.msg[0])
+		ckpt_fail(err, "cannot restore %s: reading it again %s: %s",
+			  r->name, why, strerror(-err));
+	else
+		ckpt_fail(err, "image is corrupt: %s", img->error.msg);
+}
+
+/*
  * Could the image hold SysV IPC records?  Its records are walked by their
  * headers alone: the full parse below checks each record's checksum and
  * contents, which for an image of 1,000 open files costs more than the
@@ -2189,14 +2206,12 @@ static int sysv_maybe(int fd, uint32_t nr_tasks)
 	struct ckpt_image_header ih;
 	struct ckpt_rec_header h;
 	uint64_t off, size;
-	struct stat st;
 	int maybe = 1;
 
-	if (fstat(fd, &st) || st.st_size < (off_t)sizeof(ih) ||
+	if (ckpt_fd_size(fd, &size) || size < sizeof(ih) ||
 	    ckpt_at_read(&at, &ih, sizeof(ih), 0) != sizeof(ih) ||
 	    ih.header_size != sizeof(ih) || ih.nr_tasks != nr_tasks)
 		goto out;
-	size = st.st_size;
 	for (off = sizeof(ih); size - off >= sizeof(h);
 	     off += sizeof(h) + h.len) {
 		/* Short: the file shrank since; the full parse says so. */
@@ -2276,9 +2291,7 @@ static int sysv_setup(struct restart *r)
 				  ckpt_rec_name(img.rec.type), img.rec_offset);
 	}
 	if (err < 0 && img.error.err)
-		ckpt_fail(err, "%s%s", img.error.unreadable ?
-			  "cannot read the image again for its System V IPC objects: " :
-			  "image is corrupt: ", img.error.msg);
+		report_reread(r, err, &img, "for its System V IPC objects");
 	ckpt_image_close(&img);
 	for (i = 0; !err && i < sysv.n; i++)
 		err = sysv_finish(r, &sysv.seg[i]);
@@ -2422,9 +2435,7 @@ static int tree_read_image(struct restart *r)
 		}
 	}
 	if (err < 0)
-		ckpt_fail(err, "%s%s", img.error.unreadable ?
-			  "cannot read the image again to plan its processes: " :
-			  "image is corrupt: ", img.error.msg);
+		report_reread(r, err, &img, "to plan its processes");
 	tree_vm_targets();
 	if (tree.m)
 		ckpt_image_close(&img);

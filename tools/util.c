@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <linux/ckpt.h>
 #include "util.h"
 
@@ -214,6 +216,19 @@ ssize_t ckpt_at_read(struct ckpt_at *at, void *buf, size_t len, uint64_t pos)
 		done += k;
 	}
 	return done;
+}
+
+int ckpt_fd_size(int fd, uint64_t *size)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return -errno;
+	*size = st.st_size;
+	/* A block device's st_size is 0: ask the device. */
+	if (S_ISBLK(st.st_mode) && ioctl(fd, BLKGETSIZE64, size))
+		return -errno;
+	return 0;
 }
 
 void ckpt_at_free(struct ckpt_at *at)

@@ -68,6 +68,8 @@ struct ckpt_at {
 };
 /* Up to @len bytes at @pos; fewer at the end of the file; -errno. */
 ssize_t ckpt_at_read(struct ckpt_at *at, void *buf, size_t len, uint64_t pos);
+/* The size of a regular file or a block device, not moving its offset. */
+int ckpt_fd_size(int fd, uint64_t *size);
 void ckpt_at_free(struct ckpt_at *at);
 void ckpt_grow_pipe(int fd);
 int ckpt_write_full(int fd, const void *buf, size_t len);
