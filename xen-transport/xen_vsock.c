@@ -247,7 +247,7 @@ struct xvt_ring {
 
 enum xvt_state { XVT_NEW, XVT_PUBLISHED, XVT_CONNECTED };
 
-#define XVT_MAX_REQS	128	/* unanswered connection requests per peer */
+#define XVT_MAX_REQS	4096	/* unanswered connection requests per peer */
 
 enum { XVT_F_EOI, XVT_F_CHECK };
 
@@ -295,13 +295,14 @@ struct xvt_peer {
 	 * and not answered yet (no RESPONSE or RST from the peer): if the
 	 * peer dies, the teardown resets those of these sockets that still
 	 * wait for it (xvt_reset_connecting): they are not in af_vsock's
-	 * connected table. Past XVT_MAX_REQS at once, the others end with
-	 * vsock's connect timeout instead.
+	 * connected table. The array grows (doubling, from 16) as needed;
+	 * past XVT_MAX_REQS at once (32 KiB), or with no memory to grow,
+	 * the others end with vsock's connect timeout instead.
 	 */
 	struct xvt_req {
 		u32 src_port, dst_port;	/* ours, the peer's */
-	} reqs[XVT_MAX_REQS];
-	unsigned int nreqs;
+	} *reqs;
+	unsigned int nreqs, reqs_cap;
 
 	/* Only touched by work, or by teardown once work is cancelled. */
 	enum xvt_state state;
@@ -955,8 +956,19 @@ static void xvt_req_note(struct xvt_peer *p, const struct virtio_vsock_hdr *h)
 	struct xvt_req *q;
 
 	lockdep_assert_held(&p->tx_lock);
-	if (p->nreqs >= XVT_MAX_REQS)
-		return;
+	if (p->nreqs == p->reqs_cap) {
+		unsigned int cap = p->reqs_cap ?
+				   min(p->reqs_cap * 2, XVT_MAX_REQS) : 16;
+
+		if (cap == p->reqs_cap)
+			return;
+		q = krealloc_array(p->reqs, cap, sizeof(*q),
+				   GFP_ATOMIC | __GFP_NOWARN);
+		if (!q)
+			return;
+		p->reqs = q;
+		p->reqs_cap = cap;
+	}
 	q = &p->reqs[p->nreqs++];
 	q->src_port = le32_to_cpu(h->src_port);
 	q->dst_port = le32_to_cpu(h->dst_port);
@@ -1928,7 +1940,10 @@ static void xvt_peer_teardown(struct xvt_peer *p)
 	 */
 	for (i = 0; i < p->nreqs; i++)
 		xvt_reset_connecting(p, &p->reqs[i]);
+	kfree(p->reqs);
+	p->reqs = NULL;
 	p->nreqs = 0;
+	p->reqs_cap = 0;
 	mutex_lock(&xvt_reset_lock);
 	xvt_reset_cid = p->cid;
 	vsock_for_each_connected_socket(&xvt_transport.transport,
