@@ -1260,7 +1260,8 @@ static int do_unread(unsigned int cid, unsigned int port)
 static int ping_run(unsigned int dom, unsigned int count, char *res, size_t size);
 
 /* Pending connects at once: more than the 128 REQUESTs in the ring a
- * peer's teardown remembers (those still queued are answered with RST). */
+ * peer's teardown once remembered (now 4096; those still queued are
+ * answered with RST). */
 #define SYNSENT_CONNECTS	200
 
 static int do_synsent(unsigned int cid, unsigned int port)
