@@ -713,6 +713,8 @@ struct path;
 const char *ckpt_ghost_path(struct file *f, char *buf);
 const char *ckpt_deleted_path(const struct path *path, char *buf);
 int ckpt_ghost_dir_ok(const char *path);
+int ckpt_unlink_as_task(const struct path *dir, struct dentry *dentry,
+			bool ours);
 char *ckpt_ghost_alt_name(const char *path);
 int ckpt_note_file_once(struct xarray *files, struct file *f, u64 *bytes,
 			u64 max);

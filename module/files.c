@@ -462,6 +462,24 @@ static int ckpt_path_rmdir_ok(const struct path *dir, struct dentry *dentry)
 }
 
 /*
+ * Unlink @dentry from @dir (its parent, locked) as unlink(2) would for
+ * the task: its LSM path hook first (DAC alone is vfs_unlink()'s).  A
+ * name the restore made itself (@ours) goes even if the hook refuses, and
+ * the refusal is the error: a failed restore leaves nothing behind.
+ */
+int ckpt_unlink_as_task(const struct path *dir, struct dentry *dentry,
+			bool ours)
+{
+	int denied = security_path_unlink(dir, dentry), err;
+
+	if (denied && !ours)
+		return denied;
+	err = vfs_unlink(mnt_user_ns(dir->mnt), d_inode(dir->dentry), dentry,
+			 NULL);
+	return err ?: denied;
+}
+
+/*
  * An empty directory made at @name and removed at once, in @out.  Both
  * pass the LSM path hooks, as mkdir(2) and rmdir(2) would for the task
  * (AppArmor, TOMOYO, Landlock: DAC alone is vfs_mkdir()'s); a directory

@@ -20,7 +20,6 @@
 #include <linux/file.h>
 #include <linux/fcntl.h>
 #include <linux/namei.h>
-#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 #include "ckpt.h"
@@ -311,17 +310,13 @@ static bool ckpt_ghost_is_exe(const struct ckpt_restore *r, u64 ino)
 	return false;
 }
 
-/*
- * Unlink @f's name, just made (O_EXCL) by us.  The unlink passes the LSM
- * path hook as unlink(2) would for the task; refused, the name goes all
- * the same (it is ours) and the refusal is the error.
- */
+/* Unlink @f's name, just made (O_EXCL) by us, as unlink(2) would. */
 static int ckpt_unlink_made(struct file *f)
 {
 	struct dentry *dentry = f->f_path.dentry, *parent;
 	struct path dir_path;
 	struct inode *dir;
-	int err = mnt_want_write(f->f_path.mnt), denied;
+	int err = mnt_want_write(f->f_path.mnt);
 
 	if (err)
 		return err;
@@ -337,12 +332,8 @@ static int ckpt_unlink_made(struct file *f)
 	inode_lock_nested(dir, I_MUTEX_PARENT);
 	err = -ENOENT;
 	if (dentry->d_parent == parent && !d_unhashed(dentry) &&
-	    d_is_positive(dentry)) {
-		denied = security_path_unlink(&dir_path, dentry);
-		err = vfs_unlink(file_mnt_user_ns(f), dir, dentry, NULL);
-		if (!err)
-			err = denied;
-	}
+	    d_is_positive(dentry))
+		err = ckpt_unlink_as_task(&dir_path, dentry, true);
 	inode_unlock(dir);
 	dput(parent);
 	dput(dentry);

@@ -1364,10 +1364,7 @@ static int ckpt_unlink_stale(const struct ckpt_restore_sock *s)
 		     new_encode_dev(inode->i_sb->s_dev) != s->rec.path_dev))
 			err = -EADDRINUSE;
 		else if (d_is_positive(de))
-			/* checked as unlink(2) would be for the task */
-			err = security_path_unlink(&parent, de) ?:
-			      vfs_unlink(mnt_user_ns(parent.mnt),
-					 d_inode(parent.dentry), de, NULL);
+			err = ckpt_unlink_as_task(&parent, de, false);
 		dput(de);
 	}
 	inode_unlock(d_inode(parent.dentry));

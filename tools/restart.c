@@ -2180,14 +2180,15 @@ static void sysv_restored(void)
 static void report_reread(const struct restart *r, int err,
 			  const struct ckpt_image *img, const char *why)
 {
-	if (img->error.unreadable)
-		ckpt_fail(err, "cannot restore %s: reading it again %s: %s",
-			  r->name, why, img->error.msg);
-	else if (err == -ENOMEM || !img->error.msg[0])
-		ckpt_fail(err, "cannot restore %s: reading it again %s: %s",
-			  r->name, why, strerror(-err));
-	else
+	int corrupt = !img->error.unreadable && err != -ENOMEM &&
+		      img->error.msg[0];
+
+	if (corrupt)
 		ckpt_fail(err, "image is corrupt: %s", img->error.msg);
+	else
+		ckpt_fail(err, "cannot restore %s: reading it again %s: %s",
+			  r->name, why, img->error.unreadable ?
+			  img->error.msg : strerror(-err));
 }
 
 /*

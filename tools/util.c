@@ -70,7 +70,6 @@ const char *ckpt_errname(int err)
 	return buf;
 }
 
-/* Kernel numbering: 1..31 standard, 32..64 real-time. */
 /*
  * An image's string (@len bytes at most, or to its NUL), fit for a
  * terminal or a log: control characters and backslashes become \xNN, so
@@ -97,6 +96,7 @@ const char *ckpt_esc(const char *s, size_t len)
 	return out;
 }
 
+/* Kernel numbering: 1..31 standard, 32..64 real-time. */
 const char *ckpt_signame(int sig, char *buf, size_t size)
 {
 	const char *abbrev = sig > 0 && sig < 32 ? sigabbrev_np(sig) : NULL;
