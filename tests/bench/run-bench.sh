@@ -54,7 +54,7 @@ echo "bench: $("$criu" --version | head -n 1 | sed 's/Version: /criu /')"
 # ---- initramfs ----------------------------------------------------------
 [[ -f module/ckpt.ko ]] || { echo "bench: no module/ckpt.ko (make all)" >&2; exit 1; }
 for f in tools/ckpt tools/restart tests/bench/build/bench tests/bench/build/workload tests/bench/build/empty; do
-	[[ -x $f ]] || { echo "bench: no $f (make all bench-progs)" >&2; exit 1; }
+	[[ -x $f ]] || { echo "bench: no $f (make all; make -C tests/bench)" >&2; exit 1; }
 done
 
 # The harness's mkinitramfs.sh works relative to its own tree (it cd's to
