@@ -13,6 +13,12 @@
 #   bench.profile=1  profile ckpt's runs: CKPT_TIMING=1 for the tools and
 #                    the module's timing=1; each run's marks and the
 #                    module's steps printed as "ckpt-bench: profile" lines
+#   bench.trace=F1,F2  trace ckpt's runs with ftrace's function_graph,
+#                    from the kernel functions F1, F2... (the module's or
+#                    the kernel's), bench.trace_depth=N levels deep
+#                    (default 2); each run's time per function printed as
+#                    "ckpt-bench: trace" lines: depth, calls, total us
+#                    (tracing slows every call: compare within a run)
 #   bench.param.NAME=VALUE  set the ckpt module's parameter NAME first
 #                    (e.g. bench.param.fill_threads=1: page data filled
 #                    by the restoring task alone, for an A/B run)
@@ -29,6 +35,8 @@ maxreps=
 maxmib=
 only=
 profile=
+trace=
+tdepth=2
 params=
 read -r cmdline </proc/cmdline
 for arg in $cmdline; do
@@ -37,6 +45,8 @@ for arg in $cmdline; do
 	bench.max=*) maxmib=${arg#*=} ;;
 	bench.only=*) only=,${arg#*=}, ;;
 	bench.profile=1) profile=1 ;;
+	bench.trace=*) trace=$(echo "${arg#*=}" | tr , ' ') ;;
+	bench.trace_depth=*) tdepth=${arg#*=} ;;
 	bench.param.*=*) params="$params ${arg#bench.param.}" ;;
 	esac
 done
@@ -100,9 +110,11 @@ run_once() {
 	# the module's lines of this run: those after the log's current end
 	# (the log is never cleared: the kernel-log check reads all of it)
 	[ -z "$profile" ] || klines=$(dmesg | wc -l)
+	[ -z "$trace" ] || [ "$tool" != ckpt ] || trace_on
 	bench -r 1 $bopt -d $W/run "$mode" "$@" >$W/out 2>$W/err
 	rc=$?
 	t1=$(uptime_s)
+	[ -z "$trace" ] || [ "$tool" != ckpt ] || trace_off "$wl $dest"
 	if [ -n "$profile" ] && [ "$tool" = ckpt ]; then
 		{
 			grep -h 'timing:' $W/run/ckpt.log $W/run/restart.log 2>/dev/null
@@ -120,6 +132,36 @@ run_once() {
 		return 1
 	fi
 	return 0
+}
+
+# bench.trace: function_graph from the named functions, names on the
+# closing braces (funcgraph-tail) so that every call has one line with
+# its duration; trace_off sums them per depth and function.
+TR=/sys/kernel/tracing
+trace_on() {
+	echo 0 >$TR/tracing_on
+	echo function_graph >$TR/current_tracer
+	echo nofuncgraph-proc >$TR/trace_options
+	echo funcgraph-tail >$TR/trace_options
+	echo "$tdepth" >$TR/max_graph_depth
+	echo $trace >$TR/set_graph_function
+	: >$TR/trace
+	echo 1 >$TR/tracing_on
+}
+trace_off() {
+	echo 0 >$TR/tracing_on
+	awk -F'|' '$1 ~ / us / {
+		d = $1; sub(/^ *[0-9]+\) */, "", d); gsub(/[^0-9.]/, "", d)
+		f = $2; sub(/ +$/, "", f)
+		depth = (match(f, /[^ ]/) - 3) / 2
+		sub(/^ *\} *\/\* */, "", f); sub(/ *\*\/$/, "", f)
+		sub(/^ */, "", f); sub(/\(\);$/, "", f); sub(/ \[ckpt\]$/, "", f)
+		k = depth " " f; s[k] += d; n[k]++
+	} END { for (k in s) printf "%s %d %.0f\n", k, n[k], s[k] }' $TR/trace |
+		sort -k4 -n -r | head -n 40 |
+		while read -r dp fn calls us; do
+			say "trace $1: depth $dp $fn calls $calls us $us"
+		done
 }
 
 # finish WORKLOAD DEST TOOL: record the medians of its runs in $DB as
@@ -213,6 +255,10 @@ for p in $params; do
 		failed=1
 	fi
 done
+if [ -n "$trace" ]; then
+	[ -e $TR/trace ] || mount -t tracefs nodev $TR ||
+		{ say "cannot mount tracefs: bench.trace ignored"; trace=; }
+fi
 if [ -n "$profile" ]; then
 	echo 1 >/sys/module/ckpt/parameters/timing
 	export CKPT_TIMING=1
