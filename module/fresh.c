@@ -208,10 +208,16 @@ int ckpt_fill_record(struct mm_struct *mm, const struct ckpt_rec_pages *rp,
 	for (; vma && i < nr; i++) {
 		struct folio *folio;
 
-		folio = vma_alloc_folio(GFP_HIGHUSER_MOVABLE, 0, vma,
+		/*
+		 * Not charged until mapped: a page that would need more
+		 * than a light reclaim is left to the fault path, which
+		 * charges the cgroup (and reclaims, or OOMs, in it) first.
+		 */
+		folio = vma_alloc_folio(GFP_HIGHUSER_MOVABLE | __GFP_NORETRY |
+					__GFP_NOWARN, 0, vma,
 					rp->addr + (u64)i * PAGE_SIZE, false);
 		if (!folio)
-			break;		/* the fault path, which can reclaim */
+			break;
 		b->fresh[i] = &folio->page;
 	}
 	mmap_read_unlock(mm);
