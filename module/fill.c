@@ -16,11 +16,14 @@
  * hold: for an image in shared memory (tmpfs, a memfd: a read never
  * waits on a device, a network or a FUSE daemon, any of which could
  * hold a worker, and the task with it, where no signal reaches them),
- * and each queued to a CPU the task may run on (its affinity and
- * cpuset) on a workqueue of the module's own (ckpt_fill; a CPU that goes
- * offline meanwhile has its work run elsewhere, as workqueues do).
- * Their CPU time is not charged to the task's cgroup.  Other images are
- * filled by the task.
+ * for private anonymous memory only (a private file mapping's page is
+ * first read from its file: mem.c fills those in image order), for a
+ * task whose memory policy and cpuset's memory nodes restrict nothing
+ * (a worker allocates with its own), and each queued to a CPU the task
+ * may run on (its affinity and cpuset) on a workqueue of the module's
+ * own (ckpt_fill; a CPU that goes offline meanwhile has its work run
+ * elsewhere, as workqueues do).  Their CPU time is not charged to the
+ * task's cgroup.  Other images are filled by the task.
  *
  * Filling a batch this way leaves the process as filling its records in
  * image order would: a batch holds only records of private memory (shared
@@ -38,11 +41,14 @@
 #include <linux/atomic.h>
 #include <linux/bvec.h>
 #include <linux/cpumask.h>
+#include <linux/cpuset.h>
 #include <linux/cred.h>
 #include <linux/ktime.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
+#include <linux/mempolicy.h>
 #include <linux/moduleparam.h>
+#include <linux/nodemask.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/shmem_fs.h>
@@ -241,6 +247,22 @@ static unsigned int ckpt_next_cpu(unsigned int cpu)
 }
 
 /*
+ * Would a worker place the task's pages where the task would?  A worker
+ * allocates with its own memory policy (the default: the node of its
+ * CPU, one the task may use too) and its cpuset's nodes (all of them),
+ * so only if the task's restrict nothing more.  A mapping's own policy
+ * (mbind(2)) applies to both.
+ */
+static bool ckpt_mem_unbound(void)
+{
+#ifdef CONFIG_NUMA
+	if (current->mempolicy)
+		return false;
+#endif
+	return nodes_subset(node_states[N_MEMORY], cpuset_current_mems_allowed);
+}
+
+/*
  * How many CPUs fill the batch, the task's included: workers made ready,
  * each with a CPU the task may use other than the one it is on.
  */
@@ -249,7 +271,7 @@ static unsigned int ckpt_fill_cpus(struct ckpt_fill *f)
 	unsigned int n = READ_ONCE(fill_threads), i, cpu, self;
 
 	if (f->nr_pages * PAGE_SIZE < (u64)READ_ONCE(fill_min_kb) * SZ_1K ||
-	    !shmem_file(f->file))
+	    !shmem_file(f->file) || !ckpt_mem_unbound())
 		return 1;
 	if (!n)
 		n = num_online_cpus();

@@ -1416,7 +1416,12 @@ static int ckpt_fill_pages(struct ckpt_restore *r, struct ckpt_fill *f,
 		return -EBADMSG;
 	if (v->rec.kind == CKPT_VMA_SHARED_ANON)
 		return ckpt_fill_shanon(r, v, &rp, b->pages);
-	if (f && ckpt_in_positional(&r->in)) {
+	/*
+	 * Private anonymous memory only: a private file mapping's pages are
+	 * copied from its file when written, a read that could wait on a
+	 * device, a network or a FUSE daemon in a worker no signal reaches.
+	 */
+	if (f && ckpt_in_positional(&r->in) && v->rec.kind == CKPT_VMA_ANON) {
 		if (!ckpt_fill_fits(f, &rp)) {
 			err = ckpt_fill_flush(f, r);
 			if (err)

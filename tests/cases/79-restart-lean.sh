@@ -26,8 +26,11 @@
 #    24 MiB of mapfill, restored with fill_min_kb=1024 and timing=1, is
 #    logged as batches on 2 CPUs and every word comes back; with
 #    fill_threads=1 the same image is logged on 1 CPU and comes back too;
-#    so does it from a ramfs (workers only for an image in shared memory)
-#    and under "taskset 1" (workers only on the task's CPUs);
+#    so does it from a ramfs (workers only for an image in shared memory),
+#    under "taskset 1" (workers only on the task's CPUs) and under
+#    MPOL_BIND (workers only for a task whose pages no policy places);
+#    24 MiB of a private file mapping is filled on 1 CPU (its pages are
+#    read from the file first, which could hang a worker);
 #    a bit flipped in the page data of the 20th record of 1 MiB fails the
 #    restore on 2 CPUs with EBADMSG, and no process is left; its huge
 #    pages come back as huge pages (left to the fault path).  Its
@@ -215,6 +218,17 @@ prog_restart restart --wait ram/img
 fill_log 1
 prog_finish
 umount ram
+# Nor for a task whose memory policy places its pages (a worker would
+# allocate with its own): the image restored under MPOL_BIND to node 0.
+cp img.keep img
+rm -f ready go again
+: >p.out
+klines=$(dmesg | wc -l)
+prog_restart mempolicy bind 0 restart --wait img
+fill_log 1
+prog_finish
+grep -q "all checks passed (24576 KiB)" p.out ||
+	fail "mapfill did not report its 24 MiB checked after the restore under MPOL_BIND: $(cat p.out)"
 rm -f ready go again img
 : >p.out
 taskset 1 mapfill "$TESTDIR" 24576 </dev/null >p.out 2>p.err &
@@ -230,6 +244,24 @@ aff=$(taskset -p "$PROG_PID" | sed 's/.*: //')
 prog_finish
 grep -q "all checks passed (24576 KiB)" p.out ||
 	fail "mapfill did not report its 24 MiB checked after the pinned restore: $(cat p.out)"
+
+# Nor for a private file mapping, whose pages are read from its file
+# first (that read could hang a worker): 24 MiB of mapfill's data mapped
+# privately from a file, restored alone.
+rm -f ready go again img
+: >p.out
+MAPFILL_FILE=$TESTDIR/backing mapfill "$TESTDIR" 24576 </dev/null >p.out 2>p.err &
+PROG_PID=$!
+track "$PROG_PID"
+wait_for 30 test -e ready || fail "mapfill 24576 of a file did not start: $(cat p.err)"
+prog_checkpoint
+klines=$(dmesg | wc -l)
+prog_restart
+fill_log 1
+prog_finish
+grep -q "all checks passed (24576 KiB)" p.out ||
+	fail "mapfill did not report its 24 MiB of a private file mapping checked: $(cat p.out)"
+rm -f "$TESTDIR/backing"
 
 # One bit flipped in the data of the 20th PAGES record of 1 MiB, which
 # any of the two CPUs may fill.
@@ -353,4 +385,4 @@ wait "$RESTART_PID"
 grep -q "holes: word 0 is 0x" p.err ||
 	fail "a page written by two records: expected the second's data in it, mapfill says: $(cat p.err)"
 fill_defaults
-pass "1 MiB, holes and a read-only region back twice, still anonymous memory; 11 timing marks in order; no time namespace on the same boot; 24 MiB filled on 2 CPUs and on 1 (fill_threads=1, ramfs, taskset), a bad page on 2 refused, huge pages kept, records hashed aside (none for O_APPEND); 1 MiB mapped fresh, in RssAnon and charged to the cgroup, none with fill_fresh=0; a page of two records holds the second's data"
+pass "1 MiB, holes and a read-only region back twice, still anonymous memory; 11 timing marks in order; no time namespace on the same boot; 24 MiB filled on 2 CPUs and on 1 (fill_threads=1, ramfs, taskset, MPOL_BIND, a private file mapping), a bad page on 2 refused, huge pages kept, records hashed aside (none for O_APPEND); 1 MiB mapped fresh, in RssAnon and charged to the cgroup, none with fill_fresh=0; a page of two records holds the second's data"

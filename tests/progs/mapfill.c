@@ -17,6 +17,9 @@
  * Prints "all checks passed" and exits 0, else names the first failure
  * and exits 1.  With DIR/again present, it re-fills data and repeats
  * ready/go once more (for a second checkpoint of the restored process).
+ * With MAPFILL_FILE=PATH in the environment, data is a private mapping
+ * of PATH instead (made KIB KiB of zeros first): every check holds the
+ * same, MADV_DONTNEED reading the file's zeros again.
  */
 #define _GNU_SOURCE
 #include <sys/mman.h>
@@ -68,6 +71,7 @@ int main(int argc, char **argv)
 	size_t len, n, i;
 	uint64_t *data, *holes, *ro, gen = 1;
 	char again[4096], go[4096];
+	const char *file;
 	pid_t pid;
 	int st;
 
@@ -78,8 +82,19 @@ int main(int argc, char **argv)
 	}
 	len = ((size_t)kib << 10) & ~(PG - 1);
 	n = len / 8;
-	data = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	file = getenv("MAPFILL_FILE");
+	if (file) {
+		int fd = open(file, O_RDWR | O_CREAT | O_TRUNC, 0600);
+
+		if (fd < 0 || ftruncate(fd, len))
+			return bad("%s: %s", file, strerror(errno));
+		data = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE,
+			    fd, 0);
+		close(fd);
+	} else {
+		data = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	}
 	holes = mmap(NULL, 64 * PG, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ro = mmap(NULL, 16 * PG, PROT_READ | PROT_WRITE,
