@@ -308,6 +308,7 @@ struct xvt_peer {
 	enum xvt_state state;
 	unsigned long deadline;		/* jiffies: rendezvous */
 	bool published;
+	bool held_wait;			/* XVT_NEW: an old ring still mapped */
 	bool corrupted;			/* test_corrupt hit it: ring unusable */
 	char *rx_pub;			/* the peer's publication we connected to */
 	bool hung_up;			/* we closed first: rx_pub goes stale */
@@ -404,6 +405,25 @@ static char xvt_pub_dir[48];		/* /local/domain/ME/data/vsock */
 static char xvt_knock_dir[48];		/* /local/domain/ME/data/vsock-knock */
 static bool xvt_exiting;	/* Protected by xvt_peers.xa_lock when set */
 static unsigned int xvt_npeers;		/* Protected by xvt_peers.xa_lock */
+
+/*
+ * Pages of our transmit rings that a peer still had mapped when their
+ * channel closed: their grants cannot end until it unmaps them. Kept per
+ * domain (not left to the grant table's deferred list), so that no new
+ * ring is granted to a domain that still holds an old one: a peer that
+ * maps our ring and never lets go pins one ring at most, whatever it
+ * does, and cannot exhaust our grant table. Tried again at each
+ * heartbeat and before a new ring for that domain.
+ */
+struct xvt_held {
+	struct list_head node;
+	unsigned int domid;
+	grant_ref_t ref;
+	struct page *page;
+};
+static LIST_HEAD(xvt_held_list);	/* Protected by xvt_held_lock */
+static DEFINE_MUTEX(xvt_held_lock);
+static unsigned int xvt_nheld;		/* pages in it */
 static DEFINE_MUTEX(xvt_reset_lock);
 static u64 xvt_reset_cid;		/* Protected by xvt_reset_lock */
 static void xvt_heartbeat(struct work_struct *work);
@@ -442,6 +462,9 @@ enum {
 	XVT_S_DATA_WAIT,	/* a reader blocked: data_wait set */
 	XVT_S_CREDIT_WAKE,	/* CREDIT_UPDATE batches sent with an event for it */
 	XVT_S_REPLY_DROP,	/* answers dropped: rx_replies were queued */
+	XVT_S_KNOCK_IGNORED,	/* knocks naming a domain that published nothing for us */
+	XVT_S_RING_HELD,	/* our ring pages a peer still mapped when the channel closed */
+	XVT_S_RING_WAIT,	/* new channels that waited for a peer to let an old ring go */
 	XVT_S_NR
 };
 static const char * const xvt_stat_names[XVT_S_NR] = {
@@ -451,7 +474,8 @@ static const char * const xvt_stat_names[XVT_S_NR] = {
 	"credit_coalesced", "rx_runs", "rx_forged", "tx_direct",
 	"tx_direct_fault", "rx_lent", "rx_lent_fault", "rx_settled",
 	"rx_deferred", "rx_kicks", "rx_defer_ticks", "data_wait",
-	"credit_wake", "replies_dropped",
+	"credit_wake", "replies_dropped", "knocks_ignored", "ring_pages_held",
+	"ring_waits",
 };
 static atomic_long_t xvt_stats[XVT_S_NR];
 static struct dentry *xvt_debugfs;
@@ -468,6 +492,8 @@ static int xvt_stats_show(struct seq_file *m, void *v)
 	for (i = 0; i < XVT_S_NR; i++)
 		seq_printf(m, "%s %ld\n", xvt_stat_names[i],
 			   atomic_long_read(&xvt_stats[i]));
+	seq_printf(m, "peers_now %u\n", READ_ONCE(xvt_npeers));
+	seq_printf(m, "ring_pages_held_now %u\n", READ_ONCE(xvt_nheld));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(xvt_stats);
@@ -552,6 +578,56 @@ static size_t xvt_ring_iter(struct xvt_ring *r, u32 pos, struct iov_iter *iter,
 
 /* --- transmit ring: our pages, granted to the peer --- */
 
+/* Keep a page whose grant the peer still maps (xvt_held_list). */
+static void xvt_hold(unsigned int domid, grant_ref_t ref, struct page *page)
+{
+	struct xvt_held *h = kmalloc(sizeof(*h), GFP_KERNEL);
+
+	if (!h) {			/* the grant table's deferred list */
+		gnttab_end_foreign_access(ref, page);
+		return;
+	}
+	h->domid = domid;
+	h->ref = ref;
+	h->page = page;
+	mutex_lock(&xvt_held_lock);
+	list_add_tail(&h->node, &xvt_held_list);
+	WRITE_ONCE(xvt_nheld, xvt_nheld + 1);
+	mutex_unlock(&xvt_held_lock);
+	xvt_stat_add(XVT_S_RING_HELD, 1);
+}
+
+/*
+ * End the grants of held pages the peer has let go (of DOMID's, or of
+ * every domain's if DOMID is DOMID_INVALID), free those pages; with
+ * FORCE (unload), hand the rest to the grant table's deferred list.
+ * Returns how many of DOMID's are still held.
+ */
+static unsigned int xvt_held_retry(unsigned int domid, bool force)
+{
+	struct xvt_held *h, *tmp;
+	unsigned int left = 0;
+
+	mutex_lock(&xvt_held_lock);
+	list_for_each_entry_safe(h, tmp, &xvt_held_list, node) {
+		if (domid != DOMID_INVALID && h->domid != domid)
+			continue;
+		if (force) {
+			gnttab_end_foreign_access(h->ref, h->page);
+		} else if (gnttab_try_end_foreign_access(h->ref)) {
+			__free_page(h->page);
+		} else {
+			left++;
+			continue;
+		}
+		list_del(&h->node);
+		WRITE_ONCE(xvt_nheld, xvt_nheld - 1);
+		kfree(h);
+	}
+	mutex_unlock(&xvt_held_lock);
+	return left;
+}
+
 static void xvt_tx_free(struct xvt_peer *p)
 {
 	struct xvt_ring *r = &p->tx;
@@ -562,10 +638,12 @@ static void xvt_tx_free(struct xvt_peer *p)
 	for (i = 0; i < r->nr + 1; i++) {
 		if (!r->pages[i])
 			continue;
-		if (r->grefs[i] != INVALID_GRANT_REF)
-			gnttab_end_foreign_access(r->grefs[i], r->pages[i]);
-		else
+		if (r->grefs[i] == INVALID_GRANT_REF)
 			__free_page(r->pages[i]);
+		else if (gnttab_try_end_foreign_access(r->grefs[i]))
+			__free_page(r->pages[i]);
+		else
+			xvt_hold(p->domid, r->grefs[i], r->pages[i]);
 	}
 	kfree(r->pages);
 	r->pages = NULL;
@@ -1250,11 +1328,11 @@ static void xvt_loans_settle_all(struct xvt_peer *p)
  * xvt_reclaim() a tick from now, unless the teardown began: under the
  * lock, so that its no_kick, then its cancel, cannot miss one queued.
  */
-static void xvt_reclaim_later(struct xvt_peer *p)
+static void xvt_reclaim_later(struct xvt_peer *p, unsigned long delay)
 {
 	spin_lock_bh(&xvt_loan_lock);
 	if (!p->no_kick)
-		queue_delayed_work(xvt_wq, &p->reclaim, 1);
+		queue_delayed_work(xvt_wq, &p->reclaim, delay);
 	spin_unlock_bh(&xvt_loan_lock);
 }
 
@@ -1265,6 +1343,13 @@ static void xvt_reclaim(struct work_struct *work)
 	bool idle, lent, waits, kick;
 
 	spin_lock_bh(&xvt_loan_lock);
+	/* A new channel waiting for the peer to unmap an old ring: retry. */
+	if (READ_ONCE(p->held_wait)) {
+		if (!p->no_kick)
+			queue_work(xvt_wq, &p->work);
+		spin_unlock_bh(&xvt_loan_lock);
+		return;
+	}
 	idle = time_after(jiffies, p->loan_active + 1);
 	lent = !list_empty(&p->loans);
 	/*
@@ -1284,7 +1369,7 @@ static void xvt_reclaim(struct work_struct *work)
 		while (!xvt_settle(p, NULL))
 			;
 	else if (waits)
-		xvt_reclaim_later(p);
+		xvt_reclaim_later(p, 1);
 }
 
 /*
@@ -1512,7 +1597,7 @@ static bool xvt_rx_defer(struct xvt_peer *p)
 	spin_unlock_bh(&xvt_loan_lock);
 	if (defer) {
 		xvt_stat_add(XVT_S_RX_DEFER, 1);
-		xvt_reclaim_later(p);
+		xvt_reclaim_later(p, 1);
 	}
 	return defer;
 }
@@ -1638,7 +1723,7 @@ static int xvt_rx(struct xvt_peer *p, bool *more)
 	if (moved)
 		xvt_wake_producer(p);
 	else if (loan && READ_ONCE(r->ctrl->prod_wait))
-		xvt_reclaim_later(p);
+		xvt_reclaim_later(p, 1);
 	return 0;
 }
 
@@ -2058,6 +2143,25 @@ static int xvt_peer_step(struct xvt_peer *p, bool *more)
 
 	switch (p->state) {
 	case XVT_NEW:
+		/*
+		 * No new ring to a domain that still maps our last one
+		 * (xvt_held_list): a peer tearing down unmaps it at once,
+		 * one that does not loses only its own channel, at the
+		 * rendezvous deadline.
+		 */
+		if (xvt_held_retry(p->domid, false)) {
+			if (!p->held_wait) {
+				WRITE_ONCE(p->held_wait, true);
+				xvt_stat_add(XVT_S_RING_WAIT, 1);
+				pr_info_ratelimited("xen_vsock: dom%u still maps our last ring to it: no new one until it lets go\n",
+						    p->domid);
+			}
+			if (time_after(jiffies, p->deadline))
+				return -ETIMEDOUT;
+			xvt_reclaim_later(p, msecs_to_jiffies(20));
+			return 0;
+		}
+		WRITE_ONCE(p->held_wait, false);
 		err = xvt_publish(p);
 		if (err)
 			return err;
@@ -2717,6 +2821,7 @@ static void xvt_knock(struct xenbus_watch *w, const char *path,
 		      const char *token)
 {
 	unsigned int domid;
+	bool known;
 	char name[12];
 
 	if (sscanf(path + strlen(xvt_knock_dir), "/%u", &domid) != 1)
@@ -2725,8 +2830,31 @@ static void xvt_knock(struct xenbus_watch *w, const char *path,
 	if (!xenbus_exists(XBT_NIL, xvt_knock_dir, name))
 		return;		/* our own removal */
 	xenbus_rm(XBT_NIL, xvt_knock_dir, name);
-	if (xvt_valid_peer((u64)domid + 2))
-		xvt_kick(domid);
+	if (!xvt_valid_peer((u64)domid + 2))
+		return;
+	/*
+	 * Any domain may write a knock naming any other. A peer knocks
+	 * after it publishes its side for us, in a directory only it (and
+	 * dom0) may write: a knock naming a domain with no channel here
+	 * and no publication for us is forged, and would only take one of
+	 * max_peers away from real peers for rendezvous_ms.
+	 */
+	xa_lock_bh(&xvt_peers);
+	known = xa_load(&xvt_peers, domid);
+	xa_unlock_bh(&xvt_peers);
+	if (!known) {
+		char *dir = kasprintf(GFP_KERNEL, "/local/domain/%u/data/vsock",
+				      domid);
+
+		snprintf(name, sizeof(name), "%u", xvt_domid);
+		if (!dir || !xenbus_exists(XBT_NIL, dir, name)) {
+			kfree(dir);
+			xvt_stat_add(XVT_S_KNOCK_IGNORED, 1);
+			return;
+		}
+		kfree(dir);
+	}
+	xvt_kick(domid);
 }
 
 static struct xenbus_watch xvt_knock_watch = {
@@ -2755,6 +2883,7 @@ static void xvt_heartbeat(struct work_struct *work)
 	unsigned long i;
 
 	xvt_settled_free();
+	xvt_held_retry(DOMID_INVALID, false);
 	xa_lock_bh(&xvt_peers);
 	xa_for_each(&xvt_peers, i, p) {
 		set_bit(XVT_F_CHECK, &p->flags);
@@ -2911,6 +3040,8 @@ static void __exit xvt_exit(void)
 	xvt_peers_destroy();
 	destroy_workqueue(xvt_wq);
 	xvt_settled_free();
+	/* Still mapped by a peer: the grant table frees them once it lets go. */
+	xvt_held_retry(DOMID_INVALID, true);
 }
 
 module_init(xvt_init);

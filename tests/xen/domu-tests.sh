@@ -601,6 +601,7 @@ else
 		res FAIL hostile-index "B never finished its first phase"
 		exit 0
 	fi
+	h0=$(statv ring_pages_held)
 	for m in 1 2 3; do
 		name=hostile-index; [ $m = 2 ] && name=hostile-length
 		[ $m = 3 ] && name=hostile-gntdev
@@ -610,6 +611,42 @@ else
 		if [ $((n1 - n0)) = 1 ]; then res PASS $name-log "one message"
 		else res FAIL $name-log "$((n1 - n0)) protocol-violation messages, expected 1"; fi
 	done
+	# B's root still mapped a page of our ring (gntdev, 2 s) when we
+	# closed the channel (hostile-gntdev): that page was kept aside, its
+	# grant not ended; no new ring goes to B until B lets go; once it
+	# has, the next heartbeat frees the page and a new channel works.
+	h1=$(statv ring_pages_held)
+	if [ $((h1 - h0)) -ge 1 ]; then
+		res PASS ring-held "$((h1 - h0)) pages of our ring still mapped by B at the close, kept"
+	else
+		res FAIL ring-held "ring_pages_held went from $h0 to $h1: no page kept aside though B mapped one"
+	fi
+	i=0
+	while [ "$(statv ring_pages_held_now)" != 0 ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+	hn=$(statv ring_pages_held_now)
+	if [ "$hn" = 0 ]; then res PASS ring-released "every held page freed once B let go"
+	else res FAIL ring-released "$hn pages still held 10 s after B let go"; fi
+	xvtest echo echo-after-held $peer $port 4096
+	# Forged knocks: any domain may write our knock directory. 64 knocks
+	# naming domains that published nothing for us make no peer (they
+	# would each hold one of max_peers for rendezvous_ms).
+	k0=$(statv knocks_ignored)
+	pn0=$(statv peers_now)
+	xvtest knock $((me - 2)) 100 64 >/tmp/knock.out
+	# a peer made for one would live rendezvous_ms (5 s): look before
+	sleep 1
+	pn1=$(statv peers_now)
+	i=0
+	while [ $(($(statv knocks_ignored) - k0)) -lt 64 ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+	k1=$(statv knocks_ignored)
+	[ "$(statv peers_now)" -gt "$pn1" ] && pn1=$(statv peers_now)
+	if ! grep -q '64 of 64 written' /tmp/knock.out; then
+		res FAIL knock-forged "could not write the knocks: $(cat /tmp/knock.out)"
+	elif [ $((k1 - k0)) -ge 64 ] && [ "$pn1" -le "$pn0" ]; then
+		res PASS knock-forged "64 forged knocks ignored, $pn1 peers"
+	else
+		res FAIL knock-forged "$((k1 - k0)) of 64 forged knocks ignored; peers $pn0 -> $pn1"
+	fi
 	# Several domains at once: A, B and C (CID 5) stream to each other
 	# concurrently, checksummed (C's side starts on flag g).
 	xvtest cid cid-a2c 5 $port $me

@@ -66,6 +66,10 @@
  *                                   with ECONNRESET, not its timeout
  *   xvtest ping NAME CID PORT       xen_vsock's debugfs ping: bad requests
  *                                   refused, 20 event round trips with CID
+ *   xvtest knock DOMID FIRST COUNT  forge COUNT knocks in DOMID's knock
+ *                                   directory, naming domains FIRST...
+ *                                   that published nothing (any domain
+ *                                   may write there)
  *   xvtest forge NAME CID PORT CID2 the peer CID sends us a RST forged as
  *                                   from CID2 for our connection to CID2
  *                                   (xen_vsock test_forge): dropped and
@@ -387,6 +391,50 @@ static int xs_read(const char *path, char *buf, size_t size)
 	}
 	close(fd);
 	return err;
+}
+
+/*
+ * Write VALUE at PATH through /dev/xen/xenbus (XS_WRITE: the path with its
+ * NUL, then the value); 0 if xenstored took it.
+ */
+static int xs_write(const char *path, const char *value)
+{
+	size_t pl = strlen(path) + 1, vl = strlen(value);
+	struct xsd_sockmsg m = { .type = XS_WRITE, .req_id = 2,
+				 .len = pl + vl };
+	int fd = open("/dev/xen/xenbus", O_RDWR), err = -1;
+	char reply[64];
+
+	if (fd < 0)
+		return -1;
+	if (!writeall(fd, &m, sizeof(m)) && !writeall(fd, path, pl) &&
+	    !writeall(fd, value, vl) &&
+	    readall(fd, &m, sizeof(m)) == sizeof(m) && m.len < sizeof(reply) &&
+	    readall(fd, reply, m.len) == (ssize_t)m.len && m.type == XS_WRITE)
+		err = 0;
+	close(fd);
+	return err;
+}
+
+/*
+ * knock DOMID FIRST COUNT: what any domain may do, forge knocks: write
+ * /local/domain/DOMID/data/vsock-knock/I for I = FIRST .. FIRST + COUNT - 1,
+ * each naming a domain that published nothing (xen_vsock must ignore
+ * them: knocks_ignored). Prints how many were written.
+ */
+static int do_knock(unsigned int domid, unsigned int first, unsigned int count)
+{
+	unsigned int i, ok = 0;
+	char path[96];
+
+	for (i = 0; i < count; i++) {
+		snprintf(path, sizeof(path), "/local/domain/%u/data/vsock-knock/%u",
+			 domid, first + i);
+		if (!xs_write(path, "1"))
+			ok++;
+	}
+	printf("XVT knock: %u of %u written\n", ok, count);
+	return ok == count ? 0 : 1;
 }
 
 /*
@@ -2425,6 +2473,8 @@ int main(int argc, char **argv)
 		return do_bench(atoi(argv[2]), atoi(argv[3]),
 				argc >= 5 && strcmp(argv[4], "-") ? argv[4] : NULL,
 				argc >= 6 ? atoi(argv[5]) : 3);
+	if (argc >= 5 && !strcmp(argv[1], "knock"))
+		return do_knock(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
 	if (argc >= 5 && !strcmp(argv[1], "hold"))
 		return do_hold(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
 	if (argc < 5) {
