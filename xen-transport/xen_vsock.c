@@ -198,6 +198,18 @@ module_param(rx_replies, uint, 0644);
 MODULE_PARM_DESC(rx_replies, "answers to a peer's records queued for it past which further ones are dropped (default 256)");
 
 /*
+ * Data waiting in a peer's transmit queue (its ring full) is what the
+ * peers' credit allows each socket, and the peer says what the credit
+ * is: its fwd_cnt (the kernel caps its buf_alloc at ours) can grant
+ * more than it reads, and many sockets add up. Past txq_kb KiB queued
+ * for one peer, its senders wait (a full socket: blocking writes sleep,
+ * others get EAGAIN) until the ring takes some.
+ */
+static unsigned int txq_kb = 4096;
+module_param(txq_kb, uint, 0644);
+MODULE_PARM_DESC(txq_kb, "data queued for one peer beyond its ring (KiB) past which its senders wait (default 4096)");
+
+/*
  * Test only (tests/xen, the hostile-peer tests): make this domain act as a
  * malicious peer once. Writing 1 publishes an out-of-range producer index
  * in the transmit ring of the next connected peer whose work runs (within
@@ -249,7 +261,7 @@ enum xvt_state { XVT_NEW, XVT_PUBLISHED, XVT_CONNECTED };
 
 #define XVT_MAX_REQS	4096	/* unanswered connection requests per peer */
 
-enum { XVT_F_EOI, XVT_F_CHECK };
+enum { XVT_F_EOI, XVT_F_CHECK, XVT_F_WAKE };
 
 struct xvt_peer {
 	domid_t domid;
@@ -267,6 +279,13 @@ struct xvt_peer {
 	 */
 	atomic_t replies;
 	struct task_struct *rx_task;	/* only compared with current */
+	/*
+	 * Payload bytes in txq (txq_kb); txq_wake: a sender found them past
+	 * it and waits for the queue to drain (XVT_F_WAKE then wakes the
+	 * peer's sockets' writers, from the work).
+	 */
+	atomic_t txq_bytes;
+	bool txq_wake;
 	/*
 	 * Serializes xvt_tx (work, or send_pkt when tx_ready) and anything
 	 * else writing the transmit ring. tx_ready: the channel is up and not
@@ -465,6 +484,7 @@ enum {
 	XVT_S_KNOCK_IGNORED,	/* knocks naming a domain that published nothing for us */
 	XVT_S_RING_HELD,	/* our ring pages a peer still mapped when the channel closed */
 	XVT_S_RING_WAIT,	/* new channels that waited for a peer to let an old ring go */
+	XVT_S_TXQ_FULL,		/* a sender found txq_kb queued for the peer: waits */
 	XVT_S_NR
 };
 static const char * const xvt_stat_names[XVT_S_NR] = {
@@ -475,7 +495,7 @@ static const char * const xvt_stat_names[XVT_S_NR] = {
 	"tx_direct_fault", "rx_lent", "rx_lent_fault", "rx_settled",
 	"rx_deferred", "rx_kicks", "rx_defer_ticks", "data_wait",
 	"credit_wake", "replies_dropped", "knocks_ignored", "ring_pages_held",
-	"ring_waits",
+	"ring_waits", "txq_full",
 };
 static atomic_long_t xvt_stats[XVT_S_NR];
 static struct dentry *xvt_debugfs;
@@ -1843,6 +1863,22 @@ static void xvt_tx_end(struct xvt_peer *p, unsigned int n, u8 owe, bool defer)
  * is owed (p->owe) and left to the end of the batch (the next xvt_tx
  * without DEFER). A full ring notifies at once: the consumer must drain it.
  */
+static bool xvt_txq_over(struct xvt_peer *p)
+{
+	return atomic_read(&p->txq_bytes) >= (int)min(READ_ONCE(txq_kb), 1U << 20) * 1024;
+}
+
+/* Below txq_kb again, and a sender waits: the work wakes the writers. */
+static void xvt_txq_drained(struct xvt_peer *p)
+{
+	smp_mb();	/* the count, then the flag (xvt_txq_full) */
+	if (READ_ONCE(p->txq_wake) && !xvt_txq_over(p)) {
+		WRITE_ONCE(p->txq_wake, false);
+		set_bit(XVT_F_WAKE, &p->flags);
+		queue_work(xvt_wq, &p->work);
+	}
+}
+
 static int xvt_tx(struct xvt_peer *p, bool defer)
 {
 	struct xvt_ring *r = &p->tx;
@@ -1874,6 +1910,7 @@ static int xvt_tx(struct xvt_peer *p, bool defer)
 		skb = skb_dequeue(&p->txq);
 		if (virtio_vsock_skb_reply(skb))
 			atomic_dec(&p->replies);
+		atomic_sub(skb->len, &p->txq_bytes);
 		if (xvt_credit_redundant(p, skb)) {
 			xvt_stat_add(XVT_S_CREDIT_DROP, 1);
 			consume_skb(skb);
@@ -1893,6 +1930,7 @@ static int xvt_tx(struct xvt_peer *p, bool defer)
 		consume_skb(skb);
 		n++;
 	}
+	xvt_txq_drained(p);
 	xvt_tx_end(p, n, full ? owe | XVT_OWE_EAGER : owe, defer && !full);
 	return 0;
 }
@@ -1936,6 +1974,23 @@ static void xvt_sock_reset(struct sock *sk)
 	sk->sk_state = TCP_CLOSE;
 	sk->sk_err = ECONNRESET;
 	sk_error_report(sk);
+}
+
+static void xvt_wake_sock(struct sock *sk)
+{
+	/* Under vsock_table_lock, as a CREDIT_UPDATE's wakeup is made. */
+	if (vsock_sk(sk)->remote_addr.svm_cid == xvt_reset_cid)
+		sk->sk_write_space(sk);
+}
+
+/* The writers of P's sockets: its queue took some of their data. */
+static void xvt_wake_writers(struct xvt_peer *p)
+{
+	mutex_lock(&xvt_reset_lock);
+	xvt_reset_cid = p->cid;
+	vsock_for_each_connected_socket(&xvt_transport.transport,
+					xvt_wake_sock);
+	mutex_unlock(&xvt_reset_lock);
 }
 
 static void xvt_reset_sock(struct sock *sk)
@@ -2187,6 +2242,8 @@ static int xvt_peer_step(struct xvt_peer *p, bool *more)
 		if (test_and_clear_bit(XVT_F_CHECK, &p->flags) &&
 		    !xvt_peer_alive(p))
 			return -ENOTCONN;
+		if (test_and_clear_bit(XVT_F_WAKE, &p->flags))
+			xvt_wake_writers(p);
 		if (unlikely(READ_ONCE(test_corrupt))) {
 			unsigned int how = xchg(&test_corrupt, 0);
 
@@ -2456,6 +2513,7 @@ static int xvt_send_pkt(struct sk_buff *skb)
 			virtio_vsock_skb_set_reply(skb);
 			atomic_inc(&p->replies);
 		}
+		atomic_add(len, &p->txq_bytes);
 		skb_queue_tail(&p->txq, skb);
 		/*
 		 * Channel up: into the ring now, no work run per packet. A full
@@ -2763,10 +2821,37 @@ static int xvt_seqpacket_enqueue(struct vsock_sock *vsk, struct msghdr *msg,
 	return xvt_enqueue(vsk, msg, len, true);
 }
 
+/*
+ * Is the peer of VSK's queue past txq_kb? Then say a sender waits, and look
+ * again (a drain in between would not have seen the flag).
+ */
+static bool xvt_txq_full(struct vsock_sock *vsk)
+{
+	u64 cid = vsk->remote_addr.svm_cid;
+	struct xvt_peer *p;
+	bool full = false;
+
+	if (!xvt_valid_peer(cid))
+		return false;
+	xa_lock_bh(&xvt_peers);
+	p = xa_load(&xvt_peers, cid - 2);
+	if (p && xvt_txq_over(p)) {
+		WRITE_ONCE(p->txq_wake, true);
+		smp_mb();	/* the flag, then the count (xvt_txq_drained) */
+		full = xvt_txq_over(p);
+	}
+	xa_unlock_bh(&xvt_peers);
+	if (full)
+		xvt_stat_add(XVT_S_TXQ_FULL, 1);
+	return full;
+}
+
 static s64 xvt_stream_has_space(struct vsock_sock *vsk)
 {
 	s64 space = virtio_transport_stream_has_space(vsk);
 
+	if (space > 0 && xvt_txq_full(vsk))
+		space = 0;
 	if (space <= 0) {
 		xvt_batch(vsk, false);	/* about to wait: send the batch */
 		xvt_on_peer(vsk, xvt_credit_wait);
@@ -2786,6 +2871,29 @@ static int xvt_socket_init(struct vsock_sock *vsk, struct vsock_sock *psk)
 	return virtio_transport_do_socket_init(vsk, psk);
 }
 
+/* Drop VSK's packets from P's queue (virtio_transport_purge_skbs, counted). */
+static void xvt_txq_purge(struct xvt_peer *p, struct vsock_sock *vsk)
+{
+	struct sk_buff_head gone;
+	struct sk_buff *skb, *tmp;
+	int replies = 0, bytes = 0;
+
+	__skb_queue_head_init(&gone);
+	spin_lock_bh(&p->txq.lock);
+	skb_queue_walk_safe(&p->txq, skb, tmp) {
+		if (vsock_sk(skb->sk) != vsk)
+			continue;
+		__skb_unlink(skb, &p->txq);
+		__skb_queue_tail(&gone, skb);
+		replies += virtio_vsock_skb_reply(skb);
+		bytes += skb->len;
+	}
+	spin_unlock_bh(&p->txq.lock);
+	__skb_queue_purge(&gone);
+	atomic_sub(replies, &p->replies);
+	atomic_sub(bytes, &p->txq_bytes);
+}
+
 static int xvt_cancel_pkt(struct vsock_sock *vsk)
 {
 	struct xvt_peer *p;
@@ -2795,9 +2903,9 @@ static int xvt_cancel_pkt(struct vsock_sock *vsk)
 	if (p) {
 		/* xvt_tx() looks at the queue's head, then takes it. */
 		spin_lock(&p->tx_lock);
-		atomic_sub(virtio_transport_purge_skbs(vsk, &p->txq),
-			   &p->replies);
+		xvt_txq_purge(p, vsk);
 		spin_unlock(&p->tx_lock);
+		xvt_txq_drained(p);
 	}
 	xa_unlock_bh(&xvt_peers);
 	return 0;

@@ -190,7 +190,7 @@ grows() {
 	if ! grep -q 'RESULT PASS' /tmp/grows.out; then
 		res FAIL "$g_name" "$g_detail"
 	elif [ $((g1 - g0)) -lt 1 ]; then
-		res FAIL "$g_name" "$g_nopath"
+		res FAIL "$g_name" "$g_nopath ($g_detail)"
 	else
 		res PASS "$g_name" "$g_detail; $((g1 - g0)) $g_what"
 	fi
@@ -647,6 +647,14 @@ else
 	else
 		res FAIL knock-forged "$((k1 - k0)) of 64 forged knocks ignored; peers $pn0 -> $pn1"
 	fi
+	# A peer that stops reading while our sockets have credit: B stops
+	# reading our ring for 8 s with 12 connections open (1 MiB credit
+	# each). Past the ring and txq_kb queued for B, writers must wait
+	# (txq_full), not have us queue all of it; a blocking writer is woken
+	# once B reads again; then the channel still echoes.
+	grows txq-bound txq_full "waits at txq_kb" "no sender waited at txq_kb" \
+		xvtest txqbound txq-bound $peer $port
+	xvtest echo echo-after-txq $peer $port 4096
 	# Several domains at once: A, B and C (CID 5) stream to each other
 	# concurrently, checksummed (C's side starts on flag g).
 	xvtest cid cid-a2c 5 $port $me

@@ -66,6 +66,11 @@
  *                                   with ECONNRESET, not its timeout
  *   xvtest ping NAME CID PORT       xen_vsock's debugfs ping: bad requests
  *                                   refused, 20 event round trips with CID
+ *   xvtest txqbound NAME CID PORT   12 connections, then the peer stops
+ *                                   reading for 8 s: past the ring and
+ *                                   txq_kb, writes get EAGAIN whatever
+ *                                   credit is left; a blocking one is
+ *                                   woken once the queue drains
  *   xvtest knock DOMID FIRST COUNT  forge COUNT knocks in DOMID's knock
  *                                   directory, naming domains FIRST...
  *                                   that published nothing (any domain
@@ -315,6 +320,22 @@ static int set_lazy_local(char mode)
 		if (p >= 0)
 			close(p);
 	}
+	return bad;
+}
+
+/* Write VAL to xen_vsock's parameter NAME; 0 if it took it. */
+static int set_param(const char *name, const char *val)
+{
+	char path[96];
+	int p, bad;
+
+	snprintf(path, sizeof(path), "/sys/module/xen_vsock/parameters/%s", name);
+	p = open(path, O_WRONLY);
+	bad = p < 0 || write(p, val, strlen(val)) != (ssize_t)strlen(val);
+	if (bad)
+		fprintf(stderr, "xvtest: %s=%s: %s\n", name, val, strerror(errno));
+	if (p >= 0)
+		close(p);
 	return bad;
 }
 
@@ -696,6 +717,18 @@ static void serve(int fd)
 		if (p >= 0)
 			close(p);
 		writeall(fd, bad ? "e" : "k", 1);
+	} else if (cmd == 'U') {
+		/* Stop reading the client's ring (test_mute) for 8 s. */
+		struct sockaddr_vm pa = { 0 };
+		socklen_t pl = sizeof(pa);
+		char val[16];
+
+		if (getpeername(fd, (struct sockaddr *)&pa, &pl))
+			return;
+		snprintf(val, sizeof(val), "%u", pa.svm_cid - 2 + 1);
+		writeall(fd, set_param("test_mute", val) ? "e" : "k", 1);
+		sleep(8);
+		set_param("test_mute", "0");
 	} else if (cmd == 'F') {
 		char path[64];
 		unsigned char tag;
@@ -1896,6 +1929,62 @@ static int do_shutrd(unsigned int cid, unsigned int port)
 	return 0;
 }
 
+static long long fill_nb(int fd);
+
+/*
+ * txqbound: 12 connections to the peer's Z (reads nothing), then the peer
+ * stops reading our ring for 8 s (server command U). Each connection may
+ * send 1 MiB on credit: 12 MiB in all, more than the ring (1 MiB) and
+ * txq_kb (4 MiB) hold: past txq_kb queued for the peer, non-blocking
+ * writes must get EAGAIN however much credit is left. Then a blocking
+ * write on the last connection (credit left, no room) must complete
+ * once the peer reads again and our queue drains: the writer is woken
+ * (nothing else would wake it: the peer never reads that connection).
+ */
+#define TXQ_CONNS 12
+static int do_txqbound(unsigned int cid, unsigned int port)
+{
+	struct timeval tv = { .tv_sec = 20 };
+	static char buf[65536];
+	long long sent = 0, got;
+	int s[TXQ_CONNS], ctl, i;
+	double t;
+	char c;
+
+	for (i = 0; i < TXQ_CONNS; i++)
+		if ((s[i] = vcmd(cid, port, 'Z')) < 0)
+			FAIL("connection %d: %s", i, strerror(errno));
+	ctl = vcmd(cid, port, 'U');
+	if (ctl < 0 || readall(ctl, &c, 1) != 1 || c != 'k')
+		FAIL("the peer could not stop reading our ring");
+	t = now();
+	for (i = 0; i < TXQ_CONNS; i++) {
+		got = fill_nb(s[i]);
+		if (got < 0)
+			FAIL("connection %d: %s", i, errno ? strerror(errno) : "took 64 MiB");
+		sent += got;
+	}
+	printf("XVT txqbound: %lld KiB taken on %d connections\n", sent >> 10,
+	       TXQ_CONNS);
+	if (sent > (7LL << 20))
+		FAIL("%lld KiB taken for a peer that reads nothing: more than its ring and txq_kb",
+		     sent >> 10);
+	setsockopt(s[TXQ_CONNS - 1], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	memset(buf, 'q', sizeof(buf));
+	if (write(s[TXQ_CONNS - 1], buf, 4096) != 4096)
+		FAIL("a blocking write after the peer read again: %s (%.1f s after it stopped)",
+		     strerror(errno), now() - t);
+	t = now() - t;
+	for (i = 0; i < TXQ_CONNS; i++)
+		close(s[i]);
+	close(ctl);
+	if (t > 16)
+		FAIL("the blocking write took %.1f s: woken by its timeout, not the drain", t);
+	result(1, "%lld KiB taken (ring and txq_kb), then EAGAIN; a blocking write done %.1f s after the peer stopped reading",
+	       sent >> 10, t);
+	return 0;
+}
+
 static int do_hostile(unsigned int cid, unsigned int port, int mode)
 {
 	struct timeval tv = { .tv_sec = 30 };
@@ -2527,6 +2616,8 @@ int main(int argc, char **argv)
 		return do_shutwr(cid, port);
 	if (!strcmp(argv[1], "shutrd"))
 		return do_shutrd(cid, port);
+	if (!strcmp(argv[1], "txqbound"))
+		return do_txqbound(cid, port);
 	if (!strcmp(argv[1], "hostile") && argc >= 6)
 		return do_hostile(cid, port, atoi(argv[5]));
 	if (!strcmp(argv[1], "ping"))
