@@ -1665,6 +1665,11 @@ static int xvt_rx(struct xvt_peer *p, bool *more)
 				break;
 			}
 			WRITE_ONCE(r->ctrl->cons_wait, 0);
+			/* A peer moving prod back and forth: the budget too. */
+			if (done++ == rx_budget) {
+				*more = true;
+				break;
+			}
 			continue;
 		}
 		if (done++ == rx_budget || taken >= r->size) {
