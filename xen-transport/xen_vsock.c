@@ -507,11 +507,18 @@ static inline void xvt_stat_add(unsigned int i, long v)
 
 static int xvt_stats_show(struct seq_file *m, void *v)
 {
-	unsigned int i;
+	unsigned int i, reqs = 0;
+	struct xvt_peer *p;
+	unsigned long idx;
 
 	for (i = 0; i < XVT_S_NR; i++)
 		seq_printf(m, "%s %ld\n", xvt_stat_names[i],
 			   atomic_long_read(&xvt_stats[i]));
+	xa_lock_bh(&xvt_peers);
+	xa_for_each(&xvt_peers, idx, p)
+		reqs += READ_ONCE(p->nreqs);
+	xa_unlock_bh(&xvt_peers);
+	seq_printf(m, "requests_noted_now %u\n", reqs);
 	seq_printf(m, "peers_now %u\n", READ_ONCE(xvt_npeers));
 	seq_printf(m, "ring_pages_held_now %u\n", READ_ONCE(xvt_nheld));
 	return 0;
@@ -1072,14 +1079,12 @@ static void xvt_req_note(struct xvt_peer *p, const struct virtio_vsock_hdr *h)
 	q->dst_port = le32_to_cpu(h->dst_port);
 }
 
-/* The peer answered a REQUEST of ours (RESPONSE or RST in H): forget it. */
-static void xvt_req_answered(struct xvt_peer *p,
-			     const struct virtio_vsock_hdr *h)
+/* Forget the REQUEST from our port OURS to the peer's port THEIRS. */
+static void xvt_req_forget(struct xvt_peer *p, u32 ours, u32 theirs)
 {
-	u32 ours = le32_to_cpu(h->dst_port), theirs = le32_to_cpu(h->src_port);
 	unsigned int i;
 
-	spin_lock_bh(&p->tx_lock);
+	lockdep_assert_held(&p->tx_lock);
 	for (i = 0; i < p->nreqs; i++) {
 		if (p->reqs[i].src_port == ours &&
 		    p->reqs[i].dst_port == theirs) {
@@ -1087,6 +1092,14 @@ static void xvt_req_answered(struct xvt_peer *p,
 			break;
 		}
 	}
+}
+
+/* The peer answered a REQUEST of ours (RESPONSE or RST in H): forget it. */
+static void xvt_req_answered(struct xvt_peer *p,
+			     const struct virtio_vsock_hdr *h)
+{
+	spin_lock_bh(&p->tx_lock);
+	xvt_req_forget(p, le32_to_cpu(h->dst_port), le32_to_cpu(h->src_port));
 	spin_unlock_bh(&p->tx_lock);
 }
 
@@ -1868,9 +1881,12 @@ static void xvt_tx_end(struct xvt_peer *p, unsigned int n, u8 owe, bool defer)
  * is owed (p->owe) and left to the end of the batch (the next xvt_tx
  * without DEFER). A full ring notifies at once: the consumer must drain it.
  */
+/* Past txq_kb queued for P (0: no limit)? */
 static bool xvt_txq_over(struct xvt_peer *p)
 {
-	return atomic_read(&p->txq_bytes) >= (int)min(READ_ONCE(txq_kb), 1U << 20) * 1024;
+	unsigned int kb = READ_ONCE(txq_kb);
+
+	return kb && atomic_read(&p->txq_bytes) >= (int)min(kb, 1U << 20) * 1024;
 }
 
 /* Below txq_kb again, and a sender waits: the work wakes the writers. */
@@ -2215,6 +2231,8 @@ static int xvt_peer_step(struct xvt_peer *p, bool *more)
 				xvt_stat_add(XVT_S_RING_WAIT, 1);
 				pr_info_ratelimited("xen_vsock: dom%u still maps our last ring to it: no new one until it lets go\n",
 						    p->domid);
+				/* It looks at its old channel now, not at its heartbeat. */
+				xvt_knock_peer(p);
 			}
 			if (time_after(jiffies, p->deadline))
 				return -ETIMEDOUT;
@@ -2855,13 +2873,13 @@ static s64 xvt_stream_has_space(struct vsock_sock *vsk)
 {
 	s64 space = virtio_transport_stream_has_space(vsk);
 
-	if (space > 0 && xvt_txq_full(vsk))
-		space = 0;
-	if (space <= 0) {
-		xvt_batch(vsk, false);	/* about to wait: send the batch */
+	/* Credit, but maybe no room left in the peer's queue. */
+	if (space > 0 && !xvt_txq_full(vsk))
+		return space;
+	xvt_batch(vsk, false);	/* about to wait: send the batch */
+	if (space <= 0)		/* for credit, not for the queue */
 		xvt_on_peer(vsk, xvt_credit_wait);
-	}
-	return space;
+	return 0;
 }
 
 static int xvt_socket_init(struct vsock_sock *vsk, struct vsock_sock *psk)
@@ -2909,6 +2927,9 @@ static int xvt_cancel_pkt(struct vsock_sock *vsk)
 		/* xvt_tx() looks at the queue's head, then takes it. */
 		spin_lock(&p->tx_lock);
 		xvt_txq_purge(p, vsk);
+		/* A connect given up (timeout, signal) waits no more. */
+		xvt_req_forget(p, vsk->local_addr.svm_port,
+			       vsk->remote_addr.svm_port);
 		spin_unlock(&p->tx_lock);
 		xvt_txq_drained(p);
 	}
@@ -2939,9 +2960,12 @@ static void xvt_knock(struct xenbus_watch *w, const char *path,
 
 	if (sscanf(path + strlen(xvt_knock_dir), "/%u", &domid) != 1)
 		return;
+	/*
+	 * Every event is taken as a knock, our own removal's too (a known
+	 * peer is only checked again; an unknown one's publication is read
+	 * below): another domain could delete a real knock before we look.
+	 */
 	snprintf(name, sizeof(name), "%u", domid);
-	if (!xenbus_exists(XBT_NIL, xvt_knock_dir, name))
-		return;		/* our own removal */
 	xenbus_rm(XBT_NIL, xvt_knock_dir, name);
 	if (!xvt_valid_peer((u64)domid + 2))
 		return;

@@ -1333,12 +1333,29 @@ static int do_unread(unsigned int cid, unsigned int port)
  * that when our event pings time out), SYNSENT_CONNECTS non-blocking
  * connects (their REQUESTs sit in the paused peer's ring), 1 s without
  * an answer, then "XVT DESTROY-PEER CID": every connect must end with
- * ECONNRESET within 10 s. (af_vsock
+ * ECONNRESET within 10 s. Before them, one connect with a 1 s timeout
+ * must end with ETIMEDOUT and leave no REQUEST noted. (af_vsock
  * holds a non-blocking connect's socket, and so the transport module,
  * until that timeout: a longer one would keep xen_vsock from unloading
  * in the test after this one.)
  */
 static int ping_run(unsigned int dom, unsigned int count, char *res, size_t size);
+
+/* xen_vsock's debugfs counter NAME, or -1. */
+static long long stat_now(const char *name)
+{
+	FILE *f = fopen("/sys/kernel/debug/xen_vsock/stats", "r");
+	char key[64];
+	long long v, found = -1;
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld", key, &v) == 2)
+		if (!strcmp(key, name))
+			found = v;
+	fclose(f);
+	return found;
+}
 
 /* Pending connects at once: more than the 128 REQUESTs in the ring a
  * peer's teardown once remembered (now 4096; those still queued are
@@ -1353,6 +1370,7 @@ static int do_synsent(unsigned int cid, unsigned int port)
 	socklen_t len = sizeof(int);
 	double t0 = now(), t;
 	unsigned int i, left, reset = 0;
+	long long noted;
 	char res[200];
 	int err;
 
@@ -1361,6 +1379,27 @@ static int do_synsent(unsigned int cid, unsigned int port)
 	while (!ping_run(cid - 2, 1, res, sizeof(res)))
 		if (now() - t0 > 60)
 			return result(0, "CID %u still answers pings 60 s after the pause request", cid), 1;
+	/*
+	 * One connect that times out (1 s) takes its REQUEST's note back:
+	 * what a peer that answers nothing leaves noted stays bounded by the
+	 * connects still waiting.
+	 */
+	noted = stat_now("requests_noted_now");
+	pfd[0].fd = socket(AF_VSOCK, SOCK_STREAM, 0);
+	tmo.tv_sec = 1;
+	if (pfd[0].fd < 0 ||
+	    setsockopt(pfd[0].fd, AF_VSOCK, SO_VM_SOCKETS_CONNECT_TIMEOUT,
+		       &tmo, sizeof(tmo)))
+		return result(0, "socket: %s", strerror(errno)), 1;
+	if (!connect(pfd[0].fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    errno != ETIMEDOUT)
+		return result(0, "a connect to the paused CID %u with a 1 s timeout: %s, not ETIMEDOUT",
+			      cid, strerror(errno)), 1;
+	close(pfd[0].fd);
+	if (noted < 0 || stat_now("requests_noted_now") != noted)
+		return result(0, "requests noted: %lld before a connect that timed out, %lld after",
+			      noted, stat_now("requests_noted_now")), 1;
+	tmo.tv_sec = 15;
 	for (i = 0; i < SYNSENT_CONNECTS; i++) {
 		pfd[i].fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_NONBLOCK, 0);
 		pfd[i].events = POLLOUT;
