@@ -229,38 +229,38 @@ fill_log 1
 prog_finish
 grep -q "all checks passed (24576 KiB)" p.out ||
 	fail "mapfill did not report its 24 MiB checked after the restore under MPOL_BIND: $(cat p.out)"
-rm -f ready go again img
-: >p.out
-taskset 1 mapfill "$TESTDIR" 24576 </dev/null >p.out 2>p.err &
-PROG_PID=$!
-track "$PROG_PID"
-wait_for 30 test -e ready || fail "taskset 1 mapfill 24576 did not start: $(cat p.err)"
-prog_checkpoint
-klines=$(dmesg | wc -l)
-prog_restart
-fill_log 1
-aff=$(taskset -p "$PROG_PID" | sed 's/.*: //')
-[ "$aff" = 1 ] || fail "restored with affinity mask $aff, expected 1"
-prog_finish
-grep -q "all checks passed (24576 KiB)" p.out ||
-	fail "mapfill did not report its 24 MiB checked after the pinned restore: $(cat p.out)"
+# alone_24m WHAT CMD...: a new 24 MiB mapfill started by CMD (its
+# words before "mapfill"), checkpointed and restored: the page data
+# filled on 1 CPU; then, after alone_24m_checks, it checks itself.
+alone_24m() {
+	what=$1
+	shift
+	rm -f ready go again img
+	: >p.out
+	"$@" mapfill "$TESTDIR" 24576 </dev/null >p.out 2>p.err &
+	PROG_PID=$!
+	track "$PROG_PID"
+	wait_for 30 test -e ready || fail "mapfill 24576 ($what) did not start: $(cat p.err)"
+	prog_checkpoint
+	klines=$(dmesg | wc -l)
+	prog_restart
+	fill_log 1
+	alone_24m_checks
+	prog_finish
+	grep -q "all checks passed (24576 KiB)" p.out ||
+		fail "mapfill did not report its 24 MiB checked ($what): $(cat p.out)"
+}
+alone_24m_checks() {
+	aff=$(taskset -p "$PROG_PID" | sed 's/.*: //')
+	[ "$aff" = 1 ] || fail "restored with affinity mask $aff, expected 1"
+}
+alone_24m "pinned by taskset 1" taskset 1
 
 # Nor for a private file mapping, whose pages are read from its file
 # first (that read could hang a worker): 24 MiB of mapfill's data mapped
 # privately from a file, restored alone.
-rm -f ready go again img
-: >p.out
-MAPFILL_FILE=$TESTDIR/backing mapfill "$TESTDIR" 24576 </dev/null >p.out 2>p.err &
-PROG_PID=$!
-track "$PROG_PID"
-wait_for 30 test -e ready || fail "mapfill 24576 of a file did not start: $(cat p.err)"
-prog_checkpoint
-klines=$(dmesg | wc -l)
-prog_restart
-fill_log 1
-prog_finish
-grep -q "all checks passed (24576 KiB)" p.out ||
-	fail "mapfill did not report its 24 MiB of a private file mapping checked: $(cat p.out)"
+alone_24m_checks() { :; }
+alone_24m "a private file mapping" env MAPFILL_FILE="$TESTDIR/backing"
 rm -f "$TESTDIR/backing"
 
 # One bit flipped in the data of the 20th PAGES record of 1 MiB, which
