@@ -605,15 +605,14 @@ static size_t xvt_ring_iter(struct xvt_ring *r, u32 pos, struct iov_iter *iter,
 
 /* --- transmit ring: our pages, granted to the peer --- */
 
-/* Keep a page whose grant the peer still maps (xvt_held_list). */
+/*
+ * Keep a page whose grant the peer still maps (xvt_held_list); a small
+ * record that must not fail, or the page would escape the bound.
+ */
 static void xvt_hold(unsigned int domid, grant_ref_t ref, struct page *page)
 {
-	struct xvt_held *h = kmalloc(sizeof(*h), GFP_KERNEL);
+	struct xvt_held *h = kmalloc(sizeof(*h), GFP_KERNEL | __GFP_NOFAIL);
 
-	if (!h) {			/* the grant table's deferred list */
-		gnttab_end_foreign_access(ref, page);
-		return;
-	}
 	h->domid = domid;
 	h->ref = ref;
 	h->page = page;
