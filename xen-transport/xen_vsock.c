@@ -65,7 +65,7 @@
  * xvt_reclaim does a tick later (xvt_rx_defer, xvt_loan_out).
  *
  * Lock order: xvt_peers.xa_lock -> peer->tx_lock -> peer->txq.lock;
- * xvt_reset_lock -> vsock_table_lock (vsock_for_each_connected_socket).
+ * xvt_each_lock -> vsock_table_lock (vsock_for_each_connected_socket).
  * xvt_loan_lock is taken with no other lock held; under it, only the
  * workqueue's own locks are taken (queue_work) and events sent.
  */
@@ -443,8 +443,11 @@ struct xvt_held {
 static LIST_HEAD(xvt_held_list);	/* Protected by xvt_held_lock */
 static DEFINE_MUTEX(xvt_held_lock);
 static unsigned int xvt_nheld;		/* pages in it */
-static DEFINE_MUTEX(xvt_reset_lock);
-static u64 xvt_reset_cid;		/* Protected by xvt_reset_lock */
+/* xvt_each_sock(): af_vsock's walk takes a function, no argument. */
+static DEFINE_MUTEX(xvt_each_lock);
+static u64 xvt_each_cid;		/* Protected by xvt_each_lock */
+static bool (*xvt_each_fn)(struct sock *sk);	/* the same */
+static bool xvt_each_any;		/* the same */
 static void xvt_heartbeat(struct work_struct *work);
 static DECLARE_DELAYED_WORK(xvt_heartbeat_work, xvt_heartbeat);
 
@@ -1996,28 +1999,44 @@ static void xvt_sock_reset(struct sock *sk)
 	sk_error_report(sk);
 }
 
-static void xvt_wake_sock(struct sock *sk)
+static void xvt_each_one(struct sock *sk)
 {
-	/* Under vsock_table_lock, as a CREDIT_UPDATE's wakeup is made. */
-	if (vsock_sk(sk)->remote_addr.svm_cid == xvt_reset_cid)
-		sk->sk_write_space(sk);
+	/* Under vsock_table_lock; the connected table holds a reference. */
+	if (vsock_sk(sk)->remote_addr.svm_cid == xvt_each_cid &&
+	    xvt_each_fn(sk))
+		xvt_each_any = true;
 }
 
-/* The writers of P's sockets: its queue took some of their data. */
-static void xvt_wake_writers(struct xvt_peer *p)
+/*
+ * Run FN on each of our connected sockets to P, under vsock_table_lock
+ * (as virtio_transport's reset does); true if FN said true for any.
+ */
+static bool xvt_each_sock(struct xvt_peer *p, bool (*fn)(struct sock *sk))
 {
-	mutex_lock(&xvt_reset_lock);
-	xvt_reset_cid = p->cid;
+	bool any;
+
+	mutex_lock(&xvt_each_lock);
+	xvt_each_cid = p->cid;
+	xvt_each_fn = fn;
+	xvt_each_any = false;
 	vsock_for_each_connected_socket(&xvt_transport.transport,
-					xvt_wake_sock);
-	mutex_unlock(&xvt_reset_lock);
+					xvt_each_one);
+	any = xvt_each_any;
+	mutex_unlock(&xvt_each_lock);
+	return any;
 }
 
-static void xvt_reset_sock(struct sock *sk)
+/* A writer of P's: its queue took some data (as a CREDIT_UPDATE wakes). */
+static bool xvt_wake_sock(struct sock *sk)
 {
-	/* Under vsock_table_lock, as virtio_transport's reset does. */
-	if (vsock_sk(sk)->remote_addr.svm_cid == xvt_reset_cid)
-		xvt_sock_reset(sk);
+	sk->sk_write_space(sk);
+	return false;
+}
+
+static bool xvt_reset_sock(struct sock *sk)
+{
+	xvt_sock_reset(sk);
+	return false;
 }
 
 /*
@@ -2104,11 +2123,7 @@ static void xvt_peer_teardown(struct xvt_peer *p)
 	p->reqs = NULL;
 	p->nreqs = 0;
 	p->reqs_cap = 0;
-	mutex_lock(&xvt_reset_lock);
-	xvt_reset_cid = p->cid;
-	vsock_for_each_connected_socket(&xvt_transport.transport,
-					xvt_reset_sock);
-	mutex_unlock(&xvt_reset_lock);
+	xvt_each_sock(p, xvt_reset_sock);
 }
 
 static void xvt_peer_free_work(struct work_struct *work)
@@ -2162,17 +2177,13 @@ static void xvt_peer_kill(struct xvt_peer *p, int why)
 	xvt_peer_unlink(p, true);
 }
 
-static bool xvt_scan_found;		/* Protected by xvt_reset_lock */
-
-static void xvt_scan_sock(struct sock *sk)
+/* An established socket without credit. */
+static bool xvt_no_credit(struct sock *sk)
 {
 	struct vsock_sock *vsk = vsock_sk(sk);
 
-	/* Under vsock_table_lock; the connected table holds a reference. */
-	if (vsk->remote_addr.svm_cid == xvt_reset_cid &&
-	    sk->sk_state == TCP_ESTABLISHED && vsk->trans &&
-	    virtio_transport_stream_has_space(vsk) <= 0)
-		xvt_scan_found = true;
+	return sk->sk_state == TCP_ESTABLISHED && vsk->trans &&
+	       virtio_transport_stream_has_space(vsk) <= 0;
 }
 
 /*
@@ -2185,16 +2196,8 @@ static void xvt_scan_sock(struct sock *sk)
 static void xvt_credit_rearm(struct xvt_peer *p, bool *more)
 {
 	struct xvt_ring *r = &p->rx;
-	bool found;
 
-	mutex_lock(&xvt_reset_lock);
-	xvt_reset_cid = p->cid;
-	xvt_scan_found = false;
-	vsock_for_each_connected_socket(&xvt_transport.transport,
-					xvt_scan_sock);
-	found = xvt_scan_found;
-	mutex_unlock(&xvt_reset_lock);
-	if (!found)
+	if (!xvt_each_sock(p, xvt_no_credit))
 		return;
 	spin_lock_bh(&p->tx_lock);
 	p->credit_waiting = true;
@@ -2265,7 +2268,7 @@ static int xvt_peer_step(struct xvt_peer *p, bool *more)
 		    !xvt_peer_alive(p))
 			return -ENOTCONN;
 		if (test_and_clear_bit(XVT_F_WAKE, &p->flags))
-			xvt_wake_writers(p);
+			xvt_each_sock(p, xvt_wake_sock);
 		if (unlikely(READ_ONCE(test_corrupt))) {
 			unsigned int how = xchg(&test_corrupt, 0);
 
