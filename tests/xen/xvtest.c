@@ -296,33 +296,6 @@ static int listen_on(unsigned int port, int backlog)
 
 static unsigned int srv_port;
 
-/*
- * xen_vsock's data path parameters here: MODE '1' (as loaded: the
- * defaults, or what make bench-xen's XVT_MODPARAMS set) or '0' (all off:
- * the data path before them, for the comparison in make bench-xen); 0 if
- * done. XVT_ON names them with their values as loaded, "name=value ..."
- * (domu-tests.sh reads them after the load).
- */
-static int set_lazy_local(char mode)
-{
-	const char *on = getenv("XVT_ON");
-	char name[32], val[16], path[96];
-	int bad = !on || !*on, len;
-
-	for (; on && sscanf(on, " %31[^= ]=%15s%n", name, val, &len) == 2; on += len) {
-		int p;
-
-		if (mode == '0')
-			strcpy(val, "0");
-		snprintf(path, sizeof(path), "/sys/module/xen_vsock/parameters/%s", name);
-		p = open(path, O_WRONLY);
-		bad |= p < 0 || write(p, val, strlen(val)) != (ssize_t)strlen(val);
-		if (p >= 0)
-			close(p);
-	}
-	return bad;
-}
-
 /* Write VAL to xen_vsock's parameter NAME; 0 if it took it. */
 static int set_param(const char *name, const char *val)
 {
@@ -336,6 +309,24 @@ static int set_param(const char *name, const char *val)
 		fprintf(stderr, "xvtest: %s=%s: %s\n", name, val, strerror(errno));
 	if (p >= 0)
 		close(p);
+	return bad;
+}
+
+/*
+ * xen_vsock's data path parameters here: MODE '1' (as loaded: the
+ * defaults, or what make bench-xen's XVT_MODPARAMS set) or '0' (all off:
+ * the data path before them, for the comparison in make bench-xen); 0 if
+ * done. XVT_ON names them with their values as loaded, "name=value ..."
+ * (domu-tests.sh reads them after the load).
+ */
+static int set_lazy_local(char mode)
+{
+	const char *on = getenv("XVT_ON");
+	char name[32], val[16];
+	int bad = !on || !*on, len;
+
+	for (; on && sscanf(on, " %31[^= ]=%15s%n", name, val, &len) == 2; on += len)
+		bad |= set_param(name, mode == '0' ? "0" : val);
 	return bad;
 }
 
@@ -395,17 +386,23 @@ static void shutrd_helper(int fd)
 		close(f);
 }
 
-/* A xenstore node through /dev/xen/xenbus, NUL-terminated in BUF; 0 if read. */
-static int xs_read(const char *path, char *buf, size_t size)
+/*
+ * One xenstore request through /dev/xen/xenbus: TYPE with PATH (and its
+ * NUL), then VALUE if any; the answer, NUL-terminated, in BUF. 0 if
+ * xenstored answered TYPE (not XS_ERROR).
+ */
+static int xs_op(uint32_t type, const char *path, const char *value,
+		 char *buf, size_t size)
 {
-	struct xsd_sockmsg m = { .type = XS_READ, .req_id = 1,
-				 .len = strlen(path) + 1 };
+	size_t pl = strlen(path) + 1, vl = value ? strlen(value) : 0;
+	struct xsd_sockmsg m = { .type = type, .req_id = 1, .len = pl + vl };
 	int fd = open("/dev/xen/xenbus", O_RDWR), err = -1;
 
 	if (fd < 0)
 		return -1;
-	if (!writeall(fd, &m, sizeof(m)) && !writeall(fd, path, m.len) &&
-	    readall(fd, &m, sizeof(m)) == sizeof(m) && m.type == XS_READ &&
+	if (!writeall(fd, &m, sizeof(m)) && !writeall(fd, path, pl) &&
+	    (!vl || !writeall(fd, value, vl)) &&
+	    readall(fd, &m, sizeof(m)) == sizeof(m) && m.type == type &&
 	    m.len < size && readall(fd, buf, m.len) == (ssize_t)m.len) {
 		buf[m.len] = 0;
 		err = 0;
@@ -414,27 +411,18 @@ static int xs_read(const char *path, char *buf, size_t size)
 	return err;
 }
 
-/*
- * Write VALUE at PATH through /dev/xen/xenbus (XS_WRITE: the path with its
- * NUL, then the value); 0 if xenstored took it.
- */
+/* A xenstore node, NUL-terminated in BUF; 0 if read. */
+static int xs_read(const char *path, char *buf, size_t size)
+{
+	return xs_op(XS_READ, path, NULL, buf, size);
+}
+
+/* Write VALUE at PATH; 0 if xenstored took it. */
 static int xs_write(const char *path, const char *value)
 {
-	size_t pl = strlen(path) + 1, vl = strlen(value);
-	struct xsd_sockmsg m = { .type = XS_WRITE, .req_id = 2,
-				 .len = pl + vl };
-	int fd = open("/dev/xen/xenbus", O_RDWR), err = -1;
 	char reply[64];
 
-	if (fd < 0)
-		return -1;
-	if (!writeall(fd, &m, sizeof(m)) && !writeall(fd, path, pl) &&
-	    !writeall(fd, value, vl) &&
-	    readall(fd, &m, sizeof(m)) == sizeof(m) && m.len < sizeof(reply) &&
-	    readall(fd, reply, m.len) == (ssize_t)m.len && m.type == XS_WRITE)
-		err = 0;
-	close(fd);
-	return err;
+	return xs_op(XS_WRITE, path, value, reply, sizeof(reply));
 }
 
 /*
@@ -666,14 +654,10 @@ static void serve(int fd)
 		backlog_helper(fd);
 	} else if (cmd == 'X') {
 		unsigned char mode;
-		int p;
 
 		if (readall(fd, &mode, 1) != 1)
 			return;
-		p = open("/sys/module/xen_vsock/parameters/test_corrupt", O_WRONLY);
-		if (p < 0 || write(p, mode == 2 ? "2\n" : "1\n", 2) != 2)
-			perror("xvtest: test_corrupt");
-		close(p);
+		set_param("test_corrupt", mode == 2 ? "2" : "1");
 		writeall(fd, "k", 1);	/* triggers the corruption */
 	} else if (cmd == 'M') {
 		scribble_cons(fd);
@@ -701,7 +685,6 @@ static void serve(int fd)
 		unsigned int src, sport, dport;
 		char in[64] = "", out[80];
 		size_t n = 0;
-		int p, bad;
 
 		while (n < sizeof(in) - 1 && readall(fd, in + n, 1) == 1 && in[n] != '\n')
 			n++;
@@ -710,13 +693,7 @@ static void serve(int fd)
 		    getpeername(fd, (struct sockaddr *)&pa, &pl))
 			return;
 		snprintf(out, sizeof(out), "%u:%u:%u:%u\n", pa.svm_cid, src, sport, dport);
-		p = open("/sys/module/xen_vsock/parameters/test_forge", O_WRONLY);
-		bad = p < 0 || write(p, out, strlen(out)) != (ssize_t)strlen(out);
-		if (bad)
-			perror("xvtest: test_forge");
-		if (p >= 0)
-			close(p);
-		writeall(fd, bad ? "e" : "k", 1);
+		writeall(fd, set_param("test_forge", out) ? "e" : "k", 1);
 	} else if (cmd == 'U') {
 		/* Stop reading the client's ring (test_mute) for 8 s. */
 		struct sockaddr_vm pa = { 0 };
@@ -2152,21 +2129,6 @@ static int do_ping(unsigned int cid, unsigned int port)
 	return 0;
 }
 
-/* rx_forged in xen_vsock's debugfs counters, or -1 */
-static long rx_forged(void)
-{
-	FILE *f = fopen("/sys/kernel/debug/xen_vsock/stats", "r");
-	char name[32];
-	long v, r = -1;
-
-	while (f && fscanf(f, "%31s %ld", name, &v) == 2)
-		if (!strcmp(name, "rx_forged"))
-			r = v;
-	if (f)
-		fclose(f);
-	return r;
-}
-
 /* N connection requests to a port where nothing listens, left at once. */
 static int do_flood(unsigned int cid, unsigned int port, long n)
 {
@@ -2211,7 +2173,7 @@ static int do_forge(unsigned int cid, unsigned int port, unsigned int cid2)
 	    getsockname(held, (struct sockaddr *)&la, &ll) ||
 	    getpeername(held, (struct sockaddr *)&pa, &pl))
 		FAIL("connection to CID %u: %s", cid2, strerror(errno));
-	f0 = rx_forged();
+	f0 = stat_now("rx_forged");
 	if (f0 < 0)
 		FAIL("no rx_forged in /sys/kernel/debug/xen_vsock/stats");
 	ctl = vcmd(cid, port, 'V');
@@ -2221,7 +2183,7 @@ static int do_forge(unsigned int cid, unsigned int port, unsigned int cid2)
 	close(ctl);
 	/* Wait for the forged record to arrive. */
 	for (end = now() + 10; now() < end; usleep(50000)) {
-		f1 = rx_forged();
+		f1 = stat_now("rx_forged");
 		if (f1 > f0)
 			break;
 	}
