@@ -22,8 +22,10 @@
  * (a worker allocates with its own), and each queued to a CPU the task
  * may run on (its affinity and cpuset) on a workqueue of the module's
  * own (ckpt_fill; a CPU that goes offline meanwhile has its work run
- * elsewhere, as workqueues do).  Their CPU time is not charged to the
- * task's cgroup.  Other images are filled by the task.
+ * elsewhere, as workqueues do), and only for a task in the root of the
+ * CPU controller: a worker's CPU time is not charged to the task's
+ * cgroup, so it must have no CPU limit or weight to escape
+ * (ckpt_cpu_uncontrolled()).  Other images are filled by the task.
  *
  * Filling a batch this way leaves the process as filling its records in
  * image order would: a batch holds only records of private memory (shared
@@ -40,6 +42,7 @@
  */
 #include <linux/atomic.h>
 #include <linux/bvec.h>
+#include <linux/cgroup.h>
 #include <linux/cpumask.h>
 #include <linux/cpuset.h>
 #include <linux/cred.h>
@@ -247,6 +250,27 @@ static unsigned int ckpt_next_cpu(unsigned int cpu)
 }
 
 /*
+ * May work done for the current task run on a worker?  A worker's CPU time
+ * is charged to the root of the CPU controller, not to the task's cgroup:
+ * only if that is where the task is (no cpu.max or cpu.weight of its
+ * own to escape).  Under cgroup v2 a task's CPU cgroup is the root
+ * unless the controller is enabled for the cgroup it is in.
+ */
+static bool ckpt_cpu_uncontrolled(void)
+{
+#ifdef CONFIG_CGROUP_SCHED
+	bool root;
+
+	rcu_read_lock();
+	root = !task_css(current, cpu_cgrp_id)->parent;
+	rcu_read_unlock();
+	return root;
+#else
+	return true;
+#endif
+}
+
+/*
  * Would a worker place the task's pages where the task would?  A worker
  * allocates with its own memory policy (the default: the node of its
  * CPU, one the task may use too) and its cpuset's nodes (all of them),
@@ -271,7 +295,8 @@ static unsigned int ckpt_fill_cpus(struct ckpt_fill *f)
 	unsigned int n = READ_ONCE(fill_threads), i, cpu, self;
 
 	if (f->nr_pages * PAGE_SIZE < (u64)READ_ONCE(fill_min_kb) * SZ_1K ||
-	    !shmem_file(f->file) || !ckpt_mem_unbound())
+	    !shmem_file(f->file) || !ckpt_mem_unbound() ||
+	    !ckpt_cpu_uncontrolled())
 		return 1;
 	if (!n)
 		n = num_online_cpus();
@@ -379,13 +404,16 @@ int ckpt_fill_later(struct ckpt_restore *r)
 
 /*
  * Another CPU the current task may run on, or -1: for work done on its
- * behalf beside it (image.c hashes page data there).
+ * behalf beside it (image.c hashes page data there); -1 too for a task
+ * whose CPU cgroup the worker would escape.
  */
 int ckpt_other_cpu(void)
 {
 	unsigned int self = raw_smp_processor_id(),
 		     cpu = ckpt_next_cpu(self);
 
+	if (!ckpt_cpu_uncontrolled())
+		return -1;
 	return cpu < nr_cpu_ids && cpu != self ? cpu : -1;
 }
 

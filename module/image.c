@@ -352,8 +352,9 @@ static void ckpt_csum_aside_work(struct work_struct *work)
  * Where a PAGES record's data may be hashed on another CPU while it
  * is written (and the checksum written into its header after): a regular
  * file written by position (not O_APPEND, which would append the
- * checksum; nor O_DIRECT), with a CPU to spare in the task's mask.  The
- * CPU, or -1.  The worker's CPU time is not charged to the task's cgroup.
+ * checksum; nor O_DIRECT), with a CPU to spare in the task's mask, for
+ * a task in the CPU controller's root (the worker's CPU time is charged
+ * there, not to the task's cgroup: ckpt_other_cpu()).  The CPU, or -1.
  */
 static int ckpt_csum_aside_cpu(struct ckpt_out *out, unsigned int nr)
 {

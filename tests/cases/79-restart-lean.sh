@@ -27,8 +27,11 @@
 #    logged as batches on 2 CPUs and every word comes back; with
 #    fill_threads=1 the same image is logged on 1 CPU and comes back too;
 #    so does it from a ramfs (workers only for an image in shared memory),
-#    under "taskset 1" (workers only on the task's CPUs) and under
-#    MPOL_BIND (workers only for a task whose pages no policy places);
+#    under "taskset 1" (workers only on the task's CPUs), under
+#    MPOL_BIND (workers only for a task whose pages no policy places)
+#    and from a cgroup with the cpu controller and cpu.max (a worker's
+#    CPU time would escape it), where its checkpoint hashes nothing
+#    aside either;
 #    24 MiB of a private file mapping is filled on 1 CPU (its pages are
 #    read from the file first, which could hang a worker);
 #    a bit flipped in the page data of the 20th record of 1 MiB fails the
@@ -229,6 +232,46 @@ fill_log 1
 prog_finish
 grep -q "all checks passed (24576 KiB)" p.out ||
 	fail "mapfill did not report its 24 MiB checked after the restore under MPOL_BIND: $(cat p.out)"
+# Nor for a task in a cgroup of its own in the CPU controller (a
+# worker's CPU time is charged to the root, escaping the cgroup's
+# cpu.max): the image restored from such a cgroup is filled on 1 CPU,
+# and the process, checkpointed again from it, has nothing hashed aside.
+# The other way round (the root), both use another CPU, as above.
+cg=/sys/fs/cgroup/ckpt79
+cg_off() {
+	for _p in $(cat "$cg/cgroup.procs" 2>/dev/null); do kill -9 "$_p" 2>/dev/null; done
+	rmdir "$cg" 2>/dev/null
+	echo -cpu >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
+}
+trap '_cleanup; cg_off' EXIT
+echo +cpu >/sys/fs/cgroup/cgroup.subtree_control ||
+	fail "cannot enable the cpu controller: $(cat /sys/fs/cgroup/cgroup.controllers)"
+mkdir "$cg" || fail "cannot create $cg"
+echo 50000 100000 >"$cg/cpu.max" || fail "cannot limit $cg to half a CPU"
+# in_cg CMD...: CMD, in the cgroup.
+in_cg() {
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@"
+}
+cp img.keep img
+rm -f ready go again
+: >p.out
+klines=$(dmesg | wc -l)
+prog_restart in_cg restart --wait img
+fill_log 1
+grep -qx "$PROG_PID" "$cg/cgroup.procs" || fail "pid $PROG_PID was not restored in $cg"
+klines=$(dmesg | wc -l)
+in_cg ckpt --kill -o img "$PROG_PID" 2>ckpt.err || fail "ckpt --kill in $cg failed: $(cat ckpt.err)"
+wait "$RESTART_PID"
+aside=$(aside_log)
+[ "$aside" = 0 ] || fail "$aside PAGES records hashed aside for a checkpoint in $cg"
+rm -f ready go again
+klines=$(dmesg | wc -l)
+prog_restart restart --wait img
+fill_log 1 2
+prog_finish
+grep -q "all checks passed (24576 KiB)" p.out ||
+	fail "mapfill did not report its 24 MiB checked after the restores in and out of $cg: $(cat p.out)"
+cg_off
 # alone_24m WHAT CMD...: a new 24 MiB mapfill started by CMD (its
 # words before "mapfill"), checkpointed and restored: the page data
 # filled on 1 CPU; then, after alone_24m_checks, it checks itself.
