@@ -122,6 +122,9 @@ struct ckpt_ksyms {
 	/* attrs.c */
 	void *sys_mlock2;
 	void *sys_mlockall;
+	void *sys_set_mempolicy;
+	void *sys_mbind;
+	void *sys_set_mempolicy_home_node;
 	void *sys_prctl;
 	void *sys_setsid;
 	void *sys_setpgid;
@@ -144,14 +147,21 @@ extern struct ckpt_ksyms ckpt_ksyms;
 int ckpt_ksyms_init(void);
 
 /* Call a system call's __x64_sys_ entry with these arguments. */
-static inline long ckpt_syscall(void *fn, unsigned long a, unsigned long b,
-				unsigned long c, unsigned long d)
+static inline long ckpt_syscall6(void *fn, unsigned long a, unsigned long b,
+				 unsigned long c, unsigned long d,
+				 unsigned long e, unsigned long f)
 {
 	struct pt_regs regs = {
-		.di = a, .si = b, .dx = c, .r10 = d,
+		.di = a, .si = b, .dx = c, .r10 = d, .r8 = e, .r9 = f,
 	};
 
 	return ((long (*)(const struct pt_regs *regs))fn)(&regs);
+}
+
+static inline long ckpt_syscall(void *fn, unsigned long a, unsigned long b,
+				unsigned long c, unsigned long d)
+{
+	return ckpt_syscall6(fn, a, b, c, d, 0, 0);
 }
 unsigned long ckpt_lookup_name(const char *name);
 
@@ -508,6 +518,12 @@ struct ckpt_restore_thread {
 	struct ckpt_rec_sigpending *sigpending;
 	u64 offset;
 	bool claimed;		/* Protected by ckpt_restore.lock */
+	int mempol_err;		/* its own policy refused: likewise */
+};
+
+struct ckpt_restore_mempol {
+	struct ckpt_rec_mempolicy rec;
+	u64 offset;
 };
 
 struct ckpt_restore_seccomp {
@@ -607,6 +623,9 @@ struct ckpt_restore {
 	u32 nr_sched;
 	bool any_cpu;		/* CKPT_RESTORE_ANY_CPU: no affinities */
 	bool sched_deferred;	/* sched[0]'s policy: at the end */
+	struct ckpt_restore_mempol *mempols;	/* threads', then mappings' */
+	u32 nr_mempols;
+	bool any_node;		/* CKPT_RESTORE_ANY_NODE: no mempolicies */
 	struct ckpt_rec_flock *flocks;
 	u32 nr_flocks;
 	struct ckpt_restore_sock *socks;
@@ -893,6 +912,7 @@ int ckpt_dump_task(struct ckpt_dump *d);
 int ckpt_dump_fs(struct ckpt_dump *d);
 int ckpt_dump_sigactions(struct ckpt_dump *d);
 int ckpt_dump_mm(struct ckpt_dump *d);
+int ckpt_vma_kind(struct vm_area_struct *vma);
 int ckpt_dump_files(struct ckpt_dump *d);
 int ckpt_dump_cpu(struct ckpt_dump *d);
 int ckpt_dump_rlimits(struct ckpt_dump *d);
@@ -992,6 +1012,15 @@ void ckpt_free_sched(struct ckpt_restore *r);
 int ckpt_check_sched(struct ckpt_restore *r);
 int ckpt_restore_sched(struct ckpt_restore *r);
 int ckpt_restore_sched_self(struct ckpt_restore *r);
+
+/* mempol.c: NUMA memory policies (CKPT_REC_MEMPOLICY) */
+int ckpt_dump_mempolicy(struct ckpt_dump *d);
+int ckpt_take_mempolicy(struct ckpt_restore *r, const void *p, u32 len);
+void ckpt_free_mempolicy(struct ckpt_restore *r);
+int ckpt_check_mempolicy(struct ckpt_restore *r);
+int ckpt_mempolicy_thread(struct ckpt_restore *r);
+int ckpt_restore_mempolicy_self(struct ckpt_restore *r);
+int ckpt_restore_mempolicy_vmas(struct ckpt_restore *r);
 int ckpt_dump_cgroup(struct ckpt_dump *d);	/* attrs.c */
 /* flocks.c */
 int ckpt_dump_flocks(struct ckpt_dump *d);

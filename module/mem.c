@@ -69,7 +69,7 @@ static bool ckpt_is_shared_anon(struct vm_area_struct *vma)
 	       !strcmp(f->f_path.dentry->d_name.name, "dev/zero");
 }
 
-static int ckpt_vma_kind(struct vm_area_struct *vma)
+int ckpt_vma_kind(struct vm_area_struct *vma)
 {
 	if (vma->vm_ops && vma->vm_ops->name) {
 		const char *name = vma->vm_ops->name(vma);

@@ -95,6 +95,7 @@ void ckpt_restore_free(struct ckpt_restore *r)
 	ckpt_free_threads(r);
 	ckpt_free_seccomp(r);
 	ckpt_free_sched(r);
+	ckpt_free_mempolicy(r);
 	ckpt_free_flocks(r);
 	kfree(r->cgroup);
 	kvfree(r->sysvshm);
@@ -276,7 +277,7 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		       type == CKPT_REC_SECCOMP || type == CKPT_REC_SCHED ||
 		       type == CKPT_REC_FLOCK || type == CKPT_REC_SOCKOPT ||
 		       type == CKPT_REC_INWATCH || type == CKPT_REC_INEVENTS ||
-		       type == CKPT_REC_MCAST;
+		       type == CKPT_REC_MCAST || type == CKPT_REC_MEMPOLICY;
 	int err;
 
 	/* TASK first, then types in order; only some repeat. */
@@ -398,6 +399,8 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 			return -EBADMSG;
 		r->have_clocks = true;
 		return 0;
+	case CKPT_REC_MEMPOLICY:
+		return ckpt_take_mempolicy(r, p, len);
 	case CKPT_REC_SOCKOPT:
 		return ckpt_take_elem((void **)&r->sockopts, &r->nr_sockopts,
 				      sizeof(*r->sockopts), CKPT_MAX_SOCKETS,
@@ -495,7 +498,7 @@ static int ckpt_check_all(struct ckpt_restore *r)
 		ckpt_check_socks, ckpt_check_sockopts, ckpt_check_mcasts,
 		ckpt_check_threads, ckpt_check_attrs, ckpt_check_sysvshm,
 		ckpt_check_seccomp, ckpt_check_shares_rec, ckpt_check_sched,
-		ckpt_check_flocks,
+		ckpt_check_flocks, ckpt_check_mempolicy,
 	};
 	unsigned int i;
 	int err = 0;
@@ -716,7 +719,8 @@ long ckpt_ioctl_restore_prepare(struct ckpt_file *cf, void __user *uarg)
 			     uarg, &usize);
 	if (err)
 		return err;
-	if ((a.flags & ~CKPT_RESTORE_ANY_CPU) || a.reserved0 || a.reserved2)
+	if ((a.flags & ~(CKPT_RESTORE_ANY_CPU | CKPT_RESTORE_ANY_NODE)) ||
+	    a.reserved0 || a.reserved2)
 		return -EINVAL;
 	image = fget(a.fd);
 	if (!image)
@@ -729,6 +733,7 @@ long ckpt_ioctl_restore_prepare(struct ckpt_file *cf, void __user *uarg)
 	if (!r)
 		goto out_image;
 	r->any_cpu = a.flags & CKPT_RESTORE_ANY_CPU;
+	r->any_node = a.flags & CKPT_RESTORE_ANY_NODE;
 	ckpt_note_preparer(r);
 
 	mutex_lock(&cf->lock);
@@ -804,7 +809,10 @@ int ckpt_check_restorer(struct ckpt_restore *r)
 	if (!left)
 		left = ckpt_sysvshm_present(r);
 	/* Last check, first change: the threads' scheduling attributes. */
-	return left ? left : ckpt_restore_sched(r);
+	if (!left)
+		left = ckpt_restore_sched(r);
+	/* Then their memory policies: the threads' were set as they came. */
+	return left ? left : ckpt_restore_mempolicy_self(r);
 }
 
 /* Run @n steps of the restore in order, until one fails. */
@@ -850,7 +858,7 @@ static int ckpt_restore_self(struct ckpt_restore *r)
 {
 	static int (*const steps[])(struct ckpt_restore *r) = {
 		ckpt_restore_creds, ckpt_restore_shmems, ckpt_restore_mm,
-		ckpt_restore_pages, ckpt_seal_shmems, ckpt_restore_exe,
+		ckpt_restore_mempolicy_vmas, ckpt_restore_pages, ckpt_seal_shmems, ckpt_restore_exe,
 		ckpt_restore_fs, ckpt_restore_files, ckpt_restore_flocks,
 		ckpt_restore_signals, ckpt_restore_misc, ckpt_restore_attrs,
 		ckpt_restore_seccomp,
@@ -1021,8 +1029,12 @@ long ckpt_ioctl_restore_wait(struct ckpt_file *cf, void __user *uarg)
 	return 0;
 }
 
-/* Claim the THREAD record with the caller's TID. */
-static struct ckpt_restore_thread *ckpt_claim_thread(struct ckpt_restore *r)
+/*
+ * Claim the THREAD record with the caller's TID, noting @mempol_err, the
+ * error of setting its memory policy (the main thread reports it).
+ */
+static struct ckpt_restore_thread *ckpt_claim_thread(struct ckpt_restore *r,
+						     int mempol_err)
 {
 	struct ckpt_restore_thread *t = NULL;
 	pid_t tid = task_pid_vnr(current);
@@ -1038,8 +1050,10 @@ static struct ckpt_restore_thread *ckpt_claim_thread(struct ckpt_restore *r)
 		t = ERR_PTR(-EALREADY);
 	else
 		t->claimed = true;
-	if (!IS_ERR(t))
+	if (!IS_ERR(t)) {
+		t->mempol_err = mempol_err;
 		WRITE_ONCE(r->nr_claimed, r->nr_claimed + 1);
+	}
 	mutex_unlock(&r->lock);
 	if (!IS_ERR(t))
 		wake_up(&r->claimed_wq);
@@ -1060,7 +1074,8 @@ long ckpt_restore_thread_claimed(struct ckpt_restore *r)
 	if (task_tgid_vnr(current) != r->task.pid ||
 	    thread_group_leader(current))
 		return -ESRCH;
-	t = ckpt_claim_thread(r);
+	/* Its own memory policy, while in the restoring process. */
+	t = ckpt_claim_thread(r, ckpt_mempolicy_thread(r));
 	if (IS_ERR(t))
 		return PTR_ERR(t);
 	sigfillset(&all);

@@ -850,6 +850,40 @@ static int check_clocks(struct ckpt_image *img)
 	return 0;
 }
 
+/* As the module checks it (module/mempol.c), but for what depends on
+ * the restoring host: MPOL_* and MPOL_F_* as in <linux/mempolicy.h>.
+ */
+static int check_mempolicy(struct ckpt_image *img)
+{
+	const struct ckpt_rec_mempolicy *m = img->payload;
+	const unsigned int pin = (1U << 15) | (1U << 14);  /* STATIC, RELATIVE */
+	const unsigned int numa_balancing = 1U << 13;
+	int thread = !m->start && !m->end, any = 0;
+	unsigned int i;
+
+	for (i = 0; i < CKPT_MEMPOLICY_NODES / 64; i++)
+		any |= m->nodes[i] != 0;
+	if (m->reserved || !m->mode || m->mode > 5 ||
+	    (m->flags & ~(pin | numa_balancing)) || (m->flags & pin) == pin ||
+	    ((m->flags & numa_balancing) && m->mode != 2))
+		return img_bad(img, "memory policy mode %u flags 0x%x",
+			       m->mode, m->flags);
+	if (m->mode == 4 ? any || (m->flags & pin) : !any)
+		return img_bad(img, "memory policy mode %u with%s nodes",
+			       m->mode, any ? "" : "out");
+	if (thread ? m->tid <= 0 || m->home_node != -1 :
+	    m->tid || m->start >= m->end || (m->start | m->end) % 4096)
+		return img_bad(img, "memory policy of thread %d or range 0x%llx-0x%llx",
+			       m->tid, (unsigned long long)m->start,
+			       (unsigned long long)m->end);
+	if (m->home_node != -1 &&
+	    (m->home_node < 0 || m->home_node >= CKPT_MEMPOLICY_NODES ||
+	     (m->mode != 2 && m->mode != 5)))
+		return img_bad(img, "memory policy home node %d with mode %u",
+			       m->home_node, m->mode);
+	return 0;
+}
+
 static int check_socket(struct ckpt_image *img)
 {
 	const struct ckpt_rec_socket *s = img->payload;
@@ -1658,6 +1692,8 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 			     check_mcast },
 	[CKPT_REC_CLOCKS] = { "CLOCKS", sizeof(struct ckpt_rec_clocks), 1, 0,
 			      1, check_clocks },
+	[CKPT_REC_MEMPOLICY] = { "MEMPOLICY", sizeof(struct ckpt_rec_mempolicy),
+				 1, 1, 1, check_mempolicy },
 };
 
 /* ---- records ------------------------------------------------------ */

@@ -124,6 +124,7 @@ struct restart {
 	struct child_ctx ctx;
 	int pid_ns;		/* --pid-ns: restore in a new PID namespace */
 	int any_cpu;		/* --any-cpu: CKPT_RESTORE_ANY_CPU */
+	int any_node;		/* --any-node: CKPT_RESTORE_ANY_NODE */
 	int cgroup_move;	/* --cgroup: restore in the image's cgroup */
 	pid_t ns_init;		/* its init (PID 1 there), or 0 */
 	int claimed;		/* a PID claim is registered */
@@ -145,11 +146,11 @@ struct restart {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: restart [-v] [--wait] [--pid-ns] [--any-cpu] [--cgroup]\n"
-		"               [FILE|-]\n"
+		"usage: restart [-v] [--wait] [--pid-ns] [--any-cpu] [--any-node]\n"
+		"               [--cgroup] [FILE|-]\n"
 		"       restart --listen ADDR [--daemon [--log FILE]] [--timeout S]\n"
 		"               [--allow NETS|CIDS] [--key FILE] [--user NAME] [--insecure]\n"
-		"               [--any-cpu] [--cgroup]\n"
+		"               [--any-cpu] [--any-node] [--cgroup]\n"
 		"\n"
 		"Restore the process saved in FILE (or read from stdin, e.g.\n"
 		"'ckpt PID | restart') with its PID, through %s.\n"
@@ -161,6 +162,9 @@ static void usage(FILE *f)
 		"  --any-cpu      do not give threads the CPU affinity they had\n"
 		"                 (for a node whose CPUs differ): they may run\n"
 		"                 where restart may\n"
+		"  --any-node     do not give threads and mappings the NUMA memory\n"
+		"                 policy they had (for a node whose memory nodes\n"
+		"                 differ): they keep restart's (e.g. numactl's)\n"
 		"  --cgroup       restore it in the cgroup it ran in (cgroup v2,\n"
 		"                 under /sys/fs/cgroup; it must exist): restart\n"
 		"                 enters it first, as any process may if allowed\n"
@@ -209,6 +213,7 @@ static int parse_args(int argc, char **argv, struct restart *r)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "pid-ns", no_argument, NULL, 'P' },
 		{ "any-cpu", no_argument, NULL, 'C' },
+		{ "any-node", no_argument, NULL, 'N' },
 		{ "cgroup", no_argument, NULL, 'G' },
 		{ "allow", required_argument, NULL, 'A' },
 		{ "key", required_argument, NULL, 'K' },
@@ -249,6 +254,9 @@ static int parse_args(int argc, char **argv, struct restart *r)
 			break;
 		case 'C':
 			r->any_cpu = 1;
+			break;
+		case 'N':
+			r->any_node = 1;
 			break;
 		case 'G':
 			r->cgroup_move = 1;
@@ -738,10 +746,30 @@ static void report_unsupported(struct restart *r, int err, const char *why)
 			  r->name, why);
 }
 
+/* A memory policy the kernel refused, or would (CKPT_OBJ_MEMPOLICY). */
+static void report_mempolicy(struct restart *r, int err, int mapping,
+			     unsigned long long addr)
+{
+	char what[64];
+
+	if (mapping)
+		snprintf(what, sizeof(what), "the mapping at 0x%llx", addr);
+	else
+		snprintf(what, sizeof(what), "its thread %llu", addr);
+	ckpt_fail(err, "cannot restore %s: the NUMA memory policy of %s cannot be set here: %s",
+		  r->name, what, strerror(-err));
+	if (err == -EINVAL)
+		ckpt_hint("none of the memory nodes it names is online here and in restart's cpuset ('ckpt show' lists them); restart --any-node leaves memory policies out");
+}
+
 static void report_prepare(struct restart *r, int err)
 {
 	char why[512];
 
+	if (r->prep.err_object == CKPT_OBJ_MEMPOLICY) {
+		report_mempolicy(r, err, r->prep.err_fd, r->prep.err_addr);
+		return;
+	}
 	if (diagnose_image(r, err, why, sizeof(why)))
 		image_where(r, why, sizeof(why));
 	switch (-err) {
@@ -1021,6 +1049,10 @@ static void report_restore(struct restart *r, int err)
 	}
 	if (r->done.err_object == CKPT_OBJ_SCHED) {
 		report_sched(r, err);
+		return;
+	}
+	if (r->done.err_object == CKPT_OBJ_MEMPOLICY) {
+		report_mempolicy(r, err, r->done.err_fd, r->done.err_addr);
 		return;
 	}
 	switch (-err) {
@@ -1354,7 +1386,8 @@ static int prepare(struct restart *r)
 {
 	memset(&r->prep, 0, sizeof(r->prep));
 	r->prep.size = sizeof(r->prep);
-	r->prep.flags = r->any_cpu ? CKPT_RESTORE_ANY_CPU : 0;
+	r->prep.flags = (r->any_cpu ? CKPT_RESTORE_ANY_CPU : 0) |
+			(r->any_node ? CKPT_RESTORE_ANY_NODE : 0);
 	r->prep.fd = r->img;
 	if (!r->tids)
 		r->tids = zmap(CKPT_MAX_THREADS, sizeof(*r->tids));

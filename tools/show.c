@@ -75,31 +75,61 @@ static void print_sigset(uint64_t set)
 
 /* ---- scheduling attributes ---------------------------------------- */
 
-static void print_cpus(const struct ckpt_rec_sched *s)
+/* The bits set in @words (@nbits of them) as a list: "0-3,8". */
+static void print_bits(const __u64 *words, unsigned int nbits)
 {
 	const char *sep = "";
-	unsigned int cpu, end;
+	unsigned int bit, end;
 
-	if (s->flags & CKPT_SCHED_ALL_CPUS) {
-		printf("all");
-		return;
-	}
-#define CPU_IN(c) ((c) < CKPT_SCHED_CPUS && \
-		   (s->cpus[(c) / 64] >> ((c) % 64) & 1))
-	for (cpu = 0; cpu < CKPT_SCHED_CPUS; cpu = end + 1) {
-		if (!CPU_IN(cpu)) {
-			end = cpu;
+#define BIT_IN(b) ((b) < nbits && (words[(b) / 64] >> ((b) % 64) & 1))
+	for (bit = 0; bit < nbits; bit = end + 1) {
+		if (!BIT_IN(bit)) {
+			end = bit;
 			continue;
 		}
-		for (end = cpu; CPU_IN(end + 1); end++)
+		for (end = bit; BIT_IN(end + 1); end++)
 			;
-		if (end == cpu)
-			printf("%s%u", sep, cpu);
+		if (end == bit)
+			printf("%s%u", sep, bit);
 		else
-			printf("%s%u-%u", sep, cpu, end);
+			printf("%s%u-%u", sep, bit, end);
 		sep = ",";
 	}
-#undef CPU_IN
+#undef BIT_IN
+}
+
+static void print_cpus(const struct ckpt_rec_sched *s)
+{
+	if (s->flags & CKPT_SCHED_ALL_CPUS)
+		printf("all");
+	else
+		print_bits(s->cpus, CKPT_SCHED_CPUS);
+}
+
+static void show_mempolicy(const struct ckpt_rec_mempolicy *m)
+{
+	static const char *const modes[] = {
+		"MPOL_DEFAULT", "MPOL_PREFERRED", "MPOL_BIND",
+		"MPOL_INTERLEAVE", "MPOL_LOCAL", "MPOL_PREFERRED_MANY",
+	};
+
+	if (m->tid)
+		printf("  memory policy of thread %d: ", m->tid);
+	else
+		printf("  memory policy of 0x%llx-0x%llx: ",
+		       (unsigned long long)m->start,
+		       (unsigned long long)m->end);
+	printf("%s%s%s%s", m->mode < 6 ? modes[m->mode] : "?",
+	       m->flags & (1U << 15) ? " static-nodes" : "",
+	       m->flags & (1U << 14) ? " relative-nodes" : "",
+	       m->flags & (1U << 13) ? " numa-balancing" : "");
+	if (m->mode != 4) {
+		printf(" nodes ");
+		print_bits(m->nodes, CKPT_MEMPOLICY_NODES);
+	}
+	if (m->home_node >= 0)
+		printf(" home node %d", m->home_node);
+	printf("\n");
 }
 
 static void show_sockopt(const struct ckpt_rec_sockopt *o)
@@ -1014,6 +1044,9 @@ static int show_record(struct show *s)
 		break;
 	case CKPT_REC_SCHED:
 		show_sched(p);
+		break;
+	case CKPT_REC_MEMPOLICY:
+		show_mempolicy(p);
 		break;
 	case CKPT_REC_CGROUP:
 		printf("  cgroup %s\n", ckpt_esc(ckpt_image_path(img), SIZE_MAX));

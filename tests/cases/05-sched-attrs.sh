@@ -10,7 +10,16 @@
 # still), a nice value of 40 (EBADMSG, the SCHED record).  The same
 # under a shell as a tree (the main thread's attributes set after its
 # last pages).  Root then restores the uid 1000 process with its nice -5.
-# timeout: 150
+# NUMA memory policies (numapol: its main thread's, MPOL_INTERLEAVE with
+# MPOL_F_STATIC_NODES; a second thread's; MPOL_BIND, MPOL_PREFERRED_MANY
+# with a home node and MPOL_LOCAL regions, and one split around a part
+# with none), restored and checked by the program itself, twice (the
+# second image still lists the home node), and in a tree.  Refused before
+# anything is made: a policy naming only a node the guest lacks (EINVAL,
+# naming the memory policy); restart --any-node restores that image with
+# none of the image's policies (the program finds the defaults and exits
+# 1); a mode of 9 (EBADMSG, the MEMPOLICY record).
+# timeout: 180
 . "$(dirname "$0")/lib.sh"
 require_module
 DUMP_ON_FAIL="p.err ckpt.err restart.err u.err show.out walk.out cpu.err bad.err"
@@ -59,6 +68,57 @@ cd ..
 # policy and nice value are set once its last pages are filled.
 subdir tree
 prog_start_in_tree schedattrs
+prog_checkpoint --tree
+prog_restart
+prog_finish
+cd ..
+
+# numapol_show: ckpt show lists numapol's seven policies.
+numapol_show() {
+	for pat in "memory policy of thread $PROG_PID: MPOL_INTERLEAVE static-nodes nodes 0" \
+		   ": MPOL_PREFERRED nodes 0" ": MPOL_BIND nodes 0" \
+		   ": MPOL_PREFERRED_MANY nodes 0 home node 0" ": MPOL_LOCAL"; do
+		grep -qF "$pat" show.out || fail "ckpt show has no '$pat'"
+	done
+	imgedit walk img >walk.out 2>&1 || fail "imgedit walk failed"
+	n=$(grep -c ' MEMPOLICY ' walk.out)
+	[ "$n" -eq 7 ] || fail "$n MEMPOLICY records, expected 7"
+}
+subdir numa
+prog_start numapol
+prog_checkpoint
+numapol_show
+o=$(awk '$2 == "MEMPOLICY" { print $1; exit }' walk.out)
+# The main thread's policy on node 5 alone (the guest has one node).
+cp img node.img
+imgedit set node.img $((o + 16 + 32)) 8 32 || fail "imgedit set nodes"
+refused EINVAL "memory policy of its thread $PROG_PID" node restart node.img
+# restart --any-node leaves every policy of the image out.
+prog_restart restart -v --wait --any-node node.img
+touch go
+wait "$RESTART_PID"
+st=$?
+[ "$st" -eq 1 ] || fail "numapol restored with --any-node exited $st, expected 1: $(cat p.out)"
+grep -q "FAIL: main thread's policy: 0, expected" p.out &&
+	grep -q "FAIL: second thread's policy: 0, expected 1" p.out &&
+	grep -q "FAIL: MPOL_BIND region: 0, expected 2" p.out ||
+	fail "numapol after --any-node did not find the default policies: $(cat p.out)"
+rm -f go
+: >p.out
+# A mode of 9: a corrupt record.
+cp img bad.img
+imgedit set bad.img $((o + 16 + 20)) 2 9 || fail "imgedit set mode"
+refused EBADMSG "MEMPOLICY record" bad restart bad.img
+# Restored, checkpointed again (every policy, the home node too, is
+# back), restored and checked.
+prog_restart
+prog_checkpoint
+numapol_show
+prog_restart
+prog_finish
+cd ..
+subdir numatree
+prog_start_in_tree numapol
 prog_checkpoint --tree
 prog_restart
 prog_finish

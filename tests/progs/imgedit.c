@@ -85,6 +85,9 @@ static const char *const type_names[] = {
 #ifdef CKPT_REC_CLOCKS
 	[CKPT_REC_CLOCKS] = "CLOCKS",
 #endif
+#ifdef CKPT_REC_MEMPOLICY
+	[CKPT_REC_MEMPOLICY] = "MEMPOLICY",
+#endif
 	[CKPT_REC_TIMERS] = "TIMERS", [CKPT_REC_THREAD] = "THREAD",
 };
 

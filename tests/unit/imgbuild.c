@@ -247,6 +247,22 @@ static void ib_clocks(struct ib_state *s)
 	ib_rec(s, CKPT_REC_CLOCKS, &c, sizeof(c), NULL);
 }
 
+/* The main thread's MPOL_BIND (2) on node 0; the heap's MPOL_LOCAL (4). */
+static void ib_mempolicy(struct ib_state *s)
+{
+	struct ckpt_rec_mempolicy m = {
+		.tid = IB_PID, .mode = 2, .home_node = -1, .nodes = { 1 },
+	};
+
+	ib_rec(s, CKPT_REC_MEMPOLICY, &m, sizeof(m), NULL);
+	memset(&m, 0, sizeof(m));
+	m.start = IB_HEAP;
+	m.end = IB_HEAP + 0x4000;
+	m.mode = 4;
+	m.home_node = -1;
+	ib_rec(s, CKPT_REC_MEMPOLICY, &m, sizeof(m), NULL);
+}
+
 static void ib_pages(struct ib_state *s, uint64_t addr, uint32_t nr)
 {
 	struct ckpt_rec_pages p = { .addr = addr, .nr_pages = nr };
@@ -287,6 +303,7 @@ void ib_build(struct ib_image *img, const struct ib_ops *ops)
 	ib_file(&s, 3, CKPT_FILE_DIR, 0200000, "/etc");
 	ib_cpu(&s);
 	ib_clocks(&s);
+	ib_mempolicy(&s);
 	ib_pages(&s, IB_HEAP, 2);
 	ib_pages(&s, IB_HEAP + 0x3000, 1);
 	ib_pages(&s, IB_STACK_END - 0x2000, 1);

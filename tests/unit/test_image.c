@@ -1063,6 +1063,38 @@ static void clocks_raw(struct ib_rec *r)
 	((struct ckpt_rec_clocks *)pl(r))->monotonic_raw_ns = -1;
 }
 
+/* MEMPOLICY: MPOL_LOCAL with a node, an unaligned range, mode 9 */
+static void mempol_local_node(struct ib_rec *r)
+{
+	((struct ckpt_rec_mempolicy *)pl(r))->nodes[0] = 1;
+}
+
+static void mempol_unaligned(struct ib_rec *r)
+{
+	((struct ckpt_rec_mempolicy *)pl(r))->end = IB_HEAP + 0x4001;
+}
+
+static void mempol_mode(struct ib_rec *r)
+{
+	((struct ckpt_rec_mempolicy *)pl(r))->mode = 9;
+}
+
+UNIT_TEST(image_mempolicy_checks)
+{
+	struct result r;
+	long off;
+
+	r = mutate(CKPT_REC_MEMPOLICY, 1, mempol_local_node, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "memory policy mode 4 with nodes");
+	r = mutate(CKPT_REC_MEMPOLICY, 1, mempol_unaligned, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "memory policy of thread 0 or range 0x600000-0x604001");
+	r = mutate(CKPT_REC_MEMPOLICY, 0, mempol_mode, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "memory policy mode 9 flags 0x0");
+}
+
 UNIT_TEST(image_misc_checks)
 {
 	struct result r;

@@ -105,6 +105,12 @@
  * (@monotonic_raw_ns): a restore on the same boot needs no time namespace.
  */
 #define CKPT_FEAT_CLOCKS	(1ULL << 22)
+/*
+ * Each thread's NUMA memory policy (set_mempolicy(2)) and each mapping's
+ * (mbind(2), set_mempolicy_home_node(2)) are saved (CKPT_REC_MEMPOLICY)
+ * and set again; CKPT_RESTORE_ANY_NODE leaves them out.
+ */
+#define CKPT_FEAT_MEMPOLICY	(1ULL << 23)
 
 /**
  * struct ckpt_version - answer of CKPT_IOC_VERSION
@@ -208,6 +214,10 @@ struct ckpt_version {
 					 * affinity could not be set: err_addr
 					 * is its TID, err_fd which one
 					 * (CKPT_SCHED_ATTR_*) */
+#define CKPT_OBJ_MEMPOLICY	13	/* a memory policy could not be set:
+					 * a thread's (err_fd 0, err_addr its
+					 * TID) or a mapping's (err_fd 1,
+					 * err_addr its start) */
 
 /**
  * struct ckpt_checkpoint_args - argument of CKPT_IOC_CHECKPOINT
@@ -322,7 +332,7 @@ struct ckpt_checkpoint_args {
 /**
  * struct ckpt_restore_args - argument of CKPT_IOC_RESTORE_PREPARE
  * @size: sizeof(struct ckpt_restore_args)
- * @flags: CKPT_RESTORE_ANY_CPU, or 0
+ * @flags: CKPT_RESTORE_ANY_CPU, CKPT_RESTORE_ANY_NODE, or 0
  * @fd: image descriptor, open for reading, read sequentially
  * @reserved0: must be 0
  * @monotonic_ns: out: CLOCK_MONOTONIC of the process at the checkpoint,
@@ -403,6 +413,12 @@ struct ckpt_checkpoint_args {
  * process's, for a node whose CPUs differ.
  */
 #define CKPT_RESTORE_ANY_CPU	(1U << 0)
+/*
+ * struct ckpt_restore_args.flags: the image's memory policies are not
+ * set; its threads and mappings keep the restoring process's policy, for
+ * a node whose memory nodes differ.
+ */
+#define CKPT_RESTORE_ANY_NODE	(1U << 1)
 
 struct ckpt_restore_args {
 	__u32 size;
@@ -679,14 +695,14 @@ struct ckpt_freeze_args {
  * CKPT_REC_ORDER, and only VMA, FILE, PIPEDATA, THREAD, GHOSTDATA,
  * FDSTATE, SHMEM, SHMDATA, SOCKET, SOCKDATA, TCPSTATE, SYSVSHM, SYSVDATA,
  * SYSVSEM, SYSVMSG, SECCOMP, SCHED, FLOCK, SOCKOPT, INWATCH, INEVENTS,
- * MCAST and PAGES repeat):
+ * MCAST, MEMPOLICY and PAGES repeat):
  *   TASK, GROUPS, FS, SIGACTIONS, MM, AUXV, VMA..., FILE..., REGS, XSTATE,
  *   RESTART?, RLIMITS?, SIGPENDING?, PIPEDATA..., TIMERS?, THREAD...,
  *   GHOSTDATA..., FDSTATE..., SHMEM..., SHMDATA..., SOCKET...,
  *   SOCKDATA..., TCPSTATE..., ATTRS?, SKIPPED?, SYSVSHM..., SYSVDATA...,
  *   SYSVSEM..., SYSVMSG..., SECCOMP..., SHARES?, SCHED..., FLOCK...,
  *   CGROUP?, SOCKOPT..., INWATCH..., INEVENTS..., MCAST..., CLOCKS?,
- *   PAGES..., END
+ *   MEMPOLICY..., PAGES..., END
  * (SYSVSEM and SYSVMSG only in the first process's records.)  The types
  * numbered after TREE come between SHMDATA and PAGES, by number.
  * TASK, REGS, XSTATE and RESTART are the main thread's (the thread-group
@@ -813,7 +829,8 @@ struct ckpt_image_header {
 #define CKPT_REC_MCAST		46	/* struct ckpt_rec_mcast + groups, a
 					 * UDP socket's multicast state */
 #define CKPT_REC_CLOCKS		47	/* struct ckpt_rec_clocks */
-#define CKPT_REC_MAX		47
+#define CKPT_REC_MEMPOLICY	48	/* struct ckpt_rec_mempolicy */
+#define CKPT_REC_MAX		48
 
 /*
  * The place of a record type in a task's records: types must come in
@@ -2220,6 +2237,44 @@ struct ckpt_rec_skipped {
 	__u64 start;
 	__u64 end;
 	char what[CKPT_SKIPPED_WHAT];
+};
+
+/* Nodes a saved memory policy may name (MAX_NUMNODES of Debian's kernel). */
+#define CKPT_MEMPOLICY_NODES	1024
+
+/**
+ * struct ckpt_rec_mempolicy - a NUMA memory policy, as get_mempolicy(2)
+ * reports it
+ * @start, @end: the mapped range it is the policy of, page-aligned and
+ *	inside one VMA record; both 0 for a thread's own policy
+ * @tid: the thread (the main thread or one of a THREAD record) whose own
+ *	policy it is; 0 for a mapping's
+ * @mode: MPOL_PREFERRED, MPOL_BIND, MPOL_INTERLEAVE, MPOL_LOCAL or
+ *	MPOL_PREFERRED_MANY (never MPOL_DEFAULT: no record then)
+ * @flags: MPOL_F_STATIC_NODES, MPOL_F_RELATIVE_NODES,
+ *	MPOL_F_NUMA_BALANCING, as set_mempolicy(2) takes them with @mode
+ * @home_node: a mapping's set_mempolicy_home_node(2), or -1
+ * @reserved: 0
+ * @nodes: node n as bit n % 64 of word n / 64: the nodes given with the
+ *	flags MPOL_F_STATIC_NODES or MPOL_F_RELATIVE_NODES, the nodes in
+ *	effect otherwise; none for MPOL_LOCAL
+ *
+ * The threads' first (main thread, then THREAD order, only those with a
+ * policy of their own), then the mappings', in rising address order.
+ * Restored with set_mempolicy(2), mbind(2) and
+ * set_mempolicy_home_node(2) and their checks: a thread's by the thread
+ * before the point of no return, a mapping's before its pages are filled.
+ * A thread or mapping without one keeps the restoring process's.
+ */
+struct ckpt_rec_mempolicy {
+	__u64 start;
+	__u64 end;
+	__s32 tid;
+	__u16 mode;
+	__u16 flags;
+	__s32 home_node;
+	__u32 reserved;
+	__u64 nodes[CKPT_MEMPOLICY_NODES / 64];
 };
 
 /**
