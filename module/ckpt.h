@@ -1014,6 +1014,7 @@ int ckpt_restore_sched(struct ckpt_restore *r);
 int ckpt_restore_sched_self(struct ckpt_restore *r);
 
 /* mempol.c: NUMA memory policies (CKPT_REC_MEMPOLICY) */
+#ifdef CONFIG_NUMA
 int ckpt_dump_mempolicy(struct ckpt_dump *d);
 int ckpt_take_mempolicy(struct ckpt_restore *r, const void *p, u32 len);
 void ckpt_free_mempolicy(struct ckpt_restore *r);
@@ -1021,6 +1022,26 @@ int ckpt_check_mempolicy(struct ckpt_restore *r);
 int ckpt_mempolicy_thread(struct ckpt_restore *r);
 int ckpt_restore_mempolicy_self(struct ckpt_restore *r);
 int ckpt_restore_mempolicy_vmas(struct ckpt_restore *r);
+#else
+/* No policies to save; an image with some cannot be restored here. */
+static inline int ckpt_dump_mempolicy(struct ckpt_dump *d) { return 0; }
+static inline int ckpt_take_mempolicy(struct ckpt_restore *r, const void *p,
+				      u32 len)
+{
+	return -EOPNOTSUPP;
+}
+static inline void ckpt_free_mempolicy(struct ckpt_restore *r) { }
+static inline int ckpt_check_mempolicy(struct ckpt_restore *r) { return 0; }
+static inline int ckpt_mempolicy_thread(struct ckpt_restore *r) { return 0; }
+static inline int ckpt_restore_mempolicy_self(struct ckpt_restore *r)
+{
+	return 0;
+}
+static inline int ckpt_restore_mempolicy_vmas(struct ckpt_restore *r)
+{
+	return 0;
+}
+#endif
 int ckpt_dump_cgroup(struct ckpt_dump *d);	/* attrs.c */
 /* flocks.c */
 int ckpt_dump_flocks(struct ckpt_dump *d);

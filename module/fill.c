@@ -253,8 +253,10 @@ static unsigned int ckpt_next_cpu(unsigned int cpu)
  * May work done for the current task run on a worker?  A worker's CPU time
  * is charged to the root of the CPU controller, not to the task's cgroup:
  * only if that is where the task is (no cpu.max or cpu.weight of its
- * own to escape).  Under cgroup v2 a task's CPU cgroup is the root
- * unless the controller is enabled for the cgroup it is in.
+ * own to escape).  Under cgroup v2 a task's CPU cgroup is the nearest
+ * of its cgroup and their ancestors for which the controller is enabled:
+ * the root when no cgroup on the way has it (systemd enables it for a
+ * unit only when asked to; container runtimes do for every container).
  */
 static bool ckpt_cpu_uncontrolled(void)
 {

@@ -7,10 +7,10 @@
  * Checkpoint: read from the frozen threads (under task_lock(), as the
  * kernel reads them) and from the address space's mappings (under the mmap
  * lock), as get_mempolicy(2) would report them: the mode, its flags, and
- * the nodes given with MPOL_F_STATIC_NODES or MPOL_F_RELATIVE_NODES, or
- * else those in effect.  Only where a policy is set.  A shared memory
- * object's own policy (set through another process's mapping of it) is
- * not saved; a mapping's is.
+ * the nodes given with a mode flag, or else those in effect.  Only where
+ * a policy is set, and not for mappings of shared memory objects (tmpfs,
+ * memfd, shared anonymous memory, SysV): their policy is the object's,
+ * shared by every mapping of it, and is not saved.
  *
  * Restore: with the system calls themselves, so that all their checks
  * apply to the restoring process (the cpuset's memory nodes above all),
@@ -50,6 +50,17 @@
 /* Checkpoint                                                              */
 /* ---------------------------------------------------------------------- */
 
+/*
+ * May a mapping of this kind have a policy of its own in the image?  Not
+ * the vdso and vvar, nor a shared memory object's mapping (its policy is
+ * the object's: mbind(2) would set it for every mapping of it).
+ */
+static bool ckpt_mempol_kind(int kind)
+{
+	return kind == CKPT_VMA_ANON || kind == CKPT_VMA_FILE_PRIVATE ||
+	       kind == CKPT_VMA_FILE_SHARED;
+}
+
 /* @pol as get_mempolicy(2) reports it (x86-64 has at most 1024 nodes). */
 static void ckpt_mempol_of(const struct mempolicy *pol,
 			   struct ckpt_rec_mempolicy *m)
@@ -62,7 +73,8 @@ static void ckpt_mempol_of(const struct mempolicy *pol,
 	m->mode = pol->mode;
 	m->flags = pol->flags & MPOL_MODE_FLAGS;
 	m->home_node = pol->home_node;
-	if (pol->flags & (MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES))
+	/* As mpol_store_user_nodemask(): any mode flag keeps them. */
+	if (pol->flags & MPOL_MODE_FLAGS)
 		nodes = pol->w.user_nodemask;
 	else if (pol->mode == MPOL_LOCAL)
 		nodes_clear(nodes);
@@ -102,9 +114,9 @@ static int ckpt_dump_mempol_vmas(struct ckpt_dump *d)
 		struct ckpt_rec_mempolicy *m;
 		int kind = ckpt_vma_kind(vma);
 
-		/* Only the mappings of VMA records (not --skip'ed ones). */
-		if (kind < 0 || kind == CKPT_VMA_VDSO || kind == CKPT_VMA_VVAR ||
-		    !vma->vm_policy || vma->vm_policy->mode == MPOL_DEFAULT)
+		/* Mappings of VMA records (not --skip'ed), not of objects. */
+		if (!ckpt_mempol_kind(kind) || !vma->vm_policy ||
+		    vma->vm_policy->mode == MPOL_DEFAULT)
 			continue;
 		m = ckpt_rec_payload(&d->out);
 		ckpt_mempol_of(vma->vm_policy, m);
@@ -184,14 +196,15 @@ static bool ckpt_mempol_nodes(const struct ckpt_rec_mempolicy *m,
 /*
  * Would set_mempolicy(2) or mbind(2) take @m here?  What no kernel takes
  * (sanitize_mpol_flags(), mpol_new()) is the image's fault, -EBADMSG;
- * nodes none of which the caller may use here (mpol_set_nodemask():
- * the cpuset's memory nodes that have memory) are -EINVAL, as the call
- * would say; so is a home node that is not online.
+ * nodes none of which is @usable (mpol_set_nodemask(): the caller's
+ * cpuset's memory nodes that have memory) are -EINVAL, as the call would
+ * say; so is a home node that is not online.
  */
-static int ckpt_mempol_ok(const struct ckpt_rec_mempolicy *m, bool thread)
+static int ckpt_mempol_ok(const struct ckpt_rec_mempolicy *m, bool thread,
+			  const nodemask_t *usable)
 {
 	u16 pin = MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES;
-	nodemask_t nodes, usable;
+	nodemask_t nodes;
 
 	if (m->reserved || m->mode == MPOL_DEFAULT || m->mode >= MPOL_MAX ||
 	    (m->flags & ~MPOL_MODE_FLAGS) || (m->flags & pin) == pin ||
@@ -206,9 +219,8 @@ static int ckpt_mempol_ok(const struct ckpt_rec_mempolicy *m, bool thread)
 		return nodes_empty(nodes) && !(m->flags & pin) ? 0 : -EBADMSG;
 	if (nodes_empty(nodes))
 		return -EBADMSG;
-	nodes_and(usable, cpuset_current_mems_allowed, node_states[N_MEMORY]);
-	if ((m->flags & MPOL_F_RELATIVE_NODES) ? nodes_empty(usable) :
-	    !nodes_intersects(nodes, usable))
+	if ((m->flags & MPOL_F_RELATIVE_NODES) ? nodes_empty(*usable) :
+	    !nodes_intersects(nodes, *usable))
 		return -EINVAL;
 	if (m->home_node != NUMA_NO_NODE && !node_online(m->home_node))
 		return -EINVAL;
@@ -221,8 +233,12 @@ static pid_t ckpt_mempol_tid(const struct ckpt_restore *r, u32 i)
 	return i ? r->threads[i - 1].rec.tid : r->task.pid;
 }
 
-/* Does [@start, @end) lie inside one VMA record from @*v on? */
-static bool ckpt_mempol_in_vma(const struct ckpt_restore *r, u32 *v,
+/*
+ * Is [@start, @end) one VMA record, from @*v on, of a kind that may have
+ * a policy?  A whole mapping, as saved: mbind(2) then splits nothing
+ * the image did not have.
+ */
+static bool ckpt_mempol_is_vma(const struct ckpt_restore *r, u32 *v,
 			       u64 start, u64 end)
 {
 	const struct ckpt_rec_vma *rec;
@@ -232,52 +248,85 @@ static bool ckpt_mempol_in_vma(const struct ckpt_restore *r, u32 *v,
 	if (*v >= r->nr_vmas)
 		return false;
 	rec = &r->vmas[*v].rec;
-	return rec->start <= start && end <= rec->end &&
-	       rec->kind != CKPT_VMA_VDSO && rec->kind != CKPT_VMA_VVAR;
+	return rec->start == start && rec->end == end &&
+	       ckpt_mempol_kind(rec->kind);
+}
+
+static bool ckpt_mempol_is_thread(const struct ckpt_rec_mempolicy *m)
+{
+	return !m->start && !m->end;
+}
+
+/*
+ * Is every policy of the image one the caller could set, with @usable
+ * memory nodes?  -EINVAL and the policy named if not (0 with
+ * CKPT_RESTORE_ANY_NODE: none is set); -EBADMSG if no kernel would.
+ */
+static int ckpt_mempol_all_ok(struct ckpt_restore *r, u32 *bad,
+			      const nodemask_t *usable)
+{
+	u32 i;
+	int err;
+
+	for (i = 0; i < r->nr_mempols; i++) {
+		const struct ckpt_rec_mempolicy *m = &r->mempols[i].rec;
+		bool thread = ckpt_mempol_is_thread(m);
+
+		err = ckpt_mempol_ok(m, thread, usable);
+		if (err == -EINVAL && r->any_node)
+			err = 0;
+		if (!err)
+			continue;
+		*bad = i;
+		if (err == -EINVAL) {
+			r->err.fd = !thread;
+			r->err.addr = thread ? m->tid : m->start;
+			return ckpt_fail(&r->err, CKPT_OBJ_MEMPOLICY, err);
+		}
+		return err;
+	}
+	return 0;
 }
 
 /*
  * The threads' entries first, in their order, each naming a thread of the
- * image once; then the mappings', rising, each inside a VMA record.
+ * image once; then the mappings', rising, each a whole VMA record.  Their
+ * nodes are checked against those that have memory here; the restoring
+ * task checks them against its cpuset's too, before the point of no
+ * return (ckpt_restore_mempolicy_self(): restart may enter a cgroup
+ * after RESTORE_PREPARE).
  */
 int ckpt_check_mempolicy(struct ckpt_restore *r)
 {
 	u32 i, t = 0, v = 0;
 	u64 last_end = 0;
 	bool vmas = false;
+	int err;
 
 	for (i = 0; i < r->nr_mempols; i++) {
 		const struct ckpt_rec_mempolicy *m = &r->mempols[i].rec;
-		bool thread = !m->start && !m->end, ok;
-		int err;
+		bool ok;
 
-		if (thread) {
+		if (ckpt_mempol_is_thread(m)) {
 			while (t <= r->nr_threads &&
 			       ckpt_mempol_tid(r, t) != m->tid)
 				t++;
 			ok = !vmas && t++ <= r->nr_threads;
 		} else {
 			vmas = true;
-			ok = !m->tid && m->start < m->end &&
-			     PAGE_ALIGNED(m->start) && PAGE_ALIGNED(m->end) &&
-			     m->start >= last_end &&
-			     ckpt_mempol_in_vma(r, &v, m->start, m->end);
+			ok = !m->tid && m->start >= last_end &&
+			     ckpt_mempol_is_vma(r, &v, m->start, m->end);
 			last_end = m->end;
 		}
-		err = ok ? ckpt_mempol_ok(m, thread) : -EBADMSG;
-		/* Left out: only what no kernel would take matters. */
-		if (err == -EINVAL && r->any_node)
-			err = 0;
-		if (err == -EBADMSG)
+		if (!ok)
 			return ckpt_bad_rec(r, CKPT_REC_MEMPOLICY,
-					    r->mempols[i].offset, err);
-		if (err) {
-			r->err.fd = !thread;
-			r->err.addr = thread ? m->tid : m->start;
-			return ckpt_fail(&r->err, CKPT_OBJ_MEMPOLICY, err);
-		}
+					    r->mempols[i].offset, -EBADMSG);
 	}
-	return 0;
+	err = ckpt_mempol_all_ok(r, &i, &node_states[N_MEMORY]);
+	if (err == -EBADMSG)
+		return ckpt_bad_rec(r, CKPT_REC_MEMPOLICY, r->mempols[i].offset,
+				    err);
+	return err;
 }
 
 /*
@@ -292,7 +341,7 @@ static int ckpt_mempol_set(const struct ckpt_rec_mempolicy *m,
 
 	if (copy_to_user((void __user *)ubuf, m->nodes, sizeof(m->nodes)))
 		return -EFAULT;
-	if (!m->start)
+	if (ckpt_mempol_is_thread(m))
 		return ckpt_syscall(ckpt_ksyms.sys_set_mempolicy, mode, ubuf,
 				    CKPT_MEMPOLICY_NODES + 1, 0);
 	err = ckpt_syscall6(ckpt_ksyms.sys_mbind, m->start,
@@ -326,8 +375,8 @@ int ckpt_mempolicy_thread(struct ckpt_restore *r)
 
 	if (r->any_node)
 		return 0;
-	for (i = 0; i < r->nr_mempols && !r->mempols[i].rec.start &&
-		    !r->mempols[i].rec.end; i++) {
+	for (i = 0; i < r->nr_mempols &&
+		    ckpt_mempol_is_thread(&r->mempols[i].rec); i++) {
 		if (r->mempols[i].rec.tid != tid)
 			continue;
 		ubuf = ckpt_mempol_page();
@@ -342,13 +391,19 @@ int ckpt_mempolicy_thread(struct ckpt_restore *r)
 
 /*
  * The main thread, last of its checks before the point of no return:
- * a thread's refused policy fails the restore, then its own is set.
+ * every policy checked against its cpuset (the one the restored process
+ * has), a thread's refused policy fails the restore, then its own is set.
  */
 int ckpt_restore_mempolicy_self(struct ckpt_restore *r)
 {
-	int err = 0;
+	nodemask_t usable;
+	int err;
 	u32 i;
 
+	nodes_and(usable, cpuset_current_mems_allowed, node_states[N_MEMORY]);
+	err = ckpt_mempol_all_ok(r, &i, &usable);
+	if (err)
+		return err;
 	mutex_lock(&r->lock);
 	for (i = 0; !err && i < r->nr_threads; i++)
 		if (r->threads[i].mempol_err) {
@@ -381,7 +436,7 @@ int ckpt_restore_mempolicy_vmas(struct ckpt_restore *r)
 	for (i = 0; !err && i < r->nr_mempols; i++) {
 		const struct ckpt_rec_mempolicy *m = &r->mempols[i].rec;
 
-		if (!m->start && !m->end)
+		if (ckpt_mempol_is_thread(m))
 			continue;
 		if (!ubuf) {
 			ubuf = ckpt_mempol_page();
@@ -395,7 +450,8 @@ int ckpt_restore_mempolicy_vmas(struct ckpt_restore *r)
 			err = ckpt_fail(&r->err, CKPT_OBJ_MEMPOLICY, err);
 		}
 	}
-	if (ubuf)
-		vm_munmap(ubuf, PAGE_SIZE);
+	/* The page must not stay in the process (a split could fail). */
+	if (ubuf && vm_munmap(ubuf, PAGE_SIZE) && !err)
+		err = -ENOMEM;
 	return err;
 }

@@ -759,7 +759,7 @@ static void report_mempolicy(struct restart *r, int err, int mapping,
 	ckpt_fail(err, "cannot restore %s: the NUMA memory policy of %s cannot be set here: %s",
 		  r->name, what, strerror(-err));
 	if (err == -EINVAL)
-		ckpt_hint("none of the memory nodes it names is online here and in restart's cpuset ('ckpt show' lists them); restart --any-node leaves memory policies out");
+		ckpt_hint("none of the memory nodes it names is online here and in restart's cpuset, or its home node is offline ('ckpt show' lists them); restart --any-node leaves memory policies out");
 }
 
 static void report_prepare(struct restart *r, int err)

@@ -18,7 +18,8 @@
 # anything is made: a policy naming only a node the guest lacks (EINVAL,
 # naming the memory policy); restart --any-node restores that image with
 # none of the image's policies (the program finds the defaults and exits
-# 1); a mode of 9 (EBADMSG, the MEMPOLICY record).
+# 1); a mode of 9 and a mapping's policy on part of its mapping
+# (EBADMSG, the MEMPOLICY record).
 # timeout: 180
 . "$(dirname "$0")/lib.sh"
 require_module
@@ -109,6 +110,14 @@ rm -f go
 cp img bad.img
 imgedit set bad.img $((o + 16 + 20)) 2 9 || fail "imgedit set mode"
 refused EBADMSG "MEMPOLICY record" bad restart bad.img
+# A mapping's policy on part of its mapping (mbind would split it): the
+# first mapping's entry (the third record) one page shorter.
+o3=$(awk '$2 == "MEMPOLICY" && ++n == 3 { print $1; exit }' walk.out)
+end3=$(od -An -t u8 -j $((o3 + 16 + 8)) -N 8 img | tr -d ' ')
+[ -n "$end3" ] || fail "cannot read the third MEMPOLICY record"
+cp img part.img
+imgedit set part.img $((o3 + 16 + 8)) 8 $((end3 - 4096)) || fail "imgedit set end"
+refused EBADMSG "MEMPOLICY record" part restart part.img
 # Restored, checkpointed again (every policy, the home node too, is
 # back), restored and checked.
 prog_restart

@@ -2245,8 +2245,10 @@ struct ckpt_rec_skipped {
 /**
  * struct ckpt_rec_mempolicy - a NUMA memory policy, as get_mempolicy(2)
  * reports it
- * @start, @end: the mapped range it is the policy of, page-aligned and
- *	inside one VMA record; both 0 for a thread's own policy
+ * @start, @end: the mapping it is the policy of, a whole VMA record of
+ *	anonymous memory or of a file (not of a shared memory object,
+ *	whose policy is the object's and is not saved); both 0 for a
+ *	thread's own policy
  * @tid: the thread (the main thread or one of a THREAD record) whose own
  *	policy it is; 0 for a mapping's
  * @mode: MPOL_PREFERRED, MPOL_BIND, MPOL_INTERLEAVE, MPOL_LOCAL or
@@ -2255,9 +2257,8 @@ struct ckpt_rec_skipped {
  *	MPOL_F_NUMA_BALANCING, as set_mempolicy(2) takes them with @mode
  * @home_node: a mapping's set_mempolicy_home_node(2), or -1
  * @reserved: 0
- * @nodes: node n as bit n % 64 of word n / 64: the nodes given with the
- *	flags MPOL_F_STATIC_NODES or MPOL_F_RELATIVE_NODES, the nodes in
- *	effect otherwise; none for MPOL_LOCAL
+ * @nodes: node n as bit n % 64 of word n / 64: the nodes given, with a
+ *	flag; the nodes in effect otherwise; none for MPOL_LOCAL
  *
  * The threads' first (main thread, then THREAD order, only those with a
  * policy of their own), then the mappings', in rising address order.
