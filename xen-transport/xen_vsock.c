@@ -17,7 +17,9 @@
  * for the peer (its receive port) and publishes "1 NR PORT GREF..." at
  * /local/domain/ME/data/vsock/PEER; it then asks the peer to do the same
  * by writing /local/domain/PEER/data/vsock-knock/ME, which the peer
- * watches. Once the peer's node is there, the domain maps the peer's ring
+ * watches (and, should another domain delete that directory, the peer
+ * takes the publication itself as the knock: it watches /local/domain
+ * too). Once the peer's node is there, the domain maps the peer's ring
  * (its receive ring) and binds to the peer's port (its send port). The two
  * xenstore directories are made by dom0 (tools/xen-vsock-setup).
  *
@@ -70,6 +72,7 @@
  * workqueue's own locks are taken (queue_work) and events sent.
  */
 
+#include <linux/ctype.h>
 #include <linux/module.h>
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
@@ -422,6 +425,7 @@ static unsigned int xvt_domid;
 static u64 xvt_local_cid;
 static char xvt_pub_dir[48];		/* /local/domain/ME/data/vsock */
 static char xvt_knock_dir[48];		/* /local/domain/ME/data/vsock-knock */
+static bool xvt_pub_watching;		/* xvt_pub_watch registered */
 static bool xvt_exiting;	/* Protected by xvt_peers.xa_lock when set */
 static unsigned int xvt_npeers;		/* Protected by xvt_peers.xa_lock */
 
@@ -488,6 +492,7 @@ enum {
 	XVT_S_RING_HELD,	/* our ring pages a peer still mapped when the channel closed */
 	XVT_S_RING_WAIT,	/* new channels that waited for a peer to let an old ring go */
 	XVT_S_TXQ_FULL,		/* a sender found txq_kb queued for the peer: waits */
+	XVT_S_PUB_SEEN,		/* a peer's publication for us seen, knock or not */
 	XVT_S_NR
 };
 static const char * const xvt_stat_names[XVT_S_NR] = {
@@ -498,7 +503,7 @@ static const char * const xvt_stat_names[XVT_S_NR] = {
 	"tx_direct_fault", "rx_lent", "rx_lent_fault", "rx_settled",
 	"rx_deferred", "rx_kicks", "rx_defer_ticks", "data_wait",
 	"credit_wake", "replies_dropped", "knocks_ignored", "ring_pages_held",
-	"ring_waits", "txq_full",
+	"ring_waits", "txq_full", "publications_seen",
 };
 static atomic_long_t xvt_stats[XVT_S_NR];
 static struct dentry *xvt_debugfs;
@@ -2952,23 +2957,15 @@ static void xvt_kick(unsigned int domid)
 	xa_unlock_bh(&xvt_peers);
 }
 
-/* A peer knocked: set up our side (or check the old channel). */
-static void xvt_knock(struct xenbus_watch *w, const char *path,
-		      const char *token)
+/*
+ * Domain @domid knocked, or changed its publication for us: set up our
+ * side (or check the old channel).  @knock: a knock (counted if forged).
+ */
+static void xvt_knocked(unsigned int domid, bool knock)
 {
-	unsigned int domid;
 	bool known;
 	char name[12];
 
-	if (sscanf(path + strlen(xvt_knock_dir), "/%u", &domid) != 1)
-		return;
-	/*
-	 * Every event is taken as a knock, our own removal's too (a known
-	 * peer is only checked again; an unknown one's publication is read
-	 * below): another domain could delete a real knock before we look.
-	 */
-	snprintf(name, sizeof(name), "%u", domid);
-	xenbus_rm(XBT_NIL, xvt_knock_dir, name);
 	if (!xvt_valid_peer((u64)domid + 2))
 		return;
 	/*
@@ -2988,7 +2985,8 @@ static void xvt_knock(struct xenbus_watch *w, const char *path,
 		snprintf(name, sizeof(name), "%u", xvt_domid);
 		if (!dir || !xenbus_exists(XBT_NIL, dir, name)) {
 			kfree(dir);
-			xvt_stat_add(XVT_S_KNOCK_IGNORED, 1);
+			if (knock)
+				xvt_stat_add(XVT_S_KNOCK_IGNORED, 1);
 			return;
 		}
 		kfree(dir);
@@ -2996,9 +2994,78 @@ static void xvt_knock(struct xenbus_watch *w, const char *path,
 	xvt_kick(domid);
 }
 
+/* A peer knocked. */
+static void xvt_knock(struct xenbus_watch *w, const char *path,
+		      const char *token)
+{
+	unsigned int domid;
+	char name[12];
+
+	if (sscanf(path + strlen(xvt_knock_dir), "/%u", &domid) != 1)
+		return;
+	/*
+	 * Every event is taken as a knock, our own removal's too (a known
+	 * peer is only checked again; an unknown one's publication is read
+	 * first): another domain could delete a real knock before we look.
+	 */
+	snprintf(name, sizeof(name), "%u", domid);
+	xenbus_rm(XBT_NIL, xvt_knock_dir, name);
+	xvt_knocked(domid, true);
+}
+
 static struct xenbus_watch xvt_knock_watch = {
 	.node = xvt_knock_dir,
 	.callback = xvt_knock,
+};
+
+/* The domain number at @s, digits only, and where they end; false if none. */
+static bool xvt_parse_domid(const char **s, unsigned int *domid)
+{
+	const char *p = *s;
+	unsigned long v = 0;
+
+	if (!isdigit(*p))
+		return false;
+	while (isdigit(*p) && v < DOMID_FIRST_RESERVED)
+		v = v * 10 + (*p++ - '0');
+	if (isdigit(*p) || v >= DOMID_FIRST_RESERVED)
+		return false;
+	*domid = v;
+	*s = p;
+	return true;
+}
+
+/*
+ * Any event under /local/domain that we may read (xenstored sends only
+ * those): a peer's publication for us, /local/domain/N/data/vsock/ME, is
+ * taken as its knock.  The knock directory is writable by every domain,
+ * so any domain can delete it (only dom0 can make it again): without
+ * this, no peer could then ask us to look, and only channels we start
+ * would come up.  A publication is written only by its domain (and dom0).
+ */
+static void xvt_pub_event(struct xenbus_watch *w, const char *path,
+			  const char *token)
+{
+	static const char pre[] = "/local/domain/", mid[] = "/data/vsock/";
+	unsigned int domid, to;
+	const char *s = path;
+
+	if (strncmp(s, pre, sizeof(pre) - 1))
+		return;
+	s += sizeof(pre) - 1;
+	if (!xvt_parse_domid(&s, &domid) || strncmp(s, mid, sizeof(mid) - 1))
+		return;
+	s += sizeof(mid) - 1;
+	if (!xvt_parse_domid(&s, &to) || *s || to != xvt_domid ||
+	    domid == xvt_domid)
+		return;
+	xvt_stat_add(XVT_S_PUB_SEEN, 1);
+	xvt_knocked(domid, false);
+}
+
+static struct xenbus_watch xvt_pub_watch = {
+	.node = "/local/domain",
+	.callback = xvt_pub_event,
 };
 
 /*
@@ -3143,6 +3210,10 @@ static int __init xvt_init(void)
 	err = register_xenbus_watch(&xvt_knock_watch);
 	if (err)
 		goto out_wq;
+	/* Without it, only knocks bring peers: no reason to refuse to load. */
+	xvt_pub_watching = !register_xenbus_watch(&xvt_pub_watch);
+	if (!xvt_pub_watching)
+		pr_warn("xen_vsock: cannot watch /local/domain: peers must knock\n");
 	err = vsock_core_register(&xvt_transport.transport,
 				  VSOCK_TRANSPORT_F_G2H);
 	if (err)
@@ -3156,6 +3227,8 @@ static int __init xvt_init(void)
 	return 0;
 
 out_watch:
+	if (xvt_pub_watching)
+		unregister_xenbus_watch(&xvt_pub_watch);
 	unregister_xenbus_watch(&xvt_knock_watch);
 out_wq:
 	destroy_workqueue(xvt_wq);
@@ -3173,6 +3246,8 @@ static void __exit xvt_exit(void)
 	xa_unlock_bh(&xvt_peers);
 	debugfs_remove_recursive(xvt_debugfs);
 	vsock_core_unregister(&xvt_transport.transport);
+	if (xvt_pub_watching)
+		unregister_xenbus_watch(&xvt_pub_watch);
 	unregister_xenbus_watch(&xvt_knock_watch);
 	cancel_delayed_work_sync(&xvt_heartbeat_work);
 	flush_workqueue(xvt_wq);	/* pending free_work */

@@ -203,6 +203,15 @@ grows() {
 # destroys it (A's multi-death-a2c).
 if [ "$xvt_role" = c ]; then
 	xvtest cid cid-c2a 3 $port $me
+	# Any domain may delete another's knock directory (writable by all,
+	# so that peers can knock): C deletes B's before its first connection
+	# to B. B must take C's publication for it as the knock (and so must
+	# every later first contact with B: A's after B's module reload).
+	if xvtest unknock 2 >/tmp/unknock.out 2>&1; then
+		res PASS knock-dir-deleted "$(cat /tmp/unknock.out)"
+	else
+		res FAIL knock-dir-deleted "$(cat /tmp/unknock.out)"
+	fi
 	xvtest cid cid-c2b 4 $port $me
 	xvtest bufsize sock-buf-c 4 $port 2048
 	if ! wait_flag g 400; then

@@ -19,6 +19,7 @@
  *   xvtest refused NAME CID PORT    expect ECONNRESET/ECONNREFUSED
  *   xvtest flag CID PORT TAG        create /tmp/flag-TAG in the server
  *   xvtest hold CID PORT SECS       keep an echo connection open
+ *   xvtest unknock DOMID            delete that domain's knock directory
  *   xvtest send NAME CID PORT MB MAXS  the same; FAIL if one write() blocked
  *                                   longer than MAXS seconds (a lost wakeup)
  *   xvtest death NAME CID PORT [ON] stream until the peer dies: the error
@@ -444,6 +445,29 @@ static int do_knock(unsigned int domid, unsigned int first, unsigned int count)
 	}
 	printf("XVT knock: %u of %u written\n", ok, count);
 	return ok == count ? 0 : 1;
+}
+
+/*
+ * unknock DOMID: what any domain may do, delete another's knock directory
+ * (/local/domain/DOMID/data/vsock-knock, writable by all so that peers can
+ * knock; only dom0 can make it again). 0 if it was there and is gone.
+ */
+static int do_unknock(unsigned int domid)
+{
+	char path[64], buf[64];
+
+	snprintf(path, sizeof(path), "/local/domain/%u/data/vsock-knock", domid);
+	if (xs_read(path, buf, sizeof(buf))) {
+		printf("XVT unknock: %s was not there\n", path);
+		return 1;
+	}
+	if (xs_op(XS_RM, path, NULL, buf, sizeof(buf)) ||
+	    !xs_read(path, buf, sizeof(buf))) {
+		printf("XVT unknock: could not delete %s\n", path);
+		return 1;
+	}
+	printf("XVT unknock: deleted %s\n", path);
+	return 0;
 }
 
 /*
@@ -2565,6 +2589,8 @@ int main(int argc, char **argv)
 				argc >= 6 ? atoi(argv[5]) : 3);
 	if (argc >= 5 && !strcmp(argv[1], "knock"))
 		return do_knock(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
+	if (argc >= 3 && !strcmp(argv[1], "unknock"))
+		return do_unknock(atoi(argv[2]));
 	if (argc >= 5 && !strcmp(argv[1], "hold"))
 		return do_hold(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
 	if (argc < 5) {
