@@ -492,7 +492,7 @@ enum {
 	XVT_S_RING_HELD,	/* our ring pages a peer still mapped when the channel closed */
 	XVT_S_RING_WAIT,	/* new channels that waited for a peer to let an old ring go */
 	XVT_S_TXQ_FULL,		/* a sender found txq_kb queued for the peer: waits */
-	XVT_S_PUB_SEEN,		/* a peer's publication for us seen, knock or not */
+	XVT_S_PUB_EVENT,	/* events of a peer's publication for us (knocks) */
 	XVT_S_NR
 };
 static const char * const xvt_stat_names[XVT_S_NR] = {
@@ -503,7 +503,7 @@ static const char * const xvt_stat_names[XVT_S_NR] = {
 	"tx_direct_fault", "rx_lent", "rx_lent_fault", "rx_settled",
 	"rx_deferred", "rx_kicks", "rx_defer_ticks", "data_wait",
 	"credit_wake", "replies_dropped", "knocks_ignored", "ring_pages_held",
-	"ring_waits", "txq_full", "publications_seen",
+	"ring_waits", "txq_full", "publication_events",
 };
 static atomic_long_t xvt_stats[XVT_S_NR];
 static struct dentry *xvt_debugfs;
@@ -2944,12 +2944,16 @@ static int xvt_cancel_pkt(struct vsock_sock *vsk)
 	return 0;
 }
 
-static void xvt_kick(unsigned int domid)
+/*
+ * Check the channel with @domid, or (@create) set one up if there is
+ * none: @create only once the peer's publication for us was seen.
+ */
+static void xvt_kick(unsigned int domid, bool create)
 {
 	struct xvt_peer *p;
 
 	xa_lock_bh(&xvt_peers);
-	p = __xvt_peer_get(domid);
+	p = create ? __xvt_peer_get(domid) : xa_load(&xvt_peers, domid);
 	if (p) {
 		set_bit(XVT_F_CHECK, &p->flags);
 		queue_work(xvt_wq, &p->work);
@@ -2991,7 +2995,8 @@ static void xvt_knocked(unsigned int domid, bool knock)
 		}
 		kfree(dir);
 	}
-	xvt_kick(domid);
+	/* Known: only checked (it may have gone since, not to be made). */
+	xvt_kick(domid, !known);
 }
 
 /* A peer knocked. */
@@ -3036,9 +3041,10 @@ static bool xvt_parse_domid(const char **s, unsigned int *domid)
 }
 
 /*
- * Any event under /local/domain that we may read (xenstored sends only
- * those): a peer's publication for us, /local/domain/N/data/vsock/ME, is
- * taken as its knock.  The knock directory is writable by every domain,
+ * Any event under /local/domain that xenstored lets us see (of a node we
+ * may read, or whose parent we may): one of a peer's publication for us,
+ * /local/domain/N/data/vsock/ME, written or deleted, is taken as its
+ * knock.  The knock directory is writable by every domain,
  * so any domain can delete it (only dom0 can make it again): without
  * this, no peer could then ask us to look, and only channels we start
  * would come up.  A publication is written only by its domain (and dom0).
@@ -3059,7 +3065,7 @@ static void xvt_pub_event(struct xenbus_watch *w, const char *path,
 	if (!xvt_parse_domid(&s, &to) || *s || to != xvt_domid ||
 	    domid == xvt_domid)
 		return;
-	xvt_stat_add(XVT_S_PUB_SEEN, 1);
+	xvt_stat_add(XVT_S_PUB_EVENT, 1);
 	xvt_knocked(domid, false);
 }
 
@@ -3189,6 +3195,34 @@ static void xvt_peers_destroy(void)
 	xa_destroy(&xvt_stale);
 }
 
+/*
+ * Stop all that makes peers or runs for them, then free every peer: at
+ * unload, and at a load that fails once the watches were set (an event
+ * may have made a peer already).  @core: the transport was registered.
+ */
+static void xvt_stop(bool core)
+{
+	/*
+	 * First: a work item still running (an event of a peer) must not
+	 * make a new peer that xvt_peers_destroy() would not see.
+	 */
+	xa_lock_bh(&xvt_peers);
+	xvt_exiting = true;
+	xa_unlock_bh(&xvt_peers);
+	if (core)
+		vsock_core_unregister(&xvt_transport.transport);
+	if (xvt_pub_watching)
+		unregister_xenbus_watch(&xvt_pub_watch);
+	unregister_xenbus_watch(&xvt_knock_watch);
+	cancel_delayed_work_sync(&xvt_heartbeat_work);
+	flush_workqueue(xvt_wq);	/* pending free_work */
+	xvt_peers_destroy();
+	destroy_workqueue(xvt_wq);
+	xvt_settled_free();
+	/* Still mapped by a peer: the grant table frees them once it lets go. */
+	xvt_held_retry(DOMID_INVALID, true);
+}
+
 static int __init xvt_init(void)
 {
 	int err;
@@ -3216,8 +3250,10 @@ static int __init xvt_init(void)
 		pr_warn("xen_vsock: cannot watch /local/domain: peers must knock\n");
 	err = vsock_core_register(&xvt_transport.transport,
 				  VSOCK_TRANSPORT_F_G2H);
-	if (err)
-		goto out_watch;
+	if (err) {
+		xvt_stop(false);
+		return err;
+	}
 	queue_delayed_work(xvt_wq, &xvt_heartbeat_work,
 			   msecs_to_jiffies(heartbeat_ms));
 	xvt_debugfs = debugfs_create_dir("xen_vsock", NULL);
@@ -3226,10 +3262,6 @@ static int __init xvt_init(void)
 	pr_info("xen_vsock: dom%u, CID %llu\n", xvt_domid, xvt_local_cid);
 	return 0;
 
-out_watch:
-	if (xvt_pub_watching)
-		unregister_xenbus_watch(&xvt_pub_watch);
-	unregister_xenbus_watch(&xvt_knock_watch);
 out_wq:
 	destroy_workqueue(xvt_wq);
 	return err;
@@ -3237,25 +3269,8 @@ out_wq:
 
 static void __exit xvt_exit(void)
 {
-	/*
-	 * First: a work item still running (an event of a peer) must not
-	 * make a new peer that xvt_peers_destroy() would not see.
-	 */
-	xa_lock_bh(&xvt_peers);
-	xvt_exiting = true;
-	xa_unlock_bh(&xvt_peers);
 	debugfs_remove_recursive(xvt_debugfs);
-	vsock_core_unregister(&xvt_transport.transport);
-	if (xvt_pub_watching)
-		unregister_xenbus_watch(&xvt_pub_watch);
-	unregister_xenbus_watch(&xvt_knock_watch);
-	cancel_delayed_work_sync(&xvt_heartbeat_work);
-	flush_workqueue(xvt_wq);	/* pending free_work */
-	xvt_peers_destroy();
-	destroy_workqueue(xvt_wq);
-	xvt_settled_free();
-	/* Still mapped by a peer: the grant table frees them once it lets go. */
-	xvt_held_retry(DOMID_INVALID, true);
+	xvt_stop(true);
 }
 
 module_init(xvt_init);
