@@ -19,7 +19,10 @@
 # naming the memory policy); restart --any-node restores that image with
 # none of the image's policies (the program finds the defaults and exits
 # 1); a mode of 9 and a mapping's policy on part of its mapping
-# (EBADMSG, the MEMPOLICY record).
+# (EBADMSG, the MEMPOLICY record).  On the guest's second node (the
+# harness gives it two): the restored mappings' pages are on node 1,
+# where their policies place them; a restore from a cpuset of node 0
+# alone is refused (EINVAL).
 # timeout: 180
 . "$(dirname "$0")/lib.sh"
 require_module
@@ -130,6 +133,49 @@ subdir numatree
 prog_start_in_tree numapol
 prog_checkpoint --tree
 prog_restart
+prog_finish
+cd ..
+
+# On the guest's second node: numapol's mappings and second thread on
+# node 1 (its main thread interleaves on node 0).  Restored, the pages
+# of its MPOL_BIND and MPOL_PREFERRED_MANY mappings are on node 1 again
+# (numa_maps: they were placed by the mappings' policies, set before the
+# fill).  From a cpuset without node 1: refused before anything is made.
+subdir numa1
+[ "$(cat /sys/devices/system/node/online)" = 0-1 ] ||
+	fail "the guest has nodes $(cat /sys/devices/system/node/online), expected 0-1"
+numapol "$TESTDIR" 1 </dev/null >p.out 2>p.err &
+PROG_PID=$!
+track "$PROG_PID"
+wait_for 30 test -e ready || fail "numapol on node 1 did not start: $(cat p.err)"
+prog_checkpoint
+grep -qF ": MPOL_BIND nodes 1" show.out || fail "ckpt show has no ': MPOL_BIND nodes 1'"
+cg=/sys/fs/cgroup/ckpt05
+cs_off() {
+	rmdir "$cg" 2>/dev/null
+	echo -cpuset >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
+}
+trap '_cleanup; cs_off' EXIT
+echo +cpuset >/sys/fs/cgroup/cgroup.subtree_control &&
+	mkdir "$cg" && echo 0 >"$cg/cpuset.mems" ||
+	fail "cannot make a cpuset of node 0"
+refused EINVAL "NUMA memory policy of its thread" cs \
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec restart "$1"' "$cg" img
+cs_off
+prog_restart
+# node1_only POLICY: numa_maps lines of POLICY have pages, all on node 1.
+node1_only() {
+	awk -v pol="$1" 'index($0, " " pol " ") {
+			n++
+			if ($0 ~ / N0=/ || $0 !~ / N1=/) bad = bad " " $0
+		}
+		END { if (!n) print "no mapping with " pol; else if (bad != "") print bad }' \
+		"/proc/$PROG_PID/numa_maps"
+}
+for pol in bind:1 "prefer (many):1"; do
+	out=$(node1_only "$pol")
+	[ -z "$out" ] || fail "after the restore, $pol: $out"
+done
 prog_finish
 cd ..
 

@@ -41,7 +41,11 @@ default_timeout=120
 [[ -f $out/initramfs.cpio ]] || { echo "run-guest: no $out/initramfs.cpio (run tests/harness/mkinitramfs.sh)" >&2; exit 1; }
 [[ -f $kdir/vmlinuz ]] || { echo "run-guest: no kernel in $kdir/ (run 'make deps')" >&2; exit 1; }
 
-qemu=(qemu-system-x86_64 -accel "${QEMU_ACCEL:-tcg}" -cpu "${QEMU_CPU:-max}" -smp 2 -m 2048
+# Two NUMA nodes of one CPU (a socket each) and 1 GiB each: memory policies (mbind,
+# set_mempolicy) have a second node to place pages on.
+qemu=(qemu-system-x86_64 -accel "${QEMU_ACCEL:-tcg}" -cpu "${QEMU_CPU:-max}" -smp 2,sockets=2,cores=1,threads=1 -m 2048
+	-object memory-backend-ram,id=mem0,size=1024M -numa node,nodeid=0,cpus=0,memdev=mem0
+	-object memory-backend-ram,id=mem1,size=1024M -numa node,nodeid=1,cpus=1,memdev=mem1
 	-nodefaults -display none -no-reboot)
 if [[ -f $kdir/vmlinux && -f /usr/share/qemu/qboot.rom ]]; then
 	# PVH direct boot of the uncompressed kernel: about twice as fast.

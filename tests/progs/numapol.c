@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * numapol DIR [NODE]: NUMA memory policies to checkpoint and restore
- * (node NODE, 0 by default, the guest has one):
- *  - the main thread: MPOL_INTERLEAVE | MPOL_F_STATIC_NODES;
+ * numapol DIR [NODE]: NUMA memory policies to checkpoint and restore, on
+ * node NODE (0 by default) but the main thread's, on node 0:
+ *  - the main thread: MPOL_INTERLEAVE | MPOL_F_STATIC_NODES on node 0
+ *    (so that, with NODE 1, only the mappings' policies place their
+ *    pages on node 1);
  *  - a second thread: MPOL_PREFERRED;
  *  - four regions of 16 pages: MPOL_BIND (mbind), MPOL_PREFERRED_MANY
  *    with a home node (set_mempolicy_home_node), MPOL_LOCAL, and none
@@ -27,7 +29,7 @@
 #define RPAGES		16
 #define MAXNODE		(8 * sizeof(unsigned long) + 1)
 
-static unsigned long node_mask;
+static unsigned long node_mask, node0 = 1;
 static int bad;
 static pthread_barrier_t set_up, check;
 
@@ -115,7 +117,7 @@ int main(int argc, char **argv)
 	}
 	node_mask = 1UL << node;
 	if (syscall(SYS_set_mempolicy, MPOL_INTERLEAVE | MPOL_F_STATIC_NODES,
-		    &node_mask, MAXNODE)) {
+		    &node0, MAXNODE)) {
 		perror("numapol: set_mempolicy");
 		return 2;
 	}
@@ -160,7 +162,7 @@ int main(int argc, char **argv)
 	}
 	wait_for_go(argv[1]);
 	check_policy("main thread's policy", NULL,
-		     MPOL_INTERLEAVE | MPOL_F_STATIC_NODES, node_mask);
+		     MPOL_INTERLEAVE | MPOL_F_STATIC_NODES, node0);
 	check_policy("MPOL_BIND region", bind, MPOL_BIND, node_mask);
 	check_policy("MPOL_PREFERRED_MANY region", many, MPOL_PREFERRED_MANY,
 		     node_mask);
