@@ -2098,14 +2098,18 @@ static void xvt_peer_teardown(struct xvt_peer *p)
 
 	/* Before the ring goes, and the port a reader may notify. */
 	xvt_loans_settle_all(p);
-	if (p->published) {
-		snprintf(name, sizeof(name), "%u", p->domid);
-		xenbus_rm(XBT_NIL, xvt_pub_dir, name);
-	}
 	if (p->irq > 0)
 		unbind_from_irqhandler(p->irq, p);	/* closes the port */
 	if (p->sport)
 		xvt_evtchn_close(p->sport);
+	/*
+	 * After the ports: the peer takes the removal as a knock and checks
+	 * the channel at once (not at its next heartbeat), finding it closed.
+	 */
+	if (p->published) {
+		snprintf(name, sizeof(name), "%u", p->domid);
+		xenbus_rm(XBT_NIL, xvt_pub_dir, name);
+	}
 	xvt_rx_unmap(p);
 	kfree(p->rx.grefs);
 	p->rx.grefs = NULL;
