@@ -123,6 +123,7 @@ struct ckpt_ksyms {
 	void *sys_mlock2;
 	void *sys_mlockall;
 	void *sys_set_mempolicy;
+	void *sys_mmap;
 	void *sys_mbind;
 	void *sys_set_mempolicy_home_node;
 	void *sys_prctl;

@@ -92,6 +92,7 @@ int ckpt_ksyms_init(void)
 		{ "__x64_sys_mlock2", &ckpt_ksyms.sys_mlock2 },
 		{ "__x64_sys_mlockall", &ckpt_ksyms.sys_mlockall },
 		{ "__x64_sys_set_mempolicy", &ckpt_ksyms.sys_set_mempolicy },
+		{ "__x64_sys_mmap", &ckpt_ksyms.sys_mmap },
 		{ "__x64_sys_mbind", &ckpt_ksyms.sys_mbind },
 		{ "__x64_sys_set_mempolicy_home_node",
 		  &ckpt_ksyms.sys_set_mempolicy_home_node },

@@ -69,6 +69,24 @@ static bool ckpt_is_shared_anon(struct vm_area_struct *vma)
 	       !strcmp(f->f_path.dentry->d_name.name, "dev/zero");
 }
 
+/*
+ * Private anonymous memory of 2 MiB huge pages (MAP_HUGETLB), whose file
+ * is the kernel's own on its internal hugetlbfs mount; not shared hugetlb
+ * memory (MAP_SHARED, SysV SHM_HUGETLB), a file of a mounted hugetlbfs,
+ * nor pages of another size.
+ */
+static int ckpt_hugetlb_kind(struct vm_area_struct *vma)
+{
+	struct file *f = vma->vm_file;
+
+	if ((vma->vm_flags & VM_MAYSHARE) || !f ||
+	    !(f->f_path.mnt->mnt_flags & MNT_INTERNAL) ||
+	    strcmp(f->f_path.dentry->d_name.name, HUGETLB_ANON_FILE) ||
+	    vma_kernel_pagesize(vma) != PMD_SIZE)
+		return -EOPNOTSUPP;
+	return CKPT_VMA_HUGETLB;
+}
+
 int ckpt_vma_kind(struct vm_area_struct *vma)
 {
 	if (vma->vm_ops && vma->vm_ops->name) {
@@ -83,7 +101,7 @@ int ckpt_vma_kind(struct vm_area_struct *vma)
 	if (vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP))
 		return -EOPNOTSUPP;
 	if (is_vm_hugetlb_page(vma))
-		return -EOPNOTSUPP;
+		return ckpt_hugetlb_kind(vma);
 	if (ckpt_is_sysvshm(vma->vm_file))
 		return CKPT_VMA_SYSVSHM;
 	if ((vma->vm_flags & VM_MAYSHARE) && ckpt_is_shared_anon(vma))
@@ -214,6 +232,8 @@ static int ckpt_dump_vma(struct ckpt_dump *d, struct vm_area_struct *vma)
 		v.ino = file_inode(vma->vm_file)->i_ino;
 		v.size = i_size_read(file_inode(vma->vm_file));
 	}
+	if (kind == CKPT_VMA_HUGETLB)
+		v.size = PMD_SIZE;
 	if (kind == CKPT_VMA_SYSVSHM) {
 		int err = ckpt_sysvshm_vma(d, vma, &v);
 
@@ -585,15 +605,23 @@ static int ckpt_dump_vma_pages(struct ckpt_dump *d,
 {
 	DECLARE_BITMAP(map, CKPT_PMD_PAGES);
 	DECLARE_BITMAP(dirty, CKPT_PMD_PAGES);
+	bool hugetlb = is_vm_hugetlb_page(vma);
 	bool anon_only = !!vma->vm_file;
-	/* A mapping made (or touched by mremap) since the clear: all dirty */
-	bool track = d->dirty_only && !(vma->vm_flags & VM_SOFTDIRTY);
+	/*
+	 * A mapping made (or touched by mremap) since the clear: all dirty;
+	 * so is hugetlb memory, whose pages keep no soft-dirty bit.
+	 */
+	bool track = d->dirty_only && !(vma->vm_flags & VM_SOFTDIRTY) &&
+		     !hugetlb;
 	unsigned long addr, next, pud_end;
 	unsigned int i;
 	int err;
 
-	/* A file's page left out would read the file's data, not zeros. */
-	run->skip_zero = !vma->vm_file && !d->dirty_only;
+	/*
+	 * A file's page left out would read the file's data, not zeros; a
+	 * hugetlb page's reads zeros (its huge page is cleared when made).
+	 */
+	run->skip_zero = (!vma->vm_file || hugetlb) && !d->dirty_only;
 
 	for (addr = vma->vm_start; addr < vma->vm_end; addr = pud_end) {
 		pud_t *pud = ckpt_find_pud(d->mm, addr, vma->vm_end, &pud_end);
@@ -758,7 +786,7 @@ int ckpt_dump_pages(struct ckpt_dump *d)
 		int kind = ckpt_vma_kind(vma);
 
 		if (kind != CKPT_VMA_ANON && kind != CKPT_VMA_FILE_PRIVATE &&
-		    kind != CKPT_VMA_SHARED_ANON)
+		    kind != CKPT_VMA_SHARED_ANON && kind != CKPT_VMA_HUGETLB)
 			continue;
 		/* A run never crosses into the next mapping. */
 		if (kind == CKPT_VMA_SHARED_ANON)
@@ -830,6 +858,14 @@ static int ckpt_check_vma(const struct ckpt_restore_vma *v, u64 prev_end)
 		return v->path ? -EBADMSG : 0;
 	case CKPT_VMA_SYSVSHM:	/* its segment: ckpt_check_sysvshm() */
 		return v->path ? -EBADMSG : 0;
+	case CKPT_VMA_HUGETLB:	/* 2 MiB pages only, whole ones */
+		if (v->path || r->pgoff || r->size != PMD_SIZE ||
+		    !IS_ALIGNED(r->start, PMD_SIZE) ||
+		    !IS_ALIGNED(r->end, PMD_SIZE) ||
+		    (r->vm_flags & (VM_HUGEPAGE | VM_NOHUGEPAGE |
+				    VM_MERGEABLE)))
+			return -EBADMSG;
+		return 0;
 	case CKPT_VMA_ANON:
 	case CKPT_VMA_VDSO:
 	case CKPT_VMA_VVAR:
@@ -1080,6 +1116,16 @@ static int ckpt_map_vma(struct ckpt_restore *rs,
 	/* A large sparse reservation must not be charged as committed. */
 	if (r->vm_flags & VM_NORESERVE)
 		flags |= MAP_NORESERVE;
+	if (r->kind == CKPT_VMA_HUGETLB) {
+		/* Its file is made by the system call (ksys_mmap_pgoff()). */
+		addr = ckpt_syscall6(ckpt_ksyms.sys_mmap, r->start,
+				     r->end - r->start, r->prot,
+				     flags | MAP_ANONYMOUS | MAP_HUGETLB |
+				     MAP_HUGE_2MB, -1, 0);
+		if (IS_ERR_VALUE(addr))
+			return (int)addr;
+		return addr == r->start ? 0 : -EEXIST;
+	}
 	if (r->kind == CKPT_VMA_ANON) {
 		flags |= MAP_ANONYMOUS;
 	} else {
@@ -1384,7 +1430,8 @@ ckpt_pages_vma(const struct ckpt_restore *r, const struct ckpt_rec_pages *rp,
 	v = ckpt_vma_of(r, rp->addr, rp->addr + bytes);
 	if (!v || (v->rec.kind != CKPT_VMA_SHARED_ANON &&
 		   v->rec.kind != CKPT_VMA_ANON &&
-		   v->rec.kind != CKPT_VMA_FILE_PRIVATE))
+		   v->rec.kind != CKPT_VMA_FILE_PRIVATE &&
+		   v->rec.kind != CKPT_VMA_HUGETLB))
 		return NULL;
 	return v;
 }

@@ -57,7 +57,8 @@
  */
 static bool ckpt_mempol_kind(int kind)
 {
-	return kind == CKPT_VMA_ANON || kind == CKPT_VMA_FILE_PRIVATE ||
+	return kind == CKPT_VMA_ANON || kind == CKPT_VMA_HUGETLB ||
+	       kind == CKPT_VMA_FILE_PRIVATE ||
 	       kind == CKPT_VMA_FILE_SHARED;
 }
 

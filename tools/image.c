@@ -556,6 +556,8 @@ static const char *vma_kind_name(uint32_t kind)
 		return "shared anonymous";
 	case CKPT_VMA_SYSVSHM:
 		return "SysV shm";
+	case CKPT_VMA_HUGETLB:
+		return "hugetlb";
 	default:
 		return "file";
 	}
@@ -569,8 +571,12 @@ static int check_vma(struct ckpt_image *img)
 	err = check_vma_range(img, v);
 	if (err)
 		return err;
-	if (v->kind < CKPT_VMA_ANON || v->kind > CKPT_VMA_SYSVSHM)
+	if (v->kind < CKPT_VMA_ANON || v->kind > CKPT_VMA_HUGETLB)
 		return img_bad(img, "unknown kind %u", v->kind);
+	if (v->kind == CKPT_VMA_HUGETLB &&
+	    (v->pgoff || v->size != 2097152 || (v->start | v->end) % 2097152))
+		return img_bad(img, "hugetlb mapping 0x%llx-0x%llx of %llu-byte pages (2 MiB, aligned, only)",
+			       v->start, v->end, v->size);
 	if (v->kind == CKPT_VMA_SYSVSHM &&
 	    (v->pgoff || !v->size || v->ino > INT32_MAX ||
 	     ((v->size + 4095) & ~4095ULL) != v->end - v->start))

@@ -1073,11 +1073,13 @@ static void report_restore(struct restart *r, int err)
 		else if (r->done.err_object == CKPT_OBJ_FD)
 			ckpt_fail(err, "cannot restore pid %d: fd %d could not be reopened: %s",
 				  pid, r->done.err_fd, restore_why(err));
-		else if (r->done.err_object == CKPT_OBJ_VMA)
+		else if (r->done.err_object == CKPT_OBJ_VMA) {
 			ckpt_fail(err, "cannot restore pid %d: the mapping at 0x%llx could not be recreated: %s",
 				  pid, (unsigned long long)r->done.err_addr,
 				  restore_why(err));
-		else
+			if (err == -ENOMEM)
+				ckpt_hint("if it is hugetlb memory ('ckpt show' says), the pool may hold too few free 2 MiB pages: raise vm.nr_hugepages");
+		} else
 			ckpt_fail(err, "cannot restore pid %d: %s%s%s", pid,
 				  obj ? obj : "", obj ? " failed: " : "",
 				  restore_why(err));

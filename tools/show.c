@@ -374,6 +374,7 @@ static const char *vma_kind(uint32_t kind)
 		[CKPT_VMA_SHMEM] = "shmem",
 		[CKPT_VMA_SHARED_ANON] = "shared-anon",
 		[CKPT_VMA_SYSVSHM] = "sysv-shm",
+		[CKPT_VMA_HUGETLB] = "hugetlb",
 	};
 
 	return kind < ARRAY_SIZE(names) && names[kind] ? names[kind] : "?";

@@ -4,7 +4,8 @@
 # region moved with mremap (there, nothing at its old address), one grown
 # in place (old data kept, new pages zero), one shrunk (the cut pages stay
 # unmapped); each page's permissions as before.  From a file image, then
-# from a piped one.
+# from a piped one.  Then private MAP_HUGETLB memory (hugefill), and a
+# restore with no huge page free (ENOMEM).
 # timeout: 120
 . "$(dirname "$0")/lib.sh"
 require_module
@@ -21,4 +22,28 @@ prog_start memshapes
 prog_checkpoint
 prog_restart sh -c "cat img | restart --wait"
 prog_finish
+
+# Private anonymous memory of 2 MiB huge pages (hugefill: one huge page
+# half written, one whole, one faulted in but zero, one never touched;
+# bound to node 1): ckpt show names it, the zero huge pages are not in
+# the image; restored from the hugetlb pool as hugetlb memory of 2 MiB
+# pages, every word, a write and a fork's copy checked by the program.
+# With the pool empty at the restore: ENOMEM, nothing left running.
+hp=/proc/sys/vm/nr_hugepages
+trap '_cleanup; echo 0 >$hp' EXIT
+echo 16 >$hp
+[ "$(cat $hp)" -ge 16 ] || fail "the guest made $(cat $hp) huge pages, not 16"
+subdir huge
+prog_start hugefill
+prog_checkpoint
+grep -q " hugetlb flags" show.out || fail "ckpt show lists no hugetlb mapping"
+image_under $((3 * 1048576 + 524288)) "more than hugefill's 3 MiB of data and its small pages"
+echo 0 >$hp
+refused ENOMEM "mapping" nomem restart img
+echo 16 >$hp
+prog_restart
+prog_finish
+grep -q "all checks passed" p.out || fail "hugefill: $(cat p.out)"
+log "$(cat p.out)"
+echo 0 >$hp
 pass

@@ -751,7 +751,7 @@ static void vma_overlap(struct ib_rec *r)
 
 static void vma_kind(struct ib_rec *r)
 {
-	((struct ckpt_rec_vma *)pl(r))->kind = 9;
+	((struct ckpt_rec_vma *)pl(r))->kind = CKPT_VMA_HUGETLB + 1;
 }
 
 static void vma_second_vdso(struct ib_rec *r)
@@ -842,7 +842,7 @@ UNIT_TEST(image_vma_checks)
 	r = mutate(CKPT_REC_VMA, 1, vma_overlap, &off);
 	CHECK_STR(r.msg, "overlaps or precedes");
 	r = mutate(CKPT_REC_VMA, 1, vma_kind, &off);
-	CHECK_STR(r.msg, "unknown kind 9");
+	CHECK_STR(r.msg, "unknown kind 10");
 	r = mutate(CKPT_REC_VMA, 4, vma_second_vdso, &off);
 	CHECK_STR(r.msg, "second [vdso]");
 	r = mutate(CKPT_REC_VMA, 4, vma_huge, &off);
@@ -1077,6 +1077,32 @@ static void mempol_unaligned(struct ib_rec *r)
 static void mempol_mode(struct ib_rec *r)
 {
 	((struct ckpt_rec_mempolicy *)pl(r))->mode = 9;
+}
+
+/* VMA: hugetlb memory of 4 KiB pages, then of 2 MiB pages unaligned */
+static void vma_hugetlb_size(struct ib_rec *r)
+{
+	((struct ckpt_rec_vma *)pl(r))->kind = CKPT_VMA_HUGETLB;
+	((struct ckpt_rec_vma *)pl(r))->size = 4096;
+}
+
+static void vma_hugetlb_unaligned(struct ib_rec *r)
+{
+	((struct ckpt_rec_vma *)pl(r))->kind = CKPT_VMA_HUGETLB;
+	((struct ckpt_rec_vma *)pl(r))->size = 2097152;
+}
+
+UNIT_TEST(image_hugetlb_checks)
+{
+	struct result r;
+	long off;
+
+	r = mutate(CKPT_REC_VMA, 1, vma_hugetlb_size, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "hugetlb mapping 0x600000-0x610000 of 4096-byte pages (2 MiB, aligned, only)");
+	r = mutate(CKPT_REC_VMA, 1, vma_hugetlb_unaligned, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "hugetlb mapping 0x600000-0x610000 of 2097152-byte pages (2 MiB, aligned, only)");
 }
 
 UNIT_TEST(image_mempolicy_checks)

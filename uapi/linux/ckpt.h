@@ -111,6 +111,11 @@
  * and set again; CKPT_RESTORE_ANY_NODE leaves them out.
  */
 #define CKPT_FEAT_MEMPOLICY	(1ULL << 23)
+/*
+ * Private anonymous memory of 2 MiB huge pages (MAP_HUGETLB) is saved
+ * (CKPT_VMA_HUGETLB) and mapped again from the hugetlb pool.
+ */
+#define CKPT_FEAT_HUGETLB	(1ULL << 24)
 
 /**
  * struct ckpt_version - answer of CKPT_IOC_VERSION
@@ -995,6 +1000,11 @@ struct ckpt_rec_mm {
 					 * its shmid, @size its size; the
 					 * segment is a SYSVSHM record, its
 					 * pages are not saved with the VMA */
+#define CKPT_VMA_HUGETLB	9	/* MAP_PRIVATE | MAP_ANONYMOUS |
+					 * MAP_HUGETLB: @size is its huge
+					 * page size (2 MiB), @start and @end
+					 * aligned to it; its pages are saved
+					 * as anonymous memory's */
 
 /* struct ckpt_rec_vma.prot: PROT_READ/WRITE/EXEC values of mman.h */
 /* struct ckpt_rec_vma.flags */
