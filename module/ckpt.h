@@ -124,6 +124,7 @@ struct ckpt_ksyms {
 	void *sys_mlockall;
 	void *sys_set_mempolicy;
 	void *sys_mmap;
+	void *sys_mprotect;
 	void *sys_mbind;
 	void *sys_set_mempolicy_home_node;
 	void *sys_prctl;
@@ -939,6 +940,7 @@ int ckpt_restore_mm(struct ckpt_restore *r);
 void ckpt_restore_thp_disable(const struct ckpt_restore *r);
 int ckpt_restore_exe(struct ckpt_restore *r);
 int ckpt_restore_pages(struct ckpt_restore *r);
+int ckpt_protect_hugetlb(struct ckpt_restore *r);
 int ckpt_lock_mm(struct mm_struct *mm);
 int ckpt_pin_pages(struct mm_struct *mm, u64 addr, unsigned int nr,
 		   struct page **pages, unsigned int *got);

@@ -93,6 +93,7 @@ int ckpt_ksyms_init(void)
 		{ "__x64_sys_mlockall", &ckpt_ksyms.sys_mlockall },
 		{ "__x64_sys_set_mempolicy", &ckpt_ksyms.sys_set_mempolicy },
 		{ "__x64_sys_mmap", &ckpt_ksyms.sys_mmap },
+		{ "__x64_sys_mprotect", &ckpt_ksyms.sys_mprotect },
 		{ "__x64_sys_mbind", &ckpt_ksyms.sys_mbind },
 		{ "__x64_sys_set_mempolicy_home_node",
 		  &ckpt_ksyms.sys_set_mempolicy_home_node },

@@ -72,7 +72,9 @@ static long ckpt_ioctl_version(void __user *uarg)
 		     CKPT_FEAT_INOTIFY | CKPT_FEAT_MCAST |
 		     CKPT_FEAT_CLOCKS |
 		     (IS_ENABLED(CONFIG_NUMA) ? CKPT_FEAT_MEMPOLICY : 0) |
-		     (IS_ENABLED(CONFIG_HUGETLB_PAGE) ? CKPT_FEAT_HUGETLB : 0);
+		     (IS_ENABLED(CONFIG_HUGETLB_PAGE) &&
+		      IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) ?
+		      CKPT_FEAT_HUGETLB : 0);
 	if (IS_ENABLED(CONFIG_MEM_SOFT_DIRTY))
 		v.features |= CKPT_FEAT_PRECOPY;
 	if (ckpt_ksyms.shm_fops)

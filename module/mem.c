@@ -79,9 +79,16 @@ static int ckpt_hugetlb_kind(struct vm_area_struct *vma)
 {
 	struct file *f = vma->vm_file;
 
-	if ((vma->vm_flags & VM_MAYSHARE) || !f ||
+	/*
+	 * Without THP, ckpt_scan_pmd() would not know a huge PMD; a file
+	 * with pages in its cache (shared memory of another mapping, opened
+	 * through map_files) has data that is not the mapping's own.
+	 */
+	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) ||
+	    (vma->vm_flags & VM_MAYSHARE) || !f ||
 	    !(f->f_path.mnt->mnt_flags & MNT_INTERNAL) ||
 	    strcmp(f->f_path.dentry->d_name.name, HUGETLB_ANON_FILE) ||
+	    READ_ONCE(f->f_mapping->nrpages) ||
 	    vma_kernel_pagesize(vma) != PMD_SIZE)
 		return -EOPNOTSUPP;
 	return CKPT_VMA_HUGETLB;
@@ -862,8 +869,7 @@ static int ckpt_check_vma(const struct ckpt_restore_vma *v, u64 prev_end)
 		if (v->path || r->pgoff || r->size != PMD_SIZE ||
 		    !IS_ALIGNED(r->start, PMD_SIZE) ||
 		    !IS_ALIGNED(r->end, PMD_SIZE) ||
-		    (r->vm_flags & (VM_HUGEPAGE | VM_NOHUGEPAGE |
-				    VM_MERGEABLE)))
+		    (r->vm_flags & VM_MERGEABLE))	/* KSM skips hugetlb */
 			return -EBADMSG;
 		return 0;
 	case CKPT_VMA_ANON:
@@ -1117,9 +1123,13 @@ static int ckpt_map_vma(struct ckpt_restore *rs,
 	if (r->vm_flags & VM_NORESERVE)
 		flags |= MAP_NORESERVE;
 	if (r->kind == CKPT_VMA_HUGETLB) {
-		/* Its file is made by the system call (ksys_mmap_pgoff()). */
+		/*
+		 * Its file is made by the system call (ksys_mmap_pgoff()).
+		 * Writable for the fill, which cannot force a write into
+		 * hugetlb memory: its protection after (ckpt_protect_hugetlb).
+		 */
 		addr = ckpt_syscall6(ckpt_ksyms.sys_mmap, r->start,
-				     r->end - r->start, r->prot,
+				     r->end - r->start, r->prot | PROT_WRITE,
 				     flags | MAP_ANONYMOUS | MAP_HUGETLB |
 				     MAP_HUGE_2MB, -1, 0);
 		if (IS_ERR_VALUE(addr))
@@ -1515,6 +1525,30 @@ static int ckpt_read_end(struct ckpt_restore *r)
  * pinned rather than mapped fresh): the error kills the restored process
  * (past the point of no return).
  */
+/*
+ * The protection of each hugetlb mapping without PROT_WRITE, once its
+ * pages are in: it was mapped writable for them (ckpt_map_vma()).
+ */
+int ckpt_protect_hugetlb(struct ckpt_restore *r)
+{
+	u32 i;
+
+	for (i = 0; i < r->nr_vmas; i++) {
+		const struct ckpt_rec_vma *v = &r->vmas[i].rec;
+		long err;
+
+		if (v->kind != CKPT_VMA_HUGETLB || (v->prot & PROT_WRITE))
+			continue;
+		err = ckpt_syscall(ckpt_ksyms.sys_mprotect, v->start,
+				   v->end - v->start, v->prot, 0);
+		if (err) {
+			r->err.addr = v->start;
+			return ckpt_fail(&r->err, CKPT_OBJ_VMA, err);
+		}
+	}
+	return 0;
+}
+
 int ckpt_restore_pages(struct ckpt_restore *r)
 {
 	struct ckpt_rec_header h = {};

@@ -859,7 +859,7 @@ static int ckpt_restore_self(struct ckpt_restore *r)
 	static int (*const steps[])(struct ckpt_restore *r) = {
 		ckpt_restore_creds, ckpt_restore_shmems, ckpt_restore_mm,
 		ckpt_restore_mempolicy_vmas, ckpt_restore_pages,
-		ckpt_seal_shmems, ckpt_restore_exe,
+		ckpt_protect_hugetlb, ckpt_seal_shmems, ckpt_restore_exe,
 		ckpt_restore_fs, ckpt_restore_files, ckpt_restore_flocks,
 		ckpt_restore_signals, ckpt_restore_misc, ckpt_restore_attrs,
 		ckpt_restore_seccomp,

@@ -205,6 +205,12 @@ static int scan(struct sender *s, int dirty_only, struct runs *rs)
 		if (name_at && (!strncmp(line + name_at, "[vvar]", 6) ||
 				!strncmp(line + name_at, "[vdso]", 6)))
 			continue;
+		/*
+		 * Private hugetlb memory keeps no soft-dirty bit: the freeze
+		 * sends all of it (module/mem.c), so a round would be waste.
+		 */
+		if (name_at && !strncmp(line + name_at, "/anon_hugepage", 14))
+			continue;
 		for (a = start; !err && a < end;) {
 			size_t n = (end - a) / PG, i;
 			ssize_t got;

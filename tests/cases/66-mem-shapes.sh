@@ -25,9 +25,11 @@ prog_finish
 
 # Private anonymous memory of 2 MiB huge pages (hugefill: one huge page
 # half written, one whole, one faulted in but zero, one never touched;
-# bound to node 1): ckpt show names it, the zero huge pages are not in
-# the image; restored from the hugetlb pool as hugetlb memory of 2 MiB
-# pages, every word, a write and a fork's copy checked by the program.
+# bound to node 1; another written, then read-only): ckpt show names it,
+# the zero huge pages are not in the image; restored from the hugetlb
+# pool as hugetlb memory of 2 MiB pages, on node 1, the read-only one
+# read-only, every word, a write and a fork's copy checked by the
+# program.
 # With the pool empty at the restore: ENOMEM, nothing left running.
 hp=/proc/sys/vm/nr_hugepages
 trap '_cleanup; echo 0 >$hp' EXIT
@@ -37,7 +39,7 @@ subdir huge
 prog_start hugefill
 prog_checkpoint
 grep -q " hugetlb flags" show.out || fail "ckpt show lists no hugetlb mapping"
-image_under $((3 * 1048576 + 524288)) "more than hugefill's 3 MiB of data and its small pages"
+image_under $((5 * 1048576 + 524288)) "more than hugefill's 5 MiB of data and its small pages"
 echo 0 >$hp
 refused ENOMEM "mapping" nomem restart img
 echo 16 >$hp

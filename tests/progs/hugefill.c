@@ -4,11 +4,13 @@
  * (MAP_HUGETLB): huge page 0 with every other 4 KiB page written, huge
  * page 1 written whole, huge page 2 faulted in but left zero, huge page 3
  * never touched; its node-1 policy (mbind MPOL_BIND) when the guest has
- * two nodes.  Writes DIR/ready ("pid=N"), waits for DIR/go, then checks
+ * two nodes; and another huge page written, then made read-only
+ * (mprotect).  Writes DIR/ready ("pid=N"), waits for DIR/go, then checks
  * that the mapping is still hugetlb memory of 2 MiB pages (KernelPageSize
  * in /proc/self/smaps) with only the two huge pages that hold data in it
- * (Private_Hugetlb: the zero one was left out), every word, that it
- * takes writes and gives its data to a fork; prints "all checks passed" and exits 0, or names the first
+ * (Private_Hugetlb: the zero one was left out), on node 1 (numa_maps)
+ * when bound there, every word, that it takes writes and gives its data
+ * to a fork; that the read-only one is read-only (r--p) with its data; prints "all checks passed" and exits 0, or names the first
  * difference and exits 1.
  */
 #define _GNU_SOURCE
@@ -20,7 +22,7 @@
 #define PG		4096UL
 #define NR_HPAGES	4
 
-static unsigned char *mem;
+static unsigned char *mem, *ro;
 
 static uint64_t word_at(size_t off)
 {
@@ -51,8 +53,11 @@ static int check_data(const char *when, size_t nr)
 	return 0;
 }
 
-/* KernelPageSize and Private_Hugetlb (kB) of the mapping at @addr. */
-static int smaps_of(void *addr, long *pagesize, long *hugetlb)
+/*
+ * KernelPageSize and Private_Hugetlb (kB) of the mapping at @addr, and
+ * its permissions (4 characters) into @perms.
+ */
+static int smaps_of(void *addr, long *pagesize, long *hugetlb, char *perms)
 {
 	char line[512], want[32];
 	int in = 0;
@@ -62,13 +67,19 @@ static int smaps_of(void *addr, long *pagesize, long *hugetlb)
 		return -1;
 	snprintf(want, sizeof(want), "%lx-", (unsigned long)addr);
 	*pagesize = *hugetlb = -1;
+	strcpy(perms, "????");
 	while (fgets(line, sizeof(line), f)) {
+		char *sp = strchr(line, ' ');
+
 		/* A mapping's first line starts with its address, in lower
 		 * case hex; its fields' names with a capital.
 		 */
 		if ((line[0] >= '0' && line[0] <= '9') ||
-		    (line[0] >= 'a' && line[0] <= 'f'))
+		    (line[0] >= 'a' && line[0] <= 'f')) {
 			in = !strncmp(line, want, strlen(want));
+			if (in && sp && strlen(sp) > 4)
+				memcpy(perms, sp + 1, 4);
+		}
 		if (!in)
 			continue;
 		sscanf(line, "KernelPageSize: %ld kB", pagesize);
@@ -78,10 +89,28 @@ static int smaps_of(void *addr, long *pagesize, long *hugetlb)
 	return 0;
 }
 
+/* Does numa_maps show the pages at @addr on node 1 only? */
+static int on_node1(void *addr)
+{
+	char line[1024], want[32];
+	int ok = 0;
+	FILE *f = fopen("/proc/self/numa_maps", "r");
+
+	if (!f)
+		return 0;
+	snprintf(want, sizeof(want), "%lx ", (unsigned long)addr);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, want, strlen(want)))
+			ok = strstr(line, " N1=") && !strstr(line, " N0=");
+	fclose(f);
+	return ok;
+}
+
 int main(int argc, char **argv)
 {
-	long pagesize, hugetlb;
-	int st;
+	long pagesize, hugetlb, ro_huge;
+	char perms[5] = "";
+	int st, two_nodes;
 	pid_t child;
 
 	if (argc != 2) {
@@ -95,7 +124,8 @@ int main(int argc, char **argv)
 		perror("hugefill: mmap MAP_HUGETLB");
 		return 2;
 	}
-	if (!access("/sys/devices/system/node/node1", F_OK)) {
+	two_nodes = !access("/sys/devices/system/node/node1", F_OK);
+	if (two_nodes) {
 		unsigned long node1 = 2;
 
 		if (syscall(SYS_mbind, mem, NR_HPAGES * HPAGE, 2 /* BIND */,
@@ -111,15 +141,26 @@ int main(int argc, char **argv)
 			memcpy(mem + off, &w, 8);
 		}
 	mem[2 * HPAGE] = 0;	/* faulted in, zero */
-	if (check_data("before", NR_HPAGES))
+	if (check_data("before", 3))	/* not huge page 3: untouched */
 		return 2;
+	ro = mmap(NULL, HPAGE, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (ro == MAP_FAILED) {
+		perror("hugefill: mmap MAP_HUGETLB (read-only one)");
+		return 2;
+	}
+	memset(ro, 0x5a, HPAGE);
+	if (mprotect(ro, HPAGE, PROT_READ)) {
+		perror("hugefill: mprotect");
+		return 2;
+	}
 	if (announce_ready(argv[1])) {
 		perror("hugefill: ready");
 		return 2;
 	}
 	wait_for_go(argv[1]);
 	/* Before any read faults the others in: the two with data only. */
-	if (smaps_of(mem, &pagesize, &hugetlb)) {
+	if (smaps_of(mem, &pagesize, &hugetlb, perms)) {
 		perror("hugefill: smaps");
 		return 1;
 	}
@@ -128,8 +169,27 @@ int main(int argc, char **argv)
 		       pagesize, hugetlb);
 		return 1;
 	}
+	if (two_nodes && !on_node1(mem)) {
+		printf("FAIL: the huge pages bound to node 1 are not all there (numa_maps)\n");
+		return 1;
+	}
 	if (check_data("after the restore", NR_HPAGES))
 		return 1;
+	if (smaps_of(ro, &pagesize, &ro_huge, perms)) {
+		perror("hugefill: smaps");
+		return 1;
+	}
+	if (pagesize != 2048 || strcmp(perms, "r--p")) {
+		printf("FAIL: the read-only huge page is %s, KernelPageSize %ld kB: expected r--p, 2048\n",
+		       perms, pagesize);
+		return 1;
+	}
+	for (size_t off = 0; off < HPAGE; off++)
+		if (ro[off] != 0x5a) {
+			printf("FAIL: read-only huge page byte +0x%zx: 0x%x\n",
+			       off, ro[off]);
+			return 1;
+		}
 	/* Writes stick, and a fork sees the data, its own writes its own. */
 	mem[3 * HPAGE + 5] = 7;
 	fflush(stdout);
