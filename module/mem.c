@@ -1496,6 +1496,15 @@ static int ckpt_fill_pages(struct ckpt_restore *r, struct ckpt_fill *f,
 		return err;
 	err = ckpt_fill_record(current->mm, &rp, b, ckpt_read_in_order,
 			       &r->in);
+	/*
+	 * A hugetlb page that could not be had (no reservation with
+	 * MAP_NORESERVE, none free on the nodes of its policy, a hugetlb
+	 * cgroup's limit) faults as SIGBUS: the pool, not the image.
+	 */
+	if (err == -EFAULT && v->rec.kind == CKPT_VMA_HUGETLB) {
+		r->err.addr = v->rec.start;
+		err = ckpt_fail(&r->err, CKPT_OBJ_VMA, -ENOMEM);
+	}
 	if (!err)
 		r->in.nr_pages += rp.nr_pages;
 	return err;
@@ -1518,13 +1527,6 @@ static int ckpt_read_end(struct ckpt_restore *r)
 	return 0;
 }
 
-/*
- * Stream the PAGES records into the new address space, up to END (a
- * file image's in batches, on several CPUs: fill.c).  A record that
- * fails its checksum may have been read into place (where its pages were
- * pinned rather than mapped fresh): the error kills the restored process
- * (past the point of no return).
- */
 /*
  * The protection of each hugetlb mapping without PROT_WRITE, once its
  * pages are in: it was mapped writable for them (ckpt_map_vma()).
@@ -1549,6 +1551,13 @@ int ckpt_protect_hugetlb(struct ckpt_restore *r)
 	return 0;
 }
 
+/*
+ * Stream the PAGES records into the new address space, up to END (a
+ * file image's in batches, on several CPUs: fill.c).  A record that
+ * fails its checksum may have been read into place (where its pages were
+ * pinned rather than mapped fresh): the error kills the restored process
+ * (past the point of no return).
+ */
 int ckpt_restore_pages(struct ckpt_restore *r)
 {
 	struct ckpt_rec_header h = {};

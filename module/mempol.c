@@ -25,9 +25,10 @@
  *    restored and before its pages are filled, so that they are placed
  *    as the policy says.
  * The node mask goes to the system call through a page mapped for the
- * call and unmapped after it, in an address space where no other code
- * runs: the restoring process's (its threads all wait in the module) or
- * the restored one before any of its threads returns to user space.
+ * call and unmapped after it: in the restoring process (where other
+ * threads of restart(1) may still be checking in: a page of their own
+ * each) or in the restored one before any of its threads returns to user
+ * space.
  * A thread or mapping without a policy in the image keeps the restoring
  * process's (so "numactl --membind=1 restart" places a process that had
  * none); CKPT_RESTORE_ANY_NODE leaves every policy of the image out.
@@ -115,9 +116,13 @@ static int ckpt_dump_mempol_vmas(struct ckpt_dump *d)
 		struct ckpt_rec_mempolicy *m;
 		int kind = ckpt_vma_kind(vma);
 
-		/* Mappings of VMA records (not --skip'ed), not of objects. */
+		/*
+		 * Mappings of VMA records (not --skip'ed), not of objects: a
+		 * file with a shared policy (tmpfs) keeps it in its inode.
+		 */
 		if (!ckpt_mempol_kind(kind) || !vma->vm_policy ||
-		    vma->vm_policy->mode == MPOL_DEFAULT)
+		    vma->vm_policy->mode == MPOL_DEFAULT ||
+		    (vma->vm_ops && vma->vm_ops->set_policy))
 			continue;
 		m = ckpt_rec_payload(&d->out);
 		ckpt_mempol_of(vma->vm_policy, m);

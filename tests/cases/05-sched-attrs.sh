@@ -93,7 +93,7 @@ prog_start numapol
 prog_checkpoint
 numapol_show
 o=$(awk '$2 == "MEMPOLICY" { print $1; exit }' walk.out)
-# The main thread's policy on node 5 alone (the guest has one node).
+# The main thread's policy on node 5 alone (the guest has two nodes).
 cp img node.img
 imgedit set node.img $((o + 16 + 32)) 8 32 || fail "imgedit set nodes"
 refused EINVAL "memory policy of its thread $PROG_PID" node restart node.img

@@ -47,5 +47,20 @@ prog_restart
 prog_finish
 grep -q "all checks passed" p.out || fail "hugefill: $(cat p.out)"
 log "$(cat p.out)"
+cd ..
+# The same with MAP_NORESERVE: no reservation at the mapping, so with the
+# pool empty the fill itself finds no huge page: ENOMEM on the mapping
+# too (not a bad PAGES record).
+subdir huge-noreserve
+hugefill "$TESTDIR" noreserve </dev/null >p.out 2>p.err &
+PROG_PID=$!
+track "$PROG_PID"
+wait_for 30 test -e ready || fail "hugefill noreserve did not start: $(cat p.err)"
+prog_checkpoint
+echo 0 >$hp
+refused ENOMEM "mapping" nomem restart img
+echo 16 >$hp
+prog_restart
+prog_finish
 echo 0 >$hp
 pass

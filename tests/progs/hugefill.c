@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hugefill DIR: 8 MiB of private anonymous memory of 2 MiB huge pages
- * (MAP_HUGETLB): huge page 0 with every other 4 KiB page written, huge
+ * hugefill DIR [noreserve]: 8 MiB of private anonymous memory of 2 MiB
+ * huge pages (MAP_HUGETLB; all its huge pages with MAP_NORESERVE if
+ * asked): huge page 0 with every other 4 KiB page written, huge
  * page 1 written whole, huge page 2 faulted in but left zero, huge page 3
  * never touched; its node-1 policy (mbind MPOL_BIND) when the guest has
  * two nodes; and another huge page written, then made read-only
@@ -113,13 +114,14 @@ int main(int argc, char **argv)
 	int st, two_nodes;
 	pid_t child;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: hugefill DIR\n");
+	if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "noreserve"))) {
+		fprintf(stderr, "usage: hugefill DIR [noreserve]\n");
 		return 2;
 	}
 	close_extra_fds();
 	mem = mmap(NULL, NR_HPAGES * HPAGE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
+		   (argc == 3 ? MAP_NORESERVE : 0), -1, 0);
 	if (mem == MAP_FAILED) {
 		perror("hugefill: mmap MAP_HUGETLB");
 		return 2;
@@ -144,7 +146,8 @@ int main(int argc, char **argv)
 	if (check_data("before", 3))	/* not huge page 3: untouched */
 		return 2;
 	ro = mmap(NULL, HPAGE, PROT_READ | PROT_WRITE,
-		  MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+		  MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
+		  (argc == 3 ? MAP_NORESERVE : 0), -1, 0);
 	if (ro == MAP_FAILED) {
 		perror("hugefill: mmap MAP_HUGETLB (read-only one)");
 		return 2;
