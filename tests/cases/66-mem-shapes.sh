@@ -35,6 +35,10 @@ hp=/proc/sys/vm/nr_hugepages
 trap '_cleanup; echo 0 >$hp' EXIT
 echo 16 >$hp
 [ "$(cat $hp)" -ge 16 ] || fail "the guest made $(cat $hp) huge pages, not 16"
+# hugefill binds to node 1 when there is one: 6 of them free there.
+n1=/sys/devices/system/node/node1/hugepages/hugepages-2048kB/free_hugepages
+[ ! -e $n1 ] || [ "$(cat $n1)" -ge 6 ] ||
+	fail "node 1 has $(cat $n1) free huge pages of the 16, hugefill needs 6"
 subdir huge
 prog_start hugefill
 prog_checkpoint
