@@ -170,8 +170,6 @@ int ckpt_dump_flocks(struct ckpt_dump *d)
 int ckpt_take_flock(struct ckpt_restore *r, const void *p, u32 len)
 {
 	const struct ckpt_rec_flock *rec = p;
-	struct ckpt_rec_flock *l;
-	int err;
 
 	if (len != sizeof(*rec))
 		return -EBADMSG;
@@ -181,13 +179,8 @@ int ckpt_take_flock(struct ckpt_restore *r, const void *p, u32 len)
 	    rec->kind < CKPT_FLOCK_FLOCK || rec->kind > CKPT_FLOCK_OFD ||
 	    (rec->kind == CKPT_FLOCK_FLOCK && (rec->start || rec->len)))
 		return -EBADMSG;
-	err = ckpt_grow((void **)&r->flocks, r->nr_flocks, sizeof(*l),
-			CKPT_MAX_FLOCKS);
-	if (err)
-		return err;
-	l = &r->flocks[r->nr_flocks++];
-	*l = *rec;
-	return 0;
+	return ckpt_take_elem((void **)&r->flocks, &r->nr_flocks,
+			      sizeof(*rec), CKPT_MAX_FLOCKS, p, len);
 }
 
 void ckpt_free_flocks(struct ckpt_restore *r)

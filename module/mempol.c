@@ -161,16 +161,11 @@ int ckpt_dump_mempolicy(struct ckpt_dump *d)
 int ckpt_take_mempolicy(struct ckpt_restore *r, const void *p, u32 len)
 {
 	struct ckpt_restore_mempol *m;
-	int err;
 
-	if (len != sizeof(m->rec))
-		return -EBADMSG;
-	err = ckpt_grow((void **)&r->mempols, r->nr_mempols, sizeof(*m),
-			CKPT_MAX_MEMPOLS);
-	if (err)
-		return err;
-	m = &r->mempols[r->nr_mempols++];
-	memcpy(&m->rec, p, sizeof(m->rec));
+	m = ckpt_take_into((void **)&r->mempols, &r->nr_mempols, sizeof(*m),
+			   CKPT_MAX_MEMPOLS, p, len, sizeof(m->rec));
+	if (IS_ERR(m))
+		return PTR_ERR(m);
 	m->offset = r->in.rec_offset;
 	return 0;
 }

@@ -157,19 +157,33 @@ int ckpt_grow(void **array, u32 nr, size_t elem, u32 max)
 	return 0;
 }
 
+/*
+ * A record of exactly @size bytes, appended to an array ckpt_grow() grows
+ * as the start of a new @elem-byte element (what follows it is the
+ * caller's to set): the element, or an ERR_PTR.
+ */
+void *ckpt_take_into(void **array, u32 *nr, size_t elem, u32 max,
+		     const void *p, u32 len, size_t size)
+{
+	void *e;
+	int err;
+
+	if (len != size || WARN_ON_ONCE(size > elem))
+		return ERR_PTR(-EBADMSG);
+	err = ckpt_grow(array, *nr, elem, max);
+	if (err)
+		return ERR_PTR(err);
+	e = (u8 *)*array + (size_t)(*nr)++ * elem;
+	memcpy(e, p, len);
+	return e;
+}
+
 /* A record of exactly @elem bytes, appended to an array ckpt_grow() grows. */
 int ckpt_take_elem(void **array, u32 *nr, size_t elem, u32 max,
 		   const void *p, u32 len)
 {
-	int err;
-
-	if (len != elem)
-		return -EBADMSG;
-	err = ckpt_grow(array, *nr, elem, max);
-	if (err)
-		return err;
-	memcpy((u8 *)*array + (size_t)(*nr)++ * elem, p, len);
-	return 0;
+	return PTR_ERR_OR_ZERO(ckpt_take_into(array, nr, elem, max, p, len,
+					      elem));
 }
 
 /* An absolute path without empty, "." or ".." components. */

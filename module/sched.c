@@ -117,16 +117,11 @@ int ckpt_dump_sched(struct ckpt_dump *d)
 int ckpt_take_sched(struct ckpt_restore *r, const void *p, u32 len)
 {
 	struct ckpt_restore_sched *s;
-	int err;
 
-	if (len != sizeof(s->rec))
-		return -EBADMSG;
-	err = ckpt_grow((void **)&r->sched, r->nr_sched, sizeof(*s),
-			CKPT_MAX_THREADS + 1);
-	if (err)
-		return err;
-	s = &r->sched[r->nr_sched++];
-	memcpy(&s->rec, p, sizeof(s->rec));
+	s = ckpt_take_into((void **)&r->sched, &r->nr_sched, sizeof(*s),
+			   CKPT_MAX_THREADS + 1, p, len, sizeof(s->rec));
+	if (IS_ERR(s))
+		return PTR_ERR(s);
 	s->offset = r->in.rec_offset;
 	return 0;
 }
