@@ -1071,6 +1071,7 @@ void *ckpt_dup(const void *p, size_t len);
 int ckpt_grow(void **array, u32 nr, size_t elem, u32 max);
 int ckpt_take_with_path(const void *p, u32 len, void *rec, size_t rec_size,
 			const u32 *path_len, char **path);
+unsigned long ckpt_scratch_page(void);
 void *ckpt_take_into(void **array, u32 *nr, size_t elem, u32 max,
 		     const void *p, u32 len, size_t size);
 int ckpt_take_elem(void **array, u32 *nr, size_t elem, u32 max,

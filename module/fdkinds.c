@@ -623,9 +623,7 @@ void ckpt_fdkinds_free(struct ckpt_fdkinds *k)
 long ckpt_user_arg(struct ckpt_fdkinds *k, const void *p, size_t len)
 {
 	if (!k->scratch) {
-		unsigned long a = vm_mmap(NULL, 0, PAGE_SIZE,
-					  PROT_READ | PROT_WRITE,
-					  MAP_PRIVATE | MAP_ANONYMOUS, 0);
+		unsigned long a = ckpt_scratch_page();
 
 		if (IS_ERR_VALUE(a))
 			return a;

@@ -232,8 +232,7 @@ int ckpt_restore_flocks(struct ckpt_restore *r)
 
 	if (!r->nr_flocks)
 		return 0;
-	ubuf = vm_mmap(NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	ubuf = ckpt_scratch_page();
 	if (IS_ERR_VALUE(ubuf))
 		return (long)ubuf;
 	for (i = 0; !err && i < r->nr_flocks; i++) {

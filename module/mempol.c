@@ -340,6 +340,7 @@ static int ckpt_mempol_set(const struct ckpt_rec_mempolicy *m,
 	unsigned long mode = m->mode | m->flags;
 	long err;
 
+	BUILD_BUG_ON(sizeof(m->nodes) > PAGE_SIZE);
 	if (copy_to_user((void __user *)ubuf, m->nodes, sizeof(m->nodes)))
 		return -EFAULT;
 	if (ckpt_mempol_is_thread(m))
@@ -353,14 +354,6 @@ static int ckpt_mempol_set(const struct ckpt_rec_mempolicy *m,
 				   m->start, m->end - m->start, m->home_node,
 				   0);
 	return err;
-}
-
-static unsigned long ckpt_mempol_page(void)
-{
-	BUILD_BUG_ON(sizeof(((struct ckpt_rec_mempolicy *)0)->nodes) >
-		     PAGE_SIZE);
-	return vm_mmap(NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, 0);
 }
 
 /*
@@ -380,7 +373,7 @@ int ckpt_mempolicy_thread(struct ckpt_restore *r)
 		    ckpt_mempol_is_thread(&r->mempols[i].rec); i++) {
 		if (r->mempols[i].rec.tid != tid)
 			continue;
-		ubuf = ckpt_mempol_page();
+		ubuf = ckpt_scratch_page();
 		if (IS_ERR_VALUE(ubuf))
 			return (long)ubuf;
 		err = ckpt_mempol_set(&r->mempols[i].rec, ubuf);
@@ -440,7 +433,7 @@ int ckpt_restore_mempolicy_vmas(struct ckpt_restore *r)
 		if (ckpt_mempol_is_thread(m))
 			continue;
 		if (!ubuf) {
-			ubuf = ckpt_mempol_page();
+			ubuf = ckpt_scratch_page();
 			if (IS_ERR_VALUE(ubuf))
 				return (long)ubuf;
 		}

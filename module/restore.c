@@ -16,6 +16,7 @@
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/mman.h>
 #include <linux/fs_struct.h>
 #include <linux/fdtable.h>
 #include <linux/slab.h>
@@ -155,6 +156,17 @@ int ckpt_grow(void **array, u32 nr, size_t elem, u32 max)
 	kvfree(*array);
 	*array = n;
 	return 0;
+}
+
+/*
+ * A page of the caller's address space for a system call's pointer
+ * arguments (the restore calls them with user pointers): its address, or
+ * an error value (IS_ERR_VALUE).  The caller unmaps it.
+ */
+unsigned long ckpt_scratch_page(void)
+{
+	return vm_mmap(NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, 0);
 }
 
 /*
