@@ -576,6 +576,7 @@ struct ckpt_restore {
 	u32 nr_vmas;
 	struct ckpt_restore_file *files;
 	u32 nr_files;
+	u32 file_paths;		/* their whole paths' bytes */
 	struct ckpt_rec_regs regs;
 	void *xstate;
 	u32 xstate_len;

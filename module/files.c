@@ -138,6 +138,71 @@ static int ckpt_shared_fd(struct ckpt_dump *d, struct file *f,
 			       GFP_KERNEL));
 }
 
+/*
+ * FILE entries not written yet: a record holds up to CKPT_FILE_BATCH bytes
+ * of them, each path front-coded on the previous entry's (uapi).
+ */
+#define CKPT_FILE_BATCH	16384
+
+struct ckpt_fbatch {
+	u32 len;			/* bytes of entries in @buf */
+	u32 paths;			/* whole paths' bytes, all records */
+	u32 prev_len;			/* strlen(@prev); 0: no path */
+	char prev[CKPT_PATH_MAX];	/* the previous entry's whole path */
+	u8 buf[CKPT_FILE_BATCH];
+};
+
+static int ckpt_flush_files(struct ckpt_dump *d, struct ckpt_fbatch *fb)
+{
+	int err = 0;
+
+	if (fb->len)
+		err = ckpt_write_rec(&d->out, CKPT_REC_FILE, fb->buf, fb->len);
+	fb->len = 0;
+	fb->prev_len = 0;
+	return err;
+}
+
+/* Queue the entry @r with @path (NULL: none) for the next FILE record. */
+static int ckpt_put_file(struct ckpt_dump *d, struct ckpt_fbatch *fb,
+			 struct ckpt_rec_file *r, const char *path)
+{
+	size_t len = path ? strlen(path) + 1 : 0, prefix = 0;
+	u8 *p;
+
+	BUILD_BUG_ON(sizeof(*r) + CKPT_PATH_MAX > CKPT_FILE_BATCH);
+	BUILD_BUG_ON(CKPT_FILE_BATCH > CKPT_REC_MAX_META);
+	BUILD_BUG_ON(CKPT_PATH_MAX > (u16)~0);
+	if (len > CKPT_PATH_MAX)
+		return ckpt_fail(&d->err, CKPT_OBJ_FD, -ENAMETOOLONG);
+	/* A reader's bound on what front coding lets a record make. */
+	if (len > CKPT_MAX_FILE_PATHS - fb->paths)
+		return ckpt_fail(&d->err, CKPT_OBJ_FD, -E2BIG);
+	fb->paths += len;
+	d->err.fd = -1;
+	if (fb->len + sizeof(*r) + len > CKPT_FILE_BATCH) {
+		int err = ckpt_flush_files(d, fb);
+
+		if (err)
+			return err;
+	}
+	if (len)
+		while (prefix < fb->prev_len && prefix < len - 1 &&
+		       fb->prev[prefix] == path[prefix])
+			prefix++;
+	r->path_prefix = prefix;
+	r->path_len = len - prefix;
+	p = fb->buf + fb->len;
+	memcpy(p, r, sizeof(*r));
+	fb->len += sizeof(*r) + r->path_len;
+	fb->prev_len = len ? len - 1 : 0;
+	if (len) {
+		memcpy(p + sizeof(*r), path + prefix, r->path_len);
+		memcpy(fb->prev, path, len);
+	}
+	return 0;
+}
+
 static void ckpt_fd_flags(struct ckpt_rec_file *r, struct file *f,
 			  unsigned int fd, bool cloexec,
 			  const struct ckpt_shared *sh)
@@ -155,8 +220,8 @@ static void ckpt_fd_flags(struct ckpt_rec_file *r, struct file *f,
 }
 
 /* A pipe end: no path; the pipe is named by its inode (pipes.c). */
-static int ckpt_dump_pipe_file(struct ckpt_dump *d, struct file *f,
-			       unsigned int fd, bool cloexec,
+static int ckpt_dump_pipe_file(struct ckpt_dump *d, struct ckpt_fbatch *fb,
+			       struct file *f, unsigned int fd, bool cloexec,
 			       const struct ckpt_shared *shared,
 			       struct ckpt_rec_file *r)
 {
@@ -166,12 +231,11 @@ static int ckpt_dump_pipe_file(struct ckpt_dump *d, struct file *f,
 	err = ckpt_note_pipe(d, f, fd, r);
 	if (err)
 		return ckpt_fail(&d->err, CKPT_OBJ_FD, err);
-	d->err.fd = -1;
-	return ckpt_write_rec(&d->out, CKPT_REC_FILE, r, sizeof(*r));
+	return ckpt_put_file(d, fb, r, NULL);
 }
 
-static int ckpt_dump_file(struct ckpt_dump *d, struct file *f,
-			  unsigned int fd, bool cloexec,
+static int ckpt_dump_file(struct ckpt_dump *d, struct ckpt_fbatch *fb,
+			  struct file *f, unsigned int fd, bool cloexec,
 			  const struct ckpt_shared *shared)
 {
 	struct ckpt_rec_file r;
@@ -184,7 +248,8 @@ static int ckpt_dump_file(struct ckpt_dump *d, struct file *f,
 		return ckpt_fail(&d->err, CKPT_OBJ_FD, kind);
 	memset(&r, 0, sizeof(r));
 	if (kind == CKPT_FILE_PIPE)
-		return ckpt_dump_pipe_file(d, f, fd, cloexec, shared, &r);
+		return ckpt_dump_pipe_file(d, fb, f, fd, cloexec, shared,
+					   &r);
 	if (kind == CKPT_FILE_SOCKET) {
 		int err = ckpt_note_sock(d, f, &r);
 
@@ -192,8 +257,7 @@ static int ckpt_dump_file(struct ckpt_dump *d, struct file *f,
 			return ckpt_fail(&d->err, CKPT_OBJ_FD, err);
 		ckpt_fd_flags(&r, f, fd, cloexec, shared);
 		r.f_flags &= ~O_LARGEFILE;
-		d->err.fd = -1;
-		return ckpt_write_rec(&d->out, CKPT_REC_FILE, &r, sizeof(r));
+		return ckpt_put_file(d, fb, &r, NULL);
 	}
 	if (kind == CKPT_FILE_MEMFD) {
 		int err = ckpt_note_shmem(d, f);
@@ -205,8 +269,7 @@ static int ckpt_dump_file(struct ckpt_dump *d, struct file *f,
 		r.pos = f->f_pos;
 		r.ino = inode->i_ino;
 		r.size = i_size_read(inode);
-		d->err.fd = -1;
-		return ckpt_write_rec(&d->out, CKPT_REC_FILE, &r, sizeof(r));
+		return ckpt_put_file(d, fb, &r, NULL);
 	}
 	if (ckpt_is_fdkind(kind)) {
 		int err = shared->fd >= 0 ? 0 :
@@ -216,8 +279,7 @@ static int ckpt_dump_file(struct ckpt_dump *d, struct file *f,
 			return ckpt_fail(&d->err, CKPT_OBJ_FD, err);
 		ckpt_fd_flags(&r, f, fd, cloexec, shared);
 		r.kind = kind;
-		d->err.fd = -1;
-		return ckpt_write_rec(&d->out, CKPT_REC_FILE, &r, sizeof(r));
+		return ckpt_put_file(d, fb, &r, NULL);
 	}
 	/* A terminal's settings (attrs.c), once per open file. */
 	if (kind == CKPT_FILE_CHR && shared->fd < 0 &&
@@ -248,12 +310,8 @@ static int ckpt_dump_file(struct ckpt_dump *d, struct file *f,
 	r.ino = inode->i_ino;
 	r.dev = new_encode_dev(inode->i_sb->s_dev);
 	r.size = i_size_read(inode);
-	r.mtime_ns = timespec64_to_ns(&inode->i_mtime);
 	r.rdev = new_encode_dev(inode->i_rdev);
-	r.path_len = strlen(path) + 1;
-	d->err.fd = -1;
-	return ckpt_write_rec2(&d->out, CKPT_REC_FILE, &r, sizeof(r), path,
-			       r.path_len);
+	return ckpt_put_file(d, fb, &r, path);
 }
 
 static bool ckpt_fd_cloexec(struct task_struct *t, unsigned int fd)
@@ -295,6 +353,7 @@ struct file *ckpt_next_file(struct task_struct *t, unsigned int *fd)
 int ckpt_dump_files(struct ckpt_dump *d)
 {
 	struct ckpt_shared shared;
+	struct ckpt_fbatch *fb;
 	unsigned int fd;
 	struct file *f;
 	int err = 0;
@@ -302,6 +361,12 @@ int ckpt_dump_files(struct ckpt_dump *d)
 	/* An earlier member's records hold a shared table (shares.c). */
 	if (!ckpt_files_holder(d, d->member))
 		return 0;
+	fb = kvmalloc(sizeof(*fb), GFP_KERNEL);
+	if (!fb)
+		return -ENOMEM;
+	fb->len = 0;
+	fb->paths = 0;
+	fb->prev_len = 0;
 	for (fd = 0; (f = ckpt_next_file(d->task, &fd)); fd++) {
 		/* --skip=fds: a kind not supported is left out (attrs.c). */
 		if ((d->skip & CKPT_SKIP_FDS) && ckpt_file_kind(f) < 0) {
@@ -313,13 +378,16 @@ int ckpt_dump_files(struct ckpt_dump *d)
 		}
 		err = ckpt_shared_fd(d, f, fd, &shared);
 		if (!err)
-			err = ckpt_dump_file(d, f, fd,
+			err = ckpt_dump_file(d, fb, f, fd,
 					     ckpt_fd_cloexec(d->task, fd),
 					     &shared);
 		fput(f);
 		if (err)
 			break;
 	}
+	if (!err)
+		err = ckpt_flush_files(d, fb);
+	kvfree(fb);
 	return err;
 }
 
@@ -389,7 +457,7 @@ static bool ckpt_shared_ok(const struct ckpt_restore *r, u32 i)
 	const struct ckpt_rec_file *f = &r->files[i].rec;
 	int j;
 
-	if (f->reserved || (f->shared_pid && !(f->fd_flags & CKPT_FD_TREE)))
+	if (f->shared_pid && !(f->fd_flags & CKPT_FD_TREE))
 		return false;
 	if (f->fd_flags & CKPT_FD_TREE)
 		return !(f->fd_flags & CKPT_FD_SHARED) &&

@@ -243,22 +243,79 @@ static int ckpt_take_vma(struct ckpt_restore *r, const void *p, u32 len)
 	return err;
 }
 
-static int ckpt_take_file(struct ckpt_restore *r, const void *p, u32 len)
+/*
+ * The entry at @off of a FILE record: @prev is the previous entry's whole
+ * path (@prev_len bytes without the NUL), NULL for none.  Its own whole
+ * path is rebuilt in kernel memory; path_prefix is then 0 and path_len
+ * that path's length.
+ */
+static int ckpt_take_file_entry(struct ckpt_restore *r, const u8 *p,
+				u32 len, u32 *off, const char *prev,
+				u32 prev_len)
 {
 	struct ckpt_restore_file *f;
+	u32 tail, prefix;
+	const char *s;
 	int err;
 
+	/* A bad entry is named by its own offset in the image. */
+	r->err.offset = r->in.rec_offset + sizeof(struct ckpt_rec_header) +
+			*off;
+	if (len - *off < sizeof(f->rec))
+		return -EBADMSG;
 	err = ckpt_grow((void **)&r->files, r->nr_files, sizeof(*f),
 			CKPT_MAX_FILES);
 	if (err)
 		return err;
 	f = &r->files[r->nr_files];
-	f->offset = r->in.rec_offset;
-	err = ckpt_take_with_path(p, len, &f->rec, sizeof(f->rec),
-				  &f->rec.path_len, &f->path);
-	if (!err)
-		r->nr_files++;
-	return err;
+	memcpy(&f->rec, p + *off, sizeof(f->rec));
+	f->offset = r->err.offset;
+	f->path = NULL;
+	*off += sizeof(f->rec);
+	tail = f->rec.path_len;
+	prefix = f->rec.path_prefix;
+	s = (const char *)p + *off;
+	if (tail > len - *off || prefix > prev_len || (prefix && !tail) ||
+	    prefix + tail > CKPT_PATH_MAX ||
+	    prefix + tail > CKPT_MAX_FILE_PATHS - r->file_paths)
+		return -EBADMSG;
+	*off += tail;
+	if (tail) {
+		if ((!prefix && s[0] != '/') || strnlen(s, tail) != tail - 1)
+			return -EBADMSG;
+		f->path = kmalloc(prefix + tail, GFP_KERNEL_ACCOUNT);
+		if (!f->path)
+			return -ENOMEM;
+		if (prefix)
+			memcpy(f->path, prev, prefix);
+		memcpy(f->path + prefix, s, tail);
+		f->rec.path_len = prefix + tail;
+		f->rec.path_prefix = 0;
+		r->file_paths += prefix + tail;
+	}
+	r->nr_files++;
+	return 0;
+}
+
+/* A FILE record: one or more entries, each a descriptor (uapi). */
+static int ckpt_take_file(struct ckpt_restore *r, const void *p, u32 len)
+{
+	const char *prev = NULL;
+	u32 off = 0;
+
+	if (!len)
+		return -EBADMSG;
+	while (off < len) {
+		const struct ckpt_restore_file *f;
+		int err = ckpt_take_file_entry(r, p, len, &off, prev,
+					       prev ? strlen(prev) : 0);
+
+		if (err)
+			return err;
+		f = &r->files[r->nr_files - 1];
+		prev = f->path;
+	}
+	return 0;
 }
 
 static int ckpt_take_fixed(void *dst, size_t size, const void *p, u32 len)

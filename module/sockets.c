@@ -1120,7 +1120,7 @@ int ckpt_check_socks(struct ckpt_restore *r)
 			continue;
 		if (f->f_flags & ~CKPT_SOCK_F_FLAGS ||
 		    (f->f_flags & O_ACCMODE) != O_RDWR || f->pos ||
-		    f->size || f->dev || f->mtime_ns || f->rdev ||
+		    f->size || f->dev || f->rdev ||
 		    (!ckpt_find_sock(r, f->ino) && !ckpt_tree_has_sock(r, f->ino)))
 			return ckpt_bad_rec(r, CKPT_REC_FILE, r->files[i].offset,
 					    -EBADMSG);

@@ -532,6 +532,9 @@ static void report_fd(const struct ckpt_checkpoint_args *a, int err)
 		snprintf(name, sizeof(name), "?");
 	if (!strncmp(name, "socket:[", 8)) {
 		report_socket(a, err, name);
+	} else if (err == -E2BIG) {
+		ckpt_fail(err, "cannot checkpoint %s: at fd %d (%s), the paths of its open files total more than an image holds (%u MiB)",
+			  who, a->err_fd, name, CKPT_MAX_FILE_PATHS >> 20);
 	} else if (err == -EFBIG) {
 		char what[600];
 

@@ -4,8 +4,8 @@
  * header (magic, version and size, checksum, reserved fields, machine);
  * then per record its type, flags and length bound before the payload is
  * read, the checksum, the position in the record order, and last the
- * contents.  The first failure is kept in img->error and returned again
- * by every later call.
+ * contents (a FILE record's entry by entry).  The first failure is kept
+ * in img->error and returned again by every later call.
  */
 #include <signal.h>
 #include <errno.h>
@@ -83,7 +83,10 @@ static int img_error(struct ckpt_image *img, int err, uint64_t offset,
 	return err;
 }
 
-/* "bad VMA record at offset N: <why>" (EBADMSG) for the current record. */
+/*
+ * "bad VMA record at offset N: <why>" (EBADMSG) for the current record;
+ * "bad FILE entry at offset N: <why>" for an entry of a FILE record.
+ */
 __attribute__((format(printf, 2, 3)))
 static int img_bad(struct ckpt_image *img, const char *fmt, ...)
 {
@@ -94,8 +97,10 @@ static int img_bad(struct ckpt_image *img, const char *fmt, ...)
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	return img_error(img, -EBADMSG, img->rec_offset, img->rec.type,
-			 "bad %s record at offset %" PRIu64 ": %s",
-			 ckpt_rec_name(img->rec.type), img->rec_offset, why);
+			 "bad %s %s at offset %" PRIu64 ": %s",
+			 ckpt_rec_name(img->rec.type),
+			 img->file_len ? "entry" : "record", img->rec_offset,
+			 why);
 }
 
 static int img_read_error(struct ckpt_image *img, int err)
@@ -307,9 +312,11 @@ void ckpt_image_close(struct ckpt_image *img)
 	free(img->payload);
 	free(img->vmas);
 	free(img->tree);
+	free(img->file_rec);
 	img->payload = NULL;
 	img->vmas = NULL;
 	img->tree = NULL;
+	img->file_rec = NULL;
 }
 
 /* ---- record contents ---------------------------------------------- */
@@ -667,8 +674,6 @@ static int check_file(struct ckpt_image *img)
 	if (f->fd_flags & ~(CKPT_FD_CLOEXEC | CKPT_FD_SHARED | CKPT_FD_TREE) ||
 	    (f->fd_flags & CKPT_FD_SHARED && f->fd_flags & CKPT_FD_TREE))
 		return img_bad(img, "unknown fd flags 0x%x", f->fd_flags);
-	if (f->reserved)
-		return img_bad(img, "non-zero reserved field");
 	if (f->fd_flags & CKPT_FD_TREE) {
 		if (!tree_earlier(img, f->shared_pid) || f->shared_fd < 0 ||
 		    f->shared_fd >= CKPT_MAX_FILES)
@@ -693,7 +698,7 @@ static int check_file(struct ckpt_image *img)
 	if (f->kind < CKPT_FILE_REG || f->kind > CKPT_FILE_KIND_MAX)
 		return img_bad(img, "unknown kind %u", f->kind);
 	if (f->kind == CKPT_FILE_CHR && !chr_ok(f->rdev))
-		return img_bad(img, "device %llu:%llu is not one that can be restored",
+		return img_bad(img, "device %u:%u is not one that can be restored",
 			       (f->rdev & 0xfff00) >> 8,
 			       (f->rdev & 0xff) | ((f->rdev >> 12) & 0xfff00));
 	if (img->nr_files >= CKPT_MAX_FILES)
@@ -1284,7 +1289,7 @@ static int check_shares(struct ckpt_image *img)
 		return img_bad(img, "the fs context of process %d, not an earlier process of the tree",
 			       s->fs_pid);
 	if (s->files_pid && img->nr_files)
-		return img_bad(img, "a shared file table, and %u FILE records of its own",
+		return img_bad(img, "a shared file table, and %u FILE entries of its own",
 			       img->nr_files);
 	return 0;
 }
@@ -1553,6 +1558,7 @@ static void next_task(struct ckpt_image *img)
 	memset(&img->task, 0, sizeof(img->task));
 	img->nr_vmas = 0;
 	img->nr_files = 0;
+	img->file_paths = 0;
 	img->last_fd = -1;
 	img->mm_vdso = 0;
 	img->seen = 0;
@@ -1813,6 +1819,8 @@ static int read_rec_header(struct ckpt_image *img)
 	ssize_t n;
 
 	img->rec_offset = img->offset;
+	img->file_len = 0;
+	img->file_pos = 0;
 	n = img_read(img, r, sizeof(*r));
 	if (n < 0)
 		return img_read_error(img, n);
@@ -1910,6 +1918,81 @@ static int read_rec_payload(struct ckpt_image *img)
 	return 0;
 }
 
+/* Where a FILE record's payload is kept, then the last entry's path. */
+#define FILE_REC_SIZE	(CKPT_REC_MAX_META + CKPT_PATH_MAX)
+#define FILE_PATH(img)	((char *)(img)->file_rec + CKPT_REC_MAX_META)
+
+/*
+ * The next entry of the FILE record at img->file_rec, as a record of its
+ * own at its offset: its whole path is path_prefix bytes of the previous
+ * entry's (front coding), then its path_len bytes.
+ */
+static int next_file_entry(struct ckpt_image *img)
+{
+	const unsigned char *p = img->file_rec + img->file_pos;
+	uint32_t left = img->file_len - img->file_pos;
+	uint32_t prev = img->file_path_len ? img->file_path_len - 1 : 0;
+	struct ckpt_rec_file f;
+	uint32_t len;
+
+	img->rec_offset = img->file_offset + sizeof(struct ckpt_rec_header) +
+			  img->file_pos;
+	if (left < sizeof(f))
+		return img_bad(img, "%u bytes at the end of the record, fewer than an entry's %zu",
+			       left, sizeof(f));
+	memcpy(&f, p, sizeof(f));
+	if (f.path_len > left - sizeof(f))
+		return img_bad(img, "a path of %u bytes runs past the end of the record (%zu bytes left)",
+			       f.path_len, left - sizeof(f));
+	if (f.path_prefix && !img->file_pos)
+		return img_bad(img, "path_prefix %u in the record's first entry",
+			       f.path_prefix);
+	if (f.path_prefix && !img->file_path_len)
+		return img_bad(img, "path_prefix %u after an entry without a path",
+			       f.path_prefix);
+	if (f.path_prefix && !f.path_len)
+		return img_bad(img, "path_prefix %u without a path (path_len 0)",
+			       f.path_prefix);
+	if (f.path_prefix > prev)
+		return img_bad(img, "path_prefix %u exceeds the previous path's %u bytes",
+			       f.path_prefix, prev);
+	len = (uint32_t)f.path_prefix + f.path_len;
+	if (len > CKPT_PATH_MAX)
+		return img_bad(img, "path_prefix %u and path_len %u: a path of %u bytes exceeds %u",
+			       f.path_prefix, f.path_len, len, CKPT_PATH_MAX);
+	if (len > CKPT_MAX_FILE_PATHS - img->file_paths)
+		return img_bad(img, "the process's whole paths exceed %u bytes",
+			       CKPT_MAX_FILE_PATHS);
+	img->file_paths += len;
+	memcpy(FILE_PATH(img) + f.path_prefix, p + sizeof(f), f.path_len);
+	img->file_pos += sizeof(f) + f.path_len;
+	img->file_path_len = len;
+	f.path_prefix = 0;
+	f.path_len = len;
+	memcpy(img->payload, &f, sizeof(f));
+	memcpy((char *)img->payload + sizeof(f), FILE_PATH(img), len);
+	img->rec.len = sizeof(f) + len;
+	return 0;
+}
+
+/* A FILE record, checked as one: kept aside, its entries handed out. */
+static int take_file_record(struct ckpt_image *img)
+{
+	if (!img->file_rec) {
+		img->file_rec = malloc(FILE_REC_SIZE);
+		if (!img->file_rec)
+			return img_error(img, -ENOMEM, img->rec_offset,
+					 img->rec.type,
+					 "cannot allocate a FILE record buffer");
+	}
+	memcpy(img->file_rec, img->payload, img->rec.len);
+	img->file_offset = img->rec_offset;
+	img->file_len = img->rec.len;
+	img->file_pos = 0;
+	img->file_path_len = 0;
+	return next_file_entry(img);
+}
+
 static int check_trailing(struct ckpt_image *img)
 {
 	unsigned char c;
@@ -1930,27 +2013,36 @@ static int check_trailing(struct ckpt_image *img)
 
 int ckpt_image_next(struct ckpt_image *img)
 {
+	/* More entries of the last FILE record, which was counted. */
+	int more = img->file_pos < img->file_len;
 	const struct rec_desc *d;
 	int err;
 
 	if (img->error.err)
 		return img->error.err;
-	if (img->done)
-		return check_trailing(img);
-	err = read_rec_header(img);
-	if (!err)
-		err = read_rec_payload(img);
-	if (!err)
-		err = check_order(img);
-	if (!err)
-		err = check_length(img);
+	if (more) {
+		err = next_file_entry(img);
+	} else {
+		if (img->done)
+			return check_trailing(img);
+		err = read_rec_header(img);
+		if (!err)
+			err = read_rec_payload(img);
+		if (!err)
+			err = check_order(img);
+		if (!err)
+			err = check_length(img);
+		if (!err && img->rec.type == CKPT_REC_FILE)
+			err = take_file_record(img);
+	}
 	if (err)
 		return err;
 	d = &rec_descs[img->rec.type];
 	err = d->check ? d->check(img) : 0;
 	if (err)
 		return err;
-	img->nr_records++;
+	if (!more)
+		img->nr_records++;
 	return 1;
 }
 

@@ -2,7 +2,8 @@
 /*
  * The one image reader of the tools: reads an image sequentially (a file,
  * a pipe or a buffer), checks every bound, checksum and the record order
- * the kernel enforces, and hands out one record at a time.
+ * the kernel enforces, and hands out one record at a time (a FILE record
+ * one entry at a time, each as a record of its own: see file_rec).
  *
  *	struct ckpt_image img;
  *
@@ -119,9 +120,24 @@ struct ckpt_image {
 	uint32_t nr_vmas;
 	uint32_t vmas_cap;
 	uint32_t nr_files;
+	uint32_t file_paths;		/* their whole paths' bytes */
 	int32_t last_fd;
 	uint64_t mm_vdso;
 	uint64_t seen;			/* this process's record types */
+	/*
+	 * A FILE record's entries are handed out one at a time, each as a
+	 * record of its own: rec_offset is the entry's offset, payload the
+	 * entry with its whole path (path_prefix 0, path_len that path's
+	 * length) and rec.len its length.  The record was checked (length,
+	 * checksum, order) as one.
+	 */
+	unsigned char *file_rec;	/* the record's payload, then the
+					 * last entry's whole path */
+	uint64_t file_offset;		/* the record's offset */
+	uint32_t file_len;		/* its length; 0: not a FILE record */
+	uint32_t file_pos;		/* where its next entry starts */
+	uint32_t file_path_len;		/* the last entry's whole path, with
+					 * its NUL; 0: none */
 	struct ckpt_rec_shares shares;	/* its SHARES record, or zeros */
 	int done;
 

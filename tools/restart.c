@@ -156,7 +156,8 @@ static void usage(FILE *f)
 		"'ckpt PID | restart') with its PID, through %s.\n"
 		"  -w, --wait     wait for the restored process and exit with its\n"
 		"                 status (128+N if killed by signal N)\n"
-		"  -v, --verbose  say which PID was restored\n"
+		"  -v, --verbose  say which PID was restored; for a corrupt image,\n"
+		"                 also where the module found it bad\n"
 		"  --pid-ns       restore into a new PID namespace (the image's PID\n"
 		"                 there; a fallback when the PID is taken here)\n"
 		"  --any-cpu      do not give threads the CPU affinity they had\n"
@@ -731,8 +732,9 @@ static void image_where(const struct restart *r, char *buf, size_t size)
 		snprintf(buf, size, "bad metadata (checked at the %s record at offset %llu)",
 			 ckpt_rec_name(type), off);
 	else if (type)
-		snprintf(buf, size, "bad %s record at offset %llu",
-			 ckpt_rec_name(type), off);
+		snprintf(buf, size, "bad %s %s at offset %llu",
+			 ckpt_rec_name(type),
+			 type == CKPT_REC_FILE ? "entry" : "record", off);
 	else
 		snprintf(buf, size, "bad image header");
 }
@@ -764,7 +766,7 @@ static void report_mempolicy(struct restart *r, int err, int mapping,
 
 static void report_prepare(struct restart *r, int err)
 {
-	char why[512];
+	char why[512], where[128] = "";
 
 	if (r->prep.err_object == CKPT_OBJ_MEMPOLICY) {
 		report_mempolicy(r, err, r->prep.err_fd, r->prep.err_addr);
@@ -772,6 +774,8 @@ static void report_prepare(struct restart *r, int err)
 	}
 	if (diagnose_image(r, err, why, sizeof(why)))
 		image_where(r, why, sizeof(why));
+	else if (r->verbose && r->prep.err_type)
+		image_where(r, where, sizeof(where));
 	switch (-err) {
 	case ENOEXEC:
 		ckpt_fail(err, "cannot restore %s: not a ckpt image", r->name);
@@ -877,6 +881,9 @@ static void report_prepare(struct restart *r, int err)
 		ckpt_fail(err, "cannot restore %s: %s", r->name,
 			  strerror(-err));
 	}
+	/* -v: where the module stopped, when our reader said it instead */
+	if (*where)
+		ckpt_hint("the module found it: %s", where);
 }
 
 static int status_tgid(pid_t pid, uint64_t *tgid)

@@ -461,7 +461,7 @@ static void show_file(const struct ckpt_image *img)
 		printf("  shares the open file of fd %d of process %d\n",
 		       f->shared_fd, f->shared_pid);
 	if (f->kind == CKPT_FILE_CHR)
-		printf("  rdev 0x%llx\n", f->rdev);
+		printf("  rdev 0x%x\n", f->rdev);
 	else if (f->kind == CKPT_FILE_PIPE)
 		printf("  pipe %llu, capacity %llu bytes\n", f->ino, f->size);
 	else if (f->kind == CKPT_FILE_MEMFD)
@@ -469,10 +469,8 @@ static void show_file(const struct ckpt_image *img)
 	else if (f->kind == CKPT_FILE_SOCKET)
 		printf("  socket %llu\n", f->ino);
 	else if (f->kind < CKPT_FILE_EVENTFD)
-		printf("  ino %llu dev 0x%llx size %llu mtime %lld.%09lld\n",
-		       f->ino, f->dev, f->size,
-		       (long long)(f->mtime_ns / 1000000000ULL),
-		       (long long)(f->mtime_ns % 1000000000ULL));
+		printf("  ino %llu dev 0x%x size %llu\n", f->ino, f->dev,
+		       f->size);
 }
 
 static const struct flag_name sock_flags[] = {

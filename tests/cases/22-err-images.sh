@@ -178,7 +178,7 @@ try "PAGES address not page-aligned" EBADMSG
 set_fixed $((o_pages + H)) 8 4096
 try "PAGES address outside every VMA" EBADMSG
 if [ -n "$o_file" ]; then
-	set_fixed $((o_file + H + 12)) 4 99
+	set_fixed $((o_file + H + 10)) 2 99
 	try "FILE kind 99" EBADMSG
 fi
 set_fixed $((o_regs + H + 16 * 8)) 8 0xffffffff81000000

@@ -109,11 +109,11 @@ epid=$pid
 image memfd
 o=$(rec_off SHMEM)
 od=$(rec_off SHMDATA)
-of=$(awk '$2 == "FILE" && / kind=11/ { print $1; exit }' walk.out)
+of=$(awk '$2 == "FENTRY" && / kind=11/ { print $1; exit }' walk.out)	# an entry
 bad memfd.img "memfd name without its NUL" $((o + H + 32 + $(awk -v o="$o" '$1 == o { print $3 - 33 }' walk.out))) 1 0x41
 bad memfd.img "memfd unknown seal" $((o + H + 20)) 4 0x100
 bad memfd.img "shared memory piece beyond its size" $((od + H + 8)) 8 0x10000000000
-bad memfd.img "memfd fd naming no object" $((of + H + 24)) 8 0x7fffffff
+bad memfd.img "memfd fd naming no object" $((of + 24)) 8 0x7fffffff
 
 mkdir -p "inotify/mnt point"
 image inotify

@@ -46,7 +46,8 @@ bad() {
 ost=$(rec_off SOCKET "type=1 state=4")	# a stream pair's end
 dg=$(rec_off SOCKET "type=2 state=4")	# a datagram pair's end
 sd=$(rec_off SOCKDATA "flags=1")	# a datagram's last piece
-fs=$(awk '$2 == "FILE" && / kind=12/ { print $1; exit }' walk.out)
+fs=$(awk '$2 == "FENTRY" && / kind=12/ { print $1; exit }' walk.out)	# an entry
+[ -n "$fs" ] || fail "walk.out lists no socket's FILE entry"
 dgid=$(awk -v o="$dg" '$1 == o { sub("id=", "", $4); print $4 }' walk.out)
 listen_ok=$(rec_off SOCKET "state=")
 bad "socket state 9" $((ost + H + 22)) 2 9
@@ -68,8 +69,8 @@ cp good.img tcpopt.img
 imgedit set tcpopt.img $((so + H + 8)) 4 $((0x89)) || fail "imgedit set mask"
 imgedit set tcpopt.img $((so + H + 48)) 4 60 || fail "imgedit set keepidle"
 refused EBADMSG "SOCKOPT" tcpopt restart tcpopt.img
-bad "socket fd naming no socket" $((fs + H + 24)) 8 0x7fffffff
-bad "socket fd opened read-only" $((fs + H + 8)) 4 0
+bad "socket fd naming no socket" $((fs + 24)) 8 0x7fffffff
+bad "socket fd opened read-only" $((fs + 4)) 4 0
 [ -n "$dgid" ] && [ -n "$listen_ok" ] || fail "walk.out lacks the sockets"
 
 # the intact image restores and passes its checks

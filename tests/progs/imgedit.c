@@ -7,7 +7,10 @@
  *   imgedit walk FILE
  *	one line per record: "OFFSET TYPE LEN [details]"; the first line is
  *	"0 HEADER SIZE", the last "SIZE EOF 0".  Offsets are of the record
- *	header; its payload starts 16 bytes later.
+ *	header; its payload starts 16 bytes later.  A FILE record's line
+ *	(the fd and kind of its first entry) is followed by one line per
+ *	entry: "OFFSET FENTRY LEN fd=N kind=K prefix=P", the offset of the
+ *	entry itself, LEN its structure and path bytes
  *   imgedit check FILE
  *	recompute every checksum (XXH64, low 32 bits); print "crc ok" or the
  *	first bad one (exit 1)
@@ -250,6 +253,24 @@ static const char *type_name(uint32_t type)
 	return "UNKNOWN";
 }
 
+/* The entries of a FILE record at @off, as far as their headers fit. */
+static void print_file_entries(const uint8_t *payload, size_t off,
+			       uint32_t len)
+{
+	struct ckpt_rec_file f;
+	size_t pos = 0;
+
+	while (len - pos >= sizeof(f)) {
+		memcpy(&f, payload + pos, sizeof(f));
+		printf("%zu FENTRY %zu fd=%d kind=%u prefix=%u\n",
+		       off + sizeof(struct ckpt_rec_header) + pos,
+		       sizeof(f) + f.path_len, f.fd, f.kind, f.path_prefix);
+		if (f.path_len > len - pos - sizeof(f))
+			break;
+		pos += sizeof(f) + f.path_len;
+	}
+}
+
 static int print_record(struct image *img, size_t off,
 			const struct ckpt_rec_header *rh, void *arg)
 {
@@ -294,6 +315,8 @@ static int print_record(struct image *img, size_t off,
 		printf(" pid=%d", t.pid);
 	}
 	printf("\n");
+	if (rh->type == CKPT_REC_FILE)
+		print_file_entries(payload, off, rh->len);
 	return 0;
 }
 

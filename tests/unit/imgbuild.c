@@ -195,18 +195,33 @@ static void ib_vmas(struct ib_state *s)
 	       CKPT_VMAF_GROWSDOWN | CKPT_VMAF_STACK, NULL);
 }
 
-static void ib_file(struct ib_state *s, int fd, uint32_t kind,
-		    uint32_t f_flags, const char *path)
+void ib_file_entry(struct ib_rec *r, int fd, uint32_t kind,
+		   uint32_t f_flags, uint16_t prefix, const char *path)
 {
+	const char *rest = path ? path + prefix : NULL;
 	struct ckpt_rec_file f;
 
 	memset(&f, 0, sizeof(f));
 	f.fd = fd;
 	f.kind = kind;
 	f.f_flags = f_flags;
-	f.path_len = strlen(path) + 1;
+	f.path_len = rest ? strlen(rest) + 1 : 0;
+	f.path_prefix = prefix;
 	f.rdev = kind == CKPT_FILE_CHR ? 0x103 : 0;
-	ib_rec(s, CKPT_REC_FILE, &f, sizeof(f), path);
+	memcpy(r->payload + r->len, &f, sizeof(f));
+	if (rest)
+		memcpy(r->payload + r->len + sizeof(f), rest, f.path_len);
+	r->len += sizeof(f) + f.path_len;
+}
+
+/* A FILE record of one entry. */
+static void ib_file(struct ib_state *s, int fd, uint32_t kind,
+		    uint32_t f_flags, const char *path)
+{
+	s->rec.type = CKPT_REC_FILE;
+	s->rec.len = 0;
+	ib_file_entry(&s->rec, fd, kind, f_flags, 0, path);
+	ib_emit(s);
 }
 
 static void ib_cpu(struct ib_state *s)

@@ -47,6 +47,14 @@ void ib_free(struct ib_image *img);
 /* Offset of the nth record of @type, or -1. */
 long ib_offset(const struct ib_image *img, uint32_t type, int nth);
 
+/*
+ * Append to the FILE record @r (its payload and len) an entry for @fd
+ * whose whole path is @path (NULL: none), front-coded: its first @prefix
+ * bytes are left to the previous entry's path.
+ */
+void ib_file_entry(struct ib_rec *r, int fd, uint32_t kind,
+		   uint32_t f_flags, uint16_t prefix, const char *path);
+
 /* Write the image to a new file named from @path (>= 32 bytes). */
 const char *ib_write_file(const struct ib_ops *ops, char *path);
 

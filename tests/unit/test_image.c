@@ -137,7 +137,9 @@ UNIT_TEST(image_valid_decodes)
 	CHECK_EQ(err, 0);
 	CHECK_EQ(img.hdr.xstate_size, IB_XSTATE_SIZE);
 	while ((err = ckpt_image_next(&img)) > 0) {
-		CHECK_EQ(img.rec_offset, b.off[n]);
+		/* a FILE record's one entry: at its own offset */
+		CHECK_EQ(img.rec_offset, b.off[n] + (b.type[n] == CKPT_REC_FILE ?
+						     sizeof(struct ckpt_rec_header) : 0));
 		CHECK_EQ(img.rec.type, b.type[n]);
 		if (img.rec.type == CKPT_REC_PAGES)
 			pages++;
@@ -682,6 +684,11 @@ static void file_path_len_mismatch(struct ib_rec *r)
 	((struct ckpt_rec_file *)pl(r))->path_len++;
 }
 
+static void fs_path_len_mismatch(struct ib_rec *r)
+{
+	((struct ckpt_rec_fs *)pl(r))->cwd_len++;
+}
+
 static void file_path_too_long(struct ib_rec *r)
 {
 	struct ckpt_rec_file *f = pl(r);
@@ -704,14 +711,16 @@ UNIT_TEST(image_path_checks)
 
 	r = mutate(CKPT_REC_FILE, 1, file_path_no_nul, &off);
 	CHECK_EQ(r.err, -EBADMSG);
-	CHECK_EQ(r.offset, off);
-	CHECK_STR(r.msg, "bad FILE record at offset");
+	CHECK_EQ(r.offset, off + sizeof(struct ckpt_rec_header));
+	CHECK_STR(r.msg, "bad FILE entry at offset");
 	CHECK_STR(r.msg, "not NUL-terminated");
 	r = mutate(CKPT_REC_FILE, 1, file_path_inner_nul, &off);
 	CHECK_STR(r.msg, "NUL byte inside");
 	r = mutate(CKPT_REC_FILE, 0, file_path_missing, &off);
 	CHECK_STR(r.msg, "path is missing");
 	r = mutate(CKPT_REC_FILE, 0, file_path_len_mismatch, &off);
+	CHECK_STR(r.msg, "a path of 11 bytes runs past the end of the record (10 bytes left)");
+	r = mutate(CKPT_REC_FS, 0, fs_path_len_mismatch, &off);
 	CHECK_STR(r.msg, "does not match a path");
 	r = mutate(CKPT_REC_FILE, 0, file_path_too_long, &off);
 	CHECK_STR(r.msg, "exceeds 4096");
@@ -723,6 +732,255 @@ UNIT_TEST(image_path_checks)
 	CHECK_STR(r.msg, "bad MM record");
 	r = mutate(CKPT_REC_VMA, 0, file_path_no_nul, &off);
 	CHECK_STR(r.msg, "bad VMA record");
+}
+
+/*
+ * ---- FILE entries --------------------------------------------------
+ *
+ * The standard image's last FILE record (fd 3, /etc) rewritten with
+ * several entries; the reader hands out each as a record of its own.
+ */
+
+#define ENTRY	((long)sizeof(struct ckpt_rec_file))
+#define REC_HDR	((long)sizeof(struct ckpt_rec_header))
+
+/* fd 3 /etc, fd 4 /etc/passwd (4 bytes of /etc), fd 5 /etc/passwd- (11) */
+static void entries_etc(struct ib_rec *r)
+{
+	r->len = 0;
+	ib_file_entry(r, 3, CKPT_FILE_DIR, 0200000, 0, "/etc");
+	ib_file_entry(r, 4, CKPT_FILE_REG, 0, 4, "/etc/passwd");
+	ib_file_entry(r, 5, CKPT_FILE_REG, 02, 11, "/etc/passwd-");
+}
+
+/* and an eventfd (no path), then a path of its own */
+static void entries_valid(struct ib_rec *r)
+{
+	entries_etc(r);
+	ib_file_entry(r, 6, CKPT_FILE_EVENTFD, 02, 0, NULL);
+	ib_file_entry(r, 7, CKPT_FILE_REG, 01, 0, "/tmp/log");
+}
+
+/* The END record counts entries, not records. */
+static void entries_end_hook(struct ib_rec *r, void *ctx)
+{
+	mut_hook(r, ctx);
+	if (r->type == CKPT_REC_END)
+		((struct ckpt_rec_end *)pl(r))->nr_records += 4;
+}
+
+UNIT_TEST(image_file_entries_valid)
+{
+	static const char *const paths[] = { "/etc", "/etc/passwd",
+					     "/etc/passwd-", NULL,
+					     "/tmp/log" };
+	struct mut m = { CKPT_REC_FILE, 2, entries_valid };
+	struct ib_ops ops = { .rec = mut_hook, .ctx = &m };
+	const struct ckpt_rec_file *f;
+	struct ckpt_image img;
+	struct ib_image b;
+	struct result r;
+	long off, pos = 0;
+	int err, n = 0, i = 0;
+	char want[128];
+
+	ib_build(&b, &ops);
+	off = ib_offset(&b, CKPT_REC_FILE, 2);
+	CHECK_EQ(ckpt_image_open_mem(&img, b.buf, b.len), 0);
+	while ((err = ckpt_image_next(&img)) > 0) {
+		n++;
+		if (img.rec.type != CKPT_REC_FILE || (long)img.rec_offset < off)
+			continue;
+		/* entry i, as a record of its own with its whole path */
+		f = img.payload;
+		CHECK_EQ(img.rec_offset, off + REC_HDR + pos);
+		CHECK_EQ(f->fd, 3 + i);
+		CHECK_EQ(f->path_prefix, 0);
+		CHECK_EQ(f->path_len, paths[i] ? strlen(paths[i]) + 1 : 0);
+		CHECK_EQ(img.rec.len, ENTRY + f->path_len);
+		if (paths[i])
+			CHECK(ckpt_image_path(&img) &&
+			      !strcmp(ckpt_image_path(&img), paths[i]));
+		else
+			CHECK(!ckpt_image_path(&img));
+		/* its bytes in the record: the path less its prefix */
+		pos += ENTRY + (i == 1 ? 8 : i == 2 ? 2 : f->path_len);
+		i++;
+	}
+	CHECK_EQ(err, 0);
+	CHECK_EQ(i, 5);
+	CHECK_EQ(pos, ib_offset(&b, CKPT_REC_REGS, 0) - off - REC_HDR);
+	CHECK_EQ(n, b.nr + 4);
+	CHECK_EQ(img.nr_records, b.nr);
+	CHECK_EQ(img.nr_files, 7);
+	ckpt_image_close(&img);
+	/* from memory and by position, page data skipped or not */
+	r = check_buf(b.buf, b.len);
+	CHECK_EQ(r.err, 0);
+	CHECK_EQ(r.nr_records, b.nr);
+	r = check_image(b.buf, b.len, 1);
+	CHECK_EQ(r.err, 0);
+	ib_free(&b);
+	/* an END record that counted the entries is wrong */
+	ops.rec = entries_end_hook;
+	r = build_check(&ops, &b);
+	CHECK_EQ(r.err, -EBADMSG);
+	snprintf(want, sizeof(want), "it counts %d records, the image has %d",
+		 b.nr + 3, b.nr - 1);
+	CHECK_STR(r.msg, want);
+	ib_free(&b);
+}
+
+/*
+ * FILE record 2 as @fn makes it is refused at the entry @pos bytes into
+ * its payload, with @why.
+ */
+static void entry_refused(void (*fn)(struct ib_rec *), long pos,
+			  const char *why)
+{
+	char want[200];
+	struct result r;
+	long off;
+
+	r = mutate(CKPT_REC_FILE, 2, fn, &off);
+	snprintf(want, sizeof(want), "bad FILE entry at offset %ld: %s",
+		 off + REC_HDR + pos, why);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_EQ(r.offset, off + REC_HDR + pos);
+	CHECK_EQ(r.type, CKPT_REC_FILE);
+	CHECK_STR(r.msg, want);
+}
+
+/* where entries_etc()'s entries start */
+#define AT_PASSWD	(ENTRY + 5)
+#define AT_PASSWD_	(AT_PASSWD + ENTRY + 8)
+#define AT_END		(AT_PASSWD_ + ENTRY + 2)
+
+static void entries_trailing(struct ib_rec *r)
+{
+	entries_etc(r);
+	memset(r->payload + r->len, 0, 5);
+	r->len += 5;
+}
+
+static void entries_cut_struct(struct ib_rec *r)
+{
+	entries_etc(r);
+	r->len = AT_PASSWD_ + 20;
+}
+
+static void entries_cut_path(struct ib_rec *r)
+{
+	entries_etc(r);
+	r->len -= 1;
+}
+
+static void entries_none(struct ib_rec *r)
+{
+	r->len = 0;
+}
+
+UNIT_TEST(image_file_entries_tiling)
+{
+	struct result r;
+	long off;
+
+	entry_refused(entries_trailing, AT_END,
+		      "5 bytes at the end of the record, fewer than an entry's 56");
+	entry_refused(entries_cut_struct, AT_PASSWD_,
+		      "20 bytes at the end of the record, fewer than an entry's 56");
+	entry_refused(entries_cut_path, AT_PASSWD_,
+		      "a path of 2 bytes runs past the end of the record (1 bytes left)");
+	/* no entry at all: the record's length */
+	r = mutate(CKPT_REC_FILE, 2, entries_none, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_EQ(r.offset, off);
+	CHECK_STR(r.msg, "bad FILE record at offset");
+	CHECK_STR(r.msg, "length 0 is below 56");
+}
+
+static void prefix_first(struct ib_rec *r)
+{
+	r->len = 0;
+	ib_file_entry(r, 3, CKPT_FILE_DIR, 0200000, 1, "/etc");
+}
+
+static void prefix_too_long(struct ib_rec *r)
+{
+	r->len = 0;
+	ib_file_entry(r, 3, CKPT_FILE_DIR, 0200000, 0, "/etc");
+	ib_file_entry(r, 4, CKPT_FILE_REG, 0, 5, "/etc/passwd");
+}
+
+static void prefix_after_pathless(struct ib_rec *r)
+{
+	r->len = 0;
+	ib_file_entry(r, 3, CKPT_FILE_DIR, 0200000, 0, "/etc");
+	ib_file_entry(r, 4, CKPT_FILE_EVENTFD, 02, 0, NULL);
+	ib_file_entry(r, 5, CKPT_FILE_REG, 0, 1, "/etc/passwd");
+}
+
+static void prefix_no_path(struct ib_rec *r)
+{
+	r->len = 0;
+	ib_file_entry(r, 3, CKPT_FILE_DIR, 0200000, 0, "/etc");
+	ib_file_entry(r, 4, CKPT_FILE_REG, 0, 2, NULL);
+}
+
+/* /etc, then /etc/aaa... of @len bytes with its NUL, all but /etc coded */
+static void prefix_long_path(struct ib_rec *r, size_t len)
+{
+	char path[CKPT_PATH_MAX + 2];
+
+	memset(path, 'a', len - 1);
+	memcpy(path, "/etc/", 5);
+	path[len - 1] = 0;
+	r->len = 0;
+	ib_file_entry(r, 3, CKPT_FILE_DIR, 0200000, 0, "/etc");
+	ib_file_entry(r, 4, CKPT_FILE_REG, 0, 4, path);
+}
+
+static void prefix_path_max(struct ib_rec *r)
+{
+	prefix_long_path(r, CKPT_PATH_MAX);
+}
+
+static void prefix_path_over(struct ib_rec *r)
+{
+	prefix_long_path(r, CKPT_PATH_MAX + 1);
+}
+
+UNIT_TEST(image_file_entries_prefix)
+{
+	struct result r;
+	long off;
+
+	entry_refused(prefix_first, 0,
+		      "path_prefix 1 in the record's first entry");
+	entry_refused(prefix_too_long, AT_PASSWD,
+		      "path_prefix 5 exceeds the previous path's 4 bytes");
+	entry_refused(prefix_after_pathless, AT_PASSWD + ENTRY,
+		      "path_prefix 1 after an entry without a path");
+	entry_refused(prefix_no_path, AT_PASSWD,
+		      "path_prefix 2 without a path (path_len 0)");
+	entry_refused(prefix_path_over, AT_PASSWD,
+		      "path_prefix 4 and path_len 4093: a path of 4097 bytes exceeds 4096");
+	r = mutate(CKPT_REC_FILE, 2, prefix_path_max, &off);
+	CHECK_EQ(r.err, 0);
+}
+
+static void entries_fd_twice(struct ib_rec *r)
+{
+	r->len = 0;
+	ib_file_entry(r, 3, CKPT_FILE_DIR, 0200000, 0, "/etc");
+	ib_file_entry(r, 3, CKPT_FILE_REG, 0, 4, "/etc/passwd");
+}
+
+/* Each entry is checked as a record was: here, fds ascending. */
+UNIT_TEST(image_file_entries_fd_order)
+{
+	entry_refused(entries_fd_twice, AT_PASSWD,
+		      "fd 3 is not above the previous fd 3");
 }
 
 static void vma_empty(struct ib_rec *r)
@@ -2000,4 +2258,76 @@ UNIT_TEST(image_attrs_order)
 		 1);
 	CHECK_EQ(CKPT_REC_ORDER(CKPT_REC_SKIPPED) < CKPT_REC_ORDER(CKPT_REC_PAGES),
 		 1);
+}
+
+/*
+ * The standard image with its FILE records replaced by @n entries of
+ * 4096-byte paths (fds 0..n-1), front-coded, as many to a record as fit;
+ * *@at is set to the offset of entry @at_entry.
+ */
+static struct result many_paths_case(uint32_t n, uint32_t at_entry, long *at)
+{
+	struct tree_buf t = { 0 };
+	struct ib_rec r = { .type = CKPT_REC_FILE };
+	char path[CKPT_PATH_MAX];
+	long from, to, end;
+	struct ckpt_rec_end e;
+	struct ib_image b;
+	struct result res;
+	uint32_t i = 0;
+	int k;
+
+	ib_build(&b, NULL);
+	from = ib_offset(&b, CKPT_REC_FILE, 0);
+	to = ib_offset(&b, CKPT_REC_REGS, 0);
+	end = ib_offset(&b, CKPT_REC_END, 0);
+	for (k = 0; k < b.nr; k++)
+		t.nr_records += b.off[k] < (uint64_t)from ||
+				(b.off[k] >= (uint64_t)to &&
+				 b.off[k] < (uint64_t)end);
+	memset(path, 'a', sizeof(path));
+	path[0] = '/';
+	path[CKPT_PATH_MAX - 1] = 0;
+	r.payload = malloc(CKPT_REC_MAX_META);
+	if (!r.payload)
+		abort();
+	tb_put(&t, b.buf, from);
+	while (i < n) {
+		r.len = 0;
+		do {
+			if (i == at_entry)
+				*at = t.len + REC_HDR + r.len;
+			ib_file_entry(&r, i++, CKPT_FILE_REG, 0,
+				      r.len ? CKPT_PATH_MAX - 2 : 0, path);
+		} while (i < n && r.len + ENTRY + 2 <= CKPT_REC_MAX_META);
+		tb_rec(&t, CKPT_REC_FILE, r.payload, r.len);
+	}
+	tb_put(&t, b.buf + to, end - to);
+	memcpy(&e, b.buf + end + REC_HDR, sizeof(e));
+	e.nr_records = t.nr_records;
+	tb_rec(&t, CKPT_REC_END, &e, sizeof(e));
+	res = check_buf(t.buf, t.len);
+	free(r.payload);
+	free(t.buf);
+	ib_free(&b);
+	return res;
+}
+
+/* A process's FILE entries' whole paths total at most 16 MiB. */
+UNIT_TEST(image_file_entries_paths_cap)
+{
+	uint32_t n = CKPT_MAX_FILE_PATHS / CKPT_PATH_MAX;
+	struct result r;
+	char want[160];
+	long at = -1;
+
+	r = many_paths_case(n, n, &at);
+	CHECK_EQ(r.err, 0);
+	r = many_paths_case(n + 1, n, &at);
+	snprintf(want, sizeof(want),
+		 "bad FILE entry at offset %ld: the process's whole paths exceed %u bytes",
+		 at, CKPT_MAX_FILE_PATHS);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_EQ(r.offset, at);
+	CHECK_STR(r.msg, want);
 }

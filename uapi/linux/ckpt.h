@@ -720,7 +720,7 @@ struct ckpt_freeze_args {
  */
 
 #define CKPT_IMAGE_MAGIC	0x31474d4954504b43ULL	/* "CKPTIMG1" */
-#define CKPT_IMAGE_VERSION	3
+#define CKPT_IMAGE_VERSION	4
 #define CKPT_ARCH_X86_64	0xc000003eU		/* AUDIT_ARCH_X86_64 */
 
 #define CKPT_RELEASE_LEN	64
@@ -773,7 +773,7 @@ struct ckpt_image_header {
 #define CKPT_REC_MM		5	/* struct ckpt_rec_mm */
 #define CKPT_REC_AUXV		6	/* __u64 pairs, ending with AT_NULL */
 #define CKPT_REC_VMA		7	/* struct ckpt_rec_vma + path */
-#define CKPT_REC_FILE		8	/* struct ckpt_rec_file + path */
+#define CKPT_REC_FILE		8	/* entries: struct ckpt_rec_file + path */
 #define CKPT_REC_REGS		9	/* struct ckpt_rec_regs */
 #define CKPT_REC_XSTATE		10	/* XSAVE area, standard (UABI) format */
 #define CKPT_REC_RESTART	11	/* struct ckpt_rec_restart */
@@ -854,6 +854,8 @@ struct ckpt_image_header {
 #define CKPT_MAX_GROUPS		65536
 #define CKPT_MAX_AUXV		64		/* __u64 words */
 #define CKPT_PATH_MAX		4096		/* including the NUL */
+#define CKPT_MAX_FILE_PATHS	(16 << 20)	/* a process's FILE entries'
+						 * whole paths, with NULs */
 #define CKPT_MAX_XSTATE		16384
 
 /**
@@ -1080,43 +1082,49 @@ struct ckpt_rec_vma {
 						 * tree member shared_pid */
 
 /**
- * struct ckpt_rec_file - one descriptor; the path follows
+ * struct ckpt_rec_file - one descriptor; the end of its path follows
  * @fd: descriptor number
- * @fd_flags: CKPT_FD_*
  * @f_flags: open(2) flags (O_ACCMODE, O_APPEND, O_NONBLOCK...)
+ * @fd_flags: CKPT_FD_*
  * @kind: CKPT_FILE_*
+ * @path_len: bytes of path that follow, including the NUL
+ * @path_prefix: bytes at the start of the path that are those of the path
+ *	of the record's previous entry (front coding); 0 in a record's first
+ *	entry and after an entry without a path; at most the length of that
+ *	path without its NUL
  * @pos: file position
- * @ino, @dev, @size, @mtime_ns: identity when checkpointed (regular files);
+ * @ino, @dev, @size: identity when checkpointed (regular files);
  *	for CKPT_FILE_PIPE, @ino names the pipe (both ends' records carry it)
  *	and @size is its capacity in bytes (F_GETPIPE_SZ); there is no path;
  *	for CKPT_FILE_GHOST, @ino names the file's contents (GHOSTDATA), @size
- *	is its size, @path where it lived (the restore makes an unlinked file
- *	in that directory)
- * @rdev: device number (CKPT_FILE_CHR)
- * @path_len: bytes of path that follow, including the NUL
+ *	is its size, the path where it lived (the restore makes an unlinked
+ *	file in that directory)
+ * @rdev: device number (CKPT_FILE_CHR), as new_encode_dev()
  * @shared_fd: with CKPT_FD_SHARED, the lower descriptor whose open file
  *	this one shares (dup(2), fork): one file, one offset and one set of
  *	flags for both; with CKPT_FD_TREE, the descriptor of process
  *	@shared_pid (an earlier member of the tree) whose open file this one
  *	shares (inherited across fork); 0 otherwise
  * @shared_pid: with CKPT_FD_TREE, that member's PID; 0 otherwise
- * @reserved: 0
+ *
+ * A FILE record holds one or more entries back to back, each this
+ * structure and then path_len bytes; the whole path is path_prefix bytes
+ * of the previous entry's and those.  @dev is new_encode_dev()'s too.
  */
 struct ckpt_rec_file {
 	__s32 fd;
-	__u32 fd_flags;
 	__u32 f_flags;
-	__u32 kind;
+	__u16 fd_flags;
+	__u16 kind;
+	__u16 path_len;
+	__u16 path_prefix;
 	__s64 pos;
 	__u64 ino;
-	__u64 dev;
 	__u64 size;
-	__u64 mtime_ns;
-	__u64 rdev;
-	__u32 path_len;
+	__u32 dev;
+	__u32 rdev;
 	__s32 shared_fd;
 	__s32 shared_pid;
-	__u32 reserved;
 };
 
 /**
