@@ -1836,15 +1836,48 @@ static void tb_rec(struct tree_buf *t, uint32_t type, const void *p,
 	t->nr_records++;
 }
 
+/*
+ * @n FILE entries of 4096-byte paths (fds 0..n-1), front-coded, as many
+ * to a record as fit; *@at (if @at) is set to the offset of entry
+ * @at_entry.
+ */
+static void tb_many_paths(struct tree_buf *t, uint32_t n, uint32_t at_entry,
+			  long *at)
+{
+	struct ib_rec r = { .type = CKPT_REC_FILE };
+	char path[CKPT_PATH_MAX];
+	uint32_t i = 0;
+
+	memset(path, 'a', sizeof(path));
+	path[0] = '/';
+	path[CKPT_PATH_MAX - 1] = 0;
+	r.payload = malloc(CKPT_REC_MAX_META);
+	if (!r.payload)
+		abort();
+	while (i < n) {
+		r.len = 0;
+		do {
+			if (at && i == at_entry)
+				*at = t->len + REC_HDR + r.len;
+			ib_file_entry(&r, i++, CKPT_FILE_REG, 0,
+				      r.len ? CKPT_PATH_MAX - 2 : 0, path);
+		} while (i < n && r.len + ENTRY + 2 <= CKPT_REC_MAX_META);
+		tb_rec(t, CKPT_REC_FILE, r.payload, r.len);
+	}
+	free(r.payload);
+}
+
 /* Changes a record of process @idx before it is written. */
 typedef void (*tree_fix)(uint32_t idx, uint32_t type, void *p);
 
 /*
  * Per process of a tree image: a SHARES record written before its first
- * PAGES (or END), and whether its FILE records are left out.
+ * PAGES (or END), whether its FILE records are left out, and (if not 0)
+ * how many entries of tb_many_paths() replace them.
  */
 static const struct ckpt_rec_shares *tb_shares[3];
 static int tb_no_files[3];
+static uint32_t tb_paths[3];
 static uint64_t tb_skip[3];	/* record types left out (1 << type) */
 
 /* The standard image's records again, as process @idx with @pid. */
@@ -1852,7 +1885,7 @@ static void tb_task(struct tree_buf *t, const struct ib_image *img,
 		    uint32_t idx, int32_t pid, tree_fix fix)
 {
 	size_t off = sizeof(struct ckpt_image_header);
-	int shares_done = 0;
+	int shares_done = 0, paths_done = 0;
 
 	while (off < img->len) {
 		struct ckpt_rec_header h;
@@ -1861,6 +1894,13 @@ static void tb_task(struct tree_buf *t, const struct ib_image *img,
 		memcpy(&h, img->buf + off, sizeof(h));
 		if (idx < 3 && ((tb_no_files[idx] && h.type == CKPT_REC_FILE) ||
 				(tb_skip[idx] & (1ULL << h.type)))) {
+			off += sizeof(h) + h.len;
+			continue;
+		}
+		if (idx < 3 && tb_paths[idx] && h.type == CKPT_REC_FILE) {
+			if (!paths_done)
+				tb_many_paths(t, tb_paths[idx], 0, NULL);
+			paths_done = 1;
 			off += sizeof(h) + h.len;
 			continue;
 		}
@@ -2262,19 +2302,15 @@ UNIT_TEST(image_attrs_order)
 
 /*
  * The standard image with its FILE records replaced by @n entries of
- * 4096-byte paths (fds 0..n-1), front-coded, as many to a record as fit;
- * *@at is set to the offset of entry @at_entry.
+ * tb_many_paths(); *@at is set to the offset of entry @at_entry.
  */
 static struct result many_paths_case(uint32_t n, uint32_t at_entry, long *at)
 {
 	struct tree_buf t = { 0 };
-	struct ib_rec r = { .type = CKPT_REC_FILE };
-	char path[CKPT_PATH_MAX];
 	long from, to, end;
 	struct ckpt_rec_end e;
 	struct ib_image b;
 	struct result res;
-	uint32_t i = 0;
 	int k;
 
 	ib_build(&b, NULL);
@@ -2285,29 +2321,13 @@ static struct result many_paths_case(uint32_t n, uint32_t at_entry, long *at)
 		t.nr_records += b.off[k] < (uint64_t)from ||
 				(b.off[k] >= (uint64_t)to &&
 				 b.off[k] < (uint64_t)end);
-	memset(path, 'a', sizeof(path));
-	path[0] = '/';
-	path[CKPT_PATH_MAX - 1] = 0;
-	r.payload = malloc(CKPT_REC_MAX_META);
-	if (!r.payload)
-		abort();
 	tb_put(&t, b.buf, from);
-	while (i < n) {
-		r.len = 0;
-		do {
-			if (i == at_entry)
-				*at = t.len + REC_HDR + r.len;
-			ib_file_entry(&r, i++, CKPT_FILE_REG, 0,
-				      r.len ? CKPT_PATH_MAX - 2 : 0, path);
-		} while (i < n && r.len + ENTRY + 2 <= CKPT_REC_MAX_META);
-		tb_rec(&t, CKPT_REC_FILE, r.payload, r.len);
-	}
+	tb_many_paths(&t, n, at_entry, at);
 	tb_put(&t, b.buf + to, end - to);
 	memcpy(&e, b.buf + end + REC_HDR, sizeof(e));
 	e.nr_records = t.nr_records;
 	tb_rec(&t, CKPT_REC_END, &e, sizeof(e));
 	res = check_buf(t.buf, t.len);
-	free(r.payload);
 	free(t.buf);
 	ib_free(&b);
 	return res;
@@ -2330,4 +2350,17 @@ UNIT_TEST(image_file_entries_paths_cap)
 	CHECK_EQ(r.err, -EBADMSG);
 	CHECK_EQ(r.offset, at);
 	CHECK_STR(r.msg, want);
+}
+
+/* ... of its own: two processes each at 16 MiB decode. */
+UNIT_TEST(image_file_entries_paths_cap_per_process)
+{
+	uint32_t n = CKPT_MAX_FILE_PATHS / CKPT_PATH_MAX;
+	struct result r;
+
+	tb_paths[0] = tb_paths[1] = n;
+	r = tree_case(NULL, 2, NULL, 0);
+	tb_paths[0] = tb_paths[1] = 0;
+	CHECK_EQ(r.err, 0);
+	CHECK_STR(r.msg, "");
 }
