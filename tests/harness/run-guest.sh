@@ -76,6 +76,8 @@ node-a | node-b)
 	if [[ -n ${ONLY:-} ]]; then
 		append+=" harness.only=$ONLY"
 	fi
+	# CHECK_ARGS="test.NAME=VALUE ...": NAME=VALUE in the cases' environment
+	append+="${CHECK_ARGS:+ $CHECK_ARGS}"
 	;;
 esac
 qemu+=(-initrd "$out/initramfs.cpio" -append "$append" -pidfile "$logs/qemu.pid")

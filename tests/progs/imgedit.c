@@ -22,6 +22,13 @@
  *	only the reader's checks of contents can catch it
  *   imgedit garbage SIZE SEED
  *	write SIZE pseudo-random bytes to stdout
+ *   imgedit mutate FILE SEED
+ *	change one thing in the metadata, chosen by SEED, and recompute that
+ *	record's CRC: a bit flipped, a byte or an aligned 2-, 4- or 8-byte
+ *	word set to a boundary value (0, 1, all ones, the sign bit...),
+ *	anywhere in a record's payload but page data (a PAGES record's
+ *	header is metadata); the place is a byte of all the metadata, or a
+ *	record first and then a byte of it; prints "OFFSET TYPE what"
  *
  * Exit 0 ok, 1 failure, 2 usage.
  */
@@ -441,13 +448,121 @@ static int cmd_garbage(long long size, long long seed)
 	return 0;
 }
 
+struct mutate_arg {
+	uint64_t pick;		/* in: a metadata byte's index */
+	uint64_t in_rec;	/* in: or ~0 and that record's, from 0 */
+	size_t rec, at;		/* out: its record, its offset */
+};
+
+/* Payload bytes of a record that are metadata (not page data). */
+static size_t meta_len(const struct ckpt_rec_header *rh)
+{
+	if (rh->type != CKPT_REC_PAGES)
+		return rh->len;
+	return rh->len < sizeof(struct ckpt_rec_pages) ? rh->len :
+	       sizeof(struct ckpt_rec_pages);
+}
+
+static int count_meta(struct image *img, size_t off,
+		      const struct ckpt_rec_header *rh, void *arg)
+{
+	uint64_t *n = arg;	/* bytes, records */
+
+	(void)img;
+	(void)off;
+	n[0] += meta_len(rh);
+	n[1] += meta_len(rh) != 0;
+	return 0;
+}
+
+static int find_meta(struct image *img, size_t off,
+		     const struct ckpt_rec_header *rh, void *arg)
+{
+	struct mutate_arg *ma = arg;
+
+	(void)img;
+	if (ma->in_rec != ~0ULL) {
+		if (!meta_len(rh) || ma->in_rec--)
+			return 0;
+		ma->pick %= meta_len(rh);
+	} else if (ma->pick >= meta_len(rh)) {
+		ma->pick -= meta_len(rh);
+		return 0;
+	}
+	ma->rec = off;
+	ma->at = off + sizeof(*rh) + ma->pick;
+	return 1;
+}
+
+static uint64_t next_rand(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+static int cmd_mutate(struct image *img, long long seed)
+{
+	static const uint64_t values[] = {
+		0, 1, 2, 0x7f, 0x80, 0xff, 0x1000, 0x7fffffff, 0x80000000,
+		0xffffffff, 0x7fffffffffffffffULL, 0x8000000000000000ULL,
+		~0ULL, 0x800000000000ULL,
+	};
+	uint64_t x = (uint64_t)seed * 0x9E3779B97F4A7C15ULL + 1, n[2] = {}, v;
+	struct mutate_arg ma = { 0, ~0ULL, SIZE_MAX, 0 };
+	struct ckpt_rec_header rh;
+	unsigned int width;
+	size_t start, end;
+
+	for (int i = 0; i < 4; i++)
+		next_rand(&x);
+	for_each_record(img, count_meta, n);
+	if (!n[0]) {
+		fprintf(stderr, "imgedit: no metadata to mutate\n");
+		return 1;
+	}
+	/* Half by byte, half by record: small records get their share. */
+	ma.pick = next_rand(&x) % n[0];
+	if (next_rand(&x) % 2)
+		ma.in_rec = next_rand(&x) % n[1];
+	for_each_record(img, find_meta, &ma);
+	if (ma.rec == SIZE_MAX)
+		return 1;
+	memcpy(&rh, img->data + ma.rec, sizeof(rh));
+	start = ma.rec + sizeof(rh);
+	end = start + meta_len(&rh);
+	width = 1u << (next_rand(&x) % 4);	/* 1: a bit flip */
+	/* Aligned within the payload, and inside its metadata. */
+	ma.at = start + ((ma.at - start) & ~(size_t)(width - 1));
+	while (width > 1 && ma.at + width > end)
+		width /= 2;
+	v = values[next_rand(&x) % (sizeof(values) / sizeof(values[0]))];
+	if (width == 1 && next_rand(&x) % 2) {
+		unsigned int bit = next_rand(&x) % 8;
+
+		img->data[ma.at] ^= (uint8_t)(1u << bit);
+		printf("%zu %s bit %u flipped\n", ma.at, type_name(rh.type),
+		       bit);
+	} else {
+		memcpy(img->data + ma.at, &v, width);	/* little-endian */
+		printf("%zu %s %u bytes set to %#llx\n", ma.at,
+		       type_name(rh.type), width, (unsigned long long)v);
+	}
+	v = record_crc(img, ma.rec);
+	memcpy(img->data + ma.rec + offsetof(struct ckpt_rec_header, csum),
+	       &v, 4);
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: imgedit walk|check FILE\n"
 		"       imgedit flip FILE OFFSET XORBYTE\n"
 		"       imgedit set FILE OFFSET WIDTH VALUE\n"
-		"       imgedit garbage SIZE SEED\n");
+		"       imgedit garbage SIZE SEED\n"
+		"       imgedit mutate FILE SEED\n");
 	exit(2);
 }
 
@@ -479,6 +594,13 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		img.data[a] ^= (uint8_t)b;
+		return store(argv[2], &img) ? 1 : 0;
+	}
+	if (!strcmp(argv[1], "mutate") && argc == 4) {
+		if ((a = parse_ll(argv[3])) < 0)
+			usage();
+		if (cmd_mutate(&img, a))
+			return 1;
 		return store(argv[2], &img) ? 1 : 0;
 	}
 	if (!strcmp(argv[1], "set") && argc == 6) {
