@@ -251,22 +251,9 @@ grep -qF 'esc\x1b[31mred\x0aline\x5cx' weird.out ||
 # kernel log stays clean (the harness checks it).  The seeds are fixed,
 # so a failure repeats; FUZZ_SEED0 and FUZZ_N change them for a longer
 # hunt (CHECK_ARGS="test.FUZZ_N=1000 test.FUZZ_SEED0=5000").
-for m in epoll memfd; do
-	mkdir -p "f-$m"
-	fdkinds "$m" "$TESTDIR/f-$m" </dev/null >"f-$m.out" 2>p.err &
-	fpid=$!
-	track "$fpid"
-	wait_for 30 test -e "f-$m/ready" || fail "fdkinds $m did not start"
-	ckpt --kill -o "f-$m.img" "$fpid" 2>ckpt.err || fail "ckpt --kill fdkinds $m failed: $(cat ckpt.err)"
-	wait "$fpid"
-done
-mkdir -p f-pairs
-sockets pairs "$TESTDIR/f-pairs" </dev/null >f-pairs.out 2>p.err &
-fpid=$!
-track "$fpid"
-wait_for 30 test -e f-pairs/ready || fail "sockets pairs did not start: $(cat p.err)"
-ckpt --kill -o f-pairs.img "$fpid" 2>ckpt.err || fail "ckpt --kill sockets pairs failed: $(cat ckpt.err)"
-wait "$fpid"
+image_of f-epoll fdkinds epoll
+image_of f-memfd fdkinds memfd
+image_of f-pairs sockets pairs
 # a tree of four processes with a pipe and open files shared (33-tree's)
 top=$TESTDIR
 subdir f-tree

@@ -58,13 +58,7 @@ umount r-hidden/hidden && umount r-hidden/hidden || fail "umount r-hidden/hidden
 
 # image MODE: a checkpoint of fdkinds MODE in dir MODE/, killed; walk.out
 image() {
-	mkdir -p "$1"
-	fdkinds "$1" "$TESTDIR/$1" </dev/null >"$1.out" 2>p.err &
-	pid=$!
-	track "$pid"
-	wait_for 30 test -e "$1/ready" || fail "fdkinds $1 did not start"
-	ckpt --kill -o "$1.img" "$pid" 2>ckpt.err || fail "ckpt --kill $1 failed: $(cat ckpt.err)"
-	wait "$pid"
+	image_of "$1" fdkinds "$1"
 	imgedit walk "$1.img" >walk.out 2>&1 || fail "imgedit walk $1"
 }
 # rec_off TYPE [N]: offset of the Nth record of TYPE

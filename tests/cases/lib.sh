@@ -362,6 +362,20 @@ refused() {
 		fail "pid $PROG_PID exists after the refused restart"
 }
 
+# image_of DIR PROG MODE: start "PROG MODE $TESTDIR/DIR" (output in
+# DIR.out, p.err), wait for DIR/ready, checkpoint it with --kill into
+# DIR.img and reap it; sets pid.
+image_of() {
+	mkdir -p "$1"
+	"$2" "$3" "$TESTDIR/$1" </dev/null >"$1.out" 2>p.err &
+	pid=$!
+	track "$pid"
+	wait_for 30 test -e "$1/ready" || fail "$2 $3 did not start: $(cat p.err)"
+	ckpt --kill -o "$1.img" "$pid" 2>ckpt.err ||
+		fail "ckpt --kill $2 $3 failed: $(cat ckpt.err)"
+	wait "$pid"
+}
+
 # prog_checkpoint [OPTION...]: ckpt [OPTION...] --kill it into img, reap
 # it, decode img to show.out.
 prog_checkpoint() {
