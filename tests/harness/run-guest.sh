@@ -77,7 +77,13 @@ node-a | node-b)
 		append+=" harness.only=$ONLY"
 	fi
 	# CHECK_ARGS="test.NAME=VALUE ...": NAME=VALUE in the cases' environment
-	append+="${CHECK_ARGS:+ $CHECK_ARGS}"
+	for arg in ${CHECK_ARGS:-}; do
+		if [[ ! $arg =~ ^test\.[A-Z][A-Z0-9_]*=[^\"\'[:space:]]*$ ]]; then
+			echo "run-guest: CHECK_ARGS: '$arg' is not test.NAME=VALUE (NAME: capitals, digits, _)" >&2
+			exit 2
+		fi
+		append+=" $arg"
+	done
 	;;
 esac
 qemu+=(-initrd "$out/initramfs.cpio" -append "$append" -pidfile "$logs/qemu.pid")

@@ -26,9 +26,10 @@
  *	change one thing in the metadata, chosen by SEED, and recompute that
  *	record's CRC: a bit flipped, a byte or an aligned 2-, 4- or 8-byte
  *	word set to a boundary value (0, 1, all ones, the sign bit...),
- *	anywhere in a record's payload but page data (a PAGES record's
- *	header is metadata); the place is a byte of all the metadata, or a
- *	record first and then a byte of it; prints "OFFSET TYPE what"
+ *	anywhere in a record's payload but the process's own bytes (page,
+ *	pipe, socket, memfd... data; their records' fixed parts are
+ *	metadata); the place is a byte of all the metadata, or a record
+ *	first and then a byte of it; prints "OFFSET TYPE what"
  *
  * Exit 0 ok, 1 failure, 2 usage.
  */
@@ -454,13 +455,42 @@ struct mutate_arg {
 	size_t rec, at;		/* out: its record, its offset */
 };
 
-/* Payload bytes of a record that are metadata (not page data). */
+/*
+ * Payload bytes of a record that are metadata: not the data that follows
+ * the fixed part of PAGES, PIPEDATA, GHOSTDATA, SHMDATA, SOCKDATA and
+ * SYSVDATA records (a process's own bytes, which nothing checks).
+ */
 static size_t meta_len(const struct ckpt_rec_header *rh)
 {
-	if (rh->type != CKPT_REC_PAGES)
+	size_t head;
+
+	switch (rh->type) {
+	case CKPT_REC_PAGES:
+		head = sizeof(struct ckpt_rec_pages);
+		break;
+	case CKPT_REC_PIPEDATA:
+		head = sizeof(struct ckpt_rec_pipedata);
+		break;
+	case CKPT_REC_GHOSTDATA:
+		head = sizeof(struct ckpt_rec_ghostdata);
+		break;
+	case CKPT_REC_SHMDATA:
+		head = sizeof(struct ckpt_rec_shmdata);
+		break;
+#ifdef CKPT_REC_SOCKDATA
+	case CKPT_REC_SOCKDATA:
+		head = sizeof(struct ckpt_rec_sockdata);
+		break;
+#endif
+#ifdef CKPT_REC_SYSVDATA
+	case CKPT_REC_SYSVDATA:
+		head = sizeof(struct ckpt_rec_sysvdata);
+		break;
+#endif
+	default:
 		return rh->len;
-	return rh->len < sizeof(struct ckpt_rec_pages) ? rh->len :
-	       sizeof(struct ckpt_rec_pages);
+	}
+	return rh->len < head ? rh->len : head;
 }
 
 static int count_meta(struct image *img, size_t off,
@@ -545,6 +575,8 @@ static int cmd_mutate(struct image *img, long long seed)
 		printf("%zu %s bit %u flipped\n", ma.at, type_name(rh.type),
 		       bit);
 	} else {
+		if (width < 8)
+			v &= (1ULL << (8 * width)) - 1;	/* what is written */
 		memcpy(img->data + ma.at, &v, width);	/* little-endian */
 		printf("%zu %s %u bytes set to %#llx\n", ma.at,
 		       type_name(rh.type), width, (unsigned long long)v);
