@@ -301,19 +301,20 @@ static int ckpt_take_file_entry(struct ckpt_restore *r, const u8 *p,
 static int ckpt_take_file(struct ckpt_restore *r, const void *p, u32 len)
 {
 	const char *prev = NULL;
-	u32 off = 0;
+	u32 off = 0, prev_len = 0;
 
 	if (!len)
 		return -EBADMSG;
 	while (off < len) {
 		const struct ckpt_restore_file *f;
-		int err = ckpt_take_file_entry(r, p, len, &off, prev,
-					       prev ? strlen(prev) : 0);
+		int err = ckpt_take_file_entry(r, p, len, &off, prev, prev_len);
 
 		if (err)
 			return err;
+		/* Its path's own allocation: r->files may move, it does not. */
 		f = &r->files[r->nr_files - 1];
 		prev = f->path;
+		prev_len = prev ? f->rec.path_len - 1 : 0;
 	}
 	return 0;
 }
