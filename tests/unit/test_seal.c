@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ChaCha20-Poly1305 (tools/aead.c) against RFC 8439's vectors, and the
+ * sealed migration stream (tools/seal.c): frames that must fail, and the
+ * relay process between a socket pair and a connection.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include "../../tools/aead.h"
+#include "../../tools/seal.h"
+#include "unit.h"
+
+static const char sunscreen[] =
+	"Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.";
+
+static void unhex(const char *s, unsigned char *out)
+{
+	for (size_t i = 0; s[2 * i]; i++) {
+		unsigned int v = 0;
+
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			v = 0;	/* a typo in a vector: it cannot match */
+		out[i] = (unsigned char)v;
+	}
+}
+
+UNIT_TEST(chacha20_rfc8439_2_4_2)
+{
+	static const unsigned char want[114] = {
+		0x6e, 0x2e, 0x35, 0x9a, 0x25, 0x68, 0xf9, 0x80,
+		0x41, 0xba, 0x07, 0x28, 0xdd, 0x0d, 0x69, 0x81,
+		0xe9, 0x7e, 0x7a, 0xec, 0x1d, 0x43, 0x60, 0xc2,
+		0x0a, 0x27, 0xaf, 0xcc, 0xfd, 0x9f, 0xae, 0x0b,
+		0xf9, 0x1b, 0x65, 0xc5, 0x52, 0x47, 0x33, 0xab,
+		0x8f, 0x59, 0x3d, 0xab, 0xcd, 0x62, 0xb3, 0x57,
+		0x16, 0x39, 0xd6, 0x24, 0xe6, 0x51, 0x52, 0xab,
+		0x8f, 0x53, 0x0c, 0x35, 0x9f, 0x08, 0x61, 0xd8,
+		0x07, 0xca, 0x0d, 0xbf, 0x50, 0x0d, 0x6a, 0x61,
+		0x56, 0xa3, 0x8e, 0x08, 0x8a, 0x22, 0xb6, 0x5e,
+		0x52, 0xbc, 0x51, 0x4d, 0x16, 0xcc, 0xf8, 0x06,
+		0x81, 0x8c, 0xe9, 0x1a, 0xb7, 0x79, 0x37, 0x36,
+		0x5a, 0xf9, 0x0b, 0xbf, 0x74, 0xa3, 0x5b, 0xe6,
+		0xb4, 0x0b, 0x8e, 0xed, 0xf2, 0x78, 0x5e, 0x42,
+		0x87, 0x4d,
+	};
+	unsigned char key[32], nonce[12], buf[114];
+
+	for (int i = 0; i < 32; i++)
+		key[i] = (unsigned char)i;
+	unhex("000000000000004a00000000", nonce);
+	memcpy(buf, sunscreen, sizeof(buf));
+	ckpt_chacha20_xor(key, nonce, 1, buf, sizeof(buf));
+	CHECK(!memcmp(buf, want, sizeof(buf)));
+}
+
+UNIT_TEST(poly1305_rfc8439_2_5_2)
+{
+	unsigned char key[32], tag[16], want[16];
+	const char *msg = "Cryptographic Forum Research Group";
+	struct ckpt_poly1305 p;
+
+	unhex("85d6be7857556d337f4452fe42d506a80103808afb0db2fd4abff6af4149f51b",
+	      key);
+	unhex("a8061dc1305136c6c22b8baf0c0127a9", want);
+	/* in uneven pieces: the buffering of partial blocks */
+	ckpt_poly1305_init(&p, key);
+	ckpt_poly1305_update(&p, msg, 5);
+	ckpt_poly1305_update(&p, msg + 5, 16);
+	ckpt_poly1305_update(&p, msg + 21, strlen(msg) - 21);
+	ckpt_poly1305_final(&p, tag);
+	CHECK(!memcmp(tag, want, 16));
+}
+
+/* RFC 8439 A.3 #5 and #6: the final reduction's edge cases */
+UNIT_TEST(poly1305_reduction_edges)
+{
+	unsigned char key[32] = { 2 }, msg[16], tag[16], want[16] = { 3 };
+	struct ckpt_poly1305 p;
+
+	memset(msg, 0xff, sizeof(msg));
+	ckpt_poly1305_init(&p, key);
+	ckpt_poly1305_update(&p, msg, 16);
+	ckpt_poly1305_final(&p, tag);
+	CHECK(!memcmp(tag, want, 16));
+	memset(key, 0, sizeof(key));
+	key[0] = 2;
+	memset(key + 16, 0xff, 16);
+	memset(msg, 0, sizeof(msg));
+	msg[0] = 2;
+	ckpt_poly1305_init(&p, key);
+	ckpt_poly1305_update(&p, msg, 16);
+	ckpt_poly1305_final(&p, tag);
+	CHECK(!memcmp(tag, want, 16));
+}
+
+UNIT_TEST(aead_rfc8439_2_8_2)
+{
+	static const unsigned char want[114] = {
+		0xd3, 0x1a, 0x8d, 0x34, 0x64, 0x8e, 0x60, 0xdb,
+		0x7b, 0x86, 0xaf, 0xbc, 0x53, 0xef, 0x7e, 0xc2,
+		0xa4, 0xad, 0xed, 0x51, 0x29, 0x6e, 0x08, 0xfe,
+		0xa9, 0xe2, 0xb5, 0xa7, 0x36, 0xee, 0x62, 0xd6,
+		0x3d, 0xbe, 0xa4, 0x5e, 0x8c, 0xa9, 0x67, 0x12,
+		0x82, 0xfa, 0xfb, 0x69, 0xda, 0x92, 0x72, 0x8b,
+		0x1a, 0x71, 0xde, 0x0a, 0x9e, 0x06, 0x0b, 0x29,
+		0x05, 0xd6, 0xa5, 0xb6, 0x7e, 0xcd, 0x3b, 0x36,
+		0x92, 0xdd, 0xbd, 0x7f, 0x2d, 0x77, 0x8b, 0x8c,
+		0x98, 0x03, 0xae, 0xe3, 0x28, 0x09, 0x1b, 0x58,
+		0xfa, 0xb3, 0x24, 0xe4, 0xfa, 0xd6, 0x75, 0x94,
+		0x55, 0x85, 0x80, 0x8b, 0x48, 0x31, 0xd7, 0xbc,
+		0x3f, 0xf4, 0xde, 0xf0, 0x8e, 0x4b, 0x7a, 0x9d,
+		0xe5, 0x76, 0xd2, 0x65, 0x86, 0xce, 0xc6, 0x4b,
+		0x61, 0x16,
+	};
+	unsigned char key[32], nonce[12], aad[12], buf[114];
+	unsigned char tag[16], want_tag[16];
+
+	for (int i = 0; i < 32; i++)
+		key[i] = (unsigned char)(0x80 + i);
+	unhex("070000004041424344454647", nonce);
+	unhex("50515253c0c1c2c3c4c5c6c7", aad);
+	unhex("1ae10b594f09e26a7e902ecbd0600691", want_tag);
+	memcpy(buf, sunscreen, sizeof(buf));
+	ckpt_aead_seal(key, nonce, aad, sizeof(aad), buf, sizeof(buf), tag);
+	CHECK(!memcmp(buf, want, sizeof(buf)));
+	CHECK(!memcmp(tag, want_tag, sizeof(tag)));
+	CHECK_EQ(ckpt_aead_open(key, nonce, aad, sizeof(aad), buf, sizeof(buf),
+				tag), 0);
+	CHECK(!memcmp(buf, sunscreen, sizeof(buf)));
+	/* any bit of the data, the associated data or the tag: refused */
+	ckpt_aead_seal(key, nonce, aad, sizeof(aad), buf, sizeof(buf), tag);
+	for (size_t bit = 0; bit < 8 * (sizeof(buf) + sizeof(aad) + 16);
+	     bit += 7) {
+		unsigned char *p = bit / 8 < sizeof(buf) ? buf + bit / 8 :
+				   bit / 8 < sizeof(buf) + sizeof(aad) ?
+				   aad + bit / 8 - sizeof(buf) :
+				   tag + bit / 8 - sizeof(buf) - sizeof(aad);
+
+		*p ^= (unsigned char)(1 << (bit % 8));
+		CHECK_EQ(ckpt_aead_open(key, nonce, aad, sizeof(aad), buf,
+					sizeof(buf), tag), -EBADMSG);
+		*p ^= (unsigned char)(1 << (bit % 8));
+	}
+	CHECK(!memcmp(buf, want, sizeof(buf)));	/* untouched when refused */
+}
+
+static void keys(struct ckpt_seal_key *a, struct ckpt_seal_key *b,
+		 uint32_t dir)
+{
+	memset(a, 0, sizeof(*a));
+	for (int i = 0; i < CKPT_AEAD_KEY_LEN; i++)
+		a->key[i] = (unsigned char)(i * 7 + dir);
+	a->dir = dir;
+	*b = *a;
+}
+
+static unsigned char frames[4][CKPT_SEAL_FRAME_MAX];
+
+UNIT_TEST(seal_frames)
+{
+	struct ckpt_seal_key tx, rx, other, tmp;
+	size_t n0, n1;
+
+	keys(&tx, &rx, CKPT_SEAL_S2R);
+	keys(&other, &tmp, CKPT_SEAL_R2S);
+	n0 = ckpt_seal_frame(&tx, "hello", 5, frames[0]);
+	CHECK_EQ(n0, CKPT_SEAL_HDR + 5 + CKPT_AEAD_TAG_LEN);
+	CHECK(memcmp(frames[0] + CKPT_SEAL_HDR, "hello", 5));	/* encrypted */
+	n1 = ckpt_seal_frame(&tx, "hello", 5, frames[1]);
+	/* the same data in the next frame: another ciphertext */
+	CHECK(memcmp(frames[0] + CKPT_SEAL_HDR, frames[1] + CKPT_SEAL_HDR, 5));
+	ckpt_seal_frame(&tx, NULL, 0, frames[2]);	/* the end */
+	CHECK_EQ(ckpt_seal_frame_len(frames[0]), 5);
+	CHECK_EQ(ckpt_seal_frame_len(frames[2]), 0);
+	/* out of order, or from the other direction's key: refused */
+	memcpy(frames[3], frames[1], n1);
+	CHECK_EQ(ckpt_seal_open(&rx, frames[3], 5), -EBADMSG);
+	memcpy(frames[3], frames[0], n0);
+	CHECK_EQ(ckpt_seal_open(&other, frames[3], 5), -EBADMSG);
+	CHECK_EQ(rx.seq, 0);
+	/* a changed length, data byte or tag byte: refused */
+	for (size_t i = 0; i < n0; i++) {
+		memcpy(frames[3], frames[0], n0);
+		frames[3][i] ^= 0x40;
+		CHECK_EQ(ckpt_seal_open(&rx, frames[3], 5), -EBADMSG);
+	}
+	/* in order: accepted, once */
+	CHECK_EQ(ckpt_seal_open(&rx, frames[0], 5), 0);
+	CHECK(!memcmp(frames[0] + CKPT_SEAL_HDR, "hello", 5));
+	memcpy(frames[3], frames[1], n1);
+	CHECK_EQ(ckpt_seal_open(&rx, frames[1], 5), 0);
+	CHECK_EQ(ckpt_seal_open(&rx, frames[3], 5), -EBADMSG);	/* replayed */
+	CHECK_EQ(ckpt_seal_open(&rx, frames[2], 0), 0);
+	CHECK_EQ(rx.seq, 3);
+	/* a header announcing more than a frame holds */
+	frames[3][0] = 1;
+	frames[3][1] = 0;
+	frames[3][2] = 1;	/* 64 KiB + 1 */
+	frames[3][3] = 0;
+	CHECK_EQ(ckpt_seal_frame_len(frames[3]), -EBADMSG);
+	frames[3][3] = 0x80;
+	CHECK_EQ(ckpt_seal_frame_len(frames[3]), -EBADMSG);
+}
+
+/* Read from @fd until EOF (or 5 s); bytes read, -1 on error. */
+static long read_all(int fd, unsigned char *buf, size_t size)
+{
+	size_t got = 0;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	while (got < size) {
+		ssize_t n;
+
+		if (poll(&p, 1, 5000) != 1)
+			return -1;
+		n = read(fd, buf + got, size - got);
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (long)got;
+}
+
+static int wait_failure(struct ckpt_seal_relay *r)
+{
+	const struct timespec tick = { 0, 10 * 1000 * 1000 };
+
+	for (int i = 0; i < 300 && !ckpt_seal_failure(r); i++)
+		nanosleep(&tick, NULL);
+	return ckpt_seal_failure(r);
+}
+
+/* Two relays back to back: what goes in one plain end comes out whole. */
+UNIT_TEST(seal_relay_pair)
+{
+	struct ckpt_seal_key s2r, s2r_rx, r2s, r2s_rx;
+	struct ckpt_seal_relay sr, rr;
+	size_t len = 1 << 20;
+	unsigned char *in = malloc(len), *out = malloc(len + 1);
+	int link[2], snd, rcv;
+	pid_t writer;
+	long got;
+
+	CHECK(in && out);
+	for (size_t i = 0; i < len; i++)
+		in[i] = (unsigned char)(i * 2654435761U >> 13);
+	keys(&s2r, &s2r_rx, CKPT_SEAL_S2R);
+	keys(&r2s, &r2s_rx, CKPT_SEAL_R2S);
+	CHECK(!socketpair(AF_UNIX, SOCK_STREAM, 0, link));
+	snd = link[0];
+	rcv = link[1];
+	CHECK_EQ(ckpt_seal_start(&snd, &s2r, &r2s_rx, &sr), 0);
+	CHECK_EQ(ckpt_seal_start(&rcv, &r2s, &s2r_rx, &rr), 0);
+	writer = fork();
+	CHECK(writer >= 0);
+	if (!writer) {
+		/* 1 MiB, then half-close: the receiver reads EOF */
+		ssize_t w = 0;
+
+		for (size_t off = 0; off < len && w >= 0; off += (size_t)w)
+			w = write(snd, in + off, len - off);
+		shutdown(snd, SHUT_WR);
+		_exit(w < 0);
+	}
+	got = read_all(rcv, out, len + 1);
+	CHECK_EQ(got, (long)len);
+	CHECK(!memcmp(in, out, len));
+	waitpid(writer, NULL, 0);
+	/* and back, after the other way ended */
+	CHECK_EQ(write(rcv, "verdict", 7), 7);
+	shutdown(rcv, SHUT_WR);
+	got = read_all(snd, out, len);
+	CHECK_EQ(got, 7);
+	CHECK(!memcmp(out, "verdict", 7));
+	CHECK_EQ(ckpt_seal_failure(&sr), 0);
+	CHECK_EQ(ckpt_seal_failure(&rr), 0);
+	ckpt_seal_finish(&snd, &sr, 5000);
+	ckpt_seal_finish(&rcv, &rr, 5000);
+	CHECK_EQ(snd, -1);
+	free(in);
+	free(out);
+}
+
+/*
+ * One relay, its connection driven by hand: a good frame is handed on,
+ * then a changed one ends the stream with EBADMSG; a stream cut without
+ * its end frame ends with ECONNRESET.  The other direction still works.
+ */
+UNIT_TEST(seal_relay_refuses)
+{
+	struct ckpt_seal_key tx, rx, peer_tx, peer_rx;
+	struct ckpt_seal_relay r;
+	unsigned char buf[64];
+	int link[2], plain, wire;
+	size_t n;
+
+	for (int cut = 0; cut < 2; cut++) {
+		keys(&peer_tx, &rx, CKPT_SEAL_S2R);
+		keys(&tx, &peer_rx, CKPT_SEAL_R2S);
+		CHECK(!socketpair(AF_UNIX, SOCK_STREAM, 0, link));
+		plain = link[0];
+		wire = link[1];
+		CHECK_EQ(ckpt_seal_start(&plain, &tx, &rx, &r), 0);
+		n = ckpt_seal_frame(&peer_tx, "good", 4, frames[0]);
+		CHECK_EQ(write(wire, frames[0], n), (ssize_t)n);
+		if (!cut) {
+			n = ckpt_seal_frame(&peer_tx, "evil", 4, frames[0]);
+			frames[0][CKPT_SEAL_HDR + 1] ^= 1;
+			CHECK_EQ(write(wire, frames[0], n), (ssize_t)n);
+		} else {
+			shutdown(wire, SHUT_WR);
+		}
+		CHECK_EQ(read_all(plain, buf, sizeof(buf)), 4);
+		CHECK(!memcmp(buf, "good", 4));
+		CHECK_EQ(wait_failure(&r), cut ? -ECONNRESET : -EBADMSG);
+		/* the tool can still answer, sealed */
+		CHECK_EQ(write(plain, "why", 3), 3);
+		shutdown(plain, SHUT_WR);
+		n = (size_t)read_all(wire, frames[1], sizeof(frames[1]));
+		CHECK_EQ(n, 2 * CKPT_SEAL_HDR + 3 + 2 * CKPT_AEAD_TAG_LEN);
+		CHECK_EQ(ckpt_seal_open(&peer_rx, frames[1], 3), 0);
+		CHECK(!memcmp(frames[1] + CKPT_SEAL_HDR, "why", 3));
+		CHECK_EQ(ckpt_seal_open(&peer_rx, frames[1] + CKPT_SEAL_HDR + 3 +
+					CKPT_AEAD_TAG_LEN, 0), 0);	/* the end */
+		ckpt_seal_finish(&plain, &r, 5000);
+		close(wire);
+	}
+}
