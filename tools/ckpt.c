@@ -39,6 +39,7 @@
 #include "mig_events.h"
 #include "migrate.h"
 #include "precopy.h"
+#include "seal.h"
 #include "util.h"
 
 #define CKPT_MAX_NAMED	64
@@ -1419,6 +1420,7 @@ struct mig {
 	/* --key */
 	unsigned char key[CKPT_MIG_KEY_MAX];
 	int key_len;
+	struct ckpt_seal_relay seal;	/* the stream's, after the exchange */
 	/* --tree: the members frozen together, parents first */
 	int32_t pids[CKPT_MAX_TREE];
 	int pidfds[CKPT_MAX_TREE];
@@ -1431,6 +1433,8 @@ struct mig {
 };
 
 static volatile sig_atomic_t mig_alarm;
+
+#define MIG_SEAL_LINGER_MS	5000
 
 static void mig_on_alarm(int sig)
 {
@@ -1459,8 +1463,9 @@ static void migrate_usage(FILE *f)
 		"                   when stderr is a terminal); --no-progress\n"
 		"  --tree           PID and all its descendants, frozen together,\n"
 		"                   all resumed on failure, all removed on success\n"
-		"  --key FILE       prove to DEST that we hold this shared key, and\n"
-		"                   check that it does too ('restart --key')\n"
+		"  --key FILE       prove to DEST that we hold this shared key, check\n"
+		"                   that it does too ('restart --key'), then encrypt\n"
+		"                   and authenticate the stream both ways\n"
 		"  --no-events      send no migration events to the ckpt module's\n"
 		"                   netlink group (ckptctl monitor)\n"
 		"  --live           pre-copy: copy memory in rounds while the\n"
@@ -1755,6 +1760,7 @@ static int mig_auth(struct mig *m, const struct ckpt_mig_hello *h)
 	const struct mig_opts *o = m->o;
 	struct ckpt_mig_auth s, rx, p;
 	unsigned char mac[CKPT_MIG_MAC_LEN];
+	struct ckpt_seal_key s2r, r2s;
 	int err;
 
 	memset(&s, 0, sizeof(s));
@@ -1816,7 +1822,33 @@ static int mig_auth(struct mig *m, const struct ckpt_mig_hello *h)
 	}
 	if (o->verbose)
 		ckpt_hint("%s proved it holds the key", o->dest_name);
+	/* From here on, each way sealed (seal.h). */
+	ckpt_mig_seal_keys(m->key, m->key_len, h, s.nonce, rx.nonce, &s2r,
+			   &r2s);
+	err = ckpt_seal_start(&m->out, &s2r, &r2s, &m->seal);
+	memset(&s2r, 0, sizeof(s2r));
+	memset(&r2s, 0, sizeof(r2s));
+	if (err) {
+		ckpt_fail(err, "cannot migrate %d: cannot start the sealed stream: %s; nothing was done",
+			  o->pid, strerror(-err));
+		return CKPT_EXIT_FAILED;
+	}
 	return 0;
+}
+
+/*
+ * --key: why the sealed stream broke, if its relay knows; appended to a
+ * broken link's message.
+ */
+static const char *mig_seal_why(struct mig *m)
+{
+	switch (ckpt_seal_failure(&m->seal)) {
+	case -EBADMSG:
+		return " (what came back failed authentication: changed in transit, or not from the key's holder)";
+	case -ECONNRESET:
+		return " (the sealed stream was cut short)";
+	}
+	return "";
 }
 
 /* ---- progress: bytes and rate while the image streams ---------------- */
@@ -2140,8 +2172,9 @@ static int mig_send_failed(struct mig *m, int err)
 			  m->o->pid);
 		return MIG_EXIT_REFUSED;
 	}
-	ckpt_fail(err, "cannot migrate %d: the connection to %s broke while sending the image (the receiver died or closed it): %s; %d resumed",
-		  m->o->pid, m->o->dest_name, strerror(-err), m->o->pid);
+	ckpt_fail(err, "cannot migrate %d: the connection to %s broke while sending the image (the receiver died or closed it): %s%s; %d resumed",
+		  m->o->pid, m->o->dest_name, strerror(-err), mig_seal_why(m),
+		  m->o->pid);
 	return MIG_EXIT_LINK;
 }
 
@@ -2163,12 +2196,12 @@ static int mig_finish(struct mig *m)
 	}
 	if (err) {
 		mig_resume(m);
-		ckpt_fail(err, "cannot migrate %d: %s %s; %d resumed", m->o->pid,
+		ckpt_fail(err, "cannot migrate %d: %s %s%s; %d resumed", m->o->pid,
 			  m->o->dest_name, err == -ENODATA ?
 			  "closed the connection without a verdict" :
 			  err == -EBADMSG || err == -EPROTO ?
 			  "sent a bad verdict" : "could not be read",
-			  m->o->pid);
+			  mig_seal_why(m), m->o->pid);
 		return MIG_EXIT_LINK;
 	}
 	if (m->v.error) {
@@ -2204,10 +2237,11 @@ static int mig_finish(struct mig *m)
 		err = -EPROTO;
 	if (err) {
 		/* It may run there, or not: neither resume nor kill it. */
-		ckpt_fail(err, "cannot tell whether %s took over %d: no answer to the commit (%s); %d stays stopped here",
+		ckpt_fail(err, "cannot tell whether %s took over %d: no answer to the commit (%s%s); %d stays stopped here",
 			  m->o->dest_name, m->o->pid,
 			  err == -ETIMEDOUT ? "timed out" : err == -ENODATA ?
-			  "connection closed" : strerror(-err), m->o->pid);
+			  "connection closed" : strerror(-err),
+			  mig_seal_why(m), m->o->pid);
 		ckpt_hint("if it runs there (its log says 'restored pid %d'), kill this copy: kill -9 %d; else resume it: kill -CONT %d",
 			  m->v.pid, m->o->pid, m->o->pid);
 		return MIG_EXIT_UNDECIDED;
@@ -2326,8 +2360,8 @@ static int mig_precopy(struct mig *m)
 			  ckpt_mig_stage_name(m->v.stage), m->v.msg, o->pid);
 		return MIG_EXIT_REFUSED;
 	}
-	ckpt_fail(err, "cannot migrate %d to %s: %s; %d runs on", o->pid,
-		  o->dest_name, why, o->pid);
+	ckpt_fail(err, "cannot migrate %d to %s: %s%s; %d runs on", o->pid,
+		  o->dest_name, why, mig_seal_why(m), o->pid);
 	return err == -ETIMEDOUT ? MIG_EXIT_TIMEOUT : MIG_EXIT_LINK;
 }
 
@@ -2411,8 +2445,8 @@ out:
 			       ckpt_now_ms() - m.t_start);
 	if (m.ev >= 0)
 		close(m.ev);
-	if (m.out >= 0)
-		close(m.out);
+	/* with --key, the relay sends what is left and ends the stream */
+	ckpt_seal_finish(&m.out, &m.seal, MIG_SEAL_LINGER_MS);
 	if (m.hold >= 0)	/* killed, or resumed by the module */
 		close(m.hold);
 	if (m.dev >= 0)

@@ -24,6 +24,7 @@
 #include "csum.h"
 #include "hmac.h"
 #include "migrate.h"
+#include "seal.h"
 
 int64_t ckpt_now_ms(void)
 {
@@ -191,6 +192,27 @@ void ckpt_mig_auth_mac(const unsigned char *key, size_t key_len,
 	ckpt_hmac_update(&m, nonce_s, CKPT_MIG_NONCE_LEN);
 	ckpt_hmac_update(&m, nonce_r, CKPT_MIG_NONCE_LEN);
 	ckpt_hmac_final(&m, mac);
+}
+
+void ckpt_mig_seal_keys(const unsigned char *key, size_t key_len,
+			const struct ckpt_mig_hello *h,
+			const unsigned char *nonce_s,
+			const unsigned char *nonce_r,
+			struct ckpt_seal_key *s2r, struct ckpt_seal_key *r2s)
+{
+	unsigned char mac[CKPT_MIG_MAC_LEN];
+
+	memset(s2r, 0, sizeof(*s2r));
+	memset(r2s, 0, sizeof(*r2s));
+	ckpt_mig_auth_mac(key, key_len, "ckpt-mig-seal-s2r", h, nonce_s,
+			  nonce_r, mac);
+	memcpy(s2r->key, mac, sizeof(s2r->key));
+	s2r->dir = CKPT_SEAL_S2R;
+	ckpt_mig_auth_mac(key, key_len, "ckpt-mig-seal-r2s", h, nonce_s,
+			  nonce_r, mac);
+	memcpy(r2s->key, mac, sizeof(r2s->key));
+	r2s->dir = CKPT_SEAL_R2S;
+	memset(mac, 0, sizeof(mac));
 }
 
 int ckpt_random(void *buf, size_t len)

@@ -37,7 +37,11 @@
 #define CKPT_MIG_HELLO_MAGIC	0x314f4c4c4548474dULL	/* "MGHELLO1" */
 #define CKPT_MIG_VERDICT_MAGIC	0x3154434944524d4dULL	/* "MMRDICT1" */
 #define CKPT_MIG_COMMIT_MAGIC	0x3154494d4d4f434dULL	/* "MCOMMIT1" */
-#define CKPT_MIG_VERSION	2
+/*
+ * 3: with AUTH, everything after MGAUTHP1 travels sealed (seal.h).
+ * A receiver of another version answers EPROTO.
+ */
+#define CKPT_MIG_VERSION	3
 
 #define CKPT_MIG_MSG_LEN	256
 #define CKPT_MIG_NODE_LEN	64
@@ -99,6 +103,13 @@ struct ckpt_mig_verdict {
  * image to a receiver without the key, the receiver restores nothing from
  * a sender without it.  A receiver may answer with a verdict instead of
  * MGAUTHR1 (a refusal); both start with the 8-byte magic.
+ *
+ * Then both sides seal the rest of the connection each way (seal.h), with
+ * keys HMAC-SHA256(key, "ckpt-mig-seal-s2r" hello nonce_s nonce_r) from
+ * the sender to the receiver and "ckpt-mig-seal-r2s" back: the image, the
+ * pre-copy records, the verdict and the commit are encrypted, and a byte
+ * changed, dropped or added in transit ends the migration (the source
+ * runs on).
  */
 #define CKPT_MIG_AUTH_S_MAGIC	0x315348545541474dULL	/* "MGAUTHS1" */
 #define CKPT_MIG_AUTH_R_MAGIC	0x315248545541474dULL	/* "MGAUTHR1" */
@@ -148,6 +159,15 @@ int ckpt_mig_auth_check(struct ckpt_mig_auth *a, uint64_t magic);
  */
 int ckpt_mig_key_load(const char *path, unsigned char *key, const char **why);
 /* The MAC of one side ("ckpt-mig-rx" or "ckpt-mig-tx"). */
+struct ckpt_seal_key;
+
+/* This connection's sealing keys (seal.h), from the key exchange. */
+void ckpt_mig_seal_keys(const unsigned char *key, size_t key_len,
+			const struct ckpt_mig_hello *h,
+			const unsigned char *nonce_s,
+			const unsigned char *nonce_r,
+			struct ckpt_seal_key *s2r, struct ckpt_seal_key *r2s);
+
 void ckpt_mig_auth_mac(const unsigned char *key, size_t key_len,
 		       const char *role, const struct ckpt_mig_hello *h,
 		       const unsigned char *nonce_s,

@@ -53,6 +53,7 @@
 #include "image.h"
 #include "migrate.h"
 #include "precopy.h"
+#include "seal.h"
 #include "util.h"
 #include "vdso.h"
 
@@ -184,7 +185,8 @@ static void usage(FILE *f)
 		"                 addresses or networks (10.0.0.0/24) for TCP, CIDs\n"
 		"                 for vsock; repeatable.  Others are refused (EACCES)\n"
 		"  --key FILE     senders must prove they hold this shared key (and\n"
-		"                 the receiver proves it too): 'ckpt migrate --key'\n"
+		"                 the receiver proves it too): 'ckpt migrate --key';\n"
+		"                 the stream is then encrypted and authenticated\n"
 		"  --user NAME    restore as NAME (its uid, gid and groups; only\n"
 		"                 CAP_CHECKPOINT_RESTORE kept): images of other\n"
 		"                 users, or with capabilities, are refused (EPERM)\n"
@@ -2979,6 +2981,24 @@ static void drain(int conn, int secs)
 	}
 }
 
+/* With --key, the handler's sealed stream (seal.h); the plain end. */
+static struct ckpt_seal_relay serve_seal;
+static int serve_plain = -1;
+
+/*
+ * --key: a stream that failed authentication explains a failure better
+ * than what the restore made of its missing rest.
+ */
+static void serve_seal_blame(const char *peer)
+{
+	if (ckpt_seal_failure(&serve_seal) != -EBADMSG)
+		return;
+	ckpt_first_msg[0] = '\0';
+	ckpt_first_err = 0;
+	ckpt_fail(-EBADMSG, "the stream from %s failed authentication (changed in transit, or not sent by the key's holder)",
+		  peer);
+}
+
 /*
  * --live (precopy.h): the pre-copied pages, then the dirty-only image,
  * merged into a complete image that the restore reads (through a pipe)
@@ -2995,6 +3015,7 @@ static int serve_live(struct restart *r, int conn, const char *peer,
 	err = precopy_receive(conn, rx, why, sizeof(why));
 	if (err) {
 		ckpt_fail(err, "live migration: %s", why);
+		serve_seal_blame(peer);
 		send_verdict(conn, err, CKPT_MIG_STAGE_IMAGE, 0, 0,
 			     ckpt_first_msg);
 		lnote("%s: NOT restored: %s", peer, ckpt_first_msg);
@@ -3202,14 +3223,17 @@ static void refuse_peer(int conn, const char *peer)
 }
 
 /*
- * The shared-key challenge-response (migrate.h) after the hello; 0, or
- * the verdict was sent and the connection must be drained.
+ * The shared-key challenge-response (migrate.h) after the hello, then the
+ * sealed stream: *@conn is its plain end.  0, or the verdict was sent and
+ * the connection must be drained.
  */
-static int serve_auth(int conn, const struct ckpt_mig_hello *h,
+static int serve_auth(int *connp, const struct ckpt_mig_hello *h,
 		      const char *peer, int timeout_ms)
 {
 	struct ckpt_mig_auth s, rx, p;
 	unsigned char mac[CKPT_MIG_MAC_LEN];
+	struct ckpt_seal_key s2r, r2s;
+	int conn = *connp;
 	const char *msg;
 	int err;
 
@@ -3262,6 +3286,21 @@ static int serve_auth(int conn, const struct ckpt_mig_hello *h,
 		err = -EACCES;
 		goto refuse;
 	}
+	/* From here on, each way sealed (seal.h). */
+	ckpt_mig_seal_keys(lsec.key, lsec.key_len, h, s.nonce, rx.nonce, &s2r,
+			   &r2s);
+	err = ckpt_seal_start(connp, &r2s, &s2r, &serve_seal);
+	memset(&s2r, 0, sizeof(s2r));
+	memset(&r2s, 0, sizeof(r2s));
+	if (err) {
+		/* the sender reads garbage instead: it gives up */
+		ckpt_fail(err, "%s: cannot start the sealed stream: %s", peer,
+			  strerror(-err));
+		lnote("%s: refused: cannot start the sealed stream: %s", peer,
+		      strerror(-err));
+		return err;
+	}
+	serve_plain = *connp;
 	return 0;
 refuse:
 	ckpt_fail(err, "%s: %s", peer, msg);
@@ -3421,8 +3460,12 @@ static int serve(struct restart *r, int conn, const char *peer,
 	      h.flags & CKPT_MIG_HELLO_TREE ? "tree" : "pid", h.pid);
 	snprintf(name, sizeof(name), "%s %d from %s",
 		 h.flags & CKPT_MIG_HELLO_TREE ? "tree" : "pid", h.pid, peer);
-	if (serve_auth(conn, &h, peer, r->timeout_s * 1000))
+	if (serve_auth(&conn, &h, peer, r->timeout_s * 1000))
 		return CKPT_EXIT_FAILED;	/* not drained: not authenticated */
+	if (serve_seal.pid) {
+		setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(conn, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
 	/* A restore is prepared on an open file: one per handler. */
 	r->dev = ckpt_dev_open();
 	if (r->dev < 0 || drop_to_user()) {
@@ -3449,6 +3492,7 @@ static int serve(struct restart *r, int conn, const char *peer,
 			if (!ckpt_first_err)
 				ckpt_fail(err, "cannot read the image: %s",
 					  strerror(-err));
+			serve_seal_blame(peer);
 			send_verdict(conn, ckpt_first_err, r->stage, 0, 0,
 				     ckpt_first_msg);
 			lnote("%s: %d NOT restored: %s", peer, h.pid,
@@ -3472,6 +3516,7 @@ static int serve(struct restart *r, int conn, const char *peer,
 		ret = CKPT_EXIT_FAILED;
 	}
 	if (ret) {
+		serve_seal_blame(peer);
 		send_verdict(conn, ckpt_first_err ? ckpt_first_err : EIO,
 			     r->stage, 0, 0, ckpt_first_msg[0] ?
 			     ckpt_first_msg : "restore failed");
@@ -3628,7 +3673,11 @@ static int listen_main(struct restart *r, const char *argv0)
 			close(lfd);
 			signal(SIGTERM, SIG_DFL);
 			signal(SIGINT, SIG_DFL);
-			_exit(serve(r, conn, peer, argv0));
+			ret = serve(r, conn, peer, argv0);
+			/* --key: the relay sends what is left, and ends */
+			ckpt_seal_finish(&serve_plain, &serve_seal,
+					 r->timeout_s * 1000);
+			_exit(ret);
 		}
 		if (pid < 0)
 			lnote("%s: cannot fork a handler: %s", peer,
