@@ -5,6 +5,10 @@
 #  - a peer not on --allow is refused (EACCES, exit 4);
 #  - a sender without the key, or with the wrong key, is refused
 #    (EACCES, exit 4; the wrong key is caught before anything is sent);
+#  - with the key, the stream is sealed: a byte changed in transit is
+#    caught (EBADMSG, exit 4, both sides say "failed authentication"),
+#    and a tap on the connection never sees a secret that the plain image
+#    holds (the process's environment);
 #  - with the right key the process migrates (its PID, its state);
 #  - --user: a root process, and a process of that very user that holds
 #    CAP_CHECKPOINT_RESTORE (which the receiver keeps, and the module
@@ -25,7 +29,15 @@ chmod 600 k1 k2
 cp k1 k1.open
 chmod 644 k1.open
 
+# In the statekeeper's environment, so in its stack, so in its image.
+MIG_SECRET="secret-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export MIG_SECRET
 sk_start src
+
+# has_secret FILE: FILE holds MIG_SECRET (as a string among binary data)
+has_secret() {
+	tr -c 'a-z0-9-' '\n' <"$1" | grep -qx -- "$MIG_SECRET"
+}
 pid=$SK_PID
 start=$(proc_field "$pid" 22)
 sk_wait_counter src 3
@@ -92,12 +104,43 @@ grep -q "receiving pid $pid" rx.log && ! grep -q "restored pid" rx.log ||
 	fail "wrong key: receiver log: $(cat rx.log)"
 resumed "wrong key"
 
+# sealed: a byte changed in transit
+ckpt -o plain.img "$pid" 2>ckpt.err || fail "probe checkpoint: $(cat ckpt.err)"
+has_secret plain.img ||
+	fail "the plain image does not hold the secret: the tap check would prove nothing"
+size=$(stat -c %s plain.img)
+rm -f plain.img listening
+mitm 7176 7175 flip $((size / 2)) >mitm.out 2>mitm.err &
+track $!
+wait_for 10 test -e listening || fail "mitm did not start"
+ckpt migrate --key k1 "$pid" --to tcp:127.0.0.1:7176 >mig.out 2>mig.err
+st=$?
+[ "$st" -eq 4 ] || fail "changed in transit: ckpt migrate exited $st, expected 4: $(cat mig.err)"
+expect_err EBADMSG mig.err >/dev/null
+grep -q "failed authentication" mig.err || fail "changed in transit: $(cat mig.err)"
+wait_for 10 file_has rx.log "failed authentication" ||
+	fail "changed in transit: receiver log: $(cat rx.log)"
+log "changed in transit: $(cat mig.err)"
+resumed "changed in transit"
+ns_has_pid "$pid" && fail "changed in transit: a copy of $pid was left at the receiver"
+
+# with the right key, through a tap
+rm -f listening tapped
+mitm 7177 7175 tap 0 >mitm.out 2>mitm.err &
+tap=$!
+track "$tap"
+wait_for 10 test -e listening || fail "mitm did not start"
 c0=$(sk_counter src)
-ckpt migrate --key k1 "$pid" --to tcp:127.0.0.1:7175 >mig.out 2>mig.err
+ckpt migrate --key k1 "$pid" --to tcp:127.0.0.1:7177 >mig.out 2>mig.err
 st=$?
 [ "$st" -eq 0 ] || fail "right key: ckpt migrate exited $st: $(cat mig.err)"
-grep -qE "^migrated pid=$pid to=tcp:127.0.0.1:7175 new_pid=$pid " mig.out ||
+grep -qE "^migrated pid=$pid to=tcp:127.0.0.1:7177 new_pid=$pid " mig.out ||
 	fail "right key: $(cat mig.out)"
+wait_for 10 proc_gone "$tap" || fail "the tap did not end with the connection"
+tr -c 'A-Z0-9' '\n' <tapped | grep -qx MGHELLO1 || fail "the tap did not see the handshake"
+[ "$(stat -c %s tapped)" -gt $((size / 2)) ] ||
+	fail "the tap saw only $(stat -c %s tapped) bytes of a $size-byte image"
+has_secret tapped && fail "the process's secret crossed the connection in the clear"
 wait "$pid" 2>/dev/null
 expect_gone "$pid" "the original after the migration with the key"
 host=$(ns_host_pid "$pid")

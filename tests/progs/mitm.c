@@ -7,6 +7,8 @@
  *	mitm LPORT DPORT pause OFFSET   forward OFFSET bytes, then forward
  *	                                nothing more and create ./paused
  *	mitm LPORT DPORT pass 0         forward unchanged
+ *	mitm LPORT DPORT tap 0          forward unchanged, and write the
+ *	                                client's bytes to ./tapped too
  *	mitm LPORT DPORT backcut N      forward N bytes of the server's,
  *	                                then close both sides when more
  *	                                come (the server's reply is lost)
@@ -62,7 +64,7 @@ int main(int argc, char **argv)
 {
 	long long lport, dport, offset, done = 0;
 	long long back = 0;
-	int lfd, c, s, flip, pause_at, backcut, paused = 0;
+	int lfd, c, s, flip, pause_at, backcut, tap = -1, paused = 0;
 	char buf[65536];
 
 	if (argc != 5)
@@ -74,8 +76,14 @@ int main(int argc, char **argv)
 	pause_at = !strcmp(argv[3], "pause");
 	backcut = !strcmp(argv[3], "backcut");
 	if (lport <= 0 || dport <= 0 || offset < 0 ||
-	    (!flip && !pause_at && !backcut && strcmp(argv[3], "pass")))
+	    (!flip && !pause_at && !backcut && strcmp(argv[3], "pass") &&
+	     strcmp(argv[3], "tap")))
 		goto usage;
+	if (!strcmp(argv[3], "tap")) {
+		tap = open("tapped", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (tap < 0)
+			die("tapped");
+	}
 	signal(SIGPIPE, SIG_IGN);
 	lfd = tcp_socket((int)lport, 1);
 	if (lfd < 0)
@@ -118,6 +126,8 @@ int main(int argc, char **argv)
 				buf[offset - done] ^= 0xff;
 			if (n > 0 && write_all(s, buf, (size_t)n))
 				break;
+			if (n > 0 && tap >= 0 && write_all(tap, buf, (size_t)n))
+				die("tapped");
 			done += n > 0 ? n : 0;
 			if (pause_at && done >= offset) {
 				paused = 1;
@@ -128,6 +138,6 @@ int main(int argc, char **argv)
 	printf("forwarded %lld\n", done);
 	return 0;
 usage:
-	fprintf(stderr, "usage: mitm LPORT DPORT flip|pause|pass|backcut OFFSET\n");
+	fprintf(stderr, "usage: mitm LPORT DPORT flip|pause|pass|tap|backcut OFFSET\n");
 	return 2;
 }
