@@ -3,8 +3,9 @@
 # around a ring of pipes (tests/progs/tree.c, as in case 33).
 #  - to a receiver where the PIDs are taken: refused (EEXIST, exit 4) and
 #    every member resumes (none left stopped), the numbers flow on;
-#  - to a receiver in a fresh PID namespace: all four arrive with their
-#    PIDs, parents, groups and session, the originals are all gone, and
+#  - to a receiver in a fresh PID namespace, with --key (the stream
+#    sealed): all four arrive with their PIDs, parents, groups and
+#    session, the originals are all gone, and
 #    the ring goes on: each process checks its own PIDs, the numbers (none
 #    lost or repeated, unread pipe bytes kept) and the shared file offset,
 #    and the root says "all checks passed".
@@ -34,9 +35,12 @@ wait_for 20 sh -c "[ \$(wc -l <shared.log) -ge $((l0 + 20)) ]" ||
 kill "$RX_PID"
 wait_for 10 proc_gone "$RX_PID" || fail "the first receiver did not stop"
 
-# 2. to a fresh PID namespace
+# 2. to a fresh PID namespace, sealed (--key)
+head -c 32 /dev/urandom >key
+chmod 600 key
+RX_OPTS="--allow 127.0.0.1 --key key"
 rx_start tcp:127.0.0.1:7076
-ckpt migrate -v --tree "$root" --to tcp:127.0.0.1:7076 >mig.out 2>mig.err
+ckpt migrate -v --tree --key key "$root" --to tcp:127.0.0.1:7076 >mig.out 2>mig.err
 st=$?
 [ "$st" -eq 0 ] || fail "ckpt migrate --tree exited $st: $(cat mig.err)"
 grep -qE "^migrated pid=$root to=tcp:127.0.0.1:7076 new_pid=$root bytes=[1-9][0-9]* downtime_ms=[0-9]+ total_ms=[0-9]+ procs=4\$" mig.out ||
