@@ -36,7 +36,12 @@ static void put_le64(unsigned char *p, uint64_t v)
 	c += d; b ^= c; b = ROTL(b, 7);				\
 } while (0)
 
-static void chacha20_block(const uint32_t in[16], unsigned char out[64])
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the key stream is XORed a little-endian word at a time"
+#endif
+
+/* One block of key stream, as the 16 words it serializes (LE) to. */
+static void chacha20_block(const uint32_t in[16], uint32_t out[16])
 {
 	uint32_t x[16];
 	int i;
@@ -52,14 +57,8 @@ static void chacha20_block(const uint32_t in[16], unsigned char out[64])
 		QR(x[2], x[7], x[8], x[13]);
 		QR(x[3], x[4], x[9], x[14]);
 	}
-	for (i = 0; i < 16; i++) {
-		uint32_t v = x[i] + in[i];
-
-		out[4 * i] = (unsigned char)v;
-		out[4 * i + 1] = (unsigned char)(v >> 8);
-		out[4 * i + 2] = (unsigned char)(v >> 16);
-		out[4 * i + 3] = (unsigned char)(v >> 24);
-	}
+	for (i = 0; i < 16; i++)
+		out[i] = x[i] + in[i];
 }
 
 void ckpt_chacha20_xor(const unsigned char key[CKPT_AEAD_KEY_LEN],
@@ -67,22 +66,27 @@ void ckpt_chacha20_xor(const unsigned char key[CKPT_AEAD_KEY_LEN],
 		       uint32_t counter, unsigned char *buf, size_t len)
 {
 	uint32_t st[16] = { 0x61707865, 0x3320646e, 0x79622d32, 0x6b206574 };
-	unsigned char ks[64];
-	size_t i, n;
+	uint32_t ks[16], w;
+	size_t i;
 
 	for (i = 0; i < 8; i++)
 		st[4 + i] = le32(key + 4 * i);
 	st[12] = counter;
 	for (i = 0; i < 3; i++)
 		st[13 + i] = le32(nonce + 4 * i);
-	while (len) {
+	for (; len >= 64; buf += 64, len -= 64) {
 		chacha20_block(st, ks);
 		st[12]++;
-		n = len < sizeof(ks) ? len : sizeof(ks);
-		for (i = 0; i < n; i++)
-			buf[i] ^= ks[i];
-		buf += n;
-		len -= n;
+		for (i = 0; i < 16; i++) {
+			memcpy(&w, buf + 4 * i, 4);
+			w ^= ks[i];
+			memcpy(buf + 4 * i, &w, 4);
+		}
+	}
+	if (len) {
+		chacha20_block(st, ks);
+		for (i = 0; i < len; i++)
+			buf[i] ^= (unsigned char)(ks[i / 4] >> (8 * (i % 4)));
 	}
 	memset(ks, 0, sizeof(ks));
 }
@@ -184,25 +188,18 @@ void ckpt_poly1305_final(struct ckpt_poly1305 *p,
 	h0 = p->h[0];
 	h1 = p->h[1];
 	h2 = p->h[2];
-	/* carry fully */
-	c = h1 >> 44;
-	h1 &= M44;
-	h2 += c;
-	c = h2 >> 42;
-	h2 &= M42;
-	h0 += c * 5;
-	c = h0 >> 44;
-	h0 &= M44;
-	h1 += c;
-	c = h1 >> 44;
-	h1 &= M44;
-	h2 += c;
-	c = h2 >> 42;
-	h2 &= M42;
-	h0 += c * 5;
-	c = h0 >> 44;
-	h0 &= M44;
-	h1 += c;
+	/* carry fully: twice around the limbs */
+	for (int i = 0; i < 2; i++) {
+		c = h1 >> 44;
+		h1 &= M44;
+		h2 += c;
+		c = h2 >> 42;
+		h2 &= M42;
+		h0 += c * 5;
+		c = h0 >> 44;
+		h0 &= M44;
+		h1 += c;
+	}
 	/* g = h + 5 - 2^130: h itself if that is negative, in constant time */
 	g0 = h0 + 5;
 	c = g0 >> 44;

@@ -37,8 +37,8 @@ size_t ckpt_seal_frame(struct ckpt_seal_key *k, const void *data, size_t len,
 
 	for (int i = 0; i < CKPT_SEAL_HDR; i++)
 		frame[i] = (unsigned char)(len >> (8 * i));
-	if (len)
-		memcpy(frame + CKPT_SEAL_HDR, data, len);
+	if (len && data != frame + CKPT_SEAL_HDR)
+		memmove(frame + CKPT_SEAL_HDR, data, len);
 	seal_nonce(k, nonce);
 	ckpt_aead_seal(k->key, nonce, frame, CKPT_SEAL_HDR,
 		       frame + CKPT_SEAL_HDR, len,
@@ -111,8 +111,8 @@ static void relay_b_fail(struct relay *r, int err)
 
 static void relay_a_read(struct relay *r)
 {
-	static unsigned char data[CKPT_SEAL_DATA_MAX];
-	ssize_t n = read(r->plain, data, sizeof(data));
+	unsigned char *data = r->a.frame + CKPT_SEAL_HDR;	/* sealed in place */
+	ssize_t n = read(r->plain, data, CKPT_SEAL_DATA_MAX);
 
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;

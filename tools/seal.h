@@ -48,7 +48,8 @@ struct ckpt_seal_key {
 
 /*
  * Seal @len bytes of @data (at most CKPT_SEAL_DATA_MAX; 0: the end) into
- * @frame, which holds CKPT_SEAL_FRAME_MAX bytes; its length.
+ * @frame, which holds CKPT_SEAL_FRAME_MAX bytes; its length.  @data may
+ * already be in place, at frame + CKPT_SEAL_HDR.
  */
 size_t ckpt_seal_frame(struct ckpt_seal_key *k, const void *data, size_t len,
 		       unsigned char *frame);
