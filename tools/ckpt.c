@@ -1825,7 +1825,8 @@ static int mig_auth(struct mig *m, const struct ckpt_mig_hello *h)
 	/* From here on, each way sealed (seal.h). */
 	ckpt_mig_seal_keys(m->key, m->key_len, h, s.nonce, rx.nonce, &s2r,
 			   &r2s);
-	err = ckpt_seal_start(&m->out, &s2r, &r2s, &m->seal);
+	err = ckpt_seal_start(&m->out, &s2r, &r2s, m->key, sizeof(m->key),
+			      &m->seal);
 	memset(&s2r, 0, sizeof(s2r));
 	memset(&r2s, 0, sizeof(r2s));
 	if (err) {
@@ -1842,13 +1843,17 @@ static int mig_auth(struct mig *m, const struct ckpt_mig_hello *h)
  */
 static const char *mig_seal_why(struct mig *m)
 {
-	switch (ckpt_seal_failure(&m->seal)) {
-	case -EBADMSG:
+	static char why[128];
+	int err = ckpt_seal_failure(&m->seal);
+
+	if (err == -EBADMSG)
 		return " (what came back failed authentication: changed in transit, or not from the key's holder)";
-	case -ECONNRESET:
-		return " (the sealed stream was cut short)";
-	}
-	return "";
+	if (err == -ENODATA)
+		return " (the sealed stream from it ended without its end)";
+	if (!err)
+		return "";
+	snprintf(why, sizeof(why), " (the connection: %s)", strerror(-err));
+	return why;
 }
 
 /* ---- progress: bytes and rate while the image streams ---------------- */
@@ -2445,14 +2450,17 @@ out:
 			       ckpt_now_ms() - m.t_start);
 	if (m.ev >= 0)
 		close(m.ev);
-	/* with --key, the relay sends what is left and ends the stream */
-	ckpt_seal_finish(&m.out, &m.seal, MIG_SEAL_LINGER_MS);
 	if (m.hold >= 0)	/* killed, or resumed by the module */
 		close(m.hold);
 	if (m.dev >= 0)
 		close(m.dev);
 	mig_tree_close(&m);
 	close(m.pidfd);
+	/*
+	 * With --key, the relay sends what is left and ends the stream; the
+	 * source is already released, so a stuck peer delays only our exit.
+	 */
+	ckpt_seal_finish(&m.out, &m.seal, MIG_SEAL_LINGER_MS);
 	return ret;
 }
 

@@ -3289,11 +3289,12 @@ static int serve_auth(int *connp, const struct ckpt_mig_hello *h,
 	/* From here on, each way sealed (seal.h). */
 	ckpt_mig_seal_keys(lsec.key, lsec.key_len, h, s.nonce, rx.nonce, &s2r,
 			   &r2s);
-	err = ckpt_seal_start(connp, &r2s, &s2r, &serve_seal);
+	err = ckpt_seal_start(connp, &r2s, &s2r, lsec.key, sizeof(lsec.key),
+			      &serve_seal);
 	memset(&s2r, 0, sizeof(s2r));
 	memset(&r2s, 0, sizeof(r2s));
 	if (err) {
-		/* the sender reads garbage instead: it gives up */
+		/* the sender reads end-of-file instead: it gives up */
 		ckpt_fail(err, "%s: cannot start the sealed stream: %s", peer,
 			  strerror(-err));
 		lnote("%s: refused: cannot start the sealed stream: %s", peer,

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/capability.h>
 #include "seal.h"
 #include "migrate.h"
 #include "util.h"
@@ -87,26 +88,31 @@ struct relay {
 	struct ckpt_seal_key tx, rx;
 	struct relay_buf a;	/* plain -> conn, sealed */
 	struct relay_buf b;	/* conn -> plain, opened */
-	int a_ending, a_done, b_done, reported;
+	int a_ending, a_done, a_reported;
+	int b_failed, b_done;	/* b_failed: what still comes is dropped */
 	int64_t hup_ms;		/* when the tool closed its end */
 };
 
-static void relay_report(struct relay *r, int err)
+/* Tell the tool why a direction failed: one byte each way, at most. */
+static void relay_report(struct relay *r, int *reported, int err)
 {
 	unsigned char c = (unsigned char)err;
 
-	if (r->reported++)
+	if ((*reported)++)
 		return;
 	if (write(r->status, &c, 1) != 1)
 		return;
 }
 
-/* The incoming direction failed: the tool reads the end of it. */
+/*
+ * The incoming direction failed: the tool reads end-of-file, and what
+ * still arrives is read and dropped, so that the peer can finish sending
+ * and read the answer instead of a reset connection.
+ */
 static void relay_b_fail(struct relay *r, int err)
 {
-	relay_report(r, err);
+	relay_report(r, &r->b_failed, err);
 	shutdown(r->plain, SHUT_WR);
-	r->b_done = 1;
 }
 
 static void relay_a_read(struct relay *r)
@@ -116,11 +122,14 @@ static void relay_a_read(struct relay *r)
 
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
-	if (n <= 0) {
-		/* the tool is done writing: the end frame, then no more */
-		n = 0;
-		r->a_ending = 1;
+	if (n < 0) {
+		/* the tool's end broke: no end frame, the peer sees a cut */
+		shutdown(r->conn, SHUT_WR);
+		r->a_done = 1;
+		return;
 	}
+	if (!n)
+		r->a_ending = 1;	/* the tool is done: the end frame */
 	r->a.out_len = ckpt_seal_frame(&r->tx, data, (size_t)n, r->a.frame);
 	r->a.out = r->a.frame;
 }
@@ -133,7 +142,7 @@ static void relay_a_write(struct relay *r)
 		return;
 	if (n < 0) {
 		/* Broken: the tool's writes fail; what still comes is read. */
-		relay_report(r, errno);
+		relay_report(r, &r->a_reported, errno);
 		shutdown(r->plain, SHUT_RD);
 		r->a_done = 1;
 		return;
@@ -151,14 +160,22 @@ static void relay_b_read(struct relay *r)
 	struct relay_buf *b = &r->b;
 	size_t want = b->have < CKPT_SEAL_HDR ? CKPT_SEAL_HDR - b->have :
 		      CKPT_SEAL_HDR + (size_t)b->len + CKPT_AEAD_TAG_LEN - b->have;
-	ssize_t n = read(r->conn, b->frame + b->have, want);
+	ssize_t n;
 
+	if (r->b_failed)
+		want = sizeof(b->frame);	/* dropped */
+	n = read(r->conn, b->frame + (r->b_failed ? 0 : b->have), want);
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (n <= 0) {
-		relay_b_fail(r, n ? errno : ECONNRESET);
+		/* the end of the connection without the end frame: a cut */
+		if (!r->b_failed)
+			relay_b_fail(r, n ? errno : ENODATA);
+		r->b_done = 1;
 		return;
 	}
+	if (r->b_failed)
+		return;
 	b->have += (size_t)n;
 	if (b->have == CKPT_SEAL_HDR) {
 		b->len = ckpt_seal_frame_len(b->frame);	/* read once */
@@ -226,7 +243,7 @@ static void __attribute__((noreturn)) relay_run(struct relay *r)
 				break;
 		}
 		/* The plain end is watched for the tool's close until then. */
-		p[0].fd = pe || !r->b_done ? r->plain : -1;
+		p[0].fd = pe || !r->hup_ms ? r->plain : -1;
 		p[0].events = pe;
 		p[1].fd = ce ? r->conn : -1;
 		p[1].events = ce;
@@ -236,9 +253,14 @@ static void __attribute__((noreturn)) relay_run(struct relay *r)
 			break;
 		}
 		if ((p[0].revents & POLLHUP) && !r->hup_ms) {
-			/* the tool closed its end: nothing more to hand it */
+			/*
+			 * The tool closed its end: nothing more to hand it.
+			 * A failed stream is still drained while we linger.
+			 */
 			r->hup_ms = ckpt_now_ms();
-			r->b_done = 1;
+			if (!r->b_failed)
+				r->b_done = 1;
+			r->b.out_len = 0;
 		}
 		if ((pe & POLLIN) && p[0].revents)
 			relay_a_read(r);
@@ -246,7 +268,8 @@ static void __attribute__((noreturn)) relay_run(struct relay *r)
 			relay_a_write(r);
 		if ((ce & POLLIN) && p[1].revents && !r->b_done)
 			relay_b_read(r);
-		if ((pe & POLLOUT) && p[0].revents && !r->b_done)
+		if ((pe & POLLOUT) && p[0].revents && !r->b_done &&
+		    r->b.out_len)
 			relay_b_write(r);
 	}
 	_exit(0);
@@ -254,26 +277,69 @@ static void __attribute__((noreturn)) relay_run(struct relay *r)
 
 /*
  * The relay needs no privilege: it only moves bytes between two open
- * descriptors.  Run as root, it becomes nobody before it reads a byte.
- * Best effort: a relay that cannot still works, with the tool's rights.
+ * descriptors.  Run as root, it becomes nobody (not dumpable, so other
+ * processes of nobody cannot trace it; they can signal it, which can
+ * only fail this migration); whatever its uid, it gives up every
+ * capability, and cannot gain any.
  */
 static void relay_drop_privileges(void)
 {
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct none[2] = { { 0 } };
 	const uid_t nobody = 65534;
 
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	if (geteuid() != 0)
-		return;
-	if (setgroups(0, NULL) || setresgid(nobody, nobody, nobody))
-		return;
-	setresuid(nobody, nobody, nobody);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (geteuid() == 0 && !setgroups(0, NULL) &&
+	    !setresgid(nobody, nobody, nobody))
+		setresuid(nobody, nobody, nobody);
+	syscall(SYS_capset, &hdr, none);
+}
+
+/*
+ * In the relay child: the connection, the plain end and the status pipe
+ * at 3, 4 and 5, nothing else open beyond the standard three (which go
+ * to /dev/null).  Each is first copied above 5: a dup2() to 3, 4 or 5
+ * must not replace one of the others.
+ */
+static int relay_fds(int conn, int plain, int status)
+{
+	int from[3] = { conn, plain, status }, high[3], i, null;
+
+	for (i = 0; i < 3; i++) {
+		high[i] = fcntl(from[i], F_DUPFD, 6);
+		if (high[i] < 0)
+			return -1;
+	}
+	for (i = 0; i < 3; i++)
+		if (dup2(high[i], 3 + i) < 0)
+			return -1;
+	if (syscall(SYS_close_range, 6, ~0U, 0)) {
+		long max = sysconf(_SC_OPEN_MAX);
+
+		for (long fd = 6; fd < (max > 0 ? max : 1024); fd++)
+			close((int)fd);
+	}
+	null = open("/dev/null", O_RDWR);
+	for (i = 0; i < 3; i++) {
+		if (null < 0)
+			close(i);
+		else if (null != i && dup2(null, i) < 0)
+			return -1;
+	}
+	if (null > 5)
+		close(null);
+	return 0;
 }
 
 int ckpt_seal_start(int *conn, const struct ckpt_seal_key *tx,
-		    const struct ckpt_seal_key *rx, struct ckpt_seal_relay *r)
+		    const struct ckpt_seal_key *rx, void *wipe, size_t wipe_len,
+		    struct ckpt_seal_relay *r)
 {
 	static struct relay rl;	/* the child's; too large for its stack */
-	int sp[2], st[2], null;
+	int sp[2], st[2];
 	pid_t pid;
 
 	memset(r, 0, sizeof(*r));
@@ -298,20 +364,11 @@ int ckpt_seal_start(int *conn, const struct ckpt_seal_key *tx,
 		return err;
 	}
 	if (pid == 0) {
-		/* conn, plain and status at 3, 4, 5; nothing else open */
-		if (dup2(*conn, 10) < 0 || dup2(sp[1], 11) < 0 ||
-		    dup2(st[1], 12) < 0 || dup2(10, 3) < 0 ||
-		    dup2(11, 4) < 0 || dup2(12, 5) < 0)
+		/* the shared key is the tool's, not the relay's */
+		if (wipe)
+			memset(wipe, 0, wipe_len);
+		if (relay_fds(*conn, sp[1], st[1]))
 			_exit(1);
-		syscall(SYS_close_range, 6, ~0U, 0);
-		null = open("/dev/null", O_RDWR);
-		if (null >= 0) {
-			dup2(null, 0);
-			dup2(null, 1);
-			dup2(null, 2);
-			if (null > 5)
-				close(null);
-		}
 		signal(SIGPIPE, SIG_IGN);
 		prctl(PR_SET_NAME, "ckpt-seal", 0, 0, 0);
 		relay_drop_privileges();
@@ -335,15 +392,17 @@ int ckpt_seal_start(int *conn, const struct ckpt_seal_key *tx,
 
 int ckpt_seal_failure(struct ckpt_seal_relay *r)
 {
-	unsigned char c;
+	unsigned char c[2];
+	ssize_t n;
 
-	if (!r->failure && r->pid && r->status >= 0) {
-		int fl = fcntl(r->status, F_GETFL);
-
-		fcntl(r->status, F_SETFL, fl | O_NONBLOCK);
-		if (read(r->status, &c, 1) == 1)
-			r->failure = c ? -(int)c : -EIO;
-	}
+	if (!r->pid || r->status < 0 || r->failure == -EBADMSG)
+		return r->failure;
+	fcntl(r->status, F_SETFL, fcntl(r->status, F_GETFL) | O_NONBLOCK);
+	n = read(r->status, c, sizeof(c));
+	/* a changed frame explains more than the other way's failure */
+	for (ssize_t i = 0; i < n; i++)
+		if (!r->failure || c[i] == EBADMSG)
+			r->failure = c[i] ? -(int)c[i] : -EIO;
 	return r->failure;
 }
 
@@ -359,8 +418,15 @@ void ckpt_seal_finish(int *conn, struct ckpt_seal_relay *r, int timeout_ms)
 		return;
 	while (waitpid(r->pid, NULL, WNOHANG) == 0) {
 		if (ckpt_now_ms() >= end) {
-			kill(r->pid, SIGKILL);
-			waitpid(r->pid, NULL, 0);
+			/*
+			 * Not ours to kill once we changed user (restart
+			 * --user): it ends on its own within its linger, and
+			 * the listener, a subreaper, reaps it.
+			 */
+			if (kill(r->pid, SIGKILL))
+				break;
+			while (waitpid(r->pid, NULL, 0) < 0 && errno == EINTR)
+				;
 			break;
 		}
 		nanosleep(&tick, NULL);

@@ -14,8 +14,10 @@
  * sides' nonces of this connection (ckpt_mig_seal_keys()), and numbers
  * its frames: the nonce is the direction and the frame's number, so a
  * frame dropped, repeated, reordered, moved to the other direction or to
- * another connection fails its tag, and so does a stream cut short (no
- * end frame).
+ * another connection fails its tag.  A stream cut short (no end frame)
+ * is reported as such by ckpt_seal_failure(); the tool itself reads
+ * end-of-file either way, so what it reads to the end must say where it
+ * ends (the image's END record, the fixed-size messages of migrate.h).
  *
  * The tools keep their plain code paths: ckpt_seal_start() puts a relay
  * process between the connection and a socket pair, and hands back the
@@ -74,21 +76,26 @@ struct ckpt_seal_relay {
  * Start the relay on *@conn, sealing what is written with @tx and opening
  * what arrives with @rx.  On success *@conn is the plain end (the
  * connection itself is closed here: the relay owns it) and 0 is
- * returned; else -errno and nothing changed.
+ * returned; else -errno and nothing changed.  The relay, a child
+ * process, zeroes its copy of @wipe (the long-term key) first, and runs
+ * without privilege.
  */
 int ckpt_seal_start(int *conn, const struct ckpt_seal_key *tx,
-		    const struct ckpt_seal_key *rx, struct ckpt_seal_relay *r);
+		    const struct ckpt_seal_key *rx, void *wipe, size_t wipe_len,
+		    struct ckpt_seal_relay *r);
 
 /*
  * Why the stream failed, if the relay knows: -EBADMSG (a frame failed
- * authentication), -ECONNRESET (cut short, without an end frame) or the
- * connection's errno; 0 if it reported nothing.  Does not block.
+ * authentication; it wins over a failure the other way), -ENODATA (the
+ * connection ended without the end frame) or the connection's errno
+ * (-ECONNRESET, -ETIMEDOUT, ...); 0 if it reported nothing.  Does not
+ * block.
  */
 int ckpt_seal_failure(struct ckpt_seal_relay *r);
 
 /*
  * Close the plain end *@conn, let the relay send what is left (bounded
- * by @timeout_ms) and reap it.
+ * by @timeout_ms), then kill it if we may, and reap it.
  */
 void ckpt_seal_finish(int *conn, struct ckpt_seal_relay *r, int timeout_ms);
 

@@ -5,6 +5,7 @@
  * relay process between a socket pair and a connection.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -58,6 +59,26 @@ UNIT_TEST(chacha20_rfc8439_2_4_2)
 	memcpy(buf, sunscreen, sizeof(buf));
 	ckpt_chacha20_xor(key, nonce, 1, buf, sizeof(buf));
 	CHECK(!memcmp(buf, want, sizeof(buf)));
+}
+
+/* Four blocks at a time (256 bytes and more) give the same key stream. */
+UNIT_TEST(chacha20_wide_path)
+{
+	static unsigned char one[1000], wide[1000];
+	unsigned char key[32], nonce[12] = { 9, 8, 7 };
+
+	for (int i = 0; i < 32; i++)
+		key[i] = (unsigned char)(i * 13);
+	for (size_t i = 0; i < sizeof(one); i++)
+		one[i] = wide[i] = (unsigned char)i;
+	ckpt_chacha20_xor(key, nonce, 7, wide, sizeof(wide));
+	/* a block at a time, from the RFC-checked one-block code */
+	for (size_t off = 0; off < sizeof(one); off += 64)
+		ckpt_chacha20_xor(key, nonce, 7 + (uint32_t)(off / 64),
+				  one + off, sizeof(one) - off < 64 ?
+				  sizeof(one) - off : 64);
+	CHECK(!memcmp(one, wide, sizeof(one)));
+	CHECK(memcmp(one + 256, one + 512, 64));	/* not a repeat */
 }
 
 UNIT_TEST(poly1305_rfc8439_2_5_2)
@@ -258,8 +279,8 @@ UNIT_TEST(seal_relay_pair)
 	CHECK(!socketpair(AF_UNIX, SOCK_STREAM, 0, link));
 	snd = link[0];
 	rcv = link[1];
-	CHECK_EQ(ckpt_seal_start(&snd, &s2r, &r2s_rx, &sr), 0);
-	CHECK_EQ(ckpt_seal_start(&rcv, &r2s, &s2r_rx, &rr), 0);
+	CHECK_EQ(ckpt_seal_start(&snd, &s2r, &r2s_rx, NULL, 0, &sr), 0);
+	CHECK_EQ(ckpt_seal_start(&rcv, &r2s, &s2r_rx, NULL, 0, &rr), 0);
 	writer = fork();
 	CHECK(writer >= 0);
 	if (!writer) {
@@ -292,46 +313,69 @@ UNIT_TEST(seal_relay_pair)
 
 /*
  * One relay, its connection driven by hand: a good frame is handed on,
- * then a changed one ends the stream with EBADMSG; a stream cut without
- * its end frame ends with ECONNRESET.  The other direction still works.
+ * then a changed one ends the stream with EBADMSG (or, @cut, the
+ * connection ends without the end frame: ENODATA).  The other direction
+ * still works, and nothing but sealed frames reaches the connection.
+ * @low: descriptors left open below the relay's before it starts, so that
+ * its socket pair and status pipe land on every low number in turn.
  */
-UNIT_TEST(seal_relay_refuses)
+static void relay_refuses(int cut, int low)
 {
 	struct ckpt_seal_key tx, rx, peer_tx, peer_rx;
 	struct ckpt_seal_relay r;
 	unsigned char buf[64];
-	int link[2], plain, wire;
+	int link[2], plain, wire, dummy[16];
 	size_t n;
 
-	for (int cut = 0; cut < 2; cut++) {
-		keys(&peer_tx, &rx, CKPT_SEAL_S2R);
-		keys(&tx, &peer_rx, CKPT_SEAL_R2S);
-		CHECK(!socketpair(AF_UNIX, SOCK_STREAM, 0, link));
-		plain = link[0];
-		wire = link[1];
-		CHECK_EQ(ckpt_seal_start(&plain, &tx, &rx, &r), 0);
-		n = ckpt_seal_frame(&peer_tx, "good", 4, frames[0]);
+	for (int i = 0; i < low; i++)
+		dummy[i] = open("/dev/null", O_RDONLY);
+	keys(&peer_tx, &rx, CKPT_SEAL_S2R);
+	keys(&tx, &peer_rx, CKPT_SEAL_R2S);
+	CHECK(!socketpair(AF_UNIX, SOCK_STREAM, 0, link));
+	plain = link[0];
+	wire = link[1];
+	CHECK_EQ(ckpt_seal_start(&plain, &tx, &rx, NULL, 0, &r), 0);
+	for (int i = 0; i < low; i++)
+		close(dummy[i]);
+	n = ckpt_seal_frame(&peer_tx, "good", 4, frames[0]);
+	CHECK_EQ(write(wire, frames[0], n), (ssize_t)n);
+	if (!cut) {
+		n = ckpt_seal_frame(&peer_tx, "evil", 4, frames[0]);
+		frames[0][CKPT_SEAL_HDR + 1] ^= 1;
 		CHECK_EQ(write(wire, frames[0], n), (ssize_t)n);
-		if (!cut) {
-			n = ckpt_seal_frame(&peer_tx, "evil", 4, frames[0]);
-			frames[0][CKPT_SEAL_HDR + 1] ^= 1;
-			CHECK_EQ(write(wire, frames[0], n), (ssize_t)n);
-		} else {
-			shutdown(wire, SHUT_WR);
-		}
-		CHECK_EQ(read_all(plain, buf, sizeof(buf)), 4);
-		CHECK(!memcmp(buf, "good", 4));
-		CHECK_EQ(wait_failure(&r), cut ? -ECONNRESET : -EBADMSG);
-		/* the tool can still answer, sealed */
-		CHECK_EQ(write(plain, "why", 3), 3);
-		shutdown(plain, SHUT_WR);
-		n = (size_t)read_all(wire, frames[1], sizeof(frames[1]));
-		CHECK_EQ(n, 2 * CKPT_SEAL_HDR + 3 + 2 * CKPT_AEAD_TAG_LEN);
-		CHECK_EQ(ckpt_seal_open(&peer_rx, frames[1], 3), 0);
-		CHECK(!memcmp(frames[1] + CKPT_SEAL_HDR, "why", 3));
-		CHECK_EQ(ckpt_seal_open(&peer_rx, frames[1] + CKPT_SEAL_HDR + 3 +
-					CKPT_AEAD_TAG_LEN, 0), 0);	/* the end */
-		ckpt_seal_finish(&plain, &r, 5000);
-		close(wire);
+		/* dropped, not read as frames: the peer may finish sending */
+		n = ckpt_seal_frame(&peer_tx, "more", 4, frames[0]);
+		CHECK_EQ(write(wire, frames[0], n), (ssize_t)n);
+	} else {
+		shutdown(wire, SHUT_WR);
 	}
+	CHECK_EQ(read_all(plain, buf, sizeof(buf)), 4);
+	CHECK(!memcmp(buf, "good", 4));
+	CHECK_EQ(wait_failure(&r), cut ? -ENODATA : -EBADMSG);
+	/* the tool can still answer, sealed */
+	CHECK_EQ(write(plain, "why", 3), 3);
+	shutdown(plain, SHUT_WR);
+	n = (size_t)read_all(wire, frames[1], sizeof(frames[1]));
+	CHECK_EQ(n, 2 * CKPT_SEAL_HDR + 3 + 2 * CKPT_AEAD_TAG_LEN);
+	CHECK_EQ(ckpt_seal_open(&peer_rx, frames[1], 3), 0);
+	CHECK(!memcmp(frames[1] + CKPT_SEAL_HDR, "why", 3));
+	CHECK_EQ(ckpt_seal_open(&peer_rx, frames[1] + CKPT_SEAL_HDR + 3 +
+				CKPT_AEAD_TAG_LEN, 0), 0);	/* the end */
+	shutdown(wire, SHUT_WR);
+	ckpt_seal_finish(&plain, &r, 5000);
+	CHECK_EQ(r.pid, 0);
+	close(wire);
+}
+
+UNIT_TEST(seal_relay_refuses)
+{
+	relay_refuses(0, 0);
+	relay_refuses(1, 0);
+}
+
+/* Whatever descriptors the relay's pipes get, it wires them right. */
+UNIT_TEST(seal_relay_low_fds)
+{
+	for (int low = 1; low <= 12; low++)
+		relay_refuses(0, low);
 }
