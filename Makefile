@@ -91,8 +91,9 @@ bench-pidrange: all progs
 	tests/harness/run-guest.sh check
 	@sed -n 's/^50-fork-bench| //p' build/guest/serial.log | tee build/bench-pidrange.txt
 
-# Live (pre-copy) against stop-and-copy migration, 64 and 256 MiB, in one
-# guest boot (not a test); table in build/bench-live.txt.
+# Live (pre-copy) and sealed (--key) against stop-and-copy migration, 64
+# and 256 MiB, in one guest boot (not a test); table in
+# build/bench-live.txt.
 # Documentation/benchmarks.rst and migration.rst.
 .PHONY: bench-live
 bench-live: all progs
