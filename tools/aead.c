@@ -40,13 +40,16 @@ static void put_le64(unsigned char *p, uint64_t v)
 #error "the key stream is XORed a little-endian word at a time"
 #endif
 
-/* One block of key stream, as the 16 words it serializes (LE) to. */
-static void chacha20_block(const uint32_t in[16], uint32_t out[16])
+/*
+ * One block of key stream, as the 16 words it serializes (LE) to; @x is
+ * scratch, wiped by the caller.
+ */
+static void chacha20_block(const uint32_t in[16], uint32_t out[16],
+			   uint32_t x[16])
 {
-	uint32_t x[16];
 	int i;
 
-	memcpy(x, in, sizeof(x));
+	memcpy(x, in, 16 * sizeof(*x));
 	for (i = 0; i < 10; i++) {
 		QR(x[0], x[4], x[8], x[12]);
 		QR(x[1], x[5], x[9], x[13]);
@@ -59,7 +62,6 @@ static void chacha20_block(const uint32_t in[16], uint32_t out[16])
 	}
 	for (i = 0; i < 16; i++)
 		out[i] = x[i] + in[i];
-	memset(x, 0, sizeof(x));
 }
 
 /*
@@ -69,10 +71,16 @@ static void chacha20_block(const uint32_t in[16], uint32_t out[16])
  */
 typedef uint32_t v4u32 __attribute__((vector_size(16)));
 
-static void chacha20_xor4(const uint32_t in[16], unsigned char *buf)
+struct chacha20_scratch {
+	v4u32 x[16], s[16];
+	uint32_t one[16], ks[16];
+};
+
+static void chacha20_xor4(const uint32_t in[16], unsigned char *buf,
+			  struct chacha20_scratch *t)
 {
 	const v4u32 step = { 0, 1, 2, 3 };
-	v4u32 x[16], s[16];
+	v4u32 *x = t->x, *s = t->s;
 	uint32_t w;
 	int i, j;
 
@@ -82,7 +90,7 @@ static void chacha20_xor4(const uint32_t in[16], unsigned char *buf)
 		s[i] = v;
 	}
 	s[12] += step;
-	memcpy(x, s, sizeof(x));
+	memcpy(x, s, sizeof(t->x));
 	for (i = 0; i < 10; i++) {
 		QR(x[0], x[4], x[8], x[12]);
 		QR(x[1], x[5], x[9], x[13]);
@@ -102,7 +110,6 @@ static void chacha20_xor4(const uint32_t in[16], unsigned char *buf)
 			memcpy(buf + 64 * j + 4 * i, &w, 4);
 		}
 	}
-	memset(x, 0, sizeof(x));
 }
 
 void ckpt_chacha20_xor(const unsigned char key[CKPT_AEAD_KEY_LEN],
@@ -110,7 +117,8 @@ void ckpt_chacha20_xor(const unsigned char key[CKPT_AEAD_KEY_LEN],
 		       uint32_t counter, unsigned char *buf, size_t len)
 {
 	uint32_t st[16] = { 0x61707865, 0x3320646e, 0x79622d32, 0x6b206574 };
-	uint32_t ks[16], w;
+	struct chacha20_scratch t;
+	uint32_t *ks = t.ks, w;
 	size_t i;
 
 	for (i = 0; i < 8; i++)
@@ -119,11 +127,11 @@ void ckpt_chacha20_xor(const unsigned char key[CKPT_AEAD_KEY_LEN],
 	for (i = 0; i < 3; i++)
 		st[13 + i] = le32(nonce + 4 * i);
 	for (; len >= 256; buf += 256, len -= 256) {
-		chacha20_xor4(st, buf);
+		chacha20_xor4(st, buf, &t);
 		st[12] += 4;
 	}
 	for (; len >= 64; buf += 64, len -= 64) {
-		chacha20_block(st, ks);
+		chacha20_block(st, ks, t.one);
 		st[12]++;
 		for (i = 0; i < 16; i++) {
 			memcpy(&w, buf + 4 * i, 4);
@@ -132,12 +140,13 @@ void ckpt_chacha20_xor(const unsigned char key[CKPT_AEAD_KEY_LEN],
 		}
 	}
 	if (len) {
-		chacha20_block(st, ks);
+		chacha20_block(st, ks, t.one);
 		for (i = 0; i < len; i++)
 			buf[i] ^= (unsigned char)(ks[i / 4] >> (8 * (i % 4)));
 	}
-	memset(ks, 0, sizeof(ks));
-	memset(st, 0, sizeof(st));
+	/* the key stream and the key: wiped, not optimized away */
+	explicit_bzero(&t, sizeof(t));
+	explicit_bzero(st, sizeof(st));
 }
 
 /* ---- Poly1305 (RFC 8439 2.5) ----------------------------------------- */
@@ -280,7 +289,7 @@ void ckpt_poly1305_final(struct ckpt_poly1305 *p,
 	h2 &= M42;
 	put_le64(tag, h0 | (h1 << 44));
 	put_le64(tag + 8, (h1 >> 20) | (h2 << 24));
-	memset(p, 0, sizeof(*p));
+	explicit_bzero(p, sizeof(*p));
 }
 
 /* ---- the AEAD construction (RFC 8439 2.8) ---------------------------- */
@@ -306,7 +315,7 @@ static void aead_tag(const unsigned char key[CKPT_AEAD_KEY_LEN],
 	put_le64(lens + 8, len);
 	ckpt_poly1305_update(&p, lens, sizeof(lens));
 	ckpt_poly1305_final(&p, tag);
-	memset(otk, 0, sizeof(otk));
+	explicit_bzero(otk, sizeof(otk));
 }
 
 void ckpt_aead_seal(const unsigned char key[CKPT_AEAD_KEY_LEN],
@@ -330,7 +339,7 @@ int ckpt_aead_open(const unsigned char key[CKPT_AEAD_KEY_LEN],
 
 	aead_tag(key, nonce, aad, aad_len, buf, len, want);
 	differ = ckpt_mac_differ(want, tag, sizeof(want));
-	memset(want, 0, sizeof(want));
+	explicit_bzero(want, sizeof(want));
 	if (differ)
 		return -EBADMSG;
 	ckpt_chacha20_xor(key, nonce, 1, buf, len);

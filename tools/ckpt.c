@@ -2226,9 +2226,9 @@ static int mig_finish(struct mig *m)
 	if (err || c.what != CKPT_MIG_COMMIT) {
 		mig_resume(m);
 		if (err)
-			ckpt_fail(err, "cannot migrate %d: the connection to %s broke before the commit (it removes its copy): %s; %d resumed",
+			ckpt_fail(err, "cannot migrate %d: the connection to %s broke before the commit (it removes its copy): %s%s; %d resumed",
 				  m->o->pid, m->o->dest_name, strerror(-err),
-				  m->o->pid);
+				  mig_seal_why(m), m->o->pid);
 		else
 			ckpt_fail(-EPROTO, "cannot migrate %d: %s restored it as pid %d; aborted; %d resumed",
 				  m->o->pid, m->o->dest_name, m->v.pid,

@@ -3498,6 +3498,13 @@ static int serve(struct restart *r, int conn, const char *peer,
 				     ckpt_first_msg);
 			lnote("%s: %d NOT restored: %s", peer, h.pid,
 			      ckpt_first_msg);
+			/* --live: the merger reads the connection too: stop it */
+			if (rx.merger > 0) {
+				char why[320];
+
+				kill(rx.merger, SIGKILL);
+				precopy_merged(&rx, why, sizeof(why));
+			}
 			drain(conn, r->timeout_s);
 			return CKPT_EXIT_FAILED;
 		}

@@ -122,14 +122,15 @@ static void relay_a_read(struct relay *r)
 
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
-	if (n < 0) {
-		/* the tool's end broke: no end frame, the peer sees a cut */
-		shutdown(r->conn, SHUT_WR);
-		r->a_done = 1;
-		return;
+	if (n <= 0) {
+		/*
+		 * The tool is done: the end frame.  (A socket pair reports
+		 * ECONNRESET when the tool closed with input unread, which
+		 * is a close like any other.)
+		 */
+		n = 0;
+		r->a_ending = 1;
 	}
-	if (!n)
-		r->a_ending = 1;	/* the tool is done: the end frame */
 	r->a.out_len = ckpt_seal_frame(&r->tx, data, (size_t)n, r->a.frame);
 	r->a.out = r->a.frame;
 }
@@ -291,11 +292,12 @@ static void relay_drop_privileges(void)
 	const uid_t nobody = 65534;
 
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (geteuid() == 0 && !setgroups(0, NULL) &&
 	    !setresgid(nobody, nobody, nobody))
 		setresuid(nobody, nobody, nobody);
 	syscall(SYS_capset, &hdr, none);
+	/* last: a change of credentials resets it (fs.suid_dumpable) */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
 /*
@@ -366,7 +368,7 @@ int ckpt_seal_start(int *conn, const struct ckpt_seal_key *tx,
 	if (pid == 0) {
 		/* the shared key is the tool's, not the relay's */
 		if (wipe)
-			memset(wipe, 0, wipe_len);
+			explicit_bzero(wipe, wipe_len);
 		if (relay_fds(*conn, sp[1], st[1]))
 			_exit(1);
 		signal(SIGPIPE, SIG_IGN);

@@ -379,3 +379,42 @@ UNIT_TEST(seal_relay_low_fds)
 	for (int low = 1; low <= 12; low++)
 		relay_refuses(0, low);
 }
+
+/*
+ * A tool that closes with input unread (its socket pair then reports
+ * ECONNRESET to the relay) still ends its direction with the end frame.
+ */
+UNIT_TEST(seal_relay_close_unread)
+{
+	struct ckpt_seal_key tx, rx, peer_tx, peer_rx;
+	struct ckpt_seal_relay r;
+	int link[2], plain, wire;
+	size_t n;
+
+	keys(&peer_tx, &rx, CKPT_SEAL_S2R);
+	keys(&tx, &peer_rx, CKPT_SEAL_R2S);
+	CHECK(!socketpair(AF_UNIX, SOCK_STREAM, 0, link));
+	plain = link[0];
+	wire = link[1];
+	CHECK_EQ(ckpt_seal_start(&plain, &tx, &rx, NULL, 0, &r), 0);
+	n = ckpt_seal_frame(&peer_tx, "unread", 6, frames[0]);
+	CHECK_EQ(write(wire, frames[0], n), (ssize_t)n);
+	CHECK_EQ(write(plain, "bye", 3), 3);
+	/* the relay has handed "unread" on before the tool closes */
+	for (int i = 0; i < 300; i++) {
+		struct pollfd p = { .fd = plain, .events = POLLIN };
+
+		if (poll(&p, 1, 10) == 1)
+			break;
+	}
+	close(plain);
+	plain = -1;
+	n = (size_t)read_all(wire, frames[1], sizeof(frames[1]));
+	CHECK_EQ(n, 2 * CKPT_SEAL_HDR + 3 + 2 * CKPT_AEAD_TAG_LEN);
+	CHECK_EQ(ckpt_seal_open(&peer_rx, frames[1], 3), 0);
+	CHECK_EQ(ckpt_seal_open(&peer_rx, frames[1] + CKPT_SEAL_HDR + 3 +
+				CKPT_AEAD_TAG_LEN, 0), 0);	/* the end */
+	shutdown(wire, SHUT_WR);
+	ckpt_seal_finish(&plain, &r, 5000);
+	close(wire);
+}
