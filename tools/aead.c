@@ -36,6 +36,20 @@ static void put_le64(unsigned char *p, uint64_t v)
 	c += d; b ^= c; b = ROTL(b, 7);				\
 } while (0)
 
+/* The 20 rounds on the 16 words (or vectors of words) of x. */
+#define ROUNDS(x) do {						\
+	for (int r_ = 0; r_ < 10; r_++) {			\
+		QR(x[0], x[4], x[8], x[12]);			\
+		QR(x[1], x[5], x[9], x[13]);			\
+		QR(x[2], x[6], x[10], x[14]);			\
+		QR(x[3], x[7], x[11], x[15]);			\
+		QR(x[0], x[5], x[10], x[15]);			\
+		QR(x[1], x[6], x[11], x[12]);			\
+		QR(x[2], x[7], x[8], x[13]);			\
+		QR(x[3], x[4], x[9], x[14]);			\
+	}							\
+} while (0)
+
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the key stream is XORed a little-endian word at a time"
 #endif
@@ -50,16 +64,7 @@ static void chacha20_block(const uint32_t in[16], uint32_t out[16],
 	int i;
 
 	memcpy(x, in, 16 * sizeof(*x));
-	for (i = 0; i < 10; i++) {
-		QR(x[0], x[4], x[8], x[12]);
-		QR(x[1], x[5], x[9], x[13]);
-		QR(x[2], x[6], x[10], x[14]);
-		QR(x[3], x[7], x[11], x[15]);
-		QR(x[0], x[5], x[10], x[15]);
-		QR(x[1], x[6], x[11], x[12]);
-		QR(x[2], x[7], x[8], x[13]);
-		QR(x[3], x[4], x[9], x[14]);
-	}
+	ROUNDS(x);
 	for (i = 0; i < 16; i++)
 		out[i] = x[i] + in[i];
 }
@@ -91,16 +96,7 @@ static void chacha20_xor4(const uint32_t in[16], unsigned char *buf,
 	}
 	s[12] += step;
 	memcpy(x, s, sizeof(t->x));
-	for (i = 0; i < 10; i++) {
-		QR(x[0], x[4], x[8], x[12]);
-		QR(x[1], x[5], x[9], x[13]);
-		QR(x[2], x[6], x[10], x[14]);
-		QR(x[3], x[7], x[11], x[15]);
-		QR(x[0], x[5], x[10], x[15]);
-		QR(x[1], x[6], x[11], x[12]);
-		QR(x[2], x[7], x[8], x[13]);
-		QR(x[3], x[4], x[9], x[14]);
-	}
+	ROUNDS(x);
 	for (i = 0; i < 16; i++)
 		x[i] += s[i];
 	for (j = 0; j < 4; j++) {

@@ -312,6 +312,27 @@ UNIT_TEST(seal_relay_pair)
 }
 
 /*
+ * A receiver's relay whose connection is @wire, driven by the test as
+ * the sender (@peer_tx seals what it sends, @peer_rx opens the answers);
+ * the tool's end in @plain.  0, or -errno.
+ */
+static int relay_on_wire(int *plain, int *wire, struct ckpt_seal_key *peer_tx,
+			 struct ckpt_seal_key *peer_rx,
+			 struct ckpt_seal_relay *r)
+{
+	struct ckpt_seal_key tx, rx;
+	int link[2];
+
+	keys(peer_tx, &rx, CKPT_SEAL_S2R);
+	keys(&tx, peer_rx, CKPT_SEAL_R2S);
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, link))
+		return -errno;
+	*plain = link[0];
+	*wire = link[1];
+	return ckpt_seal_start(plain, &tx, &rx, NULL, 0, r);
+}
+
+/*
  * One relay, its connection driven by hand: a good frame is handed on,
  * then a changed one ends the stream with EBADMSG (or, @cut, the
  * connection ends without the end frame: ENODATA).  The other direction
@@ -321,20 +342,15 @@ UNIT_TEST(seal_relay_pair)
  */
 static void relay_refuses(int cut, int low)
 {
-	struct ckpt_seal_key tx, rx, peer_tx, peer_rx;
+	struct ckpt_seal_key peer_tx, peer_rx;
 	struct ckpt_seal_relay r;
 	unsigned char buf[64];
-	int link[2], plain, wire, dummy[16];
+	int plain, wire, dummy[16];
 	size_t n;
 
 	for (int i = 0; i < low; i++)
 		dummy[i] = open("/dev/null", O_RDONLY);
-	keys(&peer_tx, &rx, CKPT_SEAL_S2R);
-	keys(&tx, &peer_rx, CKPT_SEAL_R2S);
-	CHECK(!socketpair(AF_UNIX, SOCK_STREAM, 0, link));
-	plain = link[0];
-	wire = link[1];
-	CHECK_EQ(ckpt_seal_start(&plain, &tx, &rx, NULL, 0, &r), 0);
+	CHECK_EQ(relay_on_wire(&plain, &wire, &peer_tx, &peer_rx, &r), 0);
 	for (int i = 0; i < low; i++)
 		close(dummy[i]);
 	n = ckpt_seal_frame(&peer_tx, "good", 4, frames[0]);
@@ -386,17 +402,12 @@ UNIT_TEST(seal_relay_low_fds)
  */
 UNIT_TEST(seal_relay_close_unread)
 {
-	struct ckpt_seal_key tx, rx, peer_tx, peer_rx;
+	struct ckpt_seal_key peer_tx, peer_rx;
 	struct ckpt_seal_relay r;
-	int link[2], plain, wire;
+	int plain, wire;
 	size_t n;
 
-	keys(&peer_tx, &rx, CKPT_SEAL_S2R);
-	keys(&tx, &peer_rx, CKPT_SEAL_R2S);
-	CHECK(!socketpair(AF_UNIX, SOCK_STREAM, 0, link));
-	plain = link[0];
-	wire = link[1];
-	CHECK_EQ(ckpt_seal_start(&plain, &tx, &rx, NULL, 0, &r), 0);
+	CHECK_EQ(relay_on_wire(&plain, &wire, &peer_tx, &peer_rx, &r), 0);
 	n = ckpt_seal_frame(&peer_tx, "unread", 6, frames[0]);
 	CHECK_EQ(write(wire, frames[0], n), (ssize_t)n);
 	CHECK_EQ(write(plain, "bye", 3), 3);
