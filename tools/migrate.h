@@ -16,7 +16,8 @@
  *   sender -> receiver   struct ckpt_mig_commit, only after an OK verdict:
  *                        COMMIT, else ABORT.  A receiver that gets no
  *                        COMMIT within its timeout kills the process it
- *                        restored: the source resumed.
+ *                        restored (held, CKPT_IOC_FREEZE, since the
+ *                        verdict): the source resumed.
  *   receiver -> sender   struct ckpt_mig_commit, COMMITTED: the receiver
  *                        keeps its copy.  Only then is the source killed.
  *                        A sender that gets no COMMITTED cannot tell which

@@ -3422,6 +3422,35 @@ static void kill_tree(void)
 			kill(tree.m[i].t.pid, SIGKILL);
 }
 
+/*
+ * Hold what we restored (CKPT_IOC_FREEZE) until the sender commits, so
+ * that our copy never runs beside a source the sender resumed: a verdict
+ * lost or changed on the way, or a sender gone quiet, leaves the source
+ * running and our copy still until we remove it.  (It ran for the moment
+ * between the end of its restore and the hold, while the source was
+ * still frozen.)  The holds taken, in @fds; 0 if none could be.
+ */
+static unsigned int serve_hold(struct restart *r, const char *peer, int *fds)
+{
+	static int32_t pids[CKPT_MAX_TREE];
+	unsigned int n = 0;
+	uint32_t i;
+	int err;
+
+	for (i = 0; i < tree.n && tree.m && n < CKPT_MAX_TREE; i++)
+		if (tree.m[i].t.pid > 0)
+			pids[n++] = tree.m[i].t.pid;
+	if (!n)
+		pids[n++] = r->child;
+	err = ckpt_hold_all(r->dev, pids, n, fds);
+	if (err) {
+		lnote("%s: pid %d cannot be held until the sender commits (%s): it runs meanwhile",
+		      peer, r->child, strerror(-err));
+		return 0;
+	}
+	return n;
+}
+
 /* Restore the image arriving on @conn; the handler's exit status. */
 static int serve(struct restart *r, int conn, const char *peer,
 		 const char *argv0)
@@ -3430,6 +3459,8 @@ static int serve(struct restart *r, int conn, const char *peer,
 	struct ckpt_mig_hello h;
 	struct ckpt_mig_commit c;
 	struct precopy_rx rx = { .img_fd = -1, .res_fd = -1 };
+	static int holds[CKPT_MAX_TREE];
+	unsigned int nr_holds;
 	int64_t t0 = ckpt_now_ms();
 	char name[160], node[sizeof(h.node)];
 	int err, ret;
@@ -3533,12 +3564,14 @@ static int serve(struct restart *r, int conn, const char *peer,
 		drain(conn, r->timeout_s);
 		return CKPT_EXIT_FAILED;
 	}
+	nr_holds = serve_hold(r, peer, holds);
 	send_verdict(conn, 0, 0, r->child, ckpt_now_ms() - t0, "restored");
 	err = ckpt_mig_recv(conn, &c, sizeof(c), r->timeout_s * 1000);
 	if (!err)
 		err = ckpt_mig_commit_check(&c);
 	if (!err && c.what == CKPT_MIG_COMMIT) {
 		/* Ours now; the sender removes its copy once it hears this. */
+		ckpt_release_all(holds, nr_holds);
 		memset(&c, 0, sizeof(c));
 		c.what = CKPT_MIG_COMMITTED;
 		ckpt_mig_commit_seal(&c);
@@ -3551,6 +3584,8 @@ static int serve(struct restart *r, int conn, const char *peer,
 	}
 	/* The source resumed (or may have): our copy must go. */
 	kill_tree();
+	kill(r->child, SIGKILL);	/* a held process dies as well */
+	ckpt_release_all(holds, nr_holds);
 	reap_child(r, 1);
 	lnote("%s: pid %d removed again: the sender %s", peer, r->child,
 	      !err ? "aborted" : err == -ETIMEDOUT ? "did not commit in time" :
