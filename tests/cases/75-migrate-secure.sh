@@ -6,7 +6,11 @@
 #  - a sender without the key, or with the wrong key, is refused
 #    (EACCES, exit 4; the wrong key is caught before anything is sent);
 #  - with the key, the stream is sealed: a byte changed in transit is
-#    caught (EBADMSG, exit 4, both sides say "failed authentication"),
+#    caught (EBADMSG, exit 4, both sides say "failed authentication"); a
+#    byte of the receiver's answer changed: the sender says so and
+#    resumes (exit 3), while the receiver's copy stays held (parked in
+#    the kernel: never running beside the source) until it removes it for
+#    want of a commit;
 #    and a tap on the connection never sees a secret that the plain image
 #    holds (the process's environment);
 #  - with the right key the process migrates (its PID, its state);
@@ -149,6 +153,47 @@ sk_wait_counter src $((c0 + 3))
 sk_check_status src "$pid"
 sk_finish_restored src "$host" $((c0 + 3))
 sk_check_log src
+stop_rx
+rm -f mig.out
+
+# sealed both ways: a byte of the receiver's verdict (after its 88-byte
+# MGAUTHR1 and the 4-byte frame header) changed in transit.  The sender
+# resumes its source; the proxy keeps the receiver's side open, so the
+# receiver waits for a commit until its timeout (6 s), its copy held
+# (never running beside the source), then removes it.
+sh -c 'exec counter -i 1000 </dev/null >bf.out 2>bf.err' &
+bpid=$!
+track "$bpid"
+wait_for 10 file_has bf.out "tick 2 " || fail "the counter did not start: $(cat bf.err)"
+RX_OPTS="--allow 127.0.0.1 --key k1"
+rx_start tcp:127.0.0.1:7375 6
+rm -f listening
+mitm 7378 7375 backflip 100 >mitm.out 2>mitm.err &
+track $!
+wait_for 10 test -e listening || fail "mitm did not start"
+ckpt migrate --key k1 "$bpid" --to tcp:127.0.0.1:7378 >mig.out 2>mig.err
+st=$?
+[ "$st" -eq 3 ] || fail "answer changed in transit: ckpt migrate exited $st, expected 3: $(cat mig.err)"
+grep -q "failed authentication" mig.err || fail "answer changed in transit: $(cat mig.err)"
+grep -q "$bpid resumed" mig.err || fail "answer changed in transit: no 'resumed': $(cat mig.err)"
+log "answer changed in transit: $(cat mig.err)"
+running "$bpid" || fail "answer changed in transit: the source is in state $(proc_state "$bpid")"
+copy=$(ns_host_pid "$bpid")
+[ -n "$copy" ] || fail "answer changed in transit: no copy waiting at the receiver: $(cat rx.log)"
+# held: parked in the kernel (I: idle, outside the load average), not
+# sleeping (S) or running (R)
+case "$(proc_state "$copy")" in
+D|I) ;;
+*) fail "answer changed in transit: the receiver's copy is in state $(proc_state "$copy"), not held, beside the running source" ;;
+esac
+n0=$(tail -n 1 bf.out | awk '{ print $2 }')
+wait_for 20 file_has rx.log "removed again" ||
+	fail "answer changed in transit: the receiver did not remove its copy: $(cat rx.log)"
+grep -q "did not commit in time" rx.log || fail "answer changed in transit: receiver log: $(cat rx.log)"
+ns_has_pid "$bpid" && fail "answer changed in transit: a copy of $bpid was left at the receiver"
+wait_for 10 sh -c "[ \$(tail -n 1 bf.out | awk '{ print \$2 }') -ge $((n0 + 2)) ]" ||
+	fail "answer changed in transit: the source does not count on (at $n0)"
+kill "$bpid"
 stop_rx
 rm -f mig.out
 

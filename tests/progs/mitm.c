@@ -9,6 +9,12 @@
  *	mitm LPORT DPORT pass 0         forward unchanged
  *	mitm LPORT DPORT tap 0          forward unchanged, and write the
  *	                                client's bytes to ./tapped too
+ *	mitm LPORT DPORT backflip N     flip every bit of byte N of the
+ *	                                server's stream; from then on drop
+ *	                                what the client sends, and when it
+ *	                                closes keep the server's side open
+ *	                                (dropping what it sends) until the
+ *	                                server closes
  *	mitm LPORT DPORT backcut N      forward N bytes of the server's,
  *	                                then close both sides when more
  *	                                come (the server's reply is lost)
@@ -64,7 +70,8 @@ int main(int argc, char **argv)
 {
 	long long lport, dport, offset, done = 0;
 	long long back = 0;
-	int lfd, c, s, flip, pause_at, backcut, tap = -1, paused = 0;
+	int lfd, c, s, flip, pause_at, backcut, backflip, tap = -1;
+	int paused = 0, client_gone = 0;
 	char buf[65536];
 
 	if (argc != 5)
@@ -75,8 +82,10 @@ int main(int argc, char **argv)
 	flip = !strcmp(argv[3], "flip");
 	pause_at = !strcmp(argv[3], "pause");
 	backcut = !strcmp(argv[3], "backcut");
+	backflip = !strcmp(argv[3], "backflip");
 	if (lport <= 0 || dport <= 0 || offset < 0 ||
-	    (!flip && !pause_at && !backcut && strcmp(argv[3], "pass") &&
+	    (!flip && !pause_at && !backcut && !backflip &&
+	     strcmp(argv[3], "pass") &&
 	     strcmp(argv[3], "tap")))
 		goto usage;
 	if (!strcmp(argv[3], "tap")) {
@@ -112,7 +121,12 @@ int main(int argc, char **argv)
 				touch("cut");
 				break;
 			}
-			if (n <= 0 || write_all(c, buf, (size_t)n))
+			if (n > 0 && backflip && back <= offset &&
+			    offset < back + n)
+				buf[offset - back] ^= 0xff;
+			if (n <= 0)
+				break;
+			if (!client_gone && write_all(c, buf, (size_t)n))
 				break;
 			back += n;
 		}
@@ -120,10 +134,16 @@ int main(int argc, char **argv)
 			if (pause_at && offset - done < (long long)want)
 				want = (size_t)(offset - done);
 			n = want ? read(c, buf, want) : 0;
+			if (want && n <= 0 && backflip) {
+				client_gone = paused = 1;
+				continue;
+			}
 			if (want && n <= 0)
 				break;
 			if (flip && done <= offset && offset < done + n)
 				buf[offset - done] ^= 0xff;
+			if (n > 0 && backflip && back > offset)
+				n = 0;	/* the server hears no more */
 			if (n > 0 && write_all(s, buf, (size_t)n))
 				break;
 			if (n > 0 && tap >= 0 && write_all(tap, buf, (size_t)n))
@@ -138,6 +158,6 @@ int main(int argc, char **argv)
 	printf("forwarded %lld\n", done);
 	return 0;
 usage:
-	fprintf(stderr, "usage: mitm LPORT DPORT flip|pause|pass|tap|backcut OFFSET\n");
+	fprintf(stderr, "usage: mitm LPORT DPORT flip|pause|pass|tap|backflip|backcut OFFSET\n");
 	return 2;
 }
