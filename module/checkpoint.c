@@ -52,6 +52,16 @@ static void ckpt_park(struct callback_head *head)
 	struct ckpt_freezer *fz = container_of(head, struct ckpt_freezer,
 					       work);
 
+	/*
+	 * Asked to park on the way out of its own restore (a hold taken
+	 * as soon as RESTORE_WAIT returns), before the restore's last step
+	 * ran: task_work runs the newest first.  Go behind that step, so
+	 * the task parks as the image's task, not as its restorer; the run
+	 * takes what was added meanwhile before it returns.
+	 */
+	if (ckpt_finish_queued(head->next) &&
+	    !task_work_add(current, head, TWA_NONE))
+		return;
 	complete_all(&fz->parked);	/* stays done for completion_done() */
 	/* killable; and not counted in the load average while held */
 	wait_for_completion_state(&fz->release, TASK_KILLABLE | TASK_NOLOAD);

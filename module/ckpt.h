@@ -988,6 +988,7 @@ struct ckpt_thread_cpu {
 	const struct ckpt_rec_timers *timers;	/* or NULL */
 };
 
+bool ckpt_finish_queued(const struct callback_head *work);
 int ckpt_restore_thread_cpu(struct ckpt_restore *r,
 			    const struct ckpt_thread_cpu *c);
 int ckpt_check_thread_cpu(struct ckpt_restore *r, u32 type, u64 offset,

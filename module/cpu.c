@@ -371,6 +371,18 @@ static void ckpt_finish(struct callback_head *head)
 	kvfree(f);
 }
 
+/*
+ * Is a thread's last restore step (ckpt_finish()) queued at @work or
+ * after it, in the list task_work_run() is going through?
+ */
+bool ckpt_finish_queued(const struct callback_head *work)
+{
+	for (; work; work = work->next)
+		if (work->func == ckpt_finish)
+			return true;
+	return false;
+}
+
 static void ckpt_set_restart_block(const struct ckpt_rec_restart *rr)
 {
 	struct restart_block *rb = &current->restart_block;
