@@ -3424,31 +3424,63 @@ static void kill_tree(void)
 
 /*
  * Hold what we restored (CKPT_IOC_FREEZE) until the sender commits, so
- * that our copy never runs beside a source the sender resumed: a verdict
- * lost or changed on the way, or a sender gone quiet, leaves the source
- * running and our copy still until we remove it.  (It ran for the moment
- * between the end of its restore and the hold, while the source was
- * still frozen.)  The holds taken, in @fds; 0 if none could be.
+ * that our copy does not run beside a source the sender resumed: a
+ * verdict lost or changed on the way, or a sender gone quiet, leaves the
+ * source running and our copy parked until we remove it.  (It ran for
+ * the moment between the end of its restore and the hold.)  Zombies of
+ * a tree need no hold.  Returns the holds taken (in @fds, @pids), 0 if
+ * they could not be taken (logged: the copy runs meanwhile), or -ESRCH:
+ * a process died right after its restore, so nothing may be committed.
  */
-static unsigned int serve_hold(struct restart *r, const char *peer, int *fds)
+static int serve_hold(struct restart *r, const char *peer, int32_t *pids,
+		      int *fds)
 {
-	static int32_t pids[CKPT_MAX_TREE];
-	unsigned int n = 0;
-	uint32_t i;
-	int err;
+	unsigned int n = 0, i;
+	int fd;
 
 	for (i = 0; i < tree.n && tree.m && n < CKPT_MAX_TREE; i++)
-		if (tree.m[i].t.pid > 0)
+		if (tree.m[i].t.pid > 0 && !is_zombie(&tree.m[i]))
 			pids[n++] = tree.m[i].t.pid;
 	if (!n)
 		pids[n++] = r->child;
-	err = ckpt_hold_all(r->dev, pids, n, fds);
-	if (err) {
-		lnote("%s: pid %d cannot be held until the sender commits (%s): it runs meanwhile",
-		      peer, r->child, strerror(-err));
-		return 0;
+	for (i = 0; i < n; i++) {
+		fd = ckpt_hold(r->dev, pids[i]);
+		fds[i] = fd < 0 ? -1 : fd;
+		if (fd == -ESRCH) {
+			ckpt_release_all(fds, i);
+			ckpt_fail(-ESRCH, "pid %d exited or was killed right after its restore",
+				  pids[i]);
+			return -ESRCH;
+		}
+		if (fd < 0) {
+			ckpt_release_all(fds, i);
+			lnote("%s: pid %d cannot be held until the sender commits (%s): the copy runs meanwhile",
+			      peer, pids[i], strerror(-fd));
+			return 0;
+		}
 	}
-	return n;
+	return (int)n;
+}
+
+/*
+ * A held process that is gone (held, it can only have been killed), or
+ * 0.  Asked through a pidfd, in our PID namespace (not /proc's).
+ */
+static pid_t serve_held_dead(const int32_t *pids, int n)
+{
+	struct pollfd p = { .events = POLLIN };
+	int i, exited;
+
+	for (i = 0; i < n; i++) {
+		p.fd = (int)syscall(SYS_pidfd_open, pids[i], 0);
+		if (p.fd < 0)
+			return pids[i];
+		exited = poll(&p, 1, 0) == 1;	/* readable once it exited */
+		close(p.fd);
+		if (exited)
+			return pids[i];
+	}
+	return 0;
 }
 
 /* Restore the image arriving on @conn; the handler's exit status. */
@@ -3459,8 +3491,10 @@ static int serve(struct restart *r, int conn, const char *peer,
 	struct ckpt_mig_hello h;
 	struct ckpt_mig_commit c;
 	struct precopy_rx rx = { .img_fd = -1, .res_fd = -1 };
+	static int32_t held[CKPT_MAX_TREE];
 	static int holds[CKPT_MAX_TREE];
-	unsigned int nr_holds;
+	int nr_holds;
+	pid_t dead;
 	int64_t t0 = ckpt_now_ms();
 	char name[160], node[sizeof(h.node)];
 	int err, ret;
@@ -3564,11 +3598,37 @@ static int serve(struct restart *r, int conn, const char *peer,
 		drain(conn, r->timeout_s);
 		return CKPT_EXIT_FAILED;
 	}
-	nr_holds = serve_hold(r, peer, holds);
+	nr_holds = serve_hold(r, peer, held, holds);
+	if (nr_holds < 0) {
+		/* dead on arrival: the source must resume, not be killed */
+		kill_tree();
+		reap_child(r, 1);
+		send_verdict(conn, ESRCH, CKPT_MIG_STAGE_RESTORE, 0, 0,
+			     ckpt_first_msg);
+		lnote("%s: pid %d NOT restored: %s", peer, h.pid,
+		      ckpt_first_msg);
+		drain(conn, r->timeout_s);
+		return CKPT_EXIT_FAILED;
+	}
 	send_verdict(conn, 0, 0, r->child, ckpt_now_ms() - t0, "restored");
 	err = ckpt_mig_recv(conn, &c, sizeof(c), r->timeout_s * 1000);
 	if (!err)
 		err = ckpt_mig_commit_check(&c);
+	dead = !err && c.what == CKPT_MIG_COMMIT ?
+	       serve_held_dead(held, nr_holds) : 0;
+	if (dead) {
+		/*
+		 * Killed while held: do not say COMMITTED, so the sender
+		 * keeps its source (stopped: it cannot tell what we did).
+		 */
+		kill_tree();
+		kill(r->child, SIGKILL);
+		ckpt_release_all(holds, nr_holds);
+		reap_child(r, 1);
+		lnote("%s: pid %d was killed before the commit: not committed; the sender leaves its copy stopped",
+		      peer, (int)dead);
+		return CKPT_EXIT_FAILED;
+	}
 	if (!err && c.what == CKPT_MIG_COMMIT) {
 		/* Ours now; the sender removes its copy once it hears this. */
 		ckpt_release_all(holds, nr_holds);
@@ -3585,7 +3645,7 @@ static int serve(struct restart *r, int conn, const char *peer,
 	/* The source resumed (or may have): our copy must go. */
 	kill_tree();
 	kill(r->child, SIGKILL);	/* a held process dies as well */
-	ckpt_release_all(holds, nr_holds);
+	ckpt_release_all(holds, nr_holds > 0 ? nr_holds : 0);
 	reap_child(r, 1);
 	lnote("%s: pid %d removed again: the sender %s", peer, r->child,
 	      !err ? "aborted" : err == -ETIMEDOUT ? "did not commit in time" :
