@@ -2,7 +2,9 @@
 # 45-migrate-tcp: 'ckpt migrate PID --to tcp:...' to 'restart --listen' (in
 # a new PID namespace): the process arrives with its PID, all its state
 # intact, its log continues with no tick lost or repeated; the original
-# is gone; the sender reports bytes and downtime.
+# is gone; the sender reports bytes and downtime.  Then a multi-threaded
+# process, with --key (held at the receiver until the commit), checks
+# its threads after the move.
 # timeout: 120
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/miglib.sh"
@@ -33,4 +35,30 @@ sk_check_ymm src
 sk_check_log src
 sk_finish_restored src "$host" $((c0 + 4))
 sk_check_log src
+
+# A multi-threaded process (mthreads: three workers checking their TIDs,
+# TLS and masks), with --key: the receiver holds it, threads and all,
+# from its verdict to the commit, then lets it run.
+kill "$RX_PID"
+wait_for 10 proc_gone "$RX_PID" || fail "the first receiver did not stop"
+head -c 32 /dev/urandom >key
+chmod 600 key
+RX_OPTS="--allow 127.0.0.1 --key key"
+RX_MOUNT_PROC=1
+rx_start tcp:127.0.0.1:7145
+RX_MOUNT_PROC=
+subdir mt
+prog_start mthreads
+mpid=$PROG_PID
+ckpt migrate --key ../key "$mpid" --to tcp:127.0.0.1:7145 >mig.out 2>mig.err ||
+	fail "mthreads: ckpt migrate failed: $(cat mig.err)"
+wait "$mpid" 2>/dev/null
+mhost=$(ns_host_pid "$mpid")
+[ -n "$mhost" ] || fail "mthreads: no process with PID $mpid at the receiver"
+grep -q "cannot be held" ../rx.log && fail "mthreads: not held: $(cat ../rx.log)"
+[ "$(ls "/proc/$mhost/task" | wc -l)" -eq 4 ] ||
+	fail "mthreads: $(ls "/proc/$mhost/task" | wc -l) threads at the receiver"
+touch go
+wait_for 30 file_has p.out "all checks passed" ||
+	fail "mthreads: the migrated process failed its checks: $(cat p.err)"
 pass

@@ -159,14 +159,14 @@ rm -f mig.out
 # sealed both ways: a byte of the receiver's verdict (after its 88-byte
 # MGAUTHR1 and the 4-byte frame header) changed in transit.  The sender
 # resumes its source; the proxy keeps the receiver's side open, so the
-# receiver waits for a commit until its timeout (6 s), its copy held
+# receiver waits for a commit until its timeout (10 s), its copy held
 # (never running beside the source), then removes it.
 sh -c 'exec counter -i 1000 </dev/null >bf.out 2>bf.err' &
 bpid=$!
 track "$bpid"
 wait_for 10 file_has bf.out "tick 2 " || fail "the counter did not start: $(cat bf.err)"
 RX_OPTS="--allow 127.0.0.1 --key k1"
-rx_start tcp:127.0.0.1:7375 6
+rx_start tcp:127.0.0.1:7375 10
 rm -f listening
 mitm 7378 7375 backflip 100 >mitm.out 2>mitm.err &
 track $!
@@ -187,7 +187,7 @@ D|I) ;;
 *) fail "answer changed in transit: the receiver's copy is in state $(proc_state "$copy"), not held, beside the running source" ;;
 esac
 n0=$(tail -n 1 bf.out | awk '{ print $2 }')
-wait_for 20 file_has rx.log "removed again" ||
+wait_for 30 file_has rx.log "removed again" ||
 	fail "answer changed in transit: the receiver did not remove its copy: $(cat rx.log)"
 grep -q "did not commit in time" rx.log || fail "answer changed in transit: receiver log: $(cat rx.log)"
 ns_has_pid "$bpid" && fail "answer changed in transit: a copy of $bpid was left at the receiver"

@@ -10,6 +10,8 @@
 # itself, the namespace's init) and waits until it listens.  Log: rx.log.
 # Options in RX_OPTS are added; a TCP listener gets "--allow 127.0.0.1"
 # unless RX_OPTS is set (a TCP listener open to anyone refuses to start).
+# RX_MOUNT_PROC=1: the namespace gets its own /proc (for programs that
+# compare their TIDs with /proc/self).
 rx_start() {
 	: >rx.log
 	case "$1" in
@@ -22,7 +24,7 @@ rx_start() {
 		RX_PID=$!
 	else
 		# shellcheck disable=SC2086
-		unshare -p -f restart --listen "$1" --timeout "${2:-20}" $_rxo </dev/null >rx.out 2>rx.log &
+		unshare -p -f ${RX_MOUNT_PROC:+--mount-proc} restart --listen "$1" --timeout "${2:-20}" $_rxo </dev/null >rx.out 2>rx.log &
 		_u=$!
 		track "$_u"
 		wait_for 10 child_of "$_u" >/dev/null ||

@@ -12,9 +12,9 @@
  *	mitm LPORT DPORT backflip N     flip every bit of byte N of the
  *	                                server's stream; from then on drop
  *	                                what the client sends, and when it
- *	                                closes keep the server's side open
- *	                                (dropping what it sends) until the
- *	                                server closes
+ *	                                closes, close its side and keep the
+ *	                                server's open (dropping what it
+ *	                                sends) until the server closes
  *	mitm LPORT DPORT backcut N      forward N bytes of the server's,
  *	                                then close both sides when more
  *	                                come (the server's reply is lost)
@@ -135,7 +135,10 @@ int main(int argc, char **argv)
 				want = (size_t)(offset - done);
 			n = want ? read(c, buf, want) : 0;
 			if (want && n <= 0 && backflip) {
+				/* it hears nothing more either */
 				client_gone = paused = 1;
+				close(c);
+				c = -1;
 				continue;
 			}
 			if (want && n <= 0)
