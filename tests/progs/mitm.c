@@ -15,6 +15,8 @@
  *	                                closes, close its side and keep the
  *	                                server's open (dropping what it
  *	                                sends) until the server closes
+ *	mitm LPORT DPORT backdelay MS   hold the server's first bytes for
+ *	                                MS milliseconds, then forward all
  *	mitm LPORT DPORT backcut N      forward N bytes of the server's,
  *	                                then close both sides when more
  *	                                come (the server's reply is lost)
@@ -71,7 +73,7 @@ int main(int argc, char **argv)
 	long long lport, dport, offset, done = 0;
 	long long back = 0;
 	int lfd, c, s, flip, pause_at, backcut, backflip, tap = -1;
-	int paused = 0, client_gone = 0;
+	int paused = 0, client_gone = 0, backdelay;
 	char buf[65536];
 
 	if (argc != 5)
@@ -83,8 +85,9 @@ int main(int argc, char **argv)
 	pause_at = !strcmp(argv[3], "pause");
 	backcut = !strcmp(argv[3], "backcut");
 	backflip = !strcmp(argv[3], "backflip");
+	backdelay = !strcmp(argv[3], "backdelay");
 	if (lport <= 0 || dport <= 0 || offset < 0 ||
-	    (!flip && !pause_at && !backcut && !backflip &&
+	    (!flip && !pause_at && !backcut && !backflip && !backdelay &&
 	     strcmp(argv[3], "pass") &&
 	     strcmp(argv[3], "tap")))
 		goto usage;
@@ -126,6 +129,13 @@ int main(int argc, char **argv)
 				buf[offset - back] ^= 0xff;
 			if (n <= 0)
 				break;
+			if (backdelay && !back) {
+				struct timespec ts = { offset / 1000,
+						       (offset % 1000) * 1000000 };
+
+				nanosleep(&ts, NULL);
+				touch("delayed");
+			}
 			if (!client_gone && write_all(c, buf, (size_t)n))
 				break;
 			back += n;
@@ -161,6 +171,6 @@ int main(int argc, char **argv)
 	printf("forwarded %lld\n", done);
 	return 0;
 usage:
-	fprintf(stderr, "usage: mitm LPORT DPORT flip|pause|pass|tap|backflip|backcut OFFSET\n");
+	fprintf(stderr, "usage: mitm LPORT DPORT flip|pause|pass|tap|backflip|backdelay|backcut OFFSET\n");
 	return 2;
 }
