@@ -1760,7 +1760,6 @@ static int mig_auth(struct mig *m, const struct ckpt_mig_hello *h)
 	const struct mig_opts *o = m->o;
 	struct ckpt_mig_auth s, rx, p;
 	unsigned char mac[CKPT_MIG_MAC_LEN];
-	struct ckpt_seal_key s2r, r2s;
 	int err;
 
 	memset(&s, 0, sizeof(s));
@@ -1823,12 +1822,8 @@ static int mig_auth(struct mig *m, const struct ckpt_mig_hello *h)
 	if (o->verbose)
 		ckpt_hint("%s proved it holds the key", o->dest_name);
 	/* From here on, each way sealed (seal.h). */
-	ckpt_mig_seal_keys(m->key, m->key_len, h, s.nonce, rx.nonce, &s2r,
-			   &r2s);
-	err = ckpt_seal_start(&m->out, &s2r, &r2s, m->key, sizeof(m->key),
-			      &m->seal);
-	memset(&s2r, 0, sizeof(s2r));
-	memset(&r2s, 0, sizeof(r2s));
+	err = ckpt_mig_seal(&m->out, 0, m->key, sizeof(m->key), m->key_len,
+			    h, s.nonce, rx.nonce, &m->seal);
 	if (err) {
 		ckpt_fail(err, "cannot migrate %d: cannot start the sealed stream: %s; nothing was done",
 			  o->pid, strerror(-err));

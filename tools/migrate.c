@@ -194,25 +194,27 @@ void ckpt_mig_auth_mac(const unsigned char *key, size_t key_len,
 	ckpt_hmac_final(&m, mac);
 }
 
-void ckpt_mig_seal_keys(const unsigned char *key, size_t key_len,
-			const struct ckpt_mig_hello *h,
-			const unsigned char *nonce_s,
-			const unsigned char *nonce_r,
-			struct ckpt_seal_key *s2r, struct ckpt_seal_key *r2s)
+int ckpt_mig_seal(int *conn, int receiver, unsigned char *key,
+		  size_t key_size, size_t key_len,
+		  const struct ckpt_mig_hello *h, const unsigned char *nonce_s,
+		  const unsigned char *nonce_r, struct ckpt_seal_relay *r)
 {
-	unsigned char mac[CKPT_MIG_MAC_LEN];
+	_Static_assert(CKPT_MIG_MAC_LEN == CKPT_AEAD_KEY_LEN,
+		       "an HMAC-SHA256 is a sealing key");
+	struct ckpt_seal_key s2r = { .dir = CKPT_SEAL_S2R };
+	struct ckpt_seal_key r2s = { .dir = CKPT_SEAL_R2S };
+	int err;
 
-	memset(s2r, 0, sizeof(*s2r));
-	memset(r2s, 0, sizeof(*r2s));
 	ckpt_mig_auth_mac(key, key_len, "ckpt-mig-seal-s2r", h, nonce_s,
-			  nonce_r, mac);
-	memcpy(s2r->key, mac, sizeof(s2r->key));
-	s2r->dir = CKPT_SEAL_S2R;
+			  nonce_r, s2r.key);
 	ckpt_mig_auth_mac(key, key_len, "ckpt-mig-seal-r2s", h, nonce_s,
-			  nonce_r, mac);
-	memcpy(r2s->key, mac, sizeof(r2s->key));
-	r2s->dir = CKPT_SEAL_R2S;
-	memset(mac, 0, sizeof(mac));
+			  nonce_r, r2s.key);
+	/* The relay wipes its copy of the long-term key. */
+	err = receiver ? ckpt_seal_start(conn, &r2s, &s2r, key, key_size, r) :
+			 ckpt_seal_start(conn, &s2r, &r2s, key, key_size, r);
+	explicit_bzero(&s2r, sizeof(s2r));
+	explicit_bzero(&r2s, sizeof(r2s));
+	return err;
 }
 
 int ckpt_random(void *buf, size_t len)

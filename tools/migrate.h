@@ -160,14 +160,17 @@ int ckpt_mig_auth_check(struct ckpt_mig_auth *a, uint64_t magic);
  */
 int ckpt_mig_key_load(const char *path, unsigned char *key, const char **why);
 /* The MAC of one side ("ckpt-mig-rx" or "ckpt-mig-tx"). */
-struct ckpt_seal_key;
+struct ckpt_seal_relay;
 
-/* This connection's sealing keys (seal.h), from the key exchange. */
-void ckpt_mig_seal_keys(const unsigned char *key, size_t key_len,
-			const struct ckpt_mig_hello *h,
-			const unsigned char *nonce_s,
-			const unsigned char *nonce_r,
-			struct ckpt_seal_key *s2r, struct ckpt_seal_key *r2s);
+/*
+ * After the key exchange: derive this connection's two keys and seal
+ * *@conn (seal.h: ckpt_seal_start(), *@conn becomes the plain end), as
+ * the receiver if @receiver, else as the sender.  0 or -errno.
+ */
+int ckpt_mig_seal(int *conn, int receiver, unsigned char *key,
+		  size_t key_size, size_t key_len,
+		  const struct ckpt_mig_hello *h, const unsigned char *nonce_s,
+		  const unsigned char *nonce_r, struct ckpt_seal_relay *r);
 
 void ckpt_mig_auth_mac(const unsigned char *key, size_t key_len,
 		       const char *role, const struct ckpt_mig_hello *h,

@@ -3232,7 +3232,6 @@ static int serve_auth(int *connp, const struct ckpt_mig_hello *h,
 {
 	struct ckpt_mig_auth s, rx, p;
 	unsigned char mac[CKPT_MIG_MAC_LEN];
-	struct ckpt_seal_key s2r, r2s;
 	int conn = *connp;
 	const char *msg;
 	int err;
@@ -3287,12 +3286,8 @@ static int serve_auth(int *connp, const struct ckpt_mig_hello *h,
 		goto refuse;
 	}
 	/* From here on, each way sealed (seal.h). */
-	ckpt_mig_seal_keys(lsec.key, lsec.key_len, h, s.nonce, rx.nonce, &s2r,
-			   &r2s);
-	err = ckpt_seal_start(connp, &r2s, &s2r, lsec.key, sizeof(lsec.key),
-			      &serve_seal);
-	memset(&s2r, 0, sizeof(s2r));
-	memset(&r2s, 0, sizeof(r2s));
+	err = ckpt_mig_seal(connp, 1, lsec.key, sizeof(lsec.key),
+			    lsec.key_len, h, s.nonce, rx.nonce, &serve_seal);
 	if (err) {
 		/* the sender reads end-of-file instead: it gives up */
 		ckpt_fail(err, "%s: cannot start the sealed stream: %s", peer,
@@ -3438,6 +3433,10 @@ static int serve_hold(struct restart *r, const char *peer, int32_t *pids,
 	unsigned int n = 0, i;
 	int fd;
 
+	/*
+	 * Not ckpt_hold_all(), which takes a member gone (ESRCH) as a
+	 * zombie: here zombies are left out first, so ESRCH is a death.
+	 */
 	for (i = 0; i < tree.n && tree.m && n < CKPT_MAX_TREE; i++)
 		if (tree.m[i].t.pid > 0 && !is_zombie(&tree.m[i]))
 			pids[n++] = tree.m[i].t.pid;
@@ -3481,6 +3480,18 @@ static pid_t serve_held_dead(const int32_t *pids, int n)
 			return pids[i];
 	}
 	return 0;
+}
+
+/*
+ * Our copy must go (the source resumed, or may have): kill it, held or
+ * not, before its holds end, so that it never runs again; then reap it.
+ */
+static void serve_remove(struct restart *r, int *holds, int nr_holds)
+{
+	kill_tree();
+	kill(r->child, SIGKILL);
+	ckpt_release_all(holds, (unsigned int)nr_holds);
+	reap_child(r, 1);
 }
 
 /* Restore the image arriving on @conn; the handler's exit status. */
@@ -3601,8 +3612,7 @@ static int serve(struct restart *r, int conn, const char *peer,
 	nr_holds = serve_hold(r, peer, held, holds);
 	if (nr_holds < 0) {
 		/* dead on arrival: the source must resume, not be killed */
-		kill_tree();
-		reap_child(r, 1);
+		serve_remove(r, holds, 0);
 		send_verdict(conn, ESRCH, CKPT_MIG_STAGE_RESTORE, 0, 0,
 			     ckpt_first_msg);
 		lnote("%s: pid %d NOT restored: %s", peer, h.pid,
@@ -3621,10 +3631,7 @@ static int serve(struct restart *r, int conn, const char *peer,
 		 * Killed while held: do not say COMMITTED, so the sender
 		 * keeps its source (stopped: it cannot tell what we did).
 		 */
-		kill_tree();
-		kill(r->child, SIGKILL);
-		ckpt_release_all(holds, nr_holds);
-		reap_child(r, 1);
+		serve_remove(r, holds, nr_holds);
 		lnote("%s: pid %d was killed before the commit: not committed; the sender leaves its copy stopped",
 		      peer, (int)dead);
 		return CKPT_EXIT_FAILED;
@@ -3643,10 +3650,7 @@ static int serve(struct restart *r, int conn, const char *peer,
 		return CKPT_EXIT_OK;
 	}
 	/* The source resumed (or may have): our copy must go. */
-	kill_tree();
-	kill(r->child, SIGKILL);	/* a held process dies as well */
-	ckpt_release_all(holds, nr_holds > 0 ? nr_holds : 0);
-	reap_child(r, 1);
+	serve_remove(r, holds, nr_holds);
 	lnote("%s: pid %d removed again: the sender %s", peer, r->child,
 	      !err ? "aborted" : err == -ETIMEDOUT ? "did not commit in time" :
 	      "went away before committing");

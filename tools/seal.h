@@ -11,7 +11,7 @@
  *                 the encrypted data
  *
  * Each direction has its own key, derived from the shared key and both
- * sides' nonces of this connection (ckpt_mig_seal_keys()), and numbers
+ * sides' nonces of this connection (ckpt_mig_seal()), and numbers
  * its frames: the nonce is the direction and the frame's number, so a
  * frame dropped, repeated, reordered, moved to the other direction or to
  * another connection fails its tag.  A stream cut short (no end frame)
