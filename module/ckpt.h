@@ -197,6 +197,16 @@ void ckpt_put_group(struct ckpt_member *m);
 long ckpt_ioctl_freeze(void __user *uarg);
 bool ckpt_freeze_holds(struct task_struct *t);
 unsigned int ckpt_freeze_count(void);
+/* freeze.c: CKPT_RESTORE_HOLD */
+struct ckpt_rhold;
+struct ckpt_rhold *ckpt_rhold_new(u32 nr_tasks);
+void ckpt_rhold_end(struct ckpt_rhold *h);
+struct ckpt_rhold *ckpt_rhold_get(struct ckpt_rhold *h);
+void ckpt_rhold_park(struct ckpt_rhold *h);
+void ckpt_rhold_put(struct ckpt_rhold *h);
+void ckpt_rhold_note(struct ckpt_rhold *h, u32 k);
+struct ckpt_file;
+long ckpt_ioctl_restore_release(struct ckpt_file *cf, void __user *uarg);
 bool ckpt_member_parked(struct ckpt_member *m, struct task_struct *t);
 
 /* netlink.c: the generic netlink family "ckpt" */
@@ -629,6 +639,8 @@ struct ckpt_restore {
 	struct ckpt_restore_mempol *mempols;	/* threads', then mappings' */
 	u32 nr_mempols;
 	bool any_node;		/* CKPT_RESTORE_ANY_NODE: no mempolicies */
+	/* CKPT_RESTORE_HOLD: the tree's members borrow the first's */
+	struct ckpt_rhold *hold;
 	struct ckpt_rec_flock *flocks;
 	u32 nr_flocks;
 	struct ckpt_restore_sock *socks;

@@ -310,6 +310,7 @@ int ckpt_check_cpu(struct ckpt_restore *r)
 
 struct ckpt_final {
 	struct callback_head work;
+	struct ckpt_rhold *hold;	/* CKPT_RESTORE_HOLD, or NULL */
 	struct ckpt_rec_regs regs;
 	sigset_t blocked;
 	struct ckpt_rec_timers timers;
@@ -333,12 +334,31 @@ static void ckpt_set_fsgs(unsigned long fsbase, unsigned long gsbase)
 	preempt_enable();
 }
 
+/*
+ * CKPT_RESTORE_HOLD: wait, the image's task already, before its code;
+ * queued by ckpt_finish() behind the rest of its run of task work (the
+ * final puts of the files the restore replaced, the restorer's pipe
+ * among them), so that those are not held too.
+ */
+static void ckpt_finish_held(struct callback_head *head)
+{
+	struct ckpt_final *f = container_of(head, struct ckpt_final, work);
+	struct ckpt_rhold *hold = f->hold;
+
+	kvfree(f);
+	if (current->flags & PF_EXITING)
+		ckpt_rhold_put(hold);
+	else
+		ckpt_rhold_park(hold);
+}
+
 /* Last step, on the way out to user space: become the image's task. */
 static void ckpt_finish(struct callback_head *head)
 {
 	struct ckpt_final *f = container_of(head, struct ckpt_final, work);
 	const struct ckpt_rec_regs *g = &f->regs;
 	struct pt_regs *regs = task_pt_regs(current);
+	struct ckpt_rhold *hold;
 
 	if (!(current->flags & PF_EXITING)) {
 		regs->r15 = g->r15;
@@ -368,6 +388,14 @@ static void ckpt_finish(struct callback_head *head)
 		ckpt_queue_sigpending(f->sigpending, f->nr_sigpending);
 		ckpt_arm_timers(&f->timers);
 	}
+	hold = f->hold;
+	if (hold && !(current->flags & PF_EXITING)) {
+		init_task_work(&f->work, ckpt_finish_held);
+		if (!task_work_add(current, &f->work, TWA_NONE))
+			return;
+	}
+	if (hold)
+		ckpt_rhold_put(hold);
 	kvfree(f);
 }
 
@@ -474,9 +502,14 @@ int ckpt_restore_thread_cpu(struct ckpt_restore *r,
 	 * before or by it is delivered on the image's registers, and a call
 	 * to restart is restarted by the signal code (see the top).
 	 */
+	if (r->hold)
+		f->hold = ckpt_rhold_get(r->hold);
 	err = task_work_add(current, &f->work, TWA_SIGNAL);
-	if (err)
+	if (err) {
+		if (f->hold)
+			ckpt_rhold_put(f->hold);
 		kvfree(f);
+	}
 	return err;
 }
 
@@ -493,5 +526,8 @@ int ckpt_restore_cpu(struct ckpt_restore *r)
 		.timers = r->have_timers ? &r->timers : NULL,
 	};
 
+	/* Held: killed with the rest if the restorer goes away. */
+	if (r->hold)
+		ckpt_rhold_note(r->hold, r->member);
 	return ckpt_restore_thread_cpu(r, &c);
 }

@@ -155,3 +155,119 @@ out_task:
 	put_task_struct(t);
 	return err;
 }
+
+/*
+ * CKPT_RESTORE_HOLD: a restore's processes wait before their first
+ * instruction until the restorer lets them go (CKPT_IOC_RESTORE_RELEASE),
+ * and die if it goes away first.  Each thread waits at the end of its
+ * last restore step (ckpt_finish()), its registers, mask and timers
+ * already the image's.  One hold per restore: the restore owns a
+ * reference, each thread that will wait another.
+ */
+struct ckpt_rhold {
+	refcount_t ref;
+	struct completion release;	/* done: released */
+	spinlock_t lock;		/* protects pids[] */
+	u32 nr;
+	struct pid *pids[];		/* [nr]: each restored process */
+};
+
+struct ckpt_rhold *ckpt_rhold_new(u32 nr_tasks)
+{
+	struct ckpt_rhold *h;
+
+	h = kzalloc(struct_size(h, pids, nr_tasks), GFP_KERNEL_ACCOUNT);
+	if (!h)
+		return NULL;
+	refcount_set(&h->ref, 1);
+	init_completion(&h->release);
+	spin_lock_init(&h->lock);
+	h->nr = nr_tasks;
+	return h;
+}
+
+struct ckpt_rhold *ckpt_rhold_get(struct ckpt_rhold *h)
+{
+	refcount_inc(&h->ref);
+	return h;
+}
+
+void ckpt_rhold_put(struct ckpt_rhold *h)
+{
+	u32 i;
+
+	if (!refcount_dec_and_test(&h->ref))
+		return;
+	for (i = 0; i < h->nr; i++)
+		put_pid(h->pids[i]);
+	kfree(h);
+}
+
+/* Process @k of the restore (the caller's) is restored: note it. */
+void ckpt_rhold_note(struct ckpt_rhold *h, u32 k)
+{
+	struct pid *pid = get_task_pid(current, PIDTYPE_TGID);
+
+	spin_lock(&h->lock);
+	if (k < h->nr && !h->pids[k]) {
+		h->pids[k] = pid;
+		pid = NULL;
+	}
+	spin_unlock(&h->lock);
+	put_pid(pid);
+}
+
+/* In the restored thread, on its way out to user space: wait; drop @h. */
+void ckpt_rhold_park(struct ckpt_rhold *h)
+{
+	/* killable; and not counted in the load average while held */
+	wait_for_completion_state(&h->release, TASK_KILLABLE | TASK_NOLOAD);
+	ckpt_rhold_put(h);
+}
+
+/*
+ * The restore's file is gone.  Not released: kill what it restored,
+ * before any of it runs (a waiting thread wakes to the SIGKILL).  The
+ * restoring tasks held the file while they worked, so every process
+ * restored is noted by now.
+ */
+void ckpt_rhold_end(struct ckpt_rhold *h)
+{
+	u32 i;
+
+	if (!h)
+		return;
+	if (!completion_done(&h->release)) {
+		spin_lock(&h->lock);
+		for (i = 0; i < h->nr; i++)
+			if (h->pids[i])
+				kill_pid(h->pids[i], SIGKILL, 1);
+		spin_unlock(&h->lock);
+	}
+	ckpt_rhold_put(h);
+}
+
+long ckpt_ioctl_restore_release(struct ckpt_file *cf, void __user *uarg)
+{
+	struct ckpt_restore_release_args a;
+	struct ckpt_restore *r;
+	u32 usize;
+	int err;
+
+	err = ckpt_copy_args(&a, sizeof(a),
+			     offsetofend(struct ckpt_restore_release_args,
+					 reserved),
+			     uarg, &usize);
+	if (err)
+		return err;
+	if (a.flags || a.reserved[0] || a.reserved[1])
+		return -EINVAL;
+	mutex_lock(&cf->lock);
+	r = cf->rst;
+	err = !r ? -ENOENT : !r->hold ? -EINVAL :
+	      completion_done(&r->hold->release) ? -EALREADY : 0;
+	if (!err)
+		complete_all(&r->hold->release);
+	mutex_unlock(&cf->lock);
+	return err;
+}

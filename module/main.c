@@ -70,7 +70,7 @@ static long ckpt_ioctl_version(void __user *uarg)
 		     CKPT_FEAT_FLOCKS | CKPT_FEAT_CGROUP |
 		     CKPT_FEAT_GHOST_MAPS | CKPT_FEAT_SOCKOPTS |
 		     CKPT_FEAT_INOTIFY | CKPT_FEAT_MCAST |
-		     CKPT_FEAT_CLOCKS |
+		     CKPT_FEAT_CLOCKS | CKPT_FEAT_RESTORE_HOLD |
 		     (IS_ENABLED(CONFIG_NUMA) ? CKPT_FEAT_MEMPOLICY : 0) |
 		     (IS_ENABLED(CONFIG_HUGETLB_PAGE) &&
 		      IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) ?
@@ -135,6 +135,8 @@ static long ckpt_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ckpt_ioctl_pid_tombstone(uarg);
 	case CKPT_IOC_NOSIZE(CKPT_IOC_FREEZE):
 		return ckpt_ioctl_freeze(uarg);
+	case CKPT_IOC_NOSIZE(CKPT_IOC_RESTORE_RELEASE):
+		return ckpt_ioctl_restore_release(cf, uarg);
 	default:
 		return -ENOTTY;
 	}

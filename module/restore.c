@@ -68,6 +68,9 @@ void ckpt_restore_free(struct ckpt_restore *r)
 
 	if (!r)
 		return;
+	/* First: a held restore's processes die before anything else. */
+	if (!r->member)
+		ckpt_rhold_end(r->hold);
 	if (r->tree && !r->member)
 		ckpt_tree_free(r->tree);
 	put_cred(r->prep_cred);
@@ -803,7 +806,8 @@ long ckpt_ioctl_restore_prepare(struct ckpt_file *cf, void __user *uarg)
 			     uarg, &usize);
 	if (err)
 		return err;
-	if ((a.flags & ~(CKPT_RESTORE_ANY_CPU | CKPT_RESTORE_ANY_NODE)) ||
+	if ((a.flags & ~(CKPT_RESTORE_ANY_CPU | CKPT_RESTORE_ANY_NODE |
+			 CKPT_RESTORE_HOLD)) ||
 	    a.reserved0 || a.reserved2)
 		return -EINVAL;
 	image = fget(a.fd);
@@ -824,6 +828,11 @@ long ckpt_ioctl_restore_prepare(struct ckpt_file *cf, void __user *uarg)
 	t = ktime_get();
 	err = cf->rst ? -EBUSY : ckpt_prepare(r, image);
 	ckpt_time_step("restore", ckpt_prepare, &t);
+	if (!err && (a.flags & CKPT_RESTORE_HOLD)) {
+		r->hold = ckpt_rhold_new(r->hdr.nr_tasks);
+		if (!r->hold)
+			err = -ENOMEM;
+	}
 	if (!err && a.tids)
 		err = ckpt_copy_tids(&a, r);
 	if (!err)

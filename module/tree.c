@@ -555,6 +555,7 @@ static struct ckpt_restore *ckpt_tree_next(struct ckpt_tree *t, u32 k)
 	r->member = k;
 	r->any_cpu = prev->any_cpu;
 	r->any_node = prev->any_node;
+	r->hold = prev->hold;	/* the first process's, borrowed */
 	r->hdr = prev->hdr;
 	r->in = prev->in;	/* the stream moves on to @r */
 	memset(&prev->in, 0, sizeof(prev->in));

@@ -116,6 +116,12 @@
  * (CKPT_VMA_HUGETLB) and mapped again from the hugetlb pool.
  */
 #define CKPT_FEAT_HUGETLB	(1ULL << 24)
+/*
+ * A restore can hold what it restored before its first instruction
+ * (CKPT_RESTORE_HOLD) until CKPT_IOC_RESTORE_RELEASE, killing it if the
+ * restore's descriptor closes first.
+ */
+#define CKPT_FEAT_RESTORE_HOLD	(1ULL << 25)
 
 /**
  * struct ckpt_version - answer of CKPT_IOC_VERSION
@@ -337,7 +343,8 @@ struct ckpt_checkpoint_args {
 /**
  * struct ckpt_restore_args - argument of CKPT_IOC_RESTORE_PREPARE
  * @size: sizeof(struct ckpt_restore_args)
- * @flags: CKPT_RESTORE_ANY_CPU, CKPT_RESTORE_ANY_NODE, or 0
+ * @flags: CKPT_RESTORE_ANY_CPU, CKPT_RESTORE_ANY_NODE, CKPT_RESTORE_HOLD,
+ *	or 0
  * @fd: image descriptor, open for reading, read sequentially
  * @reserved0: must be 0
  * @monotonic_ns: out: CLOCK_MONOTONIC of the process at the checkpoint,
@@ -424,6 +431,18 @@ struct ckpt_checkpoint_args {
  * a node whose memory nodes differ.
  */
 #define CKPT_RESTORE_ANY_NODE	(1U << 1)
+/*
+ * struct ckpt_restore_args.flags: hold what is restored.  Every thread of
+ * every process of the image, once restored, waits in the kernel before
+ * its first instruction (killable, state I), until CKPT_IOC_RESTORE_RELEASE
+ * on this open file lets them all run.  If the last copy of this open
+ * file is closed first (the restorer died, or gave up), every process of
+ * the restore is killed (SIGKILL) without having run.  For a migration's
+ * receiver: its copy may run only once the sender has given up its own.
+ * A checkpoint or CKPT_IOC_FREEZE of a held process fails with EBUSY
+ * after its freeze timeout.
+ */
+#define CKPT_RESTORE_HOLD	(1U << 2)
 
 struct ckpt_restore_args {
 	__u32 size;
@@ -634,6 +653,29 @@ struct ckpt_pid_tombstone_args {
 };
 
 /**
+ * struct ckpt_restore_release_args - argument of CKPT_IOC_RESTORE_RELEASE
+ * @size: sizeof(struct ckpt_restore_release_args)
+ * @flags: must be 0
+ * @reserved: must be 0
+ *
+ * Lets the processes of a restore prepared with CKPT_RESTORE_HOLD on this
+ * open file run: each thread goes on from where its image left it.  Once
+ * released, closing the file no longer kills them.  Called before the
+ * restore is over, the threads do not wait at all.
+ *
+ * Errors:
+ *  EINVAL     bad size, flags or reserved fields, or the restore was not
+ *             prepared with CKPT_RESTORE_HOLD
+ *  ENOENT     no restore prepared on this open file
+ *  EALREADY   already released
+ */
+struct ckpt_restore_release_args {
+	__u32 size;
+	__u32 flags;
+	__u64 reserved[2];
+};
+
+/**
  * struct ckpt_freeze_args - argument of CKPT_IOC_FREEZE
  * @size: sizeof(struct ckpt_freeze_args)
  * @flags: 0
@@ -681,6 +723,7 @@ struct ckpt_freeze_args {
 #define CKPT_IOC_PID_CLAIM	_IOW(CKPT_IOC_MAGIC, 0x06, struct ckpt_pid_claim_args)
 #define CKPT_IOC_PID_TOMBSTONE	_IOWR(CKPT_IOC_MAGIC, 0x0d, struct ckpt_pid_tombstone_args)
 #define CKPT_IOC_FREEZE		_IOWR(CKPT_IOC_MAGIC, 0x0e, struct ckpt_freeze_args)
+#define CKPT_IOC_RESTORE_RELEASE _IOW(CKPT_IOC_MAGIC, 0x0f, struct ckpt_restore_release_args)
 
 /* ================================================================== */
 /* Image format (Documentation/image-format.rst)                       */
