@@ -126,6 +126,7 @@ struct restart {
 	int pid_ns;		/* --pid-ns: restore in a new PID namespace */
 	int any_cpu;		/* --any-cpu: CKPT_RESTORE_ANY_CPU */
 	int any_node;		/* --any-node: CKPT_RESTORE_ANY_NODE */
+	int hold;		/* --listen: CKPT_RESTORE_HOLD */
 	int cgroup_move;	/* --cgroup: restore in the image's cgroup */
 	pid_t ns_init;		/* its init (PID 1 there), or 0 */
 	int claimed;		/* a PID claim is registered */
@@ -1398,7 +1399,8 @@ static int prepare(struct restart *r)
 	memset(&r->prep, 0, sizeof(r->prep));
 	r->prep.size = sizeof(r->prep);
 	r->prep.flags = (r->any_cpu ? CKPT_RESTORE_ANY_CPU : 0) |
-			(r->any_node ? CKPT_RESTORE_ANY_NODE : 0);
+			(r->any_node ? CKPT_RESTORE_ANY_NODE : 0) |
+			(r->hold ? CKPT_RESTORE_HOLD : 0);
 	r->prep.fd = r->img;
 	if (!r->tids)
 		r->tids = zmap(CKPT_MAX_THREADS, sizeof(*r->tids));
@@ -3418,46 +3420,22 @@ static void kill_tree(void)
 }
 
 /*
- * Hold what we restored (CKPT_IOC_FREEZE) until the sender commits, so
- * that our copy does not run beside a source the sender resumed: a
- * verdict lost or changed on the way, or a sender gone quiet, leaves the
- * source running and our copy parked until we remove it.  (It ran for
- * the moment between the end of its restore and the hold.)  Zombies of
- * a tree need no hold.  Returns the holds taken (in @fds, @pids), 0 if
- * they could not be taken (logged: the copy runs meanwhile), or -ESRCH:
- * a process died right after its restore, so nothing may be committed.
+ * What we restored, held by the module (CKPT_RESTORE_HOLD) before its
+ * first instruction until the sender commits, so that our copy never runs
+ * beside a source the sender resumed: a verdict lost or changed on the
+ * way, a sender gone quiet, or this handler dying leaves the source
+ * running and our copy killed without having run.  Into @pids: the
+ * processes held (a tree's zombies are not); returns how many.
  */
-static int serve_hold(struct restart *r, const char *peer, int32_t *pids,
-		      int *fds)
+static int serve_held(struct restart *r, int32_t *pids)
 {
 	unsigned int n = 0, i;
-	int fd;
 
-	/*
-	 * Not ckpt_hold_all(), which takes a member gone (ESRCH) as a
-	 * zombie: here zombies are left out first, so ESRCH is a death.
-	 */
 	for (i = 0; i < tree.n && tree.m && n < CKPT_MAX_TREE; i++)
 		if (tree.m[i].t.pid > 0 && !is_zombie(&tree.m[i]))
 			pids[n++] = tree.m[i].t.pid;
 	if (!n)
 		pids[n++] = r->child;
-	for (i = 0; i < n; i++) {
-		fd = ckpt_hold(r->dev, pids[i]);
-		fds[i] = fd < 0 ? -1 : fd;
-		if (fd == -ESRCH) {
-			ckpt_release_all(fds, i);
-			ckpt_fail(-ESRCH, "pid %d exited or was killed right after its restore",
-				  pids[i]);
-			return -ESRCH;
-		}
-		if (fd < 0) {
-			ckpt_release_all(fds, i);
-			lnote("%s: pid %d cannot be held until the sender commits (%s): the copy runs meanwhile",
-			      peer, pids[i], strerror(-fd));
-			return 0;
-		}
-	}
 	return (int)n;
 }
 
@@ -3483,15 +3461,22 @@ static pid_t serve_held_dead(const int32_t *pids, int n)
 }
 
 /*
- * Our copy must go (the source resumed, or may have): kill it, held or
- * not, before its holds end, so that it never runs again; then reap it.
+ * Our copy must go (the source resumed, or may have): kill it, still
+ * held, so that it never runs; then reap it.
  */
-static void serve_remove(struct restart *r, int *holds, int nr_holds)
+static void serve_remove(struct restart *r)
 {
 	kill_tree();
 	kill(r->child, SIGKILL);
-	ckpt_release_all(holds, (unsigned int)nr_holds);
 	reap_child(r, 1);
+}
+
+/* The sender committed: let our copy run (CKPT_IOC_RESTORE_RELEASE). */
+static int serve_release(struct restart *r)
+{
+	struct ckpt_restore_release_args a = { .size = sizeof(a) };
+
+	return ioctl(r->dev, CKPT_IOC_RESTORE_RELEASE, &a) ? -errno : 0;
 }
 
 /* Restore the image arriving on @conn; the handler's exit status. */
@@ -3503,8 +3488,7 @@ static int serve(struct restart *r, int conn, const char *peer,
 	struct ckpt_mig_commit c;
 	struct precopy_rx rx = { .img_fd = -1, .res_fd = -1 };
 	static int32_t held[CKPT_MAX_TREE];
-	static int holds[CKPT_MAX_TREE];
-	int nr_holds;
+	int nr_held;
 	pid_t dead;
 	int64_t t0 = ckpt_now_ms();
 	char name[160], node[sizeof(h.node)];
@@ -3556,6 +3540,7 @@ static int serve(struct restart *r, int conn, const char *peer,
 	r->name = name;
 	r->img = conn;
 	r->seekable = 0;
+	r->hold = 1;
 	if (h.flags & CKPT_MIG_HELLO_LIVE) {
 		ret = serve_live(r, conn, peer, &rx);
 		if (ret)
@@ -3609,10 +3594,13 @@ static int serve(struct restart *r, int conn, const char *peer,
 		drain(conn, r->timeout_s);
 		return CKPT_EXIT_FAILED;
 	}
-	nr_holds = serve_hold(r, peer, held, holds);
-	if (nr_holds < 0) {
+	nr_held = serve_held(r, held);
+	dead = serve_held_dead(held, nr_held);
+	if (dead) {
 		/* dead on arrival: the source must resume, not be killed */
-		serve_remove(r, holds, 0);
+		serve_remove(r);
+		ckpt_fail(-ESRCH, "pid %d was killed right after its restore",
+			  (int)dead);
 		send_verdict(conn, ESRCH, CKPT_MIG_STAGE_RESTORE, 0, 0,
 			     ckpt_first_msg);
 		lnote("%s: pid %d NOT restored: %s", peer, h.pid,
@@ -3625,20 +3613,26 @@ static int serve(struct restart *r, int conn, const char *peer,
 	if (!err)
 		err = ckpt_mig_commit_check(&c);
 	dead = !err && c.what == CKPT_MIG_COMMIT ?
-	       serve_held_dead(held, nr_holds) : 0;
+	       serve_held_dead(held, nr_held) : 0;
 	if (dead) {
 		/*
 		 * Killed while held: do not say COMMITTED, so the sender
 		 * keeps its source (stopped: it cannot tell what we did).
 		 */
-		serve_remove(r, holds, nr_holds);
+		serve_remove(r);
 		lnote("%s: pid %d was killed before the commit: not committed; the sender leaves its copy stopped",
 		      peer, (int)dead);
 		return CKPT_EXIT_FAILED;
 	}
 	if (!err && c.what == CKPT_MIG_COMMIT) {
 		/* Ours now; the sender removes its copy once it hears this. */
-		ckpt_release_all(holds, nr_holds);
+		ret = serve_release(r);
+		if (ret) {
+			serve_remove(r);
+			lnote("%s: pid %d cannot be let go (%s): removed, not committed; the sender leaves its copy stopped",
+			      peer, r->child, strerror(-ret));
+			return CKPT_EXIT_FAILED;
+		}
 		memset(&c, 0, sizeof(c));
 		c.what = CKPT_MIG_COMMITTED;
 		ckpt_mig_commit_seal(&c);
@@ -3650,7 +3644,7 @@ static int serve(struct restart *r, int conn, const char *peer,
 		return CKPT_EXIT_OK;
 	}
 	/* The source resumed (or may have): our copy must go. */
-	serve_remove(r, holds, nr_holds);
+	serve_remove(r);
 	lnote("%s: pid %d removed again: the sender %s", peer, r->child,
 	      !err ? "aborted" : err == -ETIMEDOUT ? "did not commit in time" :
 	      "went away before committing");
