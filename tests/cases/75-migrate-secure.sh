@@ -9,8 +9,8 @@
 #    caught (EBADMSG, exit 4, both sides say "failed authentication"); a
 #    byte of the receiver's answer changed: the sender says so and
 #    resumes (exit 3), while the receiver's copy stays held (parked in
-#    the kernel: never running beside the source) until it removes it for
-#    want of a commit;
+#    the kernel from its restore on: it never runs, not even for a tick
+#    beside the source) until it removes it for want of a commit;
 #    and a tap on the connection never sees a secret that the plain image
 #    holds (the process's environment);
 #  - with the right key the process migrates (its PID, its state);
@@ -161,7 +161,7 @@ rm -f mig.out
 # resumes its source; the proxy keeps the receiver's side open, so the
 # receiver waits for a commit until its timeout (10 s), its copy held
 # (never running beside the source), then removes it.
-sh -c 'exec counter -i 1000 </dev/null >bf.out 2>bf.err' &
+sh -c 'exec counter -b 2 </dev/null >bf.out 2>bf.err' &
 bpid=$!
 track "$bpid"
 wait_for 10 file_has bf.out "tick 2 " || fail "the counter did not start: $(cat bf.err)"
@@ -194,6 +194,10 @@ ns_has_pid "$bpid" && fail "answer changed in transit: a copy of $bpid was left 
 wait_for 10 sh -c "[ \$(tail -n 1 bf.out | awk '{ print \$2 }') -ge $((n0 + 2)) ]" ||
 	fail "answer changed in transit: the source does not count on (at $n0)"
 kill "$bpid"
+# held from its restore on: had the copy run for a moment, its ticks
+# would be written twice (by the copy, then by the resumed source)
+d=$(awk '{ print $2 }' bf.out | sort -n | uniq -d | head -n 3)
+[ -z "$d" ] || fail "answer changed in transit: ticks written twice (the receiver's copy ran): $d"
 stop_rx
 rm -f mig.out
 

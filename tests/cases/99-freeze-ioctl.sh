@@ -7,7 +7,8 @@
 # is close-on-exec; a checkpoint takes it at once and leaves it held;
 # closed: it goes on; 'ckptctl status' counts it held (processes_held).  It never saw a SIGCONT (its own
 # final check), so neither it nor its parent saw a stop.  A held process
-# still dies of SIGKILL.
+# still dies of SIGKILL.  CKPT_IOC_RESTORE_RELEASE refuses bad fields, a
+# file with nothing prepared or a restore not held, and a second call.
 # timeout: 120
 . "$(dirname "$0")/lib.sh"
 require_module
@@ -75,6 +76,14 @@ kill -KILL "$victim"
 expect_gone "$victim" "a held process after SIGKILL"
 touch v/release
 wait "$vh" || fail "the victim's holder failed: $(cat v.out)"
+
+# CKPT_IOC_RESTORE_RELEASE: nothing prepared ENOENT; a restore prepared
+# without CKPT_RESTORE_HOLD, flags or reserved set: EINVAL; released
+# once (a hold never run: nothing waits), then EALREADY
+got=$(freezer release img) || fail "freezer release: $got"
+[ "$got" = "release: ENOENT EINVAL EINVAL EINVAL ok EALREADY" ] ||
+	fail "CKPT_IOC_RESTORE_RELEASE: $got, expected ENOENT EINVAL EINVAL EINVAL ok EALREADY"
+grows || fail "dirtier makes no progress after the release calls"
 
 touch go
 wait "$pid"
