@@ -53,7 +53,7 @@ static void ckpt_park(struct callback_head *head)
 					       work);
 
 	/*
-	 * Asked to park on the way out of its own restore (a hold taken
+	 * Asked to park on the way out of its own restore (a freeze taken
 	 * as soon as RESTORE_WAIT returns), before the restore's last step
 	 * ran: task_work runs the newest first.  Go behind that step, so
 	 * the task parks as the image's task, not as its restorer; the run

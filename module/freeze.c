@@ -14,6 +14,7 @@
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -247,6 +248,31 @@ void ckpt_rhold_end(struct ckpt_rhold *h)
 	ckpt_rhold_put(h);
 }
 
+/*
+ * Is a process of the restore gone or dying?  Then nothing may be
+ * released: the caller must not report the restore as kept.
+ */
+static bool ckpt_rhold_lost(struct ckpt_rhold *h)
+{
+	struct task_struct *t;
+	bool lost = false;
+	u32 i;
+
+	spin_lock(&h->lock);
+	rcu_read_lock();
+	for (i = 0; i < h->nr && !lost; i++) {
+		if (!h->pids[i])
+			continue;	/* not restored: a zombie of a tree */
+		t = pid_task(h->pids[i], PIDTYPE_TGID);
+		lost = !t || (t->flags & PF_EXITING) ||
+		       (t->signal->flags & SIGNAL_GROUP_EXIT) ||
+		       fatal_signal_pending(t);
+	}
+	rcu_read_unlock();
+	spin_unlock(&h->lock);
+	return lost;
+}
+
 long ckpt_ioctl_restore_release(struct ckpt_file *cf, void __user *uarg)
 {
 	struct ckpt_restore_release_args a;
@@ -265,7 +291,8 @@ long ckpt_ioctl_restore_release(struct ckpt_file *cf, void __user *uarg)
 	mutex_lock(&cf->lock);
 	r = cf->rst;
 	err = !r ? -ENOENT : !r->hold ? -EINVAL :
-	      completion_done(&r->hold->release) ? -EALREADY : 0;
+	      completion_done(&r->hold->release) ? -EALREADY :
+	      ckpt_rhold_lost(r->hold) ? -ESRCH : 0;
 	if (!err)
 		complete_all(&r->hold->release);
 	mutex_unlock(&cf->lock);

@@ -82,7 +82,8 @@ static long ckpt_ioctl_version(void __user *uarg)
 	v.checkpoint_flags = CKPT_CHECKPOINT_FLAGS_ALL;
 	if (!IS_ENABLED(CONFIG_MEM_SOFT_DIRTY))
 		v.checkpoint_flags &= ~(u64)CKPT_CHECKPOINT_DIRTY_ONLY;
-	v.restore_flags = 0;
+	v.restore_flags = CKPT_RESTORE_ANY_CPU | CKPT_RESTORE_ANY_NODE |
+			  CKPT_RESTORE_HOLD;
 	v.xfeatures = ckpt_cpu_xfeatures();
 	if (copy_to_user(uarg, &v, min_t(size_t, usize, sizeof(v))))
 		return -EFAULT;

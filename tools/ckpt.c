@@ -2484,7 +2484,8 @@ static void print_features(uint64_t f)
 					     "vmshare", "zero-pages", "sched",
 					     "flocks", "cgroup",
 					     "ghost-maps", "sockopts", "inotify",
-					     "mcast", "clocks" };
+					     "mcast", "clocks", "mempolicy",
+					     "hugetlb", "restore-hold" };
 	unsigned int i;
 	int first = 1;
 

@@ -954,6 +954,12 @@ int precopy_receive(int conn, struct precopy_rx *rx, char *why,
 		goto out;
 	}
 	if (rx->merger == 0) {
+		/*
+		 * Not the restore's descriptor: held, its copy is killed when
+		 * the handler goes, not when we do.
+		 */
+		if (rx->dev >= 0)
+			close(rx->dev);
 		close(pfd[0]);
 		close(res[0]);
 		m.out = pfd[1];

@@ -74,6 +74,7 @@ struct precopy_rx {
 	pid_t merger;		/* the process merging into img_fd */
 	uint64_t pages;		/* pre-copied */
 	int64_t merge_ms;	/* the merger's time, from the freeze on */
+	int dev;		/* the restore's /dev/ckpt: not the merger's */
 };
 
 /*

@@ -176,12 +176,14 @@ static void usage(FILE *f)
 		"DEST' and restore each with its PID, one handler per connection\n"
 		"(at most 16 at once: more are refused with EBUSY), until SIGTERM.  ADDR is vsock:CID:PORT (vsock:any:PORT) or\n"
 		"tcp:HOST:PORT (tcp::PORT for any address).  Each outcome is\n"
-		"sent back to the sender and logged on stderr.\n"
+		"sent back to the sender and logged on stderr.  A restored\n"
+		"process waits in the kernel before its first instruction until\n"
+		"the sender commits; it is killed unrun otherwise.\n"
 		"  -d, --daemon   go to the background once listening (prints\n"
 		"                 the daemon's PID); its log goes to --log FILE\n"
 		"  -t, --timeout S  a connection silent for S seconds fails, and a\n"
 		"                 restored process not confirmed by the sender\n"
-		"                 within S seconds is removed (default 60)\n"
+		"                 within S seconds is killed (default 60)\n"
 		"  --allow LIST   accept only these peers: comma-separated IPv4/IPv6\n"
 		"                 addresses or networks (10.0.0.0/24) for TCP, CIDs\n"
 		"                 for vsock; repeatable.  Others are refused (EACCES)\n"
@@ -3486,7 +3488,7 @@ static int serve(struct restart *r, int conn, const char *peer,
 	struct timeval tv = { r->timeout_s, 0 };
 	struct ckpt_mig_hello h;
 	struct ckpt_mig_commit c;
-	struct precopy_rx rx = { .img_fd = -1, .res_fd = -1 };
+	struct precopy_rx rx = { .img_fd = -1, .res_fd = -1, .dev = -1 };
 	static int32_t held[CKPT_MAX_TREE];
 	int nr_held;
 	pid_t dead;
@@ -3542,6 +3544,7 @@ static int serve(struct restart *r, int conn, const char *peer,
 	r->seekable = 0;
 	r->hold = 1;
 	if (h.flags & CKPT_MIG_HELLO_LIVE) {
+		rx.dev = r->dev;
 		ret = serve_live(r, conn, peer, &rx);
 		if (ret)
 			return ret;
@@ -3629,8 +3632,12 @@ static int serve(struct restart *r, int conn, const char *peer,
 		ret = serve_release(r);
 		if (ret) {
 			serve_remove(r);
-			lnote("%s: pid %d cannot be let go (%s): removed, not committed; the sender leaves its copy stopped",
-			      peer, r->child, strerror(-ret));
+			if (ret == -ESRCH)
+				lnote("%s: pid %d was killed before the commit: not committed; the sender leaves its copy stopped",
+				      peer, r->child);
+			else
+				lnote("%s: pid %d cannot be let go (%s): removed, not committed; the sender leaves its copy stopped",
+				      peer, r->child, strerror(-ret));
 			return CKPT_EXIT_FAILED;
 		}
 		memset(&c, 0, sizeof(c));

@@ -67,18 +67,23 @@ held_case() {
 	_hc=$1
 	kill "$RX_PID"
 	wait_for 10 proc_gone "$RX_PID" || fail "$_hc: the previous receiver did not stop"
-	sh -c "exec counter -b 2 </dev/null >k$3.out 2>k$3.err" &
+	# appending: a copy that ran would add its ticks, not overwrite
+	: >"k$3.out"
+	sh -c "exec counter -b 2 </dev/null >>k$3.out 2>k$3.err" &
 	kpid=$!
 	track "$kpid"
 	wait_for 10 file_has "k$3.out" "tick 2 " || fail "$_hc: the counter did not start: $(cat "k$3.err")"
 	rx_start "tcp:127.0.0.1:$2"
-	rm -f listening delayed
+	rm -f listening delaying delayed
 	mitm $(($2 + 100)) "$2" backdelay 6000 >mitm.out 2>mitm.err &
 	track $!
 	wait_for 10 test -e listening || fail "$_hc: mitm did not start"
 	ckpt migrate "$kpid" --to "tcp:127.0.0.1:$(($2 + 100))" >mig.out 2>mig.err &
 	mig=$!
-	wait_for 20 held ||
+	# the verdict is on its way (held in the proxy): the copy is held
+	wait_for 20 test -e delaying ||
+		fail "$_hc: no verdict from the receiver: $(cat rx.log)"
+	held ||
 		fail "$_hc: no held copy at the receiver (state $(proc_state "$(ns_host_pid "$kpid")")): $(cat rx.log)"
 	copy=$(ns_host_pid "$kpid")
 	test -e delayed && fail "$_hc: the verdict went through before the test could act"

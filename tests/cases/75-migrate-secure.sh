@@ -161,7 +161,9 @@ rm -f mig.out
 # resumes its source; the proxy keeps the receiver's side open, so the
 # receiver waits for a commit until its timeout (10 s), its copy held
 # (never running beside the source), then removes it.
-sh -c 'exec counter -b 2 </dev/null >bf.out 2>bf.err' &
+# appending: a copy that ran would add its ticks, not overwrite them
+: >bf.out
+sh -c 'exec counter -b 2 </dev/null >>bf.out 2>bf.err' &
 bpid=$!
 track "$bpid"
 wait_for 10 file_has bf.out "tick 2 " || fail "the counter did not start: $(cat bf.err)"

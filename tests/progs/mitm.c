@@ -16,7 +16,8 @@
  *	                                server's open (dropping what it
  *	                                sends) until the server closes
  *	mitm LPORT DPORT backdelay MS   hold the server's first bytes for
- *	                                MS milliseconds, then forward all
+ *	                                MS milliseconds (./delaying meanwhile,
+ *	                                ./delayed after), then forward all
  *	mitm LPORT DPORT backcut N      forward N bytes of the server's,
  *	                                then close both sides when more
  *	                                come (the server's reply is lost)
@@ -133,6 +134,7 @@ int main(int argc, char **argv)
 				struct timespec ts = { offset / 1000,
 						       (offset % 1000) * 1000000 };
 
+				touch("delaying");
 				nanosleep(&ts, NULL);
 				touch("delayed");
 			}

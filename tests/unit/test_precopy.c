@@ -110,7 +110,7 @@ static void dirty_only(const struct ib_image *img, struct buf *b,
 static int receive(const struct buf *in, struct buf *out, char *why,
 		   size_t why_len)
 {
-	struct precopy_rx rx;
+	struct precopy_rx rx = { .img_fd = -1, .res_fd = -1, .dev = -1 };
 	unsigned char chunk[65536];
 	int sv[2], err, st;
 	pid_t w;

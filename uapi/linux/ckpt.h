@@ -439,8 +439,9 @@ struct ckpt_checkpoint_args {
  * file is closed first (the restorer died, or gave up), every process of
  * the restore is killed (SIGKILL) without having run.  For a migration's
  * receiver: its copy may run only once the sender has given up its own.
- * A checkpoint or CKPT_IOC_FREEZE of a held process fails with EBUSY
- * after its freeze timeout.
+ * Its timers run meanwhile, and a signal whose default action kills still
+ * kills it.  A checkpoint or CKPT_IOC_FREEZE of a held process fails with
+ * EBUSY after its freeze timeout.
  */
 #define CKPT_RESTORE_HOLD	(1U << 2)
 
@@ -668,6 +669,8 @@ struct ckpt_pid_tombstone_args {
  *             prepared with CKPT_RESTORE_HOLD
  *  ENOENT     no restore prepared on this open file
  *  EALREADY   already released
+ *  ESRCH      a process of the restore died or is dying (killed while
+ *             held): nothing is released
  */
 struct ckpt_restore_release_args {
 	__u32 size;
