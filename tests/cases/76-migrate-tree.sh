@@ -8,7 +8,11 @@
 #    session, the originals are all gone, and
 #    the ring goes on: each process checks its own PIDs, the numbers (none
 #    lost or repeated, unread pipe bytes kept) and the shared file offset,
-#    and the root says "all checks passed".
+#    and the root says "all checks passed";
+#  - the receiver's handler killed while the four copies of another tree
+#    are held (a proxy delays its verdict): every copy dies unrun, the
+#    sender keeps the tree stopped (exit 6), and continued the ring goes
+#    on.
 # timeout: 240
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/miglib.sh"
@@ -69,4 +73,55 @@ touch go
 wait_for 60 file_has p.out "all checks passed" ||
 	fail "the migrated tree did not pass its own checks: $(tail -n 3 p.err | tr '\n' '|')"
 expect_gone "$host_R" "the migrated root after its checks"
+kill "$RX_PID"
+wait_for 10 proc_gone "$RX_PID" || fail "the second receiver did not stop"
+unset RX_OPTS
+
+# 3. the receiver's handler killed while the tree's copy is held: every
+# copy dies unrun (the module kills a held restore whose descriptor
+# closes), the sender cannot tell (exit 6) and keeps the tree stopped;
+# continued, the ring goes on.  A tree of its own: continued, the tree
+# says it saw SIGCONT, which the first one's final check forbids.
+subdir hk
+tree_start tree "R A B C" "ppid pgid sid"
+rx_start tcp:127.0.0.1:7276
+rm -f listening delaying delayed
+mitm 7277 7276 backdelay 6000 >mitm.out 2>mitm.err &
+track $!
+wait_for 10 test -e listening || fail "mitm did not start"
+ckpt migrate --tree "$root" --to tcp:127.0.0.1:7277 >mig.out 2>mig.err &
+mig=$!
+wait_for 30 test -e delaying || fail "handler killed: no verdict from the receiver: $(cat rx.log)"
+copies=
+for p in $members; do
+	h=$(ns_host_pid "$p")
+	[ -n "$h" ] || fail "handler killed: no copy of $p at the receiver: $(cat rx.log)"
+	case "$(proc_state "$h")" in
+	I|D) ;;
+	*) fail "handler killed: the copy of $p is in state $(proc_state "$h"), not held" ;;
+	esac
+	copies="$copies $h"
+done
+l0=$(wc -l <shared.log)
+handler=$(child_of "$RX_PID") || fail "handler killed: no handler under the receiver"
+kill -9 "$handler"
+for h in $copies; do
+	wait_for 10 proc_gone "$h" || fail "handler killed: the held copy $h lives on (state $(proc_state "$h"))"
+done
+wait "$mig"
+st=$?
+[ "$st" -eq 6 ] || fail "handler killed: ckpt migrate --tree exited $st, expected 6: $(cat mig.err)"
+for p in $members; do
+	[ "$(proc_state "$p")" = T ] ||
+		fail "handler killed: member $p is in state $(proc_state "$p"), expected T (kept, stopped)"
+done
+[ "$(wc -l <shared.log)" = "$l0" ] || fail "handler killed: the ring moved while every copy was held or stopped"
+log "handler killed: $(tail -n 1 mig.err)"
+for p in $members; do
+	kill -CONT "$p"
+done
+wait_for 20 sh -c "[ \$(wc -l <shared.log) -ge $((l0 + 20)) ]" ||
+	fail "handler killed: the ring does not go on after SIGCONT"
+# shellcheck disable=SC2086
+kill -9 $members
 pass
