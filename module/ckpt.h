@@ -207,6 +207,7 @@ void ckpt_rhold_put(struct ckpt_rhold *h);
 void ckpt_rhold_note(struct ckpt_rhold *h, u32 k);
 struct ckpt_file;
 long ckpt_ioctl_restore_release(struct ckpt_file *cf, void __user *uarg);
+int ckpt_copy_empty_args(void __user *uarg);
 bool ckpt_member_parked(struct ckpt_member *m, struct task_struct *t);
 
 /* netlink.c: the generic netlink family "ckpt" */

@@ -275,19 +275,12 @@ static bool ckpt_rhold_lost(struct ckpt_rhold *h)
 
 long ckpt_ioctl_restore_release(struct ckpt_file *cf, void __user *uarg)
 {
-	struct ckpt_restore_release_args a;
 	struct ckpt_restore *r;
-	u32 usize;
 	int err;
 
-	err = ckpt_copy_args(&a, sizeof(a),
-			     offsetofend(struct ckpt_restore_release_args,
-					 reserved),
-			     uarg, &usize);
+	err = ckpt_copy_empty_args(uarg);
 	if (err)
 		return err;
-	if (a.flags || a.reserved[0] || a.reserved[1])
-		return -EINVAL;
 	mutex_lock(&cf->lock);
 	r = cf->rst;
 	err = !r ? -ENOENT : !r->hold ? -EINVAL :

@@ -1000,16 +1000,17 @@ static void ckpt_restore_done(struct ckpt_restore *r, int err)
 }
 
 /*
- * The argument of RESTORE_TASK and RESTORE_THREAD: only size, flags and
- * reserved fields, which must be zero.
+ * The argument of RESTORE_TASK, RESTORE_THREAD and RESTORE_RELEASE: only
+ * size, flags and reserved fields, which must be zero.
  */
-static int ckpt_copy_empty_args(void __user *uarg)
+int ckpt_copy_empty_args(void __user *uarg)
 {
 	struct ckpt_restore_task_args a;
 	u32 usize;
 	int err;
 
 	BUILD_BUG_ON(sizeof(struct ckpt_restore_thread_args) != sizeof(a));
+	BUILD_BUG_ON(sizeof(struct ckpt_restore_release_args) != sizeof(a));
 	err = ckpt_copy_args(&a, sizeof(a),
 			     offsetofend(struct ckpt_restore_task_args,
 					 reserved),
