@@ -578,6 +578,7 @@ struct ckpt_restore {
 	u32 *groups;
 	struct ckpt_rec_fs fs;
 	char *cwd;
+	char *root;		/* CKPT_FS_ROOT: a root directory of its own */
 	struct ckpt_rec_sigaction sigactions[CKPT_NSIG];
 	struct ckpt_rec_mm mm;
 	char *exe;
@@ -979,6 +980,8 @@ void ckpt_pagebuf_free(struct ckpt_pagebuf *b);
 int ckpt_fill_record(struct mm_struct *mm, const struct ckpt_rec_pages *rp,
 		     struct ckpt_pagebuf *b, ckpt_read_pages_t read, void *arg);
 int ckpt_restore_fs(struct ckpt_restore *r);
+int ckpt_restore_root(struct ckpt_restore *r);
+bool ckpt_path_plain(const char *p);
 int ckpt_restore_files(struct ckpt_restore *r);
 struct ckpt_idfiles *ckpt_idfiles_new(u32 max);
 void ckpt_idfiles_free(struct ckpt_idfiles *t);

@@ -391,12 +391,41 @@ int ckpt_dump_files(struct ckpt_dump *d)
 	return err;
 }
 
+/*
+ * The FS record's paths: the cwd's (@cwd, @r->cwd_len bytes) and, with a
+ * root of its own, the root's, in one buffer.
+ */
+static int ckpt_write_fs(struct ckpt_dump *d, struct ckpt_rec_fs *r,
+			 const char *cwd, const struct path *root)
+{
+	char *buf = kmalloc(2 * PATH_MAX, GFP_KERNEL);
+	const char *rp;
+	int err;
+
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, cwd, r->cwd_len);
+	rp = d_path(root, buf + PATH_MAX, PATH_MAX);
+	err = PTR_ERR_OR_ZERO(rp);
+	if (!err) {
+		r->flags |= CKPT_FS_ROOT;
+		r->root_len = strlen(rp) + 1;
+		memmove(buf + r->cwd_len, rp, r->root_len);
+		err = ckpt_write_rec2(&d->out, CKPT_REC_FS, r, sizeof(*r), buf,
+				      r->cwd_len + r->root_len);
+	} else {
+		ckpt_fail(&d->err, CKPT_OBJ_FS, err);
+	}
+	kfree(buf);
+	return err;
+}
+
 int ckpt_dump_fs(struct ckpt_dump *d)
 {
 	struct ckpt_rec_fs r = {};
 	struct path pwd, root, myroot;
 	const char *path;
-	bool same_root;
+	bool same_root, root_ok;
 	int err;
 
 	task_lock(d->task);
@@ -410,24 +439,37 @@ int ckpt_dump_fs(struct ckpt_dump *d)
 	task_unlock(d->task);
 	get_fs_root(current->fs, &myroot);
 	same_root = path_equal(&root, &myroot);
+	/*
+	 * A root of its own (chroot): a directory we can name, inside
+	 * ours, still linked.  Its cwd is named from our root too.
+	 */
+	root_ok = same_root ||
+		  (path_is_under(&root, &myroot) && !d_unlinked(root.dentry) &&
+		   path_is_under(&pwd, &myroot));
 	path_put(&myroot);
-	path_put(&root);
 
 	err = -EOPNOTSUPP;
 	path = ERR_PTR(err);
-	if (same_root && !d_unlinked(pwd.dentry)) {
+	if (root_ok && !d_unlinked(pwd.dentry)) {
 		path = d_path(&pwd, d->scratch, PAGE_SIZE);
-	} else if (same_root) {
+	} else if (root_ok) {
 		/* removed: made again and removed at restore */
 		path = ckpt_deleted_path(&pwd, d->scratch);
 		r.flags |= CKPT_FS_CWD_DELETED;
 	}
 	path_put(&pwd);
-	if (IS_ERR(path))
+	if (IS_ERR(path)) {
+		path_put(&root);
 		return ckpt_fail(&d->err, CKPT_OBJ_FS, PTR_ERR(path));
+	}
 	r.cwd_len = strlen(path) + 1;
-	return ckpt_write_rec2(&d->out, CKPT_REC_FS, &r, sizeof(r), path,
-			       r.cwd_len);
+	if (!same_root)
+		err = ckpt_write_fs(d, &r, path, &root);
+	else
+		err = ckpt_write_rec2(&d->out, CKPT_REC_FS, &r, sizeof(r),
+				      path, r.cwd_len);
+	path_put(&root);
+	return err;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -468,14 +510,40 @@ static bool ckpt_shared_ok(const struct ckpt_restore *r, u32 i)
 	return j >= 0 && !(r->files[j].rec.fd_flags & CKPT_FD_SHARED);
 }
 
+/*
+ * A root directory of its own is chroot(2)'s to give: the restorer needs
+ * CAP_SYS_CHROOT (checked before the point of no return, with its own
+ * credentials); and it must be a directory now.
+ */
+static int ckpt_root_ok(struct ckpt_restore *r)
+{
+	struct path path;
+	int err;
+
+	if (!ns_capable(current_user_ns(), CAP_SYS_CHROOT))
+		return -EPERM;
+	err = kern_path(r->root, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &path);
+	if (!err)
+		path_put(&path);
+	return err;
+}
+
 int ckpt_check_files(struct ckpt_restore *r)
 {
 	s64 prev = -1;
 	u32 i;
 
 	if (!r->cwd || r->fs.umask & ~0777 ||
-	    r->fs.flags & ~CKPT_FS_CWD_DELETED || r->fs.reserved)
+	    r->fs.flags & ~(CKPT_FS_CWD_DELETED | CKPT_FS_ROOT) ||
+	    !(r->fs.flags & CKPT_FS_ROOT) != !r->root ||
+	    (r->root && !ckpt_path_plain(r->root)))
 		return ckpt_bad(r, CKPT_REC_FS, -EBADMSG);
+	if (r->root) {
+		int err = ckpt_root_ok(r);
+
+		if (err)
+			return ckpt_fail(&r->err, CKPT_OBJ_FS, err);
+	}
 	/* A removed cwd is made again in its parent: that must be there. */
 	if (!r->shares.fs_pid && (r->fs.flags & CKPT_FS_CWD_DELETED)) {
 		int err = ckpt_ghost_dir_ok(r->cwd);
@@ -504,16 +572,18 @@ int ckpt_check_files(struct ckpt_restore *r)
 	return 0;
 }
 
-static void ckpt_set_pwd(const struct path *path)
+/* The caller's cwd, or with @root its root directory, is now @path. */
+static void ckpt_set_fs_path(const struct path *path, bool root)
 {
 	struct fs_struct *fs = current->fs;
+	struct path *at = root ? &fs->root : &fs->pwd;
 	struct path old;
 
 	path_get(path);
 	spin_lock(&fs->lock);
 	write_seqcount_begin(&fs->seq);
-	old = fs->pwd;
-	fs->pwd = *path;
+	old = *at;
+	*at = *path;
 	write_seqcount_end(&fs->seq);
 	spin_unlock(&fs->lock);
 	path_put(&old);
@@ -609,15 +679,9 @@ int ckpt_restore_fs(struct ckpt_restore *r)
 	struct path path;
 	int err;
 
-	/* An earlier member's context, restored already (shares.c). */
-	if (r->shares.fs_pid) {
-		struct fs_struct *fs = ckpt_tree_fs_of(r, r->shares.fs_pid);
-
-		if (!fs)
-			return ckpt_fail(&r->err, CKPT_OBJ_FS, -ESRCH);
-		ckpt_adopt_fs(fs);
+	/* An earlier member's context: taken last (ckpt_restore_root()). */
+	if (r->shares.fs_pid)
 		return 0;
-	}
 	if (r->fs.flags & CKPT_FS_CWD_DELETED)
 		err = ckpt_removed_dir(r->cwd, &path);
 	else
@@ -627,12 +691,43 @@ int ckpt_restore_fs(struct ckpt_restore *r)
 	err = inode_permission(mnt_user_ns(path.mnt), d_inode(path.dentry),
 			       MAY_EXEC | MAY_CHDIR);
 	if (!err)
-		ckpt_set_pwd(&path);
+		ckpt_set_fs_path(&path, false);
 	path_put(&path);
 	if (err)
 		return ckpt_fail(&r->err, CKPT_OBJ_FS, err);
 	current->fs->umask = r->fs.umask;
 	return 0;
+}
+
+/*
+ * Last of the fs context, once every file is open (their paths are from
+ * the restorer's root): the root directory of its own, or an earlier
+ * member's context (shares.c), which may have one.
+ */
+int ckpt_restore_root(struct ckpt_restore *r)
+{
+	struct path path;
+	int err;
+
+	if (r->shares.fs_pid) {
+		struct fs_struct *fs = ckpt_tree_fs_of(r, r->shares.fs_pid);
+
+		if (!fs)
+			return ckpt_fail(&r->err, CKPT_OBJ_FS, -ESRCH);
+		ckpt_adopt_fs(fs);
+		return 0;
+	}
+	if (!r->root)
+		return 0;
+	err = kern_path(r->root, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &path);
+	if (err)
+		return ckpt_fail(&r->err, CKPT_OBJ_FS, err);
+	err = inode_permission(mnt_user_ns(path.mnt), d_inode(path.dentry),
+			       MAY_EXEC | MAY_CHDIR);
+	if (!err)
+		ckpt_set_fs_path(&path, true);
+	path_put(&path);
+	return err ? ckpt_fail(&r->err, CKPT_OBJ_FS, err) : 0;
 }
 
 static void ckpt_close_all(void)

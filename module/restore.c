@@ -105,6 +105,7 @@ void ckpt_restore_free(struct ckpt_restore *r)
 	kvfree(r->sysvshm);
 	ckpt_free_attrs(r);
 	kfree(r->cwd);
+	kfree(r->root);
 	kfree(r->exe);
 	ckpt_fill_free(r->fill_later);
 	ckpt_in_destroy(&r->in);
@@ -202,7 +203,7 @@ int ckpt_take_elem(void **array, u32 *nr, size_t elem, u32 max,
 }
 
 /* An absolute path without empty, "." or ".." components. */
-static bool ckpt_path_plain(const char *p)
+bool ckpt_path_plain(const char *p)
 {
 	while (*p == '/') {
 		size_t n = strcspn(++p, "/");
@@ -226,6 +227,25 @@ int ckpt_take_with_path(const void *p, u32 len, void *rec, size_t rec_size,
 		return -EBADMSG;
 	memcpy(rec, p, rec_size);
 	return ckpt_take_path(p + rec_size, len - rec_size, *path_len, path);
+}
+
+/* The FS record: the cwd's path, then (CKPT_FS_ROOT) the root's. */
+static int ckpt_take_fs(struct ckpt_restore *r, const void *p, u32 len)
+{
+	int err;
+
+	if (len < sizeof(r->fs))
+		return -EBADMSG;
+	memcpy(&r->fs, p, sizeof(r->fs));
+	len -= sizeof(r->fs);
+	p += sizeof(r->fs);
+	if (r->fs.cwd_len > len)
+		return -EBADMSG;
+	err = ckpt_take_path(p, r->fs.cwd_len, r->fs.cwd_len, &r->cwd);
+	if (!err)
+		err = ckpt_take_path(p + r->fs.cwd_len, len - r->fs.cwd_len,
+				     r->fs.root_len, &r->root);
+	return err;
 }
 
 static int ckpt_take_vma(struct ckpt_restore *r, const void *p, u32 len)
@@ -389,8 +409,7 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 			return -ENOMEM;
 		return 0;
 	case CKPT_REC_FS:
-		return ckpt_take_with_path(p, len, &r->fs, sizeof(r->fs),
-					   &r->fs.cwd_len, &r->cwd);
+		return ckpt_take_fs(r, p, len);
 	case CKPT_REC_SIGACTIONS:
 		return ckpt_take_fixed(r->sigactions, sizeof(r->sigactions),
 				       p, len);
@@ -955,7 +974,7 @@ static int ckpt_restore_self(struct ckpt_restore *r)
 		ckpt_protect_hugetlb, ckpt_seal_shmems, ckpt_restore_exe,
 		ckpt_restore_fs, ckpt_restore_files, ckpt_restore_flocks,
 		ckpt_restore_signals, ckpt_restore_misc, ckpt_restore_attrs,
-		ckpt_restore_seccomp,
+		ckpt_restore_root, ckpt_restore_seccomp,
 	};
 	int err;
 

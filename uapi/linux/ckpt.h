@@ -977,13 +977,26 @@ struct ckpt_rec_task {
 /* struct ckpt_rec_fs.flags */
 #define CKPT_FS_CWD_DELETED	(1U << 0)	/* the cwd was removed (rmdir):
 						 * the path is where it was */
+#define CKPT_FS_ROOT		(1U << 1)	/* a root directory of its own
+						 * (chroot): its path follows
+						 * the cwd's */
 
 /**
- * struct ckpt_rec_fs - filesystem context; the cwd path follows
+ * struct ckpt_rec_fs - filesystem context; the cwd path follows, then the
+ *	root directory's with CKPT_FS_ROOT
  * @umask: umask(2)
  * @cwd_len: bytes of the cwd path that follow, including its NUL
  * @flags: CKPT_FS_*
- * @reserved: 0
+ * @root_len: with CKPT_FS_ROOT, bytes of the root directory's path that
+ *	follow the cwd's, including its NUL; else 0 (the root is the
+ *	checkpointer's)
+ *
+ * Both paths are as the checkpointer saw them (from its own root).  A
+ * root directory of its own (chroot(2)) is restored only by a restorer
+ * with CAP_SYS_CHROOT in its user namespace (EPERM otherwise, as for
+ * chroot(2) itself), as the last change of the restore, after every file
+ * is open; its path must name a directory without ".", ".." or empty
+ * components.
  *
  * A removed cwd (a release directory pruned under a running service) is
  * an empty directory made again at its path (PATH.ckpt-ghost if another
@@ -996,7 +1009,7 @@ struct ckpt_rec_fs {
 	__u32 umask;
 	__u32 cwd_len;
 	__u32 flags;
-	__u32 reserved;
+	__u32 root_len;
 };
 
 /**
