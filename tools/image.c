@@ -412,23 +412,54 @@ static int check_groups(struct ckpt_image *img)
 	return 0;
 }
 
+/* An absolute path without empty, "." or ".." components (as the module). */
+static int path_plain(const char *p)
+{
+	size_t n;
+
+	for (; *p == '/'; p += n) {
+		n = strcspn(++p, "/");
+		if ((!n && *p) || (n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			return 0;
+	}
+	return !*p;
+}
+
 static int check_fs(struct ckpt_image *img)
 {
 	const struct ckpt_rec_fs *fs = img->payload;
+	const char *root;
+	int err;
 
 	if (fs->umask & ~0777U)
 		return img_bad(img, "bad umask 0%o", fs->umask);
-	if (fs->flags & ~CKPT_FS_CWD_DELETED || fs->reserved)
-		return img_bad(img, "flags 0x%x or reserved field", fs->flags);
-	return check_tail(img, sizeof(*fs), fs->cwd_len, 1);
+	if (fs->flags & ~(CKPT_FS_CWD_DELETED | CKPT_FS_ROOT))
+		return img_bad(img, "flags 0x%x", fs->flags);
+	if (!(fs->flags & CKPT_FS_ROOT) != !fs->root_len)
+		return img_bad(img, "root directory of %u bytes with flags 0x%x",
+			       fs->root_len, fs->flags);
+	if (fs->cwd_len > img->rec.len - sizeof(*fs))
+		return img_bad(img, "length %u does not match a path of %u bytes",
+			       img->rec.len, fs->cwd_len);
+	err = check_path(img, (const char *)(fs + 1), fs->cwd_len, 1);
+	if (err)
+		return err;
+	err = check_tail(img, sizeof(*fs) + fs->cwd_len, fs->root_len, 0);
+	if (err)
+		return err;
+	root = (const char *)(fs + 1) + fs->cwd_len;
+	if (fs->root_len && !path_plain(root))
+		return img_bad(img, "root directory '%.64s' has an empty, '.' or '..' component",
+			       root);
+	return 0;
 }
 
 static int check_cgroup(struct ckpt_image *img)
 {
 	const struct ckpt_rec_cgroup *c = img->payload;
 
-	const char *path = (const char *)(c + 1), *p;
-	size_t n;
+	const char *path = (const char *)(c + 1);
 	int err;
 
 	if (c->flags)
@@ -436,13 +467,9 @@ static int check_cgroup(struct ckpt_image *img)
 	err = check_tail(img, sizeof(*c), c->path_len, 1);
 	if (err)
 		return err;
-	for (p = path; *p == '/'; p += n) {
-		n = strcspn(++p, "/");
-		if ((!n && *p) || (n == 1 && p[0] == '.') ||
-		    (n == 2 && p[0] == '.' && p[1] == '.'))
-			return img_bad(img, "cgroup path '%.64s' has an empty, '.' or '..' component",
-				       path);
-	}
+	if (!path_plain(path))
+		return img_bad(img, "cgroup path '%.64s' has an empty, '.' or '..' component",
+			       path);
 	return 0;
 }
 

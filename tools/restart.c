@@ -839,6 +839,12 @@ static void report_prepare(struct restart *r, int err)
 				  restore_why(err), r->prep.err_fd);
 			break;
 		}
+		if (r->prep.err_object == CKPT_OBJ_FS) {
+			ckpt_fail(err, "cannot restore %s: its working or root directory (or the parent of a removed one) no longer exists",
+				  r->name);
+			ckpt_hint("'ckpt show' prints them (cwd, root)");
+			break;
+		}
 		/* fall through */
 	case ESTALE:
 		ckpt_fail(err, "cannot restore %s: %s", r->name,
@@ -864,6 +870,12 @@ static void report_prepare(struct restart *r, int err)
 			ckpt_fail(err, "cannot restore %s: the socket of fd %d has SO_MARK, SO_PRIORITY above 6 or a restricted TCP congestion control, which need CAP_NET_ADMIN",
 				  r->name, r->prep.err_fd);
 			ckpt_hint("run restart with CAP_NET_ADMIN");
+			break;
+		}
+		if (r->prep.err_object == CKPT_OBJ_FS) {
+			ckpt_fail(err, "cannot restore %s: it has a root directory of its own (chroot), which only a restorer with CAP_SYS_CHROOT may give it",
+				  r->name);
+			ckpt_hint("run restart with CAP_SYS_CHROOT; 'ckpt show' prints the image's root");
 			break;
 		}
 		if (r->prep.err_type == CKPT_REC_ATTRS) {

@@ -272,6 +272,18 @@ static void show_task(const struct ckpt_rec_task *t)
 	       t->sas_ss_sp, t->sas_ss_size, t->sas_ss_flags);
 }
 
+static void show_fs(const struct ckpt_image *img)
+{
+	const struct ckpt_rec_fs *fs = img->payload;
+
+	printf("  umask 0%03o cwd %s%s\n", fs->umask,
+	       ckpt_esc(ckpt_image_path(img), SIZE_MAX),
+	       fs->flags & CKPT_FS_CWD_DELETED ? " (removed)" : "");
+	if (fs->flags & CKPT_FS_ROOT)
+		printf("  root %s\n", ckpt_esc((const char *)(fs + 1) +
+						fs->cwd_len, SIZE_MAX));
+}
+
 static void show_groups(const struct ckpt_image *img)
 {
 	const __u32 *g = img->payload;
@@ -914,11 +926,7 @@ static int show_record(struct show *s)
 		show_groups(img);
 		break;
 	case CKPT_REC_FS:
-		printf("  umask 0%03o cwd %s%s\n",
-		       ((const struct ckpt_rec_fs *)p)->umask,
-		       ckpt_esc(ckpt_image_path(img), SIZE_MAX),
-		       ((const struct ckpt_rec_fs *)p)->flags &
-		       CKPT_FS_CWD_DELETED ? " (removed)" : "");
+		show_fs(img);
 		break;
 	case CKPT_REC_SIGACTIONS:
 		show_sigactions(img);

@@ -689,6 +689,68 @@ static void fs_path_len_mismatch(struct ib_rec *r)
 	((struct ckpt_rec_fs *)pl(r))->cwd_len++;
 }
 
+/* The FS record with root directory @root after its cwd ("/root"). */
+static void fs_root_set(struct ib_rec *r, const char *root, uint32_t flags)
+{
+	struct ckpt_rec_fs *fs = pl(r);
+	size_t n = strlen(root) + 1;
+
+	fs->flags = flags;
+	fs->root_len = (uint32_t)n;
+	memcpy(r->payload + sizeof(*fs) + fs->cwd_len, root, n);
+	r->len = (uint32_t)(sizeof(*fs) + fs->cwd_len + n);
+}
+
+static void fs_root_good(struct ib_rec *r)
+{
+	fs_root_set(r, "/srv/jail", CKPT_FS_ROOT);
+}
+
+static void fs_root_no_flag(struct ib_rec *r)
+{
+	fs_root_set(r, "/srv/jail", 0);
+}
+
+static void fs_root_dotdot(struct ib_rec *r)
+{
+	fs_root_set(r, "/srv/../etc", CKPT_FS_ROOT);
+}
+
+static void fs_root_relative(struct ib_rec *r)
+{
+	fs_root_set(r, "srv/jail", CKPT_FS_ROOT);
+}
+
+static void fs_root_flag_only(struct ib_rec *r)
+{
+	((struct ckpt_rec_fs *)pl(r))->flags = CKPT_FS_ROOT;
+}
+
+static void fs_root_cwd_past_end(struct ib_rec *r)
+{
+	fs_root_set(r, "/srv/jail", CKPT_FS_ROOT);
+	((struct ckpt_rec_fs *)pl(r))->cwd_len = 1000;
+}
+
+UNIT_TEST(image_fs_root)
+{
+	struct result r;
+	long off;
+
+	r = mutate(CKPT_REC_FS, 0, fs_root_good, &off);
+	CHECK_EQ(r.err, 0);
+	r = mutate(CKPT_REC_FS, 0, fs_root_no_flag, &off);
+	CHECK_STR(r.msg, "root directory of 10 bytes with flags 0x0");
+	r = mutate(CKPT_REC_FS, 0, fs_root_flag_only, &off);
+	CHECK_STR(r.msg, "root directory of 0 bytes with flags 0x2");
+	r = mutate(CKPT_REC_FS, 0, fs_root_dotdot, &off);
+	CHECK_STR(r.msg, "root directory '/srv/../etc' has an empty, '.' or '..' component");
+	r = mutate(CKPT_REC_FS, 0, fs_root_relative, &off);
+	CHECK_STR(r.msg, "the path 'srv/jail' is not absolute");
+	r = mutate(CKPT_REC_FS, 0, fs_root_cwd_past_end, &off);
+	CHECK_STR(r.msg, "does not match a path of 1000 bytes");
+}
+
 static void file_path_too_long(struct ib_rec *r)
 {
 	struct ckpt_rec_file *f = pl(r);
