@@ -5,6 +5,11 @@
 # from another, warns that the process will run in restart's; restart
 # --cgroup restores it in its own (and, the cgroup gone, refuses: ENOENT;
 # a path with a ".." component is a corrupt image: EBADMSG).
+# A process with a root directory of its own (chroot) comes back in it:
+# its "/" and "/.." are that directory, its cwd inside, what is outside
+# out of its reach, descriptors opened inside and outside it intact; a
+# restorer without CAP_SYS_CHROOT is refused (EPERM, naming it), as is an
+# image whose root is gone (ENOENT) or has a ".." component (EBADMSG).
 # timeout: 120
 . "$(dirname "$0")/lib.sh"
 require_module
@@ -49,4 +54,42 @@ exe=$(readlink "/proc/$pid/exe")
 [ "$exe" = /tests/progs/procattrs ] || fail "/proc/$pid/exe is '$exe'"
 prog_finish
 rmdir "$cg" || fail "cannot remove $cg"
+
+# ---- a root directory of its own (chroot) ----
+subdir jail
+mkdir -p root/sub
+echo inside >root/inside
+echo outside >outside
+chrooted "$TESTDIR" </dev/null >p.out 2>p.err &
+PROG_PID=$!
+track "$PROG_PID"
+wait_for 30 test -e ready || fail "chrooted did not start: $(cat p.err)"
+[ "$(readlink "/proc/$PROG_PID/root")" = "$TESTDIR/root" ] ||
+	fail "chrooted's root is $(readlink "/proc/$PROG_PID/root")"
+prog_checkpoint
+grep -q "^  root $TESTDIR/root\$" show.out || fail "the image does not name its root: $(grep -A1 ' cwd ' show.out)"
+grep -q "cwd $TESTDIR/root/sub\$" show.out || fail "the image's cwd: $(grep ' cwd ' show.out)"
+# without CAP_SYS_CHROOT: refused before anything is made
+refused EPERM "CAP_SYS_CHROOT" nc chrooted nochroot restart img
+# the root's path climbing out ("/..") is a corrupt image
+o=$(imgedit walk img | awk '$2 == "FS" { print $1; exit }')
+[ -n "$o" ] || fail "no FS record in the image"
+clen=$(od -An -tu4 -j $((o + 16 + 4)) -N 4 img | tr -d ' ')
+[ "$clen" -gt 1 ] || fail "the FS record's cwd_len: '$clen'"
+cp img bad.img
+imgedit set bad.img $((o + 16 + 16 + clen)) 4 $((0x2f2e2e2f)) || fail "imgedit set"
+refused EBADMSG "FS record" bd restart bad.img
+mv root root.away
+refused ENOENT "root directory" gone restart img
+mv root.away root
+prog_restart
+[ "$(readlink "/proc/$PROG_PID/root")" = "$TESTDIR/root" ] ||
+	fail "the restored process's root is $(readlink "/proc/$PROG_PID/root")"
+[ "$(readlink "/proc/$PROG_PID/cwd")" = "$TESTDIR/root/sub" ] ||
+	fail "the restored process's cwd is $(readlink "/proc/$PROG_PID/cwd")"
+kill -USR1 "$PROG_PID"
+wait "$RESTART_PID"
+st=$?
+[ "$(cat result 2>/dev/null)" = ok ] || fail "the restored chrooted process: $(cat result 2>/dev/null) (exit $st)"
+[ "$st" -eq 0 ] || fail "the restored chrooted process exited $st"
 pass
