@@ -144,6 +144,8 @@ struct ckpt_ksyms {
 	void (*cleanup_sighand)(struct sighand_struct *sighand);
 	rwlock_t *tasklist_lock;
 	void (*mm_update_next_owner)(struct mm_struct *mm);	/* or NULL */
+	/* Only with CONFIG_SECURITY_PATH; else NULL */
+	int (*security_path_chroot)(const struct path *path);
 };
 extern struct ckpt_ksyms ckpt_ksyms;
 int ckpt_ksyms_init(void);
@@ -579,6 +581,8 @@ struct ckpt_restore {
 	struct ckpt_rec_fs fs;
 	char *cwd;
 	char *root;		/* CKPT_FS_ROOT: a root directory of its own */
+	struct path root_path;	/* it, looked up and checked at prepare */
+	bool fs_adopted;	/* shares.fs_pid: taken in ckpt_restore_fs() */
 	struct ckpt_rec_sigaction sigactions[CKPT_NSIG];
 	struct ckpt_rec_mm mm;
 	char *exe;

@@ -443,9 +443,9 @@ int ckpt_dump_fs(struct ckpt_dump *d)
 	 * A root of its own (chroot): a directory we can name, inside
 	 * ours, still linked.  Its cwd is named from our root too.
 	 */
-	root_ok = same_root ||
-		  (path_is_under(&root, &myroot) && !d_unlinked(root.dentry) &&
-		   path_is_under(&pwd, &myroot));
+	root_ok = path_is_under(&pwd, &myroot) &&
+		  (same_root || (path_is_under(&root, &myroot) &&
+				 !d_unlinked(root.dentry)));
 	path_put(&myroot);
 
 	err = -EOPNOTSUPP;
@@ -511,20 +511,29 @@ static bool ckpt_shared_ok(const struct ckpt_restore *r, u32 i)
 }
 
 /*
- * A root directory of its own is chroot(2)'s to give: the restorer needs
- * CAP_SYS_CHROOT (checked before the point of no return, with its own
- * credentials); and it must be a directory now.
+ * A root directory of its own is chroot(2)'s to give, and checked as
+ * chroot(2) checks it, before the point of no return, with the
+ * restorer's own credentials: CAP_SYS_CHROOT, a directory it may search,
+ * the LSM's word.  The directory found is the one set at the end.
  */
 static int ckpt_root_ok(struct ckpt_restore *r)
 {
-	struct path path;
+	struct path *path = &r->root_path;
 	int err;
 
 	if (!ns_capable(current_user_ns(), CAP_SYS_CHROOT))
 		return -EPERM;
-	err = kern_path(r->root, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &path);
-	if (!err)
-		path_put(&path);
+	err = kern_path(r->root, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, path);
+	if (err)
+		return err;
+	err = inode_permission(mnt_user_ns(path->mnt), d_inode(path->dentry),
+			       MAY_EXEC | MAY_CHDIR);
+	if (!err && ckpt_ksyms.security_path_chroot)
+		err = ckpt_ksyms.security_path_chroot(path);
+	if (err) {
+		path_put(path);
+		path->mnt = NULL;
+	}
 	return err;
 }
 
@@ -679,9 +688,26 @@ int ckpt_restore_fs(struct ckpt_restore *r)
 	struct path path;
 	int err;
 
-	/* An earlier member's context: taken last (ckpt_restore_root()). */
-	if (r->shares.fs_pid)
+	/*
+	 * An earlier member's context, restored already (shares.c): now if
+	 * its root is ours, so that the files are opened in its cwd and
+	 * umask; else last (ckpt_restore_root()), once they are open.
+	 */
+	if (r->shares.fs_pid) {
+		struct fs_struct *fs = ckpt_tree_fs_of(r, r->shares.fs_pid);
+		bool same;
+
+		if (!fs)
+			return ckpt_fail(&r->err, CKPT_OBJ_FS, -ESRCH);
+		spin_lock(&fs->lock);
+		same = path_equal(&fs->root, &current->fs->root);
+		spin_unlock(&fs->lock);
+		if (same) {
+			ckpt_adopt_fs(fs);
+			r->fs_adopted = true;
+		}
 		return 0;
+	}
 	if (r->fs.flags & CKPT_FS_CWD_DELETED)
 		err = ckpt_removed_dir(r->cwd, &path);
 	else
@@ -706,10 +732,7 @@ int ckpt_restore_fs(struct ckpt_restore *r)
  */
 int ckpt_restore_root(struct ckpt_restore *r)
 {
-	struct path path;
-	int err;
-
-	if (r->shares.fs_pid) {
+	if (r->shares.fs_pid && !r->fs_adopted) {
 		struct fs_struct *fs = ckpt_tree_fs_of(r, r->shares.fs_pid);
 
 		if (!fs)
@@ -717,17 +740,9 @@ int ckpt_restore_root(struct ckpt_restore *r)
 		ckpt_adopt_fs(fs);
 		return 0;
 	}
-	if (!r->root)
-		return 0;
-	err = kern_path(r->root, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &path);
-	if (err)
-		return ckpt_fail(&r->err, CKPT_OBJ_FS, err);
-	err = inode_permission(mnt_user_ns(path.mnt), d_inode(path.dentry),
-			       MAY_EXEC | MAY_CHDIR);
-	if (!err)
-		ckpt_set_fs_path(&path, true);
-	path_put(&path);
-	return err ? ckpt_fail(&r->err, CKPT_OBJ_FS, err) : 0;
+	if (r->root_path.mnt)
+		ckpt_set_fs_path(&r->root_path, true);
+	return 0;
 }
 
 static void ckpt_close_all(void)

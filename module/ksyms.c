@@ -128,6 +128,8 @@ int ckpt_ksyms_init(void)
 	/* Only with CONFIG_MEMCG: the owner of an mm a task leaves. */
 	ckpt_ksyms.mm_update_next_owner =
 		(void *)ckpt_lookup_name("mm_update_next_owner");
+	ckpt_ksyms.security_path_chroot =
+		(void *)ckpt_lookup_name("security_path_chroot");
 	for (i = 0; i < ARRAY_SIZE(syms); i++) {
 		*syms[i].ptr = (void *)ckpt_lookup_name(syms[i].name);
 		if (!*syms[i].ptr) {

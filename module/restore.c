@@ -106,6 +106,8 @@ void ckpt_restore_free(struct ckpt_restore *r)
 	ckpt_free_attrs(r);
 	kfree(r->cwd);
 	kfree(r->root);
+	if (r->root_path.mnt)
+		path_put(&r->root_path);
 	kfree(r->exe);
 	ckpt_fill_free(r->fill_later);
 	ckpt_in_destroy(&r->in);

@@ -415,6 +415,46 @@ static void ckpt_sock_opts(struct sock *sk, struct socket *sock,
 	r->rcvbuf = READ_ONCE(sk->sk_rcvbuf);
 }
 
+/*
+ * A unix socket bound to an absolute path by a process with a root of its
+ * own: its name is as the process saw it, but the restore binds it
+ * before it sets that root (files.c), from ours.  Only a name that is
+ * also ours (bound before the chroot) comes back in the right place.
+ */
+static bool ckpt_unix_name_ours(struct ckpt_dump *d, struct sock *sk,
+				const struct sockaddr_un *a, int len)
+{
+	size_t n = len - offsetof(struct sockaddr_un, sun_path);
+	struct path root, myroot;
+	const char *ours;
+	bool same, ok;
+	char *buf;
+
+	if (!n || a->sun_path[0] != '/')
+		return true;	/* abstract, or from the cwd (restored first) */
+	task_lock(d->task);
+	if (!d->task->fs) {
+		task_unlock(d->task);
+		return false;
+	}
+	get_fs_root(d->task->fs, &root);
+	task_unlock(d->task);
+	get_fs_root(current->fs, &myroot);
+	same = path_equal(&root, &myroot);
+	path_put(&root);
+	path_put(&myroot);
+	if (same)
+		return true;
+	buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	if (!buf)
+		return false;
+	ours = d_path(&unix_sk(sk)->path, buf, PATH_MAX);
+	ok = !IS_ERR(ours) && strnlen(a->sun_path, n) == strlen(ours) &&
+	     !memcmp(ours, a->sun_path, strlen(ours));
+	kfree(buf);
+	return ok;
+}
+
 static int ckpt_write_socket(struct ckpt_dump *d, unsigned long ino,
 			     struct ckpt_sock_seen *p)
 {
@@ -451,6 +491,9 @@ static int ckpt_write_socket(struct ckpt_dump *d, unsigned long ino,
 	if (dentry && p->state != CKPT_SOCK_PAIR) {
 		struct inode *inode = d_backing_inode(dentry);
 
+		if (!ckpt_unix_name_ours(d, sk, (struct sockaddr_un *)&addr,
+					 len))
+			return -EOPNOTSUPP;
 		r.path_ino = inode->i_ino;
 		r.path_dev = new_encode_dev(inode->i_sb->s_dev);
 		r.path_mode = inode->i_mode & 0777;

@@ -1013,7 +1013,7 @@ static const char *restore_object(uint32_t obj)
 	case CKPT_OBJ_CREDS:
 		return "restoring its credentials";
 	case CKPT_OBJ_FS:
-		return "restoring its working directory";
+		return "restoring its working or root directory";
 	case CKPT_OBJ_SIGNALS:
 		return "restoring its signal state";
 	default:

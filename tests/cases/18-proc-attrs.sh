@@ -10,6 +10,8 @@
 # out of its reach, descriptors opened inside and outside it intact; a
 # restorer without CAP_SYS_CHROOT is refused (EPERM, naming it), as is an
 # image whose root is gone (ENOENT) or has a ".." component (EBADMSG).
+# One that bound a unix socket inside its root cannot be checkpointed
+# (EOPNOTSUPP: its name is the process's own view) and runs on.
 # timeout: 120
 . "$(dirname "$0")/lib.sh"
 require_module
@@ -92,4 +94,22 @@ wait "$RESTART_PID"
 st=$?
 [ "$(cat result 2>/dev/null)" = ok ] || fail "the restored chrooted process: $(cat result 2>/dev/null) (exit $st)"
 [ "$st" -eq 0 ] || fail "the restored chrooted process exited $st"
+
+# a unix socket bound inside the root: refused, and it runs on
+subdir sock
+mkdir -p root/sub
+echo inside >root/inside
+echo outside >outside
+chrooted "$TESTDIR" sock </dev/null >p.out 2>p.err &
+PROG_PID=$!
+track "$PROG_PID"
+wait_for 30 test -e ready || fail "chrooted sock did not start: $(cat p.err)"
+test -S root/sock || fail "chrooted did not bind root/sock"
+ckpt -o img "$PROG_PID" 2>ckpt.err && fail "a socket bound inside a chroot was checkpointed"
+expect_err EOPNOTSUPP ckpt.err >/dev/null
+grep -q "socket" ckpt.err || fail "the refusal does not name the socket: $(cat ckpt.err)"
+proc_alive "$PROG_PID" || fail "the refused process is gone"
+kill -USR1 "$PROG_PID"
+wait "$PROG_PID"
+[ "$(cat result)" = ok ] || fail "after the refusal: $(cat result)"
 pass

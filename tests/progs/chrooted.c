@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * chrooted: a process with a root directory of its own, for case 29.
+ * chrooted: a process with a root directory of its own, for case 18.
  *
- *   chrooted DIR          run: DIR/root (with sub/ and the file inside)
- *                         becomes its root, /sub its cwd
+ *   chrooted DIR [sock]   run: DIR/root (with sub/ and the file inside)
+ *                         becomes its root, /sub its cwd; with sock it
+ *                         then binds a unix socket to /sock (inside)
  *   chrooted nochroot CMD [ARG...]
  *                         run CMD without CAP_SYS_CHROOT (dropped from
  *                         the bounding set, so root's exec lacks it)
@@ -20,7 +21,9 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <linux/capability.h>
 
 #include "common.h"
@@ -111,8 +114,8 @@ int main(int argc, char **argv)
 
 	if (argc >= 3 && !strcmp(argv[1], "nochroot"))
 		return nochroot(argv + 2);
-	if (argc != 2) {
-		fprintf(stderr, "usage: chrooted DIR | nochroot CMD [ARG...]\n");
+	if (argc != 2 && (argc != 3 || strcmp(argv[2], "sock"))) {
+		fprintf(stderr, "usage: chrooted DIR [sock] | nochroot CMD [ARG...]\n");
 		return 2;
 	}
 	close_extra_fds();
@@ -128,6 +131,16 @@ int main(int argc, char **argv)
 	if (chroot(path) || chdir("/sub") || drop_chroot_cap()) {
 		perror("chrooted: chroot");
 		return 2;
+	}
+	if (argc == 3) {
+		struct sockaddr_un a = { .sun_family = AF_UNIX,
+					 .sun_path = "/sock" };
+		int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a))) {
+			perror("chrooted: bind /sock");
+			return 2;
+		}
 	}
 	in = open("/inside", O_RDONLY | O_CLOEXEC);
 	if (in < 0 || read(in, buf, 3) != 3) {

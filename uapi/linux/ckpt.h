@@ -995,8 +995,8 @@ struct ckpt_rec_task {
  * root directory of its own (chroot(2)) is restored only by a restorer
  * with CAP_SYS_CHROOT in its user namespace (EPERM otherwise, as for
  * chroot(2) itself), as the last change of the restore, after every file
- * is open; its path must name a directory without ".", ".." or empty
- * components.
+ * is open; its path must name a directory the restorer may search,
+ * without ".", ".." or empty components.
  *
  * A removed cwd (a release directory pruned under a running service) is
  * an empty directory made again at its path (PATH.ckpt-ghost if another
