@@ -23,6 +23,7 @@
 #include <sys/un.h>
 #include "csum.h"
 #include "image.h"
+#include "seal.h"
 
 _Static_assert(sizeof(struct ckpt_image_header) == 192, "image header");
 _Static_assert(sizeof(struct ckpt_rec_header) == 16, "record header");
@@ -167,6 +168,10 @@ static int check_header_id(struct ckpt_image *img, ssize_t n)
 {
 	const struct ckpt_image_header *h = &img->hdr;
 
+	if (n >= (ssize_t)sizeof(h->magic) &&
+	    ckpt_sealed_magic(&h->magic, sizeof(h->magic)))
+		return img_error(img, -ENOEXEC, 0, 0,
+				 "a sealed image: open it with 'ckpt unseal --key FILE' first");
 	if (n >= (ssize_t)sizeof(h->magic) && h->magic != CKPT_IMAGE_MAGIC)
 		return img_error(img, -ENOEXEC, 0, 0,
 				 "bad magic 0x%016" PRIx64

@@ -783,6 +783,14 @@ static void report_prepare(struct restart *r, int err)
 		image_where(r, where, sizeof(where));
 	switch (-err) {
 	case ENOEXEC:
+		if (r->seekable && pread(r->img, why, 8, 0) == 8 &&
+		    ckpt_sealed_magic(why, 8)) {
+			ckpt_fail(err, "cannot restore %s: it is a sealed image",
+				  r->name);
+			ckpt_hint("open it first: ckpt unseal --key FILE %s | restart -",
+				  r->name);
+			break;
+		}
 		ckpt_fail(err, "cannot restore %s: not a ckpt image", r->name);
 		break;
 	case EBADMSG:

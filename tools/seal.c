@@ -15,6 +15,9 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/capability.h>
+#include <stdlib.h>
+#include <sys/random.h>
+#include "hmac.h"
 #include "seal.h"
 #include "migrate.h"
 #include "util.h"
@@ -437,4 +440,194 @@ void ckpt_seal_finish(int *conn, struct ckpt_seal_relay *r, int timeout_ms)
 	if (r->status >= 0)
 		close(r->status);
 	r->status = -1;
+}
+
+/* ---- sealed files ----------------------------------------------------- */
+
+int ckpt_sealed_magic(const void *buf, size_t len)
+{
+	return len >= sizeof(CKPT_SEALED_MAGIC) - 1 &&
+	       !memcmp(buf, CKPT_SEALED_MAGIC, sizeof(CKPT_SEALED_MAGIC) - 1);
+}
+
+/* This file's frame key, from the long-term key and its header. */
+static void sealed_key(struct ckpt_seal_key *k, const unsigned char *key,
+		       size_t key_len, const unsigned char *hdr)
+{
+	static const char label[] = "ckpt-image-seal";
+	unsigned char mac[CKPT_SHA256_LEN];
+	struct ckpt_hmac h;
+
+	ckpt_hmac_init(&h, key, key_len);
+	ckpt_hmac_update(&h, label, sizeof(label) - 1);
+	ckpt_hmac_update(&h, hdr, CKPT_SEALED_HDR);
+	ckpt_hmac_final(&h, mac);
+	memcpy(k->key, mac, sizeof(k->key));
+	explicit_bzero(mac, sizeof(mac));
+	explicit_bzero(&h, sizeof(h));
+	k->dir = CKPT_SEAL_FILE;
+	k->seq = 0;
+}
+
+static void put_le32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t get_le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+int ckpt_seal_stream(int in, int out, const unsigned char *key,
+		     size_t key_len, const char **why)
+{
+	unsigned char hdr[CKPT_SEALED_HDR];
+	struct ckpt_seal_key k;
+	unsigned char *frame;
+	ssize_t n;
+	size_t len;
+	int err;
+
+	frame = malloc(CKPT_SEAL_FRAME_MAX);
+	if (!frame)
+		return -ENOMEM;
+	memcpy(hdr, CKPT_SEALED_MAGIC, 8);
+	put_le32(hdr + 8, CKPT_SEALED_VERSION);
+	put_le32(hdr + 12, 0);
+	*why = "making a salt for";
+	if (getrandom(hdr + 16, 32, 0) != 32) {
+		err = -errno;
+		goto out;
+	}
+	sealed_key(&k, key, key_len, hdr);
+	*why = "writing";
+	err = ckpt_write_full(out, hdr, sizeof(hdr));
+	while (!err) {
+		*why = "reading";
+		n = ckpt_read_full(in, frame + CKPT_SEAL_HDR,
+				   CKPT_SEAL_DATA_MAX);
+		if (n < 0) {
+			err = (int)n;
+			break;
+		}
+		/* 0 bytes: the end frame */
+		len = ckpt_seal_frame(&k, frame + CKPT_SEAL_HDR, (size_t)n,
+				      frame);
+		*why = "writing";
+		err = ckpt_write_full(out, frame, len);
+		if (!n)
+			break;
+	}
+	explicit_bzero(&k, sizeof(k));
+out:
+	explicit_bzero(frame, CKPT_SEAL_FRAME_MAX);
+	free(frame);
+	return err;
+}
+
+int ckpt_unseal_stream(int in, int out, const unsigned char *key,
+		       size_t key_len, const char **why)
+{
+	unsigned char hdr[CKPT_SEALED_HDR];
+	struct ckpt_seal_key k = { .dir = 0 };
+	unsigned char *frame, *held, *t;
+	size_t held_len = 0;
+	ssize_t n;
+	long len;
+	int err;
+
+	/*
+	 * Each frame's data is written once the next frame checked, the last
+	 * once the end frame and the end of the file did: the end of the
+	 * image (its END record) is never written from a file that fails.
+	 */
+	frame = malloc(CKPT_SEAL_FRAME_MAX);
+	held = malloc(CKPT_SEAL_FRAME_MAX);
+	if (!frame || !held) {
+		free(frame);
+		free(held);
+		return -ENOMEM;
+	}
+	*why = "reading";
+	n = ckpt_read_full(in, hdr, sizeof(hdr));
+	err = n < 0 ? (int)n : 0;
+	if (!err && !ckpt_sealed_magic(hdr, (size_t)n)) {
+		*why = "not a sealed file";
+		err = -ENOEXEC;
+	} else if (!err && n < (ssize_t)sizeof(hdr)) {
+		*why = "its header is cut short";
+		err = -ENODATA;
+	} else if (!err && (get_le32(hdr + 8) != CKPT_SEALED_VERSION ||
+			    get_le32(hdr + 12))) {
+		*why = "another version of sealed files";
+		err = -EPROTO;
+	}
+	if (!err)
+		sealed_key(&k, key, key_len, hdr);
+	while (!err) {
+		*why = "reading";
+		n = ckpt_read_full(in, frame, CKPT_SEAL_HDR);
+		if (n < 0) {
+			err = (int)n;
+			break;
+		}
+		if (n < CKPT_SEAL_HDR) {
+			*why = "it is cut short (no end frame)";
+			err = -ENODATA;
+			break;
+		}
+		len = ckpt_seal_frame_len(frame);
+		if (len < 0) {
+			*why = "a frame's length is wrong (changed, or not sealed with this key)";
+			err = -EBADMSG;
+			break;
+		}
+		n = ckpt_read_full(in, frame + CKPT_SEAL_HDR,
+				   (size_t)len + CKPT_AEAD_TAG_LEN);
+		if (n < 0) {
+			err = (int)n;
+			break;
+		}
+		if (n < len + CKPT_AEAD_TAG_LEN) {
+			*why = "it is cut short (in a frame)";
+			err = -ENODATA;
+			break;
+		}
+		if (ckpt_seal_open(&k, frame, (size_t)len)) {
+			*why = "it failed authentication (changed, or sealed with another key)";
+			err = -EBADMSG;
+			break;
+		}
+		if (!len) {
+			/* the end: nothing may follow */
+			n = ckpt_read_full(in, frame, 1);
+			if (n < 0)
+				err = (int)n;
+			else if (n) {
+				*why = "bytes follow its end frame";
+				err = -EBADMSG;
+			}
+			if (err)
+				break;
+		}
+		*why = "writing";
+		if (held_len)
+			err = ckpt_write_full(out, held + CKPT_SEAL_HDR,
+					      held_len);
+		if (!len)
+			break;
+		t = held;
+		held = frame;
+		frame = t;
+		held_len = (size_t)len;
+	}
+	explicit_bzero(&k, sizeof(k));
+	explicit_bzero(frame, CKPT_SEAL_FRAME_MAX);
+	explicit_bzero(held, CKPT_SEAL_FRAME_MAX);
+	free(frame);
+	free(held);
+	return err;
 }

@@ -99,4 +99,45 @@ int ckpt_seal_failure(struct ckpt_seal_relay *r);
  */
 void ckpt_seal_finish(int *conn, struct ckpt_seal_relay *r, int timeout_ms);
 
+/*
+ * Sealed files (ckpt seal / ckpt unseal): an image at rest, encrypted and
+ * authenticated with a shared key file, in the frames above after a
+ * header:
+ *
+ *   magic    "CKPTSEAL"
+ *   le32     version (1)
+ *   le32     flags (0)
+ *   salt     32 random bytes
+ *
+ * The frames' key is HMAC-SHA256(key, "ckpt-image-seal" header), so each
+ * sealed file has its own; the direction in the nonce is
+ * CKPT_SEAL_FILE.  A file changed anywhere, cut short (no end frame) or
+ * with anything after its end frame fails: EBADMSG, or ENODATA when cut.
+ */
+#define CKPT_SEAL_FILE		3
+#define CKPT_SEALED_MAGIC	"CKPTSEAL"
+#define CKPT_SEALED_VERSION	1
+#define CKPT_SEALED_HDR		48
+
+/* Does @buf (@len bytes read from a file's start) begin a sealed file? */
+int ckpt_sealed_magic(const void *buf, size_t len);
+
+/*
+ * Seal everything read from @in into @out; 0 or -errno, with the failing
+ * side in *@why ("reading", "writing").
+ */
+int ckpt_seal_stream(int in, int out, const unsigned char *key,
+		     size_t key_len, const char **why);
+
+/*
+ * Open a sealed file read from @in into @out, writing each frame's data
+ * once its tag and the next frame's checked, the last frame's once the
+ * end frame and the end of the file did (never a byte that failed, nor
+ * the end of an image from a file that fails); 0 or -errno:
+ * -ENOEXEC not a sealed file, -EPROTO another version or flags, -EBADMSG
+ * changed (or another key), -ENODATA cut short; *@why says which.
+ */
+int ckpt_unseal_stream(int in, int out, const unsigned char *key,
+		       size_t key_len, const char **why);
+
 #endif

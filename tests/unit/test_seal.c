@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include "../../tools/aead.h"
@@ -428,4 +429,182 @@ UNIT_TEST(seal_relay_close_unread)
 	shutdown(wire, SHUT_WR);
 	ckpt_seal_finish(&plain, &r, 5000);
 	close(wire);
+}
+
+/* ---- sealed files ----------------------------------------------------- */
+
+static const unsigned char file_key[32] = "0123456789abcdef0123456789abcdef";
+
+/* In the helpers below, which return values: a setup that fails stops. */
+#define MUST(cond)							\
+	do {								\
+		if (!(cond)) {						\
+			unit_fail(__FILE__, __LINE__, "%s", #cond);	\
+			abort();					\
+		}							\
+	} while (0)
+
+/* A memfd holding @len bytes of @p, at offset 0. */
+static int mem_of(const void *p, size_t len)
+{
+	int fd = memfd_create("unit-seal", MFD_CLOEXEC);
+
+	MUST(fd >= 0);
+	MUST(write(fd, p, len) == (ssize_t)len);
+	lseek(fd, 0, SEEK_SET);
+	return fd;
+}
+
+/* The bytes of memfd @fd, into a malloc'ed buffer; their count in *@len. */
+static unsigned char *mem_bytes(int fd, size_t *len)
+{
+	off_t n = lseek(fd, 0, SEEK_END);
+	unsigned char *p = malloc((size_t)n + 1);
+
+	MUST(p != NULL);
+	MUST(pread(fd, p, (size_t)n, 0) == n);
+	*len = (size_t)n;
+	return p;
+}
+
+/* Seal @len bytes of @plain; the sealed bytes and their count. */
+static unsigned char *sealed_of(const unsigned char *plain, size_t len,
+				size_t *out_len)
+{
+	int in = mem_of(plain, len), out = memfd_create("o", MFD_CLOEXEC);
+	const char *why;
+	unsigned char *p;
+
+	MUST(!ckpt_seal_stream(in, out, file_key, sizeof(file_key), &why));
+	p = mem_bytes(out, out_len);
+	close(in);
+	close(out);
+	return p;
+}
+
+/* Unseal @len bytes of @sealed; its result, the plain bytes in *@plain. */
+static int unsealed_of(const unsigned char *sealed, size_t len,
+		       const unsigned char *key, unsigned char **plain,
+		       size_t *plain_len, const char **why)
+{
+	int in = mem_of(sealed, len), out = memfd_create("o", MFD_CLOEXEC);
+	int err = ckpt_unseal_stream(in, out, key, sizeof(file_key), why);
+
+	*plain = mem_bytes(out, plain_len);
+	close(in);
+	close(out);
+	return err;
+}
+
+UNIT_TEST(sealed_file_roundtrip)
+{
+	static const size_t sizes[] = { 0, 1, CKPT_SEAL_DATA_MAX - 1,
+					CKPT_SEAL_DATA_MAX,
+					CKPT_SEAL_DATA_MAX + 1, 300000 };
+	unsigned char *plain = malloc(300000), *s1, *s2, *back;
+	size_t n1, n2, nb, i, j, frames;
+	const char *why;
+
+	for (i = 0; i < 300000; i++)
+		plain[i] = (unsigned char)(i * 7 + (i >> 9));
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		s1 = sealed_of(plain, sizes[i], &n1);
+		s2 = sealed_of(plain, sizes[i], &n2);
+		frames = (sizes[i] + CKPT_SEAL_DATA_MAX - 1) /
+			 CKPT_SEAL_DATA_MAX + 1;
+		CHECK_EQ(n1, CKPT_SEALED_HDR + sizes[i] +
+			     frames * (CKPT_SEAL_HDR + CKPT_AEAD_TAG_LEN));
+		CHECK(ckpt_sealed_magic(s1, n1));
+		/* each file its own salt, so its own key stream */
+		CHECK(n1 == n2 && memcmp(s1, s2, n1));
+		/* the plain bytes do not show through */
+		for (j = 0; sizes[i] >= 64 && j < 48; j += 16)
+			CHECK(memcmp(s1 + CKPT_SEALED_HDR + CKPT_SEAL_HDR + j,
+				     plain + j, 16));
+		CHECK_EQ(unsealed_of(s1, n1, file_key, &back, &nb, &why), 0);
+		CHECK(nb == sizes[i] && !memcmp(back, plain, nb));
+		free(back);
+		free(s1);
+		free(s2);
+	}
+	free(plain);
+}
+
+UNIT_TEST(sealed_file_refuses)
+{
+	unsigned char *plain = calloc(1, 200000), *s, *t, *back;
+	unsigned char other[32];
+	size_t n, nb, i, f, fl = CKPT_SEAL_HDR + CKPT_SEAL_DATA_MAX +
+				CKPT_AEAD_TAG_LEN;
+	const char *why;
+	int err;
+
+	memcpy(other, file_key, 32);
+	other[31] ^= 1;
+	s = sealed_of(plain, 200000, &n);
+	t = malloc(n + 1);
+	/* every byte changed, one at a time (header, lengths, data, tags) */
+	for (i = 0; i < n; i += (i < CKPT_SEALED_HDR + 8 ||
+				 i > n - 40) ? 1 : 997) {
+		memcpy(t, s, n);
+		t[i] ^= 0x40;
+		err = unsealed_of(t, n, file_key, &back, &nb, &why);
+		CHECK(err == -EBADMSG || (i < 16 && (err == -ENOEXEC ||
+						     err == -EPROTO)) ||
+		      (err == -ENODATA && i >= CKPT_SEALED_HDR));
+		/*
+		 * never a byte of a frame that failed, nor of the frame
+		 * before it; never the last frame (the image's end)
+		 */
+		CHECK(nb % CKPT_SEAL_DATA_MAX == 0 && nb < 200000);
+		f = i < CKPT_SEALED_HDR ? 0 : (i - CKPT_SEALED_HDR) / fl;
+		CHECK(nb <= (f ? f - 1 : 0) * CKPT_SEAL_DATA_MAX);
+		free(back);
+	}
+	/* another key */
+	CHECK_EQ(unsealed_of(s, n, other, &back, &nb, &why), -EBADMSG);
+	CHECK_EQ(nb, 0);
+	free(back);
+	/* cut at a frame boundary (no end frame), and inside a frame */
+	CHECK_EQ(unsealed_of(s, CKPT_SEALED_HDR + fl, file_key, &back, &nb,
+			     &why), -ENODATA);
+	CHECK_EQ(nb, 0);
+	free(back);
+	/* only the end frame cut: every data frame checked, the last held */
+	CHECK_EQ(unsealed_of(s, n - CKPT_SEAL_HDR - CKPT_AEAD_TAG_LEN,
+			     file_key, &back, &nb, &why), -ENODATA);
+	CHECK_EQ(nb, 3 * CKPT_SEAL_DATA_MAX);
+	free(back);
+	CHECK_EQ(unsealed_of(s, n - 1, file_key, &back, &nb, &why), -ENODATA);
+	free(back);
+	CHECK_EQ(unsealed_of(s, 20, file_key, &back, &nb, &why), -ENODATA);
+	free(back);
+	/* frames swapped: the first two full frames */
+	memcpy(t, s, n);
+	memcpy(t + CKPT_SEALED_HDR, s + CKPT_SEALED_HDR + fl, fl);
+	memcpy(t + CKPT_SEALED_HDR + fl, s + CKPT_SEALED_HDR, fl);
+	CHECK_EQ(unsealed_of(t, n, file_key, &back, &nb, &why), -EBADMSG);
+	CHECK_EQ(nb, 0);
+	free(back);
+	/* a frame dropped */
+	memcpy(t, s, CKPT_SEALED_HDR);
+	memcpy(t + CKPT_SEALED_HDR, s + CKPT_SEALED_HDR + fl,
+	       n - CKPT_SEALED_HDR - fl);
+	CHECK_EQ(unsealed_of(t, n - fl, file_key, &back, &nb, &why),
+		 -EBADMSG);
+	free(back);
+	/* a byte after the end frame */
+	memcpy(t, s, n);
+	t[n] = 0;
+	CHECK_EQ(unsealed_of(t, n + 1, file_key, &back, &nb, &why), -EBADMSG);
+	CHECK_STR(why, "follow its end frame");
+	CHECK_EQ(nb, 3 * CKPT_SEAL_DATA_MAX);
+	free(back);
+	/* not sealed at all */
+	CHECK_EQ(unsealed_of(plain, 1000, file_key, &back, &nb, &why),
+		 -ENOEXEC);
+	free(back);
+	free(t);
+	free(s);
+	free(plain);
 }
