@@ -443,9 +443,9 @@ int ckpt_dump_fs(struct ckpt_dump *d)
 	 * A root of its own (chroot): a directory we can name, inside
 	 * ours, still linked.  Its cwd is named from our root too.
 	 */
-	root_ok = path_is_under(&pwd, &myroot) &&
-		  (same_root || (path_is_under(&root, &myroot) &&
-				 !d_unlinked(root.dentry)));
+	root_ok = same_root ||
+		  (path_is_under(&root, &myroot) && !d_unlinked(root.dentry) &&
+		   path_is_under(&pwd, &myroot));
 	path_put(&myroot);
 
 	err = -EOPNOTSUPP;
