@@ -102,7 +102,7 @@ void ckpt_sha256_final(struct ckpt_sha256 *s, unsigned char out[CKPT_SHA256_LEN]
 		out[4 * i + 2] = (unsigned char)(s->h[i] >> 8);
 		out[4 * i + 3] = (unsigned char)s->h[i];
 	}
-	memset(s, 0, sizeof(*s));
+	explicit_bzero(s, sizeof(*s));
 }
 
 void ckpt_hmac_init(struct ckpt_hmac *h, const void *key, size_t key_len)
@@ -125,8 +125,8 @@ void ckpt_hmac_init(struct ckpt_hmac *h, const void *key, size_t key_len)
 	}
 	ckpt_sha256_init(&h->inner);
 	ckpt_sha256_update(&h->inner, ikey, sizeof(ikey));
-	memset(k, 0, sizeof(k));
-	memset(ikey, 0, sizeof(ikey));
+	explicit_bzero(k, sizeof(k));
+	explicit_bzero(ikey, sizeof(ikey));
 }
 
 void ckpt_hmac_update(struct ckpt_hmac *h, const void *data, size_t len)
@@ -144,7 +144,7 @@ void ckpt_hmac_final(struct ckpt_hmac *h, unsigned char out[CKPT_SHA256_LEN])
 	ckpt_sha256_update(&o, h->okey, sizeof(h->okey));
 	ckpt_sha256_update(&o, ih, sizeof(ih));
 	ckpt_sha256_final(&o, out);
-	memset(h, 0, sizeof(*h));
+	explicit_bzero(h, sizeof(*h));
 }
 
 int ckpt_mac_differ(const unsigned char *a, const unsigned char *b,

@@ -144,6 +144,10 @@ int ckpt_mig_key_load(const char *path, unsigned char *key, const char **why)
 
 	*why = NULL;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0 && errno == ELOOP) {
+		*why = "it is a symbolic link (name the file itself)";
+		return -ELOOP;
+	}
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st)) {
@@ -157,6 +161,12 @@ int ckpt_mig_key_load(const char *path, unsigned char *key, const char **why)
 	}
 	if (st.st_mode & 077) {
 		*why = "group or others may access it (chmod 600 it)";
+		err = -EPERM;
+		goto out;
+	}
+	/* Another user could change it: and forge what it authenticates. */
+	if (st.st_uid != geteuid()) {
+		*why = "another user owns it";
 		err = -EPERM;
 		goto out;
 	}
@@ -175,6 +185,8 @@ int ckpt_mig_key_load(const char *path, unsigned char *key, const char **why)
 	}
 	err = (int)n;
 out:
+	if (err < 0)
+		explicit_bzero(key, CKPT_MIG_KEY_MAX);
 	close(fd);
 	return err;
 }
