@@ -2481,6 +2481,21 @@ static int migrate_main(int argc, char **argv)
 
 /* ---- seal, unseal ------------------------------------------------- */
 
+/*
+ * OUT's directory's temporary file for it (mode 0600), renamed over OUT
+ * only once everything is written: a failure leaves OUT as it was, and
+ * never a part of an image, nor a plain image with OUT's old mode.
+ */
+static int seal_out_open(const char *out_path, char *tmp, size_t size)
+{
+	int fd;
+
+	if ((size_t)snprintf(tmp, size, "%s.ckpt-XXXXXX", out_path) >= size)
+		return -ENAMETOOLONG;
+	fd = mkostemp(tmp, O_CLOEXEC);	/* 0600 */
+	return fd < 0 ? -errno : fd;
+}
+
 /* ckpt seal|unseal --key FILE [-o OUT] [IN|-] */
 static int seal_main(int argc, char **argv, int unseal)
 {
@@ -2491,8 +2506,9 @@ static int seal_main(int argc, char **argv, int unseal)
 		{ NULL, 0, NULL, 0 },
 	};
 	static unsigned char key[CKPT_MIG_KEY_MAX];
+	static char tmp[4096];
 	const char *keyfile = NULL, *out_path = NULL, *in_path = NULL;
-	const char *what = unseal ? "unseal" : "seal", *why;
+	const char *what = unseal ? "unseal" : "seal", *why, *in_name;
 	int c, in = 0, out = 1, key_len, err;
 
 	optind = 1;
@@ -2517,13 +2533,21 @@ static int seal_main(int argc, char **argv, int unseal)
 		return usage_error("too many arguments", argv[optind]);
 	if (!keyfile)
 		return usage_error("--key FILE is required", NULL);
+	if (in_path && !strcmp(in_path, "-"))
+		in_path = NULL;
+	if (out_path && !strcmp(out_path, "-"))
+		out_path = NULL;
+	in_name = in_path ? in_path : "stdin";
+	/* a reader gone (restart refused the image) is EPIPE, said so */
+	signal(SIGPIPE, SIG_IGN);
 	key_len = ckpt_mig_key_load(keyfile, key, &why);
 	if (key_len < 0) {
 		ckpt_fail(key_len, "cannot use key file %s: %s", keyfile,
 			  why ? why : strerror(-key_len));
 		return CKPT_EXIT_FAILED;
 	}
-	if (in_path && strcmp(in_path, "-")) {
+	tmp[0] = '\0';
+	if (in_path) {
 		in = open(in_path, O_RDONLY | O_CLOEXEC);
 		if (in < 0) {
 			err = -errno;
@@ -2531,12 +2555,16 @@ static int seal_main(int argc, char **argv, int unseal)
 				  strerror(-err));
 			goto out;
 		}
+	} else if (isatty(0)) {
+		err = -EINVAL;
+		ckpt_fail(err, "will not read an image from a terminal: give IN or a pipe");
+		goto out;
 	}
-	if (out_path && strcmp(out_path, "-")) {
-		out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-			   0600);
+	if (out_path) {
+		out = seal_out_open(out_path, tmp, sizeof(tmp));
 		if (out < 0) {
-			err = -errno;
+			err = out;
+			tmp[0] = '\0';
 			ckpt_fail(err, "cannot create %s: %s", out_path,
 				  strerror(-err));
 			goto out;
@@ -2550,27 +2578,29 @@ static int seal_main(int argc, char **argv, int unseal)
 		err = ckpt_unseal_stream(in, out, key, (size_t)key_len, &why);
 	else
 		err = ckpt_seal_stream(in, out, key, (size_t)key_len, &why);
-	if (err == -EBADMSG || err == -ENODATA || err == -ENOEXEC ||
-	    err == -EPROTO)
-		ckpt_fail(err, "cannot unseal %s: %s", in_path ? in_path : "stdin",
-			  why);
+	if (err && !strcmp(why, "writing"))
+		ckpt_fail(err, "cannot %s %s: writing %s: %s", what, in_name,
+			  out_path ? out_path : "stdout", err == -EPIPE ?
+			  "the reader went away" : strerror(-err));
+	else if (err && !strcmp(why, "reading"))
+		ckpt_fail(err, "cannot %s %s: reading it: %s", what, in_name,
+			  strerror(-err));
 	else if (err)
-		ckpt_fail(err, "cannot %s %s: %s %s: %s", what,
-			  in_path ? in_path : "stdin", why,
-			  strcmp(why, "writing") ? "it" :
-			  out_path ? out_path : "stdout", strerror(-err));
-	if (!err && out != 1 && fsync(out) && errno != EINVAL) {
+		ckpt_fail(err, "cannot %s %s: %s", what, in_name, why);
+	if (!err && out_path && (fsync(out) || rename(tmp, out_path))) {
 		err = -errno;
 		ckpt_fail(err, "cannot write %s: %s", out_path, strerror(-err));
+	} else if (!err) {
+		tmp[0] = '\0';		/* renamed */
 	}
 out:
 	explicit_bzero(key, sizeof(key));
 	if (in > 0)
 		close(in);
-	if (out > 1 && close(out) && !err) {
-		err = -errno;
-		ckpt_fail(err, "cannot write %s: %s", out_path, strerror(-err));
-	}
+	if (out > 1)
+		close(out);
+	if (tmp[0])
+		unlink(tmp);
 	return err ? CKPT_EXIT_FAILED : CKPT_EXIT_OK;
 }
 

@@ -787,8 +787,7 @@ static void report_prepare(struct restart *r, int err)
 		    ckpt_sealed_magic(why, 8)) {
 			ckpt_fail(err, "cannot restore %s: it is a sealed image",
 				  r->name);
-			ckpt_hint("open it first: ckpt unseal --key FILE %s | restart -",
-				  r->name);
+			ckpt_hint("open it first: ckpt unseal --key FILE IMAGE | restart -");
 			break;
 		}
 		ckpt_fail(err, "cannot restore %s: not a ckpt image", r->name);
@@ -1219,6 +1218,8 @@ static pid_t peek_pid(int is_socket)
 		if (!ok)
 			nanosleep(&pause, NULL);
 	}
+	if (ok && ckpt_sealed_magic(buf, sizeof(buf)))
+		return -2;	/* sealed: nothing to spool either */
 	if (ok && h->magic != CKPT_IMAGE_MAGIC)
 		return -1;	/* not an image: nothing to spool */
 	if (!ok || rh->type != CKPT_REC_TASK)
@@ -1240,6 +1241,8 @@ static int stream_ok(const struct stat *st)
 {
 	pid_t pid = peek_pid(S_ISSOCK(st->st_mode));
 
+	if (pid == -2)
+		return -EMEDIUMTYPE;
 	if (pid < 0)
 		return -ENOEXEC;
 	return pid && kill(pid, 0) && errno == ESRCH;
@@ -1262,6 +1265,11 @@ static int open_stdin(struct restart *r)
 		return 0;
 	}
 	err = S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ? stream_ok(&st) : 0;
+	if (err == -EMEDIUMTYPE) {
+		ckpt_fail(-ENOEXEC, "the data on stdin is a sealed image: nothing was read into memory");
+		ckpt_hint("open it first: ckpt unseal --key FILE IMAGE | restart -");
+		return CKPT_EXIT_FAILED;
+	}
 	if (err < 0) {
 		ckpt_fail(err, "the data on stdin is not a checkpoint image (no image magic): nothing was read into memory");
 		return CKPT_EXIT_FAILED;

@@ -498,8 +498,9 @@ int ckpt_seal_stream(int in, int out, const unsigned char *key,
 	put_le32(hdr + 8, CKPT_SEALED_VERSION);
 	put_le32(hdr + 12, 0);
 	*why = "making a salt for";
-	if (getrandom(hdr + 16, 32, 0) != 32) {
-		err = -errno;
+	n = getrandom(hdr + 16, 32, 0);
+	if (n != 32) {
+		err = n < 0 ? -errno : -EIO;
 		goto out;
 	}
 	sealed_key(&k, key, key_len, hdr);
@@ -511,6 +512,12 @@ int ckpt_seal_stream(int in, int out, const unsigned char *key,
 				   CKPT_SEAL_DATA_MAX);
 		if (n < 0) {
 			err = (int)n;
+			break;
+		}
+		/* nothing at all: a checkpoint that failed before it */
+		if (!n && !k.seq) {
+			*why = "it is empty (no image to seal)";
+			err = -ENODATA;
 			break;
 		}
 		/* 0 bytes: the end frame */

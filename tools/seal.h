@@ -124,7 +124,7 @@ int ckpt_sealed_magic(const void *buf, size_t len);
 
 /*
  * Seal everything read from @in into @out; 0 or -errno, with the failing
- * side in *@why ("reading", "writing").
+ * side in *@why ("reading", "writing"), or why (-ENODATA: @in is empty).
  */
 int ckpt_seal_stream(int in, int out, const unsigned char *key,
 		     size_t key_len, const char **why);

@@ -57,13 +57,24 @@ unseal_refused() {
 unseal_refused wrongkey EBADMSG "failed authentication" s.img k2
 n=$(wc -c <s.img)
 cp s.img flip.img
-imgedit flip flip.img $((n / 2)) 0x01 || fail "imgedit flip"
+# inside the first frame's data (after the 48-byte header and its length)
+imgedit flip flip.img 152 0x01 || fail "imgedit flip"
 unseal_refused flipped EBADMSG "failed authentication" flip.img k
 head -c $((n / 2)) s.img >cut.img
 unseal_refused cut ENODATA "cut short" cut.img k
 cp s.img tail.img
 printf x >>tail.img
 unseal_refused trailing EBADMSG "follow its end frame" tail.img k
+# -o: a failure leaves the file as it was; a success is the very image,
+# mode 0600 even over a file that was not
+echo old >keep.img
+chmod 644 keep.img
+ckpt unseal --key k2 -o keep.img s.img 2>/dev/null && fail "unsealed with another key"
+[ "$(cat keep.img)" = old ] || fail "a failed unseal changed its -o file"
+ckpt unseal --key k -o keep.img s.img 2>us.err || fail "ckpt unseal -o: $(cat us.err)"
+cmp -s keep.img img || fail "unseal(seal(image)) is not the image"
+[ "$(stat -c %a keep.img)" = 600 ] || fail "the unsealed image has mode $(stat -c %a keep.img)"
+ls | grep -q ckpt- && fail "a temporary file was left: $(ls)"
 prog_restart sh -c "ckpt unseal --key k s.img 2>us.err | restart -v --wait -"
 prog_finish
 [ -s us.err ] && fail "ckpt unseal said: $(cat us.err)"

@@ -498,7 +498,7 @@ static int unsealed_of(const unsigned char *sealed, size_t len,
 
 UNIT_TEST(sealed_file_roundtrip)
 {
-	static const size_t sizes[] = { 0, 1, CKPT_SEAL_DATA_MAX - 1,
+	static const size_t sizes[] = { 1, CKPT_SEAL_DATA_MAX - 1,
 					CKPT_SEAL_DATA_MAX,
 					CKPT_SEAL_DATA_MAX + 1, 300000 };
 	unsigned char *plain = malloc(300000), *s1, *s2, *back;
@@ -516,7 +516,9 @@ UNIT_TEST(sealed_file_roundtrip)
 			     frames * (CKPT_SEAL_HDR + CKPT_AEAD_TAG_LEN));
 		CHECK(ckpt_sealed_magic(s1, n1));
 		/* each file its own salt, so its own key stream */
-		CHECK(n1 == n2 && memcmp(s1, s2, n1));
+		CHECK(n1 == n2 && memcmp(s1 + CKPT_SEALED_HDR,
+					 s2 + CKPT_SEALED_HDR,
+					 n1 - CKPT_SEALED_HDR));
 		/* the plain bytes do not show through */
 		for (j = 0; sizes[i] >= 64 && j < 48; j += 16)
 			CHECK(memcmp(s1 + CKPT_SEALED_HDR + CKPT_SEAL_HDR + j,
@@ -528,6 +530,57 @@ UNIT_TEST(sealed_file_roundtrip)
 		free(s2);
 	}
 	free(plain);
+}
+
+UNIT_TEST(sealed_file_empty_refused)
+{
+	int in = mem_of("", 0), out = memfd_create("o", MFD_CLOEXEC);
+	const char *why;
+
+	CHECK_EQ(ckpt_seal_stream(in, out, file_key, sizeof(file_key), &why),
+		 -ENODATA);
+	CHECK_STR(why, "empty");
+	close(in);
+	close(out);
+}
+
+/*
+ * Frame @f of a sealed file of @total plain bytes that holds byte @i (the
+ * header counts as frame 0), from the frame lengths.
+ */
+static size_t frame_of(size_t i, size_t total)
+{
+	size_t off = CKPT_SEALED_HDR, f = 0, len;
+
+	if (i < CKPT_SEALED_HDR)
+		return 0;
+	for (;; f++) {
+		len = total > f * CKPT_SEAL_DATA_MAX ?
+		      total - f * CKPT_SEAL_DATA_MAX : 0;
+		if (len > CKPT_SEAL_DATA_MAX)
+			len = CKPT_SEAL_DATA_MAX;
+		off += CKPT_SEAL_HDR + len + CKPT_AEAD_TAG_LEN;
+		if (i < off || !len)
+			return f;
+	}
+}
+
+/* Is byte @i of a sealed file of @total plain bytes worth changing? */
+static int probe(size_t i, size_t n, size_t total)
+{
+	size_t f = frame_of(i, total), start = CKPT_SEALED_HDR, k, len;
+
+	if (i < CKPT_SEALED_HDR + 8 || i + 40 > n || i % 997 == 0)
+		return 1;
+	for (k = 0; k < f; k++)
+		start += CKPT_SEAL_HDR + CKPT_SEAL_DATA_MAX +
+			 CKPT_AEAD_TAG_LEN;
+	len = total - f * CKPT_SEAL_DATA_MAX;
+	if (len > CKPT_SEAL_DATA_MAX)
+		len = CKPT_SEAL_DATA_MAX;
+	/* its length, its first and last data bytes, its tag */
+	return i < start + CKPT_SEAL_HDR + 8 ||
+	       i >= start + CKPT_SEAL_HDR + len - 8;
 }
 
 UNIT_TEST(sealed_file_refuses)
@@ -543,9 +596,13 @@ UNIT_TEST(sealed_file_refuses)
 	other[31] ^= 1;
 	s = sealed_of(plain, 200000, &n);
 	t = malloc(n + 1);
-	/* every byte changed, one at a time (header, lengths, data, tags) */
-	for (i = 0; i < n; i += (i < CKPT_SEALED_HDR + 8 ||
-				 i > n - 40) ? 1 : 997) {
+	/*
+	 * changed one byte at a time: every byte of the header, of each
+	 * frame's length and tag and of the end frame, some of the data
+	 */
+	for (i = 0; i < n; i++) {
+		if (!probe(i, n, 200000))
+			continue;
 		memcpy(t, s, n);
 		t[i] ^= 0x40;
 		err = unsealed_of(t, n, file_key, &back, &nb, &why);
@@ -557,7 +614,7 @@ UNIT_TEST(sealed_file_refuses)
 		 * before it; never the last frame (the image's end)
 		 */
 		CHECK(nb % CKPT_SEAL_DATA_MAX == 0 && nb < 200000);
-		f = i < CKPT_SEALED_HDR ? 0 : (i - CKPT_SEALED_HDR) / fl;
+		f = frame_of(i, 200000);
 		CHECK(nb <= (f ? f - 1 : 0) * CKPT_SEAL_DATA_MAX);
 		free(back);
 	}
@@ -600,6 +657,21 @@ UNIT_TEST(sealed_file_refuses)
 	CHECK_STR(why, "follow its end frame");
 	CHECK_EQ(nb, 3 * CKPT_SEAL_DATA_MAX);
 	free(back);
+	/* another file's header (same key, same plain bytes): its key */
+	{
+		size_t n2;
+		unsigned char *s2 = sealed_of(plain, 200000, &n2);
+
+		CHECK_EQ(n2, n);
+		memcpy(t, s2, CKPT_SEALED_HDR);
+		memcpy(t + CKPT_SEALED_HDR, s + CKPT_SEALED_HDR,
+		       n - CKPT_SEALED_HDR);
+		CHECK_EQ(unsealed_of(t, n, file_key, &back, &nb, &why),
+			 -EBADMSG);
+		CHECK_EQ(nb, 0);
+		free(back);
+		free(s2);
+	}
 	/* not sealed at all */
 	CHECK_EQ(unsealed_of(plain, 1000, file_key, &back, &nb, &why),
 		 -ENOEXEC);
