@@ -209,7 +209,6 @@ void ckpt_rhold_put(struct ckpt_rhold *h);
 void ckpt_rhold_note(struct ckpt_rhold *h, u32 k);
 struct ckpt_file;
 long ckpt_ioctl_restore_release(struct ckpt_file *cf, void __user *uarg);
-int ckpt_copy_empty_args(void __user *uarg);
 bool ckpt_member_parked(struct ckpt_member *m, struct task_struct *t);
 
 /* netlink.c: the generic netlink family "ckpt" */
@@ -714,6 +713,7 @@ long ckpt_ioctl_restore_task(struct file *file, void __user *uarg);
 long ckpt_ioctl_restore_wait(struct ckpt_file *cf, void __user *uarg);
 long ckpt_ioctl_restore_thread(struct file *file, void __user *uarg);
 void ckpt_restore_free(struct ckpt_restore *rst);
+int ckpt_copy_empty_args(void __user *uarg);
 
 /* mem.c: path of a file as the checkpointer sees it, in buf (PAGE_SIZE) */
 const char *ckpt_file_path(struct file *f, char *buf);

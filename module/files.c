@@ -705,7 +705,16 @@ int ckpt_restore_fs(struct ckpt_restore *r)
 		if (same) {
 			ckpt_adopt_fs(fs);
 			r->fs_adopted = true;
+			return 0;
 		}
+		/* Meanwhile its cwd and umask, for what is opened from them. */
+		spin_lock(&fs->lock);
+		path = fs->pwd;
+		path_get(&path);
+		current->fs->umask = fs->umask;
+		spin_unlock(&fs->lock);
+		ckpt_set_fs_path(&path, false);
+		path_put(&path);
 		return 0;
 	}
 	if (r->fs.flags & CKPT_FS_CWD_DELETED)

@@ -130,6 +130,12 @@ int ckpt_ksyms_init(void)
 		(void *)ckpt_lookup_name("mm_update_next_owner");
 	ckpt_ksyms.security_path_chroot =
 		(void *)ckpt_lookup_name("security_path_chroot");
+	/* Without it, a restored root would skip the LSM's word on it. */
+	if (IS_ENABLED(CONFIG_SECURITY_PATH) &&
+	    !ckpt_ksyms.security_path_chroot) {
+		pr_err(CKPT_PFX "kernel symbol security_path_chroot not found; this kernel is not supported\n");
+		return -ENOENT;
+	}
 	for (i = 0; i < ARRAY_SIZE(syms); i++) {
 		*syms[i].ptr = (void *)ckpt_lookup_name(syms[i].name);
 		if (!*syms[i].ptr) {

@@ -421,8 +421,8 @@ static void ckpt_sock_opts(struct sock *sk, struct socket *sock,
  * before it sets that root (files.c), from ours.  Only a name that is
  * also ours (bound before the chroot) comes back in the right place.
  */
-static bool ckpt_unix_name_ours(struct ckpt_dump *d, struct sock *sk,
-				const struct sockaddr_un *a, int len)
+static int ckpt_unix_name_ours(struct ckpt_dump *d, struct sock *sk,
+			       const struct sockaddr_un *a, int len)
 {
 	size_t n = len - offsetof(struct sockaddr_un, sun_path);
 	struct path root, myroot;
@@ -431,11 +431,11 @@ static bool ckpt_unix_name_ours(struct ckpt_dump *d, struct sock *sk,
 	char *buf;
 
 	if (!n || a->sun_path[0] != '/')
-		return true;	/* abstract, or from the cwd (restored first) */
+		return 0;	/* abstract, or from the cwd (restored first) */
 	task_lock(d->task);
 	if (!d->task->fs) {
 		task_unlock(d->task);
-		return false;
+		return -ESRCH;
 	}
 	get_fs_root(d->task->fs, &root);
 	task_unlock(d->task);
@@ -444,15 +444,15 @@ static bool ckpt_unix_name_ours(struct ckpt_dump *d, struct sock *sk,
 	path_put(&root);
 	path_put(&myroot);
 	if (same)
-		return true;
+		return 0;
 	buf = kmalloc(PATH_MAX, GFP_KERNEL);
 	if (!buf)
-		return false;
+		return -ENOMEM;
 	ours = d_path(&unix_sk(sk)->path, buf, PATH_MAX);
 	ok = !IS_ERR(ours) && strnlen(a->sun_path, n) == strlen(ours) &&
 	     !memcmp(ours, a->sun_path, strlen(ours));
 	kfree(buf);
-	return ok;
+	return ok ? 0 : -EOPNOTSUPP;
 }
 
 static int ckpt_write_socket(struct ckpt_dump *d, unsigned long ino,
@@ -491,9 +491,11 @@ static int ckpt_write_socket(struct ckpt_dump *d, unsigned long ino,
 	if (dentry && p->state != CKPT_SOCK_PAIR) {
 		struct inode *inode = d_backing_inode(dentry);
 
-		if (!ckpt_unix_name_ours(d, sk, (struct sockaddr_un *)&addr,
-					 len))
-			return -EOPNOTSUPP;
+		int err = ckpt_unix_name_ours(d, sk,
+					      (struct sockaddr_un *)&addr, len);
+
+		if (err)
+			return err;
 		r.path_ino = inode->i_ino;
 		r.path_dev = new_encode_dev(inode->i_sb->s_dev);
 		r.path_mode = inode->i_mode & 0777;

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ckpt: checkpoint a process to a file or stdout, decode images (show),
- * and report the tool and module versions.
+ * seal and unseal them, and report the tool and module versions.
  *
  *	ckpt [-v] [--tree] [--kill|--stop] [--skip=CLASS,...]
  *	     [--ghost-limit SIZE] [-o FILE] PID
  *	ckpt migrate [-v] [--timeout S] [--tree] [--key FILE] PID --to DEST
  *	ckpt show [-v] [FILE|-]
+ *	ckpt seal|unseal --key FILE [-o OUT] [IN|-]
  *	ckpt version
  *	ckpt --help
  */
@@ -111,7 +112,7 @@ static void usage(FILE *f)
 		"         -v lists every PAGES record instead of one line per VMA\n"
 		"seal     encrypt and authenticate an image (IN, or stdin) into OUT\n"
 		"         (or stdout) with a shared key file (16 to 4096 bytes,\n"
-		"         mode 0600: head -c 32 /dev/urandom); unseal opens it,\n"
+		"         yours, mode 0600: head -c 32 /dev/urandom); unseal opens it,\n"
 		"         refusing one changed, cut short or sealed with another\n"
 		"         key (EBADMSG, ENODATA): 'ckpt unseal --key K s.img |\n"
 		"         restart -'\n"
@@ -1472,7 +1473,8 @@ static void migrate_usage(FILE *f)
 		"                   all resumed on failure, all removed on success\n"
 		"  --key FILE       prove to DEST that we hold this shared key, check\n"
 		"                   that it does too ('restart --key'), then encrypt\n"
-		"                   and authenticate the stream both ways\n"
+		"                   and authenticate the stream both ways (a key\n"
+		"                   file of yours, mode 0600, not a link)\n"
 		"  --no-events      send no migration events to the ckpt module's\n"
 		"                   netlink group (ckptctl monitor)\n"
 		"  --live           pre-copy: copy memory in rounds while the\n"
@@ -2486,14 +2488,42 @@ static int migrate_main(int argc, char **argv)
  * only once everything is written: a failure leaves OUT as it was, and
  * never a part of an image, nor a plain image with OUT's old mode.
  */
-static int seal_out_open(const char *out_path, char *tmp, size_t size)
+static char seal_tmp[4096];	/* the temporary file, while it exists */
+
+/* Interrupted: no decrypted image left behind in the temporary file. */
+static void seal_on_signal(int sig)
 {
+	if (seal_tmp[0])
+		unlink(seal_tmp);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static int seal_out_open(const char *out_path, const char **why)
+{
+	struct stat st;
 	int fd;
 
-	if ((size_t)snprintf(tmp, size, "%s.ckpt-XXXXXX", out_path) >= size)
+	/* a regular file or none: never replace a device, FIFO or link */
+	if (!lstat(out_path, &st) && !S_ISREG(st.st_mode)) {
+		*why = S_ISLNK(st.st_mode) ? "it is a symbolic link" :
+		       "it is not a regular file (for stdout, leave out -o)";
+		return -EINVAL;
+	}
+	if ((size_t)snprintf(seal_tmp, sizeof(seal_tmp), "%s.ckpt-XXXXXX",
+			     out_path) >= sizeof(seal_tmp)) {
+		seal_tmp[0] = '\0';
 		return -ENAMETOOLONG;
-	fd = mkostemp(tmp, O_CLOEXEC);	/* 0600 */
-	return fd < 0 ? -errno : fd;
+	}
+	signal(SIGINT, seal_on_signal);
+	signal(SIGTERM, seal_on_signal);
+	signal(SIGHUP, seal_on_signal);
+	fd = mkostemp(seal_tmp, O_CLOEXEC);	/* 0600 */
+	if (fd < 0) {
+		fd = -errno;
+		seal_tmp[0] = '\0';
+	}
+	return fd;
 }
 
 /* ckpt seal|unseal --key FILE [-o OUT] [IN|-] */
@@ -2506,7 +2536,6 @@ static int seal_main(int argc, char **argv, int unseal)
 		{ NULL, 0, NULL, 0 },
 	};
 	static unsigned char key[CKPT_MIG_KEY_MAX];
-	static char tmp[4096];
 	const char *keyfile = NULL, *out_path = NULL, *in_path = NULL;
 	const char *what = unseal ? "unseal" : "seal", *why, *in_name;
 	int c, in = 0, out = 1, key_len, err;
@@ -2546,7 +2575,6 @@ static int seal_main(int argc, char **argv, int unseal)
 			  why ? why : strerror(-key_len));
 		return CKPT_EXIT_FAILED;
 	}
-	tmp[0] = '\0';
 	if (in_path) {
 		in = open(in_path, O_RDONLY | O_CLOEXEC);
 		if (in < 0) {
@@ -2561,12 +2589,12 @@ static int seal_main(int argc, char **argv, int unseal)
 		goto out;
 	}
 	if (out_path) {
-		out = seal_out_open(out_path, tmp, sizeof(tmp));
+		why = NULL;
+		out = seal_out_open(out_path, &why);
 		if (out < 0) {
 			err = out;
-			tmp[0] = '\0';
-			ckpt_fail(err, "cannot create %s: %s", out_path,
-				  strerror(-err));
+			ckpt_fail(err, "cannot write %s: %s", out_path,
+				  why ? why : strerror(-err));
 			goto out;
 		}
 	} else if (isatty(1)) {
@@ -2582,16 +2610,18 @@ static int seal_main(int argc, char **argv, int unseal)
 		ckpt_fail(err, "cannot %s %s: writing %s: %s", what, in_name,
 			  out_path ? out_path : "stdout", err == -EPIPE ?
 			  "the reader went away" : strerror(-err));
-	else if (err && !strcmp(why, "reading"))
-		ckpt_fail(err, "cannot %s %s: reading it: %s", what, in_name,
+	else if (err && (!strcmp(why, "reading") ||
+			 !strcmp(why, "allocating memory for") ||
+			 !strcmp(why, "making a salt for")))
+		ckpt_fail(err, "cannot %s %s: %s it: %s", what, in_name, why,
 			  strerror(-err));
-	else if (err)
+	else if (err)	/* what the file itself is wrong with */
 		ckpt_fail(err, "cannot %s %s: %s", what, in_name, why);
-	if (!err && out_path && (fsync(out) || rename(tmp, out_path))) {
+	if (!err && out_path && (fsync(out) || rename(seal_tmp, out_path))) {
 		err = -errno;
 		ckpt_fail(err, "cannot write %s: %s", out_path, strerror(-err));
 	} else if (!err) {
-		tmp[0] = '\0';		/* renamed */
+		seal_tmp[0] = '\0';	/* renamed */
 	}
 out:
 	explicit_bzero(key, sizeof(key));
@@ -2599,8 +2629,9 @@ out:
 		close(in);
 	if (out > 1)
 		close(out);
-	if (tmp[0])
-		unlink(tmp);
+	if (seal_tmp[0])
+		unlink(seal_tmp);
+	seal_tmp[0] = '\0';
 	return err ? CKPT_EXIT_FAILED : CKPT_EXIT_OK;
 }
 

@@ -189,7 +189,8 @@ static void usage(FILE *f)
 		"                 for vsock; repeatable.  Others are refused (EACCES)\n"
 		"  --key FILE     senders must prove they hold this shared key (and\n"
 		"                 the receiver proves it too): 'ckpt migrate --key';\n"
-		"                 the stream is then encrypted and authenticated\n"
+		"                 the stream is then encrypted and authenticated (a\n"
+		"                 key file of yours, mode 0600, not a link)\n"
 		"  --user NAME    restore as NAME (its uid, gid and groups; only\n"
 		"                 CAP_CHECKPOINT_RESTORE kept): images of other\n"
 		"                 users, or with capabilities, are refused (EPERM)\n"
@@ -769,6 +770,19 @@ static void report_mempolicy(struct restart *r, int err, int mapping,
 		ckpt_hint("none of the memory nodes it names is online here and in restart's cpuset, or its home node is offline ('ckpt show' lists them); restart --any-node leaves memory policies out");
 }
 
+/* Do we hold capability @cap (effective)?  Yes if we cannot tell. */
+static int has_cap(int cap)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return 1;
+	return !!(d[cap / 32].effective & (1U << (cap % 32)));
+}
+
 static void report_prepare(struct restart *r, int err)
 {
 	char why[512], where[128] = "";
@@ -879,10 +893,16 @@ static void report_prepare(struct restart *r, int err)
 			ckpt_hint("run restart with CAP_NET_ADMIN");
 			break;
 		}
-		if (r->prep.err_object == CKPT_OBJ_FS) {
+		if (r->prep.err_object == CKPT_OBJ_FS && !has_cap(CAP_SYS_CHROOT)) {
 			ckpt_fail(err, "cannot restore %s: it has a root directory of its own (chroot), which only a restorer with CAP_SYS_CHROOT may give it",
 				  r->name);
 			ckpt_hint("run restart with CAP_SYS_CHROOT; 'ckpt show' prints the image's root");
+			break;
+		}
+		if (r->prep.err_object == CKPT_OBJ_FS) {
+			ckpt_fail(err, "cannot restore %s: the security policy (LSM) refuses it its root directory of its own (chroot)",
+				  r->name);
+			ckpt_hint("'ckpt show' prints the image's root");
 			break;
 		}
 		if (r->prep.err_type == CKPT_REC_ATTRS) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The sealed migration stream: frames and the relay process (seal.h).
+ * The sealed migration stream: frames and the relay process; and sealed
+ * image files (ckpt seal, ckpt unseal) in the same frames (seal.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -491,6 +492,7 @@ int ckpt_seal_stream(int in, int out, const unsigned char *key,
 	size_t len;
 	int err;
 
+	*why = "allocating memory for";
 	frame = malloc(CKPT_SEAL_FRAME_MAX);
 	if (!frame)
 		return -ENOMEM;
@@ -551,6 +553,7 @@ int ckpt_unseal_stream(int in, int out, const unsigned char *key,
 	 * once the end frame and the end of the file did: the end of the
 	 * image (its END record) is never written from a file that fails.
 	 */
+	*why = "allocating memory for";
 	frame = malloc(CKPT_SEAL_FRAME_MAX);
 	held = malloc(CKPT_SEAL_FRAME_MAX);
 	if (!frame || !held) {

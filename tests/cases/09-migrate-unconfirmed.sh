@@ -83,7 +83,7 @@ held_case() {
 	# the verdict is on its way (held in the proxy): the copy is held
 	wait_for 20 test -e delaying ||
 		fail "$_hc: no verdict from the receiver: $(cat rx.log)"
-	held ||
+	wait_for 5 held ||
 		fail "$_hc: no held copy at the receiver (state $(proc_state "$(ns_host_pid "$kpid")")): $(cat rx.log)"
 	copy=$(ns_host_pid "$kpid")
 	test -e delayed && fail "$_hc: the verdict went through before the test could act"

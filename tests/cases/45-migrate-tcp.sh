@@ -38,7 +38,7 @@ sk_check_log src
 
 # A multi-threaded process (mthreads: three workers checking their TIDs,
 # TLS and masks), with --key: the receiver holds it, threads and all,
-# from its verdict to the commit, then lets it run.
+# from its restore to the commit, then lets it run.
 kill "$RX_PID"
 wait_for 10 proc_gone "$RX_PID" || fail "the first receiver did not stop"
 head -c 32 /dev/urandom >key

@@ -75,6 +75,17 @@ grep -q "refusing to listen on tcp:127.0.0.1:7075 with neither --allow nor --key
 restart --listen tcp:127.0.0.1:7075 --key k1.open </dev/null >open.out 2>open.err
 [ $? -eq 1 ] && grep -q "group or others may access it" open.err ||
 	fail "a world-readable key file was accepted: $(cat open.err)"
+# another user's key file (they could change it), and a symbolic link
+cp k1 k1.theirs
+chown "$TEST_UID" k1.theirs
+restart --listen tcp:127.0.0.1:7075 --key k1.theirs </dev/null >open.out 2>open.err
+[ $? -eq 1 ] && grep -q "another user owns it (EPERM)" open.err ||
+	fail "another user's key file was accepted: $(cat open.err)"
+ln -s k1 k1.link
+ckpt seal --key k1.link -o never.img k1 2>open.err &&
+	fail "a key file that is a symbolic link was accepted"
+grep -q "it is a symbolic link.*(ELOOP)" open.err || fail "symbolic key file: $(cat open.err)"
+test -e never.img && fail "a refused seal left its output"
 
 # 1. not on the allow-list
 RX_OPTS="--allow 10.9.9.0/24,192.168.0.1"

@@ -96,10 +96,8 @@ copies=
 for p in $members; do
 	h=$(ns_host_pid "$p")
 	[ -n "$h" ] || fail "handler killed: no copy of $p at the receiver: $(cat rx.log)"
-	case "$(proc_state "$h")" in
-	I|D) ;;
-	*) fail "handler killed: the copy of $p is in state $(proc_state "$h"), not held" ;;
-	esac
+	wait_for 5 sh -c "grep -q '^State:[[:space:]]*[ID]' /proc/$h/status" ||
+		fail "handler killed: the copy of $p is in state $(proc_state "$h"), not held"
 	copies="$copies $h"
 done
 l0=$(wc -l <shared.log)

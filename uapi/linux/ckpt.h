@@ -410,8 +410,15 @@ struct ckpt_checkpoint_args {
  *  EXDEV      image from another architecture, page size or kernel build
  *  EOPNOTSUPP the image uses CPU state (xfeatures) this CPU lacks
  *  EPERM      the image's credentials are not the caller's and the caller
- *             may not take them (CAP_SETUID/CAP_SETGID)
+ *             may not take them (CAP_SETUID/CAP_SETGID); or (err_object
+ *             CKPT_OBJ_FS) it has a root directory of its own and the
+ *             caller lacks CAP_SYS_CHROOT, or the LSM refuses it
+ *  ENOENT, EACCES, ENOTDIR  (err_object CKPT_OBJ_FS) its root directory
+ *             (or the parent of a removed cwd) is gone or not searchable
  *  ENOMEM     out of kernel memory
+ *
+ * A prepared image with a root directory of its own holds a reference to
+ * that directory (its mount stays busy) until the file is closed.
  */
 /*
  * struct ckpt_restore_args.prepared: a one-process image without SYSVSHM,
