@@ -893,16 +893,14 @@ static void report_prepare(struct restart *r, int err)
 			ckpt_hint("run restart with CAP_NET_ADMIN");
 			break;
 		}
-		if (r->prep.err_object == CKPT_OBJ_FS && !has_cap(CAP_SYS_CHROOT)) {
-			ckpt_fail(err, "cannot restore %s: it has a root directory of its own (chroot), which only a restorer with CAP_SYS_CHROOT may give it",
-				  r->name);
-			ckpt_hint("run restart with CAP_SYS_CHROOT; 'ckpt show' prints the image's root");
-			break;
-		}
 		if (r->prep.err_object == CKPT_OBJ_FS) {
-			ckpt_fail(err, "cannot restore %s: the security policy (LSM) refuses it its root directory of its own (chroot)",
-				  r->name);
-			ckpt_hint("'ckpt show' prints the image's root");
+			int cap = has_cap(CAP_SYS_CHROOT);
+
+			ckpt_fail(err, "cannot restore %s: it has a root directory of its own (chroot), which %s",
+				  r->name, cap ? "the security policy (LSM) refuses it" :
+				  "only a restorer with CAP_SYS_CHROOT may give it");
+			ckpt_hint("%s'ckpt show' prints the image's root",
+				  cap ? "" : "run restart with CAP_SYS_CHROOT; ");
 			break;
 		}
 		if (r->prep.err_type == CKPT_REC_ATTRS) {

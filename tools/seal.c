@@ -26,13 +26,24 @@
 /* After the tool closed its end, the relay's last frames get this long. */
 #define RELAY_LINGER_MS		10000
 
+static void put_le32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t get_le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
 static void seal_nonce(const struct ckpt_seal_key *k,
 		       unsigned char nonce[CKPT_AEAD_NONCE_LEN])
 {
-	for (int i = 0; i < 4; i++)
-		nonce[i] = (unsigned char)(k->dir >> (8 * i));
-	for (int i = 0; i < 8; i++)
-		nonce[4 + i] = (unsigned char)(k->seq >> (8 * i));
+	put_le32(nonce, k->dir);
+	put_le32(nonce + 4, (uint32_t)k->seq);
+	put_le32(nonce + 8, (uint32_t)(k->seq >> 32));
 }
 
 size_t ckpt_seal_frame(struct ckpt_seal_key *k, const void *data, size_t len,
@@ -40,8 +51,7 @@ size_t ckpt_seal_frame(struct ckpt_seal_key *k, const void *data, size_t len,
 {
 	unsigned char nonce[CKPT_AEAD_NONCE_LEN];
 
-	for (int i = 0; i < CKPT_SEAL_HDR; i++)
-		frame[i] = (unsigned char)(len >> (8 * i));
+	put_le32(frame, (uint32_t)len);
 	if (len && data != frame + CKPT_SEAL_HDR)
 		memmove(frame + CKPT_SEAL_HDR, data, len);
 	seal_nonce(k, nonce);
@@ -54,8 +64,7 @@ size_t ckpt_seal_frame(struct ckpt_seal_key *k, const void *data, size_t len,
 
 long ckpt_seal_frame_len(const unsigned char hdr[CKPT_SEAL_HDR])
 {
-	uint32_t len = (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 |
-		       (uint32_t)hdr[2] << 16 | (uint32_t)hdr[3] << 24;
+	uint32_t len = get_le32(hdr);
 
 	return len > CKPT_SEAL_DATA_MAX ? -EBADMSG : (long)len;
 }
@@ -468,18 +477,6 @@ static void sealed_key(struct ckpt_seal_key *k, const unsigned char *key,
 	explicit_bzero(&h, sizeof(h));
 	k->dir = CKPT_SEAL_FILE;
 	k->seq = 0;
-}
-
-static void put_le32(unsigned char *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint32_t get_le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
 }
 
 int ckpt_seal_stream(int in, int out, const unsigned char *key,
