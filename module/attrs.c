@@ -367,7 +367,8 @@ static int ckpt_check_ttys(struct ckpt_restore *r)
 		    t->reserved)
 			return -EBADMSG;
 		k = ckpt_file_index(r, r->nr_files, t->fd);
-		if (k < 0 || r->files[k].rec.kind != CKPT_FILE_CHR ||
+		if (k < 0 || (r->files[k].rec.kind != CKPT_FILE_CHR &&
+			      r->files[k].rec.kind != CKPT_FILE_PTY) ||
 		    !ckpt_is_tty_rdev(new_decode_dev(r->files[k].rec.rdev)) ||
 		    r->files[k].rec.fd_flags & (CKPT_FD_SHARED | CKPT_FD_TREE))
 			return -EBADMSG;

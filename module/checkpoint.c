@@ -394,7 +394,7 @@ static int ckpt_dump_one(struct ckpt_dump *d)
 		ckpt_dump_shares, ckpt_dump_sched, ckpt_dump_flocks,
 		ckpt_dump_cgroup, ckpt_dump_sockopts, ckpt_dump_inotify,
 		ckpt_dump_mcasts, ckpt_dump_clocks, ckpt_dump_mempolicy,
-		ckpt_dump_pages,
+		ckpt_dump_ptys, ckpt_dump_pages,
 	};
 	ktime_t t = ktime_get();
 	unsigned int i;
@@ -610,6 +610,10 @@ static int ckpt_checkpoint_members(struct ckpt_dump *d, u32 flags,
 		*at = d->member;
 	}
 	if (!err) {
+		err = ckpt_scan_ptys(d);
+		*at = d->member;
+	}
+	if (!err) {
 		err = ckpt_scan_shanon(d);
 		*at = d->member;
 	}
@@ -784,6 +788,7 @@ long ckpt_ioctl_checkpoint(void __user *uarg)
 	d.ghost_limit = a.ghost_limit && a.ghost_limit < CKPT_GHOST_MAX_DATA ?
 			a.ghost_limit : CKPT_GHOST_MAX_DATA;
 	ckpt_pipes_init(&d);
+	ckpt_ptys_init(&d);
 	ckpt_socks_init(&d);
 	d.flags = a.flags;
 	xa_init(&d.files_seen);
@@ -802,6 +807,7 @@ long ckpt_ioctl_checkpoint(void __user *uarg)
 	xa_destroy(&d.files_seen);
 	ckpt_ghosts_destroy(&d);
 	ckpt_pipes_destroy(&d);
+	ckpt_ptys_destroy(&d);
 	ckpt_socks_destroy(&d);
 	ckpt_event(err ? CKPT_EV_CHECKPOINT_FAIL : CKPT_EV_CHECKPOINT_DONE,
 		   task_tgid_nr(d.members[0].task), err, d.out.written);

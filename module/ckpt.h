@@ -393,6 +393,7 @@ struct ckpt_dump {
 	struct ckpt_err err;
 	void *scratch;		/* PAGE_SIZE, paths */
 	struct xarray pipes;	/* pipes seen, by inode number */
+	struct xarray ptys;	/* pty pairs seen, by master (pty.c) */
 	struct task_struct **threads;	/* the frozen thread group */
 	unsigned int nr_threads;
 	struct xarray ghosts;	/* deleted files, by inode number */
@@ -442,6 +443,15 @@ struct ckpt_restore_file {
 	char *path;
 	u64 offset;
 };
+
+/* A PTY record and the bytes after it. */
+struct ckpt_restore_pty {
+	struct ckpt_rec_pty rec;
+	void *data;
+};
+
+/* Pairs one process's records may hold. */
+#define CKPT_MAX_PTYS	64
 
 struct ckpt_restore_pipedata {
 	u64 ino;
@@ -654,6 +664,9 @@ struct ckpt_restore {
 	u32 nr_sockdata;
 	u32 sock_bytes;
 	struct ckpt_idfiles *socks_made;	/* tree: kept for later processes */
+	struct ckpt_restore_pty *ptys;	/* PTY records */
+	u32 nr_ptys;
+	struct ckpt_idfiles *ptys_made;	/* masters made, by index */
 	struct ckpt_rec_sysvshm *sysvshm;	/* SysV segments */
 	u32 nr_sysvshm;
 	u64 sysv_bytes;
@@ -732,6 +745,22 @@ int ckpt_dump_pipes(struct ckpt_dump *d);
 int ckpt_take_pipedata(struct ckpt_restore *r, const void *p, u32 len);
 void ckpt_free_pipedata(struct ckpt_restore *r);
 int ckpt_check_pipes(struct ckpt_restore *r);
+
+/* pty.c: pseudo-terminal pairs (CKPT_FILE_PTY, CKPT_REC_PTY) */
+struct tty_struct *ckpt_pty_master(struct file *f);
+void ckpt_ptys_init(struct ckpt_dump *d);
+void ckpt_ptys_destroy(struct ckpt_dump *d);
+bool ckpt_pty_slave_here(struct ckpt_dump *d, struct file *f);
+int ckpt_scan_ptys(struct ckpt_dump *d);
+int ckpt_dump_ptys(struct ckpt_dump *d);
+u64 ckpt_pty_index(struct file *f);
+int ckpt_take_pty(struct ckpt_restore *r, const void *p, u32 len);
+void ckpt_free_ptys(struct ckpt_restore *r);
+void ckpt_ptys_release(struct ckpt_restore *r);
+int ckpt_check_ptys(struct ckpt_restore *r);
+struct file *ckpt_pty_file(struct ckpt_restore *r,
+			   const struct ckpt_restore_file *rf);
+struct file *ckpt_tree_pty(const struct ckpt_restore *r, u64 index);
 struct ckpt_pipes *ckpt_pipes_new(u32 max);
 void ckpt_pipes_free(struct ckpt_pipes *t);
 struct file *ckpt_pipe_end(const struct ckpt_restore *r,

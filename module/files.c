@@ -78,6 +78,8 @@ static int ckpt_file_kind(struct file *f)
 	case S_IFDIR:
 		return CKPT_FILE_DIR;
 	case S_IFCHR:
+		if (ckpt_pty_master(f))
+			return CKPT_FILE_PTY;
 		return ckpt_chr_ok(inode->i_rdev) ? CKPT_FILE_CHR : -EOPNOTSUPP;
 	case S_IFIFO:
 		if (inode->i_sb->s_magic == PIPEFS_MAGIC)
@@ -281,8 +283,11 @@ static int ckpt_dump_file(struct ckpt_dump *d, struct ckpt_fbatch *fb,
 		r.kind = kind;
 		return ckpt_put_file(d, fb, &r, NULL);
 	}
+	/* A slave of a pair whose master is here: made with the pair. */
+	if (kind == CKPT_FILE_CHR && ckpt_pty_slave_here(d, f))
+		kind = CKPT_FILE_PTY;
 	/* A terminal's settings (attrs.c), once per open file. */
-	if (kind == CKPT_FILE_CHR && shared->fd < 0 &&
+	if ((kind == CKPT_FILE_CHR || kind == CKPT_FILE_PTY) && shared->fd < 0 &&
 	    ckpt_is_tty_rdev(inode->i_rdev)) {
 		int err = ckpt_note_tty(d, f, fd);
 
@@ -311,6 +316,11 @@ static int ckpt_dump_file(struct ckpt_dump *d, struct ckpt_fbatch *fb,
 	r.dev = new_encode_dev(inode->i_sb->s_dev);
 	r.size = i_size_read(inode);
 	r.rdev = new_encode_dev(inode->i_rdev);
+	if (kind == CKPT_FILE_PTY) {
+		r.ino = ckpt_pty_index(f);
+		r.pos = 0;
+		r.size = 0;
+	}
 	return ckpt_put_file(d, fb, &r, path);
 }
 
@@ -992,6 +1002,8 @@ static struct file *ckpt_file_for(struct ckpt_restore *r, u32 i,
 		return ckpt_memfd_file(r, &r->files[i]);
 	if (rec->kind == CKPT_FILE_SOCKET)
 		return ckpt_sock_file(r, made->socks, rec);
+	if (rec->kind == CKPT_FILE_PTY)
+		return ckpt_pty_file(r, &r->files[i]);
 	if (rec->kind != CKPT_FILE_GHOST)
 		return ckpt_reopen(&r->files[i], &made->dir);
 	f = ckpt_ghost_file(r, &r->files[i]);
@@ -1095,6 +1107,9 @@ int ckpt_restore_files(struct ckpt_restore *r)
 		n = 0;
 	}
 out:
+	/* A tree's later processes find the pairs made here (tree.c). */
+	if (!r->tree)
+		ckpt_ptys_release(r);
 	ckpt_dircache_put(&made.dir);
 	while (n)
 		fput(opened[--n]);

@@ -87,6 +87,7 @@ void ckpt_restore_free(struct ckpt_restore *r)
 	kvfree(r->sigpending);
 	kvfree(r->posix_timers);
 	ckpt_free_pipedata(r);
+	ckpt_free_ptys(r);
 	ckpt_free_ghostdata(r);
 	ckpt_idfiles_free(r->ghosts);
 	ckpt_free_fdstates(r);
@@ -386,7 +387,8 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		       type == CKPT_REC_SECCOMP || type == CKPT_REC_SCHED ||
 		       type == CKPT_REC_FLOCK || type == CKPT_REC_SOCKOPT ||
 		       type == CKPT_REC_INWATCH || type == CKPT_REC_INEVENTS ||
-		       type == CKPT_REC_MCAST || type == CKPT_REC_MEMPOLICY;
+		       type == CKPT_REC_MCAST || type == CKPT_REC_MEMPOLICY ||
+		       type == CKPT_REC_PTY;
 	int err;
 
 	/* TASK first, then types in order; only some repeat. */
@@ -454,6 +456,8 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		return 0;
 	case CKPT_REC_PIPEDATA:
 		return ckpt_take_pipedata(r, p, len);
+	case CKPT_REC_PTY:
+		return ckpt_take_pty(r, p, len);
 	case CKPT_REC_TIMERS:
 		return ckpt_take_timers(r, p, len);
 	case CKPT_REC_THREAD:
@@ -602,7 +606,7 @@ static int ckpt_check_all(struct ckpt_restore *r)
 {
 	static int (*const checks[])(struct ckpt_restore *r) = {
 		ckpt_check_task, ckpt_check_mm, ckpt_check_files,
-		ckpt_check_fdstates, ckpt_check_inwatches, ckpt_check_shmems, ckpt_check_pipes, ckpt_check_ghosts, ckpt_check_cpu,
+		ckpt_check_fdstates, ckpt_check_inwatches, ckpt_check_shmems, ckpt_check_pipes, ckpt_check_ptys, ckpt_check_ghosts, ckpt_check_cpu,
 		ckpt_check_socks, ckpt_check_sockopts, ckpt_check_mcasts,
 		ckpt_check_threads, ckpt_check_attrs, ckpt_check_sysvshm,
 		ckpt_check_seccomp, ckpt_check_shares_rec, ckpt_check_sched,

@@ -74,8 +74,10 @@ static void ckpt_tree_drop_files(struct ckpt_tree *t)
 		t->nr_opened[i] = 0;
 		ckpt_pipes_free(t->pipes[i]);
 		t->pipes[i] = NULL;
-		if (t->rst && t->rst[i])
+		if (t->rst && t->rst[i]) {
 			ckpt_socks_release(t->rst[i]);
+			ckpt_ptys_release(t->rst[i]);
+		}
 		if (t->files && t->files[i])
 			ckpt_ksyms.put_files_struct(t->files[i]);
 		if (t->fs && t->fs[i])
@@ -404,6 +406,19 @@ struct file *ckpt_tree_sock(const struct ckpt_restore *r, u64 id)
 	for (j = 0; t && j < r->member && !f; j++)
 		if (t->rst[j])
 			f = ckpt_idfiles_find(t->rst[j]->socks_made, id);
+	return f;
+}
+
+/* The master of pty pair @index an earlier process made, or NULL. */
+struct file *ckpt_tree_pty(const struct ckpt_restore *r, u64 index)
+{
+	struct ckpt_tree *t = r->tree;
+	struct file *f = NULL;
+	u32 j;
+
+	for (j = 0; t && j < r->member && !f; j++)
+		if (t->rst[j])
+			f = ckpt_idfiles_find(t->rst[j]->ptys_made, index);
 	return f;
 }
 

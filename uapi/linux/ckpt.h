@@ -122,6 +122,13 @@
  * restore's descriptor closes first.
  */
 #define CKPT_FEAT_RESTORE_HOLD	(1ULL << 25)
+/*
+ * Pseudo-terminal pairs whose master the processes hold are saved
+ * (CKPT_FILE_PTY, CKPT_REC_PTY): made again with the same /dev/pts index
+ * when it is free, settings, lock, packet mode, the slave's owner and
+ * mode, and what the slave wrote that the master had not read.
+ */
+#define CKPT_FEAT_PTY		(1ULL << 26)
 
 /**
  * struct ckpt_version - answer of CKPT_IOC_VERSION
@@ -753,14 +760,14 @@ struct ckpt_freeze_args {
  * CKPT_REC_ORDER, and only VMA, FILE, PIPEDATA, THREAD, GHOSTDATA,
  * FDSTATE, SHMEM, SHMDATA, SOCKET, SOCKDATA, TCPSTATE, SYSVSHM, SYSVDATA,
  * SYSVSEM, SYSVMSG, SECCOMP, SCHED, FLOCK, SOCKOPT, INWATCH, INEVENTS,
- * MCAST, MEMPOLICY and PAGES repeat):
+ * MCAST, MEMPOLICY, PTY and PAGES repeat):
  *   TASK, GROUPS, FS, SIGACTIONS, MM, AUXV, VMA..., FILE..., REGS, XSTATE,
  *   RESTART?, RLIMITS?, SIGPENDING?, PIPEDATA..., TIMERS?, THREAD...,
  *   GHOSTDATA..., FDSTATE..., SHMEM..., SHMDATA..., SOCKET...,
  *   SOCKDATA..., TCPSTATE..., ATTRS?, SKIPPED?, SYSVSHM..., SYSVDATA...,
  *   SYSVSEM..., SYSVMSG..., SECCOMP..., SHARES?, SCHED..., FLOCK...,
  *   CGROUP?, SOCKOPT..., INWATCH..., INEVENTS..., MCAST..., CLOCKS?,
- *   MEMPOLICY..., PAGES..., END
+ *   MEMPOLICY..., PTY..., PAGES..., END
  * (SYSVSEM and SYSVMSG only in the first process's records.)  The types
  * numbered after TREE come between SHMDATA and PAGES, by number.
  * TASK, REGS, XSTATE and RESTART are the main thread's (the thread-group
@@ -888,7 +895,9 @@ struct ckpt_image_header {
 					 * UDP socket's multicast state */
 #define CKPT_REC_CLOCKS		47	/* struct ckpt_rec_clocks */
 #define CKPT_REC_MEMPOLICY	48	/* struct ckpt_rec_mempolicy */
-#define CKPT_REC_MAX		48
+#define CKPT_REC_PTY		49	/* struct ckpt_rec_pty + bytes, one a
+					 * pseudo-terminal pair */
+#define CKPT_REC_MAX		49
 
 /*
  * The place of a record type in a task's records: types must come in
@@ -1139,7 +1148,10 @@ struct ckpt_rec_vma {
 #define CKPT_FILE_MEMFD		11	/* memfd: @ino names its SHMEM record */
 #define CKPT_FILE_SOCKET	12	/* socket: @ino names its SOCKET record */
 #define CKPT_FILE_INOTIFY	13	/* inotify: FDSTATE, watches in INWATCH */
-#define CKPT_FILE_KIND_MAX	13
+#define CKPT_FILE_PTY		14	/* pseudo-terminal master (@rdev 5:2)
+					 * or slave of a pair whose master is
+					 * here: @ino names its PTY record */
+#define CKPT_FILE_KIND_MAX	14
 
 /* struct ckpt_rec_file.fd_flags */
 #define CKPT_FD_CLOEXEC		(1U << 0)
@@ -1165,7 +1177,11 @@ struct ckpt_rec_vma {
  *	for CKPT_FILE_GHOST, @ino names the file's contents (GHOSTDATA), @size
  *	is its size, the path where it lived (the restore makes an unlinked
  *	file in that directory)
- * @rdev: device number (CKPT_FILE_CHR), as new_encode_dev()
+ *	for CKPT_FILE_PTY, @ino is the pair's /dev/pts index (its PTY
+ *	record's), @rdev says which end (5:2 the master, else the slave's
+ *	device number, 136:index), the path is the one the master was opened at
+ *	(/dev/ptmx, /dev/pts/ptmx) or the slave's
+ * @rdev: device number (CKPT_FILE_CHR, CKPT_FILE_PTY), as new_encode_dev()
  * @shared_fd: with CKPT_FD_SHARED, the lower descriptor whose open file
  *	this one shares (dup(2), fork): one file, one offset and one set of
  *	flags for both; with CKPT_FD_TREE, the descriptor of process
@@ -2295,6 +2311,52 @@ struct ckpt_rec_tty {
 	__u16 xpixel;
 	__u16 ypixel;
 	__u32 reserved;
+};
+
+/* struct ckpt_rec_pty.flags */
+#define CKPT_PTY_LOCKED		(1U << 0)	/* not unlocked (unlockpt) */
+#define CKPT_PTY_PACKET		(1U << 1)	/* packet mode (TIOCPKT) */
+#define CKPT_PTY_SLAVE_CLOSED	(1U << 2)	/* the slave was opened, and
+						 * closed by all: the master
+						 * reads EIO */
+#define CKPT_PTY_STOPPED	(1U << 3)	/* the slave's output stopped
+						 * (^S, TCOOFF) */
+#define CKPT_PTY_ALL		0xf
+
+/*
+ * What the master had not read, at most: n_tty's 4 KiB and a pty's 8 KiB
+ * flip queue fit; one record holds it.
+ */
+#define CKPT_PTY_MAX_DATA	(32U << 10)
+
+/**
+ * struct ckpt_rec_pty - a pseudo-terminal pair whose master the processes
+ * hold; @data_len bytes follow, what the slave's side wrote that the
+ * master had not read, in order
+ * @index: its /dev/pts index (TIOCGPTN) when checkpointed
+ * @flags: CKPT_PTY_*
+ * @uid, @gid: owner of the slave's node, in the checkpointer's user
+ *	namespace
+ * @mode: permission bits of the slave's node (07777 at most)
+ * @data_len: bytes that follow, at most CKPT_PTY_MAX_DATA
+ * @slave: the slave's termios and the pair's window size (@fd -1,
+ *	@flags 0); a master's termios is the driver's own (termios calls on
+ *	a master set the slave's)
+ *
+ * Written once, in the records of the first process of the image holding
+ * the master (no process holding only the slave comes before it), after
+ * MEMPOLICY.  A restore makes the pair at the first entry of either end
+ * in that process; slaves' descriptors open the new pair's slave (its
+ * index may differ if the old one is taken: /dev/pts/N is then another).
+ */
+struct ckpt_rec_pty {
+	__u32 index;
+	__u32 flags;
+	__u32 uid;
+	__u32 gid;
+	__u32 mode;
+	__u32 data_len;
+	struct ckpt_rec_tty slave;
 };
 
 /* struct ckpt_rec_skipped.class */
