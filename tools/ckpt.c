@@ -533,6 +533,52 @@ static void report_too_big(const struct ckpt_checkpoint_args *a,
 		ckpt_hint("--ghost-limit raises it, up to 64M");
 }
 
+/* Which end of a pseudo-terminal @name is: 1 the master, 2 a slave, or 0. */
+static int pty_end(const char *name)
+{
+	if (!strcmp(name, "/dev/ptmx") || !strcmp(name, "/dev/pts/ptmx"))
+		return 1;
+	return strncmp(name, "/dev/pts/", 9) ? 0 : 2;
+}
+
+/*
+ * EUSERS, EBUSY on an end of a pseudo-terminal pair; EOPNOTSUPP on a
+ * slave of a pair saved.
+ */
+static void report_pty(const struct ckpt_checkpoint_args *a, int err,
+		       const char *name)
+{
+	const char *where = (a->flags & CKPT_CHECKPOINT_TREE) ? "tree" :
+			    "process";
+	long idx;
+
+	if (err == -EBUSY) {
+		ckpt_fail(err, "cannot checkpoint %s: fd %d (%s) is a pseudo-terminal with input its slave has not read, or unread output the master reads in packet or non-raw mode, or more of it than an image keeps (%u KiB); nothing was lost",
+			  who, a->err_fd, name, CKPT_PTY_MAX_DATA >> 10);
+		ckpt_hint("try again once it has been read");
+		return;
+	}
+	if (err == -EOPNOTSUPP) {
+		ckpt_fail(err, "cannot checkpoint %s: fd %d (%s) is the slave of a pseudo-terminal whose master the %s holds, held by a process listed before the master's (parents first), or one of more than 16 open files of that slave, which is not supported yet",
+			  who, a->err_fd, name, where);
+		if (!(a->skip & CKPT_SKIP_FDS))
+			ckpt_hint("--skip=fds would leave such descriptors out (closed after restart)");
+		return;
+	}
+	ckpt_fail(err, "cannot checkpoint %s: fd %d (%s) is a pseudo-terminal whose other end (or this open file) is also held by a process outside the %s",
+		  who, a->err_fd, name, where);
+	if (pty_end(name) == 1) {
+		/* fdinfo names its slave */
+		if (ckpt_proc_fdinfo_field(at, a->err_fd, "tty-index", &idx))
+			return;
+		ckpt_hint("its slave is /dev/pts/%ld: 'fuser -v /dev/pts/%ld' lists who holds that end; checkpoint a tree that holds them all (ckpt --tree on a common ancestor)",
+			  idx, idx);
+		return;
+	}
+	ckpt_hint("'fuser -v %s' lists who holds it; checkpoint a tree that holds them all (ckpt --tree on a common ancestor)",
+		  name);
+}
+
 static void report_fd(const struct ckpt_checkpoint_args *a, int err)
 {
 	char name[512];
@@ -574,11 +620,9 @@ static void report_fd(const struct ckpt_checkpoint_args *a, int err)
 			ckpt_hint("/proc/%d/fdinfo/%d lists its watches, by inode number",
 				  (int)at, a->err_fd);
 		}
-	} else if (err == -EOPNOTSUPP && (!strcmp(name, "/dev/ptmx") ||
-					  !strcmp(name, "/dev/pts/ptmx"))) {
-		ckpt_fail(err, "cannot checkpoint %s: fd %d (%s) is a pseudo-terminal master: pty pairs are not restored (only a slave whose master another process holds)",
-			  who, a->err_fd, name);
-		ckpt_hint("--skip=fds leaves it out (closed after restart)");
+	} else if ((pty_end(name) && (err == -EUSERS || err == -EBUSY)) ||
+		   (pty_end(name) == 2 && err == -EOPNOTSUPP)) {
+		report_pty(a, err, name);
 	} else {
 		ckpt_fail(err, "cannot checkpoint %s: fd %d (%s) %s", who,
 			  a->err_fd, name, why_unsupported(err));
@@ -2648,7 +2692,7 @@ static void print_features(uint64_t f)
 					     "flocks", "cgroup",
 					     "ghost-maps", "sockopts", "inotify",
 					     "mcast", "clocks", "mempolicy",
-					     "hugetlb", "restore-hold" };
+					     "hugetlb", "restore-hold", "pty" };
 	unsigned int i;
 	int first = 1;
 

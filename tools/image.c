@@ -318,10 +318,12 @@ void ckpt_image_close(struct ckpt_image *img)
 	free(img->vmas);
 	free(img->tree);
 	free(img->file_rec);
+	free(img->pty_bits);
 	img->payload = NULL;
 	img->vmas = NULL;
 	img->tree = NULL;
 	img->file_rec = NULL;
+	img->pty_bits = NULL;
 }
 
 /* ---- record contents ---------------------------------------------- */
@@ -663,16 +665,15 @@ static int check_vma(struct ckpt_image *img)
 }
 
 /* The character devices a restore reopens (new_encode_dev numbers). */
-static int chr_ok(uint64_t rdev)
+static int chr_ok(uint32_t rdev)
 {
 	static const uint64_t ok[] = {
 		/* null, zero, full, random, urandom */
 		0x103, 0x105, 0x107, 0x108, 0x109,
 	};
+	unsigned int major = ckpt_dev_major(rdev);
+	unsigned int minor = ckpt_dev_minor(rdev);
 	unsigned int i;
-
-	unsigned int major = (rdev & 0xfff00) >> 8;
-	unsigned int minor = (rdev & 0xff) | ((rdev >> 12) & 0xfff00);
 
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
 		if (rdev == ok[i])
@@ -694,9 +695,163 @@ static int tree_earlier(const struct ckpt_image *img, int32_t pid)
 	return 0;
 }
 
+/* ---- pseudo-terminal pairs ---------------------------------------- */
+
+/*
+ * Bitmaps of pairs by index: a PTY record of the image was read; a FILE
+ * entry of this process holds an end; it holds the master (an entry not
+ * sharing another's open file) and its PTY record has not come yet.
+ */
+enum { PTY_RECORDED, PTY_HERE, PTY_MASTER, PTY_MAPS };
+#define PTY_WORDS	(CKPT_IMG_PTY_MAX / 64)
+
+static uint64_t *pty_map(const struct ckpt_image *img, int map)
+{
+	return img->pty_bits + map * PTY_WORDS;
+}
+
+/* Bit @index of map @map: 0 or 1 (then set to @set if >= 0), -ENOMEM. */
+static int pty_bit(struct ckpt_image *img, int map, uint32_t index, int set)
+{
+	uint64_t *w, bit = 1ULL << (index % 64);
+	int was;
+
+	if (!img->pty_bits) {
+		img->pty_bits = calloc(PTY_MAPS * PTY_WORDS, sizeof(uint64_t));
+		if (!img->pty_bits)
+			return img_error(img, -ENOMEM, img->rec_offset,
+					 img->rec.type, "out of memory");
+	}
+	w = &pty_map(img, map)[index / 64];
+	was = !!(*w & bit);
+	if (set > 0)
+		*w |= bit;
+	else if (!set)
+		*w &= ~bit;
+	return was;
+}
+
+/*
+ * A FILE entry of kind CKPT_FILE_PTY, its path checked (as the module):
+ * the master of pair @ino, /dev/ptmx (5:2) opened at a ptmx, or its slave
+ * (136:@ino); an end whose PTY record this process's records or an
+ * earlier one's hold, and this process's if it is the master.
+ */
+static int check_pty_file(struct ckpt_image *img,
+			  const struct ckpt_rec_file *f)
+{
+	const char *path = (const char *)(f + 1), *last = strrchr(path, '/');
+	int master = f->rdev == CKPT_IMG_PTMX_RDEV, err;
+
+	if (!master && (ckpt_dev_major(f->rdev) != 136 ||
+			ckpt_dev_minor(f->rdev) != f->ino))
+		return img_bad(img, "pseudo-terminal fd %d: device %u:%u is neither a master (5:2) nor the slave of pair %llu (136:%llu)",
+			       f->fd, ckpt_dev_major(f->rdev),
+			       ckpt_dev_minor(f->rdev),
+			       (unsigned long long)f->ino,
+			       (unsigned long long)f->ino);
+	if (f->ino >= CKPT_IMG_PTY_MAX)
+		return img_bad(img, "pseudo-terminal fd %d: index %llu is not below %u",
+			       f->fd, (unsigned long long)f->ino,
+			       CKPT_IMG_PTY_MAX);
+	if (f->pos)
+		return img_bad(img, "pseudo-terminal fd %d: position %lld",
+			       f->fd, (long long)f->pos);
+	if (!path_plain(path))
+		return img_bad(img, "pseudo-terminal fd %d: path '%.64s' has an empty, '.' or '..' component",
+			       f->fd, path);
+	if (master && strcmp(last, "/ptmx"))
+		return img_bad(img, "pseudo-terminal fd %d: a master opened at '%.64s', not a ptmx",
+			       f->fd, path);
+	err = pty_bit(img, PTY_HERE, f->ino, 1);
+	if (err < 0)
+		return err;
+	img->pty_here = 1;
+	if (!master || (f->fd_flags & (CKPT_FD_SHARED | CKPT_FD_TREE)))
+		return 0;
+	if (pty_bit(img, PTY_MASTER, f->ino, 1))
+		return img_bad(img, "pseudo-terminal fd %d: a second master of pair %llu, not sharing the first's open file",
+			       f->fd, (unsigned long long)f->ino);
+	return 0;
+}
+
+static int check_pty_tty(struct ckpt_image *img, uint32_t index,
+			 const char *end, const struct ckpt_rec_tty *t)
+{
+	if (t->fd != -1 || t->flags || t->reserved)
+		return img_bad(img, "pseudo-terminal %u: the %s's settings have fd %d, flags 0x%x or a reserved field",
+			       index, end, t->fd, t->flags);
+	return 0;
+}
+
+/*
+ * CKPT_REC_PTY, as the module checks it: once in an image, in the records
+ * of the process holding the pair's master.
+ */
+static int check_pty(struct ckpt_image *img)
+{
+	const struct ckpt_rec_pty *p = img->payload;
+	int err;
+
+	if (p->flags & ~CKPT_PTY_ALL)
+		return img_bad(img, "pseudo-terminal %u: unknown flags 0x%x",
+			       p->index, p->flags);
+	if (p->data_len > CKPT_PTY_MAX_DATA ||
+	    img->rec.len != sizeof(*p) + (uint64_t)p->data_len)
+		return img_bad(img, "pseudo-terminal %u: %u unread bytes in a record of %u",
+			       p->index, p->data_len, img->rec.len);
+	if (p->mode & ~07777U)
+		return img_bad(img, "pseudo-terminal %u: slave mode 0%o",
+			       p->index, p->mode);
+	err = check_pty_tty(img, p->index, "slave", &p->slave);
+	if (err)
+		return err;
+	if (p->index >= CKPT_IMG_PTY_MAX)
+		return img_bad(img, "pseudo-terminal index %u is not below %u",
+			       p->index, CKPT_IMG_PTY_MAX);
+	err = pty_bit(img, PTY_RECORDED, p->index, 1);
+	if (err)
+		return err < 0 ? err :
+		       img_bad(img, "a second PTY record of pseudo-terminal %u",
+			       p->index);
+	if (!pty_bit(img, PTY_MASTER, p->index, 0))
+		return img_bad(img, "pseudo-terminal %u: no FILE entry of this process is its master",
+			       p->index);
+	return 0;
+}
+
+/*
+ * At the end of a process's metadata: each master its FILE entries hold
+ * had its PTY record here; each other end its own, or an earlier one's.
+ */
+static int check_pty_ends(struct ckpt_image *img)
+{
+	uint64_t *rec, *here, *master, miss;
+	uint32_t i;
+
+	if (!img->pty_here)
+		return 0;
+	rec = pty_map(img, PTY_RECORDED);
+	here = pty_map(img, PTY_HERE);
+	master = pty_map(img, PTY_MASTER);
+	for (i = 0; i < PTY_WORDS; i++) {
+		if (master[i])
+			return img_bad(img, "pseudo-terminal %u: a FILE entry holds its master, and no PTY record follows",
+				       i * 64 + __builtin_ctzll(master[i]));
+		miss = here[i] & ~rec[i];
+		if (miss)
+			return img_bad(img, "pseudo-terminal %u, an end of which a FILE entry holds, has no PTY record",
+				       i * 64 + __builtin_ctzll(miss));
+		here[i] = 0;
+	}
+	img->pty_here = 0;
+	return 0;
+}
+
 static int check_file(struct ckpt_image *img)
 {
 	const struct ckpt_rec_file *f = img->payload;
+	int err;
 
 	if (f->fd < 0)
 		return img_bad(img, "negative fd %d", f->fd);
@@ -731,8 +886,8 @@ static int check_file(struct ckpt_image *img)
 		return img_bad(img, "unknown kind %u", f->kind);
 	if (f->kind == CKPT_FILE_CHR && !chr_ok(f->rdev))
 		return img_bad(img, "device %u:%u is not one that can be restored",
-			       (f->rdev & 0xfff00) >> 8,
-			       (f->rdev & 0xff) | ((f->rdev >> 12) & 0xfff00));
+			       ckpt_dev_major(f->rdev),
+			       ckpt_dev_minor(f->rdev));
 	if (img->nr_files >= CKPT_MAX_FILES)
 		return img_bad(img, "more than %u files", CKPT_MAX_FILES);
 	img->last_fd = f->fd;
@@ -744,16 +899,21 @@ static int check_file(struct ckpt_image *img)
 			return img_bad(img, "pipe capacity %llu out of range",
 				       f->size);
 	}
-	if (f->kind >= CKPT_FILE_EVENTFD && f->path_len)
-		return img_bad(img, "an eventfd, timerfd, signalfd, epoll, memfd or socket has no path");
+	if (f->kind >= CKPT_FILE_EVENTFD && f->kind != CKPT_FILE_PTY &&
+	    f->path_len)
+		return img_bad(img, "an eventfd, timerfd, signalfd, epoll, memfd, socket or inotify has no path");
 	if (f->kind == CKPT_FILE_SOCKET &&
 	    ((f->f_flags & ~(O_ACCMODE | O_NONBLOCK)) ||
 	     (f->f_flags & O_ACCMODE) != O_RDWR))
 		return img_bad(img, "socket fd %d: open flags 0%o", f->fd,
 			       f->f_flags);
-	return check_tail(img, sizeof(*f), f->path_len,
-			  f->kind != CKPT_FILE_PIPE &&
-			  f->kind < CKPT_FILE_EVENTFD);
+	err = check_tail(img, sizeof(*f), f->path_len,
+			 f->kind == CKPT_FILE_PTY ||
+			 (f->kind != CKPT_FILE_PIPE &&
+			  f->kind < CKPT_FILE_EVENTFD));
+	if (err || f->kind != CKPT_FILE_PTY)
+		return err;
+	return check_pty_file(img, f);
 }
 
 static int check_fdstate(struct ckpt_image *img)
@@ -1738,6 +1898,8 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 			      1, check_clocks },
 	[CKPT_REC_MEMPOLICY] = { "MEMPOLICY", sizeof(struct ckpt_rec_mempolicy),
 				 1, 1, 1, check_mempolicy },
+	[CKPT_REC_PTY] = { "PTY", sizeof(struct ckpt_rec_pty), 0, 1, 1,
+			   check_pty },
 };
 
 /* ---- records ------------------------------------------------------ */
@@ -1826,8 +1988,11 @@ static int check_order(struct ckpt_image *img)
 	img->last_type = type;
 	img->seen |= 1ULL << type;
 	if (CKPT_REC_ORDER(type) >= CKPT_REC_ORDER(CKPT_REC_PAGES) &&
-	    CKPT_REC_ORDER(last) < CKPT_REC_ORDER(CKPT_REC_PAGES))
-		return check_meta(img);
+	    CKPT_REC_ORDER(last) < CKPT_REC_ORDER(CKPT_REC_PAGES)) {
+		int err = check_pty_ends(img);
+
+		return err ? err : check_meta(img);
+	}
 	return 0;
 }
 

@@ -68,6 +68,22 @@
 				 0100000U | 010000000U | 0200000U | \
 				 0400000U | 020000U)
 
+/* A device number as new_encode_dev() writes it (FILE, INWATCH records). */
+static inline unsigned int ckpt_dev_major(uint32_t dev)
+{
+	return (dev & 0xfff00) >> 8;
+}
+
+static inline unsigned int ckpt_dev_minor(uint32_t dev)
+{
+	return (dev & 0xff) | ((dev >> 12) & 0xfff00);
+}
+
+/* /dev/ptmx (5:2): the master end of a CKPT_FILE_PTY entry. */
+#define CKPT_IMG_PTMX_RDEV	((5U << 8) | 2U)
+/* /dev/pts indices there can be (NR_UNIX98_PTY_MAX). */
+#define CKPT_IMG_PTY_MAX	(1U << 20)
+
 struct ckpt_image_error {
 	int err;		/* negative errno, 0 if none */
 	uint64_t offset;	/* of the header or record at fault */
@@ -139,6 +155,9 @@ struct ckpt_image {
 	uint32_t file_path_len;		/* the last entry's whole path, with
 					 * its NUL; 0: none */
 	struct ckpt_rec_shares shares;	/* its SHARES record, or zeros */
+	/* Pseudo-terminal pairs by index, once one is seen (image.c). */
+	uint64_t *pty_bits;
+	int pty_here;			/* its map is not empty */
 	int done;
 
 	/* An image of a tree: its TREE record, and whose records follow. */

@@ -625,6 +625,34 @@ static int child_main(int argc, char **argv)
 /* ==== reporting ==================================================== */
 
 /*
+ * Re-read the image, when it is a regular file, up to the first record
+ * @match takes: 1 then, @img on it (to be closed); else 0.
+ */
+static int reread_until(struct restart *r, struct ckpt_image *img,
+			int (*match)(const struct ckpt_image *img, void *ctx),
+			void *ctx)
+{
+	int err;
+
+	if (!r->seekable || lseek(r->img, 0, SEEK_SET))
+		return 0;
+	err = ckpt_image_open_fd(img, r->img);
+	while (!err) {
+		err = ckpt_image_next(img);
+		if (err > 0 && match(img, ctx))
+			return 1;
+		err = err > 0 ? 0 : err ? err : -ENOENT;
+	}
+	ckpt_image_close(img);
+	return 0;
+}
+
+static int at_offset(const struct ckpt_image *img, void *offset)
+{
+	return img->rec_offset == *(uint64_t *)offset;
+}
+
+/*
  * Describe the record at @offset ("VMA record at offset N (/path)"):
  * re-read the image when it is a regular file, else just name the type.
  */
@@ -632,22 +660,13 @@ static void describe_record(struct restart *r, uint32_t type,
 			    uint64_t offset, char *buf, size_t size)
 {
 	struct ckpt_image img;
-	const char *path = NULL;
-	int err;
+	const char *path;
 
 	snprintf(buf, size, "%s record at offset %" PRIu64,
 		 ckpt_rec_name(type), offset);
-	if (!r->seekable || lseek(r->img, 0, SEEK_SET))
+	if (!reread_until(r, &img, at_offset, &offset))
 		return;
-	err = ckpt_image_open_fd(&img, r->img);
-	while (!err) {
-		err = ckpt_image_next(&img);
-		if (err > 0 && img.rec_offset == offset)
-			break;
-		err = err > 0 ? 0 : err ? err : -ENOENT;
-	}
-	if (err > 0)
-		path = ckpt_image_path(&img);
+	path = ckpt_image_path(&img);
 	if (path)
 		snprintf(buf, size, "%s record at offset %" PRIu64 " (%s)",
 			 ckpt_rec_name(type), offset, ckpt_esc(path, SIZE_MAX));
@@ -1086,12 +1105,120 @@ static void report_sched(struct restart *r, int err)
 		ckpt_hint("none of the CPUs it was bound to is online here and in the restoring process's cpuset ('ckpt show' lists them); restart --any-cpu leaves affinities out");
 }
 
+/* A pseudo-terminal's end in the image, and its pair (report_pty). */
+struct pty_find {
+	pid_t pid;
+	int fd;
+	struct ckpt_rec_file entry;	/* the FILE entry of @pid's @fd */
+	char path[CKPT_PATH_MAX];
+	int have_rec;
+	struct ckpt_rec_pty rec;	/* its pair's PTY record */
+	char master[CKPT_PATH_MAX];	/* where its master was opened */
+};
+
+static int pty_entry(const struct ckpt_image *img, void *ctx)
+{
+	const struct ckpt_rec_file *f = img->payload;
+	struct pty_find *q = ctx;
+
+	if (img->rec.type != CKPT_REC_FILE || f->fd != q->fd ||
+	    (img->hdr.nr_tasks > 1 && img->task.pid != q->pid))
+		return 0;
+	q->entry = *f;
+	snprintf(q->path, sizeof(q->path), "%s",
+		 f->path_len ? (const char *)(f + 1) : "?");
+	return 1;
+}
+
+/* The pair's PTY record and the path of its master: 1 once both seen. */
+static int pty_pair(const struct ckpt_image *img, void *ctx)
+{
+	const struct ckpt_rec_file *f = img->payload;
+	const struct ckpt_rec_pty *p = img->payload;
+	struct pty_find *q = ctx;
+
+	if (img->rec.type == CKPT_REC_PTY && p->index == q->entry.ino) {
+		q->rec = *p;
+		q->have_rec = 1;
+	} else if (img->rec.type == CKPT_REC_FILE && !q->master[0] &&
+		   f->kind == CKPT_FILE_PTY && f->ino == q->entry.ino &&
+		   f->rdev == CKPT_IMG_PTMX_RDEV && f->path_len) {
+		snprintf(q->master, sizeof(q->master), "%s",
+			 (const char *)(f + 1));
+	}
+	return q->have_rec && q->master[0];
+}
+
+/*
+ * A restore failed on @fd: if it is an end of a pseudo-terminal pair
+ * (CKPT_FILE_PTY), say what of it failed; 0 if it is not one (or the
+ * image cannot be read again).
+ */
+static int report_pty(struct restart *r, int err, int fd)
+{
+	static struct pty_find q;
+	struct ckpt_image img;
+	char what[CKPT_PATH_MAX + 64];
+	pid_t pid = r->prep.pid;
+
+	memset(&q, 0, sizeof(q));
+	q.pid = pid;
+	q.fd = fd;
+	if (!reread_until(r, &img, pty_entry, &q))
+		return 0;
+	ckpt_image_close(&img);
+	if (q.entry.kind != CKPT_FILE_PTY)
+		return 0;
+	if (reread_until(r, &img, pty_pair, &q))
+		ckpt_image_close(&img);
+	snprintf(what, sizeof(what), "fd %d, the pseudo-terminal %s %s (pts %llu)",
+		 fd, q.entry.rdev == CKPT_IMG_PTMX_RDEV ? "master" : "slave",
+		 ckpt_esc(q.path, SIZE_MAX), (unsigned long long)q.entry.ino);
+	switch (-err) {
+	case EPERM:
+		if (q.have_rec)
+			ckpt_fail(err, "cannot restore pid %d: %s: could not give the pseudo-terminal's slave its owner or mode (uid %u gid %u mode %04o from the image)",
+				  pid, what, q.rec.uid, q.rec.gid, q.rec.mode);
+		else
+			ckpt_fail(err, "cannot restore pid %d: %s: could not give the pseudo-terminal's slave its owner or mode (from the image)",
+				  pid, what);
+		ckpt_hint("giving it an owner or group not yours needs CAP_CHOWN, and its mode then CAP_FOWNER: run restart as root");
+		break;
+	case ENOENT:
+	case ENXIO:
+	case ENODEV:
+	case EACCES:
+	case EIO:
+	case ESTALE:
+		ckpt_fail(err, "cannot restore pid %d: %s: could not open a pseudo-terminal master at %s: %s",
+			  pid, what, q.master[0] ?
+			  ckpt_esc(q.master, SIZE_MAX) :
+			  "the path the image names", err == -ESTALE ?
+			  "it is not a pseudo-terminal multiplexer" :
+			  strerror(-err));
+		ckpt_hint("that path must name a pseudo-terminal multiplexer here, as at the checkpoint: /dev/ptmx, or the ptmx of a devpts mount");
+		break;
+	case ENOSPC:
+		ckpt_fail(err, "cannot restore pid %d: %s: no new pseudo-terminal can be made here, or the bytes its master had not read do not fit in it again",
+			  pid, what);
+		ckpt_hint("kernel.pty.max, or the devpts mount's max=, may be reached");
+		break;
+	default:
+		ckpt_fail(err, "cannot restore pid %d: %s could not be made again: %s",
+			  pid, what, restore_why(err));
+	}
+	return 1;
+}
+
 /* A failed CKPT_IOC_RESTORE_TASK, with RESTORE_WAIT's details if any. */
 static void report_restore(struct restart *r, int err)
 {
 	const char *obj = restore_object(r->done.err_object);
 	pid_t pid = r->prep.pid;
 
+	if (r->done.err_object == CKPT_OBJ_FD &&
+	    report_pty(r, err, r->done.err_fd))
+		return;
 	if (r->done.err_object == CKPT_OBJ_IMAGE) {
 		report_restore_image(r, err);
 		return;

@@ -39,9 +39,12 @@ struct flag_name {
 	const char *name;
 };
 
-/* "A,B,0x40" for the bits of @val; "0" when none. */
-static void print_flags(uint64_t val, const struct flag_name *names,
-			size_t nr)
+/*
+ * The names of the bits of @val, @between apart, then any others in hex;
+ * @none when none is set (NULL: "0x0").
+ */
+static void print_flag_list(uint64_t val, const struct flag_name *names,
+			    size_t nr, const char *between, const char *none)
 {
 	const char *sep = "";
 	size_t i;
@@ -50,11 +53,20 @@ static void print_flags(uint64_t val, const struct flag_name *names,
 		if (val & names[i].bit) {
 			printf("%s%s", sep, names[i].name);
 			val &= ~names[i].bit;
-			sep = ",";
+			sep = between;
 		}
 	}
-	if (val || !*sep)
+	if (!val && !*sep && none)
+		printf("%s", none);
+	else if (val || !*sep)
 		printf("%s0x%" PRIx64, sep, val);
+}
+
+/* "A,B,0x40" for the bits of @val; "0x0" when none. */
+static void print_flags(uint64_t val, const struct flag_name *names,
+			size_t nr)
+{
+	print_flag_list(val, names, nr, ",", NULL);
 }
 
 static void print_sigset(uint64_t set)
@@ -456,7 +468,7 @@ static void show_file(const struct ckpt_image *img)
 					     "dir", "pipe", "deleted",
 					     "eventfd", "timerfd", "signalfd",
 					     "epoll", "memfd", "socket",
-					     "inotify" };
+					     "inotify", "pty" };
 	const struct ckpt_rec_file *f = img->payload;
 
 	printf("  fd %d%s %s %s,", f->fd,
@@ -480,6 +492,11 @@ static void show_file(const struct ckpt_image *img)
 		printf("  memfd %llu, size %llu\n", f->ino, f->size);
 	else if (f->kind == CKPT_FILE_SOCKET)
 		printf("  socket %llu\n", f->ino);
+	else if (f->kind == CKPT_FILE_PTY && f->rdev == CKPT_IMG_PTMX_RDEV)
+		printf("  pty master (pts %llu)\n", f->ino);
+	else if (f->kind == CKPT_FILE_PTY)
+		printf("  pty slave (pts %llu), device %u:%u\n", f->ino,
+		       ckpt_dev_major(f->rdev), ckpt_dev_minor(f->rdev));
 	else if (f->kind < CKPT_FILE_EVENTFD)
 		printf("  ino %llu dev 0x%x size %llu\n", f->ino, f->dev,
 		       f->size);
@@ -906,6 +923,23 @@ static void show_skipped(const struct ckpt_image *img)
 	}
 }
 
+static void show_pty(const struct ckpt_rec_pty *p)
+{
+	static const struct flag_name pty_flags[] = {
+		{ CKPT_PTY_LOCKED, "locked" },
+		{ CKPT_PTY_PACKET, "packet" },
+		{ CKPT_PTY_SLAVE_CLOSED, "slave-closed" },
+		{ CKPT_PTY_STOPPED, "stopped" },
+	};
+
+	printf("  pty /dev/pts/%u: ", p->index);
+	print_flag_list(p->flags, pty_flags, ARRAY_SIZE(pty_flags), " ",
+			"unlocked");
+	printf(", slave uid %u gid %u mode %04o, window %ux%u, %u bytes unread by the master\n",
+	       p->uid, p->gid, p->mode, p->slave.row, p->slave.col,
+	       p->data_len);
+}
+
 static int show_record(struct show *s)
 {
 	const struct ckpt_image *img = &s->img;
@@ -1055,6 +1089,9 @@ static int show_record(struct show *s)
 	case CKPT_REC_MEMPOLICY:
 		show_mempolicy(p);
 		break;
+	case CKPT_REC_PTY:
+		show_pty(p);
+		break;
 	case CKPT_REC_CGROUP:
 		printf("  cgroup %s\n", ckpt_esc(ckpt_image_path(img), SIZE_MAX));
 		break;
@@ -1125,8 +1162,8 @@ static int show_record(struct show *s)
 		printf("  fd %d: watch %d mask 0x%x on %s (inode %llu, device %u:%u)\n",
 		       w->fd, w->wd, w->mask,
 		       ckpt_esc(ckpt_image_path(img), SIZE_MAX),
-		       (unsigned long long)w->ino, (w->dev & 0xfff00) >> 8,
-		       (w->dev & 0xff) | ((w->dev >> 12) & 0xfff00));
+		       (unsigned long long)w->ino, ckpt_dev_major(w->dev),
+		       ckpt_dev_minor(w->dev));
 		break;
 	}
 	case CKPT_REC_FLOCK: {

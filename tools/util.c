@@ -350,16 +350,15 @@ int ckpt_proc_vma_name(pid_t pid, uint64_t addr, char *buf, size_t size)
 	return err;
 }
 
-/* The value of a "Field:\tvalue" line of /proc/PID/status. */
-static int status_value(pid_t pid, const char *field, char *val,
-			size_t size)
+/* The value of a "Field:\tvalue" line of @path (/proc/PID/status...). */
+static int field_value(const char *path, const char *field, char *val,
+		       size_t size)
 {
-	char path[64], line[256];
+	char line[256];
 	size_t len = strlen(field);
 	int err = -ENOENT;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
@@ -374,14 +373,39 @@ static int status_value(pid_t pid, const char *field, char *val,
 	return err;
 }
 
-int ckpt_proc_status_field(pid_t pid, const char *field, long *val)
+static int status_value(pid_t pid, const char *field, char *val,
+			size_t size)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	return field_value(path, field, val, size);
+}
+
+static int field_long(const char *path, const char *field, long *val)
 {
 	char buf[128];
-	int err = status_value(pid, field, buf, sizeof(buf));
+	int err = field_value(path, field, buf, sizeof(buf));
 
 	if (!err)
 		*val = strtol(buf, NULL, 10);
 	return err;
+}
+
+int ckpt_proc_status_field(pid_t pid, const char *field, long *val)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	return field_long(path, field, val);
+}
+
+int ckpt_proc_fdinfo_field(pid_t pid, int fd, const char *field, long *val)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)pid, fd);
+	return field_long(path, field, val);
 }
 
 int ckpt_proc_status_hex(pid_t pid, const char *field, uint64_t *val)

@@ -83,6 +83,8 @@ int ckpt_proc_fd_name(pid_t pid, int fd, char *buf, size_t size);
 int ckpt_proc_vma_name(pid_t pid, uint64_t addr, char *buf, size_t size);
 int ckpt_proc_status_field(pid_t pid, const char *field, long *val);
 int ckpt_proc_status_hex(pid_t pid, const char *field, uint64_t *val);
+/* A "field:\tN" line of /proc/PID/fdinfo/FD ("tty-index" of a ptmx). */
+int ckpt_proc_fdinfo_field(pid_t pid, int fd, const char *field, long *val);
 
 /*
  * Hold @pid with CKPT_IOC_FREEZE (Documentation/ioctl.rst): frozen,

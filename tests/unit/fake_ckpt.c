@@ -4,7 +4,8 @@
  * restart tool's own flow (clone3 with set_tid, the vvar/vdso move, the
  * re-exec fallback, the pipe, RESTORE_WAIT, --wait) runs without the
  * module.  Only the tools' side is tested: the "restore" checks that the
- * caller has the image's PID and its vdso where asked, then exits.
+ * caller has the image's PID and its vdso where asked, then exits.  A
+ * checkpoint only fails, for ckpt's account of the failure.
  *
  * Environment:
  *  FAKE_STATE      file the fake restore writes its outcome to (required)
@@ -17,6 +18,8 @@
  *                  with FAKE_RESULT_OBJ, FAKE_ERR_TYPE, FAKE_ERR_OFFSET)
  *  FAKE_CRASH      the restoring task dies of SIGSEGV in RESTORE_TASK
  *  FAKE_EXIT       exit status of the "restored" process
+ *  FAKE_CKPT_ERR   the error of CKPT_IOC_CHECKPOINT (default EOPNOTSUPP),
+ *                  err_object CKPT_OBJ_FD, err_fd FAKE_ERR_FD
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -219,9 +222,18 @@ static int restore_wait(struct ckpt_restore_wait_args *w)
 	return -ETIMEDOUT;
 }
 
+static int checkpoint(struct ckpt_checkpoint_args *a)
+{
+	a->err_object = CKPT_OBJ_FD;
+	a->err_fd = env_long("FAKE_ERR_FD", -1);
+	return -env_long("FAKE_CKPT_ERR", EOPNOTSUPP);
+}
+
 static int fake_ioctl(unsigned long req, void *arg)
 {
 	switch (_IOC_NR(req)) {
+	case _IOC_NR(CKPT_IOC_CHECKPOINT):
+		return checkpoint(arg);
 	case _IOC_NR(CKPT_IOC_VERSION):
 		((struct ckpt_version *)arg)->abi_version = CKPT_ABI_VERSION;
 		((struct ckpt_version *)arg)->xfeatures = 0x3;

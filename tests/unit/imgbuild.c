@@ -224,6 +224,44 @@ static void ib_file(struct ib_state *s, int fd, uint32_t kind,
 	ib_emit(s);
 }
 
+void ib_pty_entry(struct ib_rec *r, int fd, uint32_t rdev, const char *path)
+{
+	struct ckpt_rec_file *f = (void *)(r->payload + r->len);
+
+	ib_file_entry(r, fd, CKPT_FILE_PTY, 02, 0, path);
+	f->rdev = rdev;
+	f->ino = 3;
+}
+
+void ib_pty_hook(struct ib_rec *r, void *ctx)
+{
+	static const struct ib_pty master = { .records = 1 };
+	const struct ib_pty *c = ctx ? ctx : &master;
+	struct ckpt_rec_pty *p = (void *)r->payload;
+
+	if (r->type == CKPT_REC_FILE && r->nth == 2) {
+		r->len = 0;
+		ib_pty_entry(r, 3, IB_PTMX_RDEV, "/dev/ptmx");
+		if (c->rdev)
+			ib_pty_entry(r, 4, c->rdev, "/dev/pts/3");
+	} else if (r->type == CKPT_REC_MEMPOLICY && r->nth >= 2 - c->records) {
+		r->type = CKPT_REC_PTY;
+		r->len = sizeof(*p) + 3;
+		memset(p, 0, sizeof(*p));
+		p->index = 3;
+		p->flags = CKPT_PTY_PACKET;
+		p->gid = 5;
+		p->mode = 0620;
+		p->data_len = 3;
+		p->slave.fd = -1;
+		p->slave.row = 33;
+		p->slave.col = 77;
+		memcpy(p + 1, "abc", 3);
+		if (c->fix)
+			c->fix(p, r);
+	}
+}
+
 static void ib_cpu(struct ib_state *s)
 {
 	struct ckpt_rec_restart rs = {

@@ -55,6 +55,26 @@ long ib_offset(const struct ib_image *img, uint32_t type, int nth);
 void ib_file_entry(struct ib_rec *r, int fd, uint32_t kind,
 		   uint32_t f_flags, uint16_t prefix, const char *path);
 
+/*
+ * A pseudo-terminal pair, /dev/pts index 3, as an ib_ops hook (@ctx a
+ * struct ib_pty, or NULL: the master and its record): fd 3 (the FILE
+ * record of /etc) becomes its master, at /dev/ptmx, and with @rdev fd 4
+ * in that record too, /dev/pts/3; the last @records MEMPOLICY records
+ * become its PTY record (packet mode, slave 0:5 0620, window 33x77, "abc"
+ * unread), each changed by @fix if set.
+ */
+struct ib_pty {
+	uint32_t rdev;		/* of fd 4 (IB_PTS3_RDEV: a slave), or 0 */
+	int records;		/* 0 to 2 */
+	void (*fix)(struct ckpt_rec_pty *p, struct ib_rec *r);
+};
+void ib_pty_hook(struct ib_rec *r, void *ctx);
+/* Append to FILE record @r an entry of kind CKPT_FILE_PTY of pair 3. */
+void ib_pty_entry(struct ib_rec *r, int fd, uint32_t rdev, const char *path);
+
+#define IB_PTMX_RDEV	0x502		/* 5:2, new_encode_dev() */
+#define IB_PTS3_RDEV	0x8803		/* 136:3 */
+
 /* Write the image to a new file named from @path (>= 32 bytes). */
 const char *ib_write_file(const struct ib_ops *ops, char *path);
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -117,6 +118,54 @@ UNIT_TEST(cli_show_corrupt)
 	CHECK_STR(r->out, "@192 TASK");	/* what was good is shown */
 }
 
+static unsigned int pty_flags;
+
+static void pty_set_flags(struct ckpt_rec_pty *p, struct ib_rec *r)
+{
+	(void)r;
+	p->flags = pty_flags;
+	p->mode = pty_flags == CKPT_PTY_ALL ? 04600 : p->mode;
+}
+
+/* "ckpt show" of an image with ib_pty_hook's pair, as @c says. */
+static struct run *show_pty(struct ib_pty *c)
+{
+	struct ib_ops ops = { .rec = ib_pty_hook, .ctx = c };
+	static struct run none = { .status = -1 };
+	char path[64];
+	struct run *r;
+
+	c->fix = pty_set_flags;
+	if (!ib_write_file(&ops, path))
+		return &none;
+	r = run(NULL, (char *[]){ CKPT_BIN, "show", path, NULL });
+	unlink(path);
+	return r;
+}
+
+/* A pseudo-terminal pair: its end's FILE entry, its PTY record. */
+UNIT_TEST(cli_show_pty)
+{
+	struct ib_pty c = { .records = 1 };
+	struct run *r;
+
+	pty_flags = CKPT_PTY_PACKET;
+	r = show_pty(&c);
+	CHECK_EQ(r->status, 0);
+	CHECK_STR(r->out, "fd 3 pty O_RDWR,0x0 pos 0 /dev/ptmx\n  pty master (pts 3)\n");
+	CHECK_STR(r->out, " PTY (91 bytes)\n  pty /dev/pts/3: packet, slave uid 0 gid 5 mode 0620, window 33x77, 3 bytes unread by the master\n");
+	c.rdev = IB_PTS3_RDEV;
+	pty_flags = 0;
+	r = show_pty(&c);
+	CHECK_EQ(r->status, 0);
+	CHECK_STR(r->out, "fd 4 pty O_RDWR,0x0 pos 0 /dev/pts/3\n  pty slave (pts 3), device 136:3\n");
+	CHECK_STR(r->out, "  pty /dev/pts/3: unlocked, slave uid 0 gid 5 mode 0620, window 33x77, 3 bytes unread by the master\n");
+	pty_flags = CKPT_PTY_ALL;
+	r = show_pty(&c);
+	CHECK_EQ(r->status, 0);
+	CHECK_STR(r->out, "  pty /dev/pts/3: locked packet slave-closed stopped, slave uid 0 gid 5 mode 4600, window");
+}
+
 UNIT_TEST(cli_show_not_an_image)
 {
 	struct run *r;
@@ -168,6 +217,68 @@ UNIT_TEST(cli_usage_errors)
 	r = run(NULL, (char *[]){ RESTART_BIN, "--help", NULL });
 	CHECK_EQ(r->status, 0);
 	CHECK_STR(r->out, "usage: restart");
+}
+
+/*
+ * ckpt -o @out PID (ours) against the fake module failing with @err on
+ * @fd: does it say @what and @hint?
+ */
+static int refused(const char *out, int err, int fd, const char *what,
+		   const char *hint)
+{
+	char vars[3][64], pid[16];
+	char *env[] = { vars[0], vars[1], vars[2], NULL };
+	struct run *r;
+
+	snprintf(vars[0], sizeof(vars[0]), "LD_PRELOAD=%s", FAKE_SO);
+	snprintf(vars[1], sizeof(vars[1]), "FAKE_CKPT_ERR=%d", err);
+	snprintf(vars[2], sizeof(vars[2]), "FAKE_ERR_FD=%d", fd);
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	r = unit_run(NULL, (char *[]){ CKPT_BIN, "-o", (char *)out, pid,
+				       NULL }, env);
+	if (r->status == 1 && strstr(r->err, what) && strstr(r->err, hint))
+		return 1;
+	unit_fail(__FILE__, __LINE__, "status %d, no '%s' or '%s': %s",
+		  r->status, what, hint, r->err);
+	return 0;
+}
+
+/* Refusals on a pseudo-terminal's ends: held outside, unread data. */
+UNIT_TEST(cli_checkpoint_pty_refusals)
+{
+	char out[] = "/tmp/ckpt-unit-out-XXXXXX", slave[32], busy[96],
+	     peer[96];
+	int m, s, fd, idx = -1, ok;
+
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0 || ioctl(m, TIOCGPTN, &idx) || unlockpt(m)) {
+		printf("note: no pseudo-terminal here; pty refusals skipped\n");
+		if (m >= 0)
+			close(m);
+		return;
+	}
+	snprintf(slave, sizeof(slave), "/dev/pts/%d", idx);
+	snprintf(peer, sizeof(peer), "its slave is %s: 'fuser -v %s'", slave,
+		 slave);
+	snprintf(busy, sizeof(busy), "(%s) is a pseudo-terminal with input its slave has not read",
+		 slave);
+	s = open(slave, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	fd = mkstemp(out);
+	if (fd >= 0)
+		close(fd);
+	/* the slave's while the master is open (else it is deleted) */
+	ok = fd >= 0 && s >= 0 &&
+	     refused(out, EUSERS, m, "is a pseudo-terminal whose other end (or this open file) is also held by a process outside the process (EUSERS)\n",
+		     peer) &&
+	     refused(out, EOPNOTSUPP, s, "is the slave of a pseudo-terminal whose master the process holds, held by a process listed before",
+		     "--skip=fds would leave") &&
+	     refused(out, EBUSY, s, busy,
+		     "more of it than an image keeps (32 KiB); nothing was lost (EBUSY)\nckpt: try again once it has been read\n");
+	if (s >= 0)
+		close(s);
+	close(m);
+	unlink(out);
+	CHECK(ok);
 }
 
 /* On the build host there is no /dev/ckpt. */

@@ -1441,6 +1441,175 @@ UNIT_TEST(image_mempolicy_checks)
 	CHECK_STR(r.msg, "memory policy mode 9 flags 0x0");
 }
 
+/*
+ * PTY records the checker refuses, each from one change (pty_damage) to
+ * the standard pair's, with what it says.
+ */
+static const char *const pty_bad[] = {
+	"pseudo-terminal 3: unknown flags 0x10",
+	"pseudo-terminal 3: 4 unread bytes in a record of 91",
+	"pseudo-terminal 3: 32769 unread bytes in a record of 32857",
+	"pseudo-terminal 3: slave mode 010620",
+	"pseudo-terminal 3: the slave's settings have fd 3, flags 0x0 or a reserved field",
+	"pseudo-terminal 3: the slave's settings have fd -1, flags 0x1 or",
+	"the slave's settings have fd -1, flags 0x0 or a reserved field",
+	"pseudo-terminal index 1048576 is not below 1048576",
+	/* a record of a pair no FILE entry holds an end of */
+	"pseudo-terminal 4: no FILE entry of this process is its master",
+};
+static unsigned int pty_damage;
+
+static void pty_damaged(struct ckpt_rec_pty *p, struct ib_rec *r)
+{
+	switch (pty_damage) {
+	case 0:
+		p->flags = 0x10;
+		break;
+	case 1:
+		p->data_len = 4;
+		break;
+	case 2:
+		p->data_len = CKPT_PTY_MAX_DATA + 1;
+		r->len = sizeof(*p) + p->data_len;
+		break;
+	case 3:
+		p->mode = 010620;
+		break;
+	case 4:
+		p->slave.fd = 3;
+		break;
+	case 5:
+		p->slave.flags = CKPT_TTY_CTTY;
+		break;
+	case 6:
+		p->slave.reserved = 1;
+		break;
+	case 7:
+		p->index = 1U << 20;
+		break;
+	case 8:
+		p->index = 4;
+		break;
+	}
+}
+
+static struct result pty_case(uint32_t rdev, int records,
+			      void (*fix)(struct ckpt_rec_pty *,
+					  struct ib_rec *))
+{
+	struct ib_pty c = { .rdev = rdev, .records = records, .fix = fix };
+	struct ib_ops ops = { .rec = ib_pty_hook, .ctx = &c };
+
+	return build_check(&ops, NULL);
+}
+
+UNIT_TEST(image_pty_checks)
+{
+	struct result r;
+
+	r = pty_case(0, 1, NULL);		/* the master */
+	CHECK_EQ(r.err, 0);
+	CHECK_STR(r.msg, "");
+	r = pty_case(IB_PTS3_RDEV, 1, NULL);	/* and the slave */
+	CHECK_EQ(r.err, 0);
+	for (pty_damage = 0; pty_damage < ARRAY_SIZE(pty_bad); pty_damage++) {
+		r = pty_case(0, 1, pty_damaged);
+		CHECK_EQ(r.err, -EBADMSG);
+		CHECK_EQ(r.type, CKPT_REC_PTY);
+		CHECK_STR(r.msg, pty_bad[pty_damage]);
+	}
+	/* two records of one pair; none */
+	r = pty_case(0, 2, NULL);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "a second PTY record of pseudo-terminal 3");
+	r = pty_case(0, 0, NULL);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_EQ(r.type, CKPT_REC_PAGES);
+	CHECK_STR(r.msg, "pseudo-terminal 3: a FILE entry holds its master, and no PTY record follows");
+	CHECK(!strcmp(ckpt_rec_name(CKPT_REC_PTY), "PTY"));
+}
+
+/*
+ * FILE entries of kind PTY the checker refuses: fd 3, the master, changed
+ * (pty_file_damage), with what it says.
+ */
+static const char *const pty_file_bad[] = {
+	"pseudo-terminal fd 3: position 1",
+	"pseudo-terminal fd 3: index 1048576 is not below 1048576",
+	"the path is missing",
+	"pseudo-terminal fd 3: a master opened at '/dev/tty1', not a ptmx",
+	"pseudo-terminal fd 3: path '/dev/pts/../ptmx' has an empty, '.' or '..' component",
+	/* not a pair's end: still refused as a terminal */
+	"device 5:2 is not one that can be restored",
+	"pseudo-terminal fd 4: a second master of pair 3, not sharing the first's open file",
+};
+static unsigned int pty_file_damage;
+
+static void pty_file_damaged(struct ib_rec *r, void *ctx)
+{
+	struct ckpt_rec_file *f = pl(r);
+	static const char *const paths[] = {
+		[2] = NULL, [3] = "/dev/tty1", [4] = "/dev/pts/../ptmx",
+		[6] = "/dev/ptmx",
+	};
+
+	ib_pty_hook(r, ctx);
+	if (r->type != CKPT_REC_FILE || r->nth != 2)
+		return;
+	switch (pty_file_damage) {
+	case 0:
+		f->pos = 1;
+		break;
+	case 1:
+		f->ino = 1U << 20;
+		break;
+	case 5:
+		f->kind = CKPT_FILE_CHR;
+		break;
+	default:
+		r->len = 0;
+		ib_pty_entry(r, 3, IB_PTMX_RDEV, paths[pty_file_damage]);
+		if (pty_file_damage == 6)
+			ib_pty_entry(r, 4, IB_PTMX_RDEV, "/dev/pts/ptmx");
+	}
+}
+
+UNIT_TEST(image_pty_file_checks)
+{
+	struct ib_ops ops = { .rec = ib_pty_hook };
+	struct ib_pty c = { .rdev = 0x401, .records = 1 };	/* tty1 */
+	struct result r;
+
+	/* fd 4: the slave, another device, another pair's, the master */
+	ops.ctx = &c;
+	r = build_check(&ops, NULL);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_EQ(r.type, CKPT_REC_FILE);
+	CHECK_STR(r.msg, "bad FILE entry at offset ");
+	CHECK_STR(r.msg, "pseudo-terminal fd 4: device 4:1 is neither a master (5:2) nor the slave of pair 3 (136:3)");
+	c.rdev = 0x8804;				/* 136:4 */
+	r = build_check(&ops, NULL);
+	CHECK_STR(r.msg, "device 136:4 is neither a master");
+	c.rdev = 0x8f03;				/* 143:3 */
+	r = build_check(&ops, NULL);
+	CHECK_STR(r.msg, "device 143:3 is neither a master");
+	c.rdev = IB_PTMX_RDEV;
+	r = build_check(&ops, NULL);
+	CHECK_STR(r.msg, "pseudo-terminal fd 4: a master opened at '/dev/pts/3', not a ptmx");
+	c.rdev = IB_PTS3_RDEV;
+	r = build_check(&ops, NULL);
+	CHECK_EQ(r.err, 0);
+	ops.rec = pty_file_damaged;
+	ops.ctx = NULL;
+	for (pty_file_damage = 0; pty_file_damage < ARRAY_SIZE(pty_file_bad);
+	     pty_file_damage++) {
+		r = build_check(&ops, NULL);
+		CHECK_EQ(r.err, -EBADMSG);
+		CHECK_EQ(r.type, CKPT_REC_FILE);
+		CHECK_STR(r.msg, pty_file_bad[pty_file_damage]);
+	}
+}
+
 UNIT_TEST(image_misc_checks)
 {
 	struct result r;
@@ -1941,6 +2110,7 @@ static const struct ckpt_rec_shares *tb_shares[3];
 static int tb_no_files[3];
 static uint32_t tb_paths[3];
 static uint64_t tb_skip[3];	/* record types left out (1 << type) */
+static const struct ib_ops *tb_ops;	/* what the processes' records are */
 
 /* The standard image's records again, as process @idx with @pid. */
 static void tb_task(struct tree_buf *t, const struct ib_image *img,
@@ -2012,7 +2182,7 @@ static struct result tree_case(const struct ckpt_rec_tree_task *tt,
 
 	if (!tt)
 		tt = tree3;
-	ib_build(&img, NULL);
+	ib_build(&img, tb_ops);
 	memcpy(&h, img.buf, sizeof(h));
 	h.nr_tasks = n;
 	h.csum = 0;
@@ -2226,6 +2396,88 @@ UNIT_TEST(image_tree_shares)
 	r = shares_case(&s, 0);
 	CHECK_EQ(r.err, -EBADMSG);
 	CHECK_STR(r.msg, "non-zero reserved field");
+}
+
+/*
+ * Every process holds pseudo-terminal 3's master at fd 3 (ib_pty_hook)
+ * and has its PTY record, but those of @skip (bit i: process i); @fix
+ * changes their records.
+ */
+static struct result pty_tree_case(unsigned int skip, tree_fix fix)
+{
+	struct ib_ops ops = { .rec = ib_pty_hook };
+	struct result r;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		tb_skip[i] = skip & (1U << i) ? 1ULL << CKPT_REC_PTY : 0;
+	tb_ops = &ops;
+	r = tree_case(NULL, 3, fix, 0);
+	tb_ops = NULL;
+	memset(tb_skip, 0, sizeof(tb_skip));
+	return r;
+}
+
+/* Later processes' fd 3: process 100's master (fork), or the slave. */
+static void fix_pty_inherited(uint32_t idx, uint32_t type, void *p)
+{
+	struct ckpt_rec_file *f = p;
+
+	if (idx && type == CKPT_REC_FILE && f->kind == CKPT_FILE_PTY) {
+		f->fd_flags = CKPT_FD_TREE;
+		f->shared_pid = 100;
+		f->shared_fd = 3;
+	}
+}
+
+static void fix_pty_slave(uint32_t idx, uint32_t type, void *p)
+{
+	struct ckpt_rec_file *f = p;
+
+	if (idx && type == CKPT_REC_FILE && f->kind == CKPT_FILE_PTY)
+		f->rdev = IB_PTS3_RDEV;	/* its path stays /dev/ptmx */
+}
+
+/* 100 holds the slave, 101 the master (102 101's, by fork) */
+static void fix_pty_slave_first(uint32_t idx, uint32_t type, void *p)
+{
+	struct ckpt_rec_file *f = p;
+
+	if (type != CKPT_REC_FILE || f->kind != CKPT_FILE_PTY)
+		return;
+	if (idx == 0)
+		f->rdev = IB_PTS3_RDEV;
+	if (idx == 2) {
+		f->fd_flags = CKPT_FD_TREE;
+		f->shared_pid = 101;
+		f->shared_fd = 3;
+	}
+}
+
+UNIT_TEST(image_tree_pty)
+{
+	struct result r;
+
+	/* the process holding the master has the record, and only it */
+	r = pty_tree_case(6, fix_pty_inherited);
+	CHECK_EQ(r.err, 0);
+	CHECK_STR(r.msg, "");
+	r = pty_tree_case(6, fix_pty_slave);
+	CHECK_EQ(r.err, 0);
+	r = pty_tree_case(4, fix_pty_inherited);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_EQ(r.type, CKPT_REC_PTY);
+	CHECK_STR(r.msg, "a second PTY record of pseudo-terminal 3");
+	/* a master of its own (not 100's open file), without its record */
+	r = pty_tree_case(6, NULL);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_EQ(r.type, CKPT_REC_PAGES);
+	CHECK_STR(r.msg, "pseudo-terminal 3: a FILE entry holds its master, and no PTY record follows");
+	/* the slave's holder comes first: the record would be too late */
+	r = pty_tree_case(5, fix_pty_slave_first);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_EQ(r.type, CKPT_REC_PAGES);
+	CHECK_STR(r.msg, "pseudo-terminal 3, an end of which a FILE entry holds, has no PTY record");
 }
 
 #define TB_VM	((1ULL << CKPT_REC_MM) | (1ULL << CKPT_REC_AUXV) | \

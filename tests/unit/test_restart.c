@@ -267,6 +267,62 @@ UNIT_TEST(restart_fake_failed_after_no_return)
 	CHECK(pid_gone(f.pid));
 }
 
+/* Failures on an end of a pseudo-terminal pair (ib_pty_hook's fd 3). */
+static struct run *pty_failure(struct fake *f, const struct ib_pty *c,
+			       int err, int fd)
+{
+	struct ib_ops ops = { .rec = ib_pty_hook, .ctx = (void *)c };
+	struct run *r;
+
+	if (fake_init(f, &ops))
+		return NULL;
+	fake_env(f, "FAKE_RESULT_ERR=%d", err);
+	fake_env(f, "FAKE_RESULT_OBJ=%d", CKPT_OBJ_FD);
+	fake_env(f, "FAKE_ERR_FD=%d", fd);
+	r = restart(f, NULL);
+	fake_done(f);
+	return r;
+}
+
+UNIT_TEST(restart_fake_pty_failures)
+{
+	struct ib_pty c = { .records = 1 };
+	char want[256];
+	struct fake f;
+	struct run *r;
+
+	if (!can_choose_pids())
+		return;
+	r = pty_failure(&f, &c, EPERM, 3);
+	CHECK(r);
+	CHECK_EQ(r->status, 1);
+	snprintf(want, sizeof(want),
+		 "restart: cannot restore pid %d: fd 3, the pseudo-terminal master /dev/ptmx (pts 3): could not give the pseudo-terminal's slave its owner or mode (uid 0 gid 5 mode 0620 from the image) (EPERM)\n",
+		 f.pid);
+	CHECK(!strncmp(r->err, want, strlen(want)));
+	CHECK_STR(r->err, "CAP_CHOWN");
+	CHECK(pid_gone(f.pid));
+	c.rdev = IB_PTS3_RDEV;
+	r = pty_failure(&f, &c, ENXIO, 4);
+	CHECK(r);
+	CHECK_EQ(r->status, 1);
+	CHECK_STR(r->err, "fd 4, the pseudo-terminal slave /dev/pts/3 (pts 3): could not open a pseudo-terminal master at /dev/ptmx: No such device or address (ENXIO)\n");
+	r = pty_failure(&f, &c, ENOSPC, 3);
+	CHECK(r);
+	CHECK_STR(r->err, "no new pseudo-terminal can be made here, or the bytes its master had not read do not fit in it again (ENOSPC)\n");
+	CHECK_STR(r->err, "kernel.pty.max");
+	r = pty_failure(&f, &c, ESTALE, 3);
+	CHECK(r);
+	CHECK_STR(r->err, "could not open a pseudo-terminal master at /dev/ptmx: it is not a pseudo-terminal multiplexer (ESTALE)\n");
+	r = pty_failure(&f, &c, ENOMEM, 4);
+	CHECK(r);
+	CHECK_STR(r->err, "fd 4, the pseudo-terminal slave /dev/pts/3 (pts 3) could not be made again: Cannot allocate memory (ENOMEM)\n");
+	/* another kind of descriptor: as before */
+	r = pty_failure(&f, &c, ENOMEM, 1);
+	CHECK(r);
+	CHECK_STR(r->err, "fd 1 could not be reopened: Cannot allocate memory (ENOMEM)\n");
+}
+
 static void break_pages(struct ib_rec *r, void *ctx)
 {
 	(void)ctx;
