@@ -4,12 +4,30 @@
 # has its termios (flags, c_cc, speed) and window size back, and the
 # process leads its session again with that terminal as its controlling
 # terminal (ttyattrs checks it all); ckpt show names the settings.  The
-# holder of the master (/dev/ptmx) is refused, EOPNOTSUPP, the message
-# saying it is a pseudo-terminal master, and it runs on.
-# timeout: 120
+# holder of the master (/dev/ptmx) is refused, EUSERS (ttyattrs, outside
+# its checkpoint, holds the slave), and it runs on.
+#
+# Pairs whose master the processes hold (ptypair):
+#  - tree: 'ckpt --tree' of a parent holding the master and a slave
+#    descriptor, and its child leading a session with the slave as its
+#    controlling terminal, 12 bytes the child wrote unread by the master
+#    (ckpt show's pty line: index, unlocked, owner 1234:1235, mode 0600,
+#    window 33x77, 12 bytes unread); restored, the pair has its index,
+#    lock, packet mode, owner, mode, termios and window size, the master
+#    reads exactly those bytes, the child has its session and controlling
+#    terminal (/proc and its own checks) and the two talk through it;
+#  - self: one process holding both ends, with bytes the slave has not
+#    read: refused (EBUSY), runs on, the slave reads them (nothing lost);
+#    with bytes the slave wrote instead (ckpt show: 11 unread by the
+#    master), killed and restored: the master reads exactly them, a byte
+#    passes each way;
+#  - outside: a process holding the master and a slave descriptor while
+#    its child, not checkpointed, holds the slave too: refused (EUSERS),
+#    no image, both run on and still talk through the pair.
+# timeout: 240
 . "$(dirname "$0")/lib.sh"
 require_module
-DUMP_ON_FAIL="p.err ckpt.err restart.err show.out herr"
+DUMP_ON_FAIL="p.err ckpt.err restart.err show.out herr busy.err oerr"
 
 prog_start ttyattrs
 holder=$(cat holder)
@@ -17,12 +35,95 @@ track "$holder"
 ckpt -o himg "$holder" 2>herr
 st=$?
 [ "$st" -eq 1 ] || fail "ckpt of the pty master's holder exited $st, expected 1"
-expect_err EOPNOTSUPP herr >/dev/null
-grep -q "pseudo-terminal master" herr || fail "the refusal does not say pseudo-terminal master: $(cat herr)"
+expect_err EUSERS herr >/dev/null
+[ ! -e himg ] || fail "the refused checkpoint of the master's holder left its image"
 prog_checkpoint
 grep -q "terminal fd 5 (controlling terminal):.* window 33x101" show.out ||
 	fail "ckpt show does not name fd 5 as the controlling terminal, 33x101"
 prog_restart
 prog_finish
 proc_alive "$holder" || fail "the pty master's holder died"
+
+top=$TESTDIR
+
+# pty_start MODE: "ptypair MODE DIR" in a fresh DIR ($TESTDIR/MODE, now
+# the current directory and $TESTDIR) until DIR/ready; sets PROG_PID, and
+# child (the PID of its child, "" if none, tracked).
+pty_start() {
+	cd "$top" && TESTDIR=$top
+	subdir "$1"
+	ptypair "$1" "$TESTDIR" </dev/null >p.out 2>p.err &
+	PROG_PID=$!
+	track "$PROG_PID"
+	wait_for 30 test -e ready || fail "ptypair $1 did not start: $(cat p.err)"
+	child=$(kv info child)
+	[ -z "$child" ] || track "$child"
+}
+
+# pty_show INFO FLAGS: show.out has one pty line, the one INFO (a ptypair
+# info file: the values read before the checkpoint) describes, with FLAGS.
+pty_show() {
+	_want="pty $(kv "$1" pts): $2, slave uid $(kv "$1" uid) gid $(kv "$1" gid) mode $(kv "$1" mode), window $(kv "$1" rows)x$(kv "$1" cols), $(kv "$1" unread) bytes unread by the master"
+	grep -qF "$_want" show.out ||
+		fail "ckpt show has no '$_want': $(grep 'pty ' show.out | tr '\n' '|')"
+	_n=$(grep -c 'pty /dev/pts/[0-9]*: .* bytes unread by the master' show.out)
+	[ "$_n" -eq 1 ] || fail "ckpt show has $_n pty lines, expected 1"
+}
+
+# tree: the parent, its child leading a session on the slave.
+pty_start tree
+pts=$(kv info pts)
+[ -n "$child" ] && [ -c "$pts" ] || fail "ptypair tree wrote no child or pts: $(cat info)"
+queued=$(printf 'queued-by-C\n' | wc -c)
+[ "$(kv info unread)" -eq "$queued" ] ||
+	fail "ptypair tree says $(kv info unread) bytes unread, not $queued"
+[ "$(kv info mode)" = 0600 ] && [ "$(kv info rows)x$(kv info cols)" = 33x77 ] ||
+	fail "ptypair tree did not set mode 0600 and 33x77: $(cat info)"
+ttynr=$(proc_field "$child" 7)
+[ "$(proc_field "$child" 6)" = "$child" ] && [ "$ttynr" != 0 ] ||
+	fail "the child does not lead a session with a terminal: $(cat "/proc/$child/stat")"
+tree_ckpt_kill ckpt.err img "$PROG_PID" "" "$child"
+ckpt show img >show.out 2>&1 || fail "ckpt show rejects the tree's image"
+pty_show info unlocked
+prog_restart
+wait_for 10 proc_alive "$child" || fail "the child ($child) did not come back"
+[ "$(proc_field "$child" 4)" = "$PROG_PID" ] ||
+	fail "the child's parent is $(proc_field "$child" 4), not $PROG_PID"
+[ "$(proc_field "$child" 6)" = "$child" ] ||
+	fail "the child's session is $(proc_field "$child" 6), not its own"
+[ "$(proc_field "$child" 7)" = "$ttynr" ] ||
+	fail "the child's controlling terminal is $(proc_field "$child" 7), was $ttynr ($pts)"
+[ "$(stat -c '%u %g %a' "$pts")" = "$(kv info uid) $(kv info gid) 600" ] ||
+	fail "$pts is $(stat -c '%u %g %a' "$pts" 2>&1) after the restore: $(cat info)"
+prog_finish
+expect_gone "$child" "the tree's child after its checks"
+
+# self: unread input refused, unread output saved.
+pty_start self
+ckpt --kill -o busy.img "$PROG_PID" 2>busy.err
+st=$?
+[ "$st" -eq 1 ] || fail "ckpt of a pty pair with input the slave has not read exited $st, expected 1"
+expect_err EBUSY busy.err >/dev/null
+[ ! -e busy.img ] || fail "the refused checkpoint (EBUSY) left its image"
+proc_alive "$PROG_PID" || fail "ptypair self did not survive the refusal"
+touch step
+wait_for 30 test -e ready2 || fail "ptypair self lost its input, or died: $(cat p.err)"
+prog_checkpoint
+pty_show info2 unlocked
+prog_restart
+prog_finish
+
+# outside: its child, not checkpointed, holds the slave.
+pty_start outside
+[ -n "$child" ] || fail "ptypair outside wrote no child: $(cat info)"
+ckpt -o oimg "$PROG_PID" 2>oerr
+st=$?
+[ "$st" -eq 1 ] || fail "ckpt of a pty master whose slave another process holds exited $st, expected 1"
+log "refused: $(head -n 1 oerr)"
+expect_err EUSERS oerr >/dev/null
+[ ! -e oimg ] || fail "the refused checkpoint (EUSERS) left its image"
+proc_alive "$PROG_PID" && proc_alive "$child" ||
+	fail "ptypair outside or its child did not survive the refusal"
+touch go
+reap_passed "$PROG_PID" p "ptypair outside"
 pass

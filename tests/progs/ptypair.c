@@ -1,0 +1,716 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ptypair MODE DIR: a pseudo-terminal pair whose master the checkpointed
+ * processes hold (opened from /dev/ptmx), for case 90.  Every value
+ * checked after the restore is the one read before the checkpoint.
+ *
+ * ptypair tree DIR (for 'ckpt --tree'): the process P opens the master
+ * (posix_openpt, grantpt, unlockpt) and keeps a slave descriptor of its
+ * own (O_NOCTTY: a slave open in the master's holder, and the slave open
+ * in two processes of the tree); through it makes the slave raw but for
+ * ISIG, VINTR 0x07, VMIN 1, VTIME 0, 9600 baud; sets the window size to
+ * 33x77 (5x11 pixels) through the master; makes the slave's node uid 1234
+ * gid 1235 mode 0600 (not what devpts gives a new pair).  Packet mode off
+ * and unlocked (both checked).  Its child C closes the master and P's
+ * slave, leads a new session (setsid) and opens the slave without
+ * O_NOCTTY: its controlling terminal; writes "queued-by-C\n", which P
+ * does not read, writes DIR/child and blocks in read() on the slave.  P
+ * waits until the master has those 12 bytes queued (TIOCINQ), writes
+ * DIR/info ("pts= child= uid= gid= mode= rows= cols= unread=") and
+ * DIR/ready, waits for DIR/go; then checks ptsname(), TIOCGPTLCK,
+ * TIOCGPKT, the node's uid, gid, mode and device number, its slave's
+ * termios and the window size, that the master reads exactly
+ * "queued-by-C\n" and nothing more; writes "ping\n" to the master.  C,
+ * woken by it, answers "pong:PID:1\n" (1: getpid() is the PID it had),
+ * then checks that it leads its session, that the slave is its
+ * controlling terminal (tcgetsid) with its process group in the
+ * foreground (tcgetpgrp as before), that its descriptor and the node
+ * are the same device (st_rdev), that /dev/tty opens the slave (TIOCGDEV)
+ * and /proc/self/stat's tty_nr names it, its termios (VINTR 7, 9600
+ * baud...) and window size (33x77); it exits 0 if all is well.  P checks
+ * the answer and C's exit status.
+ *
+ * ptypair self DIR: one process holding the master and a slave
+ * descriptor (O_NOCTTY), raw, window 40x120.  It writes "pending\n" to
+ * the master, which the slave does not read (8 bytes queued on the
+ * slave: TIOCINQ), writes DIR/info and DIR/ready: a checkpoint now is
+ * refused (EBUSY).  On DIR/step it reads exactly "pending\n" from the
+ * slave (nothing lost), writes "unread-out\n" to the slave, waits until
+ * the master has those 11 bytes queued, writes DIR/info2 (as DIR/info,
+ * with unread=11) and DIR/ready2, waits for DIR/go; then checks as P
+ * does (ptsname, lock, packet mode, node, termios, window size), that the
+ * master reads exactly "unread-out\n", and that a byte passes each way.
+ *
+ * ptypair outside DIR: the process holds the master and a slave
+ * descriptor (O_NOCTTY, raw); its child closes both and opens the slave
+ * itself (O_NOCTTY), writes DIR/child and blocks reading a line from it.
+ * DIR/info ("pts= child="), DIR/ready: a checkpoint of the process alone
+ * is refused (EUSERS: the child, outside it, holds the slave).  On DIR/go
+ * it checks ptsname(), writes "hello\n" to the master, the child answers
+ * "child:hello\n" and exits 0; then "via-slave\n" written to its own
+ * slave descriptor is read from the master.
+ *
+ * Each mode prints "all checks passed" and exits 0, or says what failed
+ * on stderr and exits 1.
+ */
+#define _GNU_SOURCE
+#include <poll.h>
+#include <signal.h>
+#include <termios.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include "common.h"
+
+#define TIMEOUT_MS	20000	/* for each byte expected (TCG is slow) */
+#define QUIET_MS	300	/* "nothing more" means nothing in this long */
+
+#define QUEUED		"queued-by-C\n"
+#define PENDING		"pending\n"
+#define UNREAD		"unread-out\n"
+
+#define NODE_UID	1234
+#define NODE_GID	1235
+#define NODE_MODE	0600
+
+static const char *mode = "?";
+static const char *dir;
+static pid_t child = -1;	/* killed when the parent fails */
+
+static void vfail(int err, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "ptypair %s [%d]: ", mode, getpid());
+	vfprintf(stderr, fmt, ap);
+	if (err)
+		fprintf(stderr, " (%s)", strerror(err));
+	fputc('\n', stderr);
+	if (child > 0)
+		kill(child, SIGKILL);
+	exit(1);
+}
+
+/* A system call failed: say so with errno, exit 1. */
+static void __attribute__((format(printf, 1, 2), noreturn))
+die(const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(err, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+/* A check failed: say what, exit 1. */
+static void __attribute__((format(printf, 1, 2), noreturn))
+bad(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(0, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+static void in_dir(char *buf, size_t size, const char *name)
+{
+	snprintf(buf, size, "%s/%s", dir, name);
+}
+
+/* Write DIR/NAME at once (a temporary file renamed). */
+static void __attribute__((format(printf, 2, 3)))
+put_file(const char *name, const char *fmt, ...)
+{
+	char path[4096], tmp[4200];
+	va_list ap;
+	FILE *f;
+	int r;
+
+	in_dir(path, sizeof(path), name);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f)
+		die("create %s", tmp);
+	va_start(ap, fmt);
+	r = vfprintf(f, fmt, ap);
+	va_end(ap);
+	if (r < 0 || fclose(f) || rename(tmp, path))
+		die("write %s", path);
+}
+
+/* Wait until DIR/NAME exists: for @secs seconds, for ever if 0. */
+static void wait_file(const char *name, int secs)
+{
+	const struct timespec tick = { 0, 50 * 1000 * 1000 };
+	char path[4096];
+	long n = secs * 20L;
+
+	in_dir(path, sizeof(path), name);
+	while (access(path, F_OK)) {
+		int status;
+
+		if (secs && --n < 0)
+			bad("%s did not appear in %d s", path, secs);
+		if (child > 0 && waitpid(child, &status, WNOHANG) == child) {
+			child = -1;
+			bad("the child ended (status 0x%x) before %s appeared",
+			    status, path);
+		}
+		nanosleep(&tick, NULL);
+	}
+}
+
+/* @s (@len bytes) with \n, \r, \0... escaped, in @out. */
+static const char *shown(const char *s, ssize_t len, char *out, size_t size)
+{
+	size_t o = 0;
+
+	for (ssize_t i = 0; i < len && o + 5 < size; i++) {
+		unsigned char c = s[i];
+
+		if (c == '\n')
+			o += snprintf(out + o, size - o, "\\n");
+		else if (c < 0x20 || c >= 0x7f || c == '\\')
+			o += snprintf(out + o, size - o, "\\x%02x", c);
+		else
+			out[o++] = c;
+	}
+	out[o] = 0;
+	return out;
+}
+
+/* Wait up to @ms for @fd to be readable: 1 if it is, else 0. */
+static int readable(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int r;
+
+	do
+		r = poll(&p, 1, ms);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		die("poll");
+	return r > 0;
+}
+
+/*
+ * Read up to @len bytes from @fd, stopping after a newline if @line;
+ * each read waits at most @ms (for ever in read() itself if @ms < 0).
+ * The number of bytes read (fewer on a timeout, EOF or EIO).
+ */
+static ssize_t read_some(int fd, char *buf, size_t len, int ms, int line)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n;
+
+		if (ms >= 0 && !readable(fd, ms))
+			break;
+		n = read(fd, buf + got, line ? 1 : len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (line && buf[got - 1] == '\n')
+			break;
+	}
+	return (ssize_t)got;
+}
+
+/* @fd reads exactly @want, then nothing more (for QUIET_MS). */
+static void expect_exact(int fd, const char *want, const char *what)
+{
+	char buf[512], s1[1024], s2[1024];
+	size_t len = strlen(want);
+	ssize_t n;
+
+	n = read_some(fd, buf, len, TIMEOUT_MS, 0);
+	if (n != (ssize_t)len || memcmp(buf, want, len))
+		bad("%s read '%s' (%zd bytes), expected '%s'", what,
+		    shown(buf, n, s1, sizeof(s1)), n,
+		    shown(want, len, s2, sizeof(s2)));
+	if (readable(fd, QUIET_MS)) {
+		n = read(fd, buf, sizeof(buf));
+		bad("%s read '%s' after '%s'", what,
+		    n < 0 ? "(an error)" : shown(buf, n, s1, sizeof(s1)),
+		    shown(want, len, s2, sizeof(s2)));
+	}
+}
+
+/* Wait (10 s) until @fd has exactly @want bytes to read (TIOCINQ). */
+static void wait_inq(int fd, int want, const char *what)
+{
+	const struct timespec tick = { 0, 50 * 1000 * 1000 };
+	int n = -1;
+
+	for (int i = 0; i < 200; i++) {
+		if (ioctl(fd, TIOCINQ, &n))
+			die("TIOCINQ on %s", what);
+		if (n >= want)
+			break;
+		nanosleep(&tick, NULL);
+	}
+	if (n != want)
+		bad("%s has %d bytes to read, expected %d", what, n, want);
+}
+
+/* What is checked after the restore, read before the checkpoint. */
+struct pty_state {
+	char name[64];		/* ptsname() */
+	int lock;		/* TIOCGPTLCK */
+	int pkt;		/* TIOCGPKT */
+	struct stat node;	/* stat() of the slave's node */
+	struct termios t;	/* the slave's termios */
+	struct winsize ws;	/* its window size */
+};
+
+static void pty_state(int m, int s, struct pty_state *p)
+{
+	const char *name = ptsname(m);
+	struct stat st;
+
+	if (!name || strlen(name) >= sizeof(p->name))
+		die("ptsname");
+	strcpy(p->name, name);
+	if (ioctl(m, TIOCGPTLCK, &p->lock) || ioctl(m, TIOCGPKT, &p->pkt))
+		die("TIOCGPTLCK or TIOCGPKT");
+	if (stat(p->name, &p->node) || fstat(s, &st))
+		die("stat %s", p->name);
+	if (!S_ISCHR(p->node.st_mode) || st.st_rdev != p->node.st_rdev)
+		bad("%s is not the slave's node", p->name);
+	if (tcgetattr(s, &p->t) || ioctl(m, TIOCGWINSZ, &p->ws))
+		die("tcgetattr or TIOCGWINSZ");
+}
+
+/* Which field of @b differs from @a, NULL if none. */
+static const char *termios_diff(const struct termios *a,
+				const struct termios *b)
+{
+	if (a->c_iflag != b->c_iflag)
+		return "c_iflag";
+	if (a->c_oflag != b->c_oflag)
+		return "c_oflag";
+	if (a->c_cflag != b->c_cflag)
+		return "c_cflag";
+	if (a->c_lflag != b->c_lflag)
+		return "c_lflag";
+	if (a->c_line != b->c_line)
+		return "c_line";
+	if (memcmp(a->c_cc, b->c_cc, sizeof(a->c_cc)))
+		return "c_cc";
+	if (cfgetispeed(a) != cfgetispeed(b) ||
+	    cfgetospeed(a) != cfgetospeed(b))
+		return "speed";
+	return NULL;
+}
+
+static int same_winsize(const struct winsize *a, const struct winsize *b)
+{
+	return a->ws_row == b->ws_row && a->ws_col == b->ws_col &&
+	       a->ws_xpixel == b->ws_xpixel && a->ws_ypixel == b->ws_ypixel;
+}
+
+/* After the restore: the pair is as @p says, through @m and @s. */
+static void check_pty(int m, int s, const struct pty_state *p)
+{
+	struct pty_state now;
+	const char *what;
+
+	pty_state(m, s, &now);
+	if (strcmp(now.name, p->name))
+		bad("ptsname() is %s, was %s", now.name, p->name);
+	if (now.lock != p->lock)
+		bad("TIOCGPTLCK says %d, was %d", now.lock, p->lock);
+	if (now.pkt != p->pkt)
+		bad("TIOCGPKT says %d, was %d", now.pkt, p->pkt);
+	if (now.node.st_uid != p->node.st_uid ||
+	    now.node.st_gid != p->node.st_gid ||
+	    (now.node.st_mode & 07777) != (p->node.st_mode & 07777))
+		bad("%s: uid %u gid %u mode 0%o, was uid %u gid %u mode 0%o",
+		    p->name, (unsigned)now.node.st_uid,
+		    (unsigned)now.node.st_gid, now.node.st_mode & 07777,
+		    (unsigned)p->node.st_uid, (unsigned)p->node.st_gid,
+		    p->node.st_mode & 07777);
+	if (now.node.st_rdev != p->node.st_rdev)
+		bad("%s is another device than before", p->name);
+	what = termios_diff(&p->t, &now.t);
+	if (what)
+		bad("the slave's termios changed (%s)", what);
+	if (!same_winsize(&p->ws, &now.ws))
+		bad("window size %ux%u (%ux%u pixels), was %ux%u (%ux%u)",
+		    now.ws.ws_row, now.ws.ws_col, now.ws.ws_xpixel,
+		    now.ws.ws_ypixel, p->ws.ws_row, p->ws.ws_col,
+		    p->ws.ws_xpixel, p->ws.ws_ypixel);
+}
+
+/* A new pair, unlocked: its master; its slave's path in @name. */
+static int open_pair(char *name, size_t size)
+{
+	int m = posix_openpt(O_RDWR | O_NOCTTY);
+	const char *n;
+
+	if (m < 0 || grantpt(m) || unlockpt(m))
+		die("posix_openpt, grantpt or unlockpt");
+	n = ptsname(m);
+	if (!n || strlen(n) >= size)
+		die("ptsname");
+	strcpy(name, n);
+	return m;
+}
+
+/* Raw (but for ISIG if @isig), VMIN 1, VTIME 0. */
+static void make_raw(int s, int isig)
+{
+	struct termios t;
+
+	if (tcgetattr(s, &t))
+		die("tcgetattr");
+	cfmakeraw(&t);
+	if (isig)
+		t.c_lflag |= ISIG;
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	if (tcsetattr(s, TCSANOW, &t))
+		die("tcsetattr");
+}
+
+static void set_winsize(int m, unsigned short rows, unsigned short cols)
+{
+	struct winsize ws = { rows, cols, 5, 11 }, got;
+
+	if (ioctl(m, TIOCSWINSZ, &ws) || ioctl(m, TIOCGWINSZ, &got))
+		die("TIOCSWINSZ");
+	if (!same_winsize(&ws, &got))
+		bad("TIOCSWINSZ did not take");
+}
+
+/* "pts= uid= gid= mode= rows= cols=" of @p, for DIR/info. */
+static const char *info_of(const struct pty_state *p)
+{
+	static char buf[256];
+
+	snprintf(buf, sizeof(buf), "pts=%s uid=%u gid=%u mode=%04o rows=%u cols=%u",
+		 p->name, (unsigned)p->node.st_uid, (unsigned)p->node.st_gid,
+		 p->node.st_mode & 07777, p->ws.ws_row, p->ws.ws_col);
+	return buf;
+}
+
+/* Wait for child @pid: it must exit 0. */
+static void reap(pid_t pid, const char *what)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		die("waitpid %s", what);
+	child = -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		bad("%s ended with status 0x%x", what, status);
+}
+
+/* ---- tree ------------------------------------------------------------ */
+
+/* @dev as the kernel's new_encode_dev() (TIOCGDEV, /proc tty_nr). */
+static unsigned long encode_dev(dev_t dev)
+{
+	return (minor(dev) & 0xff) | (major(dev) << 8) |
+	       ((unsigned long)(minor(dev) & ~0xffU) << 12);
+}
+
+/* Field 7 of /proc/self/stat: the controlling terminal, 0 for none. */
+static long tty_nr(void)
+{
+	char buf[1024], *p;
+	long nr = -1;
+	FILE *f = fopen("/proc/self/stat", "r");
+
+	if (!f)
+		return -1;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
+		sscanf(p + 2, "%*c %*d %*d %*d %ld", &nr);
+	fclose(f);
+	return nr;
+}
+
+/* The terminal /dev/tty opens (TIOCGDEV), encoded; 0 if none. */
+static unsigned long dev_tty(void)
+{
+	unsigned int dev = 0;
+	int fd = open("/dev/tty", O_RDWR | O_NOCTTY);
+
+	if (fd < 0 || ioctl(fd, TIOCGDEV, &dev))
+		die("open /dev/tty or TIOCGDEV");
+	close(fd);
+	return dev;
+}
+
+/* C: see the top of the file.  Its exit status. */
+static int tree_child(int m, int ps, const char *name)
+{
+	struct stat st0, st;
+	struct termios t0, t;
+	struct winsize ws0, ws;
+	pid_t me = getpid(), pgrp0;
+	char buf[64], ans[64], s1[256];
+	const char *what;
+	ssize_t n;
+	int s;
+
+	mode = "tree (child)";
+	close(m);
+	close(ps);
+	if (setsid() != me)
+		die("setsid");
+	s = open(name, O_RDWR);		/* no O_NOCTTY: our ctty */
+	if (s < 0)
+		die("open %s", name);
+	if (tcgetsid(s) != me)
+		bad("the slave did not become the controlling terminal");
+	pgrp0 = tcgetpgrp(s);
+	if (pgrp0 != me)
+		bad("the foreground process group is %d, not ours", (int)pgrp0);
+	if (fstat(s, &st0) || tcgetattr(s, &t0) || ioctl(s, TIOCGWINSZ, &ws0))
+		die("fstat, tcgetattr or TIOCGWINSZ");
+	if (dev_tty() != encode_dev(st0.st_rdev))
+		bad("/dev/tty is not the slave before the checkpoint");
+	if (tty_nr() != (long)encode_dev(st0.st_rdev))
+		bad("/proc/self/stat names another controlling terminal");
+	if (write_all(s, QUEUED, strlen(QUEUED)))
+		die("write to the slave");
+	put_file("child", "pid=%d\n", (int)me);
+
+	/* Blocked in read() until P writes "ping\n", after DIR/go. */
+	n = read_some(s, buf, sizeof(buf) - 1, -1, 1);
+	if (n != 5 || memcmp(buf, "ping\n", 5))
+		bad("the slave read '%s', expected 'ping\\n'",
+		    shown(buf, n, s1, sizeof(s1)));
+	n = snprintf(ans, sizeof(ans), "pong:%d:%d\n", (int)getpid(),
+		     getpid() == me);
+	if (write_all(s, ans, (size_t)n))
+		die("write the answer");
+
+	if (getsid(0) != me)
+		bad("no longer the session leader (session %d)", (int)getsid(0));
+	if (tcgetsid(s) != me)
+		bad("the slave is not our session's controlling terminal (tcgetsid %d)",
+		    (int)tcgetsid(s));
+	if (tcgetpgrp(s) != pgrp0)
+		bad("the foreground process group is %d, was %d",
+		    (int)tcgetpgrp(s), (int)pgrp0);
+	if (fstat(s, &st) || st.st_rdev != st0.st_rdev)
+		bad("the slave descriptor is another device than before");
+	if (stat(name, &st) || st.st_rdev != st0.st_rdev)
+		bad("%s is another device than before", name);
+	if (dev_tty() != encode_dev(st0.st_rdev))
+		bad("/dev/tty is not the slave after the restore (TIOCGDEV)");
+	if (tty_nr() != (long)encode_dev(st0.st_rdev))
+		bad("/proc/self/stat names another controlling terminal (%ld)",
+		    tty_nr());
+	if (tcgetattr(s, &t) || ioctl(s, TIOCGWINSZ, &ws))
+		die("tcgetattr or TIOCGWINSZ after the restore");
+	what = termios_diff(&t0, &t);
+	if (what)
+		bad("the slave's termios changed (%s)", what);
+	if (t.c_cc[VINTR] != 0x07 || cfgetospeed(&t) != B9600 ||
+	    !(t.c_lflag & ISIG) || (t.c_lflag & (ICANON | ECHO)))
+		bad("the slave's termios are not the ones set");
+	if (!same_winsize(&ws0, &ws) || ws.ws_row != 33 || ws.ws_col != 77)
+		bad("window size %ux%u, was %ux%u", ws.ws_row, ws.ws_col,
+		    ws0.ws_row, ws0.ws_col);
+	return 0;
+}
+
+static int tree_mode(void)
+{
+	char name[64], buf[64], want[64], s1[256];
+	struct pty_state p;
+	struct termios t;
+	int m, s, n;
+
+	m = open_pair(name, sizeof(name));
+	s = open(name, O_RDWR | O_NOCTTY);
+	if (s < 0)
+		die("open %s", name);
+	make_raw(s, 1);
+	if (tcgetattr(s, &t))
+		die("tcgetattr");
+	t.c_cc[VINTR] = 0x07;
+	if (cfsetispeed(&t, B9600) || cfsetospeed(&t, B9600) ||
+	    tcsetattr(s, TCSANOW, &t))
+		die("tcsetattr");
+	set_winsize(m, 33, 77);
+	if (fchown(s, NODE_UID, NODE_GID) || fchmod(s, NODE_MODE))
+		die("fchown or fchmod the slave");
+	pty_state(m, s, &p);
+	if (p.lock || p.pkt)
+		bad("locked (%d) or in packet mode (%d) before the checkpoint",
+		    p.lock, p.pkt);
+	if (p.t.c_cc[VINTR] != 0x07 || cfgetospeed(&p.t) != B9600 ||
+	    !(p.t.c_lflag & ISIG) || (p.t.c_lflag & (ICANON | ECHO)))
+		bad("the termios set did not take");
+	if (p.node.st_uid != NODE_UID || p.node.st_gid != NODE_GID ||
+	    (p.node.st_mode & 07777) != NODE_MODE)
+		bad("fchown or fchmod did not take");
+
+	fflush(NULL);
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (!child)
+		exit(tree_child(m, s, name));
+	wait_file("child", 30);
+	wait_inq(m, (int)strlen(QUEUED), "the master");
+	put_file("info", "%s child=%d unread=%zu\n", info_of(&p), (int)child,
+		 strlen(QUEUED));
+	if (announce_ready(dir))
+		die("announce_ready");
+	wait_for_go(dir);
+
+	check_pty(m, s, &p);
+	expect_exact(m, QUEUED, "the master");
+	if (write_all(m, "ping\n", 5))
+		die("write to the master");
+	n = (int)read_some(m, buf, sizeof(buf) - 1, TIMEOUT_MS, 1);
+	snprintf(want, sizeof(want), "pong:%d:1\n", (int)child);
+	if (n != (int)strlen(want) || memcmp(buf, want, (size_t)n))
+		bad("the child answered '%s', expected '%s'",
+		    shown(buf, n, s1, sizeof(s1)), want);
+	reap(child, "the child");
+	return 0;
+}
+
+/* ---- self ------------------------------------------------------------ */
+
+static int self_mode(void)
+{
+	struct pty_state p;
+	char name[64];
+	int m, s;
+
+	m = open_pair(name, sizeof(name));
+	s = open(name, O_RDWR | O_NOCTTY);
+	if (s < 0)
+		die("open %s", name);
+	make_raw(s, 0);
+	set_winsize(m, 40, 120);
+	pty_state(m, s, &p);
+	if (write_all(m, PENDING, strlen(PENDING)))
+		die("write to the master");
+	wait_inq(s, (int)strlen(PENDING), "the slave");
+	put_file("info", "%s pending=%zu\n", info_of(&p), strlen(PENDING));
+	if (announce_ready(dir))
+		die("announce_ready");
+
+	/* After the refused checkpoint: nothing changed, nothing lost. */
+	wait_file("step", 0);
+	check_pty(m, s, &p);
+	expect_exact(s, PENDING, "the slave");
+	if (write_all(s, UNREAD, strlen(UNREAD)))
+		die("write to the slave");
+	wait_inq(m, (int)strlen(UNREAD), "the master");
+	pty_state(m, s, &p);
+	put_file("info2", "%s unread=%zu\n", info_of(&p), strlen(UNREAD));
+	put_file("ready2", "pid=%d\n", (int)getpid());
+	wait_for_go(dir);
+
+	check_pty(m, s, &p);
+	expect_exact(m, UNREAD, "the master");
+	if (write_all(m, "x", 1))
+		die("write to the master after the restore");
+	expect_exact(s, "x", "the slave");
+	if (write_all(s, "y", 1))
+		die("write to the slave after the restore");
+	expect_exact(m, "y", "the master");
+	return 0;
+}
+
+/* ---- outside --------------------------------------------------------- */
+
+static int outside_child(int m, int ps, const char *name)
+{
+	char buf[64], ans[80];
+	ssize_t n;
+	int s;
+
+	mode = "outside (child)";
+	close(m);
+	close(ps);
+	s = open(name, O_RDWR | O_NOCTTY);
+	if (s < 0)
+		die("open %s", name);
+	put_file("child", "pid=%d\n", (int)getpid());
+	n = read_some(s, buf, sizeof(buf) - 1, -1, 1);
+	if (n <= 0 || buf[n - 1] != '\n')
+		bad("no line from the slave (%zd bytes)", n);
+	n = snprintf(ans, sizeof(ans), "child:%.*s", (int)n, buf);
+	if (write_all(s, ans, (size_t)n))
+		die("write the answer");
+	return 0;
+}
+
+static int outside_mode(void)
+{
+	char name[64], buf[64], s1[256];
+	struct pty_state p;
+	int m, s, n;
+
+	m = open_pair(name, sizeof(name));
+	s = open(name, O_RDWR | O_NOCTTY);
+	if (s < 0)
+		die("open %s", name);
+	make_raw(s, 0);
+	pty_state(m, s, &p);
+	fflush(NULL);
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (!child)
+		exit(outside_child(m, s, name));
+	wait_file("child", 30);
+	put_file("info", "pts=%s child=%d\n", name, (int)child);
+	if (announce_ready(dir))
+		die("announce_ready");
+	wait_for_go(dir);
+
+	/* The refused checkpoint changed nothing. */
+	check_pty(m, s, &p);
+	if (write_all(m, "hello\n", 6))
+		die("write to the master");
+	n = (int)read_some(m, buf, sizeof(buf) - 1, TIMEOUT_MS, 1);
+	if (n != 12 || memcmp(buf, "child:hello\n", 12))
+		bad("the child answered '%s', expected 'child:hello\\n'",
+		    shown(buf, n, s1, sizeof(s1)));
+	reap(child, "the child");
+	if (write_all(s, "via-slave\n", 10))
+		die("write to the slave");
+	expect_exact(m, "via-slave\n", "the master");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int r;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: ptypair tree|self|outside DIR\n");
+		return 2;
+	}
+	close_extra_fds();
+	mode = argv[1];
+	dir = argv[2];
+	if (!strcmp(mode, "tree"))
+		r = tree_mode();
+	else if (!strcmp(mode, "self"))
+		r = self_mode();
+	else if (!strcmp(mode, "outside"))
+		r = outside_mode();
+	else
+		bad("unknown mode");
+	if (!r)
+		printf("ptypair %s: all checks passed\n", mode);
+	return r;
+}
