@@ -450,9 +450,6 @@ struct ckpt_restore_pty {
 	void *data;
 };
 
-/* Pairs one process's records may hold. */
-#define CKPT_MAX_PTYS	64
-
 struct ckpt_restore_pipedata {
 	u64 ino;
 	u32 len;

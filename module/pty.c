@@ -31,6 +31,7 @@
 #include <linux/tty_ldisc.h>
 #include <linux/xarray.h>
 #include <linux/devpts_fs.h>
+#include <linux/security.h>
 #include "ckpt.h"
 
 /* Slave open files of one pair the processes may hold (each reopened). */
@@ -210,9 +211,14 @@ static int ckpt_pty_push(struct tty_struct *tty, const u8 *buf, u32 len)
 	unsigned int stuck = 0;
 
 	while (len) {
-		int n = tty_insert_flip_string(port, buf, len);
+		unsigned long flags;
+		int n;
 
+		/* As pty_write(): port->lock orders writers of the buffer. */
+		spin_lock_irqsave(&port->lock, flags);
+		n = tty_insert_flip_string(port, buf, len);
 		tty_flip_buffer_push(port);
+		spin_unlock_irqrestore(&port->lock, flags);
 		if (n <= 0) {
 			/* Full: let the line discipline take what it can. */
 			if (++stuck > 2)
@@ -289,32 +295,28 @@ static int ckpt_pty_take_unread(struct ckpt_pty_seen *p,
 	return err;
 }
 
-/* Nobody but the processes holds @p's ends; it can be saved as it is. */
-static int ckpt_pty_check(struct ckpt_dump *d, struct ckpt_pty_seen *p)
+/* Nobody but the processes holds @p's ends (the slave locked). */
+static int ckpt_pty_held_here(struct ckpt_pty_seen *p, struct tty_struct *slave)
 {
-	struct tty_struct *master = ckpt_pty_master(p->mfile);
-	struct tty_struct *slave = master->link;
-	struct dentry *node = slave->driver_data;
-	struct ckpt_rec_pty *rec = &p->rec;
 	unsigned int i;
-	int count;
 
-	d->member = p->member;
-	d->err.fd = p->fd;
-	if (file_count(p->mfile) != p->mrefs + 1)
-		return -EUSERS;
-	/* The slave's count is one for the master, one a slave open file. */
-	tty_lock(slave);
-	count = slave->count;
-	tty_unlock(slave);
-	if (count != p->nr_s + 1)
+	if (slave->count != p->nr_s + 1)
 		return -EUSERS;
 	for (i = 0; i < p->nr_s; i++)
 		if (file_count(p->s[i].f) != p->s[i].refs + 1)
 			return -EUSERS;
-	/* Input the slave has not read (a line in canonical mode). */
+	/* Input the slave has not read (a whole line in canonical mode). */
 	if (p->nr_s && (vfs_poll(p->s[0].f, NULL) & EPOLLIN))
 		return -EBUSY;
+	return 0;
+}
+
+/* @p's PTY record, and the bytes its master has not read. */
+static int ckpt_pty_save(struct ckpt_pty_seen *p, struct tty_struct *master,
+			 struct tty_struct *slave, struct dentry *node)
+{
+	struct ckpt_rec_pty *rec = &p->rec;
+
 	if (!node || !d_inode(node))
 		return -EOPNOTSUPP;
 	rec->index = master->index;
@@ -331,6 +333,61 @@ static int ckpt_pty_check(struct ckpt_dump *d, struct ckpt_pty_seen *p)
 	rec->mode = d_inode(node)->i_mode & 07777;
 	ckpt_save_termios(slave, &rec->slave);
 	return ckpt_pty_take_unread(p, master);
+}
+
+/* Nobody but the processes holds @p's ends; it can be saved as it is. */
+static int ckpt_pty_check(struct ckpt_dump *d, struct ckpt_pty_seen *p)
+{
+	struct tty_struct *master = ckpt_pty_master(p->mfile);
+	struct tty_struct *slave = master->link;
+	struct dentry *node = slave->driver_data;
+	int err;
+
+	d->member = p->member;
+	d->err.fd = p->fd;
+	if (file_count(p->mfile) != p->mrefs + 1)
+		return -EUSERS;
+	/*
+	 * The slave's count is one for the master, one a slave open file.
+	 * Its lock holds off new opens (tty_open()) until the master's
+	 * unread bytes are back.
+	 */
+	tty_lock(slave);
+	err = ckpt_pty_held_here(p, slave);
+	if (!err)
+		err = ckpt_pty_save(p, master, slave, node);
+	tty_unlock(slave);
+	return err;
+}
+
+/*
+ * An image names a pair by its index, and a restore takes CKPT_MAX_PTYS
+ * a process: two pairs of one index (another devpts instance) and more
+ * masters in one process are refused.
+ */
+static int ckpt_ptys_distinct(struct ckpt_dump *d)
+{
+	struct ckpt_pty_seen *p, *q;
+	unsigned long key, k2;
+	unsigned int n;
+
+	xa_for_each(&d->ptys, key, p) {
+		n = 0;
+		xa_for_each(&d->ptys, k2, q) {
+			if (q->member == p->member)
+				n++;
+			if (q != p && ckpt_pty_master(q->mfile)->index ==
+				      ckpt_pty_master(p->mfile)->index)
+				n = CKPT_MAX_PTYS + 1;
+			if (n > CKPT_MAX_PTYS) {
+				d->member = p->member;
+				d->err.fd = p->fd;
+				return -EOPNOTSUPP;
+			}
+		}
+		cond_resched();
+	}
+	return 0;
 }
 
 /*
@@ -368,6 +425,8 @@ int ckpt_scan_ptys(struct ckpt_dump *d)
 			}
 		}
 	}
+	if (!err)
+		err = ckpt_ptys_distinct(d);
 	xa_for_each(&d->ptys, key, p) {
 		if (err)
 			break;
@@ -602,7 +661,19 @@ static struct file *ckpt_pty_open(const char *path, int flags, u32 index)
 {
 	struct file *tries[CKPT_PTY_TRIES], *f;
 	unsigned int n = 0;
+	struct path p;
+	int err;
 
+	/* Nothing but a ptmx node is opened (no FIFO, no other device). */
+	err = kern_path(path, LOOKUP_FOLLOW, &p);
+	if (err)
+		return ERR_PTR(err);
+	if (!S_ISCHR(d_inode(p.dentry)->i_mode) ||
+	    d_inode(p.dentry)->i_rdev != MKDEV(TTYAUX_MAJOR, 2))
+		err = -ESTALE;
+	path_put(&p);
+	if (err)
+		return ERR_PTR(err);
 	for (;;) {
 		struct tty_struct *tty;
 
@@ -621,6 +692,8 @@ static struct file *ckpt_pty_open(const char *path, int flags, u32 index)
 	}
 	while (n)
 		fput(tries[--n]);
+	/* Their indices free again now, not at the return to user space. */
+	ckpt_ksyms.task_work_run();
 	return f;
 }
 
@@ -647,7 +720,7 @@ static struct file *ckpt_pty_make(struct ckpt_restore *r,
 	ws.ws_col = p->rec.slave.col;
 	ws.ws_xpixel = p->rec.slave.xpixel;
 	ws.ws_ypixel = p->rec.slave.ypixel;
-	tty_do_resize(slave, &ws);	/* a pty's resize sets both ends */
+	tty_do_resize(slave, &ws);	/* the master's TIOCGWINSZ reads it */
 	err = ckpt_pty_owner(slave, &p->rec);
 	if (!err && p->rec.data_len)
 		err = ckpt_pty_push(master, p->data, p->rec.data_len);
@@ -655,13 +728,14 @@ static struct file *ckpt_pty_make(struct ckpt_restore *r,
 		fput(f);
 		return ERR_PTR(err);
 	}
+	/* Stopped before packet mode: no TIOCPKT_STOP for the master. */
+	if (p->rec.flags & CKPT_PTY_STOPPED)
+		stop_tty(slave);
 	if (p->rec.flags & CKPT_PTY_PACKET) {
 		spin_lock_irq(&master->ctrl.lock);
 		master->ctrl.packet = true;
 		spin_unlock_irq(&master->ctrl.lock);
 	}
-	if (p->rec.flags & CKPT_PTY_STOPPED)
-		stop_tty(slave);
 	/* As the slave's last close leaves it: the master reads EIO. */
 	if (p->rec.flags & CKPT_PTY_SLAVE_CLOSED)
 		set_bit(TTY_OTHER_CLOSED, &master->flags);
@@ -710,6 +784,10 @@ static struct file *ckpt_pty_peer(struct file *master, int flags)
 	long fd;
 
 	/* A pair locked after its slave was opened: open it all the same. */
+	/* The ioctl as the restored process would make it, LSM included. */
+	fd = security_file_ioctl(master, TIOCGPTPEER, flags);
+	if (fd)
+		return ERR_PTR(fd);
 	if (locked)
 		clear_bit(TTY_PTY_LOCK, &tty->flags);
 	fd = master->f_op->unlocked_ioctl(master, TIOCGPTPEER, flags);

@@ -796,6 +796,9 @@ static int check_pty(struct ckpt_image *img)
 	if (p->flags & ~CKPT_PTY_ALL)
 		return img_bad(img, "pseudo-terminal %u: unknown flags 0x%x",
 			       p->index, p->flags);
+	if (++img->pty_recs > CKPT_MAX_PTYS)
+		return img_bad(img, "more than %u PTY records in a process",
+			       CKPT_MAX_PTYS);
 	if (p->data_len > CKPT_PTY_MAX_DATA ||
 	    img->rec.len != sizeof(*p) + (uint64_t)p->data_len)
 		return img_bad(img, "pseudo-terminal %u: %u unread bytes in a record of %u",
@@ -845,6 +848,7 @@ static int check_pty_ends(struct ckpt_image *img)
 		here[i] = 0;
 	}
 	img->pty_here = 0;
+	img->pty_recs = 0;
 	return 0;
 }
 

@@ -158,6 +158,7 @@ struct ckpt_image {
 	/* Pseudo-terminal pairs by index, once one is seen (image.c). */
 	uint64_t *pty_bits;
 	int pty_here;			/* its map is not empty */
+	uint32_t pty_recs;		/* PTY records of the process */
 	int done;
 
 	/* An image of a tree: its TREE record, and whose records follow. */

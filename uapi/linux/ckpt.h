@@ -2328,6 +2328,8 @@ struct ckpt_rec_tty {
  * flip queue fit; one record holds it.
  */
 #define CKPT_PTY_MAX_DATA	(32U << 10)
+/* PTY records in one process's records, at most. */
+#define CKPT_MAX_PTYS		256
 
 /**
  * struct ckpt_rec_pty - a pseudo-terminal pair whose master the processes
