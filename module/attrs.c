@@ -29,6 +29,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/tty.h>
+#include <linux/pid_namespace.h>
 #include <asm/ptrace.h>
 #include "ckpt.h"
 
@@ -54,6 +55,48 @@ static int ckpt_read_ctty(struct task_struct *t, struct sighand_struct *sh,
 }
 
 /* A terminal @fd of the target (files.c): its settings, saved later. */
+static int ckpt_read_tty(struct task_struct *t, struct sighand_struct *sh,
+			 void *arg)
+{
+	*(struct tty_struct **)arg = tty_kref_get(t->signal->tty);
+	return 0;
+}
+
+/* @t's controlling terminal (a reference), or NULL. */
+static struct tty_struct *ckpt_task_tty(struct task_struct *t)
+{
+	struct tty_struct *tty = NULL;
+
+	ckpt_with_sighand(t, ckpt_read_tty, &tty);
+	return tty;
+}
+
+/*
+ * Job control: a member of a session has the session's terminal, and a
+ * leader that has it among its descriptors saves its foreground group.
+ */
+static void ckpt_dump_ctty(struct ckpt_dump *d, struct ckpt_rec_attrs *a)
+{
+	struct tty_struct *tty = ckpt_task_tty(d->task);
+	struct pid *pgrp;
+	u32 i;
+
+	if (!tty)
+		return;
+	if (!d->task->signal->leader)
+		a->flags |= CKPT_ATTR_CTTY;
+	for (i = 0; i < d->nr_ttys; i++) {
+		if (!(d->ttys[i].flags & CKPT_TTY_CTTY))
+			continue;
+		pgrp = tty_get_pgrp(tty);
+		a->fg_pgrp = pgrp ? pid_nr_ns(pgrp,
+					      task_active_pid_ns(current)) : 0;
+		put_pid(pgrp);
+		break;
+	}
+	tty_kref_put(tty);
+}
+
 int ckpt_note_tty(struct ckpt_dump *d, struct file *f, unsigned int fd)
 {
 	struct tty_file_private *priv = f->private_data;
@@ -188,6 +231,7 @@ int ckpt_dump_attrs(struct ckpt_dump *d)
 		a->coredump_filter = (d->mm->flags & MMF_DUMP_FILTER_MASK) >>
 				     MMF_DUMP_FILTER_SHIFT;
 	}
+	ckpt_dump_ctty(d, a);
 	a->nr_ttys = d->nr_ttys;
 	if (d->nr_ttys)
 		memcpy(a + 1, d->ttys, d->nr_ttys * sizeof(*d->ttys));
@@ -357,6 +401,7 @@ static int ckpt_check_vma_locks(const struct ckpt_restore *r)
 
 static int ckpt_check_ttys(struct ckpt_restore *r)
 {
+	bool ctty = false;
 	u32 i;
 	int k;
 
@@ -372,8 +417,10 @@ static int ckpt_check_ttys(struct ckpt_restore *r)
 		    !ckpt_is_tty_rdev(new_decode_dev(r->files[k].rec.rdev)) ||
 		    r->files[k].rec.fd_flags & (CKPT_FD_SHARED | CKPT_FD_TREE))
 			return -EBADMSG;
+		ctty |= t->flags & CKPT_TTY_CTTY;
 	}
-	return 0;
+	/* A foreground group is saved with the terminal it is of. */
+	return r->attrs.fg_pgrp && !ctty ? -EBADMSG : 0;
 }
 
 static int ckpt_check_skipped(const struct ckpt_restore *r)
@@ -416,7 +463,7 @@ int ckpt_check_attrs(struct ckpt_restore *r)
 		return ckpt_bad(r, CKPT_REC_SKIPPED, -EBADMSG);
 	if (!r->have_attrs)
 		return 0;
-	if (a->flags & ~CKPT_ATTR_FLAGS_ALL || a->reserved0 || a->reserved ||
+	if (a->flags & ~CKPT_ATTR_FLAGS_ALL || a->fg_pgrp < 0 || a->reserved ||
 	    (a->flags & CKPT_ATTR_OOM_ADJ ?
 	     a->oom_score_adj < OOM_SCORE_ADJ_MIN ||
 	     a->oom_score_adj > OOM_SCORE_ADJ_MAX ||
@@ -582,6 +629,71 @@ static int ckpt_restore_tty(struct ckpt_restore *r, const struct ckpt_rec_tty *t
 	return err;
 }
 
+/*
+ * @t's controlling terminal becomes *@arg (a new reference); the old one
+ * is left in *@arg.
+ */
+static int ckpt_set_tty(struct task_struct *t, struct sighand_struct *sh,
+			void *arg)
+{
+	struct tty_struct **tty = arg, *old = t->signal->tty;
+
+	t->signal->tty = tty_kref_get(*tty);
+	put_pid(t->signal->tty_old_pgrp);
+	t->signal->tty_old_pgrp = NULL;
+	*tty = old;
+	return 0;
+}
+
+/*
+ * In a tree, a member of a session whose leader restored its controlling
+ * terminal (as TIOCSCTTY, above) has it again, as a fork after that would
+ * have given it; the member leading the saved foreground group makes it
+ * the foreground again (as TIOCSPGRP: a group of the terminal's session).
+ */
+static void ckpt_restore_ctty(struct ckpt_restore *r)
+{
+	const struct ckpt_restore *lr;
+	struct task_struct *leader;
+	struct tty_struct *tty, *old;
+	bool ctty, fg, ours;
+
+
+	if (!r->tree || r->task.sid == r->task.pid)
+		return;
+	lr = ckpt_tree_earlier(r, r->task.sid);
+	if (!lr || !lr->have_attrs)
+		return;
+	ctty = r->attrs.flags & CKPT_ATTR_CTTY;
+	fg = lr->attrs.fg_pgrp && lr->attrs.fg_pgrp == r->task.pgid;
+	if (!ctty && !fg)
+		return;
+	rcu_read_lock();
+	leader = pid_task(task_session(current), PIDTYPE_PID);
+	if (leader)
+		get_task_struct(leader);
+	rcu_read_unlock();
+	if (!leader)
+		return;
+	tty = ckpt_task_tty(leader);
+	put_task_struct(leader);
+	if (!tty)
+		return;		/* another session holds it meanwhile */
+	spin_lock_irq(&tty->ctrl.lock);
+	ours = tty->ctrl.session == task_session(current);
+	if (ours && fg) {
+		put_pid(tty->ctrl.pgrp);
+		tty->ctrl.pgrp = get_pid(task_pgrp(current));
+	}
+	spin_unlock_irq(&tty->ctrl.lock);
+	if (ours && ctty) {
+		old = tty;
+		ckpt_with_sighand(current, ckpt_set_tty, &old);
+		tty_kref_put(old);
+	}
+	tty_kref_put(tty);
+}
+
 int ckpt_restore_attrs(struct ckpt_restore *r)
 {
 	const struct ckpt_rec_attrs *a = &r->attrs;
@@ -634,5 +746,6 @@ int ckpt_restore_attrs(struct ckpt_restore *r)
 			return ckpt_fail(&r->err, CKPT_OBJ_FD, err);
 		}
 	}
+	ckpt_restore_ctty(r);
 	return ckpt_restore_mlock(r);
 }

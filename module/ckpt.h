@@ -758,6 +758,8 @@ int ckpt_check_ptys(struct ckpt_restore *r);
 struct file *ckpt_pty_file(struct ckpt_restore *r,
 			   const struct ckpt_restore_file *rf);
 struct file *ckpt_tree_pty(const struct ckpt_restore *r, u64 index);
+const struct ckpt_restore *ckpt_tree_earlier(const struct ckpt_restore *r,
+					     s32 pid);
 struct ckpt_pipes *ckpt_pipes_new(u32 max);
 void ckpt_pipes_free(struct ckpt_pipes *t);
 struct file *ckpt_pipe_end(const struct ckpt_restore *r,

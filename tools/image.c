@@ -1235,7 +1235,7 @@ static int check_attrs(struct ckpt_image *img)
 	const struct ckpt_rec_tty *t = (const void *)(a + 1);
 	uint32_t i;
 
-	if (a->flags & ~CKPT_ATTR_FLAGS_ALL || a->reserved0 || a->reserved)
+	if (a->flags & ~CKPT_ATTR_FLAGS_ALL || a->fg_pgrp < 0 || a->reserved)
 		return img_bad(img, "flags 0x%x", a->flags);
 	if ((a->flags & CKPT_ATTR_OOM_ADJ) ?
 	    a->oom_score_adj < -1000 || a->oom_score_adj > 1000 ||

@@ -2061,7 +2061,10 @@ struct ckpt_rec_shares {
 #define CKPT_ATTR_MCE_EARLY	(1U << 6)	/* ... PR_MCE_KILL_EARLY */
 #define CKPT_ATTR_OOM_ADJ	(1U << 7)	/* oom_score_adj and its
 						 * minimum are set */
-#define CKPT_ATTR_FLAGS_ALL	0xffU
+#define CKPT_ATTR_CTTY		(1U << 8)	/* not a session leader, it
+						 * has its session's
+						 * controlling terminal */
+#define CKPT_ATTR_FLAGS_ALL	0x1ffU
 
 /* Scheduling attributes (CKPT_REC_SCHED). */
 #define CKPT_SCHED_CPUS		1024	/* CPUs an affinity can name */
@@ -2260,7 +2263,11 @@ struct ckpt_rec_cgroup {
  * @oom_score_adj_min: the lowest an unprivileged write may set it to
  *	(the last value written with CAP_SYS_RESOURCE); restored only by a
  *	caller with CAP_SYS_RESOURCE, else the restoring process's stays
- * @reserved0, @reserved: 0
+ * @fg_pgrp: with a terminal of CKPT_TTY_CTTY, its foreground process group
+ *	(tcgetpgrp(3)) as the checkpointer sees it, 0 if none; in a tree,
+ *	the member of the session leading that group makes it the
+ *	foreground again (CKPT_FEAT_PTY)
+ * @reserved: 0
  *
  * Written for every process.  Memory locks themselves are VMA flags
  * (VM_LOCKED 0x2000, VM_LOCKONFAULT 0x8000000 in struct ckpt_rec_vma
@@ -2275,7 +2282,7 @@ struct ckpt_rec_attrs {
 	__u32 nr_ttys;
 	__s16 oom_score_adj;
 	__s16 oom_score_adj_min;
-	__u32 reserved0;
+	__s32 fg_pgrp;
 	__u64 reserved;
 };
 
