@@ -12,10 +12,17 @@
 #    descriptor, and its child leading a session with the slave as its
 #    controlling terminal, 12 bytes the child wrote unread by the master
 #    (ckpt show's pty line: index, unlocked, owner 1234:1235, mode 0600,
-#    window 33x77, 12 bytes unread); restored, the pair has its index,
-#    lock, packet mode, owner, mode, termios and window size, the master
-#    reads exactly those bytes, the child has its session and controlling
-#    terminal (/proc and its own checks) and the two talk through it;
+#    window 33x77, 12 bytes unread), and, as a shell's foreground job, a
+#    grandchild leading its own process group, the terminal's foreground
+#    group, blocked reading the slave (3 processes: ckpt show's tree,
+#    restart's count); restored, the pair has its index, lock, packet
+#    mode, owner, mode, termios and window size, the master reads exactly
+#    those bytes, the child and the grandchild have their session and
+#    controlling terminal, the grandchild's group is still in the
+#    foreground (/proc: tty_nr, tpgid; TIOCGPGRP on the master), so
+#    VINTR written to the master interrupts the grandchild, not the
+#    child (which then checks /dev/tty, tcgetpgrp... in it); the child
+#    takes the foreground back and the two talk through the pair;
 #  - self: one process holding both ends, with bytes the slave has not
 #    read: refused (EBUSY), runs on, the slave reads them (nothing lost);
 #    with bytes the slave wrote instead (ckpt show: 11 unread by the
@@ -70,10 +77,16 @@ pty_show() {
 	[ "$_n" -eq 1 ] || fail "ckpt show has $_n pty lines, expected 1"
 }
 
-# tree: the parent, its child leading a session on the slave.
+# tree: the parent, its child leading a session on the slave, and the
+# grandchild, the foreground job.
 pty_start tree
 pts=$(kv info pts)
 [ -n "$child" ] && [ -c "$pts" ] || fail "ptypair tree wrote no child or pts: $(cat info)"
+gchild=$(kv info grandchild)
+[ -n "$gchild" ] || fail "ptypair tree wrote no grandchild: $(cat info)"
+track "$gchild"
+[ "$(kv info fg)" = "$gchild" ] ||
+	fail "the foreground process group is $(kv info fg), not the grandchild's ($gchild)"
 queued=$(printf 'queued-by-C\n' | wc -c)
 [ "$(kv info unread)" -eq "$queued" ] ||
 	fail "ptypair tree says $(kv info unread) bytes unread, not $queued"
@@ -82,10 +95,22 @@ queued=$(printf 'queued-by-C\n' | wc -c)
 ttynr=$(proc_field "$child" 7)
 [ "$(proc_field "$child" 6)" = "$child" ] && [ "$ttynr" != 0 ] ||
 	fail "the child does not lead a session with a terminal: $(cat "/proc/$child/stat")"
-tree_ckpt_kill ckpt.err img "$PROG_PID" "" "$child"
+# pgrp, session, tty_nr, tpgid (fields 5 to 8)
+gjob="$gchild $child $ttynr $gchild"
+[ "$(proc_field "$gchild" 4)" = "$child" ] &&
+	[ "$(proc_field "$gchild" 5) $(proc_field "$gchild" 6) $(proc_field "$gchild" 7) $(proc_field "$gchild" 8)" = "$gjob" ] &&
+	[ "$(proc_field "$child" 8)" = "$gchild" ] ||
+	fail "the grandchild is not the foreground job of the child's terminal: $(cat "/proc/$gchild/stat")"
+tree_ckpt_kill ckpt.err img "$PROG_PID" "" "$child" "$gchild"
 ckpt show img >show.out 2>&1 || fail "ckpt show rejects the tree's image"
 pty_show info unlocked
+_n=$(grep -c '^ *process [0-9]* ppid' show.out)
+[ "$_n" -eq 3 ] || fail "ckpt show's tree has $_n processes, expected 3"
+grep -q "process $gchild ppid $child pgid $gchild sid $child\$" show.out ||
+	fail "ckpt show has no 'process $gchild ppid $child pgid $gchild sid $child': $(grep 'process [0-9]* ppid' show.out | tr '\n' '|')"
 prog_restart
+grep -q "restored tree $PROG_PID: 3 processes" restart.err ||
+	fail "restart did not restore 3 processes: $(cat restart.err)"
 wait_for 10 proc_alive "$child" || fail "the child ($child) did not come back"
 [ "$(proc_field "$child" 4)" = "$PROG_PID" ] ||
 	fail "the child's parent is $(proc_field "$child" 4), not $PROG_PID"
@@ -93,10 +118,18 @@ wait_for 10 proc_alive "$child" || fail "the child ($child) did not come back"
 	fail "the child's session is $(proc_field "$child" 6), not its own"
 [ "$(proc_field "$child" 7)" = "$ttynr" ] ||
 	fail "the child's controlling terminal is $(proc_field "$child" 7), was $ttynr ($pts)"
+wait_for 10 proc_alive "$gchild" || fail "the grandchild ($gchild) did not come back"
+[ "$(proc_field "$gchild" 4)" = "$child" ] ||
+	fail "the grandchild's parent is $(proc_field "$gchild" 4), not $child"
+[ "$(proc_field "$gchild" 5) $(proc_field "$gchild" 6) $(proc_field "$gchild" 7) $(proc_field "$gchild" 8)" = "$gjob" ] ||
+	fail "the grandchild's pgrp, session, tty_nr, tpgid are $(proc_field "$gchild" 5) $(proc_field "$gchild" 6) $(proc_field "$gchild" 7) $(proc_field "$gchild" 8), were $gjob"
+[ "$(proc_field "$child" 8)" = "$gchild" ] ||
+	fail "the terminal's foreground group is $(proc_field "$child" 8) (the child's tpgid), was the grandchild's ($gchild)"
 [ "$(stat -c '%u %g %a' "$pts")" = "$(kv info uid) $(kv info gid) 600" ] ||
 	fail "$pts is $(stat -c '%u %g %a' "$pts" 2>&1) after the restore: $(cat info)"
 prog_finish
 expect_gone "$child" "the tree's child after its checks"
+expect_gone "$gchild" "the tree's grandchild after its checks"
 
 # self: unread input refused, unread output saved.
 pty_start self

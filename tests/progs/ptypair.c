@@ -14,14 +14,32 @@
  * and unlocked (both checked).  Its child C closes the master and P's
  * slave, leads a new session (setsid) and opens the slave without
  * O_NOCTTY: its controlling terminal; writes "queued-by-C\n", which P
- * does not read, writes DIR/child and blocks in read() on the slave.  P
- * waits until the master has those 12 bytes queued (TIOCINQ), writes
- * DIR/info ("pts= child= uid= gid= mode= rows= cols= unread=") and
+ * does not read.  Then job control, as a shell running a foreground
+ * job: C catches SIGINT (no SA_RESTART; a SIGINT reaching C is a
+ * failure) and forks G, which leads a process group of its own
+ * (setpgid, in both); C makes it the terminal's foreground group
+ * (tcsetpgrp, SIGTTOU blocked), writes DIR/child and waits for G
+ * (waitpid), not reading the slave.  G, once it is in the foreground
+ * and has the slave as its controlling terminal (/dev/tty, tty_nr),
+ * writes DIR/grandchild and blocks in read() on the slave.  P waits
+ * until G's group is the foreground one (TIOCGPGRP on the master: the
+ * slave's), G sleeps in read() (/proc/G/stat, /proc/G/syscall) and the
+ * master has the 12 bytes queued (TIOCINQ), writes DIR/info ("pts=
+ * child= grandchild= fg= uid= gid= mode= rows= cols= unread=") and
  * DIR/ready, waits for DIR/go; then checks ptsname(), TIOCGPTLCK,
  * TIOCGPKT, the node's uid, gid, mode and device number, its slave's
  * termios and the window size, that the master reads exactly
- * "queued-by-C\n" and nothing more; writes "ping\n" to the master.  C,
- * woken by it, answers "pong:PID:1\n" (1: getpid() is the PID it had),
+ * "queued-by-C\n" and nothing more, that G's group is still the
+ * foreground one; writes VINTR (0x07) to the master: the slave's line
+ * discipline sends SIGINT to the foreground group.  G, its read()
+ * interrupted (EINTR), checks that it has its PID, leads its group,
+ * is in C's session, that /dev/tty opens the slave (TIOCGDEV), that
+ * tty_nr names it and that its group is the foreground one; exits 0 (2:
+ * failed before the SIGINT, 3: after it).  C checks that G exited 0 and
+ * that no SIGINT reached C, takes the foreground back (tcsetpgrp); P,
+ * once the master says C's group is the foreground one again, writes
+ * "ping\n" to the master.  C, woken by it, answers "pong:PID:1\n" (1:
+ * getpid() is the PID it had),
  * then checks that it leads its session, that the slave is its
  * controlling terminal (tcgetsid) with its process group in the
  * foreground (tcgetpgrp as before), that its descriptor and the node
@@ -77,6 +95,8 @@
 static const char *mode = "?";
 static const char *dir;
 static pid_t child = -1;	/* killed when the parent fails */
+static int fail_status = 1;	/* the exit status of a failure */
+static volatile sig_atomic_t sigint_hit;	/* tree: C's and G's */
 
 static void vfail(int err, const char *fmt, va_list ap)
 {
@@ -87,7 +107,7 @@ static void vfail(int err, const char *fmt, va_list ap)
 	fputc('\n', stderr);
 	if (child > 0)
 		kill(child, SIGKILL);
-	exit(1);
+	exit(fail_status);
 }
 
 /* A system call failed: say so with errno, exit 1. */
@@ -448,17 +468,152 @@ static unsigned long dev_tty(void)
 	return dev;
 }
 
+static void on_sigint(int sig)
+{
+	(void)sig;
+	sigint_hit = 1;
+}
+
+/* Make @pgrp the foreground group of @s, SIGTTOU blocked (as shells do). */
+static void set_fg(int s, pid_t pgrp)
+{
+	sigset_t ttou, old;
+
+	sigemptyset(&ttou);
+	sigaddset(&ttou, SIGTTOU);
+	if (sigprocmask(SIG_BLOCK, &ttou, &old))
+		die("sigprocmask");
+	if (tcsetpgrp(s, pgrp))
+		die("tcsetpgrp %d", (int)pgrp);
+	if (sigprocmask(SIG_SETMASK, &old, NULL))
+		die("sigprocmask");
+}
+
+/*
+ * Wait (TIMEOUT_MS) until the foreground group of the terminal @fd
+ * (TIOCGPGRP: on a master, its slave's) is @pgrp, @what's.
+ */
+static void wait_fg(int fd, pid_t pgrp, const char *what)
+{
+	const struct timespec tick = { 0, 50 * 1000 * 1000 };
+	pid_t fg = -1;
+
+	for (int i = 0; i < TIMEOUT_MS / 50; i++) {
+		int status;
+
+		fg = tcgetpgrp(fd);
+		if (fg < 0)
+			die("tcgetpgrp");
+		if (fg == pgrp)
+			return;
+		if (child > 0 && waitpid(child, &status, WNOHANG) == child) {
+			child = -1;
+			bad("the child ended (status 0x%x) before %s's group was in the foreground",
+			    status, what);
+		}
+		nanosleep(&tick, NULL);
+	}
+	bad("the foreground process group is %d, not %s's (%d)", (int)fg,
+	    what, (int)pgrp);
+}
+
+/*
+ * Does @pid sleep in read()?  State S in /proc/PID/stat, and the read
+ * system call in /proc/PID/syscall if that file says.
+ */
+static int in_read(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	int state = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
+		state = p[2];
+	fclose(f);
+	if (state != 'S')
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 1;		/* no such file: the state says enough */
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	if (!p || !strncmp(buf, "running", 7))
+		return 0;
+	if (buf[0] < '0' || buf[0] > '9')
+		return 1;		/* not a number: cannot tell more */
+	return strtol(buf, NULL, 10) == SYS_read;
+}
+
+/* G: see the top of the file.  Its exit status. */
+static int tree_grandchild(int s, pid_t leader, dev_t rdev)
+{
+	pid_t me = getpid();
+	ssize_t n;
+	char c;
+
+	mode = "tree (grandchild)";
+	child = -1;
+	fail_status = 2;
+	if (setpgid(0, 0))
+		die("setpgid");
+	wait_fg(s, me, "the grandchild");	/* C's tcsetpgrp */
+	if (getsid(0) != leader || tcgetsid(s) != leader)
+		bad("not in the child's session (%d, tcgetsid %d)",
+		    (int)getsid(0), (int)tcgetsid(s));
+	if (dev_tty() != encode_dev(rdev))
+		bad("/dev/tty is not the slave before the checkpoint");
+	if (tty_nr() != (long)encode_dev(rdev))
+		bad("/proc/self/stat names another controlling terminal");
+	put_file("grandchild", "pid=%d\n", (int)me);
+
+	/* Blocked in read() until the SIGINT of P's VINTR, after DIR/go. */
+	while (!sigint_hit) {
+		n = read(s, &c, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die("read the slave before any SIGINT");
+		bad("the slave read %zd bytes before any SIGINT", n);
+	}
+	fail_status = 3;
+	if (getpid() != me)
+		bad("pid %d, was %d", (int)getpid(), (int)me);
+	if (getpgrp() != me)
+		bad("process group %d, not its own", (int)getpgrp());
+	if (getsid(0) != leader)
+		bad("session %d, was the child's (%d)", (int)getsid(0),
+		    (int)leader);
+	if (tcgetsid(s) != leader)
+		bad("the slave is not its session's controlling terminal (tcgetsid %d)",
+		    (int)tcgetsid(s));
+	if (tcgetpgrp(s) != me)
+		bad("the foreground process group is %d, not its own",
+		    (int)tcgetpgrp(s));
+	if (dev_tty() != encode_dev(rdev))
+		bad("/dev/tty is not the slave after the restore (TIOCGDEV)");
+	if (tty_nr() != (long)encode_dev(rdev))
+		bad("/proc/self/stat names another controlling terminal (%ld)",
+		    tty_nr());
+	return 0;
+}
+
 /* C: see the top of the file.  Its exit status. */
 static int tree_child(int m, int ps, const char *name)
 {
 	struct stat st0, st;
 	struct termios t0, t;
 	struct winsize ws0, ws;
-	pid_t me = getpid(), pgrp0;
+	struct sigaction sa = { .sa_handler = on_sigint };	/* no SA_RESTART */
+	pid_t me = getpid(), pgrp0, g, w;
 	char buf[64], ans[64], s1[256];
 	const char *what;
 	ssize_t n;
-	int s;
+	int s, status;
 
 	mode = "tree (child)";
 	close(m);
@@ -481,9 +636,41 @@ static int tree_child(int m, int ps, const char *name)
 		bad("/proc/self/stat names another controlling terminal");
 	if (write_all(s, QUEUED, strlen(QUEUED)))
 		die("write to the slave");
-	put_file("child", "pid=%d\n", (int)me);
 
-	/* Blocked in read() until P writes "ping\n", after DIR/go. */
+	/* G, the foreground job; C waits for it, not reading the slave. */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL))
+		die("sigaction SIGINT");
+	fflush(NULL);
+	g = fork();
+	if (g < 0)
+		die("fork");
+	if (!g)
+		exit(tree_grandchild(s, me, st0.st_rdev));
+	child = g;			/* killed if C fails */
+	if (setpgid(g, g))
+		die("setpgid %d", (int)g);
+	set_fg(s, g);
+	if (tcgetpgrp(s) != g)
+		bad("the foreground process group is %d, not the grandchild's (%d)",
+		    (int)tcgetpgrp(s), (int)g);
+	put_file("child", "pid=%d grandchild=%d\n", (int)me, (int)g);
+	while ((w = waitpid(g, &status, 0)) != g) {
+		if (w >= 0 || errno != EINTR)
+			die("waitpid the grandchild");
+		if (sigint_hit)
+			bad("a SIGINT reached the child: the foreground process group is %d, not the grandchild's (%d)",
+			    (int)tcgetpgrp(s), (int)g);
+	}
+	child = -1;
+	if (sigint_hit)
+		bad("a SIGINT reached the child, not only the grandchild");
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		bad("the grandchild ended with status 0x%x (exit 2: failed before the SIGINT, 3: after it)",
+		    status);
+	set_fg(s, me);			/* the job is done: C's turn */
+
+	/* Blocked in read() until P writes "ping\n", once C is foreground. */
 	n = read_some(s, buf, sizeof(buf) - 1, -1, 1);
 	if (n != 5 || memcmp(buf, "ping\n", 5))
 		bad("the slave read '%s', expected 'ping\\n'",
@@ -493,6 +680,8 @@ static int tree_child(int m, int ps, const char *name)
 	if (write_all(s, ans, (size_t)n))
 		die("write the answer");
 
+	if (sigint_hit)
+		bad("a SIGINT reached the child");
 	if (getsid(0) != me)
 		bad("no longer the session leader (session %d)", (int)getsid(0));
 	if (tcgetsid(s) != me)
@@ -526,10 +715,12 @@ static int tree_child(int m, int ps, const char *name)
 
 static int tree_mode(void)
 {
-	char name[64], buf[64], want[64], s1[256];
+	char name[64], buf[64], want[64], s1[256], path[4096];
 	struct pty_state p;
 	struct termios t;
+	pid_t g = -1, fg;
 	int m, s, n;
+	FILE *f;
 
 	m = open_pair(name, sizeof(name));
 	s = open(name, O_RDWR | O_NOCTTY);
@@ -563,15 +754,38 @@ static int tree_mode(void)
 	if (!child)
 		exit(tree_child(m, s, name));
 	wait_file("child", 30);
+	wait_file("grandchild", 30);
+	in_dir(path, sizeof(path), "grandchild");
+	f = fopen(path, "r");
+	if (!f || fscanf(f, "pid=%d", &g) != 1 || g <= 0)
+		bad("%s names no pid", path);
+	fclose(f);
+	wait_fg(m, g, "the grandchild");
+	for (n = 0; !in_read(g); n++) {
+		const struct timespec tick = { 0, 50 * 1000 * 1000 };
+
+		if (n >= TIMEOUT_MS / 50)
+			bad("the grandchild (%d) does not sleep in read()",
+			    (int)g);
+		nanosleep(&tick, NULL);
+	}
 	wait_inq(m, (int)strlen(QUEUED), "the master");
-	put_file("info", "%s child=%d unread=%zu\n", info_of(&p), (int)child,
-		 strlen(QUEUED));
+	fg = tcgetpgrp(m);
+	put_file("info", "%s child=%d grandchild=%d fg=%d unread=%zu\n",
+		 info_of(&p), (int)child, (int)g, (int)fg, strlen(QUEUED));
 	if (announce_ready(dir))
 		die("announce_ready");
 	wait_for_go(dir);
 
 	check_pty(m, s, &p);
 	expect_exact(m, QUEUED, "the master");
+	fg = tcgetpgrp(m);
+	if (fg != g)
+		bad("the foreground process group is %d, was the grandchild's (%d)",
+		    (int)fg, (int)g);
+	if (write_all(m, "\x07", 1))	/* VINTR: SIGINT to G's group */
+		die("write VINTR to the master");
+	wait_fg(m, child, "the child");	/* G done, C took it back */
 	if (write_all(m, "ping\n", 5))
 		die("write to the master");
 	n = (int)read_some(m, buf, sizeof(buf) - 1, TIMEOUT_MS, 1);
