@@ -97,6 +97,53 @@ static void ckpt_dump_ctty(struct ckpt_dump *d, struct ckpt_rec_attrs *a)
 	tty_kref_put(tty);
 }
 
+/* @tty's termios and window size into @t (its other fields untouched). */
+void ckpt_tty_save(struct tty_struct *tty, struct ckpt_rec_tty *t)
+{
+	down_read(&tty->termios_rwsem);
+	t->iflag = tty->termios.c_iflag;
+	t->oflag = tty->termios.c_oflag;
+	t->cflag = tty->termios.c_cflag;
+	t->lflag = tty->termios.c_lflag;
+	t->line = tty->termios.c_line;
+	memcpy(t->cc, tty->termios.c_cc, NCCS);
+	t->ispeed = tty->termios.c_ispeed;
+	t->ospeed = tty->termios.c_ospeed;
+	up_read(&tty->termios_rwsem);
+	mutex_lock(&tty->winsize_mutex);
+	t->row = tty->winsize.ws_row;
+	t->col = tty->winsize.ws_col;
+	t->xpixel = tty->winsize.ws_xpixel;
+	t->ypixel = tty->winsize.ws_ypixel;
+	mutex_unlock(&tty->winsize_mutex);
+}
+
+/* @t's termios and window size set on @tty (not a pty master). */
+void ckpt_tty_restore(struct tty_struct *tty, const struct ckpt_rec_tty *t)
+{
+	struct ktermios kt;
+	struct winsize ws;
+
+	memset(&kt, 0, sizeof(kt));
+	kt.c_iflag = t->iflag;
+	kt.c_oflag = t->oflag;
+	kt.c_cflag = t->cflag;
+	kt.c_lflag = t->lflag;
+	memcpy(kt.c_cc, t->cc, NCCS);
+	kt.c_ispeed = t->ispeed;
+	kt.c_ospeed = t->ospeed;
+	/* The line discipline stays the terminal's (TIOCSETD not done). */
+	down_read(&tty->termios_rwsem);
+	kt.c_line = tty->termios.c_line;
+	up_read(&tty->termios_rwsem);
+	tty_set_termios(tty, &kt);
+	ws.ws_row = t->row;
+	ws.ws_col = t->col;
+	ws.ws_xpixel = t->xpixel;
+	ws.ws_ypixel = t->ypixel;
+	tty_do_resize(tty, &ws);
+}
+
 int ckpt_note_tty(struct ckpt_dump *d, struct file *f, unsigned int fd)
 {
 	struct tty_file_private *priv = f->private_data;
@@ -117,23 +164,8 @@ int ckpt_note_tty(struct ckpt_dump *d, struct file *f, unsigned int fd)
 		return -EOPNOTSUPP;
 	t = &d->ttys[d->nr_ttys];
 	memset(t, 0, sizeof(*t));
+	ckpt_tty_save(tty, t);
 	t->fd = fd;
-	down_read(&tty->termios_rwsem);
-	t->iflag = tty->termios.c_iflag;
-	t->oflag = tty->termios.c_oflag;
-	t->cflag = tty->termios.c_cflag;
-	t->lflag = tty->termios.c_lflag;
-	t->line = tty->termios.c_line;
-	memcpy(t->cc, tty->termios.c_cc, NCCS);
-	t->ispeed = tty->termios.c_ispeed;
-	t->ospeed = tty->termios.c_ospeed;
-	up_read(&tty->termios_rwsem);
-	mutex_lock(&tty->winsize_mutex);
-	t->row = tty->winsize.ws_row;
-	t->col = tty->winsize.ws_col;
-	t->xpixel = tty->winsize.ws_xpixel;
-	t->ypixel = tty->winsize.ws_ypixel;
-	mutex_unlock(&tty->winsize_mutex);
 	a.tty = tty;
 	ckpt_with_sighand(d->task, ckpt_read_ctty, &a);
 	if (a.ctty)
@@ -586,8 +618,6 @@ void ckpt_restore_thp_disable(const struct ckpt_restore *r)
 static int ckpt_restore_tty(struct ckpt_restore *r, const struct ckpt_rec_tty *t)
 {
 	struct tty_file_private *priv;
-	struct ktermios kt;
-	struct winsize ws;
 	struct file *f;
 	int err = 0;
 
@@ -600,25 +630,7 @@ static int ckpt_restore_tty(struct ckpt_restore *r, const struct ckpt_rec_tty *t
 		fput(f);
 		return -ENOTTY;
 	}
-	memset(&kt, 0, sizeof(kt));
-	kt.c_iflag = t->iflag;
-	kt.c_oflag = t->oflag;
-	kt.c_cflag = t->cflag;
-	kt.c_lflag = t->lflag;
-	kt.c_line = t->line;
-	memcpy(kt.c_cc, t->cc, NCCS);
-	kt.c_ispeed = t->ispeed;
-	kt.c_ospeed = t->ospeed;
-	/* The line discipline stays the terminal's (TIOCSETD not done). */
-	down_read(&priv->tty->termios_rwsem);
-	kt.c_line = priv->tty->termios.c_line;
-	up_read(&priv->tty->termios_rwsem);
-	tty_set_termios(priv->tty, &kt);
-	ws.ws_row = t->row;
-	ws.ws_col = t->col;
-	ws.ws_xpixel = t->xpixel;
-	ws.ws_ypixel = t->ypixel;
-	tty_do_resize(priv->tty, &ws);
+	ckpt_tty_restore(priv->tty, t);
 	if ((t->flags & CKPT_TTY_CTTY) && current->signal->leader &&
 	    f->f_op->unlocked_ioctl)
 		err = f->f_op->unlocked_ioctl(f, TIOCSCTTY, 0);
@@ -661,7 +673,7 @@ static void ckpt_restore_ctty(struct ckpt_restore *r)
 
 	if (!r->tree || r->task.sid == r->task.pid)
 		return;
-	lr = ckpt_tree_earlier(r, r->task.sid);
+	lr = ckpt_tree_member_rst(r, r->task.sid);
 	if (!lr || !lr->have_attrs)
 		return;
 	ctty = r->attrs.flags & CKPT_ATTR_CTTY;
@@ -679,18 +691,28 @@ static void ckpt_restore_ctty(struct ckpt_restore *r)
 	put_task_struct(leader);
 	if (!tty)
 		return;		/* another session holds it meanwhile */
+	/*
+	 * The terminal's lock, as TIOCSCTTY's: a hangup or a session giving
+	 * it up (disassociate_ctty()) clears its session and its members'
+	 * terminal under it, so none is missed between check and set.
+	 */
+	tty_lock(tty);
 	spin_lock_irq(&tty->ctrl.lock);
 	ours = tty->ctrl.session == task_session(current);
 	if (ours && fg) {
 		put_pid(tty->ctrl.pgrp);
+		rcu_read_lock();
 		tty->ctrl.pgrp = get_pid(task_pgrp(current));
+		rcu_read_unlock();
 	}
 	spin_unlock_irq(&tty->ctrl.lock);
 	if (ours && ctty) {
 		old = tty;
-		ckpt_with_sighand(current, ckpt_set_tty, &old);
+		if (ckpt_with_sighand(current, ckpt_set_tty, &old))
+			old = NULL;
 		tty_kref_put(old);
 	}
+	tty_unlock(tty);
 	tty_kref_put(tty);
 }
 

@@ -758,8 +758,6 @@ int ckpt_check_ptys(struct ckpt_restore *r);
 struct file *ckpt_pty_file(struct ckpt_restore *r,
 			   const struct ckpt_restore_file *rf);
 struct file *ckpt_tree_pty(const struct ckpt_restore *r, u64 index);
-const struct ckpt_restore *ckpt_tree_earlier(const struct ckpt_restore *r,
-					     s32 pid);
 struct ckpt_pipes *ckpt_pipes_new(u32 max);
 void ckpt_pipes_free(struct ckpt_pipes *t);
 struct file *ckpt_pipe_end(const struct ckpt_restore *r,
@@ -1136,6 +1134,8 @@ struct vm_area_struct;
 struct cred;
 bool ckpt_is_tty_rdev(dev_t rdev);
 int ckpt_note_tty(struct ckpt_dump *d, struct file *f, unsigned int fd);
+void ckpt_tty_save(struct tty_struct *tty, struct ckpt_rec_tty *t);
+void ckpt_tty_restore(struct tty_struct *tty, const struct ckpt_rec_tty *t);
 int ckpt_skip_fd(struct ckpt_dump *d, struct file *f, unsigned int fd);
 bool ckpt_skip_vma(struct ckpt_dump *d, struct vm_area_struct *vma);
 void ckpt_attrs_reset(struct ckpt_dump *d);

@@ -183,27 +183,6 @@ static int ckpt_see_slave(struct ckpt_dump *d, struct file *f,
 	return 0;
 }
 
-static void ckpt_save_termios(struct tty_struct *tty, struct ckpt_rec_tty *t)
-{
-	t->fd = -1;
-	down_read(&tty->termios_rwsem);
-	t->iflag = tty->termios.c_iflag;
-	t->oflag = tty->termios.c_oflag;
-	t->cflag = tty->termios.c_cflag;
-	t->lflag = tty->termios.c_lflag;
-	t->line = tty->termios.c_line;
-	memcpy(t->cc, tty->termios.c_cc, NCCS);
-	t->ispeed = tty->termios.c_ispeed;
-	t->ospeed = tty->termios.c_ospeed;
-	up_read(&tty->termios_rwsem);
-	mutex_lock(&tty->winsize_mutex);
-	t->row = tty->winsize.ws_row;
-	t->col = tty->winsize.ws_col;
-	t->xpixel = tty->winsize.ws_xpixel;
-	t->ypixel = tty->winsize.ws_ypixel;
-	mutex_unlock(&tty->winsize_mutex);
-}
-
 /* Queue @len bytes for @tty's reader, as the other end's write would. */
 static int ckpt_pty_push(struct tty_struct *tty, const u8 *buf, u32 len)
 {
@@ -331,7 +310,8 @@ static int ckpt_pty_save(struct ckpt_pty_seen *p, struct tty_struct *master,
 	rec->uid = from_kuid_munged(current_user_ns(), d_inode(node)->i_uid);
 	rec->gid = from_kgid_munged(current_user_ns(), d_inode(node)->i_gid);
 	rec->mode = d_inode(node)->i_mode & 07777;
-	ckpt_save_termios(slave, &rec->slave);
+	rec->slave.fd = -1;
+	ckpt_tty_save(slave, &rec->slave);
 	return ckpt_pty_take_unread(p, master);
 }
 
@@ -596,26 +576,6 @@ int ckpt_check_ptys(struct ckpt_restore *r)
 	return 0;
 }
 
-static void ckpt_pty_termios(struct tty_struct *tty,
-			     const struct ckpt_rec_tty *t)
-{
-	struct ktermios kt;
-
-	memset(&kt, 0, sizeof(kt));
-	kt.c_iflag = t->iflag;
-	kt.c_oflag = t->oflag;
-	kt.c_cflag = t->cflag;
-	kt.c_lflag = t->lflag;
-	memcpy(kt.c_cc, t->cc, NCCS);
-	kt.c_ispeed = t->ispeed;
-	kt.c_ospeed = t->ospeed;
-	/* The line discipline stays the terminal's (TIOCSETD not done). */
-	down_read(&tty->termios_rwsem);
-	kt.c_line = tty->termios.c_line;
-	up_read(&tty->termios_rwsem);
-	tty_set_termios(tty, &kt);
-}
-
 /*
  * The slave node's owner and mode, as the restored credentials may set
  * them (chown(2) and chmod(2)'s rules, in setattr_prepare()).
@@ -702,7 +662,6 @@ static struct file *ckpt_pty_make(struct ckpt_restore *r,
 {
 	const struct ckpt_restore_pty *p = ckpt_find_pty(r, rf->rec.ino);
 	struct tty_struct *master, *slave;
-	struct winsize ws;
 	struct file *f;
 	int err;
 
@@ -715,12 +674,8 @@ static struct file *ckpt_pty_make(struct ckpt_restore *r,
 		return f;
 	master = ckpt_pty_master(f);
 	slave = master->link;
-	ckpt_pty_termios(slave, &p->rec.slave);
-	ws.ws_row = p->rec.slave.row;
-	ws.ws_col = p->rec.slave.col;
-	ws.ws_xpixel = p->rec.slave.xpixel;
-	ws.ws_ypixel = p->rec.slave.ypixel;
-	tty_do_resize(slave, &ws);	/* the master's TIOCGWINSZ reads it */
+	/* The slave's window size is what the master's TIOCGWINSZ reads. */
+	ckpt_tty_restore(slave, &p->rec.slave);
 	err = ckpt_pty_owner(slave, &p->rec);
 	if (!err && p->rec.data_len)
 		err = ckpt_pty_push(master, p->data, p->rec.data_len);

@@ -409,15 +409,6 @@ struct file *ckpt_tree_sock(const struct ckpt_restore *r, u64 id)
 	return f;
 }
 
-/* The restore of member @pid, if it restored before @r, or NULL. */
-const struct ckpt_restore *ckpt_tree_earlier(const struct ckpt_restore *r,
-					     s32 pid)
-{
-	int j = r->tree ? ckpt_tree_index(r->tree, pid, r->member) : -1;
-
-	return j < 0 ? NULL : r->tree->rst[j];
-}
-
 /* The master of pty pair @index an earlier process made, or NULL. */
 struct file *ckpt_tree_pty(const struct ckpt_restore *r, u64 index)
 {
