@@ -627,8 +627,8 @@ static void report_fd(const struct ckpt_checkpoint_args *a, int err)
 			ckpt_hint("/proc/%d/fdinfo/%d lists its watches, by inode number",
 				  (int)at, a->err_fd);
 		}
-	} else if ((pty_end(name) && (err == -EUSERS || err == -EBUSY)) ||
-		   (pty_end(name) == 2 && err == -EOPNOTSUPP)) {
+	} else if (pty_end(name) && (err == -EUSERS || err == -EBUSY ||
+				       err == -EOPNOTSUPP)) {
 		report_pty(a, err, name);
 	} else {
 		ckpt_fail(err, "cannot checkpoint %s: fd %d (%s) %s", who,

@@ -1233,10 +1233,13 @@ static int check_attrs(struct ckpt_image *img)
 {
 	const struct ckpt_rec_attrs *a = img->payload;
 	const struct ckpt_rec_tty *t = (const void *)(a + 1);
+	int ctty = 0;
 	uint32_t i;
 
-	if (a->flags & ~CKPT_ATTR_FLAGS_ALL || a->fg_pgrp < 0 || a->reserved)
+	if (a->flags & ~CKPT_ATTR_FLAGS_ALL || a->reserved)
 		return img_bad(img, "flags 0x%x", a->flags);
+	if (a->fg_pgrp < 0)
+		return img_bad(img, "foreground process group %d", a->fg_pgrp);
 	if ((a->flags & CKPT_ATTR_OOM_ADJ) ?
 	    a->oom_score_adj < -1000 || a->oom_score_adj > 1000 ||
 	    a->oom_score_adj_min < -1000 ||
@@ -1248,11 +1251,18 @@ static int check_attrs(struct ckpt_image *img)
 	    img->rec.len != sizeof(*a) + (uint64_t)a->nr_ttys * sizeof(*t))
 		return img_bad(img, "%u terminals in %u bytes", a->nr_ttys,
 			       img->rec.len);
-	for (i = 0; i < a->nr_ttys; i++)
+	for (i = 0; i < a->nr_ttys; i++) {
 		if ((i && t[i].fd <= t[i - 1].fd) || t[i].fd < 0 ||
 		    t[i].flags & ~CKPT_TTY_CTTY || t[i].reserved)
 			return img_bad(img, "terminal %u: fd %d flags 0x%x", i,
 				       t[i].fd, t[i].flags);
+		if (t[i].flags & CKPT_TTY_CTTY)
+			ctty = 1;
+	}
+	/* As the module: a foreground group with the terminal it is of. */
+	if (a->fg_pgrp && !ctty)
+		return img_bad(img, "foreground process group %d without a controlling terminal",
+			       a->fg_pgrp);
 	return 0;
 }
 

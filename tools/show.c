@@ -887,6 +887,7 @@ static void show_attrs(const struct ckpt_image *img)
 		{ CKPT_ATTR_MCE_KILL, "MCE_KILL" },
 		{ CKPT_ATTR_MCE_EARLY, "MCE_KILL_EARLY" },
 		{ CKPT_ATTR_OOM_ADJ, "OOM_ADJ" },
+		{ CKPT_ATTR_CTTY, "CTTY" },
 	};
 	const struct ckpt_rec_attrs *a = img->payload;
 	const struct ckpt_rec_tty *t = (const void *)(a + 1);
@@ -906,6 +907,8 @@ static void show_attrs(const struct ckpt_image *img)
 		       " (controlling terminal)" : "", t[i].iflag, t[i].oflag,
 		       t[i].cflag, t[i].lflag, t[i].ispeed, t[i].ospeed,
 		       t[i].row, t[i].col);
+	if (a->fg_pgrp)
+		printf("  foreground process group %d\n", a->fg_pgrp);
 }
 
 static void show_skipped(const struct ckpt_image *img)

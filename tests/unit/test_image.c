@@ -2574,6 +2574,22 @@ static void to_attrs(struct ib_rec *r)
 	memcpy(r->payload + sizeof(a), &t, sizeof(t));
 }
 
+/* A foreground group: with its controlling terminal (fg_ok), without. */
+static void to_attrs_fg(struct ib_rec *r)
+{
+	to_attrs(r);
+	((struct ckpt_rec_attrs *)r->payload)->fg_pgrp = 5;
+}
+
+static void to_attrs_fg_ok(struct ib_rec *r)
+{
+	struct ckpt_rec_tty *t;
+
+	to_attrs_fg(r);
+	t = (void *)(r->payload + sizeof(struct ckpt_rec_attrs));
+	t->flags = CKPT_TTY_CTTY;
+}
+
 static void to_skipped(struct ib_rec *r)
 {
 	struct ckpt_rec_skipped s = { .class = CKPT_SKIPPED_FD, .fd = 7 };
@@ -2598,6 +2614,12 @@ UNIT_TEST(image_attrs_order)
 	/* in place of TIMERS (optional): decodes */
 	r = mutate(CKPT_REC_TIMERS, 0, to_attrs, &off);
 	CHECK_EQ(r.err, 0);
+	r = mutate(CKPT_REC_TIMERS, 0, to_attrs_fg_ok, &off);
+	CHECK_EQ(r.err, 0);
+	r = mutate(CKPT_REC_TIMERS, 0, to_attrs_fg, &off);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_EQ(r.type, CKPT_REC_ATTRS);
+	CHECK_STR(r.msg, "foreground process group 5 without a controlling terminal");
 	r = mutate(CKPT_REC_TIMERS, 0, to_skipped, &off);
 	CHECK_EQ(r.err, 0);
 	r = mutate(CKPT_REC_TIMERS, 0, to_skipped_bad, &off);
