@@ -27,6 +27,21 @@
  * descriptors open in the shell that starts us; the checkpointed programs
  * must hold only what they open themselves.
  */
+/* Field 7 of /proc/self/stat: the controlling terminal, 0 for none. */
+static inline long tty_nr(void)
+{
+	char buf[1024], *p;
+	long nr = -1;
+	FILE *f = fopen("/proc/self/stat", "r");
+
+	if (!f)
+		return -1;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
+		sscanf(p + 2, "%*c %*d %*d %*d %ld", &nr);
+	fclose(f);
+	return nr;
+}
+
 static inline void close_extra_fds(void)
 {
 	if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0)

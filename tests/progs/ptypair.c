@@ -441,21 +441,6 @@ static unsigned long encode_dev(dev_t dev)
 	       ((unsigned long)(minor(dev) & ~0xffU) << 12);
 }
 
-/* Field 7 of /proc/self/stat: the controlling terminal, 0 for none. */
-static long tty_nr(void)
-{
-	char buf[1024], *p;
-	long nr = -1;
-	FILE *f = fopen("/proc/self/stat", "r");
-
-	if (!f)
-		return -1;
-	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
-		sscanf(p + 2, "%*c %*d %*d %*d %ld", &nr);
-	fclose(f);
-	return nr;
-}
-
 /* The terminal /dev/tty opens (TIOCGDEV), encoded; 0 if none. */
 static unsigned long dev_tty(void)
 {

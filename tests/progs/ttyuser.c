@@ -16,21 +16,6 @@ static int fail(const char *what)
 	return 1;
 }
 
-/* Field 7 of /proc/self/stat: the controlling terminal, 0 for none. */
-static long tty_nr(void)
-{
-	char buf[1024], *p;
-	long nr = -1;
-	FILE *f = fopen("/proc/self/stat", "r");
-
-	if (!f)
-		return -1;
-	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
-		sscanf(p + 2, "%*c %*d %*d %*d %ld", &nr);
-	fclose(f);
-	return nr;
-}
-
 int main(int argc, char **argv)
 {
 	static const char msg[] = "ttyuser: written through the restored fd\n";
