@@ -30,11 +30,18 @@
 #    passes each way;
 #  - outside: a process holding the master and a slave descriptor while
 #    its child, not checkpointed, holds the slave too: refused (EUSERS),
-#    no image, both run on and still talk through the pair.
-# timeout: 240
+#    no image, both run on and still talk through the pair;
+#  - copy: one process holding both ends, 9 bytes the slave wrote unread
+#    by the master, checkpointed without --kill: it runs on with its pair
+#    while restart --pid-ns restores a copy, which cannot have the old
+#    /dev/pts index: its pair is a new one (TIOCGPTN, ptsname, its slave
+#    descriptor's device, /proc/PID/fd) with the termios and window size
+#    (21x55) of the old; each reads exactly those bytes from its master
+#    and passes a byte each way through its own pair.
+# timeout: 300
 . "$(dirname "$0")/lib.sh"
 require_module
-DUMP_ON_FAIL="p.err ckpt.err restart.err show.out herr busy.err oerr"
+DUMP_ON_FAIL="p.err ckpt.err restart.err show.out herr busy.err oerr result.orig result.copy"
 
 prog_start ttyattrs
 holder=$(cat holder)
@@ -159,4 +166,51 @@ proc_alive "$PROG_PID" && proc_alive "$child" ||
 	fail "ptypair outside or its child did not survive the refusal"
 touch go
 reap_passed "$PROG_PID" p "ptypair outside"
+
+# copy: restored while the original still holds its pair (and index).
+pty_start copy
+pts=$(kv info pts)
+sfd=$(kv info sfd)
+[ -c "$pts" ] && [ -n "$sfd" ] &&
+	[ "$(kv info rows)x$(kv info cols)" = 21x55 ] ||
+	fail "ptypair copy wrote no pts or sfd, or not 21x55: $(cat info)"
+ckpt -o img "$PROG_PID" 2>ckpt.err ||
+	fail "ckpt (without --kill) of ptypair copy failed: $(cat ckpt.err)"
+proc_alive "$PROG_PID" || fail "ptypair copy did not run on after its checkpoint"
+ckpt show img >show.out 2>&1 || fail "ckpt show rejects the copy's image"
+pty_show info unlocked
+restart -v --pid-ns --wait img </dev/null >restart.out 2>restart.err &
+RESTART_PID=$!
+track "$RESTART_PID"
+wait_for 30 grep -q "restored pid $PROG_PID in a new PID namespace" restart.err ||
+	fail "restart --pid-ns did not restore the copy: $(cat restart.err)"
+cpid=$(sed -n 's/.*restored pid .* (pid \([0-9]*\) here).*/\1/p' restart.err)
+[ -n "$cpid" ] && [ "$cpid" != "$PROG_PID" ] ||
+	fail "restart -v names no PID of the copy here: $(cat restart.err)"
+track "$cpid"
+proc_alive "$PROG_PID" || fail "the original died when its copy was restored"
+opts=$(readlink "/proc/$PROG_PID/fd/$sfd")
+cpts=$(readlink "/proc/$cpid/fd/$sfd")
+[ "$opts" = "$pts" ] || fail "the original's fd $sfd is '$opts', was $pts"
+case $cpts in
+/dev/pts/[0-9]*) ;;
+*) fail "the copy's fd $sfd is '$cpts', not a pty slave" ;;
+esac
+[ "$cpts" != "$pts" ] || fail "the copy's fd $sfd is the original's slave $pts"
+log "original on $pts, its copy (pid $cpid here) on $cpts"
+touch go
+wait "$PROG_PID"
+st=$?
+[ "$st" -eq 0 ] ||
+	fail "the original exited $st: $(cat result.orig 2>/dev/null || cat p.err)"
+wait "$RESTART_PID"
+st=$?
+[ "$st" -eq 0 ] ||
+	fail "the copy exited $st: $(cat result.copy 2>/dev/null || cat p.err)"
+grep -q "all checks passed" result.orig ||
+	fail "the original did not report success: $(cat result.orig 2>&1)"
+grep -q "all checks passed" result.copy ||
+	fail "the copy did not report success: $(cat result.copy 2>&1)"
+[ "$(kv result.orig pts)" = "$pts" ] && [ "$(kv result.copy pts)" = "$cpts" ] ||
+	fail "the results name $(kv result.orig pts) and $(kv result.copy pts), expected $pts and $cpts"
 pass

@@ -68,8 +68,25 @@
  * "child:hello\n" and exits 0; then "via-slave\n" written to its own
  * slave descriptor is read from the master.
  *
- * Each mode prints "all checks passed" and exits 0, or says what failed
- * on stderr and exits 1.
+ * ptypair copy DIR: one process holding the master and a slave
+ * descriptor (O_NOCTTY), raw, 19200 baud, VERASE 0x08, window 21x55; it
+ * writes "copy-out\n" to the slave, unread by the master (TIOCINQ),
+ * writes DIR/info (with "index= mfd= sfd=") and DIR/ready, waits for
+ * DIR/go.  Checkpointed without --kill, it runs on with its pair while a
+ * copy is restored into a new PID namespace: after DIR/go each tells
+ * which it is by its PID namespace (/proc/self/ns/pid).  The original
+ * checks as P does and that its index is the same; the copy that its
+ * master's index (TIOCGPTN) is not the original's, that its slave
+ * descriptor is that new pair's slave (st_rdev), and the rest against
+ * the new name (ptsname, lock, packet mode, node, termios, window size).
+ * Each then reads exactly "copy-out\n" from its master and passes a byte
+ * each way (bytes of its own: the original 'O' and 'o', the copy 'C' and
+ * 'c'), and writes DIR/result.orig or DIR/result.copy ("role= pts=/dev/
+ * pts/N all checks passed", or what failed): the two share DIR and their
+ * standard output.
+ *
+ * Each other mode prints "all checks passed" and exits 0, or says what
+ * failed on stderr and exits 1; copy exits likewise.
  */
 #define _GNU_SOURCE
 #include <poll.h>
@@ -98,13 +115,27 @@ static pid_t child = -1;	/* killed when the parent fails */
 static int fail_status = 1;	/* the exit status of a failure */
 static volatile sig_atomic_t sigint_hit;	/* tree: C's and G's */
 
+static const char *role;	/* copy: "orig" or "copy" once known */
+
+static int write_result(const char *text);
+
 static void vfail(int err, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "ptypair %s [%d]: ", mode, getpid());
-	vfprintf(stderr, fmt, ap);
-	if (err)
-		fprintf(stderr, " (%s)", strerror(err));
-	fputc('\n', stderr);
+	char msg[1024];
+	int n;
+
+	n = snprintf(msg, sizeof(msg), "ptypair %s [%d]: ", mode, getpid());
+	if (n < 0 || n >= (int)sizeof(msg))
+		n = 0;
+	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	if (err) {
+		n = (int)strlen(msg);
+		snprintf(msg + n, sizeof(msg) - (size_t)n, " (%s)",
+			 strerror(err));
+	}
+	fprintf(stderr, "%s\n", msg);
+	if (role)			/* copy: DIR/result.ROLE says it too */
+		write_result(msg);
 	if (child > 0)
 		kill(child, SIGKILL);
 	exit(fail_status);
@@ -890,12 +921,154 @@ static int outside_mode(void)
 	return 0;
 }
 
+/* ---- copy ------------------------------------------------------------ */
+
+#define COPY_OUT	"copy-out\n"
+
+/* DIR/result.ROLE holds @text and a newline: 0, or -1 (no die: vfail's). */
+static int write_result(const char *text)
+{
+	char path[4096], tmp[4200];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/result.%s", dir, role);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f)
+		return -1;
+	if (fprintf(f, "%s\n", text) < 0) {
+		fclose(f);
+		return -1;
+	}
+	if (fclose(f) || rename(tmp, path))
+		return -1;
+	return 0;
+}
+
+/* The PID namespace this process is in (its /proc/self/ns/pid inode). */
+static ino_t pid_ns(void)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/pid", &st))
+		die("stat /proc/self/ns/pid");
+	return st.st_ino;
+}
+
+static int pty_index(int m)
+{
+	int n;
+
+	if (ioctl(m, TIOCGPTN, &n))
+		die("TIOCGPTN");
+	return n;
+}
+
+/* @m reads @c written to @s, and @s reads @C written to @m. */
+static void round_trip(int m, int s, const char *c, const char *C)
+{
+	if (write_all(m, C, 1))
+		die("write to the master");
+	expect_exact(s, C, "the slave");
+	if (write_all(s, c, 1))
+		die("write to the slave");
+	expect_exact(m, c, "the master");
+}
+
+static int copy_mode(void)
+{
+	struct pty_state p, q;
+	struct termios t;
+	struct stat st;
+	char name[64], msg[128];
+	ino_t ns0;
+	int m, s, idx0, idx;
+
+	ns0 = pid_ns();
+	m = open_pair(name, sizeof(name));
+	s = open(name, O_RDWR | O_NOCTTY);
+	if (s < 0)
+		die("open %s", name);
+	make_raw(s, 0);
+	if (tcgetattr(s, &t))
+		die("tcgetattr");
+	t.c_cc[VERASE] = 0x08;
+	if (cfsetispeed(&t, B19200) || cfsetospeed(&t, B19200) ||
+	    tcsetattr(s, TCSANOW, &t))
+		die("tcsetattr");
+	set_winsize(m, 21, 55);
+	pty_state(m, s, &p);
+	idx0 = pty_index(m);
+	snprintf(msg, sizeof(msg), "/dev/pts/%d", idx0);
+	if (strcmp(p.name, msg))
+		bad("ptsname() is %s, TIOCGPTN says %d", p.name, idx0);
+	if (p.t.c_cc[VERASE] != 0x08 || cfgetospeed(&p.t) != B19200)
+		bad("the termios set did not take");
+	if (write_all(s, COPY_OUT, strlen(COPY_OUT)))
+		die("write to the slave");
+	wait_inq(m, (int)strlen(COPY_OUT), "the master");
+	put_file("info", "%s unread=%zu index=%d mfd=%d sfd=%d\n", info_of(&p),
+		 strlen(COPY_OUT), idx0, m, s);
+	if (announce_ready(dir))
+		die("announce_ready");
+	wait_for_go(dir);
+
+	/* The copy is the one in another PID namespace (its PID is ours). */
+	if (pid_ns() == ns0) {
+		role = "orig";
+		mode = "copy (original)";
+		idx = pty_index(m);
+		if (idx != idx0)
+			bad("TIOCGPTN says %d, was %d", idx, idx0);
+		check_pty(m, s, &p);
+		expect_exact(m, COPY_OUT, "the master");	/* put back */
+		round_trip(m, s, "o", "O");
+	} else {
+		role = "copy";
+		mode = "copy (restored)";
+		idx = pty_index(m);
+		if (idx == idx0)
+			bad("the copy's master has the original's index %d, which the original holds",
+			    idx);
+		if (fstat(s, &st))
+			die("fstat the slave");
+		if (st.st_rdev == p.node.st_rdev)
+			bad("the slave descriptor is the original's slave (%s), not the new pair's (/dev/pts/%d)",
+			    p.name, idx);
+		if (!S_ISCHR(st.st_mode) ||
+		    major(st.st_rdev) != major(p.node.st_rdev) ||
+		    (int)minor(st.st_rdev) != idx)
+			bad("the slave descriptor is device %u:%u, not the new pair's slave (/dev/pts/%d)",
+			    major(st.st_rdev), minor(st.st_rdev), idx);
+		/* as recorded, but for the new pair's name and device */
+		q = p;
+		snprintf(q.name, sizeof(q.name), "/dev/pts/%d", idx);
+		q.node.st_rdev = st.st_rdev;
+		check_pty(m, s, &q);
+		if (tcgetattr(s, &t))
+			die("tcgetattr");
+		if (t.c_cc[VERASE] != 0x08 || cfgetospeed(&t) != B19200)
+			bad("the slave's termios are not the ones set (VERASE 0x%x)",
+			    t.c_cc[VERASE]);
+		if (p.ws.ws_row != 21 || p.ws.ws_col != 55)
+			bad("window size %ux%u recorded, not 21x55", p.ws.ws_row,
+			    p.ws.ws_col);
+		expect_exact(m, COPY_OUT, "the master");
+		round_trip(m, s, "c", "C");
+	}
+	snprintf(msg, sizeof(msg), "role=%s pts=/dev/pts/%d all checks passed",
+		 role, idx);
+	if (write_result(msg))
+		die("write %s/result.%s", dir, role);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int r;
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: ptypair tree|self|outside DIR\n");
+		fprintf(stderr, "usage: ptypair tree|self|outside|copy DIR\n");
 		return 2;
 	}
 	close_extra_fds();
@@ -907,6 +1080,8 @@ int main(int argc, char **argv)
 		r = self_mode();
 	else if (!strcmp(mode, "outside"))
 		r = outside_mode();
+	else if (!strcmp(mode, "copy"))
+		return copy_mode();	/* DIR/result.*, not the shared stdout */
 	else
 		bad("unknown mode");
 	if (!r)
