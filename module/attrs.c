@@ -144,7 +144,8 @@ void ckpt_tty_restore(struct tty_struct *tty, const struct ckpt_rec_tty *t)
 	tty_do_resize(tty, &ws);
 }
 
-int ckpt_note_tty(struct ckpt_dump *d, struct file *f, unsigned int fd)
+int ckpt_note_tty(struct ckpt_dump *d, struct file *f, unsigned int fd,
+		  bool ctty_only)
 {
 	struct tty_file_private *priv = f->private_data;
 	struct ckpt_ctty_arg a = {};
@@ -155,6 +156,17 @@ int ckpt_note_tty(struct ckpt_dump *d, struct file *f, unsigned int fd)
 	if (!priv || !priv->tty)
 		return -EOPNOTSUPP;
 	tty = priv->tty;
+	a.tty = tty;
+	ckpt_with_sighand(d->task, ckpt_read_ctty, &a);
+	/* An earlier process's open file: only as this one's terminal. */
+	if (ctty_only) {
+		u32 i;
+
+		for (i = 0; i < d->nr_ttys && a.ctty; i++)
+			a.ctty = !(d->ttys[i].flags & CKPT_TTY_CTTY);
+		if (!a.ctty)
+			return 0;
+	}
 	if (!d->ttys) {
 		d->ttys = kcalloc(CKPT_MAX_TTYS, sizeof(*d->ttys), GFP_KERNEL);
 		if (!d->ttys)
@@ -166,8 +178,6 @@ int ckpt_note_tty(struct ckpt_dump *d, struct file *f, unsigned int fd)
 	memset(t, 0, sizeof(*t));
 	ckpt_tty_save(tty, t);
 	t->fd = fd;
-	a.tty = tty;
-	ckpt_with_sighand(d->task, ckpt_read_ctty, &a);
 	if (a.ctty)
 		t->flags |= CKPT_TTY_CTTY;
 	d->nr_ttys++;
@@ -447,7 +457,9 @@ static int ckpt_check_ttys(struct ckpt_restore *r)
 		if (k < 0 || (r->files[k].rec.kind != CKPT_FILE_CHR &&
 			      r->files[k].rec.kind != CKPT_FILE_PTY) ||
 		    !ckpt_is_tty_rdev(new_decode_dev(r->files[k].rec.rdev)) ||
-		    r->files[k].rec.fd_flags & (CKPT_FD_SHARED | CKPT_FD_TREE))
+		    r->files[k].rec.fd_flags & CKPT_FD_SHARED ||
+		    ((r->files[k].rec.fd_flags & CKPT_FD_TREE) &&
+		     !(t->flags & CKPT_TTY_CTTY)))
 			return -EBADMSG;
 		ctty |= t->flags & CKPT_TTY_CTTY;
 	}

@@ -1133,7 +1133,8 @@ const struct ckpt_restore_vma *ckpt_find_vma(const struct ckpt_restore *r,
 struct vm_area_struct;
 struct cred;
 bool ckpt_is_tty_rdev(dev_t rdev);
-int ckpt_note_tty(struct ckpt_dump *d, struct file *f, unsigned int fd);
+int ckpt_note_tty(struct ckpt_dump *d, struct file *f, unsigned int fd,
+		  bool ctty_only);
 void ckpt_tty_save(struct tty_struct *tty, struct ckpt_rec_tty *t);
 void ckpt_tty_restore(struct tty_struct *tty, const struct ckpt_rec_tty *t);
 int ckpt_skip_fd(struct ckpt_dump *d, struct file *f, unsigned int fd);

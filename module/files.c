@@ -286,10 +286,15 @@ static int ckpt_dump_file(struct ckpt_dump *d, struct ckpt_fbatch *fb,
 	/* A slave of a pair whose master is here: made with the pair. */
 	if (kind == CKPT_FILE_CHR && ckpt_pty_slave_here(d, f))
 		kind = CKPT_FILE_PTY;
-	/* A terminal's settings (attrs.c), once per open file. */
-	if ((kind == CKPT_FILE_CHR || kind == CKPT_FILE_PTY) && shared->fd < 0 &&
+	/*
+	 * A terminal's settings (attrs.c), once per open file; again in a
+	 * later process of the tree whose controlling terminal it is, the
+	 * session it leads taking it back at restore.
+	 */
+	if ((kind == CKPT_FILE_CHR || kind == CKPT_FILE_PTY) &&
+	    (shared->fd < 0 || shared->pid) &&
 	    ckpt_is_tty_rdev(inode->i_rdev)) {
-		int err = ckpt_note_tty(d, f, fd);
+		int err = ckpt_note_tty(d, f, fd, shared->fd >= 0);
 
 		if (err)
 			return ckpt_fail(&d->err, CKPT_OBJ_FD, err);

@@ -72,6 +72,26 @@ struct tty_struct *ckpt_pty_master(struct file *f)
 	return tty;
 }
 
+/*
+ * The slave of an open file of /dev/tty on a pty: an open of the slave
+ * too (its count), though saved as /dev/tty (refused, or --skip=fds).
+ */
+static struct tty_struct *ckpt_dev_tty_slave(struct file *f)
+{
+	struct tty_file_private *priv = f->private_data;
+	struct inode *inode = file_inode(f);
+	struct tty_struct *tty;
+
+	if (!S_ISCHR(inode->i_mode) || inode->i_rdev != MKDEV(TTYAUX_MAJOR, 0) ||
+	    (f->f_mode & FMODE_PATH) || !priv || !priv->tty)
+		return NULL;
+	tty = priv->tty;
+	if (tty->driver->type != TTY_DRIVER_TYPE_PTY ||
+	    tty->driver->subtype != PTY_TYPE_SLAVE || !tty->link)
+		return NULL;
+	return tty;
+}
+
 /* The tty of a Unix98 pty slave's open file, or NULL. */
 static struct tty_struct *ckpt_pty_slave(struct file *f)
 {
@@ -307,6 +327,8 @@ static int ckpt_pty_save(struct ckpt_pty_seen *p, struct tty_struct *master,
 		rec->flags |= CKPT_PTY_SLAVE_CLOSED;
 	if (slave->flow.stopped)
 		rec->flags |= CKPT_PTY_STOPPED;
+	if (slave->flow.tco_stopped)
+		rec->flags |= CKPT_PTY_TCOOFF;
 	rec->uid = from_kuid_munged(current_user_ns(), d_inode(node)->i_uid);
 	rec->gid = from_kgid_munged(current_user_ns(), d_inode(node)->i_gid);
 	rec->mode = d_inode(node)->i_mode & 07777;
@@ -393,8 +415,8 @@ int ckpt_scan_ptys(struct ckpt_dump *d)
 			for (fd = 0; !err &&
 			     (f = ckpt_next_file(d->members[i].task, &fd));
 			     fd++) {
-				tty = pass ? ckpt_pty_slave(f) :
-					     ckpt_pty_master(f);
+				tty = !pass ? ckpt_pty_master(f) :
+				      ckpt_pty_slave(f) ?: ckpt_dev_tty_slave(f);
 				if (tty && !pass)
 					err = ckpt_see_master(d, f, tty, fd);
 				else if (tty)
@@ -638,6 +660,11 @@ static struct file *ckpt_pty_open(const char *path, int flags, u32 index)
 		struct tty_struct *tty;
 
 		f = filp_open(path, flags, 0);
+		/* Out of ptys on the way: one held already will do. */
+		if (IS_ERR(f) && n) {
+			f = tries[--n];
+			break;
+		}
 		if (IS_ERR(f))
 			break;
 		tty = ckpt_pty_master(f);
@@ -686,6 +713,12 @@ static struct file *ckpt_pty_make(struct ckpt_restore *r,
 	/* Stopped before packet mode: no TIOCPKT_STOP for the master. */
 	if (p->rec.flags & CKPT_PTY_STOPPED)
 		stop_tty(slave);
+	/* As TCOOFF leaves it: only TCOON starts it again. */
+	if (p->rec.flags & CKPT_PTY_TCOOFF) {
+		spin_lock_irq(&slave->flow.lock);
+		slave->flow.tco_stopped = true;
+		spin_unlock_irq(&slave->flow.lock);
+	}
 	if (p->rec.flags & CKPT_PTY_PACKET) {
 		spin_lock_irq(&master->ctrl.lock);
 		master->ctrl.packet = true;

@@ -2265,7 +2265,7 @@ struct ckpt_rec_cgroup {
  *	caller with CAP_SYS_RESOURCE, else the restoring process's stays
  * @fg_pgrp: with a terminal of CKPT_TTY_CTTY, its foreground process group
  *	(tcgetpgrp(3)) as the checkpointer sees it, 0 if none; in a tree,
- *	the member of the session leading that group makes it the
+ *	the first member of the session in that group makes it the
  *	foreground again (CKPT_FEAT_PTY)
  * @reserved: 0
  *
@@ -2295,7 +2295,9 @@ struct ckpt_rec_attrs {
 
 /**
  * struct ckpt_rec_tty - settings of a terminal a FILE record reopens
- * @fd: the FILE record (CKPT_FILE_CHR, a terminal; not CKPT_FD_SHARED)
+ * @fd: the FILE record (CKPT_FILE_CHR or a slave's CKPT_FILE_PTY; not
+ *	CKPT_FD_SHARED; CKPT_FD_TREE only with CKPT_TTY_CTTY: an earlier
+ *	process's open file that is this session leader's terminal)
  * @flags: CKPT_TTY_*
  * @iflag, @oflag, @cflag, @lflag, @line, @cc, @ispeed, @ospeed: its
  *	termios, as struct termios2 (TCGETS2)
@@ -2328,7 +2330,9 @@ struct ckpt_rec_tty {
 						 * reads EIO */
 #define CKPT_PTY_STOPPED	(1U << 3)	/* the slave's output stopped
 						 * (^S, TCOOFF) */
-#define CKPT_PTY_ALL		0xf
+#define CKPT_PTY_TCOOFF		(1U << 4)	/* ... by TCOOFF: TCOON starts
+						 * it again */
+#define CKPT_PTY_ALL		0x1f
 
 /*
  * What the master had not read, at most: n_tty's 4 KiB and a pty's 8 KiB
@@ -2349,8 +2353,8 @@ struct ckpt_rec_tty {
  * @mode: permission bits of the slave's node (07777 at most)
  * @data_len: bytes that follow, at most CKPT_PTY_MAX_DATA
  * @slave: the slave's termios and the pair's window size (@fd -1,
- *	@flags 0); a master's termios is the driver's own (termios calls on
- *	a master set the slave's)
+ *	@flags 0, @reserved 0); a master's termios is the driver's own
+ *	(termios calls on a master set the slave's)
  *
  * Written once, in the records of the first process of the image holding
  * the master (no process holding only the slave comes before it), after
