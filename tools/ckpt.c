@@ -561,15 +561,11 @@ static void report_pty(const struct ckpt_checkpoint_args *a, int err,
 	if (err == -EOPNOTSUPP && pty_end(name) == 1) {
 		ckpt_fail(err, "cannot checkpoint %s: fd %d (%s) is a pseudo-terminal master, one of more than %u in one process or of a pair whose index another pair of the %s has (another devpts instance), which is not supported yet",
 			  who, a->err_fd, name, CKPT_MAX_PTYS, where);
-		if (!(a->skip & CKPT_SKIP_FDS))
-			ckpt_hint("--skip=fds would leave such descriptors out (closed after restart)");
 		return;
 	}
 	if (err == -EOPNOTSUPP) {
 		ckpt_fail(err, "cannot checkpoint %s: fd %d (%s) is the slave of a pseudo-terminal whose master the %s holds, held by a process listed before the master's (parents first), or one of more than 16 open files of that slave, which is not supported yet",
 			  who, a->err_fd, name, where);
-		if (!(a->skip & CKPT_SKIP_FDS))
-			ckpt_hint("--skip=fds would leave such descriptors out (closed after restart)");
 		return;
 	}
 	ckpt_fail(err, "cannot checkpoint %s: fd %d (%s) is a pseudo-terminal whose other end (or this open file) is also held by a process outside the %s",

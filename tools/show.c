@@ -933,6 +933,7 @@ static void show_pty(const struct ckpt_rec_pty *p)
 		{ CKPT_PTY_PACKET, "packet" },
 		{ CKPT_PTY_SLAVE_CLOSED, "slave-closed" },
 		{ CKPT_PTY_STOPPED, "stopped" },
+		{ CKPT_PTY_TCOOFF, "tcooff" },
 	};
 
 	printf("  pty /dev/pts/%u: ", p->index);

@@ -1446,7 +1446,7 @@ UNIT_TEST(image_mempolicy_checks)
  * the standard pair's, with what it says.
  */
 static const char *const pty_bad[] = {
-	"pseudo-terminal 3: unknown flags 0x10",
+	"pseudo-terminal 3: unknown flags 0x20",
 	"pseudo-terminal 3: 4 unread bytes in a record of 91",
 	"pseudo-terminal 3: 32769 unread bytes in a record of 32857",
 	"pseudo-terminal 3: slave mode 010620",
@@ -1463,7 +1463,7 @@ static void pty_damaged(struct ckpt_rec_pty *p, struct ib_rec *r)
 {
 	switch (pty_damage) {
 	case 0:
-		p->flags = 0x10;
+		p->flags = 0x20;
 		break;
 	case 1:
 		p->data_len = 4;
