@@ -10,24 +10,32 @@
 # Pairs whose master the processes hold (ptypair):
 #  - tree: 'ckpt --tree' of a parent holding the master and a slave
 #    descriptor, and its child leading a session with the slave as its
-#    controlling terminal, 12 bytes the child wrote unread by the master
-#    (ckpt show's pty line: index, unlocked, owner 1234:1235, mode 0600,
-#    window 33x77, 12 bytes unread), and, as a shell's foreground job, a
-#    grandchild leading its own process group, the terminal's foreground
-#    group, blocked reading the slave (3 processes: ckpt show's tree,
-#    restart's count); restored, the pair has its index, lock, packet
-#    mode, owner, mode, termios and window size, the master reads exactly
-#    those bytes, the child and the grandchild have their session and
-#    controlling terminal, the grandchild's group is still in the
-#    foreground (/proc: tty_nr, tpgid; TIOCGPGRP on the master), so
-#    VINTR written to the master interrupts the grandchild, not the
-#    child (which then checks /dev/tty, tcgetpgrp... in it); the child
-#    takes the foreground back and the two talk through the pair;
+#    controlling terminal through that same open file, inherited
+#    (TIOCSCTTY; ckpt show: the child's and grandchild's slave fd share an
+#    earlier process's open file), 12 bytes the child wrote unread by the
+#    master (ckpt show's pty line: index, unlocked, owner 1234:1235, mode
+#    0600, window 33x77, 12 bytes unread), and, as a shell's foreground
+#    job, a grandchild leading its own process group, the terminal's
+#    foreground group, blocked reading the slave (3 processes: ckpt show's
+#    tree, restart's count); restored, the pair has its index, lock,
+#    packet mode, owner, mode, termios and window size, the master reads
+#    exactly those bytes, the child and the grandchild have their session
+#    and controlling terminal, the grandchild's group is still in the
+#    foreground (/proc: tty_nr, tpgid; TIOCGPGRP on the master), so VINTR
+#    written to the master interrupts the grandchild, not the child (which
+#    then checks /dev/tty, tcgetpgrp... in it); the child takes the
+#    foreground back and the two talk through the pair;
 #  - self: one process holding both ends, with bytes the slave has not
 #    read: refused (EBUSY), runs on, the slave reads them (nothing lost);
 #    with bytes the slave wrote instead (ckpt show: 11 unread by the
 #    master), killed and restored: the master reads exactly them, a byte
 #    passes each way;
+#  - states: one process, three pairs, killed and restored with their
+#    indices (ckpt show: "packet stopped tcooff", "locked", "slave-closed"): A
+#    in packet mode with its slave's output stopped (TCOOFF) stays so
+#    (TIOCGPKT 1, a write EAGAIN) until TCOON, then the master reads the
+#    byte as a data packet; B, locked, still is (TIOCGPTLCK, its slave
+#    does not open: EIO); C, its slave closed by all, reads EIO;
 #  - outside: a process holding the master and a slave descriptor while
 #    its child, not checkpointed, holds the slave too: refused (EUSERS),
 #    no image, both run on and still talk through the pair;
@@ -38,7 +46,7 @@
 #    descriptor's device, /proc/PID/fd) with the termios and window size
 #    (21x55) of the old; each reads exactly those bytes from its master
 #    and passes a byte each way through its own pair.
-# timeout: 300
+# timeout: 330
 . "$(dirname "$0")/lib.sh"
 require_module
 DUMP_ON_FAIL="p.err ckpt.err restart.err show.out herr busy.err oerr result.orig result.copy"
@@ -111,6 +119,11 @@ gjob="$gchild $child $ttynr $gchild"
 tree_ckpt_kill ckpt.err img "$PROG_PID" "" "$child" "$gchild"
 ckpt show img >show.out 2>&1 || fail "ckpt show rejects the tree's image"
 pty_show info unlocked
+# C's slave fd is P's open file, inherited (and G's, from C)
+sfd=$(kv info sfd)
+_n=$(grep -c "shares the open file of fd $sfd of process [0-9]*\$" show.out)
+[ "$_n" -eq 2 ] && grep -q "shares the open file of fd $sfd of process $PROG_PID\$" show.out ||
+	fail "ckpt show does not have the child and grandchild share fd $sfd's open file (of $PROG_PID): $(grep 'shares the open file' show.out | tr '\n' '|')"
 _n=$(grep -c '^ *process [0-9]* ppid' show.out)
 [ "$_n" -eq 3 ] || fail "ckpt show's tree has $_n processes, expected 3"
 grep -q "process $gchild ppid $child pgid $gchild sid $child\$" show.out ||
@@ -150,6 +163,22 @@ touch step
 wait_for 30 test -e ready2 || fail "ptypair self lost its input, or died: $(cat p.err)"
 prog_checkpoint
 pty_show info2 unlocked
+prog_restart
+prog_finish
+
+# states: packet mode and stopped output, locked, slave closed by all.
+pty_start states
+a=$(kv info a) b=$(kv info b) c=$(kv info c)
+[ -c "$a" ] && [ -c "$b" ] && [ -c "$c" ] || fail "ptypair states wrote no pts: $(cat info)"
+prog_checkpoint
+_n=$(grep -c 'pty /dev/pts/[0-9]*: .* bytes unread by the master' show.out)
+[ "$_n" -eq 3 ] || fail "ckpt show has $_n pty lines, expected 3"
+for _want in "pty $a: packet stopped tcooff, " "pty $b: locked, " "pty $c: slave-closed, "; do
+	grep -qF "$_want" show.out ||
+		fail "ckpt show has no '$_want': $(grep 'pty ' show.out | tr '\n' '|')"
+done
+grep "pty $a:" show.out | grep -q ", 0 bytes unread by the master\$" ||
+	fail "ckpt show: pair A has bytes unread: $(grep "pty $a:" show.out)"
 prog_restart
 prog_finish
 

@@ -22,11 +22,6 @@
 #define SYS_close_range 436
 #endif
 
-/*
- * Close every descriptor from 3 up.  The harness may leave pipes or other
- * descriptors open in the shell that starts us; the checkpointed programs
- * must hold only what they open themselves.
- */
 /* Field 7 of /proc/self/stat: the controlling terminal, 0 for none. */
 static inline long tty_nr(void)
 {
@@ -42,6 +37,11 @@ static inline long tty_nr(void)
 	return nr;
 }
 
+/*
+ * Close every descriptor from 3 up.  The harness may leave pipes or other
+ * descriptors open in the shell that starts us; the checkpointed programs
+ * must hold only what they open themselves.
+ */
 static inline void close_extra_fds(void)
 {
 	if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0)

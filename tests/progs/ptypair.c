@@ -6,47 +6,47 @@
  *
  * ptypair tree DIR (for 'ckpt --tree'): the process P opens the master
  * (posix_openpt, grantpt, unlockpt) and keeps a slave descriptor of its
- * own (O_NOCTTY: a slave open in the master's holder, and the slave open
- * in two processes of the tree); through it makes the slave raw but for
- * ISIG, VINTR 0x07, VMIN 1, VTIME 0, 9600 baud; sets the window size to
- * 33x77 (5x11 pixels) through the master; makes the slave's node uid 1234
- * gid 1235 mode 0600 (not what devpts gives a new pair).  Packet mode off
- * and unlocked (both checked).  Its child C closes the master and P's
- * slave, leads a new session (setsid) and opens the slave without
- * O_NOCTTY: its controlling terminal; writes "queued-by-C\n", which P
- * does not read.  Then job control, as a shell running a foreground
- * job: C catches SIGINT (no SA_RESTART; a SIGINT reaching C is a
- * failure) and forks G, which leads a process group of its own
- * (setpgid, in both); C makes it the terminal's foreground group
- * (tcsetpgrp, SIGTTOU blocked), writes DIR/child and waits for G
- * (waitpid), not reading the slave.  G, once it is in the foreground
- * and has the slave as its controlling terminal (/dev/tty, tty_nr),
- * writes DIR/grandchild and blocks in read() on the slave.  P waits
- * until G's group is the foreground one (TIOCGPGRP on the master: the
- * slave's), G sleeps in read() (/proc/G/stat, /proc/G/syscall) and the
- * master has the 12 bytes queued (TIOCINQ), writes DIR/info ("pts=
- * child= grandchild= fg= uid= gid= mode= rows= cols= unread=") and
- * DIR/ready, waits for DIR/go; then checks ptsname(), TIOCGPTLCK,
- * TIOCGPKT, the node's uid, gid, mode and device number, its slave's
- * termios and the window size, that the master reads exactly
- * "queued-by-C\n" and nothing more, that G's group is still the
+ * own (O_NOCTTY: a slave open in the master's holder, the tree's one open
+ * file of the slave, inherited by C and G); through it makes the slave
+ * raw but for ISIG, VINTR 0x07, VMIN 1, VTIME 0, 9600 baud; sets the
+ * window size to 33x77 (5x11 pixels) through the master; makes the
+ * slave's node uid 1234 gid 1235 mode 0600 (not what devpts gives a new
+ * pair).  Packet mode off and unlocked (both checked).  Its child C
+ * closes the master, leads a new session (setsid) and makes the slave its
+ * controlling terminal through P's open file, inherited (TIOCSCTTY, not
+ * opened again: in the image C's descriptor shares an earlier process's
+ * open file); writes "queued-by-C\n", which P does not read.  Then job
+ * control, as a shell running a foreground job: C catches SIGINT (no
+ * SA_RESTART; a SIGINT reaching C is a failure) and forks G, which leads
+ * a process group of its own (setpgid, in both); C makes it the
+ * terminal's foreground group (tcsetpgrp, SIGTTOU blocked), writes
+ * DIR/child and waits for G (waitpid), not reading the slave.  G, once it
+ * is in the foreground and has the slave as its controlling terminal
+ * (/dev/tty, tty_nr), writes DIR/grandchild and blocks in read() on the
+ * slave.  P waits until G's group is the foreground one (TIOCGPGRP on the
+ * master: the slave's), G sleeps in read() (/proc/G/stat,
+ * /proc/G/syscall) and the master has the 12 bytes queued (TIOCINQ),
+ * writes DIR/info ("pts= child= grandchild= fg= uid= gid= mode= rows=
+ * cols= unread= sfd=") and DIR/ready, waits for DIR/go; then checks
+ * ptsname(), TIOCGPTLCK, TIOCGPKT, the node's uid, gid, mode and device
+ * number, its slave's termios and the window size, that the master reads
+ * exactly "queued-by-C\n" and nothing more, that G's group is still the
  * foreground one; writes VINTR (0x07) to the master: the slave's line
  * discipline sends SIGINT to the foreground group.  G, its read()
- * interrupted (EINTR), checks that it has its PID, leads its group,
- * is in C's session, that /dev/tty opens the slave (TIOCGDEV), that
- * tty_nr names it and that its group is the foreground one; exits 0 (2:
- * failed before the SIGINT, 3: after it).  C checks that G exited 0 and
- * that no SIGINT reached C, takes the foreground back (tcsetpgrp); P,
- * once the master says C's group is the foreground one again, writes
- * "ping\n" to the master.  C, woken by it, answers "pong:PID:1\n" (1:
- * getpid() is the PID it had),
- * then checks that it leads its session, that the slave is its
- * controlling terminal (tcgetsid) with its process group in the
- * foreground (tcgetpgrp as before), that its descriptor and the node
- * are the same device (st_rdev), that /dev/tty opens the slave (TIOCGDEV)
- * and /proc/self/stat's tty_nr names it, its termios (VINTR 7, 9600
- * baud...) and window size (33x77); it exits 0 if all is well.  P checks
- * the answer and C's exit status.
+ * interrupted (EINTR), checks that it has its PID, leads its group, is in
+ * C's session, that /dev/tty opens the slave (TIOCGDEV), that tty_nr
+ * names it and that its group is the foreground one; exits 0 (2: failed
+ * before the SIGINT, 3: after it).  C checks that G exited 0 and that no
+ * SIGINT reached C, takes the foreground back (tcsetpgrp); P, once the
+ * master says C's group is the foreground one again, writes "ping\n" to
+ * the master.  C, woken by it, answers "pong:PID:1\n" (1: getpid() is the
+ * PID it had), then checks that it leads its session, that the slave is
+ * its controlling terminal (tcgetsid) with its process group in the
+ * foreground (tcgetpgrp as before), that its descriptor and the node are
+ * the same device (st_rdev), that /dev/tty opens the slave (TIOCGDEV) and
+ * /proc/self/stat's tty_nr names it, its termios (VINTR 7, 9600 baud...)
+ * and window size (33x77); it exits 0 if all is well.  P checks the
+ * answer and C's exit status.
  *
  * ptypair self DIR: one process holding the master and a slave
  * descriptor (O_NOCTTY), raw, window 40x120.  It writes "pending\n" to
@@ -58,6 +58,18 @@
  * with unread=11) and DIR/ready2, waits for DIR/go; then checks as P
  * does (ptsname, lock, packet mode, node, termios, window size), that the
  * master reads exactly "unread-out\n", and that a byte passes each way.
+ *
+ * ptypair states DIR: one process, three pairs.  A: unlocked, a raw
+ * slave descriptor, packet mode on (TIOCPKT), the slave's output stopped
+ * (tcflow TCOOFF), the master's status byte drained (nothing unread).
+ * B: locked (no unlockpt), its slave never opened.  C: unlocked, its
+ * slave opened and closed, the master O_NONBLOCK reads EIO.  DIR/info
+ * ("a= b= c= ia= ib= ic=": names, TIOCGPTN), DIR/ready, DIR/go; then
+ * the same indices and names; A as recorded (check_pty: TIOCGPKT 1...),
+ * nothing unread, a non-blocking write to the slave EAGAIN (still
+ * stopped), then TCOON: "z" written to the slave reads from the master
+ * as a data packet ("\0z"; status packets skipped); B still locked
+ * (TIOCGPTLCK 1), its slave's open EIO; C's master read EIO (not EAGAIN).
  *
  * ptypair outside DIR: the process holds the master and a slave
  * descriptor (O_NOCTTY, raw); its child closes both and opens the slave
@@ -118,6 +130,7 @@ static volatile sig_atomic_t sigint_hit;	/* tree: C's and G's */
 static const char *role;	/* copy: "orig" or "copy" once known */
 
 static int write_result(const char *text);
+static int pty_index(int m);
 
 static void vfail(int err, const char *fmt, va_list ap)
 {
@@ -619,7 +632,7 @@ static int tree_grandchild(int s, pid_t leader, dev_t rdev)
 }
 
 /* C: see the top of the file.  Its exit status. */
-static int tree_child(int m, int ps, const char *name)
+static int tree_child(int m, int s, const char *name)
 {
 	struct stat st0, st;
 	struct termios t0, t;
@@ -629,16 +642,15 @@ static int tree_child(int m, int ps, const char *name)
 	char buf[64], ans[64], s1[256];
 	const char *what;
 	ssize_t n;
-	int s, status;
+	int status;
 
 	mode = "tree (child)";
 	close(m);
-	close(ps);
 	if (setsid() != me)
 		die("setsid");
-	s = open(name, O_RDWR);		/* no O_NOCTTY: our ctty */
-	if (s < 0)
-		die("open %s", name);
+	/* P's open file, inherited: made our ctty, not opened again */
+	if (ioctl(s, TIOCSCTTY, 0))
+		die("TIOCSCTTY on the inherited slave descriptor");
 	if (tcgetsid(s) != me)
 		bad("the slave did not become the controlling terminal");
 	pgrp0 = tcgetpgrp(s);
@@ -787,8 +799,8 @@ static int tree_mode(void)
 	}
 	wait_inq(m, (int)strlen(QUEUED), "the master");
 	fg = tcgetpgrp(m);
-	put_file("info", "%s child=%d grandchild=%d fg=%d unread=%zu\n",
-		 info_of(&p), (int)child, (int)g, (int)fg, strlen(QUEUED));
+	put_file("info", "%s child=%d grandchild=%d fg=%d unread=%zu sfd=%d\n",
+		 info_of(&p), (int)child, (int)g, (int)fg, strlen(QUEUED), s);
 	if (announce_ready(dir))
 		die("announce_ready");
 	wait_for_go(dir);
@@ -918,6 +930,180 @@ static int outside_mode(void)
 	if (write_all(s, "via-slave\n", 10))
 		die("write to the slave");
 	expect_exact(m, "via-slave\n", "the master");
+	return 0;
+}
+
+/* ---- states ---------------------------------------------------------- */
+
+/* Set (@on) or clear O_NONBLOCK on @fd; its flags before. */
+static int set_nonblock(int fd, int on)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, on ? fl | O_NONBLOCK :
+			    fl & ~O_NONBLOCK))
+		die("fcntl O_NONBLOCK");
+	return fl;
+}
+
+/* Read the master @m (packet mode) until EAGAIN: no status byte left. */
+static void drain_status(int m)
+{
+	int fl = set_nonblock(m, 1);
+	char buf[64];
+	ssize_t n;
+
+	while ((n = read(m, buf, sizeof(buf))) > 0)
+		;
+	if (n == 0 || errno != EAGAIN)
+		die("drain the master (read %zd)", n);
+	if (fcntl(m, F_SETFL, fl))
+		die("fcntl F_SETFL");
+}
+
+/* A non-blocking write of "z" to the slave @s fails with EAGAIN. */
+static void expect_stopped(int s, const char *when)
+{
+	int fl = set_nonblock(s, 1);
+	ssize_t n = write(s, "z", 1);
+	int err = errno;
+
+	if (fcntl(s, F_SETFL, fl))
+		die("fcntl F_SETFL");
+	if (n != -1 || err != EAGAIN)
+		bad("%s: a write to the stopped slave returned %zd (%s), expected EAGAIN",
+		    when, n, n < 0 ? strerror(err) : "no error");
+}
+
+/* read(@m) on the master of a closed slave returns -1, EIO. */
+static void expect_eio(int m, const char *when)
+{
+	char c;
+	ssize_t n;
+
+	if (!(fcntl(m, F_GETFL) & O_NONBLOCK))
+		bad("%s: pair C's master is not O_NONBLOCK", when);
+	n = read(m, &c, 1);
+	if (n != -1 || errno != EIO)
+		bad("%s: read of pair C's master returned %zd (%s), expected EIO",
+		    when, n, n < 0 ? strerror(errno) : "no error");
+}
+
+static void name_of(int m, char *name, size_t size)
+{
+	const char *n = ptsname(m);
+
+	if (!n || strlen(n) >= size)
+		die("ptsname");
+	strcpy(name, n);
+}
+
+static int states_mode(void)
+{
+	struct pty_state pa;
+	char na[64], nb[64], nc[64], now[64], buf[64], s1[256];
+	int ma, sa, mb, mc, sc, one = 1, v = -1, ia, ib, ic;
+	long waited;
+
+	/* A: raw slave open, packet mode, output stopped, nothing unread */
+	ma = open_pair(na, sizeof(na));
+	sa = open(na, O_RDWR | O_NOCTTY);
+	if (sa < 0)
+		die("open %s", na);
+	make_raw(sa, 0);
+	if (ioctl(ma, TIOCPKT, &one))
+		die("TIOCPKT");
+	if (tcflow(sa, TCOOFF))
+		die("tcflow TCOOFF");
+	drain_status(ma);
+	pty_state(ma, sa, &pa);
+	if (pa.lock || pa.pkt != 1)
+		bad("pair A: TIOCGPTLCK %d, TIOCGPKT %d, expected 0 and 1",
+		    pa.lock, pa.pkt);
+	wait_inq(ma, 0, "pair A's master");
+	expect_stopped(sa, "before the checkpoint");
+	ia = pty_index(ma);
+
+	/* B: locked (no unlockpt), its slave never opened */
+	mb = posix_openpt(O_RDWR | O_NOCTTY);
+	if (mb < 0 || grantpt(mb))
+		die("posix_openpt or grantpt");
+	name_of(mb, nb, sizeof(nb));
+	if (ioctl(mb, TIOCGPTLCK, &v) || v != 1)
+		bad("pair B is not locked (TIOCGPTLCK %d)", v);
+	ib = pty_index(mb);
+
+	/* C: its slave opened and closed; the master reads EIO */
+	mc = open_pair(nc, sizeof(nc));
+	sc = open(nc, O_RDWR | O_NOCTTY);
+	if (sc < 0)
+		die("open %s", nc);
+	close(sc);
+	set_nonblock(mc, 1);
+	expect_eio(mc, "before the checkpoint");
+	ic = pty_index(mc);
+
+	put_file("info", "a=%s b=%s c=%s ia=%d ib=%d ic=%d\n", na, nb, nc,
+		 ia, ib, ic);
+	if (announce_ready(dir))
+		die("announce_ready");
+	wait_for_go(dir);
+
+	if (pty_index(ma) != ia || pty_index(mb) != ib || pty_index(mc) != ic)
+		bad("indices %d %d %d, were %d %d %d", pty_index(ma),
+		    pty_index(mb), pty_index(mc), ia, ib, ic);
+	name_of(mb, now, sizeof(now));
+	if (strcmp(now, nb))
+		bad("pair B: ptsname() is %s, was %s", now, nb);
+	name_of(mc, now, sizeof(now));
+	if (strcmp(now, nc))
+		bad("pair C: ptsname() is %s, was %s", now, nc);
+
+	/* A: as recorded (packet mode 1...), still stopped until TCOON */
+	check_pty(ma, sa, &pa);
+	wait_inq(ma, 0, "pair A's master");
+	expect_stopped(sa, "after the restore");
+	if (tcflow(sa, TCOON))
+		die("tcflow TCOON");
+	/* Output still stopped would block the write: fail, not hang. */
+	alarm(TIMEOUT_MS / 1000);
+	if (write_all(sa, "z", 1))
+		die("write to pair A's slave after TCOON");
+	alarm(0);
+	for (waited = 0;; ) {
+		ssize_t n;
+
+		if (!readable(ma, 100)) {
+			waited += 100;
+			if (waited >= TIMEOUT_MS)
+				bad("pair A's master read no 'z' in %d ms",
+				    TIMEOUT_MS);
+			continue;
+		}
+		n = read(ma, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			die("read pair A's master (%zd)", n);
+		if (n == 1 && buf[0] != TIOCPKT_DATA)
+			continue;	/* a status packet (TIOCPKT_START...) */
+		if (n != 2 || buf[0] != TIOCPKT_DATA || buf[1] != 'z')
+			bad("pair A's master read '%s', expected '\\x00z'",
+			    shown(buf, n, s1, sizeof(s1)));
+		break;
+	}
+
+	/* B: still locked, its slave cannot be opened */
+	if (ioctl(mb, TIOCGPTLCK, &v) || v != 1)
+		bad("pair B is not locked after the restore (TIOCGPTLCK %d)",
+		    v);
+	v = open(nb, O_RDWR | O_NOCTTY);
+	if (v >= 0 || errno != EIO)
+		bad("opening pair B's slave %s: %s, expected EIO", nb,
+		    v >= 0 ? "it opened" : strerror(errno));
+
+	/* C: the slave still closed by all */
+	expect_eio(mc, "after the restore");
 	return 0;
 }
 
@@ -1068,7 +1254,7 @@ int main(int argc, char **argv)
 	int r;
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: ptypair tree|self|outside|copy DIR\n");
+		fprintf(stderr, "usage: ptypair tree|self|states|outside|copy DIR\n");
 		return 2;
 	}
 	close_extra_fds();
@@ -1078,6 +1264,8 @@ int main(int argc, char **argv)
 		r = tree_mode();
 	else if (!strcmp(mode, "self"))
 		r = self_mode();
+	else if (!strcmp(mode, "states"))
+		r = states_mode();
 	else if (!strcmp(mode, "outside"))
 		r = outside_mode();
 	else if (!strcmp(mode, "copy"))
