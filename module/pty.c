@@ -54,22 +54,40 @@ struct ckpt_pty_seen {
 	u8 *data;			/* rec.data_len bytes */
 };
 
-/* The tty of a pty master's open file (a /dev/ptmx open), or NULL. */
-struct tty_struct *ckpt_pty_master(struct file *f)
+/*
+ * The tty of @f, an open file of a device whose files are ttys, if it is
+ * a Unix98 pty end of @subtype (PTY_TYPE_MASTER or _SLAVE), else NULL.
+ */
+static struct tty_struct *ckpt_file_pty(struct file *f, int subtype)
 {
 	struct tty_file_private *priv = f->private_data;
-	struct inode *inode = file_inode(f);
 	struct tty_struct *tty;
 
-	if (!S_ISCHR(inode->i_mode) || inode->i_rdev != MKDEV(TTYAUX_MAJOR, 2) ||
-	    (f->f_mode & FMODE_PATH) || !priv || !priv->tty)
+	if ((f->f_mode & FMODE_PATH) || !priv || !priv->tty)
 		return NULL;
 	tty = priv->tty;
 	if (tty->driver->type != TTY_DRIVER_TYPE_PTY ||
-	    tty->driver->subtype != PTY_TYPE_MASTER ||
-	    tty->driver->major != UNIX98_PTY_MASTER_MAJOR || !tty->link)
+	    tty->driver->subtype != subtype || !tty->link ||
+	    tty->driver->major != (subtype == PTY_TYPE_MASTER ?
+				   UNIX98_PTY_MASTER_MAJOR :
+				   UNIX98_PTY_SLAVE_MAJOR))
 		return NULL;
 	return tty;
+}
+
+static dev_t ckpt_chr_rdev(struct file *f)
+{
+	struct inode *inode = file_inode(f);
+
+	return S_ISCHR(inode->i_mode) ? inode->i_rdev : 0;
+}
+
+/* The tty of a pty master's open file (a /dev/ptmx open), or NULL. */
+struct tty_struct *ckpt_pty_master(struct file *f)
+{
+	if (ckpt_chr_rdev(f) != MKDEV(TTYAUX_MAJOR, 2))
+		return NULL;
+	return ckpt_file_pty(f, PTY_TYPE_MASTER);
 }
 
 /*
@@ -78,38 +96,17 @@ struct tty_struct *ckpt_pty_master(struct file *f)
  */
 static struct tty_struct *ckpt_dev_tty_slave(struct file *f)
 {
-	struct tty_file_private *priv = f->private_data;
-	struct inode *inode = file_inode(f);
-	struct tty_struct *tty;
-
-	if (!S_ISCHR(inode->i_mode) || inode->i_rdev != MKDEV(TTYAUX_MAJOR, 0) ||
-	    (f->f_mode & FMODE_PATH) || !priv || !priv->tty)
+	if (ckpt_chr_rdev(f) != MKDEV(TTYAUX_MAJOR, 0))
 		return NULL;
-	tty = priv->tty;
-	if (tty->driver->type != TTY_DRIVER_TYPE_PTY ||
-	    tty->driver->subtype != PTY_TYPE_SLAVE || !tty->link)
-		return NULL;
-	return tty;
+	return ckpt_file_pty(f, PTY_TYPE_SLAVE);
 }
 
 /* The tty of a Unix98 pty slave's open file, or NULL. */
 static struct tty_struct *ckpt_pty_slave(struct file *f)
 {
-	struct tty_file_private *priv = f->private_data;
-	struct inode *inode = file_inode(f);
-	struct tty_struct *tty;
-
-	if (!S_ISCHR(inode->i_mode) || (f->f_mode & FMODE_PATH) ||
-	    MAJOR(inode->i_rdev) < UNIX98_PTY_SLAVE_MAJOR ||
-	    MAJOR(inode->i_rdev) >= UNIX98_PTY_SLAVE_MAJOR +
-				    UNIX98_PTY_MAJOR_COUNT ||
-	    !priv || !priv->tty)
+	if (MAJOR(ckpt_chr_rdev(f)) != UNIX98_PTY_SLAVE_MAJOR)
 		return NULL;
-	tty = priv->tty;
-	if (tty->driver->type != TTY_DRIVER_TYPE_PTY ||
-	    tty->driver->subtype != PTY_TYPE_SLAVE || !tty->link)
-		return NULL;
-	return tty;
+	return ckpt_file_pty(f, PTY_TYPE_SLAVE);
 }
 
 static unsigned long ckpt_pty_key(const struct tty_struct *master)
