@@ -733,7 +733,6 @@ int ckpt_restore_attrs(struct ckpt_restore *r)
 	const struct ckpt_rec_attrs *a = &r->attrs;
 	struct task_struct *me = current;
 	struct mm_struct *mm = me->mm;
-	u32 i;
 	int err;
 
 	if (!r->have_attrs)
@@ -762,6 +761,22 @@ int ckpt_restore_attrs(struct ckpt_restore *r)
 	ckpt_restore_thp_disable(r);
 	set_mask_bits(&mm->flags, MMF_DUMP_FILTER_MASK,
 		      (unsigned long)a->coredump_filter << MMF_DUMP_FILTER_SHIFT);
+	return ckpt_restore_mlock(r);
+}
+
+/*
+ * The session, the terminals' settings and the controlling terminal, as
+ * soon as the descriptors are in (files.c), before the /dev/tty opens
+ * that need that terminal (ckpt_devtty_file()).
+ */
+int ckpt_restore_terminal(struct ckpt_restore *r)
+{
+	struct task_struct *me = current;
+	u32 i;
+	int err;
+
+	if (!r->have_attrs)
+		return 0;
 	/*
 	 * A session leader leads a session again, a process group leader a
 	 * group in restart's session (restart made it in its own; a tree's
@@ -773,7 +788,7 @@ int ckpt_restore_attrs(struct ckpt_restore *r)
 	else if (r->task.pgid == r->task.pid &&
 		 task_pgrp_vnr(me) != task_tgid_vnr(me))
 		ckpt_syscall(ckpt_ksyms.sys_setpgid, 0, 0, 0, 0);
-	for (i = 0; i < a->nr_ttys; i++) {
+	for (i = 0; i < r->attrs.nr_ttys; i++) {
 		err = ckpt_restore_tty(r, &r->ttys[i]);
 		if (err) {
 			r->err.fd = r->ttys[i].fd;
@@ -781,5 +796,5 @@ int ckpt_restore_attrs(struct ckpt_restore *r)
 		}
 	}
 	ckpt_restore_ctty(r);
-	return ckpt_restore_mlock(r);
+	return 0;
 }

@@ -425,6 +425,7 @@ struct ckpt_dump {
 	struct ckpt_rec_clocks clocks;	/* read with the TIMERS record */
 	struct ckpt_rec_tty *ttys;	/* this process's terminals */
 	u32 nr_ttys;
+	int devtty_fd;		/* a leader's first /dev/tty, or -1 */
 	u32 nr_skipped;
 	struct ckpt_rec_skipped *skipped;	/* left out of this process */
 };
@@ -758,6 +759,12 @@ int ckpt_check_ptys(struct ckpt_restore *r);
 struct file *ckpt_pty_file(struct ckpt_restore *r,
 			   const struct ckpt_restore_file *rf);
 struct file *ckpt_tree_pty(const struct ckpt_restore *r, u64 index);
+bool ckpt_devtty(struct file *f);
+int ckpt_note_devtty(struct ckpt_dump *d, struct file *f, int fd, bool first,
+		     struct ckpt_rec_file *r);
+int ckpt_devtty_leader_ok(struct ckpt_dump *d);
+struct file *ckpt_devtty_file(struct ckpt_restore *r,
+			      const struct ckpt_restore_file *rf);
 struct ckpt_pipes *ckpt_pipes_new(u32 max);
 void ckpt_pipes_free(struct ckpt_pipes *t);
 struct file *ckpt_pipe_end(const struct ckpt_restore *r,
@@ -1147,6 +1154,7 @@ void ckpt_free_attrs(struct ckpt_restore *r);
 int ckpt_check_attrs(struct ckpt_restore *r);
 void ckpt_restore_securebits(const struct ckpt_restore *r, struct cred *new);
 int ckpt_restore_attrs(struct ckpt_restore *r);
+int ckpt_restore_terminal(struct ckpt_restore *r);
 
 /* shares.c: file tables and fs contexts shared in a tree */
 int ckpt_check_shares(struct ckpt_dump *d, unsigned int *at);

@@ -25,6 +25,7 @@
 #include <linux/namei.h>
 #include <linux/magic.h>
 #include <linux/kdev_t.h>
+#include <linux/major.h>
 #include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
@@ -80,6 +81,8 @@ static int ckpt_file_kind(struct file *f)
 	case S_IFCHR:
 		if (ckpt_pty_master(f))
 			return CKPT_FILE_PTY;
+		if (ckpt_devtty(f))
+			return CKPT_FILE_CTTY;
 		return ckpt_chr_ok(inode->i_rdev) ? CKPT_FILE_CHR : -EOPNOTSUPP;
 	case S_IFIFO:
 		if (inode->i_sb->s_magic == PIPEFS_MAGIC)
@@ -92,6 +95,13 @@ static int ckpt_file_kind(struct file *f)
 		/* eventfd, timerfd, signalfd, epoll (fdkinds.c) */
 		return ckpt_fdkind_of(f) ?: -EOPNOTSUPP;
 	}
+}
+
+/* A CKPT_FILE_CTTY entry: /dev/tty, a pair's index only with the flag. */
+static bool ckpt_ctty_rec_ok(const struct ckpt_rec_file *f)
+{
+	return new_decode_dev(f->rdev) == MKDEV(TTYAUX_MAJOR, 0) && !f->pos &&
+	       f->size <= CKPT_CTTY_PAIR && (f->size || !f->ino);
 }
 
 /* Kinds whose FILE record names a path. */
@@ -326,6 +336,12 @@ static int ckpt_dump_file(struct ckpt_dump *d, struct ckpt_fbatch *fb,
 		r.pos = 0;
 		r.size = 0;
 	}
+	if (kind == CKPT_FILE_CTTY) {
+		int err = ckpt_note_devtty(d, f, fd, shared->fd < 0, &r);
+
+		if (err)
+			return ckpt_fail(&d->err, CKPT_OBJ_FD, err);
+	}
 	return ckpt_put_file(d, fb, &r, path);
 }
 
@@ -382,6 +398,7 @@ int ckpt_dump_files(struct ckpt_dump *d)
 	fb->len = 0;
 	fb->paths = 0;
 	fb->prev_len = 0;
+	d->devtty_fd = -1;
 	for (fd = 0; (f = ckpt_next_file(d->task, &fd)); fd++) {
 		/* --skip=fds: a kind not supported is left out (attrs.c). */
 		if ((d->skip & CKPT_SKIP_FDS) && ckpt_file_kind(f) < 0) {
@@ -400,6 +417,8 @@ int ckpt_dump_files(struct ckpt_dump *d)
 		if (err)
 			break;
 	}
+	if (!err)
+		err = ckpt_devtty_leader_ok(d);
 	if (!err)
 		err = ckpt_flush_files(d, fb);
 	kvfree(fb);
@@ -587,7 +606,8 @@ int ckpt_check_files(struct ckpt_restore *r)
 		      !r->files[i].path != !ckpt_kind_has_path(f->kind) ||
 		      f->kind < CKPT_FILE_REG || f->kind > CKPT_FILE_KIND_MAX ||
 		      (f->kind == CKPT_FILE_CHR &&
-		       !ckpt_chr_ok(new_decode_dev(f->rdev)));
+		       !ckpt_chr_ok(new_decode_dev(f->rdev))) ||
+		      (f->kind == CKPT_FILE_CTTY && !ckpt_ctty_rec_ok(f));
 		if (bad)
 			return ckpt_bad_rec(r, CKPT_REC_FILE, r->files[i].offset,
 					    -EBADMSG);
@@ -900,12 +920,13 @@ static struct file *ckpt_reopen(const struct ckpt_restore_file *rf,
 }
 
 /*
- * Install @f at exactly @fd.  The table only holds descriptors below @fd
- * (they are installed in ascending order), so every free number below it
- * is reserved into @holes until the end of the restore.
+ * Reserve exactly @fd, or install @f there.  The table only holds
+ * descriptors below @fd (they are installed in ascending order), so every
+ * free number below it is reserved into @holes until the end of the
+ * restore.
  */
-static int ckpt_install_at(struct file *f, int fd, unsigned int oflags,
-			   int *holes, unsigned int *nholes)
+static int ckpt_reserve_at(int fd, unsigned int oflags, int *holes,
+			   unsigned int *nholes)
 {
 	int got;
 
@@ -914,15 +935,23 @@ static int ckpt_install_at(struct file *f, int fd, unsigned int oflags,
 		if (got < 0)
 			return got;
 		if (got == fd)
-			break;
+			return 0;
 		if (got > fd) {
 			put_unused_fd(got);
 			return -EBUSY;
 		}
 		holes[(*nholes)++] = got;
 	}
-	fd_install(got, get_file(f));
-	return 0;
+}
+
+static int ckpt_install_at(struct file *f, int fd, unsigned int oflags,
+			   int *holes, unsigned int *nholes)
+{
+	int err = ckpt_reserve_at(fd, oflags, holes, nholes);
+
+	if (!err)
+		fd_install(fd, get_file(f));
+	return err;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1017,6 +1046,58 @@ static struct file *ckpt_file_for(struct ckpt_restore *r, u32 i,
 	return f;
 }
 
+/*
+ * Is record @i's open file one opened only once the controlling terminal
+ * is back (ckpt_restore_terminal()): /dev/tty, or a descriptor sharing it?
+ * Its number is reserved meanwhile, its @opened entry NULL.
+ */
+static bool ckpt_file_later(const struct ckpt_restore *r, u32 i,
+			    struct file **opened)
+{
+	const struct ckpt_rec_file *rec = &r->files[i].rec;
+
+	if (rec->fd_flags & CKPT_FD_SHARED)
+		return !opened[ckpt_file_index(r, i, rec->shared_fd)];
+	return rec->kind == CKPT_FILE_CTTY && !(rec->fd_flags & CKPT_FD_TREE);
+}
+
+/*
+ * Open the files held back by ckpt_file_later() and install them at their
+ * reserved numbers; on failure release the numbers still reserved.
+ */
+static int ckpt_open_later(struct ckpt_restore *r, struct file **opened,
+			   u32 n, int err)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		const struct ckpt_rec_file *rec = &r->files[i].rec;
+		struct file *f;
+
+		if (opened[i])
+			continue;
+		if (err) {
+			put_unused_fd(rec->fd);
+			continue;
+		}
+		if (rec->fd_flags & CKPT_FD_SHARED)
+			f = get_file(opened[ckpt_file_index(r, i,
+							    rec->shared_fd)]);
+		else
+			f = ckpt_devtty_file(r, &r->files[i]);
+		if (IS_ERR(f)) {
+			err = PTR_ERR(f);
+			r->err.fd = rec->fd;
+			ckpt_fail(&r->err, CKPT_OBJ_FD, err);
+			put_unused_fd(rec->fd);
+			continue;
+		}
+		opened[i] = f;
+		fd_install(rec->fd, get_file(f));
+	}
+	return err;
+}
+
 int ckpt_restore_files(struct ckpt_restore *r)
 {
 	struct ckpt_files_made made;
@@ -1035,7 +1116,7 @@ int ckpt_restore_files(struct ckpt_restore *r)
 		if (!files)
 			return ckpt_fail(&r->err, CKPT_OBJ_FD, -ESRCH);
 		ckpt_adopt_files(files);
-		return 0;
+		return ckpt_restore_terminal(r);
 	}
 	made.dir.dir.mnt = NULL;
 	made.dir.len = 0;
@@ -1073,15 +1154,23 @@ int ckpt_restore_files(struct ckpt_restore *r)
 	}
 	for (i = 0; i < r->nr_files && !err; i++) {
 		const struct ckpt_rec_file *rec = &r->files[i].rec;
-		struct file *f = ckpt_file_for(r, i, opened, &made);
+		unsigned int oflags = (rec->fd_flags & CKPT_FD_CLOEXEC) ?
+				      O_CLOEXEC : 0;
+		struct file *f;
 
-		if (IS_ERR(f)) {
-			err = PTR_ERR(f);
+		if (ckpt_file_later(r, i, opened)) {
+			err = ckpt_reserve_at(rec->fd, oflags, holes, &nholes);
+			if (!err)
+				opened[n++] = NULL;
 		} else {
-			opened[n++] = f;
-			err = ckpt_install_at(f, rec->fd,
-					      (rec->fd_flags & CKPT_FD_CLOEXEC) ?
-					      O_CLOEXEC : 0, holes, &nholes);
+			f = ckpt_file_for(r, i, opened, &made);
+			if (IS_ERR(f)) {
+				err = PTR_ERR(f);
+			} else {
+				opened[n++] = f;
+				err = ckpt_install_at(f, rec->fd, oflags,
+						      holes, &nholes);
+			}
 		}
 		if (err) {
 			r->err.fd = rec->fd;
@@ -1090,6 +1179,10 @@ int ckpt_restore_files(struct ckpt_restore *r)
 	}
 	while (nholes)
 		put_unused_fd(holes[--nholes]);
+	/* The controlling terminal, then the /dev/tty opens it allows. */
+	if (!err)
+		err = ckpt_restore_terminal(r);
+	err = ckpt_open_later(r, opened, n, err);
 	ckpt_dircache_put(&made.dir);
 	if (r->nr_files) {
 		task_lock(current->group_leader);
@@ -1116,8 +1209,11 @@ out:
 	if (!r->tree)
 		ckpt_ptys_release(r);
 	ckpt_dircache_put(&made.dir);
-	while (n)
-		fput(opened[--n]);
+	while (n) {
+		n--;
+		if (opened[n])
+			fput(opened[n]);
+	}
 	ckpt_pipes_free(made.pipes);
 	ckpt_fdkinds_free(made.fdkinds);
 	ckpt_idfiles_free(made.socks);

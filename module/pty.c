@@ -92,7 +92,7 @@ struct tty_struct *ckpt_pty_master(struct file *f)
 
 /*
  * The slave of an open file of /dev/tty on a pty: an open of the slave
- * too (its count), though saved as /dev/tty (refused, or --skip=fds).
+ * too (its count), though saved as /dev/tty (CKPT_FILE_CTTY).
  */
 static struct tty_struct *ckpt_dev_tty_slave(struct file *f)
 {
@@ -469,6 +469,86 @@ u64 ckpt_pty_index(struct file *f)
 }
 
 /* ---------------------------------------------------------------------- */
+/* /dev/tty (CKPT_FILE_CTTY)                                               */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * An open file of /dev/tty that can be saved: not an O_PATH one, and not
+ * hung up (its terminal's session gave it up: it reads end of file).
+ */
+bool ckpt_devtty(struct file *f)
+{
+	struct tty_file_private *priv = f->private_data;
+
+	return ckpt_chr_rdev(f) == MKDEV(TTYAUX_MAJOR, 0) &&
+	       !(f->f_mode & FMODE_PATH) && priv && priv->tty &&
+	       !tty_hung_up_p(f);
+}
+
+struct ckpt_devtty_arg {
+	struct tty_struct *tty;
+	bool ctty;		/* @tty is the task's controlling terminal */
+	bool leader;		/* the task leads its session */
+};
+
+static int ckpt_read_devtty(struct task_struct *t, struct sighand_struct *sh,
+			    void *arg)
+{
+	struct ckpt_devtty_arg *a = arg;
+
+	a->ctty = t->signal->tty == a->tty;
+	a->leader = t->signal->leader;
+	return 0;
+}
+
+/*
+ * FILE entry @r of /dev/tty file @f (fd @fd): the terminal it reached,
+ * and, for the first descriptor of the open file (@first), whether the
+ * restore can open it again: only on the restored process's controlling
+ * terminal, so that must be the one it reached.  A session leader gets
+ * its terminal back through another descriptor of it (ckpt_note_tty()),
+ * checked once all are seen (ckpt_devtty_leader_ok()).
+ */
+int ckpt_note_devtty(struct ckpt_dump *d, struct file *f, int fd, bool first,
+		     struct ckpt_rec_file *r)
+{
+	struct tty_file_private *priv = f->private_data;
+	struct tty_struct *slave = ckpt_dev_tty_slave(f);
+	struct ckpt_devtty_arg a = { .tty = priv->tty };
+
+	r->dev = new_encode_dev(tty_devnum(a.tty));
+	r->ino = 0;
+	r->size = 0;
+	r->pos = 0;
+	if (slave && xa_load(&d->ptys, ckpt_pty_key(slave->link))) {
+		r->size = CKPT_CTTY_PAIR;
+		r->ino = slave->index;
+	}
+	if (!first)
+		return 0;
+	ckpt_with_sighand(d->task, ckpt_read_devtty, &a);
+	if (!a.ctty)
+		return -EOPNOTSUPP;	/* no longer its controlling terminal */
+	if (a.leader && d->devtty_fd < 0)
+		d->devtty_fd = fd;
+	return 0;
+}
+
+/* A session leader holding /dev/tty has its terminal in a TTY record. */
+int ckpt_devtty_leader_ok(struct ckpt_dump *d)
+{
+	u32 i;
+
+	if (d->devtty_fd < 0)
+		return 0;
+	for (i = 0; i < d->nr_ttys; i++)
+		if (d->ttys[i].flags & CKPT_TTY_CTTY)
+			return 0;
+	d->err.fd = d->devtty_fd;
+	return ckpt_fail(&d->err, CKPT_OBJ_FD, -EOPNOTSUPP);
+}
+
+/* ---------------------------------------------------------------------- */
 /* Restore                                                                 */
 /* ---------------------------------------------------------------------- */
 
@@ -811,4 +891,60 @@ struct file *ckpt_pty_file(struct ckpt_restore *r,
 		return m;
 	return ckpt_pty_peer(m, (rec->f_flags & (O_ACCMODE | O_NONBLOCK)) |
 			     O_NOCTTY | O_CLOEXEC);
+}
+
+/*
+ * The open file for FILE entry @rf of kind CKPT_FILE_CTTY (a reference):
+ * /dev/tty opened again as the restored process would open it, once its
+ * controlling terminal is back (ckpt_restore_terminal()).  That must be
+ * the terminal the file reached: the pair made again (CKPT_CTTY_PAIR),
+ * else the same device; ENXIO if not, as /dev/tty without a terminal.
+ */
+struct file *ckpt_devtty_file(struct ckpt_restore *r,
+			      const struct ckpt_restore_file *rf)
+{
+	const struct ckpt_rec_file *rec = &rf->rec;
+	struct tty_struct *tty, *want = NULL;
+	struct tty_file_private *priv;
+	struct file *f = NULL;
+	struct path p;
+	int err;
+
+	if (rec->size == CKPT_CTTY_PAIR) {
+		struct file *m = ckpt_pty_made(r, rec->ino);
+
+		if (!m)
+			return ERR_PTR(-EBADMSG);
+		want = ckpt_pty_master(m)->link;
+	}
+	tty = get_current_tty();
+	if (!tty)
+		return ERR_PTR(-ENXIO);
+	if (want ? tty != want : tty_devnum(tty) != new_decode_dev(rec->dev)) {
+		f = ERR_PTR(-ENXIO);
+		goto out;
+	}
+	/* Only /dev/tty: another device is not even opened. */
+	err = kern_path(rf->path, LOOKUP_FOLLOW, &p);
+	if (err) {
+		f = ERR_PTR(err);
+		goto out;
+	}
+	if (!S_ISCHR(d_inode(p.dentry)->i_mode) ||
+	    d_inode(p.dentry)->i_rdev != MKDEV(TTYAUX_MAJOR, 0))
+		f = ERR_PTR(-ESTALE);
+	path_put(&p);
+	if (f)
+		goto out;
+	f = filp_open(rf->path, rec->f_flags | O_LARGEFILE | O_NOCTTY, 0);
+	if (IS_ERR(f))
+		goto out;
+	priv = f->private_data;
+	if (!ckpt_devtty(f) || priv->tty != tty) {
+		fput(f);
+		f = ERR_PTR(-ESTALE);
+	}
+out:
+	tty_kref_put(tty);
+	return f;
 }

@@ -129,6 +129,11 @@
  * mode, and what the slave wrote that the master had not read.
  */
 #define CKPT_FEAT_PTY		(1ULL << 26)
+/*
+ * Open files of /dev/tty are saved (CKPT_FILE_CTTY): opened again as
+ * /dev/tty once the restored process has its controlling terminal back.
+ */
+#define CKPT_FEAT_DEVTTY	(1ULL << 27)
 
 /**
  * struct ckpt_version - answer of CKPT_IOC_VERSION
@@ -1151,7 +1156,12 @@ struct ckpt_rec_vma {
 #define CKPT_FILE_PTY		14	/* pseudo-terminal master (@rdev 5:2)
 					 * or slave of a pair whose master is
 					 * here: @ino names its PTY record */
-#define CKPT_FILE_KIND_MAX	14
+#define CKPT_FILE_CTTY		15	/* /dev/tty (@rdev 5:0): opened again
+					 * on the controlling terminal */
+#define CKPT_FILE_KIND_MAX	15
+
+/* struct ckpt_rec_file.size of a CKPT_FILE_CTTY entry */
+#define CKPT_CTTY_PAIR		1	/* the slave of a pair saved here */
 
 /* struct ckpt_rec_file.fd_flags */
 #define CKPT_FD_CLOEXEC		(1U << 0)
@@ -1181,7 +1191,13 @@ struct ckpt_rec_vma {
  *	record's), @rdev says which end (5:2 the master, else the slave's
  *	device number, 136:index), the path is the one the master was opened at
  *	(/dev/ptmx, /dev/pts/ptmx) or the slave's
- * @rdev: device number (CKPT_FILE_CHR, CKPT_FILE_PTY), as new_encode_dev()
+ *	for CKPT_FILE_CTTY, an open of /dev/tty (the path it was opened at;
+ *	@rdev 5:0): @dev is the device number of the terminal it reached, the
+ *	process's controlling terminal; @size is CKPT_CTTY_PAIR if that is the
+ *	slave of a pair saved in the checkpoint, @ino then the pair's index
+ *	(its PTY record's), else 0 and @ino 0
+ * @rdev: device number (CKPT_FILE_CHR, CKPT_FILE_PTY, CKPT_FILE_CTTY), as
+ *	new_encode_dev()
  * @shared_fd: with CKPT_FD_SHARED, the lower descriptor whose open file
  *	this one shares (dup(2), fork): one file, one offset and one set of
  *	flags for both; with CKPT_FD_TREE, the descriptor of process
