@@ -89,7 +89,7 @@ static void usage(FILE *f)
 		"  --skip=CLASS,...   accept losing what CLASS names instead of a\n"
 		"                     refusal; 'ckpt show' and restart list it:\n"
 		"                     fds      descriptors of unsupported kinds\n"
-		"                              (fanotify, io_uring, /dev/tty\n"
+		"                              (fanotify, io_uring, devices\n"
 		"                              ...): closed after restart\n"
 		"                     devmaps  device mappings: unmapped after\n"
 		"                              restart\n"
@@ -582,6 +582,41 @@ static void report_pty(const struct ckpt_checkpoint_args *a, int err,
 		  name);
 }
 
+/*
+ * /dev/tty refused: restart opens it again only once the process has its
+ * controlling terminal back, so it must reach that terminal, and a
+ * session leader must hold the terminal by its own path too.
+ */
+static void report_devtty(const struct ckpt_checkpoint_args *a, int err)
+{
+	pid_t pid = at;
+	char path[64], buf[1024], *p;
+	long tty_nr = -1;
+	int sid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (f) {
+		p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+		/* ") S ppid pgrp session tty_nr" */
+		if (p && sscanf(p, ") %*c %*d %*d %d %ld", &sid, &tty_nr) != 2)
+			tty_nr = -1;
+		fclose(f);
+	}
+	if (!tty_nr)
+		ckpt_fail(err, "cannot checkpoint %s: fd %d is /dev/tty, but process %d has no controlling terminal any more (its session gave it up, or the terminal hung up), and restart opens /dev/tty again only on it",
+			  who, a->err_fd, (int)pid);
+	else if (sid == pid)
+		ckpt_fail(err, "cannot checkpoint %s: fd %d is /dev/tty, and process %d leads its session but holds its controlling terminal by no other descriptor (restart makes a session leader's terminal its own again from one), or the file reached another terminal than that one",
+			  who, a->err_fd, (int)pid);
+	else
+		ckpt_fail(err, "cannot checkpoint %s: fd %d is /dev/tty, opened on another terminal than the controlling terminal process %d has now (or that one hung up), and restart opens /dev/tty again only on the controlling terminal",
+			  who, a->err_fd, (int)pid);
+	ckpt_hint("--skip=fds would leave fd %d out (closed after restart)",
+		  a->err_fd);
+}
+
 static void report_fd(const struct ckpt_checkpoint_args *a, int err)
 {
 	char name[512];
@@ -607,10 +642,7 @@ static void report_fd(const struct ckpt_checkpoint_args *a, int err)
 			  (a->flags & CKPT_CHECKPOINT_TREE) ? "tree" :
 			  "process");
 	} else if (err == -EOPNOTSUPP && !strcmp(name, "/dev/tty")) {
-		ckpt_fail(err, "cannot checkpoint %s: fd %d is /dev/tty, the controlling terminal by its alias, which restart does not reopen",
-			  who, a->err_fd);
-		ckpt_hint("open the terminal by its own path (/dev/pts/N), or --skip=fds to leave fd %d out (closed after restart)",
-			  a->err_fd);
+		report_devtty(a, err);
 	} else if (!strcmp(name, "anon_inode:inotify") &&
 		   (err == -EBUSY || err == -EOPNOTSUPP)) {
 		if (err == -EBUSY) {
@@ -2695,7 +2727,8 @@ static void print_features(uint64_t f)
 					     "flocks", "cgroup",
 					     "ghost-maps", "sockopts", "inotify",
 					     "mcast", "clocks", "mempolicy",
-					     "hugetlb", "restore-hold", "pty" };
+					     "hugetlb", "restore-hold", "pty",
+					     "devtty" };
 	unsigned int i;
 	int first = 1;
 

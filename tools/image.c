@@ -827,6 +827,28 @@ static int check_pty(struct ckpt_image *img)
  * At the end of a process's metadata: each master its FILE entries hold
  * had its PTY record here; each other end its own, or an earlier one's.
  */
+/*
+ * A /dev/tty entry (CKPT_FILE_CTTY) on the slave of a pair saved here: that
+ * pair has a PTY record, in this process or an earlier one.
+ */
+static int check_ctty_file(struct ckpt_image *img,
+			   const struct ckpt_rec_file *f)
+{
+	int err;
+
+	if (f->size != CKPT_CTTY_PAIR)
+		return 0;
+	if (f->ino >= CKPT_IMG_PTY_MAX)
+		return img_bad(img, "/dev/tty fd %d: pseudo-terminal index %llu is not below %u",
+			       f->fd, (unsigned long long)f->ino,
+			       CKPT_IMG_PTY_MAX);
+	err = pty_bit(img, PTY_HERE, f->ino, 1);
+	if (err < 0)
+		return err;
+	img->pty_here = 1;
+	return 0;
+}
+
 static int check_pty_ends(struct ckpt_image *img)
 {
 	uint64_t *rec, *here, *master, miss;
@@ -904,17 +926,26 @@ static int check_file(struct ckpt_image *img)
 				       f->size);
 	}
 	if (f->kind >= CKPT_FILE_EVENTFD && f->kind != CKPT_FILE_PTY &&
-	    f->path_len)
+	    f->kind != CKPT_FILE_CTTY && f->path_len)
 		return img_bad(img, "an eventfd, timerfd, signalfd, epoll, memfd, socket or inotify has no path");
+	if (f->kind == CKPT_FILE_CTTY &&
+	    (f->rdev != CKPT_IMG_DEVTTY_RDEV || f->pos ||
+	     f->size > CKPT_CTTY_PAIR || (!f->size && f->ino)))
+		return img_bad(img, "fd %d: a /dev/tty entry with device %u:%u, position %lld, flags %llu, index %llu",
+			       f->fd, ckpt_dev_major(f->rdev),
+			       ckpt_dev_minor(f->rdev), f->pos, f->size,
+			       f->ino);
 	if (f->kind == CKPT_FILE_SOCKET &&
 	    ((f->f_flags & ~(O_ACCMODE | O_NONBLOCK)) ||
 	     (f->f_flags & O_ACCMODE) != O_RDWR))
 		return img_bad(img, "socket fd %d: open flags 0%o", f->fd,
 			       f->f_flags);
 	err = check_tail(img, sizeof(*f), f->path_len,
-			 f->kind == CKPT_FILE_PTY ||
+			 f->kind == CKPT_FILE_PTY || f->kind == CKPT_FILE_CTTY ||
 			 (f->kind != CKPT_FILE_PIPE &&
 			  f->kind < CKPT_FILE_EVENTFD));
+	if (!err && f->kind == CKPT_FILE_CTTY)
+		return check_ctty_file(img, f);
 	if (err || f->kind != CKPT_FILE_PTY)
 		return err;
 	return check_pty_file(img, f);

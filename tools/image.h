@@ -81,6 +81,8 @@ static inline unsigned int ckpt_dev_minor(uint32_t dev)
 
 /* /dev/ptmx (5:2): the master end of a CKPT_FILE_PTY entry. */
 #define CKPT_IMG_PTMX_RDEV	((5U << 8) | 2U)
+/* /dev/tty (5:0): a CKPT_FILE_CTTY entry. */
+#define CKPT_IMG_DEVTTY_RDEV	((5U << 8) | 0U)
 /* /dev/pts indices there can be (NR_UNIX98_PTY_MAX). */
 #define CKPT_IMG_PTY_MAX	(1U << 20)
 

@@ -1126,7 +1126,7 @@ static int pty_entry(const struct ckpt_image *img, void *ctx)
 		return 0;
 	q->entry = *f;
 	snprintf(q->path, sizeof(q->path), "%s",
-		 f->path_len ? (const char *)(f + 1) : "?");
+		 ckpt_image_path(img) ? ckpt_image_path(img) : "?");
 	return 1;
 }
 
@@ -1149,6 +1149,39 @@ static int pty_pair(const struct ckpt_image *img, void *ctx)
 	return q->have_rec && q->master[0];
 }
 
+/* A restore failed on the /dev/tty entry @q->entry (CKPT_FILE_CTTY). */
+static int report_devtty(struct restart *r, int err, const struct pty_find *q)
+{
+	const struct ckpt_rec_file *f = &q->entry;
+	unsigned int major = ckpt_dev_major(f->dev);
+	unsigned int minor = ckpt_dev_minor(f->dev);
+	pid_t pid = r->prep.pid;
+	char term[96];
+
+	if (f->size == CKPT_CTTY_PAIR)
+		snprintf(term, sizeof(term), "the slave of the image's pseudo-terminal pair %llu",
+			 (unsigned long long)f->ino);
+	else if (major >= 136 && major <= 143)
+		snprintf(term, sizeof(term), "/dev/pts/%u",
+			 (major - 136) * 256 + minor);
+	else
+		snprintf(term, sizeof(term), "the terminal of device %u:%u",
+			 major, minor);
+	if (err == -ENXIO) {
+		ckpt_fail(err, "cannot restore pid %d: fd %d is /dev/tty, which reached its controlling terminal, %s; the restored process's controlling terminal is not that one",
+			  pid, f->fd, term);
+		if (f->size != CKPT_CTTY_PAIR)
+			ckpt_hint("a process that did not lead its session keeps restart's controlling terminal: run restart from that terminal ('tty' names yours)");
+	} else if (err == -ESTALE) {
+		ckpt_fail(err, "cannot restore pid %d: fd %d: %s is not /dev/tty (character device 5:0) here",
+			  pid, f->fd, ckpt_esc(q->path, SIZE_MAX));
+	} else {
+		ckpt_fail(err, "cannot restore pid %d: fd %d, /dev/tty on %s, could not be opened again: %s",
+			  pid, f->fd, term, restore_why(err));
+	}
+	return 1;
+}
+
 /*
  * A restore failed on @fd: if it is an end of a pseudo-terminal pair
  * (CKPT_FILE_PTY), say what of it failed; 0 if it is not one (or the
@@ -1167,6 +1200,8 @@ static int report_pty(struct restart *r, int err, int fd)
 	if (!reread_until(r, &img, pty_entry, &q))
 		return 0;
 	ckpt_image_close(&img);
+	if (q.entry.kind == CKPT_FILE_CTTY)
+		return report_devtty(r, err, &q);
 	if (q.entry.kind != CKPT_FILE_PTY)
 		return 0;
 	if (reread_until(r, &img, pty_pair, &q))

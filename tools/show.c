@@ -468,7 +468,7 @@ static void show_file(const struct ckpt_image *img)
 					     "dir", "pipe", "deleted",
 					     "eventfd", "timerfd", "signalfd",
 					     "epoll", "memfd", "socket",
-					     "inotify", "pty" };
+					     "inotify", "pty", "devtty" };
 	const struct ckpt_rec_file *f = img->payload;
 
 	printf("  fd %d%s %s %s,", f->fd,
@@ -497,6 +497,12 @@ static void show_file(const struct ckpt_image *img)
 	else if (f->kind == CKPT_FILE_PTY)
 		printf("  pty slave (pts %llu), device %u:%u\n", f->ino,
 		       ckpt_dev_major(f->rdev), ckpt_dev_minor(f->rdev));
+	else if (f->kind == CKPT_FILE_CTTY && f->size == CKPT_CTTY_PAIR)
+		printf("  /dev/tty: the controlling terminal, slave of pty pair %llu (pts %llu)\n",
+		       f->ino, f->ino);
+	else if (f->kind == CKPT_FILE_CTTY)
+		printf("  /dev/tty: the controlling terminal, device %u:%u\n",
+		       ckpt_dev_major(f->dev), ckpt_dev_minor(f->dev));
 	else if (f->kind < CKPT_FILE_EVENTFD)
 		printf("  ino %llu dev 0x%x size %llu\n", f->ino, f->dev,
 		       f->size);
