@@ -49,7 +49,7 @@
 # timeout: 330
 . "$(dirname "$0")/lib.sh"
 require_module
-DUMP_ON_FAIL="p.err ckpt.err restart.err show.out herr busy.err oerr result.orig result.copy"
+DUMP_ON_FAIL="p.err ckpt.err restart.err show.out herr busy.err oerr result.orig result.copy cerr notty.err x.err"
 
 prog_start ttyattrs
 holder=$(cat holder)
@@ -124,6 +124,11 @@ sfd=$(kv info sfd)
 _n=$(grep -c "shares the open file of fd $sfd of process [0-9]*\$" show.out)
 [ "$_n" -eq 2 ] && grep -q "shares the open file of fd $sfd of process $PROG_PID\$" show.out ||
 	fail "ckpt show does not have the child and grandchild share fd $sfd's open file (of $PROG_PID): $(grep 'shares the open file' show.out | tr '\n' '|')"
+# G's /dev/tty, and its dup (fd 20), on the pair's slave
+_idx=${pts#/dev/pts/}
+_n=$(grep -c "/dev/tty: the controlling terminal, slave of pty pair $_idx (pts $_idx)\$" show.out)
+[ "$_n" -eq 2 ] && grep -q "fd 20 (cloexec) devtty O_RDWR" show.out ||
+	fail "ckpt show does not have the grandchild's two /dev/tty descriptors on pair $_idx: $(grep -e devtty -e '/dev/tty:' show.out | tr '\n' '|')"
 _n=$(grep -c '^ *process [0-9]* ppid' show.out)
 [ "$_n" -eq 3 ] || fail "ckpt show's tree has $_n processes, expected 3"
 grep -q "process $gchild ppid $child pgid $gchild sid $child\$" show.out ||
@@ -242,4 +247,45 @@ grep -q "all checks passed" result.copy ||
 	fail "the copy did not report success: $(cat result.copy 2>&1)"
 [ "$(kv result.orig pts)" = "$pts" ] && [ "$(kv result.copy pts)" = "$cpts" ] ||
 	fail "the results name $(kv result.orig pts) and $(kv result.copy pts), expected $pts and $cpts"
+
+# devtty: X, not a session leader, holds /dev/tty twice (its session
+# leader C's open file, and its own O_NONBLOCK one) on a terminal outside
+# the checkpoint; C holds that terminal only through /dev/tty.
+pty_start devtty
+holder_p=$PROG_PID
+pts=$(kv info pts)
+x=$(kv info x)
+[ -c "$pts" ] && [ -n "$x" ] || fail "ptypair devtty wrote no pts or x: $(cat info)"
+track "$x"
+ckpt -o cimg "$child" 2>cerr
+st=$?
+[ "$st" -eq 1 ] || fail "ckpt of a session leader holding its terminal only through /dev/tty exited $st, expected 1"
+log "refused: $(head -n 1 cerr)"
+expect_err EOPNOTSUPP cerr >/dev/null
+grep -q "fd 3 is /dev/tty, and process $child leads its session" cerr ||
+	fail "the refusal does not say fd 3 is /dev/tty of a session leader: $(cat cerr)"
+[ ! -e cimg ] && proc_alive "$child" ||
+	fail "the refused checkpoint of C left an image, or C died"
+ckpt --kill -o img "$x" 2>ckpt.err || fail "ckpt of X failed: $(cat ckpt.err)"
+ckpt show img >show.out 2>&1 || fail "ckpt show rejects X's image"
+_dev="136:${pts#/dev/pts/}"
+_n=$(grep -c "/dev/tty: the controlling terminal, device $_dev\$" show.out)
+[ "$_n" -eq 2 ] || fail "ckpt show has $_n /dev/tty entries on $_dev, expected 2: $(grep -e devtty -e '/dev/tty' show.out | tr '\n' '|')"
+wait_for 30 test -e ready2 || fail "C did not end once X was killed: $(cat p.err)"
+# A restart without that controlling terminal: refused, nothing left.
+PROG_PID=$x
+refused ENXIO "/dev/pts/${pts#/dev/pts/}" notty setsid restart img
+log "refused: $(head -n 1 notty.msg)"
+# restart leading a session on that terminal: X is in its session.
+setsid -c restart -v --wait img <>"$pts" >restart.out 2>restart.err &
+RESTART_PID=$!
+track "$RESTART_PID"
+wait_for 30 grep -q "restored pid $x" restart.err ||
+	fail "restart on $pts did not restore X: $(cat restart.err)"
+touch go
+wait "$RESTART_PID"
+st=$?
+[ "$st" -eq 0 ] || fail "X exited $st after the restore: $(cat x.err)"
+grep -q "all checks passed" x.out || fail "X did not report success: $(cat x.err)"
+reap_passed "$holder_p" p "ptypair devtty"
 pass

@@ -103,6 +103,7 @@
 #define _GNU_SOURCE
 #include <poll.h>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <termios.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -578,10 +579,59 @@ static int in_read(pid_t pid)
 	return strtol(buf, NULL, 10) == SYS_read;
 }
 
+#define DEVTTY_FD2	20	/* G's dup of its /dev/tty file, cloexec */
+#define DEVTTY_SAID	"dev-tty:G\n"	/* G writes it through /dev/tty */
+
+/*
+ * G's /dev/tty descriptors: @t (no FD_CLOEXEC) and DEVTTY_FD2 (F_DUPFD_
+ * CLOEXEC, the same open file), which epoll @ep watches; @dev the
+ * terminal's encoded device number.  The same before and after restore.
+ */
+static void check_devtty(int t, int ep, unsigned long dev, const char *when)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	char link[64], path[64];
+	unsigned int got = 0;
+	struct stat st;
+	ssize_t n;
+	int fl;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", t);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		die("readlink %s %s", path, when);
+	link[n] = 0;
+	if (strcmp(link, "/dev/tty"))
+		bad("fd %d is '%s' %s, not /dev/tty", t, link, when);
+	if (fstat(t, &st) || !S_ISCHR(st.st_mode) ||
+	    st.st_rdev != makedev(5, 0))
+		bad("fd %d is not the device 5:0 %s", t, when);
+	if (ioctl(t, TIOCGDEV, &got) || got != dev)
+		bad("/dev/tty fd %d reaches device 0x%x %s, not the slave (0x%lx)",
+		    t, got, when, dev);
+	if (fcntl(t, F_GETFD) != 0 || fcntl(DEVTTY_FD2, F_GETFD) != FD_CLOEXEC)
+		bad("descriptor flags %d and %d %s, expected 0 and FD_CLOEXEC",
+		    fcntl(t, F_GETFD), fcntl(DEVTTY_FD2, F_GETFD), when);
+	fl = fcntl(t, F_GETFL);
+	if (fl < 0 || (fl & (O_ACCMODE | O_NONBLOCK)) != O_RDWR)
+		bad("fd %d has open flags 0%o %s, expected O_RDWR", t, fl, when);
+	/* One open file: its flags change for both descriptors. */
+	if (fcntl(t, F_SETFL, fl | O_NONBLOCK) ||
+	    !(fcntl(DEVTTY_FD2, F_GETFL) & O_NONBLOCK) ||
+	    fcntl(t, F_SETFL, fl))
+		bad("fds %d and %d do not share one open file %s", t,
+		    DEVTTY_FD2, when);
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, DEVTTY_FD2, &ev) == 0 ||
+	    errno != EEXIST)
+		bad("the epoll does not watch fd %d %s", DEVTTY_FD2, when);
+}
+
 /* G: see the top of the file.  Its exit status. */
 static int tree_grandchild(int s, pid_t leader, dev_t rdev)
 {
+	struct epoll_event ev = { .events = EPOLLIN };
 	pid_t me = getpid();
+	int t, ep;
 	ssize_t n;
 	char c;
 
@@ -598,16 +648,27 @@ static int tree_grandchild(int s, pid_t leader, dev_t rdev)
 		bad("/dev/tty is not the slave before the checkpoint");
 	if (tty_nr() != (long)encode_dev(rdev))
 		bad("/proc/self/stat names another controlling terminal");
+	/* The controlling terminal by its alias, kept open across restore. */
+	t = open("/dev/tty", O_RDWR);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (t < 0 || ep < 0 ||
+	    fcntl(t, F_DUPFD_CLOEXEC, DEVTTY_FD2) != DEVTTY_FD2 ||
+	    epoll_ctl(ep, EPOLL_CTL_ADD, DEVTTY_FD2, &ev))
+		die("open /dev/tty, dup it to fd %d, epoll it", DEVTTY_FD2);
+	check_devtty(t, ep, encode_dev(rdev), "before the checkpoint");
 	put_file("grandchild", "pid=%d\n", (int)me);
 
-	/* Blocked in read() until the SIGINT of P's VINTR, after DIR/go. */
+	/*
+	 * Blocked in read() on /dev/tty until the SIGINT of P's VINTR, after
+	 * DIR/go.
+	 */
 	while (!sigint_hit) {
-		n = read(s, &c, 1);
+		n = read(t, &c, 1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			die("read the slave before any SIGINT");
-		bad("the slave read %zd bytes before any SIGINT", n);
+			die("read /dev/tty before any SIGINT");
+		bad("/dev/tty read %zd bytes before any SIGINT", n);
 	}
 	fail_status = 3;
 	if (getpid() != me)
@@ -628,6 +689,9 @@ static int tree_grandchild(int s, pid_t leader, dev_t rdev)
 	if (tty_nr() != (long)encode_dev(rdev))
 		bad("/proc/self/stat names another controlling terminal (%ld)",
 		    tty_nr());
+	check_devtty(t, ep, encode_dev(rdev), "after the restore");
+	if (write_all(t, DEVTTY_SAID, strlen(DEVTTY_SAID)))
+		die("write through /dev/tty after the restore");
 	return 0;
 }
 
@@ -814,6 +878,10 @@ static int tree_mode(void)
 	if (write_all(m, "\x07", 1))	/* VINTR: SIGINT to G's group */
 		die("write VINTR to the master");
 	wait_fg(m, child, "the child");	/* G done, C took it back */
+	n = (int)read_some(m, buf, sizeof(buf) - 1, TIMEOUT_MS, 1);
+	if (n != (int)strlen(DEVTTY_SAID) || memcmp(buf, DEVTTY_SAID, n))
+		bad("the master read '%s', expected '%s' (G, through /dev/tty)",
+		    shown(buf, n, s1, sizeof(s1)), "dev-tty:G\\n");
 	if (write_all(m, "ping\n", 5))
 		die("write to the master");
 	n = (int)read_some(m, buf, sizeof(buf) - 1, TIMEOUT_MS, 1);
@@ -930,6 +998,160 @@ static int outside_mode(void)
 	if (write_all(s, "via-slave\n", 10))
 		die("write to the slave");
 	expect_exact(m, "via-slave\n", "the master");
+	return 0;
+}
+
+/* ---- devtty ---------------------------------------------------------- */
+
+#define X_SAID		"X:via-dev-tty\n"
+
+/* fd @fd is /dev/tty on the terminal @dev (encoded), open flags @fl. */
+static void check_x_fd(int fd, unsigned long dev, int fl, const char *when)
+{
+	char link[64], path[64];
+	unsigned int got = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		die("readlink %s %s", path, when);
+	link[n] = 0;
+	if (strcmp(link, "/dev/tty"))
+		bad("fd %d is '%s' %s, not /dev/tty", fd, link, when);
+	if (ioctl(fd, TIOCGDEV, &got) || got != dev)
+		bad("/dev/tty fd %d reaches device 0x%x %s, expected 0x%lx", fd,
+		    got, when, dev);
+	if (fcntl(fd, F_GETFL) != fl)
+		bad("fd %d has open flags 0%o %s, was 0%o", fd,
+		    fcntl(fd, F_GETFL), when, fl);
+}
+
+/*
+ * X: not a session leader; its controlling terminal is the slave, which
+ * its session's leader C holds.  fd 3: C's /dev/tty open file, inherited;
+ * fd 4: its own, O_NONBLOCK.  Waits for DIR/go (after restart), checks
+ * both and writes X_SAID through fd 4; its output in DIR/x.out, x.err.
+ */
+static int devtty_x(const char *name)
+{
+	int fl3, fl4, fd;
+	unsigned long dev;
+	pid_t me = getpid();
+	char path[4096];
+	struct stat st;
+
+	mode = "devtty (X)";
+	child = -1;
+	for (fd = 1; fd <= 2; fd++) {
+		int o;
+
+		in_dir(path, sizeof(path), fd == 1 ? "x.out" : "x.err");
+		o = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (o < 0 || dup2(o, fd) != fd || close(o))
+			die("open %s", path);
+	}
+	if (stat(name, &st))
+		die("stat %s", name);
+	dev = encode_dev(st.st_rdev);
+	if (open("/dev/tty", O_RDWR | O_NONBLOCK) != 4)
+		die("open /dev/tty at fd 4");
+	fl3 = fcntl(3, F_GETFL);
+	fl4 = fcntl(4, F_GETFL);
+	if (!(fl4 & O_NONBLOCK) || (fl3 & O_NONBLOCK))
+		bad("open flags 0%o and 0%o: O_NONBLOCK not as opened", fl3,
+		    fl4);
+	check_x_fd(3, dev, fl3, "before the checkpoint");
+	check_x_fd(4, dev, fl4, "before the checkpoint");
+	put_file("x", "pid=%d\n", (int)me);
+	wait_file("go", 0);
+
+	if (getpid() != me)
+		bad("pid %d, was %d", (int)getpid(), (int)me);
+	check_x_fd(3, dev, fl3, "after the restore");
+	check_x_fd(4, dev, fl4, "after the restore");
+	if (tty_nr() != (long)dev)
+		bad("/proc/self/stat names controlling terminal %ld, not the slave (%lu)",
+		    tty_nr(), dev);
+	if (write_all(4, X_SAID, strlen(X_SAID)))
+		die("write through /dev/tty");
+	printf("ptypair devtty (X): all checks passed\n");
+	return 0;
+}
+
+/*
+ * C: leads a new session whose controlling terminal is the slave, holds
+ * it only through /dev/tty (fd 3; a checkpoint of C alone is refused:
+ * restart could not give it its terminal back), forks X and waits for it.
+ */
+static int devtty_c(int m, const char *name)
+{
+	pid_t x;
+	int s, t;
+
+	mode = "devtty (C)";
+	child = -1;
+	close(m);
+	if (setsid() < 0)
+		die("setsid");
+	s = open(name, O_RDWR);		/* no O_NOCTTY: the ctty now */
+	t = open("/dev/tty", O_RDWR);
+	if (s < 0 || t < 0 || dup2(t, 3) != 3 || (s != 3 && close(s)) ||
+	    (t != 3 && close(t)))
+		die("open %s, then /dev/tty at fd 3 only", name);
+	fflush(NULL);
+	x = fork();
+	if (x < 0)
+		die("fork");
+	if (!x)
+		exit(devtty_x(name));
+	put_file("child", "pid=%d x=%d\n", (int)getpid(), (int)x);
+	if (waitpid(x, NULL, 0) != x)
+		die("waitpid X");
+	return 0;
+}
+
+/*
+ * ptypair devtty DIR: P holds the master of a pair; its child C leads a
+ * session on the slave (devtty_c()), C's child X is checkpointed alone
+ * (devtty_x()).  DIR/info ("pts= child= x="), DIR/ready.  Once C is gone
+ * (X killed by the checkpoint), DIR/ready2; after DIR/go the master must
+ * read exactly X_SAID (its newline as CR LF), from X restored.
+ */
+static int devtty_mode(void)
+{
+	char name[64], path[4096], buf[64], s1[256];
+	int m, n, x;
+	FILE *f;
+
+	m = open_pair(name, sizeof(name));
+	fflush(NULL);
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (!child)
+		exit(devtty_c(m, name));
+	wait_file("x", 30);
+	in_dir(path, sizeof(path), "child");
+	f = fopen(path, "r");
+	if (!f || fscanf(f, "pid=%*d x=%d", &x) != 1)
+		die("read %s", path);
+	fclose(f);
+	put_file("info", "pts=%s child=%d x=%d\n", name, (int)child, x);
+	if (announce_ready(dir))
+		die("announce_ready");
+	reap(child, "C");	/* once X is killed by the checkpoint */
+	put_file("ready2", "\n");
+	wait_for_go(dir);
+	/*
+	 * The slave's default termios: ONLCR makes the newline CR LF.  The
+	 * slave may close at once after (X and restart exit: EIO).
+	 */
+	n = (int)read_some(m, buf, sizeof(buf) - 1, TIMEOUT_MS, 1);
+	if (n != (int)strlen(X_SAID) + 1 ||
+	    memcmp(buf, "X:via-dev-tty\r\n", (size_t)n))
+		bad("the master read '%s', expected 'X:via-dev-tty\\r\\n'",
+		    shown(buf, n, s1, sizeof(s1)));
 	return 0;
 }
 
@@ -1254,7 +1476,7 @@ int main(int argc, char **argv)
 	int r;
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: ptypair tree|self|states|outside|copy DIR\n");
+		fprintf(stderr, "usage: ptypair tree|self|states|outside|devtty|copy DIR\n");
 		return 2;
 	}
 	close_extra_fds();
@@ -1268,6 +1490,8 @@ int main(int argc, char **argv)
 		r = states_mode();
 	else if (!strcmp(mode, "outside"))
 		r = outside_mode();
+	else if (!strcmp(mode, "devtty"))
+		r = devtty_mode();
 	else if (!strcmp(mode, "copy"))
 		return copy_mode();	/* DIR/result.*, not the shared stdout */
 	else
