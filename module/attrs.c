@@ -178,8 +178,10 @@ int ckpt_note_tty(struct ckpt_dump *d, struct file *f, unsigned int fd,
 	memset(t, 0, sizeof(*t));
 	ckpt_tty_save(tty, t);
 	t->fd = fd;
-	if (a.ctty)
+	if (a.ctty) {
 		t->flags |= CKPT_TTY_CTTY;
+		d->members[d->member].ctty_rec = true;
+	}
 	d->nr_ttys++;
 	return 0;
 }

@@ -372,6 +372,7 @@ struct ckpt_member {
 	unsigned int fs_with;
 	unsigned int vm_with;
 	unsigned int sighand_with;
+	bool ctty_rec;		/* leads its session, its terminal saved */
 };
 
 /* Does member @i hold its address space, its handlers (not an earlier's)? */
@@ -760,6 +761,7 @@ struct file *ckpt_pty_file(struct ckpt_restore *r,
 			   const struct ckpt_restore_file *rf);
 struct file *ckpt_tree_pty(const struct ckpt_restore *r, u64 index);
 bool ckpt_devtty(struct file *f);
+bool ckpt_devtty_skip(struct ckpt_dump *d, struct file *f);
 int ckpt_note_devtty(struct ckpt_dump *d, struct file *f, int fd, bool first,
 		     struct ckpt_rec_file *r);
 int ckpt_devtty_leader_ok(struct ckpt_dump *d);

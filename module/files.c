@@ -401,7 +401,8 @@ int ckpt_dump_files(struct ckpt_dump *d)
 	d->devtty_fd = -1;
 	for (fd = 0; (f = ckpt_next_file(d->task, &fd)); fd++) {
 		/* --skip=fds: a kind not supported is left out (attrs.c). */
-		if ((d->skip & CKPT_SKIP_FDS) && ckpt_file_kind(f) < 0) {
+		if ((d->skip & CKPT_SKIP_FDS) &&
+		    (ckpt_file_kind(f) < 0 || ckpt_devtty_skip(d, f))) {
 			err = ckpt_skip_fd(d, f, fd);
 			fput(f);
 			if (err)

@@ -501,37 +501,83 @@ static int ckpt_read_devtty(struct task_struct *t, struct sighand_struct *sh,
 	return 0;
 }
 
+/* The slave of a pair saved here that /dev/tty file @f reached, or NULL. */
+static struct tty_struct *ckpt_devtty_pair(struct ckpt_dump *d,
+					   struct file *f)
+{
+	struct tty_struct *slave = ckpt_dev_tty_slave(f);
+
+	return slave && xa_load(&d->ptys, ckpt_pty_key(slave->link)) ?
+	       slave : NULL;
+}
+
+/*
+ * Can the restore open /dev/tty file @f of the target again?  Only on the
+ * restored process's controlling terminal, so that must be the terminal
+ * @f reached, and one the restore gives back: a session leader's own
+ * (from another descriptor of it: ckpt_devtty_leader_ok()), that of an
+ * earlier member leading the process's session that saved it, or else
+ * restart's own, which is never a pair the restore makes (@pair).
+ */
+static int ckpt_devtty_check(struct ckpt_dump *d, struct file *f, bool pair,
+			     bool *leader)
+{
+	struct tty_file_private *priv = f->private_data;
+	struct ckpt_devtty_arg a = { .tty = priv->tty };
+	unsigned int i;
+	struct pid *sid;
+
+	ckpt_with_sighand(d->task, ckpt_read_devtty, &a);
+	*leader = a.leader;
+	if (!a.ctty)
+		return -EOPNOTSUPP;	/* no longer its controlling terminal */
+	if (a.leader)
+		return 0;
+	rcu_read_lock();
+	sid = task_session(d->task);
+	for (i = 0; i < d->nr_members; i++)
+		if (task_pid(d->members[i].task) == sid)
+			break;
+	rcu_read_unlock();
+	if (i == d->nr_members)
+		return pair ? -EOPNOTSUPP : 0;
+	return i < d->member && d->members[i].ctty_rec ? 0 : -EOPNOTSUPP;
+}
+
+/* --skip=fds: is @f a /dev/tty file the restore could not open again? */
+bool ckpt_devtty_skip(struct ckpt_dump *d, struct file *f)
+{
+	bool leader;
+
+	return ckpt_devtty(f) &&
+	       ckpt_devtty_check(d, f, ckpt_devtty_pair(d, f), &leader);
+}
+
 /*
  * FILE entry @r of /dev/tty file @f (fd @fd): the terminal it reached,
  * and, for the first descriptor of the open file (@first), whether the
- * restore can open it again: only on the restored process's controlling
- * terminal, so that must be the one it reached.  A session leader gets
- * its terminal back through another descriptor of it (ckpt_note_tty()),
- * checked once all are seen (ckpt_devtty_leader_ok()).
+ * restore can open it again (ckpt_devtty_check()).  A session leader
+ * gets its terminal back through another descriptor of it
+ * (ckpt_note_tty()), checked once all are seen.
  */
 int ckpt_note_devtty(struct ckpt_dump *d, struct file *f, int fd, bool first,
 		     struct ckpt_rec_file *r)
 {
 	struct tty_file_private *priv = f->private_data;
-	struct tty_struct *slave = ckpt_dev_tty_slave(f);
-	struct ckpt_devtty_arg a = { .tty = priv->tty };
+	struct tty_struct *slave = ckpt_devtty_pair(d, f);
+	bool leader;
+	int err;
 
-	r->dev = new_encode_dev(tty_devnum(a.tty));
-	r->ino = 0;
-	r->size = 0;
+	r->dev = new_encode_dev(tty_devnum(priv->tty));
+	r->ino = slave ? slave->index : 0;
+	r->size = slave ? CKPT_CTTY_PAIR : 0;
 	r->pos = 0;
-	if (slave && xa_load(&d->ptys, ckpt_pty_key(slave->link))) {
-		r->size = CKPT_CTTY_PAIR;
-		r->ino = slave->index;
-	}
 	if (!first)
 		return 0;
-	ckpt_with_sighand(d->task, ckpt_read_devtty, &a);
-	if (!a.ctty)
-		return -EOPNOTSUPP;	/* no longer its controlling terminal */
-	if (a.leader && d->devtty_fd < 0)
+	err = ckpt_devtty_check(d, f, slave, &leader);
+	if (!err && leader && d->devtty_fd < 0)
 		d->devtty_fd = fd;
-	return 0;
+	return err;
 }
 
 /* A session leader holding /dev/tty has its terminal in a TTY record. */
@@ -662,6 +708,13 @@ int ckpt_check_ptys(struct ckpt_restore *r)
 		const struct ckpt_rec_file *f = &r->files[j].rec;
 		int end;
 
+		/* /dev/tty on a pair's slave: as a slave's entry. */
+		if (f->kind == CKPT_FILE_CTTY && f->size == CKPT_CTTY_PAIR &&
+		    !(f->fd_flags & (CKPT_FD_SHARED | CKPT_FD_TREE)) &&
+		    (f->ino >= NR_UNIX98_PTY_MAX ||
+		     (!r->tree && !ckpt_find_pty(r, f->ino))))
+			return ckpt_bad_rec(r, CKPT_REC_FILE, r->files[j].offset,
+					    -EBADMSG);
 		if (f->kind != CKPT_FILE_PTY)
 			continue;
 		end = ckpt_pty_end(f);
@@ -908,6 +961,7 @@ struct file *ckpt_devtty_file(struct ckpt_restore *r,
 	struct tty_file_private *priv;
 	struct file *f = NULL;
 	struct path p;
+	bool locked;
 	int err;
 
 	if (rec->size == CKPT_CTTY_PAIR) {
@@ -924,7 +978,10 @@ struct file *ckpt_devtty_file(struct ckpt_restore *r,
 		f = ERR_PTR(-ENXIO);
 		goto out;
 	}
-	/* Only /dev/tty: another device is not even opened. */
+	/*
+	 * Only /dev/tty: another device is not opened (but for a path changed
+	 * between this check and the open, refused once it is open).
+	 */
 	err = kern_path(rf->path, LOOKUP_FOLLOW, &p);
 	if (err) {
 		f = ERR_PTR(err);
@@ -936,7 +993,13 @@ struct file *ckpt_devtty_file(struct ckpt_restore *r,
 	path_put(&p);
 	if (f)
 		goto out;
+	/* A pair locked after its slave was opened: open it all the same. */
+	locked = want && test_bit(TTY_PTY_LOCK, &want->link->flags);
+	if (locked)
+		clear_bit(TTY_PTY_LOCK, &want->link->flags);
 	f = filp_open(rf->path, rec->f_flags | O_LARGEFILE | O_NOCTTY, 0);
+	if (locked)
+		set_bit(TTY_PTY_LOCK, &want->link->flags);
 	if (IS_ERR(f))
 		goto out;
 	priv = f->private_data;

@@ -1192,10 +1192,11 @@ struct ckpt_rec_vma {
  *	device number, 136:index), the path is the one the master was opened at
  *	(/dev/ptmx, /dev/pts/ptmx) or the slave's
  *	for CKPT_FILE_CTTY, an open of /dev/tty (the path it was opened at;
- *	@rdev 5:0): @dev is the device number of the terminal it reached, the
- *	process's controlling terminal; @size is CKPT_CTTY_PAIR if that is the
- *	slave of a pair saved in the checkpoint, @ino then the pair's index
- *	(its PTY record's), else 0 and @ino 0
+ *	@rdev 5:0, @pos 0): @dev is the device number of the terminal it
+ *	reached, the controlling terminal of the process first holding it;
+ *	@size is CKPT_CTTY_PAIR if that is the slave of a pair saved in the
+ *	checkpoint, @ino then the pair's index (its PTY record's), else 0 and
+ *	@ino 0
  * @rdev: device number (CKPT_FILE_CHR, CKPT_FILE_PTY, CKPT_FILE_CTTY), as
  *	new_encode_dev()
  * @shared_fd: with CKPT_FD_SHARED, the lower descriptor whose open file
