@@ -589,6 +589,8 @@ static void report_pty(const struct ckpt_checkpoint_args *a, int err,
  */
 static void report_devtty(const struct ckpt_checkpoint_args *a, int err)
 {
+	const char *where = (a->flags & CKPT_CHECKPOINT_TREE) ? "tree" :
+			    "checkpoint";
 	pid_t pid = at;
 	char path[64], buf[1024], *p;
 	long tty_nr = -1;
@@ -604,17 +606,21 @@ static void report_devtty(const struct ckpt_checkpoint_args *a, int err)
 			tty_nr = -1;
 		fclose(f);
 	}
-	if (!tty_nr)
+	if (!tty_nr) {
 		ckpt_fail(err, "cannot checkpoint %s: fd %d is /dev/tty, but process %d has no controlling terminal any more (its session gave it up, or the terminal hung up), and restart opens /dev/tty again only on it",
 			  who, a->err_fd, (int)pid);
-	else if (sid == pid)
+	} else if (sid == pid) {
 		ckpt_fail(err, "cannot checkpoint %s: fd %d is /dev/tty, and process %d leads its session but holds its controlling terminal by no other descriptor (restart makes a session leader's terminal its own again from one), or the file reached another terminal than that one",
 			  who, a->err_fd, (int)pid);
-	else
-		ckpt_fail(err, "cannot checkpoint %s: fd %d is /dev/tty, opened on another terminal than the controlling terminal process %d has now (or that one hung up), and restart opens /dev/tty again only on the controlling terminal",
-			  who, a->err_fd, (int)pid);
-	ckpt_hint("--skip=fds would leave fd %d out (closed after restart)",
-		  a->err_fd);
+		ckpt_hint("keep a descriptor of the terminal itself open in it (e.g. stdin)");
+		return;
+	} else {
+		ckpt_fail(err, "cannot checkpoint %s: fd %d is /dev/tty, and restart could not give process %d the terminal it reached as its controlling terminal: another terminal than its controlling terminal now, a pseudo-terminal saved with it whose session leader is not in the %s, a session leader in the %s that holds the terminal by no descriptor of its own or comes after it (parents first); or the pseudo-terminal's slave is held before the master's holder, or by more than 16 files",
+			  who, a->err_fd, (int)pid, where, where);
+	}
+	if (!(a->skip & CKPT_SKIP_FDS))
+		ckpt_hint("--skip=fds would leave fd %d out (closed after restart)",
+			  a->err_fd);
 }
 
 static void report_fd(const struct ckpt_checkpoint_args *a, int err)

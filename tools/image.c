@@ -824,10 +824,6 @@ static int check_pty(struct ckpt_image *img)
 }
 
 /*
- * At the end of a process's metadata: each master its FILE entries hold
- * had its PTY record here; each other end its own, or an earlier one's.
- */
-/*
  * A /dev/tty entry (CKPT_FILE_CTTY) on the slave of a pair saved here: that
  * pair has a PTY record, in this process or an earlier one.
  */
@@ -849,6 +845,10 @@ static int check_ctty_file(struct ckpt_image *img,
 	return 0;
 }
 
+/*
+ * At the end of a process's metadata: each master its FILE entries hold
+ * had its PTY record here; each other end its own, or an earlier one's.
+ */
 static int check_pty_ends(struct ckpt_image *img)
 {
 	uint64_t *rec, *here, *master, miss;

@@ -1171,7 +1171,7 @@ static int report_devtty(struct restart *r, int err, const struct pty_find *q)
 		ckpt_fail(err, "cannot restore pid %d: fd %d is /dev/tty, which reached its controlling terminal, %s; the restored process's controlling terminal is not that one",
 			  pid, f->fd, term);
 		if (f->size != CKPT_CTTY_PAIR)
-			ckpt_hint("a process that did not lead its session keeps restart's controlling terminal: run restart from that terminal ('tty' names yours)");
+			ckpt_hint("a process that did not lead its session keeps restart's controlling terminal: run restart from that terminal ('tty' names yours); a session leader takes its terminal back only while no other session has it as its controlling terminal");
 	} else if (err == -ESTALE) {
 		ckpt_fail(err, "cannot restore pid %d: fd %d: %s is not /dev/tty (character device 5:0) here",
 			  pid, f->fd, ckpt_esc(q->path, SIZE_MAX));
