@@ -118,7 +118,7 @@ gjob="$gchild $child $ttynr $gchild"
 	fail "the grandchild is not the foreground job of the child's terminal: $(cat "/proc/$gchild/stat")"
 tree_ckpt_kill ckpt.err img "$PROG_PID" "" "$child" "$gchild"
 ckpt show img >show.out 2>&1 || fail "ckpt show rejects the tree's image"
-pty_show info unlocked
+pty_show info locked
 # C's slave fd is P's open file, inherited (and G's, from C)
 sfd=$(kv info sfd)
 _n=$(grep -c "shares the open file of fd $sfd of process [0-9]*\$" show.out)
@@ -285,6 +285,7 @@ wait_for 30 grep -q "restored pid $x" restart.err ||
 touch go
 wait "$RESTART_PID"
 st=$?
+touch done
 [ "$st" -eq 0 ] || fail "X exited $st after the restore: $(cat x.err)"
 grep -q "all checks passed" x.out || fail "X did not report success: $(cat x.err)"
 reap_passed "$holder_p" p "ptypair devtty"

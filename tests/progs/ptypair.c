@@ -11,7 +11,7 @@
  * raw but for ISIG, VINTR 0x07, VMIN 1, VTIME 0, 9600 baud; sets the
  * window size to 33x77 (5x11 pixels) through the master; makes the
  * slave's node uid 1234 gid 1235 mode 0600 (not what devpts gives a new
- * pair).  Packet mode off and unlocked (both checked).  Its child C
+ * pair).  Packet mode off and unlocked (both checked; P locks it later).  Its child C
  * closes the master, leads a new session (setsid) and makes the slave its
  * controlling terminal through P's open file, inherited (TIOCSCTTY, not
  * opened again: in the image C's descriptor shares an earlier process's
@@ -22,24 +22,29 @@
  * terminal's foreground group (tcsetpgrp, SIGTTOU blocked), writes
  * DIR/child and waits for G (waitpid), not reading the slave.  G, once it
  * is in the foreground and has the slave as its controlling terminal
- * (/dev/tty, tty_nr), writes DIR/grandchild and blocks in read() on the
- * slave.  P waits until G's group is the foreground one (TIOCGPGRP on the
- * master: the slave's), G sleeps in read() (/proc/G/stat,
- * /proc/G/syscall) and the master has the 12 bytes queued (TIOCINQ),
- * writes DIR/info ("pts= child= grandchild= fg= uid= gid= mode= rows=
+ * (/dev/tty, tty_nr), opens /dev/tty and keeps it (O_RDWR), with a dup at
+ * fd 20 (F_DUPFD_CLOEXEC) that an epoll watches, writes DIR/grandchild
+ * and blocks in read() on that /dev/tty.  P waits until G's group is the
+ * foreground one (TIOCGPGRP on the master: the slave's), G sleeps in
+ * read() (/proc/G/stat, /proc/G/syscall) and the master has the 12 bytes
+ * queued (TIOCINQ), locks the pair (TIOCSPTLCK: the restore opens G's
+ * /dev/tty through the lock), writes DIR/info ("pts= child= grandchild= fg= uid= gid= mode= rows=
  * cols= unread= sfd=") and DIR/ready, waits for DIR/go; then checks
- * ptsname(), TIOCGPTLCK, TIOCGPKT, the node's uid, gid, mode and device
- * number, its slave's termios and the window size, that the master reads
+ * ptsname(), TIOCGPTLCK (locked), TIOCGPKT, the node's uid, gid, mode and
+ * device number, its slave's termios and the window size, unlocks the
+ * pair, checks that the master reads
  * exactly "queued-by-C\n" and nothing more, that G's group is still the
  * foreground one; writes VINTR (0x07) to the master: the slave's line
  * discipline sends SIGINT to the foreground group.  G, its read()
  * interrupted (EINTR), checks that it has its PID, leads its group, is in
  * C's session, that /dev/tty opens the slave (TIOCGDEV), that tty_nr
- * names it and that its group is the foreground one; exits 0 (2: failed
- * before the SIGINT, 3: after it).  C checks that G exited 0 and that no
+ * names it and that its group is the foreground one, that its two /dev/tty
+ * descriptors are /dev/tty on the slave, one open file (flags, FD_CLOEXEC
+ * on fd 20 only) still watched by the epoll, writes "dev-tty:G\n" through
+ * it; exits 0 (2: failed before the SIGINT, 3: after it).  C checks that G exited 0 and that no
  * SIGINT reached C, takes the foreground back (tcsetpgrp); P, once the
- * master says C's group is the foreground one again, writes "ping\n" to
- * the master.  C, woken by it, answers "pong:PID:1\n" (1: getpid() is the
+ * master says C's group is the foreground one again, reads exactly G's
+ * "dev-tty:G\n" and writes "ping\n" to the master.  C, woken by it, answers "pong:PID:1\n" (1: getpid() is the
  * PID it had), then checks that it leads its session, that the slave is
  * its controlling terminal (tcgetsid) with its process group in the
  * foreground (tcgetpgrp as before), that its descriptor and the node are
@@ -79,6 +84,12 @@
  * it checks ptsname(), writes "hello\n" to the master, the child answers
  * "child:hello\n" and exits 0; then "via-slave\n" written to its own
  * slave descriptor is read from the master.
+ *
+ * ptypair devtty DIR: /dev/tty on a terminal outside the checkpoint: the
+ * process holds a master; its child C leads a session on the slave and
+ * holds it only through /dev/tty (a checkpoint of C is refused); C's
+ * child X holds two /dev/tty files and is checkpointed alone, then
+ * restored by a restart leading a session on the slave (devtty_mode()).
  *
  * ptypair copy DIR: one process holding the master and a slave
  * descriptor (O_NOCTTY), raw, 19200 baud, VERASE 0x08, window 21x55; it
@@ -583,38 +594,50 @@ static int in_read(pid_t pid)
 #define DEVTTY_SAID	"dev-tty:G\n"	/* G writes it through /dev/tty */
 
 /*
- * G's /dev/tty descriptors: @t (no FD_CLOEXEC) and DEVTTY_FD2 (F_DUPFD_
- * CLOEXEC, the same open file), which epoll @ep watches; @dev the
- * terminal's encoded device number.  The same before and after restore.
+ * fd @fd is /dev/tty (by its link and device number) on the terminal @dev
+ * (encoded, TIOCGDEV), with open flags @fl.
  */
-static void check_devtty(int t, int ep, unsigned long dev, const char *when)
+static void check_devtty_fd(int fd, unsigned long dev, int fl,
+			    const char *when)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
 	char link[64], path[64];
 	unsigned int got = 0;
 	struct stat st;
 	ssize_t n;
-	int fl;
 
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", t);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	n = readlink(path, link, sizeof(link) - 1);
 	if (n < 0)
 		die("readlink %s %s", path, when);
 	link[n] = 0;
 	if (strcmp(link, "/dev/tty"))
-		bad("fd %d is '%s' %s, not /dev/tty", t, link, when);
-	if (fstat(t, &st) || !S_ISCHR(st.st_mode) ||
+		bad("fd %d is '%s' %s, not /dev/tty", fd, link, when);
+	if (fstat(fd, &st) || !S_ISCHR(st.st_mode) ||
 	    st.st_rdev != makedev(5, 0))
-		bad("fd %d is not the device 5:0 %s", t, when);
-	if (ioctl(t, TIOCGDEV, &got) || got != dev)
-		bad("/dev/tty fd %d reaches device 0x%x %s, not the slave (0x%lx)",
-		    t, got, when, dev);
+		bad("fd %d is not the device 5:0 %s", fd, when);
+	if (ioctl(fd, TIOCGDEV, &got) || got != dev)
+		bad("/dev/tty fd %d reaches device 0x%x %s, expected 0x%lx", fd,
+		    got, when, dev);
+	if (fcntl(fd, F_GETFL) != fl)
+		bad("fd %d has open flags 0%o %s, was 0%o", fd,
+		    fcntl(fd, F_GETFL), when, fl);
+}
+
+/*
+ * G's /dev/tty descriptors: @t (no FD_CLOEXEC, open flags @fl) and
+ * DEVTTY_FD2 (F_DUPFD_CLOEXEC, the same open file), which epoll @ep
+ * watches; @dev the terminal's encoded device number.  The same before and
+ * after restore.
+ */
+static void check_devtty(int t, int ep, unsigned long dev, int fl,
+			 const char *when)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	check_devtty_fd(t, dev, fl, when);
 	if (fcntl(t, F_GETFD) != 0 || fcntl(DEVTTY_FD2, F_GETFD) != FD_CLOEXEC)
 		bad("descriptor flags %d and %d %s, expected 0 and FD_CLOEXEC",
 		    fcntl(t, F_GETFD), fcntl(DEVTTY_FD2, F_GETFD), when);
-	fl = fcntl(t, F_GETFL);
-	if (fl < 0 || (fl & (O_ACCMODE | O_NONBLOCK)) != O_RDWR)
-		bad("fd %d has open flags 0%o %s, expected O_RDWR", t, fl, when);
 	/* One open file: its flags change for both descriptors. */
 	if (fcntl(t, F_SETFL, fl | O_NONBLOCK) ||
 	    !(fcntl(DEVTTY_FD2, F_GETFL) & O_NONBLOCK) ||
@@ -631,7 +654,7 @@ static int tree_grandchild(int s, pid_t leader, dev_t rdev)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	pid_t me = getpid();
-	int t, ep;
+	int t, ep, fl;
 	ssize_t n;
 	char c;
 
@@ -655,7 +678,10 @@ static int tree_grandchild(int s, pid_t leader, dev_t rdev)
 	    fcntl(t, F_DUPFD_CLOEXEC, DEVTTY_FD2) != DEVTTY_FD2 ||
 	    epoll_ctl(ep, EPOLL_CTL_ADD, DEVTTY_FD2, &ev))
 		die("open /dev/tty, dup it to fd %d, epoll it", DEVTTY_FD2);
-	check_devtty(t, ep, encode_dev(rdev), "before the checkpoint");
+	fl = fcntl(t, F_GETFL);
+	if (fl < 0 || (fl & (O_ACCMODE | O_NONBLOCK)) != O_RDWR)
+		bad("/dev/tty has open flags 0%o, expected O_RDWR", fl);
+	check_devtty(t, ep, encode_dev(rdev), fl, "before the checkpoint");
 	put_file("grandchild", "pid=%d\n", (int)me);
 
 	/*
@@ -689,7 +715,7 @@ static int tree_grandchild(int s, pid_t leader, dev_t rdev)
 	if (tty_nr() != (long)encode_dev(rdev))
 		bad("/proc/self/stat names another controlling terminal (%ld)",
 		    tty_nr());
-	check_devtty(t, ep, encode_dev(rdev), "after the restore");
+	check_devtty(t, ep, encode_dev(rdev), fl, "after the restore");
 	if (write_all(t, DEVTTY_SAID, strlen(DEVTTY_SAID)))
 		die("write through /dev/tty after the restore");
 	return 0;
@@ -862,6 +888,10 @@ static int tree_mode(void)
 		nanosleep(&tick, NULL);
 	}
 	wait_inq(m, (int)strlen(QUEUED), "the master");
+	/* Locked now that its slave files are open (G's /dev/tty too). */
+	if (ioctl(m, TIOCSPTLCK, &(int){ 1 }) ||
+	    ioctl(m, TIOCGPTLCK, &p.lock) || p.lock != 1)
+		die("lock the pair (TIOCSPTLCK)");
 	fg = tcgetpgrp(m);
 	put_file("info", "%s child=%d grandchild=%d fg=%d unread=%zu sfd=%d\n",
 		 info_of(&p), (int)child, (int)g, (int)fg, strlen(QUEUED), s);
@@ -870,6 +900,9 @@ static int tree_mode(void)
 	wait_for_go(dir);
 
 	check_pty(m, s, &p);
+	/* Unlocked: G and C open /dev/tty again in their checks. */
+	if (ioctl(m, TIOCSPTLCK, &(int){ 0 }))
+		die("unlock the pair (TIOCSPTLCK)");
 	expect_exact(m, QUEUED, "the master");
 	fg = tcgetpgrp(m);
 	if (fg != g)
@@ -1005,28 +1038,6 @@ static int outside_mode(void)
 
 #define X_SAID		"X:via-dev-tty\n"
 
-/* fd @fd is /dev/tty on the terminal @dev (encoded), open flags @fl. */
-static void check_x_fd(int fd, unsigned long dev, int fl, const char *when)
-{
-	char link[64], path[64];
-	unsigned int got = 0;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		die("readlink %s %s", path, when);
-	link[n] = 0;
-	if (strcmp(link, "/dev/tty"))
-		bad("fd %d is '%s' %s, not /dev/tty", fd, link, when);
-	if (ioctl(fd, TIOCGDEV, &got) || got != dev)
-		bad("/dev/tty fd %d reaches device 0x%x %s, expected 0x%lx", fd,
-		    got, when, dev);
-	if (fcntl(fd, F_GETFL) != fl)
-		bad("fd %d has open flags 0%o %s, was 0%o", fd,
-		    fcntl(fd, F_GETFL), when, fl);
-}
-
 /*
  * X: not a session leader; its controlling terminal is the slave, which
  * its session's leader C holds.  fd 3: C's /dev/tty open file, inherited;
@@ -1061,15 +1072,15 @@ static int devtty_x(const char *name)
 	if (!(fl4 & O_NONBLOCK) || (fl3 & O_NONBLOCK))
 		bad("open flags 0%o and 0%o: O_NONBLOCK not as opened", fl3,
 		    fl4);
-	check_x_fd(3, dev, fl3, "before the checkpoint");
-	check_x_fd(4, dev, fl4, "before the checkpoint");
+	check_devtty_fd(3, dev, fl3, "before the checkpoint");
+	check_devtty_fd(4, dev, fl4, "before the checkpoint");
 	put_file("x", "pid=%d\n", (int)me);
 	wait_file("go", 0);
 
 	if (getpid() != me)
 		bad("pid %d, was %d", (int)getpid(), (int)me);
-	check_x_fd(3, dev, fl3, "after the restore");
-	check_x_fd(4, dev, fl4, "after the restore");
+	check_devtty_fd(3, dev, fl3, "after the restore");
+	check_devtty_fd(4, dev, fl4, "after the restore");
 	if (tty_nr() != (long)dev)
 		bad("/proc/self/stat names controlling terminal %ld, not the slave (%lu)",
 		    tty_nr(), dev);
@@ -1116,7 +1127,8 @@ static int devtty_c(int m, const char *name)
  * session on the slave (devtty_c()), C's child X is checkpointed alone
  * (devtty_x()).  DIR/info ("pts= child= x="), DIR/ready.  Once C is gone
  * (X killed by the checkpoint), DIR/ready2; after DIR/go the master must
- * read exactly X_SAID (its newline as CR LF), from X restored.
+ * read exactly X_SAID (its newline as CR LF), from X restored; the master
+ * stays open until DIR/done (restart and X gone).
  */
 static int devtty_mode(void)
 {
@@ -1152,6 +1164,8 @@ static int devtty_mode(void)
 	    memcmp(buf, "X:via-dev-tty\r\n", (size_t)n))
 		bad("the master read '%s', expected 'X:via-dev-tty\\r\\n'",
 		    shown(buf, n, s1, sizeof(s1)));
+	/* The master open until restart is done: a hangup would SIGHUP it. */
+	wait_file("done", 60);
 	return 0;
 }
 
