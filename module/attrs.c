@@ -29,6 +29,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/tty.h>
+#include <linux/utsname.h>
 #include <linux/pid_namespace.h>
 #include <asm/ptrace.h>
 #include "ckpt.h"
@@ -95,6 +96,26 @@ static void ckpt_dump_ctty(struct ckpt_dump *d, struct ckpt_rec_attrs *a)
 		break;
 	}
 	tty_kref_put(tty);
+}
+
+/*
+ * With the first process, when the caller entered the processes' own UTS
+ * namespace (CKPT_CHECKPOINT_UTS_NS): its names, read as uname(2) does.
+ */
+int ckpt_dump_uts(struct ckpt_dump *d)
+{
+	struct ckpt_rec_uts u = {};
+	struct new_utsname *n;
+
+	if (d->member || !(d->flags & CKPT_CHECKPOINT_UTS_NS))
+		return 0;
+	BUILD_BUG_ON(sizeof(n->nodename) != CKPT_UTS_LEN);
+	down_read(ckpt_ksyms.uts_sem);
+	n = utsname();
+	strscpy(u.nodename, n->nodename, sizeof(u.nodename));
+	strscpy(u.domainname, n->domainname, sizeof(u.domainname));
+	up_read(ckpt_ksyms.uts_sem);
+	return ckpt_write_rec(&d->out, CKPT_REC_UTS, &u, sizeof(u));
 }
 
 /* @tty's termios and window size into @t (its other fields untouched). */

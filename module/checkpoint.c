@@ -394,7 +394,7 @@ static int ckpt_dump_one(struct ckpt_dump *d)
 		ckpt_dump_shares, ckpt_dump_sched, ckpt_dump_flocks,
 		ckpt_dump_cgroup, ckpt_dump_sockopts, ckpt_dump_inotify,
 		ckpt_dump_mcasts, ckpt_dump_clocks, ckpt_dump_mempolicy,
-		ckpt_dump_ptys, ckpt_dump_pages,
+		ckpt_dump_ptys, ckpt_dump_uts, ckpt_dump_pages,
 	};
 	ktime_t t = ktime_get();
 	unsigned int i;
@@ -772,6 +772,8 @@ long ckpt_ioctl_checkpoint(void __user *uarg)
 		goto out_scratch;
 	if (a.flags & CKPT_CHECKPOINT_IPC_NS)
 		d.out.hdr_flags |= CKPT_IMAGE_IPC_NS;
+	if (a.flags & CKPT_CHECKPOINT_UTS_NS)
+		d.out.hdr_flags |= CKPT_IMAGE_UTS_NS;
 	if (a.ipc_len) {
 		d.ipc_recs = vmemdup_user(u64_to_user_ptr(a.ipc_recs),
 					  a.ipc_len);

@@ -120,6 +120,7 @@ struct ckpt_ksyms {
 	struct kern_ipc_perm *(*ipc_obtain_object_idr)(struct ipc_ids *ids,
 						      int id);
 	/* attrs.c */
+	struct rw_semaphore *uts_sem;	/* sethostname(2)'s */
 	void *sys_mlock2;
 	void *sys_mlockall;
 	void *sys_set_mempolicy;
@@ -614,6 +615,7 @@ struct ckpt_restore {
 	struct ckpt_rec_posix_timer *posix_timers;	/* timers.nr_posix */
 	bool have_timers;
 	struct ckpt_rec_clocks clocks;
+	struct ckpt_rec_uts uts;	/* the first process's (CKPT_REC_UTS) */
 	bool have_clocks;
 	struct ckpt_restore_thread *threads;
 	u32 nr_threads;
@@ -752,6 +754,7 @@ void ckpt_ptys_destroy(struct ckpt_dump *d);
 bool ckpt_pty_slave_here(struct ckpt_dump *d, struct file *f);
 int ckpt_scan_ptys(struct ckpt_dump *d);
 int ckpt_dump_ptys(struct ckpt_dump *d);
+int ckpt_dump_uts(struct ckpt_dump *d);
 u64 ckpt_pty_index(struct file *f);
 int ckpt_take_pty(struct ckpt_restore *r, const void *p, u32 len);
 void ckpt_free_ptys(struct ckpt_restore *r);

@@ -50,6 +50,7 @@ int ckpt_ksyms_init(void)
 		  (void **)&ckpt_ksyms.set_process_cpu_timer },
 		{ "create_pipe_files", (void **)&ckpt_ksyms.create_pipe_files },
 		{ "pipe_fcntl", (void **)&ckpt_ksyms.pipe_fcntl },
+		{ "uts_sem", (void **)&ckpt_ksyms.uts_sem },
 		{ "group_send_sig_info",
 		  (void **)&ckpt_ksyms.group_send_sig_info },
 		{ "eventfd_fops", (void **)&ckpt_ksyms.eventfd_fops },

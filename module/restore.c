@@ -513,6 +513,8 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		return 0;
 	case CKPT_REC_MEMPOLICY:
 		return ckpt_take_mempolicy(r, p, len);
+	case CKPT_REC_UTS:
+		return ckpt_take_fixed(&r->uts, sizeof(r->uts), p, len);
 	case CKPT_REC_SOCKOPT:
 		return ckpt_take_elem((void **)&r->sockopts, &r->nr_sockopts,
 				      sizeof(*r->sockopts), CKPT_MAX_SOCKETS,
@@ -587,6 +589,28 @@ static int ckpt_read_meta(struct ckpt_restore *r)
 	return ckpt_meta_complete(r, &h);
 }
 
+/* A name of the UTS record: NUL-terminated, zeros after the NUL. */
+static bool ckpt_uts_name_ok(const char *s)
+{
+	size_t n = strnlen(s, CKPT_UTS_LEN);
+
+	return n < CKPT_UTS_LEN && !memchr_inv(s + n, 0, CKPT_UTS_LEN - n);
+}
+
+/* The UTS record: the first process's, exactly when the header says. */
+static int ckpt_check_uts(struct ckpt_restore *r)
+{
+	bool want = !r->member && (r->hdr.flags & CKPT_IMAGE_UTS_NS);
+
+	if (want != !!(r->seen & BIT_ULL(CKPT_REC_UTS)))
+		return ckpt_bad(r, CKPT_REC_UTS, -EBADMSG);
+	if (want && (!ckpt_uts_name_ok(r->uts.nodename) ||
+		     !ckpt_uts_name_ok(r->uts.domainname) ||
+		     memchr_inv(r->uts.reserved, 0, sizeof(r->uts.reserved))))
+		return ckpt_bad(r, CKPT_REC_UTS, -EBADMSG);
+	return 0;
+}
+
 static int ckpt_check_header(const struct ckpt_image_header *h)
 {
 	if (h->arch != CKPT_ARCH_X86_64 || h->page_size != PAGE_SIZE)
@@ -610,7 +634,7 @@ static int ckpt_check_all(struct ckpt_restore *r)
 		ckpt_check_socks, ckpt_check_sockopts, ckpt_check_mcasts,
 		ckpt_check_threads, ckpt_check_attrs, ckpt_check_sysvshm,
 		ckpt_check_seccomp, ckpt_check_shares_rec, ckpt_check_sched,
-		ckpt_check_flocks, ckpt_check_mempolicy,
+		ckpt_check_flocks, ckpt_check_mempolicy, ckpt_check_uts,
 	};
 	unsigned int i;
 	int err = 0;
@@ -725,6 +749,23 @@ static void ckpt_copy_clocks(struct ckpt_restore_args *a, u32 usize,
 	a->monotonic_ns = r->clocks.monotonic_ns;
 	a->monotonic_raw_ns = r->clocks.monotonic_raw_ns;
 	a->boottime_ns = r->clocks.boottime_ns;
+}
+
+/*
+ * The UTS record, to the caller, which must ask for it when the image has
+ * one: a restorer that did not would put the processes in its own UTS
+ * namespace, under its host name (EOPNOTSUPP).
+ */
+static int ckpt_copy_uts(struct ckpt_restore_args *a, u32 usize,
+			 struct ckpt_restore *r)
+{
+	if (!(r->hdr.flags & CKPT_IMAGE_UTS_NS))
+		return 0;
+	if (usize < offsetofend(struct ckpt_restore_args, uts) || !a->uts)
+		return ckpt_fail(&r->err, CKPT_OBJ_IMAGE, -EOPNOTSUPP);
+	if (copy_to_user(u64_to_user_ptr(a->uts), &r->uts, sizeof(r->uts)))
+		return -EFAULT;
+	return 0;
 }
 
 /* The process's cgroup path, when the caller asked and it fits. */
@@ -866,6 +907,8 @@ long ckpt_ioctl_restore_prepare(struct ckpt_file *cf, void __user *uarg)
 		err = ckpt_copy_skipped(&a, usize, r);
 	if (!err)
 		err = ckpt_copy_cgroup(&a, usize, r);
+	if (!err)
+		err = ckpt_copy_uts(&a, usize, r);
 	ckpt_prepare_out(&a, r, err);
 	if (!err) {
 		ckpt_copy_clocks(&a, usize, r);

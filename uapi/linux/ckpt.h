@@ -134,6 +134,11 @@
  * /dev/tty once the restored process has its controlling terminal back.
  */
 #define CKPT_FEAT_DEVTTY	(1ULL << 27)
+/*
+ * A UTS namespace of the processes' own is saved (CKPT_CHECKPOINT_UTS_NS,
+ * CKPT_REC_UTS): restart makes a new one with its host and domain names.
+ */
+#define CKPT_FEAT_UTS_NS	(1ULL << 28)
 
 /**
  * struct ckpt_version - answer of CKPT_IOC_VERSION
@@ -175,6 +180,13 @@ struct ckpt_version {
  */
 #define CKPT_CHECKPOINT_IPC_NS		(1U << 3)
 /*
+ * The processes have a UTS namespace of their own, which the caller
+ * entered (setns): the image holds its host and domain names (a UTS
+ * record with the first process, CKPT_IMAGE_UTS_NS), and restart makes a
+ * new one with them.
+ */
+#define CKPT_CHECKPOINT_UTS_NS		(1U << 7)
+/*
  * Live migration (Documentation/migration.rst): write only the pages the
  * process dirtied since the last "4" written to /proc/PID/clear_refs (the
  * soft-dirty bit of the page table entry, or VM_SOFTDIRTY of the mapping,
@@ -188,7 +200,7 @@ struct ckpt_version {
 #define CKPT_CHECKPOINT_FLAGS_ALL \
 	(CKPT_CHECKPOINT_KILL | CKPT_CHECKPOINT_LEAVE_STOPPED | \
 	 CKPT_CHECKPOINT_TREE | CKPT_CHECKPOINT_IPC_NS | \
-	 CKPT_CHECKPOINT_DIRTY_ONLY)
+	 CKPT_CHECKPOINT_DIRTY_ONLY | CKPT_CHECKPOINT_UTS_NS)
 
 /*
  * struct ckpt_checkpoint_args.skip: losses the caller accepts instead of a
@@ -406,6 +418,9 @@ struct ckpt_checkpoint_args {
  *	they are those clocks themselves
  * @prepared: out: CKPT_PREPARED_* bits (appended field)
  * @reserved2: must be 0
+ * @uts: in: user pointer to a struct ckpt_rec_uts, or 0 (appended field):
+ *	the image's UTS record is written there when it has one
+ *	(@image_flags has CKPT_IMAGE_UTS_NS)
  *
  * Reads and validates the image header and the task's metadata records,
  * and keeps them with this open file of /dev/ckpt.  Nothing is changed.
@@ -420,7 +435,8 @@ struct ckpt_checkpoint_args {
  *  EBADMSG    bad checksum, record length or record contents
  *  ENODATA    the image ends early
  *  EXDEV      image from another architecture, page size or kernel build
- *  EOPNOTSUPP the image uses CPU state (xfeatures) this CPU lacks
+ *  EOPNOTSUPP the image uses CPU state (xfeatures) this CPU lacks; or
+ *             it has a UTS record and the caller gave no @uts
  *  EPERM      the image's credentials are not the caller's and the caller
  *             may not take them (CAP_SETUID/CAP_SETGID); or (err_object
  *             CKPT_OBJ_FS) it has a root directory of its own and the
@@ -499,6 +515,7 @@ struct ckpt_restore_args {
 	__s64 monotonic_raw_ns;
 	__u32 prepared;
 	__u32 reserved2;
+	__u64 uts;
 };
 
 /**
@@ -772,7 +789,7 @@ struct ckpt_freeze_args {
  *   SOCKDATA..., TCPSTATE..., ATTRS?, SKIPPED?, SYSVSHM..., SYSVDATA...,
  *   SYSVSEM..., SYSVMSG..., SECCOMP..., SHARES?, SCHED..., FLOCK...,
  *   CGROUP?, SOCKOPT..., INWATCH..., INEVENTS..., MCAST..., CLOCKS?,
- *   MEMPOLICY..., PTY..., PAGES..., END
+ *   MEMPOLICY..., PTY..., UTS?, PAGES..., END
  * (SYSVSEM and SYSVMSG only in the first process's records.)  The types
  * numbered after TREE come between SHMDATA and PAGES, by number.
  * TASK, REGS, XSTATE and RESTART are the main thread's (the thread-group
@@ -828,7 +845,10 @@ struct ckpt_image_header {
 /* struct ckpt_image_header.flags */
 #define CKPT_IMAGE_IPC_NS	(1ULL << 0)	/* the processes had an IPC
 						 * namespace of their own */
-#define CKPT_IMAGE_FLAGS	CKPT_IMAGE_IPC_NS
+#define CKPT_IMAGE_UTS_NS	(1ULL << 1)	/* and a UTS namespace: the
+						 * first process's UTS record
+						 * has its names */
+#define CKPT_IMAGE_FLAGS	(CKPT_IMAGE_IPC_NS | CKPT_IMAGE_UTS_NS)
 
 /* Record types. */
 #define CKPT_REC_TASK		1	/* struct ckpt_rec_task */
@@ -902,7 +922,9 @@ struct ckpt_image_header {
 #define CKPT_REC_MEMPOLICY	48	/* struct ckpt_rec_mempolicy */
 #define CKPT_REC_PTY		49	/* struct ckpt_rec_pty + bytes, one a
 					 * pseudo-terminal pair */
-#define CKPT_REC_MAX		49
+#define CKPT_REC_UTS		50	/* struct ckpt_rec_uts, with the first
+					 * process (CKPT_IMAGE_UTS_NS) */
+#define CKPT_REC_MAX		50
 
 /*
  * The place of a record type in a task's records: types must come in
@@ -1361,6 +1383,25 @@ struct ckpt_rec_clocks {
 	__s64 monotonic_ns;
 	__s64 monotonic_raw_ns;
 	__s64 boottime_ns;
+};
+
+#define CKPT_UTS_LEN		65	/* __NEW_UTS_LEN + 1 */
+
+/**
+ * struct ckpt_rec_uts - the UTS namespace of the processes, their own
+ * @nodename: its host name (uname -n, sethostname(2)), NUL-terminated,
+ *	zeros after the NUL
+ * @domainname: its NIS domain name (setdomainname(2)), likewise
+ * @reserved: 0
+ *
+ * With the first process of an image whose header has CKPT_IMAGE_UTS_NS,
+ * and only then.  restart(1) makes a new UTS namespace with these names
+ * before it creates the processes.
+ */
+struct ckpt_rec_uts {
+	char nodename[CKPT_UTS_LEN];
+	char domainname[CKPT_UTS_LEN];
+	__u8 reserved[6];
 };
 
 #define CKPT_MAX_POSIX_TIMERS	1024
