@@ -52,6 +52,7 @@ struct ckpt_opts {
 	int verbose;
 	int tree;			/* PID and its descendants */
 	int ipc_ns;			/* they have their own IPC namespace */
+	int uts_ns;			/* and UTS namespace (entered) */
 	void *ipc_recs;			/* its semaphores and message queues */
 	uint32_t ipc_len;
 	/* --sysv-ipc: semaphore sets and queues of our namespace to save */
@@ -1026,6 +1027,39 @@ static int sysv_ipc_users(const struct ckpt_opts *o, const int32_t *pids,
 	return -EOPNOTSUPP;
 }
 
+/* ---- a UTS namespace of their own ---------------------------------- */
+
+/*
+ * The processes (@pid's) have a UTS namespace of their own: enter it, so
+ * that the module sees them in ours and saves its names with the image
+ * (CKPT_CHECKPOINT_UTS_NS).  1 once entered, 0 if they share ours (or
+ * /proc does not say: the module checks), a negative errno once reported.
+ */
+static int uts_ns_enter(const char *verb, pid_t pid, int pidfd, int tree)
+{
+	struct stat mine, theirs;
+	char path[64];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/uts", (int)pid);
+	if (stat("/proc/self/ns/uts", &mine) || stat(path, &theirs) ||
+	    (mine.st_ino == theirs.st_ino && mine.st_dev == theirs.st_dev))
+		return 0;
+	/* Through the process's pidfd when there is one: no PID reuse. */
+	fd = pidfd >= 0 ? pidfd : open(path, O_RDONLY | O_CLOEXEC);
+	err = fd < 0 || setns(fd, CLONE_NEWUTS) ? -errno : 0;
+	if (fd >= 0 && fd != pidfd)
+		close(fd);
+	if (err) {
+		ckpt_fail(err, "cannot %s %s%d: it has a UTS namespace of its own, and entering it failed: %s",
+			  verb, tree ? "tree " : "", (int)pid, strerror(-err));
+		if (err == -EPERM)
+			ckpt_hint("saving another UTS namespace needs CAP_SYS_ADMIN");
+		return err;
+	}
+	return 1;
+}
+
 /* ---- an IPC namespace of their own ---------------------------------- */
 
 #ifndef MSG_COPY
@@ -1376,6 +1410,8 @@ static int checkpoint_ioctl(const struct ckpt_opts *o, int dev, int fd,
 		}
 		if (o->ipc_ns)
 			a->flags |= CKPT_CHECKPOINT_IPC_NS;
+		if (o->uts_ns)
+			a->flags |= CKPT_CHECKPOINT_UTS_NS;
 		a->ipc_recs = (uintptr_t)o->ipc_recs;
 		a->ipc_len = o->ipc_len;
 		tmark("SysV users looked for");
@@ -1413,8 +1449,12 @@ static int checkpoint(struct ckpt_opts *o)
 	t0 = now_s();
 	tmark("/dev/ckpt opened");
 	hold.dev = dev;
-	err = ipc_ns_prepare(o, &hold);
-	tmark("IPC namespace looked at");
+	err = uts_ns_enter("checkpoint", o->pid, -1, o->tree);
+	o->uts_ns = err > 0;
+	if (err >= 0) {
+		err = ipc_ns_prepare(o, &hold);
+		tmark("IPC and UTS namespaces looked at");
+	}
 	if (err <= 0)
 		reported = !!err;
 	if (!err && o->verbose)
@@ -1503,6 +1543,8 @@ struct mig {
 	int stop_sent;		/* SIGSTOP pending behind the hold */
 	int out;
 	int was_stopped;	/* by job control, before we came */
+	int uts_ns;		/* its own UTS namespace, entered */
+	char node[CKPT_MIG_NODE_LEN];	/* our host name (the handshake's) */
 	int64_t t_start;	/* connecting */
 	int64_t t0;		/* freeze (checkpoint start) */
 	int64_t deadline;
@@ -1823,6 +1865,8 @@ static int mig_tree_checkpoint(struct mig *m)
 			memset(&m->a, 0, sizeof(m->a));
 			m->a.size = sizeof(m->a);
 			m->a.flags = CKPT_CHECKPOINT_TREE;
+			if (m->uts_ns)
+				m->a.flags |= CKPT_CHECKPOINT_UTS_NS;
 			if (!m->held)
 				m->a.flags |= CKPT_CHECKPOINT_LEAVE_STOPPED;
 			m->a.pid = m->o->pid;
@@ -2214,6 +2258,8 @@ static int mig_checkpoint(struct mig *m)
 	memset(&m->a, 0, sizeof(m->a));
 	m->a.size = sizeof(m->a);
 	m->a.flags = mig_hold(m) ? CKPT_CHECKPOINT_LEAVE_STOPPED : 0;
+	if (m->uts_ns)
+		m->a.flags |= CKPT_CHECKPOINT_UTS_NS;
 	if (m->o->live)
 		m->a.flags |= CKPT_CHECKPOINT_DIRTY_ONLY;
 	m->a.pid = m->o->pid;
@@ -2380,7 +2426,7 @@ static int mig_open_dest(struct mig *m)
 		h.flags |= CKPT_MIG_HELLO_TREE;
 	if (m->key_len)
 		h.flags |= CKPT_MIG_HELLO_AUTH;
-	gethostname(h.node, sizeof(h.node) - 1);
+	memcpy(h.node, m->node, sizeof(h.node) - 1);
 	ckpt_mig_hello_seal(&h);
 	err = ckpt_mig_send(m->out, &h, sizeof(h));
 	if (err) {
@@ -2488,6 +2534,13 @@ static int migrate(const struct mig_opts *o)
 	}
 	m.was_stopped = proc_stopped(o->pid);
 	m.ev = -1;
+	/* Our host name for the receiver, before we take the process's. */
+	gethostname(m.node, sizeof(m.node) - 1);
+	m.uts_ns = uts_ns_enter("migrate", o->pid, m.pidfd, o->tree);
+	if (m.uts_ns < 0) {
+		ret = CKPT_EXIT_FAILED;
+		goto out;
+	}
 	if (o->key_path) {
 		const char *why;
 
@@ -2734,7 +2787,7 @@ static void print_features(uint64_t f)
 					     "ghost-maps", "sockopts", "inotify",
 					     "mcast", "clocks", "mempolicy",
 					     "hugetlb", "restore-hold", "pty",
-					     "devtty" };
+					     "devtty", "uts-ns" };
 	unsigned int i;
 	int first = 1;
 

@@ -1075,6 +1075,31 @@ static int check_mcast(struct ckpt_image *img)
 	return 0;
 }
 
+/* A name of the UTS record: NUL-terminated, zeros after the NUL. */
+static int uts_name_ok(const char *s)
+{
+	size_t n = strnlen(s, CKPT_UTS_LEN);
+
+	while (n < CKPT_UTS_LEN && !s[n])
+		n++;
+	return n == CKPT_UTS_LEN && strnlen(s, CKPT_UTS_LEN) < CKPT_UTS_LEN;
+}
+
+static int check_uts(struct ckpt_image *img)
+{
+	const struct ckpt_rec_uts *u = img->payload;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(u->reserved); i++)
+		if (u->reserved[i])
+			return img_bad(img, "reserved byte %u is %u", i,
+				       u->reserved[i]);
+	if (!uts_name_ok(u->nodename) || !uts_name_ok(u->domainname))
+		return img_bad(img, "a host or domain name not NUL-terminated in %u bytes, or not zeros after it",
+			       CKPT_UTS_LEN);
+	return 0;
+}
+
 static int check_clocks(struct ckpt_image *img)
 {
 	const struct ckpt_rec_clocks *c = img->payload;
@@ -1945,6 +1970,8 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 				 1, 1, 1, check_mempolicy },
 	[CKPT_REC_PTY] = { "PTY", sizeof(struct ckpt_rec_pty), 0, 1, 1,
 			   check_pty },
+	[CKPT_REC_UTS] = { "UTS", sizeof(struct ckpt_rec_uts), 1, 0, 1,
+			   check_uts },
 };
 
 /* ---- records ------------------------------------------------------ */
@@ -1959,6 +1986,12 @@ static int check_meta(struct ckpt_image *img)
 	const uint64_t mm_auxv = (1ULL << CKPT_REC_MM) |
 				 (1ULL << CKPT_REC_AUXV);
 
+	const int uts = !img->task_idx &&
+			(img->hdr.flags & CKPT_IMAGE_UTS_NS);
+
+	if (uts != !!(img->seen & (1ULL << CKPT_REC_UTS)))
+		return img_bad(img, uts ? "the header says the processes had their own UTS namespace, and the first has no UTS record" :
+			       "a UTS record, but not with the first process of an image whose header says it had its own UTS namespace");
 	if (img->shares.sighand_pid ? (img->seen & sa) : !(img->seen & sa))
 		return img_bad(img, img->shares.sighand_pid ?
 			       "a SIGACTIONS record, and the signal handlers of process %d" :

@@ -120,6 +120,7 @@ struct restart {
 	struct ckpt_rec_posix_timer *timers;
 	struct ckpt_rec_skipped *skipped;	/* left out (ckpt --skip) */
 	char cgroup[CKPT_PATH_MAX];	/* the image's cgroup */
+	struct ckpt_rec_uts uts;	/* its UTS namespace's names */
 	struct ckpt_restore_wait_args done;
 	struct child_msg msg;
 	struct child_ctx ctx;
@@ -1628,6 +1629,7 @@ static int prepare(struct restart *r)
 	r->prep.skipped_max = CKPT_MAX_SKIPPED;
 	r->prep.cgroup = (uintptr_t)r->cgroup;
 	r->prep.cgroup_max = sizeof(r->cgroup);
+	r->prep.uts = (uintptr_t)&r->uts;
 	if (ioctl(r->dev, CKPT_IOC_RESTORE_PREPARE, &r->prep))
 		return -errno;
 	report_skipped(r);
@@ -3025,6 +3027,35 @@ static int restore_tree(struct restart *r, const char *argv0)
 
 static int restore_procs(struct restart *r, const char *argv0);
 
+/*
+ * The image's processes had a UTS namespace of their own: a new one with
+ * its host and domain names, which we enter first (they inherit it).
+ */
+static int uts_setup(struct restart *r)
+{
+	const char *host = r->uts.nodename, *domain = r->uts.domainname;
+	int err;
+
+	if (!(r->prep.image_flags & CKPT_IMAGE_UTS_NS))
+		return 0;
+	err = unshare(CLONE_NEWUTS) ||
+	      sethostname(host, strnlen(host, CKPT_UTS_LEN - 1)) ||
+	      setdomainname(domain, strnlen(domain, CKPT_UTS_LEN - 1)) ?
+	      -errno : 0;
+	if (err) {
+		ckpt_fail(err, "cannot restore %s: making a new UTS namespace for its processes (host name '%s') failed: %s",
+			  r->name, ckpt_esc(host, CKPT_UTS_LEN - 1),
+			  strerror(-err));
+		if (err == -EPERM)
+			ckpt_hint("that needs CAP_SYS_ADMIN");
+		return err;
+	}
+	if (r->verbose)
+		ckpt_hint("restoring %s in a new UTS namespace, host name '%s'",
+			  r->name, ckpt_esc(host, CKPT_UTS_LEN - 1));
+	return 0;
+}
+
 static int restore_image(struct restart *r, const char *argv0)
 {
 	int err;
@@ -3037,9 +3068,9 @@ static int restore_image(struct restart *r, const char *argv0)
 		report_prepare(r, err);
 		return CKPT_EXIT_FAILED;
 	}
-	if (sysv_setup(r))
+	if (uts_setup(r) || sysv_setup(r))
 		return CKPT_EXIT_FAILED;
-	tmark("System V IPC");
+	tmark("UTS and System V IPC");
 	if (enter_cgroup(r)) {
 		sysv_undo();
 		return CKPT_EXIT_FAILED;

@@ -241,6 +241,8 @@ static void show_header(const struct show *s)
 	printf("  tasks        %u\n", h->nr_tasks);
 	if (h->flags & CKPT_IMAGE_IPC_NS)
 		printf("  ipc          own IPC namespace (restart makes a new one)\n");
+	if (h->flags & CKPT_IMAGE_UTS_NS)
+		printf("  uts          own UTS namespace (restart makes a new one)\n");
 	printf("  kernel       %s %s\n", ckpt_esc(h->release, sizeof(h->release)),
 	       ckpt_esc(h->build, sizeof(h->build)));
 	print_time(h->time_ns);
@@ -1102,6 +1104,14 @@ static int show_record(struct show *s)
 	case CKPT_REC_PTY:
 		show_pty(p);
 		break;
+	case CKPT_REC_UTS: {
+		const struct ckpt_rec_uts *u = p;
+
+		printf("  UTS namespace: host name '%s', domain name '%s'\n",
+		       ckpt_esc(u->nodename, sizeof(u->nodename)),
+		       ckpt_esc(u->domainname, sizeof(u->domainname)));
+		break;
+	}
 	case CKPT_REC_CGROUP:
 		printf("  cgroup %s\n", ckpt_esc(ckpt_image_path(img), SIZE_MAX));
 		break;
