@@ -2,9 +2,11 @@
 /*
  * sysvns DIR: a tree with an IPC namespace of its own holding a SysV
  * semaphore set, a message queue with messages queued and a shared memory
- * segment, for 'ckpt --tree'.
+ * segment, and a UTS namespace of its own, for 'ckpt --tree'.
  *
- * The root unshares its IPC namespace, makes itself a session leader and
+ * The root unshares its IPC and UTS namespaces, names the host
+ * "sysvns-uts" and the domain "ckpt.example" there (uname -n, -y), makes
+ * itself a session leader and
  * makes: semaphore set S (key 0x5e3a0001, 3 semaphores, 5 0 42, mode
  * 0640), queue Q (key 0x5e3a0002, mode 0620) holding (type 1 "hello"),
  * (type 7, 300 bytes of pattern), (type 2, empty), and segment M (key
@@ -12,7 +14,8 @@
  * sends (type 3 "from child") and then blocks in semop() until semaphore
  * 1 is raised.  DIR/ready says "pid= child= semid= msqid= shmid=".
  *
- * After DIR/go the root checks: S, Q and M have their ids and keys; S
+ * After DIR/go the root checks: the host and domain names; S, Q and M
+ * have their ids and keys; S
  * holds 3 0 42 and mode 0640; Q holds the four messages, in order, with
  * their types and texts (it takes them), mode 0620; M has its pattern.
  * It raises semaphore 1; the child wakes up, checks that Q is empty now
@@ -27,9 +30,13 @@
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/types.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <signal.h>
 #include "common.h"
+
+#define UTS_HOST	"sysvns-uts"
+#define UTS_DOMAIN	"ckpt.example"
 
 static volatile sig_atomic_t conts;	/* SIGCONTs received */
 
@@ -113,14 +120,19 @@ int main(int argc, char **argv)
 	char big[300], page[4096], *m;
 	struct semid_ds sds;
 	struct msqid_ds qds;
+	struct utsname u;
 	int s, q, shm, st;
 	pid_t child;
 
 	if (argc != 2)
 		die("usage: sysvns DIR");
 	close_extra_fds();
-	if (unshare(CLONE_NEWIPC))
-		die("unshare(CLONE_NEWIPC): %s", strerror(errno));
+	if (unshare(CLONE_NEWIPC | CLONE_NEWUTS))
+		die("unshare(CLONE_NEWIPC | CLONE_NEWUTS): %s",
+		    strerror(errno));
+	if (sethostname(UTS_HOST, strlen(UTS_HOST)) ||
+	    setdomainname(UTS_DOMAIN, strlen(UTS_DOMAIN)))
+		die("sethostname, setdomainname: %s", strerror(errno));
 	if (setsid() < 0)
 		die("setsid: %s", strerror(errno));
 	signal(SIGCONT, on_cont);	/* the child's too */
@@ -178,6 +190,10 @@ int main(int argc, char **argv)
 
 	if (conts)
 		die("SIGCONT came: it was stopped and continued");
+	if (uname(&u) || strcmp(u.nodename, UTS_HOST) ||
+	    strcmp(u.domainname, UTS_DOMAIN))
+		die("host name '%s', domain name '%s', expected %s, %s",
+		    u.nodename, u.domainname, UTS_HOST, UTS_DOMAIN);
 	if (semget(S_KEY, 0, 0) != s || msgget(Q_KEY, 0) != q ||
 	    shmget(M_KEY, 0, 0) != shm)
 		die("ids by key: %d %d %d, expected %d %d %d",

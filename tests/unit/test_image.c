@@ -1610,6 +1610,83 @@ UNIT_TEST(image_pty_file_checks)
 	}
 }
 
+/*
+ * A UTS namespace of the processes' own: the header's flag and the first
+ * process's UTS record (made of the last MEMPOLICY record), with damage
+ * @uts_damage (0: none).
+ */
+static int uts_flag, uts_rec, uts_damage;
+
+static void uts_header(struct ckpt_image_header *h, void *ctx)
+{
+	(void)ctx;
+	if (uts_flag)
+		h->flags |= CKPT_IMAGE_UTS_NS;
+}
+
+static void uts_hook(struct ib_rec *r, void *ctx)
+{
+	struct ckpt_rec_uts *u = (void *)r->payload;
+
+	(void)ctx;
+	if (!uts_rec || r->type != CKPT_REC_MEMPOLICY || r->nth != 1)
+		return;
+	r->type = CKPT_REC_UTS;
+	r->len = sizeof(*u);
+	memset(u, 0, sizeof(*u));
+	strcpy(u->nodename, "box");
+	strcpy(u->domainname, "example");
+	switch (uts_damage) {
+	case 1:
+		memset(u->nodename, 'a', sizeof(u->nodename));
+		break;
+	case 2:
+		u->domainname[20] = 'x';	/* after the NUL */
+		break;
+	case 3:
+		u->reserved[0] = 1;
+		break;
+	}
+}
+
+static struct result uts_case(int flag, int rec, int damage)
+{
+	struct ib_ops ops = { .header = uts_header, .rec = uts_hook };
+
+	uts_flag = flag;
+	uts_rec = rec;
+	uts_damage = damage;
+	return build_check(&ops, NULL);
+}
+
+UNIT_TEST(image_uts_checks)
+{
+	static const char *const bad[] = {
+		"", "a host or domain name not NUL-terminated",
+		"a host or domain name not NUL-terminated",
+		"reserved byte 0 is 1",
+	};
+	struct result r;
+	int i;
+
+	r = uts_case(1, 1, 0);
+	CHECK_EQ(r.err, 0);
+	CHECK_STR(r.msg, "");
+	r = uts_case(1, 0, 0);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "the first has no UTS record");
+	r = uts_case(0, 1, 0);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "a UTS record, but not with the first process");
+	for (i = 1; i < (int)ARRAY_SIZE(bad); i++) {
+		r = uts_case(1, 1, i);
+		CHECK_EQ(r.err, -EBADMSG);
+		CHECK_EQ(r.type, CKPT_REC_UTS);
+		CHECK_STR(r.msg, bad[i]);
+	}
+	CHECK(!strcmp(ckpt_rec_name(CKPT_REC_UTS), "UTS"));
+}
+
 UNIT_TEST(image_misc_checks)
 {
 	struct result r;
