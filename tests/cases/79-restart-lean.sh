@@ -89,7 +89,7 @@ st=$?
 [ "$st" = 137 ] || fail "first restart --wait exited $st, expected 137 (SIGKILL)"
 
 # The phases, printed once the restore is over: every mark, in order.
-want="main|opened|RESTORE_PREPARE|System V IPC|child's pipe and args|/proc/self/maps read|child planned|clocks|clone3|child's pipe closed|RESTORE_WAIT"
+want="main|opened|RESTORE_PREPARE|UTS and System V IPC|child's pipe and args|/proc/self/maps read|child planned|clocks|clone3|child's pipe closed|RESTORE_WAIT"
 got=$(sed -n 's/^restart: timing: +[0-9.]* ms //p' restart.err | tr '\n' '|')
 [ "$got" = "$want|" ] || fail "timing marks: '$got', expected '$want|'"
 sed -n 's/^restart: timing: +\([0-9.]*\) ms .*/\1/p' restart.err |
