@@ -260,6 +260,9 @@ void ckpt_attrs_reset(struct ckpt_dump *d)
 	kvfree(d->skipped);
 	d->skipped = NULL;
 	d->nr_skipped = 0;
+	kvfree(d->fowns);
+	d->fowns = NULL;
+	d->nr_fowns = 0;
 }
 
 int ckpt_dump_attrs(struct ckpt_dump *d)

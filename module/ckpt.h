@@ -428,6 +428,8 @@ struct ckpt_dump {
 	struct ckpt_rec_tty *ttys;	/* this process's terminals */
 	u32 nr_ttys;
 	int devtty_fd;		/* a leader's first /dev/tty, or -1 */
+	struct ckpt_rec_fown *fowns;	/* this process's files' owners */
+	u32 nr_fowns;
 	u32 nr_skipped;
 	struct ckpt_rec_skipped *skipped;	/* left out of this process */
 };
@@ -659,6 +661,8 @@ struct ckpt_restore {
 	struct ckpt_rhold *hold;
 	struct ckpt_rec_flock *flocks;
 	u32 nr_flocks;
+	struct ckpt_rec_fown *fowns;	/* FOWN records */
+	u32 nr_fowns;
 	struct ckpt_restore_sock *socks;
 	u32 nr_socks;
 	struct ckpt_restore_sockdata *sockdata;
@@ -1112,6 +1116,13 @@ int ckpt_take_flock(struct ckpt_restore *r, const void *p, u32 len);
 void ckpt_free_flocks(struct ckpt_restore *r);
 int ckpt_check_flocks(struct ckpt_restore *r);
 int ckpt_restore_flocks(struct ckpt_restore *r);
+/* fown.c */
+int ckpt_note_fown(struct ckpt_dump *d, struct file *f, int fd);
+int ckpt_dump_fowns(struct ckpt_dump *d);
+int ckpt_take_fown(struct ckpt_restore *r, const void *p, u32 len);
+void ckpt_free_fowns(struct ckpt_restore *r);
+int ckpt_check_fowns(struct ckpt_restore *r);
+int ckpt_restore_fowns(struct ckpt_restore *r);
 /* threads.c */
 int ckpt_take_thread(struct ckpt_restore *r, const void *p, u32 len);
 void ckpt_free_threads(struct ckpt_restore *r);

@@ -258,6 +258,13 @@ static int ckpt_dump_file(struct ckpt_dump *d, struct ckpt_fbatch *fb,
 	d->err.fd = fd;
 	if (kind < 0)
 		return ckpt_fail(&d->err, CKPT_OBJ_FD, kind);
+	/* Its owner for SIGIO, once, with its first descriptor (fown.c). */
+	if (shared->fd < 0) {
+		int err = ckpt_note_fown(d, f, fd);
+
+		if (err)
+			return ckpt_fail(&d->err, CKPT_OBJ_FD, err);
+	}
 	memset(&r, 0, sizeof(r));
 	if (kind == CKPT_FILE_PIPE)
 		return ckpt_dump_pipe_file(d, fb, f, fd, cloexec, shared,

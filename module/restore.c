@@ -102,6 +102,7 @@ void ckpt_restore_free(struct ckpt_restore *r)
 	ckpt_free_sched(r);
 	ckpt_free_mempolicy(r);
 	ckpt_free_flocks(r);
+	ckpt_free_fowns(r);
 	kfree(r->cgroup);
 	kvfree(r->sysvshm);
 	ckpt_free_attrs(r);
@@ -388,7 +389,7 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		       type == CKPT_REC_FLOCK || type == CKPT_REC_SOCKOPT ||
 		       type == CKPT_REC_INWATCH || type == CKPT_REC_INEVENTS ||
 		       type == CKPT_REC_MCAST || type == CKPT_REC_MEMPOLICY ||
-		       type == CKPT_REC_PTY;
+		       type == CKPT_REC_PTY || type == CKPT_REC_FOWN;
 	int err;
 
 	/* TASK first, then types in order; only some repeat. */
@@ -515,6 +516,8 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		return ckpt_take_mempolicy(r, p, len);
 	case CKPT_REC_UTS:
 		return ckpt_take_fixed(&r->uts, sizeof(r->uts), p, len);
+	case CKPT_REC_FOWN:
+		return ckpt_take_fown(r, p, len);
 	case CKPT_REC_SOCKOPT:
 		return ckpt_take_elem((void **)&r->sockopts, &r->nr_sockopts,
 				      sizeof(*r->sockopts), CKPT_MAX_SOCKETS,
@@ -635,6 +638,7 @@ static int ckpt_check_all(struct ckpt_restore *r)
 		ckpt_check_threads, ckpt_check_attrs, ckpt_check_sysvshm,
 		ckpt_check_seccomp, ckpt_check_shares_rec, ckpt_check_sched,
 		ckpt_check_flocks, ckpt_check_mempolicy, ckpt_check_uts,
+		ckpt_check_fowns,
 	};
 	unsigned int i;
 	int err = 0;
@@ -1021,7 +1025,8 @@ static int ckpt_restore_self(struct ckpt_restore *r)
 		ckpt_restore_creds, ckpt_restore_shmems, ckpt_restore_mm,
 		ckpt_restore_mempolicy_vmas, ckpt_restore_pages,
 		ckpt_protect_hugetlb, ckpt_seal_shmems, ckpt_restore_exe,
-		ckpt_restore_fs, ckpt_restore_files, ckpt_restore_flocks,
+		ckpt_restore_fs, ckpt_restore_files, ckpt_restore_fowns,
+		ckpt_restore_flocks,
 		ckpt_restore_signals, ckpt_restore_misc, ckpt_restore_attrs,
 		ckpt_restore_root, ckpt_restore_seccomp,
 	};

@@ -139,6 +139,12 @@
  * CKPT_REC_UTS): restart makes a new one with its host and domain names.
  */
 #define CKPT_FEAT_UTS_NS	(1ULL << 28)
+/*
+ * Each open file's owner for SIGIO and SIGURG (F_SETOWN, F_SETOWN_EX),
+ * its signal (F_SETSIG) and signal-driven I/O (O_ASYNC) are saved
+ * (CKPT_REC_FOWN) and set again.
+ */
+#define CKPT_FEAT_FOWN		(1ULL << 29)
 
 /**
  * struct ckpt_version - answer of CKPT_IOC_VERSION
@@ -782,14 +788,14 @@ struct ckpt_freeze_args {
  * CKPT_REC_ORDER, and only VMA, FILE, PIPEDATA, THREAD, GHOSTDATA,
  * FDSTATE, SHMEM, SHMDATA, SOCKET, SOCKDATA, TCPSTATE, SYSVSHM, SYSVDATA,
  * SYSVSEM, SYSVMSG, SECCOMP, SCHED, FLOCK, SOCKOPT, INWATCH, INEVENTS,
- * MCAST, MEMPOLICY, PTY and PAGES repeat):
+ * MCAST, MEMPOLICY, PTY, FOWN and PAGES repeat):
  *   TASK, GROUPS, FS, SIGACTIONS, MM, AUXV, VMA..., FILE..., REGS, XSTATE,
  *   RESTART?, RLIMITS?, SIGPENDING?, PIPEDATA..., TIMERS?, THREAD...,
  *   GHOSTDATA..., FDSTATE..., SHMEM..., SHMDATA..., SOCKET...,
  *   SOCKDATA..., TCPSTATE..., ATTRS?, SKIPPED?, SYSVSHM..., SYSVDATA...,
  *   SYSVSEM..., SYSVMSG..., SECCOMP..., SHARES?, SCHED..., FLOCK...,
  *   CGROUP?, SOCKOPT..., INWATCH..., INEVENTS..., MCAST..., CLOCKS?,
- *   MEMPOLICY..., PTY..., UTS?, PAGES..., END
+ *   MEMPOLICY..., PTY..., UTS?, FOWN..., PAGES..., END
  * (SYSVSEM and SYSVMSG only in the first process's records.)  The types
  * numbered after TREE come between SHMDATA and PAGES, by number.
  * TASK, REGS, XSTATE and RESTART are the main thread's (the thread-group
@@ -924,7 +930,10 @@ struct ckpt_image_header {
 					 * pseudo-terminal pair */
 #define CKPT_REC_UTS		50	/* struct ckpt_rec_uts, with the first
 					 * process (CKPT_IMAGE_UTS_NS) */
-#define CKPT_REC_MAX		50
+#define CKPT_REC_FOWN		51	/* struct ckpt_rec_fown, one an open
+					 * file with an owner, a signal or
+					 * O_ASYNC */
+#define CKPT_REC_MAX		51
 
 /*
  * The place of a record type in a task's records: types must come in
@@ -1383,6 +1392,42 @@ struct ckpt_rec_clocks {
 	__s64 monotonic_ns;
 	__s64 monotonic_raw_ns;
 	__s64 boottime_ns;
+};
+
+/* struct ckpt_rec_fown.flags */
+#define CKPT_FOWN_ASYNC		(1U << 0)	/* O_ASYNC: signal-driven I/O */
+/*
+ * A checkpoint refused (EOPNOTSUPP, CKPT_OBJ_FD) because the open file's
+ * owner is not restored with it: struct ckpt_checkpoint_args.err_addr is
+ * CKPT_FOWN_ERR(type, pid), F_OWNER_* and the PID (0: not in the
+ * caller's PID namespace).
+ */
+#define CKPT_FOWN_ERR(type, pid) \
+	((((__u64)(type) + 1) << 32) | (__u32)(pid))
+
+/**
+ * struct ckpt_rec_fown - the owner of an open file (fcntl(2) F_SETOWN_EX,
+ *	F_SETSIG, O_ASYNC)
+ * @fd: the descriptor of its FILE entry (the open file's first, not
+ *	CKPT_FD_SHARED nor CKPT_FD_TREE)
+ * @type: F_OWNER_TID, F_OWNER_PID or F_OWNER_PGRP (0 if @pid is 0)
+ * @pid: the thread, process or process group (in the checkpointer's PID
+ *	namespace) that gets SIGIO and SIGURG: a thread or process of the
+ *	checkpoint, or a group one of its processes leads; 0 for none
+ * @signum: the signal sent instead of SIGIO (F_SETSIG), 0 for SIGIO
+ * @flags: CKPT_FOWN_*
+ * @reserved: 0
+ *
+ * One per open file that has any; ascending @fd.  The restored process
+ * sets them with fcntl(2): its kernel checks apply.
+ */
+struct ckpt_rec_fown {
+	__s32 fd;
+	__u32 type;
+	__s32 pid;
+	__s32 signum;
+	__u32 flags;
+	__u32 reserved;
 };
 
 #define CKPT_UTS_LEN		65	/* __NEW_UTS_LEN + 1 */
