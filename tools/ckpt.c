@@ -624,12 +624,35 @@ static void report_devtty(const struct ckpt_checkpoint_args *a, int err)
 			  a->err_fd);
 }
 
+/* A file's owner for SIGIO, not restored with it (CKPT_FOWN_ERR). */
+static int report_fown(const struct ckpt_checkpoint_args *a, int err,
+		       const char *name)
+{
+	static const char *const kinds[] = { "thread", "process",
+					     "process group" };
+	unsigned int type = (unsigned int)(a->err_addr >> 32);
+
+	if (err != -EOPNOTSUPP || type < 1 || type > 3)
+		return 0;
+	type--;
+	ckpt_fail(err, "cannot checkpoint %s: fd %d (%s) sends its SIGIO and SIGURG (F_SETOWN) to %s %d, which the %s does not hold%s",
+		  who, a->err_fd, name, kinds[type], (int)(uint32_t)a->err_addr,
+		  (a->flags & CKPT_CHECKPOINT_TREE) ? "tree" : "checkpoint",
+		  type == 2 ? " (none of its processes leads that group)" :
+		  type == 0 ? " (or a thread of a process listed after this one)" :
+		  "");
+	ckpt_hint("checkpoint a tree that holds it (ckpt --tree on a common ancestor), or have the program set another owner (F_SETOWN)");
+	return 1;
+}
+
 static void report_fd(const struct ckpt_checkpoint_args *a, int err)
 {
 	char name[512];
 
 	if (ckpt_proc_fd_name(at, a->err_fd, name, sizeof(name)))
 		snprintf(name, sizeof(name), "?");
+	if (report_fown(a, err, name))
+		return;
 	if (!strncmp(name, "socket:[", 8)) {
 		report_socket(a, err, name);
 	} else if (err == -E2BIG) {
@@ -2787,7 +2810,7 @@ static void print_features(uint64_t f)
 					     "ghost-maps", "sockopts", "inotify",
 					     "mcast", "clocks", "mempolicy",
 					     "hugetlb", "restore-hold", "pty",
-					     "devtty", "uts-ns" };
+					     "devtty", "uts-ns", "fown" };
 	unsigned int i;
 	int first = 1;
 

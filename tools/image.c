@@ -268,6 +268,7 @@ static void image_init(struct ckpt_image *img)
 	img->fd = -1;
 	img->copy_fd = -1;
 	img->last_fd = -1;
+	img->last_fown_fd = -1;
 }
 
 int ckpt_image_open_fd(struct ckpt_image *img, int fd)
@@ -1466,6 +1467,24 @@ static int check_flock(struct ckpt_image *img)
 	return 0;
 }
 
+/* As the module checks it: a descriptor of the process, ascending. */
+static int check_fown(struct ckpt_image *img)
+{
+	const struct ckpt_rec_fown *o = img->payload;
+
+	if (o->reserved || (o->flags & ~CKPT_FOWN_ASYNC))
+		return img_bad(img, "flags 0x%x or a reserved field", o->flags);
+	if (o->fd < 0 || o->fd > img->last_fd || o->fd <= img->last_fown_fd)
+		return img_bad(img, "fd %d: not a descriptor of the process, or not above the previous owner's (fd %d)",
+			       o->fd, img->last_fown_fd);
+	if (o->pid < 0 || o->type > F_OWNER_PGRP || (!o->pid && o->type) ||
+	    o->signum < 0 || o->signum > 64)
+		return img_bad(img, "fd %d: owner type %u pid %d, signal %d",
+			       o->fd, o->type, o->pid, o->signum);
+	img->last_fown_fd = o->fd;
+	return 0;
+}
+
 static int check_sockopt(struct ckpt_image *img)
 {
 	const struct ckpt_rec_sockopt *o = img->payload;
@@ -1822,6 +1841,7 @@ static void next_task(struct ckpt_image *img)
 	img->nr_files = 0;
 	img->file_paths = 0;
 	img->last_fd = -1;
+	img->last_fown_fd = -1;
 	img->mm_vdso = 0;
 	img->seen = 0;
 	memset(&img->shares, 0, sizeof(img->shares));
@@ -1972,6 +1992,8 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 			   check_pty },
 	[CKPT_REC_UTS] = { "UTS", sizeof(struct ckpt_rec_uts), 1, 0, 1,
 			   check_uts },
+	[CKPT_REC_FOWN] = { "FOWN", sizeof(struct ckpt_rec_fown), 1, 1, 1,
+			    check_fown },
 };
 
 /* ---- records ------------------------------------------------------ */

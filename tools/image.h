@@ -161,6 +161,7 @@ struct ckpt_image {
 	uint64_t *pty_bits;
 	int pty_here;			/* its map is not empty */
 	uint32_t pty_recs;		/* PTY records of the process */
+	int32_t last_fown_fd;		/* its last FOWN record's fd, or -1 */
 	int done;
 
 	/* An image of a tree: its TREE record, and whose records follow. */

@@ -1255,6 +1255,23 @@ static void report_restore(struct restart *r, int err)
 	if (r->done.err_object == CKPT_OBJ_FD &&
 	    report_pty(r, err, r->done.err_fd))
 		return;
+	/* fcntl F_SETOWN_EX, F_SETSIG or O_ASYNC failed (CKPT_FOWN_ERR) */
+	if (r->done.err_object == CKPT_OBJ_FD && (r->done.err_addr >> 32) &&
+	    (r->done.err_addr >> 32) <= 3) {
+		static const char *const kinds[] = { "thread", "process",
+						     "process group" };
+		unsigned int type = (unsigned int)(r->done.err_addr >> 32) - 1;
+		int owner = (int)(uint32_t)r->done.err_addr;
+
+		if (owner)
+			ckpt_fail(err, "cannot restore pid %d: fd %d: could not make %s %d its owner for SIGIO (F_SETOWN_EX), or set its signal or O_ASYNC: %s",
+				  pid, r->done.err_fd, kinds[type], owner,
+				  strerror(-err));
+		else
+			ckpt_fail(err, "cannot restore pid %d: fd %d: could not set its signal for SIGIO (F_SETSIG) or O_ASYNC: %s",
+				  pid, r->done.err_fd, strerror(-err));
+		return;
+	}
 	if (r->done.err_object == CKPT_OBJ_IMAGE) {
 		report_restore_image(r, err);
 		return;

@@ -1104,6 +1104,22 @@ static int show_record(struct show *s)
 	case CKPT_REC_PTY:
 		show_pty(p);
 		break;
+	case CKPT_REC_FOWN: {
+		static const char *const kinds[] = { "thread", "process",
+						     "group" };
+		const struct ckpt_rec_fown *o = p;
+		char sig[32];
+
+		printf("  owner of fd %d:", o->fd);
+		if (o->pid)
+			printf(" %s %d,", kinds[o->type % 3], o->pid);
+		else
+			printf(" none,");
+		printf(" signal %s%s\n", o->signum ?
+		       ckpt_signame(o->signum, sig, sizeof(sig)) : "SIGIO",
+		       o->flags & CKPT_FOWN_ASYNC ? ", O_ASYNC" : "");
+		break;
+	}
 	case CKPT_REC_UTS: {
 		const struct ckpt_rec_uts *u = p;
 
