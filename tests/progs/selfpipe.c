@@ -4,14 +4,25 @@
  * back connected, with their unread bytes, capacity and flags.
  *
  * Pipe A: capacity raised to 128 KiB, 70000 patterned bytes left unread,
- * its read end also dup'ed to fd 30.  Pipe B: O_NONBLOCK, empty.  Writes
- * DIR/ready, waits for DIR/go, then checks: A's capacity and exact bytes,
- * nothing more in A, B still non-blocking and empty, and both pipes still
- * connect their ends (B, and A through fd 30).  Exit 0 or 1 with a reason.
+ * its read end also dup'ed to fd 30 and owned by the main thread
+ * (F_SETOWN_EX F_OWNER_TID, no O_ASYNC).  Pipe B: O_NONBLOCK, empty, its
+ * read end signal-driven (O_ASYNC) to the process (F_OWNER_PID) with
+ * SIGUSR2 (F_SETSIG), blocked: a byte written makes it pending, with the
+ * descriptor in its siginfo (sigtimedwait), once before the checkpoint.
+ * Writes DIR/ready ("pid= afd= bfd="), waits for DIR/go, then checks: A's
+ * capacity and exact bytes, nothing more in A, B still non-blocking and
+ * empty, the owners, signal and O_ASYNC as set (fd 30 sharing A's), and
+ * both pipes still connect their ends (B, and A through fd 30), a byte
+ * written to B raising SIGUSR2 for B's read end again.  A FIFO (DIR/fifo,
+ * open O_RDWR) is signal-driven too, with SIGUSR1, before and after (it
+ * is reopened by path: O_ASYNC must start again).  Exit 0 or 1 with a
+ * reason.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,12 +47,56 @@ static void file_in(const char *dir, const char *name, char *buf, size_t n)
 	snprintf(buf, n, "%s/%s", dir, name);
 }
 
+/* @fd's owner is @type @pid, its signal @sig, O_ASYNC @async. */
+static void check_owner(int fd, int type, pid_t pid, int sig, int async)
+{
+	struct f_owner_ex o = { .pid = -1 };
+
+	if (fcntl(fd, F_GETOWN_EX, &o) || (int)o.type != type || o.pid != pid)
+		die("an owner (F_GETOWN_EX) not as set");
+	if (fcntl(fd, F_GETSIG) != sig)
+		die("a signal (F_GETSIG) not as set");
+	if (!(fcntl(fd, F_GETFL) & O_ASYNC) != !async)
+		die("O_ASYNC not as set");
+}
+
+/*
+ * A byte written to @wfd: signal @sig pending for @fd, at once, POLL_IN
+ * (a FIFO open for writing too also gets POLL_OUT once a byte is read:
+ * one such may be pending, from before the checkpoint).
+ */
+static void expect_sigio(int wfd, int fd, int sig)
+{
+	const struct timespec wait = { 10, 0 };
+	siginfo_t si;
+	sigset_t set;
+	int i;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	if (write(wfd, "x", 1) != 1)
+		die("write a pipe or the FIFO");
+	for (i = 0; i < 3; i++) {
+		if (sigtimedwait(&set, &si, &wait) != sig)
+			die("no signal for an O_ASYNC pipe or FIFO");
+		if (si.si_fd != fd || si.si_code != POLL_OUT)
+			break;
+	}
+	if (si.si_fd != fd || si.si_code != POLL_IN) {
+		fprintf(stderr, "selfpipe: signal %d: si_fd %d si_code %d, expected fd %d, POLL_IN (%d)\n",
+			sig, si.si_fd, si.si_code, fd, POLL_IN);
+		exit(1);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const struct timespec tick = { 0, 50 * 1000 * 1000 };
 	static unsigned char buf[BYTES];
 	char path[4096], tmp[4096];
-	int a[2], b[2];
+	struct f_owner_ex own;
+	sigset_t usr2;
+	int a[2], b[2], ff;
 	size_t i, got;
 	ssize_t n;
 	char c;
@@ -53,6 +108,45 @@ int main(int argc, char **argv)
 		die("pipe2");
 	if (fcntl(a[1], F_SETPIPE_SZ, 131072) < 0 || dup2(a[0], 30) != 30)
 		die("setup");
+	sigemptyset(&usr2);
+	sigaddset(&usr2, SIGUSR2);
+	sigaddset(&usr2, SIGUSR1);
+	own.type = F_OWNER_TID;
+	own.pid = gettid();
+	if (sigprocmask(SIG_BLOCK, &usr2, NULL) ||
+	    fcntl(a[0], F_SETOWN_EX, &own) ||
+	    fcntl(b[0], F_SETFL, O_NONBLOCK | O_ASYNC) ||
+	    fcntl(b[0], F_SETSIG, SIGUSR2) || fcntl(b[0], F_SETOWN, getpid()))
+		die("owners");
+	check_owner(30, F_OWNER_TID, getpid(), 0, 0);
+	check_owner(b[0], F_OWNER_PID, getpid(), SIGUSR2, 1);
+	expect_sigio(b[1], b[0], SIGUSR2);
+	if (read(b[0], &c, 1) != 1)
+		die("read pipe B");
+	/* The FIFO, reopened by path at restore: O_ASYNC, SIGUSR1. */
+	file_in(argv[1], "fifo", path, sizeof(path));
+	if (mkfifo(path, 0600))
+		die("mkfifo");
+	ff = open(path, O_RDWR | O_NONBLOCK);
+	if (ff < 0 || fcntl(ff, F_SETFL, O_NONBLOCK | O_ASYNC) ||
+	    fcntl(ff, F_SETSIG, SIGUSR1) || fcntl(ff, F_SETOWN, getpid()))
+		die("the FIFO's owner");
+	expect_sigio(ff, ff, SIGUSR1);
+	if (read(ff, &c, 1) != 1)
+		die("read the FIFO");
+	/*
+	 * The read raised POLL_OUT (the FIFO is open for writing too): not
+	 * left pending, or a POLL_IN after restore would merge into it.
+	 */
+	{
+		const struct timespec zero = { 0, 0 };
+		sigset_t usr1;
+
+		sigemptyset(&usr1);
+		sigaddset(&usr1, SIGUSR1);
+		while (sigtimedwait(&usr1, NULL, &zero) == SIGUSR1)
+			;
+	}
 	for (i = 0; i < BYTES; i++)
 		buf[i] = pattern(i);
 	if (write(a[1], buf, BYTES) != BYTES)
@@ -62,7 +156,8 @@ int main(int argc, char **argv)
 	file_in(argv[1], "ready.tmp", tmp, sizeof(tmp));
 	file_in(argv[1], "ready", path, sizeof(path));
 	f = fopen(tmp, "w");
-	if (!f || fprintf(f, "pid=%d\n", getpid()) < 0 || fclose(f) ||
+	if (!f || fprintf(f, "pid=%d afd=%d bfd=%d ffd=%d\n", getpid(), a[0],
+			  b[0], ff) < 0 || fclose(f) ||
 	    rename(tmp, path))
 		die("ready file");
 	file_in(argv[1], "go", path, sizeof(path));
@@ -85,7 +180,15 @@ int main(int argc, char **argv)
 	if (!(fcntl(b[0], F_GETFL) & O_NONBLOCK) ||
 	    read(b[0], &c, 1) != -1 || errno != EAGAIN)
 		die("pipe B is not an empty non-blocking pipe");
-	if (write(b[1], "x", 1) != 1 || read(b[0], &c, 1) != 1 || c != 'x')
+	check_owner(a[0], F_OWNER_TID, getpid(), 0, 0);
+	check_owner(30, F_OWNER_TID, getpid(), 0, 0);
+	check_owner(b[0], F_OWNER_PID, getpid(), SIGUSR2, 1);
+	check_owner(ff, F_OWNER_PID, getpid(), SIGUSR1, 1);
+	expect_sigio(ff, ff, SIGUSR1);
+	if (read(ff, &c, 1) != 1 || c != 'x')
+		die("the FIFO lost its byte");
+	expect_sigio(b[1], b[0], SIGUSR2);
+	if (read(b[0], &c, 1) != 1 || c != 'x')
 		die("pipe B's ends are not connected");
 	if (write(a[1], "y", 1) != 1 || read(30, &c, 1) != 1 || c != 'y')
 		die("fd 30 is not pipe A's read end");
