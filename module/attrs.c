@@ -4,8 +4,10 @@
  * locks (mlock, mlock2(MLOCK_ONFAULT), mlockall(MCL_FUTURE)), securebits,
  * timer slack, the THP, TSC, IO-flusher and MCE-kill prctl settings, the
  * coredump filter, and the settings (termios, window size, controlling
- * terminal) of terminals the process holds open; and the objects a
- * checkpoint left out at the caller's request (CKPT_REC_SKIPPED, --skip).
+ * terminal) of terminals the process holds open; the names of a UTS
+ * namespace of the processes' own (CKPT_REC_UTS, with the first); and the
+ * objects a checkpoint left out at the caller's request
+ * (CKPT_REC_SKIPPED, --skip).
  *
  * Nothing here is granted: securebits the caller could not set itself,
  * locked memory over the restored RLIMIT_MEMLOCK without CAP_IPC_LOCK and

@@ -617,8 +617,8 @@ struct ckpt_restore {
 	struct ckpt_rec_posix_timer *posix_timers;	/* timers.nr_posix */
 	bool have_timers;
 	struct ckpt_rec_clocks clocks;
-	struct ckpt_rec_uts uts;	/* the first process's (CKPT_REC_UTS) */
 	bool have_clocks;
+	struct ckpt_rec_uts uts;	/* the first process's (CKPT_REC_UTS) */
 	struct ckpt_restore_thread *threads;
 	u32 nr_threads;
 	u32 nr_claimed;		/* Protected by lock */
@@ -758,7 +758,6 @@ void ckpt_ptys_destroy(struct ckpt_dump *d);
 bool ckpt_pty_slave_here(struct ckpt_dump *d, struct file *f);
 int ckpt_scan_ptys(struct ckpt_dump *d);
 int ckpt_dump_ptys(struct ckpt_dump *d);
-int ckpt_dump_uts(struct ckpt_dump *d);
 u64 ckpt_pty_index(struct file *f);
 int ckpt_take_pty(struct ckpt_restore *r, const void *p, u32 len);
 void ckpt_free_ptys(struct ckpt_restore *r);
@@ -1169,6 +1168,7 @@ int ckpt_take_skipped(struct ckpt_restore *r, const void *p, u32 len);
 void ckpt_free_attrs(struct ckpt_restore *r);
 int ckpt_check_attrs(struct ckpt_restore *r);
 void ckpt_restore_securebits(const struct ckpt_restore *r, struct cred *new);
+int ckpt_dump_uts(struct ckpt_dump *d);
 int ckpt_restore_attrs(struct ckpt_restore *r);
 int ckpt_restore_terminal(struct ckpt_restore *r);
 

@@ -125,6 +125,12 @@ struct ckpt_shared {
 	s32 pid;		/* 0: in this process */
 };
 
+/* Is @f saved already, by this process or an earlier one of the tree? */
+static bool ckpt_file_seen(struct ckpt_dump *d, struct file *f)
+{
+	return xa_load(&d->files_seen, (unsigned long)f >> 4);
+}
+
 static int ckpt_shared_fd(struct ckpt_dump *d, struct file *f,
 			  unsigned int fd, struct ckpt_shared *sh)
 {
@@ -409,7 +415,8 @@ int ckpt_dump_files(struct ckpt_dump *d)
 	for (fd = 0; (f = ckpt_next_file(d->task, &fd)); fd++) {
 		/* --skip=fds: a kind not supported is left out (attrs.c). */
 		if ((d->skip & CKPT_SKIP_FDS) &&
-		    (ckpt_file_kind(f) < 0 || ckpt_devtty_skip(d, f))) {
+		    (ckpt_file_kind(f) < 0 ||
+		     (!ckpt_file_seen(d, f) && ckpt_devtty_skip(d, f)))) {
 			err = ckpt_skip_fd(d, f, fd);
 			fput(f);
 			if (err)

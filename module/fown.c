@@ -47,19 +47,23 @@ static int ckpt_fown_here(struct ckpt_dump *d, struct pid *pid,
 	unsigned int i;
 
 	rcu_read_lock();
-	if (!pid_task(pid, type)) {
+	/*
+	 * As send_sigio() finds it: a process owner may be named by any of
+	 * its threads' IDs (F_SETOWN from a thread), the signal going to
+	 * the whole process.
+	 */
+	t = pid_task(pid, type == PIDTYPE_PGID ? PIDTYPE_PGID : PIDTYPE_PID);
+	if (!t) {
 		rcu_read_unlock();
 		return -1;
 	}
-	t = pid_task(pid, type == PIDTYPE_PID ? PIDTYPE_PID : PIDTYPE_TGID);
 	for (i = 0; i < d->nr_members && !here; i++) {
 		m = d->members[i].task;
 		if (type == PIDTYPE_PGID)
 			here = task_pid(m) == pid && task_pgrp(m) == pid;
-		else if (type == PIDTYPE_TGID)
-			here = t == m;
 		else	/* a later process's threads are made at its turn */
-			here = t && same_thread_group(t, m) && i <= d->member;
+			here = same_thread_group(t, m) &&
+			       (t == m || i <= d->member);
 	}
 	rcu_read_unlock();
 	return here;
