@@ -1467,7 +1467,10 @@ static int check_flock(struct ckpt_image *img)
 	return 0;
 }
 
-/* As the module checks it: a descriptor of the process, ascending. */
+/*
+ * As the module checks it, but for its descriptor: one of the process's
+ * (the module also wants it an open file's first, not a shared one).
+ */
 static int check_fown(struct ckpt_image *img)
 {
 	const struct ckpt_rec_fown *o = img->payload;

@@ -1252,9 +1252,6 @@ static void report_restore(struct restart *r, int err)
 	const char *obj = restore_object(r->done.err_object);
 	pid_t pid = r->prep.pid;
 
-	if (r->done.err_object == CKPT_OBJ_FD &&
-	    report_pty(r, err, r->done.err_fd))
-		return;
 	/* fcntl F_SETOWN_EX, F_SETSIG or O_ASYNC failed (CKPT_FOWN_ERR) */
 	if (r->done.err_object == CKPT_OBJ_FD && (r->done.err_addr >> 32) &&
 	    (r->done.err_addr >> 32) <= 3) {
@@ -1272,6 +1269,9 @@ static void report_restore(struct restart *r, int err)
 				  pid, r->done.err_fd, strerror(-err));
 		return;
 	}
+	if (r->done.err_object == CKPT_OBJ_FD &&
+	    report_pty(r, err, r->done.err_fd))
+		return;
 	if (r->done.err_object == CKPT_OBJ_IMAGE) {
 		report_restore_image(r, err);
 		return;
