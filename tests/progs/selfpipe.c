@@ -15,12 +15,16 @@
  * both pipes still connect their ends (B, and A through fd 30), a byte
  * written to B raising SIGUSR2 for B's read end again.  A FIFO (DIR/fifo,
  * open O_RDWR) is signal-driven too, with SIGUSR1, before and after (it
- * is reopened by path: O_ASYNC must start again).  Exit 0 or 1 with a
- * reason.
+ * is reopened by path: O_ASYNC must start again).  A's write end is
+ * O_ASYNC with SIGPWR, owned by the process named by the TID of a second
+ * thread that set it (F_SETOWN from that thread): reading A raises
+ * SIGPWR, POLL_OUT, for it, before and after.  Exit 0 or 1 with
+ * a reason.  selfpipe refuse DIR: below.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -89,6 +93,64 @@ static void expect_sigio(int wfd, int fd, int sig)
 	}
 }
 
+/* SIGPWR pending for pipe A's write end @fd: POLL_OUT, at once. */
+static void expect_pollout(int fd)
+{
+	const struct timespec wait = { 10, 0 };
+	siginfo_t si;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPWR);
+	if (sigtimedwait(&set, &si, &wait) != SIGPWR)
+		die("no SIGPWR for pipe A's O_ASYNC write end");
+	if (si.si_fd != fd || si.si_code != POLL_OUT)
+		die("SIGPWR for another descriptor (si_fd), or not POLL_OUT");
+}
+
+static int owner_fd;
+static volatile pid_t owner_tid;
+
+/* F_SETOWN from a second thread: its TID names the process. */
+static void *owner_thread(void *arg)
+{
+	(void)arg;
+	if (fcntl(owner_fd, F_SETOWN, gettid()))
+		die("F_SETOWN from a thread");
+	owner_tid = gettid();
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/*
+ * selfpipe refuse DIR: a pipe whose read end's owner for SIGIO is our
+ * parent, outside any checkpoint of us: DIR/ready, then DIR/go, exit 0.
+ */
+static int refuse_mode(const char *dir)
+{
+	const struct timespec tick = { 0, 50 * 1000 * 1000 };
+	char path[4096], tmp[4096];
+	int p[2];
+	FILE *f;
+
+	if (pipe(p) || fcntl(p[0], F_SETOWN, getppid()))
+		die("a pipe owned by the parent");
+	file_in(dir, "ready.tmp", tmp, sizeof(tmp));
+	file_in(dir, "ready", path, sizeof(path));
+	f = fopen(tmp, "w");
+	if (!f || fprintf(f, "pid=%d owner=%d fd=%d\n", getpid(), getppid(),
+			  p[0]) < 0 || fclose(f) || rename(tmp, path))
+		die("ready file");
+	file_in(dir, "go", path, sizeof(path));
+	while (access(path, F_OK))
+		nanosleep(&tick, NULL);
+	if (fcntl(p[0], F_GETOWN) != getppid())
+		die("the refused checkpoint changed the owner");
+	printf("selfpipe: all checks passed\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const struct timespec tick = { 0, 50 * 1000 * 1000 };
@@ -96,14 +158,17 @@ int main(int argc, char **argv)
 	char path[4096], tmp[4096];
 	struct f_owner_ex own;
 	sigset_t usr2;
+	pthread_t th;
 	int a[2], b[2], ff;
 	size_t i, got;
 	ssize_t n;
 	char c;
 	FILE *f;
 
+	if (argc == 3 && !strcmp(argv[1], "refuse"))
+		return refuse_mode(argv[2]);
 	if (argc != 2)
-		die("usage: selfpipe DIR");
+		die("usage: selfpipe [refuse] DIR");
 	if (pipe2(a, 0) || pipe2(b, O_NONBLOCK))
 		die("pipe2");
 	if (fcntl(a[1], F_SETPIPE_SZ, 131072) < 0 || dup2(a[0], 30) != 30)
@@ -111,6 +176,7 @@ int main(int argc, char **argv)
 	sigemptyset(&usr2);
 	sigaddset(&usr2, SIGUSR2);
 	sigaddset(&usr2, SIGUSR1);
+	sigaddset(&usr2, SIGPWR);
 	own.type = F_OWNER_TID;
 	own.pid = gettid();
 	if (sigprocmask(SIG_BLOCK, &usr2, NULL) ||
@@ -120,6 +186,22 @@ int main(int argc, char **argv)
 		die("owners");
 	check_owner(30, F_OWNER_TID, getpid(), 0, 0);
 	check_owner(b[0], F_OWNER_PID, getpid(), SIGUSR2, 1);
+	/*
+	 * A's write end: O_ASYNC with SIGPWR, its owner the process, named
+	 * by its second thread's TID (F_GETOWN_EX says 0 for such a name,
+	 * but the signal comes): a byte read from A raises POLL_OUT.
+	 */
+	owner_fd = a[1];
+	if (pthread_create(&th, NULL, owner_thread, NULL))
+		die("pthread_create");
+	while (!owner_tid)
+		nanosleep(&tick, NULL);
+	if (fcntl(a[1], F_SETSIG, SIGPWR) || fcntl(a[1], F_SETFL, O_ASYNC))
+		die("pipe A's write end O_ASYNC");
+	check_owner(a[1], F_OWNER_PID, 0, SIGPWR, 1);
+	if (write(a[1], "q", 1) != 1 || read(a[0], &c, 1) != 1)
+		die("a byte through pipe A");
+	expect_pollout(a[1]);
 	expect_sigio(b[1], b[0], SIGUSR2);
 	if (read(b[0], &c, 1) != 1)
 		die("read pipe B");
@@ -171,6 +253,7 @@ int main(int argc, char **argv)
 		if (n <= 0)
 			die("pipe A lost bytes");
 	}
+	expect_pollout(a[1]);	/* its owner, the thread's TID, came back */
 	for (i = 0; i < BYTES; i++)
 		if (buf[i] != pattern(i))
 			die("pipe A's bytes differ");
@@ -182,6 +265,7 @@ int main(int argc, char **argv)
 		die("pipe B is not an empty non-blocking pipe");
 	check_owner(a[0], F_OWNER_TID, getpid(), 0, 0);
 	check_owner(30, F_OWNER_TID, getpid(), 0, 0);
+	check_owner(a[1], F_OWNER_PID, 0, SIGPWR, 1);
 	check_owner(b[0], F_OWNER_PID, getpid(), SIGUSR2, 1);
 	check_owner(ff, F_OWNER_PID, getpid(), SIGUSR1, 1);
 	expect_sigio(ff, ff, SIGUSR1);
