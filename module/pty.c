@@ -765,6 +765,26 @@ static int ckpt_pty_owner(struct tty_struct *slave,
 }
 
 /*
+ * Does @path name the character device @rdev?  0, ESTALE if it names
+ * something else, or the lookup's error.  Checked before an open, so
+ * another node (a FIFO, another device) is not even opened; the caller
+ * checks the file it opens again (a path changed meanwhile).
+ */
+static int ckpt_chr_path(const char *path, dev_t rdev)
+{
+	struct path p;
+	int err = kern_path(path, LOOKUP_FOLLOW, &p);
+
+	if (err)
+		return err;
+	if (!S_ISCHR(d_inode(p.dentry)->i_mode) ||
+	    d_inode(p.dentry)->i_rdev != rdev)
+		err = -ESTALE;
+	path_put(&p);
+	return err;
+}
+
+/*
  * Open a master at @path, with the pair's old index if that is free:
  * each open takes the lowest free index, so masters with lower ones are
  * kept open until it comes (at most CKPT_PTY_TRIES), then closed.
@@ -773,17 +793,10 @@ static struct file *ckpt_pty_open(const char *path, int flags, u32 index)
 {
 	struct file *tries[CKPT_PTY_TRIES], *f;
 	unsigned int n = 0;
-	struct path p;
 	int err;
 
 	/* Nothing but a ptmx node is opened (no FIFO, no other device). */
-	err = kern_path(path, LOOKUP_FOLLOW, &p);
-	if (err)
-		return ERR_PTR(err);
-	if (!S_ISCHR(d_inode(p.dentry)->i_mode) ||
-	    d_inode(p.dentry)->i_rdev != MKDEV(TTYAUX_MAJOR, 2))
-		err = -ESTALE;
-	path_put(&p);
+	err = ckpt_chr_path(path, MKDEV(TTYAUX_MAJOR, 2));
 	if (err)
 		return ERR_PTR(err);
 	for (;;) {
@@ -959,8 +972,7 @@ struct file *ckpt_devtty_file(struct ckpt_restore *r,
 	const struct ckpt_rec_file *rec = &rf->rec;
 	struct tty_struct *tty, *want = NULL;
 	struct tty_file_private *priv;
-	struct file *f = NULL;
-	struct path p;
+	struct file *f;
 	bool locked;
 	int err;
 
@@ -978,21 +990,12 @@ struct file *ckpt_devtty_file(struct ckpt_restore *r,
 		f = ERR_PTR(-ENXIO);
 		goto out;
 	}
-	/*
-	 * Only /dev/tty: another device is not opened (but for a path changed
-	 * between this check and the open, refused once it is open).
-	 */
-	err = kern_path(rf->path, LOOKUP_FOLLOW, &p);
+	/* Only /dev/tty is opened. */
+	err = ckpt_chr_path(rf->path, MKDEV(TTYAUX_MAJOR, 0));
 	if (err) {
 		f = ERR_PTR(err);
 		goto out;
 	}
-	if (!S_ISCHR(d_inode(p.dentry)->i_mode) ||
-	    d_inode(p.dentry)->i_rdev != MKDEV(TTYAUX_MAJOR, 0))
-		f = ERR_PTR(-ESTALE);
-	path_put(&p);
-	if (f)
-		goto out;
 	/* A pair locked after its slave was opened: open it all the same. */
 	locked = want && test_bit(TTY_PTY_LOCK, &want->link->flags);
 	if (locked)
