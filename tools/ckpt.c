@@ -628,19 +628,18 @@ static void report_devtty(const struct ckpt_checkpoint_args *a, int err)
 static int report_fown(const struct ckpt_checkpoint_args *a, int err,
 		       const char *name)
 {
-	static const char *const kinds[] = { "thread", "process",
-					     "process group" };
-	unsigned int type = (unsigned int)(a->err_addr >> 32);
+	uint32_t type;
+	int owner;
 
-	if (err != -EOPNOTSUPP || type < 1 || type > 3)
+	if (err != -EOPNOTSUPP || !ckpt_fown_err(a->err_addr, &type, &owner))
 		return 0;
-	type--;
 	ckpt_fail(err, "cannot checkpoint %s: fd %d (%s) sends its SIGIO and SIGURG (F_SETOWN) to %s %d, which the %s does not hold%s",
-		  who, a->err_fd, name, kinds[type], (int)(uint32_t)a->err_addr,
+		  who, a->err_fd, name, ckpt_owner_kind(type), owner,
 		  (a->flags & CKPT_CHECKPOINT_TREE) ? "tree" : "checkpoint",
-		  type == 2 ? " (none of its processes leads that group)" :
-		  type == 0 ? " (or a thread of a process listed after this one)" :
-		  "");
+		  type == F_OWNER_PGRP ?
+		  " (none of its processes leads that group)" :
+		  type == F_OWNER_TID ?
+		  " (or a thread of a process listed after this one)" : "");
 	ckpt_hint("checkpoint a tree that holds it (ckpt --tree on a common ancestor), or have the program set another owner (F_SETOWN)");
 	return 1;
 }

@@ -1251,19 +1251,16 @@ static void report_restore(struct restart *r, int err)
 {
 	const char *obj = restore_object(r->done.err_object);
 	pid_t pid = r->prep.pid;
+	uint32_t type;
+	int owner;
 
 	/* fcntl F_SETOWN_EX, F_SETSIG or O_ASYNC failed (CKPT_FOWN_ERR) */
-	if (r->done.err_object == CKPT_OBJ_FD && (r->done.err_addr >> 32) &&
-	    (r->done.err_addr >> 32) <= 3) {
-		static const char *const kinds[] = { "thread", "process",
-						     "process group" };
-		unsigned int type = (unsigned int)(r->done.err_addr >> 32) - 1;
-		int owner = (int)(uint32_t)r->done.err_addr;
-
+	if (r->done.err_object == CKPT_OBJ_FD &&
+	    ckpt_fown_err(r->done.err_addr, &type, &owner)) {
 		if (owner)
 			ckpt_fail(err, "cannot restore pid %d: fd %d: could not make %s %d its owner for SIGIO (F_SETOWN_EX), or set its signal or O_ASYNC: %s",
-				  pid, r->done.err_fd, kinds[type], owner,
-				  strerror(-err));
+				  pid, r->done.err_fd, ckpt_owner_kind(type),
+				  owner, strerror(-err));
 		else
 			ckpt_fail(err, "cannot restore pid %d: fd %d: could not set its signal for SIGIO (F_SETSIG) or O_ASYNC: %s",
 				  pid, r->done.err_fd, strerror(-err));

@@ -1105,14 +1105,13 @@ static int show_record(struct show *s)
 		show_pty(p);
 		break;
 	case CKPT_REC_FOWN: {
-		static const char *const kinds[] = { "thread", "process",
-						     "group" };
 		const struct ckpt_rec_fown *o = p;
 		char sig[32];
 
 		printf("  owner of fd %d:", o->fd);
 		if (o->pid)
-			printf(" %s %d,", kinds[o->type % 3], o->pid);
+			printf(" %s %d,", o->type == F_OWNER_PGRP ? "group" :
+			       ckpt_owner_kind(o->type), o->pid);
 		else
 			printf(" none,");
 		printf(" signal %s%s\n", o->signum ?

@@ -96,6 +96,30 @@ const char *ckpt_esc(const char *s, size_t len)
 	return out;
 }
 
+/* A file owner's F_OWNER_* type, in words. */
+const char *ckpt_owner_kind(uint32_t type)
+{
+	static const char *const kinds[] = { "thread", "process",
+					     "process group" };
+
+	return type < 3 ? kinds[type] : "owner";
+}
+
+/*
+ * An error's err_addr that is CKPT_FOWN_ERR(type, pid) (a file's owner
+ * for SIGIO, with CKPT_OBJ_FD): 1 and its parts, else 0.
+ */
+int ckpt_fown_err(uint64_t err_addr, uint32_t *type, int *pid)
+{
+	uint64_t t = err_addr >> 32;
+
+	if (t < 1 || t > 3)
+		return 0;
+	*type = (uint32_t)t - 1;
+	*pid = (int)(uint32_t)err_addr;
+	return 1;
+}
+
 /* Kernel numbering: 1..31 standard, 32..64 real-time. */
 const char *ckpt_signame(int sig, char *buf, size_t size)
 {

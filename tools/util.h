@@ -45,6 +45,8 @@ const char *ckpt_errname(int err);
 /* An image's string, escaped for printing (util.c); SIZE_MAX: to its NUL. */
 #define CKPT_ESC_MAX	4096
 const char *ckpt_esc(const char *s, size_t len);
+const char *ckpt_owner_kind(uint32_t type);
+int ckpt_fown_err(uint64_t err_addr, uint32_t *type, int *pid);
 const char *ckpt_signame(int sig, char *buf, size_t size);
 /* Comma-separated names of the XSAVE features in @mask. */
 void ckpt_xfeature_names(uint64_t mask, char *buf, size_t size);
