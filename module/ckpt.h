@@ -1184,6 +1184,7 @@ void ckpt_get_fs(struct fs_struct *fs);
 void ckpt_put_fs(struct fs_struct *fs);
 void ckpt_adopt_fs(struct fs_struct *fs);
 int ckpt_adopt_leader_shares(struct ckpt_restore *r);
+const struct ckpt_restore *ckpt_tree_rst(const struct ckpt_restore *r, u32 j);
 const struct ckpt_restore *ckpt_tree_member_rst(const struct ckpt_restore *r,
 						pid_t pid);
 struct files_struct *ckpt_tree_files_of(const struct ckpt_restore *r,

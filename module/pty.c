@@ -650,6 +650,22 @@ static const struct ckpt_restore_pty *ckpt_find_pty(const struct ckpt_restore *r
 	return NULL;
 }
 
+/* Pair @index saved with this process or with an earlier one of a tree. */
+static bool ckpt_pty_known(const struct ckpt_restore *r, u64 index)
+{
+	u32 j;
+
+	if (ckpt_find_pty(r, index))
+		return true;
+	for (j = 0; r->tree && j < r->member; j++) {
+		const struct ckpt_restore *o = ckpt_tree_rst(r, j);
+
+		if (o && ckpt_find_pty(o, index))
+			return true;
+	}
+	return false;
+}
+
 static bool ckpt_pty_tty_ok(const struct ckpt_rec_tty *t)
 {
 	return t->fd == -1 && !t->flags && !t->reserved;
@@ -711,8 +727,7 @@ int ckpt_check_ptys(struct ckpt_restore *r)
 		/* /dev/tty on a pair's slave: as a slave's entry. */
 		if (f->kind == CKPT_FILE_CTTY && f->size == CKPT_CTTY_PAIR &&
 		    !(f->fd_flags & (CKPT_FD_SHARED | CKPT_FD_TREE)) &&
-		    (f->ino >= NR_UNIX98_PTY_MAX ||
-		     (!r->tree && !ckpt_find_pty(r, f->ino))))
+		    !ckpt_pty_known(r, f->ino))
 			return ckpt_bad_rec(r, CKPT_REC_FILE, r->files[j].offset,
 					    -EBADMSG);
 		if (f->kind != CKPT_FILE_PTY)
@@ -721,7 +736,8 @@ int ckpt_check_ptys(struct ckpt_restore *r)
 		/* A slave's pair is this process's, or an earlier one's. */
 		if (end < 0 || (end == 1 && !ckpt_ptmx_path(r->files[j].path)) ||
 		    (!(f->fd_flags & (CKPT_FD_SHARED | CKPT_FD_TREE)) &&
-		     (end == 1 || !r->tree) && !ckpt_find_pty(r, f->ino)))
+		     (end == 1 ? !ckpt_find_pty(r, f->ino) :
+				 !ckpt_pty_known(r, f->ino))))
 			return ckpt_bad_rec(r, CKPT_REC_FILE, r->files[j].offset,
 					    -EBADMSG);
 	}

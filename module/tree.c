@@ -261,6 +261,12 @@ const struct ckpt_restore *ckpt_tree_member_rst(const struct ckpt_restore *r,
 	return j < 0 ? NULL : r->tree->rst[j];
 }
 
+/* The metadata of the tree's process @j, earlier than this one, or NULL. */
+const struct ckpt_restore *ckpt_tree_rst(const struct ckpt_restore *r, u32 j)
+{
+	return r->tree && j < r->member ? r->tree->rst[j] : NULL;
+}
+
 /*
  * The file table and fs context the earlier process @pid restored (held
  * by the tree until all are restored), or NULL.
