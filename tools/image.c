@@ -320,6 +320,8 @@ void ckpt_image_close(struct ckpt_image *img)
 	free(img->tree);
 	free(img->file_rec);
 	free(img->pty_bits);
+	free(img->own_fds);
+	img->own_fds = NULL;
 	img->payload = NULL;
 	img->vmas = NULL;
 	img->tree = NULL;
@@ -919,6 +921,17 @@ static int check_file(struct ckpt_image *img)
 		return img_bad(img, "more than %u files", CKPT_MAX_FILES);
 	img->last_fd = f->fd;
 	img->nr_files++;
+	if (!(f->fd_flags & (CKPT_FD_SHARED | CKPT_FD_TREE))) {
+		if (!img->own_fds) {
+			img->own_fds = calloc(CKPT_MAX_FILES / 64,
+					      sizeof(uint64_t));
+			if (!img->own_fds)
+				return img_error(img, -ENOMEM, img->rec_offset,
+						 img->rec.type,
+						 "out of memory");
+		}
+		img->own_fds[f->fd / 64] |= 1ULL << (f->fd % 64);
+	}
 	if (f->kind == CKPT_FILE_PIPE) {
 		if (f->path_len)
 			return img_bad(img, "a pipe has no path");
@@ -1477,8 +1490,10 @@ static int check_fown(struct ckpt_image *img)
 
 	if (o->reserved || (o->flags & ~CKPT_FOWN_ASYNC))
 		return img_bad(img, "flags 0x%x or a reserved field", o->flags);
-	if (o->fd < 0 || o->fd > img->last_fd || o->fd <= img->last_fown_fd)
-		return img_bad(img, "fd %d: not a descriptor of the process, or not above the previous owner's (fd %d)",
+	if (o->fd < 0 || o->fd > img->last_fd || o->fd <= img->last_fown_fd ||
+	    !img->own_fds ||
+	    !(img->own_fds[o->fd / 64] & 1ULL << (o->fd % 64)))
+		return img_bad(img, "fd %d: not a descriptor of the process with an open file of its own, or not above the previous owner's (fd %d)",
 			       o->fd, img->last_fown_fd);
 	if (o->pid < 0 || o->type > F_OWNER_PGRP || (!o->pid && o->type) ||
 	    o->signum < 0 || o->signum > 64)
@@ -1845,6 +1860,8 @@ static void next_task(struct ckpt_image *img)
 	img->file_paths = 0;
 	img->last_fd = -1;
 	img->last_fown_fd = -1;
+	if (img->own_fds)
+		memset(img->own_fds, 0, CKPT_MAX_FILES / 8);
 	img->mm_vdso = 0;
 	img->seen = 0;
 	memset(&img->shares, 0, sizeof(img->shares));

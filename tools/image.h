@@ -162,6 +162,8 @@ struct ckpt_image {
 	int pty_here;			/* its map is not empty */
 	uint32_t pty_recs;		/* PTY records of the process */
 	int32_t last_fown_fd;		/* its last FOWN record's fd, or -1 */
+	/* The fds of its FILE entries with an open file of their own. */
+	uint64_t *own_fds;		/* CKPT_MAX_FILES bits, or NULL */
 	int done;
 
 	/* An image of a tree: its TREE record, and whose records follow. */

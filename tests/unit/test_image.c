@@ -1687,6 +1687,101 @@ UNIT_TEST(image_uts_checks)
 	CHECK(!strcmp(ckpt_rec_name(CKPT_REC_UTS), "UTS"));
 }
 
+/*
+ * A FOWN record (the last MEMPOLICY record) for fd @fown_fd, damaged by
+ * @fown_damage; with @fown_share, fd 3 shares fd 1's open file.
+ */
+static int fown_fd, fown_damage, fown_share;
+
+static void fown_hook(struct ib_rec *r, void *ctx)
+{
+	struct ckpt_rec_fown *o = (void *)r->payload;
+	struct ckpt_rec_file *f = (void *)r->payload;
+
+	(void)ctx;
+	if (fown_share && r->type == CKPT_REC_FILE && r->nth == 2) {
+		f->fd_flags = CKPT_FD_SHARED;
+		f->shared_fd = 1;
+	}
+	if (r->type != CKPT_REC_MEMPOLICY || r->nth != 1)
+		return;
+	r->type = CKPT_REC_FOWN;
+	r->len = sizeof(*o);
+	memset(o, 0, sizeof(*o));
+	o->fd = fown_fd;
+	o->type = F_OWNER_PID;
+	o->pid = IB_PID;
+	o->signum = 10;
+	o->flags = CKPT_FOWN_ASYNC;
+	switch (fown_damage) {
+	case 1:
+		o->flags |= 2;
+		break;
+	case 2:
+		o->type = F_OWNER_PGRP + 1;
+		break;
+	case 3:
+		o->pid = 0;
+		break;
+	case 4:
+		o->signum = 65;
+		break;
+	case 5:
+		o->reserved = 1;
+		break;
+	}
+}
+
+static struct result fown_case(int fd, int share, int damage)
+{
+	struct ib_ops ops = { .rec = fown_hook };
+
+	fown_fd = fd;
+	fown_share = share;
+	fown_damage = damage;
+	return build_check(&ops, NULL);
+}
+
+UNIT_TEST(image_fown_checks)
+{
+	static const char *const bad[] = {
+		"", "flags 0x3 or a reserved field",
+		"fd 1: owner type 3 pid 4242, signal 10",
+		"fd 1: owner type 1 pid 0, signal 10",
+		"fd 1: owner type 1 pid 4242, signal 65",
+		"flags 0x1 or a reserved field",
+	};
+	const char *no_fd = "not a descriptor of the process with an open file of its own, or not above the previous owner's (fd -1)";
+	struct result r;
+	int i;
+
+	r = fown_case(1, 0, 0);
+	CHECK_EQ(r.err, 0);
+	CHECK_STR(r.msg, "");
+	r = fown_case(3, 0, 0);
+	CHECK_EQ(r.err, 0);
+	for (i = 1; i < (int)ARRAY_SIZE(bad); i++) {
+		r = fown_case(1, 0, i);
+		CHECK_EQ(r.err, -EBADMSG);
+		CHECK_EQ(r.type, CKPT_REC_FOWN);
+		CHECK_STR(r.msg, bad[i]);
+	}
+	/* fd 2 has no entry; fd 3 shares fd 1's file; fd 4 is past all */
+	r = fown_case(2, 0, 0);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK(strstr(r.msg, "fd 2: ") && strstr(r.msg, no_fd));
+	r = fown_case(3, 1, 0);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_EQ(r.type, CKPT_REC_FOWN);
+	CHECK(strstr(r.msg, "fd 3: ") && strstr(r.msg, no_fd));
+	r = fown_case(1, 1, 0);
+	CHECK_EQ(r.err, 0);
+	r = fown_case(4, 0, 0);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK(strstr(r.msg, no_fd));
+	CHECK(!strcmp(ckpt_rec_name(CKPT_REC_FOWN), "FOWN"));
+}
+
 UNIT_TEST(image_misc_checks)
 {
 	struct result r;
