@@ -78,6 +78,7 @@ struct ckpt_ksyms {
 	void *sys_epoll_create1;
 	void *sys_epoll_ctl;
 	const struct file_operations *inotify_fops;
+	const struct file_operations *pidfd_fops;	/* pidfd.c */
 	void *sys_inotify_init1;
 	void *sys_inotify_add_watch;
 	int (*fsnotify_insert_event)(struct fsnotify_group *group,
@@ -768,6 +769,15 @@ struct file *ckpt_pty_file(struct ckpt_restore *r,
 struct file *ckpt_tree_pty(const struct ckpt_restore *r, u64 index);
 bool ckpt_devtty(struct file *f);
 bool ckpt_devtty_skip(struct ckpt_dump *d, struct file *f);
+/* pidfd.c */
+bool ckpt_is_pidfd(struct file *f);
+int ckpt_note_pidfd(struct ckpt_dump *d, struct file *f,
+		    struct ckpt_rec_file *r);
+bool ckpt_pidfd_skip(struct ckpt_dump *d, struct file *f);
+bool ckpt_pidfd_rec_ok(const struct ckpt_restore *r,
+		       const struct ckpt_rec_file *f);
+struct file *ckpt_pidfd_file(const struct ckpt_rec_file *rec);
+void ckpt_pidfd_exit(void);
 int ckpt_note_devtty(struct ckpt_dump *d, struct file *f, int fd, bool first,
 		     struct ckpt_rec_file *r);
 int ckpt_devtty_leader_ok(struct ckpt_dump *d);
@@ -1185,6 +1195,7 @@ void ckpt_put_fs(struct fs_struct *fs);
 void ckpt_adopt_fs(struct fs_struct *fs);
 int ckpt_adopt_leader_shares(struct ckpt_restore *r);
 const struct ckpt_restore *ckpt_tree_rst(const struct ckpt_restore *r, u32 j);
+bool ckpt_tree_has_pid(const struct ckpt_restore *r, pid_t pid);
 const struct ckpt_restore *ckpt_tree_member_rst(const struct ckpt_restore *r,
 						pid_t pid);
 struct files_struct *ckpt_tree_files_of(const struct ckpt_restore *r,

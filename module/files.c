@@ -92,6 +92,8 @@ static int ckpt_file_kind(struct file *f)
 		/* sockets.c checked it when the processes were scanned */
 		return CKPT_FILE_SOCKET;
 	default:
+		if (ckpt_is_pidfd(f))
+			return CKPT_FILE_PIDFD;
 		/* eventfd, timerfd, signalfd, epoll (fdkinds.c) */
 		return ckpt_fdkind_of(f) ?: -EOPNOTSUPP;
 	}
@@ -108,7 +110,8 @@ static bool ckpt_ctty_rec_ok(const struct ckpt_rec_file *f)
 static bool ckpt_kind_has_path(u32 kind)
 {
 	return kind != CKPT_FILE_PIPE && kind != CKPT_FILE_MEMFD &&
-	       kind != CKPT_FILE_SOCKET && !ckpt_is_fdkind(kind);
+	       kind != CKPT_FILE_SOCKET && kind != CKPT_FILE_PIDFD &&
+	       !ckpt_is_fdkind(kind);
 }
 
 /*
@@ -296,6 +299,14 @@ static int ckpt_dump_file(struct ckpt_dump *d, struct ckpt_fbatch *fb,
 		r.size = i_size_read(inode);
 		return ckpt_put_file(d, fb, &r, NULL);
 	}
+	if (kind == CKPT_FILE_PIDFD) {
+		int err = ckpt_note_pidfd(d, f, &r);
+
+		if (err)
+			return ckpt_fail(&d->err, CKPT_OBJ_FD, err);
+		ckpt_fd_flags(&r, f, fd, cloexec, shared);
+		return ckpt_put_file(d, fb, &r, NULL);
+	}
 	if (ckpt_is_fdkind(kind)) {
 		int err = shared->fd >= 0 ? 0 :
 			  ckpt_note_fdkind(d, f, fd, kind);
@@ -416,7 +427,8 @@ int ckpt_dump_files(struct ckpt_dump *d)
 		/* --skip=fds: a kind not supported is left out (attrs.c). */
 		if ((d->skip & CKPT_SKIP_FDS) &&
 		    (ckpt_file_kind(f) < 0 ||
-		     (!ckpt_file_seen(d, f) && ckpt_devtty_skip(d, f)))) {
+		     (!ckpt_file_seen(d, f) &&
+		      (ckpt_devtty_skip(d, f) || ckpt_pidfd_skip(d, f))))) {
 			err = ckpt_skip_fd(d, f, fd);
 			fput(f);
 			if (err)
@@ -622,7 +634,10 @@ int ckpt_check_files(struct ckpt_restore *r)
 		      f->kind < CKPT_FILE_REG || f->kind > CKPT_FILE_KIND_MAX ||
 		      (f->kind == CKPT_FILE_CHR &&
 		       !ckpt_chr_ok(new_decode_dev(f->rdev))) ||
-		      (f->kind == CKPT_FILE_CTTY && !ckpt_ctty_rec_ok(f));
+		      (f->kind == CKPT_FILE_CTTY && !ckpt_ctty_rec_ok(f)) ||
+		      (f->kind == CKPT_FILE_PIDFD &&
+		       !(f->fd_flags & (CKPT_FD_SHARED | CKPT_FD_TREE)) &&
+		       !ckpt_pidfd_rec_ok(r, f));
 		if (bad)
 			return ckpt_bad_rec(r, CKPT_REC_FILE, r->files[i].offset,
 					    -EBADMSG);
@@ -1053,6 +1068,8 @@ static struct file *ckpt_file_for(struct ckpt_restore *r, u32 i,
 		return ckpt_sock_file(r, made->socks, rec);
 	if (rec->kind == CKPT_FILE_PTY)
 		return ckpt_pty_file(r, &r->files[i]);
+	if (rec->kind == CKPT_FILE_PIDFD)
+		return ckpt_pidfd_file(rec);
 	if (rec->kind != CKPT_FILE_GHOST)
 		return ckpt_reopen(&r->files[i], &made->dir);
 	f = ckpt_ghost_file(r, &r->files[i]);

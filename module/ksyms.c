@@ -66,6 +66,7 @@ int ckpt_ksyms_init(void)
 		{ "__x64_sys_epoll_create1", &ckpt_ksyms.sys_epoll_create1 },
 		{ "__x64_sys_epoll_ctl", &ckpt_ksyms.sys_epoll_ctl },
 		{ "inotify_fops", (void **)&ckpt_ksyms.inotify_fops },
+		{ "pidfd_fops", (void **)&ckpt_ksyms.pidfd_fops },
 		{ "__x64_sys_inotify_init1", &ckpt_ksyms.sys_inotify_init1 },
 		{ "__x64_sys_inotify_add_watch",
 		  &ckpt_ksyms.sys_inotify_add_watch },

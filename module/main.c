@@ -72,6 +72,7 @@ static long ckpt_ioctl_version(void __user *uarg)
 		     CKPT_FEAT_INOTIFY | CKPT_FEAT_MCAST |
 		     CKPT_FEAT_CLOCKS | CKPT_FEAT_RESTORE_HOLD | CKPT_FEAT_PTY |
 		     CKPT_FEAT_DEVTTY | CKPT_FEAT_UTS_NS | CKPT_FEAT_FOWN |
+		     CKPT_FEAT_PIDFD |
 		     (IS_ENABLED(CONFIG_NUMA) ? CKPT_FEAT_MEMPOLICY : 0) |
 		     (IS_ENABLED(CONFIG_HUGETLB_PAGE) &&
 		      IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) ?
@@ -208,6 +209,7 @@ static void __exit ckpt_exit(void)
 	misc_deregister(&ckpt_misc);
 	ckpt_fill_exit();
 	ckpt_tcplock_exit();
+	ckpt_pidfd_exit();
 	ckpt_pidrange_exit();
 	ckpt_netlink_exit();
 }

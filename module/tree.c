@@ -267,6 +267,12 @@ const struct ckpt_restore *ckpt_tree_rst(const struct ckpt_restore *r, u32 j)
 	return r->tree && j < r->member ? r->tree->rst[j] : NULL;
 }
 
+/* Is @pid one of the tree's processes, earlier or later than this one? */
+bool ckpt_tree_has_pid(const struct ckpt_restore *r, pid_t pid)
+{
+	return r->tree && ckpt_tree_index(r->tree, pid, r->tree->nr) >= 0;
+}
+
 /*
  * The file table and fs context the earlier process @pid restored (held
  * by the tree until all are restored), or NULL.

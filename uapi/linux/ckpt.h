@@ -145,6 +145,11 @@
  * (CKPT_REC_FOWN) and set again.
  */
 #define CKPT_FEAT_FOWN		(1ULL << 29)
+/*
+ * Pidfds are saved (CKPT_FILE_PIDFD): of a process of the checkpoint,
+ * opened again on it with its PID; of a process gone, on none.
+ */
+#define CKPT_FEAT_PIDFD		(1ULL << 30)
 
 /**
  * struct ckpt_version - answer of CKPT_IOC_VERSION
@@ -1189,10 +1194,16 @@ struct ckpt_rec_vma {
 					 * here: @ino names its PTY record */
 #define CKPT_FILE_CTTY		15	/* /dev/tty (@rdev 5:0): opened again
 					 * on the controlling terminal */
-#define CKPT_FILE_KIND_MAX	15
+#define CKPT_FILE_PIDFD		16	/* pidfd of process @ino of the
+					 * checkpoint, or (@size
+					 * CKPT_PIDFD_GONE, @ino 0) of none */
+#define CKPT_FILE_KIND_MAX	16
 
 /* struct ckpt_rec_file.size of a CKPT_FILE_CTTY entry */
 #define CKPT_CTTY_PAIR		1	/* the slave of a pair saved here */
+/* struct ckpt_rec_file.size of a CKPT_FILE_PIDFD entry */
+#define CKPT_PIDFD_GONE		1	/* its process has exited and been
+					 * reaped */
 
 /* struct ckpt_rec_file.fd_flags */
 #define CKPT_FD_CLOEXEC		(1U << 0)
