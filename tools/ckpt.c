@@ -624,6 +624,30 @@ static void report_devtty(const struct ckpt_checkpoint_args *a, int err)
 			  a->err_fd);
 }
 
+/*
+ * A pidfd refused: of a live process outside the checkpoint (err_addr its
+ * PID, 0 if not in our PID namespace), or with open flags but O_NONBLOCK.
+ */
+static void report_pidfd(const struct ckpt_checkpoint_args *a, int err)
+{
+	const char *where = (a->flags & CKPT_CHECKPOINT_TREE) ? "tree" :
+			    "checkpoint";
+
+	if (a->err_addr) {
+		ckpt_fail(err, "cannot checkpoint %s: fd %d is a pidfd of process %llu, which the %s does not hold (restart opens a pidfd again only on a process restored with it)",
+			  who, a->err_fd, (unsigned long long)a->err_addr,
+			  where);
+		if (a->skip & CKPT_SKIP_FDS)
+			ckpt_hint("checkpoint a tree that holds it (ckpt --tree on a common ancestor)");
+		else
+			ckpt_hint("checkpoint a tree that holds it (ckpt --tree on a common ancestor), or --skip=fds would leave fd %d out (closed after restart)",
+				  a->err_fd);
+		return;
+	}
+	ckpt_fail(err, "cannot checkpoint %s: fd %d is a pidfd of a process outside your PID namespace, or one whose open flags were changed (O_APPEND, O_ASYNC...: only O_NONBLOCK is restored)",
+		  who, a->err_fd);
+}
+
 /* A file's owner for SIGIO, not restored with it (CKPT_FOWN_ERR). */
 static int report_fown(const struct ckpt_checkpoint_args *a, int err,
 		       const char *name)
@@ -672,6 +696,8 @@ static void report_fd(const struct ckpt_checkpoint_args *a, int err)
 			  "process");
 	} else if (err == -EOPNOTSUPP && !strcmp(name, "/dev/tty")) {
 		report_devtty(a, err);
+	} else if (err == -EOPNOTSUPP && !strcmp(name, "anon_inode:[pidfd]")) {
+		report_pidfd(a, err);
 	} else if (!strcmp(name, "anon_inode:inotify") &&
 		   (err == -EBUSY || err == -EOPNOTSUPP)) {
 		if (err == -EBUSY) {
@@ -2809,7 +2835,8 @@ static void print_features(uint64_t f)
 					     "ghost-maps", "sockopts", "inotify",
 					     "mcast", "clocks", "mempolicy",
 					     "hugetlb", "restore-hold", "pty",
-					     "devtty", "uts-ns", "fown" };
+					     "devtty", "uts-ns", "fown",
+					     "pidfd" };
 	unsigned int i;
 	int first = 1;
 

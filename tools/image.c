@@ -698,6 +698,28 @@ static int tree_earlier(const struct ckpt_image *img, int32_t pid)
 	return 0;
 }
 
+/* A pidfd: of a process of the image (a tree's, or this one), or none. */
+static int pidfd_ok(const struct ckpt_image *img,
+		    const struct ckpt_rec_file *f)
+{
+	uint32_t i;
+
+	if (f->pos || f->dev || f->rdev ||
+	    (f->f_flags & ~(O_ACCMODE | O_NONBLOCK)) ||
+	    (f->f_flags & O_ACCMODE) != O_RDWR)
+		return 0;
+	if (f->size == CKPT_PIDFD_GONE)
+		return !f->ino;
+	if (f->size || !f->ino || f->ino > INT32_MAX)
+		return 0;
+	if (!img->tree)
+		return f->ino == (uint64_t)img->task.pid;
+	for (i = 0; i < img->hdr.nr_tasks; i++)
+		if ((uint64_t)img->tree[i].pid == f->ino)
+			return 1;
+	return 0;
+}
+
 /* ---- pseudo-terminal pairs ---------------------------------------- */
 
 /*
@@ -941,7 +963,11 @@ static int check_file(struct ckpt_image *img)
 	}
 	if (f->kind >= CKPT_FILE_EVENTFD && f->kind != CKPT_FILE_PTY &&
 	    f->kind != CKPT_FILE_CTTY && f->path_len)
-		return img_bad(img, "an eventfd, timerfd, signalfd, epoll, memfd, socket or inotify has no path");
+		return img_bad(img, "an eventfd, timerfd, signalfd, epoll, memfd, socket, inotify or pidfd has no path");
+	if (f->kind == CKPT_FILE_PIDFD && !pidfd_ok(img, f))
+		return img_bad(img, "pidfd fd %d: process %llu, flags %llu, open flags 0%o, position %lld or device: not a pidfd of a process of the image, nor of one gone",
+			       f->fd, (unsigned long long)f->ino,
+			       (unsigned long long)f->size, f->f_flags, f->pos);
 	if (f->kind == CKPT_FILE_CTTY &&
 	    (f->rdev != CKPT_IMG_DEVTTY_RDEV || f->pos ||
 	     f->size > CKPT_CTTY_PAIR || (!f->size && f->ino)))

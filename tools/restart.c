@@ -1183,6 +1183,25 @@ static int report_devtty(struct restart *r, int err, const struct pty_find *q)
 	return 1;
 }
 
+/* A restore failed on the pidfd entry @f (CKPT_FILE_PIDFD). */
+static int report_pidfd(struct restart *r, int err,
+			const struct ckpt_rec_file *f)
+{
+	pid_t pid = r->prep.pid;
+
+	if (f->size == CKPT_PIDFD_GONE)
+		ckpt_fail(err, "cannot restore pid %d: fd %d, a pidfd of a process gone, could not be made: %s",
+			  pid, f->fd, restore_why(err));
+	else if (err == -ESRCH)
+		ckpt_fail(err, "cannot restore pid %d: fd %d is a pidfd of process %llu, restored with it, which is not there",
+			  pid, f->fd, (unsigned long long)f->ino);
+	else
+		ckpt_fail(err, "cannot restore pid %d: fd %d, a pidfd of process %llu, could not be made: %s",
+			  pid, f->fd, (unsigned long long)f->ino,
+			  restore_why(err));
+	return 1;
+}
+
 /*
  * A restore failed on @fd: if it is an end of a pseudo-terminal pair
  * (CKPT_FILE_PTY), say what of it failed; 0 if it is not one (or the
@@ -1203,6 +1222,8 @@ static int report_pty(struct restart *r, int err, int fd)
 	ckpt_image_close(&img);
 	if (q.entry.kind == CKPT_FILE_CTTY)
 		return report_devtty(r, err, &q);
+	if (q.entry.kind == CKPT_FILE_PIDFD)
+		return report_pidfd(r, err, &q.entry);
 	if (q.entry.kind != CKPT_FILE_PTY)
 		return 0;
 	if (reread_until(r, &img, pty_pair, &q))

@@ -470,7 +470,8 @@ static void show_file(const struct ckpt_image *img)
 					     "dir", "pipe", "deleted",
 					     "eventfd", "timerfd", "signalfd",
 					     "epoll", "memfd", "socket",
-					     "inotify", "pty", "devtty" };
+					     "inotify", "pty", "devtty",
+					     "pidfd" };
 	const struct ckpt_rec_file *f = img->payload;
 
 	printf("  fd %d%s %s %s,", f->fd,
@@ -505,6 +506,10 @@ static void show_file(const struct ckpt_image *img)
 	else if (f->kind == CKPT_FILE_CTTY)
 		printf("  /dev/tty: the controlling terminal, device %u:%u\n",
 		       ckpt_dev_major(f->dev), ckpt_dev_minor(f->dev));
+	else if (f->kind == CKPT_FILE_PIDFD && f->size == CKPT_PIDFD_GONE)
+		printf("  pidfd of a process gone (exited and reaped)\n");
+	else if (f->kind == CKPT_FILE_PIDFD)
+		printf("  pidfd of process %llu\n", f->ino);
 	else if (f->kind < CKPT_FILE_EVENTFD)
 		printf("  ino %llu dev 0x%x size %llu\n", f->ino, f->dev,
 		       f->size);

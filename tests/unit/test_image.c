@@ -1782,6 +1782,75 @@ UNIT_TEST(image_fown_checks)
 	CHECK(!strcmp(ckpt_rec_name(CKPT_REC_FOWN), "FOWN"));
 }
 
+/* fd 3 (the FILE record of /etc) becomes a pidfd, damaged by @pidfd_damage. */
+static int pidfd_damage;
+
+static void pidfd_hook(struct ib_rec *r, void *ctx)
+{
+	struct ckpt_rec_file *f = (void *)r->payload;
+
+	(void)ctx;
+	if (r->type != CKPT_REC_FILE || r->nth != 2)
+		return;
+	r->len = 0;
+	ib_file_entry(r, 3, CKPT_FILE_PIDFD, O_RDWR | O_NONBLOCK, 0,
+		      pidfd_damage == 6 ? "/x" : NULL);
+	f->ino = IB_PID;
+	switch (pidfd_damage) {
+	case 1:		/* a process gone */
+		f->ino = 0;
+		f->size = CKPT_PIDFD_GONE;
+		break;
+	case 2:
+		f->ino = IB_PID + 1;
+		break;
+	case 3:
+		f->size = CKPT_PIDFD_GONE;
+		break;
+	case 4:
+		f->f_flags |= O_APPEND;
+		break;
+	case 5:
+		f->size = 2;
+		break;
+	case 7:
+		f->f_flags = O_RDONLY;
+		break;
+	}
+}
+
+UNIT_TEST(image_pidfd_checks)
+{
+	struct ib_ops ops = { .rec = pidfd_hook };
+	char want[160];
+	struct result r;
+	static const int bad[] = { 2, 3, 4, 5, 7 };
+	unsigned int i;
+
+	for (pidfd_damage = 0; pidfd_damage < 2; pidfd_damage++) {
+		r = build_check(&ops, NULL);
+		CHECK_EQ(r.err, 0);
+		CHECK_STR(r.msg, "");
+	}
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		pidfd_damage = bad[i];
+		r = build_check(&ops, NULL);
+		CHECK_EQ(r.err, -EBADMSG);
+		CHECK_EQ(r.type, CKPT_REC_FILE);
+		CHECK(strstr(r.msg, "pidfd fd 3: process ") &&
+		      strstr(r.msg, "not a pidfd of a process of the image, nor of one gone"));
+	}
+	pidfd_damage = 2;
+	r = build_check(&ops, NULL);
+	snprintf(want, sizeof(want), "pidfd fd 3: process %d, flags 0, open flags 04002",
+		 IB_PID + 1);
+	CHECK(strstr(r.msg, want) != NULL);
+	pidfd_damage = 6;
+	r = build_check(&ops, NULL);
+	CHECK_EQ(r.err, -EBADMSG);
+	CHECK_STR(r.msg, "an eventfd, timerfd, signalfd, epoll, memfd, socket, inotify or pidfd has no path");
+}
+
 UNIT_TEST(image_misc_checks)
 {
 	struct result r;

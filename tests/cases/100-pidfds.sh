@@ -1,0 +1,62 @@
+#!/bin/sh
+# 100-pidfds: pidfds come back naming the same processes.  'ckpt --tree
+# --kill' of pidfds (P), its child A and its unreaped child Z, restart:
+# P's pidfd of itself (O_NONBLOCK), of A (and a dup of it), of Z and of a
+# child reaped before the checkpoint, and A's pidfd of P, are checked by
+# the program after restore (fdinfo's Pid, poll, signals sent through
+# them, waitid(P_PIDFD) reaping Z with status 7 and A with A's verdict on
+# its own pidfd; ckpt show names them).  A pidfd of a process outside the
+# checkpoint ('pidfds outside', its child left out) is refused,
+# EOPNOTSUPP, naming that process, and the process runs on; with
+# --skip=fds it is left out and the others come back.
+# timeout: 150
+. "$(dirname "$0")/lib.sh"
+require_module
+DUMP_ON_FAIL="p.err p.out ckpt.err restart.err show.out"
+
+prog_start pidfds
+root=$PROG_PID
+a=$(kv ready a)
+z=$(kv ready z)
+[ "$(proc_state "$z")" = Z ] || fail "the child $z is not a zombie: $(proc_state "$z")"
+tree_ckpt_kill ckpt.err img "$root" "" "$a" "$z"
+wait_for 10 test ! -e "/proc/$z" || fail "the old zombie $z was not reaped"
+ckpt show img >show.out 2>&1 || fail "ckpt show rejects the image"
+for want in "$a 2" "$root 2" "$z 1"; do
+	set -- $want
+	n=$(grep -c "pidfd of process $1\$" show.out)
+	[ "$n" -eq "$2" ] || fail "ckpt show names $n pidfds of process $1, expected $2"
+done
+[ "$(grep -c 'pidfd of a process gone' show.out)" -eq 1 ] ||
+	fail "ckpt show does not name one pidfd of a process gone"
+prog_restart
+grep -q "restored tree $root: 3 processes" restart.err ||
+	fail "restart did not restore the tree of 3: $(cat restart.err)"
+prog_finish
+
+# A pidfd of a process outside the checkpoint: refused, then left out.
+subdir outside
+pidfds outside "$TESTDIR" </dev/null >p.out 2>p.err &
+PROG_PID=$!
+track "$PROG_PID"
+wait_for 30 test -e ready || fail "pidfds outside did not start: $(cat p.err)"
+pid=$PROG_PID
+a=$(kv ready a)
+track "$a"
+ckpt -o refused.img "$pid" 2>refuse.err
+st=$?
+[ "$st" -eq 1 ] || fail "ckpt of a pidfd of another process exited $st, expected 1"
+expect_err EOPNOTSUPP refuse.err >/dev/null
+grep -q "fd $(kv ready afd) is a pidfd of process $a, which the checkpoint does not hold" refuse.err ||
+	fail "the refusal does not name process $a: $(cat refuse.err)"
+[ ! -e refused.img ] && proc_alive "$pid" ||
+	fail "the refused checkpoint left an image, or the process died"
+prog_checkpoint --skip=fds
+grep -q "pidfd of process $pid\$" show.out &&
+	grep -q "pidfd of a process gone" show.out ||
+	fail "ckpt show does not name the pidfds kept: $(grep pidfd show.out | tr '\n' '|')"
+grep -q "pidfd of process $a\$" show.out && fail "the pidfd of process $a was not left out"
+prog_restart
+prog_finish
+kill "$a"
+pass
