@@ -281,7 +281,9 @@ struct ckpt_version {
  * @err_object: out: CKPT_OBJ_* that caused a failure, or CKPT_OBJ_NONE
  * @err_fd: out: descriptor at fault when err_object is CKPT_OBJ_FD
  * @err_addr: out: address at fault when err_object is CKPT_OBJ_VMA; with
- *	CKPT_OBJ_TREE, the PID that breaks the tree (a child not listed)
+ *	CKPT_OBJ_TREE, the PID that breaks the tree (a child not listed);
+ *	with CKPT_OBJ_FD, CKPT_FOWN_ERR() for a file's owner, or the PID
+ *	of the process outside the checkpoint a pidfd refers to
  * @err_pid: out: the process at fault (the member of a tree), or 0
  * @reserved2: 0
  * @ipc_recs: user pointer to @ipc_len bytes of SysV semaphore and message
