@@ -78,7 +78,11 @@ struct ckpt_ksyms {
 	void *sys_epoll_create1;
 	void *sys_epoll_ctl;
 	const struct file_operations *inotify_fops;
-	const struct file_operations *pidfd_fops;	/* pidfd.c */
+	/* pidfd.c */
+	const struct file_operations *pidfd_fops;
+	struct pid *(*alloc_pid)(struct pid_namespace *ns, pid_t *set_tid,
+				 size_t set_tid_size);
+	void (*free_pid)(struct pid *pid);
 	void *sys_inotify_init1;
 	void *sys_inotify_add_watch;
 	int (*fsnotify_insert_event)(struct fsnotify_group *group,
@@ -777,7 +781,6 @@ bool ckpt_pidfd_skip(struct ckpt_dump *d, struct file *f);
 bool ckpt_pidfd_rec_ok(const struct ckpt_restore *r,
 		       const struct ckpt_rec_file *f);
 struct file *ckpt_pidfd_file(const struct ckpt_rec_file *rec);
-void ckpt_pidfd_exit(void);
 int ckpt_note_devtty(struct ckpt_dump *d, struct file *f, int fd, bool first,
 		     struct ckpt_rec_file *r);
 int ckpt_devtty_leader_ok(struct ckpt_dump *d);

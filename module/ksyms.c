@@ -67,6 +67,8 @@ int ckpt_ksyms_init(void)
 		{ "__x64_sys_epoll_ctl", &ckpt_ksyms.sys_epoll_ctl },
 		{ "inotify_fops", (void **)&ckpt_ksyms.inotify_fops },
 		{ "pidfd_fops", (void **)&ckpt_ksyms.pidfd_fops },
+		{ "alloc_pid", (void **)&ckpt_ksyms.alloc_pid },
+		{ "free_pid", (void **)&ckpt_ksyms.free_pid },
 		{ "__x64_sys_inotify_init1", &ckpt_ksyms.sys_inotify_init1 },
 		{ "__x64_sys_inotify_add_watch",
 		  &ckpt_ksyms.sys_inotify_add_watch },

@@ -209,7 +209,6 @@ static void __exit ckpt_exit(void)
 	misc_deregister(&ckpt_misc);
 	ckpt_fill_exit();
 	ckpt_tcplock_exit();
-	ckpt_pidfd_exit();
 	ckpt_pidrange_exit();
 	ckpt_netlink_exit();
 }

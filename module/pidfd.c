@@ -8,24 +8,23 @@
  * (the process itself, or any process of a tree, a zombie too), the entry
  * keeps that process's PID; restored processes keep their PIDs, so it
  * names the same process again.  Of a process that has exited and been
- * reaped, it keeps nothing (CKPT_PIDFD_GONE).  A pidfd of a live process
- * outside the checkpoint is refused (EOPNOTSUPP, err_addr its PID), as is
- * one with open flags pidfd_open() does not give (but O_NONBLOCK).
+ * reaped, it keeps nothing (CKPT_PIDFD_GONE).  A pidfd of a process
+ * outside the checkpoint that is not reaped is refused (EOPNOTSUPP,
+ * err_addr its PID), as is one with open flags pidfd_open() does not give
+ * (but O_NONBLOCK: F_SETFL's O_APPEND, O_NOATIME; err_addr 0); --skip=fds
+ * leaves both out.
  *
  * Restore: every process of a tree exists before the first one restores
  * (restart creates each subtree before its root restores), so the PID is
  * there, held by the restored process: a pidfd is made on it as
  * pidfd_open(2) makes one.  One of a process gone is made on a struct pid
- * no task holds any more: that of a kernel thread made once, which ended
- * at once; it polls readable, pidfd_send_signal() gets ESRCH and waitid()
- * ECHILD, as on the original.
+ * no task holds, in the restored process's PID namespace (a PID allocated
+ * and freed again, as by a fork that fails); it polls readable,
+ * pidfd_send_signal() gets ESRCH and waitid() ECHILD, as on the original.
  */
 #include <linux/anon_inodes.h>
-#include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/kthread.h>
-#include <linux/mutex.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
 #include <linux/sched/signal.h>
@@ -83,20 +82,23 @@ int ckpt_note_pidfd(struct ckpt_dump *d, struct file *f,
 		d->err.addr = nr;
 		return -EOPNOTSUPP;
 	}
-	if (f->f_flags & ~CKPT_PIDFD_F_FLAGS)
+	if (f->f_flags & ~CKPT_PIDFD_F_FLAGS) {
+		d->err.addr = 0;
 		return -EOPNOTSUPP;
+	}
 	r->kind = CKPT_FILE_PIDFD;
 	r->ino = here ? nr : 0;
 	r->size = here ? 0 : CKPT_PIDFD_GONE;
 	return 0;
 }
 
-/* --skip=fds: a pidfd of a process outside the checkpoint is left out. */
+/* --skip=fds: a pidfd that ckpt_note_pidfd() refuses is left out. */
 bool ckpt_pidfd_skip(struct ckpt_dump *d, struct file *f)
 {
 	pid_t nr;
 
-	return ckpt_is_pidfd(f) && ckpt_pidfd_target(d, f, &nr) < 0;
+	return ckpt_is_pidfd(f) && (f->f_flags & ~CKPT_PIDFD_F_FLAGS ||
+				    ckpt_pidfd_target(d, f, &nr) < 0);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -117,52 +119,21 @@ bool ckpt_pidfd_rec_ok(const struct ckpt_restore *r,
 	       (r->tree ? ckpt_tree_has_pid(r, f->ino) : f->ino == r->task.pid);
 }
 
-static DEFINE_MUTEX(ckpt_gone_lock);
-static struct pid *ckpt_gone_pid;	/* no task holds it; referenced */
-
-static int ckpt_pidfd_nothing(void *unused)
+/*
+ * A struct pid no task holds, in the restored process's PID namespace (so
+ * that pidfd_send_signal() finds the namespace its own and says ESRCH),
+ * referenced: allocated and freed again as a fork that fails does.
+ */
+static struct pid *ckpt_gone_pid(void)
 {
-	return 0;
-}
-
-/* A struct pid no task holds any more, referenced. */
-static struct pid *ckpt_get_gone_pid(void)
-{
-	struct task_struct *k;
 	struct pid *pid;
-	int i;
 
-	mutex_lock(&ckpt_gone_lock);
-	pid = ckpt_gone_pid;
-	if (pid)
-		goto out;
-	k = kthread_create(ckpt_pidfd_nothing, NULL, "ckpt-pidfd");
-	if (IS_ERR(k)) {
-		pid = ERR_CAST(k);
-		goto out_unlock;
-	}
-	pid = get_pid(task_pid(k));
-	/* It ends before it runs its function; kthreadd reaps it. */
-	kthread_stop(k);
-	for (i = 0; i < 1000 && pid_has_task(pid, PIDTYPE_PID); i++)
-		usleep_range(1000, 2000);
-	if (pid_has_task(pid, PIDTYPE_PID)) {
-		put_pid(pid);
-		pid = ERR_PTR(-EAGAIN);
-		goto out_unlock;
-	}
-	ckpt_gone_pid = pid;
-out:
+	pid = ckpt_ksyms.alloc_pid(task_active_pid_ns(current), NULL, 0);
+	if (IS_ERR(pid))
+		return pid;
 	get_pid(pid);
-out_unlock:
-	mutex_unlock(&ckpt_gone_lock);
+	ckpt_ksyms.free_pid(pid);
 	return pid;
-}
-
-void ckpt_pidfd_exit(void)
-{
-	put_pid(ckpt_gone_pid);
-	ckpt_gone_pid = NULL;
 }
 
 /*
@@ -176,7 +147,7 @@ struct file *ckpt_pidfd_file(const struct ckpt_rec_file *rec)
 	struct file *f;
 
 	if (rec->size == CKPT_PIDFD_GONE) {
-		pid = ckpt_get_gone_pid();
+		pid = ckpt_gone_pid();
 		if (IS_ERR(pid))
 			return ERR_CAST(pid);
 	} else {
