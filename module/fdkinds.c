@@ -362,6 +362,28 @@ int ckpt_note_fdkind(struct ckpt_dump *d, struct file *f, unsigned int fd,
 	return err;
 }
 
+/*
+ * An epoll's items on descriptors --skip=fds left out: gone, as when the
+ * file is closed (their numbers are closed after restart).
+ */
+static void ckpt_epoll_drop_skipped(struct ckpt_dump *d,
+				    struct ckpt_fdstate_buf *b)
+{
+	u32 i, j, k;
+
+	for (i = j = 0; i < b->rec.nr_items; i++) {
+		bool skipped = false;
+
+		for (k = 0; k < d->nr_skipped && !skipped; k++)
+			skipped = d->skipped[k].class == CKPT_SKIPPED_FD &&
+				  d->skipped[k].fd == b->items[i].fd;
+		if (!skipped)
+			b->items[j++] = b->items[i];
+	}
+	b->rec.nr_items = j;
+	b->len = sizeof(b->rec) + j * sizeof(b->items[0]);
+}
+
 int ckpt_dump_fdstates(struct ckpt_dump *d)
 {
 	struct ckpt_fdstate_buf *b;
@@ -369,6 +391,8 @@ int ckpt_dump_fdstates(struct ckpt_dump *d)
 	int err;
 
 	xa_for_each(&d->fdstates, fd, b) {
+		if (b->rec.kind == CKPT_FILE_EPOLL && d->nr_skipped)
+			ckpt_epoll_drop_skipped(d, b);
 		err = ckpt_write_rec(&d->out, CKPT_REC_FDSTATE, &b->rec, b->len);
 		if (err)
 			return err;
