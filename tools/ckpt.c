@@ -634,7 +634,7 @@ static void report_pidfd(const struct ckpt_checkpoint_args *a, int err)
 			    "checkpoint";
 
 	if (a->err_addr) {
-		ckpt_fail(err, "cannot checkpoint %s: fd %d is a pidfd of process %llu, which the %s does not hold (restart opens a pidfd again only on a process restored with it)",
+		ckpt_fail(err, "cannot checkpoint %s: fd %d is a pidfd of process %llu, which the %s does not hold (running, or a zombie not reaped: restart opens a pidfd again only on a process restored with it)",
 			  who, a->err_fd, (unsigned long long)a->err_addr,
 			  where);
 		if (a->skip & CKPT_SKIP_FDS)
@@ -644,8 +644,11 @@ static void report_pidfd(const struct ckpt_checkpoint_args *a, int err)
 				  a->err_fd);
 		return;
 	}
-	ckpt_fail(err, "cannot checkpoint %s: fd %d is a pidfd of a process outside your PID namespace, or one whose open flags were changed (O_APPEND, O_ASYNC...: only O_NONBLOCK is restored)",
+	ckpt_fail(err, "cannot checkpoint %s: fd %d is a pidfd of a process outside your PID namespace, or one whose open flags were changed (O_APPEND or O_NOATIME: only O_NONBLOCK is restored)",
 		  who, a->err_fd);
+	if (!(a->skip & CKPT_SKIP_FDS))
+		ckpt_hint("--skip=fds would leave fd %d out (closed after restart)",
+			  a->err_fd);
 }
 
 /* A file's owner for SIGIO, not restored with it (CKPT_FOWN_ERR). */

@@ -698,7 +698,11 @@ static int tree_earlier(const struct ckpt_image *img, int32_t pid)
 	return 0;
 }
 
-/* A pidfd: of a process of the image (a tree's, or this one), or none. */
+/*
+ * A pidfd: of a process of the image (a tree's, or this one), or none.
+ * Checked for every entry, also those sharing another's open file (the
+ * module checks only the first: the others take its file).
+ */
 static int pidfd_ok(const struct ckpt_image *img,
 		    const struct ckpt_rec_file *f)
 {
@@ -710,7 +714,7 @@ static int pidfd_ok(const struct ckpt_image *img,
 		return 0;
 	if (f->size == CKPT_PIDFD_GONE)
 		return !f->ino;
-	if (f->size || !f->ino || f->ino > INT32_MAX)
+	if (f->size || !f->ino || f->ino > CKPT_IMG_PID_MAX_LIMIT)
 		return 0;
 	if (!img->tree)
 		return f->ino == (uint64_t)img->task.pid;
@@ -965,7 +969,7 @@ static int check_file(struct ckpt_image *img)
 	    f->kind != CKPT_FILE_CTTY && f->path_len)
 		return img_bad(img, "an eventfd, timerfd, signalfd, epoll, memfd, socket, inotify or pidfd has no path");
 	if (f->kind == CKPT_FILE_PIDFD && !pidfd_ok(img, f))
-		return img_bad(img, "pidfd fd %d: process %llu, flags %llu, open flags 0%o, position %lld or device: not a pidfd of a process of the image, nor of one gone",
+		return img_bad(img, "pidfd fd %d: process %llu, gone flag %llu, open flags 0%o, position %lld or device: not a pidfd of a process of the image, nor of one gone",
 			       f->fd, (unsigned long long)f->ino,
 			       (unsigned long long)f->size, f->f_flags, f->pos);
 	if (f->kind == CKPT_FILE_CTTY &&

@@ -37,6 +37,7 @@
 #endif
 
 #define CKPT_IMG_PAGE_SIZE	4096U
+#define CKPT_IMG_PID_MAX_LIMIT	4194304	/* the kernel's PID_MAX_LIMIT */
 /* Highest user address of x86_64 with 5-level paging. */
 #define CKPT_IMG_TASK_SIZE_MAX	((1ULL << 56) - CKPT_IMG_PAGE_SIZE)
 #define CKPT_IMG_FXSAVE_SIZE	512U

@@ -8,7 +8,9 @@
 # its own pidfd; ckpt show names them).  A pidfd of a process outside the
 # checkpoint ('pidfds outside', its child left out) is refused,
 # EOPNOTSUPP, naming that process, and the process runs on; with
-# --skip=fds it is left out and the others come back.
+# --skip=fds it is left out, and an epoll's item on it, and the others
+# come back, also in a PID namespace of their own (restart --pid-ns).
+# The tree's epoll watching two pidfds reports the zombie's alone ready.
 # timeout: 150
 . "$(dirname "$0")/lib.sh"
 require_module
@@ -30,6 +32,7 @@ done
 [ "$(grep -c 'pidfd of a process gone' show.out)" -eq 1 ] ||
 	fail "ckpt show does not name one pidfd of a process gone"
 prog_restart
+track "$a"
 grep -q "restored tree $root: 3 processes" restart.err ||
 	fail "restart did not restore the tree of 3: $(cat restart.err)"
 prog_finish
@@ -58,5 +61,14 @@ grep -q "pidfd of process $pid\$" show.out &&
 grep -q "pidfd of process $a\$" show.out && fail "the pidfd of process $a was not left out"
 prog_restart
 prog_finish
+# again in a PID namespace of its own: the pidfd of a process gone is of
+# that namespace (pidfd_send_signal() ESRCH, not EINVAL)
+# (its stdout is p.out at the offset of the checkpoint: its exit status
+# says whether its checks passed)
+: >p.err
+restart -v --pid-ns --wait img </dev/null >ns.out 2>ns.err ||
+	fail "restart --pid-ns: the restored process failed: $(cat ns.err p.err)"
+grep -q "restored pid $pid" ns.err && [ ! -s p.err ] ||
+	fail "restart --pid-ns did not restore pid $pid, or it complained: $(cat ns.err p.err)"
 kill "$a"
 pass

@@ -18,12 +18,14 @@
  *    signal 0) and exits 0 if right; waitid(P_PIDFD) on the dup reaps A
  *    with status 0; then A's pidfd polls readable; the dup shares A's
  *    open file (F_SETFL through one shows in the other).
+ *  - an epoll watching A's and Z's pidfds reports Z's alone ready.
  * Prints "all checks passed" and exits 0, or exits 1 with a reason.
  *
  * pidfds outside DIR: P holds a pidfd of its child A, which is not
  * checkpointed with it (ckpt refuses it; --skip=fds leaves it out), S and
- * G as above.  After a restore (with --skip=fds): A's fd is closed, S
- * and G as above.
+ * G as above, and an epoll watching A's and S.  After a restore (with
+ * --skip=fds): A's fd is closed, S and G as above, the epoll still
+ * watches S but no longer A's fd (a new pidfd there can be added).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -216,9 +219,21 @@ static int exiting_child(int status, pid_t *pid)
 	return fd;
 }
 
+/* Our PID as /proc (fdinfo's namespace) sees it: not getpid() in another. */
+static long proc_self_pid(void)
+{
+	char buf[32];
+	ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		die("readlink /proc/self");
+	buf[n] = '\0';
+	return atol(buf);
+}
+
 static void check_self(int sfd)
 {
-	check_pid(sfd, getpid(), "the pidfd of itself");
+	check_pid(sfd, proc_self_pid(), "the pidfd of itself");
 	if (!(fcntl(sfd, F_GETFL) & O_NONBLOCK))
 		die("the pidfd of itself lost O_NONBLOCK");
 	if (readable(sfd))
@@ -243,9 +258,16 @@ static void check_gone(int gfd)
 		die("waitid on the pidfd of a process gone: not ECHILD");
 }
 
+static int epoll_add(int ep, int fd, unsigned long long data)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = data };
+
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
 static int run_outside(void)
 {
-	int afd, sfd, gfd, in_a;
+	int afd, sfd, gfd, in_a, ep, nfd;
 	pid_t a, g;
 	char buf[256];
 
@@ -259,8 +281,12 @@ static int run_outside(void)
 		die("waitpid");
 	check_self(sfd);
 	check_gone(gfd);
-	snprintf(buf, sizeof(buf), "pid=%d a=%d g=%d afd=%d sfd=%d gfd=%d\n",
-		 getpid(), a, g, afd, sfd, gfd);
+	/* an epoll watching the pidfd left out, and one kept */
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0 || epoll_add(ep, afd, 1) || epoll_add(ep, sfd, 2))
+		die("epoll");
+	snprintf(buf, sizeof(buf), "pid=%d a=%d g=%d afd=%d sfd=%d gfd=%d ep=%d\n",
+		 getpid(), a, g, afd, sfd, gfd, ep);
 	write_ready(buf);
 	wait_go();
 	errno = 0;
@@ -268,13 +294,23 @@ static int run_outside(void)
 		die("the pidfd left out (--skip=fds) is open");
 	check_self(sfd);
 	check_gone(gfd);
+	/* the epoll kept its item on S and lost the one on the fd left out */
+	errno = 0;
+	if (epoll_add(ep, sfd, 2) != -1 || errno != EEXIST)
+		die("the epoll lost its item on the pidfd of itself");
+	nfd = pidfd_open(getpid(), 0);
+	if (nfd != afd)
+		die("a new pidfd did not take the number left out");
+	if (epoll_add(ep, nfd, 3))
+		die("the epoll still has an item on the fd left out");
 	printf("all checks passed\n");
 	return 0;
 }
 
 static int run_tree(void)
 {
-	int afd, dfd, sfd, zfd, gfd, in_a;
+	int afd, dfd, sfd, zfd, gfd, in_a, ep;
+	struct epoll_event ev[4];
 	pid_t a, z, g;
 	siginfo_t si;
 	char buf[256];
@@ -294,6 +330,10 @@ static int run_tree(void)
 	check_pid(zfd, z, "the pidfd of zombie Z");
 	check_self(sfd);
 	check_gone(gfd);
+	/* an epoll watching A's (not ready) and Z's (ready) pidfds */
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0 || epoll_add(ep, afd, 0xa) || epoll_add(ep, zfd, 0x5a))
+		die("epoll");
 	snprintf(buf, sizeof(buf),
 		 "pid=%d a=%d z=%d g=%d sfd=%d afd=%d dfd=%d zfd=%d gfd=%d\n",
 		 getpid(), a, z, g, sfd, afd, dfd, zfd, gfd);
@@ -302,6 +342,8 @@ static int run_tree(void)
 
 	check_self(sfd);
 	check_gone(gfd);
+	if (epoll_wait(ep, ev, 4, 0) != 1 || ev[0].data.u64 != 0x5a)
+		die("the epoll does not report Z's pidfd, and only it, ready");
 	check_pid(zfd, z, "the pidfd of zombie Z");
 	if (!readable(zfd))
 		die("the pidfd of zombie Z does not poll readable");

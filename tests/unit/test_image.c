@@ -1842,7 +1842,7 @@ UNIT_TEST(image_pidfd_checks)
 	}
 	pidfd_damage = 2;
 	r = build_check(&ops, NULL);
-	snprintf(want, sizeof(want), "pidfd fd 3: process %d, flags 0, open flags 04002",
+	snprintf(want, sizeof(want), "pidfd fd 3: process %d, gone flag 0, open flags 04002",
 		 IB_PID + 1);
 	CHECK(strstr(r.msg, want) != NULL);
 	pidfd_damage = 6;
