@@ -395,7 +395,7 @@ static int ckpt_dump_one(struct ckpt_dump *d)
 		ckpt_dump_cgroup, ckpt_dump_sockopts, ckpt_dump_inotify,
 		ckpt_dump_mcasts, ckpt_dump_clocks, ckpt_dump_mempolicy,
 		ckpt_dump_ptys, ckpt_dump_uts, ckpt_dump_fowns,
-		ckpt_dump_pages,
+		ckpt_dump_netlinks, ckpt_dump_pages,
 	};
 	ktime_t t = ktime_get();
 	unsigned int i;

@@ -23,6 +23,7 @@
 #include <linux/ckpt.h>
 #include <linux/socket.h>
 #include <linux/un.h>
+#include <linux/netlink.h>
 #include <linux/in.h>
 #include <linux/in6.h>
 
@@ -515,12 +516,19 @@ struct ckpt_restore_sock {
 	struct ckpt_rec_socket rec;
 	const struct ckpt_rec_sockopt *opt;	/* its options, or NULL */
 	const struct ckpt_restore_mcast *mcast;	/* its multicast, or NULL */
+	const struct ckpt_rec_netlink *nl;	/* netlink: its NETLINK */
 	union {
 		struct sockaddr_storage ss;
 		struct sockaddr_un un;
 		struct sockaddr_in in;
 		struct sockaddr_in6 in6;
+		struct sockaddr_nl nl;
 	} addr;
+	u64 offset;
+};
+
+struct ckpt_restore_netlink {
+	struct ckpt_rec_netlink rec;
 	u64 offset;
 };
 
@@ -686,6 +694,8 @@ struct ckpt_restore {
 	u32 nr_sockopts;
 	struct ckpt_restore_mcast *mcasts;
 	u32 nr_mcasts;
+	struct ckpt_restore_netlink *netlinks;
+	u32 nr_netlinks;
 	bool net_admin;		/* the restorer may repair TCP connections */
 	struct ckpt_rec_attrs attrs;
 	bool have_attrs;
@@ -921,6 +931,13 @@ s32 ckpt_sock_fd(const struct ckpt_restore *r, u64 id);
 int ckpt_setsockopt(struct socket *sock, int level, int opt,
 		    const void *val, unsigned int len);
 int ckpt_setsockopt_int(struct socket *sock, int level, int opt, int val);
+/* nlsock.c: netlink sockets */
+int ckpt_nl_read(struct socket *sock, struct ckpt_rec_netlink *n);
+int ckpt_nl_check(struct socket *sock, u16 *state);
+int ckpt_dump_netlinks(struct ckpt_dump *d);
+int ckpt_take_netlink(struct ckpt_restore *r, const void *p, u32 len);
+int ckpt_check_netlinks(struct ckpt_restore *r);
+int ckpt_nl_apply(struct socket *sock, const struct ckpt_rec_netlink *n);
 /* mcast.c: a UDP socket's multicast groups and options */
 int ckpt_mcast_check(struct sock *sk);
 bool ckpt_mcast_read(struct sock *sk, struct ckpt_rec_mcast *m,

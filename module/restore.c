@@ -96,6 +96,7 @@ void ckpt_restore_free(struct ckpt_restore *r)
 	ckpt_free_socks(r);
 	ckpt_free_sockopts(r);
 	kvfree(r->mcasts);
+	kvfree(r->netlinks);
 	ckpt_shanon_free(r);
 	ckpt_free_threads(r);
 	ckpt_free_seccomp(r);
@@ -389,7 +390,8 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		       type == CKPT_REC_FLOCK || type == CKPT_REC_SOCKOPT ||
 		       type == CKPT_REC_INWATCH || type == CKPT_REC_INEVENTS ||
 		       type == CKPT_REC_MCAST || type == CKPT_REC_MEMPOLICY ||
-		       type == CKPT_REC_PTY || type == CKPT_REC_FOWN;
+		       type == CKPT_REC_PTY || type == CKPT_REC_FOWN ||
+		       type == CKPT_REC_NETLINK;
 	int err;
 
 	/* TASK first, then types in order; only some repeat. */
@@ -518,6 +520,8 @@ static int ckpt_take_rec(struct ckpt_restore *r, u32 type, const void *p,
 		return ckpt_take_fixed(&r->uts, sizeof(r->uts), p, len);
 	case CKPT_REC_FOWN:
 		return ckpt_take_fown(r, p, len);
+	case CKPT_REC_NETLINK:
+		return ckpt_take_netlink(r, p, len);
 	case CKPT_REC_SOCKOPT:
 		return ckpt_take_elem((void **)&r->sockopts, &r->nr_sockopts,
 				      sizeof(*r->sockopts), CKPT_MAX_SOCKETS,
@@ -638,7 +642,7 @@ static int ckpt_check_all(struct ckpt_restore *r)
 		ckpt_check_threads, ckpt_check_attrs, ckpt_check_sysvshm,
 		ckpt_check_seccomp, ckpt_check_shares_rec, ckpt_check_sched,
 		ckpt_check_flocks, ckpt_check_mempolicy, ckpt_check_uts,
-		ckpt_check_fowns,
+		ckpt_check_fowns, ckpt_check_netlinks,
 	};
 	unsigned int i;
 	int err = 0;

@@ -33,6 +33,7 @@
 #include <linux/mount.h>
 #include <linux/net.h>
 #include <linux/un.h>
+#include <linux/netlink.h>
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/tcp.h>
@@ -285,6 +286,8 @@ static int ckpt_sock_check(struct ckpt_dump *d, struct ckpt_sock_seen *p)
 	case AF_INET:
 	case AF_INET6:
 		return ckpt_inet_check(d, p, sock, sk);
+	case AF_NETLINK:
+		return ckpt_nl_check(sock, &p->state);
 	}
 	return -EOPNOTSUPP;
 }
@@ -485,6 +488,9 @@ static int ckpt_write_socket(struct ckpt_dump *d, unsigned long ino,
 			return len;
 		if (len <= sizeof(sa_family_t) || len > CKPT_SOCK_ADDR_MAX)
 			return -EOPNOTSUPP;
+		/* a netlink socket's groups: in its NETLINK record */
+		if (sk->sk_family == AF_NETLINK)
+			((struct sockaddr_nl *)&addr)->nl_groups = 0;
 	}
 	r.addr_len = len;
 	dentry = sk->sk_family == AF_UNIX ? unix_sk(sk)->path.dentry : NULL;
@@ -878,6 +884,35 @@ int ckpt_dump_mcasts(struct ckpt_dump *d)
 	return 0;
 }
 
+/* NETLINK records of this process's netlink sockets, after its FOWNs. */
+int ckpt_dump_netlinks(struct ckpt_dump *d)
+{
+	struct ckpt_rec_netlink *n = d->scratch;
+	struct ckpt_sock_seen *p;
+	unsigned long ino;
+	int err;
+
+	BUILD_BUG_ON(sizeof(*n) > PAGE_SIZE);
+	xa_for_each(&d->socks, ino, p) {
+		struct socket *sock = sock_from_file(p->file);
+
+		if (p->owner != d->member || !p->dumped ||
+		    sock->sk->sk_family != AF_NETLINK)
+			continue;
+		err = ckpt_nl_read(sock, n);
+		if (!err) {
+			n->id = ino;
+			err = ckpt_write_rec(&d->out, CKPT_REC_NETLINK, n,
+					     sizeof(*n));
+		}
+		if (err) {
+			d->err.fd = p->fd;
+			return ckpt_fail(&d->err, CKPT_OBJ_FD, err);
+		}
+	}
+	return 0;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Restore                                                                 */
 /* ---------------------------------------------------------------------- */
@@ -1000,6 +1035,12 @@ static bool ckpt_sock_addr_ok(const struct ckpt_restore_sock *s)
 	case AF_INET6:
 		return r->addr_len == sizeof(struct sockaddr_in6) &&
 		       s->addr.in6.sin6_family == AF_INET6 && !r->path_ino;
+	case AF_NETLINK:
+		return r->addr_len == sizeof(struct sockaddr_nl) &&
+		       s->addr.nl.nl_family == AF_NETLINK &&
+		       !s->addr.nl.nl_pad && s->addr.nl.nl_pid &&
+		       !s->addr.nl.nl_groups && !r->path_ino &&
+		       !r->path_dev && !r->path_mode;
 	}
 	return false;
 }
@@ -1033,6 +1074,16 @@ static bool ckpt_sock_kind_ok(const struct ckpt_rec_socket *s)
 		    (s->state == CKPT_SOCK_ESTABLISHED &&
 		     s->protocol != IPPROTO_TCP))
 			return false;
+		break;
+	case AF_NETLINK:
+		if ((s->type != SOCK_RAW && s->type != SOCK_DGRAM) ||
+		    s->protocol >= MAX_LINKS ||
+		    (s->state != CKPT_SOCK_UNBOUND &&
+		     s->state != CKPT_SOCK_BOUND))
+			return false;
+		opt |= CKPT_SOCKF_PASSCRED;
+		opt &= ~(CKPT_SOCKF_REUSEADDR | CKPT_SOCKF_REUSEPORT |
+			 CKPT_SOCKF_KEEPALIVE | CKPT_SOCKF_BROADCAST);
 		break;
 	default:
 		return false;
@@ -1239,6 +1290,8 @@ static int ckpt_sock_post(struct socket *sock,
 		err = ckpt_sockopts_apply(sock, rs->opt);
 	if (!err && rs->mcast)
 		err = ckpt_mcast_apply(sock, rs->mcast);
+	if (!err && rs->nl)
+		err = ckpt_nl_apply(sock, rs->nl);
 	return err;
 }
 

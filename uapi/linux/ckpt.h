@@ -150,6 +150,11 @@
  * opened again on it with its PID; of a process gone, on none.
  */
 #define CKPT_FEAT_PIDFD		(1ULL << 30)
+/*
+ * Netlink sockets are saved (SOCKET records of AF_NETLINK, NETLINK
+ * records): their port ID, multicast groups, destination and options.
+ */
+#define CKPT_FEAT_NETLINK	(1ULL << 31)
 
 /**
  * struct ckpt_version - answer of CKPT_IOC_VERSION
@@ -940,7 +945,9 @@ struct ckpt_image_header {
 #define CKPT_REC_FOWN		51	/* struct ckpt_rec_fown, one an open
 					 * file with an owner, a signal or
 					 * O_ASYNC */
-#define CKPT_REC_MAX		51
+#define CKPT_REC_NETLINK	52	/* struct ckpt_rec_netlink, one a
+					 * netlink socket */
+#define CKPT_REC_MAX		52
 
 /*
  * The place of a record type in a task's records: types must come in
@@ -1747,6 +1754,49 @@ struct ckpt_rec_mcast {
 	__u32 reserved;
 };
 
+/* A netlink socket's multicast groups an image holds: 1..this. */
+#define CKPT_NL_MAX_GROUPS	1024
+
+/* struct ckpt_rec_netlink.flags: its options set, and connect(2) */
+#define CKPT_NL_PKTINFO		(1U << 0)	/* NETLINK_PKTINFO */
+#define CKPT_NL_BROADCAST_ERROR	(1U << 1)	/* NETLINK_BROADCAST_ERROR */
+#define CKPT_NL_NO_ENOBUFS	(1U << 2)	/* NETLINK_NO_ENOBUFS */
+#define CKPT_NL_CAP_ACK		(1U << 3)	/* NETLINK_CAP_ACK */
+#define CKPT_NL_EXT_ACK		(1U << 4)	/* NETLINK_EXT_ACK */
+#define CKPT_NL_GET_STRICT_CHK	(1U << 5)	/* NETLINK_GET_STRICT_CHK */
+#define CKPT_NL_CONNECTED	(1U << 6)	/* connected to @dst_portid,
+						 * @dst_group */
+#define CKPT_NL_ALL		((1U << 7) - 1)
+
+/**
+ * struct ckpt_rec_netlink - what a netlink socket has beyond its SOCKET
+ * record (whose address is its port ID, nl_groups 0)
+ * @id: the socket (its SOCKET record's id, family AF_NETLINK); one record
+ *	for each such socket
+ * @flags: CKPT_NL_*
+ * @dst_portid: CKPT_NL_CONNECTED: the port ID it is connected to (0: the
+ *	kernel); else 0
+ * @dst_group: CKPT_NL_CONNECTED: the group it sends to, 0..32; else 0
+ * @reserved: 0
+ * @groups: the multicast groups it is a member of, group g (1-based) as
+ *	bit (g - 1) % 32 of word (g - 1) / 32
+ *
+ * The restore binds the socket to its port ID, joins each group with
+ * NETLINK_ADD_MEMBERSHIP and sets each option with setsockopt(), then
+ * connects it, as the restored process: the kernel's checks apply (EPERM
+ * for a group or a destination its credentials may not use, EADDRINUSE
+ * for a port ID taken).  Multicast group numbers of generic netlink
+ * families are those of the kernel that made the image.
+ */
+struct ckpt_rec_netlink {
+	__u64 id;
+	__u32 flags;
+	__u32 dst_portid;
+	__u32 dst_group;
+	__u32 reserved;
+	__u32 groups[CKPT_NL_MAX_GROUPS / 32];
+};
+
 /* inotify events (struct inotify_event) an INEVENTS record may carry. */
 #define CKPT_INEVENT_MASK	(0x00000fffU | 0x00002000U | 0x00004000U | \
 				 0x00008000U | 0x40000000U)
@@ -1862,12 +1912,16 @@ struct ckpt_rec_shmdata {
  * @peer: CKPT_SOCK_PAIR: the @id of the other end, whose SOCKET record is
  *	in the same process's records (a pair is saved with the first
  *	process of a tree that holds either end); 0 otherwise
- * @family: AF_UNIX, AF_INET or AF_INET6
- * @type: SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET (UNIX only)
+ * @family: AF_UNIX, AF_INET, AF_INET6 or AF_NETLINK
+ * @type: SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET (UNIX only); netlink:
+ *	SOCK_RAW or SOCK_DGRAM
  * @protocol: 0 for UNIX; IPPROTO_TCP (SOCK_STREAM) or IPPROTO_UDP
- *	(SOCK_DGRAM) for AF_INET and AF_INET6
+ *	(SOCK_DGRAM) for AF_INET and AF_INET6; netlink: its NETLINK_* family
+ *	(0..31)
  * @state: CKPT_SOCK_*; TCP: UNBOUND, BOUND, LISTEN or ESTABLISHED; UDP:
- *	UNBOUND or BOUND; UNIX: UNBOUND, BOUND, LISTEN or PAIR
+ *	UNBOUND or BOUND; UNIX: UNBOUND, BOUND, LISTEN or PAIR; netlink:
+ *	UNBOUND or BOUND (a port ID, struct sockaddr_nl, its nl_groups 0:
+ *	the groups are in its NETLINK record)
  * @flags: CKPT_SOCKF_*
  * @shutdown: PAIR: shutdown(2) state, RCV_SHUTDOWN 1 | SEND_SHUTDOWN 2
  * @backlog: LISTEN: listen(2)'s backlog
