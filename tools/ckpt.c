@@ -445,6 +445,29 @@ static int sock_unix(unsigned long ino, char *buf, size_t size,
 	return found;
 }
 
+/* A netlink socket of inode @ino in /proc/net/netlink. */
+static int sock_netlink(unsigned long ino, char *buf, size_t size)
+{
+	char line[512];
+	unsigned long inode;
+	unsigned int proto, portid;
+	int found = 0;
+	FILE *f = fopen("/proc/net/netlink", "r");
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %u %u %*x %*d %*d %*d %*d %*u %lu",
+			   &proto, &portid, &inode) != 3 || inode != ino)
+			continue;
+		found = 1;
+		snprintf(buf, size, "a netlink socket, protocol %u, port %u",
+			 proto, portid);
+	}
+	fclose(f);
+	return found;
+}
+
 /* What socket:[ino] is, in words, or 0 if /proc/net does not say. */
 static int sock_describe(unsigned long ino, char *buf, size_t size,
 			 int *listening)
@@ -453,7 +476,8 @@ static int sock_describe(unsigned long ino, char *buf, size_t size,
 	unsigned int i;
 
 	*listening = 0;
-	if (sock_unix(ino, buf, size, listening))
+	if (sock_unix(ino, buf, size, listening) ||
+	    sock_netlink(ino, buf, size))
 		return 1;
 	for (i = 0; i < ARRAY_SIZE(inet); i++)
 		if (sock_inet(inet[i], ino, buf, size, listening))
@@ -495,6 +519,8 @@ static void report_socket(const struct ckpt_checkpoint_args *a, int err,
 		ckpt_fail(err, "cannot checkpoint %s: fd %d (%s, %s) %s",
 			  who, a->err_fd, name, desc, listening ?
 			  "has connections waiting to be accepted" :
+			  !strncmp(desc, "a netlink", 9) ?
+			  "holds messages it has not read (replies, events, or a dump the kernel is still sending), which a restored socket would not get" :
 			  "holds unread data, which only sockets of a pair inside the checkpoint can keep");
 		ckpt_hint("try again when it is idle");
 		break;
@@ -2839,7 +2865,7 @@ static void print_features(uint64_t f)
 					     "mcast", "clocks", "mempolicy",
 					     "hugetlb", "restore-hold", "pty",
 					     "devtty", "uts-ns", "fown",
-					     "pidfd" };
+					     "pidfd", "netlink" };
 	unsigned int i;
 	int first = 1;
 

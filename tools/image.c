@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <sys/socket.h>
+#include <linux/netlink.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include "csum.h"
@@ -1203,9 +1204,23 @@ static int check_socket(struct ckpt_image *img)
 		return img_bad(img, "socket %llu: flags 0x%x or reserved field",
 			       s->id, s->flags);
 	if (s->family != AF_UNIX && s->family != AF_INET &&
-	    s->family != AF_INET6)
+	    s->family != AF_INET6 && s->family != AF_NETLINK)
 		return img_bad(img, "socket %llu: family %u", s->id,
 			       s->family);
+	if (s->family == AF_NETLINK) {
+		const struct sockaddr_nl *a = (const void *)(s + 1);
+
+		if ((s->type != SOCK_RAW && s->type != SOCK_DGRAM) ||
+		    s->protocol >= 32 ||
+		    (s->state != CKPT_SOCK_UNBOUND &&
+		     s->state != CKPT_SOCK_BOUND) ||
+		    (s->addr_len && (s->addr_len != sizeof(*a) ||
+				     a->nl_family != AF_NETLINK ||
+				     !a->nl_pid || a->nl_groups)))
+			return img_bad(img, "netlink socket %llu: type %u, protocol %u, state %u or an address of %u bytes",
+				       s->id, s->type, s->protocol, s->state,
+				       s->addr_len);
+	}
 	/* A UNIX socket's name has its family and at least one byte. */
 	if (s->family == AF_UNIX && s->addr_len &&
 	    s->addr_len <= offsetof(struct sockaddr_un, sun_path))
@@ -1222,6 +1237,19 @@ static int check_socket(struct ckpt_image *img)
 	if (s->sndbuf < 0 || s->rcvbuf < 0 || s->shutdown > 3)
 		return img_bad(img, "socket %llu: buffers %d/%d, shutdown %u",
 			       s->id, s->sndbuf, s->rcvbuf, s->shutdown);
+	return 0;
+}
+
+static int check_netlink(struct ckpt_image *img)
+{
+	const struct ckpt_rec_netlink *n = img->payload;
+
+	if (n->reserved || n->flags & ~CKPT_NL_ALL || n->dst_group > 32 ||
+	    (!(n->flags & CKPT_NL_CONNECTED) &&
+	     (n->dst_portid || n->dst_group)))
+		return img_bad(img, "netlink socket %llu: flags 0x%x, destination %u group %u, or a reserved field",
+			       (unsigned long long)n->id, n->flags,
+			       n->dst_portid, n->dst_group);
 	return 0;
 }
 
@@ -2044,6 +2072,8 @@ static const struct rec_desc rec_descs[CKPT_REC_MAX + 1] = {
 			   check_uts },
 	[CKPT_REC_FOWN] = { "FOWN", sizeof(struct ckpt_rec_fown), 1, 1, 1,
 			    check_fown },
+	[CKPT_REC_NETLINK] = { "NETLINK", sizeof(struct ckpt_rec_netlink), 1,
+			       1, 1, check_netlink },
 };
 
 /* ---- records ------------------------------------------------------ */

@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <linux/netlink.h>
 #include "ckpt.h"
 #include "image.h"
 #include "util.h"
@@ -568,6 +569,11 @@ static void print_sockaddr(const struct ckpt_rec_socket *s)
 
 		inet_ntop(AF_INET6, &in6->sin6_addr, buf, sizeof(buf));
 		printf("[%s]:%u", buf, ntohs(in6->sin6_port));
+	} else if (s->family == AF_NETLINK &&
+		   s->addr_len == sizeof(struct sockaddr_nl)) {
+		const struct sockaddr_nl *nl = a;
+
+		printf("port %u", nl->nl_pid);
 	} else {
 		printf("?");
 	}
@@ -581,8 +587,14 @@ static void show_socket(const struct ckpt_image *img)
 	const struct ckpt_rec_socket *s = img->payload;
 	const char *fam = s->family == AF_UNIX ? "unix" :
 			  s->family == AF_INET ? "inet" :
-			  s->family == AF_INET6 ? "inet6" : "?";
-	const char *type = s->type == SOCK_STREAM ?
+			  s->family == AF_INET6 ? "inet6" :
+			  s->family == AF_NETLINK ? "netlink" : "?";
+	char proto[32];
+	const char *type = s->family == AF_NETLINK ?
+			   (snprintf(proto, sizeof(proto), "%s protocol %u",
+				     s->type == SOCK_RAW ? "raw" : "dgram",
+				     s->protocol), proto) :
+			   s->type == SOCK_STREAM ?
 			   (s->family == AF_UNIX ? "stream" : "tcp") :
 			   s->type == SOCK_DGRAM ?
 			   (s->family == AF_UNIX ? "dgram" : "udp") :
@@ -1148,6 +1160,34 @@ static int show_record(struct show *s)
 		       (long long)(c->monotonic_raw_ns % 1000000000LL),
 		       (long long)(c->boottime_ns / 1000000000LL),
 		       (long long)(c->boottime_ns % 1000000000LL));
+		break;
+	}
+	case CKPT_REC_NETLINK: {
+		const struct ckpt_rec_netlink *n = p;
+		static const struct flag_name nl_flags[] = {
+			{ CKPT_NL_PKTINFO, "NETLINK_PKTINFO" },
+			{ CKPT_NL_BROADCAST_ERROR, "NETLINK_BROADCAST_ERROR" },
+			{ CKPT_NL_NO_ENOBUFS, "NETLINK_NO_ENOBUFS" },
+			{ CKPT_NL_CAP_ACK, "NETLINK_CAP_ACK" },
+			{ CKPT_NL_EXT_ACK, "NETLINK_EXT_ACK" },
+			{ CKPT_NL_GET_STRICT_CHK, "NETLINK_GET_STRICT_CHK" },
+		};
+		int first = 1;
+
+		printf("  netlink socket %llu: groups",
+		       (unsigned long long)n->id);
+		for (uint32_t g = 1; g <= CKPT_NL_MAX_GROUPS; g++)
+			if (n->groups[(g - 1) / 32] & (1U << ((g - 1) % 32))) {
+				printf("%s%u", first ? " " : ",", g);
+				first = 0;
+			}
+		printf("%s, options ", first ? " none" : "");
+		print_flags(n->flags & ~CKPT_NL_CONNECTED, nl_flags,
+			    ARRAY_SIZE(nl_flags));
+		if (n->flags & CKPT_NL_CONNECTED)
+			printf(", connected to port %u group %u",
+			       n->dst_portid, n->dst_group);
+		printf("\n");
 		break;
 	}
 	case CKPT_REC_MCAST: {
