@@ -12,36 +12,12 @@
 . "$(dirname "$0")/socklib.sh"
 require_module
 DUMP_ON_FAIL="p.err walk.out"
-H=16		# sizeof(struct ckpt_rec_header)
 
 sock_start pairs
 pid=$PROG_PID
 ckpt --kill -o good.img "$pid" 2>ckpt.err || fail "ckpt --kill failed: $(cat ckpt.err)"
 wait "$pid"
 imgedit walk good.img >walk.out 2>&1 || fail "imgedit walk"
-
-# rec_off TYPE PATTERN: offset of the first record of TYPE matching PATTERN
-rec_off() {
-	awk -v t="$1" -v p="$2" '$2 == t && $0 ~ p { print $1; exit }' walk.out
-}
-n=0
-# bad WHAT OFFSET WIDTH VALUE: restart refuses good.img with that change
-bad() {
-	n=$((n + 1))
-	[ -n "$2" ] || fail "$1: record not found in the image"
-	cp good.img bad.img
-	imgedit set bad.img "$2" "$3" "$4" || fail "imgedit set $2 $3 $4"
-	restart bad.img </dev/null >"b$n.out" 2>"b$n.err"
-	st=$?
-	if [ "$st" -ne 1 ]; then
-		[ "$st" -eq 0 ] && kill -9 "$pid" 2>/dev/null
-		fail "$1: restart exited $st, expected 1 ($(head -c 300 "b$n.err"))"
-	fi
-	problem=$(err_problem EBADMSG "b$n.err")
-	[ -z "$problem" ] || fail "$1: $problem"
-	expect_gone "$pid" "$1"
-	log "$1: $(head -n 1 "b$n.err")"
-}
 
 ost=$(rec_off SOCKET "type=1 state=4")	# a stream pair's end
 dg=$(rec_off SOCKET "type=2 state=4")	# a datagram pair's end

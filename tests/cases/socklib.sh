@@ -59,3 +59,32 @@ show_has() {
 		grep -qE -- "$_p" "$_img.show" || fail "ckpt show $_img has no '$_p'"
 	done
 }
+
+# ---- images changed on purpose (cases 85, 101) ----------------------------
+
+H=16		# sizeof(struct ckpt_rec_header)
+
+# rec_off TYPE PATTERN: offset of the first record of TYPE in walk.out
+# ('imgedit walk' of good.img) matching PATTERN
+rec_off() {
+	awk -v t="$1" -v p="$2" '$2 == t && $0 ~ p { print $1; exit }' walk.out
+}
+
+# bad WHAT OFFSET WIDTH VALUE: restart refuses good.img (of process $pid,
+# killed) with that change: exit 1, one EBADMSG line, no process made
+bad() {
+	_bn=$((${_bn:-0} + 1))
+	[ -n "$2" ] || fail "$1: record not found in the image"
+	cp good.img bad.img
+	imgedit set bad.img "$2" "$3" "$4" || fail "imgedit set $2 $3 $4"
+	restart bad.img </dev/null >"b$_bn.out" 2>"b$_bn.err"
+	_st=$?
+	if [ "$_st" -ne 1 ]; then
+		[ "$_st" -eq 0 ] && kill -9 "$pid" 2>/dev/null
+		fail "$1: restart exited $_st, expected 1 ($(head -c 300 "b$_bn.err"))"
+	fi
+	_problem=$(err_problem EBADMSG "b$_bn.err")
+	[ -z "$_problem" ] || fail "$1: $_problem"
+	expect_gone "$pid" "$1"
+	log "$1: $(head -n 1 "b$_bn.err")"
+}

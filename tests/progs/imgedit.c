@@ -96,6 +96,9 @@ static const char *const type_names[] = {
 #ifdef CKPT_REC_CLOCKS
 	[CKPT_REC_CLOCKS] = "CLOCKS",
 #endif
+#ifdef CKPT_REC_NETLINK
+	[CKPT_REC_NETLINK] = "NETLINK",
+#endif
 #ifdef CKPT_REC_MEMPOLICY
 	[CKPT_REC_MEMPOLICY] = "MEMPOLICY",
 #endif
@@ -310,6 +313,13 @@ static int print_record(struct image *img, size_t off,
 		memcpy(&s, payload, sizeof(s));
 		printf(" id=%llu family=%u type=%u state=%u",
 		       (unsigned long long)s.id, s.family, s.type, s.state);
+#ifdef CKPT_REC_NETLINK
+	} else if (rh->type == CKPT_REC_NETLINK && rh->len >= sizeof(struct ckpt_rec_netlink)) {
+		struct ckpt_rec_netlink nl;
+
+		memcpy(&nl, payload, sizeof(nl));
+		printf(" id=%llu flags=%u", (unsigned long long)nl.id, nl.flags);
+#endif
 	} else if (rh->type == CKPT_REC_SOCKDATA && rh->len >= sizeof(struct ckpt_rec_sockdata)) {
 		struct ckpt_rec_sockdata sd;
 
