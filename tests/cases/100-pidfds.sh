@@ -39,21 +39,11 @@ prog_finish
 
 # A pidfd of a process outside the checkpoint: refused, then left out.
 subdir outside
-pidfds outside "$TESTDIR" </dev/null >p.out 2>p.err &
-PROG_PID=$!
-track "$PROG_PID"
-wait_for 30 test -e ready || fail "pidfds outside did not start: $(cat p.err)"
+prog_start_mode pidfds outside
 pid=$PROG_PID
 a=$(kv ready a)
 track "$a"
-ckpt -o refused.img "$pid" 2>refuse.err
-st=$?
-[ "$st" -eq 1 ] || fail "ckpt of a pidfd of another process exited $st, expected 1"
-expect_err EOPNOTSUPP refuse.err >/dev/null
-grep -q "fd $(kv ready afd) is a pidfd of process $a, which the checkpoint does not hold" refuse.err ||
-	fail "the refusal does not name process $a: $(cat refuse.err)"
-[ ! -e refused.img ] && proc_alive "$pid" ||
-	fail "the refused checkpoint left an image, or the process died"
+ckpt_refused EOPNOTSUPP "fd $(kv ready afd) is a pidfd of process $a, which the checkpoint does not hold"
 prog_checkpoint --skip=fds
 grep -q "pidfd of process $pid\$" show.out &&
 	grep -q "pidfd of a process gone" show.out ||

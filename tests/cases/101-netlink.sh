@@ -56,18 +56,8 @@ prog_finish
 
 # A reply not read yet: refused, nothing lost.
 subdir busy
-nlsocks busy "$TESTDIR" </dev/null >p.out 2>p.err &
-PROG_PID=$!
-track "$PROG_PID"
-wait_for 30 test -e ready || fail "nlsocks busy did not start: $(cat p.err)"
-ckpt -o refused.img "$PROG_PID" 2>refuse.err
-st=$?
-[ "$st" -eq 1 ] || fail "ckpt of a netlink socket with unread messages exited $st, expected 1"
-expect_err EBUSY refuse.err >/dev/null
-grep -q "fd $(kv ready fd) (socket:\[[0-9]*\], a netlink socket, protocol 0, port $PROG_PID) holds messages it has not read" refuse.err ||
-	fail "the refusal does not name the netlink socket: $(cat refuse.err)"
-[ ! -e refused.img ] && proc_alive "$PROG_PID" ||
-	fail "the refused checkpoint left an image, or the process died"
+prog_start_mode nlsocks busy
+ckpt_refused EBUSY "fd $(kv ready fd) (socket:\[[0-9]*\], a netlink socket, protocol 0, port $PROG_PID) holds messages it has not read"
 touch go
 wait "$PROG_PID" || fail "nlsocks busy failed after the refusal: $(cat p.err)"
 grep -q "all checks passed" p.out || fail "nlsocks busy did not read its reply"

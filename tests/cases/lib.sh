@@ -310,6 +310,29 @@ prog_start() {
 	wait_for 30 test -e "${2:-.}/ready" || fail "$1 ${2:+$2 }did not start: $(cat p.err)"
 }
 
+# prog_start_mode PROG MODE: start "PROG MODE $TESTDIR" in the current
+# directory (p.out, p.err), as prog_start does; sets PROG_PID.
+prog_start_mode() {
+	"$1" "$2" "$TESTDIR" </dev/null >p.out 2>p.err &
+	PROG_PID=$!
+	track "$PROG_PID"
+	wait_for 30 test -e ready || fail "$1 $2 did not start: $(cat p.err)"
+}
+
+# ckpt_refused ERRNO PATTERN: 'ckpt' of $PROG_PID must exit 1 with
+# (ERRNO) and PATTERN in its error (refuse.err), leave no image, and
+# leave the process running.
+ckpt_refused() {
+	ckpt -o refused.img "$PROG_PID" 2>refuse.err
+	_st=$?
+	[ "$_st" -eq 1 ] || fail "ckpt exited $_st, expected 1 (refused): $(cat refuse.err)"
+	expect_err "$1" refuse.err >/dev/null
+	grep -q "$2" refuse.err ||
+		fail "the refusal does not say '$2': $(cat refuse.err)"
+	[ ! -e refused.img ] && proc_alive "$PROG_PID" ||
+		fail "the refused checkpoint left an image, or the process died"
+}
+
 # prog_start_in_tree PROG: start "PROG $TESTDIR" as the child of a shell
 # that waits for it and exits with its status (a tree of two, for ckpt
 # --tree); PROG_PID is the shell's.

@@ -107,10 +107,11 @@ static inline long long parse_ll(const char *s)
 }
 
 /*
- * The handshake of the self-checking programs: write DIR/ready ("pid=N"),
- * atomically, once set up; then wait for the case to create DIR/go.
+ * The handshake of the self-checking programs: write DIR/ready ("pid=N",
+ * or @text: "key=value" words for the case's kv), atomically, once set
+ * up; then wait for the case to create DIR/go.
  */
-static inline int announce_ready(const char *dir)
+static inline int announce_ready_text(const char *dir, const char *text)
 {
 	char path[4096], tmp[4096];
 	FILE *f;
@@ -118,10 +119,17 @@ static inline int announce_ready(const char *dir)
 	snprintf(tmp, sizeof(tmp), "%s/ready.tmp", dir);
 	snprintf(path, sizeof(path), "%s/ready", dir);
 	f = fopen(tmp, "w");
-	if (!f || fprintf(f, "pid=%d\n", getpid()) < 0 || fclose(f) ||
-	    rename(tmp, path))
+	if (!f || fputs(text, f) < 0 || fclose(f) || rename(tmp, path))
 		return -1;
 	return 0;
+}
+
+static inline int announce_ready(const char *dir)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "pid=%d\n", getpid());
+	return announce_ready_text(dir, text);
 }
 
 static inline void wait_for_go(const char *dir)

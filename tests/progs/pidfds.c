@@ -111,23 +111,12 @@ static void check_pid(int fd, long want, const char *what)
 
 static void wait_go(void)
 {
-	const struct timespec pause = { 0, 20 * 1000 * 1000 };
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/go", dir);
-	while (access(path, F_OK))
-		nanosleep(&pause, NULL);
+	wait_for_go(dir);
 }
 
 static void write_ready(const char *text)
 {
-	char path[512], tmp[520];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/ready", dir);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f || fputs(text, f) < 0 || fclose(f) || rename(tmp, path))
+	if (announce_ready_text(dir, text))
 		die("write ready");
 }
 
