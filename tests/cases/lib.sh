@@ -310,6 +310,26 @@ prog_start() {
 	wait_for 30 test -e "${2:-.}/ready" || fail "$1 ${2:+$2 }did not start: $(cat p.err)"
 }
 
+# bad_img IMG WHAT OFFSET WIDTH VALUE: restart refuses IMG (of process
+# $pid, killed) with WIDTH bytes at OFFSET set to VALUE (checksums fixed
+# up): exit 1, one EBADMSG line, no process made
+bad_img() {
+	_bn=$((${_bn:-0} + 1))
+	[ -n "$3" ] || fail "$2: record not found in the image"
+	cp "$1" bad.img
+	imgedit set bad.img "$3" "$4" "$5" || fail "imgedit set $3 $4 $5"
+	restart bad.img </dev/null >"b$_bn.out" 2>"b$_bn.err"
+	_st=$?
+	if [ "$_st" -ne 1 ]; then
+		[ "$_st" -eq 0 ] && kill -9 "$pid" 2>/dev/null
+		fail "$2: restart exited $_st, expected 1 ($(head -c 300 "b$_bn.err"))"
+	fi
+	_problem=$(err_problem EBADMSG "b$_bn.err")
+	[ -z "$_problem" ] || fail "$2: $_problem"
+	expect_gone "$pid" "$2"
+	log "$2: $(head -n 1 "b$_bn.err")"
+}
+
 # prog_start_mode PROG MODE: start "PROG MODE $TESTDIR" in the current
 # directory (p.out, p.err), as prog_start does; sets PROG_PID.
 prog_start_mode() {

@@ -71,20 +71,7 @@ rec_off() {
 }
 
 # bad WHAT OFFSET WIDTH VALUE: restart refuses good.img (of process $pid,
-# killed) with that change: exit 1, one EBADMSG line, no process made
+# killed) with that change (bad_img)
 bad() {
-	_bn=$((${_bn:-0} + 1))
-	[ -n "$2" ] || fail "$1: record not found in the image"
-	cp good.img bad.img
-	imgedit set bad.img "$2" "$3" "$4" || fail "imgedit set $2 $3 $4"
-	restart bad.img </dev/null >"b$_bn.out" 2>"b$_bn.err"
-	_st=$?
-	if [ "$_st" -ne 1 ]; then
-		[ "$_st" -eq 0 ] && kill -9 "$pid" 2>/dev/null
-		fail "$1: restart exited $_st, expected 1 ($(head -c 300 "b$_bn.err"))"
-	fi
-	_problem=$(err_problem EBADMSG "b$_bn.err")
-	[ -z "$_problem" ] || fail "$1: $_problem"
-	expect_gone "$pid" "$1"
-	log "$1: $(head -n 1 "b$_bn.err")"
+	bad_img good.img "$@"
 }

@@ -52,17 +52,6 @@ static void die(const char *what)
 	exit(1);
 }
 
-static void wait_go(void)
-{
-	wait_for_go(dir);
-}
-
-static void write_ready(const char *text)
-{
-	if (announce_ready_text(dir, text))
-		die("write ready");
-}
-
 static int nl_socket(int type, int proto)
 {
 	int fd = socket(AF_NETLINK, type | SOCK_CLOEXEC, proto);
@@ -270,8 +259,9 @@ static int run_busy(void)
 	if (send(fd, &req, sizeof(req), 0) != (ssize_t)sizeof(req))
 		die("send RTM_GETLINK");
 	snprintf(buf, sizeof(buf), "pid=%d fd=%d\n", getpid(), fd);
-	write_ready(buf);
-	wait_go();
+	if (announce_ready_text(dir, buf))
+		die("write ready");
+	wait_for_go(dir);
 	while (!done) {
 		struct nlmsghdr *n = (void *)buf;
 
@@ -335,8 +325,9 @@ int main(int argc, char **argv)
 	snprintf(buf, sizeof(buf), "pid=%d a=%u b=%u d=%u e=%u\n", getpid(),
 		 before.port[0], before.port[1], before.port[3],
 		 before.port[4]);
-	write_ready(buf);
-	wait_go();
+	if (announce_ready_text(dir, buf))
+		die("write ready");
+	wait_for_go(dir);
 
 	snapshot(fd, &after);
 	for (i = 0; i < 5; i++)

@@ -109,17 +109,6 @@ static void check_pid(int fd, long want, const char *what)
 	}
 }
 
-static void wait_go(void)
-{
-	wait_for_go(dir);
-}
-
-static void write_ready(const char *text)
-{
-	if (announce_ready_text(dir, text))
-		die("write ready");
-}
-
 /* Child A: wait for SIGUSR1 from its parent, then check its pidfd of it. */
 static void __attribute__((noreturn)) child_a(int ready_wr, int outside)
 {
@@ -276,8 +265,9 @@ static int run_outside(void)
 		die("epoll");
 	snprintf(buf, sizeof(buf), "pid=%d a=%d g=%d afd=%d sfd=%d gfd=%d ep=%d\n",
 		 getpid(), a, g, afd, sfd, gfd, ep);
-	write_ready(buf);
-	wait_go();
+	if (announce_ready_text(dir, buf))
+		die("write ready");
+	wait_for_go(dir);
 	errno = 0;
 	if (fcntl(afd, F_GETFD) != -1 || errno != EBADF)
 		die("the pidfd left out (--skip=fds) is open");
@@ -326,8 +316,9 @@ static int run_tree(void)
 	snprintf(buf, sizeof(buf),
 		 "pid=%d a=%d z=%d g=%d sfd=%d afd=%d dfd=%d zfd=%d gfd=%d\n",
 		 getpid(), a, z, g, sfd, afd, dfd, zfd, gfd);
-	write_ready(buf);
-	wait_go();
+	if (announce_ready_text(dir, buf))
+		die("write ready");
+	wait_for_go(dir);
 
 	check_self(sfd);
 	check_gone(gfd);
