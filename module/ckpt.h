@@ -932,8 +932,8 @@ int ckpt_setsockopt(struct socket *sock, int level, int opt,
 		    const void *val, unsigned int len);
 int ckpt_setsockopt_int(struct socket *sock, int level, int opt, int val);
 /* nlsock.c: netlink sockets */
-int ckpt_nl_read(struct socket *sock, struct ckpt_rec_netlink *n);
-int ckpt_nl_check(struct socket *sock, u16 *state);
+int ckpt_nl_check(struct task_struct *t, struct socket *sock, u16 *state);
+int ckpt_nl_record(struct socket *sock, struct ckpt_rec_netlink *n);
 int ckpt_dump_netlinks(struct ckpt_dump *d);
 int ckpt_take_netlink(struct ckpt_restore *r, const void *p, u32 len);
 int ckpt_check_netlinks(struct ckpt_restore *r);

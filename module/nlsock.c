@@ -9,17 +9,22 @@
  * net/netlink) is read as getsockopt(2) reads it, NETLINK_LIST_MEMBERSHIPS
  * and the option flags, into a page mapped for the while in the
  * checkpointer's own address space; the destination as getpeername(2)
- * reads it.  Refused: a pending error or unread messages (EBUSY: a reply
- * or event the process has not read, or a dump the kernel is still
- * sending, would be lost; try again when it is idle), a member of a group
- * beyond CKPT_NL_MAX_GROUPS (EOPNOTSUPP).  NETLINK_LISTEN_ALL_NSID cannot
- * be read so, and is not saved.
+ * reads it.  Refused: a pending error, a socket filter, a member of a
+ * group beyond CKPT_NL_MAX_GROUPS (EOPNOTSUPP); unread messages (EBUSY: a
+ * reply or event the process has not read, or a dump the kernel is still
+ * sending, would be lost; try again when it is idle); groups or a
+ * destination the process could no longer take with its credentials now
+ * (EPERM: a new socket tries as it).  NETLINK_LISTEN_ALL_NSID cannot be
+ * read so, and is not saved.
  *
  * Restore: the socket is made and bound to its port ID (sockets.c); then,
  * with setsockopt(2) and connect(2) as the restored process, each group is
  * joined, each option set and the destination connected to, so the
- * kernel checks what the restored credentials may do.
+ * kernel checks what the restored credentials may do (the LSM hooks of
+ * bind, setsockopt and connect are not called: kernel_bind() and the
+ * like skip them).
  */
+#include <linux/cred.h>
 #include <linux/mman.h>
 #include <linux/net.h>
 #include <linux/netlink.h>
@@ -88,7 +93,7 @@ static int ckpt_nl_groups(struct socket *sock, unsigned long ua,
 }
 
 /* @sock's groups, options and destination (its owner frozen). */
-int ckpt_nl_read(struct socket *sock, struct ckpt_rec_netlink *n)
+static int ckpt_nl_read(struct socket *sock, struct ckpt_rec_netlink *n)
 {
 	struct sockaddr_nl peer = {};
 	unsigned long ua;
@@ -126,10 +131,54 @@ int ckpt_nl_read(struct socket *sock, struct ckpt_rec_netlink *n)
 }
 
 /*
- * Can netlink socket @sock be saved?  Its state in *@state: bound (it has
- * a port ID) or not.
+ * Nothing the restore could not give back: no pending error, no socket
+ * filter (SO_ATTACH_FILTER, a uevent monitor's), no message unread (a
+ * reply, an event, a dump still being sent: EBUSY, try again).  Checked
+ * when the sockets are scanned and again when the record is written.
  */
-int ckpt_nl_check(struct socket *sock, u16 *state)
+static int ckpt_nl_idle(struct sock *sk)
+{
+	if (READ_ONCE(sk->sk_err) || rcu_access_pointer(sk->sk_filter))
+		return -EOPNOTSUPP;
+	if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
+		return -EBUSY;
+	return 0;
+}
+
+/*
+ * Could process @t join @n's groups and connect as it did, with its
+ * credentials now?  A daemon that dropped the privilege it joined with
+ * could not, and its restore would fail past the point of no return: so
+ * a new socket tries, as @t, and is released (EPERM: refused).
+ */
+static int ckpt_nl_trial(struct task_struct *t, struct socket *sock,
+			 const struct ckpt_rec_netlink *n)
+{
+	const struct cred *cred, *old;
+	struct socket *s;
+	int err;
+
+	if (!(n->flags & CKPT_NL_CONNECTED) &&
+	    !memchr_inv(n->groups, 0, sizeof(n->groups)))
+		return 0;
+	cred = get_task_cred(t);
+	old = override_creds(cred);
+	err = sock_create(AF_NETLINK, sock->sk->sk_type, sock->sk->sk_protocol,
+			  &s);
+	if (!err) {
+		err = ckpt_nl_apply(s, n);
+		sock_release(s);
+	}
+	revert_creds(old);
+	put_cred(cred);
+	return err == -EACCES ? -EPERM : err;
+}
+
+/*
+ * Can netlink socket @sock of process @t be saved?  Its state in *@state:
+ * bound (it has a port ID) or not.
+ */
+int ckpt_nl_check(struct task_struct *t, struct socket *sock, u16 *state)
 {
 	struct sock *sk = sock->sk;
 	struct ckpt_rec_netlink n;
@@ -137,11 +186,13 @@ int ckpt_nl_check(struct socket *sock, u16 *state)
 	int err;
 
 	if ((sk->sk_type != SOCK_RAW && sk->sk_type != SOCK_DGRAM) ||
-	    sk->sk_protocol >= MAX_LINKS || READ_ONCE(sk->sk_err))
+	    sk->sk_protocol >= MAX_LINKS)
 		return -EOPNOTSUPP;
-	if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
-		return -EBUSY;
-	err = ckpt_nl_read(sock, &n);
+	err = ckpt_nl_idle(sk);
+	if (!err)
+		err = ckpt_nl_read(sock, &n);
+	if (!err)
+		err = ckpt_nl_trial(t, sock, &n);
 	if (err)
 		return err;
 	err = kernel_getsockname(sock, (struct sockaddr *)&a);
@@ -149,6 +200,14 @@ int ckpt_nl_check(struct socket *sock, u16 *state)
 		return err;
 	*state = a.nl_pid ? CKPT_SOCK_BOUND : CKPT_SOCK_UNBOUND;
 	return 0;
+}
+
+/* The NETLINK record of @sock, its state read again. */
+int ckpt_nl_record(struct socket *sock, struct ckpt_rec_netlink *n)
+{
+	int err = ckpt_nl_idle(sock->sk);
+
+	return err ? err : ckpt_nl_read(sock, n);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -287,7 +287,8 @@ static int ckpt_sock_check(struct ckpt_dump *d, struct ckpt_sock_seen *p)
 	case AF_INET6:
 		return ckpt_inet_check(d, p, sock, sk);
 	case AF_NETLINK:
-		return ckpt_nl_check(sock, &p->state);
+		return ckpt_nl_check(d->members[p->member].task, sock,
+				     &p->state);
 	}
 	return -EOPNOTSUPP;
 }
@@ -899,16 +900,15 @@ int ckpt_dump_netlinks(struct ckpt_dump *d)
 		if (p->owner != d->member || !p->dumped ||
 		    sock->sk->sk_family != AF_NETLINK)
 			continue;
-		err = ckpt_nl_read(sock, n);
-		if (!err) {
-			n->id = ino;
-			err = ckpt_write_rec(&d->out, CKPT_REC_NETLINK, n,
-					     sizeof(*n));
-		}
+		err = ckpt_nl_record(sock, n);
 		if (err) {
 			d->err.fd = p->fd;
 			return ckpt_fail(&d->err, CKPT_OBJ_FD, err);
 		}
+		n->id = ino;
+		err = ckpt_write_rec(&d->out, CKPT_REC_NETLINK, n, sizeof(*n));
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -1081,9 +1081,9 @@ static bool ckpt_sock_kind_ok(const struct ckpt_rec_socket *s)
 		    (s->state != CKPT_SOCK_UNBOUND &&
 		     s->state != CKPT_SOCK_BOUND))
 			return false;
+		/* SO_REUSEPORT is for inet sockets alone */
 		opt |= CKPT_SOCKF_PASSCRED;
-		opt &= ~(CKPT_SOCKF_REUSEADDR | CKPT_SOCKF_REUSEPORT |
-			 CKPT_SOCKF_KEEPALIVE | CKPT_SOCKF_BROADCAST);
+		opt &= ~CKPT_SOCKF_REUSEPORT;
 		break;
 	default:
 		return false;

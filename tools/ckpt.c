@@ -524,13 +524,22 @@ static void report_socket(const struct ckpt_checkpoint_args *a, int err,
 			  "holds unread data, which only sockets of a pair inside the checkpoint can keep");
 		ckpt_hint("try again when it is idle");
 		break;
+	case EPERM:
+		ckpt_fail(err, "cannot checkpoint %s: fd %d (%s, %s) is a member of multicast groups, or connected to a destination, that its process may no longer join or send to with its credentials now (it dropped a privilege since): its restore would fail",
+			  who, a->err_fd, name, desc);
+		break;
 	case ETOOMANYREFS:
 		ckpt_fail(err, "cannot checkpoint %s: fd %d (%s, %s) has unread messages carrying file descriptors (SCM_RIGHTS), which cannot be saved",
 			  who, a->err_fd, name, desc);
 		break;
 	default:
-		ckpt_fail(err, "cannot checkpoint %s: fd %d (%s, %s) %s", who,
-			  a->err_fd, name, desc, why_unsupported(err));
+		if (err == -EOPNOTSUPP && !strncmp(desc, "a netlink", 9))
+			ckpt_fail(err, "cannot checkpoint %s: fd %d (%s, %s) has a pending error, a socket filter (SO_ATTACH_FILTER) or a multicast group beyond %u, which are not saved",
+				  who, a->err_fd, name, desc, CKPT_NL_MAX_GROUPS);
+		else
+			ckpt_fail(err, "cannot checkpoint %s: fd %d (%s, %s) %s",
+				  who, a->err_fd, name, desc,
+				  why_unsupported(err));
 	}
 }
 

@@ -1210,16 +1210,24 @@ static int check_socket(struct ckpt_image *img)
 	if (s->family == AF_NETLINK) {
 		const struct sockaddr_nl *a = (const void *)(s + 1);
 
+		const uint32_t flags = CKPT_SOCKF_PASSCRED |
+				       CKPT_SOCKF_REUSEADDR |
+				       CKPT_SOCKF_KEEPALIVE |
+				       CKPT_SOCKF_BROADCAST |
+				       CKPT_SOCKF_SNDBUF | CKPT_SOCKF_RCVBUF;
+
 		if ((s->type != SOCK_RAW && s->type != SOCK_DGRAM) ||
-		    s->protocol >= 32 ||
+		    s->protocol >= 32 || s->flags & ~flags ||
 		    (s->state != CKPT_SOCK_UNBOUND &&
 		     s->state != CKPT_SOCK_BOUND) ||
 		    (s->addr_len && (s->addr_len != sizeof(*a) ||
 				     a->nl_family != AF_NETLINK ||
-				     !a->nl_pid || a->nl_groups)))
-			return img_bad(img, "netlink socket %llu: type %u, protocol %u, state %u or an address of %u bytes",
-				       s->id, s->type, s->protocol, s->state,
-				       s->addr_len);
+				     a->nl_pad || !a->nl_pid ||
+				     a->nl_groups)) ||
+		    s->path_ino || s->path_dev || s->path_mode)
+			return img_bad(img, "netlink socket %llu: type %u, protocol %u, flags 0x%x, state %u, an address of %u bytes or a file",
+				       s->id, s->type, s->protocol, s->flags,
+				       s->state, s->addr_len);
 	}
 	/* A UNIX socket's name has its family and at least one byte. */
 	if (s->family == AF_UNIX && s->addr_len &&
@@ -1244,7 +1252,8 @@ static int check_netlink(struct ckpt_image *img)
 {
 	const struct ckpt_rec_netlink *n = img->payload;
 
-	if (n->reserved || n->flags & ~CKPT_NL_ALL || n->dst_group > 32 ||
+	if (!n->id || n->reserved || n->flags & ~CKPT_NL_ALL ||
+	    n->dst_group > 32 ||
 	    (!(n->flags & CKPT_NL_CONNECTED) &&
 	     (n->dst_portid || n->dst_group)))
 		return img_bad(img, "netlink socket %llu: flags 0x%x, destination %u group %u, or a reserved field",
