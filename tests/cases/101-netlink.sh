@@ -6,7 +6,10 @@
 # its peer's port, another sender is refused by it, an address added to
 # lo is acknowledged to one socket and heard of by the group member);
 # ckpt show names them.  A netlink socket holding a reply it has not read
-# (nlsocks busy) is refused, EBUSY, and the process runs on and reads it.
+# (nlsocks busy) is refused, EBUSY, and the process runs on and reads it;
+# so are one with a socket filter (EOPNOTSUPP) and one connected to a
+# group its process, having dropped CAP_NET_ADMIN, could not connect to
+# again (EPERM: its restore would fail).
 # Images changed on purpose (a NETLINK record for no socket or a second
 # for one, unknown flags, a connected unbound socket, a group beyond 32, a
 # protocol, type or address a netlink socket cannot have) are refused,
@@ -17,6 +20,8 @@
 require_module
 DUMP_ON_FAIL="p.err p.out ckpt.err restart.err show.out"
 
+# a run that died before removing its address must not make this one fail
+ip addr del 192.0.2.77/32 dev lo 2>/dev/null
 prog_start nlsocks
 prog_checkpoint
 [ "$(grep -c '^  netlink socket [0-9]*: groups' show.out)" -eq 5 ] ||
@@ -40,12 +45,13 @@ d=$(rec_off SOCKET "family=16 type=3 state=2")	# A or D: bound
 cid=$(awk -v o="$c" '$1 == o { sub("id=", "", $4); print $4 }' walk.out)
 did=$(awk -v o="$d" '$1 == o { sub("id=", "", $4); print $4 }' walk.out)
 cnl=$(rec_off NETLINK "id=$cid ")
+enl=$(rec_off NETLINK "flags=64\$")		# E: connected, no option
 [ -n "$cid" ] && [ -n "$did" ] || fail "walk.out lacks the netlink sockets"
 bad "NETLINK record for no socket" $((cnl + H)) 8 0x7fffffff
 bad "NETLINK record for a socket that has one" $((cnl + H)) 8 "$did"
 bad "NETLINK unknown flag" $((cnl + H + 8)) 4 0x80
 bad "NETLINK connected, its socket unbound" $((cnl + H + 8)) 4 0x40
-bad "NETLINK destination group 40" $((cnl + H + 16)) 4 40
+bad "NETLINK destination group 40" $((enl + H + 16)) 4 40
 bad "netlink protocol 40" $((c + H + 20)) 2 40
 bad "netlink socket of type stream" $((c + H + 18)) 2 1
 bad "netlink socket bound to port 0" $((d + H + 72 + 4)) 4 0
@@ -61,4 +67,20 @@ ckpt_refused EBUSY "fd $(kv ready fd) (socket:\[[0-9]*\], a netlink socket, prot
 touch go
 wait "$PROG_PID" || fail "nlsocks busy failed after the refusal: $(cat p.err)"
 grep -q "all checks passed" p.out || fail "nlsocks busy did not read its reply"
+
+# A socket filter (a udev monitor's): not saved, refused.
+cd "$TESTDIR/.." && subdir filter
+prog_start_mode nlsocks filter
+ckpt_refused EOPNOTSUPP "fd $(kv ready fd) (socket:\[[0-9]*\], a netlink socket, protocol 15, port [0-9]*) has a pending error, a socket filter"
+touch go
+wait "$PROG_PID" || fail "nlsocks filter failed after the refusal: $(cat p.err)"
+
+# Connected to a group only CAP_NET_ADMIN may send to, then the
+# capability dropped: its restore would fail, so the checkpoint refuses.
+cd "$TESTDIR/.." && subdir dropped
+chmod 777 .	# it writes its ready as uid 1000
+prog_start_mode nlsocks dropped
+ckpt_refused EPERM "fd $(kv ready fd) (socket:\[[0-9]*\], a netlink socket, protocol 0, port [0-9-]*) is a member of multicast groups, or connected to a destination, that its process may no longer join"
+touch go
+wait "$PROG_PID" || fail "nlsocks dropped failed after the refusal: $(cat p.err)"
 pass

@@ -10,7 +10,7 @@
  *  B: NETLINK_ROUTE, datagram, connected to the kernel (port 0):
  *     NETLINK_PKTINFO, NETLINK_CAP_ACK, NETLINK_BROADCAST_ERROR, SO_RCVBUF
  *     65536.
- *  C: NETLINK_KOBJECT_UEVENT, never bound.
+ *  C: NETLINK_KOBJECT_UEVENT, never bound, SO_REUSEADDR and SO_KEEPALIVE.
  *  D: NETLINK_ROUTE, raw, bound to an explicit port ID.
  *  E: NETLINK_ROUTE, raw, connected to A's port.
  *
@@ -29,6 +29,8 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <grp.h>
+#include <linux/filter.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -130,13 +132,13 @@ static unsigned int opts_of(int fd)
 	return v;
 }
 
-static int rcvbuf_of(int fd)
+static int sol_socket(int fd, int opt)
 {
 	socklen_t len = sizeof(int);
 	int val = -1;
 
-	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &val, &len))
-		die("getsockopt(SO_RCVBUF)");
+	if (getsockopt(fd, SOL_SOCKET, opt, &val, &len))
+		die("getsockopt(SOL_SOCKET)");
 	return val;
 }
 
@@ -155,9 +157,11 @@ static void snapshot(const int *fd, struct state *s)
 	for (i = 0; i < 5; i++) {
 		s->port[i] = port_of(fd[i]);
 		s->groups[i] = groups_of(fd[i]);
-		s->opts[i] = opts_of(fd[i]);
+		s->opts[i] = opts_of(fd[i]) |
+			     (sol_socket(fd[i], SO_REUSEADDR) ? 1U << 8 : 0) |
+			     (sol_socket(fd[i], SO_KEEPALIVE) ? 1U << 9 : 0);
 	}
-	s->rcvbuf = rcvbuf_of(fd[1]);
+	s->rcvbuf = sol_socket(fd[1], SO_RCVBUF);
 }
 
 /* An RTM_NEWADDR or RTM_DELADDR of 192.0.2.77/32 on lo, acknowledged. */
@@ -276,10 +280,47 @@ static int run_busy(void)
 	return 0;
 }
 
+/*
+ * nlsocks filter DIR: a uevent socket with a socket filter (a udev
+ * monitor's SO_ATTACH_FILTER); nlsocks dropped DIR (started as root): a
+ * route socket connected to the group RTNLGRP_LINK (sending there needs
+ * CAP_NET_ADMIN), then the process becomes uid 1000 with no capability.
+ * Both wait for DIR/go and exit 0.
+ */
+static int run_refused(int dropped)
+{
+	struct sock_filter code[] = { BPF_STMT(BPF_RET | BPF_K, 0xffff) };
+	struct sock_fprog prog = { .len = 1, .filter = code };
+	struct sockaddr_nl a = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+	char buf[128];
+	int fd;
+
+	if (dropped) {
+		fd = nl_socket(SOCK_RAW, NETLINK_ROUTE);
+		if (connect(fd, (struct sockaddr *)&a, sizeof(a)))
+			die("connect to RTNLGRP_LINK");
+		if (setgroups(0, NULL) || setresgid(1000, 1000, 1000) ||
+		    setresuid(1000, 1000, 1000))
+			die("becoming uid 1000");
+	} else {
+		fd = nl_socket(SOCK_RAW, NETLINK_KOBJECT_UEVENT);
+		nl_bind(fd, 0, 1);
+		if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+			       sizeof(prog)))
+			die("SO_ATTACH_FILTER");
+	}
+	snprintf(buf, sizeof(buf), "pid=%d fd=%d\n", getpid(), fd);
+	if (announce_ready_text(dir, buf))
+		die("write ready");
+	wait_for_go(dir);
+	printf("all checks passed\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const struct timeval tmo = { 5, 0 };
-	int fd[5], i, rcv = 65536;
+	int fd[5], i, rcv = 65536, one = 1;
 	struct state before, after;
 	char buf[512];
 	ssize_t n;
@@ -291,6 +332,10 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IONBF, 0);
 	if (argc > 2 && !strcmp(argv[1], "busy"))
 		return run_busy();
+	if (argc > 2 && !strcmp(argv[1], "filter"))
+		return run_refused(0);
+	if (argc > 2 && !strcmp(argv[1], "dropped"))
+		return run_refused(1);
 
 	fd[0] = nl_socket(SOCK_RAW, NETLINK_ROUTE);
 	nl_bind(fd[0], 0, RTMGRP_IPV4_IFADDR);
@@ -307,6 +352,11 @@ int main(int argc, char **argv)
 	if (setsockopt(fd[1], SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv)))
 		die("SO_RCVBUF");
 	fd[2] = nl_socket(SOCK_RAW, NETLINK_KOBJECT_UEVENT);
+	for (i = 0; i < 2; i++)
+		if (setsockopt(fd[2], SOL_SOCKET,
+			       i ? SO_KEEPALIVE : SO_REUSEADDR, &one,
+			       sizeof(one)))
+			die("SO_REUSEADDR, SO_KEEPALIVE");
 	fd[3] = nl_socket(SOCK_RAW, NETLINK_ROUTE);
 	nl_bind(fd[3], 0x40000000U + (unsigned int)getpid(), 0);
 	fd[4] = nl_socket(SOCK_RAW, NETLINK_ROUTE);
@@ -320,7 +370,7 @@ int main(int argc, char **argv)
 				 1ULL << (RTNLGRP_NEXTHOP - 1) |
 				 1ULL << (RTNLGRP_STATS - 1)) ||
 	    before.port[2] || !before.port[4] || before.opts[0] != 0x34 ||
-	    before.opts[1] != 0x0b)
+	    before.opts[1] != 0x0b || before.opts[2] != 0x300)
 		die("the sockets are not as set up");
 	snprintf(buf, sizeof(buf), "pid=%d a=%u b=%u d=%u e=%u\n", getpid(),
 		 before.port[0], before.port[1], before.port[3],
@@ -352,8 +402,11 @@ int main(int argc, char **argv)
 		struct sockaddr_nl from;
 		socklen_t flen = sizeof(from);
 
-		n = recvfrom(fd[0], buf, sizeof(buf), 0,
-			     (struct sockaddr *)&from, &flen);
+		/* the kernel's events to A's groups aside */
+		do
+			n = recvfrom(fd[0], buf, sizeof(buf), 0,
+				     (struct sockaddr *)&from, &flen);
+		while (n > 0 && !from.nl_pid && from.nl_groups);
 		if (n != 5 || memcmp(buf, "hello", 5) ||
 		    from.nl_pid != before.port[4])
 			die("A did not get E's message from E's port");
