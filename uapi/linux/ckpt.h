@@ -323,7 +323,9 @@ struct ckpt_version {
  *  ECHILD     (tree) the pids are not a closed tree, parents first: a
  *             member has a child not listed (err_addr), or a member's
  *             parent is not listed before it
- *  EPERM      the caller may not ptrace-attach to the target (err_pid)
+ *  EPERM      the caller may not ptrace-attach to the target (err_pid);
+ *             with CKPT_OBJ_FD, a netlink socket's groups or destination
+ *             its process could no longer take (its restore would fail)
  *  EDEADLK    the target is the caller itself
  *  EBADF      fd is not open for writing
  *  EOPNOTSUPP the target holds state this version cannot checkpoint;
