@@ -2,7 +2,9 @@
 /*
  * Socket options beyond the flags of a SOCKET record (CKPT_SOCKF_*): the
  * receive and send timeouts, SO_LINGER, SO_PRIORITY, SO_MARK,
- * SO_RCVLOWAT, IP_TOS / IPV6_TCLASS, TCP keepalive timing,
+ * SO_RCVLOWAT, IP_TOS / IPV6_TCLASS, IP_TTL / IPV6_UNICAST_HOPS, the
+ * ancillary-data and error options (IP_PKTINFO, IP_RECVERR, their IPv6
+ * twins, SO_TIMESTAMP...), IP_FREEBIND, TCP keepalive timing,
  * TCP_USER_TIMEOUT, TCP_NOTSENT_LOWAT, TCP_CONGESTION, and a listener's
  * TCP_DEFER_ACCEPT and TCP_FASTOPEN, and TCP_CORK.  Lost, they change what
  * the restored process sees without a word: a blocking read that timed
@@ -78,10 +80,44 @@ static u32 ckpt_defer_secs(u8 retrans)
 	return period;
 }
 
+/* The options of CKPT_IPF_* that are on in @sk. */
+static u32 ckpt_sockopt_ipflags(struct sock *sk)
+{
+	u32 f = 0;
+
+	if (sock_flag(sk, SOCK_RCVTSTAMPNS))
+		f |= CKPT_IPF_TIMESTAMPNS;
+	else if (sock_flag(sk, SOCK_RCVTSTAMP))
+		f |= CKPT_IPF_TIMESTAMP;
+	if (f && sock_flag(sk, SOCK_TSTAMP_NEW))
+		f |= CKPT_IPF_TSTAMP_NEW;
+	if (sock_flag(sk, SOCK_RXQ_OVFL))
+		f |= CKPT_IPF_RXQ_OVFL;
+	if (sk->sk_family == AF_INET || sk->sk_family == AF_INET6) {
+		const struct inet_sock *inet = inet_sk(sk);
+		u16 cmsg = READ_ONCE(inet->cmsg_flags);
+
+		f |= (cmsg & IP_CMSG_PKTINFO ? CKPT_IPF_PKTINFO : 0) |
+		     (cmsg & IP_CMSG_TTL ? CKPT_IPF_RECVTTL : 0) |
+		     (cmsg & IP_CMSG_TOS ? CKPT_IPF_RECVTOS : 0) |
+		     (cmsg & IP_CMSG_ORIGDSTADDR ? CKPT_IPF_ORIGDSTADDR : 0) |
+		     (inet->recverr ? CKPT_IPF_RECVERR : 0) |
+		     (inet->freebind ? CKPT_IPF_FREEBIND : 0);
+	}
+	if (sk->sk_family == AF_INET6) {
+		const struct ipv6_pinfo *np = inet6_sk(sk);
+
+		f |= (np->rxopt.bits.rxinfo ? CKPT_IPF_V6PKTINFO : 0) |
+		     (np->rxopt.bits.rxhlim ? CKPT_IPF_V6HOPLIMIT : 0) |
+		     (np->recverr ? CKPT_IPF_V6RECVERR : 0);
+	}
+	return f;
+}
+
 /* @sk's options that a new socket would not have, in @o; any at all? */
 bool ckpt_sockopt_read(struct sock *sk, struct ckpt_rec_sockopt *o)
 {
-	int lowat = READ_ONCE(sk->sk_rcvlowat);
+	int lowat = READ_ONCE(sk->sk_rcvlowat), ttl = -1;
 
 	memset(o, 0, sizeof(*o));
 	if (ckpt_timeo_us(READ_ONCE(sk->sk_rcvtimeo), &o->rcvtimeo_us))
@@ -109,6 +145,18 @@ bool ckpt_sockopt_read(struct sock *sk, struct ckpt_rec_sockopt *o)
 		o->tos = READ_ONCE(inet6_sk(sk)->tclass);
 	if (o->tos)
 		o->mask |= CKPT_SOCKOPT_TOS;
+	o->ipflags = ckpt_sockopt_ipflags(sk);
+	if (o->ipflags)
+		o->mask |= CKPT_SOCKOPT_IPFLAGS;
+	/* -1: the route's (sysctl's) default; the process is frozen */
+	if (sk->sk_family == AF_INET)
+		ttl = READ_ONCE(inet_sk(sk)->uc_ttl);
+	else if (sk->sk_family == AF_INET6)
+		ttl = inet6_sk(sk)->hop_limit;	/* a bit-field */
+	if (ttl > 0) {
+		o->ttl = ttl;
+		o->mask |= CKPT_SOCKOPT_TTL;
+	}
 	if (ckpt_sk_is_tcp(sk)) {
 		const struct tcp_sock *tp = tcp_sk(sk);
 		struct request_sock_queue *q = &inet_csk(sk)->icsk_accept_queue;
@@ -224,6 +272,8 @@ static bool ckpt_sockopt_values_ok(const struct ckpt_rec_sockopt *o)
 		F(NOTSENT_LOWAT, notsent_lowat, 1, INT_MAX),
 		F(DEFER_ACCEPT, defer_accept, 1, INT_MAX),
 		F(FASTOPEN, fastopen, 1, INT_MAX),
+		F(IPFLAGS, ipflags, 1, CKPT_IPF_ALL),
+		F(TTL, ttl, 1, 255),
 #undef F
 	};
 	unsigned int i;
@@ -236,6 +286,11 @@ static bool ckpt_sockopt_values_ok(const struct ckpt_rec_sockopt *o)
 		    v < f[i].min || v > f[i].max)
 			return false;
 	}
+	if ((o->ipflags & CKPT_IPF_TIMESTAMP &&
+	     o->ipflags & CKPT_IPF_TIMESTAMPNS) ||
+	    (o->ipflags & CKPT_IPF_TSTAMP_NEW &&
+	     !(o->ipflags & (CKPT_IPF_TIMESTAMP | CKPT_IPF_TIMESTAMPNS))))
+		return false;
 	return !o->reserved && ckpt_ca_name_ok(o);
 }
 
@@ -291,7 +346,11 @@ int ckpt_check_sockopts(struct ckpt_restore *r)
 			return ckpt_bad(r, CKPT_REC_SOCKOPT, -EBADMSG);
 		ip = s->rec.family == AF_INET || s->rec.family == AF_INET6;
 		tcp = ip && s->rec.protocol == IPPROTO_TCP;
-		if (((o->mask & CKPT_SOCKOPT_TOS) && !ip) ||
+		if (((o->mask & (CKPT_SOCKOPT_TOS | CKPT_SOCKOPT_TTL)) &&
+		     !ip) ||
+		    ((o->ipflags & CKPT_IPF_IP) && !ip) ||
+		    ((o->ipflags & CKPT_IPF_V6) &&
+		     s->rec.family != AF_INET6) ||
 		    ((o->mask & CKPT_SOCKOPT_TCP) && !tcp) ||
 		    ((o->mask & CKPT_SOCKOPT_FASTOPEN) &&
 		     s->rec.state == CKPT_SOCK_ESTABLISHED))
@@ -332,6 +391,43 @@ static int ckpt_set_timeo(struct socket *sock, int opt, u64 us)
 	tv.tv_sec = div_u64_rem(us, USEC_PER_SEC, &rem);
 	tv.tv_usec = rem;
 	return ckpt_setsockopt(sock, SOL_SOCKET, opt, &tv, sizeof(tv));
+}
+
+/* The options of CKPT_IPF_* @f (checked) on, with setsockopt(). */
+static int ckpt_set_ipflags(struct socket *sock, u32 f)
+{
+	static const struct {
+		u32 bit;
+		int level, opt;
+	} on[] = {
+		{ CKPT_IPF_PKTINFO, SOL_IP, IP_PKTINFO },
+		{ CKPT_IPF_RECVTTL, SOL_IP, IP_RECVTTL },
+		{ CKPT_IPF_RECVTOS, SOL_IP, IP_RECVTOS },
+		{ CKPT_IPF_RECVERR, SOL_IP, IP_RECVERR },
+		{ CKPT_IPF_FREEBIND, SOL_IP, IP_FREEBIND },
+		{ CKPT_IPF_ORIGDSTADDR, SOL_IP, IP_RECVORIGDSTADDR },
+		{ CKPT_IPF_V6PKTINFO, SOL_IPV6, IPV6_RECVPKTINFO },
+		{ CKPT_IPF_V6HOPLIMIT, SOL_IPV6, IPV6_RECVHOPLIMIT },
+		{ CKPT_IPF_V6RECVERR, SOL_IPV6, IPV6_RECVERR },
+		{ CKPT_IPF_RXQ_OVFL, SOL_SOCKET, SO_RXQ_OVFL },
+	};
+	bool new = f & CKPT_IPF_TSTAMP_NEW;
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; !err && i < ARRAY_SIZE(on); i++)
+		if (f & on[i].bit)
+			err = ckpt_setsockopt_int(sock, on[i].level,
+						  on[i].opt, 1);
+	if (!err && (f & CKPT_IPF_TIMESTAMPNS))
+		err = ckpt_setsockopt_int(sock, SOL_SOCKET,
+					  new ? SO_TIMESTAMPNS_NEW :
+					  SO_TIMESTAMPNS_OLD, 1);
+	else if (!err && (f & CKPT_IPF_TIMESTAMP))
+		err = ckpt_setsockopt_int(sock, SOL_SOCKET,
+					  new ? SO_TIMESTAMP_NEW :
+					  SO_TIMESTAMP_OLD, 1);
+	return err;
 }
 
 /* The options of @o (checked) on the new socket @sock. */
@@ -395,6 +491,13 @@ int ckpt_sockopts_apply(struct socket *sock, const struct ckpt_rec_sockopt *o)
 								 ints[i].off));
 	if (!err && (o->mask & CKPT_SOCKOPT_CORK))
 		tcp_sock_set_cork(sock->sk, true);
+	if (!err && (o->mask & CKPT_SOCKOPT_IPFLAGS))
+		err = ckpt_set_ipflags(sock, o->ipflags);
+	if (!err && (o->mask & CKPT_SOCKOPT_TTL))
+		err = sock->sk->sk_family == AF_INET ?
+		      ckpt_setsockopt_int(sock, SOL_IP, IP_TTL, o->ttl) :
+		      ckpt_setsockopt_int(sock, SOL_IPV6, IPV6_UNICAST_HOPS,
+					  o->ttl);
 	/* Found, and allowed to the restorer, by ckpt_check_sockopts(). */
 	if (!err && (o->mask & CKPT_SOCKOPT_CONGESTION)) {
 		lock_sock(sock->sk);

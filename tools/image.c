@@ -1597,6 +1597,8 @@ static int check_sockopt(struct ckpt_image *img)
 		F(NOTSENT_LOWAT, notsent_lowat, 1, INT32_MAX),
 		F(DEFER_ACCEPT, defer_accept, 1, INT32_MAX),
 		F(FASTOPEN, fastopen, 1, INT32_MAX),
+		F(IPFLAGS, ipflags, 1, CKPT_IPF_ALL),
+		F(TTL, ttl, 1, 255),
 #undef F
 	};
 	size_t n = strnlen(o->congestion, sizeof(o->congestion));
@@ -1618,6 +1620,12 @@ static int check_sockopt(struct ckpt_image *img)
 	}
 	if (o->reserved)
 		return img_bad(img, "non-zero reserved field");
+	if ((o->ipflags & CKPT_IPF_TIMESTAMP &&
+	     o->ipflags & CKPT_IPF_TIMESTAMPNS) ||
+	    (o->ipflags & CKPT_IPF_TSTAMP_NEW &&
+	     !(o->ipflags & (CKPT_IPF_TIMESTAMP | CKPT_IPF_TIMESTAMPNS))))
+		return img_bad(img, "socket %llu: timestamp options 0x%x",
+			       (unsigned long long)o->id, o->ipflags);
 	for (i = 0; i < sizeof(o->congestion); i++) {
 		char c = o->congestion[i];
 

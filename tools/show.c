@@ -177,7 +177,28 @@ static void show_sockopt(const struct ckpt_rec_sockopt *o)
 	OPT(DEFER_ACCEPT, "TCP_DEFER_ACCEPT %u s", o->defer_accept);
 	OPT(FASTOPEN, "TCP_FASTOPEN %u", o->fastopen);
 	OPT(CORK, "%s", "TCP_CORK");
+	OPT(TTL, "TTL %u", o->ttl);
 #undef OPT
+	if (o->mask & CKPT_SOCKOPT_IPFLAGS) {
+		static const struct flag_name ipf[] = {
+			{ CKPT_IPF_PKTINFO, "IP_PKTINFO" },
+			{ CKPT_IPF_RECVTTL, "IP_RECVTTL" },
+			{ CKPT_IPF_RECVTOS, "IP_RECVTOS" },
+			{ CKPT_IPF_RECVERR, "IP_RECVERR" },
+			{ CKPT_IPF_FREEBIND, "IP_FREEBIND" },
+			{ CKPT_IPF_ORIGDSTADDR, "IP_RECVORIGDSTADDR" },
+			{ CKPT_IPF_V6PKTINFO, "IPV6_RECVPKTINFO" },
+			{ CKPT_IPF_V6HOPLIMIT, "IPV6_RECVHOPLIMIT" },
+			{ CKPT_IPF_V6RECVERR, "IPV6_RECVERR" },
+			{ CKPT_IPF_TIMESTAMP, "SO_TIMESTAMP" },
+			{ CKPT_IPF_TIMESTAMPNS, "SO_TIMESTAMPNS" },
+			{ CKPT_IPF_TSTAMP_NEW, "_NEW" },
+			{ CKPT_IPF_RXQ_OVFL, "SO_RXQ_OVFL" },
+		};
+
+		printf("%s ", sep);
+		print_flags(o->ipflags, ipf, ARRAY_SIZE(ipf));
+	}
 	printf("\n");
 }
 

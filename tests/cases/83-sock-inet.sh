@@ -6,7 +6,10 @@
 # SO_KEEPALIVE, TCP_NODELAY, SO_RCVBUF, IPV6_V6ONLY, SO_BROADCAST,
 # O_NONBLOCK; in SOCKOPT records the timeouts, SO_LINGER, SO_PRIORITY,
 # SO_MARK, SO_RCVLOWAT, IP_TOS, IPV6_TCLASS, TCP keepalive timing,
-# TCP_USER_TIMEOUT and TCP_CORK; in an MCAST record two multicast groups
+# TCP_USER_TIMEOUT and TCP_CORK, IP_TTL and IPV6_UNICAST_HOPS, the
+# receive options of a DNS server's UDP sockets (IP_PKTINFO, IP_RECVTTL,
+# IP_RECVORIGDSTADDR, IP_RECVERR, IP_FREEBIND, their IPv6 twins,
+# SO_TIMESTAMP(NS), SO_RXQ_OVFL); in an MCAST record two multicast groups
 # and IP_MULTICAST_TTL/LOOP), checked by the program with getsockname/getsockopt
 # and new connections (and a new socket's defaults where none were set);
 # then it serves a client from this script.  Its image with an unknown
@@ -29,7 +32,8 @@ show_has img "inet tcp listening 127.0.0.1:$port backlog 5" \
 	"inet tcp bound 127.0.0.1:$((port + 4))" "inet6 tcp unbound" \
 	"SO_REUSEADDR,SO_KEEPALIVE,TCP_NODELAY,SO_RCVBUF" "SO_REUSEPORT,IPV6_V6ONLY" \
 	"options: SO_RCVTIMEO 2.500000 s, SO_SNDTIMEO 1.200000 s, SO_LINGER 7 s, SO_PRIORITY 3, TOS 0x10, TCP_KEEPIDLE 600 s, TCP_KEEPINTVL 30 s, TCP_KEEPCNT 4, TCP_USER_TIMEOUT 12345 ms, TCP_NOTSENT_LOWAT 16384, TCP_CONGESTION reno" \
-	"options: SO_MARK 42, TOS 0x20" \
+	"options: SO_MARK 42, TOS 0x20, TTL 33, IP_RECVERR,IP_FREEBIND,IPV6_RECVPKTINFO,IPV6_RECVHOPLIMIT,IPV6_RECVERR,SO_TIMESTAMP,SO_RXQ_OVFL\$" \
+	"options: TTL 17, IP_PKTINFO,IP_RECVTTL,IP_RECVORIGDSTADDR,SO_TIMESTAMPNS\$" \
 	"options: SO_RCVLOWAT 5, TCP_DEFER_ACCEPT [0-9]+ s, TCP_FASTOPEN 16, TCP_CORK" \
 	"multicast: hops 4, no loop, device 0, 2 groups" "group 239.1.2.4 on device 1"
 touch go

@@ -30,8 +30,12 @@
  *            [::1]:PORT+1 (listening, IPV6_V6ONLY, SO_REUSEPORT), UDP on
  *            127.0.0.1:PORT+2 (SO_BROADCAST, groups 239.1.2.3 and .4
  *            joined on lo, IP_MULTICAST_TTL 4, IP_MULTICAST_LOOP 0:
- *            still joined after restart, once) and [::]:PORT+3 (dual
- *            stack, IPV6_TCLASS, SO_MARK), a TCP socket bound to PORT+4
+ *            still joined after restart, once; IP_PKTINFO, IP_RECVTTL,
+ *            IP_RECVORIGDSTADDR, IP_TTL 17, SO_TIMESTAMPNS) and
+ *            [::]:PORT+3 (dual stack, IPV6_TCLASS, SO_MARK,
+ *            IPV6_RECVPKTINFO, IPV6_RECVHOPLIMIT, IPV6_RECVERR,
+ *            IPV6_UNICAST_HOPS 33, IP_RECVERR, IP_FREEBIND, SO_TIMESTAMP,
+ *            SO_RXQ_OVFL), a TCP socket bound to PORT+4
  *            (SO_RCVLOWAT, TCP_DEFER_ACCEPT, TCP_FASTOPEN, TCP_CORK), an
  *            unbound
  *            one; checks
@@ -703,12 +707,26 @@ static void inet_setup(void)
 		die("IP_ADD_MEMBERSHIP");
 	setint(fd, IPPROTO_IP, IP_MULTICAST_TTL, 4);
 	setint(fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0);
+	/* a DNS server's: where each datagram came to, its TTL, stamps */
+	setint(fd, IPPROTO_IP, IP_PKTINFO, 1);
+	setint(fd, IPPROTO_IP, IP_RECVTTL, 1);
+	setint(fd, IPPROTO_IP, IP_RECVORIGDSTADDR, 1);
+	setint(fd, IPPROTO_IP, IP_TTL, 17);
+	setint(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1);
 	move_fd(fd, IN_U4, 0);
 
 	fd = socket(AF_INET6, SOCK_DGRAM, 0);
 	setint(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0);
 	setint(fd, IPPROTO_IPV6, IPV6_TCLASS, 0x20);
 	setint(fd, SOL_SOCKET, SO_MARK, 42);
+	setint(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
+	setint(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1);
+	setint(fd, IPPROTO_IPV6, IPV6_RECVERR, 1);
+	setint(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, 33);
+	setint(fd, IPPROTO_IP, IP_RECVERR, 1);
+	setint(fd, IPPROTO_IP, IP_FREEBIND, 1);
+	setint(fd, SOL_SOCKET, SO_TIMESTAMP, 1);
+	setint(fd, SOL_SOCKET, SO_RXQ_OVFL, 1);
 	in6(&a6, port + 3, 1);
 	if (bind(fd, (void *)&a6, sizeof(a6)))
 		die("udp6");
@@ -807,6 +825,15 @@ static void inet_check(void)
 	CHECK(getint(IN_U4, IPPROTO_IP, IP_MULTICAST_LOOP) == 0,
 	      "IP_MULTICAST_LOOP %d",
 	      getint(IN_U4, IPPROTO_IP, IP_MULTICAST_LOOP));
+	CHECK(getint(IN_U4, IPPROTO_IP, IP_PKTINFO) == 1 &&
+	      getint(IN_U4, IPPROTO_IP, IP_RECVTTL) == 1 &&
+	      getint(IN_U4, IPPROTO_IP, IP_RECVORIGDSTADDR) == 1 &&
+	      getint(IN_U4, IPPROTO_IP, IP_RECVERR) == 0 &&
+	      getint(IN_U4, SOL_SOCKET, SO_TIMESTAMPNS) == 1 &&
+	      getint(IN_U4, SOL_SOCKET, SO_TIMESTAMP) == 0,
+	      "udp4: IP_PKTINFO, IP_RECVTTL, IP_RECVORIGDSTADDR, SO_TIMESTAMPNS not as set");
+	CHECK(getint(IN_U4, IPPROTO_IP, IP_TTL) == 17, "udp4: IP_TTL %d",
+	      getint(IN_U4, IPPROTO_IP, IP_TTL));
 	/* still a member of both: joining again is EADDRINUSE */
 	CHECK(mcast_op(IN_U4, IP_ADD_MEMBERSHIP, "239.1.2.3") == EADDRINUSE,
 	      "239.1.2.3 is not joined after restart");
@@ -822,6 +849,19 @@ static void inet_check(void)
 	      "IPV6_TCLASS %d", getint(IN_U6, IPPROTO_IPV6, IPV6_TCLASS));
 	CHECK(getint(IN_U6, SOL_SOCKET, SO_MARK) == 42, "SO_MARK %d",
 	      getint(IN_U6, SOL_SOCKET, SO_MARK));
+	CHECK(getint(IN_U6, IPPROTO_IPV6, IPV6_RECVPKTINFO) == 1 &&
+	      getint(IN_U6, IPPROTO_IPV6, IPV6_RECVHOPLIMIT) == 1 &&
+	      getint(IN_U6, IPPROTO_IPV6, IPV6_RECVERR) == 1 &&
+	      getint(IN_U6, IPPROTO_IP, IP_RECVERR) == 1 &&
+	      getint(IN_U6, IPPROTO_IP, IP_FREEBIND) == 1 &&
+	      getint(IN_U6, IPPROTO_IP, IP_PKTINFO) == 0 &&
+	      getint(IN_U6, SOL_SOCKET, SO_TIMESTAMP) == 1 &&
+	      getint(IN_U6, SOL_SOCKET, SO_TIMESTAMPNS) == 0 &&
+	      getint(IN_U6, SOL_SOCKET, SO_RXQ_OVFL) == 1,
+	      "udp6: the IPv6 and IP receive options not as set");
+	CHECK(getint(IN_U6, IPPROTO_IPV6, IPV6_UNICAST_HOPS) == 33,
+	      "udp6: IPV6_UNICAST_HOPS %d",
+	      getint(IN_U6, IPPROTO_IPV6, IPV6_UNICAST_HOPS));
 	in4(&b4, port + 3);
 	udp_talk(IN_U6, &b4, sizeof(b4), AF_INET, "udp6 from IPv4");
 

@@ -2342,7 +2342,28 @@ struct ckpt_rec_flock {
 #define CKPT_SOCKOPT_DEFER_ACCEPT (1U << 13)	/* TCP_DEFER_ACCEPT */
 #define CKPT_SOCKOPT_FASTOPEN	(1U << 14)	/* TCP_FASTOPEN */
 #define CKPT_SOCKOPT_CORK	(1U << 15)	/* TCP_CORK on (no field) */
-#define CKPT_SOCKOPT_ALL	((1U << 16) - 1)
+#define CKPT_SOCKOPT_IPFLAGS	(1U << 16)	/* @ipflags */
+#define CKPT_SOCKOPT_TTL	(1U << 17)	/* IP_TTL, IPV6_UNICAST_HOPS */
+#define CKPT_SOCKOPT_ALL	((1U << 18) - 1)
+
+/* struct ckpt_rec_sockopt.ipflags: options on (set to 1) */
+#define CKPT_IPF_PKTINFO	(1U << 0)	/* IP_PKTINFO */
+#define CKPT_IPF_RECVTTL	(1U << 1)	/* IP_RECVTTL */
+#define CKPT_IPF_RECVTOS	(1U << 2)	/* IP_RECVTOS */
+#define CKPT_IPF_RECVERR	(1U << 3)	/* IP_RECVERR */
+#define CKPT_IPF_FREEBIND	(1U << 4)	/* IP_FREEBIND */
+#define CKPT_IPF_ORIGDSTADDR	(1U << 5)	/* IP_RECVORIGDSTADDR */
+#define CKPT_IPF_V6PKTINFO	(1U << 6)	/* IPV6_RECVPKTINFO */
+#define CKPT_IPF_V6HOPLIMIT	(1U << 7)	/* IPV6_RECVHOPLIMIT */
+#define CKPT_IPF_V6RECVERR	(1U << 8)	/* IPV6_RECVERR */
+#define CKPT_IPF_TIMESTAMP	(1U << 9)	/* SO_TIMESTAMP */
+#define CKPT_IPF_TIMESTAMPNS	(1U << 10)	/* SO_TIMESTAMPNS */
+#define CKPT_IPF_TSTAMP_NEW	(1U << 11)	/* ..._NEW: set by SO_TIMESTAMP_NEW
+						 * or SO_TIMESTAMPNS_NEW */
+#define CKPT_IPF_RXQ_OVFL	(1U << 12)	/* SO_RXQ_OVFL */
+#define CKPT_IPF_IP		((1U << 6) - 1)	/* IP sockets only */
+#define CKPT_IPF_V6		(7U << 6)	/* AF_INET6 only */
+#define CKPT_IPF_ALL		((1U << 13) - 1)
 
 #define CKPT_SOCKOPT_CA_MAX	16	/* TCP_CA_NAME_MAX */
 
@@ -2363,7 +2384,9 @@ struct ckpt_rec_flock {
  * @keepcnt: TCP_KEEPCNT, 1..127
  * @user_timeout: TCP_USER_TIMEOUT (milliseconds), 0..INT_MAX
  * @notsent_lowat: TCP_NOTSENT_LOWAT (bytes), 1..INT_MAX
- * @reserved: 0
+ * @ipflags: CKPT_IPF_*, options that are on: the IP ones only on IP
+ *	sockets, the IPv6 ones on AF_INET6 ones, SO_TIMESTAMP and
+ *	SO_TIMESTAMPNS not both, CKPT_IPF_TSTAMP_NEW only with one
  * @congestion: TCP_CONGESTION as the process set it: a name of [a-z0-9_],
  *	NUL-terminated, zeros after; the restore refuses one this kernel
  *	does not have (ENOENT; a module is loaded first if the restorer
@@ -2373,6 +2396,9 @@ struct ckpt_rec_flock {
  *	1..INT_MAX)
  * @fastopen: TCP_FASTOPEN's queue length (1..INT_MAX), not for an
  *	established connection
+ * @ttl: IP_TTL (AF_INET) or IPV6_UNICAST_HOPS (AF_INET6) as set,
+ *	1..255
+ * @reserved: 0
  *
  * Set again with setsockopt(2)'s checks, as the restored process, but
  * SO_MARK and SO_PRIORITY above 6, which need the restorer's CAP_NET_ADMIN
@@ -2395,10 +2421,12 @@ struct ckpt_rec_sockopt {
 	__u32 keepcnt;
 	__u32 user_timeout;
 	__u32 notsent_lowat;
-	__u32 reserved;
+	__u32 ipflags;
 	char congestion[CKPT_SOCKOPT_CA_MAX];
 	__u32 defer_accept;
 	__u32 fastopen;
+	__u32 ttl;
+	__u32 reserved;
 };
 
 /**
