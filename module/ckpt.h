@@ -927,6 +927,8 @@ bool ckpt_sockopt_read(struct sock *sk, struct ckpt_rec_sockopt *o);
 void ckpt_free_sockopts(struct ckpt_restore *r);
 int ckpt_check_sockopts(struct ckpt_restore *r);
 int ckpt_sockopts_apply(struct socket *sock, const struct ckpt_rec_sockopt *o);
+int ckpt_sockopts_pre_bind(struct socket *sock,
+			   const struct ckpt_rec_sockopt *o);
 s32 ckpt_sock_fd(const struct ckpt_restore *r, u64 id);
 int ckpt_setsockopt(struct socket *sock, int level, int opt,
 		    const void *val, unsigned int len);

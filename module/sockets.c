@@ -1249,8 +1249,9 @@ static int ckpt_set_buf(struct socket *sock, int opt, int force,
 
 /* Options that must be set before bind(). */
 static int ckpt_sock_pre_bind(struct socket *sock,
-			      const struct ckpt_rec_socket *s)
+			      const struct ckpt_restore_sock *rs)
 {
+	const struct ckpt_rec_socket *s = &rs->rec;
 	struct sock *sk = sock->sk;
 	int err = 0;
 
@@ -1261,6 +1262,8 @@ static int ckpt_sock_pre_bind(struct socket *sock,
 	if (s->family == AF_INET6)
 		err = ckpt_set_int(sock, SOL_IPV6, IPV6_V6ONLY,
 				   !!(s->flags & CKPT_SOCKF_V6ONLY));
+	if (!err)
+		err = ckpt_sockopts_pre_bind(sock, rs->opt);
 	return err;
 }
 
@@ -1505,7 +1508,7 @@ static int ckpt_make_sock(const struct ckpt_restore_sock *s,
 	err = sock_create(rec->family, rec->type, rec->protocol, &sock);
 	if (err)
 		return err;
-	err = ckpt_sock_pre_bind(sock, rec);
+	err = ckpt_sock_pre_bind(sock, s);
 	if (!err && rec->state != CKPT_SOCK_UNBOUND)
 		err = ckpt_sock_bind(sock, s);
 	if (!err)
@@ -1601,7 +1604,7 @@ static int ckpt_tcp_repair(const struct ckpt_restore *r, struct socket *sock,
 
 	err = ckpt_set_int(sock, SOL_TCP, TCP_REPAIR, TCP_REPAIR_ON);
 	if (!err)
-		err = ckpt_sock_pre_bind(sock, &s->rec);
+		err = ckpt_sock_pre_bind(sock, s);
 	if (!err)
 		err = kernel_bind(sock, (struct sockaddr *)&s->addr,
 				  s->rec.addr_len);

@@ -109,6 +109,9 @@ static u32 ckpt_sockopt_ipflags(struct sock *sk)
 
 		f |= (np->rxopt.bits.rxinfo ? CKPT_IPF_V6PKTINFO : 0) |
 		     (np->rxopt.bits.rxhlim ? CKPT_IPF_V6HOPLIMIT : 0) |
+		     (np->rxopt.bits.rxtclass ? CKPT_IPF_V6TCLASS : 0) |
+		     (np->rxopt.bits.rxorigdstaddr ?
+		      CKPT_IPF_V6ORIGDSTADDR : 0) |
 		     (np->recverr ? CKPT_IPF_V6RECVERR : 0);
 	}
 	return f;
@@ -153,7 +156,8 @@ bool ckpt_sockopt_read(struct sock *sk, struct ckpt_rec_sockopt *o)
 		ttl = READ_ONCE(inet_sk(sk)->uc_ttl);
 	else if (sk->sk_family == AF_INET6)
 		ttl = inet6_sk(sk)->hop_limit;	/* a bit-field */
-	if (ttl > 0) {
+	/* IPV6_UNICAST_HOPS may be 0; IP_TTL may not */
+	if (ttl > 0 || (ttl == 0 && sk->sk_family == AF_INET6)) {
 		o->ttl = ttl;
 		o->mask |= CKPT_SOCKOPT_TTL;
 	}
@@ -272,8 +276,6 @@ static bool ckpt_sockopt_values_ok(const struct ckpt_rec_sockopt *o)
 		F(NOTSENT_LOWAT, notsent_lowat, 1, INT_MAX),
 		F(DEFER_ACCEPT, defer_accept, 1, INT_MAX),
 		F(FASTOPEN, fastopen, 1, INT_MAX),
-		F(IPFLAGS, ipflags, 1, CKPT_IPF_ALL),
-		F(TTL, ttl, 1, 255),
 #undef F
 	};
 	unsigned int i;
@@ -286,7 +288,11 @@ static bool ckpt_sockopt_values_ok(const struct ckpt_rec_sockopt *o)
 		    v < f[i].min || v > f[i].max)
 			return false;
 	}
-	if ((o->ipflags & CKPT_IPF_TIMESTAMP &&
+	/* narrower fields; TTL 0 (IPv6 only) is checked with the socket */
+	if ((!(o->mask & CKPT_SOCKOPT_IPFLAGS) ? o->ipflags :
+	     !o->ipflags || o->ipflags & ~CKPT_IPF_ALL) ||
+	    (!(o->mask & CKPT_SOCKOPT_TTL) && o->ttl) ||
+	    (o->ipflags & CKPT_IPF_TIMESTAMP &&
 	     o->ipflags & CKPT_IPF_TIMESTAMPNS) ||
 	    (o->ipflags & CKPT_IPF_TSTAMP_NEW &&
 	     !(o->ipflags & (CKPT_IPF_TIMESTAMP | CKPT_IPF_TIMESTAMPNS))))
@@ -348,6 +354,8 @@ int ckpt_check_sockopts(struct ckpt_restore *r)
 		tcp = ip && s->rec.protocol == IPPROTO_TCP;
 		if (((o->mask & (CKPT_SOCKOPT_TOS | CKPT_SOCKOPT_TTL)) &&
 		     !ip) ||
+		    ((o->mask & CKPT_SOCKOPT_TTL) && !o->ttl &&
+		     s->rec.family != AF_INET6) ||
 		    ((o->ipflags & CKPT_IPF_IP) && !ip) ||
 		    ((o->ipflags & CKPT_IPF_V6) &&
 		     s->rec.family != AF_INET6) ||
@@ -393,6 +401,20 @@ static int ckpt_set_timeo(struct socket *sock, int opt, u64 us)
 	return ckpt_setsockopt(sock, SOL_SOCKET, opt, &tv, sizeof(tv));
 }
 
+/*
+ * IP_FREEBIND, before bind(): a socket bound to an address this host does
+ * not have (yet) is bound again only so.
+ */
+int ckpt_sockopts_pre_bind(struct socket *sock,
+			   const struct ckpt_rec_sockopt *o)
+{
+	if (!o || !(o->ipflags & CKPT_IPF_FREEBIND))
+		return 0;
+	return sock->sk->sk_family == AF_INET6 ?
+	       ckpt_setsockopt_int(sock, SOL_IPV6, IPV6_FREEBIND, 1) :
+	       ckpt_setsockopt_int(sock, SOL_IP, IP_FREEBIND, 1);
+}
+
 /* The options of CKPT_IPF_* @f (checked) on, with setsockopt(). */
 static int ckpt_set_ipflags(struct socket *sock, u32 f)
 {
@@ -404,11 +426,12 @@ static int ckpt_set_ipflags(struct socket *sock, u32 f)
 		{ CKPT_IPF_RECVTTL, SOL_IP, IP_RECVTTL },
 		{ CKPT_IPF_RECVTOS, SOL_IP, IP_RECVTOS },
 		{ CKPT_IPF_RECVERR, SOL_IP, IP_RECVERR },
-		{ CKPT_IPF_FREEBIND, SOL_IP, IP_FREEBIND },
 		{ CKPT_IPF_ORIGDSTADDR, SOL_IP, IP_RECVORIGDSTADDR },
 		{ CKPT_IPF_V6PKTINFO, SOL_IPV6, IPV6_RECVPKTINFO },
 		{ CKPT_IPF_V6HOPLIMIT, SOL_IPV6, IPV6_RECVHOPLIMIT },
 		{ CKPT_IPF_V6RECVERR, SOL_IPV6, IPV6_RECVERR },
+		{ CKPT_IPF_V6TCLASS, SOL_IPV6, IPV6_RECVTCLASS },
+		{ CKPT_IPF_V6ORIGDSTADDR, SOL_IPV6, IPV6_RECVORIGDSTADDR },
 		{ CKPT_IPF_RXQ_OVFL, SOL_SOCKET, SO_RXQ_OVFL },
 	};
 	bool new = f & CKPT_IPF_TSTAMP_NEW;

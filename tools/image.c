@@ -1597,8 +1597,6 @@ static int check_sockopt(struct ckpt_image *img)
 		F(NOTSENT_LOWAT, notsent_lowat, 1, INT32_MAX),
 		F(DEFER_ACCEPT, defer_accept, 1, INT32_MAX),
 		F(FASTOPEN, fastopen, 1, INT32_MAX),
-		F(IPFLAGS, ipflags, 1, CKPT_IPF_ALL),
-		F(TTL, ttl, 1, 255),
 #undef F
 	};
 	size_t n = strnlen(o->congestion, sizeof(o->congestion));
@@ -1620,12 +1618,15 @@ static int check_sockopt(struct ckpt_image *img)
 	}
 	if (o->reserved)
 		return img_bad(img, "non-zero reserved field");
-	if ((o->ipflags & CKPT_IPF_TIMESTAMP &&
+	if ((!(o->mask & CKPT_SOCKOPT_IPFLAGS) ? o->ipflags :
+	     !o->ipflags || o->ipflags & ~CKPT_IPF_ALL) ||
+	    (!(o->mask & CKPT_SOCKOPT_TTL) && o->ttl) ||
+	    (o->ipflags & CKPT_IPF_TIMESTAMP &&
 	     o->ipflags & CKPT_IPF_TIMESTAMPNS) ||
 	    (o->ipflags & CKPT_IPF_TSTAMP_NEW &&
 	     !(o->ipflags & (CKPT_IPF_TIMESTAMP | CKPT_IPF_TIMESTAMPNS))))
-		return img_bad(img, "socket %llu: timestamp options 0x%x",
-			       (unsigned long long)o->id, o->ipflags);
+		return img_bad(img, "socket %llu: receive options 0x%x, TTL %u",
+			       (unsigned long long)o->id, o->ipflags, o->ttl);
 	for (i = 0; i < sizeof(o->congestion); i++) {
 		char c = o->congestion[i];
 

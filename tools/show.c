@@ -190,14 +190,18 @@ static void show_sockopt(const struct ckpt_rec_sockopt *o)
 			{ CKPT_IPF_V6PKTINFO, "IPV6_RECVPKTINFO" },
 			{ CKPT_IPF_V6HOPLIMIT, "IPV6_RECVHOPLIMIT" },
 			{ CKPT_IPF_V6RECVERR, "IPV6_RECVERR" },
+			{ CKPT_IPF_V6TCLASS, "IPV6_RECVTCLASS" },
+			{ CKPT_IPF_V6ORIGDSTADDR, "IPV6_RECVORIGDSTADDR" },
 			{ CKPT_IPF_TIMESTAMP, "SO_TIMESTAMP" },
 			{ CKPT_IPF_TIMESTAMPNS, "SO_TIMESTAMPNS" },
-			{ CKPT_IPF_TSTAMP_NEW, "_NEW" },
 			{ CKPT_IPF_RXQ_OVFL, "SO_RXQ_OVFL" },
 		};
 
 		printf("%s ", sep);
-		print_flags(o->ipflags, ipf, ARRAY_SIZE(ipf));
+		print_flags(o->ipflags & ~CKPT_IPF_TSTAMP_NEW, ipf,
+			    ARRAY_SIZE(ipf));
+		if (o->ipflags & CKPT_IPF_TSTAMP_NEW)
+			printf(" (_NEW)");
 	}
 	printf("\n");
 }

@@ -45,6 +45,15 @@ cp good.img tcpopt.img
 imgedit set tcpopt.img $((so + H + 8)) 4 $((0x89)) || fail "imgedit set mask"
 imgedit set tcpopt.img $((so + H + 48)) 4 60 || fail "imgedit set keepidle"
 refused EBADMSG "SOCKOPT" tcpopt restart tcpopt.img
+# an IP receive option (IP_PKTINFO) on a UNIX socket; two timestamp kinds
+for v in "1 ipopt" "0x600 tstamps"; do
+	set -- $v
+	cp good.img "$2.img"
+	imgedit set "$2.img" $((so + H + 8)) 4 $((0x10009)) || fail "imgedit set mask"
+	imgedit set "$2.img" $((so + H + 68)) 2 "$1" || fail "imgedit set ipflags"
+	refused EBADMSG "SOCKOPT" "$2" restart "$2.img"
+done
+bad "socket option TTL without its bit" $((so + H + 70)) 1 5
 bad "socket fd naming no socket" $((fs + 24)) 8 0x7fffffff
 bad "socket fd opened read-only" $((fs + 4)) 4 0
 [ -n "$dgid" ] && [ -n "$listen_ok" ] || fail "walk.out lacks the sockets"

@@ -34,8 +34,10 @@
  *            IP_RECVORIGDSTADDR, IP_TTL 17, SO_TIMESTAMPNS) and
  *            [::]:PORT+3 (dual stack, IPV6_TCLASS, SO_MARK,
  *            IPV6_RECVPKTINFO, IPV6_RECVHOPLIMIT, IPV6_RECVERR,
- *            IPV6_UNICAST_HOPS 33, IP_RECVERR, IP_FREEBIND, SO_TIMESTAMP,
- *            SO_RXQ_OVFL), a TCP socket bound to PORT+4
+ *            IPV6_RECVTCLASS, IPV6_UNICAST_HOPS 33, IP_RECVERR,
+ *            IP_FREEBIND, SO_TIMESTAMP, SO_RXQ_OVFL), a UDP socket bound
+ *            by IP_FREEBIND to 192.0.2.55:PORT+5 (no device has it),
+ *            a TCP socket bound to PORT+4
  *            (SO_RCVLOWAT, TCP_DEFER_ACCEPT, TCP_FASTOPEN, TCP_CORK), an
  *            unbound
  *            one; checks
@@ -652,6 +654,7 @@ static int defer_secs;	/* TCP_DEFER_ACCEPT of IN_TB as set */
 #define IN_U6	33
 #define IN_TB	34
 #define IN_TU	35
+#define IN_FB	36
 
 static int port;
 
@@ -722,6 +725,7 @@ static void inet_setup(void)
 	setint(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
 	setint(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1);
 	setint(fd, IPPROTO_IPV6, IPV6_RECVERR, 1);
+	setint(fd, IPPROTO_IPV6, IPV6_RECVTCLASS, 1);
 	setint(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, 33);
 	setint(fd, IPPROTO_IP, IP_RECVERR, 1);
 	setint(fd, IPPROTO_IP, IP_FREEBIND, 1);
@@ -748,6 +752,15 @@ static void inet_setup(void)
 	fd = socket(AF_INET6, SOCK_STREAM, 0);
 	setint(fd, IPPROTO_TCP, TCP_NODELAY, 1);
 	move_fd(fd, IN_TU, 0);
+
+	/* bound by IP_FREEBIND to an address no device has (TEST-NET-1) */
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	setint(fd, IPPROTO_IP, IP_FREEBIND, 1);
+	in4(&a4, port + 5);
+	inet_pton(AF_INET, "192.0.2.55", &a4.sin_addr);
+	if (bind(fd, (void *)&a4, sizeof(a4)))
+		die("udp freebind");
+	move_fd(fd, IN_FB, 0);
 }
 
 static void check_inet_name(int fd, const void *want, socklen_t wlen,
@@ -852,6 +865,7 @@ static void inet_check(void)
 	CHECK(getint(IN_U6, IPPROTO_IPV6, IPV6_RECVPKTINFO) == 1 &&
 	      getint(IN_U6, IPPROTO_IPV6, IPV6_RECVHOPLIMIT) == 1 &&
 	      getint(IN_U6, IPPROTO_IPV6, IPV6_RECVERR) == 1 &&
+	      getint(IN_U6, IPPROTO_IPV6, IPV6_RECVTCLASS) == 1 &&
 	      getint(IN_U6, IPPROTO_IP, IP_RECVERR) == 1 &&
 	      getint(IN_U6, IPPROTO_IP, IP_FREEBIND) == 1 &&
 	      getint(IN_U6, IPPROTO_IP, IP_PKTINFO) == 0 &&
@@ -882,6 +896,10 @@ static void inet_check(void)
 	CHECK(!getsockname(IN_TU, (void *)&a6, &len) && !a6.sin6_port,
 	      "unbound tcp6");
 	CHECK(getint(IN_TU, IPPROTO_TCP, TCP_NODELAY) == 1, "unbound NODELAY");
+	in4(&a4, port + 5);
+	inet_pton(AF_INET, "192.0.2.55", &a4.sin_addr);
+	check_inet_name(IN_FB, &a4, sizeof(a4), "udp freebind");
+	CHECK(getint(IN_FB, IPPROTO_IP, IP_FREEBIND) == 1, "IP_FREEBIND");
 }
 
 /*

@@ -2361,9 +2361,11 @@ struct ckpt_rec_flock {
 #define CKPT_IPF_TSTAMP_NEW	(1U << 11)	/* ..._NEW: set by SO_TIMESTAMP_NEW
 						 * or SO_TIMESTAMPNS_NEW */
 #define CKPT_IPF_RXQ_OVFL	(1U << 12)	/* SO_RXQ_OVFL */
+#define CKPT_IPF_V6TCLASS	(1U << 13)	/* IPV6_RECVTCLASS */
+#define CKPT_IPF_V6ORIGDSTADDR	(1U << 14)	/* IPV6_RECVORIGDSTADDR */
 #define CKPT_IPF_IP		((1U << 6) - 1)	/* IP sockets only */
-#define CKPT_IPF_V6		(7U << 6)	/* AF_INET6 only */
-#define CKPT_IPF_ALL		((1U << 13) - 1)
+#define CKPT_IPF_V6		((7U << 6) | (3U << 13))	/* AF_INET6 only */
+#define CKPT_IPF_ALL		((1U << 15) - 1)
 
 #define CKPT_SOCKOPT_CA_MAX	16	/* TCP_CA_NAME_MAX */
 
@@ -2387,6 +2389,9 @@ struct ckpt_rec_flock {
  * @ipflags: CKPT_IPF_*, options that are on: the IP ones only on IP
  *	sockets, the IPv6 ones on AF_INET6 ones, SO_TIMESTAMP and
  *	SO_TIMESTAMPNS not both, CKPT_IPF_TSTAMP_NEW only with one
+ * @ttl: IP_TTL (AF_INET, 1..255) or IPV6_UNICAST_HOPS (AF_INET6, 0..255)
+ *	as the process set it
+ * @reserved: 0
  * @congestion: TCP_CONGESTION as the process set it: a name of [a-z0-9_],
  *	NUL-terminated, zeros after; the restore refuses one this kernel
  *	does not have (ENOENT; a module is loaded first if the restorer
@@ -2396,15 +2401,13 @@ struct ckpt_rec_flock {
  *	1..INT_MAX)
  * @fastopen: TCP_FASTOPEN's queue length (1..INT_MAX), not for an
  *	established connection
- * @ttl: IP_TTL (AF_INET) or IPV6_UNICAST_HOPS (AF_INET6) as set,
- *	1..255
- * @reserved: 0
  *
  * Set again with setsockopt(2)'s checks, as the restored process, but
  * SO_MARK and SO_PRIORITY above 6, which need the restorer's CAP_NET_ADMIN
  * (EPERM at CKPT_IOC_RESTORE_PREPARE, err_type CKPT_REC_SOCKOPT, err_fd
  * the socket's; the process may have set them before it dropped the
- * privilege); the TCP ones only on TCP sockets, TOS only on IP ones.
+ * privilege); the TCP ones only on TCP sockets, TOS, TTL and the IP flags
+ * only on IP ones, the IPv6 flags on AF_INET6 ones.
  */
 struct ckpt_rec_sockopt {
 	__u64 id;
@@ -2421,12 +2424,12 @@ struct ckpt_rec_sockopt {
 	__u32 keepcnt;
 	__u32 user_timeout;
 	__u32 notsent_lowat;
-	__u32 ipflags;
+	__u16 ipflags;
+	__u8 ttl;
+	__u8 reserved;
 	char congestion[CKPT_SOCKOPT_CA_MAX];
 	__u32 defer_accept;
 	__u32 fastopen;
-	__u32 ttl;
-	__u32 reserved;
 };
 
 /**
