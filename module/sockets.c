@@ -280,6 +280,9 @@ static int ckpt_sock_check(struct ckpt_dump *d, struct ckpt_sock_seen *p)
 	if (p->file->f_flags & ~(CKPT_SOCK_F_FLAGS | O_LARGEFILE) ||
 	    (p->file->f_flags & O_ACCMODE) != O_RDWR)
 		return -EOPNOTSUPP;
+	/* made again in the restorer's: one of another namespace is not */
+	if (!net_eq(sock_net(sk), current->nsproxy->net_ns))
+		return -EOPNOTSUPP;
 	switch (sk->sk_family) {
 	case AF_UNIX:
 		return ckpt_unix_check(d, p, sk);
@@ -406,7 +409,9 @@ static void ckpt_sock_opts(struct sock *sk, struct socket *sock,
 		r->flags |= CKPT_SOCKF_KEEPALIVE;
 	if (sock_flag(sk, SOCK_BROADCAST))
 		r->flags |= CKPT_SOCKF_BROADCAST;
-	if (sk->sk_family != AF_UNIX && sk->sk_protocol == IPPROTO_TCP &&
+	/* netlink's protocol 6 is NETLINK_XFRM, not TCP */
+	if ((sk->sk_family == AF_INET || sk->sk_family == AF_INET6) &&
+	    sk->sk_protocol == IPPROTO_TCP &&
 	    (tcp_sk(sk)->nonagle & TCP_NAGLE_OFF))
 		r->flags |= CKPT_SOCKF_NODELAY;
 	if (sk->sk_family == AF_INET6 && sk->sk_ipv6only)

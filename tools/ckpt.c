@@ -534,7 +534,7 @@ static void report_socket(const struct ckpt_checkpoint_args *a, int err,
 		break;
 	default:
 		if (err == -EOPNOTSUPP && !strncmp(desc, "a netlink", 9))
-			ckpt_fail(err, "cannot checkpoint %s: fd %d (%s, %s) has a pending error, a socket filter (SO_ATTACH_FILTER) or a multicast group beyond %u, which are not saved",
+			ckpt_fail(err, "cannot checkpoint %s: fd %d (%s, %s) has a pending error, a socket filter (SO_ATTACH_FILTER), a multicast group beyond %u or open flags beyond O_NONBLOCK, or is of another network namespace, which are not saved",
 				  who, a->err_fd, name, desc, CKPT_NL_MAX_GROUPS);
 		else
 			ckpt_fail(err, "cannot checkpoint %s: fd %d (%s, %s) %s",

@@ -24,8 +24,8 @@ DUMP_ON_FAIL="p.err p.out ckpt.err restart.err show.out"
 ip addr del 192.0.2.77/32 dev lo 2>/dev/null
 prog_start nlsocks
 prog_checkpoint
-[ "$(grep -c '^  netlink socket [0-9]*: groups' show.out)" -eq 5 ] ||
-	fail "ckpt show does not list 5 NETLINK records: $(grep netlink show.out | tr '\n' '|')"
+[ "$(grep -c '^  netlink socket [0-9]*: groups' show.out)" -eq 6 ] ||
+	fail "ckpt show does not list 6 NETLINK records: $(grep netlink show.out | tr '\n' '|')"
 grep -q "^  netlink socket [0-9]*: groups 5,32,36, options NETLINK_NO_ENOBUFS,NETLINK_EXT_ACK,NETLINK_GET_STRICT_CHK\$" show.out ||
 	fail "ckpt show does not name A's groups and options: $(grep netlink show.out | tr '\n' '|')"
 grep -q "^  netlink socket [0-9]*: groups none, options NETLINK_PKTINFO,NETLINK_BROADCAST_ERROR,NETLINK_CAP_ACK, connected to port 0 group 0\$" show.out &&
@@ -46,7 +46,8 @@ cid=$(awk -v o="$c" '$1 == o { sub("id=", "", $4); print $4 }' walk.out)
 did=$(awk -v o="$d" '$1 == o { sub("id=", "", $4); print $4 }' walk.out)
 cnl=$(rec_off NETLINK "id=$cid ")
 enl=$(rec_off NETLINK "flags=64\$")		# E: connected, no option
-[ -n "$cid" ] && [ -n "$did" ] || fail "walk.out lacks the netlink sockets"
+[ -n "$cid" ] && [ -n "$did" ] && [ -n "$cnl" ] && [ -n "$enl" ] ||
+	fail "walk.out lacks the netlink sockets or their NETLINK records"
 bad "NETLINK record for no socket" $((cnl + H)) 8 0x7fffffff
 bad "NETLINK record for a socket that has one" $((cnl + H)) 8 "$did"
 bad "NETLINK unknown flag" $((cnl + H + 8)) 4 0x80

@@ -13,6 +13,7 @@
  *  C: NETLINK_KOBJECT_UEVENT, never bound, SO_REUSEADDR and SO_KEEPALIVE.
  *  D: NETLINK_ROUTE, raw, bound to an explicit port ID.
  *  E: NETLINK_ROUTE, raw, connected to A's port.
+ *  F: NETLINK_XFRM (protocol 6, IPPROTO_TCP's number), never bound.
  *
  * Writes DIR/ready ("pid= a= b= d= e="), waits for DIR/go, then checks:
  * each port ID (getsockname; C none), each group list
@@ -142,10 +143,12 @@ static int sol_socket(int fd, int opt)
 	return val;
 }
 
+#define NR_SOCKS	6
+
 struct state {
-	unsigned int port[5];
-	unsigned long long groups[5];
-	unsigned int opts[5];
+	unsigned int port[NR_SOCKS];
+	unsigned long long groups[NR_SOCKS];
+	unsigned int opts[NR_SOCKS];
 	int rcvbuf;
 };
 
@@ -154,7 +157,7 @@ static void snapshot(const int *fd, struct state *s)
 	int i;
 
 	memset(s, 0, sizeof(*s));
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < NR_SOCKS; i++) {
 		s->port[i] = port_of(fd[i]);
 		s->groups[i] = groups_of(fd[i]);
 		s->opts[i] = opts_of(fd[i]) |
@@ -320,7 +323,7 @@ static int run_refused(int dropped)
 int main(int argc, char **argv)
 {
 	const struct timeval tmo = { 5, 0 };
-	int fd[5], i, rcv = 65536, one = 1;
+	int fd[NR_SOCKS], i, rcv = 65536, one = 1;
 	struct state before, after;
 	char buf[512];
 	ssize_t n;
@@ -361,7 +364,9 @@ int main(int argc, char **argv)
 	nl_bind(fd[3], 0x40000000U + (unsigned int)getpid(), 0);
 	fd[4] = nl_socket(SOCK_RAW, NETLINK_ROUTE);
 	nl_connect(fd[4], port_of(fd[0]));
-	for (i = 0; i < 5; i++)
+	/* protocol 6, as IPPROTO_TCP: no TCP state may be read from it */
+	fd[5] = nl_socket(SOCK_RAW, NETLINK_XFRM);
+	for (i = 0; i < NR_SOCKS; i++)
 		if (setsockopt(fd[i], SOL_SOCKET, SO_RCVTIMEO, &tmo,
 			       sizeof(tmo)))
 			die("SO_RCVTIMEO");
@@ -380,7 +385,7 @@ int main(int argc, char **argv)
 	wait_for_go(dir);
 
 	snapshot(fd, &after);
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < NR_SOCKS; i++)
 		if (after.port[i] != before.port[i] ||
 		    after.groups[i] != before.groups[i] ||
 		    after.opts[i] != before.opts[i]) {
