@@ -13,7 +13,8 @@
  *  C: NETLINK_KOBJECT_UEVENT, never bound, SO_REUSEADDR and SO_KEEPALIVE.
  *  D: NETLINK_ROUTE, raw, bound to an explicit port ID.
  *  E: NETLINK_ROUTE, raw, connected to A's port.
- *  F: NETLINK_XFRM (protocol 6, IPPROTO_TCP's number), never bound.
+ *  F: NETLINK_XFRM (protocol 6, IPPROTO_TCP's number), never bound; a
+ *     NETLINK_GENERIC one where the kernel has no xfrm_user.
  *
  * Writes DIR/ready ("pid= a= b= d= e="), waits for DIR/go, then checks:
  * each port ID (getsockname; C none), each group list
@@ -364,8 +365,15 @@ int main(int argc, char **argv)
 	nl_bind(fd[3], 0x40000000U + (unsigned int)getpid(), 0);
 	fd[4] = nl_socket(SOCK_RAW, NETLINK_ROUTE);
 	nl_connect(fd[4], port_of(fd[0]));
-	/* protocol 6, as IPPROTO_TCP: no TCP state may be read from it */
-	fd[5] = nl_socket(SOCK_RAW, NETLINK_XFRM);
+	/*
+	 * protocol 6, as IPPROTO_TCP: no TCP state may be read from it
+	 * (where xfrm_user is not loaded, a generic netlink socket)
+	 */
+	fd[5] = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_XFRM);
+	if (fd[5] < 0 && errno == EPROTONOSUPPORT)
+		fd[5] = nl_socket(SOCK_RAW, NETLINK_GENERIC);
+	if (fd[5] < 0)
+		die("socket(AF_NETLINK, NETLINK_XFRM)");
 	for (i = 0; i < NR_SOCKS; i++)
 		if (setsockopt(fd[i], SOL_SOCKET, SO_RCVTIMEO, &tmo,
 			       sizeof(tmo)))
