@@ -9,7 +9,8 @@
 # (nlsocks busy) is refused, EBUSY, and the process runs on and reads it;
 # so are one with a socket filter (EOPNOTSUPP) and one connected to a
 # group its process, having dropped CAP_NET_ADMIN, could not connect to
-# again (EPERM: its restore would fail).
+# again (EPERM: its restore would fail), and one made in another network
+# namespace (EOPNOTSUPP).
 # Images changed on purpose (a NETLINK record for no socket or a second
 # for one, unknown flags, a connected unbound socket, a group beyond 32, a
 # protocol, type or address a netlink socket cannot have) are refused,
@@ -84,4 +85,12 @@ prog_start_mode nlsocks dropped
 ckpt_refused EPERM "fd $(kv ready fd) (socket:\[[0-9]*\], a netlink socket, protocol 0, port [0-9-]*) is a member of multicast groups, or connected to a destination, that its process may no longer join"
 touch go
 wait "$PROG_PID" || fail "nlsocks dropped failed after the refusal: $(cat p.err)"
+
+# A socket of another network namespace: the restore would make it in
+# its own, so the checkpoint refuses.
+cd "$TESTDIR/.." && subdir netns
+prog_start_mode nlsocks netns
+ckpt_refused EOPNOTSUPP "fd $(kv ready fd) (socket:\[[0-9]*\]"
+touch go
+wait "$PROG_PID" || fail "nlsocks netns failed after the refusal: $(cat p.err)"
 pass

@@ -31,11 +31,13 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <linux/filter.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,8 +290,9 @@ static int run_busy(void)
  * nlsocks filter DIR: a uevent socket with a socket filter (a udev
  * monitor's SO_ATTACH_FILTER); nlsocks dropped DIR (started as root): a
  * route socket connected to the group RTNLGRP_LINK (sending there needs
- * CAP_NET_ADMIN), then the process becomes uid 1000 with no capability.
- * Both wait for DIR/go and exit 0.
+ * CAP_NET_ADMIN), then the process becomes uid 1000 with no capability;
+ * nlsocks netns DIR: a route socket made in a network namespace of its
+ * own, the process back in its first.  Each waits for DIR/go and exits 0.
  */
 static int run_refused(int dropped)
 {
@@ -297,9 +300,18 @@ static int run_refused(int dropped)
 	struct sock_fprog prog = { .len = 1, .filter = code };
 	struct sockaddr_nl a = { .nl_family = AF_NETLINK, .nl_groups = 1 };
 	char buf[128];
-	int fd;
+	int fd, ns;
 
-	if (dropped) {
+	if (dropped == 2) {
+		/* a route socket of a new network namespace, then home */
+		ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (ns < 0 || unshare(CLONE_NEWNET))
+			die("unshare(CLONE_NEWNET)");
+		fd = nl_socket(SOCK_RAW, NETLINK_ROUTE);
+		if (setns(ns, CLONE_NEWNET))
+			die("setns back");
+		close(ns);
+	} else if (dropped) {
 		fd = nl_socket(SOCK_RAW, NETLINK_ROUTE);
 		if (connect(fd, (struct sockaddr *)&a, sizeof(a)))
 			die("connect to RTNLGRP_LINK");
@@ -340,6 +352,8 @@ int main(int argc, char **argv)
 		return run_refused(0);
 	if (argc > 2 && !strcmp(argv[1], "dropped"))
 		return run_refused(1);
+	if (argc > 2 && !strcmp(argv[1], "netns"))
+		return run_refused(2);
 
 	fd[0] = nl_socket(SOCK_RAW, NETLINK_ROUTE);
 	nl_bind(fd[0], 0, RTMGRP_IPV4_IFADDR);
