@@ -101,13 +101,14 @@ static void set_opt(int fd, int opt, int val)
 		die("setsockopt(SOL_NETLINK)");
 }
 
-static int get_opt(int fd, int opt)
+/* An int option of @level (SOL_NETLINK, SOL_SOCKET). */
+static int get_opt(int fd, int level, int opt)
 {
 	socklen_t len = sizeof(int);
 	int val = -1;
 
-	if (getsockopt(fd, SOL_NETLINK, opt, &val, &len))
-		die("getsockopt(SOL_NETLINK)");
+	if (getsockopt(fd, level, opt, &val, &len))
+		die("getsockopt");
 	return val;
 }
 
@@ -131,19 +132,9 @@ static unsigned int opts_of(int fd)
 	unsigned int i, v = 0;
 
 	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
-		if (get_opt(fd, opts[i]))
+		if (get_opt(fd, SOL_NETLINK, opts[i]))
 			v |= 1U << i;
 	return v;
-}
-
-static int sol_socket(int fd, int opt)
-{
-	socklen_t len = sizeof(int);
-	int val = -1;
-
-	if (getsockopt(fd, SOL_SOCKET, opt, &val, &len))
-		die("getsockopt(SOL_SOCKET)");
-	return val;
 }
 
 #define NR_SOCKS	6
@@ -164,10 +155,12 @@ static void snapshot(const int *fd, struct state *s)
 		s->port[i] = port_of(fd[i]);
 		s->groups[i] = groups_of(fd[i]);
 		s->opts[i] = opts_of(fd[i]) |
-			     (sol_socket(fd[i], SO_REUSEADDR) ? 1U << 8 : 0) |
-			     (sol_socket(fd[i], SO_KEEPALIVE) ? 1U << 9 : 0);
+			     (get_opt(fd[i], SOL_SOCKET, SO_REUSEADDR) ?
+			      1U << 8 : 0) |
+			     (get_opt(fd[i], SOL_SOCKET, SO_KEEPALIVE) ?
+			      1U << 9 : 0);
 	}
-	s->rcvbuf = sol_socket(fd[1], SO_RCVBUF);
+	s->rcvbuf = get_opt(fd[1], SOL_SOCKET, SO_RCVBUF);
 }
 
 /* An RTM_NEWADDR or RTM_DELADDR of 192.0.2.77/32 on lo, acknowledged. */
