@@ -41,6 +41,7 @@
 #include "migrate.h"
 #include "precopy.h"
 #include "seal.h"
+#include "zimg.h"
 #include "util.h"
 
 #define CKPT_MAX_NAMED	64
@@ -60,6 +61,9 @@ struct ckpt_opts {
 	unsigned int nr_named_sem, nr_named_msg;
 	unsigned int skip;		/* CKPT_SKIP_* */
 	uint64_t ghost_limit;		/* --ghost-limit, 0: the module's */
+	int compress;			/* --compress: zstd (zimg.h) */
+	int level;			/* its level */
+	int kill_after;			/* --kill with --compress: ours */
 };
 
 struct ckpt_out {
@@ -72,7 +76,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ckpt [-v] [--tree] [--kill|--stop] [--skip=CLASS,...]\n"
-		"            [--ghost-limit SIZE] [-o FILE] PID\n"
+		"            [--ghost-limit SIZE] [--compress[=LEVEL]] [-o FILE] PID\n"
 		"       ckpt migrate [-v] [--timeout S] [--tree] [--key FILE] PID --to DEST\n"
 		"       ckpt show [-v] [FILE|-]\n"
 		"       ckpt seal|unseal --key FILE [-o OUT] [IN|-]\n"
@@ -98,6 +102,12 @@ static void usage(FILE *f)
 		"                     deleted files, open or mapped, a process;\n"
 		"                     past it the checkpoint is refused (EFBIG);\n"
 		"                     default and most: 64M\n"
+		"  -z, --compress[=LEVEL]\n"
+		"                     compress the image with zstd at LEVEL (%d to\n"
+		"                     %d, default %d: fast); restart and show\n"
+		"                     take it as it is.  With --kill the process\n"
+		"                     is killed once the whole image is written\n"
+		"                     (and synced, to a file)\n"
 		"  -v, --verbose      report the image size and time taken\n"
 		"  --sysv-ipc sem:ID,msg:ID,...\n"
 		"                     also save these SysV semaphore sets and\n"
@@ -120,7 +130,8 @@ static void usage(FILE *f)
 		"version  print the tool's version and the loaded module's ABI\n"
 		"\n"
 		"Exit status: 0 success, 1 failure, 2 usage error.\n",
-		CKPT_DEV_PATH);
+		CKPT_DEV_PATH, CKPT_ZSTD_LEVEL_MIN, CKPT_ZSTD_LEVEL_MAX,
+		CKPT_ZSTD_LEVEL);
 }
 
 static int usage_error(const char *msg, const char *arg)
@@ -179,6 +190,21 @@ static int parse_size(const char *arg, uint64_t *size)
 	return 0;
 }
 
+/* A zstd level, CKPT_ZSTD_LEVEL_MIN to _MAX. */
+static int parse_level(const char *arg, int *level)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < CKPT_ZSTD_LEVEL_MIN ||
+	    v > CKPT_ZSTD_LEVEL_MAX)
+		return -1;
+	*level = (int)v;
+	return 0;
+}
+
 /* "fds,devmaps" into CKPT_SKIP_* bits. */
 static int parse_skip(const char *arg, unsigned int *skip)
 {
@@ -219,13 +245,21 @@ static int parse_args(int argc, char **argv, struct ckpt_opts *o)
 		{ "sysv-ipc", required_argument, NULL, 'I' },
 		{ "skip", required_argument, NULL, 'S' },
 		{ "ghost-limit", required_argument, NULL, 'G' },
+		{ "compress", optional_argument, NULL, 'z' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+o:kstvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:kstvzh", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'z':
+			o->compress = 1;
+			o->level = CKPT_ZSTD_LEVEL;
+			if (optarg && parse_level(optarg, &o->level))
+				return usage_error("bad --compress level, expected -7 to 19",
+						   optarg);
+			break;
 		case 'S':
 			if (parse_skip(optarg, &o->skip))
 				return usage_error("bad --skip class, expected fds or devmaps",
@@ -508,7 +542,7 @@ static void report_socket(const struct ckpt_checkpoint_args *a, int err,
 			ckpt_fail(err, "cannot checkpoint %s: fd %d (%s, %s) is connected to a peer outside the %s, which is not supported yet",
 				  who, a->err_fd, name, desc, where);
 			if (strstr(desc, "(ESTABLISHED)"))
-				ckpt_hint("an established TCP connection is saved only with --kill, by a caller with CAP_NET_ADMIN (TCP repair)");
+				ckpt_hint("an established TCP connection is saved only with --kill, not with --compress (which kills once the image is out), by a caller with CAP_NET_ADMIN (TCP repair)");
 		}
 		break;
 	case EUSERS:
@@ -1513,18 +1547,96 @@ static int checkpoint_ioctl(const struct ckpt_opts *o, int dev, int fd,
 	return err;
 }
 
+/*
+ * --compress: the module writes into a pipe, a thread of ours compresses
+ * what comes out of it into the output (zimg.h).  *@sink: the pipe's end
+ * for the module.
+ */
+static int compress_start(const struct ckpt_opts *o, struct ckpt_out *out,
+			  struct ckpt_zpump *zp, int *sink)
+{
+	int p[2], err;
+
+	if (pipe2(p, O_CLOEXEC)) {
+		err = -errno;
+		ckpt_fail(err, "cannot checkpoint %d: cannot make a pipe to compress through: %s",
+			  o->pid, strerror(-err));
+		return err;
+	}
+	ckpt_grow_pipe(p[1]);
+	*zp = (struct ckpt_zpump){ .in = p[0], .out = out->fd,
+				   .level = o->level };
+	err = ckpt_zpump_start(zp);
+	if (err) {
+		close(p[0]);
+		close(p[1]);
+		ckpt_fail(err, "cannot checkpoint %d: cannot start compressing: %s",
+			  o->pid, strerror(-err));
+		return err;
+	}
+	*sink = p[1];
+	return 0;
+}
+
+/*
+ * The module is done writing into the pipe: let the compressor finish,
+ * and sync a file the process is about to be killed for.  0, or -errno
+ * once reported.
+ */
+static int compress_finish(const struct ckpt_opts *o, struct ckpt_out *out,
+			   struct ckpt_zpump *zp, int sink, int failed)
+{
+	int err;
+
+	close(sink);
+	err = ckpt_zpump_join(zp);
+	if (err && !failed)
+		ckpt_fail(err, "cannot checkpoint %s%d: %s (to %s)",
+			  o->tree ? "tree " : "", o->pid, zp->res.msg,
+			  out->name);
+	if (!err && !failed && o->kill_after && out->is_file &&
+	    fsync(out->fd)) {
+		err = -errno;
+		ckpt_fail(err, "cannot checkpoint %s%d: syncing %s failed: %s",
+			  o->tree ? "tree " : "", o->pid, out->name,
+			  strerror(-err));
+	}
+	return err;
+}
+
+/*
+ * After --compress, the checkpoint done: the image is whole (@ok), or
+ * not: kill the processes (--kill), or undo --stop's stop.
+ */
+static void compress_settle(const struct ckpt_opts *o, const int32_t *pids,
+			    unsigned int n, int ok)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		/* held by us (CKPT_IOC_FREEZE) until now: still theirs */
+		if (ok && o->kill_after)
+			kill(pids[i], SIGKILL);
+		else if (!ok && (o->flags & CKPT_CHECKPOINT_LEAVE_STOPPED))
+			kill(pids[i], SIGCONT);
+	}
+}
+
 static int checkpoint(struct ckpt_opts *o)
 {
 	struct ckpt_checkpoint_args a;
 	struct ckpt_out out = { .fd = -1 };
 	int32_t pids[CKPT_MAX_TREE];
 	struct ipc_hold hold = { .n = 0 };
-	int dev, err, ret, reported = 0;
+	struct ckpt_zpump zp = { .started = 0 };
+	int dev, err, ret, reported = 0, sink;
+	unsigned int n = 0;
 	double t0;
 
 	ret = open_output(o, &out);
 	if (ret)
 		return ret;
+	sink = out.fd;
 	tmark("output opened");
 	dev = ckpt_dev_open();
 	if (dev < 0) {
@@ -1549,15 +1661,51 @@ static int checkpoint(struct ckpt_opts *o)
 			  o->ipc_ns ? " (its own IPC namespace)" : "");
 	if (err > 0)
 		err = 0;
-	if (!err)
-		err = checkpoint_ioctl(o, dev, out.fd, &a, pids, &reported);
+	/*
+	 * --compress --kill: the module must not kill before the compressed
+	 * image is all out.  Hold the processes (unseen), kill them after.
+	 */
+	if (!err && o->compress && (o->flags & CKPT_CHECKPOINT_KILL)) {
+		o->flags &= ~CKPT_CHECKPOINT_KILL;
+		o->kill_after = 1;
+		if (!hold.n)
+			err = ipc_hold_members(o, &hold,
+					       "until their image is compressed");
+		reported = !!err;
+	}
+	if (!err && o->compress) {
+		err = compress_start(o, &out, &zp, &sink);
+		reported = !!err;
+	}
+	if (!err) {
+		err = checkpoint_ioctl(o, dev, sink, &a, pids, &reported);
+		/* done: what is left to settle if the image is not whole */
+		if (!err)
+			n = a.flags & CKPT_CHECKPOINT_TREE ? a.nr_pids : 1;
+	}
+	if (zp.started) {
+		ret = compress_finish(o, &out, &zp, sink, !!err);
+		/* the module's EPIPE: the compressor stopped, and said why */
+		if (err == -EPIPE && ret) {
+			ckpt_fail(ret, "cannot checkpoint %s%d: %s (to %s)",
+				  o->tree ? "tree " : "", o->pid, zp.res.msg,
+				  out.name);
+			reported = 1;
+		}
+		if (!err && ret) {
+			err = ret;	/* reported */
+			reported = 1;
+		}
+	}
 	if (err && !reported)
 		report_checkpoint(&a, &out, err);
-	/* Held to read their SysV objects: now killed, stopped or let go. */
-	ipc_release(&hold);
 	free(o->ipc_recs);
 	close(dev);
 	ret = close_output(&out, !!err);
+	if (n && o->compress)
+		compress_settle(o, pids, n, !err && !ret);
+	/* Held to read their SysV objects: now killed, stopped or let go. */
+	ipc_release(&hold);
 	tmark("output closed");
 	tprint();
 	if (ret || err)
@@ -1566,7 +1714,7 @@ static int checkpoint(struct ckpt_opts *o)
 		ckpt_hint("left out %u object%s as --skip allows: see 'ckpt show'",
 			  a.nr_skipped, a.nr_skipped == 1 ? "" : "s");
 	if (o->verbose) {
-		char pages[96] = "";
+		char pages[96] = "", zs[96] = "";
 
 		/* (an older module does not count them) */
 		if (a.nr_pages + a.nr_zero_pages)
@@ -1574,10 +1722,14 @@ static int checkpoint(struct ckpt_opts *o)
 				 "; %llu pages of memory, %llu more of only zeros left out",
 				 (unsigned long long)a.nr_pages,
 				 (unsigned long long)a.nr_zero_pages);
-		ckpt_hint("checkpointed %s%d: %llu bytes in %.3f s%s",
+		if (o->compress)
+			snprintf(zs, sizeof(zs), ", compressed to %llu (zstd %d)",
+				 (unsigned long long)zp.res.out_bytes,
+				 o->level);
+		ckpt_hint("checkpointed %s%d: %llu bytes%s in %.3f s%s",
 			  o->tree ? "tree " : "", o->pid,
-			  (unsigned long long)a.bytes_written, now_s() - t0,
-			  pages);
+			  (unsigned long long)a.bytes_written, zs,
+			  now_s() - t0, pages);
 	}
 	return CKPT_EXIT_OK;
 }

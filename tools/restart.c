@@ -54,6 +54,7 @@
 #include "migrate.h"
 #include "precopy.h"
 #include "seal.h"
+#include "zimg.h"
 #include "util.h"
 #include "vdso.h"
 
@@ -1436,6 +1437,8 @@ static pid_t peek_pid(int is_socket)
 	}
 	if (ok && ckpt_sealed_magic(buf, sizeof(buf)))
 		return -2;	/* sealed: nothing to spool either */
+	if (ok && ckpt_zstd_magic(buf, sizeof(buf)))
+		return -3;	/* compressed: inflated into memory */
 	if (ok && h->magic != CKPT_IMAGE_MAGIC)
 		return -1;	/* not an image: nothing to spool */
 	if (!ok || rh->type != CKPT_REC_TASK)
@@ -1459,9 +1462,39 @@ static int stream_ok(const struct stat *st)
 
 	if (pid == -2)
 		return -EMEDIUMTYPE;
+	if (pid == -3)
+		return -EILSEQ;
 	if (pid < 0)
 		return -ENOEXEC;
 	return pid && kill(pid, 0) && errno == ESRCH;
+}
+
+/*
+ * A compressed image (ckpt --compress) is inflated into memory first, a
+ * memfd restored from as from a file: at most what the machine has
+ * available.  CKPT_EXIT_OK when there is nothing (more) to do.
+ */
+static int inflate_image(struct restart *r)
+{
+	struct ckpt_zres res;
+	int fd, err;
+
+	err = ckpt_zstd_to_memfd(r->img, ckpt_mem_available(), &fd, &res);
+	if (err < 0) {
+		ckpt_fail(err, "cannot read %s: %s", r->name, res.msg);
+		return CKPT_EXIT_FAILED;
+	}
+	if (!err)
+		return CKPT_EXIT_OK;
+	if (r->verbose)
+		ckpt_hint("inflated a compressed image: %llu bytes from %llu",
+			  (unsigned long long)res.out_bytes,
+			  (unsigned long long)res.in_bytes);
+	if (r->img != STDIN_FILENO)
+		close(r->img);
+	r->img = fd;
+	r->seekable = 1;
+	return CKPT_EXIT_OK;
 }
 
 static int open_stdin(struct restart *r)
@@ -1478,9 +1511,11 @@ static int open_stdin(struct restart *r)
 	}
 	if (!fstat(r->img, &st) && S_ISREG(st.st_mode)) {
 		r->seekable = lseek(r->img, 0, SEEK_CUR) == 0;
-		return 0;
+		return inflate_image(r);
 	}
 	err = S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ? stream_ok(&st) : 0;
+	if (err == -EILSEQ)
+		return inflate_image(r);
 	if (err == -EMEDIUMTYPE) {
 		ckpt_fail(-ENOEXEC, "the data on stdin is a sealed image: nothing was read into memory");
 		ckpt_hint("open it first: ckpt unseal --key FILE IMAGE | restart -");
@@ -1504,7 +1539,8 @@ static int open_stdin(struct restart *r)
 		return CKPT_EXIT_FAILED;
 	}
 	r->seekable = 1;
-	return 0;
+	/* compressed, but too slow to start for peek_pid() to tell */
+	return inflate_image(r);
 }
 
 static int open_image(struct restart *r)
@@ -1520,7 +1556,7 @@ static int open_image(struct restart *r)
 	}
 	/* A FIFO or a character device is a stream, as a pipe on stdin. */
 	r->seekable = lseek(r->img, 0, SEEK_CUR) == 0;
-	return 0;
+	return inflate_image(r);
 }
 
 /* What the checkpoint left out under --skip: the loss, said again. */

@@ -22,6 +22,7 @@
 #include "ckpt.h"
 #include "image.h"
 #include "util.h"
+#include "zimg.h"
 
 struct show {
 	struct ckpt_image img;
@@ -1394,6 +1395,43 @@ static int show_image(struct show *s, int fd)
 	return err;
 }
 
+/*
+ * A compressed image (ckpt --compress) is shown as it is inflated, by a
+ * thread writing into a pipe: *@fd becomes the pipe's other end.
+ */
+static int show_compressed(struct show *s, int *fd, struct ckpt_zpump *zp)
+{
+	unsigned char magic[4];
+	int p[2], err;
+
+	err = ckpt_peek_fd(*fd, magic, sizeof(magic), 5000);
+	if (err <= 0 || !ckpt_zstd_magic(magic, sizeof(magic))) {
+		if (err < 0)
+			ckpt_fail(err, "cannot read %s: %s", s->name,
+				  strerror(-err));
+		return err < 0 ? err : 0;
+	}
+	err = pipe2(p, O_CLOEXEC) ? -errno : 0;
+	if (!err) {
+		*zp = (struct ckpt_zpump){ .in = *fd, .out = p[1],
+					   .inflate = 1, .close_out = 1,
+					   .max = UINT64_MAX };
+		err = ckpt_zpump_start(zp);
+		if (err) {
+			close(p[0]);
+			close(p[1]);
+		}
+	}
+	if (err) {
+		ckpt_fail(err, "cannot inflate %s: %s", s->name,
+			  strerror(-err));
+		return err;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	*fd = p[0];
+	return 0;
+}
+
 static int show_usage(const char *msg)
 {
 	ckpt_fail(0, "%s", msg);
@@ -1404,8 +1442,9 @@ static int show_usage(const char *msg)
 int ckpt_show_main(int argc, char **argv)
 {
 	struct show s = { .name = "stdin", .fold_vma = -1 };
+	struct ckpt_zpump zp = { .started = 0 };
 	const char *path = NULL;
-	int c, fd = STDIN_FILENO, err;
+	int c, fd = STDIN_FILENO, err, zerr;
 	uint32_t i;
 
 	while ((c = getopt(argc, argv, "+vh")) != -1) {
@@ -1432,7 +1471,18 @@ int ckpt_show_main(int argc, char **argv)
 	} else if (isatty(fd)) {
 		return show_usage("refusing to read an image from a terminal; give a FILE or a pipe");
 	}
-	err = show_image(&s, fd);
+	err = show_compressed(&s, &fd, &zp);
+	if (!err)
+		err = show_image(&s, fd);
+	if (zp.started) {
+		close(fd);	/* a pump still writing gets EPIPE */
+		zerr = ckpt_zpump_join(&zp);
+		if (zerr)
+			ckpt_fail(zerr, "cannot inflate %s: %s", s.name,
+				  zp.res.msg);
+		err = err ? err : zerr;
+		path = NULL;	/* the pump closed it */
+	}
 	for (i = 0; i < s.nr_vma_paths; i++)
 		free(s.vma_paths[i]);
 	free(s.vma_paths);

@@ -25,7 +25,7 @@ fi
 kver=$(tests/harness/kver.sh)
 
 pkgs=(qemu-system-x86 busybox-static cpio xz-utils kmod "linux-headers-$kver"
-	libnl-genl-3-dev libnl-3-dev pkg-config gcc make libc6-dev binutils)
+	libnl-genl-3-dev libnl-3-dev libzstd-dev pkg-config gcc make libc6-dev binutils)
 missing=()
 for p in "${pkgs[@]}"; do
 	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)

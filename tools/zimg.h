@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Compressed images: an image as one zstd frame (RFC 8878) with its
+ * content checksum, made by 'ckpt --compress' and recognised by its magic
+ * wherever the tools read an image ('restart', 'ckpt show').  The module
+ * never sees one: the tools compress what it writes and inflate what it
+ * reads, so the image inside is checked by the module as any other.
+ *
+ * What comes in is hostile: the decoder's window is bounded by zstd's
+ * default (128 MiB), the output by the caller's @max, and a frame cut
+ * short, damaged (its checksum) or followed by anything but another
+ * frame is refused with EBADMSG.
+ */
+#ifndef CKPT_TOOLS_ZIMG_H
+#define CKPT_TOOLS_ZIMG_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define CKPT_ZSTD_MAGIC		0xfd2fb528U	/* little-endian on disk */
+#define CKPT_ZSTD_LEVEL		1	/* the default: fast */
+#define CKPT_ZSTD_LEVEL_MIN	(-7)	/* zstd --fast=7 */
+#define CKPT_ZSTD_LEVEL_MAX	19
+#define CKPT_ZIMG_BUF		(1U << 20)	/* what is read at once */
+
+/* What a run of the coder did, and why it stopped. */
+struct ckpt_zres {
+	int err;		/* 0 or -errno */
+	char msg[160];		/* what failed, for the tool's message */
+	uint64_t in_bytes;	/* read from @in (with a prefix) */
+	uint64_t out_bytes;	/* written to @out */
+};
+
+/* Set @res (err and message, printf-style); returns @err. */
+int ckpt_zres_fail(struct ckpt_zres *res, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* "@what failed: <strerror(-@err)>" */
+int ckpt_zres_io(struct ckpt_zres *res, int err, const char *what);
+/* read(), again on EINTR; -errno */
+ssize_t ckpt_zread(int fd, void *buf, size_t len);
+
+/* 1 if @buf starts with a zstd frame's magic. */
+int ckpt_zstd_magic(const void *buf, size_t len);
+
+/* Compress all of @in into @out: one frame at @level, with a checksum
+ * (zpump.c, with the pump: ckpt links them, restart does not). */
+int ckpt_zstd_compress(int in, int out, int level, struct ckpt_zres *res);
+
+/*
+ * Decompress @in (whose first @plen bytes were already read into
+ * @prefix) into @out, refusing (EFBIG) more than @max bytes out.
+ */
+int ckpt_zstd_inflate(int in, const void *prefix, size_t plen, int out,
+		      uint64_t max, struct ckpt_zres *res);
+
+/*
+ * The same on a thread of its own, between a pipe and the caller's
+ * descriptor.  The pump closes @in when it stops (so that a writer into
+ * it learns of a failure: EPIPE), and @out if asked (so that a reader of
+ * it sees the end); ckpt_zpump_join() returns res.err.
+ */
+struct ckpt_zpump {
+	int in, out;
+	int inflate;		/* 0: compress at @level */
+	int close_out;		/* close @out too when done */
+	int level;
+	uint64_t max;		/* inflate: the bound */
+	const void *prefix;	/* inflate: bytes already read */
+	size_t plen;
+	struct ckpt_zres res;
+	pthread_t thread;
+	int started;
+};
+
+int ckpt_zpump_start(struct ckpt_zpump *p);
+int ckpt_zpump_join(struct ckpt_zpump *p);
+
+/*
+ * Peek the first @len bytes of @fd without consuming them (a regular
+ * file, a pipe or a stream socket); 1 when they are all there, 0 at an
+ * end of data before, -errno.  A pipe or a socket is waited for at most
+ * @wait_ms.
+ */
+int ckpt_peek_fd(int fd, void *buf, size_t len, int wait_ms);
+
+/*
+ * If @fd holds a compressed image: inflate it into a new memfd (at most
+ * @max bytes), seeked to 0, into *@memfd; 1.  0 if it is not compressed,
+ * -errno with @res saying why.
+ */
+int ckpt_zstd_to_memfd(int fd, uint64_t max, int *memfd,
+		       struct ckpt_zres *res);
+
+/* What the machine can hold in memory: MemAvailable, or 1 GiB. */
+uint64_t ckpt_mem_available(void);
+
+#endif
