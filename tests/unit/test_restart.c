@@ -134,7 +134,31 @@ static int can_choose_pids(void)
 	return ok;
 }
 
-UNIT_TEST(restart_fake_in_place_wait)
+/* Compress the fake's image in place (ckpt --compress); @flip damages it. */
+static int fake_compress(struct fake *f, int flip)
+{
+	char tmp[sizeof(f->img) + 4];
+	struct ckpt_zres res;
+	int in, out, err;
+	char last;
+
+	snprintf(tmp, sizeof(tmp), "%s.z", f->img);
+	in = open(f->img, O_RDONLY);
+	out = open(tmp, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	err = in < 0 || out < 0 ||
+	      ckpt_zstd_compress(in, out, CKPT_ZSTD_LEVEL, &res);
+	if (!err && flip)
+		err = pread(out, &last, 1, res.out_bytes - 1) != 1 ||
+		      (last ^= 1, pwrite(out, &last, 1, res.out_bytes - 1) != 1);
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return err || rename(tmp, f->img) ? -1 : 0;
+}
+
+/* restart --wait of the fake image (compressed with @z): exit 7, quiet */
+static void in_place_wait(int z)
 {
 	struct fake f;
 	struct run *r;
@@ -144,14 +168,31 @@ UNIT_TEST(restart_fake_in_place_wait)
 	if (!can_choose_pids())
 		return;
 	CHECK(!fake_init(&f, NULL));
+	CHECK(!z || !fake_compress(&f, 0));
 	fake_env(&f, "FAKE_EXIT=7");
 	r = restart(&f, "--wait");
 	CHECK_EQ(fake_state(&f, &result, &reexec), 0);
-	fake_done(&f);
 	CHECK_EQ(r->status, 7);
 	CHECK_EQ(result, 0);
 	CHECK_EQ(reexec, 0);
 	CHECK_EQ(strlen(r->err), 0);
+	/* and from a pipe */
+	r = unit_run(NULL, (char *[]){ "/bin/sh", "-c",
+		     "cat \"$0\" | \"$1\" --wait -", f.img, RESTART_BIN,
+		     NULL }, f.env);
+	fake_done(&f);
+	CHECK_EQ(r->status, 7);
+	CHECK_EQ(strlen(r->err), 0);
+}
+
+UNIT_TEST(restart_fake_in_place_wait)
+{
+	in_place_wait(0);
+}
+
+UNIT_TEST(restart_fake_compressed)
+{
+	in_place_wait(1);
 }
 
 UNIT_TEST(restart_fake_far_verbose)
@@ -469,55 +510,6 @@ UNIT_TEST(restart_fake_waits_for_dying_pid)
 	r = unit_finish(pid);
 	fake_done(&f);
 	CHECK_EQ(r->status, 0);
-	CHECK_EQ(strlen(r->err), 0);
-}
-
-/* Compress the fake's image in place (ckpt --compress); @flip damages it. */
-static int fake_compress(struct fake *f, int flip)
-{
-	char tmp[sizeof(f->img) + 4];
-	struct ckpt_zres res;
-	int in, out, err;
-	char last;
-
-	snprintf(tmp, sizeof(tmp), "%s.z", f->img);
-	in = open(f->img, O_RDONLY);
-	out = open(tmp, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	err = in < 0 || out < 0 ||
-	      ckpt_zstd_compress(in, out, CKPT_ZSTD_LEVEL, &res);
-	if (!err && flip)
-		err = pread(out, &last, 1, res.out_bytes - 1) != 1 ||
-		      (last ^= 1, pwrite(out, &last, 1, res.out_bytes - 1) != 1);
-	if (in >= 0)
-		close(in);
-	if (out >= 0)
-		close(out);
-	return err || rename(tmp, f->img) ? -1 : 0;
-}
-
-UNIT_TEST(restart_fake_compressed)
-{
-	struct fake f;
-	struct run *r;
-	long result;
-	int reexec;
-
-	if (!can_choose_pids())
-		return;
-	CHECK(!fake_init(&f, NULL));
-	CHECK(!fake_compress(&f, 0));
-	fake_env(&f, "FAKE_EXIT=7");
-	r = restart(&f, "--wait");
-	CHECK_EQ(fake_state(&f, &result, &reexec), 0);
-	CHECK_EQ(r->status, 7);
-	CHECK_EQ(result, 0);
-	CHECK_EQ(strlen(r->err), 0);
-	/* and from a pipe */
-	r = unit_run(NULL, (char *[]){ "/bin/sh", "-c",
-		     "cat \"$0\" | \"$1\" --wait -", f.img, RESTART_BIN,
-		     NULL }, f.env);
-	fake_done(&f);
-	CHECK_EQ(r->status, 7);
 	CHECK_EQ(strlen(r->err), 0);
 }
 
