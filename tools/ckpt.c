@@ -64,11 +64,13 @@ struct ckpt_opts {
 	int compress;			/* --compress: zstd (zimg.h) */
 	int level;			/* its level */
 	int kill_after;			/* --kill with --compress: ours */
+	int stop_after;			/* --stop with --compress: ours */
 };
 
 struct ckpt_out {
 	int fd;
 	int is_file;			/* a regular file we created */
+	int regular;			/* a regular file (stdout's too) */
 	const char *name;
 };
 
@@ -329,6 +331,7 @@ static int open_output(const struct ckpt_opts *o, struct ckpt_out *out)
 		 */
 		if (!fstat(out->fd, &st) && S_ISFIFO(st.st_mode))
 			ckpt_grow_pipe(out->fd);
+		out->regular = !fstat(out->fd, &st) && S_ISREG(st.st_mode);
 		return 0;
 	}
 	out->name = o->output;
@@ -340,6 +343,7 @@ static int open_output(const struct ckpt_opts *o, struct ckpt_out *out)
 		return CKPT_EXIT_FAILED;
 	}
 	out->is_file = !fstat(out->fd, &st) && S_ISREG(st.st_mode);
+	out->regular = out->is_file;
 	return 0;
 }
 
@@ -1559,8 +1563,8 @@ static int compress_start(const struct ckpt_opts *o, struct ckpt_out *out,
 
 	if (pipe2(p, O_CLOEXEC)) {
 		err = -errno;
-		ckpt_fail(err, "cannot checkpoint %d: cannot make a pipe to compress through: %s",
-			  o->pid, strerror(-err));
+		ckpt_fail(err, "cannot checkpoint %s%d: cannot make a pipe to compress through: %s",
+			  o->tree ? "tree " : "", o->pid, strerror(-err));
 		return err;
 	}
 	ckpt_grow_pipe(p[1]);
@@ -1570,8 +1574,8 @@ static int compress_start(const struct ckpt_opts *o, struct ckpt_out *out,
 	if (err) {
 		close(p[0]);
 		close(p[1]);
-		ckpt_fail(err, "cannot checkpoint %d: cannot start compressing: %s",
-			  o->pid, strerror(-err));
+		ckpt_fail(err, "cannot checkpoint %s%d: cannot start compressing: %s",
+			  o->tree ? "tree " : "", o->pid, strerror(-err));
 		return err;
 	}
 	*sink = p[1];
@@ -1579,22 +1583,25 @@ static int compress_start(const struct ckpt_opts *o, struct ckpt_out *out,
 }
 
 /*
- * The module is done writing into the pipe: let the compressor finish,
- * and sync a file the process is about to be killed for.  0, or -errno
- * once reported.
+ * The module is done writing into the pipe: let the compressor finish
+ * (or, if the module @failed, leave the frame unfinished: no reader may
+ * take what came before for a whole image), and sync a file the process
+ * is about to be killed for.  0, or -errno once reported.
  */
 static int compress_finish(const struct ckpt_opts *o, struct ckpt_out *out,
 			   struct ckpt_zpump *zp, int sink, int failed)
 {
 	int err;
 
+	if (failed)
+		ckpt_zpump_abort(zp);
 	close(sink);
 	err = ckpt_zpump_join(zp);
 	if (err && !failed)
-		ckpt_fail(err, "cannot checkpoint %s%d: %s (to %s)",
-			  o->tree ? "tree " : "", o->pid, zp->res.msg,
-			  out->name);
-	if (!err && !failed && o->kill_after && out->is_file &&
+		ckpt_fail(err, "cannot checkpoint %s%d to %s: %s",
+			  o->tree ? "tree " : "", o->pid, out->name,
+			  zp->res.msg);
+	if (!err && !failed && o->kill_after && out->regular &&
 	    fsync(out->fd)) {
 		err = -errno;
 		ckpt_fail(err, "cannot checkpoint %s%d: syncing %s failed: %s",
@@ -1605,20 +1612,20 @@ static int compress_finish(const struct ckpt_opts *o, struct ckpt_out *out,
 }
 
 /*
- * After --compress, the checkpoint done: the image is whole (@ok), or
- * not: kill the processes (--kill), or undo --stop's stop.
+ * After --compress, once the image is all out: kill the processes
+ * (--kill) or stop them (--stop), still held by us (CKPT_IOC_FREEZE)
+ * so that these PIDs are still theirs.
  */
 static void compress_settle(const struct ckpt_opts *o, const int32_t *pids,
-			    unsigned int n, int ok)
+			    unsigned int n)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		/* held by us (CKPT_IOC_FREEZE) until now: still theirs */
-		if (ok && o->kill_after)
+		if (o->kill_after)
 			kill(pids[i], SIGKILL);
-		else if (!ok && (o->flags & CKPT_CHECKPOINT_LEAVE_STOPPED))
-			kill(pids[i], SIGCONT);
+		else if (o->stop_after)
+			kill(pids[i], SIGSTOP);
 	}
 }
 
@@ -1662,15 +1669,19 @@ static int checkpoint(struct ckpt_opts *o)
 	if (err > 0)
 		err = 0;
 	/*
-	 * --compress --kill: the module must not kill before the compressed
-	 * image is all out.  Hold the processes (unseen), kill them after.
+	 * --compress --kill or --stop: the module must not kill or stop
+	 * before the compressed image is all out.  Hold the processes
+	 * (unseen), kill or stop them after: a failure undoes nothing.
 	 */
-	if (!err && o->compress && (o->flags & CKPT_CHECKPOINT_KILL)) {
-		o->flags &= ~CKPT_CHECKPOINT_KILL;
-		o->kill_after = 1;
+	if (!err && o->compress &&
+	    (o->flags & (CKPT_CHECKPOINT_KILL | CKPT_CHECKPOINT_LEAVE_STOPPED))) {
+		o->kill_after = !!(o->flags & CKPT_CHECKPOINT_KILL);
+		o->stop_after = !o->kill_after;
+		o->flags &= ~(CKPT_CHECKPOINT_KILL |
+			      CKPT_CHECKPOINT_LEAVE_STOPPED);
 		if (!hold.n)
 			err = ipc_hold_members(o, &hold,
-					       "until their image is compressed");
+					       "their compressed image");
 		reported = !!err;
 	}
 	if (!err && o->compress) {
@@ -1687,9 +1698,9 @@ static int checkpoint(struct ckpt_opts *o)
 		ret = compress_finish(o, &out, &zp, sink, !!err);
 		/* the module's EPIPE: the compressor stopped, and said why */
 		if (err == -EPIPE && ret) {
-			ckpt_fail(ret, "cannot checkpoint %s%d: %s (to %s)",
-				  o->tree ? "tree " : "", o->pid, zp.res.msg,
-				  out.name);
+			ckpt_fail(ret, "cannot checkpoint %s%d to %s: %s",
+				  o->tree ? "tree " : "", o->pid, out.name,
+				  zp.res.msg);
 			reported = 1;
 		}
 		if (!err && ret) {
@@ -1701,9 +1712,12 @@ static int checkpoint(struct ckpt_opts *o)
 		report_checkpoint(&a, &out, err);
 	free(o->ipc_recs);
 	close(dev);
+	/* a reader of a pipe or FIFO sees its end once they are gone */
+	if (n && !err && !out.regular)
+		compress_settle(o, pids, n);
 	ret = close_output(&out, !!err);
-	if (n && o->compress)
-		compress_settle(o, pids, n, !err && !ret);
+	if (n && !err && !ret && out.regular)
+		compress_settle(o, pids, n);
 	/* Held to read their SysV objects: now killed, stopped or let go. */
 	ipc_release(&hold);
 	tmark("output closed");

@@ -1471,15 +1471,18 @@ static int stream_ok(const struct stat *st)
 
 /*
  * A compressed image (ckpt --compress) is inflated into memory first, a
- * memfd restored from as from a file: at most what the machine has
- * available.  CKPT_EXIT_OK when there is nothing (more) to do.
+ * memfd restored from as from a file: at most half of what the machine
+ * has available (the restored memory takes as much again).  A FIFO is
+ * waited for as long as the restore would wait for it.  CKPT_EXIT_OK
+ * when there is nothing (more) to do.
  */
 static int inflate_image(struct restart *r)
 {
 	struct ckpt_zres res;
 	int fd, err;
 
-	err = ckpt_zstd_to_memfd(r->img, ckpt_mem_available(), &fd, &res);
+	err = ckpt_zstd_to_memfd(r->img, ckpt_mem_available() / 2, -1, &fd,
+				 &res);
 	if (err < 0) {
 		ckpt_fail(err, "cannot read %s: %s", r->name, res.msg);
 		return CKPT_EXIT_FAILED;

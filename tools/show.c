@@ -1389,9 +1389,42 @@ static int show_image(struct show *s, int fd)
 	if (err == -ENOMEM && !s->img.error.err)
 		snprintf(s->img.error.msg, sizeof(s->img.error.msg),
 			 "out of memory");
+	return err;
+}
+
+static void show_failed(struct show *s, int err)
+{
+	ckpt_fail(err, "cannot decode %s: %s", s->name, s->img.error.msg);
+}
+
+/*
+ * The end of a compressed image's showing: if the inflating failed, that
+ * is what to say (what the decoder saw then is only its consequence),
+ * unless it failed for the decoder's failure (EPIPE).  A pump blocked
+ * on its input is not waited for.
+ */
+static int show_inflated(struct show *s, struct ckpt_zpump *zp, int fd,
+			 int err)
+{
+	struct timespec t;
+	int zerr = 0;
+
+	close(fd);	/* a pump still writing gets EPIPE */
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_sec += 1;
+	if (!err)
+		zerr = ckpt_zpump_join(zp);
+	else if (!pthread_timedjoin_np(zp->thread, NULL, &t))
+		zerr = zp->res.err;	/* joined */
+	else
+		pthread_detach(zp->thread);
+	if (zerr && zerr != -EPIPE) {
+		ckpt_fail(zerr, "cannot inflate %s: %s", s->name,
+			  zp->res.msg);
+		return zerr;
+	}
 	if (err)
-		ckpt_fail(err, "cannot decode %s: %s", s->name,
-			  s->img.error.msg);
+		show_failed(s, err);
 	return err;
 }
 
@@ -1404,7 +1437,7 @@ static int show_compressed(struct show *s, int *fd, struct ckpt_zpump *zp)
 	unsigned char magic[4];
 	int p[2], err;
 
-	err = ckpt_peek_fd(*fd, magic, sizeof(magic), 5000);
+	err = ckpt_peek_fd(*fd, magic, sizeof(magic), -1);
 	if (err <= 0 || !ckpt_zstd_magic(magic, sizeof(magic))) {
 		if (err < 0)
 			ckpt_fail(err, "cannot read %s: %s", s->name,
@@ -1427,7 +1460,6 @@ static int show_compressed(struct show *s, int *fd, struct ckpt_zpump *zp)
 			  strerror(-err));
 		return err;
 	}
-	signal(SIGPIPE, SIG_IGN);
 	*fd = p[0];
 	return 0;
 }
@@ -1444,7 +1476,7 @@ int ckpt_show_main(int argc, char **argv)
 	struct show s = { .name = "stdin", .fold_vma = -1 };
 	struct ckpt_zpump zp = { .started = 0 };
 	const char *path = NULL;
-	int c, fd = STDIN_FILENO, err, zerr;
+	int c, fd = STDIN_FILENO, err;
 	uint32_t i;
 
 	while ((c = getopt(argc, argv, "+vh")) != -1) {
@@ -1471,17 +1503,15 @@ int ckpt_show_main(int argc, char **argv)
 	} else if (isatty(fd)) {
 		return show_usage("refusing to read an image from a terminal; give a FILE or a pipe");
 	}
-	err = show_compressed(&s, &fd, &zp);
-	if (!err)
+	err = show_compressed(&s, &fd, &zp);	/* reported */
+	if (!err) {
 		err = show_image(&s, fd);
-	if (zp.started) {
-		close(fd);	/* a pump still writing gets EPIPE */
-		zerr = ckpt_zpump_join(&zp);
-		if (zerr)
-			ckpt_fail(zerr, "cannot inflate %s: %s", s.name,
-				  zp.res.msg);
-		err = err ? err : zerr;
-		path = NULL;	/* the pump closed it */
+		if (zp.started) {
+			err = show_inflated(&s, &zp, fd, err);
+			path = NULL;	/* the pump closes it */
+		} else if (err) {
+			show_failed(&s, err);
+		}
 	}
 	for (i = 0; i < s.nr_vma_paths; i++)
 		free(s.vma_paths[i]);

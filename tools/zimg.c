@@ -52,56 +52,89 @@ ssize_t ckpt_zread(int fd, void *buf, size_t len)
 	return n < 0 ? -errno : n;
 }
 
-/* Feed @ib to the decoder, writing what comes out; r: the last return. */
-static int inflate_buf(ZSTD_DCtx *dc, ZSTD_inBuffer *ib, unsigned char *obuf,
-		       size_t osize, int out, uint64_t max, size_t *r,
-		       struct ckpt_zres *res)
-{
-	ZSTD_outBuffer ob = { obuf, osize, osize };
-	int err;
+/* One run of the decoder over a stream. */
+struct zin {
+	ZSTD_DCtx *dc;
+	unsigned char *obuf;
+	size_t osize;
+	int out;
+	uint64_t max;
+	size_t r;		/* the decoder's last return: 0 at a frame's end */
+	unsigned char head[5];	/* the magic and the frame header descriptor */
+	size_t hlen;
+	struct ckpt_zres *res;
+};
 
-	/* a full output buffer may leave more to flush */
-	while (ib->pos < ib->size || ob.pos == osize) {
-		ob = (ZSTD_outBuffer){ obuf, osize, 0 };
-		*r = ZSTD_decompressStream(dc, &ob, ib);
-		if (ZSTD_isError(*r))
-			return ckpt_zres_fail(res, -EBADMSG, "the compressed image is %s (zstd: %s)",
-					 ZSTD_getErrorCode(*r) == ZSTD_error_checksum_wrong ?
-					 "damaged: its checksum does not match" :
-					 "not valid", ZSTD_getErrorName(*r));
-		if (ob.pos > max - res->out_bytes)
-			return ckpt_zres_fail(res, -EFBIG, "the compressed image expands past %llu bytes, more than this machine can hold",
-					 (unsigned long long)max);
-		err = ckpt_write_full(out, obuf, ob.pos);
-		if (err)
-			return ckpt_zres_io(res, err, "writing the inflated image");
-		res->out_bytes += ob.pos;
-	}
+/* The frame ckpt writes has a content checksum: none is refused. */
+static int zin_head(struct zin *z, const ZSTD_inBuffer *ib)
+{
+	size_t n = sizeof(z->head) - z->hlen;
+
+	if (!n)
+		return 0;
+	n = n < ib->size ? n : ib->size;
+	memcpy(z->head + z->hlen, ib->src, n);
+	z->hlen += n;
+	if (z->hlen < sizeof(z->head))
+		return 0;
+	if (!ckpt_zstd_magic(z->head, sizeof(z->head)))
+		return ckpt_zres_fail(z->res, -EBADMSG, "%s",
+				      "the compressed image does not start with a zstd frame");
+	if (!(z->head[4] & 0x04))	/* Content_Checksum_flag */
+		return ckpt_zres_fail(z->res, -EBADMSG, "%s",
+				      "the compressed image has no checksum: not ckpt's");
 	return 0;
 }
 
-int ckpt_zstd_inflate(int in, const void *prefix, size_t plen, int out,
-		      uint64_t max, struct ckpt_zres *res)
+/* Feed @ib to the decoder, writing what comes out. */
+static int zin_feed(struct zin *z, ZSTD_inBuffer *ib)
 {
-	size_t osize = ZSTD_DStreamOutSize(), r = 1;
-	unsigned char *ibuf, *obuf;
+	ZSTD_outBuffer ob = { z->obuf, z->osize, z->osize };
+	int err;
+
+	if (!z->r && ib->size)	/* one frame, nothing after it */
+		return ckpt_zres_fail(z->res, -EBADMSG, "%s",
+				      "the compressed image is not valid: bytes follow its frame");
+	err = zin_head(z, ib);
+	/* a full output buffer may leave more of the frame to flush */
+	while (!err && (ib->pos < ib->size || (ob.pos == z->osize && z->r))) {
+		if (!z->r)
+			return ckpt_zres_fail(z->res, -EBADMSG, "%s",
+					      "the compressed image is not valid: bytes follow its frame");
+		ob = (ZSTD_outBuffer){ z->obuf, z->osize, 0 };
+		z->r = ZSTD_decompressStream(z->dc, &ob, ib);
+		if (ZSTD_isError(z->r))
+			return ckpt_zres_fail(z->res, -EBADMSG, "the compressed image is %s (zstd: %s)",
+					      ZSTD_getErrorCode(z->r) == ZSTD_error_checksum_wrong ?
+					      "damaged: its checksum does not match" :
+					      "not valid", ZSTD_getErrorName(z->r));
+		if (ob.pos > z->max - z->res->out_bytes)
+			return ckpt_zres_fail(z->res, -EFBIG, "the compressed image expands past %llu bytes, more than this machine can hold",
+					      (unsigned long long)z->max);
+		err = ckpt_write_full(z->out, z->obuf, ob.pos);
+		if (err)
+			return ckpt_zres_io(z->res, err, "writing the inflated image");
+		z->res->out_bytes += ob.pos;
+	}
+	return err;
+}
+
+int ckpt_zstd_inflate(int in, int out, uint64_t max, struct ckpt_zres *res)
+{
+	struct zin z = { .osize = ZSTD_DStreamOutSize(), .out = out,
+			 .max = max, .r = 1, .res = res };
+	unsigned char *ibuf;
 	ZSTD_inBuffer ib;
-	ZSTD_DCtx *dc;
 	ssize_t n;
 	int err = 0;
 
 	memset(res, 0, sizeof(*res));
-	dc = ZSTD_createDCtx();
+	z.dc = ZSTD_createDCtx();
 	ibuf = malloc(CKPT_ZIMG_BUF);
-	obuf = malloc(osize);
-	if (!dc || !ibuf || !obuf) {
+	z.obuf = malloc(z.osize);
+	if (!z.dc || !ibuf || !z.obuf) {
 		err = ckpt_zres_fail(res, -ENOMEM, "%s", "out of memory");
 		goto out;
-	}
-	if (plen) {
-		ib = (ZSTD_inBuffer){ prefix, plen, 0 };
-		res->in_bytes = plen;
-		err = inflate_buf(dc, &ib, obuf, osize, out, max, &r, res);
 	}
 	while (!err) {
 		n = ckpt_zread(in, ibuf, CKPT_ZIMG_BUF);
@@ -113,16 +146,16 @@ int ckpt_zstd_inflate(int in, const void *prefix, size_t plen, int out,
 			break;
 		res->in_bytes += n;
 		ib = (ZSTD_inBuffer){ ibuf, n, 0 };
-		err = inflate_buf(dc, &ib, obuf, osize, out, max, &r, res);
+		err = zin_feed(&z, &ib);
 	}
 	/* r is 0 only at the end of a frame: anything else was cut short */
-	if (!err && (r || !res->in_bytes))
+	if (!err && z.r)
 		err = ckpt_zres_fail(res, -EBADMSG, "%s",
-				"the compressed image is cut short");
+				     "the compressed image is cut short");
 out:
-	ZSTD_freeDCtx(dc);
+	ZSTD_freeDCtx(z.dc);
 	free(ibuf);
-	free(obuf);
+	free(z.obuf);
 	return err;
 }
 
@@ -175,27 +208,28 @@ int ckpt_peek_fd(int fd, void *buf, size_t len, int wait_ms)
 		}
 		if (n != 1)
 			return n < 0 ? n : n == 2;
-		if (wait_ms <= 0)
+		if (!wait_ms)
 			return 0;
 		nanosleep(&pause, NULL);
-		wait_ms -= 10;
+		if (wait_ms > 0)
+			wait_ms -= wait_ms < 10 ? wait_ms : 10;
 	}
 }
 
-int ckpt_zstd_to_memfd(int fd, uint64_t max, int *memfd,
+int ckpt_zstd_to_memfd(int fd, uint64_t max, int wait_ms, int *memfd,
 		       struct ckpt_zres *res)
 {
 	unsigned char magic[4];
 	int err, m;
 
 	memset(res, 0, sizeof(*res));
-	err = ckpt_peek_fd(fd, magic, sizeof(magic), 5000);
+	err = ckpt_peek_fd(fd, magic, sizeof(magic), wait_ms);
 	if (err <= 0 || !ckpt_zstd_magic(magic, sizeof(magic)))
 		return err < 0 ? ckpt_zres_io(res, err, "reading the image") : 0;
 	m = memfd_create("ckpt-image", MFD_CLOEXEC);
 	if (m < 0)
 		return ckpt_zres_io(res, -errno, "making a memfd");
-	err = ckpt_zstd_inflate(fd, NULL, 0, m, max, res);
+	err = ckpt_zstd_inflate(fd, m, max, res);
 	if (!err && lseek(m, 0, SEEK_SET))
 		err = ckpt_zres_io(res, -errno, "seeking the memfd");
 	if (err) {

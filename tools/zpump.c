@@ -4,6 +4,7 @@
  * so that restart links only zstd's decoder.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,7 +12,8 @@
 #include "util.h"
 #include "zimg.h"
 
-int ckpt_zstd_compress(int in, int out, int level, struct ckpt_zres *res)
+int ckpt_zstd_compress(int in, int out, int level, const int *abort,
+		       struct ckpt_zres *res)
 {
 	size_t osize = ZSTD_CStreamOutSize(), r;
 	unsigned char *ibuf, *obuf;
@@ -43,6 +45,11 @@ int ckpt_zstd_compress(int in, int out, int level, struct ckpt_zres *res)
 			err = ckpt_zres_io(res, n, "reading the image");
 			break;
 		}
+		if (!n && abort && __atomic_load_n(abort, __ATOMIC_ACQUIRE)) {
+			err = ckpt_zres_fail(res, -ECANCELED, "%s",
+					     "the image was left unfinished");
+			break;
+		}
 		res->in_bytes += n;
 		ib = (ZSTD_inBuffer){ ibuf, n, 0 };
 		do {
@@ -72,15 +79,20 @@ out:
 static void *zpump_run(void *arg)
 {
 	struct ckpt_zpump *p = arg;
+	sigset_t pipe;
 
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe, NULL);
 	if (p->inflate)
-		ckpt_zstd_inflate(p->in, p->prefix, p->plen, p->out, p->max,
-				  &p->res);
+		ckpt_zstd_inflate(p->in, p->out, p->max, &p->res);
 	else
-		ckpt_zstd_compress(p->in, p->out, p->level, &p->res);
+		ckpt_zstd_compress(p->in, p->out, p->level, &p->abort,
+				   &p->res);
 	close(p->in);
 	if (p->close_out)
 		close(p->out);
+	__atomic_store_n(&p->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -90,6 +102,16 @@ int ckpt_zpump_start(struct ckpt_zpump *p)
 
 	p->started = !err;
 	return -err;
+}
+
+void ckpt_zpump_abort(struct ckpt_zpump *p)
+{
+	__atomic_store_n(&p->abort, 1, __ATOMIC_RELEASE);
+}
+
+int ckpt_zpump_done(struct ckpt_zpump *p)
+{
+	return __atomic_load_n(&p->done, __ATOMIC_ACQUIRE);
 }
 
 int ckpt_zpump_join(struct ckpt_zpump *p)

@@ -2,15 +2,17 @@
 # 102-compress: 'ckpt --compress' (zstd) images.  A statekeeper is
 # checkpointed compressed onto a filesystem too small for its image: ckpt
 # fails with ENOSPC, leaves no file, and the process runs on (with --kill,
-# not killed; with --stop, not left stopped).  Then compressed with --kill
-# to a file: a zstd frame smaller than the plain image of the same process,
-# that 'ckpt show' decodes; a copy with a byte changed and one cut short
-# are refused by restart (EBADMSG, nothing restored); the image restores
-# with the PID, the counter and log continue, and through a pipe again
-# ('ckpt --compress=3 --kill | restart') before its final self-check.  A
-# tree of four compressed with --kill: all four gone once ckpt is done,
-# all back with their PIDs from the compressed image, their own checks
-# passing.
+# not killed; with --stop, not stopped), also when the failure comes
+# after the module is done (a small sleeper's image, whole in the pipe).
+# With --stop it is stopped once its image is out (and shows).  Then
+# compressed with --kill to a file: a zstd frame smaller than the plain
+# image of the same process, that 'ckpt show' decodes; a copy with a byte
+# changed and one cut short are refused by restart (EBADMSG, nothing
+# restored); the image restores with the PID, the counter and log
+# continue, and through a pipe again ('ckpt --compress=3 --kill |
+# restart') before its final self-check.  A tree of four compressed with
+# --kill: all four gone once ckpt is done, all back with their PIDs from
+# the compressed image, their own checks passing.
 # timeout: 300
 . "$(dirname "$0")/lib.sh"
 require_module
@@ -41,6 +43,18 @@ for how in --kill --stop; do
 	sk_check_status sk "$pid"
 	log "$how onto a full filesystem: $(head -n 1 full.err)"
 done
+# --stop: stopped once the image is out, not before.
+ckpt --compress --stop -o stop.img "$pid" 2>ckpt.err || fail "ckpt --compress --stop failed: $(cat ckpt.err)"
+stopped() { [ "$(proc_state "$pid")" = T ]; }
+wait_for 10 stopped ||
+	fail "ckpt --compress --stop did not leave the process stopped ($(proc_state "$pid"))"
+c=$(sk_counter sk)
+sleep 0.5
+[ "$(sk_counter sk)" = "$c" ] || fail "the process ran on after ckpt --compress --stop"
+kill -CONT "$pid"
+sk_wait_counter sk $((c + 2))
+ckpt show stop.img >stop.out 2>&1 || fail "ckpt show rejects the --stop image: $(tail -n 2 stop.out)"
+
 # A small image, whole in the pipe before the compressor writes a byte:
 # the failure comes after the module is done, and --kill must not kill.
 sleeper 1000 sleeper.out </dev/null >sleeper.err 2>&1 &

@@ -146,7 +146,7 @@ static int fake_compress(struct fake *f, int flip)
 	in = open(f->img, O_RDONLY);
 	out = open(tmp, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	err = in < 0 || out < 0 ||
-	      ckpt_zstd_compress(in, out, CKPT_ZSTD_LEVEL, &res);
+	      ckpt_zstd_compress(in, out, CKPT_ZSTD_LEVEL, NULL, &res);
 	if (!err && flip)
 		err = pread(out, &last, 1, res.out_bytes - 1) != 1 ||
 		      (last ^= 1, pwrite(out, &last, 1, res.out_bytes - 1) != 1);

@@ -13,8 +13,10 @@
 #include <unistd.h>
 #include "imgbuild.h"
 #include "run.h"
+#include "util.h"
 #include "unit.h"
 #include "zimg.h"
+#include <zstd.h>
 
 #ifndef CKPT_BIN
 #error "CKPT_BIN must name the ckpt binary under test"
@@ -57,7 +59,7 @@ static unsigned char *zip(const void *plain, size_t len, int level,
 	unsigned char *z = NULL;
 
 	if (in >= 0 && out >= 0 &&
-	    !ckpt_zstd_compress(in, out, level, &res) &&
+	    !ckpt_zstd_compress(in, out, level, NULL, &res) &&
 	    res.in_bytes == len)
 		z = mem_bytes(out, zlen);
 	close(in);
@@ -71,7 +73,7 @@ static int unzip(const void *z, size_t zlen, uint64_t max,
 {
 	int in = mem_of(z, zlen), out = memfd_create("zimg-out", 0), err;
 
-	err = ckpt_zstd_inflate(in, NULL, 0, out, max, res);
+	err = ckpt_zstd_inflate(in, out, max, res);
 	if (!err && plain)
 		*plain = mem_bytes(out, len);
 	close(in);
@@ -144,7 +146,7 @@ UNIT_TEST(zimg_hostile_input)
 	CHECK(z);
 	memcpy(z + zlen, "trailing", 8);
 	CHECK_EQ(unzip(z, zlen + 8, b.len, &res, NULL, NULL), -EBADMSG);
-	CHECK_STR(res.msg, "not valid");
+	CHECK_STR(res.msg, "bytes follow its frame");
 	/* one byte past the bound, and the bound itself */
 	CHECK_EQ(unzip(z, zlen, b.len - 1, &res, NULL, NULL), -EFBIG);
 	CHECK_STR(res.msg, "expands past");
@@ -175,7 +177,7 @@ UNIT_TEST(zimg_peek_does_not_consume)
 	CHECK(!pipe(p));
 	CHECK_EQ(write(p[1], z, zlen), zlen);
 	close(p[1]);
-	CHECK_EQ(ckpt_zstd_to_memfd(p[0], b.len, &m, &res), 1);
+	CHECK_EQ(ckpt_zstd_to_memfd(p[0], b.len, 0, &m, &res), 1);
 	close(p[0]);
 	back = mem_bytes(m, &len);
 	close(m);
@@ -185,16 +187,105 @@ UNIT_TEST(zimg_peek_does_not_consume)
 	CHECK(!pipe(p));
 	CHECK_EQ(write(p[1], b.buf, 64), 64);
 	close(p[1]);
-	CHECK_EQ(ckpt_zstd_to_memfd(p[0], b.len, &m, &res), 0);
+	CHECK_EQ(ckpt_zstd_to_memfd(p[0], b.len, 0, &m, &res), 0);
 	CHECK_EQ(read(p[0], head, 8), 8);
 	CHECK(!memcmp(head, b.buf, 8));
 	close(p[0]);
 	/* a file, at its offset */
 	fd = mem_of(b.buf, b.len);
 	CHECK(fd >= 0);
-	CHECK_EQ(ckpt_zstd_to_memfd(fd, b.len, &m, &res), 0);
+	CHECK_EQ(ckpt_zstd_to_memfd(fd, b.len, 0, &m, &res), 0);
 	CHECK_EQ(lseek(fd, 0, SEEK_CUR), 0);
 	close(fd);
+	free(z);
+	ib_free(&b);
+}
+
+/* Sizes that end a frame exactly at the decoder's output buffer's end. */
+UNIT_TEST(zimg_block_multiples)
+{
+	static const size_t sizes[] = { 131072, 262144, 655360, 1048576,
+					655552 };
+	struct ckpt_zres res;
+	unsigned char *plain, *z, *back = NULL;
+	uint64_t x = 88172645463325252ULL;
+	size_t i, zlen = 0, len = 0;
+
+	plain = malloc(1 << 20);
+	CHECK(plain);
+	for (i = 0; i < (1 << 20); i++) {	/* xorshift: incompressible */
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		plain[i] = (unsigned char)x;
+	}
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		z = zip(plain, sizes[i], CKPT_ZSTD_LEVEL, &zlen);
+		CHECK(z);
+		CHECK_EQ(unzip(z, zlen, sizes[i], &res, &back, &len), 0);
+		CHECK_EQ(len, sizes[i]);
+		CHECK(!memcmp(back, plain, len));
+		free(back);
+		free(z);
+	}
+	free(plain);
+}
+
+/* What ckpt never writes: no checksum, a second frame, a skippable one. */
+UNIT_TEST(zimg_one_frame_with_checksum)
+{
+	static const unsigned char skippable[8] = { 0x50, 0x2a, 0x4d, 0x18 };
+	struct ib_image b;
+	struct ckpt_zres res;
+	unsigned char *z, *two, *bare;
+	size_t zlen = 0, blen;
+
+	ib_build(&b, NULL);
+	bare = malloc(ZSTD_compressBound(b.len));
+	CHECK(bare);
+	blen = ZSTD_compress(bare, ZSTD_compressBound(b.len), b.buf, b.len, 1);
+	CHECK(!ZSTD_isError(blen));
+	CHECK(ckpt_zstd_magic(bare, blen));
+	CHECK_EQ(unzip(bare, blen, b.len, &res, NULL, NULL), -EBADMSG);
+	CHECK_STR(res.msg, "has no checksum");
+	free(bare);
+	z = zip(b.buf, b.len, CKPT_ZSTD_LEVEL, &zlen);
+	CHECK(z);
+	two = malloc(2 * zlen);
+	CHECK(two);
+	memcpy(two, z, zlen);
+	memcpy(two + zlen, z, zlen);
+	CHECK_EQ(unzip(two, 2 * zlen, 2 * b.len, &res, NULL, NULL), -EBADMSG);
+	CHECK_STR(res.msg, "bytes follow its frame");
+	memcpy(two + zlen, skippable, sizeof(skippable));
+	CHECK_EQ(unzip(two, zlen + sizeof(skippable), b.len, &res, NULL, NULL),
+		 -EBADMSG);
+	free(two);
+	free(z);
+	ib_free(&b);
+}
+
+/* ckpt's compressor told the image failed: the frame stays unfinished. */
+UNIT_TEST(zimg_abort_leaves_frame_open)
+{
+	struct ib_image b;
+	struct ckpt_zres res;
+	int in, out, abort = 1;
+	unsigned char *z;
+	size_t zlen = 0;
+
+	ib_build(&b, NULL);
+	in = mem_of(b.buf, b.len);
+	out = memfd_create("zimg-out", 0);
+	CHECK(in >= 0 && out >= 0);
+	CHECK_EQ(ckpt_zstd_compress(in, out, CKPT_ZSTD_LEVEL, &abort, &res),
+		 -ECANCELED);
+	z = mem_bytes(out, &zlen);
+	close(in);
+	close(out);
+	CHECK(z);
+	CHECK_EQ(unzip(z, zlen, b.len, &res, NULL, NULL), -EBADMSG);
+	CHECK_STR(res.msg, "cut short");
 	free(z);
 	ib_free(&b);
 }
@@ -244,6 +335,7 @@ UNIT_TEST(cli_show_compressed)
 	r = unit_run(NULL, (char *[]){ CKPT_BIN, "show", path, NULL }, NULL);
 	unlink(path);
 	CHECK_EQ(r->status, 1);
+	CHECK_EQ(unit_count_lines(r->err), 1);
 	CHECK_STR(r->err, "ckpt: cannot inflate ");
 	CHECK_STR(r->err, "damaged: its checksum does not match");
 	CHECK_STR(r->err, "(EBADMSG)\n");
