@@ -584,6 +584,8 @@ static int rd(int fd, void *buf, size_t len)
 struct merger {
 	int conn;
 	int out;
+	int plain;		/* @out is no pipe: write(), no vmsplice() */
+	int zero_missing;	/* a clean page not stored held zeros */
 	struct store st;
 	unsigned char *buf;	/* one record: header, PAGES payload */
 	uint64_t offset;	/* in the dirty-only image */
@@ -734,7 +736,8 @@ static int receive_rounds(struct merger *m, uint64_t *pages)
 static int out_splice(struct merger *m, struct iovec *iov, int n)
 {
 	while (n) {
-		ssize_t w = vmsplice(m->out, iov, n, 0);
+		ssize_t w = m->plain ? writev(m->out, iov, n) :
+			    vmsplice(m->out, iov, n, 0);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -772,6 +775,8 @@ static int out_write(struct merger *m, const void *buf, size_t len)
  * pages to the pipe (they do not change any more); only the record's
  * checksum is computed, in parallel with the restore reading the pipe.
  */
+static const unsigned char zero_page[PG];
+
 static int expand_clean(struct merger *m)
 {
 	struct ckpt_rec_header *h = (void *)m->buf;
@@ -795,12 +800,13 @@ static int expand_clean(struct merger *m)
 		uint64_t addr = rp->addr + i * PG;
 		int64_t s = store_find(&m->st, addr);
 
-		if (s < 0) {
+		if (s < 0 && !m->zero_missing) {
 			say(m->why, m->why_len, "the page at 0x%llx is clean but was never pre-copied",
 			    (unsigned long long)addr);
 			return -EBADMSG;
 		}
-		iov[i].iov_base = m->st.data + (uint64_t)s * PG;
+		iov[i].iov_base = s < 0 ? (void *)zero_page :
+				  m->st.data + (uint64_t)s * PG;
 		iov[i].iov_len = PG;
 		ckpt_csum_update(&cs, iov[i].iov_base, PG);
 	}
@@ -1009,5 +1015,92 @@ int precopy_merged(struct precopy_rx *rx, char *why, size_t why_len)
 		r.why[sizeof(r.why) - 1] = '\0';
 		snprintf(why, why_len, "%s", r.why[0] ? r.why : "the merger failed");
 	}
+	return err;
+}
+
+/*
+ * The pages of the complete image read from m->conn into the store: each
+ * PAGES record's, every checksum checked (the rest is skipped; the module
+ * checks the merged image again).  One process only.
+ */
+static int store_image(struct merger *m)
+{
+	struct ckpt_rec_header *h = (void *)m->buf;
+	struct ckpt_image_header ih;
+	uint32_t csum, i;
+	int err;
+
+	err = rd(m->conn, &ih, sizeof(ih));
+	if (err)
+		return rd_fail(m, err, "parent image");
+	csum = ih.csum;
+	ih.csum = 0;
+	if (ih.magic != CKPT_IMAGE_MAGIC || ih.header_size != sizeof(ih) ||
+	    ckpt_csum2(&ih, sizeof(ih), NULL, 0) != csum ||
+	    ih.version != CKPT_IMAGE_VERSION || ih.nr_tasks != 1) {
+		say(m->why, m->why_len, "parent image: bad header (magic, version, checksum or a tree)");
+		return -EBADMSG;
+	}
+	m->offset = sizeof(ih);
+	for (;;) {
+		err = read_record(m, "parent image");
+		if (err || h->type == CKPT_REC_END)
+			return err;
+		if (h->type == CKPT_REC_PRECOPY_CLEAN ||
+		    h->type == CKPT_REC_PRECOPY) {
+			say(m->why, m->why_len, "parent image: a %s record at offset %" PRIu64 ": not a complete image",
+			    ckpt_rec_name(h->type), m->offset - sizeof(*h) - h->len);
+			return -EBADMSG;
+		}
+		if (h->type != CKPT_REC_PAGES)
+			continue;
+		if (check_pages(h, 1)) {
+			say(m->why, m->why_len, "parent image: bad PAGES record at offset %" PRIu64,
+			    m->offset - sizeof(*h) - h->len);
+			return -EBADMSG;
+		}
+		for (i = 0; i < ((struct ckpt_rec_pages *)(h + 1))->nr_pages; i++) {
+			const struct ckpt_rec_pages *rp = (const void *)(h + 1);
+			int64_t sl = store_put(&m->st, rp->addr + (uint64_t)i * PG);
+
+			if (sl < 0) {
+				say(m->why, m->why_len, "parent image: more than %llu MiB of pages",
+				    PRECOPY_MAX_BYTES >> 20);
+				return -EFBIG;
+			}
+			memcpy(m->st.data + (uint64_t)sl * PG,
+			       (const unsigned char *)(rp + 1) + (size_t)i * PG,
+			       PG);
+		}
+	}
+}
+
+int precopy_merge_files(int parent, int in, int out, char *why,
+			size_t why_len)
+{
+	struct merger m = { .conn = parent, .out = out, .plain = 1,
+			    .zero_missing = 1, .why = why, .why_len = why_len };
+	int err;
+
+	m.buf = malloc(rec_buf_size);
+	m.st.data = mmap(NULL, PRECOPY_MAX_BYTES, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	m.st.hdr = mmap(NULL, PRECOPY_MAX_BYTES / PG * sizeof(*m.st.hdr),
+			PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (!m.buf || m.st.data == MAP_FAILED || m.st.hdr == MAP_FAILED ||
+	    store_grow(&m.st)) {
+		err = -ENOMEM;
+		say(why, why_len, "out of memory for the parent's pages");
+	} else {
+		err = store_image(&m);
+	}
+	if (!err) {
+		m.conn = in;
+		m.offset = 0;
+		err = merge_image(&m);
+	}
+	store_free(&m.st);
+	free(m.buf);
 	return err;
 }

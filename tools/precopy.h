@@ -92,4 +92,14 @@ int precopy_receive(int conn, struct precopy_rx *rx, char *why,
  */
 int precopy_merged(struct precopy_rx *rx, char *why, size_t why_len);
 
+/*
+ * Incremental images (incr.h): the dirty-only image read from @in merged
+ * with the complete image of its parent read from @parent (from its
+ * start; one process) into @out (written, not spliced): each
+ * PRECOPY_CLEAN page from the parent, or zeros where the parent had none
+ * (a page of only zeros, left out).  0, or -errno with @why.
+ */
+int precopy_merge_files(int parent, int in, int out, char *why,
+			size_t why_len);
+
 #endif
