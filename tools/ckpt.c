@@ -42,6 +42,7 @@
 #include "precopy.h"
 #include "seal.h"
 #include "zimg.h"
+#include "incr.h"
 #include "util.h"
 
 #define CKPT_MAX_NAMED	64
@@ -63,6 +64,8 @@ struct ckpt_opts {
 	uint64_t ghost_limit;		/* --ghost-limit, 0: the module's */
 	int compress;			/* --compress: zstd (zimg.h) */
 	int level;			/* its level */
+	const char *parent;		/* --parent: incremental (incr.h) */
+	int track;			/* --track: reset soft-dirty after */
 	int kill_after;			/* --kill with --compress: ours */
 	int stop_after;			/* --stop with --compress: ours */
 };
@@ -78,7 +81,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ckpt [-v] [--tree] [--kill|--stop] [--skip=CLASS,...]\n"
-		"            [--ghost-limit SIZE] [--compress[=LEVEL]] [-o FILE] PID\n"
+		"            [--ghost-limit SIZE] [--compress[=LEVEL]]\n"
+		"            [--track] [--parent PREV] [-o FILE] PID\n"
 		"       ckpt migrate [-v] [--timeout S] [--tree] [--key FILE] PID --to DEST\n"
 		"       ckpt show [-v] [FILE|-]\n"
 		"       ckpt seal|unseal --key FILE [-o OUT] [IN|-]\n"
@@ -110,6 +114,13 @@ static void usage(FILE *f)
 		"                     take it as it is.  With --kill the process\n"
 		"                     is killed once the whole image is written\n"
 		"                     (and synced, to a file)\n"
+		"  --track            start tracking the pages the process writes\n"
+		"                     from now on, for a later --parent image\n"
+		"  --parent PREV      an incremental image: only the pages written\n"
+		"                     since PREV (an image of this process taken\n"
+		"                     with --track or --parent) was taken; restart\n"
+		"                     and show follow its chain of parents (keep\n"
+		"                     them); tracking goes on.  One process only\n"
 		"  -v, --verbose      report the image size and time taken\n"
 		"  --sysv-ipc sem:ID,msg:ID,...\n"
 		"                     also save these SysV semaphore sets and\n"
@@ -248,6 +259,8 @@ static int parse_args(int argc, char **argv, struct ckpt_opts *o)
 		{ "skip", required_argument, NULL, 'S' },
 		{ "ghost-limit", required_argument, NULL, 'G' },
 		{ "compress", optional_argument, NULL, 'z' },
+		{ "track", no_argument, NULL, 'T' },
+		{ "parent", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -255,6 +268,12 @@ static int parse_args(int argc, char **argv, struct ckpt_opts *o)
 
 	while ((c = getopt_long(argc, argv, "+o:kstvzh", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'T':
+			o->track = 1;
+			break;
+		case 'P':
+			o->parent = optarg;
+			break;
 		case 'z':
 			o->compress = 1;
 			o->level = CKPT_ZSTD_LEVEL;
@@ -302,6 +321,15 @@ static int parse_args(int argc, char **argv, struct ckpt_opts *o)
 	if ((o->flags & CKPT_CHECKPOINT_KILL) &&
 	    (o->flags & CKPT_CHECKPOINT_LEAVE_STOPPED))
 		return usage_error("--kill and --stop exclude each other", NULL);
+	if ((o->track || o->parent) && o->tree)
+		return usage_error("--track and --parent take one process, not --tree",
+				   NULL);
+	if (o->track && (o->flags & CKPT_CHECKPOINT_KILL))
+		return usage_error("--track and --kill exclude each other (nothing left to track)",
+				   NULL);
+	/* --parent goes on tracking, unless nothing is left */
+	if (o->parent && !(o->flags & CKPT_CHECKPOINT_KILL))
+		o->track = 1;
 	if (optind != argc - 1)
 		return usage_error(optind < argc ? "too many arguments" :
 				   "missing PID", NULL);
@@ -1629,6 +1657,58 @@ static void compress_settle(const struct ckpt_opts *o, const int32_t *pids,
 	}
 }
 
+/*
+ * --parent: PREV must be an image of this very process (its PID; which
+ * checkpoint of it, the restore checks along the chain): its header.
+ */
+static int parent_identity(const struct ckpt_opts *o,
+			   struct ckpt_image_header *ih)
+{
+	char why[320];
+	pid_t pid;
+	int fd, err;
+
+	fd = ckpt_incr_open(o->parent, 1, why, sizeof(why));
+	if (fd < 0) {
+		ckpt_fail(fd, "cannot checkpoint %d: --parent %s", o->pid, why);
+		return fd;
+	}
+	err = ckpt_incr_identity(fd, ih, &pid, why, sizeof(why));
+	close(fd);
+	if (err) {
+		ckpt_fail(err, "cannot checkpoint %d: --parent %s: %s", o->pid,
+			  o->parent, why);
+		return err;
+	}
+	if (pid != o->pid) {
+		ckpt_fail(-EINVAL, "cannot checkpoint %d: --parent %s is an image of process %d, not of %d",
+			  o->pid, o->parent, pid, o->pid);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * --track: reset the process's soft-dirty bits while it is still held,
+ * its image whole: the next --parent image holds what it writes from
+ * now on.  A failure only makes that image larger: a warning.
+ */
+static void track_reset(const struct ckpt_opts *o)
+{
+	char path[64];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/clear_refs", o->pid);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "4", 1) != 1)
+		err = -errno;
+	if (fd >= 0)
+		close(fd);
+	if (err)
+		ckpt_hint("warning: cannot reset the soft-dirty bits of %d (%s): an image with --parent of this one will hold more pages",
+			  o->pid, strerror(-err));
+}
+
 static int checkpoint(struct ckpt_opts *o)
 {
 	struct ckpt_checkpoint_args a;
@@ -1636,10 +1716,15 @@ static int checkpoint(struct ckpt_opts *o)
 	int32_t pids[CKPT_MAX_TREE];
 	struct ipc_hold hold = { .n = 0 };
 	struct ckpt_zpump zp = { .started = 0 };
+	struct ckpt_image_header pih;
 	int dev, err, ret, reported = 0, sink;
 	unsigned int n = 0;
 	double t0;
 
+	if (o->parent && parent_identity(o, &pih))
+		return CKPT_EXIT_FAILED;
+	if (o->parent)
+		o->flags |= CKPT_CHECKPOINT_DIRTY_ONLY;
 	ret = open_output(o, &out);
 	if (ret)
 		return ret;
@@ -1684,8 +1769,24 @@ static int checkpoint(struct ckpt_opts *o)
 					       "their compressed image");
 		reported = !!err;
 	}
+	/* --track: held from the checkpoint to the reset of its bits */
+	if (!err && o->track && !hold.n) {
+		err = ipc_hold_members(o, &hold, "their image and track them");
+		reported = !!err;
+	}
 	if (!err && o->compress) {
 		err = compress_start(o, &out, &zp, &sink);
+		reported = !!err;
+	}
+	if (!err && o->parent) {
+		char why[320];
+
+		err = ckpt_incr_write_header(sink, out.is_file ? o->output :
+					     NULL, o->parent, &pih, why,
+					     sizeof(why));
+		if (err)
+			ckpt_fail(err, "cannot checkpoint %d to %s: %s",
+				  o->pid, out.name, why);
 		reported = !!err;
 	}
 	if (!err) {
@@ -1718,6 +1819,8 @@ static int checkpoint(struct ckpt_opts *o)
 	ret = close_output(&out, !!err);
 	if (n && !err && !ret && out.regular)
 		compress_settle(o, pids, n);
+	if (n && !err && !ret && o->track)
+		track_reset(o);
 	/* Held to read their SysV objects: now killed, stopped or let go. */
 	ipc_release(&hold);
 	tmark("output closed");

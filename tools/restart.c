@@ -20,6 +20,8 @@
  *    restored process and exits with its status.
  */
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -55,6 +57,7 @@
 #include "precopy.h"
 #include "seal.h"
 #include "zimg.h"
+#include "incr.h"
 #include "util.h"
 #include "vdso.h"
 
@@ -158,6 +161,8 @@ static void usage(FILE *f)
 		"\n"
 		"Restore the process saved in FILE (or read from stdin, e.g.\n"
 		"'ckpt PID | restart') with its PID, through %s.\n"
+		"A compressed image (ckpt --compress) is inflated first, an\n"
+		"incremental one (ckpt --parent) merged with its parents.\n"
 		"  -w, --wait     wait for the restored process and exit with its\n"
 		"                 status (128+N if killed by signal N)\n"
 		"  -v, --verbose  say which PID was restored; for a corrupt image,\n"
@@ -1437,8 +1442,9 @@ static pid_t peek_pid(int is_socket)
 	}
 	if (ok && ckpt_sealed_magic(buf, sizeof(buf)))
 		return -2;	/* sealed: nothing to spool either */
-	if (ok && ckpt_zstd_magic(buf, sizeof(buf)))
-		return -3;	/* compressed: inflated into memory */
+	if (ok && (ckpt_zstd_magic(buf, sizeof(buf)) ||
+		   ckpt_incr_magic(buf, sizeof(buf))))
+		return -3;	/* compressed or incremental: into memory */
 	if (ok && h->magic != CKPT_IMAGE_MAGIC)
 		return -1;	/* not an image: nothing to spool */
 	if (!ok || rh->type != CKPT_REC_TASK)
@@ -1483,6 +1489,8 @@ static int inflate_image(struct restart *r)
 
 	err = ckpt_zstd_to_memfd(r->img, ckpt_mem_available() / 2, -1, &fd,
 				 &res);
+	if (err == -EFBIG)
+		close(fd);
 	if (err < 0) {
 		ckpt_fail(err, "cannot read %s: %s", r->name, res.msg);
 		return CKPT_EXIT_FAILED;
@@ -1500,6 +1508,47 @@ static int inflate_image(struct restart *r)
 	return CKPT_EXIT_OK;
 }
 
+/*
+ * An incremental image (ckpt --parent) is merged with its chain of
+ * parents into a complete image in memory (incr.h); a relative parent
+ * path is taken from the image's directory (stdin: the current one).
+ */
+static int incr_image(struct restart *r)
+{
+	char why[512], dir[PATH_MAX], copy[PATH_MAX], parent[256];
+	int fd, err;
+
+	snprintf(dir, sizeof(dir), ".");
+	if (r->path && strlen(r->path) < sizeof(copy)) {
+		memcpy(copy, r->path, strlen(r->path) + 1);
+		snprintf(dir, sizeof(dir), "%s", dirname(copy));
+	}
+	err = ckpt_incr_merge(r->img, dir, 0, &fd, parent, sizeof(parent),
+			      why, sizeof(why));
+	if (err < 0) {
+		ckpt_fail(err, "cannot read %s: %s", r->name, why);
+		return CKPT_EXIT_FAILED;
+	}
+	if (!err)
+		return CKPT_EXIT_OK;
+	if (r->verbose)
+		ckpt_hint("merged an incremental image with its parent %s",
+			  parent);
+	if (r->img != STDIN_FILENO)
+		close(r->img);
+	r->img = fd;
+	r->seekable = 1;
+	return CKPT_EXIT_OK;
+}
+
+/* A compressed or incremental image, made complete in memory. */
+static int unwrap_image(struct restart *r)
+{
+	int ret = inflate_image(r);
+
+	return ret ? ret : incr_image(r);
+}
+
 static int open_stdin(struct restart *r)
 {
 	struct stat st;
@@ -1514,11 +1563,11 @@ static int open_stdin(struct restart *r)
 	}
 	if (!fstat(r->img, &st) && S_ISREG(st.st_mode)) {
 		r->seekable = lseek(r->img, 0, SEEK_CUR) == 0;
-		return inflate_image(r);
+		return unwrap_image(r);
 	}
 	err = S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ? stream_ok(&st) : 0;
 	if (err == -EILSEQ)
-		return inflate_image(r);
+		return unwrap_image(r);
 	if (err == -EMEDIUMTYPE) {
 		ckpt_fail(-ENOEXEC, "the data on stdin is a sealed image: nothing was read into memory");
 		ckpt_hint("open it first: ckpt unseal --key FILE IMAGE | restart -");
@@ -1543,7 +1592,7 @@ static int open_stdin(struct restart *r)
 	}
 	r->seekable = 1;
 	/* compressed, but too slow to start for peek_pid() to tell */
-	return inflate_image(r);
+	return unwrap_image(r);
 }
 
 static int open_image(struct restart *r)
@@ -1559,7 +1608,7 @@ static int open_image(struct restart *r)
 	}
 	/* A FIFO or a character device is a stream, as a pipe on stdin. */
 	r->seekable = lseek(r->img, 0, SEEK_CUR) == 0;
-	return inflate_image(r);
+	return unwrap_image(r);
 }
 
 /* What the checkpoint left out under --skip: the loss, said again. */

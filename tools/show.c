@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,7 @@
 #include "image.h"
 #include "util.h"
 #include "zimg.h"
+#include "incr.h"
 
 struct show {
 	struct ckpt_image img;
@@ -1464,6 +1467,34 @@ static int show_compressed(struct show *s, int *fd, struct ckpt_zpump *zp)
 	return 0;
 }
 
+/*
+ * An incremental image (ckpt --parent) is shown merged with its chain of
+ * parents, as a restore would read it: into *@merged, or -1.
+ */
+static int show_incremental(struct show *s, int fd, const char *path,
+			    int *merged)
+{
+	char why[512], dir[PATH_MAX] = ".", copy[PATH_MAX], parent[256];
+	int err;
+
+	if (path && strlen(path) < sizeof(copy)) {
+		memcpy(copy, path, strlen(path) + 1);
+		snprintf(dir, sizeof(dir), "%s", dirname(copy));
+	}
+	err = ckpt_incr_merge(fd, dir, 0, merged, parent, sizeof(parent),
+			      why, sizeof(why));
+	if (err < 0) {
+		ckpt_fail(err, "cannot decode %s: %s", s->name, why);
+		return err;
+	}
+	if (err)
+		printf("incremental image of parent %s, shown merged with its chain\n",
+		       ckpt_esc(parent, SIZE_MAX));
+	else
+		*merged = -1;
+	return 0;
+}
+
 static int show_usage(const char *msg)
 {
 	ckpt_fail(0, "%s", msg);
@@ -1476,7 +1507,7 @@ int ckpt_show_main(int argc, char **argv)
 	struct show s = { .name = "stdin", .fold_vma = -1 };
 	struct ckpt_zpump zp = { .started = 0 };
 	const char *path = NULL;
-	int c, fd = STDIN_FILENO, err;
+	int c, fd = STDIN_FILENO, err, merged = -1;
 	uint32_t i;
 
 	while ((c = getopt(argc, argv, "+vh")) != -1) {
@@ -1504,8 +1535,12 @@ int ckpt_show_main(int argc, char **argv)
 		return show_usage("refusing to read an image from a terminal; give a FILE or a pipe");
 	}
 	err = show_compressed(&s, &fd, &zp);	/* reported */
+	if (!err)
+		err = show_incremental(&s, fd, path, &merged);
 	if (!err) {
-		err = show_image(&s, fd);
+		err = show_image(&s, merged >= 0 ? merged : fd);
+		if (merged >= 0)
+			close(merged);
 		if (zp.started) {
 			err = show_inflated(&s, &zp, fd, err);
 			path = NULL;	/* the pump closes it */

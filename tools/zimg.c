@@ -230,14 +230,15 @@ int ckpt_zstd_to_memfd(int fd, uint64_t max, int wait_ms, int *memfd,
 	if (m < 0)
 		return ckpt_zres_io(res, -errno, "making a memfd");
 	err = ckpt_zstd_inflate(fd, m, max, res);
-	if (!err && lseek(m, 0, SEEK_SET))
+	*memfd = m;	/* what came before a failure, for a caller who wants it */
+	if ((!err || err == -EFBIG) && lseek(m, 0, SEEK_SET))
 		err = ckpt_zres_io(res, -errno, "seeking the memfd");
-	if (err) {
+	if (err && err != -EFBIG) {
 		close(m);
+		*memfd = -1;
 		return err;
 	}
-	*memfd = m;
-	return 1;
+	return err ? err : 1;
 }
 
 uint64_t ckpt_mem_available(void)

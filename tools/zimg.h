@@ -95,7 +95,8 @@ int ckpt_peek_fd(int fd, void *buf, size_t len, int wait_ms);
 /*
  * If @fd holds a compressed image: inflate it into a new memfd (at most
  * @max bytes), seeked to 0, into *@memfd; 1.  0 if it is not compressed,
- * -errno with @res saying why.  A pipe or socket's first bytes are
+ * -errno with @res saying why; -EFBIG still leaves the memfd (what was
+ * inflated before the bound) in *@memfd, for the caller to close.  A pipe or socket's first bytes are
  * waited for @wait_ms (-1: as long as it takes).
  */
 int ckpt_zstd_to_memfd(int fd, uint64_t max, int wait_ms, int *memfd,

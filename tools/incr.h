@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Incremental images (Documentation/image-format.rst, "Incremental
+ * images"): 'ckpt --parent PREV' saves only the pages a process wrote
+ * since PREV was taken (soft-dirty tracking, as a live migration's
+ * pre-copy rounds do), naming the others in PRECOPY_CLEAN records.  Such
+ * an image is this header, its parent's path, then the module's image:
+ *
+ *   struct ckpt_incr_header   "CKPTINC1", the parent's image header
+ *                             verbatim (what the parent must still be),
+ *                             the path's length, a checksum
+ *   parent path               path_len bytes with the NUL: absolute, or
+ *                             relative to this image's directory
+ *   image                     CKPT_CHECKPOINT_DIRTY_ONLY, one process
+ *
+ * A restore follows the chain of parents to a complete image and merges
+ * forward (precopy_merge_files()): every link is checked (the parent's
+ * header must be the one recorded), at most CKPT_INCR_DEPTH_MAX deep.
+ */
+#ifndef CKPT_TOOLS_INCR_H
+#define CKPT_TOOLS_INCR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/ckpt.h>
+
+#define CKPT_INCR_MAGIC		"CKPTINC1"
+#define CKPT_INCR_VERSION	1
+#define CKPT_INCR_DEPTH_MAX	64
+#define CKPT_INCR_PATH_MAX	4096
+
+struct ckpt_incr_header {
+	char magic[8];
+	uint32_t version;
+	uint32_t path_len;	/* with the NUL: 2 to CKPT_INCR_PATH_MAX */
+	struct ckpt_image_header parent;
+	uint32_t csum;		/* ckpt_csum2() of this header, csum 0, and
+				 * the path */
+	uint32_t reserved;	/* 0 */
+};
+
+/* 1 if @buf starts with an incremental image's magic. */
+int ckpt_incr_magic(const void *buf, size_t len);
+
+/*
+ * An image's identity: its module header (the first bytes of a complete
+ * image, or those after an incremental image's header and path), and the
+ * PID of its process (its TASK record).  @fd is read from its current
+ * offset.  0, or -errno with @why.
+ */
+int ckpt_incr_identity(int fd, struct ckpt_image_header *ih, pid_t *pid,
+		       char *why, size_t why_len);
+
+/*
+ * Open @path (a compressed image is inflated into memory first: with
+ * @head, only its first CKPT_INCR_HEAD bytes) for reading from its
+ * start; the descriptor, or -errno with @why.
+ */
+#define CKPT_INCR_HEAD		(1U << 20)
+int ckpt_incr_open(const char *path, int head, char *why, size_t why_len);
+
+/*
+ * The header of an image whose parent is at @parent_path (as given) with
+ * identity @parent, written to @out; the path stored is relative to the
+ * directory of @out_path when the two share it, else absolute.
+ */
+int ckpt_incr_write_header(int out, const char *out_path,
+			   const char *parent_path,
+			   const struct ckpt_image_header *parent,
+			   char *why, size_t why_len);
+
+/*
+ * If @fd (at its start) holds an incremental image: merge its chain into
+ * a complete image in a new memfd, seeked to 0, into *@merged; 1 (and
+ * the first parent's path, as stored, in @parent if not NULL).  0 if it
+ * is not incremental; -errno with @why.  Relative parent paths are taken
+ * from @dir.  @depth: 0 at the first call.
+ */
+int ckpt_incr_merge(int fd, const char *dir, int depth, int *merged,
+		    char *parent, size_t parent_len, char *why,
+		    size_t why_len);
+
+#endif
