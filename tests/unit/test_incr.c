@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Incremental images (tools/incr.c, precopy_merge_files()): a chain of
+ * two merged into a complete image (clean pages from the parent, zeros
+ * where the parent had none), the header written with the parent's name
+ * relative to a shared directory, and each refusal: a parent missing
+ * (ENOENT), replaced (ESTALE), a loop (ELOOP), a damaged header
+ * (EBADMSG).  The command line: 'ckpt show' of the chain, and usage.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "image.h"
+#include "imgbuild.h"
+#include "incr.h"
+#include "run.h"
+#include "unit.h"
+
+#ifndef CKPT_BIN
+#error "CKPT_BIN must name the ckpt binary under test"
+#endif
+
+#define BASE_TIME	1700000000123456789ULL
+#define INC_TIME	1700000100000000000ULL
+
+/* The parent: the heap's first pages hold 0xab; no page at stack - 8K. */
+static void base_rec(struct ib_rec *r, void *ctx)
+{
+	(void)ctx;
+	if (r->type == CKPT_REC_PAGES && r->nth == 0)
+		memset(r->payload + sizeof(struct ckpt_rec_pages), 0xab,
+		       r->len - sizeof(struct ckpt_rec_pages));
+	if (r->type == CKPT_REC_PAGES && r->nth == 2)
+		r->skip = 1;
+}
+
+/* The child: those two runs clean (3 pages), END counting them so. */
+static void inc_rec(struct ib_rec *r, void *ctx)
+{
+	(void)ctx;
+	if (r->type == CKPT_REC_PAGES && (r->nth == 0 || r->nth == 2)) {
+		r->type = CKPT_REC_PRECOPY_CLEAN;
+		r->len = sizeof(struct ckpt_rec_pages);
+	}
+	if (r->type == CKPT_REC_END)
+		((struct ckpt_rec_end *)r->payload)->nr_pages -= 3;
+}
+
+static void inc_header(struct ckpt_image_header *h, void *ctx)
+{
+	(void)ctx;
+	h->time_ns = INC_TIME;
+}
+
+static char dir[64];
+
+static int write_at(const char *name, const void *a, size_t alen,
+		    const void *b, size_t blen)
+{
+	char path[128];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ok = fd >= 0 && write(fd, a, alen) == (ssize_t)alen &&
+	     (!blen || write(fd, b, blen) == (ssize_t)blen);
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
+}
+
+/*
+ * In a new directory: base.img, and NAME (an incremental image of it,
+ * naming PARENT) made by ckpt_incr_write_header() as ckpt does.
+ */
+static int make_chain(const char *name, const char *parent)
+{
+	struct ib_ops bops = { .rec = base_rec };
+	struct ib_ops iops = { .rec = inc_rec, .header = inc_header };
+	struct ib_image b, i;
+	char path[128], ppath[128], why[256];
+	int fd, err;
+
+	strcpy(dir, "/tmp/ckpt-unit-incr-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	ib_build(&b, &bops);
+	ib_build(&i, &iops);
+	err = write_at("base.img", b.buf, b.len, NULL, 0);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(ppath, sizeof(ppath), "%s/%s", dir, parent);
+	fd = err ? -1 : open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd >= 0) {
+		/* the parent's identity: its header, as the image has it */
+		err = ckpt_incr_write_header(fd, path, ppath,
+					     (const void *)b.buf, why,
+					     sizeof(why));
+		if (!err && write(fd, i.buf, i.len) != (ssize_t)i.len)
+			err = -1;
+		close(fd);
+	} else {
+		err = -1;
+	}
+	ib_free(&b);
+	ib_free(&i);
+	return err;
+}
+
+static void rm_chain(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd))
+		return;
+}
+
+static int open_in(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return open(path, O_RDONLY);
+}
+
+UNIT_TEST(incr_merge_chain)
+{
+	static const unsigned char zero[4096];
+	struct ckpt_image img;
+	char parent[64], why[512];
+	int fd, m = -1, err, pages = 0, ab = 0, zeros = 0;
+	unsigned char *p;
+
+	CHECK(!make_chain("inc.img", "base.img"));
+	fd = open_in("inc.img");
+	CHECK(fd >= 0);
+	err = ckpt_incr_merge(fd, dir, 0, &m, parent, sizeof(parent), why,
+			      sizeof(why));
+	close(fd);
+	CHECK_EQ(err, 1);
+	CHECK(!strcmp(parent, "base.img"));	/* stored relative */
+	CHECK_EQ(ckpt_image_open_fd(&img, m), 0);
+	CHECK_EQ(img.hdr.time_ns, INC_TIME);
+	while ((err = ckpt_image_next(&img)) > 0) {
+		const struct ckpt_rec_pages *rp = img.payload;
+		uint32_t i;
+
+		CHECK(img.rec.type != CKPT_REC_PRECOPY_CLEAN);
+		if (img.rec.type != CKPT_REC_PAGES)
+			continue;
+		p = (unsigned char *)(rp + 1);
+		for (i = 0; i < rp->nr_pages; i++, pages++) {
+			uint64_t a = rp->addr + i * 4096ULL;
+
+			if (a < IB_HEAP + 0x2000) {
+				CHECK_EQ(p[i * 4096], 0xab);
+				ab++;
+			} else if (a == IB_STACK_END - 0x2000) {
+				CHECK(!memcmp(p + i * 4096, zero, 4096));
+				zeros++;
+			}
+		}
+	}
+	CHECK_EQ(err, 0);	/* END: its counts recounted */
+	CHECK_EQ(pages, 5);
+	CHECK_EQ(ab, 2);
+	CHECK_EQ(zeros, 1);
+	ckpt_image_close(&img);
+	close(m);
+	rm_chain();
+}
+
+static int merge_err(const char *name, char *why, size_t len)
+{
+	int fd = open_in(name), m = -1, err;
+
+	if (fd < 0)
+		return -1000;
+	err = ckpt_incr_merge(fd, dir, 0, &m, NULL, 0, why, len);
+	close(fd);
+	if (m >= 0)
+		close(m);
+	return err;
+}
+
+UNIT_TEST(incr_broken_chains)
+{
+	struct ib_image o;
+	char why[512], path[128];
+	int fd;
+
+	/* the parent gone */
+	CHECK(!make_chain("inc.img", "base.img"));
+	snprintf(path, sizeof(path), "%s/base.img", dir);
+	CHECK(!rename(path, "/tmp/ckpt-unit-incr-away"));
+	CHECK_EQ(merge_err("inc.img", why, sizeof(why)), -ENOENT);
+	CHECK_STR(why, "its parent image: cannot open ");
+	CHECK_STR(why, "base.img");
+	/* another image (another checkpoint: its time) in its place */
+	ib_build(&o, &(struct ib_ops){ .header = inc_header });
+	CHECK(!write_at("base.img", o.buf, o.len, NULL, 0));
+	ib_free(&o);
+	CHECK_EQ(merge_err("inc.img", why, sizeof(why)), -ESTALE);
+	CHECK_STR(why, "is not the one it was taken against");
+	unlink("/tmp/ckpt-unit-incr-away");
+	/* a byte of the header changed */
+	fd = open_in("inc.img");
+	CHECK(fd >= 0);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/inc.img", dir);
+	fd = open(path, O_RDWR);
+	CHECK(fd >= 0);
+	CHECK_EQ(pwrite(fd, "X", 1, sizeof(struct ckpt_incr_header) + 1), 1);
+	close(fd);
+	CHECK_EQ(merge_err("inc.img", why, sizeof(why)), -EBADMSG);
+	CHECK_STR(why, "bad header");
+	rm_chain();
+	/* its own parent: a loop */
+	CHECK(!make_chain("base.img", "base.img"));
+	CHECK_EQ(merge_err("base.img", why, sizeof(why)), -ELOOP);
+	CHECK_STR(why, "more than 64 incremental images in a chain");
+	rm_chain();
+}
+
+UNIT_TEST(cli_show_incremental)
+{
+	char path[128];
+	struct run *r;
+
+	CHECK(!make_chain("inc.img", "base.img"));
+	snprintf(path, sizeof(path), "%s/inc.img", dir);
+	r = unit_run(NULL, (char *[]){ CKPT_BIN, "show", path, NULL }, NULL);
+	CHECK_EQ(r->status, 0);
+	CHECK(!strncmp(r->out, "incremental image of parent base.img, shown merged with its chain\n",
+		       66));
+	CHECK_STR(r->out, "records before it, 5 pages");
+	rm_chain();
+	r = unit_run(NULL, (char *[]){ CKPT_BIN, "--track", "--kill", "1",
+		     NULL }, NULL);
+	CHECK_EQ(r->status, 2);
+	CHECK_STR(r->err, "--track and --kill exclude each other");
+	r = unit_run(NULL, (char *[]){ CKPT_BIN, "--parent", "x", "--tree",
+		     "1", NULL }, NULL);
+	CHECK_EQ(r->status, 2);
+	CHECK_STR(r->err, "--track and --parent take one process");
+}
