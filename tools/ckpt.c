@@ -574,7 +574,7 @@ static void report_socket(const struct ckpt_checkpoint_args *a, int err,
 			ckpt_fail(err, "cannot checkpoint %s: fd %d (%s, %s) is connected to a peer outside the %s, which is not supported yet",
 				  who, a->err_fd, name, desc, where);
 			if (strstr(desc, "(ESTABLISHED)"))
-				ckpt_hint("an established TCP connection is saved only with --kill, not with --compress (which kills once the image is out), by a caller with CAP_NET_ADMIN (TCP repair)");
+				ckpt_hint("an established TCP connection is saved only with --kill, by a caller with CAP_NET_ADMIN (TCP repair), and not with --compress (which kills once the image is out)");
 		}
 		break;
 	case EUSERS:
