@@ -560,10 +560,17 @@ static bool ckpt_pte_wanted(pte_t pte, bool anon_only)
 /*
  * Written since the last clear_refs "4"?  Anything not present (swap and
  * migration entries, markers) counts as dirty: always written in full.
+ * So does a KSM page: ksmd maps it with a new entry that has lost the
+ * soft-dirty bit of the page it replaced (replace_page()).
  */
 static bool ckpt_pte_dirty(pte_t pte)
 {
-	return !pte_present(pte) || pte_soft_dirty(pte);
+	unsigned long pfn;
+
+	if (!pte_present(pte) || pte_soft_dirty(pte))
+		return true;
+	pfn = pte_pfn(pte);
+	return pfn_valid(pfn) && PageKsm(pfn_to_page(pfn));
 }
 
 /*
@@ -587,8 +594,13 @@ static void ckpt_scan_pmd(struct mm_struct *mm, pmd_t *pmdp,
 	if (pmd_none(pmd))
 		return;
 	if (pmd_trans_huge(pmd) || pmd_devmap(pmd) || !pmd_present(pmd)) {
-		if (!anon_only || !pmd_present(pmd) ||
-		    PageAnon(pmd_page(pmd)))
+		/*
+		 * Not a page of the process's own: a file's huge page, or in
+		 * anonymous memory the huge zero page (which reads zeros
+		 * as a hole does, and whose entry is never soft-dirty).
+		 */
+		if (!pmd_present(pmd) || PageAnon(pmd_page(pmd)) ||
+		    (!anon_only && pmd_devmap(pmd)))
 			bitmap_fill(map, nr);
 		/* A huge page is dirty as a whole. */
 		if (dirty && (!pmd_present(pmd) || pmd_soft_dirty(pmd)))
