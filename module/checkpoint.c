@@ -653,8 +653,8 @@ static int ckpt_checkpoint_args_ok(const struct ckpt_checkpoint_args *a)
 	if ((a->flags & CKPT_CHECKPOINT_DIRTY_ONLY) &&
 	    !IS_ENABLED(CONFIG_MEM_SOFT_DIRTY))
 		return -EOPNOTSUPP;
-	if (a->reserved || a->reserved2 || a->reserved3 || a->pid <= 0 ||
-	    a->skip & ~CKPT_SKIP_ALL)
+	if (a->reserved || a->reserved2 || a->reserved3 || a->reserved4 ||
+	    a->pid <= 0 || a->skip & ~CKPT_SKIP_ALL)
 		return -EINVAL;
 	if (!a->ipc_recs != !a->ipc_len || a->ipc_len > CKPT_SYSV_IPC_MAX)
 		return -EINVAL;
@@ -819,6 +819,8 @@ long ckpt_ioctl_checkpoint(void __user *uarg)
 	a.nr_skipped = d.nr_skipped_all;
 	a.nr_pages = d.out.nr_pages;
 	a.nr_zero_pages = d.nr_zero_pages;
+	a.image_time_ns = d.out.hdr_time_ns;
+	a.image_csum = d.out.hdr_csum;
 	if (err && d.out.failed)
 		ckpt_fail(&d.err, CKPT_OBJ_OUTPUT, err);
 out_ipc:

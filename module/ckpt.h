@@ -265,6 +265,8 @@ struct ckpt_out {
 	bool stream;		/* no file position (pipe, socket) */
 	bool failed;		/* writing the fd failed */
 	u64 hdr_flags;		/* CKPT_IMAGE_* */
+	u64 hdr_time_ns;	/* the header written: its time_ns */
+	u32 hdr_csum;		/* and its csum */
 	u64 written;
 	u64 nr_records;
 	u64 nr_pages;

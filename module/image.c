@@ -196,6 +196,8 @@ int ckpt_write_header(struct ckpt_out *out, u64 xfeatures, u32 xstate_size,
 	strscpy(h.release, init_utsname()->release, sizeof(h.release));
 	strscpy(h.build, init_utsname()->version, sizeof(h.build));
 	h.csum = ckpt_csum2(&h, sizeof(h), NULL, 0);
+	out->hdr_time_ns = h.time_ns;
+	out->hdr_csum = h.csum;
 	return ckpt_write_all(out, &h, sizeof(h));
 }
 

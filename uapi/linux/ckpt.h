@@ -310,6 +310,10 @@ struct ckpt_version {
  *	0, means CKPT_GHOST_MAX_DATA, which is also the most it can be):
  *	a deleted file past it is refused with EFBIG, naming the fd or
  *	the mapping (ckpt --ghost-limit)
+ * @image_time_ns: out: the image header's time_ns (appended, as is the
+ *	next): with @image_csum, which image this was, for a later
+ *	incremental image to name as its parent (ckpt --track)
+ * @image_csum: out: the image header's csum
  *
  * The target (every process of the tree) is frozen while it is read and,
  * unless asked otherwise, resumes afterwards.  A failed checkpoint leaves
@@ -378,6 +382,9 @@ struct ckpt_checkpoint_args {
 	__u64 nr_pages;
 	__u64 nr_zero_pages;
 	__u64 ghost_limit;
+	__u64 image_time_ns;
+	__u32 image_csum;
+	__u32 reserved4;
 };
 
 /* ------------------------------------------------------------------ */
