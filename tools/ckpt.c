@@ -1658,6 +1658,52 @@ static void compress_settle(const struct ckpt_opts *o, const int32_t *pids,
 }
 
 /*
+ * --parent: PREV must be the image after which this process's soft-dirty
+ * bits were last reset (--track's record): with an older one, what was
+ * written in between would be taken for clean.  And the chain must stay
+ * one a restore follows.
+ */
+static int parent_is_last(const struct ckpt_opts *o,
+			  const struct ckpt_image_header *ih)
+{
+	uint64_t time_ns;
+	uint32_t csum;
+	char why[320];
+	int err;
+
+	err = ckpt_track_load(o->pid, &time_ns, &csum);
+	if (err == -ENOENT) {
+		ckpt_fail(err, "cannot checkpoint %d: --parent %s: nothing tracks the pages it writes (no --track image of this process; restarted since?)",
+			  o->pid, o->parent);
+		ckpt_hint("take a complete image with --track first");
+		return err;
+	}
+	if (err) {
+		ckpt_fail(err, "cannot checkpoint %d: --parent %s: cannot read the record of its tracking: %s",
+			  o->pid, o->parent, strerror(-err));
+		return err;
+	}
+	if (time_ns != ih->time_ns || csum != ih->csum) {
+		ckpt_fail(-ESTALE, "cannot checkpoint %d: --parent %s is not its last image taken with --track or --parent: the pages written since then would be missed",
+			  o->pid, o->parent);
+		ckpt_hint("name the last one, or take a complete image with --track");
+		return -ESTALE;
+	}
+	err = ckpt_incr_depth(o->parent, why, sizeof(why));
+	if (err >= CKPT_INCR_DEPTH_MAX)
+		err = -ELOOP;
+	if (err == -ELOOP) {
+		ckpt_fail(err, "cannot checkpoint %d: --parent %s ends a chain of %d incremental images, the most a restore follows",
+			  o->pid, o->parent, CKPT_INCR_DEPTH_MAX);
+		ckpt_hint("take a complete image with --track to start a new chain");
+	} else if (err < 0) {
+		ckpt_fail(err, "cannot checkpoint %d: --parent %s: %s", o->pid,
+			  o->parent, why);
+	}
+	return err < 0 ? err : 0;
+}
+
+/*
  * --parent: PREV must be an image of this very process (its PID; which
  * checkpoint of it, the restore checks along the chain): its header.
  */
@@ -1685,7 +1731,15 @@ static int parent_identity(const struct ckpt_opts *o,
 			  o->pid, o->parent, pid, o->pid);
 		return -EINVAL;
 	}
-	return 0;
+	return parent_is_last(o, ih);
+}
+
+static int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
 }
 
 /*
@@ -1693,19 +1747,25 @@ static int parent_identity(const struct ckpt_opts *o,
  * its image whole: the next --parent image holds what it writes from
  * now on.  A failure only makes that image larger: a warning.
  */
-static void track_reset(const struct ckpt_opts *o)
+static void track_reset(const struct ckpt_opts *o,
+			const struct ckpt_checkpoint_args *a)
 {
 	char path[64];
 	int fd, err = 0;
 
+	/* no record may name an image older than the reset */
+	err = ckpt_track_forget(o->pid);
 	snprintf(path, sizeof(path), "/proc/%d/clear_refs", o->pid);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, "4", 1) != 1)
+	fd = err ? -1 : open(path, O_WRONLY | O_CLOEXEC);
+	if (!err && (fd < 0 || write(fd, "4", 1) != 1))
 		err = -errno;
 	if (fd >= 0)
 		close(fd);
+	/* the record names this image: the next --parent must be it */
+	if (!err)
+		err = ckpt_track_save(o->pid, a->image_time_ns, a->image_csum);
 	if (err)
-		ckpt_hint("warning: cannot reset the soft-dirty bits of %d (%s): an image with --parent of this one will hold more pages",
+		ckpt_hint("warning: cannot track the pages %d writes from now on (%s): this image cannot be the --parent of another",
 			  o->pid, strerror(-err));
 }
 
@@ -1723,6 +1783,11 @@ static int checkpoint(struct ckpt_opts *o)
 
 	if (o->parent && parent_identity(o, &pih))
 		return CKPT_EXIT_FAILED;
+	if (o->parent && o->output && same_file(o->parent, o->output)) {
+		ckpt_fail(-EINVAL, "cannot checkpoint %d: --parent %s is the output itself",
+			  o->pid, o->parent);
+		return CKPT_EXIT_USAGE;
+	}
 	if (o->parent)
 		o->flags |= CKPT_CHECKPOINT_DIRTY_ONLY;
 	ret = open_output(o, &out);
@@ -1820,7 +1885,7 @@ static int checkpoint(struct ckpt_opts *o)
 	if (n && !err && !ret && out.regular)
 		compress_settle(o, pids, n);
 	if (n && !err && !ret && o->track)
-		track_reset(o);
+		track_reset(o, &a);
 	/* Held to read their SysV objects: now killed, stopped or let go. */
 	ipc_release(&hold);
 	tmark("output closed");

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include "csum.h"
 #include "incr.h"
 #include "precopy.h"
@@ -275,7 +276,9 @@ int ckpt_incr_merge(int fd, const char *dir, int depth, int *merged,
 				   strerror(errno));
 	}
 	if (!err)
-		err = precopy_merge_files(pfd, fd, out, why, why_len);
+		err = precopy_merge_files(pfd, fd, out,
+					  ckpt_mem_available() / 2, why,
+					  why_len);
 	if (!err && lseek(out, 0, SEEK_SET))
 		err = fail(why, why_len, -errno, "cannot seek a memfd: %s",
 			   strerror(errno));
@@ -287,4 +290,148 @@ int ckpt_incr_merge(int fd, const char *dir, int depth, int *merged,
 	}
 	*merged = out;
 	return 1;
+}
+
+int ckpt_incr_depth(const char *path, char *why, size_t why_len)
+{
+	char cur[PATH_MAX + CKPT_INCR_PATH_MAX], next[CKPT_INCR_PATH_MAX],
+	     dir[PATH_MAX], sub[320];
+	struct ckpt_incr_header h;
+	unsigned char magic[8];
+	int depth, fd, err;
+
+	snprintf(cur, sizeof(cur), "%s", path);
+	for (depth = 0; depth <= CKPT_INCR_DEPTH_MAX; depth++) {
+		fd = ckpt_incr_open(cur, 1, sub, sizeof(sub));
+		if (fd < 0)
+			return fail(why, why_len, fd, "%s", sub);
+		err = read_exact(fd, magic, sizeof(magic));
+		if (!err && !ckpt_incr_magic(magic, sizeof(magic))) {
+			close(fd);
+			return depth;
+		}
+		if (!err) {
+			memcpy(&h, magic, sizeof(magic));
+			err = read_incr_header(fd, &h, sizeof(magic), next,
+					       sub, sizeof(sub));
+		} else {
+			snprintf(sub, sizeof(sub), "cut short");
+		}
+		close(fd);
+		if (!err)
+			err = real_dir(cur, dir);
+		if (err)
+			return fail(why, why_len, err, "%s: %s", cur, sub);
+		if (next[0] == '/')
+			snprintf(cur, sizeof(cur), "%s", next);
+		else
+			snprintf(cur, sizeof(cur), "%s/%s", dir, next);
+	}
+	return fail(why, why_len, -ELOOP, "more than %d incremental images in a chain (a loop?)",
+		    CKPT_INCR_DEPTH_MAX);
+}
+
+/* --track's records: "<dir>/track-PID-START". */
+static int track_path(pid_t pid, char *path, size_t len)
+{
+	char dir[PATH_MAX], stat[1024], *p;
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	unsigned long long start;
+	struct stat st;
+	int fd;
+	ssize_t n;
+
+	if (!geteuid() && !access("/run", W_OK))
+		snprintf(dir, sizeof(dir), "/run/ckpt");
+	else if (geteuid() && xdg && xdg[0] == '/')
+		snprintf(dir, sizeof(dir), "%s/ckpt", xdg);
+	else
+		snprintf(dir, sizeof(dir), "/tmp/ckpt-%u", (unsigned int)geteuid());
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return -errno;
+	/* ours alone: nobody else may plant or change a record */
+	if (lstat(dir, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077))
+		return -EPERM;
+	snprintf(stat, sizeof(stat), "/proc/%d/stat", pid);
+	fd = open(stat, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, stat, sizeof(stat) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	stat[n] = 0;
+	/* field 22, counted after the command's closing parenthesis */
+	p = strrchr(stat, ')');
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+			 &start) != 1)
+		return -EIO;
+	snprintf(path, len, "%s/track-%d-%llu", dir, pid, start);
+	return 0;
+}
+
+struct track_rec {
+	uint64_t time_ns;
+	uint32_t csum;
+	uint32_t magic;		/* "TRCK" */
+};
+
+#define TRACK_MAGIC	0x4b435254U
+
+int ckpt_track_save(pid_t pid, uint64_t time_ns, uint32_t csum)
+{
+	struct track_rec r = { time_ns, csum, TRACK_MAGIC };
+	char path[PATH_MAX + 64], tmp[PATH_MAX + 80];
+	int fd, err;
+
+	err = track_path(pid, path, sizeof(path));
+	if (err)
+		return err;
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		  0600);
+	if (fd < 0)
+		return -errno;
+	err = ckpt_write_full(fd, &r, sizeof(r));
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+int ckpt_track_load(pid_t pid, uint64_t *time_ns, uint32_t *csum)
+{
+	char path[PATH_MAX + 64];
+	struct track_rec r;
+	int fd, err;
+
+	err = track_path(pid, path, sizeof(path));
+	if (err)
+		return err;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	err = read_exact(fd, &r, sizeof(r));
+	close(fd);
+	if (err || r.magic != TRACK_MAGIC)
+		return err ? err : -EBADMSG;
+	*time_ns = r.time_ns;
+	*csum = r.csum;
+	return 0;
+}
+
+int ckpt_track_forget(pid_t pid)
+{
+	char path[PATH_MAX + 64];
+	int err = track_path(pid, path, sizeof(path));
+
+	if (!err && unlink(path) && errno != ENOENT)
+		err = -errno;
+	return err;
 }

@@ -71,6 +71,25 @@ int ckpt_incr_write_header(int out, const char *out_path,
 			   char *why, size_t why_len);
 
 /*
+ * How many incremental images the chain ending at @path holds (0 for a
+ * complete image), following the parents' headers only; -errno with
+ * @why.
+ */
+int ckpt_incr_depth(const char *path, char *why, size_t why_len);
+
+/*
+ * --track's record of a process (its PID and start time): after which
+ * image its soft-dirty bits were last reset (that image header's time_ns
+ * and csum), in a directory of the user's own (/run/ckpt as root,
+ * $XDG_RUNTIME_DIR/ckpt, else /tmp/ckpt-UID; mode 0700).
+ */
+int ckpt_track_save(pid_t pid, uint64_t time_ns, uint32_t csum);
+/* 0 and the record, -ENOENT if there is none, -errno. */
+int ckpt_track_load(pid_t pid, uint64_t *time_ns, uint32_t *csum);
+/* Remove the record (before the bits are reset: no stale one survives). */
+int ckpt_track_forget(pid_t pid);
+
+/*
  * If @fd (at its start) holds an incremental image: merge its chain into
  * a complete image in a new memfd, seeked to 0, into *@merged; 1 (and
  * the first parent's path, as stored, in @parent if not NULL).  0 if it

@@ -586,6 +586,8 @@ struct merger {
 	int out;
 	int plain;		/* @out is no pipe: write(), no vmsplice() */
 	int zero_missing;	/* a clean page not stored held zeros */
+	uint64_t max_out;	/* with zero_missing: bytes out, at most */
+	uint64_t out_bytes;
 	struct store st;
 	unsigned char *buf;	/* one record: header, PAGES payload */
 	uint64_t offset;	/* in the dirty-only image */
@@ -812,6 +814,12 @@ static int expand_clean(struct merger *m)
 	}
 	h->csum = (uint32_t)ckpt_csum_digest(&cs);
 	m->nr_pages += rp->nr_pages;
+	m->out_bytes += (uint64_t)rp->nr_pages * PG;
+	if (m->zero_missing && m->out_bytes > m->max_out) {
+		say(m->why, m->why_len, "the merged image would exceed %" PRIu64 " bytes, more than this machine can hold",
+		    m->max_out);
+		return -EFBIG;
+	}
 	m->nr_records++;
 	err = out_write(m, h, sizeof(*h) + sizeof(*rp));
 	return err ? err : out_splice(m, iov, rp->nr_pages);
@@ -1027,6 +1035,7 @@ static int store_image(struct merger *m)
 {
 	struct ckpt_rec_header *h = (void *)m->buf;
 	struct ckpt_image_header ih;
+	uint64_t records = 0, pages = 0;
 	uint32_t csum, i;
 	int err;
 
@@ -1044,8 +1053,19 @@ static int store_image(struct merger *m)
 	m->offset = sizeof(ih);
 	for (;;) {
 		err = read_record(m, "parent image");
-		if (err || h->type == CKPT_REC_END)
+		if (err)
 			return err;
+		if (h->type == CKPT_REC_END) {
+			const struct ckpt_rec_end *e = (const void *)(h + 1);
+
+			if (h->len != sizeof(*e) || e->nr_records != records ||
+			    e->nr_pages != pages) {
+				say(m->why, m->why_len, "parent image: its END record does not match its records");
+				return -EBADMSG;
+			}
+			return 0;
+		}
+		records++;
 		if (h->type == CKPT_REC_PRECOPY_CLEAN ||
 		    h->type == CKPT_REC_PRECOPY) {
 			say(m->why, m->why_len, "parent image: a %s record at offset %" PRIu64 ": not a complete image",
@@ -1059,6 +1079,7 @@ static int store_image(struct merger *m)
 			    m->offset - sizeof(*h) - h->len);
 			return -EBADMSG;
 		}
+		pages += ((struct ckpt_rec_pages *)(h + 1))->nr_pages;
 		for (i = 0; i < ((struct ckpt_rec_pages *)(h + 1))->nr_pages; i++) {
 			const struct ckpt_rec_pages *rp = (const void *)(h + 1);
 			int64_t sl = store_put(&m->st, rp->addr + (uint64_t)i * PG);
@@ -1075,11 +1096,12 @@ static int store_image(struct merger *m)
 	}
 }
 
-int precopy_merge_files(int parent, int in, int out, char *why,
-			size_t why_len)
+int precopy_merge_files(int parent, int in, int out, uint64_t max_out,
+			char *why, size_t why_len)
 {
 	struct merger m = { .conn = parent, .out = out, .plain = 1,
-			    .zero_missing = 1, .why = why, .why_len = why_len };
+			    .zero_missing = 1, .max_out = max_out,
+			    .why = why, .why_len = why_len };
 	int err;
 
 	m.buf = malloc(rec_buf_size);

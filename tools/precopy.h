@@ -97,9 +97,10 @@ int precopy_merged(struct precopy_rx *rx, char *why, size_t why_len);
  * with the complete image of its parent read from @parent (from its
  * start; one process) into @out (written, not spliced): each
  * PRECOPY_CLEAN page from the parent, or zeros where the parent had none
- * (a page of only zeros, left out).  0, or -errno with @why.
+ * (a page of only zeros, left out), at most @max_out bytes of pages
+ * (EFBIG).  0, or -errno with @why.
  */
-int precopy_merge_files(int parent, int in, int out, char *why,
-			size_t why_len);
+int precopy_merge_files(int parent, int in, int out, uint64_t max_out,
+			char *why, size_t why_len);
 
 #endif

@@ -1515,14 +1515,13 @@ static int inflate_image(struct restart *r)
  */
 static int incr_image(struct restart *r)
 {
-	char why[512], dir[PATH_MAX], copy[PATH_MAX], parent[256];
+	char why[512], dir[PATH_MAX] = ".", copy[PATH_MAX],
+	     parent[CKPT_INCR_PATH_MAX];
 	int fd, err;
 
-	snprintf(dir, sizeof(dir), ".");
-	if (r->path && strlen(r->path) < sizeof(copy)) {
-		memcpy(copy, r->path, strlen(r->path) + 1);
+	/* the parent is beside the image, not beside a link to it */
+	if (r->path && realpath(r->path, copy))
 		snprintf(dir, sizeof(dir), "%s", dirname(copy));
-	}
 	err = ckpt_incr_merge(r->img, dir, 0, &fd, parent, sizeof(parent),
 			      why, sizeof(why));
 	if (err < 0) {

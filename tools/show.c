@@ -1395,9 +1395,13 @@ static int show_image(struct show *s, int fd)
 	return err;
 }
 
+/* Why an incremental image's chain could not be merged, or "". */
+static char incr_why[512];
+
 static void show_failed(struct show *s, int err)
 {
-	ckpt_fail(err, "cannot decode %s: %s", s->name, s->img.error.msg);
+	ckpt_fail(err, "cannot decode %s: %s", s->name,
+		  incr_why[0] ? incr_why : s->img.error.msg);
 }
 
 /*
@@ -1471,22 +1475,18 @@ static int show_compressed(struct show *s, int *fd, struct ckpt_zpump *zp)
  * An incremental image (ckpt --parent) is shown merged with its chain of
  * parents, as a restore would read it: into *@merged, or -1.
  */
-static int show_incremental(struct show *s, int fd, const char *path,
-			    int *merged)
+static int show_incremental(int fd, const char *path, int *merged)
 {
-	char why[512], dir[PATH_MAX] = ".", copy[PATH_MAX], parent[256];
+	char dir[PATH_MAX] = ".", copy[PATH_MAX], parent[CKPT_INCR_PATH_MAX];
 	int err;
 
-	if (path && strlen(path) < sizeof(copy)) {
-		memcpy(copy, path, strlen(path) + 1);
+	/* the parent is beside the image, not beside a link to it */
+	if (path && realpath(path, copy))
 		snprintf(dir, sizeof(dir), "%s", dirname(copy));
-	}
 	err = ckpt_incr_merge(fd, dir, 0, merged, parent, sizeof(parent),
-			      why, sizeof(why));
-	if (err < 0) {
-		ckpt_fail(err, "cannot decode %s: %s", s->name, why);
-		return err;
-	}
+			      incr_why, sizeof(incr_why));
+	if (err < 0)
+		return err;	/* show_failed() says why */
 	if (err)
 		printf("incremental image of parent %s, shown merged with its chain\n",
 		       ckpt_esc(parent, SIZE_MAX));
@@ -1535,10 +1535,10 @@ int ckpt_show_main(int argc, char **argv)
 		return show_usage("refusing to read an image from a terminal; give a FILE or a pipe");
 	}
 	err = show_compressed(&s, &fd, &zp);	/* reported */
-	if (!err)
-		err = show_incremental(&s, fd, path, &merged);
 	if (!err) {
-		err = show_image(&s, merged >= 0 ? merged : fd);
+		err = show_incremental(fd, path, &merged);
+		if (!err)
+			err = show_image(&s, merged >= 0 ? merged : fd);
 		if (merged >= 0)
 			close(merged);
 		if (zp.started) {
