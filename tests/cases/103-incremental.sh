@@ -3,14 +3,17 @@
 # 1 MiB of its 32 MiB (each page stamped with its index and a generation)
 # and changing its address space all along (pages dropped, mappings
 # unmapped and made again, a block moved by mremap) is checkpointed with
-# --track (a complete image), then twice with --parent (the second
-# compressed, the third compressed and --kill): each incremental image is
-# less than half the first.  'ckpt show' merges the chain.  Restart of the
+# --track (a complete image), then twice with --parent (the third
+# compressed and --kill): the first incremental image is less than half
+# the complete one.  'ckpt show' merges the chain.  Restart of the
 # last image follows the chain (a parent missing: ENOENT; a parent
 # replaced by another image: ESTALE; nothing restored either time) and
 # the process comes back with its PID and checks all its memory against
 # its own counters.  --parent of another process's image is refused
-# (EINVAL), --track --kill and --track --tree are usage errors.
+# (EINVAL), of one older than its last (ESTALE), the output as its own
+# parent, --track --kill and --track --tree are usage errors.  A
+# transparent huge page dropped and read again between two images (the
+# huge zero page) comes back as zeros, not as the parent's data.
 # timeout: 300
 . "$(dirname "$0")/lib.sh"
 require_module
@@ -41,20 +44,28 @@ grep -q "is an image of process $spid, not of $pid" wrong.err || fail "$(cat wro
 
 ckpt --track -o base.img "$pid" 2>ckpt.err || fail "ckpt --track failed: $(cat ckpt.err)"
 sleep 1
-ckpt --parent base.img --compress -o inc1.img "$pid" 2>ckpt.err ||
+ckpt --parent base.img -o inc1.img "$pid" 2>ckpt.err ||
 	fail "ckpt --parent base.img failed: $(cat ckpt.err)"
 proc_alive "$pid" || fail "the process did not run on after an incremental checkpoint"
+# Not its last image: what was written since would be missed.
+ckpt --parent base.img -o stale.img "$pid" 2>stale.err
+st=$?
+[ "$st" = 1 ] || fail "ckpt --parent of an older image exited $st: $(cat stale.err)"
+expect_err ESTALE stale.err >/dev/null
+[ ! -e stale.img ] || fail "a refused checkpoint left an image"
+ckpt --parent inc1.img -o inc1.img "$pid" 2>self.err
+st=$?
+[ "$st" = 2 ] || fail "ckpt --parent X -o X exited $st: $(cat self.err)"
+[ -s inc1.img ] || fail "ckpt --parent X -o X destroyed X"
 sleep 1
 ckpt --parent inc1.img --compress --kill -o inc2.img "$pid" 2>ckpt.err ||
 	fail "ckpt --parent inc1.img --kill failed: $(cat ckpt.err)"
 wait "$pid"
 base=$(wc -c <base.img)
-for i in inc1 inc2; do
-	size=$(wc -c <"$i.img")
-	[ "$size" -lt $((base / 2)) ] ||
-		fail "$i.img has $size bytes, not less than half of base.img's $base"
-	log "$i.img: $size bytes (base.img $base)"
-done
+size=$(wc -c <inc1.img)
+[ "$size" -lt $((base / 2)) ] ||
+	fail "inc1.img has $size bytes, not less than half of base.img's $base"
+log "inc1.img: $size bytes, inc2.img (compressed) $(wc -c <inc2.img) (base.img $base)"
 ckpt show inc2.img >show.out 2>&1 || fail "ckpt show of inc2.img: $(tail -n 2 show.out)"
 grep -q "^incremental image of parent inc1.img" show.out || fail "ckpt show does not name the parent"
 grep -q "PRECOPY_CLEAN" show.out && fail "ckpt show of the merged chain has PRECOPY_CLEAN records"
@@ -76,8 +87,26 @@ expect_gone "$pid" "restart with a parent replaced"
 mv base.away base.img
 log "broken chains: $(head -n 1 r1.err | cut -c1-120) / $(head -n 1 r2.err | cut -c1-160)"
 
-prog_restart
+prog_restart restart -v --wait inc2.img
+wait_for 30 grep -q "restored pid $pid" restart.err ||
+	fail "restart never said pid $pid was restored: $(cat restart.err)"
 grep -q "merged an incremental image with its parent inc1.img" restart.err ||
 	fail "restart -v does not say it merged: $(cat restart.err)"
 prog_finish
-pass "base $base bytes, then $(wc -c <inc1.img) and $(wc -c <inc2.img)"
+sizes="base $base bytes, then $(wc -c <inc1.img) and $(wc -c <inc2.img)"
+
+# A huge page dropped and read again between two images: the kernel's
+# huge zero page (no soft-dirty bit) must come back as zeros, not as the
+# parent's data.
+subdir hz
+prog_start hugezero
+log "hugezero: $(cat ready) ($(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null))"
+ckpt --track -o base.img "$PROG_PID" 2>ckpt.err || fail "ckpt --track of hugezero: $(cat ckpt.err)"
+touch step
+wait_for 30 test -e stepped || fail "hugezero did not drop its huge page: $(cat p.err)"
+ckpt --parent base.img --kill -o inc.img "$PROG_PID" 2>ckpt.err ||
+	fail "ckpt --parent of hugezero: $(cat ckpt.err)"
+wait "$PROG_PID"
+prog_restart restart -v --wait inc.img
+prog_finish
+pass "$sizes; a dropped huge page came back as zeros"

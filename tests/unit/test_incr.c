@@ -188,13 +188,14 @@ static int merge_err(const char *name, char *why, size_t len)
 UNIT_TEST(incr_broken_chains)
 {
 	struct ib_image o;
-	char why[512], path[128];
+	char why[512], path[128], away[128];
 	int fd;
 
 	/* the parent gone */
 	CHECK(!make_chain("inc.img", "base.img"));
 	snprintf(path, sizeof(path), "%s/base.img", dir);
-	CHECK(!rename(path, "/tmp/ckpt-unit-incr-away"));
+	snprintf(away, sizeof(away), "%s/base.away", dir);
+	CHECK(!rename(path, away));
 	CHECK_EQ(merge_err("inc.img", why, sizeof(why)), -ENOENT);
 	CHECK_STR(why, "its parent image: cannot open ");
 	CHECK_STR(why, "base.img");
@@ -204,7 +205,7 @@ UNIT_TEST(incr_broken_chains)
 	ib_free(&o);
 	CHECK_EQ(merge_err("inc.img", why, sizeof(why)), -ESTALE);
 	CHECK_STR(why, "is not the one it was taken against");
-	unlink("/tmp/ckpt-unit-incr-away");
+
 	/* a byte of the header changed */
 	fd = open_in("inc.img");
 	CHECK(fd >= 0);
@@ -221,6 +222,57 @@ UNIT_TEST(incr_broken_chains)
 	CHECK(!make_chain("base.img", "base.img"));
 	CHECK_EQ(merge_err("base.img", why, sizeof(why)), -ELOOP);
 	CHECK_STR(why, "more than 64 incremental images in a chain");
+	rm_chain();
+}
+
+/* inc2.img on inc.img on base.img: two links, each checked. */
+UNIT_TEST(incr_chain_of_two)
+{
+	struct ib_ops iops = { .rec = inc_rec, .header = inc_header };
+	struct ckpt_image_header ih;
+	struct ckpt_incr_header h;
+	struct ckpt_image img;
+	struct ib_image i;
+	char path[128], ppath[128], why[512];
+	int fd, m = -1, err, ab = 0;
+
+	CHECK(!make_chain("inc.img", "base.img"));
+	snprintf(ppath, sizeof(ppath), "%s/inc.img", dir);
+	/* inc.img's own image header: after its header and path */
+	fd = open(ppath, O_RDONLY);
+	CHECK(fd >= 0);
+	CHECK_EQ(read(fd, &h, sizeof(h)), sizeof(h));
+	CHECK_EQ(pread(fd, &ih, sizeof(ih), sizeof(h) + h.path_len),
+		 sizeof(ih));
+	close(fd);
+	snprintf(path, sizeof(path), "%s/inc2.img", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0);
+	CHECK_EQ(ckpt_incr_write_header(fd, path, ppath, &ih, why,
+					sizeof(why)), 0);
+	ib_build(&i, &iops);
+	CHECK_EQ(write(fd, i.buf, i.len), (ssize_t)i.len);
+	ib_free(&i);
+	close(fd);
+	CHECK_EQ(ckpt_incr_depth(path, why, sizeof(why)), 2);
+	CHECK_EQ(ckpt_incr_depth(ppath, why, sizeof(why)), 1);
+	fd = open(path, O_RDONLY);
+	CHECK(fd >= 0);
+	err = ckpt_incr_merge(fd, dir, 0, &m, NULL, 0, why, sizeof(why));
+	close(fd);
+	CHECK_EQ(err, 1);
+	CHECK_EQ(ckpt_image_open_fd(&img, m), 0);
+	while ((err = ckpt_image_next(&img)) > 0) {
+		const struct ckpt_rec_pages *rp = img.payload;
+
+		if (img.rec.type == CKPT_REC_PAGES && rp->addr == IB_HEAP &&
+		    ((const unsigned char *)(rp + 1))[0] == 0xab)
+			ab++;
+	}
+	CHECK_EQ(err, 0);
+	CHECK_EQ(ab, 1);	/* base's data, through two clean links */
+	ckpt_image_close(&img);
+	close(m);
 	rm_chain();
 }
 
