@@ -904,6 +904,21 @@ static int merge_image(struct merger *m)
 	return err;
 }
 
+/* The merger's record buffer and its store (reserved, not committed). */
+static int merger_alloc(struct merger *m)
+{
+	m->buf = malloc(rec_buf_size);
+	m->st.data = mmap(NULL, PRECOPY_MAX_BYTES, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	m->st.hdr = mmap(NULL, PRECOPY_MAX_BYTES / PG * sizeof(*m->st.hdr),
+			 PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (!m->buf || m->st.data == MAP_FAILED || m->st.hdr == MAP_FAILED ||
+	    store_grow(&m->st))
+		return -ENOMEM;
+	return 0;
+}
+
 /* What the merger process reports when it is done. */
 struct merge_result {
 	int32_t err;
@@ -940,15 +955,8 @@ int precopy_receive(int conn, struct precopy_rx *rx, char *why,
 
 	memset(rx, 0, sizeof(*rx));
 	rx->img_fd = rx->res_fd = -1;
-	m.buf = malloc(rec_buf_size);
-	m.st.data = mmap(NULL, PRECOPY_MAX_BYTES, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	m.st.hdr = mmap(NULL, PRECOPY_MAX_BYTES / PG * sizeof(*m.st.hdr),
-			PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (!m.buf || m.st.data == MAP_FAILED || m.st.hdr == MAP_FAILED ||
-	    store_grow(&m.st)) {
-		err = -ENOMEM;
+	err = merger_alloc(&m);
+	if (err) {
 		say(why, why_len, "out of memory for the pre-copied pages");
 		goto out;
 	}
@@ -1104,19 +1112,11 @@ int precopy_merge_files(int parent, int in, int out, uint64_t max_out,
 			    .why = why, .why_len = why_len };
 	int err;
 
-	m.buf = malloc(rec_buf_size);
-	m.st.data = mmap(NULL, PRECOPY_MAX_BYTES, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	m.st.hdr = mmap(NULL, PRECOPY_MAX_BYTES / PG * sizeof(*m.st.hdr),
-			PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (!m.buf || m.st.data == MAP_FAILED || m.st.hdr == MAP_FAILED ||
-	    store_grow(&m.st)) {
-		err = -ENOMEM;
+	err = merger_alloc(&m);
+	if (err)
 		say(why, why_len, "out of memory for the parent's pages");
-	} else {
+	else
 		err = store_image(&m);
-	}
 	if (!err) {
 		m.conn = in;
 		m.offset = 0;
