@@ -66,6 +66,7 @@ struct ckpt_opts {
 	int level;			/* its level */
 	const char *parent;		/* --parent: incremental (incr.h) */
 	int track;			/* --track: reset soft-dirty after */
+	int lock;			/* ckpt_track_lock()'s, or -1 */
 	int kill_after;			/* --kill with --compress: ours */
 	int stop_after;			/* --stop with --compress: ours */
 };
@@ -1672,6 +1673,12 @@ static int parent_is_last(const struct ckpt_opts *o,
 	int err;
 
 	err = ckpt_track_load(o->pid, &time_ns, &csum);
+	if (err == -EXDEV) {
+		ckpt_fail(-ESTALE, "cannot checkpoint %d: --parent %s: its owner's ckpt has tracked it since (its own record is there): the pages written before that would be missed",
+			  o->pid, o->parent);
+		ckpt_hint("take a complete image with --track, as one user");
+		return -ESTALE;
+	}
 	if (err == -ENOENT) {
 		ckpt_fail(err, "cannot checkpoint %d: --parent %s: nothing tracks the pages it writes (no --track image of this process; restarted since?)",
 			  o->pid, o->parent);
@@ -1689,9 +1696,14 @@ static int parent_is_last(const struct ckpt_opts *o,
 		ckpt_hint("name the last one, or take a complete image with --track");
 		return -ESTALE;
 	}
-	err = ckpt_incr_depth(o->parent, why, sizeof(why));
+	err = ckpt_incr_depth(o->parent, o->output, why, sizeof(why));
 	if (err >= CKPT_INCR_DEPTH_MAX)
 		err = -ELOOP;
+	if (err == -EINVAL) {
+		ckpt_fail(err, "cannot checkpoint %d: --parent %s: the output %s",
+			  o->pid, o->parent, why);
+		return -EEXIST;		/* a usage error */
+	}
 	if (err == -ELOOP) {
 		ckpt_fail(err, "cannot checkpoint %d: --parent %s ends a chain of %d incremental images, the most a restore follows",
 			  o->pid, o->parent, CKPT_INCR_DEPTH_MAX);
@@ -1734,14 +1746,6 @@ static int parent_identity(const struct ckpt_opts *o,
 	return parent_is_last(o, ih);
 }
 
-static int same_file(const char *a, const char *b)
-{
-	struct stat sa, sb;
-
-	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev &&
-	       sa.st_ino == sb.st_ino;
-}
-
 /*
  * --track: reset the process's soft-dirty bits while it is still held,
  * its image whole: the next --parent image holds what it writes from
@@ -1755,6 +1759,9 @@ static void track_reset(const struct ckpt_opts *o,
 
 	/* no record may name an image older than the reset */
 	err = ckpt_track_forget(o->pid);
+	/* a module older than image_time_ns cannot say which image it was */
+	if (!err && !a->image_time_ns)
+		err = -EOPNOTSUPP;
 	snprintf(path, sizeof(path), "/proc/%d/clear_refs", o->pid);
 	fd = err ? -1 : open(path, O_WRONLY | O_CLOEXEC);
 	if (!err && (fd < 0 || write(fd, "4", 1) != 1))
@@ -1781,12 +1788,20 @@ static int checkpoint(struct ckpt_opts *o)
 	unsigned int n = 0;
 	double t0;
 
-	if (o->parent && parent_identity(o, &pih))
-		return CKPT_EXIT_FAILED;
-	if (o->parent && o->output && same_file(o->parent, o->output)) {
-		ckpt_fail(-EINVAL, "cannot checkpoint %d: --parent %s is the output itself",
-			  o->pid, o->parent);
-		return CKPT_EXIT_USAGE;
+	/* one tracking ckpt at a time, from the record's check to its save */
+	if (o->track || o->parent) {
+		o->lock = ckpt_track_lock(o->pid);
+		if (o->lock < 0) {
+			ckpt_fail(o->lock, "cannot checkpoint %d: cannot lock the record of its tracking: %s",
+				  o->pid, strerror(-o->lock));
+			return CKPT_EXIT_FAILED;
+		}
+	}
+	if (o->parent) {
+		err = parent_identity(o, &pih);
+		if (err)
+			return err == -EEXIST ? CKPT_EXIT_USAGE :
+			       CKPT_EXIT_FAILED;
 	}
 	if (o->parent)
 		o->flags |= CKPT_CHECKPOINT_DIRTY_ONLY;
@@ -1918,7 +1933,7 @@ static int checkpoint(struct ckpt_opts *o)
 
 static int checkpoint_main(int argc, char **argv)
 {
-	struct ckpt_opts o = { .pid = 0 };
+	struct ckpt_opts o = { .pid = 0, .lock = -1 };
 	int ret;
 
 	ret = parse_args(argc, argv, &o);
@@ -1926,7 +1941,10 @@ static int checkpoint_main(int argc, char **argv)
 		return ret;
 	/* A reader that went away must give EPIPE, not kill us silently. */
 	signal(SIGPIPE, SIG_IGN);
-	return checkpoint(&o);
+	ret = checkpoint(&o);
+	if (o.lock >= 0)
+		close(o.lock);
+	return ret;
 }
 
 /* ---- migrate ------------------------------------------------------ */

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include "csum.h"
 #include "incr.h"
@@ -154,15 +155,19 @@ int ckpt_incr_open(const char *path, int head, char *why, size_t why_len)
 	return fd;
 }
 
-/* The directory of @path, resolved, into @dir (PATH_MAX). */
+/*
+ * The directory of the file @path resolves to (a link's target's, not
+ * the link's), into @dir (PATH_MAX).
+ */
 static int real_dir(const char *path, char *dir)
 {
-	char copy[PATH_MAX + CKPT_INCR_PATH_MAX];
+	char real[PATH_MAX], *d;
 
-	if (strlen(path) >= sizeof(copy))
-		return -ENAMETOOLONG;
-	memcpy(copy, path, strlen(path) + 1);
-	return realpath(dirname(copy), dir) ? 0 : -errno;
+	if (!realpath(path, real))
+		return -errno;
+	d = dirname(real);
+	memmove(dir, d, strlen(d) + 1);
+	return 0;
 }
 
 int ckpt_incr_write_header(int out, const char *out_path,
@@ -292,7 +297,16 @@ int ckpt_incr_merge(int fd, const char *dir, int depth, int *merged,
 	return 1;
 }
 
-int ckpt_incr_depth(const char *path, char *why, size_t why_len)
+static int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+int ckpt_incr_depth(const char *path, const char *avoid, char *why,
+		    size_t why_len)
 {
 	char cur[PATH_MAX + CKPT_INCR_PATH_MAX], next[CKPT_INCR_PATH_MAX],
 	     dir[PATH_MAX], sub[320];
@@ -302,6 +316,9 @@ int ckpt_incr_depth(const char *path, char *why, size_t why_len)
 
 	snprintf(cur, sizeof(cur), "%s", path);
 	for (depth = 0; depth <= CKPT_INCR_DEPTH_MAX; depth++) {
+		if (avoid && same_file(cur, avoid))
+			return fail(why, why_len, -EINVAL, "%s is an image of the chain",
+				    avoid);
 		fd = ckpt_incr_open(cur, 1, sub, sizeof(sub));
 		if (fd < 0)
 			return fail(why, why_len, fd, "%s", sub);
@@ -331,46 +348,82 @@ int ckpt_incr_depth(const char *path, char *why, size_t why_len)
 		    CKPT_INCR_DEPTH_MAX);
 }
 
-/* --track's records: "<dir>/track-PID-START". */
-static int track_path(pid_t pid, char *path, size_t len)
+/*
+ * --track's records: "<dir>/track-PID-START", <dir> the one of the user
+ * running ckpt: /run/ckpt for root, /run/user/UID/ckpt (else
+ * /tmp/ckpt-UID) for others; 0700 and theirs, else EPERM.
+ */
+static int track_dir(uid_t uid, char *dir, size_t len, int make)
 {
-	char dir[PATH_MAX], stat[1024], *p;
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	unsigned long long start;
+	char run[64];
 	struct stat st;
-	int fd;
-	ssize_t n;
 
-	if (!geteuid() && !access("/run", W_OK))
-		snprintf(dir, sizeof(dir), "/run/ckpt");
-	else if (geteuid() && xdg && xdg[0] == '/')
-		snprintf(dir, sizeof(dir), "%s/ckpt", xdg);
+	snprintf(run, sizeof(run), "/run/user/%u", (unsigned int)uid);
+	if (!uid && !access("/run", W_OK))
+		snprintf(dir, len, "/run/ckpt");
+	else if (uid && !lstat(run, &st) && S_ISDIR(st.st_mode) &&
+		 st.st_uid == uid)
+		snprintf(dir, len, "%s/ckpt", run);
 	else
-		snprintf(dir, sizeof(dir), "/tmp/ckpt-%u", (unsigned int)geteuid());
-	if (mkdir(dir, 0700) && errno != EEXIST)
+		snprintf(dir, len, "/tmp/ckpt-%u", (unsigned int)uid);
+	if (make && mkdir(dir, 0700) && errno != EEXIST)
 		return -errno;
-	/* ours alone: nobody else may plant or change a record */
+	/* theirs alone: nobody else may plant or change a record */
 	if (lstat(dir, &st))
 		return -errno;
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 077))
+	if (!S_ISDIR(st.st_mode) || st.st_uid != uid || (st.st_mode & 077))
 		return -EPERM;
-	snprintf(stat, sizeof(stat), "/proc/%d/stat", pid);
-	fd = open(stat, O_RDONLY | O_CLOEXEC);
+	return 0;
+}
+
+/* The process's start time (field 22 of its stat) and owner. */
+static int proc_start(pid_t pid, unsigned long long *start, uid_t *uid)
+{
+	char path[64], buf[1024], *p;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	n = read(fd, stat, sizeof(stat) - 1);
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (fstat(fd, &st))
+		n = -1;
 	close(fd);
 	if (n <= 0)
 		return -EIO;
-	stat[n] = 0;
-	/* field 22, counted after the command's closing parenthesis */
-	p = strrchr(stat, ')');
+	buf[n] = 0;
+	*uid = st.st_uid;
+	/* counted after the command's closing parenthesis */
+	p = strrchr(buf, ')');
 	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-			 &start) != 1)
+			 start) != 1)
 		return -EIO;
-	snprintf(path, len, "%s/track-%d-%llu", dir, pid, start);
 	return 0;
+}
+
+/*
+ * The record of @pid in our directory, or with @owners (root only) in
+ * the process owner's: its path.
+ */
+static int track_path(pid_t pid, int owners, char *path, size_t len)
+{
+	unsigned long long start = 0;
+	char dir[PATH_MAX];
+	uid_t uid = 0;
+	int err;
+
+	err = proc_start(pid, &start, &uid);
+	if (!err && owners && (geteuid() || !uid))
+		return -ENOENT;		/* no other directory to look in */
+	if (!err)
+		err = track_dir(owners ? uid : geteuid(), dir, sizeof(dir),
+				!owners);
+	if (!err)
+		snprintf(path, len, "%s/track-%d-%llu", dir, pid, start);
+	return err;
 }
 
 struct track_rec {
@@ -381,18 +434,36 @@ struct track_rec {
 
 #define TRACK_MAGIC	0x4b435254U
 
+int ckpt_track_lock(pid_t pid)
+{
+	char path[PATH_MAX + 64];
+	int fd, err = track_path(pid, 0, path, sizeof(path));
+
+	if (err)
+		return err;
+	*strrchr(path, '/') = 0;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 int ckpt_track_save(pid_t pid, uint64_t time_ns, uint32_t csum)
 {
 	struct track_rec r = { time_ns, csum, TRACK_MAGIC };
 	char path[PATH_MAX + 64], tmp[PATH_MAX + 80];
 	int fd, err;
 
-	err = track_path(pid, path, sizeof(path));
+	err = track_path(pid, 0, path, sizeof(path));
 	if (err)
 		return err;
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		  0600);
+	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	err = ckpt_write_full(fd, &r, sizeof(r));
@@ -411,7 +482,10 @@ int ckpt_track_load(pid_t pid, uint64_t *time_ns, uint32_t *csum)
 	struct track_rec r;
 	int fd, err;
 
-	err = track_path(pid, path, sizeof(path));
+	/* root: a reset by the owner since ours makes ours stale */
+	if (!track_path(pid, 1, path, sizeof(path)) && !access(path, F_OK))
+		return -EXDEV;
+	err = track_path(pid, 0, path, sizeof(path));
 	if (err)
 		return err;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -429,9 +503,13 @@ int ckpt_track_load(pid_t pid, uint64_t *time_ns, uint32_t *csum)
 int ckpt_track_forget(pid_t pid)
 {
 	char path[PATH_MAX + 64];
-	int err = track_path(pid, path, sizeof(path));
+	int err = track_path(pid, 0, path, sizeof(path));
 
 	if (!err && unlink(path) && errno != ENOENT)
+		err = -errno;
+	/* root resets the bits under the owner's record too */
+	if (!err && !track_path(pid, 1, path, sizeof(path)) &&
+	    unlink(path) && errno != ENOENT)
 		err = -errno;
 	return err;
 }

@@ -73,18 +73,23 @@ int ckpt_incr_write_header(int out, const char *out_path,
 /*
  * How many incremental images the chain ending at @path holds (0 for a
  * complete image), following the parents' headers only; -errno with
- * @why.
+ * @why: -EINVAL if @avoid (or NULL) is one of its images.
  */
-int ckpt_incr_depth(const char *path, char *why, size_t why_len);
+int ckpt_incr_depth(const char *path, const char *avoid, char *why,
+		    size_t why_len);
 
 /*
  * --track's record of a process (its PID and start time): after which
  * image its soft-dirty bits were last reset (that image header's time_ns
  * and csum), in a directory of the user's own (/run/ckpt as root,
- * $XDG_RUNTIME_DIR/ckpt, else /tmp/ckpt-UID; mode 0700).
+ * /run/user/UID/ckpt, else /tmp/ckpt-UID; mode 0700).  Root also looks
+ * at (load: -EXDEV if there is one) and removes (forget) the owner's.
+ * ckpt_track_lock(): the directory locked (flock) until the descriptor
+ * is closed, from the check of a record to the next save.
  */
+int ckpt_track_lock(pid_t pid);
 int ckpt_track_save(pid_t pid, uint64_t time_ns, uint32_t csum);
-/* 0 and the record, -ENOENT if there is none, -errno. */
+/* 0 and the record, -ENOENT if there is none, -EXDEV, -errno. */
 int ckpt_track_load(pid_t pid, uint64_t *time_ns, uint32_t *csum);
 /* Remove the record (before the bits are reset: no stale one survives). */
 int ckpt_track_forget(pid_t pid);

@@ -27,6 +27,7 @@
 #include <linux/ckpt.h>
 #include "csum.h"
 #include "image.h"
+#include "incr.h"
 #include "migrate.h"
 #include "precopy.h"
 #include "util.h"
@@ -159,6 +160,11 @@ static int clear_refs(struct sender *s)
 	char path[64];
 	int fd, err = 0;
 
+	/*
+	 * An incremental chain's record names an image older than this
+	 * reset: gone.  (Its directory failing, no record was there.)
+	 */
+	ckpt_track_forget(s->pid);
 	snprintf(path, sizeof(path), "/proc/%d/clear_refs", (int)s->pid);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, "4", 1) != 1)

@@ -101,6 +101,8 @@ sizes="base $base bytes, then $(wc -c <inc1.img) and $(wc -c <inc2.img)"
 subdir hz
 prog_start hugezero
 log "hugezero: $(cat ready) ($(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null))"
+# without a huge page to drop, this part would prove nothing
+[ "$(kv ready huge_kb)" -gt 0 ] || fail "hugezero got no transparent huge page: $(cat ready)"
 ckpt --track -o base.img "$PROG_PID" 2>ckpt.err || fail "ckpt --track of hugezero: $(cat ckpt.err)"
 touch step
 wait_for 30 test -e stepped || fail "hugezero did not drop its huge page: $(cat p.err)"

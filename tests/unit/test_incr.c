@@ -233,7 +233,7 @@ UNIT_TEST(incr_chain_of_two)
 	struct ckpt_incr_header h;
 	struct ckpt_image img;
 	struct ib_image i;
-	char path[128], ppath[128], why[512];
+	char path[128], ppath[128], why[512], link[128];
 	int fd, m = -1, err, ab = 0;
 
 	CHECK(!make_chain("inc.img", "base.img"));
@@ -254,8 +254,14 @@ UNIT_TEST(incr_chain_of_two)
 	CHECK_EQ(write(fd, i.buf, i.len), (ssize_t)i.len);
 	ib_free(&i);
 	close(fd);
-	CHECK_EQ(ckpt_incr_depth(path, why, sizeof(why)), 2);
-	CHECK_EQ(ckpt_incr_depth(ppath, why, sizeof(why)), 1);
+	CHECK_EQ(ckpt_incr_depth(path, NULL, why, sizeof(why)), 2);
+	CHECK_EQ(ckpt_incr_depth(path, ppath, why, sizeof(why)), -EINVAL);
+	CHECK_EQ(ckpt_incr_depth(ppath, NULL, why, sizeof(why)), 1);
+	/* through a link elsewhere: the parent is beside the target */
+	snprintf(link, sizeof(link), "%s.link", dir);
+	CHECK(!symlink(ppath, link));
+	CHECK_EQ(ckpt_incr_depth(link, NULL, why, sizeof(why)), 1);
+	unlink(link);
 	fd = open(path, O_RDONLY);
 	CHECK(fd >= 0);
 	err = ckpt_incr_merge(fd, dir, 0, &m, NULL, 0, why, sizeof(why));
