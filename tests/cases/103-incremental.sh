@@ -13,7 +13,8 @@
 # (EINVAL), of one older than its last (ESTALE), the output as its own
 # parent, --track --kill and --track --tree are usage errors.  A
 # transparent huge page dropped and read again between two images (the
-# huge zero page) comes back as zeros, not as the parent's data.
+# huge zero page) comes back as zeros, not as the parent's data; pages
+# written after the parent and merged by KSM come back as written.
 # timeout: 300
 . "$(dirname "$0")/lib.sh"
 require_module
@@ -111,4 +112,22 @@ ckpt --parent base.img --kill -o inc.img "$PROG_PID" 2>ckpt.err ||
 wait "$PROG_PID"
 prog_restart restart -v --wait inc.img
 prog_finish
-pass "$sizes; a dropped huge page came back as zeros"
+
+# Pages written after the parent, then merged by KSM (whose new entries
+# lose the soft-dirty bit): restored with what was written, not the
+# parent's.
+subdir ksm
+echo 1000 >/sys/kernel/mm/ksm/pages_to_scan && echo 0 >/sys/kernel/mm/ksm/sleep_millisecs &&
+	echo 1 >/sys/kernel/mm/ksm/run || fail "cannot start ksmd"
+prog_start ksmpages
+ckpt --track -o base.img "$PROG_PID" 2>ckpt.err || fail "ckpt --track of ksmpages: $(cat ckpt.err)"
+touch step
+wait_for 90 test -e stepped || fail "ksmpages did not step: $(cat p.err)"
+echo 0 >/sys/kernel/mm/ksm/run
+[ "$(kv stepped sharing)" -gt 0 ] || fail "ksmd merged no page: $(cat stepped)"
+ckpt --parent base.img --kill -o inc.img "$PROG_PID" 2>ckpt.err ||
+	fail "ckpt --parent of ksmpages: $(cat ckpt.err)"
+wait "$PROG_PID"
+prog_restart restart -v --wait inc.img
+prog_finish
+pass "$sizes; a dropped huge page came back as zeros, KSM-merged pages as written ($(cat stepped))"
