@@ -1754,20 +1754,15 @@ static int parent_identity(const struct ckpt_opts *o,
 static void track_reset(const struct ckpt_opts *o,
 			const struct ckpt_checkpoint_args *a)
 {
-	char path[64];
-	int fd, err = 0;
+	int err;
 
-	/* no record may name an image older than the reset */
-	err = ckpt_track_forget(o->pid);
 	/* a module older than image_time_ns cannot say which image it was */
-	if (!err && !a->image_time_ns)
+	if (!a->image_time_ns) {
+		ckpt_track_forget(o->pid);
 		err = -EOPNOTSUPP;
-	snprintf(path, sizeof(path), "/proc/%d/clear_refs", o->pid);
-	fd = err ? -1 : open(path, O_WRONLY | O_CLOEXEC);
-	if (!err && (fd < 0 || write(fd, "4", 1) != 1))
-		err = -errno;
-	if (fd >= 0)
-		close(fd);
+	} else {
+		err = ckpt_soft_dirty_reset(o->pid);
+	}
 	/* the record names this image: the next --parent must be it */
 	if (!err)
 		err = ckpt_track_save(o->pid, a->image_time_ns, a->image_csum);

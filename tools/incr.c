@@ -221,12 +221,12 @@ static void when(const struct ckpt_image_header *ih, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
-int ckpt_incr_merge(int fd, const char *dir, int depth, int *merged,
+int ckpt_incr_merge(int fd, const char *name, int depth, int *merged,
 		    char *parent, size_t parent_len, char *why,
 		    size_t why_len)
 {
 	char path[CKPT_INCR_PATH_MAX], full[PATH_MAX + CKPT_INCR_PATH_MAX],
-	     pdir[PATH_MAX], t1[64], t2[64], sub[320];
+	     dir[PATH_MAX] = ".", t1[64], t2[64], sub[320];
 	struct ckpt_image_header ih;
 	struct ckpt_incr_header h;
 	unsigned char magic[8];
@@ -244,6 +244,11 @@ int ckpt_incr_merge(int fd, const char *dir, int depth, int *merged,
 		return err;
 	if (parent)
 		snprintf(parent, parent_len, "%s", path);
+	/* beside the image itself, not beside a link to it */
+	err = name ? real_dir(name, dir) : 0;
+	if (err)
+		return fail(why, why_len, err, "cannot resolve %s: %s", name,
+			    strerror(-err));
 	if (path[0] == '/')
 		snprintf(full, sizeof(full), "%s", path);
 	else
@@ -251,16 +256,10 @@ int ckpt_incr_merge(int fd, const char *dir, int depth, int *merged,
 	pfd = ckpt_incr_open(full, 0, sub, sizeof(sub));
 	if (pfd < 0)
 		return fail(why, why_len, pfd, "its parent image: %s", sub);
-	err = real_dir(full, pdir);
-	if (!err) {
-		err = ckpt_incr_merge(pfd, pdir, depth + 1, &pm, NULL, 0, sub,
-				      sizeof(sub));
-		if (err < 0)	/* it names the image at fault */
-			fail(why, why_len, err, "%s", sub);
-	} else {
-		fail(why, why_len, err, "cannot resolve %s: %s", full,
-		     strerror(-err));
-	}
+	err = ckpt_incr_merge(pfd, full, depth + 1, &pm, NULL, 0, sub,
+			      sizeof(sub));
+	if (err < 0)	/* it names the image at fault */
+		fail(why, why_len, err, "%s", sub);
 	if (err > 0) {
 		close(pfd);
 		pfd = pm;
@@ -503,13 +502,31 @@ int ckpt_track_load(pid_t pid, uint64_t *time_ns, uint32_t *csum)
 int ckpt_track_forget(pid_t pid)
 {
 	char path[PATH_MAX + 64];
-	int err = track_path(pid, 0, path, sizeof(path));
+	int err = 0;
 
-	if (!err && unlink(path) && errno != ENOENT)
+	/* a directory we cannot use holds no record load would take */
+	if (!track_path(pid, 0, path, sizeof(path)) && unlink(path) &&
+	    errno != ENOENT)
 		err = -errno;
 	/* root resets the bits under the owner's record too */
 	if (!err && !track_path(pid, 1, path, sizeof(path)) &&
 	    unlink(path) && errno != ENOENT)
 		err = -errno;
+	return err;
+}
+
+int ckpt_soft_dirty_reset(pid_t pid)
+{
+	char path[64];
+	int fd, err = ckpt_track_forget(pid);
+
+	if (err)
+		return err;
+	snprintf(path, sizeof(path), "/proc/%d/clear_refs", pid);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "4", 1) != 1)
+		err = -errno;
+	if (fd >= 0)
+		close(fd);
 	return err;
 }

@@ -93,15 +93,21 @@ int ckpt_track_save(pid_t pid, uint64_t time_ns, uint32_t csum);
 int ckpt_track_load(pid_t pid, uint64_t *time_ns, uint32_t *csum);
 /* Remove the record (before the bits are reset: no stale one survives). */
 int ckpt_track_forget(pid_t pid);
+/*
+ * Reset @pid's soft-dirty bits ("4" to /proc/PID/clear_refs), its track
+ * record removed first: every reset by the tools goes through here.
+ */
+int ckpt_soft_dirty_reset(pid_t pid);
 
 /*
  * If @fd (at its start) holds an incremental image: merge its chain into
  * a complete image in a new memfd, seeked to 0, into *@merged; 1 (and
  * the first parent's path, as stored, in @parent if not NULL).  0 if it
- * is not incremental; -errno with @why.  Relative parent paths are taken
- * from @dir.  @depth: 0 at the first call.
+ * is not incremental; -errno with @why.  A relative parent path is taken
+ * from the directory of the file @name resolves to (NULL, as for stdin:
+ * the current one).  @depth: 0 at the first call.
  */
-int ckpt_incr_merge(int fd, const char *dir, int depth, int *merged,
+int ckpt_incr_merge(int fd, const char *name, int depth, int *merged,
 		    char *parent, size_t parent_len, char *why,
 		    size_t why_len);
 

@@ -157,23 +157,12 @@ static void resume_proc(struct sender *s)
 
 static int clear_refs(struct sender *s)
 {
-	char path[64];
-	int fd, err = 0;
+	/* an incremental chain's record goes with it (incr.h) */
+	int err = ckpt_soft_dirty_reset(s->pid);
 
-	/*
-	 * An incremental chain's record names an image older than this
-	 * reset: gone.  (Its directory failing, no record was there.)
-	 */
-	ckpt_track_forget(s->pid);
-	snprintf(path, sizeof(path), "/proc/%d/clear_refs", (int)s->pid);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, "4", 1) != 1)
-		err = -errno;
-	if (fd >= 0)
-		close(fd);
 	if (err)
-		say(s->why, s->why_len, "cannot reset its soft-dirty bits (%s): %s",
-		    path, strerror(-err));
+		say(s->why, s->why_len, "cannot reset its soft-dirty bits (/proc/%d/clear_refs): %s",
+		    (int)s->pid, strerror(-err));
 	return err;
 }
 

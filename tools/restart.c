@@ -20,8 +20,6 @@
  *    restored process and exits with its status.
  */
 #include <errno.h>
-#include <libgen.h>
-#include <limits.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -1482,6 +1480,15 @@ static int stream_ok(const struct stat *st)
  * waited for as long as the restore would wait for it.  CKPT_EXIT_OK
  * when there is nothing (more) to do.
  */
+/* Restore from @fd, a memfd holding the whole image, instead. */
+static void adopt_image(struct restart *r, int fd)
+{
+	if (r->img != STDIN_FILENO)
+		close(r->img);
+	r->img = fd;
+	r->seekable = 1;
+}
+
 static int inflate_image(struct restart *r)
 {
 	struct ckpt_zres res;
@@ -1501,10 +1508,7 @@ static int inflate_image(struct restart *r)
 		ckpt_hint("inflated a compressed image: %llu bytes from %llu",
 			  (unsigned long long)res.out_bytes,
 			  (unsigned long long)res.in_bytes);
-	if (r->img != STDIN_FILENO)
-		close(r->img);
-	r->img = fd;
-	r->seekable = 1;
+	adopt_image(r, fd);
 	return CKPT_EXIT_OK;
 }
 
@@ -1515,15 +1519,11 @@ static int inflate_image(struct restart *r)
  */
 static int incr_image(struct restart *r)
 {
-	char why[512], dir[PATH_MAX] = ".", copy[PATH_MAX],
-	     parent[CKPT_INCR_PATH_MAX];
+	char why[512], parent[CKPT_INCR_PATH_MAX];
 	int fd, err;
 
-	/* the parent is beside the image, not beside a link to it */
-	if (r->path && realpath(r->path, copy))
-		snprintf(dir, sizeof(dir), "%s", dirname(copy));
-	err = ckpt_incr_merge(r->img, dir, 0, &fd, parent, sizeof(parent),
-			      why, sizeof(why));
+	err = ckpt_incr_merge(r->img, r->path, 0, &fd, parent,
+			      sizeof(parent), why, sizeof(why));
 	if (err < 0) {
 		ckpt_fail(err, "cannot read %s: %s", r->name, why);
 		return CKPT_EXIT_FAILED;
@@ -1533,10 +1533,7 @@ static int incr_image(struct restart *r)
 	if (r->verbose)
 		ckpt_hint("merged an incremental image with its parent %s",
 			  parent);
-	if (r->img != STDIN_FILENO)
-		close(r->img);
-	r->img = fd;
-	r->seekable = 1;
+	adopt_image(r, fd);
 	return CKPT_EXIT_OK;
 }
 

@@ -8,8 +8,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <libgen.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1477,13 +1475,10 @@ static int show_compressed(struct show *s, int *fd, struct ckpt_zpump *zp)
  */
 static int show_incremental(int fd, const char *path, int *merged)
 {
-	char dir[PATH_MAX] = ".", copy[PATH_MAX], parent[CKPT_INCR_PATH_MAX];
+	char parent[CKPT_INCR_PATH_MAX];
 	int err;
 
-	/* the parent is beside the image, not beside a link to it */
-	if (path && realpath(path, copy))
-		snprintf(dir, sizeof(dir), "%s", dirname(copy));
-	err = ckpt_incr_merge(fd, dir, 0, merged, parent, sizeof(parent),
+	err = ckpt_incr_merge(fd, path, 0, merged, parent, sizeof(parent),
 			      incr_why, sizeof(incr_why));
 	if (err < 0)
 		return err;	/* show_failed() says why */

@@ -129,14 +129,15 @@ UNIT_TEST(incr_merge_chain)
 {
 	static const unsigned char zero[4096];
 	struct ckpt_image img;
-	char parent[64], why[512];
+	char parent[64], why[512], path[128];
 	int fd, m = -1, err, pages = 0, ab = 0, zeros = 0;
 	unsigned char *p;
 
 	CHECK(!make_chain("inc.img", "base.img"));
+	snprintf(path, sizeof(path), "%s/inc.img", dir);
 	fd = open_in("inc.img");
 	CHECK(fd >= 0);
-	err = ckpt_incr_merge(fd, dir, 0, &m, parent, sizeof(parent), why,
+	err = ckpt_incr_merge(fd, path, 0, &m, parent, sizeof(parent), why,
 			      sizeof(why));
 	close(fd);
 	CHECK_EQ(err, 1);
@@ -175,10 +176,12 @@ UNIT_TEST(incr_merge_chain)
 static int merge_err(const char *name, char *why, size_t len)
 {
 	int fd = open_in(name), m = -1, err;
+	char path[128];
 
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if (fd < 0)
 		return -1000;
-	err = ckpt_incr_merge(fd, dir, 0, &m, NULL, 0, why, len);
+	err = ckpt_incr_merge(fd, path, 0, &m, NULL, 0, why, len);
 	close(fd);
 	if (m >= 0)
 		close(m);
@@ -264,7 +267,7 @@ UNIT_TEST(incr_chain_of_two)
 	unlink(link);
 	fd = open(path, O_RDONLY);
 	CHECK(fd >= 0);
-	err = ckpt_incr_merge(fd, dir, 0, &m, NULL, 0, why, sizeof(why));
+	err = ckpt_incr_merge(fd, path, 0, &m, NULL, 0, why, sizeof(why));
 	close(fd);
 	CHECK_EQ(err, 1);
 	CHECK_EQ(ckpt_image_open_fd(&img, m), 0);
