@@ -132,14 +132,20 @@ static inline int announce_ready(const char *dir)
 	return announce_ready_text(dir, text);
 }
 
-static inline void wait_for_go(const char *dir)
+/* Wait until the case creates DIR/@name. */
+static inline void wait_for_file(const char *dir, const char *name)
 {
 	const struct timespec tick = { 0, 50 * 1000 * 1000 };
 	char path[4096];
 
-	snprintf(path, sizeof(path), "%s/go", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	while (access(path, F_OK))
 		nanosleep(&tick, NULL);
+}
+
+static inline void wait_for_go(const char *dir)
+{
+	wait_for_file(dir, "go");
 }
 
 #ifdef _GNU_SOURCE	/* clone() is a GNU extension */

@@ -28,16 +28,6 @@ static void die(const char *what)
 	exit(1);
 }
 
-static void wait_file(const char *dir, const char *name)
-{
-	const struct timespec tick = { 0, 50 * 1000 * 1000 };
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	while (access(path, F_OK))
-		nanosleep(&tick, NULL);
-}
-
 int main(int argc, char **argv)
 {
 	char text[128], path[4096];
@@ -62,7 +52,7 @@ int main(int argc, char **argv)
 		 anon_huge_kb());
 	if (announce_ready_text(argv[1], text))
 		die("ready");
-	wait_file(argv[1], "step");
+	wait_for_file(argv[1], "step");
 	if (madvise((void *)p, HUGE, MADV_DONTNEED))
 		die("madvise(MADV_DONTNEED)");
 	for (i = 0; i < HUGE; i += 4096)

@@ -83,9 +83,7 @@ int main(int argc, char **argv)
 	fill(p, 0);
 	if (announce_ready(argv[1]))
 		die("ready");
-	snprintf(path, sizeof(path), "%s/step", argv[1]);
-	while (access(path, F_OK))
-		nanosleep(&tick, NULL);
+	wait_for_file(argv[1], "step");
 	fill(p, 1);
 	for (n = 0; n < 600 && sharing() < (long)NPAGES / 4; n++)
 		nanosleep(&tick, NULL);
