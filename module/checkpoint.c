@@ -646,9 +646,6 @@ static int ckpt_checkpoint_args_ok(const struct ckpt_checkpoint_args *a)
 	if ((a->flags & CKPT_CHECKPOINT_KILL) &&
 	    (a->flags & CKPT_CHECKPOINT_LEAVE_STOPPED))
 		return -EINVAL;
-	if ((a->flags & CKPT_CHECKPOINT_DIRTY_ONLY) &&
-	    (a->flags & CKPT_CHECKPOINT_TREE))
-		return -EINVAL;
 	/* Without soft-dirty tracking every page would look clean. */
 	if ((a->flags & CKPT_CHECKPOINT_DIRTY_ONLY) &&
 	    !IS_ENABLED(CONFIG_MEM_SOFT_DIRTY))

@@ -78,7 +78,7 @@ static long ckpt_ioctl_version(void __user *uarg)
 		      IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) ?
 		      CKPT_FEAT_HUGETLB : 0);
 	if (IS_ENABLED(CONFIG_MEM_SOFT_DIRTY))
-		v.features |= CKPT_FEAT_PRECOPY;
+		v.features |= CKPT_FEAT_PRECOPY | CKPT_FEAT_TREE_DIRTY;
 	if (ckpt_ksyms.shm_fops)
 		v.features |= CKPT_FEAT_SYSV_SHM;
 	v.checkpoint_flags = CKPT_CHECKPOINT_FLAGS_ALL;

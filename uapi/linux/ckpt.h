@@ -155,6 +155,11 @@
  * records): their port ID, multicast groups, destination and options.
  */
 #define CKPT_FEAT_NETLINK	(1ULL << 31)
+/*
+ * CKPT_CHECKPOINT_DIRTY_ONLY with CKPT_CHECKPOINT_TREE: incremental images
+ * of process trees (EINVAL from a module without it).
+ */
+#define CKPT_FEAT_TREE_DIRTY	(1ULL << 32)
 
 /**
  * struct ckpt_version - answer of CKPT_IOC_VERSION
@@ -210,7 +215,8 @@ struct ckpt_version {
  * for every other page that a full checkpoint would write, a
  * CKPT_REC_PRECOPY_CLEAN record names it instead.  Such an image is not a
  * restorable image by itself: the receiver of a live migration merges the
- * pre-copied pages into it.  Not with CKPT_CHECKPOINT_TREE.
+ * pre-copied pages into it.  With CKPT_CHECKPOINT_TREE, every member's
+ * pages so (CKPT_FEAT_TREE_DIRTY).
  */
 #define CKPT_CHECKPOINT_DIRTY_ONLY	(1U << 6)
 #define CKPT_CHECKPOINT_FLAGS_ALL \
@@ -320,8 +326,8 @@ struct ckpt_version {
  * the target as it was.
  *
  * Errors:
- *  EINVAL     bad size, unknown flags, KILL with LEAVE_STOPPED, TREE with
- *             DIRTY_ONLY, non-zero reserved fields, pid <= 0
+ *  EINVAL     bad size, unknown flags, KILL with LEAVE_STOPPED,
+ *             non-zero reserved fields, pid <= 0
  *  EFAULT     bad argument pointer
  *  ESRCH      no such process, or it exited while being checkpointed
  *  ECHILD     (tree) the pids are not a closed tree, parents first: a
