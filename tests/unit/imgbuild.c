@@ -397,3 +397,26 @@ const char *ib_write_file(const struct ib_ops *ops, char *path)
 	ib_free(&b);
 	return path;
 }
+
+void ib_buf_put(struct ib_buf *t, const void *p, size_t n)
+{
+	if (t->len + n > t->cap) {
+		t->cap = (t->len + n) * 2;
+		t->buf = realloc(t->buf, t->cap);
+		if (!t->buf)
+			abort();
+	}
+	memcpy(t->buf + t->len, p, n);
+	t->len += n;
+}
+
+void ib_buf_rec(struct ib_buf *t, uint32_t type, const void *p,
+		uint32_t len)
+{
+	struct ckpt_rec_header h = { .type = type, .len = len };
+
+	h.csum = ckpt_csum2(&h, sizeof(h), p, len);
+	ib_buf_put(t, &h, sizeof(h));
+	ib_buf_put(t, p, len);
+	t->nr_records++;
+}

@@ -44,6 +44,20 @@ struct ib_image {
 /* Build the standard image; ops may be NULL.  Free with ib_free(). */
 void ib_build(struct ib_image *img, const struct ib_ops *ops);
 void ib_free(struct ib_image *img);
+/*
+ * An image assembled record by record (a tree's: several processes):
+ * ib_buf_rec() appends a record, checksummed, and counts it.
+ */
+struct ib_buf {
+	unsigned char *buf;
+	size_t len, cap;
+	uint64_t nr_records, nr_pages;
+};
+
+void ib_buf_put(struct ib_buf *t, const void *p, size_t n);
+void ib_buf_rec(struct ib_buf *t, uint32_t type, const void *p,
+		uint32_t len);
+
 /* Offset of the nth record of @type, or -1. */
 long ib_offset(const struct ib_image *img, uint32_t type, int nth);
 

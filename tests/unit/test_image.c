@@ -2279,41 +2279,12 @@ UNIT_TEST(image_fdkinds_checks)
 
 /* ---- images of process trees -------------------------------------- */
 
-struct tree_buf {
-	unsigned char *buf;
-	size_t len, cap;
-	uint64_t nr_records, nr_pages;
-};
-
-static void tb_put(struct tree_buf *t, const void *p, size_t n)
-{
-	if (t->len + n > t->cap) {
-		t->cap = (t->len + n) * 2;
-		t->buf = realloc(t->buf, t->cap);
-		if (!t->buf)
-			abort();
-	}
-	memcpy(t->buf + t->len, p, n);
-	t->len += n;
-}
-
-static void tb_rec(struct tree_buf *t, uint32_t type, const void *p,
-		   uint32_t len)
-{
-	struct ckpt_rec_header h = { .type = type, .len = len };
-
-	h.csum = ckpt_csum2(&h, sizeof(h), p, len);
-	tb_put(t, &h, sizeof(h));
-	tb_put(t, p, len);
-	t->nr_records++;
-}
-
 /*
  * @n FILE entries of 4096-byte paths (fds 0..n-1), front-coded, as many
  * to a record as fit; *@at (if @at) is set to the offset of entry
  * @at_entry.
  */
-static void tb_many_paths(struct tree_buf *t, uint32_t n, uint32_t at_entry,
+static void tb_many_paths(struct ib_buf *t, uint32_t n, uint32_t at_entry,
 			  long *at)
 {
 	struct ib_rec r = { .type = CKPT_REC_FILE };
@@ -2334,7 +2305,7 @@ static void tb_many_paths(struct tree_buf *t, uint32_t n, uint32_t at_entry,
 			ib_file_entry(&r, i++, CKPT_FILE_REG, 0,
 				      r.len ? CKPT_PATH_MAX - 2 : 0, path);
 		} while (i < n && r.len + ENTRY + 2 <= CKPT_REC_MAX_META);
-		tb_rec(t, CKPT_REC_FILE, r.payload, r.len);
+		ib_buf_rec(t, CKPT_REC_FILE, r.payload, r.len);
 	}
 	free(r.payload);
 }
@@ -2354,7 +2325,7 @@ static uint64_t tb_skip[3];	/* record types left out (1 << type) */
 static const struct ib_ops *tb_ops;	/* what the processes' records are */
 
 /* The standard image's records again, as process @idx with @pid. */
-static void tb_task(struct tree_buf *t, const struct ib_image *img,
+static void tb_task(struct ib_buf *t, const struct ib_image *img,
 		    uint32_t idx, int32_t pid, tree_fix fix)
 {
 	size_t off = sizeof(struct ckpt_image_header);
@@ -2379,7 +2350,7 @@ static void tb_task(struct tree_buf *t, const struct ib_image *img,
 		}
 		if (idx < 3 && tb_shares[idx] && !shares_done &&
 		    CKPT_REC_ORDER(h.type) > CKPT_REC_ORDER(CKPT_REC_SHARES)) {
-			tb_rec(t, CKPT_REC_SHARES, tb_shares[idx],
+			ib_buf_rec(t, CKPT_REC_SHARES, tb_shares[idx],
 			       sizeof(*tb_shares[idx]));
 			shares_done = 1;
 		}
@@ -2398,7 +2369,7 @@ static void tb_task(struct tree_buf *t, const struct ib_image *img,
 		}
 		if (fix)
 			fix(idx, h.type, p);
-		tb_rec(t, h.type, p, h.len);
+		ib_buf_rec(t, h.type, p, h.len);
 		free(p);
 		off += sizeof(h) + h.len;
 	}
@@ -2415,7 +2386,7 @@ static struct ckpt_rec_tree_task tree3[3] = {
 static struct result tree_case(const struct ckpt_rec_tree_task *tt,
 			       uint32_t n, tree_fix fix, size_t cut)
 {
-	struct tree_buf t = { 0 };
+	struct ib_buf t = { 0 };
 	struct ckpt_image_header h;
 	struct ib_image img;
 	struct result r;
@@ -2428,8 +2399,8 @@ static struct result tree_case(const struct ckpt_rec_tree_task *tt,
 	h.nr_tasks = n;
 	h.csum = 0;
 	h.csum = ckpt_csum2(&h, sizeof(h), NULL, 0);
-	tb_put(&t, &h, sizeof(h));
-	tb_rec(&t, CKPT_REC_TREE, tt, n * sizeof(*tt));
+	ib_buf_put(&t, &h, sizeof(h));
+	ib_buf_rec(&t, CKPT_REC_TREE, tt, n * sizeof(*tt));
 	for (i = 0; i < n; i++)
 		if (!(tt[i].flags & CKPT_TREE_ZOMBIE))
 			tb_task(&t, &img, i, tt[i].pid, fix);
@@ -2883,7 +2854,7 @@ UNIT_TEST(image_attrs_order)
  */
 static struct result many_paths_case(uint32_t n, uint32_t at_entry, long *at)
 {
-	struct tree_buf t = { 0 };
+	struct ib_buf t = { 0 };
 	long from, to, end;
 	struct ckpt_rec_end e;
 	struct ib_image b;
@@ -2898,12 +2869,12 @@ static struct result many_paths_case(uint32_t n, uint32_t at_entry, long *at)
 		t.nr_records += b.off[k] < (uint64_t)from ||
 				(b.off[k] >= (uint64_t)to &&
 				 b.off[k] < (uint64_t)end);
-	tb_put(&t, b.buf, from);
+	ib_buf_put(&t, b.buf, from);
 	tb_many_paths(&t, n, at_entry, at);
-	tb_put(&t, b.buf + to, end - to);
+	ib_buf_put(&t, b.buf + to, end - to);
 	memcpy(&e, b.buf + end + REC_HDR, sizeof(e));
 	e.nr_records = t.nr_records;
-	tb_rec(&t, CKPT_REC_END, &e, sizeof(e));
+	ib_buf_rec(&t, CKPT_REC_END, &e, sizeof(e));
 	res = check_buf(t.buf, t.len);
 	free(t.buf);
 	ib_free(&b);
