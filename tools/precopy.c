@@ -452,27 +452,38 @@ struct page_rec {
 	struct ckpt_rec_pages rp;
 };
 
-/* Pre-copied pages, by address: an open-addressing hash into slots. */
+/*
+ * Pre-copied pages, by key: an open-addressing hash into slots.  A key is
+ * a page's address, with the index of its process in a tree's TREE record
+ * in the low bits (page_key()).
+ */
 struct store {
 	unsigned char *data;	/* PRECOPY_MAX_BYTES, reserved */
 	struct page_rec *hdr;	/* each slot's page as a one-page PAGES
 				 * record: its header (checksum included) */
 	uint64_t nr;		/* slots used */
-	uint64_t *keys;		/* addr + 1; 0 is empty */
+	uint64_t *keys;		/* key + 1; 0 is empty */
 	uint32_t *slot;
 	uint64_t cap;		/* a power of two */
 	uint64_t seed;		/* of hash(), random */
 };
 
-/*
- * The page number, seeded at random and mixed (splitmix64's finalizer)
- * so that every bit of it reaches the low bits the table uses: a sender
- * cannot choose addresses that all fall into one probe chain (with a
- * multiplication alone, page numbers that are multiples of 2^21 did).
- */
-static uint64_t hash(const struct store *st, uint64_t addr)
+/* The page at @addr of the process at @task in the tree (0: alone). */
+static uint64_t page_key(uint64_t addr, uint32_t task)
 {
-	uint64_t x = addr / PG ^ st->seed;
+	return addr | task;	/* task < CKPT_MAX_TREE <= PG */
+}
+
+/*
+ * The page number and process, seeded at random and mixed (splitmix64's
+ * finalizer) so that every bit of them reaches the low bits the table
+ * uses: a sender cannot choose addresses that all fall into one probe
+ * chain (with a multiplication alone, page numbers that are multiples of
+ * 2^21 did).  Page numbers stay below 2^44 (CKPT_IMG_TASK_SIZE_MAX).
+ */
+static uint64_t hash(const struct store *st, uint64_t key)
+{
+	uint64_t x = (key / PG ^ (key % PG) << 52) ^ st->seed;
 
 	x ^= x >> 30;
 	x *= 0xbf58476d1ce4e5b9ULL;
@@ -481,12 +492,12 @@ static uint64_t hash(const struct store *st, uint64_t addr)
 	return x ^ x >> 31;
 }
 
-static int64_t store_find(const struct store *st, uint64_t addr)
+static int64_t store_find(const struct store *st, uint64_t key)
 {
-	uint64_t i = hash(st, addr) & (st->cap - 1);
+	uint64_t i = hash(st, key) & (st->cap - 1);
 
 	while (st->keys[i]) {
-		if (st->keys[i] == addr + 1)
+		if (st->keys[i] == key + 1)
 			return st->slot[i];
 		i = (i + 1) & (st->cap - 1);
 	}
@@ -525,10 +536,10 @@ static int store_grow(struct store *st)
 	return 0;
 }
 
-/* The slot of the page at @addr (a new one, or its old one), or -1. */
-static int64_t store_put(struct store *st, uint64_t addr)
+/* The slot of the page of @key (a new one, or its old one), or -1. */
+static int64_t store_put(struct store *st, uint64_t key)
 {
-	int64_t s = store_find(st, addr);
+	int64_t s = store_find(st, key);
 	uint64_t i;
 
 	if (s >= 0)
@@ -537,10 +548,10 @@ static int64_t store_put(struct store *st, uint64_t addr)
 		return -1;
 	if ((st->nr + 1) * 2 > st->cap && store_grow(st))
 		return -1;
-	i = hash(st, addr) & (st->cap - 1);
+	i = hash(st, key) & (st->cap - 1);
 	while (st->keys[i])
 		i = (i + 1) & (st->cap - 1);
-	st->keys[i] = addr + 1;
+	st->keys[i] = key + 1;
 	st->slot[i] = (uint32_t)st->nr;
 	return (int64_t)st->nr++;
 }
@@ -588,6 +599,15 @@ struct merger {
 	uint64_t offset;	/* in the dirty-only image */
 	uint64_t nr_records;	/* written to the merged image */
 	uint64_t nr_pages;
+	/*
+	 * Trees (incremental images only: precopy_merge_files()): the
+	 * parent's TREE record (@nr_parent processes, 1 without one) and
+	 * the index in it of the process whose records are being read.
+	 */
+	int trees;
+	struct ckpt_rec_tree_task *parent_tree;
+	uint32_t nr_parent;
+	uint32_t task;
 	char *why;
 	size_t why_len;
 };
@@ -702,7 +722,7 @@ static int receive_rounds(struct merger *m, uint64_t *pages)
 			return 0;	/* the end of the pre-copy */
 		for (i = 0; i < rp->nr_pages; i++) {
 			uint64_t addr = rp->addr + i * PG;
-			int64_t s = store_put(&m->st, addr);
+			int64_t s = store_put(&m->st, page_key(addr, 0));
 			unsigned char *dst;
 
 			if (s < 0) {
@@ -795,7 +815,7 @@ static int expand_clean(struct merger *m)
 	ckpt_csum_update(&cs, h, sizeof(*h) + sizeof(*rp));
 	for (i = 0; i < rp->nr_pages; i++) {
 		uint64_t addr = rp->addr + i * PG;
-		int64_t s = store_find(&m->st, addr);
+		int64_t s = store_find(&m->st, page_key(addr, m->task));
 
 		if (s < 0 && !m->zero_missing) {
 			say(m->why, m->why_len, "the page at 0x%llx is clean but was never pre-copied",
@@ -820,12 +840,101 @@ static int expand_clean(struct merger *m)
 	return err ? err : out_splice(m, iov, rp->nr_pages);
 }
 
+/*
+ * The TREE record (in m->buf) of an image of @nr processes, which must
+ * come first: its entries into *@tree (malloc()ed), how many processes
+ * have records (not zombies) into *@sections.
+ */
+static int take_tree(struct merger *m, const char *what, uint32_t nr,
+		     struct ckpt_rec_tree_task **tree, uint32_t *sections)
+{
+	const struct ckpt_rec_header *h = (const void *)m->buf;
+	uint32_t i, n = 0;
+
+	if (h->type != CKPT_REC_TREE || h->len != nr * sizeof(**tree)) {
+		say(m->why, m->why_len, "%s: of %u processes, but without a TREE record of them first",
+		    what, nr);
+		return -EBADMSG;
+	}
+	*tree = malloc(h->len);
+	if (!*tree) {
+		say(m->why, m->why_len, "%s: out of memory", what);
+		return -ENOMEM;
+	}
+	memcpy(*tree, h + 1, h->len);
+	for (i = 0; i < nr; i++)
+		n += !((*tree)[i].flags & CKPT_TREE_ZOMBIE);
+	if (!n || (*tree)[0].flags & CKPT_TREE_ZOMBIE) {
+		say(m->why, m->why_len, "%s: a TREE record whose first process is a zombie",
+		    what);
+		return -EBADMSG;
+	}
+	*sections = n;
+	return 0;
+}
+
+/*
+ * A TASK record (in m->buf) of a tree's image: the records of the next
+ * process of @tree with records (after m->task: @first for the first)
+ * begin; its PID must be that one's.  The pages that follow are that
+ * process's (page_key()).
+ */
+static int next_task(struct merger *m, const char *what,
+		     const struct ckpt_rec_tree_task *tree, uint32_t nr,
+		     int first)
+{
+	const struct ckpt_rec_header *h = (const void *)m->buf;
+	uint32_t i = first ? 0 : m->task + 1;
+	int32_t pid;
+
+	while (i < nr && tree[i].flags & CKPT_TREE_ZOMBIE)
+		i++;
+	if (h->len < sizeof(pid)) {
+		say(m->why, m->why_len, "%s: a TASK record of %u bytes", what,
+		    h->len);
+		return -EBADMSG;
+	}
+	memcpy(&pid, h + 1, sizeof(pid));
+	if (i >= nr || tree[i].pid != pid) {
+		say(m->why, m->why_len, "%s: the records of process %d where its TREE record has %d",
+		    what, pid, i < nr ? tree[i].pid : 0);
+		return -EBADMSG;
+	}
+	m->task = i;
+	return 0;
+}
+
+/*
+ * A tree's image merged with its parent's: the same processes must be
+ * in both, in the same places (one page of the process at place i is
+ * the parent's page at place i), zombies the same.
+ */
+static int same_tree(struct merger *m, const struct ckpt_rec_tree_task *tree)
+{
+	uint32_t i;
+
+	for (i = 0; i < m->nr_parent; i++) {
+		const struct ckpt_rec_tree_task *p = &m->parent_tree[i];
+
+		if (p->pid != tree[i].pid ||
+		    ((p->flags ^ tree[i].flags) & CKPT_TREE_ZOMBIE)) {
+			say(m->why, m->why_len, "image: process %d%s is at place %u of its tree, process %d%s in its parent image: the tree changed in between",
+			    tree[i].pid, tree[i].flags & CKPT_TREE_ZOMBIE ?
+			    " (a zombie)" : "", i, p->pid,
+			    p->flags & CKPT_TREE_ZOMBIE ? " (a zombie)" : "");
+			return -ESTALE;
+		}
+	}
+	return 0;
+}
+
 static int merge_image(struct merger *m)
 {
 	struct ckpt_rec_header *h = (void *)m->buf;
+	struct ckpt_rec_tree_task *tree = NULL;
 	struct ckpt_image_header ih;
 	uint64_t in_records = 0, in_pages = 0;
-	uint32_t csum;
+	uint32_t csum, sections = 1, ends = 0;
 	int err;
 
 	err = rd(m->conn, &ih, sizeof(ih));
@@ -845,12 +954,18 @@ static int merge_image(struct merger *m)
 		    ih.version, CKPT_IMAGE_VERSION);
 		return -EPROTO;
 	}
-	if (ih.nr_tasks != 1) {
+	if (ih.nr_tasks != 1 && !m->trees) {
 		say(m->why, m->why_len, "image: live migration of %u processes at once is not supported",
 		    ih.nr_tasks);
 		return -EOPNOTSUPP;
 	}
+	if (m->trees && ih.nr_tasks != m->nr_parent) {
+		say(m->why, m->why_len, "image: of %u processes, its parent image of %u: the tree changed in between",
+		    ih.nr_tasks, m->nr_parent);
+		return -ESTALE;
+	}
 	m->offset = sizeof(ih);
+	m->task = 0;
 	err = out_write(m, &ih, sizeof(ih));
 	while (!err) {
 		err = read_record(m, "image");
@@ -863,15 +978,38 @@ static int merge_image(struct merger *m)
 			    e->nr_pages != in_pages) {
 				say(m->why, m->why_len, "image: its END record does not match its records (%" PRIu64 " records, %" PRIu64 " pages)",
 				    in_records, in_pages);
-				return -EBADMSG;
+				err = -EBADMSG;
+				break;
 			}
 			e->nr_records = m->nr_records;
 			e->nr_pages = m->nr_pages;
 			h->csum = 0;
 			h->csum = ckpt_csum2(h, sizeof(*h), e, sizeof(*e));
-			return out_write(m, h, sizeof(*h) + sizeof(*e));
+			err = out_write(m, h, sizeof(*h) + sizeof(*e));
+			/* a tree's: one END for each process with records */
+			if (err || ++ends == sections)
+				break;
+			in_records++;
+			m->nr_records++;
+			continue;
 		}
 		in_records++;
+		if (in_records == 1 && ih.nr_tasks > 1) {
+			err = take_tree(m, "image", ih.nr_tasks, &tree,
+					&sections);
+			if (!err)
+				err = same_tree(m, tree);
+			if (!err) {
+				m->nr_records++;
+				err = out_write(m, h, sizeof(*h) + h->len);
+			}
+			continue;
+		}
+		if (h->type == CKPT_REC_TASK && tree) {
+			err = next_task(m, "image", tree, ih.nr_tasks, !ends);
+			if (err)
+				break;
+		}
 		if (h->type == CKPT_REC_PRECOPY_CLEAN) {
 			err = expand_clean(m);
 			continue;
@@ -879,7 +1017,8 @@ static int merge_image(struct merger *m)
 		if (h->type == CKPT_REC_PRECOPY || h->type == CKPT_REC_TREE) {
 			say(m->why, m->why_len, "image: unexpected %s record at offset %" PRIu64,
 			    ckpt_rec_name(h->type), m->offset - sizeof(*h) - h->len);
-			return -EBADMSG;
+			err = -EBADMSG;
+			break;
 		}
 		if (h->type == CKPT_REC_PAGES) {
 			const struct ckpt_rec_pages *rp = (void *)(h + 1);
@@ -887,7 +1026,8 @@ static int merge_image(struct merger *m)
 			if (check_pages(h, 1)) {
 				say(m->why, m->why_len, "image: bad PAGES record at offset %" PRIu64,
 				    m->offset - sizeof(*h) - h->len);
-				return -EBADMSG;
+				err = -EBADMSG;
+				break;
 			}
 			in_pages += rp->nr_pages;
 			m->nr_pages += rp->nr_pages;
@@ -896,6 +1036,7 @@ static int merge_image(struct merger *m)
 		m->nr_records++;
 		err = out_write(m, h, sizeof(*h) + h->len);
 	}
+	free(tree);
 	return err;
 }
 
@@ -1032,14 +1173,15 @@ int precopy_merged(struct precopy_rx *rx, char *why, size_t why_len)
 /*
  * The pages of the complete image read from m->conn into the store: each
  * PAGES record's, every checksum checked (the rest is skipped; the module
- * checks the merged image again).  One process only.
+ * checks the merged image again), a tree's under each process's place in
+ * its TREE record, which is kept (m->parent_tree).
  */
 static int store_image(struct merger *m)
 {
 	struct ckpt_rec_header *h = (void *)m->buf;
 	struct ckpt_image_header ih;
 	uint64_t records = 0, pages = 0;
-	uint32_t csum, i;
+	uint32_t csum, i, sections = 1, ends = 0;
 	int err;
 
 	err = rd(m->conn, &ih, sizeof(ih));
@@ -1049,11 +1191,14 @@ static int store_image(struct merger *m)
 	ih.csum = 0;
 	if (ih.magic != CKPT_IMAGE_MAGIC || ih.header_size != sizeof(ih) ||
 	    ckpt_csum2(&ih, sizeof(ih), NULL, 0) != csum ||
-	    ih.version != CKPT_IMAGE_VERSION || ih.nr_tasks != 1) {
-		say(m->why, m->why_len, "parent image: bad header (magic, version, checksum or a tree)");
+	    ih.version != CKPT_IMAGE_VERSION || !ih.nr_tasks ||
+	    ih.nr_tasks > CKPT_MAX_TREE) {
+		say(m->why, m->why_len, "parent image: bad header (magic, version, checksum or number of processes)");
 		return -EBADMSG;
 	}
 	m->offset = sizeof(ih);
+	m->nr_parent = ih.nr_tasks;
+	m->task = 0;
 	for (;;) {
 		err = read_record(m, "parent image");
 		if (err)
@@ -1066,9 +1211,25 @@ static int store_image(struct merger *m)
 				say(m->why, m->why_len, "parent image: its END record does not match its records");
 				return -EBADMSG;
 			}
-			return 0;
+			if (++ends == sections)
+				return 0;
+			records++;
+			continue;
 		}
 		records++;
+		if (records == 1 && ih.nr_tasks > 1) {
+			err = take_tree(m, "parent image", ih.nr_tasks,
+					&m->parent_tree, &sections);
+			if (err)
+				return err;
+			continue;
+		}
+		if (h->type == CKPT_REC_TASK && m->parent_tree) {
+			err = next_task(m, "parent image", m->parent_tree,
+					ih.nr_tasks, !ends);
+			if (err)
+				return err;
+		}
 		if (h->type == CKPT_REC_PRECOPY_CLEAN ||
 		    h->type == CKPT_REC_PRECOPY) {
 			say(m->why, m->why_len, "parent image: a %s record at offset %" PRIu64 ": not a complete image",
@@ -1085,7 +1246,9 @@ static int store_image(struct merger *m)
 		pages += ((struct ckpt_rec_pages *)(h + 1))->nr_pages;
 		for (i = 0; i < ((struct ckpt_rec_pages *)(h + 1))->nr_pages; i++) {
 			const struct ckpt_rec_pages *rp = (const void *)(h + 1);
-			int64_t sl = store_put(&m->st, rp->addr + (uint64_t)i * PG);
+			int64_t sl = store_put(&m->st,
+					       page_key(rp->addr + (uint64_t)i * PG,
+							m->task));
 
 			if (sl < 0) {
 				say(m->why, m->why_len, "parent image: more than %llu MiB of pages",
@@ -1104,7 +1267,7 @@ int precopy_merge_files(int parent, int in, int out, uint64_t max_out,
 {
 	struct merger m = { .conn = parent, .out = out, .plain = 1,
 			    .zero_missing = 1, .max_out = max_out,
-			    .why = why, .why_len = why_len };
+			    .trees = 1, .why = why, .why_len = why_len };
 	int err;
 
 	err = merger_alloc(&m);
@@ -1118,6 +1281,7 @@ int precopy_merge_files(int parent, int in, int out, uint64_t max_out,
 		err = merge_image(&m);
 	}
 	store_free(&m.st);
+	free(m.parent_tree);
 	free(m.buf);
 	return err;
 }

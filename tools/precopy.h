@@ -95,7 +95,8 @@ int precopy_merged(struct precopy_rx *rx, char *why, size_t why_len);
 /*
  * Incremental images (incr.h): the dirty-only image read from @in merged
  * with the complete image of its parent read from @parent (from its
- * start; one process) into @out (written, not spliced): each
+ * start; of one process, or of a tree of the same processes: ESTALE if
+ * not) into @out (written, not spliced): each
  * PRECOPY_CLEAN page from the parent, or zeros where the parent had none
  * (a page of only zeros, left out), at most @max_out bytes of pages
  * (EFBIG).  0, or -errno with @why.

@@ -5,16 +5,21 @@
  * where the parent had none), the header written with the parent's name
  * relative to a shared directory, and each refusal: a parent missing
  * (ENOENT), replaced (ESTALE), a loop (ELOOP), a damaged header
- * (EBADMSG).  The command line: 'ckpt show' of the chain, and usage.
+ * (EBADMSG).  Trees: each process's clean pages from its own place in
+ * the parent's tree, and a tree that changed refused (ESTALE).  The
+ * command line: 'ckpt show' of the chain, and usage.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "csum.h"
 #include "image.h"
 #include "imgbuild.h"
 #include "incr.h"
+#include "precopy.h"
 #include "run.h"
 #include "unit.h"
 
@@ -302,8 +307,200 @@ UNIT_TEST(cli_show_incremental)
 		     NULL }, NULL);
 	CHECK_EQ(r->status, 2);
 	CHECK_STR(r->err, "--track and --kill exclude each other");
-	r = unit_run(NULL, (char *[]){ CKPT_BIN, "--parent", "x", "--tree",
-		     "1", NULL }, NULL);
-	CHECK_EQ(r->status, 2);
-	CHECK_STR(r->err, "--track and --parent take one process");
+}
+
+/* ---- trees ---------------------------------------------------------- */
+
+/* root 100, its children 101 (a zombie) and 102, 102's child 103 */
+static const struct ckpt_rec_tree_task tree4[4] = {
+	{ .pid = 100, .ppid = 1, .pgid = 100, .sid = 100 },
+	{ .pid = 101, .ppid = 100, .pgid = 100, .sid = 100,
+	  .flags = CKPT_TREE_ZOMBIE },
+	{ .pid = 102, .ppid = 100, .pgid = 100, .sid = 100 },
+	{ .pid = 103, .ppid = 102, .pgid = 100, .sid = 100 },
+};
+
+/*
+ * An image of the @n processes @tt (a TREE record first if @n > 1): the
+ * standard image's records again for each one with records, as that
+ * process; the pages of the one at place i filled with 0x10 + i, or with
+ * @clean all named clean (an incremental image).  ENDs recounted.
+ */
+static void tree_img(struct ib_buf *t, const struct ckpt_rec_tree_task *tt,
+		     uint32_t n, int clean)
+{
+	struct ckpt_image_header h;
+	struct ib_image img;
+	uint32_t i;
+
+	ib_build(&img, NULL);
+	memcpy(&h, img.buf, sizeof(h));
+	h.nr_tasks = n;
+	h.time_ns = clean ? INC_TIME : BASE_TIME;
+	h.csum = 0;
+	h.csum = ckpt_csum2(&h, sizeof(h), NULL, 0);
+	memset(t, 0, sizeof(*t));
+	ib_buf_put(t, &h, sizeof(h));
+	if (n > 1)
+		ib_buf_rec(t, CKPT_REC_TREE, tt, n * sizeof(*tt));
+	for (i = 0; i < n; i++) {
+		size_t off = sizeof(h);
+
+		while (!(tt[i].flags & CKPT_TREE_ZOMBIE) && off < img.len) {
+			struct ckpt_rec_header rh;
+			struct ckpt_rec_pages *rp;
+			uint32_t type, len;
+			unsigned char *p;
+
+			memcpy(&rh, img.buf + off, sizeof(rh));
+			type = rh.type;
+			len = rh.len;
+			p = malloc(len);
+			if (!p)
+				abort();
+			memcpy(p, img.buf + off + sizeof(rh), len);
+			rp = (void *)p;
+			if (type == CKPT_REC_TASK) {
+				((struct ckpt_rec_task *)p)->pid = tt[i].pid;
+				((struct ckpt_rec_task *)p)->tid = tt[i].pid;
+			} else if (type == CKPT_REC_PAGES && clean) {
+				type = CKPT_REC_PRECOPY_CLEAN;
+				len = sizeof(*rp);
+			} else if (type == CKPT_REC_PAGES) {
+				memset(rp + 1, 0x10 + i,
+				       (size_t)rp->nr_pages * 4096);
+				t->nr_pages += rp->nr_pages;
+			} else if (type == CKPT_REC_END) {
+				struct ckpt_rec_end *e = (void *)p;
+
+				e->nr_records = t->nr_records;
+				e->nr_pages = t->nr_pages;
+			}
+			ib_buf_rec(t, type, p, len);
+			free(p);
+			off += sizeof(rh) + rh.len;
+		}
+	}
+	ib_free(&img);
+}
+
+static int memfd_of(const struct ib_buf *t)
+{
+	int fd = memfd_create("ckpt-unit", MFD_CLOEXEC);
+
+	if (fd >= 0 && write(fd, t->buf, t->len) != (ssize_t)t->len) {
+		close(fd);
+		return -1;
+	}
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_SET);
+	return fd;
+}
+
+/* The incremental image of @in_tt merged with the parent of @p_tt. */
+static int tree_merge(const struct ckpt_rec_tree_task *p_tt, uint32_t pn,
+		      const struct ckpt_rec_tree_task *in_tt, uint32_t n,
+		      int *out, char *why, size_t why_len)
+{
+	struct ib_buf p, i;
+	int pfd, ifd, err = -1000;
+
+	tree_img(&p, p_tt, pn, 0);
+	tree_img(&i, in_tt, n, 1);
+	pfd = memfd_of(&p);
+	ifd = memfd_of(&i);
+	*out = memfd_create("ckpt-unit-out", MFD_CLOEXEC);
+	if (pfd >= 0 && ifd >= 0 && *out >= 0)
+		err = precopy_merge_files(pfd, ifd, *out, 1ULL << 30, why,
+					  why_len);
+	if (pfd >= 0)
+		close(pfd);
+	if (ifd >= 0)
+		close(ifd);
+	free(p.buf);
+	free(i.buf);
+	return err;
+}
+
+UNIT_TEST(incr_merge_tree)
+{
+	char why[512] = "";
+	struct ckpt_image img;
+	int m, err, place = -1, pages = 0, tasks = 0, ends = 0;
+
+	err = tree_merge(tree4, 4, tree4, 4, &m, why, sizeof(why));
+	CHECK_EQ(err, 0);
+	CHECK_STR(why, "");
+	lseek(m, 0, SEEK_SET);
+	CHECK_EQ(ckpt_image_open_fd(&img, m), 0);
+	while ((err = ckpt_image_next(&img)) > 0) {
+		const struct ckpt_rec_pages *rp = img.payload;
+		const unsigned char *d = (const void *)(rp + 1);
+		uint32_t i;
+
+		CHECK(img.rec.type != CKPT_REC_PRECOPY_CLEAN);
+		if (img.rec.type == CKPT_REC_TASK) {
+			int32_t pid = ((const struct ckpt_rec_task *)
+				       img.payload)->pid;
+
+			for (place = 0; place < 4 && tree4[place].pid != pid;
+			     place++)
+				;
+			tasks++;
+		}
+		ends += img.rec.type == CKPT_REC_END;
+		if (img.rec.type != CKPT_REC_PAGES)
+			continue;
+		/* each process's own pages, from its own place */
+		for (i = 0; i < rp->nr_pages * 4096; i += 512)
+			CHECK_EQ(d[i], 0x10 + place);
+		pages += rp->nr_pages;
+	}
+	CHECK_EQ(err, 0);	/* every END recounted */
+	CHECK_EQ(tasks, 3);
+	CHECK_EQ(ends, 3);
+	CHECK_EQ(pages, 3 * 5);
+	ckpt_image_close(&img);
+	close(m);
+}
+
+UNIT_TEST(incr_merge_tree_changed)
+{
+	struct ckpt_rec_tree_task tt[4];
+	char why[512];
+	int m, err;
+
+	/* 103 replaced by 104 */
+	memcpy(tt, tree4, sizeof(tt));
+	tt[3].pid = 104;
+	err = tree_merge(tree4, 4, tt, 4, &m, why, sizeof(why));
+	close(m);
+	CHECK_EQ(err, -ESTALE);
+	CHECK_STR(why, "process 104 is at place 3 of its tree, process 103 in its parent image");
+	/* 102 exited since */
+	memcpy(tt, tree4, sizeof(tt));
+	tt[2].flags = CKPT_TREE_ZOMBIE;
+	tt[3].ppid = 100;
+	err = tree_merge(tree4, 4, tt, 4, &m, why, sizeof(why));
+	close(m);
+	CHECK_EQ(err, -ESTALE);
+	CHECK_STR(why, "process 102 (a zombie) is at place 2");
+	/* one process fewer; a process where there was a tree */
+	err = tree_merge(tree4, 4, tree4, 3, &m, why, sizeof(why));
+	close(m);
+	CHECK_EQ(err, -ESTALE);
+	CHECK_STR(why, "of 3 processes, its parent image of 4");
+	err = tree_merge(tree4, 4, tree4, 1, &m, why, sizeof(why));
+	close(m);
+	CHECK_EQ(err, -ESTALE);
+	/* the same processes in another order (102 and 103 swapped) */
+	memcpy(tt, tree4, sizeof(tt));
+	tt[2].pid = 103;
+	tt[3].pid = 102;
+	tt[3].ppid = 103;
+	tt[2].ppid = 100;
+	err = tree_merge(tt, 4, tree4, 4, &m, why, sizeof(why));
+	close(m);
+	CHECK_EQ(err, -ESTALE);
+	CHECK_STR(why, "process 102 is at place 2 of its tree, process 103 in its parent image");
 }
