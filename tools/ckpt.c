@@ -65,6 +65,9 @@ struct ckpt_opts {
 	int compress;			/* --compress: zstd (zimg.h) */
 	int level;			/* its level */
 	const char *parent;		/* --parent: incremental (incr.h) */
+	/* its processes (a tree's TREE record; else one entry) */
+	struct ckpt_rec_tree_task parent_tree[CKPT_MAX_TREE];
+	uint32_t nr_parent;
 	int track;			/* --track: reset soft-dirty after */
 	int lock;			/* ckpt_track_lock()'s, or -1 */
 	int kill_after;			/* --kill with --compress: ours */
@@ -121,7 +124,8 @@ static void usage(FILE *f)
 		"                     since PREV (an image of this process taken\n"
 		"                     with --track or --parent) was taken; restart\n"
 		"                     and show follow its chain of parents (keep\n"
-		"                     them); tracking goes on.  One process only\n"
+		"                     them); tracking goes on.  With --tree, the\n"
+		"                     tree must have the same processes as in PREV\n"
 		"  -v, --verbose      report the image size and time taken\n"
 		"  --sysv-ipc sem:ID,msg:ID,...\n"
 		"                     also save these SysV semaphore sets and\n"
@@ -322,9 +326,6 @@ static int parse_args(int argc, char **argv, struct ckpt_opts *o)
 	if ((o->flags & CKPT_CHECKPOINT_KILL) &&
 	    (o->flags & CKPT_CHECKPOINT_LEAVE_STOPPED))
 		return usage_error("--kill and --stop exclude each other", NULL);
-	if ((o->track || o->parent) && o->tree)
-		return usage_error("--track and --parent take one process, not --tree",
-				   NULL);
 	if (o->track && (o->flags & CKPT_CHECKPOINT_KILL))
 		return usage_error("--track and --kill exclude each other (nothing left to track)",
 				   NULL);
@@ -1392,6 +1393,7 @@ out:
 struct ipc_hold {
 	int dev;
 	int fds[CKPT_MAX_TREE];	/* CKPT_IOC_FREEZE's, or -1 */
+	int32_t pids[CKPT_MAX_TREE];	/* the processes, parents first */
 	unsigned int n;
 };
 
@@ -1411,7 +1413,7 @@ static void ipc_release(struct ipc_hold *h)
 static int ipc_hold_members(struct ckpt_opts *o, struct ipc_hold *h,
 			    const char *why)
 {
-	int32_t pids[CKPT_MAX_TREE];
+	int32_t *pids = h->pids;
 	unsigned int n = 0;
 	int err;
 
@@ -1658,44 +1660,64 @@ static void compress_settle(const struct ckpt_opts *o, const int32_t *pids,
 	}
 }
 
+/* "1234", or "tree 1234: process 1240" (@pid a member of the tree) */
+static const char *member_name(const struct ckpt_opts *o, pid_t pid,
+			       char *buf, size_t len)
+{
+	if (o->tree)
+		snprintf(buf, len, "tree %d: process %d", o->pid, pid);
+	else
+		snprintf(buf, len, "%d", pid);
+	return buf;
+}
+
 /*
- * --parent: PREV must be the image after which this process's soft-dirty
+ * --parent: PREV must be the image after which process @pid's soft-dirty
  * bits were last reset (--track's record): with an older one, what was
- * written in between would be taken for clean.  And the chain must stay
- * one a restore follows.
+ * written in between would be taken for clean.
  */
-static int parent_is_last(const struct ckpt_opts *o,
+static int parent_is_last(const struct ckpt_opts *o, pid_t pid,
 			  const struct ckpt_image_header *ih)
 {
 	uint64_t time_ns;
 	uint32_t csum;
-	char why[320];
+	char who[64];
 	int err;
 
-	err = ckpt_track_load(o->pid, &time_ns, &csum);
+	member_name(o, pid, who, sizeof(who));
+	err = ckpt_track_load(pid, &time_ns, &csum);
 	if (err == -EXDEV) {
-		ckpt_fail(-ESTALE, "cannot checkpoint %d: --parent %s: its owner's ckpt has tracked it since (its own record is there): the pages written before that would be missed",
-			  o->pid, o->parent);
+		ckpt_fail(-ESTALE, "cannot checkpoint %s: --parent %s: its owner's ckpt has tracked it since (its own record is there): the pages written before that would be missed",
+			  who, o->parent);
 		ckpt_hint("take a complete image with --track, as one user");
 		return -ESTALE;
 	}
 	if (err == -ENOENT) {
-		ckpt_fail(err, "cannot checkpoint %d: --parent %s: nothing tracks the pages it writes (no --track image of this process; restarted since?)",
-			  o->pid, o->parent);
+		ckpt_fail(err, "cannot checkpoint %s: --parent %s: nothing tracks the pages it writes (no --track image of this process; restarted since?)",
+			  who, o->parent);
 		ckpt_hint("take a complete image with --track first");
 		return err;
 	}
 	if (err) {
-		ckpt_fail(err, "cannot checkpoint %d: --parent %s: cannot read the record of its tracking: %s",
-			  o->pid, o->parent, strerror(-err));
+		ckpt_fail(err, "cannot checkpoint %s: --parent %s: cannot read the record of its tracking: %s",
+			  who, o->parent, strerror(-err));
 		return err;
 	}
 	if (time_ns != ih->time_ns || csum != ih->csum) {
-		ckpt_fail(-ESTALE, "cannot checkpoint %d: --parent %s is not its last image taken with --track or --parent: the pages written since then would be missed",
-			  o->pid, o->parent);
+		ckpt_fail(-ESTALE, "cannot checkpoint %s: --parent %s is not its last image taken with --track or --parent: the pages written since then would be missed",
+			  who, o->parent);
 		ckpt_hint("name the last one, or take a complete image with --track");
 		return -ESTALE;
 	}
+	return 0;
+}
+
+/* --parent: the chain must stay one a restore follows. */
+static int parent_chain_ok(const struct ckpt_opts *o)
+{
+	char why[320];
+	int err;
+
 	err = ckpt_incr_depth(o->parent, o->output, why, sizeof(why));
 	if (err >= CKPT_INCR_DEPTH_MAX)
 		err = -ELOOP;
@@ -1716,11 +1738,12 @@ static int parent_is_last(const struct ckpt_opts *o,
 }
 
 /*
- * --parent: PREV must be an image of this very process (its PID; which
- * checkpoint of it, the restore checks along the chain): its header.
+ * --parent: PREV must be an image of this very process or tree (its
+ * first PID; which checkpoint of it, the restore checks along the chain):
+ * its header and processes, into @ih and o->parent_tree.  A tree's
+ * members are checked once they are held (parent_members()).
  */
-static int parent_identity(const struct ckpt_opts *o,
-			   struct ckpt_image_header *ih)
+static int parent_identity(struct ckpt_opts *o, struct ckpt_image_header *ih)
 {
 	char why[320];
 	pid_t pid;
@@ -1731,44 +1754,132 @@ static int parent_identity(const struct ckpt_opts *o,
 		ckpt_fail(fd, "cannot checkpoint %d: --parent %s", o->pid, why);
 		return fd;
 	}
-	err = ckpt_incr_identity(fd, ih, &pid, why, sizeof(why));
+	err = ckpt_incr_identity(fd, ih, o->parent_tree, &o->nr_parent, why,
+				 sizeof(why));
 	close(fd);
 	if (err) {
 		ckpt_fail(err, "cannot checkpoint %d: --parent %s: %s", o->pid,
 			  o->parent, why);
 		return err;
 	}
+	pid = o->parent_tree[0].pid;
 	if (pid != o->pid) {
-		ckpt_fail(-EINVAL, "cannot checkpoint %d: --parent %s is an image of process %d, not of %d",
-			  o->pid, o->parent, pid, o->pid);
+		ckpt_fail(-EINVAL, "cannot checkpoint %d: --parent %s is an image of %s%d, not of %d",
+			  o->pid, o->parent, o->nr_parent > 1 ? "tree " :
+			  "process ", pid, o->pid);
 		return -EINVAL;
 	}
-	return parent_is_last(o, ih);
+	if (o->nr_parent > 1 && !o->tree) {
+		ckpt_fail(-EINVAL, "cannot checkpoint %d: --parent %s is an image of its tree of %u processes",
+			  o->pid, o->parent, o->nr_parent);
+		ckpt_hint("add --tree");
+		return -EINVAL;
+	}
+	err = parent_chain_ok(o);
+	if (!err && !o->tree)
+		err = parent_is_last(o, o->pid, ih);
+	return err;
 }
 
 /*
- * --track: reset the process's soft-dirty bits while it is still held,
- * its image whole: the next --parent image holds what it writes from
- * now on.  A failure only makes that image larger: a warning.
+ * --tree --parent, the processes held: the same processes as PREV's, in
+ * the same order (the merge takes each one's clean pages from the
+ * parent's process at its place), zombies the same, and each one tracked
+ * since PREV.
+ */
+static int parent_members(const struct ckpt_opts *o, const int32_t *pids,
+			  unsigned int n, const struct ckpt_image_header *ih)
+{
+	const struct ckpt_rec_tree_task *t = o->parent_tree;
+	unsigned int i, j;
+	char what[160];
+	int err, z;
+
+	what[0] = '\0';
+	for (i = 0; i < n && !what[0]; i++) {
+		for (j = 0; j < o->nr_parent && t[j].pid != pids[i]; j++)
+			;
+		if (j == o->nr_parent)
+			snprintf(what, sizeof(what), "process %d joined the tree since",
+				 pids[i]);
+	}
+	for (j = 0; j < o->nr_parent && !what[0]; j++) {
+		for (i = 0; i < n && pids[i] != t[j].pid; i++)
+			;
+		if (i == n)
+			snprintf(what, sizeof(what), "process %d left the tree since",
+				 t[j].pid);
+	}
+	for (i = 0; i < n && !what[0]; i++) {
+		z = ckpt_proc_zombie(pids[i]);
+		if (z < 0)
+			snprintf(what, sizeof(what), "process %d: %s", pids[i],
+				 strerror(-z));
+		else if (pids[i] != t[i].pid)
+			snprintf(what, sizeof(what), "its processes are listed in another order since");
+		else if (z != !!(t[i].flags & CKPT_TREE_ZOMBIE))
+			snprintf(what, sizeof(what), "process %d %s since",
+				 pids[i], z ? "exited" : "was reaped");
+	}
+	if (what[0]) {
+		ckpt_fail(-ESTALE, "cannot checkpoint tree %d: --parent %s: %s: an incremental image of a tree needs the same processes as its parent",
+			  o->pid, o->parent, what);
+		ckpt_hint("take a complete image with --tree --track");
+		return -ESTALE;
+	}
+	for (i = 0; i < n; i++) {
+		if (t[i].flags & CKPT_TREE_ZOMBIE)
+			continue;	/* no memory to track */
+		err = parent_is_last(o, pids[i], ih);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * --track: reset the soft-dirty bits of the process (each of the tree's
+ * but zombies) while it is still held, its image whole: the next
+ * --parent image holds what it writes from now on.  A failure only makes
+ * that image larger, or refused: a warning.
  */
 static void track_reset(const struct ckpt_opts *o,
-			const struct ckpt_checkpoint_args *a)
+			const struct ckpt_checkpoint_args *a,
+			const int32_t *pids, unsigned int n)
 {
+	unsigned int i;
+	char who[64];
 	int err;
 
-	/* a module older than image_time_ns cannot say which image it was */
-	if (!a->image_time_ns) {
-		ckpt_track_forget(o->pid);
-		err = -EOPNOTSUPP;
-	} else {
-		err = ckpt_soft_dirty_reset(o->pid);
+	for (i = 0; i < n; i++) {
+		if (ckpt_proc_zombie(pids[i]) > 0)
+			continue;
+		/* a module older than image_time_ns cannot say which image */
+		if (!a->image_time_ns) {
+			ckpt_track_forget(pids[i]);
+			err = -EOPNOTSUPP;
+		} else {
+			err = ckpt_soft_dirty_reset(pids[i]);
+		}
+		/* the record names this image: the next --parent must be it */
+		if (!err)
+			err = ckpt_track_save(pids[i], a->image_time_ns,
+					      a->image_csum);
+		if (err)
+			ckpt_hint("warning: cannot track the pages %s writes from now on (%s): this image cannot be the --parent of another",
+				  member_name(o, pids[i], who, sizeof(who)),
+				  strerror(-err));
 	}
-	/* the record names this image: the next --parent must be it */
-	if (!err)
-		err = ckpt_track_save(o->pid, a->image_time_ns, a->image_csum);
-	if (err)
-		ckpt_hint("warning: cannot track the pages %d writes from now on (%s): this image cannot be the --parent of another",
-			  o->pid, strerror(-err));
+}
+
+/* Does the module behind @dev have @feature (CKPT_FEAT_*)? */
+static int module_has(int dev, uint64_t feature)
+{
+	struct ckpt_version v;
+
+	memset(&v, 0, sizeof(v));
+	v.size = sizeof(v);
+	return !ioctl(dev, CKPT_IOC_VERSION, &v) && (v.features & feature);
 }
 
 static int checkpoint(struct ckpt_opts *o)
@@ -1813,6 +1924,13 @@ static int checkpoint(struct ckpt_opts *o)
 	}
 	t0 = now_s();
 	tmark("/dev/ckpt opened");
+	if (o->parent && o->tree && !module_has(dev, CKPT_FEAT_TREE_DIRTY)) {
+		ckpt_fail(-EOPNOTSUPP, "cannot checkpoint tree %d: --parent: this ckpt module takes no incremental image of a tree (older than CKPT_FEAT_TREE_DIRTY)",
+			  o->pid);
+		close(dev);
+		close_output(&out, 1);
+		return CKPT_EXIT_FAILED;
+	}
 	hold.dev = dev;
 	err = uts_ns_enter("checkpoint", o->pid, -1, o->tree);
 	o->uts_ns = err > 0;
@@ -1845,8 +1963,12 @@ static int checkpoint(struct ckpt_opts *o)
 		reported = !!err;
 	}
 	/* --track: held from the checkpoint to the reset of its bits */
-	if (!err && o->track && !hold.n) {
+	if (!err && (o->track || o->parent) && !hold.n) {
 		err = ipc_hold_members(o, &hold, "their image and track them");
+		reported = !!err;
+	}
+	if (!err && o->parent && o->tree) {
+		err = parent_members(o, hold.pids, hold.n, &pih);
 		reported = !!err;
 	}
 	if (!err && o->compress) {
@@ -1895,7 +2017,7 @@ static int checkpoint(struct ckpt_opts *o)
 	if (n && !err && !ret && out.regular)
 		compress_settle(o, pids, n);
 	if (n && !err && !ret && o->track)
-		track_reset(o, &a);
+		track_reset(o, &a, pids, n);
 	/* Held to read their SysV objects: now killed, stopped or let go. */
 	ipc_release(&hold);
 	tmark("output closed");
@@ -3221,7 +3343,8 @@ static void print_features(uint64_t f)
 					     "mcast", "clocks", "mempolicy",
 					     "hugetlb", "restore-hold", "pty",
 					     "devtty", "uts-ns", "fown",
-					     "pidfd", "netlink" };
+					     "pidfd", "netlink",
+					     "tree-dirty" };
 	unsigned int i;
 	int first = 1;
 

@@ -83,7 +83,8 @@ static int read_incr_header(int fd, struct ckpt_incr_header *h, size_t have,
 	return 0;
 }
 
-int ckpt_incr_identity(int fd, struct ckpt_image_header *ih, pid_t *pid,
+int ckpt_incr_identity(int fd, struct ckpt_image_header *ih,
+		       struct ckpt_rec_tree_task *tree, uint32_t *nr,
 		       char *why, size_t why_len)
 {
 	struct ckpt_incr_header h;
@@ -92,6 +93,7 @@ int ckpt_incr_identity(int fd, struct ckpt_image_header *ih, pid_t *pid,
 		int32_t pid;
 	} task;
 	char path[CKPT_INCR_PATH_MAX];
+	size_t len;
 	unsigned char magic[8];
 	uint32_t csum;
 	int err;
@@ -122,10 +124,26 @@ int ckpt_incr_identity(int fd, struct ckpt_image_header *ih, pid_t *pid,
 		return fail(why, why_len, -ENOEXEC, "%s",
 			    "not a ckpt image (bad magic or header checksum)");
 	ih->csum = csum;
-	if (ih->nr_tasks != 1 || task.rh.type != CKPT_REC_TASK)
-		return fail(why, why_len, -EOPNOTSUPP, "%s",
-			    "an image of a process tree: incremental images are of one process");
-	*pid = task.pid;
+	if (ih->nr_tasks == 1 && task.rh.type == CKPT_REC_TASK) {
+		memset(tree, 0, sizeof(*tree));
+		tree->pid = task.pid;
+		*nr = 1;
+		return 0;
+	}
+	/* a tree's TREE record, whose checksum the restore checks */
+	len = (size_t)ih->nr_tasks * sizeof(*tree);
+	if (ih->nr_tasks < 2 || ih->nr_tasks > CKPT_MAX_TREE ||
+	    task.rh.type != CKPT_REC_TREE || task.rh.len != len)
+		return fail(why, why_len, -EBADMSG, "%s",
+			    "its first record is neither a TASK nor a TREE record of its processes");
+	memcpy(tree, &task.pid, sizeof(task.pid));
+	err = read_exact(fd, (char *)tree + sizeof(task.pid),
+			 len - sizeof(task.pid));
+	if (err)
+		return fail(why, why_len, err == -ENODATA ? -EBADMSG : err,
+			    "%s", err == -ENODATA ? "the image is cut short" :
+			    strerror(-err));
+	*nr = ih->nr_tasks;
 	return 0;
 }
 
@@ -375,8 +393,9 @@ static int track_dir(uid_t uid, char *dir, size_t len, int make)
 	return 0;
 }
 
-/* The process's start time (field 22 of its stat) and owner. */
-static int proc_start(pid_t pid, unsigned long long *start, uid_t *uid)
+/* The process's state (field 3 of its stat), start time (22), owner. */
+static int proc_stat(pid_t pid, char *state, unsigned long long *start,
+		     uid_t *uid)
 {
 	char path[64], buf[1024], *p;
 	struct stat st;
@@ -397,10 +416,20 @@ static int proc_start(pid_t pid, unsigned long long *start, uid_t *uid)
 	*uid = st.st_uid;
 	/* counted after the command's closing parenthesis */
 	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-			 start) != 1)
+	if (!p || sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+			 state, start) != 2)
 		return -EIO;
 	return 0;
+}
+
+int ckpt_proc_zombie(pid_t pid)
+{
+	unsigned long long start;
+	char state;
+	uid_t uid;
+	int err = proc_stat(pid, &state, &start, &uid);
+
+	return err ? err : state == 'Z' || state == 'X';
 }
 
 /*
@@ -410,11 +439,11 @@ static int proc_start(pid_t pid, unsigned long long *start, uid_t *uid)
 static int track_path(pid_t pid, int owners, char *path, size_t len)
 {
 	unsigned long long start = 0;
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], state;
 	uid_t uid = 0;
 	int err;
 
-	err = proc_start(pid, &start, &uid);
+	err = proc_stat(pid, &state, &start, &uid);
 	if (!err && owners && (geteuid() || !uid))
 		return -ENOENT;		/* no other directory to look in */
 	if (!err)

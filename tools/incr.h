@@ -11,7 +11,8 @@
  *                             the path's length, a checksum
  *   parent path               path_len bytes with the NUL: absolute, or
  *                             relative to this image's directory
- *   image                     CKPT_CHECKPOINT_DIRTY_ONLY, one process
+ *   image                     CKPT_CHECKPOINT_DIRTY_ONLY: a process, or
+ *                             a tree of the same processes as the parent's
  *
  * A restore follows the chain of parents to a complete image and merges
  * forward (precopy_merge_files()): every link is checked (the parent's
@@ -45,11 +46,13 @@ int ckpt_incr_magic(const void *buf, size_t len);
 
 /*
  * An image's identity: its module header (the first bytes of a complete
- * image, or those after an incremental image's header and path), and the
- * PID of its process (its TASK record).  @fd is read from its current
- * offset.  0, or -errno with @why.
+ * image, or those after an incremental image's header and path), and its
+ * processes: a tree's TREE record (@tree: room for CKPT_MAX_TREE), or
+ * one entry with the PID of its TASK record; their number in *@nr.  @fd
+ * is read from its current offset.  0, or -errno with @why.
  */
-int ckpt_incr_identity(int fd, struct ckpt_image_header *ih, pid_t *pid,
+int ckpt_incr_identity(int fd, struct ckpt_image_header *ih,
+		       struct ckpt_rec_tree_task *tree, uint32_t *nr,
 		       char *why, size_t why_len);
 
 /*
@@ -98,6 +101,9 @@ int ckpt_track_forget(pid_t pid);
  * record removed first: every reset by the tools goes through here.
  */
 int ckpt_soft_dirty_reset(pid_t pid);
+
+/* 1 if @pid is a zombie (exited, not reaped), 0 if not, -errno. */
+int ckpt_proc_zombie(pid_t pid);
 
 /*
  * If @fd (at its start) holds an incremental image: merge its chain into
