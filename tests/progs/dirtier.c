@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dirtier DIR MIB HOT_KIB [churn] [thp]: memory that keeps changing, for
- * live migration (cases 70-72, make bench-live).
+ * dirtier DIR MIB HOT_KIB [churn] [thp] [fork]: memory that keeps
+ * changing, for live migration (cases 70-72, make bench-live) and
+ * incremental images (cases 103, 104).
  *
  * MIB MiB of private anonymous memory, each page stamped with its index
  * and a generation counter (every word derived from both); the first
@@ -20,6 +21,14 @@
  * before); its memory must not be behind the highest.  DIR/rate (if present when it starts) caps the
  * hot writes at that many pages per second.  A SIGCONT (a stop and
  * continue it was not asked for) fails the final check.
+ *
+ * "fork": once its memory is written, it forks a child that does all the
+ * same in DIR/child (its own ready, progress and go files) with memory of
+ * its own at the same addresses: the child stamps every page of the big
+ * region again, in another space, so that no page of one holds what the
+ * other's page at that address holds.  The parent, after its own check,
+ * waits for the child, which must have passed its own ("dirtier child:
+ * ... all checks passed").
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,6 +39,8 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "common.h"
@@ -115,6 +126,7 @@ static uint32_t mr_gen[MR_PAGES];
 static uint32_t churn_gen = 1;
 static volatile unsigned long written;	/* hot page writes */
 static volatile sig_atomic_t conts;	/* SIGCONTs received */
+static unsigned int mspace;		/* the big region's: 4 in a child */
 
 static void on_cont(int sig)
 {
@@ -248,7 +260,9 @@ static void churn_check(void)
 int main(int argc, char **argv)
 {
 	unsigned long npages, hot, i, step = 0, sum, rec = 0;
-	int churn = 0, thp = 0, a, prog;
+	int churn = 0, thp = 0, forks = 0, a, prog, st;
+	const char *dir = argv[1];
+	pid_t child = 0;
 	long long mib, hot_kib, rate = 0;
 	struct timespec t0;
 	char path[4096];
@@ -257,7 +271,7 @@ int main(int argc, char **argv)
 	FILE *f;
 
 	if (argc < 4)
-		die("usage: dirtier DIR MIB HOT_KIB [churn] [thp]");
+		die("usage: dirtier DIR MIB HOT_KIB [churn] [thp] [fork]");
 	mib = parse_ll(argv[2]);
 	hot_kib = parse_ll(argv[3]);
 	if (mib <= 0 || mib > 4096 || hot_kib < 4 || hot_kib > mib * 1024)
@@ -265,6 +279,7 @@ int main(int argc, char **argv)
 	for (a = 4; a < argc; a++) {
 		churn |= !strcmp(argv[a], "churn");
 		thp |= !strcmp(argv[a], "thp");
+		forks |= !strcmp(argv[a], "fork");
 	}
 	close_extra_fds();
 	signal(SIGCONT, on_cont);
@@ -292,17 +307,35 @@ int main(int argc, char **argv)
 	}
 	if (churn)
 		churn_setup();
-	snprintf(path, sizeof(path), "%s/progress", argv[1]);
+	if (forks) {
+		static char cdir[2048];
+
+		if ((size_t)snprintf(cdir, sizeof(cdir), "%s/child", dir) >=
+		    sizeof(cdir))
+			die("DIR too long");
+		if (mkdir(cdir, 0755) && errno != EEXIST)
+			die("mkdir child");
+		child = fork();
+		if (child < 0)
+			die("fork");
+		if (!child) {
+			dir = cdir;
+			mspace = 4;
+			for (i = 0; i < npages; i++)
+				stamp(m + i * PG, mspace, i, 1);
+		}
+	}
+	snprintf(path, sizeof(path), "%s/progress", dir);
 	prog = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (prog < 0)
 		die("progress file");
-	if (announce_ready(argv[1]))
+	if (announce_ready(dir))
 		die("ready file");
-	snprintf(path, sizeof(path), "%s/go", argv[1]);
+	snprintf(path, sizeof(path), "%s/go", dir);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0;; i = (i + 1) % hot) {
 		gen[i]++;
-		stamp(m + i * PG, 0, i, gen[i]);
+		stamp(m + i * PG, mspace, i, gen[i]);
 		written++;
 		if (written % 64)
 			continue;
@@ -327,7 +360,7 @@ int main(int argc, char **argv)
 		}
 	}
 	for (i = 0, sum = 0; i < npages; i++) {
-		if (!holds(m + i * PG, 0, i, gen[i]))
+		if (!holds(m + i * PG, mspace, i, gen[i]))
 			bad(i < hot ? "hot page" : "cold page", i, gen[i]);
 		sum += gen[i] - 1;
 	}
@@ -353,7 +386,19 @@ int main(int argc, char **argv)
 			(int)conts);
 		return 1;
 	}
-	printf("dirtier: %lu pages, %lu hot, %lu writes, %lu churn steps: all checks passed\n",
-	       npages, hot, (unsigned long)written, step);
+	if (child > 0) {
+		while (waitpid(child, &st, 0) < 0)
+			if (errno != EINTR)
+				die("waitpid");
+		if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+			fprintf(stderr, "dirtier: its child failed (status 0x%x)\n",
+				st);
+			return 1;
+		}
+	}
+	printf("dirtier%s: %lu pages, %lu hot, %lu writes, %lu churn steps: all checks passed\n",
+	       child ? "" : forks ? " child" : "", npages, hot,
+	       (unsigned long)written, step);
+	fflush(stdout);
 	return 0;
 }
