@@ -608,6 +608,13 @@ struct merger {
 	struct ckpt_rec_tree_task *parent_tree;
 	uint32_t nr_parent;
 	uint32_t task;
+	/*
+	 * Whose address space each process uses (its SHARES record's
+	 * vm_pid, 0 for its own), in the parent and in the image: pages
+	 * are keyed by the place of the process that saves them.
+	 */
+	int32_t parent_vm[CKPT_MAX_TREE];
+	int32_t vm[CKPT_MAX_TREE];
 	char *why;
 	size_t why_len;
 };
@@ -904,6 +911,51 @@ static int next_task(struct merger *m, const char *what,
 	return 0;
 }
 
+/* A SHARES record (in m->buf) of the process at m->task: into @vm. */
+static int take_shares(struct merger *m, const char *what, int32_t *vm)
+{
+	const struct ckpt_rec_header *h = (const void *)m->buf;
+	struct ckpt_rec_shares sh;
+
+	if (h->len != sizeof(sh)) {
+		say(m->why, m->why_len, "%s: a SHARES record of %u bytes", what,
+		    h->len);
+		return -EBADMSG;
+	}
+	memcpy(&sh, h + 1, sizeof(sh));
+	vm[m->task] = sh.vm_pid;
+	return 0;
+}
+
+/*
+ * At the END of the records of the process at m->task: it must use the
+ * address space it used in the parent image (its own, or the same
+ * earlier process's), else its clean pages would be looked for under
+ * another process's place (after an exec of the process it shared
+ * with, say).
+ */
+static void vm_name(int32_t vm_pid, char *buf, size_t len)
+{
+	if (vm_pid)
+		snprintf(buf, len, "the address space of process %d", vm_pid);
+	else
+		snprintf(buf, len, "its own address space");
+}
+
+static int same_vm(struct merger *m)
+{
+	int32_t was = m->parent_vm[m->task], is = m->vm[m->task];
+	char a[64], b[64];
+
+	if (was == is)
+		return 0;
+	vm_name(is, a, sizeof(a));
+	vm_name(was, b, sizeof(b));
+	say(m->why, m->why_len, "image: process %d uses %s, %s in its parent image: the tree changed in between",
+	    m->parent_tree ? m->parent_tree[m->task].pid : 0, a, b);
+	return -ESTALE;
+}
+
 /*
  * A tree's image merged with its parent's: the same processes must be
  * in both, in the same places (one page of the process at place i is
@@ -981,6 +1033,11 @@ static int merge_image(struct merger *m)
 				err = -EBADMSG;
 				break;
 			}
+			if (m->trees) {
+				err = same_vm(m);
+				if (err)
+					break;
+			}
 			e->nr_records = m->nr_records;
 			e->nr_pages = m->nr_pages;
 			h->csum = 0;
@@ -1007,6 +1064,11 @@ static int merge_image(struct merger *m)
 		}
 		if (h->type == CKPT_REC_TASK && tree) {
 			err = next_task(m, "image", tree, ih.nr_tasks, !ends);
+			if (err)
+				break;
+		}
+		if (h->type == CKPT_REC_SHARES && m->trees) {
+			err = take_shares(m, "image", m->vm);
 			if (err)
 				break;
 		}
@@ -1227,6 +1289,11 @@ static int store_image(struct merger *m)
 		if (h->type == CKPT_REC_TASK && m->parent_tree) {
 			err = next_task(m, "parent image", m->parent_tree,
 					ih.nr_tasks, !ends);
+			if (err)
+				return err;
+		}
+		if (h->type == CKPT_REC_SHARES) {
+			err = take_shares(m, "parent image", m->parent_vm);
 			if (err)
 				return err;
 		}

@@ -326,6 +326,8 @@ static const struct ckpt_rec_tree_task tree4[4] = {
  * process; the pages of the one at place i filled with 0x10 + i, or with
  * @clean all named clean (an incremental image).  ENDs recounted.
  */
+static const int32_t *tree_vm;	/* a SHARES vm_pid per place, or NULL */
+
 static void tree_img(struct ib_buf *t, const struct ckpt_rec_tree_task *tt,
 		     uint32_t n, int clean)
 {
@@ -377,6 +379,13 @@ static void tree_img(struct ib_buf *t, const struct ckpt_rec_tree_task *tt,
 				e->nr_pages = t->nr_pages;
 			}
 			ib_buf_rec(t, type, p, len);
+			if (type == CKPT_REC_TASK && tree_vm && tree_vm[i]) {
+				struct ckpt_rec_shares sh = {
+					.vm_pid = tree_vm[i] };
+
+				ib_buf_rec(t, CKPT_REC_SHARES, &sh,
+					   sizeof(sh));
+			}
 			free(p);
 			off += sizeof(rh) + rh.len;
 		}
@@ -397,16 +406,24 @@ static int memfd_of(const struct ib_buf *t)
 	return fd;
 }
 
-/* The incremental image of @in_tt merged with the parent of @p_tt. */
-static int tree_merge(const struct ckpt_rec_tree_task *p_tt, uint32_t pn,
-		      const struct ckpt_rec_tree_task *in_tt, uint32_t n,
-		      int *out, char *why, size_t why_len)
+/*
+ * The incremental image of @in_tt merged with the parent of @p_tt; the
+ * SHARES vm_pid of each place in them: @p_vm, @in_vm (NULL: none).
+ */
+static int tree_merge_vm(const struct ckpt_rec_tree_task *p_tt, uint32_t pn,
+			 const int32_t *p_vm,
+			 const struct ckpt_rec_tree_task *in_tt, uint32_t n,
+			 const int32_t *in_vm, int *out, char *why,
+			 size_t why_len)
 {
 	struct ib_buf p, i;
 	int pfd, ifd, err = -1000;
 
+	tree_vm = p_vm;
 	tree_img(&p, p_tt, pn, 0);
+	tree_vm = in_vm;
 	tree_img(&i, in_tt, n, 1);
+	tree_vm = NULL;
 	pfd = memfd_of(&p);
 	ifd = memfd_of(&i);
 	*out = memfd_create("ckpt-unit-out", MFD_CLOEXEC);
@@ -420,6 +437,14 @@ static int tree_merge(const struct ckpt_rec_tree_task *p_tt, uint32_t pn,
 	free(p.buf);
 	free(i.buf);
 	return err;
+}
+
+static int tree_merge(const struct ckpt_rec_tree_task *p_tt, uint32_t pn,
+		      const struct ckpt_rec_tree_task *in_tt, uint32_t n,
+		      int *out, char *why, size_t why_len)
+{
+	return tree_merge_vm(p_tt, pn, NULL, in_tt, n, NULL, out, why,
+			     why_len);
 }
 
 UNIT_TEST(incr_merge_tree)
@@ -503,4 +528,28 @@ UNIT_TEST(incr_merge_tree_changed)
 	close(m);
 	CHECK_EQ(err, -ESTALE);
 	CHECK_STR(why, "process 102 is at place 2 of its tree, process 103 in its parent image");
+}
+
+/* Pages are keyed by the place of the process saving an address space. */
+UNIT_TEST(incr_merge_tree_vm)
+{
+	static const int32_t shared[4] = { 0, 0, 0, 102 };
+	char why[512];
+	int m, err;
+
+	/* 103 on 102's address space in both: merged */
+	err = tree_merge_vm(tree4, 4, shared, tree4, 4, shared, &m, why,
+			    sizeof(why));
+	close(m);
+	CHECK_EQ(err, 0);
+	/* 102 exec'd since: 103 alone on the old one */
+	err = tree_merge_vm(tree4, 4, shared, tree4, 4, NULL, &m, why,
+			    sizeof(why));
+	close(m);
+	CHECK_EQ(err, -ESTALE);
+	CHECK_STR(why, "process 103 uses its own address space, the address space of process 102 in its parent image");
+	err = tree_merge_vm(tree4, 4, NULL, tree4, 4, shared, &m, why,
+			    sizeof(why));
+	close(m);
+	CHECK_EQ(err, -ESTALE);
 }
