@@ -79,6 +79,13 @@ struct ckpt_out {
 	int is_file;			/* a regular file we created */
 	int regular;			/* a regular file (stdout's too) */
 	const char *name;
+	/*
+	 * A regular file (or none yet) is written as a new file beside it,
+	 * @tmp, renamed to @dst once whole: a failed checkpoint leaves an
+	 * earlier image of that name as it was.  "" when written in place.
+	 */
+	char tmp[PATH_MAX + 16];
+	char dst[PATH_MAX];
 };
 
 static void usage(FILE *f)
@@ -94,8 +101,10 @@ static void usage(FILE *f)
 		"       ckpt --help\n"
 		"\n"
 		"Checkpoint process PID to FILE (or stdout) through %s.\n"
-		"  -o, --output FILE  write the image to FILE (mode 0600); '-' or\n"
-		"                     no -o: stdout, which must not be a terminal\n"
+		"  -o, --output FILE  write the image to FILE (mode 0600; a new\n"
+		"                     file renamed to FILE once whole: a failure\n"
+		"                     leaves FILE as it was); '-' or no -o:\n"
+		"                     stdout, which must not be a terminal\n"
 		"  -k, --kill         kill the process after the checkpoint\n"
 		"  -s, --stop         leave the process stopped (SIGSTOP)\n"
 		"  -t, --tree         the process and all its descendants, in one\n"
@@ -343,6 +352,34 @@ static int parse_args(int argc, char **argv, struct ckpt_opts *o)
 
 /* ---- output ------------------------------------------------------- */
 
+/*
+ * A new file beside @path (a regular file, a link to one, or nothing
+ * yet) to be renamed onto it: its descriptor, or -1 where the image is
+ * to be written in place (a FIFO, a device, a directory we may not write
+ * to).
+ */
+static int open_replacement(const char *path, struct ckpt_out *out)
+{
+	struct stat st;
+	int fd;
+
+	out->tmp[0] = '\0';
+	if (lstat(path, &st) && errno == ENOENT)
+		snprintf(out->dst, sizeof(out->dst), "%s", path);
+	else if (stat(path, &st) || !S_ISREG(st.st_mode) ||
+		 !realpath(path, out->dst))
+		return -1;
+	if ((size_t)snprintf(out->tmp, sizeof(out->tmp), "%s.ckpt-XXXXXX",
+			     out->dst) >= sizeof(out->tmp)) {
+		out->tmp[0] = '\0';
+		return -1;
+	}
+	fd = mkostemp(out->tmp, O_CLOEXEC);	/* mode 0600 */
+	if (fd < 0)
+		out->tmp[0] = '\0';
+	return fd;
+}
+
 static int open_output(const struct ckpt_opts *o, struct ckpt_out *out)
 {
 	struct stat st;
@@ -365,6 +402,11 @@ static int open_output(const struct ckpt_opts *o, struct ckpt_out *out)
 		return 0;
 	}
 	out->name = o->output;
+	out->fd = open_replacement(o->output, out);
+	if (out->fd >= 0) {
+		out->is_file = out->regular = 1;
+		return 0;
+	}
 	out->fd = open(o->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 		       0600);
 	if (out->fd < 0) {
@@ -386,8 +428,10 @@ static int close_output(struct ckpt_out *out, int failed)
 		return 0;
 	if (close(out->fd) && !failed)
 		err = -errno;
+	if (out->tmp[0] && !failed && !err && rename(out->tmp, out->dst))
+		err = -errno;
 	if ((failed || err) && out->is_file)
-		unlink(out->name);
+		unlink(out->tmp[0] ? out->tmp : out->name);
 	if (err)
 		ckpt_fail(err, "cannot write the image to %s: %s", out->name,
 			  strerror(-err));
@@ -1413,22 +1457,43 @@ static void ipc_release(struct ipc_hold *h)
 static int ipc_hold_members(struct ckpt_opts *o, struct ipc_hold *h,
 			    const char *why)
 {
-	int32_t *pids = h->pids;
-	unsigned int n = 0;
+	int32_t *pids = h->pids, again[CKPT_MAX_TREE];
+	unsigned int n, m, tries = 3;
 	int err;
 
-	err = o->tree ? list_tree(o->pid, pids, &n) : 0;
-	if (!o->tree) {
-		pids[0] = o->pid;
-		n = 1;
+	for (;;) {
+		n = 0;
+		err = o->tree ? list_tree(o->pid, pids, &n) : 0;
+		if (!o->tree) {
+			pids[0] = o->pid;
+			n = 1;
+		}
+		if (!err)
+			err = ckpt_hold_all(h->dev, pids, n, h->fds);
+		if (err || !o->tree)
+			break;
+		/*
+		 * A process listed may have forked before it was held: the
+		 * child is neither listed nor held.  Held, none of them can
+		 * fork any more: the same list again is the whole tree.
+		 */
+		m = 0;
+		err = list_tree(o->pid, again, &m);
+		if (!err && m == n && !memcmp(again, pids, n * sizeof(*pids)))
+			break;
+		ckpt_release_all(h->fds, n);
+		if (!err && !--tries)
+			err = -EAGAIN;
+		if (err)
+			break;
 	}
-	if (!err)
-		err = ckpt_hold_all(h->dev, pids, n, h->fds);
 	h->n = err ? 0 : n;
-	if (err) {
+	if (err == -EAGAIN)
+		ckpt_fail(err, "cannot checkpoint tree %d: holding its processes to save %s failed: the tree kept changing (processes forking or exiting) while they were held",
+			  o->pid, why);
+	else if (err)
 		ckpt_fail(err, "cannot checkpoint %s%d: holding its processes to save %s failed: %s",
 			  o->tree ? "tree " : "", o->pid, why, strerror(-err));
-	}
 	return err;
 }
 
@@ -1722,17 +1787,17 @@ static int parent_chain_ok(const struct ckpt_opts *o)
 	if (err >= CKPT_INCR_DEPTH_MAX)
 		err = -ELOOP;
 	if (err == -EINVAL) {
-		ckpt_fail(err, "cannot checkpoint %d: --parent %s: the output %s",
-			  o->pid, o->parent, why);
+		ckpt_fail(err, "cannot checkpoint %s%d: --parent %s: the output %s",
+			  o->tree ? "tree " : "", o->pid, o->parent, why);
 		return -EEXIST;		/* a usage error */
 	}
 	if (err == -ELOOP) {
-		ckpt_fail(err, "cannot checkpoint %d: --parent %s ends a chain of %d incremental images, the most a restore follows",
-			  o->pid, o->parent, CKPT_INCR_DEPTH_MAX);
+		ckpt_fail(err, "cannot checkpoint %s%d: --parent %s ends a chain of %d incremental images, the most a restore follows",
+			  o->tree ? "tree " : "", o->pid, o->parent, CKPT_INCR_DEPTH_MAX);
 		ckpt_hint("take a complete image with --track to start a new chain");
 	} else if (err < 0) {
-		ckpt_fail(err, "cannot checkpoint %d: --parent %s: %s", o->pid,
-			  o->parent, why);
+		ckpt_fail(err, "cannot checkpoint %s%d: --parent %s: %s",
+			  o->tree ? "tree " : "", o->pid, o->parent, why);
 	}
 	return err < 0 ? err : 0;
 }
@@ -1751,27 +1816,27 @@ static int parent_identity(struct ckpt_opts *o, struct ckpt_image_header *ih)
 
 	fd = ckpt_incr_open(o->parent, 1, why, sizeof(why));
 	if (fd < 0) {
-		ckpt_fail(fd, "cannot checkpoint %d: --parent %s", o->pid, why);
+		ckpt_fail(fd, "cannot checkpoint %s%d: --parent %s", o->tree ? "tree " : "", o->pid, why);
 		return fd;
 	}
 	err = ckpt_incr_identity(fd, ih, o->parent_tree, &o->nr_parent, why,
 				 sizeof(why));
 	close(fd);
 	if (err) {
-		ckpt_fail(err, "cannot checkpoint %d: --parent %s: %s", o->pid,
-			  o->parent, why);
+		ckpt_fail(err, "cannot checkpoint %s%d: --parent %s: %s",
+			  o->tree ? "tree " : "", o->pid, o->parent, why);
 		return err;
 	}
 	pid = o->parent_tree[0].pid;
 	if (pid != o->pid) {
-		ckpt_fail(-EINVAL, "cannot checkpoint %d: --parent %s is an image of %s%d, not of %d",
-			  o->pid, o->parent, o->nr_parent > 1 ? "tree " :
+		ckpt_fail(-EINVAL, "cannot checkpoint %s%d: --parent %s is an image of %s%d, not of %d",
+			  o->tree ? "tree " : "", o->pid, o->parent, o->nr_parent > 1 ? "tree " :
 			  "process ", pid, o->pid);
 		return -EINVAL;
 	}
 	if (o->nr_parent > 1 && !o->tree) {
-		ckpt_fail(-EINVAL, "cannot checkpoint %d: --parent %s is an image of its tree of %u processes",
-			  o->pid, o->parent, o->nr_parent);
+		ckpt_fail(-EINVAL, "cannot checkpoint %s%d: --parent %s is an image of its tree of %u processes",
+			  o->tree ? "tree " : "", o->pid, o->parent, o->nr_parent);
 		ckpt_hint("add --tree");
 		return -EINVAL;
 	}
@@ -1812,7 +1877,10 @@ static int parent_members(const struct ckpt_opts *o, const int32_t *pids,
 	}
 	for (i = 0; i < n && !what[0]; i++) {
 		z = ckpt_proc_zombie(pids[i]);
-		if (z < 0)
+		if (z == -ENOENT)
+			snprintf(what, sizeof(what), "process %d left the tree since",
+				 pids[i]);
+		else if (z < 0)
 			snprintf(what, sizeof(what), "process %d: %s", pids[i],
 				 strerror(-z));
 		else if (pids[i] != t[i].pid)
@@ -1845,17 +1913,25 @@ static int parent_members(const struct ckpt_opts *o, const int32_t *pids,
  */
 static void track_reset(const struct ckpt_opts *o,
 			const struct ckpt_checkpoint_args *a,
-			const int32_t *pids, unsigned int n)
+			const int32_t *pids, unsigned int n,
+			const struct ipc_hold *hold)
 {
-	unsigned int i;
+	unsigned int i, j;
 	char who[64];
 	int err;
 
 	for (i = 0; i < n; i++) {
 		if (ckpt_proc_zombie(pids[i]) > 0)
 			continue;
-		/* a module older than image_time_ns cannot say which image */
-		if (!a->image_time_ns) {
+		for (j = 0; j < hold->n && (hold->pids[j] != pids[i] ||
+					    hold->fds[j] < 0); j++)
+			;
+		/* a process that ran since its image: its bits would lie */
+		if (j == hold->n) {
+			ckpt_track_forget(pids[i]);
+			err = -EAGAIN;
+		} else if (!a->image_time_ns) {
+			/* a module older than image_time_ns: which image? */
 			ckpt_track_forget(pids[i]);
 			err = -EOPNOTSUPP;
 		} else {
@@ -1925,8 +2001,10 @@ static int checkpoint(struct ckpt_opts *o)
 	t0 = now_s();
 	tmark("/dev/ckpt opened");
 	if (o->parent && o->tree && !module_has(dev, CKPT_FEAT_TREE_DIRTY)) {
-		ckpt_fail(-EOPNOTSUPP, "cannot checkpoint tree %d: --parent: this ckpt module takes no incremental image of a tree (older than CKPT_FEAT_TREE_DIRTY)",
-			  o->pid);
+		ckpt_fail(-EOPNOTSUPP, "cannot checkpoint tree %d: --parent: %s",
+			  o->pid, module_has(dev, CKPT_FEAT_PRECOPY) ?
+			  "this ckpt module takes no incremental image of a tree (older than CKPT_FEAT_TREE_DIRTY)" :
+			  "this kernel does not track the pages processes write (no CONFIG_MEM_SOFT_DIRTY)");
 		close(dev);
 		close_output(&out, 1);
 		return CKPT_EXIT_FAILED;
@@ -1964,7 +2042,9 @@ static int checkpoint(struct ckpt_opts *o)
 	}
 	/* --track: held from the checkpoint to the reset of its bits */
 	if (!err && (o->track || o->parent) && !hold.n) {
-		err = ipc_hold_members(o, &hold, "their image and track them");
+		err = ipc_hold_members(o, &hold, o->track ?
+				       "their image and track them" :
+				       "their image");
 		reported = !!err;
 	}
 	if (!err && o->parent && o->tree) {
@@ -1978,8 +2058,10 @@ static int checkpoint(struct ckpt_opts *o)
 	if (!err && o->parent) {
 		char why[320];
 
-		err = ckpt_incr_write_header(sink, out.is_file ? o->output :
-					     NULL, o->parent, &pih, why,
+		/* (the new file beside the output, where there is one) */
+		err = ckpt_incr_write_header(sink, out.tmp[0] ? out.tmp :
+					     out.is_file ? o->output : NULL,
+					     o->parent, &pih, why,
 					     sizeof(why));
 		if (err)
 			ckpt_fail(err, "cannot checkpoint %d to %s: %s",
@@ -2017,7 +2099,7 @@ static int checkpoint(struct ckpt_opts *o)
 	if (n && !err && !ret && out.regular)
 		compress_settle(o, pids, n);
 	if (n && !err && !ret && o->track)
-		track_reset(o, &a, pids, n);
+		track_reset(o, &a, pids, n, &hold);
 	/* Held to read their SysV objects: now killed, stopped or let go. */
 	ipc_release(&hold);
 	tmark("output closed");
