@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <dirent.h>
 #include "csum.h"
 #include "incr.h"
 #include "precopy.h"
@@ -481,6 +482,35 @@ int ckpt_track_lock(pid_t pid)
 	return fd;
 }
 
+/*
+ * Remove the records in @dir of processes that are gone: no process has
+ * the PID any more, or another one (its start time differs).  Under the
+ * directory's lock (ckpt_track_lock()).
+ */
+static void track_prune(const char *dir)
+{
+	unsigned long long start, now;
+	struct dirent *de;
+	char state;
+	DIR *d;
+	uid_t uid;
+	int pid, end, err;
+
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		end = 0;
+		if (sscanf(de->d_name, "track-%d-%llu%n", &pid, &start,
+			   &end) != 2 || de->d_name[end] || pid <= 0)
+			continue;	/* not a record (a temporary file) */
+		err = proc_stat(pid, &state, &now, &uid);
+		if (err == -ENOENT || (!err && now != start))
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+}
+
 int ckpt_track_save(pid_t pid, uint64_t time_ns, uint32_t csum)
 {
 	struct track_rec r = { time_ns, csum, TRACK_MAGIC };
@@ -501,6 +531,10 @@ int ckpt_track_save(pid_t pid, uint64_t time_ns, uint32_t csum)
 		err = -errno;
 	if (err)
 		unlink(tmp);
+	if (!err) {
+		*strrchr(path, '/') = 0;
+		track_prune(path);
+	}
 	return err;
 }
 

@@ -12,7 +12,10 @@
 # Refused, nothing written: --parent of the tree's image without --tree
 # (EINVAL), of the child alone (EINVAL), of the restored tree (ENOENT:
 # restarted, nothing tracks it), and, after a new complete image, once
-# the child has exited (ESTALE: the tree is not the parent image's).
+# the child has exited (ESTALE: the tree is not the parent image's; an
+# image of that name written before is left as it was).
+# The records of processes gone (the tree before its restore: the same
+# PIDs, other start times) are removed by the next save.
 # timeout: 300
 . "$(dirname "$0")/lib.sh"
 require_module
@@ -54,6 +57,8 @@ ckpt --tree --parent inc1.img --kill -o inc2.img "$pid" 2>ckpt.err ||
 	fail "ckpt --tree --parent inc1.img --kill failed: $(cat ckpt.err)"
 wait "$pid"
 expect_gone "$cpid" "ckpt --tree --kill"
+old=$(ls /run/ckpt/track-"$pid"-* /run/ckpt/track-"$cpid"-* 2>/dev/null | wc -l)
+[ "$old" = 2 ] || fail "expected the records of $pid and $cpid, found: $(ls /run/ckpt)"
 base=$(wc -c <base.img)
 size=$(wc -c <inc1.img)
 [ "$size" -lt $((base / 2)) ] ||
@@ -80,13 +85,25 @@ refused 1 ENOENT y.err y.img
 # The tree changes after a complete image: the child exits.
 ckpt --tree --track -o t0.img "$pid" 2>ckpt.err ||
 	fail "ckpt --tree --track of the restored tree failed: $(cat ckpt.err)"
+n=0
+for f in /run/ckpt/track-*; do
+	r=${f##*/track-}
+	[ "$(proc_field "${r%-*}" 22)" = "${r#*-}" ] ||
+		fail "$f: a record of a process gone is left: $(ls /run/ckpt)"
+	n=$((n + 1))
+done
+[ "$n" = 2 ] || fail "expected the records of $pid and $cpid alone, found: $(ls /run/ckpt)"
 touch child/go
 wait_for 60 grep -q "^dirtier child: .*all checks passed" p.out ||
 	fail "the child did not pass its checks: $(cat p.err)"
 wait_for 30 test "$(proc_state "$cpid")" = Z || fail "the child did not exit"
+echo "an earlier image" >t1.img
 ckpt --tree --parent t0.img -o t1.img "$pid" 2>t1.err
 st=$?
+[ "$(cat t1.img)" = "an earlier image" ] || fail "a refused checkpoint changed the existing t1.img"
+rm t1.img
 refused 1 ESTALE t1.err t1.img
+[ -z "$(ls ./*.ckpt-* 2>/dev/null)" ] || fail "a refused checkpoint left a file behind: $(ls)"
 grep -q "process $cpid exited since" t1.err || fail "$(cat t1.err)"
 
 prog_finish
