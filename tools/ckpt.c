@@ -79,13 +79,6 @@ struct ckpt_out {
 	int is_file;			/* a regular file we created */
 	int regular;			/* a regular file (stdout's too) */
 	const char *name;
-	/*
-	 * A regular file (or none yet) is written as a new file beside it,
-	 * @tmp, renamed to @dst once whole: a failed checkpoint leaves an
-	 * earlier image of that name as it was.  "" when written in place.
-	 */
-	char tmp[PATH_MAX + 16];
-	char dst[PATH_MAX];
 };
 
 static void usage(FILE *f)
@@ -101,10 +94,8 @@ static void usage(FILE *f)
 		"       ckpt --help\n"
 		"\n"
 		"Checkpoint process PID to FILE (or stdout) through %s.\n"
-		"  -o, --output FILE  write the image to FILE (mode 0600; a new\n"
-		"                     file renamed to FILE once whole: a failure\n"
-		"                     leaves FILE as it was); '-' or no -o:\n"
-		"                     stdout, which must not be a terminal\n"
+		"  -o, --output FILE  write the image to FILE (mode 0600); '-' or\n"
+		"                     no -o: stdout, which must not be a terminal\n"
 		"  -k, --kill         kill the process after the checkpoint\n"
 		"  -s, --stop         leave the process stopped (SIGSTOP)\n"
 		"  -t, --tree         the process and all its descendants, in one\n"
@@ -352,34 +343,6 @@ static int parse_args(int argc, char **argv, struct ckpt_opts *o)
 
 /* ---- output ------------------------------------------------------- */
 
-/*
- * A new file beside @path (a regular file, a link to one, or nothing
- * yet) to be renamed onto it: its descriptor, or -1 where the image is
- * to be written in place (a FIFO, a device, a directory we may not write
- * to).
- */
-static int open_replacement(const char *path, struct ckpt_out *out)
-{
-	struct stat st;
-	int fd;
-
-	out->tmp[0] = '\0';
-	if (lstat(path, &st) && errno == ENOENT)
-		snprintf(out->dst, sizeof(out->dst), "%s", path);
-	else if (stat(path, &st) || !S_ISREG(st.st_mode) ||
-		 !realpath(path, out->dst))
-		return -1;
-	if ((size_t)snprintf(out->tmp, sizeof(out->tmp), "%s.ckpt-XXXXXX",
-			     out->dst) >= sizeof(out->tmp)) {
-		out->tmp[0] = '\0';
-		return -1;
-	}
-	fd = mkostemp(out->tmp, O_CLOEXEC);	/* mode 0600 */
-	if (fd < 0)
-		out->tmp[0] = '\0';
-	return fd;
-}
-
 static int open_output(const struct ckpt_opts *o, struct ckpt_out *out)
 {
 	struct stat st;
@@ -402,11 +365,6 @@ static int open_output(const struct ckpt_opts *o, struct ckpt_out *out)
 		return 0;
 	}
 	out->name = o->output;
-	out->fd = open_replacement(o->output, out);
-	if (out->fd >= 0) {
-		out->is_file = out->regular = 1;
-		return 0;
-	}
 	out->fd = open(o->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 		       0600);
 	if (out->fd < 0) {
@@ -428,10 +386,8 @@ static int close_output(struct ckpt_out *out, int failed)
 		return 0;
 	if (close(out->fd) && !failed)
 		err = -errno;
-	if (out->tmp[0] && !failed && !err && rename(out->tmp, out->dst))
-		err = -errno;
 	if ((failed || err) && out->is_file)
-		unlink(out->tmp[0] ? out->tmp : out->name);
+		unlink(out->name);
 	if (err)
 		ckpt_fail(err, "cannot write the image to %s: %s", out->name,
 			  strerror(-err));
@@ -1802,52 +1758,41 @@ static int parent_chain_ok(const struct ckpt_opts *o)
 	return err < 0 ? err : 0;
 }
 
-/*
- * --parent: PREV must be an image of this very process or tree (its
- * first PID; which checkpoint of it, the restore checks along the chain):
- * its header and processes, into @ih and o->parent_tree.  A tree's
- * members are checked once they are held (parent_members()).
- */
-static int parent_identity(struct ckpt_opts *o, struct ckpt_image_header *ih)
+/* Does the module behind @dev have @feature (CKPT_FEAT_*)? */
+static int module_has(int dev, uint64_t feature)
 {
-	char why[320];
-	pid_t pid;
-	int fd, err;
+	struct ckpt_version v;
 
-	fd = ckpt_incr_open(o->parent, 1, why, sizeof(why));
-	if (fd < 0) {
-		ckpt_fail(fd, "cannot checkpoint %s%d: --parent %s", o->tree ? "tree " : "", o->pid, why);
-		return fd;
-	}
-	err = ckpt_incr_identity(fd, ih, o->parent_tree, &o->nr_parent, why,
-				 sizeof(why));
-	close(fd);
-	if (err) {
-		ckpt_fail(err, "cannot checkpoint %s%d: --parent %s: %s",
-			  o->tree ? "tree " : "", o->pid, o->parent, why);
-		return err;
-	}
-	pid = o->parent_tree[0].pid;
-	if (pid != o->pid) {
-		ckpt_fail(-EINVAL, "cannot checkpoint %s%d: --parent %s is an image of %s%d, not of %d",
-			  o->tree ? "tree " : "", o->pid, o->parent, o->nr_parent > 1 ? "tree " :
-			  "process ", pid, o->pid);
-		return -EINVAL;
-	}
-	if (o->nr_parent > 1 && !o->tree) {
-		ckpt_fail(-EINVAL, "cannot checkpoint %s%d: --parent %s is an image of its tree of %u processes",
-			  o->tree ? "tree " : "", o->pid, o->parent, o->nr_parent);
-		ckpt_hint("add --tree");
-		return -EINVAL;
-	}
-	err = parent_chain_ok(o);
-	if (!err && !o->tree)
-		err = parent_is_last(o, o->pid, ih);
-	return err;
+	memset(&v, 0, sizeof(v));
+	v.size = sizeof(v);
+	return !ioctl(dev, CKPT_IOC_VERSION, &v) && (v.features & feature);
 }
 
 /*
- * --tree --parent, the processes held: the same processes as PREV's, in
+ * --tree --parent: the module must take dirty-only checkpoints of trees.
+ * (No /dev/ckpt: the checkpoint says so later.)
+ */
+static int tree_dirty_ok(const struct ckpt_opts *o)
+{
+	int dev = ckpt_dev_open(), ok, precopy;
+
+	if (dev < 0)
+		return 0;
+	ok = module_has(dev, CKPT_FEAT_TREE_DIRTY);
+	precopy = module_has(dev, CKPT_FEAT_PRECOPY);
+	close(dev);
+	if (ok)
+		return 0;
+	ckpt_fail(-EOPNOTSUPP, "cannot checkpoint tree %d: --parent: %s",
+		  o->pid, precopy ?
+		  "this ckpt module takes no incremental image of a tree (older than CKPT_FEAT_TREE_DIRTY)" :
+		  "this kernel does not track the pages processes write (no CONFIG_MEM_SOFT_DIRTY)");
+	return -EOPNOTSUPP;
+}
+
+/*
+ * --tree --parent, the processes listed (then held): the same processes
+ * as PREV's, in
  * the same order (the merge takes each one's clean pages from the
  * parent's process at its place), zombies the same, and each one tracked
  * since PREV.
@@ -1906,6 +1851,69 @@ static int parent_members(const struct ckpt_opts *o, const int32_t *pids,
 }
 
 /*
+ * --parent: PREV must be an image of this very process or tree (its
+ * first PID; which checkpoint of it, the restore checks along the chain):
+ * its header and processes, into @ih and o->parent_tree.  A tree's
+ * members are checked once they are held (parent_members()).
+ */
+static int parent_identity(struct ckpt_opts *o, struct ckpt_image_header *ih)
+{
+	char why[320];
+	pid_t pid;
+	int fd, err;
+
+	fd = ckpt_incr_open(o->parent, 1, why, sizeof(why));
+	if (fd < 0) {
+		ckpt_fail(fd, "cannot checkpoint %s%d: --parent %s", o->tree ? "tree " : "", o->pid, why);
+		return fd;
+	}
+	err = ckpt_incr_identity(fd, ih, o->parent_tree, &o->nr_parent, why,
+				 sizeof(why));
+	close(fd);
+	if (err) {
+		ckpt_fail(err, "cannot checkpoint %s%d: --parent %s: %s",
+			  o->tree ? "tree " : "", o->pid, o->parent, why);
+		return err;
+	}
+	pid = o->parent_tree[0].pid;
+	if (pid != o->pid) {
+		ckpt_fail(-EINVAL, "cannot checkpoint %s%d: --parent %s is an image of %s%d, not of %d",
+			  o->tree ? "tree " : "", o->pid, o->parent, o->nr_parent > 1 ? "tree " :
+			  "process ", pid, o->pid);
+		return -EINVAL;
+	}
+	if (o->nr_parent > 1 && !o->tree) {
+		ckpt_fail(-EINVAL, "cannot checkpoint %s%d: --parent %s is an image of its tree of %u processes",
+			  o->tree ? "tree " : "", o->pid, o->parent, o->nr_parent);
+		ckpt_hint("add --tree");
+		return -EINVAL;
+	}
+	err = parent_chain_ok(o);
+	if (!err && !o->tree)
+		err = parent_is_last(o, o->pid, ih);
+	if (!err && o->tree)
+		err = tree_dirty_ok(o);
+	if (!err && o->tree) {
+		int32_t pids[CKPT_MAX_TREE];
+		unsigned int n = 0;
+
+		/*
+		 * Before the output is opened (and truncated); again once
+		 * the tree is held (checkpoint()).
+		 */
+		err = list_tree(o->pid, pids, &n);
+		if (err)
+			ckpt_fail(err, "cannot checkpoint tree %d: %s", o->pid,
+				  err == -ESRCH ? "no such process" :
+				  err == -E2BIG ? "it has too many processes" :
+				  "listing its descendants failed");
+		else
+			err = parent_members(o, pids, n, ih);
+	}
+	return err;
+}
+
+/*
  * --track: reset the soft-dirty bits of the process (each of the tree's
  * but zombies) while it is still held, its image whole: the next
  * --parent image holds what it writes from now on.  A failure only makes
@@ -1946,16 +1954,7 @@ static void track_reset(const struct ckpt_opts *o,
 				  member_name(o, pids[i], who, sizeof(who)),
 				  strerror(-err));
 	}
-}
-
-/* Does the module behind @dev have @feature (CKPT_FEAT_*)? */
-static int module_has(int dev, uint64_t feature)
-{
-	struct ckpt_version v;
-
-	memset(&v, 0, sizeof(v));
-	v.size = sizeof(v);
-	return !ioctl(dev, CKPT_IOC_VERSION, &v) && (v.features & feature);
+	ckpt_track_prune();
 }
 
 static int checkpoint(struct ckpt_opts *o)
@@ -2000,15 +1999,6 @@ static int checkpoint(struct ckpt_opts *o)
 	}
 	t0 = now_s();
 	tmark("/dev/ckpt opened");
-	if (o->parent && o->tree && !module_has(dev, CKPT_FEAT_TREE_DIRTY)) {
-		ckpt_fail(-EOPNOTSUPP, "cannot checkpoint tree %d: --parent: %s",
-			  o->pid, module_has(dev, CKPT_FEAT_PRECOPY) ?
-			  "this ckpt module takes no incremental image of a tree (older than CKPT_FEAT_TREE_DIRTY)" :
-			  "this kernel does not track the pages processes write (no CONFIG_MEM_SOFT_DIRTY)");
-		close(dev);
-		close_output(&out, 1);
-		return CKPT_EXIT_FAILED;
-	}
 	hold.dev = dev;
 	err = uts_ns_enter("checkpoint", o->pid, -1, o->tree);
 	o->uts_ns = err > 0;
@@ -2058,10 +2048,8 @@ static int checkpoint(struct ckpt_opts *o)
 	if (!err && o->parent) {
 		char why[320];
 
-		/* (the new file beside the output, where there is one) */
-		err = ckpt_incr_write_header(sink, out.tmp[0] ? out.tmp :
-					     out.is_file ? o->output : NULL,
-					     o->parent, &pih, why,
+		err = ckpt_incr_write_header(sink, out.is_file ? o->output :
+					     NULL, o->parent, &pih, why,
 					     sizeof(why));
 		if (err)
 			ckpt_fail(err, "cannot checkpoint %d to %s: %s",

@@ -531,11 +531,15 @@ int ckpt_track_save(pid_t pid, uint64_t time_ns, uint32_t csum)
 		err = -errno;
 	if (err)
 		unlink(tmp);
-	if (!err) {
-		*strrchr(path, '/') = 0;
-		track_prune(path);
-	}
 	return err;
+}
+
+void ckpt_track_prune(void)
+{
+	char dir[PATH_MAX];
+
+	if (!track_dir(geteuid(), dir, sizeof(dir), 0))
+		track_prune(dir);
 }
 
 int ckpt_track_load(pid_t pid, uint64_t *time_ns, uint32_t *csum)

@@ -88,12 +88,14 @@ int ckpt_incr_depth(const char *path, const char *avoid, char *why,
  * /run/user/UID/ckpt, else /tmp/ckpt-UID; mode 0700).  Root also looks
  * at (load: -EXDEV if there is one) and removes (forget) the owner's.
  * ckpt_track_lock(): the directory locked (flock) until the descriptor
- * is closed, from the check of a record to the next save.  A save also
- * removes the directory's records of processes that are gone (their PID
- * free, or another process's start time).
+ * is closed, from the check of a record to the next save.
+ * ckpt_track_prune(), with the lock: our directory's records of
+ * processes that are gone (their PID free, or another process's start
+ * time) removed.
  */
 int ckpt_track_lock(pid_t pid);
 int ckpt_track_save(pid_t pid, uint64_t time_ns, uint32_t csum);
+void ckpt_track_prune(void);
 /* 0 and the record, -ENOENT if there is none, -EXDEV, -errno. */
 int ckpt_track_load(pid_t pid, uint64_t *time_ns, uint32_t *csum);
 /* Remove the record (before the bits are reset: no stale one survives). */
