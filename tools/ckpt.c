@@ -1051,61 +1051,6 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/*
- * Add @pid and its descendants to @pids, parents first (the children of
- * every thread, from /proc/PID/task/TID/children).
- */
-static int list_tree(pid_t pid, int32_t *pids, unsigned int *n)
-{
-	char path[64], buf[8192], *p, *end;
-	struct dirent *de;
-	unsigned int first;
-	DIR *dir;
-	int err = 0;
-
-	if (*n >= CKPT_MAX_TREE)
-		return -E2BIG;
-	first = (*n)++;
-	pids[first] = pid;
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	dir = opendir(path);
-	if (!dir && errno == ENOENT && first) {
-		(*n)--;		/* a child that exited meanwhile */
-		return 0;
-	}
-	if (!dir)
-		return errno == ENOENT ? -ESRCH : -errno;
-	while (!err && (de = readdir(dir))) {
-		ssize_t len;
-		int fd;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%.16s/children",
-			 (int)pid, de->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;	/* the thread is gone */
-		len = ckpt_read_full(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (len < 0 || len == sizeof(buf) - 1) {
-			err = len < 0 ? (int)len : -E2BIG;
-			break;
-		}
-		buf[len] = '\0';
-		for (p = buf; !err && *p; p = end) {
-			long c = strtol(p, &end, 10);
-
-			if (end == p)
-				break;
-			if (c > 0)
-				err = list_tree((pid_t)c, pids, n);
-		}
-	}
-	closedir(dir);
-	return err;
-}
-
 /* ---- SysV semaphores and message queues ---------------------------- */
 
 static int is_listed(const int32_t *pids, unsigned int n, long pid)
@@ -1413,35 +1358,16 @@ static void ipc_release(struct ipc_hold *h)
 static int ipc_hold_members(struct ckpt_opts *o, struct ipc_hold *h,
 			    const char *why)
 {
-	int32_t *pids = h->pids, again[CKPT_MAX_TREE];
-	unsigned int n, m, tries = 3;
+	int32_t *pids = h->pids;
+	unsigned int n = 0;
 	int err;
 
-	for (;;) {
-		n = 0;
-		err = o->tree ? list_tree(o->pid, pids, &n) : 0;
-		if (!o->tree) {
-			pids[0] = o->pid;
-			n = 1;
-		}
-		if (!err)
-			err = ckpt_hold_all(h->dev, pids, n, h->fds);
-		if (err || !o->tree)
-			break;
-		/*
-		 * A process listed may have forked before it was held: the
-		 * child is neither listed nor held.  Held, none of them can
-		 * fork any more: the same list again is the whole tree.
-		 */
-		m = 0;
-		err = list_tree(o->pid, again, &m);
-		if (!err && m == n && !memcmp(again, pids, n * sizeof(*pids)))
-			break;
-		ckpt_release_all(h->fds, n);
-		if (!err && !--tries)
-			err = -EAGAIN;
-		if (err)
-			break;
+	if (o->tree) {
+		err = ckpt_hold_tree(h->dev, o->pid, pids, &n, h->fds);
+	} else {
+		pids[0] = o->pid;
+		n = 1;
+		err = ckpt_hold_all(h->dev, pids, n, h->fds);
 	}
 	h->n = err ? 0 : n;
 	if (err == -EAGAIN)
@@ -1560,7 +1486,7 @@ static int checkpoint_ioctl(const struct ckpt_opts *o, int dev, int fd,
 		a->ghost_limit = o->ghost_limit;
 		if (o->tree) {
 			n = 0;
-			err = list_tree(o->pid, pids, &n);
+			err = ckpt_list_tree(o->pid, pids, &n);
 			if (err == -E2BIG) {
 				ckpt_fail(err, "cannot checkpoint tree %d: it has more than %d processes",
 					  o->pid, CKPT_MAX_TREE);
@@ -1901,7 +1827,7 @@ static int parent_identity(struct ckpt_opts *o, struct ckpt_image_header *ih)
 		 * Before the output is opened (and truncated); again once
 		 * the tree is held (checkpoint()).
 		 */
-		err = list_tree(o->pid, pids, &n);
+		err = ckpt_list_tree(o->pid, pids, &n);
 		if (err)
 			ckpt_fail(err, "cannot checkpoint tree %d: %s", o->pid,
 				  err == -ESRCH ? "no such process" :
@@ -2449,7 +2375,7 @@ static int mig_tree_list(struct mig *m)
 	int err;
 
 	mig_tree_close(m);
-	err = list_tree(m->o->pid, m->pids, &n);
+	err = ckpt_list_tree(m->o->pid, m->pids, &n);
 	if (err)
 		return err;
 	for (i = 0; i < n; i++) {

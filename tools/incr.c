@@ -394,41 +394,12 @@ static int track_dir(uid_t uid, char *dir, size_t len, int make)
 	return 0;
 }
 
-/* The process's state (field 3 of its stat), start time (22), owner. */
-static int proc_stat(pid_t pid, char *state, unsigned long long *start,
-		     uid_t *uid)
-{
-	char path[64], buf[1024], *p;
-	struct stat st;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (fstat(fd, &st))
-		n = -1;
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = 0;
-	*uid = st.st_uid;
-	/* counted after the command's closing parenthesis */
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-			 state, start) != 2)
-		return -EIO;
-	return 0;
-}
-
 int ckpt_proc_zombie(pid_t pid)
 {
 	unsigned long long start;
 	char state;
 	uid_t uid;
-	int err = proc_stat(pid, &state, &start, &uid);
+	int err = ckpt_proc_stat(pid, &state, &start, &uid);
 
 	return err ? err : state == 'Z' || state == 'X';
 }
@@ -444,7 +415,7 @@ static int track_path(pid_t pid, int owners, char *path, size_t len)
 	uid_t uid = 0;
 	int err;
 
-	err = proc_stat(pid, &state, &start, &uid);
+	err = ckpt_proc_stat(pid, &state, &start, &uid);
 	if (!err && owners && (geteuid() || !uid))
 		return -ENOENT;		/* no other directory to look in */
 	if (!err)
@@ -504,7 +475,7 @@ static void track_prune(const char *dir)
 		if (sscanf(de->d_name, "track-%d-%llu%n", &pid, &start,
 			   &end) != 2 || de->d_name[end] || pid <= 0)
 			continue;	/* not a record (a temporary file) */
-		err = proc_stat(pid, &state, &now, &uid);
+		err = ckpt_proc_stat(pid, &state, &now, &uid);
 		if (err == -ENOENT || (!err && now != start))
 			unlinkat(dirfd(d), de->d_name, 0);
 	}

@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <dirent.h>
 #include <linux/ckpt.h>
 #include "util.h"
 
@@ -473,6 +474,116 @@ int ckpt_hold_all(int dev, const int32_t *pids, unsigned int n, int *fds)
 			return fd;
 		}
 	}
+	return 0;
+}
+
+int ckpt_list_tree(pid_t pid, int32_t *pids, unsigned int *n)
+{
+	char path[64], buf[8192], *p, *end;
+	struct dirent *de;
+	unsigned int first;
+	DIR *dir;
+	int err = 0;
+
+	if (*n >= CKPT_MAX_TREE)
+		return -E2BIG;
+	first = (*n)++;
+	pids[first] = pid;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (!dir && errno == ENOENT && first) {
+		(*n)--;		/* a child that exited meanwhile */
+		return 0;
+	}
+	if (!dir)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (!err && (de = readdir(dir))) {
+		ssize_t len;
+		int fd;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%.16s/children",
+			 (int)pid, de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;	/* the thread is gone */
+		len = ckpt_read_full(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len < 0 || len == sizeof(buf) - 1) {
+			err = len < 0 ? (int)len : -E2BIG;
+			break;
+		}
+		buf[len] = '\0';
+		for (p = buf; !err && *p; p = end) {
+			long c = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			if (c > 0)
+				err = ckpt_list_tree((pid_t)c, pids, n);
+		}
+	}
+	closedir(dir);
+	return err;
+}
+
+int ckpt_hold_tree(int dev, pid_t root, int32_t *pids, unsigned int *n,
+		   int *fds)
+{
+	int32_t again[CKPT_MAX_TREE];
+	unsigned int m, tries = 3;
+	int err;
+
+	for (;;) {
+		*n = 0;
+		err = ckpt_list_tree(root, pids, n);
+		if (!err)
+			err = ckpt_hold_all(dev, pids, *n, fds);
+		if (err)
+			return err;
+		/*
+		 * A process listed may have forked before it was held: the
+		 * child is neither listed nor held.  Held, none of them can
+		 * fork any more: the same list again is the whole tree.
+		 */
+		m = 0;
+		err = ckpt_list_tree(root, again, &m);
+		if (!err && m == *n && !memcmp(again, pids, m * sizeof(*pids)))
+			return 0;
+		ckpt_release_all(fds, *n);
+		if (!err && !--tries)
+			err = -EAGAIN;
+		if (err)
+			return err;
+	}
+}
+
+int ckpt_proc_stat(pid_t pid, char *state, unsigned long long *start,
+		   uid_t *uid)
+{
+	char path[64], buf[1024], *p;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (fstat(fd, &st))
+		n = -1;
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = 0;
+	*uid = st.st_uid;
+	/* counted after the command's closing parenthesis */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+			 state, start) != 2)
+		return -EIO;
 	return 0;
 }
 

@@ -100,6 +100,24 @@ int ckpt_hold(int dev, pid_t pid);
 int ckpt_hold_all(int dev, const int32_t *pids, unsigned int n, int *fds);
 /* Close the holds in @fds (those >= 0), setting them to -1. */
 void ckpt_release_all(int *fds, unsigned int n);
+/*
+ * Add @pid and its descendants to @pids (room for CKPT_MAX_TREE; *@n
+ * used), parents first (the children of every thread, from
+ * /proc/PID/task/TID/children).  -E2BIG beyond CKPT_MAX_TREE, -ESRCH if
+ * @pid is gone.
+ */
+int ckpt_list_tree(pid_t pid, int32_t *pids, unsigned int *n);
+/*
+ * List the tree of @root into @pids (*@n of them) and hold them all into
+ * @fds (ckpt_hold_all()), listed again once held so that no process of
+ * the tree is left out (one that forked before its hold): three tries,
+ * then -EAGAIN.  0, or -errno with nothing held.
+ */
+int ckpt_hold_tree(int dev, pid_t root, int32_t *pids, unsigned int *n,
+		   int *fds);
+/* @pid's state (field 3 of its stat), start time (22) and owner. */
+int ckpt_proc_stat(pid_t pid, char *state, unsigned long long *start,
+		   uid_t *uid);
 
 /* Open /dev/ckpt; report a failure with ckpt_dev_report(). */
 int ckpt_dev_open(void);
