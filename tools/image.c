@@ -56,6 +56,8 @@ const char *ckpt_rec_name(uint32_t type)
 		return "PRECOPY_CLEAN";
 	if (type == CKPT_REC_PRECOPY)
 		return "PRECOPY";
+	if (type == CKPT_REC_PRECOPY_TASK)
+		return "PRECOPY_TASK";
 	if (type == 0 || type > CKPT_REC_MAX || !rec_descs[type].name)
 		return "unknown";
 	return rec_descs[type].name;

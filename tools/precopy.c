@@ -115,15 +115,31 @@ static int runs_add(struct runs *rs, uint64_t addr)
 	return 0;
 }
 
-struct sender {
+/* A process whose pages are pre-copied. */
+struct member {
 	pid_t pid;
-	int pidfd;
-	int sock;
-	int dev;		/* /dev/ckpt */
-	int hold;		/* CKPT_IOC_FREEZE's descriptor, or -1 */
+	unsigned long long start;	/* its start time: a PID reused is
+					 * another process */
 	int pagemap;		/* /proc/PID/pagemap */
 	int mem;		/* /proc/PID/mem, for what process_vm_readv
 				 * cannot read (PROT_NONE...) */
+	int seen;		/* scanned whole and sent in a round */
+	int listed;		/* in this round's tree */
+	int send;		/* its runs go out this round */
+	struct runs rs;
+};
+
+struct sender {
+	pid_t pid;		/* the process, or the tree's first */
+	int tree;		/* the tree of @pid (ckpt_list_tree()) */
+	int pidfd;
+	int sock;
+	int dev;		/* /dev/ckpt */
+	int32_t pids[CKPT_MAX_TREE];	/* held this round */
+	int holds[CKPT_MAX_TREE];	/* CKPT_IOC_FREEZE's, or -1 */
+	unsigned int nr_held;
+	struct member *m;	/* CKPT_MAX_TREE */
+	unsigned int nr;
 	unsigned char *buf;	/* record header, struct ckpt_rec_pages,
 				 * CKPT_PAGES_MAX checksums, then as many
 				 * pages at DATA_OFF */
@@ -135,50 +151,151 @@ struct sender {
 };
 
 /*
- * Hold the process for the atomic read-and-reset of its dirty bits: the
- * module's freeze (CKPT_IOC_FREEZE), not SIGSTOP, so that nothing shows
- * to it, its parent or a shell, and nobody can continue it meanwhile.
+ * Hold the process (the tree's, all of them) for the atomic
+ * read-and-reset of its dirty bits: the module's freeze
+ * (CKPT_IOC_FREEZE), not SIGSTOP, so that nothing shows to it, its parent
+ * or a shell, and nobody can continue it meanwhile.
  */
-static int pause_proc(struct sender *s)
+static int pause_procs(struct sender *s)
 {
-	s->hold = ckpt_hold(s->dev, s->pid);
-	if (s->hold >= 0)
-		return 0;
-	say(s->why, s->why_len, "cannot hold it for a pre-copy round: %s",
-	    strerror(-s->hold));
-	return s->hold;
+	int err;
+
+	if (s->tree) {
+		err = ckpt_hold_tree(s->dev, s->pid, s->pids, &s->nr_held,
+				     s->holds);
+	} else {
+		s->pids[0] = s->pid;
+		s->nr_held = 1;
+		err = ckpt_hold_all(s->dev, s->pids, 1, s->holds);
+	}
+	if (err) {
+		s->nr_held = 0;
+		say(s->why, s->why_len, "cannot hold %s for a pre-copy round: %s",
+		    s->tree ? "its tree" : "it", err == -EAGAIN ?
+		    "the tree kept changing while it was held" :
+		    strerror(-err));
+	}
+	return err;
 }
 
-static void resume_proc(struct sender *s)
+static void resume_procs(struct sender *s)
 {
-	close(s->hold);
-	s->hold = -1;
+	ckpt_release_all(s->holds, s->nr_held);
+	s->nr_held = 0;
 }
 
-static int clear_refs(struct sender *s)
+static int clear_refs(struct sender *s, const struct member *mb)
 {
 	/* an incremental chain's record goes with it (incr.h) */
-	int err = ckpt_soft_dirty_reset(s->pid);
+	int err = ckpt_soft_dirty_reset(mb->pid);
 
 	if (err)
 		say(s->why, s->why_len, "cannot reset its soft-dirty bits (/proc/%d/clear_refs): %s",
-		    (int)s->pid, strerror(-err));
+		    (int)mb->pid, strerror(-err));
 	return err;
+}
+
+static void member_close(struct member *mb)
+{
+	if (mb->pagemap >= 0)
+		close(mb->pagemap);
+	if (mb->mem >= 0)
+		close(mb->mem);
+	mb->pagemap = mb->mem = -1;
+}
+
+/*
+ * The member for @pid, held: the one of an earlier round (the same start
+ * time), or a new one (every page to send).  NULL with 0 for a zombie or
+ * a process gone; -errno with @why.
+ */
+static int member_of(struct sender *s, pid_t pid, struct member **out)
+{
+	unsigned long long start;
+	struct member *mb = NULL;
+	char path[64], state;
+	unsigned int i;
+	uid_t uid;
+	int err;
+
+	*out = NULL;
+	err = ckpt_proc_stat(pid, &state, &start, &uid);
+	if (err == -ENOENT || (!err && (state == 'Z' || state == 'X')))
+		return 0;
+	if (err) {
+		say(s->why, s->why_len, "cannot read /proc/%d/stat: %s",
+		    (int)pid, strerror(-err));
+		return err;
+	}
+	for (i = 0; i < s->nr && s->m[i].pid != pid; i++)
+		;
+	if (i < s->nr && s->m[i].start == start) {
+		*out = &s->m[i];
+		return 0;
+	}
+	if (i == s->nr && s->nr == CKPT_MAX_TREE) {
+		say(s->why, s->why_len, "more than %d processes in the tree",
+		    CKPT_MAX_TREE);
+		return -E2BIG;
+	}
+	mb = &s->m[i];
+	if (i == s->nr) {
+		s->nr++;
+		memset(mb, 0, sizeof(*mb));
+		mb->pagemap = mb->mem = -1;
+	}
+	member_close(mb);	/* a PID reused: another process */
+	mb->pid = pid;
+	mb->start = start;
+	mb->seen = 0;
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
+	mb->pagemap = open(path, O_RDONLY | O_CLOEXEC);
+	if (mb->pagemap >= 0) {
+		snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+		mb->mem = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (mb->pagemap < 0 || mb->mem < 0) {
+		err = -errno;
+		say(s->why, s->why_len, "cannot open %s: %s", path,
+		    strerror(-err));
+		return err;
+	}
+	*out = mb;
+	return 0;
+}
+
+/* Forget the members not listed this round (gone from the tree). */
+static void members_prune(struct sender *s)
+{
+	unsigned int i, j;
+
+	for (i = j = 0; i < s->nr; i++) {
+		if (!s->m[i].listed) {
+			member_close(&s->m[i]);
+			free(s->m[i].rs.v);
+			continue;
+		}
+		if (i != j)
+			s->m[j] = s->m[i];
+		j++;
+	}
+	s->nr = j;
 }
 
 /*
  * The pages of its private mappings that a checkpoint would save (present
  * or swapped, anonymous), all of them or only the soft-dirty ones.
  */
-static int scan(struct sender *s, int dirty_only, struct runs *rs)
+static int scan(struct sender *s, struct member *mb, int dirty_only)
 {
+	struct runs *rs = &mb->rs;
 	char path[64], line[4352];
 	FILE *maps;
 	int err = 0;
 
 	rs->n = 0;
 	rs->pages = 0;
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)s->pid);
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)mb->pid);
 	maps = fopen(path, "re");
 	if (!maps) {
 		err = -errno;
@@ -212,11 +329,11 @@ static int scan(struct sender *s, int dirty_only, struct runs *rs)
 
 			if (n > PM_CHUNK)
 				n = PM_CHUNK;
-			got = pread(s->pagemap, s->pm, n * 8, (a / PG) * 8);
+			got = pread(mb->pagemap, s->pm, n * 8, (a / PG) * 8);
 			if (got <= 0) {
 				err = got ? -errno : -ENODATA;
-				say(s->why, s->why_len, "cannot read its pagemap: %s",
-				    strerror(-err));
+				say(s->why, s->why_len, "cannot read the pagemap of %d: %s",
+				    (int)mb->pid, strerror(-err));
 				break;
 			}
 			n = got / 8;
@@ -239,20 +356,37 @@ static int scan(struct sender *s, int dirty_only, struct runs *rs)
 }
 
 /* Read @nr pages at @addr into @dst; pages that cannot be read: -1. */
-static long read_pages(struct sender *s, uint64_t addr, uint64_t nr,
+static long read_pages(const struct member *mb, uint64_t addr, uint64_t nr,
 		       unsigned char *dst)
 {
 	struct iovec l = { dst, nr * PG };
 	struct iovec r = { (void *)(uintptr_t)addr, nr * PG };
-	ssize_t n = process_vm_readv(s->pid, &l, 1, &r, 1, 0);
+	ssize_t n = process_vm_readv(mb->pid, &l, 1, &r, 1, 0);
 
 	if (n >= (ssize_t)PG)
 		return n / PG;
 	if (n < 0 && errno == ESRCH)
 		return -ESRCH;
 	/* PROT_NONE or unreadable: /proc/PID/mem reads as ptrace does. */
-	n = pread(s->mem, dst, PG, (off_t)addr);
+	n = pread(mb->mem, dst, PG, (off_t)addr);
 	return n == (ssize_t)PG ? 1 : -1;
+}
+
+static int send_out(struct sender *s, const void *buf, size_t len,
+		    uint32_t round)
+{
+	int err = ckpt_mig_send(s->sock, buf, len);
+
+	if (err) {
+		s->link_err = 1;
+		if (err == -EAGAIN)
+			err = -ETIMEDOUT;
+		say(s->why, s->why_len, "the connection broke during pre-copy round %u (the receiver died or closed it): %s",
+		    round, strerror(-err));
+		return err;
+	}
+	s->bytes += len;
+	return 0;
 }
 
 static int send_record(struct sender *s, uint64_t addr, uint32_t nr,
@@ -273,31 +407,42 @@ static int send_record(struct sender *s, uint64_t addr, uint32_t nr,
 	for (i = 0; i < nr; i++)
 		csums[i] = precopy_page_csum(addr + i * PG, s->buf + DATA_OFF + i * PG);
 	h->csum = ckpt_csum2(h, sizeof(*h), rp, meta);
-	err = ckpt_mig_send(s->sock, s->buf, sizeof(*h) + meta);
+	err = send_out(s, s->buf, sizeof(*h) + meta, round);
 	if (!err && nr)
-		err = ckpt_mig_send(s->sock, s->buf + DATA_OFF,
-				    (size_t)nr * PG);
-	if (err) {
-		s->link_err = 1;
-		if (err == -EAGAIN)
-			err = -ETIMEDOUT;
-		say(s->why, s->why_len, "the connection broke during pre-copy round %u (the receiver died or closed it): %s",
-		    round, strerror(-err));
-		return err;
-	}
-	s->bytes += sizeof(*h) + h->len;
-	return 0;
+		err = send_out(s, s->buf + DATA_OFF, (size_t)nr * PG, round);
+	return err;
 }
 
-/* Send the pages of @rs; pages that vanished meanwhile are skipped. */
-static int send_runs(struct sender *s, const struct runs *rs, uint32_t round,
-		     uint64_t *sent)
+/* A tree's: the PRECOPY records that follow are @mb's. */
+static int send_member(struct sender *s, const struct member *mb,
+		       uint32_t round)
 {
+	struct {
+		struct ckpt_rec_header h;
+		struct ckpt_rec_precopy_task t;
+	} r;
+
+	memset(&r, 0, sizeof(r));
+	r.h.type = CKPT_REC_PRECOPY_TASK;
+	r.h.len = sizeof(r.t);
+	r.t.pid = mb->pid;
+	r.h.csum = ckpt_csum2(&r.h, sizeof(r.h), &r.t, sizeof(r.t));
+	return send_out(s, &r, sizeof(r), round);
+}
+
+/*
+ * Send the pages of @mb's runs; pages that vanished meanwhile are
+ * skipped.  A process of a tree that exited meanwhile: 0, nothing more
+ * of it (its place in the image will be a zombie's, or none).
+ */
+static int send_runs(struct sender *s, const struct member *mb,
+		     uint32_t round, uint64_t *sent)
+{
+	const struct runs *rs = &mb->rs;
 	unsigned char *data = s->buf + DATA_OFF;
 	size_t i;
 	int err;
 
-	*sent = 0;
 	for (i = 0; i < rs->n; i++) {
 		uint64_t a = rs->v[i].addr, end = a + rs->v[i].nr * PG;
 
@@ -307,7 +452,9 @@ static int send_runs(struct sender *s, const struct runs *rs, uint32_t round,
 
 			if (nr > CKPT_PAGES_MAX)
 				nr = CKPT_PAGES_MAX;
-			got = read_pages(s, a, nr, data);
+			got = read_pages(mb, a, nr, data);
+			if (got == -ESRCH && s->tree)
+				return 0;
 			if (got == -ESRCH) {
 				say(s->why, s->why_len, "it exited during pre-copy round %u",
 				    round);
@@ -335,17 +482,49 @@ static int peer_spoke(int sock)
 	return poll(&p, 1, 0) > 0;
 }
 
+/*
+ * One round's scan, the processes held: each process's dirty pages, or
+ * all of them for a process new to the rounds.  The pages found, in all.
+ */
+static int scan_members(struct sender *s, uint64_t *pages, int *fresh)
+{
+	struct member *mb;
+	unsigned int i;
+	int err;
+
+	*pages = 0;
+	*fresh = 0;
+	for (i = 0; i < s->nr; i++)
+		s->m[i].listed = 0;
+	for (i = 0; i < s->nr_held; i++) {
+		if (s->holds[i] < 0)
+			continue;	/* gone, or a zombie */
+		err = member_of(s, s->pids[i], &mb);
+		if (err)
+			return err;
+		if (!mb)
+			continue;
+		mb->listed = 1;
+		err = scan(s, mb, mb->seen);
+		if (err)
+			return err;
+		*pages += mb->rs.pages;
+		*fresh |= !mb->seen;
+	}
+	members_prune(s);
+	return 0;
+}
+
 int precopy_send(pid_t pid, int pidfd, int sock, unsigned int max_rounds,
-		 int verbose, struct precopy_stats *st,
+		 int tree, int verbose, struct precopy_stats *st,
 		 int *link_err, char *why, size_t why_len)
 {
-	struct sender s = { .pid = pid, .pidfd = pidfd, .sock = sock,
-			    .dev = -1, .hold = -1, .pagemap = -1,
-			    .mem = -1, .why = why, .why_len = why_len };
-	struct runs rs = { 0 };
-	uint64_t prev = 0, sent;
-	char path[64];
-	int err = 0;
+	struct sender s = { .pid = pid, .tree = tree, .pidfd = pidfd,
+			    .sock = sock, .dev = -1, .why = why,
+			    .why_len = why_len };
+	uint64_t prev = 0, sent, dirty;
+	unsigned int i;
+	int err = 0, fresh;
 
 	memset(st, 0, sizeof(*st));
 	*link_err = 0;
@@ -353,7 +532,8 @@ int precopy_send(pid_t pid, int pidfd, int sock, unsigned int max_rounds,
 		max_rounds = PRECOPY_MAX_ROUNDS;
 	s.buf = malloc(DATA_OFF + (size_t)CKPT_PAGES_MAX * PG);
 	s.pm = malloc(PM_CHUNK * sizeof(*s.pm));
-	if (!s.buf || !s.pm) {
+	s.m = calloc(CKPT_MAX_TREE, sizeof(*s.m));
+	if (!s.buf || !s.pm || !s.m) {
 		err = -ENOMEM;
 		say(why, why_len, "out of memory");
 		goto out;
@@ -365,47 +545,57 @@ int precopy_send(pid_t pid, int pidfd, int sock, unsigned int max_rounds,
 		    strerror(-err));
 		goto out;
 	}
-	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
-	s.pagemap = open(path, O_RDONLY | O_CLOEXEC);
-	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
-	s.mem = open(path, O_RDONLY | O_CLOEXEC);
-	if (s.pagemap < 0 || s.mem < 0) {
-		err = -errno;
-		say(why, why_len, "cannot open %s: %s", path, strerror(-err));
-		goto out;
-	}
 	for (st->rounds = 0;; st->rounds++) {
 		struct precopy_round *r = &st->r[st->rounds];
 		int64_t t0 = now_us(), tp;
 
-		err = pause_proc(&s);
+		err = pause_procs(&s);
 		if (err)
 			goto out;
 		tp = now_us();
-		err = scan(&s, st->rounds > 0, &rs);
+		err = scan_members(&s, &dirty, &fresh);
+		if (!err && !s.nr && !s.tree) {
+			err = -ESRCH;
+			say(why, why_len, "it exited during pre-copy round %u",
+			    st->rounds);
+		}
 		if (err) {
-			resume_proc(&s);
+			resume_procs(&s);
 			goto out;
 		}
-		st->last_dirty = rs.pages;
+		st->last_dirty = dirty;
 		if (st->rounds > 0) {
 			/* Stop here: the freeze sends what is dirty. */
-			st->why = rs.pages <= PRECOPY_MIN_DIRTY ?
+			st->why = dirty <= PRECOPY_MIN_DIRTY ?
 				  "few dirty pages" :
 				  st->rounds >= max_rounds ? "round limit" :
-				  rs.pages * 10 > prev * 9 ? "no progress" :
+				  dirty * 10 > prev * 9 ? "no progress" :
 				  NULL;
-			if (st->why) {
-				resume_proc(&s);
-				break;
-			}
 		}
-		err = clear_refs(&s);
+		/*
+		 * Stopping, a process new to the rounds still goes out
+		 * whole: the freeze names its clean pages.
+		 */
+		for (i = 0; !err && i < s.nr; i++) {
+			s.m[i].send = !st->why || !s.m[i].seen;
+			if (s.m[i].send)
+				err = clear_refs(&s, &s.m[i]);
+		}
 		r->pause_us = now_us() - tp;
-		resume_proc(&s);
+		resume_procs(&s);
 		if (err)
 			goto out;
-		err = send_runs(&s, &rs, st->rounds, &sent);
+		sent = 0;
+		for (i = 0; !err && i < s.nr; i++) {
+			if (!s.m[i].send)
+				continue;
+			if (s.tree && s.m[i].rs.n)
+				err = send_member(&s, &s.m[i], st->rounds);
+			if (!err)
+				err = send_runs(&s, &s.m[i], st->rounds,
+						&sent);
+			s.m[i].seen = 1;
+		}
 		if (!err && peer_spoke(sock)) {
 			/* A verdict now is a refusal: stop sending. */
 			s.link_err = 1;
@@ -415,34 +605,74 @@ int precopy_send(pid_t pid, int pidfd, int sock, unsigned int max_rounds,
 		}
 		if (err)
 			goto out;
+		if (st->why) {
+			st->pages += sent;	/* processes new to the rounds */
+			break;
+		}
 		r->pages = sent;
 		r->ms = (now_us() - t0) / 1000;
 		st->pages += sent;
-		prev = rs.pages;
-		if (verbose)
-			fprintf(stderr, "ckpt: live round %u: %" PRIu64 " pages (%" PRIu64 " KiB) in %" PRIu64 " ms, paused %" PRIu64 " us\n",
+		prev = dirty;
+		if (verbose) {
+			char procs[48] = "";
+
+			if (s.tree)
+				snprintf(procs, sizeof(procs), ", %u processes",
+					 s.nr);
+			fprintf(stderr, "ckpt: live round %u: %" PRIu64 " pages (%" PRIu64 " KiB) in %" PRIu64 " ms, paused %" PRIu64 " us%s\n",
 				st->rounds, sent, sent * PG / 1024, r->ms,
-				r->pause_us);
+				r->pause_us, procs);
+		}
 		if (st->rounds + 1 >= PRECOPY_MAX_ROUNDS_LIM) {
 			st->rounds++;
 			st->why = "round limit";
 			break;
 		}
 	}
+	/* what the freeze must find again (precopy_members_ok()) */
+	for (i = 0; i < s.nr; i++) {
+		st->members[i].pid = s.m[i].pid;
+		st->members[i].start = s.m[i].start;
+	}
+	st->nr_members = s.nr;
 	err = send_record(&s, 0, 0, st->rounds);
 out:
 	st->bytes = s.bytes;
 	*link_err = s.link_err;
-	if (s.pagemap >= 0)
-		close(s.pagemap);
-	if (s.mem >= 0)
-		close(s.mem);
+	for (i = 0; s.m && i < s.nr; i++) {
+		member_close(&s.m[i]);
+		free(s.m[i].rs.v);
+	}
 	if (s.dev >= 0)
 		close(s.dev);
-	free(rs.v);
+	free(s.m);
 	free(s.buf);
 	free(s.pm);
 	return err;
+}
+
+int precopy_members_ok(const struct precopy_stats *st, const int32_t *pids,
+		       unsigned int n, pid_t *stranger)
+{
+	unsigned long long start;
+	unsigned int i, j;
+	char state;
+	uid_t uid;
+
+	for (i = 0; i < n; i++) {
+		if (ckpt_proc_stat(pids[i], &state, &start, &uid) ||
+		    state == 'Z' || state == 'X')
+			continue;	/* no pages of its own to name */
+		for (j = 0; j < st->nr_members &&
+			    (st->members[j].pid != pids[i] ||
+			     st->members[j].start != start); j++)
+			;
+		if (j == st->nr_members) {
+			*stranger = pids[i];
+			return 0;
+		}
+	}
+	return 1;
 }
 
 /* ==== receiver ====================================================== */
@@ -615,6 +845,16 @@ struct merger {
 	 */
 	int32_t parent_vm[CKPT_MAX_TREE];
 	int32_t vm[CKPT_MAX_TREE];
+	/*
+	 * A tree's live migration: the processes the pre-copy named
+	 * (PRECOPY_TASK), in the order first named; their pages are keyed
+	 * by that index.  @key: the index the pages being read are keyed
+	 * by (a process's place in an incremental chain).
+	 */
+	int32_t pc_pids[CKPT_MAX_TREE];
+	uint32_t nr_pc;
+	uint32_t key;
+	int32_t cur_pid;	/* a tree's process being read, for messages */
 	char *why;
 	size_t why_len;
 };
@@ -679,6 +919,56 @@ static int check_pages(const struct ckpt_rec_header *h, int with_data)
 	return 0;
 }
 
+/* The index of @pid among the processes the pre-copy named, or -1. */
+static int pc_index(const struct merger *m, int32_t pid)
+{
+	uint32_t i;
+
+	for (i = 0; i < m->nr_pc; i++)
+		if (m->pc_pids[i] == pid)
+			return (int)i;
+	return -1;
+}
+
+/* A PRECOPY_TASK record (its header in m->buf): whose pages follow. */
+static int take_member(struct merger *m)
+{
+	struct ckpt_rec_header *h = (void *)m->buf;
+	struct ckpt_rec_precopy_task *t = (void *)(h + 1);
+	uint32_t csum;
+	int err, i;
+
+	if (h->flags || h->len != sizeof(*t)) {
+		say(m->why, m->why_len, "pre-copy: bad PRECOPY_TASK record (length %u) at offset %" PRIu64,
+		    h->len, m->offset);
+		return -EBADMSG;
+	}
+	err = rd(m->conn, t, sizeof(*t));
+	if (err)
+		return rd_fail(m, err, "pre-copy");
+	csum = h->csum;
+	h->csum = 0;
+	if (ckpt_csum2(h, sizeof(*h), t, sizeof(*t)) != csum || t->pid <= 0 ||
+	    t->reserved) {
+		say(m->why, m->why_len, "pre-copy: bad PRECOPY_TASK record at offset %" PRIu64,
+		    m->offset);
+		return -EBADMSG;
+	}
+	m->offset += sizeof(*h) + h->len;
+	i = pc_index(m, t->pid);
+	if (i < 0 && m->nr_pc == CKPT_MAX_TREE) {
+		say(m->why, m->why_len, "pre-copy: pages of more than %d processes",
+		    CKPT_MAX_TREE);
+		return -EBADMSG;
+	}
+	if (i < 0) {
+		i = (int)m->nr_pc++;
+		m->pc_pids[i] = t->pid;
+	}
+	m->key = (uint32_t)i;
+	return 0;
+}
+
 /*
  * PRECOPY records: struct ckpt_rec_pages, a checksum per page, the pages.
  * The record's own checksum covers its header, struct ckpt_rec_pages and
@@ -694,7 +984,15 @@ static int receive_rounds(struct merger *m, uint64_t *pages)
 	int err;
 
 	for (;;) {
-		err = rd(m->conn, h, sizeof(*h) + sizeof(*rp));
+		err = rd(m->conn, h, sizeof(*h));
+		if (!err && h->type == CKPT_REC_PRECOPY_TASK) {
+			err = take_member(m);
+			if (err)
+				return err;
+			continue;
+		}
+		if (!err)
+			err = rd(m->conn, rp, sizeof(*rp));
 		if (err)
 			return rd_fail(m, err, "pre-copy");
 		if (h->type != CKPT_REC_PRECOPY || h->flags ||
@@ -729,7 +1027,7 @@ static int receive_rounds(struct merger *m, uint64_t *pages)
 			return 0;	/* the end of the pre-copy */
 		for (i = 0; i < rp->nr_pages; i++) {
 			uint64_t addr = rp->addr + i * PG;
-			int64_t s = store_put(&m->st, page_key(addr, 0));
+			int64_t s = store_put(&m->st, page_key(addr, m->key));
 			unsigned char *dst;
 
 			if (s < 0) {
@@ -822,11 +1120,11 @@ static int expand_clean(struct merger *m)
 	ckpt_csum_update(&cs, h, sizeof(*h) + sizeof(*rp));
 	for (i = 0; i < rp->nr_pages; i++) {
 		uint64_t addr = rp->addr + i * PG;
-		int64_t s = store_find(&m->st, page_key(addr, m->task));
+		int64_t s = store_find(&m->st, page_key(addr, m->key));
 
 		if (s < 0 && !m->zero_missing) {
-			say(m->why, m->why_len, "the page at 0x%llx is clean but was never pre-copied",
-			    (unsigned long long)addr);
+			say(m->why, m->why_len, "the page at 0x%llx of process %d is clean but was never pre-copied",
+			    (unsigned long long)addr, (int)m->cur_pid);
 			return -EBADMSG;
 		}
 		iov[i].iov_base = s < 0 ? (void *)zero_page :
@@ -980,6 +1278,43 @@ static int same_tree(struct merger *m, const struct ckpt_rec_tree_task *tree)
 	return 0;
 }
 
+/* Pages a tree's pre-copy never named: a key no process has. */
+#define KEY_NONE	(PG - 1)
+
+/*
+ * A TASK record (in m->buf): the key of the pages that follow.  In a
+ * tree's image the process is the next of @tree (next_task()); in an
+ * incremental chain its place keys its parent's pages, in a live
+ * migration the PRECOPY_TASK that named it.
+ */
+static int task_key(struct merger *m, const struct ckpt_rec_tree_task *tree,
+		    uint32_t nr, int first)
+{
+	const struct ckpt_rec_header *h = (const void *)m->buf;
+	int32_t pid;
+	int err, i;
+
+	if (tree) {
+		err = next_task(m, "image", tree, nr, first);
+		if (err)
+			return err;
+	}
+	if (h->len < sizeof(pid)) {
+		say(m->why, m->why_len, "image: a TASK record of %u bytes",
+		    h->len);
+		return -EBADMSG;
+	}
+	memcpy(&pid, h + 1, sizeof(pid));
+	m->cur_pid = pid;
+	if (!m->nr_pc) {
+		m->key = m->task;
+		return 0;
+	}
+	i = pc_index(m, pid);
+	m->key = i < 0 ? KEY_NONE : (uint32_t)i;
+	return 0;
+}
+
 static int merge_image(struct merger *m)
 {
 	struct ckpt_rec_header *h = (void *)m->buf;
@@ -1006,10 +1341,9 @@ static int merge_image(struct merger *m)
 		    ih.version, CKPT_IMAGE_VERSION);
 		return -EPROTO;
 	}
-	if (ih.nr_tasks != 1 && !m->trees) {
-		say(m->why, m->why_len, "image: live migration of %u processes at once is not supported",
-		    ih.nr_tasks);
-		return -EOPNOTSUPP;
+	if (!ih.nr_tasks || ih.nr_tasks > CKPT_MAX_TREE) {
+		say(m->why, m->why_len, "image: of %u processes", ih.nr_tasks);
+		return -EBADMSG;
 	}
 	if (m->trees && ih.nr_tasks != m->nr_parent) {
 		say(m->why, m->why_len, "image: of %u processes, its parent image of %u: the tree changed in between",
@@ -1018,6 +1352,7 @@ static int merge_image(struct merger *m)
 	}
 	m->offset = sizeof(ih);
 	m->task = 0;
+	m->key = 0;
 	err = out_write(m, &ih, sizeof(ih));
 	while (!err) {
 		err = read_record(m, "image");
@@ -1062,8 +1397,8 @@ static int merge_image(struct merger *m)
 			}
 			continue;
 		}
-		if (h->type == CKPT_REC_TASK && tree) {
-			err = next_task(m, "image", tree, ih.nr_tasks, !ends);
+		if (h->type == CKPT_REC_TASK) {
+			err = task_key(m, tree, ih.nr_tasks, !ends);
 			if (err)
 				break;
 		}
@@ -1291,6 +1626,7 @@ static int store_image(struct merger *m)
 					ih.nr_tasks, !ends);
 			if (err)
 				return err;
+			m->key = m->task;
 		}
 		if (h->type == CKPT_REC_SHARES) {
 			err = take_shares(m, "parent image", m->parent_vm);
@@ -1315,7 +1651,7 @@ static int store_image(struct merger *m)
 			const struct ckpt_rec_pages *rp = (const void *)(h + 1);
 			int64_t sl = store_put(&m->st,
 					       page_key(rp->addr + (uint64_t)i * PG,
-							m->task));
+							m->key));
 
 			if (sl < 0) {
 				say(m->why, m->why_len, "parent image: more than %llu MiB of pages",

@@ -27,6 +27,7 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include <linux/ckpt.h>
 
 #define PRECOPY_MAX_ROUNDS	8	/* --max-rounds default */
 #define PRECOPY_MAX_ROUNDS_LIM	64
@@ -47,6 +48,12 @@ struct precopy_stats {
 	uint64_t last_dirty;	/* pages dirty when the rounds stopped */
 	const char *why;	/* why they stopped */
 	struct precopy_round r[PRECOPY_MAX_ROUNDS_LIM];
+	/* the processes pre-copied: PID and start time */
+	unsigned int nr_members;
+	struct {
+		int32_t pid;
+		unsigned long long start;
+	} members[CKPT_MAX_TREE];
 };
 
 /*
@@ -58,14 +65,26 @@ struct precopy_stats {
 uint32_t precopy_page_csum(uint64_t addr, const void *data);
 
 /*
- * Sender: the pre-copy rounds of @pid into @sock, then the end record.
- * 0, or a negative errno with a one-line reason in @why (who failed:
- * *@link_err is set when it was the connection).  Each round holds the
- * process with CKPT_IOC_FREEZE for the read-and-reset of its dirty bits.
+ * Sender: the pre-copy rounds of @pid (with @tree, of every process of
+ * its tree, each one's PRECOPY records after a PRECOPY_TASK record naming
+ * it) into @sock, then the end record.  0, or a negative errno with a
+ * one-line reason in @why (who failed: *@link_err is set when it was the
+ * connection).  Each round holds the processes with CKPT_IOC_FREEZE for
+ * the read-and-reset of their dirty bits; a process new to the rounds
+ * (forked meanwhile) is sent whole, even in the last round.
  */
 int precopy_send(pid_t pid, int pidfd, int sock, unsigned int max_rounds,
-		 int verbose, struct precopy_stats *st,
+		 int tree, int verbose, struct precopy_stats *st,
 		 int *link_err, char *why, size_t why_len);
+
+/*
+ * At the freeze, the @n processes @pids held: 1 if every one but zombies
+ * was pre-copied (the same process: its start time), else 0 and the
+ * first that was not in *@stranger (forked after the last round): the
+ * freeze would name clean pages the receiver never got.
+ */
+int precopy_members_ok(const struct precopy_stats *st, const int32_t *pids,
+		       unsigned int n, pid_t *stranger);
 
 /* The receiving side of one live migration. */
 struct precopy_rx {

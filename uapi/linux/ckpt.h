@@ -938,6 +938,10 @@ struct ckpt_image_header {
 					 * the struct and csum[]; csum[i] is
 					 * that of page i as a one-page
 					 * PAGES record at its address */
+#define CKPT_REC_PRECOPY_TASK	36	/* struct ckpt_rec_precopy_task: the
+					 * PRECOPY records that follow, up
+					 * to the next of these, are that
+					 * process's (a tree's pre-copy) */
 #define CKPT_REC_SECCOMP	38	/* struct ckpt_rec_seccomp + program */
 #define CKPT_REC_SHARES		39	/* struct ckpt_rec_shares */
 #define CKPT_REC_SCHED		40	/* struct ckpt_rec_sched, one a thread */
@@ -2170,6 +2174,20 @@ struct ckpt_rec_tcpstate {
 struct ckpt_rec_pages {
 	__u64 addr;
 	__u32 nr_pages;
+	__u32 reserved;
+};
+
+/**
+ * struct ckpt_rec_precopy_task - whose pages the next PRECOPY records are
+ * @pid: a process of the tree migrated live (CKPT_REC_PRECOPY_TASK)
+ * @reserved: 0
+ *
+ * A tree's pre-copy rounds name each process before its PRECOPY records;
+ * a process's pages are merged into the records of the process with that
+ * PID in the final image.  One process's rounds name none.
+ */
+struct ckpt_rec_precopy_task {
+	__s32 pid;
 	__u32 reserved;
 };
 
