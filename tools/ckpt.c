@@ -2114,6 +2114,7 @@ struct mig {
 	char stopped[CKPT_MAX_TREE];
 	unsigned int n;
 	int held;		/* every live member held */
+	int reported;		/* a failure already said why */
 	/* events on the module's netlink family (mig_events.h) */
 	int ev;
 };
@@ -2158,7 +2159,7 @@ static void migrate_usage(FILE *f)
 		"  --live           pre-copy: copy memory in rounds while the\n"
 		"                   process runs (tracking the pages it dirties),\n"
 		"                   then freeze it and send only what is dirty\n"
-		"                   (one process, not with --tree)\n"
+		"                   (with --tree: of every process of the tree)\n"
 		"  --max-rounds N   at most N pre-copy rounds (default %d)\n"
 		"On success prints one line on stdout:\n"
 		"  migrated pid=P to=DEST new_pid=P bytes=N downtime_ms=D total_ms=T\n"
@@ -2267,9 +2268,6 @@ static int migrate_args(int argc, char **argv, struct mig_opts *o)
 					   o->dest);
 	if (!o->max_rounds)
 		o->max_rounds = PRECOPY_MAX_ROUNDS;
-	if (o->live && o->tree)
-		return migrate_usage_error("--live goes with one process, not --tree",
-					   NULL);
 	if (o->key_path && o->addr.kind == CKPT_ADDR_FILE)
 		return migrate_usage_error("--key goes with a vsock or TCP destination",
 					   NULL);
@@ -2402,6 +2400,7 @@ static int mig_tree_list(struct mig *m)
 static int mig_tree_checkpoint(struct mig *m)
 {
 	unsigned int tries = 3;
+	pid_t stranger;
 	int err;
 
 	m->t0 = ckpt_now_ms();
@@ -2412,10 +2411,21 @@ static int mig_tree_checkpoint(struct mig *m)
 				  m->o->pid, CKPT_MAX_TREE);
 			return err;
 		}
+		if (!err && m->o->live &&
+		    !precopy_members_ok(&m->pc, m->pids, m->n, &stranger)) {
+			/* nothing sent yet: the source resumes */
+			ckpt_fail(-EAGAIN, "cannot migrate tree %d live: process %d joined the tree after the last pre-copy round, and the receiver has none of its pages; %d resumed",
+				  m->o->pid, stranger, m->o->pid);
+			ckpt_hint("try again");
+			m->reported = 1;
+			return -EAGAIN;
+		}
 		if (!err) {
 			memset(&m->a, 0, sizeof(m->a));
 			m->a.size = sizeof(m->a);
 			m->a.flags = CKPT_CHECKPOINT_TREE;
+			if (m->o->live)
+				m->a.flags |= CKPT_CHECKPOINT_DIRTY_ONLY;
 			if (m->uts_ns)
 				m->a.flags |= CKPT_CHECKPOINT_UTS_NS;
 			if (!m->held)
@@ -2837,6 +2847,8 @@ static int mig_send_failed(struct mig *m, int err)
 	struct ckpt_out out = { .fd = m->out, .name = m->o->dest_name };
 	int ret;
 
+	if (m->reported)
+		return CKPT_EXIT_FAILED;
 	if (mig_alarm && err == -EINTR) {
 		ckpt_fail(-ETIMEDOUT, "cannot migrate %d to %s: no progress within %d s while sending the image; %d resumed",
 			  m->o->pid, m->o->dest_name, m->o->timeout_s,
@@ -3022,7 +3034,7 @@ static int mig_precopy(struct mig *m)
 	m->t_precopy = ckpt_now_ms();
 	/* A receiver that stops reading for --timeout S fails the round. */
 	setsockopt(m->out, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	err = precopy_send(o->pid, m->pidfd, m->out, o->max_rounds,
+	err = precopy_send(o->pid, m->pidfd, m->out, o->max_rounds, o->tree,
 			   o->verbose, &m->pc, &link, why, sizeof(why));
 	setsockopt(m->out, SOL_SOCKET, SO_SNDTIMEO, &none, sizeof(none));
 	if (!err) {

@@ -1,0 +1,52 @@
+#!/bin/sh
+# 105-live-tree: 'ckpt migrate --live --tree' of a dirtier and its child,
+# each rewriting 512 KiB of its own 16 MiB (the child's pages stamped
+# apart from the parent's at the same addresses) and the parent changing
+# its address space all along.  Every process's memory is pre-copied in
+# rounds (each process named before its pages), the freeze sends what is
+# still dirty; both arrive with their PIDs and the child with its parent,
+# and each checks all its memory (a clean page merged from the other
+# process's pages fails it).  The report: more than one round, the two
+# processes in each, fewer bytes sent frozen than their memory.
+# timeout: 240
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/miglib.sh"
+require_module
+DUMP_ON_FAIL="mig.err mig.out p.err p.out rx.log"
+MEM=$((2 * 16 * 1024 * 1024))
+
+dirtier_start 16 512 churn fork
+wait_for 60 test -e child/ready || fail "the dirtier's child did not start: $(cat p.err)"
+cpid=$(kv child/ready pid)
+rx_start tcp:127.0.0.1:7105 60
+
+ckpt migrate -v --live --tree "$pid" --to tcp:127.0.0.1:7105 >mig.out 2>mig.err
+st=$?
+[ "$st" -eq 0 ] || fail "ckpt migrate --live --tree exited $st: $(cat mig.err)"
+grep -qE "^migrated pid=$pid to=tcp:127.0.0.1:7105 new_pid=$pid bytes=[1-9][0-9]* downtime_ms=[0-9]+ total_ms=[0-9]+ rounds=[0-9]+ precopy_bytes=[0-9]+ procs=2\$" mig.out ||
+	fail "unexpected summary: $(cat mig.out)"
+log "$(cat mig.out)"
+grep "live" mig.err | while read -r l; do log "$l"; done
+rounds=$(kv mig.out rounds)
+bytes=$(kv mig.out bytes)
+pre=$(kv mig.out precopy_bytes)
+[ "$rounds" -ge 2 ] || fail "only $rounds pre-copy round(s): $(cat mig.err)"
+grep -q "live round 1: .*, 2 processes" mig.err || fail "no report of round 1 of two processes: $(cat mig.err)"
+[ "$bytes" -lt "$MEM" ] || fail "$bytes bytes sent while frozen, not less than their $MEM bytes of memory"
+[ "$pre" -ge "$MEM" ] || fail "only $pre bytes pre-copied for $MEM bytes of memory"
+
+migrated_away "$pid"
+expect_gone "$cpid" "the original child after the migration"
+chost=$(ns_host_pid "$cpid")
+[ -n "$chost" ] || fail "no process with PID $cpid in the receiver's namespace"
+track "$chost"
+[ "$(proc_field "$chost" 4)" = "$host" ] || fail "the child's parent is $(proc_field "$chost" 4), not the migrated $host"
+file_has rx.log "pre-copied" || fail "receiver log: $(cat rx.log)"
+touch child/go
+wait_for 60 grep -q "^dirtier child: .*all checks passed" p.out ||
+	fail "the migrated child did not pass its memory check: $(cat p.err)"
+touch go
+wait_for 60 grep -q "^dirtier: .*all checks passed" p.out ||
+	fail "the migrated parent did not pass its memory check: $(cat p.err)"
+expect_gone "$host" "the migrated dirtier after its check"
+pass "$(grep -o 'rounds=.*' mig.out)"
