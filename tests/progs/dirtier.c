@@ -22,7 +22,9 @@
  * hot writes at that many pages per second.  A SIGCONT (a stop and
  * continue it was not asked for) fails the final check.
  *
- * "fork": once its memory is written, it forks a child that does all the
+ * "fork": it makes itself a session leader (a tree restored or migrated
+ * elsewhere takes its session along) and, once its memory is written,
+ * forks a child that does all the
  * same in DIR/child (its own ready, progress and go files) with memory of
  * its own at the same addresses: the child stamps every page of the big
  * region again, in another space, so that no page of one holds what the
@@ -310,6 +312,8 @@ int main(int argc, char **argv)
 	if (forks) {
 		static char cdir[2048];
 
+		if (setsid() < 0)
+			die("setsid");
 		if ((size_t)snprintf(cdir, sizeof(cdir), "%s/child", dir) >=
 		    sizeof(cdir))
 			die("DIR too long");
