@@ -2411,6 +2411,13 @@ static int mig_tree_checkpoint(struct mig *m)
 				  m->o->pid, CKPT_MAX_TREE);
 			return err;
 		}
+		/* live: what is held is what was pre-copied, and stays so */
+		if (!err && m->o->live && !m->held) {
+			ckpt_fail(-EBUSY, "cannot migrate tree %d live: its processes cannot be held for the freeze; %d resumed",
+				  m->o->pid, m->o->pid);
+			m->reported = 1;
+			return -EBUSY;
+		}
 		if (!err && m->o->live &&
 		    !precopy_members_ok(&m->pc, m->pids, m->n, &stranger)) {
 			/* nothing sent yet: the source resumes */

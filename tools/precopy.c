@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -120,12 +121,14 @@ struct member {
 	pid_t pid;
 	unsigned long long start;	/* its start time: a PID reused is
 					 * another process */
-	int pagemap;		/* /proc/PID/pagemap */
-	int mem;		/* /proc/PID/mem, for what process_vm_readv
-				 * cannot read (PROT_NONE...) */
+	int pidfd;		/* tells whether it exited (read_pages()) */
+	int pagemap;		/* /proc/PID/pagemap, and */
+	int mem;		/* /proc/PID/mem (for what process_vm_readv
+				 * cannot read: PROT_NONE...), of the
+				 * address space it has this round (an exec
+				 * makes another) */
 	int seen;		/* scanned whole and sent in a round */
 	int listed;		/* in this round's tree */
-	int send;		/* its runs go out this round */
 	struct runs rs;
 };
 
@@ -195,7 +198,8 @@ static int clear_refs(struct sender *s, const struct member *mb)
 	return err;
 }
 
-static void member_close(struct member *mb)
+/* Its /proc files of this round's address space closed. */
+static void member_close_mm(struct member *mb)
 {
 	if (mb->pagemap >= 0)
 		close(mb->pagemap);
@@ -204,54 +208,25 @@ static void member_close(struct member *mb)
 	mb->pagemap = mb->mem = -1;
 }
 
-/*
- * The member for @pid, held: the one of an earlier round (the same start
- * time), or a new one (every page to send).  NULL with 0 for a zombie or
- * a process gone; -errno with @why.
- */
-static int member_of(struct sender *s, pid_t pid, struct member **out)
+static void member_close(struct member *mb)
 {
-	unsigned long long start;
-	struct member *mb = NULL;
-	char path[64], state;
-	unsigned int i;
-	uid_t uid;
+	member_close_mm(mb);
+	if (mb->pidfd >= 0)
+		close(mb->pidfd);
+	mb->pidfd = -1;
+}
+
+/* Its /proc files, opened again each round (held): the address space now. */
+static int member_open_mm(struct sender *s, struct member *mb)
+{
+	char path[64];
 	int err;
 
-	*out = NULL;
-	err = ckpt_proc_stat(pid, &state, &start, &uid);
-	if (err == -ENOENT || (!err && (state == 'Z' || state == 'X')))
-		return 0;
-	if (err) {
-		say(s->why, s->why_len, "cannot read /proc/%d/stat: %s",
-		    (int)pid, strerror(-err));
-		return err;
-	}
-	for (i = 0; i < s->nr && s->m[i].pid != pid; i++)
-		;
-	if (i < s->nr && s->m[i].start == start) {
-		*out = &s->m[i];
-		return 0;
-	}
-	if (i == s->nr && s->nr == CKPT_MAX_TREE) {
-		say(s->why, s->why_len, "more than %d processes in the tree",
-		    CKPT_MAX_TREE);
-		return -E2BIG;
-	}
-	mb = &s->m[i];
-	if (i == s->nr) {
-		s->nr++;
-		memset(mb, 0, sizeof(*mb));
-		mb->pagemap = mb->mem = -1;
-	}
-	member_close(mb);	/* a PID reused: another process */
-	mb->pid = pid;
-	mb->start = start;
-	mb->seen = 0;
-	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
+	member_close_mm(mb);
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)mb->pid);
 	mb->pagemap = open(path, O_RDONLY | O_CLOEXEC);
 	if (mb->pagemap >= 0) {
-		snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+		snprintf(path, sizeof(path), "/proc/%d/mem", (int)mb->pid);
 		mb->mem = open(path, O_RDONLY | O_CLOEXEC);
 	}
 	if (mb->pagemap < 0 || mb->mem < 0) {
@@ -260,7 +235,6 @@ static int member_of(struct sender *s, pid_t pid, struct member **out)
 		    strerror(-err));
 		return err;
 	}
-	*out = mb;
 	return 0;
 }
 
@@ -361,14 +335,20 @@ static long read_pages(const struct member *mb, uint64_t addr, uint64_t nr,
 {
 	struct iovec l = { dst, nr * PG };
 	struct iovec r = { (void *)(uintptr_t)addr, nr * PG };
+	struct pollfd exited = { .fd = mb->pidfd, .events = POLLIN };
 	ssize_t n = process_vm_readv(mb->pid, &l, 1, &r, 1, 0);
 
+	/* gone before the read: the PID may be another process's now */
+	if (poll(&exited, 1, 0) > 0)
+		return -ESRCH;
 	if (n >= (ssize_t)PG)
 		return n / PG;
 	if (n < 0 && errno == ESRCH)
 		return -ESRCH;
 	/* PROT_NONE or unreadable: /proc/PID/mem reads as ptrace does. */
 	n = pread(mb->mem, dst, PG, (off_t)addr);
+	if (n == (ssize_t)PG && poll(&exited, 1, 0) > 0)
+		return -ESRCH;
 	return n == (ssize_t)PG ? 1 : -1;
 }
 
@@ -483,36 +463,87 @@ static int peer_spoke(int sock)
 }
 
 /*
+ * One round's members, the processes held: those of earlier rounds (the
+ * same PID and start time) kept, those gone forgotten, new ones added
+ * (every page to send: a fork's inherited bits say nothing of what we
+ * have).  Zombies and processes gone have no pages.
+ */
+static int list_members(struct sender *s, int *fresh)
+{
+	unsigned long long start[CKPT_MAX_TREE];
+	char state, live[CKPT_MAX_TREE];
+	struct member *mb;
+	unsigned int i, j;
+	uid_t uid;
+	int err;
+
+	*fresh = 0;
+	for (j = 0; j < s->nr; j++)
+		s->m[j].listed = 0;
+	for (i = 0; i < s->nr_held; i++) {
+		live[i] = 0;
+		if (s->holds[i] < 0)
+			continue;	/* gone, or a zombie */
+		err = ckpt_proc_stat(s->pids[i], &state, &start[i], &uid);
+		if (err == -ENOENT || (!err && (state == 'Z' || state == 'X')))
+			continue;
+		if (err) {
+			say(s->why, s->why_len, "cannot read /proc/%d/stat: %s",
+			    (int)s->pids[i], strerror(-err));
+			return err;
+		}
+		live[i] = 1;
+		for (j = 0; j < s->nr; j++)
+			if (s->m[j].pid == s->pids[i] &&
+			    s->m[j].start == start[i])
+				s->m[j].listed = 1;
+	}
+	members_prune(s);
+	for (i = 0; i < s->nr_held; i++) {
+		for (j = 0; live[i] && j < s->nr &&
+			    (s->m[j].pid != s->pids[i] ||
+			     s->m[j].start != start[i]); j++)
+			;
+		if (!live[i] || j < s->nr)
+			continue;
+		/* at most the processes held: CKPT_MAX_TREE */
+		mb = &s->m[s->nr++];
+		memset(mb, 0, sizeof(*mb));
+		mb->pagemap = mb->mem = -1;
+		mb->pid = s->pids[i];
+		mb->start = start[i];
+		mb->listed = 1;
+		mb->pidfd = pidfd_open(mb->pid, 0);
+		if (mb->pidfd < 0) {
+			err = -errno;
+			say(s->why, s->why_len, "cannot open a pidfd of %d: %s",
+			    (int)mb->pid, strerror(-err));
+			return err;
+		}
+		*fresh = 1;
+	}
+	return 0;
+}
+
+/*
  * One round's scan, the processes held: each process's dirty pages, or
- * all of them for a process new to the rounds.  The pages found, in all.
+ * all of them for a process new to the rounds.  The pages found, in all;
+ * *@fresh if a process is new.
  */
 static int scan_members(struct sender *s, uint64_t *pages, int *fresh)
 {
-	struct member *mb;
 	unsigned int i;
 	int err;
 
 	*pages = 0;
-	*fresh = 0;
-	for (i = 0; i < s->nr; i++)
-		s->m[i].listed = 0;
-	for (i = 0; i < s->nr_held; i++) {
-		if (s->holds[i] < 0)
-			continue;	/* gone, or a zombie */
-		err = member_of(s, s->pids[i], &mb);
-		if (err)
-			return err;
-		if (!mb)
-			continue;
-		mb->listed = 1;
-		err = scan(s, mb, mb->seen);
-		if (err)
-			return err;
-		*pages += mb->rs.pages;
-		*fresh |= !mb->seen;
+	err = list_members(s, fresh);
+	for (i = 0; !err && i < s->nr; i++) {
+		err = member_open_mm(s, &s->m[i]);
+		if (!err)
+			err = scan(s, &s->m[i], s->m[i].seen);
+		*pages += s->m[i].rs.pages;
 	}
-	members_prune(s);
-	return 0;
+	return err;
 }
 
 int precopy_send(pid_t pid, int pidfd, int sock, unsigned int max_rounds,
@@ -564,31 +595,31 @@ int precopy_send(pid_t pid, int pidfd, int sock, unsigned int max_rounds,
 			goto out;
 		}
 		st->last_dirty = dirty;
-		if (st->rounds > 0) {
-			/* Stop here: the freeze sends what is dirty. */
+		/*
+		 * Stop here (the freeze sends what is dirty), unless a
+		 * process is new to the rounds: its pages all go out in a
+		 * round first, and the bits of every process are reset with
+		 * its (one reset may clear another's: CLONE_VM).
+		 */
+		if (st->rounds > 0 && !fresh) {
 			st->why = dirty <= PRECOPY_MIN_DIRTY ?
 				  "few dirty pages" :
 				  st->rounds >= max_rounds ? "round limit" :
 				  dirty * 10 > prev * 9 ? "no progress" :
 				  NULL;
+			if (st->why) {
+				resume_procs(&s);
+				break;
+			}
 		}
-		/*
-		 * Stopping, a process new to the rounds still goes out
-		 * whole: the freeze names its clean pages.
-		 */
-		for (i = 0; !err && i < s.nr; i++) {
-			s.m[i].send = !st->why || !s.m[i].seen;
-			if (s.m[i].send)
-				err = clear_refs(&s, &s.m[i]);
-		}
+		for (i = 0; !err && i < s.nr; i++)
+			err = clear_refs(&s, &s.m[i]);
 		r->pause_us = now_us() - tp;
 		resume_procs(&s);
 		if (err)
 			goto out;
 		sent = 0;
 		for (i = 0; !err && i < s.nr; i++) {
-			if (!s.m[i].send)
-				continue;
 			if (s.tree && s.m[i].rs.n)
 				err = send_member(&s, &s.m[i], st->rounds);
 			if (!err)
@@ -605,10 +636,6 @@ int precopy_send(pid_t pid, int pidfd, int sock, unsigned int max_rounds,
 		}
 		if (err)
 			goto out;
-		if (st->why) {
-			st->pages += sent;	/* processes new to the rounds */
-			break;
-		}
 		r->pages = sent;
 		r->ms = (now_us() - t0) / 1000;
 		st->pages += sent;
@@ -698,10 +725,19 @@ struct store {
 	uint64_t seed;		/* of hash(), random */
 };
 
-/* The page at @addr of the process at @task in the tree (0: alone). */
-static uint64_t page_key(uint64_t addr, uint32_t task)
+/*
+ * A tree's processes are told apart by an index below PG in a page's key:
+ * an incremental chain's place in the TREE record (below CKPT_MAX_TREE),
+ * a live migration's order of naming (below PC_MAX); KEY_NONE is none's.
+ */
+#define PC_MAX		(PG - 2)
+#define KEY_NONE	(PG - 1)
+_Static_assert(CKPT_MAX_TREE <= PC_MAX, "a tree's places are keys");
+
+/* The page at @addr of the process keyed @key (0: alone). */
+static uint64_t page_key(uint64_t addr, uint32_t key)
 {
-	return addr | task;	/* task < CKPT_MAX_TREE <= PG */
+	return addr | key;	/* key < PG */
 }
 
 /*
@@ -851,7 +887,7 @@ struct merger {
 	 * by that index.  @key: the index the pages being read are keyed
 	 * by (a process's place in an incremental chain).
 	 */
-	int32_t pc_pids[CKPT_MAX_TREE];
+	int32_t pc_pids[PC_MAX];
 	uint32_t nr_pc;
 	uint32_t key;
 	int32_t cur_pid;	/* a tree's process being read, for messages */
@@ -956,9 +992,9 @@ static int take_member(struct merger *m)
 	}
 	m->offset += sizeof(*h) + h->len;
 	i = pc_index(m, t->pid);
-	if (i < 0 && m->nr_pc == CKPT_MAX_TREE) {
+	if (i < 0 && m->nr_pc == PC_MAX) {
 		say(m->why, m->why_len, "pre-copy: pages of more than %d processes",
-		    CKPT_MAX_TREE);
+		    PC_MAX);
 		return -EBADMSG;
 	}
 	if (i < 0) {
@@ -1277,9 +1313,6 @@ static int same_tree(struct merger *m, const struct ckpt_rec_tree_task *tree)
 	}
 	return 0;
 }
-
-/* Pages a tree's pre-copy never named: a key no process has. */
-#define KEY_NONE	(PG - 1)
 
 /*
  * A TASK record (in m->buf): the key of the pages that follow.  In a

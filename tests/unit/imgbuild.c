@@ -420,3 +420,67 @@ void ib_buf_rec(struct ib_buf *t, uint32_t type, const void *p,
 	ib_buf_put(t, p, len);
 	t->nr_records++;
 }
+
+void ib_tree(struct ib_buf *t, const struct ckpt_rec_tree_task *tt,
+	     uint32_t n, int clean, uint64_t time_ns, const int32_t *vm)
+{
+	struct ckpt_image_header h;
+	struct ib_image img;
+	uint32_t i;
+
+	ib_build(&img, NULL);
+	memcpy(&h, img.buf, sizeof(h));
+	h.nr_tasks = n;
+	h.time_ns = time_ns;
+	h.csum = 0;
+	h.csum = ckpt_csum2(&h, sizeof(h), NULL, 0);
+	memset(t, 0, sizeof(*t));
+	ib_buf_put(t, &h, sizeof(h));
+	if (n > 1)
+		ib_buf_rec(t, CKPT_REC_TREE, tt, n * sizeof(*tt));
+	for (i = 0; i < n; i++) {
+		size_t off = sizeof(h);
+
+		while (!(tt[i].flags & CKPT_TREE_ZOMBIE) && off < img.len) {
+			struct ckpt_rec_header rh;
+			struct ckpt_rec_pages *rp;
+			uint32_t type, len;
+			unsigned char *p;
+
+			memcpy(&rh, img.buf + off, sizeof(rh));
+			type = rh.type;
+			len = rh.len;
+			p = malloc(len);
+			if (!p)
+				abort();
+			memcpy(p, img.buf + off + sizeof(rh), len);
+			rp = (void *)p;
+			if (type == CKPT_REC_TASK) {
+				((struct ckpt_rec_task *)p)->pid = tt[i].pid;
+				((struct ckpt_rec_task *)p)->tid = tt[i].pid;
+			} else if (type == CKPT_REC_PAGES && clean) {
+				type = CKPT_REC_PRECOPY_CLEAN;
+				len = sizeof(*rp);
+			} else if (type == CKPT_REC_PAGES) {
+				memset(rp + 1, 0x10 + i,
+				       (size_t)rp->nr_pages * 4096);
+				t->nr_pages += rp->nr_pages;
+			} else if (type == CKPT_REC_END) {
+				struct ckpt_rec_end *e = (void *)p;
+
+				e->nr_records = t->nr_records;
+				e->nr_pages = t->nr_pages;
+			}
+			ib_buf_rec(t, type, p, len);
+			if (type == CKPT_REC_TASK && vm && vm[i]) {
+				struct ckpt_rec_shares sh = { .vm_pid = vm[i] };
+
+				ib_buf_rec(t, CKPT_REC_SHARES, &sh,
+					   sizeof(sh));
+			}
+			free(p);
+			off += sizeof(rh) + rh.len;
+		}
+	}
+	ib_free(&img);
+}

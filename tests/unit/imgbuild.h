@@ -58,6 +58,17 @@ void ib_buf_put(struct ib_buf *t, const void *p, size_t n);
 void ib_buf_rec(struct ib_buf *t, uint32_t type, const void *p,
 		uint32_t len);
 
+/*
+ * An image of the @n processes @tt (a TREE record first if @n > 1) in
+ * @t: the standard image's records again for each one with records (not
+ * a zombie), as that process, with a SHARES record naming @vm[i] (if @vm
+ * and not 0) after its TASK; the pages of the one at place i filled with
+ * 0x10 + i, or with @clean all named clean (PRECOPY_CLEAN, as in a
+ * dirty-only image).  ENDs recounted, the header's time @time_ns.
+ */
+void ib_tree(struct ib_buf *t, const struct ckpt_rec_tree_task *tt,
+	     uint32_t n, int clean, uint64_t time_ns, const int32_t *vm);
+
 /* Offset of the nth record of @type, or -1. */
 long ib_offset(const struct ib_image *img, uint32_t type, int nth);
 

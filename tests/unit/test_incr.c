@@ -320,79 +320,6 @@ static const struct ckpt_rec_tree_task tree4[4] = {
 	{ .pid = 103, .ppid = 102, .pgid = 100, .sid = 100 },
 };
 
-/*
- * An image of the @n processes @tt (a TREE record first if @n > 1): the
- * standard image's records again for each one with records, as that
- * process; the pages of the one at place i filled with 0x10 + i, or with
- * @clean all named clean (an incremental image).  ENDs recounted.
- */
-static const int32_t *tree_vm;	/* a SHARES vm_pid per place, or NULL */
-
-static void tree_img(struct ib_buf *t, const struct ckpt_rec_tree_task *tt,
-		     uint32_t n, int clean)
-{
-	struct ckpt_image_header h;
-	struct ib_image img;
-	uint32_t i;
-
-	ib_build(&img, NULL);
-	memcpy(&h, img.buf, sizeof(h));
-	h.nr_tasks = n;
-	h.time_ns = clean ? INC_TIME : BASE_TIME;
-	h.csum = 0;
-	h.csum = ckpt_csum2(&h, sizeof(h), NULL, 0);
-	memset(t, 0, sizeof(*t));
-	ib_buf_put(t, &h, sizeof(h));
-	if (n > 1)
-		ib_buf_rec(t, CKPT_REC_TREE, tt, n * sizeof(*tt));
-	for (i = 0; i < n; i++) {
-		size_t off = sizeof(h);
-
-		while (!(tt[i].flags & CKPT_TREE_ZOMBIE) && off < img.len) {
-			struct ckpt_rec_header rh;
-			struct ckpt_rec_pages *rp;
-			uint32_t type, len;
-			unsigned char *p;
-
-			memcpy(&rh, img.buf + off, sizeof(rh));
-			type = rh.type;
-			len = rh.len;
-			p = malloc(len);
-			if (!p)
-				abort();
-			memcpy(p, img.buf + off + sizeof(rh), len);
-			rp = (void *)p;
-			if (type == CKPT_REC_TASK) {
-				((struct ckpt_rec_task *)p)->pid = tt[i].pid;
-				((struct ckpt_rec_task *)p)->tid = tt[i].pid;
-			} else if (type == CKPT_REC_PAGES && clean) {
-				type = CKPT_REC_PRECOPY_CLEAN;
-				len = sizeof(*rp);
-			} else if (type == CKPT_REC_PAGES) {
-				memset(rp + 1, 0x10 + i,
-				       (size_t)rp->nr_pages * 4096);
-				t->nr_pages += rp->nr_pages;
-			} else if (type == CKPT_REC_END) {
-				struct ckpt_rec_end *e = (void *)p;
-
-				e->nr_records = t->nr_records;
-				e->nr_pages = t->nr_pages;
-			}
-			ib_buf_rec(t, type, p, len);
-			if (type == CKPT_REC_TASK && tree_vm && tree_vm[i]) {
-				struct ckpt_rec_shares sh = {
-					.vm_pid = tree_vm[i] };
-
-				ib_buf_rec(t, CKPT_REC_SHARES, &sh,
-					   sizeof(sh));
-			}
-			free(p);
-			off += sizeof(rh) + rh.len;
-		}
-	}
-	ib_free(&img);
-}
-
 static int memfd_of(const struct ib_buf *t)
 {
 	int fd = memfd_create("ckpt-unit", MFD_CLOEXEC);
@@ -419,11 +346,8 @@ static int tree_merge_vm(const struct ckpt_rec_tree_task *p_tt, uint32_t pn,
 	struct ib_buf p, i;
 	int pfd, ifd, err = -1000;
 
-	tree_vm = p_vm;
-	tree_img(&p, p_tt, pn, 0);
-	tree_vm = in_vm;
-	tree_img(&i, in_tt, n, 1);
-	tree_vm = NULL;
+	ib_tree(&p, p_tt, pn, 0, BASE_TIME, p_vm);
+	ib_tree(&i, in_tt, n, 1, INC_TIME, in_vm);
 	pfd = memfd_of(&p);
 	ifd = memfd_of(&i);
 	*out = memfd_create("ckpt-unit-out", MFD_CLOEXEC);

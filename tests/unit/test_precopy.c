@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The receiver of a live migration (tools/precopy.c): pre-copied pages
- * and a dirty-only image in, a complete image out; hostile streams
- * refused with EBADMSG before anything could be restored.
+ * and a dirty-only image in, a complete image out (a tree's, each
+ * process's pages named); hostile streams refused with EBADMSG before
+ * anything could be restored.
  */
 #include <errno.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include "../../tools/csum.h"
+#include "../../tools/image.h"
 #include "../../tools/precopy.h"
 #include "imgbuild.h"
 #include "unit.h"
@@ -215,4 +217,103 @@ UNIT_TEST(precopy_refused)
 	free(in.p);
 	free(out.p);
 	ib_free(&img);
+}
+
+/* ---- trees ---------------------------------------------------------- */
+
+static const struct ckpt_rec_tree_task two[2] = {
+	{ .pid = 100, .ppid = 1, .pgid = 100, .sid = 100 },
+	{ .pid = 101, .ppid = 100, .pgid = 100, .sid = 100 },
+};
+
+/* Every page of the standard image pre-copied as @pid's, filled @fill. */
+static void precopy_all(struct buf *b, int32_t pid, int fill)
+{
+	struct ckpt_rec_precopy_task t = { .pid = pid };
+	size_t off = sizeof(struct ckpt_image_header);
+	struct ib_image img;
+
+	rec(b, CKPT_REC_PRECOPY_TASK, &t, sizeof(t));
+	ib_build(&img, NULL);
+	while (off < img.len) {
+		struct ckpt_rec_header h;
+		struct ckpt_rec_pages rp;
+		uint32_t k, nr;
+
+		memcpy(&h, img.buf + off, sizeof(h));
+		memcpy(&rp, img.buf + off + sizeof(h), sizeof(rp));
+		for (k = 0; h.type == CKPT_REC_PAGES && k < rp.nr_pages;
+		     k += nr) {
+			nr = rp.nr_pages - k < 4 ? rp.nr_pages - k : 4;
+			precopy_rec(b, rp.addr + (uint64_t)k * PG, nr, fill,
+				    -1);
+		}
+		off += sizeof(h) + h.len;
+	}
+	ib_free(&img);
+}
+
+/* The tree's dirty-only image (every page clean) after @b's rounds. */
+static void tree_image(struct buf *b)
+{
+	struct ib_buf t;
+
+	ib_tree(&t, two, 2, 1, 0, NULL);
+	put(b, t.buf, t.len);
+	free(t.buf);
+}
+
+UNIT_TEST(precopy_merge_tree)
+{
+	struct buf in = { 0 }, out = { 0 };
+	struct ckpt_image img;
+	char why[320] = "";
+	int err, place = -1, pages = 0;
+
+	/* named in another order than the tree's, and twice */
+	precopy_all(&in, 101, 0x55);
+	precopy_all(&in, 100, 0x10);
+	precopy_all(&in, 101, 0x11);
+	end_precopy(&in);
+	tree_image(&in);
+	CHECK_EQ(receive(&in, &out, why, sizeof(why)), 0);
+	CHECK_STR(why, "");
+	CHECK_EQ(ckpt_image_open_mem(&img, out.p, out.len), 0);
+	while ((err = ckpt_image_next(&img)) > 0) {
+		const struct ckpt_rec_pages *rp = img.payload;
+		const unsigned char *d = (const void *)(rp + 1);
+		uint32_t i;
+
+		CHECK(img.rec.type != CKPT_REC_PRECOPY_CLEAN);
+		if (img.rec.type == CKPT_REC_TASK)
+			place = ((const struct ckpt_rec_task *)
+				 img.payload)->pid - 100;
+		if (img.rec.type != CKPT_REC_PAGES)
+			continue;
+		/* each process's own pages, the last sent */
+		for (i = 0; i < rp->nr_pages * PG; i += 512)
+			CHECK_EQ(d[i], 0x10 + place);
+		pages += rp->nr_pages;
+	}
+	CHECK_EQ(err, 0);
+	CHECK_EQ(pages, 2 * 5);
+	ckpt_image_close(&img);
+
+	/* 101 never named: its clean pages are nobody's */
+	in.len = out.len = 0;
+	precopy_all(&in, 100, 0x10);
+	end_precopy(&in);
+	tree_image(&in);
+	CHECK_EQ(receive(&in, &out, why, sizeof(why)), -EBADMSG);
+	CHECK_STR(why, "of process 101 is clean but was never pre-copied");
+
+	/* a PRECOPY_TASK record naming no process */
+	in.len = out.len = 0;
+	precopy_all(&in, 0, 0x10);
+	end_precopy(&in);
+	tree_image(&in);
+	CHECK_EQ(receive(&in, &out, why, sizeof(why)), -EBADMSG);
+	CHECK_STR(why, "bad PRECOPY_TASK record");
+	free(in.p);
+	free(out.p);
 }
