@@ -16,19 +16,7 @@ dirtier_start 32 1024
 rx_start tcp:127.0.0.1:7070 60
 
 ckpt migrate -v --live "$pid" --to tcp:127.0.0.1:7070 >mig.out 2>mig.err
-st=$?
-[ "$st" -eq 0 ] || fail "ckpt migrate --live exited $st: $(cat mig.err)"
-grep -qE "^migrated pid=$pid to=tcp:127.0.0.1:7070 new_pid=$pid bytes=[1-9][0-9]* downtime_ms=[0-9]+ total_ms=[0-9]+ rounds=[0-9]+ precopy_bytes=[0-9]+\$" mig.out ||
-	fail "unexpected summary: $(cat mig.out)"
-log "$(cat mig.out)"
-grep "live" mig.err | while read -r l; do log "$l"; done
-rounds=$(kv mig.out rounds)
-bytes=$(kv mig.out bytes)
-pre=$(kv mig.out precopy_bytes)
-[ "$rounds" -ge 2 ] || fail "only $rounds pre-copy round(s): $(cat mig.err)"
-grep -q "live round 1:" mig.err || fail "no report of round 1: $(cat mig.err)"
-[ "$bytes" -lt "$MEM" ] || fail "$bytes bytes sent while frozen, not less than its $MEM bytes of memory"
-[ "$pre" -ge "$MEM" ] || fail "only $pre bytes pre-copied for $MEM bytes of memory"
+live_checked $? "$pid" tcp:127.0.0.1:7070 "$MEM"
 
 migrated_away "$pid"
 file_has rx.log "pre-copied" || fail "receiver log: $(cat rx.log)"

@@ -115,6 +115,26 @@ migrated_away() {
 	[ -n "$host" ] || fail "no process with PID $1 in the receiver's namespace"
 }
 
+# live_checked ST PID DEST MEM [TAIL]: 'ckpt migrate -v --live' of PID to
+# DEST exited ST, its summary in mig.out (TAIL: what follows
+# precopy_bytes=N, e.g. " procs=2"), its rounds in mig.err: more than one
+# round, round 1 reported, fewer bytes sent frozen than MEM, at least MEM
+# pre-copied.
+live_checked() {
+	[ "$1" -eq 0 ] || fail "ckpt migrate --live exited $1: $(cat mig.err)"
+	grep -qE "^migrated pid=$2 to=$3 new_pid=$2 bytes=[1-9][0-9]* downtime_ms=[0-9]+ total_ms=[0-9]+ rounds=[0-9]+ precopy_bytes=[0-9]+${5:-}\$" mig.out ||
+		fail "unexpected summary: $(cat mig.out)"
+	log "$(cat mig.out)"
+	grep "live" mig.err | while read -r l; do log "$l"; done
+	_r=$(kv mig.out rounds)
+	_b=$(kv mig.out bytes)
+	_p=$(kv mig.out precopy_bytes)
+	[ "$_r" -ge 2 ] || fail "only $_r pre-copy round(s): $(cat mig.err)"
+	grep -q "live round 1:" mig.err || fail "no report of round 1: $(cat mig.err)"
+	[ "$_b" -lt "$4" ] || fail "$_b bytes sent while frozen, not less than the $4 bytes of memory"
+	[ "$_p" -ge "$4" ] || fail "only $_p bytes pre-copied for $4 bytes of memory"
+}
+
 # migrated_passed: on DIR/go the migrated dirtier passes its memory check.
 migrated_passed() {
 	touch go

@@ -21,55 +21,38 @@
 
 #define PG 4096U
 
-struct buf {
-	unsigned char *p;
-	size_t len, cap;
-};
-
-static void put(struct buf *b, const void *p, size_t len)
-{
-	if (b->len + len > b->cap) {
-		b->cap = (b->len + len) * 2;
-		b->p = realloc(b->p, b->cap);
-		if (!b->p)
-			abort();
-	}
-	memcpy(b->p + b->len, p, len);
-	b->len += len;
-}
-
 /* A PRECOPY record of @nr pages at @addr, each filled with @fill. */
-static void precopy_rec(struct buf *b, uint64_t addr, uint32_t nr, int fill,
+static void precopy_rec(struct ib_buf *b, uint64_t addr, uint32_t nr, int fill,
 			int bad_page)
 {
 	struct ckpt_rec_header h = { .type = CKPT_REC_PRECOPY };
 	struct ckpt_rec_pages rp = { .addr = addr, .nr_pages = nr };
 	uint32_t csums[4], i;
 	unsigned char page[PG];
-	struct buf meta = { 0 };
+	struct ib_buf meta = { 0 };
 
 	memset(page, fill, sizeof(page));
 	for (i = 0; i < nr; i++)
 		csums[i] = precopy_page_csum(addr + i * PG, page) ^
 			   (bad_page == (int)i ? 1 : 0);
-	put(&meta, &rp, sizeof(rp));
-	put(&meta, csums, nr * sizeof(uint32_t));
+	ib_buf_put(&meta, &rp, sizeof(rp));
+	ib_buf_put(&meta, csums, nr * sizeof(uint32_t));
 	h.len = meta.len + nr * PG;
-	h.csum = ckpt_csum2(&h, sizeof(h), meta.p, meta.len);
-	put(b, &h, sizeof(h));
-	put(b, meta.p, meta.len);
+	h.csum = ckpt_csum2(&h, sizeof(h), meta.buf, meta.len);
+	ib_buf_put(b, &h, sizeof(h));
+	ib_buf_put(b, meta.buf, meta.len);
 	for (i = 0; i < nr; i++)
-		put(b, page, PG);
-	free(meta.p);
+		ib_buf_put(b, page, PG);
+	free(meta.buf);
 }
 
-static void rec(struct buf *b, uint32_t type, const void *p, uint32_t len)
+static void rec(struct ib_buf *b, uint32_t type, const void *p, uint32_t len)
 {
 	struct ckpt_rec_header h = { .type = type, .len = len };
 
 	h.csum = ckpt_csum2(&h, sizeof(h), p, len);
-	put(b, &h, sizeof(h));
-	put(b, p, len);
+	ib_buf_put(b, &h, sizeof(h));
+	ib_buf_put(b, p, len);
 }
 
 /*
@@ -77,13 +60,13 @@ static void rec(struct buf *b, uint32_t type, const void *p, uint32_t len)
  * IB_HEAP) becomes a PRECOPY_CLEAN record, END counts one page less
  * (unless @keep_end).
  */
-static void dirty_only(const struct ib_image *img, struct buf *b,
+static void dirty_only(const struct ib_image *img, struct ib_buf *b,
 		       int keep_end)
 {
 	size_t off = sizeof(struct ckpt_image_header);
 	int first = 1;
 
-	put(b, img->buf, off);
+	ib_buf_put(b, img->buf, off);
 	while (off < img->len) {
 		struct ckpt_rec_header h;
 		unsigned char *p = img->buf + off + sizeof(h);
@@ -102,14 +85,14 @@ static void dirty_only(const struct ib_image *img, struct buf *b,
 			e.nr_pages -= 2;
 			rec(b, CKPT_REC_END, &e, sizeof(e));
 		} else {
-			put(b, img->buf + off, sizeof(h) + h.len);
+			ib_buf_put(b, img->buf + off, sizeof(h) + h.len);
 		}
 		off += sizeof(h) + h.len;
 	}
 }
 
 /* Feed @in to the receiver; 0 and the merged image, or its error. */
-static int receive(const struct buf *in, struct buf *out, char *why,
+static int receive(const struct ib_buf *in, struct ib_buf *out, char *why,
 		   size_t why_len)
 {
 	struct precopy_rx rx = { .img_fd = -1, .res_fd = -1, .dev = -1 };
@@ -124,7 +107,7 @@ static int receive(const struct buf *in, struct buf *out, char *why,
 	if (w == 0) {
 		close(sv[0]);
 		signal(SIGPIPE, SIG_IGN);
-		if (write(sv[1], in->p, in->len) < 0)
+		if (write(sv[1], in->buf, in->len) < 0)
 			_exit(1);
 		_exit(0);
 	}
@@ -132,7 +115,7 @@ static int receive(const struct buf *in, struct buf *out, char *why,
 	err = precopy_receive(sv[0], &rx, why, why_len);
 	if (!err) {
 		while ((n = read(rx.img_fd, chunk, sizeof(chunk))) > 0)
-			put(out, chunk, n);
+			ib_buf_put(out, chunk, n);
 		err = precopy_merged(&rx, why, why_len);
 	}
 	close(sv[0]);
@@ -140,20 +123,20 @@ static int receive(const struct buf *in, struct buf *out, char *why,
 	return err;
 }
 
-static void end_precopy(struct buf *b)
+static void end_precopy(struct ib_buf *b)
 {
 	struct ckpt_rec_header h = { .type = CKPT_REC_PRECOPY };
 	struct ckpt_rec_pages rp = { 0 };
 
 	h.len = sizeof(rp);
 	h.csum = ckpt_csum2(&h, sizeof(h), &rp, sizeof(rp));
-	put(b, &h, sizeof(h));
-	put(b, &rp, sizeof(rp));
+	ib_buf_put(b, &h, sizeof(h));
+	ib_buf_put(b, &rp, sizeof(rp));
 }
 
 UNIT_TEST(precopy_merge)
 {
-	struct buf in = { 0 }, out = { 0 };
+	struct ib_buf in = { 0 }, out = { 0 };
 	struct ib_image img;
 	char why[320] = "";
 
@@ -167,15 +150,15 @@ UNIT_TEST(precopy_merge)
 	CHECK_EQ(receive(&in, &out, why, sizeof(why)), 0);
 	/* the merged image is the full image, byte for byte */
 	CHECK_EQ(out.len, img.len);
-	CHECK(!memcmp(out.p, img.buf, img.len));
-	free(in.p);
-	free(out.p);
+	CHECK(!memcmp(out.buf, img.buf, img.len));
+	free(in.buf);
+	free(out.buf);
 	ib_free(&img);
 }
 
 UNIT_TEST(precopy_refused)
 {
-	struct buf in = { 0 }, out = { 0 };
+	struct ib_buf in = { 0 }, out = { 0 };
 	struct ib_image img;
 	char why[320] = "";
 
@@ -214,8 +197,8 @@ UNIT_TEST(precopy_refused)
 	in.len = out.len = 0;
 	dirty_only(&img, &in, 0);
 	CHECK_EQ(receive(&in, &out, why, sizeof(why)), -EBADMSG);
-	free(in.p);
-	free(out.p);
+	free(in.buf);
+	free(out.buf);
 	ib_free(&img);
 }
 
@@ -227,7 +210,7 @@ static const struct ckpt_rec_tree_task two[2] = {
 };
 
 /* Every page of the standard image pre-copied as @pid's, filled @fill. */
-static void precopy_all(struct buf *b, int32_t pid, int fill)
+static void precopy_all(struct ib_buf *b, int32_t pid, int fill)
 {
 	struct ckpt_rec_precopy_task t = { .pid = pid };
 	size_t off = sizeof(struct ckpt_image_header);
@@ -254,18 +237,34 @@ static void precopy_all(struct buf *b, int32_t pid, int fill)
 }
 
 /* The tree's dirty-only image (every page clean) after @b's rounds. */
-static void tree_image(struct buf *b)
+static void tree_image(struct ib_buf *b)
 {
 	struct ib_buf t;
 
 	ib_tree(&t, two, 2, 1, 0, NULL);
-	put(b, t.buf, t.len);
+	ib_buf_put(b, t.buf, t.len);
 	free(t.buf);
+}
+
+/* Only @pid's pages pre-copied before the tree's image: EBADMSG's reason. */
+static const char *tree_refused(int32_t pid)
+{
+	static char why[320];
+	struct ib_buf in = { 0 }, out = { 0 };
+	int err;
+
+	precopy_all(&in, pid, 0x10);
+	end_precopy(&in);
+	tree_image(&in);
+	err = receive(&in, &out, why, sizeof(why));
+	free(in.buf);
+	free(out.buf);
+	return err == -EBADMSG ? why : "not refused with EBADMSG";
 }
 
 UNIT_TEST(precopy_merge_tree)
 {
-	struct buf in = { 0 }, out = { 0 };
+	struct ib_buf in = { 0 }, out = { 0 };
 	struct ckpt_image img;
 	char why[320] = "";
 	int err, place = -1, pages = 0;
@@ -278,7 +277,7 @@ UNIT_TEST(precopy_merge_tree)
 	tree_image(&in);
 	CHECK_EQ(receive(&in, &out, why, sizeof(why)), 0);
 	CHECK_STR(why, "");
-	CHECK_EQ(ckpt_image_open_mem(&img, out.p, out.len), 0);
+	CHECK_EQ(ckpt_image_open_mem(&img, out.buf, out.len), 0);
 	while ((err = ckpt_image_next(&img)) > 0) {
 		const struct ckpt_rec_pages *rp = img.payload;
 		const unsigned char *d = (const void *)(rp + 1);
@@ -299,21 +298,10 @@ UNIT_TEST(precopy_merge_tree)
 	CHECK_EQ(pages, 2 * 5);
 	ckpt_image_close(&img);
 
+	free(in.buf);
+	free(out.buf);
 	/* 101 never named: its clean pages are nobody's */
-	in.len = out.len = 0;
-	precopy_all(&in, 100, 0x10);
-	end_precopy(&in);
-	tree_image(&in);
-	CHECK_EQ(receive(&in, &out, why, sizeof(why)), -EBADMSG);
-	CHECK_STR(why, "of process 101 is clean but was never pre-copied");
-
+	CHECK_STR(tree_refused(100), "of process 101 is clean but was never pre-copied");
 	/* a PRECOPY_TASK record naming no process */
-	in.len = out.len = 0;
-	precopy_all(&in, 0, 0x10);
-	end_precopy(&in);
-	tree_image(&in);
-	CHECK_EQ(receive(&in, &out, why, sizeof(why)), -EBADMSG);
-	CHECK_STR(why, "bad PRECOPY_TASK record");
-	free(in.p);
-	free(out.p);
+	CHECK_STR(tree_refused(0), "bad PRECOPY_TASK record");
 }
