@@ -2,7 +2,7 @@
 # 49-evacuate: ten processes in a cgroup, one of which holds a TCP
 # connection to a listener outside it (sockets tcpclient).
 # --dry-run names exactly that one as unmovable, with the socket's fd;
-# the evacuation (3 at a time, --json) moves the nine others, each with
+# the evacuation (3 at a time, --json, --live) moves the nine others, each with
 # its PID, counting on from where it was (no tick lost or repeated), and
 # reports the tenth as failed with the reason; it keeps running here.
 # timeout: 240
@@ -54,7 +54,7 @@ for p in $pids; do
 done
 
 rx_start tcp:127.0.0.1:7049
-ckpt-evacuate --json -j 3 --cgroup "$cg" --to tcp:127.0.0.1:7049 >evac.out 2>evac.err
+ckpt-evacuate --json -j 3 --live --cgroup "$cg" --to tcp:127.0.0.1:7049 >evac.out 2>evac.err
 st=$?
 log "$(cat evac.out)"
 [ "$st" -eq 1 ] || { cleanup_cg; fail "evacuation exited $st, expected 1 (one failure)"; }
@@ -66,6 +66,9 @@ echo "$(tr '{' '\n' <evac.out | grep "\"pid\":$sock,")" |
 	{ cleanup_cg; fail "the failure of $sock is not reported with its reason"; }
 proc_alive "$sock" || { cleanup_cg; fail "the unmovable process $sock did not keep running"; }
 [ "$(tr '{' '\n' <evac.out | grep -c '"status":"moved"')" -eq 9 ] || { cleanup_cg; fail "expected 9 moved"; }
+# --live passed on: each of the nine pre-copied before its freeze (the
+# tenth too, before its freeze fails)
+[ "$(grep -c "pre-copied" rx.log)" -ge 9 ] || { cleanup_cg; fail "expected 9 live migrations at the receiver: $(grep -c pre-copied rx.log)"; }
 
 for i in 1 2 3 4 5 6 7 8 9; do
 	p=$(cat "c$i.pid")
