@@ -2160,7 +2160,9 @@ static void migrate_usage(FILE *f)
 		"                   process runs (tracking the pages it dirties),\n"
 		"                   then freeze it and send only what is dirty\n"
 		"                   (with --tree: of every process of the tree)\n"
-		"  --max-rounds N   at most N pre-copy rounds (default %d)\n"
+		"  --max-rounds N   at most N pre-copy rounds (default %d; a\n"
+		"                   tree that gains processes: a few more, then\n"
+		"                   EAGAIN)\n"
 		"On success prints one line on stdout:\n"
 		"  migrated pid=P to=DEST new_pid=P bytes=N downtime_ms=D total_ms=T\n"
 		"and with --live: rounds=R precopy_bytes=B (bytes= is then what\n"
@@ -2413,7 +2415,7 @@ static int mig_tree_checkpoint(struct mig *m)
 		}
 		/* live: what is held is what was pre-copied, and stays so */
 		if (!err && m->o->live && !m->held) {
-			ckpt_fail(-EBUSY, "cannot migrate tree %d live: its processes cannot be held for the freeze; %d resumed",
+			ckpt_fail(-EBUSY, "cannot migrate tree %d live: its processes cannot all be held for the freeze (one exited or was killed?); %d resumed",
 				  m->o->pid, m->o->pid);
 			m->reported = 1;
 			return -EBUSY;

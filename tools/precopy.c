@@ -42,6 +42,15 @@
 #define DATA_OFF	(sizeof(struct ckpt_rec_header) + \
 			 sizeof(struct ckpt_rec_pages) + \
 			 CKPT_PAGES_MAX * sizeof(uint32_t))
+/*
+ * The receiver tells a tree's processes apart by an index below PG in a
+ * page's key (page_key()): an incremental chain's place in the TREE
+ * record (below CKPT_MAX_TREE), a live migration's order of naming
+ * (below PC_MAX); KEY_NONE is none's.
+ */
+#define PC_MAX		(PG - 2)
+#define KEY_NONE	(PG - 1)
+_Static_assert(CKPT_MAX_TREE <= PC_MAX, "a tree's places are keys");
 
 static void say(char *why, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -122,7 +131,7 @@ struct member {
 	unsigned long long start;	/* its start time: a PID reused is
 					 * another process */
 	int pidfd;		/* tells whether it exited (read_pages()) */
-	int pagemap;		/* /proc/PID/pagemap, and */
+	int pagemap;		/* /proc/PID/pagemap, during its scan */
 	int mem;		/* /proc/PID/mem (for what process_vm_readv
 				 * cannot read: PROT_NONE...), of the
 				 * address space it has this round (an exec
@@ -143,6 +152,8 @@ struct sender {
 	unsigned int nr_held;
 	struct member *m;	/* CKPT_MAX_TREE */
 	unsigned int nr;
+	unsigned int named;	/* processes ever added: the receiver's
+				 * bound is PC_MAX */
 	unsigned char *buf;	/* record header, struct ckpt_rec_pages,
 				 * CKPT_PAGES_MAX checksums, then as many
 				 * pages at DATA_OFF */
@@ -216,7 +227,11 @@ static void member_close(struct member *mb)
 	mb->pidfd = -1;
 }
 
-/* Its /proc files, opened again each round (held): the address space now. */
+/*
+ * Its /proc files, opened again each round (held): the address space it
+ * has now.  The pagemap is closed after the scan (three descriptors a
+ * process at most, with its hold: 256 processes fit in 1024).
+ */
 static int member_open_mm(struct sender *s, struct member *mb)
 {
 	char path[64];
@@ -337,13 +352,14 @@ static long read_pages(const struct member *mb, uint64_t addr, uint64_t nr,
 	struct iovec r = { (void *)(uintptr_t)addr, nr * PG };
 	struct pollfd exited = { .fd = mb->pidfd, .events = POLLIN };
 	ssize_t n = process_vm_readv(mb->pid, &l, 1, &r, 1, 0);
+	int err = errno;
 
 	/* gone before the read: the PID may be another process's now */
 	if (poll(&exited, 1, 0) > 0)
 		return -ESRCH;
 	if (n >= (ssize_t)PG)
 		return n / PG;
-	if (n < 0 && errno == ESRCH)
+	if (n < 0 && err == ESRCH)
 		return -ESRCH;
 	/* PROT_NONE or unreadable: /proc/PID/mem reads as ptrace does. */
 	n = pread(mb->mem, dst, PG, (off_t)addr);
@@ -514,11 +530,25 @@ static int list_members(struct sender *s, int *fresh)
 		mb->start = start[i];
 		mb->listed = 1;
 		mb->pidfd = pidfd_open(mb->pid, 0);
+		if (mb->pidfd < 0 && errno == ESRCH) {
+			s->nr--;	/* killed and reaped meanwhile */
+			continue;
+		}
 		if (mb->pidfd < 0) {
 			err = -errno;
 			say(s->why, s->why_len, "cannot open a pidfd of %d: %s",
 			    (int)mb->pid, strerror(-err));
 			return err;
+		}
+		if (!s->tree && s->named) {
+			/* its PID another process's now */
+			say(s->why, s->why_len, "it exited during the pre-copy");
+			return -ESRCH;
+		}
+		if (++s->named > PC_MAX) {
+			say(s->why, s->why_len, "more than %d processes came and went during the pre-copy",
+			    PC_MAX);
+			return -EAGAIN;
 		}
 		*fresh = 1;
 	}
@@ -541,6 +571,9 @@ static int scan_members(struct sender *s, uint64_t *pages, int *fresh)
 		err = member_open_mm(s, &s->m[i]);
 		if (!err)
 			err = scan(s, &s->m[i], s->m[i].seen);
+		if (s->m[i].pagemap >= 0)
+			close(s->m[i].pagemap);
+		s->m[i].pagemap = -1;
 		*pages += s->m[i].rs.pages;
 	}
 	return err;
@@ -601,6 +634,13 @@ int precopy_send(pid_t pid, int pidfd, int sock, unsigned int max_rounds,
 		 * round first, and the bits of every process are reset with
 		 * its (one reset may clear another's: CLONE_VM).
 		 */
+		if (fresh && st->rounds >= max_rounds + PRECOPY_FORK_ROUNDS) {
+			resume_procs(&s);
+			err = -EAGAIN;
+			say(why, why_len, "processes kept joining the tree through %u pre-copy rounds",
+			    st->rounds);
+			goto out;
+		}
 		if (st->rounds > 0 && !fresh) {
 			st->why = dirty <= PRECOPY_MIN_DIRTY ?
 				  "few dirty pages" :
@@ -724,15 +764,6 @@ struct store {
 	uint64_t cap;		/* a power of two */
 	uint64_t seed;		/* of hash(), random */
 };
-
-/*
- * A tree's processes are told apart by an index below PG in a page's key:
- * an incremental chain's place in the TREE record (below CKPT_MAX_TREE),
- * a live migration's order of naming (below PC_MAX); KEY_NONE is none's.
- */
-#define PC_MAX		(PG - 2)
-#define KEY_NONE	(PG - 1)
-_Static_assert(CKPT_MAX_TREE <= PC_MAX, "a tree's places are keys");
 
 /* The page at @addr of the process keyed @key (0: alone). */
 static uint64_t page_key(uint64_t addr, uint32_t key)

@@ -31,6 +31,8 @@
 
 #define PRECOPY_MAX_ROUNDS	8	/* --max-rounds default */
 #define PRECOPY_MAX_ROUNDS_LIM	64
+/* Rounds past --max-rounds while a tree gains processes: then EAGAIN. */
+#define PRECOPY_FORK_ROUNDS	4
 #define PRECOPY_MIN_DIRTY	64	/* pages: few enough to stop */
 /* Bytes a receiver keeps from pre-copy rounds, at most. */
 #define PRECOPY_MAX_BYTES	(4ULL << 30)
@@ -70,8 +72,10 @@ uint32_t precopy_page_csum(uint64_t addr, const void *data);
  * it) into @sock, then the end record.  0, or a negative errno with a
  * one-line reason in @why (who failed: *@link_err is set when it was the
  * connection).  Each round holds the processes with CKPT_IOC_FREEZE for
- * the read-and-reset of their dirty bits; a process new to the rounds
- * (forked meanwhile) is sent whole, even in the last round.
+ * the read-and-reset of their dirty bits; the rounds do not stop in one
+ * that found a process new to them (forked meanwhile: it is sent whole),
+ * and end with -EAGAIN when new ones keep coming PRECOPY_FORK_ROUNDS
+ * rounds past @max_rounds.
  */
 int precopy_send(pid_t pid, int pidfd, int sock, unsigned int max_rounds,
 		 int tree, int verbose, struct precopy_stats *st,
