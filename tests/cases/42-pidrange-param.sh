@@ -11,13 +11,20 @@ require_module
 DUMP_ON_FAIL="dmesg.out"
 command -v ckptctl >/dev/null || fail "ckptctl not installed"
 max=$(cat /proc/sys/kernel/pid_max)
+# a range of 1000 PIDs where no process lives yet, from the top down
+# (the PIDs of the earlier cases may have come near pid_max)
 lo=$((max - 2000))
-hi=$((max - 1000))
-# a range where no process lives yet
-for p in /proc/[0-9]*; do
-	n=${p#/proc/}
-	[ "$n" -ge "$lo" ] && [ "$n" -lt "$hi" ] && skip "PID $n already in [$lo,$hi)"
+while [ "$lo" -ge 1000 ]; do
+	hi=$((lo + 1000))
+	taken=""
+	for p in /proc/[0-9]*; do
+		n=${p#/proc/}
+		[ "$n" -ge "$lo" ] && [ "$n" -lt "$hi" ] && taken=$n && break
+	done
+	[ -z "$taken" ] && break
+	lo=$((lo - 1000))
 done
+[ "$lo" -ge 1000 ] || skip "no range of 1000 free PIDs below $max"
 
 reload() {
 	rmmod ckpt 2>/dev/null
