@@ -30,7 +30,9 @@
  * region again, in another space, so that no page of one holds what the
  * other's page at that address holds.  The parent, after its own check,
  * waits for the child, which must have passed its own ("dirtier child:
- * ... all checks passed").
+ * ... all checks passed").  "late" (with "fork"): once DIR/forkme exists,
+ * it forks a second child the same way, in DIR/child2 (its pages
+ * stamped in a third space), which goes on with the counts it had.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -128,7 +130,53 @@ static uint32_t mr_gen[MR_PAGES];
 static uint32_t churn_gen = 1;
 static volatile unsigned long written;	/* hot page writes */
 static volatile sig_atomic_t conts;	/* SIGCONTs received */
-static unsigned int mspace;		/* the big region's: 4 in a child */
+static unsigned int mspace;		/* the big region's: 4 and 5 in the
+					 * children */
+static const char *who = "";		/* " child" in a child */
+
+/*
+ * Fork a child that goes on in @cdir (made here) with the big region's
+ * @npages pages of @m stamped again in @space (their generations kept):
+ * its PID in the parent; 0 in the child, now in @cdir.
+ */
+static pid_t fork_child(const char *dir, const char *sub, char *cdir,
+			size_t len, unsigned char *m, unsigned long npages,
+			const uint32_t *gen, unsigned int space)
+{
+	unsigned long i;
+	pid_t pid;
+
+	if ((size_t)snprintf(cdir, len, "%s/%s", dir, sub) >= len)
+		die("DIR too long");
+	if (mkdir(cdir, 0755) && errno != EEXIST)
+		die("mkdir child");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		mspace = space;
+		who = " child";
+		for (i = 0; i < npages; i++)
+			stamp(m + i * PG, mspace, i, gen[i]);
+	}
+	return pid;
+}
+
+/* The progress, ready and go files of @dir; the progress descriptor. */
+static int start_files(const char *dir, char *go, size_t len)
+{
+	char path[4096];
+	int prog;
+
+	snprintf(path, sizeof(path), "%s/progress", dir);
+	prog = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (prog < 0)
+		die("progress file");
+	if (announce_ready(dir))
+		die("ready file");
+	snprintf(go, len, "%s/go", dir);
+	return prog;
+}
 
 static void on_cont(int sig)
 {
@@ -262,9 +310,10 @@ static void churn_check(void)
 int main(int argc, char **argv)
 {
 	unsigned long npages, hot, i, step = 0, sum, rec = 0;
-	int churn = 0, thp = 0, forks = 0, a, prog, st;
+	int churn = 0, thp = 0, forks = 0, late = 0, a, prog, st;
+	static char cdir[2048], cdir2[2048];
 	const char *dir = argv[1];
-	pid_t child = 0;
+	pid_t child = 0, child2 = 0;
 	long long mib, hot_kib, rate = 0;
 	struct timespec t0;
 	char path[4096];
@@ -282,6 +331,7 @@ int main(int argc, char **argv)
 		churn |= !strcmp(argv[a], "churn");
 		thp |= !strcmp(argv[a], "thp");
 		forks |= !strcmp(argv[a], "fork");
+		late |= !strcmp(argv[a], "late");
 	}
 	close_extra_fds();
 	signal(SIGCONT, on_cont);
@@ -310,32 +360,17 @@ int main(int argc, char **argv)
 	if (churn)
 		churn_setup();
 	if (forks) {
-		static char cdir[2048];
-
 		if (setsid() < 0)
 			die("setsid");
-		if ((size_t)snprintf(cdir, sizeof(cdir), "%s/child", dir) >=
-		    sizeof(cdir))
-			die("DIR too long");
-		if (mkdir(cdir, 0755) && errno != EEXIST)
-			die("mkdir child");
-		child = fork();
-		if (child < 0)
-			die("fork");
+		child = fork_child(dir, "child", cdir, sizeof(cdir), m, npages,
+				   gen, 4);
 		if (!child) {
 			dir = cdir;
-			mspace = 4;
-			for (i = 0; i < npages; i++)
-				stamp(m + i * PG, mspace, i, 1);
+			late = 0;
 		}
 	}
-	snprintf(path, sizeof(path), "%s/progress", dir);
-	prog = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (prog < 0)
-		die("progress file");
-	if (announce_ready(dir))
-		die("ready file");
-	snprintf(path, sizeof(path), "%s/go", dir);
+	late &= forks;
+	prog = start_files(dir, path, sizeof(path));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0;; i = (i + 1) % hot) {
 		gen[i]++;
@@ -349,6 +384,24 @@ int main(int argc, char **argv)
 			die("progress file");
 		if (!access(path, F_OK))
 			break;
+		if (late && !child2 && !(written % 1024)) {
+			char forkme[4096];
+
+			snprintf(forkme, sizeof(forkme), "%s/forkme", argv[1]);
+			if (!access(forkme, F_OK)) {
+				child2 = fork_child(argv[1], "child2", cdir2,
+						    sizeof(cdir2), m, npages,
+						    gen, 5);
+				if (!child2) {
+					dir = cdir2;
+					late = 0;
+					child = 0;
+					close(prog);
+					prog = start_files(dir, path,
+							   sizeof(path));
+				}
+			}
+		}
 		if (churn && !(written % 256))
 			churn_step(step++);
 		while (rate) {	/* at most @rate pages per second */
@@ -390,19 +443,22 @@ int main(int argc, char **argv)
 			(int)conts);
 		return 1;
 	}
-	if (child > 0) {
-		while (waitpid(child, &st, 0) < 0)
+	for (a = 0; a < 2; a++) {
+		pid_t c = a ? child2 : child;
+
+		if (c <= 0)
+			continue;
+		while (waitpid(c, &st, 0) < 0)
 			if (errno != EINTR)
 				die("waitpid");
 		if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-			fprintf(stderr, "dirtier: its child failed (status 0x%x)\n",
-				st);
+			fprintf(stderr, "dirtier: its child %d failed (status 0x%x)\n",
+				(int)c, st);
 			return 1;
 		}
 	}
 	printf("dirtier%s: %lu pages, %lu hot, %lu writes, %lu churn steps: all checks passed\n",
-	       child ? "" : forks ? " child" : "", npages, hot,
-	       (unsigned long)written, step);
+	       who, npages, hot, (unsigned long)written, step);
 	fflush(stdout);
 	return 0;
 }
