@@ -394,16 +394,6 @@ static int track_dir(uid_t uid, char *dir, size_t len, int make)
 	return 0;
 }
 
-int ckpt_proc_zombie(pid_t pid)
-{
-	unsigned long long start;
-	char state;
-	uid_t uid;
-	int err = ckpt_proc_stat(pid, &state, &start, &uid);
-
-	return err ? err : state == 'Z' || state == 'X';
-}
-
 /*
  * The record of @pid in our directory, or with @owners (root only) in
  * the process owner's: its path.

@@ -106,9 +106,6 @@ int ckpt_track_forget(pid_t pid);
  */
 int ckpt_soft_dirty_reset(pid_t pid);
 
-/* 1 if @pid is a zombie (exited, not reaped), 0 if not, -errno. */
-int ckpt_proc_zombie(pid_t pid);
-
 /*
  * If @fd (at its start) holds an incremental image: merge its chain into
  * a complete image in a new memfd, seeked to 0, into *@merged; 1 (and

@@ -501,7 +501,7 @@ static int list_members(struct sender *s, int *fresh)
 		if (s->holds[i] < 0)
 			continue;	/* gone, or a zombie */
 		err = ckpt_proc_stat(s->pids[i], &state, &start[i], &uid);
-		if (err == -ENOENT || (!err && (state == 'Z' || state == 'X')))
+		if (err == -ENOENT || (!err && ckpt_state_dead(state)))
 			continue;
 		if (err) {
 			say(s->why, s->why_len, "cannot read /proc/%d/stat: %s",
@@ -728,7 +728,7 @@ int precopy_members_ok(const struct precopy_stats *st, const int32_t *pids,
 
 	for (i = 0; i < n; i++) {
 		if (ckpt_proc_stat(pids[i], &state, &start, &uid) ||
-		    state == 'Z' || state == 'X')
+		    ckpt_state_dead(state))
 			continue;	/* no pages of its own to name */
 		for (j = 0; j < st->nr_members &&
 			    (st->members[j].pid != pids[i] ||

@@ -1819,7 +1819,7 @@ static int pid_leaving(pid_t pid)
 	p = strrchr(buf, ')');
 	if (p && sscanf(p + 1, " %c %*d %*d %*d %*d %*d %lu", &state,
 			&flags) == 2 &&
-	    (state == 'Z' || state == 'X' || (flags & pf_exiting))) {
+	    (ckpt_state_dead(state) || (flags & pf_exiting))) {
 		errno = saved;
 		return 1;
 	}

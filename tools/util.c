@@ -587,6 +587,16 @@ int ckpt_proc_stat(pid_t pid, char *state, unsigned long long *start,
 	return 0;
 }
 
+int ckpt_proc_zombie(pid_t pid)
+{
+	unsigned long long start;
+	char state;
+	uid_t uid;
+	int err = ckpt_proc_stat(pid, &state, &start, &uid);
+
+	return err ? err : ckpt_state_dead(state);
+}
+
 int ckpt_dev_open(void)
 {
 	int fd = open(CKPT_DEV_PATH, O_RDWR | O_CLOEXEC);

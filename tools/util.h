@@ -118,6 +118,13 @@ int ckpt_hold_tree(int dev, pid_t root, int32_t *pids, unsigned int *n,
 /* @pid's state (field 3 of its stat), start time (22) and owner. */
 int ckpt_proc_stat(pid_t pid, char *state, unsigned long long *start,
 		   uid_t *uid);
+/* A state of ckpt_proc_stat()'s that is a process's end: no memory. */
+static inline int ckpt_state_dead(char state)
+{
+	return state == 'Z' || state == 'X';
+}
+/* 1 if @pid is a zombie (exited, not reaped), 0 if not, -errno. */
+int ckpt_proc_zombie(pid_t pid);
 
 /* Open /dev/ckpt; report a failure with ckpt_dev_report(). */
 int ckpt_dev_open(void);
