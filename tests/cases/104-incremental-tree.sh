@@ -29,11 +29,8 @@ refused() {
 	[ ! -e "$4" ] || fail "a refused checkpoint left $4"
 }
 
-dirtier_start 16 512 churn fork
+dirtier_tree_start 16 512 churn
 PROG_PID=$pid
-wait_for 60 test -e child/ready || fail "the dirtier's child did not start: $(cat p.err)"
-cpid=$(kv child/ready pid)
-[ "$(proc_field "$cpid" 4)" = "$pid" ] || fail "process $cpid is not the child of $pid"
 
 ckpt --tree --track -o base.img "$pid" 2>ckpt.err ||
 	fail "ckpt --tree --track failed: $(cat ckpt.err)"

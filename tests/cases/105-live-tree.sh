@@ -15,9 +15,7 @@ require_module
 DUMP_ON_FAIL="mig.err mig.out p.err p.out rx.log"
 MEM=$((2 * 16 * 1024 * 1024))
 
-dirtier_start 16 512 churn fork
-wait_for 60 test -e child/ready || fail "the dirtier's child did not start: $(cat p.err)"
-cpid=$(kv child/ready pid)
+dirtier_tree_start 16 512 churn
 rx_start tcp:127.0.0.1:7105 60
 
 ckpt migrate -v --live --tree "$pid" --to tcp:127.0.0.1:7105 >mig.out 2>mig.err

@@ -14,9 +14,8 @@ require_module
 DUMP_ON_FAIL="mig.err mig.out p.err p.out rx.log"
 MEM=$((3 * 16 * 1024 * 1024))
 
-dirtier_start 16 512 fork late
-wait_for 60 test -e child/ready || fail "the dirtier's child did not start: $(cat p.err)"
-c1=$(kv child/ready pid)
+dirtier_tree_start 16 512 late
+c1=$cpid
 rx_start tcp:127.0.0.1:7106 60
 
 ckpt migrate -v --live --tree "$pid" --to tcp:127.0.0.1:7106 >mig.out 2>mig.err &

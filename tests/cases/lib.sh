@@ -296,6 +296,16 @@ dirtier_start() {
 	wait_for 60 test -e ready || fail "dirtier did not start: $(cat p.err)"
 }
 
+# dirtier_tree_start MIB HOT_KIB [churn] [late]: dirtier_start with
+# "fork" (a session leader and its child, cases 104-106); waits for the
+# child too and sets cpid, checking that it is pid's child.
+dirtier_tree_start() {
+	dirtier_start "$@" fork
+	wait_for 60 test -e child/ready || fail "the dirtier's child did not start: $(cat p.err)"
+	cpid=$(kv child/ready pid)
+	[ "$(proc_field "$cpid" 4)" = "$pid" ] || fail "process $cpid is not the child of $pid"
+}
+
 # prog_start PROG [MODE]: run PROG on $TESTDIR (or "PROG MODE" on a fresh
 # $TESTDIR/MODE) until it writes its ready file there; sets PROG_PID.
 prog_start() {
